@@ -1,0 +1,61 @@
+"""The ``liuhen`` command. Each command calls one service; errors map to exit codes here.
+
+Command names are fixed by DESIGN.md (operators script against them). Commands live in
+small modules by area and are attached to the group in ``_COMMAND_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+
+from liuhen.errors import LiuhenError
+
+_COMMAND_MODULES = (
+    "liuhen.cli.setup_cmds",  # init, serve, demo, user
+    "liuhen.cli.case_cmds",  # cases
+    "liuhen.cli.integrity_cmds",  # verify, ledger
+    "liuhen.cli.rules_cmds",  # profiles, check
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="数据目录（LIUHEN_DATA_DIR）")
+@click.option("--database-url", default=None, help="数据库地址（LIUHEN_DATABASE_URL）")
+@click.option("--store-url", default=None, help="文件存储地址（LIUHEN_STORE_URL）")
+@click.version_option(package_name="liuhen")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None, database_url: str | None, store_url: str | None) -> None:
+    """留痕 LiuHen：行政执法全过程记录系统。"""
+    ctx.obj = {"data_dir": data_dir, "database_url": database_url, "store_url": store_url}
+
+
+for _module in _COMMAND_MODULES:
+    try:
+        importlib.import_module(_module).register(cli)
+    except ModuleNotFoundError as exc:  # a command area not built yet must not break the rest
+        if exc.name != _module:
+            raise
+
+
+def main() -> None:
+    """Entry point: run the group, mapping LiuhenError to stderr and its exit code."""
+    try:
+        cli.main(standalone_mode=False)
+    except LiuhenError as exc:
+        if "--json" in sys.argv:
+            click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
+        else:
+            click.echo(f"错误：{exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("已取消。", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

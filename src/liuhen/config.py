@@ -1,0 +1,129 @@
+"""One frozen ``Settings``, built once at the edge from ``LIUHEN_*`` variables and flags.
+
+Nothing in LiuHen reads the environment or opens a database at import time: the CLI and
+the web app call ``Settings.from_env(**overrides)`` once and pass the result down.
+Every setting is listed in docs/settings.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from liuhen.errors import ConfigError
+
+ENVIRONMENTS = ("development", "production", "test")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where LiuHen keeps its data and how it behaves. See docs/settings.md."""
+
+    data_dir: Path = field(metadata={"env": "LIUHEN_DATA_DIR", "doc": "数据目录：SQLite 文件、本地存储、签名密钥"})
+    database_url: str = field(metadata={"env": "LIUHEN_DATABASE_URL", "doc": "数据库地址，默认数据目录下的 SQLite"})
+    store_url: str = field(metadata={"env": "LIUHEN_STORE_URL", "doc": "文件存储地址：file:///目录 或 s3://桶/前缀"})
+    s3_endpoint: str | None = field(default=None, metadata={"env": "LIUHEN_S3_ENDPOINT", "doc": "S3 兼容存储的地址，如 http://127.0.0.1:8333"})
+    s3_access_key: str | None = field(default=None, metadata={"env": "LIUHEN_S3_ACCESS_KEY", "doc": "S3 访问密钥 ID"})
+    s3_secret_key: str | None = field(default=None, metadata={"env": "LIUHEN_S3_SECRET_KEY", "doc": "S3 访问密钥"})
+    s3_region: str = field(default="us-east-1", metadata={"env": "LIUHEN_S3_REGION", "doc": "S3 区域名"})
+    witness_dir: Path | None = field(default=None, metadata={"env": "LIUHEN_WITNESS_DIR", "doc": "检查点见证目录（数据库之外再存一份已签名检查点）"})
+    timezone: str = field(default="Asia/Shanghai", metadata={"env": "LIUHEN_TIMEZONE", "doc": "时区，默认 Asia/Shanghai"})
+    environment: str = field(default="development", metadata={"env": "LIUHEN_ENV", "doc": "运行环境：development、production 或 test"})
+    session_idle_minutes: int = field(default=30, metadata={"env": "LIUHEN_SESSION_IDLE_MINUTES", "doc": "登录会话空闲超时（分钟）"})
+    admin_password: str | None = field(default=None, repr=False, metadata={"env": "LIUHEN_ADMIN_PASSWORD", "doc": "liuhen init 创建首个管理员时使用的密码（未设置则提示输入）"})
+
+    # -- derived paths -------------------------------------------------------------
+    @property
+    def signing_key_path(self) -> Path:
+        return self.data_dir / "keys" / "ledger-ed25519.pem"
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.data_dir / "checkpoints.jsonl"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: object
+    ) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``); non-None overrides win."""
+        env = os.environ if env is None else env
+        raw: dict[str, object] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            if overrides.get(f.name) is not None:
+                raw[f.name] = overrides[f.name]
+            elif env.get(name, "") != "":
+                raw[f.name] = env[name]
+        data_dir = Path(str(raw.get("data_dir", "./liuhen-data"))).expanduser()
+        raw["data_dir"] = data_dir.resolve()
+        raw.setdefault("database_url", f"sqlite:///{raw['data_dir']}/liuhen.sqlite3")
+        raw.setdefault("store_url", f"file://{raw['data_dir']}/blobs")
+        if "witness_dir" in raw:
+            raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
+        if "session_idle_minutes" in raw:
+            raw["session_idle_minutes"] = _int_setting("LIUHEN_SESSION_IDLE_MINUTES", raw["session_idle_minutes"])
+        settings = cls(**raw)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Fail with one line naming the setting, never later with a stack trace."""
+        db = urlsplit(self.database_url)
+        if db.scheme not in ("sqlite", "postgresql", "postgresql+psycopg"):
+            raise ConfigError(
+                f"LIUHEN_DATABASE_URL: {self.database_url!r} 不是受支持的数据库地址，"
+                "应为 sqlite:///路径 或 postgresql+psycopg://用户@主机/库名"
+            )
+        store = urlsplit(self.store_url)
+        if store.scheme not in ("file", "s3"):
+            raise ConfigError(
+                f"LIUHEN_STORE_URL: {self.store_url!r} 不是受支持的存储地址，应为 file:///目录 或 s3://桶/前缀"
+            )
+        if store.scheme == "s3" and not store.netloc:
+            raise ConfigError(f"LIUHEN_STORE_URL: {self.store_url!r} 缺少桶名，应为 s3://桶/前缀")
+        if store.scheme == "s3" and not self.s3_endpoint:
+            raise ConfigError("LIUHEN_S3_ENDPOINT: 使用 s3:// 存储时必须设置对象存储地址")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"LIUHEN_TIMEZONE: {self.timezone!r} 不是有效的时区名，如 Asia/Shanghai") from None
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigError(
+                f"LIUHEN_ENV: {self.environment!r} 无效，应为 {'、'.join(ENVIRONMENTS)} 之一"
+            )
+        if self.session_idle_minutes < 1:
+            raise ConfigError("LIUHEN_SESSION_IDLE_MINUTES: 应为正整数（分钟）")
+
+    def describe(self) -> dict[str, str | None]:
+        """Settings for display, secrets masked."""
+        out: dict[str, str | None] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("admin_password", "s3_secret_key") and value:
+                value = "******"
+            out[f.metadata["env"]] = None if value is None else str(value)
+        return out
+
+
+def _int_setting(name: str, value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} 不是整数") from None
+
+
+def setting_docs() -> list[tuple[str, str]]:
+    """(variable, description) for every setting, for docs/settings.md."""
+    return [(f.metadata["env"], f.metadata["doc"]) for f in fields(Settings)]

@@ -1,0 +1,97 @@
+"""The one exception tree of LiuHen.
+
+Every error a user can cause or meet is a ``LiuhenError``. Each class carries a stable
+``code`` (documented in docs/errors.md), and the message says, in Chinese, what is wrong
+and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once:
+
+    LiuhenError                 500 / exit 1   something failed that the user did not cause
+    ├── InvalidInput            400 / exit 2   bad input: a field, a file, a JSON path
+    │   ├── ProfileInvalid      400 / exit 2   a policy profile fails validation
+    │   └── BundleInvalid       400 / exit 2   a case bundle fails validation
+    ├── ConfigError             --- / exit 2   a setting is wrong (names the setting)
+    ├── NotFound                404 / exit 2   no such case, event, user ...
+    ├── AuthError               401 / exit 3   not signed in, wrong password
+    ├── PermissionDenied        403 / exit 3   signed in, but the role may not do this
+    ├── Conflict                409 / exit 2   the request contradicts stored state
+    ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
+    └── StorageError            507 / exit 1   the disk or the object store failed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LiuhenError(Exception):
+    """Base of all LiuHen errors; ``details`` lists every problem found, one per line."""
+
+    code = "internal"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, *, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {d}" for d in self.details)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+class InvalidInput(LiuhenError):
+    code = "invalid_input"
+    http_status = 400
+    exit_code = 2
+
+
+class ProfileInvalid(InvalidInput):
+    code = "profile_invalid"
+
+
+class BundleInvalid(InvalidInput):
+    code = "bundle_invalid"
+
+
+class ConfigError(LiuhenError):
+    code = "config_error"
+    http_status = 500
+    exit_code = 2
+
+
+class NotFound(LiuhenError):
+    code = "not_found"
+    http_status = 404
+    exit_code = 2
+
+
+class AuthError(LiuhenError):
+    code = "auth_failed"
+    http_status = 401
+    exit_code = 3
+
+
+class PermissionDenied(LiuhenError):
+    code = "permission_denied"
+    http_status = 403
+    exit_code = 3
+
+
+class Conflict(LiuhenError):
+    code = "conflict"
+    http_status = 409
+    exit_code = 2
+
+
+class ForbiddenChange(Conflict):
+    code = "forbidden_change"
+
+
+class StorageError(LiuhenError):
+    code = "storage_error"
+    http_status = 507
+    exit_code = 1
