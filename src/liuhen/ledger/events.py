@@ -1,0 +1,51 @@
+"""What one ledger event is, as bytes: the single definition used to write and to verify.
+
+An event separates who acted (``actor_id``/``actor_label``) from what it acted on
+(``subject_type``/``subject_id``) and keeps the time. Its payload is stored beside it and
+bound by ``payload_digest``; ``prev_hash`` binds it to the event before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from liuhen.ledger.canonical import canonical_json
+
+EVENT_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "case_id",
+    "payload_digest",
+    "prev_hash",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a user, or the system itself (``id`` None) for scheduled work."""
+
+    id: str | None
+    label: str
+    roles: tuple[str, ...] = ()
+
+    @classmethod
+    def system(cls, label: str = "系统") -> Actor:
+        return cls(id=None, label=label, roles=("system",))
+
+
+def event_bytes(event: Mapping[str, Any]) -> bytes:
+    """Canonical bytes of an event row (the chain and the Merkle leaf hash these)."""
+    body = {name: event[name] for name in EVENT_FIELDS}
+    occurred = body["occurred_at"]
+    if isinstance(occurred, datetime):
+        body["occurred_at"] = occurred.astimezone(UTC).isoformat()
+    body["seq"] = int(body["seq"])
+    return canonical_json(body)
