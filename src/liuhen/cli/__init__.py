@@ -23,12 +23,16 @@ _COMMAND_MODULES = (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="数据目录（LIUHEN_DATA_DIR）")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None, help="数据目录（LIUHEN_DATA_DIR）"
+)
 @click.option("--database-url", default=None, help="数据库地址（LIUHEN_DATABASE_URL）")
 @click.option("--store-url", default=None, help="文件存储地址（LIUHEN_STORE_URL）")
 @click.version_option(package_name="liuhen")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: str | None, database_url: str | None, store_url: str | None) -> None:
+def cli(
+    ctx: click.Context, data_dir: str | None, database_url: str | None, store_url: str | None
+) -> None:
     """留痕 LiuHen：行政执法全过程记录系统。"""
     ctx.obj = {"data_dir": data_dir, "database_url": database_url, "store_url": store_url}
 

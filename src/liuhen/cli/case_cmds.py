@@ -1,0 +1,33 @@
+"""``liuhen cases``."""
+
+from __future__ import annotations
+
+import click
+
+from liuhen.cli.context import emit_json, open_store, operator_actor
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(cases)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def cases(ctx: click.Context, as_json: bool) -> None:
+    """列出案件（编号、程序、阶段、未解决的问题数）。"""
+    from liuhen.services.cases import list_cases
+
+    store = open_store(ctx)
+    items = list_cases(store, operator_actor())
+    if as_json:
+        emit_json({"cases": [c.to_dict() for c in items]})
+        return
+    if not items:
+        click.echo("暂无案件。")
+        return
+    for c in items:
+        d = c.to_dict()
+        click.echo(
+            f"{d['number']}\t{d['procedure_name']}\t{d['stage_name']}\t{d['title']}\t{d['id']}"
+        )

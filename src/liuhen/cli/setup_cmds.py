@@ -1,0 +1,196 @@
+"""``liuhen init``, ``serve``, ``demo`` and ``user add``."""
+
+from __future__ import annotations
+
+import click
+
+from liuhen.cli.context import emit_json, open_store, operator_actor, settings_from
+from liuhen.errors import ConfigError
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(serve)
+    cli.add_command(demo)
+    cli.add_command(user)
+
+
+@click.command()
+@click.option("--admin-username", default="admin", show_default=True, help="首个管理员的用户名")
+@click.option(
+    "--admin-password",
+    default=None,
+    help="首个管理员的密码（默认读 LIUHEN_ADMIN_PASSWORD，否则提示输入）",
+)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def init(
+    ctx: click.Context, admin_username: str, admin_password: str | None, as_json: bool
+) -> None:
+    """创建数据目录、数据库、签名密钥与首个管理员（可重复运行）。"""
+    from liuhen.services.setup import initialise
+
+    settings = settings_from(ctx)
+    password = admin_password or settings.admin_password
+    if password is None and _needs_admin(settings):
+        if not click.get_text_stream("stdin").isatty():
+            raise ConfigError(
+                "LIUHEN_ADMIN_PASSWORD: 未设置首个管理员密码，且无法交互输入（请用 --admin-password）"
+            )
+        password = click.prompt(
+            "首个管理员密码", hide_input=True, confirmation_prompt="再次输入密码"
+        )
+    result = initialise(settings, admin_username=admin_username, admin_password=password)
+    payload = {
+        "data_dir": str(settings.data_dir),
+        "database": "sqlite" if settings.is_sqlite else "postgresql",
+        "created_schema": result.created_schema,
+        "admin_created": result.admin.username if result.admin else None,
+        "key_fingerprint": result.fingerprint,
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    click.echo(f"数据目录：{settings.data_dir}")
+    click.echo("数据库：已创建" if result.created_schema else "数据库：已是最新结构")
+    if result.admin:
+        click.echo(f"已创建管理员：{result.admin.username}")
+    click.echo(f"日志签名公钥指纹：{result.fingerprint}")
+
+
+def _needs_admin(settings: object) -> bool:
+    from liuhen.store.database import is_initialised, make_engine
+
+    try:
+        engine = make_engine(settings)  # type: ignore[arg-type]
+    except ConfigError:
+        return True
+    try:
+        if not is_initialised(engine):
+            return True
+        from sqlalchemy import func, select
+
+        from liuhen.store import tables as t
+
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one()) == 0
+    except Exception:  # noqa: BLE001 - any failure here is reported properly by initialise()
+        return True
+    finally:
+        engine.dispose()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="数据目录不存在则初始化，无案件则载入演示数据"
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
+    """启动网页服务。"""
+    import uvicorn
+
+    from liuhen.web.app import create_app
+
+    settings = settings_from(ctx)
+    if with_demo:
+        _prepare_demo(ctx)
+    store = open_store(ctx)
+    app = create_app(settings, store=store)
+    click.echo(f"留痕 LiuHen 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _prepare_demo(ctx: click.Context) -> None:
+    from liuhen.services.demo import load_demo
+    from liuhen.services.setup import generate_password, initialise
+
+    settings = settings_from(ctx)
+    admin_password = settings.admin_password
+    if _needs_admin(settings) and not admin_password:
+        admin_password = generate_password()
+        click.echo(f"首次运行：已创建管理员 admin，密码 {admin_password}（请登录后修改）")
+    initialise(settings, admin_password=admin_password)
+    store = open_store(ctx)
+    result = load_demo(store, operator_actor())
+    if result.loaded and result.accounts_file:
+        click.echo(f"已载入演示数据，演示账号与密码见 {result.accounts_file}")
+        for username, password in result.accounts.items():
+            click.echo(f"  {username:10} {password}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def demo(ctx: click.Context, as_json: bool) -> None:
+    """载入演示机关、人员、设备与案件（已载入则不重复）。"""
+    from liuhen.services.demo import load_demo
+
+    store = open_store(ctx)
+    result = load_demo(store, operator_actor())
+    if as_json:
+        emit_json(
+            {
+                "loaded": result.loaded,
+                "agency_id": result.agency_id,
+                "accounts_file": str(result.accounts_file) if result.accounts_file else None,
+                "usernames": sorted(result.accounts),
+            }
+        )
+        return
+    if not result.loaded:
+        click.echo("演示数据已存在，未重复载入。")
+        return
+    click.echo(f"已载入演示数据；演示账号与随机密码已写入 {result.accounts_file}")
+
+
+@click.group()
+def user() -> None:
+    """用户管理。"""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="姓名")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="角色，可重复：officer、section_head、legal_reviewer、head、custodian、supervisor、admin",
+)
+@click.option("--password", default=None, help="密码（不给则提示输入）")
+@click.option("--section", default="", help="所在科室")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def user_add(
+    ctx: click.Context,
+    username: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    password: str | None,
+    section: str,
+    as_json: bool,
+) -> None:
+    """新增用户。"""
+    from liuhen.services.users import add_user
+
+    store = open_store(ctx)
+    if password is None:
+        if not click.get_text_stream("stdin").isatty():
+            raise ConfigError("password: 请用 --password 提供密码（非交互模式）")
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    created = add_user(
+        store,
+        operator_actor(),
+        username=username,
+        password=password,
+        display_name=display_name,
+        roles=list(roles),
+        section=section,
+    )
+    if as_json:
+        emit_json({"id": created.id, "username": created.username, "roles": list(created.roles)})
+    else:
+        click.echo(f"已创建用户 {created.username}（{'、'.join(created.roles)}）")

@@ -1,0 +1,159 @@
+"""Cases: opening one, listing them. (The full lifecycle arrives with issue 4.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from liuhen.errors import InvalidInput
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import require
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+PROCEDURES: dict[str, str] = {
+    "general": "行政处罚一般程序",
+    "simple": "行政处罚简易程序",
+    "inspection": "行政检查",
+    "coercive": "行政强制",
+    "application": "依申请事项",
+    "complaint": "投诉举报",
+}
+
+STAGES: dict[str, str] = {
+    "initiation": "启动",
+    "investigation": "调查取证",
+    "decision": "审查决定",
+    "service_execution": "送达执行",
+    "archiving": "归档",
+    "closed": "已归档结案",
+}
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    number: str
+    title: str
+    procedure: str
+    stage: str
+    opened_at: datetime
+    party: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "title": self.title,
+            "procedure": self.procedure,
+            "procedure_name": PROCEDURES.get(self.procedure, self.procedure),
+            "stage": self.stage,
+            "stage_name": STAGES.get(self.stage, self.stage),
+            "opened_at": self.opened_at.isoformat(),
+            "party": self.party,
+        }
+
+
+def open_case(
+    store: Store,
+    actor: Actor,
+    *,
+    agency_id: str,
+    number: str,
+    title: str,
+    procedure: str,
+    party: dict[str, Any],
+    opened_at: datetime,
+    section: str = "",
+    confidentiality: list[str] | None = None,
+) -> str:
+    require(actor, "case.create")
+    problems = []
+    if procedure not in PROCEDURES:
+        problems.append(f"procedure: 程序类型无效 {procedure!r}，可选：{', '.join(PROCEDURES)}")
+    if not number.strip():
+        problems.append("number: 案件编号不能为空")
+    if not title.strip():
+        problems.append("title: 案件名称不能为空")
+    if opened_at.tzinfo is None:
+        problems.append("opened_at: 时间须带时区")
+    if problems:
+        raise InvalidInput("案件信息有误", details=problems)
+    case_id = new_id()
+    with store.transaction(actor) as tx:
+        tx.insert(
+            "cases",
+            {
+                "id": case_id,
+                "agency_id": agency_id,
+                "number": number.strip(),
+                "title": title.strip(),
+                "procedure": procedure,
+                "party": party,
+                "confidentiality": confidentiality or [],
+                "section": section,
+                "opened_at": opened_at,
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.insert(
+            "case_transitions",
+            {
+                "id": new_id(),
+                "case_id": case_id,
+                "stage": "initiation",
+                "note": "",
+                "at": opened_at,
+                "created_by": actor.id or "system",
+            },
+        )
+        tx.record(
+            "case.opened",
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={"number": number, "procedure": procedure},
+        )
+    return case_id
+
+
+def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
+    require(actor, "case.read")
+    latest = (
+        select(t.case_transitions.c.case_id, func.max(t.case_transitions.c.at).label("at"))
+        .group_by(t.case_transitions.c.case_id)
+        .subquery()
+    )
+    stage = (
+        select(t.case_transitions.c.case_id, t.case_transitions.c.stage)
+        .join(
+            latest,
+            (latest.c.case_id == t.case_transitions.c.case_id)
+            & (latest.c.at == t.case_transitions.c.at),
+        )
+        .subquery()
+    )
+    query = (
+        select(t.cases, stage.c.stage)
+        .outerjoin(stage, stage.c.case_id == t.cases.c.id)
+        .order_by(t.cases.c.opened_at.desc())
+    )
+    with store.read() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        CaseSummary(
+            id=r["id"],
+            number=r["number"],
+            title=r["title"],
+            procedure=r["procedure"],
+            stage=r["stage"] or "initiation",
+            opened_at=r["opened_at"],
+            party=r["party"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,75 @@
+"""Checkpoints on demand and inclusion proofs for single events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import NotFound
+from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
+from liuhen.ledger.events import Actor, event_bytes
+from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
+from liuhen.services.permissions import require
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+
+def checkpoint_now(store: Store, actor: Actor) -> dict[str, Any]:
+    """Append a ``ledger.checkpointed`` event; its transaction signs the new tree."""
+    require(actor, "ledger.checkpoint")
+    with store.transaction(actor) as tx:
+        tx.record("ledger.checkpointed", subject_type="ledger", subject_id="checkpoint")
+    latest = store.latest_checkpoint()
+    assert latest is not None
+    return _checkpoint_dict(latest)
+
+
+def _checkpoint_dict(row: dict[str, Any]) -> dict[str, Any]:
+    cp = Checkpoint(
+        tree_size=int(row["tree_size"]),
+        root_hash=bytes.fromhex(row["root_hash"]),
+        timestamp=row["signed_at"],
+        origin=row["origin"],
+    )
+    return checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"])
+
+
+def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
+    """Proof that event ``seq`` is in the tree of the latest signed checkpoint."""
+    require(actor, "ledger.read")
+    latest = store.latest_checkpoint()
+    if latest is None or seq < 0 or seq >= int(latest["tree_size"]):
+        raise NotFound(f"EVENT: 事件 #{seq} 不存在或尚未被检查点覆盖")
+    size = int(latest["tree_size"])
+    with store.read() as conn:
+        rows = (
+            conn.execute(
+                select(t.ledger_events)
+                .where(t.ledger_events.c.seq < size)
+                .order_by(t.ledger_events.c.seq)
+            )
+            .mappings()
+            .all()
+        )
+    leaves = [leaf_hash(event_bytes(r)) for r in rows]
+    tree = MerkleTree(leaves)
+    event = rows[seq]
+    proof = tree.inclusion_proof(seq, size)
+    root = bytes.fromhex(latest["root_hash"])
+    return {
+        "seq": seq,
+        "event": {
+            "action": event["action"],
+            "occurred_at": event["occurred_at"].isoformat(),
+            "actor_label": event["actor_label"],
+            "subject_type": event["subject_type"],
+            "subject_id": event["subject_id"],
+        },
+        "event_bytes": event_bytes(event).decode("utf-8"),
+        "leaf_hash": leaves[seq].hex(),
+        "proof": [h.hex() for h in proof],
+        "checkpoint": _checkpoint_dict(latest),
+        "public_key_pem": public_key_pem(store.key).decode("ascii"),
+        "verified": verify_inclusion(leaves[seq], seq, size, proof, root),
+    }

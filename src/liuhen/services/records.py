@@ -1,0 +1,143 @@
+"""Acts and their records (text and AV). Corrections are new versions, never edits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from liuhen.errors import InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import require
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    sha256: str
+    file_name: str
+    media_type: str
+    role: str = "original"
+    details: dict[str, Any] | None = None
+
+
+def record_act(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    kind: str,
+    started_at: datetime,
+    ended_at: datetime | None,
+    place: str,
+    officer_ids: Sequence[str],
+    details: dict[str, Any] | None = None,
+) -> str:
+    require(actor, "record.create")
+    problems = []
+    if started_at.tzinfo is None or (ended_at is not None and ended_at.tzinfo is None):
+        problems.append("started_at: 时间须带时区")
+    elif ended_at is not None and ended_at < started_at:
+        problems.append("ended_at: 结束时间早于开始时间")
+    if not kind:
+        problems.append("kind: 执法环节类型不能为空")
+    if problems:
+        raise InvalidInput("执法环节信息有误", details=problems)
+    act_id = new_id()
+    with store.transaction(actor) as tx:
+        if tx.get("cases", case_id) is None:
+            raise NotFound(f"case: 案件 {case_id} 不存在")
+        tx.insert(
+            "acts",
+            {
+                "id": act_id,
+                "case_id": case_id,
+                "supersedes_id": None,
+                "kind": kind,
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "place": place,
+                "officer_ids": list(officer_ids),
+                "details": details or {},
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.record(
+            "act.recorded",
+            subject_type="act",
+            subject_id=act_id,
+            case_id=case_id,
+            payload={"kind": kind},
+        )
+    return act_id
+
+
+def add_record(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    act_id: str | None,
+    kind: str,
+    doc_kind: str,
+    title: str,
+    details: dict[str, Any],
+    files: Sequence[AttachedFile] = (),
+) -> str:
+    """Add a text ('text') or audio-video ('av') record with its stored files."""
+    require(actor, "av.upload" if kind == "av" else "record.create")
+    if kind not in ("text", "av"):
+        raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
+    record_id = new_id()
+    now = store.clock()
+    with store.transaction(actor) as tx:
+        if tx.get("cases", case_id) is None:
+            raise NotFound(f"case: 案件 {case_id} 不存在")
+        if act_id is not None and tx.get("acts", act_id) is None:
+            raise NotFound(f"act: 执法环节 {act_id} 不存在")
+        for f in files:
+            if tx.get("blobs", f.sha256) is None:
+                raise InvalidInput(f"files: 文件 {f.file_name} 尚未存储（{f.sha256[:12]}…）")
+        tx.insert(
+            "records",
+            {
+                "id": record_id,
+                "case_id": case_id,
+                "act_id": act_id,
+                "supersedes_id": None,
+                "version": 1,
+                "kind": kind,
+                "doc_kind": doc_kind,
+                "title": title,
+                "details": details,
+                "correction_reason": "",
+                "created_by": actor.id or "system",
+                "created_at": now,
+            },
+        )
+        for position, f in enumerate(files, start=1):
+            tx.insert(
+                "record_files",
+                {
+                    "id": new_id(),
+                    "record_id": record_id,
+                    "position": position,
+                    "role": f.role,
+                    "blob_sha256": f.sha256,
+                    "file_name": f.file_name,
+                    "media_type": f.media_type,
+                    "details": f.details or {},
+                    "created_at": now,
+                },
+            )
+        tx.record(
+            "record.created",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=case_id,
+            payload={"kind": kind, "doc_kind": doc_kind, "files": [f.sha256 for f in files]},
+        )
+    return record_id

@@ -1,0 +1,170 @@
+"""Users: create, authenticate, change password, disable. Every outcome is a ledger event."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from liuhen.errors import AuthError, Conflict, InvalidInput
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import ROLES, require
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+_hasher = PasswordHasher()
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    agency_id: str | None
+    section: str
+    officer_id: str | None
+    disabled: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.id, label=f"{self.display_name}（{self.username}）", roles=self.roles)
+
+
+def _user(row: object) -> User:
+    r = row._mapping if hasattr(row, "_mapping") else row  # type: ignore[attr-defined]
+    return User(
+        id=r["id"],
+        username=r["username"],
+        display_name=r["display_name"],
+        roles=tuple(r["roles"]),
+        agency_id=r["agency_id"],
+        section=r["section"],
+        officer_id=r["officer_id"],
+        disabled=bool(r["disabled"]),
+    )
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: 密码至少 {MIN_PASSWORD} 位")
+    classes = sum(
+        bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
+    )
+    if classes < 3:
+        raise InvalidInput("password: 密码须包含大写字母、小写字母、数字、符号中的至少三类")
+
+
+def add_user(
+    store: Store,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    roles: list[str],
+    agency_id: str | None = None,
+    section: str = "",
+    officer_id: str | None = None,
+) -> User:
+    require(actor, "user.manage")
+    problems = []
+    if not USERNAME.match(username):
+        problems.append("username: 用户名应为 2–40 位字母、数字或 _ . -")
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        problems.append(f"roles: 角色无效 {unknown or '（未指定）'}，可选：{', '.join(ROLES)}")
+    if not display_name.strip():
+        problems.append("display_name: 姓名不能为空")
+    if problems:
+        raise InvalidInput("用户信息有误", details=problems)
+    check_password_policy(password)
+    now = store.clock()
+    with store.transaction(actor) as tx:
+        exists = tx.conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first()
+        if exists:
+            raise Conflict(f"username: 用户名 {username} 已存在")
+        row = tx.insert(
+            "users",
+            {
+                "id": new_id(),
+                "agency_id": agency_id,
+                "username": username,
+                "display_name": display_name.strip(),
+                "password_hash": _hasher.hash(password),
+                "roles": sorted(roles),
+                "section": section,
+                "officer_id": officer_id,
+                "disabled": False,
+                "created_at": now,
+                "password_changed_at": now,
+            },
+        )
+        tx.record(
+            "user.created",
+            subject_type="user",
+            subject_id=row["id"],
+            payload={"username": username, "roles": sorted(roles)},
+        )
+    return _user(row)
+
+
+def get_user(store: Store, user_id: str) -> User | None:
+    with store.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def find_user(store: Store, username: str) -> User | None:
+    with store.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+    return _user(row) if row else None
+
+
+def authenticate(store: Store, username: str, password: str, *, source: str = "web") -> User:
+    """Check a password; a failure is a ledger event and one message that reveals nothing."""
+    with store.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+    ok = False
+    if row is not None and not row.disabled:
+        try:
+            ok = _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    actor = (
+        _user(row).actor
+        if (row is not None and ok)
+        else Actor(id=None, label=f"登录尝试：{username[:40]}")
+    )
+    with store.transaction(actor) as tx:
+        tx.record(
+            "auth.login_succeeded" if ok else "auth.login_failed",
+            subject_type="user",
+            subject_id=row.id if row is not None else f"unknown:{username[:40]}",
+            payload={"source": source},
+        )
+    if not ok or row is None:
+        raise AuthError("用户名或密码错误，或账号已停用")
+    return _user(row)
+
+
+def set_password(store: Store, actor: Actor, user_id: str, password: str) -> None:
+    if actor.id != user_id:
+        require(actor, "user.manage")
+    check_password_policy(password)
+    with store.transaction(actor) as tx:
+        if tx.get("users", user_id) is None:
+            raise InvalidInput(f"user: 用户 {user_id} 不存在")
+        tx.update(
+            "users",
+            user_id,
+            {"password_hash": _hasher.hash(password), "password_changed_at": store.clock()},
+        )
+        tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+        tx.record("user.password_changed", subject_type="user", subject_id=user_id)

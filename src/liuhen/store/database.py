@@ -1,0 +1,98 @@
+"""Engines and migrations: SQLite (WAL, synchronous=FULL) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from liuhen.config import Settings
+from liuhen.errors import ConfigError, StorageError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _normalise_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for the configured database; SQLite files get their pragmas on connect."""
+    url = _normalise_url(settings.database_url)
+    try:
+        if url.startswith("sqlite"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                parent = Path(path).parent
+                if not parent.exists():
+                    raise ConfigError(
+                        f"LIUHEN_DATABASE_URL: 目录 {parent} 不存在，请先运行 liuhen init"
+                    )
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"LIUHEN_DATABASE_URL: 无法解析数据库地址 {settings.database_url!r}"
+        ) from exc
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"LIUHEN_DATABASE_URL: 缺少数据库驱动 {exc.name}") from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Take the write lock at BEGIN so two writers queue instead of deadlocking on upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_connection(engine: Engine, settings: Settings) -> None:
+    """Fail with one line naming the setting when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError(
+            f"LIUHEN_DATABASE_URL: 无法连接数据库（{reason}），请检查地址与数据库服务"
+        ) from None
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection_engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise StorageError(f"数据库迁移失败：{exc.orig}") from exc
+
+
+def is_initialised(engine: Engine) -> bool:
+    return "ledger_head" in inspect(engine).get_table_names()

@@ -1,0 +1,123 @@
+"""``Store``: the database, the blob store, the signing key and the checkpoint log, opened once.
+
+Services receive a ``Store`` and do all their writing inside ``store.transaction(actor)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.engine import Engine
+
+from liuhen.config import Settings
+from liuhen.ledger.checkpoint import (
+    Checkpoint,
+    checkpoint_to_dict,
+    key_fingerprint,
+    load_or_create_key,
+    sign_checkpoint,
+)
+from liuhen.ledger.events import Actor
+from liuhen.ledger.merkle import MerkleTree
+from liuhen.store import tables as t
+from liuhen.store.blobs import open_blob_store
+from liuhen.store.blobs.base import BlobStore
+from liuhen.store.checkpoint_log import CheckpointLog
+from liuhen.store.database import check_connection, make_engine
+from liuhen.store.unit import Clock, Tx, utcnow
+
+
+class Store:
+    def __init__(self, settings: Settings, engine: Engine, blobs: BlobStore, clock: Clock) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.blobs = blobs
+        self.clock = clock
+        self.key = load_or_create_key(settings.signing_key_path)
+        self.fingerprint = key_fingerprint(self.key.public_key())
+        self.origin = f"liuhen/{self.fingerprint.removeprefix('SHA256:')[:16]}"
+        witnesses = (settings.witness_dir,) if settings.witness_dir else ()
+        self.checkpoint_log = CheckpointLog(settings.checkpoint_log_path, witnesses)
+        self._tree: MerkleTree | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Store:
+        engine = make_engine(settings)
+        check_connection(engine, settings)
+        return cls(settings, engine, open_blob_store(settings), clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, actor: Actor) -> Iterator[Tx]:
+        """Write rows and events atomically, then sign a checkpoint over the new tree."""
+        signed: dict[str, Any] | None = None
+        with self.engine.connect() as conn:
+            trans = conn.begin()
+            tx = Tx(conn, actor, self.clock)
+            try:
+                yield tx
+                tx.assert_settled()
+                if tx.events:
+                    signed = self._checkpoint(conn)
+                trans.commit()
+            except BaseException:
+                trans.rollback()
+                self._tree = None
+                raise
+        if signed is not None:
+            self.checkpoint_log.append(signed)
+
+    def _leaves(self, conn: Connection) -> MerkleTree:
+        if self._tree is None:
+            self._tree = MerkleTree([])
+        rows = conn.execute(
+            select(t.ledger_events.c.leaf_hash)
+            .where(t.ledger_events.c.seq >= self._tree.size)
+            .order_by(t.ledger_events.c.seq)
+        )
+        for (leaf,) in rows:
+            self._tree.append(bytes.fromhex(leaf))
+        return self._tree
+
+    def _checkpoint(self, conn: Connection) -> dict[str, Any]:
+        tree = self._leaves(conn)
+        cp = Checkpoint(
+            tree_size=tree.size, root_hash=tree.root(), timestamp=self.clock(), origin=self.origin
+        )
+        signature = sign_checkpoint(self.key, cp)
+        conn.execute(
+            t.checkpoints.insert().values(
+                tree_size=cp.tree_size,
+                root_hash=cp.root_hash.hex(),
+                origin=cp.origin,
+                signed_at=cp.timestamp,
+                signature=signature,
+                key_fingerprint=self.fingerprint,
+            )
+        )
+        return checkpoint_to_dict(cp, signature, self.fingerprint)
+
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        with self.read() as conn:
+            row = (
+                conn.execute(
+                    select(t.checkpoints).order_by(t.checkpoints.c.tree_size.desc()).limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    def event_count(self) -> int:
+        with self.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.ledger_events)).scalar_one())

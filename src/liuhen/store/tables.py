@@ -1,0 +1,315 @@
+"""The schema: one SQLAlchemy Core table per stored thing.
+
+Two kinds of table:
+- INSERT_ONLY: committed rows are never updated or deleted (database triggers refuse it,
+  and ``Tx.update`` refuses it). Corrections are new rows that point at the old one.
+- TRACKED: every row (insert-only or not) is covered by the ledger: the event that wrote
+  it carries the digest of the row, so ``liuhen verify`` finds any edit made outside
+  LiuHen. Sessions and the ledger head are bookkeeping, not records: neither kind.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from liuhen.store.types import JSONText, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> Column[str]:
+    return Column("id", String(40), primary_key=True)
+
+
+agencies = Table(
+    "agencies",
+    metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("profile_id", String(80), nullable=False),
+    Column("region", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSONText(), nullable=False),
+    Column("section", String(200), nullable=False, default=""),
+    Column("officer_id", String(40), nullable=True),
+    Column("disabled", Boolean(), nullable=False, default=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("password_changed_at", UTCDateTime(), nullable=False),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    _id(),
+    Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("certificate_no", String(60), nullable=False, unique=True),
+    Column("section", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    _id(),
+    Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("serial_no", String(100), nullable=False, unique=True),
+    Column("model", String(200), nullable=False, default=""),
+    Column("explosion_proof", Boolean(), nullable=False, default=False),
+    Column("assigned_officer_id", String(40), ForeignKey("officers.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    _id(),
+    Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False),
+    Column("number", String(100), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("procedure", String(40), nullable=False),
+    Column("party", JSONText(), nullable=False),
+    Column("confidentiality", JSONText(), nullable=False),
+    Column("section", String(200), nullable=False, default=""),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+case_transitions = Table(
+    "case_transitions",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("stage", String(40), nullable=False),
+    Column("note", Text(), nullable=False, default=""),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+)
+
+acts = Table(
+    "acts",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("supersedes_id", String(40), ForeignKey("acts.id"), nullable=True),
+    Column("kind", String(60), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("place", String(300), nullable=False, default=""),
+    Column("officer_ids", JSONText(), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=True, index=True),
+    Column("act_id", String(40), ForeignKey("acts.id"), nullable=True),
+    Column("supersedes_id", String(40), ForeignKey("records.id"), nullable=True),
+    Column("version", Integer(), nullable=False, default=1),
+    Column("kind", String(10), nullable=False),  # text | av
+    Column("doc_kind", String(80), nullable=False, default=""),
+    Column("title", String(300), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("correction_reason", Text(), nullable=False, default=""),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+record_files = Table(
+    "record_files",
+    metadata,
+    _id(),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=False, index=True),
+    Column("position", Integer(), nullable=False),
+    Column("role", String(20), nullable=False),  # segment | scan | rendered | original
+    Column("blob_sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("record_id", "position", name="uq_record_files_record_position"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(60), nullable=False),
+    Column("subject_record_id", String(40), ForeignKey("records.id"), nullable=True),
+    Column("emergency", Boolean(), nullable=False, default=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+approval_steps = Table(
+    "approval_steps",
+    metadata,
+    _id(),
+    Column("approval_id", String(40), ForeignKey("approvals.id"), nullable=False, index=True),
+    Column("position", Integer(), nullable=False),
+    Column("role", String(40), nullable=False),  # handler | reviewer | approver
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("decision", String(20), nullable=False),  # approved | rejected | returned
+    Column("opinion", Text(), nullable=False, default=""),
+    Column("decided_at", UTCDateTime(), nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=True),
+    Column("mode", String(30), nullable=False),
+    Column("served_at", UTCDateTime(), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("evidence", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("sm3", String(64), nullable=False),
+    Column("size", BigInteger(), nullable=False),
+    Column("stored_at", UTCDateTime(), nullable=False),
+)
+
+ledger_events = Table(
+    "ledger_events",
+    metadata,
+    Column("seq", BigInteger(), primary_key=True, autoincrement=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("actor_id", String(40), nullable=True),
+    Column("actor_label", String(200), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("subject_type", String(40), nullable=False),
+    Column("subject_id", String(80), nullable=False),
+    Column("case_id", String(40), nullable=True),
+    Column("payload", JSONText(), nullable=False),
+    Column("payload_digest", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    Index("ix_ledger_events_subject", "subject_type", "subject_id"),
+    Index("ix_ledger_events_case_id", "case_id"),
+    Index("ix_ledger_events_action", "action"),
+)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("next_seq", BigInteger(), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("tree_size", BigInteger(), primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("origin", String(200), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("signature", LargeBinary(), nullable=False),
+    Column("key_fingerprint", String(80), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+)
+
+verification_runs = Table(
+    "verification_runs",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=False),
+    Column("ok", Boolean(), nullable=False),
+    Column("report", JSONText(), nullable=False),
+)
+
+INSERT_ONLY: tuple[str, ...] = (
+    "agencies",
+    "officers",
+    "cases",
+    "case_transitions",
+    "acts",
+    "records",
+    "record_files",
+    "approvals",
+    "approval_steps",
+    "services",
+    "blobs",
+    "ledger_events",
+    "checkpoints",
+    "verification_runs",
+)
+"""Tables whose committed rows are never updated or deleted."""
+
+TRACKED: tuple[str, ...] = (
+    "agencies",
+    "users",
+    "officers",
+    "devices",
+    "cases",
+    "case_transitions",
+    "acts",
+    "records",
+    "record_files",
+    "approvals",
+    "approval_steps",
+    "services",
+    "blobs",
+)
+"""Tables whose every row is covered by a row digest in the ledger."""
+
+
+def primary_key_name(table_name: str) -> str:
+    return "sha256" if table_name == "blobs" else "id"

@@ -1,0 +1,134 @@
+"""The unit of work: one transaction, its rows, its ledger events and its checkpoint.
+
+Services open ``store.transaction(actor)`` and call ``insert``/``update``/``record``.
+Every row written is fingerprinted; the next ledger event carries those fingerprints,
+so ``liuhen verify`` can prove each row is as LiuHen wrote it. Committing a transaction
+with rows but no event is a programming error and rolls back. Repositories never commit:
+only ``transaction()`` does, after appending a signed checkpoint for the new tree size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from liuhen.errors import Conflict, ForbiddenChange
+from liuhen.ledger.canonical import digest
+from liuhen.ledger.chain import chain_hash
+from liuhen.ledger.events import Actor, event_bytes
+from liuhen.ledger.merkle import leaf_hash
+from liuhen.store import tables as t
+from liuhen.store.rows import row_digest
+
+Clock = Callable[[], datetime]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tx:
+    """One open transaction. Not thread-safe; lives inside ``Store.transaction``."""
+
+    def __init__(self, conn: Connection, actor: Actor, clock: Clock) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.clock = clock
+        self._pending_rows: list[dict[str, str]] = []
+        self.events: list[int] = []
+
+    # -- rows -------------------------------------------------------------------------
+    def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
+        """Insert one row and return it as stored (read back, so digests are stable)."""
+        tbl = t.metadata.tables[table]
+        try:
+            self.conn.execute(tbl.insert().values(**values))
+        except IntegrityError as exc:
+            raise Conflict(f"{table}：记录与已有数据冲突（{_first_line(exc)}）") from exc
+        return self._track(table, values[t.primary_key_name(table)])
+
+    def update(self, table: str, key: str, values: Mapping[str, Any]) -> RowMapping:
+        """Change a mutable row (users, devices). Insert-only tables refuse."""
+        if table in t.INSERT_ONLY:
+            raise ForbiddenChange(f"{table} 中已提交的记录不可修改；请以新版本更正")
+        tbl = t.metadata.tables[table]
+        pk = tbl.c[t.primary_key_name(table)]
+        self.conn.execute(update(tbl).where(pk == key).values(**values))
+        return self._track(table, key)
+
+    def get(self, table: str, key: str) -> RowMapping | None:
+        tbl = t.metadata.tables[table]
+        pk = tbl.c[t.primary_key_name(table)]
+        return self.conn.execute(select(tbl).where(pk == key)).mappings().first()
+
+    def _track(self, table: str, key: str) -> RowMapping:
+        row = self.get(table, key)
+        assert row is not None, f"{table}/{key} vanished inside its own transaction"
+        if table in t.TRACKED:
+            self._pending_rows.append(
+                {"table": table, "key": key, "digest": row_digest(table, row)}
+            )
+        return row
+
+    # -- ledger -----------------------------------------------------------------------
+    def record(
+        self,
+        action: str,
+        *,
+        subject_type: str,
+        subject_id: str,
+        case_id: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append one ledger event (with the rows written since the last one); return its seq."""
+        body: dict[str, Any] = dict(payload or {})
+        if self._pending_rows:
+            body["rows"] = self._pending_rows
+            self._pending_rows = []
+        head = self.conn.execute(
+            select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
+        ).one()
+        event: dict[str, Any] = {
+            "seq": head.next_seq,
+            "occurred_at": self.clock(),
+            "actor_id": self.actor.id,
+            "actor_label": self.actor.label,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "case_id": case_id,
+            "payload_digest": digest(body),
+            "prev_hash": head.chain_hash,
+        }
+        raw = event_bytes(event)
+        event["payload"] = body
+        event["chain_hash"] = chain_hash(bytes.fromhex(head.chain_hash), raw).hex()
+        event["leaf_hash"] = leaf_hash(raw).hex()
+        self.conn.execute(t.ledger_events.insert().values(**event))
+        self.conn.execute(
+            update(t.ledger_head)
+            .where(t.ledger_head.c.id == 1)
+            .values(next_seq=head.next_seq + 1, chain_hash=event["chain_hash"])
+        )
+        self.events.append(int(head.next_seq))
+        return int(head.next_seq)
+
+    def assert_settled(self) -> None:
+        if self._pending_rows:
+            tables = sorted({r["table"] for r in self._pending_rows})
+            raise RuntimeError(f"rows written without a ledger event: {tables}")
+
+
+def _first_line(exc: Exception) -> str:
+    orig = getattr(exc, "orig", exc)
+    return str(orig).strip().splitlines()[0]
