@@ -45,12 +45,13 @@ for _module in _COMMAND_MODULES:
             raise
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group, mapping LiuhenError to stderr and its exit code."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=args, prog_name="liuhen", standalone_mode=False)
     except LiuhenError as exc:
-        if "--json" in sys.argv:
+        if "--json" in args:
             click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         else:
             click.echo(f"错误：{exc}", err=True)

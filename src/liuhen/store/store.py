@@ -77,20 +77,28 @@ class Store:
         if signed is not None:
             self.checkpoint_log.append(signed)
 
-    def _leaves(self, conn: Connection) -> MerkleTree:
-        if self._tree is None:
-            self._tree = MerkleTree([])
+    def _leaves(self, conn: Connection) -> MerkleTree | None:
+        """The tree over all events; None when the stored sequence has a gap (damaged ledger)."""
+        tree = self._tree if self._tree is not None else MerkleTree([])
         rows = conn.execute(
-            select(t.ledger_events.c.leaf_hash)
-            .where(t.ledger_events.c.seq >= self._tree.size)
+            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash)
+            .where(t.ledger_events.c.seq >= tree.size)
             .order_by(t.ledger_events.c.seq)
         )
-        for (leaf,) in rows:
-            self._tree.append(bytes.fromhex(leaf))
-        return self._tree
+        for seq, leaf in rows:
+            if seq != tree.size:
+                self._tree = None
+                return None
+            tree.append(bytes.fromhex(leaf))
+        self._tree = tree
+        return tree
 
-    def _checkpoint(self, conn: Connection) -> dict[str, Any]:
+    def _checkpoint(self, conn: Connection) -> dict[str, Any] | None:
+        """Sign the tree after this transaction's events. A damaged ledger (events missing)
+        is not signed over: ``liuhen verify`` reports it, and writing goes on."""
         tree = self._leaves(conn)
+        if tree is None:
+            return None
         cp = Checkpoint(
             tree_size=tree.size, root_hash=tree.root(), timestamp=self.clock(), origin=self.origin
         )

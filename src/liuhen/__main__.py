@@ -1,0 +1,3 @@
+from liuhen.cli import main
+
+main()

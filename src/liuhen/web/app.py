@@ -1,0 +1,105 @@
+"""The web app factory: one Store, security headers, sessions, and error pages in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liuhen.config import Settings
+from liuhen.errors import AuthError, LiuhenError
+from liuhen.store.store import Store
+
+HERE = Path(__file__).parent
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    from liuhen.web import auth, cases, ledger
+
+    app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.store = store or Store.open(settings)
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates.env.filters["localtime"] = lambda value: _localtime(value, settings)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if settings.environment == "production":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.exception_handler(LiuhenError)
+    async def liuhen_error(request: Request, exc: LiuhenError) -> Response:
+        if isinstance(exc, AuthError) and not request.url.path.startswith("/api/"):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        return render(
+            request,
+            "error.html",
+            {"message": exc.message, "details": exc.details},
+            status_code=exc.http_status,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, "请求无法处理")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "http", "message": message}, status_code=exc.status_code)
+        return render(
+            request, "error.html", {"message": message, "details": []}, status_code=exc.status_code
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/cases", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(auth.router)
+    app.include_router(cases.router)
+    app.include_router(ledger.router)
+    return app
+
+
+def _localtime(value: datetime | str | None, settings: Settings) -> str:
+    """'2026-11-20 09:30' in the agency's time zone, from a datetime or an ISO string."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def render(
+    request: Request, template: str, context: dict[str, object], status_code: int = 200
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    ctx = {
+        "user": getattr(request.state, "user", None),
+        "csrf": getattr(request.state, "csrf", ""),
+        **context,
+    }
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -1,0 +1,53 @@
+"""The integrity page: the ledger's latest signed checkpoint and the last verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from liuhen.services.integrity import last_verification, verify
+from liuhen.services.users import User
+from liuhen.web.auth import check_csrf, get_store, permission
+
+router = APIRouter()
+
+
+@router.get("/ledger", include_in_schema=False)
+def ledger_page(
+    request: Request, user: Annotated[User, Depends(permission("ledger.read"))]
+) -> Response:
+    from liuhen.web.app import render
+
+    store = get_store(request)
+    checkpoint = store.latest_checkpoint()
+    run = last_verification(store)
+    return render(
+        request,
+        "ledger.html",
+        {
+            "checkpoint": checkpoint,
+            "events": store.event_count(),
+            "fingerprint": store.fingerprint,
+            "run": run,
+            "can_verify": "integrity.verify" in _actions(user),
+        },
+    )
+
+
+@router.post("/ledger/verify", include_in_schema=False)
+def run_verification(
+    request: Request,
+    user: Annotated[User, Depends(permission("integrity.verify"))],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    verify(get_store(request), user.actor)
+    return RedirectResponse("/ledger", status_code=303)
+
+
+def _actions(user: User) -> set[str]:
+    from liuhen.services.permissions import MATRIX
+
+    return set().union(*(MATRIX.get(r, frozenset()) for r in user.roles))

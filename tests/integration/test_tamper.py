@@ -1,0 +1,158 @@
+"""Every kind of out-of-band change is found by ``liuhen verify`` and named exactly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from tests.helpers import make_case_with_files, run_cli
+
+from liuhen.config import Settings
+from liuhen.store.store import Store
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {"LIUHEN_DATA_DIR": str(settings.data_dir), "LIUHEN_DATABASE_URL": settings.database_url}
+
+
+def _verify(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict]:
+    result = run_cli(["verify", "--json"], _env(settings), monkeypatch)
+    return result.code, result.json()
+
+
+def _raw(store: Store, *statements: str, tables: tuple[str, ...]) -> None:
+    """Run SQL as an intruder with database access would: around the insert-only guard."""
+    with store.engine.connect() as conn:
+        for table in tables:
+            if store.engine.dialect.name == "sqlite":
+                for verb in ("update", "delete"):
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+            else:
+                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        for sql in statements:
+            conn.execute(text(sql))
+        conn.commit()
+
+
+def _blob_path(store: Store, sha: str) -> Path:
+    return Path(store.settings.data_dir) / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
+
+
+@pytest.fixture
+def populated(store: Store, tmp_path: Path) -> dict[str, str]:
+    return make_case_with_files(store, tmp_path)
+
+
+def _problem(report: dict, kind: str) -> dict:
+    matches = [p for p in report["problems"] if p["kind"] == kind]
+    assert matches, f"no {kind} in {report['problems']}"
+    return matches[0]
+
+
+def test_untouched_store_verifies_clean(store, populated, monkeypatch):
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 0
+    assert report["ok"] is True and report["problems"] == []
+    assert report["blobs"] == 1 and report["events"] > 5
+
+
+def test_changed_byte_in_blob_is_named(store, populated, monkeypatch):
+    path = _blob_path(store, populated["blob"])
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[3] ^= 0x01
+    path.write_bytes(bytes(data))
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    assert _problem(report, "blob_altered")["object"] == f"blob {populated['blob']}"
+
+
+def test_deleted_blob_is_named(store, populated, monkeypatch):
+    path = _blob_path(store, populated["blob"])
+    os.chmod(path, 0o644)
+    path.unlink()
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    assert _problem(report, "blob_missing")["object"] == f"blob {populated['blob']}"
+
+
+def test_record_row_edited_in_sql_is_named(store, populated, monkeypatch):
+    _raw(
+        store,
+        f"UPDATE records SET title = '篡改后的标题' WHERE id = '{populated['record']}'",
+        tables=("records",),
+    )
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    assert _problem(report, "row_altered")["object"] == f"records/{populated['record']}"
+
+
+def test_record_row_deleted_in_sql_is_named(store, populated, monkeypatch):
+    _raw(
+        store,
+        f"DELETE FROM record_files WHERE record_id = '{populated['record']}'",
+        f"DELETE FROM records WHERE id = '{populated['record']}'",
+        tables=("records", "record_files"),
+    )
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    objects = {p["object"] for p in report["problems"] if p["kind"] == "row_deleted"}
+    assert f"records/{populated['record']}" in objects
+
+
+def test_deleted_ledger_row_is_named(store, populated, monkeypatch):
+    _raw(store, "DELETE FROM ledger_events WHERE seq = 4", tables=("ledger_events",))
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    assert _problem(report, "ledger_event_missing")["object"] == "ledger_events#4"
+
+
+def test_swapped_ledger_rows_are_named(store, populated, monkeypatch):
+    # Swap the contents of events 5 and 6, keeping their sequence numbers.
+    _raw(
+        store,
+        "UPDATE ledger_events SET seq = -1 WHERE seq = 5",
+        "UPDATE ledger_events SET seq = 5 WHERE seq = 6",
+        "UPDATE ledger_events SET seq = 6 WHERE seq = -1",
+        tables=("ledger_events",),
+    )
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    broken = {p["object"] for p in report["problems"] if p["kind"] == "ledger_chain_broken"}
+    assert "ledger_events#5" in broken
+
+
+def test_altered_checkpoint_signature_is_named(store, populated, monkeypatch):
+    with store.read() as conn:
+        size = conn.execute(text("SELECT MAX(tree_size) FROM checkpoints")).scalar_one()
+    blob = (
+        "X'" + "00" * 64 + "'"
+        if store.engine.dialect.name == "sqlite"
+        else "'\\x" + "00" * 64 + "'"
+    )
+    _raw(
+        store,
+        f"UPDATE checkpoints SET signature = {blob} WHERE tree_size = {size}",
+        tables=("checkpoints",),
+    )
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    assert _problem(report, "checkpoint_signature_invalid")["object"] == f"checkpoints@{size}"
+
+
+def test_database_rolled_back_is_caught_by_the_outside_log(store, populated, monkeypatch):
+    with store.read() as conn:
+        last = conn.execute(text("SELECT MAX(seq) FROM ledger_events")).scalar_one()
+    _raw(
+        store,
+        f"DELETE FROM checkpoints WHERE tree_size > {last - 1}",
+        f"DELETE FROM ledger_events WHERE seq >= {last - 1}",
+        f"UPDATE ledger_head SET next_seq = {last - 1}, chain_hash = (SELECT chain_hash FROM ledger_events WHERE seq = {last - 2})",
+        tables=("ledger_events", "checkpoints"),
+    )
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    problem = _problem(report, "ledger_rolled_back")
+    assert problem["object"].endswith("checkpoints.jsonl:" + problem["object"].rsplit(":", 1)[1])
