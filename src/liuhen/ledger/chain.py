@@ -24,7 +24,8 @@ def verify_chain(items: Iterable[tuple[bytes, bytes]]) -> int | None:
 
     Pairs are taken in ledger order from ``GENESIS``; link ``i`` is broken when its stored
     hash is not ``chain_hash`` of the stored hash before it and its own event bytes.
-    Streams: ``items`` may be a generator over a million rows.
+    Streams: ``items`` may be a generator over a million rows. A missing tail is not a
+    broken link; signed checkpoints (their tree size and root) are what catch truncation.
     """
     prev = GENESIS
     for index, (event_bytes, stored) in enumerate(items):
