@@ -66,6 +66,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
     )
     accounts: dict[str, str] = {}
     officers: dict[str, str] = {}
+    actors: dict[str, Actor] = {}
     for username, name, roles, section, cert in _PEOPLE:
         officer_id = None
         if cert:
@@ -74,7 +75,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
             )
             officers[username] = officer_id
         password = generate_password()
-        add_user(
+        created = add_user(
             store,
             actor,
             username=username,
@@ -86,6 +87,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
             officer_id=officer_id,
         )
         accounts[username] = password
+        actors[username] = created.actor
     add_device(
         store,
         actor,
@@ -112,7 +114,8 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
         serial_no="ZF-T3-0101",
         model="手持执法终端",
     )
-    _first_case(store, actor, agency_id, officers, tz)
+    # The case is opened and recorded by the demo officer, as it would be in real use.
+    _first_case(store, actors["zhangjg"], agency_id, officers, tz)
     path = _write_accounts(store.settings.data_dir, accounts)
     return DemoResult(loaded=True, agency_id=agency_id, accounts=accounts, accounts_file=path)
 
