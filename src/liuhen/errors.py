@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 
 class LiuhenError(Exception):
-    """Base of all LiuHen errors; ``details`` lists every problem found, one per line."""
+    """内部错误。Base of all LiuHen errors; ``details`` lists every problem, one per line."""
 
     code = "internal"
     http_status = 500
@@ -44,54 +44,74 @@ class LiuhenError(Exception):
 
 
 class InvalidInput(LiuhenError):
+    """输入有误：字段、文件或 JSON 路径不合要求。"""
+
     code = "invalid_input"
     http_status = 400
     exit_code = 2
 
 
 class ProfileInvalid(InvalidInput):
+    """制度配置文件不合要求（给出文件、行号与原因）。"""
+
     code = "profile_invalid"
 
 
 class BundleInvalid(InvalidInput):
+    """案件数据包不合要求（给出 JSON 路径）。"""
+
     code = "bundle_invalid"
 
 
 class ConfigError(LiuhenError):
+    """设置有误（给出设置名）。"""
+
     code = "config_error"
     http_status = 500
     exit_code = 2
 
 
 class NotFound(LiuhenError):
+    """找不到案件、事件、用户等对象。"""
+
     code = "not_found"
     http_status = 404
     exit_code = 2
 
 
 class AuthError(LiuhenError):
+    """未登录或用户名、密码错误。"""
+
     code = "auth_failed"
     http_status = 401
     exit_code = 3
 
 
 class PermissionDenied(LiuhenError):
+    """已登录，但角色无权执行该操作。"""
+
     code = "permission_denied"
     http_status = 403
     exit_code = 3
 
 
 class Conflict(LiuhenError):
+    """请求与已存数据冲突（如重复的编号）。"""
+
     code = "conflict"
     http_status = 409
     exit_code = 2
 
 
 class ForbiddenChange(Conflict):
+    """试图修改或删除原始记录（只能以新版本更正）。"""
+
     code = "forbidden_change"
 
 
 class StorageError(LiuhenError):
+    """磁盘或对象存储故障（如空间不足）。"""
+
     code = "storage_error"
     http_status = 507
     exit_code = 1
