@@ -1,0 +1,413 @@
+"""The case and everything recorded about it: the pure model behind a case bundle.
+
+All types are frozen dataclasses holding codes from ``liuhen.domain.vocab`` and
+timezone-aware datetimes. They carry facts, not judgements: whether the facts satisfy a
+regulation is the compliance engine's question (``liuhen.rules``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+FieldValue = str | int | float | bool | list[str] | None
+"""A document field: text, a number, a yes/no, or a list of codes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    name: str
+    profile: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    kind: str  # person | organisation
+    name: str
+    id_number: str | None = None  # 身份证号 or 统一社会信用代码
+    address: str | None = None
+    phone: str | None = None
+    legal_representative: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    id: str
+    name: str
+    certificate_number: str | None = None  # 执法证号
+    certificate_valid_until: date | None = None
+    position: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    kind: str
+    explosion_proof: bool = False
+    serial: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AVExemption:
+    """Why an act was not recorded in audio-video (004§6; 000§6 text sufficient)."""
+
+    reason: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One enforcement act (执法环节) with its time, place and the officers present."""
+
+    id: str
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    place: str = ""
+    officer_ids: tuple[str, ...] = ()
+    certificates_shown: bool | None = None
+    remote: bool = False  # 连续工作、异地工作或者在边远、交通不便地区执法
+    returned_at: datetime | None = None
+    flags: frozenset[str] = frozenset()
+    av_exemption: AVExemption | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    role: str
+    name: str
+    officer_id: str | None = None
+    method: str = "signature"
+    signed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A person who refused to sign, and why (recorded by the officers)."""
+
+    role: str
+    reason: str = ""
+    name: str = ""
+    witness: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TextRecord:
+    """A document (执法文书) or any other written record."""
+
+    id: str
+    kind: str
+    made_at: datetime
+    act_id: str | None = None
+    number: str = ""
+    title: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    officer_ids: tuple[str, ...] = ()
+    certificates_shown: bool | None = None
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    signatures: tuple[Signature, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+    sealed: bool = False
+    confidential: bool = False
+
+    def has(self, name: str) -> bool:
+        """True when the field is present and not blank."""
+        value = self.fields.get(name)
+        if value is None or value is False:
+            return False
+        if isinstance(value, str | list):
+            return bool(value if isinstance(value, list) else value.strip())
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One media file of an AV record: its span and content hash."""
+
+    start: datetime
+    end: datetime
+    sha256: str = ""
+    file_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Precheck:
+    """The device check before recording (function, battery, storage)."""
+
+    at: datetime | None = None
+    items: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningStatement:
+    at: datetime | None = None
+    elements: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """A stop in recording: when, why, and how it was explained."""
+
+    at: datetime
+    reason: str = ""
+    resumed_at: datetime | None = None
+    explained_by: str | None = None  # voice | written
+    reported_to_head: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AVEvidence:
+    """The statement that goes with AV used as evidence (制作方法、时间、制作人、证明对象)."""
+
+    method: str = ""
+    made_at: datetime | None = None
+    maker: str = ""
+    object: str = ""
+    carrier: str = ""  # disc | location
+    transcript: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    term: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AVRecord:
+    """Audio-video of one act or one service, made of media segments."""
+
+    id: str
+    device_id: str
+    officer_id: str
+    segments: tuple[Segment, ...]
+    act_id: str | None = None
+    service_id: str | None = None
+    stored_at: datetime | None = None
+    custodian: str = ""
+    precheck: Precheck | None = None
+    opening_statement: OpeningStatement | None = None
+    interruptions: tuple[Interruption, ...] = ()
+    evidence: AVEvidence | None = None
+    retention: Retention | None = None
+    confidential: bool = False
+
+    @property
+    def started_at(self) -> datetime:
+        return self.segments[0].start
+
+    @property
+    def ended_at(self) -> datetime:
+        return max(s.end for s in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalStep:
+    """One signature on an internal approval: who, in which role, with what opinion."""
+
+    role: str  # handler | reviewer | approver
+    name: str
+    at: datetime
+    position: str = ""
+    officer_id: str | None = None
+    opinion: str = ""
+    signed: bool = True
+    authorised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An internal approval (立案, 法制审核, 集体讨论, 负责人审批 ...)."""
+
+    id: str
+    kind: str
+    steps: tuple[ApprovalStep, ...]
+    emergency: bool = False
+    outcome: str = "approved"  # approved | rejected
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+
+    @property
+    def decided_at(self) -> datetime:
+        return max(s.at for s in self.steps)
+
+    def has(self, name: str) -> bool:
+        value = self.fields.get(name)
+        if isinstance(value, str | list):
+            return bool(value if isinstance(value, list) else value.strip())
+        return value is not None and value is not False
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The service receipt (送达回证/文书送达回执)."""
+
+    server_signed: bool = False
+    recipient_signed: bool = False
+    signer: str = ""
+    signer_relation: str = ""
+    date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MailEvidence:
+    carrier: str = ""
+    tracking_number: str = ""
+    registration_kept: bool = False
+    postage_proof_kept: bool = False
+    return_receipt_kept: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LienEvidence:
+    refusal_reason: str = ""
+    refusal_date: date | None = None
+    witness: str = ""
+    witness_signed: bool = False
+    left_at_residence: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PublicNoticeEvidence:
+    other_modes_failed: str = ""  # why every other mode failed
+    medium: str = ""
+    published_at: datetime | None = None
+    notice_kept: bool = False
+    reasons_in_file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """Service (送达) of one or more documents, with the evidence its mode needs."""
+
+    id: str
+    mode: str
+    document_ids: tuple[str, ...]
+    served_at: datetime | None = None
+    recipient: str = ""
+    address: str = ""
+    receipt: Receipt | None = None
+    mail: MailEvidence | None = None
+    lien: LienEvidence | None = None
+    handover_reason: str = ""  # 委托、转交原因
+    public_notice: PublicNoticeEvidence | None = None
+    av_record_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEvent:
+    """A step of execution: payment, performance, reminder statements, court application."""
+
+    id: str
+    kind: str
+    at: datetime
+    document_ids: tuple[str, ...] = ()
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AVStatement:
+    """How an AV record enters the case file (001§11): carrier or storage location + facts."""
+
+    av_record_id: str
+    carrier: str = ""  # disc | location
+    location: str = ""
+    method: str = ""
+    made_at: datetime | None = None
+    maker: str = ""
+    object: str = ""
+    audio_content: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """The case file (案卷): when formed and handed to the archive, what it holds."""
+
+    formed_at: datetime | None = None
+    handed_over_at: datetime | None = None
+    custodian: str = ""
+    retention: Retention | None = None
+    catalogue: tuple[str, ...] = ()
+    av_statements: tuple[AVStatement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    outcome: str  # granted | refused | pending
+    by: str = ""
+    position: str = ""
+    authorised: bool = False
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequest:
+    """A request to view, copy or disclose records, and its decision."""
+
+    id: str
+    kind: str  # view | copy | disclosure
+    requested_at: datetime
+    requested_by: str = ""
+    record_ids: tuple[str, ...] = ()
+    decision: AccessDecision | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """Facts of an application matter (002§8)."""
+
+    oral: bool = False
+    accepted: bool | None = None
+    needs_supplement: bool = False
+    corrected_on_spot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """Facts of a complaint or report (002§10)."""
+
+    real_name: bool = False
+    pursued: bool = True
+    complainant: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    kind: str = ""  # warning | fine | ...
+    amount: float | None = None
+    collected_on_spot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One case (案件) with everything recorded about it, as one immutable snapshot."""
+
+    id: str
+    agency: Agency
+    procedure: str
+    party: Party
+    opened_at: datetime
+    number: str = ""
+    title: str = ""
+    cause: str = ""
+    ended_at: datetime | None = None
+    outcome: str | None = None
+    flags: frozenset[str] = frozenset()
+    confidential: bool = False
+    penalty: Penalty | None = None
+    application: Application | None = None
+    complaint: Complaint | None = None
+    officers: tuple[Officer, ...] = ()
+    devices: tuple[Device, ...] = ()
+    acts: tuple[Act, ...] = ()
+    text_records: tuple[TextRecord, ...] = ()
+    av_records: tuple[AVRecord, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    services: tuple[Service, ...] = ()
+    execution: tuple[ExecutionEvent, ...] = ()
+    case_file: CaseFile | None = None
+    access_requests: tuple[AccessRequest, ...] = ()

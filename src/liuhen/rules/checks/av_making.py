@@ -1,0 +1,249 @@
+"""How audio-video is made: device check, opening statement, continuity, interruptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from liuhen.domain import vocab
+from liuhen.domain.case import AVRecord, Interruption
+from liuhen.domain.finding import Finding, Subject
+from liuhen.rules.context import CheckContext, fmt_time
+from liuhen.rules.periods import Period
+from liuhen.rules.registry import (
+    PERIOD_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    check_periods,
+    obj,
+    rule_type,
+)
+
+
+@rule_type("av_precheck")
+class AVPrecheck(Rule):
+    summary = "音像记录开始前未检查设备性能、电量和储存空间"
+    params_schema = obj({"items": STRINGS})
+    message_vars = {"missing": "未检查的项目"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(params.get("items", []), vocab.PRECHECK_ITEMS, ("items",), "检查项目")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.items = tuple(params.get("items", tuple(vocab.PRECHECK_ITEMS)))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for av in ctx.case.av_records:
+            pre = av.precheck
+            done = pre.items if pre else frozenset()
+            missing = [vocab.PRECHECK_ITEMS[i] for i in self.items if i not in done]
+            if pre is not None and pre.at is not None and pre.at > av.started_at:
+                missing.append("检查时间晚于开始录制")
+            if missing:
+                yield ctx.finding(self, Subject("av_record", av.id), missing="、".join(missing))
+
+
+@rule_type("av_opening_statement")
+class AVOpeningStatement(Rule):
+    summary = "音像记录开始时的语音说明缺少规定要素"
+    params_schema = obj({"elements": STRINGS}, ("elements",))
+    message_vars = {"missing": "缺少的说明要素"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(params.get("elements", []), vocab.OPENING_ELEMENTS, ("elements",), "说明要素")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.elements = tuple(params["elements"])
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for av in ctx.case.av_records:
+            said = av.opening_statement.elements if av.opening_statement else frozenset()
+            missing = [vocab.OPENING_ELEMENTS[e] for e in self.elements if e not in said]
+            if missing:
+                yield ctx.finding(self, Subject("av_record", av.id), missing="、".join(missing))
+
+
+@rule_type("av_recording_notice")
+class AVRecordingNotice(Rule):
+    summary = "询问、处罚时使用执法记录设备，未事先告知对方"
+    params_schema = obj({"kinds": STRINGS})
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.kinds = frozenset(params.get("kinds", ("inquiry", "on_the_spot_penalty")))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act in ctx.acts_of(self.kinds):
+            records = ctx.av_by_act.get(act.id, ())
+            if not records:
+                continue
+            told = any(
+                av.opening_statement is not None and "notice" in av.opening_statement.elements
+                for av in records
+            ) or any(r.fields.get("recording_notice") is True for r in ctx.records_by_act.get(act.id, ()))
+            if not told:
+                yield ctx.finding(self, Subject("act", act.id))
+
+
+def _coverage(records: list[AVRecord]) -> list[tuple[datetime, datetime]]:
+    spans = sorted((s.start, s.end) for av in records for s in av.segments)
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _explains(i: Interruption, start: datetime, end: datetime, slack: timedelta) -> bool:
+    if not i.reason.strip() or i.explained_by is None:
+        return False
+    if i.at > start + slack:
+        return False
+    return i.resumed_at is None or i.resumed_at >= end - slack
+
+
+@rule_type("av_continuity")
+class AVContinuity(Rule):
+    summary = "同一执法环节的音像记录之间有间断，且没有说明中止原因的中止记录"
+    params_schema = obj({"max_gap": PERIOD_SCHEMA})
+    message_vars = {"gap_start": "间断开始", "gap_end": "间断结束", "gap": "间断时长"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_periods(params, "max_gap")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.max_gap = Period.parse(params.get("max_gap", "10s")).as_timedelta()
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act_id, records in ctx.av_by_act.items():
+            spans = _coverage(records)
+            interruptions = [i for av in records for i in av.interruptions]
+            for (_, gap_start), (gap_end, _) in zip(spans, spans[1:], strict=False):
+                if gap_end - gap_start <= self.max_gap:
+                    continue
+                if any(_explains(i, gap_start, gap_end, self.max_gap) for i in interruptions):
+                    continue
+                minutes = (gap_end - gap_start).total_seconds() / 60
+                yield ctx.finding(
+                    self,
+                    Subject("act", act_id),
+                    gap_start=fmt_time(gap_start, ctx.tz),
+                    gap_end=fmt_time(gap_end, ctx.tz),
+                    gap=f"{minutes:.0f}分钟" if minutes >= 1 else f"{minutes * 60:.0f}秒",
+                )
+
+
+@rule_type("av_interruption")
+class AVInterruption(Rule):
+    summary = "中止记录没有客观原因，重新开始时未语音说明，或无法继续时未书面说明（及报告）"
+    params_schema = obj({"report_if_not_resumed": {"type": "boolean"}})
+    message_vars = {"problem": "中止记录的问题", "at": "中止时间"}
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.report = bool(params.get("report_if_not_resumed", False))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for av in ctx.case.av_records:
+            for i in av.interruptions:
+                problems = []
+                if not i.reason.strip():
+                    problems.append("未记录中止原因")
+                if i.resumed_at is not None and i.explained_by != "voice":
+                    problems.append("重新开始记录时未对中止原因进行语音说明")
+                if i.resumed_at is None and i.explained_by != "written":
+                    problems.append("无法继续记录，事后未书面说明情况")
+                if i.resumed_at is None and self.report and not i.reported_to_head:
+                    problems.append("无法继续记录，未立即向负责人报告")
+                if problems:
+                    yield ctx.finding(
+                        self,
+                        Subject("av_record", av.id),
+                        problem="；".join(problems),
+                        at=fmt_time(i.at, ctx.tz),
+                    )
+
+
+@rule_type("av_coverage")
+class AVCoverage(Rule):
+    summary = "音像记录晚于执法活动开始或早于其结束（与环节和笔录记载的时间比对）"
+    params_schema = obj({"tolerance": PERIOD_SCHEMA})
+    message_vars = {"problem": "不一致之处", "act_time": "执法活动时间", "av_time": "音像记录时间"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_periods(params, "tolerance")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.tolerance = Period.parse(params.get("tolerance", "1 min")).as_timedelta()
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act_id, records in ctx.av_by_act.items():
+            act = ctx.acts.get(act_id)
+            if act is None:
+                continue
+            starts = [act.started_at]
+            ends = [act.ended_at] if act.ended_at else []
+            for r in ctx.records_by_act.get(act_id, ()):
+                if r.started_at:
+                    starts.append(r.started_at)
+                if r.ended_at:
+                    ends.append(r.ended_at)
+            spans = _coverage(records)
+            first, last = spans[0][0], spans[-1][1]
+            act_start = min(starts)
+            if first > act_start + self.tolerance:
+                yield ctx.finding(
+                    self,
+                    Subject("act", act_id),
+                    problem="音像记录开始晚于执法活动开始",
+                    act_time=fmt_time(act_start, ctx.tz),
+                    av_time=fmt_time(first, ctx.tz),
+                )
+            if ends and last < max(ends) - self.tolerance:
+                yield ctx.finding(
+                    self,
+                    Subject("act", act_id),
+                    problem="音像记录结束早于执法活动结束",
+                    act_time=fmt_time(max(ends), ctx.tz),
+                    av_time=fmt_time(last, ctx.tz),
+                )
+
+
+@rule_type("av_after_the_fact")
+class AVAfterTheFact(Rule):
+    summary = "音像片段在执法活动结束后才录制（事后补录），或同一文件出现在不同记录中（插入画面）"
+    params_schema = obj({"tolerance": PERIOD_SCHEMA})
+    message_vars = {"problem": "问题"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_periods(params, "tolerance")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.tolerance = Period.parse(params.get("tolerance", "10 min")).as_timedelta()
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        owners: dict[str, str] = {}
+        for av in ctx.case.av_records:
+            act = ctx.acts.get(av.act_id) if av.act_id else None
+            late = act is not None and act.ended_at is not None and any(
+                s.start > act.ended_at + self.tolerance for s in av.segments
+            )
+            if late:
+                yield ctx.finding(self, Subject("av_record", av.id), problem="有片段在执法活动结束后才开始录制")
+            for s in av.segments:
+                if not s.sha256:
+                    continue
+                other = owners.setdefault(s.sha256, av.id)
+                if other != av.id:
+                    yield ctx.finding(
+                        self, Subject("av_record", av.id), problem=f"片段与音像记录 {other} 的文件完全相同"
+                    )

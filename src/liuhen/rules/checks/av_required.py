@@ -1,0 +1,208 @@
+"""When audio-video must (or should, or must not) be made, and exemptions from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from liuhen.domain import vocab
+from liuhen.domain.case import Act
+from liuhen.domain.finding import Finding, Subject
+from liuhen.rules.context import CheckContext
+from liuhen.rules.registry import (
+    CITATION_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    obj,
+    rule_type,
+)
+
+
+def _cited(key: str) -> dict[str, Any]:
+    item = obj({key: {"type": "string"}, "citation": CITATION_SCHEMA}, (key,))
+    return {"type": "array", "items": item}
+
+
+@rule_type("av_required")
+class AVRequired(Rule):
+    summary = "应当进行音像记录的执法环节和送达没有音像记录（且无可接受的免录理由）"
+    params_schema = obj(
+        {
+            "acts": _cited("kind"),
+            "flags": _cited("flag"),
+            "problem_acts": _cited("kind"),
+            "disputed_acts": _cited("kind"),
+            "services": _cited("mode"),
+            "served_documents": _cited("kind"),
+            "exemptions": STRINGS,
+        }
+    )
+    message_vars = {"what": "需要音像记录的情形（如“查封”“留置送达”）"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        for key, field_name, vocabulary, what in (
+            ("acts", "kind", vocab.ACT_KINDS, "执法环节"),
+            ("problem_acts", "kind", vocab.ACT_KINDS, "执法环节"),
+            ("disputed_acts", "kind", vocab.ACT_KINDS, "执法环节"),
+            ("flags", "flag", vocab.ACT_FLAGS, "环节标记"),
+            ("services", "mode", vocab.SERVICE_MODES, "送达方式"),
+            ("served_documents", "kind", vocab.DOCUMENT_KINDS, "文书种类"),
+        ):
+            for i, item in enumerate(params.get(key, [])):
+                problems += check_codes(item[field_name], vocabulary, (key, i, field_name), what)
+        problems += check_codes(params.get("exemptions", []), vocab.AV_EXEMPTION_REASONS, ("exemptions",), "免录理由")
+        return problems
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        def table(key: str, field_name: str) -> dict[str, str]:
+            return {i[field_name]: i.get("citation", self.citation) for i in params.get(key, [])}
+
+        self.acts = table("acts", "kind")
+        self.flags = table("flags", "flag")
+        self.problem_acts = table("problem_acts", "kind")
+        self.disputed_acts = table("disputed_acts", "kind")
+        self.services = table("services", "mode")
+        self.served_documents = table("served_documents", "kind")
+        self.exemptions = frozenset(params.get("exemptions", ()))
+
+    def param_citations(self) -> tuple[str, ...]:
+        tables = (self.acts, self.flags, self.problem_acts, self.disputed_acts, self.services)
+        return tuple(c for t in (*tables, self.served_documents) for c in t.values())
+
+    def _requirement(self, act: Act) -> tuple[str, str] | None:
+        if act.kind in self.acts:
+            return vocab.ACT_KINDS[act.kind], self.acts[act.kind]
+        for flag in act.flags:
+            if flag in self.flags:
+                return vocab.ACT_FLAGS[flag], self.flags[flag]
+        if act.kind in self.problem_acts and "problems_found" in act.flags:
+            return f"{vocab.ACT_KINDS[act.kind]}中发现问题", self.problem_acts[act.kind]
+        if act.kind in self.disputed_acts and "disputed" in act.flags:
+            return f"容易引起争议的{vocab.ACT_KINDS[act.kind]}", self.disputed_acts[act.kind]
+        return None
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act in ctx.case.acts:
+            if act.started_at > ctx.now or ctx.av_by_act.get(act.id):
+                continue
+            need = self._requirement(act)
+            if need is None:
+                continue
+            ex = act.av_exemption
+            if ex is not None and ex.reason in self.exemptions and ex.explanation.strip():
+                continue
+            yield ctx.finding(self, Subject("act", act.id), citation=need[1], what=need[0])
+        for service in ctx.case.services:
+            if ctx.av_by_service.get(service.id):
+                continue
+            citation = self.services.get(service.mode)
+            what = vocab.SERVICE_MODES.get(service.mode, service.mode)
+            if citation is None:
+                for doc_id in service.document_ids:
+                    doc = ctx.records.get(doc_id)
+                    if doc is not None and doc.kind in self.served_documents:
+                        citation = self.served_documents[doc.kind]
+                        what = f"送达{vocab.DOCUMENT_KINDS[doc.kind]}"
+                        break
+            if citation is not None:
+                yield ctx.finding(self, Subject("service", service.id), citation=citation, what=what)
+
+
+@rule_type("av_advised")
+class AVAdvised(Rule):
+    summary = "根据实际情况宜进行音像记录的环节（容易引发争议等）没有音像记录（提示）"
+    params_schema = obj({"kinds": STRINGS, "services": STRINGS, "disputed": {"type": "boolean"}})
+    message_vars = {"what": "宜进行音像记录的情形"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节") + check_codes(
+            params.get("services", []), vocab.SERVICE_MODES, ("services",), "送达方式"
+        )
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.kinds = frozenset(params.get("kinds", ()))
+        self.modes = frozenset(params.get("services", ()))
+        self.disputed = bool(params.get("disputed", True))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act in ctx.case.acts:
+            if ctx.av_by_act.get(act.id) or act.av_exemption is not None or act.started_at > ctx.now:
+                continue
+            if self.disputed and "disputed" in act.flags:
+                yield ctx.finding(self, Subject("act", act.id), what="容易引发争议的现场执法")
+            elif act.kind in self.kinds:
+                yield ctx.finding(self, Subject("act", act.id), what=vocab.ACT_KINDS[act.kind])
+        for service in ctx.case.services:
+            if service.mode in self.modes and not ctx.av_by_service.get(service.id):
+                what = vocab.SERVICE_MODES[service.mode]
+                yield ctx.finding(self, Subject("service", service.id), what=what)
+
+
+@rule_type("av_not_suitable")
+class AVNotSuitable(Rule):
+    summary = "不适宜音像记录的情形却进行了音像记录（易燃易爆区域用非防爆设备、秘密、未经同意的隐私）"
+    params_schema = obj({"checks": STRINGS})
+    message_vars = {"why": "不适宜音像记录的原因"}
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.checks = frozenset(params.get("checks", ("explosive_area", "secrets", "privacy")))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        devices = {d.id: d for d in ctx.case.devices}
+        for act in ctx.case.acts:
+            for av in ctx.av_by_act.get(act.id, ()):
+                device = devices.get(av.device_id)
+                why = ""
+                if "explosive_area" in self.checks and "explosive_area" in act.flags:
+                    if device is None or not device.explosion_proof:
+                        why = "在易燃、易爆危险区域使用了不符合防爆规定的设备"
+                if not why and "secrets" in self.checks and "secrets" in act.flags:
+                    why = "涉及军事、商业、技术秘密"
+                if not why and "privacy" in self.checks and "privacy_without_consent" in act.flags:
+                    why = "涉及个人隐私且未经当事人同意"
+                if why:
+                    yield ctx.finding(self, Subject("av_record", av.id), why=why)
+
+
+_EXEMPTION_FACTS = {
+    "explosive_area": "explosive_area",
+    "secrets": "secrets",
+    "privacy": "privacy_without_consent",
+}
+
+
+@rule_type("av_exemption_reason")
+class AVExemptionReason(Rule):
+    summary = "免于音像记录没有说明理由，或理由与记录的事实不符"
+    params_schema = obj({"accepted": STRINGS})
+    message_vars = {"problem": "免录理由的问题"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(params.get("accepted", []), vocab.AV_EXEMPTION_REASONS, ("accepted",), "免录理由")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.accepted = frozenset(params.get("accepted", vocab.AV_EXEMPTION_REASONS))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        for act in ctx.case.acts:
+            ex = act.av_exemption
+            if ex is None or ctx.av_by_act.get(act.id):
+                continue
+            problem = ""
+            if ex.reason not in self.accepted:
+                label = vocab.AV_EXEMPTION_REASONS.get(ex.reason, ex.reason)
+                problem = f"理由“{label}”不属于本制度认可的免录情形"
+            elif not ex.explanation.strip():
+                problem = "未说明具体理由"
+            elif ex.reason in _EXEMPTION_FACTS and _EXEMPTION_FACTS[ex.reason] not in act.flags:
+                problem = "所称情形在执法环节记录中没有体现"
+            elif ex.reason == "text_sufficient" and not ctx.records_by_act.get(act.id):
+                problem = "称文字记录足以记录，但该环节没有文字记录"
+            if problem:
+                yield ctx.finding(self, Subject("act", act.id), problem=problem)

@@ -1,0 +1,176 @@
+"""Generating docs/rules.md and the shipped article texts from the profiles and regulations.
+
+``scripts/gen_rules_doc.py`` runs this; a test regenerates and compares, so the catalogue
+is never stale. The regulation files live outside the package (../shared/regulations); the
+article texts extracted from them are kept in ``data/regulations.json`` for runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from liuhen.rules import articles
+from liuhen.rules.profiles import Profile
+from liuhen.rules.registry import COMMON_MESSAGE_VARS, RULE_TYPES
+
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_ARTICLE = re.compile(r"^\s*第([一二三四五六七八九十百]+)条\s*")
+_ITEM = re.compile(r"^\s*([一二三四五六七八九十]+)\s*、\s*")
+_CHAPTER = re.compile(r"^\s*第[一二三四五六七八九十]+章")
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+REGULATION_TITLES = {
+    "000": "某镇人民政府行政执法全过程记录办法（依《山西省行政执法全过程记录办法》）",
+    "001": "彭阳县某局行政执法全过程记录制度",
+    "002": "乡镇行政执法全过程记录办法",
+    "003": "永济市张营镇行政执法全过程记录办法（试行）",
+    "004": "山西省林业和草原局行政执法全过程记录实施办法",
+}
+
+
+def chinese_number(text: str) -> int:
+    """一 .. 九十九 (enough for article numbers)."""
+    if "十" not in text:
+        return _DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def extract_articles(text: str) -> dict[str, str]:
+    """Article number -> text. Handles 第X条 files and 000's "X、" items; joins broken lines."""
+    pattern = _ARTICLE if re.search(r"(?m)^\s*第一条", text) else _ITEM
+    out: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if _CHAPTER.match(line):
+            continue
+        m = pattern.match(line)
+        if m is not None:
+            number = str(chinese_number(m.group(1)))
+            if number not in out:
+                current = number
+                out[current] = [line[m.end() :]]
+                continue
+        if current is not None and line.strip():
+            out[current].append(line)
+    return {k: _CJK_GAP.sub("", "".join(part.strip() for part in v)).strip() for k, v in out.items()}
+
+
+def find_regulations_dir(start: Path) -> Path | None:
+    for base in (start, *start.parents):
+        for candidate in (base / "shared" / "regulations", base.parent / "shared" / "regulations"):
+            if candidate.is_dir() and any(candidate.glob("000_*.txt")):
+                return candidate
+    return None
+
+
+def regulations_data(directory: Path) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for path in sorted(directory.glob("[0-9][0-9][0-9]_*.txt")):
+        code = path.name[:3]
+        data[code] = {
+            "title": REGULATION_TITLES.get(code, path.stem),
+            "file": path.name,
+            "articles": extract_articles(path.read_text(encoding="utf-8")),
+        }
+    return data
+
+
+def provision_citations(provisions_md: str) -> list[str]:
+    """Every ``file§article`` named in sections 2–8 of PROVISIONS.md (``§14`` after ``002§11``
+    continues the same file)."""
+    sections = re.split(r"(?m)^## ", provisions_md)
+    wanted = [s for s in sections if re.match(r"[2-8]\. ", s)]
+    found: dict[str, None] = {}
+    for section in wanted:
+        for run in re.finditer(r"(\d{3})§\d+(?:\s*(?:,|，|、|and)\s*§\d+)*", section):
+            source = run.group(1)
+            for number in re.findall(r"§(\d+)", run.group(0)):
+                found.setdefault(f"{source}§{number}", None)
+    return list(found)
+
+
+def not_decidable() -> list[dict[str, str]]:
+    from importlib import resources
+
+    text = resources.files("liuhen.rules").joinpath("data/not_decidable.yaml").read_text("utf-8")
+    items: list[dict[str, str]] = yaml.safe_load(text)
+    return items
+
+
+def _quote(citation: str) -> str:
+    text = articles.quote(citation) or "（条文缺失）"
+    return "\n".join(f"> {line}" for line in text.splitlines())
+
+
+def _params(rule: Any) -> str:
+    if not rule.spec.params:
+        return "（无参数）"
+    return "`" + json.dumps(dict(rule.spec.params), ensure_ascii=False, sort_keys=True) + "`"
+
+
+def render_rules_md(profiles: Iterable[Profile]) -> str:
+    """The rule catalogue: per rule id, each profile's citation, quote and parameters."""
+    profiles = list(profiles)
+    ids: dict[str, None] = {}
+    for p in profiles:
+        for r in p.rules:
+            ids.setdefault(r.id, None)
+    lines = [
+        "# 规则目录 / Rule catalogue",
+        "",
+        "<!-- 由 scripts/gen_rules_doc.py 从 src/liuhen/rules/profiles/*.yaml 生成，请勿手工修改；",
+        "     tests/unit/rules/test_rules_docs.py 在本文件过期时失败。 -->",
+        "",
+        "每条规则有编号、所引条文、严重程度、中文提示和参数。同一编号在不同制度配置中可以引用不同条文、",
+        "取不同参数（子配置覆盖 `base`）。严重程度：否决项（veto）、严重（major）、一般（minor）、提示（advice）。",
+        "状态：`violation` 违规（要求未满足或期限已过）；`pending` 待办（未到期，给出期限；或期限所在年份节假日安排未知）。",
+        "",
+        "## 制度配置",
+        "",
+        "| id | 名称 | 来源 | 上级 | 规则数 |",
+        "|---|---|---|---|---|",
+    ]
+    for p in profiles:
+        lines.append(f"| `{p.id}` | {p.name} | {p.source or '—'} | {' → '.join(p.chain[1:]) or '—'} | {len(p.rules)} |")
+    lines += ["", "## 规则", ""]
+    for rid in ids:
+        users = [p for p in profiles if rid in p.rule_ids()]
+        first = users[0].rule(rid)
+        lines += [f"### `{rid}` {first.spec.title or first.summary}", ""]
+        lines.append(f"类型 `{first.spec.type}`：{RULE_TYPES[first.spec.type].summary}")
+        lines.append("")
+        lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 参数 |")
+        lines.append("|---|---|---|---|---|")
+        for p in users:
+            r = p.rule(rid)
+            procs = "、".join(sorted(r.spec.procedures)) if r.spec.procedures else "全部"
+            cites = "、".join(r.citations())
+            lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | {_params(r)} |")
+        lines.append("")
+        quoted: dict[str, None] = {}
+        for p in users:
+            for c in p.rule(rid).citations():
+                quoted.setdefault(c, None)
+        for c in quoted:
+            lines += [f"**{c}**（{articles.source_title(c)}）", "", _quote(c), ""]
+        lines += [f"提示模板：{first.spec.message}", "", f"整改模板：{first.spec.remedy}", ""]
+    lines += ["## 规则类型", "", "| 类型 | 检查内容 | 模板变量 |", "|---|---|---|"]
+    for name in sorted(RULE_TYPES):
+        cls = RULE_TYPES[name]
+        variables = ", ".join(f"`{{{v}}}`" for v in (*COMMON_MESSAGE_VARS, *cls.message_vars))
+        lines.append(f"| `{name}` | {cls.summary} | {variables} |")
+    lines += ["", "## 不能从记录判定的条款 / Not decidable from records", ""]
+    lines.append("下列 PROVISIONS.md §2–§8 中的条款不能仅凭案件记录判定（或由系统其他部分保证），原因如下。")
+    lines.append("")
+    lines.append("| 条款 | 内容 | 原因 |")
+    lines.append("|---|---|---|")
+    for item in not_decidable():
+        lines.append(f"| {item['citation']} | {item['topic']} | {item['reason']} |")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,372 @@
+"""Policy profiles: YAML files of rules, one per regulation, with ``extends``.
+
+A profile lists rules (id, type, citation, severity, Chinese message and remedy templates,
+parameters). A child profile ``extends`` a parent: a rule with the same id is merged over
+the parent's (keys given replace, ``params`` merge key by key), new ids are added, and
+``disable`` drops parent rules. Loading validates everything and reports *every* problem
+with its file and line in one ``ProfileInvalid``.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from liuhen.domain import vocab
+from liuhen.domain.finding import SEVERITIES
+from liuhen.errors import ProfileInvalid
+from liuhen.rules import articles, checks  # noqa: F401  (registers the rule types)
+from liuhen.rules.registry import COMMON_MESSAGE_VARS, RULE_TYPES, Rule, RuleSpec, build_rule
+from liuhen.rules.yamlsource import SourceMap, load_yaml
+
+ID_PATTERN = r"^[a-z][a-z0-9-]*$"
+
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ID_PATTERN},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "citation": {"type": "string"},
+        "also_cites": {"type": "array", "items": {"type": "string"}},
+        "severity": {"type": "string", "enum": list(SEVERITIES)},
+        "message": {"type": "string", "minLength": 1},
+        "remedy": {"type": "string", "minLength": 1},
+        "procedures": {"type": "array", "items": {"type": "string", "enum": list(vocab.PROCEDURES)}},
+        "params": {"type": "object"},
+    },
+}
+PROFILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ID_PATTERN},
+        "name": {"type": "string"},
+        "agency": {"type": "string"},
+        "source": {"type": "string"},
+        "description": {"type": "string"},
+        "extends": {"type": "string"},
+        "abstract": {"type": "boolean"},
+        "timezone": {"type": "string"},
+        "rules": {"type": "array", "items": RULE_SCHEMA},
+        "disable": {"type": "array", "items": {"type": "string"}},
+    },
+}
+REQUIRED_RULE_KEYS = ("type", "citation", "severity", "message", "remedy")
+_SCHEMA_MESSAGES = {
+    "required": "缺少必填项",
+    "additionalProperties": "有未知的项",
+    "type": "类型不对",
+    "enum": "取值不在允许范围内",
+    "pattern": "格式不对",
+    "minLength": "不能为空",
+    "minimum": "数值太小",
+}
+
+
+def shipped_dir() -> Path:
+    return Path(str(resources.files("liuhen.rules").joinpath("profiles")))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded, validated profile: its rules are ready-to-run rule objects."""
+
+    id: str
+    name: str
+    rules: tuple[Rule, ...]
+    agency: str = ""
+    source: str = ""
+    description: str = ""
+    abstract: bool = False
+    timezone: str = "Asia/Shanghai"
+    chain: tuple[str, ...] = ()
+    path: str = ""
+    _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of ``liuhen profiles --json``."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "agency": self.agency,
+            "source": self.source,
+            "abstract": self.abstract,
+            "extends": list(self.chain[1:]),
+            "rules": [
+                {
+                    "id": r.id,
+                    "type": r.spec.type,
+                    "title": r.spec.title,
+                    "citation": r.citation,
+                    "citations": list(r.citations()),
+                    "severity": r.severity,
+                    "procedures": sorted(r.spec.procedures) if r.spec.procedures else None,
+                    "message": r.spec.message,
+                    "remedy": r.spec.remedy,
+                    "params": dict(r.spec.params),
+                    "quote": articles.quote(r.citation),
+                }
+                for r in self.rules
+            ],
+        }
+
+
+@dataclass
+class _Raw:
+    """One profile file as read: data, where its values are, and its problems so far."""
+
+    path: Path
+    data: dict[str, Any]
+    smap: SourceMap
+    problems: list[str]
+
+
+def _read(path: Path) -> _Raw:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileInvalid(f"无法读取制度配置 {path}：{exc.strerror}") from exc
+    data, smap, problems = load_yaml(text, str(path))
+    if data is None and not problems:
+        problems.append(f"{path}:1: 文件为空")
+    if problems:
+        return _Raw(path, {}, smap, problems)
+    for err in jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data):
+        problems.append(_schema_problem(smap, tuple(err.absolute_path), err))
+    return _Raw(path, data if isinstance(data, dict) else {}, smap, problems)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(顶层)"
+
+
+def _schema_problem(smap: SourceMap, path: tuple[str | int, ...], err: jsonschema.ValidationError) -> str:
+    reason = _SCHEMA_MESSAGES.get(str(err.validator), "不符合格式要求")
+    if err.validator == "required":
+        missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
+        reason = f"缺少必填项 {', '.join(missing)}"
+    elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        extra = [k for k in err.instance if k not in allowed]
+        reason = f"未知的项 {', '.join(map(str, extra))}"
+    elif err.validator == "enum":
+        reason = f"{err.instance!r} 不在允许的取值中（{', '.join(map(str, err.validator_value))}）"
+    elif err.validator == "type":
+        reason = f"{err.instance!r} 的类型不对（应为 {err.validator_value}）"
+    elif err.validator == "pattern":
+        reason = f"{err.instance!r} 格式不对"
+    return f"{smap.where(path)}: {_dotted(path)}: {reason}"
+
+
+def _resolve(name: str, relative_to: Path | None) -> Path:
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        p = Path(name)
+        if not p.is_absolute() and relative_to is not None and not p.exists():
+            p = relative_to.parent / p
+        return p
+    return shipped_dir() / f"{name}.yaml"
+
+
+@dataclass
+class _Merged:
+    spec: dict[str, Any]
+    origin: dict[tuple[str | int, ...], str]  # path inside the rule -> "file:line"
+
+
+def _rules_of(raw: _Raw) -> dict[str, _Merged]:
+    out: dict[str, _Merged] = {}
+    for i, rule in enumerate(raw.data.get("rules", [])):
+        if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
+            continue
+        if rule["id"] in out:
+            raw.problems.append(f"{raw.smap.where(('rules', i, 'id'))}: rules[{i}]: 规则 {rule['id']} 重复定义")
+        origin = {(): raw.smap.where(("rules", i))}
+        for key, value in rule.items():
+            origin[(key,)] = raw.smap.where(("rules", i, key))
+            if key == "params" and isinstance(value, dict):
+                for pk in value:
+                    origin[("params", pk)] = raw.smap.where(("rules", i, "params", pk))
+        out[rule["id"]] = _Merged(dict(rule), origin)
+    return out
+
+
+def _merge(parent: dict[str, _Merged], child: _Raw) -> dict[str, _Merged]:
+    merged = {k: _Merged(dict(v.spec), dict(v.origin)) for k, v in parent.items()}
+    for i, rule_id in enumerate(child.data.get("disable", [])):
+        if merged.pop(rule_id, None) is None:
+            child.problems.append(f"{child.smap.where(('disable', i))}: disable[{i}]: 上级配置中没有规则 {rule_id}")
+    for rule_id, new in _rules_of(child).items():
+        old = merged.get(rule_id)
+        if old is None:
+            merged[rule_id] = new
+            continue
+        spec = {**old.spec, **{k: v for k, v in new.spec.items() if k != "params"}}
+        spec["params"] = {**old.spec.get("params", {}), **new.spec.get("params", {})}
+        origin = {**old.origin, **new.origin}
+        merged[rule_id] = _Merged(spec, origin)
+    return merged
+
+
+def _locate(m: _Merged, path: tuple[str | int, ...]) -> str:
+    while path:
+        if path in m.origin:
+            return m.origin[path]
+        path = path[:-1]
+    return m.origin[()]
+
+
+def _template_fields(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return {"{"}
+
+
+def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
+    spec = m.spec
+    rid = spec["id"]
+    problems: list[str] = []
+
+    def bad(path: tuple[str | int, ...], reason: str) -> None:
+        problems.append(f"{_locate(m, path)}: 规则 {rid}{'.' + _dotted(path) if path else ''}: {reason}")
+
+    for key in REQUIRED_RULE_KEYS:
+        if not spec.get(key):
+            bad((), f"缺少 {key}")
+    if problems:
+        return None, problems
+    cls = RULE_TYPES.get(spec["type"])
+    if cls is None:
+        bad(("type",), f"未知的规则类型 {spec['type']!r}（可用：{', '.join(sorted(RULE_TYPES))}）")
+        return None, problems
+    for key in ("citation",):
+        if articles.quote(spec[key]) is None:
+            bad((key,), f"引用 {spec[key]!r} 不存在（格式如 004§11、行政处罚法§59，条文须在条文库中）")
+    for i, c in enumerate(spec.get("also_cites", [])):
+        if articles.quote(c) is None:
+            bad(("also_cites", i), f"引用 {c!r} 不存在")
+    known = set(COMMON_MESSAGE_VARS) | set(cls.message_vars)
+    for key in ("message", "remedy"):
+        unknown = _template_fields(spec[key]) - known
+        if unknown:
+            bad((key,), f"模板中有未知的变量 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(known))}）")
+    params = spec.get("params", {})
+    schema_errors = list(jsonschema.Draft202012Validator(cls.params_schema).iter_errors(params))
+    for err in schema_errors:
+        path = ("params", *err.absolute_path)
+        bad(path, _schema_problem(SourceMap(""), (), err).split(": ", 2)[-1])
+    if not schema_errors:
+        for path, reason in cls.validate_params(params):
+            bad(("params", *path), reason)
+        rule_tmp = RuleSpec(
+            id=rid, type=spec["type"], citation=spec["citation"], severity=spec["severity"],
+            message=spec["message"], remedy=spec["remedy"], title=spec.get("title", cls.summary),
+            also_cites=tuple(spec.get("also_cites", ())),
+            procedures=frozenset(spec["procedures"]) if spec.get("procedures") else None,
+            params=params,
+        )
+        if not problems:
+            probe = build_rule(rule_tmp)
+            for c in probe.param_citations():
+                if articles.quote(c) is None:
+                    bad(("params",), f"参数中的引用 {c!r} 不存在")
+        if not problems:
+            return rule_tmp, []
+    return None, problems
+
+
+_CACHE: dict[tuple[str, float], Profile] = {}
+
+
+def load_profile(id_or_path: str | Path) -> Profile:
+    """Load a shipped profile by id (``shanxi-forestry``) or any profile file by path."""
+    path = _resolve(str(id_or_path), None)
+    if not path.exists():
+        known = ", ".join(p.stem for p in sorted(shipped_dir().glob("*.yaml")))
+        raise ProfileInvalid(f"未知的制度配置 {id_or_path!s}（可用：{known}）")
+    key = (str(path.resolve()), path.stat().st_mtime)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _CACHE[key] = _load(path)
+    return cached
+
+
+def _load(path: Path) -> Profile:
+    chain: list[_Raw] = []
+    seen: set[Path] = set()
+    problems: list[str] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            problems.append(f"{current}:1: extends 形成循环")
+            break
+        seen.add(resolved)
+        raw = _read(current)
+        chain.append(raw)
+        parent = raw.data.get("extends")
+        current = None
+        if isinstance(parent, str):
+            candidate = _resolve(parent, raw.path)
+            if not candidate.exists():
+                raw.problems.append(f"{raw.smap.where(('extends',))}: extends: 找不到上级配置 {parent!r}")
+            else:
+                current = candidate
+    merged: dict[str, _Merged] = {}
+    for raw in reversed(chain):
+        merged = _merge(merged, raw)
+    for raw in chain:
+        problems.extend(raw.problems)
+    specs: list[RuleSpec] = []
+    for m in merged.values():
+        spec, rule_problems = _validate_rule(m)
+        problems.extend(rule_problems)
+        if spec is not None:
+            specs.append(spec)
+    top = chain[0]
+    if problems:
+        raise ProfileInvalid(f"制度配置 {path} 有 {len(problems)} 处错误", details=problems)
+    rules = tuple(build_rule(s) for s in specs)
+    data: Mapping[str, Any] = top.data
+    return Profile(
+        id=data["id"],
+        name=data["name"],
+        rules=rules,
+        agency=data.get("agency", ""),
+        source=data.get("source", ""),
+        description=data.get("description", ""),
+        abstract=bool(data.get("abstract", False)),
+        timezone=data.get("timezone", "Asia/Shanghai"),
+        chain=tuple(r.data.get("id", r.path.stem) for r in chain),
+        path=str(path),
+        _by_id={r.id: r for r in rules},
+    )
+
+
+def list_profiles() -> list[Profile]:
+    """Every profile shipped in the package, base first."""
+    paths = sorted(shipped_dir().glob("*.yaml"), key=lambda p: (p.stem != "base", p.stem))
+    return [load_profile(p) for p in paths]
+
+
+_SAFE_ID = re.compile(ID_PATTERN)
