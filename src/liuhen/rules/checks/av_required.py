@@ -115,25 +115,32 @@ class AVRequired(Rule):
 @rule_type("av_advised")
 class AVAdvised(Rule):
     summary = "根据实际情况宜进行音像记录的环节（容易引发争议等）没有音像记录（提示）"
-    params_schema = obj({"kinds": STRINGS, "services": STRINGS, "disputed": {"type": "boolean"}})
+    params_schema = obj(
+        {"kinds": STRINGS, "services": STRINGS, "disputed": {"type": "boolean"}, "disputed_kinds": STRINGS}
+    )
     message_vars = {"what": "宜进行音像记录的情形"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节") + check_codes(
-            params.get("services", []), vocab.SERVICE_MODES, ("services",), "送达方式"
+        return (
+            check_codes(params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节")
+            + check_codes(params.get("disputed_kinds", []), vocab.ACT_KINDS, ("disputed_kinds",), "执法环节")
+            + check_codes(params.get("services", []), vocab.SERVICE_MODES, ("services",), "送达方式")
         )
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.kinds = frozenset(params.get("kinds", ()))
         self.modes = frozenset(params.get("services", ()))
         self.disputed = bool(params.get("disputed", True))
+        kinds = params.get("disputed_kinds")
+        self.disputed_kinds = frozenset(kinds) if kinds is not None else None
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for act in ctx.case.acts:
             if ctx.av_by_act.get(act.id) or act.av_exemption is not None or act.started_at > ctx.now:
                 continue
-            if self.disputed and "disputed" in act.flags:
+            disputed_kind = self.disputed_kinds is None or act.kind in self.disputed_kinds
+            if self.disputed and disputed_kind and "disputed" in act.flags:
                 yield ctx.finding(self, Subject("act", act.id), what="容易引发争议的现场执法")
             elif act.kind in self.kinds:
                 yield ctx.finding(self, Subject("act", act.id), what=vocab.ACT_KINDS[act.kind])
