@@ -1,0 +1,121 @@
+"""What every blob store offers the service layer: content-addressed, write-once bytes.
+
+A blob's key is the lowercase hex SHA-256 of its content; its SM3 is kept beside it. A
+store never overwrites a blob: ingesting bytes it already holds reports ``created=False``.
+The caller commits the database row only after ``ingest`` has returned, so a crash leaves
+either no blob or a complete one that no row points at yet (harmless, and deduplicated
+on the next ingest).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from liuhen.errors import InvalidInput
+
+Progress = Callable[[int], None]
+"""Called after each chunk with the number of bytes read since the previous call."""
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    sha256: str
+    sm3: str
+    size: int
+    created: bool
+    """False when the store already held these bytes and nothing new was written."""
+
+
+def check_key(sha256: str) -> str:
+    """Return ``sha256`` if it is 64 lowercase hex digits, else raise ``InvalidInput``."""
+    if not isinstance(sha256, str) or not _KEY.fullmatch(sha256):
+        raise InvalidInput(f"{sha256!r} 不是有效的 SHA-256 值：应为 64 位小写十六进制字符")
+    return sha256
+
+
+def is_key(name: str) -> bool:
+    return _KEY.fullmatch(name) is not None
+
+
+def check_range(start: int, end_inclusive: int) -> None:
+    if start < 0 or end_inclusive < start:
+        raise InvalidInput(f"读取范围 {start}-{end_inclusive} 无效：起点应不小于 0 且不大于终点")
+
+
+class BlobStore(ABC):
+    """Content-addressed storage of media and documents (local directory or S3)."""
+
+    @abstractmethod
+    def ingest(self, source: BinaryIO, *, progress: Progress | None = None) -> BlobInfo:
+        """Read ``source`` to its end once, in constant memory, and store it durably."""
+
+    def ingest_path(self, path: Path, *, progress: Progress | None = None) -> BlobInfo:
+        """Ingest a regular file; ``InvalidInput`` naming the path if it cannot be read."""
+        path = Path(path)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise InvalidInput(f"文件 {path} 不存在：请检查路径后重试") from None
+        except OSError as exc:
+            raise InvalidInput(f"无法访问文件 {path}：{exc.strerror}；请检查路径和权限") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InvalidInput(f"{path} 是目录，不是文件：请选择目录中的具体文件")
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidInput(f"{path} 不是普通文件（可能是设备或管道）：请选择普通文件")
+        try:
+            source = open(path, "rb")
+        except OSError as exc:
+            raise InvalidInput(f"无法读取文件 {path}：{exc.strerror}；请检查文件权限") from None
+        with source:
+            return self.ingest(source, progress=progress)
+
+    @abstractmethod
+    def exists(self, sha256: str) -> bool: ...
+
+    @abstractmethod
+    def size(self, sha256: str) -> int:
+        """Size in bytes; ``NotFound`` if absent."""
+
+    @abstractmethod
+    def open(self, sha256: str) -> BinaryIO:
+        """A streaming reader (close it); ``NotFound`` if absent."""
+
+    @abstractmethod
+    def read_range(self, sha256: str, start: int, end_inclusive: int) -> Iterator[bytes]:
+        """Bytes ``start..end_inclusive`` in chunks, for HTTP range requests.
+
+        An end past the last byte is clamped (as HTTP does); a start at or past the end of
+        the blob raises ``InvalidInput``; ``NotFound`` if absent.
+        """
+
+    @abstractmethod
+    def rehash(self, sha256: str) -> tuple[str, str, int]:
+        """Re-read the stored bytes: (sha256, sm3, size), for verification and fixity."""
+
+    @abstractmethod
+    def iter_keys(self) -> Iterator[str]:
+        """Every stored key, in ascending order."""
+
+    @abstractmethod
+    def delete(self, sha256: str) -> None:
+        """Remove a blob. Only approved disposal may call this; ``NotFound`` if absent."""
+
+    @abstractmethod
+    def cleanup_temp(self) -> int:
+        """Remove temp files left by interrupted ingests; return how many were removed.
+
+        Temp files of ingests still running (in any process) are left alone.
+        """
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the blobs live, for people (a directory or an S3 location)."""

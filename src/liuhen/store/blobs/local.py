@@ -1,0 +1,162 @@
+"""Blobs in a local directory: ``root/sha256/ab/cd/<64-hex>``, temp files in ``root/tmp/``.
+
+An ingest writes and fsyncs a temp file, makes it read-only, renames it into place and
+fsyncs the directory, so a crash at any point leaves either no blob or a complete one.
+Stored files are never rewritten; only approved disposal deletes them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from liuhen.errors import InvalidInput, NotFound, StorageError
+from liuhen.store.blobs.base import BlobInfo, BlobStore, Progress, check_key, check_range, is_key
+from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
+from liuhen.store.blobs.spool import TempBlob, cleanup, fsync_dir, storage_error
+
+READ_ONLY = 0o444
+
+
+class LocalBlobStore(BlobStore):
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.blob_dir = self.root / "sha256"
+        self.temp_dir = self.root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        check_key(sha256)
+        return self.blob_dir / sha256[:2] / sha256[2:4] / sha256
+
+    def ingest(self, source: BinaryIO, *, progress: Progress | None = None) -> BlobInfo:
+        with TempBlob(self.temp_dir, durable=True) as temp:
+            sha256, sm3, size = temp.fill(source, progress)
+            dest = self.path_for(sha256)
+            try:
+                if self._stored_size(dest) is not None:
+                    self._check_same_size(dest, size)
+                    return BlobInfo(sha256, sm3, size, created=False)
+                self._make_dirs(dest.parent)
+                temp.move_to(dest, mode=READ_ONLY)
+                fsync_dir(dest.parent)
+            except OSError as exc:
+                raise storage_error(exc, dest) from exc
+        return BlobInfo(sha256, sm3, size, created=True)
+
+    def exists(self, sha256: str) -> bool:
+        return self._stored_size(self.path_for(sha256)) is not None
+
+    def size(self, sha256: str) -> int:
+        size = self._stored_size(self.path_for(sha256))
+        if size is None:
+            raise self._not_found(sha256)
+        return size
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self.path_for(sha256), "rb")
+        except FileNotFoundError:
+            raise self._not_found(sha256) from None
+        except OSError as exc:
+            raise self._read_error(sha256, exc) from exc
+
+    def read_range(self, sha256: str, start: int, end_inclusive: int) -> Iterator[bytes]:
+        check_range(start, end_inclusive)
+        size = self.size(sha256)
+        if start >= size:
+            raise InvalidInput(f"读取范围起点 {start} 超出文件长度 {size}")
+        return self._iter_range(sha256, start, min(end_inclusive, size - 1))
+
+    def rehash(self, sha256: str) -> tuple[str, str, int]:
+        with self.open(sha256) as f:
+            try:
+                return hash_stream(f)
+            except OSError as exc:
+                raise self._read_error(sha256, exc) from exc
+
+    def iter_keys(self) -> Iterator[str]:
+        for first in _sorted_dirs(self.blob_dir):
+            for second in _sorted_dirs(first):
+                prefix = first.name + second.name
+                for entry in sorted(os.scandir(second), key=lambda e: e.name):
+                    if is_key(entry.name) and entry.name.startswith(prefix):
+                        yield entry.name
+
+    def delete(self, sha256: str) -> None:
+        path = self.path_for(sha256)
+        try:
+            os.chmod(path, 0o600)
+            os.unlink(path)
+            fsync_dir(path.parent)
+        except FileNotFoundError:
+            raise self._not_found(sha256) from None
+        except OSError as exc:
+            raise StorageError(f"无法删除 {path}：{exc.strerror}；请检查目录权限") from exc
+
+    def cleanup_temp(self) -> int:
+        return cleanup(self.temp_dir)
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    # -- helpers ---------------------------------------------------------------------
+    def _iter_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
+        with self.open(sha256) as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = f.read(min(CHUNK_SIZE, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                yield chunk
+
+    def _stored_size(self, path: Path) -> int | None:
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"无法访问 {path}：{exc.strerror}；请检查存储目录权限") from exc
+
+    def _check_same_size(self, path: Path, size: int) -> None:
+        stored = path.stat().st_size
+        if stored != size:
+            raise StorageError(
+                f"已存储的 {path} 长度为 {stored} 字节，与相同摘要的新内容（{size} 字节）不符，"
+                "可能已被篡改：未覆盖原文件，请运行 liuhen fixity 核查"
+            )
+
+    def _make_dirs(self, directory: Path) -> None:
+        """Create missing directories, fsyncing each parent so the entries survive a crash."""
+        missing: list[Path] = []
+        while not directory.is_dir():
+            missing.append(directory)
+            directory = directory.parent
+        for path in reversed(missing):
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            fsync_dir(path.parent)
+
+    def _not_found(self, sha256: str) -> NotFound:
+        return NotFound(
+            f"存储 {self.describe()} 中没有摘要为 {sha256} 的文件：它可能已按审批销毁，"
+            "或存储位置（LIUHEN_STORE_URL）设置有误"
+        )
+
+    def _read_error(self, sha256: str, exc: OSError) -> StorageError:
+        return StorageError(
+            f"读取 {self.path_for(sha256)} 失败：{exc.strerror or exc}；请检查磁盘后重试"
+        )
+
+
+def _sorted_dirs(path: Path) -> list[Path]:
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    return [Path(e.path) for e in entries if e.is_dir() and len(e.name) == 2]
