@@ -7,6 +7,7 @@ regulation is the compliance engine's question (``liuhen.rules``).
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -249,7 +250,7 @@ class Receipt:
     recipient_signed: bool = False
     signer: str = ""
     signer_relation: str = ""
-    date: date | None = None
+    date: _dt.date | None = None  # the date the recipient wrote on the receipt
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,7 +300,7 @@ def load_bundle(source: str | Path | Mapping[str, Any]) -> Case:
     name = "案件包" if isinstance(source, Mapping) else f"案件包 {source}"
     problems = validate_bundle(data, name)
     if problems:
-        raise BundleInvalid(f"{name}有 {len(problems)} 处错误", details=problems)
+        raise BundleInvalid(f"{name} 有 {len(problems)} 处错误", details=problems)
     merged = {**{k: data["case"][k] for k in _CASE_KEYS if k in data["case"]}}
     for key in ("agency", "party", "officers", "devices", "acts", "text_records", "av_records",
                 "approvals", "services", "execution", "case_file", "access_requests"):  # fmt: skip

@@ -190,11 +190,11 @@ class CheckContext:
     # -- labels and findings ----------------------------------------------------------------
     def label(self, subject: Subject) -> str:
         if subject.kind == "case":
-            return f"案件 {self.case.number or self.case.id}"
+            return f"案件（{self.case.number or self.case.id}）"
         if subject.kind == "case_file":
             return "案卷"
         if subject.kind == "av_record":
-            return f"音像记录 {subject.id}"
+            return f"音像记录（{subject.id}）"
         name, labels = _KIND_LABELS.get(subject.kind, (subject.kind, {}))
         obj_kind = {
             "act": lambda: self.acts[subject.id].kind,
@@ -202,10 +202,10 @@ class CheckContext:
         }.get(subject.kind)
         if obj_kind is not None:
             try:
-                return f"{labels.get(obj_kind(), name)} {subject.id}"
+                return f"{labels.get(obj_kind(), name)}（{subject.id}）"
             except KeyError:
                 pass
-        return f"{name} {subject.id}"
+        return f"{name}（{subject.id}）"
 
     def finding(
         self,
