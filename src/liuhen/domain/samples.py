@@ -28,6 +28,7 @@ from liuhen.domain.case import (
     OpeningStatement,
     Officer,
     Party,
+    Penalty,
     Precheck,
     Receipt,
     Retention,
@@ -231,6 +232,75 @@ def inspection_case() -> Case:
         case_file=CaseFile(at("2026-06-26 10:00"), at("2026-06-27 10:00"), "陈静（档案管理员）", Retention("30y"),
                            tuple(r.id for r in records), _statements(avs)),
     )
+
+
+def simple_case() -> Case:
+    """简易程序当场处罚：警告或小额罚款，当场交付决定书."""
+    party = Party("person", "赵某", "140102199001011234", "某镇西街8号")
+    act = Act("A1", "on_the_spot_penalty", at("2026-10-12 15:00"), at("2026-10-12 15:20"), "某镇集贸市场", ("O1", "O2"), True)
+    decision = TextRecord(
+        "T1", "on_the_spot_decision", at("2026-10-12 15:15"), "A1", number="某镇当罚〔2026〕0031号",
+        officer_ids=("O1", "O2"), certificates_shown=True,
+        fields={"party_name": party.name, "party_id_number": party.id_number, "violation": "占道经营",
+                "penalty_kind": "罚款", "legal_basis": "《某条例》第八条", "amount": "100元", "time": "2026-10-12 15:15",
+                "place": "某镇集贸市场", "remedy_channels": "六十日内申请行政复议或六个月内提起行政诉讼",
+                "agency_name": "某镇人民政府", "fact_basis": "违法事实确凿", "steps": "出示证件、告知、听取陈述申辩、当场交付",
+                "statement": "当事人无异议", "statement_review": "无需复核", "filing": "2026-10-13 报镇政府备案"},
+        signatures=(Signature("officer", "张伟", "O1"), Signature("party", "赵某")),
+    )
+    avs = (av("AV1", at("2026-10-12 15:00"), 20, act_id="A1"), av("AV2", at("2026-10-12 15:16"), 4, service_id="S1"))
+    return Case(
+        id="C-2026-S31", agency=Agency("某镇人民政府", "township-legal-office"), procedure="simple", party=party,
+        opened_at=at("2026-10-12 15:00"), number="某镇当罚〔2026〕0031号", title="赵某占道经营案", cause="占道经营",
+        ended_at=at("2026-10-12 16:00"), outcome="penalty", penalty=Penalty("fine", 100),
+        officers=OFFICERS, devices=DEVICES, acts=(act,), text_records=(decision,), av_records=avs,
+        services=(Service("S1", "direct", ("T1",), at("2026-10-12 15:18"), "赵某", "",
+                          Receipt(True, True, "赵某", "本人", date(2026, 10, 12)), av_record_ids=("AV2",)),),
+        execution=(ExecutionEvent("E1", "fine_paid", at("2026-10-12 16:00"), fields={"bank_receipt": True}),),
+        case_file=CaseFile(at("2026-10-15 10:00"), at("2026-10-15 11:00"), "陈静（档案管理员）", Retention("10y"),
+                           ("T1",), _statements(avs)),
+    )
+
+
+def coercion_case() -> Case:
+    """行政强制措施：经负责人批准后查封设备，制作并当场交付决定书."""
+    party = Party("organisation", "某石料厂", "91140100MA0ZZZZZ3X", "某镇北山", None, "孙某")
+    act = Act("A1", "seal_up", at("2026-08-05 10:00"), at("2026-08-05 11:00"), "某石料厂破碎车间", ("O1", "O2"), True)
+    record = TextRecord(
+        "T1", "inspection_record", at("2026-08-05 11:00"), "A1", started_at=at("2026-08-05 10:00"),
+        ended_at=at("2026-08-05 11:00"), officer_ids=("O1", "O2"), certificates_shown=True,
+        fields={"party_name": party.name, "findings": "未经许可开采石料"}, signatures=SIGNED,
+    )
+    decision = TextRecord(
+        "T2", "coercion_decision", at("2026-08-05 10:50"), "A1", number="某镇强决〔2026〕3号", sealed=True,
+        fields={"party_name": party.name, "party_address": party.address, "reason": "涉嫌非法开采，依据某条例，期限三十日",
+                "items": "破碎机两台", "remedy_channels": "六十日内申请行政复议或六个月内提起行政诉讼", "agency_name": "某镇人民政府"},
+        signatures=SIGNED,
+    )
+    avs = (av("AV1", at("2026-08-05 10:00"), 60, act_id="A1"), av("AV2", at("2026-08-05 10:52"), 5, service_id="S1"))
+    approval = Approval("P1", "coercion", (
+        step("handler", "张伟", "2026-08-05 08:30", "officer", "建议查封"),
+        step("reviewer", "综合执法办公室主任", "2026-08-05 08:45", "unit_head", "同意"),
+        step("approver", "刘刚", "2026-08-05 09:00", "head", "同意查封"),
+    ))
+    return Case(
+        id="C-2026-Q03", agency=Agency("某镇人民政府", "shanxi-township"), procedure="coercion", party=party,
+        opened_at=at("2026-08-05 08:30"), number="某镇强〔2026〕3号", title="某石料厂涉嫌非法开采查封案",
+        ended_at=at("2026-08-20 10:00"), outcome="closed", officers=OFFICERS, devices=DEVICES, acts=(act,),
+        text_records=(record, decision), av_records=avs, approvals=(approval,),
+        services=(Service("S1", "direct", ("T2",), at("2026-08-05 10:55"), "孙某", "",
+                          Receipt(True, True, "孙某", "负责人", date(2026, 8, 5)), av_record_ids=("AV2",)),),
+        case_file=CaseFile(at("2026-08-25 10:00"), at("2026-08-25 11:00"), "陈静（档案管理员）", Retention("30y"),
+                           ("T1", "T2"), _statements(avs)),
+    )
+
+
+SAMPLES = {"general": general_case, "inspection": inspection_case, "simple": simple_case, "coercion": coercion_case}
+
+
+def make_case(kind: str = "general", **overrides: Any) -> Case:
+    """A complete sample case of ``kind`` with top-level fields replaced by ``overrides``."""
+    return dataclasses.replace(SAMPLES[kind](), **overrides)
 
 
 # -- varying a case ----------------------------------------------------------------------
