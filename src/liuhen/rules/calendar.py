@@ -185,7 +185,7 @@ def load_overrides(path: str | Path) -> dict[int, YearSchedule]:
     except OSError as exc:
         raise InvalidInput(f"无法读取节假日安排文件 {p}：{exc.strerror}") from exc
     try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=yaml.BaseLoader)
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(f"节假日安排文件 {p} 无法解析：{exc}") from exc
     return parse_overrides(data, str(p))

@@ -222,7 +222,8 @@ class CheckContext:
         data = _Vars(values)
         data.setdefault("subject", self.label(subject))
         data.setdefault("citation", cited)
-        data.setdefault("due", fmt_time(due, self.tz))
+        due_text = data.pop("due_text", None)
+        data.setdefault("due", due_text if due_text is not None else fmt_time(due, self.tz))
         data.setdefault("case", self.case.number or self.case.id)
         return Finding(
             rule_id=rule.id,
@@ -261,7 +262,7 @@ class CheckContext:
         if due.at is None:
             if done_at is not None and due.met_by(done_at):
                 return None
-            values.setdefault("due", f"（{due.unknown_year}年节假日安排未知，无法计算）")
+            values.setdefault("due_text", f"（{due.unknown_year}年节假日安排未知，无法计算）")
             values.setdefault("state", f"{due.unknown_year}年节假日安排未知，暂无法判断是否逾期")
             return self.finding(rule, subject, status=PENDING, calendar_unknown=True, **values)
         if done_at is not None:
