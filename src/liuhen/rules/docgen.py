@@ -88,6 +88,9 @@ def provision_citations(provisions_md: str) -> list[str]:
     wanted = [s for s in sections if re.match(r"[2-8]\. ", s)]
     found: dict[str, None] = {}
     for section in wanted:
+        for row in re.finditer(r"(?m)^\| (\d{3}) \|(.*)$", section):
+            for number in re.findall(r"(?<!\d)§(\d+)", row.group(2)):
+                found.setdefault(f"{row.group(1)}§{number}", None)
         for run in re.finditer(r"(\d{3})§\d+(?:\s*(?:,|，|、|and)\s*§\d+)*", section):
             source = run.group(1)
             for number in re.findall(r"§(\d+)", run.group(0)):
@@ -108,10 +111,11 @@ def _quote(citation: str) -> str:
     return "\n".join(f"> {line}" for line in text.splitlines())
 
 
-def _params(rule: Any) -> str:
-    if not rule.spec.params:
+def _params_yaml(params: Any) -> str:
+    if not params:
         return "（无参数）"
-    return "`" + json.dumps(dict(rule.spec.params), ensure_ascii=False, sort_keys=True) + "`"
+    text = yaml.safe_dump(json.loads(json.dumps(dict(params))), allow_unicode=True, sort_keys=False, width=100)
+    return "```yaml\n" + text + "```"
 
 
 def render_rules_md(profiles: Iterable[Profile]) -> str:
@@ -147,12 +151,21 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         lines.append("")
         lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 参数 |")
         lines.append("|---|---|---|---|---|")
+        param_sets: list[tuple[str, list[str]]] = []
         for p in users:
             r = p.rule(rid)
             procs = "、".join(sorted(r.spec.procedures)) if r.spec.procedures else "全部"
             cites = "、".join(r.citations())
-            lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | {_params(r)} |")
+            key = json.dumps(dict(r.spec.params), ensure_ascii=False, sort_keys=True)
+            index = next((i for i, (k, _) in enumerate(param_sets) if k == key), None)
+            if index is None:
+                param_sets.append((key, []))
+                index = len(param_sets) - 1
+            param_sets[index][1].append(p.id)
+            lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | 参数{chr(65 + index)} |")
         lines.append("")
+        for i, (key, owners) in enumerate(param_sets):
+            lines += [f"参数{chr(65 + i)}（{'、'.join(owners)}）：", "", _params_yaml(json.loads(key)), ""]
         quoted: dict[str, None] = {}
         for p in users:
             for c in p.rule(rid).citations():
