@@ -72,7 +72,7 @@ def test_rules_md_quotes_the_article_sentences() -> None:
 def test_article_extraction_handles_numbered_items_and_broken_lines() -> None:
     assert extract_articles(" 一 、第一项。\n二、第二\n项。\n")["2"] == "第二项。"
     assert extract_articles("第一章 总则\n第一条 甲。\n\n第二条 乙\n\n丙。\n")["2"] == "乙丙。"
-    assert extract_articles("第九条 见第十条规定。\n第十条 十。")["9"] == "见第十条规定。"
+    assert extract_articles("第一条 一。\n第九条 见第十条规定。\n第十条 十。")["9"] == "见第十条规定。"
 
 
 @needs_regulations
@@ -83,5 +83,4 @@ def test_regulation_files_parse_into_their_article_counts() -> None:
 
 def test_provision_parser_reads_shorthand_and_table_rows() -> None:
     md = "## 2. X\n| MUST | a | 002§11, §14 |\n## 4. Y\n| 001 | within (§10) | 20 days (§11) |\n## 9. Z\n000§1\n"
-    assert provision_citations(md) == ["001§10", "001§11", "002§11", "002§14"] or set(provision_citations(md)) == {
-        "001§10", "001§11", "002§11", "002§14"}
+    assert set(provision_citations(md)) == {"001§10", "001§11", "002§11", "002§14"}
