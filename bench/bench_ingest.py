@@ -2,8 +2,8 @@
 
     python bench/bench_ingest.py [--size-gib 1] [--dir PATH] [--runs 3]
 
-Writes a file of pseudo-random data in --dir (default: a new temp dir), then, alternating,
-``--runs`` times each, in fresh child processes:
+Writes a file of pseudo-random data in --dir (default: a new temp dir), then ``--runs``
+times each, alternating which goes first, in fresh child processes:
 
   floor   one read pass through the same ``DualHasher`` (SHA-256 + SM3) that ingest uses,
           copying the bytes to a new file on the same filesystem and fsyncing it: the least
@@ -55,7 +55,8 @@ def main() -> None:
         _write_source(source, size)
         results: dict[str, list[dict[str, float | str]]] = {"floor": [], "ingest": []}
         for run in range(args.runs):
-            for mode in ("floor", "ingest"):
+            order = ("floor", "ingest") if run % 2 == 0 else ("ingest", "floor")
+            for mode in order:
                 target = workdir / f"{mode}-{run}"
                 results[mode].append(_run_child(mode, source, target))
                 _remove(target)
