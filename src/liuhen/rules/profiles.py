@@ -250,10 +250,9 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
     def bad(path: tuple[str | int, ...], reason: str) -> None:
         problems.append(f"{_locate(m, path)}: 规则 {rid}{'.' + _dotted(path) if path else ''}: {reason}")
 
-    for key in REQUIRED_RULE_KEYS:
-        if not spec.get(key):
-            bad((), f"缺少 {key}")
-    if problems:
+    absent = [key for key in REQUIRED_RULE_KEYS if not spec.get(key)]
+    if absent:
+        bad((), f"缺少 {', '.join(absent)}")
         return None, problems
     cls = RULE_TYPES.get(spec["type"])
     if cls is None:
