@@ -26,7 +26,9 @@ def outputs() -> dict[Path, str]:
     out: dict[Path, str] = {}
     directory = find_regulations_dir(ROOT)
     if directory is not None:
-        out[REGULATIONS_JSON] = json.dumps(regulations_data(directory), ensure_ascii=False, indent=1) + "\n"
+        out[REGULATIONS_JSON] = (
+            json.dumps(regulations_data(directory), ensure_ascii=False, indent=1) + "\n"
+        )
     out[RULES_MD] = render_rules_md(list_profiles())
     return out
 

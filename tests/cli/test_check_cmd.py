@@ -26,7 +26,9 @@ def run(*args: str):
 def main_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real entry point (exit codes are mapped in liuhen.cli.main)."""
     code = "from liuhen.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
 
 
 @pytest.fixture
@@ -38,8 +40,12 @@ def late_bundle(tmp_path) -> Path:
     return path
 
 
-def test_check_json_prints_one_document_per_run_with_cases_and_findings(late_bundle: Path, tmp_path) -> None:
-    result = run("check", str(late_bundle), FORESTRY, "--now", "2026-11-23T09:00:00+08:00", "--json")
+def test_check_json_prints_one_document_per_run_with_cases_and_findings(
+    late_bundle: Path, tmp_path
+) -> None:
+    result = run(
+        "check", str(late_bundle), FORESTRY, "--now", "2026-11-23T09:00:00+08:00", "--json"
+    )
     assert result.exit_code == 0
     doc = json.loads(result.output)
     assert [c["case_id"] for c in doc["cases"]] == ["C-2026-012", "C-2026-L07"]
@@ -48,12 +54,26 @@ def test_check_json_prints_one_document_per_run_with_cases_and_findings(late_bun
     assert second["findings"] == []
     found = first["findings"]
     assert [f["rule_id"] for f in found] == ["av-upload-deadline"]
-    assert KEYS <= set(found[0]) and found[0]["citation"] == "002§31" and found[0]["status"] == "violation"
+    assert (
+        KEYS <= set(found[0])
+        and found[0]["citation"] == "002§31"
+        and found[0]["status"] == "violation"
+    )
     assert not (tmp_path / "liuhen-data").exists()
 
 
 def test_check_profile_option_overrides_the_bundle_profile(late_bundle: Path) -> None:
-    doc = json.loads(run("check", str(late_bundle), "--profile", "shanxi-township", "--now", "2026-11-23", "--json").output)
+    doc = json.loads(
+        run(
+            "check",
+            str(late_bundle),
+            "--profile",
+            "shanxi-township",
+            "--now",
+            "2026-11-23",
+            "--json",
+        ).output
+    )
     assert doc["cases"][0]["profile"] == "shanxi-township"
     assert [f["citation"] for f in doc["cases"][0]["findings"]] == ["000§16"]
 
@@ -62,7 +82,11 @@ def test_check_without_json_prints_a_chinese_table(late_bundle: Path) -> None:
     result = run("check", str(late_bundle), "--now", "2026-11-23T09:00:00+08:00")
     assert result.exit_code == 0
     assert "1 项问题（违规 1，待办 0）" in result.output
-    assert "序号  状态  严重程度" in result.output and "002§31" in result.output and "整改：" in result.output
+    assert (
+        "序号  状态  严重程度" in result.output
+        and "002§31" in result.output
+        and "整改：" in result.output
+    )
 
 
 def test_clean_bundle_says_no_problems() -> None:
@@ -85,19 +109,33 @@ def test_calendar_option_loads_an_override_file(tmp_path) -> None:
     for key in ("started_at", "ended_at"):
         data["acts"][1][key] = data["acts"][1][key].replace("2026-09-15", "2026-12-31")
     for key in ("started_at", "ended_at", "made_at"):
-        data["text_records"][1][key] = data["text_records"][1][key].replace("2026-09-15", "2026-12-31")
+        data["text_records"][1][key] = data["text_records"][1][key].replace(
+            "2026-09-15", "2026-12-31"
+        )
     av = data["av_records"][1]
     for seg in av["segments"]:
-        seg["start"], seg["end"] = (seg[k].replace("2026-09-15", "2026-12-31") for k in ("start", "end"))
+        seg["start"], seg["end"] = (
+            seg[k].replace("2026-09-15", "2026-12-31") for k in ("start", "end")
+        )
     av["precheck"]["at"] = av["precheck"]["at"].replace("2026-09-15", "2026-12-31")
     av["stored_at"] = "2027-01-04T10:00:00+08:00"
     path = tmp_path / "newyear.json"
     path.write_text(json.dumps(data), "utf-8")
     cal = tmp_path / "2027.yaml"
     cal.write_text("2027:\n  holidays: [2027-01-01..2027-01-03]\n  workdays: []\n", "utf-8")
-    args = ("check", str(path), "--profile", "shanxi-township", "--now", "2027-01-05T09:00:00+08:00", "--json")
+    args = (
+        "check",
+        str(path),
+        "--profile",
+        "shanxi-township",
+        "--now",
+        "2027-01-05T09:00:00+08:00",
+        "--json",
+    )
     unknown = json.loads(run(*args).output)["cases"][0]["findings"]
-    assert [(f["rule_id"], f["calendar_unknown"]) for f in unknown] == [("av-upload-deadline", True)]
+    assert [(f["rule_id"], f["calendar_unknown"]) for f in unknown] == [
+        ("av-upload-deadline", True)
+    ]
     known = json.loads(run(*args, "--calendar", str(cal)).output)["cases"][0]["findings"]
     assert known == []
 
@@ -121,14 +159,22 @@ def test_unknown_profile_and_bad_now_exit_2(tmp_path) -> None:
 
 
 def test_findings_do_not_change_the_exit_code(late_bundle: Path, tmp_path) -> None:
-    proc = main_process("check", str(late_bundle), "--now", "2026-11-23T09:00:00+08:00", cwd=tmp_path)
+    proc = main_process(
+        "check", str(late_bundle), "--now", "2026-11-23T09:00:00+08:00", cwd=tmp_path
+    )
     assert proc.returncode == 0 and "av-upload-deadline" in proc.stdout
 
 
 def test_profiles_json_lists_profiles_with_rules() -> None:
     doc = json.loads(run("profiles", "--json").output)
     ids = [p["id"] for p in doc["profiles"]]
-    assert {"shanxi-township", "pengyang-bureau", "township-legal-office", "zhangying-town", "shanxi-forestry"} <= set(ids)
+    assert {
+        "shanxi-township",
+        "pengyang-bureau",
+        "township-legal-office",
+        "zhangying-town",
+        "shanxi-forestry",
+    } <= set(ids)
     forestry = next(p for p in doc["profiles"] if p["id"] == "shanxi-forestry")
     rule = next(r for r in forestry["rules"] if r["id"] == "case-file-deadline")
     assert rule["params"] == {"within": "30 days"} and rule["citation"] == "004§35"

@@ -45,7 +45,13 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 @click.command("profiles")
-@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False), help="另外加载的制度配置文件（可多次）")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="另外加载的制度配置文件（可多次）",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def profiles_cmd(files: tuple[str, ...], as_json: bool) -> None:
     """列出内置和加载的制度配置及其规则。"""
@@ -53,7 +59,10 @@ def profiles_cmd(files: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         emit_json({"profiles": [p.to_dict() for p in found]})
         return
-    rows = [[p.id, p.name, " → ".join(p.chain[1:]) or "—", str(len(p.rules)), p.source or "—"] for p in found]
+    rows = [
+        [p.id, p.name, " → ".join(p.chain[1:]) or "—", str(len(p.rules)), p.source or "—"]
+        for p in found
+    ]
     click.echo(table(["编号", "名称", "上级", "规则数", "来源"], rows))
 
 
@@ -64,7 +73,9 @@ def parse_now(text: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise InvalidInput(f"--now {text!r} 不是有效的时间（例：2026-11-23T09:00:00+08:00）") from exc
+        raise InvalidInput(
+            f"--now {text!r} 不是有效的时间（例：2026-11-23T09:00:00+08:00）"
+        ) from exc
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=SHANGHAI)
 
 
@@ -88,23 +99,48 @@ def render_case(path: str, case_id: str, profile: Profile, findings: list[Findin
         return head + "未发现问题。"
     head += f"{len(findings)} 项问题（违规 {violations}，待办 {len(findings) - violations}）"
     rows = [
-        [str(i), STATUSES[f.status], SEVERITIES.get(f.severity, f.severity), f.citation,
-         f"{SUBJECT_KINDS.get(f.subject.kind, f.subject.kind)} {f.subject.id}", _fmt_due(f), f.rule_id]
+        [
+            str(i),
+            STATUSES[f.status],
+            SEVERITIES.get(f.severity, f.severity),
+            f.citation,
+            f"{SUBJECT_KINDS.get(f.subject.kind, f.subject.kind)} {f.subject.id}",
+            _fmt_due(f),
+            f.rule_id,
+        ]
         for i, f in enumerate(findings, 1)
     ]
     details = [f"{i}. {f.message}\n   整改：{f.remedy}" for i, f in enumerate(findings, 1)]
-    return "\n".join([head, table(["序号", "状态", "严重程度", "依据", "对象", "期限", "规则"], rows), *details])
+    return "\n".join(
+        [head, table(["序号", "状态", "严重程度", "依据", "对象", "期限", "规则"], rows), *details]
+    )
 
 
 @click.command("check")
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--profile", "profile_id", default=None, help="制度配置编号或文件（默认取案件包 agency.profile）")
-@click.option("--now", "now_text", default=None, help="检查时点，ISO 8601（默认当前时间；不带时区按北京时间）")
-@click.option("--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False),
-              help="补充的节假日安排文件（YAML/JSON，可多次）")
+@click.option(
+    "--profile",
+    "profile_id",
+    default=None,
+    help="制度配置编号或文件（默认取案件包 agency.profile）",
+)
+@click.option(
+    "--now", "now_text", default=None, help="检查时点，ISO 8601（默认当前时间；不带时区按北京时间）"
+)
+@click.option(
+    "--calendar",
+    "calendars",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="补充的节假日安排文件（YAML/JSON，可多次）",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def check_cmd(
-    bundles: tuple[str, ...], profile_id: str | None, now_text: str | None, calendars: tuple[str, ...], as_json: bool
+    bundles: tuple[str, ...],
+    profile_id: str | None,
+    now_text: str | None,
+    calendars: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """按制度配置检查案件包，列出问题（不需要服务器和数据目录）。"""
     now = parse_now(now_text)
@@ -122,16 +158,28 @@ def check_cmd(
         loaded.append((path, case, profile))
     if problems:
         raise BundleInvalid(f"{len(problems)} 处输入错误，未进行检查", details=problems)
-    results = [(path, case, profile, evaluate(case, profile, calendar, now)) for path, case, profile in loaded]
+    results = [
+        (path, case, profile, evaluate(case, profile, calendar, now))
+        for path, case, profile in loaded
+    ]
     if as_json:
         emit_json(
             {
                 "now": now.isoformat(),
                 "cases": [
-                    {"bundle": path, "case_id": case.id, "profile": profile.id, "findings": [f.to_dict() for f in found]}
+                    {
+                        "bundle": path,
+                        "case_id": case.id,
+                        "profile": profile.id,
+                        "findings": [f.to_dict() for f in found],
+                    }
                     for path, case, profile, found in results
                 ],
             }
         )
         return
-    click.echo("\n\n".join(render_case(path, case.id, profile, found) for path, case, profile, found in results))
+    click.echo(
+        "\n\n".join(
+            render_case(path, case.id, profile, found) for path, case, profile, found in results
+        )
+    )

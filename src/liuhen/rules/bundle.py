@@ -40,7 +40,11 @@ _TYPES = {"string": "文字", "number": "数字", "integer": "整数", "boolean"
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("liuhen.rules").joinpath("schemas/case-bundle.schema.json").read_text("utf-8")
+    text = (
+        resources.files("liuhen.rules")
+        .joinpath("schemas/case-bundle.schema.json")
+        .read_text("utf-8")
+    )
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -142,13 +146,25 @@ def _semantic(data: Mapping[str, Any]) -> list[str]:
     if problems:
         return problems
 
-    def order(path: tuple[str | int, ...], start: Any, end: Any, what: str = "结束时间早于开始时间") -> None:
+    def order(
+        path: tuple[str | int, ...], start: Any, end: Any, what: str = "结束时间早于开始时间"
+    ) -> None:
         s, e = _dt(start), _dt(end)
         if s is not None and e is not None and e < s:
             bad(path, what)
 
     ids: dict[str, set[str]] = {}
-    for key in ("officers", "devices", "acts", "text_records", "av_records", "approvals", "services", "execution", "access_requests"):
+    for key in (
+        "officers",
+        "devices",
+        "acts",
+        "text_records",
+        "av_records",
+        "approvals",
+        "services",
+        "execution",
+        "access_requests",
+    ):
         seen: set[str] = set()
         for i, item in enumerate(data.get(key, [])):
             if item["id"] in seen:
@@ -161,10 +177,20 @@ def _semantic(data: Mapping[str, Any]) -> list[str]:
             bad(path, f"引用了不存在的{what} {value!r}")
 
     case = data["case"]
-    order(("case", "ended_at"), case.get("opened_at"), case.get("ended_at"), "案件终结时间早于开始时间")
+    order(
+        ("case", "ended_at"),
+        case.get("opened_at"),
+        case.get("ended_at"),
+        "案件终结时间早于开始时间",
+    )
     for i, act in enumerate(data.get("acts", [])):
         order(("acts", i, "ended_at"), act["started_at"], act.get("ended_at"))
-        order(("acts", i, "returned_at"), act["started_at"], act.get("returned_at"), "返回时间早于执法环节开始")
+        order(
+            ("acts", i, "returned_at"),
+            act["started_at"],
+            act.get("returned_at"),
+            "返回时间早于执法环节开始",
+        )
         for j, oid in enumerate(act.get("officer_ids", [])):
             ref(("acts", i, "officer_ids", j), oid, "officers", "执法人员")
     for i, r in enumerate(data.get("text_records", [])):
@@ -173,7 +199,12 @@ def _semantic(data: Mapping[str, Any]) -> list[str]:
         for j, oid in enumerate(r.get("officer_ids", [])):
             ref(("text_records", i, "officer_ids", j), oid, "officers", "执法人员")
         for j, s in enumerate(r.get("signatures", [])):
-            ref(("text_records", i, "signatures", j, "officer_id"), s.get("officer_id"), "officers", "执法人员")
+            ref(
+                ("text_records", i, "signatures", j, "officer_id"),
+                s.get("officer_id"),
+                "officers",
+                "执法人员",
+            )
     for i, av in enumerate(data.get("av_records", [])):
         ref(("av_records", i, "device_id"), av["device_id"], "devices", "设备")
         ref(("av_records", i, "officer_id"), av["officer_id"], "officers", "执法人员")
@@ -183,17 +214,30 @@ def _semantic(data: Mapping[str, Any]) -> list[str]:
         for j, seg in enumerate(av["segments"]):
             order(("av_records", i, "segments", j, "end"), seg["start"], seg["end"])
             if previous is not None and _dt(seg["start"]) < previous:  # type: ignore[operator]
-                bad(("av_records", i, "segments", j, "start"), "片段未按时间顺序排列或与前一片段重叠")
+                bad(
+                    ("av_records", i, "segments", j, "start"),
+                    "片段未按时间顺序排列或与前一片段重叠",
+                )
             previous = _dt(seg["end"])
         last = max(_dt(s["end"]) for s in av["segments"])  # type: ignore[type-var]
         stored = _dt(av.get("stored_at"))
         if stored is not None and last is not None and stored < last:
             bad(("av_records", i, "stored_at"), "存储时间早于录制结束")
         for j, it in enumerate(av.get("interruptions", [])):
-            order(("av_records", i, "interruptions", j, "resumed_at"), it["at"], it.get("resumed_at"), "恢复时间早于中止时间")
+            order(
+                ("av_records", i, "interruptions", j, "resumed_at"),
+                it["at"],
+                it.get("resumed_at"),
+                "恢复时间早于中止时间",
+            )
     for i, ap in enumerate(data.get("approvals", [])):
         for j, st in enumerate(ap["steps"]):
-            ref(("approvals", i, "steps", j, "officer_id"), st.get("officer_id"), "officers", "执法人员")
+            ref(
+                ("approvals", i, "steps", j, "officer_id"),
+                st.get("officer_id"),
+                "officers",
+                "执法人员",
+            )
     for i, sv in enumerate(data.get("services", [])):
         for j, d in enumerate(sv["document_ids"]):
             ref(("services", i, "document_ids", j), d, "text_records", "文书")
@@ -206,7 +250,12 @@ def _semantic(data: Mapping[str, Any]) -> list[str]:
     for j, d in enumerate(cf.get("catalogue", [])):
         ref(("case_file", "catalogue", j), d, "text_records", "文书")
     for j, st in enumerate(cf.get("av_statements", [])):
-        ref(("case_file", "av_statements", j, "av_record_id"), st["av_record_id"], "av_records", "音像记录")
+        ref(
+            ("case_file", "av_statements", j, "av_record_id"),
+            st["av_record_id"],
+            "av_records",
+            "音像记录",
+        )
     for i, rq in enumerate(data.get("access_requests", [])):
         for j, rid in enumerate(rq.get("record_ids", [])):
             if rid not in ids["text_records"] and rid not in ids["av_records"]:
@@ -240,7 +289,11 @@ def _build(tp: Any, value: Any) -> Any:
         return float(value)
     if dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        kwargs = {f.name: _build(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.name in value}
+        kwargs = {
+            f.name: _build(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value
+        }
         return tp(**kwargs)
     return value
 
@@ -255,8 +308,14 @@ def _dump(value: Any) -> Any:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
-            default = f.default if f.default is not dataclasses.MISSING else (
-                f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING
+            default = (
+                f.default
+                if f.default is not dataclasses.MISSING
+                else (
+                    f.default_factory()
+                    if f.default_factory is not dataclasses.MISSING
+                    else dataclasses.MISSING
+                )
             )
             if default is not dataclasses.MISSING and v == default:
                 continue
@@ -283,7 +342,8 @@ def _read(source: str | Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BundleInvalid(
-            f"案件包 {path} 不是有效的 JSON", details=[f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"]
+            f"案件包 {path} 不是有效的 JSON",
+            details=[f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"],
         ) from exc
 
 

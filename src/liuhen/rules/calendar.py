@@ -128,7 +128,9 @@ def _parse_day(value: object, where: str, problems: list[str]) -> list[date]:
             return [date.fromisoformat(text)]
         except ValueError:
             pass
-    problems.append(f"{where}: {value!r} 不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD..YYYY-MM-DD）")
+    problems.append(
+        f"{where}: {value!r} 不是日期（YYYY-MM-DD）或日期区间（YYYY-MM-DD..YYYY-MM-DD）"
+    )
     return []
 
 
@@ -141,7 +143,9 @@ def parse_overrides(data: object, source: str = "<calendar>") -> dict[int, YearS
     problems: list[str] = []
     result: dict[int, YearSchedule] = {}
     if not isinstance(data, Mapping):
-        raise InvalidInput(f"节假日安排文件 {source} 格式错误", details=[f"{source}: 顶层应为以年份为键的映射"])
+        raise InvalidInput(
+            f"节假日安排文件 {source} 格式错误", details=[f"{source}: 顶层应为以年份为键的映射"]
+        )
     for key, entry in data.items():
         try:
             year = int(key)

@@ -171,7 +171,9 @@ class CheckContext:
             out = [(a.started_at, Subject("act", a.id)) for a in self.acts_of(codes)]
         elif kind == "execution":
             for c in codes:
-                out += [(e.at, Subject("execution", e.id)) for e in self.execution_by_kind.get(c, ())]
+                out += [
+                    (e.at, Subject("execution", e.id)) for e in self.execution_by_kind.get(c, ())
+                ]
         elif kind == "service":
             for r in self.records_of(codes):
                 out += [

@@ -58,7 +58,9 @@ def extract_articles(text: str) -> dict[str, str]:
                 continue
         if current is not None and line.strip():
             out[current].append(line)
-    return {k: _CJK_GAP.sub("", "".join(part.strip() for part in v)).strip() for k, v in out.items()}
+    return {
+        k: _CJK_GAP.sub("", "".join(part.strip() for part in v)).strip() for k, v in out.items()
+    }
 
 
 def find_regulations_dir(start: Path) -> Path | None:
@@ -114,7 +116,9 @@ def _quote(citation: str) -> str:
 def _params_yaml(params: Any) -> str:
     if not params:
         return "（无参数）"
-    text = yaml.safe_dump(json.loads(json.dumps(dict(params))), allow_unicode=True, sort_keys=False, width=100)
+    text = yaml.safe_dump(
+        json.loads(json.dumps(dict(params))), allow_unicode=True, sort_keys=False, width=100
+    )
     return "```yaml\n" + text + "```"
 
 
@@ -141,7 +145,9 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         "|---|---|---|---|---|",
     ]
     for p in profiles:
-        lines.append(f"| `{p.id}` | {p.name} | {p.source or '—'} | {' → '.join(p.chain[1:]) or '—'} | {len(p.rules)} |")
+        lines.append(
+            f"| `{p.id}` | {p.name} | {p.source or '—'} | {' → '.join(p.chain[1:]) or '—'} | {len(p.rules)} |"
+        )
     lines += ["", "## 规则", ""]
     for rid in ids:
         users = [p for p in profiles if rid in p.rule_ids()]
@@ -165,7 +171,12 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
             lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | 参数{chr(65 + index)} |")
         lines.append("")
         for i, (key, owners) in enumerate(param_sets):
-            lines += [f"参数{chr(65 + i)}（{'、'.join(owners)}）：", "", _params_yaml(json.loads(key)), ""]
+            lines += [
+                f"参数{chr(65 + i)}（{'、'.join(owners)}）：",
+                "",
+                _params_yaml(json.loads(key)),
+                "",
+            ]
         quoted: dict[str, None] = {}
         for p in users:
             for c in p.rule(rid).citations():
@@ -179,7 +190,9 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         variables = ", ".join(f"`{{{v}}}`" for v in (*COMMON_MESSAGE_VARS, *cls.message_vars))
         lines.append(f"| `{name}` | {cls.summary} | {variables} |")
     lines += ["", "## 不能从记录判定的条款 / Not decidable from records", ""]
-    lines.append("下列 PROVISIONS.md §2–§8 中的条款不能仅凭案件记录判定（或由系统其他部分保证），原因如下。")
+    lines.append(
+        "下列 PROVISIONS.md §2–§8 中的条款不能仅凭案件记录判定（或由系统其他部分保证），原因如下。"
+    )
     lines.append("")
     lines.append("| 条款 | 内容 | 原因 |")
     lines.append("|---|---|---|")

@@ -23,7 +23,13 @@ _UNIT_WORDS = {
     "工作日": "working_days",
 }  # fmt: skip
 _PATTERN = re.compile(r"^\s*(\d+)\s*([a-z\u4e00-\u9fff ]+?)\s*$")
-_LABELS = {"seconds": "秒", "minutes": "分钟", "hours": "小时", "days": "日", "working_days": "个工作日"}
+_LABELS = {
+    "seconds": "秒",
+    "minutes": "分钟",
+    "hours": "小时",
+    "days": "日",
+    "working_days": "个工作日",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,9 @@ class Period:
         return self.unit in ("seconds", "minutes", "hours")
 
     def as_timedelta(self) -> timedelta:
-        return timedelta(**{self.unit: self.amount}) if self.is_exact else timedelta(days=self.amount)
+        return (
+            timedelta(**{self.unit: self.amount}) if self.is_exact else timedelta(days=self.amount)
+        )
 
 
 @dataclass(frozen=True, slots=True)

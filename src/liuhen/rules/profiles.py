@@ -9,7 +9,6 @@ with its file and line in one ``ProfileInvalid``.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,7 +40,10 @@ RULE_SCHEMA: dict[str, Any] = {
         "severity": {"type": "string", "enum": list(SEVERITIES)},
         "message": {"type": "string", "minLength": 1},
         "remedy": {"type": "string", "minLength": 1},
-        "procedures": {"type": "array", "items": {"type": "string", "enum": list(vocab.PROCEDURES)}},
+        "procedures": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(vocab.PROCEDURES)},
+        },
         "params": {"type": "object"},
     },
 }
@@ -160,10 +162,16 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return out or "(顶层)"
 
 
-def _schema_problem(smap: SourceMap, path: tuple[str | int, ...], err: jsonschema.ValidationError) -> str:
+def _schema_problem(
+    smap: SourceMap, path: tuple[str | int, ...], err: jsonschema.ValidationError
+) -> str:
     reason = _SCHEMA_MESSAGES.get(str(err.validator), "不符合格式要求")
     if err.validator == "required":
-        missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
+        missing = [
+            p
+            for p in err.validator_value
+            if isinstance(err.instance, dict) and p not in err.instance
+        ]
         reason = f"缺少必填项 {', '.join(missing)}"
     elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
@@ -199,7 +207,9 @@ def _rules_of(raw: _Raw) -> dict[str, _Merged]:
         if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
             continue
         if rule["id"] in out:
-            raw.problems.append(f"{raw.smap.where(('rules', i, 'id'))}: rules[{i}]: 规则 {rule['id']} 重复定义")
+            raw.problems.append(
+                f"{raw.smap.where(('rules', i, 'id'))}: rules[{i}]: 规则 {rule['id']} 重复定义"
+            )
         origin = {(): raw.smap.where(("rules", i))}
         for key, value in rule.items():
             origin[(key,)] = raw.smap.where(("rules", i, key))
@@ -214,7 +224,9 @@ def _merge(parent: dict[str, _Merged], child: _Raw) -> dict[str, _Merged]:
     merged = {k: _Merged(dict(v.spec), dict(v.origin)) for k, v in parent.items()}
     for i, rule_id in enumerate(child.data.get("disable", [])):
         if merged.pop(rule_id, None) is None:
-            child.problems.append(f"{child.smap.where(('disable', i))}: disable[{i}]: 上级配置中没有规则 {rule_id}")
+            child.problems.append(
+                f"{child.smap.where(('disable', i))}: disable[{i}]: 上级配置中没有规则 {rule_id}"
+            )
     for rule_id, new in _rules_of(child).items():
         old = merged.get(rule_id)
         if old is None:
@@ -248,7 +260,9 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
     problems: list[str] = []
 
     def bad(path: tuple[str | int, ...], reason: str) -> None:
-        problems.append(f"{_locate(m, path)}: 规则 {rid}{'.' + _dotted(path) if path else ''}: {reason}")
+        problems.append(
+            f"{_locate(m, path)}: 规则 {rid}{'.' + _dotted(path) if path else ''}: {reason}"
+        )
 
     absent = [key for key in REQUIRED_RULE_KEYS if not spec.get(key)]
     if absent:
@@ -260,7 +274,10 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
         return None, problems
     for key in ("citation",):
         if articles.quote(spec[key]) is None:
-            bad((key,), f"引用 {spec[key]!r} 不存在（格式如 004§11、行政处罚法§59，条文须在条文库中）")
+            bad(
+                (key,),
+                f"引用 {spec[key]!r} 不存在（格式如 004§11、行政处罚法§59，条文须在条文库中）",
+            )
     for i, c in enumerate(spec.get("also_cites", [])):
         if articles.quote(c) is None:
             bad(("also_cites", i), f"引用 {c!r} 不存在")
@@ -268,7 +285,10 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
     for key in ("message", "remedy"):
         unknown = _template_fields(spec[key]) - known
         if unknown:
-            bad((key,), f"模板中有未知的变量 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(known))}）")
+            bad(
+                (key,),
+                f"模板中有未知的变量 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(known))}）",
+            )
     params = spec.get("params", {})
     schema_errors = list(jsonschema.Draft202012Validator(cls.params_schema).iter_errors(params))
     for err in schema_errors:
@@ -278,8 +298,13 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
         for path, reason in cls.validate_params(params):
             bad(("params", *path), reason)
         rule_tmp = RuleSpec(
-            id=rid, type=spec["type"], citation=spec["citation"], severity=spec["severity"],
-            message=spec["message"], remedy=spec["remedy"], title=spec.get("title", cls.summary),
+            id=rid,
+            type=spec["type"],
+            citation=spec["citation"],
+            severity=spec["severity"],
+            message=spec["message"],
+            remedy=spec["remedy"],
+            title=spec.get("title", cls.summary),
             also_cites=tuple(spec.get("also_cites", ())),
             procedures=frozenset(spec["procedures"]) if spec.get("procedures") else None,
             params=params,
@@ -328,7 +353,9 @@ def _load(path: Path) -> Profile:
         if isinstance(parent, str):
             candidate = _resolve(parent, raw.path)
             if not candidate.exists():
-                raw.problems.append(f"{raw.smap.where(('extends',))}: extends: 找不到上级配置 {parent!r}")
+                raw.problems.append(
+                    f"{raw.smap.where(('extends',))}: extends: 找不到上级配置 {parent!r}"
+                )
             else:
                 current = candidate
     merged: dict[str, _Merged] = {}
@@ -366,6 +393,3 @@ def list_profiles() -> list[Profile]:
     """Every profile shipped in the package, base first."""
     paths = sorted(shipped_dir().glob("*.yaml"), key=lambda p: (p.stem != "base", p.stem))
     return [load_profile(p) for p in paths]
-
-
-_SAFE_ID = re.compile(ID_PATTERN)

@@ -26,7 +26,11 @@ def test_case_objects_are_frozen() -> None:
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_sample_cases_use_timezone_aware_times(kind: str) -> None:
     case = make_case(kind)
-    moments = [case.opened_at, *(a.started_at for a in case.acts), *(r.made_at for r in case.text_records)]
+    moments = [
+        case.opened_at,
+        *(a.started_at for a in case.acts),
+        *(r.made_at for r in case.text_records),
+    ]
     assert all(m.tzinfo is not None for m in moments)
     assert isinstance(case, Case)
 
@@ -43,26 +47,64 @@ def test_edit_drop_add_change_one_thing_and_keep_the_original() -> None:
 
 
 def test_text_record_has_treats_blank_values_as_missing() -> None:
-    r = TextRecord("T", "other", at("2026-01-05 10:00"), fields={"a": " ", "b": [], "c": "x", "d": False, "e": 0})
+    r = TextRecord(
+        "T",
+        "other",
+        at("2026-01-05 10:00"),
+        fields={"a": " ", "b": [], "c": "x", "d": False, "e": 0},
+    )
     assert [k for k in "abcde" if r.has(k)] == ["c", "e"]
 
 
 def test_finding_json_shape_has_the_documented_keys() -> None:
-    f = Finding("r", "004§11", "major", "pending", Subject("av_record", "AV1"), "消息", "整改", at("2026-11-24 23:59"))
+    f = Finding(
+        "r",
+        "004§11",
+        "major",
+        "pending",
+        Subject("av_record", "AV1"),
+        "消息",
+        "整改",
+        at("2026-11-24 23:59"),
+    )
     data = f.to_dict()
-    assert {"rule_id", "citation", "severity", "status", "due", "subject", "message", "remedy"} <= set(data)
-    assert data["due"] == "2026-11-24T23:59:00+08:00" and data["subject"] == {"kind": "av_record", "id": "AV1"}
+    assert {
+        "rule_id",
+        "citation",
+        "severity",
+        "status",
+        "due",
+        "subject",
+        "message",
+        "remedy",
+    } <= set(data)
+    assert data["due"] == "2026-11-24T23:59:00+08:00" and data["subject"] == {
+        "kind": "av_record",
+        "id": "AV1",
+    }
 
 
 def test_domain_imports_only_the_standard_library_and_itself() -> None:
-    allowed_roots = {"__future__", "collections", "dataclasses", "datetime", "hashlib", "typing", "liuhen"}
+    allowed_roots = {
+        "__future__",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "hashlib",
+        "typing",
+        "liuhen",
+    }
     for path in DOMAIN.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Import):
                 roots = {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom):
                 roots = {(node.module or "").split(".")[0]}
-                if node.module and node.module.startswith("liuhen.") and not node.module.startswith("liuhen.domain"):
+                if (
+                    node.module
+                    and node.module.startswith("liuhen.")
+                    and not node.module.startswith("liuhen.domain")
+                ):
                     pytest.fail(f"{path.name} imports {node.module}")
             else:
                 continue

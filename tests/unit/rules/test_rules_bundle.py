@@ -23,7 +23,9 @@ EXAMPLES = ROOT / "docs" / "examples"
 
 def test_docs_schema_is_identical_to_the_shipped_schema() -> None:
     shipped = ROOT / "src" / "liuhen" / "rules" / "schemas" / "case-bundle.schema.json"
-    assert (ROOT / "docs" / "schemas" / "case-bundle.schema.json").read_bytes() == shipped.read_bytes()
+    assert (
+        ROOT / "docs" / "schemas" / "case-bundle.schema.json"
+    ).read_bytes() == shipped.read_bytes()
 
 
 def test_schema_vocabularies_match_the_domain() -> None:
@@ -32,8 +34,13 @@ def test_schema_vocabularies_match_the_domain() -> None:
         assert defs[name]["enum"] == list(table), name
 
 
-@pytest.mark.parametrize(("name", "kind"), [("township-general-penalty.json", "general"),
-                                            ("forestry-inspection-rectification.json", "inspection")])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("township-general-penalty.json", "general"),
+        ("forestry-inspection-rectification.json", "inspection"),
+    ],
+)
 def test_examples_load_and_equal_the_sample_cases(name: str, kind: str) -> None:
     case = load_bundle(EXAMPLES / name)
     assert case == make_case(kind)
@@ -53,10 +60,20 @@ def test_round_trip_through_json(kind: str) -> None:
     note=st.text(max_size=20),
     remote=st.booleans(),
 )
-def test_round_trip_keeps_offsets_and_text(offset: int, shift: int, note: str, remote: bool) -> None:
+def test_round_trip_keeps_offsets_and_text(
+    offset: int, shift: int, note: str, remote: bool
+) -> None:
     tz = timezone(timedelta(minutes=offset))
     start = datetime(2026, 1, 1, tzinfo=tz) + timedelta(seconds=shift)
-    case = edit(make_case(), "acts", "A1", started_at=start, ended_at=start + timedelta(hours=1), note=note, remote=remote)
+    case = edit(
+        make_case(),
+        "acts",
+        "A1",
+        started_at=start,
+        ended_at=start + timedelta(hours=1),
+        note=note,
+        remote=remote,
+    )
     back = load_bundle(case_to_bundle(case))
     assert back == case and back.acts[0].started_at.utcoffset() == timedelta(minutes=offset)
 
@@ -74,7 +91,9 @@ def _errors(data) -> list[str]:
 def test_naive_time_is_an_error_naming_its_path() -> None:
     data = _bundle()
     data["acts"][1]["started_at"] = "2026-09-15T09:00:00"
-    assert _errors(data) == ["$.acts[1].started_at: 时间 '2026-09-15T09:00:00' 缺少时区偏移（应写成 2026-09-15T09:00:00+08:00 这样）"]
+    assert _errors(data) == [
+        "$.acts[1].started_at: 时间 '2026-09-15T09:00:00' 缺少时区偏移（应写成 2026-09-15T09:00:00+08:00 这样）"
+    ]
 
 
 def test_end_before_start_is_reported_with_its_path() -> None:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from liuhen.domain.samples import at
 from liuhen.errors import InvalidInput
 from liuhen.rules.calendar import CalendarUnknown, WorkCalendar, load_overrides
 from liuhen.rules.periods import Period, due_after
-from liuhen.domain.samples import at
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -41,7 +41,9 @@ def test_2026_official_schedule(cal: WorkCalendar, day: date, working: bool) -> 
     assert cal.is_workday(day) is working
 
 
-def test_two_working_days_across_spring_festival_count_the_adjusted_saturday(cal: WorkCalendar) -> None:
+def test_two_working_days_across_spring_festival_count_the_adjusted_saturday(
+    cal: WorkCalendar,
+) -> None:
     # Friday 2/13 evening: 2/14 (调休 Saturday) is day 1, then nothing until 2/24 (day 2).
     due = due_after(at("2026-02-13 19:00"), Period.parse("2 working days"), cal, TZ)
     assert due.at == at("2026-02-24 23:59:59")
@@ -57,13 +59,17 @@ def test_sunday_working_day_counts_before_national_day(cal: WorkCalendar) -> Non
     assert due.at == at("2026-09-20 23:59:59")
 
 
-def test_calendar_day_period_ending_in_a_holiday_rolls_to_the_next_working_day(cal: WorkCalendar) -> None:
+def test_calendar_day_period_ending_in_a_holiday_rolls_to_the_next_working_day(
+    cal: WorkCalendar,
+) -> None:
     # 民事诉讼法§85: start day not counted; 9/24 + 7 days = 10/1, a holiday -> 10/8.
     due = due_after(at("2026-09-24 10:00"), Period.parse("7 days"), cal, TZ)
     assert due.at == at("2026-10-08 23:59:59")
 
 
-def test_calendar_day_period_ending_on_an_adjusted_saturday_does_not_roll(cal: WorkCalendar) -> None:
+def test_calendar_day_period_ending_on_an_adjusted_saturday_does_not_roll(
+    cal: WorkCalendar,
+) -> None:
     due = due_after(at("2026-10-03 10:00"), Period.parse("7 days"), cal, TZ)
     assert due.at == at("2026-10-10 23:59:59")
 
@@ -85,7 +91,10 @@ def test_unknown_year_is_reported_not_computed_from_weekdays(cal: WorkCalendar) 
 
 def test_admin_override_file_makes_a_year_known(tmp_path) -> None:
     f = tmp_path / "2027.yaml"
-    f.write_text("2027:\n  holidays: [2027-01-01, 2027-02-06..2027-02-13]\n  workdays: [2027-02-14]\n", "utf-8")
+    f.write_text(
+        "2027:\n  holidays: [2027-01-01, 2027-02-06..2027-02-13]\n  workdays: [2027-02-14]\n",
+        "utf-8",
+    )
     cal = WorkCalendar.from_files([f])
     assert cal.is_known(2027) and not cal.is_workday(date(2027, 1, 1))
     assert cal.is_workday(date(2027, 2, 14)) and not cal.is_workday(date(2027, 2, 8))
@@ -101,8 +110,16 @@ def test_override_file_in_json_is_accepted(tmp_path) -> None:
 
 def test_bad_override_file_lists_every_problem(tmp_path) -> None:
     f = tmp_path / "bad.yaml"
-    f.write_text("2027:\n  holidays: [2027-13-01, 2028-01-01]\n  workdays: [2027-01-01]\n  extra: 1\nabc: {}\n", "utf-8")
+    f.write_text(
+        "2027:\n  holidays: [2027-13-01, 2028-01-01]\n  workdays: [2027-01-01]\n  extra: 1\nabc: {}\n",
+        "utf-8",
+    )
     with pytest.raises(InvalidInput) as exc:
         load_overrides(f)
     text = "\n".join(exc.value.details)
-    assert "'2027-13-01'" in text and "不在 2027 年" in text and "未知字段 extra" in text and "'abc' 不是年份" in text
+    assert (
+        "'2027-13-01'" in text
+        and "不在 2027 年" in text
+        and "未知字段 extra" in text
+        and "'abc' 不是年份" in text
+    )

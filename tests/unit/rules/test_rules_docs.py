@@ -20,11 +20,15 @@ from liuhen.rules.docgen import (
 
 ROOT = Path(__file__).resolve().parents[3]
 REGULATIONS = find_regulations_dir(ROOT)
-needs_regulations = pytest.mark.skipif(REGULATIONS is None, reason="shared/regulations not beside the repo")
+needs_regulations = pytest.mark.skipif(
+    REGULATIONS is None, reason="shared/regulations not beside the repo"
+)
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_rules_doc", ROOT / "scripts" / "gen_rules_doc.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_rules_doc", ROOT / "scripts" / "gen_rules_doc.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -65,14 +69,19 @@ def test_every_rule_citation_has_an_article_text() -> None:
 
 def test_rules_md_quotes_the_article_sentences() -> None:
     text = (ROOT / "docs" / "rules.md").read_text("utf-8")
-    assert "> 音像记录制作完成后，行政执法人员不得私自保存，应当在24小时内移交至本单位管理人员，统一存储和保管。" in text
+    assert (
+        "> 音像记录制作完成后，行政执法人员不得私自保存，应当在24小时内移交至本单位管理人员，统一存储和保管。"
+        in text
+    )
     assert "## 不能从记录判定的条款" in text
 
 
 def test_article_extraction_handles_numbered_items_and_broken_lines() -> None:
     assert extract_articles(" 一 、第一项。\n二、第二\n项。\n")["2"] == "第二项。"
     assert extract_articles("第一章 总则\n第一条 甲。\n\n第二条 乙\n\n丙。\n")["2"] == "乙丙。"
-    assert extract_articles("第一条 一。\n第九条 见第十条规定。\n第十条 十。")["9"] == "见第十条规定。"
+    assert (
+        extract_articles("第一条 一。\n第九条 见第十条规定。\n第十条 十。")["9"] == "见第十条规定。"
+    )
 
 
 @needs_regulations

@@ -8,7 +8,13 @@ from liuhen.errors import ProfileInvalid
 from liuhen.rules import list_profiles, load_profile
 from liuhen.rules.registry import RULE_TYPES
 
-AGENCIES = ["pengyang-bureau", "shanxi-forestry", "shanxi-township", "township-legal-office", "zhangying-town"]
+AGENCIES = [
+    "pengyang-bureau",
+    "shanxi-forestry",
+    "shanxi-township",
+    "township-legal-office",
+    "zhangying-town",
+]
 
 
 def test_five_agency_profiles_and_the_base_are_shipped() -> None:
@@ -52,7 +58,10 @@ def _write(tmp_path, name, text):
 
 
 def test_profile_file_may_extend_a_shipped_profile_and_disable_rules(tmp_path) -> None:
-    p = _write(tmp_path, "local.yaml", """
+    p = _write(
+        tmp_path,
+        "local.yaml",
+        """
 id: local-town
 name: 本地镇
 extends: shanxi-township
@@ -60,10 +69,14 @@ disable: [av-advised]
 rules:
   - id: av-upload-deadline
     params: {limit: 1 working day}
-""")
+""",
+    )
     profile = load_profile(p)
     assert "av-advised" not in profile.rule_ids()
-    assert profile.rule("av-upload-deadline").spec.params == {"limit": "1 working day", "remote_limit": "2 working days"}
+    assert profile.rule("av-upload-deadline").spec.params == {
+        "limit": "1 working day",
+        "remote_limit": "2 working days",
+    }
     assert profile.chain == ("local-town", "shanxi-township", "base")
 
 
@@ -116,7 +129,10 @@ def test_yaml_syntax_error_names_the_line(tmp_path) -> None:
 
 
 def test_unknown_parameter_codes_and_duplicate_ids_are_reported(tmp_path) -> None:
-    p = _write(tmp_path, "codes.yaml", """id: codes
+    p = _write(
+        tmp_path,
+        "codes.yaml",
+        """id: codes
 name: 代码
 rules:
   - id: av-required
@@ -134,11 +150,16 @@ rules:
     params:
       acts: [{kind: teleport}]
       flags: [{flag: flying}]
-""")
+""",
+    )
     with pytest.raises(ProfileInvalid) as exc:
         load_profile(p)
     text = "\n".join(exc.value.details)
-    assert "重复定义" in text and "未知的执法环节 'teleport'" in text and "params.flags[0].flag" in text
+    assert (
+        "重复定义" in text
+        and "未知的执法环节 'teleport'" in text
+        and "params.flags[0].flag" in text
+    )
 
 
 def test_extends_cycle_and_missing_parent_are_reported(tmp_path) -> None:

@@ -16,15 +16,24 @@ from liuhen.rules.registry import STRINGS, Problem, Rule, check_codes, obj, rule
 class AccessApproval(Rule):
     summary = "复制、公开执法记录未经本制度规定的负责人批准"
     params_schema = obj(
-        {"kind": {"type": "string", "enum": sorted(vocab.ACCESS_KINDS)}, "approvers": STRINGS, "authorised_approvers": STRINGS},
+        {
+            "kind": {"type": "string", "enum": sorted(vocab.ACCESS_KINDS)},
+            "approvers": STRINGS,
+            "authorised_approvers": STRINGS,
+        },
         ("kind", "approvers"),
     )
     message_vars = {"approver": "应批准的人", "kind": "申请种类", "problem": "问题"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("approvers", []), vocab.POSITIONS, ("approvers",), "职务") + check_codes(
-            params.get("authorised_approvers", []), vocab.POSITIONS, ("authorised_approvers",), "职务"
+        return check_codes(
+            params.get("approvers", []), vocab.POSITIONS, ("approvers",), "职务"
+        ) + check_codes(
+            params.get("authorised_approvers", []),
+            vocab.POSITIONS,
+            ("authorised_approvers",),
+            "职务",
         )
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -40,12 +49,17 @@ class AccessApproval(Rule):
             if req.kind != self.kind or req.decision is None or req.decision.outcome != "granted":
                 continue
             d = req.decision
-            ok = d.by.strip() and (d.position in self.approvers or (d.position in self.deputies and d.authorised))
+            ok = d.by.strip() and (
+                d.position in self.approvers or (d.position in self.deputies and d.authorised)
+            )
             if not ok:
                 who = vocab.POSITIONS.get(d.position, "未载明的人员")
                 yield ctx.finding(
-                    self, Subject("access_request", req.id), approver=approver,
-                    kind=vocab.ACCESS_KINDS[req.kind], problem=f"实际由{who}同意",
+                    self,
+                    Subject("access_request", req.id),
+                    approver=approver,
+                    kind=vocab.ACCESS_KINDS[req.kind],
+                    problem=f"实际由{who}同意",
                 )
 
 
@@ -64,7 +78,11 @@ class AccessConfidential(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for req in ctx.case.access_requests:
-            if req.kind not in self.kinds or req.decision is None or req.decision.outcome != "granted":
+            if (
+                req.kind not in self.kinds
+                or req.decision is None
+                or req.decision.outcome != "granted"
+            ):
                 continue
             secret = ctx.case.confidential or any(
                 (ctx.records[r].confidential if r in ctx.records else False)
@@ -72,4 +90,6 @@ class AccessConfidential(Rule):
                 for r in req.record_ids
             )
             if secret:
-                yield ctx.finding(self, Subject("access_request", req.id), kind=vocab.ACCESS_KINDS[req.kind])
+                yield ctx.finding(
+                    self, Subject("access_request", req.id), kind=vocab.ACCESS_KINDS[req.kind]
+                )

@@ -4,7 +4,6 @@ with the content the regulation lists."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any
 
 from liuhen.domain import vocab
@@ -36,14 +35,18 @@ def _positions(params: Mapping[str, Any], *keys: str) -> list[Problem]:
 
 def approver_ok(a: Approval, positions: frozenset[str], deputies: frozenset[str]) -> bool:
     return any(
-        s.role == "approver" and s.name.strip() and (s.position in positions or (s.position in deputies and s.authorised))
+        s.role == "approver"
+        and s.name.strip()
+        and (s.position in positions or (s.position in deputies and s.authorised))
         for s in a.steps
     )
 
 
 @rule_type("approval_required")
 class ApprovalRequired(Rule):
-    summary = "应当事先审批的事项没有审批、审批晚于实施（紧急情况超过补报时限）、批准人不符或缺少规定意见"
+    summary = (
+        "应当事先审批的事项没有审批、审批晚于实施（紧急情况超过补报时限）、批准人不符或缺少规定意见"
+    )
     params_schema = obj(
         {
             "kind": {"type": "string"},
@@ -93,7 +96,14 @@ class ApprovalRequired(Rule):
             if self.emergency is not None and not approvals:
                 due = moment + self.emergency.as_timedelta()
                 if ctx.now <= due:
-                    yield ctx.finding(self, subject, status=PENDING, due=due, problem="紧急先行实施，尚待补报审批", **values)
+                    yield ctx.finding(
+                        self,
+                        subject,
+                        status=PENDING,
+                        due=due,
+                        problem="紧急先行实施，尚待补报审批",
+                        **values,
+                    )
                     return
             problem = "审批未获批准" if approvals else "没有审批记录"
             yield ctx.finding(self, subject, problem=problem, **values)
@@ -116,7 +126,9 @@ class ApprovalRequired(Rule):
         if missing:
             problems.append("未载明" + "、".join(missing))
         if problems:
-            yield ctx.finding(self, Subject("approval", a.id), problem="；".join(problems), **values)
+            yield ctx.finding(
+                self, Subject("approval", a.id), problem="；".join(problems), **values
+            )
 
 
 @rule_type("approval_fields")
@@ -161,7 +173,10 @@ class ApprovalFields(Rule):
                 missing.append("负责人签名")
             if missing:
                 yield ctx.finding(
-                    self, Subject("approval", a.id), missing="、".join(missing), approval=vocab.APPROVAL_KINDS[self.kind]
+                    self,
+                    Subject("approval", a.id),
+                    missing="、".join(missing),
+                    approval=vocab.APPROVAL_KINDS[self.kind],
                 )
 
 
@@ -176,7 +191,9 @@ class ApprovalRoles(Rule):
         return check_codes(params.get("kinds", []), vocab.APPROVAL_KINDS, ("kinds",), "审批种类")
 
     def configure(self, params: Mapping[str, Any]) -> None:
-        self.kinds = frozenset(params.get("kinds", set(vocab.APPROVAL_KINDS) - {"collective_discussion"}))
+        self.kinds = frozenset(
+            params.get("kinds", set(vocab.APPROVAL_KINDS) - {"collective_discussion"})
+        )
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for a in ctx.case.approvals:
@@ -187,10 +204,10 @@ class ApprovalRoles(Rule):
                 for role in ("handler", "reviewer", "approver")
                 if not any(s.role == role and s.name.strip() for s in a.steps)
             ]
-            if not any(s.role == "handler" and s.opinion.strip() for s in a.steps) and "承办人" not in missing:
+            if (
+                not any(s.role == "handler" and s.opinion.strip() for s in a.steps)
+                and "承办人" not in missing
+            ):
                 missing.append("承办人意见和理由")
             if missing:
                 yield ctx.finding(self, Subject("approval", a.id), missing="、".join(missing))
-
-
-_unused = timedelta

@@ -9,7 +9,16 @@ from liuhen.domain import vocab
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.context import CheckContext
 from liuhen.rules.periods import Period
-from liuhen.rules.registry import PERIOD_SCHEMA, STRINGS, Problem, Rule, check_codes, check_periods, obj, rule_type
+from liuhen.rules.registry import (
+    PERIOD_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    check_periods,
+    obj,
+    rule_type,
+)
 
 
 @rule_type("case_file_deadline")
@@ -56,12 +65,19 @@ class CaseFileAVStatement(Rule):
         for av in ctx.case.av_records:
             st = statements.get(av.id)
             if st is None:
-                yield ctx.finding(self, Subject("av_record", av.id), missing="整份说明（载体或存储位置）")
+                yield ctx.finding(
+                    self, Subject("av_record", av.id), missing="整份说明（载体或存储位置）"
+                )
                 continue
             missing = []
             if st.carrier != "disc" and not st.location.strip():
                 missing.append("光盘等载体或存储位置")
-            for label, ok in (("制作方法", st.method), ("制作时间", st.made_at), ("制作人", st.maker), ("证明对象", st.object)):
+            for label, ok in (
+                ("制作方法", st.method),
+                ("制作时间", st.made_at),
+                ("制作人", st.maker),
+                ("证明对象", st.object),
+            ):
                 if not ok:
                     missing.append(label)
             if self.audio and not st.audio_content.strip():
@@ -73,20 +89,29 @@ class CaseFileAVStatement(Rule):
 @rule_type("case_file_retention")
 class CaseFileRetention(Rule):
     summary = "案卷未按档案管理规定标明保存期限"
-    params_schema = obj({"terms": STRINGS, "by_procedure": {"type": "object", "additionalProperties": STRINGS}}, ("terms",))
+    params_schema = obj(
+        {"terms": STRINGS, "by_procedure": {"type": "object", "additionalProperties": STRINGS}},
+        ("terms",),
+    )
     message_vars = {"term": "案卷上的保存期限", "allowed": "应有的保存期限"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        problems = check_codes(params.get("terms", []), vocab.RETENTION_TERMS, ("terms",), "保存期限")
+        problems = check_codes(
+            params.get("terms", []), vocab.RETENTION_TERMS, ("terms",), "保存期限"
+        )
         for proc, terms in params.get("by_procedure", {}).items():
             problems += check_codes(proc, vocab.PROCEDURES, ("by_procedure", proc), "程序")
-            problems += check_codes(terms, vocab.RETENTION_TERMS, ("by_procedure", proc), "保存期限")
+            problems += check_codes(
+                terms, vocab.RETENTION_TERMS, ("by_procedure", proc), "保存期限"
+            )
         return problems
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.terms = tuple(params["terms"])
-        self.by_procedure: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in params.get("by_procedure", {}).items()}
+        self.by_procedure: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in params.get("by_procedure", {}).items()
+        }
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         cf = ctx.case.case_file
@@ -96,7 +121,8 @@ class CaseFileRetention(Rule):
         term = cf.retention.term if cf.retention else ""
         if term not in allowed:
             yield ctx.finding(
-                self, Subject("case_file", ctx.case.id),
+                self,
+                Subject("case_file", ctx.case.id),
                 term=vocab.RETENTION_TERMS.get(term, "未标明"),
                 allowed="或".join(vocab.RETENTION_TERMS[t] for t in allowed),
             )

@@ -7,7 +7,7 @@ from typing import Any
 
 from liuhen.domain import vocab
 from liuhen.domain.finding import PENDING, Finding, Subject
-from liuhen.rules.context import CheckContext, fmt_time
+from liuhen.rules.context import CheckContext
 from liuhen.rules.periods import Period
 from liuhen.rules.registry import (
     PERIOD_SCHEMA,
@@ -49,15 +49,26 @@ class AVUploadDeadline(Rule):
                 if act.returned_at is None:
                     if av.stored_at is None:
                         yield ctx.finding(
-                            self, subject, status=PENDING, limit=str(self.remote_limit), from_what="返回单位",
+                            self,
+                            subject,
+                            status=PENDING,
+                            limit=str(self.remote_limit),
+                            from_what="返回单位",
                             start="（尚未登记返回时间）",
                         )
                     continue
                 found = ctx.deadline(
-                    self, subject, act.returned_at, self.remote_limit, av.stored_at, from_what="返回单位"
+                    self,
+                    subject,
+                    act.returned_at,
+                    self.remote_limit,
+                    av.stored_at,
+                    from_what="返回单位",
                 )
             else:
-                found = ctx.deadline(self, subject, av.ended_at, self.limit, av.stored_at, from_what="录制完成")
+                found = ctx.deadline(
+                    self, subject, av.ended_at, self.limit, av.stored_at, from_what="录制完成"
+                )
             if found is not None:
                 yield found
 
@@ -75,7 +86,9 @@ class AVCustodian(Rule):
 
 @rule_type("av_catalogue")
 class AVCatalogue(Rule):
-    summary = "音像记录缺少分类存储项目（执法机构、设备、执法人员、案件名称、当事人、记录日期、存储日期）"
+    summary = (
+        "音像记录缺少分类存储项目（执法机构、设备、执法人员、案件名称、当事人、记录日期、存储日期）"
+    )
     params_schema = obj({})
     message_vars = {"missing": "缺少的项目"}
 
@@ -140,7 +153,9 @@ class AVRetention(Rule):
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("case_terms", []), vocab.RETENTION_TERMS, ("case_terms",), "保存期限")
+        return check_codes(
+            params.get("case_terms", []), vocab.RETENTION_TERMS, ("case_terms",), "保存期限"
+        )
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.case_terms = frozenset(params["case_terms"])
@@ -175,6 +190,3 @@ class AVLongTerm(Rule):
                 r = av.retention
                 if r is None or r.term not in ("long_term", "permanent") or not r.reason.strip():
                     yield ctx.finding(self, Subject("av_record", av.id), why=why)
-
-
-__all__ = ["fmt_time"]

@@ -55,7 +55,9 @@ class AVOpeningStatement(Rule):
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("elements", []), vocab.OPENING_ELEMENTS, ("elements",), "说明要素")
+        return check_codes(
+            params.get("elements", []), vocab.OPENING_ELEMENTS, ("elements",), "说明要素"
+        )
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.elements = tuple(params["elements"])
@@ -84,7 +86,9 @@ class AVRecordingNotice(Rule):
             told = any(
                 av.opening_statement is not None and "notice" in av.opening_statement.elements
                 for av in records
-            ) or any(r.fields.get("recording_notice") is True for r in ctx.records_by_act.get(act.id, ()))
+            ) or any(
+                r.fields.get("recording_notice") is True for r in ctx.records_by_act.get(act.id, ())
+            )
             if not told:
                 yield ctx.finding(self, Subject("act", act.id))
 
@@ -234,16 +238,22 @@ class AVAfterTheFact(Rule):
         owners: dict[str, str] = {}
         for av in ctx.case.av_records:
             act = ctx.acts.get(av.act_id) if av.act_id else None
-            late = act is not None and act.ended_at is not None and any(
-                s.start > act.ended_at + self.tolerance for s in av.segments
+            late = (
+                act is not None
+                and act.ended_at is not None
+                and any(s.start > act.ended_at + self.tolerance for s in av.segments)
             )
             if late:
-                yield ctx.finding(self, Subject("av_record", av.id), problem="有片段在执法活动结束后才开始录制")
+                yield ctx.finding(
+                    self, Subject("av_record", av.id), problem="有片段在执法活动结束后才开始录制"
+                )
             for s in av.segments:
                 if not s.sha256:
                     continue
                 other = owners.setdefault(s.sha256, av.id)
                 if other != av.id:
                     yield ctx.finding(
-                        self, Subject("av_record", av.id), problem=f"片段与音像记录 {other} 的文件完全相同"
+                        self,
+                        Subject("av_record", av.id),
+                        problem=f"片段与音像记录 {other} 的文件完全相同",
                     )

@@ -54,7 +54,9 @@ class AVRequired(Rule):
         ):
             for i, item in enumerate(params.get(key, [])):
                 problems += check_codes(item[field_name], vocabulary, (key, i, field_name), what)
-        problems += check_codes(params.get("exemptions", []), vocab.AV_EXEMPTION_REASONS, ("exemptions",), "免录理由")
+        problems += check_codes(
+            params.get("exemptions", []), vocab.AV_EXEMPTION_REASONS, ("exemptions",), "免录理由"
+        )
         return problems
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -109,14 +111,21 @@ class AVRequired(Rule):
                         what = f"送达{vocab.DOCUMENT_KINDS[doc.kind]}"
                         break
             if citation is not None:
-                yield ctx.finding(self, Subject("service", service.id), citation=citation, what=what)
+                yield ctx.finding(
+                    self, Subject("service", service.id), citation=citation, what=what
+                )
 
 
 @rule_type("av_advised")
 class AVAdvised(Rule):
     summary = "根据实际情况宜进行音像记录的环节（容易引发争议等）没有音像记录（提示）"
     params_schema = obj(
-        {"kinds": STRINGS, "services": STRINGS, "disputed": {"type": "boolean"}, "disputed_kinds": STRINGS}
+        {
+            "kinds": STRINGS,
+            "services": STRINGS,
+            "disputed": {"type": "boolean"},
+            "disputed_kinds": STRINGS,
+        }
     )
     message_vars = {"what": "宜进行音像记录的情形"}
 
@@ -124,8 +133,12 @@ class AVAdvised(Rule):
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
         return (
             check_codes(params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节")
-            + check_codes(params.get("disputed_kinds", []), vocab.ACT_KINDS, ("disputed_kinds",), "执法环节")
-            + check_codes(params.get("services", []), vocab.SERVICE_MODES, ("services",), "送达方式")
+            + check_codes(
+                params.get("disputed_kinds", []), vocab.ACT_KINDS, ("disputed_kinds",), "执法环节"
+            )
+            + check_codes(
+                params.get("services", []), vocab.SERVICE_MODES, ("services",), "送达方式"
+            )
         )
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -137,7 +150,11 @@ class AVAdvised(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for act in ctx.case.acts:
-            if ctx.av_by_act.get(act.id) or act.av_exemption is not None or act.started_at > ctx.now:
+            if (
+                ctx.av_by_act.get(act.id)
+                or act.av_exemption is not None
+                or act.started_at > ctx.now
+            ):
                 continue
             disputed_kind = self.disputed_kinds is None or act.kind in self.disputed_kinds
             if self.disputed and disputed_kind and "disputed" in act.flags:
@@ -152,7 +169,9 @@ class AVAdvised(Rule):
 
 @rule_type("av_not_suitable")
 class AVNotSuitable(Rule):
-    summary = "不适宜音像记录的情形却进行了音像记录（易燃易爆区域用非防爆设备、秘密、未经同意的隐私）"
+    summary = (
+        "不适宜音像记录的情形却进行了音像记录（易燃易爆区域用非防爆设备、秘密、未经同意的隐私）"
+    )
     params_schema = obj({"checks": STRINGS})
     message_vars = {"why": "不适宜音像记录的原因"}
 
@@ -191,7 +210,9 @@ class AVExemptionReason(Rule):
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("accepted", []), vocab.AV_EXEMPTION_REASONS, ("accepted",), "免录理由")
+        return check_codes(
+            params.get("accepted", []), vocab.AV_EXEMPTION_REASONS, ("accepted",), "免录理由"
+        )
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.accepted = frozenset(params.get("accepted", vocab.AV_EXEMPTION_REASONS))

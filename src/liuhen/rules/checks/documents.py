@@ -92,7 +92,10 @@ class RequiredDocuments(Rule):
             )
             if not present:
                 yield ctx.finding(
-                    self, Subject("case", case.id), citation=item.get("citation"), missing=item["name"]
+                    self,
+                    Subject("case", case.id),
+                    citation=item.get("citation"),
+                    missing=item["name"],
                 )
 
 
@@ -104,7 +107,12 @@ class ActDocuments(Rule):
             "acts": {
                 "type": "array",
                 "items": obj(
-                    {"kind": {"type": "string"}, "documents": STRINGS, "flag": {"type": "string"}, "citation": CITATION_SCHEMA},
+                    {
+                        "kind": {"type": "string"},
+                        "documents": STRINGS,
+                        "flag": {"type": "string"},
+                        "citation": CITATION_SCHEMA,
+                    },
                     ("kind", "documents"),
                 ),
             }
@@ -118,9 +126,13 @@ class ActDocuments(Rule):
         problems: list[Problem] = []
         for i, item in enumerate(params.get("acts", [])):
             problems += check_codes(item["kind"], vocab.ACT_KINDS, ("acts", i, "kind"), "执法环节")
-            problems += check_codes(item["documents"], vocab.DOCUMENT_KINDS, ("acts", i, "documents"), "文书种类")
+            problems += check_codes(
+                item["documents"], vocab.DOCUMENT_KINDS, ("acts", i, "documents"), "文书种类"
+            )
             if "flag" in item:
-                problems += check_codes(item["flag"], vocab.ACT_FLAGS, ("acts", i, "flag"), "环节标记")
+                problems += check_codes(
+                    item["flag"], vocab.ACT_FLAGS, ("acts", i, "flag"), "环节标记"
+                )
         return problems
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -161,7 +173,9 @@ class DocumentFields(Rule):
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类") + check_codes(
+        return check_codes(
+            params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类"
+        ) + check_codes(
             params.get("required_with", []), vocab.DOCUMENT_KINDS, ("required_with",), "文书种类"
         )
 
@@ -178,7 +192,10 @@ class DocumentFields(Rule):
             trigger = ctx.records_of(self.required_with)
             if trigger:
                 yield ctx.finding(
-                    self, Subject("text_record", trigger[0].id), missing=f"《{name}》（整份未制作）", document=name
+                    self,
+                    Subject("text_record", trigger[0].id),
+                    missing=f"《{name}》（整份未制作）",
+                    document=name,
                 )
         for r in records:
             missing = [label for field, label in self.fields.items() if not r.has(field)]
@@ -186,7 +203,9 @@ class DocumentFields(Rule):
                 missing.append("行政机关印章")
             if missing:
                 yield ctx.finding(
-                    self, Subject("text_record", r.id), missing="、".join(missing),
+                    self,
+                    Subject("text_record", r.id),
+                    missing="、".join(missing),
                     document=vocab.DOCUMENT_KINDS.get(r.kind, name),
                 )
 
@@ -194,7 +213,9 @@ class DocumentFields(Rule):
 @rule_type("document_signatures")
 class DocumentSignatures(Rule):
     summary = "文书缺少执法人员、当事人等的签名或盖章，拒签也未记明事由"
-    params_schema = obj({"documents": {"type": "object", "additionalProperties": STRINGS}}, ("documents",))
+    params_schema = obj(
+        {"documents": {"type": "object", "additionalProperties": STRINGS}}, ("documents",)
+    )
     message_vars = {"missing": "缺少的签名", "document": "文书名称"}
 
     @classmethod
@@ -206,7 +227,9 @@ class DocumentSignatures(Rule):
         return problems
 
     def configure(self, params: Mapping[str, Any]) -> None:
-        self.documents: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in params["documents"].items()}
+        self.documents: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in params["documents"].items()
+        }
 
     @staticmethod
     def missing_roles(r: TextRecord, roles: tuple[str, ...]) -> list[str]:
@@ -230,7 +253,9 @@ class DocumentSignatures(Rule):
                 missing = self.missing_roles(r, roles)
                 if missing:
                     yield ctx.finding(
-                        self, Subject("text_record", r.id), missing="、".join(missing),
+                        self,
+                        Subject("text_record", r.id),
+                        missing="、".join(missing),
                         document=vocab.DOCUMENT_KINDS[kind],
                     )
 
@@ -261,7 +286,11 @@ class PartyConsistency(Rule):
                     if isinstance(value, str) and value.strip() and _norm(value) != expected[label]:
                         shown = party.name if label == "名称" else party.id_number
                         yield ctx.finding(
-                            self, Subject("text_record", r.id), field=f"当事人{label}", found=value, expected=shown
+                            self,
+                            Subject("text_record", r.id),
+                            field=f"当事人{label}",
+                            found=value,
+                            expected=shown,
                         )
 
 
@@ -291,9 +320,13 @@ class RightsNotified(Rule):
         if not decisions:
             return
         first = min(decisions, key=lambda r: r.made_at)
-        notices = [r for r in ctx.records_by_kind.get("rights_notice", ()) if r.made_at <= first.made_at]
+        notices = [
+            r for r in ctx.records_by_kind.get("rights_notice", ()) if r.made_at <= first.made_at
+        ]
         if not notices:
-            yield ctx.finding(self, Subject("text_record", first.id), missing="事先告知（权利告知书）")
+            yield ctx.finding(
+                self, Subject("text_record", first.id), missing="事先告知（权利告知书）"
+            )
             return
         told: set[str] = set()
         for n in notices:
@@ -303,4 +336,6 @@ class RightsNotified(Rule):
         if self.method and not any(n.has("notice_method") for n in notices):
             missing.append("告知方式")
         if missing:
-            yield ctx.finding(self, Subject("text_record", notices[0].id), missing="、".join(missing))
+            yield ctx.finding(
+                self, Subject("text_record", notices[0].id), missing="、".join(missing)
+            )

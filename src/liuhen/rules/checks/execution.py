@@ -11,22 +11,46 @@ from liuhen.domain.finding import PENDING, Finding, Subject
 from liuhen.rules.context import CheckContext, fmt_time
 from liuhen.rules.periods import Period
 from liuhen.rules.refs import REF_SCHEMA, check_ref, describe
-from liuhen.rules.registry import PERIOD_SCHEMA, STRINGS, Problem, Rule, check_codes, check_periods, obj, rule_type
+from liuhen.rules.registry import (
+    PERIOD_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    check_periods,
+    obj,
+    rule_type,
+)
 
 
 @rule_type("followup_deadline")
 class FollowupDeadline(Rule):
     summary = "某一事项发生后，应随之完成的事项没有完成或超过期限"
     params_schema = obj(
-        {"after": REF_SCHEMA, "expect": REF_SCHEMA, "within": PERIOD_SCHEMA, "unless_outcomes": STRINGS},
+        {
+            "after": REF_SCHEMA,
+            "expect": REF_SCHEMA,
+            "within": PERIOD_SCHEMA,
+            "unless_outcomes": STRINGS,
+        },
         ("after", "expect"),
     )
-    message_vars = {"after": "起算事项", "expect": "应完成的事项", "limit": "期限", "start": "起算时间", "done": "完成时间"}
+    message_vars = {
+        "after": "起算事项",
+        "expect": "应完成的事项",
+        "limit": "期限",
+        "start": "起算时间",
+        "done": "完成时间",
+    }
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        problems = check_ref(params.get("after", ""), ("after",)) + check_ref(params.get("expect", ""), ("expect",))
-        problems += check_codes(params.get("unless_outcomes", []), vocab.OUTCOMES, ("unless_outcomes",), "结果")
+        problems = check_ref(params.get("after", ""), ("after",)) + check_ref(
+            params.get("expect", ""), ("expect",)
+        )
+        problems += check_codes(
+            params.get("unless_outcomes", []), vocab.OUTCOMES, ("unless_outcomes",), "结果"
+        )
         return problems + check_periods(params, "within")
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -55,7 +79,9 @@ class FollowupDeadline(Rule):
 def _as_day(value: object) -> date | None:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
+            return (
+                datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
+            )
         except ValueError:
             return None
     return None
@@ -67,12 +93,20 @@ class RectificationReinspection(Rule):
     params_schema = obj(
         {"grace": PERIOD_SCHEMA, "opinion_documents": STRINGS, "order_documents": STRINGS},
     )
-    message_vars = {"deadline": "整改期限", "limit": "复查宽限", "done": "复查时间", "problem": "问题"}
+    message_vars = {
+        "deadline": "整改期限",
+        "limit": "复查宽限",
+        "done": "复查时间",
+        "problem": "问题",
+    }
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
         return check_periods(params, "grace") + check_codes(
-            params.get("opinion_documents", []), vocab.DOCUMENT_KINDS, ("opinion_documents",), "文书种类"
+            params.get("opinion_documents", []),
+            vocab.DOCUMENT_KINDS,
+            ("opinion_documents",),
+            "文书种类",
         )
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -85,24 +119,36 @@ class RectificationReinspection(Rule):
             subject = Subject("text_record", order.id)
             day = _as_day(order.fields.get("deadline"))
             if day is None:
-                yield ctx.finding(self, subject, problem="整改指令未载明整改期限", deadline="未载明")
+                yield ctx.finding(
+                    self, subject, problem="整改指令未载明整改期限", deadline="未载明"
+                )
                 continue
             rechecks = [a for a in ctx.acts_of(("re_inspection",)) if a.started_at >= order.made_at]
             done = min((a.started_at for a in rechecks), default=None)
             start = datetime.combine(day, time(0, 0), ctx.tz)
             found = ctx.deadline(
-                self, subject, start, self.grace, done, deadline=day.isoformat(), problem="未按期复查整改情况"
+                self,
+                subject,
+                start,
+                self.grace,
+                done,
+                deadline=day.isoformat(),
+                problem="未按期复查整改情况",
             )
             if found is not None:
                 yield found
                 continue
             if done is not None and self.opinions:
                 has_opinion = any(
-                    r.kind in self.opinions for a in rechecks for r in ctx.records_by_act.get(a.id, ())
+                    r.kind in self.opinions
+                    for a in rechecks
+                    for r in ctx.records_by_act.get(a.id, ())
                 )
                 if not has_opinion:
                     names = "或".join(vocab.DOCUMENT_KINDS[k] for k in self.opinions)
-                    yield ctx.finding(self, subject, problem=f"复查后未填写{names}", deadline=day.isoformat())
+                    yield ctx.finding(
+                        self, subject, problem=f"复查后未填写{names}", deadline=day.isoformat()
+                    )
 
 
 @rule_type("reminder_before_enforcement")
@@ -136,10 +182,18 @@ class ReminderBeforeEnforcement(Rule):
             ok = due.met_by(app.at)
             limit = str(self.wait)
             if ok is None:
-                yield ctx.finding(self, subject, status=PENDING, calendar_unknown=True, limit=limit,
-                                  problem=f"{due.unknown_year}年节假日安排未知，无法判断是否已满{limit}")
+                yield ctx.finding(
+                    self,
+                    subject,
+                    status=PENDING,
+                    calendar_unknown=True,
+                    limit=limit,
+                    problem=f"{due.unknown_year}年节假日安排未知，无法判断是否已满{limit}",
+                )
             elif ok:
-                yield ctx.finding(self, subject, due=due.at, limit=limit, problem=f"催告书送达后未满{limit}即申请")
+                yield ctx.finding(
+                    self, subject, due=due.at, limit=limit, problem=f"催告书送达后未满{limit}即申请"
+                )
 
 
 @rule_type("court_enforcement_recorded")

@@ -12,9 +12,9 @@ from liuhen.rules.registry import STRINGS, Problem, Rule, check_codes, obj, rule
 
 
 def _kinds(params: Mapping[str, Any]) -> list[Problem]:
-    return check_codes(params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节") + check_codes(
-        params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类"
-    )
+    return check_codes(
+        params.get("kinds", []), vocab.ACT_KINDS, ("kinds",), "执法环节"
+    ) + check_codes(params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类")
 
 
 @rule_type("officers_certified")
@@ -57,7 +57,9 @@ class OfficersCertified(Rule):
             if r.officer_ids:
                 n = self._count(ctx, r.officer_ids, r.made_at)
                 if n < self.minimum:
-                    yield ctx.finding(self, Subject("text_record", r.id), count=n, minimum=self.minimum)
+                    yield ctx.finding(
+                        self, Subject("text_record", r.id), count=n, minimum=self.minimum
+                    )
 
 
 @rule_type("certificates_shown")
@@ -104,11 +106,17 @@ class OfficersRecorded(Rule):
             missing = []
             if not ids:
                 missing.append("执法人员数量和姓名")
-            elif any(not (ctx.officers[o].certificate_number or "").strip() for o in ids if o in ctx.officers):
+            elif any(
+                not (ctx.officers[o].certificate_number or "").strip()
+                for o in ids
+                if o in ctx.officers
+            ):
                 missing.append("执法证件编号")
             if r.certificates_shown is None:
                 missing.append("证件出示情况")
-            roles = {s.role for s in r.signatures} | {x.role for x in r.refusals if x.reason.strip()}
+            roles = {s.role for s in r.signatures} | {
+                x.role for x in r.refusals if x.reason.strip()
+            }
             if not roles & {"party", "present_person", "witness"}:
                 missing.append("当事人或有关在场人员签字或盖章")
             if missing:

@@ -9,7 +9,15 @@ from liuhen.domain import vocab
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.context import CheckContext, fmt_time
 from liuhen.rules.refs import REF_SCHEMA, check_ref, describe
-from liuhen.rules.registry import CITATION_SCHEMA, STRINGS, Problem, Rule, check_codes, obj, rule_type
+from liuhen.rules.registry import (
+    CITATION_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    obj,
+    rule_type,
+)
 
 
 @rule_type("date_order")
@@ -19,12 +27,20 @@ class DateOrder(Rule):
         {
             "pairs": {
                 "type": "array",
-                "items": obj({"first": REF_SCHEMA, "then": REF_SCHEMA, "citation": CITATION_SCHEMA}, ("first", "then")),
+                "items": obj(
+                    {"first": REF_SCHEMA, "then": REF_SCHEMA, "citation": CITATION_SCHEMA},
+                    ("first", "then"),
+                ),
             }
         },
         ("pairs",),
     )
-    message_vars = {"first": "应在先的步骤", "then": "应在后的步骤", "first_at": "在先步骤时间", "then_at": "在后步骤时间"}
+    message_vars = {
+        "first": "应在先的步骤",
+        "then": "应在后的步骤",
+        "first_at": "在先步骤时间",
+        "then_at": "在后步骤时间",
+    }
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
@@ -49,9 +65,13 @@ class DateOrder(Rule):
             (first_at, _), (then_at, subject) = firsts[0], thens[0]
             if then_at < first_at:
                 yield ctx.finding(
-                    self, subject, citation=pair.get("citation"),
-                    first=describe(pair["first"]), then=describe(pair["then"]),
-                    first_at=fmt_time(first_at, ctx.tz), then_at=fmt_time(then_at, ctx.tz),
+                    self,
+                    subject,
+                    citation=pair.get("citation"),
+                    first=describe(pair["first"]),
+                    then=describe(pair["then"]),
+                    first_at=fmt_time(first_at, ctx.tz),
+                    then_at=fmt_time(then_at, ctx.tz),
                 )
 
 
@@ -59,17 +79,25 @@ class DateOrder(Rule):
 class SimpleProcedureRecord(Rule):
     summary = "适用简易程序未记录规定事项（适用条件、程序步骤、陈述申辩及复核、备案、当场收缴等）"
     params_schema = obj(
-        {"documents": STRINGS, "fields": {"type": "object", "additionalProperties": {"type": "string"}}, "collection_field": {"type": "string"}},
+        {
+            "documents": STRINGS,
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "collection_field": {"type": "string"},
+        },
         ("fields",),
     )
     message_vars = {"missing": "缺少的记录事项"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
-        return check_codes(params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类")
+        return check_codes(
+            params.get("documents", []), vocab.DOCUMENT_KINDS, ("documents",), "文书种类"
+        )
 
     def configure(self, params: Mapping[str, Any]) -> None:
-        self.documents = tuple(params.get("documents", ("on_the_spot_decision", "simple_procedure_record")))
+        self.documents = tuple(
+            params.get("documents", ("on_the_spot_decision", "simple_procedure_record"))
+        )
         self.fields: dict[str, str] = dict(params["fields"])
         self.collection_field = params.get("collection_field", "on_spot_collection")
 
@@ -81,7 +109,11 @@ class SimpleProcedureRecord(Rule):
         if not records and not ctx.closed:
             return
         missing = [label for f, label in self.fields.items() if not any(r.has(f) for r in records)]
-        if case.penalty and case.penalty.collected_on_spot and not any(r.has(self.collection_field) for r in records):
+        if (
+            case.penalty
+            and case.penalty.collected_on_spot
+            and not any(r.has(self.collection_field) for r in records)
+        ):
             missing.append("当场收缴罚款的实施过程")
         if missing:
             subject = Subject("text_record", records[0].id) if records else Subject("case", case.id)
@@ -108,7 +140,13 @@ class SimpleProcedureLimit(Rule):
             return
         limit = self.limits[case.party.kind]
         if p.kind not in self.kinds or (p.amount or 0) > limit:
-            yield ctx.finding(self, Subject("case", case.id), amount=f"{p.amount or 0:g}元", limit=f"{limit:g}元", kind=p.kind)
+            yield ctx.finding(
+                self,
+                Subject("case", case.id),
+                amount=f"{p.amount or 0:g}元",
+                limit=f"{limit:g}元",
+                kind=p.kind,
+            )
 
 
 @rule_type("complaint_record")
@@ -144,6 +182,10 @@ class ApplicationRecords(Rule):
         need.append(("acceptance_notice", app.accepted is True))
         need.append(("rejection_notice", app.accepted is False))
         need.append(("supplement_notice", app.needs_supplement))
-        missing = [vocab.DOCUMENT_KINDS[k] for k, wanted in need if wanted and not ctx.records_by_kind.get(k)]
+        missing = [
+            vocab.DOCUMENT_KINDS[k]
+            for k, wanted in need
+            if wanted and not ctx.records_by_kind.get(k)
+        ]
         if missing:
             yield ctx.finding(self, Subject("case", ctx.case.id), missing="、".join(missing))

@@ -10,13 +10,26 @@ from liuhen.domain.case import Service
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.context import CheckContext
 from liuhen.rules.periods import Period
-from liuhen.rules.registry import CITATION_SCHEMA, PERIOD_SCHEMA, STRINGS, Problem, Rule, check_codes, check_periods, obj, rule_type
+from liuhen.rules.registry import (
+    CITATION_SCHEMA,
+    PERIOD_SCHEMA,
+    STRINGS,
+    Problem,
+    Rule,
+    check_codes,
+    check_periods,
+    obj,
+    rule_type,
+)
 
 Probe = Callable[[Service, CheckContext], bool]
 
 EVIDENCE: dict[str, tuple[str, Probe]] = {
     "server_signed": ("送达人签名或盖章", lambda s, c: bool(s.receipt and s.receipt.server_signed)),
-    "recipient_signed": ("受送达人（或符合法定条件的签收人）签名或盖章", lambda s, c: bool(s.receipt and s.receipt.recipient_signed)),
+    "recipient_signed": (
+        "受送达人（或符合法定条件的签收人）签名或盖章",
+        lambda s, c: bool(s.receipt and s.receipt.recipient_signed),
+    ),
     "receipt_date": ("送达回证上的收到日期", lambda s, c: bool(s.receipt and s.receipt.date)),
     "carrier": ("规定的邮寄方式", lambda s, c: bool(s.mail and s.mail.carrier)),
     "registration_kept": ("邮寄送达登记", lambda s, c: bool(s.mail and s.mail.registration_kept)),
@@ -24,17 +37,35 @@ EVIDENCE: dict[str, tuple[str, Probe]] = {
     "return_receipt_kept": ("回执", lambda s, c: bool(s.mail and s.mail.return_receipt_kept)),
     "refusal_reason": ("拒收事由", lambda s, c: bool(s.lien and s.lien.refusal_reason.strip())),
     "refusal_date": ("拒收日期", lambda s, c: bool(s.lien and s.lien.refusal_date)),
-    "witness_signed": ("见证人签名或盖章", lambda s, c: bool(s.lien and s.lien.witness_signed and s.lien.witness.strip())),
-    "left_at_residence": ("文书留在受送达人住所", lambda s, c: bool(s.lien and s.lien.left_at_residence)),
+    "witness_signed": (
+        "见证人签名或盖章",
+        lambda s, c: bool(s.lien and s.lien.witness_signed and s.lien.witness.strip()),
+    ),
+    "left_at_residence": (
+        "文书留在受送达人住所",
+        lambda s, c: bool(s.lien and s.lien.left_at_residence),
+    ),
     "witness_or_av": (
         "见证人签名或者拍照、录像记录",
         lambda s, c: bool(s.lien and s.lien.witness_signed) or bool(c.av_by_service.get(s.id)),
     ),
     "handover_reason": ("委托、转交原因", lambda s, c: bool(s.handover_reason.strip())),
-    "other_modes_failed": ("其他方式均无法送达的情况", lambda s, c: bool(s.public_notice and s.public_notice.other_modes_failed.strip())),
-    "medium": ("公告的方式和载体", lambda s, c: bool(s.public_notice and s.public_notice.medium.strip())),
-    "notice_kept": ("留存的书面公告", lambda s, c: bool(s.public_notice and s.public_notice.notice_kept)),
-    "reasons_in_file": ("案卷中记明的原因和经过", lambda s, c: bool(s.public_notice and s.public_notice.reasons_in_file)),
+    "other_modes_failed": (
+        "其他方式均无法送达的情况",
+        lambda s, c: bool(s.public_notice and s.public_notice.other_modes_failed.strip()),
+    ),
+    "medium": (
+        "公告的方式和载体",
+        lambda s, c: bool(s.public_notice and s.public_notice.medium.strip()),
+    ),
+    "notice_kept": (
+        "留存的书面公告",
+        lambda s, c: bool(s.public_notice and s.public_notice.notice_kept),
+    ),
+    "reasons_in_file": (
+        "案卷中记明的原因和经过",
+        lambda s, c: bool(s.public_notice and s.public_notice.reasons_in_file),
+    ),
     "av": ("送达过程的音像记录", lambda s, c: bool(c.av_by_service.get(s.id))),
 }
 
@@ -42,15 +73,24 @@ EVIDENCE: dict[str, tuple[str, Probe]] = {
 @rule_type("service_evidence")
 class ServiceEvidence(Rule):
     summary = "某种送达方式缺少该方式所需的证据（回证签名、邮寄凭证、见证人、原因、公告、音像等）"
-    params_schema = obj({"mode": {"type": "string"}, "requires": STRINGS, "carriers": STRINGS}, ("mode", "requires"))
+    params_schema = obj(
+        {"mode": {"type": "string"}, "requires": STRINGS, "carriers": STRINGS}, ("mode", "requires")
+    )
     message_vars = {"missing": "缺少的证据", "mode": "送达方式"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
         return (
             check_codes(params.get("mode", ""), vocab.SERVICE_MODES, ("mode",), "送达方式")
-            + check_codes(params.get("requires", []), {k: v[0] for k, v in EVIDENCE.items()}, ("requires",), "送达证据")
-            + check_codes(params.get("carriers", []), vocab.MAIL_CARRIERS, ("carriers",), "邮寄方式")
+            + check_codes(
+                params.get("requires", []),
+                {k: v[0] for k, v in EVIDENCE.items()},
+                ("requires",),
+                "送达证据",
+            )
+            + check_codes(
+                params.get("carriers", []), vocab.MAIL_CARRIERS, ("carriers",), "邮寄方式"
+            )
         )
 
     def configure(self, params: Mapping[str, Any]) -> None:
@@ -68,7 +108,10 @@ class ServiceEvidence(Rule):
                 missing.append(f"应使用{allowed}")
             if missing:
                 yield ctx.finding(
-                    self, Subject("service", s.id), missing="、".join(missing), mode=vocab.SERVICE_MODES[s.mode]
+                    self,
+                    Subject("service", s.id),
+                    missing="、".join(missing),
+                    mode=vocab.SERVICE_MODES[s.mode],
                 )
 
 
@@ -79,18 +122,32 @@ class DocumentServed(Rule):
         {
             "documents": {
                 "type": "array",
-                "items": obj({"kind": {"type": "string"}, "within": PERIOD_SCHEMA, "citation": CITATION_SCHEMA}, ("kind",)),
+                "items": obj(
+                    {
+                        "kind": {"type": "string"},
+                        "within": PERIOD_SCHEMA,
+                        "citation": CITATION_SCHEMA,
+                    },
+                    ("kind",),
+                ),
             }
         },
         ("documents",),
     )
-    message_vars = {"document": "文书名称", "limit": "送达期限", "start": "文书作出时间", "done": "送达时间"}
+    message_vars = {
+        "document": "文书名称",
+        "limit": "送达期限",
+        "start": "文书作出时间",
+        "done": "送达时间",
+    }
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
         problems: list[Problem] = []
         for i, item in enumerate(params.get("documents", [])):
-            problems += check_codes(item["kind"], vocab.DOCUMENT_KINDS, ("documents", i, "kind"), "文书种类")
+            problems += check_codes(
+                item["kind"], vocab.DOCUMENT_KINDS, ("documents", i, "kind"), "文书种类"
+            )
             problems += [(("documents", i, *p), r) for p, r in check_periods(item, "within")]
         return problems
 
@@ -111,8 +168,12 @@ class DocumentServed(Rule):
                 name = vocab.DOCUMENT_KINDS[kind]
                 subject = Subject("text_record", r.id)
                 if within is not None:
-                    found = ctx.deadline(self, subject, r.made_at, within, done, citation=citation, document=name)
+                    found = ctx.deadline(
+                        self, subject, r.made_at, within, done, citation=citation, document=name
+                    )
                     if found is not None:
                         yield found
                 elif done is None and ctx.closed:
-                    yield ctx.finding(self, subject, citation=citation, document=name, limit="结案前")
+                    yield ctx.finding(
+                        self, subject, citation=citation, document=name, limit="结案前"
+                    )
