@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -158,7 +159,7 @@ def _wait_until_ready(proc: subprocess.Popen[bytes], endpoint: str) -> str | Non
     return f"the S3 port did not answer within {START_TIMEOUT:.0f} s ({last_error})"
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     message = f"SeaweedFS could not start: {reason}"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message, pytrace=False)

@@ -16,6 +16,7 @@ from liuhen.errors import InvalidInput, NotFound, StorageError
 from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.s3 import S3BlobStore
+from liuhen.store.blobs.spool import TEMP_PREFIX, TEMP_SUFFIX
 
 pytestmark = pytest.mark.s3
 
@@ -124,6 +125,14 @@ def test_absent_blob_is_not_found_everywhere(s3_store):
     ):
         with pytest.raises(NotFound, match=absent):
             call()
+
+
+def test_cleanup_temp_removes_stray_spool_files(s3_store):
+    s3_store.spool_dir.mkdir(parents=True)
+    (s3_store.spool_dir / f"{TEMP_PREFIX}crashed{TEMP_SUFFIX}").write_bytes(b"half")
+
+    assert s3_store.cleanup_temp() == 1
+    assert list(s3_store.spool_dir.iterdir()) == []
 
 
 def test_a_missing_bucket_is_created_on_first_ingest(seaweedfs, tmp_path):
