@@ -258,20 +258,23 @@ class CheckContext:
         with the due time. Calendar year unknown and not surely in time: pending, flagged.
         """
         due = self.due(start, period)
+        if done_at is not None and due.met_by(done_at):
+            return None
         values.setdefault("limit", str(period))
         values.setdefault("start", fmt_time(start, self.tz))
         values.setdefault("done", fmt_time(done_at, self.tz))
         if due.at is None:
-            if done_at is not None and due.met_by(done_at):
-                return None
             values.setdefault("due_text", f"（{due.unknown_year}年节假日安排未知，无法计算）")
             values.setdefault("state", f"{due.unknown_year}年节假日安排未知，暂无法判断是否逾期")
             return self.finding(rule, subject, status=PENDING, calendar_unknown=True, **values)
         if done_at is not None:
-            if due.met_by(done_at):
-                return None
             values.setdefault("state", f"实际完成于 {fmt_time(done_at, self.tz)}，已逾期")
             return self.finding(rule, subject, due=due.at, **values)
+        if due.met_by(self.now):
+            values.setdefault("state", "尚未完成，请在期限前完成")
+            return self.finding(rule, subject, status=PENDING, due=due.at, **values)
+        values.setdefault("state", "至今未完成，已逾期")
+        return self.finding(rule, subject, due=due.at, **values)
         if due.met_by(self.now):
             values.setdefault("state", "尚未完成，请在期限前完成")
             return self.finding(rule, subject, status=PENDING, due=due.at, **values)

@@ -43,8 +43,7 @@ def evaluate(case: Case, profile: Profile, calendar: WorkCalendar, now: datetime
         raise InvalidInput("检查时间必须带时区（例如 2026-11-23T09:00:00+08:00）")
     ctx = CheckContext(case, calendar, now, _zone(profile.timezone))
     findings: list[Finding] = []
-    for rule in profile.rules:
-        if rule.applies_to(case.procedure):
-            findings.extend(rule.check(ctx))
+    for rule in profile.rules_for(case.procedure):
+        findings.extend(rule.check(ctx))
     findings.sort(key=sort_key)
     return findings

@@ -95,6 +95,18 @@ class Profile:
     chain: tuple[str, ...] = ()
     path: str = ""
     _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
+    _by_procedure: dict[str, tuple[Rule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def rules_for(self, procedure: str) -> tuple[Rule, ...]:
+        """The rules that apply to cases of ``procedure`` (computed once per procedure)."""
+        cached = self._by_procedure.get(procedure)
+        if cached is None:
+            cached = self._by_procedure[procedure] = tuple(
+                r for r in self.rules if r.applies_to(procedure)
+            )
+        return cached
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
