@@ -1,0 +1,8 @@
+"""The pure domain: cases and everything recorded about them, and findings about them.
+
+Stdlib only (an import-linter contract keeps frameworks, ORMs, YAML and HTTP out):
+``liuhen.domain.case`` (the case model, also the shape of a case bundle),
+``liuhen.domain.finding`` (what the compliance engine reports), ``liuhen.domain.vocab``
+(the closed code lists with their Chinese names) and ``liuhen.domain.samples`` (complete
+sample cases for demos, tests and benchmarks).
+"""
