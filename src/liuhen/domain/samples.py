@@ -660,19 +660,23 @@ def edit(case: Case, collection: str, item_id: str, **changes: Any) -> Case:
     items = _items(case, collection)
     if not any(i.id == item_id for i in items):
         raise KeyError(f"{collection} has no {item_id}")
-    new = tuple(dataclasses.replace(i, **changes) if i.id == item_id else i for i in items)
-    return dataclasses.replace(case, **{collection: new})
+    changed: dict[str, Any] = {
+        collection: tuple(
+            dataclasses.replace(i, **changes) if i.id == item_id else i for i in items
+        )
+    }
+    return dataclasses.replace(case, **changed)
 
 
 def drop(case: Case, collection: str, *item_ids: str) -> Case:
     items = _items(case, collection)
-    return dataclasses.replace(
-        case, **{collection: tuple(i for i in items if i.id not in item_ids)}
-    )
+    kept: dict[str, Any] = {collection: tuple(i for i in items if i.id not in item_ids)}
+    return dataclasses.replace(case, **kept)
 
 
 def add(case: Case, collection: str, *items: Any) -> Case:
-    return dataclasses.replace(case, **{collection: _items(case, collection) + items})
+    more: dict[str, Any] = {collection: _items(case, collection) + items}
+    return dataclasses.replace(case, **more)
 
 
 def change(obj: T, **changes: Any) -> T:

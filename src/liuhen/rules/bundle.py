@@ -97,7 +97,7 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return "不能为空"
     if v == "minimum":
         return f"不能小于 {err.validator_value}"
-    return err.message
+    return str(err.message)
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -288,13 +288,13 @@ def _build(tp: Any, value: Any) -> Any:
     if tp is float and isinstance(value, int):
         return float(value)
     if dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
+        hints = _hints(typing.cast(Any, tp))
         kwargs = {
             f.name: _build(hints[f.name], value[f.name])
             for f in dataclasses.fields(tp)
             if f.name in value
         }
-        return tp(**kwargs)
+        return typing.cast(Any, tp)(**kwargs)
     return value
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from liuhen.domain import vocab
 from liuhen.domain.case import (
@@ -103,9 +103,9 @@ class CheckContext:
                 index[av.service_id].append(av)
         for s in self.case.services:
             for av_id in s.av_record_ids:
-                av = self.av_records.get(av_id)
-                if av is not None and av not in index[s.id]:
-                    index[s.id].append(av)
+                linked = self.av_records.get(av_id)
+                if linked is not None and linked not in index[s.id]:
+                    index[s.id].append(linked)
         return index
 
     @cached_property
@@ -218,7 +218,7 @@ class CheckContext:
         due: datetime | None = None,
         calendar_unknown: bool = False,
         citation: str | None = None,
-        **values: object,
+        **values: Any,
     ) -> Finding:
         cited = citation or rule.citation
         data = _Vars(values)
@@ -250,7 +250,7 @@ class CheckContext:
         start: datetime,
         period: Period,
         done_at: datetime | None,
-        **values: object,
+        **values: Any,
     ) -> Finding | None:
         """The finding for "done within ``period`` after ``start``", or None when satisfied.
 

@@ -119,7 +119,7 @@ def _params_yaml(params: Any) -> str:
     text = yaml.safe_dump(
         json.loads(json.dumps(dict(params))), allow_unicode=True, sort_keys=False, width=100
     )
-    return "```yaml\n" + text + "```"
+    return "```yaml\n" + str(text) + "```"
 
 
 def render_rules_md(profiles: Iterable[Profile]) -> str:

@@ -222,7 +222,7 @@ def _rules_of(raw: _Raw) -> dict[str, _Merged]:
             raw.problems.append(
                 f"{raw.smap.where(('rules', i, 'id'))}: rules[{i}]: 规则 {rule['id']} 重复定义"
             )
-        origin = {(): raw.smap.where(("rules", i))}
+        origin: dict[tuple[str | int, ...], str] = {(): raw.smap.where(("rules", i))}
         for key, value in rule.items():
             origin[(key,)] = raw.smap.where(("rules", i, key))
             if key == "params" and isinstance(value, dict):

@@ -67,7 +67,7 @@ class FollowupDeadline(Rule):
             return
         start, subject = starts[0]
         done = next((t for t, _ in ctx.times(self.expect) if t >= start), None)
-        names = {"after": describe(self.after), "expect": describe(self.expect)}
+        names: dict[str, Any] = {"after": describe(self.after), "expect": describe(self.expect)}
         if self.within is not None:
             found = ctx.deadline(self, subject, start, self.within, done, **names)
             if found is not None:
