@@ -23,18 +23,58 @@ ENVIRONMENTS = ("development", "production", "test")
 class Settings:
     """Where LiuHen keeps its data and how it behaves. See docs/settings.md."""
 
-    data_dir: Path = field(metadata={"env": "LIUHEN_DATA_DIR", "doc": "数据目录：SQLite 文件、本地存储、签名密钥"})
-    database_url: str = field(metadata={"env": "LIUHEN_DATABASE_URL", "doc": "数据库地址，默认数据目录下的 SQLite"})
-    store_url: str = field(metadata={"env": "LIUHEN_STORE_URL", "doc": "文件存储地址：file:///目录 或 s3://桶/前缀"})
-    s3_endpoint: str | None = field(default=None, metadata={"env": "LIUHEN_S3_ENDPOINT", "doc": "S3 兼容存储的地址，如 http://127.0.0.1:8333"})
-    s3_access_key: str | None = field(default=None, metadata={"env": "LIUHEN_S3_ACCESS_KEY", "doc": "S3 访问密钥 ID"})
-    s3_secret_key: str | None = field(default=None, metadata={"env": "LIUHEN_S3_SECRET_KEY", "doc": "S3 访问密钥"})
-    s3_region: str = field(default="us-east-1", metadata={"env": "LIUHEN_S3_REGION", "doc": "S3 区域名"})
-    witness_dir: Path | None = field(default=None, metadata={"env": "LIUHEN_WITNESS_DIR", "doc": "检查点见证目录（数据库之外再存一份已签名检查点）"})
-    timezone: str = field(default="Asia/Shanghai", metadata={"env": "LIUHEN_TIMEZONE", "doc": "时区，默认 Asia/Shanghai"})
-    environment: str = field(default="development", metadata={"env": "LIUHEN_ENV", "doc": "运行环境：development、production 或 test"})
-    session_idle_minutes: int = field(default=30, metadata={"env": "LIUHEN_SESSION_IDLE_MINUTES", "doc": "登录会话空闲超时（分钟）"})
-    admin_password: str | None = field(default=None, repr=False, metadata={"env": "LIUHEN_ADMIN_PASSWORD", "doc": "liuhen init 创建首个管理员时使用的密码（未设置则提示输入）"})
+    data_dir: Path = field(
+        metadata={"env": "LIUHEN_DATA_DIR", "doc": "数据目录：SQLite 文件、本地存储、签名密钥"}
+    )
+    database_url: str = field(
+        metadata={"env": "LIUHEN_DATABASE_URL", "doc": "数据库地址，默认数据目录下的 SQLite"}
+    )
+    store_url: str = field(
+        metadata={"env": "LIUHEN_STORE_URL", "doc": "文件存储地址：file:///目录 或 s3://桶/前缀"}
+    )
+    s3_endpoint: str | None = field(
+        default=None,
+        metadata={
+            "env": "LIUHEN_S3_ENDPOINT",
+            "doc": "S3 兼容存储的地址，如 http://127.0.0.1:8333",
+        },
+    )
+    s3_access_key: str | None = field(
+        default=None, metadata={"env": "LIUHEN_S3_ACCESS_KEY", "doc": "S3 访问密钥 ID"}
+    )
+    s3_secret_key: str | None = field(
+        default=None, metadata={"env": "LIUHEN_S3_SECRET_KEY", "doc": "S3 访问密钥"}
+    )
+    s3_region: str = field(
+        default="us-east-1", metadata={"env": "LIUHEN_S3_REGION", "doc": "S3 区域名"}
+    )
+    witness_dir: Path | None = field(
+        default=None,
+        metadata={
+            "env": "LIUHEN_WITNESS_DIR",
+            "doc": "检查点见证目录（数据库之外再存一份已签名检查点）",
+        },
+    )
+    timezone: str = field(
+        default="Asia/Shanghai",
+        metadata={"env": "LIUHEN_TIMEZONE", "doc": "时区，默认 Asia/Shanghai"},
+    )
+    environment: str = field(
+        default="development",
+        metadata={"env": "LIUHEN_ENV", "doc": "运行环境：development、production 或 test"},
+    )
+    session_idle_minutes: int = field(
+        default=30,
+        metadata={"env": "LIUHEN_SESSION_IDLE_MINUTES", "doc": "登录会话空闲超时（分钟）"},
+    )
+    admin_password: str | None = field(
+        default=None,
+        repr=False,
+        metadata={
+            "env": "LIUHEN_ADMIN_PASSWORD",
+            "doc": "liuhen init 创建首个管理员时使用的密码（未设置则提示输入）",
+        },
+    )
 
     # -- derived paths -------------------------------------------------------------
     @property
@@ -54,9 +94,7 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, **overrides: object
-    ) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Build settings from ``env`` (default ``os.environ``); non-None overrides win."""
         env = os.environ if env is None else env
         raw: dict[str, object] = {}
@@ -73,7 +111,9 @@ class Settings:
         if "witness_dir" in raw:
             raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
         if "session_idle_minutes" in raw:
-            raw["session_idle_minutes"] = _int_setting("LIUHEN_SESSION_IDLE_MINUTES", raw["session_idle_minutes"])
+            raw["session_idle_minutes"] = _int_setting(
+                "LIUHEN_SESSION_IDLE_MINUTES", raw["session_idle_minutes"]
+            )
         settings = cls(**raw)  # type: ignore[arg-type]
         settings.validate()
         return settings
@@ -98,7 +138,9 @@ class Settings:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"LIUHEN_TIMEZONE: {self.timezone!r} 不是有效的时区名，如 Asia/Shanghai") from None
+            raise ConfigError(
+                f"LIUHEN_TIMEZONE: {self.timezone!r} 不是有效的时区名，如 Asia/Shanghai"
+            ) from None
         if self.environment not in ENVIRONMENTS:
             raise ConfigError(
                 f"LIUHEN_ENV: {self.environment!r} 无效，应为 {'、'.join(ENVIRONMENTS)} 之一"

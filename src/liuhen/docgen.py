@@ -54,7 +54,7 @@ def errors_page() -> str:
     lines = [
         "# 错误码 / Error codes",
         "",
-        "命令行：错误写到标准错误输出，带 `--json` 时为一行 JSON `{\"error\", \"message\", \"details\"}`。",
+        '命令行：错误写到标准错误输出，带 `--json` 时为一行 JSON `{"error", "message", "details"}`。',
         "HTTP API：同样的 JSON，状态码如下。",
         "",
         "| 错误码 | 类 | HTTP | 退出码 | 含义 |",

@@ -38,10 +38,18 @@ def test_readme_shows_exactly_two_setup_commands_and_ci_runs_the_test_one():
 def test_ruff_lint_and_format_are_clean():
     ruff = shutil.which("ruff")
     assert ruff, "ruff is part of the test extra"
-    lint = subprocess.run([ruff, "check", "src", "tests", "bench", "scripts"], cwd=ROOT, capture_output=True, text=True)
+    lint = subprocess.run(
+        [ruff, "check", "src", "tests", "bench", "scripts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(
-        [ruff, "format", "--check", "src", "tests", "bench", "scripts"], cwd=ROOT, capture_output=True, text=True
+        [ruff, "format", "--check", "src", "tests", "bench", "scripts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 

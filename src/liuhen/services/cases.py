@@ -146,7 +146,9 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
     with store.read() as conn:
         rows = conn.execute(query).mappings().all()
     with store.transaction(actor) as tx:  # every view is on the ledger (000§18 实时调阅)
-        tx.record("case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)})
+        tx.record(
+            "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}
+        )
     return [
         CaseSummary(
             id=r["id"],

@@ -65,6 +65,18 @@ class GeneratedStream:
         return out
 
 
+def _peak_rss_kib() -> int:
+    """This process's own high-water mark. Linux keeps ru_maxrss across execve, so a child
+    of a big pytest process would report the parent's size; VmHWM belongs to this image."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _main(argv: list[str]) -> None:
     from liuhen.errors import StorageError
     from liuhen.store.blobs.local import LocalBlobStore
@@ -73,7 +85,7 @@ def _main(argv: list[str]) -> None:
     if mode == "stream":
         start = time.perf_counter()
         info = store.ingest(GeneratedStream(int(argv[2])))
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_kib = _peak_rss_kib()
         out = {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "peak_rss_kib": peak_kib}
         print(json.dumps(out | {"seconds": time.perf_counter() - start}))
     elif mode == "fsize-limit":
