@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from tests.conftest import need
 
 from liuhen.rules import articles, list_profiles
 from liuhen.rules.docgen import (
@@ -20,9 +21,19 @@ from liuhen.rules.docgen import (
 
 ROOT = Path(__file__).resolve().parents[3]
 REGULATIONS = find_regulations_dir(ROOT)
-needs_regulations = pytest.mark.skipif(
-    REGULATIONS is None, reason="shared/regulations not beside the repo"
-)
+
+
+@pytest.fixture
+def regulations() -> Path:
+    """The regulation texts beside the repo (../shared); CI always has them, so it fails there."""
+    need(
+        REGULATIONS is not None, "shared/regulations is not beside the repo (../shared/regulations)"
+    )
+    assert REGULATIONS is not None
+    return REGULATIONS
+
+
+needs_regulations = pytest.mark.usefixtures("regulations")
 
 
 def _generator():
