@@ -88,6 +88,14 @@ def test_bad_setting_fails_with_one_clear_line(env, monkeypatch, variable, value
     assert len(result.err.strip().splitlines()) == 1
 
 
+def test_unreachable_database_is_reported_before_asking_for_a_password(env, monkeypatch):
+    monkeypatch.delenv("LIUHEN_ADMIN_PASSWORD")
+    monkeypatch.setenv("LIUHEN_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = run_cli(["init"])
+    assert result.code == 2
+    assert "无法连接数据库" in result.err and "LIUHEN_ADMIN_PASSWORD" not in result.err
+
+
 def test_commands_before_init_say_to_run_init(env):
     result = run_cli(["cases"])
     assert result.code == 2

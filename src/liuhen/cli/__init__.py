@@ -38,11 +38,7 @@ def cli(
 
 
 for _module in _COMMAND_MODULES:
-    try:
-        importlib.import_module(_module).register(cli)
-    except ModuleNotFoundError as exc:  # a command area not built yet must not break the rest
-        if exc.name != _module:
-            raise
+    importlib.import_module(_module).register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

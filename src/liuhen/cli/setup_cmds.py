@@ -28,11 +28,11 @@ def init(
     ctx: click.Context, admin_username: str, admin_password: str | None, as_json: bool
 ) -> None:
     """创建数据目录、数据库、签名密钥与首个管理员（可重复运行）。"""
-    from liuhen.services.setup import initialise
+    from liuhen.services.setup import initialise, needs_first_admin
 
     settings = settings_from(ctx)
     password = admin_password or settings.admin_password
-    if password is None and _needs_admin(settings):
+    if password is None and needs_first_admin(settings):
         if not click.get_text_stream("stdin").isatty():
             raise ConfigError(
                 "LIUHEN_ADMIN_PASSWORD: 未设置首个管理员密码，且无法交互输入（请用 --admin-password）"
@@ -56,28 +56,6 @@ def init(
     if result.admin:
         click.echo(f"已创建管理员：{result.admin.username}")
     click.echo(f"日志签名公钥指纹：{result.fingerprint}")
-
-
-def _needs_admin(settings: object) -> bool:
-    from liuhen.store.database import is_initialised, make_engine
-
-    try:
-        engine = make_engine(settings)  # type: ignore[arg-type]
-    except ConfigError:
-        return True
-    try:
-        if not is_initialised(engine):
-            return True
-        from sqlalchemy import func, select
-
-        from liuhen.store import tables as t
-
-        with engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one()) == 0
-    except Exception:  # noqa: BLE001 - any failure here is reported properly by initialise()
-        return True
-    finally:
-        engine.dispose()
 
 
 @click.command()
@@ -104,11 +82,11 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
 
 def _prepare_demo(ctx: click.Context) -> None:
     from liuhen.services.demo import load_demo
-    from liuhen.services.setup import generate_password, initialise
+    from liuhen.services.setup import generate_password, initialise, needs_first_admin
 
     settings = settings_from(ctx)
     admin_password = settings.admin_password
-    if _needs_admin(settings) and not admin_password:
+    if needs_first_admin(settings) and not admin_password:
         admin_password = generate_password()
         click.echo(f"首次运行：已创建管理员 admin，密码 {admin_password}（请登录后修改）")
     initialise(settings, admin_password=admin_password)

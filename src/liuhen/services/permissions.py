@@ -46,6 +46,11 @@ MATRIX: dict[str, frozenset[str]] = {
 }
 
 
+def actions_for(roles: tuple[str, ...]) -> frozenset[str]:
+    """Every action any of ``roles`` may take (for showing only the buttons that work)."""
+    return frozenset().union(*(MATRIX.get(role, frozenset()) for role in roles))
+
+
 def allowed(actor: Actor, action: str) -> bool:
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}")

@@ -57,6 +57,24 @@ def ensure_schema(settings: Settings) -> bool:
     return fresh
 
 
+def needs_first_admin(settings: Settings) -> bool:
+    """True when ``initialise`` would have to create the first admin (no schema or no users).
+
+    A database that cannot be reached raises its ConfigError here: that is the problem to
+    report, not the missing password."""
+    if settings.is_sqlite and not settings.data_dir.exists():
+        return True
+    engine = make_engine(settings)
+    try:
+        check_connection(engine, settings)
+        if not is_initialised(engine):
+            return True
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one()) == 0
+    finally:
+        engine.dispose()
+
+
 def user_count(store: Store) -> int:
     with store.read() as conn:
         return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from liuhen.services.integrity import last_verification, verify
+from liuhen.services.permissions import actions_for
 from liuhen.services.users import User
 from liuhen.web.auth import check_csrf, get_store, permission
 
@@ -31,7 +32,7 @@ def ledger_page(
             "events": store.event_count(),
             "fingerprint": store.fingerprint,
             "run": run,
-            "can_verify": "integrity.verify" in _actions(user),
+            "can_verify": "integrity.verify" in actions_for(user.roles),
         },
     )
 
@@ -45,9 +46,3 @@ def run_verification(
     check_csrf(request, csrf)
     verify(get_store(request), user.actor)
     return RedirectResponse("/ledger", status_code=303)
-
-
-def _actions(user: User) -> set[str]:
-    from liuhen.services.permissions import MATRIX
-
-    return set().union(*(MATRIX.get(r, frozenset()) for r in user.roles))
