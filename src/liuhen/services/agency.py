@@ -62,6 +62,7 @@ def add_officer(
                 "name": name,
                 "certificate_no": certificate_no,
                 "section": section,
+                "details": {},
                 "created_at": store.clock(),
             },
         )

@@ -70,6 +70,7 @@ def open_case(
     opened_at: datetime,
     section: str = "",
     confidentiality: list[str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> str:
     require(actor, "case.create")
     problems = []
@@ -96,6 +97,7 @@ def open_case(
                 "party": party,
                 "confidentiality": confidentiality or [],
                 "section": section,
+                "details": details or {},
                 "opened_at": opened_at,
                 "created_by": actor.id or "system",
                 "created_at": store.clock(),

@@ -73,8 +73,9 @@ officers = Table(
     _id(),
     Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False),
     Column("name", String(100), nullable=False),
-    Column("certificate_no", String(60), nullable=False, unique=True),
+    Column("certificate_no", String(60), nullable=True, unique=True),
     Column("section", String(200), nullable=False, default=""),
+    Column("details", JSONText(), nullable=False, default=dict),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
@@ -84,7 +85,7 @@ devices = Table(
     _id(),
     Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("serial_no", String(100), nullable=False, unique=True),
+    Column("serial_no", String(100), nullable=True, unique=True),
     Column("model", String(200), nullable=False, default=""),
     Column("explosion_proof", Boolean(), nullable=False, default=False),
     Column("assigned_officer_id", String(40), ForeignKey("officers.id"), nullable=True),
@@ -102,6 +103,7 @@ cases = Table(
     Column("party", JSONText(), nullable=False),
     Column("confidentiality", JSONText(), nullable=False),
     Column("section", String(200), nullable=False, default=""),
+    Column("details", JSONText(), nullable=False, default=dict),
     Column("opened_at", UTCDateTime(), nullable=False),
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -186,7 +188,10 @@ approval_steps = Table(
     Column("approval_id", String(40), ForeignKey("approvals.id"), nullable=False, index=True),
     Column("position", Integer(), nullable=False),
     Column("role", String(40), nullable=False),  # handler | reviewer | approver
-    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("position_code", String(60), nullable=False, default=""),
+    Column("details", JSONText(), nullable=False, default=dict),
     Column("decision", String(20), nullable=False),  # approved | rejected | returned
     Column("opinion", Text(), nullable=False, default=""),
     Column("decided_at", UTCDateTime(), nullable=False),
@@ -202,6 +207,30 @@ services = Table(
     Column("served_at", UTCDateTime(), nullable=False),
     Column("recipient", String(200), nullable=False),
     Column("evidence", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+executions = Table(
+    "executions",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(60), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+case_files = Table(
+    "case_files",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("supersedes_id", String(40), ForeignKey("case_files.id"), nullable=True),
+    Column("formed_at", UTCDateTime(), nullable=True),
+    Column("details", JSONText(), nullable=False),
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -286,6 +315,8 @@ INSERT_ONLY: tuple[str, ...] = (
     "approvals",
     "approval_steps",
     "services",
+    "executions",
+    "case_files",
     "blobs",
     "ledger_events",
     "checkpoints",
@@ -306,6 +337,8 @@ TRACKED: tuple[str, ...] = (
     "approvals",
     "approval_steps",
     "services",
+    "executions",
+    "case_files",
     "blobs",
 )
 """Tables whose every row is covered by a row digest in the ledger."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:40:02.723161
+Create Date: 2026-11-23 15:15:32.609338
 """
 
 import sqlalchemy as sa
@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("party", JSONText(), nullable=False),
         sa.Column("confidentiality", JSONText(), nullable=False),
         sa.Column("section", sa.String(length=200), nullable=False),
+        sa.Column("details", JSONText(), nullable=False),
         sa.Column("opened_at", UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -108,8 +109,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("agency_id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("certificate_no", sa.String(length=60), nullable=False),
+        sa.Column("certificate_no", sa.String(length=60), nullable=True),
         sa.Column("section", sa.String(length=200), nullable=False),
+        sa.Column("details", JSONText(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_officers_agency_id_agencies")
@@ -159,6 +161,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_acts_case_id"), ["case_id"], unique=False)
 
     op.create_table(
+        "case_files",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("supersedes_id", sa.String(length=40), nullable=True),
+        sa.Column("formed_at", UTCDateTime(), nullable=True),
+        sa.Column("details", JSONText(), nullable=False),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_files_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supersedes_id"],
+            ["case_files.id"],
+            name=op.f("fk_case_files_supersedes_id_case_files"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_files")),
+    )
+    with op.batch_alter_table("case_files", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_files_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "case_transitions",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("case_id", sa.String(length=40), nullable=False),
@@ -179,7 +203,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("agency_id", sa.String(length=40), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("serial_no", sa.String(length=100), nullable=False),
+        sa.Column("serial_no", sa.String(length=100), nullable=True),
         sa.Column("model", sa.String(length=200), nullable=False),
         sa.Column("explosion_proof", sa.Boolean(), nullable=False),
         sa.Column("assigned_officer_id", sa.String(length=40), nullable=True),
@@ -195,6 +219,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_devices")),
         sa.UniqueConstraint("serial_no", name=op.f("uq_devices_serial_no")),
     )
+    op.create_table(
+        "executions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("details", JSONText(), nullable=False),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_executions_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_executions")),
+    )
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_executions_case_id"), ["case_id"], unique=False)
+
     op.create_table(
         "sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -302,7 +343,10 @@ def upgrade() -> None:
         sa.Column("approval_id", sa.String(length=40), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
-        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=40), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("position_code", sa.String(length=60), nullable=False),
+        sa.Column("details", JSONText(), nullable=False),
         sa.Column("decision", sa.String(length=20), nullable=False),
         sa.Column("opinion", sa.Text(), nullable=False),
         sa.Column("decided_at", UTCDateTime(), nullable=False),
@@ -336,6 +380,8 @@ INSERT_ONLY = (
     "approvals",
     "approval_steps",
     "services",
+    "executions",
+    "case_files",
     "blobs",
     "ledger_events",
     "checkpoints",
@@ -390,11 +436,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sessions_user_id"))
 
     op.drop_table("sessions")
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_executions_case_id"))
+
+    op.drop_table("executions")
     op.drop_table("devices")
     with op.batch_alter_table("case_transitions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_transitions_case_id"))
 
     op.drop_table("case_transitions")
+    with op.batch_alter_table("case_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_files_case_id"))
+
+    op.drop_table("case_files")
     with op.batch_alter_table("acts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_acts_case_id"))
 
