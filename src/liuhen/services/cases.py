@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from liuhen.domain import vocab
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
@@ -16,12 +17,8 @@ from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
 PROCEDURES: dict[str, str] = {
-    "general": "行政处罚一般程序",
-    "simple": "行政处罚简易程序",
-    "inspection": "行政检查",
-    "coercive": "行政强制",
-    "application": "依申请事项",
-    "complaint": "投诉举报",
+    key: ("行政处罚" + name if key in ("general", "simple") else name)
+    for key, name in vocab.PROCEDURES.items()
 }
 
 STAGES: dict[str, str] = {

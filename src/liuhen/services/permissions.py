@@ -22,6 +22,7 @@ ROLES: dict[str, str] = {
 ACTIONS: dict[str, str] = {
     "case.read": "查看案件",
     "case.create": "立案/启动程序",
+    "case.import": "导入案件数据包",
     "record.create": "制作执法文书与记录",
     "av.upload": "上传音像记录",
     "approval.decide": "审批",
