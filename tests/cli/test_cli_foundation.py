@@ -112,9 +112,13 @@ def test_demo_then_cases_verify_checkpoint_and_proof(env):
     again = run_cli(["demo", "--json"])
     assert again.json()["loaded"] is False
 
-    cases = run_cli(["cases", "--json"]).json()["cases"]
-    assert [c["number"] for c in cases] == ["示镇综执立〔2026〕12号"]
-    assert cases[0]["procedure"] == "general" and cases[0]["stage"] == "initiation"
+    cases = {c["number"]: c for c in run_cli(["cases", "--json"]).json()["cases"]}
+    assert len(cases) == 11
+    assert {c["procedure"] for c in cases.values()} == {"general", "simple", "inspection", "coercion", "application", "complaint"}
+    first = cases["示镇综执立〔2026〕12号"]
+    assert first["procedure"] == "general" and first["stage"] == "initiation"
+    assert cases["示镇综执罚〔2026〕22号"]["violations"] == 1  # AV stored 72 hours late
+    assert cases["示镇综执罚〔2026〕21号"]["open_findings"] == 0
 
     verify = run_cli(["verify", "--json"])
     assert verify.code == 0
@@ -177,3 +181,35 @@ def test_user_add_checks_roles_and_policy(env):
         ["user", "add", "zhao", "--name", "赵六", "--role", "boss", "--password", "Officer-pass-1"]
     )
     assert bad.code == 2 and "roles" in bad.err
+
+
+def test_export_bundle_and_import_into_an_empty_data_dir(env, tmp_path, monkeypatch):
+    run_cli(["init"])
+    run_cli(["demo"])
+    out = tmp_path / "case.json"
+    exported = run_cli(["export-bundle", "示镇综执罚〔2026〕22号", "--out", str(out)])
+    assert exported.code == 0, exported.err
+    before = {c["number"]: c for c in run_cli(["cases", "--json"]).json()["cases"]}
+    monkeypatch.setenv("LIUHEN_DATA_DIR", str(tmp_path / "empty"))
+    run_cli(["init"])
+    imported = run_cli(["import", str(out), "--json"])
+    assert imported.code == 0, imported.err
+    assert imported.json()["imported"][0]["created"] is True
+    again = run_cli(["import", str(out), "--json"])
+    assert again.json()["imported"][0]["created"] is False
+    after = run_cli(["cases", "--json"]).json()["cases"]
+    assert [(c["number"], c["violations"], c["pending"]) for c in after] == [
+        (n, before[n]["violations"], before[n]["pending"]) for n in ["示镇综执罚〔2026〕22号"]
+    ]
+
+
+def test_import_of_a_broken_bundle_names_the_path_and_changes_nothing(env, tmp_path):
+    run_cli(["init"])
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "liuhen-case-bundle", "version": 1, "case": {}}', encoding="utf-8")
+    result = run_cli(["import", str(bad)])
+    assert result.code == 2
+    assert "$." in result.err and str(bad) in result.err
+    assert run_cli(["cases", "--json"]).json()["cases"] == []
+    missing = run_cli(["export-bundle", "没有这个案件"])
+    assert missing.code == 2 and "没有编号或标识为" in missing.err

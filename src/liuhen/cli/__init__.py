@@ -17,6 +17,7 @@ from liuhen.errors import LiuhenError
 _COMMAND_MODULES = (
     "liuhen.cli.setup_cmds",  # init, serve, demo, user
     "liuhen.cli.case_cmds",  # cases
+    "liuhen.cli.bundle_cmds",  # import, export-bundle
     "liuhen.cli.integrity_cmds",  # verify, ledger
     "liuhen.cli.rules_cmds",  # profiles, check
 )

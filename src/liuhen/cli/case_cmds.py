@@ -28,6 +28,9 @@ def cases(ctx: click.Context, as_json: bool) -> None:
         return
     for c in items:
         d = c.to_dict()
+        counts = "—" if d["violations"] is None else f"违规 {d['violations']}，待办 {d['pending']}"
         click.echo(
-            f"{d['number']}\t{d['procedure_name']}\t{d['stage_name']}\t{d['title']}\t{d['id']}"
+            "\t".join(
+                [d["number"], d["procedure_name"], d["stage_name"], counts, d["title"], d["id"]]
+            )
         )

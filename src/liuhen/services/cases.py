@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput
+from liuhen.errors import InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
@@ -40,6 +40,8 @@ class CaseSummary:
     stage: str
     opened_at: datetime
     party: dict[str, Any]
+    violations: int | None = None
+    pending: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,11 @@ class CaseSummary:
             "stage_name": STAGES.get(self.stage, self.stage),
             "opened_at": self.opened_at.isoformat(),
             "party": self.party,
+            "open_findings": None
+            if self.violations is None
+            else self.violations + (self.pending or 0),
+            "violations": self.violations,
+            "pending": self.pending,
         }
 
 
@@ -148,15 +155,39 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
         tx.record(
             "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}
         )
-    return [
-        CaseSummary(
-            id=r["id"],
-            number=r["number"],
-            title=r["title"],
-            procedure=r["procedure"],
-            stage=r["stage"] or "initiation",
-            opened_at=r["opened_at"],
-            party=r["party"],
-        )
-        for r in rows
-    ]
+    return [_summary(store, r) for r in rows]
+
+
+def _summary(store: Store, row: Any) -> CaseSummary:
+    """One list row, with the open findings of the agency's profile as of now."""
+    from liuhen.services.bundles import case_findings
+
+    try:
+        findings = case_findings(store, row["id"], store.clock())
+    except LiuhenError:  # a case the engine cannot read yet is listed without counts
+        violations = pending = None
+    else:
+        violations = sum(1 for f in findings if f.status == "violation")
+        pending = len(findings) - violations
+    return CaseSummary(
+        id=row["id"],
+        number=row["number"],
+        title=row["title"],
+        procedure=row["procedure"],
+        stage=row["stage"] or "initiation",
+        opened_at=row["opened_at"],
+        party=row["party"],
+        violations=violations,
+        pending=pending,
+    )
+
+
+def find_case(store: Store, ref: str) -> str:
+    """A case id from an id or a case number; NotFound names what was asked for."""
+    with store.read() as conn:
+        found = conn.execute(
+            select(t.cases.c.id).where((t.cases.c.id == ref) | (t.cases.c.number == ref))
+        ).scalar()
+    if found is None:
+        raise NotFound(f"CASE: 没有编号或标识为 {ref} 的案件")
+    return str(found)

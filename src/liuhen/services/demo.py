@@ -17,7 +17,9 @@ from sqlalchemy import select
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_video
 from liuhen.services.agency import add_device, add_officer, create_agency
+from liuhen.services.bundles import import_bundle
 from liuhen.services.cases import open_case
+from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
 from liuhen.services.files import store_file
 from liuhen.services.permissions import require
 from liuhen.services.records import AttachedFile, add_record, record_act
@@ -26,7 +28,7 @@ from liuhen.services.users import add_user
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
-DEMO_AGENCY = "示范镇人民政府（演示）"
+DEMO_AGENCY = TOWNSHIP["name"]
 
 _PEOPLE = (
     # username, name, roles, section, certificate number or None
@@ -62,7 +64,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
         return DemoResult(loaded=False, agency_id=existing, accounts={}, accounts_file=None)
     tz = store.settings.tz
     agency_id = create_agency(
-        store, actor, name=DEMO_AGENCY, profile_id="shanxi-township", region="山西省示范县"
+        store, actor, name=DEMO_AGENCY, profile_id=TOWNSHIP["profile"], region="山西省示范县"
     )
     accounts: dict[str, str] = {}
     officers: dict[str, str] = {}
@@ -88,7 +90,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
         )
         accounts[username] = password
         actors[username] = created.actor
-    add_device(
+    camera = add_device(
         store,
         actor,
         agency_id=agency_id,
@@ -115,14 +117,17 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
         model="手持执法终端",
     )
     # The case is opened and recorded by the demo officer, as it would be in real use.
-    _first_case(store, actors["zhangjg"], agency_id, officers, tz)
+    _first_case(store, actors["zhangjg"], agency_id, officers, camera, tz)
+    for bundle in demo_bundles():
+        import_bundle(store, actor, bundle)
     path = _write_accounts(store.settings.data_dir, accounts)
     return DemoResult(loaded=True, agency_id=agency_id, accounts=accounts, accounts_file=path)
 
 
 def _first_case(
-    store: Store, actor: Actor, agency_id: str, officers: dict[str, str], tz: object
+    store: Store, actor: Actor, agency_id: str, officers: dict[str, str], camera: str, tz: object
 ) -> None:
+    """An open case recorded through the services, with a real stored video and document."""
     start = datetime(2026, 11, 20, 9, 30, tzinfo=tz)  # type: ignore[arg-type]
     case_id = open_case(
         store,
@@ -134,7 +139,7 @@ def _first_case(
         party={
             "kind": "organisation",
             "name": "示范县老街食杂店",
-            "representative": "王某某",
+            "legal_representative": "王某某",
             "address": "示范镇老街18号",
         },
         opened_at=start - timedelta(hours=1),
@@ -172,6 +177,7 @@ def _first_case(
             title="老街占道检查",
         )
         video_blob = store_file(store, actor, video_path)
+    end = start + timedelta(minutes=20)
     add_record(
         store,
         actor,
@@ -181,8 +187,22 @@ def _first_case(
         doc_kind="inspection_record",
         title="现场检查（勘验）笔录",
         details={
-            "place": "示范镇老街18号门前",
-            "findings": "店外人行道堆放货架三组，占用人行道约6平方米。",
+            "made_at": end.isoformat(),
+            "number": "示镇综执检〔2026〕40号",
+            "started_at": start.isoformat(),
+            "ended_at": end.isoformat(),
+            "officer_ids": crew,
+            "certificates_shown": True,
+            "fields": {
+                "party_name": "示范县老街食杂店",
+                "place": "示范镇老街18号门前",
+                "findings": "店外人行道堆放货架三组，占用人行道约6平方米。",
+            },
+            "signatures": [
+                {"role": "officer", "name": "张建国", "officer_id": crew[0]},
+                {"role": "officer", "name": "李明", "officer_id": crew[1]},
+                {"role": "party", "name": "王某某（负责人）"},
+            ],
         },
         files=[AttachedFile(text_blob.sha256, "现场检查笔录.txt", "text/plain; charset=utf-8")],
     )
@@ -192,9 +212,40 @@ def _first_case(
         case_id=case_id,
         act_id=act_id,
         kind="av",
-        doc_kind="video",
+        doc_kind="av",
         title="现场检查执法记录仪视频",
-        details={"device_serial": "DSJ-V9-0001", "officer_id": officers["zhangjg"]},
+        details={
+            "device_id": camera,
+            "officer_id": crew[0],
+            "segments": [
+                {
+                    "start": (start - timedelta(minutes=1)).isoformat(),
+                    "end": (end + timedelta(minutes=1)).isoformat(),
+                    "sha256": video_blob.sha256,
+                    "file_name": "DSJ-V9-0001_20261120093000.mp4",
+                }
+            ],
+            "stored_at": (end + timedelta(hours=2)).isoformat(),
+            "custodian": "陈丹（音像管理员）",
+            "precheck": {
+                "at": (start - timedelta(minutes=10)).isoformat(),
+                "items": ["battery", "function", "storage"],
+            },
+            "opening_statement": {
+                "at": start.isoformat(),
+                "elements": [
+                    "act",
+                    "notice",
+                    "officers",
+                    "place",
+                    "reason",
+                    "stages",
+                    "target",
+                    "time",
+                ],
+            },
+            "retention": {"term": "case"},
+        },
         files=[
             AttachedFile(
                 video_blob.sha256, "DSJ-V9-0001_20261120093000.mp4", "video/mp4", role="segment"

@@ -75,6 +75,18 @@ def record_act(
     return act_id
 
 
+def _bundle_shaped(
+    kind: str, doc_kind: str, act_id: str | None, details: dict[str, Any]
+) -> dict[str, Any]:
+    """Records keep their case-bundle form, so the compliance engine reads them as stored."""
+    shaped = dict(details)
+    if kind == "text":
+        shaped.setdefault("kind", doc_kind)
+    if act_id is not None:
+        shaped.setdefault("act_id", act_id)
+    return shaped
+
+
 def add_record(
     store: Store,
     actor: Actor,
@@ -112,7 +124,7 @@ def add_record(
                 "kind": kind,
                 "doc_kind": doc_kind,
                 "title": title,
-                "details": details,
+                "details": _bundle_shaped(kind, doc_kind, act_id, details),
                 "correction_reason": "",
                 "created_by": actor.id or "system",
                 "created_at": now,

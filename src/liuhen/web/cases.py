@@ -1,31 +1,94 @@
-"""The case list."""
+"""The case list (with live findings and filters), the case page, and their API."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
-from liuhen.services.cases import list_cases
+from liuhen.services.bundles import export_bundle, import_bundle
+from liuhen.services.case_view import case_view
+from liuhen.services.cases import PROCEDURES, STAGES, find_case, list_cases
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
 
 router = APIRouter()
 
+PROBLEM_FILTERS = {"violations": "有违规", "pending": "有待办", "clean": "无问题"}
+
+
+def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str) -> bool:
+    if stage and case["stage"] != stage:
+        return False
+    if procedure and case["procedure"] != procedure:
+        return False
+    if problems == "violations":
+        return bool(case["violations"])
+    if problems == "pending":
+        return bool(case["pending"])
+    if problems == "clean":
+        return case["open_findings"] == 0
+    return True
+
 
 @router.get("/cases", include_in_schema=False)
 def case_list(
-    request: Request, user: Annotated[User, Depends(permission("case.read"))]
+    request: Request,
+    user: Annotated[User, Depends(permission("case.read"))],
+    stage: str = "",
+    procedure: str = "",
+    problems: str = "",
 ) -> Response:
     from liuhen.web.app import render
 
     items = [c.to_dict() for c in list_cases(get_store(request), user.actor)]
-    return render(request, "cases.html", {"cases": items})
+    shown = [c for c in items if _matches(c, stage, procedure, problems)]
+    return render(
+        request,
+        "cases.html",
+        {
+            "cases": shown,
+            "total": len(items),
+            "stages": STAGES,
+            "procedures": PROCEDURES,
+            "problem_filters": PROBLEM_FILTERS,
+            "chosen": {"stage": stage, "procedure": procedure, "problems": problems},
+        },
+    )
 
 
-@router.get("/api/cases", tags=["cases"], summary="案件列表")
+@router.get("/cases/{case_ref}", include_in_schema=False)
+def case_page(
+    request: Request, case_ref: str, user: Annotated[User, Depends(permission("case.read"))]
+) -> Response:
+    from liuhen.web.app import render
+
+    store = get_store(request)
+    view = case_view(store, user.actor, find_case(store, case_ref))
+    return render(request, "case.html", {"view": view})
+
+
+@router.get("/api/cases", tags=["cases"], summary="案件列表（含评查问题数）")
 def api_cases(
     request: Request, user: Annotated[User, Depends(permission("case.read"))]
 ) -> dict[str, object]:
     return {"cases": [c.to_dict() for c in list_cases(get_store(request), user.actor)]}
+
+
+@router.get("/api/cases/{case_ref}/bundle", tags=["cases"], summary="导出案件数据包")
+def api_export_bundle(
+    request: Request, case_ref: str, user: Annotated[User, Depends(permission("case.read"))]
+) -> dict[str, Any]:
+    store = get_store(request)
+    return export_bundle(store, user.actor, find_case(store, case_ref))
+
+
+@router.post("/api/cases/import", tags=["cases"], summary="导入案件数据包", status_code=201)
+def api_import_bundle(
+    request: Request,
+    bundle: Annotated[dict[str, Any], Body()],
+    user: Annotated[User, Depends(permission("case.import"))],
+) -> dict[str, Any]:
+    result = import_bundle(get_store(request), user.actor, bundle)
+    return {"case_id": result.case_id, "number": result.number, "created": result.created}

@@ -1,0 +1,57 @@
+"""Render a filled document to PDF: Jinja2 HTML, laid out and fonts embedded by WeasyPrint.
+
+One A4 template (``templates/document.html``) draws every kind; the catalogue's ``layout``
+picks the form: a bordered table (审批表, 清单), a 笔录 with its header lines, the Q&A body
+of a 询问笔录, the prose of a 决定书/通知书 closing with the agency, date and seal place,
+or the 送达回证 table. Fonts: Noto Serif/Sans CJK SC stand in for 仿宋/小标宋/黑体 (see
+``document.css``); WeasyPrint embeds the subset of glyphs used, so the PDF reads the same
+on any machine.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import weasyprint
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from liuhen.documents.catalogue import default_catalogue
+from liuhen.documents.content import build_view
+from liuhen.documents.model import DocumentKind, FilledDocument
+
+NUMERALS = "一二三四五六七八九十"
+NUMERALS_LIST = [*NUMERALS, *(f"十{c}" for c in NUMERALS[:-1]), "二十"]
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("liuhen.documents", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+
+
+@cache
+def _css() -> str:
+    return resources.files("liuhen.documents").joinpath("templates/document.css").read_text("utf-8")
+
+
+def render_html(filled: FilledDocument, kind: DocumentKind | None = None) -> str:
+    """The HTML the PDF is made from (useful for a browser preview)."""
+    catalogue = default_catalogue()
+    kind = kind or catalogue.get(filled.kind)
+    view = build_view(filled, kind, edition=catalogue.edition)
+    template = _environment().get_template("document.html")
+    return template.render(v=view, css=_css(), numerals=NUMERALS_LIST)
+
+
+def render_pdf(filled: FilledDocument, kind: DocumentKind | None = None) -> bytes:
+    """The document as an A4 PDF with embedded CJK fonts and "第 X 页 共 Y 页" page numbers."""
+    html = render_html(filled, kind)
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    assert pdf is not None
+    return pdf

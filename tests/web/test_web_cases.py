@@ -1,0 +1,122 @@
+"""Case list with live findings and filters, the case page, and the bundle API."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from tests.helpers import SYSTEM
+
+from liuhen.rules.articles import quote
+from liuhen.services.demo import load_demo
+from liuhen.services.users import add_user
+from liuhen.web.app import create_app
+
+PASSWORD = "Officer-pass-2026"
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "docs" / "examples" / "township-general-penalty.json"
+)
+
+
+@pytest.fixture
+def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
+    from liuhen.services.setup import initialise
+    from liuhen.store.store import Store
+
+    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
+    store = Store.open(sqlite_settings, clock=clock)
+    load_demo(store, SYSTEM)
+    add_user(
+        store,
+        SYSTEM,
+        username="reviewer",
+        password=PASSWORD,
+        display_name="王审核",
+        roles=["legal_reviewer"],
+    )
+    with TestClient(
+        create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
+    ) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        client.post("/login", data={"username": "reviewer", "password": PASSWORD, "csrf": token})
+        yield client, store
+    store.close()
+
+
+def test_case_list_shows_findings_and_filters_by_them(demo_client):
+    client, _ = demo_client
+    page = client.get("/cases")
+    assert "共 11 件" in page.text and "违规 1" in page.text
+    flawed = client.get("/cases", params={"problems": "violations"})
+    assert "示镇综执罚〔2026〕22号" in flawed.text and "示镇综执罚〔2026〕21号" not in flawed.text
+    forestry = client.get("/cases", params={"procedure": "inspection"})
+    assert forestry.text.count("<tr>") == 1 + 2  # header + two forestry inspections
+
+
+def test_case_page_quotes_the_article_and_links_the_subject(demo_client):
+    client, store = demo_client
+    page = client.get("/cases/示镇综执罚〔2026〕22号")
+    assert page.status_code == 200
+    assert "002§31" in page.text
+    quoted = quote("002§31")
+    assert quoted and quoted[:40] in page.text
+    anchor = re.search(r'<a href="#(record-[0-9a-f]+)">', page.text).group(1)
+    assert f'id="{anchor}"' in page.text  # the finding links to the record on the timeline
+    for stage in ("启动", "调查取证", "审查决定", "送达执行", "归档"):
+        assert stage in page.text
+    with store.read() as conn:
+        views = conn.execute(
+            text("SELECT count(*) FROM ledger_events WHERE action = 'case.viewed'")
+        ).scalar_one()
+    assert views == 1
+
+
+def test_clean_case_says_so(demo_client):
+    client, _ = demo_client
+    assert "未发现问题" in client.get("/cases/示镇综执罚〔2026〕21号").text
+
+
+def test_unknown_case_is_a_chinese_404(demo_client):
+    client, _ = demo_client
+    page = client.get("/cases/nope")
+    assert page.status_code == 404 and "没有编号或标识为 nope 的案件" in page.text
+
+
+def test_api_exports_a_bundle_and_refuses_import_without_the_right(demo_client):
+    client, _ = demo_client
+    bundle = client.get("/api/cases/示镇强〔2026〕4号/bundle").json()
+    assert (
+        bundle["format"] == "liuhen-case-bundle" and bundle["case"]["number"] == "示镇强〔2026〕4号"
+    )
+    refused = client.post("/api/cases/import", json=json.loads(EXAMPLE.read_text("utf-8")))
+    assert refused.status_code == 403 and refused.json()["error"] == "permission_denied"
+
+
+def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock):
+    from liuhen.services.setup import initialise
+    from liuhen.store.store import Store
+
+    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
+    store = Store.open(sqlite_settings, clock=clock)
+    with TestClient(
+        create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
+    ) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        client.post(
+            "/login", data={"username": "admin", "password": "Admin-pass-2026", "csrf": token}
+        )
+        bundle = json.loads(EXAMPLE.read_text("utf-8"))
+        bundle["acts"][0]["ended_at"] = "2000-01-01T00:00:00+08:00"
+        bad = client.post("/api/cases/import", json=bundle)
+        assert bad.status_code == 400
+        assert any(d.startswith("$.acts[0]") for d in bad.json()["details"])
+        assert client.get("/api/cases").json()["cases"] == []
+        good = client.post("/api/cases/import", json=json.loads(EXAMPLE.read_text("utf-8")))
+        assert good.status_code == 201 and good.json()["created"] is True
+    store.close()
