@@ -91,6 +91,14 @@ def test_supervisor_logs_in_sees_cases_and_verifies(server, page):
     assert page.locator("h1").inner_text() == "案件"
     assert page.get_by_text("示范县老街食杂店占道经营案").is_visible()
     page.screenshot(path=str(ARTIFACTS / "shell-cases.png"), full_page=True)
+    page.select_option("#problems", "violations")
+    page.click("text=筛选")
+    assert page.locator("#case-table tbody tr").count() == 6
+    page.click("text=示镇综执罚〔2026〕22号")
+    assert page.locator(".finding .cite").first.inner_text() == "002§31"
+    page.click(".finding .message a")
+    assert page.evaluate("location.hash").startswith("#record-")
+    page.screenshot(path=str(ARTIFACTS / "case-findings.png"), full_page=True)
     page.click("text=日志与校验")
     page.wait_for_url(base + "/ledger")
     assert int(page.locator("#checkpoint-size").inner_text()) > 10

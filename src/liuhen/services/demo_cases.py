@@ -147,9 +147,12 @@ def demo_bundles() -> list[dict[str, Any]]:
     general = samples.make_case("general")
     inspection = samples.make_case("inspection")
     return [
-        _bundle(general, TOWNSHIP, "示镇综执罚〔2026〕21号", "示范县老街木材加工点违规堆放木材案"),
+        _bundle(general, TOWNSHIP, "示镇综执罚〔2026〕21号", "某木材加工厂未经批准堆放木材案"),
         _bundle(
-            _av_late(general, 72), TOWNSHIP, "示镇综执罚〔2026〕22号", "示范县东街烧烤店占道经营案"
+            _av_late(general, 72),
+            TOWNSHIP,
+            "示镇综执罚〔2026〕22号",
+            "某木材加工厂占用东街道路堆放原木案",
         ),
         _bundle(samples.make_case("simple"), TOWNSHIP, "示镇当罚〔2026〕0031号"),
         _bundle(samples.make_case("coercion"), TOWNSHIP, "示镇强〔2026〕3号"),
@@ -157,16 +160,21 @@ def demo_bundles() -> list[dict[str, Any]]:
             _without_first_approval(samples.make_case("coercion")),
             TOWNSHIP,
             "示镇强〔2026〕4号",
-            "示范县北关废品收购站扣押案",
+            "某石料厂扣押开采设备案（未经审批）",
         ),
         _application("示镇申〔2026〕15号"),
         _complaint("示镇举〔2026〕9号"),
         _bundle(inspection, FORESTRY, "示林检〔2026〕7号"),
-        _bundle(_case_file_late(general, 45), FORESTRY, "示林罚〔2026〕12号", "王某滥伐林木案"),
+        _bundle(
+            _case_file_late(general, 45),
+            FORESTRY,
+            "示林罚〔2026〕12号",
+            "某木材加工厂非法收购林木案",
+        ),
         _bundle(
             _re_inspection_unsigned(inspection),
             FORESTRY,
             "示林检〔2026〕8号",
-            "示范县某苗木场未批先占林地检查",
+            "某林场采伐作业队整改复查（意见书未签收）",
         ),
     ]
