@@ -52,6 +52,28 @@ class ImportResult:
     created: bool
 
 
+def check_entity(kind: str, entity: Mapping[str, Any], path: str) -> None:
+    """Refuse an entity made in LiuHen that its case bundle could not hold (JSON path named).
+
+    ``kind`` is a definition of the bundle schema (``service``, ``text_record`` …); ``path``
+    is where it sits in the bundle, e.g. ``$.services``."""
+    import jsonschema
+
+    from liuhen.rules.bundle import _explain, json_path, schema
+
+    validator = jsonschema.Draft202012Validator(
+        {"$defs": schema()["$defs"], "$ref": f"#/$defs/{kind}"}
+    )
+    problems = [
+        f"{path}{json_path(err.absolute_path).removeprefix('$')}: {_explain(err)}"
+        for err in sorted(
+            validator.iter_errors(dict(entity)), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
+    if problems:
+        raise InvalidInput("记录内容不符合案件数据格式", details=problems)
+
+
 def remap(value: Any, ids: Mapping[str, str]) -> Any:
     """``value`` with every id under a reference key replaced through ``ids``."""
     if isinstance(value, dict):
@@ -368,15 +390,22 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
         services = rows(t.services, t.services.c.case_id == case_id)
         executions = rows(t.executions, t.executions.c.case_id == case_id)
         files = _latest(rows(t.case_files, t.case_files.c.case_id == case_id))
-        closed = conn.execute(
-            select(t.case_transitions.c.at)
+        closing = conn.execute(
+            select(t.case_transitions.c.at, t.case_transitions.c.note)
             .where(t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed")
             .order_by(t.case_transitions.c.at.desc())
-        ).scalar()
+        ).first()
+        closed = closing.at if closing else None
         officer_ids = _referenced(acts, records, "officer_ids", "officer_id")
         device_ids = _referenced(acts, records, "device_id")
         officers = list(
-            conn.execute(select(t.officers).where(t.officers.c.id.in_(officer_ids))).mappings()
+            conn.execute(
+                select(t.officers)
+                .where(
+                    t.officers.c.id.in_(officer_ids) | (t.officers.c.agency_id == case["agency_id"])
+                )
+                .order_by(t.officers.c.created_at, t.officers.c.id)
+            ).mappings()
         )
         devices = list(
             conn.execute(select(t.devices).where(t.devices.c.id.in_(device_ids))).mappings()
@@ -387,6 +416,8 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
         return moment.astimezone(tz).isoformat()
 
     details = dict(case["details"])
+    if closing is not None and closing.note and "outcome" not in details:
+        details["outcome"] = closing.note
     access = details.pop("access_requests", [])
     details.pop("bundle_id", None)
     bundle: dict[str, Any] = {
@@ -438,10 +469,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
         ],
         "text_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "text"],
         "av_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "av"],
-        "approvals": [
-            {"id": p["id"], "kind": p["kind"], "emergency": p["emergency"], **p["details"]}
-            for p in approvals
-        ],
+        "approvals": _approvals(store, approvals, tz),
         "services": [{"id": s["id"], "mode": s["mode"], **s["evidence"]} for s in services],
         "execution": [
             {"id": e["id"], "kind": e["kind"], "at": iso(e["at"]), **e["details"]}
@@ -457,6 +485,32 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
+    """Imported approvals as they came; approvals made in LiuHen from their steps, once closed."""
+    from liuhen.services.approvals import approval_state, bundle_steps
+
+    out = []
+    for p in rows:
+        details = dict(p["details"])
+        if not details.pop("in_app", False):
+            out.append({"id": p["id"], "kind": p["kind"], "emergency": p["emergency"], **details})
+            continue
+        state = approval_state(store, p["id"])
+        if not state.closed:
+            continue  # still waiting: to the engine it does not exist yet
+        out.append(
+            {
+                "id": p["id"],
+                "kind": p["kind"],
+                "emergency": p["emergency"],
+                "outcome": state.outcome,
+                "fields": state.fields,
+                "steps": bundle_steps(state.steps, tz),
+            }
+        )
+    return out
 
 
 def _latest(rows: list[Any]) -> list[Any]:

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from liuhen.errors import InvalidInput, NotFound
+from sqlalchemy import select
+
+from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
+from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -87,6 +90,15 @@ def _bundle_shaped(
     return shaped
 
 
+def _check_shape(kind: str, record_id: str, shaped: dict[str, Any]) -> None:
+    from liuhen.services.bundles import check_entity
+
+    if kind == "text":
+        check_entity("text_record", {"id": record_id, **shaped}, "$.text_records[]")
+    else:
+        check_entity("av_record", {"id": record_id, **shaped}, "$.av_records[]")
+
+
 def add_record(
     store: Store,
     actor: Actor,
@@ -105,6 +117,7 @@ def add_record(
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     record_id = new_id()
     now = store.clock()
+    _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
     with store.transaction(actor) as tx:
         if tx.get("cases", case_id) is None:
             raise NotFound(f"case: 案件 {case_id} 不存在")
@@ -153,3 +166,87 @@ def add_record(
             payload={"kind": kind, "doc_kind": doc_kind, "files": [f.sha256 for f in files]},
         )
     return record_id
+
+
+def correct_record(
+    store: Store,
+    actor: Actor,
+    *,
+    record_id: str,
+    details: dict[str, Any],
+    reason: str,
+    title: str | None = None,
+) -> str:
+    """补正: a new version of a record that names who, when and why; the old one stays."""
+    require(actor, "record.create")
+    if not reason.strip():
+        raise InvalidInput("correction_reason: 更正须说明理由")
+    new_record_id = new_id()
+    with store.transaction(actor) as tx:
+        old = tx.get("records", record_id)
+        if old is None:
+            raise NotFound(f"record: 记录 {record_id} 不存在")
+        newer = tx.conn.execute(
+            select(t.records.c.id).where(t.records.c.supersedes_id == record_id)
+        ).first()
+        if newer is not None:
+            raise Conflict("该记录已有更新的版本，请在最新版本上更正")
+        if old["kind"] == "av":
+            raise ForbiddenChange("音像记录原件不可更正；如需说明，请另行制作文字记录")
+        _check_shape(
+            old["kind"],
+            new_record_id,
+            _bundle_shaped(old["kind"], old["doc_kind"], old["act_id"], details),
+        )
+        tx.insert(
+            "records",
+            {
+                "id": new_record_id,
+                "case_id": old["case_id"],
+                "act_id": old["act_id"],
+                "supersedes_id": record_id,
+                "version": old["version"] + 1,
+                "kind": old["kind"],
+                "doc_kind": old["doc_kind"],
+                "title": title or old["title"],
+                "details": _bundle_shaped(old["kind"], old["doc_kind"], old["act_id"], details),
+                "correction_reason": reason.strip(),
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.record(
+            "record.corrected",
+            subject_type="record",
+            subject_id=new_record_id,
+            case_id=old["case_id"],
+            payload={
+                "supersedes": record_id,
+                "version": old["version"] + 1,
+                "reason": reason.strip(),
+            },
+        )
+    return new_record_id
+
+
+def record_history(store: Store, record_id: str) -> list[dict[str, Any]]:
+    """Every version of a record, oldest first, each with who, when and why."""
+    with store.read() as conn:
+        rows = {
+            r["id"]: dict(r)
+            for r in conn.execute(
+                select(t.records).where(
+                    t.records.c.case_id
+                    == select(t.records.c.case_id)
+                    .where(t.records.c.id == record_id)
+                    .scalar_subquery()
+                )
+            ).mappings()
+        }
+    chain = [rows[record_id]] if record_id in rows else []
+    while chain and chain[0]["supersedes_id"]:
+        chain.insert(0, rows[chain[0]["supersedes_id"]])
+    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
+    while chain and chain[-1]["id"] in by_old:
+        chain.append(by_old[chain[-1]["id"]])
+    return chain
