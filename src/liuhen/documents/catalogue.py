@@ -251,8 +251,8 @@ class _Parser:
     def field(
         self, data: dict[str, Any], where: str, seen: dict[str, FieldSpec]
     ) -> FieldSpec | None:
-        for key in sorted(set(data) - _FIELD_KEYS):
-            self.fail(f"{where}.{key}", "未知的项目")
+        for unknown in sorted(set(data) - _FIELD_KEYS):
+            self.fail(f"{where}.{unknown}", "未知的项目")
         key = data.get("key")
         if not isinstance(key, str) or not CODE.match(key):
             self.fail(f"{where}.key", "字段代码应为小写英文（如 party_name）")

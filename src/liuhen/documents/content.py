@@ -77,6 +77,44 @@ class DocumentView:
     def body_rows(self) -> list[Row]:
         return list(self.rows[len(self.head_rows) :])
 
+    @property
+    def flow(self) -> list[tuple[str, list[Row]]]:
+        """Rows in order, short ones packed into lines ("line") between long ones ("block")."""
+        out: list[tuple[str, list[Row]]] = []
+        line: list[Row] = []
+        width = 0.0
+        for row in self.rows:
+            w = text_width(f"{row.label}：{row.text}") + 2
+            if row.long or (line and width + w > LINE_WIDTH):
+                if line:
+                    out.append(("line", line))
+                line, width = [], 0.0
+            if row.long:
+                out.append(("block", [row]))
+            else:
+                line.append(row)
+                width += w
+        if line:
+            out.append(("line", line))
+        return out
+
+    @property
+    def signature_groups(self) -> list[tuple[str, list[SignatureLine]]]:
+        """Signature lines grouped by box, in order (several servers share one cell)."""
+        groups: dict[str, list[SignatureLine]] = {}
+        for line in self.signatures:
+            groups.setdefault(line.label, []).append(line)
+        return list(groups.items())
+
+
+LINE_WIDTH = 34.0
+"""Characters on one line of a 笔录 header at 12 pt on a 156 mm wide page, less some margin."""
+
+
+def text_width(text: str) -> float:
+    """Width in CJK characters: Latin letters and digits count as half."""
+    return sum(0.5 if ord(c) < 0x2E80 else 1.0 for c in text)
+
 
 def display(spec: FieldSpec, value: object, filled: FilledDocument) -> str:
     """The text a field's value is printed as ("" when blank)."""
@@ -151,8 +189,9 @@ def build_view(filled: FilledDocument, kind: DocumentKind, edition: str = "") ->
         merged = _merge_range(rows, spec, filled)
         if merged:
             continue
-        if prose and not text and not spec.required:
-            continue
+        if not text and not spec.required and (prose or spec.required_when):
+            if not condition_holds(spec.required_when, filled.values):
+                continue  # a blank optional item of a decision, or of another service mode
         rows.append(
             Row(spec.key, spec.label, text, spec.type == "multiline", boxed.get(spec.key, ()))
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import weasyprint
+import weasyprint  # type: ignore[import-untyped]
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from liuhen.documents.catalogue import default_catalogue
@@ -52,6 +52,5 @@ def render_html(filled: FilledDocument, kind: DocumentKind | None = None) -> str
 def render_pdf(filled: FilledDocument, kind: DocumentKind | None = None) -> bytes:
     """The document as an A4 PDF with embedded CJK fonts and "第 X 页 共 Y 页" page numbers."""
     html = render_html(filled, kind)
-    pdf = weasyprint.HTML(string=html).write_pdf()
-    assert pdf is not None
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

@@ -232,7 +232,10 @@ def _evidence_notice() -> FilledDocument:
             "contact": "张建国 0354-6012345",
             "issued_on": "2026-03-06",
         },
-        signatures=(signed("recipient", "周桂兰", "2026-03-06 15:20"),),
+        signatures=(
+            signed("party", "周桂兰", "2026-03-06 15:20"),
+            *officers_signed(TOWN_OFFICERS, "2026-03-06 15:20"),
+        ),
         officers=TOWN_OFFICERS,
     )
 

@@ -104,7 +104,7 @@ def _four_digits(n: int) -> str:
 
 
 def rmb_upper(amount: Decimal | int | float | str) -> str:
-    """An amount of yuan in financial capitals: 10050.5 -> 壹万零伍拾元伍角."""
+    """An amount of yuan in financial capitals: 10050.5 -> 壹万零伍拾元伍角整."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if value < 0:
         return "负" + rmb_upper(-value)
