@@ -90,7 +90,11 @@ def make_case_with_files(
         kind="text",
         doc_kind="inspection_record",
         title="现场检查笔录",
-        details={"findings": "店外堆放货架"},
+        details={
+            "made_at": (start + timedelta(minutes=30)).isoformat(),
+            "officer_ids": [o1, o2],
+            "fields": {"findings": "店外堆放货架"},
+        },
         files=[AttachedFile(blob.sha256, "笔录.txt", "text/plain")],
     )
     return {"agency": agency, "case": case, "act": act, "record": record, "blob": blob.sha256}

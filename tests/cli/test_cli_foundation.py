@@ -114,7 +114,14 @@ def test_demo_then_cases_verify_checkpoint_and_proof(env):
 
     cases = {c["number"]: c for c in run_cli(["cases", "--json"]).json()["cases"]}
     assert len(cases) == 11
-    assert {c["procedure"] for c in cases.values()} == {"general", "simple", "inspection", "coercion", "application", "complaint"}
+    assert {c["procedure"] for c in cases.values()} == {
+        "general",
+        "simple",
+        "inspection",
+        "coercion",
+        "application",
+        "complaint",
+    }
     first = cases["示镇综执立〔2026〕12号"]
     assert first["procedure"] == "general" and first["stage"] == "initiation"
     assert cases["示镇综执罚〔2026〕22号"]["violations"] == 1  # AV stored 72 hours late
