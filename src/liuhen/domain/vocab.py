@@ -129,6 +129,11 @@ SIGNATURE_ROLES: dict[str, str] = {
     "server": "送达人",
     "host": "主持人",
     "participant": "参加人",
+    "handler": "承办人",
+    "reviewer": "审核人",
+    "legal_reviewer": "法制审核人员",
+    "approver": "批准人",
+    "expert": "鉴定人/专家",
 }
 
 SIGNATURE_METHODS: dict[str, str] = {"signature": "签名", "seal": "盖章", "fingerprint": "捺印"}
