@@ -14,7 +14,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
 from liuhen.store.store import Store
-from liuhen.store.unit import new_id
+from liuhen.store.unit import Tx, new_id
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,28 @@ def _bundle_shaped(
     return shaped
 
 
+def _attach(tx: Tx, record_id: str, files: Sequence[AttachedFile], now: datetime) -> None:
+    """One record_files row per stored file; every blob must already be registered."""
+    for f in files:
+        if tx.get("blobs", f.sha256) is None:
+            raise InvalidInput(f"files: 文件 {f.file_name} 尚未存储（{f.sha256[:12]}…）")
+    for position, f in enumerate(files, start=1):
+        tx.insert(
+            "record_files",
+            {
+                "id": new_id(),
+                "record_id": record_id,
+                "position": position,
+                "role": f.role,
+                "blob_sha256": f.sha256,
+                "file_name": f.file_name,
+                "media_type": f.media_type,
+                "details": f.details or {},
+                "created_at": now,
+            },
+        )
+
+
 def _check_shape(kind: str, record_id: str, shaped: dict[str, Any]) -> None:
     from liuhen.services.bundles import check_entity
 
@@ -123,9 +145,6 @@ def add_record(
             raise NotFound(f"case: 案件 {case_id} 不存在")
         if act_id is not None and tx.get("acts", act_id) is None:
             raise NotFound(f"act: 执法环节 {act_id} 不存在")
-        for f in files:
-            if tx.get("blobs", f.sha256) is None:
-                raise InvalidInput(f"files: 文件 {f.file_name} 尚未存储（{f.sha256[:12]}…）")
         tx.insert(
             "records",
             {
@@ -143,21 +162,7 @@ def add_record(
                 "created_at": now,
             },
         )
-        for position, f in enumerate(files, start=1):
-            tx.insert(
-                "record_files",
-                {
-                    "id": new_id(),
-                    "record_id": record_id,
-                    "position": position,
-                    "role": f.role,
-                    "blob_sha256": f.sha256,
-                    "file_name": f.file_name,
-                    "media_type": f.media_type,
-                    "details": f.details or {},
-                    "created_at": now,
-                },
-            )
+        _attach(tx, record_id, files, now)
         tx.record(
             "record.created",
             subject_type="record",
@@ -176,6 +181,7 @@ def correct_record(
     details: dict[str, Any],
     reason: str,
     title: str | None = None,
+    files: Sequence[AttachedFile] = (),
 ) -> str:
     """补正: a new version of a record that names who, when and why; the old one stays."""
     require(actor, "record.create")
@@ -215,6 +221,7 @@ def correct_record(
                 "created_at": store.clock(),
             },
         )
+        _attach(tx, new_record_id, files, store.clock())
         tx.record(
             "record.corrected",
             subject_type="record",
