@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import InvalidInput, NotFound
-from tests.helpers import SYSTEM, make_case_with_files
 
 
 def test_whole_and_ranged_reads_are_ledger_events(store, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -127,12 +128,45 @@ def find_user(store: Store, username: str) -> User | None:
     return _user(row) if row else None
 
 
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+def _locked_until(store: Store, subject_id: str) -> datetime | None:
+    """When 5 failures fall within 15 minutes, the account is locked until the oldest of
+    them is 15 minutes old; the failures are read from the ledger itself."""
+    since = store.clock() - LOCKOUT_WINDOW
+    with store.read() as conn:
+        failures = [
+            r[0]
+            for r in conn.execute(
+                select(t.ledger_events.c.occurred_at)
+                .where(
+                    t.ledger_events.c.subject_type == "user",
+                    t.ledger_events.c.subject_id == subject_id,
+                    t.ledger_events.c.action == "auth.login_failed",
+                    t.ledger_events.c.occurred_at >= since,
+                )
+                .order_by(t.ledger_events.c.occurred_at.desc())
+                .limit(LOCKOUT_FAILURES)
+            )
+        ]
+    if len(failures) < LOCKOUT_FAILURES:
+        return None
+    return min(failures) + LOCKOUT_WINDOW
+
+
 def authenticate(store: Store, username: str, password: str, *, source: str = "web") -> User:
-    """Check a password; a failure is a ledger event and one message that reveals nothing."""
+    """Check a password; a failure is a ledger event and one message that reveals nothing.
+
+    After 5 failed attempts within 15 minutes the account (or the unknown name) is locked
+    for the rest of that window: the password is not even checked, and the refusal is logged."""
     with store.read() as conn:
         row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+    subject_id = row.id if row is not None else f"unknown:{username[:40]}"
+    locked_until = _locked_until(store, subject_id)
     ok = False
-    if row is not None and not row.disabled:
+    if locked_until is None and row is not None and not row.disabled:
         try:
             ok = _hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -142,16 +176,30 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
         if (row is not None and ok)
         else Actor(id=None, label=f"登录尝试：{username[:40]}")
     )
+    action = (
+        "auth.login_locked"
+        if locked_until
+        else ("auth.login_succeeded" if ok else "auth.login_failed")
+    )
     with store.transaction(actor) as tx:
-        tx.record(
-            "auth.login_succeeded" if ok else "auth.login_failed",
-            subject_type="user",
-            subject_id=row.id if row is not None else f"unknown:{username[:40]}",
-            payload={"source": source},
-        )
+        tx.record(action, subject_type="user", subject_id=subject_id, payload={"source": source})
+    if locked_until is not None:
+        minutes = max(1, int((locked_until - store.clock()).total_seconds() // 60) + 1)
+        raise AuthError(f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试")
     if not ok or row is None:
         raise AuthError("用户名或密码错误，或账号已停用")
     return _user(row)
+
+
+def disable_user(store: Store, actor: Actor, user_id: str) -> None:
+    """Stop an account: it can no longer sign in, and its sessions end now."""
+    require(actor, "user.manage")
+    with store.transaction(actor) as tx:
+        if tx.get("users", user_id) is None:
+            raise InvalidInput(f"user: 用户 {user_id} 不存在")
+        tx.update("users", user_id, {"disabled": True})
+        tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+        tx.record("user.disabled", subject_type="user", subject_id=user_id)
 
 
 def set_password(store: Store, actor: Actor, user_id: str, password: str) -> None:
