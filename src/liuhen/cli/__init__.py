@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.bundle_cmds",  # import, export-bundle
     "liuhen.cli.integrity_cmds",  # verify, ledger
     "liuhen.cli.rules_cmds",  # profiles, check
+    "liuhen.cli.av_cmds",
 )
 
 

@@ -1,0 +1,197 @@
+"""The plan and the report of an AV import, without the store.
+
+``plan_import`` examines every file and groups the accepted ones into recordings (one
+device, continuous within ``max_pause``; each photo alone). ``av_details`` builds the
+case-bundle ``av_record`` form of a recording. ``ImportReport`` is what the CLI prints
+and what ``--json`` emits: every file as ``new``, ``duplicate`` or ``rejected`` with why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from liuhen.media import continuity
+from liuhen.media.manifest import ManifestEntry
+from liuhen.media.naming import DEFAULT_PATTERNS, NamePattern
+from liuhen.media.scan import Candidate, examine
+
+STATUSES = {"new": "新存储", "duplicate": "已存在", "rejected": "拒收"}
+KIND_LABELS = {"video": "视频", "audio": "录音", "photo": "照片"}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    device: str | None = None
+    """The operator's word for the device serial (a manifest or … wins, see scan.examine)."""
+    officer: str | None = None
+    manifest: Mapping[str, ManifestEntry] | None = None
+    patterns: Sequence[NamePattern] = DEFAULT_PATTERNS
+    custodian: str = ""
+    officer_start: datetime | None = None
+    tolerance: timedelta = continuity.TOLERANCE
+    max_pause: timedelta = continuity.MAX_PAUSE
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    file_name: str
+    status: str
+    """``new``, ``duplicate`` or ``rejected``."""
+    reason: str = ""
+    size: int = 0
+    sha256: str | None = None
+    record_id: str | None = None
+    kind: str | None = None
+    time_source: str | None = None
+    start: str | None = None
+    end: str | None = None
+    device: str | None = None
+    officer: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        cand: Candidate,
+        status: str,
+        reason: str = "",
+        sha256: str | None = None,
+        record_id: str | None = None,
+    ) -> FileReport:
+        return cls(
+            path=str(cand.path),
+            file_name=cand.name,
+            status=status,
+            reason=reason,
+            size=cand.size,
+            sha256=sha256,
+            record_id=record_id,
+            kind=cand.probe.kind if cand.probe else None,
+            time_source=cand.time.source if cand.time else None,
+            start=cand.start.isoformat() if cand.start else None,
+            end=cand.end.isoformat() if cand.end else None,
+            device=cand.device,
+            officer=cand.officer,
+            warnings=cand.warnings,
+        )
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": {s: self.count(s) for s in STATUSES},
+            "files": [asdict(f) for f in self.files],
+            "records": self.records,
+        }
+
+
+def plan_import(
+    paths: Sequence[Path], options: ImportOptions, *, now: datetime, tz: tzinfo
+) -> tuple[list[list[Candidate]], list[Candidate]]:
+    """(recordings of accepted files, refused files), reading each file's header and tail."""
+    accepted: list[Candidate] = []
+    refused: list[Candidate] = []
+    for path in paths:
+        cand = examine(
+            path,
+            now=now,
+            tz=tz,
+            device=options.device,
+            officer=options.officer,
+            manifest=options.manifest,
+            patterns=options.patterns,
+            officer_start=options.officer_start,
+        )
+        (accepted if cand.ok else refused).append(cand)
+    return group(accepted, options), refused
+
+
+def group(accepted: Sequence[Candidate], options: ImportOptions) -> list[list[Candidate]]:
+    """Video and audio by device and continuity, in time order; every photo on its own."""
+    by_key = {str(i): c for i, c in enumerate(accepted)}
+    timed = [
+        continuity.Segment(key, c.start, c.end, c.device or "")
+        for key, c in by_key.items()
+        if c.start is not None and c.end is not None and c.kind != "photo"
+    ]
+    recordings = continuity.group_recordings(
+        timed, tolerance=options.tolerance, max_pause=options.max_pause
+    )
+    groups = [[by_key[s.key] for s in rec.segments] for rec in recordings]
+    return groups + [[c] for c in accepted if c.kind == "photo"]
+
+
+def as_segments(cands: Sequence[Candidate]) -> list[continuity.Segment]:
+    return [
+        continuity.Segment(c.name, c.start, c.end, c.device or "")
+        for c in cands
+        if c.start is not None and c.end is not None
+    ]
+
+
+def av_details(
+    stored: Sequence[tuple[Candidate, str]],
+    *,
+    device_id: str,
+    officer_id: str,
+    stored_at: datetime,
+    custodian: str,
+    tz: tzinfo,
+) -> dict[str, Any]:
+    """The case-bundle ``av_record`` form (without ``id``) of files stored as ``sha256``.
+
+    File names and metadata give starts to the second while durations are fractional, so
+    a segment may run a fraction into the next; its end is then cut to the next start (the
+    exact duration stays in the file's probe facts). ``group`` already split off larger
+    overlaps, which only a wrong clock produces.
+    """
+    ordered = sorted(stored, key=lambda item: item[0].start or stored_at)
+    segments = []
+    for i, (cand, sha256) in enumerate(ordered):
+        assert cand.start is not None and cand.end is not None
+        end = cand.end
+        following = ordered[i + 1][0].start if i + 1 < len(ordered) else None
+        if following is not None and cand.start <= following < end:
+            end = following
+        segments.append(
+            {
+                "start": cand.start.astimezone(tz).isoformat(),
+                "end": end.astimezone(tz).isoformat(),
+                "sha256": sha256,
+                "file_name": cand.name,
+            }
+        )
+    return {
+        "device_id": device_id,
+        "officer_id": officer_id,
+        "segments": segments,
+        "stored_at": stored_at.astimezone(tz).isoformat(),
+        "custodian": custodian,
+        "precheck": None,
+        "opening_statement": None,
+        "interruptions": [],
+        "evidence": None,
+        "retention": None,
+    }
+
+
+def title(cands: Sequence[Candidate], tz: tzinfo) -> str:
+    """``设备 DSJ-V9-0001 2026-11-20 09:30 起的视频（3 段）``."""
+    first = cands[0]
+    assert first.start is not None
+    kind = KIND_LABELS.get(first.kind or "", "音像")
+    who = f"设备 {first.device} " if first.device else ""
+    count = f"（{len(cands)} 段）" if len(cands) > 1 else ""
+    return f"{who}{first.start.astimezone(tz):%Y-%m-%d %H:%M} 起的{kind}{count}"
