@@ -31,13 +31,30 @@ SECURITY_HEADERS = {
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
-    from liuhen.web import auth, cases, ledger
+    from liuhen.services.permissions import actions_for
+    from liuhen.web import (
+        approvals,
+        auth,
+        case_documents,
+        case_due,
+        case_new,
+        case_panel,
+        case_service,
+        case_steps,
+        cases,
+        ledger,
+    )
 
     app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.store = store or Store.open(settings)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["localtime"] = lambda value: _localtime(value, settings)
+    app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
+        approvals_waiting=approvals.waiting_count,
+        case_panel=case_panel.case_panel,
+        user_actions=lambda user: actions_for(user.roles),
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
@@ -80,6 +97,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(auth.router)
+    for lifecycle in (case_new, case_due, case_steps, case_documents, case_service, approvals):
+        app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)
     app.include_router(ledger.router)
     return app

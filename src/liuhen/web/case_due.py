@@ -1,0 +1,73 @@
+"""Cases with items due soon: a pending finding whose deadline falls within the next N
+working days (by the Chinese holiday calendar, not by weekdays)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from liuhen.errors import InvalidInput, LiuhenError
+from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
+from liuhen.services.bundles import case_findings
+from liuhen.services.cases import PROCEDURES, STAGES, list_cases
+from liuhen.services.users import User
+from liuhen.web.auth import get_store, permission
+
+router = APIRouter(include_in_schema=False)
+DUE_CHOICES = (1, 3, 5, 10, 20)
+
+
+def _days(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 60:
+        raise InvalidInput("days: 工作日数应为 1 至 60 的整数")
+    return int(raw)
+
+
+def due_within(store: Any, case: dict[str, Any], limit: datetime, now: datetime) -> list[Any]:
+    """The case's pending findings due no later than ``limit`` (none if unreadable)."""
+    try:
+        findings = case_findings(store, case["id"], now)
+    except LiuhenError:
+        return []
+    return [f for f in findings if f.status == "pending" and f.due is not None and f.due <= limit]
+
+
+@router.get("/cases/due")
+def due_cases(
+    request: Request, user: Annotated[User, Depends(permission("case.read"))], days: str = "3"
+) -> Response:
+    from liuhen.web.app import render
+
+    store = get_store(request)
+    count = _days(days)
+    tz = store.settings.tz
+    now = store.clock()
+    try:
+        last_day = WorkCalendar().add_working_days(now.astimezone(tz).date(), count)
+    except CalendarUnknown as exc:
+        raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
+    limit = datetime.combine(last_day, time.max, tz)
+    items = [c.to_dict() for c in list_cases(store, user.actor)]
+    shown = []
+    for case in items:
+        due = due_within(store, case, limit, now)
+        if due:
+            shown.append({**case, "next_due": min(f.due for f in due), "due_count": len(due)})
+    shown.sort(key=lambda c: c["next_due"])
+    return render(
+        request,
+        "cases.html",
+        {
+            "cases": shown,
+            "total": len(items),
+            "stages": STAGES,
+            "procedures": PROCEDURES,
+            "problem_filters": {},
+            "chosen": {"stage": "", "procedure": "", "problems": ""},
+            "due": {"days": count, "limit": limit},
+            "due_choices": DUE_CHOICES,
+        },
+    )

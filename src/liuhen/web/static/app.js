@@ -1,0 +1,8 @@
+// Progressive enhancement only: every form works without this file.
+// A <select data-autosubmit> (送达方式, 审批类型 …) reloads its form when changed.
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit")) {
+    target.form.submit();
+  }
+});
