@@ -120,3 +120,70 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
         good = client.post("/api/cases/import", json=json.loads(EXAMPLE.read_text("utf-8")))
         assert good.status_code == 201 and good.json()["created"] is True
     store.close()
+
+
+def test_document_renderings_download_and_each_download_is_logged(sqlite_settings, clock):
+    from liuhen.documents.samples import sample_document
+    from liuhen.services.agency import add_officer, create_agency
+    from liuhen.services.cases import open_case
+    from liuhen.services.documents import save_document
+    from liuhen.services.setup import initialise
+    from liuhen.store.store import Store
+
+    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
+    store = Store.open(sqlite_settings, clock=clock)
+    filled = sample_document("inspection_record")
+    agency = create_agency(store, SYSTEM, name="示范镇人民政府", profile_id="township-legal-office")
+    for officer in filled.officers:
+        add_officer(
+            store,
+            SYSTEM,
+            agency_id=agency,
+            name=officer.name,
+            certificate_no=officer.certificate_number,
+        )
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number="示镇立〔2026〕40号",
+        title="李建华占道经营案",
+        procedure="general",
+        party={"kind": "person", "name": "李建华"},
+        opened_at=clock.now,
+    )
+    saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
+    add_user(
+        store,
+        SYSTEM,
+        username="reviewer",
+        password=PASSWORD,
+        display_name="王审核",
+        roles=["legal_reviewer"],
+    )
+    with TestClient(
+        create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
+    ) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        client.post("/login", data={"username": "reviewer", "password": PASSWORD, "csrf": token})
+        case_page = client.get(f"/cases/{case}")
+        link = f"/records/{saved.record_id}/files/1?download=1"
+        assert link.replace("&", "&amp;") in case_page.text or link in case_page.text
+        pdf = client.get(link)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert "attachment" in pdf.headers["content-disposition"]
+        part = client.get(f"/records/{saved.record_id}/files/1", headers={"Range": "bytes=0-3"})
+        assert part.status_code == 206 and part.content == b"%PDF"
+        assert (
+            client.get(
+                f"/records/{saved.record_id}/files/1", headers={"Range": "bytes=99999999-"}
+            ).status_code
+            == 400
+        )
+    with store.read() as conn:
+        reads = conn.execute(
+            text("SELECT count(*) FROM ledger_events WHERE action = 'record.file_read'")
+        ).scalar_one()
+    assert reads == 2
+    store.close()

@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         case_service,
         case_steps,
         cases,
+        files,
         ledger,
     )
 
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)
     app.include_router(ledger.router)
+    app.include_router(files.router)
     return app
 
 

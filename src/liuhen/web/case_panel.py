@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from liuhen.services.documents import DOCX, record_files
 from liuhen.services.permissions import actions_for
 from liuhen.services.records import record_history
 from liuhen.services.users import get_user
@@ -41,6 +42,20 @@ class CasePanel:
     documents: dict[str, DocumentHistory]
 
 
+_LABELS = {"application/pdf": "PDF", DOCX: "Word"}
+
+
+def _links(store: Any, record_id: str) -> list[dict[str, str]]:
+    """Download links for a version's stored files (each download is a ledger event)."""
+    return [
+        {
+            "href": f"/records/{record_id}/files/{f['position']}?download=1",
+            "label": _LABELS.get(f["media_type"], f["file_name"]),
+        }
+        for f in record_files(store, record_id)
+    ]
+
+
 def case_panel(request: Request, view: Any) -> CasePanel:
     """The case page's extras for the signed-in user (``view`` is the page's CaseView)."""
     user = getattr(request.state, "user", None)
@@ -71,6 +86,7 @@ def case_panel(request: Request, view: Any) -> CasePanel:
                         "at": r["created_at"],
                         "who": who(r["created_by"]),
                         "reason": r["correction_reason"],
+                        "files": _links(store, r["id"]),
                     }
                     for r in chain
                 ],
