@@ -102,3 +102,24 @@ def test_unreadable_input_is_refused_and_changes_nothing(store, tmp_path, kind):
         store_file(store, SYSTEM, path)
     assert str(path) in caught.value.message
     assert store.event_count() == events and _count(store, t.blobs) == 0
+
+
+def test_a_case_number_is_used_once(store, clock):
+    from liuhen.errors import Conflict
+    from liuhen.services.agency import create_agency
+    from liuhen.services.cases import open_case
+
+    agency = create_agency(store, SYSTEM, name="某镇", profile_id="township-legal-office")
+    args = dict(
+        agency_id=agency,
+        number="某镇立〔2026〕1号",
+        title="案",
+        procedure="general",
+        party={"kind": "person", "name": "甲"},
+        opened_at=clock.now,
+    )
+    open_case(store, SYSTEM, **args)
+    events = store.event_count()
+    with pytest.raises(Conflict, match="已被使用"):
+        open_case(store, SYSTEM, **args)
+    assert store.event_count() == events

@@ -116,6 +116,11 @@ DOCUMENT_KINDS: dict[str, str] = {
     "application_receipt": "申请材料接收凭证（回执）",
     "supplement_notice": "一次性补正告知书",
     "closing_report": "结案报告",
+    "initiation_approval": "立案（程序启动）审批表",
+    "hearing_notice": "听证通知书",
+    "legal_review_opinion": "法制审核意见书",
+    "collective_discussion_record": "集体讨论记录",
+    "service_receipt": "送达回证",
     "other": "其他文书",
 }
 

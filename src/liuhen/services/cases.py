@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput, LiuhenError, NotFound
+from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
@@ -90,6 +90,11 @@ def open_case(
         raise InvalidInput("案件信息有误", details=problems)
     case_id = new_id()
     with store.transaction(actor) as tx:
+        taken = tx.conn.execute(
+            select(t.cases.c.id).where(t.cases.c.number == number.strip())
+        ).first()
+        if taken is not None:
+            raise Conflict(f"number: 案件编号 {number.strip()} 已被使用，请核对编号")
         tx.insert(
             "cases",
             {

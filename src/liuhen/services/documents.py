@@ -44,13 +44,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _officer_ids(store: Store, filled: FilledDocument) -> dict[str, str]:
-    """执法证号 -> officer id for the officers named on the document (unknown ones refused)."""
+def _officer_ids(store: Store, filled: FilledDocument, agency_id: str) -> dict[str, str]:
+    """执法证号 -> officer id for the officers named on the document; an officer who is not
+    on this agency's roster is refused."""
     numbers = [o.certificate_number for o in filled.officers]
     with store.read() as conn:
         rows = conn.execute(
             select(t.officers.c.certificate_no, t.officers.c.id).where(
-                t.officers.c.certificate_no.in_(numbers)
+                t.officers.c.certificate_no.in_(numbers), t.officers.c.agency_id == agency_id
             )
         ).all()
     found = {cert: officer_id for cert, officer_id in rows}
@@ -66,9 +67,11 @@ def _officer_ids(store: Store, filled: FilledDocument) -> dict[str, str]:
     return found
 
 
-def record_details(store: Store, filled: FilledDocument, made_at: datetime) -> dict[str, Any]:
+def record_details(
+    store: Store, filled: FilledDocument, made_at: datetime, agency_id: str
+) -> dict[str, Any]:
     """The text record, in case-bundle form, that a filled document becomes."""
-    officers = _officer_ids(store, filled)
+    officers = _officer_ids(store, filled, agency_id)
     by_name = {o.name: officers[o.certificate_number] for o in filled.officers}
     signatures, refusals = [], []
     for sig in filled.signatures:
@@ -105,6 +108,18 @@ def record_details(store: Store, filled: FilledDocument, made_at: datetime) -> d
     }
 
 
+def _agency_of(store: Store, case_id: str) -> tuple[str, str]:
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.agencies.c.id, t.agencies.c.name)
+            .join(t.cases, t.cases.c.agency_id == t.agencies.c.id)
+            .where(t.cases.c.id == case_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"case: 案件 {case_id} 不存在")
+    return str(row.id), str(row.name)
+
+
 def _check(filled: FilledDocument) -> None:
     kind = get_kind(filled.kind)  # NotFound for an unknown kind
     problems = validate(filled, kind)
@@ -133,16 +148,9 @@ def save_document(
 ) -> SavedDocument:
     """Validate, render and store one document; nothing is stored when any check fails."""
     _check(filled)
-    with store.read() as conn:
-        agency = conn.execute(
-            select(t.agencies.c.name)
-            .join(t.cases, t.cases.c.agency_id == t.agencies.c.id)
-            .where(t.cases.c.id == case_id)
-        ).scalar()
-    if agency is None:
-        raise NotFound(f"case: 案件 {case_id} 不存在")
+    agency_id, agency = _agency_of(store, case_id)
     filled = replace(filled, agency=filled.agency or agency)
-    details = record_details(store, filled, made_at or store.clock())
+    details = record_details(store, filled, made_at or store.clock(), agency_id)
     files = _renderings(store, actor, filled)
     record_id = add_record(
         store,
@@ -169,7 +177,14 @@ def correct_document(
 ) -> SavedDocument:
     """补正 a document: a new version with new renderings; the old version stays as it was."""
     _check(filled)
-    details = record_details(store, filled, made_at or store.clock())
+    with store.read() as conn:
+        case_id = conn.execute(
+            select(t.records.c.case_id).where(t.records.c.id == record_id)
+        ).scalar()
+    if case_id is None:
+        raise NotFound(f"record: 记录 {record_id} 不存在")
+    agency_id, _name = _agency_of(store, case_id)
+    details = record_details(store, filled, made_at or store.clock(), agency_id)
     files = _renderings(store, actor, filled)
     new_id = correct_record(
         store, actor, record_id=record_id, details=details, reason=reason, files=files

@@ -47,7 +47,7 @@ ISSUE_4_KINDS = {
     "closing_report": "结案审批表",
 }
 
-# kinds the compliance engine's vocabulary does not name (an approval there, a document here)
+# kinds the catalogue added to the engine's vocabulary (an approval there, a document here too)
 NEW_CODES = {
     "initiation_approval",
     "hearing_notice",
@@ -63,10 +63,10 @@ def test_every_kind_named_in_issue_4_is_in_the_catalogue_with_its_title() -> Non
         assert title in CATALOGUE.get(code).title, (code, CATALOGUE.get(code).title)
 
 
-def test_codes_are_the_engine_document_kinds_except_the_documented_new_ones() -> None:
+def test_every_catalogue_kind_can_be_stored_as_an_engine_document_kind() -> None:
     codes = {k.code for k in CATALOGUE}
-    assert codes - set(vocab.DOCUMENT_KINDS) == NEW_CODES
-    assert not NEW_CODES & set(vocab.DOCUMENT_KINDS)
+    assert codes <= set(vocab.DOCUMENT_KINDS)
+    assert NEW_CODES <= codes
 
 
 def test_every_field_has_a_label_and_a_known_type_and_every_kind_a_citation() -> None:
