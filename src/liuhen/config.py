@@ -67,6 +67,20 @@ class Settings:
         default=30,
         metadata={"env": "LIUHEN_SESSION_IDLE_MINUTES", "doc": "登录会话空闲超时（分钟）"},
     )
+    fixity_cycle_days: int = field(
+        default=90,
+        metadata={
+            "env": "LIUHEN_FIXITY_CYCLE_DAYS",
+            "doc": "文件定期复核周期（天）：每个存储文件至少每隔这么多天重新计算一次摘要，默认 90",
+        },
+    )
+    fixity_rate_mb: int = field(
+        default=50,
+        metadata={
+            "env": "LIUHEN_FIXITY_RATE_MB",
+            "doc": "liuhen fixity 读取文件的限速（MB/秒，0 为不限速），默认 50，避免影响日常使用",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -110,10 +124,13 @@ class Settings:
         raw.setdefault("store_url", f"file://{raw['data_dir']}/blobs")
         if "witness_dir" in raw:
             raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
-        if "session_idle_minutes" in raw:
-            raw["session_idle_minutes"] = _int_setting(
-                "LIUHEN_SESSION_IDLE_MINUTES", raw["session_idle_minutes"]
-            )
+        for name, env_name in (
+            ("session_idle_minutes", "LIUHEN_SESSION_IDLE_MINUTES"),
+            ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
+            ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
+        ):
+            if name in raw:
+                raw[name] = _int_setting(env_name, raw[name])
         settings = cls(**raw)  # type: ignore[arg-type]
         settings.validate()
         return settings
@@ -147,6 +164,10 @@ class Settings:
             )
         if self.session_idle_minutes < 1:
             raise ConfigError("LIUHEN_SESSION_IDLE_MINUTES: 应为正整数（分钟）")
+        if self.fixity_cycle_days < 1:
+            raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
+        if self.fixity_rate_mb < 0:
+            raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
 
     def describe(self) -> dict[str, str | None]:
         """Settings for display, secrets masked."""

@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.integrity_cmds",  # verify, ledger
     "liuhen.cli.rules_cmds",  # profiles, check
     "liuhen.cli.av_cmds",
+    "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
 )
 
 

@@ -28,6 +28,8 @@ ACTIONS: dict[str, str] = {
     "approval.decide": "审批",
     "ledger.read": "查看全过程日志与检查点",
     "integrity.verify": "运行完整性校验",
+    "integrity.fixity": "运行文件定期复核（fixity）",
+    "case.export": "导出案卷与电子归档包",
     "ledger.checkpoint": "签发检查点",
     "user.manage": "管理用户",
     "device.manage": "管理执法记录设备",
@@ -39,8 +41,17 @@ MATRIX: dict[str, frozenset[str]] = {
     "officer": frozenset({"case.read", "case.create", "record.create", "av.upload"}),
     "section_head": frozenset({"case.read", "case.create", "record.create", "approval.decide"}),
     "legal_reviewer": frozenset({"case.read", "record.create", "approval.decide"}),
-    "head": frozenset({"case.read", "approval.decide", "ledger.read"}),
-    "custodian": frozenset({"case.read", "av.upload", "ledger.read", "integrity.verify"}),
+    "head": frozenset({"case.read", "approval.decide", "ledger.read", "case.export"}),
+    "custodian": frozenset(
+        {
+            "case.read",
+            "av.upload",
+            "ledger.read",
+            "integrity.verify",
+            "integrity.fixity",
+            "case.export",
+        }
+    ),
     "supervisor": frozenset({"case.read", "ledger.read", "integrity.verify"}),
     "admin": _ALL - {"case.create", "record.create", "approval.decide", "av.upload"},
     "system": _ALL,

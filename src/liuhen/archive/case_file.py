@@ -1,0 +1,484 @@
+"""One case file (案卷) as one PDF: cover, 卷内目录, the documents in order, the 音像资料说明
+of each AV record, and the 卷内备考表 (reference §2.3, GB/T 9705-2008).
+
+    case_file = build_case_file(bundle, files, read_blob, made_at=now)
+    case_file.pdf            # bytes: CJK fonts embedded, one bookmark per document
+    case_file.items          # the catalogue, each item with its first and last page
+
+Documents made in LiuHen bring their own rendered PDF; a record with a text or image
+original shows it; a record imported without a file is drawn from its bundle fields, with
+the document catalogue's layout when its kind is there. Pages of the documents are
+numbered 1, 2, … at the bottom right; the cover, the catalogue and the 备考表 are not
+(评查标准: 案卷封面、卷内目录、备考表不编页号), and the catalogue cites the real pages.
+Nothing here reads a database: the caller passes the bundle, the list of stored files and
+a function that reads a blob.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter, Transformation
+
+from liuhen.archive import views
+from liuhen.archive.items import CaseFileOptions, Item, collect_items, parse_time
+from liuhen.archive.pages import render_back, render_front, render_items, render_numbers
+from liuhen.documents.values import format_date, format_datetime
+from liuhen.domain import vocab
+
+PDF = "application/pdf"
+A4_WIDTH = 595.28
+ReadBlob = Callable[[str], bytes]
+
+KIND_BY_PROCEDURE = {
+    "general": "行政处罚案卷",
+    "simple": "行政处罚案卷",
+    "coercion": "行政强制案卷",
+    "inspection": "行政检查案卷",
+}
+DEFAULT_RETENTION = {"general": "永久", "coercion": "永久"}
+"""一般程序 = 重要 → 永久, others 30 年 (国家档案局令第8号 as agencies commonly apply it)."""
+DECISION_KINDS = (
+    "penalty_decision",
+    "no_penalty_decision",
+    "on_the_spot_decision",
+    "coercion_decision",
+)
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    """A stored file of a record; ``path`` is where an export package keeps it."""
+
+    record_id: str
+    role: str
+    file_name: str
+    media_type: str
+    sha256: str
+    sm3: str = ""
+    size: int = 0
+    path: str = ""
+
+
+@dataclass
+class CaseFile:
+    title: str
+    pdf: bytes
+    items: list[Item]
+    numbered_pages: int
+    front_pages: int
+    back_pages: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_pages(self) -> int:
+        return self.front_pages + self.numbered_pages + self.back_pages
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """The 卷内目录 as data (for package metadata and tests)."""
+        return [
+            {
+                "seq": i,
+                "number": item.number,
+                "author": item.author,
+                "title": item.title,
+                "date": item.date.strftime("%Y%m%d") if item.date else "",
+                "first_page": item.first_page,
+                "last_page": item.last_page,
+                "volume": "副卷" if item.internal else "正卷",
+                "source": item.source,
+                "key": item.key,
+            }
+            for i, item in enumerate(self.items, start=1)
+        ]
+
+
+@dataclass
+class _Part:
+    """Pages of one item: a stored or rendered PDF, or a view laid out with the others."""
+
+    pdf: bytes | None = None
+    view: dict[str, Any] | None = None
+
+
+def case_title(bundle: Mapping[str, Any]) -> str:
+    """案卷题名: 当事人 + 违法行为 + 案 when the cause is known, else the case title."""
+    case = bundle.get("case", {})
+    party = bundle.get("party", {}).get("name", "")
+    cause = case.get("cause", "")
+    if cause:
+        title = cause if cause.startswith(party) else f"{party}{cause}"
+        return title if title.endswith("案") else f"{title}案"
+    return str(case.get("title") or case.get("number", ""))
+
+
+def build_case_file(
+    bundle: Mapping[str, Any],
+    files: Sequence[RecordFile],
+    read: ReadBlob,
+    *,
+    made_at: datetime,
+    options: CaseFileOptions | None = None,
+    notes: Sequence[str] = (),
+) -> CaseFile:
+    """The case file of ``bundle`` as one PDF; ``notes`` go on the 备考表."""
+    options = options or CaseFileOptions()
+    items = collect_items(bundle, options)
+    by_record: dict[str, list[RecordFile]] = {}
+    for f in files:
+        by_record.setdefault(f.record_id, []).append(f)
+    parts = [_parts(bundle, item, by_record.get(item.entity["id"], []), read) for item in items]
+    item_pages = _lay_out(parts)
+    number = 0
+    for item, pages in zip(items, item_pages, strict=True):
+        item.first_page, item.last_page = number + 1, number + len(pages)
+        number += len(pages)
+    title = case_title(bundle)
+    front_pdf, catalogue_at = render_front(
+        _cover(bundle, title, items, number, made_at), _rows(items)
+    )
+    front = PdfReader(io.BytesIO(front_pdf))
+    back_notes = [*notes, *_source_notes(items)]
+    back = PdfReader(
+        io.BytesIO(render_back(_back(bundle, title, items, number, made_at, options, back_notes)))
+    )
+    pdf = _assemble(title, bundle, front, catalogue_at, items, item_pages, back)
+    return CaseFile(title, pdf, items, number, len(front.pages), len(back.pages), back_notes)
+
+
+def _filled_document(bundle: Mapping[str, Any], record: Mapping[str, Any]) -> Any:
+    from liuhen.documents import FilledDocument, OfficerPresent, Signature
+
+    officers = {o["id"]: o for o in bundle.get("officers", [])}
+    present = tuple(
+        OfficerPresent(officers[o]["name"], officers[o].get("certificate_number", ""))
+        for o in record.get("officer_ids", [])
+        if o in officers
+    )
+    signatures = [
+        Signature(
+            role=s.get("role", "officer"),
+            name=s.get("name", ""),
+            signed_at=parse_time(s.get("signed_at")),
+            method=s.get("method", "signature"),
+        )
+        for s in record.get("signatures", [])
+    ]
+    signatures += [
+        Signature(
+            role=r.get("role", "party"),
+            name=r.get("name", ""),
+            refused=True,
+            refusal_reason=r.get("reason", ""),
+            witness=r.get("witness", ""),
+        )
+        for r in record.get("refusals", [])
+    ]
+    return FilledDocument(
+        kind=record["kind"],
+        number=record.get("number", ""),
+        agency=bundle.get("agency", {}).get("name", ""),
+        values=dict(record.get("fields") or {}),
+        signatures=tuple(signatures),
+        officers=present,
+        certificates_shown=record.get("certificates_shown"),
+        sealed=bool(record.get("sealed", False)),
+    )
+
+
+def _render_record(bundle: Mapping[str, Any], item: Item) -> bytes | None:
+    """The record in its catalogue layout, or None when its kind or fields do not fit one."""
+    from liuhen.documents.catalogue import default_catalogue
+    from liuhen.documents.render_pdf import render_pdf
+
+    if item.entity.get("kind") not in default_catalogue():
+        return None
+    try:
+        return render_pdf(_filled_document(bundle, item.entity))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # imported values the layout cannot show: the plain page lists them
+
+
+def _file_row(f: RecordFile) -> dict[str, Any]:
+    return {"name": f.file_name, "path": f.path, "size": f.size, "sha256": f.sha256, "sm3": f.sm3}
+
+
+def _text_parts(
+    bundle: Mapping[str, Any], item: Item, files: Sequence[RecordFile], read: ReadBlob
+) -> list[_Part]:
+    agency = bundle.get("agency", {}).get("name", "")
+    shown = [f for f in files if f.media_type == PDF or f.media_type.startswith("image/")]
+    if shown:
+        item.source = "stored"
+        return [
+            _Part(pdf=read(f.sha256))
+            if f.media_type == PDF
+            else _Part(
+                view=views.image_view(item, agency, read(f.sha256), f.media_type, f.file_name)
+            )
+            for f in shown
+        ]
+    texts = [f for f in files if f.media_type.startswith("text/plain")]
+    if texts:
+        item.source = "stored"
+        return [
+            _Part(
+                view=views.plain_text_view(
+                    item, agency, read(f.sha256).decode("utf-8", "replace"), f.file_name
+                )
+            )
+            for f in texts
+        ]
+    if files:
+        item.source = "stored"
+        return [_Part(view=views.attachment_view(item, agency, [_file_row(f) for f in files]))]
+    rendered = _render_record(bundle, item)
+    if rendered is not None:
+        item.source = "rendered"
+        return [_Part(pdf=rendered)]
+    return [_Part(view=views.text_view(bundle, item, agency))]
+
+
+def _parts(
+    bundle: Mapping[str, Any], item: Item, files: Sequence[RecordFile], read: ReadBlob
+) -> list[_Part]:
+    agency = bundle.get("agency", {}).get("name", "")
+    numbers = {
+        r["id"]: " ".join(
+            x
+            for x in (
+                r.get("title") or vocab.DOCUMENT_KINDS.get(r.get("kind", ""), ""),
+                r.get("number", ""),
+            )
+            if x
+        )
+        for r in bundle.get("text_records", [])
+    }
+    if item.kind == "text":
+        return _text_parts(bundle, item, files, read)
+    if item.kind == "approval":
+        return [_Part(view=views.approval_view(bundle, item, agency))]
+    if item.kind == "service":
+        return [_Part(view=views.service_view(bundle, item, agency, numbers))]
+    if item.kind == "execution":
+        return [_Part(view=views.execution_view(item, agency, numbers))]
+    held = {f.sha256: f for f in files}
+    rows = [_file_row(f) for f in files]
+    for segment in item.entity.get("segments", []):
+        if segment.get("sha256") not in held:
+            rows.append(
+                {
+                    "name": segment.get("file_name", ""),
+                    "path": "",
+                    "size": "",
+                    "sha256": segment.get("sha256", ""),
+                    "sm3": "",
+                }
+            )
+    if files:
+        item.source = "stored"
+    return [_Part(view=views.av_view(bundle, item, agency, rows))]
+
+
+def _lay_out(parts: list[list[_Part]]) -> list[list[Any]]:
+    """The pypdf pages of every item, in order (generated views laid out in one pass)."""
+    flat_views = [p.view for group in parts for p in group if p.view is not None]
+    batch_pdf, spans = render_items(flat_views)
+    batch = PdfReader(io.BytesIO(batch_pdf)) if batch_pdf else None
+    out: list[list[Any]] = []
+    view_index = 0
+    for group in parts:
+        pages: list[Any] = []
+        for part in group:
+            if part.pdf is not None:
+                pages.extend(PdfReader(io.BytesIO(part.pdf)).pages)
+            else:
+                assert batch is not None
+                start, count = spans[view_index]
+                view_index += 1
+                pages.extend(batch.pages[start : start + count])
+        out.append(pages)
+    return out
+
+
+def _rows(items: Sequence[Item]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    volumes = {item.internal for item in items}
+    last_volume: bool | None = None
+    for i, item in enumerate(items, start=1):
+        if len(volumes) > 1 and item.internal != last_volume:
+            rows.append({"volume": "副卷" if item.internal else "正卷"})
+        last_volume = item.internal
+        pages = str(item.first_page)
+        if i == len(items) and item.last_page != item.first_page:
+            pages = f"{item.first_page}-{item.last_page}"
+        rows.append(
+            {
+                "volume": "",
+                "seq": i,
+                "number": item.number,
+                "author": item.author,
+                "title": item.title,
+                "date": item.date.strftime("%Y%m%d") if item.date else "",
+                "pages": pages,
+                "remark": {"generated": "据数据生成", "rendered": "据数据排版"}.get(
+                    item.source, ""
+                ),
+            }
+        )
+    return rows
+
+
+def _day(text: object) -> str:
+    moment = parse_time(text)
+    return format_date(moment.date()) if moment else ""
+
+
+def _cover(
+    bundle: Mapping[str, Any], title: str, items: Sequence[Item], pages: int, made_at: datetime
+) -> dict[str, Any]:
+    case = bundle.get("case", {})
+    agency = bundle.get("agency", {})
+    decisions = [
+        r.get("number", "")
+        for r in bundle.get("text_records", [])
+        if r.get("kind") in DECISION_KINDS
+    ]
+    retention = ((bundle.get("case_file") or {}).get("retention") or {}).get("term")
+    keep = vocab.RETENTION_TERMS.get(retention or "", "") if retention not in (None, "case") else ""
+    rows = [
+        ("案卷题名", title),
+        ("案号", case.get("number", "")),
+        ("决定书文号", "、".join(d for d in decisions if d)),
+        ("办案机构", agency.get("unit") or agency.get("name", "")),
+        ("立案日期", _day(case.get("opened_at"))),
+        ("结案日期", _day(case.get("ended_at"))),
+        ("保管期限", keep or DEFAULT_RETENTION.get(case.get("procedure", ""), "30年")),
+        ("卷内件数、页数", f"共 {len(items)} 件，{pages} 页"),
+        ("归档号", ""),
+    ]
+    return {
+        "fonds": "",
+        "agency": agency.get("name", ""),
+        "kind": KIND_BY_PROCEDURE.get(case.get("procedure", ""), "行政执法案卷"),
+        "title": title,
+        "rows": rows,
+        "footer": f"留痕系统生成于 {format_datetime(made_at)}",
+    }
+
+
+def _source_notes(items: Sequence[Item]) -> list[str]:
+    def seqs(source: str) -> str:
+        return "、".join(
+            f"第 {i} 件"
+            for i, it in enumerate(items, 1)
+            if it.source == source and it.kind == "text"
+        )
+
+    notes = []
+    if seqs("generated"):
+        notes.append(f"{seqs('generated')}在系统中未存原件，由系统根据案件数据生成。")
+    if seqs("rendered"):
+        notes.append(f"{seqs('rendered')}在系统中未存原件，由系统根据案件数据按文书格式排版。")
+    return notes
+
+
+def _back(
+    bundle: Mapping[str, Any],
+    title: str,
+    items: Sequence[Item],
+    pages: int,
+    made_at: datetime,
+    options: CaseFileOptions,
+    notes: Sequence[str],
+) -> dict[str, Any]:
+    case_file = bundle.get("case_file") or {}
+    av = [it for it in items if it.kind == "av"]
+    paragraphs = [
+        f"本卷共有文件材料 {len(items)} 件，共 {pages} 页（封面、卷内目录和本表不编页号）。"
+    ]
+    if av:
+        paragraphs.append(
+            f"本卷含音像资料说明 {len(av)} 份；音像原始文件的存储位置、制作方法、制作时间、制作人和证明对象"
+            "见各说明页，原始文件随电子归档包保存。"
+        )
+    if any(it.internal for it in items):
+        paragraphs.append("内部审批、法制审核、集体讨论等材料列入副卷，不对外公开。")
+    if not notes:
+        paragraphs.append("卷内材料齐全，无缺损、修改、补充、移出情况。")
+    return {
+        "title": title,
+        "paragraphs": paragraphs,
+        "points": list(notes),
+        "prepared_by": options.prepared_by or case_file.get("custodian", ""),
+        "prepared_on": format_date(made_at.date()),
+        "formed_on": _day(case_file.get("formed_at")) or format_date(made_at.date()),
+        "footer": f"本电子案卷由留痕系统于 {format_datetime(made_at)} 生成。",
+    }
+
+
+def _assemble(
+    title: str,
+    bundle: Mapping[str, Any],
+    front: PdfReader,
+    catalogue_at: int,
+    items: Sequence[Item],
+    item_pages: Sequence[Sequence[Any]],
+    back: PdfReader,
+) -> bytes:
+    writer = PdfWriter()
+    for page in front.pages:
+        writer.add_page(page)
+    writer.add_outline_item(title="封面", page_number=0)
+    writer.add_outline_item(title="卷内目录", page_number=catalogue_at)
+    parents: dict[bool, Any] = {}
+    split = len({it.internal for it in items}) > 1
+    for i, (item, pages) in enumerate(zip(items, item_pages, strict=True), start=1):
+        first_index = len(writer.pages)
+        for page in pages:
+            writer.add_page(page)
+        parent = None
+        if split:
+            if item.internal not in parents:
+                parents[item.internal] = writer.add_outline_item(
+                    title="副卷" if item.internal else "正卷", page_number=first_index
+                )
+            parent = parents[item.internal]
+        if pages:
+            writer.add_outline_item(
+                title=f"{i}. {item.title}", page_number=first_index, parent=parent
+            )
+    _stamp_numbers(writer, len(front.pages), sum(len(p) for p in item_pages))
+    back_index = len(writer.pages)
+    for page in back.pages:
+        writer.add_page(page)
+    writer.add_outline_item(title="卷内备考表", page_number=back_index)
+    writer.add_metadata(
+        {
+            "/Title": title,
+            "/Author": bundle.get("agency", {}).get("name", ""),
+            "/Subject": f"案卷 {bundle.get('case', {}).get('number', '')}",
+            "/Creator": "LiuHen 留痕",
+        }
+    )
+    writer.page_mode = "/UseOutlines"
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _stamp_numbers(writer: PdfWriter, first_index: int, count: int) -> None:
+    """Lay the archive page number over the bottom right of each document page."""
+    if not count:
+        return
+    overlay = PdfReader(io.BytesIO(render_numbers(list(range(1, count + 1)))))
+    for n in range(count):
+        page = writer.pages[first_index + n]
+        box = page.mediabox
+        dx = float(box.right) - A4_WIDTH
+        dy = float(box.bottom)
+        page.merge_transformed_page(overlay.pages[n], Transformation().translate(dx, dy))

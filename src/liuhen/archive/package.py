@@ -1,0 +1,208 @@
+"""Writing an archive package: a BagIt bag (RFC 8493) with SHA-256 and SM3 manifests.
+
+Layout (everything a court needs is under ``data/``, so the payload manifests cover it)::
+
+    bagit.txt  bag-info.txt  README.txt
+    manifest-sha256.txt  manifest-sm3.txt  tagmanifest-sha256.txt  tagmanifest-sm3.txt
+    data/case-file.pdf                 the 案卷: cover, 卷内目录, documents, AV statements, 备考表
+    data/documents/NN-<name>           every stored file of the case's text records
+    data/av/NN-<name>                  every AV original (segment), byte for byte
+    data/metadata/case-bundle.json     the case in the case-bundle format (docs/bundle.md)
+    data/metadata/files.json           which file is which record's, with SHA-256, SM3, size
+    data/ledger/events.jsonl           the case's ledger events, as stored, with canonical bytes
+    data/ledger/proofs.json            each event's inclusion proof against the checkpoint
+    data/ledger/checkpoint.json        one signed checkpoint covering them all
+    data/ledger/public-key.pem         the key that signed it
+
+Every file is written in one streaming pass that also computes both digests (constant
+memory, however large the AV). ``bagit`` (bagit-python) reads only manifests of algorithms
+in ``hashlib.algorithms_guaranteed``, which SM3 is not: it validates the SHA-256 manifests
+and sees ``manifest-sm3.txt`` as an ordinary tag file (covered by the SHA-256 tag manifest).
+``liuhen verify-package`` checks the SM3 manifests itself. The package is built in a hidden
+directory beside ``out`` and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from liuhen.archive.digests import bytes_digests
+from liuhen.errors import InvalidInput
+from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
+from liuhen.store.blobs.spool import fsync_dir, storage_error
+
+BAGIT_VERSION = "1.0"
+ALGORITHMS = ("sha256", "sm3")
+TAG_FILES = ("bagit.txt", "bag-info.txt", "README.txt")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|%]")
+
+README = """\
+本目录是留痕（LiuHen）行政执法系统导出的案件电子归档包（BagIt 格式，RFC 8493）。
+
+内容：data/case-file.pdf 为案卷（封面、卷内目录、文书、音像资料说明、备考表）；
+data/documents/ 为文书原件，data/av/ 为音像原始文件，data/metadata/ 为案件数据，
+data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥。
+
+核验方法（无需连接留痕服务器）：
+    liuhen verify-package 本目录 [--json]
+退出码 0 表示完好，1 表示发现问题（并指出第一处问题），2 表示无法读取。
+请将输出的签名公钥指纹与执法机关公布的指纹核对。
+manifest-sha256.txt 与 manifest-sm3.txt 分别列出每个文件的 SHA-256 与 SM3（GB/T 32905）摘要。
+"""
+
+
+@dataclass(frozen=True)
+class Digest:
+    sha256: str
+    sm3: str
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "sm3": self.sm3, "size": self.size}
+
+
+def safe_name(name: str, fallback: str = "file") -> str:
+    """A file name that is safe in any package path: NFC, no separators or control chars."""
+    cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
+    return cleaned[:120] or fallback
+
+
+def json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+class PackageWriter:
+    """Builds one bag in a temp directory beside ``out``; ``finish`` renames it into place.
+
+    Use as a context manager: leaving the block with an exception removes the temp directory.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        if self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
+            raise InvalidInput(f"--out: {self.out} 已存在且不是空目录：请指定一个新目录")
+        parent = self.out.parent
+        if not parent.is_dir():
+            raise InvalidInput(f"--out: 上级目录 {parent} 不存在")
+        self.root = parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.entries: dict[str, Digest] = {}
+        self._finished = False
+        try:
+            (self.root / "data").mkdir(parents=True)
+        except OSError as exc:
+            raise storage_error(exc, self.root) from exc
+
+    def __enter__(self) -> PackageWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._finished:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def path(self, rel: str) -> Path:
+        """Where payload file ``rel`` (relative to ``data/``) is being written."""
+        return self.root / "data" / rel
+
+    def _target(self, rel: str) -> Path:
+        if rel in self.entries:
+            raise ValueError(f"package path written twice: {rel}")
+        target = self.path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def add_stream(
+        self, rel: str, source: BinaryIO, *, progress: Callable[[int], None] | None = None
+    ) -> Digest:
+        """Copy ``source`` to ``data/rel`` in chunks, hashing as it goes; fsynced."""
+        target = self._target(rel)
+        try:
+            with open(target, "wb", buffering=0) as dst, DualHasher() as hasher:
+                while chunk := source.read(CHUNK_SIZE):
+                    hasher.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[dst.write(view) :]
+                    if progress:
+                        progress(len(chunk))
+                os.fsync(dst.fileno())
+                sha256, sm3 = hasher.hexdigests()
+        except OSError as exc:
+            raise storage_error(exc, target) from exc
+        digest = Digest(sha256, sm3, hasher.size)
+        self.entries[rel] = digest
+        return digest
+
+    def add_bytes(self, rel: str, data: bytes) -> Digest:
+        target = self._target(rel)
+        try:
+            with open(target, "wb") as dst:
+                dst.write(data)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except OSError as exc:
+            raise storage_error(exc, target) from exc
+        sha256, sm3 = bytes_digests(data)
+        digest = Digest(sha256, sm3, len(data))
+        self.entries[rel] = digest
+        return digest
+
+    def add_json(self, rel: str, value: Any) -> Digest:
+        return self.add_bytes(rel, json_bytes(value))
+
+    def finish(self, info: Mapping[str, str], *, bagging_date: date) -> Path:
+        """Write manifests and tag files, then move the bag to ``out``; return ``out``."""
+        files = sorted(self.entries)
+        oxum = f"{sum(self.entries[f].size for f in files)}.{len(files)}"
+        tags: dict[str, bytes] = {
+            "bagit.txt": f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n".encode(),
+            "bag-info.txt": _bag_info(info, bagging_date, oxum),
+            "README.txt": README.encode("utf-8"),
+        }
+        for alg in ALGORITHMS:
+            lines = [f"{getattr(self.entries[f], alg)}  {_encode('data/' + f)}\n" for f in files]
+            tags[f"manifest-{alg}.txt"] = "".join(lines).encode("utf-8")
+        for name, data in tags.items():
+            (self.root / name).write_bytes(data)
+        digests = {name: bytes_digests(data) for name, data in tags.items()}
+        for index, alg in enumerate(ALGORITHMS):
+            lines = [f"{digests[name][index]}  {name}\n" for name in sorted(tags)]
+            (self.root / f"tagmanifest-{alg}.txt").write_bytes("".join(lines).encode("utf-8"))
+        try:
+            if self.out.exists():
+                self.out.rmdir()  # empty, checked on construction
+            os.rename(self.root, self.out)
+            fsync_dir(self.out.parent)
+        except OSError as exc:
+            raise storage_error(exc, self.out) from exc
+        self._finished = True
+        return self.out
+
+
+def _encode(path: str) -> str:
+    """RFC 8493 §2.1.3: percent-encode CR, LF and % in manifest paths."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _bag_info(info: Mapping[str, str], bagging_date: date, oxum: str) -> bytes:
+    fields = {**info, "Bagging-Date": bagging_date.isoformat(), "Payload-Oxum": oxum}
+    lines = []
+    for label, value in fields.items():
+        text = " ".join(str(value).split())  # one line per tag, no folding needed
+        lines.append(f"{label}: {text}\n")
+    return "".join(lines).encode("utf-8")

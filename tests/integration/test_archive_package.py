@@ -1,0 +1,390 @@
+"""Archive packages (issue 6): a demo case exported as a BagIt bag that ``bagit`` validates
+and ``verify_package`` verifies offline, and every kind of tampering named by the verifier.
+
+Each tampering is tried twice: as a careless intruder does it (the manifests now disagree)
+and as a careful one does it, rewriting both manifests and tag manifests afterwards, so the
+checks behind the bag (signed checkpoint, inclusion proofs, the export event's digests, the
+metadata) are the ones that must catch it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bagit
+import pytest
+from pypdf import PdfReader
+from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.helpers import SYSTEM, make_case_with_files
+from tests.integration.test_archive_case_file import (
+    _check_catalogue_matches_pages,
+    _fonts_embedded,
+    _squash,
+    _stamped,
+)
+
+from liuhen.archive.verify_package import verify_package
+from liuhen.config import Settings
+from liuhen.errors import InvalidInput, StorageError
+from liuhen.ledger.canonical import digest
+from liuhen.ledger.checkpoint import checkpoint_from_dict, load_public_key, verify_checkpoint
+from liuhen.services.archive import export_package
+from liuhen.services.cases import find_case
+from liuhen.store.store import Store
+
+DEMO_NUMBER = "示镇综执立〔2026〕12号"
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The demo agency on SQLite, loaded once for the module."""
+    from liuhen.services.demo import load_demo
+    from liuhen.services.setup import initialise
+
+    root = tmp_path_factory.mktemp("demo")
+    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})
+    clock = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    store = Store.open(settings, clock=clock)
+    load_demo(store, SYSTEM)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def package(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "package"
+    export_package(demo_store, SYSTEM, find_case(demo_store, DEMO_NUMBER), out)
+    return out
+
+
+def copy_of(package: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(package, target)
+    return target
+
+
+def files_index(bag: Path) -> dict:
+    return json.loads((bag / "data/metadata/files.json").read_text("utf-8"))
+
+
+def the_av_file(bag: Path) -> Path:
+    return next((bag / "data/av").iterdir())
+
+
+def reseal(bag: Path) -> None:
+    """Rewrite both payload manifests, bag-info's Payload-Oxum and both tag manifests."""
+    payload = sorted(
+        p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*") if p.is_file()
+    )
+    for alg in ("sha256", "sm3"):
+        lines = [f"{hashlib.new(alg, (bag / p).read_bytes()).hexdigest()}  {p}\n" for p in payload]
+        (bag / f"manifest-{alg}.txt").write_text("".join(lines), "utf-8")
+    size = sum((bag / p).stat().st_size for p in payload)
+    info = (bag / "bag-info.txt").read_text("utf-8").splitlines()
+    info = [
+        f"Payload-Oxum: {size}.{len(payload)}" if line.startswith("Payload-Oxum") else line
+        for line in info
+    ]
+    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", "utf-8")
+    tags = ["README.txt", "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sm3.txt"]
+    for alg in ("sha256", "sm3"):
+        lines = [f"{hashlib.new(alg, (bag / t).read_bytes()).hexdigest()}  {t}\n" for t in tags]
+        (bag / f"tagmanifest-{alg}.txt").write_text("".join(lines), "utf-8")
+
+
+# -- the five tamperings of issue 6 ------------------------------------------------------
+
+
+def flip_av_byte(bag: Path) -> str:
+    path = the_av_file(bag)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    return path.relative_to(bag).as_posix()
+
+
+def remove_document(bag: Path) -> str:
+    path = next((bag / "data/documents").iterdir())
+    path.unlink()
+    return path.relative_to(bag).as_posix()
+
+
+def change_event(bag: Path) -> str:
+    path = bag / "data/ledger/events.jsonl"
+    lines = path.read_text("utf-8").splitlines()
+    event = json.loads(lines[0])
+    event["actor_label"] = "王五（冒名）"
+    lines[0] = json.dumps(event, ensure_ascii=False, sort_keys=True)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return f"#{event['seq']}"
+
+
+def change_signature(bag: Path) -> str:
+    path = bag / "data/ledger/checkpoint.json"
+    cp = json.loads(path.read_text("utf-8"))
+    signature = bytearray(__import__("base64").b64decode(cp["signature"]))
+    signature[0] ^= 0x01
+    cp["signature"] = __import__("base64").b64encode(bytes(signature)).decode()
+    path.write_text(json.dumps(cp, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return "data/ledger/checkpoint.json"
+
+
+def edit_metadata(bag: Path) -> str:
+    path = bag / "data/metadata/case-bundle.json"
+    bundle = json.loads(path.read_text("utf-8"))
+    bundle["party"]["name"] = "另一家食杂店"
+    path.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return "data/metadata/case-bundle.json"
+
+
+TAMPERINGS: dict[str, Callable[[Path], str]] = {
+    "av_byte_changed": flip_av_byte,
+    "document_removed": remove_document,
+    "ledger_event_changed": change_event,
+    "checkpoint_signature_changed": change_signature,
+    "metadata_edited": edit_metadata,
+}
+CARELESS_ITEM = {  # what the bag check names first when the manifests were left alone
+    "ledger_event_changed": "data/ledger/events.jsonl",
+}
+CAREFUL_KIND = {  # which deeper check catches it when the manifests were rewritten
+    "av_byte_changed": "metadata_mismatch",
+    "document_removed": "file_missing",
+    "ledger_event_changed": "event_altered",
+    "checkpoint_signature_changed": "checkpoint_signature",
+    "metadata_edited": "export_mismatch",
+}
+
+
+def _quiet_bagit_validate(bag: Path) -> None:
+    logging.getLogger("bagit").disabled = True
+    try:
+        bagit.Bag(str(bag)).validate()
+    finally:
+        logging.getLogger("bagit").disabled = False
+
+
+# -- tests --------------------------------------------------------------------------------
+
+
+def test_demo_case_package_is_valid_for_bagit_and_verifies_offline(package, demo_store):
+    _quiet_bagit_validate(package)  # raises BagValidationError if anything is off
+    report = verify_package(package)
+    assert report.ok, report.problems
+    assert report.first_problem is None
+    assert report.case["number"] == DEMO_NUMBER
+    assert report.key_fingerprint == demo_store.fingerprint
+    assert report.events >= 5 and report.proofs_verified == report.events
+    names = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
+    for required in (
+        "data/case-file.pdf",
+        "data/metadata/case-bundle.json",
+        "data/metadata/files.json",
+        "data/ledger/events.jsonl",
+        "data/ledger/proofs.json",
+        "data/ledger/checkpoint.json",
+        "data/ledger/public-key.pem",
+        "manifest-sha256.txt",
+        "manifest-sm3.txt",
+        "tagmanifest-sha256.txt",
+        "tagmanifest-sm3.txt",
+    ):
+        assert required in names
+
+
+def test_package_holds_every_stored_file_of_the_case_byte_for_byte(package, demo_store):
+    index = files_index(package)
+    roles = {f["role"] for f in index["files"]}
+    assert {"segment", "original"} <= roles
+    for entry in index["files"]:
+        data = (package / entry["path"]).read_bytes()
+        with demo_store.blobs.open(entry["sha256"]) as stored:
+            assert data == stored.read()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert hashlib.new("sm3", data).hexdigest() == entry["sm3"]
+    bundle = json.loads((package / "data/metadata/case-bundle.json").read_text("utf-8"))
+    segment = bundle["av_records"][0]["segments"][0]["sha256"]
+    assert segment in {f["sha256"] for f in index["files"]}
+
+
+def test_sm3_manifests_list_every_file_with_its_sm3(package):
+    payload = {
+        p.relative_to(package).as_posix() for p in (package / "data").rglob("*") if p.is_file()
+    }
+    lines = (package / "manifest-sm3.txt").read_text("utf-8").splitlines()
+    listed = {line.split(None, 1)[1]: line.split(None, 1)[0] for line in lines}
+    assert set(listed) == payload
+    for rel, value in listed.items():
+        assert hashlib.new("sm3", (package / rel).read_bytes()).hexdigest() == value
+    tags = dict(
+        reversed(line.split(None, 1))
+        for line in (package / "tagmanifest-sm3.txt").read_text("utf-8").splitlines()
+    )
+    assert (
+        hashlib.new("sm3", (package / "manifest-sm3.txt").read_bytes()).hexdigest()
+        == tags["manifest-sm3.txt"]
+    )
+
+
+def test_export_is_a_signed_ledger_event_that_pins_the_metadata(package):
+    events = [
+        json.loads(line)
+        for line in (package / "data/ledger/events.jsonl").read_text("utf-8").splitlines()
+    ]
+    export = events[-1]
+    assert export["action"] == "case.exported" and export["payload"]["format"] == "bagit"
+    assert digest(export["payload"]) == export["payload_digest"]
+    for rel, key in (
+        ("data/metadata/case-bundle.json", "metadata_sha256"),
+        ("data/metadata/files.json", "files_sha256"),
+        ("data/case-file.pdf", "case_file_sha256"),
+    ):
+        assert hashlib.sha256((package / rel).read_bytes()).hexdigest() == export["payload"][key]
+    cp, signature, _ = checkpoint_from_dict(
+        json.loads((package / "data/ledger/checkpoint.json").read_text("utf-8"))
+    )
+    key = load_public_key((package / "data/ledger/public-key.pem").read_bytes())
+    assert verify_checkpoint(key, cp, signature)
+    assert cp.tree_size > export["seq"]
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["careless", "manifests_rewritten"])
+@pytest.mark.parametrize("tampering", sorted(TAMPERINGS))
+def test_tampered_package_fails_and_names_the_item(package, tmp_path, tampering, careful):
+    bag = copy_of(package, tmp_path)
+    named = TAMPERINGS[tampering](bag)
+    if careful:
+        reseal(bag)
+    report = verify_package(bag)
+    assert not report.ok
+    first = report.first_problem
+    assert first is not None
+    if careful:
+        assert first.kind == CAREFUL_KIND[tampering], report.problems
+        assert named in first.item, (named, first)
+    else:
+        assert CARELESS_ITEM.get(tampering, named) in first.item, (named, first)
+        with pytest.raises(bagit.BagError):
+            _quiet_bagit_validate(bag)
+
+
+def test_extra_file_in_the_bag_is_named(package, tmp_path):
+    bag = copy_of(package, tmp_path)
+    (bag / "data/documents/补充材料.txt").write_text("后来放进去的", "utf-8")
+    report = verify_package(bag)
+    assert report.first_problem.kind == "file_unlisted"
+    assert report.first_problem.item == "data/documents/补充材料.txt"
+
+
+def test_not_a_package_is_unreadable_input(tmp_path):
+    with pytest.raises(InvalidInput):
+        verify_package(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInput, match="bagit.txt"):
+        verify_package(tmp_path / "empty")
+
+
+def test_export_refuses_a_directory_that_is_not_empty(demo_store, tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "x.txt").write_text("x", "utf-8")
+    with pytest.raises(InvalidInput, match="--out"):
+        export_package(demo_store, SYSTEM, find_case(demo_store, DEMO_NUMBER), out)
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+
+
+def test_imported_case_without_files_exports_and_says_what_is_not_held(demo_store, tmp_path):
+    out = tmp_path / "imported"
+    result = export_package(
+        demo_store, SYSTEM, find_case(demo_store, "示镇当罚〔2026〕0031号"), out
+    )
+    assert result.files == 0
+    report = verify_package(out)
+    assert report.ok, report.problems
+    index = files_index(out)
+    bundle = json.loads((out / "data/metadata/case-bundle.json").read_text("utf-8"))
+    segments = [s for r in bundle["av_records"] for s in r.get("segments", [])]
+    assert len(index["not_held"]) == len(segments)
+    if segments:
+        assert any("只有摘要" in note for note in report.notes)
+
+
+def test_export_works_on_each_database_and_refuses_a_damaged_blob(store, tmp_path):
+    made = make_case_with_files(store, tmp_path)
+    out = tmp_path / "pkg"
+    result = export_package(store, SYSTEM, made["case"], out)
+    assert verify_package(out).ok
+    assert result.event_seq < result.tree_size
+    blob = (
+        Path(store.settings.data_dir)
+        / "blobs/sha256"
+        / made["blob"][:2]
+        / made["blob"][2:4]
+        / made["blob"]
+    )
+    blob.chmod(0o644)
+    blob.write_bytes(blob.read_bytes().replace("货架".encode(), "纸箱".encode()))
+    with pytest.raises(StorageError, match="fixity"):
+        export_package(store, SYSTEM, made["case"], tmp_path / "pkg2")
+    assert not (tmp_path / "pkg2").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pkg2")]
+
+
+def test_forged_event_with_recomputed_hashes_fails_its_inclusion_proof(package, tmp_path):
+    from liuhen.ledger.chain import chain_hash
+    from liuhen.ledger.events import EVENT_FIELDS, event_bytes
+    from liuhen.ledger.merkle import leaf_hash
+
+    bag = copy_of(package, tmp_path)
+    path = bag / "data/ledger/events.jsonl"
+    lines = path.read_text("utf-8").splitlines()
+    event = json.loads(lines[1])
+    event["payload"] = {**event["payload"], "forged": "改过的内容"}
+    event["payload_digest"] = digest(event["payload"])
+    raw = event_bytes({k: event[k] for k in EVENT_FIELDS})
+    event["event_bytes"] = raw.decode("utf-8")
+    event["leaf_hash"] = leaf_hash(raw).hex()
+    event["chain_hash"] = chain_hash(bytes.fromhex(event["prev_hash"]), raw).hex()
+    lines[1] = json.dumps(event, ensure_ascii=False, sort_keys=True)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    reseal(bag)
+    report = verify_package(bag)
+    assert report.first_problem.kind == "proof_failed"
+    assert f"#{event['seq']}" in report.first_problem.item
+
+
+def test_published_fingerprint_is_checked_when_given(package, demo_store):
+    assert verify_package(package, expected_fingerprint=demo_store.fingerprint).ok
+    report = verify_package(package, expected_fingerprint="SHA256:" + "0" * 64)
+    assert report.first_problem.kind == "key_unexpected"
+
+
+def test_demo_case_file_reads_in_chinese_and_its_catalogue_cites_the_real_pages(package):
+    reader = PdfReader(package / "data/case-file.pdf")
+    index = json.loads((package / "data/metadata/files.json").read_text("utf-8"))
+    catalogue = index["catalogue"]
+    assert [c["title"] for c in catalogue] == [
+        "现场检查（勘验）笔录",
+        "音像资料说明（现场检查音像记录）",
+    ]
+    cover = _squash(reader.pages[0].extract_text())
+    for text in (
+        "示范县老街食杂店占道经营案",
+        "示镇综执立〔2026〕12号",
+        "行政处罚案卷",
+        "共2件，2页",
+    ):
+        assert text in cover
+    _check_catalogue_matches_pages(reader, catalogue)
+    av_page = _squash(reader.pages[_stamped(reader)[2]].extract_text())
+    for label in ("存储位置", "制作方法", "制作时间", "制作人", "证明对象", "声像内容摘要"):
+        assert label in av_page
+    assert "卷内备考表" in _squash(reader.pages[-1].extract_text())
+    assert any("NotoSerifCJK" in name.replace("-", "") for name in _fonts_embedded(reader))
