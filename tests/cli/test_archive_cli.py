@@ -61,6 +61,16 @@ def test_verify_package_passes_and_prints_the_fingerprint_for_the_clerk(exported
     assert as_json.json()["key_fingerprint"] == summary["key_fingerprint"]
 
 
+def test_verify_package_can_add_the_four_properties_report(exported):
+    out, summary = exported
+    assert summary["four_properties"]["ok"] is True
+    result = run_cli(["verify-package", str(out), "--four-properties"])
+    assert result.code == 0
+    assert "四性检测（DA/T 70）：真实性 通过" in result.out
+    as_json = run_cli(["verify-package", str(out), "--four-properties", "--json"])
+    assert as_json.json()["four_properties"]["summary"]["security"]["ok"] is True
+
+
 def test_verify_package_needs_no_database_or_data_dir(exported, monkeypatch, tmp_path):
     out, _ = exported
     monkeypatch.setenv("LIUHEN_DATA_DIR", str(tmp_path / "no-such-dir"))

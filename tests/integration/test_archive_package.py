@@ -388,3 +388,40 @@ def test_demo_case_file_reads_in_chinese_and_its_catalogue_cites_the_real_pages(
         assert label in av_page
     assert "卷内备考表" in _squash(reader.pages[-1].extract_text())
     assert any("NotoSerifCJK" in name.replace("-", "") for name in _fonts_embedded(reader))
+
+
+def test_four_properties_report_ships_in_the_package(package):
+    report = json.loads((package / "data/metadata/four-properties.json").read_text("utf-8"))
+    assert report["standard"] == "DA/T 70-2018" and report["ok"] is True
+    names = {k: v["name"] for k, v in report["summary"].items()}
+    assert names == {
+        "authenticity": "真实性",
+        "integrity": "完整性",
+        "usability": "可用性",
+        "security": "安全性",
+    }
+    usable = {c["item"] for c in report["checks"] if c["property"] == "usability" and c["ok"]}
+    assert {f["path"] for f in files_index(package)["files"]} <= usable
+    # the demo's segment claims 22 minutes for a 6-second video: shown, as a warning
+    (warning,) = [c for c in report["checks"] if not c["ok"]]
+    assert warning["level"] == "warning" and "文件时长" in warning["detail"]
+
+
+def test_four_properties_name_an_unusable_file_and_missing_metadata(package, tmp_path):
+    from liuhen.archive.four_properties import assess_package
+
+    bag = copy_of(package, tmp_path)
+    video = the_av_file(bag)
+    video.write_bytes(b"not a video at all" * 100)
+    bundle_path = bag / "data/metadata/case-bundle.json"
+    bundle = json.loads(bundle_path.read_text("utf-8"))
+    del bundle["av_records"][0]["stored_at"]
+    bundle_path.write_text(json.dumps(bundle, ensure_ascii=False), "utf-8")
+    report = assess_package(bag, checked_at=datetime(2026, 11, 24, tzinfo=UTC))
+    summary = report.summary()
+    assert not summary["usability"]["ok"] and not summary["integrity"]["ok"]
+    assert not summary["authenticity"]["ok"] and summary["security"]["ok"]
+    failed = {(c.property, c.item) for c in report.checks if not c.ok and c.level == "error"}
+    rel = video.relative_to(bag).as_posix()
+    assert ("usability", rel) in failed and ("authenticity", rel) in failed
+    assert any(p == "integrity" and "音像记录" in item for p, item in failed)

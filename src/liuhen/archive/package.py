@@ -9,6 +9,7 @@ Layout (everything a court needs is under ``data/``, so the payload manifests co
     data/av/NN-<name>                  every AV original (segment), byte for byte
     data/metadata/case-bundle.json     the case in the case-bundle format (docs/bundle.md)
     data/metadata/files.json           which file is which record's, with SHA-256, SM3, size
+    data/metadata/four-properties.json 四性检测 report at export (DA/T 70; four_properties.py)
     data/ledger/events.jsonl           the case's ledger events, as stored, with canonical bytes
     data/ledger/proofs.json            each event's inclusion proof against the checkpoint
     data/ledger/checkpoint.json        one signed checkpoint covering them all

@@ -25,115 +25,54 @@ clerk to compare with the one the agency publishes.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from liuhen.archive.digests import file_digests
-from liuhen.errors import InvalidInput
-from liuhen.ledger.canonical import digest
-from liuhen.ledger.chain import chain_hash
-from liuhen.ledger.checkpoint import (
-    Checkpoint,
-    checkpoint_from_dict,
-    key_fingerprint,
-    load_public_key,
-    verify_checkpoint,
+from liuhen.archive.package_report import (
+    ALGORITHMS,
+    CASE_FILE,
+    EVENTS,
+    FILES,
+    HEX64,
+    METADATA,
+    PUBLIC_KEY,
+    Bag,
+    ByteProgress,
+    PackageReport,
+    Problem,
+    read_json,
 )
-from liuhen.ledger.events import EVENT_FIELDS, event_bytes
-from liuhen.ledger.merkle import leaf_hash, verify_inclusion
+from liuhen.archive.verify_ledger import check_events, check_ledger, check_signature
+from liuhen.errors import InvalidInput
 
-ALGORITHMS = ("sha256", "sm3")
-METADATA = "data/metadata/case-bundle.json"
-FILES = "data/metadata/files.json"
-CASE_FILE = "data/case-file.pdf"
-EVENTS = "data/ledger/events.jsonl"
-PROOFS = "data/ledger/proofs.json"
-CHECKPOINT = "data/ledger/checkpoint.json"
-PUBLIC_KEY = "data/ledger/public-key.pem"
-MAX_PROBLEMS = 200
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-ByteProgress = Callable[[int, int], None]
-
-
-@dataclass
-class Problem:
-    item: str
-    kind: str
-    message: str
-
-
-@dataclass
-class PackageReport:
-    path: str
-    ok: bool = True
-    case: dict[str, str] = field(default_factory=dict)
-    key_fingerprint: str = ""
-    checkpoint: dict[str, Any] = field(default_factory=dict)
-    files: int = 0
-    bytes: int = 0
-    events: int = 0
-    proofs_verified: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, item: str, kind: str, message: str) -> None:
-        self.ok = False
-        if len(self.problems) < MAX_PROBLEMS and not any(
-            p.item == item and p.kind == kind for p in self.problems
-        ):
-            self.problems.append(Problem(item, kind, message))
-
-    @property
-    def first_problem(self) -> Problem | None:
-        return self.problems[0] if self.problems else None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["first_problem"] = asdict(self.first_problem) if self.first_problem else None
-        return out
-
-
-class _Bag:
-    """What step 1 learned, for the later steps: manifests and each file's real digests."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.computed: dict[str, tuple[str, str, int]] = {}
-
-    def sha256(self, rel: str) -> str | None:
-        found = self.computed.get(rel)
-        return found[0] if found else None
-
-    def read(self, rel: str) -> bytes | None:
-        try:
-            return (self.root / rel).read_bytes()
-        except OSError:
-            return None
+__all__ = ["PackageReport", "Problem", "check_ledger", "verify_package"]
 
 
 def verify_package(
     path: Path,
     *,
     expected_fingerprint: str | None = None,
+    four_properties: bool = False,
     progress: ByteProgress | None = None,
 ) -> PackageReport:
     """Verify the package at ``path``; ``InvalidInput`` if it is not a readable bag at all.
 
     With ``expected_fingerprint`` (the one the agency publishes), a package signed by any
-    other key fails; without it, the clerk compares ``report.key_fingerprint`` by eye.
+    other key fails; without it, the clerk compares ``report.key_fingerprint`` by eye. With
+    ``four_properties``, the DA/T 70 report (``four_properties.py``) is added; it informs
+    and does not change ``ok``.
     """
     root = Path(path)
     _check_readable(root)
     report = PackageReport(path=str(root))
-    bag = _Bag(root)
+    bag = Bag(root)
     _check_bag(bag, report, progress)
-    cp = _check_signature(bag, report)
+    cp = check_signature(bag, report)
     if expected_fingerprint and report.key_fingerprint != expected_fingerprint.strip():
         report.add(
             PUBLIC_KEY,
@@ -141,11 +80,16 @@ def verify_package(
             f"签名公钥指纹 {report.key_fingerprint or '（无）'} 不是预期的 {expected_fingerprint}："
             "本包不是由该机关的密钥签发",
         )
-    events = _check_events(bag, report, cp)
+    events = check_events(bag, report, cp)
     bundle, index = _load_metadata(bag, report)
     _check_export(bag, report, events, bundle)
     if bundle is not None and index is not None:
         _check_metadata(bag, report, bundle, index)
+    if four_properties:
+        from liuhen.archive.four_properties import assess_package
+
+        assessed = assess_package(root, checked_at=datetime.now(UTC), digests=bag.computed)
+        report.four_properties = assessed.to_dict()
     return report
 
 
@@ -181,9 +125,7 @@ def _tags(text: str) -> dict[str, str]:
     return out
 
 
-def _parse_manifest(
-    bag: _Bag, report: PackageReport, name: str, *, payload: bool
-) -> dict[str, str]:
+def _parse_manifest(bag: Bag, report: PackageReport, name: str, *, payload: bool) -> dict[str, str]:
     try:
         text = (bag.root / name).read_text("utf-8")
     except FileNotFoundError:
@@ -201,7 +143,7 @@ def _parse_manifest(
         rel = unicodedata.normalize("NFC", parts[1].strip().lstrip("*")) if len(parts) == 2 else ""
         rel = rel.replace("%0D", "\r").replace("%0A", "\n")
         inside = rel.startswith("data/") if payload else not rel.startswith("data/")
-        if not _HEX64.fullmatch(value) or not rel or not inside or _unsafe(rel) or rel in entries:
+        if not HEX64.fullmatch(value) or not rel or not inside or _unsafe(rel) or rel in entries:
             report.add(
                 f"{name}:{number}",
                 "manifest_malformed",
@@ -225,7 +167,7 @@ def _payload_on_disk(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _check_bag(bag: _Bag, report: PackageReport, progress: ByteProgress | None) -> None:
+def _check_bag(bag: Bag, report: PackageReport, progress: ByteProgress | None) -> None:
     payload = {
         alg: _parse_manifest(bag, report, f"manifest-{alg}.txt", payload=True) for alg in ALGORITHMS
     }
@@ -287,7 +229,7 @@ def _compare(
             )
 
 
-def _check_oxum(bag: _Bag, report: PackageReport, on_disk: list[str]) -> None:
+def _check_oxum(bag: Bag, report: PackageReport, on_disk: list[str]) -> None:
     try:
         info = _tags((bag.root / "bag-info.txt").read_text("utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -303,133 +245,14 @@ def _check_oxum(bag: _Bag, report: PackageReport, on_disk: list[str]) -> None:
         )
 
 
-# -- 2. the ledger excerpt ----------------------------------------------------------------
-
-
-def _json(bag: _Bag, report: PackageReport, rel: str) -> Any:
-    data = bag.read(rel)
-    if data is None:
-        report.add(rel, "file_missing", "缺少该文件")
-        return None
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        report.add(rel, "json_invalid", f"不是有效的 JSON：{exc}")
-        return None
-
-
-def _check_signature(bag: _Bag, report: PackageReport) -> Checkpoint | None:
-    pem = bag.read(PUBLIC_KEY)
-    key = None
-    if pem is None:
-        report.add(PUBLIC_KEY, "file_missing", "缺少签名公钥")
-    else:
-        try:
-            key = load_public_key(pem)
-            report.key_fingerprint = key_fingerprint(key)
-        except ValueError as exc:
-            report.add(PUBLIC_KEY, "key_invalid", f"不是 Ed25519 公钥：{exc}")
-    data = _json(bag, report, CHECKPOINT)
-    if data is None:
-        return None
-    try:
-        cp, signature, fingerprint = checkpoint_from_dict(data)
-    except ValueError as exc:
-        report.add(CHECKPOINT, "checkpoint_invalid", f"检查点格式不对：{exc}")
-        return None
-    report.checkpoint = {k: data[k] for k in ("origin", "tree_size", "root_hash", "timestamp")}
-    if key is not None:
-        if fingerprint != report.key_fingerprint:
-            report.add(
-                CHECKPOINT, "key_mismatch", f"检查点记载的公钥指纹 {fingerprint} 与包内公钥不符"
-            )
-        if not verify_checkpoint(key, cp, signature):
-            report.add(
-                CHECKPOINT,
-                "checkpoint_signature",
-                "检查点签名无效：检查点（树大小、根哈希、时间）或签名被改动",
-            )
-    return cp
-
-
-def _check_events(bag: _Bag, report: PackageReport, cp: Checkpoint | None) -> list[dict[str, Any]]:
-    data = bag.read(EVENTS)
-    if data is None:
-        report.add(EVENTS, "file_missing", "缺少全过程日志摘录")
-        return []
-    proofs = _proofs(bag, report, cp)
-    events: list[dict[str, Any]] = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-            seq = int(event["seq"])
-        except (ValueError, KeyError, TypeError):
-            report.add(f"{EVENTS}:{number}", "event_invalid", f"第 {number} 行不是有效的日志事件")
-            continue
-        problem = _event_problem(event, proofs.get(seq), cp)
-        if problem:
-            report.add(f"日志事件 #{seq}（{EVENTS} 第 {number} 行）", problem[0], problem[1])
-        else:
-            report.proofs_verified += 1
-        events.append(event)
-    report.events = len(events)
-    return events
-
-
-def _proofs(bag: _Bag, report: PackageReport, cp: Checkpoint | None) -> dict[int, list[str]]:
-    data = _json(bag, report, PROOFS)
-    if not isinstance(data, dict):
-        return {}
-    if cp is not None and (
-        data.get("tree_size") != cp.tree_size or data.get("root_hash") != cp.root_hash.hex()
-    ):
-        report.add(PROOFS, "proofs_mismatch", "包含证明所对的树大小或根哈希与签名检查点不符")
-    out: dict[int, list[str]] = {}
-    for entry in data.get("proofs", []):
-        if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
-            out[entry["seq"]] = list(entry.get("path", []))
-    return out
-
-
-def _event_problem(
-    event: Mapping[str, Any], path: list[str] | None, cp: Checkpoint | None
-) -> tuple[str, str] | None:
-    try:
-        raw = event_bytes({name: event[name] for name in EVENT_FIELDS})
-        shipped = str(event["event_bytes"]).encode("utf-8")
-        payload_ok = digest(event["payload"]) == event["payload_digest"]
-        link = chain_hash(bytes.fromhex(event["prev_hash"]), raw).hex()
-    except (KeyError, TypeError, ValueError) as exc:
-        return "event_invalid", f"事件字段缺失或格式不对：{exc}"
-    if raw != shipped:
-        return "event_altered", "事件的字段与其规范字节不符（字段被改动）"
-    if not payload_ok:
-        return "payload_altered", "事件内容（payload）与其摘要不符（内容被改动）"
-    if link != event.get("chain_hash") or leaf_hash(raw).hex() != event.get("leaf_hash"):
-        return "event_altered", "事件的链哈希或叶哈希与其内容不符（事件被改动）"
-    if cp is None:
-        return "proof_unchecked", "没有可用的检查点，无法验证包含证明"
-    if path is None:
-        return "proof_missing", "缺少该事件的包含证明"
-    try:
-        hashes = [bytes.fromhex(h) for h in path]
-    except (TypeError, ValueError):
-        return "proof_invalid", "包含证明格式不对"
-    if not verify_inclusion(leaf_hash(raw), int(event["seq"]), cp.tree_size, hashes, cp.root_hash):
-        return "proof_failed", "包含证明不成立：该事件不在签名检查点所覆盖的日志中，或已被改动"
-    return None
-
-
 # -- 3. and 4. the export and the metadata ----------------------------------------------
 
 
 def _load_metadata(
-    bag: _Bag, report: PackageReport
+    bag: Bag, report: PackageReport
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    bundle = _json(bag, report, METADATA)
-    index = _json(bag, report, FILES)
+    bundle = read_json(bag, report, METADATA)
+    index = read_json(bag, report, FILES)
     if isinstance(bundle, dict):
         case = bundle.get("case") or {}
         report.case = {k: str(case.get(k, "")) for k in ("id", "number", "title")}
@@ -440,7 +263,7 @@ def _load_metadata(
 
 
 def _check_export(
-    bag: _Bag,
+    bag: Bag,
     report: PackageReport,
     events: Iterable[Mapping[str, Any]],
     bundle: Mapping[str, Any] | None,
@@ -471,7 +294,7 @@ def _check_export(
 
 
 def _check_metadata(
-    bag: _Bag, report: PackageReport, bundle: Mapping[str, Any], index: Mapping[str, Any]
+    bag: Bag, report: PackageReport, bundle: Mapping[str, Any], index: Mapping[str, Any]
 ) -> None:
     case_id = bundle.get("case", {}).get("id")
     if index.get("case_id") != case_id:

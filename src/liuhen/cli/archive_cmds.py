@@ -88,8 +88,22 @@ def export_cmd(ctx: click.Context, case: str, out: Path, order: str, as_json: bo
         f"案卷 {result.items} 件 {result.pages} 页；文件 {result.files} 个（{result.bytes} 字节）；"
         f"日志事件 #{result.event_seq}，检查点 {result.tree_size} 条事件"
     )
+    click.echo(_four_line(result.four_properties))
     click.echo(f"签名公钥指纹：{result.key_fingerprint}")
     click.echo(f"核验：liuhen verify-package {result.out}")
+
+
+def _four_line(summary: dict[str, object]) -> str:
+    """四性检测：真实性 通过，完整性 通过（1 项提示）… from a report summary."""
+    parts = []
+    for key in ("authenticity", "integrity", "usability", "security"):
+        p = summary[key]
+        assert isinstance(p, dict)
+        state = "通过" if p["ok"] else f"未通过 {p['failed']} 项"
+        if p["warnings"]:
+            state += f"（{p['warnings']} 项提示）"
+        parts.append(f"{p['name']} {state}")
+    return "四性检测（DA/T 70）：" + "，".join(parts)
 
 
 @click.command("case-file")
@@ -125,14 +139,22 @@ def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     metavar="SHA256:…",
     help="执法机关公布的签名公钥指纹；给出时，不符即判为未通过",
 )
+@click.option(
+    "--four-properties",
+    "four",
+    is_flag=True,
+    help="同时给出四性检测（DA/T 70）报告（不影响退出码）",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def verify_package_cmd(directory: Path, fingerprint: str | None, as_json: bool) -> None:
+def verify_package_cmd(directory: Path, fingerprint: str | None, four: bool, as_json: bool) -> None:
     """离线核验电子归档包 DIR（不需要数据库）：退出码 0 完好，1 发现问题，2 无法读取。"""
     from liuhen.archive.verify_package import verify_package
 
     bar = _Bar("核验文件")
     try:
-        report = verify_package(directory, expected_fingerprint=fingerprint, progress=bar)
+        report = verify_package(
+            directory, expected_fingerprint=fingerprint, four_properties=four, progress=bar
+        )
     finally:
         bar.close()
     if as_json:
@@ -155,6 +177,12 @@ def verify_package_cmd(directory: Path, fingerprint: str | None, as_json: bool) 
         click.echo("请将此指纹与执法机关公布的公钥指纹核对：一致才说明包确由该机关签发。")
     for note in report.notes:
         click.echo(f"提示：{note}")
+    if report.four_properties:
+        click.echo(_four_line(report.four_properties["summary"]))
+        for check in report.four_properties["checks"]:
+            if not check["ok"]:
+                level = "未通过" if check["level"] == "error" else "提示"
+                click.echo(f"  [{level}] {check['item']}：{check['detail']}")
     first = report.first_problem
     if first is None:
         click.echo("核验通过：归档包完整，未被改动。")

@@ -5,7 +5,7 @@ BagIt package that anyone can verify offline (``liuhen.archive.verify_package``)
 ledger events (``case.exported``, with the format). The package's ledger excerpt is proven
 against the checkpoint that the export's own transaction signs, so it covers the export
 event too, and that event records the digests of the metadata, the file index and the
-case-file PDF.
+case-file PDF. Each package also carries its 四性检测 report (DA/T 70), made at export.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from liuhen import __version__
 from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file, case_title
+from liuhen.archive.four_properties import assess_package
 from liuhen.archive.items import CaseFileOptions
 from liuhen.archive.package import PackageWriter, json_bytes, safe_name
 from liuhen.errors import StorageError
@@ -49,6 +50,8 @@ class ExportResult:
     items: int
     tree_size: int
     key_fingerprint: str
+    four_properties: dict[str, Any]
+    """四性检测 summary (DA/T 70): per property, its checks, failures and warnings."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "out": str(self.out)}
@@ -258,6 +261,12 @@ def export_package(
                 },
             )
         checkpoint = _write_ledger(store, pkg, case_id, seq)
+        assessed = assess_package(
+            pkg.root,
+            checked_at=now,
+            digests={f"data/{rel}": (d.sha256, d.sm3, d.size) for rel, d in pkg.entries.items()},
+        )
+        pkg.add_json("metadata/four-properties.json", assessed.to_dict())
         title = case_title(bundle)
         pkg.finish(
             {
@@ -284,6 +293,7 @@ def export_package(
         items=len(case_file.items),
         tree_size=checkpoint.tree_size,
         key_fingerprint=store.fingerprint,
+        four_properties={"ok": assessed.ok, **assessed.summary()},
     )
 
 

@@ -1,0 +1,426 @@
+"""四性检测 of an archive package, after DA/T 70-2018 (文书类电子档案检测一般要求).
+
+    report = assess_package(root, checked_at=now)          # root: a package directory
+    report.ok, report.summary()                             # per property: checks, failures
+
+The four properties, as LiuHen can establish them from the package alone:
+
+- 真实性 authenticity: every file's SHA-256, SM3 and size equal the file index; the recorded
+  metadata equals the real file (declared type matches the bytes; an AV file's duration
+  matches its segment's recorded times — a warning, as clocks drift); the checkpoint is
+  signed by the shipped key and every ledger event is in it;
+- 完整性 integrity: the case's mandatory metadata is present (number, title, party, agency,
+  times; each document's kind and time; each AV record's segments, storage time and
+  retention); the catalogue counts every item; every file and AV segment is accounted for;
+  no gaps in the catalogue's numbers, the page numbers or the ledger's sequence;
+- 可用性 usability: each file opens as its declared format (PDF pages, images, media probed
+  with PyAV, text as UTF-8, .docx as a Word package, JSON);
+- 安全性 security: the ledger excerpt is linked (chain hashes) and covered by the signed
+  checkpoint, and the events that must exist do: the case's creation, its export, and every
+  access to its files on record.
+
+A check is an ``error`` (the property fails) or a ``warning`` (shown, not failing).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from liuhen.archive.digests import file_digests
+from liuhen.archive.package_report import FILES, METADATA
+from liuhen.archive.verify_ledger import check_ledger
+
+PROPERTIES = {
+    "authenticity": "真实性",
+    "integrity": "完整性",
+    "usability": "可用性",
+    "security": "安全性",
+}
+DURATION_SLACK_SECONDS = 2
+ACCESS_ACTIONS = frozenset({"record.file_read", "case.exported"})
+Digests = Mapping[str, tuple[str, str, int]]
+
+
+@dataclass
+class Check:
+    property: str
+    item: str
+    ok: bool
+    detail: str = ""
+    level: str = "error"  # error | warning
+
+
+@dataclass
+class FourPropertiesReport:
+    standard: str = "DA/T 70-2018"
+    checked_at: str = ""
+    checks: list[Check] = field(default_factory=list)
+
+    def add(self, prop: str, item: str, ok: bool, detail: str = "", level: str = "error") -> None:
+        self.checks.append(Check(prop, item, ok, detail, level))
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks if c.level == "error")
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for key, name in PROPERTIES.items():
+            mine = [c for c in self.checks if c.property == key]
+            failed = [c for c in mine if not c.ok and c.level == "error"]
+            warned = [c for c in mine if not c.ok and c.level == "warning"]
+            out[key] = {
+                "name": name,
+                "ok": not failed,
+                "checks": len(mine),
+                "failed": len(failed),
+                "warnings": len(warned),
+            }
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "standard": self.standard,
+            "checked_at": self.checked_at,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+def _load(root: Path, rel: str) -> Any:
+    try:
+        return json.loads((root / rel).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def assess_package(
+    root: Path, *, checked_at: datetime, digests: Digests | None = None
+) -> FourPropertiesReport:
+    """The four properties of the package at ``root`` (finished or still being written).
+
+    ``digests`` (path -> sha256, sm3, size) saves re-reading files already hashed."""
+    report = FourPropertiesReport(checked_at=checked_at.isoformat())
+    bundle = _load(root, METADATA)
+    index = _load(root, FILES)
+    if not isinstance(bundle, dict) or not isinstance(index, dict):
+        report.add("integrity", METADATA, False, "案件数据或文件清单缺失、无法读取")
+        return report
+    known = dict(digests or {})
+    ledger, cp, events = check_ledger(root)
+    _authenticity(report, root, index, bundle, known, ledger)
+    _integrity(report, index, bundle, events)
+    _usability(report, root, index)
+    _security(report, events, cp, ledger)
+    return report
+
+
+def _digest(
+    root: Path, rel: str, known: dict[str, tuple[str, str, int]]
+) -> tuple[str, str, int] | None:
+    if rel not in known:
+        try:
+            known[rel] = file_digests(root / rel)
+        except OSError:
+            return None
+    return known[rel]
+
+
+def _authenticity(
+    report: FourPropertiesReport,
+    root: Path,
+    index: Mapping[str, Any],
+    bundle: Mapping[str, Any],
+    known: dict[str, tuple[str, str, int]],
+    ledger: Any,
+) -> None:
+    entries = [*index.get("files", []), index.get("case_file") or {}]
+    for entry in entries:
+        rel = str(entry.get("path", ""))
+        got = _digest(root, rel, known)
+        expected = (entry.get("sha256"), entry.get("sm3"), entry.get("size"))
+        ok = got is not None and tuple(got) == expected
+        report.add(
+            "authenticity",
+            rel,
+            ok,
+            "SHA-256、SM3、大小与登记一致" if ok else "摘要或大小与登记不符，或文件缺失",
+        )
+    segments = {
+        (r["id"], s.get("sha256")): s
+        for r in bundle.get("av_records", [])
+        for s in r.get("segments", [])
+    }
+    for entry in index.get("files", []):
+        segment = segments.get((entry.get("record_id"), entry.get("sha256")))
+        if segment is not None and (root / entry["path"]).is_file():
+            _media_matches(report, root / entry["path"], entry, segment)
+    signature = [
+        p
+        for p in ledger.problems
+        if p.kind in ("checkpoint_signature", "checkpoint_invalid", "key_invalid", "key_mismatch")
+    ]
+    report.add(
+        "authenticity",
+        "data/ledger/checkpoint.json",
+        not signature and bool(ledger.key_fingerprint),
+        signature[0].message
+        if signature
+        else f"检查点签名有效（公钥指纹 {ledger.key_fingerprint}）",
+    )
+    failed = [p for p in ledger.problems if p.item.startswith("日志事件")]
+    report.add(
+        "authenticity",
+        "data/ledger/events.jsonl",
+        not failed and ledger.events > 0,
+        f"{ledger.proofs_verified} 条事件的包含证明成立"
+        if not failed
+        else f"{failed[0].item}：{failed[0].message}",
+    )
+
+
+def _media_matches(
+    report: FourPropertiesReport, path: Path, entry: Mapping[str, Any], segment: Mapping[str, Any]
+) -> None:
+    from liuhen.media.probe import probe
+
+    facts = probe(path)
+    rel = str(entry["path"])
+    if not facts.ok:
+        return  # usability reports it
+    declared = str(entry.get("media_type", "")).split("/")[0]
+    actual = facts.media_type.split("/")[0]
+    report.add(
+        "authenticity",
+        rel,
+        declared == actual,
+        f"登记类型 {entry.get('media_type')}，实为 {facts.media_type}",
+    )
+    start, end = segment.get("start"), segment.get("end")
+    if facts.duration is not None and start and end:
+        recorded = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        slack = max(DURATION_SLACK_SECONDS, recorded * 0.02)
+        ok = abs(recorded - facts.duration) <= slack
+        report.add(
+            "authenticity",
+            rel,
+            ok,
+            f"记录时段 {recorded:.0f} 秒，文件时长 {facts.duration:.0f} 秒"
+            + ("" if ok else "：不一致，请核实设备时钟或片段记录"),
+            level="warning",
+        )
+
+
+def _integrity(
+    report: FourPropertiesReport,
+    index: Mapping[str, Any],
+    bundle: Mapping[str, Any],
+    events: list[dict[str, Any]],
+) -> None:
+    case, party, agency = bundle.get("case", {}), bundle.get("party", {}), bundle.get("agency", {})
+    required = {
+        "案号": case.get("number"),
+        "案件名称": case.get("title"),
+        "开始时间": case.get("opened_at"),
+        "当事人": party.get("name"),
+        "执法机关": agency.get("name"),
+    }
+    missing = [k for k, v in required.items() if not v]
+    report.add(
+        "integrity",
+        "案件元数据",
+        not missing,
+        "必备项齐全" if not missing else f"缺少：{'、'.join(missing)}",
+    )
+    for record in bundle.get("text_records", []):
+        gaps = [k for k, label in (("kind", "种类"), ("made_at", "制作时间")) if not record.get(k)]
+        if gaps:
+            report.add(
+                "integrity",
+                f"文书 {record.get('title') or record.get('id')}",
+                False,
+                f"缺少{'、'.join(gaps)}",
+            )
+    for record in bundle.get("av_records", []):
+        gaps = [
+            label
+            for k, label in (
+                ("segments", "片段"),
+                ("stored_at", "存储时间"),
+                ("retention", "保存期限"),
+            )
+            if not record.get(k)
+        ]
+        report.add(
+            "integrity",
+            f"音像记录 {record.get('id')}",
+            not gaps,
+            "必备项齐全" if not gaps else f"缺少{'、'.join(gaps)}",
+        )
+        starts = [s.get("start", "") for s in record.get("segments", [])]
+        ordered = all(
+            datetime.fromisoformat(a["end"]) <= datetime.fromisoformat(b["start"])
+            for a, b in zip(
+                record.get("segments", []), record.get("segments", [])[1:], strict=False
+            )
+            if a.get("end") and b.get("start")
+        )
+        if len(starts) > 1:
+            report.add(
+                "integrity",
+                f"音像记录 {record.get('id')} 的片段顺序",
+                ordered,
+                "按时间先后、互不重叠" if ordered else "片段时间重叠或顺序颠倒",
+            )
+    catalogue = index.get("catalogue", [])
+    expected = sum(
+        len(bundle.get(k, []))
+        for k in ("text_records", "approvals", "services", "execution", "av_records")
+    )
+    report.add(
+        "integrity",
+        "卷内目录件数",
+        len(catalogue) == expected,
+        f"卷内 {len(catalogue)} 件，案件数据应有 {expected} 件",
+    )
+    seq_ok = [c.get("seq") for c in catalogue] == list(range(1, len(catalogue) + 1))
+    pages_ok = all(
+        b.get("first_page") == a.get("last_page", 0) + 1
+        for a, b in zip([{"last_page": 0}, *catalogue], catalogue, strict=False)
+    )
+    report.add(
+        "integrity",
+        "卷内目录序号与页号",
+        seq_ok and pages_ok,
+        "序号、页号连续，无缺号" if seq_ok and pages_ok else "序号或页号不连续",
+    )
+    held = {(f.get("record_id"), f.get("sha256")) for f in index.get("files", [])}
+    absent = {(n.get("record_id"), n.get("sha256")) for n in index.get("not_held", [])}
+    unaccounted = [
+        s.get("file_name", "")
+        for r in bundle.get("av_records", [])
+        for s in r.get("segments", [])
+        if (r["id"], s.get("sha256")) not in held | absent
+    ]
+    report.add(
+        "integrity",
+        "音像文件",
+        not unaccounted,
+        f"随包 {len(held)} 个文件，仅有摘要 {len(absent)} 个"
+        if not unaccounted
+        else f"未说明去向：{'、'.join(unaccounted)}",
+    )
+    seqs = [int(e.get("seq", -1)) for e in events]
+    report.add(
+        "integrity",
+        "日志事件序号",
+        seqs == sorted(set(seqs)),
+        f"{len(seqs)} 条事件，序号递增、无重复",
+    )
+
+
+def _opens(path: Path, media_type: str) -> tuple[bool, str]:
+    """Whether ``path`` opens as ``media_type``, and what was seen."""
+    try:
+        if media_type == "application/pdf":
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(path).pages)
+            return pages > 0, f"PDF，{pages} 页"
+        if media_type.startswith("image/"):
+            from PIL import Image
+
+            with Image.open(path) as image:
+                image.verify()
+                return True, f"图像 {image.format} {image.size[0]}×{image.size[1]}"
+        if media_type.startswith(("video/", "audio/")):
+            from liuhen.media.probe import probe
+
+            facts = probe(path)
+            return facts.ok, (
+                f"{facts.container}，时长 {facts.duration or 0:.0f} 秒"
+                if facts.ok
+                else facts.reason
+            )
+        if media_type.startswith("text/"):
+            path.read_bytes().decode("utf-8")
+            return True, "UTF-8 文本"
+        if media_type.endswith("wordprocessingml.document"):
+            with zipfile.ZipFile(path) as docx:
+                return "word/document.xml" in docx.namelist(), "Word 文档（.docx）"
+        if media_type == "application/json":
+            json.loads(path.read_text("utf-8"))
+            return True, "JSON"
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the finding itself
+        return False, f"无法按 {media_type} 打开：{type(exc).__name__}: {exc}"[:200]
+    return True, f"{media_type}：未作格式检测"
+
+
+def _usability(report: FourPropertiesReport, root: Path, index: Mapping[str, Any]) -> None:
+    entries = [
+        *index.get("files", []),
+        {**(index.get("case_file") or {}), "media_type": "application/pdf"},
+        {"path": "data/metadata/case-bundle.json", "media_type": "application/json"},
+    ]
+    for entry in entries:
+        rel = str(entry.get("path", ""))
+        media_type = str(entry.get("media_type", "")).split(";")[0].strip()
+        if not (root / rel).is_file():
+            report.add("usability", rel, False, "文件缺失")
+            continue
+        ok, seen = _opens(root / rel, media_type)
+        report.add(
+            "usability", rel, ok, seen, level="error" if ok or "未作" not in seen else "warning"
+        )
+
+
+def _security(
+    report: FourPropertiesReport, events: list[dict[str, Any]], cp: Any, ledger: Any
+) -> None:
+    linked = [
+        p
+        for p in ledger.problems
+        if p.kind in ("event_altered", "payload_altered", "event_invalid")
+    ]
+    by_seq = {int(e["seq"]): e for e in events if isinstance(e.get("seq"), int)}
+    breaks = [
+        s
+        for s in by_seq
+        if s - 1 in by_seq and by_seq[s].get("prev_hash") != by_seq[s - 1].get("chain_hash")
+    ]
+    report.add(
+        "security",
+        "日志哈希链",
+        not linked and not breaks,
+        "事件链接完整" if not linked and not breaks else "事件链接断裂或事件被改动",
+    )
+    covered = cp is not None and all(s < cp.tree_size for s in by_seq)
+    report.add(
+        "security",
+        "检查点覆盖",
+        covered,
+        f"签名检查点覆盖全部 {len(by_seq)} 条事件" if covered else "有事件不在签名检查点范围内",
+    )
+    actions = [str(e.get("action", "")) for e in events]
+    created = any(a in ("case.opened", "case.imported") for a in actions)
+    report.add(
+        "security",
+        "建案事件",
+        created,
+        "日志中有立案（或导入）事件" if created else "日志中没有本案的建立事件",
+    )
+    exported = any(a == "case.exported" for a in actions)
+    reads = sum(1 for a in actions if a in ACCESS_ACTIONS)
+    report.add(
+        "security",
+        "访问记录",
+        exported,
+        f"查阅、下载、导出事件 {reads} 条，均在日志中" if exported else "日志中没有导出事件",
+    )

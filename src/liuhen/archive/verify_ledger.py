@@ -1,0 +1,146 @@
+"""Step 2 of package verification: the ledger excerpt against the signed checkpoint.
+
+The shipped public key, the checkpoint's Ed25519 signature over its tree size and root; then
+each event: its canonical bytes equal its fields, its payload its digest, its chain link and
+leaf hash are right, and its RFC 9162 inclusion proof reaches the signed root.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from liuhen.archive.package_report import (
+    CHECKPOINT,
+    EVENTS,
+    PROOFS,
+    PUBLIC_KEY,
+    Bag,
+    PackageReport,
+    read_json,
+)
+from liuhen.ledger.canonical import digest
+from liuhen.ledger.chain import chain_hash
+from liuhen.ledger.checkpoint import (
+    Checkpoint,
+    checkpoint_from_dict,
+    key_fingerprint,
+    load_public_key,
+    verify_checkpoint,
+)
+from liuhen.ledger.events import EVENT_FIELDS, event_bytes
+from liuhen.ledger.merkle import leaf_hash, verify_inclusion
+
+
+def check_ledger(root: Path) -> tuple[PackageReport, Checkpoint | None, list[dict[str, Any]]]:
+    """Step 2 alone (signature, events, proofs), for reports that need only the ledger."""
+    report = PackageReport(path=str(root))
+    bag = Bag(root)
+    cp = check_signature(bag, report)
+    return report, cp, check_events(bag, report, cp)
+
+
+def check_signature(bag: Bag, report: PackageReport) -> Checkpoint | None:
+    pem = bag.read(PUBLIC_KEY)
+    key = None
+    if pem is None:
+        report.add(PUBLIC_KEY, "file_missing", "缺少签名公钥")
+    else:
+        try:
+            key = load_public_key(pem)
+            report.key_fingerprint = key_fingerprint(key)
+        except ValueError as exc:
+            report.add(PUBLIC_KEY, "key_invalid", f"不是 Ed25519 公钥：{exc}")
+    data = read_json(bag, report, CHECKPOINT)
+    if data is None:
+        return None
+    try:
+        cp, signature, fingerprint = checkpoint_from_dict(data)
+    except ValueError as exc:
+        report.add(CHECKPOINT, "checkpoint_invalid", f"检查点格式不对：{exc}")
+        return None
+    report.checkpoint = {k: data[k] for k in ("origin", "tree_size", "root_hash", "timestamp")}
+    if key is not None:
+        if fingerprint != report.key_fingerprint:
+            report.add(
+                CHECKPOINT, "key_mismatch", f"检查点记载的公钥指纹 {fingerprint} 与包内公钥不符"
+            )
+        if not verify_checkpoint(key, cp, signature):
+            report.add(
+                CHECKPOINT,
+                "checkpoint_signature",
+                "检查点签名无效：检查点（树大小、根哈希、时间）或签名被改动",
+            )
+    return cp
+
+
+def check_events(bag: Bag, report: PackageReport, cp: Checkpoint | None) -> list[dict[str, Any]]:
+    data = bag.read(EVENTS)
+    if data is None:
+        report.add(EVENTS, "file_missing", "缺少全过程日志摘录")
+        return []
+    proofs = _proofs(bag, report, cp)
+    events: list[dict[str, Any]] = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+            seq = int(event["seq"])
+        except (ValueError, KeyError, TypeError):
+            report.add(f"{EVENTS}:{number}", "event_invalid", f"第 {number} 行不是有效的日志事件")
+            continue
+        problem = _event_problem(event, proofs.get(seq), cp)
+        if problem:
+            report.add(f"日志事件 #{seq}（{EVENTS} 第 {number} 行）", problem[0], problem[1])
+        else:
+            report.proofs_verified += 1
+        events.append(event)
+    report.events = len(events)
+    return events
+
+
+def _proofs(bag: Bag, report: PackageReport, cp: Checkpoint | None) -> dict[int, list[str]]:
+    data = read_json(bag, report, PROOFS)
+    if not isinstance(data, dict):
+        return {}
+    if cp is not None and (
+        data.get("tree_size") != cp.tree_size or data.get("root_hash") != cp.root_hash.hex()
+    ):
+        report.add(PROOFS, "proofs_mismatch", "包含证明所对的树大小或根哈希与签名检查点不符")
+    out: dict[int, list[str]] = {}
+    for entry in data.get("proofs", []):
+        if isinstance(entry, dict) and isinstance(entry.get("seq"), int):
+            out[entry["seq"]] = list(entry.get("path", []))
+    return out
+
+
+def _event_problem(
+    event: Mapping[str, Any], path: list[str] | None, cp: Checkpoint | None
+) -> tuple[str, str] | None:
+    try:
+        raw = event_bytes({name: event[name] for name in EVENT_FIELDS})
+        shipped = str(event["event_bytes"]).encode("utf-8")
+        payload_ok = digest(event["payload"]) == event["payload_digest"]
+        link = chain_hash(bytes.fromhex(event["prev_hash"]), raw).hex()
+    except (KeyError, TypeError, ValueError) as exc:
+        return "event_invalid", f"事件字段缺失或格式不对：{exc}"
+    if raw != shipped:
+        return "event_altered", "事件的字段与其规范字节不符（字段被改动）"
+    if not payload_ok:
+        return "payload_altered", "事件内容（payload）与其摘要不符（内容被改动）"
+    if link != event.get("chain_hash") or leaf_hash(raw).hex() != event.get("leaf_hash"):
+        return "event_altered", "事件的链哈希或叶哈希与其内容不符（事件被改动）"
+    if cp is None:
+        return "proof_unchecked", "没有可用的检查点，无法验证包含证明"
+    if path is None:
+        return "proof_missing", "缺少该事件的包含证明"
+    try:
+        hashes = [bytes.fromhex(h) for h in path]
+    except (TypeError, ValueError):
+        return "proof_invalid", "包含证明格式不对"
+    if not verify_inclusion(leaf_hash(raw), int(event["seq"]), cp.tree_size, hashes, cp.root_hash):
+        return "proof_failed", "包含证明不成立：该事件不在签名检查点所覆盖的日志中，或已被改动"
+    return None
