@@ -312,3 +312,26 @@ def test_general_case_from_initiation_to_closing(store, clock, people):
         with store.transaction(SYSTEM) as tx:
             tx.update("records", fixed, {"title": "改"})
     assert verify(store, SYSTEM).ok
+
+
+def test_waiting_approval_shows_on_the_case_timeline(store, clock, people):
+    from liuhen.services.case_view import case_view
+
+    p = people
+    case = open_case(
+        store,
+        p["officer"],
+        agency_id=p["agency"],
+        number="某镇罚立〔2026〕13号",
+        title="案",
+        procedure="general",
+        party={"kind": "person", "name": "甲"},
+        opened_at=clock.now,
+    )
+    request_approval(
+        store, p["officer"], case_id=case, kind="initiation", opinion="建议立案", officer_id=p["o1"]
+    )
+    view = case_view(store, p["head"], case)
+    waiting = [i for _k, _n, items in view.stages for i in items if i.kind == "审批（待审批）"]
+    assert [w.title for w in waiting] == ["立案（程序启动）审批"]
+    assert "建议立案" in waiting[0].detail

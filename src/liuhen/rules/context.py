@@ -191,12 +191,11 @@ class CheckContext:
 
     # -- labels and findings ----------------------------------------------------------------
     def label(self, subject: Subject) -> str:
+        """How a person names the subject: its kind with its number or time, not an id."""
         if subject.kind == "case":
             return f"案件（{self.case.number or self.case.id}）"
         if subject.kind == "case_file":
             return "案卷"
-        if subject.kind == "av_record":
-            return f"音像记录（{subject.id}）"
         name, labels = _KIND_LABELS.get(subject.kind, (subject.kind, {}))
         obj_kind = {
             "act": lambda: self.acts[subject.id].kind,
@@ -204,10 +203,41 @@ class CheckContext:
         }.get(subject.kind)
         if obj_kind is not None:
             try:
-                return f"{labels.get(obj_kind(), name)}（{subject.id}）"
+                name = labels.get(obj_kind(), name)
             except KeyError:
                 pass
-        return f"{name}（{subject.id}）"
+        elif subject.kind == "av_record":
+            name = "音像记录"
+        return f"{name}（{self._identify(subject)}）"
+
+    def _identify(self, subject: Subject) -> str:
+        """A record's number, else the time it was made or started; the id as a last resort."""
+        when: datetime | None = None
+        if subject.kind == "act" and subject.id in self.acts:
+            when = self.acts[subject.id].started_at
+        elif subject.kind == "text_record" and subject.id in self.records:
+            record = self.records[subject.id]
+            if record.number:
+                return record.number
+            when = record.made_at
+        elif subject.kind == "av_record" and subject.id in self.av_records:
+            segments = self.av_records[subject.id].segments
+            when = segments[0].start if segments else None
+        else:
+            item = next(
+                (
+                    x
+                    for x in (*self.case.approvals, *self.case.services, *self.case.execution)
+                    if x.id == subject.id
+                ),
+                None,
+            )
+            when = (
+                getattr(item, "decided_at", None)
+                or getattr(item, "served_at", None)
+                or getattr(item, "at", None)
+            )
+        return fmt_time(when, self.tz) if when is not None else subject.id
 
     def finding(
         self,

@@ -273,6 +273,21 @@ def approval_state(store: Store, approval_id: str) -> ApprovalState:
         return _state(conn, approval_id)
 
 
+def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
+    """A case's approvals still waiting for a decision (shown on its timeline as such)."""
+    with store.read() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(t.approvals.c.id)
+                .where(t.approvals.c.case_id == case_id)
+                .order_by(t.approvals.c.created_at)
+            )
+        ]
+        states = [_state(conn, i) for i in ids]
+    return [s for s in states if s.steps and not s.closed]
+
+
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     """Open approvals this user may decide and has not yet acted on, oldest first."""
     require(actor, "approval.decide")

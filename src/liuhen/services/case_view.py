@@ -11,6 +11,7 @@ from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.rules.articles import quote, source_title
+from liuhen.services.approvals import open_approvals
 from liuhen.services.bundles import assemble_bundle, case_findings
 from liuhen.services.cases import PROCEDURES
 from liuhen.services.permissions import require
@@ -141,6 +142,16 @@ def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = N
                 "审批",
                 vocab.APPROVAL_KINDS.get(approval["kind"], approval["kind"]),
                 "；".join(f"{s.get('name', '')}：{s.get('opinion', '')}" for s in steps),
+            )
+        )
+    for waiting in open_approvals(store, case_id):
+        items[_APPROVAL_STAGE.get(waiting.kind, "decision")].append(
+            TimelineItem(
+                f"approval-{waiting.id}",
+                waiting.requested_at.isoformat(),
+                "审批（待审批）",
+                waiting.kind_name,
+                "；".join(f"{s['name']}：{s['opinion']}" for s in waiting.steps),
             )
         )
     for service in bundle["services"]:
