@@ -171,8 +171,11 @@ def _first_case(
         text_path.write_text(note, encoding="utf-8")
         text_blob = store_file(store, actor, text_path)
         video_path = make_video(
-            Path(tmp) / "DSJ-V9-0001_20261120093000.mp4",
-            seconds=6,
+            Path(tmp) / "DSJ-V9-0001_20261120092900.mp4",
+            seconds=22 * 60,  # the whole inspection, a minute either side, as the segment says
+            fps=1,
+            width=160,
+            height=120,
             creation_time=start - timedelta(minutes=1),
             title="老街占道检查",
         )
@@ -222,7 +225,7 @@ def _first_case(
                     "start": (start - timedelta(minutes=1)).isoformat(),
                     "end": (end + timedelta(minutes=1)).isoformat(),
                     "sha256": video_blob.sha256,
-                    "file_name": "DSJ-V9-0001_20261120093000.mp4",
+                    "file_name": "DSJ-V9-0001_20261120092900.mp4",
                 }
             ],
             "stored_at": (end + timedelta(hours=2)).isoformat(),
@@ -248,7 +251,7 @@ def _first_case(
         },
         files=[
             AttachedFile(
-                video_blob.sha256, "DSJ-V9-0001_20261120093000.mp4", "video/mp4", role="segment"
+                video_blob.sha256, "DSJ-V9-0001_20261120092900.mp4", "video/mp4", role="segment"
             )
         ],
     )
