@@ -34,7 +34,8 @@ def permissions_page() -> str:
         "# 角色与权限 / Roles and permissions",
         "",
         "每个网页路由与每个改变数据的命令行命令都经过同一个检查（`liuhen.services.permissions.require`）。",
-        "命令行操作员（在服务器上运行 `liuhen` 的人）按系统管理员的权限执行。",
+        "命令行操作员（在服务器上运行 `liuhen` 的人）按系统管理员的权限执行；"
+        "`liuhen import-av` 默认按档案/音像管理员（custodian）的权限导入，或按 `--user` 指定的用户。",
         "",
         "| 操作 | " + " | ".join(f"{ROLES[r]}<br>`{r}`" for r in roles) + " |",
         "|---" * (len(roles) + 1) + "|",
