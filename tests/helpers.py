@@ -98,3 +98,17 @@ def make_case_with_files(
         files=[AttachedFile(blob.sha256, "笔录.txt", "text/plain")],
     )
     return {"agency": agency, "case": case, "act": act, "record": record, "blob": blob.sha256}
+
+
+def web_login(client: Any, username: str, password: str) -> Any:
+    """Sign in through the real login form (with its CSRF token); return the response."""
+    import re
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None, "login form without a CSRF token"
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf": token.group(1), "next": "/cases"},
+        follow_redirects=False,
+    )

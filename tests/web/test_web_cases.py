@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, web_login
 
 from liuhen.rules.articles import quote
 from liuhen.services.demo import load_demo
@@ -41,9 +41,7 @@ def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
     ) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        client.post("/login", data={"username": "reviewer", "password": PASSWORD, "csrf": token})
+        web_login(client, "reviewer", PASSWORD)
         yield client, store
     store.close()
 
@@ -106,11 +104,7 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
     ) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        client.post(
-            "/login", data={"username": "admin", "password": "Admin-pass-2026", "csrf": token}
-        )
+        web_login(client, "admin", "Admin-pass-2026")
         bundle = json.loads(EXAMPLE.read_text("utf-8"))
         bundle["acts"][0]["ended_at"] = "2000-01-01T00:00:00+08:00"
         bad = client.post("/api/cases/import", json=bundle)
@@ -164,9 +158,7 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
     ) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        client.post("/login", data={"username": "reviewer", "password": PASSWORD, "csrf": token})
+        web_login(client, "reviewer", PASSWORD)
         case_page = client.get(f"/cases/{case}")
         link = f"/records/{saved.record_id}/files/1?download=1"
         assert link.replace("&", "&amp;") in case_page.text or link in case_page.text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.services.users import add_user
 from liuhen.web.app import create_app
@@ -39,14 +39,7 @@ def client(store, tmp_path: Path):  # type: ignore[no-untyped-def]
         yield c
 
 
-def _login(client: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf": token, "next": "/cases"},
-        follow_redirects=False,
-    )
+_login = web_login
 
 
 def test_pages_need_login_and_redirect_to_it(client):
