@@ -551,6 +551,12 @@ def case_findings(
     store: Store, case_id: str, now: datetime, calendar: WorkCalendar | None = None
 ) -> list[Finding]:
     """The findings of the agency's profile for one stored case at ``now``."""
-    bundle = assemble_bundle(store, case_id)
+    return bundle_findings(assemble_bundle(store, case_id), now, calendar)
+
+
+def bundle_findings(
+    bundle: dict[str, Any], now: datetime, calendar: WorkCalendar | None = None
+) -> list[Finding]:
+    """The findings for an already assembled bundle (callers that have one read it once)."""
     profile = load_profile(bundle["agency"]["profile"])
     return evaluate(load_bundle(bundle), profile, calendar or WorkCalendar(), now)

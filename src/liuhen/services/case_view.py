@@ -12,7 +12,7 @@ from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.rules.articles import quote, source_title
 from liuhen.services.approvals import open_approvals
-from liuhen.services.bundles import assemble_bundle, case_findings
+from liuhen.services.bundles import assemble_bundle, bundle_findings
 from liuhen.services.cases import PROCEDURES
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
@@ -193,7 +193,7 @@ def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = N
         stages=[(key, name, items[key]) for key, name in STAGES],
     )
     try:
-        findings = case_findings(store, case_id, now or store.clock())
+        findings = bundle_findings(bundle, now or store.clock())
     except LiuhenError as exc:
         view.findings_error = exc.message
         return view
