@@ -54,6 +54,21 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
 
 
+@cache
+def _entity_validator(kind: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator({"$defs": schema()["$defs"], "$ref": f"#/$defs/{kind}"})
+
+
+def entity_problems(kind: str, entity: Mapping[str, Any], path: str) -> list[str]:
+    """Problems of one bundle entity (a ``$defs`` name such as ``service``) on its own,
+    each prefixed with ``path``, the place it would take in a bundle (``$.services[]``)."""
+    errors = sorted(
+        _entity_validator(kind).iter_errors(dict(entity)),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    return [f"{path}{json_path(e.absolute_path).removeprefix('$')}: {_explain(e)}" for e in errors]
+
+
 def json_path(parts: typing.Iterable[str | int]) -> str:
     out = "$"
     for p in parts:

@@ -20,6 +20,7 @@ from liuhen.domain.finding import Finding
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
+from liuhen.rules.bundle import entity_problems
 from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.engine import evaluate
 from liuhen.services.permissions import require
@@ -57,19 +58,7 @@ def check_entity(kind: str, entity: Mapping[str, Any], path: str) -> None:
 
     ``kind`` is a definition of the bundle schema (``service``, ``text_record`` …); ``path``
     is where it sits in the bundle, e.g. ``$.services``."""
-    import jsonschema
-
-    from liuhen.rules.bundle import _explain, json_path, schema
-
-    validator = jsonschema.Draft202012Validator(
-        {"$defs": schema()["$defs"], "$ref": f"#/$defs/{kind}"}
-    )
-    problems = [
-        f"{path}{json_path(err.absolute_path).removeprefix('$')}: {_explain(err)}"
-        for err in sorted(
-            validator.iter_errors(dict(entity)), key=lambda e: list(map(str, e.absolute_path))
-        )
-    ]
+    problems = entity_problems(kind, entity, path)
     if problems:
         raise InvalidInput("记录内容不符合案件数据格式", details=problems)
 
