@@ -65,6 +65,8 @@ users = Table(
     Column("disabled", Boolean(), nullable=False, default=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("password_changed_at", UTCDateTime(), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_enabled_at", UTCDateTime(), nullable=True),
 )
 
 officers = Table(
@@ -294,6 +296,77 @@ sessions = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
 )
 
+device_events = Table(
+    "device_events",
+    metadata,
+    _id(),
+    Column("device_id", String(40), ForeignKey("devices.id"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),  # check | maintenance | fault | repair | assign
+    Column("act_id", String(40), ForeignKey("acts.id"), nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+disposals = Table(
+    "disposals",
+    metadata,
+    _id(),
+    Column("blob_sha256", String(64), ForeignKey("blobs.sha256"), nullable=False, index=True),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=True),
+    Column("case_id", String(40), nullable=True),
+    Column("retention_until", UTCDateTime(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("details", JSONText(), nullable=False),  # size, sm3, approval, class, citation
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""Tombstones: a disposed blob's hash, size and approval stay; its bytes are gone."""
+
+access_requests = Table(
+    "access_requests",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # view | copy
+    Column("requester", JSONText(), nullable=False),
+    Column("record_ids", JSONText(), nullable=False),
+    Column("purpose", Text(), nullable=False),
+    Column("details", JSONText(), nullable=False),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""A party's request to view or copy records (查阅/复制申请); decided through approvals."""
+
+share_links = Table(
+    "share_links",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("request_id", String(40), ForeignKey("access_requests.id"), nullable=True),
+    Column("purpose", String(60), nullable=False),
+    Column("targets", JSONText(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("max_uses", Integer(), nullable=False, default=1),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""Approved, expiring, single-purpose links; each use is a ledger event."""
+
+case_summaries = Table(
+    "case_summaries",
+    metadata,
+    Column("case_id", String(40), ForeignKey("cases.id"), primary_key=True),
+    Column("agency_id", String(40), nullable=False, index=True),
+    Column("section", String(200), nullable=False, default=""),
+    Column("stage", String(40), nullable=False),
+    Column("summary", JSONText(), nullable=False),
+    Column("source_seq", BigInteger(), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+)
+"""Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records."""
+
 verification_runs = Table(
     "verification_runs",
     metadata,
@@ -321,6 +394,10 @@ INSERT_ONLY: tuple[str, ...] = (
     "ledger_events",
     "checkpoints",
     "verification_runs",
+    "device_events",
+    "disposals",
+    "access_requests",
+    "share_links",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -340,6 +417,10 @@ TRACKED: tuple[str, ...] = (
     "executions",
     "case_files",
     "blobs",
+    "device_events",
+    "disposals",
+    "access_requests",
+    "share_links",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 
