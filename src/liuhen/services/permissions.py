@@ -33,15 +33,32 @@ ACTIONS: dict[str, str] = {
     "ledger.checkpoint": "签发检查点",
     "user.manage": "管理用户",
     "device.manage": "管理执法记录设备",
+    "device.check": "记录设备使用前检查与故障",
+    "access.request": "登记当事人查阅/复制申请",
+    "record.dispose": "处置保管期满的记录",
+    "dashboard.read": "查看监督看板",
     "demo.load": "载入演示数据",
 }
 
 _ALL = frozenset(ACTIONS)
 MATRIX: dict[str, frozenset[str]] = {
-    "officer": frozenset({"case.read", "case.create", "record.create", "av.upload"}),
-    "section_head": frozenset({"case.read", "case.create", "record.create", "approval.decide"}),
+    "officer": frozenset(
+        {"case.read", "case.create", "record.create", "av.upload", "device.check", "access.request"}
+    ),
+    "section_head": frozenset(
+        {
+            "case.read",
+            "case.create",
+            "record.create",
+            "approval.decide",
+            "access.request",
+            "dashboard.read",
+        }
+    ),
     "legal_reviewer": frozenset({"case.read", "record.create", "approval.decide"}),
-    "head": frozenset({"case.read", "approval.decide", "ledger.read", "case.export"}),
+    "head": frozenset(
+        {"case.read", "approval.decide", "ledger.read", "case.export", "dashboard.read"}
+    ),
     "custodian": frozenset(
         {
             "case.read",
@@ -50,10 +67,23 @@ MATRIX: dict[str, frozenset[str]] = {
             "integrity.verify",
             "integrity.fixity",
             "case.export",
+            "device.manage",
+            "device.check",
+            "access.request",
+            "record.dispose",
         }
     ),
-    "supervisor": frozenset({"case.read", "ledger.read", "integrity.verify"}),
-    "admin": _ALL - {"case.create", "record.create", "approval.decide", "av.upload"},
+    "supervisor": frozenset({"case.read", "ledger.read", "integrity.verify", "dashboard.read"}),
+    "admin": _ALL
+    - {
+        "case.create",
+        "record.create",
+        "approval.decide",
+        "av.upload",
+        "device.check",
+        "access.request",
+        "record.dispose",
+    },
     "system": _ALL,
 }
 
