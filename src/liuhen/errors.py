@@ -10,6 +10,7 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     │   └── BundleInvalid       400 / exit 2   a case bundle fails validation
     ├── ConfigError             --- / exit 2   a setting is wrong (names the setting)
     ├── NotFound                404 / exit 2   no such case, event, user ...
+    │   └── Disposed            410 / exit 2   the file was disposed of after its retention
     ├── AuthError               401 / exit 3   not signed in, wrong password
     ├── PermissionDenied        403 / exit 3   signed in, but the role may not do this
     ├── Conflict                409 / exit 2   the request contradicts stored state
@@ -77,6 +78,13 @@ class NotFound(LiuhenError):
     code = "not_found"
     http_status = 404
     exit_code = 2
+
+
+class Disposed(NotFound):
+    """文件保管期满，已经批准处置（销毁）：说明处置时间和审批。"""
+
+    code = "disposed"
+    http_status = 410
 
 
 class AuthError(LiuhenError):

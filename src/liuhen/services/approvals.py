@@ -64,9 +64,13 @@ def request_approval(
     fields: dict[str, Any] | None = None,
     emergency: bool = False,
     officer_id: str | None = None,
+    permission: str = "record.create",
 ) -> str:
-    """The handler (承办人) asks for an approval with an opinion; the first step is theirs."""
-    require(actor, "record.create")
+    """The handler (承办人) asks for an approval with an opinion; the first step is theirs.
+
+    ``permission``: the action the asker needs (a custodian asks for disposal approvals
+    under ``record.dispose``)."""
+    require(actor, permission)
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")

@@ -86,6 +86,15 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
         by_record: dict[str, list[Any]] = {}
         for row in rows:
             by_record.setdefault(row["record_id"], []).append(row)
+        disposed = {
+            (r.record_id, r.blob_sha256): r
+            for r in conn.execute(
+                select(
+                    t.disposals.c.record_id, t.disposals.c.blob_sha256, t.disposals.c.created_at
+                ).where(t.disposals.c.record_id.in_(ids))
+            )
+        }
+    notes: list[str] = []
     files: list[RecordFile] = []
     taken: set[str] = set()
     counters = {"text": 0, "av": 0}
@@ -93,6 +102,14 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
         counters[record["kind"]] += 1
         folder = "documents" if record["kind"] == "text" else "av"
         for row in by_record.get(record["id"], []):
+            gone = disposed.get((record["id"], row["blob_sha256"]))
+            if gone is not None:
+                notes.append(
+                    f"《{record['title']}》的文件 {row['file_name']}（SHA-256 {row['blob_sha256'][:16]}…）"
+                    f"保管期满，已于 {gone.created_at.astimezone(store.settings.tz):%Y-%m-%d} 经批准处置；"
+                    "其摘要与处置记录保存在全过程日志中。"
+                )
+                continue
             name = safe_name(row["file_name"])
             path = f"{folder}/{counters[record['kind']]:02d}-{name}"
             if path in taken:
@@ -110,7 +127,7 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
                     path=f"data/{path}",
                 )
             )
-    notes = [
+    notes += [
         f"《{r['title']}》经补正，现为第 {r['version']} 版（补正理由：{r['correction_reason'] or '未注明'}）；"
         "此前各版本及其文件保存在系统中，并记入全过程日志。"
         for r in records
@@ -221,8 +238,12 @@ def export_package(
     *,
     options: CaseFileOptions | None = None,
     progress: ByteProgress | None = None,
+    purpose: str = "export",
 ) -> ExportResult:
-    """Write the case as a BagIt package at ``out`` (a new or empty directory)."""
+    """Write the case as a BagIt package at ``out`` (a new or empty directory).
+
+    ``purpose``: ``export``, or ``filing``/``on_demand`` when the package is written only
+    to assess the four properties (kept in the export event)."""
     require(actor, "case.export")
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
@@ -252,6 +273,7 @@ def export_package(
                 payload={
                     "format": "bagit",
                     "package": out.name,
+                    **({"purpose": purpose} if purpose != "export" else {}),
                     "number": bundle["case"].get("number", ""),
                     "metadata_sha256": metadata.sha256,
                     "files_sha256": index.sha256,

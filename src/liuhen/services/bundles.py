@@ -373,7 +373,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
                 ).mappings()
             )
 
-        acts = rows(t.acts, t.acts.c.case_id == case_id)
+        acts = rows(t.acts, t.acts.c.case_id == case_id, t.acts.c.kind != "filing")  # -> case_file
         records = _latest(rows(t.records, t.records.c.case_id == case_id))
         approvals = rows(t.approvals, t.approvals.c.case_id == case_id)
         services = rows(t.services, t.services.c.case_id == case_id)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import Disposed, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
@@ -50,6 +51,7 @@ def read_record_file(
         )
     if row is None:
         raise NotFound(f"file: 记录 {record_id} 没有第 {position} 个文件")
+    _refuse_disposed(store, actor, record_id, position, row["case_id"])
     size = store.blobs.size(row["blob_sha256"])
     start, end = 0, size - 1
     if byte_range is not None:
@@ -72,3 +74,27 @@ def read_record_file(
         )
     chunks = store.blobs.read_range(row["blob_sha256"], start, end) if size else iter(())
     return FileRead(row["file_name"], row["media_type"], size, start, end, chunks)
+
+
+def _refuse_disposed(
+    store: Store, actor: Actor, record_id: str, position: int, case_id: str | None
+) -> None:
+    """A disposed file is not served: say when and under which approval (and log the try)."""
+    from liuhen.services.disposal import disposed_file
+
+    gone = disposed_file(store, record_id, position)
+    if gone is None:
+        return
+    with store.transaction(actor) as tx:
+        tx.record(
+            "record.file_read_refused",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=case_id,
+            payload={"position": position, "sha256": gone["sha256"], "reason": "disposed"},
+        )
+    at = datetime.fromisoformat(gone["at"]).astimezone(store.settings.tz)
+    raise Disposed(
+        f"文件 {gone['file_name']} 保管期满，已于 {at:%Y-%m-%d %H:%M} 经审批 {gone['approval_id']} "
+        f"处置（{gone['citation']}）；其 SHA-256 {gone['sha256']} 与处置记录保存在全过程日志中"
+    )

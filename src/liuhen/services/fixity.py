@@ -58,6 +58,8 @@ class FixityReport:
     bytes: int = 0
     overdue_before: int = 0
     overdue_after: int = 0
+    disposed: int = 0
+    """Blobs whose bytes an approved disposal removed: not re-hashed, not missing."""
     damaged: list[Damage] = field(default_factory=list)
     event_seq: int | None = None
 
@@ -69,10 +71,22 @@ class FixityReport:
         return {**asdict(self), "ok": self.ok}
 
 
-def schedule(store: Store) -> list[BlobDue]:
-    """Every registered blob with its last successful verification, oldest first."""
+def disposed_blobs(store: Store) -> set[str]:
+    """Blobs whose bytes an approved disposal removed (their tombstones say so)."""
     with store.read() as conn:
-        blobs = conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings().all()
+        rows = conn.execute(select(t.disposals.c.blob_sha256, t.disposals.c.details)).all()
+    return {sha for sha, details in rows if details.get("bytes_removed")}
+
+
+def schedule(store: Store) -> list[BlobDue]:
+    """Every registered blob still kept, with its last successful verification, oldest first."""
+    gone = disposed_blobs(store)
+    with store.read() as conn:
+        blobs = [
+            b
+            for b in conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings()
+            if b["sha256"] not in gone
+        ]
         runs = conn.execute(
             select(t.ledger_events.c.occurred_at, t.ledger_events.c.payload)
             .where(t.ledger_events.c.action == ACTION)
@@ -188,7 +202,11 @@ def run_fixity(
     cutoff = now - timedelta(days=cycle)
     blobs = schedule(store)
     report = FixityReport(
-        started_at=now.isoformat(), cycle_days=cycle, rate_mb=rate, blobs=len(blobs)
+        started_at=now.isoformat(),
+        cycle_days=cycle,
+        rate_mb=rate,
+        blobs=len(blobs),
+        disposed=len(disposed_blobs(store)),
     )
     report.overdue_before = sum(1 for b in blobs if b.last_verified < cutoff)
     todo = [b for b in blobs if b.last_verified < cutoff] if due_only else blobs
@@ -240,6 +258,7 @@ def _record(store: Store, actor: Actor, report: FixityReport, intact: list[str])
                 "bytes": report.bytes,
                 "rate_mb": report.rate_mb,
                 "cycle_days": report.cycle_days,
+                "disposed": report.disposed,
             },
         )
         cases: dict[str, list[dict[str, str]]] = {}

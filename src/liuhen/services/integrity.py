@@ -47,6 +47,8 @@ class VerifyReport:
     blob_bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    disposed: list[dict[str, Any]] = field(default_factory=list)
+    """Tombstones of approved disposals: what was disposed of, when, why, by which approval."""
 
     def add(self, kind: str, obj: str, message: str) -> None:
         self.ok = False
@@ -204,11 +206,19 @@ def _check_blobs(store: Store, report: VerifyReport, progress: Progress | None) 
     with store.read() as conn:
         rows = conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings().all()
     known = {r["sha256"] for r in rows}
-    total = sum(int(r["size"]) for r in rows)
+    removed = _tombstones(store, report)
+    total = sum(int(r["size"]) for r in rows if r["sha256"] not in removed)
     done = 0
     for row in rows:
         sha = row["sha256"]
         name = f"blob {sha}"
+        if sha in removed:
+            if store.blobs.exists(sha):
+                report.notes.append(
+                    f"文件 {sha[:16]}… 已按审批处置，但存储中仍有其内容（处置后删除未完成）：可再次删除"
+                )
+            report.blobs += 1
+            continue
         if not store.blobs.exists(sha):
             report.add("blob_missing", name, "文件缺失（被删除）")
         else:
@@ -235,12 +245,45 @@ def _check_blobs(store: Store, report: VerifyReport, progress: Progress | None) 
         )
 
 
+def _tombstones(store: Store, report: VerifyReport) -> set[str]:
+    """Read the disposal tombstones into the report; return the blobs whose bytes an
+    approved disposal removed (their absence is expected, not a problem)."""
+    with store.read() as conn:
+        rows = conn.execute(select(t.disposals).order_by(t.disposals.c.created_at)).mappings()
+        for row in rows:
+            d = row["details"]
+            report.disposed.append(
+                {
+                    "sha256": row["blob_sha256"],
+                    "sm3": d.get("sm3"),
+                    "size": d.get("size"),
+                    "record_id": row["record_id"],
+                    "case_id": row["case_id"],
+                    "disposed_at": row["created_at"].isoformat(),
+                    "approval_id": d.get("approval_id"),
+                    "reason": row["reason"],
+                    "class": d.get("class"),
+                    "citation": d.get("citation"),
+                    "bytes_removed": bool(d.get("bytes_removed")),
+                }
+            )
+    for d in report.disposed:
+        report.notes.append(
+            f"已处置：文件 {d['sha256'][:16]}…（{d['size']} 字节，记录 {d['record_id']}）"
+            f"于 {d['disposed_at'][:10]} 经审批 {d['approval_id']} 处置，理由：{d['reason']}"
+            f"（{d['citation']}）"
+            + ("" if d["bytes_removed"] else "；内容仍被其他记录使用，未删除")
+        )
+    return {d["sha256"] for d in report.disposed if d["bytes_removed"]}
+
+
 def _save(store: Store, actor: Actor, report: VerifyReport) -> None:
     summary = {
         "ok": report.ok,
         "problems": len(report.problems),
         "events": report.events,
         "blobs": report.blobs,
+        "disposed": len(report.disposed),
     }
     now: datetime = store.clock()
     with store.transaction(actor) as tx:

@@ -11,5 +11,6 @@ from liuhen.rules.checks import (  # noqa: F401
     execution,
     officers,
     procedure,
+    retention,
     service,
 )

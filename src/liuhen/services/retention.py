@@ -1,0 +1,199 @@
+"""Retention (保管期限): which class a record falls in, for how long it is kept, from when.
+
+The classes and terms are profile data (the ``retention_schedule`` rule, each class with its
+citation): AV made while handling a case is kept as long as the case file and other AV for
+3 years (004§12); AV of a disputed, obstructed or mass-incident act is kept long-term
+(001§14); the case's documents follow the case file (001§12). A case record's period starts
+when the case file is handed over to the archive (归档移交); AV that no case holds counts
+from when it was stored. Long-term and permanent records have no end date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from liuhen.domain import vocab
+from liuhen.errors import InvalidInput, NotFound
+from liuhen.rules import load_profile
+from liuhen.rules.checks.retention import TERM_YEARS, RetentionSchedule
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+
+@dataclass(frozen=True)
+class RecordRetention:
+    record_id: str
+    case_id: str | None
+    case_number: str
+    title: str
+    class_code: str
+    class_name: str
+    term: str
+    term_name: str
+    citation: str
+    starts_at: datetime | None
+    until: datetime | None
+    explanation: str
+    approver_positions: tuple[str, ...]
+    disposal_citation: str
+
+    def expired(self, now: datetime) -> bool:
+        return self.until is not None and now >= self.until
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        for key in ("starts_at", "until"):
+            out[key] = out[key].isoformat() if out[key] else None
+        out["approver_positions"] = list(self.approver_positions)
+        return out
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def schedule_for(profile_id: str) -> RetentionSchedule:
+    profile = load_profile(profile_id or "base")
+    for rule in profile.rules:
+        if isinstance(rule, RetentionSchedule):
+            return rule
+    raise InvalidInput(f"profile: 制度配置 {profile.id} 没有保管期限表（retention_schedule 规则）")
+
+
+def _version_chain(conn: Connection, record_id: str) -> list[dict[str, Any]]:
+    """Every version of a record (works for records no case holds), oldest first."""
+    row = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"record: 记录 {record_id} 不存在")
+    same = (
+        t.records.c.case_id == row["case_id"]
+        if row["case_id"]
+        else t.records.c.case_id.is_(None) & (t.records.c.kind == row["kind"])
+    )
+    rows = {r["id"]: dict(r) for r in conn.execute(select(t.records).where(same)).mappings()}
+    chain = [rows[record_id]]
+    while chain[0]["supersedes_id"] and chain[0]["supersedes_id"] in rows:
+        chain.insert(0, rows[chain[0]["supersedes_id"]])
+    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
+    while chain[-1]["id"] in by_old:
+        chain.append(by_old[chain[-1]["id"]])
+    return chain
+
+
+def version_chain(store: Store, record_id: str) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return _version_chain(conn, record_id)
+
+
+def _profile_id(conn: Connection, record: dict[str, Any], case: Any) -> str:
+    if case is not None:
+        agency = case["agency_id"]
+    else:
+        device = record["details"].get("device_id")
+        agency = None
+        if device:
+            agency = conn.execute(
+                select(t.devices.c.agency_id).where(t.devices.c.id == device)
+            ).scalar()
+        if agency is None:
+            agency = conn.execute(
+                select(t.agencies.c.id).order_by(t.agencies.c.created_at)
+            ).scalar()
+    if agency is None:
+        return "base"
+    return conn.execute(
+        select(t.agencies.c.profile_id).where(t.agencies.c.id == agency)
+    ).scalar_one()
+
+
+def _long_term_act(conn: Connection, record: dict[str, Any], flags: tuple[str, ...]) -> str:
+    """The 001§14 circumstance of the record's act, if any ('' when none)."""
+    if not record["act_id"] or not flags:
+        return ""
+    details = conn.execute(select(t.acts.c.details).where(t.acts.c.id == record["act_id"])).scalar()
+    act_flags = (details or {}).get("flags", [])
+    return next((vocab.ACT_FLAGS[f] for f in flags if f in act_flags), "")
+
+
+def _case_file(conn: Connection, case_id: str) -> dict[str, Any] | None:
+    rows = list(
+        conn.execute(
+            select(t.case_files)
+            .where(t.case_files.c.case_id == case_id)
+            .order_by(t.case_files.c.created_at, t.case_files.c.id)
+        ).mappings()
+    )
+    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
+    current = [r for r in rows if r["id"] not in superseded]
+    return dict(current[-1]) if current else None
+
+
+def record_retention(store: Store, record_id: str) -> RecordRetention:
+    """The retention class, term, citation and end date of one record (any version)."""
+    with store.read() as conn:
+        chain = _version_chain(conn, record_id)
+        record = chain[-1]
+        case = (
+            conn.execute(select(t.cases).where(t.cases.c.id == record["case_id"]))
+            .mappings()
+            .first()
+            if record["case_id"]
+            else None
+        )
+        schedule = schedule_for(_profile_id(conn, record, case))
+        long_reason = ""
+        if record["kind"] == "av":
+            long_reason = _long_term_act(conn, record, schedule.classes["long_term"].flags)
+        case_file = _case_file(conn, case["id"]) if case is not None else None
+    stated = (record["details"].get("retention") or {}).get("term", "")
+    if record["kind"] == "av" and (long_reason or stated in ("long_term", "permanent")):
+        code = "long_term"
+        long_reason = long_reason or f"记录上标明的保存期限为“{vocab.RETENTION_TERMS[stated]}”"
+    elif record["kind"] == "av":
+        code = "case_av" if case is not None else "other_av"
+    else:
+        code = "document"
+    cls = schedule.classes[code]
+    term, citation = cls.term, cls.citation
+    starts_at: datetime | None = None
+    if term == "case":
+        details = (case_file or {}).get("details", {})
+        term = (details.get("retention") or {}).get("term") or schedule.case_file_term
+        handed = details.get("handed_over_at")
+        starts_at = datetime.fromisoformat(handed) if handed else None
+        why = f"随案卷保存（案卷保存期限“{vocab.RETENTION_TERMS.get(term, term)}”），" + (
+            "自案卷归档移交之日起算" if starts_at else "案卷尚未归档移交，保管期限尚未起算"
+        )
+    elif code == "other_av":
+        starts_at = record["created_at"]
+        why = "未关联案件的音像记录，自存储之日起算"
+    else:
+        why = f"长期保存：{long_reason}"
+    years = TERM_YEARS.get(term)
+    until = add_years(starts_at, years) if (starts_at is not None and years is not None) else None
+    if years is None:
+        why += "；长期/永久保存，不设处置日期"
+    return RecordRetention(
+        record_id=record["id"],
+        case_id=case["id"] if case is not None else None,
+        case_number=case["number"] if case is not None else "",
+        title=record["title"],
+        class_code=code,
+        class_name=cls.name,
+        term=term,
+        term_name=vocab.RETENTION_TERMS.get(term, term),
+        citation=citation,
+        starts_at=starts_at,
+        until=until,
+        explanation=why,
+        approver_positions=schedule.disposal_positions,
+        disposal_citation=schedule.disposal_citation,
+    )
