@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.rules_cmds",  # profiles, check
     "liuhen.cli.av_cmds",
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
+    "liuhen.cli.retention_cmds",  # file-case, retention, dispose
 )
 
 

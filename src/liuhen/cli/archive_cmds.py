@@ -229,6 +229,8 @@ def fixity_cmd(
         f"复核 {report.checked} 个文件（{report.bytes} 字节），共登记 {report.blobs} 个；"
         f"复核周期 {report.cycle_days} 天，超期未复核：复核前 {report.overdue_before} 个，复核后 {report.overdue_after} 个"
     )
+    if report.disposed:
+        click.echo(f"另有 {report.disposed} 个文件已按审批处置（有处置记录），不再复核。")
     click.echo(f"本次复核已记入全过程日志（事件 #{report.event_seq}）。")
     if report.ok:
         click.echo("未发现损坏。")

@@ -1,0 +1,167 @@
+"""``liuhen file-case``, ``liuhen retention`` and ``liuhen dispose`` as an archivist runs them:
+disposal before the date is refused (exit 2, a Chinese message, a ledger event); a case
+filed in 2012 with a 10-year term is past its date now and goes with an approval."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.helpers import SYSTEM, run_cli
+
+from liuhen.config import Settings
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+PASSWORD = "Archive-pass-2026"
+
+
+def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, dict[str, str]]:
+    from liuhen.services.agency import create_agency
+    from liuhen.services.cases import open_case
+    from liuhen.services.files import store_file
+    from liuhen.services.records import AttachedFile, add_record
+    from liuhen.services.serving import close_case
+    from liuhen.services.setup import initialise
+    from liuhen.services.users import add_user
+
+    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
+    clock = FakeClock(opened)
+    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    store = Store.open(settings, clock=clock)
+    keeper = add_user(
+        store,
+        SYSTEM,
+        username="keeper",
+        password=PASSWORD,
+        display_name="王档案",
+        roles=["custodian"],
+    )
+    add_user(
+        store, SYSTEM, username="chief", password=PASSWORD, display_name="赵局长", roles=["head"]
+    )
+    agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number=f"测试〔{opened.year}〕7号",
+        title="某店占道经营案",
+        procedure="general",
+        party={"kind": "organisation", "name": "某店"},
+        opened_at=opened,
+    )
+    doc = tmp / f"决定书-{opened.year}.txt"
+    doc.write_text(f"行政处罚决定书 {opened.year}", encoding="utf-8")
+    blob = store_file(store, SYSTEM, doc)
+    record = add_record(
+        store,
+        SYSTEM,
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="penalty_decision",
+        title="行政处罚决定书",
+        details={"made_at": opened.isoformat(), "officer_ids": [], "fields": {}},
+        files=[AttachedFile(blob.sha256, doc.name, "text/plain")],
+    )
+    clock.advance(days=3)
+    close_case(store, SYSTEM, case_id=case, at=clock(), outcome="penalty")
+    return store, clock, {"case": case, "record": record, "blob": blob.sha256, "keeper": keeper.id}
+
+
+def _refusals(store: Store) -> int:
+    with store.read() as conn:
+        return len(
+            conn.execute(
+                select(t.ledger_events.c.seq).where(
+                    t.ledger_events.c.action == "record.disposal_refused"
+                )
+            ).all()
+        )
+
+
+def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
+    root = tmp_path / "data"
+    store, _clock, made = _setup(root, tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    base = ["--data-dir", str(root)]
+    filed = run_cli([*base, "file-case", made["case"], "--custodian", "keeper", "--json"])
+    assert filed.code == 0, filed.err
+    assert filed.json()["custodian"] == "王档案" and filed.json()["four_properties"]["ok"]
+    shown = run_cli([*base, "retention", made["record"], "--json"])
+    assert shown.code == 0 and shown.json()["class_code"] == "document"
+    assert shown.json()["expired"] is False
+    refused = run_cli([*base, "dispose", made["record"], "--user", "keeper", "--approval", "x"])
+    assert refused.code == 2
+    assert "保管期限内不得处置" in refused.err and "届满" in refused.err
+    as_json = run_cli([*base, "dispose", made["record"], "--user", "keeper", "--json"])
+    assert as_json.code == 2 and '"forbidden_change"' in as_json.err
+    asked = run_cli(
+        [*base, "dispose", made["record"], "--user", "keeper", "--request", "--reason", "期满"]
+    )
+    assert asked.code == 2
+    assert _refusals(store) == 3
+    assert store.blobs.exists(made["blob"])
+    not_keeper = run_cli([*base, "dispose", made["record"], "--user", "admin"])
+    assert not_keeper.code == 2 and "--user" in not_keeper.err
+    store.close()
+
+
+def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(tmp_path):
+    from liuhen.services.approvals import decide
+    from liuhen.services.users import find_user
+
+    root = tmp_path / "data"
+    store, clock, made = _setup(root, tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC))
+    from liuhen.services.filing import file_case
+
+    clock.advance(days=1)
+    file_case(
+        store,
+        find_user(store, "keeper").actor,
+        made["case"],
+        custodian_id=made["keeper"],
+        retention_term="10y",
+    )
+    store.clock = lambda: datetime.now(UTC)  # now: past 2022
+    base = ["--data-dir", str(root)]
+    asked = run_cli(
+        [
+            *base,
+            "dispose",
+            made["record"],
+            "--user",
+            "keeper",
+            "--request",
+            "--reason",
+            "期满",
+            "--json",
+        ]
+    )
+    assert asked.code == 0, asked.err
+    approval = asked.json()["approval_id"]
+    decide(
+        store,
+        find_user(store, "chief").actor,
+        approval,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    done = run_cli(
+        [*base, "dispose", made["record"], "--user", "keeper", "--approval", approval, "--json"]
+    )
+    assert done.code == 0, done.err
+    assert done.json()["files"][0]["sha256"] == made["blob"]
+    assert not store.blobs.exists(made["blob"])
+    verified = run_cli([*base, "verify"])
+    assert verified.code == 0, verified.out + verified.err
+    assert "已处置" in verified.out and approval in verified.out
+    as_json = run_cli([*base, "verify", "--json"])
+    assert as_json.code == 0 and as_json.json()["disposed"][0]["sha256"] == made["blob"]
+    fixity = run_cli([*base, "fixity", "--json"])
+    assert fixity.code == 0 and fixity.json()["disposed"] == 1
+    store.close()
