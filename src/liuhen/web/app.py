@@ -31,10 +31,13 @@ SECURITY_HEADERS = {
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    from liuhen.archive import four_properties
+    from liuhen.domain import vocab
     from liuhen.services.permissions import actions_for
     from liuhen.web import (
         approvals,
         auth,
+        case_archive,
         case_documents,
         case_due,
         case_new,
@@ -54,6 +57,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
         approvals_waiting=approvals.waiting_count,
         case_panel=case_panel.case_panel,
+        case_archive=case_archive.case_archive,
+        retention_terms=vocab.RETENTION_TERMS,
+        four_names=four_properties.PROPERTIES,
         user_actions=lambda user: actions_for(user.roles),
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -98,7 +104,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(auth.router)
-    for lifecycle in (case_new, case_due, case_steps, case_documents, case_service, approvals):
+    for lifecycle in (
+        case_new,
+        case_due,
+        case_steps,
+        case_documents,
+        case_service,
+        approvals,
+        case_archive,
+    ):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)
     app.include_router(ledger.router)
