@@ -81,6 +81,13 @@ class Settings:
             "doc": "liuhen fixity 读取文件的限速（MB/秒，0 为不限速），默认 50，避免影响日常使用",
         },
     )
+    fixity_interval_minutes: int = field(
+        default=60,
+        metadata={
+            "env": "LIUHEN_FIXITY_INTERVAL_MINUTES",
+            "doc": "liuhen serve 运行定期复核（只复核超过复核周期的文件）的间隔（分钟，0 为不运行），默认 60",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -128,6 +135,7 @@ class Settings:
             ("session_idle_minutes", "LIUHEN_SESSION_IDLE_MINUTES"),
             ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
             ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
+            ("fixity_interval_minutes", "LIUHEN_FIXITY_INTERVAL_MINUTES"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
@@ -166,6 +174,10 @@ class Settings:
             raise ConfigError("LIUHEN_SESSION_IDLE_MINUTES: 应为正整数（分钟）")
         if self.fixity_cycle_days < 1:
             raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
+        if self.fixity_interval_minutes < 0:
+            raise ConfigError(
+                "LIUHEN_FIXITY_INTERVAL_MINUTES: 应为不小于 0 的整数（分钟，0 为不运行）"
+            )
         if self.fixity_rate_mb < 0:
             raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
 

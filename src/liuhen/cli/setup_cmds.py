@@ -75,8 +75,14 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
     if with_demo:
         _prepare_demo(ctx)
     store = open_store(ctx)
-    app = create_app(settings, store=store)
+    every = settings.fixity_interval_minutes * 60
+    app = create_app(settings, store=store, fixity_interval=every or None)
     click.echo(f"留痕 LiuHen 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    if every:
+        click.echo(
+            f"定期复核：每 {settings.fixity_interval_minutes} 分钟复核超过 "
+            f"{settings.fixity_cycle_days} 天未复核的文件（限速 {settings.fixity_rate_mb} MB/秒）"
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +32,11 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, store: Store | None = None, fixity_interval: float | None = None
+) -> FastAPI:
+    """The app; with ``fixity_interval`` (seconds), a scheduled fixity audit runs while it
+    serves (``liuhen serve`` passes ``LIUHEN_FIXITY_INTERVAL_MINUTES``)."""
     from liuhen.archive import four_properties
     from liuhen.domain import vocab
     from liuhen.services.permissions import actions_for
@@ -49,9 +55,31 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         ledger,
     )
 
-    app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    the_store = store or Store.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from liuhen.services.fixity_schedule import FixityScheduler
+
+        scheduler = FixityScheduler(the_store, fixity_interval) if fixity_interval else None
+        app.state.fixity_scheduler = scheduler
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+
+    app = FastAPI(
+        title="留痕 LiuHen",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
-    app.state.store = store or Store.open(settings)
+    app.state.store = the_store
+    app.state.fixity_scheduler = None
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["localtime"] = lambda value: _localtime(value, settings)
     app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
