@@ -22,6 +22,7 @@ from sqlalchemy import select
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.rules.checks.retention import TERM_YEARS
 from liuhen.services.approvals import ApprovalState, approval_state, request_approval
 from liuhen.services.permissions import require
 from liuhen.services.retention import RecordRetention, record_retention, version_chain
@@ -72,8 +73,10 @@ def _not_yet(store: Store, ret: RecordRetention) -> ForbiddenChange | None:
     now = store.clock()
     if ret.expired(now):
         return None
-    if ret.until is None:
-        when = f"不设处置日期（{ret.explanation}）"
+    if ret.until is None and TERM_YEARS.get(ret.term) is None:
+        when = "长期或永久保存，不设处置日期"
+    elif ret.until is None:
+        when = "案卷尚未归档移交，保管期限尚未起算"
     else:
         when = f"保管期限至 {_date(ret.until, store)} 届满"
     return ForbiddenChange(

@@ -136,6 +136,16 @@ def _case_file(conn: Connection, case_id: str) -> dict[str, Any] | None:
     return dict(current[-1]) if current else None
 
 
+def record_title(record: dict[str, Any]) -> str:
+    """A record's title; imported records may have none, so name them by their kind."""
+    if record["title"]:
+        return str(record["title"])
+    if record["kind"] == "av":
+        return "音像记录"
+    kind = record["doc_kind"] or record["details"].get("kind", "")
+    return vocab.DOCUMENT_KINDS.get(kind, "文书")
+
+
 def record_retention(store: Store, record_id: str) -> RecordRetention:
     """The retention class, term, citation and end date of one record (any version)."""
     with store.read() as conn:
@@ -169,7 +179,7 @@ def record_retention(store: Store, record_id: str) -> RecordRetention:
         term = (details.get("retention") or {}).get("term") or schedule.case_file_term
         handed = details.get("handed_over_at")
         starts_at = datetime.fromisoformat(handed) if handed else None
-        why = f"随案卷保存（案卷保存期限“{vocab.RETENTION_TERMS.get(term, term)}”），" + (
+        why = f"随案卷保存，案卷保存期限“{vocab.RETENTION_TERMS.get(term, term)}”，" + (
             "自案卷归档移交之日起算" if starts_at else "案卷尚未归档移交，保管期限尚未起算"
         )
     elif code == "other_av":
@@ -180,12 +190,12 @@ def record_retention(store: Store, record_id: str) -> RecordRetention:
     years = TERM_YEARS.get(term)
     until = add_years(starts_at, years) if (starts_at is not None and years is not None) else None
     if years is None:
-        why += "；长期/永久保存，不设处置日期"
+        why += "；长期或永久保存，不设处置日期"
     return RecordRetention(
         record_id=record["id"],
         case_id=case["id"] if case is not None else None,
         case_number=case["number"] if case is not None else "",
-        title=record["title"],
+        title=record_title(record),
         class_code=code,
         class_name=cls.name,
         term=term,

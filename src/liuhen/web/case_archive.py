@@ -197,7 +197,7 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
         return _filing_page(request, case_id, posted_values(form, sections), errors)
-    return RedirectResponse(f"/cases/{case_id}?archived=filed#case-file", 303)
+    return RedirectResponse(f"/cases/{case_id}?archived=filed#archive", 303)
 
 
 @router.post("/cases/{case_ref}/four-properties", include_in_schema=False)
@@ -208,7 +208,7 @@ def run_four_properties(
     check_csrf(request, str(posted.get("csrf", "")))
     case_id = find_case(store, case_ref)
     check_four_properties(store, user.actor, case_id)
-    return RedirectResponse(f"/cases/{case_id}?archived=checked#case-file", 303)
+    return RedirectResponse(f"/cases/{case_id}?archived=checked#archive", 303)
 
 
 @router.get(
