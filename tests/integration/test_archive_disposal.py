@@ -13,7 +13,9 @@ from tests.conftest import FakeClock
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import Conflict, Disposed, ForbiddenChange, InvalidInput
+from liuhen.archive.verify_package import verify_package
 from liuhen.services.approvals import decide
+from liuhen.services.archive import export_package
 from liuhen.services.bundles import assemble_bundle, case_findings
 from liuhen.services.disposal import dispose, request_disposal
 from liuhen.services.downloads import read_record_file
@@ -225,6 +227,11 @@ def test_disposal_refused_before_the_date_then_done_with_approval(store, tmp_pat
         read_record_file(store, SYSTEM, made["record"], 1)
     with pytest.raises(Conflict, match="不能重复处置"):
         dispose(store, keeper, made["record"], approval_id=approval)
+    # a later archive package leaves the disposed file out and notes it in the 备考表
+    result = export_package(store, SYSTEM, made["case"], tmp_path / "pkg")
+    assert result.files == 0
+    checked = verify_package(tmp_path / "pkg")
+    assert checked.ok, checked.problems
 
 
 def test_a_blob_another_kept_record_uses_is_not_removed(store, tmp_path, clock):
