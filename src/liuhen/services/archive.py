@@ -191,8 +191,22 @@ def _copy_files(
             )
 
 
+def _disposed(store: Store, case_id: str) -> set[str]:
+    with store.read() as conn:
+        return {
+            sha
+            for (sha,) in conn.execute(
+                select(t.disposals.c.blob_sha256).where(t.disposals.c.case_id == case_id)
+            )
+        }
+
+
 def _files_index(
-    bundle: dict[str, Any], files: list[RecordFile], case_file: CaseFile, pdf: dict[str, Any]
+    bundle: dict[str, Any],
+    files: list[RecordFile],
+    case_file: CaseFile,
+    pdf: dict[str, Any],
+    disposed: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, Any]:
     held = {(f.record_id, f.sha256) for f in files}
     not_held = [
@@ -200,7 +214,9 @@ def _files_index(
             "record_id": r["id"],
             "sha256": s.get("sha256"),
             "file_name": s.get("file_name", ""),
-            "reason": "案件数据只记载了该音像文件的摘要，原件未存入本系统",
+            "reason": "保管期满，已经批准处置（摘要与处置记录在全过程日志中）"
+            if s.get("sha256") in disposed
+            else "案件数据只记载了该音像文件的摘要，原件未存入本系统",
         }
         for r in bundle.get("av_records", [])
         for s in r.get("segments", [])
@@ -262,7 +278,8 @@ def export_package(
         pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)
         metadata = pkg.add_json("metadata/case-bundle.json", bundle)
         index = pkg.add_json(
-            "metadata/files.json", _files_index(bundle, files, case_file, pdf.as_dict())
+            "metadata/files.json",
+            _files_index(bundle, files, case_file, pdf.as_dict(), _disposed(store, case_id)),
         )
         with store.transaction(actor) as tx:
             seq = tx.record(
