@@ -12,8 +12,8 @@ from sqlalchemy import select
 from tests.conftest import FakeClock
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.errors import Conflict, Disposed, ForbiddenChange, InvalidInput
 from liuhen.archive.verify_package import verify_package
+from liuhen.errors import Conflict, Disposed, ForbiddenChange, InvalidInput
 from liuhen.services.approvals import decide
 from liuhen.services.archive import export_package
 from liuhen.services.bundles import assemble_bundle, case_findings
