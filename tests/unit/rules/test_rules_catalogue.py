@@ -811,6 +811,13 @@ SCENARIOS = [
         "004§12",
     ),
     S(
+        "retention-schedule",
+        "shanxi-township",
+        lambda: edit(g(), "av_records", "AV1", retention=Retention("10y")),
+        g,
+        "004§12",
+    ),
+    S(
         "case-file-deadline",
         "pengyang-bureau",
         lambda: g(

@@ -1,7 +1,7 @@
 """The retention schedule (保管期限表): which class each record falls in, for how long it is
-kept, and who approves its disposal after that. Data for ``services/retention.py`` and
-``services/disposal.py``; it yields no findings of its own (``av_retention``,
-``av_long_term`` and ``case_file_retention`` judge what a case file states)."""
+kept, and who approves its disposal after that — data for ``services/retention.py`` and
+``services/disposal.py``. As a check, it finds case AV stated to be kept for fewer years
+than the case file (004§12: the same period as the case file)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.finding import Finding
+from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.context import CheckContext
 from liuhen.rules.registry import (
     CITATION_SCHEMA,
@@ -56,7 +56,8 @@ class RetentionClass:
 
 @rule_type("retention_schedule")
 class RetentionSchedule(Rule):
-    summary = "保管期限表：各类记录的保管期限、起算和到期处置的审批人（供保管与处置使用，不单独产生评查发现）"
+    summary = "保管期限表：各类记录的保管期限与到期处置的审批人；办案音像记录标明的保存期限短于案卷"
+    message_vars = {"term": "音像记录上的保存期限", "case_term": "案卷保存期限"}
     params_schema = obj(
         {
             "case_file_term": {"type": "string"},
@@ -113,4 +114,19 @@ class RetentionSchedule(Rule):
         return tuple(dict.fromkeys(cited))
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        return iter(())
+        """Case AV is kept as long as the case file (004§12): a shorter stated term is found."""
+        cf = ctx.case.case_file
+        case_term = (cf.retention.term if cf and cf.retention else "") or self.case_file_term
+        case_years = TERM_YEARS.get(case_term)
+        for av in ctx.case.av_records:
+            term = av.retention.term if av.retention else ""
+            if term not in TERM_YEARS:  # unstated or "case": av_retention judges those
+                continue
+            years = TERM_YEARS[term]
+            if years is not None and (case_years is None or years < case_years):
+                yield ctx.finding(
+                    self,
+                    Subject("av_record", av.id),
+                    term=vocab.RETENTION_TERMS[term],
+                    case_term=vocab.RETENTION_TERMS.get(case_term, case_term),
+                )
