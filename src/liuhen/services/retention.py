@@ -141,7 +141,9 @@ def record_title(record: dict[str, Any]) -> str:
     if record["title"]:
         return str(record["title"])
     if record["kind"] == "av":
-        return "音像记录"
+        segments = record["details"].get("segments") or [{}]
+        name = segments[0].get("file_name", "")
+        return f"音像记录 {name}" if name else "音像记录"
     kind = record["doc_kind"] or record["details"].get("kind", "")
     return vocab.DOCUMENT_KINDS.get(kind, "文书")
 
