@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from liuhen.domain import vocab
-from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
+from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
@@ -160,20 +160,18 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
         tx.record(
             "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}
         )
-    return [_summary(store, r) for r in rows]
+    from liuhen.services.summaries import summaries
+
+    cached = summaries(store)  # the engine's figures per case, rebuilt only when stale
+    now = store.clock()
+    return [_summary(r, cached.get(r["id"]), now) for r in rows]
 
 
-def _summary(store: Store, row: Any) -> CaseSummary:
+def _summary(row: Any, cached: dict[str, Any] | None, now: datetime) -> CaseSummary:
     """One list row, with the open findings of the agency's profile as of now."""
-    from liuhen.services.bundles import case_findings
+    from liuhen.services.summaries import open_findings
 
-    try:
-        findings = case_findings(store, row["id"], store.clock())
-    except LiuhenError:  # a case the engine cannot read yet is listed without counts
-        violations = pending = None
-    else:
-        violations = sum(1 for f in findings if f.status == "violation")
-        pending = len(findings) - violations
+    violations, pending = open_findings(cached, now) if cached else (None, None)
     return CaseSummary(
         id=row["id"],
         number=row["number"],
