@@ -235,7 +235,7 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
             cats[cat] = cats.get(cat, 0) + 1
         else:
             pending += 1
-        if f["open"] and f["due"]:
+        if f["due"] and (f["open"] or f["status"] == PENDING):  # outstanding, not done late
             (overdue if bad else due).append(f)
         kind, subject_id = f["subject"]
         if f["type"] == "av_upload_deadline" and kind == "av_record":

@@ -42,7 +42,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         case_service,
         case_steps,
         cases,
+        dashboard,
         files,
+        inbox,
         ledger,
     )
 
@@ -101,6 +103,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     for lifecycle in (case_new, case_due, case_steps, case_documents, case_service, approvals):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)
+    app.include_router(dashboard.router)
+    app.include_router(inbox.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
     return app
