@@ -351,7 +351,9 @@ def refresh(store: Store, case_ids: Iterable[str]) -> None:
     with store.read() as conn:
         newest = _newest_changes(conn, ids)
         agencies = dict(
-            conn.execute(select(t.cases.c.id, t.cases.c.agency_id).where(t.cases.c.id.in_(ids)))
+            conn.execute(
+                select(t.cases.c.id, t.cases.c.agency_id).where(t.cases.c.id.in_(ids))
+            ).all()
         )
     save(store, [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies])
 
