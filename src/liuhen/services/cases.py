@@ -160,18 +160,16 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
         tx.record(
             "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}
         )
-    from liuhen.services.summaries import summaries
+    from liuhen.services.summaries import with_states
 
-    cached = summaries(store)  # the engine's figures per case, rebuilt only when stale
-    now = store.clock()
-    return [_summary(r, cached.get(r["id"]), now) for r in rows]
+    # the engine's figures per case, from the summaries (rebuilt only when stale), as of now
+    states = {s["id"]: st for s, st in with_states(store)}
+    return [_summary(r, states.get(r["id"])) for r in rows]
 
 
-def _summary(row: Any, cached: dict[str, Any] | None, now: datetime) -> CaseSummary:
+def _summary(row: Any, state: Any) -> CaseSummary:
     """One list row, with the open findings of the agency's profile as of now."""
-    from liuhen.services.summaries import open_findings
-
-    violations, pending = open_findings(cached, now) if cached else (None, None)
+    violations, pending = (state.violations, state.pending) if state else (None, None)
     return CaseSummary(
         id=row["id"],
         number=row["number"],

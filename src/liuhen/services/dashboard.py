@@ -8,6 +8,8 @@ shows exactly the cases behind the figure (drill-down). Viewing is on the ledger
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,7 +21,7 @@ from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.cases import PROCEDURES, STAGES
 from liuhen.services.permissions import require
-from liuhen.services.summaries import CaseState, categories, state_at, summaries
+from liuhen.services.summaries import CaseState, categories, with_states
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -147,47 +149,73 @@ def metric_label(name: str) -> str:
 # -- aggregation --------------------------------------------------------------------------
 
 
-@dataclass
+FIELDS = (
+    "cases",
+    "av_needed",
+    "av_have",
+    "av_missing_cases",
+    "av_done",
+    "av_late",
+    "av_late_cases",
+    "files_on_time",
+    "files_late",
+    "violations",
+    "violation_cases",
+    "overdue_cases",
+    "unreadable",
+)
+
+
+def contribution(st: CaseState) -> tuple[int, ...]:
+    """One case's share of every count in ``FIELDS`` (computed once, added to each group)."""
+    if st.violations is None:
+        return (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+    return (
+        1,
+        st.av_needed,
+        st.av_have,
+        int(st.av_needed > st.av_have),
+        st.av_total - st.av_waiting,
+        st.av_late,
+        int(st.av_late > 0),
+        int(st.case_file == "on_time"),
+        int(st.case_file == "late"),
+        st.violations,
+        int(st.violations > 0),
+        int(bool(st.overdue)),
+        0,
+    )
+
+
 class Tally:
     """The figures of one group of cases (an agency, a section, an officer, a month)."""
 
-    cases: int = 0
-    stages: dict[str, int] = field(default_factory=dict)
-    procedures: dict[str, int] = field(default_factory=dict)
-    av_needed: int = 0
-    av_have: int = 0
-    av_missing_cases: int = 0
-    av_done: int = 0
-    av_late: int = 0
-    av_late_cases: int = 0
-    files_on_time: int = 0
-    files_late: int = 0
-    violations: int = 0
-    violation_cases: int = 0
-    overdue_cases: int = 0
-    unreadable: int = 0
-    categories: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.n = [0] * len(FIELDS)
+        self.stages: dict[str, int] = {}
+        self.procedures: dict[str, int] = {}
+        self.categories: dict[str, int] = {}
 
-    def add(self, s: Mapping[str, Any], st: CaseState) -> None:
-        self.cases += 1
-        self.stages[s["stage"]] = self.stages.get(s["stage"], 0) + 1
-        self.procedures[s["procedure"]] = self.procedures.get(s["procedure"], 0) + 1
-        if st.violations is None:
-            self.unreadable += 1
-            return
-        self.av_needed += st.av_needed
-        self.av_have += st.av_have
-        self.av_missing_cases += st.av_needed > st.av_have
-        self.av_done += st.av_total - st.av_waiting
-        self.av_late += st.av_late
-        self.av_late_cases += st.av_late > 0
-        self.files_on_time += st.case_file == "on_time"
-        self.files_late += st.case_file == "late"
-        self.violations += st.violations
-        self.violation_cases += st.violations > 0
-        self.overdue_cases += bool(st.overdue)
-        for cat, n in st.categories.items():
-            self.categories[cat] = self.categories.get(cat, 0) + n
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.n[FIELDS.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+    @classmethod
+    def of(cls, rows: list[tuple[dict[str, Any], CaseState, tuple[int, ...]]]) -> Tally:
+        """The tally of ``rows`` (summary, state, contribution), summed column by column."""
+        tally = cls()
+        if rows:
+            tally.n = [sum(column) for column in zip(*(r[2] for r in rows), strict=True)]
+        tally.stages = dict(Counter(r[0]["stage"] for r in rows))
+        tally.procedures = dict(Counter(r[0]["procedure"] for r in rows))
+        cats: Counter[str] = Counter()
+        for r in rows:
+            if r[1].categories:
+                cats.update(r[1].categories)
+        tally.categories = dict(cats)
+        return tally
 
     @staticmethod
     def _share(good: int, total: int) -> float | None:
@@ -272,9 +300,13 @@ def _selected(
     store: Store, filters: Filters, now: datetime, options: Options | None = None
 ) -> Iterable[tuple[dict[str, Any], CaseState, date]]:
     tz = store.settings.tz
-    for s in summaries(store, filters.agency_id).values():
-        opened = datetime.fromisoformat(s["opened_at"]).astimezone(tz).date()
-        month = date(opened.year, opened.month, 1)
+    months: dict[str, date] = {}
+    for s, state in with_states(store, filters.agency_id, now):
+        key = s["opened_at"][:13] + s["opened_at"][-6:]  # date, hour and UTC offset
+        month = months.get(key)
+        if month is None:  # the month in the agency's time zone, once per distinct hour
+            opened = datetime.fromisoformat(s["opened_at"]).astimezone(tz).date()
+            month = months[key] = date(opened.year, opened.month, 1)
         if not filters.start <= month <= filters.end:
             continue
         if options is not None:
@@ -284,7 +316,7 @@ def _selected(
             continue
         if filters.officer and all(o != filters.officer for o, _ in s["officers"]):
             continue
-        yield s, state_at(s, now), month
+        yield s, state, month
 
 
 @dataclass
@@ -304,36 +336,42 @@ def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
     """Every figure of the dashboard for ``filters``, as of now; the view is on the ledger."""
     require(actor, "dashboard.read")
     now = store.clock()
-    total = Tally()
-    by_agency: dict[str, Tally] = {}
-    by_section: dict[str, Tally] = {}
-    by_officer: dict[str, Tally] = {}
+    rows: list[tuple[dict[str, Any], CaseState, tuple[int, ...]]] = []
+    groups: dict[str, dict[Any, list[Any]]] = {"agency": {}, "section": {}, "officer": {}}
+    months: dict[date, list[Any]] = {m: [] for m in filters.months()}
     names: dict[str, str] = {}
-    months = {m: Tally() for m in filters.months()}
-    overdue: list[dict[str, Any]] = []
+    overdue: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     options = Options()
     for s, st, month in _selected(store, filters, now, options):
-        total.add(s, st)
-        by_agency.setdefault(s["agency_id"], Tally()).add(s, st)
-        by_section.setdefault(s["section"], Tally()).add(s, st)
+        row = (s, st, contribution(st))
+        rows.append(row)
+        groups["agency"].setdefault(s["agency_id"], []).append(row)
+        groups["section"].setdefault(s["section"], []).append(row)
         for officer_id, name in s["officers"]:
             names[officer_id] = name
-            by_officer.setdefault(officer_id, Tally()).add(s, st)
-        months[month].add(s, st)
-        for f in st.overdue:
-            overdue.append(
-                {
-                    "case_id": s["id"],
-                    "number": s["number"],
-                    "title": s["title"],
-                    "section": s["section"],
-                    "rule_id": f["rule"],
-                    "citation": f["citation"],
-                    "due": f["due"],
-                    "message": f["message"],
-                }
-            )
-    overdue.sort(key=lambda f: f["due"])
+            groups["officer"].setdefault(officer_id, []).append(row)
+        months[month].append(row)
+        if st.overdue:
+            overdue.extend((f["due"], s, f) for f in st.overdue)
+
+    def tallies(key: str) -> dict[Any, Tally]:
+        ordered = sorted(groups[key].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        return {k: Tally.of(v) for k, v in ordered}
+
+    total = Tally.of(rows)
+    oldest = [
+        {
+            "case_id": s["id"],
+            "number": s["number"],
+            "title": s["title"],
+            "section": s["section"],
+            "rule_id": f["rule"],
+            "citation": f["citation"],
+            "due": due,
+            "message": f["message"],
+        }
+        for due, s, f in heapq.nsmallest(OVERDUE_SHOWN, overdue, key=lambda o: o[0])
+    ]
     with store.transaction(actor) as tx:
         tx.record(
             "dashboard.viewed",
@@ -346,12 +384,12 @@ def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
         now=now,
         agencies=_agency_names(store),
         total=total,
-        by_agency=dict(sorted(by_agency.items(), key=lambda kv: -kv[1].cases)),
-        by_section=dict(sorted(by_section.items(), key=lambda kv: -kv[1].cases)),
-        by_officer=dict(sorted(by_officer.items(), key=lambda kv: (-kv[1].cases, kv[0]))),
+        by_agency=tallies("agency"),
+        by_section=tallies("section"),
+        by_officer=tallies("officer"),
         officer_names=names,
-        months=list(months.items()),
-        overdue=overdue[:OVERDUE_SHOWN],
+        months=[(m, Tally.of(v)) for m, v in months.items()],
+        overdue=oldest,
         overdue_count=len(overdue),
         sections=sorted(options.sections),
         officers=sorted(options.officers, key=lambda o: o[1]),

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from liuhen.errors import InvalidInput
 from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
 from liuhen.services.permissions import allowed, require
-from liuhen.services.summaries import state_at, summaries
+from liuhen.services.summaries import with_states
 from liuhen.services.users import User
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -94,10 +94,9 @@ def inbox(store: Store, user: User, days: int = 5) -> Inbox:
         created_by = dict(conn.execute(query).all())
     overdue: list[Reminder] = []
     due: list[Reminder] = []
-    for s in summaries(store, user.agency_id).values():
+    for s, state in with_states(store, user.agency_id, now):
         if not _mine(store, user, s, created_by):
             continue
-        state = state_at(s, now)
         for bucket, items in ((overdue, state.overdue), (due, state.due)):
             for f in items:
                 when = datetime.fromisoformat(f["due"])

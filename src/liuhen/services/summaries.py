@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import yaml
 from sqlalchemy import delete, func, select
@@ -24,7 +25,8 @@ from sqlalchemy import delete, func, select
 from liuhen.domain.case import Case
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
 from liuhen.errors import LiuhenError
-from liuhen.rules import load_bundle, load_profile
+from liuhen.rules import load_profile
+from liuhen.rules.bundle import stored_case
 from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.context import CheckContext
 from liuhen.rules.engine import _zone, sort_key
@@ -144,7 +146,7 @@ def summarise_bundle(
         "damaged": damaged,
     }
     try:
-        case = load_bundle(dict(bundle))
+        case = stored_case(bundle)
         profile = load_profile(bundle["agency"]["profile"])
         findings, ctx = _evaluate(case, profile, calendar or WorkCalendar(), now)
     except LiuhenError as exc:  # a case the engine cannot read yet: listed without counts
@@ -326,7 +328,7 @@ def save(
             "agency_id": agency_id,
             "section": summary["section"],
             "stage": summary["stage"],
-            "summary": summary,
+            "summary": {k: v for k, v in summary.items() if k not in ("id", "agency_id")},
             "source_seq": seq,
             "computed_at": now,
         }
@@ -358,29 +360,117 @@ def refresh(store: Store, case_ids: Iterable[str]) -> None:
     save(store, [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies])
 
 
+class _Memo:
+    """What this process already knows, per store: the newest change of every case (read
+    incrementally: the ledger only grows), each case's agency (cases are insert-only), the
+    summaries decoded so far (one per ``source_seq``), and each summary's state at a moment,
+    reused until the next of its deadlines passes. Entries are shared: do not change them."""
+
+    def __init__(self) -> None:
+        self.watermark = -1
+        self.newest: dict[str, int] = {}
+        self.agency: dict[str, str] = {}
+        self.summaries: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.states: dict[str, tuple[int, datetime, datetime, CaseState]] = {}
+
+    def sync(self, conn: Any) -> None:
+        """Catch up with the ledger and the case table (cheap when nothing changed)."""
+        top = conn.execute(select(func.max(t.ledger_events.c.seq))).scalar()
+        if top is not None and top > self.watermark:
+            for case_id, seq in conn.execute(
+                select(t.ledger_events.c.case_id, func.max(t.ledger_events.c.seq))
+                .where(
+                    t.ledger_events.c.seq > self.watermark,
+                    t.ledger_events.c.seq <= top,
+                    t.ledger_events.c.case_id.is_not(None),
+                    t.ledger_events.c.action.not_in(sorted(READ_ACTIONS)),
+                )
+                .group_by(t.ledger_events.c.case_id)
+            ):
+                self.newest[case_id] = max(self.newest.get(case_id, 0), int(seq))
+            self.watermark = int(top)
+        count = conn.execute(select(func.count()).select_from(t.cases)).scalar_one()
+        if count != len(self.agency):
+            self.agency = dict(conn.execute(select(t.cases.c.id, t.cases.c.agency_id)).all())
+
+    def state(self, summary: dict[str, Any], seq: int, now: datetime) -> CaseState:
+        case_id = summary["id"]
+        held = self.states.get(case_id)
+        if held is not None and held[0] == seq and held[1] <= now < held[2]:
+            return held[3]
+        state = state_at(summary, now)
+        self.states[case_id] = (seq, now, _valid_until(summary, now), state)
+        return state
+
+
+_MEMOS: WeakKeyDictionary[Store, _Memo] = WeakKeyDictionary()
+_FOREVER = datetime.max.replace(tzinfo=UTC)
+_BATCH = 500
+
+
+def _valid_until(summary: Mapping[str, Any], now: datetime) -> datetime:
+    """When the state computed at ``now`` may change: the next deadline still to pass."""
+    upcoming = [
+        datetime.fromisoformat(f["due"]) + GRACE
+        for f in summary.get("findings", ())
+        if f["status"] == PENDING and f["due"]
+    ]
+    return min((d for d in upcoming if d > now), default=_FOREVER)
+
+
+def _memo(store: Store) -> _Memo:
+    memo = _MEMOS.get(store)
+    if memo is None:
+        memo = _MEMOS[store] = _Memo()
+    return memo
+
+
+def with_states(
+    store: Store, agency_id: str | None = None, now: datetime | None = None
+) -> list[tuple[dict[str, Any], CaseState]]:
+    """Every case's summary (of one agency, or all) with its state at ``now``; stale
+    summaries are rebuilt and stored first. Summaries carry ``id`` and ``agency_id``."""
+    now = now or store.clock()
+    memo = _memo(store)
+    stale: list[tuple[str, str, dict[str, Any], int]] = []
+    with store.read() as conn:
+        memo.sync(conn)
+        ids = [c for c, a in memo.agency.items() if agency_id is None or a == agency_id]
+        wanted = [
+            c
+            for c in ids
+            if c not in memo.summaries or memo.summaries[c][0] < memo.newest.get(c, 0)
+        ]
+        for i in range(0, len(wanted), _BATCH):
+            for case_id, seq, summary in conn.execute(
+                select(
+                    t.case_summaries.c.case_id,
+                    t.case_summaries.c.source_seq,
+                    t.case_summaries.c.summary,
+                ).where(t.case_summaries.c.case_id.in_(wanted[i : i + _BATCH]))
+            ):
+                if seq >= memo.newest.get(case_id, 0) and summary.get("v") == VERSION:
+                    summary.update(id=case_id, agency_id=memo.agency[case_id])
+                    memo.summaries[case_id] = (seq, summary)
+    for case_id in wanted:
+        latest = memo.newest.get(case_id, 0)
+        held = memo.summaries.get(case_id)
+        if held is None or held[0] < latest:
+            agency = memo.agency[case_id]
+            summary = {**compute(store, case_id), "id": case_id, "agency_id": agency}
+            stale.append((case_id, agency, summary, latest))
+            memo.summaries[case_id] = (latest, summary)
+    save(store, stale)
+    out = []
+    for case_id in ids:
+        seq, summary = memo.summaries[case_id]
+        out.append((summary, memo.state(summary, seq, now)))
+    return out
+
+
 def summaries(store: Store, agency_id: str | None = None) -> dict[str, dict[str, Any]]:
     """Every case's summary (of one agency, or all), rebuilding the stale ones first."""
-    with store.read() as conn:
-        query = select(
-            t.cases.c.id,
-            t.cases.c.agency_id,
-            t.case_summaries.c.summary,
-            t.case_summaries.c.source_seq,
-        ).outerjoin(t.case_summaries, t.case_summaries.c.case_id == t.cases.c.id)
-        if agency_id is not None:
-            query = query.where(t.cases.c.agency_id == agency_id)
-        rows = conn.execute(query).all()
-        newest = _newest_changes(conn)
-    out: dict[str, dict[str, Any]] = {}
-    stale: list[tuple[str, str, dict[str, Any], int]] = []
-    for case_id, agency, summary, seq in rows:
-        latest = newest.get(case_id, 0)
-        if summary is None or seq < latest or summary.get("v") != VERSION:
-            summary = compute(store, case_id)
-            stale.append((case_id, agency, summary, latest))
-        out[case_id] = {**summary, "id": case_id, "agency_id": agency}
-    save(store, stale)
-    return out
+    return {s["id"]: s for s, _ in with_states(store, agency_id)}
 
 
 def open_findings(summary: Mapping[str, Any], now: datetime) -> tuple[int | None, int | None]:
@@ -402,5 +492,6 @@ __all__ = [
     "save",
     "state_at",
     "summaries",
+    "with_states",
     "summarise_bundle",
 ]
