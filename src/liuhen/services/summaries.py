@@ -52,6 +52,7 @@ GRACE = timedelta(seconds=1)  # a deadline is met up to the end of its last seco
 class Category:
     id: str
     name: str
+    short: str
     citations: tuple[str, ...]
     rule_types: frozenset[str]
     ledger_actions: frozenset[str]
@@ -65,6 +66,7 @@ def categories() -> tuple[Category, ...]:
         Category(
             id=c["id"],
             name=c["name"],
+            short=c["short"],
             citations=tuple(c["citations"]),
             rule_types=frozenset(c.get("rule_types", ())),
             ledger_actions=frozenset(c.get("ledger_actions", ())),

@@ -12,8 +12,8 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 560, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 34
+WIDTH, HEIGHT = 400, 230
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 18, 30
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,11 @@ class Series:
 
 
 def _nice_max(value: float) -> float:
-    if value <= 5:
-        return 5
-    for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
-        if value <= step:
-            return step
-    return float(int(value * 1.2))
+    """The top of the axis: four equal whole-number steps above ``value``."""
+    for top in (4, 8, 20, 40, 100, 200, 400, 1000, 2000, 4000, 10000, 20000, 40000):
+        if value <= top:
+            return top
+    return float(-(-int(value) // 4000) * 4000)
 
 
 def _frame(labels: Sequence[str], top: float, unit: str, title: str) -> list[str]:
@@ -51,7 +50,7 @@ def _frame(labels: Sequence[str], top: float, unit: str, title: str) -> list[str
             f"{value:g}{unit}</text>"
         )
     step = plot_w / max(len(labels), 1)
-    every = max(1, len(labels) // 12)
+    every = max(1, -(-len(labels) // 7))  # at most seven labels: they must not overlap
     for i, label in enumerate(labels):
         if i % every == 0:
             x = LEFT + step * (i + 0.5)
