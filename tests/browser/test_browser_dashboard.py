@@ -24,9 +24,10 @@ def test_supervisor_drills_from_a_red_figure_to_the_case(server, page):  # noqa:
 
     red = page.locator("#kpi-upload")
     assert "bad" in (red.get_attribute("class") or "")
-    assert page.locator("#kpi-upload .kpi-value").evaluate(
-        "e => getComputedStyle(e).color"
-    ) == "rgb(179, 38, 30)"  # red when bad
+    assert (
+        page.locator("#kpi-upload .kpi-value").evaluate("e => getComputedStyle(e).color")
+        == "rgb(179, 38, 30)"
+    )  # red when bad
     red.click()
     page.wait_for_url("**/cases?**metric=av_late**")
     assert "音像记录未按时存储的案件" in page.locator("#drill-note").inner_text()
