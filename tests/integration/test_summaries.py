@@ -117,3 +117,15 @@ def test_categories_are_data_with_citations():
     assert "blob.damaged" in cats["altered"].ledger_actions
     every = [rt for c in cats.values() for rt in c.rule_types]
     assert len(every) == len(set(every))  # one category per rule type
+
+
+def test_refresh_stores_a_fresh_summary_eagerly(store, clock):
+    from liuhen.services.summaries import refresh
+
+    case_id = import_bundle(store, SYSTEM, waiting_case_file_bundle()).case_id
+    assert case_id not in cached_rows(store)
+    refresh(store, [case_id])
+    seq, computed = cached_rows(store)[case_id]
+    assert seq > 0 and computed == clock()
+    assert summaries(store)[case_id]["number"] == "示镇综执罚〔2026〕99号"
+    assert cached_rows(store)[case_id] == (seq, computed)  # fresh: not rebuilt on read
