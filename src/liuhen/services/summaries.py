@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
+from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -374,9 +375,14 @@ class _Memo:
         self.agency: dict[str, str] = {}
         self.summaries: dict[str, tuple[int, dict[str, Any]]] = {}
         self.states: dict[str, tuple[int, datetime, datetime, CaseState]] = {}
+        self.lock = Lock()
 
     def sync(self, conn: Any) -> None:
         """Catch up with the ledger and the case table (cheap when nothing changed)."""
+        with self.lock:  # web requests run in threads
+            self._sync(conn)
+
+    def _sync(self, conn: Any) -> None:
         top = conn.execute(select(func.max(t.ledger_events.c.seq))).scalar()
         if top is not None and top > self.watermark:
             for case_id, seq in conn.execute(
