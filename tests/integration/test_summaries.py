@@ -129,3 +129,29 @@ def test_refresh_stores_a_fresh_summary_eagerly(store, clock):
     assert seq > 0 and computed == clock()
     assert summaries(store)[case_id]["number"] == "示镇综执罚〔2026〕99号"
     assert cached_rows(store)[case_id] == (seq, computed)  # fresh: not rebuilt on read
+
+
+def test_a_damaged_file_counts_as_records_altered(sqlite_settings, clock, tmp_path):
+    """The fixity run's ``blob.damaged`` event on the case makes its summary stale and counts
+    in the "altered" category (000§21(四), 002§36(三), 004§39(三))."""
+    from pathlib import Path
+
+    from tests.conftest import ADMIN_PASSWORD
+    from tests.helpers import make_case_with_files
+
+    from liuhen.services.fixity import run_fixity
+    from liuhen.services.setup import initialise
+    from liuhen.store.store import Store
+
+    initialise(sqlite_settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    store = Store.open(sqlite_settings, clock=clock)
+    made = make_case_with_files(store, tmp_path)
+    case_id = made["case"]
+    assert state_at(summaries(store)[case_id], clock()).categories.get("altered") is None
+    sha = made["blob"]
+    path = Path(store.settings.data_dir) / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
+    path.chmod(0o644)
+    path.write_bytes(b"X" + path.read_bytes()[1:])
+    assert not run_fixity(store, SYSTEM, rate_mb=0).ok
+    assert state_at(summaries(store)[case_id], clock()).categories["altered"] == 1
+    store.close()
