@@ -376,6 +376,23 @@ def load_bundle(source: str | Path | Mapping[str, Any]) -> Case:
     problems = validate_bundle(data, name)
     if problems:
         raise BundleInvalid(f"{name} 有 {len(problems)} 处错误", details=problems)
+    return case_from_checked(data)
+
+
+def stored_case(data: Mapping[str, Any]) -> Case:
+    """The ``Case`` of a bundle assembled from the store, whose entities were checked against
+    the schema when written: only the cross-references are checked again (the schema pass
+    is most of the cost); anything odd falls back to ``load_bundle``'s full report."""
+    try:
+        if not _semantic(data):
+            return case_from_checked(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    return load_bundle(data)
+
+
+def case_from_checked(data: Mapping[str, Any]) -> Case:
+    """The ``Case`` of an already validated bundle dict."""
     merged = {**{k: data["case"][k] for k in _CASE_KEYS if k in data["case"]}}
     for key in ("agency", "party", "officers", "devices", "acts", "text_records", "av_records",
                 "approvals", "services", "execution", "case_file", "access_requests"):  # fmt: skip

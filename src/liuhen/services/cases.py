@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from liuhen.domain import vocab
-from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
+from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
@@ -134,56 +134,35 @@ def open_case(
 
 
 def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
+    """Every case, newest first, with the open findings of its agency's profile as of now.
+
+    Read from the case summaries (``services/summaries.py``): rebuilt only for cases changed
+    since, and evaluated at read time, so a deadline that passed since counts."""
+    from liuhen.services.summaries import with_states
+
     require(actor, "case.read")
-    latest = (
-        select(t.case_transitions.c.case_id, func.max(t.case_transitions.c.at).label("at"))
-        .group_by(t.case_transitions.c.case_id)
-        .subquery()
-    )
-    stage = (
-        select(t.case_transitions.c.case_id, t.case_transitions.c.stage)
-        .join(
-            latest,
-            (latest.c.case_id == t.case_transitions.c.case_id)
-            & (latest.c.at == t.case_transitions.c.at),
-        )
-        .subquery()
-    )
-    query = (
-        select(t.cases, stage.c.stage)
-        .outerjoin(stage, stage.c.case_id == t.cases.c.id)
-        .order_by(t.cases.c.opened_at.desc())
-    )
-    with store.read() as conn:
-        rows = conn.execute(query).mappings().all()
+    states = with_states(store)
     with store.transaction(actor) as tx:  # every view is on the ledger (000§18 实时调阅)
         tx.record(
-            "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}
+            "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(states)}
         )
-    return [_summary(store, r) for r in rows]
+    items = [_summary(s, st) for s, st in states]
+    items.sort(key=lambda c: (c.opened_at, c.number), reverse=True)
+    return items
 
 
-def _summary(store: Store, row: Any) -> CaseSummary:
-    """One list row, with the open findings of the agency's profile as of now."""
-    from liuhen.services.bundles import case_findings
-
-    try:
-        findings = case_findings(store, row["id"], store.clock())
-    except LiuhenError:  # a case the engine cannot read yet is listed without counts
-        violations = pending = None
-    else:
-        violations = sum(1 for f in findings if f.status == "violation")
-        pending = len(findings) - violations
+def _summary(summary: Any, state: Any) -> CaseSummary:
+    """One list row, from the case's summary and its state now."""
     return CaseSummary(
-        id=row["id"],
-        number=row["number"],
-        title=row["title"],
-        procedure=row["procedure"],
-        stage=row["stage"] or "initiation",
-        opened_at=row["opened_at"],
-        party=row["party"],
-        violations=violations,
-        pending=pending,
+        id=summary["id"],
+        number=summary["number"],
+        title=summary["title"],
+        procedure=summary["procedure"],
+        stage=summary["stage"] or "initiation",
+        opened_at=datetime.fromisoformat(summary["opened_at"]).astimezone(UTC),
+        party=summary["party"],
+        violations=state.violations,
+        pending=state.pending,
     )
 
 

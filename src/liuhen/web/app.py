@@ -51,7 +51,9 @@ def create_app(
         case_service,
         case_steps,
         cases,
+        dashboard,
         files,
+        inbox,
         ledger,
     )
 
@@ -143,6 +145,8 @@ def create_app(
     ):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)
+    app.include_router(dashboard.router)
+    app.include_router(inbox.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from liuhen.services.bundles import export_bundle, import_bundle
@@ -39,11 +39,34 @@ def case_list(
     stage: str = "",
     procedure: str = "",
     problems: str = "",
+    metric: str = "",
+    agency: str = "",
+    section: str = "",
+    officer: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
 ) -> Response:
     from liuhen.web.app import render
 
-    items = [c.to_dict() for c in list_cases(get_store(request), user.actor)]
+    store = get_store(request)
+    items = [c.to_dict() for c in list_cases(store, user.actor)]
     shown = [c for c in items if _matches(c, stage, procedure, problems)]
+    drill = None
+    if metric:  # a dashboard figure's drill-down: exactly the cases behind it
+        from liuhen.services.dashboard import case_ids, make_filters, metric_label
+
+        filters = make_filters(
+            store,
+            user_agency=user.agency_id,
+            agency=agency,
+            section=section,
+            officer=officer,
+            start=start,
+            end=end,
+        )
+        behind = set(case_ids(store, user.actor, filters, metric))
+        shown = [c for c in shown if c["id"] in behind]
+        drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
     return render(
         request,
         "cases.html",
@@ -54,6 +77,7 @@ def case_list(
             "procedures": PROCEDURES,
             "problem_filters": PROBLEM_FILTERS,
             "chosen": {"stage": stage, "procedure": procedure, "problems": problems},
+            "drill": drill,
         },
     )
 
