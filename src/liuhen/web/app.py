@@ -33,6 +33,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     from liuhen.services.permissions import actions_for
     from liuhen.web import (
+        api_av,
         approvals,
         auth,
         case_documents,
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         cases,
         files,
         ledger,
+        uploads,
     )
 
     app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
@@ -103,6 +105,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
+    app.include_router(uploads.router)
+    app.include_router(api_av.router)
     return app
 
 
