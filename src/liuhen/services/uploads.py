@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.config import Settings
 from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound, StorageError
 from liuhen.ledger.events import Actor
 from liuhen.media.naming import safe_name
@@ -276,7 +277,7 @@ class Uploads:
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()
-        self._check_space(length)
+        require_space(self.settings, length, copies=2, field="Upload-Length")
         now = self.store.clock().isoformat()
         info = UploadInfo(
             id=new_id(),
@@ -356,21 +357,6 @@ class Uploads:
         if moment > self.store.clock():
             raise InvalidInput("recorded_start: 录制开始时间晚于现在，请核对")
         return moment
-
-    def _check_space(self, length: int) -> None:
-        """The staged copy and the blob store's temp copy both need room, plus the reserve."""
-        target = self.dir if self.dir.exists() else self.settings.data_dir
-        while not target.exists():
-            target = target.parent
-        free = shutil.disk_usage(target).free
-        reserve = self.settings.upload_reserve_mb * 1024 * 1024
-        need = 2 * length + reserve
-        if free < need:
-            raise StorageError(
-                f"Upload-Length: 服务器磁盘剩余空间不足，未接收：上传 {_human(length)} 需要约 "
-                f"{_human(need)}（暂存与入库各一份，另保留 {_human(reserve)}），当前可用 "
-                f"{_human(free)}。请联系管理员清理或扩容后再上传"
-            )
 
     # -- receiving -------------------------------------------------------------------
     def open_patch(
@@ -690,6 +676,24 @@ def _hash_prefix(path: Path, length: int) -> Any:
             digest.update(chunk)
             done += len(chunk)
     return digest
+
+
+def require_space(settings: Settings, length: int, *, copies: int, field: str) -> None:
+    """Refuse (507) before a byte is written when the disk cannot hold ``copies`` of
+    ``length`` bytes plus the configured reserve (``LIUHEN_UPLOAD_RESERVE_MB``)."""
+    target = settings.data_dir
+    while not target.exists():
+        target = target.parent
+    free = shutil.disk_usage(target).free
+    reserve = settings.upload_reserve_mb * 1024 * 1024
+    need = copies * length + reserve
+    if free < need:
+        how = "暂存与入库各一份，" if copies == 2 else ""
+        raise StorageError(
+            f"{field}: 服务器磁盘剩余空间不足，未接收：{_human(length)} 的文件需要约 "
+            f"{_human(need)}（{how}另保留 {_human(reserve)}），当前可用 "
+            f"{_human(free)}。请联系管理员清理或扩容后再试"
+        )
 
 
 def _human(size: int) -> str:
