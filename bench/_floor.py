@@ -55,8 +55,18 @@ def floor_copy(source: BinaryIO, target: Path) -> tuple[float, str, int]:
     return time.perf_counter() - start, sha256, hasher.size
 
 
-def peak_rss_mib() -> float:
-    """``ru_maxrss`` of this process (includes the interpreter), in MiB."""
+def peak_rss_mib(pid: int | str = "self") -> float:
+    """Peak resident memory (``VmHWM``) of a process, in MiB; includes the interpreter.
+
+    Not ``ru_maxrss``: Linux carries that across ``execve``, so a child would report its
+    parent's peak whenever the parent had grown larger.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -16,7 +16,7 @@ Then, ``--runs`` times each, alternating the order, each on a fresh data directo
           creation request to the answer of the last PATCH, which includes the ingest.
 
 Prints best and median seconds, the ratio of each to the floor, and peak memory: for the
-floor and import, ``ru_maxrss`` of the child; for http, ``VmHWM`` of the server process.
+floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _http(source: Path, data: Path) -> Result:
         seconds = time.perf_counter() - start
         if done.headers.get("LiuHen-Result") != "new":
             raise SystemExit(f"upload not stored: {done.status} {dict(done.headers)}")
-        peak = _vm_hwm_mib(server.pid)
+        peak = peak_rss_mib(server.pid)
         return {"seconds": seconds, "peak_rss_mib": peak, "sha256": done.headers["LiuHen-SHA256"]}
     finally:
         server.terminate()
@@ -209,13 +209,6 @@ def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
                 raise SystemExit(server.stderr.read().decode() if server.stderr else "") from None
             time.sleep(0.2)
     raise SystemExit("server did not start")
-
-
-def _vm_hwm_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _report(size: int, results: dict[str, list[Result]]) -> None:
@@ -246,7 +239,7 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         "import_ratio": round(figures["import"]["best"] / floor, 3),
         "http_ratio": round(figures["http"]["best"] / floor, 3),
         **{f"{m}_peak_mib": round(f["peak"], 1) for m, f in figures.items()},
-        "memory_measure": "ru_maxrss of the floor/import child; VmHWM of the liuhen serve process",
+        "memory_measure": "VmHWM of the floor/import child and of the liuhen serve process",
     }
     print(json.dumps(summary))
 

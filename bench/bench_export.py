@@ -232,7 +232,7 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         "floor_peak_rss_mib": round(peak["floor"], 1),
         "export_peak_rss_mib": round(peak["export"], 1),
         "small_export_peak_rss_mib": round(peak["small"], 1),
-        "memory_measure": "ru_maxrss of the child process (includes the interpreter and WeasyPrint)",
+        "memory_measure": "VmHWM of the child process (includes the interpreter and WeasyPrint)",
     }
     print(json.dumps(summary))
 

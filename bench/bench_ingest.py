@@ -113,7 +113,7 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         "ingest_mib_per_s": round(mib / best["ingest"], 1),
         "floor_peak_rss_mib": round(peak["floor"], 1),
         "ingest_peak_rss_mib": round(peak["ingest"], 1),
-        "memory_measure": "ru_maxrss of the child process (includes the interpreter)",
+        "memory_measure": "VmHWM of the child process (includes the interpreter)",
     }
     print(json.dumps(summary))
 
