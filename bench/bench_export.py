@@ -17,7 +17,7 @@ times each, alternating which goes first, in fresh child processes:
           export (PDF, ledger, manifests), and the memory an export needs whatever the AV.
 
 Prints the best time of each, the ratio export/floor, throughput, the peak memory of each
-child (``ru_maxrss``, which includes the interpreter and WeasyPrint), then one JSON line.
+child (``VmHWM``, which includes the interpreter and WeasyPrint), then one JSON line.
 The stored blob is in the page cache in all cases (just written or read), so the comparison
 is of the work, not of cold reads.
 """

@@ -11,7 +11,7 @@ times each, alternating which goes first, in fresh child processes:
   ingest  ``LocalBlobStore.ingest_path`` of the file into a fresh store on that filesystem.
 
 Prints the best time of each, the ratio ingest/floor, throughput, and the peak memory of
-each child (``ru_maxrss`` of the child process, which includes the Python interpreter),
+each child (``VmHWM`` of the child process, which includes the Python interpreter),
 then one JSON line with the same figures. The source file is read from the page cache in
 both cases (it was just written), so the comparison is of the work, not of cold reads.
 """
