@@ -148,7 +148,7 @@ def _child(mode: str, source: Path, target: Path) -> Result:
 
 
 def _http(source: Path, data: Path) -> Result:
-    from liuhen.services.uploads import encode_metadata
+    from liuhen.services.upload_staging import encode_metadata
 
     token = _init(data)
     with socket.socket() as s:

@@ -26,7 +26,7 @@ from tests.helpers import SYSTEM
 
 from liuhen.config import Settings
 from liuhen.media.synthetic import make_video, padding_box
-from liuhen.services.uploads import encode_metadata
+from liuhen.services.upload_staging import encode_metadata
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,8 @@ from liuhen.errors import NotFound
 from liuhen.media.synthetic import make_video
 from liuhen.services.agency import add_device
 from liuhen.services.stations import add_station, revoke_station
-from liuhen.services.uploads import HASHES, UploadGone, Uploads, encode_metadata
+from liuhen.services.upload_staging import HASHES, UploadGone, encode_metadata
+from liuhen.services.uploads import Uploads
 from liuhen.services.users import add_user, find_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app

@@ -28,16 +28,14 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.services.stations import Station, authenticate_station
-from liuhen.services.uploads import (
+from liuhen.services.upload_staging import (
     CHECKSUMS,
     CHUNK,
-    TUS_EXTENSIONS,
-    TUS_VERSION,
     Patch,
-    Uploads,
     encode_metadata,
     parse_metadata,
 )
+from liuhen.services.uploads import TUS_EXTENSIONS, TUS_VERSION, Uploads
 from liuhen.services.users import User
 from liuhen.store import tables as t
 from liuhen.web.auth import check_csrf, current_user, get_store, permission
