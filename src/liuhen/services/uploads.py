@@ -37,6 +37,7 @@ from liuhen.services.upload_staging import (
     Patch,
     UploadGone,
     UploadLocked,
+    encode_metadata,
     hash_prefix,
     human,
     locked,
@@ -61,6 +62,7 @@ METADATA_KEYS = {
     "sha256": "SHA-256",
 }
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+__all__ = ["TUS_EXTENSIONS", "TUS_VERSION", "UploadInfo", "Uploads", "encode_metadata"]
 
 
 @dataclass
