@@ -17,7 +17,7 @@ times each, alternating which goes first, in fresh child processes:
           export (PDF, ledger, manifests), and the memory an export needs whatever the AV.
 
 Prints the best time of each, the ratio export/floor, throughput, the peak memory of each
-child (``ru_maxrss``, which includes the interpreter and WeasyPrint), then one JSON line.
+child (``VmHWM``, which includes the interpreter and WeasyPrint), then one JSON line.
 The stored blob is in the page cache in all cases (just written or read), so the comparison
 is of the work, not of cold reads.
 """
@@ -27,18 +27,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import resource
-import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-MIB = 1024 * 1024
+from _floor import (
+    MIB,
+    Result,
+    floor_copy,
+    peak_rss_mib,
+    remove,
+    run_child,
+    summarise,
+    write_source,
+)
 
 
 def main() -> None:
@@ -62,16 +65,16 @@ def main() -> None:
         started = time.perf_counter()
         _setup(data, workdir, size)
         print(f"setup (ingest {size / MIB:.0f} MiB + 1 MiB): {time.perf_counter() - started:.1f} s")
-        results: dict[str, list[dict[str, float | str]]] = {"floor": [], "export": [], "small": []}
+        results: dict[str, list[Result]] = {"floor": [], "export": [], "small": []}
         for run in range(args.runs):
             order = ("floor", "export", "small") if run % 2 == 0 else ("small", "export", "floor")
             for mode in order:
                 target = workdir / f"{mode}-{run}"
-                results[mode].append(_run_child(mode, data, target))
-                _remove(target)
+                results[mode].append(run_child(__file__, mode, str(data), str(target)))
+                remove(target)
         _report(size, results)
     finally:
-        _remove(workdir)
+        remove(workdir)
 
 
 def _settings(data: Path):  # type: ignore[no-untyped-def]
@@ -93,7 +96,7 @@ def _setup(data: Path, workdir: Path, size: int) -> None:
     try:
         for number, av_size in (("BIG", size), ("SMALL", MIB)):
             source = workdir / f"{number}.mp4"
-            _write_source(source, av_size)
+            write_source(source, av_size)
             _make_case(store, actor, workdir, number, source)
             source.unlink()
     finally:
@@ -166,12 +169,11 @@ def _make_case(store, actor, workdir: Path, number: str, video: Path) -> None:  
     )  # fmt: skip
 
 
-def _child(mode: str, data: Path, target: Path) -> dict[str, float | str]:
+def _child(mode: str, data: Path, target: Path) -> Result:
     """One measured pass in this (fresh) process; seconds exclude start-up and imports."""
     from liuhen.ledger.events import Actor
     from liuhen.services.archive import export_package
     from liuhen.services.cases import find_case
-    from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
     from liuhen.store.store import Store
 
     store = Store.open(_settings(data))
@@ -183,21 +185,8 @@ def _child(mode: str, data: Path, target: Path) -> dict[str, float | str]:
 
         files, _ = case_record_files(store, case_id)
         sha = max(files, key=lambda f: f.size).sha256
-        start = time.perf_counter()
-        with (
-            store.blobs.open(sha) as src,
-            open(target, "wb", buffering=0) as dst,
-            DualHasher() as hasher,
-        ):
-            while chunk := src.read(CHUNK_SIZE):
-                hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[dst.write(view) :]
-            os.fsync(dst.fileno())
-            hasher.hexdigests()
-        seconds = time.perf_counter() - start
-        copied = hasher.size
+        with store.blobs.open(sha) as src:
+            seconds, _, copied = floor_copy(src, target)
     else:
         import weasyprint  # noqa: F401  (imported before timing, as a running server has it)
 
@@ -206,35 +195,14 @@ def _child(mode: str, data: Path, target: Path) -> dict[str, float | str]:
         seconds = time.perf_counter() - start
         copied = result.bytes
     store.close()
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "bytes": copied}
+    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "bytes": copied}
 
 
-def _run_child(mode: str, data: Path, target: Path) -> dict[str, float | str]:
-    command = [sys.executable, __file__, "--child", mode, str(data), str(target)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
-def _write_source(path: Path, size: int) -> None:
-    """Pseudo-random, incompressible-looking bytes: a random MiB stamped with a counter."""
-    base = random.Random(1).randbytes(MIB)
-    with open(path, "wb", buffering=0) as f:
-        written, index = 0, 0
-        while written < size:
-            block = (index.to_bytes(8, "little") + base[8:])[: size - written]
-            f.write(block)
-            written += len(block)
-            index += 1
-        os.fsync(f.fileno())
-
-
-def _report(size: int, results: dict[str, list[dict[str, float | str]]]) -> None:
-    best = {m: min(float(r["seconds"]) for r in rows) for m, rows in results.items()}
-    median = {
-        m: statistics.median(float(r["seconds"]) for r in rows) for m, rows in results.items()
-    }
-    peak = {m: max(float(r["peak_rss_mib"]) for r in rows) for m, rows in results.items()}
+def _report(size: int, results: dict[str, list[Result]]) -> None:
+    figures = summarise(results)
+    best = {m: f["best"] for m, f in figures.items()}
+    median = {m: f["median"] for m, f in figures.items()}
+    peak = {m: f["peak"] for m, f in figures.items()}
     mib = size / MIB
     print(f"AV: {mib:.0f} MiB, {len(results['floor'])} runs each, {os.cpu_count()} CPUs")
     for mode in ("floor", "export", "small"):
@@ -264,16 +232,9 @@ def _report(size: int, results: dict[str, list[dict[str, float | str]]]) -> None
         "floor_peak_rss_mib": round(peak["floor"], 1),
         "export_peak_rss_mib": round(peak["export"], 1),
         "small_export_peak_rss_mib": round(peak["small"], 1),
-        "memory_measure": "ru_maxrss of the child process (includes the interpreter and WeasyPrint)",
+        "memory_measure": "VmHWM of the child process (includes the interpreter and WeasyPrint)",
     }
     print(json.dumps(summary))
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

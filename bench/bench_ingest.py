@@ -11,7 +11,7 @@ times each, alternating which goes first, in fresh child processes:
   ingest  ``LocalBlobStore.ingest_path`` of the file into a fresh store on that filesystem.
 
 Prints the best time of each, the ratio ingest/floor, throughput, and the peak memory of
-each child (``ru_maxrss`` of the child process, which includes the Python interpreter),
+each child (``VmHWM`` of the child process, which includes the Python interpreter),
 then one JSON line with the same figures. The source file is read from the page cache in
 both cases (it was just written), so the comparison is of the work, not of cold reads.
 """
@@ -21,17 +21,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import resource
-import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-MIB = 1024 * 1024
+from _floor import (
+    MIB,
+    Result,
+    floor_copy,
+    peak_rss_mib,
+    remove,
+    run_child,
+    summarise,
+    write_source,
+)
 
 
 def main() -> None:
@@ -52,76 +55,41 @@ def main() -> None:
     try:
         source = workdir / "source.bin"
         size = int(args.size_gib * 1024**3)
-        _write_source(source, size)
-        results: dict[str, list[dict[str, float | str]]] = {"floor": [], "ingest": []}
+        write_source(source, size)
+        results: dict[str, list[Result]] = {"floor": [], "ingest": []}
         for run in range(args.runs):
             order = ("floor", "ingest") if run % 2 == 0 else ("ingest", "floor")
             for mode in order:
                 target = workdir / f"{mode}-{run}"
-                results[mode].append(_run_child(mode, source, target))
-                _remove(target)
+                results[mode].append(run_child(__file__, mode, str(source), str(target)))
+                remove(target)
         _report(size, results)
     finally:
-        _remove(workdir)
+        remove(workdir)
 
 
-def _child(mode: str, source: Path, target: Path) -> dict[str, float | str]:
+def _child(mode: str, source: Path, target: Path) -> Result:
     """One measured pass in this (fresh) process; seconds exclude interpreter start-up."""
     if mode == "floor":
-        from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
-
-        start = time.perf_counter()
-        with (
-            open(source, "rb") as src,
-            open(target, "wb", buffering=0) as dst,
-            DualHasher() as hasher,
-        ):
-            while chunk := src.read(CHUNK_SIZE):
-                hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[dst.write(view) :]
-            os.fsync(dst.fileno())
-            sha256, _ = hasher.hexdigests()
-        seconds = time.perf_counter() - start
+        with open(source, "rb") as src:
+            seconds, sha256, _ = floor_copy(src, target)
     else:
         from liuhen.store.blobs.local import LocalBlobStore
 
         start = time.perf_counter()
         sha256 = LocalBlobStore(target).ingest_path(source).sha256
         seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "sha256": sha256}
+    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
 
 
-def _run_child(mode: str, source: Path, target: Path) -> dict[str, float | str]:
-    command = [sys.executable, __file__, "--child", mode, str(source), str(target)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)  # type: ignore[no-any-return]
-
-
-def _write_source(path: Path, size: int) -> None:
-    """Pseudo-random, incompressible-looking bytes: a random MiB stamped with a counter."""
-    base = random.Random(1).randbytes(MIB)
-    with open(path, "wb", buffering=0) as f:
-        written, index = 0, 0
-        while written < size:
-            block = (index.to_bytes(8, "little") + base[8:])[: size - written]
-            f.write(block)
-            written += len(block)
-            index += 1
-        os.fsync(f.fileno())
-
-
-def _report(size: int, results: dict[str, list[dict[str, float | str]]]) -> None:
+def _report(size: int, results: dict[str, list[Result]]) -> None:
     digests = {r["sha256"] for rows in results.values() for r in rows}
     if len(digests) != 1:
         raise SystemExit(f"floor and ingest disagree on the digest: {sorted(digests)}")
-    best = {mode: min(float(r["seconds"]) for r in rows) for mode, rows in results.items()}
-    median = {
-        mode: statistics.median(float(r["seconds"]) for r in rows) for mode, rows in results.items()
-    }
-    peak = {mode: max(float(r["peak_rss_mib"]) for r in rows) for mode, rows in results.items()}
+    figures = summarise(results)
+    best = {mode: f["best"] for mode, f in figures.items()}
+    median = {mode: f["median"] for mode, f in figures.items()}
+    peak = {mode: f["peak"] for mode, f in figures.items()}
     mib = size / MIB
     print(f"file: {mib:.0f} MiB, {len(results['floor'])} runs each, {os.cpu_count()} CPUs")
     for mode in ("floor", "ingest"):
@@ -145,16 +113,9 @@ def _report(size: int, results: dict[str, list[dict[str, float | str]]]) -> None
         "ingest_mib_per_s": round(mib / best["ingest"], 1),
         "floor_peak_rss_mib": round(peak["floor"], 1),
         "ingest_peak_rss_mib": round(peak["ingest"], 1),
-        "memory_measure": "ru_maxrss of the child process (includes the interpreter)",
+        "memory_measure": "VmHWM of the child process (includes the interpreter)",
     }
     print(json.dumps(summary))
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,27 @@ class Settings:
             "doc": "liuhen serve 运行定期复核（只复核超过复核周期的文件）的间隔（分钟，0 为不运行），默认 60",
         },
     )
+    upload_expiry_hours: int = field(
+        default=72,
+        metadata={
+            "env": "LIUHEN_UPLOAD_EXPIRY_HOURS",
+            "doc": "未完成的断点续传上传保留多久（小时）：超时未续传的暂存文件自动清除，默认 72",
+        },
+    )
+    upload_reserve_mb: int = field(
+        default=1024,
+        metadata={
+            "env": "LIUHEN_UPLOAD_RESERVE_MB",
+            "doc": "上传时须保留的磁盘空间（MB）：剩余空间不足以容纳文件加保留量时拒绝上传，默认 1024",
+        },
+    )
+    upload_max_gb: int = field(
+        default=64,
+        metadata={
+            "env": "LIUHEN_UPLOAD_MAX_GB",
+            "doc": "单个上传文件的最大长度（GB），默认 64",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -105,6 +126,11 @@ class Settings:
     @property
     def checkpoint_log_path(self) -> Path:
         return self.data_dir / "checkpoints.jsonl"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Staging of resumable uploads (``<id>.json`` and ``<id>.part``)."""
+        return self.data_dir / "uploads"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -136,6 +162,9 @@ class Settings:
             ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
             ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
             ("fixity_interval_minutes", "LIUHEN_FIXITY_INTERVAL_MINUTES"),
+            ("upload_expiry_hours", "LIUHEN_UPLOAD_EXPIRY_HOURS"),
+            ("upload_reserve_mb", "LIUHEN_UPLOAD_RESERVE_MB"),
+            ("upload_max_gb", "LIUHEN_UPLOAD_MAX_GB"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
@@ -180,6 +209,12 @@ class Settings:
             )
         if self.fixity_rate_mb < 0:
             raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
+        if self.upload_expiry_hours < 1:
+            raise ConfigError("LIUHEN_UPLOAD_EXPIRY_HOURS: 应为正整数（小时）")
+        if self.upload_reserve_mb < 0:
+            raise ConfigError("LIUHEN_UPLOAD_RESERVE_MB: 应为不小于 0 的整数（MB）")
+        if self.upload_max_gb < 1:
+            raise ConfigError("LIUHEN_UPLOAD_MAX_GB: 应为正整数（GB）")
 
     def describe(self) -> dict[str, str | None]:
         """Settings for display, secrets masked."""

@@ -25,6 +25,8 @@ KIND_LABELS = {"video": "视频", "audio": "录音", "photo": "照片"}
 
 def register(cli: click.Group) -> None:
     cli.add_command(import_av_cmd)
+    cli.add_command(station)
+    cli.add_command(uploads_cmd)
 
 
 @click.command("import-av")
@@ -81,6 +83,7 @@ def import_av_cmd(
         tolerance=timedelta(seconds=tolerance),
     )
     paths = list(list_files(directory, skip=[manifest] if manifest else []))
+    _check_space(store, paths)
     bar: list[Progress] = []
 
     def progress(done: int, total: int) -> None:
@@ -97,6 +100,24 @@ def import_av_cmd(
         _print_report(report.as_dict())
     if report.count("rejected"):
         sys.exit(2)
+
+
+def _check_space(store: Store, paths: list[Path]) -> None:
+    """Refuse the whole run before copying anything when the disk cannot hold it."""
+    import os
+
+    from liuhen.services.uploads import require_space
+    from liuhen.store.blobs.local import LocalBlobStore
+
+    if not isinstance(store.blobs, LocalBlobStore):
+        return  # S3 spools one file at a time: checked per file by the disk itself
+    total = 0
+    for path in paths:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue  # reported per file by the import
+    require_space(store.settings, total, copies=1, field="DIR")
 
 
 def _receiver(store: Store, username: str | None) -> tuple[Actor, str]:
@@ -176,3 +197,72 @@ def _source(code: str | None) -> str:
     from liuhen.media.naming import TIME_SOURCES
 
     return TIME_SOURCES.get(code or "", code or "未知")
+
+
+# -- docking stations (采集站) and the upload staging area ----------------------------------
+@click.group()
+def station() -> None:
+    """采集站接口令牌：签发、列出、吊销。"""
+
+
+@station.command("add")
+@click.argument("name")
+@click.option("--user", "username", required=True, help="采集站以该账号（须有上传音像权限）上传")
+@click.option("--device", default=None, help="默认设备编号（文件未带设备信息时采用）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def station_add(
+    ctx: click.Context, name: str, username: str, device: str | None, as_json: bool
+) -> None:
+    """登记采集站 NAME 并签发令牌（令牌只显示这一次，请妥善配置到采集站）。"""
+    from liuhen.cli.context import operator_actor
+    from liuhen.services.stations import add_station
+
+    store = open_store(ctx)
+    made, token = add_station(store, operator_actor(), name=name, username=username, device=device)
+    if as_json:
+        emit_json({**made.as_dict(), "token": token})
+        return
+    click.echo(f"已登记采集站 {made.name}（{made.id}），以账号 {made.user.username} 上传")
+    click.echo(f"令牌（只显示这一次）：{token}")
+    click.echo("采集站请求时带上请求头：Authorization: Bearer <令牌>")
+
+
+@station.command("list")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def station_list(ctx: click.Context, as_json: bool) -> None:
+    """列出采集站（不显示令牌）。"""
+    from liuhen.services.stations import list_stations
+
+    rows = [s.as_dict() for s in list_stations(open_store(ctx))]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("尚未登记采集站。")
+    for r in rows:
+        state = f"已吊销（{r['revoked_at']}）" if r["revoked_at"] else "有效"
+        click.echo(f"{r['id']}  {r['name']}  账号 {r['user']}  设备 {r['device'] or '—'}  {state}")
+
+
+@station.command("revoke")
+@click.argument("station_id")
+@click.pass_context
+def station_revoke(ctx: click.Context, station_id: str) -> None:
+    """吊销采集站的令牌（此后该令牌的请求一律拒绝）。"""
+    from liuhen.cli.context import operator_actor
+    from liuhen.services.stations import revoke_station
+
+    done = revoke_station(open_store(ctx), operator_actor(), station_id)
+    click.echo(f"已吊销采集站 {done.name} 的令牌")
+
+
+@click.command("clean-uploads")
+@click.pass_context
+def uploads_cmd(ctx: click.Context) -> None:
+    """清除超过保留时间仍未完成的断点续传暂存文件（服务启动和新建上传时也会自动清除）。"""
+    from liuhen.services.uploads import Uploads
+
+    removed = Uploads(open_store(ctx)).clean_expired()
+    click.echo(f"已清除 {removed} 个过期的未完成上传。")

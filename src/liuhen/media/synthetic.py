@@ -197,3 +197,17 @@ def make_recording(
         pause = pauses[i] if i < len(pauses) else 0.0
         moment += timedelta(seconds=round(length + pause))
     return paths
+
+
+def padding_box(size: int) -> bytes:
+    """The header of an MP4 ``free`` box ``size`` bytes long in all, zeros to follow.
+
+    Appended to a short real video it makes a file as large as a body camera's (1–4 GB)
+    that demuxers still read as that video, without encoding gigabytes of frames: tests
+    and benchmarks send ``video + padding_box(n) + zeros``, generated on the fly.
+    """
+    if size < 16:
+        raise ValueError("a padding box is at least 16 bytes")
+    if size < 2**32:
+        return struct.pack(">I4s", size, b"free")
+    return struct.pack(">I4sQ", 1, b"free", size)

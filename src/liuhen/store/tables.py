@@ -367,6 +367,20 @@ case_summaries = Table(
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records."""
 
+stations = Table(
+    "stations",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(40), ForeignKey("devices.id"), nullable=True),
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+"""Docking stations (采集站): a bearer token (its SHA-256 only) acting as a custodian account."""
+
 verification_runs = Table(
     "verification_runs",
     metadata,

@@ -41,6 +41,7 @@ def create_app(
     from liuhen.domain import vocab
     from liuhen.services.permissions import actions_for
     from liuhen.web import (
+        api_av,
         approvals,
         auth,
         case_archive,
@@ -55,6 +56,7 @@ def create_app(
         files,
         inbox,
         ledger,
+        uploads,
     )
 
     the_store = store or Store.open(settings)
@@ -149,6 +151,8 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
+    app.include_router(uploads.router)
+    app.include_router(api_av.router)
     return app
 
 

@@ -1,0 +1,96 @@
+"""What the benchmarks share: the source file, the hashing-and-copy floor, fresh child
+processes that time one pass each, and the best/median/peak summary.
+
+The floor is one read pass through the same ``DualHasher`` (SHA-256 + SM3) the blob store
+uses, copying the bytes to a new file on the same filesystem and fsyncing it: the least any
+durable, hashed store (or export) of the file can cost on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+MIB = 1024 * 1024
+Result = dict[str, float | str]
+
+
+def write_source(path: Path, size: int, *, head: bytes = b"") -> None:
+    """``head`` then pseudo-random, incompressible-looking bytes (a random MiB stamped with a
+    counter) up to ``size``, fsynced."""
+    base = random.Random(1).randbytes(MIB)
+    with open(path, "wb", buffering=0) as f:
+        f.write(head)
+        written, index = len(head), 0
+        while written < size:
+            block = (index.to_bytes(8, "little") + base[8:])[: size - written]
+            f.write(block)
+            written += len(block)
+            index += 1
+        os.fsync(f.fileno())
+
+
+def floor_copy(source: BinaryIO, target: Path) -> tuple[float, str, int]:
+    """Hash (SHA-256 + SM3) and copy ``source`` to ``target``, fsynced: (seconds, sha256, bytes)."""
+    from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
+
+    start = time.perf_counter()
+    with open(target, "wb", buffering=0) as dst, DualHasher() as hasher:
+        while chunk := source.read(CHUNK_SIZE):
+            hasher.update(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[dst.write(view) :]
+        os.fsync(dst.fileno())
+        sha256, _ = hasher.hexdigests()
+    return time.perf_counter() - start, sha256, hasher.size
+
+
+def peak_rss_mib(pid: int | str = "self") -> float:
+    """Peak resident memory (``VmHWM``) of a process, in MiB; includes the interpreter.
+
+    Not ``ru_maxrss``: Linux carries that across ``execve``, so a child would report its
+    parent's peak whenever the parent had grown larger.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(script: str, *args: str) -> Result:
+    """Run ``script --child ARGS`` in a fresh interpreter; its last stdout line is JSON."""
+    command = [sys.executable, script, "--child", *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def summarise(results: dict[str, list[Result]]) -> dict[str, dict[str, float]]:
+    """Best and median seconds and the peak memory of each mode."""
+    return {
+        mode: {
+            "best": min(float(r["seconds"]) for r in rows),
+            "median": statistics.median(float(r["seconds"]) for r in rows),
+            "peak": max(float(r["peak_rss_mib"]) for r in rows),
+        }
+        for mode, rows in results.items()
+    }
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,248 @@
+"""AV ingest through the HTTP upload and through ``import-av``, against the floor.
+
+    python bench/bench_av_ingest.py [--size-gib 1] [--dir PATH] [--runs 2]
+
+Writes one source file in --dir (default: a new temp dir): a real short H.264 video (PyAV)
+followed by an MP4 ``free`` box filled with pseudo-random bytes up to --size-gib, so the
+probe reads it as footage and every byte is hashed and stored as with a camera's file.
+Then, ``--runs`` times each, alternating the order, each on a fresh data directory:
+
+  floor   one pass through ``DualHasher`` (SHA-256 + SM3) copying the file to the same
+          filesystem, fsynced (``bench/_floor.py``), in a fresh child process;
+  import  ``liuhen import-av DIR`` (the CLI entry point, in a fresh child process): probe,
+          blob ingest, AV record and ledger events;
+  http    a real ``liuhen serve`` process; the docking station's tus client (this process)
+          creates the upload and sends the file in one PATCH read from disk; timed from the
+          creation request to the answer of the last PATCH, which includes the ingest.
+
+Prints best and median seconds, the ratio of each to the floor, and peak memory: for the
+floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from _floor import MIB, Result, floor_copy, peak_rss_mib, remove, run_child, summarise, write_source
+
+NAME = "DSJ-BENCH-0001_20261120090000.mp4"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-gib", type=float, default=1.0)
+    parser.add_argument("--dir", type=Path, default=None, help="where to work (same filesystem)")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("MODE", "SOURCE", "TARGET"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child:
+        mode, source, target = args.child
+        print(json.dumps(_child(mode, Path(source), Path(target))))
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="liuhen-bench-av-", dir=args.dir))
+    try:
+        size = int(args.size_gib * 1024**3)
+        source = workdir / "dock" / NAME
+        source.parent.mkdir()
+        _write_footage(source, size, workdir)
+        results: dict[str, list[Result]] = {"floor": [], "import": [], "http": []}
+        for run in range(args.runs):
+            order = ("floor", "import", "http") if run % 2 == 0 else ("http", "import", "floor")
+            for mode in order:
+                target = workdir / f"{mode}-{run}"
+                if mode == "http":
+                    results[mode].append(_http(source, target))
+                else:
+                    if mode == "import":
+                        _init(target)
+                    results[mode].append(run_child(__file__, mode, str(source), str(target)))
+                remove(target)
+        _report(size, results)
+    finally:
+        remove(workdir)
+
+
+def _write_footage(path: Path, size: int, workdir: Path) -> None:
+    from liuhen.media.synthetic import make_video, padding_box
+
+    clip = make_video(
+        workdir / "clip.mp4",
+        seconds=2,
+        width=160,
+        height=120,
+        creation_time=datetime(2026, 11, 20, 1, 0, tzinfo=UTC),
+    )
+    video = clip.read_bytes()
+    clip.unlink()
+    header = video + padding_box(size - len(video))
+    write_source(path, size, head=header)
+
+
+def _env(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    return {**env, "LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"}
+
+
+def _init(data: Path) -> str:
+    """An initialised data dir with a custodian and a station token (returned)."""
+    from liuhen.config import Settings
+    from liuhen.ledger.events import Actor
+    from liuhen.services.setup import initialise
+    from liuhen.services.stations import add_station
+    from liuhen.services.users import add_user
+    from liuhen.store.store import Store
+
+    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"})
+    initialise(settings, admin_password="Bench-pass-2026")
+    store = Store.open(settings)
+    system = Actor.system("基准测试")
+    add_user(
+        store,
+        system,
+        username="custodian",
+        password="Bench-pass-2026",
+        display_name="音像管理员",
+        roles=["custodian"],
+    )
+    _, token = add_station(store, system, name="基准采集站", username="custodian")
+    store.close()
+    return token
+
+
+def _child(mode: str, source: Path, target: Path) -> Result:
+    """One measured pass in this (fresh) process; seconds exclude start-up and imports."""
+    if mode == "floor":
+        with open(source, "rb") as src:
+            seconds, sha256, _ = floor_copy(src, target)
+        return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
+    os.environ.update({"LIUHEN_DATA_DIR": str(target), "LIUHEN_ENV": "test"})
+    import contextlib
+    import io
+
+    import av  # noqa: F401  (imported before timing, as a running station would have it)
+
+    from liuhen.cli import main as cli
+
+    out = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        cli(["import-av", str(source.parent), "--json"])
+    seconds = time.perf_counter() - start
+    report = json.loads(out.getvalue())
+    [line] = report["files"]
+    if line["status"] != "new":
+        raise SystemExit(f"import-av did not store the file: {line}")
+    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": line["sha256"]}
+
+
+def _http(source: Path, data: Path) -> Result:
+    from liuhen.services.upload_staging import encode_metadata
+
+    token = _init(data)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "liuhen", "serve", "--port", str(port)],
+        env=_env(data),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait(port, server)
+        size = source.stat().st_size
+        auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+        start = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600, blocksize=MIB)
+        meta = encode_metadata({"filename": source.name})
+        conn.request(
+            "POST",
+            "/api/uploads",
+            headers={**auth, "Upload-Length": str(size), "Upload-Metadata": meta},
+        )
+        made = conn.getresponse()
+        made.read()
+        if made.status != 201:
+            raise SystemExit(f"creation refused: {made.status}")
+        headers = {
+            **auth,
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": str(size),
+        }
+        with open(source, "rb") as body:
+            conn.request("PATCH", made.headers["Location"], body=body, headers=headers)
+            done = conn.getresponse()
+            done.read()
+        seconds = time.perf_counter() - start
+        if done.headers.get("LiuHen-Result") != "new":
+            raise SystemExit(f"upload not stored: {done.status} {dict(done.headers)}")
+        peak = peak_rss_mib(server.pid)
+        return {"seconds": seconds, "peak_rss_mib": peak, "sha256": done.headers["LiuHen-SHA256"]}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(server.stderr.read().decode() if server.stderr else "") from None
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def _report(size: int, results: dict[str, list[Result]]) -> None:
+    digests = {r["sha256"] for rows in results.values() for r in rows}
+    if len(digests) != 1:
+        raise SystemExit(f"the modes disagree on the digest: {sorted(digests)}")
+    figures = summarise(results)
+    mib = size / MIB
+    print(f"file: {mib:.0f} MiB, {len(results['floor'])} runs each, {os.cpu_count()} CPUs")
+    for mode, f in figures.items():
+        memory = "server VmHWM" if mode == "http" else "peak RSS"
+        print(
+            f"{mode:>6}: best {f['best']:.2f} s ({mib / f['best']:.0f} MiB/s), "
+            f"median {f['median']:.2f} s, {memory} {f['peak']:.0f} MiB"
+        )
+    floor = figures["floor"]["best"]
+    print(
+        f" ratio: import/floor = {figures['import']['best'] / floor:.2f}, "
+        f"http/floor = {figures['http']['best'] / floor:.2f}"
+    )
+    summary = {
+        "benchmark": "av_ingest",
+        "size_bytes": size,
+        "runs": len(results["floor"]),
+        "cpus": os.cpu_count(),
+        **{f"{m}_seconds": round(f["best"], 3) for m, f in figures.items()},
+        **{f"{m}_median_seconds": round(f["median"], 3) for m, f in figures.items()},
+        "import_ratio": round(figures["import"]["best"] / floor, 3),
+        "http_ratio": round(figures["http"]["best"] / floor, 3),
+        **{f"{m}_peak_mib": round(f["peak"], 1) for m, f in figures.items()},
+        "memory_measure": "VmHWM of the floor/import child and of the liuhen serve process",
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
