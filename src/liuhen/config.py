@@ -81,6 +81,20 @@ class Settings:
             "doc": "liuhen fixity 读取文件的限速（MB/秒，0 为不限速），默认 50，避免影响日常使用",
         },
     )
+    share_link_days: int = field(
+        default=7,
+        metadata={
+            "env": "LIUHEN_SHARE_LINK_DAYS",
+            "doc": "当事人复制件下载链接的有效期（天），默认 7",
+        },
+    )
+    share_link_uses: int = field(
+        default=5,
+        metadata={
+            "env": "LIUHEN_SHARE_LINK_USES",
+            "doc": "当事人复制件下载链接可下载的次数（每下载一个文件计一次），默认 5",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -128,6 +142,8 @@ class Settings:
             ("session_idle_minutes", "LIUHEN_SESSION_IDLE_MINUTES"),
             ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
             ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
+            ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
+            ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
@@ -168,6 +184,10 @@ class Settings:
             raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
         if self.fixity_rate_mb < 0:
             raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
+        if self.share_link_days < 1:
+            raise ConfigError("LIUHEN_SHARE_LINK_DAYS: 应为正整数（天）")
+        if self.share_link_uses < 1:
+            raise ConfigError("LIUHEN_SHARE_LINK_USES: 应为正整数（次）")
 
     def describe(self) -> dict[str, str | None]:
         """Settings for display, secrets masked."""
