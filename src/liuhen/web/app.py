@@ -33,6 +33,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     from liuhen.services.permissions import actions_for
     from liuhen.web import (
+        access_requests,
         approvals,
         auth,
         case_documents,
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         cases,
         files,
         ledger,
+        share,
     )
 
     app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
@@ -54,6 +56,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
         approvals_waiting=approvals.waiting_count,
         case_panel=case_panel.case_panel,
+        access_requests=access_requests.case_card,
         user_actions=lambda user: actions_for(user.roles),
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -103,6 +106,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
+    app.include_router(access_requests.router)
+    app.include_router(share.router)  # the only routes that work without login
     return app
 
 
