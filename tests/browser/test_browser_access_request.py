@@ -262,3 +262,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_
         "share.refused",
     ]
     shot(officer, "08-ledger")
+    officer.goto(f"{base}/cases/{case}")
+    card = officer.locator("#access-requests").inner_text()
+    assert "查复〔2026〕1号" in card and "链接已过期" in card
+    shot(officer, "09-case-card")

@@ -29,6 +29,7 @@ from liuhen.services.access_requests import (
 from liuhen.services.agency import add_device
 from liuhen.services.approvals import decide, inbox, request_approval
 from liuhen.services.av import import_av, link_av
+from liuhen.services.bundles import assemble_bundle, case_findings
 from liuhen.services.integrity import verify
 from liuhen.services.share_links import issue_link, open_shared, read_shared, revoke_link
 from liuhen.services.users import add_user
@@ -141,6 +142,12 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
     with store.read() as conn:
         row = conn.execute(select(t.records).where(t.records.c.id == copy["id"])).mappings().one()
     assert row["kind"] == "copy" and row["details"]["derived_from"]["record_id"] == ids["record"]
+
+    bundle = assemble_bundle(store, ids["case"])
+    [entry] = bundle["access_requests"]
+    assert entry["decision"]["position"] == "head" and entry["record_ids"] == [ids["record"]]
+    found = {f.rule_id for f in case_findings(store, ids["case"], store.clock())}
+    assert not found & {"copy-approval", "access-confidential", "approval-roles"}, found
 
     link = issue_link(store, who["officer"], rid)
     assert len(link.token) >= 40 and link.max_uses == store.settings.share_link_uses
@@ -450,3 +457,66 @@ def test_a_video_copy_has_the_caption_burnt_in_and_the_original_is_unchanged(sto
     darkest, brightest = strip.getextrema()
     assert brightest > 200 and darkest < 60
     assert verify(store, SYSTEM).ok
+
+
+def test_the_compliance_checks_read_registered_requests(store, tmp_path):
+    """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
+    capacity is refused at decision time, and the granted request reaches the compliance
+    checks from the store (not only from an imported bundle) without a finding."""
+    from liuhen.services.agency import create_agency
+    from liuhen.services.cases import open_case
+    from liuhen.services.records import add_record
+
+    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
+    who = people(store, agency)
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number="晋林罚立〔2026〕40号",
+        title="某案",
+        procedure="general",
+        party={"kind": "person", "name": "王某"},
+        opened_at=T0,
+    )
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+    )
+    register_request(
+        store,
+        who["officer"],
+        case_id=case,
+        kind="view",
+        requester=REQUESTER,
+        record_ids=[rec],
+        purpose="核对",
+    )
+    [waiting] = inbox(store, who["head"])
+    with pytest.raises(InvalidInput, match="004§37"):
+        decide(
+            store,
+            who["head"],
+            waiting.id,
+            decision="approved",
+            opinion="同意",
+            position="head",
+            final=True,
+        )
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=True,
+    )
+    found = {f.rule_id for f in case_findings(store, case, store.clock())}
+    assert "view-approval" not in found

@@ -19,25 +19,20 @@ carries the approver's reasons.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
 from liuhen.domain import vocab
-from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound, PermissionDenied
+from liuhen.errors import InvalidInput, LiuhenError, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.rules.profiles import load_profile
 from liuhen.services.approvals import ApprovalState, open_in, state_in
-from liuhen.services.permissions import allowed, require
+from liuhen.services.permissions import require
 from liuhen.store import tables as t
-from liuhen.store.blobs.base import BlobInfo
-from liuhen.store.blobs.local import LocalBlobStore
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -76,7 +71,7 @@ EVENT_NAMES = {
     "share.issued": "生成交付链接",
     "share.viewed": "申请人打开链接",
     "share.downloaded": "申请人下载复制件",
-    "share.refused": "失效链接被访问（已拒绝）",
+    "share.refused": "失效链接被访问，已拒绝",
     "share.revoked": "撤销交付链接",
 }
 COPY_KIND = "copy"
@@ -487,6 +482,8 @@ def after_decision(store: Store, actor: Actor, state: ApprovalState) -> None:
                 },
             )
     if state.outcome == "approved" and request["kind"] == "copy":
+        from liuhen.services.access_copies import make_copies
+
         try:
             make_copies(store, actor, request["id"])
         except Exception as exc:  # the approval stands; staff retry from the request page
@@ -498,182 +495,6 @@ def after_decision(store: Store, actor: Actor, state: ApprovalState) -> None:
                     case_id=request["case_id"],
                     payload={"error": str(exc)[:500]},
                 )
-
-
-# -- copies -------------------------------------------------------------------------------
-def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
-    """The watermarked copies of a granted copy request, made once (later calls return
-    them). The originals are only read."""
-    if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
-        require(actor, "access.request")
-    request = get_request(store, actor, request_id, _checked=True)
-    if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
-        raise Conflict("只有已批准的复制申请才能制作复制件")
-    if request.copies:
-        return [c["id"] for c in request.copies]
-    day = store.clock().astimezone(store.settings.tz).date().isoformat()
-    from liuhen.documents.watermark import watermark_text
-
-    mark = watermark_text(request.requester["name"], request.number, day)
-    made = []
-    for item in request.included:
-        made.append(_copy_record(store, actor, request, item["record_id"], mark))
-    return made
-
-
-def _copy_record(
-    store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str
-) -> str:
-    with store.read() as conn:
-        original = (
-            conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().one()
-        )
-        files = list(
-            conn.execute(
-                select(t.record_files)
-                .where(t.record_files.c.record_id == record_id)
-                .order_by(t.record_files.c.position)
-            ).mappings()
-        )
-    if original["kind"] == "text" and any(f["media_type"] == PDF for f in files):
-        files = [f for f in files if f["media_type"] == PDF]  # the rendering, not the .docx
-    made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []
-    skipped: list[str] = []
-    scratch = store.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="copy-") as tmp:
-        for f in files:
-            out = _copy_file(store, original, f, mark, Path(tmp))
-            if out is None:
-                skipped.append(f"{f['file_name']}：该格式无法加注水印，未复制")
-                continue
-            path, name, media_type = out
-            info = store.blobs.ingest_path(path)
-            source = {"position": f["position"], "sha256": f["blob_sha256"]}
-            made.append((info, name, media_type, {"derived_from": source}))
-    if not made:
-        raise InvalidInput(f"record: 记录“{original['title']}”没有可加注水印的文件，无法制作复制件")
-    copy_id = new_id()
-    now = store.clock()
-    with store.transaction(actor) as tx:
-        for info, *_rest in made:
-            if tx.get("blobs", info.sha256) is None:
-                tx.insert(
-                    "blobs",
-                    {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": now},
-                )
-        tx.insert(
-            "records",
-            {
-                "id": copy_id,
-                "case_id": original["case_id"],
-                "act_id": original["act_id"],
-                "supersedes_id": None,
-                "version": 1,
-                "kind": COPY_KIND,
-                "doc_kind": "access_copy",
-                "title": f"{original['title']}（复制件）",
-                "details": {
-                    "derived_from": {"record_id": record_id, "kind": original["kind"]},
-                    "access_request_id": request.id,
-                    "request_number": request.number,
-                    "requester": request.requester["name"],
-                    "watermark": mark,
-                    "skipped": skipped,
-                    "made_at": now.astimezone(store.settings.tz).isoformat(),
-                },
-                "correction_reason": "",
-                "created_by": actor.id or "system",
-                "created_at": now,
-            },
-        )
-        for position, (info, name, media_type, details) in enumerate(made, start=1):
-            tx.insert(
-                "record_files",
-                {
-                    "id": new_id(),
-                    "record_id": copy_id,
-                    "position": position,
-                    "role": "copy",
-                    "blob_sha256": info.sha256,
-                    "file_name": name,
-                    "media_type": media_type,
-                    "details": details,
-                    "created_at": now,
-                },
-            )
-        tx.record(
-            "access.copy_made",
-            subject_type="record",
-            subject_id=copy_id,
-            case_id=original["case_id"],
-            payload={
-                "access_request_id": request.id,
-                "derived_from": record_id,
-                "files": [info.sha256 for info, *_ in made],
-                "watermark": mark,
-                "skipped": skipped,
-            },
-        )
-    return copy_id
-
-
-def _copy_file(
-    store: Store, original: Any, f: Any, mark: str, tmp: Path
-) -> tuple[Path, str, str] | None:
-    """One watermarked file (path, name, media type), or None for a format that cannot
-    carry a visible mark."""
-    from liuhen.documents.watermark import text_to_pdf, watermark_pdf
-    from liuhen.media.clips import caption_photo, make_clip
-
-    media_type = f["media_type"]
-    stem = Path(f["file_name"]).stem[:100]
-    target = tmp / f"{f['position']}-{new_id()}"
-    if media_type == PDF or media_type.startswith("text/plain"):
-        raw = _read_blob(store, f["blob_sha256"])
-        if media_type != PDF:
-            raw = text_to_pdf(original["title"], raw.decode("utf-8", errors="replace"))
-        target = target.with_suffix(".pdf")
-        target.write_bytes(watermark_pdf(raw, mark))
-        return target, f"{stem}_复制件.pdf", PDF
-    kind = f["details"].get("media_kind") or media_type.split("/")[0]
-    if kind in ("photo", "image"):
-        source = _blob_path(store, f["blob_sha256"], tmp)
-        caption_photo(source, target.with_suffix(".jpg"), mark)
-        return target.with_suffix(".jpg"), f"{stem}_复制件.jpg", "image/jpeg"
-    if kind == "video":
-        source = _blob_path(store, f["blob_sha256"], tmp)
-        duration = _duration(f, source)
-        make_clip(source, target.with_suffix(".mp4"), start=0.0, end=duration, caption=mark)
-        return target.with_suffix(".mp4"), f"{stem}_复制件.mp4", "video/mp4"
-    return None
-
-
-def _duration(f: Any, source: Path) -> float:
-    probe = f["details"].get("probe") or {}
-    seconds = probe.get("duration") or probe.get("duration_s")
-    if seconds:
-        return float(seconds) + 1.0  # the clip stops at the last frame in any case
-    import av
-
-    with av.open(str(source)) as container:
-        return float((container.duration or 0) / 1_000_000) + 1.0
-
-
-def _read_blob(store: Store, sha256: str) -> bytes:
-    out = BytesIO()
-    with store.blobs.open(sha256) as src:
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    return out.getvalue()
-
-
-def _blob_path(store: Store, sha256: str, tmp: Path) -> Path:
-    if isinstance(store.blobs, LocalBlobStore):
-        return store.blobs.path_for(sha256)
-    target = tmp / f"original-{sha256[:16]}"
-    target.write_bytes(_read_blob(store, sha256))
-    return target
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -876,3 +697,48 @@ def record_files_of(store: Store, record_id: str) -> list[dict[str, Any]]:
             .order_by(t.record_files.c.position)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def bundle_entries(conn: Connection, case_id: str, tz: Any) -> list[dict[str, Any]]:
+    """The case's registered requests in case-bundle form (``access_requests``), so the
+    compliance checks (who granted it, 000§17 … 004§37; nothing confidential given,
+    002§34, 004§38) read them like any imported request. Only the records given count."""
+    rows = conn.execute(
+        select(t.access_requests)
+        .where(t.access_requests.c.case_id == case_id)
+        .order_by(t.access_requests.c.created_at, t.access_requests.c.id)
+    ).mappings()
+    approvals = {
+        a.details.get("access_request_id"): a.id
+        for a in conn.execute(
+            select(t.approvals.c.id, t.approvals.c.details).where(
+                t.approvals.c.case_id == case_id, t.approvals.c.kind == "access_request"
+            )
+        )
+    }
+    entries = []
+    for r in rows:
+        approval_id = approvals.get(r["id"])
+        state = state_in(conn, approval_id) if approval_id else None
+        decision: dict[str, Any] = {"outcome": "pending"}
+        if state is not None and state.closed:
+            last = state.steps[-1]
+            deputies = r["details"]["approver"]["deputies"]
+            decision = {
+                "outcome": "granted" if state.outcome == "approved" else "refused",
+                "by": last["name"],
+                "position": last["position_code"],
+                "authorised": last["position_code"] in deputies,
+                "at": last["decided_at"].astimezone(tz).isoformat(),
+            }
+        entries.append(
+            {
+                "id": r["id"],
+                "kind": r["kind"],
+                "requested_at": r["created_at"].astimezone(tz).isoformat(),
+                "requested_by": r["requester"]["name"],
+                "record_ids": [i["record_id"] for i in r["details"]["items"] if i["included"]],
+                "decision": decision,
+            }
+        )
+    return entries

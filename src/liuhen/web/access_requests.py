@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
+from liuhen.services.access_copies import make_copies
 from liuhen.services.access_requests import (
     ID_TYPES,
     KINDS,
@@ -20,7 +21,6 @@ from liuhen.services.access_requests import (
     AccessRequest,
     get_request,
     list_requests,
-    make_copies,
     mask_id,
     open_view,
     record_files_of,
