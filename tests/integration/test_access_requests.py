@@ -28,6 +28,7 @@ from liuhen.services.access_requests import (
 )
 from liuhen.services.agency import add_device
 from liuhen.services.approvals import decide, inbox, request_approval
+from liuhen.services.archive import case_record_files
 from liuhen.services.av import import_av, link_av
 from liuhen.services.bundles import assemble_bundle, case_findings
 from liuhen.services.integrity import verify
@@ -143,6 +144,10 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
         row = conn.execute(select(t.records).where(t.records.c.id == copy["id"])).mappings().one()
     assert row["kind"] == "copy" and row["details"]["derived_from"]["record_id"] == ids["record"]
 
+    files, _notes = case_record_files(store, ids["case"])  # the case file holds no copies
+    assert copy["id"] not in {f.record_id for f in files} and ids["record"] in {
+        f.record_id for f in files
+    }
     bundle = assemble_bundle(store, ids["case"])
     [entry] = bundle["access_requests"]
     assert entry["decision"]["position"] == "head" and entry["record_ids"] == [ids["record"]]
