@@ -187,6 +187,8 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_
     head.click("#nav-approvals")
     card = head.locator(".approval").inner_text()
     assert "查阅/复制申请审批" in card and "王建国" in card and "1101**********002X" in card
+    assert "本机关制度要求批准人：主要负责人或分管负责人" in card
+    assert head.locator("[name='position']").input_value() == "principal_head"
     shot(head, "03-inbox")
     head.select_option("[name='position']", "principal_head")
     head.fill("[name='opinion']", "同意提供现场检查笔录复制件")

@@ -432,6 +432,13 @@ def _request_for_approval(conn: Connection, approval_id: str) -> Any:
     return found
 
 
+def approver_positions(store: Store, approval_id: str) -> list[str]:
+    """For the inbox: in which capacities the request behind an approval must be granted."""
+    with store.read() as conn:
+        approver = _request_for_approval(conn, approval_id)["details"]["approver"]
+    return [*approver["positions"], *approver["deputies"]]
+
+
 def check_decision(
     tx: Tx, state: ApprovalState, *, decision: str, position: str, final: bool
 ) -> None:
