@@ -525,3 +525,55 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
     )
     found = {f.rule_id for f in case_findings(store, case, store.clock())}
     assert "view-approval" not in found
+
+
+def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store, tmp_path):
+    from liuhen.services.access_copies import make_copies
+    from liuhen.services.files import store_file
+    from liuhen.services.records import AttachedFile, add_record
+
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    odd = tmp_path / "现场照片.zip"
+    odd.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    stored = store_file(store, SYSTEM, odd)
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=ids["case"],
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录附件",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+        files=[AttachedFile(stored.sha256, odd.name, "application/zip")],
+    )
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"], rec],
+        purpose="诉讼",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    req = get_request(store, who["officer"], rid)
+    assert req.status == "approved" and [c["derived_from"] for c in req.copies] == [ids["record"]]
+    assert [i["record_id"] for i in req.missing_copies] == [rec]
+    assert "没有可加注水印的文件" in req.copy_failed
+    [failed] = ledger(store, "access.copy_failed")
+    assert failed["subject_id"] == rid
+    with pytest.raises(InvalidInput, match="询问笔录附件"):
+        make_copies(store, who["officer"], rid)  # a retry makes nothing twice
+    assert len(get_request(store, who["officer"], rid).copies) == 1
+    assert issue_link(store, who["officer"], rid).max_uses >= 1  # what exists is handed over

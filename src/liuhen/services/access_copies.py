@@ -29,22 +29,22 @@ from liuhen.store.unit import new_id
 
 
 def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
-    """The watermarked copies of a granted copy request, made once (later calls return
-    them). The originals are only read."""
+    """The watermarked copies of a granted copy request, one per record given: each is made
+    once (a later call makes only those still missing). The originals are only read."""
     if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
         require(actor, "access.request")
     request = get_request(store, actor, request_id, _checked=True)
     if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
         raise Conflict("只有已批准的复制申请才能制作复制件")
-    if request.copies:
-        return [c["id"] for c in request.copies]
+    done = {c["derived_from"]: c["id"] for c in request.copies}
     day = store.clock().astimezone(store.settings.tz).date().isoformat()
     from liuhen.documents.watermark import watermark_text
 
     mark = watermark_text(request.requester["name"], request.number, day)
     made = []
     for item in request.included:
-        made.append(_copy_record(store, actor, request, item["record_id"], mark))
+        record_id = item["record_id"]
+        made.append(done.get(record_id) or _copy_record(store, actor, request, record_id, mark))
     return made
 
 

@@ -135,6 +135,14 @@ class AccessRequest:
         return [i for i in self.items if not i["included"]]
 
     @property
+    def missing_copies(self) -> list[dict[str, Any]]:
+        """Items of a granted copy request that have no copy yet (after a failure)."""
+        if self.kind != "copy" or self.approval is None or self.approval.outcome != "approved":
+            return []
+        done = {c["derived_from"] for c in self.copies}
+        return [i for i in self.included if i["record_id"] not in done]
+
+    @property
     def refusal(self) -> str:
         if self.approval is None:
             return ""
@@ -532,7 +540,7 @@ def _load(conn: Connection, store: Store, row: Any) -> AccessRequest:
         created_at=row["created_at"],
         created_by=row["created_by"],
     )
-    request.copies = _copies(conn, row["id"])
+    request.copies = _copies(conn, row["case_id"], row["id"])
     from liuhen.services.share_links import links_for
 
     request.links = links_for(conn, row["id"], store.clock())
@@ -544,14 +552,18 @@ def _load(conn: Connection, store: Store, row: Any) -> AccessRequest:
         )
         .order_by(t.ledger_events.c.seq.desc())
     ).first()
-    request.copy_failed = failed.payload.get("error", "") if failed and not request.copies else ""
+    request.copy_failed = (
+        failed.payload.get("error", "") if failed and request.missing_copies else ""
+    )
     request.status = _status(conn, request)
     return request
 
 
-def _copies(conn: Connection, request_id: str) -> list[dict[str, Any]]:
+def _copies(conn: Connection, case_id: str, request_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
-        select(t.records).where(t.records.c.kind == COPY_KIND).order_by(t.records.c.created_at)
+        select(t.records)
+        .where(t.records.c.case_id == case_id, t.records.c.kind == COPY_KIND)
+        .order_by(t.records.c.created_at)
     ).mappings()
     copies = []
     for r in rows:
