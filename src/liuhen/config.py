@@ -109,6 +109,20 @@ class Settings:
             "doc": "单个上传文件的最大长度（GB），默认 64",
         },
     )
+    share_link_days: int = field(
+        default=7,
+        metadata={
+            "env": "LIUHEN_SHARE_LINK_DAYS",
+            "doc": "当事人复制件下载链接的有效期（天），默认 7",
+        },
+    )
+    share_link_uses: int = field(
+        default=5,
+        metadata={
+            "env": "LIUHEN_SHARE_LINK_USES",
+            "doc": "当事人复制件下载链接可下载的次数（每下载一个文件计一次），默认 5",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -165,6 +179,8 @@ class Settings:
             ("upload_expiry_hours", "LIUHEN_UPLOAD_EXPIRY_HOURS"),
             ("upload_reserve_mb", "LIUHEN_UPLOAD_RESERVE_MB"),
             ("upload_max_gb", "LIUHEN_UPLOAD_MAX_GB"),
+            ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
+            ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
@@ -215,6 +231,10 @@ class Settings:
             raise ConfigError("LIUHEN_UPLOAD_RESERVE_MB: 应为不小于 0 的整数（MB）")
         if self.upload_max_gb < 1:
             raise ConfigError("LIUHEN_UPLOAD_MAX_GB: 应为正整数（GB）")
+        if self.share_link_days < 1:
+            raise ConfigError("LIUHEN_SHARE_LINK_DAYS: 应为正整数（天）")
+        if self.share_link_uses < 1:
+            raise ConfigError("LIUHEN_SHARE_LINK_USES: 应为正整数（次）")
 
     def describe(self) -> dict[str, str | None]:
         """Settings for display, secrets masked."""

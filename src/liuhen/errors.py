@@ -117,6 +117,14 @@ class ForbiddenChange(Conflict):
     code = "forbidden_change"
 
 
+class Gone(LiuhenError):
+    """链接已过期、已用完或已撤销（当事人复制件下载链接）。"""
+
+    code = "gone"
+    http_status = 410
+    exit_code = 2
+
+
 class StorageError(LiuhenError):
     """磁盘或对象存储故障（如空间不足）。"""
 

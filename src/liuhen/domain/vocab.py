@@ -185,6 +185,7 @@ APPROVAL_KINDS: dict[str, str] = {
     "expert_panel": "专家论证",
     "decision": "负责人审批（行政执法决定）",
     "closing": "结案审批",
+    "access_request": "查阅/复制申请审批",
     "other": "其他内部审批",
 }
 

@@ -74,48 +74,77 @@ def request_approval(
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")
+    elif kind == "access_request":
+        problems.append("kind: 查阅/复制申请请在案件的“查阅/复制申请”中登记，审批随之提请")
     if not opinion.strip():
         problems.append("opinion: 承办人意见不能为空")
     if problems:
         raise InvalidInput("审批申请有误", details=problems)
-    approval_id = new_id()
-    now = store.clock()
     with store.transaction(actor) as tx:
         if tx.get("cases", case_id) is None:
             raise NotFound(f"case: 案件 {case_id} 不存在")
-        tx.insert(
-            "approvals",
-            {
-                "id": approval_id,
-                "case_id": case_id,
-                "kind": kind,
-                "subject_record_id": None,
-                "emergency": emergency,
-                "details": {"fields": fields or {}, "in_app": True},
-                "created_by": actor.id or "system",
-                "created_at": now,
-            },
-        )
-        _step(
+        return open_in(
             tx,
-            approval_id,
-            1,
-            "handler",
             actor,
-            "officer",
-            "submitted",
-            opinion,
-            now,
-            officer_id,
-            final=False,
-        )
-        tx.record(
-            "approval.requested",
-            subject_type="approval",
-            subject_id=approval_id,
+            store.clock(),
             case_id=case_id,
-            payload={"kind": kind, "emergency": emergency},
+            kind=kind,
+            opinion=opinion,
+            fields=fields,
+            emergency=emergency,
+            officer_id=officer_id,
         )
+
+
+def open_in(
+    tx: Tx,
+    actor: Actor,
+    now: datetime,
+    *,
+    case_id: str,
+    kind: str,
+    opinion: str,
+    fields: dict[str, Any] | None = None,
+    emergency: bool = False,
+    officer_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> str:
+    """The approval row, the handler's step and the event, inside the caller's transaction
+    (a service that registers something to be approved opens the approval with it)."""
+    approval_id = new_id()
+    tx.insert(
+        "approvals",
+        {
+            "id": approval_id,
+            "case_id": case_id,
+            "kind": kind,
+            "subject_record_id": None,
+            "emergency": emergency,
+            "details": {**(details or {}), "fields": fields or {}, "in_app": True},
+            "created_by": actor.id or "system",
+            "created_at": now,
+        },
+    )
+    _step(
+        tx,
+        approval_id,
+        1,
+        "handler",
+        actor,
+        "officer",
+        "submitted",
+        opinion,
+        now,
+        officer_id,
+        final=False,
+    )
+    tx.record(
+        "approval.requested",
+        subject_type="approval",
+        subject_id=approval_id,
+        case_id=case_id,
+        payload={"kind": kind, "emergency": emergency},
+    )
     return approval_id
 
 
@@ -152,6 +181,10 @@ def decide(
             )
         if any(s["user_id"] == actor.id for s in state.steps):
             raise PermissionDenied("同一人不能在同一审批中既提请又审核，或审核两次")
+        if state.kind == "access_request":  # the profile names who may grant it
+            from liuhen.services.access_requests import check_decision
+
+            check_decision(tx, state, decision=decision, position=position, final=final)
         role = "approver" if (final or decision == "rejected") else "reviewer"
         _step(
             tx,
@@ -174,7 +207,12 @@ def decide(
             case_id=state.case_id,
             payload={"decision": decision, "position": position, "final": final},
         )
-        return _state(tx.conn, approval_id)
+        decided = _state(tx.conn, approval_id)
+    if decided.kind == "access_request" and decided.closed:  # copies are made once approved
+        from liuhen.services.access_requests import after_decision
+
+        after_decision(store, actor, decided)
+    return decided
 
 
 def _advance_stage(
@@ -270,6 +308,11 @@ def _state(conn: Any, approval_id: str) -> ApprovalState:
         outcome=outcome,
         requested_at=row["created_at"],
     )
+
+
+def state_in(conn: Any, approval_id: str) -> ApprovalState:
+    """An approval's state, read on a connection the caller already holds."""
+    return _state(conn, approval_id)
 
 
 def approval_state(store: Store, approval_id: str) -> ApprovalState:

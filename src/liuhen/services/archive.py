@@ -63,10 +63,10 @@ def _current_records(store: Store, case_id: str) -> list[dict[str, Any]]:
             dict(r)
             for r in conn.execute(
                 select(t.records)
-                .where(t.records.c.case_id == case_id)
+                .where(t.records.c.case_id == case_id, t.records.c.kind.in_(("text", "av")))
                 .order_by(t.records.c.created_at, t.records.c.id)
             ).mappings()
-        ]
+        ]  # derived clips and copies for a party are not part of the case file
     superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
     return [r for r in rows if r["id"] not in superseded]
 

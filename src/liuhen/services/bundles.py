@@ -385,6 +385,9 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
             .order_by(t.case_transitions.c.at.desc())
         ).first()
         closed = closing.at if closing else None
+        from liuhen.services.access_requests import bundle_entries
+
+        registered = bundle_entries(conn, case_id, store.settings.tz)
         officer_ids = _referenced(acts, records, "officer_ids", "officer_id")
         device_ids = _referenced(acts, records, "device_id")
         officers = list(
@@ -407,7 +410,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     details = dict(case["details"])
     if closing is not None and closing.note and "outcome" not in details:
         details["outcome"] = closing.note
-    access = details.pop("access_requests", [])
+    access = [*details.pop("access_requests", []), *registered]
     details.pop("bundle_id", None)
     bundle: dict[str, Any] = {
         **FORMAT,

@@ -41,6 +41,7 @@ def create_app(
     from liuhen.domain import vocab
     from liuhen.services.permissions import actions_for
     from liuhen.web import (
+        access_requests,
         api_av,
         approvals,
         auth,
@@ -56,6 +57,7 @@ def create_app(
         files,
         inbox,
         ledger,
+        share,
         uploads,
     )
 
@@ -92,6 +94,7 @@ def create_app(
         case_archive=case_archive.case_archive,
         retention_terms=vocab.RETENTION_TERMS,
         four_names=four_properties.PROPERTIES,
+        access_requests=access_requests.case_card,
         user_actions=lambda user: actions_for(user.roles),
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -153,6 +156,8 @@ def create_app(
     app.include_router(files.router)
     app.include_router(uploads.router)
     app.include_router(api_av.router)
+    app.include_router(access_requests.router)
+    app.include_router(share.router)  # the only routes that work without login
     return app
 
 

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
+from liuhen.services.access_requests import approver_positions
 from liuhen.services.approvals import DECISIONS, decide, inbox, positions_for
 from liuhen.services.permissions import actions_for
 from liuhen.services.users import User
@@ -59,7 +60,12 @@ def _page(
     store = get_store(request)
     waiting = inbox(store, user.actor)
     positions = [(p, vocab.POSITIONS[p]) for p in positions_for(user.roles)]
-    wanted = {a.id: _wanted(store, a.case_id, a.kind) for a in waiting}
+    wanted = {
+        a.id: approver_positions(store, a.id)
+        if a.kind == "access_request"
+        else _wanted(store, a.case_id, a.kind)
+        for a in waiting
+    }
     return render(
         request,
         "approvals.html",

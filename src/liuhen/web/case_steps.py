@@ -199,7 +199,7 @@ def _approval_page(
             "name": "kind",
             "label": "审批类型",
             "action": f"/cases/{facts.id}/approvals/new",
-            "options": list(vocab.APPROVAL_KINDS.items()),
+            "options": [(k, v) for k, v in vocab.APPROVAL_KINDS.items() if k != "access_request"],
             "value": kind,
         },
         submit="提请审批",

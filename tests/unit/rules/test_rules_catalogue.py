@@ -852,6 +852,13 @@ SCENARIOS = [
         "004§37",
     ),
     S(
+        "view-approval",
+        "township-legal-office",
+        lambda: with_access("view", "section_head"),
+        lambda: with_access("view", "legal_office_head"),
+        "002§33",
+    ),
+    S(
         "access-confidential",
         "township-legal-office",
         lambda: with_access("copy", "legal_office_head", confidential=True),

@@ -1,0 +1,270 @@
+"""A party's copy request in Chromium: an officer registers it, the head approves it in the
+inbox, the party opens the hand-over link without logging in and downloads the copy (its
+watermark read back with pypdf and seen on a page rendered by pdftoppm), the link expires
+when time moves on, and the request's ledger shows each step. Screenshots and the rendered
+page are kept in test-artifacts/ (not committed)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from pypdf import PdfReader
+from tests.conftest import FakeClock, need
+from tests.helpers import SYSTEM
+
+from liuhen.config import Settings
+from liuhen.documents.samples import sample_document
+from liuhen.services.agency import add_officer, create_agency
+from liuhen.services.cases import open_case
+from liuhen.services.documents import save_document
+from liuhen.services.users import add_user
+from liuhen.web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CST = timezone(timedelta(hours=8))
+PASSWORD = "Officer-pass-2026"
+NUMBER = "晋林罚立〔2026〕31号"
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
+    """A forestry bureau (profile shanxi-forestry: copies need 局主要负责人, 004§37), a case
+    with one rendered 现场检查笔录, an officer and the head, and a server on a free port."""
+    from liuhen.services.setup import initialise
+    from liuhen.store.store import Store
+
+    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "no chromium")
+    need(shutil.which("pdftoppm") is not None, "poppler-utils (pdftoppm) is not installed")
+    settings = Settings.from_env(
+        {
+            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
+            "LIUHEN_ENV": "test",
+            "LIUHEN_SESSION_IDLE_MINUTES": str(60 * 24 * 60),  # the clock jumps days ahead
+            "LIUHEN_SHARE_LINK_DAYS": "7",
+        }
+    )
+    clock = FakeClock(datetime(2026, 9, 14, 8, 0, tzinfo=CST))
+    initialise(settings, admin_password="Admin-pass-2026", clock=clock)
+    store = Store.open(settings, clock=clock)
+    filled = sample_document("inspection_record")
+    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
+    for officer in filled.officers:
+        add_officer(
+            store,
+            SYSTEM,
+            agency_id=agency,
+            name=officer.name,
+            certificate_no=officer.certificate_number,
+        )
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number=NUMBER,
+        title="某木材厂擅自改变林地用途案",
+        procedure="general",
+        party={"kind": "organisation", "name": "某木材厂"},
+        opened_at=clock.now,
+    )
+    save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
+    clock.now = datetime(2026, 9, 20, 9, 0, tzinfo=CST)
+    for login, name, role in (("zhangwei", "张伟", "officer"), ("liugang", "刘刚", "head")):
+        add_user(
+            store,
+            SYSTEM,
+            username=login,
+            password=PASSWORD,
+            display_name=name,
+            roles=[role],
+            agency_id=agency,
+        )
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", clock, case
+    srv.should_exit = True
+    thread.join(timeout=5)
+    store.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def window(browser: Any) -> Any:
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    return context.new_page()
+
+
+def sign_in(browser: Any, base: str, username: str) -> Any:
+    page = window(browser)
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/cases")
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"access-{name}.png"), full_page=True)
+
+
+def submit(page: Any, label: str) -> None:
+    with page.expect_navigation():
+        page.click(f"button:has-text('{label}')")
+    problems = page.locator("#form-errors, .field-error").all_inner_texts()
+    assert not problems, problems
+
+
+def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_path):
+    base, clock, case = bureau
+
+    # the officer registers the party's copy request on the case page
+    officer = sign_in(browser, base, "zhangwei")
+    officer.goto(f"{base}/cases/{case}")
+    assert "尚无当事人查阅、复制申请" in officer.locator("#access-requests").inner_text()
+    officer.click("#access-requests a:has-text('查阅/复制申请')")
+    officer.fill("[name='requester.name']", "王建国")
+    officer.select_option("[name='requester.relation']", "legal_representative")
+    officer.select_option("[name='requester.id_type']", "resident_id")
+    officer.fill("[name='requester.id_number']", "11010519491231002X")
+    officer.check("[name='kind'][value='copy']")
+    officer.fill("[name='purpose']", "申请行政复议，需要现场检查笔录复制件")
+    officer.check("[name='record_ids']")
+    shot(officer, "01-register")
+    submit(officer, "登记并提请审批")
+    detail_url = officer.url.split("?")[0]
+    assert "申请已登记" in officer.locator(".flash").inner_text()
+    assert officer.locator("#request-status").inner_text() == "待审批"
+    assert "主要负责人或经授权的分管负责人（004§37）" in officer.content()
+    shot(officer, "02-registered")
+
+    # the head approves it in the inbox
+    clock.now += timedelta(hours=1)
+    head = sign_in(browser, base, "liugang")
+    assert head.locator("#nav-approvals").inner_text() == "待我审批 1"
+    head.click("#nav-approvals")
+    card = head.locator(".approval").inner_text()
+    assert "查阅/复制申请审批" in card and "王建国" in card and "1101**********002X" in card
+    assert "本机关制度要求批准人：主要负责人或分管负责人" in card
+    assert head.locator("[name='position']").input_value() == "principal_head"
+    shot(head, "03-inbox")
+    head.select_option("[name='position']", "principal_head")
+    head.fill("[name='opinion']", "同意提供现场检查笔录复制件")
+    head.check("[name='final']")
+    submit(head, "提交审批意见")
+    assert "审批已办结" in head.locator(".flash").inner_text()
+
+    # the officer hands over: a link, shown once, to copy
+    officer.goto(detail_url)
+    assert officer.locator("#request-status").inner_text() == "已批准"
+    assert "现场检查（勘验）笔录_复制件.pdf" in officer.locator("#copies").inner_text()
+    submit(officer, "生成交付链接")
+    link = officer.input_value("#share-url")
+    assert link.startswith(base + "/share/")
+    officer.click("button:has-text('复制链接')")
+    shot(officer, "04-link")
+
+    # the party opens it without logging in and downloads the watermarked copy
+    party = window(browser)
+    party.goto(link)
+    assert "执法记录复制件" in party.content() and "王建国" in party.content()
+    shot(party, "05-share")
+    with party.expect_download() as got:
+        party.click("a:has-text('下载')")
+    saved = tmp_path / "copy.pdf"
+    got.value.save_as(saved)
+    reader = PdfReader(BytesIO(saved.read_bytes()))
+    for page in reader.pages:
+        text = page.extract_text()
+        assert "王建国" in text and "查复〔2026〕1号" in text and "2026-09-20" in text
+    assert "现场检查" in reader.pages[0].extract_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "60",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(saved),
+            str(ARTIFACTS / "access-06-copy-page"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    assert list(ARTIFACTS.glob("access-06-copy-page*.png"))
+
+    # a week and a day later the link has expired: a clear page, status 410
+    clock.now += timedelta(days=8)
+    response = party.goto(link)
+    assert response.status == 410
+    assert "该下载链接已过期" in party.locator(".share-gone").inner_text()
+    shot(party, "07-expired")
+
+    # the request shows it, and its ledger shows each step
+    officer.goto(detail_url)
+    assert officer.locator("#request-status").inner_text() == "链接已过期"
+    steps = officer.locator("#events tr.event").evaluate_all(
+        "rows => rows.map(r => r.dataset.action)"
+    )
+    assert steps == [
+        "access.requested",
+        "approval.requested",
+        "approval.decided",
+        "access.granted",
+        "access.copy_made",
+        "share.issued",
+        "share.viewed",
+        "share.downloaded",
+        "share.refused",
+    ]
+    shot(officer, "08-ledger")
+    officer.goto(f"{base}/cases/{case}")
+    card = officer.locator("#access-requests").inner_text()
+    assert "查复〔2026〕1号" in card and "链接已过期" in card
+    shot(officer, "09-case-card")

@@ -1,0 +1,579 @@
+"""Party requests to view and copy (查阅/复制申请) through the store, SQLite and PostgreSQL:
+registration, the profile's approver, confidential items, refusal, watermarked copies of
+documents and video beside untouched originals, and expiring, single-use-counted links."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import BytesIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import av
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from tests.helpers import SYSTEM, make_case_with_files
+
+from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
+from liuhen.ledger.events import Actor
+from liuhen.media.importing import ImportOptions
+from liuhen.media.synthetic import make_recording
+from liuhen.services.access_requests import (
+    get_request,
+    list_requests,
+    open_view,
+    register_request,
+    request_events,
+)
+from liuhen.services.agency import add_device
+from liuhen.services.approvals import decide, inbox, request_approval
+from liuhen.services.archive import case_record_files
+from liuhen.services.av import import_av, link_av
+from liuhen.services.bundles import assemble_bundle, case_findings
+from liuhen.services.integrity import verify
+from liuhen.services.share_links import issue_link, open_shared, read_shared, revoke_link
+from liuhen.services.users import add_user
+from liuhen.store import tables as t
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
+REQUESTER = {
+    "name": "王某",
+    "id_type": "resident_id",
+    "id_number": "11010519491231002X",
+    "relation": "party",
+    "phone": "13800000000",
+}
+
+
+@pytest.fixture(autouse=True)
+def after_the_act(clock: Any) -> None:
+    clock.now = T0 + timedelta(hours=2)
+
+
+def people(store: Any, agency: str) -> dict[str, Actor]:
+    made = {}
+    for login, name, role in (
+        ("zhangsan", "张三", "officer"),
+        ("liuzhang", "刘镇长", "head"),
+        ("zhaoke", "赵科长", "section_head"),
+    ):
+        user = add_user(
+            store,
+            SYSTEM,
+            username=login,
+            password="Officer-pass-2026",
+            display_name=name,
+            roles=[role],
+            agency_id=agency,
+        )
+        made[role] = user.actor
+    return made
+
+
+def blob(store: Any, sha: str) -> bytes:
+    with store.blobs.open(sha) as f:
+        return f.read()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
+
+
+def ledger(store: Any, action: str) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.ledger_events).where(t.ledger_events.c.action == action)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    original = blob(store, ids["blob"])
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="申请行政复议需要",
+    )
+    req = get_request(store, who["officer"], rid)
+    assert (req.status, req.status_name, req.number) == ("pending", "待审批", "查复〔2026〕1号")
+    assert req.approver["citation"] == "000§17" and "机关负责人" in req.approver["names"]
+    [waiting] = inbox(store, who["head"])
+    assert waiting.kind == "access_request" and waiting.fields["申请编号"] == req.number
+    assert "1101**********002X" in waiting.fields["申请人"]  # the credential is masked
+
+    # a section head may not grant it: the profile names the agency's head (000§17)
+    with pytest.raises(InvalidInput) as refused:
+        decide(
+            store,
+            who["section_head"],
+            waiting.id,
+            decision="approved",
+            opinion="同意",
+            position="section_head",
+            final=True,
+        )
+    assert "000§17" in refused.value.details[0]
+    state = decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意复制",
+        position="head",
+        final=True,
+    )
+    assert state.outcome == "approved"
+    req = get_request(store, who["officer"], rid)
+    assert req.status == "approved"
+    [copy] = req.copies
+    [f] = copy["files"]
+    assert f["media_type"] == "application/pdf" and f["file_name"] == "笔录_复制件.pdf"
+    text = pdf_text(blob(store, f["sha256"]))
+    assert "王某" in text and "查复〔2026〕1号" in text and "2026-11-20" in text
+    assert "店外堆放货架" in text
+    assert blob(store, ids["blob"]) == original  # the original is untouched
+    with store.read() as conn:
+        row = conn.execute(select(t.records).where(t.records.c.id == copy["id"])).mappings().one()
+    assert row["kind"] == "copy" and row["details"]["derived_from"]["record_id"] == ids["record"]
+
+    files, _notes = case_record_files(store, ids["case"])  # the case file holds no copies
+    assert copy["id"] not in {f.record_id for f in files} and ids["record"] in {
+        f.record_id for f in files
+    }
+    bundle = assemble_bundle(store, ids["case"])
+    [entry] = bundle["access_requests"]
+    assert entry["decision"]["position"] == "head" and entry["record_ids"] == [ids["record"]]
+    found = {f.rule_id for f in case_findings(store, ids["case"], store.clock())}
+    assert not found & {"copy-approval", "access-confidential", "approval-roles"}, found
+
+    link = issue_link(store, who["officer"], rid)
+    assert len(link.token) >= 40 and link.max_uses == store.settings.share_link_uses
+    with store.read() as conn:
+        stored = conn.execute(select(t.share_links)).mappings().one()
+    assert stored["token_hash"] != link.token and link.token not in str(dict(stored))
+    assert get_request(store, who["officer"], rid).status == "delivered"
+    shown = open_shared(store, link.token, client="127.0.0.1")
+    assert [s.file_name for s in shown.files] == ["笔录_复制件.pdf"]
+    got = read_shared(store, link.token, 1)
+    assert b"".join(got.chunks) == blob(store, f["sha256"])
+    assert len(ledger(store, "share.downloaded")) == 1
+
+    # time moves past the expiry: the link is gone, and the attempt is on the ledger
+    store.clock.now += timedelta(days=store.settings.share_link_days, seconds=1)
+    with pytest.raises(Gone, match="已过期"):
+        open_shared(store, link.token)
+    with pytest.raises(Gone):
+        read_shared(store, link.token, 1)
+    assert len(ledger(store, "share.refused")) == 2
+    req = get_request(store, who["officer"], rid)
+    assert (req.status, req.status_name) == ("expired", "链接已过期")
+    actions = [e["action"] for e in request_events(store, req)]
+    assert actions == [
+        "access.requested",
+        "approval.requested",
+        "approval.decided",
+        "access.granted",
+        "access.copy_made",
+        "share.issued",
+        "share.viewed",
+        "share.downloaded",
+        "share.refused",
+        "share.refused",
+    ]
+    with pytest.raises(NotFound):
+        open_shared(store, link.token + "x")
+    assert verify(store, SYSTEM).ok
+
+
+def test_a_link_ends_after_its_uses_and_when_revoked(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="诉讼需要",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=True,
+    )
+    link = issue_link(store, who["officer"], rid)
+    for _ in range(store.settings.share_link_uses):
+        b"".join(read_shared(store, link.token, 1).chunks)
+    with pytest.raises(Gone, match="次数已用完"):
+        read_shared(store, link.token, 1)
+    second = issue_link(store, who["officer"], rid)
+    assert open_shared(store, second.token).uses_left == store.settings.share_link_uses
+    revoke_link(store, who["officer"], second.id, "当事人称链接泄露")
+    with pytest.raises(Gone, match="撤销"):
+        open_shared(store, second.token)
+    assert get_request(store, who["officer"], rid).status == "expired"
+
+
+def test_a_refusal_is_recorded_with_its_reasons_and_no_copy_is_made(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="了解情况",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="rejected",
+        opinion="申请人与本案无利害关系，不予复制",
+        position="head",
+        final=False,
+    )
+    req = get_request(store, who["officer"], rid)
+    assert (req.status, req.copies) == ("refused", [])
+    assert req.refusal == "申请人与本案无利害关系，不予复制"
+    [event] = ledger(store, "access.refused")
+    assert event["payload"]["reasons"] == "申请人与本案无利害关系，不予复制"
+    with pytest.raises(Conflict):
+        issue_link(store, who["officer"], rid)
+
+
+def test_confidential_items_are_excluded_with_a_reason(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    with store.read() as conn:
+        other = conn.execute(select(t.records.c.id)).scalars().all()
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="view",
+        requester=REQUESTER,
+        record_ids=other,
+        purpose="核对笔录",
+        exclusions={ids["record"]: "涉及第三人个人隐私"},
+    )
+    req = get_request(store, who["officer"], rid)
+    [item] = req.excluded
+    assert item["reason"] == "涉及第三人个人隐私" and req.included == []
+    [waiting] = inbox(store, who["head"])
+    assert "涉及第三人个人隐私" in waiting.fields["不予提供"]
+    [event] = ledger(store, "access.requested")
+    assert event["payload"]["excluded"] == {ids["record"]: "涉及第三人个人隐私"}
+
+
+def test_a_case_marked_confidential_offers_nothing(store, tmp_path):
+    from liuhen.services.cases import open_case
+
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    secret = open_case(
+        store,
+        SYSTEM,
+        agency_id=ids["agency"],
+        number="测试〔2026〕2号",
+        title="涉密案",
+        procedure="general",
+        party={"kind": "person", "name": "李某"},
+        opened_at=T0,
+        confidentiality=["commercial_secret"],
+    )
+    from liuhen.services.records import add_record
+
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=secret,
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+    )
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=secret,
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[rec],
+        purpose="诉讼",
+    )
+    [item] = get_request(store, who["officer"], rid).excluded
+    assert "商业秘密" in item["reason"] and "000§17" in item["reason"]
+
+
+def test_bad_registrations_name_the_field_and_save_nothing(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    with pytest.raises(InvalidInput) as bad:
+        register_request(
+            store,
+            who["officer"],
+            case_id=ids["case"],
+            kind="print",
+            requester={**REQUESTER, "id_number": "110105194912310021", "relation": ""},
+            record_ids=[],
+            purpose=" ",
+        )
+    keys = {d.split(":")[0] for d in bad.value.details}
+    assert keys == {"kind", "purpose", "record_ids", "requester.id_number", "requester.relation"}
+    with pytest.raises(InvalidInput, match="查阅/复制申请登记有误") as unknown:
+        register_request(
+            store,
+            who["officer"],
+            case_id=ids["case"],
+            kind="copy",
+            requester=REQUESTER,
+            record_ids=["no-such-record"],
+            purpose="诉讼",
+        )
+    assert "no-such-record" in unknown.value.details[0]
+    with pytest.raises(PermissionDenied):
+        register_request(
+            store,
+            who["head"],
+            case_id=ids["case"],
+            kind="copy",
+            requester=REQUESTER,
+            record_ids=[ids["record"]],
+            purpose="诉讼",
+        )
+    with pytest.raises(InvalidInput, match="查阅/复制申请"):
+        request_approval(
+            store, who["officer"], case_id=ids["case"], kind="access_request", opinion="x"
+        )
+    with store.read() as conn:
+        assert conn.execute(select(t.access_requests)).first() is None
+        assert conn.execute(select(t.approvals)).first() is None
+
+
+def test_a_view_request_opens_a_logged_read_only_view(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="view",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="核对笔录内容",
+    )
+    with pytest.raises(PermissionDenied):
+        open_view(store, who["officer"], rid)
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意查阅",
+        position="head",
+        final=True,
+    )
+    assert get_request(store, who["officer"], rid).status == "approved"
+    shown = open_view(store, who["officer"], rid)
+    assert [i["record_id"] for i in shown.included] == [ids["record"]]
+    assert get_request(store, who["officer"], rid).status == "delivered"
+    assert ledger(store, "access.viewed")[0]["payload"]["records"] == [ids["record"]]
+    assert [r.id for r in list_requests(store, who["officer"], ids["case"])] == [rid]
+
+
+def test_a_video_copy_has_the_caption_burnt_in_and_the_original_is_unchanged(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    with store.read() as conn:
+        officer = conn.execute(select(t.officers)).mappings().first()
+    add_device(
+        store,
+        SYSTEM,
+        agency_id=ids["agency"],
+        kind="body_camera",
+        serial_no="DSJ-V9-0001",
+        assigned_officer_id=officer["id"],
+    )
+    footage = make_recording(tmp_path / "dock", start=T0, seconds=(2.0,), width=320, height=240)
+    custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
+    report = import_av(store, custodian, footage, ImportOptions())
+    original = report.records[0]["record_id"]
+    linked = link_av(
+        store,
+        custodian,
+        original,
+        case_id=ids["case"],
+        act_id=ids["act"],
+        officer_id=officer["certificate_no"],
+    )
+    with store.read() as conn:
+        seg_sha = conn.execute(
+            select(t.record_files.c.blob_sha256).where(t.record_files.c.record_id == linked)
+        ).scalar_one()
+    before = blob(store, seg_sha)
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[linked],
+        purpose="诉讼",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    [copy] = get_request(store, who["officer"], rid).copies
+    [f] = copy["files"]
+    assert f["media_type"] == "video/mp4"
+    assert blob(store, seg_sha) == before
+    with store.blobs.open(f["sha256"]) as data, av.open(data) as container:
+        frame = next(container.decode(video=0))
+        picture = frame.to_image()
+    # the bottom strip carries the caption: dark band with bright text
+    strip = picture.crop((0, picture.height - 20, picture.width, picture.height)).convert("L")
+    darkest, brightest = strip.getextrema()
+    assert brightest > 200 and darkest < 60
+    assert verify(store, SYSTEM).ok
+
+
+def test_the_compliance_checks_read_registered_requests(store, tmp_path):
+    """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
+    capacity is refused at decision time, and the granted request reaches the compliance
+    checks from the store (not only from an imported bundle) without a finding."""
+    from liuhen.services.agency import create_agency
+    from liuhen.services.cases import open_case
+    from liuhen.services.records import add_record
+
+    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
+    who = people(store, agency)
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number="晋林罚立〔2026〕40号",
+        title="某案",
+        procedure="general",
+        party={"kind": "person", "name": "王某"},
+        opened_at=T0,
+    )
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+    )
+    register_request(
+        store,
+        who["officer"],
+        case_id=case,
+        kind="view",
+        requester=REQUESTER,
+        record_ids=[rec],
+        purpose="核对",
+    )
+    [waiting] = inbox(store, who["head"])
+    with pytest.raises(InvalidInput, match="004§37"):
+        decide(
+            store,
+            who["head"],
+            waiting.id,
+            decision="approved",
+            opinion="同意",
+            position="head",
+            final=True,
+        )
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=True,
+    )
+    found = {f.rule_id for f in case_findings(store, case, store.clock())}
+    assert "view-approval" not in found
+
+
+def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store, tmp_path):
+    from liuhen.services.access_copies import make_copies
+    from liuhen.services.files import store_file
+    from liuhen.services.records import AttachedFile, add_record
+
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    odd = tmp_path / "现场照片.zip"
+    odd.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    stored = store_file(store, SYSTEM, odd)
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=ids["case"],
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录附件",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+        files=[AttachedFile(stored.sha256, odd.name, "application/zip")],
+    )
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"], rec],
+        purpose="诉讼",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    req = get_request(store, who["officer"], rid)
+    assert req.status == "approved" and [c["derived_from"] for c in req.copies] == [ids["record"]]
+    assert [i["record_id"] for i in req.missing_copies] == [rec]
+    assert "没有可加注水印的文件" in req.copy_failed
+    [failed] = ledger(store, "access.copy_failed")
+    assert failed["subject_id"] == rid
+    with pytest.raises(InvalidInput, match="询问笔录附件"):
+        make_copies(store, who["officer"], rid)  # a retry makes nothing twice
+    assert len(get_request(store, who["officer"], rid).copies) == 1
+    assert issue_link(store, who["officer"], rid).max_uses >= 1  # what exists is handed over
