@@ -68,9 +68,14 @@ def test_overdue_items_and_case_file_state_follow_the_clock(store, clock):
     assert now.case_file == "waiting" and not now.overdue
     assert [f["type"] for f in now.due] == ["case_file_deadline"]
     assert now.due[0]["due"].startswith("2026-12-18")
-    later = state_at(summary, datetime(2026, 12, 19, 0, 0, tzinfo=TZ))
+    moment = datetime(2026, 12, 19, 0, 0, tzinfo=TZ)
+    later = state_at(summary, moment)
     assert later.case_file == "late"
     assert [f["type"] for f in later.overdue] == ["case_file_deadline"]
+    (engine,) = [
+        f for f in case_findings(store, case_id, moment) if f.rule_id == "case-file-deadline"
+    ]
+    assert later.overdue[0]["message"] == engine.message and engine.status == "violation"
     assert later.categories.get("not_stored") == 1
 
 

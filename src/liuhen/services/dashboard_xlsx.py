@@ -38,6 +38,8 @@ def _columns() -> list[str]:
         "违规问题",
         "有逾期事项的案件",
         *[c.name for c in categories()],
+        *["阶段：" + name for name in STAGES.values()],
+        *["程序：" + name for name in PROCEDURES.values()],
     ]
 
 
@@ -56,6 +58,8 @@ def _figures(t: Tally) -> list[Any]:
         t.violations,
         t.overdue_cases,
         *[t.categories.get(c.id, 0) for c in categories()],
+        *[t.stages.get(key, 0) for key in STAGES],
+        *[t.procedures.get(key, 0) for key in PROCEDURES],
     ]
 
 
@@ -91,8 +95,6 @@ def workbook(store: Store, actor: Actor, dash: Dashboard) -> bytes:
         ["科室", f.section or "全部"],
         ["执法人员", dash.officer_names.get(f.officer, f.officer) or "全部"],
         *[[name, value] for name, value in zip(cols, _figures(dash.total), strict=True)],
-        *[["阶段：" + STAGES.get(k, k), v] for k, v in dash.total.stages.items()],
-        *[["程序：" + PROCEDURES.get(k, k), v] for k, v in dash.total.procedures.items()],
     ]
     _sheet(wb, "总览", ["项目", "数值"], overview)
     _sheet(

@@ -206,6 +206,16 @@ def is_violation(finding: Mapping[str, Any], now: datetime) -> bool:
     return due is not None and now >= datetime.fromisoformat(due) + GRACE
 
 
+# The state texts ``CheckContext.deadline`` (rules/context.py) puts in a deadline's message.
+_WAITING_TEXT = "尚未完成，请在期限前完成"
+_OVERDUE_TEXT = "至今未完成，已逾期"
+
+
+def _overdue_text(message: str) -> str:
+    """The message of a finding that was waiting, as the engine words it once overdue."""
+    return message.replace(_WAITING_TEXT, _OVERDUE_TEXT)
+
+
 @dataclass(frozen=True)
 class CaseState:
     """One summary evaluated at ``now``: what the list, dashboard and inbox show."""
@@ -241,6 +251,8 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
         else:
             pending += 1
         if f["due"] and (f["open"] or f["status"] == PENDING):  # outstanding, not done late
+            if bad and f["status"] == PENDING:  # its deadline passed since: say so
+                f = {**f, "status": VIOLATION, "message": _overdue_text(f["message"])}
             (overdue if bad else due).append(f)
         kind, subject_id = f["subject"]
         if f["type"] == "av_upload_deadline" and kind == "av_record":

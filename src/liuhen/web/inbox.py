@@ -14,6 +14,7 @@ from liuhen.web.auth import get_store, permission
 
 router = APIRouter()
 Reader = Annotated[User, Depends(permission("case.read"))]
+SHOWN = 100  # per list on the page; the API returns every item
 
 
 def _days(raw: str) -> int:
@@ -27,7 +28,7 @@ def inbox_page(request: Request, user: Reader, days: str = "5") -> Response:
     from liuhen.web.app import render
 
     box = inbox(get_store(request), user, _days(days))
-    return render(request, "inbox.html", {"box": box, "day_choices": DAY_CHOICES})
+    return render(request, "inbox.html", {"box": box, "day_choices": DAY_CHOICES, "shown": SHOWN})
 
 
 @router.get("/api/inbox", tags=["reminders"], summary="我的待办（到期提醒与逾期事项）")
