@@ -1,0 +1,61 @@
+"""Read-only views of AV records for the UI and the checks (latest versions only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import NotFound
+from liuhen.media import continuity
+from liuhen.services.av_rows import current_rows, record_files
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+
+def unlinked_av(store: Store) -> list[dict[str, Any]]:
+    """Footage, latest versions, that no case holds yet: kept, never deleted."""
+    with store.read() as conn:
+        rows = current_rows(conn, (t.records.c.kind == "av") & t.records.c.case_id.is_(None))
+    return [{"id": r["id"], "title": r["title"], **r["details"]} for r in rows]
+
+
+def av_record_view(
+    store: Store, record_id: str, *, tolerance: timedelta = continuity.TOLERANCE
+) -> dict[str, Any]:
+    """A record with its files, its recording (segments, gaps, overlaps) and, when linked to
+    an act, the coverage of all that act's footage."""
+    with store.read() as conn:
+        rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
+        if rec is None or rec["kind"] not in ("av", "av_derived"):
+            raise NotFound(f"record: 音像记录 {record_id} 不存在")
+        files = record_files(conn, record_id)
+    keys = ("id", "case_id", "act_id", "supersedes_id", "version", "kind", "doc_kind", "title")
+    segments = continuity.segments_from(rec["details"])
+    view: dict[str, Any] = {
+        "record": {k: rec[k] for k in keys},
+        "details": rec["details"],
+        "files": [
+            {k: f[k] for k in ("position", "role", "blob_sha256", "file_name", "media_type")}
+            | {"details": f["details"]}
+            for f in files
+        ],
+        "recording": continuity.recording(segments, tolerance=tolerance).as_dict(),
+    }
+    if rec["act_id"] and rec["kind"] == "av":
+        view["coverage"] = act_av_coverage(store, rec["act_id"], tolerance=tolerance).as_dict()
+    return view
+
+
+def act_av_coverage(
+    store: Store, act_id: str, *, tolerance: timedelta = continuity.TOLERANCE
+) -> continuity.Coverage:
+    """How the latest AV records of an act, from every device, cover its start and end."""
+    with store.read() as conn:
+        act = conn.execute(select(t.acts).where(t.acts.c.id == act_id)).mappings().first()
+        if act is None:
+            raise NotFound(f"act: 执法环节 {act_id} 不存在")
+        rows = current_rows(conn, (t.records.c.kind == "av") & (t.records.c.act_id == act_id))
+    segments = [s for r in rows for s in continuity.segments_from(r["details"])]
+    return continuity.coverage(segments, act["started_at"], act["ended_at"], tolerance=tolerance)
