@@ -59,6 +59,8 @@ def link_av(
         )
         if act_id:
             details["act_id"] = act_id
+        if old["case_id"] is None:  # first linked to a case: when (av_unlinked measures it)
+            details["linked_at"] = store.clock().astimezone(store.settings.tz).isoformat()
         new = _new_version(tx, store, old, details, case_id, act_id, reason)
         tx.record(
             "av.linked",

@@ -399,6 +399,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
         devices = list(
             conn.execute(select(t.devices).where(t.devices.c.id.in_(device_ids))).mappings()
         )
+        device_events = _device_events(conn, device_ids, {a["id"] for a in acts})
     tz = store.settings.tz
 
     def iso(moment: datetime) -> str:
@@ -441,6 +442,8 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
                 "kind": d["kind"],
                 "explosion_proof": d["explosion_proof"],
                 **({"serial": d["serial_no"]} if d["serial_no"] else {}),
+                **({"model": d["model"]} if d["model"] else {}),
+                **({"events": device_events[d["id"]]} if device_events.get(d["id"]) else {}),
             }
             for d in devices
         ],
@@ -474,6 +477,15 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def _device_events(
+    conn: Any, device_ids: set[str], act_ids: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each device's maintenance, faults and repairs, and its pre-use checks for this case."""
+    from liuhen.services.devices import bundle_events
+
+    return bundle_events(conn, device_ids, act_ids)
 
 
 def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
