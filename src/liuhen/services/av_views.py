@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.errors import NotFound
+from liuhen.ledger.events import Actor
 from liuhen.media import continuity
 from liuhen.services.av_rows import current_rows, record_files
+from liuhen.services.av_timeline import timeline
+from liuhen.services.permissions import require
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -59,3 +62,70 @@ def act_av_coverage(
         rows = current_rows(conn, (t.records.c.kind == "av") & (t.records.c.act_id == act_id))
     segments = [s for r in rows for s in continuity.segments_from(r["details"])]
     return continuity.coverage(segments, act["started_at"], act["ended_at"], tolerance=tolerance)
+
+
+def latest_av_id(store: Store, record_id: str) -> str:
+    """The newest version of the AV record that ``record_id`` is one version of."""
+    current = record_id
+    with store.read() as conn:
+        while True:
+            newer = conn.execute(
+                select(t.records.c.id).where(t.records.c.supersedes_id == current)
+            ).scalar()
+            if newer is None:
+                return current
+            current = str(newer)
+
+
+def av_page(store: Store, actor: Actor, record_id: str) -> dict[str, Any]:
+    """One AV record for its page: the row, its timeline, its files, names for its ids."""
+    require(actor, "case.read")
+    with store.read() as conn:
+        rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
+        if rec is None or rec["kind"] != "av":
+            raise NotFound(f"record: 音像记录 {record_id} 不存在")
+        files = record_files(conn, record_id)
+        details = rec["details"]
+        device = (
+            conn.execute(select(t.devices).where(t.devices.c.id == details.get("device_id")))
+            .mappings()
+            .first()
+        )
+        officer = conn.execute(
+            select(t.officers.c.name).where(t.officers.c.id == details.get("officer_id"))
+        ).scalar()
+        case = (
+            conn.execute(select(t.cases).where(t.cases.c.id == rec["case_id"])).mappings().first()
+            if rec["case_id"]
+            else None
+        )
+        act = (
+            conn.execute(select(t.acts).where(t.acts.c.id == rec["act_id"])).mappings().first()
+            if rec["act_id"]
+            else None
+        )
+    line = timeline(record_id, details, files)
+    return {
+        "record": dict(rec),
+        "details": details,
+        "timeline": line,
+        "latest": latest_av_id(store, record_id),
+        "device": dict(device) if device else None,
+        "officer_name": officer or details.get("officer_id", ""),
+        "case": dict(case) if case else None,
+        "act": dict(act) if act else None,
+        "coverage": (
+            act_av_coverage(store, rec["act_id"]).as_dict() if rec["act_id"] and act else None
+        ),
+    }
+
+
+def case_av(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """The latest version of every AV record of a case, each with its timeline."""
+    with store.read() as conn:
+        rows = current_rows(conn, (t.records.c.kind == "av") & (t.records.c.case_id == case_id))
+        out = []
+        for r in rows:
+            files = record_files(conn, r["id"])
+            out.append({"record": dict(r), "timeline": timeline(r["id"], r["details"], files)})
+    return out
