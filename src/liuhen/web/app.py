@@ -35,6 +35,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     from liuhen.web import (
         approvals,
         auth,
+        av_panel,
+        av_record,
+        av_unlinked,
         case_documents,
         case_due,
         case_new,
@@ -42,6 +45,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         case_service,
         case_steps,
         cases,
+        devices,
         files,
         ledger,
     )
@@ -55,6 +59,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         approvals_waiting=approvals.waiting_count,
         case_panel=case_panel.case_panel,
         user_actions=lambda user: actions_for(user.roles),
+        **av_panel.TEMPLATE_GLOBALS,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -103,6 +108,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
+    app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id
+    app.include_router(av_record.router)
+    app.include_router(devices.router)
     return app
 
 
