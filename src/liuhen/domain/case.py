@@ -160,8 +160,8 @@ class Precheck:
 class OpeningStatement:
     at: datetime | None = None
     elements: frozenset[str] = frozenset()
-    marks: Mapping[str, float] = field(default_factory=dict)
-    """Where each element is said: seconds from the start of the recording."""
+    marks: Mapping[str, int] = field(default_factory=dict)
+    """Where each element is said: whole seconds from the start of the recording."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +173,8 @@ class Interruption:
     resumed_at: datetime | None = None
     explained_by: str | None = None  # voice | written
     reported_to_head: bool = False
-    video_at: float | None = None
-    """Where the reason is said on restart: seconds from the start of the recording."""
+    video_at: int | None = None
+    """Where the reason is said on restart: whole seconds from the start of the recording."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,8 @@ def _form(request: Request, posted: FormData) -> Posted:
     return Posted(posted, get_store(request).settings.tz)
 
 
-def _offset(form: Posted, name: str, label: str, *, required: bool, limit: float) -> float | None:
+def _offset(form: Posted, name: str, label: str, *, required: bool, limit: float) -> int | None:
+    """A position in the recording, in whole seconds (the ledger's JSON has no floats)."""
     raw = form.text(name)
     if not raw:
         if required:
@@ -93,7 +94,7 @@ def _offset(form: Posted, name: str, label: str, *, required: bool, limit: float
     if value > limit + 1:
         form.problems.append(f"{name}: 「{label}」超出录像长度（{clock(limit)}）")
         return None
-    return value
+    return round(value)
 
 
 def _current(request: Request, record_id: str, user: User) -> dict[str, Any]:
@@ -294,7 +295,7 @@ def save_opening(request: Request, record_id: str, user: Uploader, posted: Poste
     sections = _opening_sections()
     elements = [e for e in form.texts("elements") if e in vocab.OPENING_ELEMENTS]
     limit = page["timeline"].seconds
-    marks: dict[str, float] = {}
+    marks: dict[str, int] = {}
     for code, label in vocab.OPENING_ELEMENTS.items():
         value = _offset(
             form, f"mark_{code}", f"“{label}”在录像中的时间", required=False, limit=limit
@@ -306,7 +307,7 @@ def save_opening(request: Request, record_id: str, user: Uploader, posted: Poste
 
     def changes() -> dict[str, Any]:
         start: datetime = page["timeline"].start
-        first = min(marks.values(), default=0.0)
+        first = min(marks.values(), default=0)
         at = start.timestamp() + first
         tz = get_store(request).settings.tz
         return {
