@@ -129,3 +129,44 @@ def case_av(store: Store, case_id: str) -> list[dict[str, Any]]:
             files = record_files(conn, r["id"])
             out.append({"record": dict(r), "timeline": timeline(r["id"], r["details"], files)})
     return out
+
+
+def av_access_log(store: Store, record_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Who played or downloaded this AV record's files (every version), newest first, from
+    the ledger (实时调阅留痕, 000§18)."""
+    ids = {record_id, latest_av_id(store, record_id)}
+    with store.read() as conn:
+        cursor: str | None = record_id
+        while cursor is not None:  # older versions
+            cursor = conn.execute(
+                select(t.records.c.supersedes_id).where(t.records.c.id == cursor)
+            ).scalar()
+            if cursor is not None:
+                ids.add(str(cursor))
+        rows = conn.execute(
+            select(
+                t.ledger_events.c.seq,
+                t.ledger_events.c.occurred_at,
+                t.ledger_events.c.actor_label,
+                t.ledger_events.c.subject_id,
+                t.ledger_events.c.payload,
+            )
+            .where(
+                t.ledger_events.c.action == "record.file_read",
+                t.ledger_events.c.subject_type == "record",
+                t.ledger_events.c.subject_id.in_(ids),
+            )
+            .order_by(t.ledger_events.c.seq.desc())
+            .limit(limit)
+        ).mappings()
+        return [
+            {
+                "seq": r["seq"],
+                "at": r["occurred_at"],
+                "who": r["actor_label"],
+                "record_id": r["subject_id"],
+                "position": r["payload"].get("position"),
+                "mode": r["payload"].get("mode", "read"),
+            }
+            for r in rows
+        ]

@@ -19,7 +19,7 @@ from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, LiuhenError, NotFound
 from liuhen.services.av import revise_av
 from liuhen.services.av_timeline import clock, parse_clock
-from liuhen.services.av_views import av_page
+from liuhen.services.av_views import av_access_log, av_page
 from liuhen.services.users import User
 from liuhen.web.auth import check_csrf, get_store, permission
 from liuhen.web.forms import (
@@ -64,6 +64,8 @@ def av_record_page(request: Request, record_id: str, user: Reader) -> Response:
             "explanations": vocab.EXPLANATION_KINDS,
             "terms": vocab.RETENTION_TERMS,
             "can_edit": "av.upload" in _actions(user),
+            "access": av_access_log(get_store(request), record_id),
+            "modes": {"play": "播放", "download": "下载", "read": "查看"},
         },
     )
 
