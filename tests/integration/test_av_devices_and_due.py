@@ -246,3 +246,33 @@ def test_uploads_due_for_the_officer_and_late_uploads_are_findings(store, footag
         f for f in case_findings(store, ids["case"], clock()) if f.rule_id == "av-upload-deadline"
     ]
     assert late and late[0].status == "violation" and late[0].citation == "000§16"
+
+
+def test_device_events_go_out_with_the_bundle_and_come_back_in(store, footage, tmp_path):
+    from liuhen.services.bundles import import_bundle
+
+    ids = make_case_with_files(store, tmp_path)
+    device = register_device(
+        store, CUSTODIAN, kind="body_camera", serial_no="DSJ-V9-0001", model="V9"
+    )
+    record_device_event(
+        store, OFFICER, device, kind="check", at=T0 - timedelta(minutes=5), act_id=ids["act"],
+        items=["function", "battery", "storage"],
+    )  # fmt: skip
+    record_device_event(store, CUSTODIAN, device, kind="maintenance", at=T0 - timedelta(days=30),
+                        note="季度保养")  # fmt: skip
+    linked(store, ids, footage)
+    bundle = assemble_bundle(store, ids["case"])
+    [dev] = bundle["devices"]
+    assert dev["model"] == "V9" and [e["kind"] for e in dev["events"]] == ["maintenance", "check"]
+    bundle["case"] = {**bundle["case"], "number": "测试〔2026〕2号"}
+    result = import_bundle(store, SYSTEM, bundle)
+    copy = assemble_bundle(store, result.case_id)
+    [dev2] = copy["devices"]
+    assert dev2["id"] == device  # the same camera (by serial number)
+    [check] = [e for e in dev2["events"] if e["kind"] == "check"]
+    assert check["act_id"] == copy["acts"][0]["id"] != ids["act"]
+    with store.read() as conn:  # the maintenance was held already: not stored twice
+        kinds = conn.execute(select(t.device_events.c.kind)).scalars().all()
+    assert sorted(kinds) == ["check", "check", "maintenance"]
+    assert "av-precheck" not in rule_ids(store, result.case_id, T0 + timedelta(hours=2))

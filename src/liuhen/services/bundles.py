@@ -175,6 +175,7 @@ def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> 
                 "created_at": now,
             },
         )
+    _device_events_in(tx, data, ids, by, now)
     for kind, items in (("text", data.get("text_records", [])), ("av", data.get("av_records", []))):
         for record in items:
             tx.insert(
@@ -477,6 +478,43 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def _device_events_in(
+    tx: Tx, data: Mapping[str, Any], ids: Mapping[str, str], by: str, now: datetime
+) -> None:
+    """A bundle's ``devices[].events`` as device_events rows (one already held is skipped)."""
+    for device in data.get("devices", []):
+        device_id = ids[device["id"]]
+        for e in device.get("events", []):
+            at = _when(e["at"])
+            act_id = ids.get(e["act_id"]) if e.get("act_id") else None
+            same_act = (
+                t.device_events.c.act_id == act_id if act_id else t.device_events.c.act_id.is_(None)
+            )
+            held = tx.conn.execute(
+                select(t.device_events.c.id).where(
+                    t.device_events.c.device_id == device_id,
+                    t.device_events.c.kind == e["kind"],
+                    t.device_events.c.at == at,
+                    same_act,
+                )
+            ).first()
+            if held is not None:
+                continue
+            tx.insert(
+                "device_events",
+                {
+                    "id": new_id(),
+                    "device_id": device_id,
+                    "kind": e["kind"],
+                    "act_id": act_id,
+                    "at": at,
+                    "details": {"items": list(e.get("items", [])), "note": e.get("note", "")},
+                    "created_by": by,
+                    "created_at": now,
+                },
+            )
 
 
 def _device_events(
