@@ -276,3 +276,24 @@ def test_device_events_go_out_with_the_bundle_and_come_back_in(store, footage, t
         kinds = conn.execute(select(t.device_events.c.kind)).scalars().all()
     assert sorted(kinds) == ["check", "check", "maintenance"]
     assert "av-precheck" not in rule_ids(store, result.case_id, T0 + timedelta(hours=2))
+
+
+def test_remote_work_counts_from_the_return(store, tmp_path, clock):
+    ids = make_case_with_files(store, tmp_path)
+    o1 = officer(store)
+    far = record_act(
+        store, SYSTEM, case_id=ids["case"], kind="seal_up", started_at=T0,
+        ended_at=T0 + timedelta(minutes=30), place="山区林场", officer_ids=[o1],
+        details={"remote": True},
+    )  # fmt: skip
+    clock.now = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)  # a week on, not yet back
+    [due] = av_uploads_due(store, CUSTODIAN, clock(), case_id=ids["case"])
+    assert (due.act_id, due.state, due.due, due.from_what) == (far, "waiting", None, "返回单位")
+    back = record_act(
+        store, SYSTEM, case_id=ids["case"], kind="seal_up", started_at=T0,
+        ended_at=T0 + timedelta(minutes=30), place="山区林场", officer_ids=[o1],
+        details={"remote": True, "returned_at": "2026-11-26T18:00:00+08:00"},
+    )  # fmt: skip
+    states = {d.act_id: d for d in av_uploads_due(store, CUSTODIAN, clock(), case_id=ids["case"])}
+    assert states[back].state == "upcoming" and states[back].from_what == "返回单位"
+    assert states[back].due is not None and states[back].due.date().isoformat() == "2026-11-30"
