@@ -1,7 +1,7 @@
 """Watching footage in Chromium: a case whose recording (three segments, a 4-minute gap) was
 imported through the service; the case page shows the segments on the timeline with the gap
 in red, the video plays through the range route, a click on the last segment seeks there,
-and the AV record's access log (the ledger) shows the playback. Screenshots go to
+and the ledger's access log (and the AV record's) shows the playback. Screenshots go to
 test-artifacts/ (not committed)."""
 
 from __future__ import annotations
@@ -172,6 +172,11 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
     positions = [p["position"] for p in plays if p["mode"] == "play"]
     assert sorted(set(positions)) == [1, 3] and len(positions) == len(set(positions))
     page.screenshot(path=str(ARTIFACTS / "av-record-page.png"), full_page=True)
+    page.goto(f"{base}/ledger/access")  # the ledger's access log
+    plays = page.locator("#access-log tr.access-play")
+    assert plays.count() == 2 and "某店占道经营案" not in plays.first.inner_text()
+    assert "测试〔2026〕1号" in plays.first.inner_text() and "播放" in plays.first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "av-ledger-access.png"), full_page=True)
     mine = [
         e
         for e in page.errors  # type: ignore[attr-defined]

@@ -170,3 +170,51 @@ def av_access_log(store: Store, record_id: str, *, limit: int = 200) -> list[dic
             }
             for r in rows
         ]
+
+
+def access_events(store: Store, actor: Actor, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest plays, downloads and reads of stored files, from the ledger, newest first,
+    with the record and case they belong to (实时调阅, 000§18)."""
+    require(actor, "ledger.read")
+    with store.read() as conn:
+        rows = list(
+            conn.execute(
+                select(t.ledger_events)
+                .where(t.ledger_events.c.action == "record.file_read")
+                .order_by(t.ledger_events.c.seq.desc())
+                .limit(limit)
+            ).mappings()
+        )
+        record_ids = {r["subject_id"] for r in rows}
+        records = {
+            r["id"]: r
+            for r in conn.execute(
+                select(
+                    t.records.c.id, t.records.c.title, t.records.c.kind, t.records.c.case_id
+                ).where(t.records.c.id.in_(record_ids))
+            ).mappings()
+        }
+        case_ids = {r["case_id"] for r in records.values() if r["case_id"]}
+        numbers = dict(
+            conn.execute(
+                select(t.cases.c.id, t.cases.c.number).where(t.cases.c.id.in_(case_ids))
+            ).all()
+        )
+    out = []
+    for r in rows:
+        rec = records.get(r["subject_id"])
+        out.append(
+            {
+                "seq": r["seq"],
+                "at": r["occurred_at"],
+                "who": r["actor_label"],
+                "mode": r["payload"].get("mode", "read"),
+                "position": r["payload"].get("position"),
+                "record_id": r["subject_id"],
+                "title": rec["title"] if rec else r["subject_id"],
+                "is_av": bool(rec and rec["kind"] == "av"),
+                "case_id": rec["case_id"] if rec else None,
+                "case_number": numbers.get(rec["case_id"], "") if rec else "",
+            }
+        )
+    return out

@@ -35,6 +35,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     from liuhen.web import (
         approvals,
         auth,
+        av_access,
         av_panel,
         av_record,
         av_unlinked,
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(ledger.router)
     app.include_router(files.router)
+    app.include_router(av_access.router)
     app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id
     app.include_router(av_record.router)
     app.include_router(devices.router)
