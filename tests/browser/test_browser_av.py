@@ -186,3 +186,31 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
         )
     ]  # the case list's own inline style (cases.html) is not this page's
     assert mine == []
+
+
+def test_a_gap_is_explained_through_the_form_and_the_timeline_shows_it(server, page) -> None:
+    base, av = server["base"], server["av"]
+    page.goto(f"{base}/av/{av}")
+    page.click("a:has-text('登记中止记录')")
+    page.fill("[name='reason']", "当事人阻挠，暂停记录")
+    page.check("[name='explained_by'][value='voice']")
+    page.fill("[name='video_at']", "4:09")  # 1 s into the third segment
+    page.screenshot(path=str(ARTIFACTS / "av-interruption-form.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("button:has-text('保存为新版本')")
+    assert "saved=interruption" in page.url and f"/av/{av}" not in page.url
+    player = page.locator(".av-player")
+    assert player.locator("rect.av-gap.explained").count() == 1
+    mark = player.locator("a.av-seek.interruption")
+    assert "当事人阻挠" in mark.inner_text()
+    mark.click()  # seeks into the third segment, where the reason is said
+    video = player.locator("video.av-media")
+    page.wait_for_function(
+        "v => v.src.endsWith('/files/3') && v.currentTime > 0.5",
+        arg=video.element_handle(),
+        timeout=15000,
+    )
+    page.screenshot(path=str(ARTIFACTS / "av-record-explained.png"), full_page=True)
+    page.goto(f"{base}/devices")
+    assert "DSJ-V9-0001" in page.inner_text("table")
+    page.screenshot(path=str(ARTIFACTS / "av-devices.png"), full_page=True)

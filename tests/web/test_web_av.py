@@ -102,7 +102,7 @@ def test_each_form_saves_a_new_version_and_the_gap_turns_explained(site, store):
     done = post(
         client,
         f"/av/{av}/gaps/0",
-        {"reason": "电池耗尽，更换电池", "explained_by": "voice", "video_at": "4:07"},
+        {"reason": "电池耗尽，更换电池", "explained_by": "voice", "video_at": "4:05"},
     )
     assert done.status_code == 303, done.text
     new = done.headers["location"].split("/av/")[1].split("?")[0]
@@ -147,7 +147,7 @@ def test_each_form_saves_a_new_version_and_the_gap_turns_explained(site, store):
         )
     d = row["details"]
     assert (
-        d["interruptions"][0]["video_at"] == 247
+        d["interruptions"][0]["video_at"] == 245
         and d["interruptions"][0]["explained_by"] == "voice"
     )
     assert d["opening_statement"]["marks"] == {"time": 0, "place": 1}
@@ -159,10 +159,11 @@ def test_bad_input_is_refused_beside_its_field_and_nothing_is_saved(site, store)
     client, av = site["client"], site["av"]
     before = versions(store)
     for data, message in (
-        ({"reason": "", "explained_by": "voice", "video_at": "4:07"}, "请填写「中止原因」"),
+        ({"reason": "", "explained_by": "voice", "video_at": "4:05"}, "请填写「中止原因」"),
         ({"reason": "阻挠", "explained_by": "voice", "video_at": ""}, "语音说明在录像中的时间"),
         ({"reason": "阻挠", "explained_by": "voice", "video_at": "abc"}, "如 4:10"),
         ({"reason": "阻挠", "explained_by": "voice", "video_at": "9:00:00"}, "超出录像长度"),
+        ({"reason": "阻挠", "explained_by": "voice", "video_at": "1:00"}, "重新开始记录之后"),
     ):
         refused = post(client, f"/av/{av}/gaps/0", data)
         assert refused.status_code == 400 and message in refused.text, data

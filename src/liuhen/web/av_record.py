@@ -218,8 +218,12 @@ def save_interruption(
     video_at = _offset(
         form, "video_at", "语音说明在录像中的时间", required=how == "voice", limit=limit
     )
-    if video_at is not None and video_at < gap.offset:
-        form.problems.append("video_at: 语音说明应在中止之后、重新开始记录时")
+    if video_at is not None and video_at + 1 < gap.offset + gap.seconds:
+        form.problems.append(
+            f"video_at: 语音说明应在重新开始记录之后（录像位置 {clock(gap.offset + gap.seconds)} 起）"
+        )
+    elif video_at is not None and page["timeline"].locate(video_at) is None:
+        form.problems.append("video_at: 该位置处于间断中，没有录像")
 
     def changes() -> dict[str, Any]:
         tz = get_store(request).settings.tz
