@@ -180,8 +180,9 @@ def _gap_intro(gap: Any, tz: Any) -> str:
     minutes = gap.seconds / 60
     return (
         f"第 {gap.index + 1} 处间断：{local_input(gap.start, tz).replace('T', ' ')} 至 "
-        f"{local_input(gap.end, tz).replace('T', ' ')}（约 {minutes:.1f} 分钟，录像位置 "
-        f"{clock(gap.offset)}）。说明中止原因，以及重新开始记录时是否语音说明。"
+        f"{local_input(gap.end, tz).replace('T', ' ')}（约 {minutes:.1f} 分钟；录像位置 "
+        f"{clock(gap.offset)} 中止，{clock(gap.offset + gap.seconds)} 重新开始）。"
+        "说明中止原因，以及重新开始记录时是否语音说明。"
     )
 
 
