@@ -43,11 +43,24 @@ class Officer:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceEvent:
+    """A pre-use check (per act), a maintenance, a fault or its repair (000§12, 000§21(二))."""
+
+    kind: str  # check | maintenance | fault | repair
+    at: datetime
+    act_id: str | None = None
+    items: frozenset[str] = frozenset()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     id: str
     kind: str
     explosion_proof: bool = False
     serial: str | None = None
+    model: str = ""
+    events: tuple[DeviceEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +160,8 @@ class Precheck:
 class OpeningStatement:
     at: datetime | None = None
     elements: frozenset[str] = frozenset()
+    marks: Mapping[str, int] = field(default_factory=dict)
+    """Where each element is said: whole seconds from the start of the recording."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +173,8 @@ class Interruption:
     resumed_at: datetime | None = None
     explained_by: str | None = None  # voice | written
     reported_to_head: bool = False
+    video_at: int | None = None
+    """Where the reason is said on restart: whole seconds from the start of the recording."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +206,8 @@ class AVRecord:
     act_id: str | None = None
     service_id: str | None = None
     stored_at: datetime | None = None
+    linked_at: datetime | None = None
+    """When footage stored without a case was linked to this one (None: stored with it)."""
     custodian: str = ""
     precheck: Precheck | None = None
     opening_statement: OpeningStatement | None = None

@@ -175,6 +175,7 @@ def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> 
                 "created_at": now,
             },
         )
+    _device_events_in(tx, data, ids, by, now)
     for kind, items in (("text", data.get("text_records", [])), ("av", data.get("av_records", []))):
         for record in items:
             tx.insert(
@@ -402,6 +403,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
         devices = list(
             conn.execute(select(t.devices).where(t.devices.c.id.in_(device_ids))).mappings()
         )
+        device_events = _device_events(conn, device_ids, {a["id"] for a in acts})
     tz = store.settings.tz
 
     def iso(moment: datetime) -> str:
@@ -444,6 +446,8 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
                 "kind": d["kind"],
                 "explosion_proof": d["explosion_proof"],
                 **({"serial": d["serial_no"]} if d["serial_no"] else {}),
+                **({"model": d["model"]} if d["model"] else {}),
+                **({"events": device_events[d["id"]]} if device_events.get(d["id"]) else {}),
             }
             for d in devices
         ],
@@ -477,6 +481,52 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def _device_events_in(
+    tx: Tx, data: Mapping[str, Any], ids: Mapping[str, str], by: str, now: datetime
+) -> None:
+    """A bundle's ``devices[].events`` as device_events rows (one already held is skipped)."""
+    for device in data.get("devices", []):
+        device_id = ids[device["id"]]
+        for e in device.get("events", []):
+            at = _when(e["at"])
+            act_id = ids.get(e["act_id"]) if e.get("act_id") else None
+            same_act = (
+                t.device_events.c.act_id == act_id if act_id else t.device_events.c.act_id.is_(None)
+            )
+            held = tx.conn.execute(
+                select(t.device_events.c.id).where(
+                    t.device_events.c.device_id == device_id,
+                    t.device_events.c.kind == e["kind"],
+                    t.device_events.c.at == at,
+                    same_act,
+                )
+            ).first()
+            if held is not None:
+                continue
+            tx.insert(
+                "device_events",
+                {
+                    "id": new_id(),
+                    "device_id": device_id,
+                    "kind": e["kind"],
+                    "act_id": act_id,
+                    "at": at,
+                    "details": {"items": list(e.get("items", [])), "note": e.get("note", "")},
+                    "created_by": by,
+                    "created_at": now,
+                },
+            )
+
+
+def _device_events(
+    conn: Any, device_ids: set[str], act_ids: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each device's maintenance, faults and repairs, and its pre-use checks for this case."""
+    from liuhen.services.devices import bundle_events
+
+    return bundle_events(conn, device_ids, act_ids)
 
 
 def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:

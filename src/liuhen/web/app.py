@@ -45,6 +45,10 @@ def create_app(
         api_av,
         approvals,
         auth,
+        av_access,
+        av_panel,
+        av_record,
+        av_unlinked,
         case_archive,
         case_documents,
         case_due,
@@ -54,6 +58,7 @@ def create_app(
         case_steps,
         cases,
         dashboard,
+        devices,
         files,
         inbox,
         ledger,
@@ -96,6 +101,7 @@ def create_app(
         four_names=four_properties.PROPERTIES,
         access_requests=access_requests.case_card,
         user_actions=lambda user: actions_for(user.roles),
+        **av_panel.TEMPLATE_GLOBALS,
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -158,6 +164,10 @@ def create_app(
     app.include_router(api_av.router)
     app.include_router(access_requests.router)
     app.include_router(share.router)  # the only routes that work without login
+    app.include_router(av_access.router)
+    app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id
+    app.include_router(av_record.router)
+    app.include_router(devices.router)
     return app
 
 

@@ -38,7 +38,9 @@ def record_file(
     download: bool = False,
 ) -> Response:
     wanted = _range(request.headers.get("range"))
-    read = read_record_file(get_store(request), user.actor, record_id, position, wanted)
+    read = read_record_file(
+        get_store(request), user.actor, record_id, position, wanted, download=download
+    )
     disposition = "attachment" if download else "inline"
     headers = {
         "Accept-Ranges": "bytes",

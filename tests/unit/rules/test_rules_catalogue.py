@@ -22,6 +22,7 @@ from liuhen.domain.case import (
     AVEvidence,
     AVExemption,
     Complaint,
+    DeviceEvent,
     ExecutionEvent,
     Interruption,
     LienEvidence,
@@ -68,6 +69,14 @@ def simple(**kw):
 
 def coercion(**kw):
     return make_case("coercion", **kw)
+
+
+def device_with(*events):
+    """The sample devices, body camera D1 with ``events`` (explosion-proof D2 unchanged)."""
+    from liuhen.domain.case import Device
+    from liuhen.domain.samples import DEVICES
+
+    return (Device("D1", "body_camera", False, "DSJ-001", events=events), DEVICES[1])
 
 
 def rec(case, rid):
@@ -795,6 +804,34 @@ SCENARIOS = [
             device_id="D2",
         ),
         "004§6",
+    ),
+    S(
+        "av-device-condition",
+        "shanxi-township",
+        lambda: g(
+            devices=device_with(DeviceEvent("fault", at("2026-09-10 08:00"), note="无法开机"))
+        ),
+        lambda: g(
+            devices=device_with(
+                DeviceEvent("fault", at("2026-09-10 08:00"), note="无法开机"),
+                DeviceEvent("repair", at("2026-09-11 08:00"), note="更换主板"),
+            )
+        ),
+        "000§21",
+    ),
+    S(
+        "av-device-condition",
+        "shanxi-forestry",
+        lambda: insp(devices=device_with(DeviceEvent("maintenance", at("2025-10-01 08:00")))),
+        lambda: insp(devices=device_with(DeviceEvent("maintenance", at("2026-05-01 08:00")))),
+        "004§39",
+    ),
+    S(
+        "av-unlinked",
+        "shanxi-township",
+        lambda: edit(g(), "av_records", "AV1", linked_at=at("2026-10-20 09:00")),
+        lambda: edit(g(), "av_records", "AV1", linked_at=at("2026-09-16 09:00")),
+        "000§16",
     ),
     S(
         "av-catalogue",

@@ -5,6 +5,7 @@ from liuhen.rules.checks import (  # noqa: F401
     approvals,
     archive,
     av_deadlines,
+    av_devices,
     av_making,
     av_required,
     documents,

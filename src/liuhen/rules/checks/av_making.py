@@ -37,11 +37,14 @@ class AVPrecheck(Rule):
         self.items = tuple(params.get("items", tuple(vocab.PRECHECK_ITEMS)))
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        from liuhen.rules.checks.av_devices import checked_items
+
+        devices = {d.id: d for d in ctx.case.devices}
         for av in ctx.case.av_records:
             pre = av.precheck
-            done = pre.items if pre else frozenset()
+            done = checked_items(devices, av)
             missing = [vocab.PRECHECK_ITEMS[i] for i in self.items if i not in done]
-            if pre is not None and pre.at is not None and pre.at > av.started_at:
+            if missing and pre is not None and pre.at is not None and pre.at > av.started_at:
                 missing.append("检查时间晚于开始录制")
             if missing:
                 yield ctx.finding(self, Subject("av_record", av.id), missing="、".join(missing))

@@ -75,6 +75,14 @@ class AVRequired(Rule):
         tables = (self.acts, self.flags, self.problem_acts, self.disputed_acts, self.services)
         return tuple(c for t in (*tables, self.served_documents) for c in t.values())
 
+    def requirement(self, act: Act) -> tuple[str, str] | None:
+        """Why ``act`` needs audio-video (what, citation), or None; an accepted exemption
+        with its explanation counts as not needing it."""
+        ex = act.av_exemption
+        if ex is not None and ex.reason in self.exemptions and ex.explanation.strip():
+            return None
+        return self._requirement(act)
+
     def _requirement(self, act: Act) -> tuple[str, str] | None:
         if act.kind in self.acts:
             return vocab.ACT_KINDS[act.kind], self.acts[act.kind]
