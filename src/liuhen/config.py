@@ -109,6 +109,14 @@ class Settings:
             "doc": "单个上传文件的最大长度（GB），默认 64",
         },
     )
+    av_join_minutes: int = field(
+        default=30,
+        metadata={
+            "env": "LIUHEN_AV_JOIN_MINUTES",
+            "doc": "同一设备、同一执法人员的音像文件相隔不超过该时间（分钟）视为同一段录像的片段："
+            "逐个上传或分批导入的片段并入已存储的音像记录（形成新版本），超过则另立记录，默认 30",
+        },
+    )
     share_link_days: int = field(
         default=7,
         metadata={
@@ -179,6 +187,7 @@ class Settings:
             ("upload_expiry_hours", "LIUHEN_UPLOAD_EXPIRY_HOURS"),
             ("upload_reserve_mb", "LIUHEN_UPLOAD_RESERVE_MB"),
             ("upload_max_gb", "LIUHEN_UPLOAD_MAX_GB"),
+            ("av_join_minutes", "LIUHEN_AV_JOIN_MINUTES"),
             ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
             ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
         ):
@@ -231,6 +240,8 @@ class Settings:
             raise ConfigError("LIUHEN_UPLOAD_RESERVE_MB: 应为不小于 0 的整数（MB）")
         if self.upload_max_gb < 1:
             raise ConfigError("LIUHEN_UPLOAD_MAX_GB: 应为正整数（GB）")
+        if not 0 <= self.av_join_minutes <= 24 * 60:
+            raise ConfigError("LIUHEN_AV_JOIN_MINUTES: 应为 0 至 1440 之间的整数（分钟）")
         if self.share_link_days < 1:
             raise ConfigError("LIUHEN_SHARE_LINK_DAYS: 应为正整数（天）")
         if self.share_link_uses < 1:

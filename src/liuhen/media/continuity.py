@@ -209,6 +209,33 @@ def group_recordings(
     return sorted(recordings, key=lambda r: (r.start, r.device))
 
 
+def join_distance(
+    held: Sequence[Segment],
+    new: Sequence[Segment],
+    *,
+    tolerance: timedelta = TOLERANCE,
+    max_pause: timedelta = MAX_PAUSE,
+) -> timedelta | None:
+    """How far ``new`` lies from the recording ``held`` when it may continue it, else None.
+
+    The rule ``group_recordings`` applies inside one import, for footage that arrives later:
+    ``new`` may join when no segment of it overlaps a held one by more than ``tolerance``
+    and it starts at most ``max_pause`` after the recording ends, ends at most ``max_pause``
+    before it starts, or fills a hole between its segments (distance zero). Devices and
+    officers are the caller's to compare.
+    """
+    if not held or not new:
+        return None
+    for n in new:
+        for h in held:
+            if min(n.end, h.end) - max(n.start, h.start) > tolerance:
+                return None
+    start, end = min(s.start for s in held), max(s.end for s in held)
+    first, last = min(s.start for s in new), max(s.end for s in new)
+    distance = max(timedelta(), first - end, start - last)
+    return distance if distance <= max_pause else None
+
+
 def merge(
     segments: Iterable[Segment], *, tolerance: timedelta = timedelta()
 ) -> list[tuple[datetime, datetime]]:

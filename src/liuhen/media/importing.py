@@ -33,7 +33,12 @@ class ImportOptions:
     custodian: str = ""
     officer_start: datetime | None = None
     tolerance: timedelta = continuity.TOLERANCE
-    max_pause: timedelta = continuity.MAX_PAUSE
+    max_pause: timedelta | None = None
+    """A longer pause starts a new recording; None: the ``av_join_minutes`` setting (the
+    same rule joins later arrivals to a stored recording, see ``services.av_join``)."""
+    case_id: str | None = None
+    """The case the files were sent for: they join only a recording of it, or an unlinked one."""
+    act_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class FileReport:
     device: str | None = None
     officer: str | None = None
     warnings: tuple[str, ...] = ()
+    joined: str | None = None
+    """The version of a stored recording this file continued (its record is a new version)."""
 
     @classmethod
     def of(
@@ -62,6 +69,7 @@ class FileReport:
         reason: str = "",
         sha256: str | None = None,
         record_id: str | None = None,
+        joined: str | None = None,
     ) -> FileReport:
         return cls(
             path=str(cand.path),
@@ -78,6 +86,7 @@ class FileReport:
             device=cand.device,
             officer=cand.officer,
             warnings=cand.warnings,
+            joined=joined,
         )
 
 
@@ -119,16 +128,25 @@ def plan_import(
 
 
 def group(accepted: Sequence[Candidate], options: ImportOptions) -> list[list[Candidate]]:
-    """Video and audio by device and continuity, in time order; every photo on its own."""
+    """Video and audio by officer, device and continuity, in time order; every photo on its
+    own. (Files of one device but different officers are different recordings, as for
+    footage joined later: ``services.av_join``.)"""
+    pause = continuity.MAX_PAUSE if options.max_pause is None else options.max_pause
     by_key = {str(i): c for i, c in enumerate(accepted)}
-    timed = [
-        continuity.Segment(key, c.start, c.end, c.device or "")
-        for key, c in by_key.items()
-        if c.start is not None and c.end is not None and c.kind != "photo"
-    ]
-    recordings = continuity.group_recordings(
-        timed, tolerance=options.tolerance, max_pause=options.max_pause
-    )
+    recordings: list[continuity.Recording] = []
+    for officer in sorted({c.officer or "" for c in accepted}):
+        timed = [
+            continuity.Segment(key, c.start, c.end, c.device or "")
+            for key, c in by_key.items()
+            if c.start is not None
+            and c.end is not None
+            and c.kind != "photo"
+            and (c.officer or "") == officer
+        ]
+        recordings += continuity.group_recordings(
+            timed, tolerance=options.tolerance, max_pause=pause
+        )
+    recordings.sort(key=lambda r: (r.start, r.device))
     groups = [[by_key[s.key] for s in rec.segments] for rec in recordings]
     return groups + [[c] for c in accepted if c.kind == "photo"]
 
@@ -157,22 +175,13 @@ def av_details(
     exact duration stays in the file's probe facts). ``group`` already split off larger
     overlaps, which only a wrong clock produces.
     """
-    ordered = sorted(stored, key=lambda item: item[0].start or stored_at)
-    segments = []
-    for i, (cand, sha256) in enumerate(ordered):
+    forms = []
+    for cand, sha256 in stored:
         assert cand.start is not None and cand.end is not None
-        end = cand.end
-        following = ordered[i + 1][0].start if i + 1 < len(ordered) else None
-        if following is not None and cand.start <= following < end:
-            end = following
-        segments.append(
-            {
-                "start": cand.start.astimezone(tz).isoformat(),
-                "end": end.astimezone(tz).isoformat(),
-                "sha256": sha256,
-                "file_name": cand.name,
-            }
+        forms.append(
+            {"start": cand.start, "end": cand.end, "sha256": sha256, "file_name": cand.name}
         )
+    segments = segment_forms(forms, tz)
     return {
         "device_id": device_id,
         "officer_id": officer_id,
@@ -187,11 +196,42 @@ def av_details(
     }
 
 
+def segment_forms(segments: Sequence[Mapping[str, Any]], tz: tzinfo) -> list[dict[str, Any]]:
+    """Segments (``start``/``end`` as datetimes or ISO text, ``sha256``, ``file_name``) in
+    start order, each end cut to the next start where it runs a fraction into it."""
+
+    def moment(value: Any) -> datetime:
+        return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+    ordered = sorted(segments, key=lambda s: (moment(s["start"]), moment(s["end"])))
+    out = []
+    for i, seg in enumerate(ordered):
+        start, end = moment(seg["start"]), moment(seg["end"])
+        following = moment(ordered[i + 1]["start"]) if i + 1 < len(ordered) else None
+        if following is not None and start <= following < end:
+            end = following
+        out.append(
+            {
+                "start": start.astimezone(tz).isoformat(),
+                "end": end.astimezone(tz).isoformat(),
+                "sha256": seg["sha256"],
+                "file_name": seg["file_name"],
+            }
+        )
+    return out
+
+
 def title(cands: Sequence[Candidate], tz: tzinfo) -> str:
     """``设备 DSJ-V9-0001 2026-11-20 09:30 起的视频（3 段）``."""
-    first = cands[0]
+    first = min(cands, key=lambda c: c.start or datetime.max.replace(tzinfo=tz))
     assert first.start is not None
-    kind = KIND_LABELS.get(first.kind or "", "音像")
-    who = f"设备 {first.device} " if first.device else ""
-    count = f"（{len(cands)} 段）" if len(cands) > 1 else ""
-    return f"{who}{first.start.astimezone(tz):%Y-%m-%d %H:%M} 起的{kind}{count}"
+    return recording_title(first.kind, first.device, first.start, len(cands), tz)
+
+
+def recording_title(
+    kind: str | None, device: str | None, start: datetime, count: int, tz: tzinfo
+) -> str:
+    label = KIND_LABELS.get(kind or "", "音像")
+    who = f"设备 {device} " if device else ""
+    many = f"（{count} 段）" if count > 1 else ""
+    return f"{who}{start.astimezone(tz):%Y-%m-%d %H:%M} 起的{label}{many}"

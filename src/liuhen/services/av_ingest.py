@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from liuhen.ledger.events import Actor
 from liuhen.media import continuity, importing
 from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
+from liuhen.services import av_join
 from liuhen.services.av_rows import insert_files, insert_record, refuse, register_blob
 from liuhen.services.bundles import check_entity
 from liuhen.services.permissions import require
@@ -41,6 +43,8 @@ def import_av(
     """
     require(actor, "av.upload")
     options = options or ImportOptions()
+    if options.max_pause is None:
+        options = replace(options, max_pause=timedelta(minutes=store.settings.av_join_minutes))
     recordings, refused = importing.plan_import(
         paths, options, now=store.clock(), tz=store.settings.tz
     )
@@ -60,7 +64,8 @@ def import_av(
             summary = _store_recording(store, actor, kept, options)
             report.records.append(summary)
             report.files += [
-                FileReport.of(c, "new", "", i.sha256, summary["record_id"]) for c, i in kept
+                FileReport.of(c, "new", "", i.sha256, summary["record_id"], summary["joined"])
+                for c, i in kept
             ]
     report.files.sort(key=lambda f: f.path)
     _record_run(store, actor, report)
@@ -149,12 +154,32 @@ def _segments_named(store: Store, name: str) -> list[dict[str, Any]]:
 def _store_recording(
     store: Store, actor: Actor, kept: list[tuple[Candidate, BlobInfo]], options: ImportOptions
 ) -> dict[str, Any]:
-    """One transaction: the new blob rows, the record, its segment files, the events."""
+    """One transaction: the new blob rows, then the files joined to the stored recording they
+    continue (``av_join``) or a new record with its segment files, and the events."""
     tz, first = store.settings.tz, kept[0][0]
-    record_id = new_id()
     cands = [c for c, _ in kept]
+    assert options.max_pause is not None
     with store.transaction(actor) as tx:
+        av_join.lock(tx)
         device_id, officer_id = _parties(tx, first.device, first.officer)
+        target = av_join.find_recording(
+            tx,
+            cands,
+            device_ids=[device_id, first.device or ""],
+            officer_ids=[officer_id, first.officer or officer_id],
+            options=options,
+            max_pause=options.max_pause,
+        )
+        for _, info in kept:
+            register_blob(tx, store, info)
+        if target is not None:
+            record_id, details = av_join.join(tx, store, target, kept, max_pause=options.max_pause)
+            rec = continuity.recording(
+                continuity.segments_from(details), tolerance=options.tolerance
+            )
+            name = tx.get("records", record_id)["title"]  # type: ignore[index]
+            return {"record_id": record_id, "title": name, "joined": target["id"], **rec.as_dict()}
+        record_id = new_id()
         details = importing.av_details(
             [(c, i.sha256) for c, i in kept],
             device_id=device_id,
@@ -164,8 +189,6 @@ def _store_recording(
             tz=tz,
         )
         check_entity("av_record", {"id": record_id, **details}, "$.av_records[]")
-        for _, info in kept:
-            register_blob(tx, store, info)
         name = importing.title(cands, tz)
         insert_record(tx, store, record_id, None, None, ("av", "av"), name, details)
         insert_files(
@@ -189,7 +212,7 @@ def _store_recording(
                 "gaps": len(rec.gaps),
             },
         )
-    return {"record_id": record_id, "title": name, **rec.as_dict()}
+    return {"record_id": record_id, "title": name, "joined": None, **rec.as_dict()}
 
 
 def _parties(tx: Tx, device: str | None, officer: str | None) -> tuple[str, str]:

@@ -12,8 +12,9 @@ The SHA-256 of the whole file is computed while the bytes arrive; the running st
 in this process, keyed by upload and offset, and when it does not match the file (another
 worker, a restart) the staged prefix is re-hashed. On the last byte the file is moved under
 its (made safe) name and handed to ``services.av.import_av`` with the uploader's metadata:
-probed, stored as received in the blob store, recorded, linked to the case when one was
-named. The staging files are then removed; the small ``<id>.json`` keeps the outcome until
+probed, stored as received in the blob store, recorded (a segment of a recording already
+stored joins it as a new version of that record: ``services.av_join``), linked to the case
+when one was named. The staging files are then removed; the small ``<id>.json`` keeps the outcome until
 the upload expires. Incomplete uploads untouched for ``upload_expiry_hours`` are removed.
 """
 
@@ -321,6 +322,8 @@ class Uploads:
             officer_start=(
                 datetime.fromisoformat(meta["recorded_start"]) if "recorded_start" in meta else None
             ),
+            case_id=meta.get("case"),
+            act_id=meta.get("act"),
         )
         try:
             report = import_av(self.store, actor, [staged], options)
@@ -336,6 +339,7 @@ class Uploads:
             "start": line.start,
             "time_source": line.time_source,
             "warnings": list(info.warnings) + list(line.warnings),
+            "joined": line.joined,
         }
         if line.sha256 and line.sha256 != sha256:  # cannot happen unless the disk lies
             raise StorageError(f"入库后的 SHA-256 {line.sha256} 与上传的 {sha256} 不符")
@@ -346,6 +350,17 @@ class Uploads:
     def _link(self, actor: Actor, record_id: str, meta: dict[str, str]) -> dict[str, Any]:
         from liuhen.services.av import link_av
 
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(t.records.c.case_id, t.records.c.act_id).where(t.records.c.id == record_id)
+            ).first()
+        if (
+            row is not None
+            and row.case_id == meta["case"]
+            and meta.get("act") in (None, row.act_id)
+        ):
+            # joined to a recording of this case already (services.av_join)
+            return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
         try:
             linked = link_av(
                 self.store, actor, record_id, case_id=meta["case"], act_id=meta.get("act")

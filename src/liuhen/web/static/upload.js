@@ -148,7 +148,7 @@
     for (const w of r.warnings || []) item.warn(w);
     if (r.link_problem) item.warn(r.link_problem);
     if (r.status === "new") {
-      item.say(`已存储（原样保存，SHA-256 ${r.sha256.slice(0, 16)}…），音像记录 ${r.record_id}${r.linked ? "，已关联本案" : ""}`, "new");
+      item.say(`已存储（原样保存，SHA-256 ${r.sha256.slice(0, 16)}…），音像记录 ${r.record_id}${r.joined ? "（已并入同一录像，形成新版本）" : ""}${r.linked ? "，已关联本案" : ""}`, "new");
     } else if (r.status === "duplicate") {
       item.say(`已存在：${r.reason}`, "duplicate");
     } else {
