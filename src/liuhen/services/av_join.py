@@ -172,7 +172,7 @@ def join(
             "positions": positions,
             "segments": len(segments),
             "gaps": len(rec.gaps),
-            "max_pause_minutes": max_pause.total_seconds() / 60,
+            "max_pause_minutes": int(max_pause.total_seconds() // 60),
             "time_sources": sorted({c.time.source for c, _ in kept if c.time and c.time.source}),
         },
     )
