@@ -81,6 +81,22 @@ def test_the_human_report_names_each_file_its_time_source_and_the_gap(env, dock)
     assert lines[-1] == "共 3 个文件：新存储 3，已存在 0，拒收 0"
 
 
+def test_a_later_folder_with_the_rest_of_the_recording_joins_it(env, dock, tmp_path):
+    files = sorted(dock.rglob("*.mp4"))
+    later = tmp_path / "later"
+    later.mkdir()
+    files[2].rename(later / files[2].name)
+    first = run_cli(["import-av", str(dock), "--json"]).json()
+    [record] = first["records"]
+    assert record["joined"] is None and record["gaps"] == []
+    second = run_cli(["import-av", str(later), "--json"]).json()
+    [joined] = second["records"]
+    assert joined["joined"] == record["record_id"] and len(joined["segments"]) == 3
+    assert [round(g["seconds"]) for g in joined["gaps"]] == [240]
+    human = run_cli(["import-av", str(later)])  # a duplicate now: nothing joins twice
+    assert "已存在" in human.out and "并入" not in human.out
+
+
 def test_bad_files_are_refused_by_name_with_reasons_and_the_rest_is_stored(env, dock, start):
     add_bad_files(dock, start)
     result = run_cli(["import-av", str(dock), "--json"])

@@ -173,6 +173,8 @@ def _print_report(report: dict[str, Any]) -> None:
             facts.append(f"{f['start']} 起（时间来源：{_source(f['time_source'])}）")
         detail = "，".join(x for x in facts if x)
         tail = f"，音像记录 {f['record_id']}" if f["record_id"] else f"，{f['reason']}"
+        if f.get("joined"):
+            tail += f"，并入已存储的同一录像（原版本 {f['joined']}）"
         click.echo(f"{label}  {f['file_name']}（{detail}{tail}）")
         for warning in f["warnings"]:
             click.echo(f"    注意：{warning}")
