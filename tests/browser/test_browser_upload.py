@@ -1,5 +1,8 @@
 """In Chromium: an officer uploads a real short video from the case page; the first PATCH
-is cut off (connection reset) and the page resumes; the footage then shows on the case."""
+is cut off (connection reset) and the page resumes; the footage then shows on the case.
+And issue 5's "done means" in one go: an officer uploads a recording's two segments through
+the upload page, sees them as one recording on the case page's timeline (the gap in red),
+plays it, and the playback is on the record's access log and the ledger's 调阅 page."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import shutil
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,6 +66,15 @@ def server(sqlite_settings: Any, tmp_path: Path):  # type: ignore[no-untyped-def
         agency_id=made["agency"],
         officer_id=o1["id"],
     )
+    add_user(
+        store,
+        SYSTEM,
+        username="chendan",
+        password=PASSWORD,
+        display_name="陈丹",
+        roles=["custodian"],
+        agency_id=made["agency"],
+    )
     port = _free_port()
     config = uvicorn.Config(
         create_app(sqlite_settings, store=store), host="127.0.0.1", port=port, log_level="warning"
@@ -87,7 +99,12 @@ def page():  # type: ignore[no-untyped-def]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
         )
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
         yield context.new_page()
@@ -147,3 +164,82 @@ def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the
     assert page.locator(f"#record-{record}").count() == 1
     assert "音像记录" in page.locator(f"#record-{record}").inner_text()
     page.screenshot(path=str(ARTIFACTS / "upload-case.png"), full_page=True)
+
+
+def login(page: Any, base: str, username: str, then: str) -> None:
+    page.goto(base + then)
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + then)
+
+
+def test_an_officer_uploads_a_recording_sees_it_on_the_timeline_plays_it_and_the_ledger_has_it(
+    server: Any, page: Any, tmp_path: Path
+) -> None:
+    base, made, store = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    start = datetime(2026, 11, 20, 9, 5, tzinfo=TZ)
+    clips = []
+    for i, at in enumerate((start, start + timedelta(seconds=4 + 240))):  # a 4-minute gap
+        clips.append(
+            make_video(
+                tmp_path / f"DSJ-V9-0001_{at:%Y%m%d%H%M%S}.mp4",
+                seconds=4,
+                width=320,
+                height=240,
+                creation_time=at,
+                title=f"segment {i + 1}",
+            )
+        )
+    login(page, base, "zhangsan", f"/cases/{made['case']}")
+    page.click("#case-upload-av")
+    page.wait_for_url(f"{base}/uploads?case={made['case']}")
+    page.select_option("#act", made["act"])
+    page.select_option("#device", "DSJ-V9-0001")
+    page.set_input_files("#files", [str(c) for c in clips])  # uploaded one after the other
+    page.click("#upload-start")
+    done = page.locator(".upload-item.new")
+    page.wait_for_function("() => document.querySelectorAll('.upload-item.new').length === 2")
+    texts = done.all_inner_texts()
+    assert all("已关联本案" in text for text in texts), texts
+    assert sum("已并入同一录像" in text for text in texts) == 1, texts
+    page.screenshot(path=str(ARTIFACTS / "upload-two-segments.png"), full_page=True)
+
+    page.click("#back-to-case")
+    page.wait_for_url(base + f"/cases/{made['case']}")
+    with store.read() as conn:
+        av = conn.execute(
+            select(t.records.c.id)
+            .where(t.records.c.kind == "av", t.records.c.case_id == made["case"])
+            .order_by(t.records.c.version.desc())
+        ).scalar()
+    players = page.locator(".av-player")
+    assert players.count() == 1  # one recording, not one record per file
+    player = page.locator(f".av-player[data-record='{av}']")
+    assert player.locator("rect.av-seg").count() == 2
+    gap = player.locator("rect.av-gap")
+    assert gap.count() == 1
+    assert gap.evaluate("e => getComputedStyle(e).fill") == "rgb(198, 40, 40)"  # red
+
+    video = player.locator("video.av-media")
+    video.evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("v => v.currentTime > 0", arg=video.element_handle(), timeout=15000)
+    player.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "upload-case-playing.png"), full_page=True)
+
+    page.goto(f"{base}/av/{av}#access")
+    mine = page.locator("#access tr.access-play")
+    assert mine.count() >= 1 and "张三" in mine.first.inner_text()
+
+    custodian = page.context.browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    ledger = custodian.new_page()
+    login(ledger, base, "chendan", "/ledger/access")  # the officer has no ledger.read
+    plays = ledger.locator("#access-log tr.access-play")
+    assert plays.count() >= 1
+    first = plays.first.inner_text()
+    assert "张三" in first and "播放" in first and "测试〔2026〕1号" in first, first
+    ledger.screenshot(path=str(ARTIFACTS / "upload-ledger-access.png"), full_page=True)
+    custodian.close()
