@@ -21,7 +21,7 @@ from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
 from liuhen.services.agency import add_device
-from liuhen.services.av import act_av_coverage, av_record_view, import_av
+from liuhen.services.av import act_av_coverage, av_record_view, import_av, revise_av
 from liuhen.services.av_rows import current_rows
 from liuhen.services.bundles import case_findings
 from liuhen.store import tables as t
@@ -155,3 +155,21 @@ def test_import_av_of_a_later_folder_joins_the_stored_recording(
     assert rec["version"] == 2 and len(rec["details"]["segments"]) == 3
     another = import_av(store, CUSTODIAN, footage[2:], ImportOptions(officer="other-officer"))
     assert another.count("duplicate") == 1  # duplicates stay duplicates
+
+
+def test_a_segment_joined_before_the_first_moves_the_positions_in_the_video(
+    store: Any, footage: list[Path]
+) -> None:
+    [summary] = import_av(store, CUSTODIAN, footage[1:]).records
+    marked = revise_av(
+        store,
+        CUSTODIAN,
+        summary["record_id"],
+        changes={"opening_statement": {"elements": ["time"], "marks": {"time": 3}}},
+        reason="开场说明",
+    )
+    [joined] = import_av(store, CUSTODIAN, footage[:1]).records
+    assert joined["joined"] == marked
+    [rec] = current_av(store)
+    assert rec["details"]["opening_statement"]["marks"] == {"time": 5}  # 2 s earlier start
+    assert [s["file_name"] for s in rec["details"]["segments"]] == [p.name for p in footage]

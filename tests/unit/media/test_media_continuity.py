@@ -12,6 +12,7 @@ from liuhen.media.continuity import (
     coverage,
     find_gaps,
     group_recordings,
+    join_distance,
     merge,
     recording,
     segments_from,
@@ -150,3 +151,16 @@ def test_segments_need_aware_times_in_order():
         Segment("a", datetime(2026, 1, 1), datetime(2026, 1, 1, 0, 1))
     with pytest.raises(ValueError, match="end before start"):
         Segment("a", T0, T0 - timedelta(seconds=1))
+
+
+def test_join_distance_after_before_inside_a_hole_and_refusals() -> None:
+    held = [seg("a", 0, 60), seg("c", 300, 60)]  # 09:30:00–01:00, hole, 09:35:00–36:00
+    assert join_distance(held, [seg("d", 360, 60)]) == timedelta()  # right after
+    assert join_distance(held, [seg("d", 360 + 600, 60)]) == timedelta(minutes=10)
+    assert join_distance(held, [seg("z", -1200, 60)]) == timedelta(minutes=19)  # before
+    assert join_distance(held, [seg("b", 60, 60)]) == timedelta()  # fills the hole
+    assert join_distance(held, [seg("d", 360 + 1801, 60)]) is None  # beyond 30 minutes
+    assert join_distance(held, [seg("d", 360 + 1801, 60)], max_pause=timedelta(hours=1))
+    assert join_distance(held, [seg("x", 30, 60)]) is None  # overlaps a held segment
+    assert join_distance(held, [seg("x", 59, 60)]) == timedelta()  # within the tolerance
+    assert join_distance([], [seg("x", 0, 1)]) is None
