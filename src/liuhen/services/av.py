@@ -9,6 +9,10 @@ every route, and the attempt is a ledger event. A clip or captioned copy is a re
 its own (``kind = "av_derived"``) naming its original and time range, so the compliance
 engine never takes a copy for a recording of the act.
 
+A file that continues a stored recording (same device and officer, within
+``Settings.av_join_minutes``; it arrived alone, by upload or a later folder) becomes a segment
+of a new version of that record instead: ``av_join`` holds the rule.
+
 The work lives in modules named for what they hold: ``av_ingest`` (import), ``av_versions``
 (linking, notes, refusals), ``av_clips`` (derived copies), ``av_views`` (read-only views)
 and ``av_rows`` (row writers they share). This module is the public face.
