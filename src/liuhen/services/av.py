@@ -28,7 +28,7 @@ from liuhen.media import continuity, importing
 from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.bundles import check_entity
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case, require_record
 from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.local import LocalBlobStore
@@ -343,7 +343,7 @@ def link_av(
 ) -> str:
     """Link footage to a case (and act) as a new version; device and officer (ids, serial or
     certificate numbers) must be registered, so the case bundle stays whole."""
-    require(actor, "av.upload")
+    require_case(store, actor, "av.upload", case_id)
     with store.transaction(actor) as tx:
         old = _latest_av(tx, record_id)
         if tx.get("cases", case_id) is None:
@@ -383,7 +383,7 @@ def revise_av(
     """Add what people know about the footage (interruptions, opening statement, evidence …)
     as a new version. Segments and storage time belong to the original: changing them is
     refused, and the attempt is a ledger event."""
-    require(actor, "av.upload")
+    require_record(store, actor, "av.upload", record_id)
     if not reason.strip():
         raise InvalidInput("reason: 补充或更正须说明理由")
     touched = sorted(ORIGINAL & set(changes))
@@ -518,7 +518,7 @@ def make_av_clip(
     from liuhen.media.clips import caption_photo, make_clip
     from liuhen.media.probe import probe
 
-    require(actor, "av.upload")
+    require_record(store, actor, "av.upload", record_id)
     with store.read() as conn:
         rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
         if rec is None or rec["kind"] != "av":

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import case_officers, require, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -155,7 +155,11 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
         .order_by(t.cases.c.opened_at.desc())
     )
     with store.read() as conn:
-        rows = conn.execute(query).mappings().all()
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    officers = case_officers(store)
+    for row in rows:
+        row["officer_ids"] = sorted(officers.get(row["id"], ()))
+    rows = visible(actor, "case.read", rows)  # a list shows only the cases in scope
     with store.transaction(actor) as tx:  # every view is on the ledger (000§18 实时调阅)
         tx.record(
             "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(rows)}

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liuhen.config import Settings
-from liuhen.errors import AuthError, LiuhenError
+from liuhen.errors import AuthError, LiuhenError, PermissionDenied
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import record_denial
+from liuhen.services.users import User
 from liuhen.store.store import Store
 
 HERE = Path(__file__).parent
@@ -46,7 +50,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         ledger,
     )
 
-    app = FastAPI(title="留痕 LiuHen", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(title="留痕 LiuHen", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.store = store or Store.open(settings)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -68,7 +72,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         return response
 
     @app.exception_handler(LiuhenError)
-    async def liuhen_error(request: Request, exc: LiuhenError) -> Response:
+    def liuhen_error(request: Request, exc: LiuhenError) -> Response:
+        if isinstance(exc, PermissionDenied):  # the refused work has rolled back: log apart
+            record_denial(app.state.store, exc, _actor(request))
         if isinstance(exc, AuthError) and not request.url.path.startswith("/api/"):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if request.url.path.startswith("/api/"):
@@ -76,7 +82,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         return render(
             request,
             "error.html",
-            {"message": exc.message, "details": exc.details},
+            {"message": exc.message, "details": exc.details, "status": exc.http_status},
             status_code=exc.http_status,
         )
 
@@ -97,6 +103,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(user: Annotated[User, Depends(auth.current_user)]) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(user: Annotated[User, Depends(auth.current_user)]) -> HTMLResponse:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="留痕 LiuHen 接口")
+
     app.include_router(auth.router)
     for lifecycle in (case_new, case_due, case_steps, case_documents, case_service, approvals):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
@@ -104,6 +120,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(files.router)
     return app
+
+
+def _actor(request: Request) -> Actor | None:
+    user = getattr(request.state, "user", None)
+    return user.actor if user is not None else None
 
 
 def _localtime(value: datetime | str | None, settings: Settings) -> str:
