@@ -105,7 +105,7 @@ def open_case(
                 "procedure": procedure,
                 "party": party,
                 "confidentiality": confidentiality or [],
-                "section": section,
+                "section": section or actor.section,
                 "details": details or {},
                 "opened_at": opened_at,
                 "created_by": actor.id or "system",

@@ -190,7 +190,9 @@ def on_case(actor: Actor, case: Mapping[str, Any]) -> bool:
 
 
 def _in_scope(actor: Actor, scope: str, case: Mapping[str, Any]) -> bool:
-    if scope == ALL or on_case(actor, case):
+    """Within the grant's reach. An actor without a user account (``id`` None: the person at
+    the server's command line, scheduled work) is not confined to an agency or section."""
+    if scope == ALL or actor.id is None or on_case(actor, case):
         return True
     same_agency = actor.agency_id is not None and case.get("agency_id") == actor.agency_id
     if scope == AGENCY:
@@ -228,7 +230,7 @@ def require(actor: Actor, action: str, case: Mapping[str, Any] | None = None) ->
     scope = scope_of(actor, action)
     name = ACTIONS[action]
     if scope is None:
-        raise _denied(actor, action, case, f"{actor.label} 的角色无权{name}（{action}）")
+        raise _denied(actor, action, case, f"{actor.label} 无权执行“{name}”（{action}）")
     if case is None:
         return
     number = case.get("number") or case.get("id")
@@ -237,7 +239,7 @@ def require(actor: Actor, action: str, case: Mapping[str, Any] | None = None) ->
             actor,
             action,
             case,
-            f"{actor.label} 无权对案件 {number} {name}：该权限仅限{SCOPES[scope]}",
+            f"{actor.label} 无权对案件 {number} 执行“{name}”：该权限仅限{SCOPES[scope]}",
         )
     if not _cleared(actor, case):
         marks = "、".join(case.get("confidentiality") or ())
@@ -301,8 +303,12 @@ def load_case(store: Store, case_id: str) -> dict[str, Any]:
     return case
 
 
-def require_case(store: Store, actor: Actor, action: str, case_id: str) -> dict[str, Any]:
-    """``require`` on a stored case (loaded here); returns the loaded case."""
+def require_case(store: Store, actor: Actor, action: str, case_id: str | None) -> dict[str, Any]:
+    """``require`` on a stored case (loaded here); returns the loaded case. Without a case
+    (footage not yet linked) only the role is checked."""
+    if case_id is None:
+        require(actor, action)
+        return {}
     scope_of(actor, action)  # unknown actions fail before any query
     case = load_case(store, case_id)
     require(actor, action, case)
@@ -325,23 +331,29 @@ def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = Non
 
 
 def require_record(store: Store, actor: Actor, action: str, record_id: str) -> dict[str, Any]:
-    """``require`` on the case a stored record belongs to; NotFound if no such record."""
-    return require_case(store, actor, action, _owner(store, "records", record_id, "记录"))
+    """``require`` on the case a stored record belongs to (only the role for footage not
+    yet linked to a case); NotFound if no such record."""
+    case_id = _owner(store, "records", record_id, "记录")
+    if case_id is None:
+        require(actor, action)
+        return {}
+    return require_case(store, actor, action, case_id)
 
 
 def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
     """``require`` on the case an approval belongs to; NotFound if no such approval."""
-    return require_case(store, actor, action, _owner(store, "approvals", approval_id, "审批"))
+    case_id = _owner(store, "approvals", approval_id, "审批")
+    return require_case(store, actor, action, str(case_id))
 
 
-def _owner(store: Store, table: str, row_id: str, noun: str) -> str:
+def _owner(store: Store, table: str, row_id: str, noun: str) -> str | None:
     from sqlalchemy import select
 
     from liuhen.store import tables as t
 
     tbl = t.metadata.tables[table]
     with store.read() as conn:
-        case_id = conn.execute(select(tbl.c.case_id).where(tbl.c.id == row_id)).scalar()
-    if case_id is None:
+        row = conn.execute(select(tbl.c.case_id).where(tbl.c.id == row_id)).first()
+    if row is None:
         raise NotFound(f"{table[:-1]}: {noun} {row_id} 不存在")
-    return str(case_id)
+    return None if row[0] is None else str(row[0])
