@@ -225,3 +225,30 @@ def set_password(store: Store, actor: Actor, user_id: str, password: str) -> Non
         )
         tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
         tx.record("user.password_changed", subject_type="user", subject_id=user_id)
+
+
+def resolve_placement(
+    store: Store, *, agency: str | None, officer: str | None
+) -> dict[str, str | None]:
+    """``agency_id`` and ``officer_id`` from an id, an agency name or a certificate number."""
+    found: dict[str, str | None] = {"agency_id": None, "officer_id": None}
+    with store.read() as conn:
+        if agency:
+            found["agency_id"] = conn.execute(
+                select(t.agencies.c.id).where(
+                    (t.agencies.c.id == agency) | (t.agencies.c.name == agency)
+                )
+            ).scalar()
+            if found["agency_id"] is None:
+                raise InvalidInput(f"agency: 没有标识或名称为 {agency} 的机关")
+        if officer:
+            row = conn.execute(
+                select(t.officers.c.id, t.officers.c.agency_id).where(
+                    (t.officers.c.id == officer) | (t.officers.c.certificate_no == officer)
+                )
+            ).first()
+            if row is None:
+                raise InvalidInput(f"officer: 没有标识或执法证号为 {officer} 的执法人员")
+            found["officer_id"] = row.id
+            found["agency_id"] = found["agency_id"] or row.agency_id
+    return found
