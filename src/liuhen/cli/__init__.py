@@ -25,6 +25,28 @@ _COMMAND_MODULES = (
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
 )
 
+COMMAND_ACTIONS: dict[str, str | None] = {
+    "init": None,  # creates the database and the first admin; nothing to guard yet
+    "serve": None,  # the web app checks every request
+    "profiles": None,  # reads policy files, no stored records
+    "check": None,  # checks bundle files given on the command line
+    "verify-package": None,  # verifies an exported directory, no stored records
+    "demo": "demo.load",
+    "user add": "user.manage",
+    "cases": "case.read",
+    "import": "case.import",
+    "export-bundle": "case.read",
+    "verify": "integrity.verify",
+    "ledger checkpoint": "ledger.checkpoint",
+    "ledger proof": "ledger.read",
+    "import-av": "av.upload",
+    "export": "case.export",
+    "case-file": "case.export",
+    "fixity": "integrity.fixity",
+}
+"""Each command's action (checked by the services it calls, with the case when it names
+one); None for commands that read no stored records. A test fails on a command not here."""
+
 
 @click.group(cls=AuditedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
