@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
-
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -16,7 +14,6 @@ from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import record_denial
-from liuhen.services.users import User
 from liuhen.store.store import Store
 
 HERE = Path(__file__).parent
@@ -102,16 +99,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.get("/api/openapi.json", include_in_schema=False)
-    def openapi(user: Annotated[User, Depends(auth.current_user)]) -> JSONResponse:
-        return JSONResponse(app.openapi())
-
-    @app.get("/api/docs", include_in_schema=False)
-    def api_docs(user: Annotated[User, Depends(auth.current_user)]) -> HTMLResponse:
-        from fastapi.openapi.docs import get_swagger_ui_html
-
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="留痕 LiuHen 接口")
 
     app.include_router(auth.router)
     for lifecycle in (case_new, case_due, case_steps, case_documents, case_service, approvals):

@@ -274,8 +274,35 @@ def logout(
     return response
 
 
+@router.get("/api/openapi.json", include_in_schema=False)
+def openapi(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/api/docs", include_in_schema=False)
+def api_docs(user: Annotated[User, Depends(current_user)]) -> Response:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="留痕 LiuHen 接口")
+
+
 def _safe_next(target: str) -> str:
     """Only local paths: never redirect a signed-in user to another site."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/cases"
     return target
+
+
+def app_routes(routes: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Every route of the app as (full path, route), looking inside included routers."""
+    found: list[tuple[str, Any]] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:  # FastAPI keeps included routers as one entry
+            context = getattr(route, "include_context", None)
+            found += app_routes(inner.routes, prefix + getattr(context, "prefix", ""))
+        else:
+            found.append((prefix + getattr(route, "path", ""), route))
+    return found
