@@ -61,9 +61,7 @@ def _password_step(client: TestClient, username: str) -> str:
 def _code_form(client: TestClient, code: str):  # type: ignore[no-untyped-def]
     page = client.get("/login/totp")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    return client.post(
-        "/login/totp", data={"code": code, "csrf": token}, follow_redirects=False
-    )
+    return client.post("/login/totp", data={"code": code, "csrf": token}, follow_redirects=False)
 
 
 def test_head_enrols_at_first_sign_in_then_needs_the_code(store, made, clock):  # type: ignore[no-untyped-def]
@@ -120,8 +118,8 @@ def test_pending_second_step_expires(store, made, clock):  # type: ignore[no-unt
     client = _client(store)
     _password_step(client, "head1")
     clock.advance(minutes=6)
-    assert client.get("/login/totp", follow_redirects=False).headers["location"].startswith(
-        "/login"
+    assert (
+        client.get("/login/totp", follow_redirects=False).headers["location"].startswith("/login")
     )
 
 

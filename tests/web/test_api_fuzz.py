@@ -19,8 +19,6 @@ from liuhen.store.store import Store
 from liuhen.web.app import create_app
 from liuhen.web.sessions import COOKIE, start_session
 
-
-
 EXAMPLES = 40
 
 
@@ -77,7 +75,7 @@ def test_schemathesis_finds_no_server_error_and_no_leak(api) -> None:  # type: i
             nonlocal calls
             calls += 1
             response = case.call(headers=cookie)
-            _check(response, hidden, f"{op.method.upper()} {op.path}")
+            _check(response, hidden, f"{case.method} {case.path}")
 
         fuzz()
         for kind in ("other_section", "confidential", "other_agency"):

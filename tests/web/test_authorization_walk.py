@@ -97,7 +97,10 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
                         response = client.get(target, follow_redirects=False)
                     else:
                         response = client.request(
-                            method, target, data={"csrf": csrf, "kind": "inspection_record"}, follow_redirects=False
+                            method,
+                            target,
+                            data={"csrf": csrf, "kind": "inspection_record"},
+                            follow_redirects=False,
                         )
                     requests += 1
                     got = outcome(response.status_code, response.text)
@@ -181,7 +184,12 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
         "import-av": ["import-av", str(empty)],
     }  # fmt: skip
     by_case = {
-        "export-bundle": lambda ids, out: ["export-bundle", ids["case"], "--out", str(out / "b.json")],
+        "export-bundle": lambda ids, out: [
+            "export-bundle",
+            ids["case"],
+            "--out",
+            str(out / "b.json"),
+        ],
         "export": lambda ids, out: ["export", ids["case"], "--out", str(out / "pkg")],
         "case-file": lambda ids, out: ["case-file", ids["case"], "--out", str(out / "f.pdf")],
     }
@@ -205,7 +213,9 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
                 if got == "404":
                     assert "没有" in result.err or "不存在" in result.err, result.err
                 if got != expected(role, COMMAND_ACTIONS[name], kind):
-                    mismatches.append(f"{name} {kind} as {role}: {got} ({result.err.strip()[:120]})")
+                    mismatches.append(
+                        f"{name} {kind} as {role}: {got} ({result.err.strip()[:120]})"
+                    )
         if role in ("officer", "admin"):  # loading the demo: refused, or done once
             got = "403" if run_cli([*base, "--as", username, "demo"]).code == 3 else "allowed"
             if got != expected(role, "demo.load", None):

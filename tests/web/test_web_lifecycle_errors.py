@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
-
 import tests.web.test_web_lifecycle as lifecycle
+from sqlalchemy import text
 from tests.web.test_web_lifecycle import (
     Bureau,
     act_form,

@@ -186,9 +186,7 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
         else Actor(id=None, label=f"登录尝试：{username[:40]}")
     )
     action = (
-        "auth.login_locked"
-        if until
-        else ("auth.login_succeeded" if ok else "auth.login_failed")
+        "auth.login_locked" if until else ("auth.login_succeeded" if ok else "auth.login_failed")
     )
     with store.transaction(actor) as tx:
         tx.record(action, subject_type="user", subject_id=subject_id, payload={"source": source})
