@@ -114,6 +114,17 @@ def test_wrong_codes_count_towards_the_lockout(store, made, clock):  # type: ign
     assert web_login(_client(store), "head1", PASSWORD).headers["location"] == "/cases"
 
 
+def test_a_code_is_good_once(store, made, clock):  # type: ignore[no-untyped-def]
+    web_login(_client(store), "head1", PASSWORD)
+    secret = totp_secret(store, find_user(store, "head1").id)
+    replay = _client(store)
+    _password_step(replay, "head1")
+    refused = _code_form(replay, pyotp.TOTP(secret).at(clock()))
+    assert refused.status_code == 401 and "已使用过" in refused.text
+    clock.advance(seconds=30)
+    assert _code_form(replay, pyotp.TOTP(secret).at(clock())).status_code == 303
+
+
 def test_pending_second_step_expires(store, made, clock):  # type: ignore[no-untyped-def]
     client = _client(store)
     _password_step(client, "head1")

@@ -8,7 +8,7 @@ lockout as wrong passwords (5 in 15 minutes), read from the ledger.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
@@ -68,24 +68,64 @@ def code_at(secret: str, moment: datetime) -> str:
 
 
 def check_code(store: Store, user: User, code: str) -> None:
-    """Accept the current code (±30 s) or raise AuthError; each try is a ledger event.
-
-    The first accepted code completes enrolment. A locked account is refused unchecked."""
+    """Accept the current code (±30 s), once, or raise AuthError; each try is a ledger
+    event. The first accepted code completes enrolment. A locked account is refused
+    unchecked; a code already used is refused and counts as a failure."""
     row = _row(store, user.id)
     secret = row["totp_secret"]
     until = locked_until(store, user.id)
-    ok = False
+    step = None
     if until is None and secret:
-        ok = pyotp.TOTP(str(secret)).verify(code.strip(), for_time=store.clock(), valid_window=1)
+        step = _matched_step(str(secret), code.strip(), store.clock())
+    replayed = step is not None and step <= _last_step(store, user.id)
+    ok = step is not None and not replayed
     actor = user.actor if ok else Actor(id=None, label=f"登录尝试：{user.username}")
     action = "auth.login_locked" if until else ("auth.totp_succeeded" if ok else "auth.totp_failed")
     with store.transaction(actor) as tx:
         if ok and row["totp_enabled_at"] is None:
             tx.update("users", user.id, {"totp_enabled_at": store.clock()})
             tx.record("auth.totp_enrolled", subject_type="user", subject_id=user.id)
-        tx.record(action, subject_type="user", subject_id=user.id, payload={"source": "web"})
+        tx.record(
+            action,
+            subject_type="user",
+            subject_id=user.id,
+            payload={"source": "web", "step": step, "replayed": replayed},
+        )
     if until is not None:
         minutes = max(1, int((until - store.clock()).total_seconds() // 60) + 1)
         raise AuthError(f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试")
+    if replayed:
+        raise AuthError("code: 该验证码已使用过，请等待验证器显示下一个验证码后再输入")
     if not ok:
         raise AuthError("code: 动态验证码错误或已过期，请输入验证器应用当前显示的 6 位数字")
+
+
+def _matched_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step (now, or one either side for clock drift) the code belongs to."""
+    totp = pyotp.TOTP(secret)
+    for offset in (0, -1, 1):
+        moment = now + timedelta(seconds=offset * totp.interval)
+        if code and pyotp.utils.strings_equal(totp.at(moment), code):
+            return int(totp.timecode(moment))
+    return None
+
+
+def _last_step(store: Store, user_id: str) -> int:
+    """The step of the last accepted code: a code is good once (no replay)."""
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+
+    ev = t.ledger_events
+    with store.read() as conn:
+        payload = conn.execute(
+            select(ev.c.payload)
+            .where(
+                ev.c.subject_type == "user",
+                ev.c.subject_id == user_id,
+                ev.c.action == "auth.totp_succeeded",
+            )
+            .order_by(ev.c.seq.desc())
+            .limit(1)
+        ).scalar()
+    return int((payload or {}).get("step") or -1)
