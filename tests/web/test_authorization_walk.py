@@ -48,6 +48,17 @@ def _denials(store: Store) -> int:
         )
 
 
+def _case_events(store: Store, case_id: str) -> int:
+    with store.read() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(t.ledger_events)
+                .where(t.ledger_events.c.case_id == case_id)
+            ).scalar()
+        )
+
+
 def _clients(app: Any, world: World) -> dict[str, tuple[TestClient, str]]:
     clients = {}
     for role, username in world.users.items():
@@ -65,7 +76,7 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
     store, built = world
     app = create_app(store.settings, store=store)
     clients = _clients(app, built)
-    undeclared, unfillable, mismatches = [], [], []
+    undeclared, unfillable, mismatches, unlogged = [], [], [], []
     requests = refusals = 0
     before = _denials(store)
     for path, route in app_routes(app.routes):
@@ -93,6 +104,7 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
                     unfillable.append(path)
                     break
                 for role, (client, csrf) in clients.items():
+                    seen = _case_events(store, built.cases[kind]["case"]) if kind else 0
                     if method == "GET":
                         response = client.get(target, follow_redirects=False)
                     else:
@@ -110,9 +122,13 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
                         mismatches.append(f"{method} {target} as {role} ({kind}): {got} != {want}")
                     if got == "403":
                         assert "无权" in response.text  # a clear Chinese refusal
+                    if kind and kind != "missing" and method == "GET" and got == "allowed":
+                        if _case_events(store, built.cases[kind]["case"]) == seen:
+                            unlogged.append(f"GET {path}")  # every case view is on the ledger
     assert not undeclared, "routes without a declared action: " + "; ".join(undeclared)
     assert not unfillable, "path parameters the walk cannot fill: " + "; ".join(unfillable)
     assert not mismatches, "\n".join(mismatches[:40])
+    assert not unlogged, "case views not on the ledger: " + "; ".join(sorted(set(unlogged)))
     assert requests > 500 and refusals > 100
     assert _denials(store) - before == refusals  # every refusal is on the ledger
 

@@ -132,8 +132,18 @@ def permission(action: str):  # type: ignore[no-untyped-def]
         case_id = case_in_path(store, dict(request.path_params))
         if case_id is None:
             require(user.actor, action)
-        else:
-            request.state.case = require_case(store, user.actor, action, case_id)
+            return user
+        request.state.case = require_case(store, user.actor, action, case_id)
+        if request.method == "GET" and action != "case.read":
+            # a form page shows the case too; case.read routes log through their service
+            with store.transaction(user.actor) as tx:
+                tx.record(
+                    "case.viewed",
+                    subject_type="case",
+                    subject_id=case_id,
+                    case_id=case_id,
+                    payload={"path": request.url.path, "for": action},
+                )
         return user
 
     dependency.liuhen_action = action  # type: ignore[attr-defined]
