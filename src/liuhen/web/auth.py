@@ -302,6 +302,8 @@ def _safe_next(target: str) -> str:
     """Only local paths: never redirect a signed-in user to another site."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/cases"
+    if target.startswith("/login"):  # never back into the sign-in steps
+        return "/cases"
     return target
 
 
