@@ -121,7 +121,10 @@ def _check_space(store: Store, paths: list[Path]) -> None:
 
 
 def _receiver(store: Store, username: str | None) -> tuple[Actor, str]:
-    """Who receives the footage: a named user, or the operator acting as custodian."""
+    """Who receives the footage: a named user (``--user``, else ``liuhen --as``), or the
+    operator acting as custodian."""
+    ctx = click.get_current_context(silent=True)
+    username = username or (ctx.meta.get("liuhen.as_user") if ctx is not None else None)
     if username is None:
         import getpass
 

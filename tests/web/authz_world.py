@@ -1,0 +1,235 @@
+"""A small world for authorization tests: one user per role in agency 甲, section 一队, and
+cases of every kind the matrix distinguishes (own, other section, confidential, other
+agency), each with a record, a file and an open approval; plus what the documented matrix
+says should happen to each (role, action, case kind)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import SYSTEM
+
+from liuhen.services.permissions import CONFIDENTIALITY, GRANTS, ROLES
+from liuhen.store.store import Store
+
+PASSWORD = "Role-pass-2026!"
+SECTION, OTHER_SECTION = "一队", "二队"
+MARK = "国家秘密"
+KINDS = ("own", "other_section", "confidential", "other_agency", "missing")
+
+
+@dataclass
+class World:
+    agency: str
+    other_agency: str
+    users: dict[str, str] = field(default_factory=dict)  # role -> username
+    cases: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> ids
+
+
+def expected(role: str, action: str | None, kind: str | None) -> str:
+    """allowed / 403 / 404 as docs/permissions.md states it (GRANTS and CONFIDENTIALITY
+    read as the table reads, not through ``require``)."""
+    if kind == "missing":
+        return "404"
+    if action is None:
+        return "allowed"
+    scope = GRANTS[role].get(action)
+    if scope is None:
+        return "403"
+    if kind in (None, "own"):
+        return "allowed"
+    reach = {
+        "other_section": scope in ("agency", "all"),
+        "confidential": scope in ("section", "agency", "all")
+        and role in CONFIDENTIALITY[MARK]["roles"],
+        "other_agency": scope == "all",
+    }[kind]
+    return "allowed" if reach else "403"
+
+
+def build_world(store: Store, tmp: Path) -> World:
+    from liuhen.services.agency import add_officer, create_agency
+    from liuhen.services.users import add_user
+
+    agency = create_agency(store, SYSTEM, name="甲镇人民政府", profile_id="shanxi-township")
+    other = create_agency(store, SYSTEM, name="乙镇人民政府", profile_id="shanxi-township")
+    world = World(agency, other)
+    ours = []
+    for n, role in enumerate(ROLES):
+        officer = add_officer(
+            store, SYSTEM, agency_id=agency, name=f"{ROLES[role][:2]}{n}", certificate_no=f"R{n}"
+        )
+        ours.append(officer)
+        add_user(
+            store,
+            SYSTEM,
+            username=f"u_{role}",
+            password=PASSWORD,
+            display_name=f"{ROLES[role]}甲",
+            roles=[role],
+            agency_id=agency,
+            section=SECTION,
+            officer_id=officer,
+        )
+        world.users[role] = f"u_{role}"
+    stranger = add_officer(store, SYSTEM, agency_id=agency, name="外队", certificate_no="X1")
+    far = add_officer(store, SYSTEM, agency_id=other, name="乙镇", certificate_no="Y1")
+    plan = {
+        "own": (agency, SECTION, [], ours),
+        "other_section": (agency, OTHER_SECTION, [], [stranger]),
+        "confidential": (agency, SECTION, [MARK], [stranger]),
+        "other_agency": (other, SECTION, [], [far]),
+    }
+    for n, (kind, (agency_id, section, marks, officers)) in enumerate(plan.items()):
+        world.cases[kind] = _case(store, tmp, n, agency_id, section, marks, officers)
+    world.cases["missing"] = {
+        "case": "no-such-case",
+        "record": "no-such-record",
+        "approval": "no-such-approval",
+        "request": "no-such-request",
+    }
+    return world
+
+
+def _case(
+    store: Store,
+    tmp: Path,
+    n: int,
+    agency: str,
+    section: str,
+    marks: list[str],
+    officers: list[str],
+) -> dict[str, str]:
+    from liuhen.services.approvals import request_approval
+    from liuhen.services.cases import open_case
+    from liuhen.services.files import store_file
+    from liuhen.services.records import AttachedFile, add_record, record_act
+    from liuhen.store.unit import new_id
+
+    start = datetime(2026, 11, 16, 9, 0, tzinfo=store.settings.tz) + timedelta(hours=n)
+    number = f"权〔2026〕{n + 1}号"
+    case = open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number=number,
+        title=f"权限测试案{n + 1}",
+        procedure="general",
+        party={"kind": "organisation", "name": f"某店{n + 1}"},
+        opened_at=start,
+        section=section,
+        confidentiality=marks,
+    )
+    act = record_act(
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="inspection",
+        started_at=start,
+        ended_at=start + timedelta(minutes=30),
+        place="老街1号",
+        officer_ids=officers[:2] if len(officers) < 3 else officers,
+    )
+    doc = tmp / f"笔录{n}.txt"
+    doc.write_text(f"现场检查笔录 {number}", encoding="utf-8")
+    blob = store_file(store, SYSTEM, doc)
+    record = add_record(
+        store,
+        SYSTEM,
+        case_id=case,
+        act_id=act,
+        kind="text",
+        doc_kind="inspection_record",
+        title="现场检查笔录",
+        details={
+            "made_at": (start + timedelta(minutes=30)).isoformat(),
+            "officer_ids": officers[:2],
+            "fields": {"findings": "店外堆放货架"},
+        },
+        files=[AttachedFile(blob.sha256, doc.name, "text/plain")],
+    )
+    approval = request_approval(
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="initiation",
+        opinion="建议立案调查",
+        fields={"reason": "占道经营", "party": f"某店{n + 1}"},
+        officer_id=officers[0],
+    )
+    request = new_id()
+    with store.transaction(SYSTEM) as tx:  # a party's request row (its pages come later)
+        tx.insert(
+            "access_requests",
+            {
+                "id": request,
+                "case_id": case,
+                "kind": "view",
+                "requester": {"name": "当事人"},
+                "record_ids": [record],
+                "purpose": "查阅",
+                "details": {},
+                "created_by": "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.record("access.requested", subject_type="access_request", subject_id=request)
+    return {
+        "case": case,
+        "number": number,
+        "record": record,
+        "approval": approval,
+        "request": request,
+    }
+
+
+def fill(path: str, ids: dict[str, str]) -> str | None:
+    """The path with real ids of one case; None when it names a parameter we cannot fill."""
+    values = {
+        "case_ref": ids["case"],
+        "record_id": ids["record"],
+        "approval_id": ids["approval"],
+        "request_id": ids["request"],
+        "position": "1",
+    }
+    import re
+
+    names = re.findall(r"{(\w+)(?::\w+)?}", path)
+    if any(name not in values for name in names):
+        return None
+    return re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], path)
+
+
+def outcome(status: int, body: str) -> str:
+    if status == 403:
+        assert "表单已过期" not in body, "a CSRF refusal hid the permission outcome"
+        return "403"
+    if status == 404:
+        return "404"
+    assert status < 500, f"server error {status}: {body[:300]}"
+    assert status not in (401,), "signed-in user was asked to sign in"
+    return "allowed"
+
+
+def route_action(route: Any) -> tuple[bool, str | None]:
+    """(declared, action) from the route's dependencies: ``permission(action)`` or
+    ``current_user`` alone (then the path must be in SIGNED_IN_ROUTES)."""
+    from liuhen.web.auth import current_user
+
+    found: list[str] = []
+    signed_in = False
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        action = getattr(dep.call, "liuhen_action", None)
+        if action:
+            found.append(action)
+        if dep.call is current_user:
+            signed_in = True
+        stack.extend(dep.dependencies)
+    if found:
+        return True, found[0]
+    return signed_in, None
