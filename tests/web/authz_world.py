@@ -103,11 +103,11 @@ def _case(
     marks: list[str],
     officers: list[str],
 ) -> dict[str, str]:
+    from liuhen.services.access_requests import register_request
     from liuhen.services.approvals import request_approval
     from liuhen.services.cases import open_case
     from liuhen.services.files import store_file
     from liuhen.services.records import AttachedFile, add_record, record_act
-    from liuhen.store.unit import new_id
 
     start = datetime(2026, 11, 16, 9, 0, tzinfo=store.settings.tz) + timedelta(hours=n)
     number = f"权〔2026〕{n + 1}号"
@@ -160,23 +160,21 @@ def _case(
         fields={"reason": "占道经营", "party": f"某店{n + 1}"},
         officer_id=officers[0],
     )
-    request = new_id()
-    with store.transaction(SYSTEM) as tx:  # a party's request row (its pages come later)
-        tx.insert(
-            "access_requests",
-            {
-                "id": request,
-                "case_id": case,
-                "kind": "view",
-                "requester": {"name": "当事人"},
-                "record_ids": [record],
-                "purpose": "查阅",
-                "details": {},
-                "created_by": "system",
-                "created_at": store.clock(),
-            },
-        )
-        tx.record("access.requested", subject_type="access_request", subject_id=request)
+    request = register_request(
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="view",
+        requester={
+            "name": "王某",
+            "id_type": "resident_id",
+            "id_number": "11010519491231002X",
+            "relation": "party",
+            "phone": "13800000000",
+        },
+        record_ids=[record],
+        purpose="查阅",
+    )
     return {
         "case": case,
         "number": number,
