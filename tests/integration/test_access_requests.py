@@ -381,7 +381,7 @@ def test_a_view_request_opens_a_logged_read_only_view(store, tmp_path):
         record_ids=[ids["record"]],
         purpose="核对笔录内容",
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Conflict):  # not yet granted: a state, not a want of permission
         open_view(store, who["officer"], rid)
     [waiting] = inbox(store, who["head"])
     decide(

@@ -90,6 +90,7 @@ def build_world(store: Store, tmp: Path) -> World:
         "record": "no-such-record",
         "approval": "no-such-approval",
         "request": "no-such-request",
+        "av": "no-such-record",
     }
     return world
 
@@ -104,7 +105,11 @@ def _case(
     officers: list[str],
 ) -> dict[str, str]:
     from liuhen.services.access_requests import register_request
+    from liuhen.media.synthetic import make_video
     from liuhen.services.approvals import request_approval
+    from liuhen.services.av import link_av
+    from liuhen.services.av_ingest import import_av
+    from liuhen.services.devices import register_device
     from liuhen.services.cases import open_case
     from liuhen.services.files import store_file
     from liuhen.services.records import AttachedFile, add_record, record_act
@@ -160,6 +165,22 @@ def _case(
         fields={"reason": "占道经营", "party": f"某店{n + 1}"},
         officer_id=officers[0],
     )
+    footage = make_video(
+        tmp / f"DSJ_{n}.mp4", seconds=1.0, width=64, height=48, creation_time=start, title=number
+    )
+    [imported] = import_av(store, SYSTEM, [footage]).records
+    device = register_device(
+        store, SYSTEM, kind="body_camera", serial_no=f"DSJ-W-{n}", agency_id=agency
+    )
+    av = link_av(
+        store,
+        SYSTEM,
+        imported["record_id"],
+        case_id=case,
+        act_id=act,
+        device_id=device,
+        officer_id=officers[0],
+    )
     request = register_request(
         store,
         SYSTEM,
@@ -181,17 +202,43 @@ def _case(
         "record": record,
         "approval": approval,
         "request": request,
+        "av": av,
     }
 
 
+UNOWNED = {
+    "upload_id": "no-such-upload",
+    "sha256": "0" * 64,
+    "device_id": "no-such-device",
+    "link_id": "no-such-link",
+    "index": "0",  # a gap between segments: the world's footage is one unbroken segment
+}
+"""Path parameters the world has no row for (an upload of its uploader, a stored file, a
+device, a share link, a gap): routes with only these are walked once per role, and "no such
+thing" (404) past the permission check counts as let in."""
+
+
+def names_unowned(path: str) -> bool:
+    return any(f"{{{name}}}" in path for name in UNOWNED)
+
+
+def case_scoped(path: str) -> bool:
+    """The path names something a case owns (a parameter of ``CASE_PARAMS``)."""
+    from liuhen.web.auth import CASE_PARAMS
+
+    return any(f"{{{name}}}" in path or f"{{{name}:" in path for name in CASE_PARAMS)
+
+
 def fill(path: str, ids: dict[str, str]) -> str | None:
-    """The path with real ids of one case; None when it names a parameter we cannot fill."""
+    """The path with real ids of one case (its footage for the AV pages); None when it names
+    a parameter we cannot fill."""
     values = {
-        "case_ref": ids["case"],
-        "record_id": ids["record"],
-        "approval_id": ids["approval"],
-        "request_id": ids["request"],
+        "case_ref": ids.get("case", ""),
+        "record_id": ids.get("av" if path.startswith("/av/") else "record", ""),
+        "approval_id": ids.get("approval", ""),
+        "request_id": ids.get("request", ""),
         "position": "1",
+        **UNOWNED,
     }
     import re
 

@@ -16,7 +16,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.routing import Mount
 from tests.helpers import run_cli, web_login
-from tests.web.authz_world import KINDS, PASSWORD, World, build_world, expected, fill, outcome
+from tests.web.authz_world import (
+    KINDS,
+    PASSWORD,
+    UNOWNED,
+    World,
+    build_world,
+    case_scoped,
+    expected,
+    fill,
+    names_unowned,
+    outcome,
+)
 from tests.web.authz_world import route_action as declared_action
 
 from liuhen.services.permissions import ACTIONS, ROLES
@@ -94,12 +105,12 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
             continue
         if action is not None:
             assert action in ACTIONS, f"{path}: unknown action {action}"
-        kinds = KINDS if "{" in path else (None,)
+        kinds = KINDS if case_scoped(path) else (None,)
         for method in sorted(route.methods - {"HEAD"}):
             if path == "/logout":
                 continue  # would end the session the walk is using
             for kind in kinds:
-                target = fill(path, built.cases[kind]) if kind else path
+                target = fill(path, built.cases[kind] if kind else UNOWNED)
                 if target is None:
                     unfillable.append(path)
                     break
@@ -112,12 +123,15 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
                             method,
                             target,
                             data={"csrf": csrf, "kind": "inspection_record"},
+                            headers={"X-CSRF-Token": csrf},
                             follow_redirects=False,
                         )
                     requests += 1
                     got = outcome(response.status_code, response.text)
                     refusals += got == "403"
                     want = expected(role, action, kind)
+                    if got == "404" and want == "allowed" and names_unowned(path):
+                        got = "allowed"  # past the check; the walk names no such upload/link
                     if got != want:
                         mismatches.append(f"{method} {target} as {role} ({kind}): {got} != {want}")
                     if got == "403":

@@ -51,6 +51,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/static": "样式与脚本",
     "/": "跳转到 /cases",
     "/share/{token}": "经批准、有期限、单一用途的分享链接（令牌本身即授权）",
+    "/share/{token}/files/{index}": "分享链接中的一份副本（同一令牌，计一次下载）",
 }
 """The only paths reachable without signing in (no record is reachable through them
 except the approved, expiring share link)."""
