@@ -280,6 +280,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
 
     # legal review, by the legal reviewer from her inbox
     page.click("a:has-text('提请审批')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "legal_review")
     officer.fill({"opinion": "事实清楚，拟罚款5000元，请法制审核"})
@@ -294,6 +295,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
 
     # the head's decision approval
     page.click("a:has-text('提请审批')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "decision")
     officer.fill({"opinion": "拟责令恢复植被并罚款5000元"})
@@ -327,6 +329,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
     # lien service with a witness: served on time, but without AV (004§27)
     clock.now = datetime(2026, 9, 16, 15, 0, tzinfo=CST)
     page.click("#stage-decision .item-actions a:has-text('送达') >> nth=-1")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-mode", "lien")
     officer.fill(
@@ -367,6 +370,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
     officer.submit("保存送达记录")
     clock.now = datetime(2026, 10, 12, 11, 0, tzinfo=CST)
     page.click("a:has-text('记录执行情况')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "fine_paid")
     officer.fill({"at": "2026-10-12T10:00", "fx.amount": "5000"})
