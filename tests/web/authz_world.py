@@ -104,13 +104,13 @@ def _case(
     marks: list[str],
     officers: list[str],
 ) -> dict[str, str]:
-    from liuhen.services.access_requests import register_request
     from liuhen.media.synthetic import make_video
+    from liuhen.services.access_requests import register_request
     from liuhen.services.approvals import request_approval
     from liuhen.services.av import link_av
     from liuhen.services.av_ingest import import_av
-    from liuhen.services.devices import register_device
     from liuhen.services.cases import open_case
+    from liuhen.services.devices import register_device
     from liuhen.services.files import store_file
     from liuhen.services.records import AttachedFile, add_record, record_act
 

@@ -32,6 +32,7 @@ from liuhen.ledger.events import Actor
 from liuhen.rules.profiles import load_profile
 from liuhen.services.approvals import ApprovalState, open_in, state_in
 from liuhen.services.permissions import require_case
+from liuhen.services.view_log import log_view
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -626,6 +627,7 @@ def get_request(
         raise NotFound(f"access_request: 查阅/复制申请 {request_id} 不存在")
     if not _checked:
         require_case(store, actor, "case.read", row["case_id"])
+        log_view(store, actor, row["case_id"], "access_request", access_request_id=request_id)
     with store.read() as conn:
         return _load(conn, store, row)
 
@@ -633,6 +635,7 @@ def get_request(
 def list_requests(store: Store, actor: Actor, case_id: str) -> list[AccessRequest]:
     """A case's requests, newest first."""
     require_case(store, actor, "case.read", case_id)
+    log_view(store, actor, case_id, "access_requests")
     with store.read() as conn:
         rows = list(
             conn.execute(

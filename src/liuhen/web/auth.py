@@ -64,18 +64,18 @@ SIGNED_IN_ROUTES: dict[str, str] = {
 """Paths any signed-in user may use, whatever the role."""
 
 
-def _case_of(table: str) -> Callable[[Store, str], str]:
-    def resolve(store: Store, value: str) -> str:
+def _case_of(table: str) -> Callable[[Store, str], str | None]:
+    def resolve(store: Store, value: str) -> str | None:
         from sqlalchemy import select
 
         from liuhen.store import tables as t
 
         tbl = t.metadata.tables[table]
         with store.read() as conn:
-            found = conn.execute(select(tbl.c.case_id).where(tbl.c.id == value)).scalar()
+            found = conn.execute(select(tbl.c.case_id).where(tbl.c.id == value)).first()
         if found is None:
             raise NotFound(f"{table}: 没有标识为 {value} 的对象")
-        return str(found)
+        return None if found[0] is None else str(found[0])  # None: footage not yet linked
 
     return resolve
 
@@ -86,7 +86,7 @@ def _case_ref(store: Store, value: str) -> str:
     return find_case(store, value)
 
 
-CASE_PARAMS: dict[str, Callable[[Store, str], str]] = {
+CASE_PARAMS: dict[str, Callable[[Store, str], str | None]] = {
     "case_ref": _case_ref,
     "record_id": _case_of("records"),
     "approval_id": _case_of("approvals"),
