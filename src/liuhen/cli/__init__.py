@@ -44,6 +44,13 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "export": "case.export",
     "case-file": "case.export",
     "fixity": "integrity.fixity",
+    "station add": "device.manage",
+    "station list": "device.manage",
+    "station revoke": "device.manage",
+    "clean-uploads": "device.manage",  # housekeeping of every uploader's staging area
+    "file-case": "case.export",
+    "retention": "case.read",
+    "dispose": "record.dispose",
 }
 """Each command's action (checked by the services it calls, with the case when it names
 one); None for commands that read no stored records. A test fails on a command not here."""

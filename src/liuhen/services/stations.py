@@ -135,7 +135,8 @@ def get_station(store: Store, station_id: str) -> Station:
     return _station(store, found)
 
 
-def list_stations(store: Store) -> list[Station]:
+def list_stations(store: Store, actor: Actor) -> list[Station]:
+    require(actor, "device.manage")
     with store.read() as conn:
         rows = list(conn.execute(select(t.stations).order_by(t.stations.c.created_at)).mappings())
     return [_station(store, r) for r in rows]
