@@ -632,10 +632,13 @@ def get_request(
         return _load(conn, store, row)
 
 
-def list_requests(store: Store, actor: Actor, case_id: str) -> list[AccessRequest]:
-    """A case's requests, newest first."""
+def list_requests(
+    store: Store, actor: Actor, case_id: str, *, log: bool = True
+) -> list[AccessRequest]:
+    """A case's requests, newest first (a logged view unless shown within a logged page)."""
     require_case(store, actor, "case.read", case_id)
-    log_view(store, actor, case_id, "access_requests")
+    if log:
+        log_view(store, actor, case_id, "access_requests")
     with store.read() as conn:
         rows = list(
             conn.execute(
