@@ -153,3 +153,23 @@ def totp_secret(store: Store, user_id: str) -> str:
         secret = conn.execute(select(t.users.c.totp_secret).where(t.users.c.id == user_id)).scalar()
     assert secret, "no TOTP secret: open the second-factor page first"
     return str(secret)
+
+
+def browser_login(page: Any, base: str, username: str, password: str, store: Store) -> None:
+    """Sign in through the login page in a real browser; accounts that need a second factor
+    (admin, head, custodian) go on through the TOTP page with the code at the store's clock
+    (enrolling at first sign-in). Stays on the page the sign-in lands on."""
+    from liuhen.services.totp import code_at
+    from liuhen.services.users import find_user
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/login/totp" in page.url:
+        user = find_user(store, username)
+        assert user is not None
+        page.fill("#code", code_at(totp_secret(store, user.id), store.clock()))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
