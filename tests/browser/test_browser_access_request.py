@@ -28,6 +28,7 @@ from liuhen.documents.samples import sample_document
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import open_case
 from liuhen.services.documents import save_document
+from liuhen.services.records import record_act
 from liuhen.services.users import add_user
 from liuhen.web.app import create_app
 
@@ -91,6 +92,16 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
         opened_at=clock.now,
     )
     save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
+    record_act(  # the inspection the officers made: they are on the case
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="inspection",
+        started_at=clock.now,
+        ended_at=clock.now + timedelta(minutes=30),
+        place="某木材厂",
+        officer_ids=officer_ids,
+    )
     clock.now = datetime(2026, 9, 20, 9, 0, tzinfo=CST)
     for login, name, role in (("zhangwei", "张伟", "officer"), ("liugang", "刘刚", "head")):
         add_user(
