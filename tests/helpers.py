@@ -97,18 +97,79 @@ def make_case_with_files(
         },
         files=[AttachedFile(blob.sha256, "笔录.txt", "text/plain")],
     )
-    return {"agency": agency, "case": case, "act": act, "record": record, "blob": blob.sha256}
+    return {
+        "agency": agency,
+        "case": case,
+        "act": act,
+        "record": record,
+        "blob": blob.sha256,
+        "o1": o1,
+        "o2": o2,
+    }
 
 
-def web_login(client: Any, username: str, password: str) -> Any:
-    """Sign in through the real login form (with its CSRF token); return the response."""
+def web_login(client: Any, username: str, password: str, *, code: str | None = None) -> Any:
+    """Sign in through the real login form (with its CSRF token); return the response.
+
+    Accounts that need a second factor (admin, head, custodian) go on through the TOTP
+    page: enrolling at first sign-in, the code computed from the stored secret at the
+    store's clock (or ``code`` when given, to test wrong codes)."""
     import re
 
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None, "login form without a CSRF token"
-    return client.post(
+    response = client.post(
         "/login",
         data={"username": username, "password": password, "csrf": token.group(1), "next": "/cases"},
         follow_redirects=False,
     )
+    if response.status_code != 303 or not response.headers["location"].startswith("/login/totp"):
+        return response
+    step = client.get(response.headers["location"])
+    token = re.search(r'name="csrf" value="([^"]+)"', step.text)
+    assert token is not None, "second-factor form without a CSRF token"
+    if code is None:
+        from liuhen.services.totp import code_at
+        from liuhen.services.users import find_user
+
+        store = client.app.state.store
+        user = find_user(store, username)
+        assert user is not None
+        code = code_at(totp_secret(store, user.id), store.clock())
+    return client.post(
+        "/login/totp",
+        data={"code": code, "csrf": token.group(1), "next": "/cases"},
+        follow_redirects=False,
+    )
+
+
+def totp_secret(store: Store, user_id: str) -> str:
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+
+    with store.read() as conn:
+        secret = conn.execute(select(t.users.c.totp_secret).where(t.users.c.id == user_id)).scalar()
+    assert secret, "no TOTP secret: open the second-factor page first"
+    return str(secret)
+
+
+def browser_login(page: Any, base: str, username: str, password: str, store: Store) -> None:
+    """Sign in through the login page in a real browser; accounts that need a second factor
+    (admin, head, custodian) go on through the TOTP page with the code at the store's clock
+    (enrolling at first sign-in). Stays on the page the sign-in lands on."""
+    from liuhen.services.totp import code_at
+    from liuhen.services.users import find_user
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/login/totp" in page.url:
+        user = find_user(store, username)
+        assert user is not None
+        page.fill("#code", code_at(totp_secret(store, user.id), store.clock()))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from liuhen import errors
 from liuhen.config import setting_docs
-from liuhen.services.permissions import ACTIONS, MATRIX, ROLES
+from liuhen.services.permissions import (
+    ACTIONS,
+    CONFIDENTIALITY,
+    GRANTS,
+    ROLES,
+    SCOPES,
+    WRITE_ACTIONS,
+)
+
+SCOPE_SHORT = {"own": "本人", "section": "本科室", "agency": "本机关", "all": "全部"}
 
 
 def settings_page() -> str:
@@ -29,20 +38,72 @@ def settings_page() -> str:
 
 
 def permissions_page() -> str:
-    roles = [r for r in ROLES]
+    roles = list(ROLES)
     lines = [
         "# 角色与权限 / Roles and permissions",
         "",
-        "每个网页路由与每个改变数据的命令行命令都经过同一个检查（`liuhen.services.permissions.require`）。",
-        "命令行操作员（在服务器上运行 `liuhen` 的人）按系统管理员的权限执行；"
-        "`liuhen import-av` 默认按档案/音像管理员（custodian）的权限导入，或按 `--user` 指定的用户。",
+        "每个网页路由、每个接口与每个命令行命令都经过同一个检查"
+        "（`liuhen.services.permissions.require(actor, action, case=None)`）：",
+        "角色是否有该操作的授权，授权范围（本人案件、本科室、本机关、全部机关）是否覆盖该案件，"
+        "案件的密级/敏感标记是否允许该用户查阅。被拒绝的尝试记入全过程日志（`access.denied`），"
+        "用户看到中文的 403 页面或 JSON。案件列表只列出范围内的案件。",
         "",
-        "| 操作 | " + " | ".join(f"{ROLES[r]}<br>`{r}`" for r in roles) + " |",
-        "|---" * (len(roles) + 1) + "|",
+        "## 操作 × 角色 × 范围",
+        "",
+        "表中注明每个角色对每个操作的授权范围；空白表示无权。"
+        + "；".join(f"**{SCOPE_SHORT[k]}**＝{v}" for k, v in SCOPES.items())
+        + "。",
+        "“本人案件”指用户立案的案件，或用户（作为执法人员）参与其执法环节的案件。",
+        "",
+        "| 操作 | " + " | ".join(f"{ROLES[r]}<br>`{r}`" for r in roles) + " | 改变数据 |",
+        "|---" * (len(roles) + 2) + "|",
     ]
     for action, label in ACTIONS.items():
-        cells = ["✔" if action in MATRIX[r] else "" for r in roles]
-        lines.append(f"| {label} `{action}` | " + " | ".join(cells) + " |")
+        cells = [SCOPE_SHORT.get(GRANTS[r].get(action, ""), "") for r in roles]
+        write = "是" if action in WRITE_ACTIONS else ""
+        lines.append(f"| {label} `{action}` | " + " | ".join(cells) + f" | {write} |")
+    lines += [
+        "",
+        "监督人员（`supervisor`）可调阅本机关的任何案件，但只读：其授权不含任何改变数据的操作，"
+        "所有写入路由均拒绝（实时调阅，000§18、003§19）。",
+        "",
+        "## 密级与敏感标记",
+        "",
+        "案件可标注下列标记（`cases.confidentiality`）。标记收窄可查阅的人：本案承办人员"
+        "（立案人与参与执法环节的执法人员）在其授权范围内始终可查阅；"
+        "其他人须其角色列于该案每一个标记之下。未列出的标记只允许本案承办人员查阅。",
+        "",
+        "| 标记 | 承办人员之外可查阅的角色 | 依据 |",
+        "|---|---|---|",
+    ]
+    for mark, rule in CONFIDENTIALITY.items():
+        who = "、".join(f"{ROLES[r]}（`{r}`）" for r in rule["roles"])
+        lines.append(f"| {mark} | {who} | {rule['citation']} |")
+    lines += [
+        "",
+        "## 路由如何声明操作",
+        "",
+        '每个路由以依赖 `Depends(permission("操作"))`（`liuhen.web.auth`）声明其操作。'
+        "该依赖从路径参数找到所涉案件（`CASE_PARAMS`：`case_ref`、`record_id`、`approval_id`、"
+        "`request_id`），再调用 `require(actor, 操作, case)`。"
+        "新增的路径参数若指向属于案件的对象，须在 `CASE_PARAMS` 中登记如何找到其案件。"
+        "任何已登录用户均可使用的路由用 `Depends(current_user)` 并列入 `SIGNED_IN_ROUTES`；"
+        "无需登录的路由列入 `PUBLIC_ROUTES`（仅登录、第二步验证、健康检查、静态文件、首页跳转，"
+        "以及经批准、有期限的分享链接 `/share/{token}`）。"
+        "授权测试遍历应用的全部路由，任何未声明的路由都使测试失败。",
+        "",
+        "命令行命令在 `liuhen.cli.COMMAND_ACTIONS` 中声明其操作。"
+        "`liuhen --as 用户名` 以该用户的角色与范围执行；不给时按服务器操作员执行"
+        "（系统管理员的权限，不受机关范围限制，但同样受密级标记限制）。"
+        "`liuhen import-av` 默认按档案/音像管理员（custodian）的权限导入，或按 `--user` 指定的用户。",
+        "",
+        "## 登录",
+        "",
+        "系统管理员、机关负责人、档案/音像管理员账号在密码之后须输入动态验证码（TOTP）；"
+        "首次登录时绑定验证器（二维码或密钥，`liuhen user add` 亦输出密钥）。"
+        "15 分钟内 5 次密码或验证码错误即暂时锁定。会话空闲超时后失效，登录时轮换，改密或停用时注销；"
+        "经 https 访问时 Cookie 带 Secure 标志。",
+    ]
     return "\n".join(lines) + "\n"
 
 

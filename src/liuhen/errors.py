@@ -101,6 +101,9 @@ class PermissionDenied(LiuhenError):
     code = "permission_denied"
     http_status = 403
     exit_code = 3
+    actor: object = None  # who was refused, which action, on which case (for the ledger)
+    action: str | None = None
+    case_id: str | None = None
 
 
 class Conflict(LiuhenError):

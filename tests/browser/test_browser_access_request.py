@@ -21,13 +21,14 @@ import pytest
 import uvicorn
 from pypdf import PdfReader
 from tests.conftest import FakeClock, need
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, browser_login
 
 from liuhen.config import Settings
 from liuhen.documents.samples import sample_document
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import open_case
 from liuhen.services.documents import save_document
+from liuhen.services.records import record_act
 from liuhen.services.users import add_user
 from liuhen.web.app import create_app
 
@@ -36,6 +37,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CST = timezone(timedelta(hours=8))
 PASSWORD = "Officer-pass-2026"
 NUMBER = "晋林罚立〔2026〕31号"
+STORES: dict[str, Any] = {}  # base url -> the store the server runs on
 
 pytestmark = pytest.mark.browser
 
@@ -68,14 +70,17 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
     store = Store.open(settings, clock=clock)
     filled = sample_document("inspection_record")
     agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
+    officer_ids = []
     for officer in filled.officers:
-        add_officer(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            name=officer.name,
-            certificate_no=officer.certificate_number,
-        )
+        officer_ids += [
+            add_officer(
+                store,
+                SYSTEM,
+                agency_id=agency,
+                name=officer.name,
+                certificate_no=officer.certificate_number,
+            )
+        ]
     case = open_case(
         store,
         SYSTEM,
@@ -87,6 +92,16 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
         opened_at=clock.now,
     )
     save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
+    record_act(  # the inspection the officers made: they are on the case
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="inspection",
+        started_at=clock.now,
+        ended_at=clock.now + timedelta(minutes=30),
+        place="某木材厂",
+        officer_ids=officer_ids,
+    )
     clock.now = datetime(2026, 9, 20, 9, 0, tzinfo=CST)
     for login, name, role in (("zhangwei", "张伟", "officer"), ("liugang", "刘刚", "head")):
         add_user(
@@ -97,6 +112,7 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
             display_name=name,
             roles=[role],
             agency_id=agency,
+            officer_id=officer_ids[0] if role == "officer" else None,  # on the case
         )
     port = _free_port()
     config = uvicorn.Config(
@@ -109,6 +125,7 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
         if srv.started:
             break
         time.sleep(0.05)
+    STORES[f"http://127.0.0.1:{port}"] = store
     yield f"http://127.0.0.1:{port}", clock, case
     srv.should_exit = True
     thread.join(timeout=5)
@@ -137,10 +154,7 @@ def window(browser: Any) -> Any:
 
 def sign_in(browser: Any, base: str, username: str) -> Any:
     page = window(browser)
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, base, username, PASSWORD, STORES[base])  # the head: with TOTP
     page.wait_for_url(base + "/cases")
     return page
 

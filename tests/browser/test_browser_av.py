@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 from tests.conftest import FakeClock, need
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
@@ -118,10 +118,7 @@ def page(server: dict[str, Any]) -> Iterator[Any]:
             "console",
             lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None,
         )
-        tab.goto(server["base"] + "/login")
-        tab.fill("#username", "chendan")
-        tab.fill("#password", PASSWORD)
-        tab.click("button[type=submit]")
+        browser_login(tab, server["base"], "chendan", PASSWORD, server["store"])  # with TOTP
         tab.wait_for_url(server["base"] + "/cases")
         tab.errors = errors  # type: ignore[attr-defined]
         yield tab

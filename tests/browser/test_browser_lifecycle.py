@@ -20,13 +20,15 @@ from tests.helpers import SYSTEM
 
 from liuhen.config import Settings
 from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.users import add_user
+from liuhen.services.totp import code_at, enrolment_secret, needs_totp
+from liuhen.services.users import add_user, find_user
 from liuhen.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CST = timezone(timedelta(hours=8))
 PASSWORD = "Officer-pass-2026"
+TOTP_SECRETS: dict[str, str] = {}
 USERS = {
     "zhangwei": ("张伟", "officer"),
     "zhaomin": ("赵敏", "legal_reviewer"),
@@ -76,6 +78,14 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock]]:
             agency_id=agency,
             officer_id=o1 if role == "officer" else None,
         )
+        if needs_totp([role]):  # enrolled already: the desk types the current code
+            user = find_user(store, login)
+            assert user is not None
+            TOTP_SECRETS[login] = enrolment_secret(store, user)
+            with store.transaction(SYSTEM) as tx:
+                tx.update("users", user.id, {"totp_enabled_at": clock()})
+                tx.record("auth.totp_enrolled", subject_type="user", subject_id=user.id)
+    Desk.clock = clock
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
@@ -107,7 +117,9 @@ def browser() -> Iterator[Any]:
 
 
 class Desk:
-    """One person at their own browser window, signed in."""
+    """One person at their own browser window, signed in (with the TOTP code if needed)."""
+
+    clock: Any = None
 
     def __init__(self, browser: Any, base: str, username: str) -> None:
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
@@ -117,6 +129,10 @@ class Desk:
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
+        if username in TOTP_SECRETS:
+            self.page.wait_for_url("**/login/totp**")
+            self.page.fill("#code", code_at(TOTP_SECRETS[username], self.clock()))
+            self.page.click("button[type=submit]")
         self.page.wait_for_url(base + "/cases")
 
     def shot(self, name: str) -> None:
@@ -264,6 +280,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
 
     # legal review, by the legal reviewer from her inbox
     page.click("a:has-text('提请审批')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "legal_review")
     officer.fill({"opinion": "事实清楚，拟罚款5000元，请法制审核"})
@@ -278,6 +295,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
 
     # the head's decision approval
     page.click("a:has-text('提请审批')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "decision")
     officer.fill({"opinion": "拟责令恢复植被并罚款5000元"})
@@ -311,6 +329,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
     # lien service with a witness: served on time, but without AV (004§27)
     clock.now = datetime(2026, 9, 16, 15, 0, tzinfo=CST)
     page.click("#stage-decision .item-actions a:has-text('送达') >> nth=-1")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-mode", "lien")
     officer.fill(
@@ -351,6 +370,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
     officer.submit("保存送达记录")
     clock.now = datetime(2026, 10, 12, 11, 0, tzinfo=CST)
     page.click("a:has-text('记录执行情况')")
+    page.wait_for_load_state()  # the chooser's script must be attached before it changes
     with page.expect_navigation():
         page.select_option("#chooser-kind", "fine_paid")
     officer.fill({"at": "2026-10-12T10:00", "fx.amount": "5000"})

@@ -31,6 +31,7 @@ def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, d
     clock = FakeClock(opened)
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
+    agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
     keeper = add_user(
         store,
         SYSTEM,
@@ -38,11 +39,17 @@ def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, d
         password=PASSWORD,
         display_name="王档案",
         roles=["custodian"],
+        agency_id=agency,
     )
     add_user(
-        store, SYSTEM, username="chief", password=PASSWORD, display_name="赵局长", roles=["head"]
+        store,
+        SYSTEM,
+        username="chief",
+        password=PASSWORD,
+        display_name="赵局长",
+        roles=["head"],
+        agency_id=agency,
     )
-    agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
     case = open_case(
         store,
         SYSTEM,

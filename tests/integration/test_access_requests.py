@@ -53,11 +53,18 @@ def after_the_act(clock: Any) -> None:
 
 
 def people(store: Any, agency: str) -> dict[str, Actor]:
+    """The officer 张三 and the section head (as 李四) are on the case; the head is not."""
+    with store.read() as conn:
+        officers = dict(
+            conn.execute(
+                select(t.officers.c.name, t.officers.c.id).where(t.officers.c.agency_id == agency)
+            ).all()
+        )
     made = {}
-    for login, name, role in (
-        ("zhangsan", "张三", "officer"),
-        ("liuzhang", "刘镇长", "head"),
-        ("zhaoke", "赵科长", "section_head"),
+    for login, name, role, officer in (
+        ("zhangsan", "张三", "officer", officers.get("张三")),
+        ("liuzhang", "刘镇长", "head", None),
+        ("zhaoke", "赵科长", "section_head", officers.get("李四")),
     ):
         user = add_user(
             store,
@@ -67,6 +74,7 @@ def people(store: Any, agency: str) -> dict[str, Actor]:
             display_name=name,
             roles=[role],
             agency_id=agency,
+            officer_id=officer,
         )
         made[role] = user.actor
     return made
@@ -288,9 +296,9 @@ def test_a_case_marked_confidential_offers_nothing(store, tmp_path):
 
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
-    secret = open_case(
+    secret = open_case(  # opened by the officer: the officer's own case
         store,
-        SYSTEM,
+        who["officer"],
         agency_id=ids["agency"],
         number="测试〔2026〕2号",
         title="涉密案",
@@ -381,7 +389,7 @@ def test_a_view_request_opens_a_logged_read_only_view(store, tmp_path):
         record_ids=[ids["record"]],
         purpose="核对笔录内容",
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Conflict):  # not yet granted: a state, not a want of permission
         open_view(store, who["officer"], rid)
     [waiting] = inbox(store, who["head"])
     decide(
@@ -474,9 +482,9 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
 
     agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
     who = people(store, agency)
-    case = open_case(
+    case = open_case(  # opened by the officer: the officer's own case
         store,
-        SYSTEM,
+        who["officer"],
         agency_id=agency,
         number="晋林罚立〔2026〕40号",
         title="某案",

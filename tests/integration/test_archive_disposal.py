@@ -32,7 +32,7 @@ from liuhen.store.store import Store
 PASSWORD = "Archive-pass-2026"
 
 
-def _users(store: Store) -> dict:
+def _users(store: Store, agency: str) -> dict:
     custodian = add_user(
         store,
         SYSTEM,
@@ -40,9 +40,16 @@ def _users(store: Store) -> dict:
         password=PASSWORD,
         display_name="王档案",
         roles=["custodian"],
+        agency_id=agency,
     )
     head = add_user(
-        store, SYSTEM, username="chief", password=PASSWORD, display_name="赵局长", roles=["head"]
+        store,
+        SYSTEM,
+        username="chief",
+        password=PASSWORD,
+        display_name="赵局长",
+        roles=["head"],
+        agency_id=agency,
     )
     return {"custodian": custodian, "head": head}
 
@@ -77,8 +84,8 @@ def _approve(store: Store, users: dict, approval_id: str) -> None:
 
 
 def test_filing_is_an_act_with_custodian_and_satisfies_the_deadline(store, tmp_path, clock):
-    users = _users(store)
     made = _closed_case(store, tmp_path, clock)
+    users = _users(store, made["agency"])
     clock.advance(days=1)
     filing = file_case(
         store, users["custodian"].actor, made["case"], custodian_id=users["custodian"].id
@@ -105,8 +112,8 @@ def test_filing_is_an_act_with_custodian_and_satisfies_the_deadline(store, tmp_p
 
 
 def test_filing_refuses_an_open_case_and_a_non_custodian(store, tmp_path):
-    users = _users(store)
     made = make_case_with_files(store, tmp_path)
+    users = _users(store, made["agency"])
     with pytest.raises(Conflict, match="尚未结案"):
         file_case(store, users["custodian"].actor, made["case"], custodian_id=users["custodian"].id)
     with pytest.raises(InvalidInput) as info:
@@ -119,8 +126,8 @@ def test_filing_deadline_finding_from_the_day_the_act_ends(store, clock):
     from liuhen.services.agency import create_agency
     from liuhen.services.cases import open_case
 
-    users = _users(store)
     agency = create_agency(store, SYSTEM, name="山西省林业和草原局", profile_id="shanxi-forestry")
+    users = _users(store, agency)
     opened = datetime(2026, 11, 1, 9, 0, tzinfo=store.settings.tz)
     case = open_case(
         store,
@@ -143,8 +150,8 @@ def test_filing_deadline_finding_from_the_day_the_act_ends(store, clock):
 
 
 def test_retention_classes_from_the_profile(store, tmp_path, clock):
-    users = _users(store)
     made = _closed_case(store, tmp_path, clock)
+    users = _users(store, made["agency"])
     doc = record_retention(store, made["record"])
     assert doc.class_code == "document" and doc.citation == "001§12"
     assert doc.until is None and "尚未起算" in doc.explanation
@@ -185,9 +192,9 @@ def test_retention_classes_from_the_profile(store, tmp_path, clock):
 
 
 def test_disposal_refused_before_the_date_then_done_with_approval(store, tmp_path, clock):
-    users = _users(store)
-    keeper = users["custodian"].actor
     made = _closed_case(store, tmp_path, clock)
+    users = _users(store, made["agency"])
+    keeper = users["custodian"].actor
     # before filing: no date at all
     with pytest.raises(ForbiddenChange, match="保管期限内不得处置"):
         dispose(store, keeper, made["record"], approval_id=None)
@@ -235,9 +242,9 @@ def test_disposal_refused_before_the_date_then_done_with_approval(store, tmp_pat
 
 
 def test_a_blob_another_kept_record_uses_is_not_removed(store, tmp_path, clock):
-    users = _users(store)
-    keeper = users["custodian"].actor
     made = _closed_case(store, tmp_path, clock)
+    users = _users(store, made["agency"])
+    keeper = users["custodian"].actor
     twin = add_record(  # a second record of the same case holding the same bytes
         store,
         SYSTEM,

@@ -40,6 +40,7 @@ def people(store):  # type: ignore[no-untyped-def]
             roles=[role],
             agency_id=agency,
             officer_id=officer,
+            section="综合行政执法队",
         ).actor
 
     return {

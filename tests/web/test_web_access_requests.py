@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.services.users import add_user
 from liuhen.web.app import create_app
@@ -22,10 +22,8 @@ PASSWORD = "Officer-pass-2026"
 
 def signed_in(app: Any, username: str) -> TestClient:
     client = TestClient(app, base_url="http://127.0.0.1")
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    done = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
-    assert done.status_code == 200, done.text
+    done = web_login(client, username, PASSWORD)  # the head: with TOTP
+    assert done.status_code == 303, done.text
     client.csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/cases").text).group(1)  # type: ignore[attr-defined]
     return client
 
@@ -38,7 +36,10 @@ def send(client: TestClient, path: str, data: dict[str, Any]) -> Any:
 def office(store, tmp_path, clock) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
     ids = make_case_with_files(store, tmp_path)
     clock.advance(hours=12)
-    for login, name, role in (("zhangsan", "张三", "officer"), ("liuzhang", "刘镇长", "head")):
+    for login, name, role, officer in (
+        ("zhangsan", "张三", "officer", ids["o1"]),  # an officer on the case
+        ("liuzhang", "刘镇长", "head", None),
+    ):
         add_user(
             store,
             SYSTEM,
@@ -47,6 +48,7 @@ def office(store, tmp_path, clock) -> Iterator[dict[str, Any]]:  # type: ignore[
             display_name=name,
             roles=[role],
             agency_id=ids["agency"],
+            officer_id=officer,
         )
     app = create_app(store.settings, store=store)
     yield {

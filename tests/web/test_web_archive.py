@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.services.approvals import decide
 from liuhen.services.serving import close_case
@@ -23,10 +23,8 @@ PASSWORD = "Archive-pass-2026"
 
 def _client(app: Any, username: str) -> TestClient:
     client = TestClient(app, base_url="http://127.0.0.1")
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    done = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
-    assert done.status_code == 200, done.text
+    done = web_login(client, username, PASSWORD)  # custodian and head: with TOTP
+    assert done.status_code == 303, done.text
     client.csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/cases").text).group(1)  # type: ignore[attr-defined]
     return client
 
@@ -53,9 +51,16 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
         password=PASSWORD,
         display_name="王档案",
         roles=["custodian"],
+        agency_id=made["agency"],
     )
     head = add_user(
-        store, SYSTEM, username="chief", password=PASSWORD, display_name="赵局长", roles=["head"]
+        store,
+        SYSTEM,
+        username="chief",
+        password=PASSWORD,
+        display_name="赵局长",
+        roles=["head"],
+        agency_id=made["agency"],
     )
     app = create_app(store.settings, store=store)
     web = _client(app, "keeper")

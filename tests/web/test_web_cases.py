@@ -29,7 +29,7 @@ def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
-    load_demo(store, SYSTEM)
+    demo = load_demo(store, SYSTEM)
     add_user(
         store,
         SYSTEM,
@@ -37,6 +37,7 @@ def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
         password=PASSWORD,
         display_name="王审核",
         roles=["legal_reviewer"],
+        agency_id=demo.agency_id,
     )
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
@@ -49,11 +50,13 @@ def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
 def test_case_list_shows_findings_and_filters_by_them(demo_client):
     client, _ = demo_client
     page = client.get("/cases")
-    assert "共 11 件" in page.text and "违规 1" in page.text
+    assert "共 8 件" in page.text and "违规 1" in page.text  # the township's 8, not forestry's
     flawed = client.get("/cases", params={"problems": "violations"})
     assert "示镇综执罚〔2026〕22号" in flawed.text and "示镇综执罚〔2026〕21号" not in flawed.text
+    coercion = client.get("/cases", params={"procedure": "coercion"})
+    assert coercion.text.count("<tr>") == 1 + 2  # header + two coercive measures
     forestry = client.get("/cases", params={"procedure": "inspection"})
-    assert forestry.text.count("<tr>") == 1 + 2  # header + two forestry inspections
+    assert "示林检" not in forestry.text  # another agency's inspections stay out of scope
 
 
 def test_case_page_quotes_the_article_and_links_the_subject(demo_client):
@@ -154,6 +157,7 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
         password=PASSWORD,
         display_name="王审核",
         roles=["legal_reviewer"],
+        agency_id=agency,
     )
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"

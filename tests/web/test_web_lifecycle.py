@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, web_login
 
 from liuhen.config import Settings
 from liuhen.services.agency import add_officer, create_agency
@@ -42,10 +42,8 @@ class Bureau:
 
 def signed_in(app: Any, username: str) -> TestClient:
     client = TestClient(app, base_url="http://127.0.0.1")
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    done = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
-    assert done.status_code == 200, done.text
+    done = web_login(client, username, PASSWORD)
+    assert done.status_code == 303, done.text
     return client
 
 

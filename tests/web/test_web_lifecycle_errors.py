@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import tests.web.test_web_lifecycle as lifecycle
+from sqlalchemy import text
 from tests.web.test_web_lifecycle import (
     Bureau,
     act_form,
@@ -191,4 +192,9 @@ def test_forms_refuse_a_post_without_the_session_token(bureau, opened):
         f"/cases/{opened}/acts/new", data=act_form(bureau), follow_redirects=False
     )
     assert forged.status_code == 403 and "表单已过期或来源不明" in forged.text
-    assert bureau.store.event_count() == before
+    assert bureau.store.event_count() == before + 1  # nothing saved; the refusal is logged
+    with bureau.store.read() as conn:
+        last = conn.execute(
+            text("SELECT action FROM ledger_events ORDER BY seq DESC LIMIT 1")
+        ).scalar()
+    assert last == "access.denied"

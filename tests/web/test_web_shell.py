@@ -18,7 +18,7 @@ PASSWORD = "Officer-pass-2026"
 
 @pytest.fixture
 def client(store, tmp_path: Path):  # type: ignore[no-untyped-def]
-    make_case_with_files(store, tmp_path)
+    made = make_case_with_files(store, tmp_path)
     add_user(
         store,
         SYSTEM,
@@ -26,6 +26,8 @@ def client(store, tmp_path: Path):  # type: ignore[no-untyped-def]
         password=PASSWORD,
         display_name="张三",
         roles=["officer"],
+        agency_id=made["agency"],
+        officer_id=made["o1"],
     )
     add_user(
         store,
@@ -34,6 +36,7 @@ def client(store, tmp_path: Path):  # type: ignore[no-untyped-def]
         password=PASSWORD,
         display_name="孙监督",
         roles=["supervisor"],
+        agency_id=made["agency"],
     )
     with TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1") as c:
         yield c

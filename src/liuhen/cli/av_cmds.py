@@ -121,7 +121,10 @@ def _check_space(store: Store, paths: list[Path]) -> None:
 
 
 def _receiver(store: Store, username: str | None) -> tuple[Actor, str]:
-    """Who receives the footage: a named user, or the operator acting as custodian."""
+    """Who receives the footage: a named user (``--user``, else ``liuhen --as``), or the
+    operator acting as custodian."""
+    ctx = click.get_current_context(silent=True)
+    username = username or (ctx.meta.get("liuhen.as_user") if ctx is not None else None)
     if username is None:
         import getpass
 
@@ -235,9 +238,10 @@ def station_add(
 @click.pass_context
 def station_list(ctx: click.Context, as_json: bool) -> None:
     """列出采集站（不显示令牌）。"""
+    from liuhen.cli.context import operator_actor
     from liuhen.services.stations import list_stations
 
-    rows = [s.as_dict() for s in list_stations(open_store(ctx))]
+    rows = [s.as_dict() for s in list_stations(open_store(ctx), operator_actor())]
     if as_json:
         emit_json(rows)
         return
@@ -264,7 +268,10 @@ def station_revoke(ctx: click.Context, station_id: str) -> None:
 @click.pass_context
 def uploads_cmd(ctx: click.Context) -> None:
     """清除超过保留时间仍未完成的断点续传暂存文件（服务启动和新建上传时也会自动清除）。"""
+    from liuhen.cli.context import operator_actor
+    from liuhen.services.permissions import require
     from liuhen.services.uploads import Uploads
 
+    require(operator_actor(), "device.manage")
     removed = Uploads(open_store(ctx)).clean_expired()
     click.echo(f"已清除 {removed} 个过期的未完成上传。")

@@ -31,8 +31,21 @@ def emit_json(payload: object) -> None:
 
 
 def operator_actor() -> Actor:
-    """The person at the server's command line: acts with the admin's permissions."""
+    """Who a command acts as: the user named by ``liuhen --as USERNAME`` (their roles,
+    agency, section and officer, so the same scoped check applies), else the person at the
+    server's command line with the admin's permissions (not confined to one agency)."""
     import getpass
+
+    ctx = click.get_current_context(silent=True)
+    username = ctx.meta.get("liuhen.as_user") if ctx is not None else None
+    if username:
+        from liuhen.errors import AuthError
+        from liuhen.services.users import find_user
+
+        user = find_user(open_store(ctx), username)
+        if user is None or user.disabled:
+            raise AuthError(f"--as: 用户 {username} 不存在或已停用")
+        return user.actor
 
     try:
         who = getpass.getuser()
@@ -42,9 +55,15 @@ def operator_actor() -> Actor:
 
 
 def open_store(ctx: click.Context) -> Store:
-    """Open the configured store, or fail with one line saying to run ``liuhen init``."""
+    """Open the configured store (once per command), or fail with one line saying to run
+    ``liuhen init``."""
     from liuhen.store.database import is_initialised, make_engine
     from liuhen.store.store import Store
+
+    root = ctx.find_root()
+    if "liuhen.store" in root.meta:
+        opened: Store = root.meta["liuhen.store"]
+        return opened
 
     settings = settings_from(ctx)
     if settings.is_sqlite and not settings.data_dir.exists():
@@ -61,8 +80,26 @@ def open_store(ctx: click.Context) -> Store:
     finally:
         engine.dispose()
     store = Store.open(settings)
-    ctx.call_on_close(store.close)
+    root.meta["liuhen.store"] = store
+    root.call_on_close(store.close)
     return store
+
+
+class AuditedGroup(click.Group):
+    """The ``liuhen`` group: a refused command is written to the ledger (its own
+    transaction, after the refused work rolled back) before the error is shown."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from liuhen.errors import PermissionDenied
+        from liuhen.services.permissions import record_denial
+
+        try:
+            return super().invoke(ctx)
+        except PermissionDenied as exc:
+            store = ctx.meta.get("liuhen.store")
+            if store is not None:
+                record_denial(store, exc)
+            raise
 
 
 class Progress:

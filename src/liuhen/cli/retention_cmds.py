@@ -77,9 +77,11 @@ def file_case_cmd(
 @click.pass_context
 def retention_cmd(ctx: click.Context, record: str, as_json: bool) -> None:
     """显示记录 RECORD 的保管期限类别、依据和到期日。"""
+    from liuhen.services.permissions import require_record
     from liuhen.services.retention import record_retention
 
     store = open_store(ctx)
+    require_record(store, operator_actor(), "case.read", record)
     ret = record_retention(store, record)
     if as_json:
         emit_json({**ret.to_dict(), "expired": ret.expired(store.clock())})
@@ -91,7 +93,12 @@ def retention_cmd(ctx: click.Context, record: str, as_json: bool) -> None:
 
 @click.command("dispose")
 @click.argument("record")
-@click.option("--user", "username", required=True, help="执行处置的档案/音像管理员用户名")
+@click.option(
+    "--user",
+    "username",
+    default=None,
+    help="执行处置的档案/音像管理员用户名（不给则按 --as 的用户或服务器操作员）",
+)
 @click.option("--approval", default=None, metavar="ID", help="已批准的处置审批标识")
 @click.option("--reason", default="", help="处置理由")
 @click.option(
@@ -102,7 +109,7 @@ def retention_cmd(ctx: click.Context, record: str, as_json: bool) -> None:
 def dispose_cmd(
     ctx: click.Context,
     record: str,
-    username: str,
+    username: str | None,
     approval: str | None,
     reason: str,
     request: bool,
@@ -112,14 +119,15 @@ def dispose_cmd(
     from liuhen.services.disposal import dispose, request_disposal
 
     store = open_store(ctx)
-    actor, _id = _user(store, username, "custodian")
+    actor = _user(store, username, "custodian")[0] if username else operator_actor()
     if request:
         approval_id = request_disposal(store, actor, record, reason=reason)
         if as_json:
             emit_json({"approval_id": approval_id, "record_id": record})
         else:
             click.echo(f"已提请处置审批 {approval_id}；批准后运行：")
-            click.echo(f"liuhen dispose {record} --user {username} --approval {approval_id}")
+            who = f" --user {username}" if username else ""
+            click.echo(f"liuhen dispose {record}{who} --approval {approval_id}")
         return
     result = dispose(store, actor, record, approval_id=approval, reason=reason)
     if as_json:

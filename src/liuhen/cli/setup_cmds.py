@@ -146,6 +146,8 @@ def user() -> None:
 )
 @click.option("--password", default=None, help="密码（不给则提示输入）")
 @click.option("--section", default="", help="所在科室")
+@click.option("--agency", default=None, help="所属机关（标识或名称）；权限范围按机关划分")
+@click.option("--officer", default=None, help="对应的执法人员（标识或执法证号）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
 def user_add(
@@ -155,10 +157,13 @@ def user_add(
     roles: tuple[str, ...],
     password: str | None,
     section: str,
+    agency: str | None,
+    officer: str | None,
     as_json: bool,
 ) -> None:
-    """新增用户。"""
-    from liuhen.services.users import add_user
+    """新增用户。系统管理员、机关负责人、档案/音像管理员须绑定动态验证码：命令输出绑定密钥与链接。"""
+    from liuhen.services.totp import enrolment_secret, needs_totp, provisioning_uri
+    from liuhen.services.users import add_user, resolve_placement
 
     store = open_store(ctx)
     if password is None:
@@ -173,8 +178,26 @@ def user_add(
         display_name=display_name,
         roles=list(roles),
         section=section,
+        **resolve_placement(store, agency=agency, officer=officer),
     )
+    enrolment: dict[str, str] = {}
+    if needs_totp(created.roles):
+        secret = enrolment_secret(store, created, operator_actor())
+        enrolment = {"totp_secret": secret, "totp_uri": provisioning_uri(secret, username)}
     if as_json:
-        emit_json({"id": created.id, "username": created.username, "roles": list(created.roles)})
+        emit_json(
+            {
+                "id": created.id,
+                "username": created.username,
+                "roles": list(created.roles),
+                "agency_id": created.agency_id,
+                **enrolment,
+            }
+        )
     else:
         click.echo(f"已创建用户 {created.username}（{'、'.join(created.roles)}）")
+        if enrolment:
+            click.echo("该账号登录须输入动态验证码。请在验证器应用中添加：")
+            click.echo(f"  密钥：{enrolment['totp_secret']}")
+            click.echo(f"  链接：{enrolment['totp_uri']}")
+            click.echo("首次登录时输入应用显示的 6 位数字完成绑定。")

@@ -30,11 +30,17 @@ EVENT_FIELDS = (
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acted: a user, or the system itself (``id`` None) for scheduled work."""
+    """Who acted: a user, or the system itself (``id`` None) for scheduled work.
+
+    ``agency_id``, ``section`` and ``officer_id`` place a user for scoped permissions
+    (own cases, own section, own agency); they are not part of the ledger event."""
 
     id: str | None
     label: str
     roles: tuple[str, ...] = ()
+    agency_id: str | None = None
+    section: str = ""
+    officer_id: str | None = None
 
     @classmethod
     def system(cls, label: str = "系统") -> Actor:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access_requests import COPY_KIND, PDF, AccessRequest, get_request
-from liuhen.services.permissions import allowed, require
+from liuhen.services.permissions import allowed, load_case, require
 from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.local import LocalBlobStore
@@ -34,6 +34,9 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
     if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
         require(actor, "access.request")
     request = get_request(store, actor, request_id, _checked=True)
+    case = load_case(store, request.case_id)
+    if not (allowed(actor, "access.request", case) or allowed(actor, "approval.decide", case)):
+        require(actor, "access.request", case)
     if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
         raise Conflict("只有已批准的复制申请才能制作复制件")
     done = {c["derived_from"]: c["id"] for c in request.copies}

@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput, LiuhenError, NotFound, PermissionDenied
+from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.profiles import load_profile
 from liuhen.services.approvals import ApprovalState, open_in, state_in
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
+from liuhen.services.view_log import log_view
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -260,7 +261,7 @@ def _current_records(conn: Connection, case_id: str) -> list[Any]:
 
 def requestable_records(store: Store, actor: Actor, case_id: str) -> list[dict[str, Any]]:
     """The case's current records a party may ask for, each with its confidentiality."""
-    require(actor, "access.request")
+    require_case(store, actor, "access.request", case_id)
     with store.read() as conn:
         case = _case(conn, case_id)
         rows = _current_records(conn, case_id)
@@ -295,7 +296,7 @@ def register_request(
     opinion: str = "",
 ) -> str:
     """Register a request and open its approval; nothing is saved when any check fails."""
-    require(actor, "access.request")  # case-scoped: require(actor, "access.request", case=…)
+    require_case(store, actor, "access.request", case_id)
     who, problems = _requester(requester)
     if kind not in KINDS:
         problems.append("kind: 请选择申请种类：查阅或复制")
@@ -616,22 +617,28 @@ def _status(conn: Connection, request: AccessRequest) -> str:
 def get_request(
     store: Store, actor: Actor, request_id: str, *, _checked: bool = False
 ) -> AccessRequest:
-    if not _checked:
-        require(actor, "case.read")  # case-scoped: require(actor, "case.read", case=…)
     with store.read() as conn:
         row = (
             conn.execute(select(t.access_requests).where(t.access_requests.c.id == request_id))
             .mappings()
             .first()
         )
-        if row is None:
-            raise NotFound(f"access_request: 查阅/复制申请 {request_id} 不存在")
+    if row is None:
+        raise NotFound(f"access_request: 查阅/复制申请 {request_id} 不存在")
+    if not _checked:
+        require_case(store, actor, "case.read", row["case_id"])
+        log_view(store, actor, row["case_id"], "access_request", access_request_id=request_id)
+    with store.read() as conn:
         return _load(conn, store, row)
 
 
-def list_requests(store: Store, actor: Actor, case_id: str) -> list[AccessRequest]:
-    """A case's requests, newest first."""
-    require(actor, "case.read")  # case-scoped: require(actor, "case.read", case=case_id)
+def list_requests(
+    store: Store, actor: Actor, case_id: str, *, log: bool = True
+) -> list[AccessRequest]:
+    """A case's requests, newest first (a logged view unless shown within a logged page)."""
+    require_case(store, actor, "case.read", case_id)
+    if log:
+        log_view(store, actor, case_id, "access_requests")
     with store.read() as conn:
         rows = list(
             conn.execute(
@@ -692,10 +699,10 @@ def request_events(store: Store, request: AccessRequest) -> list[dict[str, Any]]
 def open_view(store: Store, actor: Actor, request_id: str) -> AccessRequest:
     """The read-only view of a granted view request, for staff to show the requester; each
     opening is a ledger event naming the records shown."""
-    require(actor, "access.request")
     request = get_request(store, actor, request_id, _checked=True)
+    require_case(store, actor, "access.request", request.case_id)
     if request.kind != "view" or request.approval is None or request.approval.outcome != "approved":
-        raise PermissionDenied("只有已批准的查阅申请才能打开查阅视图")
+        raise Conflict("只有已批准的查阅申请才能打开查阅视图")
     with store.transaction(actor) as tx:
         tx.record(
             "access.viewed",

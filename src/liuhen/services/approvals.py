@@ -18,7 +18,7 @@ from sqlalchemy import select
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import allowed, load_case, require, require_approval, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -70,7 +70,7 @@ def request_approval(
 
     ``permission``: the action the asker needs (a custodian asks for disposal approvals
     under ``record.dispose``)."""
-    require(actor, permission)
+    require_case(store, actor, permission, case_id)
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")
@@ -159,7 +159,7 @@ def decide(
     final: bool,
 ) -> ApprovalState:
     """A reviewer's or approver's step. ``final`` approval or any rejection closes it."""
-    require(actor, "approval.decide")
+    require_approval(store, actor, "approval.decide", approval_id)
     problems = []
     if decision not in ("approved", "rejected"):
         problems.append("decision: 应为 approved（同意）或 rejected（不同意）")
@@ -343,9 +343,12 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
             r[0] for r in conn.execute(select(t.approvals.c.id).order_by(t.approvals.c.created_at))
         ]
         states = [_state(conn, i) for i in ids]
-    return [
+    open_ = [
         s for s in states if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
     ]
+    cases = {s.case_id for s in open_}
+    mine = {c for c in cases if allowed(actor, "approval.decide", load_case(store, c))}
+    return [s for s in open_ if s.case_id in mine]
 
 
 def bundle_steps(steps: list[dict[str, Any]], tz: Any) -> list[dict[str, Any]]:

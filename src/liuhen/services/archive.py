@@ -29,7 +29,7 @@ from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
 from liuhen.services.bundles import assemble_bundle
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -145,7 +145,7 @@ def case_file_pdf(
     store: Store, actor: Actor, case_id: str, *, options: CaseFileOptions | None = None
 ) -> CaseFile:
     """The 案卷 of a case as one PDF; rendering it for someone is a ledger event."""
-    require(actor, "case.export")
+    require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
     files = [replace(f, path="") for f in files]  # no package: the PDF names no package paths
@@ -260,7 +260,7 @@ def export_package(
 
     ``purpose``: ``export``, or ``filing``/``on_demand`` when the package is written only
     to assess the four properties (kept in the export event)."""
-    require(actor, "case.export")
+    require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
     now = store.clock().astimezone(store.settings.tz)

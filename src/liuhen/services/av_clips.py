@@ -13,7 +13,7 @@ from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.media import continuity
 from liuhen.services.av_rows import Row, insert_files, insert_record, record_files, register_blob
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_record
 from liuhen.store import tables as t
 from liuhen.store.blobs.local import LocalBlobStore
 from liuhen.store.store import Store
@@ -39,7 +39,7 @@ def make_av_clip(
     from liuhen.media.clips import caption_photo, make_clip
     from liuhen.media.probe import probe
 
-    require(actor, "av.upload")
+    require_record(store, actor, "av.upload", record_id)
     with store.read() as conn:
         rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
         if rec is None or rec["kind"] != "av":

@@ -20,7 +20,7 @@ from liuhen.rules.checks.av_required import AVRequired
 from liuhen.rules.context import fmt_time
 from liuhen.rules.periods import Period, due_after
 from liuhen.services.bundles import assemble_bundle
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -71,7 +71,7 @@ def av_uploads_due(
 ) -> list[UploadDue]:
     """The acts of ``actor``'s officer (all officers' acts of ``case_id`` when given) that
     need audio-video and have none stored, overdue first, then by due time."""
-    require(actor, "case.read")
+    require_case(store, actor, "case.read", case_id)
     with store.read() as conn:
         officer = (
             conn.execute(select(t.users.c.officer_id).where(t.users.c.id == actor.id)).scalar()

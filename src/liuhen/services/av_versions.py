@@ -11,7 +11,7 @@ from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.av_rows import NEVER, Row, insert_files, insert_record, record_files, refuse
 from liuhen.services.bundles import check_entity
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case, require_record
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -36,7 +36,7 @@ def link_av(
 ) -> str:
     """Link footage to a case (and act) as a new version; device and officer (ids, serial or
     certificate numbers) must be registered, so the case bundle stays whole."""
-    require(actor, "av.upload")
+    require_case(store, actor, "av.upload", case_id)
     with store.transaction(actor) as tx:
         old = _latest_av(tx, record_id)
         if tx.get("cases", case_id) is None:
@@ -78,7 +78,7 @@ def revise_av(
     """Add what people know about the footage (interruptions, opening statement, evidence …)
     as a new version. Segments and storage time belong to the original: changing them is
     refused, and the attempt is a ledger event."""
-    require(actor, "av.upload")
+    require_record(store, actor, "av.upload", record_id)
     if not reason.strip():
         raise InvalidInput("reason: 补充或更正须说明理由")
     touched = sorted(ORIGINAL & set(changes))

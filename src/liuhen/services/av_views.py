@@ -12,7 +12,8 @@ from liuhen.ledger.events import Actor
 from liuhen.media import continuity
 from liuhen.services.av_rows import current_rows, record_files
 from liuhen.services.av_timeline import timeline
-from liuhen.services.permissions import require
+from liuhen.services.permissions import load_case, require, require_record, visible
+from liuhen.services.view_log import log_view
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -79,7 +80,8 @@ def latest_av_id(store: Store, record_id: str) -> str:
 
 def av_page(store: Store, actor: Actor, record_id: str) -> dict[str, Any]:
     """One AV record for its page: the row, its timeline, its files, names for its ids."""
-    require(actor, "case.read")
+    case_of = require_record(store, actor, "case.read", record_id)
+    log_view(store, actor, case_of.get("id"), "av_record", record_id=record_id)
     with store.read() as conn:
         rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
         if rec is None or rec["kind"] != "av":
@@ -200,9 +202,14 @@ def access_events(store: Store, actor: Actor, *, limit: int = 200) -> list[dict[
                 select(t.cases.c.id, t.cases.c.number).where(t.cases.c.id.in_(case_ids))
             ).all()
         )
+    shown = {
+        c["id"] for c in visible(actor, "ledger.read", [load_case(store, c) for c in case_ids])
+    }
     out = []
     for r in rows:
         rec = records.get(r["subject_id"])
+        if rec and rec["case_id"] and rec["case_id"] not in shown:
+            continue  # a case outside the reader's scope or marks
         out.append(
             {
                 "seq": r["seq"],

@@ -23,7 +23,7 @@ from liuhen.rules import load_bundle, load_profile
 from liuhen.rules.bundle import entity_problems
 from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.engine import evaluate
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -342,7 +342,7 @@ def _device(tx: Tx, agency_id: str, device: Mapping[str, Any], now: datetime) ->
 
 def export_bundle(store: Store, actor: Actor, case_id: str) -> dict[str, Any]:
     """The case as a bundle (database ids as bundle ids); the export is on the ledger."""
-    require(actor, "case.read")
+    require_case(store, actor, "case.read", case_id)
     bundle = assemble_bundle(store, case_id)
     with store.transaction(actor) as tx:
         tx.record(

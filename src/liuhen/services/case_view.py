@@ -14,7 +14,7 @@ from liuhen.rules.articles import quote, source_title
 from liuhen.services.approvals import open_approvals
 from liuhen.services.bundles import assemble_bundle, bundle_findings
 from liuhen.services.cases import PROCEDURES
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
 
 STAGES = (
@@ -91,7 +91,7 @@ def _doc_stage(kind: str) -> str:
 
 
 def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = None) -> CaseView:
-    require(actor, "case.read")
+    require_case(store, actor, "case.read", case_id)
     bundle = assemble_bundle(store, case_id)
     with store.transaction(actor) as tx:
         tx.record("case.viewed", subject_type="case", subject_id=case_id, case_id=case_id)

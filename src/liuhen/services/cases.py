@@ -11,7 +11,7 @@ from sqlalchemy import select
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import case_officers, require, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -105,7 +105,7 @@ def open_case(
                 "procedure": procedure,
                 "party": party,
                 "confidentiality": confidentiality or [],
-                "section": section,
+                "section": section or actor.section,
                 "details": details or {},
                 "opened_at": opened_at,
                 "created_by": actor.id or "system",
@@ -142,6 +142,8 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
 
     require(actor, "case.read")
     states = with_states(store)
+    in_scope = {c["id"] for c in visible(actor, "case.read", _scope_facts(store))}
+    states = [(s, st) for s, st in states if s["id"] in in_scope]  # only the cases in scope
     with store.transaction(actor) as tx:  # every view is on the ledger (000§18 实时调阅)
         tx.record(
             "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(states)}
@@ -149,6 +151,17 @@ def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
     items = [_summary(s, st) for s, st in states]
     items.sort(key=lambda c: (c.opened_at, c.number), reverse=True)
     return items
+
+
+def _scope_facts(store: Store) -> list[dict[str, Any]]:
+    """What the scope and confidentiality rules look at, for every case."""
+    cols = (t.cases.c.id, t.cases.c.agency_id, t.cases.c.section, t.cases.c.created_by)
+    with store.read() as conn:
+        rows = [dict(r) for r in conn.execute(select(*cols, t.cases.c.confidentiality)).mappings()]
+    officers = case_officers(store)
+    for row in rows:
+        row["officer_ids"] = sorted(officers.get(row["id"], ()))
+    return rows
 
 
 def _summary(summary: Any, state: Any) -> CaseSummary:

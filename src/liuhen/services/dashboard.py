@@ -20,7 +20,7 @@ from sqlalchemy import select
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.cases import PROCEDURES, STAGES
-from liuhen.services.permissions import require
+from liuhen.services.permissions import allowed, require
 from liuhen.services.summaries import CaseState, categories, with_states
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -296,12 +296,28 @@ class Dashboard:
         }
 
 
+def _in_reach(actor: Actor, s: dict[str, Any]) -> bool:
+    """The case is within the reader's dashboard scope (own / section / agency)."""
+    case = {
+        "agency_id": s.get("agency_id"),
+        "section": s.get("section"),
+        "officer_ids": [o for o, _ in s.get("officers") or ()],
+    }
+    return allowed(actor, "dashboard.read", case)
+
+
 def _selected(
-    store: Store, filters: Filters, now: datetime, options: Options | None = None
+    store: Store,
+    actor: Actor,
+    filters: Filters,
+    now: datetime,
+    options: Options | None = None,
 ) -> Iterable[tuple[dict[str, Any], CaseState, date]]:
     tz = store.settings.tz
     months: dict[str, date] = {}
     for s, state in with_states(store, filters.agency_id, now):
+        if not _in_reach(actor, s):
+            continue
         key = s["opened_at"][:13] + s["opened_at"][-6:]  # date, hour and UTC offset
         month = months.get(key)
         if month is None:  # the month in the agency's time zone, once per distinct hour
@@ -342,7 +358,7 @@ def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
     names: dict[str, str] = {}
     overdue: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     options = Options()
-    for s, st, month in _selected(store, filters, now, options):
+    for s, st, month in _selected(store, actor, filters, now, options):
         row = (s, st, contribution(st))
         rows.append(row)
         groups["agency"].setdefault(s["agency_id"], []).append(row)
@@ -401,4 +417,4 @@ def case_ids(store: Store, actor: Actor, filters: Filters, metric_name: str) -> 
     require(actor, "dashboard.read")
     test = metric(metric_name)
     now = store.clock()
-    return [s["id"] for s, st, _ in _selected(store, filters, now) if test(s, st)]
+    return [s["id"] for s, st, _ in _selected(store, actor, filters, now) if test(s, st)]

@@ -24,7 +24,7 @@ from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, LiuhenError, 
 from liuhen.ledger.events import Actor
 from liuhen.rules.checks.retention import TERM_YEARS
 from liuhen.services.approvals import ApprovalState, approval_state, request_approval
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_record
 from liuhen.services.retention import RecordRetention, record_retention, version_chain
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -104,7 +104,7 @@ def disposal_info(store: Store, record_id: str) -> dict[str, Any]:
 
 def request_disposal(store: Store, actor: Actor, record_id: str, *, reason: str) -> str:
     """Ask for the disposal approval (a refused event before the date)."""
-    require(actor, "record.dispose")
+    require_record(store, actor, "record.dispose", record_id)
     ret = record_retention(store, record_id)
     if not reason.strip():
         raise InvalidInput("reason: 请填写处置理由")
@@ -176,7 +176,7 @@ def dispose(
     store: Store, actor: Actor, record_id: str, *, approval_id: str | None, reason: str = ""
 ) -> DisposalResult:
     """Dispose of a record after its retention date, with an approval; refuse otherwise."""
-    require(actor, "record.dispose")
+    require_record(store, actor, "record.dispose", record_id)
     ret = record_retention(store, record_id)
     chain = version_chain(store, record_id)
     ids = [r["id"] for r in chain]

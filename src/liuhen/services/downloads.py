@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from liuhen.errors import Disposed, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -63,6 +63,7 @@ def read_record_file(
         )
     if row is None:
         raise NotFound(f"file: 记录 {record_id} 没有第 {position} 个文件")
+    require_case(store, actor, "case.read", row["case_id"])
     _refuse_disposed(store, actor, record_id, position, row["case_id"])
     size = store.blobs.size(row["blob_sha256"])
     start, end = 0, size - 1

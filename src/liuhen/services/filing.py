@@ -28,7 +28,7 @@ from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.archive import export_package
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
 from liuhen.services.retention import schedule_for
 from liuhen.services.users import get_user
 from liuhen.store import tables as t
@@ -60,7 +60,7 @@ def check_four_properties(
     store: Store, actor: Actor, case_id: str, *, purpose: str = "on_demand"
 ) -> dict[str, Any]:
     """四性检测 of a case now: package it in a temporary directory, assess, keep the report."""
-    require(actor, "case.export")
+    require_case(store, actor, "case.export", case_id)
     work = Path(store.settings.data_dir) / "tmp"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work, prefix="four-properties-") as tmp:
@@ -166,7 +166,7 @@ def file_case(
     note: str = "",
 ) -> Filing:
     """Hand a closed case's file to a custodian; 四性检测 runs first and is kept with it."""
-    require(actor, "case.export")
+    require_case(store, actor, "case.export", case_id)
     now = store.clock()
     filed_at = filed_at or now
     state = filing_state(store, case_id)

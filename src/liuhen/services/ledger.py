@@ -10,7 +10,7 @@ from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -55,6 +55,8 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     leaves = [leaf_hash(event_bytes(r)) for r in rows]
     tree = MerkleTree(leaves)
     event = rows[seq]
+    if event["case_id"]:
+        require_case(store, actor, "ledger.read", event["case_id"])
     proof = tree.inclusion_proof(seq, size)
     root = bytes.fromhex(latest["root_hash"])
     return {

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case, require_record
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -38,7 +38,7 @@ def record_act(
     officer_ids: Sequence[str],
     details: dict[str, Any] | None = None,
 ) -> str:
-    require(actor, "record.create")
+    require_case(store, actor, "record.create", case_id)
     problems = []
     if started_at.tzinfo is None or (ended_at is not None and ended_at.tzinfo is None):
         problems.append("started_at: 时间须带时区")
@@ -134,7 +134,7 @@ def add_record(
     files: Sequence[AttachedFile] = (),
 ) -> str:
     """Add a text ('text') or audio-video ('av') record with its stored files."""
-    require(actor, "av.upload" if kind == "av" else "record.create")
+    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id)
     if kind not in ("text", "av"):
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     record_id = new_id()
@@ -184,7 +184,7 @@ def correct_record(
     files: Sequence[AttachedFile] = (),
 ) -> str:
     """补正: a new version of a record that names who, when and why; the old one stays."""
-    require(actor, "record.create")
+    require_record(store, actor, "record.create", record_id)
     if not reason.strip():
         raise InvalidInput("correction_reason: 更正须说明理由")
     new_record_id = new_id()

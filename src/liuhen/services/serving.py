@@ -11,7 +11,7 @@ from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.bundles import check_entity
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -64,7 +64,7 @@ def record_service(
     av_record_ids: list[str] | None = None,
 ) -> str:
     """Record one service with the evidence its mode needs (receipt, mail, lien, notice …)."""
-    require(actor, "record.create")
+    require_case(store, actor, "record.create", case_id)
     problems = []
     if mode not in vocab.SERVICE_MODES:
         problems.append(f"mode: 送达方式无效 {mode!r}")
@@ -129,7 +129,7 @@ def record_execution(
     note: str = "",
 ) -> str:
     """Record an execution event: fine paid, rectification checked, reminder, court …"""
-    require(actor, "record.create")
+    require_case(store, actor, "record.create", case_id)
     if kind not in vocab.EXECUTION_KINDS:
         raise InvalidInput(
             f"kind: 执行情况类型无效 {kind!r}，可选：{'、'.join(vocab.EXECUTION_KINDS)}"
@@ -171,7 +171,7 @@ def record_execution(
 
 def close_case(store: Store, actor: Actor, *, case_id: str, at: datetime, outcome: str) -> None:
     """结案: the case's end time (from which the case-file deadline runs) and its outcome."""
-    require(actor, "record.create")
+    require_case(store, actor, "record.create", case_id)
     if outcome not in vocab.OUTCOMES:
         raise InvalidInput(f"outcome: 结案结果无效 {outcome!r}，可选：{'、'.join(vocab.OUTCOMES)}")
     with store.transaction(actor) as tx:

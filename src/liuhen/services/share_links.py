@@ -22,7 +22,7 @@ from sqlalchemy import Connection, func, select
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.access_requests import get_request
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -118,8 +118,9 @@ def links_for(conn: Connection, request_id: str, now: datetime) -> list[dict[str
 
 def issue_link(store: Store, actor: Actor, request_id: str) -> IssuedLink:
     """A new link to the request's copies; the token is returned once and never stored."""
-    require(actor, "access.request")  # case-scoped: require(actor, "access.request", case=…)
+    require(actor, "access.request")
     request = get_request(store, actor, request_id, _checked=True)
+    require_case(store, actor, "access.request", request.case_id)
     if request.kind != "copy" or request.status not in ("approved", "delivered", "expired"):
         raise Conflict("只有已批准的复制申请才能生成交付链接")
     if not request.copies:
@@ -167,6 +168,15 @@ def issue_link(store: Store, actor: Actor, request_id: str) -> IssuedLink:
 
 def revoke_link(store: Store, actor: Actor, link_id: str, reason: str) -> None:
     require(actor, "access.request")
+    with store.read() as conn:
+        owner = conn.execute(
+            select(t.access_requests.c.case_id)
+            .join(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+            .where(t.share_links.c.id == link_id)
+        ).scalar()
+    if owner is None:
+        raise NotFound(f"link: 交付链接 {link_id} 不存在")
+    require_case(store, actor, "access.request", owner)
     if not reason.strip():
         raise InvalidInput("reason: 撤销链接须写明理由")
     with store.transaction(actor) as tx:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +41,7 @@ class Station:
     def actor(self) -> Actor:
         """The custodian account, labelled with the station it speaks through."""
         label = f"采集站 {self.name}（{self.user.display_name}，{self.user.username}）"
-        return Actor(id=self.user.id, label=label, roles=self.user.roles)
+        return replace(self.user.actor, label=label)  # the account's agency, section, officer
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -135,7 +135,8 @@ def get_station(store: Store, station_id: str) -> Station:
     return _station(store, found)
 
 
-def list_stations(store: Store) -> list[Station]:
+def list_stations(store: Store, actor: Actor) -> list[Station]:
+    require(actor, "device.manage")
     with store.read() as conn:
         rows = list(conn.execute(select(t.stations).order_by(t.stations.c.created_at)).mappings())
     return [_station(store, r) for r in rows]

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound, StorageError
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import require
+from liuhen.services.permissions import require, require_case
 from liuhen.services.upload_staging import (
     HASHES,
     Patch,
@@ -172,6 +172,8 @@ class Uploads:
             raise InvalidInput("filename: 缺少文件名（Upload-Metadata 中的 filename）")
         name, warnings = staged_name(raw)
         meta = self._check_metadata(metadata)
+        if meta.get("case"):
+            require_case(self.store, actor, "av.upload", meta["case"])
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()

@@ -35,7 +35,14 @@ class User:
 
     @property
     def actor(self) -> Actor:
-        return Actor(id=self.id, label=f"{self.display_name}（{self.username}）", roles=self.roles)
+        return Actor(
+            id=self.id,
+            label=f"{self.display_name}（{self.username}）",
+            roles=self.roles,
+            agency_id=self.agency_id,
+            section=self.section,
+            officer_id=self.officer_id,
+        )
 
 
 def _user(row: object) -> User:
@@ -130,11 +137,13 @@ def find_user(store: Store, username: str) -> User | None:
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
+FAILURES = ("auth.login_failed", "auth.totp_failed")
 
 
-def _locked_until(store: Store, subject_id: str) -> datetime | None:
-    """When 5 failures fall within 15 minutes, the account is locked until the oldest of
-    them is 15 minutes old; the failures are read from the ledger itself."""
+def locked_until(store: Store, subject_id: str) -> datetime | None:
+    """When 5 failures (wrong passwords or wrong second-factor codes) fall within 15
+    minutes, the account is locked until the oldest of them is 15 minutes old; the failures
+    are read from the ledger itself."""
     since = store.clock() - LOCKOUT_WINDOW
     with store.read() as conn:
         failures = [
@@ -144,7 +153,7 @@ def _locked_until(store: Store, subject_id: str) -> datetime | None:
                 .where(
                     t.ledger_events.c.subject_type == "user",
                     t.ledger_events.c.subject_id == subject_id,
-                    t.ledger_events.c.action == "auth.login_failed",
+                    t.ledger_events.c.action.in_(FAILURES),
                     t.ledger_events.c.occurred_at >= since,
                 )
                 .order_by(t.ledger_events.c.occurred_at.desc())
@@ -164,9 +173,9 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
     with store.read() as conn:
         row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     subject_id = row.id if row is not None else f"unknown:{username[:40]}"
-    locked_until = _locked_until(store, subject_id)
+    until = locked_until(store, subject_id)
     ok = False
-    if locked_until is None and row is not None and not row.disabled:
+    if until is None and row is not None and not row.disabled:
         try:
             ok = _hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -177,14 +186,12 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
         else Actor(id=None, label=f"登录尝试：{username[:40]}")
     )
     action = (
-        "auth.login_locked"
-        if locked_until
-        else ("auth.login_succeeded" if ok else "auth.login_failed")
+        "auth.login_locked" if until else ("auth.login_succeeded" if ok else "auth.login_failed")
     )
     with store.transaction(actor) as tx:
         tx.record(action, subject_type="user", subject_id=subject_id, payload={"source": source})
-    if locked_until is not None:
-        minutes = max(1, int((locked_until - store.clock()).total_seconds() // 60) + 1)
+    if until is not None:
+        minutes = max(1, int((until - store.clock()).total_seconds() // 60) + 1)
         raise AuthError(f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试")
     if not ok or row is None:
         raise AuthError("用户名或密码错误，或账号已停用")
@@ -216,3 +223,30 @@ def set_password(store: Store, actor: Actor, user_id: str, password: str) -> Non
         )
         tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
         tx.record("user.password_changed", subject_type="user", subject_id=user_id)
+
+
+def resolve_placement(
+    store: Store, *, agency: str | None, officer: str | None
+) -> dict[str, str | None]:
+    """``agency_id`` and ``officer_id`` from an id, an agency name or a certificate number."""
+    found: dict[str, str | None] = {"agency_id": None, "officer_id": None}
+    with store.read() as conn:
+        if agency:
+            found["agency_id"] = conn.execute(
+                select(t.agencies.c.id).where(
+                    (t.agencies.c.id == agency) | (t.agencies.c.name == agency)
+                )
+            ).scalar()
+            if found["agency_id"] is None:
+                raise InvalidInput(f"agency: 没有标识或名称为 {agency} 的机关")
+        if officer:
+            row = conn.execute(
+                select(t.officers.c.id, t.officers.c.agency_id).where(
+                    (t.officers.c.id == officer) | (t.officers.c.certificate_no == officer)
+                )
+            ).first()
+            if row is None:
+                raise InvalidInput(f"officer: 没有标识或执法证号为 {officer} 的执法人员")
+            found["officer_id"] = row.id
+            found["agency_id"] = found["agency_id"] or row.agency_id
+    return found

@@ -14,7 +14,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liuhen.config import Settings
-from liuhen.errors import AuthError, LiuhenError
+from liuhen.errors import AuthError, LiuhenError, PermissionDenied
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 
 HERE = Path(__file__).parent
@@ -84,8 +86,9 @@ def create_app(
 
     app = FastAPI(
         title="留痕 LiuHen",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -115,7 +118,9 @@ def create_app(
         return response
 
     @app.exception_handler(LiuhenError)
-    async def liuhen_error(request: Request, exc: LiuhenError) -> Response:
+    def liuhen_error(request: Request, exc: LiuhenError) -> Response:
+        if isinstance(exc, PermissionDenied):  # the refused work has rolled back: log apart
+            record_denial(app.state.store, exc, _actor(request))
         if isinstance(exc, AuthError) and not request.url.path.startswith("/api/"):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if request.url.path.startswith("/api/"):
@@ -123,7 +128,7 @@ def create_app(
         return render(
             request,
             "error.html",
-            {"message": exc.message, "details": exc.details},
+            {"message": exc.message, "details": exc.details, "status": exc.http_status},
             status_code=exc.http_status,
         )
 
@@ -169,6 +174,11 @@ def create_app(
     app.include_router(av_record.router)
     app.include_router(devices.router)
     return app
+
+
+def _actor(request: Request) -> Actor | None:
+    user = getattr(request.state, "user", None)
+    return user.actor if user is not None else None
 
 
 def _localtime(value: datetime | str | None, settings: Settings) -> str:

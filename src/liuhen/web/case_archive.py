@@ -24,9 +24,10 @@ from liuhen.services.filing import (
     filing_state,
     latest_four_properties,
 )
-from liuhen.services.permissions import actions_for, require
+from liuhen.services.permissions import actions_for
 from liuhen.services.retention import record_retention
 from liuhen.services.users import User
+from liuhen.services.view_log import log_view
 from liuhen.store import tables as t
 from liuhen.web.auth import check_csrf, get_store, permission
 from liuhen.web.forms import (
@@ -219,10 +220,16 @@ def run_four_properties(
 def api_four_properties(request: Request, case_ref: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
     case_id = find_case(store, case_ref)
+    log_view(store, user.actor, case_id, "four_properties")
     return {"case_id": case_id, "report": latest_four_properties(store, case_id)}
 
 
 # -- retention and disposal -----------------------------------------------------------------
+
+
+def _case_id(request: Request) -> str | None:
+    """The case the permission check found for the path (None for footage not linked)."""
+    return (getattr(request.state, "case", None) or {}).get("id")
 
 
 def _disposal_page(
@@ -248,6 +255,8 @@ def _disposal_page(
 
 @router.get("/records/{record_id}/disposal", include_in_schema=False)
 def disposal_page(request: Request, record_id: str, user: Reader) -> Response:
+    case_id = _case_id(request)
+    log_view(get_store(request), user.actor, case_id, "disposal", record_id=record_id)
     return _disposal_page(
         request,
         record_id,
@@ -292,6 +301,7 @@ def dispose_form(request: Request, record_id: str, user: Disposer, posted: Poste
 )
 def api_retention(request: Request, record_id: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
+    log_view(store, user.actor, _case_id(request), "retention", record_id=record_id)
     ret = record_retention(store, record_id)
     return {**ret.to_dict(), "expired": ret.expired(store.clock())}
 
@@ -308,7 +318,6 @@ def api_dispose(
     approval_id: Annotated[str | None, Body()] = None,
     reason: Annotated[str, Body()] = "",
 ) -> dict[str, Any]:
-    require(user.actor, "record.dispose")
     result = dispose(
         get_store(request), user.actor, record_id, approval_id=approval_id, reason=reason
     )

@@ -1,4 +1,5 @@
-"""The integrity page: the ledger's latest signed checkpoint and the last verification."""
+"""The integrity page (latest signed checkpoint, last verification) and 调阅记录: who
+looked at which case or file, and when."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from liuhen.services.access_log import view_log
 from liuhen.services.integrity import last_verification, verify
 from liuhen.services.permissions import actions_for
 from liuhen.services.users import User
@@ -46,3 +48,18 @@ def run_verification(
     check_csrf(request, csrf)
     verify(get_store(request), user.actor)
     return RedirectResponse("/ledger", status_code=303)
+
+
+@router.get("/ledger/views", include_in_schema=False)
+def views_page(
+    request: Request,
+    user: Annotated[User, Depends(permission("ledger.read"))],
+    case: str = "",
+    who: str = "",
+) -> Response:
+    from liuhen.web.app import render
+
+    rows = view_log(get_store(request), user.actor, case=case[:100], user=who[:80])
+    return render(
+        request, "ledger_views.html", {"rows": rows, "chosen": {"case": case, "who": who}}
+    )

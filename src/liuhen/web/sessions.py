@@ -3,6 +3,10 @@
 Sessions expire after ``session_idle_minutes`` without a request, are rotated at login
 and are deleted when the password changes. Each session has a CSRF token that every
 form must send back.
+
+A password-only sign-in of an account that needs a second factor gets a *pending* session
+instead: its CSRF column holds ``PENDING`` + a token, it lasts ``PENDING_MINUTES`` and it
+opens nothing but the second-factor page (``resume_session`` ignores it).
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 COOKIE = "liuhen_session"
+PENDING_COOKIE = "liuhen_pending"
+PENDING = "2fa:"
+PENDING_MINUTES = 5
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def start_session(store: Store, user: User) -> tuple[str, str]:
-    """Create a session; return (cookie token, csrf token)."""
+def start_session(store: Store, user: User, *, pending: bool = False) -> tuple[str, str]:
+    """Create a session (or a pending second-factor one); return (cookie token, csrf)."""
     token = secrets.token_urlsafe(32)
-    csrf = secrets.token_urlsafe(24)
+    csrf = (PENDING if pending else "") + secrets.token_urlsafe(24)
     now = store.clock()
     with store.engine.begin() as conn:
         conn.execute(
@@ -52,7 +59,7 @@ def resume_session(store: Store, token: str | None) -> tuple[User, str] | None:
         row = conn.execute(
             select(t.sessions).where(t.sessions.c.token_hash == _hash(token))
         ).first()
-        if row is None:
+        if row is None or row.csrf_token.startswith(PENDING):
             return None
         if now - row.last_seen_at > idle:
             conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == row.token_hash))
@@ -72,3 +79,22 @@ def end_session(store: Store, token: str | None) -> None:
     if token:
         with store.engine.begin() as conn:
             conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _hash(token)))
+
+
+def resume_pending(store: Store, token: str | None) -> tuple[User, str] | None:
+    """The user and CSRF token of a live pending (second-factor) session; else None."""
+    if not token:
+        return None
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.sessions).where(t.sessions.c.token_hash == _hash(token))
+        ).first()
+    if row is None or not row.csrf_token.startswith(PENDING):
+        return None
+    if store.clock() - row.created_at > timedelta(minutes=PENDING_MINUTES):
+        end_session(store, token)
+        return None
+    user = get_user(store, row.user_id)
+    if user is None or user.disabled:
+        return None
+    return user, row.csrf_token

@@ -51,17 +51,24 @@ class Uploader:
 
 
 def uploader(request: Request) -> Uploader:
-    """A docking station by its bearer token, or a signed-in user (CSRF header on writes)."""
+    """A docking station by its bearer token, or a signed-in user (CSRF header on writes).
+
+    This is how the upload and docking-station routes declare their action (``av.upload``,
+    ``liuhen_action`` below): a station token is the station's sign-in. The case an upload
+    names in its metadata is checked by ``services.uploads`` (``require_case``)."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         station = authenticate_station(get_store(request), auth[7:].strip())
         require(station.actor, "av.upload")
         return Uploader(station.actor, station)
     user = current_user(request)
+    require(user.actor, "av.upload")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(request, request.headers.get("x-csrf-token", ""))
-    require(user.actor, "av.upload")
     return Uploader(user.actor, None)
+
+
+uploader.liuhen_action = "av.upload"  # type: ignore[attr-defined]
 
 
 Who = Annotated[Uploader, Depends(uploader)]
@@ -91,7 +98,7 @@ def _expires(uploads: Uploads, info: Any) -> str:
 
 @router.options("/api/uploads", tags=["uploads"], summary="tus：服务器支持的版本与扩展")
 @router.options("/api/uploads/{upload_id}", include_in_schema=False)
-def tus_options(request: Request) -> Response:
+def tus_options(request: Request, who: Who) -> Response:
     limit = request.app.state.settings.upload_max_gb * 1024**3
     return Response(
         status_code=204,

@@ -45,6 +45,7 @@ def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(seaweedfs, tmp_p
 
 
 def _dispose_after_the_date(store: Store, tmp_path, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    made = make_case_with_files(store, tmp_path)
     keeper = add_user(
         store,
         SYSTEM,
@@ -52,11 +53,17 @@ def _dispose_after_the_date(store: Store, tmp_path, clock: FakeClock) -> None:  
         password=PASSWORD,
         display_name="王档案",
         roles=["custodian"],
+        agency_id=made["agency"],
     )
     head = add_user(
-        store, SYSTEM, username="chief", password=PASSWORD, display_name="赵局长", roles=["head"]
+        store,
+        SYSTEM,
+        username="chief",
+        password=PASSWORD,
+        display_name="赵局长",
+        roles=["head"],
+        agency_id=made["agency"],
     )
-    made = make_case_with_files(store, tmp_path)
     clock.advance(days=1)
     close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
     file_case(store, keeper.actor, made["case"], custodian_id=keeper.id, retention_term="10y")
