@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 from tests.conftest import need
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.media.synthetic import make_video
 from liuhen.services.agency import add_device
@@ -236,7 +236,8 @@ def test_an_officer_uploads_a_recording_sees_it_on_the_timeline_plays_it_and_the
         locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
     ledger = custodian.new_page()
-    login(ledger, base, "chendan", "/ledger/access")  # the officer has no ledger.read
+    browser_login(ledger, base, "chendan", PASSWORD, store)  # custodians sign in with TOTP
+    ledger.goto(base + "/ledger/access")  # the officer has no ledger.read
     plays = ledger.locator("#access-log tr.access-play")
     assert plays.count() >= 1
     first = plays.first.inner_text()

@@ -25,7 +25,7 @@ from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import NotFound
 from liuhen.media.synthetic import make_video
-from liuhen.services.agency import add_device
+from liuhen.services.agency import add_device, create_agency
 from liuhen.services.stations import add_station, revoke_station
 from liuhen.services.upload_staging import HASHES, UploadGone, encode_metadata
 from liuhen.services.uploads import Uploads
@@ -390,6 +390,43 @@ def test_a_docking_station_uploads_with_its_token_idempotently(
     assert (
         client.get("/api/av/whoami", headers={"Authorization": "Bearer lhs_x"}).status_code == 401
     )
+
+
+def test_a_station_of_another_agency_learns_a_file_is_held_but_not_its_record(
+    officer: TestClient, store: Any, bureau: dict[str, Any], video: bytes
+) -> None:
+    own, own_token = add_station(store, SYSTEM, name="本局采集站", username="chendan")
+    client = TestClient(officer.app, base_url="http://127.0.0.1")
+    params = {
+        "filename": "DSJ-V9-0001_20261120090500.mp4",
+        "case": bureau["case"],
+        "officer": bureau["certificate"],
+    }
+    stored = client.post(
+        "/api/av/files",
+        params=params,
+        content=video,
+        headers={"Authorization": f"Bearer {own_token}"},
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["linked"]
+    record_id = stored.json()["record_id"]
+    other_agency = create_agency(store, SYSTEM, name="另一镇人民政府", profile_id="shanxi-township")
+    add_user(
+        store,
+        SYSTEM,
+        username="wanggang",
+        password=PASSWORD,
+        display_name="王刚",
+        roles=["custodian"],
+        agency_id=other_agency,
+    )
+    _, other_token = add_station(store, SYSTEM, name="他镇采集站", username="wanggang")
+    sha = hashlib.sha256(video).hexdigest()
+    mine = client.get(f"/api/av/files/{sha}", headers={"Authorization": f"Bearer {own_token}"})
+    theirs = client.get(f"/api/av/files/{sha}", headers={"Authorization": f"Bearer {other_token}"})
+    assert mine.json() == {"sha256": sha, "held": True, "record_id": record_id}
+    assert theirs.json() == {"sha256": sha, "held": True, "record_id": None}
 
 
 def test_the_openapi_spec_documents_the_station_and_tus_endpoints(officer: TestClient) -> None:
