@@ -338,10 +338,12 @@ def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     """Open approvals this user may decide and has not yet acted on, oldest first."""
     require(actor, "approval.decide")
+    done = select(t.approval_steps.c.approval_id).where(  # rejected, or this user acted
+        (t.approval_steps.c.decision == "rejected") | (t.approval_steps.c.user_id == actor.id)
+    )
+    query = select(t.approvals.c.id).where(t.approvals.c.id.not_in(done))
     with store.read() as conn:
-        ids = [
-            r[0] for r in conn.execute(select(t.approvals.c.id).order_by(t.approvals.c.created_at))
-        ]
+        ids = [r[0] for r in conn.execute(query.order_by(t.approvals.c.created_at))]
         states = [_state(conn, i) for i in ids]
     open_ = [
         s for s in states if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
