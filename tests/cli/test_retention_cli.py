@@ -4,7 +4,7 @@ filed in 2012 with a 10-year term is past its date now and goes with an approval
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -171,4 +171,59 @@ def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
     assert as_json.code == 0 and as_json.json()["disposed"][0]["sha256"] == made["blob"]
     fixity = run_cli([*base, "fixity", "--json"])
     assert fixity.code == 0 and fixity.json()["disposed"] == 1
+    store.close()
+
+
+def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
+    """Footage stored in 2020 and never linked is past its 3 years (004§12): the archivist
+    asks from the command line, the head approves, ``dispose`` removes it and ``verify``
+    still exits 0 and lists the tombstones; fresh footage is refused."""
+    from liuhen.media.synthetic import make_recording
+    from liuhen.services.approvals import approval_state, decide
+    from liuhen.services.av import import_av
+    from liuhen.services.users import find_user
+
+    root = tmp_path / "data"
+    opened = datetime(2020, 5, 6, 1, 0, tzinfo=UTC)
+    store, clock, _made = _setup(root, tmp_path, opened)
+    keeper = find_user(store, "keeper")
+    old = import_av(store, keeper.actor, make_recording(tmp_path / "old", start=opened, seconds=(2.0,)))
+    old_id = old.records[0]["record_id"]
+    store.clock = lambda: datetime.now(UTC)
+    fresh = import_av(
+        store,
+        keeper.actor,
+        make_recording(tmp_path / "new", start=datetime.now(UTC) - timedelta(hours=1)),
+    )
+    assert fresh.records, [(f.status, f.reason) for f in fresh.files]
+    fresh_id = fresh.records[0]["record_id"]
+    base = ["--data-dir", str(root)]
+
+    shown = run_cli([*base, "retention", old_id, "--json"])
+    assert shown.code == 0 and shown.json()["citation"] == "004§12" and shown.json()["expired"]
+    refused = run_cli(
+        [*base, "dispose", fresh_id, "--user", "keeper", "--request", "--reason", "清理"]
+    )
+    assert refused.code == 2 and "保管期限内不得处置" in refused.err
+    asked = run_cli(
+        [*base, "dispose", old_id, "--user", "keeper", "--request", "--reason", "期满", "--json"]
+    )
+    assert asked.code == 0, asked.err
+    approval = asked.json()["approval_id"]
+    assert approval_state(store, approval).case_id is None
+    decide(
+        store,
+        find_user(store, "chief").actor,
+        approval,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    done = run_cli([*base, "dispose", old_id, "--user", "keeper", "--approval", approval])
+    assert done.code == 0, done.err
+    assert "墓碑" in done.out
+    verified = run_cli([*base, "verify", "--json"])
+    assert verified.code == 0, verified.out
+    assert {d["record_id"] for d in verified.json()["disposed"]} == {old_id}
     store.close()

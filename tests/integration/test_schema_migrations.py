@@ -47,3 +47,44 @@ def test_a_guard_of_the_newer_tables_refuses_a_delete(store):
         conn.commit()
         with pytest.raises(DBAPIError, match="insert-only"):
             conn.execute(text("DELETE FROM share_links"))
+
+
+def test_upgrading_approvals_to_caseless_keeps_their_rows_steps_and_guard(
+    settings, clock, tmp_path
+):
+    """0004 recreates ``approvals`` on SQLite (its case becomes optional): a database with
+    approvals and steps upgrades with every row intact, references whole, the guard back."""
+    from alembic import command
+
+    from liuhen.services.approvals import approval_state, request_approval
+    from liuhen.services.setup import initialise
+    from liuhen.store.database import alembic_config
+    from liuhen.store.store import Store
+    from tests.helpers import SYSTEM, make_case_with_files
+
+    initialise(settings, admin_password="Admin-pass-2026!", clock=clock)
+    store = Store.open(settings, clock=clock)
+    try:
+        case_id = make_case_with_files(store, tmp_path)["case"]
+        approval = request_approval(
+            store, SYSTEM, case_id=case_id, kind="initiation", opinion="拟立案"
+        )
+        cfg = alembic_config(store.engine)
+        command.downgrade(cfg, "0003")
+        command.upgrade(cfg, "head")
+        with store.engine.connect() as conn:
+            assert _guarded_tables(conn) == set(t.INSERT_ONLY)
+            steps = conn.execute(
+                text("SELECT COUNT(*) FROM approval_steps WHERE approval_id = :a"), {"a": approval}
+            ).scalar()
+            assert steps == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        with store.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), t.metadata)
+        assert diffs == []
+        state = approval_state(store, approval)  # the upgraded rows read as before
+        assert state.case_id == case_id and [s["decision"] for s in state.steps] == ["submitted"]
+    finally:
+        store.close()

@@ -135,3 +135,71 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
     assert "处置" in web.get(f"/cases/{case}").text
     gone = web.get(f"/records/{record}/files/1")
     assert gone.status_code == 410 and approval_id in gone.text and "处置" in gone.text
+
+
+def test_footage_no_case_holds_is_disposed_of_through_the_web(store, tmp_path, clock):
+    """Unlinked footage: its page links to 保管与处置; before its 3-year date the form and
+    the API refuse; after it the custodian asks, the head finds the case-less approval in
+    待我审批 and approves it there, and the custodian disposes of the footage."""
+    from datetime import timedelta
+
+    from liuhen.media.synthetic import make_recording
+    from liuhen.services.agency import create_agency
+    from liuhen.services.av import import_av
+
+    agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
+    keeper, _head = (
+        add_user(
+            store,
+            SYSTEM,
+            username=name,
+            password=PASSWORD,
+            display_name=label,
+            roles=[role],
+            agency_id=agency,
+        )
+        for name, label, role in (("keeper", "王档案", "custodian"), ("chief", "赵局长", "head"))
+    )
+    footage = make_recording(tmp_path / "dock", start=clock() - timedelta(hours=2), pauses=(0,))
+    record = import_av(store, keeper.actor, footage).records[0]["record_id"]
+    with store.read() as conn:
+        shas = [
+            r[0]
+            for r in conn.execute(
+                select(t.record_files.c.blob_sha256).where(t.record_files.c.record_id == record)
+            )
+        ]
+    app = create_app(store.settings, store=store)
+    web = _client(app, "keeper")
+    assert f"/records/{record}/disposal" in web.get(f"/av/{record}").text
+    view = web.get(f"/records/{record}/disposal")
+    assert view.status_code == 200 and "004§12" in view.text and "保管期限内不得处置" in view.text
+    refused = _post(web, f"/records/{record}/disposal/request", {"reason": "清理"})
+    assert refused.status_code == 409 and "保管期限内不得处置" in refused.text
+    api_refused = web.post(f"/api/records/{record}/dispose", json={"reason": "清理"})
+    assert api_refused.status_code == 409 and api_refused.json()["error"] == "forbidden_change"
+    assert _count(store, "record.disposal_refused") == 2
+
+    clock.advance(days=366 * 3 + 2)
+    web = _client(app, "keeper")
+    asked = _post(web, f"/records/{record}/disposal/request", {"reason": "保管期满，未关联案件"})
+    assert asked.status_code == 303, asked.text
+    boss = _client(app, "chief")
+    inbox_page = boss.get("/approvals").text
+    assert "未关联案件的音像记录" in inbox_page and f"/records/{record}/disposal" in inbox_page
+    assert "处置保管期满的记录" in inbox_page  # what is asked, in words, not field keys
+    approval_id = re.search(r'action="/approvals/([0-9a-f]{32})/decide"', inbox_page).group(1)
+    decided = _post(
+        boss,
+        f"/approvals/{approval_id}/decide",
+        {"position": "head", "decision": "approved", "opinion": "同意处置", "final": "on"},
+    )
+    assert decided.status_code == 303, decided.text
+    assert "目前没有等待您审批的事项" in boss.get("/approvals").text
+    page = web.get(f"/records/{record}/disposal").text
+    assert f'<option value="{approval_id}"' in page
+    done = _post(web, f"/records/{record}/dispose", {"approval_id": approval_id, "reason": ""})
+    assert done.status_code == 303, done.text
+    after = web.get(f"/records/{record}/disposal?saved=done").text
+    assert "已删除" in after and all(s in after for s in shas)
+    assert not any(store.blobs.exists(s) for s in shas)

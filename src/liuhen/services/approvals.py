@@ -5,6 +5,9 @@ The approval row holds what was asked (kind, fields, emergency); each step is it
 insert-only row with who decided, in which capacity, the opinion and the time. An approval
 is closed by a rejection or by a final approval; only closed approvals reach the compliance
 engine, so an approval still waiting shows as missing until it is decided.
+
+An approval belongs to a case, except the disposal of AV footage no case holds (004§12):
+that one names its record (``subject_record_id``) and is scoped by it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from sqlalchemy import select
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import allowed, load_case, require, require_approval, require_case
+from liuhen.services.permissions import (
+    allowed,
+    load_case,
+    require,
+    require_approval,
+    require_case,
+    require_record,
+)
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -37,7 +47,7 @@ DECISIONS = {"approved": "同意", "rejected": "不同意", "submitted": "提请
 @dataclass(frozen=True)
 class ApprovalState:
     id: str
-    case_id: str
+    case_id: str | None
     case_number: str
     case_title: str
     kind: str
@@ -48,6 +58,8 @@ class ApprovalState:
     closed: bool
     outcome: str | None
     requested_at: datetime
+    subject_record_id: str | None = None
+    subject_title: str = ""
 
 
 def positions_for(roles: tuple[str, ...]) -> list[str]:
@@ -58,19 +70,26 @@ def request_approval(
     store: Store,
     actor: Actor,
     *,
-    case_id: str,
+    case_id: str | None,
     kind: str,
     opinion: str,
     fields: dict[str, Any] | None = None,
     emergency: bool = False,
     officer_id: str | None = None,
     permission: str = "record.create",
+    subject_record_id: str | None = None,
 ) -> str:
     """The handler (承办人) asks for an approval with an opinion; the first step is theirs.
 
     ``permission``: the action the asker needs (a custodian asks for disposal approvals
-    under ``record.dispose``)."""
-    require_case(store, actor, permission, case_id)
+    under ``record.dispose``). ``subject_record_id``: the record it is about; without a
+    case (footage no case holds) it is required and the record decides the scope."""
+    if case_id is None:
+        if subject_record_id is None:
+            raise InvalidInput("case: 审批须属于一个案件，或指明所涉记录")
+        require_record(store, actor, permission, subject_record_id)
+    else:
+        require_case(store, actor, permission, case_id)
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")
@@ -81,7 +100,7 @@ def request_approval(
     if problems:
         raise InvalidInput("审批申请有误", details=problems)
     with store.transaction(actor) as tx:
-        if tx.get("cases", case_id) is None:
+        if case_id is not None and tx.get("cases", case_id) is None:
             raise NotFound(f"case: 案件 {case_id} 不存在")
         return open_in(
             tx,
@@ -93,6 +112,7 @@ def request_approval(
             fields=fields,
             emergency=emergency,
             officer_id=officer_id,
+            subject_record_id=subject_record_id,
         )
 
 
@@ -101,13 +121,14 @@ def open_in(
     actor: Actor,
     now: datetime,
     *,
-    case_id: str,
+    case_id: str | None,
     kind: str,
     opinion: str,
     fields: dict[str, Any] | None = None,
     emergency: bool = False,
     officer_id: str | None = None,
     details: dict[str, Any] | None = None,
+    subject_record_id: str | None = None,
 ) -> str:
     """The approval row, the handler's step and the event, inside the caller's transaction
     (a service that registers something to be approved opens the approval with it)."""
@@ -118,7 +139,7 @@ def open_in(
             "id": approval_id,
             "case_id": case_id,
             "kind": kind,
-            "subject_record_id": None,
+            "subject_record_id": subject_record_id,
             "emergency": emergency,
             "details": {**(details or {}), "fields": fields or {}, "in_app": True},
             "created_by": actor.id or "system",
@@ -143,7 +164,11 @@ def open_in(
         subject_type="approval",
         subject_id=approval_id,
         case_id=case_id,
-        payload={"kind": kind, "emergency": emergency},
+        payload={
+            "kind": kind,
+            "emergency": emergency,
+            **({"record_id": subject_record_id} if subject_record_id else {}),
+        },
     )
     return approval_id
 
@@ -219,7 +244,7 @@ def _advance_stage(
     tx: Tx, state: ApprovalState, decision: str, final: bool, now: datetime, actor: Actor
 ) -> None:
     """An approved decision moves the case into 审查决定; the closing approval into 归档."""
-    if decision != "approved" or not final:
+    if decision != "approved" or not final or state.case_id is None:
         return
     stage = {"initiation": "investigation", "decision": "decision", "closing": "closed"}.get(
         state.kind
@@ -277,9 +302,15 @@ def _state(conn: Any, approval_id: str) -> ApprovalState:
     )
     if row is None:
         raise NotFound(f"approval: 审批 {approval_id} 不存在")
-    case = conn.execute(
-        select(t.cases.c.number, t.cases.c.title).where(t.cases.c.id == row["case_id"])
-    ).one()
+    number = title = subject = ""
+    if row["case_id"] is not None:
+        number, title = conn.execute(
+            select(t.cases.c.number, t.cases.c.title).where(t.cases.c.id == row["case_id"])
+        ).one()
+    if row["subject_record_id"] is not None:
+        subject = conn.execute(
+            select(t.records.c.title).where(t.records.c.id == row["subject_record_id"])
+        ).scalar_one()
     steps = [
         dict(s)
         for s in conn.execute(
@@ -297,8 +328,8 @@ def _state(conn: Any, approval_id: str) -> ApprovalState:
     return ApprovalState(
         id=row["id"],
         case_id=row["case_id"],
-        case_number=case.number,
-        case_title=case.title,
+        case_number=number,
+        case_title=title,
         kind=row["kind"],
         kind_name=vocab.APPROVAL_KINDS.get(row["kind"], row["kind"]),
         emergency=row["emergency"],
@@ -307,6 +338,8 @@ def _state(conn: Any, approval_id: str) -> ApprovalState:
         closed=outcome is not None,
         outcome=outcome,
         requested_at=row["created_at"],
+        subject_record_id=row["subject_record_id"],
+        subject_title=subject,
     )
 
 
@@ -348,9 +381,23 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     open_ = [
         s for s in states if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
     ]
-    cases = {s.case_id for s in open_}
+    cases = {s.case_id for s in open_ if s.case_id is not None}
     mine = {c for c in cases if allowed(actor, "approval.decide", load_case(store, c))}
-    return [s for s in open_ if s.case_id in mine]
+    return [
+        s
+        for s in open_
+        if s.case_id in mine
+        or (s.case_id is None and s.subject_record_id and _may_decide_on(store, actor, s))
+    ]
+
+
+def _may_decide_on(store: Store, actor: Actor, state: ApprovalState) -> bool:
+    """A case-less approval is decided by whoever may decide on its record."""
+    try:
+        require_record(store, actor, "approval.decide", str(state.subject_record_id))
+    except PermissionDenied:
+        return False
+    return True
 
 
 def bundle_steps(steps: list[dict[str, Any]], tz: Any) -> list[dict[str, Any]]:

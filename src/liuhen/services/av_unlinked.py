@@ -21,7 +21,7 @@ from liuhen.rules.checks.av_devices import AVUnlinked
 from liuhen.rules.context import fmt_time
 from liuhen.rules.periods import due_after
 from liuhen.services.av_views import unlinked_av
-from liuhen.services.permissions import require
+from liuhen.services.permissions import allowed, footage_scope, require
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -54,7 +54,11 @@ def unlinked_footage(
     """Every unlinked AV record (latest versions), oldest first, each judged by the profile
     of the agency its device belongs to (the first agency when the device is unknown)."""
     require(actor, "case.read")
-    items = unlinked_av(store)
+    items = [  # within the reader's reach: the footage's agency (see footage_scope)
+        item
+        for item in unlinked_av(store)
+        if allowed(actor, "case.read", footage_scope(store, item["id"]) or None)
+    ]
     with store.read() as conn:
         agencies = {a: p for a, p in conn.execute(select(t.agencies.c.id, t.agencies.c.profile_id))}
         first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()

@@ -111,18 +111,11 @@ def request_disposal(store: Store, actor: Actor, record_id: str, *, reason: str)
     refused = _not_yet(store, ret)
     if refused is not None:
         _refuse(store, actor, ret, refused)
-    if ret.case_id is None:
-        _refuse(
-            store,
-            actor,
-            ret,
-            Conflict("record: 未关联案件的记录暂不能在系统内提请处置审批，请先关联案件"),
-        )
-    case_id: str = ret.case_id or ""
     return request_approval(
         store,
         actor,
-        case_id=case_id,
+        case_id=ret.case_id,  # None for footage no case holds: the record is the subject
+        subject_record_id=record_id,
         kind="other",
         opinion=f"拟处置保管期满的《{ret.title}》：{reason.strip()}",
         fields={
@@ -136,15 +129,20 @@ def request_disposal(store: Store, actor: Actor, record_id: str, *, reason: str)
 
 
 def disposal_approvals(store: Store, ret: RecordRetention) -> list[ApprovalState]:
-    """The disposal approvals that name this record (any state), oldest first."""
-    if ret.case_id is None:
-        return []
+    """The disposal approvals that name this record (any state), oldest first: those of its
+    case, or, for footage no case holds, those whose subject is one of its versions."""
+    chain = [r["id"] for r in version_chain(store, ret.record_id)]
+    owner = (
+        t.approvals.c.case_id == ret.case_id
+        if ret.case_id is not None
+        else t.approvals.c.case_id.is_(None) & t.approvals.c.subject_record_id.in_(chain)
+    )
     with store.read() as conn:
         ids = [
             r[0]
             for r in conn.execute(
                 select(t.approvals.c.id)
-                .where(t.approvals.c.case_id == ret.case_id, t.approvals.c.kind == "other")
+                .where(owner, t.approvals.c.kind == "other")
                 .order_by(t.approvals.c.created_at)
             )
         ]
@@ -195,8 +193,14 @@ def dispose(
     except NotFound:
         _refuse(store, actor, ret, NotFound(f"approval: 审批 {approval_id} 不存在"))
     problem = _approval_problem(state, ret)
-    if problem or state.case_id != ret.case_id:
-        _refuse(store, actor, ret, Conflict(problem or "approval: 该审批不属于本记录的案件"))
+    if not problem and state.case_id != ret.case_id:
+        problem = (
+            "approval: 该审批不属于本记录的案件"
+            if ret.case_id
+            else "approval: 该审批是在记录关联案件时提请的，现记录已不属于该案件"
+        )
+    if problem:
+        _refuse(store, actor, ret, Conflict(problem))
     reason = reason.strip() or str(state.fields.get("reasons", ""))
     now = store.clock()
     shared = _shared_elsewhere(store, [f["sha256"] for f in files], ids)

@@ -331,19 +331,71 @@ def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = Non
 
 
 def require_record(store: Store, actor: Actor, action: str, record_id: str) -> dict[str, Any]:
-    """``require`` on the case a stored record belongs to (only the role for footage not
-    yet linked to a case); NotFound if no such record."""
+    """``require`` on the case a stored record belongs to; footage no case holds is scoped
+    by ``footage_scope``. NotFound if no such record."""
     case_id = _owner(store, "records", record_id, "记录")
     if case_id is None:
-        require(actor, action)
+        scope = footage_scope(store, record_id)
+        require(actor, action, scope or None)
         return {}
     return require_case(store, actor, action, case_id)
 
 
+def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
+    """What stands in for the case of a record no case holds (footage not yet linked): the
+    agency of its device, else of the user who stored it, its uploader as ``created_by`` and
+    its officer; empty (only the role counts) when neither agency is known."""
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.records.c.title, t.records.c.details, t.records.c.created_by).where(
+                t.records.c.id == record_id
+            )
+        ).first()
+        if row is None:
+            return {}
+        details = row.details or {}
+        agency = conn.execute(
+            select(t.devices.c.agency_id).where(t.devices.c.id == str(details.get("device_id")))
+        ).scalar()
+        if agency is None:
+            agency = conn.execute(
+                select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
+            ).scalar()
+    if agency is None:
+        return {}
+    officer = details.get("officer_id")
+    return {
+        "id": None,
+        "number": f"未关联案件的《{row.title}》",
+        "agency_id": agency,
+        "section": "",
+        "created_by": row.created_by,
+        "officer_ids": [officer] if officer else [],
+    }
+
+
 def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
-    """``require`` on the case an approval belongs to; NotFound if no such approval."""
+    """``require`` on the case an approval belongs to, or, for one without a case (disposal
+    of footage no case holds), on the record it names; NotFound if no such approval."""
     case_id = _owner(store, "approvals", approval_id, "审批")
-    return require_case(store, actor, action, str(case_id))
+    if case_id is not None:
+        return require_case(store, actor, action, case_id)
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+
+    with store.read() as conn:
+        record_id = conn.execute(
+            select(t.approvals.c.subject_record_id).where(t.approvals.c.id == approval_id)
+        ).scalar()
+    if record_id is None:
+        require(actor, action)
+        return {}
+    return require_record(store, actor, action, str(record_id))
 
 
 def _owner(store: Store, table: str, row_id: str, noun: str) -> str | None:

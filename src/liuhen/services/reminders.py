@@ -129,9 +129,9 @@ def _approvals(store: Store, user: User) -> list[Reminder]:
         Reminder(
             kind="approval",
             kind_name=KINDS["approval"],
-            case_id=a.case_id,
-            case_number=a.case_number,
-            case_title=a.case_title,
+            case_id=a.case_id or "",
+            case_number=a.case_number or "未关联案件",
+            case_title=a.case_title or f"《{a.subject_title}》",
             due=None,
             citation="",
             message=f"{a.kind_name}{'（紧急情况补报）' if a.emergency else ''}等待审批",

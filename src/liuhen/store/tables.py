@@ -174,7 +174,7 @@ approvals = Table(
     "approvals",
     metadata,
     _id(),
-    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=True, index=True),
     Column("kind", String(60), nullable=False),
     Column("subject_record_id", String(40), ForeignKey("records.id"), nullable=True),
     Column("emergency", Boolean(), nullable=False, default=False),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,8 +13,10 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.services.access_requests import approver_positions
-from liuhen.services.approvals import DECISIONS, decide, inbox, positions_for
+from liuhen.services.approvals import DECISIONS, ApprovalState, decide, inbox, positions_for
+from liuhen.services.disposal import PURPOSE as DISPOSAL
 from liuhen.services.permissions import actions_for
+from liuhen.services.retention import record_retention
 from liuhen.services.users import User
 from liuhen.web.auth import check_csrf, get_store, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
@@ -32,7 +35,11 @@ FIELD_LABELS = {
     "discussion": "讨论情况",
     "conclusion": "讨论结论",
     "reasons": "理由",
+    "purpose": "事项",
+    "record_ids": "所涉记录",
+    "retention_until": "保管期限届满",
 }
+PURPOSES = {DISPOSAL: "处置保管期满的记录（删除文件，保留墓碑）"}
 FORM_KEYS = ("position", "opinion", "decision", "final")
 
 
@@ -60,12 +67,8 @@ def _page(
     store = get_store(request)
     waiting = inbox(store, user.actor)
     positions = [(p, vocab.POSITIONS[p]) for p in positions_for(user.roles)]
-    wanted = {
-        a.id: approver_positions(store, a.id)
-        if a.kind == "access_request"
-        else _wanted(store, a.case_id, a.kind)
-        for a in waiting
-    }
+    wanted = {a.id: _wanted(store, a) for a in waiting}
+    shown = {a.id: _shown_fields(a, store.settings.tz) for a in waiting}
     return render(
         request,
         "approvals.html",
@@ -84,7 +87,7 @@ def _page(
             "step_roles": vocab.STEP_ROLES,
             "position_names": vocab.POSITIONS,
             "decision_names": DECISIONS,
-            "field_labels": FIELD_LABELS,
+            "shown_fields": shown,
             "failed": failed,
             "errors": errors,
             "values": values or {},
@@ -94,10 +97,31 @@ def _page(
     )
 
 
-def _wanted(store: Any, case_id: str, kind: str) -> list[str]:
-    """The capacities the case's profile wants this kind of approval approved in."""
-    facts = case_facts(store, case_id)
-    return approvers(facts.profile, facts.procedure, kind)
+def _shown_fields(approval: ApprovalState, tz: Any) -> list[tuple[str, str]]:
+    """What was asked, as label and text (lists joined, times in local time)."""
+    out = []
+    for key, value in approval.fields.items():
+        if key == "purpose":
+            value = PURPOSES.get(str(value), value)
+        elif key == "retention_until" and value:
+            value = f"{datetime.fromisoformat(str(value)).astimezone(tz):%Y年%m月%d日}"
+        elif isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        out.append((FIELD_LABELS.get(key, key), "" if value is None else str(value)))
+    return out
+
+
+def _wanted(store: Any, approval: ApprovalState) -> list[str]:
+    """The capacities the profile wants this approval approved in: the access rule for a
+    party's request, the retention schedule for a disposal, else the case's approval rule."""
+    if approval.kind == "access_request":
+        return approver_positions(store, approval.id)
+    if approval.fields.get("purpose") == DISPOSAL and approval.subject_record_id:
+        return list(record_retention(store, approval.subject_record_id).approver_positions)
+    if approval.case_id is None:
+        return []
+    facts = case_facts(store, approval.case_id)
+    return approvers(facts.profile, facts.procedure, approval.kind)
 
 
 @router.get("/approvals")
