@@ -187,7 +187,9 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
     opened = datetime(2020, 5, 6, 1, 0, tzinfo=UTC)
     store, clock, _made = _setup(root, tmp_path, opened)
     keeper = find_user(store, "keeper")
-    old = import_av(store, keeper.actor, make_recording(tmp_path / "old", start=opened, seconds=(2.0,)))
+    old = import_av(
+        store, keeper.actor, make_recording(tmp_path / "old", start=opened, seconds=(2.0,))
+    )
     old_id = old.records[0]["record_id"]
     store.clock = lambda: datetime.now(UTC)
     fresh = import_av(

@@ -55,12 +55,12 @@ def test_upgrading_approvals_to_caseless_keeps_their_rows_steps_and_guard(
     """0004 recreates ``approvals`` on SQLite (its case becomes optional): a database with
     approvals and steps upgrades with every row intact, references whole, the guard back."""
     from alembic import command
+    from tests.helpers import SYSTEM, make_case_with_files
 
     from liuhen.services.approvals import approval_state, request_approval
     from liuhen.services.setup import initialise
     from liuhen.store.database import alembic_config
     from liuhen.store.store import Store
-    from tests.helpers import SYSTEM, make_case_with_files
 
     initialise(settings, admin_password="Admin-pass-2026!", clock=clock)
     store = Store.open(settings, clock=clock)
