@@ -17,6 +17,7 @@ from liuhen.services.serving import close_case
 from liuhen.services.users import add_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
+from liuhen.web.case_archive import four_properties_key
 
 PASSWORD = "Archive-pass-2026"
 
@@ -84,11 +85,15 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
     page = web.get(f"/cases/{case}?archived=filed").text
     assert "案卷已归档移交" in page and "接收人 王档案" in page and "四性均通过" in page
     assert "真实性" in page and "安全性" in page and "归档移交时" in page
-    again = _post(web, f"/cases/{case}/four-properties", {})
-    assert again.status_code == 303
+    again = _post(web, f"/cases/{case}/four-properties", {})  # runs in the background
+    assert again.status_code == 303 and "archived=checking" in again.headers["location"]
+    assert "四性检测已在后台开始" in web.get(again.headers["location"]).text
+    job = app.state.jobs.wait(four_properties_key(case))
+    assert job is not None and job.state == "done", job
     assert "按需" in web.get(f"/cases/{case}").text
     api = web.get(f"/api/cases/{case}/four-properties").json()
     assert api["report"]["ok"] is True and api["report"]["purpose"] == "on_demand"
+    assert api["running"] is False and api["last_error"] == ""
 
     # before the date: refused through the web form and the API, each refusal logged
     view = web.get(f"/records/{record}/disposal")

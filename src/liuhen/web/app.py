@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.ledger.events import Actor
+from liuhen.services.background import BackgroundJobs
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 
@@ -83,6 +84,7 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            app.state.jobs.stop()
 
     app = FastAPI(
         title="留痕 LiuHen",
@@ -94,6 +96,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     app.state.fixity_scheduler = None
+    app.state.jobs = BackgroundJobs(lambda: the_store.clock())
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["localtime"] = lambda value: _localtime(value, settings)
     app.state.templates.env.globals.update(  # the navigation's count and the case page's tools

@@ -21,7 +21,13 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from liuhen.errors import AuthError, NotFound, PermissionDenied
-from liuhen.services.permissions import ACTIONS, require, require_case
+from liuhen.services.permissions import (
+    ACTIONS,
+    require,
+    require_approval,
+    require_case,
+    require_record,
+)
 from liuhen.services.totp import (
     check_code,
     enrolment_secret,
@@ -130,9 +136,15 @@ def permission(action: str):  # type: ignore[no-untyped-def]
 
     def dependency(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
         store = get_store(request)
-        case_id = case_in_path(store, dict(request.path_params))
-        if case_id is None:
-            require(user.actor, action)
+        params = dict(request.path_params)
+        case_id = case_in_path(store, params)
+        if case_id is None:  # footage no case holds is scoped by its agency (footage_scope)
+            if params.get("record_id"):
+                require_record(store, user.actor, action, str(params["record_id"]))
+            elif params.get("approval_id"):
+                require_approval(store, user.actor, action, str(params["approval_id"]))
+            else:
+                require(user.actor, action)
             return user
         request.state.case = require_case(store, user.actor, action, case_id)
         if request.method == "GET" and action != "case.read":

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
+from liuhen.services.background import Job
 from liuhen.services.cases import find_case
 from liuhen.services.disposal import disposal_info, dispose, request_disposal
 from liuhen.services.filing import (
@@ -24,7 +25,7 @@ from liuhen.services.filing import (
     filing_state,
     latest_four_properties,
 )
-from liuhen.services.permissions import actions_for
+from liuhen.services.permissions import actions_for, require_case
 from liuhen.services.retention import record_retention
 from liuhen.services.users import User
 from liuhen.services.view_log import log_view
@@ -51,7 +52,13 @@ Posted_ = Annotated[FormData, Depends(posted_form)]
 SAVED = {
     "filed": "案卷已归档移交，四性检测报告已随移交保存。",
     "checked": "四性检测已完成，报告已记入全过程日志。",
+    "checking": "四性检测已在后台开始；完成后报告显示在下方，并记入全过程日志。",
 }
+
+
+def four_properties_key(case_id: str) -> str:
+    """The background job of a case's on-demand 四性检测 (one at a time per case)."""
+    return f"four-properties:{case_id}"
 
 
 @dataclass
@@ -63,6 +70,7 @@ class ArchivePanel:
     can_file: bool = False
     can_dispose: bool = False
     saved: str = ""
+    job: Job | None = None
 
 
 def _records(store: Any, case_id: str) -> list[dict[str, Any]]:
@@ -121,6 +129,7 @@ def case_archive(request: Request, view: Any) -> ArchivePanel:
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
+        job=request.app.state.jobs.get(four_properties_key(case_id)),
     )
 
 
@@ -205,11 +214,19 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
 def run_four_properties(
     request: Request, case_ref: str, user: Archivist, posted: Posted_
 ) -> Response:
+    """Start the check in the background (it packages the whole case) and return at once;
+    the case page shows it running, then its report."""
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
     case_id = find_case(store, case_ref)
-    check_four_properties(store, user.actor, case_id)
-    return RedirectResponse(f"/cases/{case_id}?archived=checked#archive", 303)
+    require_case(store, user.actor, "case.export", case_id)  # refused now, not in the job
+    actor = user.actor
+    request.app.state.jobs.submit(
+        four_properties_key(case_id),
+        "四性检测",
+        lambda: check_four_properties(store, actor, case_id),
+    )
+    return RedirectResponse(f"/cases/{case_id}?archived=checking#archive", 303)
 
 
 @router.get(
@@ -221,7 +238,13 @@ def api_four_properties(request: Request, case_ref: str, user: Reader) -> dict[s
     store = get_store(request)
     case_id = find_case(store, case_ref)
     log_view(store, user.actor, case_id, "four_properties")
-    return {"case_id": case_id, "report": latest_four_properties(store, case_id)}
+    job = request.app.state.jobs.get(four_properties_key(case_id))
+    return {
+        "case_id": case_id,
+        "report": latest_four_properties(store, case_id),
+        "running": bool(job and job.active),
+        "last_error": job.error if job else "",
+    }
 
 
 # -- retention and disposal -----------------------------------------------------------------

@@ -6,3 +6,10 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// An element with data-refresh-seconds (a background check still running) reloads the page.
+const refresh = document.querySelector("[data-refresh-seconds]");
+if (refresh) {
+  const seconds = Number(refresh.getAttribute("data-refresh-seconds")) || 5;
+  setTimeout(() => window.location.reload(), seconds * 1000);
+}
