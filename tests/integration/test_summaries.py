@@ -58,7 +58,16 @@ def test_list_counts_match_the_engine_now_and_after_deadlines_pass(store, clock)
     listed_later = {c.id: (c.violations, c.pending) for c in list_cases(store, SYSTEM)}
     assert listed_later == {case_id: engine_counts(store, case_id) for case_id in listed}
     assert listed_later != listed
-    assert cached_rows(store) == before  # nothing recomputed: due dates decide at read time
+    ahead = {  # a time recorded ahead of the first read (a case file formed later): re-read
+        case_id for case_id, summary in summaries(store).items() if summary["recompute_at"]
+    }
+    assert ahead == set()  # ... once that time passed, and never again
+    again = cached_rows(store)
+    recomputed = {c for c in before if again[c] != before[c]}
+    assert len(recomputed) == 1  # 示林罚〔2026〕12号: its case file was formed on 11-23
+    assert {c: again[c] for c in before if c not in recomputed} == {
+        c: before[c] for c in before if c not in recomputed
+    }  # nothing else recomputed: due dates decide at read time
 
 
 def test_overdue_items_and_case_file_state_follow_the_clock(store, clock):
@@ -160,3 +169,23 @@ def test_a_damaged_file_counts_as_records_altered(sqlite_settings, clock, tmp_pa
     assert not run_fixity(store, SYSTEM, rate_mb=0).ok
     assert state_at(summaries(store)[case_id], clock()).categories["altered"] == 1
     store.close()
+
+
+def test_a_time_entered_ahead_of_now_is_read_again_once_it_passes(store, clock):
+    """A case closed with a time later today (entered ahead): until then the engine sees
+    no case file due; once that time passes the list must show it, with nothing changed."""
+    from datetime import timedelta
+
+    bundle = waiting_case_file_bundle()
+    ended = clock().astimezone(TZ) + timedelta(hours=3)
+    bundle["case"]["ended_at"] = ended.isoformat()
+    case_id = import_bundle(store, SYSTEM, bundle).case_id
+    summary = summaries(store)[case_id]
+    assert summary["recompute_at"] == ended.isoformat()
+    assert not any(f["type"] == "case_file_deadline" for f in summary["findings"])
+    clock.advance(hours=4)
+    listed = {c.id: (c.violations, c.pending) for c in list_cases(store, SYSTEM)}
+    assert listed[case_id] == engine_counts(store, case_id)
+    later = summaries(store)[case_id]
+    assert any(f["type"] == "case_file_deadline" for f in later["findings"])
+    assert later["recompute_at"] is None

@@ -37,7 +37,7 @@ from liuhen.rules.registry import Rule
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
-VERSION = 1
+VERSION = 2
 """Bump when the summary's shape or meaning changes: every stored summary is then rebuilt."""
 
 READ_ACTIONS = frozenset({"case.viewed", "case.exported", "record.file_read", "case.summarised"})
@@ -138,6 +138,7 @@ def summarise_bundle(
     c = bundle["case"]
     base: dict[str, Any] = {
         "v": VERSION,
+        "recompute_at": _iso(_next_recorded_time(bundle, now)),
         "number": c.get("number", c["id"]),
         "title": c.get("title", ""),
         "procedure": c["procedure"],
@@ -179,6 +180,28 @@ def summarise_bundle(
             for f in findings
         ],
     }
+
+
+def _next_recorded_time(bundle: Any, now: datetime) -> datetime | None:
+    """The earliest time recorded in the bundle that is still ahead of ``now`` (a closing or
+    an act entered with a time later today): the engine reads the case differently once it
+    passes, so the summary is rebuilt then. Every zoned ISO time in the bundle counts."""
+    found: datetime | None = None
+    stack = [bundle]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and len(item) >= 20 and item[4:5] == "-" and "T" in item:
+            try:
+                moment = datetime.fromisoformat(item)
+            except ValueError:
+                continue
+            if moment.tzinfo is not None and moment > now and (found is None or moment < found):
+                found = moment
+    return found
 
 
 def _av_acts(case: Case, profile: Profile, ctx: CheckContext) -> dict[str, list[str]]:
@@ -435,7 +458,18 @@ def _valid_until(summary: Mapping[str, Any], now: datetime) -> datetime:
         for f in summary.get("findings", ())
         if f["status"] == PENDING and f["due"]
     ]
+    if summary.get("recompute_at"):
+        upcoming.append(datetime.fromisoformat(summary["recompute_at"]))
     return min((d for d in upcoming if d > now), default=_FOREVER)
+
+
+def _current(held: tuple[int, dict[str, Any]] | None, latest: int, now: datetime) -> bool:
+    """A summary still stands: nothing changed on the case since, same shape, and no time
+    recorded in it was still ahead when it was computed and has passed since."""
+    if held is None or held[0] < latest or held[1].get("v") != VERSION:
+        return False
+    later = held[1].get("recompute_at")
+    return later is None or now < datetime.fromisoformat(later)
 
 
 def _memo(store: Store) -> _Memo:
@@ -456,11 +490,7 @@ def with_states(
     with store.read() as conn:
         memo.sync(conn)
         ids = [c for c, a in memo.agency.items() if agency_id is None or a == agency_id]
-        wanted = [
-            c
-            for c in ids
-            if c not in memo.summaries or memo.summaries[c][0] < memo.newest.get(c, 0)
-        ]
+        wanted = [c for c in ids if not _current(memo.summaries.get(c), memo.newest.get(c, 0), now)]
         for i in range(0, len(wanted), _BATCH):
             for case_id, seq, summary in conn.execute(
                 select(
@@ -469,13 +499,13 @@ def with_states(
                     t.case_summaries.c.summary,
                 ).where(t.case_summaries.c.case_id.in_(wanted[i : i + _BATCH]))
             ):
-                if seq >= memo.newest.get(case_id, 0) and summary.get("v") == VERSION:
+                if _current((seq, summary), memo.newest.get(case_id, 0), now):
                     summary.update(id=case_id, agency_id=memo.agency[case_id])
                     memo.summaries[case_id] = (seq, summary)
     for case_id in wanted:
         latest = memo.newest.get(case_id, 0)
         held = memo.summaries.get(case_id)
-        if held is None or held[0] < latest:
+        if not _current(held, latest, now):
             agency = memo.agency[case_id]
             summary = {**compute(store, case_id), "id": case_id, "agency_id": agency}
             stale.append((case_id, agency, summary, latest))

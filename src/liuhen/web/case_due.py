@@ -4,15 +4,15 @@ working days (by the Chinese holiday calendar, not by weekdays)."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from liuhen.errors import InvalidInput, LiuhenError
+from liuhen.errors import InvalidInput
 from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
-from liuhen.services.bundles import case_findings
 from liuhen.services.cases import PROCEDURES, STAGES, list_cases
+from liuhen.services.summaries import CaseState, with_states
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
 
@@ -26,13 +26,11 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
-def due_within(store: Any, case: dict[str, Any], limit: datetime, now: datetime) -> list[Any]:
-    """The case's pending findings due no later than ``limit`` (none if unreadable)."""
-    try:
-        findings = case_findings(store, case["id"], now)
-    except LiuhenError:
+def due_within(state: CaseState | None, limit: datetime) -> list[datetime]:
+    """The deadlines of the case's outstanding items not yet due, up to ``limit``."""
+    if state is None:
         return []
-    return [f for f in findings if f.status == "pending" and f.due is not None and f.due <= limit]
+    return [when for f in state.due if (when := datetime.fromisoformat(f["due"])) <= limit]
 
 
 @router.get("/cases/due")
@@ -51,11 +49,12 @@ def due_cases(
         raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
     limit = datetime.combine(last_day, time.max, tz)
     items = [c.to_dict() for c in list_cases(store, user.actor)]
+    states = {s["id"]: st for s, st in with_states(store, now=now)}  # the cached summaries
     shown = []
     for case in items:
-        due = due_within(store, case, limit, now)
+        due = due_within(states.get(case["id"]), limit)
         if due:
-            shown.append({**case, "next_due": min(f.due for f in due), "due_count": len(due)})
+            shown.append({**case, "next_due": min(due), "due_count": len(due)})
     shown.sort(key=lambda c: c["next_due"])
     return render(
         request,
