@@ -371,8 +371,11 @@ def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     """Open approvals this user may decide and has not yet acted on, oldest first."""
     require(actor, "approval.decide")
-    done = select(t.approval_steps.c.approval_id).where(  # rejected, or this user acted
-        (t.approval_steps.c.decision == "rejected") | (t.approval_steps.c.user_id == actor.id)
+    done = select(t.approval_steps.c.approval_id).where(  # closed, or this user acted
+        # an approver's step (a final approval or a rejection, see ``decide``) closes it
+        (t.approval_steps.c.role == "approver")
+        | (t.approval_steps.c.decision == "rejected")
+        | (t.approval_steps.c.user_id == actor.id)
     )
     query = select(t.approvals.c.id).where(t.approvals.c.id.not_in(done))
     with store.read() as conn:
