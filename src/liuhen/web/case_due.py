@@ -15,6 +15,7 @@ from liuhen.services.cases import PROCEDURES, STAGES, list_cases
 from liuhen.services.summaries import CaseState, with_states
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
+from liuhen.web.paging import page_of
 
 router = APIRouter(include_in_schema=False)
 DUE_CHOICES = (1, 3, 5, 10, 20)
@@ -56,16 +57,19 @@ def due_cases(
         if due:
             shown.append({**case, "next_due": min(due), "due_count": len(due)})
     shown.sort(key=lambda c: c["next_due"])
+    page = page_of(request, shown)
     return render(
         request,
         "cases.html",
         {
-            "cases": shown,
+            "cases": page.items,
+            "page": page,
+            "matched": len(shown),
             "total": len(items),
             "stages": STAGES,
             "procedures": PROCEDURES,
             "problem_filters": {},
-            "chosen": {"stage": "", "procedure": "", "problems": ""},
+            "chosen": {"stage": "", "procedure": "", "problems": "", "q": ""},
             "due": {"days": count, "limit": limit},
             "due_choices": DUE_CHOICES,
         },

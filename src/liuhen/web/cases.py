@@ -12,13 +12,16 @@ from liuhen.services.case_view import case_view
 from liuhen.services.cases import PROCEDURES, STAGES, find_case, list_cases
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
+from liuhen.web.paging import page_of
 
 router = APIRouter()
 
 PROBLEM_FILTERS = {"violations": "有违规", "pending": "有待办", "clean": "无问题"}
 
 
-def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str) -> bool:
+def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str, q: str) -> bool:
+    if q and not any(q in text for text in _searched(case)):
+        return False
     if stage and case["stage"] != stage:
         return False
     if procedure and case["procedure"] != procedure:
@@ -32,6 +35,12 @@ def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str) ->
     return True
 
 
+def _searched(case: dict[str, Any]) -> tuple[str, ...]:
+    """What the search box looks in: number, title, party."""
+    party = case.get("party") or {}
+    return (case["number"], case["title"], str(party.get("name", "")))
+
+
 @router.get("/cases", include_in_schema=False)
 def case_list(
     request: Request,
@@ -39,6 +48,7 @@ def case_list(
     stage: str = "",
     procedure: str = "",
     problems: str = "",
+    q: str = "",
     metric: str = "",
     agency: str = "",
     section: str = "",
@@ -50,7 +60,8 @@ def case_list(
 
     store = get_store(request)
     items = [c.to_dict() for c in list_cases(store, user.actor)]
-    shown = [c for c in items if _matches(c, stage, procedure, problems)]
+    q = q.strip()
+    shown = [c for c in items if _matches(c, stage, procedure, problems, q)]
     drill = None
     if metric:  # a dashboard figure's drill-down: exactly the cases behind it
         from liuhen.services.dashboard import case_ids, make_filters, metric_label
@@ -67,16 +78,19 @@ def case_list(
         behind = set(case_ids(store, user.actor, filters, metric))
         shown = [c for c in shown if c["id"] in behind]
         drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
+    page = page_of(request, shown)
     return render(
         request,
         "cases.html",
         {
-            "cases": shown,
+            "cases": page.items,
+            "page": page,
+            "matched": len(shown),
             "total": len(items),
             "stages": STAGES,
             "procedures": PROCEDURES,
             "problem_filters": PROBLEM_FILTERS,
-            "chosen": {"stage": stage, "procedure": procedure, "problems": problems},
+            "chosen": {"stage": stage, "procedure": procedure, "problems": problems, "q": q},
             "drill": drill,
         },
     )

@@ -1,0 +1,53 @@
+"""Long lists in pages (the case list of a county bureau runs to thousands of cases): one
+page of rows and the links to the others, keeping every other query parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+from liuhen.errors import InvalidInput
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+    size: int
+    links: dict[str, str]  # first / previous / next / last -> href (only those that exist)
+
+    @property
+    def first_row(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_row(self) -> int:
+        return min(self.number * self.size, self.total)
+
+
+def page_of(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
+    """Page ``?page=N`` of ``items`` (the last page when N is past it)."""
+    raw = request.query_params.get("page", "1") or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput(f"page: 页码应为正整数，收到 {raw!r}")
+    pages = max(1, -(-len(items) // size))
+    number = min(int(raw), pages)
+    start = (number - 1) * size
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+
+    def href(n: int) -> str:
+        return f"{request.url.path}?{urlencode([*kept, ('page', str(n))])}"
+
+    links: dict[str, str] = {}
+    if number > 1:
+        links.update(first=href(1), previous=href(number - 1))
+    if number < pages:
+        links.update(next=href(number + 1), last=href(pages))
+    return Page(items[start : start + size], number, pages, len(items), size, links)

@@ -1,0 +1,68 @@
+"""The case list of a bureau with many cases: 50 to a page with links between pages that
+keep the filters, a search box over number, title and party, and one clear message for a
+page number that is not one."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from tests.helpers import SYSTEM, web_login
+
+from liuhen.services.agency import create_agency
+from liuhen.services.cases import open_case
+from liuhen.services.users import add_user
+from liuhen.web.app import create_app
+
+PASSWORD = "Officer-pass-2026"
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<td class="mono"><a href="/cases/[0-9a-f]{32}">([^<]+)</a>', html)
+
+
+def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
+    agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
+    for n in range(1, 62):
+        open_case(
+            store,
+            SYSTEM,
+            agency_id=agency,
+            number=f"测市监罚〔2026〕{n}号",
+            title=f"第{n}号商户未明码标价案",
+            procedure="general",
+            party={"kind": "organisation", "name": "老街百货" if n == 7 else f"商户{n}"},
+            opened_at=clock() - timedelta(hours=62 - n),
+        )
+    add_user(
+        store,
+        SYSTEM,
+        username="reviewer",
+        password=PASSWORD,
+        display_name="孙法制",
+        roles=["legal_reviewer"],
+        agency_id=agency,
+    )
+    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
+    assert web_login(client, "reviewer", PASSWORD).status_code == 303
+
+    first = client.get("/cases").text
+    assert len(_rows(first)) == 50 and _rows(first)[0] == "测市监罚〔2026〕61号"  # newest first
+    assert "第 1 / 2 页（第 1–50 件，共 61 件）" in first and "上一页" not in first
+    second = client.get("/cases", params={"page": "2"}).text
+    assert _rows(second) == [f"测市监罚〔2026〕{n}号" for n in range(11, 0, -1)]
+    assert "第 2 / 2 页" in second and "下一页" not in second
+    assert _rows(client.get("/cases", params={"page": "9"}).text) == _rows(second)  # clamped
+
+    found = client.get("/cases", params={"q": "老街百货"}).text
+    assert _rows(found) == ["测市监罚〔2026〕7号"] and "符合条件 1 件" in found
+    by_number = client.get("/cases", params={"q": "〔2026〕1"}).text  # 1, 10-19
+    assert len(_rows(by_number)) == 11 and "分页" not in by_number
+
+    filtered = client.get("/cases", params={"procedure": "general", "q": "商户"}).text
+    link = re.search(r'href="([^"]+page=2)"', filtered)
+    assert link is not None and "procedure=general" in link.group(1) and "q=" in link.group(1)
+
+    bad = client.get("/cases", params={"page": "二"})
+    assert bad.status_code == 400 and "页码应为正整数" in bad.text
