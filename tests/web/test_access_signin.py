@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.routing import Mount
 from tests.helpers import SYSTEM, make_case_with_files, run_cli, totp_secret, web_login
 
+from liuhen.services.totp import code_at
 from liuhen.services.users import add_user, find_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
@@ -204,3 +205,36 @@ def test_views_page_shows_who_looked_at_what(store, made):  # type: ignore[no-un
     officer = _client(store)
     web_login(officer, "officer1", PASSWORD)
     assert officer.get("/ledger/views").status_code == 403
+
+
+def test_sign_in_returns_to_the_page_asked_for_with_its_query(store, made, clock):  # type: ignore[no-untyped-def]
+    """A link from a reminder e-mail (a filtered list) survives both sign-in steps."""
+    client = _client(store)
+    asked = client.get("/cases/due?days=5", follow_redirects=False)
+    assert asked.status_code == 303
+    login = asked.headers["location"]
+    assert login == "/login?next=%2Fcases%2Fdue%3Fdays%3D5"
+    page = client.get(login).text
+    assert 'name="next" value="/cases/due?days=5"' in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    step = client.post(
+        "/login",
+        data={
+            "username": "head1",
+            "password": PASSWORD,
+            "csrf": token,
+            "next": "/cases/due?days=5",
+        },
+        follow_redirects=False,
+    )
+    assert step.headers["location"] == "/login/totp?next=%2Fcases%2Fdue%3Fdays%3D5"
+    totp = client.get(step.headers["location"]).text
+    assert 'name="next" value="/cases/due?days=5"' in totp
+    token = re.search(r'name="csrf" value="([^"]+)"', totp).group(1)  # type: ignore[union-attr]
+    secret = totp_secret(store, find_user(store, "head1").id)
+    done = client.post(
+        "/login/totp",
+        data={"code": code_at(secret, clock()), "csrf": token, "next": "/cases/due?days=5"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/cases/due?days=5"

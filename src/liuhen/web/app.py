@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -125,7 +126,8 @@ def create_app(
         if isinstance(exc, PermissionDenied):  # the refused work has rolled back: log apart
             record_denial(app.state.store, exc, _actor(request))
         if isinstance(exc, AuthError) and not request.url.path.startswith("/api/"):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         if request.url.path.startswith("/api/"):
             return JSONResponse(exc.to_dict(), status_code=exc.http_status)
         return render(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -216,7 +217,9 @@ def login(
     end_session(store, request.cookies.get(PENDING_COOKIE))
     if needs_totp(user.roles):
         token, _csrf = start_session(store, user, pending=True)
-        response = RedirectResponse(f"/login/totp?next={_safe_next(next)}", status_code=303)
+        response = RedirectResponse(
+            f"/login/totp?{urlencode({'next': _safe_next(next)})}", status_code=303
+        )
         response.set_cookie(
             PENDING_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
         )
