@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.av_cmds",
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
     "liuhen.cli.retention_cmds",  # file-case, retention, dispose
+    "liuhen.cli.calendar_cmds",  # calendar show, calendar load
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
@@ -51,6 +52,8 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "file-case": "case.export",
     "retention": "case.read",
     "dispose": "record.dispose",
+    "calendar show": "case.read",
+    "calendar load": "calendar.manage",
 }
 """Each command's action (checked by the services it calls, with the case when it names
 one); None for commands that read no stored records. A test fails on a command not here."""

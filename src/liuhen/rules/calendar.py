@@ -8,6 +8,7 @@ schedules an administrator loads for other years (a small YAML or JSON file, see
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ class WorkCalendar:
         years.update(overrides or {})
         self._years = years
         self._cache: dict[date, bool] = {}
+        self.key = schedules_key(overrides or {})
+        """Names the schedules beyond the package's ("" for none): a summary judged with
+        another key is judged again (a year loaded since may turn unknown deadlines known)."""
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path]) -> WorkCalendar:
@@ -83,6 +87,12 @@ class WorkCalendar:
 
     def is_known(self, year: int) -> bool:
         return year in self._years
+
+    def schedule(self, year: int) -> YearSchedule:
+        found = self._years.get(year)
+        if found is None:
+            raise CalendarUnknown(year)
+        return found
 
     def is_workday(self, day: date) -> bool:
         cached = self._cache.get(day)
@@ -110,6 +120,28 @@ class WorkCalendar:
         while not self.is_workday(day):
             day += timedelta(days=1)
         return day
+
+
+def package_years() -> tuple[int, ...]:
+    """The years the ``chinese_calendar`` package knows."""
+    global _PACKAGE
+    if _PACKAGE is None:
+        _PACKAGE = _package_schedules()
+    return tuple(sorted(_PACKAGE))
+
+
+def schedules_key(schedules: Mapping[int, YearSchedule]) -> str:
+    """A short digest of ``schedules`` (which days of which years), "" when there are none."""
+    if not schedules:
+        return ""
+    text = json.dumps(
+        {
+            str(y): [sorted(map(str, s.holidays)), sorted(map(str, s.workdays))]
+            for y, s in sorted(schedules.items())
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _parse_day(value: object, where: str, problems: list[str]) -> list[date]:

@@ -115,7 +115,7 @@ def _case_due(
         need = next((n for r in required if (n := r.requirement(act)) is not None), None)
         if need is None:
             continue
-        out.append(_due(case, act, need, deadline, now, calendar or WorkCalendar(), tz))
+        out.append(_due(case, act, need, deadline, now, calendar or store.calendar(), tz))
     return out
 
 

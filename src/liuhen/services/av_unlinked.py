@@ -73,7 +73,7 @@ def unlinked_footage(
         stored = datetime.fromisoformat(item["stored_at"])
         started = min(datetime.fromisoformat(s["start"]) for s in item["segments"])
         subject = f"音像记录（{fmt_time(started, tz)}，{len(item['segments'])} 段）"
-        due = due_after(stored, rule.limit, calendar or WorkCalendar(), tz).at if rule else None
+        due = due_after(stored, rule.limit, calendar or store.calendar(), tz).at if rule else None
         late = due is not None and now > due
         state = (
             f"至今（{fmt_time(now, tz)}）仍未关联，已逾期"

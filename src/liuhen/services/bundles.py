@@ -593,7 +593,7 @@ def case_findings(
     store: Store, case_id: str, now: datetime, calendar: WorkCalendar | None = None
 ) -> list[Finding]:
     """The findings of the agency's profile for one stored case at ``now``."""
-    return bundle_findings(assemble_bundle(store, case_id), now, calendar)
+    return bundle_findings(assemble_bundle(store, case_id), now, calendar or store.calendar())
 
 
 def bundle_findings(

@@ -193,7 +193,7 @@ def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = N
         stages=[(key, name, items[key]) for key, name in STAGES],
     )
     try:
-        findings = bundle_findings(bundle, now or store.clock())
+        findings = bundle_findings(bundle, now or store.clock(), store.calendar())
     except LiuhenError as exc:
         view.findings_error = exc.message
         return view

@@ -57,6 +57,7 @@ ACTIONS: dict[str, str] = {
     "record.dispose": "处置保管期满的记录",
     "dashboard.read": "查看监督看板",
     "demo.load": "载入演示数据",
+    "calendar.manage": "载入节假日安排",
 }
 
 WRITE_ACTIONS = frozenset(
@@ -73,6 +74,7 @@ WRITE_ACTIONS = frozenset(
         "access.request",
         "record.dispose",
         "demo.load",
+        "calendar.manage",
     }
 )
 """Actions that change stored data (a supervisor may hold none of them)."""

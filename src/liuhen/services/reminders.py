@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
+from liuhen.rules.calendar import CalendarUnknown
 from liuhen.services.permissions import allowed, require
 from liuhen.services.summaries import with_states
 from liuhen.services.users import User
@@ -65,7 +65,7 @@ def _limit(store: Store, days: int) -> datetime:
         raise InvalidInput("days: 工作日数应为 1 至 60 的整数")
     tz = store.settings.tz
     try:
-        last = WorkCalendar().add_working_days(store.clock().astimezone(tz).date(), days)
+        last = store.calendar().add_working_days(store.clock().astimezone(tz).date(), days)
     except CalendarUnknown as exc:
         raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
     return datetime.combine(last, time.max, tz)

@@ -136,8 +136,10 @@ def summarise_bundle(
 ) -> dict[str, Any]:
     """The summary of one assembled case bundle (``stage`` from its transitions)."""
     c = bundle["case"]
+    calendar = calendar or WorkCalendar()
     base: dict[str, Any] = {
         "v": VERSION,
+        "calendar": calendar.key,
         "recompute_at": _iso(_next_recorded_time(bundle, now)),
         "number": c.get("number", c["id"]),
         "title": c.get("title", ""),
@@ -152,7 +154,7 @@ def summarise_bundle(
     try:
         case = stored_case(bundle)
         profile = load_profile(bundle["agency"]["profile"])
-        findings, ctx = _evaluate(case, profile, calendar or WorkCalendar(), now)
+        findings, ctx = _evaluate(case, profile, calendar, now)
     except LiuhenError as exc:  # a case the engine cannot read yet: listed without counts
         return {**base, "error": exc.message, "officers": [], "findings": []}
     names = {o.id: o.name for o in case.officers}
@@ -348,7 +350,9 @@ def compute(store: Store, case_id: str) -> dict[str, Any]:
     with store.read() as conn:
         stage = _stage_of(conn, case_id)
         damaged = _damaged(conn, case_id)
-    return summarise_bundle(bundle, stage=stage, now=store.clock(), damaged=damaged)
+    return summarise_bundle(
+        bundle, stage=stage, now=store.clock(), calendar=store.calendar(), damaged=damaged
+    )
 
 
 def save(
@@ -409,7 +413,7 @@ class _Memo:
         self.newest: dict[str, int] = {}
         self.agency: dict[str, str] = {}
         self.summaries: dict[str, tuple[int, dict[str, Any]]] = {}
-        self.states: dict[str, tuple[int, datetime, datetime, CaseState]] = {}
+        self.states: dict[str, tuple[dict[str, Any], datetime, datetime, CaseState]] = {}
         self.lock = Lock()
 
     def sync(self, conn: Any) -> None:
@@ -436,13 +440,13 @@ class _Memo:
         if count != len(self.agency):
             self.agency = dict(conn.execute(select(t.cases.c.id, t.cases.c.agency_id)).all())
 
-    def state(self, summary: dict[str, Any], seq: int, now: datetime) -> CaseState:
+    def state(self, summary: dict[str, Any], now: datetime) -> CaseState:
         case_id = summary["id"]
         held = self.states.get(case_id)
-        if held is not None and held[0] == seq and held[1] <= now < held[2]:
+        if held is not None and held[0] is summary and held[1] <= now < held[2]:
             return held[3]
         state = state_at(summary, now)
-        self.states[case_id] = (seq, now, _valid_until(summary, now), state)
+        self.states[case_id] = (summary, now, _valid_until(summary, now), state)
         return state
 
 
@@ -463,10 +467,15 @@ def _valid_until(summary: Mapping[str, Any], now: datetime) -> datetime:
     return min((d for d in upcoming if d > now), default=_FOREVER)
 
 
-def _current(held: tuple[int, dict[str, Any]] | None, latest: int, now: datetime) -> bool:
-    """A summary still stands: nothing changed on the case since, same shape, and no time
-    recorded in it was still ahead when it was computed and has passed since."""
+def _current(
+    held: tuple[int, dict[str, Any]] | None, latest: int, now: datetime, calendar: str
+) -> bool:
+    """A summary still stands: nothing changed on the case since, same shape, judged with
+    the holiday schedules in force now, and no time recorded in it was still ahead when it
+    was computed and has passed since."""
     if held is None or held[0] < latest or held[1].get("v") != VERSION:
+        return False
+    if held[1].get("calendar") != calendar:
         return False
     later = held[1].get("recompute_at")
     return later is None or now < datetime.fromisoformat(later)
@@ -485,12 +494,15 @@ def with_states(
     """Every case's summary (of one agency, or all) with its state at ``now``; stale
     summaries are rebuilt and stored first. Summaries carry ``id`` and ``agency_id``."""
     now = now or store.clock()
+    key = store.calendar().key
     memo = _memo(store)
     stale: list[tuple[str, str, dict[str, Any], int]] = []
     with store.read() as conn:
         memo.sync(conn)
         ids = [c for c, a in memo.agency.items() if agency_id is None or a == agency_id]
-        wanted = [c for c in ids if not _current(memo.summaries.get(c), memo.newest.get(c, 0), now)]
+        wanted = [
+            c for c in ids if not _current(memo.summaries.get(c), memo.newest.get(c, 0), now, key)
+        ]
         for i in range(0, len(wanted), _BATCH):
             for case_id, seq, summary in conn.execute(
                 select(
@@ -499,13 +511,13 @@ def with_states(
                     t.case_summaries.c.summary,
                 ).where(t.case_summaries.c.case_id.in_(wanted[i : i + _BATCH]))
             ):
-                if _current((seq, summary), memo.newest.get(case_id, 0), now):
+                if _current((seq, summary), memo.newest.get(case_id, 0), now, key):
                     summary.update(id=case_id, agency_id=memo.agency[case_id])
                     memo.summaries[case_id] = (seq, summary)
     for case_id in wanted:
         latest = memo.newest.get(case_id, 0)
         held = memo.summaries.get(case_id)
-        if not _current(held, latest, now):
+        if not _current(held, latest, now, key):
             agency = memo.agency[case_id]
             summary = {**compute(store, case_id), "id": case_id, "agency_id": agency}
             stale.append((case_id, agency, summary, latest))
@@ -513,8 +525,8 @@ def with_states(
     save(store, stale)
     out = []
     for case_id in ids:
-        seq, summary = memo.summaries[case_id]
-        out.append((summary, memo.state(summary, seq, now)))
+        summary = memo.summaries[case_id][1]
+        out.append((summary, memo.state(summary, now)))
     return out
 
 

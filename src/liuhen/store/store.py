@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -22,6 +23,7 @@ from liuhen.ledger.checkpoint import (
 )
 from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleTree
+from liuhen.rules.calendar import WorkCalendar, YearSchedule
 from liuhen.store import tables as t
 from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobStore
@@ -42,6 +44,34 @@ class Store:
         witnesses = (settings.witness_dir,) if settings.witness_dir else ()
         self.checkpoint_log = CheckpointLog(settings.checkpoint_log_path, witnesses)
         self._tree: MerkleTree | None = None
+        self._calendar: tuple[Any, WorkCalendar] | None = None
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar: the package's years plus the schedules an administrator
+        loaded (``holiday_schedules``, newest row of a year wins), rebuilt when one is loaded
+        (by this process or another: one cheap query tells)."""
+        with self.read() as conn:
+            marker = tuple(
+                conn.execute(select(func.count(), func.max(t.holiday_schedules.c.created_at))).one()
+            )
+            if self._calendar is not None and self._calendar[0] == marker:
+                return self._calendar[1]
+            rows = conn.execute(
+                select(t.holiday_schedules).order_by(
+                    t.holiday_schedules.c.created_at, t.holiday_schedules.c.id
+                )
+            ).mappings()
+            loaded = {
+                int(r["year"]): YearSchedule(
+                    int(r["year"]),
+                    frozenset(date.fromisoformat(d) for d in r["holidays"]),
+                    frozenset(date.fromisoformat(d) for d in r["workdays"]),
+                )
+                for r in rows
+            }
+        calendar = WorkCalendar(loaded)
+        self._calendar = (marker, calendar)
+        return calendar
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Store:

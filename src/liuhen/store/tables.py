@@ -381,6 +381,20 @@ stations = Table(
 )
 """Docking stations (采集站): a bearer token (its SHA-256 only) acting as a custodian account."""
 
+holiday_schedules = Table(
+    "holiday_schedules",
+    metadata,
+    _id(),
+    Column("year", Integer(), nullable=False, index=True),
+    Column("holidays", JSONText(), nullable=False),  # ISO dates off on weekdays
+    Column("workdays", JSONText(), nullable=False),  # ISO weekend dates worked (调休)
+    Column("source", Text(), nullable=False),  # the notice it was taken from
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""A year's official holiday arrangement loaded by an administrator, for years the
+``chinese_calendar`` package does not know yet; the newest row of a year is in force."""
+
 verification_runs = Table(
     "verification_runs",
     metadata,
@@ -412,6 +426,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "disposals",
     "access_requests",
     "share_links",
+    "holiday_schedules",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -435,6 +450,7 @@ TRACKED: tuple[str, ...] = (
     "disposals",
     "access_requests",
     "share_links",
+    "holiday_schedules",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

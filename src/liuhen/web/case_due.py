@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
+from liuhen.rules.calendar import CalendarUnknown
 from liuhen.services.cases import PROCEDURES, STAGES, list_cases
 from liuhen.services.summaries import CaseState, with_states
 from liuhen.services.users import User
@@ -45,7 +45,7 @@ def due_cases(
     tz = store.settings.tz
     now = store.clock()
     try:
-        last_day = WorkCalendar().add_working_days(now.astimezone(tz).date(), count)
+        last_day = store.calendar().add_working_days(now.astimezone(tz).date(), count)
     except CalendarUnknown as exc:
         raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
     limit = datetime.combine(last_day, time.max, tz)
