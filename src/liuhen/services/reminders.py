@@ -60,14 +60,18 @@ class Inbox:
     approvals: list[Reminder]
 
 
-def _limit(store: Store, days: int) -> datetime:
+def working_days_limit(store: Store, days: int) -> datetime:
+    """The end of the ``days``-th working day from today (the window of "due soon")."""
     if not 1 <= days <= 60:
         raise InvalidInput("days: 工作日数应为 1 至 60 的整数")
     tz = store.settings.tz
     try:
         last = store.calendar().add_working_days(store.clock().astimezone(tz).date(), days)
     except CalendarUnknown as exc:
-        raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
+        raise InvalidInput(
+            f"days: {exc}，暂时无法按工作日计算期限；请系统管理员载入该年的节假日安排"
+            "（liuhen calendar load，见 docs/calendar.md）"
+        ) from None
     return datetime.combine(last, time.max, tz)
 
 
@@ -85,7 +89,7 @@ def inbox(store: Store, user: User, days: int = 5) -> Inbox:
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
     days (soonest first), and approvals waiting for them."""
     require(user.actor, "case.read")
-    limit = _limit(store, days)
+    limit = working_days_limit(store, days)
     now = store.clock()
     with store.read() as conn:
         query = select(t.cases.c.id, t.cases.c.created_by)

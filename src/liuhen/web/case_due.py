@@ -3,15 +3,15 @@ working days (by the Chinese holiday calendar, not by weekdays)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import CalendarUnknown
 from liuhen.services.cases import PROCEDURES, STAGES, list_cases
+from liuhen.services.reminders import working_days_limit
 from liuhen.services.summaries import CaseState, with_states
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
@@ -42,13 +42,8 @@ def due_cases(
 
     store = get_store(request)
     count = _days(days)
-    tz = store.settings.tz
     now = store.clock()
-    try:
-        last_day = store.calendar().add_working_days(now.astimezone(tz).date(), count)
-    except CalendarUnknown as exc:
-        raise InvalidInput(f"days: {exc}，暂时无法按工作日计算期限") from None
-    limit = datetime.combine(last_day, time.max, tz)
+    limit = working_days_limit(store, count)
     items = [c.to_dict() for c in list_cases(store, user.actor)]
     states = {s["id"]: st for s, st in with_states(store, now=now)}  # the cached summaries
     shown = []
