@@ -16,7 +16,7 @@ from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.agency import add_device
-from liuhen.services.permissions import require
+from liuhen.services.permissions import ALL, require, scope_of
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -82,7 +82,8 @@ def register_device(
             is None
         ):
             raise InvalidInput("officer_id: 所选执法人员不存在")
-        agency = agency_id or _agency_of(conn, officer_id)
+        agency = agency_id or _agency_of(conn, officer_id, actor.agency_id)
+    require(actor, "device.manage", _device_scope(agency, officer_id))
     return add_device(
         store,
         actor,
@@ -95,12 +96,24 @@ def register_device(
     )
 
 
-def _agency_of(conn: Connection, officer_id: str | None) -> str:
+def _device_scope(agency_id: str, officer_id: str | None) -> dict[str, Any]:
+    """What the scope rule looks at for a device: its agency, and its officer as "own"."""
+    return {
+        "agency_id": agency_id,
+        "section": "",
+        "officer_ids": [officer_id] if officer_id else [],
+    }
+
+
+def _agency_of(conn: Connection, officer_id: str | None, actor_agency: str | None) -> str:
+    """The agency of the device's officer, else the registering user's, else the first."""
     if officer_id:
         found = conn.execute(select(t.officers.c.agency_id).where(t.officers.c.id == officer_id))
         value = found.scalar()
         if value:
             return str(value)
+    if actor_agency:
+        return actor_agency
     first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()
     if first is None:
         raise InvalidInput("agency_id: 尚未设立执法机关，请先完成初始设置")
@@ -122,7 +135,8 @@ def record_device_event(
     repair (device.check for faults, device.manage for maintenance and repair)."""
     if kind not in EVENT_KINDS:
         raise InvalidInput(f"kind: 请选择事项（{'、'.join(EVENT_KINDS.values())}）")
-    require(actor, "device.check" if kind in ("check", "fault") else "device.manage")
+    action = "device.check" if kind in ("check", "fault") else "device.manage"
+    require(actor, action)
     if at.tzinfo is None:
         raise InvalidInput("at: 时间须带时区")
     if at > store.clock():
@@ -138,8 +152,12 @@ def record_device_event(
         raise InvalidInput("note: 请说明情况（故障现象、维护或修复内容）")
     event_id = new_id()
     with store.transaction(actor) as tx:
-        if tx.get("devices", device_id) is None:
+        device = tx.get("devices", device_id)
+        if device is None:
             raise NotFound(f"device: 设备 {device_id} 未登记")
+        require(  # another agency's device is not this user's to check or maintain
+            actor, action, _device_scope(device["agency_id"], device["assigned_officer_id"])
+        )
         act = tx.get("acts", act_id) if act_id else None
         if act_id and act is None:
             raise NotFound(f"act_id: 执法环节 {act_id} 不存在")
@@ -168,10 +186,14 @@ def record_device_event(
 
 
 def list_devices(store: Store, actor: Actor) -> list[DeviceState]:
-    """Every registered device with its state, newest first within each kind."""
+    """The registered devices of the actor's agency (every agency's for a role that reads
+    all agencies, and at the server's command line) with their state."""
     require(actor, "case.read")
+    query = select(t.devices).order_by(t.devices.c.serial_no)
+    if actor.id is not None and scope_of(actor, "case.read") != ALL:
+        query = query.where(t.devices.c.agency_id == actor.agency_id)
     with store.read() as conn:
-        devices = list(conn.execute(select(t.devices).order_by(t.devices.c.serial_no)).mappings())
+        devices = list(conn.execute(query).mappings())
         officers = dict(conn.execute(select(t.officers.c.id, t.officers.c.name)).all())
         rows = list(
             conn.execute(
