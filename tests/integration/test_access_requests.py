@@ -472,6 +472,62 @@ def test_a_video_copy_has_the_caption_burnt_in_and_the_original_is_unchanged(sto
     assert verify(store, SYSTEM).ok
 
 
+def test_an_audio_copy_carries_its_mark_on_a_still_card_for_the_whole_sound(store, tmp_path):
+    """A recorded inquiry (sound only) has no picture to mark: the copy is an MP4 whose
+    picture is a card with the requester, number and date, as long as the sound."""
+    from liuhen.media.synthetic import make_audio
+
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    with store.read() as conn:
+        officer = conn.execute(select(t.officers)).mappings().first()
+    add_device(
+        store, SYSTEM, agency_id=ids["agency"], kind="body_camera", serial_no="DSJ-V9-0001",
+        assigned_officer_id=officer["id"],
+    )  # fmt: skip
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    sound = make_audio(dock / "DSJ-V9-0001_20261120090000.m4a", seconds=4.0, creation_time=T0)
+    custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
+    report = import_av(store, custodian, [sound], ImportOptions())
+    assert report.records, [(f.status, f.reason) for f in report.files]
+    linked = link_av(
+        store,
+        custodian,
+        report.records[0]["record_id"],
+        case_id=ids["case"],
+        act_id=ids["act"],
+        officer_id=officer["certificate_no"],
+    )
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[linked],
+        purpose="诉讼",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store, who["head"], waiting.id, decision="approved", opinion="同意", position="head",
+        final=True,
+    )  # fmt: skip
+    request = get_request(store, who["officer"], rid)
+    [copy] = request.copies
+    [f] = copy["files"]
+    assert f["media_type"] == "video/mp4" and f["file_name"].endswith("_复制件.mp4")
+    with store.blobs.open(f["sha256"]) as data, av.open(data) as container:
+        assert container.metadata["comment"] == copy["watermark"]
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert float(audio.duration * audio.time_base) == pytest.approx(4.0, abs=0.1)
+        assert float(video.duration * video.time_base) >= 4.0  # the card stays up throughout
+        card = next(container.decode(video=0)).to_image().convert("L")
+    darkest, brightest = card.getextrema()
+    assert brightest > 200 and darkest < 80  # light words on the dark card
+    assert verify(store, SYSTEM).ok
+
+
 def test_the_compliance_checks_read_registered_requests(store, tmp_path):
     """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
     capacity is refused at decision time, and the granted request reaches the compliance

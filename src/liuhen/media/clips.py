@@ -121,6 +121,27 @@ def _wrap(text: str, font: Any, width: int) -> list[str]:
     return lines
 
 
+CARD_SIZE = (640, 360)
+CARD_TITLE = "录音复制件"
+
+
+def caption_card(caption: str, title: str = CARD_TITLE, font_path: Path | None = None) -> Any:
+    """The still picture that carries the mark of an audio copy (a recording has no picture
+    of its own to mark): ``title`` large, ``caption`` wrapped below it, on dark grey."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = CARD_SIZE
+    path, index = find_cjk_font(font_path)
+    big = ImageFont.truetype(str(path), 40, index=index)
+    small = ImageFont.truetype(str(path), 22, index=index)
+    card = Image.new("RGB", CARD_SIZE, (48, 52, 58))
+    draw = ImageDraw.Draw(card)
+    draw.text((32, 40), title, font=big, fill="white")
+    for i, line in enumerate(_wrap(caption, small, width - 64)):
+        draw.text((32, 120 + i * 32), line, font=small, fill=(230, 230, 230))
+    return card
+
+
 def caption_photo(source: Path, dest: Path, caption: str, *, font_path: Path | None = None) -> Path:
     """A JPEG copy of a photo with ``caption`` across its bottom; EXIF is not carried over."""
     from PIL import Image
@@ -142,7 +163,11 @@ def make_clip(
     caption: str = "",
     font_path: Path | None = None,
 ) -> ClipResult:
-    """Write seconds ``start``..``end`` of ``source`` to ``dest`` (MP4, or M4A for audio)."""
+    """Write seconds ``start``..``end`` of ``source`` to ``dest`` (MP4, or M4A for audio).
+
+    With a ``caption``, video gets it burnt into every frame; audio (no picture to mark)
+    becomes an MP4 whose picture is a still card carrying the caption (``caption_card``), one
+    frame a second for as long as the sound lasts. The caption is also the file's comment."""
     if not 0 <= start < end:
         raise InvalidInput(f"截取范围 {start:.3f}–{end:.3f} 秒无效：起点应不小于 0 且早于终点")
     with open(source, "rb") as f, av.open(f, mode="r") as inp:
@@ -150,8 +175,10 @@ def make_clip(
         ain = next(iter(inp.streams.audio), None)
         if vin is None and ain is None:
             raise InvalidInput("原件中没有音频或视频，无法截取")
-        fmt = "mp4" if vin is not None else "ipod"
+        fmt = "mp4" if vin is not None or caption else "ipod"
         with av.open(str(dest), mode="w", format=fmt) as out:
+            if caption:
+                out.metadata["comment"] = caption
             writer = _ClipWriter(out, vin, ain, start, end, caption, font_path)
             inp.seek(int(start * 1_000_000), backward=True)
             streams = [s for s in (vin, ain) if s is not None]
@@ -194,8 +221,15 @@ class _ClipWriter:
         self.frames = self.samples = 0
         self.finished: set[str] = set()
         self._last_pts = -1
-        self.vout = self.aout = self.resampler = self.overlay = None
+        self.vout = self.aout = self.resampler = self.overlay = self.card = None
         self.vin, self.ain = vin, ain
+        if vin is None and caption:  # audio: its mark goes on a still card, 1 frame a second
+            self.rate = Fraction(1)
+            self.card = caption_card(caption, font_path=font_path)
+            self.vout = out.add_stream("libx264", rate=self.rate)
+            self.vout.width, self.vout.height = CARD_SIZE
+            self.vout.pix_fmt = "yuv420p"
+            self.vout.options = {"preset": "veryfast", "crf": "23"}
         if vin is not None:
             cc = vin.codec_context
             self.rate = vin.average_rate or vin.guessed_rate or Fraction(25)
@@ -218,7 +252,7 @@ class _ClipWriter:
 
     @property
     def done(self) -> bool:
-        wanted = {"video"} if self.vout is not None else set()
+        wanted = {"video"} if self.vout is not None and self.card is None else set()
         if self.aout is not None:
             wanted.add("audio")
         return wanted <= self.finished
@@ -261,6 +295,18 @@ class _ClipWriter:
         chunk.pts, chunk.time_base = self.samples, Fraction(1, chunk.sample_rate)
         self.samples += chunk.samples
         self.out.mux(self.aout.encode(chunk))
+        if self.card is not None:
+            self._card_until(self.samples / chunk.sample_rate)
+
+    def _card_until(self, seconds: float) -> None:
+        """Card frames up to ``seconds`` of sound (one a second, the first at 0)."""
+        assert self.vout is not None and self.card is not None
+        while self.frames <= seconds:
+            frame = av.VideoFrame.from_image(self.card)  # type: ignore[no-untyped-call]
+            frame = frame.reformat(format="yuv420p")
+            frame.pts, frame.time_base = self.frames, Fraction(1)
+            self.frames += 1
+            self.out.mux(self.vout.encode(frame))
 
     def finish(self) -> None:
         if self.resampler is not None:

@@ -4,8 +4,9 @@ Each copy is a record of kind ``copy`` naming its original (``derived_from``) an
 request; the original's files are only read. A document's PDF rendering (or a plain-text
 file, first set as a PDF) gets a visible watermark on every page (requester, request number,
 date: ``documents/watermark.py``); a photo and a video get the same words burnt in
-(``media/clips.py``). A format that cannot carry a visible mark is not copied, and the copy
-says so. Audio is not copied for the same reason (it has no picture to mark).
+(``media/clips.py``); a sound recording, which has no picture to mark, is copied as an MP4
+whose picture is a still card with those words, for as long as the sound lasts. A format
+that cannot carry a visible mark is not copied, and the copy says so.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def _copy_file(
         source = _blob_path(store, f["blob_sha256"], tmp)
         caption_photo(source, target.with_suffix(".jpg"), mark)
         return target.with_suffix(".jpg"), f"{stem}_复制件.jpg", "image/jpeg"
-    if kind == "video":
+    if kind in ("video", "audio"):  # audio: the mark on a still card (media/clips.py)
         source = _blob_path(store, f["blob_sha256"], tmp)
         duration = _duration(f, source)
         make_clip(source, target.with_suffix(".mp4"), start=0.0, end=duration, caption=mark)
