@@ -128,6 +128,27 @@ class Gone(LiuhenError):
     exit_code = 2
 
 
+class UploadLocked(Conflict):
+    """另一请求正在写入同一上传（断点续传，稍后查询后重试）。"""
+
+    code = "upload_locked"
+    http_status = 423
+
+
+class ChecksumMismatch(InvalidInput):
+    """本次上传的数据块校验值不符（已丢弃该块，请重传）。"""
+
+    code = "checksum_mismatch"
+    http_status = 460
+
+
+class UploadGone(NotFound):
+    """上传已过期或已终止。"""
+
+    code = "upload_gone"
+    http_status = 410
+
+
 class StorageError(LiuhenError):
     """磁盘或对象存储故障（如空间不足）。"""
 

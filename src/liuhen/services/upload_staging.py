@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from liuhen.config import Settings
-from liuhen.errors import Conflict, InvalidInput, NotFound, StorageError
+from liuhen.errors import (
+    ChecksumMismatch,
+    Conflict,
+    InvalidInput,
+    StorageError,
+    UploadGone,
+    UploadLocked,
+)
 from liuhen.media.naming import safe_name
 from liuhen.store.blobs.spool import storage_error
 
@@ -30,27 +37,6 @@ if TYPE_CHECKING:
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 MAX_NAME_BYTES = 240
 CHUNK = 1 << 20
-
-
-class UploadLocked(Conflict):
-    """另一请求正在写入同一上传（稍后重试）。"""
-
-    code = "upload_locked"
-    http_status = 423
-
-
-class ChecksumMismatch(InvalidInput):
-    """本次上传的数据块校验值不符（已丢弃该块，请重传）。"""
-
-    code = "checksum_mismatch"
-    http_status = 460
-
-
-class UploadGone(NotFound):
-    """上传已过期或已终止。"""
-
-    code = "upload_gone"
-    http_status = 410
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
