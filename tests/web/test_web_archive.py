@@ -82,6 +82,11 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
         {"custodian": keeper.id, "filed_at": "2026-11-21 09:02", "retention_term": "10y"},
     )
     assert ok.status_code == 303, ok.text
+    assert "四性检测进行中" in web.get(f"/cases/{case}?archived=filed").text or (
+        app.state.jobs.get(four_properties_key(case, "filing")).state == "done"
+    )  # the check runs on the background worker
+    filing_check = app.state.jobs.wait(four_properties_key(case, "filing"))
+    assert filing_check is not None and filing_check.state == "done", filing_check
     page = web.get(f"/cases/{case}?archived=filed").text
     assert "案卷已归档移交" in page and "接收人 王档案" in page and "四性均通过" in page
     assert "真实性" in page and "安全性" in page and "归档移交时" in page

@@ -50,15 +50,28 @@ Reader = Annotated[User, Depends(permission("case.read"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 
 SAVED = {
-    "filed": "案卷已归档移交，四性检测报告已随移交保存。",
+    "filed": "案卷已归档移交；归档四性检测在后台进行，完成后报告显示在下方并记入全过程日志。",
     "checked": "四性检测已完成，报告已记入全过程日志。",
     "checking": "四性检测已在后台开始；完成后报告显示在下方，并记入全过程日志。",
 }
 
 
-def four_properties_key(case_id: str) -> str:
-    """The background job of a case's on-demand 四性检测 (one at a time per case)."""
-    return f"four-properties:{case_id}"
+CHECK_PURPOSES = ("filing", "on_demand")
+
+
+def four_properties_key(case_id: str, purpose: str = "on_demand") -> str:
+    """The background job of a case's 四性检测 for ``purpose`` (one at a time of each)."""
+    return f"four-properties:{purpose}:{case_id}"
+
+
+def _check_job(request: Request, case_id: str) -> Job | None:
+    """The case's check job to show: one waiting or running, else the latest to end."""
+    jobs = [request.app.state.jobs.get(four_properties_key(case_id, p)) for p in CHECK_PURPOSES]
+    held = [j for j in jobs if j is not None]
+    active = [j for j in held if j.active]
+    if active:
+        return active[0]
+    return max(held, key=lambda j: j.submitted_at, default=None)
 
 
 @dataclass
@@ -129,7 +142,7 @@ def case_archive(request: Request, view: Any) -> ArchivePanel:
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
-        job=request.app.state.jobs.get(four_properties_key(case_id)),
+        job=_check_job(request, case_id),
     )
 
 
@@ -203,11 +216,23 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
             filed_at=filed_at,
             retention_term=form.text("retention_term"),
             note=form.text("note"),
+            check=False,  # packaging the whole case takes a while: the worker does it
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
         return _filing_page(request, case_id, posted_values(form, sections), errors)
+    _start_check(request, user, case_id, purpose="filing")
     return RedirectResponse(f"/cases/{case_id}?archived=filed#archive", 303)
+
+
+def _start_check(request: Request, user: User, case_id: str, *, purpose: str) -> None:
+    """Queue the case's 四性检测 on the server's background worker (one per case)."""
+    store, actor = get_store(request), user.actor
+    request.app.state.jobs.submit(
+        four_properties_key(case_id, purpose),
+        "四性检测",
+        lambda: check_four_properties(store, actor, case_id, purpose=purpose),
+    )
 
 
 @router.post("/cases/{case_ref}/four-properties", include_in_schema=False)
@@ -220,12 +245,7 @@ def run_four_properties(
     check_csrf(request, str(posted.get("csrf", "")))
     case_id = find_case(store, case_ref)
     require_case(store, user.actor, "case.export", case_id)  # refused now, not in the job
-    actor = user.actor
-    request.app.state.jobs.submit(
-        four_properties_key(case_id),
-        "四性检测",
-        lambda: check_four_properties(store, actor, case_id),
-    )
+    _start_check(request, user, case_id, purpose="on_demand")
     return RedirectResponse(f"/cases/{case_id}?archived=checking#archive", 303)
 
 
@@ -238,7 +258,7 @@ def api_four_properties(request: Request, case_ref: str, user: Reader) -> dict[s
     store = get_store(request)
     case_id = find_case(store, case_ref)
     log_view(store, user.actor, case_id, "four_properties")
-    job = request.app.state.jobs.get(four_properties_key(case_id))
+    job = _check_job(request, case_id)
     return {
         "case_id": case_id,
         "report": latest_four_properties(store, case_id),
