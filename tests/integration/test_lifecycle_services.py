@@ -336,3 +336,26 @@ def test_waiting_approval_shows_on_the_case_timeline(store, clock, people):
     waiting = [i for _k, _n, items in view.stages for i in items if i.kind == "审批（待审批）"]
     assert [w.title for w in waiting] == ["立案（程序启动）审批"]
     assert "建议立案" in waiting[0].detail
+
+
+def test_imported_approvals_are_history_not_work(store, clock):  # type: ignore[no-untyped-def]
+    """The demo's bundles bring approvals decided on paper (their steps in the bundle):
+    a head of that agency finds none of them waiting in 待我审批."""
+    from liuhen.services.bundles import import_bundle
+    from liuhen.services.demo_cases import demo_bundles
+
+    imported = [import_bundle(store, SYSTEM, b) for b in demo_bundles()]
+    with store.read() as conn:
+        from sqlalchemy import func, select
+
+        from liuhen.store import tables as t
+
+        assert conn.execute(select(func.count()).select_from(t.approvals)).scalar() > 0
+        agency = conn.execute(
+            select(t.cases.c.agency_id).where(t.cases.c.id == imported[0].case_id)
+        ).scalar()
+    head = add_user(
+        store, SYSTEM, username="head", password="Officer-pass-1", display_name="刘刚",
+        roles=["head"], agency_id=agency,
+    ).actor  # fmt: skip
+    assert inbox(store, head) == []

@@ -377,7 +377,11 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
         | (t.approval_steps.c.decision == "rejected")
         | (t.approval_steps.c.user_id == actor.id)
     )
-    query = select(t.approvals.c.id).where(t.approvals.c.id.not_in(done))
+    made_here = select(t.approval_steps.c.approval_id)  # imported approvals have no steps:
+    # they record what was decided on paper and are never decided in LiuHen
+    query = select(t.approvals.c.id).where(
+        t.approvals.c.id.in_(made_here), t.approvals.c.id.not_in(done)
+    )
     with store.read() as conn:
         ids = [r[0] for r in conn.execute(query.order_by(t.approvals.c.created_at))]
         states = [_state(conn, i) for i in ids]

@@ -105,6 +105,11 @@ def _shown_fields(approval: ApprovalState, tz: Any) -> list[tuple[str, str]]:
             value = PURPOSES.get(str(value), value)
         elif key == "retention_until" and value:
             value = f"{datetime.fromisoformat(str(value)).astimezone(tz):%Y年%m月%d日}"
+        elif key == "record_ids" and isinstance(value, list):  # titles, not identifiers
+            value = "、".join(
+                f"《{approval.subject_title}》" if v == approval.subject_record_id else str(v)
+                for v in value
+            )
         elif isinstance(value, list):
             value = "、".join(str(v) for v in value)
         out.append((FIELD_LABELS.get(key, key), "" if value is None else str(value)))
