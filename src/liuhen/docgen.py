@@ -37,6 +37,17 @@ def settings_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _command_rows() -> list[str]:
+    from liuhen.cli import COMMAND_ACTIONS
+
+    return [
+        f"| `liuhen {command}` | "
+        + (f"{ACTIONS[action]} `{action}`" if action else "不读取已存记录，无需授权")
+        + " |"
+        for command, action in sorted(COMMAND_ACTIONS.items())
+    ]
+
+
 def permissions_page() -> str:
     roles = list(ROLES)
     lines = [
@@ -100,6 +111,10 @@ def permissions_page() -> str:
         "`liuhen --as 用户名` 以该用户的角色与范围执行；不给时按服务器操作员执行"
         "（系统管理员的权限，不受机关范围限制，但同样受密级标记限制）。"
         "`liuhen import-av` 默认按档案/音像管理员（custodian）的权限导入，或按 `--user` 指定的用户。",
+        "",
+        "| 命令 | 所需操作 |",
+        "|---|---|",
+        *_command_rows(),
         "",
         "## 登录",
         "",
