@@ -118,3 +118,52 @@ def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(tmp_
     page = web.get("/cases/due", params={"days": "5"})  # the server sees the load at once
     assert page.status_code == 200 and "2027-01-05 23:59" in page.text
     store.close()
+
+
+def test_an_administrator_loads_a_year_through_the_web(store, clock):
+    import re
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    add_user(
+        store, SYSTEM, username="officer1", password="Officer-pass-2026", display_name="张三",
+        roles=["officer"],
+    )  # fmt: skip
+    app = create_app(store.settings, store=store)
+    officer = TestClient(app, base_url="http://127.0.0.1")
+    assert web_login(officer, "officer1", "Officer-pass-2026").status_code == 303
+    seen = officer.get("/calendar").text
+    assert "2004–2026" in seen and "2027 年及以后的安排尚未知" in seen and 'name="file"' not in seen
+    token = re.search(r'name="csrf" value="([^"]+)"', officer.get("/cases").text).group(1)
+    refused = officer.post("/calendar", data={"csrf": token, "source": SOURCE})
+    assert refused.status_code == 403
+
+    admin = TestClient(app, base_url="http://127.0.0.1")  # the first admin, with TOTP
+    assert web_login(admin, "admin", ADMIN_PASSWORD).status_code == 303
+    page = admin.get("/calendar").text
+    assert 'name="file"' in page and "节假日" in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    wrong = admin.post(
+        "/calendar",
+        data={"csrf": token, "source": SOURCE},
+        files={"file": ("2027.txt", b"2027: {}", "text/plain")},
+    )
+    assert wrong.status_code == 400 and "不是 YAML 或 JSON 文件" in wrong.text
+    bad_day = admin.post(
+        "/calendar",
+        data={"csrf": token, "source": SOURCE},
+        files={"file": ("2027.yaml", b"2027:\n  holidays: [2027-13-01]\n", "text/yaml")},
+    )
+    assert bad_day.status_code == 400 and "2027.yaml: 2027.holidays[0]" in bad_day.text
+    assert "/tmp" not in bad_day.text and str(store.settings.data_dir) not in bad_day.text
+    assert not store.calendar().is_known(2027)
+    done = admin.post(
+        "/calendar",
+        data={"csrf": token, "source": SOURCE},
+        files={"file": ("2027.yaml", SCHEDULE.read_bytes(), "text/yaml")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    shown = admin.get(done.headers["location"]).text
+    assert "已载入 2027 年" in shown and SOURCE in shown and "2028 年及以后" in shown
+    assert store.calendar().is_known(2027)

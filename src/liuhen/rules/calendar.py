@@ -213,15 +213,19 @@ def parse_overrides(data: object, source: str = "<calendar>") -> dict[int, YearS
     return result
 
 
-def load_overrides(path: str | Path) -> dict[int, YearSchedule]:
-    """Read a YAML or JSON schedule file (see ``parse_overrides``)."""
+def load_overrides(path: str | Path, name: str | None = None) -> dict[int, YearSchedule]:
+    """Read a YAML or JSON schedule file (see ``parse_overrides``); messages call it
+    ``name`` (an uploaded file's own name) or its path."""
     p = Path(path)
+    label = name or str(p)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"无法读取节假日安排文件 {p}：{exc.strerror}") from exc
+        raise InvalidInput(f"无法读取节假日安排文件 {label}：{exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise InvalidInput(f"节假日安排文件 {label} 不是 UTF-8 文本") from None
     try:
         data = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=yaml.BaseLoader)
     except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"节假日安排文件 {p} 无法解析：{exc}") from exc
-    return parse_overrides(data, str(p))
+        raise InvalidInput(f"节假日安排文件 {label} 无法解析：{exc}") from exc
+    return parse_overrides(data, label)

@@ -44,22 +44,26 @@ class KnownYear:
         }
 
 
-def load_schedule(store: Store, actor: Actor, path: str | Path, *, source: str) -> list[int]:
-    """Load the years of the schedule file ``path``; returns them. Nothing is written when
-    any day, year or the source is wrong."""
+def load_schedule(
+    store: Store, actor: Actor, path: str | Path, *, source: str, name: str | None = None
+) -> list[int]:
+    """Load the years of the schedule file ``path`` (called ``name`` in messages, e.g. the
+    uploaded file's own name); returns them. Nothing is written when any day, year or the
+    source is wrong."""
     require(actor, "calendar.manage")
-    schedules = load_overrides(path)
+    label = name or str(path)
+    schedules = load_overrides(path, label)
     problems = []
     if not source.strip():
         problems.append("source: 请注明依据（如国务院办公厅关于2027年部分节假日安排的通知）")
     known = set(package_years())
     for year in sorted(schedules):
         if year in known:
-            problems.append(f"{path}: {year} 年的安排已由 chinese_calendar 提供，不能另行载入")
+            problems.append(f"{label}: {year} 年的安排已由 chinese_calendar 提供，不能另行载入")
     if not schedules:
-        problems.append(f"{path}: 文件中没有任何年份")
+        problems.append(f"{label}: 文件中没有任何年份")
     if problems:
-        raise InvalidInput(f"节假日安排 {path} 未载入", details=problems)
+        raise InvalidInput(f"节假日安排 {label} 未载入", details=problems)
     now = store.clock()
     with store.transaction(actor) as tx:
         for year, schedule in sorted(schedules.items()):
@@ -82,7 +86,7 @@ def load_schedule(store: Store, actor: Actor, path: str | Path, *, source: str) 
             payload={
                 "years": sorted(schedules),
                 "source": source.strip(),
-                "file": Path(path).name,
+                "file": Path(label).name,
                 "days": {
                     str(y): {"holidays": len(s.holidays), "workdays": len(s.workdays)}
                     for y, s in sorted(schedules.items())

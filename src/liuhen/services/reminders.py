@@ -69,8 +69,8 @@ def working_days_limit(store: Store, days: int) -> datetime:
         last = store.calendar().add_working_days(store.clock().astimezone(tz).date(), days)
     except CalendarUnknown as exc:
         raise InvalidInput(
-            f"days: {exc}，暂时无法按工作日计算期限；请系统管理员载入该年的节假日安排"
-            "（liuhen calendar load，见 docs/calendar.md）"
+            f"days: {exc}，暂时无法按工作日计算期限；请系统管理员在“节假日”页面"
+            "（或用 liuhen calendar load）载入该年的节假日安排"
         ) from None
     return datetime.combine(last, time.max, tz)
 

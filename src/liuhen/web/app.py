@@ -53,6 +53,7 @@ def create_app(
         av_panel,
         av_record,
         av_unlinked,
+        calendar,
         case_archive,
         case_documents,
         case_due,
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(inbox.router)
     app.include_router(ledger.router)
+    app.include_router(calendar.router)
     app.include_router(files.router)
     app.include_router(uploads.router)
     app.include_router(api_av.router)
