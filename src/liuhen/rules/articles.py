@@ -2,8 +2,8 @@
 
 ``data/regulations.json`` is generated from the five regulation files by
 ``scripts/gen_rules_doc.py``; ``data/statutes.yaml`` holds the statute articles (行政处罚法,
-行政强制法, 民事诉讼法, 行政诉讼证据规定) the base profile cites. Runtime never reads the
-regulation files themselves.
+行政强制法, 民事诉讼法, 行政诉讼证据规定) the profiles and the document catalogue cite.
+Runtime never reads the regulation files themselves.
 """
 
 from __future__ import annotations

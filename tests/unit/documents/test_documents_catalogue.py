@@ -3,6 +3,7 @@ engine's codes reused exactly, and a broken catalogue refused with every problem
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from liuhen.documents.catalogue import parse_catalogue
 from liuhen.documents.model import FIELD_TYPES
 from liuhen.domain import vocab
 from liuhen.errors import NotFound, ProfileInvalid
-from liuhen.rules import list_profiles, load_profile
+from liuhen.rules import articles, list_profiles, load_profile
 from liuhen.rules.checks.documents import DocumentFields, DocumentSignatures, RightsNotified
 
 CATALOGUE = default_catalogue()
@@ -77,6 +78,21 @@ def test_every_field_has_a_label_and_a_known_type_and_every_kind_a_citation() ->
             assert f.type in FIELD_TYPES, (kind.code, f.key)
         assert kind.stage in CATALOGUE.stages
         assert kind.citation, kind.code
+
+
+def test_every_catalogue_citation_has_an_article_text() -> None:
+    """The `citation` of every kind, field and signature box, and every 行政处罚法§64-style
+    citation a hint makes of a statute the package quotes, finds its article text."""
+    in_hint = re.compile(rf"(?:{'|'.join(map(re.escape, articles.statutes()))})§\d+")
+    unresolved = []
+    for kind in CATALOGUE:
+        items = [(kind.code, kind.citation, "")]
+        items += [(f"{kind.code}.{f.key}", f.citation, f.hint) for f in kind.fields]
+        items += [(f"{kind.code}/{s.role}", s.citation, s.hint) for s in kind.signatures]
+        for where, citation, hint in items:
+            cited = ([citation] if citation else []) + in_hint.findall(hint)
+            unresolved += [(where, c) for c in cited if articles.quote(c) is None]
+    assert unresolved == []
 
 
 def test_the_five_stages_of_a_case_each_have_documents() -> None:
