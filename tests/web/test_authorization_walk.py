@@ -202,6 +202,7 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
     empty = tmp_path / "empty"
     empty.mkdir()
     bundle = Path(__file__).resolve().parents[2] / "docs/examples/township-general-penalty.json"
+    schedule = Path(__file__).resolve().parents[1] / "data/holidays-2027-test.yaml"
     plain = {
         "cases": ["cases", "--json"],
         "verify": ["verify", "--json"],
@@ -216,6 +217,8 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
         "station list": ["station", "list", "--json"],
         "station revoke": ["station", "revoke", "no-such-station"],
         "clean-uploads": ["clean-uploads"],
+        "calendar show": ["calendar", "show", "--json"],
+        "calendar load": ["calendar", "load", str(schedule), "--source", "测试用安排"],
     }  # fmt: skip
     by_case = {
         "export-bundle": lambda ids, out: [
