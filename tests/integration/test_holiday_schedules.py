@@ -101,8 +101,13 @@ def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(tmp_
     clock.now = datetime(2026, 12, 28, 9, 0, tzinfo=TZ)
     web = TestClient(create_app(settings, store=store), base_url="http://127.0.0.1")
     assert web_login(web, "officer1", "Officer-pass-2026").status_code == 303
-    refused = web.get("/cases/due", params={"days": "5"})
-    assert refused.status_code == 400 and "2027年的节假日安排未知" in refused.text
+    cut_short = web.get("/cases/due", params={"days": "5"})  # still answers, and says why
+    assert cut_short.status_code == 200 and "2027年的节假日安排尚未载入" in cut_short.text
+    assert "2026-12-31 23:59" in cut_short.text
+    inbox = web.get("/api/inbox", params={"days": "5"}).json()
+    assert "2027年的节假日安排尚未载入" in inbox["notice"] and inbox["limit"].startswith(
+        "2026-12-31"
+    )
 
     base = ["--data-dir", str(root)]
     shown = run_cli([*base, "calendar", "show"])
@@ -117,6 +122,8 @@ def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(tmp_
 
     page = web.get("/cases/due", params={"days": "5"})  # the server sees the load at once
     assert page.status_code == 200 and "2027-01-05 23:59" in page.text
+    assert "尚未载入" not in page.text
+    assert web.get("/api/inbox", params={"days": "5"}).json()["notice"] == ""
     store.close()
 
 

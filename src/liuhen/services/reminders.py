@@ -9,7 +9,7 @@ of their section; approvals waiting for the user's decision come from the approv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -52,27 +52,47 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The "due soon" window: up to the end of the N-th working day, or, when that runs into
+    a year whose holiday schedule nobody has loaded, up to the end of the last known day
+    (``unknown_year`` says which year cut it short: the page says so)."""
+
+    days: int
+    limit: datetime
+    unknown_year: int | None = None
+
+    @property
+    def notice(self) -> str:
+        if self.unknown_year is None:
+            return ""
+        return (
+            f"{self.unknown_year}年的节假日安排尚未载入，无法按工作日计算{self.days}个工作日："
+            f"只列出{self.limit:%Y年%m月%d日}前到期的事项。请系统管理员在“节假日”页面载入该年安排。"
+        )
+
+
+@dataclass(frozen=True)
 class Inbox:
     days: int
     limit: datetime
     overdue: list[Reminder]
     due: list[Reminder]
     approvals: list[Reminder]
+    notice: str = ""
 
 
-def working_days_limit(store: Store, days: int) -> datetime:
-    """The end of the ``days``-th working day from today (the window of "due soon")."""
+def due_window(store: Store, days: int) -> Window:
+    """The window of "due soon": to the end of the ``days``-th working day from today."""
     if not 1 <= days <= 60:
         raise InvalidInput("days: 工作日数应为 1 至 60 的整数")
     tz = store.settings.tz
+    today = store.clock().astimezone(tz).date()
     try:
-        last = store.calendar().add_working_days(store.clock().astimezone(tz).date(), days)
-    except CalendarUnknown as exc:
-        raise InvalidInput(
-            f"days: {exc}，暂时无法按工作日计算期限；请系统管理员在“节假日”页面"
-            "（或用 liuhen calendar load）载入该年的节假日安排"
-        ) from None
-    return datetime.combine(last, time.max, tz)
+        last = store.calendar().add_working_days(today, days)
+    except CalendarUnknown as exc:  # late in December before next year's schedule is loaded
+        known_end = date(exc.year - 1, 12, 31)
+        return Window(days, datetime.combine(max(known_end, today), time.max, tz), exc.year)
+    return Window(days, datetime.combine(last, time.max, tz))
 
 
 def _mine(store: Store, user: User, summary: dict[str, Any], created_by: dict[str, str]) -> bool:
@@ -89,7 +109,8 @@ def inbox(store: Store, user: User, days: int = 5) -> Inbox:
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
     days (soonest first), and approvals waiting for them."""
     require(user.actor, "case.read")
-    limit = working_days_limit(store, days)
+    window = due_window(store, days)
+    limit = window.limit
     now = store.clock()
     with store.read() as conn:
         query = select(t.cases.c.id, t.cases.c.created_by)
@@ -121,7 +142,7 @@ def inbox(store: Store, user: User, days: int = 5) -> Inbox:
                 )
     overdue.sort(key=lambda r: r.due or now)
     due.sort(key=lambda r: r.due or now)
-    return Inbox(days, limit, overdue, due, _approvals(store, user))
+    return Inbox(days, limit, overdue, due, _approvals(store, user), window.notice)
 
 
 def _approvals(store: Store, user: User) -> list[Reminder]:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
 from liuhen.services.cases import PROCEDURES, STAGES, list_cases
-from liuhen.services.reminders import working_days_limit
+from liuhen.services.reminders import due_window
 from liuhen.services.summaries import CaseState, with_states
 from liuhen.services.users import User
 from liuhen.web.auth import get_store, permission
@@ -43,7 +43,8 @@ def due_cases(
     store = get_store(request)
     count = _days(days)
     now = store.clock()
-    limit = working_days_limit(store, count)
+    window = due_window(store, count)
+    limit = window.limit
     items = [c.to_dict() for c in list_cases(store, user.actor)]
     states = {s["id"]: st for s, st in with_states(store, now=now)}  # the cached summaries
     shown = []
@@ -65,7 +66,7 @@ def due_cases(
             "procedures": PROCEDURES,
             "problem_filters": {},
             "chosen": {"stage": "", "procedure": "", "problems": "", "q": ""},
-            "due": {"days": count, "limit": limit},
+            "due": {"days": count, "limit": limit, "notice": window.notice},
             "due_choices": DUE_CHOICES,
         },
     )

@@ -37,6 +37,7 @@ def api_inbox(request: Request, user: Reader, days: str = "5") -> dict[str, Any]
     return {
         "days": box.days,
         "limit": box.limit.isoformat(),
+        "notice": box.notice,
         "overdue": [r.to_dict() for r in box.overdue],
         "due": [r.to_dict() for r in box.due],
         "approvals": [r.to_dict() for r in box.approvals],
