@@ -201,6 +201,7 @@ POSITIONS: dict[str, str] = {
     "principal_head": "主要负责人",
     "deputy_head": "分管负责人",
     "collective": "集体讨论（党组会/局长办公会）",
+    "custodian": "档案/音像管理员",  # who asks for a disposal approval
 }
 
 SERVICE_MODES: dict[str, str] = {

@@ -78,12 +78,14 @@ def request_approval(
     officer_id: str | None = None,
     permission: str = "record.create",
     subject_record_id: str | None = None,
+    position: str = "officer",
 ) -> str:
     """The handler (承办人) asks for an approval with an opinion; the first step is theirs.
 
     ``permission``: the action the asker needs (a custodian asks for disposal approvals
     under ``record.dispose``). ``subject_record_id``: the record it is about; without a
-    case (footage no case holds) it is required and the record decides the scope."""
+    case (footage no case holds) it is required and the record decides the scope.
+    ``position``: the capacity the handler asks in (a custodian for a disposal)."""
     if case_id is None:
         if subject_record_id is None:
             raise InvalidInput("case: 审批须属于一个案件，或指明所涉记录")
@@ -113,6 +115,7 @@ def request_approval(
             emergency=emergency,
             officer_id=officer_id,
             subject_record_id=subject_record_id,
+            position=position,
         )
 
 
@@ -129,6 +132,7 @@ def open_in(
     officer_id: str | None = None,
     details: dict[str, Any] | None = None,
     subject_record_id: str | None = None,
+    position: str = "officer",
 ) -> str:
     """The approval row, the handler's step and the event, inside the caller's transaction
     (a service that registers something to be approved opens the approval with it)."""
@@ -152,7 +156,7 @@ def open_in(
         1,
         "handler",
         actor,
-        "officer",
+        position,
         "submitted",
         opinion,
         now,

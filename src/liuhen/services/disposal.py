@@ -125,6 +125,7 @@ def request_disposal(store: Store, actor: Actor, record_id: str, *, reason: str)
             "retention_until": ret.until.isoformat() if ret.until else None,
         },
         permission="record.dispose",
+        position="custodian",  # the handler of a disposal is the archive's custodian
     )
 
 
