@@ -102,6 +102,29 @@ def test_commands_before_init_say_to_run_init(env):
     assert "liuhen init" in result.err
 
 
+def test_an_upgrade_says_to_run_init_and_init_brings_the_schema_up(env):
+    """After installing a version with new migrations, commands refuse with one line until
+    ``liuhen init`` has migrated; the records already there stay as they were."""
+    from alembic import command
+
+    from liuhen.config import Settings
+    from liuhen.store.database import alembic_config, make_engine
+
+    assert run_cli(["init"]).code == 0
+    assert run_cli(["demo"]).code == 0
+    before = run_cli(["cases", "--json"]).json()
+    engine = make_engine(Settings.from_env(dict(env)))
+    command.downgrade(alembic_config(engine), "0003")  # as an older LiuHen left it
+    engine.dispose()
+    refused = run_cli(["cases"])
+    assert refused.code == 2 and "liuhen init" in refused.err and "0003" in refused.err
+    upgraded = run_cli(["init", "--json"])
+    assert upgraded.code == 0, upgraded.err
+    assert upgraded.json()["admin_created"] is None
+    assert run_cli(["cases", "--json"]).json() == before
+    assert run_cli(["verify"]).code == 0
+
+
 def test_demo_then_cases_verify_checkpoint_and_proof(env):
     assert run_cli(["init"]).code == 0
     demo = run_cli(["demo", "--json"])

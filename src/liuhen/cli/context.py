@@ -57,7 +57,7 @@ def operator_actor() -> Actor:
 def open_store(ctx: click.Context) -> Store:
     """Open the configured store (once per command), or fail with one line saying to run
     ``liuhen init``."""
-    from liuhen.store.database import is_initialised, make_engine
+    from liuhen.store.database import is_initialised, make_engine, schema_lag
     from liuhen.store.store import Store
 
     root = ctx.find_root()
@@ -77,6 +77,12 @@ def open_store(ctx: click.Context) -> Store:
         check_connection(engine, settings)
         if not is_initialised(engine):
             raise ConfigError("数据库尚未初始化，请先运行 liuhen init")
+        lag = schema_lag(engine)
+        if lag is not None:
+            raise ConfigError(
+                f"数据库结构版本 {lag[0]} 旧于本版本所需的 {lag[1]}："
+                "请先运行 liuhen init 升级（只增加新表和字段，不改动已有记录）"
+            )
     finally:
         engine.dispose()
     store = Store.open(settings)

@@ -94,5 +94,17 @@ def migrate(engine: Engine) -> None:
         raise StorageError(f"数据库迁移失败：{exc.orig}") from exc
 
 
+def schema_lag(engine: Engine) -> tuple[str | None, str] | None:
+    """(the database's revision, the newest one) when the schema is behind this version of
+    LiuHen (an upgrade installed, ``liuhen init`` not yet run); None when it is current."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return None if current == head else (current, str(head))
+
+
 def is_initialised(engine: Engine) -> bool:
     return "ledger_head" in inspect(engine).get_table_names()
