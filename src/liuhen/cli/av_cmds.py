@@ -106,7 +106,7 @@ def _check_space(store: Store, paths: list[Path]) -> None:
     """Refuse the whole run before copying anything when the disk cannot hold it."""
     import os
 
-    from liuhen.services.uploads import require_space
+    from liuhen.services.upload_staging import require_space
     from liuhen.store.blobs.local import LocalBlobStore
 
     if not isinstance(store.blobs, LocalBlobStore):

@@ -38,7 +38,7 @@ def operator_actor() -> Actor:
 
     ctx = click.get_current_context(silent=True)
     username = ctx.meta.get("liuhen.as_user") if ctx is not None else None
-    if username:
+    if ctx is not None and username:
         from liuhen.errors import AuthError
         from liuhen.services.users import find_user
 

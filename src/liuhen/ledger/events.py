@@ -47,8 +47,9 @@ class Actor:
         return cls(id=None, label=label, roles=("system",))
 
 
-def event_bytes(event: Mapping[str, Any]) -> bytes:
-    """Canonical bytes of an event row (the chain and the Merkle leaf hash these)."""
+def event_bytes(event: Mapping[Any, Any]) -> bytes:
+    """Canonical bytes of an event row (the chain and the Merkle leaf hash these); a dict
+    or a database row mapping."""
     body = {name: event[name] for name in EVENT_FIELDS}
     occurred = body["occurred_at"]
     if isinstance(occurred, datetime):

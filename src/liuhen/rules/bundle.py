@@ -18,7 +18,7 @@ from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -81,9 +81,10 @@ def _explain(err: jsonschema.ValidationError) -> str:
         inner = best_match(err.context)
         if inner is not None and inner.validator != "type":
             return _explain(inner)
-    v, inst = err.validator, err.instance
+    # Both are set on every reported error; the stubs also allow jsonschema's Unset sentinel.
+    v, inst, value = err.validator, cast(Any, err.instance), cast(Any, err.validator_value)
     if v == "required":
-        missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
+        missing = [k for k in value if isinstance(inst, dict) and k not in inst]
         return f"缺少必填字段 {', '.join(missing)}"
     if v == "additionalProperties":
         allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
@@ -91,27 +92,27 @@ def _explain(err: jsonschema.ValidationError) -> str:
     if v == "pattern":
         if isinstance(inst, str) and _NAIVE.match(inst):
             return f"时间 {inst!r} 缺少时区偏移（应写成 {inst}+08:00 这样）"
-        if "T" in str(err.validator_value):
+        if "T" in str(value):
             return f"{inst!r} 不是带时区偏移的 ISO 8601 时间（例：2026-09-14T09:30:00+08:00）"
-        if "64" in str(err.validator_value):
+        if "64" in str(value):
             return f"{inst!r} 不是 64 位小写十六进制 SHA-256"
         return f"{inst!r} 不是日期（YYYY-MM-DD）"
     if v == "enum":
-        options = "、".join(map(str, err.validator_value[:8]))
-        more = " 等" if len(err.validator_value) > 8 else ""
+        options = "、".join(map(str, value[:8]))
+        more = " 等" if len(value) > 8 else ""
         return f"取值 {inst!r} 不在允许范围内（{options}{more}）"
     if v == "const":
-        return f"应为 {err.validator_value!r}"
+        return f"应为 {value!r}"
     if v in ("type", "anyOf"):
-        expected = err.validator_value if v == "type" else "规定的类型"
+        expected = value if v == "type" else "规定的类型"
         names = [_TYPES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected)]
         return f"类型不对，应为{'或'.join(names)}"
     if v == "minItems":
-        return f"至少要有 {err.validator_value} 项"
+        return f"至少要有 {value} 项"
     if v == "minLength":
         return "不能为空"
     if v == "minimum":
-        return f"不能小于 {err.validator_value}"
+        return f"不能小于 {value}"
     return str(err.message)
 
 

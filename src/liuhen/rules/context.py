@@ -224,14 +224,12 @@ class CheckContext:
             segments = self.av_records[subject.id].segments
             when = segments[0].start if segments else None
         else:
-            item = next(
-                (
-                    x
-                    for x in (*self.case.approvals, *self.case.services, *self.case.execution)
-                    if x.id == subject.id
-                ),
-                None,
+            others: tuple[Approval | Service | ExecutionEvent, ...] = (
+                *self.case.approvals,
+                *self.case.services,
+                *self.case.execution,
             )
+            item = next((x for x in others if x.id == subject.id), None)
             when = (
                 getattr(item, "decided_at", None)
                 or getattr(item, "served_at", None)

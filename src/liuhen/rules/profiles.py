@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -178,21 +178,19 @@ def _schema_problem(
     smap: SourceMap, path: tuple[str | int, ...], err: jsonschema.ValidationError
 ) -> str:
     reason = _SCHEMA_MESSAGES.get(str(err.validator), "不符合格式要求")
+    # Set on every reported error; the stubs also allow jsonschema's Unset sentinel.
+    value = cast(Any, err.validator_value)
     if err.validator == "required":
-        missing = [
-            p
-            for p in err.validator_value
-            if isinstance(err.instance, dict) and p not in err.instance
-        ]
+        missing = [p for p in value if isinstance(err.instance, dict) and p not in err.instance]
         reason = f"缺少必填项 {', '.join(missing)}"
     elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
         extra = [k for k in err.instance if k not in allowed]
         reason = f"未知的项 {', '.join(map(str, extra))}"
     elif err.validator == "enum":
-        reason = f"{err.instance!r} 不在允许的取值中（{', '.join(map(str, err.validator_value))}）"
+        reason = f"{err.instance!r} 不在允许的取值中（{', '.join(map(str, value))}）"
     elif err.validator == "type":
-        reason = f"{err.instance!r} 的类型不对（应为 {err.validator_value}）"
+        reason = f"{err.instance!r} 的类型不对（应为 {value}）"
     elif err.validator == "pattern":
         reason = f"{err.instance!r} 格式不对"
     return f"{smap.where(path)}: {_dotted(path)}: {reason}"

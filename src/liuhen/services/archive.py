@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen import __version__
-from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file, case_title
+from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
 from liuhen.archive.four_properties import assess_package
+from liuhen.archive.front_matter import case_title
 from liuhen.archive.items import CaseFileOptions
 from liuhen.archive.package import PackageWriter, json_bytes, safe_name
 from liuhen.errors import StorageError

@@ -110,7 +110,7 @@ def parse_clock(text: str) -> float:
 
 
 def timeline(
-    record_id: str, details: Mapping[str, Any], files: Sequence[Mapping[str, Any]]
+    record_id: str, details: Mapping[str, Any], files: Sequence[Mapping[Any, Any]]
 ) -> Timeline:
     """The timeline of one AV record from its details and its ``record_files`` rows."""
     by_hash = {f["blob_sha256"]: f for f in files}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 
@@ -115,5 +114,4 @@ def _rule(profile_id: str | None) -> AVUnlinked | None:
         profile = load_profile(profile_id)
     except ProfileInvalid:  # an agency whose profile is missing still sees its footage
         return None
-    found: Any = next((r for r in profile.rules if isinstance(r, AVUnlinked)), None)
-    return found
+    return next((r for r in profile.rules if isinstance(r, AVUnlinked)), None)

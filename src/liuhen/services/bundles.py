@@ -581,7 +581,7 @@ def _referenced(acts: list[Any], records: list[Any], *keys: str) -> set[str]:
         walk(row["details"])
     for row in records:
         walk(row["details"])
-    found.discard(None)  # type: ignore[arg-type]
+    found.discard(None)
     return found
 
 

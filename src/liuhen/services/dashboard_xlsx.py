@@ -85,7 +85,9 @@ def _sheet(wb: Workbook, title: str, head: list[str], rows: list[list[Any]]) -> 
 def workbook(store: Store, actor: Actor, dash: Dashboard) -> bytes:
     """The workbook's bytes; the export itself is on the ledger."""
     wb = Workbook()
-    wb.remove(wb.active)
+    default = wb.active  # the empty sheet a new workbook starts with
+    assert default is not None
+    wb.remove(default)
     f = dash.filters
     period = f"{f.start:%Y-%m} 至 {f.end:%Y-%m}"
     cols = _columns()

@@ -200,7 +200,7 @@ def list_devices(store: Store, actor: Actor) -> list[DeviceState]:
                 select(t.device_events).order_by(t.device_events.c.at, t.device_events.c.id)
             ).mappings()
         )
-    by_device: dict[str, list[Mapping[str, Any]]] = {}
+    by_device: dict[str, list[Mapping[Any, Any]]] = {}
     for row in rows:
         by_device.setdefault(row["device_id"], []).append(row)
     return [_state(d, by_device.get(d["id"], []), officers) for d in devices]
@@ -214,7 +214,7 @@ def device_state(store: Store, actor: Actor, device_id: str) -> DeviceState:
 
 
 def _state(
-    device: Mapping[str, Any], events: list[Mapping[str, Any]], officers: Mapping[str, str]
+    device: Mapping[Any, Any], events: list[Mapping[Any, Any]], officers: Mapping[str, str]
 ) -> DeviceState:
     faulty = False
     last = {"maintenance": None, "check": None}

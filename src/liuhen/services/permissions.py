@@ -19,7 +19,7 @@ of its own, after the refused work has rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from liuhen.errors import NotFound, PermissionDenied
@@ -264,7 +264,7 @@ def _denied(
     return exc
 
 
-def visible(actor: Actor, action: str, cases: list[Mapping[str, Any]]) -> list[Any]:
+def visible(actor: Actor, action: str, cases: Sequence[Mapping[str, Any]]) -> list[Any]:
     """The cases of ``cases`` the actor may ``action`` (case lists show only these)."""
     if scope_of(actor, action) is None:
         return []

@@ -109,9 +109,10 @@ def _profile_id(conn: Connection, record: dict[str, Any], case: Any) -> str:
             ).scalar()
     if agency is None:
         return "base"
-    return conn.execute(
+    profile_id: str = conn.execute(
         select(t.agencies.c.profile_id).where(t.agencies.c.id == agency)
     ).scalar_one()
+    return profile_id
 
 
 def _long_term_act(conn: Connection, record: dict[str, Any], flags: tuple[str, ...]) -> str:

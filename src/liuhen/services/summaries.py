@@ -96,7 +96,7 @@ class _TrackingContext(CheckContext):
         super().__init__(*args)
         self.open: set[tuple[str, str, str]] = set()
 
-    def deadline(  # type: ignore[override]
+    def deadline(
         self,
         rule: Rule,
         subject: Subject,
@@ -263,7 +263,8 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
         return CaseState(None, None, {}, [], [], 0, 0, 0, 0, 0, "none")
     violations = pending = 0
     cats: dict[str, int] = {}
-    overdue, due = [], []
+    overdue: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
     late_av: set[str] = set()
     waiting_av: set[str] = set()
     file_state = "on_time" if summary.get("closed_at") and summary["case_file_rule"] else "none"

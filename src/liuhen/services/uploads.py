@@ -30,14 +30,20 @@ from typing import Any
 
 from sqlalchemy import select
 
-from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound, StorageError
+from liuhen.errors import (
+    Conflict,
+    InvalidInput,
+    LiuhenError,
+    NotFound,
+    StorageError,
+    UploadGone,
+    UploadLocked,
+)
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require, require_case
 from liuhen.services.upload_staging import (
     HASHES,
     Patch,
-    UploadGone,
-    UploadLocked,
     encode_metadata,
     hash_prefix,
     human,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -46,7 +47,7 @@ class User:
 
 
 def _user(row: object) -> User:
-    r = row._mapping if hasattr(row, "_mapping") else row  # type: ignore[attr-defined]
+    r: Any = row._mapping if hasattr(row, "_mapping") else row
     return User(
         id=r["id"],
         username=r["username"],
@@ -146,7 +147,7 @@ def locked_until(store: Store, subject_id: str) -> datetime | None:
     are read from the ledger itself."""
     since = store.clock() - LOCKOUT_WINDOW
     with store.read() as conn:
-        failures = [
+        failures: list[datetime] = [
             r[0]
             for r in conn.execute(
                 select(t.ledger_events.c.occurred_at)

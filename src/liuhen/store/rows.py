@@ -17,6 +17,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def row_digest(table: str, row: Mapping[str, Any]) -> str:
-    """SHA-256 over the table name and every column of the row, canonically encoded."""
+def row_digest(table: str, row: Mapping[Any, Any]) -> str:
+    """SHA-256 over the table name and every column of the row (a dict or a database row
+    mapping), canonically encoded."""
     return digest({"table": table, "row": {k: _normalise(v) for k, v in row.items()}})

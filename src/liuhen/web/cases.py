@@ -31,7 +31,7 @@ def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str, q:
     if problems == "pending":
         return bool(case["pending"])
     if problems == "clean":
-        return case["open_findings"] == 0
+        return bool(case["open_findings"] == 0)
     return True
 
 
