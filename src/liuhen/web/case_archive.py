@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
-from liuhen.services.background import Job
+from liuhen.services.background import BackgroundJobs, Job
 from liuhen.services.cases import find_case
 from liuhen.services.disposal import disposal_info, dispose, request_disposal
 from liuhen.services.filing import (
@@ -66,7 +66,8 @@ def four_properties_key(case_id: str, purpose: str = "on_demand") -> str:
 
 def _check_job(request: Request, case_id: str) -> Job | None:
     """The case's check job to show: one waiting or running, else the latest to end."""
-    jobs = [request.app.state.jobs.get(four_properties_key(case_id, p)) for p in CHECK_PURPOSES]
+    registry: BackgroundJobs = request.app.state.jobs
+    jobs = [registry.get(four_properties_key(case_id, p)) for p in CHECK_PURPOSES]
     held = [j for j in jobs if j is not None]
     active = [j for j in held if j.active]
     if active:
