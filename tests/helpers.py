@@ -108,6 +108,26 @@ def make_case_with_files(
     }
 
 
+def add_people(
+    store: Store, agency: str, people: dict[str, tuple[str, str]], password: str
+) -> dict[str, Any]:
+    """Users of ``agency``: username -> (display name, role); returns them by role."""
+    from liuhen.services.users import add_user
+
+    return {
+        role: add_user(
+            store,
+            SYSTEM,
+            username=username,
+            password=password,
+            display_name=name,
+            roles=[role],
+            agency_id=agency,
+        )
+        for username, (name, role) in people.items()
+    }
+
+
 def web_login(client: Any, username: str, password: str, *, code: str | None = None) -> Any:
     """Sign in through the real login form (with its CSRF token); return the response.
 

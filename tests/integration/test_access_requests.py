@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -409,57 +410,58 @@ def test_a_view_request_opens_a_logged_read_only_view(store, tmp_path):
     assert [r.id for r in list_requests(store, who["officer"], ids["case"])] == [rid]
 
 
-def test_a_video_copy_has_the_caption_burnt_in_and_the_original_is_unchanged(store, tmp_path):
-    ids = make_case_with_files(store, tmp_path)
-    who = people(store, ids["agency"])
+def _linked_av(store: Any, ids: dict[str, str], files: list[Path]) -> str:
+    """``files`` imported from a docking station and linked to the case's act."""
     with store.read() as conn:
         officer = conn.execute(select(t.officers)).mappings().first()
     add_device(
-        store,
-        SYSTEM,
-        agency_id=ids["agency"],
-        kind="body_camera",
-        serial_no="DSJ-V9-0001",
+        store, SYSTEM, agency_id=ids["agency"], kind="body_camera", serial_no="DSJ-V9-0001",
         assigned_officer_id=officer["id"],
-    )
-    footage = make_recording(tmp_path / "dock", start=T0, seconds=(2.0,), width=320, height=240)
+    )  # fmt: skip
     custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
-    report = import_av(store, custodian, footage, ImportOptions())
-    original = report.records[0]["record_id"]
-    linked = link_av(
+    report = import_av(store, custodian, files, ImportOptions())
+    assert report.records, [(f.status, f.reason) for f in report.files]
+    return link_av(
         store,
         custodian,
-        original,
+        report.records[0]["record_id"],
         case_id=ids["case"],
         act_id=ids["act"],
         officer_id=officer["certificate_no"],
     )
+
+
+def _granted_copy(store: Any, who: dict[str, Any], case_id: str, record_id: str) -> dict:
+    """A party's copy request for ``record_id``, granted by the head: the copy made."""
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=case_id,
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[record_id],
+        purpose="诉讼",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store, who["head"], waiting.id, decision="approved", opinion="同意", position="head",
+        final=True,
+    )  # fmt: skip
+    [copy] = get_request(store, who["officer"], rid).copies
+    return copy
+
+
+def test_a_video_copy_has_the_caption_burnt_in_and_the_original_is_unchanged(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    footage = make_recording(tmp_path / "dock", start=T0, seconds=(2.0,), width=320, height=240)
+    linked = _linked_av(store, ids, footage)
     with store.read() as conn:
         seg_sha = conn.execute(
             select(t.record_files.c.blob_sha256).where(t.record_files.c.record_id == linked)
         ).scalar_one()
     before = blob(store, seg_sha)
-    rid = register_request(
-        store,
-        who["officer"],
-        case_id=ids["case"],
-        kind="copy",
-        requester=REQUESTER,
-        record_ids=[linked],
-        purpose="诉讼",
-    )
-    [waiting] = inbox(store, who["head"])
-    decide(
-        store,
-        who["head"],
-        waiting.id,
-        decision="approved",
-        opinion="同意",
-        position="head",
-        final=True,
-    )
-    [copy] = get_request(store, who["officer"], rid).copies
-    [f] = copy["files"]
+    [f] = _granted_copy(store, who, ids["case"], linked)["files"]
     assert f["media_type"] == "video/mp4"
     assert blob(store, seg_sha) == before
     with store.blobs.open(f["sha256"]) as data, av.open(data) as container:
@@ -479,42 +481,10 @@ def test_an_audio_copy_carries_its_mark_on_a_still_card_for_the_whole_sound(stor
 
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
-    with store.read() as conn:
-        officer = conn.execute(select(t.officers)).mappings().first()
-    add_device(
-        store, SYSTEM, agency_id=ids["agency"], kind="body_camera", serial_no="DSJ-V9-0001",
-        assigned_officer_id=officer["id"],
-    )  # fmt: skip
     dock = tmp_path / "dock"
     dock.mkdir()
     sound = make_audio(dock / "DSJ-V9-0001_20261120090000.m4a", seconds=4.0, creation_time=T0)
-    custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
-    report = import_av(store, custodian, [sound], ImportOptions())
-    assert report.records, [(f.status, f.reason) for f in report.files]
-    linked = link_av(
-        store,
-        custodian,
-        report.records[0]["record_id"],
-        case_id=ids["case"],
-        act_id=ids["act"],
-        officer_id=officer["certificate_no"],
-    )
-    rid = register_request(
-        store,
-        who["officer"],
-        case_id=ids["case"],
-        kind="copy",
-        requester=REQUESTER,
-        record_ids=[linked],
-        purpose="诉讼",
-    )
-    [waiting] = inbox(store, who["head"])
-    decide(
-        store, who["head"], waiting.id, decision="approved", opinion="同意", position="head",
-        final=True,
-    )  # fmt: skip
-    request = get_request(store, who["officer"], rid)
-    [copy] = request.copies
+    copy = _granted_copy(store, who, ids["case"], _linked_av(store, ids, [sound]))
     [f] = copy["files"]
     assert f["media_type"] == "video/mp4" and f["file_name"].endswith("_复制件.mp4")
     with store.blobs.open(f["sha256"]) as data, av.open(data) as container:

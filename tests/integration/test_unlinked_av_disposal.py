@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, add_people, make_case_with_files
 
 from liuhen.errors import Conflict, ForbiddenChange, PermissionDenied
 from liuhen.media.synthetic import make_recording
@@ -36,22 +36,16 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def _people(store: Any, agency: str) -> dict[str, Any]:
-    made = {}
-    for username, name, role in (
-        ("keeper", "王档案", "custodian"),
-        ("chief", "赵局长", "head"),
-        ("clerk", "李科员", "officer"),
-    ):
-        made[role] = add_user(
-            store,
-            SYSTEM,
-            username=username,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=agency,
-        )
-    return made
+    return add_people(
+        store,
+        agency,
+        {
+            "keeper": ("王档案", "custodian"),
+            "chief": ("赵局长", "head"),
+            "clerk": ("李科员", "officer"),
+        },
+        PASSWORD,
+    )
 
 
 def _unlinked(store: Any, keeper: Any, footage: list[Path]) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.helpers import SYSTEM, make_case_with_files, web_login
+from tests.helpers import SYSTEM, add_people, make_case_with_files, web_login
 
 from liuhen.services.approvals import decide
 from liuhen.services.serving import close_case
@@ -158,18 +158,9 @@ def test_footage_no_case_holds_is_disposed_of_through_the_web(store, tmp_path, c
     from liuhen.services.av import import_av
 
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
-    keeper, _head = (
-        add_user(
-            store,
-            SYSTEM,
-            username=name,
-            password=PASSWORD,
-            display_name=label,
-            roles=[role],
-            agency_id=agency,
-        )
-        for name, label, role in (("keeper", "王档案", "custodian"), ("chief", "赵局长", "head"))
-    )
+    keeper = add_people(
+        store, agency, {"keeper": ("王档案", "custodian"), "chief": ("赵局长", "head")}, PASSWORD
+    )["custodian"]
     footage = make_recording(tmp_path / "dock", start=clock() - timedelta(hours=2), pauses=(0,))
     record = import_av(store, keeper.actor, footage).records[0]["record_id"]
     with store.read() as conn:
