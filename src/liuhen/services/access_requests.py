@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -449,14 +449,36 @@ def approver_positions(store: Store, approval_id: str) -> list[str]:
 
 
 def check_decision(
-    tx: Tx, state: ApprovalState, *, decision: str, position: str, final: bool
+    tx: Tx,
+    state: ApprovalState,
+    *,
+    decision: str,
+    position: str,
+    final: bool,
+    user_id: str | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Only the approver the profile names may grant the request (a refusal anyone may
-    record: it closes the request with its reasons)."""
+    record: it closes the request with its reasons); a deputy the profile admits "经授权"
+    only with a written authorisation in force at ``at`` (services/authorisations.py)."""
+    from liuhen.services.authorisations import active_grant
+
     request = _request_for_approval(tx.conn, state.id)
     if decision != "approved" or not final:
         return
     approver = request["details"]["approver"]
+    if position in approver["deputies"] and position not in approver["positions"]:
+        moment = at or datetime.now(UTC)
+        if active_grant(tx.conn, user_id, "access_request", position, moment) is None:
+            name = vocab.POSITIONS.get(position, position)
+            raise InvalidInput(
+                "审批意见有误",
+                details=[
+                    f"position: 以{name}身份批准{KINDS[request['kind']]}申请须经主要负责人授权，"
+                    f"您没有在此时有效的书面授权（“授权”页面登记）；请由"
+                    f"{'或'.join(vocab.POSITIONS[p] for p in approver['positions'])}批准"
+                ],
+            )
     if position not in [*approver["positions"], *approver["deputies"]]:
         cite = f"（{approver['citation']}）" if approver["citation"] else ""
         raise InvalidInput(

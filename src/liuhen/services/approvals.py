@@ -213,7 +213,15 @@ def decide(
         if state.kind == "access_request":  # the profile names who may grant it
             from liuhen.services.access_requests import check_decision
 
-            check_decision(tx, state, decision=decision, position=position, final=final)
+            check_decision(
+                tx,
+                state,
+                decision=decision,
+                position=position,
+                final=final,
+                user_id=actor.id,
+                at=now,
+            )
         role = "approver" if (final or decision == "rejected") else "reviewer"
         _step(
             tx,

@@ -58,6 +58,7 @@ ACTIONS: dict[str, str] = {
     "dashboard.read": "查看监督看板",
     "demo.load": "载入演示数据",
     "calendar.manage": "载入节假日安排",
+    "authorisation.grant": "授权分管负责人代为审批",
 }
 
 WRITE_ACTIONS = frozenset(
@@ -75,6 +76,7 @@ WRITE_ACTIONS = frozenset(
         "record.dispose",
         "demo.load",
         "calendar.manage",
+        "authorisation.grant",
     }
 )
 """Actions that change stored data (a supervisor may hold none of them)."""
@@ -112,6 +114,7 @@ GRANTS: dict[str, dict[str, str]] = {
         "ledger.read": AGENCY,
         "case.export": AGENCY,
         "dashboard.read": AGENCY,
+        "authorisation.grant": AGENCY,  # as the principal head (主要负责人授权)
     },
     "custodian": {
         "case.read": AGENCY,
@@ -143,6 +146,7 @@ GRANTS: dict[str, dict[str, str]] = {
             "device.check",
             "access.request",
             "record.dispose",
+            "authorisation.grant",  # the principal head's, not the administrator's
         }
     },
     "system": dict.fromkeys(ACTIONS, ALL),

@@ -395,6 +395,25 @@ holiday_schedules = Table(
 """A year's official holiday arrangement loaded by an administrator, for years the
 ``chinese_calendar`` package does not know yet; the newest row of a year is in force."""
 
+authorisations = Table(
+    "authorisations",
+    metadata,
+    _id(),
+    Column("agency_id", String(40), ForeignKey("agencies.id"), nullable=False, index=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False, index=True),
+    Column("position", String(60), nullable=False),  # the capacity it lets them sign in
+    Column("scope", String(60), nullable=False),  # what they may approve (access_request)
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("reference", Text(), nullable=False),  # the written authorisation (授权书)
+    Column("ends_id", String(40), ForeignKey("authorisations.id"), nullable=True),
+    Column("details", JSONText(), nullable=False),  # grantor's capacity, a revocation's reason
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""A principal head's written authorisation of a deputy (授权) to approve in their stead,
+for a period; a row with ``ends_id`` revokes the grant it names from its ``starts_at``."""
+
 verification_runs = Table(
     "verification_runs",
     metadata,
@@ -427,6 +446,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "access_requests",
     "share_links",
     "holiday_schedules",
+    "authorisations",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -451,6 +471,7 @@ TRACKED: tuple[str, ...] = (
     "access_requests",
     "share_links",
     "holiday_schedules",
+    "authorisations",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

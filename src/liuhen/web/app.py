@@ -49,6 +49,7 @@ def create_app(
         api_av,
         approvals,
         auth,
+        authorisations,
         av_access,
         av_panel,
         av_record,
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(ledger.router)
     app.include_router(calendar.router)
+    app.include_router(authorisations.router)
     app.include_router(files.router)
     app.include_router(uploads.router)
     app.include_router(api_av.router)
