@@ -212,6 +212,7 @@ UNOWNED = {
     "device_id": "no-such-device",
     "link_id": "no-such-link",
     "index": "0",  # a gap between segments: the world's footage is one unbroken segment
+    "grant_id": "no-such-grant",  # a written authorisation (授权)
 }
 """Path parameters the world has no row for (an upload of its uploader, a stored file, a
 device, a share link, a gap): routes with only these are walked once per role, and "no such
