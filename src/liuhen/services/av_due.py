@@ -86,6 +86,7 @@ def av_uploads_due(
         return []
     cases = sorted({c for c, ids in rows if case_id is not None or officer in (ids or [])})
     out: list[UploadDue] = []
+    calendar = calendar or store.calendar()  # once, not per case and act
     for cid in cases:
         out += _case_due(store, cid, officer if case_id is None else None, now, calendar)
     order = {"overdue": 0, "soon": 1, "upcoming": 2, "waiting": 3}
@@ -94,7 +95,7 @@ def av_uploads_due(
 
 
 def _case_due(
-    store: Store, case_id: str, officer: str | None, now: datetime, calendar: WorkCalendar | None
+    store: Store, case_id: str, officer: str | None, now: datetime, calendar: WorkCalendar
 ) -> list[UploadDue]:
     bundle = assemble_bundle(store, case_id)
     case: Case = load_bundle(bundle)
@@ -115,7 +116,7 @@ def _case_due(
         need = next((n for r in required if (n := r.requirement(act)) is not None), None)
         if need is None:
             continue
-        out.append(_due(case, act, need, deadline, now, calendar or store.calendar(), tz))
+        out.append(_due(case, act, need, deadline, now, calendar, tz))
     return out
 
 

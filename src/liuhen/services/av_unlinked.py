@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from liuhen.rules.checks.av_devices import AVUnlinked
 from liuhen.rules.context import fmt_time
 from liuhen.rules.periods import due_after
 from liuhen.services.av_views import unlinked_av
-from liuhen.services.permissions import allowed, footage_scope, require
+from liuhen.services.permissions import allowed, footage_facts, require
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -53,16 +54,35 @@ def unlinked_footage(
     """Every unlinked AV record (latest versions), oldest first, each judged by the profile
     of the agency its device belongs to (the first agency when the device is unknown)."""
     require(actor, "case.read")
-    items = [  # within the reader's reach: the footage's agency (see footage_scope)
-        item
-        for item in unlinked_av(store)
-        if allowed(actor, "case.read", footage_scope(store, item["id"]) or None)
-    ]
+    every = unlinked_av(store)
     with store.read() as conn:
         agencies = {a: p for a, p in conn.execute(select(t.agencies.c.id, t.agencies.c.profile_id))}
         first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()
         devices = {d["id"]: d for d in conn.execute(select(t.devices)).mappings()}
         officers = dict(conn.execute(select(t.officers.c.id, t.officers.c.name)).all())
+        users = dict(conn.execute(select(t.users.c.id, t.users.c.agency_id)).all())
+        uploaders = dict(
+            conn.execute(
+                select(t.records.c.id, t.records.c.created_by).where(
+                    t.records.c.id.in_([i["id"] for i in every])
+                )
+            ).all()
+        )
+
+    def facts(item: dict[str, Any]) -> dict[str, Any]:
+        device = devices.get(str(item.get("device_id")))
+        uploader = uploaders.get(item["id"], "")
+        return footage_facts(
+            item["title"],
+            item,
+            uploader,
+            device["agency_id"] if device else None,
+            users.get(uploader),
+        )
+
+    # within the reader's reach: the footage's agency (as footage_scope decides it)
+    items = [i for i in every if allowed(actor, "case.read", facts(i) or None)]
+    calendar = calendar or store.calendar()
     tz = store.settings.tz
     out = []
     for item in items:
@@ -72,7 +92,7 @@ def unlinked_footage(
         stored = datetime.fromisoformat(item["stored_at"])
         started = min(datetime.fromisoformat(s["start"]) for s in item["segments"])
         subject = f"音像记录（{fmt_time(started, tz)}，{len(item['segments'])} 段）"
-        due = due_after(stored, rule.limit, calendar or store.calendar(), tz).at if rule else None
+        due = due_after(stored, rule.limit, calendar, tz).at if rule else None
         late = due is not None and now > due
         state = (
             f"至今（{fmt_time(now, tz)}）仍未关联，已逾期"

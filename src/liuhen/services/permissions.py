@@ -348,9 +348,8 @@ def require_record(store: Store, actor: Actor, action: str, record_id: str) -> d
 
 
 def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
-    """What stands in for the case of a record no case holds (footage not yet linked): the
-    agency of its device, else of the user who stored it, its uploader as ``created_by`` and
-    its officer; empty (only the role counts) when neither agency is known."""
+    """What stands in for the case of a record no case holds (footage not yet linked): see
+    ``footage_facts``; empty (only the role counts) when no such record."""
     from sqlalchemy import select
 
     from liuhen.store import tables as t
@@ -364,22 +363,35 @@ def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
         if row is None:
             return {}
         details = row.details or {}
-        agency = conn.execute(
+        device_agency = conn.execute(
             select(t.devices.c.agency_id).where(t.devices.c.id == str(details.get("device_id")))
         ).scalar()
-        if agency is None:
-            agency = conn.execute(
-                select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
-            ).scalar()
+        uploader_agency = conn.execute(
+            select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
+        ).scalar()
+    return footage_facts(row.title, details, row.created_by, device_agency, uploader_agency)
+
+
+def footage_facts(
+    title: str,
+    details: Mapping[str, Any],
+    created_by: str,
+    device_agency: str | None,
+    uploader_agency: str | None,
+) -> dict[str, Any]:
+    """The case-like facts ``require`` reads for footage no case holds: the agency of its
+    device, else of the user who stored it, its uploader as ``created_by`` and its officer;
+    empty (only the role counts) when neither agency is known."""
+    agency = device_agency or uploader_agency
     if agency is None:
         return {}
     officer = details.get("officer_id")
     return {
         "id": None,
-        "number": f"未关联案件的《{row.title}》",
+        "number": f"未关联案件的《{title}》",
         "agency_id": agency,
         "section": "",
-        "created_by": row.created_by,
+        "created_by": created_by,
         "officer_ids": [officer] if officer else [],
     }
 
