@@ -13,6 +13,8 @@ keys off around migrations, so the copy-and-rename keeps ``approval_steps`` poin
 import sqlalchemy as sa
 from alembic import op
 
+from liuhen.store.guards import insert_only_guard
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -33,10 +35,5 @@ def downgrade() -> None:
 
 def _sqlite_triggers() -> None:
     """PostgreSQL alters the column in place and keeps its trigger; SQLite lost them."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER approvals_no_{verb.lower()} BEFORE {verb} ON approvals "
-            "BEGIN SELECT RAISE(ABORT, 'liuhen: approvals is insert-only'); END"
-        )
+    if op.get_bind().dialect.name == "sqlite":
+        insert_only_guard(op, "approvals")

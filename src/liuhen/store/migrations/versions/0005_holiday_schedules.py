@@ -8,6 +8,7 @@ Create Date: 2026-12-02 02:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from liuhen.store.guards import insert_only_guard
 from liuhen.store.types import JSONText, UTCDateTime
 
 revision = "0005"
@@ -29,18 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_holiday_schedules")),
     )
     op.create_index(op.f("ix_holiday_schedules_year"), "holiday_schedules", ["year"])
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER holiday_schedules_no_{verb.lower()} BEFORE {verb} "
-                "ON holiday_schedules "
-                "BEGIN SELECT RAISE(ABORT, 'liuhen: holiday_schedules is insert-only'); END"
-            )
-    else:
-        op.execute(
-            "CREATE TRIGGER holiday_schedules_insert_only BEFORE UPDATE OR DELETE "
-            "ON holiday_schedules FOR EACH ROW EXECUTE FUNCTION liuhen_insert_only()"
-        )
+    insert_only_guard(op, "holiday_schedules")
 
 
 def downgrade() -> None:

@@ -8,6 +8,7 @@ Create Date: 2026-12-02 03:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from liuhen.store.guards import insert_only_guard
 from liuhen.store.types import JSONText, UTCDateTime
 
 revision = "0006"
@@ -46,18 +47,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_authorisations_agency_id"), "authorisations", ["agency_id"])
     op.create_index(op.f("ix_authorisations_user_id"), "authorisations", ["user_id"])
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER authorisations_no_{verb.lower()} BEFORE {verb} "
-                "ON authorisations "
-                "BEGIN SELECT RAISE(ABORT, 'liuhen: authorisations is insert-only'); END"
-            )
-    else:
-        op.execute(
-            "CREATE TRIGGER authorisations_insert_only BEFORE UPDATE OR DELETE "
-            "ON authorisations FOR EACH ROW EXECUTE FUNCTION liuhen_insert_only()"
-        )
+    insert_only_guard(op, "authorisations")
 
 
 def downgrade() -> None:
