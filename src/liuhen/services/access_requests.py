@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -455,8 +455,8 @@ def check_decision(
     decision: str,
     position: str,
     final: bool,
-    user_id: str | None = None,
-    at: datetime | None = None,
+    user_id: str | None,
+    at: datetime,
 ) -> None:
     """Only the approver the profile names may grant the request (a refusal anyone may
     record: it closes the request with its reasons); a deputy the profile admits "经授权"
@@ -468,8 +468,7 @@ def check_decision(
         return
     approver = request["details"]["approver"]
     if position in approver["deputies"] and position not in approver["positions"]:
-        moment = at or datetime.now(UTC)
-        if active_grant(tx.conn, user_id, "access_request", position, moment) is None:
+        if active_grant(tx.conn, user_id, "access_request", position, at) is None:
             name = vocab.POSITIONS.get(position, position)
             raise InvalidInput(
                 "审批意见有误",

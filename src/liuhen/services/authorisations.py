@@ -33,6 +33,7 @@ GRANTOR_POSITIONS = ("principal_head",)
 @dataclass(frozen=True)
 class Grant:
     id: str
+    agency_id: str
     user_id: str
     user_name: str
     position: str
@@ -138,25 +139,24 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str, *, reason: s
         raise InvalidInput("reason: 请填写撤销理由")
     now = store.clock()
     with store.transaction(actor) as tx:
-        grant = _grants(tx.conn, grant_id=grant_id)
-        if not grant:
+        found = _grants(tx.conn, grant_id=grant_id)
+        grant = found[0] if found else None
+        if grant is None or actor.agency_id not in (None, grant.agency_id):
             raise NotFound(f"authorisation: 授权 {grant_id} 不存在")
-        if actor.agency_id is not None and _agency(tx.conn, grant_id) != actor.agency_id:
-            raise NotFound(f"authorisation: 授权 {grant_id} 不存在")
-        if grant[0].state(now) in ("revoked", "expired"):
-            raise Conflict(f"authorisation: 该授权已{grant[0].state_name(now)}，无需撤销")
+        if grant.state(now) in ("revoked", "expired"):
+            raise Conflict(f"authorisation: 该授权已{grant.state_name(now)}，无需撤销")
         row_id = new_id()
         tx.insert(
             "authorisations",
             {
                 "id": row_id,
-                "agency_id": _agency(tx.conn, grant_id),
-                "user_id": grant[0].user_id,
-                "position": grant[0].position,
-                "scope": grant[0].scope,
+                "agency_id": grant.agency_id,
+                "user_id": grant.user_id,
+                "position": grant.position,
+                "scope": grant.scope,
                 "starts_at": now,
                 "ends_at": now,
-                "reference": grant[0].reference,
+                "reference": grant.reference,
                 "ends_id": grant_id,
                 "details": {"reason": reason.strip(), "by": actor.label},
                 "created_by": actor.id or "system",
@@ -166,7 +166,7 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str, *, reason: s
         tx.record(
             "authorisation.revoked",
             subject_type="user",
-            subject_id=grant[0].user_id,
+            subject_id=grant.user_id,
             payload={"grant": grant_id, "reason": reason.strip()},
         )
     return row_id
@@ -190,14 +190,6 @@ def list_grants(store: Store, actor: Actor) -> list[Grant]:
     with store.read() as conn:
         grants = _grants(conn, agency_id=actor.agency_id if actor.id is not None else None)
     return sorted(grants, key=lambda g: g.starts_at, reverse=True)
-
-
-def _agency(conn: Connection, grant_id: str) -> str:
-    return str(
-        conn.execute(
-            select(t.authorisations.c.agency_id).where(t.authorisations.c.id == grant_id)
-        ).scalar_one()
-    )
 
 
 def _grants(
@@ -227,6 +219,7 @@ def _grants(
         out.append(
             Grant(
                 id=r["id"],
+                agency_id=r["agency_id"],
                 user_id=r["user_id"],
                 user_name=r["display_name"],
                 position=r["position"],
