@@ -99,9 +99,9 @@ def _init(data: Path) -> str:
     """An initialised data dir with a custodian and a station token (returned)."""
     from liuhen.config import Settings
     from liuhen.ledger.events import Actor
-    from liuhen.services.setup import initialise
-    from liuhen.services.stations import add_station
-    from liuhen.services.users import add_user
+    from liuhen.services.admin.setup import initialise
+    from liuhen.services.admin.users import add_user
+    from liuhen.services.av.stations import add_station
     from liuhen.store.store import Store
 
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"})
@@ -148,7 +148,7 @@ def _child(mode: str, source: Path, target: Path) -> Result:
 
 
 def _http(source: Path, data: Path) -> Result:
-    from liuhen.services.upload_staging import encode_metadata
+    from liuhen.services.av.upload_staging import encode_metadata
 
     token = _init(data)
     with socket.socket() as s:

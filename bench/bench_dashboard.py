@@ -43,11 +43,11 @@ from sqlalchemy import select
 
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
-from liuhen.services import summaries
-from liuhen.services.bundles import _write_case, remap
+from liuhen.services.admin.setup import initialise
+from liuhen.services.cases import summaries
+from liuhen.services.cases.bundles import _write_case, remap
 from liuhen.services.demo import load_demo
 from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
-from liuhen.services.setup import initialise
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

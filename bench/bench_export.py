@@ -10,7 +10,7 @@ times each, alternating which goes first, in fresh child processes:
   floor   copy the stored AV blob to a new file on the same filesystem through the same
           ``DualHasher`` (SHA-256 + SM3) and fsync it: the least any export that hashes and
           copies the AV can cost here;
-  export  ``liuhen.services.archive.export_package`` of the case: the AV and the text copied
+  export  ``liuhen.services.archiving.packages.export_package`` of the case: the AV and the text copied
           and hashed, the case-file PDF rendered, metadata, ledger excerpt with proofs, both
           manifests, fsynced and renamed into place;
   small   the same export of a second case whose AV segment is 1 MiB: the fixed cost of an
@@ -86,7 +86,7 @@ def _settings(data: Path):  # type: ignore[no-untyped-def]
 def _setup(data: Path, workdir: Path, size: int) -> None:
     """A data dir with two cases: "BIG" with a ``size`` AV segment, "SMALL" with 1 MiB."""
     from liuhen.ledger.events import Actor
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     settings = _settings(data)
@@ -104,10 +104,10 @@ def _setup(data: Path, workdir: Path, size: int) -> None:
 
 
 def _make_case(store, actor, workdir: Path, number: str, video: Path) -> None:  # type: ignore[no-untyped-def]
-    from liuhen.services.agency import add_device, add_officer, create_agency
-    from liuhen.services.cases import open_case
-    from liuhen.services.files import store_file
-    from liuhen.services.records import AttachedFile, add_record, record_act
+    from liuhen.services.admin.agency import add_device, add_officer, create_agency
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.files import store_file
+    from liuhen.services.cases.records import AttachedFile, add_record, record_act
 
     agency = create_agency(
         store, actor, name=f"基准测试镇人民政府{number}", profile_id="shanxi-township"
@@ -172,8 +172,8 @@ def _make_case(store, actor, workdir: Path, number: str, video: Path) -> None:  
 def _child(mode: str, data: Path, target: Path) -> Result:
     """One measured pass in this (fresh) process; seconds exclude start-up and imports."""
     from liuhen.ledger.events import Actor
-    from liuhen.services.archive import export_package
-    from liuhen.services.cases import find_case
+    from liuhen.services.archiving.packages import export_package
+    from liuhen.services.cases.cases import find_case
     from liuhen.store.store import Store
 
     store = Store.open(_settings(data))
@@ -181,7 +181,7 @@ def _child(mode: str, data: Path, target: Path) -> Result:
     number = "基准〔2026〕SMALL号" if mode == "small" else "基准〔2026〕BIG号"
     case_id = find_case(store, number)
     if mode == "floor":
-        from liuhen.services.archive import case_record_files
+        from liuhen.services.archiving.packages import case_record_files
 
         files, _ = case_record_files(store, case_id)
         sha = max(files, key=lambda f: f.size).sha256

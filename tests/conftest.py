@@ -91,7 +91,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def store(settings: Settings, clock: FakeClock):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)

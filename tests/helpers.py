@@ -49,10 +49,10 @@ def make_case_with_files(
     store: Store, tmp: Path, *, number: str = "测试〔2026〕1号"
 ) -> dict[str, str]:
     """An agency, two officers, one case, an inspection act, a text record with a stored file."""
-    from liuhen.services.agency import add_officer, create_agency
-    from liuhen.services.cases import open_case
-    from liuhen.services.files import store_file
-    from liuhen.services.records import AttachedFile, add_record, record_act
+    from liuhen.services.admin.agency import add_officer, create_agency
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.files import store_file
+    from liuhen.services.cases.records import AttachedFile, add_record, record_act
 
     tz = store.settings.tz
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
@@ -112,7 +112,7 @@ def add_people(
     store: Store, agency: str, people: dict[str, tuple[str, str]], password: str
 ) -> dict[str, Any]:
     """Users of ``agency``: username -> (display name, role); returns them by role."""
-    from liuhen.services.users import add_user
+    from liuhen.services.admin.users import add_user
 
     return {
         role: add_user(
@@ -150,8 +150,8 @@ def web_login(client: Any, username: str, password: str, *, code: str | None = N
     token = re.search(r'name="csrf" value="([^"]+)"', step.text)
     assert token is not None, "second-factor form without a CSRF token"
     if code is None:
-        from liuhen.services.totp import code_at
-        from liuhen.services.users import find_user
+        from liuhen.services.admin.totp import code_at
+        from liuhen.services.admin.users import find_user
 
         store = client.app.state.store
         user = find_user(store, username)
@@ -179,8 +179,8 @@ def browser_login(page: Any, base: str, username: str, password: str, store: Sto
     """Sign in through the login page in a real browser; accounts that need a second factor
     (admin, head, custodian) go on through the TOTP page with the code at the store's clock
     (enrolling at first sign-in). Stays on the page the sign-in lands on."""
-    from liuhen.services.totp import code_at
-    from liuhen.services.users import find_user
+    from liuhen.services.admin.totp import code_at
+    from liuhen.services.admin.users import find_user
 
     page.goto(base + "/login")
     page.fill("#username", username)

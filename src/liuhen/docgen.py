@@ -94,7 +94,7 @@ def permissions_page() -> str:
         "",
         "## 路由如何声明操作",
         "",
-        '每个路由以依赖 `Depends(permission("操作"))`（`liuhen.web.auth`）声明其操作。'
+        '每个路由以依赖 `Depends(permission("操作"))`（`liuhen.web.auth.permission`）声明其操作。'
         "该依赖从路径参数找到所涉案件（`CASE_PARAMS`：`case_ref`、`record_id`、`approval_id`、"
         "`request_id`），再调用 `require(actor, 操作, case)`。"
         "新增的路径参数若指向属于案件的对象，须在 `CASE_PARAMS` 中登记如何找到其案件。"

@@ -25,11 +25,11 @@ from tests.helpers import SYSTEM, browser_login
 
 from liuhen.config import Settings
 from liuhen.documents.samples import sample_document
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.cases import open_case
-from liuhen.services.documents import save_document
-from liuhen.services.records import record_act
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.documents import save_document
+from liuhen.services.cases.records import record_act
 from liuhen.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,7 +52,7 @@ def _free_port() -> int:
 def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
     """A forestry bureau (profile shanxi-forestry: copies need 局主要负责人, 004§37), a case
     with one rendered 现场检查笔录, an officer and the head, and a server on a free port."""
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "no chromium")

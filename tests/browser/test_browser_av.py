@@ -25,9 +25,10 @@ from tests.helpers import SYSTEM, browser_login, make_case_with_files
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
-from liuhen.services.av import import_av, link_av
-from liuhen.services.devices import register_device
-from liuhen.services.users import add_user
+from liuhen.services.admin.users import add_user
+from liuhen.services.av.devices import register_device
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.versions import link_av
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 
@@ -48,7 +49,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     need(

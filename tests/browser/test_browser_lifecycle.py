@@ -19,9 +19,9 @@ from tests.conftest import FakeClock, need
 from tests.helpers import SYSTEM
 
 from liuhen.config import Settings
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.totp import code_at, enrolment_secret, needs_totp
-from liuhen.services.users import add_user, find_user
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.admin.totp import code_at, enrolment_secret, needs_totp
+from liuhen.services.admin.users import add_user, find_user
 from liuhen.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,7 +47,7 @@ def _free_port() -> int:
 @pytest.fixture
 def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock]]:
     """A forestry bureau (profile shanxi-forestry), two officers, three users, a server."""
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     need(

@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(sqlite_settings):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     need(

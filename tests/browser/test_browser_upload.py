@@ -22,8 +22,8 @@ from tests.conftest import need
 from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.media.synthetic import make_video
-from liuhen.services.agency import add_device
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import add_device
+from liuhen.services.admin.users import add_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 
@@ -43,7 +43,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(sqlite_settings: Any, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     need(

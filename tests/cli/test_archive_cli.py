@@ -20,8 +20,8 @@ NUMBER = "示镇综执立〔2026〕12号"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An initialised data directory with the demo agency (SQLite)."""
+    from liuhen.services.admin.setup import initialise
     from liuhen.services.demo import load_demo
-    from liuhen.services.setup import initialise
     from liuhen.store.store import Store
 
     root = tmp_path_factory.mktemp("cli") / "data"
@@ -125,7 +125,7 @@ def test_case_file_command_writes_the_pdf(data_dir, tmp_path):
 
 
 def test_fixity_exits_1_and_names_the_case_of_a_damaged_blob(tmp_path, monkeypatch):
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"})

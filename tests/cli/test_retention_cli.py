@@ -19,13 +19,13 @@ PASSWORD = "Archive-pass-2026"
 
 
 def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, dict[str, str]]:
-    from liuhen.services.agency import create_agency
-    from liuhen.services.cases import open_case
-    from liuhen.services.files import store_file
-    from liuhen.services.records import AttachedFile, add_record
-    from liuhen.services.serving import close_case
-    from liuhen.services.setup import initialise
-    from liuhen.services.users import add_user
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.admin.setup import initialise
+    from liuhen.services.admin.users import add_user
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.files import store_file
+    from liuhen.services.cases.records import AttachedFile, add_record
+    from liuhen.services.cases.serving import close_case
 
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
     clock = FakeClock(opened)
@@ -117,12 +117,12 @@ def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
 
 
 def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(tmp_path):
-    from liuhen.services.approvals import decide
-    from liuhen.services.users import find_user
+    from liuhen.services.admin.users import find_user
+    from liuhen.services.approvals.workflow import decide
 
     root = tmp_path / "data"
     store, clock, made = _setup(root, tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC))
-    from liuhen.services.filing import file_case
+    from liuhen.services.archiving.filing import file_case
 
     clock.advance(days=1)
     file_case(
@@ -179,9 +179,9 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
     asks from the command line, the head approves, ``dispose`` removes it and ``verify``
     still exits 0 and lists the tombstones; fresh footage is refused."""
     from liuhen.media.synthetic import make_recording
-    from liuhen.services.approvals import approval_state, decide
-    from liuhen.services.av import import_av
-    from liuhen.services.users import find_user
+    from liuhen.services.admin.users import find_user
+    from liuhen.services.approvals.workflow import approval_state, decide
+    from liuhen.services.av.ingest import import_av
 
     root = tmp_path / "data"
     opened = datetime(2020, 5, 6, 1, 0, tzinfo=UTC)

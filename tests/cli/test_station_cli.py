@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import run_cli
 
 from liuhen.config import Settings
-from liuhen.services.stations import authenticate_station
+from liuhen.services.av.stations import authenticate_station
 from liuhen.store.store import Store
 
 PASSWORD = "Admin-pass-2026"

@@ -20,21 +20,22 @@ from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDeni
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
-from liuhen.services.access_requests import (
+from liuhen.services.access.requests import (
     get_request,
     list_requests,
     open_view,
     register_request,
     request_events,
 )
-from liuhen.services.agency import add_device
-from liuhen.services.approvals import decide, inbox, request_approval
-from liuhen.services.archive import case_record_files
-from liuhen.services.av import import_av, link_av
-from liuhen.services.bundles import assemble_bundle, case_findings
-from liuhen.services.integrity import verify
-from liuhen.services.share_links import issue_link, open_shared, read_shared, revoke_link
-from liuhen.services.users import add_user
+from liuhen.services.access.share_links import issue_link, open_shared, read_shared, revoke_link
+from liuhen.services.admin.agency import add_device
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import decide, inbox, request_approval
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.archiving.packages import case_record_files
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.versions import link_av
+from liuhen.services.cases.bundles import assemble_bundle, case_findings
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -293,7 +294,7 @@ def test_confidential_items_are_excluded_with_a_reason(store, tmp_path):
 
 
 def test_a_case_marked_confidential_offers_nothing(store, tmp_path):
-    from liuhen.services.cases import open_case
+    from liuhen.services.cases.cases import open_case
 
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
@@ -308,7 +309,7 @@ def test_a_case_marked_confidential_offers_nothing(store, tmp_path):
         opened_at=T0,
         confidentiality=["commercial_secret"],
     )
-    from liuhen.services.records import add_record
+    from liuhen.services.cases.records import add_record
 
     rec = add_record(
         store,
@@ -502,9 +503,9 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
     """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
     capacity is refused at decision time, and the granted request reaches the compliance
     checks from the store (not only from an imported bundle) without a finding."""
-    from liuhen.services.agency import create_agency
-    from liuhen.services.cases import open_case
-    from liuhen.services.records import add_record
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.records import add_record
 
     agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
     who = people(store, agency)
@@ -562,9 +563,9 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
 
 
 def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store, tmp_path):
-    from liuhen.services.access_copies import make_copies
-    from liuhen.services.files import store_file
-    from liuhen.services.records import AttachedFile, add_record
+    from liuhen.services.access.copies import make_copies
+    from liuhen.services.cases.files import store_file
+    from liuhen.services.cases.records import AttachedFile, add_record
 
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])

@@ -14,18 +14,18 @@ from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.archive.verify_package import verify_package
 from liuhen.errors import Conflict, Disposed, ForbiddenChange, InvalidInput
-from liuhen.services.approvals import decide
-from liuhen.services.archive import export_package
-from liuhen.services.bundles import assemble_bundle, case_findings
-from liuhen.services.disposal import dispose, request_disposal
-from liuhen.services.downloads import read_record_file
-from liuhen.services.filing import file_case, latest_four_properties
-from liuhen.services.fixity import run_fixity
-from liuhen.services.integrity import verify
-from liuhen.services.records import AttachedFile, add_record
-from liuhen.services.retention import record_retention
-from liuhen.services.serving import close_case
-from liuhen.services.users import add_user
+from liuhen.services.access.downloads import read_record_file
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import decide
+from liuhen.services.archiving.disposal import dispose, request_disposal
+from liuhen.services.archiving.filing import file_case, latest_four_properties
+from liuhen.services.archiving.fixity import run_fixity
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.archiving.packages import export_package
+from liuhen.services.archiving.retention import record_retention
+from liuhen.services.cases.bundles import assemble_bundle, case_findings
+from liuhen.services.cases.records import AttachedFile, add_record
+from liuhen.services.cases.serving import close_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -123,8 +123,8 @@ def test_filing_refuses_an_open_case_and_a_non_custodian(store, tmp_path):
 
 def test_filing_deadline_finding_from_the_day_the_act_ends(store, clock):
     """shanxi-forestry: 30 days from the end of the act (004§35); pending, then met by filing."""
-    from liuhen.services.agency import create_agency
-    from liuhen.services.cases import open_case
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.cases.cases import open_case
 
     agency = create_agency(store, SYSTEM, name="山西省林业和草原局", profile_id="shanxi-forestry")
     users = _users(store, agency)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.services.files import store_file
-from liuhen.services.fixity import ACTION, run_fixity, schedule
+from liuhen.services.archiving.fixity import ACTION, run_fixity, schedule
+from liuhen.services.cases.files import store_file
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -20,7 +20,7 @@ def sqlite_store(sqlite_settings, clock):  # type: ignore[no-untyped-def]
     """Scheduling and throttling do not depend on the database: SQLite only, for speed."""
     from tests.conftest import ADMIN_PASSWORD
 
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
 
     initialise(sqlite_settings, admin_password=ADMIN_PASSWORD, clock=clock)
     s = Store.open(sqlite_settings, clock=clock)

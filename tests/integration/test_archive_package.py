@@ -34,8 +34,8 @@ from liuhen.config import Settings
 from liuhen.errors import InvalidInput, StorageError
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.checkpoint import checkpoint_from_dict, load_public_key, verify_checkpoint
-from liuhen.services.archive import export_package
-from liuhen.services.cases import find_case
+from liuhen.services.archiving.packages import export_package
+from liuhen.services.cases.cases import find_case
 from liuhen.store.store import Store
 
 DEMO_NUMBER = "示镇综执立〔2026〕12号"
@@ -44,8 +44,8 @@ DEMO_NUMBER = "示镇综执立〔2026〕12号"
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The demo agency on SQLite, loaded once for the module."""
+    from liuhen.services.admin.setup import initialise
     from liuhen.services.demo import load_demo
-    from liuhen.services.setup import initialise
 
     root = tmp_path_factory.mktemp("demo")
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})

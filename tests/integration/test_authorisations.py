@@ -13,12 +13,16 @@ from sqlalchemy import select
 from tests.helpers import SYSTEM, add_people
 
 from liuhen.errors import InvalidInput, PermissionDenied
-from liuhen.services.access_requests import register_request
-from liuhen.services.agency import create_agency
-from liuhen.services.approvals import decide, inbox
-from liuhen.services.authorisations import grant_authorisation, list_grants, revoke_authorisation
-from liuhen.services.cases import open_case
-from liuhen.services.records import add_record
+from liuhen.services.access.requests import register_request
+from liuhen.services.admin.agency import create_agency
+from liuhen.services.approvals.authorisations import (
+    grant_authorisation,
+    list_grants,
+    revoke_authorisation,
+)
+from liuhen.services.approvals.workflow import decide, inbox
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.records import add_record
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -16,17 +16,18 @@ from tests.helpers import SYSTEM, make_case_with_files
 from liuhen.errors import InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.av import import_av, link_av
-from liuhen.services.av_due import av_uploads_due
-from liuhen.services.av_timeline import parse_clock
-from liuhen.services.av_unlinked import unlinked_footage
-from liuhen.services.av_views import av_page, case_av
-from liuhen.services.bundles import assemble_bundle, case_findings
-from liuhen.services.cases import open_case
-from liuhen.services.devices import list_devices, record_device_event, register_device
-from liuhen.services.records import record_act
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.av.devices import list_devices, record_device_event, register_device
+from liuhen.services.av.due import av_uploads_due
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.timeline import parse_clock
+from liuhen.services.av.unlinked import unlinked_footage
+from liuhen.services.av.versions import link_av
+from liuhen.services.av.views import av_page, case_av
+from liuhen.services.cases.bundles import assemble_bundle, case_findings
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.records import record_act
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -249,7 +250,7 @@ def test_uploads_due_for_the_officer_and_late_uploads_are_findings(store, footag
 
 
 def test_device_events_go_out_with_the_bundle_and_come_back_in(store, footage, tmp_path):
-    from liuhen.services.bundles import import_bundle
+    from liuhen.services.cases.bundles import import_bundle
 
     ids = make_case_with_files(store, tmp_path)
     device = register_device(

@@ -16,20 +16,13 @@ from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, PermissionDen
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_audio, make_photo, make_recording, make_video
-from liuhen.services.agency import add_device
-from liuhen.services.av import (
-    act_av_coverage,
-    av_record_view,
-    delete_av,
-    import_av,
-    link_av,
-    make_av_clip,
-    replace_av_file,
-    revise_av,
-    unlinked_av,
-)
-from liuhen.services.bundles import assemble_bundle, case_findings
-from liuhen.services.integrity import verify
+from liuhen.services.admin.agency import add_device
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.av.clips import make_av_clip
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.versions import delete_av, link_av, replace_av_file, revise_av
+from liuhen.services.av.views import act_av_coverage, av_record_view, unlinked_av
+from liuhen.services.cases.bundles import assemble_bundle, case_findings
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")

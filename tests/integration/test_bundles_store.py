@@ -16,9 +16,9 @@ from liuhen.ledger.events import Actor
 from liuhen.rules import case_to_bundle, load_bundle, load_profile
 from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.engine import evaluate
-from liuhen.services.bundles import case_findings, export_bundle, import_bundle
-from liuhen.services.integrity import verify
-from liuhen.services.setup import initialise
+from liuhen.services.admin.setup import initialise
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.cases.bundles import case_findings, export_bundle, import_bundle
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from liuhen.ledger.events import Actor
-from liuhen.services.integrity import verify
-from liuhen.services.setup import initialise
+from liuhen.services.admin.setup import initialise
+from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
-from liuhen.services.files import store_file
+from liuhen.services.cases.files import store_file
 from liuhen.store.store import Store
 
 store = Store.open(Settings.from_env())

@@ -13,19 +13,19 @@ from tests.helpers import SYSTEM
 from tests.integration.test_summaries import waiting_case_file_bundle
 
 from liuhen.errors import InvalidInput, PermissionDenied
-from liuhen.services.bundles import import_bundle
-from liuhen.services.dashboard import build, case_ids, make_filters
-from liuhen.services.dashboard_xlsx import workbook
+from liuhen.services.admin.users import User
+from liuhen.services.cases.bundles import import_bundle
 from liuhen.services.demo import load_demo
-from liuhen.services.reminders import inbox
-from liuhen.services.users import User
+from liuhen.services.oversight.dashboard import build, case_ids, make_filters
+from liuhen.services.oversight.dashboard_xlsx import workbook
+from liuhen.services.oversight.reminders import inbox
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
 def users(store):  # type: ignore[no-untyped-def]
-    from liuhen.services.users import _user
+    from liuhen.services.admin.users import _user
 
     with store.read() as conn:
         return {r.username: _user(r) for r in conn.execute(select(t.users))}

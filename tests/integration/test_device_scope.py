@@ -10,9 +10,14 @@ import pytest
 from tests.helpers import SYSTEM
 
 from liuhen.errors import NotFound, PermissionDenied
-from liuhen.services.agency import create_agency
-from liuhen.services.devices import device_state, list_devices, record_device_event, register_device
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.av.devices import (
+    device_state,
+    list_devices,
+    record_device_event,
+    register_device,
+)
 
 PASSWORD = "Keeper-pass-2026"
 

@@ -13,11 +13,11 @@ from tests.helpers import SYSTEM
 from liuhen.documents.catalogue import get_kind
 from liuhen.documents.samples import sample_document
 from liuhen.errors import InvalidInput
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.bundles import assemble_bundle
-from liuhen.services.cases import open_case
-from liuhen.services.documents import correct_document, record_files, save_document
-from liuhen.services.records import record_history
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.cases.bundles import assemble_bundle
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.documents import correct_document, record_files, save_document
+from liuhen.services.cases.records import record_history
 
 
 @pytest.fixture

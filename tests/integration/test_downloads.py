@@ -21,7 +21,7 @@ def reads(store):
 
 def test_whole_and_ranged_reads_are_ledger_events(store, tmp_path):
     ids = make_case_with_files(store, tmp_path)
-    from liuhen.services.downloads import read_record_file
+    from liuhen.services.access.downloads import read_record_file
 
     whole = read_record_file(store, SYSTEM, ids["record"], 1)
     data = b"".join(whole.chunks)
@@ -35,7 +35,7 @@ def test_whole_and_ranged_reads_are_ledger_events(store, tmp_path):
 
 def test_a_playback_is_one_event_however_many_ranges_it_reads(store, tmp_path, clock):
     ids = make_case_with_files(store, tmp_path)
-    from liuhen.services.downloads import PLAYBACK_WINDOW, read_record_file
+    from liuhen.services.access.downloads import PLAYBACK_WINDOW, read_record_file
 
     for byte_range in ((0, None), (0, None), (5, None), (9, 12), (2, None)):
         read_record_file(store, SYSTEM, ids["record"], 1, byte_range)
@@ -50,7 +50,7 @@ def test_a_playback_is_one_event_however_many_ranges_it_reads(store, tmp_path, c
 
 def test_bad_range_and_missing_file_are_refused(store, tmp_path):
     ids = make_case_with_files(store, tmp_path)
-    from liuhen.services.downloads import read_record_file
+    from liuhen.services.access.downloads import read_record_file
 
     with pytest.raises(InvalidInput, match="Range"):
         read_record_file(store, SYSTEM, ids["record"], 1, (10_000, None))

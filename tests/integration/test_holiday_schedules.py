@@ -17,11 +17,11 @@ from tests.helpers import SYSTEM, make_case_with_files, run_cli, web_login
 
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.av_due import av_uploads_due
-from liuhen.services.holidays import known_years, load_schedule
-from liuhen.services.records import record_act
-from liuhen.services.summaries import summaries
-from liuhen.services.users import add_user
+from liuhen.services.admin.holidays import known_years, load_schedule
+from liuhen.services.admin.users import add_user
+from liuhen.services.av.due import av_uploads_due
+from liuhen.services.cases.records import record_act
+from liuhen.services.cases.summaries import summaries
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 
@@ -85,8 +85,8 @@ def test_bad_files_and_package_years_are_refused_whole(store, tmp_path):
 
 def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(tmp_path, clock):
     from liuhen.config import Settings
-    from liuhen.services.agency import create_agency
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     root = tmp_path / "data"

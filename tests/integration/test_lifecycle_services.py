@@ -8,14 +8,14 @@ import pytest
 from tests.helpers import SYSTEM
 
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, PermissionDenied
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.approvals import decide, inbox, request_approval
-from liuhen.services.bundles import case_findings
-from liuhen.services.cases import list_cases, open_case
-from liuhen.services.integrity import verify
-from liuhen.services.records import add_record, correct_record, record_act, record_history
-from liuhen.services.serving import close_case, record_execution, record_service
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import decide, inbox, request_approval
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.cases.bundles import case_findings
+from liuhen.services.cases.cases import list_cases, open_case
+from liuhen.services.cases.records import add_record, correct_record, record_act, record_history
+from liuhen.services.cases.serving import close_case, record_execution, record_service
 
 CST = timezone(timedelta(hours=8))
 
@@ -316,7 +316,7 @@ def test_general_case_from_initiation_to_closing(store, clock, people):
 
 
 def test_waiting_approval_shows_on_the_case_timeline(store, clock, people):
-    from liuhen.services.case_view import case_view
+    from liuhen.services.cases.view import case_view
 
     p = people
     case = open_case(
@@ -341,7 +341,7 @@ def test_waiting_approval_shows_on_the_case_timeline(store, clock, people):
 def test_imported_approvals_are_history_not_work(store, clock):  # type: ignore[no-untyped-def]
     """The demo's bundles bring approvals decided on paper (their steps in the bundle):
     a head of that agency finds none of them waiting in 待我审批."""
-    from liuhen.services.bundles import import_bundle
+    from liuhen.services.cases.bundles import import_bundle
     from liuhen.services.demo_cases import demo_bundles
 
     imported = [import_bundle(store, SYSTEM, b) for b in demo_bundles()]

@@ -6,7 +6,7 @@ import pytest
 from tests.helpers import SYSTEM
 
 from liuhen.errors import AuthError
-from liuhen.services.users import add_user, authenticate, disable_user, set_password
+from liuhen.services.admin.users import add_user, authenticate, disable_user, set_password
 
 PASSWORD = "Officer-pass-2026"
 
@@ -48,7 +48,7 @@ def test_disabled_account_and_changed_password_end_sessions(store):
     from sqlalchemy import func, select
 
     from liuhen.store import tables as t
-    from liuhen.web.sessions import resume_session, start_session
+    from liuhen.web.auth.sessions import resume_session, start_session
 
     user = add_user(
         store, SYSTEM, username="wang", password=PASSWORD, display_name="王五", roles=["officer"]

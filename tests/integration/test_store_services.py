@@ -12,8 +12,8 @@ from tests.helpers import SYSTEM, make_case_with_files
 from liuhen.config import Settings
 from liuhen.errors import ForbiddenChange, InvalidInput
 from liuhen.ledger.checkpoint import checkpoint_from_dict, verify_checkpoint
-from liuhen.services.files import store_file
-from liuhen.services.setup import initialise
+from liuhen.services.admin.setup import initialise
+from liuhen.services.cases.files import store_file
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -106,8 +106,8 @@ def test_unreadable_input_is_refused_and_changes_nothing(store, tmp_path, kind):
 
 def test_a_case_number_is_used_once(store, clock):
     from liuhen.errors import Conflict
-    from liuhen.services.agency import create_agency
-    from liuhen.services.cases import open_case
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.cases.cases import open_case
 
     agency = create_agency(store, SYSTEM, name="某镇", profile_id="township-legal-office")
     args = dict(

@@ -11,12 +11,12 @@ from tests.helpers import SYSTEM
 
 from liuhen.domain import samples
 from liuhen.rules import case_to_bundle
-from liuhen.services.bundles import case_findings, import_bundle
-from liuhen.services.case_view import case_view
-from liuhen.services.cases import list_cases
+from liuhen.services.cases.bundles import case_findings, import_bundle
+from liuhen.services.cases.cases import list_cases
+from liuhen.services.cases.records import record_act
+from liuhen.services.cases.summaries import categories, state_at, summaries
+from liuhen.services.cases.view import case_view
 from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
-from liuhen.services.records import record_act
-from liuhen.services.summaries import categories, state_at, summaries
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -134,7 +134,7 @@ def test_categories_are_data_with_citations():
 
 
 def test_refresh_stores_a_fresh_summary_eagerly(store, clock):
-    from liuhen.services.summaries import refresh
+    from liuhen.services.cases.summaries import refresh
 
     case_id = import_bundle(store, SYSTEM, waiting_case_file_bundle()).case_id
     assert case_id not in cached_rows(store)
@@ -153,8 +153,8 @@ def test_a_damaged_file_counts_as_records_altered(sqlite_settings, clock, tmp_pa
     from tests.conftest import ADMIN_PASSWORD
     from tests.helpers import make_case_with_files
 
-    from liuhen.services.fixity import run_fixity
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
+    from liuhen.services.archiving.fixity import run_fixity
     from liuhen.store.store import Store
 
     initialise(sqlite_settings, admin_password=ADMIN_PASSWORD, clock=clock)

@@ -16,13 +16,14 @@ from tests.helpers import SYSTEM, add_people, make_case_with_files
 
 from liuhen.errors import Conflict, ForbiddenChange, PermissionDenied
 from liuhen.media.synthetic import make_recording
-from liuhen.services.agency import create_agency
-from liuhen.services.approvals import approval_state, decide, inbox
-from liuhen.services.av import import_av, link_av
-from liuhen.services.devices import register_device
-from liuhen.services.disposal import disposal_info, dispose, request_disposal
-from liuhen.services.integrity import verify
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import approval_state, decide, inbox
+from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.av.devices import register_device
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.versions import link_av
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -26,7 +26,7 @@ from tests.helpers import SYSTEM
 
 from liuhen.config import Settings
 from liuhen.media.synthetic import make_video, padding_box
-from liuhen.services.upload_staging import encode_metadata
+from liuhen.services.av.upload_staging import encode_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -78,9 +78,9 @@ def vm_hwm_mb(pid: int) -> float:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """An initialised data dir with a station token, and ``liuhen serve`` on it."""
-    from liuhen.services.setup import initialise
-    from liuhen.services.stations import add_station
-    from liuhen.services.users import add_user
+    from liuhen.services.admin.setup import initialise
+    from liuhen.services.admin.users import add_user
+    from liuhen.services.av.stations import add_station
     from liuhen.store.store import Store
 
     env = {**os.environ, "LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"}

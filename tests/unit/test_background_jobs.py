@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 from liuhen.errors import Conflict
-from liuhen.services.background import DONE, FAILED, RUNNING, BackgroundJobs
+from liuhen.jobs.background import DONE, FAILED, RUNNING, BackgroundJobs
 
 
 def _jobs() -> BackgroundJobs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from liuhen.errors import InvalidInput
-from liuhen.services.users import check_password_policy
+from liuhen.services.admin.users import check_password_policy
 
 
 @pytest.mark.parametrize(

@@ -51,8 +51,8 @@ def expected(role: str, action: str | None, kind: str | None) -> str:
 
 
 def build_world(store: Store, tmp: Path) -> World:
-    from liuhen.services.agency import add_officer, create_agency
-    from liuhen.services.users import add_user
+    from liuhen.services.admin.agency import add_officer, create_agency
+    from liuhen.services.admin.users import add_user
 
     agency = create_agency(store, SYSTEM, name="甲镇人民政府", profile_id="shanxi-township")
     other = create_agency(store, SYSTEM, name="乙镇人民政府", profile_id="shanxi-township")
@@ -105,14 +105,14 @@ def _case(
     officers: list[str],
 ) -> dict[str, str]:
     from liuhen.media.synthetic import make_video
-    from liuhen.services.access_requests import register_request
-    from liuhen.services.approvals import request_approval
-    from liuhen.services.av import link_av
-    from liuhen.services.av_ingest import import_av
-    from liuhen.services.cases import open_case
-    from liuhen.services.devices import register_device
-    from liuhen.services.files import store_file
-    from liuhen.services.records import AttachedFile, add_record, record_act
+    from liuhen.services.access.requests import register_request
+    from liuhen.services.approvals.workflow import request_approval
+    from liuhen.services.av.devices import register_device
+    from liuhen.services.av.ingest import import_av
+    from liuhen.services.av.versions import link_av
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.files import store_file
+    from liuhen.services.cases.records import AttachedFile, add_record, record_act
 
     start = datetime(2026, 11, 16, 9, 0, tzinfo=store.settings.tz) + timedelta(hours=n)
     number = f"权〔2026〕{n + 1}号"
@@ -225,7 +225,7 @@ def names_unowned(path: str) -> bool:
 
 def case_scoped(path: str) -> bool:
     """The path names something a case owns (a parameter of ``CASE_PARAMS``)."""
-    from liuhen.web.auth import CASE_PARAMS
+    from liuhen.web.auth.permission import CASE_PARAMS
 
     return any(f"{{{name}}}" in path or f"{{{name}:" in path for name in CASE_PARAMS)
 
@@ -263,7 +263,7 @@ def outcome(status: int, body: str) -> str:
 def route_action(route: Any) -> tuple[bool, str | None]:
     """(declared, action) from the route's dependencies: ``permission(action)`` or
     ``current_user`` alone (then the path must be in SIGNED_IN_ROUTES)."""
-    from liuhen.web.auth import current_user
+    from liuhen.web.auth.permission import current_user
 
     found: list[str] = []
     signed_in = False

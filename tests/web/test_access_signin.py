@@ -13,11 +13,11 @@ from sqlalchemy import select
 from starlette.routing import Mount
 from tests.helpers import SYSTEM, make_case_with_files, run_cli, totp_secret, web_login
 
-from liuhen.services.totp import code_at
-from liuhen.services.users import add_user, find_user
+from liuhen.services.admin.totp import code_at
+from liuhen.services.admin.users import add_user, find_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
-from liuhen.web.auth import PUBLIC_ROUTES, app_routes
+from liuhen.web.auth.permission import PUBLIC_ROUTES, app_routes
 
 PASSWORD = "Strong-pass-2026"
 

@@ -14,18 +14,18 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from tests.web.authz_world import build_world
 
-from liuhen.services.users import find_user
+from liuhen.services.admin.users import find_user
 from liuhen.store.store import Store
 from liuhen.web.app import create_app
-from liuhen.web.auth import CASE_PARAMS
-from liuhen.web.sessions import COOKIE, start_session
+from liuhen.web.auth.permission import CASE_PARAMS
+from liuhen.web.auth.sessions import COOKIE, start_session
 
 EXAMPLES = 40
 
 
 @pytest.fixture
 def api(sqlite_settings, clock, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)

@@ -34,12 +34,12 @@ from liuhen.services.permissions import ACTIONS, ROLES
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.web.app import create_app
-from liuhen.web.auth import PUBLIC_ROUTES, SIGNED_IN_ROUTES, app_routes
+from liuhen.web.auth.permission import PUBLIC_ROUTES, SIGNED_IN_ROUTES, app_routes
 
 
 @pytest.fixture
 def world(sqlite_settings, clock, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)

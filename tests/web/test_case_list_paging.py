@@ -10,9 +10,9 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.services.agency import create_agency
-from liuhen.services.cases import open_case
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.cases.cases import open_case
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"

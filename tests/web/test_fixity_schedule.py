@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.helpers import make_case_with_files
 
-from liuhen.services.fixity import ACTION
+from liuhen.services.archiving.fixity import ACTION
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 
@@ -47,7 +47,7 @@ def test_server_scheduler_runs_a_due_audit_and_stops_on_shutdown(store, tmp_path
 def test_no_scheduler_unless_asked(sqlite_settings, tmp_path):
     from tests.conftest import ADMIN_PASSWORD
 
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
 
     initialise(sqlite_settings, admin_password=ADMIN_PASSWORD)
     app = create_app(sqlite_settings)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from tests.helpers import SYSTEM, make_case_with_files, web_login
 
-from liuhen.services.users import add_user
+from liuhen.services.admin.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"

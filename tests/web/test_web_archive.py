@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.helpers import SYSTEM, add_people, make_case_with_files, web_login
 
-from liuhen.services.approvals import decide
-from liuhen.services.serving import close_case
-from liuhen.services.users import add_user
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import decide
+from liuhen.services.cases.serving import close_case
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
-from liuhen.web.case_archive import four_properties_key
+from liuhen.web.archiving.case_archive import four_properties_key
 
 PASSWORD = "Archive-pass-2026"
 
@@ -154,8 +154,8 @@ def test_footage_no_case_holds_is_disposed_of_through_the_web(store, tmp_path, c
     from datetime import timedelta
 
     from liuhen.media.synthetic import make_recording
-    from liuhen.services.agency import create_agency
-    from liuhen.services.av import import_av
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.av.ingest import import_av
 
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
     keeper = add_people(

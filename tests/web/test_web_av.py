@@ -18,10 +18,11 @@ from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
-from liuhen.services.av import import_av, link_av
-from liuhen.services.devices import register_device
-from liuhen.services.records import record_act
-from liuhen.services.users import add_user
+from liuhen.services.admin.users import add_user
+from liuhen.services.av.devices import register_device
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.versions import link_av
+from liuhen.services.cases.records import record_act
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 

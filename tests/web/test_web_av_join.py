@@ -20,10 +20,12 @@ from tests.web.test_web_uploads import T0, after_the_act, bureau, officer, uploa
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
-from liuhen.services.agency import add_device
-from liuhen.services.av import act_av_coverage, av_record_view, import_av, revise_av
-from liuhen.services.av_rows import current_rows
-from liuhen.services.bundles import case_findings
+from liuhen.services.admin.agency import add_device
+from liuhen.services.av.ingest import import_av
+from liuhen.services.av.rows import current_rows
+from liuhen.services.av.versions import revise_av
+from liuhen.services.av.views import act_av_coverage, av_record_view
+from liuhen.services.cases.bundles import case_findings
 from liuhen.store import tables as t
 
 CUSTODIAN = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.rules.articles import quote
+from liuhen.services.admin.users import add_user
 from liuhen.services.demo import load_demo
-from liuhen.services.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -24,7 +24,7 @@ EXAMPLE = (
 
 @pytest.fixture
 def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
@@ -99,7 +99,7 @@ def test_api_exports_a_bundle_and_refuses_import_without_the_right(demo_client):
 
 
 def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock):
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
@@ -121,10 +121,10 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
 
 def test_document_renderings_download_and_each_download_is_logged(sqlite_settings, clock):
     from liuhen.documents.samples import sample_document
-    from liuhen.services.agency import add_officer, create_agency
-    from liuhen.services.cases import open_case
-    from liuhen.services.documents import save_document
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.agency import add_officer, create_agency
+    from liuhen.services.admin.setup import initialise
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.documents import save_document
     from liuhen.store.store import Store
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)

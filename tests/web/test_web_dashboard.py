@@ -17,7 +17,7 @@ from liuhen.web.app import create_app
 
 @pytest.fixture
 def demo_web(sqlite_settings, clock):  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.config import Settings
-from liuhen.services.agency import add_officer, create_agency
-from liuhen.services.cases import find_case
-from liuhen.services.documents import record_files
-from liuhen.services.records import record_history
-from liuhen.services.users import add_user
+from liuhen.services.admin.agency import add_officer, create_agency
+from liuhen.services.admin.users import add_user
+from liuhen.services.cases.cases import find_case
+from liuhen.services.cases.documents import record_files
+from liuhen.services.cases.records import record_history
 from liuhen.store.store import Store
 from liuhen.web.app import create_app
 
@@ -67,7 +67,7 @@ def findings(client: TestClient, case_id: str) -> list[str]:
 
 @pytest.fixture
 def bureau(tmp_path, clock) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
-    from liuhen.services.setup import initialise
+    from liuhen.services.admin.setup import initialise
 
     sqlite_settings = Settings.from_env(
         {

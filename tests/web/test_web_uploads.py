@@ -25,11 +25,11 @@ from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import NotFound
 from liuhen.media.synthetic import make_video
-from liuhen.services.agency import add_device, create_agency
-from liuhen.services.stations import add_station, revoke_station
-from liuhen.services.upload_staging import HASHES, UploadGone, encode_metadata
-from liuhen.services.uploads import Uploads
-from liuhen.services.users import add_user, find_user
+from liuhen.services.admin.agency import add_device, create_agency
+from liuhen.services.admin.users import add_user, find_user
+from liuhen.services.av.stations import add_station, revoke_station
+from liuhen.services.av.upload_staging import HASHES, UploadGone, encode_metadata
+from liuhen.services.av.uploads import Uploads
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 

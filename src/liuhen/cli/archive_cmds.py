@@ -64,8 +64,8 @@ class _Bar:
 @click.pass_context
 def export_cmd(ctx: click.Context, case: str, out: Path, order: str, as_json: bool) -> None:
     """把案件 CASE（标识或编号）导出为电子归档包（BagIt，含案卷 PDF、原件、日志与证明）。"""
-    from liuhen.services.archive import export_package
-    from liuhen.services.cases import find_case
+    from liuhen.services.archiving.packages import export_package
+    from liuhen.services.cases.cases import find_case
 
     store = open_store(ctx)
     bar = _Bar("复制文件")
@@ -115,8 +115,8 @@ def _four_line(summary: dict[str, object]) -> str:
 @click.pass_context
 def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     """生成案件 CASE 的案卷 PDF（封面、卷内目录、文书、音像资料说明、备考表）。"""
-    from liuhen.services.archive import case_file_pdf
-    from liuhen.services.cases import find_case
+    from liuhen.services.archiving.packages import case_file_pdf
+    from liuhen.services.cases.cases import find_case
 
     store = open_store(ctx)
     case_file = case_file_pdf(
@@ -212,7 +212,7 @@ def fixity_cmd(
     ctx: click.Context, as_json: bool, limit: int | None, rate: int | None, due_only: bool
 ) -> None:
     """按“最久未复核者优先”重新计算存储文件的摘要：退出码 0 完好，1 发现损坏。"""
-    from liuhen.services.fixity import run_fixity
+    from liuhen.services.archiving.fixity import run_fixity
 
     store = open_store(ctx)
     bar = _Bar("复核文件")

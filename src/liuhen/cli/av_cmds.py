@@ -66,7 +66,7 @@ def import_av_cmd(
     from liuhen.media.manifest import load_manifest
     from liuhen.media.naming import DEFAULT_PATTERNS, load_patterns
     from liuhen.media.scan import list_files
-    from liuhen.services.av import import_av
+    from liuhen.services.av.ingest import import_av
 
     if not directory.is_dir():
         raise InvalidInput(f"DIR: 目录 {directory} 不存在或不是目录")
@@ -106,7 +106,7 @@ def _check_space(store: Store, paths: list[Path]) -> None:
     """Refuse the whole run before copying anything when the disk cannot hold it."""
     import os
 
-    from liuhen.services.upload_staging import require_space
+    from liuhen.services.av.upload_staging import require_space
     from liuhen.store.blobs.local import LocalBlobStore
 
     if not isinstance(store.blobs, LocalBlobStore):
@@ -134,7 +134,7 @@ def _receiver(store: Store, username: str | None) -> tuple[Actor, str]:
             who = "unknown"
         label = f"命令行操作员（{who}，采集站导入）"
         return Actor(id=None, label=label, roles=("custodian",)), label
-    from liuhen.services.users import find_user
+    from liuhen.services.admin.users import find_user
 
     user = find_user(store, username)
     if user is None or user.disabled:
@@ -221,7 +221,7 @@ def station_add(
 ) -> None:
     """登记采集站 NAME 并签发令牌（令牌只显示这一次，请妥善配置到采集站）。"""
     from liuhen.cli.context import operator_actor
-    from liuhen.services.stations import add_station
+    from liuhen.services.av.stations import add_station
 
     store = open_store(ctx)
     made, token = add_station(store, operator_actor(), name=name, username=username, device=device)
@@ -239,7 +239,7 @@ def station_add(
 def station_list(ctx: click.Context, as_json: bool) -> None:
     """列出采集站（不显示令牌）。"""
     from liuhen.cli.context import operator_actor
-    from liuhen.services.stations import list_stations
+    from liuhen.services.av.stations import list_stations
 
     rows = [s.as_dict() for s in list_stations(open_store(ctx), operator_actor())]
     if as_json:
@@ -258,7 +258,7 @@ def station_list(ctx: click.Context, as_json: bool) -> None:
 def station_revoke(ctx: click.Context, station_id: str) -> None:
     """吊销采集站的令牌（此后该令牌的请求一律拒绝）。"""
     from liuhen.cli.context import operator_actor
-    from liuhen.services.stations import revoke_station
+    from liuhen.services.av.stations import revoke_station
 
     done = revoke_station(open_store(ctx), operator_actor(), station_id)
     click.echo(f"已吊销采集站 {done.name} 的令牌")
@@ -269,8 +269,8 @@ def station_revoke(ctx: click.Context, station_id: str) -> None:
 def uploads_cmd(ctx: click.Context) -> None:
     """清除超过保留时间仍未完成的断点续传暂存文件（服务启动和新建上传时也会自动清除）。"""
     from liuhen.cli.context import operator_actor
+    from liuhen.services.av.uploads import Uploads
     from liuhen.services.permissions import require
-    from liuhen.services.uploads import Uploads
 
     require(operator_actor(), "device.manage")
     removed = Uploads(open_store(ctx)).clean_expired()

@@ -34,7 +34,7 @@ def _read(path: Path) -> dict[str, object]:
 @click.pass_context
 def import_cmd(ctx: click.Context, bundles: tuple[Path, ...], as_json: bool) -> None:
     """导入案件数据包（全部校验通过才写入；已导入的案件不重复导入）。"""
-    from liuhen.services.bundles import import_bundle
+    from liuhen.services.cases.bundles import import_bundle
 
     store = open_store(ctx)
     datas = [(path, _read(path)) for path in bundles]
@@ -71,8 +71,8 @@ def import_cmd(ctx: click.Context, bundles: tuple[Path, ...], as_json: bool) -> 
 @click.pass_context
 def export_bundle(ctx: click.Context, case: str, out: Path | None) -> None:
     """把案件 CASE（标识或编号）导出为案件数据包 JSON。"""
-    from liuhen.services.bundles import export_bundle as export
-    from liuhen.services.cases import find_case
+    from liuhen.services.cases.bundles import export_bundle as export
+    from liuhen.services.cases.cases import find_case
 
     store = open_store(ctx)
     bundle = export(store, operator_actor(), find_case(store, case))

@@ -24,7 +24,7 @@ def calendar() -> None:
 @click.pass_context
 def calendar_show(ctx: click.Context, as_json: bool) -> None:
     """列出工作日计算已知的年份及来源；未知年份的期限报告为“节假日安排未知”。"""
-    from liuhen.services.holidays import known_years
+    from liuhen.services.admin.holidays import known_years
     from liuhen.services.permissions import require
 
     store = open_store(ctx)
@@ -57,7 +57,7 @@ def calendar_show(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def calendar_load(ctx: click.Context, file: Path, source: str, as_json: bool) -> None:
     """载入节假日安排文件 FILE（YAML 或 JSON，格式见 docs/calendar.md），即时生效。"""
-    from liuhen.services.holidays import load_schedule
+    from liuhen.services.admin.holidays import load_schedule
 
     store = open_store(ctx)
     years = load_schedule(store, operator_actor(), file, source=source)

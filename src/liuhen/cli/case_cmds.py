@@ -16,7 +16,7 @@ def register(cli: click.Group) -> None:
 @click.pass_context
 def cases(ctx: click.Context, as_json: bool) -> None:
     """列出案件（编号、程序、阶段、未解决的问题数）。"""
-    from liuhen.services.cases import list_cases
+    from liuhen.services.cases.cases import list_cases
 
     store = open_store(ctx)
     items = list_cases(store, operator_actor())

@@ -40,7 +40,7 @@ def operator_actor() -> Actor:
     username = ctx.meta.get("liuhen.as_user") if ctx is not None else None
     if ctx is not None and username:
         from liuhen.errors import AuthError
-        from liuhen.services.users import find_user
+        from liuhen.services.admin.users import find_user
 
         user = find_user(open_store(ctx), username)
         if user is None or user.disabled:

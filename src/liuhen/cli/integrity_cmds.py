@@ -19,7 +19,7 @@ def register(cli: click.Group) -> None:
 @click.pass_context
 def verify(ctx: click.Context, as_json: bool) -> None:
     """全库完整性校验：退出码 0 表示完好，1 表示发现问题。"""
-    from liuhen.services.integrity import verify as run_verify
+    from liuhen.services.archiving.integrity import verify as run_verify
     from liuhen.services.permissions import require
 
     store = open_store(ctx)
@@ -63,7 +63,7 @@ def ledger() -> None:
 @click.pass_context
 def ledger_checkpoint(ctx: click.Context, as_json: bool) -> None:
     """立即签发一个检查点。"""
-    from liuhen.services.ledger import checkpoint_now
+    from liuhen.services.admin.ledger import checkpoint_now
 
     store = open_store(ctx)
     cp = checkpoint_now(store, operator_actor())
@@ -80,7 +80,7 @@ def ledger_checkpoint(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def ledger_proof(ctx: click.Context, event: int, as_json: bool) -> None:
     """输出事件 EVENT（序号）对最新检查点的包含证明，并当场验证。"""
-    from liuhen.services.ledger import inclusion_proof
+    from liuhen.services.admin.ledger import inclusion_proof
 
     store = open_store(ctx)
     proof = inclusion_proof(store, operator_actor(), event)

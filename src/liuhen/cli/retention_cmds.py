@@ -20,7 +20,7 @@ def register(cli: click.Group) -> None:
 
 
 def _user(store: Store, username: str, role: str) -> tuple[Actor, str]:
-    from liuhen.services.users import find_user
+    from liuhen.services.admin.users import find_user
 
     user = find_user(store, username)
     if user is None or user.disabled:
@@ -43,8 +43,8 @@ def file_case_cmd(
     ctx: click.Context, case: str, custodian: str, at: str | None, term: str | None, as_json: bool
 ) -> None:
     """把已结案的案件 CASE 的案卷归档移交给档案管理员（同时做四性检测）。"""
-    from liuhen.services.cases import find_case
-    from liuhen.services.filing import file_case
+    from liuhen.services.archiving.filing import file_case
+    from liuhen.services.cases.cases import find_case
 
     store = open_store(ctx)
     _actor, custodian_id = _user(store, custodian, "custodian")
@@ -77,8 +77,8 @@ def file_case_cmd(
 @click.pass_context
 def retention_cmd(ctx: click.Context, record: str, as_json: bool) -> None:
     """显示记录 RECORD 的保管期限类别、依据和到期日。"""
+    from liuhen.services.archiving.retention import record_retention
     from liuhen.services.permissions import require_record
-    from liuhen.services.retention import record_retention
 
     store = open_store(ctx)
     require_record(store, operator_actor(), "case.read", record)
@@ -116,7 +116,7 @@ def dispose_cmd(
     as_json: bool,
 ) -> None:
     """处置保管期满的记录 RECORD：须经批准；期满前一律拒绝（并记入日志）。退出码 0 已处置。"""
-    from liuhen.services.disposal import dispose, request_disposal
+    from liuhen.services.archiving.disposal import dispose, request_disposal
 
     store = open_store(ctx)
     actor = _user(store, username, "custodian")[0] if username else operator_actor()

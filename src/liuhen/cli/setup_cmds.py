@@ -28,7 +28,7 @@ def init(
     ctx: click.Context, admin_username: str, admin_password: str | None, as_json: bool
 ) -> None:
     """创建数据目录、数据库、签名密钥与首个管理员（可重复运行）。"""
-    from liuhen.services.setup import initialise, needs_first_admin
+    from liuhen.services.admin.setup import initialise, needs_first_admin
 
     settings = settings_from(ctx)
     password = admin_password or settings.admin_password
@@ -87,8 +87,8 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
 
 
 def _prepare_demo(ctx: click.Context) -> None:
+    from liuhen.services.admin.setup import generate_password, initialise, needs_first_admin
     from liuhen.services.demo import load_demo
-    from liuhen.services.setup import generate_password, initialise, needs_first_admin
 
     settings = settings_from(ctx)
     admin_password = settings.admin_password
@@ -162,8 +162,8 @@ def user_add(
     as_json: bool,
 ) -> None:
     """新增用户。系统管理员、机关负责人、档案/音像管理员须绑定动态验证码：命令输出绑定密钥与链接。"""
-    from liuhen.services.totp import enrolment_secret, needs_totp, provisioning_uri
-    from liuhen.services.users import add_user, resolve_placement
+    from liuhen.services.admin.totp import enrolment_secret, needs_totp, provisioning_uri
+    from liuhen.services.admin.users import add_user, resolve_placement
 
     store = open_store(ctx)
     if password is None:

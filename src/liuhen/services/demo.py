@@ -16,15 +16,15 @@ from sqlalchemy import select
 
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_video
-from liuhen.services.agency import add_device, add_officer, create_agency
-from liuhen.services.bundles import import_bundle
-from liuhen.services.cases import open_case
+from liuhen.services.admin.agency import add_device, add_officer, create_agency
+from liuhen.services.admin.setup import generate_password
+from liuhen.services.admin.users import add_user
+from liuhen.services.cases.bundles import import_bundle
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.files import store_file
+from liuhen.services.cases.records import AttachedFile, add_record, record_act
 from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
-from liuhen.services.files import store_file
 from liuhen.services.permissions import require
-from liuhen.services.records import AttachedFile, add_record, record_act
-from liuhen.services.setup import generate_password
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
+from liuhen.jobs.background import BackgroundJobs
 from liuhen.ledger.events import Actor
-from liuhen.services.background import BackgroundJobs
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
+from liuhen.web.pages import localtime, render
 
 HERE = Path(__file__).parent
 
@@ -44,39 +44,34 @@ def create_app(
     from liuhen.archive import four_properties
     from liuhen.domain import vocab
     from liuhen.services.permissions import actions_for
-    from liuhen.web import (
-        access_requests,
-        api_av,
-        approvals,
-        auth,
-        authorisations,
-        av_access,
-        av_panel,
-        av_record,
-        av_unlinked,
-        calendar,
-        case_archive,
-        case_documents,
-        case_due,
-        case_new,
-        case_panel,
-        case_service,
-        case_steps,
-        cases,
-        dashboard,
-        devices,
-        files,
-        inbox,
-        ledger,
-        share,
-        uploads,
-    )
+    from liuhen.web.access import downloads as files
+    from liuhen.web.access import requests as access_requests
+    from liuhen.web.access import share
+    from liuhen.web.admin import calendar
+    from liuhen.web.approvals import authorisations
+    from liuhen.web.approvals import decisions as approvals
+    from liuhen.web.archiving import case_archive
+    from liuhen.web.auth import permission as auth
+    from liuhen.web.av import access as av_access
+    from liuhen.web.av import api as api_av
+    from liuhen.web.av import devices, uploads
+    from liuhen.web.av import panel as av_panel
+    from liuhen.web.av import record as av_record
+    from liuhen.web.av import unlinked as av_unlinked
+    from liuhen.web.cases import documents as case_documents
+    from liuhen.web.cases import listing as cases
+    from liuhen.web.cases import new as case_new
+    from liuhen.web.cases import panel as case_panel
+    from liuhen.web.cases import service as case_service
+    from liuhen.web.cases import steps as case_steps
+    from liuhen.web.oversight import dashboard, inbox, ledger
+    from liuhen.web.oversight import due as case_due
 
     the_store = store or Store.open(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from liuhen.services.fixity_schedule import FixityScheduler
+        from liuhen.jobs.fixity_schedule import FixityScheduler
 
         scheduler = FixityScheduler(the_store, fixity_interval) if fixity_interval else None
         app.state.fixity_scheduler = scheduler
@@ -101,7 +96,7 @@ def create_app(
     app.state.fixity_scheduler = None
     app.state.jobs = BackgroundJobs(lambda: the_store.clock())
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
-    app.state.templates.env.filters["localtime"] = lambda value: _localtime(value, settings)
+    app.state.templates.env.filters["localtime"] = lambda value: localtime(value, settings)
     app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
         approvals_waiting=approvals.waiting_count,
         case_panel=case_panel.case_panel,
@@ -188,23 +183,3 @@ def create_app(
 def _actor(request: Request) -> Actor | None:
     user = getattr(request.state, "user", None)
     return user.actor if user is not None else None
-
-
-def _localtime(value: datetime | str | None, settings: Settings) -> str:
-    """'2026-11-20 09:30' in the agency's time zone, from a datetime or an ISO string."""
-    if value is None or value == "":
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def render(
-    request: Request, template: str, context: dict[str, object], status_code: int = 200
-) -> HTMLResponse:
-    templates: Jinja2Templates = request.app.state.templates
-    ctx = {
-        "user": getattr(request.state, "user", None),
-        "csrf": getattr(request.state, "csrf", ""),
-        **context,
-    }
-    return templates.TemplateResponse(request, template, ctx, status_code=status_code)

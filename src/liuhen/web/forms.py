@@ -24,7 +24,7 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, LiuhenError
-from liuhen.services.bundles import assemble_bundle
+from liuhen.services.cases.bundles import assemble_bundle
 
 _PATH_PREFIX = re.compile(r"^\$\.[a-z_]+(\[\d*\])?\.?")
 _KEYED = re.compile(r"^[A-Za-z0-9_.$\[\]]+: ")
@@ -284,7 +284,7 @@ def step_page(
     intro: str = "",
 ) -> Response:
     """One lifecycle form page: sections of fields, the refusal on top, messages beside."""
-    from liuhen.web.app import render
+    from liuhen.web.pages import render
 
     return render(
         request,

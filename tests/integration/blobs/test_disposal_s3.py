@@ -9,13 +9,13 @@ from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.config import Settings
-from liuhen.services.approvals import decide
-from liuhen.services.disposal import dispose, request_disposal
-from liuhen.services.filing import file_case
-from liuhen.services.integrity import verify
-from liuhen.services.serving import close_case
-from liuhen.services.setup import initialise
-from liuhen.services.users import add_user
+from liuhen.services.admin.setup import initialise
+from liuhen.services.admin.users import add_user
+from liuhen.services.approvals.workflow import decide
+from liuhen.services.archiving.disposal import dispose, request_disposal
+from liuhen.services.archiving.filing import file_case
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.cases.serving import close_case
 from liuhen.store.blobs.s3 import S3BlobStore
 from liuhen.store.store import Store
 

@@ -1,6 +1,6 @@
 """The retention schedule (保管期限表): which class each record falls in, for how long it is
-kept, and who approves its disposal after that — data for ``services/retention.py`` and
-``services/disposal.py``. As a check, it finds case AV stated to be kept for fewer years
+kept, and who approves its disposal after that — data for ``services/archiving/retention.py`` and
+``services/archiving/disposal.py``. As a check, it finds case AV stated to be kept for fewer years
 than the case file (004§12: the same period as the case file)."""
 
 from __future__ import annotations

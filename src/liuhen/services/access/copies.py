@@ -1,0 +1,207 @@
+"""The copies a granted copy request produces: DERIVED records beside the originals.
+
+Each copy is a record of kind ``copy`` naming its original (``derived_from``) and the
+request; the original's files are only read. A document's PDF rendering (or a plain-text
+file, first set as a PDF) gets a visible watermark on every page (requester, request number,
+date: ``documents/watermark.py``); a photo and a video get the same words burnt in
+(``media/clips.py``); a sound recording, which has no picture to mark, is copied as an MP4
+whose picture is a still card with those words, for as long as the sound lasts. A format
+that cannot carry a visible mark is not copied, and the copy says so.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import Conflict, InvalidInput
+from liuhen.ledger.events import Actor
+from liuhen.services.access.requests import COPY_KIND, PDF, AccessRequest, get_request
+from liuhen.services.permissions import allowed, load_case, require
+from liuhen.store import tables as t
+from liuhen.store.blobs.base import BlobInfo
+from liuhen.store.blobs.local import LocalBlobStore
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+
+def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
+    """The watermarked copies of a granted copy request, one per record given: each is made
+    once (a later call makes only those still missing). The originals are only read."""
+    if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
+        require(actor, "access.request")
+    request = get_request(store, actor, request_id, _checked=True)
+    case = load_case(store, request.case_id)
+    if not (allowed(actor, "access.request", case) or allowed(actor, "approval.decide", case)):
+        require(actor, "access.request", case)
+    if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
+        raise Conflict("只有已批准的复制申请才能制作复制件")
+    done = {c["derived_from"]: c["id"] for c in request.copies}
+    day = store.clock().astimezone(store.settings.tz).date().isoformat()
+    from liuhen.documents.watermark import watermark_text
+
+    mark = watermark_text(request.requester["name"], request.number, day)
+    made = []
+    for item in request.included:
+        record_id = item["record_id"]
+        made.append(done.get(record_id) or _copy_record(store, actor, request, record_id, mark))
+    return made
+
+
+def _copy_record(
+    store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str
+) -> str:
+    with store.read() as conn:
+        original = (
+            conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().one()
+        )
+        files = list(
+            conn.execute(
+                select(t.record_files)
+                .where(t.record_files.c.record_id == record_id)
+                .order_by(t.record_files.c.position)
+            ).mappings()
+        )
+    if original["kind"] == "text" and any(f["media_type"] == PDF for f in files):
+        files = [f for f in files if f["media_type"] == PDF]  # the rendering, not the .docx
+    made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []
+    skipped: list[str] = []
+    scratch = store.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="copy-") as tmp:
+        for f in files:
+            out = _copy_file(store, original, f, mark, Path(tmp))
+            if out is None:
+                skipped.append(f"{f['file_name']}：该格式无法加注水印，未复制")
+                continue
+            path, name, media_type = out
+            info = store.blobs.ingest_path(path)
+            source = {"position": f["position"], "sha256": f["blob_sha256"]}
+            made.append((info, name, media_type, {"derived_from": source}))
+    if not made:
+        raise InvalidInput(f"record: 记录“{original['title']}”没有可加注水印的文件，无法制作复制件")
+    copy_id = new_id()
+    now = store.clock()
+    with store.transaction(actor) as tx:
+        for info, *_rest in made:
+            if tx.get("blobs", info.sha256) is None:
+                tx.insert(
+                    "blobs",
+                    {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": now},
+                )
+        tx.insert(
+            "records",
+            {
+                "id": copy_id,
+                "case_id": original["case_id"],
+                "act_id": original["act_id"],
+                "supersedes_id": None,
+                "version": 1,
+                "kind": COPY_KIND,
+                "doc_kind": "access_copy",
+                "title": f"{original['title']}（复制件）",
+                "details": {
+                    "derived_from": {"record_id": record_id, "kind": original["kind"]},
+                    "access_request_id": request.id,
+                    "request_number": request.number,
+                    "requester": request.requester["name"],
+                    "watermark": mark,
+                    "skipped": skipped,
+                    "made_at": now.astimezone(store.settings.tz).isoformat(),
+                },
+                "correction_reason": "",
+                "created_by": actor.id or "system",
+                "created_at": now,
+            },
+        )
+        for position, (info, name, media_type, details) in enumerate(made, start=1):
+            tx.insert(
+                "record_files",
+                {
+                    "id": new_id(),
+                    "record_id": copy_id,
+                    "position": position,
+                    "role": "copy",
+                    "blob_sha256": info.sha256,
+                    "file_name": name,
+                    "media_type": media_type,
+                    "details": details,
+                    "created_at": now,
+                },
+            )
+        tx.record(
+            "access.copy_made",
+            subject_type="record",
+            subject_id=copy_id,
+            case_id=original["case_id"],
+            payload={
+                "access_request_id": request.id,
+                "derived_from": record_id,
+                "files": [info.sha256 for info, *_ in made],
+                "watermark": mark,
+                "skipped": skipped,
+            },
+        )
+    return copy_id
+
+
+def _copy_file(
+    store: Store, original: Any, f: Any, mark: str, tmp: Path
+) -> tuple[Path, str, str] | None:
+    """One watermarked file (path, name, media type), or None for a format that cannot
+    carry a visible mark."""
+    from liuhen.documents.watermark import text_to_pdf, watermark_pdf
+    from liuhen.media.clips import caption_photo, make_clip
+
+    media_type = f["media_type"]
+    stem = Path(f["file_name"]).stem[:100]
+    target = tmp / f"{f['position']}-{new_id()}"
+    if media_type == PDF or media_type.startswith("text/plain"):
+        raw = _read_blob(store, f["blob_sha256"])
+        if media_type != PDF:
+            raw = text_to_pdf(original["title"], raw.decode("utf-8", errors="replace"))
+        target = target.with_suffix(".pdf")
+        target.write_bytes(watermark_pdf(raw, mark))
+        return target, f"{stem}_复制件.pdf", PDF
+    kind = f["details"].get("media_kind") or media_type.split("/")[0]
+    if kind in ("photo", "image"):
+        source = _blob_path(store, f["blob_sha256"], tmp)
+        caption_photo(source, target.with_suffix(".jpg"), mark)
+        return target.with_suffix(".jpg"), f"{stem}_复制件.jpg", "image/jpeg"
+    if kind in ("video", "audio"):  # audio: the mark on a still card (media/clips.py)
+        source = _blob_path(store, f["blob_sha256"], tmp)
+        duration = _duration(f, source)
+        make_clip(source, target.with_suffix(".mp4"), start=0.0, end=duration, caption=mark)
+        return target.with_suffix(".mp4"), f"{stem}_复制件.mp4", "video/mp4"
+    return None
+
+
+def _duration(f: Any, source: Path) -> float:
+    probe = f["details"].get("probe") or {}
+    seconds = probe.get("duration") or probe.get("duration_s")
+    if seconds:
+        return float(seconds) + 1.0  # the clip stops at the last frame in any case
+    import av
+
+    with av.open(str(source)) as container:
+        return float((container.duration or 0) / 1_000_000) + 1.0
+
+
+def _read_blob(store: Store, sha256: str) -> bytes:
+    out = BytesIO()
+    with store.blobs.open(sha256) as src:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+    return out.getvalue()
+
+
+def _blob_path(store: Store, sha256: str, tmp: Path) -> Path:
+    if isinstance(store.blobs, LocalBlobStore):
+        return store.blobs.path_for(sha256)
+    target = tmp / f"original-{sha256[:16]}"
+    target.write_bytes(_read_blob(store, sha256))
+    return target

@@ -1,0 +1,140 @@
+"""Reading a stored file of a record (a rendered document, a scan, an AV segment).
+
+Every download and every playback is a ledger event (实时调阅留痕, 000§18): who, which
+record, which file. A player reads a file as many byte ranges; the playback is ONE event,
+made by its first range (from byte 0). A range from elsewhere is logged only when the same
+person has no logged read of that file within ``PLAYBACK_WINDOW``, so skipping byte 0 never
+hides a read, and a seek inside a playback adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import Disposed, InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import require, require_case
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+PLAYBACK_WINDOW = timedelta(minutes=30)
+"""Ranges of one file read by one person within this time after a logged read are one read."""
+RESTART_DEBOUNCE = timedelta(seconds=10)
+"""A player that asks for byte 0 again this soon is still starting the same playback."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    file_name: str
+    media_type: str
+    size: int
+    start: int
+    end: int  # inclusive
+    chunks: Iterator[bytes]
+
+
+def read_record_file(
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    position: int,
+    byte_range: tuple[int, int | None] | None = None,
+    *,
+    download: bool = False,
+) -> FileRead:
+    """Open file ``position`` of a record, whole or a byte range, and log the read: every
+    download and whole read, and each playback once (see the module docstring)."""
+    require(actor, "case.read")
+    with store.read() as conn:
+        row = (
+            conn.execute(
+                select(t.record_files, t.records.c.case_id)
+                .join(t.records, t.records.c.id == t.record_files.c.record_id)
+                .where(
+                    t.record_files.c.record_id == record_id, t.record_files.c.position == position
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound(f"file: 记录 {record_id} 没有第 {position} 个文件")
+    require_case(store, actor, "case.read", row["case_id"])
+    _refuse_disposed(store, actor, record_id, position, row["case_id"])
+    size = store.blobs.size(row["blob_sha256"])
+    start, end = 0, size - 1
+    if byte_range is not None:
+        start, requested_end = byte_range
+        end = min(size - 1, requested_end if requested_end is not None else size - 1)
+        if start >= size or start > end:
+            raise InvalidInput(f"Range: 请求的范围超出文件大小（{size} 字节）")
+    mode = "download" if download else "read" if byte_range is None else "play"
+    with store.transaction(actor) as tx:
+        if mode != "play" or not _same_playback(tx.conn, actor, record_id, position, start, store):
+            tx.record(
+                "record.file_read",
+                subject_type="record",
+                subject_id=record_id,
+                case_id=row["case_id"],
+                payload={
+                    "position": position,
+                    "sha256": row["blob_sha256"],
+                    "mode": mode,
+                    "range": [start, end],
+                    "size": size,
+                },
+            )
+    chunks = store.blobs.read_range(row["blob_sha256"], start, end) if size else iter(())
+    return FileRead(row["file_name"], row["media_type"], size, start, end, chunks)
+
+
+def _refuse_disposed(
+    store: Store, actor: Actor, record_id: str, position: int, case_id: str | None
+) -> None:
+    """A disposed file is not served: say when and under which approval (and log the try)."""
+    from liuhen.services.archiving.disposal import disposed_file
+
+    gone = disposed_file(store, record_id, position)
+    if gone is None:
+        return
+    with store.transaction(actor) as tx:
+        tx.record(
+            "record.file_read_refused",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=case_id,
+            payload={"position": position, "sha256": gone["sha256"], "reason": "disposed"},
+        )
+    at = datetime.fromisoformat(gone["at"]).astimezone(store.settings.tz)
+    raise Disposed(
+        f"文件 {gone['file_name']} 保管期满，已于 {at:%Y-%m-%d %H:%M} 经审批 {gone['approval_id']} "
+        f"处置（{gone['citation']}）；其 SHA-256 {gone['sha256']} 与处置记录保存在全过程日志中"
+    )
+
+
+def _same_playback(
+    conn: Any, actor: Actor, record_id: str, position: int, start: int, store: Store
+) -> bool:
+    """Whether this range belongs to a playback (or read) already on the ledger."""
+    now: datetime = store.clock()
+    window = RESTART_DEBOUNCE if start == 0 else PLAYBACK_WINDOW
+    who = (
+        t.ledger_events.c.actor_id == actor.id
+        if actor.id
+        else t.ledger_events.c.actor_label == actor.label
+    )
+    rows = conn.execute(
+        select(t.ledger_events.c.payload).where(
+            t.ledger_events.c.subject_type == "record",
+            t.ledger_events.c.subject_id == record_id,
+            t.ledger_events.c.action == "record.file_read",
+            t.ledger_events.c.occurred_at >= now - window,
+            who,
+        )
+    ).scalars()
+    modes = {"play"} if start == 0 else {"play", "read", "download"}
+    return any(p.get("position") == position and p.get("mode", "read") in modes for p in rows)

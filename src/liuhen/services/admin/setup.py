@@ -1,0 +1,136 @@
+"""Creating a data directory: folders, schema, signing key, first admin."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from liuhen.config import Settings
+from liuhen.errors import ConfigError, Conflict
+from liuhen.ledger.events import Actor
+from liuhen.services.admin.users import User, add_user
+from liuhen.store import tables as t
+from liuhen.store.database import check_connection, is_initialised, make_engine, migrate
+from liuhen.store.store import Store
+from liuhen.store.unit import Clock, utcnow
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created_schema: bool
+    admin: User | None
+    fingerprint: str
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data directory (and keys/) or fail naming LIUHEN_DATA_DIR."""
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "keys").mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"LIUHEN_DATA_DIR: 无法创建数据目录 {path}（{exc.strerror}）") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"LIUHEN_DATA_DIR: 数据目录 {path} 不可写，请检查权限或换一个目录")
+    probe = path / ".write-test"
+    try:
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"LIUHEN_DATA_DIR: 数据目录 {path} 不可写（{exc.strerror}）") from None
+
+
+def ensure_schema(settings: Settings) -> bool:
+    """Migrate to the newest schema; True when the schema was created now."""
+    prepare_data_dir(settings)
+    engine = make_engine(settings)
+    try:
+        check_connection(engine, settings)
+        fresh = not is_initialised(engine)
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return fresh
+
+
+def needs_first_admin(settings: Settings) -> bool:
+    """True when ``initialise`` would have to create the first admin (no schema or no users).
+
+    A database that cannot be reached raises its ConfigError here: that is the problem to
+    report, not the missing password."""
+    if settings.is_sqlite and not settings.data_dir.exists():
+        return True
+    engine = make_engine(settings)
+    try:
+        check_connection(engine, settings)
+        if not is_initialised(engine):
+            return True
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one()) == 0
+    finally:
+        engine.dispose()
+
+
+def user_count(store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def initialise(
+    settings: Settings,
+    *,
+    admin_username: str = "admin",
+    admin_password: str | None,
+    clock: Clock = utcnow,
+) -> InitResult:
+    """Idempotent: a second run changes nothing and creates no second admin."""
+    created = ensure_schema(settings)
+    store = Store.open(settings, clock=clock)
+    try:
+        admin = None
+        if user_count(store) == 0:
+            if not admin_password:
+                raise ConfigError(
+                    "LIUHEN_ADMIN_PASSWORD: 首个管理员需要密码（--admin-password 或交互输入）"
+                )
+            system = Actor.system("初始化")
+            with store.transaction(system) as tx:
+                tx.record(
+                    "system.initialised",
+                    subject_type="store",
+                    subject_id="all",
+                    payload={
+                        "key_fingerprint": store.fingerprint,
+                        "database": settings.is_sqlite and "sqlite" or "postgresql",
+                    },
+                )
+            admin = add_user(
+                store,
+                system,
+                username=admin_username,
+                password=admin_password,
+                display_name="系统管理员",
+                roles=["admin"],
+            )
+        elif created:
+            raise Conflict("数据库已有用户，但结构是新建的：请检查 LIUHEN_DATABASE_URL")
+        return InitResult(created_schema=created, admin=admin, fingerprint=store.fingerprint)
+    finally:
+        store.close()
+
+
+def generate_password(length: int = 16) -> str:
+    """A random password that passes the policy (for demo accounts and first runs)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        pw = (
+            "".join(secrets.choice(alphabet) for _ in range(length - 2))
+            + "-"
+            + secrets.choice(string.digits)
+        )
+        if any(c.islower() for c in pw) and any(c.isupper() for c in pw):
+            return pw

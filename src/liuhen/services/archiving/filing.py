@@ -1,0 +1,272 @@
+"""Filing (归档移交): handing a closed case's file to the archive's custodian.
+
+Filing is an act (``acts`` row of kind ``filing``, its time and the receiving custodian)
+and a new version of the case file (``case_files``: formed, handed over, custodian,
+retention term), so the case bundle's ``case_file`` section says when it was handed over and
+the profile's ``case_file_deadline`` rule (001§11: 20 days; 002§31, 004§35: 30 days from the
+end of the act) finds it done. The filing act is not an enforcement act: the bundle maps it
+to ``case_file`` and leaves it out of ``acts``.
+
+At filing, and on demand, the case is assessed for the four properties (四性检测, DA/T 70):
+the case is written as an archive package into a temporary directory, the package is
+assessed, and the report is kept on the ledger (``case.four_properties_checked``) and, at
+filing, in the filing act.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.domain import vocab
+from liuhen.errors import Conflict, InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.admin.users import get_user
+from liuhen.services.archiving.packages import export_package
+from liuhen.services.archiving.retention import schedule_for
+from liuhen.services.permissions import require_case
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+FILING_KIND = "filing"
+CHECKED = "case.four_properties_checked"
+CASE_FILE_TERMS = ("permanent", "30y", "10y")
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Filing:
+    act_id: str
+    case_file_id: str
+    filed_at: datetime
+    custodian_id: str
+    custodian: str
+    retention_term: str
+    four_properties: dict[str, Any]
+    event_seq: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "filed_at": self.filed_at.isoformat()}
+
+
+def check_four_properties(
+    store: Store, actor: Actor, case_id: str, *, purpose: str = "on_demand"
+) -> dict[str, Any]:
+    """四性检测 of a case now: package it in a temporary directory, assess, keep the report."""
+    require_case(store, actor, "case.export", case_id)
+    work = Path(store.settings.data_dir) / "tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work, prefix="four-properties-") as tmp:
+        out = Path(tmp) / "package"
+        result = export_package(store, actor, case_id, out, purpose=purpose)
+        report = json.loads((out / "data/metadata/four-properties.json").read_text("utf-8"))
+    with store.transaction(actor) as tx:
+        seq = tx.record(
+            CHECKED,
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={"purpose": purpose, "export_event": result.event_seq, "report": report},
+        )
+    return {**report, "purpose": purpose, "event_seq": seq}
+
+
+def latest_four_properties(store: Store, case_id: str) -> dict[str, Any] | None:
+    """The case's latest 四性检测 report (from the ledger), or None."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.ledger_events.c.seq, t.ledger_events.c.payload)
+            .where(t.ledger_events.c.case_id == case_id, t.ledger_events.c.action == CHECKED)
+            .order_by(t.ledger_events.c.seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    return {**row.payload["report"], "purpose": row.payload["purpose"], "event_seq": row.seq}
+
+
+def _current_case_file(conn: Any, case_id: str) -> dict[str, Any] | None:
+    rows = list(
+        conn.execute(
+            select(t.case_files)
+            .where(t.case_files.c.case_id == case_id)
+            .order_by(t.case_files.c.created_at, t.case_files.c.id)
+        ).mappings()
+    )
+    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
+    current = [dict(r) for r in rows if r["id"] not in superseded]
+    return current[-1] if current else None
+
+
+def filing_state(store: Store, case_id: str) -> dict[str, Any]:
+    """What the case page shows about filing: closed when, filed when and to whom."""
+    with store.read() as conn:
+        case = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
+        if case is None:
+            raise NotFound(f"case: 案件 {case_id} 不存在")
+        closed = conn.execute(
+            select(t.case_transitions.c.at)
+            .where(t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed")
+            .order_by(t.case_transitions.c.at.desc())
+        ).scalar()
+        act = (
+            conn.execute(
+                select(t.acts)
+                .where(t.acts.c.case_id == case_id, t.acts.c.kind == FILING_KIND)
+                .order_by(t.acts.c.started_at.desc())
+            )
+            .mappings()
+            .first()
+        )
+        case_file = _current_case_file(conn, case_id)
+        profile = conn.execute(
+            select(t.agencies.c.profile_id).where(t.agencies.c.id == case["agency_id"])
+        ).scalar_one()
+    details = (case_file or {}).get("details", {})
+    handed = details.get("handed_over_at")
+    return {
+        "closed_at": closed,
+        "filed": act is not None or bool(handed),
+        "filed_at": act["started_at"]
+        if act
+        else (datetime.fromisoformat(handed) if handed else None),
+        "custodian": act["details"].get("custodian", "") if act else details.get("custodian", ""),
+        "retention_term": (details.get("retention") or {}).get("term", ""),
+        "four_properties": act["details"].get("four_properties") if act else None,
+        "default_term": schedule_for(profile).case_file_term,
+    }
+
+
+def custodians(store: Store) -> list[tuple[str, str]]:
+    """Active users with the custodian role: (id, name) for the filing form."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(
+                t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled
+            ).order_by(t.users.c.display_name)
+        ).all()
+    return [(r.id, r.display_name) for r in rows if "custodian" in r.roles and not r.disabled]
+
+
+def file_case(
+    store: Store,
+    actor: Actor,
+    case_id: str,
+    *,
+    custodian_id: str,
+    filed_at: datetime | None = None,
+    retention_term: str = "",
+    note: str = "",
+    check: bool = True,
+) -> Filing:
+    """Hand a closed case's file to a custodian; 四性检测 runs first and is kept with it.
+
+    ``check=False``: the caller runs the check right after (``check_four_properties`` with
+    purpose ``filing``, the web server on its background worker): the filing act then
+    records it as pending and the ledger holds the report when it is done."""
+    require_case(store, actor, "case.export", case_id)
+    now = store.clock()
+    filed_at = filed_at or now
+    state = filing_state(store, case_id)
+    term = retention_term or state["default_term"]
+    problems = []
+    custodian = get_user(store, custodian_id) if custodian_id else None
+    if custodian is None or custodian.disabled or "custodian" not in custodian.roles:
+        problems.append("custodian: 请选择接收案卷的档案管理员（须为在用的档案/音像管理员账户）")
+    if term not in CASE_FILE_TERMS:
+        allowed = "、".join(vocab.RETENTION_TERMS[t_] for t_ in CASE_FILE_TERMS)
+        problems.append(f"retention_term: 案卷保存期限应为{allowed}之一")
+    if filed_at.tzinfo is None:
+        problems.append("filed_at: 移交时间须带时区")
+    elif filed_at > now + FUTURE_SLACK:
+        problems.append("filed_at: 移交时间不能晚于现在")
+    elif state["closed_at"] is not None and filed_at < state["closed_at"]:
+        problems.append("filed_at: 移交时间不能早于结案时间")
+    if problems:
+        raise InvalidInput("归档移交信息有误", details=problems)
+    if state["closed_at"] is None:
+        raise Conflict("case: 案件尚未结案，结案后才能形成案卷、归档移交")
+    if state["filed"]:
+        raise Conflict(f"case: 案卷已于 {state['filed_at']:%Y-%m-%d %H:%M} 归档移交，不能重复移交")
+    assert custodian is not None
+    if check:
+        report = check_four_properties(store, actor, case_id, purpose="filing")
+        summary = {
+            "ok": report["ok"],
+            "summary": report["summary"],
+            "event_seq": report["event_seq"],
+        }
+    else:
+        report = {"ok": None, "event_seq": None}
+        summary = {"pending": True}
+    act_id, file_id = new_id(), new_id()
+    with store.transaction(actor) as tx:
+        with_tx = _current_case_file(tx.conn, case_id)
+        details = dict((with_tx or {}).get("details", {}))
+        details.update(
+            {
+                "handed_over_at": filed_at.astimezone(store.settings.tz).isoformat(),
+                "custodian": custodian.display_name,
+                "retention": {"term": term},
+            }
+        )
+        tx.insert(
+            "case_files",
+            {
+                "id": file_id,
+                "case_id": case_id,
+                "supersedes_id": with_tx["id"] if with_tx else None,
+                "formed_at": (with_tx or {}).get("formed_at") or filed_at,
+                "details": details,
+                "created_by": actor.id or "system",
+                "created_at": now,
+            },
+        )
+        tx.insert(
+            "acts",
+            {
+                "id": act_id,
+                "case_id": case_id,
+                "supersedes_id": None,
+                "kind": FILING_KIND,
+                "started_at": filed_at,
+                "ended_at": filed_at,
+                "place": "",
+                "officer_ids": [],
+                "details": {
+                    "custodian_id": custodian.id,
+                    "custodian": custodian.display_name,
+                    "case_file_id": file_id,
+                    "retention": {"term": term},
+                    "note": note.strip(),
+                    "four_properties": summary,
+                },
+                "created_by": actor.id or "system",
+                "created_at": now,
+            },
+        )
+        seq = tx.record(
+            "case.filed",
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={
+                "act_id": act_id,
+                "case_file_id": file_id,
+                "custodian_id": custodian.id,
+                "filed_at": filed_at.isoformat(),
+                "retention_term": term,
+                "four_properties_ok": report["ok"],
+                "four_properties_event": report["event_seq"],
+            },
+        )
+    return Filing(
+        act_id, file_id, filed_at, custodian.id, custodian.display_name, term, summary, seq
+    )

@@ -1,0 +1,405 @@
+"""Case files and archive packages of stored cases (issue 6).
+
+``case_file_pdf`` renders the 案卷 of a case; ``export_package`` writes the whole case as a
+BagIt package that anyone can verify offline (``liuhen.archive.verify_package``). Both are
+ledger events (``case.exported``, with the format). The package's ledger excerpt is proven
+against the checkpoint that the export's own transaction signs, so it covers the export
+event too, and that event records the digests of the metadata, the file index and the
+case-file PDF. Each package also carries its 四性检测 report (DA/T 70), made at export.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen import __version__
+from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
+from liuhen.archive.four_properties import assess_package
+from liuhen.archive.front_matter import case_title
+from liuhen.archive.items import CaseFileOptions
+from liuhen.archive.package import PackageWriter, json_bytes, safe_name
+from liuhen.errors import StorageError
+from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
+from liuhen.ledger.events import Actor, event_bytes
+from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.services.cases.bundles import assemble_bundle
+from liuhen.services.permissions import require_case
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+ByteProgress = Callable[[int, int], None]
+"""Called with (bytes copied so far, bytes to copy in all)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    out: Path
+    case_id: str
+    number: str
+    title: str
+    event_seq: int
+    files: int
+    bytes: int
+    pages: int
+    items: int
+    tree_size: int
+    key_fingerprint: str
+    four_properties: dict[str, Any]
+    """四性检测 summary (DA/T 70): per property, its checks, failures and warnings."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "out": str(self.out)}
+
+
+def _current_records(store: Store, case_id: str) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(t.records)
+                .where(t.records.c.case_id == case_id, t.records.c.kind.in_(("text", "av")))
+                .order_by(t.records.c.created_at, t.records.c.id)
+            ).mappings()
+        ]  # derived clips and copies for a party are not part of the case file
+    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
+    return [r for r in rows if r["id"] not in superseded]
+
+
+def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], list[str]]:
+    """The stored files of the case's current records, with their package paths, and the
+    备考表 notes on corrected records."""
+    records = _current_records(store, case_id)
+    ids = [r["id"] for r in records]
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.record_files, t.blobs.c.sm3, t.blobs.c.size)
+            .join(t.blobs, t.blobs.c.sha256 == t.record_files.c.blob_sha256)
+            .where(t.record_files.c.record_id.in_(ids))
+            .order_by(t.record_files.c.record_id, t.record_files.c.position)
+        ).mappings()
+        by_record: dict[str, list[Any]] = {}
+        for row in rows:
+            by_record.setdefault(row["record_id"], []).append(row)
+        disposed = {
+            (r.record_id, r.blob_sha256): r
+            for r in conn.execute(
+                select(
+                    t.disposals.c.record_id, t.disposals.c.blob_sha256, t.disposals.c.created_at
+                ).where(t.disposals.c.record_id.in_(ids))
+            )
+        }
+    notes: list[str] = []
+    files: list[RecordFile] = []
+    taken: set[str] = set()
+    counters = {"text": 0, "av": 0}
+    for record in sorted(records, key=lambda r: r["kind"] != "text"):
+        counters[record["kind"]] += 1
+        folder = "documents" if record["kind"] == "text" else "av"
+        for row in by_record.get(record["id"], []):
+            gone = disposed.get((record["id"], row["blob_sha256"]))
+            if gone is not None:
+                notes.append(
+                    f"《{record['title']}》的文件 {row['file_name']}（SHA-256 {row['blob_sha256'][:16]}…）"
+                    f"保管期满，已于 {gone.created_at.astimezone(store.settings.tz):%Y-%m-%d} 经批准处置；"
+                    "其摘要与处置记录保存在全过程日志中。"
+                )
+                continue
+            name = safe_name(row["file_name"])
+            path = f"{folder}/{counters[record['kind']]:02d}-{name}"
+            if path in taken:
+                path = f"{folder}/{counters[record['kind']]:02d}-{row['position']}-{name}"
+            taken.add(path)
+            files.append(
+                RecordFile(
+                    record_id=record["id"],
+                    role=row["role"],
+                    file_name=row["file_name"],
+                    media_type=row["media_type"],
+                    sha256=row["blob_sha256"],
+                    sm3=row["sm3"],
+                    size=int(row["size"]),
+                    path=f"data/{path}",
+                )
+            )
+    notes += [
+        f"《{r['title']}》经补正，现为第 {r['version']} 版（补正理由：{r['correction_reason'] or '未注明'}）；"
+        "此前各版本及其文件保存在系统中，并记入全过程日志。"
+        for r in records
+        if r["supersedes_id"]
+    ]
+    return files, notes
+
+
+def _read_blob(store: Store, sha256: str) -> bytes:
+    with store.blobs.open(sha256) as f:
+        return f.read()
+
+
+def case_file_pdf(
+    store: Store, actor: Actor, case_id: str, *, options: CaseFileOptions | None = None
+) -> CaseFile:
+    """The 案卷 of a case as one PDF; rendering it for someone is a ledger event."""
+    require_case(store, actor, "case.export", case_id)
+    bundle = assemble_bundle(store, case_id)
+    files, notes = case_record_files(store, case_id)
+    files = [replace(f, path="") for f in files]  # no package: the PDF names no package paths
+    case_file = build_case_file(
+        bundle,
+        files,
+        lambda sha: _read_blob(store, sha),
+        made_at=store.clock().astimezone(store.settings.tz),
+        options=options,
+        notes=notes,
+    )
+    with store.transaction(actor) as tx:
+        tx.record(
+            "case.exported",
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={"format": "case-file-pdf", "pages": case_file.total_pages},
+        )
+    return case_file
+
+
+def _copy_files(
+    store: Store, pkg: PackageWriter, files: list[RecordFile], progress: ByteProgress | None
+) -> None:
+    """Stream every file into the package, checking it against its blob row on the way."""
+    total = sum(f.size for f in files)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    for f in files:
+        with store.blobs.open(f.sha256) as source:
+            got = pkg.add_stream(f.path.removeprefix("data/"), source, progress=step)
+        if (got.sha256, got.sm3, got.size) != (f.sha256, f.sm3, f.size):
+            raise StorageError(
+                f"存储中的文件 {f.file_name}（记录 {f.record_id}，SHA-256 {f.sha256[:16]}…）"
+                "与登记的摘要不符，可能已损坏：未导出。请运行 liuhen fixity 与 liuhen verify 核查"
+            )
+
+
+def _disposed(store: Store, case_id: str) -> set[str]:
+    with store.read() as conn:
+        return {
+            sha
+            for (sha,) in conn.execute(
+                select(t.disposals.c.blob_sha256).where(t.disposals.c.case_id == case_id)
+            )
+        }
+
+
+def _files_index(
+    bundle: dict[str, Any],
+    files: list[RecordFile],
+    case_file: CaseFile,
+    pdf: dict[str, Any],
+    disposed: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Any]:
+    held = {(f.record_id, f.sha256) for f in files}
+    not_held = [
+        {
+            "record_id": r["id"],
+            "sha256": s.get("sha256"),
+            "file_name": s.get("file_name", ""),
+            "reason": "保管期满，已经批准处置（摘要与处置记录在全过程日志中）"
+            if s.get("sha256") in disposed
+            else "案件数据只记载了该音像文件的摘要，原件未存入本系统",
+        }
+        for r in bundle.get("av_records", [])
+        for s in r.get("segments", [])
+        if (r["id"], s.get("sha256")) not in held
+    ]
+    return {
+        "format": "liuhen-package-files",
+        "version": 1,
+        "case_id": bundle["case"]["id"],
+        "case_number": bundle["case"].get("number", ""),
+        "case_file": {"path": "data/case-file.pdf", **pdf, "pages": case_file.total_pages},
+        "catalogue": case_file.catalogue(),
+        "files": [
+            {
+                "path": f.path,
+                "record_id": f.record_id,
+                "role": f.role,
+                "file_name": f.file_name,
+                "media_type": f.media_type,
+                "sha256": f.sha256,
+                "sm3": f.sm3,
+                "size": f.size,
+            }
+            for f in files
+        ],
+        "not_held": not_held,
+    }
+
+
+def export_package(
+    store: Store,
+    actor: Actor,
+    case_id: str,
+    out: Path,
+    *,
+    options: CaseFileOptions | None = None,
+    progress: ByteProgress | None = None,
+    purpose: str = "export",
+) -> ExportResult:
+    """Write the case as a BagIt package at ``out`` (a new or empty directory).
+
+    ``purpose``: ``export``, or ``filing``/``on_demand`` when the package is written only
+    to assess the four properties (kept in the export event)."""
+    require_case(store, actor, "case.export", case_id)
+    bundle = assemble_bundle(store, case_id)
+    files, notes = case_record_files(store, case_id)
+    now = store.clock().astimezone(store.settings.tz)
+    copies = {f.sha256: f.path.removeprefix("data/") for f in files}
+    with PackageWriter(out) as pkg:
+        _copy_files(store, pkg, files, progress)
+        case_file = build_case_file(  # reads the verified copies, not the store again
+            bundle,
+            files,
+            lambda sha: pkg.path(copies[sha]).read_bytes(),
+            made_at=now,
+            options=options,
+            notes=notes,
+        )
+        pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)
+        metadata = pkg.add_json("metadata/case-bundle.json", bundle)
+        index = pkg.add_json(
+            "metadata/files.json",
+            _files_index(bundle, files, case_file, pdf.as_dict(), _disposed(store, case_id)),
+        )
+        with store.transaction(actor) as tx:
+            seq = tx.record(
+                "case.exported",
+                subject_type="case",
+                subject_id=case_id,
+                case_id=case_id,
+                payload={
+                    "format": "bagit",
+                    "package": out.name,
+                    **({"purpose": purpose} if purpose != "export" else {}),
+                    "number": bundle["case"].get("number", ""),
+                    "metadata_sha256": metadata.sha256,
+                    "files_sha256": index.sha256,
+                    "case_file_sha256": pdf.sha256,
+                    "files": len(files),
+                    "bytes": sum(f.size for f in files),
+                },
+            )
+        checkpoint = _write_ledger(store, pkg, case_id, seq)
+        assessed = assess_package(
+            pkg.root,
+            checked_at=now,
+            digests={f"data/{rel}": (d.sha256, d.sm3, d.size) for rel, d in pkg.entries.items()},
+        )
+        pkg.add_json("metadata/four-properties.json", assessed.to_dict())
+        title = case_title(bundle)
+        pkg.finish(
+            {
+                "Source-Organization": bundle["agency"]["name"],
+                "External-Identifier": bundle["case"].get("number", ""),
+                "External-Description": f"{title}（行政执法案卷电子归档包）",
+                "Bag-Software-Agent": f"LiuHen {__version__}",
+                "LiuHen-Case-Id": case_id,
+                "LiuHen-Export-Event": str(seq),
+                "LiuHen-Checkpoint": f"{checkpoint.tree_size} {checkpoint.root_hash.hex()}",
+                "LiuHen-Key-Fingerprint": store.fingerprint,
+            },
+            bagging_date=now.date(),
+        )
+    return ExportResult(
+        out=out,
+        case_id=case_id,
+        number=bundle["case"].get("number", ""),
+        title=title,
+        event_seq=seq,
+        files=len(files),
+        bytes=sum(f.size for f in files),
+        pages=case_file.total_pages,
+        items=len(case_file.items),
+        tree_size=checkpoint.tree_size,
+        key_fingerprint=store.fingerprint,
+        four_properties={"ok": assessed.ok, **assessed.summary()},
+    )
+
+
+def _write_ledger(store: Store, pkg: PackageWriter, case_id: str, seq: int) -> Checkpoint:
+    """The case's events, their proofs against the first checkpoint covering ``seq``, the
+    checkpoint and the public key."""
+    with store.read() as conn:
+        row = (
+            conn.execute(
+                select(t.checkpoints)
+                .where(t.checkpoints.c.tree_size > seq)
+                .order_by(t.checkpoints.c.tree_size)
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise StorageError(
+                "全过程日志不完整，未能签发覆盖导出事件的检查点：请运行 liuhen verify"
+            )
+        size = int(row["tree_size"])
+        leaves = [
+            bytes.fromhex(h)
+            for (h,) in conn.execute(
+                select(t.ledger_events.c.leaf_hash)
+                .where(t.ledger_events.c.seq < size)
+                .order_by(t.ledger_events.c.seq)
+            )
+        ]
+        events = list(
+            conn.execute(
+                select(t.ledger_events)
+                .where(t.ledger_events.c.case_id == case_id, t.ledger_events.c.seq < size)
+                .order_by(t.ledger_events.c.seq)
+            ).mappings()
+        )
+    cp = Checkpoint(size, bytes.fromhex(row["root_hash"]), row["signed_at"], row["origin"])
+    tree = MerkleTree(leaves)
+    if len(leaves) != size or tree.root() != cp.root_hash:
+        raise StorageError("全过程日志与已签名的检查点不符：未导出。请运行 liuhen verify 核查")
+    lines, proofs = [], []
+    for event in events:
+        raw = event_bytes(dict(event))
+        if leaf_hash(raw) != tree.leaf(int(event["seq"])):
+            raise StorageError(f"日志事件 #{event['seq']} 已被改动：未导出。请运行 liuhen verify")
+        record = {k: event[k] for k in event.keys()}
+        record["occurred_at"] = event["occurred_at"].astimezone(UTC).isoformat()
+        record["event_bytes"] = raw.decode("utf-8")
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        path = tree.inclusion_proof(int(event["seq"]), size)
+        proofs.append(
+            {
+                "seq": int(event["seq"]),
+                "leaf_hash": leaf_hash(raw).hex(),
+                "path": [h.hex() for h in path],
+            }
+        )
+    pkg.add_bytes("ledger/events.jsonl", "".join(lines).encode("utf-8"))
+    pkg.add_bytes(
+        "ledger/proofs.json",
+        json_bytes({"tree_size": size, "root_hash": cp.root_hash.hex(), "proofs": proofs}),
+    )
+    pkg.add_json(
+        "ledger/checkpoint.json",
+        checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
+    )
+    pkg.add_bytes("ledger/public-key.pem", public_key_pem(store.key))
+    return cp

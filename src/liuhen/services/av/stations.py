@@ -1,0 +1,188 @@
+"""Docking stations (采集站): machines that upload footage over the HTTP API with a token.
+
+A station acts as the custodian account it is tied to (``user_id``), optionally for one
+registered device. Its bearer token is shown once when issued (``liuhen station add``);
+only the token's SHA-256 is kept, so a leaked database does not leak working tokens.
+Issuing and revoking are ledger events; a revoked token is refused from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import AuthError, Conflict, InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.admin.users import User, find_user, get_user
+from liuhen.services.permissions import require
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+TOKEN_PREFIX = "lhs_"
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    user: User
+    device_id: str | None
+    device_serial: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def actor(self) -> Actor:
+        """The custodian account, labelled with the station it speaks through."""
+        label = f"采集站 {self.name}（{self.user.display_name}，{self.user.username}）"
+        return replace(self.user.actor, label=label)  # the account's agency, section, officer
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "user": self.user.username,
+            "device": self.device_serial,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def add_station(
+    store: Store, actor: Actor, *, name: str, username: str, device: str | None = None
+) -> tuple[Station, str]:
+    """Register a station acting as ``username``; return it and its token (shown only now)."""
+    require(actor, "device.manage")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name: 采集站名称不能为空，且不超过 100 个字符")
+    user = find_user(store, username)
+    if user is None or user.disabled:
+        raise InvalidInput(f"user: 用户 {username} 不存在或已停用")
+    if "av.upload" not in _actions(user):
+        raise InvalidInput(f"user: 用户 {username} 无“上传音像记录”权限，不能作为采集站账号")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    station_id = new_id()
+    with store.transaction(actor) as tx:
+        device_id = None
+        if device:
+            found = tx.conn.execute(
+                select(t.devices.c.id).where(
+                    (t.devices.c.id == device) | (t.devices.c.serial_no == device)
+                )
+            ).scalar()
+            if found is None:
+                raise InvalidInput(f"device: 设备 {device} 尚未登记，请先登记设备")
+            device_id = str(found)
+        clash = tx.conn.execute(
+            select(t.stations.c.id).where(
+                (t.stations.c.name == name) & t.stations.c.revoked_at.is_(None)
+            )
+        ).scalar()
+        if clash is not None:
+            raise Conflict(f"name: 已有名为 {name} 的采集站（{clash}），请换一个名称或先吊销旧的")
+        tx.insert(
+            "stations",
+            {
+                "id": station_id,
+                "name": name,
+                "token_hash": token_hash(token),
+                "user_id": user.id,
+                "device_id": device_id,
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+                "revoked_at": None,
+            },
+        )
+        tx.record(
+            "station.added",
+            subject_type="station",
+            subject_id=station_id,
+            payload={"name": name, "user": user.username, "device_id": device_id},
+        )
+    return get_station(store, station_id), token
+
+
+def revoke_station(store: Store, actor: Actor, station_id: str) -> Station:
+    require(actor, "device.manage")
+    with store.transaction(actor) as tx:
+        row = tx.get("stations", station_id)
+        if row is None:
+            raise NotFound(f"station: 采集站 {station_id} 不存在")
+        if row["revoked_at"] is not None:
+            raise Conflict(f"采集站 {row['name']} 的令牌已于 {row['revoked_at']} 吊销")
+        tx.update("stations", station_id, {"revoked_at": store.clock()})
+        tx.record("station.revoked", subject_type="station", subject_id=station_id)
+    return get_station(store, station_id)
+
+
+def get_station(store: Store, station_id: str) -> Station:
+    with store.read() as conn:
+        row = conn.execute(select(t.stations).where(t.stations.c.id == station_id)).mappings()
+        found = row.first()
+    if found is None:
+        raise NotFound(f"station: 采集站 {station_id} 不存在")
+    return _station(store, found)
+
+
+def list_stations(store: Store, actor: Actor) -> list[Station]:
+    require(actor, "device.manage")
+    with store.read() as conn:
+        rows = list(conn.execute(select(t.stations).order_by(t.stations.c.created_at)).mappings())
+    return [_station(store, r) for r in rows]
+
+
+def authenticate_station(store: Store, token: str) -> Station:
+    """The station holding ``token``; ``AuthError`` if unknown, revoked or its user disabled."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
+    with store.read() as conn:
+        row = (
+            conn.execute(select(t.stations).where(t.stations.c.token_hash == token_hash(token)))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
+    if row["revoked_at"] is not None:
+        raise AuthError(f"采集站 {row['name']} 的令牌已吊销：请向音像管理员申请新令牌")
+    station = _station(store, row)
+    if station.user.disabled:
+        raise AuthError(f"采集站 {row['name']} 所属账号已停用")
+    return station
+
+
+def _station(store: Store, row: Any) -> Station:
+    user = get_user(store, row["user_id"])
+    assert user is not None
+    serial = None
+    if row["device_id"]:
+        with store.read() as conn:
+            serial = conn.execute(
+                select(t.devices.c.serial_no).where(t.devices.c.id == row["device_id"])
+            ).scalar()
+    return Station(
+        id=row["id"],
+        name=row["name"],
+        user=user,
+        device_id=row["device_id"],
+        device_serial=serial,
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def _actions(user: User) -> frozenset[str]:
+    from liuhen.services.permissions import actions_for
+
+    return actions_for(user.roles)

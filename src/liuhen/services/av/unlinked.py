@@ -1,0 +1,137 @@
+"""Footage that no case holds: listed for the custodians with its age, flagged by the
+profile's ``av_unlinked`` rule once it stays unlinked too long, and always kept.
+
+Retention never depends on a tag picked at upload: unlinked footage is kept like any
+other (004§12), and this list is how it gets found and linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.domain.finding import PENDING, VIOLATION
+from liuhen.errors import ProfileInvalid
+from liuhen.ledger.events import Actor
+from liuhen.rules import load_profile
+from liuhen.rules.calendar import WorkCalendar
+from liuhen.rules.checks.av_devices import AVUnlinked
+from liuhen.rules.context import fmt_time
+from liuhen.rules.periods import due_after
+from liuhen.services.av.views import unlinked_av
+from liuhen.services.permissions import allowed, footage_facts, require
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+
+@dataclass(frozen=True)
+class UnlinkedFootage:
+    id: str
+    title: str
+    stored_at: datetime
+    age: timedelta
+    device: str
+    officer: str
+    segments: int
+    started_at: datetime
+    due: datetime | None
+    status: str  # violation (past the profile's time) | pending
+    citation: str
+    message: str
+    remedy: str
+
+    @property
+    def age_text(self) -> str:
+        days, hours = self.age.days, self.age.seconds // 3600
+        return f"{days}日{hours}小时" if days else f"{hours}小时{self.age.seconds % 3600 // 60}分"
+
+
+def unlinked_footage(
+    store: Store, actor: Actor, now: datetime, calendar: WorkCalendar | None = None
+) -> list[UnlinkedFootage]:
+    """Every unlinked AV record (latest versions), oldest first, each judged by the profile
+    of the agency its device belongs to (the first agency when the device is unknown)."""
+    require(actor, "case.read")
+    every = unlinked_av(store)
+    with store.read() as conn:
+        agencies = {a: p for a, p in conn.execute(select(t.agencies.c.id, t.agencies.c.profile_id))}
+        first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()
+        devices = {d["id"]: d for d in conn.execute(select(t.devices)).mappings()}
+        officers = dict(conn.execute(select(t.officers.c.id, t.officers.c.name)).all())
+        users = dict(conn.execute(select(t.users.c.id, t.users.c.agency_id)).all())
+        uploaders = dict(
+            conn.execute(
+                select(t.records.c.id, t.records.c.created_by).where(
+                    t.records.c.id.in_([i["id"] for i in every])
+                )
+            ).all()
+        )
+
+    def facts(item: dict[str, Any]) -> dict[str, Any]:
+        device = devices.get(str(item.get("device_id")))
+        uploader = uploaders.get(item["id"], "")
+        return footage_facts(
+            item["title"],
+            item,
+            uploader,
+            device["agency_id"] if device else None,
+            users.get(uploader),
+        )
+
+    # within the reader's reach: the footage's agency (as footage_scope decides it)
+    items = [i for i in every if allowed(actor, "case.read", facts(i) or None)]
+    calendar = calendar or store.calendar()
+    tz = store.settings.tz
+    out = []
+    for item in items:
+        device = devices.get(item.get("device_id", ""))
+        agency = device["agency_id"] if device else first
+        rule = _rule(agencies.get(agency)) if agency else None
+        stored = datetime.fromisoformat(item["stored_at"])
+        started = min(datetime.fromisoformat(s["start"]) for s in item["segments"])
+        subject = f"音像记录（{fmt_time(started, tz)}，{len(item['segments'])} 段）"
+        due = due_after(stored, rule.limit, calendar, tz).at if rule else None
+        late = due is not None and now > due
+        state = (
+            f"至今（{fmt_time(now, tz)}）仍未关联，已逾期"
+            if late
+            else f"尚未关联，请在 {fmt_time(due, tz)} 前关联"
+            if due
+            else "尚未关联"
+        )
+        message, remedy = (
+            rule.message(subject=subject, stored=fmt_time(stored, tz), state=state)
+            if rule
+            else (f"{subject}尚未关联案件", "关联到所属案件和执法环节；未关联的音像记录继续保存。")
+        )
+        out.append(
+            UnlinkedFootage(
+                id=item["id"],
+                title=item["title"],
+                stored_at=stored,
+                age=now - stored,
+                device=(f"{device['serial_no']}" if device else str(item.get("device_id", ""))),
+                officer=officers.get(item.get("officer_id", ""), str(item.get("officer_id", ""))),
+                segments=len(item["segments"]),
+                started_at=started,
+                due=due,
+                status=VIOLATION if late else PENDING,
+                citation=rule.citation if rule else "",
+                message=message,
+                remedy=remedy,
+            )
+        )
+    out.sort(key=lambda f: f.stored_at)
+    return out
+
+
+def _rule(profile_id: str | None) -> AVUnlinked | None:
+    if not profile_id:
+        return None
+    try:
+        profile = load_profile(profile_id)
+    except ProfileInvalid:  # an agency whose profile is missing still sees its footage
+        return None
+    return next((r for r in profile.rules if isinstance(r, AVUnlinked)), None)

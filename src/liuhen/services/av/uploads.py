@@ -1,0 +1,461 @@
+"""Resumable uploads (tus 1.0): staged under the data dir, then ingested like ``import-av``.
+
+An upload is two files in ``settings.uploads_dir``: ``<id>.json`` (length, metadata, owner,
+state; rewritten atomically) and ``<id>.part`` (the bytes received so far). The offset is
+the size of ``<id>.part`` on disk, so it survives a crash of the server. Each PATCH holds
+an exclusive ``flock`` on the part file, writes what arrives straight to it (never the whole
+file in memory) and fsyncs before answering. A PATCH with a per-request checksum keeps its
+bytes only if they match; a PATCH cut off mid-way keeps what arrived unless it carried a
+checksum (then nothing of it, as tus requires).
+
+The SHA-256 of the whole file is computed while the bytes arrive; the running state lives
+in this process, keyed by upload and offset, and when it does not match the file (another
+worker, a restart) the staged prefix is re-hashed. On the last byte the file is moved under
+its (made safe) name and handed to ``services.av.import_av`` with the uploader's metadata:
+probed, stored as received in the blob store, recorded (a segment of a recording already
+stored joins it as a new version of that record: ``services.av_join``), linked to the case
+when one was named. The staging files are then removed; the small ``<id>.json`` keeps the outcome until
+the upload expires. Incomplete uploads untouched for ``upload_expiry_hours`` are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import (
+    Conflict,
+    InvalidInput,
+    LiuhenError,
+    NotFound,
+    StorageError,
+    UploadGone,
+    UploadLocked,
+)
+from liuhen.ledger.events import Actor
+from liuhen.services.av.upload_staging import (
+    HASHES,
+    Patch,
+    encode_metadata,
+    hash_prefix,
+    human,
+    locked,
+    require_space,
+    staged_name,
+)
+from liuhen.services.permissions import require, require_case
+from liuhen.store import tables as t
+from liuhen.store.blobs.spool import storage_error
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = ("creation", "expiration", "checksum", "termination")
+METADATA_KEYS = {
+    "filename": "文件名",
+    "filetype": "文件类型",
+    "case": "案件",
+    "act": "执法环节",
+    "officer": "执法人员",
+    "device": "设备",
+    "recorded_start": "录制开始时间",
+    "sha256": "SHA-256",
+}
+_ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+__all__ = ["TUS_EXTENSIONS", "TUS_VERSION", "UploadInfo", "Uploads", "encode_metadata"]
+
+
+@dataclass
+class UploadInfo:
+    id: str
+    length: int
+    file_name: str
+    """The name the file is stored under (made safe: see ``staged_name``)."""
+    original_name: str
+    metadata: dict[str, str]
+    owner_id: str | None
+    owner_label: str
+    station_id: str | None
+    created_at: str
+    touched_at: str
+    state: str = "receiving"
+    """``receiving`` until the last byte is in, then ``done`` (``result`` says how it went)."""
+    warnings: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+
+    def expires_at(self, hours: int) -> datetime:
+        return datetime.fromisoformat(self.touched_at) + timedelta(hours=hours)
+
+
+# -- the staging area ----------------------------------------------------------------------
+class Uploads:
+    """The staging area of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.settings = store.settings
+        self.dir = self.settings.uploads_dir
+
+    # -- paths and info --------------------------------------------------------------
+    def _check_id(self, upload_id: str) -> str:
+        if not (8 <= len(upload_id) <= 40) or not set(upload_id) <= _ID_CHARS:
+            raise NotFound(f"upload: 上传 {upload_id[:40]} 不存在")
+        return upload_id
+
+    def part_path(self, upload_id: str) -> Path:
+        return self.dir / f"{self._check_id(upload_id)}.part"
+
+    def _info_path(self, upload_id: str) -> Path:
+        return self.dir / f"{self._check_id(upload_id)}.json"
+
+    def _write_info(self, info: UploadInfo) -> None:
+        path = self._info_path(info.id)
+        tmp = path.with_suffix(".json.tmp")
+        data = json.dumps(asdict(info), ensure_ascii=False).encode("utf-8")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise storage_error(exc, path) from exc
+
+    def load(self, upload_id: str) -> UploadInfo:
+        try:
+            data = json.loads(self._info_path(upload_id).read_text("utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"upload: 上传 {upload_id} 不存在、已过期或已终止") from None
+        return UploadInfo(**data)
+
+    def get(self, actor: Actor, upload_id: str) -> tuple[UploadInfo, int]:
+        """The upload (only its owner sees it) and its offset."""
+        info = self.load(upload_id)
+        if info.owner_id != actor.id or (actor.id is None and info.owner_label != actor.label):
+            raise NotFound(f"upload: 上传 {upload_id} 不存在、已过期或已终止")
+        if info.state == "done":
+            return info, info.length
+        if info.expires_at(self.settings.upload_expiry_hours) < self.store.clock():
+            raise UploadGone(f"上传 {upload_id} 已过期（超过 {self._hours()} 未续传），请重新上传")
+        try:
+            offset = self.part_path(upload_id).stat().st_size
+        except FileNotFoundError:
+            raise UploadGone(f"上传 {upload_id} 的暂存文件已不存在，请重新上传") from None
+        return info, offset
+
+    def _hours(self) -> str:
+        return f"{self.settings.upload_expiry_hours} 小时"
+
+    # -- creation --------------------------------------------------------------------
+    def create(
+        self,
+        actor: Actor,
+        *,
+        length: int,
+        metadata: dict[str, str],
+        station_id: str | None = None,
+        default_device: str | None = None,
+    ) -> UploadInfo:
+        """Check everything that can be checked before a byte arrives, then stage."""
+        require(actor, "av.upload")
+        limit = self.settings.upload_max_gb * 1024**3
+        if length <= 0:
+            raise InvalidInput("Upload-Length: 文件为空（0 字节），不是音像文件，未接收")
+        if length > limit:
+            raise InvalidInput(
+                f"Upload-Length: 文件长 {human(length)}，超过允许的 {human(limit)}"
+                "（LIUHEN_UPLOAD_MAX_GB）"
+            )
+        raw = metadata.get("filename", "")
+        if not raw.strip():
+            raise InvalidInput("filename: 缺少文件名（Upload-Metadata 中的 filename）")
+        name, warnings = staged_name(raw)
+        meta = self._check_metadata(metadata)
+        if meta.get("case"):
+            require_case(self.store, actor, "av.upload", meta["case"])
+        if default_device and not meta.get("device"):
+            meta["device"] = default_device
+        self.clean_expired()
+        require_space(self.settings, length, copies=2, field="Upload-Length")
+        now = self.store.clock().isoformat()
+        info = UploadInfo(
+            id=new_id(),
+            length=length,
+            file_name=name,
+            original_name=raw[:1000],
+            metadata=meta,
+            owner_id=actor.id,
+            owner_label=actor.label,
+            station_id=station_id,
+            created_at=now,
+            touched_at=now,
+            warnings=warnings,
+        )
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.part_path(info.id), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise storage_error(exc, self.dir) from exc
+        self._write_info(info)
+        with self.store.transaction(actor) as tx:
+            tx.record(
+                "av.upload_started",
+                subject_type="upload",
+                subject_id=info.id,
+                case_id=meta.get("case"),
+                payload={
+                    "file_name": name,
+                    "length": length,
+                    "station_id": station_id,
+                    "metadata": {k: v for k, v in meta.items() if k != "filename"},
+                },
+            )
+        return info
+
+    def _check_metadata(self, metadata: dict[str, str]) -> dict[str, str]:
+        meta = {k: v.strip() for k, v in metadata.items() if k in METADATA_KEYS and v.strip()}
+        for key, value in meta.items():
+            if len(value) > 1000 or any(ord(c) < 32 for c in value if key != "filename"):
+                raise InvalidInput(f"{key}: {METADATA_KEYS[key]}过长或含控制字符")
+        if "recorded_start" in meta:
+            meta["recorded_start"] = self.parse_start(meta["recorded_start"]).isoformat()
+        if "sha256" in meta:
+            sha = meta["sha256"].lower()
+            if len(sha) != 64 or set(sha) - set("0123456789abcdef"):
+                raise InvalidInput("sha256: 应为 64 位十六进制的 SHA-256 值")
+            meta["sha256"] = sha
+        case_id, act_id = meta.get("case"), meta.get("act")
+        if act_id and not case_id:
+            raise InvalidInput("act: 指定执法环节时须同时指定案件")
+        if case_id:
+            with self.store.read() as conn:
+                case = conn.execute(
+                    select(t.cases.c.id).where(
+                        (t.cases.c.id == case_id) | (t.cases.c.number == case_id)
+                    )
+                ).scalar()
+                if case is None:
+                    raise NotFound(f"case: 案件 {case_id} 不存在")
+                meta["case"] = str(case)
+                if act_id:
+                    act = conn.execute(select(t.acts.c.case_id).where(t.acts.c.id == act_id))
+                    if act.scalar() != case:
+                        raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
+        return meta
+
+    def parse_start(self, text: str) -> datetime:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"recorded_start: {text!r} 不是有效的时间，应如 2026-11-20T09:30:00+08:00"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.settings.tz)
+        if moment > self.store.clock():
+            raise InvalidInput("recorded_start: 录制开始时间晚于现在，请核对")
+        return moment
+
+    # -- receiving -------------------------------------------------------------------
+    def open_patch(
+        self, actor: Actor, upload_id: str, offset: int, checksum: str | None = None
+    ) -> Patch:
+        info, current = self.get(actor, upload_id)
+        if info.state == "done":
+            raise Conflict(f"上传 {upload_id} 已完成，无需继续上传", details=[])
+        return Patch(self, info, offset, current, checksum)
+
+    def touch(self, info: UploadInfo) -> None:
+        info.touched_at = self.store.clock().isoformat()
+        self._write_info(info)
+
+    # -- completion ------------------------------------------------------------------
+    def finish(self, actor: Actor, upload_id: str) -> dict[str, Any]:
+        """Ingest a complete upload (idempotent: a finished one returns its result)."""
+        info, offset = self.get(actor, upload_id)
+        if info.state == "done":
+            assert info.result is not None
+            return info.result
+        if offset != info.length:
+            raise Conflict(f"上传 {upload_id} 尚未完成：已收到 {offset} / {info.length} 字节")
+        part = self.part_path(upload_id)
+        with locked(part):
+            state = HASHES.take(upload_id, offset) or hash_prefix(part, offset)
+            sha256 = state.hexdigest()
+            result = self._ingest(actor, info, part, sha256)
+        self._close(actor, info, result)
+        return result
+
+    def _ingest(self, actor: Actor, info: UploadInfo, part: Path, sha256: str) -> dict[str, Any]:
+        from liuhen.media.importing import ImportOptions
+        from liuhen.services.av.ingest import import_av
+
+        base = {"sha256": sha256, "file_name": info.file_name, "size": info.length}
+        expected = info.metadata.get("sha256")
+        if expected and expected != sha256:
+            return base | {
+                "status": "rejected",
+                "reason": f"收到的内容的 SHA-256（{sha256}）与上传方给出的（{expected}）不符："
+                "传输中可能出错，未存储，请重新上传",
+            }
+        with self.store.read() as conn:
+            owner = conn.execute(
+                select(t.record_files.c.record_id)
+                .where(t.record_files.c.blob_sha256 == sha256, t.record_files.c.role == "segment")
+                .limit(1)
+            ).scalar()
+        if owner is not None:
+            return base | {
+                "status": "duplicate",
+                "reason": f"已存储（音像记录 {owner}），未重复存储",
+                "record_id": owner,
+            }
+        folder = self.dir / f"{info.id}.d"
+        folder.mkdir(exist_ok=True)
+        staged = folder / info.file_name
+        os.replace(part, staged)
+        meta = info.metadata
+        options = ImportOptions(
+            device=meta.get("device"),
+            officer=meta.get("officer"),
+            custodian=actor.label,
+            officer_start=(
+                datetime.fromisoformat(meta["recorded_start"]) if "recorded_start" in meta else None
+            ),
+            case_id=meta.get("case"),
+            act_id=meta.get("act"),
+        )
+        try:
+            report = import_av(self.store, actor, [staged], options)
+        except BaseException:
+            os.replace(staged, part)  # keep the bytes: the client may retry the last PATCH
+            raise
+        [line] = report.files
+        result = base | {
+            "status": line.status,
+            "reason": line.reason,
+            "record_id": line.record_id,
+            "kind": line.kind,
+            "start": line.start,
+            "time_source": line.time_source,
+            "warnings": list(info.warnings) + list(line.warnings),
+            "joined": line.joined,
+        }
+        if line.sha256 and line.sha256 != sha256:  # cannot happen unless the disk lies
+            raise StorageError(f"入库后的 SHA-256 {line.sha256} 与上传的 {sha256} 不符")
+        if line.status == "new" and meta.get("case") and line.record_id:
+            result |= self._link(actor, line.record_id, meta)
+        return result
+
+    def _link(self, actor: Actor, record_id: str, meta: dict[str, str]) -> dict[str, Any]:
+        from liuhen.services.av.versions import link_av
+
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(t.records.c.case_id, t.records.c.act_id).where(t.records.c.id == record_id)
+            ).first()
+        if (
+            row is not None
+            and row.case_id == meta["case"]
+            and meta.get("act") in (None, row.act_id)
+        ):
+            # joined to a recording of this case already (services.av_join)
+            return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
+        try:
+            linked = link_av(
+                self.store, actor, record_id, case_id=meta["case"], act_id=meta.get("act")
+            )
+        except LiuhenError as exc:
+            return {
+                "linked": None,
+                "link_problem": f"已存储为未关联的音像记录，但未能关联案件：{exc.message}",
+            }
+        return {"linked": linked, "record_id": linked, "case_id": meta["case"]}
+
+    def _close(self, actor: Actor, info: UploadInfo, result: dict[str, Any]) -> None:
+        info.state, info.result = "done", result
+        info.touched_at = self.store.clock().isoformat()
+        self._write_info(info)
+        HASHES.drop(info.id)
+        self.part_path(info.id).unlink(missing_ok=True)
+        shutil.rmtree(self.dir / f"{info.id}.d", ignore_errors=True)
+        with self.store.transaction(actor) as tx:
+            tx.record(
+                "av.upload_finished",
+                subject_type="upload",
+                subject_id=info.id,
+                case_id=result.get("case_id"),
+                payload={
+                    k: result.get(k)
+                    for k in ("status", "reason", "sha256", "record_id", "file_name", "size")
+                },
+            )
+
+    # -- termination and expiry --------------------------------------------------------
+    def terminate(self, actor: Actor, upload_id: str) -> None:
+        info, offset = self.get(actor, upload_id)
+        if info.state == "done":
+            raise Conflict(
+                f"上传 {upload_id} 已完成：已存储的原件不能通过终止上传删除（000§19、003§20）"
+            )
+        with locked(self.part_path(upload_id)):
+            self._remove(info.id)
+        with self.store.transaction(actor) as tx:
+            tx.record(
+                "av.upload_terminated",
+                subject_type="upload",
+                subject_id=upload_id,
+                payload={"file_name": info.file_name, "received": offset, "length": info.length},
+            )
+
+    def clean_expired(self) -> int:
+        """Remove incomplete uploads untouched for the expiry time (and old outcomes)."""
+        if not self.dir.is_dir():
+            return 0
+        now, removed = self.store.clock(), 0
+        hours = self.settings.upload_expiry_hours
+        for path in sorted(self.dir.glob("*.json")):
+            try:
+                info = UploadInfo(**json.loads(path.read_text("utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue
+            if info.expires_at(hours) >= now:
+                continue
+            if info.state == "done":
+                path.unlink(missing_ok=True)
+                continue
+            part = self.part_path(info.id)
+            try:
+                with locked(part, wait=False):
+                    received = part.stat().st_size if part.exists() else 0
+                    self._remove(info.id)
+            except UploadLocked:
+                continue  # a PATCH is writing it right now
+            removed += 1
+            with self.store.transaction(Actor.system("上传暂存清理")) as tx:
+                tx.record(
+                    "av.upload_expired",
+                    subject_type="upload",
+                    subject_id=info.id,
+                    payload={
+                        "file_name": info.file_name,
+                        "received": received,
+                        "length": info.length,
+                        "owner": info.owner_label,
+                    },
+                )
+        return removed
+
+    def _remove(self, upload_id: str) -> None:
+        HASHES.drop(upload_id)
+        self.part_path(upload_id).unlink(missing_ok=True)
+        shutil.rmtree(self.dir / f"{upload_id}.d", ignore_errors=True)
+        self._info_path(upload_id).unlink(missing_ok=True)

@@ -1,0 +1,604 @@
+"""Case bundles in and out of the store, and the case snapshot the compliance engine reads.
+
+A case is stored across its tables; every entity keeps its bundle form in ``details`` (less
+the columns pulled out for querying), so ``export_bundle`` rebuilds the bundle exactly and
+``case_snapshot`` hands the engine the same ``Case`` it would get from the file. Bundle ids
+are replaced by database ids on import; references (``act_id``, ``officer_ids`` …) follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.domain.case import Case
+from liuhen.domain.finding import Finding
+from liuhen.errors import InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.rules import load_bundle, load_profile
+from liuhen.rules.bundle import entity_problems
+from liuhen.rules.calendar import WorkCalendar
+from liuhen.rules.engine import evaluate
+from liuhen.services.permissions import require, require_case
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import Tx, new_id
+
+FORMAT = {"format": "liuhen-case-bundle", "version": 1}
+REF_KEYS = frozenset(
+    {
+        "act_id",
+        "av_record_id",
+        "av_record_ids",
+        "catalogue",
+        "device_id",
+        "document_ids",
+        "officer_id",
+        "officer_ids",
+        "record_ids",
+        "service_id",
+    }
+)
+CASE_COLUMNS = ("id", "number", "title", "procedure", "opened_at", "ended_at")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    case_id: str
+    number: str
+    created: bool
+
+
+def check_entity(kind: str, entity: Mapping[str, Any], path: str) -> None:
+    """Refuse an entity made in LiuHen that its case bundle could not hold (JSON path named).
+
+    ``kind`` is a definition of the bundle schema (``service``, ``text_record`` …); ``path``
+    is where it sits in the bundle, e.g. ``$.services``."""
+    problems = entity_problems(kind, entity, path)
+    if problems:
+        raise InvalidInput("记录内容不符合案件数据格式", details=problems)
+
+
+def remap(value: Any, ids: Mapping[str, str]) -> Any:
+    """``value`` with every id under a reference key replaced through ``ids``."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in REF_KEYS:
+                out[key] = (
+                    [ids.get(v, v) for v in item] if isinstance(item, list) else ids.get(item, item)
+                )
+            else:
+                out[key] = remap(item, ids)
+        return out
+    if isinstance(value, list):
+        return [remap(v, ids) for v in value]
+    return value
+
+
+def _without(entity: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in entity.items() if k not in keys}
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> ImportResult:
+    """Validate the whole bundle, then store it in one transaction (all of it or nothing)."""
+    require(actor, "case.import")
+    load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
+    if not data["agency"].get("profile"):
+        raise InvalidInput("$.agency.profile: 导入的案件包须指明机关适用的制度配置")
+    case = data["case"]
+    with store.read() as conn:
+        existing = conn.execute(
+            select(t.cases.c.id).where(t.cases.c.number == case.get("number", case["id"]))
+        ).scalar()
+    if existing:
+        return ImportResult(existing, case.get("number", case["id"]), created=False)
+    with store.transaction(actor) as tx:
+        case_id = _write_case(tx, store, actor, data)
+        tx.record(
+            "case.imported",
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={"number": case.get("number", case["id"]), "bundle_case_id": case["id"]},
+        )
+    return ImportResult(case_id, case.get("number", case["id"]), created=True)
+
+
+def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> str:
+    now = store.clock()
+    by = actor.id or "system"
+    ids: dict[str, str] = {}
+    agency_id = _agency(tx, data["agency"], now)
+    for officer in data.get("officers", []):
+        ids[officer["id"]] = _officer(tx, agency_id, officer, now)
+    for device in data.get("devices", []):
+        ids[device["id"]] = _device(tx, agency_id, device, now)
+    collections = ("acts", "text_records", "av_records", "approvals", "services", "execution")
+    for name in collections:
+        for item in data.get(name, []):
+            ids[item["id"]] = new_id()
+    case = data["case"]
+    case_id = new_id()
+    tx.insert(
+        "cases",
+        {
+            "id": case_id,
+            "agency_id": agency_id,
+            "number": case.get("number", case["id"]),
+            "title": case.get("title", case.get("cause", case["id"])),
+            "procedure": case["procedure"],
+            "party": data["party"],
+            "confidentiality": [],
+            "section": data["agency"].get("unit", ""),
+            "details": {
+                **_without(case, *CASE_COLUMNS),
+                "bundle_id": case["id"],
+                "access_requests": remap(data.get("access_requests", []), ids),
+            },
+            "opened_at": _when(case["opened_at"]),
+            "created_by": by,
+            "created_at": now,
+        },
+    )
+    _transition(tx, case_id, "initiation", _when(case["opened_at"]), by)
+    if case.get("ended_at"):
+        _transition(tx, case_id, "closed", _when(case["ended_at"]), by)
+    for act in data.get("acts", []):
+        tx.insert(
+            "acts",
+            {
+                "id": ids[act["id"]],
+                "case_id": case_id,
+                "supersedes_id": None,
+                "kind": act["kind"],
+                "started_at": _when(act["started_at"]),
+                "ended_at": _when(act.get("ended_at")),
+                "place": act.get("place", ""),
+                "officer_ids": [ids.get(o, o) for o in act.get("officer_ids", [])],
+                "details": remap(
+                    _without(act, "id", "kind", "started_at", "ended_at", "place", "officer_ids"),
+                    ids,
+                ),
+                "created_by": by,
+                "created_at": now,
+            },
+        )
+    _device_events_in(tx, data, ids, by, now)
+    for kind, items in (("text", data.get("text_records", [])), ("av", data.get("av_records", []))):
+        for record in items:
+            tx.insert(
+                "records",
+                {
+                    "id": ids[record["id"]],
+                    "case_id": case_id,
+                    "act_id": ids.get(record["act_id"]) if record.get("act_id") else None,
+                    "supersedes_id": None,
+                    "version": 1,
+                    "kind": kind,
+                    "doc_kind": record.get("kind", "av") if kind == "text" else "av",
+                    "title": record.get("title", ""),
+                    "details": remap(_without(record, "id"), ids),
+                    "correction_reason": "",
+                    "created_by": by,
+                    "created_at": now,
+                },
+            )
+    for approval in data.get("approvals", []):
+        tx.insert(
+            "approvals",
+            {
+                "id": ids[approval["id"]],
+                "case_id": case_id,
+                "kind": approval["kind"],
+                "subject_record_id": None,
+                "emergency": bool(approval.get("emergency", False)),
+                "details": remap(_without(approval, "id", "kind", "emergency"), ids),
+                "created_by": by,
+                "created_at": now,
+            },
+        )
+    for service in data.get("services", []):
+        tx.insert(
+            "services",
+            {
+                "id": ids[service["id"]],
+                "case_id": case_id,
+                "record_id": None,
+                "mode": service["mode"],
+                "served_at": _when(service.get("served_at")) or _when(case["opened_at"]),
+                "recipient": service.get("recipient", ""),
+                "evidence": remap(_without(service, "id", "mode"), ids),
+                "created_by": by,
+                "created_at": now,
+            },
+        )
+    for event in data.get("execution", []):
+        tx.insert(
+            "executions",
+            {
+                "id": ids[event["id"]],
+                "case_id": case_id,
+                "kind": event["kind"],
+                "at": _when(event["at"]),
+                "details": remap(_without(event, "id", "kind", "at"), ids),
+                "created_by": by,
+                "created_at": now,
+            },
+        )
+    if data.get("case_file"):
+        file = data["case_file"]
+        tx.insert(
+            "case_files",
+            {
+                "id": new_id(),
+                "case_id": case_id,
+                "supersedes_id": None,
+                "formed_at": _when(file.get("formed_at")),
+                "details": remap(_without(file, "formed_at"), ids),
+                "created_by": by,
+                "created_at": now,
+            },
+        )
+    return case_id
+
+
+def _transition(tx: Tx, case_id: str, stage: str, at: datetime | None, by: str) -> None:
+    tx.insert(
+        "case_transitions",
+        {
+            "id": new_id(),
+            "case_id": case_id,
+            "stage": stage,
+            "note": "",
+            "at": at,
+            "created_by": by,
+        },
+    )
+
+
+def _agency(tx: Tx, agency: Mapping[str, Any], now: datetime) -> str:
+    found = tx.conn.execute(
+        select(t.agencies.c.id).where(t.agencies.c.name == agency["name"])
+    ).scalar()
+    if found:
+        return str(found)
+    agency_id = new_id()
+    tx.insert(
+        "agencies",
+        {
+            "id": agency_id,
+            "name": agency["name"],
+            "profile_id": agency.get("profile") or "",
+            "region": "",
+            "created_at": now,
+        },
+    )
+    return agency_id
+
+
+def _officer(tx: Tx, agency_id: str, officer: Mapping[str, Any], now: datetime) -> str:
+    cert = officer.get("certificate_number")
+    if cert:
+        found = tx.conn.execute(
+            select(t.officers.c.id).where(t.officers.c.certificate_no == cert)
+        ).scalar()
+        if found:
+            return str(found)
+    officer_id = new_id()
+    tx.insert(
+        "officers",
+        {
+            "id": officer_id,
+            "agency_id": agency_id,
+            "name": officer["name"],
+            "certificate_no": cert,
+            "section": "",
+            "details": _without(officer, "id", "name", "certificate_number"),
+            "created_at": now,
+        },
+    )
+    return officer_id
+
+
+def _device(tx: Tx, agency_id: str, device: Mapping[str, Any], now: datetime) -> str:
+    serial = device.get("serial")
+    if serial:
+        found = tx.conn.execute(
+            select(t.devices.c.id).where(t.devices.c.serial_no == serial)
+        ).scalar()
+        if found:
+            return str(found)
+    device_id = new_id()
+    tx.insert(
+        "devices",
+        {
+            "id": device_id,
+            "agency_id": agency_id,
+            "kind": device["kind"],
+            "serial_no": serial,
+            "model": "",
+            "explosion_proof": bool(device.get("explosion_proof", False)),
+            "assigned_officer_id": None,
+            "created_at": now,
+        },
+    )
+    return device_id
+
+
+# -- export and snapshot --------------------------------------------------------------------
+
+
+def export_bundle(store: Store, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The case as a bundle (database ids as bundle ids); the export is on the ledger."""
+    require_case(store, actor, "case.read", case_id)
+    bundle = assemble_bundle(store, case_id)
+    with store.transaction(actor) as tx:
+        tx.record(
+            "case.exported",
+            subject_type="case",
+            subject_id=case_id,
+            case_id=case_id,
+            payload={"format": "bundle"},
+        )
+    return bundle
+
+
+def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
+    """Read one case back into bundle form (no event: used for snapshots)."""
+    with store.read() as conn:
+        case = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
+        if case is None:
+            raise NotFound(f"CASE: 案件 {case_id} 不存在")
+        agency = (
+            conn.execute(select(t.agencies).where(t.agencies.c.id == case["agency_id"]))
+            .mappings()
+            .one()
+        )
+
+        def rows(table: Any, *where: Any) -> list[Any]:
+            return list(
+                conn.execute(
+                    select(table).where(*where).order_by(table.c.created_at, table.c.id)
+                ).mappings()
+            )
+
+        acts = rows(t.acts, t.acts.c.case_id == case_id, t.acts.c.kind != "filing")  # -> case_file
+        records = _latest(rows(t.records, t.records.c.case_id == case_id))
+        approvals = rows(t.approvals, t.approvals.c.case_id == case_id)
+        services = rows(t.services, t.services.c.case_id == case_id)
+        executions = rows(t.executions, t.executions.c.case_id == case_id)
+        files = _latest(rows(t.case_files, t.case_files.c.case_id == case_id))
+        closing = conn.execute(
+            select(t.case_transitions.c.at, t.case_transitions.c.note)
+            .where(t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed")
+            .order_by(t.case_transitions.c.at.desc())
+        ).first()
+        closed = closing.at if closing else None
+        from liuhen.services.access.requests import bundle_entries
+
+        registered = bundle_entries(conn, case_id, store.settings.tz)
+        officer_ids = _referenced(acts, records, "officer_ids", "officer_id")
+        device_ids = _referenced(acts, records, "device_id")
+        officers = list(
+            conn.execute(
+                select(t.officers)
+                .where(
+                    t.officers.c.id.in_(officer_ids) | (t.officers.c.agency_id == case["agency_id"])
+                )
+                .order_by(t.officers.c.created_at, t.officers.c.id)
+            ).mappings()
+        )
+        devices = list(
+            conn.execute(select(t.devices).where(t.devices.c.id.in_(device_ids))).mappings()
+        )
+        device_events = _device_events(conn, device_ids, {a["id"] for a in acts})
+    tz = store.settings.tz
+
+    def iso(moment: datetime) -> str:
+        return moment.astimezone(tz).isoformat()
+
+    details = dict(case["details"])
+    if closing is not None and closing.note and "outcome" not in details:
+        details["outcome"] = closing.note
+    access = [*details.pop("access_requests", []), *registered]
+    details.pop("bundle_id", None)
+    bundle: dict[str, Any] = {
+        **FORMAT,
+        "agency": {
+            "name": agency["name"],
+            **({"profile": agency["profile_id"]} if agency["profile_id"] else {}),
+            **({"unit": case["section"]} if case["section"] else {}),
+        },
+        "case": {
+            "id": case["id"],
+            "number": case["number"],
+            "title": case["title"],
+            "procedure": case["procedure"],
+            "opened_at": iso(case["opened_at"]),
+            **({"ended_at": iso(closed)} if closed else {}),
+            **details,
+        },
+        "party": case["party"],
+        "officers": [
+            {
+                "id": o["id"],
+                "name": o["name"],
+                **({"certificate_number": o["certificate_no"]} if o["certificate_no"] else {}),
+                **o["details"],
+            }
+            for o in officers
+        ],
+        "devices": [
+            {
+                "id": d["id"],
+                "kind": d["kind"],
+                "explosion_proof": d["explosion_proof"],
+                **({"serial": d["serial_no"]} if d["serial_no"] else {}),
+                **({"model": d["model"]} if d["model"] else {}),
+                **({"events": device_events[d["id"]]} if device_events.get(d["id"]) else {}),
+            }
+            for d in devices
+        ],
+        "acts": [
+            {
+                "id": a["id"],
+                "kind": a["kind"],
+                "started_at": iso(a["started_at"]),
+                **({"ended_at": iso(a["ended_at"])} if a["ended_at"] else {}),
+                **({"place": a["place"]} if a["place"] else {}),
+                "officer_ids": a["officer_ids"],
+                **a["details"],
+            }
+            for a in acts
+        ],
+        "text_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "text"],
+        "av_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "av"],
+        "approvals": _approvals(store, approvals, tz),
+        "services": [{"id": s["id"], "mode": s["mode"], **s["evidence"]} for s in services],
+        "execution": [
+            {"id": e["id"], "kind": e["kind"], "at": iso(e["at"]), **e["details"]}
+            for e in executions
+        ],
+    }
+    if files:
+        f = files[-1]
+        bundle["case_file"] = {
+            **({"formed_at": iso(f["formed_at"])} if f["formed_at"] else {}),
+            **f["details"],
+        }
+    if access:
+        bundle["access_requests"] = access
+    return bundle
+
+
+def _device_events_in(
+    tx: Tx, data: Mapping[str, Any], ids: Mapping[str, str], by: str, now: datetime
+) -> None:
+    """A bundle's ``devices[].events`` as device_events rows (one already held is skipped)."""
+    for device in data.get("devices", []):
+        device_id = ids[device["id"]]
+        for e in device.get("events", []):
+            at = _when(e["at"])
+            act_id = ids.get(e["act_id"]) if e.get("act_id") else None
+            same_act = (
+                t.device_events.c.act_id == act_id if act_id else t.device_events.c.act_id.is_(None)
+            )
+            held = tx.conn.execute(
+                select(t.device_events.c.id).where(
+                    t.device_events.c.device_id == device_id,
+                    t.device_events.c.kind == e["kind"],
+                    t.device_events.c.at == at,
+                    same_act,
+                )
+            ).first()
+            if held is not None:
+                continue
+            tx.insert(
+                "device_events",
+                {
+                    "id": new_id(),
+                    "device_id": device_id,
+                    "kind": e["kind"],
+                    "act_id": act_id,
+                    "at": at,
+                    "details": {"items": list(e.get("items", [])), "note": e.get("note", "")},
+                    "created_by": by,
+                    "created_at": now,
+                },
+            )
+
+
+def _device_events(
+    conn: Any, device_ids: set[str], act_ids: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each device's maintenance, faults and repairs, and its pre-use checks for this case."""
+    from liuhen.services.av.devices import bundle_events
+
+    return bundle_events(conn, device_ids, act_ids)
+
+
+def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
+    """Imported approvals as they came; approvals made in LiuHen from their steps, once closed."""
+    from liuhen.services.approvals.workflow import approval_state, bundle_steps
+
+    out = []
+    for p in rows:
+        details = dict(p["details"])
+        if not details.pop("in_app", False):
+            out.append({"id": p["id"], "kind": p["kind"], "emergency": p["emergency"], **details})
+            continue
+        state = approval_state(store, p["id"])
+        if not state.closed:
+            continue  # still waiting: to the engine it does not exist yet
+        out.append(
+            {
+                "id": p["id"],
+                "kind": p["kind"],
+                "emergency": p["emergency"],
+                "outcome": state.outcome,
+                "fields": state.fields,
+                "steps": bundle_steps(state.steps, tz),
+            }
+        )
+    return out
+
+
+def _latest(rows: list[Any]) -> list[Any]:
+    """Drop every row that a later version supersedes."""
+    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
+    return [r for r in rows if r["id"] not in superseded]
+
+
+def _referenced(acts: list[Any], records: list[Any], *keys: str) -> set[str]:
+    """Every id found under ``keys`` anywhere in the acts and records (signatures included)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in keys:
+                    found.update(item if isinstance(item, list) else [item])
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for row in acts:
+        walk({"officer_ids": row["officer_ids"]})
+        walk(row["details"])
+    for row in records:
+        walk(row["details"])
+    found.discard(None)
+    return found
+
+
+def case_snapshot(store: Store, case_id: str) -> Case:
+    return load_bundle(assemble_bundle(store, case_id))
+
+
+def case_findings(
+    store: Store, case_id: str, now: datetime, calendar: WorkCalendar | None = None
+) -> list[Finding]:
+    """The findings of the agency's profile for one stored case at ``now``."""
+    return bundle_findings(assemble_bundle(store, case_id), now, calendar or store.calendar())
+
+
+def bundle_findings(
+    bundle: dict[str, Any], now: datetime, calendar: WorkCalendar | None = None
+) -> list[Finding]:
+    """The findings for an already assembled bundle (callers that have one read it once)."""
+    profile = load_profile(bundle["agency"]["profile"])
+    return evaluate(load_bundle(bundle), profile, calendar or WorkCalendar(), now)

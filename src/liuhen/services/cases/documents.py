@@ -1,0 +1,203 @@
+"""Enforcement documents (执法文书) made in LiuHen: validated against the catalogue, stored as a
+text record the compliance engine reads, and rendered to PDF (for the file) and .docx (for
+editing in WPS/Word). A correction is a new version with its own renderings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.documents.catalogue import get_kind
+from liuhen.documents.model import FilledDocument, validate
+from liuhen.documents.render_docx import render_docx
+from liuhen.documents.render_pdf import render_pdf
+from liuhen.errors import InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.cases.files import store_file
+from liuhen.services.cases.records import AttachedFile, add_record, correct_record
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class SavedDocument:
+    record_id: str
+    pdf_sha256: str
+    docx_sha256: str
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _officer_ids(store: Store, filled: FilledDocument, agency_id: str) -> dict[str, str]:
+    """执法证号 -> officer id for the officers named on the document; an officer who is not
+    on this agency's roster is refused."""
+    numbers = [o.certificate_number for o in filled.officers]
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.officers.c.certificate_no, t.officers.c.id).where(
+                t.officers.c.certificate_no.in_(numbers), t.officers.c.agency_id == agency_id
+            )
+        ).all()
+    found = {cert: officer_id for cert, officer_id in rows}
+    unknown = [
+        f"{o.name}（{o.certificate_number or '无证号'}）"
+        for o in filled.officers
+        if o.certificate_number not in found
+    ]
+    if unknown:
+        raise InvalidInput(
+            "文书信息有误", details=[f"officers: 执法人员不在本机关名册中：{'、'.join(unknown)}"]
+        )
+    return found
+
+
+def record_details(
+    store: Store, filled: FilledDocument, made_at: datetime, agency_id: str
+) -> dict[str, Any]:
+    """The text record, in case-bundle form, that a filled document becomes."""
+    officers = _officer_ids(store, filled, agency_id)
+    by_name = {o.name: officers[o.certificate_number] for o in filled.officers}
+    signatures, refusals = [], []
+    for sig in filled.signatures:
+        if sig.refused:
+            refusals.append(
+                {
+                    "role": sig.role,
+                    "name": sig.name,
+                    "reason": sig.refusal_reason,
+                    "witness": sig.witness,
+                }
+            )
+            continue
+        entry: dict[str, Any] = {"role": sig.role, "name": sig.name, "method": sig.method}
+        if sig.role == "officer" and sig.name in by_name:
+            entry["officer_id"] = by_name[sig.name]
+        if sig.signed_at is not None:
+            entry["signed_at"] = sig.signed_at.isoformat()
+        signatures.append(entry)
+    return {
+        "made_at": made_at.isoformat(),
+        **({"number": filled.number} if filled.number else {}),
+        "title": get_kind(filled.kind).title,
+        "officer_ids": list(officers.values()),
+        **(
+            {"certificates_shown": filled.certificates_shown}
+            if filled.certificates_shown is not None
+            else {}
+        ),
+        "fields": _jsonable(dict(filled.values)),
+        "signatures": signatures,
+        "refusals": refusals,
+        "sealed": filled.sealed,
+    }
+
+
+def _agency_of(store: Store, case_id: str) -> tuple[str, str]:
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.agencies.c.id, t.agencies.c.name)
+            .join(t.cases, t.cases.c.agency_id == t.agencies.c.id)
+            .where(t.cases.c.id == case_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"case: 案件 {case_id} 不存在")
+    return str(row.id), str(row.name)
+
+
+def _check(filled: FilledDocument) -> None:
+    kind = get_kind(filled.kind)  # NotFound for an unknown kind
+    problems = validate(filled, kind)
+    if problems:
+        raise InvalidInput(f"{kind.title}填写有误", details=problems)
+
+
+def _renderings(store: Store, actor: Actor, filled: FilledDocument) -> list[AttachedFile]:
+    title = get_kind(filled.kind).title
+    pdf = store_file(store, actor, BytesIO(render_pdf(filled)))
+    docx = store_file(store, actor, BytesIO(render_docx(filled)))
+    return [
+        AttachedFile(pdf.sha256, f"{title}.pdf", PDF, role="rendered"),
+        AttachedFile(docx.sha256, f"{title}.docx", DOCX, role="rendered"),
+    ]
+
+
+def save_document(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    act_id: str | None,
+    filled: FilledDocument,
+    made_at: datetime | None = None,
+) -> SavedDocument:
+    """Validate, render and store one document; nothing is stored when any check fails."""
+    _check(filled)
+    agency_id, agency = _agency_of(store, case_id)
+    filled = replace(filled, agency=filled.agency or agency)
+    details = record_details(store, filled, made_at or store.clock(), agency_id)
+    files = _renderings(store, actor, filled)
+    record_id = add_record(
+        store,
+        actor,
+        case_id=case_id,
+        act_id=act_id,
+        kind="text",
+        doc_kind=filled.kind,
+        title=details["title"],
+        details=details,
+        files=files,
+    )
+    return SavedDocument(record_id, files[0].sha256, files[1].sha256)
+
+
+def correct_document(
+    store: Store,
+    actor: Actor,
+    *,
+    record_id: str,
+    filled: FilledDocument,
+    reason: str,
+    made_at: datetime | None = None,
+) -> SavedDocument:
+    """补正 a document: a new version with new renderings; the old version stays as it was."""
+    _check(filled)
+    with store.read() as conn:
+        case_id = conn.execute(
+            select(t.records.c.case_id).where(t.records.c.id == record_id)
+        ).scalar()
+    if case_id is None:
+        raise NotFound(f"record: 记录 {record_id} 不存在")
+    agency_id, _name = _agency_of(store, case_id)
+    details = record_details(store, filled, made_at or store.clock(), agency_id)
+    files = _renderings(store, actor, filled)
+    new_id = correct_record(
+        store, actor, record_id=record_id, details=details, reason=reason, files=files
+    )
+    return SavedDocument(new_id, files[0].sha256, files[1].sha256)
+
+
+def record_files(store: Store, record_id: str) -> list[dict[str, Any]]:
+    """The stored files of a record (renderings, scans, segments), for download links."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.record_files)
+            .where(t.record_files.c.record_id == record_id)
+            .order_by(t.record_files.c.position)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -1,0 +1,259 @@
+"""Acts and their records (text and AV). Corrections are new versions, never edits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
+from liuhen.ledger.events import Actor
+from liuhen.services.permissions import require_case, require_record
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import Tx, new_id
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    sha256: str
+    file_name: str
+    media_type: str
+    role: str = "original"
+    details: dict[str, Any] | None = None
+
+
+def record_act(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    kind: str,
+    started_at: datetime,
+    ended_at: datetime | None,
+    place: str,
+    officer_ids: Sequence[str],
+    details: dict[str, Any] | None = None,
+) -> str:
+    require_case(store, actor, "record.create", case_id)
+    problems = []
+    if started_at.tzinfo is None or (ended_at is not None and ended_at.tzinfo is None):
+        problems.append("started_at: 时间须带时区")
+    elif ended_at is not None and ended_at < started_at:
+        problems.append("ended_at: 结束时间早于开始时间")
+    if not kind:
+        problems.append("kind: 执法环节类型不能为空")
+    if problems:
+        raise InvalidInput("执法环节信息有误", details=problems)
+    act_id = new_id()
+    with store.transaction(actor) as tx:
+        if tx.get("cases", case_id) is None:
+            raise NotFound(f"case: 案件 {case_id} 不存在")
+        tx.insert(
+            "acts",
+            {
+                "id": act_id,
+                "case_id": case_id,
+                "supersedes_id": None,
+                "kind": kind,
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "place": place,
+                "officer_ids": list(officer_ids),
+                "details": details or {},
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.record(
+            "act.recorded",
+            subject_type="act",
+            subject_id=act_id,
+            case_id=case_id,
+            payload={"kind": kind},
+        )
+    return act_id
+
+
+def _bundle_shaped(
+    kind: str, doc_kind: str, act_id: str | None, details: dict[str, Any]
+) -> dict[str, Any]:
+    """Records keep their case-bundle form, so the compliance engine reads them as stored."""
+    shaped = dict(details)
+    if kind == "text":
+        shaped.setdefault("kind", doc_kind)
+    if act_id is not None:
+        shaped.setdefault("act_id", act_id)
+    return shaped
+
+
+def _attach(tx: Tx, record_id: str, files: Sequence[AttachedFile], now: datetime) -> None:
+    """One record_files row per stored file; every blob must already be registered."""
+    for f in files:
+        if tx.get("blobs", f.sha256) is None:
+            raise InvalidInput(f"files: 文件 {f.file_name} 尚未存储（{f.sha256[:12]}…）")
+    for position, f in enumerate(files, start=1):
+        tx.insert(
+            "record_files",
+            {
+                "id": new_id(),
+                "record_id": record_id,
+                "position": position,
+                "role": f.role,
+                "blob_sha256": f.sha256,
+                "file_name": f.file_name,
+                "media_type": f.media_type,
+                "details": f.details or {},
+                "created_at": now,
+            },
+        )
+
+
+def _check_shape(kind: str, record_id: str, shaped: dict[str, Any]) -> None:
+    from liuhen.services.cases.bundles import check_entity
+
+    if kind == "text":
+        check_entity("text_record", {"id": record_id, **shaped}, "$.text_records[]")
+    else:
+        check_entity("av_record", {"id": record_id, **shaped}, "$.av_records[]")
+
+
+def add_record(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    act_id: str | None,
+    kind: str,
+    doc_kind: str,
+    title: str,
+    details: dict[str, Any],
+    files: Sequence[AttachedFile] = (),
+) -> str:
+    """Add a text ('text') or audio-video ('av') record with its stored files."""
+    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id)
+    if kind not in ("text", "av"):
+        raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
+    record_id = new_id()
+    now = store.clock()
+    _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
+    with store.transaction(actor) as tx:
+        if tx.get("cases", case_id) is None:
+            raise NotFound(f"case: 案件 {case_id} 不存在")
+        if act_id is not None and tx.get("acts", act_id) is None:
+            raise NotFound(f"act: 执法环节 {act_id} 不存在")
+        tx.insert(
+            "records",
+            {
+                "id": record_id,
+                "case_id": case_id,
+                "act_id": act_id,
+                "supersedes_id": None,
+                "version": 1,
+                "kind": kind,
+                "doc_kind": doc_kind,
+                "title": title,
+                "details": _bundle_shaped(kind, doc_kind, act_id, details),
+                "correction_reason": "",
+                "created_by": actor.id or "system",
+                "created_at": now,
+            },
+        )
+        _attach(tx, record_id, files, now)
+        tx.record(
+            "record.created",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=case_id,
+            payload={"kind": kind, "doc_kind": doc_kind, "files": [f.sha256 for f in files]},
+        )
+    return record_id
+
+
+def correct_record(
+    store: Store,
+    actor: Actor,
+    *,
+    record_id: str,
+    details: dict[str, Any],
+    reason: str,
+    title: str | None = None,
+    files: Sequence[AttachedFile] = (),
+) -> str:
+    """补正: a new version of a record that names who, when and why; the old one stays."""
+    require_record(store, actor, "record.create", record_id)
+    if not reason.strip():
+        raise InvalidInput("correction_reason: 更正须说明理由")
+    new_record_id = new_id()
+    with store.transaction(actor) as tx:
+        old = tx.get("records", record_id)
+        if old is None:
+            raise NotFound(f"record: 记录 {record_id} 不存在")
+        newer = tx.conn.execute(
+            select(t.records.c.id).where(t.records.c.supersedes_id == record_id)
+        ).first()
+        if newer is not None:
+            raise Conflict("该记录已有更新的版本，请在最新版本上更正")
+        if old["kind"] == "av":
+            raise ForbiddenChange("音像记录原件不可更正；如需说明，请另行制作文字记录")
+        _check_shape(
+            old["kind"],
+            new_record_id,
+            _bundle_shaped(old["kind"], old["doc_kind"], old["act_id"], details),
+        )
+        tx.insert(
+            "records",
+            {
+                "id": new_record_id,
+                "case_id": old["case_id"],
+                "act_id": old["act_id"],
+                "supersedes_id": record_id,
+                "version": old["version"] + 1,
+                "kind": old["kind"],
+                "doc_kind": old["doc_kind"],
+                "title": title or old["title"],
+                "details": _bundle_shaped(old["kind"], old["doc_kind"], old["act_id"], details),
+                "correction_reason": reason.strip(),
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        _attach(tx, new_record_id, files, store.clock())
+        tx.record(
+            "record.corrected",
+            subject_type="record",
+            subject_id=new_record_id,
+            case_id=old["case_id"],
+            payload={
+                "supersedes": record_id,
+                "version": old["version"] + 1,
+                "reason": reason.strip(),
+            },
+        )
+    return new_record_id
+
+
+def record_history(store: Store, record_id: str) -> list[dict[str, Any]]:
+    """Every version of a record, oldest first, each with who, when and why."""
+    with store.read() as conn:
+        rows = {
+            r["id"]: dict(r)
+            for r in conn.execute(
+                select(t.records).where(
+                    t.records.c.case_id
+                    == select(t.records.c.case_id)
+                    .where(t.records.c.id == record_id)
+                    .scalar_subquery()
+                )
+            ).mappings()
+        }
+    chain = [rows[record_id]] if record_id in rows else []
+    while chain and chain[0]["supersedes_id"]:
+        chain.insert(0, rows[chain[0]["supersedes_id"]])
+    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
+    while chain and chain[-1]["id"] in by_old:
+        chain.append(by_old[chain[-1]["id"]])
+    return chain

@@ -1,0 +1,211 @@
+"""What the case page shows: the case's items on one timeline of the five stages, and its
+findings with the article each one cites, quoted. Opening it is a ledger event (实时调阅)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from liuhen.domain import vocab
+from liuhen.errors import LiuhenError
+from liuhen.ledger.events import Actor
+from liuhen.rules.articles import quote, source_title
+from liuhen.services.approvals.workflow import open_approvals
+from liuhen.services.cases.bundles import assemble_bundle, bundle_findings
+from liuhen.services.cases.cases import PROCEDURES
+from liuhen.services.permissions import require_case
+from liuhen.store.store import Store
+
+STAGES = (
+    ("initiation", "启动"),
+    ("investigation", "调查取证"),
+    ("decision", "审查决定"),
+    ("service_execution", "送达执行"),
+    ("archiving", "归档"),
+)
+_DOC_STAGE = {
+    "initiation": {
+        "complaint_registration",
+        "complaint_reply",
+        "application_registration",
+        "application_receipt",
+        "acceptance_notice",
+        "rejection_notice",
+        "supplement_notice",
+    },
+    "decision": {
+        "investigation_report",
+        "draft_decision",
+        "penalty_opinion",
+        "penalty_decision",
+        "no_penalty_decision",
+        "on_the_spot_decision",
+        "simple_procedure_record",
+        "coercion_decision",
+        "rectification_order",
+        "expert_opinion",
+        "expert_minutes",
+    },
+    "service_execution": {
+        "reminder",
+        "enforcement_application",
+        "execution_statement",
+        "re_inspection_opinion",
+    },
+    "archiving": {"closing_report"},
+}
+_ANCHORS = {
+    "act": "act",
+    "text_record": "record",
+    "av_record": "record",
+    "approval": "approval",
+    "service": "service",
+    "execution": "execution",
+}
+_APPROVAL_STAGE = {"initiation": "initiation", "coercion": "initiation"}
+
+
+@dataclass
+class TimelineItem:
+    anchor: str
+    at: str
+    kind: str
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class CaseView:
+    case: dict[str, Any]
+    party: dict[str, Any]
+    agency: dict[str, Any]
+    procedure_name: str
+    stages: list[tuple[str, str, list[TimelineItem]]]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings_error: str | None = None
+
+
+def _doc_stage(kind: str) -> str:
+    return next((stage for stage, kinds in _DOC_STAGE.items() if kind in kinds), "investigation")
+
+
+def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = None) -> CaseView:
+    require_case(store, actor, "case.read", case_id)
+    bundle = assemble_bundle(store, case_id)
+    with store.transaction(actor) as tx:
+        tx.record("case.viewed", subject_type="case", subject_id=case_id, case_id=case_id)
+    items: dict[str, list[TimelineItem]] = {key: [] for key, _ in STAGES}
+    for act in bundle["acts"]:
+        stage = "initiation" if act["kind"] == "application_acceptance" else "investigation"
+        if act["kind"] in ("re_inspection",):
+            stage = "service_execution"
+        items[stage].append(
+            TimelineItem(
+                f"act-{act['id']}",
+                act["started_at"],
+                "执法环节",
+                vocab.ACT_KINDS.get(act["kind"], act["kind"]),
+                act.get("place", ""),
+            )
+        )
+    for record in bundle["text_records"]:
+        title = record.get("title") or vocab.DOCUMENT_KINDS.get(record["kind"], record["kind"])
+        items[_doc_stage(record["kind"])].append(
+            TimelineItem(
+                f"record-{record['id']}",
+                record["made_at"],
+                "执法文书",
+                title,
+                record.get("number", ""),
+            )
+        )
+    for av in bundle["av_records"]:
+        start = av["segments"][0]["start"] if av.get("segments") else ""
+        items["investigation"].append(
+            TimelineItem(
+                f"record-{av['id']}",
+                start,
+                "音像记录",
+                f"音像记录（{len(av.get('segments', []))} 段）",
+                av.get("custodian", ""),
+            )
+        )
+    for approval in bundle["approvals"]:
+        steps = approval.get("steps", [])
+        at = steps[-1]["at"] if steps else ""
+        stage = _APPROVAL_STAGE.get(approval["kind"], "decision")
+        items[stage].append(
+            TimelineItem(
+                f"approval-{approval['id']}",
+                at,
+                "审批",
+                vocab.APPROVAL_KINDS.get(approval["kind"], approval["kind"]),
+                "；".join(f"{s.get('name', '')}：{s.get('opinion', '')}" for s in steps),
+            )
+        )
+    for waiting in open_approvals(store, case_id):
+        items[_APPROVAL_STAGE.get(waiting.kind, "decision")].append(
+            TimelineItem(
+                f"approval-{waiting.id}",
+                waiting.requested_at.isoformat(),
+                "审批（待审批）",
+                waiting.kind_name,
+                "；".join(f"{s['name']}：{s['opinion']}" for s in waiting.steps),
+            )
+        )
+    for service in bundle["services"]:
+        items["service_execution"].append(
+            TimelineItem(
+                f"service-{service['id']}",
+                service.get("served_at", ""),
+                "送达",
+                vocab.SERVICE_MODES.get(service["mode"], service["mode"]),
+                service.get("recipient", ""),
+            )
+        )
+    for event in bundle["execution"]:
+        items["service_execution"].append(
+            TimelineItem(
+                f"execution-{event['id']}",
+                event["at"],
+                "执行",
+                vocab.EXECUTION_KINDS.get(event["kind"], event["kind"]),
+            )
+        )
+    if bundle.get("case_file", {}).get("formed_at"):
+        items["archiving"].append(
+            TimelineItem(
+                "case-file",
+                bundle["case_file"]["formed_at"],
+                "案卷",
+                "形成案卷",
+                bundle["case_file"].get("custodian", ""),
+            )
+        )
+    for stage_items in items.values():
+        stage_items.sort(key=lambda i: i.at)
+    view = CaseView(
+        case=bundle["case"],
+        party=bundle["party"],
+        agency=bundle["agency"],
+        procedure_name=PROCEDURES.get(bundle["case"]["procedure"], bundle["case"]["procedure"]),
+        stages=[(key, name, items[key]) for key, name in STAGES],
+    )
+    try:
+        findings = bundle_findings(bundle, now or store.clock(), store.calendar())
+    except LiuhenError as exc:
+        view.findings_error = exc.message
+        return view
+    for f in findings:
+        d = f.to_dict()
+        d["quote"] = quote(f.citation) or ""
+        d["source"] = source_title(f.citation)
+        prefix = _ANCHORS.get(f.subject.kind)
+        d["anchor"] = (
+            f"{prefix}-{f.subject.id}"
+            if prefix
+            else ("case-file" if f.subject.kind == "case_file" else "")
+        )
+        view.findings.append(d)
+    return view

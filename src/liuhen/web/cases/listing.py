@@ -1,0 +1,132 @@
+"""The case list (with live findings and filters), the case page, and their API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import Response
+
+from liuhen.services.admin.users import User
+from liuhen.services.cases.bundles import export_bundle, import_bundle
+from liuhen.services.cases.cases import PROCEDURES, STAGES, find_case, list_cases
+from liuhen.services.cases.view import case_view
+from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.paging import page_of
+
+router = APIRouter()
+
+PROBLEM_FILTERS = {"violations": "有违规", "pending": "有待办", "clean": "无问题"}
+
+
+def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str, q: str) -> bool:
+    if q and not any(q in text for text in _searched(case)):
+        return False
+    if stage and case["stage"] != stage:
+        return False
+    if procedure and case["procedure"] != procedure:
+        return False
+    if problems == "violations":
+        return bool(case["violations"])
+    if problems == "pending":
+        return bool(case["pending"])
+    if problems == "clean":
+        return bool(case["open_findings"] == 0)
+    return True
+
+
+def _searched(case: dict[str, Any]) -> tuple[str, ...]:
+    """What the search box looks in: number, title, party."""
+    party = case.get("party") or {}
+    return (case["number"], case["title"], str(party.get("name", "")))
+
+
+@router.get("/cases", include_in_schema=False)
+def case_list(
+    request: Request,
+    user: Annotated[User, Depends(permission("case.read"))],
+    stage: str = "",
+    procedure: str = "",
+    problems: str = "",
+    q: str = "",
+    metric: str = "",
+    agency: str = "",
+    section: str = "",
+    officer: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> Response:
+    from liuhen.web.pages import render
+
+    store = get_store(request)
+    items = [c.to_dict() for c in list_cases(store, user.actor)]
+    q = q.strip()
+    shown = [c for c in items if _matches(c, stage, procedure, problems, q)]
+    drill = None
+    if metric:  # a dashboard figure's drill-down: exactly the cases behind it
+        from liuhen.services.oversight.dashboard import case_ids, make_filters, metric_label
+
+        filters = make_filters(
+            store,
+            user_agency=user.agency_id,
+            agency=agency,
+            section=section,
+            officer=officer,
+            start=start,
+            end=end,
+        )
+        behind = set(case_ids(store, user.actor, filters, metric))
+        shown = [c for c in shown if c["id"] in behind]
+        drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
+    page = page_of(request, shown)
+    return render(
+        request,
+        "cases.html",
+        {
+            "cases": page.items,
+            "page": page,
+            "matched": len(shown),
+            "total": len(items),
+            "stages": STAGES,
+            "procedures": PROCEDURES,
+            "problem_filters": PROBLEM_FILTERS,
+            "chosen": {"stage": stage, "procedure": procedure, "problems": problems, "q": q},
+            "drill": drill,
+        },
+    )
+
+
+@router.get("/cases/{case_ref}", include_in_schema=False)
+def case_page(
+    request: Request, case_ref: str, user: Annotated[User, Depends(permission("case.read"))]
+) -> Response:
+    from liuhen.web.pages import render
+
+    store = get_store(request)
+    view = case_view(store, user.actor, find_case(store, case_ref))
+    return render(request, "case.html", {"view": view})
+
+
+@router.get("/api/cases", tags=["cases"], summary="案件列表（含评查问题数）")
+def api_cases(
+    request: Request, user: Annotated[User, Depends(permission("case.read"))]
+) -> dict[str, object]:
+    return {"cases": [c.to_dict() for c in list_cases(get_store(request), user.actor)]}
+
+
+@router.get("/api/cases/{case_ref}/bundle", tags=["cases"], summary="导出案件数据包")
+def api_export_bundle(
+    request: Request, case_ref: str, user: Annotated[User, Depends(permission("case.read"))]
+) -> dict[str, Any]:
+    store = get_store(request)
+    return export_bundle(store, user.actor, find_case(store, case_ref))
+
+
+@router.post("/api/cases/import", tags=["cases"], summary="导入案件数据包", status_code=201)
+def api_import_bundle(
+    request: Request,
+    bundle: Annotated[dict[str, Any], Body()],
+    user: Annotated[User, Depends(permission("case.import"))],
+) -> dict[str, Any]:
+    result = import_bundle(get_store(request), user.actor, bundle)
+    return {"case_id": result.case_id, "number": result.number, "created": result.created}

@@ -1,0 +1,160 @@
+"""监督看板: the supervision dashboard page, its .xlsx export and its JSON API.
+
+A user of an agency (the supervisor, the head …) sees that agency only, read-only; every
+figure links to the case list filtered to the cases behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from liuhen.services.admin.users import User
+from liuhen.services.cases.cases import PROCEDURES, STAGES
+from liuhen.services.cases.summaries import categories
+from liuhen.services.oversight.dashboard import Dashboard, Filters, build, make_filters
+from liuhen.services.oversight.dashboard_xlsx import workbook
+from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.oversight.charts import Series, bar_chart, line_chart
+
+router = APIRouter()
+Reader = Annotated[User, Depends(permission("dashboard.read"))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(
+    request: Request, user: User, agency: str, section: str, officer: str, start: str, end: str
+) -> Filters:
+    return make_filters(
+        get_store(request),
+        user_agency=user.agency_id,
+        agency=agency,
+        section=section,
+        officer=officer,
+        start=start,
+        end=end,
+    )
+
+
+def drill(filters: Filters, metric: str, **narrow: str) -> str:
+    """The case list behind one figure (``narrow`` replaces section/officer/from/to)."""
+    query = {**filters.query(), **{k: v for k, v in narrow.items()}, "metric": metric}
+    return "/cases?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def _charts(dash: Dashboard) -> dict[str, Any]:
+    f = dash.filters
+    labels = [f"{m:%y.%m}" for m, _ in dash.months]
+
+    def month_links(metric: str) -> list[str]:
+        return [
+            drill(f, metric, **{"from": f"{m:%Y-%m}", "to": f"{m:%Y-%m}"}) for m, _ in dash.months
+        ]
+
+    return {
+        "cases": bar_chart(
+            labels,
+            Series("立案数", [t.cases for _, t in dash.months], "s1", month_links("all")),
+            "每月立案数",
+        ),
+        "shares": line_chart(
+            labels,
+            [
+                Series(
+                    "音像记录率",
+                    [t.av_share for _, t in dash.months],
+                    "s1",
+                    month_links("av_missing"),
+                ),
+                Series(
+                    "按时存储率",
+                    [t.av_on_time for _, t in dash.months],
+                    "s2",
+                    month_links("av_late"),
+                ),
+                Series(
+                    "案卷按时率",
+                    [t.files_share for _, t in dash.months],
+                    "s3",
+                    month_links("file_late"),
+                ),
+            ],
+            "每月音像记录率、音像按时存储率、案卷按时形成率",
+        ),
+        "violations": bar_chart(
+            labels,
+            Series(
+                "违规问题", [t.violations for _, t in dash.months], "bad", month_links("violations")
+            ),
+            "每月立案案件的违规问题数",
+        ),
+    }
+
+
+@router.get("/dashboard", include_in_schema=False)
+def dashboard_page(
+    request: Request,
+    user: Reader,
+    agency: str = "",
+    section: str = "",
+    officer: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> Response:
+    from liuhen.web.pages import render
+
+    store = get_store(request)
+    filters = _filters(request, user, agency, section, officer, start, end)
+    dash = build(store, user.actor, filters)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "dash": dash,
+            "f": filters,
+            "categories": categories(),
+            "stages": STAGES,
+            "procedures": PROCEDURES,
+            "drill": drill,
+            "charts": _charts(dash),
+            "export_url": "/dashboard.xlsx?" + urlencode(filters.query()),
+            "choose_agency": user.agency_id is None,
+        },
+    )
+
+
+@router.get("/dashboard.xlsx", include_in_schema=False)
+def dashboard_export(
+    request: Request,
+    user: Reader,
+    agency: str = "",
+    section: str = "",
+    officer: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> Response:
+    store = get_store(request)
+    filters = _filters(request, user, agency, section, officer, start, end)
+    data = workbook(store, user.actor, build(store, user.actor, filters))
+    name = f"supervision-{filters.start:%Y%m}-{filters.end:%Y%m}.xlsx"
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/api/dashboard", tags=["dashboard"], summary="监督看板数据")
+def api_dashboard(
+    request: Request,
+    user: Reader,
+    agency: str = "",
+    section: str = "",
+    officer: str = "",
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> dict[str, Any]:
+    store = get_store(request)
+    filters = _filters(request, user, agency, section, officer, start, end)
+    return build(store, user.actor, filters).to_dict()

@@ -1,0 +1,65 @@
+"""The integrity page (latest signed checkpoint, last verification) and 调阅记录: who
+looked at which case or file, and when."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from liuhen.services.access.log import view_log
+from liuhen.services.admin.users import User
+from liuhen.services.archiving.integrity import last_verification, verify
+from liuhen.services.permissions import actions_for
+from liuhen.web.auth.permission import check_csrf, get_store, permission
+
+router = APIRouter()
+
+
+@router.get("/ledger", include_in_schema=False)
+def ledger_page(
+    request: Request, user: Annotated[User, Depends(permission("ledger.read"))]
+) -> Response:
+    from liuhen.web.pages import render
+
+    store = get_store(request)
+    checkpoint = store.latest_checkpoint()
+    run = last_verification(store)
+    return render(
+        request,
+        "ledger.html",
+        {
+            "checkpoint": checkpoint,
+            "events": store.event_count(),
+            "fingerprint": store.fingerprint,
+            "run": run,
+            "can_verify": "integrity.verify" in actions_for(user.roles),
+        },
+    )
+
+
+@router.post("/ledger/verify", include_in_schema=False)
+def run_verification(
+    request: Request,
+    user: Annotated[User, Depends(permission("integrity.verify"))],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    verify(get_store(request), user.actor)
+    return RedirectResponse("/ledger", status_code=303)
+
+
+@router.get("/ledger/views", include_in_schema=False)
+def views_page(
+    request: Request,
+    user: Annotated[User, Depends(permission("ledger.read"))],
+    case: str = "",
+    who: str = "",
+) -> Response:
+    from liuhen.web.pages import render
+
+    rows = view_log(get_store(request), user.actor, case=case[:100], user=who[:80])
+    return render(
+        request, "ledger_views.html", {"rows": rows, "chosen": {"case": case, "who": who}}
+    )

@@ -1,0 +1,32 @@
+"""Rendering a page: the template set and the context every page gets (who is signed in,
+the CSRF token). Route modules import ``render`` from here, never from the app factory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from liuhen.config import Settings
+
+
+def localtime(value: datetime | str | None, settings: Settings) -> str:
+    """'2026-11-20 09:30' in the agency's time zone, from a datetime or an ISO string."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def render(
+    request: Request, template: str, context: dict[str, object], status_code: int = 200
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    ctx = {
+        "user": getattr(request.state, "user", None),
+        "csrf": getattr(request.state, "csrf", ""),
+        **context,
+    }
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
