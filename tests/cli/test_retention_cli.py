@@ -180,7 +180,8 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
     still exits 0 and lists the tombstones; fresh footage is refused."""
     from liuhen.media.synthetic import make_recording
     from liuhen.services.admin.users import find_user
-    from liuhen.services.approvals.workflow import approval_state, decide
+    from liuhen.services.approvals.queries import approval_state
+    from liuhen.services.approvals.workflow import decide
     from liuhen.services.av.ingest import import_av
 
     root = tmp_path / "data"

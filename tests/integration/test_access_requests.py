@@ -20,17 +20,13 @@ from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDeni
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
-from liuhen.services.access.requests import (
-    get_request,
-    list_requests,
-    open_view,
-    register_request,
-    request_events,
-)
+from liuhen.services.access.queries import get_request, list_requests, request_events
+from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import issue_link, open_shared, read_shared, revoke_link
 from liuhen.services.admin.agency import add_device
 from liuhen.services.admin.users import add_user
-from liuhen.services.approvals.workflow import decide, inbox, request_approval
+from liuhen.services.approvals.queries import inbox
+from liuhen.services.approvals.workflow import decide, request_approval
 from liuhen.services.archiving.integrity import verify
 from liuhen.services.archiving.packages import case_record_files
 from liuhen.services.av.ingest import import_av

@@ -20,7 +20,8 @@ from liuhen.services.approvals.authorisations import (
     list_grants,
     revoke_authorisation,
 )
-from liuhen.services.approvals.workflow import decide, inbox
+from liuhen.services.approvals.queries import inbox
+from liuhen.services.approvals.workflow import decide
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.records import add_record
 from liuhen.store import tables as t

@@ -10,7 +10,8 @@ from tests.helpers import SYSTEM
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, PermissionDenied
 from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.admin.users import add_user
-from liuhen.services.approvals.workflow import decide, inbox, request_approval
+from liuhen.services.approvals.queries import inbox
+from liuhen.services.approvals.workflow import decide, request_approval
 from liuhen.services.archiving.integrity import verify
 from liuhen.services.cases.bundles import case_findings
 from liuhen.services.cases.cases import list_cases, open_case

@@ -58,7 +58,8 @@ def test_upgrading_approvals_to_caseless_keeps_their_rows_steps_and_guard(
     from tests.helpers import SYSTEM, make_case_with_files
 
     from liuhen.services.admin.setup import initialise
-    from liuhen.services.approvals.workflow import approval_state, request_approval
+    from liuhen.services.approvals.queries import approval_state
+    from liuhen.services.approvals.workflow import request_approval
     from liuhen.store.database import alembic_config
     from liuhen.store.store import Store
 

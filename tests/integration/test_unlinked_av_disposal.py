@@ -18,7 +18,8 @@ from liuhen.errors import Conflict, ForbiddenChange, PermissionDenied
 from liuhen.media.synthetic import make_recording
 from liuhen.services.admin.agency import create_agency
 from liuhen.services.admin.users import add_user
-from liuhen.services.approvals.workflow import approval_state, decide, inbox
+from liuhen.services.approvals.queries import approval_state, inbox
+from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
 from liuhen.services.archiving.integrity import verify
 from liuhen.services.av.devices import register_device

@@ -13,7 +13,13 @@ The renderers are imported on use, so reading the catalogue does not load WeasyP
 
 from __future__ import annotations
 
-from liuhen.documents.catalogue import Catalogue, default_catalogue, get_kind, load_catalogue
+from liuhen.documents.catalogue import (
+    Catalogue,
+    default_catalogue,
+    get_kind,
+    load_catalogue,
+    validate,
+)
 from liuhen.documents.model import (
     DocumentKind,
     FieldSpec,
@@ -21,7 +27,6 @@ from liuhen.documents.model import (
     OfficerPresent,
     Signature,
     SignatureSpec,
-    validate,
 )
 
 __all__ = [

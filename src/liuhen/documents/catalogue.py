@@ -17,7 +17,15 @@ from typing import Any
 
 import yaml
 
-from liuhen.documents.model import FIELD_TYPES, LAYOUTS, DocumentKind, FieldSpec, SignatureSpec
+from liuhen.documents.model import (
+    FIELD_TYPES,
+    LAYOUTS,
+    DocumentKind,
+    FieldSpec,
+    FilledDocument,
+    SignatureSpec,
+    validate_against,
+)
 from liuhen.errors import NotFound, ProfileInvalid
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -87,6 +95,17 @@ def default_catalogue() -> Catalogue:
 
 def get_kind(code: str) -> DocumentKind:
     return default_catalogue().get(code)
+
+
+def validate(filled: FilledDocument, kind: DocumentKind | None = None) -> list[str]:
+    """Every problem of ``filled`` as ``"key: 中文说明"``; ``[]`` when it may be saved. Without
+    ``kind`` the document's own kind is looked up in the default catalogue."""
+    if kind is None:
+        catalogue = default_catalogue()
+        if filled.kind not in catalogue:
+            return [f"kind: 未知的文书种类「{filled.kind}」"]
+        kind = catalogue.get(filled.kind)
+    return validate_against(filled, kind)
 
 
 def parse_catalogue(data: object, name: str = "catalogue") -> Catalogue:

@@ -13,12 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from liuhen.documents import values as v
-
-if TYPE_CHECKING:
-    from liuhen.documents.catalogue import Catalogue
 
 FIELD_TYPES: dict[str, str] = {
     "text": "单行文字",
@@ -179,20 +175,14 @@ def normalise_number(number: str) -> str:
 # ─────────────────────────────── validation ───────────────────────────────
 
 
-def validate(filled: FilledDocument, kind: DocumentKind | None = None) -> list[str]:
-    """Every problem of ``filled`` as ``"key: 中文说明"``; ``[]`` when it may be saved.
+def validate_against(filled: FilledDocument, kind: DocumentKind) -> list[str]:
+    """Every problem of ``filled`` against its ``kind`` as ``"key: 中文说明"``; ``[]`` when it
+    may be saved (``catalogue.validate`` finds the kind in the catalogue first).
 
     Keys are field keys, or ``number``, ``officers``, ``certificates_shown``,
     ``signature.<role>`` and ``kind`` for the parts of a document that are not fields.
     """
-    if kind is None:
-        from liuhen.documents.catalogue import default_catalogue
-
-        catalogue: Catalogue = default_catalogue()
-        if filled.kind not in catalogue:
-            return [f"kind: 未知的文书种类「{filled.kind}」"]
-        kind = catalogue.get(filled.kind)
-    elif kind.code != filled.kind:
+    if kind.code != filled.kind:
         return [f"kind: 文书种类「{filled.kind}」与所用格式「{kind.code}」不一致"]
     problems: list[str] = []
     problems += _check_number(filled, kind)

@@ -35,7 +35,7 @@ class ImportOptions:
     tolerance: timedelta = continuity.TOLERANCE
     max_pause: timedelta | None = None
     """A longer pause starts a new recording; None: the ``av_join_minutes`` setting (the
-    same rule joins later arrivals to a stored recording, see ``services.av_join``)."""
+    same rule joins later arrivals to a stored recording, see ``services.av.join``)."""
     case_id: str | None = None
     """The case the files were sent for: they join only a recording of it, or an unlinked one."""
     act_id: str | None = None
@@ -130,7 +130,7 @@ def plan_import(
 def group(accepted: Sequence[Candidate], options: ImportOptions) -> list[list[Candidate]]:
     """Video and audio by officer, device and continuity, in time order; every photo on its
     own. (Files of one device but different officers are different recordings, as for
-    footage joined later: ``services.av_join``.)"""
+    footage joined later: ``services.av.join``.)"""
     pause = continuity.MAX_PAUSE if options.max_pause is None else options.max_pause
     by_key = {str(i): c for i, c in enumerate(accepted)}
     recordings: list[continuity.Recording] = []

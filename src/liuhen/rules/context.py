@@ -1,5 +1,8 @@
 """What a rule sees while it checks one case: the case, indexes over it, the clock and the
-calendar, and helpers that turn a broken requirement into a ``Finding``."""
+calendar, and helpers that turn a broken requirement into a ``Finding``.
+
+Import cycle (type hints only): with ``liuhen.rules.registry``: a rule and the context it checks in are one idea.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 A profile rule names its ``type``; ``build_rule`` looks the class up here and the class
 validates its own parameters (JSON Schema first, then ``validate_params`` for meaning).
 Adding a check is adding a class with ``@rule_type("name")``: there is no if/elif chain.
+
+Import cycle (type hints only): with ``liuhen.rules.context``: a rule and the context it checks in are one idea.
 """
 
 from __future__ import annotations

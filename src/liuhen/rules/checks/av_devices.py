@@ -112,7 +112,7 @@ class AVDeviceCondition(Rule):
 @rule_type("av_unlinked")
 class AVUnlinked(Rule):
     """Footage stored without a case must be linked within ``limit``. In a case: linked
-    late. Not yet linked: ``services.av_unlinked`` lists it with this rule's message.
+    late. Not yet linked: ``services.av.unlinked`` lists it with this rule's message.
     Either way it is kept, never deleted (004§12)."""
 
     summary = "存储时未关联案件的音像记录，超过规定时间才关联或仍未关联（仍予保存，不得删除）"

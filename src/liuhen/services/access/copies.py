@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
-from liuhen.services.access.requests import COPY_KIND, PDF, AccessRequest, get_request
+from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest
+from liuhen.services.access.queries import get_request
 from liuhen.services.permissions import allowed, load_case, require
 from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo

@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.access.requests import get_request
+from liuhen.services.access.link_queries import USE, count_actions, link_state
+from liuhen.services.access.queries import get_request
 from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
-
-USE = "share.downloaded"
 
 
 @dataclass(frozen=True)
@@ -69,51 +68,6 @@ class SharedRead:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _counts(conn: Connection, link_ids: list[str], action: str) -> dict[str, int]:
-    if not link_ids:
-        return {}
-    rows = conn.execute(
-        select(t.ledger_events.c.subject_id, func.count())
-        .where(
-            t.ledger_events.c.subject_type == "share_link",
-            t.ledger_events.c.action == action,
-            t.ledger_events.c.subject_id.in_(link_ids),
-        )
-        .group_by(t.ledger_events.c.subject_id)
-    ).all()
-    return {str(sid): int(n) for sid, n in rows}
-
-
-def _state(row: Any, uses: int, revoked: bool, now: datetime) -> dict[str, Any]:
-    expired = now >= row["expires_at"]
-    used_up = uses >= row["max_uses"]
-    reason = "已撤销" if revoked else "已过期" if expired else "下载次数已用完" if used_up else ""
-    return {
-        "id": row["id"],
-        "created_at": row["created_at"],
-        "expires_at": row["expires_at"],
-        "max_uses": row["max_uses"],
-        "uses": uses,
-        "active": not reason,
-        "ended": reason,
-        "targets": row["targets"],
-    }
-
-
-def links_for(conn: Connection, request_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The request's links, oldest first, each with its uses (from the ledger) and state."""
-    rows = list(
-        conn.execute(
-            select(t.share_links)
-            .where(t.share_links.c.request_id == request_id)
-            .order_by(t.share_links.c.created_at, t.share_links.c.id)
-        ).mappings()
-    )
-    ids = [r["id"] for r in rows]
-    uses, revoked = _counts(conn, ids, USE), _counts(conn, ids, "share.revoked")
-    return [_state(r, uses.get(r["id"], 0), bool(revoked.get(r["id"])), now) for r in rows]
 
 
 def issue_link(store: Store, actor: Actor, request_id: str) -> IssuedLink:
@@ -213,9 +167,9 @@ def _open(tx: Tx, token: str, now: datetime, client: str) -> tuple[Any, Any, int
     if row is None:
         raise NotFound("链接无效：请核对链接是否完整，或向办案机关询问")
     request = tx.get("access_requests", row["request_id"]) if row["request_id"] else None
-    uses = _counts(tx.conn, [row["id"]], USE).get(row["id"], 0)
-    revoked = bool(_counts(tx.conn, [row["id"]], "share.revoked"))
-    state = _state(row, uses, revoked, now)
+    uses = count_actions(tx.conn, [row["id"]], USE).get(row["id"], 0)
+    revoked = bool(count_actions(tx.conn, [row["id"]], "share.revoked"))
+    state = link_state(row, uses, revoked, now)
     if not state["active"]:
         tx.actor = _visitor(request)
         tx.record(
@@ -234,7 +188,7 @@ def open_shared(store: Store, token: str, *, client: str = "") -> Shared:
     ended = ""
     with store.transaction(Actor(id=None, label="交付链接持有人", roles=())) as tx:
         row, request, uses = _open(tx, token, now, client)
-        state = _state(row, uses, False, now)
+        state = link_state(row, uses, False, now)
         if tx.events:  # refused and logged
             ended = _ended_message(row, now, uses)
         else:

@@ -19,7 +19,7 @@ from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
-from liuhen.services.approvals.workflow import ROLE_POSITIONS
+from liuhen.services.approvals.model import ROLE_POSITIONS
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
 from liuhen.store.store import Store

@@ -12,58 +12,22 @@ that one names its record (``subject_record_id``) and is scoped by it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
+from liuhen.services.approvals.kinds import kind_of
+from liuhen.services.approvals.model import ApprovalState, positions_for
+from liuhen.services.approvals.queries import state_in
 from liuhen.services.permissions import (
-    allowed,
-    load_case,
-    require,
     require_approval,
     require_case,
     require_record,
 )
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
-
-ROLE_POSITIONS: dict[str, tuple[str, ...]] = {
-    "officer": ("officer",),
-    "section_head": ("section_head", "unit_head"),
-    "legal_reviewer": ("legal_reviewer", "legal_office_head"),
-    "head": ("head", "principal_head", "deputy_head"),
-}
-"""In which capacities (vocab.POSITIONS) a user of each role may sign an approval step."""
-
-DECISIONS = {"approved": "同意", "rejected": "不同意", "submitted": "提请"}
-
-
-@dataclass(frozen=True)
-class ApprovalState:
-    id: str
-    case_id: str | None
-    case_number: str
-    case_title: str
-    kind: str
-    kind_name: str
-    emergency: bool
-    fields: dict[str, Any]
-    steps: list[dict[str, Any]]
-    closed: bool
-    outcome: str | None
-    requested_at: datetime
-    subject_record_id: str | None = None
-    subject_title: str = ""
-
-
-def positions_for(roles: tuple[str, ...]) -> list[str]:
-    return [p for role in roles for p in ROLE_POSITIONS.get(role, ())]
 
 
 def request_approval(
@@ -95,8 +59,8 @@ def request_approval(
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")
-    elif kind == "access_request":
-        problems.append("kind: 查阅/复制申请请在案件的“查阅/复制申请”中登记，审批随之提请")
+    elif kind_of(kind).opened_elsewhere:
+        problems.append(str(kind_of(kind).opened_elsewhere))
     if not opinion.strip():
         problems.append("opinion: 承办人意见不能为空")
     if problems:
@@ -203,25 +167,22 @@ def decide(
         raise InvalidInput("审批意见有误", details=problems)
     now = store.clock()
     with store.transaction(actor) as tx:
-        state = _state(tx.conn, approval_id)
+        state = state_in(tx.conn, approval_id)
         if state.closed:
             raise Conflict(
                 f"该{state.kind_name}已{'同意' if state.outcome == 'approved' else '不同意'}，不能再审批"
             )
         if any(s["user_id"] == actor.id for s in state.steps):
             raise PermissionDenied("同一人不能在同一审批中既提请又审核，或审核两次")
-        if state.kind == "access_request":  # the profile names who may grant it
-            from liuhen.services.access.requests import check_decision
-
-            check_decision(
-                tx,
-                state,
-                decision=decision,
-                position=position,
-                final=final,
-                user_id=actor.id,
-                at=now,
-            )
+        kind_of(state.kind).check_decision(
+            tx,
+            state,
+            decision=decision,
+            position=position,
+            final=final,
+            user_id=actor.id,
+            at=now,
+        )
         role = "approver" if (final or decision == "rejected") else "reviewer"
         _step(
             tx,
@@ -244,11 +205,9 @@ def decide(
             case_id=state.case_id,
             payload={"decision": decision, "position": position, "final": final},
         )
-        decided = _state(tx.conn, approval_id)
-    if decided.kind == "access_request" and decided.closed:  # copies are made once approved
-        from liuhen.services.access.requests import after_decision
-
-        after_decision(store, actor, decided)
+        decided = state_in(tx.conn, approval_id)
+    if decided.closed:
+        kind_of(decided.kind).after_decision(store, actor, decided)
     return decided
 
 
@@ -306,131 +265,3 @@ def _step(
             "decided_at": at,
         },
     )
-
-
-def _state(conn: Any, approval_id: str) -> ApprovalState:
-    row = (
-        conn.execute(select(t.approvals).where(t.approvals.c.id == approval_id)).mappings().first()
-    )
-    if row is None:
-        raise NotFound(f"approval: 审批 {approval_id} 不存在")
-    number = title = subject = ""
-    if row["case_id"] is not None:
-        number, title = conn.execute(
-            select(t.cases.c.number, t.cases.c.title).where(t.cases.c.id == row["case_id"])
-        ).one()
-    if row["subject_record_id"] is not None:
-        subject = conn.execute(
-            select(t.records.c.title).where(t.records.c.id == row["subject_record_id"])
-        ).scalar_one()
-    steps = [
-        dict(s)
-        for s in conn.execute(
-            select(t.approval_steps)
-            .where(t.approval_steps.c.approval_id == approval_id)
-            .order_by(t.approval_steps.c.position)
-        ).mappings()
-    ]
-    outcome = None
-    for s in steps:
-        if s["decision"] == "rejected":
-            outcome = "rejected"
-        elif s["decision"] == "approved" and s["details"].get("final"):
-            outcome = "approved"
-    return ApprovalState(
-        id=row["id"],
-        case_id=row["case_id"],
-        case_number=number,
-        case_title=title,
-        kind=row["kind"],
-        kind_name=vocab.APPROVAL_KINDS.get(row["kind"], row["kind"]),
-        emergency=row["emergency"],
-        fields=row["details"].get("fields", {}),
-        steps=steps,
-        closed=outcome is not None,
-        outcome=outcome,
-        requested_at=row["created_at"],
-        subject_record_id=row["subject_record_id"],
-        subject_title=subject,
-    )
-
-
-def state_in(conn: Any, approval_id: str) -> ApprovalState:
-    """An approval's state, read on a connection the caller already holds."""
-    return _state(conn, approval_id)
-
-
-def approval_state(store: Store, approval_id: str) -> ApprovalState:
-    with store.read() as conn:
-        return _state(conn, approval_id)
-
-
-def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
-    """A case's approvals still waiting for a decision (shown on its timeline as such)."""
-    with store.read() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                select(t.approvals.c.id)
-                .where(t.approvals.c.case_id == case_id)
-                .order_by(t.approvals.c.created_at)
-            )
-        ]
-        states = [_state(conn, i) for i in ids]
-    return [s for s in states if s.steps and not s.closed]
-
-
-def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
-    """Open approvals this user may decide and has not yet acted on, oldest first."""
-    require(actor, "approval.decide")
-    done = select(t.approval_steps.c.approval_id).where(  # closed, or this user acted
-        # an approver's step (a final approval or a rejection, see ``decide``) closes it
-        (t.approval_steps.c.role == "approver")
-        | (t.approval_steps.c.decision == "rejected")
-        | (t.approval_steps.c.user_id == actor.id)
-    )
-    made_here = select(t.approval_steps.c.approval_id)  # imported approvals have no steps:
-    # they record what was decided on paper and are never decided in LiuHen
-    query = select(t.approvals.c.id).where(
-        t.approvals.c.id.in_(made_here), t.approvals.c.id.not_in(done)
-    )
-    with store.read() as conn:
-        ids = [r[0] for r in conn.execute(query.order_by(t.approvals.c.created_at))]
-        states = [_state(conn, i) for i in ids]
-    open_ = [
-        s for s in states if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
-    ]
-    cases = {s.case_id for s in open_ if s.case_id is not None}
-    mine = {c for c in cases if allowed(actor, "approval.decide", load_case(store, c))}
-    return [
-        s
-        for s in open_
-        if s.case_id in mine
-        or (s.case_id is None and s.subject_record_id and _may_decide_on(store, actor, s))
-    ]
-
-
-def _may_decide_on(store: Store, actor: Actor, state: ApprovalState) -> bool:
-    """A case-less approval is decided by whoever may decide on its record."""
-    try:
-        require_record(store, actor, "approval.decide", str(state.subject_record_id))
-    except PermissionDenied:
-        return False
-    return True
-
-
-def bundle_steps(steps: list[dict[str, Any]], tz: Any) -> list[dict[str, Any]]:
-    """Approval steps in case-bundle form (for the snapshot the engine reads)."""
-    return [
-        {
-            "role": s["role"],
-            "name": s["name"],
-            "at": s["decided_at"].astimezone(tz).isoformat(),
-            "position": s["position_code"],
-            "opinion": s["opinion"],
-            **(
-                {"officer_id": s["details"]["officer_id"]} if s["details"].get("officer_id") else {}
-            ),
-        }
-        for s in steps
-    ]

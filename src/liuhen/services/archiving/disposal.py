@@ -23,7 +23,9 @@ from liuhen.domain import vocab
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.checks.retention import TERM_YEARS
-from liuhen.services.approvals.workflow import ApprovalState, approval_state, request_approval
+from liuhen.services.approvals.model import ApprovalState
+from liuhen.services.approvals.queries import approval_state
+from liuhen.services.approvals.workflow import request_approval
 from liuhen.services.archiving.retention import RecordRetention, record_retention, version_chain
 from liuhen.services.permissions import require_record
 from liuhen.store import tables as t

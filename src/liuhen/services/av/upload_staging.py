@@ -1,7 +1,9 @@
 """The pieces of a resumable upload below the protocol: metadata, safe names, free disk,
 and one PATCH writing straight to the staged file under its lock (``Patch``).
 
-See ``services.uploads`` for the whole picture.
+See ``services.av.uploads`` for the whole picture.
+
+Import cycle (type hints only): with ``liuhen.services.av.uploads``: staging is the upload's own storage.
 """
 
 from __future__ import annotations

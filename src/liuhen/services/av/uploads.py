@@ -13,9 +13,11 @@ in this process, keyed by upload and offset, and when it does not match the file
 worker, a restart) the staged prefix is re-hashed. On the last byte the file is moved under
 its (made safe) name and handed to ``services.av.import_av`` with the uploader's metadata:
 probed, stored as received in the blob store, recorded (a segment of a recording already
-stored joins it as a new version of that record: ``services.av_join``), linked to the case
+stored joins it as a new version of that record: ``services.av.join``), linked to the case
 when one was named. The staging files are then removed; the small ``<id>.json`` keeps the outcome until
 the upload expires. Incomplete uploads untouched for ``upload_expiry_hours`` are removed.
+
+Import cycle (type hints only): with ``liuhen.services.av.upload_staging``: staging is the upload's own storage.
 """
 
 from __future__ import annotations
@@ -367,7 +369,7 @@ class Uploads:
             and row.case_id == meta["case"]
             and meta.get("act") in (None, row.act_id)
         ):
-            # joined to a recording of this case already (services.av_join)
+            # joined to a recording of this case already (services.av.join)
             return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
         try:
             linked = link_av(

@@ -386,7 +386,7 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
             .order_by(t.case_transitions.c.at.desc())
         ).first()
         closed = closing.at if closing else None
-        from liuhen.services.access.requests import bundle_entries
+        from liuhen.services.access.queries import bundle_entries
 
         registered = bundle_entries(conn, case_id, store.settings.tz)
         officer_ids = _referenced(acts, records, "officer_ids", "officer_id")
@@ -531,7 +531,8 @@ def _device_events(
 
 def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
     """Imported approvals as they came; approvals made in LiuHen from their steps, once closed."""
-    from liuhen.services.approvals.workflow import approval_state, bundle_steps
+    from liuhen.services.approvals.model import bundle_steps
+    from liuhen.services.approvals.queries import approval_state
 
     out = []
     for p in rows:

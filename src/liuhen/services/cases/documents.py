@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.documents.catalogue import get_kind
-from liuhen.documents.model import FilledDocument, validate
+from liuhen.documents.model import FilledDocument, validate_against
 from liuhen.documents.render_docx import render_docx
 from liuhen.documents.render_pdf import render_pdf
 from liuhen.errors import InvalidInput, NotFound
@@ -122,7 +122,7 @@ def _agency_of(store: Store, case_id: str) -> tuple[str, str]:
 
 def _check(filled: FilledDocument) -> None:
     kind = get_kind(filled.kind)  # NotFound for an unknown kind
-    problems = validate(filled, kind)
+    problems = validate_against(filled, kind)
     if problems:
         raise InvalidInput(f"{kind.title}填写有误", details=problems)
 

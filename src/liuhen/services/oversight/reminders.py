@@ -148,7 +148,7 @@ def inbox(store: Store, user: User, days: int = 5) -> Inbox:
 def _approvals(store: Store, user: User) -> list[Reminder]:
     if not allowed(user.actor, "approval.decide"):
         return []
-    from liuhen.services.approvals.workflow import inbox as approvals_inbox
+    from liuhen.services.approvals.queries import inbox as approvals_inbox
 
     return [
         Reminder(

@@ -14,20 +14,15 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.access.copies import make_copies
-from liuhen.services.access.requests import (
-    ID_TYPES,
-    KINDS,
-    RELATIONS,
-    AccessRequest,
+from liuhen.services.access.model import ID_TYPES, KINDS, RELATIONS, AccessRequest, mask_id
+from liuhen.services.access.queries import (
     get_request,
     list_requests,
-    mask_id,
-    open_view,
     record_files_of,
-    register_request,
     request_events,
     requestable_records,
 )
+from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import IssuedLink, issue_link, revoke_link
 from liuhen.services.admin.users import User
 from liuhen.services.cases.cases import find_case

@@ -21,7 +21,7 @@ from liuhen.services.approvals.authorisations import (
     list_grants,
     revoke_authorisation,
 )
-from liuhen.services.approvals.workflow import ROLE_POSITIONS
+from liuhen.services.approvals.model import ROLE_POSITIONS
 from liuhen.services.permissions import actions_for
 from liuhen.store import tables as t
 from liuhen.web.auth.permission import check_csrf, get_store, permission

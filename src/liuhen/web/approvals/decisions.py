@@ -12,15 +12,11 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
-from liuhen.services.access.requests import approver_positions
 from liuhen.services.admin.users import User
-from liuhen.services.approvals.workflow import (
-    DECISIONS,
-    ApprovalState,
-    decide,
-    inbox,
-    positions_for,
-)
+from liuhen.services.approvals.kinds import kind_of
+from liuhen.services.approvals.model import DECISIONS, ApprovalState, positions_for
+from liuhen.services.approvals.queries import inbox
+from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import PURPOSE as DISPOSAL
 from liuhen.services.archiving.retention import record_retention
 from liuhen.services.permissions import actions_for
@@ -125,8 +121,9 @@ def _shown_fields(approval: ApprovalState, tz: Any) -> list[tuple[str, str]]:
 def _wanted(store: Any, approval: ApprovalState) -> list[str]:
     """The capacities the profile wants this approval approved in: the access rule for a
     party's request, the retention schedule for a disposal, else the case's approval rule."""
-    if approval.kind == "access_request":
-        return approver_positions(store, approval.id)
+    wanted = kind_of(approval.kind).wanted_positions(store, approval)
+    if wanted is not None:
+        return wanted
     if approval.fields.get("purpose") == DISPOSAL and approval.subject_record_id:
         return list(record_retention(store, approval.subject_record_id).approver_positions)
     if approval.case_id is None:

@@ -3,7 +3,7 @@
 Core protocol plus the creation, expiration, checksum (sha256, sha1; per PATCH) and
 termination extensions. A browser authenticates with its session cookie and the CSRF
 token in ``X-CSRF-Token``; a docking station with ``Authorization: Bearer <token>``.
-Each PATCH body is streamed to the staging file in 1 MiB writes (``services.uploads``);
+Each PATCH body is streamed to the staging file in 1 MiB writes (``services.av.uploads``);
 the request that brings the last byte also ingests the file and answers with its outcome
 in ``LiuHen-Result`` (``new``, ``duplicate``, ``rejected``); ``GET /api/uploads/{id}``
 gives the whole outcome as JSON.
@@ -55,7 +55,7 @@ def uploader(request: Request) -> Uploader:
 
     This is how the upload and docking-station routes declare their action (``av.upload``,
     ``liuhen_action`` below): a station token is the station's sign-in. The case an upload
-    names in its metadata is checked by ``services.uploads`` (``require_case``)."""
+    names in its metadata is checked by ``services.av.uploads`` (``require_case``)."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         station = authenticate_station(get_store(request), auth[7:].strip())

@@ -370,10 +370,10 @@ def _read_signatures(
 def _catalogue_problems(filled: FilledDocument, kind: DocumentKind) -> list[str]:
     """The catalogue's checks (``save_document`` runs them again), run here so that every
     problem of the form is shown at once, keyed by this form's inputs."""
-    from liuhen.documents.model import validate
+    from liuhen.documents.model import validate_against
 
     out = []
-    for problem in validate(filled, kind):
+    for problem in validate_against(filled, kind):
         key, _, text = problem.partition(": ")
         out.append(f"{input_key(kind, key)}: {text}")
     return out
