@@ -47,8 +47,8 @@ def test_unknown_names_are_throttled_too(store, clock):
 def test_disabled_account_and_changed_password_end_sessions(store):
     from sqlalchemy import func, select
 
+    from liuhen.services.admin.sessions import resume_session, start_session
     from liuhen.store import tables as t
-    from liuhen.web.auth.sessions import resume_session, start_session
 
     user = add_user(
         store, SYSTEM, username="wang", password=PASSWORD, display_name="王五", roles=["officer"]

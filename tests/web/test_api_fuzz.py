@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from tests.web.authz_world import build_world
 
+from liuhen.services.admin.sessions import COOKIE, start_session
 from liuhen.services.admin.users import find_user
 from liuhen.store.store import Store
 from liuhen.web.app import create_app
 from liuhen.web.auth.permission import CASE_PARAMS
-from liuhen.web.auth.sessions import COOKIE, start_session
 
 EXAMPLES = 40
 

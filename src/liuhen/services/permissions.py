@@ -339,7 +339,7 @@ def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = Non
 def require_record(store: Store, actor: Actor, action: str, record_id: str) -> dict[str, Any]:
     """``require`` on the case a stored record belongs to; footage no case holds is scoped
     by ``footage_scope``. NotFound if no such record."""
-    case_id = _owner(store, "records", record_id, "记录")
+    case_id = owner_case(store, "records", record_id, "记录")
     if case_id is None:
         scope = footage_scope(store, record_id)
         require(actor, action, scope or None)
@@ -399,7 +399,7 @@ def footage_facts(
 def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
     """``require`` on the case an approval belongs to, or, for one without a case (disposal
     of footage no case holds), on the record it names; NotFound if no such approval."""
-    case_id = _owner(store, "approvals", approval_id, "审批")
+    case_id = owner_case(store, "approvals", approval_id, "审批")
     if case_id is not None:
         return require_case(store, actor, action, case_id)
     from sqlalchemy import select
@@ -416,7 +416,9 @@ def require_approval(store: Store, actor: Actor, action: str, approval_id: str) 
     return require_record(store, actor, action, str(record_id))
 
 
-def _owner(store: Store, table: str, row_id: str, noun: str) -> str | None:
+def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
+    """The case a row of ``table`` belongs to (None: footage no case holds yet); NotFound
+    naming ``noun`` when there is no such row."""
     from sqlalchemy import select
 
     from liuhen.store import tables as t

@@ -51,7 +51,7 @@ def create_app(
     from liuhen.web.approvals import authorisations
     from liuhen.web.approvals import decisions as approvals
     from liuhen.web.archiving import case_archive
-    from liuhen.web.auth import permission as auth
+    from liuhen.web.auth import login
     from liuhen.web.av import access as av_access
     from liuhen.web.av import api as api_av
     from liuhen.web.av import devices, uploads
@@ -61,7 +61,6 @@ def create_app(
     from liuhen.web.cases import documents as case_documents
     from liuhen.web.cases import listing as cases
     from liuhen.web.cases import new as case_new
-    from liuhen.web.cases import panel as case_panel
     from liuhen.web.cases import service as case_service
     from liuhen.web.cases import steps as case_steps
     from liuhen.web.oversight import dashboard, inbox, ledger
@@ -97,13 +96,9 @@ def create_app(
     app.state.jobs = BackgroundJobs(lambda: the_store.clock())
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.filters["localtime"] = lambda value: localtime(value, settings)
-    app.state.templates.env.globals.update(  # the navigation's count and the case page's tools
-        approvals_waiting=approvals.waiting_count,
-        case_panel=case_panel.case_panel,
-        case_archive=case_archive.case_archive,
+    app.state.templates.env.globals.update(  # constants and pure helpers every template may use
         retention_terms=vocab.RETENTION_TERMS,
         four_names=four_properties.PROPERTIES,
-        access_requests=access_requests.case_card,
         user_actions=lambda user: actions_for(user.roles),
         **av_panel.TEMPLATE_GLOBALS,
     )
@@ -151,7 +146,7 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(auth.router)
+    app.include_router(login.router)
     for lifecycle in (
         case_new,
         case_due,

@@ -1,5 +1,5 @@
 """Rendering a page: the template set and the context every page gets (who is signed in,
-the CSRF token). Route modules import ``render`` from here, never from the app factory."""
+the CSRF token, how many approvals wait for them: the navigation shows it). Route modules import ``render`` from here, never from the app factory."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from liuhen.config import Settings
+from liuhen.services.approvals.queries import waiting_count
 
 
 def localtime(value: datetime | str | None, settings: Settings) -> str:
@@ -24,9 +25,11 @@ def render(
     request: Request, template: str, context: dict[str, object], status_code: int = 200
 ) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
+    user = getattr(request.state, "user", None)
     ctx = {
-        "user": getattr(request.state, "user", None),
+        "user": user,
         "csrf": getattr(request.state, "csrf", ""),
+        "waiting": None if user is None else waiting_count(request.app.state.store, user.actor),
         **context,
     }
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -233,3 +233,19 @@ def _grants(
             )
         )
     return out
+
+
+def grantee_choices(store: Store, actor: Actor) -> list[tuple[str, str]]:
+    """(id, name) of who may be authorised: the agency's other active users whose role signs
+    as a deputy (a head)."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled)
+            .where(t.users.c.agency_id == actor.agency_id)
+            .order_by(t.users.c.display_name)
+        ).all()
+    return [
+        (r.id, r.display_name)
+        for r in rows
+        if r.id != actor.id and not r.disabled and "head" in (r.roles or [])
+    ]

@@ -125,3 +125,10 @@ def _may_decide_on(store: Store, actor: Actor, state: ApprovalState) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def waiting_count(store: Store, actor: Actor) -> int | None:
+    """For the navigation: how many approvals wait for this user (None: not an approver)."""
+    if not allowed(actor, "approval.decide"):
+        return None
+    return len(inbox(store, actor))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -276,3 +276,48 @@ def bundle_events(
             event["note"] = r["details"]["note"]
         out.setdefault(r["device_id"], []).append(event)
     return out
+
+
+def _agency_filter(actor: Actor) -> str | None:
+    """The agency a pick list is limited to: the actor's, unless its role reads all."""
+    if actor.id is None or scope_of(actor, "case.read") == ALL:
+        return None
+    return actor.agency_id
+
+
+def officer_choices(store: Store, actor: Actor) -> list[tuple[str, str]]:
+    """(id, "姓名（证号）") of the officers a device may be issued to: the actor's agency's."""
+    query = select(t.officers.c.id, t.officers.c.name, t.officers.c.certificate_no)
+    agency = _agency_filter(actor)
+    if agency is not None:
+        query = query.where(t.officers.c.agency_id == agency)
+    with store.read() as conn:
+        rows = conn.execute(query.order_by(t.officers.c.name)).all()
+    return [(r.id, f"{r.name}（{r.certificate_no or '无证号'}）") for r in rows]
+
+
+def recent_act_choices(
+    store: Store, actor: Actor, *, days: int = 30, limit: int = 200
+) -> list[tuple[str, str]]:
+    """(id, "案号 · 环节 · 时间 地点") of the acts of the last ``days`` in the actor's agency,
+    newest first: what a device's use may be tied to."""
+    since = store.clock() - timedelta(days=days)
+    query = (
+        select(t.acts.c.id, t.acts.c.kind, t.acts.c.started_at, t.acts.c.place, t.cases.c.number)
+        .join(t.cases, t.cases.c.id == t.acts.c.case_id)
+        .where(t.acts.c.started_at >= since)
+    )
+    agency = _agency_filter(actor)
+    if agency is not None:
+        query = query.where(t.cases.c.agency_id == agency)
+    with store.read() as conn:
+        rows = conn.execute(query.order_by(t.acts.c.started_at.desc()).limit(limit)).all()
+    tz = store.settings.tz
+    return [
+        (
+            r.id,
+            f"{r.number} · {vocab.ACT_KINDS.get(r.kind, r.kind)} · "
+            f"{r.started_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {r.place}",
+        )
+        for r in rows
+    ]

@@ -1,1 +1,1 @@
-"""admin"""
+"""Administration pages: the holiday calendar (``services/admin``)."""

@@ -4,11 +4,10 @@ button to revoke it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
@@ -18,12 +17,12 @@ from liuhen.services.approvals.authorisations import (
     GRANTOR_POSITIONS,
     SCOPES,
     grant_authorisation,
+    grantee_choices,
     list_grants,
     revoke_authorisation,
 )
 from liuhen.services.approvals.model import ROLE_POSITIONS
 from liuhen.services.permissions import actions_for
-from liuhen.store import tables as t
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import Posted, posted_form
 
@@ -32,21 +31,6 @@ Reader = Annotated[User, Depends(permission("case.read"))]
 Grantor = Annotated[User, Depends(permission("authorisation.grant"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 SAVED = {"granted": "授权已登记，并记入全过程日志。", "revoked": "授权已撤销，并记入全过程日志。"}
-
-
-def _grantees(store: Any, user: User) -> list[tuple[str, str]]:
-    """Who may be authorised: the agency's other users whose role signs as a deputy."""
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled)
-            .where(t.users.c.agency_id == user.agency_id)
-            .order_by(t.users.c.display_name)
-        ).all()
-    return [
-        (r.id, r.display_name)
-        for r in rows
-        if r.id != user.id and not r.disabled and "head" in (r.roles or [])
-    ]
 
 
 def _page(
@@ -68,7 +52,7 @@ def _page(
             "grants": list_grants(store, user.actor),
             "now": store.clock(),
             "can_grant": "authorisation.grant" in actions_for(user.roles),
-            "grantees": _grantees(store, user),
+            "grantees": grantee_choices(store, user.actor),
             "positions": [(p, vocab.POSITIONS[p]) for p in positions],
             "scopes": list(SCOPES.items()),
             "position_names": vocab.POSITIONS,

@@ -19,7 +19,6 @@ from liuhen.services.approvals.queries import inbox
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import PURPOSE as DISPOSAL
 from liuhen.services.archiving.retention import record_retention
-from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.cases.profile_hints import approvers
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
@@ -43,17 +42,6 @@ FIELD_LABELS = {
 }
 PURPOSES = {DISPOSAL: "处置保管期满的记录（删除文件，保留墓碑）"}
 FORM_KEYS = ("position", "opinion", "decision", "final")
-
-
-def waiting_count(request: Request) -> int | None:
-    """For the navigation: how many approvals wait for this user (None: not an approver)."""
-    user = getattr(request.state, "user", None)
-    if user is None or "approval.decide" not in actions_for(user.roles):
-        return None
-    try:
-        return len(inbox(get_store(request), user.actor))
-    except LiuhenError:
-        return None
 
 
 def _page(

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
@@ -26,10 +25,10 @@ from liuhen.services.archiving.filing import (
     filing_state,
     latest_four_properties,
 )
+from liuhen.services.archiving.queries import retention_rows
 from liuhen.services.archiving.retention import record_retention
 from liuhen.services.cases.cases import find_case
 from liuhen.services.permissions import actions_for, require_case
-from liuhen.store import tables as t
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import (
     Field,
@@ -87,47 +86,6 @@ class ArchivePanel:
     job: Job | None = None
 
 
-def _records(store: Any, case_id: str) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = list(
-            conn.execute(
-                select(t.records.c.id, t.records.c.supersedes_id, t.records.c.kind)
-                .where(t.records.c.case_id == case_id)
-                .order_by(t.records.c.created_at, t.records.c.id)
-            )
-        )
-        gone = {
-            r.record_id: r
-            for r in conn.execute(
-                select(
-                    t.disposals.c.record_id, t.disposals.c.created_at, t.disposals.c.details
-                ).where(t.disposals.c.case_id == case_id)
-            )
-        }
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id}
-    out = []
-    for row in rows:
-        if row.id in superseded:
-            continue
-        ret = record_retention(store, row.id)
-        stone = gone.get(row.id)
-        out.append(
-            {
-                "id": row.id,
-                "title": ret.title,
-                "kind": "音像记录" if row.kind == "av" else "文书",
-                "class_name": ret.class_name,
-                "term": ret.term_name,
-                "citation": ret.citation,
-                "until": ret.until,
-                "expired": ret.expired(store.clock()),
-                "disposed_at": stone.created_at if stone else None,
-                "approval_id": stone.details.get("approval_id") if stone else "",
-            }
-        )
-    return out
-
-
 def case_archive(request: Request, view: Any) -> ArchivePanel:
     """The case page's case-file section (template global, like ``case_panel``)."""
     user = getattr(request.state, "user", None)
@@ -139,7 +97,7 @@ def case_archive(request: Request, view: Any) -> ArchivePanel:
         closed=state["closed_at"] is not None,
         filing=state,
         report=latest_four_properties(store, case_id),
-        records=_records(store, case_id),
+        records=retention_rows(store, case_id),
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),

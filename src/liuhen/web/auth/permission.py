@@ -1,5 +1,5 @@
-"""Sign-in (password, then TOTP for admin/head/custodian), sign-out, and the dependencies
-every route uses to know who is asking and whether they may.
+"""The dependencies every route uses to know who is asking and whether they may (signing in
+itself is ``web/auth/login.py``).
 
 Convention for routes: every route declares its action with ``Depends(permission(ACTION))``
 (or the ``user`` parameter annotated with it). The dependency finds the case the route is
@@ -15,41 +15,24 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
+from fastapi import Depends, Request
 
-from liuhen.errors import AuthError, NotFound, PermissionDenied
-from liuhen.services.admin.totp import (
-    check_code,
-    enrolment_secret,
-    is_enrolled,
-    needs_totp,
-    provisioning_uri,
-    qr_svg,
+from liuhen.errors import AuthError, PermissionDenied
+from liuhen.services.admin.sessions import (
+    COOKIE,
+    resume_session,
 )
-from liuhen.services.admin.users import User, authenticate
+from liuhen.services.admin.users import User
 from liuhen.services.permissions import (
     ACTIONS,
+    owner_case,
     require,
     require_approval,
     require_case,
     require_record,
 )
 from liuhen.store.store import Store
-from liuhen.web.auth.sessions import (
-    COOKIE,
-    PENDING_COOKIE,
-    end_session,
-    resume_pending,
-    resume_session,
-    start_session,
-)
-
-router = APIRouter()
-LOGIN_CSRF_COOKIE = "liuhen_login_csrf"
 
 PUBLIC_ROUTES: dict[str, str] = {
     "/login": "登录页与登录表单",
@@ -71,18 +54,9 @@ SIGNED_IN_ROUTES: dict[str, str] = {
 """Paths any signed-in user may use, whatever the role."""
 
 
-def _case_of(table: str) -> Callable[[Store, str], str | None]:
+def _case_of(table: str, noun: str) -> Callable[[Store, str], str | None]:
     def resolve(store: Store, value: str) -> str | None:
-        from sqlalchemy import select
-
-        from liuhen.store import tables as t
-
-        tbl = t.metadata.tables[table]
-        with store.read() as conn:
-            found = conn.execute(select(tbl.c.case_id).where(tbl.c.id == value)).first()
-        if found is None:
-            raise NotFound(f"{table}: 没有标识为 {value} 的对象")
-        return None if found[0] is None else str(found[0])  # None: footage not yet linked
+        return owner_case(store, table, value, noun)  # None: footage not yet linked
 
     return resolve
 
@@ -95,9 +69,9 @@ def _case_ref(store: Store, value: str) -> str:
 
 CASE_PARAMS: dict[str, Callable[[Store, str], str | None]] = {
     "case_ref": _case_ref,
-    "record_id": _case_of("records"),
-    "approval_id": _case_of("approvals"),
-    "request_id": _case_of("access_requests"),
+    "record_id": _case_of("records", "记录"),
+    "approval_id": _case_of("approvals", "审批"),
+    "request_id": _case_of("access_requests", "查阅/复制申请"),
 }
 """Path parameter -> how to find the case it belongs to (first match wins)."""
 
@@ -162,165 +136,6 @@ def permission(action: str):  # type: ignore[no-untyped-def]
 
     dependency.liuhen_action = action  # type: ignore[attr-defined]
     return dependency
-
-
-def _secure(request: Request) -> bool:
-    """Cookies are Secure when served over https (or always in production)."""
-    if request.app.state.settings.environment == "production":
-        return True
-    return request.url.scheme == "https"
-
-
-@router.get("/login", include_in_schema=False)
-async def login_page(request: Request, next: str = "/cases") -> Response:
-    from liuhen.web.pages import render
-
-    token = secrets.token_urlsafe(24)
-    response = render(
-        request, "login.html", {"next": _safe_next(next), "login_csrf": token, "error": None}
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
-    )
-    return response
-
-
-@router.post("/login", include_in_schema=False)
-def login(
-    request: Request,
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/cases",
-) -> Response:
-    from liuhen.web.pages import render
-
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not secrets.compare_digest(cookie, csrf):
-        raise PermissionDenied("登录表单已过期，请刷新页面后重试")
-    store = get_store(request)
-    try:
-        user = authenticate(store, username.strip(), password)
-    except AuthError as exc:
-        return render(
-            request,
-            "login.html",
-            {
-                "next": _safe_next(next),
-                "login_csrf": cookie,
-                "error": exc.message,
-                "username": username,
-            },
-            status_code=401,
-        )
-    end_session(store, request.cookies.get(COOKIE))  # rotate: never reuse a pre-login session
-    end_session(store, request.cookies.get(PENDING_COOKIE))
-    if needs_totp(user.roles):
-        token, _csrf = start_session(store, user, pending=True)
-        response = RedirectResponse(
-            f"/login/totp?{urlencode({'next': _safe_next(next)})}", status_code=303
-        )
-        response.set_cookie(
-            PENDING_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE)
-        return response
-    return _signed_in(request, user, next)
-
-
-def _signed_in(request: Request, user: User, next: str) -> Response:
-    store = get_store(request)
-    token, _csrf = start_session(store, user)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request))
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
-    response.delete_cookie(PENDING_COOKIE)
-    return response
-
-
-def _pending(request: Request) -> tuple[User, str]:
-    resumed = resume_pending(get_store(request), request.cookies.get(PENDING_COOKIE))
-    if resumed is None:
-        raise AuthError("登录已过期，请重新输入用户名和密码")
-    return resumed
-
-
-def _totp_page(
-    request: Request, user: User, csrf: str, next: str, error: str | None, status: int = 200
-) -> Response:
-    from liuhen.web.pages import render
-
-    store = get_store(request)
-    context: dict[str, object] = {"next": _safe_next(next), "login_csrf": csrf, "error": error}
-    if not is_enrolled(store, user.id):
-        secret = enrolment_secret(store, user)
-        uri = provisioning_uri(secret, user.username)
-        context.update(enrol=True, secret=secret, qr=Markup(qr_svg(uri)))
-    return render(request, "login_totp.html", context, status_code=status)
-
-
-@router.get("/login/totp", include_in_schema=False)
-def totp_page(request: Request, next: str = "/cases") -> Response:
-    user, csrf = _pending(request)
-    return _totp_page(request, user, csrf, next, None)
-
-
-@router.post("/login/totp", include_in_schema=False)
-def totp_step(
-    request: Request,
-    code: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/cases",
-) -> Response:
-    user, expected = _pending(request)
-    if not secrets.compare_digest(expected, csrf):
-        raise PermissionDenied("登录表单已过期，请刷新页面后重试")
-    store = get_store(request)
-    try:
-        check_code(store, user, code)
-    except AuthError as exc:
-        return _totp_page(request, user, expected, next, exc.message, status=401)
-    end_session(store, request.cookies.get(PENDING_COOKIE))
-    return _signed_in(request, user, next)
-
-
-@router.post("/logout", include_in_schema=False)
-def logout(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    check_csrf(request, csrf)
-    store = get_store(request)
-    end_session(store, request.cookies.get(COOKIE))
-    with store.transaction(user.actor) as tx:
-        tx.record("auth.logged_out", subject_type="user", subject_id=user.id)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
-
-
-@router.get("/api/openapi.json", include_in_schema=False)
-def openapi(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
-    from fastapi.responses import JSONResponse
-
-    return JSONResponse(request.app.openapi())
-
-
-@router.get("/api/docs", include_in_schema=False)
-def api_docs(user: Annotated[User, Depends(current_user)]) -> Response:
-    from fastapi.openapi.docs import get_swagger_ui_html
-
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="留痕 LiuHen 接口")
-
-
-def _safe_next(target: str) -> str:
-    """Only local paths: never redirect a signed-in user to another site."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/cases"
-    if target.startswith("/login"):  # never back into the sign-in steps
-        return "/cases"
-    return target
 
 
 def app_routes(routes: list[Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -1,1 +1,3 @@
-"""av"""
+"""AV pages and the docking-station API: upload, recording, player, notes, devices, footage
+no case holds (``services/av``).
+"""

@@ -14,12 +14,10 @@ from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from liuhen.errors import InvalidInput, PermissionDenied
+from liuhen.errors import InvalidInput
+from liuhen.services.av.queries import file_holder
 from liuhen.services.av.uploads import Uploads
-from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.web.auth.permission import get_store
 from liuhen.web.av.uploads import Who, receive
 
@@ -71,22 +69,8 @@ def held(request: Request, sha256: str, who: Who) -> Held:
     sha = sha256.lower()
     if len(sha) != 64 or set(sha) - set("0123456789abcdef"):
         raise InvalidInput("sha256: 应为 64 位十六进制的 SHA-256 值")
-    store = get_store(request)
-    with store.read() as conn:
-        holders = conn.execute(
-            select(t.record_files.c.record_id, t.records.c.case_id)
-            .join(t.records, t.records.c.id == t.record_files.c.record_id)
-            .where(t.record_files.c.blob_sha256 == sha, t.record_files.c.role == "segment")
-            .order_by(t.records.c.created_at.desc(), t.records.c.version.desc())
-        ).all()
-    owner = holders[0][0] if holders else None  # the newest version holding the file
-    record_id = owner
-    for case_id in {case for _, case in holders if case is not None}:
-        try:  # that the bytes are held is no secret to their holder; the record may be
-            require_case(store, who.actor, "case.read", case_id)
-        except PermissionDenied:
-            record_id = None
-    return Held(sha256=sha, held=owner is not None, record_id=record_id)
+    held, record_id = file_holder(get_store(request), who.actor, sha)
+    return Held(sha256=sha, held=held, record_id=record_id)
 
 
 @router.post(

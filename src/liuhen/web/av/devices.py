@@ -3,15 +3,12 @@ device and to record a pre-use check (per act), maintenance, a fault or a repair
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.services.admin.users import User
 from liuhen.services.av.devices import (
@@ -20,11 +17,12 @@ from liuhen.services.av.devices import (
     EVENT_KINDS,
     device_state,
     list_devices,
+    officer_choices,
+    recent_act_choices,
     record_device_event,
     register_device,
 )
 from liuhen.services.permissions import actions_for
-from liuhen.store import tables as t
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import (
     Field,
@@ -67,13 +65,7 @@ def devices_page(request: Request, user: Reader) -> Response:
 
 
 def _officers(request: Request) -> tuple[tuple[str, str], ...]:
-    with get_store(request).read() as conn:
-        rows = conn.execute(
-            select(t.officers.c.id, t.officers.c.name, t.officers.c.certificate_no).order_by(
-                t.officers.c.name
-            )
-        ).all()
-    return tuple((r.id, f"{r.name}（{r.certificate_no or '无证号'}）") for r in rows)
+    return tuple(officer_choices(get_store(request), request.state.user.actor))
 
 
 def _device_sections(request: Request) -> list[Section]:
@@ -139,27 +131,7 @@ def save_device(
 
 
 def _recent_acts(request: Request) -> tuple[tuple[str, str], ...]:
-    store = get_store(request)
-    since = store.clock() - timedelta(days=30)
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                t.acts.c.id, t.acts.c.kind, t.acts.c.started_at, t.acts.c.place, t.cases.c.number
-            )
-            .join(t.cases, t.cases.c.id == t.acts.c.case_id)
-            .where(t.acts.c.started_at >= since)
-            .order_by(t.acts.c.started_at.desc())
-            .limit(200)
-        ).all()
-    tz = store.settings.tz
-    return tuple(
-        (
-            r.id,
-            f"{r.number} · {vocab.ACT_KINDS.get(r.kind, r.kind)} · "
-            f"{local_input(r.started_at, tz).replace('T', ' ')} {r.place}",
-        )
-        for r in rows
-    )
+    return tuple(recent_act_choices(get_store(request), request.state.user.actor))
 
 
 def _event_sections(request: Request, kind: str) -> list[Section]:

@@ -1,6 +1,6 @@
 """What the case page and the home page show about audio-video: the case's AV records with
 their players, and the uploads due (soon or overdue) for the case or for the signed-in
-user. Installed as template globals, so the case page handler stays as it is."""
+user. The handlers of the case page and the case lists call these and pass the result."""
 
 from __future__ import annotations
 
@@ -53,8 +53,6 @@ def av_due_for(request: Request) -> list[UploadDue]:
 
 
 TEMPLATE_GLOBALS = {
-    "av_panel": av_panel,
-    "av_due_for": av_due_for,
     "clock": clock,
     "act_kinds": vocab.ACT_KINDS,
 }

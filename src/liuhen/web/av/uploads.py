@@ -21,12 +21,12 @@ from urllib.parse import quote
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import User
+from liuhen.services.av.queries import upload_form
 from liuhen.services.av.stations import Station, authenticate_station
 from liuhen.services.av.upload_staging import (
     CHECKSUMS,
@@ -37,7 +37,6 @@ from liuhen.services.av.upload_staging import (
 )
 from liuhen.services.av.uploads import TUS_EXTENSIONS, TUS_VERSION, Uploads
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.web.auth.permission import check_csrf, current_user, get_store, permission
 
 router = APIRouter()
@@ -264,38 +263,16 @@ def upload_page(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    with store.read() as conn:
-        case_row = (
-            conn.execute(select(t.cases).where(t.cases.c.id == case)).mappings().first()
-            if case
-            else None
-        )
-        acts = (
-            list(
-                conn.execute(
-                    select(t.acts).where(t.acts.c.case_id == case).order_by(t.acts.c.started_at)
-                ).mappings()
-            )
-            if case_row
-            else []
-        )
-        devices = list(conn.execute(select(t.devices).order_by(t.devices.c.serial_no)).mappings())
-        officer = (
-            conn.execute(
-                select(t.officers.c.certificate_no).where(t.officers.c.id == user.officer_id)
-            ).scalar()
-            if user.officer_id
-            else None
-        )
+    form = upload_form(store, user.actor, case, user.officer_id)
     return render(
         request,
         "upload.html",
         {
             "active": "uploads",
-            "case": case_row,
-            "acts": acts,
-            "devices": devices,
-            "officer": officer or "",
+            "case": form.case,
+            "acts": form.acts,
+            "devices": form.devices,
+            "officer": form.officer_certificate,
             "act_kinds": _act_kinds(),
             "max_gb": store.settings.upload_max_gb,
         },

@@ -11,7 +11,11 @@ from liuhen.services.admin.users import User
 from liuhen.services.cases.bundles import export_bundle, import_bundle
 from liuhen.services.cases.cases import PROCEDURES, STAGES, find_case, list_cases
 from liuhen.services.cases.view import case_view
+from liuhen.web.access.requests import case_card
+from liuhen.web.archiving.case_archive import case_archive
 from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.av.panel import av_due_for, av_panel
+from liuhen.web.cases.panel import case_panel
 from liuhen.web.paging import page_of
 
 router = APIRouter()
@@ -92,6 +96,7 @@ def case_list(
             "problem_filters": PROBLEM_FILTERS,
             "chosen": {"stage": stage, "procedure": procedure, "problems": problems, "q": q},
             "drill": drill,
+            "av_due_items": av_due_for(request),
         },
     )
 
@@ -104,7 +109,17 @@ def case_page(
 
     store = get_store(request)
     view = case_view(store, user.actor, find_case(store, case_ref))
-    return render(request, "case.html", {"view": view})
+    return render(
+        request,
+        "case.html",
+        {
+            "view": view,
+            "panel": case_panel(request, view),
+            "av": av_panel(request, view),
+            "archive": case_archive(request, view),
+            "access": case_card(request, view),
+        },
+    )
 
 
 @router.get("/api/cases", tags=["cases"], summary="案件列表（含评查问题数）")

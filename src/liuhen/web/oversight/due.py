@@ -15,6 +15,7 @@ from liuhen.services.cases.cases import PROCEDURES, STAGES, list_cases
 from liuhen.services.cases.summaries import CaseState, with_states
 from liuhen.services.oversight.reminders import due_window
 from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.av.panel import av_due_for
 from liuhen.web.paging import page_of
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +68,7 @@ def due_cases(
             "problem_filters": {},
             "chosen": {"stage": "", "procedure": "", "problems": "", "q": ""},
             "due": {"days": count, "limit": limit, "notice": window.notice},
+            "av_due_items": av_due_for(request),
             "due_choices": DUE_CHOICES,
         },
     )
