@@ -24,7 +24,7 @@ from tests.conftest import FakeClock, need
 from tests.helpers import SYSTEM, browser_login
 
 from liuhen.config import Settings
-from liuhen.documents.samples import sample_document
+from liuhen.demo.documents import sample_document
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import open_case
 from liuhen.services.documents import save_document

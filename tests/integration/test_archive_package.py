@@ -44,7 +44,7 @@ DEMO_NUMBER = "示镇综执立〔2026〕12号"
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The demo agency on SQLite, loaded once for the module."""
-    from liuhen.services.demo import load_demo
+    from liuhen.demo.loader import load_demo
     from liuhen.services.setup import initialise
 
     root = tmp_path_factory.mktemp("demo")

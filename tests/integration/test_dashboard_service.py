@@ -12,11 +12,11 @@ from sqlalchemy import select
 from tests.helpers import SYSTEM
 from tests.integration.test_summaries import waiting_case_file_bundle
 
+from liuhen.demo.loader import load_demo
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.services.bundles import import_bundle
 from liuhen.services.dashboard import build, case_ids, make_filters
 from liuhen.services.dashboard_xlsx import workbook
-from liuhen.services.demo import load_demo
 from liuhen.services.reminders import inbox
 from liuhen.services.users import User
 from liuhen.store import tables as t
