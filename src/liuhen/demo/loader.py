@@ -167,7 +167,8 @@ def _record_case(
     extras: Mapping[str, Any],
     held: Mapping[str, str],
 ) -> None:
-    """The bundle's case recorded by ``actor`` through the record services, with its files.
+    """The bundle's case recorded by ``actor`` through the record services, with its files:
+    its acts and its text and AV records, what an officer records on the spot.
 
     ``held`` finds the bundle's officers (by 执法证号) and devices (by serial) among those
     just made; ``extras`` gives, per record id, a text record's stored file and an AV
@@ -199,6 +200,18 @@ def _record_case(
             officer_ids=[ids[o] for o in act.get("officer_ids", [])],
             details=_without(act, "id", "kind", "started_at", "ended_at", "place", "officer_ids"),
         )
+    _add_records(store, actor, case_id, bundle, extras, ids)
+
+
+def _add_records(
+    store: Store,
+    actor: Actor,
+    case_id: str,
+    bundle: Mapping[str, Any],
+    extras: Mapping[str, Any],
+    ids: Mapping[str, str],
+) -> None:
+    """Store every record's files first, then add the records (bundle ids -> ``ids``)."""
     texts, avs = bundle.get("text_records", []), bundle.get("av_records", [])
     with tempfile.TemporaryDirectory() as tmp:
         files = {r["id"]: _text_file(store, actor, extras[r["id"]], Path(tmp)) for r in texts}
@@ -217,7 +230,7 @@ def _record_case(
         )
     for record in avs:
         stored = {f.file_name: f.sha256 for f in files[record["id"]]}
-        details = remap(_without(record, "id", "act_id", "service_id"), ids)
+        details = remap(_without(record, "id", "act_id"), ids)
         details["segments"] = [{**s, "sha256": stored[s["file_name"]]} for s in details["segments"]]
         add_record(
             store,
