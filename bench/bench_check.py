@@ -2,9 +2,10 @@
 
     python bench/bench_check.py [--cases 100000] [--seed 7]
 
-Generates ``--cases`` varied cases from the four sample cases (general penalty, forestry
-inspection, simple procedure, coercion), each with 0–4 random defects (late AV uploads across
-holidays, missing signatures, approvals, AV, segments with gaps, case files formed late ...),
+Generates ``--cases`` varied cases from the four sample cases of ``tests/samples.py`` (general
+penalty, forestry inspection, simple procedure, coercion), each with 0–4 random defects (late AV
+uploads across holidays, missing signatures, approvals, AV, segments with gaps, case files formed
+late ...),
 assigns each a random one of the five agency profiles, then times:
 
   floor   one pass touching every act, record, AV segment, approval and service of each case:
@@ -26,10 +27,15 @@ import sys
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from liuhen.domain.case import Case, Retention
-from liuhen.domain.samples import SAMPLES, at, drop, edit
 from liuhen.rules import WorkCalendar, evaluate, load_profile
+
+# The sample cases are test factories (tests/samples.py), not package code: reach them from
+# the checkout this script runs in, whatever the working directory.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.samples import SAMPLES, at, drop, edit  # noqa: E402
 
 PROFILES = (
     "shanxi-township",

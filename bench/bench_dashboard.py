@@ -42,12 +42,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liuhen.config import Settings
+from liuhen.demo.data import demo_bundles, township
+from liuhen.demo.loader import load_demo
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.setup import initialise
 from liuhen.services.cases import summaries
 from liuhen.services.cases.bundles import _write_case, remap
-from liuhen.services.demo import load_demo
-from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -71,7 +71,7 @@ def _shift(value: Any, delta: timedelta) -> Any:
 def _vary(template: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any]:
     bundle = _shift(template, -timedelta(weeks=rng.randrange(0, 22), days=rng.randrange(0, 3)))
     bundle["case"]["number"] = bundle["case"]["id"] = f"性能〔2026〕{i:05d}号"
-    bundle["agency"] = {**TOWNSHIP, "unit": rng.choice(SECTIONS)}  # the supervisor's agency
+    bundle["agency"] = {**township(), "unit": rng.choice(SECTIONS)}  # the supervisor's agency
     pair = rng.sample(range(24), 2)
     for officer, n in zip(bundle.get("officers", []), pair, strict=False):
         officer["name"] = SURNAMES[n] + "执法" + "甲乙"[n % 2]

@@ -24,7 +24,7 @@ from tests.conftest import FakeClock, need
 from tests.helpers import SYSTEM, browser_login
 
 from liuhen.config import Settings
-from liuhen.documents.samples import sample_document
+from liuhen.demo.documents import sample_document
 from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.admin.users import add_user
 from liuhen.services.cases.cases import open_case

@@ -13,7 +13,7 @@ import uvicorn
 from tests.conftest import need
 from tests.helpers import SYSTEM
 
-from liuhen.services.demo import load_demo
+from liuhen.demo.loader import load_demo
 from liuhen.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"

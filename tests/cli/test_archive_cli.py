@@ -20,8 +20,8 @@ NUMBER = "示镇综执立〔2026〕12号"
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An initialised data directory with the demo agency (SQLite)."""
+    from liuhen.demo.loader import load_demo
     from liuhen.services.admin.setup import initialise
-    from liuhen.services.demo import load_demo
     from liuhen.store.store import Store
 
     root = tmp_path_factory.mktemp("cli") / "data"

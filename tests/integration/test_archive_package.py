@@ -44,8 +44,8 @@ DEMO_NUMBER = "示镇综执立〔2026〕12号"
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The demo agency on SQLite, loaded once for the module."""
+    from liuhen.demo.loader import load_demo
     from liuhen.services.admin.setup import initialise
-    from liuhen.services.demo import load_demo
 
     root = tmp_path_factory.mktemp("demo")
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests import samples
 from tests.helpers import SYSTEM
 
-from liuhen.domain import samples
 from liuhen.errors import BundleInvalid, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import case_to_bundle, load_bundle, load_profile

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from tests.helpers import SYSTEM
 from tests.integration.test_summaries import waiting_case_file_bundle
 
+from liuhen.demo.loader import load_demo
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.services.admin.users import User
 from liuhen.services.cases.bundles import import_bundle
-from liuhen.services.demo import load_demo
 from liuhen.services.oversight.dashboard import build, case_ids, make_filters
 from liuhen.services.oversight.dashboard_xlsx import workbook
 from liuhen.services.oversight.reminders import inbox

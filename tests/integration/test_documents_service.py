@@ -10,8 +10,8 @@ from docx import Document
 from pypdf import PdfReader
 from tests.helpers import SYSTEM
 
+from liuhen.demo.documents import sample_document
 from liuhen.documents.catalogue import get_kind
-from liuhen.documents.samples import sample_document
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.cases.bundles import assemble_bundle

@@ -342,8 +342,8 @@ def test_waiting_approval_shows_on_the_case_timeline(store, clock, people):
 def test_imported_approvals_are_history_not_work(store, clock):  # type: ignore[no-untyped-def]
     """The demo's bundles bring approvals decided on paper (their steps in the bundle):
     a head of that agency finds none of them waiting in 待我审批."""
+    from liuhen.demo.data import demo_bundles
     from liuhen.services.cases.bundles import import_bundle
-    from liuhen.services.demo_cases import demo_bundles
 
     imported = [import_bundle(store, SYSTEM, b) for b in demo_bundles()]
     with store.read() as conn:

@@ -7,16 +7,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from tests import samples
 from tests.helpers import SYSTEM
 
-from liuhen.domain import samples
+from liuhen.demo.data import demo_bundles, township
 from liuhen.rules import case_to_bundle
 from liuhen.services.cases.bundles import case_findings, import_bundle
 from liuhen.services.cases.cases import list_cases
 from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import categories, state_at, summaries
 from liuhen.services.cases.view import case_view
-from liuhen.services.demo_cases import TOWNSHIP, demo_bundles
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -27,7 +27,7 @@ def waiting_case_file_bundle() -> dict:
     case = samples.make_case("general", ended_at=datetime(2026, 11, 18, 10, 0, tzinfo=TZ))
     case = samples.change(case, case_file=None)
     bundle = case_to_bundle(case)
-    bundle["agency"] = dict(TOWNSHIP)
+    bundle["agency"] = township()
     bundle["case"]["number"] = bundle["case"]["id"] = "示镇综执罚〔2026〕99号"
     return bundle
 

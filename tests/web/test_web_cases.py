@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.helpers import SYSTEM, web_login
 
+from liuhen.demo.loader import load_demo
 from liuhen.rules.articles import quote
 from liuhen.services.admin.users import add_user
-from liuhen.services.demo import load_demo
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -120,7 +120,7 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
 
 
 def test_document_renderings_download_and_each_download_is_logged(sqlite_settings, clock):
-    from liuhen.documents.samples import sample_document
+    from liuhen.demo.documents import sample_document
     from liuhen.services.admin.agency import add_officer, create_agency
     from liuhen.services.admin.setup import initialise
     from liuhen.services.cases.cases import open_case

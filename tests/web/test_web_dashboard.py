@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.services.demo import load_demo
+from liuhen.demo.loader import load_demo
 from liuhen.web.app import create_app
 
 

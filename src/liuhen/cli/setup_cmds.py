@@ -87,8 +87,8 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
 
 
 def _prepare_demo(ctx: click.Context) -> None:
+    from liuhen.demo.loader import load_demo
     from liuhen.services.admin.setup import generate_password, initialise, needs_first_admin
-    from liuhen.services.demo import load_demo
 
     settings = settings_from(ctx)
     admin_password = settings.admin_password
@@ -109,7 +109,7 @@ def _prepare_demo(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
     """载入演示机关、人员、设备与案件（已载入则不重复）。"""
-    from liuhen.services.demo import load_demo
+    from liuhen.demo.loader import load_demo
 
     store = open_store(ctx)
     result = load_demo(store, operator_actor())

@@ -3,7 +3,7 @@
     from liuhen.documents import default_catalogue, FilledDocument, validate
     from liuhen.documents.render_pdf import render_pdf      # WeasyPrint, embedded CJK fonts
     from liuhen.documents.render_docx import render_docx    # python-docx, w:eastAsia fonts
-    from liuhen.documents.samples import sample_document    # a believable document of a kind
+    from liuhen.demo.documents import sample_document       # a believable document of a kind
 
 ``catalogue.yaml`` is the data (kinds, fields, signature boxes, citations); ``model`` holds
 the types and ``validate``; ``content`` turns a filled document into the rows both renderers

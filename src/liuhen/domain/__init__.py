@@ -2,7 +2,7 @@
 
 Stdlib only (an import-linter contract keeps frameworks, ORMs, YAML and HTTP out):
 ``liuhen.domain.case`` (the case model, also the shape of a case bundle),
-``liuhen.domain.finding`` (what the compliance engine reports), ``liuhen.domain.vocab``
-(the closed code lists with their Chinese names) and ``liuhen.domain.samples`` (complete
-sample cases for demos, tests and benchmarks).
+``liuhen.domain.finding`` (what the compliance engine reports) and ``liuhen.domain.vocab``
+(the closed code lists with their Chinese names). Sample cases to build tests from are test
+factories (``tests/samples.py``); the demo's cases are data (``liuhen/demo/``).
 """

@@ -14,11 +14,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from liuhen.demo.documents import sample_document, sample_kinds
 from liuhen.documents import DocumentKind, FilledDocument, default_catalogue
 from liuhen.documents.model import is_blank, normalise_number
 from liuhen.documents.render_docx import render_docx
 from liuhen.documents.render_pdf import render_html, render_pdf
-from liuhen.documents.samples import SAMPLES, sample_document
 from liuhen.documents.values import (
     format_date,
     format_datetime,
@@ -29,7 +29,7 @@ from liuhen.documents.values import (
 )
 
 CATALOGUE = default_catalogue()
-CODES = sorted(SAMPLES)
+CODES = sample_kinds()
 PAGE_FOOTER = re.compile(r"第\d+页共\d+页|被询问人签名：")
 
 

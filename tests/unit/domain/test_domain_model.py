@@ -7,10 +7,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from tests.samples import SAMPLES, add, at, drop, edit, make_case
 
 from liuhen.domain.case import Case, TextRecord
 from liuhen.domain.finding import Finding, Subject
-from liuhen.domain.samples import SAMPLES, add, at, drop, edit, make_case
 
 DOMAIN = Path(__file__).resolve().parents[3] / "src" / "liuhen" / "domain"
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from tests.samples import at
 
-from liuhen.domain.samples import at
 from liuhen.rules import WorkCalendar, evaluate, load_profile
 
 NOW = at("2026-11-23 09:00")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.samples import SAMPLES, edit, make_case
 
 from liuhen.domain import vocab
-from liuhen.domain.samples import SAMPLES, edit, make_case
 from liuhen.errors import BundleInvalid
 from liuhen.rules import case_to_bundle, load_bundle
 from liuhen.rules.bundle import schema

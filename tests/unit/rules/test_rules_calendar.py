@@ -6,8 +6,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.samples import at
 
-from liuhen.domain.samples import at
 from liuhen.errors import InvalidInput
 from liuhen.rules.calendar import CalendarUnknown, WorkCalendar, load_overrides
 from liuhen.rules.periods import Period, due_after

@@ -12,6 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from tests.samples import (
+    ALL_ELEMENTS,
+    SIGNED,
+    add,
+    at,
+    av,
+    change,
+    drop,
+    edit,
+    make_case,
+    sha,
+    step,
+)
 
 from liuhen.domain.case import (
     AccessDecision,
@@ -37,19 +50,6 @@ from liuhen.domain.case import (
     Signature,
     TextRecord,
 )
-from liuhen.domain.samples import (
-    ALL_ELEMENTS,
-    SIGNED,
-    add,
-    at,
-    av,
-    change,
-    drop,
-    edit,
-    make_case,
-    sha,
-    step,
-)
 from liuhen.rules import list_profiles
 
 G = "general"
@@ -73,8 +73,9 @@ def coercion(**kw):
 
 def device_with(*events):
     """The sample devices, body camera D1 with ``events`` (explosion-proof D2 unchanged)."""
+    from tests.samples import DEVICES
+
     from liuhen.domain.case import Device
-    from liuhen.domain.samples import DEVICES
 
     return (Device("D1", "body_camera", False, "DSJ-001", events=events), DEVICES[1])
 

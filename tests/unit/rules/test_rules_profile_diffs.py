@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from tests.samples import add, at, av, edit, make_case
 
-from liuhen.domain.samples import add, at, av, edit, make_case
 from liuhen.rules import WorkCalendar, evaluate, load_profile
 
 

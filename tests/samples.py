@@ -1,4 +1,4 @@
-"""Realistic sample cases for demos, tests and benchmarks, and helpers to vary them.
+"""Realistic sample cases for tests and bench/bench_check.py, and helpers to vary them.
 
 ``general_case()`` is a township 一般程序 penalty case and ``inspection_case()`` a forestry
 行政检查 → 责令限期整改 → 整改复查 case. Both are complete: they satisfy every shipped
