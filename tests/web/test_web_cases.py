@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.rules.articles import quote
+from liuhen.rules.sources.articles import quote
 from liuhen.services.admin.users import add_user
 from liuhen.services.demo import load_demo
 from liuhen.web.app import create_app
