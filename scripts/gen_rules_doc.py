@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from liuhen.rules import list_profiles
-from liuhen.rules.docgen import find_regulations_dir, regulations_data, render_rules_md
+from liuhen.rules.sources.docgen import find_regulations_dir, regulations_data, render_rules_md
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_MD = ROOT / "docs" / "rules.md"

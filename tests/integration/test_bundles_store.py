@@ -14,8 +14,8 @@ from tests.helpers import SYSTEM
 from liuhen.errors import BundleInvalid, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import case_to_bundle, load_bundle, load_profile
-from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.engine import evaluate
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
 from liuhen.services.cases.bundles import case_findings, export_bundle, import_bundle

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "liuhen"
 
 TYPE_ONLY_PAIRS = {
-    frozenset({"liuhen.rules.context", "liuhen.rules.registry"}),
+    frozenset({"liuhen.rules.engine.context", "liuhen.rules.engine.registry"}),
     frozenset({"liuhen.services.av.upload_staging", "liuhen.services.av.uploads"}),
 }
 """Pairs that import each other for type hints only, each inside one idea; both modules'
@@ -31,8 +31,6 @@ OVERSIZE = {
     "services/permissions.py": 440,
     "archive/four_properties.py": 426,
     "services/oversight/dashboard.py": 420,
-    "rules/bundle.py": 414,
-    "rules/profiles.py": 405,
     "services/archiving/packages.py": 405,
 }
 """Modules over the 400-line aim when this test was written, with the most they may have.

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.demo.loader import load_demo
-from liuhen.rules.articles import quote
+from liuhen.rules.sources.articles import quote
 from liuhen.services.admin.users import add_user
 from liuhen.web.app import create_app
 

@@ -143,7 +143,7 @@ def _receiver(store: Store, username: str | None) -> tuple[Actor, str]:
 
 
 def _read_patterns(path: Path) -> list[Any]:
-    from liuhen.rules.yamlsource import load_yaml
+    from liuhen.rules.sources.yamlsource import load_yaml
 
     try:
         text = path.read_text("utf-8")

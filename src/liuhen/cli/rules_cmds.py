@@ -17,7 +17,7 @@ from liuhen.cli.context import emit_json
 from liuhen.domain.finding import SEVERITIES, STATUSES, SUBJECT_KINDS, Finding
 from liuhen.errors import BundleInvalid, InvalidInput, LiuhenError
 from liuhen.rules import WorkCalendar, evaluate, list_profiles, load_bundle, load_profile
-from liuhen.rules.profiles import Profile
+from liuhen.rules.engine.profile import Profile
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -12,10 +12,11 @@ The fourth line takes the place of a C2SP extension line. The time is normalised
 so a checkpoint made at ``+08:00`` signs the same bytes as the same instant in UTC. The
 origin is printable, at most 255 characters, and has no whitespace or ``+`` (as C2SP asks).
 
-Keys are Ed25519, stored as unencrypted PKCS#8 PEM readable by the owner only; the CLI
-names a public key by ``key_fingerprint``: ``SHA256:`` and the hex SHA-256 of its raw 32
-bytes. ``checkpoint_to_dict`` / ``checkpoint_from_dict`` give the JSON form used in the
-checkpoint log and in export packages.
+Keys are Ed25519, as unencrypted PKCS#8 PEM (``private_key_pem`` / ``load_private_key``;
+``store.keys`` keeps the file, readable by the owner only); the CLI names a public key by
+``key_fingerprint``: ``SHA256:`` and the hex SHA-256 of its raw 32 bytes.
+``checkpoint_to_dict`` / ``checkpoint_from_dict`` give the JSON form used in the checkpoint
+log and in export packages. Pure: no file is read or written here.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -94,7 +92,8 @@ def generate_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def _private_pem(key: Ed25519PrivateKey) -> bytes:
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    """``key`` as unencrypted PKCS#8 PEM, the form the signing key file holds."""
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -102,40 +101,14 @@ def _private_pem(key: Ed25519PrivateKey) -> bytes:
     )
 
 
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """The signing key at ``path``; if there is none, a new one written there first.
-
-    A new file is created with mode 0o600 (parent directories as needed) and appears
-    whole or not at all: it is written to a temporary file and hard-linked into place,
-    so two processes starting together end up with the same key. An existing file that
-    is not an unencrypted Ed25519 PKCS#8 PEM key raises ``ValueError``.
-    """
-    path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(_private_pem(generate_key()))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass  # another process won the race: use its key
-        finally:
-            os.unlink(tmp)
-    return _load_private_key(path)
-
-
-def _load_private_key(path: Path) -> Ed25519PrivateKey:
+def load_private_key(pem: bytes) -> Ed25519PrivateKey:
+    """The Ed25519 private key in ``pem``; ``ValueError`` if it is anything else."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: not an unencrypted PEM private key ({exc})") from exc
+        raise ValueError(f"not an unencrypted PEM private key ({exc})") from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path}: not an Ed25519 key")
+        raise ValueError("not an Ed25519 key")
     return key
 
 

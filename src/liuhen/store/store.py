@@ -18,17 +18,18 @@ from liuhen.ledger.checkpoint import (
     Checkpoint,
     checkpoint_to_dict,
     key_fingerprint,
-    load_or_create_key,
     sign_checkpoint,
 )
 from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleTree
-from liuhen.rules.calendar import WorkCalendar, YearSchedule
+from liuhen.rules.engine.calendar import YearSchedule
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.store import tables as t
 from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.database import check_connection, make_engine
+from liuhen.store.keys import load_or_create_key
 from liuhen.store.unit import Clock, Tx, utcnow
 
 

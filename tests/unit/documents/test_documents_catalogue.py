@@ -14,8 +14,9 @@ from liuhen.documents.catalogue import parse_catalogue
 from liuhen.documents.model import FIELD_TYPES
 from liuhen.domain import vocab
 from liuhen.errors import NotFound, ProfileInvalid
-from liuhen.rules import articles, list_profiles, load_profile
+from liuhen.rules import list_profiles, load_profile
 from liuhen.rules.checks.documents import DocumentFields, DocumentSignatures, RightsNotified
+from liuhen.rules.sources import articles
 
 CATALOGUE = default_catalogue()
 

@@ -6,9 +6,7 @@ import base64
 import dataclasses
 import hashlib
 import json
-import stat
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -22,8 +20,9 @@ from liuhen.ledger.checkpoint import (
     checkpoint_to_dict,
     generate_key,
     key_fingerprint,
-    load_or_create_key,
+    load_private_key,
     load_public_key,
+    private_key_pem,
     public_key_pem,
     sign_checkpoint,
     verify_checkpoint,
@@ -134,31 +133,19 @@ def test_a_checkpoint_that_cannot_be_signed_cannot_be_made(change: dict[str, obj
         make_checkpoint(**change)
 
 
-def test_key_file_is_created_private_with_parents_and_reused(tmp_path: Path) -> None:
-    path = tmp_path / "keys" / "nested" / "ledger.pem"
-    key = load_or_create_key(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
-    again = load_or_create_key(path)
-    assert key_fingerprint(again.public_key()) == key_fingerprint(key.public_key())
-    assert [p.name for p in path.parent.iterdir()] == ["ledger.pem"]  # no temp file left
-
-
-def test_a_key_file_that_is_not_ed25519_is_refused(tmp_path: Path) -> None:
-    garbage = tmp_path / "garbage.pem"
-    garbage.write_bytes(b"not a key")
-    with pytest.raises(ValueError):
-        load_or_create_key(garbage)
-    ec = tmp_path / "ec.pem"
-    ec.write_bytes(
-        generate_private_key(SECP256R1()).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+def test_private_key_pem_round_trip_and_other_keys_refused() -> None:
+    key = generate_key()
+    pem = private_key_pem(key)
+    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert key_fingerprint(load_private_key(pem)) == key_fingerprint(key)
+    ec = generate_private_key(SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    with pytest.raises(ValueError):
-        load_or_create_key(ec)
+    for other in (b"not a key", ec):
+        with pytest.raises(ValueError):
+            load_private_key(other)
 
 
 def test_public_key_pem_round_trip_and_stable_fingerprint() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from liuhen.rules.calendar import WorkCalendar, parse_overrides
+from liuhen.rules.engine.calendar import WorkingDays, parse_overrides
+from liuhen.rules.sources.calendar import WorkCalendar
 
 DOC = Path(__file__).parents[3] / "docs" / "calendar.md"
 
@@ -19,6 +20,6 @@ def test_the_documented_example_is_the_package_year_it_claims_to_be():
     assert block is not None
     schedules = parse_overrides(yaml.load(block.group(1), Loader=yaml.BaseLoader), "doc")
     [(year, schedule)] = schedules.items()
-    loaded, package = WorkCalendar({year: schedule}, use_package=False), WorkCalendar()
+    loaded, package = WorkingDays({year: schedule}), WorkCalendar()
     days = [date(year, 1, 1) + timedelta(days=i) for i in range(365)]
     assert [loaded.is_workday(d) for d in days] == [package.is_workday(d) for d in days]

@@ -15,7 +15,7 @@ from tests.samples import SAMPLES, edit, make_case
 from liuhen.domain import vocab
 from liuhen.errors import BundleInvalid
 from liuhen.rules import case_to_bundle, load_bundle
-from liuhen.rules.bundle import schema
+from liuhen.rules.sources.bundle import schema
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "docs" / "examples"

@@ -9,8 +9,9 @@ import pytest
 from tests.samples import at
 
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import CalendarUnknown, WorkCalendar, load_overrides
-from liuhen.rules.periods import Period, due_after
+from liuhen.rules.engine.calendar import CalendarUnknown
+from liuhen.rules.engine.periods import Period, due_after
+from liuhen.rules.sources.calendar import WorkCalendar, load_overrides
 
 TZ = ZoneInfo("Asia/Shanghai")
 

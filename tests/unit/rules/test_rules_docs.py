@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import need
 
-from liuhen.rules import articles, list_profiles
-from liuhen.rules.docgen import (
+from liuhen.rules import list_profiles
+from liuhen.rules.sources import articles
+from liuhen.rules.sources.docgen import (
     extract_articles,
     find_regulations_dir,
     not_decidable,

@@ -6,7 +6,7 @@ import pytest
 
 from liuhen.errors import ProfileInvalid
 from liuhen.rules import list_profiles, load_profile
-from liuhen.rules.registry import RULE_TYPES
+from liuhen.rules.engine.registry import RULE_TYPES
 
 AGENCIES = [
     "pengyang-bureau",

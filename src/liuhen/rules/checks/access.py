@@ -8,8 +8,8 @@ from typing import Any
 
 from liuhen.domain import vocab
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.context import CheckContext
-from liuhen.rules.registry import STRINGS, Problem, Rule, check_codes, obj, rule_type
+from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.registry import STRINGS, Problem, Rule, check_codes, obj, rule_type
 
 
 @rule_type("access_approval")

@@ -9,10 +9,10 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.case import Approval
 from liuhen.domain.finding import PENDING, Finding, Subject
-from liuhen.rules.context import CheckContext, fmt_time
-from liuhen.rules.periods import Period
-from liuhen.rules.refs import REF_SCHEMA, check_ref
-from liuhen.rules.registry import (
+from liuhen.rules.engine.context import CheckContext, fmt_time
+from liuhen.rules.engine.periods import Period
+from liuhen.rules.engine.refs import REF_SCHEMA, check_ref
+from liuhen.rules.engine.registry import (
     PERIOD_SCHEMA,
     STRINGS,
     Problem,

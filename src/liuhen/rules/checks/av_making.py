@@ -9,9 +9,9 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.case import AVRecord, Interruption
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.context import CheckContext, fmt_time
-from liuhen.rules.periods import Period
-from liuhen.rules.registry import (
+from liuhen.rules.engine.context import CheckContext, fmt_time
+from liuhen.rules.engine.periods import Period
+from liuhen.rules.engine.registry import (
     PERIOD_SCHEMA,
     STRINGS,
     Problem,

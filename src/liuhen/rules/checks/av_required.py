@@ -8,8 +8,8 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.case import Act
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.context import CheckContext
-from liuhen.rules.registry import (
+from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.registry import (
     CITATION_SCHEMA,
     STRINGS,
     Problem,

@@ -7,9 +7,9 @@ from typing import Any
 
 from liuhen.domain import vocab
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.context import CheckContext, fmt_time
-from liuhen.rules.refs import REF_SCHEMA, check_ref, describe
-from liuhen.rules.registry import (
+from liuhen.rules.engine.context import CheckContext, fmt_time
+from liuhen.rules.engine.refs import REF_SCHEMA, check_ref, describe
+from liuhen.rules.engine.registry import (
     CITATION_SCHEMA,
     STRINGS,
     Problem,

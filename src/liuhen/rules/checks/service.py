@@ -8,9 +8,9 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.case import Service
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.context import CheckContext
-from liuhen.rules.periods import Period
-from liuhen.rules.registry import (
+from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.periods import Period
+from liuhen.rules.engine.registry import (
     CITATION_SCHEMA,
     PERIOD_SCHEMA,
     STRINGS,

@@ -10,7 +10,7 @@ from typing import Any
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
-from liuhen.rules.profiles import load_profile
+from liuhen.rules.sources.profiles import load_profile
 from liuhen.services.approvals.model import ApprovalState
 
 KINDS = {"view": "查阅", "copy": "复制"}

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
-from liuhen.rules.calendar import load_overrides, package_years
+from liuhen.rules.sources.calendar import load_overrides, package_years
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
 from liuhen.store.store import Store

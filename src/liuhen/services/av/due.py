@@ -14,11 +14,11 @@ from sqlalchemy import select
 from liuhen.domain.case import Act, Case
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
-from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.checks.av_deadlines import AVUploadDeadline
 from liuhen.rules.checks.av_required import AVRequired
-from liuhen.rules.context import fmt_time
-from liuhen.rules.periods import Period, due_after
+from liuhen.rules.engine.context import fmt_time
+from liuhen.rules.engine.periods import Period, due_after
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t

@@ -16,10 +16,10 @@ from liuhen.domain.finding import PENDING, VIOLATION
 from liuhen.errors import ProfileInvalid
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_profile
-from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.checks.av_devices import AVUnlinked
-from liuhen.rules.context import fmt_time
-from liuhen.rules.periods import due_after
+from liuhen.rules.engine.context import fmt_time
+from liuhen.rules.engine.periods import due_after
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.av.views import unlinked_av
 from liuhen.services.permissions import allowed, footage_facts, require
 from liuhen.store import tables as t

@@ -20,9 +20,9 @@ from liuhen.domain.finding import Finding
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
-from liuhen.rules.bundle import entity_problems
-from liuhen.rules.calendar import WorkCalendar
 from liuhen.rules.engine import evaluate
+from liuhen.rules.sources.bundle import entity_problems
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.permissions import require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store

@@ -27,13 +27,13 @@ from liuhen.domain.case import Case
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
 from liuhen.errors import LiuhenError
 from liuhen.rules import load_profile
-from liuhen.rules.bundle import stored_case
-from liuhen.rules.calendar import WorkCalendar
-from liuhen.rules.context import CheckContext
 from liuhen.rules.engine import _zone, sort_key
-from liuhen.rules.periods import Period
-from liuhen.rules.profiles import Profile
-from liuhen.rules.registry import Rule
+from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.periods import Period
+from liuhen.rules.engine.profile import Profile
+from liuhen.rules.engine.registry import Rule
+from liuhen.rules.sources.bundle import stored_case
+from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

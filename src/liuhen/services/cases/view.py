@@ -10,7 +10,7 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
-from liuhen.rules.articles import quote, source_title
+from liuhen.rules.sources.articles import quote, source_title
 from liuhen.services.approvals.queries import open_approvals
 from liuhen.services.cases.bundles import assemble_bundle, bundle_findings
 from liuhen.services.cases.cases import PROCEDURES

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import CalendarUnknown
+from liuhen.rules.engine.calendar import CalendarUnknown
 from liuhen.services.admin.users import User
 from liuhen.services.cases.summaries import with_states
 from liuhen.services.permissions import allowed, require

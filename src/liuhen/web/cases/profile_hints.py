@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from liuhen.errors import LiuhenError
-from liuhen.rules.profiles import load_profile
+from liuhen.rules.sources.profiles import load_profile
 
 
 def _params(profile_id: str, procedure: str, kind: str) -> Iterator[Mapping[str, Any]]:

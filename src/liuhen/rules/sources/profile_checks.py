@@ -1,18 +1,14 @@
-"""Policy profiles: YAML files of rules, one per regulation, with ``extends``.
+"""Checking profile files: their JSON Schema, ``extends`` merging, and each rule's own checks.
 
-A profile lists rules (id, type, citation, severity, Chinese message and remedy templates,
-parameters). A child profile ``extends`` a parent: a rule with the same id is merged over
-the parent's (keys given replace, ``params`` merge key by key), new ids are added, and
-``disable`` drops parent rules. Loading validates everything and reports *every* problem
-with its file and line in one ``ProfileInvalid``.
+Every problem is reported with the file and line it comes from (``SourceMap``), so one
+``ProfileInvalid`` can list them all; ``profiles.load_profile`` walks the ``extends`` chain
+and calls these.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,9 +17,10 @@ import jsonschema
 from liuhen.domain import vocab
 from liuhen.domain.finding import SEVERITIES
 from liuhen.errors import ProfileInvalid
-from liuhen.rules import articles, checks  # noqa: F401  (registers the rule types)
-from liuhen.rules.registry import COMMON_MESSAGE_VARS, RULE_TYPES, Rule, RuleSpec, build_rule
-from liuhen.rules.yamlsource import SourceMap, load_yaml
+from liuhen.rules import checks  # noqa: F401  (registers the rule types)
+from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES, RuleSpec, build_rule
+from liuhen.rules.sources import articles
+from liuhen.rules.sources.yamlsource import SourceMap, load_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9-]*$"
 
@@ -76,74 +73,8 @@ _SCHEMA_MESSAGES = {
 }
 
 
-def shipped_dir() -> Path:
-    return Path(str(resources.files("liuhen.rules").joinpath("profiles")))
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A loaded, validated profile: its rules are ready-to-run rule objects."""
-
-    id: str
-    name: str
-    rules: tuple[Rule, ...]
-    agency: str = ""
-    source: str = ""
-    description: str = ""
-    abstract: bool = False
-    timezone: str = "Asia/Shanghai"
-    chain: tuple[str, ...] = ()
-    path: str = ""
-    _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
-    _by_procedure: dict[str, tuple[Rule, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-    def rules_for(self, procedure: str) -> tuple[Rule, ...]:
-        """The rules that apply to cases of ``procedure`` (computed once per procedure)."""
-        cached = self._by_procedure.get(procedure)
-        if cached is None:
-            cached = self._by_procedure[procedure] = tuple(
-                r for r in self.rules if r.applies_to(procedure)
-            )
-        return cached
-
-    def rule(self, rule_id: str) -> Rule:
-        return self._by_id[rule_id]
-
-    def rule_ids(self) -> tuple[str, ...]:
-        return tuple(r.id for r in self.rules)
-
-    def to_dict(self) -> dict[str, object]:
-        """The JSON shape of ``liuhen profiles --json``."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "agency": self.agency,
-            "source": self.source,
-            "abstract": self.abstract,
-            "extends": list(self.chain[1:]),
-            "rules": [
-                {
-                    "id": r.id,
-                    "type": r.spec.type,
-                    "title": r.spec.title,
-                    "citation": r.citation,
-                    "citations": list(r.citations()),
-                    "severity": r.severity,
-                    "procedures": sorted(r.spec.procedures) if r.spec.procedures else None,
-                    "message": r.spec.message,
-                    "remedy": r.spec.remedy,
-                    "params": dict(r.spec.params),
-                    "quote": articles.quote(r.citation),
-                }
-                for r in self.rules
-            ],
-        }
-
-
 @dataclass
-class _Raw:
+class ProfileFile:
     """One profile file as read: data, where its values are, and its problems so far."""
 
     path: Path
@@ -152,7 +83,9 @@ class _Raw:
     problems: list[str]
 
 
-def _read(path: Path) -> _Raw:
+def read_profile_file(path: Path) -> ProfileFile:
+    """``path`` parsed and checked against ``PROFILE_SCHEMA``; problems are collected, not
+    raised, unless the file cannot be read at all."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -161,10 +94,10 @@ def _read(path: Path) -> _Raw:
     if data is None and not problems:
         problems.append(f"{path}:1: 文件为空")
     if problems:
-        return _Raw(path, {}, smap, problems)
+        return ProfileFile(path, {}, smap, problems)
     for err in jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data):
         problems.append(_schema_problem(smap, tuple(err.absolute_path), err))
-    return _Raw(path, data if isinstance(data, dict) else {}, smap, problems)
+    return ProfileFile(path, data if isinstance(data, dict) else {}, smap, problems)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -196,23 +129,16 @@ def _schema_problem(
     return f"{smap.where(path)}: {_dotted(path)}: {reason}"
 
 
-def _resolve(name: str, relative_to: Path | None) -> Path:
-    if name.endswith((".yaml", ".yml")) or "/" in name:
-        p = Path(name)
-        if not p.is_absolute() and relative_to is not None and not p.exists():
-            p = relative_to.parent / p
-        return p
-    return shipped_dir() / f"{name}.yaml"
-
-
 @dataclass
-class _Merged:
+class MergedRule:
+    """One rule after ``extends``: its keys, and the file and line each one came from."""
+
     spec: dict[str, Any]
     origin: dict[tuple[str | int, ...], str]  # path inside the rule -> "file:line"
 
 
-def _rules_of(raw: _Raw) -> dict[str, _Merged]:
-    out: dict[str, _Merged] = {}
+def _rules_of(raw: ProfileFile) -> dict[str, MergedRule]:
+    out: dict[str, MergedRule] = {}
     for i, rule in enumerate(raw.data.get("rules", [])):
         if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
             continue
@@ -226,12 +152,14 @@ def _rules_of(raw: _Raw) -> dict[str, _Merged]:
             if key == "params" and isinstance(value, dict):
                 for pk in value:
                     origin[("params", pk)] = raw.smap.where(("rules", i, "params", pk))
-        out[rule["id"]] = _Merged(dict(rule), origin)
+        out[rule["id"]] = MergedRule(dict(rule), origin)
     return out
 
 
-def _merge(parent: dict[str, _Merged], child: _Raw) -> dict[str, _Merged]:
-    merged = {k: _Merged(dict(v.spec), dict(v.origin)) for k, v in parent.items()}
+def merge_rules(parent: dict[str, MergedRule], child: ProfileFile) -> dict[str, MergedRule]:
+    """``child``'s rules over ``parent``'s: ``disable`` drops, same ids merge (``params`` key
+    by key), new ids are added. Problems go to ``child.problems``."""
+    merged = {k: MergedRule(dict(v.spec), dict(v.origin)) for k, v in parent.items()}
     for i, rule_id in enumerate(child.data.get("disable", [])):
         if merged.pop(rule_id, None) is None:
             child.problems.append(
@@ -245,11 +173,11 @@ def _merge(parent: dict[str, _Merged], child: _Raw) -> dict[str, _Merged]:
         spec = {**old.spec, **{k: v for k, v in new.spec.items() if k != "params"}}
         spec["params"] = {**old.spec.get("params", {}), **new.spec.get("params", {})}
         origin = {**old.origin, **new.origin}
-        merged[rule_id] = _Merged(spec, origin)
+        merged[rule_id] = MergedRule(spec, origin)
     return merged
 
 
-def _locate(m: _Merged, path: tuple[str | int, ...]) -> str:
+def _locate(m: MergedRule, path: tuple[str | int, ...]) -> str:
     while path:
         if path in m.origin:
             return m.origin[path]
@@ -264,7 +192,10 @@ def _template_fields(template: str) -> set[str]:
         return {"{"}
 
 
-def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
+def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
+    """The rule's spec when it is sound, else None and every problem with its file and line:
+    required keys, a registered type, citations in the article texts, template variables,
+    parameters against the type's JSON Schema and its own ``validate_params``."""
     spec = m.spec
     rid = spec["id"]
     problems: list[str] = []
@@ -327,79 +258,3 @@ def _validate_rule(m: _Merged) -> tuple[RuleSpec | None, list[str]]:
         if not problems:
             return rule_tmp, []
     return None, problems
-
-
-_CACHE: dict[tuple[str, float], Profile] = {}
-
-
-def load_profile(id_or_path: str | Path) -> Profile:
-    """Load a shipped profile by id (``shanxi-forestry``) or any profile file by path."""
-    path = _resolve(str(id_or_path), None)
-    if not path.exists():
-        known = ", ".join(p.stem for p in sorted(shipped_dir().glob("*.yaml")))
-        raise ProfileInvalid(f"未知的制度配置 {id_or_path!s}（可用：{known}）")
-    key = (str(path.resolve()), path.stat().st_mtime)
-    cached = _CACHE.get(key)
-    if cached is None:
-        cached = _CACHE[key] = _load(path)
-    return cached
-
-
-def _load(path: Path) -> Profile:
-    chain: list[_Raw] = []
-    seen: set[Path] = set()
-    problems: list[str] = []
-    current: Path | None = path
-    while current is not None:
-        resolved = current.resolve()
-        if resolved in seen:
-            problems.append(f"{current}:1: extends 形成循环")
-            break
-        seen.add(resolved)
-        raw = _read(current)
-        chain.append(raw)
-        parent = raw.data.get("extends")
-        current = None
-        if isinstance(parent, str):
-            candidate = _resolve(parent, raw.path)
-            if not candidate.exists():
-                raw.problems.append(
-                    f"{raw.smap.where(('extends',))}: extends: 找不到上级配置 {parent!r}"
-                )
-            else:
-                current = candidate
-    merged: dict[str, _Merged] = {}
-    for raw in reversed(chain):
-        merged = _merge(merged, raw)
-    for raw in chain:
-        problems.extend(raw.problems)
-    specs: list[RuleSpec] = []
-    for m in merged.values():
-        spec, rule_problems = _validate_rule(m)
-        problems.extend(rule_problems)
-        if spec is not None:
-            specs.append(spec)
-    top = chain[0]
-    if problems:
-        raise ProfileInvalid(f"制度配置 {path} 有 {len(problems)} 处错误", details=problems)
-    rules = tuple(build_rule(s) for s in specs)
-    data: Mapping[str, Any] = top.data
-    return Profile(
-        id=data["id"],
-        name=data["name"],
-        rules=rules,
-        agency=data.get("agency", ""),
-        source=data.get("source", ""),
-        description=data.get("description", ""),
-        abstract=bool(data.get("abstract", False)),
-        timezone=data.get("timezone", "Asia/Shanghai"),
-        chain=tuple(r.data.get("id", r.path.stem) for r in chain),
-        path=str(path),
-        _by_id={r.id: r for r in rules},
-    )
-
-
-def list_profiles() -> list[Profile]:
-    """Every profile shipped in the package, base first."""
-    paths = sorted(shipped_dir().glob("*.yaml"), key=lambda p: (p.stem != "base", p.stem))
-    return [load_profile(p) for p in paths]

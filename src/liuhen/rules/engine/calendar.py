@@ -1,22 +1,19 @@
-"""The working-day calendar: Chinese public holidays and adjusted working days (调休).
+"""Working days: Chinese public holidays and adjusted working days (调休), as plain data.
 
-Data comes from the ``chinese_calendar`` package (2004–2026 at the time of writing) plus
-schedules an administrator loads for other years (a small YAML or JSON file, see
-``load_overrides``). A year with neither is *unknown*: asking about it raises
-``CalendarUnknown`` instead of guessing from weekdays.
+``WorkingDays`` answers for the years it is given and refuses the others: asking about an
+unknown year raises ``CalendarUnknown`` instead of guessing from weekdays. Where the years
+come from (the ``chinese_calendar`` package, an administrator's file, the database) is the
+business of ``rules.sources.calendar``; ``parse_overrides`` checks an administrator's
+schedule once it is parsed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-
-import chinese_calendar
-import yaml
 
 from liuhen.errors import InvalidInput
 
@@ -38,49 +35,16 @@ class YearSchedule:
     workdays: frozenset[date]
 
 
-def _package_schedules() -> dict[int, YearSchedule]:
-    holidays: dict[int, set[date]] = {}
-    workdays: dict[int, set[date]] = {}
-    for d in chinese_calendar.holidays:
-        holidays.setdefault(d.year, set()).add(d)
-    for d in chinese_calendar.workdays:
-        workdays.setdefault(d.year, set()).add(d)
-    first, last = min(holidays), max(holidays)
-    return {
-        y: YearSchedule(y, frozenset(holidays.get(y, ())), frozenset(workdays.get(y, ())))
-        for y in range(first, last + 1)
-    }
+class WorkingDays:
+    """Answers "is this a working day?" for the years it is given, and refuses the others."""
 
-
-_PACKAGE: dict[int, YearSchedule] | None = None
-
-
-class WorkCalendar:
-    """Answers "is this a working day?" for the years it knows, and refuses the others."""
-
-    def __init__(
-        self, overrides: Mapping[int, YearSchedule] | None = None, *, use_package: bool = True
-    ) -> None:
-        global _PACKAGE
-        years: dict[int, YearSchedule] = {}
-        if use_package:
-            if _PACKAGE is None:
-                _PACKAGE = _package_schedules()
-            years.update(_PACKAGE)
-        years.update(overrides or {})
-        self._years = years
+    def __init__(self, years: Mapping[int, YearSchedule], *, key: str = "") -> None:
+        self._years = dict(years)
         self._cache: dict[date, bool] = {}
-        self.key = schedules_key(overrides or {})
-        """Names the schedules beyond the package's ("" for none): a summary judged with
-        another key is judged again (a year loaded since may turn unknown deadlines known)."""
-
-    @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> WorkCalendar:
-        """The package data plus every schedule in ``paths`` (later files win)."""
-        overrides: dict[int, YearSchedule] = {}
-        for path in paths:
-            overrides.update(load_overrides(path))
-        return cls(overrides)
+        self.key = key
+        """Names the schedules beyond the official ones ("" for none), as whoever built the
+        calendar says: a summary judged with another key is judged again (a year loaded
+        since may turn unknown deadlines known)."""
 
     def known_years(self) -> tuple[int, ...]:
         return tuple(sorted(self._years))
@@ -120,14 +84,6 @@ class WorkCalendar:
         while not self.is_workday(day):
             day += timedelta(days=1)
         return day
-
-
-def package_years() -> tuple[int, ...]:
-    """The years the ``chinese_calendar`` package knows."""
-    global _PACKAGE
-    if _PACKAGE is None:
-        _PACKAGE = _package_schedules()
-    return tuple(sorted(_PACKAGE))
 
 
 def schedules_key(schedules: Mapping[int, YearSchedule]) -> str:
@@ -211,21 +167,3 @@ def parse_overrides(data: object, source: str = "<calendar>") -> dict[int, YearS
     if problems:
         raise InvalidInput(f"节假日安排文件 {source} 有 {len(problems)} 处错误", details=problems)
     return result
-
-
-def load_overrides(path: str | Path, name: str | None = None) -> dict[int, YearSchedule]:
-    """Read a YAML or JSON schedule file (see ``parse_overrides``); messages call it
-    ``name`` (an uploaded file's own name) or its path."""
-    p = Path(path)
-    label = name or str(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"无法读取节假日安排文件 {label}：{exc.strerror}") from exc
-    except UnicodeDecodeError:
-        raise InvalidInput(f"节假日安排文件 {label} 不是 UTF-8 文本") from None
-    try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=yaml.BaseLoader)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"节假日安排文件 {label} 无法解析：{exc}") from exc
-    return parse_overrides(data, label)

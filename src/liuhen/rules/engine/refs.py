@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.rules.registry import Problem
+from liuhen.rules.engine.registry import Problem
 
 REF_SCHEMA: dict[str, Any] = {"type": "string", "pattern": r"^[a-z_]+:[a-z_|]+$"}
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from liuhen.rules import articles
-from liuhen.rules.profiles import Profile
-from liuhen.rules.registry import COMMON_MESSAGE_VARS, RULE_TYPES
+from liuhen.rules.engine.profile import Profile
+from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES
+from liuhen.rules.sources import articles
 
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _ARTICLE = re.compile(r"^\s*第([一二三四五六七八九十百]+)条\s*")

@@ -1,7 +1,8 @@
 """What a rule sees while it checks one case: the case, indexes over it, the clock and the
 calendar, and helpers that turn a broken requirement into a ``Finding``.
 
-Import cycle (type hints only): with ``liuhen.rules.registry``: a rule and the context it checks in are one idea.
+Import cycle (type hints only): with ``liuhen.rules.engine.registry``: a rule and the
+context it checks in are one idea.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from liuhen.domain.case import (
     TextRecord,
 )
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
-from liuhen.rules.calendar import WorkCalendar
-from liuhen.rules.periods import Due, Period, due_after
+from liuhen.rules.engine.calendar import WorkingDays
+from liuhen.rules.engine.periods import Due, Period, due_after
 
 if TYPE_CHECKING:
-    from liuhen.rules.registry import Rule
+    from liuhen.rules.engine.registry import Rule
 
 _KIND_LABELS = {
     "act": ("执法环节", vocab.ACT_KINDS),
@@ -52,7 +53,7 @@ class _Vars(dict[str, object]):
 class CheckContext:
     """One evaluation of one case. Indexes are computed on first use and shared by rules."""
 
-    def __init__(self, case: Case, calendar: WorkCalendar, now: datetime, tz: tzinfo) -> None:
+    def __init__(self, case: Case, calendar: WorkingDays, now: datetime, tz: tzinfo) -> None:
         self.case = case
         self.calendar = calendar
         self.now = now
@@ -301,11 +302,6 @@ class CheckContext:
         if done_at is not None:
             values.setdefault("state", f"实际完成于 {fmt_time(done_at, self.tz)}，已逾期")
             return self.finding(rule, subject, due=due.at, **values)
-        if due.met_by(self.now):
-            values.setdefault("state", "尚未完成，请在期限前完成")
-            return self.finding(rule, subject, status=PENDING, due=due.at, **values)
-        values.setdefault("state", "至今未完成，已逾期")
-        return self.finding(rule, subject, due=due.at, **values)
         if due.met_by(self.now):
             values.setdefault("state", "尚未完成，请在期限前完成")
             return self.finding(rule, subject, status=PENDING, due=due.at, **values)

@@ -1,4 +1,11 @@
-"""The compliance engine: (case, profile, calendar, now) -> findings. Pure: no I/O."""
+"""The compliance engine: (case, profile, working days, now) -> findings. Pure: no I/O.
+
+``evaluate`` lives here; beside it ``registry`` (rule types and the factory), ``context``
+(what a rule sees), ``profile`` (the rules to run), ``calendar`` and ``periods`` (working
+days and deadlines), ``refs`` (moments named in parameters). The rule types are in
+``rules.checks``; files are read by ``rules.sources``. An import-linter contract keeps this
+package and ``rules.checks`` free of I/O libraries and outer layers.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,9 @@ from zoneinfo import ZoneInfo
 from liuhen.domain.case import Case
 from liuhen.domain.finding import SEVERITIES, VIOLATION, Finding
 from liuhen.errors import InvalidInput
-from liuhen.rules.calendar import WorkCalendar
-from liuhen.rules.context import CheckContext
-from liuhen.rules.profiles import Profile
+from liuhen.rules.engine.calendar import WorkingDays
+from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.profile import Profile
 
 _SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 _ZONES: dict[str, ZoneInfo] = {}
@@ -33,7 +40,7 @@ def sort_key(f: Finding) -> tuple[int, int, str, str, str]:
     )
 
 
-def evaluate(case: Case, profile: Profile, calendar: WorkCalendar, now: datetime) -> list[Finding]:
+def evaluate(case: Case, profile: Profile, calendar: WorkingDays, now: datetime) -> list[Finding]:
     """Every finding of ``profile``'s rules on ``case`` as of ``now`` (timezone-aware).
 
     Violations first, then by severity and due time. A rule whose procedures do not include

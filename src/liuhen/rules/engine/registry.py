@@ -1,10 +1,12 @@
 """Rule types: a registry of classes, one per kind of check, each declaring its parameters.
 
-A profile rule names its ``type``; ``build_rule`` looks the class up here and the class
-validates its own parameters (JSON Schema first, then ``validate_params`` for meaning).
-Adding a check is adding a class with ``@rule_type("name")``: there is no if/elif chain.
+A profile rule names its ``type``; ``build_rule`` looks the class up here. Each class
+declares its parameters' JSON Schema (``params_schema``, checked by the profile loader in
+``rules.sources``) and checks their meaning itself (``validate_params``). Adding a check is
+adding a class with ``@rule_type("name")``: there is no if/elif chain.
 
-Import cycle (type hints only): with ``liuhen.rules.context``: a rule and the context it checks in are one idea.
+Import cycle (type hints only): with ``liuhen.rules.engine.context``: a rule and the
+context it checks in are one idea.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from liuhen.domain.finding import Finding
 
 if TYPE_CHECKING:
-    from liuhen.rules.context import CheckContext
+    from liuhen.rules.engine.context import CheckContext
 
 Problem = tuple[tuple[str | int, ...], str]
 """A parameter problem: the path inside ``params`` and the reason (Chinese)."""
@@ -124,7 +126,7 @@ def obj(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[s
 
 
 def check_periods(params: Mapping[str, Any], *names: str) -> list[Problem]:
-    from liuhen.rules.periods import Period
+    from liuhen.rules.engine.periods import Period
 
     problems: list[Problem] = []
     for name in names:

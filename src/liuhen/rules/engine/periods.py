@@ -2,7 +2,7 @@
 
 Counting follows 民事诉讼法§85 (and 行政处罚法§85): the start hour and day are not counted;
 a day-based period that ends on a day off ends on the next working day instead. Hour-based
-periods are plain elapsed hours. Working days come only from ``WorkCalendar``.
+periods are plain elapsed hours. Working days come only from ``WorkingDays``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from liuhen.rules.calendar import CalendarUnknown, WorkCalendar
+from liuhen.rules.engine.calendar import CalendarUnknown, WorkingDays
 
 UNITS = ("seconds", "minutes", "hours", "days", "working_days")
 _UNIT_WORDS = {
@@ -86,7 +86,7 @@ def _end_of(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tz)
 
 
-def due_after(start: datetime, period: Period, calendar: WorkCalendar, tz: tzinfo) -> Due:
+def due_after(start: datetime, period: Period, calendar: WorkingDays, tz: tzinfo) -> Due:
     """The deadline of ``period`` counted from ``start`` (start day not counted)."""
     if period.is_exact:
         return Due(start + period.as_timedelta())

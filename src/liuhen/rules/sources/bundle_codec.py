@@ -1,0 +1,113 @@
+"""The case bundle as data: ``liuhen.domain.Case`` to and from the bundle dict.
+
+Driven by the type hints of ``liuhen.domain.case``, so a field added there travels without
+code here. Pure: the dict is already validated (``bundle.load_bundle`` reads and checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from liuhen.domain import case as model
+from liuhen.domain.case import Case
+
+FORMAT = "liuhen-case-bundle"
+VERSION = 1
+_CASE_KEYS = (
+    "id", "number", "title", "cause", "procedure", "opened_at", "ended_at", "outcome",
+    "flags", "confidential", "penalty", "application", "complaint",
+)  # fmt: skip
+
+
+def _build(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return _build(args[0], value)
+        return list(value) if isinstance(value, list) else value
+    if origin is tuple:
+        return tuple(_build(typing.get_args(tp)[0], v) for v in value)
+    if origin is frozenset:
+        return frozenset(value)
+    if origin is not None and issubclass(origin, Mapping):
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in value.items()}
+    if tp is datetime:
+        return datetime.fromisoformat(value)
+    if tp is date:
+        return date.fromisoformat(value)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    if dataclasses.is_dataclass(tp):
+        hints = _hints(typing.cast(Any, tp))
+        kwargs = {
+            f.name: _build(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value
+        }
+        return typing.cast(Any, tp)(**kwargs)
+    return value
+
+
+@cache
+def _hints(tp: Any) -> dict[str, Any]:
+    return typing.get_type_hints(tp, vars(model))
+
+
+def _dump(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            default = (
+                f.default
+                if f.default is not dataclasses.MISSING
+                else (
+                    f.default_factory()
+                    if f.default_factory is not dataclasses.MISSING
+                    else dataclasses.MISSING
+                )
+            )
+            if default is not dataclasses.MISSING and v == default:
+                continue
+            out[f.name] = _dump(v)
+        return out
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [_dump(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _dump(v) for k, v in value.items()}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def case_from_checked(data: Mapping[str, Any]) -> Case:
+    """The ``Case`` of an already validated bundle dict."""
+    merged = {**{k: data["case"][k] for k in _CASE_KEYS if k in data["case"]}}
+    for key in ("agency", "party", "officers", "devices", "acts", "text_records", "av_records",
+                "approvals", "services", "execution", "case_file", "access_requests"):  # fmt: skip
+        if key in data:
+            merged[key] = data[key]
+    case: Case = _build(Case, merged)
+    return case
+
+
+def case_to_bundle(case: Case) -> dict[str, Any]:
+    """The bundle dict of ``case``; ``load_bundle(case_to_bundle(c)) == c``."""
+    flat = _dump(case)
+    bundle: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    bundle["agency"] = flat.pop("agency")
+    bundle["case"] = {k: flat.pop(k) for k in _CASE_KEYS if k in flat}
+    bundle["party"] = flat.pop("party")
+    bundle.update(flat)
+    return bundle

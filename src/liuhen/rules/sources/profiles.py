@@ -1,0 +1,118 @@
+"""Policy profiles: YAML files of rules, one per regulation, with ``extends``.
+
+A profile lists rules (id, type, citation, severity, Chinese message and remedy templates,
+parameters). A child profile ``extends`` a parent: a rule with the same id is merged over
+the parent's (keys given replace, ``params`` merge key by key), new ids are added, and
+``disable`` drops parent rules. Loading validates everything (``profile_checks``) and reports
+*every* problem with its file and line in one ``ProfileInvalid``; the result is the engine's
+plain ``Profile``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from liuhen.errors import ProfileInvalid
+from liuhen.rules.engine.profile import Profile
+from liuhen.rules.engine.registry import RuleSpec, build_rule
+from liuhen.rules.sources import articles
+from liuhen.rules.sources.profile_checks import (
+    MergedRule,
+    ProfileFile,
+    check_rule,
+    merge_rules,
+    read_profile_file,
+)
+
+
+def shipped_dir() -> Path:
+    return Path(str(resources.files("liuhen.rules").joinpath("profiles")))
+
+
+def _resolve(name: str, relative_to: Path | None) -> Path:
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        p = Path(name)
+        if not p.is_absolute() and relative_to is not None and not p.exists():
+            p = relative_to.parent / p
+        return p
+    return shipped_dir() / f"{name}.yaml"
+
+
+_CACHE: dict[tuple[str, float], Profile] = {}
+
+
+def load_profile(id_or_path: str | Path) -> Profile:
+    """Load a shipped profile by id (``shanxi-forestry``) or any profile file by path."""
+    path = _resolve(str(id_or_path), None)
+    if not path.exists():
+        known = ", ".join(p.stem for p in sorted(shipped_dir().glob("*.yaml")))
+        raise ProfileInvalid(f"未知的制度配置 {id_or_path!s}（可用：{known}）")
+    key = (str(path.resolve()), path.stat().st_mtime)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _CACHE[key] = _load(path)
+    return cached
+
+
+def _load(path: Path) -> Profile:
+    chain: list[ProfileFile] = []
+    seen: set[Path] = set()
+    problems: list[str] = []
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            problems.append(f"{current}:1: extends 形成循环")
+            break
+        seen.add(resolved)
+        raw = read_profile_file(current)
+        chain.append(raw)
+        parent = raw.data.get("extends")
+        current = None
+        if isinstance(parent, str):
+            candidate = _resolve(parent, raw.path)
+            if not candidate.exists():
+                raw.problems.append(
+                    f"{raw.smap.where(('extends',))}: extends: 找不到上级配置 {parent!r}"
+                )
+            else:
+                current = candidate
+    merged: dict[str, MergedRule] = {}
+    for raw in reversed(chain):
+        merged = merge_rules(merged, raw)
+    for raw in chain:
+        problems.extend(raw.problems)
+    specs: list[RuleSpec] = []
+    for m in merged.values():
+        spec, rule_problems = check_rule(m)
+        problems.extend(rule_problems)
+        if spec is not None:
+            specs.append(spec)
+    top = chain[0]
+    if problems:
+        raise ProfileInvalid(f"制度配置 {path} 有 {len(problems)} 处错误", details=problems)
+    rules = tuple(build_rule(s) for s in specs)
+    data: Mapping[str, Any] = top.data
+    return Profile(
+        id=data["id"],
+        name=data["name"],
+        rules=rules,
+        agency=data.get("agency", ""),
+        source=data.get("source", ""),
+        description=data.get("description", ""),
+        abstract=bool(data.get("abstract", False)),
+        timezone=data.get("timezone", "Asia/Shanghai"),
+        chain=tuple(r.data.get("id", r.path.stem) for r in chain),
+        path=str(path),
+        quotes={r.citation: articles.quote(r.citation) for r in rules},
+        _by_id={r.id: r for r in rules},
+    )
+
+
+def list_profiles() -> list[Profile]:
+    """Every profile shipped in the package, base first."""
+    paths = sorted(shipped_dir().glob("*.yaml"), key=lambda p: (p.stem != "base", p.stem))
+    return [load_profile(p) for p in paths]
