@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from liuhen.rules.bundle import validate_bundle
 from sqlalchemy import select
 from tests.helpers import SYSTEM
 
@@ -16,6 +15,7 @@ from liuhen.demo import data
 from liuhen.demo.documents import sample_kinds
 from liuhen.demo.loader import load_demo
 from liuhen.documents import default_catalogue
+from liuhen.rules.sources.bundle import validate_bundle
 from liuhen.services.cases.bundles import (
     assemble_bundle,
     bundle_findings,
