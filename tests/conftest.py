@@ -1,5 +1,10 @@
 """Shared fixtures: settings on SQLite and on PostgreSQL, an initialised store, a clock.
 
+The schema is migrated once a session (per xdist worker) into a template: a SQLite file
+copied into each test's data directory, a PostgreSQL database each test's database is
+created from. ``initialise`` still runs per test and finds the schema at head. Tests of the
+migrations themselves take ``empty_settings`` and migrate from scratch.
+
 With CI=true, tests that need PostgreSQL or Chromium must run: a missing service fails
 the run instead of skipping. On a developer's machine they skip with the reason.
 """
@@ -7,8 +12,9 @@ the run instead of skipping. On a developer's machine they skip with the reason.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +28,7 @@ PG_ADMIN_URL = os.environ.get(
     "LIUHEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 ADMIN_PASSWORD = "Admin-pass-2026"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def need(condition: bool, reason: str) -> None:
@@ -46,16 +53,93 @@ def pg_admin_engine():  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+def _pg_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _create_pg_database(admin_engine, template: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    name = f"liuhen_t_{WORKER}_{uuid.uuid4().hex[:12]}"
+    with admin_engine.connect() as conn:
+        conn.execute(
+            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        )
+    return name
+
+
+def _drop_pg_database(admin_engine, name: str) -> None:  # type: ignore[no-untyped-def]
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def pg_database(pg_admin_engine) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    name = f"liuhen_t_{uuid.uuid4().hex[:12]}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name = _create_pg_database(pg_admin_engine)
+    yield _pg_url(name)
+    _drop_pg_database(pg_admin_engine, name)
+
+
+def _migrate(settings: Settings) -> None:
+    from liuhen.services.setup import ensure_schema
+
+    ensure_schema(settings)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated from scratch once a session, for tests to copy."""
+    root = tmp_path_factory.mktemp("sqlite-template")
+    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})
+    _migrate(settings)
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    assert not database.with_name(database.name + "-wal").exists(), "template left a WAL"
+    return database
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A PostgreSQL database migrated from scratch once a session (one per xdist worker);
+    each test's database is created from it with CREATE DATABASE … TEMPLATE."""
+    name = _create_pg_database(pg_admin_engine)
+    root = tmp_path_factory.mktemp("pg-template")
+    _migrate(
+        Settings.from_env(
+            {
+                "LIUHEN_DATA_DIR": str(root / "data"),
+                "LIUHEN_ENV": "test",
+                "LIUHEN_DATABASE_URL": _pg_url(name),
+            }
+        )
+    )
+    yield name
+    _drop_pg_database(pg_admin_engine, name)
+
+
+@pytest.fixture
+def make_settings(request: pytest.FixtureRequest) -> Callable[..., Settings]:
+    """``make_settings(data_dir, engine="sqlite", env={...})``: test settings whose database
+    already has the schema at head (copied from the session's template), not yet
+    initialised. A PostgreSQL database made here is dropped after the test."""
+
+    def make(
+        data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
+    ) -> Settings:
+        values = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test", **(env or {})}
+        if engine == "postgres":
+            admin = request.getfixturevalue("pg_admin_engine")
+            name = _create_pg_database(admin, template=request.getfixturevalue("pg_template"))
+            request.addfinalizer(lambda: _drop_pg_database(admin, name))
+            values["LIUHEN_DATABASE_URL"] = _pg_url(name)
+        settings = Settings.from_env(values)
+        if settings.is_sqlite:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(
+                request.getfixturevalue("sqlite_template"),
+                settings.database_url.removeprefix("sqlite:///"),
+            )
+        return settings
+
+    return make
 
 
 class FakeClock:
@@ -76,8 +160,18 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path, make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    """Test settings on each engine, the schema at head, not yet initialised."""
+    return make_settings(tmp_path / "data", engine=request.param)
+
+
+@pytest.fixture(params=ENGINES)
+def empty_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Test settings on each engine with an empty database: for tests of the migrations."""
     env = {"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"}
     if request.param == "postgres":
         env["LIUHEN_DATABASE_URL"] = request.getfixturevalue("pg_database")
@@ -85,8 +179,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"})
+def sqlite_settings(tmp_path: Path, make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path / "data")
 
 
 @pytest.fixture
