@@ -115,28 +115,52 @@ def pg_template(pg_admin_engine, tmp_path_factory: pytest.TempPathFactory) -> It
     _drop_pg_database(pg_admin_engine, name)
 
 
-@pytest.fixture
-def make_settings(request: pytest.FixtureRequest) -> Callable[..., Settings]:
-    """``make_settings(data_dir, engine="sqlite", env={...})``: test settings whose database
-    already has the schema at head (copied from the session's template), not yet
-    initialised. A PostgreSQL database made here is dropped after the test."""
+class Templates:
+    """Settings whose database already has the schema at head, copied from the session's
+    templates; ``initialise`` has not run on them. Session-scoped, so module- and
+    session-scoped fixtures can use it too (they drop a PostgreSQL database with ``drop``)."""
 
-    def make(
-        data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def settings(
+        self, data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
     ) -> Settings:
         values = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test", **(env or {})}
         if engine == "postgres":
-            admin = request.getfixturevalue("pg_admin_engine")
-            name = _create_pg_database(admin, template=request.getfixturevalue("pg_template"))
-            request.addfinalizer(lambda: _drop_pg_database(admin, name))
-            values["LIUHEN_DATABASE_URL"] = _pg_url(name)
+            admin = self._request.getfixturevalue("pg_admin_engine")
+            template = self._request.getfixturevalue("pg_template")
+            values["LIUHEN_DATABASE_URL"] = _pg_url(_create_pg_database(admin, template))
         settings = Settings.from_env(values)
         if settings.is_sqlite:
             data_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(
-                request.getfixturevalue("sqlite_template"),
+                self._request.getfixturevalue("sqlite_template"),
                 settings.database_url.removeprefix("sqlite:///"),
             )
+        return settings
+
+    def drop(self, settings: Settings) -> None:
+        if not settings.is_sqlite:
+            admin = self._request.getfixturevalue("pg_admin_engine")
+            _drop_pg_database(admin, settings.database_url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def templates(request: pytest.FixtureRequest) -> Templates:
+    return Templates(request)
+
+
+@pytest.fixture
+def make_settings(request: pytest.FixtureRequest, templates: Templates) -> Callable[..., Settings]:
+    """``make_settings(data_dir, engine="sqlite", env={...})``: ``Templates.settings`` for
+    one test; a PostgreSQL database made here is dropped after the test."""
+
+    def make(
+        data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
+    ) -> Settings:
+        settings = templates.settings(data_dir, engine=engine, env=env)
+        request.addfinalizer(lambda: templates.drop(settings))
         return settings
 
     return make

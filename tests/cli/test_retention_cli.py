@@ -18,7 +18,9 @@ from liuhen.store.store import Store
 PASSWORD = "Archive-pass-2026"
 
 
-def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, dict[str, str]]:
+def _setup(
+    settings: Settings, tmp: Path, opened: datetime
+) -> tuple[Store, FakeClock, dict[str, str]]:
     from liuhen.services.agency import create_agency
     from liuhen.services.cases import open_case
     from liuhen.services.files import store_file
@@ -27,7 +29,6 @@ def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, d
     from liuhen.services.setup import initialise
     from liuhen.services.users import add_user
 
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
     clock = FakeClock(opened)
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
@@ -90,9 +91,11 @@ def _refusals(store: Store) -> int:
         )
 
 
-def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
+def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path, make_settings):
     root = tmp_path / "data"
-    store, _clock, made = _setup(root, tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    store, _clock, made = _setup(
+        make_settings(root), tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    )
     base = ["--data-dir", str(root)]
     filed = run_cli([*base, "file-case", made["case"], "--custodian", "keeper", "--json"])
     assert filed.code == 0, filed.err
@@ -116,12 +119,16 @@ def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
     store.close()
 
 
-def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(tmp_path):
+def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
+    tmp_path, make_settings
+):
     from liuhen.services.approvals import decide
     from liuhen.services.users import find_user
 
     root = tmp_path / "data"
-    store, clock, made = _setup(root, tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC))
+    store, clock, made = _setup(
+        make_settings(root), tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC)
+    )
     from liuhen.services.filing import file_case
 
     clock.advance(days=1)
@@ -174,7 +181,7 @@ def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
     store.close()
 
 
-def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
+def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path, make_settings):
     """Footage stored in 2020 and never linked is past its 3 years (004§12): the archivist
     asks from the command line, the head approves, ``dispose`` removes it and ``verify``
     still exits 0 and lists the tombstones; fresh footage is refused."""
@@ -185,7 +192,7 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
 
     root = tmp_path / "data"
     opened = datetime(2020, 5, 6, 1, 0, tzinfo=UTC)
-    store, clock, _made = _setup(root, tmp_path, opened)
+    store, clock, _made = _setup(make_settings(root), tmp_path, opened)
     keeper = find_user(store, "keeper")
     old = import_av(
         store, keeper.actor, make_recording(tmp_path / "old", start=opened, seconds=(2.0,))

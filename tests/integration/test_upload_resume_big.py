@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 from tests.helpers import SYSTEM
 
-from liuhen.config import Settings
 from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.upload_staging import encode_metadata
 
@@ -76,7 +75,7 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def server(tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
     """An initialised data dir with a station token, and ``liuhen serve`` on it."""
     from liuhen.services.setup import initialise
     from liuhen.services.stations import add_station
@@ -87,7 +86,9 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env.pop("LIUHEN_DATABASE_URL", None)
     env.pop("LIUHEN_STORE_URL", None)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
-    settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("LIUHEN_")})
+    settings = make_settings(
+        tmp_path / "data", env={k: v for k, v in env.items() if k.startswith("LIUHEN_")}
+    )
     initialise(settings, admin_password="Admin-pass-2026")
     store = Store.open(settings)
     add_user(

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.config import Settings
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import find_case
 from liuhen.services.documents import record_files
@@ -66,15 +65,12 @@ def findings(client: TestClient, case_id: str) -> list[str]:
 
 
 @pytest.fixture
-def bureau(tmp_path, clock) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
+def bureau(tmp_path, clock, make_settings) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
     from liuhen.services.setup import initialise
 
-    sqlite_settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
-            "LIUHEN_SESSION_IDLE_MINUTES": str(200 * 24 * 60),  # the clock jumps days ahead
-        }
+    sqlite_settings = make_settings(
+        tmp_path / "data",
+        env={"LIUHEN_SESSION_IDLE_MINUTES": str(200 * 24 * 60)},  # the clock jumps days ahead
     )
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)

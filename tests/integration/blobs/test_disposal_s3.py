@@ -8,7 +8,6 @@ import uuid
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.config import Settings
 from liuhen.services.approvals import decide
 from liuhen.services.disposal import dispose, request_disposal
 from liuhen.services.filing import file_case
@@ -24,16 +23,17 @@ from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
 PASSWORD = "Archive-pass-2026"
 
 
-def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(seaweedfs, tmp_path, clock):
-    settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
+def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(
+    seaweedfs, tmp_path, clock, make_settings
+):
+    settings = make_settings(
+        tmp_path / "data",
+        env={
             "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/dispose-{uuid.uuid4().hex[:8]}",
             "LIUHEN_S3_ENDPOINT": seaweedfs,
             "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
             "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-        }
+        },
     )
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
