@@ -12,23 +12,34 @@ the run instead of skipping. On a developer's machine they skip with the reason.
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from liuhen.config import Settings
+from tests.fixtures import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_TIME,
+    Demo,
+    Demos,
+    FakeClock,
+    Templates,
+    create_pg_database,
+    drop_pg_database,
+    migrate_from_scratch,
+    pg_url,
+    serve,
+)
+
+__all__ = ["ADMIN_PASSWORD", "FakeClock", "need"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get(
-    "LIUHEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-ADMIN_PASSWORD = "Admin-pass-2026"
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+PG_ADMIN_URL = pg_url("test")
 
 
 def need(condition: bool, reason: str) -> None:
@@ -53,36 +64,12 @@ def pg_admin_engine():  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def _pg_url(name: str) -> str:
-    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-
-
-def _create_pg_database(admin_engine, template: str | None = None) -> str:  # type: ignore[no-untyped-def]
-    name = f"liuhen_t_{WORKER}_{uuid.uuid4().hex[:12]}"
-    with admin_engine.connect() as conn:
-        conn.execute(
-            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-        )
-    return name
-
-
-def _drop_pg_database(admin_engine, name: str) -> None:  # type: ignore[no-untyped-def]
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture
 def pg_database(pg_admin_engine) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    name = _create_pg_database(pg_admin_engine)
-    yield _pg_url(name)
-    _drop_pg_database(pg_admin_engine, name)
-
-
-def _migrate(settings: Settings) -> None:
-    from liuhen.services.setup import ensure_schema
-
-    ensure_schema(settings)
+    name = create_pg_database(pg_admin_engine)
+    yield pg_url(name)
+    drop_pg_database(pg_admin_engine, name)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +77,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database migrated from scratch once a session, for tests to copy."""
     root = tmp_path_factory.mktemp("sqlite-template")
     settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})
-    _migrate(settings)
+    migrate_from_scratch(settings)
     database = Path(settings.database_url.removeprefix("sqlite:///"))
     assert not database.with_name(database.name + "-wal").exists(), "template left a WAL"
     return database
@@ -100,61 +87,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_template(pg_admin_engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A PostgreSQL database migrated from scratch once a session (one per xdist worker);
     each test's database is created from it with CREATE DATABASE … TEMPLATE."""
-    name = _create_pg_database(pg_admin_engine)
+    name = create_pg_database(pg_admin_engine)
     root = tmp_path_factory.mktemp("pg-template")
-    _migrate(
+    migrate_from_scratch(
         Settings.from_env(
             {
                 "LIUHEN_DATA_DIR": str(root / "data"),
                 "LIUHEN_ENV": "test",
-                "LIUHEN_DATABASE_URL": _pg_url(name),
+                "LIUHEN_DATABASE_URL": pg_url(name),
             }
         )
     )
     yield name
-    _drop_pg_database(pg_admin_engine, name)
-
-
-class Templates:
-    """Settings whose database already has the schema at head, copied from the session's
-    templates; ``initialise`` has not run on them. Session-scoped, so module- and
-    session-scoped fixtures can use it too (they drop a PostgreSQL database with ``drop``)."""
-
-    def __init__(self, request: pytest.FixtureRequest) -> None:
-        self._request = request
-
-    def settings(
-        self, data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
-    ) -> Settings:
-        values = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test", **(env or {})}
-        if engine == "postgres":
-            admin = self._request.getfixturevalue("pg_admin_engine")
-            template = self._request.getfixturevalue("pg_template")
-            values["LIUHEN_DATABASE_URL"] = _pg_url(_create_pg_database(admin, template))
-        settings = Settings.from_env(values)
-        if settings.is_sqlite:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(
-                self._request.getfixturevalue("sqlite_template"),
-                settings.database_url.removeprefix("sqlite:///"),
-            )
-        return settings
-
-    def drop(self, settings: Settings) -> None:
-        if not settings.is_sqlite:
-            admin = self._request.getfixturevalue("pg_admin_engine")
-            _drop_pg_database(admin, settings.database_url.rsplit("/", 1)[1])
+    drop_pg_database(pg_admin_engine, name)
 
 
 @pytest.fixture(scope="session")
-def templates(request: pytest.FixtureRequest) -> Templates:
-    return Templates(request)
+def templates(request: pytest.FixtureRequest, sqlite_template: Path) -> Templates:
+    """``templates.settings(data_dir, engine=..., env=...)`` for module- and session-scoped
+    fixtures (they ``templates.drop(settings)`` a PostgreSQL database when done)."""
+    return Templates(
+        sqlite_template,
+        lambda: (
+            request.getfixturevalue("pg_admin_engine"),
+            request.getfixturevalue("pg_template"),
+        ),
+    )
 
 
 @pytest.fixture
 def make_settings(request: pytest.FixtureRequest, templates: Templates) -> Callable[..., Settings]:
-    """``make_settings(data_dir, engine="sqlite", env={...})``: ``Templates.settings`` for
-    one test; a PostgreSQL database made here is dropped after the test."""
+    """``make_settings(data_dir, engine="sqlite", env={...})``: test settings whose database
+    already has the schema at head, not yet initialised; a PostgreSQL database made here
+    is dropped after the test."""
 
     def make(
         data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
@@ -166,22 +131,9 @@ def make_settings(request: pytest.FixtureRequest, templates: Templates) -> Calla
     return make
 
 
-class FakeClock:
-    """A controllable clock (the only fake we use: time is outside our control)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    return FakeClock(DEMO_TIME)
 
 
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -216,3 +168,98 @@ def store(settings: Settings, clock: FakeClock):  # type: ignore[no-untyped-def]
     s = Store.open(settings, clock=clock)
     yield s
     s.close()
+
+
+# -- the demo agencies ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demos(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demos]:
+    made = Demos(templates, tmp_path_factory.mktemp("demo"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=ENGINES)
+def shared_demo(request: pytest.FixtureRequest, demos: Demos) -> Demo:
+    """The demo, loaded once a session per engine and shared by the tests that only read.
+    Reading still appends view events: a test that counts events or changes anything takes
+    ``private_demo``. Its clock moves on a minute for each test, so a second-factor code is
+    never used twice."""
+    demo = demos.shared(request.param)
+    demo.clock.advance(minutes=1)
+    return demo
+
+
+@pytest.fixture
+def sqlite_demo(demos: Demos) -> Demo:
+    """``shared_demo`` on SQLite only: for tests that render pages and nothing else."""
+    demo = demos.shared("sqlite")
+    demo.clock.advance(minutes=1)
+    return demo
+
+
+@pytest.fixture(params=ENGINES)
+def private_demo(
+    request: pytest.FixtureRequest,
+    demos: Demos,
+    templates: Templates,
+    tmp_path: Path,
+    clock: FakeClock,
+) -> Iterator[Demo]:
+    """A copy of the demo for one test, on the ``clock`` fixture (copied, not reloaded)."""
+    demo = demos.open(tmp_path / "demo", request.param, clock=clock)
+    yield demo
+    demo.store.close()
+    templates.drop(demo.store.settings)
+
+
+# -- browsers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, launched once a session (per xdist worker)."""
+    import shutil
+
+    need(
+        shutil.which("chromium") is not None or Path(CHROMIUM).exists(),
+        "Debian's chromium is not installed",
+    )
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_window(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """``new_window(**context_options)``: a page in a fresh browser context (its own
+    cookies), closed after the test."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = chromium.new_context(
+            **{"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}, **options}
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Any], str]]:
+    """``live_server(store)``: the app on ``store`` served by uvicorn for this test; its
+    base URL. Each test gets its own server (and so its own app state)."""
+    from contextlib import ExitStack
+
+    from liuhen.web.app import create_app
+
+    with ExitStack() as stack:
+        yield lambda store: stack.enter_context(serve(create_app(store.settings, store=store)))

@@ -16,7 +16,6 @@ from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.services.bundles import import_bundle
 from liuhen.services.dashboard import build, case_ids, make_filters
 from liuhen.services.dashboard_xlsx import workbook
-from liuhen.services.demo import load_demo
 from liuhen.services.reminders import inbox
 from liuhen.services.users import User
 from liuhen.store import tables as t
@@ -32,8 +31,14 @@ def users(store):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def store(shared_demo):  # type: ignore[no-untyped-def]
+    """The shared demo on each engine: these tests only read (building a dashboard appends
+    its view event, which one test looks for)."""
+    return shared_demo.store
+
+
+@pytest.fixture
 def demo(store):  # type: ignore[no-untyped-def]
-    load_demo(store, SYSTEM)
     return users(store)
 
 
@@ -116,7 +121,9 @@ def test_export_has_one_sheet_per_view(store, demo):
     assert book["月度趋势"].max_row == 14  # header + 13 months
 
 
-def test_reminders_due_then_overdue(store, clock, demo):
+def test_reminders_due_then_overdue(private_demo, clock):
+    """Imports a case and moves the clock: on its own copy of the demo."""
+    store = private_demo.store
     result = import_bundle(store, SYSTEM, waiting_case_file_bundle())
     with store.read() as conn:
         officer_ids = {
