@@ -37,6 +37,7 @@ ADMIN_PASSWORD = "Admin-pass-2026"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 DEMO_TIME = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # the ``clock`` fixture's start
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots, not committed
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
