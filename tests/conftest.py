@@ -42,6 +42,14 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = pg_url("test")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The SeaweedFS tests share one server a session: one xdist worker runs them all
+    (``--dist loadgroup``), so one server starts."""
+    for item in items:
+        if "seaweedfs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("s3"))
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip on a developer machine, fail in CI, when a real service is missing."""
     if condition:
