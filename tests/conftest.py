@@ -5,6 +5,12 @@ copied into each test's data directory, a PostgreSQL database each test's databa
 created from. ``initialise`` still runs per test and finds the schema at head. Tests of the
 migrations themselves take ``empty_settings`` and migrate from scratch.
 
+The demo agencies are loaded once a session per engine: ``shared_demo`` / ``sqlite_demo``
+for tests that only read, ``private_demo`` (a copy) for tests that write or count events.
+Browser tests share one Chromium a session (``chromium``, ``new_window``) and serve their
+store with ``live_server``. How these are built: tests/fixtures.py; factories for agencies,
+users and cases: tests/factories.py.
+
 With CI=true, tests that need PostgreSQL or Chromium must run: a missing service fails
 the run instead of skipping. On a developer's machine they skip with the reason.
 """

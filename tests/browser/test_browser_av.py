@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 from tests.conftest import FakeClock
+from tests.factories import make_user
 from tests.fixtures import ARTIFACTS
-from tests.helpers import SYSTEM, browser_login, make_case_with_files
+from tests.helpers import browser_login, make_case_with_files
 
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
 from liuhen.services.av import import_av, link_av
 from liuhen.services.devices import register_device
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -42,15 +42,7 @@ def server(tmp_path: Path, make_settings: Any, live_server: Any) -> Iterator[dic
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     ids = make_case_with_files(store, tmp_path)
-    add_user(
-        store,
-        SYSTEM,
-        username="chendan",
-        password=PASSWORD,
-        display_name="陈丹",
-        roles=["custodian"],
-        agency_id=ids["agency"],
-    )
+    make_user(store, "chendan", "custodian", agency_id=ids["agency"])
     custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
     register_device(store, custodian, kind="body_camera", serial_no="DSJ-V9-0001")
     footage = make_recording(

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from tests.conftest import FakeClock
+from tests.factories import make_user
 from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM
 
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.totp import code_at, enrolment_secret, needs_totp
-from liuhen.services.users import add_user, find_user
+from liuhen.services.users import find_user
 
 CST = timezone(timedelta(hours=8))
 PASSWORD = "Officer-pass-2026"
@@ -47,15 +48,13 @@ def bureau(tmp_path: Path, make_settings: Any, live_server: Any) -> Iterator[tup
     o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
     add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
     for login, (name, role) in USERS.items():
-        add_user(
+        make_user(
             store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
+            login,
+            role,
             agency_id=agency,
             officer_id=o1 if role == "officer" else None,
+            display_name=name,
         )
         if needs_totp([role]):  # enrolled already: the desk types the current code
             user = find_user(store, login)

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.media.synthetic import make_video
 from liuhen.services.agency import add_device
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 
 PASSWORD = "Officer-pass-2026"
@@ -38,25 +38,8 @@ def server(sqlite_settings: Any, tmp_path: Path, live_server: Any):  # type: ign
     with store.read() as conn:
         o1 = conn.execute(select(t.officers).where(t.officers.c.name == "张三")).mappings().one()
     add_device(store, SYSTEM, agency_id=made["agency"], kind="body_camera", serial_no="DSJ-V9-0001")
-    add_user(
-        store,
-        SYSTEM,
-        username="zhangsan",
-        password=PASSWORD,
-        display_name="张三",
-        roles=["officer"],
-        agency_id=made["agency"],
-        officer_id=o1["id"],
-    )
-    add_user(
-        store,
-        SYSTEM,
-        username="chendan",
-        password=PASSWORD,
-        display_name="陈丹",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
+    make_user(store, "zhangsan", "officer", agency_id=made["agency"], officer_id=o1["id"])
+    make_user(store, "chendan", "custodian", agency_id=made["agency"])
     base = live_server(store)
     yield base, made, store
     store.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.factories import make_user
 from tests.helpers import SYSTEM, run_cli
 
 from liuhen.config import Settings
@@ -27,30 +28,15 @@ def _setup(
     from liuhen.services.records import AttachedFile, add_record
     from liuhen.services.serving import close_case
     from liuhen.services.setup import initialise
-    from liuhen.services.users import add_user
 
     clock = FakeClock(opened)
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
-    keeper = add_user(
-        store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
-        display_name="王档案",
-        roles=["custodian"],
-        agency_id=agency,
+    keeper = make_user(
+        store, "keeper", "custodian", agency_id=agency, display_name="王档案", password=PASSWORD
     )
-    add_user(
-        store,
-        SYSTEM,
-        username="chief",
-        password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=agency,
-    )
+    make_user(store, "chief", "head", agency_id=agency, display_name="赵局长", password=PASSWORD)
     case = open_case(
         store,
         SYSTEM,

@@ -14,6 +14,7 @@ import av
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
@@ -34,7 +35,6 @@ from liuhen.services.av import import_av, link_av
 from liuhen.services.bundles import assemble_bundle, case_findings
 from liuhen.services.integrity import verify
 from liuhen.services.share_links import issue_link, open_shared, read_shared, revoke_link
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -67,15 +67,14 @@ def people(store: Any, agency: str) -> dict[str, Actor]:
         ("liuzhang", "刘镇长", "head", None),
         ("zhaoke", "赵科长", "section_head", officers.get("李四")),
     ):
-        user = add_user(
+        user = make_user(
             store,
-            SYSTEM,
-            username=login,
-            password="Officer-pass-2026",
-            display_name=name,
-            roles=[role],
+            login,
+            role,
             agency_id=agency,
             officer_id=officer,
+            display_name=name,
+            password="Officer-pass-2026",
         )
         made[role] = user.actor
     return made

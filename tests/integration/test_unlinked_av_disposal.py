@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, add_people, make_case_with_files
 
 from liuhen.errors import Conflict, ForbiddenChange, PermissionDenied
@@ -22,7 +23,6 @@ from liuhen.services.av import import_av, link_av
 from liuhen.services.devices import register_device
 from liuhen.services.disposal import disposal_info, dispose, request_disposal
 from liuhen.services.integrity import verify
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -84,14 +84,8 @@ def test_unlinked_footage_is_disposed_of_with_a_caseless_approval(store, footage
     [waiting] = inbox(store, chief.actor)
     assert waiting.id == approval
     elsewhere = create_agency(store, SYSTEM, name="邻镇人民政府", profile_id="shanxi-township")
-    stranger = add_user(
-        store,
-        SYSTEM,
-        username="other-chief",
-        password=PASSWORD,
-        display_name="钱镇长",
-        roles=["head"],
-        agency_id=elsewhere,
+    stranger = make_user(
+        store, "other-chief", "head", agency_id=elsewhere, display_name="钱镇长", password=PASSWORD
     )
     assert inbox(store, stranger.actor) == []  # the footage's agency is the keeper's
     with pytest.raises(PermissionDenied, match="未关联案件"):

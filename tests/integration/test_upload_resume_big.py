@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.factories import make_user
 from tests.helpers import SYSTEM
 
 from liuhen.media.synthetic import make_video, padding_box
@@ -79,7 +80,6 @@ def server(tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
     """An initialised data dir with a station token, and ``liuhen serve`` on it."""
     from liuhen.services.setup import initialise
     from liuhen.services.stations import add_station
-    from liuhen.services.users import add_user
     from liuhen.store.store import Store
 
     env = {**os.environ, "LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"}
@@ -91,14 +91,7 @@ def server(tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
     )
     initialise(settings, admin_password="Admin-pass-2026")
     store = Store.open(settings)
-    add_user(
-        store,
-        SYSTEM,
-        username="custodian",
-        password="Custodian-pass-2026",
-        display_name="陈丹",
-        roles=["custodian"],
-    )
+    make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
     _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
     store.close()
     port = free_port()

@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, add_people, make_case_with_files, web_login
 
 from liuhen.services.approvals import decide
 from liuhen.services.serving import close_case
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 from liuhen.web.case_archive import four_properties_key
@@ -45,23 +45,16 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
     made = make_case_with_files(store, tmp_path)
     clock.advance(days=1)
     close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
-    keeper = add_user(
+    keeper = make_user(
         store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
+        "keeper",
+        "custodian",
+        agency_id=made["agency"],
         display_name="王档案",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
-    head = add_user(
-        store,
-        SYSTEM,
-        username="chief",
         password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=made["agency"],
+    )
+    head = make_user(
+        store, "chief", "head", agency_id=made["agency"], display_name="赵局长", password=PASSWORD
     )
     app = create_app(store.settings, store=store)
     web = _client(app, "keeper")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.ledger.events import Actor
@@ -21,7 +22,6 @@ from liuhen.media.synthetic import make_recording
 from liuhen.services.av import import_av, link_av
 from liuhen.services.devices import register_device
 from liuhen.services.records import record_act
-from liuhen.services.users import add_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 
@@ -46,15 +46,8 @@ def site(store, clock, tmp_path, footage) -> Iterator[dict[str, Any]]:  # type: 
         ("zhangsan", "张三", "officer", o1),
         ("chendan", "陈丹", "custodian", None),
     ):
-        add_user(
-            store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=ids["agency"],
-            officer_id=officer,
+        make_user(
+            store, login, role, agency_id=ids["agency"], officer_id=officer, display_name=name
         )
     device = register_device(
         store, CUSTODIAN, kind="body_camera", serial_no="DSJ-V9-0001", officer_id=o1

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from tests.factories import make_user
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.rules.articles import quote
-from liuhen.services.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -145,15 +145,7 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
         opened_at=clock.now,
     )
     saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
-    add_user(
-        store,
-        SYSTEM,
-        username="reviewer",
-        password=PASSWORD,
-        display_name="王审核",
-        roles=["legal_reviewer"],
-        agency_id=agency,
-    )
+    make_user(store, "reviewer", "legal_reviewer", agency_id=agency)
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
     ) as client:

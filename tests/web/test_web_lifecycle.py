@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.factories import make_user
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import find_case
 from liuhen.services.documents import record_files
 from liuhen.services.records import record_history
-from liuhen.services.users import add_user
 from liuhen.store.store import Store
 from liuhen.web.app import create_app
 
@@ -84,16 +84,7 @@ def bureau(tmp_path, clock, make_settings) -> Iterator[Bureau]:  # type: ignore[
         ("zhaomin", "赵敏", "legal_reviewer", None),
         ("liugang", "刘刚", "head", None),
     ):
-        add_user(
-            store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=agency,
-            officer_id=officer,
-        )
+        make_user(store, login, role, agency_id=agency, officer_id=officer, display_name=name)
     app = create_app(sqlite_settings, store=store)
     yield Bureau(
         store,

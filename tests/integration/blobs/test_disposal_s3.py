@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.services.approvals import decide
@@ -14,7 +15,6 @@ from liuhen.services.filing import file_case
 from liuhen.services.integrity import verify
 from liuhen.services.serving import close_case
 from liuhen.services.setup import initialise
-from liuhen.services.users import add_user
 from liuhen.store.blobs.s3 import S3BlobStore
 from liuhen.store.store import Store
 
@@ -46,23 +46,16 @@ def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(
 
 def _dispose_after_the_date(store: Store, tmp_path, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     made = make_case_with_files(store, tmp_path)
-    keeper = add_user(
+    keeper = make_user(
         store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
+        "keeper",
+        "custodian",
+        agency_id=made["agency"],
         display_name="王档案",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
-    head = add_user(
-        store,
-        SYSTEM,
-        username="chief",
         password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=made["agency"],
+    )
+    head = make_user(
+        store, "chief", "head", agency_id=made["agency"], display_name="赵局长", password=PASSWORD
     )
     clock.advance(days=1)
     close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
