@@ -48,12 +48,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = pg_url("test")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The SeaweedFS tests share one server a session: one xdist worker runs them all
-    (``--dist loadgroup``), so one server starts."""
+    (``--dist loadgroup``), so one server starts. Tests marked ``slow`` go first, so no
+    worker is left running a minute-long test after the others are done."""
     for item in items:
         if "seaweedfs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("s3"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def need(condition: bool, reason: str) -> None:

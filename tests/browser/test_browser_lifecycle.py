@@ -28,7 +28,7 @@ USERS = {
     "liugang": ("刘刚", "head"),
 }
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
