@@ -34,6 +34,7 @@ from tests.fixtures import (
     Demo,
     Demos,
     FakeClock,
+    PgDatabases,
     Templates,
     create_pg_database,
     drop_pg_database,
@@ -120,16 +121,18 @@ def pg_template(pg_admin_engine, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session")
+def pg_databases(pg_admin_engine, pg_template: str) -> Iterator[PgDatabases]:  # type: ignore[no-untyped-def]
+    """Test databases made from ``pg_template`` ahead of need and dropped behind."""
+    pool = PgDatabases(pg_admin_engine, pg_template)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
 def templates(request: pytest.FixtureRequest, sqlite_template: Path) -> Templates:
     """``templates.settings(data_dir, engine=..., env=...)`` for module- and session-scoped
     fixtures (they ``templates.drop(settings)`` a PostgreSQL database when done)."""
-    return Templates(
-        sqlite_template,
-        lambda: (
-            request.getfixturevalue("pg_admin_engine"),
-            request.getfixturevalue("pg_template"),
-        ),
-    )
+    return Templates(sqlite_template, lambda: request.getfixturevalue("pg_databases"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import socket
 import threading
@@ -81,6 +82,56 @@ def drop_pg_database(admin: Engine, name: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+class PgDatabases:
+    """Databases made from the template ahead of need and dropped behind, in a thread of
+    their own, so a test waits for neither (CREATE DATABASE copies the template through the
+    WAL; DROP DATABASE waits for a checkpoint)."""
+
+    def __init__(self, admin: Engine, template: str, ahead: int = 2) -> None:
+        self.admin = admin
+        self.template = template
+        self._ready: queue.Queue[str] = queue.Queue(maxsize=ahead)
+        self._drops: queue.Queue[str] = queue.Queue()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="pg-databases", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while not self._closed.is_set():
+            try:
+                drop_pg_database(self.admin, self._drops.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            if not self._ready.full():
+                self._ready.put(create_pg_database(self.admin, self.template))
+            else:
+                self._closed.wait(0.02)
+
+    def take(self) -> str:
+        """A new database with the template's schema (made here if the thread has stopped:
+        whatever stopped it then fails in the test)."""
+        while self._thread.is_alive():
+            try:
+                return self._ready.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return create_pg_database(self.admin, self.template)
+
+    def drop(self, name: str) -> None:
+        if self._closed.is_set() or not self._thread.is_alive():
+            drop_pg_database(self.admin, name)
+        else:
+            self._drops.put(name)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(timeout=60)
+        for waiting in (self._ready, self._drops):
+            while not waiting.empty():
+                drop_pg_database(self.admin, waiting.get_nowait())
+
+
 def database_name(settings: Settings) -> str:
     return settings.database_url.rsplit("/", 1)[1]
 
@@ -99,14 +150,14 @@ class Templates:
 
     def __init__(self, sqlite: Path, pg: Any) -> None:
         self._sqlite = sqlite
-        self._pg_fixtures = pg
-        self._pg_made: tuple[Engine, str] | None = None
+        self._pg_fixture = pg
+        self._pg_made: PgDatabases | None = None
 
-    def _pg(self) -> tuple[Engine, str]:
-        # Kept once asked for: session fixtures may drop their databases after the admin
-        # engine's fixture has been torn down (a disposed engine reconnects).
+    def _pg(self) -> PgDatabases:
+        # Kept once asked for: session fixtures may drop their databases after the pool's
+        # fixture has been torn down (it drops them at once then).
         if self._pg_made is None:
-            self._pg_made = self._pg_fixtures()
+            self._pg_made = self._pg_fixture()
         return self._pg_made
 
     def settings(
@@ -114,8 +165,7 @@ class Templates:
     ) -> Settings:
         values = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test", **(env or {})}
         if engine == "postgres":
-            admin, template = self._pg()
-            values["LIUHEN_DATABASE_URL"] = pg_url(create_pg_database(admin, template))
+            values["LIUHEN_DATABASE_URL"] = pg_url(self._pg().take())
         settings = Settings.from_env(values)
         if settings.is_sqlite:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,14 +177,13 @@ class Templates:
         shutil.copytree(source.data_dir, data_dir)
         values = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test", **(env or {})}
         if not source.is_sqlite:
-            admin, _ = self._pg()
-            values["LIUHEN_DATABASE_URL"] = pg_url(create_pg_database(admin, database_name(source)))
+            copied = create_pg_database(self._pg().admin, database_name(source))
+            values["LIUHEN_DATABASE_URL"] = pg_url(copied)
         return Settings.from_env(values)
 
     def drop(self, settings: Settings) -> None:
         if not settings.is_sqlite:
-            admin, _ = self._pg()
-            drop_pg_database(admin, database_name(settings))
+            self._pg().drop(database_name(settings))
 
 
 @dataclass

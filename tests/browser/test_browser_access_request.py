@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from tests.conftest import FakeClock, need
+from tests.factories import make_agency
 from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM, browser_login
 
 from liuhen.documents.samples import sample_document
-from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.cases import open_case
 from liuhen.services.documents import save_document
 from liuhen.services.records import record_act
@@ -56,18 +56,14 @@ def bureau(
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     filled = sample_document("inspection_record")
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    officer_ids = []
-    for officer in filled.officers:
-        officer_ids += [
-            add_officer(
-                store,
-                SYSTEM,
-                agency_id=agency,
-                name=officer.name,
-                certificate_no=officer.certificate_number,
-            )
-        ]
+    bureau = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )
+    agency = bureau.pop("agency")
+    officer_ids = list(bureau.values())
     case = open_case(
         store,
         SYSTEM,

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 from tests.conftest import FakeClock
-from tests.factories import make_user
+from tests.factories import make_agency, make_user
 from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM
 
-from liuhen.services.agency import add_officer, create_agency
 from liuhen.services.totp import code_at, enrolment_secret, needs_totp
 from liuhen.services.users import find_user
 
@@ -44,9 +43,13 @@ def bureau(tmp_path: Path, make_settings: Any, live_server: Any) -> Iterator[tup
     clock = FakeClock(datetime(2026, 9, 14, 8, 0, tzinfo=CST))
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
-    add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
+    made = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={"张伟": "14010001", "李娜": "14010002"},
+    )
+    agency, o1 = made["agency"], made["张伟"]
     for login, (name, role) in USERS.items():
         make_user(
             store,

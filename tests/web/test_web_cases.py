@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.factories import make_user
+from tests.factories import make_agency, make_user
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.rules.articles import quote
@@ -116,7 +116,6 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
 
 def test_document_renderings_download_and_each_download_is_logged(sqlite_settings, clock):
     from liuhen.documents.samples import sample_document
-    from liuhen.services.agency import add_officer, create_agency
     from liuhen.services.cases import open_case
     from liuhen.services.documents import save_document
     from liuhen.services.setup import initialise
@@ -125,15 +124,12 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
     filled = sample_document("inspection_record")
-    agency = create_agency(store, SYSTEM, name="示范镇人民政府", profile_id="township-legal-office")
-    for officer in filled.officers:
-        add_officer(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            name=officer.name,
-            certificate_no=officer.certificate_number,
-        )
+    agency = make_agency(
+        store,
+        name="示范镇人民政府",
+        profile_id="township-legal-office",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )["agency"]
     case = open_case(
         store,
         SYSTEM,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import make_user
+from tests.factories import make_agency, make_user
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.services.agency import add_officer, create_agency
@@ -74,9 +74,13 @@ def bureau(tmp_path, clock, make_settings) -> Iterator[Bureau]:  # type: ignore[
     )
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
-    o2 = add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
+    made = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={"张伟": "14010001", "李娜": "14010002"},
+    )
+    agency, o1, o2 = made["agency"], made["张伟"], made["李娜"]
     elsewhere = create_agency(store, SYSTEM, name="邻县林业局", profile_id="shanxi-forestry")
     stranger = add_officer(store, SYSTEM, agency_id=elsewhere, name="王五", certificate_no="9901")
     for login, name, role, officer in (
