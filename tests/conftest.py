@@ -1,5 +1,16 @@
 """Shared fixtures: settings on SQLite and on PostgreSQL, an initialised store, a clock.
 
+The schema is migrated once a session (per xdist worker) into a template: a SQLite file
+copied into each test's data directory, a PostgreSQL database each test's database is
+created from. ``initialise`` still runs per test and finds the schema at head. Tests of the
+migrations themselves take ``empty_settings`` and migrate from scratch.
+
+The demo agencies are loaded once a session per engine: ``shared_demo`` / ``sqlite_demo``
+for tests that only read, ``private_demo`` (a copy) for tests that write or count events.
+Browser tests share one Chromium a session (``chromium``, ``new_window``) and serve their
+store with ``live_server``. How these are built: tests/fixtures.py; factories for agencies,
+users and cases: tests/factories.py.
+
 With CI=true, tests that need PostgreSQL or Chromium must run: a missing service fails
 the run instead of skipping. On a developer's machine they skip with the reason.
 """
@@ -7,21 +18,46 @@ the run instead of skipping. On a developer's machine they skip with the reason.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from liuhen.config import Settings
+from tests.fixtures import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_TIME,
+    Demo,
+    Demos,
+    FakeClock,
+    PgDatabases,
+    Templates,
+    create_pg_database,
+    drop_pg_database,
+    migrate_from_scratch,
+    pg_url,
+    serve,
+)
+
+__all__ = ["ADMIN_PASSWORD", "FakeClock", "need"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get(
-    "LIUHEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-ADMIN_PASSWORD = "Admin-pass-2026"
+PG_ADMIN_URL = pg_url("test")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The SeaweedFS tests share one server a session: one xdist worker runs them all
+    (``--dist loadgroup``), so one server starts. Tests marked ``slow`` go first, so no
+    worker is left running a minute-long test after the others are done."""
+    for item in items:
+        if "seaweedfs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("s3"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def need(condition: bool, reason: str) -> None:
@@ -49,35 +85,89 @@ def pg_admin_engine():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def pg_database(pg_admin_engine) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    name = f"liuhen_t_{uuid.uuid4().hex[:12]}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with pg_admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name = create_pg_database(pg_admin_engine)
+    yield pg_url(name)
+    drop_pg_database(pg_admin_engine, name)
 
 
-class FakeClock:
-    """A controllable clock (the only fake we use: time is outside our control)."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated from scratch once a session, for tests to copy."""
+    root = tmp_path_factory.mktemp("sqlite-template")
+    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})
+    migrate_from_scratch(settings)
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    assert not database.with_name(database.name + "-wal").exists(), "template left a WAL"
+    return database
 
-    def __init__(self, start: datetime) -> None:
-        self.now = start
 
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A PostgreSQL database migrated from scratch once a session (one per xdist worker);
+    each test's database is created from it with CREATE DATABASE … TEMPLATE."""
+    name = create_pg_database(pg_admin_engine)
+    root = tmp_path_factory.mktemp("pg-template")
+    migrate_from_scratch(
+        Settings.from_env(
+            {
+                "LIUHEN_DATA_DIR": str(root / "data"),
+                "LIUHEN_ENV": "test",
+                "LIUHEN_DATABASE_URL": pg_url(name),
+            }
+        )
+    )
+    yield name
+    drop_pg_database(pg_admin_engine, name)
 
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_admin_engine, pg_template: str) -> Iterator[PgDatabases]:  # type: ignore[no-untyped-def]
+    """Test databases made from ``pg_template`` ahead of need and dropped behind."""
+    pool = PgDatabases(pg_admin_engine, pg_template)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def templates(request: pytest.FixtureRequest, sqlite_template: Path) -> Templates:
+    """``templates.settings(data_dir, engine=..., env=...)`` for module- and session-scoped
+    fixtures (they ``templates.drop(settings)`` a PostgreSQL database when done)."""
+    return Templates(sqlite_template, lambda: request.getfixturevalue("pg_databases"))
+
+
+@pytest.fixture
+def make_settings(request: pytest.FixtureRequest, templates: Templates) -> Callable[..., Settings]:
+    """``make_settings(data_dir, engine="sqlite", env={...})``: test settings whose database
+    already has the schema at head, not yet initialised; a PostgreSQL database made here
+    is dropped after the test."""
+
+    def make(
+        data_dir: Path, *, engine: str = "sqlite", env: dict[str, str] | None = None
+    ) -> Settings:
+        settings = templates.settings(data_dir, engine=engine, env=env)
+        request.addfinalizer(lambda: templates.drop(settings))
+        return settings
+
+    return make
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    return FakeClock(DEMO_TIME)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path, make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    """Test settings on each engine, the schema at head, not yet initialised."""
+    return make_settings(tmp_path / "data", engine=request.param)
+
+
+@pytest.fixture(params=ENGINES)
+def empty_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Test settings on each engine with an empty database: for tests of the migrations."""
     env = {"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"}
     if request.param == "postgres":
         env["LIUHEN_DATABASE_URL"] = request.getfixturevalue("pg_database")
@@ -85,8 +175,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"})
+def sqlite_settings(tmp_path: Path, make_settings) -> Settings:  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path / "data")
 
 
 @pytest.fixture
@@ -98,3 +188,98 @@ def store(settings: Settings, clock: FakeClock):  # type: ignore[no-untyped-def]
     s = Store.open(settings, clock=clock)
     yield s
     s.close()
+
+
+# -- the demo agencies ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demos(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demos]:
+    made = Demos(templates, tmp_path_factory.mktemp("demo"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=ENGINES)
+def shared_demo(request: pytest.FixtureRequest, demos: Demos) -> Demo:
+    """The demo, loaded once a session per engine and shared by the tests that only read.
+    Reading still appends view events: a test that counts events or changes anything takes
+    ``private_demo``. Its clock moves on a minute for each test, so a second-factor code is
+    never used twice."""
+    demo = demos.shared(request.param)
+    demo.clock.advance(minutes=1)
+    return demo
+
+
+@pytest.fixture
+def sqlite_demo(demos: Demos) -> Demo:
+    """``shared_demo`` on SQLite only: for tests that render pages and nothing else."""
+    demo = demos.shared("sqlite")
+    demo.clock.advance(minutes=1)
+    return demo
+
+
+@pytest.fixture(params=ENGINES)
+def private_demo(
+    request: pytest.FixtureRequest,
+    demos: Demos,
+    templates: Templates,
+    tmp_path: Path,
+    clock: FakeClock,
+) -> Iterator[Demo]:
+    """A copy of the demo for one test, on the ``clock`` fixture (copied, not reloaded)."""
+    demo = demos.open(tmp_path / "demo", request.param, clock=clock)
+    yield demo
+    demo.store.close()
+    templates.drop(demo.store.settings)
+
+
+# -- browsers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, launched once a session (per xdist worker)."""
+    import shutil
+
+    need(
+        shutil.which("chromium") is not None or Path(CHROMIUM).exists(),
+        "Debian's chromium is not installed",
+    )
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_window(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """``new_window(**context_options)``: a page in a fresh browser context (its own
+    cookies), closed after the test."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = chromium.new_context(
+            **{"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}, **options}
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Any], str]]:
+    """``live_server(store)``: the app on ``store`` served by uvicorn for this test; its
+    base URL. Each test gets its own server (and so its own app state)."""
+    from contextlib import ExitStack
+
+    from liuhen.web.app import create_app
+
+    with ExitStack() as stack:
+        yield lambda store: stack.enter_context(serve(create_app(store.settings, store=store)))

@@ -1,4 +1,4 @@
-"""Small factories and runners shared by the test levels."""
+"""Runners and sign-in helpers shared by the test levels (the factories are in factories.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ import io
 import json
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from liuhen.ledger.events import Actor
 from liuhen.store.store import Store
+from tests.factories import SYSTEM, make_case_with_files, make_users
 
-SYSTEM = Actor.system("测试")
+__all__ = [  # SYSTEM and make_case_with_files live in factories.py; many tests take them here
+    "SYSTEM",
+    "CliResult",
+    "add_people",
+    "browser_login",
+    "make_case_with_files",
+    "run_cli",
+    "totp_secret",
+    "web_login",
+]
 
 
 @dataclass
@@ -45,87 +52,12 @@ def run_cli(
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-def make_case_with_files(
-    store: Store, tmp: Path, *, number: str = "测试〔2026〕1号"
-) -> dict[str, str]:
-    """An agency, two officers, one case, an inspection act, a text record with a stored file."""
-    from liuhen.services.admin.agency import add_officer, create_agency
-    from liuhen.services.cases.cases import open_case
-    from liuhen.services.cases.files import store_file
-    from liuhen.services.cases.records import AttachedFile, add_record, record_act
-
-    tz = store.settings.tz
-    agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张三", certificate_no=f"C-{number}-1")
-    o2 = add_officer(store, SYSTEM, agency_id=agency, name="李四", certificate_no=f"C-{number}-2")
-    start = datetime(2026, 11, 20, 9, 0, tzinfo=tz)
-    case = open_case(
-        store,
-        SYSTEM,
-        agency_id=agency,
-        number=number,
-        title="某店占道经营案",
-        procedure="general",
-        party={"kind": "organisation", "name": "某店"},
-        opened_at=start,
-    )
-    act = record_act(
-        store,
-        SYSTEM,
-        case_id=case,
-        kind="inspection",
-        started_at=start,
-        ended_at=start + timedelta(minutes=30),
-        place="老街1号",
-        officer_ids=[o1, o2],
-    )
-    doc = tmp / "笔录.txt"
-    doc.write_text("现场检查笔录：店外堆放货架。", encoding="utf-8")
-    blob = store_file(store, SYSTEM, doc)
-    record = add_record(
-        store,
-        SYSTEM,
-        case_id=case,
-        act_id=act,
-        kind="text",
-        doc_kind="inspection_record",
-        title="现场检查笔录",
-        details={
-            "made_at": (start + timedelta(minutes=30)).isoformat(),
-            "officer_ids": [o1, o2],
-            "fields": {"findings": "店外堆放货架"},
-        },
-        files=[AttachedFile(blob.sha256, "笔录.txt", "text/plain")],
-    )
-    return {
-        "agency": agency,
-        "case": case,
-        "act": act,
-        "record": record,
-        "blob": blob.sha256,
-        "o1": o1,
-        "o2": o2,
-    }
-
-
 def add_people(
     store: Store, agency: str, people: dict[str, tuple[str, str]], password: str
 ) -> dict[str, Any]:
     """Users of ``agency``: username -> (display name, role); returns them by role."""
-    from liuhen.services.admin.users import add_user
-
-    return {
-        role: add_user(
-            store,
-            SYSTEM,
-            username=username,
-            password=password,
-            display_name=name,
-            roles=[role],
-            agency_id=agency,
-        )
-        for username, (name, role) in people.items()
-    }
+    made = make_users(store, agency, people, password=password)
+    return {people[username][1]: user for username, user in made.items()}
 
 
 def web_login(client: Any, username: str, password: str, *, code: str | None = None) -> Any:

@@ -61,7 +61,11 @@ class Settings:
     )
     environment: str = field(
         default="development",
-        metadata={"env": "LIUHEN_ENV", "doc": "运行环境：development、production 或 test"},
+        metadata={
+            "env": "LIUHEN_ENV",
+            "doc": "运行环境：development、production 或 test"
+            "（test 仅供自动化测试：新密码以最低成本哈希，切勿用于实际部署）",
+        },
     )
     session_idle_minutes: int = field(
         default=30,

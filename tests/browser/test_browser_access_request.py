@@ -7,10 +7,7 @@ page are kept in test-artifacts/ (not committed)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
@@ -18,22 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pypdf import PdfReader
 from tests.conftest import FakeClock, need
+from tests.factories import make_agency
+from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM, browser_login
 
-from liuhen.config import Settings
 from liuhen.demo.documents import sample_document
-from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.admin.users import add_user
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.documents import save_document
 from liuhen.services.cases.records import record_act
-from liuhen.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CST = timezone(timedelta(hours=8))
 PASSWORD = "Officer-pass-2026"
 NUMBER = "晋林罚立〔2026〕31号"
@@ -42,45 +35,35 @@ STORES: dict[str, Any] = {}  # base url -> the store the server runs on
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
+def bureau(
+    tmp_path: Path, make_settings: Any, live_server: Any
+) -> Iterator[tuple[str, FakeClock, str]]:
     """A forestry bureau (profile shanxi-forestry: copies need 局主要负责人, 004§37), a case
     with one rendered 现场检查笔录, an officer and the head, and a server on a free port."""
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "no chromium")
     need(shutil.which("pdftoppm") is not None, "poppler-utils (pdftoppm) is not installed")
-    settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
+    settings = make_settings(
+        tmp_path / "data",
+        env={
             "LIUHEN_SESSION_IDLE_MINUTES": str(60 * 24 * 60),  # the clock jumps days ahead
             "LIUHEN_SHARE_LINK_DAYS": "7",
-        }
+        },
     )
     clock = FakeClock(datetime(2026, 9, 14, 8, 0, tzinfo=CST))
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     filled = sample_document("inspection_record")
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    officer_ids = []
-    for officer in filled.officers:
-        officer_ids += [
-            add_officer(
-                store,
-                SYSTEM,
-                agency_id=agency,
-                name=officer.name,
-                certificate_no=officer.certificate_number,
-            )
-        ]
+    bureau = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )
+    agency = bureau.pop("agency")
+    officer_ids = list(bureau.values())
     case = open_case(
         store,
         SYSTEM,
@@ -114,46 +97,18 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock, str]]:
             agency_id=agency,
             officer_id=officer_ids[0] if role == "officer" else None,  # on the case
         )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    STORES[f"http://127.0.0.1:{port}"] = store
-    yield f"http://127.0.0.1:{port}", clock, case
-    srv.should_exit = True
-    thread.join(timeout=5)
+    base = live_server(store)
+    STORES[base] = store
+    yield base, clock, case
     store.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
+def window(new_window: Any) -> Any:
+    return new_window(accept_downloads=True)
 
 
-def window(browser: Any) -> Any:
-    context = browser.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
-    return context.new_page()
-
-
-def sign_in(browser: Any, base: str, username: str) -> Any:
-    page = window(browser)
+def sign_in(new_window: Any, base: str, username: str) -> Any:
+    page = window(new_window)
     browser_login(page, base, username, PASSWORD, STORES[base])  # the head: with TOTP
     page.wait_for_url(base + "/cases")
     return page
@@ -171,11 +126,11 @@ def submit(page: Any, label: str) -> None:
     assert not problems, problems
 
 
-def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_path):
+def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, tmp_path):
     base, clock, case = bureau
 
     # the officer registers the party's copy request on the case page
-    officer = sign_in(browser, base, "zhangwei")
+    officer = sign_in(new_window, base, "zhangwei")
     officer.goto(f"{base}/cases/{case}")
     assert "尚无当事人查阅、复制申请" in officer.locator("#access-requests").inner_text()
     officer.click("#access-requests a:has-text('查阅/复制申请')")
@@ -196,7 +151,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_
 
     # the head approves it in the inbox
     clock.now += timedelta(hours=1)
-    head = sign_in(browser, base, "liugang")
+    head = sign_in(new_window, base, "liugang")
     assert head.locator("#nav-approvals").inner_text() == "待我审批 1"
     head.click("#nav-approvals")
     card = head.locator(".approval").inner_text()
@@ -221,7 +176,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, browser, tmp_
     shot(officer, "04-link")
 
     # the party opens it without logging in and downloads the watermarked copy
-    party = window(browser)
+    party = window(new_window)
     party.goto(link)
     assert "执法记录复制件" in party.content() and "王建国" in party.content()
     shot(party, "05-share")

@@ -6,10 +6,6 @@ test-artifacts/ (not committed)."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,23 +13,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.conftest import FakeClock, need
-from tests.helpers import SYSTEM, browser_login, make_case_with_files
+from tests.conftest import FakeClock
+from tests.factories import make_user
+from tests.fixtures import ARTIFACTS
+from tests.helpers import browser_login, make_case_with_files
 
-from liuhen.config import Settings
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
-from liuhen.services.admin.users import add_user
 from liuhen.services.av.devices import register_device
 from liuhen.services.av.ingest import import_av
 from liuhen.services.av.versions import link_av
 from liuhen.store import tables as t
-from liuhen.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
 PASSWORD = "Officer-pass-2026"
@@ -41,35 +33,17 @@ PASSWORD = "Officer-pass-2026"
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def server(tmp_path: Path, make_settings: Any, live_server: Any) -> Iterator[dict[str, Any]]:
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    need(
-        shutil.which("chromium") is not None or Path(CHROMIUM).exists(),
-        "Debian's chromium is not installed",
-    )
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"})
+    settings = make_settings(tmp_path / "data")
     clock = FakeClock(T0 + timedelta(hours=1))
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     ids = make_case_with_files(store, tmp_path)
-    add_user(
-        store,
-        SYSTEM,
-        username="chendan",
-        password=PASSWORD,
-        display_name="陈丹",
-        roles=["custodian"],
-        agency_id=ids["agency"],
-    )
+    make_user(store, "chendan", "custodian", agency_id=ids["agency"])
     custodian = Actor(id=None, label="陈丹（音像管理员）", roles=("custodian",))
     register_device(store, custodian, kind="body_camera", serial_no="DSJ-V9-0001")
     footage = make_recording(
@@ -86,44 +60,23 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
         act_id=ids["act"],
         officer_id=officer,
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "case": ids["case"], "av": av, "store": store}
-    srv.should_exit = True
-    thread.join(timeout=5)
+    base = live_server(store)
+    yield {"base": base, "case": ids["case"], "av": av, "store": store}
     store.close()
 
 
 @pytest.fixture
-def page(server: dict[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-        )
-        context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on(
-            "console",
-            lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None,
-        )
-        browser_login(tab, server["base"], "chendan", PASSWORD, server["store"])  # with TOTP
-        tab.wait_for_url(server["base"] + "/cases")
-        tab.errors = errors  # type: ignore[attr-defined]
-        yield tab
-        chromium.close()
+def page(server: dict[str, Any], new_window: Any) -> Iterator[Any]:
+    tab = new_window()
+    errors: list[str] = []
+    tab.on(
+        "console",
+        lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None,
+    )
+    browser_login(tab, server["base"], "chendan", PASSWORD, server["store"])  # with TOTP
+    tab.wait_for_url(server["base"] + "/cases")
+    tab.errors = errors  # type: ignore[attr-defined]
+    yield tab
 
 
 def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -> None:

@@ -4,13 +4,13 @@ case list filtered to the cases behind it, and opens the case (screenshots kept)
 from __future__ import annotations
 
 import pytest
-from tests.browser.test_browser_shell import ARTIFACTS, page, server  # noqa: F401  (fixtures)
+from tests.fixtures import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
 
-def test_supervisor_drills_from_a_red_figure_to_the_case(server, page):  # noqa: F811
-    base, accounts = server
+def test_supervisor_drills_from_a_red_figure_to_the_case(demo_site, page):
+    base, accounts = demo_site
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(base + "/dashboard")
     page.fill("#username", "sunjd")

@@ -4,28 +4,20 @@ test-artifacts/, not committed)."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.conftest import FakeClock, need
+from tests.conftest import FakeClock
+from tests.factories import make_agency, make_user
+from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM
 
-from liuhen.config import Settings
-from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.admin.totp import code_at, enrolment_secret, needs_totp
-from liuhen.services.admin.users import add_user, find_user
-from liuhen.web.app import create_app
+from liuhen.services.admin.users import find_user
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CST = timezone(timedelta(hours=8))
 PASSWORD = "Officer-pass-2026"
 TOTP_SECRETS: dict[str, str] = {}
@@ -35,48 +27,37 @@ USERS = {
     "liugang": ("刘刚", "head"),
 }
 
-pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock]]:
+def bureau(tmp_path: Path, make_settings: Any, live_server: Any) -> Iterator[tuple[str, FakeClock]]:
     """A forestry bureau (profile shanxi-forestry), two officers, three users, a server."""
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    need(
-        shutil.which("chromium") is not None or Path(CHROMIUM).exists(),
-        "Debian's chromium is not installed",
-    )
-    settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
-            "LIUHEN_SESSION_IDLE_MINUTES": str(60 * 24 * 60),  # the clock jumps weeks ahead
-        }
+    settings = make_settings(
+        tmp_path / "data",
+        env={"LIUHEN_SESSION_IDLE_MINUTES": str(60 * 24 * 60)},  # the clock jumps weeks ahead
     )
     clock = FakeClock(datetime(2026, 9, 14, 8, 0, tzinfo=CST))
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
-    add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
+    made = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={"张伟": "14010001", "李娜": "14010002"},
+    )
+    agency, o1 = made["agency"], made["张伟"]
     for login, (name, role) in USERS.items():
-        add_user(
+        make_user(
             store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
+            login,
+            role,
             agency_id=agency,
             officer_id=o1 if role == "officer" else None,
+            display_name=name,
         )
         if needs_totp([role]):  # enrolled already: the desk types the current code
             user = find_user(store, login)
@@ -86,34 +67,9 @@ def bureau(tmp_path: Path) -> Iterator[tuple[str, FakeClock]]:
                 tx.update("users", user.id, {"totp_enabled_at": clock()})
                 tx.record("auth.totp_enrolled", subject_type="user", subject_id=user.id)
     Desk.clock = clock
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", clock
-    srv.should_exit = True
-    thread.join(timeout=5)
+    base = live_server(store)
+    yield base, clock
     store.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 class Desk:
@@ -121,9 +77,8 @@ class Desk:
 
     clock: Any = None
 
-    def __init__(self, browser: Any, base: str, username: str) -> None:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        self.page = context.new_page()
+    def __init__(self, new_window: Any, base: str, username: str) -> None:
+        self.page = new_window()
         self.base = base
         self.page.goto(base + "/login")
         self.page.fill("#username", username)
@@ -167,9 +122,9 @@ class Desk:
         assert "审批已办结" in self.page.locator(".flash").inner_text()
 
 
-def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, browser):
+def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_window):
     base, clock = bureau
-    officer = Desk(browser, base, "zhangwei")
+    officer = Desk(new_window, base, "zhangwei")
     page = officer.page
 
     # 立案, with the request for the initiation approval
@@ -195,7 +150,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
 
     # the head approves the initiation in the inbox; the 90-day decision deadline starts
     clock.now = datetime(2026, 9, 14, 8, 30, tzinfo=CST)
-    head = Desk(browser, base, "liugang")
+    head = Desk(new_window, base, "liugang")
     assert head.page.locator("#nav-approvals").inner_text() == "待我审批 1"
     head.page.click("#nav-approvals")
     approval = head.page.locator(".approval").inner_text()
@@ -285,7 +240,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, brows
         page.select_option("#chooser-kind", "legal_review")
     officer.fill({"opinion": "事实清楚，拟罚款5000元，请法制审核"})
     officer.submit("提请审批")
-    legal = Desk(browser, base, "zhaomin")
+    legal = Desk(new_window, base, "zhaomin")
     legal.page.click("#nav-approvals")
     assert "法制审核" in legal.page.locator(".approval h2").inner_text()
     legal.shot("07-inbox-legal-reviewer")

@@ -6,109 +6,48 @@ plays it, and the playback is on the record's access log and the ledger's 调阅
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.conftest import need
+from tests.factories import make_user
+from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.media.synthetic import make_video
 from liuhen.services.admin.agency import add_device
-from liuhen.services.admin.users import add_user
 from liuhen.store import tables as t
-from liuhen.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "Officer-pass-2026"
 TZ = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def server(sqlite_settings: Any, tmp_path: Path):  # type: ignore[no-untyped-def]
+def server(sqlite_settings: Any, tmp_path: Path, live_server: Any):  # type: ignore[no-untyped-def]
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    need(
-        shutil.which("chromium") is not None or Path(CHROMIUM).exists(),
-        "Debian's chromium is not installed",
-    )
     initialise(sqlite_settings, admin_password="Admin-pass-2026")
     store = Store.open(sqlite_settings)
     made = make_case_with_files(store, tmp_path)
     with store.read() as conn:
         o1 = conn.execute(select(t.officers).where(t.officers.c.name == "张三")).mappings().one()
     add_device(store, SYSTEM, agency_id=made["agency"], kind="body_camera", serial_no="DSJ-V9-0001")
-    add_user(
-        store,
-        SYSTEM,
-        username="zhangsan",
-        password=PASSWORD,
-        display_name="张三",
-        roles=["officer"],
-        agency_id=made["agency"],
-        officer_id=o1["id"],
-    )
-    add_user(
-        store,
-        SYSTEM,
-        username="chendan",
-        password=PASSWORD,
-        display_name="陈丹",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(sqlite_settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", made, store
-    srv.should_exit = True
-    thread.join(timeout=5)
+    make_user(store, "zhangsan", "officer", agency_id=made["agency"], officer_id=o1["id"])
+    make_user(store, "chendan", "custodian", agency_id=made["agency"])
+    base = live_server(store)
+    yield base, made, store
     store.close()
 
 
 @pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+def page(new_window: Any) -> Any:
+    return new_window()
 
 
 def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the_case(

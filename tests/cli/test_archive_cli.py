@@ -12,20 +12,18 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.helpers import SYSTEM, make_case_with_files, run_cli
 
-from liuhen.config import Settings
-
 NUMBER = "示镇综执立〔2026〕12号"
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory, templates) -> Iterator[Path]:  # type: ignore[no-untyped-def]
     """An initialised data directory with the demo agency (SQLite)."""
     from liuhen.demo.loader import load_demo
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     root = tmp_path_factory.mktemp("cli") / "data"
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
+    settings = templates.settings(root)
     clock = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
@@ -124,11 +122,11 @@ def test_case_file_command_writes_the_pdf(data_dir, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF") and "共 5 页" in result.out
 
 
-def test_fixity_exits_1_and_names_the_case_of_a_damaged_blob(tmp_path, monkeypatch):
+def test_fixity_exits_1_and_names_the_case_of_a_damaged_blob(tmp_path, monkeypatch, make_settings):
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ENV": "test"})
+    settings = make_settings(tmp_path / "data")
     initialise(settings, admin_password=ADMIN_PASSWORD)
     store = Store.open(settings)
     made = make_case_with_files(store, tmp_path, number="示镇综执立〔2026〕77号")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.factories import make_user
 from tests.helpers import SYSTEM, run_cli
 
 from liuhen.config import Settings
@@ -18,38 +19,24 @@ from liuhen.store.store import Store
 PASSWORD = "Archive-pass-2026"
 
 
-def _setup(root: Path, tmp: Path, opened: datetime) -> tuple[Store, FakeClock, dict[str, str]]:
+def _setup(
+    settings: Settings, tmp: Path, opened: datetime
+) -> tuple[Store, FakeClock, dict[str, str]]:
     from liuhen.services.admin.agency import create_agency
     from liuhen.services.admin.setup import initialise
-    from liuhen.services.admin.users import add_user
     from liuhen.services.cases.cases import open_case
     from liuhen.services.cases.files import store_file
     from liuhen.services.cases.records import AttachedFile, add_record
     from liuhen.services.cases.serving import close_case
 
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
     clock = FakeClock(opened)
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
-    keeper = add_user(
-        store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
-        display_name="王档案",
-        roles=["custodian"],
-        agency_id=agency,
+    keeper = make_user(
+        store, "keeper", "custodian", agency_id=agency, display_name="王档案", password=PASSWORD
     )
-    add_user(
-        store,
-        SYSTEM,
-        username="chief",
-        password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=agency,
-    )
+    make_user(store, "chief", "head", agency_id=agency, display_name="赵局长", password=PASSWORD)
     case = open_case(
         store,
         SYSTEM,
@@ -90,9 +77,11 @@ def _refusals(store: Store) -> int:
         )
 
 
-def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
+def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path, make_settings):
     root = tmp_path / "data"
-    store, _clock, made = _setup(root, tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    store, _clock, made = _setup(
+        make_settings(root), tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    )
     base = ["--data-dir", str(root)]
     filed = run_cli([*base, "file-case", made["case"], "--custodian", "keeper", "--json"])
     assert filed.code == 0, filed.err
@@ -116,12 +105,16 @@ def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path):
     store.close()
 
 
-def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(tmp_path):
+def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
+    tmp_path, make_settings
+):
     from liuhen.services.admin.users import find_user
     from liuhen.services.approvals.workflow import decide
 
     root = tmp_path / "data"
-    store, clock, made = _setup(root, tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC))
+    store, clock, made = _setup(
+        make_settings(root), tmp_path, datetime(2012, 3, 1, 1, 0, tzinfo=UTC)
+    )
     from liuhen.services.archiving.filing import file_case
 
     clock.advance(days=1)
@@ -174,7 +167,7 @@ def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
     store.close()
 
 
-def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
+def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path, make_settings):
     """Footage stored in 2020 and never linked is past its 3 years (004§12): the archivist
     asks from the command line, the head approves, ``dispose`` removes it and ``verify``
     still exits 0 and lists the tombstones; fresh footage is refused."""
@@ -186,7 +179,7 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path):
 
     root = tmp_path / "data"
     opened = datetime(2020, 5, 6, 1, 0, tzinfo=UTC)
-    store, clock, _made = _setup(root, tmp_path, opened)
+    store, clock, _made = _setup(make_settings(root), tmp_path, opened)
     keeper = find_user(store, "keeper")
     old = import_av(
         store, keeper.actor, make_recording(tmp_path / "old", start=opened, seconds=(2.0,))

@@ -14,6 +14,7 @@ import av
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
@@ -24,7 +25,6 @@ from liuhen.services.access.queries import get_request, list_requests, request_e
 from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import issue_link, open_shared, read_shared, revoke_link
 from liuhen.services.admin.agency import add_device
-from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.queries import inbox
 from liuhen.services.approvals.workflow import decide, request_approval
 from liuhen.services.archiving.integrity import verify
@@ -64,15 +64,14 @@ def people(store: Any, agency: str) -> dict[str, Actor]:
         ("liuzhang", "刘镇长", "head", None),
         ("zhaoke", "赵科长", "section_head", officers.get("李四")),
     ):
-        user = add_user(
+        user = make_user(
             store,
-            SYSTEM,
-            username=login,
-            password="Officer-pass-2026",
-            display_name=name,
-            roles=[role],
+            login,
+            role,
             agency_id=agency,
             officer_id=officer,
+            display_name=name,
+            password="Officer-pass-2026",
         )
         made[role] = user.actor
     return made

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.conftest import FakeClock
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.archive.verify_package import verify_package
 from liuhen.errors import Conflict, Disposed, ForbiddenChange, InvalidInput
 from liuhen.services.access.downloads import read_record_file
-from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import dispose, request_disposal
 from liuhen.services.archiving.filing import file_case, latest_four_properties
@@ -33,23 +33,11 @@ PASSWORD = "Archive-pass-2026"
 
 
 def _users(store: Store, agency: str) -> dict:
-    custodian = add_user(
-        store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
-        display_name="王档案",
-        roles=["custodian"],
-        agency_id=agency,
+    custodian = make_user(
+        store, "keeper", "custodian", agency_id=agency, display_name="王档案", password=PASSWORD
     )
-    head = add_user(
-        store,
-        SYSTEM,
-        username="chief",
-        password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=agency,
+    head = make_user(
+        store, "chief", "head", agency_id=agency, display_name="赵局长", password=PASSWORD
     )
     return {"custodian": custodian, "head": head}
 

@@ -30,7 +30,6 @@ from tests.integration.test_archive_case_file import (
 )
 
 from liuhen.archive.verify_package import verify_package
-from liuhen.config import Settings
 from liuhen.errors import InvalidInput, StorageError
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.checkpoint import checkpoint_from_dict, load_public_key, verify_checkpoint
@@ -42,13 +41,13 @@ DEMO_NUMBER = "示镇综执立〔2026〕12号"
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def demo_store(tmp_path_factory: pytest.TempPathFactory, templates) -> Iterator[Store]:  # type: ignore[no-untyped-def]
     """The demo agency on SQLite, loaded once for the module."""
     from liuhen.demo.loader import load_demo
     from liuhen.services.admin.setup import initialise
 
     root = tmp_path_factory.mktemp("demo")
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root / "data"), "LIUHEN_ENV": "test"})
+    settings = templates.settings(root / "data")
     clock = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)

@@ -73,11 +73,13 @@ def test_stored_case_has_the_findings_of_its_bundle(store, label, bundle):
     assert _keys(case_findings(store, result.case_id, NOW)) == expected
 
 
-def test_exported_bundle_reimported_elsewhere_gives_same_case_and_findings(store, tmp_path, clock):
+def test_exported_bundle_reimported_elsewhere_gives_same_case_and_findings(
+    store, tmp_path, clock, make_settings
+):
     bundle = _bundles()[2][1]
     first = import_bundle(store, SYSTEM, bundle)
     exported = export_bundle(store, SYSTEM, first.case_id)
-    other = store.settings.__class__.from_env({"LIUHEN_DATA_DIR": str(tmp_path / "other")})
+    other = make_settings(tmp_path / "other")
     initialise(other, admin_password="Admin-pass-2026", clock=clock)
     elsewhere = Store.open(other, clock=clock)
     try:

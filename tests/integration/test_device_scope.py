@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.factories import make_user
 from tests.helpers import SYSTEM
 
 from liuhen.errors import NotFound, PermissionDenied
 from liuhen.services.admin.agency import create_agency
-from liuhen.services.admin.users import add_user
 from liuhen.services.av.devices import (
     device_state,
     list_devices,
@@ -26,14 +26,13 @@ def test_each_agency_keeps_its_own_device_register(store, clock):
     first = create_agency(store, SYSTEM, name="甲镇人民政府", profile_id="shanxi-township")
     second = create_agency(store, SYSTEM, name="乙镇人民政府", profile_id="shanxi-township")
     keepers = {
-        agency: add_user(
+        agency: make_user(
             store,
-            SYSTEM,
-            username=f"keeper-{n}",
-            password=PASSWORD,
-            display_name=f"管理员{n}",
-            roles=["custodian"],
+            f"keeper-{n}",
+            "custodian",
             agency_id=agency,
+            display_name=f"管理员{n}",
+            password=PASSWORD,
         )  # fmt: skip
         for n, agency in enumerate((first, second))
     }

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from docx import Document
 from pypdf import PdfReader
+from tests.factories import make_agency
 from tests.helpers import SYSTEM
 
 from liuhen.demo.documents import sample_document
@@ -23,17 +24,12 @@ from liuhen.services.cases.records import record_history
 @pytest.fixture
 def case(store, clock):  # type: ignore[no-untyped-def]
     filled = sample_document("inspection_record")
-    agency = create_agency(
-        store, SYSTEM, name=filled.agency or "示范镇人民政府", profile_id="township-legal-office"
-    )
-    for officer in filled.officers:
-        add_officer(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            name=officer.name,
-            certificate_no=officer.certificate_number,
-        )
+    agency = make_agency(
+        store,
+        name=filled.agency or "示范镇人民政府",
+        profile_id="township-legal-office",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )["agency"]
     return open_case(
         store,
         SYSTEM,

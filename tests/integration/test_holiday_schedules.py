@@ -83,14 +83,15 @@ def test_bad_files_and_package_years_are_refused_whole(store, tmp_path):
     assert not store.calendar().is_known(2027)
 
 
-def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(tmp_path, clock):
-    from liuhen.config import Settings
+def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(
+    tmp_path, clock, make_settings
+):
     from liuhen.services.admin.agency import create_agency
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
     root = tmp_path / "data"
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(root), "LIUHEN_ENV": "test"})
+    settings = make_settings(root)
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     agency = create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")

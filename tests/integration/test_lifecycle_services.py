@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from tests.factories import make_agency
 from tests.helpers import SYSTEM
 
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, PermissionDenied
-from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.queries import inbox
 from liuhen.services.approvals.workflow import decide, request_approval
@@ -27,9 +27,13 @@ def _rules(store, case_id, now):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def people(store):  # type: ignore[no-untyped-def]
-    agency = create_agency(store, SYSTEM, name="某镇人民政府", profile_id="township-legal-office")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
-    o2 = add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
+    made = make_agency(
+        store,
+        name="某镇人民政府",
+        profile_id="township-legal-office",
+        officers={"张伟": "14010001", "李娜": "14010002"},
+    )
+    agency, o1, o2 = made["agency"], made["张伟"], made["李娜"]
 
     def user(name: str, login: str, role: str, officer: str | None = None):  # type: ignore[no-untyped-def]
         return add_user(

@@ -11,6 +11,13 @@ from sqlalchemy.exc import DBAPIError
 from liuhen.store import tables as t
 
 
+@pytest.fixture
+def settings(empty_settings):  # type: ignore[no-untyped-def]
+    """These tests are about the migrations: each migrates an empty database from scratch
+    (the session's template is not used here)."""
+    return empty_settings
+
+
 def test_migrated_schema_matches_the_declared_tables(store):
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), t.metadata)

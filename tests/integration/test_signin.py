@@ -63,3 +63,45 @@ def test_disabled_account_and_changed_password_end_sessions(store):
         assert conn.execute(select(func.count()).select_from(t.sessions)).scalar_one() == 0
     with pytest.raises(AuthError):
         authenticate(store, "wang", "Another-pass-2026")
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_passwords_are_hashed_at_production_cost_outside_test_settings(store, clock, environment):
+    """Only LIUHEN_ENV=test hashes cheaply; a hash made at production cost still verifies
+    under test settings (argon2 reads the cost from the hash)."""
+    from dataclasses import replace
+
+    from argon2 import extract_parameters
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+    from liuhen.store.store import Store
+
+    deployed = Store.open(replace(store.settings, environment=environment), clock=clock)
+    try:
+        user = add_user(
+            deployed,
+            SYSTEM,
+            username="zhao",
+            password=PASSWORD,
+            display_name="赵六",
+            roles=["officer"],
+        )
+        set_password(deployed, user.actor, user.id, "Another-pass-2026")
+    finally:
+        deployed.close()
+    add_user(
+        store, SYSTEM, username="qian", password=PASSWORD, display_name="钱七", roles=["officer"]
+    )
+    with store.read() as conn:
+        hashes = {
+            row[0]: row[1]
+            for row in conn.execute(select(t.users.c.username, t.users.c.password_hash))
+        }
+    deployed_cost = extract_parameters(hashes["zhao"])
+    assert deployed_cost == RFC_9106_LOW_MEMORY
+    assert (deployed_cost.memory_cost, deployed_cost.time_cost) == (65536, 3)
+    test_cost = extract_parameters(hashes["qian"])
+    assert (test_cost.memory_cost, test_cost.time_cost) == (8, 1)
+    assert authenticate(store, "zhao", "Another-pass-2026").username == "zhao"

@@ -9,7 +9,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.config import Settings
 from liuhen.errors import ForbiddenChange, InvalidInput
 from liuhen.ledger.checkpoint import checkpoint_from_dict, verify_checkpoint
 from liuhen.services.admin.setup import initialise
@@ -53,11 +52,11 @@ def test_rows_without_an_event_roll_back(store):
     assert _count(store, t.agencies) == before
 
 
-def test_every_commit_signs_a_checkpoint_in_the_database_and_outside_it(tmp_path, clock):
+def test_every_commit_signs_a_checkpoint_in_the_database_and_outside_it(
+    tmp_path, clock, make_settings
+):
     witness = tmp_path / "witness"
-    settings = Settings.from_env(
-        {"LIUHEN_DATA_DIR": str(tmp_path / "d"), "LIUHEN_WITNESS_DIR": str(witness)}
-    )
+    settings = make_settings(tmp_path / "d", env={"LIUHEN_WITNESS_DIR": str(witness)})
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     try:

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, add_people, make_case_with_files
 
 from liuhen.errors import Conflict, ForbiddenChange, PermissionDenied
 from liuhen.media.synthetic import make_recording
 from liuhen.services.admin.agency import create_agency
-from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.queries import approval_state, inbox
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
@@ -86,14 +86,8 @@ def test_unlinked_footage_is_disposed_of_with_a_caseless_approval(store, footage
     [waiting] = inbox(store, chief.actor)
     assert waiting.id == approval
     elsewhere = create_agency(store, SYSTEM, name="邻镇人民政府", profile_id="shanxi-township")
-    stranger = add_user(
-        store,
-        SYSTEM,
-        username="other-chief",
-        password=PASSWORD,
-        display_name="钱镇长",
-        roles=["head"],
-        agency_id=elsewhere,
+    stranger = make_user(
+        store, "other-chief", "head", agency_id=elsewhere, display_name="钱镇长", password=PASSWORD
     )
     assert inbox(store, stranger.actor) == []  # the footage's agency is the keeper's
     with pytest.raises(PermissionDenied, match="未关联案件"):

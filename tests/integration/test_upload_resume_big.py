@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.factories import make_user
 from tests.helpers import SYSTEM
 
-from liuhen.config import Settings
 from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.av.upload_staging import encode_metadata
 
@@ -76,10 +76,9 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def server(tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
     """An initialised data dir with a station token, and ``liuhen serve`` on it."""
     from liuhen.services.admin.setup import initialise
-    from liuhen.services.admin.users import add_user
     from liuhen.services.av.stations import add_station
     from liuhen.store.store import Store
 
@@ -87,17 +86,12 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env.pop("LIUHEN_DATABASE_URL", None)
     env.pop("LIUHEN_STORE_URL", None)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
-    settings = Settings.from_env({k: v for k, v in env.items() if k.startswith("LIUHEN_")})
+    settings = make_settings(
+        tmp_path / "data", env={k: v for k, v in env.items() if k.startswith("LIUHEN_")}
+    )
     initialise(settings, admin_password="Admin-pass-2026")
     store = Store.open(settings)
-    add_user(
-        store,
-        SYSTEM,
-        username="custodian",
-        password="Custodian-pass-2026",
-        display_name="陈丹",
-        roles=["custodian"],
-    )
+    make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
     _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
     store.close()
     port = free_port()

@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.routing import Mount
-from tests.helpers import SYSTEM, make_case_with_files, run_cli, totp_secret, web_login
+from tests.factories import make_user
+from tests.helpers import make_case_with_files, run_cli, totp_secret, web_login
 
 from liuhen.services.admin.totp import code_at
-from liuhen.services.admin.users import add_user, find_user
+from liuhen.services.admin.users import find_user
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
 from liuhen.web.auth.permission import PUBLIC_ROUTES, app_routes
@@ -30,15 +31,14 @@ def made(store, tmp_path: Path):  # type: ignore[no-untyped-def]
         ("officer1", "officer", made["o1"]),
         ("super1", "supervisor", None),
     ):
-        add_user(
+        make_user(
             store,
-            SYSTEM,
-            username=username,
-            password=PASSWORD,
-            display_name={"head": "刘局长", "officer": "张三", "supervisor": "孙监督"}[role],
-            roles=[role],
+            username,
+            role,
             agency_id=made["agency"],
             officer_id=officer,
+            display_name={"head": "刘局长", "officer": "张三", "supervisor": "孙监督"}[role],
+            password=PASSWORD,
         )
     return made
 

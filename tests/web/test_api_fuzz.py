@@ -55,6 +55,7 @@ def _check(response: Any, hidden: list[str], where: str) -> None:
     assert not leaked, f"{where}: response carries out-of-scope case data {leaked}"
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_leak(api) -> None:  # type: ignore[no-untyped-def]
     app, cookie, world = api
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app, headers=cookie)

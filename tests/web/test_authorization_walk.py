@@ -83,6 +83,7 @@ def _clients(app: Any, world: World) -> dict[str, tuple[TestClient, str]]:
     return clients
 
 
+@pytest.mark.slow
 def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type: ignore[no-untyped-def]
     store, built = world
     app = create_app(store.settings, store=store)
@@ -192,6 +193,7 @@ def _commands(group: click.Group, prefix: str = "") -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from liuhen.cli import COMMAND_ACTIONS, cli
 

@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from tests.factories import make_user
 from tests.helpers import SYSTEM, web_login
 
 from liuhen.services.admin.agency import create_agency
-from liuhen.services.admin.users import add_user
 from liuhen.services.cases.cases import open_case
 from liuhen.web.app import create_app
 
@@ -35,15 +35,7 @@ def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
             party={"kind": "organisation", "name": "老街百货" if n == 7 else f"商户{n}"},
             opened_at=clock() - timedelta(hours=62 - n),
         )
-    add_user(
-        store,
-        SYSTEM,
-        username="reviewer",
-        password=PASSWORD,
-        display_name="孙法制",
-        roles=["legal_reviewer"],
-        agency_id=agency,
-    )
+    make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
     client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
     assert web_login(client, "reviewer", PASSWORD).status_code == 303
 

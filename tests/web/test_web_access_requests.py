@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from tests.helpers import SYSTEM, make_case_with_files, web_login
+from tests.factories import make_user
+from tests.helpers import make_case_with_files, web_login
 
-from liuhen.services.admin.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -40,15 +40,8 @@ def office(store, tmp_path, clock) -> Iterator[dict[str, Any]]:  # type: ignore[
         ("zhangsan", "张三", "officer", ids["o1"]),  # an officer on the case
         ("liuzhang", "刘镇长", "head", None),
     ):
-        add_user(
-            store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=ids["agency"],
-            officer_id=officer,
+        make_user(
+            store, login, role, agency_id=ids["agency"], officer_id=officer, display_name=name
         )
     app = create_app(store.settings, store=store)
     yield {

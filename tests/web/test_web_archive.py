@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, add_people, make_case_with_files, web_login
 
-from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.cases.serving import close_case
 from liuhen.store import tables as t
@@ -45,23 +45,16 @@ def test_filing_four_properties_and_disposal_through_the_web(store, tmp_path, cl
     made = make_case_with_files(store, tmp_path)
     clock.advance(days=1)
     close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
-    keeper = add_user(
+    keeper = make_user(
         store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
+        "keeper",
+        "custodian",
+        agency_id=made["agency"],
         display_name="王档案",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
-    head = add_user(
-        store,
-        SYSTEM,
-        username="chief",
         password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=made["agency"],
+    )
+    head = make_user(
+        store, "chief", "head", agency_id=made["agency"], display_name="赵局长", password=PASSWORD
     )
     app = create_app(store.settings, store=store)
     web = _client(app, "keeper")

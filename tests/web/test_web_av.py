@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
-from liuhen.services.admin.users import add_user
 from liuhen.services.av.devices import register_device
 from liuhen.services.av.ingest import import_av
 from liuhen.services.av.versions import link_av
@@ -47,15 +47,8 @@ def site(store, clock, tmp_path, footage) -> Iterator[dict[str, Any]]:  # type: 
         ("zhangsan", "张三", "officer", o1),
         ("chendan", "陈丹", "custodian", None),
     ):
-        add_user(
-            store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=ids["agency"],
-            officer_id=officer,
+        make_user(
+            store, login, role, agency_id=ids["agency"], officer_id=officer, display_name=name
         )
     device = register_device(
         store, CUSTODIAN, kind="body_camera", serial_no="DSJ-V9-0001", officer_id=o1

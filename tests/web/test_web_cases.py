@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from tests.factories import make_agency, make_user
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.demo.loader import load_demo
 from liuhen.rules.sources.articles import quote
-from liuhen.services.admin.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -23,28 +22,24 @@ EXAMPLE = (
 
 
 @pytest.fixture
-def demo_client(sqlite_settings, clock):  # type: ignore[no-untyped-def]
-    from liuhen.services.admin.setup import initialise
-    from liuhen.store.store import Store
+def demo_client(sqlite_demo):  # type: ignore[no-untyped-def]
+    """The shared demo (these tests only read), its legal reviewer signed in."""
+    yield from _signed_in_reviewer(sqlite_demo)
 
-    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
-    store = Store.open(sqlite_settings, clock=clock)
-    demo = load_demo(store, SYSTEM)
-    add_user(
-        store,
-        SYSTEM,
-        username="reviewer",
-        password=PASSWORD,
-        display_name="王审核",
-        roles=["legal_reviewer"],
-        agency_id=demo.agency_id,
-    )
-    with TestClient(
-        create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
-    ) as client:
-        web_login(client, "reviewer", PASSWORD)
+
+@pytest.fixture
+def own_demo_client(tmp_path, demos):  # type: ignore[no-untyped-def]
+    """A private copy of the demo, for a test that counts ledger events."""
+    demo = demos.open(tmp_path / "demo")
+    yield from _signed_in_reviewer(demo)
+    demo.store.close()
+
+
+def _signed_in_reviewer(demo):  # type: ignore[no-untyped-def]
+    store = demo.store
+    with TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1") as client:
+        web_login(client, "wangfang", demo.accounts["wangfang"])
         yield client, store
-    store.close()
 
 
 def test_case_list_shows_findings_and_filters_by_them(demo_client):
@@ -59,8 +54,8 @@ def test_case_list_shows_findings_and_filters_by_them(demo_client):
     assert "示林检" not in forestry.text  # another agency's inspections stay out of scope
 
 
-def test_case_page_quotes_the_article_and_links_the_subject(demo_client):
-    client, store = demo_client
+def test_case_page_quotes_the_article_and_links_the_subject(own_demo_client):
+    client, store = own_demo_client
     page = client.get("/cases/示镇综执罚〔2026〕22号")
     assert page.status_code == 200
     assert "002§31" in page.text
@@ -121,7 +116,6 @@ def test_api_import_reports_json_paths_and_saves_nothing(sqlite_settings, clock)
 
 def test_document_renderings_download_and_each_download_is_logged(sqlite_settings, clock):
     from liuhen.demo.documents import sample_document
-    from liuhen.services.admin.agency import add_officer, create_agency
     from liuhen.services.admin.setup import initialise
     from liuhen.services.cases.cases import open_case
     from liuhen.services.cases.documents import save_document
@@ -130,15 +124,12 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
     filled = sample_document("inspection_record")
-    agency = create_agency(store, SYSTEM, name="示范镇人民政府", profile_id="township-legal-office")
-    for officer in filled.officers:
-        add_officer(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            name=officer.name,
-            certificate_no=officer.certificate_number,
-        )
+    agency = make_agency(
+        store,
+        name="示范镇人民政府",
+        profile_id="township-legal-office",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )["agency"]
     case = open_case(
         store,
         SYSTEM,
@@ -150,15 +141,7 @@ def test_document_renderings_download_and_each_download_is_logged(sqlite_setting
         opened_at=clock.now,
     )
     saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=filled)
-    add_user(
-        store,
-        SYSTEM,
-        username="reviewer",
-        password=PASSWORD,
-        display_name="王审核",
-        roles=["legal_reviewer"],
-        agency_id=agency,
-    )
+    make_user(store, "reviewer", "legal_reviewer", agency_id=agency)
     with TestClient(
         create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
     ) as client:

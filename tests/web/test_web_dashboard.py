@@ -9,25 +9,17 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from tests.helpers import SYSTEM, web_login
+from tests.helpers import web_login
 
-from liuhen.demo.loader import load_demo
 from liuhen.web.app import create_app
 
 
 @pytest.fixture
-def demo_web(sqlite_settings, clock):  # type: ignore[no-untyped-def]
-    from liuhen.services.admin.setup import initialise
-    from liuhen.store.store import Store
-
-    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
-    store = Store.open(sqlite_settings, clock=clock)
-    demo = load_demo(store, SYSTEM)
-    with TestClient(
-        create_app(sqlite_settings, store=store), base_url="http://127.0.0.1"
-    ) as client:
-        yield client, demo.accounts
-    store.close()
+def demo_web(sqlite_demo):  # type: ignore[no-untyped-def]
+    """The shared demo (these tests only read): a fresh app and client on it."""
+    store = sqlite_demo.store
+    with TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1") as client:
+        yield client, sqlite_demo.accounts
 
 
 def test_supervisor_dashboard_drills_down_to_the_cases_behind_a_red_figure(demo_web):

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.factories import make_agency, make_user
 from tests.helpers import SYSTEM, web_login
 
-from liuhen.config import Settings
 from liuhen.services.admin.agency import add_officer, create_agency
-from liuhen.services.admin.users import add_user
 from liuhen.services.cases.cases import find_case
 from liuhen.services.cases.documents import record_files
 from liuhen.services.cases.records import record_history
@@ -66,21 +65,22 @@ def findings(client: TestClient, case_id: str) -> list[str]:
 
 
 @pytest.fixture
-def bureau(tmp_path, clock) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
+def bureau(tmp_path, clock, make_settings) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
     from liuhen.services.admin.setup import initialise
 
-    sqlite_settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
-            "LIUHEN_SESSION_IDLE_MINUTES": str(200 * 24 * 60),  # the clock jumps days ahead
-        }
+    sqlite_settings = make_settings(
+        tmp_path / "data",
+        env={"LIUHEN_SESSION_IDLE_MINUTES": str(200 * 24 * 60)},  # the clock jumps days ahead
     )
     initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    o1 = add_officer(store, SYSTEM, agency_id=agency, name="张伟", certificate_no="14010001")
-    o2 = add_officer(store, SYSTEM, agency_id=agency, name="李娜", certificate_no="14010002")
+    made = make_agency(
+        store,
+        name="某县林业局",
+        profile_id="shanxi-forestry",
+        officers={"张伟": "14010001", "李娜": "14010002"},
+    )
+    agency, o1, o2 = made["agency"], made["张伟"], made["李娜"]
     elsewhere = create_agency(store, SYSTEM, name="邻县林业局", profile_id="shanxi-forestry")
     stranger = add_officer(store, SYSTEM, agency_id=elsewhere, name="王五", certificate_no="9901")
     for login, name, role, officer in (
@@ -88,16 +88,7 @@ def bureau(tmp_path, clock) -> Iterator[Bureau]:  # type: ignore[no-untyped-def]
         ("zhaomin", "赵敏", "legal_reviewer", None),
         ("liugang", "刘刚", "head", None),
     ):
-        add_user(
-            store,
-            SYSTEM,
-            username=login,
-            password=PASSWORD,
-            display_name=name,
-            roles=[role],
-            agency_id=agency,
-            officer_id=officer,
-        )
+        make_user(store, login, role, agency_id=agency, officer_id=officer, display_name=name)
     app = create_app(sqlite_settings, store=store)
     yield Bureau(
         store,

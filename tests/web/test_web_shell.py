@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD
-from tests.helpers import SYSTEM, make_case_with_files, web_login
+from tests.factories import make_user
+from tests.helpers import make_case_with_files, web_login
 
-from liuhen.services.admin.users import add_user
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
@@ -19,25 +19,8 @@ PASSWORD = "Officer-pass-2026"
 @pytest.fixture
 def client(store, tmp_path: Path):  # type: ignore[no-untyped-def]
     made = make_case_with_files(store, tmp_path)
-    add_user(
-        store,
-        SYSTEM,
-        username="officer1",
-        password=PASSWORD,
-        display_name="张三",
-        roles=["officer"],
-        agency_id=made["agency"],
-        officer_id=made["o1"],
-    )
-    add_user(
-        store,
-        SYSTEM,
-        username="super1",
-        password=PASSWORD,
-        display_name="孙监督",
-        roles=["supervisor"],
-        agency_id=made["agency"],
-    )
+    make_user(store, "officer1", "officer", agency_id=made["agency"], officer_id=made["o1"])
+    make_user(store, "super1", "supervisor", agency_id=made["agency"])
     with TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1") as c:
         yield c
 

@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import NotFound
 from liuhen.media.synthetic import make_video
 from liuhen.services.admin.agency import add_device, create_agency
-from liuhen.services.admin.users import add_user, find_user
+from liuhen.services.admin.users import find_user
 from liuhen.services.av.stations import add_station, revoke_station
 from liuhen.services.av.upload_staging import HASHES, UploadGone, encode_metadata
 from liuhen.services.av.uploads import Uploads
@@ -59,25 +60,8 @@ def bureau(store: Any, tmp_path: Path) -> dict[str, Any]:
     device = add_device(
         store, SYSTEM, agency_id=made["agency"], kind="body_camera", serial_no="DSJ-V9-0001"
     )
-    add_user(
-        store,
-        SYSTEM,
-        username="zhangsan",
-        password=PASSWORD,
-        display_name="张三",
-        roles=["officer"],
-        agency_id=made["agency"],
-        officer_id=o1["id"],
-    )
-    add_user(
-        store,
-        SYSTEM,
-        username="chendan",
-        password=PASSWORD,
-        display_name="陈丹",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
+    make_user(store, "zhangsan", "officer", agency_id=made["agency"], officer_id=o1["id"])
+    make_user(store, "chendan", "custodian", agency_id=made["agency"])
     return {**made, "certificate": o1["certificate_no"], "device": device}
 
 
@@ -412,15 +396,7 @@ def test_a_station_of_another_agency_learns_a_file_is_held_but_not_its_record(
     assert stored.json()["linked"]
     record_id = stored.json()["record_id"]
     other_agency = create_agency(store, SYSTEM, name="另一镇人民政府", profile_id="shanxi-township")
-    add_user(
-        store,
-        SYSTEM,
-        username="wanggang",
-        password=PASSWORD,
-        display_name="王刚",
-        roles=["custodian"],
-        agency_id=other_agency,
-    )
+    make_user(store, "wanggang", "custodian", agency_id=other_agency, display_name="王刚")
     _, other_token = add_station(store, SYSTEM, name="他镇采集站", username="wanggang")
     sha = hashlib.sha256(video).hexdigest()
     mine = client.get(f"/api/av/files/{sha}", headers={"Authorization": f"Bearer {own_token}"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +85,34 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+@cache
+def head_revision() -> str:
+    """The newest revision shipped with this version of LiuHen. Alembic finds it by loading
+    every migration script, so it is read once a process, not on every ``init``."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (None before the first migration)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent; a schema at head is left as is
+    without running Alembic's upgrade machinery)."""
     from alembic import command
 
     try:
+        if current_revision(engine) == head_revision():
+            return
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise StorageError(f"数据库迁移失败：{exc.orig}") from exc
@@ -97,13 +121,9 @@ def migrate(engine: Engine) -> None:
 def schema_lag(engine: Engine) -> tuple[str | None, str] | None:
     """(the database's revision, the newest one) when the schema is behind this version of
     LiuHen (an upgrade installed, ``liuhen init`` not yet run); None when it is current."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return None if current == head else (current, str(head))
+    head = head_revision()
+    current = current_revision(engine)
+    return None if current == head else (current, head)
 
 
 def is_initialised(engine: Engine) -> bool:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 
 from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.config import Settings
 from liuhen.services.admin.setup import initialise
-from liuhen.services.admin.users import add_user
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import dispose, request_disposal
 from liuhen.services.archiving.filing import file_case
@@ -24,16 +23,17 @@ from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
 PASSWORD = "Archive-pass-2026"
 
 
-def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(seaweedfs, tmp_path, clock):
-    settings = Settings.from_env(
-        {
-            "LIUHEN_DATA_DIR": str(tmp_path / "data"),
-            "LIUHEN_ENV": "test",
+def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(
+    seaweedfs, tmp_path, clock, make_settings
+):
+    settings = make_settings(
+        tmp_path / "data",
+        env={
             "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/dispose-{uuid.uuid4().hex[:8]}",
             "LIUHEN_S3_ENDPOINT": seaweedfs,
             "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
             "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-        }
+        },
     )
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     store = Store.open(settings, clock=clock)
@@ -46,23 +46,16 @@ def test_disposal_deletes_the_s3_object_and_keeps_the_tombstone(seaweedfs, tmp_p
 
 def _dispose_after_the_date(store: Store, tmp_path, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     made = make_case_with_files(store, tmp_path)
-    keeper = add_user(
+    keeper = make_user(
         store,
-        SYSTEM,
-        username="keeper",
-        password=PASSWORD,
+        "keeper",
+        "custodian",
+        agency_id=made["agency"],
         display_name="王档案",
-        roles=["custodian"],
-        agency_id=made["agency"],
-    )
-    head = add_user(
-        store,
-        SYSTEM,
-        username="chief",
         password=PASSWORD,
-        display_name="赵局长",
-        roles=["head"],
-        agency_id=made["agency"],
+    )
+    head = make_user(
+        store, "chief", "head", agency_id=made["agency"], display_name="赵局长", password=PASSWORD
     )
     clock.advance(days=1)
     close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from liuhen.config import Settings
 from liuhen.errors import AuthError, Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import ROLES, require
@@ -18,9 +19,18 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
-_hasher = PasswordHasher()
+_PRODUCTION_HASHER = PasswordHasher()
+# LIUHEN_ENV=test only: argon2's lowest cost, so a test suite that creates hundreds of
+# users does not spend minutes hashing. Verifying reads the cost from the stored hash, so
+# hashes made at production cost still verify here.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
 MIN_PASSWORD = 10
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """The hasher for new passwords: production cost everywhere but test settings."""
+    return _TEST_HASHER if settings.environment == "test" else _PRODUCTION_HASHER
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ def add_user(
                 "agency_id": agency_id,
                 "username": username,
                 "display_name": display_name.strip(),
-                "password_hash": _hasher.hash(password),
+                "password_hash": password_hasher(store.settings).hash(password),
                 "roles": sorted(roles),
                 "section": section,
                 "officer_id": officer_id,
@@ -178,7 +188,7 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
     ok = False
     if until is None and row is not None and not row.disabled:
         try:
-            ok = _hasher.verify(row.password_hash, password)
+            ok = password_hasher(store.settings).verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
     actor = (
@@ -220,7 +230,10 @@ def set_password(store: Store, actor: Actor, user_id: str, password: str) -> Non
         tx.update(
             "users",
             user_id,
-            {"password_hash": _hasher.hash(password), "password_changed_at": store.clock()},
+            {
+                "password_hash": password_hasher(store.settings).hash(password),
+                "password_changed_at": store.clock(),
+            },
         )
         tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
         tx.record("user.password_changed", subject_type="user", subject_id=user_id)

@@ -231,7 +231,7 @@ def is_violation(finding: Mapping[str, Any], now: datetime) -> bool:
     return due is not None and now >= datetime.fromisoformat(due) + GRACE
 
 
-# The state texts ``CheckContext.deadline`` (rules/context.py) puts in a deadline's message.
+# The state texts ``CheckContext.deadline`` (rules/engine/context.py) puts in a deadline's message.
 _WAITING_TEXT = "尚未完成，请在期限前完成"
 _OVERDUE_TEXT = "至今未完成，已逾期"
 
