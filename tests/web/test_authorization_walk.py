@@ -281,3 +281,18 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
                 mismatches.append(f"demo as {role}: {got}")
     assert not mismatches, "\n".join(mismatches)
     assert ROLES  # every role walked
+
+
+def test_a_case_named_in_the_upload_page_query_is_checked_like_one_in_the_path(world) -> None:  # type: ignore[no-untyped-def]
+    """``/uploads?case=ID`` shows that case's acts: the id is checked (av.upload on the case)
+    before anything of the case is read, exactly as a case id in the path would be."""
+    store, built = world
+    app = create_app(store.settings, store=store)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    assert web_login(client, built.users["officer"], PASSWORD).status_code == 303
+    own, other = built.cases["own"], built.cases["other_agency"]
+    shown = client.get("/uploads", params={"case": own["case"]})
+    assert shown.status_code == 200 and own["number"] in shown.text and "upload-form" in shown.text
+    refused = client.get("/uploads", params={"case": other["case"]})
+    assert refused.status_code == 403 and "upload-form" not in refused.text
+    assert client.get("/uploads", params={"case": "no-such-case"}).status_code == 404
