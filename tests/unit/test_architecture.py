@@ -30,7 +30,6 @@ OVERSIZE = {
     "store/tables.py": 480,
     "services/av/uploads.py": 470,
     "domain/case.py": 433,
-    "services/permissions.py": 440,
     "archive/four_properties.py": 426,
     "services/oversight/dashboard.py": 420,
     "rules/bundle.py": 414,

@@ -22,8 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from liuhen.errors import NotFound, PermissionDenied
+from liuhen.errors import PermissionDenied
 from liuhen.ledger.events import Actor
+from liuhen.services.cases.loaded import case_officers, load_case, owner_case
+
+__all__ = ["case_officers", "load_case", "owner_case"]  # loaders, re-exported for callers
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -278,47 +281,26 @@ def visible(actor: Actor, action: str, cases: Sequence[Mapping[str, Any]]) -> li
 # --- loading the facts a decision needs ---------------------------------------------------
 
 
-def case_officers(store: Store, case_ids: list[str] | None = None) -> dict[str, set[str]]:
-    """Case id -> the officer ids recorded on any of its acts."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    query = select(t.acts.c.case_id, t.acts.c.officer_ids)
-    if case_ids is not None:
-        query = query.where(t.acts.c.case_id.in_(case_ids))
-    found: dict[str, set[str]] = {}
-    with store.read() as conn:
-        for case_id, officer_ids in conn.execute(query):
-            found.setdefault(case_id, set()).update(officer_ids or ())
-    return found
-
-
-def load_case(store: Store, case_id: str) -> dict[str, Any]:
-    """The case row with ``officer_ids``: what ``require`` needs to decide; NotFound if none."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    with store.read() as conn:
-        row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"CASE: 没有标识为 {case_id} 的案件")
-    case = dict(row)
-    case["officer_ids"] = sorted(case_officers(store, [case_id]).get(case_id, set()))
-    return case
-
-
-def require_case(store: Store, actor: Actor, action: str, case_id: str | None) -> dict[str, Any]:
-    """``require`` on a stored case (loaded here); returns the loaded case. Without a case
-    (footage not yet linked) only the role is checked."""
+def require_case(
+    store: Store,
+    actor: Actor,
+    action: str,
+    case_id: str | None,
+    case: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``require`` on a stored case; returns the loaded case. ``case`` is the case as a
+    caller already loaded it (``load_case``: the web's permission check hands its load on),
+    so it is not read again; it is loaded here when absent or another case. Without a case
+    id (footage not yet linked) only the role is checked."""
     if case_id is None:
         require(actor, action)
         return {}
     scope_of(actor, action)  # unknown actions fail before any query
-    case = load_case(store, case_id)
-    require(actor, action, case)
-    return case
+    loaded = dict(case) if case is not None and case.get("id") == case_id else None
+    if loaded is None:
+        loaded = load_case(store, case_id)
+    require(actor, action, loaded)
+    return loaded
 
 
 def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = None) -> None:
@@ -414,18 +396,3 @@ def require_approval(store: Store, actor: Actor, action: str, approval_id: str) 
         require(actor, action)
         return {}
     return require_record(store, actor, action, str(record_id))
-
-
-def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
-    """The case a row of ``table`` belongs to (None: footage no case holds yet); NotFound
-    naming ``noun`` when there is no such row."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    tbl = t.metadata.tables[table]
-    with store.read() as conn:
-        row = conn.execute(select(tbl.c.case_id).where(tbl.c.id == row_id)).first()
-    if row is None:
-        raise NotFound(f"{table[:-1]}: {noun} {row_id} 不存在")
-    return None if row[0] is None else str(row[0])
