@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.archiving.retention import schedule_for
+from liuhen.services.cases.case_rows import CaseRows
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -129,6 +131,25 @@ def filing_state(store: Store, case_id: str) -> dict[str, Any]:
         profile = conn.execute(
             select(t.agencies.c.profile_id).where(t.agencies.c.id == case["agency_id"])
         ).scalar_one()
+    return _state(closed, act, case_file, profile)
+
+
+def filing_state_of(rows: CaseRows) -> dict[str, Any]:
+    """``filing_state`` from a case's rows (no query)."""
+    filings = [a for a in rows.acts if a["kind"] == FILING_KIND]
+    act = max(filings, key=lambda a: a["started_at"], default=None)
+    superseded = {f["supersedes_id"] for f in rows.case_files if f["supersedes_id"]}
+    current = [f for f in rows.case_files if f["id"] not in superseded]
+    case_file = current[-1] if current else None
+    return _state(rows.closed_at(), act, case_file, rows.case["profile_id"])
+
+
+def _state(
+    closed: datetime | None,
+    act: Mapping[str, Any] | None,
+    case_file: Mapping[str, Any] | None,
+    profile: str,
+) -> dict[str, Any]:
     details = (case_file or {}).get("details", {})
     handed = details.get("handed_over_at")
     return {

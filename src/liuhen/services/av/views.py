@@ -13,6 +13,7 @@ from liuhen.media import continuity
 from liuhen.services.access.view_log import log_view
 from liuhen.services.av.rows import current_rows, record_files
 from liuhen.services.av.timeline import timeline
+from liuhen.services.cases.case_rows import CaseRows
 from liuhen.services.permissions import load_case, require, require_record, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -131,6 +132,15 @@ def case_av(store: Store, case_id: str) -> list[dict[str, Any]]:
             files = record_files(conn, r["id"])
             out.append({"record": dict(r), "timeline": timeline(r["id"], r["details"], files)})
     return out
+
+
+def case_av_of(rows: CaseRows) -> list[dict[str, Any]]:
+    """``case_av`` from a case's rows (no query)."""
+    return [
+        {"record": r, "timeline": timeline(r["id"], r["details"], rows.files.get(r["id"], []))}
+        for r in rows.latest_records()
+        if r["kind"] == "av"
+    ]
 
 
 def av_access_log(store: Store, record_id: str, *, limit: int = 200) -> list[dict[str, Any]]:

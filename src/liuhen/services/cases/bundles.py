@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.domain.acts import act_problems
 from liuhen.domain.case import Case
 from liuhen.domain.finding import Finding
 from liuhen.errors import InvalidInput
@@ -99,6 +100,18 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
     load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
     if not data["agency"].get("profile"):
         raise InvalidInput("$.agency.profile: 导入的案件包须指明机关适用的制度配置")
+    problems = [
+        f"$.acts[{i}].{problem}"
+        for i, act in enumerate(data.get("acts", []))
+        for problem in act_problems(
+            data["case"]["procedure"],
+            act["kind"],
+            _when(act["started_at"]),
+            _when(act.get("ended_at")),
+        )
+    ]
+    if problems:  # the checks ``record_act`` makes of an act recorded in LiuHen
+        raise InvalidInput("案件数据包中的执法环节有误", details=problems)
     case = data["case"]
     with store.read() as conn:
         existing = conn.execute(
@@ -342,10 +355,13 @@ def _device(tx: Tx, agency_id: str, device: Mapping[str, Any], now: datetime) ->
 # -- export and snapshot --------------------------------------------------------------------
 
 
-def export_bundle(store: Store, actor: Actor, case_id: str) -> dict[str, Any]:
-    """The case as a bundle (database ids as bundle ids); the export is on the ledger."""
-    require_case(store, actor, "case.read", case_id)
-    bundle = assemble_bundle(store, case_id)
+def export_bundle(
+    store: Store, actor: Actor, case_id: str, *, case: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The case as a bundle (database ids as bundle ids); the export is on the ledger.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "case.read", case_id, case)
+    bundle = assemble_bundle(store, case_id, case=loaded)
     with store.transaction(actor) as tx:
         tx.record(
             "case.exported",
@@ -406,30 +422,11 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
             **details,
         },
         "party": case["party"],
-        "officers": [
-            {
-                "id": o["id"],
-                "name": o["name"],
-                **({"certificate_number": o["certificate_no"]} if o["certificate_no"] else {}),
-                **o["details"],
-            }
-            for o in rows.officers
-        ],
+        "officers": [bundle_officer(o) for o in rows.officers],
         "devices": [
             _device_out(d, rows.device_events.get(d["id"], []), act_ids) for d in rows.devices
         ],
-        "acts": [
-            {
-                "id": a["id"],
-                "kind": a["kind"],
-                "started_at": iso(a["started_at"]),
-                **({"ended_at": iso(a["ended_at"])} if a["ended_at"] else {}),
-                **({"place": a["place"]} if a["place"] else {}),
-                "officer_ids": a["officer_ids"],
-                **a["details"],
-            }
-            for a in acts
-        ],
+        "acts": [bundle_act(a, tz) for a in acts],
         "text_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "text"],
         "av_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "av"],
         "approvals": _approvals(rows, tz),
@@ -448,6 +445,29 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def bundle_officer(o: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``officers`` row in bundle form."""
+    return {
+        "id": o["id"],
+        "name": o["name"],
+        **({"certificate_number": o["certificate_no"]} if o["certificate_no"] else {}),
+        **o["details"],
+    }
+
+
+def bundle_act(a: Mapping[str, Any], tz: Any) -> dict[str, Any]:
+    """An ``acts`` row in bundle form (times in ``tz``)."""
+    return {
+        "id": a["id"],
+        "kind": a["kind"],
+        "started_at": a["started_at"].astimezone(tz).isoformat(),
+        **({"ended_at": a["ended_at"].astimezone(tz).isoformat()} if a["ended_at"] else {}),
+        **({"place": a["place"]} if a["place"] else {}),
+        "officer_ids": a["officer_ids"],
+        **a["details"],
+    }
 
 
 def _device_out(d: Mapping[str, Any], events: list[Any], act_ids: set[str]) -> dict[str, Any]:

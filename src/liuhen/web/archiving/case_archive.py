@@ -23,11 +23,13 @@ from liuhen.services.archiving.filing import (
     custodians,
     file_case,
     filing_state,
+    filing_state_of,
     latest_four_properties,
 )
-from liuhen.services.archiving.queries import retention_rows
+from liuhen.services.archiving.queries import retention_of_rows
 from liuhen.services.archiving.retention import record_retention
 from liuhen.services.cases.cases import find_case
+from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for, require_case
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import (
@@ -86,18 +88,21 @@ class ArchivePanel:
     job: Job | None = None
 
 
-def case_archive(request: Request, view: Any) -> ArchivePanel:
-    """The case page's case-file section (template global, like ``case_panel``)."""
+def case_archive(request: Request, view: CaseView) -> ArchivePanel:
+    """The case page's case-file section, from the case view's rows (one query: the latest
+    四性检测 report on the ledger)."""
     user = getattr(request.state, "user", None)
     actions = actions_for(user.roles) if user else frozenset()
     store = request.app.state.store
-    case_id = view.case["id"]
-    state = filing_state(store, case_id)
+    rows = view.rows
+    assert rows is not None, "the case view carries its rows"
+    case_id = rows.id
+    state = filing_state_of(rows)
     return ArchivePanel(
         closed=state["closed_at"] is not None,
         filing=state,
         report=latest_four_properties(store, case_id),
-        records=retention_rows(store, case_id),
+        records=retention_of_rows(rows, store.clock()),
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
