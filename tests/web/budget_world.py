@@ -54,6 +54,7 @@ class BudgetWorld:
     world: World
     app: Any
     bulk: list[str] = field(default_factory=list)  # bulk case ids, oldest first
+    extra: dict[str, str] = field(default_factory=dict)  # ids and tokens made at build time
     clients: dict[str, tuple[TestClient, str]] = field(default_factory=dict)
     tmp: Path = Path()
 
@@ -72,6 +73,23 @@ class BudgetWorld:
     def case(self, kind: str = "own") -> dict[str, str]:
         return self.world.cases[kind]
 
+    def raw(self, name: str, *, fresh: bool = False) -> TestClient:
+        """A client nobody signed in on (yet), kept under ``name``; ``fresh``: a new one."""
+        if fresh or name not in self.clients:
+            self.clients[name] = (TestClient(self.app, base_url="http://127.0.0.1"), "")
+        return self.clients[name][0]
+
+    def counter(self) -> int:
+        """A number not used before in this world (for case numbers, serials, names)."""
+        self._count = getattr(self, "_count", 0) + 1
+        return self._count
+
+    def latest(self, record_id: str) -> str:
+        """The newest version of the record ``record_id`` is one of."""
+        from liuhen.services.av.views import latest_av_id
+
+        return latest_av_id(self.store, record_id)
+
 
 def _shift(value: Any, delta: timedelta) -> Any:
     if isinstance(value, dict):
@@ -83,7 +101,7 @@ def _shift(value: Any, delta: timedelta) -> Any:
     return value
 
 
-def _officer_certs(store: Store, agency: str) -> list[str]:
+def officer_certs(store: Store, agency: str) -> list[str]:
     with store.read() as conn:
         return [
             str(c)
@@ -161,9 +179,111 @@ def build(settings: Settings, tmp: Path, engine: str) -> BudgetWorld:
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
     world = build_world(store, tmp)
-    bulk = add_bulk(store, "甲镇人民政府", _officer_certs(store, world.agency), BULK)
+    extra = _extras(store, world, tmp)
+    bulk = add_bulk(store, "甲镇人民政府", officer_certs(store, world.agency), BULK)
     app = create_app(settings, store=store)
-    return BudgetWorld(engine, store, world, app, bulk, tmp=tmp)
+    return BudgetWorld(engine, store, world, app, bulk, extra=extra, tmp=tmp)
+
+
+def _extras(store: Store, world: World, tmp: Path) -> dict[str, str]:
+    """What some pages need beyond the authorization world: a second head (to authorise),
+    footage with a gap on the own case and footage no case holds, a docking station, the
+    own case's view request granted, and a granted copy request with its share link."""
+    from liuhen.media.synthetic import make_recording
+    from liuhen.services.access.requests import register_request
+    from liuhen.services.access.share_links import issue_link
+    from liuhen.services.admin.users import add_user, find_user
+    from liuhen.services.approvals.workflow import decide
+    from liuhen.services.av.ingest import import_av
+    from liuhen.services.av.stations import add_station
+    from liuhen.services.av.versions import link_av
+
+    own = world.cases["own"]
+    add_user(
+        store,
+        SYSTEM,
+        username="u_head2",
+        password=PASSWORD,
+        display_name="副职负责人甲",
+        roles=["head"],
+        agency_id=world.agency,
+        section=SECTION,
+    )
+    with store.read() as conn:
+        act, started = conn.execute(
+            select(t.acts.c.id, t.acts.c.started_at).where(t.acts.c.case_id == own["case"])
+        ).one()
+        device = conn.execute(
+            select(t.devices.c.id).where(t.devices.c.serial_no == "DSJ-W-0")
+        ).scalar_one()
+        officer = conn.execute(
+            select(t.officers.c.id).where(t.officers.c.certificate_no == "R0")
+        ).scalar_one()
+    gapped = make_recording(tmp / "gapped", start=started, pauses=(0, 240), device="DSJ-W-0")
+    [recording] = import_av(store, SYSTEM, gapped).records
+    gapped_av = link_av(
+        store,
+        SYSTEM,
+        recording["record_id"],
+        case_id=own["case"],
+        act_id=act,
+        device_id=device,
+        officer_id=officer,
+    )
+    loose = make_recording(tmp / "loose", start=started, seconds=(1.0,), device="DSJ-X-9")
+    [unlinked] = import_av(store, SYSTEM, loose).records
+    _, station_token = add_station(store, SYSTEM, name="预算采集站", username="u_officer")
+    head = find_user(store, "u_head")
+    assert head is not None
+    view_approval = own["approval"]  # the initiation; the view request has its own
+    granted = _approval_of_request(store, own["request"])
+    decide(
+        store, head.actor, granted, decision="approved", opinion="同意查阅", position="head",
+        final=True,
+    )  # fmt: skip
+    copy_request = register_request(
+        store,
+        SYSTEM,
+        case_id=own["case"],
+        kind="copy",
+        requester={
+            "name": "王某",
+            "id_type": "resident_id",
+            "id_number": "11010519491231002X",
+            "relation": "party",
+            "phone": "13800000000",
+        },
+        record_ids=[own["record"]],
+        purpose="申请行政复议需要",
+    )
+    decide(
+        store, head.actor, _approval_of_request(store, copy_request), decision="approved",
+        opinion="同意复制", position="head", final=True,
+    )  # fmt: skip
+    clerk = find_user(store, "u_officer")
+    assert clerk is not None
+    link = issue_link(store, clerk.actor, copy_request)
+    return {
+        "act": act,
+        "device": device,
+        "gapped_av": gapped_av,
+        "unlinked_av": unlinked["record_id"],
+        "station_token": station_token,
+        "initiation": view_approval,
+        "copy_request": copy_request,
+        "share_token": link.token,
+        "head2": find_user(store, "u_head2").id,  # type: ignore[union-attr]
+    }
+
+
+def _approval_of_request(store: Store, request_id: str) -> str:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.approvals.c.id, t.approvals.c.details).where(
+                t.approvals.c.kind == "access_request"
+            )
+        ).all()
+    return next(r.id for r in rows if r.details.get("access_request_id") == request_id)
 
 
 _WORLDS = pytest.StashKey[dict[str, BudgetWorld]]()

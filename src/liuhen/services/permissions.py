@@ -318,9 +318,18 @@ def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = Non
         )
 
 
-def require_record(store: Store, actor: Actor, action: str, record_id: str) -> dict[str, Any]:
+def require_record(
+    store: Store,
+    actor: Actor,
+    action: str,
+    record_id: str,
+    case: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """``require`` on the case a stored record belongs to; footage no case holds is scoped
-    by ``footage_scope``. NotFound if no such record."""
+    by ``footage_scope``. NotFound if no such record. ``case``: the record's case as the
+    caller loaded it (the permission check of a route with the record in its path)."""
+    if case:
+        return require_case(store, actor, action, str(case["id"]), case)
     case_id = owner_case(store, "records", record_id, "记录")
     if case_id is None:
         scope = footage_scope(store, record_id)

@@ -18,13 +18,13 @@ from liuhen.services.access.link_queries import USE, link_state
 from liuhen.services.access.model import COPY_KIND, AccessRequest
 from liuhen.services.approvals.model import ApprovalState
 from liuhen.services.approvals.queries import states_where
+from liuhen.services.cases.case_rows import CaseRows, ledger_facts
 from liuhen.store import tables as t
 
 if TYPE_CHECKING:
-    from liuhen.services.cases.case_rows import CaseRows
     from liuhen.store.store import Store
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 FAILED, VIEWED, REVOKED = "access.copy_failed", "access.viewed", "share.revoked"
 
 
@@ -35,22 +35,23 @@ def approvals_by_request(states: Sequence[ApprovalState], rows: Sequence[Row]) -
 
 
 def from_case_rows(store: Store, rows: CaseRows) -> list[AccessRequest]:
-    """The case's requests, newest first, from its loaded rows (two queries: their links,
-    the ledger's facts about them)."""
+    """The case's requests, newest first, from its loaded rows and the case's ledger facts
+    (``ledger_facts``: one query, shared with the rest of the case page)."""
+    if not rows.access_requests:
+        return []
     states = [rows.approval_state(a["id"]) for a in rows.approvals]
     by_id = sorted(rows.access_requests, key=lambda r: r["id"])  # ties: by id, as ever
     requests = sorted(by_id, key=lambda r: r["created_at"], reverse=True)
-    copies = [r for r in rows.records if r["kind"] == COPY_KIND]
-    with store.read() as conn:
-        return assemble(
-            conn,
-            store.clock(),
-            rows.case["number"],
-            requests,
-            approvals_by_request(states, rows.approvals),
-            copies,
-            rows.files,
-        )
+    return build(
+        store.clock(),
+        rows.case["number"],
+        requests,
+        approvals_by_request(states, rows.approvals),
+        [r for r in rows.records if r["kind"] == COPY_KIND],
+        rows.files,
+        rows.links,
+        ledger_facts(store, rows),
+    )
 
 
 def load_requests(
@@ -112,7 +113,7 @@ def assemble(
     copies: Sequence[Row],
     files: Mapping[str, Sequence[Row]],
 ) -> list[AccessRequest]:
-    """The requests as values: two queries (their links; the ledger's facts about them)."""
+    """``build`` after reading the requests' links and the ledger's facts (two queries)."""
     if not requests:
         return []
     ids = [r["id"] for r in requests]
@@ -124,6 +125,21 @@ def assemble(
         ).mappings()
     )
     facts = _ledger_facts(conn, ids, [link["id"] for link in links])
+    return build(now, case_number, requests, approval_of, copies, files, links, facts)
+
+
+def build(
+    now: datetime,
+    case_number: str,
+    requests: Sequence[Row],
+    approval_of: Mapping[str, ApprovalState],
+    copies: Sequence[Row],
+    files: Mapping[str, Sequence[Row]],
+    links: Sequence[Row],
+    facts: Mapping[tuple[str, str], Mapping[str, Any]],
+) -> list[AccessRequest]:
+    """The requests as values (no query): ``facts`` maps (action, subject id) to the count
+    and newest payload of the ledger's failed copies, views given, link uses and revocations."""
     out = []
     for row in requests:
         request = AccessRequest(

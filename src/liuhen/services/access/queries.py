@@ -47,11 +47,13 @@ def _current_records(conn: Connection, case_id: str) -> list[Any]:
     )
 
 
-def requestable_records(store: Store, actor: Actor, case_id: str) -> list[dict[str, Any]]:
-    """The case's current records a party may ask for, each with its confidentiality."""
-    require_case(store, actor, "access.request", case_id)
+def requestable_records(
+    store: Store, actor: Actor, case_id: str, *, case: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The case's current records a party may ask for, each with its confidentiality.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    case = require_case(store, actor, "access.request", case_id, case)
     with store.read() as conn:
-        case = _case(conn, case_id)
         rows = _current_records(conn, case_id)
     marks = _case_marks(case)
     return [
@@ -189,12 +191,15 @@ def request_events(store: Store, request: AccessRequest) -> list[dict[str, Any]]
         ]
 
 
-def record_files_of(store: Store, record_id: str) -> list[dict[str, Any]]:
-    """The stored files of a record shown in the read-only view."""
+def record_files_of(store: Store, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The stored files of the records shown in the read-only view, by record (one query)."""
+    found: dict[str, list[dict[str, Any]]] = {r: [] for r in record_ids}
     with store.read() as conn:
         rows = conn.execute(
             select(t.record_files)
-            .where(t.record_files.c.record_id == record_id)
-            .order_by(t.record_files.c.position)
+            .where(t.record_files.c.record_id.in_(record_ids))
+            .order_by(t.record_files.c.record_id, t.record_files.c.position)
         ).mappings()
-        return [dict(r) for r in rows]
+        for r in rows:
+            found[r["record_id"]].append(dict(r))
+    return found

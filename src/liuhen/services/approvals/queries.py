@@ -11,7 +11,6 @@ from liuhen.ledger.events import Actor
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.services.permissions import (
     allowed,
-    case_officers,
     require,
     require_record,
 )
@@ -89,8 +88,8 @@ def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
 
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     """Open approvals this user may decide and has not yet acted on, oldest first: two
-    queries (the approvals with their steps, the officers of their cases) whatever their
-    number, plus one check per approval of footage no case holds."""
+    queries (the approvals with their steps; their cases with their officers) whatever
+    their number, plus one check per approval of footage no case holds."""
     require(actor, "approval.decide")
     done = select(t.approval_steps.c.approval_id).where(  # closed, or this user acted
         # an approver's step (a final approval or a rejection, see ``decide``) closes it
@@ -108,9 +107,11 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
             if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
         ]
         case_ids = sorted({s.case_id for s in open_ if s.case_id is not None})
-        facts = {
-            r["id"]: dict(r)
-            for r in conn.execute(
+        facts: dict[str, dict[str, Any]] = {}
+        rows: Any = (
+            []
+            if not case_ids
+            else conn.execute(  # what ``allowed`` reads of each case
                 select(
                     t.cases.c.id,
                     t.cases.c.number,
@@ -118,12 +119,15 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
                     t.cases.c.section,
                     t.cases.c.created_by,
                     t.cases.c.confidentiality,
-                ).where(t.cases.c.id.in_(case_ids))
+                    t.acts.c.officer_ids,
+                )
+                .outerjoin(t.acts, t.acts.c.case_id == t.cases.c.id)
+                .where(t.cases.c.id.in_(case_ids))
             ).mappings()
-        }
-    officers = case_officers(store, case_ids) if case_ids else {}
-    for case_id, case in facts.items():
-        case["officer_ids"] = sorted(officers.get(case_id, ()))
+        )
+        for r in rows:  # one row per act: the officers of every act are on the case
+            case = facts.setdefault(r["id"], {**r, "officer_ids": set()})
+            case["officer_ids"].update(r["officer_ids"] or ())
     mine = {c for c, case in facts.items() if allowed(actor, "approval.decide", case)}
     return [
         s

@@ -31,7 +31,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.archiving.retention import schedule_for
-from liuhen.services.cases.case_rows import CaseRows
+from liuhen.services.cases.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -39,6 +39,7 @@ from liuhen.store.unit import new_id
 
 FILING_KIND = "filing"
 CHECKED = "case.four_properties_checked"
+assert CHECKED in LEDGER_FACTS  # the case page reads the latest report with its other facts
 CASE_FILE_TERMS = ("permanent", "30y", "10y")
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -94,6 +95,16 @@ def latest_four_properties(store: Store, case_id: str) -> dict[str, Any] | None:
     return {**row.payload["report"], "purpose": row.payload["purpose"], "event_seq": row.seq}
 
 
+def latest_four_properties_of(store: Store, rows: CaseRows) -> dict[str, Any] | None:
+    """``latest_four_properties`` from the case's ledger facts (``ledger_facts``: the one
+    ledger query of the case page)."""
+    found = ledger_facts(store, rows).get((CHECKED, rows.id))
+    if found is None:
+        return None
+    payload = found["payload"]
+    return {**payload["report"], "purpose": payload["purpose"], "event_seq": found["seq"]}
+
+
 def _current_case_file(conn: Any, case_id: str) -> dict[str, Any] | None:
     rows = list(
         conn.execute(
@@ -146,8 +157,8 @@ def filing_state_of(rows: CaseRows) -> dict[str, Any]:
 
 def _state(
     closed: datetime | None,
-    act: Mapping[str, Any] | None,
-    case_file: Mapping[str, Any] | None,
+    act: Mapping[Any, Any] | None,
+    case_file: Mapping[Any, Any] | None,
     profile: str,
 ) -> dict[str, Any]:
     details = (case_file or {}).get("details", {})
@@ -186,13 +197,14 @@ def file_case(
     retention_term: str = "",
     note: str = "",
     check: bool = True,
+    case: Mapping[str, Any] | None = None,
 ) -> Filing:
     """Hand a closed case's file to a custodian; 四性检测 runs first and is kept with it.
 
     ``check=False``: the caller runs the check right after (``check_four_properties`` with
     purpose ``filing``, the web server on its background worker): the filing act then
     records it as pending and the ledger holds the report when it is done."""
-    require_case(store, actor, "case.export", case_id)
+    require_case(store, actor, "case.export", case_id, case)
     now = store.clock()
     filed_at = filed_at or now
     state = filing_state(store, case_id)

@@ -178,9 +178,9 @@ def long_term_reason(act_details: Mapping[str, Any] | None, schedule: RetentionS
 
 
 def retention_of(
-    record: Mapping[str, Any],
-    case: Mapping[str, Any] | None,
-    case_file: Mapping[str, Any] | None,
+    record: Mapping[Any, Any],
+    case: Mapping[Any, Any] | None,
+    case_file: Mapping[Any, Any] | None,
     schedule: RetentionSchedule,
     long_reason: str = "",
 ) -> RecordRetention:

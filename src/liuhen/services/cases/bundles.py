@@ -447,7 +447,7 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
     return bundle
 
 
-def bundle_officer(o: Mapping[str, Any]) -> dict[str, Any]:
+def bundle_officer(o: Mapping[Any, Any]) -> dict[str, Any]:
     """An ``officers`` row in bundle form."""
     return {
         "id": o["id"],
@@ -457,7 +457,7 @@ def bundle_officer(o: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def bundle_act(a: Mapping[str, Any], tz: Any) -> dict[str, Any]:
+def bundle_act(a: Mapping[Any, Any], tz: Any) -> dict[str, Any]:
     """An ``acts`` row in bundle form (times in ``tz``)."""
     return {
         "id": a["id"],

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.store import tables as t
@@ -40,11 +40,13 @@ class CaseRows:
     case_files: list[Row]
     transitions: list[Row]  # by time
     access_requests: list[Row]
+    links: list[Row]  # the share links of its requests
     disposals: list[Row]
     officers: list[Row]  # referenced by its acts and records, and all of its agency's
     devices: list[Row]  # referenced by its acts and records, by id
     device_events: dict[str, list[Row]]  # device id -> its events by time
     _states: dict[str, ApprovalState] = field(default_factory=dict, repr=False)
+    _ledger: dict[tuple[str, str], Row] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
@@ -124,7 +126,7 @@ def referenced(acts: list[Row], records: list[Row], *keys: str) -> set[str]:
         walk(row["details"])
     for row in records:
         walk(row["details"])
-    found.discard(None)  # type: ignore[arg-type]
+    found.discard(None)
     return found
 
 
@@ -169,14 +171,80 @@ def load_rows(store: Store, case: Mapping[str, Any]) -> CaseRows:
                     .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
                 ).mappings()
             ],
-            access_requests=_ordered(conn, t.access_requests, case_id),
+            access_requests=[],
+            links=[],
             disposals=_ordered(conn, t.disposals, case_id),
             officers=[],
             devices=[],
             device_events={},
         )
+        _requests_and_links(conn, rows)
         _people_and_devices(conn, rows)
     return rows
+
+
+def _requests_and_links(conn: Connection, rows: CaseRows) -> None:
+    """The case's party requests and their share links, in one query."""
+    link_cols = [c.label("link_" + c.name) for c in t.share_links.c]
+    query = (
+        select(t.access_requests, *link_cols)
+        .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+        .where(t.access_requests.c.case_id == rows.id)
+        .order_by(
+            t.access_requests.c.created_at,
+            t.access_requests.c.id,
+            t.share_links.c.created_at,
+            t.share_links.c.id,
+        )
+    )
+    requests: dict[str, Row] = {}
+    for r in conn.execute(query).mappings():
+        request = {k: v for k, v in r.items() if not k.startswith("link_")}
+        requests.setdefault(request["id"], request)
+        if r["link_id"] is not None:
+            rows.links.append(
+                {k.removeprefix("link_"): v for k, v in r.items() if k.startswith("link_")}
+            )
+    rows.access_requests = list(requests.values())
+    rows.links.sort(key=lambda link: (link["created_at"], link["id"]))
+
+
+LEDGER_FACTS = (
+    "case.four_properties_checked",  # the 四性检测 reports (archiving)
+    "access.copy_failed",  # a party's copies that could not be made (access)
+    "access.viewed",  # a granted view given
+    "share.downloaded",  # a share link's uses
+    "share.revoked",
+)
+"""What the case page reads from the ledger about a case, all in one query."""
+
+
+def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
+    """(action, subject id) -> ``count``, ``seq`` and ``payload`` of the newest such event
+    of the case, for the actions of ``LEDGER_FACTS`` (one query, read once per ``rows``)."""
+    if rows._ledger is None:
+        events = t.ledger_events.c
+        newest = (
+            select(
+                events.action,
+                events.subject_id,
+                func.max(events.seq).label("seq"),
+                func.count().label("n"),
+            )
+            .where(events.case_id == rows.id, events.action.in_(LEDGER_FACTS))
+            .group_by(events.action, events.subject_id)
+            .subquery()
+        )
+        query = select(
+            newest.c.action, newest.c.subject_id, newest.c.seq, newest.c.n, events.payload
+        )
+        with store.read() as conn:
+            found = conn.execute(query.join(t.ledger_events, events.seq == newest.c.seq)).all()
+        rows._ledger = {
+            (str(action), str(subject)): {"count": int(n), "seq": int(seq), "payload": payload}
+            for action, subject, seq, n, payload in found
+        }
+    return rows._ledger
 
 
 def _approvals(conn: Connection, case_id: str) -> tuple[list[Row], dict[str, list[Row]]]:

@@ -167,17 +167,17 @@ def add_record(
     title: str,
     details: dict[str, Any],
     files: Sequence[AttachedFile] = (),
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    """Add a text ('text') or audio-video ('av') record with its stored files."""
-    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id)
+    """Add a text ('text') or audio-video ('av') record with its stored files. ``case``: the
+    case as the permission check loaded it (not read again)."""
+    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id, case)
     if kind not in ("text", "av"):
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     record_id = new_id()
     now = store.clock()
     _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
-    with store.transaction(actor) as tx:
-        if tx.get("cases", case_id) is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
+    with store.transaction(actor) as tx:  # the case was loaded above: it exists
         if act_id is not None and tx.get("acts", act_id) is None:
             raise NotFound(f"act: 执法环节 {act_id} 不存在")
         tx.insert(

@@ -26,10 +26,9 @@ from liuhen.services.access.queries import (
 from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import IssuedLink, issue_link, revoke_link
 from liuhen.services.admin.users import User
-from liuhen.services.cases.cases import find_case
 from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
 
 router = APIRouter()
@@ -77,7 +76,8 @@ def _list_page(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    facts = case_facts(store, case_id)
+    case = loaded_case(request)
+    facts = case_facts(store, case)
     can_register = "access.request" in actions_for(user.roles)
     return render(
         request,
@@ -85,8 +85,10 @@ def _list_page(
         {
             "active": "cases",
             "facts": facts,
-            "requests": list_requests(store, user.actor, case_id),
-            "records": requestable_records(store, user.actor, case_id) if can_register else [],
+            "requests": list_requests(store, user.actor, case_id, case=case),
+            "records": (
+                requestable_records(store, user.actor, case_id, case=case) if can_register else []
+            ),
             "can_register": can_register,
             "kinds": list(KINDS.items()),
             "id_types": list(ID_TYPES.items()),
@@ -101,7 +103,7 @@ def _list_page(
 
 @router.get("/cases/{case_ref}/access-requests", include_in_schema=False)
 def requests_page(request: Request, case_ref: str, user: Reader) -> Response:
-    return _list_page(request, user, find_case(get_store(request), case_ref))
+    return _list_page(request, user, loaded_case(request)["id"])
 
 
 @router.post("/cases/{case_ref}/access-requests", include_in_schema=False)
@@ -113,7 +115,7 @@ def register_form(
 ) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    case_id = find_case(store, case_ref)
+    case_id = loaded_case(request)["id"]
     form = Posted(posted, store.settings.tz)
     values: dict[str, Any] = {k: form.text(k) for k in FORM_KEYS}
     values["record_ids"] = form.texts("record_ids")
@@ -137,6 +139,7 @@ def register_form(
             record_ids=values["record_ids"],
             purpose=form.text("purpose"),
             exclusions={k: v for k, v in exclusions.items() if k in values["record_ids"]},
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, FORM_KEYS)
@@ -158,8 +161,9 @@ def _detail(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    case_id = find_case(store, case_ref)
-    item = get_request(store, user.actor, request_id)
+    case = loaded_case(request)
+    case_id = case["id"]
+    item = get_request(store, user.actor, request_id, case=case)
     if item.case_id != case_id:
         raise NotFound(f"access_request: 案件 {case_ref} 没有查阅/复制申请 {request_id}")
     base = str(request.base_url).rstrip("/")
@@ -168,7 +172,7 @@ def _detail(
         "access_request.html",
         {
             "active": "cases",
-            "facts": case_facts(store, case_id),
+            "facts": case_facts(store, case),
             "item": item,
             "events": request_events(store, item),
             "can_handle": "access.request" in actions_for(user.roles),
@@ -199,7 +203,7 @@ def issue_form(
 ) -> Response:
     check_csrf(request, str(posted.get("csrf", "")))
     try:
-        issued = issue_link(get_store(request), user.actor, request_id)
+        issued = issue_link(get_store(request), user.actor, request_id, case=loaded_case(request))
     except LiuhenError as exc:
         return _detail(request, user, case_ref, request_id, failed=exc.message)
     return _detail(request, user, case_ref, request_id, issued=issued)
@@ -251,12 +255,13 @@ def view_page(request: Request, case_ref: str, request_id: str, user: Clerk) -> 
     from liuhen.web.pages import render
 
     store = get_store(request)
-    item = open_view(store, user.actor, request_id)
-    files = {i["record_id"]: record_files_of(store, i["record_id"]) for i in item.included}
+    case = loaded_case(request)
+    item = open_view(store, user.actor, request_id, case=case)
+    files = record_files_of(store, [i["record_id"] for i in item.included])
     return render(
         request,
         "access_view.html",
-        {"active": "cases", "facts": case_facts(store, item.case_id), "item": item, "files": files},
+        {"active": "cases", "facts": case_facts(store, case), "item": item, "files": files},
     )
 
 
@@ -285,8 +290,8 @@ class AccessRequestIn(BaseModel):
 
 @router.get("/api/cases/{case_ref}/access-requests", tags=["access"], summary="案件的查阅/复制申请")
 def api_list(request: Request, case_ref: str, user: Reader) -> dict[str, Any]:
-    store = get_store(request)
-    items = list_requests(store, user.actor, find_case(store, case_ref))
+    case = loaded_case(request)
+    items = list_requests(get_store(request), user.actor, case["id"], case=case)
     return {"requests": [i.to_dict() for i in items]}
 
 
@@ -300,23 +305,25 @@ def api_register(
     request: Request, case_ref: str, body: AccessRequestIn, user: Clerk
 ) -> dict[str, Any]:
     store = get_store(request)
+    case = loaded_case(request)
     request_id = register_request(
         store,
         user.actor,
-        case_id=find_case(store, case_ref),
+        case_id=case["id"],
         kind=body.kind,
         requester=body.requester.model_dump(),
         record_ids=body.record_ids,
         purpose=body.purpose,
         exclusions=body.exclusions,
+        case=case,
     )
-    return get_request(store, user.actor, request_id).to_dict()
+    return get_request(store, user.actor, request_id, case=case).to_dict()
 
 
 @router.get("/api/access-requests/{request_id}", tags=["access"], summary="查阅/复制申请详情")
 def api_get(request: Request, request_id: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
-    item = get_request(store, user.actor, request_id)
+    item = get_request(store, user.actor, request_id, case=loaded_case(request))
     return {**item.to_dict(), "events": request_events(store, item)}
 
 
@@ -327,7 +334,7 @@ def api_get(request: Request, request_id: str, user: Reader) -> dict[str, Any]:
     status_code=201,
 )
 def api_issue(request: Request, request_id: str, user: Clerk) -> dict[str, Any]:
-    issued = issue_link(get_store(request), user.actor, request_id)
+    issued = issue_link(get_store(request), user.actor, request_id, case=loaded_case(request))
     return {
         "id": issued.id,
         "url": f"{str(request.base_url).rstrip('/')}{issued.path}",

@@ -113,6 +113,12 @@ def loaded_case(request: Request) -> dict[str, Any]:
     return case
 
 
+def case_if_loaded(request: Request) -> dict[str, Any] | None:
+    """The case the permission check loaded, or None (footage no case holds)."""
+    case: dict[str, Any] | None = getattr(request.state, "case", None)
+    return case or None
+
+
 def permission(action: str):  # type: ignore[no-untyped-def]
     """A dependency: the signed-in user, who must hold ``action`` on the case in the path.
     The case is loaded once, here, and kept on ``request.state.case`` (``loaded_case``)."""

@@ -248,6 +248,7 @@ def save_approval(request: Request, case_ref: str, user: Officer, posted: Posted
             fields=fields,
             emergency=form.flag("emergency"),
             officer_id=user.officer_id,
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
@@ -341,6 +342,7 @@ def save_execution(request: Request, case_ref: str, user: Officer, posted: Poste
             fields=fields,
             document_ids=form.texts("document_ids"),
             note=form.text("note"),
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
@@ -393,7 +395,14 @@ def save_close(request: Request, case_ref: str, user: Officer, posted: Posted_) 
     try:
         form.check("结案信息有误", _close_sections())
         assert at is not None
-        close_case(get_store(request), user.actor, case_id=facts.id, at=at, outcome=outcome)
+        close_case(
+            get_store(request),
+            user.actor,
+            case_id=facts.id,
+            at=at,
+            outcome=outcome,
+            case=loaded_case(request),
+        )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(_close_sections()))
         return _close_page(request, facts, posted_values(form, _close_sections()), errors)
