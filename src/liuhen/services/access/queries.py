@@ -88,11 +88,28 @@ def _request_for_approval(conn: Connection, approval_id: str) -> Any:
     return found
 
 
-def approver_positions(store: Store, approval_id: str) -> list[str]:
-    """For the inbox: in which capacities the request behind an approval must be granted."""
+def approver_positions(store: Store, approval_ids: list[str]) -> dict[str, list[str]]:
+    """For the inbox: approval id -> in which capacities the request behind it must be
+    granted (one query for any number: each approval with its case's requests)."""
+    if not approval_ids:
+        return {}
     with store.read() as conn:
-        approver = _request_for_approval(conn, approval_id)["details"]["approver"]
-    return [*approver["positions"], *approver["deputies"]]
+        rows = conn.execute(
+            select(
+                t.approvals.c.id,
+                t.approvals.c.details,
+                t.access_requests.c.id.label("request_id"),
+                t.access_requests.c.details.label("request"),
+            )
+            .join(t.access_requests, t.access_requests.c.case_id == t.approvals.c.case_id)
+            .where(t.approvals.c.id.in_(approval_ids))
+        ).mappings()
+        out: dict[str, list[str]] = {}
+        for r in rows:
+            if r["details"].get("access_request_id") == r["request_id"]:
+                approver = r["request"]["approver"]
+                out[r["id"]] = [*approver["positions"], *approver["deputies"]]
+    return out
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ class ApprovalState:
     requested_at: datetime
     subject_record_id: str | None = None
     subject_title: str = ""
+    case_procedure: str = ""
+    case_profile: str = ""
+    """The case's procedure and its agency's profile: which approvers its rule wants."""
 
 
 def positions_for(roles: tuple[str, ...]) -> list[str]:
@@ -66,6 +69,8 @@ def state_of(
     case_number: str = "",
     case_title: str = "",
     subject_title: str = "",
+    case_procedure: str = "",
+    case_profile: str = "",
 ) -> ApprovalState:
     """An approval's state from its row and its steps (by position): closed by a rejection,
     or by an approval marked final."""
@@ -90,4 +95,6 @@ def state_of(
         requested_at=row["created_at"],
         subject_record_id=row["subject_record_id"],
         subject_title=subject_title,
+        case_procedure=case_procedure,
+        case_profile=case_profile,
     )

@@ -30,10 +30,13 @@ def states_where(conn: Any, where: Any) -> list[ApprovalState]:
             *[c.label(_STEP + c.name) for c in t.approval_steps.c],
             t.cases.c.number.label("case_number"),
             t.cases.c.title.label("case_title"),
+            t.cases.c.procedure.label("case_procedure"),
+            t.agencies.c.profile_id.label("case_profile"),
             subject.c.title.label("subject_title"),
         )
         .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
         .outerjoin(t.cases, t.cases.c.id == t.approvals.c.case_id)
+        .outerjoin(t.agencies, t.agencies.c.id == t.cases.c.agency_id)
         .outerjoin(subject, subject.c.id == t.approvals.c.subject_record_id)
         .where(where)
         .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
@@ -53,6 +56,8 @@ def states_where(conn: Any, where: Any) -> list[ApprovalState]:
             case_number=r["case_number"] or "",
             case_title=r["case_title"] or "",
             subject_title=r["subject_title"] or "",
+            case_procedure=r["case_procedure"] or "",
+            case_profile=r["case_profile"] or "",
         )
         for i, r in rows.items()
     ]

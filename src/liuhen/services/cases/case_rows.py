@@ -88,6 +88,8 @@ class CaseRows:
                 case_number=self.case["number"],
                 case_title=self.case["title"],
                 subject_title=subject["title"] if subject else "",
+                case_procedure=self.case["procedure"],
+                case_profile=self.case.get("profile_id") or "",
             )
         return self._states[approval_id]
 

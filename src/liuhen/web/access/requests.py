@@ -157,13 +157,16 @@ def _detail(
     *,
     issued: IssuedLink | None = None,
     failed: str = "",
+    after_post: bool = False,
 ) -> Response:
+    """The request's page; ``after_post``: the answer to a POST, whose own event is on
+    the ledger (no second event for showing the result)."""
     from liuhen.web.pages import render
 
     store = get_store(request)
     case = loaded_case(request)
     case_id = case["id"]
-    item = get_request(store, user.actor, request_id, case=case)
+    item = get_request(store, user.actor, request_id, case=case, _checked=after_post)
     if item.case_id != case_id:
         raise NotFound(f"access_request: 案件 {case_ref} 没有查阅/复制申请 {request_id}")
     base = str(request.base_url).rstrip("/")
@@ -205,8 +208,8 @@ def issue_form(
     try:
         issued = issue_link(get_store(request), user.actor, request_id, case=loaded_case(request))
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
-    return _detail(request, user, case_ref, request_id, issued=issued)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
+    return _detail(request, user, case_ref, request_id, issued=issued, after_post=True)
 
 
 @router.post(
@@ -225,7 +228,7 @@ def revoke_form(
     try:
         revoke_link(get_store(request), user.actor, link_id, str(posted.get("reason", "")))
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
     return RedirectResponse(
         f"/cases/{case_ref}/access-requests/{request_id}?saved=revoked", status_code=303
     )
@@ -243,7 +246,7 @@ def copies_form(
     try:
         make_copies(get_store(request), user.actor, request_id)
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
     return RedirectResponse(
         f"/cases/{case_ref}/access-requests/{request_id}?saved=copies", status_code=303
     )
@@ -317,7 +320,8 @@ def api_register(
         exclusions=body.exclusions,
         case=case,
     )
-    return get_request(store, user.actor, request_id, case=case).to_dict()
+    # the registration is on the ledger: showing what was registered is no second view
+    return get_request(store, user.actor, request_id, _checked=True, case=case).to_dict()
 
 
 @router.get("/api/access-requests/{request_id}", tags=["access"], summary="查阅/复制申请详情")

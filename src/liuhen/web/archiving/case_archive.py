@@ -31,7 +31,13 @@ from liuhen.services.archiving.queries import retention_of_rows
 from liuhen.services.archiving.retention import record_retention
 from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
-from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
+from liuhen.web.auth.permission import (
+    case_if_loaded,
+    check_csrf,
+    get_store,
+    loaded_case,
+    permission,
+)
 from liuhen.web.forms import (
     Field,
     FormErrors,
@@ -279,7 +285,13 @@ def ask_disposal(request: Request, record_id: str, user: Disposer, posted: Poste
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
     try:
-        request_disposal(store, user.actor, record_id, reason=str(posted.get("reason", "")))
+        request_disposal(
+            store,
+            user.actor,
+            record_id,
+            reason=str(posted.get("reason", "")),
+            case=case_if_loaded(request),
+        )
     except LiuhenError as exc:
         return _disposal_page(request, record_id, exc)
     return RedirectResponse(f"/records/{record_id}/disposal?saved=requested", 303)
@@ -296,6 +308,7 @@ def dispose_form(request: Request, record_id: str, user: Disposer, posted: Poste
             record_id,
             approval_id=str(posted.get("approval_id", "")).strip() or None,
             reason=str(posted.get("reason", "")),
+            case=case_if_loaded(request),
         )
     except LiuhenError as exc:
         return _disposal_page(request, record_id, exc)
@@ -327,6 +340,11 @@ def api_dispose(
     reason: Annotated[str, Body()] = "",
 ) -> dict[str, Any]:
     result = dispose(
-        get_store(request), user.actor, record_id, approval_id=approval_id, reason=reason
+        get_store(request),
+        user.actor,
+        record_id,
+        approval_id=approval_id,
+        reason=reason,
+        case=case_if_loaded(request),
     )
     return result.to_dict()
