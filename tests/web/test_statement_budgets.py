@@ -67,9 +67,10 @@ def test_case_page_stays_within_its_budget_for_every_role(world: BudgetWorld, ro
 def test_the_navigation_count_of_approvals_costs_two_queries(world: BudgetWorld) -> None:
     """待我审批's count, on every page of an approver: the open approvals with their steps,
     then their cases with their officers, however many there are."""
+    from tests.statements import count_statements
+
     from liuhen.services.admin.users import find_user
     from liuhen.services.approvals.queries import waiting_count
-    from tests.statements import count_statements
 
     head = find_user(world.store, world.world.users["head"])
     assert head is not None
