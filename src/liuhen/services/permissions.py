@@ -24,9 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from liuhen.errors import PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.cases.loaded import case_officers, load_case, owner_case
+from liuhen.services.cases.loaded import (
+    case_officers,
+    footage_facts,
+    footage_scope,
+    load_case,
+    owner_case,
+)
 
-__all__ = ["case_officers", "load_case", "owner_case"]  # loaders, re-exported for callers
+__all__ = ["case_officers", "footage_facts", "footage_scope", "load_case", "owner_case"]
+"""The loaders (``services/cases/loaded.py``), re-exported for the callers of this module."""
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -336,55 +343,6 @@ def require_record(
         require(actor, action, scope or None)
         return {}
     return require_case(store, actor, action, case_id)
-
-
-def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
-    """What stands in for the case of a record no case holds (footage not yet linked): see
-    ``footage_facts``; empty (only the role counts) when no such record."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.records.c.title, t.records.c.details, t.records.c.created_by).where(
-                t.records.c.id == record_id
-            )
-        ).first()
-        if row is None:
-            return {}
-        details = row.details or {}
-        device_agency = conn.execute(
-            select(t.devices.c.agency_id).where(t.devices.c.id == str(details.get("device_id")))
-        ).scalar()
-        uploader_agency = conn.execute(
-            select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
-        ).scalar()
-    return footage_facts(row.title, details, row.created_by, device_agency, uploader_agency)
-
-
-def footage_facts(
-    title: str,
-    details: Mapping[str, Any],
-    created_by: str,
-    device_agency: str | None,
-    uploader_agency: str | None,
-) -> dict[str, Any]:
-    """The case-like facts ``require`` reads for footage no case holds: the agency of its
-    device, else of the user who stored it, its uploader as ``created_by`` and its officer;
-    empty (only the role counts) when neither agency is known."""
-    agency = device_agency or uploader_agency
-    if agency is None:
-        return {}
-    officer = details.get("officer_id")
-    return {
-        "id": None,
-        "number": f"未关联案件的《{title}》",
-        "agency_id": agency,
-        "section": "",
-        "created_by": created_by,
-        "officer_ids": [officer] if officer else [],
-    }
 
 
 def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:

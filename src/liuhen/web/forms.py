@@ -143,6 +143,11 @@ class Posted:
             self.problems.append(f"{name}: 「{label}」不是有效的日期（如 2026-09-14）")
             return ""
 
+    def also(self, problems: Iterable[str]) -> None:
+        """Add a service's "key: 说明" problems about fields the form has not named yet."""
+        named = {p.split(":", 1)[0] for p in self.problems}
+        self.problems += [p for p in problems if p.split(":", 1)[0] not in named]
+
     def check(self, headline: str, sections: list[Section] | None = None) -> None:
         """Raise the problems found so far (and every required input of ``sections`` left
         empty), all at once, before any service is called."""

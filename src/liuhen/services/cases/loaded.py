@@ -1,12 +1,14 @@
 """Loading a case the way the permission check needs it, once: the case row with its
 agency's facts and the officers on its acts (``load_case``, one query); the case a row of
-another table belongs to (``owner_case``); the officers of many cases for lists.
+another table belongs to (``owner_case``); the officers of many cases for lists; what stands
+in for the case of footage no case holds (``footage_scope``).
 
 ``services/permissions.py`` re-exports these; it decides, this module only reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -73,3 +75,48 @@ def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
     if row is None:
         raise NotFound(f"{table[:-1]}: {noun} {row_id} 不存在")
     return None if row[0] is None else str(row[0])
+
+
+def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
+    """What stands in for the case of a record no case holds (footage not yet linked): see
+    ``footage_facts``; empty (only the role counts) when no such record."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.records.c.title, t.records.c.details, t.records.c.created_by).where(
+                t.records.c.id == record_id
+            )
+        ).first()
+        if row is None:
+            return {}
+        details = row.details or {}
+        device_agency = conn.execute(
+            select(t.devices.c.agency_id).where(t.devices.c.id == str(details.get("device_id")))
+        ).scalar()
+        uploader_agency = conn.execute(
+            select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
+        ).scalar()
+    return footage_facts(row.title, details, row.created_by, device_agency, uploader_agency)
+
+
+def footage_facts(
+    title: str,
+    details: Mapping[str, Any],
+    created_by: str,
+    device_agency: str | None,
+    uploader_agency: str | None,
+) -> dict[str, Any]:
+    """The case-like facts ``require`` reads for footage no case holds: the agency of its
+    device, else of the user who stored it, its uploader as ``created_by`` and its officer;
+    empty (only the role counts) when neither agency is known."""
+    agency = device_agency or uploader_agency
+    if agency is None:
+        return {}
+    officer = details.get("officer_id")
+    return {
+        "id": None,
+        "number": f"未关联案件的《{title}》",
+        "agency_id": agency,
+        "section": "",
+        "created_by": created_by,
+        "officer_ids": [officer] if officer else [],
+    }

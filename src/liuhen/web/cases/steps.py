@@ -102,26 +102,34 @@ def _act_sections(facts: CaseFacts | None, procedure: str) -> list[Section]:
     ]
 
 
-@router.get("/cases/{case_ref}/acts/new")
-def act_form(request: Request, case_ref: str, user: Officer) -> Response:
+def _act_page(
+    request: Request, values: dict[str, Any], form: Posted | None = None, exc: Any = None
+) -> Response:
+    """The act form with the case's choices (after a refusal: what was sent, the messages)."""
     facts = _facts(request)
-    own = [user.officer_id] if user.officer_id else []
-    values = {"started_at": _now(request), "officer_ids": own, "place": facts.party.get("address")}
+    sections = _act_sections(facts, facts.procedure)
     return step_page(
         request,
         facts=facts,
         heading="记录执法环节",
         action=f"/cases/{facts.id}/acts/new",
-        sections=_act_sections(facts, facts.procedure),
-        values=values,
+        sections=sections,
+        values=posted_values(form, sections) if form else values,
+        errors=FormErrors.of(exc, known_names(sections)) if exc else None,
         submit="保存执法环节",
     )
 
 
+@router.get("/cases/{case_ref}/acts/new")
+def act_form(request: Request, case_ref: str, user: Officer) -> Response:
+    own = [user.officer_id] if user.officer_id else []
+    place = loaded_case(request)["party"].get("address")
+    return _act_page(request, {"started_at": _now(request), "officer_ids": own, "place": place})
+
+
 @router.post("/cases/{case_ref}/acts/new")
 def save_act(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
-    """The service checks the kind against the procedure, the times and the officers
-    (one query on the agency's roster); the page's choices are read only to redraw it."""
+    """The service checks kind, times and officers; the choices are read only to redraw."""
     case = loaded_case(request)
     form = _read(request, posted)
     sections = _act_sections(None, case["procedure"])
@@ -134,20 +142,12 @@ def save_act(request: Request, case_ref: str, user: Officer, posted: Posted_) ->
     shown = {"yes": True, "no": False}.get(form.text("certificates_shown"))
     if shown is None:
         form.problems.append("certificates_shown: 请记录是否出示了执法证件")
-    details: dict[str, Any] = {
-        **({"certificates_shown": shown} if shown is not None else {}),
-        **({"flags": form.texts("flags")} if form.texts("flags") else {}),
-        **({"note": form.text("note")} if form.text("note") else {}),
-    }
+    details: dict[str, Any] = {"certificates_shown": shown} if shown is not None else {}
+    details |= {k: v for k, v in (("flags", form.texts("flags")), ("note", form.text("note"))) if v}
     store = get_store(request)
     try:
         if form.problems:  # the service's own checks too, so every problem shows at once
-            asked = {p.split(":", 1)[0] for p in form.problems}
-            form.problems += [
-                p
-                for p in act_problems_of(store, case, kind, started, ended, officer_ids)
-                if p.split(":", 1)[0] not in asked
-            ]
+            form.also(act_problems_of(store, case, kind, started, ended, officer_ids))
         form.check("执法环节信息有误", sections)
         assert started is not None
         act_id = record_act(
@@ -163,18 +163,7 @@ def save_act(request: Request, case_ref: str, user: Officer, posted: Posted_) ->
             case=case,
         )
     except LiuhenError as exc:
-        facts = _facts(request)
-        sections = _act_sections(facts, facts.procedure)
-        return step_page(
-            request,
-            facts=facts,
-            heading="记录执法环节",
-            action=f"/cases/{facts.id}/acts/new",
-            sections=sections,
-            values=posted_values(form, sections),
-            errors=FormErrors.of(exc, known_names(sections)),
-            submit="保存执法环节",
-        )
+        return _act_page(request, {}, form, exc)
     return _done(case["id"], "act", f"#act-{act_id}")
 
 
