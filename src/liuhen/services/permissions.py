@@ -22,8 +22,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from liuhen.errors import NotFound, PermissionDenied
+from liuhen.errors import PermissionDenied
 from liuhen.ledger.events import Actor
+from liuhen.services.cases.loaded import (
+    case_officers,
+    footage_facts,
+    footage_scope,
+    load_case,
+    owner_case,
+)
+
+__all__ = ["case_officers", "footage_facts", "footage_scope", "load_case", "owner_case"]
+"""The loaders (``services/cases/loaded.py``), re-exported for the callers of this module."""
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -278,47 +288,26 @@ def visible(actor: Actor, action: str, cases: Sequence[Mapping[str, Any]]) -> li
 # --- loading the facts a decision needs ---------------------------------------------------
 
 
-def case_officers(store: Store, case_ids: list[str] | None = None) -> dict[str, set[str]]:
-    """Case id -> the officer ids recorded on any of its acts."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    query = select(t.acts.c.case_id, t.acts.c.officer_ids)
-    if case_ids is not None:
-        query = query.where(t.acts.c.case_id.in_(case_ids))
-    found: dict[str, set[str]] = {}
-    with store.read() as conn:
-        for case_id, officer_ids in conn.execute(query):
-            found.setdefault(case_id, set()).update(officer_ids or ())
-    return found
-
-
-def load_case(store: Store, case_id: str) -> dict[str, Any]:
-    """The case row with ``officer_ids``: what ``require`` needs to decide; NotFound if none."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    with store.read() as conn:
-        row = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"CASE: 没有标识为 {case_id} 的案件")
-    case = dict(row)
-    case["officer_ids"] = sorted(case_officers(store, [case_id]).get(case_id, set()))
-    return case
-
-
-def require_case(store: Store, actor: Actor, action: str, case_id: str | None) -> dict[str, Any]:
-    """``require`` on a stored case (loaded here); returns the loaded case. Without a case
-    (footage not yet linked) only the role is checked."""
+def require_case(
+    store: Store,
+    actor: Actor,
+    action: str,
+    case_id: str | None,
+    case: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``require`` on a stored case; returns the loaded case. ``case`` is the case as a
+    caller already loaded it (``load_case``: the web's permission check hands its load on),
+    so it is not read again; it is loaded here when absent or another case. Without a case
+    id (footage not yet linked) only the role is checked."""
     if case_id is None:
         require(actor, action)
         return {}
     scope_of(actor, action)  # unknown actions fail before any query
-    case = load_case(store, case_id)
-    require(actor, action, case)
-    return case
+    loaded = dict(case) if case is not None and case.get("id") == case_id else None
+    if loaded is None:
+        loaded = load_case(store, case_id)
+    require(actor, action, loaded)
+    return loaded
 
 
 def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = None) -> None:
@@ -336,64 +325,24 @@ def record_denial(store: Store, exc: PermissionDenied, actor: Actor | None = Non
         )
 
 
-def require_record(store: Store, actor: Actor, action: str, record_id: str) -> dict[str, Any]:
+def require_record(
+    store: Store,
+    actor: Actor,
+    action: str,
+    record_id: str,
+    case: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """``require`` on the case a stored record belongs to; footage no case holds is scoped
-    by ``footage_scope``. NotFound if no such record."""
+    by ``footage_scope``. NotFound if no such record. ``case``: the record's case as the
+    caller loaded it (the permission check of a route with the record in its path)."""
+    if case:
+        return require_case(store, actor, action, str(case["id"]), case)
     case_id = owner_case(store, "records", record_id, "记录")
     if case_id is None:
         scope = footage_scope(store, record_id)
         require(actor, action, scope or None)
         return {}
     return require_case(store, actor, action, case_id)
-
-
-def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
-    """What stands in for the case of a record no case holds (footage not yet linked): see
-    ``footage_facts``; empty (only the role counts) when no such record."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.records.c.title, t.records.c.details, t.records.c.created_by).where(
-                t.records.c.id == record_id
-            )
-        ).first()
-        if row is None:
-            return {}
-        details = row.details or {}
-        device_agency = conn.execute(
-            select(t.devices.c.agency_id).where(t.devices.c.id == str(details.get("device_id")))
-        ).scalar()
-        uploader_agency = conn.execute(
-            select(t.users.c.agency_id).where(t.users.c.id == row.created_by)
-        ).scalar()
-    return footage_facts(row.title, details, row.created_by, device_agency, uploader_agency)
-
-
-def footage_facts(
-    title: str,
-    details: Mapping[str, Any],
-    created_by: str,
-    device_agency: str | None,
-    uploader_agency: str | None,
-) -> dict[str, Any]:
-    """The case-like facts ``require`` reads for footage no case holds: the agency of its
-    device, else of the user who stored it, its uploader as ``created_by`` and its officer;
-    empty (only the role counts) when neither agency is known."""
-    agency = device_agency or uploader_agency
-    if agency is None:
-        return {}
-    officer = details.get("officer_id")
-    return {
-        "id": None,
-        "number": f"未关联案件的《{title}》",
-        "agency_id": agency,
-        "section": "",
-        "created_by": created_by,
-        "officer_ids": [officer] if officer else [],
-    }
 
 
 def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
@@ -414,18 +363,3 @@ def require_approval(store: Store, actor: Actor, action: str, approval_id: str) 
         require(actor, action)
         return {}
     return require_record(store, actor, action, str(record_id))
-
-
-def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
-    """The case a row of ``table`` belongs to (None: footage no case holds yet); NotFound
-    naming ``noun`` when there is no such row."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    tbl = t.metadata.tables[table]
-    with store.read() as conn:
-        row = conn.execute(select(tbl.c.case_id).where(tbl.c.id == row_id)).first()
-    if row is None:
-        raise NotFound(f"{table[:-1]}: {noun} {row_id} 不存在")
-    return None if row[0] is None else str(row[0])

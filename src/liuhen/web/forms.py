@@ -22,9 +22,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, LiuhenError
-from liuhen.services.cases.bundles import assemble_bundle
+from liuhen.services.cases.facts import CaseFacts as CaseFacts  # re-exported for forms
+from liuhen.services.cases.facts import case_facts as case_facts
 
 _PATH_PREFIX = re.compile(r"^\$\.[a-z_]+(\[\d*\])?\.?")
 _KEYED = re.compile(r"^[A-Za-z0-9_.$\[\]]+: ")
@@ -143,6 +143,11 @@ class Posted:
             self.problems.append(f"{name}: 「{label}」不是有效的日期（如 2026-09-14）")
             return ""
 
+    def also(self, problems: Iterable[str]) -> None:
+        """Add a service's "key: 说明" problems about fields the form has not named yet."""
+        named = {p.split(":", 1)[0] for p in self.problems}
+        self.problems += [p for p in problems if p.split(":", 1)[0] not in named]
+
     def check(self, headline: str, sections: list[Section] | None = None) -> None:
         """Raise the problems found so far (and every required input of ``sections`` left
         empty), all at once, before any service is called."""
@@ -191,65 +196,6 @@ def local_input(moment: datetime | str | None, tz: ZoneInfo) -> str:
             return moment
         moment = parsed
     return moment.astimezone(tz).strftime(LOCAL_INPUT)
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What forms of one case offer: its officers, acts and current documents."""
-
-    id: str
-    number: str
-    title: str
-    procedure: str
-    profile: str
-    party: dict[str, Any]
-    agency: dict[str, Any]
-    closed: bool
-    officers: list[dict[str, Any]]
-    acts: list[dict[str, Any]]
-    documents: list[dict[str, Any]]
-
-    def officer(self, officer_id: str) -> dict[str, Any] | None:
-        return next((o for o in self.officers if o["id"] == officer_id), None)
-
-    def act(self, act_id: str) -> dict[str, Any] | None:
-        return next((a for a in self.acts if a["id"] == act_id), None)
-
-
-def case_facts(store: Any, case_id: str) -> CaseFacts:
-    bundle = assemble_bundle(store, case_id)
-    case = bundle["case"]
-    acts = [
-        {
-            **a,
-            "label": f"{vocab.ACT_KINDS.get(a['kind'], a['kind'])}"
-            f"（{a['started_at'][:16].replace('T', ' ')}）",
-        }
-        for a in bundle["acts"]
-    ]
-    documents = [
-        {
-            **r,
-            "label": (r.get("title") or vocab.DOCUMENT_KINDS.get(r["kind"], r["kind"]))
-            + (f" {r['number']}" if r.get("number") else ""),
-        }
-        for r in bundle["text_records"]
-    ]
-    return CaseFacts(
-        id=case["id"],
-        number=case.get("number", ""),
-        title=case.get("title", ""),
-        procedure=case["procedure"],
-        profile=bundle["agency"].get("profile", ""),
-        party=bundle["party"],
-        agency=bundle["agency"],
-        closed=bool(case.get("ended_at")),
-        officers=sorted(
-            bundle["officers"], key=lambda o: (o.get("certificate_number") or "~", o["name"])
-        ),
-        acts=acts,
-        documents=documents,
-    )
 
 
 def posted_values(posted: Posted, sections: list[Section]) -> dict[str, Any]:

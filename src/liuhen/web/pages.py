@@ -1,5 +1,7 @@
 """Rendering a page: the template set and the context every page gets (who is signed in,
-the CSRF token, how many approvals wait for them: the navigation shows it). Route modules import ``render`` from here, never from the app factory."""
+the CSRF token, how many approvals wait for them: the navigation shows it, from two
+set-based queries, unless the page gives the count). Route modules import ``render`` from
+here, never from the app factory."""
 
 from __future__ import annotations
 
@@ -26,10 +28,13 @@ def render(
 ) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
     user = getattr(request.state, "user", None)
+    waiting = context.get("waiting")  # a page that has the count already gives it
+    if waiting is None and user is not None:
+        waiting = waiting_count(request.app.state.store, user.actor)
     ctx = {
         "user": user,
         "csrf": getattr(request.state, "csrf", ""),
-        "waiting": None if user is None else waiting_count(request.app.state.store, user.actor),
         **context,
+        "waiting": waiting,
     }
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -124,5 +124,5 @@ class AccessRequestKind(ApprovalKind):
     def after_decision(self, store: Store, actor: Actor, state: ApprovalState) -> None:
         after_decision(store, actor, state)
 
-    def wanted_positions(self, store: Store, state: ApprovalState) -> list[str] | None:
-        return approver_positions(store, state.id)
+    def wanted_positions(self, store: Store, states: list[ApprovalState]) -> dict[str, list[str]]:
+        return approver_positions(store, [s.id for s in states])

@@ -56,9 +56,11 @@ def register_request(
     purpose: str,
     exclusions: Mapping[str, str] | None = None,
     opinion: str = "",
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    """Register a request and open its approval; nothing is saved when any check fails."""
-    require_case(store, actor, "access.request", case_id)
+    """Register a request and open its approval; nothing is saved when any check fails.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "access.request", case_id, case)
     who, problems = _requester(requester)
     if kind not in KINDS:
         problems.append("kind: 请选择申请种类：查阅或复制")
@@ -78,7 +80,7 @@ def register_request(
     request_id = new_id()
     now = store.clock()
     with store.transaction(actor) as tx:
-        case = _case(tx.conn, case_id)
+        case = loaded if loaded.get("profile_id") is not None else _case(tx.conn, case_id)
         rule = approver_rule(case["profile_id"], kind)
         current = {r["id"]: r for r in _current_records(tx.conn, case_id)}
         unknown = [r for r in wanted if r not in current]
@@ -187,11 +189,14 @@ def _next_number(conn: Connection, now: datetime, store: Store) -> str:
     return f"查复〔{local.year}〕{int(count) + 1}号"
 
 
-def open_view(store: Store, actor: Actor, request_id: str) -> AccessRequest:
+def open_view(
+    store: Store, actor: Actor, request_id: str, *, case: Mapping[str, Any] | None = None
+) -> AccessRequest:
     """The read-only view of a granted view request, for staff to show the requester; each
-    opening is a ledger event naming the records shown."""
-    request = get_request(store, actor, request_id, _checked=True)
-    require_case(store, actor, "access.request", request.case_id)
+    opening is a ledger event naming the records shown. ``case``: the request's case as
+    the permission check loaded it (not read again)."""
+    request = get_request(store, actor, request_id, _checked=True, case=case)
+    require_case(store, actor, "access.request", request.case_id, case)
     if request.kind != "view" or request.approval is None or request.approval.outcome != "approved":
         raise Conflict("只有已批准的查阅申请才能打开查阅视图")
     with store.transaction(actor) as tx:

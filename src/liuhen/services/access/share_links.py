@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,11 +70,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_link(store: Store, actor: Actor, request_id: str) -> IssuedLink:
-    """A new link to the request's copies; the token is returned once and never stored."""
+def issue_link(
+    store: Store, actor: Actor, request_id: str, *, case: Mapping[str, Any] | None = None
+) -> IssuedLink:
+    """A new link to the request's copies; the token is returned once and never stored.
+    ``case``: the request's case as the permission check loaded it (not read again)."""
     require(actor, "access.request")
-    request = get_request(store, actor, request_id, _checked=True)
-    require_case(store, actor, "access.request", request.case_id)
+    request = get_request(store, actor, request_id, _checked=True, case=case)
+    require_case(store, actor, "access.request", request.case_id, case)
     if request.kind != "copy" or request.status not in ("approved", "delivered", "expired"):
         raise Conflict("只有已批准的复制申请才能生成交付链接")
     if not request.copies:

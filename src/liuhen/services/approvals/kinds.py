@@ -46,9 +46,11 @@ class ApprovalKind:
     def after_decision(self, store: Store, actor: Actor, state: ApprovalState) -> None:
         """After the decision that closed the approval has committed."""
 
-    def wanted_positions(self, store: Store, state: ApprovalState) -> list[str] | None:
-        """The capacities this approval must be granted in, or None for the case's rule."""
-        return None
+    def wanted_positions(self, store: Store, states: list[ApprovalState]) -> dict[str, list[str]]:
+        """Approval id -> the capacities it must be granted in, for those of ``states`` (all
+        of this kind) whose kind decides it; the others follow the case's rule. A list page
+        asks once for all its approvals of a kind."""
+        return {}
 
 
 _KINDS: dict[str, ApprovalKind] = {}

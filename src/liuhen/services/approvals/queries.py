@@ -6,66 +6,69 @@ from typing import Any
 
 from sqlalchemy import select
 
-from liuhen.domain import vocab
 from liuhen.errors import NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.approvals.model import ApprovalState
+from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.services.permissions import (
     allowed,
-    load_case,
     require,
     require_record,
 )
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
+_STEP = "step_"
+
+
+def states_where(conn: Any, where: Any) -> list[ApprovalState]:
+    """The states of the approvals ``where`` selects, oldest first, in one query (each with
+    its steps, its case's number and title, and the title of the record it is about)."""
+    subject = t.records.alias("subject")
+    query = (
+        select(
+            t.approvals,
+            *[c.label(_STEP + c.name) for c in t.approval_steps.c],
+            t.cases.c.number.label("case_number"),
+            t.cases.c.title.label("case_title"),
+            t.cases.c.procedure.label("case_procedure"),
+            t.agencies.c.profile_id.label("case_profile"),
+            subject.c.title.label("subject_title"),
+        )
+        .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
+        .outerjoin(t.cases, t.cases.c.id == t.approvals.c.case_id)
+        .outerjoin(t.agencies, t.agencies.c.id == t.cases.c.agency_id)
+        .outerjoin(subject, subject.c.id == t.approvals.c.subject_record_id)
+        .where(where)
+        .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
+    )
+    rows: dict[str, Any] = {}
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for r in conn.execute(query).mappings():
+        rows.setdefault(r["id"], r)
+        if r[_STEP + "id"] is not None:
+            steps.setdefault(r["id"], []).append(
+                {k.removeprefix(_STEP): v for k, v in r.items() if k.startswith(_STEP)}
+            )
+    return [
+        state_of(
+            r,
+            steps.get(i, []),
+            case_number=r["case_number"] or "",
+            case_title=r["case_title"] or "",
+            subject_title=r["subject_title"] or "",
+            case_procedure=r["case_procedure"] or "",
+            case_profile=r["case_profile"] or "",
+        )
+        for i, r in rows.items()
+    ]
+
 
 def state_in(conn: Any, approval_id: str) -> ApprovalState:
-    """An approval's state, read on a connection the caller already holds."""
-    row = (
-        conn.execute(select(t.approvals).where(t.approvals.c.id == approval_id)).mappings().first()
-    )
-    if row is None:
+    """An approval's state, read on a connection the caller already holds (one query)."""
+    found = states_where(conn, t.approvals.c.id == approval_id)
+    if not found:
         raise NotFound(f"approval: 审批 {approval_id} 不存在")
-    number = title = subject = ""
-    if row["case_id"] is not None:
-        number, title = conn.execute(
-            select(t.cases.c.number, t.cases.c.title).where(t.cases.c.id == row["case_id"])
-        ).one()
-    if row["subject_record_id"] is not None:
-        subject = conn.execute(
-            select(t.records.c.title).where(t.records.c.id == row["subject_record_id"])
-        ).scalar_one()
-    steps = [
-        dict(s)
-        for s in conn.execute(
-            select(t.approval_steps)
-            .where(t.approval_steps.c.approval_id == approval_id)
-            .order_by(t.approval_steps.c.position)
-        ).mappings()
-    ]
-    outcome = None
-    for s in steps:
-        if s["decision"] == "rejected":
-            outcome = "rejected"
-        elif s["decision"] == "approved" and s["details"].get("final"):
-            outcome = "approved"
-    return ApprovalState(
-        id=row["id"],
-        case_id=row["case_id"],
-        case_number=number,
-        case_title=title,
-        kind=row["kind"],
-        kind_name=vocab.APPROVAL_KINDS.get(row["kind"], row["kind"]),
-        emergency=row["emergency"],
-        fields=row["details"].get("fields", {}),
-        steps=steps,
-        closed=outcome is not None,
-        outcome=outcome,
-        requested_at=row["created_at"],
-        subject_record_id=row["subject_record_id"],
-        subject_title=subject,
-    )
+    return found[0]
 
 
 def approval_state(store: Store, approval_id: str) -> ApprovalState:
@@ -73,23 +76,25 @@ def approval_state(store: Store, approval_id: str) -> ApprovalState:
         return state_in(conn, approval_id)
 
 
+def states_of(store: Store, approval_ids: list[str]) -> list[ApprovalState]:
+    """The states of many approvals at once, oldest first (unknown ids are left out)."""
+    if not approval_ids:
+        return []
+    with store.read() as conn:
+        return states_where(conn, t.approvals.c.id.in_(approval_ids))
+
+
 def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
     """A case's approvals still waiting for a decision (shown on its timeline as such)."""
     with store.read() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                select(t.approvals.c.id)
-                .where(t.approvals.c.case_id == case_id)
-                .order_by(t.approvals.c.created_at)
-            )
-        ]
-        states = [state_in(conn, i) for i in ids]
+        states = states_where(conn, t.approvals.c.case_id == case_id)
     return [s for s in states if s.steps and not s.closed]
 
 
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
-    """Open approvals this user may decide and has not yet acted on, oldest first."""
+    """Open approvals this user may decide and has not yet acted on, oldest first: two
+    queries (the approvals with their steps; their cases with their officers) whatever
+    their number, plus one check per approval of footage no case holds."""
     require(actor, "approval.decide")
     done = select(t.approval_steps.c.approval_id).where(  # closed, or this user acted
         # an approver's step (a final approval or a rejection, see ``decide``) closes it
@@ -99,17 +104,36 @@ def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     )
     made_here = select(t.approval_steps.c.approval_id)  # imported approvals have no steps:
     # they record what was decided on paper and are never decided in LiuHen
-    query = select(t.approvals.c.id).where(
-        t.approvals.c.id.in_(made_here), t.approvals.c.id.not_in(done)
-    )
     with store.read() as conn:
-        ids = [r[0] for r in conn.execute(query.order_by(t.approvals.c.created_at))]
-        states = [state_in(conn, i) for i in ids]
-    open_ = [
-        s for s in states if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
-    ]
-    cases = {s.case_id for s in open_ if s.case_id is not None}
-    mine = {c for c in cases if allowed(actor, "approval.decide", load_case(store, c))}
+        states = states_where(conn, t.approvals.c.id.in_(made_here) & t.approvals.c.id.not_in(done))
+        open_ = [
+            s
+            for s in states
+            if not s.closed and all(step["user_id"] != actor.id for step in s.steps)
+        ]
+        case_ids = sorted({s.case_id for s in open_ if s.case_id is not None})
+        facts: dict[str, dict[str, Any]] = {}
+        rows: Any = (
+            []
+            if not case_ids
+            else conn.execute(  # what ``allowed`` reads of each case
+                select(
+                    t.cases.c.id,
+                    t.cases.c.number,
+                    t.cases.c.agency_id,
+                    t.cases.c.section,
+                    t.cases.c.created_by,
+                    t.cases.c.confidentiality,
+                    t.acts.c.officer_ids,
+                )
+                .outerjoin(t.acts, t.acts.c.case_id == t.cases.c.id)
+                .where(t.cases.c.id.in_(case_ids))
+            ).mappings()
+        )
+        for r in rows:  # one row per act: the officers of every act are on the case
+            case = facts.setdefault(r["id"], {**r, "officer_ids": set()})
+            case["officer_ids"].update(r["officer_ids"] or ())
+    mine = {c for c, case in facts.items() if allowed(actor, "approval.decide", case)}
     return [
         s
         for s in open_

@@ -12,11 +12,12 @@ that one names its record (``subject_record_id``) and is scoped by it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liuhen.errors import Conflict, InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.approvals.kinds import kind_of
 from liuhen.services.approvals.model import ApprovalState, positions_for
@@ -43,19 +44,21 @@ def request_approval(
     permission: str = "record.create",
     subject_record_id: str | None = None,
     position: str = "officer",
+    case: Mapping[str, Any] | None = None,
 ) -> str:
     """The handler (承办人) asks for an approval with an opinion; the first step is theirs.
 
     ``permission``: the action the asker needs (a custodian asks for disposal approvals
     under ``record.dispose``). ``subject_record_id``: the record it is about; without a
     case (footage no case holds) it is required and the record decides the scope.
-    ``position``: the capacity the handler asks in (a custodian for a disposal)."""
+    ``position``: the capacity the handler asks in (a custodian for a disposal). ``case``:
+    the case as the permission check loaded it (not read again)."""
     if case_id is None:
         if subject_record_id is None:
             raise InvalidInput("case: 审批须属于一个案件，或指明所涉记录")
         require_record(store, actor, permission, subject_record_id)
     else:
-        require_case(store, actor, permission, case_id)
+        require_case(store, actor, permission, case_id, case)
     problems = []
     if kind not in vocab.APPROVAL_KINDS:
         problems.append(f"kind: 审批类型无效 {kind!r}")
@@ -65,9 +68,7 @@ def request_approval(
         problems.append("opinion: 承办人意见不能为空")
     if problems:
         raise InvalidInput("审批申请有误", details=problems)
-    with store.transaction(actor) as tx:
-        if case_id is not None and tx.get("cases", case_id) is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
+    with store.transaction(actor) as tx:  # a case was loaded above: it exists
         return open_in(
             tx,
             actor,

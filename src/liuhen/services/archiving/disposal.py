@@ -13,6 +13,7 @@ tombstones, so a disposed blob is reported as disposed, not as missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -104,9 +105,17 @@ def disposal_info(store: Store, record_id: str) -> dict[str, Any]:
     }
 
 
-def request_disposal(store: Store, actor: Actor, record_id: str, *, reason: str) -> str:
-    """Ask for the disposal approval (a refused event before the date)."""
-    require_record(store, actor, "record.dispose", record_id)
+def request_disposal(
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    *,
+    reason: str,
+    case: Mapping[str, Any] | None = None,
+) -> str:
+    """Ask for the disposal approval (a refused event before the date). ``case``: the
+    record's case as the permission check loaded it (not read again)."""
+    require_record(store, actor, "record.dispose", record_id, case)
     ret = record_retention(store, record_id)
     if not reason.strip():
         raise InvalidInput("reason: 请填写处置理由")
@@ -174,10 +183,17 @@ def _approval_problem(state: ApprovalState, ret: RecordRetention) -> str:
 
 
 def dispose(
-    store: Store, actor: Actor, record_id: str, *, approval_id: str | None, reason: str = ""
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    *,
+    approval_id: str | None,
+    reason: str = "",
+    case: Mapping[str, Any] | None = None,
 ) -> DisposalResult:
-    """Dispose of a record after its retention date, with an approval; refuse otherwise."""
-    require_record(store, actor, "record.dispose", record_id)
+    """Dispose of a record after its retention date, with an approval; refuse otherwise.
+    ``case``: the record's case as the permission check loaded it (not read again)."""
+    require_record(store, actor, "record.dispose", record_id, case)
     ret = record_retention(store, record_id)
     chain = version_chain(store, record_id)
     ids = [r["id"] for r in chain]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.archiving.retention import schedule_for
+from liuhen.services.cases.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -37,6 +39,7 @@ from liuhen.store.unit import new_id
 
 FILING_KIND = "filing"
 CHECKED = "case.four_properties_checked"
+assert CHECKED in LEDGER_FACTS  # the case page reads the latest report with its other facts
 CASE_FILE_TERMS = ("permanent", "30y", "10y")
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -92,6 +95,16 @@ def latest_four_properties(store: Store, case_id: str) -> dict[str, Any] | None:
     return {**row.payload["report"], "purpose": row.payload["purpose"], "event_seq": row.seq}
 
 
+def latest_four_properties_of(store: Store, rows: CaseRows) -> dict[str, Any] | None:
+    """``latest_four_properties`` from the case's ledger facts (``ledger_facts``: the one
+    ledger query of the case page)."""
+    found = ledger_facts(store, rows).get((CHECKED, rows.id))
+    if found is None:
+        return None
+    payload = found["payload"]
+    return {**payload["report"], "purpose": payload["purpose"], "event_seq": found["seq"]}
+
+
 def _current_case_file(conn: Any, case_id: str) -> dict[str, Any] | None:
     rows = list(
         conn.execute(
@@ -129,6 +142,25 @@ def filing_state(store: Store, case_id: str) -> dict[str, Any]:
         profile = conn.execute(
             select(t.agencies.c.profile_id).where(t.agencies.c.id == case["agency_id"])
         ).scalar_one()
+    return _state(closed, act, case_file, profile)
+
+
+def filing_state_of(rows: CaseRows) -> dict[str, Any]:
+    """``filing_state`` from a case's rows (no query)."""
+    filings = [a for a in rows.acts if a["kind"] == FILING_KIND]
+    act = max(filings, key=lambda a: a["started_at"], default=None)
+    superseded = {f["supersedes_id"] for f in rows.case_files if f["supersedes_id"]}
+    current = [f for f in rows.case_files if f["id"] not in superseded]
+    case_file = current[-1] if current else None
+    return _state(rows.closed_at(), act, case_file, rows.case["profile_id"])
+
+
+def _state(
+    closed: datetime | None,
+    act: Mapping[Any, Any] | None,
+    case_file: Mapping[Any, Any] | None,
+    profile: str,
+) -> dict[str, Any]:
     details = (case_file or {}).get("details", {})
     handed = details.get("handed_over_at")
     return {
@@ -165,13 +197,14 @@ def file_case(
     retention_term: str = "",
     note: str = "",
     check: bool = True,
+    case: Mapping[str, Any] | None = None,
 ) -> Filing:
     """Hand a closed case's file to a custodian; 四性检测 runs first and is kept with it.
 
     ``check=False``: the caller runs the check right after (``check_four_properties`` with
     purpose ``filing``, the web server on its background worker): the filing act then
     records it as pending and the ledger holds the report when it is done."""
-    require_case(store, actor, "case.export", case_id)
+    require_case(store, actor, "case.export", case_id, case)
     now = store.clock()
     filed_at = filed_at or now
     state = filing_state(store, case_id)

@@ -10,6 +10,7 @@ from when it was stored. Long-term and permanent records have no end date.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,7 +138,7 @@ def _case_file(conn: Connection, case_id: str) -> dict[str, Any] | None:
     return dict(current[-1]) if current else None
 
 
-def record_title(record: dict[str, Any]) -> str:
+def record_title(record: Mapping[str, Any]) -> str:
     """A record's title; imported records may have none, so name them by their kind."""
     if record["title"]:
         return str(record["title"])
@@ -166,6 +167,26 @@ def record_retention(store: Store, record_id: str) -> RecordRetention:
         if record["kind"] == "av":
             long_reason = _long_term_act(conn, record, schedule.classes["long_term"].flags)
         case_file = _case_file(conn, case["id"]) if case is not None else None
+    return retention_of(record, case, case_file, schedule, long_reason)
+
+
+def long_term_reason(act_details: Mapping[str, Any] | None, schedule: RetentionSchedule) -> str:
+    """The 001§14 circumstance among an act's flags, if any ('' when none)."""
+    flags = schedule.classes["long_term"].flags
+    act_flags = (act_details or {}).get("flags", [])
+    return next((vocab.ACT_FLAGS[f] for f in flags if f in act_flags), "")
+
+
+def retention_of(
+    record: Mapping[Any, Any],
+    case: Mapping[Any, Any] | None,
+    case_file: Mapping[Any, Any] | None,
+    schedule: RetentionSchedule,
+    long_reason: str = "",
+) -> RecordRetention:
+    """The retention of the latest version ``record`` of a record, from what was read: its
+    case (None for footage no case holds), the case's current case file, the profile's
+    schedule and, for AV, the 001§14 circumstance of its act (``long_term_reason``)."""
     stated = (record["details"].get("retention") or {}).get("term", "")
     if record["kind"] == "av" and (long_reason or stated in ("long_term", "permanent")):
         code = "long_term"

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -249,19 +249,11 @@ def _state(
     )
 
 
-def bundle_events(
-    conn: Connection, device_ids: set[str], act_ids: set[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Case-bundle ``devices[].events``: maintenance, faults and repairs of the devices, and
-    their pre-use checks for the case's acts (checks for other cases stay out)."""
-    if not device_ids:
-        return {}
-    rows = conn.execute(
-        select(t.device_events)
-        .where(t.device_events.c.device_id.in_(device_ids))
-        .order_by(t.device_events.c.at, t.device_events.c.id)
-    ).mappings()
-    out: dict[str, list[dict[str, Any]]] = {}
+def bundle_events(rows: Iterable[Mapping[str, Any]], act_ids: set[str]) -> list[dict[str, Any]]:
+    """Case-bundle ``devices[].events`` of one device from its event rows (by time):
+    maintenance, faults and repairs, and its pre-use checks for the case's acts (checks for
+    other cases stay out)."""
+    out: list[dict[str, Any]] = []
     for r in rows:
         if r["kind"] == "check" and r["act_id"] not in act_ids:
             continue
@@ -274,7 +266,7 @@ def bundle_events(
             event["items"] = list(r["details"]["items"])
         if r["details"].get("note"):
             event["note"] = r["details"]["note"]
-        out.setdefault(r["device_id"], []).append(event)
+        out.append(event)
     return out
 
 

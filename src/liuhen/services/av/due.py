@@ -89,8 +89,7 @@ def av_uploads_due(
     calendar = calendar or store.calendar()  # once, not per case and act
     for cid in cases:
         out += _case_due(store, cid, officer if case_id is None else None, now, calendar)
-    order = {"overdue": 0, "soon": 1, "upcoming": 2, "waiting": 3}
-    out.sort(key=lambda d: (order[d.state], d.due or now, d.case_number))
+    out.sort(key=lambda d: (_ORDER[d.state], d.due or now, d.case_number))
     return out
 
 
@@ -98,6 +97,14 @@ def _case_due(
     store: Store, case_id: str, officer: str | None, now: datetime, calendar: WorkCalendar
 ) -> list[UploadDue]:
     bundle = assemble_bundle(store, case_id)
+    return uploads_due_in(bundle, officer, now, calendar, store.settings.tz)
+
+
+def uploads_due_in(
+    bundle: dict[str, Any], officer: str | None, now: datetime, calendar: WorkCalendar, tz: Any
+) -> list[UploadDue]:
+    """The acts of an assembled case bundle that need audio-video and have none (only
+    ``officer``'s when given), overdue first, then by due time (no query)."""
     case: Case = load_bundle(bundle)
     profile = load_profile(bundle["agency"]["profile"])
     rules = profile.rules_for(case.procedure)
@@ -105,7 +112,6 @@ def _case_due(
     deadline = next((r for r in rules if isinstance(r, AVUploadDeadline)), None)
     if deadline is None or not required:
         return []
-    tz = store.settings.tz
     has_av = {av.act_id for av in case.av_records if av.act_id}
     out = []
     for act in case.acts:
@@ -117,7 +123,11 @@ def _case_due(
         if need is None:
             continue
         out.append(_due(case, act, need, deadline, now, calendar, tz))
+    out.sort(key=lambda d: (_ORDER[d.state], d.due or now, d.case_number))
     return out
+
+
+_ORDER = {"overdue": 0, "soon": 1, "upcoming": 2, "waiting": 3}
 
 
 def _due(

@@ -73,12 +73,19 @@ def link_av(
 
 
 def revise_av(
-    store: Store, actor: Actor, record_id: str, *, changes: Mapping[str, Any], reason: str
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    *,
+    changes: Mapping[str, Any],
+    reason: str,
+    case: Mapping[str, Any] | None = None,
 ) -> str:
     """Add what people know about the footage (interruptions, opening statement, evidence …)
     as a new version. Segments and storage time belong to the original: changing them is
-    refused, and the attempt is a ledger event."""
-    require_record(store, actor, "av.upload", record_id)
+    refused, and the attempt is a ledger event. ``case``: the record's case as the
+    permission check loaded it (not read again)."""
+    require_record(store, actor, "av.upload", record_id, case)
     if not reason.strip():
         raise InvalidInput("reason: 补充或更正须说明理由")
     touched = sorted(ORIGINAL & set(changes))

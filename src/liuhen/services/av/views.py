@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from liuhen.media import continuity
 from liuhen.services.access.view_log import log_view
 from liuhen.services.av.rows import current_rows, record_files
 from liuhen.services.av.timeline import timeline
+from liuhen.services.cases.case_rows import CaseRows
 from liuhen.services.permissions import load_case, require, require_record, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -78,10 +80,20 @@ def latest_av_id(store: Store, record_id: str) -> str:
             current = str(newer)
 
 
-def av_page(store: Store, actor: Actor, record_id: str) -> dict[str, Any]:
-    """One AV record for its page: the row, its timeline, its files, names for its ids."""
-    case_of = require_record(store, actor, "case.read", record_id)
-    log_view(store, actor, case_of.get("id"), "av_record", record_id=record_id)
+def av_page(
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    *,
+    case: Mapping[str, Any] | None = None,
+    log: bool = True,
+) -> dict[str, Any]:
+    """One AV record for its page: the row, its timeline, its files, names for its ids.
+    ``case``: the record's case as the permission check loaded it (not read again); ``log``:
+    the view goes on the ledger here (a form page's view is logged by its route)."""
+    case_of = require_record(store, actor, "case.read", record_id, case)
+    if log:
+        log_view(store, actor, case_of.get("id"), "av_record", record_id=record_id)
     with store.read() as conn:
         rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
         if rec is None or rec["kind"] != "av":
@@ -96,29 +108,34 @@ def av_page(store: Store, actor: Actor, record_id: str) -> dict[str, Any]:
         officer = conn.execute(
             select(t.officers.c.name).where(t.officers.c.id == details.get("officer_id"))
         ).scalar()
-        case = (
-            conn.execute(select(t.cases).where(t.cases.c.id == rec["case_id"])).mappings().first()
-            if rec["case_id"]
-            else None
-        )
         act = (
             conn.execute(select(t.acts).where(t.acts.c.id == rec["act_id"])).mappings().first()
             if rec["act_id"]
             else None
         )
+        newer = conn.execute(
+            select(t.records.c.id).where(t.records.c.supersedes_id == record_id)
+        ).scalar()
+        footage = (
+            current_rows(conn, (t.records.c.kind == "av") & (t.records.c.act_id == act["id"]))
+            if act is not None
+            else []
+        )
     line = timeline(record_id, details, files)
+    coverage = None
+    if act is not None:
+        segments = [s for r in footage for s in continuity.segments_from(r["details"])]
+        coverage = continuity.coverage(segments, act["started_at"], act["ended_at"]).as_dict()
     return {
         "record": dict(rec),
         "details": details,
         "timeline": line,
-        "latest": latest_av_id(store, record_id),
+        "latest": record_id if newer is None else latest_av_id(store, str(newer)),
         "device": dict(device) if device else None,
         "officer_name": officer or details.get("officer_id", ""),
-        "case": dict(case) if case else None,
+        "case": (dict(case_of) or None) if rec["case_id"] else None,
         "act": dict(act) if act else None,
-        "coverage": (
-            act_av_coverage(store, rec["act_id"]).as_dict() if rec["act_id"] and act else None
-        ),
+        "coverage": coverage,
     }
 
 
@@ -131,6 +148,15 @@ def case_av(store: Store, case_id: str) -> list[dict[str, Any]]:
             files = record_files(conn, r["id"])
             out.append({"record": dict(r), "timeline": timeline(r["id"], r["details"], files)})
     return out
+
+
+def case_av_of(rows: CaseRows) -> list[dict[str, Any]]:
+    """``case_av`` from a case's rows (no query)."""
+    return [
+        {"record": r, "timeline": timeline(r["id"], r["details"], rows.files.get(r["id"], []))}
+        for r in rows.latest_records()
+        if r["kind"] == "av"
+    ]
 
 
 def av_access_log(store: Store, record_id: str, *, limit: int = 200) -> list[dict[str, Any]]:

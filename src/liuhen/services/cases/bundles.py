@@ -15,15 +15,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.domain.acts import act_problems
 from liuhen.domain.case import Case
 from liuhen.domain.finding import Finding
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
 from liuhen.rules.engine import evaluate
 from liuhen.rules.sources.bundle import entity_problems
 from liuhen.rules.sources.calendar import WorkCalendar
-from liuhen.services.permissions import require, require_case
+from liuhen.services.access.loading import bundle_entries
+from liuhen.services.cases.case_rows import CaseRows, load_rows
+from liuhen.services.permissions import load_case, require, require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -97,6 +100,18 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
     load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
     if not data["agency"].get("profile"):
         raise InvalidInput("$.agency.profile: 导入的案件包须指明机关适用的制度配置")
+    problems = [
+        f"$.acts[{i}].{problem}"
+        for i, act in enumerate(data.get("acts", []))
+        for problem in act_problems(
+            data["case"]["procedure"],
+            act["kind"],
+            _when(act["started_at"]),
+            _when(act.get("ended_at")),
+        )
+    ]
+    if problems:  # the checks ``record_act`` makes of an act recorded in LiuHen
+        raise InvalidInput("案件数据包中的执法环节有误", details=problems)
     case = data["case"]
     with store.read() as conn:
         existing = conn.execute(
@@ -340,10 +355,13 @@ def _device(tx: Tx, agency_id: str, device: Mapping[str, Any], now: datetime) ->
 # -- export and snapshot --------------------------------------------------------------------
 
 
-def export_bundle(store: Store, actor: Actor, case_id: str) -> dict[str, Any]:
-    """The case as a bundle (database ids as bundle ids); the export is on the ledger."""
-    require_case(store, actor, "case.read", case_id)
-    bundle = assemble_bundle(store, case_id)
+def export_bundle(
+    store: Store, actor: Actor, case_id: str, *, case: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The case as a bundle (database ids as bundle ids); the export is on the ledger.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "case.read", case_id, case)
+    bundle = assemble_bundle(store, case_id, case=loaded)
     with store.transaction(actor) as tx:
         tx.record(
             "case.exported",
@@ -355,70 +373,43 @@ def export_bundle(store: Store, actor: Actor, case_id: str) -> dict[str, Any]:
     return bundle
 
 
-def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
-    """Read one case back into bundle form (no event: used for snapshots)."""
-    with store.read() as conn:
-        case = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
-        if case is None:
-            raise NotFound(f"CASE: 案件 {case_id} 不存在")
-        agency = (
-            conn.execute(select(t.agencies).where(t.agencies.c.id == case["agency_id"]))
-            .mappings()
-            .one()
-        )
+def assemble_bundle(
+    store: Store, case_id: str, *, case: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Read one case back into bundle form (no event: used for snapshots). ``case``: the case
+    as the permission check loaded it (``load_case``), so it is not read again."""
+    loaded = dict(case) if case is not None and case.get("id") == case_id else None
+    rows = load_rows(store, loaded or load_case(store, case_id))
+    return bundle_of(rows, store.settings.tz)
 
-        def rows(table: Any, *where: Any) -> list[Any]:
-            return list(
-                conn.execute(
-                    select(table).where(*where).order_by(table.c.created_at, table.c.id)
-                ).mappings()
-            )
 
-        acts = rows(t.acts, t.acts.c.case_id == case_id, t.acts.c.kind != "filing")  # -> case_file
-        records = _latest(rows(t.records, t.records.c.case_id == case_id))
-        approvals = rows(t.approvals, t.approvals.c.case_id == case_id)
-        services = rows(t.services, t.services.c.case_id == case_id)
-        executions = rows(t.executions, t.executions.c.case_id == case_id)
-        files = _latest(rows(t.case_files, t.case_files.c.case_id == case_id))
-        closing = conn.execute(
-            select(t.case_transitions.c.at, t.case_transitions.c.note)
-            .where(t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed")
-            .order_by(t.case_transitions.c.at.desc())
-        ).first()
-        closed = closing.at if closing else None
-        from liuhen.services.access.queries import bundle_entries
-
-        registered = bundle_entries(conn, case_id, store.settings.tz)
-        officer_ids = _referenced(acts, records, "officer_ids", "officer_id")
-        device_ids = _referenced(acts, records, "device_id")
-        officers = list(
-            conn.execute(
-                select(t.officers)
-                .where(
-                    t.officers.c.id.in_(officer_ids) | (t.officers.c.agency_id == case["agency_id"])
-                )
-                .order_by(t.officers.c.created_at, t.officers.c.id)
-            ).mappings()
-        )
-        devices = list(
-            conn.execute(select(t.devices).where(t.devices.c.id.in_(device_ids))).mappings()
-        )
-        device_events = _device_events(conn, device_ids, {a["id"] for a in acts})
-    tz = store.settings.tz
+def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
+    """The case bundle of a case's rows (pure: every row was read by ``load_rows``)."""
+    case = rows.case
+    acts = rows.enforcement_acts()
+    records = rows.latest_records()
+    files = [r for r in rows.case_files if r["id"] not in _superseded(rows.case_files)]
+    closing = max(
+        (r for r in rows.transitions if r["stage"] == "closed"),
+        key=lambda r: r["at"],
+        default=None,
+    )
+    closed = closing["at"] if closing else None
 
     def iso(moment: datetime) -> str:
         return moment.astimezone(tz).isoformat()
 
     details = dict(case["details"])
-    if closing is not None and closing.note and "outcome" not in details:
-        details["outcome"] = closing.note
-    access = [*details.pop("access_requests", []), *registered]
+    if closing is not None and closing["note"] and "outcome" not in details:
+        details["outcome"] = closing["note"]
+    access = [*details.pop("access_requests", []), *bundle_entries(rows, tz)]
     details.pop("bundle_id", None)
+    act_ids = {a["id"] for a in acts}
     bundle: dict[str, Any] = {
         **FORMAT,
         "agency": {
-            "name": agency["name"],
-            **({"profile": agency["profile_id"]} if agency["profile_id"] else {}),
+            "name": case["agency_name"],
+            **({"profile": case["profile_id"]} if case["profile_id"] else {}),
             **({"unit": case["section"]} if case["section"] else {}),
         },
         "case": {
@@ -431,45 +422,18 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
             **details,
         },
         "party": case["party"],
-        "officers": [
-            {
-                "id": o["id"],
-                "name": o["name"],
-                **({"certificate_number": o["certificate_no"]} if o["certificate_no"] else {}),
-                **o["details"],
-            }
-            for o in officers
-        ],
+        "officers": [bundle_officer(o) for o in rows.officers],
         "devices": [
-            {
-                "id": d["id"],
-                "kind": d["kind"],
-                "explosion_proof": d["explosion_proof"],
-                **({"serial": d["serial_no"]} if d["serial_no"] else {}),
-                **({"model": d["model"]} if d["model"] else {}),
-                **({"events": device_events[d["id"]]} if device_events.get(d["id"]) else {}),
-            }
-            for d in devices
+            _device_out(d, rows.device_events.get(d["id"], []), act_ids) for d in rows.devices
         ],
-        "acts": [
-            {
-                "id": a["id"],
-                "kind": a["kind"],
-                "started_at": iso(a["started_at"]),
-                **({"ended_at": iso(a["ended_at"])} if a["ended_at"] else {}),
-                **({"place": a["place"]} if a["place"] else {}),
-                "officer_ids": a["officer_ids"],
-                **a["details"],
-            }
-            for a in acts
-        ],
+        "acts": [bundle_act(a, tz) for a in acts],
         "text_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "text"],
         "av_records": [{"id": r["id"], **r["details"]} for r in records if r["kind"] == "av"],
-        "approvals": _approvals(store, approvals, tz),
-        "services": [{"id": s["id"], "mode": s["mode"], **s["evidence"]} for s in services],
+        "approvals": _approvals(rows, tz),
+        "services": [{"id": s["id"], "mode": s["mode"], **s["evidence"]} for s in rows.services],
         "execution": [
             {"id": e["id"], "kind": e["kind"], "at": iso(e["at"]), **e["details"]}
-            for e in executions
+            for e in rows.executions
         ],
     }
     if files:
@@ -481,6 +445,43 @@ def assemble_bundle(store: Store, case_id: str) -> dict[str, Any]:
     if access:
         bundle["access_requests"] = access
     return bundle
+
+
+def bundle_officer(o: Mapping[Any, Any]) -> dict[str, Any]:
+    """An ``officers`` row in bundle form."""
+    return {
+        "id": o["id"],
+        "name": o["name"],
+        **({"certificate_number": o["certificate_no"]} if o["certificate_no"] else {}),
+        **o["details"],
+    }
+
+
+def bundle_act(a: Mapping[Any, Any], tz: Any) -> dict[str, Any]:
+    """An ``acts`` row in bundle form (times in ``tz``)."""
+    return {
+        "id": a["id"],
+        "kind": a["kind"],
+        "started_at": a["started_at"].astimezone(tz).isoformat(),
+        **({"ended_at": a["ended_at"].astimezone(tz).isoformat()} if a["ended_at"] else {}),
+        **({"place": a["place"]} if a["place"] else {}),
+        "officer_ids": a["officer_ids"],
+        **a["details"],
+    }
+
+
+def _device_out(d: Mapping[str, Any], events: list[Any], act_ids: set[str]) -> dict[str, Any]:
+    from liuhen.services.av.devices import bundle_events
+
+    held = bundle_events(events, act_ids)
+    return {
+        "id": d["id"],
+        "kind": d["kind"],
+        "explosion_proof": d["explosion_proof"],
+        **({"serial": d["serial_no"]} if d["serial_no"] else {}),
+        **({"model": d["model"]} if d["model"] else {}),
+        **({"events": held} if held else {}),
+    }
 
 
 def _device_events_in(
@@ -520,27 +521,17 @@ def _device_events_in(
             )
 
 
-def _device_events(
-    conn: Any, device_ids: set[str], act_ids: set[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Each device's maintenance, faults and repairs, and its pre-use checks for this case."""
-    from liuhen.services.av.devices import bundle_events
-
-    return bundle_events(conn, device_ids, act_ids)
-
-
-def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
+def _approvals(rows: CaseRows, tz: Any) -> list[dict[str, Any]]:
     """Imported approvals as they came; approvals made in LiuHen from their steps, once closed."""
     from liuhen.services.approvals.model import bundle_steps
-    from liuhen.services.approvals.queries import approval_state
 
     out = []
-    for p in rows:
+    for p in rows.approvals:
         details = dict(p["details"])
         if not details.pop("in_app", False):
             out.append({"id": p["id"], "kind": p["kind"], "emergency": p["emergency"], **details})
             continue
-        state = approval_state(store, p["id"])
+        state = rows.approval_state(p["id"])
         if not state.closed:
             continue  # still waiting: to the engine it does not exist yet
         out.append(
@@ -556,34 +547,8 @@ def _approvals(store: Store, rows: list[Any], tz: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _latest(rows: list[Any]) -> list[Any]:
-    """Drop every row that a later version supersedes."""
-    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
-    return [r for r in rows if r["id"] not in superseded]
-
-
-def _referenced(acts: list[Any], records: list[Any], *keys: str) -> set[str]:
-    """Every id found under ``keys`` anywhere in the acts and records (signatures included)."""
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in keys:
-                    found.update(item if isinstance(item, list) else [item])
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    for row in acts:
-        walk({"officer_ids": row["officer_ids"]})
-        walk(row["details"])
-    for row in records:
-        walk(row["details"])
-    found.discard(None)
-    return found
+def _superseded(rows: list[Any]) -> set[str]:
+    return {r["supersedes_id"] for r in rows if r["supersedes_id"]}
 
 
 def case_snapshot(store: Store, case_id: str) -> Case:

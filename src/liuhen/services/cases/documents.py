@@ -145,10 +145,15 @@ def save_document(
     act_id: str | None,
     filled: FilledDocument,
     made_at: datetime | None = None,
+    case: Mapping[str, Any] | None = None,
 ) -> SavedDocument:
-    """Validate, render and store one document; nothing is stored when any check fails."""
+    """Validate, render and store one document; nothing is stored when any check fails.
+    ``case``: the case as the permission check loaded it (not read again)."""
     _check(filled)
-    agency_id, agency = _agency_of(store, case_id)
+    if case is not None and case.get("id") == case_id:
+        agency_id, agency = str(case["agency_id"]), str(case["agency_name"])
+    else:
+        agency_id, agency = _agency_of(store, case_id)
     filled = replace(filled, agency=filled.agency or agency)
     details = record_details(store, filled, made_at or store.clock(), agency_id)
     files = _renderings(store, actor, filled)
@@ -162,6 +167,7 @@ def save_document(
         title=details["title"],
         details=details,
         files=files,
+        case=case,
     )
     return SavedDocument(record_id, files[0].sha256, files[1].sha256)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from liuhen.domain.acts import act_problems
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require_case, require_record
@@ -37,21 +38,18 @@ def record_act(
     place: str,
     officer_ids: Sequence[str],
     details: dict[str, Any] | None = None,
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    require_case(store, actor, "record.create", case_id)
-    problems = []
-    if started_at.tzinfo is None or (ended_at is not None and ended_at.tzinfo is None):
-        problems.append("started_at: 时间须带时区")
-    elif ended_at is not None and ended_at < started_at:
-        problems.append("ended_at: 结束时间早于开始时间")
-    if not kind:
-        problems.append("kind: 执法环节类型不能为空")
+    """Record an act of a case. Refused, with every problem named (InvalidInput), when its
+    kind is not one of the case's procedure (``domain.acts``), its times are out of order,
+    or an officer is not on the roster of the case's agency. ``case``: the case as the
+    permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "record.create", case_id, case)
+    problems = act_problems_of(store, loaded, kind, started_at, ended_at, officer_ids)
     if problems:
         raise InvalidInput("执法环节信息有误", details=problems)
     act_id = new_id()
     with store.transaction(actor) as tx:
-        if tx.get("cases", case_id) is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
         tx.insert(
             "acts",
             {
@@ -76,6 +74,43 @@ def record_act(
             payload={"kind": kind},
         )
     return act_id
+
+
+def act_problems_of(
+    store: Store,
+    case: Mapping[str, Any],
+    kind: str,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    officer_ids: Sequence[str],
+) -> list[str]:
+    """What ``record_act`` refuses in an act of the loaded ``case``, as "field: 说明" lines:
+    a kind its procedure has not, times out of order, officers not on its agency's roster
+    (one query). A form that found problems of its own asks for these too, to show all."""
+    problems = act_problems(case["procedure"], kind, started_at, ended_at)
+    strangers = officers_not_of(store, case["agency_id"], officer_ids)
+    if strangers:
+        problems.append(
+            f"officer_ids: 所选执法人员不属于本机关（{'、'.join(strangers)}），"
+            "请从本机关执法人员名册中选择"
+        )
+    return problems
+
+
+def officers_not_of(store: Store, agency_id: str, officer_ids: Sequence[str]) -> list[str]:
+    """The ids among ``officer_ids`` that are no officer of the agency (one query)."""
+    wanted = list(dict.fromkeys(officer_ids))
+    if not wanted:
+        return []
+    with store.read() as conn:
+        found = set(
+            conn.execute(
+                select(t.officers.c.id).where(
+                    t.officers.c.agency_id == agency_id, t.officers.c.id.in_(wanted)
+                )
+            ).scalars()
+        )
+    return [o for o in wanted if o not in found]
 
 
 def _bundle_shaped(
@@ -132,17 +167,17 @@ def add_record(
     title: str,
     details: dict[str, Any],
     files: Sequence[AttachedFile] = (),
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    """Add a text ('text') or audio-video ('av') record with its stored files."""
-    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id)
+    """Add a text ('text') or audio-video ('av') record with its stored files. ``case``: the
+    case as the permission check loaded it (not read again)."""
+    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id, case)
     if kind not in ("text", "av"):
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     record_id = new_id()
     now = store.clock()
     _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
-    with store.transaction(actor) as tx:
-        if tx.get("cases", case_id) is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
+    with store.transaction(actor) as tx:  # the case was loaded above: it exists
         if act_id is not None and tx.get("acts", act_id) is None:
             raise NotFound(f"act: 执法环节 {act_id} 不存在")
         tx.insert(

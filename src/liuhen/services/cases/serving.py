@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -62,9 +63,11 @@ def record_service(
     address: str = "",
     evidence: dict[str, Any] | None = None,
     av_record_ids: list[str] | None = None,
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    """Record one service with the evidence its mode needs (receipt, mail, lien, notice …)."""
-    require_case(store, actor, "record.create", case_id)
+    """Record one service with the evidence its mode needs (receipt, mail, lien, notice …).
+    ``case``: the case as the permission check loaded it (not read again)."""
+    require_case(store, actor, "record.create", case_id, case)
     problems = []
     if mode not in vocab.SERVICE_MODES:
         problems.append(f"mode: 送达方式无效 {mode!r}")
@@ -89,8 +92,7 @@ def record_service(
         **({"av_record_ids": av_record_ids} if av_record_ids else {}),
     }
     check_entity("service", {"id": service_id, "mode": mode, **entity}, "$.services[]")
-    with store.transaction(actor) as tx:
-        _case(tx, case_id)
+    with store.transaction(actor) as tx:  # the case was loaded above: it exists
         _check_documents(tx, case_id, document_ids)
         tx.insert(
             "services",
@@ -127,9 +129,11 @@ def record_execution(
     fields: dict[str, Any] | None = None,
     document_ids: list[str] | None = None,
     note: str = "",
+    case: Mapping[str, Any] | None = None,
 ) -> str:
-    """Record an execution event: fine paid, rectification checked, reminder, court …"""
-    require_case(store, actor, "record.create", case_id)
+    """Record an execution event: fine paid, rectification checked, reminder, court …
+    ``case``: the case as the permission check loaded it (not read again)."""
+    require_case(store, actor, "record.create", case_id, case)
     if kind not in vocab.EXECUTION_KINDS:
         raise InvalidInput(
             f"kind: 执行情况类型无效 {kind!r}，可选：{'、'.join(vocab.EXECUTION_KINDS)}"
@@ -145,8 +149,7 @@ def record_execution(
         {"id": execution_id, "kind": kind, "at": at.isoformat(), **details},
         "$.execution[]",
     )
-    with store.transaction(actor) as tx:
-        _case(tx, case_id)
+    with store.transaction(actor) as tx:  # the case was loaded above: it exists
         tx.insert(
             "executions",
             {
@@ -169,14 +172,22 @@ def record_execution(
     return execution_id
 
 
-def close_case(store: Store, actor: Actor, *, case_id: str, at: datetime, outcome: str) -> None:
-    """结案: the case's end time (from which the case-file deadline runs) and its outcome."""
-    require_case(store, actor, "record.create", case_id)
+def close_case(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    at: datetime,
+    outcome: str,
+    case: Mapping[str, Any] | None = None,
+) -> None:
+    """结案: the case's end time (from which the case-file deadline runs) and its outcome.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "record.create", case_id, case)
     if outcome not in vocab.OUTCOMES:
         raise InvalidInput(f"outcome: 结案结果无效 {outcome!r}，可选：{'、'.join(vocab.OUTCOMES)}")
     with store.transaction(actor) as tx:
-        case = _case(tx, case_id)
-        if at < case["opened_at"]:
+        if at < loaded["opened_at"]:
             raise InvalidInput("at: 结案时间早于立案时间")
         closed = tx.conn.execute(
             select(t.case_transitions.c.id).where(

@@ -3,6 +3,7 @@ findings with the article each one cites, quoted. Opening it is a ledger event (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,8 +12,9 @@ from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.articles import quote, source_title
-from liuhen.services.approvals.queries import open_approvals
-from liuhen.services.cases.bundles import assemble_bundle, bundle_findings
+from liuhen.rules.sources.calendar import WorkCalendar
+from liuhen.services.cases.bundles import bundle_findings, bundle_of
+from liuhen.services.cases.case_rows import CaseRows, load_rows
 from liuhen.services.cases.cases import PROCEDURES
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -84,15 +86,29 @@ class CaseView:
     stages: list[tuple[str, str, list[TimelineItem]]]
     findings: list[dict[str, Any]] = field(default_factory=list)
     findings_error: str | None = None
+    rows: CaseRows | None = None
+    """Every row of the case, read once: the page's panels are built from these."""
+    bundle: dict[str, Any] = field(default_factory=dict)
+    calendar: WorkCalendar | None = None
 
 
 def _doc_stage(kind: str) -> str:
     return next((stage for stage, kinds in _DOC_STAGE.items() if kind in kinds), "investigation")
 
 
-def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = None) -> CaseView:
-    require_case(store, actor, "case.read", case_id)
-    bundle = assemble_bundle(store, case_id)
+def case_view(
+    store: Store,
+    actor: Actor,
+    case_id: str,
+    now: datetime | None = None,
+    *,
+    case: Mapping[str, Any] | None = None,
+) -> CaseView:
+    """The case page's view: its timeline and findings, and the rows it was built from.
+    ``case``: the case as the permission check loaded it (not read again)."""
+    loaded = require_case(store, actor, "case.read", case_id, case)
+    rows = load_rows(store, loaded)
+    bundle = bundle_of(rows, store.settings.tz)
     with store.transaction(actor) as tx:
         tx.record("case.viewed", subject_type="case", subject_id=case_id, case_id=case_id)
     items: dict[str, list[TimelineItem]] = {key: [] for key, _ in STAGES}
@@ -144,7 +160,8 @@ def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = N
                 "；".join(f"{s.get('name', '')}：{s.get('opinion', '')}" for s in steps),
             )
         )
-    for waiting in open_approvals(store, case_id):
+    states = [rows.approval_state(a["id"]) for a in rows.approvals]
+    for waiting in [s for s in states if s.steps and not s.closed]:
         items[_APPROVAL_STAGE.get(waiting.kind, "decision")].append(
             TimelineItem(
                 f"approval-{waiting.id}",
@@ -191,9 +208,12 @@ def case_view(store: Store, actor: Actor, case_id: str, now: datetime | None = N
         agency=bundle["agency"],
         procedure_name=PROCEDURES.get(bundle["case"]["procedure"], bundle["case"]["procedure"]),
         stages=[(key, name, items[key]) for key, name in STAGES],
+        rows=rows,
+        bundle=bundle,
+        calendar=store.calendar(),
     )
     try:
-        findings = bundle_findings(bundle, now or store.clock(), store.calendar())
+        findings = bundle_findings(bundle, now or store.clock(), view.calendar)
     except LiuhenError as exc:
         view.findings_error = exc.message
         return view

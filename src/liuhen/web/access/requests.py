@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.access.copies import make_copies
+from liuhen.services.access.loading import from_case_rows
 from liuhen.services.access.model import ID_TYPES, KINDS, RELATIONS, AccessRequest, mask_id
 from liuhen.services.access.queries import (
     get_request,
@@ -25,9 +26,9 @@ from liuhen.services.access.queries import (
 from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import IssuedLink, issue_link, revoke_link
 from liuhen.services.admin.users import User
-from liuhen.services.cases.cases import find_case
+from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
 
 router = APIRouter()
@@ -51,16 +52,13 @@ SAVED = {
 }
 
 
-def case_card(request: Request, view: Any) -> list[AccessRequest]:
-    """For the case page: the case's requests (a template global, so the handler stays)."""
+def case_card(request: Request, view: CaseView) -> list[AccessRequest]:
+    """For the case page: the case's requests, from the case view's rows (the view, already
+    on the ledger, checked the reader; two queries when the case has requests)."""
     user = getattr(request.state, "user", None)
-    if user is None:
+    if user is None or view.rows is None:
         return []
-    try:
-        # part of the case page, whose view is already on the ledger
-        return list_requests(request.app.state.store, user.actor, view.case["id"], log=False)
-    except LiuhenError:
-        return []
+    return from_case_rows(request.app.state.store, view.rows)
 
 
 def _case_page_url(case_id: str) -> str:
@@ -78,7 +76,8 @@ def _list_page(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    facts = case_facts(store, case_id)
+    case = loaded_case(request)
+    facts = case_facts(store, case)
     can_register = "access.request" in actions_for(user.roles)
     return render(
         request,
@@ -86,8 +85,10 @@ def _list_page(
         {
             "active": "cases",
             "facts": facts,
-            "requests": list_requests(store, user.actor, case_id),
-            "records": requestable_records(store, user.actor, case_id) if can_register else [],
+            "requests": list_requests(store, user.actor, case_id, case=case),
+            "records": (
+                requestable_records(store, user.actor, case_id, case=case) if can_register else []
+            ),
             "can_register": can_register,
             "kinds": list(KINDS.items()),
             "id_types": list(ID_TYPES.items()),
@@ -102,7 +103,7 @@ def _list_page(
 
 @router.get("/cases/{case_ref}/access-requests", include_in_schema=False)
 def requests_page(request: Request, case_ref: str, user: Reader) -> Response:
-    return _list_page(request, user, find_case(get_store(request), case_ref))
+    return _list_page(request, user, loaded_case(request)["id"])
 
 
 @router.post("/cases/{case_ref}/access-requests", include_in_schema=False)
@@ -114,7 +115,7 @@ def register_form(
 ) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    case_id = find_case(store, case_ref)
+    case_id = loaded_case(request)["id"]
     form = Posted(posted, store.settings.tz)
     values: dict[str, Any] = {k: form.text(k) for k in FORM_KEYS}
     values["record_ids"] = form.texts("record_ids")
@@ -138,6 +139,7 @@ def register_form(
             record_ids=values["record_ids"],
             purpose=form.text("purpose"),
             exclusions={k: v for k, v in exclusions.items() if k in values["record_ids"]},
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, FORM_KEYS)
@@ -155,12 +157,16 @@ def _detail(
     *,
     issued: IssuedLink | None = None,
     failed: str = "",
+    after_post: bool = False,
 ) -> Response:
+    """The request's page; ``after_post``: the answer to a POST, whose own event is on
+    the ledger (no second event for showing the result)."""
     from liuhen.web.pages import render
 
     store = get_store(request)
-    case_id = find_case(store, case_ref)
-    item = get_request(store, user.actor, request_id)
+    case = loaded_case(request)
+    case_id = case["id"]
+    item = get_request(store, user.actor, request_id, case=case, _checked=after_post)
     if item.case_id != case_id:
         raise NotFound(f"access_request: 案件 {case_ref} 没有查阅/复制申请 {request_id}")
     base = str(request.base_url).rstrip("/")
@@ -169,7 +175,7 @@ def _detail(
         "access_request.html",
         {
             "active": "cases",
-            "facts": case_facts(store, case_id),
+            "facts": case_facts(store, case),
             "item": item,
             "events": request_events(store, item),
             "can_handle": "access.request" in actions_for(user.roles),
@@ -200,10 +206,10 @@ def issue_form(
 ) -> Response:
     check_csrf(request, str(posted.get("csrf", "")))
     try:
-        issued = issue_link(get_store(request), user.actor, request_id)
+        issued = issue_link(get_store(request), user.actor, request_id, case=loaded_case(request))
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
-    return _detail(request, user, case_ref, request_id, issued=issued)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
+    return _detail(request, user, case_ref, request_id, issued=issued, after_post=True)
 
 
 @router.post(
@@ -222,7 +228,7 @@ def revoke_form(
     try:
         revoke_link(get_store(request), user.actor, link_id, str(posted.get("reason", "")))
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
     return RedirectResponse(
         f"/cases/{case_ref}/access-requests/{request_id}?saved=revoked", status_code=303
     )
@@ -240,7 +246,7 @@ def copies_form(
     try:
         make_copies(get_store(request), user.actor, request_id)
     except LiuhenError as exc:
-        return _detail(request, user, case_ref, request_id, failed=exc.message)
+        return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
     return RedirectResponse(
         f"/cases/{case_ref}/access-requests/{request_id}?saved=copies", status_code=303
     )
@@ -252,12 +258,13 @@ def view_page(request: Request, case_ref: str, request_id: str, user: Clerk) -> 
     from liuhen.web.pages import render
 
     store = get_store(request)
-    item = open_view(store, user.actor, request_id)
-    files = {i["record_id"]: record_files_of(store, i["record_id"]) for i in item.included}
+    case = loaded_case(request)
+    item = open_view(store, user.actor, request_id, case=case)
+    files = record_files_of(store, [i["record_id"] for i in item.included])
     return render(
         request,
         "access_view.html",
-        {"active": "cases", "facts": case_facts(store, item.case_id), "item": item, "files": files},
+        {"active": "cases", "facts": case_facts(store, case), "item": item, "files": files},
     )
 
 
@@ -286,8 +293,8 @@ class AccessRequestIn(BaseModel):
 
 @router.get("/api/cases/{case_ref}/access-requests", tags=["access"], summary="案件的查阅/复制申请")
 def api_list(request: Request, case_ref: str, user: Reader) -> dict[str, Any]:
-    store = get_store(request)
-    items = list_requests(store, user.actor, find_case(store, case_ref))
+    case = loaded_case(request)
+    items = list_requests(get_store(request), user.actor, case["id"], case=case)
     return {"requests": [i.to_dict() for i in items]}
 
 
@@ -301,23 +308,26 @@ def api_register(
     request: Request, case_ref: str, body: AccessRequestIn, user: Clerk
 ) -> dict[str, Any]:
     store = get_store(request)
+    case = loaded_case(request)
     request_id = register_request(
         store,
         user.actor,
-        case_id=find_case(store, case_ref),
+        case_id=case["id"],
         kind=body.kind,
         requester=body.requester.model_dump(),
         record_ids=body.record_ids,
         purpose=body.purpose,
         exclusions=body.exclusions,
+        case=case,
     )
-    return get_request(store, user.actor, request_id).to_dict()
+    # the registration is on the ledger: showing what was registered is no second view
+    return get_request(store, user.actor, request_id, _checked=True, case=case).to_dict()
 
 
 @router.get("/api/access-requests/{request_id}", tags=["access"], summary="查阅/复制申请详情")
 def api_get(request: Request, request_id: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
-    item = get_request(store, user.actor, request_id)
+    item = get_request(store, user.actor, request_id, case=loaded_case(request))
     return {**item.to_dict(), "events": request_events(store, item)}
 
 
@@ -328,7 +338,7 @@ def api_get(request: Request, request_id: str, user: Reader) -> dict[str, Any]:
     status_code=201,
 )
 def api_issue(request: Request, request_id: str, user: Clerk) -> dict[str, Any]:
-    issued = issue_link(get_store(request), user.actor, request_id)
+    issued = issue_link(get_store(request), user.actor, request_id, case=loaded_case(request))
     return {
         "id": issued.id,
         "url": f"{str(request.base_url).rstrip('/')}{issued.path}",

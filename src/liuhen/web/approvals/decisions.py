@@ -21,7 +21,7 @@ from liuhen.services.archiving.disposal import PURPOSE as DISPOSAL
 from liuhen.services.archiving.retention import record_retention
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.cases.profile_hints import approvers
-from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
+from liuhen.web.forms import FormErrors, Posted, posted_form
 
 router = APIRouter(include_in_schema=False)
 Decider = Annotated[User, Depends(permission("approval.decide"))]
@@ -57,13 +57,14 @@ def _page(
     store = get_store(request)
     waiting = inbox(store, user.actor)
     positions = [(p, vocab.POSITIONS[p]) for p in positions_for(user.roles)]
-    wanted = {a.id: _wanted(store, a) for a in waiting}
+    wanted = _wanted(store, waiting)
     shown = {a.id: _shown_fields(a, store.settings.tz) for a in waiting}
     return render(
         request,
         "approvals.html",
         {
             "active": "approvals",
+            "waiting": len(waiting),  # the navigation's count: this very list
             "approvals": waiting,
             "positions": positions,
             "wanted": wanted,
@@ -106,18 +107,27 @@ def _shown_fields(approval: ApprovalState, tz: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _wanted(store: Any, approval: ApprovalState) -> list[str]:
-    """The capacities the profile wants this approval approved in: the access rule for a
-    party's request, the retention schedule for a disposal, else the case's approval rule."""
-    wanted = kind_of(approval.kind).wanted_positions(store, approval)
-    if wanted is not None:
-        return wanted
-    if approval.fields.get("purpose") == DISPOSAL and approval.subject_record_id:
-        return list(record_retention(store, approval.subject_record_id).approver_positions)
-    if approval.case_id is None:
-        return []
-    facts = case_facts(store, approval.case_id)
-    return approvers(facts.profile, facts.procedure, approval.kind)
+def _wanted(store: Any, waiting: list[ApprovalState]) -> dict[str, list[str]]:
+    """Approval id -> the capacities the profile wants it approved in: its kind's rule (the
+    access rule for a party's request: one query for all), the retention schedule for a
+    disposal (one per disposal), else the case's approval rule (no query)."""
+    wanted: dict[str, list[str]] = {}
+    for kind in sorted({a.kind for a in waiting}):
+        of_kind = [a for a in waiting if a.kind == kind]
+        wanted.update(kind_of(kind).wanted_positions(store, of_kind))
+    for approval in waiting:
+        if approval.id in wanted:
+            continue
+        if approval.fields.get("purpose") == DISPOSAL and approval.subject_record_id:
+            retention = record_retention(store, approval.subject_record_id)
+            wanted[approval.id] = list(retention.approver_positions)
+        elif approval.case_id is None:
+            wanted[approval.id] = []
+        else:
+            wanted[approval.id] = approvers(
+                approval.case_profile, approval.case_procedure, approval.kind
+            )
+    return wanted
 
 
 @router.get("/approvals")

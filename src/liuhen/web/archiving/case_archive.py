@@ -23,13 +23,21 @@ from liuhen.services.archiving.filing import (
     custodians,
     file_case,
     filing_state,
+    filing_state_of,
     latest_four_properties,
+    latest_four_properties_of,
 )
-from liuhen.services.archiving.queries import retention_rows
+from liuhen.services.archiving.queries import retention_of_rows
 from liuhen.services.archiving.retention import record_retention
-from liuhen.services.cases.cases import find_case
-from liuhen.services.permissions import actions_for, require_case
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.services.cases.view import CaseView
+from liuhen.services.permissions import actions_for
+from liuhen.web.auth.permission import (
+    case_if_loaded,
+    check_csrf,
+    get_store,
+    loaded_case,
+    permission,
+)
 from liuhen.web.forms import (
     Field,
     FormErrors,
@@ -86,18 +94,21 @@ class ArchivePanel:
     job: Job | None = None
 
 
-def case_archive(request: Request, view: Any) -> ArchivePanel:
-    """The case page's case-file section (template global, like ``case_panel``)."""
+def case_archive(request: Request, view: CaseView) -> ArchivePanel:
+    """The case page's case-file section, from the case view's rows and the case's ledger
+    facts (the latest 四性检测 report)."""
     user = getattr(request.state, "user", None)
     actions = actions_for(user.roles) if user else frozenset()
     store = request.app.state.store
-    case_id = view.case["id"]
-    state = filing_state(store, case_id)
+    rows = view.rows
+    assert rows is not None, "the case view carries its rows"
+    case_id = rows.id
+    state = filing_state_of(rows)
     return ArchivePanel(
         closed=state["closed_at"] is not None,
         filing=state,
-        report=latest_four_properties(store, case_id),
-        records=retention_rows(store, case_id),
+        report=latest_four_properties_of(store, rows),
+        records=retention_of_rows(rows, store.clock()),
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
@@ -129,7 +140,7 @@ def _filing_page(
     request: Request, case_id: str, values: dict[str, Any], errors: Any = None
 ) -> Response:
     store = get_store(request)
-    facts = case_facts(store, case_id)
+    facts = case_facts(store, loaded_case(request))
     return step_page(
         request,
         facts=facts,
@@ -146,7 +157,7 @@ def _filing_page(
 @router.get("/cases/{case_ref}/filing", include_in_schema=False)
 def filing_form(request: Request, case_ref: str, user: Archivist) -> Response:
     store = get_store(request)
-    case_id = find_case(store, case_ref)
+    case_id = loaded_case(request)["id"]
     state = filing_state(store, case_id)
     mine = user.id if "custodian" in user.roles else ""
     values = {
@@ -161,7 +172,8 @@ def filing_form(request: Request, case_ref: str, user: Archivist) -> Response:
 def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted_) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    case_id = find_case(store, case_ref)
+    case = loaded_case(request)
+    case_id = case["id"]
     form = Posted(posted, store.settings.tz)
     sections = _filing_sections(store)
     filed_at = form.moment("filed_at", "移交时间")
@@ -176,6 +188,7 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
             retention_term=form.text("retention_term"),
             note=form.text("note"),
             check=False,  # packaging the whole case takes a while: the worker does it
+            case=case,
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
@@ -200,10 +213,9 @@ def run_four_properties(
 ) -> Response:
     """Start the check in the background (it packages the whole case) and return at once;
     the case page shows it running, then its report."""
-    store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    case_id = find_case(store, case_ref)
-    require_case(store, user.actor, "case.export", case_id)  # refused now, not in the job
+    case = loaded_case(request)  # the permission check refused it now, not in the job
+    case_id = case["id"]
     _start_check(request, user, case_id, purpose="on_demand")
     return RedirectResponse(f"/cases/{case_id}?archived=checking#archive", 303)
 
@@ -215,7 +227,7 @@ def run_four_properties(
 )
 def api_four_properties(request: Request, case_ref: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
-    case_id = find_case(store, case_ref)
+    case_id = loaded_case(request)["id"]
     log_view(store, user.actor, case_id, "four_properties")
     job = _check_job(request, case_id)
     return {
@@ -273,7 +285,13 @@ def ask_disposal(request: Request, record_id: str, user: Disposer, posted: Poste
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
     try:
-        request_disposal(store, user.actor, record_id, reason=str(posted.get("reason", "")))
+        request_disposal(
+            store,
+            user.actor,
+            record_id,
+            reason=str(posted.get("reason", "")),
+            case=case_if_loaded(request),
+        )
     except LiuhenError as exc:
         return _disposal_page(request, record_id, exc)
     return RedirectResponse(f"/records/{record_id}/disposal?saved=requested", 303)
@@ -290,6 +308,7 @@ def dispose_form(request: Request, record_id: str, user: Disposer, posted: Poste
             record_id,
             approval_id=str(posted.get("approval_id", "")).strip() or None,
             reason=str(posted.get("reason", "")),
+            case=case_if_loaded(request),
         )
     except LiuhenError as exc:
         return _disposal_page(request, record_id, exc)
@@ -321,6 +340,11 @@ def api_dispose(
     reason: Annotated[str, Body()] = "",
 ) -> dict[str, Any]:
     result = dispose(
-        get_store(request), user.actor, record_id, approval_id=approval_id, reason=reason
+        get_store(request),
+        user.actor,
+        record_id,
+        approval_id=approval_id,
+        reason=reason,
+        case=case_if_loaded(request),
     )
     return result.to_dict()

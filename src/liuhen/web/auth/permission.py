@@ -26,6 +26,7 @@ from liuhen.services.admin.sessions import (
 from liuhen.services.admin.users import User
 from liuhen.services.permissions import (
     ACTIONS,
+    load_case,
     owner_case,
     require,
     require_approval,
@@ -54,26 +55,25 @@ SIGNED_IN_ROUTES: dict[str, str] = {
 """Paths any signed-in user may use, whatever the role."""
 
 
-def _case_of(table: str, noun: str) -> Callable[[Store, str], str | None]:
-    def resolve(store: Store, value: str) -> str | None:
-        return owner_case(store, table, value, noun)  # None: footage not yet linked
+def _case_of(table: str, noun: str) -> Callable[[Store, str], dict[str, Any] | None]:
+    def resolve(store: Store, value: str) -> dict[str, Any] | None:
+        case_id = owner_case(store, table, value, noun)
+        return None if case_id is None else load_case(store, case_id)  # None: not yet linked
 
     return resolve
 
 
-def _case_ref(store: Store, value: str) -> str:
-    from liuhen.services.cases.cases import find_case
-
-    return find_case(store, value)
+def _case_ref(store: Store, value: str) -> dict[str, Any]:
+    return load_case(store, value, by_number=True)
 
 
-CASE_PARAMS: dict[str, Callable[[Store, str], str | None]] = {
+CASE_PARAMS: dict[str, Callable[[Store, str], dict[str, Any] | None]] = {
     "case_ref": _case_ref,
     "record_id": _case_of("records", "记录"),
     "approval_id": _case_of("approvals", "审批"),
     "request_id": _case_of("access_requests", "查阅/复制申请"),
 }
-"""Path parameter -> how to find the case it belongs to (first match wins)."""
+"""Path parameter -> how to load the case it belongs to (first match wins)."""
 
 
 def get_store(request: Request) -> Store:
@@ -96,24 +96,40 @@ def check_csrf(request: Request, token: str) -> None:
         raise PermissionDenied("表单已过期或来源不明，请刷新页面后重试")
 
 
-def case_in_path(store: Store, params: dict[str, Any]) -> str | None:
-    """The id of the case a route's path parameters name, or None."""
+def case_in_path(store: Store, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The case a route's path parameters name, loaded (``load_case``), or None."""
     for name, resolve in CASE_PARAMS.items():
         if params.get(name):
             return resolve(store, str(params[name]))
     return None
 
 
+def loaded_case(request: Request) -> dict[str, Any]:
+    """The case the permission check loaded for this request (handlers and the services
+    they call take it from here instead of reading it again)."""
+    case: dict[str, Any] | None = getattr(request.state, "case", None)
+    if not case:
+        raise RuntimeError(f"{request.url.path}: no case loaded by the permission check")
+    return case
+
+
+def case_if_loaded(request: Request) -> dict[str, Any] | None:
+    """The case the permission check loaded, or None (footage no case holds)."""
+    case: dict[str, Any] | None = getattr(request.state, "case", None)
+    return case or None
+
+
 def permission(action: str):  # type: ignore[no-untyped-def]
-    """A dependency: the signed-in user, who must hold ``action`` on the case in the path."""
+    """A dependency: the signed-in user, who must hold ``action`` on the case in the path.
+    The case is loaded once, here, and kept on ``request.state.case`` (``loaded_case``)."""
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}")
 
     def dependency(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
         store = get_store(request)
         params = dict(request.path_params)
-        case_id = case_in_path(store, params)
-        if case_id is None:  # footage no case holds is scoped by its agency (footage_scope)
+        case = case_in_path(store, params)
+        if case is None:  # footage no case holds is scoped by its agency (footage_scope)
             if params.get("record_id"):
                 require_record(store, user.actor, action, str(params["record_id"]))
             elif params.get("approval_id"):
@@ -121,15 +137,15 @@ def permission(action: str):  # type: ignore[no-untyped-def]
             else:
                 require(user.actor, action)
             return user
-        request.state.case = require_case(store, user.actor, action, case_id)
+        request.state.case = require_case(store, user.actor, action, case["id"], case)
         if request.method == "GET" and action != "case.read":
             # a form page shows the case too; case.read routes log through their service
             with store.transaction(user.actor) as tx:
                 tx.record(
                     "case.viewed",
                     subject_type="case",
-                    subject_id=case_id,
-                    case_id=case_id,
+                    subject_id=case["id"],
+                    case_id=case["id"],
                     payload={"path": request.url.path, "for": action},
                 )
         return user

@@ -22,7 +22,7 @@ from liuhen.services.admin.users import User
 from liuhen.services.av.timeline import clock, parse_clock
 from liuhen.services.av.versions import revise_av
 from liuhen.services.av.views import av_page
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import case_if_loaded, check_csrf, get_store, permission
 from liuhen.web.forms import (
     Field,
     FormErrors,
@@ -65,7 +65,10 @@ def offset_in(form: Posted, name: str, label: str, *, required: bool, limit: flo
 
 
 def current_page(request: Request, record_id: str, user: User) -> dict[str, Any]:
-    page = av_page(get_store(request), user.actor, record_id)
+    """The record as its form shows it (the route logged the view), refused unless it is the
+    newest version."""
+    case = case_if_loaded(request)
+    page = av_page(get_store(request), user.actor, record_id, case=case, log=False)
     if page["latest"] != record_id:
         raise InvalidInput(f"record: 该版本已被替代，请在最新版本（{page['latest']}）上填写")
     return page
@@ -79,7 +82,14 @@ def save_version(
     reason: str,
     saved: str,
 ) -> RedirectResponse:
-    new = revise_av(get_store(request), user.actor, record_id, changes=changes(), reason=reason)
+    new = revise_av(
+        get_store(request),
+        user.actor,
+        record_id,
+        changes=changes(),
+        reason=reason,
+        case=case_if_loaded(request),
+    )
     return RedirectResponse(f"/av/{new}?saved={saved}#timeline", status_code=303)
 
 

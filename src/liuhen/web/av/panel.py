@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import Request
 
 from liuhen.domain import vocab
-from liuhen.services.av.due import UploadDue, av_uploads_due
+from liuhen.services.av.due import UploadDue, av_uploads_due, uploads_due_in
 from liuhen.services.av.timeline import clock
-from liuhen.services.av.views import case_av
+from liuhen.services.av.views import case_av_of
+from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
 
 
@@ -27,16 +28,15 @@ def _user(request: Request) -> Any:
     return getattr(request.state, "user", None)
 
 
-def av_panel(request: Request, view: Any) -> AVPanel:
-    """The case page's AV section (``view`` is the page's CaseView)."""
+def av_panel(request: Request, view: CaseView) -> AVPanel:
+    """The case page's AV section, from the case view's rows and bundle (no query)."""
     user = _user(request)
-    if user is None:
+    if user is None or view.rows is None or view.calendar is None:
         return AVPanel()
     store = request.app.state.store
-    case_id = view.case["id"] if isinstance(view.case, dict) else view.case.id
-    due = av_uploads_due(store, user.actor, store.clock(), case_id=case_id)
+    due = uploads_due_in(view.bundle, None, store.clock(), view.calendar, store.settings.tz)
     return AVPanel(
-        records=case_av(store, case_id),
+        records=case_av_of(view.rows),
         due=[d for d in due if d.state in ("overdue", "soon", "upcoming")],
         can_upload="av.upload" in actions_for(user.roles),
     )

@@ -14,7 +14,7 @@ from liuhen.domain import vocab
 from liuhen.services.admin.users import User
 from liuhen.services.av.timeline import clock
 from liuhen.services.av.views import av_access_log, av_page
-from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.auth.permission import case_if_loaded, get_store, permission
 from liuhen.web.av import forms as av_forms
 from liuhen.web.av import notes as av_notes
 
@@ -32,7 +32,7 @@ SAVED = {
 def av_record_page(request: Request, record_id: str, user: Reader) -> Response:
     from liuhen.web.pages import render
 
-    page = av_page(get_store(request), user.actor, record_id)
+    page = av_page(get_store(request), user.actor, record_id, case=case_if_loaded(request))
     return render(
         request,
         "av_record.html",

@@ -15,10 +15,9 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
-from liuhen.services.cases.cases import find_case
 from liuhen.services.cases.documents import correct_document, save_document
 from liuhen.services.cases.records import add_record, correct_record, record_history
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.cases.document_form import (
     DocumentForm,
     blank_values,
@@ -83,7 +82,7 @@ def new_document(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    facts = case_facts(store, find_case(store, case_ref))
+    facts = case_facts(store, loaded_case(request))
     if kind not in vocab.DOCUMENT_KINDS:
         return render(
             request,
@@ -105,7 +104,8 @@ def new_document(
 def create_document(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    facts = case_facts(store, find_case(store, case_ref))
+    case = loaded_case(request)
+    facts = case_facts(store, case)
     kind = str(posted.get("kind", ""))
     if kind not in vocab.DOCUMENT_KINDS:
         raise NotFound(f"kind: 没有文书种类 {kind}")
@@ -122,6 +122,7 @@ def create_document(request: Request, case_ref: str, user: Officer, posted: Post
                 act_id=doc.act_id,
                 filled=doc.filled,
                 made_at=doc.made_at,
+                case=case,
             ).record_id
         else:
             record_id = add_record(
@@ -133,6 +134,7 @@ def create_document(request: Request, case_ref: str, user: Officer, posted: Post
                 doc_kind=kind,
                 title=doc.details["title"],
                 details=doc.details,
+                case=case,
             )
     except LiuhenError as exc:
         return _page(request, facts, form, doc.values, errors=_errors(exc, form))
@@ -159,7 +161,7 @@ def _current(store: Any, facts: CaseFacts, record_id: str) -> dict[str, Any]:
 @router.get("/cases/{case_ref}/records/{record_id}/correct")
 def correction_form(request: Request, case_ref: str, record_id: str, user: Officer) -> Response:
     store = get_store(request)
-    facts = case_facts(store, find_case(store, case_ref))
+    facts = case_facts(store, loaded_case(request))
     current = _current(store, facts, record_id)
     form = document_form(current["doc_kind"], facts)
     values = stored_values(form, current["details"], store.settings.tz)
@@ -172,7 +174,7 @@ def save_correction(
 ) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    facts = case_facts(store, find_case(store, case_ref))
+    facts = case_facts(store, loaded_case(request))
     current = _current(store, facts, record_id)
     form = document_form(current["doc_kind"], facts)
     reader = Posted(posted, store.settings.tz)

@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
 from liuhen.services.cases.bundles import export_bundle, import_bundle
-from liuhen.services.cases.cases import PROCEDURES, STAGES, find_case, list_cases
+from liuhen.services.cases.cases import PROCEDURES, STAGES, list_cases
 from liuhen.services.cases.view import case_view
 from liuhen.web.access.requests import case_card
 from liuhen.web.archiving.case_archive import case_archive
-from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.auth.permission import get_store, loaded_case, permission
 from liuhen.web.av.panel import av_due_for, av_panel
 from liuhen.web.cases.panel import case_panel
 from liuhen.web.paging import page_of
@@ -107,8 +107,8 @@ def case_page(
 ) -> Response:
     from liuhen.web.pages import render
 
-    store = get_store(request)
-    view = case_view(store, user.actor, find_case(store, case_ref))
+    case = loaded_case(request)
+    view = case_view(get_store(request), user.actor, case["id"], case=case)
     return render(
         request,
         "case.html",
@@ -133,8 +133,8 @@ def api_cases(
 def api_export_bundle(
     request: Request, case_ref: str, user: Annotated[User, Depends(permission("case.read"))]
 ) -> dict[str, Any]:
-    store = get_store(request)
-    return export_bundle(store, user.actor, find_case(store, case_ref))
+    case = loaded_case(request)
+    return export_bundle(get_store(request), user.actor, case["id"], case=case)
 
 
 @router.post("/api/cases/import", tags=["cases"], summary="导入案件数据包", status_code=201)

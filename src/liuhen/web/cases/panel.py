@@ -1,6 +1,6 @@
 """What the case page adds for people who work the case: the action buttons their roles
 allow, a note after a save, and every document's versions with who corrected it, when and
-why (补正 history). Installed as a template global, so the case page handler stays as is."""
+why (补正 history), built from the rows the case view read (no query of its own)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from typing import Any
 
 from fastapi import Request
 
-from liuhen.services.admin.users import get_user
-from liuhen.services.cases.documents import DOCX, record_files
-from liuhen.services.cases.records import record_history
+from liuhen.services.cases.documents import DOCX
+from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
 
 SAVED = {
@@ -45,37 +44,30 @@ class CasePanel:
 _LABELS = {"application/pdf": "PDF", DOCX: "Word"}
 
 
-def _links(store: Any, record_id: str) -> list[dict[str, str]]:
+def _links(record_id: str, files: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Download links for a version's stored files (each download is a ledger event)."""
     return [
         {
             "href": f"/records/{record_id}/files/{f['position']}?download=1",
             "label": _LABELS.get(f["media_type"], f["file_name"]),
         }
-        for f in record_files(store, record_id)
+        for f in files
     ]
 
 
-def case_panel(request: Request, view: Any) -> CasePanel:
-    """The case page's extras for the signed-in user (``view`` is the page's CaseView)."""
+def case_panel(request: Request, view: CaseView) -> CasePanel:
+    """The case page's extras for the signed-in user, from the rows the view was built from
+    (``view.rows``: no query)."""
     user = getattr(request.state, "user", None)
     actions = actions_for(user.roles) if user else frozenset()
-    store = request.app.state.store
-    names: dict[str, str] = {}
-
-    def who(user_id: str) -> str:
-        if user_id not in names:
-            found = get_user(store, user_id) if user_id and user_id != "system" else None
-            names[user_id] = found.display_name if found else "系统（导入）"
-        return names[user_id]
-
+    rows = view.rows
+    assert rows is not None, "the case view carries its rows"
     documents: dict[str, DocumentHistory] = {}
     for _key, _name, items in view.stages:
         for item in items:
             if item.kind != "执法文书":
                 continue
             record_id = item.anchor.removeprefix("record-")
-            chain = record_history(store, record_id)
             documents[record_id] = DocumentHistory(
                 id=record_id,
                 title=item.title,
@@ -84,11 +76,11 @@ def case_panel(request: Request, view: Any) -> CasePanel:
                     {
                         "version": r["version"],
                         "at": r["created_at"],
-                        "who": who(r["created_by"]),
+                        "who": r["author_name"] or "系统（导入）",
                         "reason": r["correction_reason"],
-                        "files": _links(store, r["id"]),
+                        "files": _links(r["id"], rows.files.get(r["id"], [])),
                     }
-                    for r in chain
+                    for r in rows.history(record_id)
                 ],
             )
     return CasePanel(

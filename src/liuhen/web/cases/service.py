@@ -13,9 +13,8 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
 from liuhen.services.admin.users import User
-from liuhen.services.cases.cases import find_case
 from liuhen.services.cases.serving import MODE_EVIDENCE, record_service
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import (
     CaseFacts,
     Field,
@@ -161,7 +160,7 @@ def service_form(
     request: Request, case_ref: str, user: Officer, mode: str = "", document: str = ""
 ) -> Response:
     store = get_store(request)
-    facts = case_facts(store, find_case(store, case_ref))
+    facts = case_facts(store, loaded_case(request))
     mode = mode if mode in vocab.SERVICE_MODES else "direct"
     values = {
         "served_at": local_input(store.clock(), store.settings.tz),
@@ -176,7 +175,7 @@ def service_form(
 def save_service(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
-    facts = case_facts(store, find_case(store, case_ref))
+    facts = case_facts(store, loaded_case(request))
     form = Posted(posted, store.settings.tz)
     mode = form.text("mode")
     sections = _sections(facts, mode)
@@ -196,6 +195,7 @@ def save_service(request: Request, case_ref: str, user: Officer, posted: Posted_
             recipient=form.text("recipient"),
             address=form.text("address"),
             evidence=evidence,
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))

@@ -12,13 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
+from liuhen.domain.acts import act_kinds
 from liuhen.errors import LiuhenError
 from liuhen.services.admin.users import User
 from liuhen.services.approvals.workflow import request_approval
-from liuhen.services.cases.cases import find_case
-from liuhen.services.cases.records import record_act
+from liuhen.services.cases.records import act_problems_of, record_act
 from liuhen.services.cases.serving import close_case, record_execution
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.cases.profile_hints import approval_fields
 from liuhen.web.forms import (
     CaseFacts,
@@ -42,9 +42,9 @@ Posted_ = Annotated[FormData, Depends(posted_form)]
 YES_NO = (("yes", "已出示"), ("no", "未出示"))
 
 
-def _facts(request: Request, case_ref: str) -> CaseFacts:
-    store = get_store(request)
-    return case_facts(store, find_case(store, case_ref))
+def _facts(request: Request) -> CaseFacts:
+    """The form's choices for the case the permission check loaded."""
+    return case_facts(get_store(request), loaded_case(request))
 
 
 def _read(request: Request, posted: FormData) -> Posted:
@@ -57,19 +57,20 @@ def _now(request: Request) -> str:
     return local_input(store.clock(), store.settings.tz)
 
 
-def _done(facts: CaseFacts, saved: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/cases/{facts.id}?saved={saved}{anchor}", status_code=303)
+def _done(case_id: str, saved: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/cases/{case_id}?saved={saved}{anchor}", status_code=303)
 
 
 # -- 执法环节 --------------------------------------------------------------------------------
 
 
-def _act_sections(facts: CaseFacts) -> list[Section]:
+def _act_sections(facts: CaseFacts | None, procedure: str) -> list[Section]:
+    """The act form; ``facts`` None when only reading a post (no choices to draw)."""
     return [
         (
             "执法环节",
             [
-                Field("kind", "环节类型", "select", True, tuple(vocab.ACT_KINDS.items())),
+                Field("kind", "环节类型", "select", True, tuple(act_kinds(procedure).items())),
                 Field("place", "地点", "text"),
                 Field("started_at", "开始时间", "datetime", True),
                 Field("ended_at", "结束时间", "datetime", hint="尚未结束的可暂不填写"),
@@ -83,7 +84,7 @@ def _act_sections(facts: CaseFacts) -> list[Section]:
                     "执法人员（姓名及执法证号）",
                     "checkboxes",
                     True,
-                    officer_options(facts),
+                    officer_options(facts) if facts else (),
                     "执法人员不得少于两人（行政处罚法§42）",
                 ),
                 Field("certificates_shown", "是否出示执法证件", "radio", True, YES_NO),
@@ -101,69 +102,69 @@ def _act_sections(facts: CaseFacts) -> list[Section]:
     ]
 
 
-@router.get("/cases/{case_ref}/acts/new")
-def act_form(request: Request, case_ref: str, user: Officer) -> Response:
-    facts = _facts(request, case_ref)
-    own = [user.officer_id] if user.officer_id else []
-    values = {"started_at": _now(request), "officer_ids": own, "place": facts.party.get("address")}
+def _act_page(
+    request: Request, values: dict[str, Any], form: Posted | None = None, exc: Any = None
+) -> Response:
+    """The act form with the case's choices (after a refusal: what was sent, the messages)."""
+    facts = _facts(request)
+    sections = _act_sections(facts, facts.procedure)
     return step_page(
         request,
         facts=facts,
         heading="记录执法环节",
         action=f"/cases/{facts.id}/acts/new",
-        sections=_act_sections(facts),
-        values=values,
+        sections=sections,
+        values=posted_values(form, sections) if form else values,
+        errors=FormErrors.of(exc, known_names(sections)) if exc else None,
         submit="保存执法环节",
     )
 
 
+@router.get("/cases/{case_ref}/acts/new")
+def act_form(request: Request, case_ref: str, user: Officer) -> Response:
+    own = [user.officer_id] if user.officer_id else []
+    place = loaded_case(request)["party"].get("address")
+    return _act_page(request, {"started_at": _now(request), "officer_ids": own, "place": place})
+
+
 @router.post("/cases/{case_ref}/acts/new")
 def save_act(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
-    facts = _facts(request, case_ref)
+    """The service checks kind, times and officers; the choices are read only to redraw."""
+    case = loaded_case(request)
     form = _read(request, posted)
-    sections = _act_sections(facts)
+    sections = _act_sections(None, case["procedure"])
     kind = form.required("kind", "环节类型")
     started = form.moment("started_at", "开始时间")
     ended = form.moment("ended_at", "结束时间", required=False)
     officer_ids = form.texts("officer_ids")
     if not officer_ids:
         form.problems.append("officer_ids: 请选择在场的执法人员")
-    if any(facts.officer(o) is None for o in officer_ids):
-        form.problems.append("officer_ids: 所选执法人员不属于本机关，请从名单中选择")
     shown = {"yes": True, "no": False}.get(form.text("certificates_shown"))
     if shown is None:
         form.problems.append("certificates_shown: 请记录是否出示了执法证件")
-    details: dict[str, Any] = {
-        **({"certificates_shown": shown} if shown is not None else {}),
-        **({"flags": form.texts("flags")} if form.texts("flags") else {}),
-        **({"note": form.text("note")} if form.text("note") else {}),
-    }
+    details: dict[str, Any] = {"certificates_shown": shown} if shown is not None else {}
+    details |= {k: v for k, v in (("flags", form.texts("flags")), ("note", form.text("note"))) if v}
+    store = get_store(request)
     try:
+        if form.problems:  # the service's own checks too, so every problem shows at once
+            form.also(act_problems_of(store, case, kind, started, ended, officer_ids))
         form.check("执法环节信息有误", sections)
         assert started is not None
         act_id = record_act(
-            get_store(request),
+            store,
             user.actor,
-            case_id=facts.id,
+            case_id=case["id"],
             kind=kind,
             started_at=started,
             ended_at=ended,
             place=form.text("place"),
             officer_ids=officer_ids,
             details=details,
+            case=case,
         )
     except LiuhenError as exc:
-        return step_page(
-            request,
-            facts=facts,
-            heading="记录执法环节",
-            action=f"/cases/{facts.id}/acts/new",
-            sections=sections,
-            values=posted_values(form, sections),
-            errors=FormErrors.of(exc, known_names(sections)),
-            submit="保存执法环节",
-        )
-    return _done(facts, "act", f"#act-{act_id}")
+        return _act_page(request, {}, form, exc)
+    return _done(case["id"], "act", f"#act-{act_id}")
 
 
 # -- 提请审批 --------------------------------------------------------------------------------
@@ -209,14 +210,14 @@ def _approval_page(
 
 @router.get("/cases/{case_ref}/approvals/new")
 def approval_form(request: Request, case_ref: str, user: Officer, kind: str = "") -> Response:
-    facts = _facts(request, case_ref)
+    facts = _facts(request)
     kind = kind if kind in vocab.APPROVAL_KINDS else "initiation"
     return _approval_page(request, facts, kind, {})
 
 
 @router.post("/cases/{case_ref}/approvals/new")
 def save_approval(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
-    facts = _facts(request, case_ref)
+    facts = _facts(request)
     form = _read(request, posted)
     kind = form.text("kind")
     sections = _approval_sections(facts, kind)
@@ -236,11 +237,12 @@ def save_approval(request: Request, case_ref: str, user: Officer, posted: Posted
             fields=fields,
             emergency=form.flag("emergency"),
             officer_id=user.officer_id,
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
         return _approval_page(request, facts, kind, posted_values(form, sections), errors)
-    return _done(facts, "approval")
+    return _done(facts.id, "approval")
 
 
 # -- 执行情况 --------------------------------------------------------------------------------
@@ -294,14 +296,14 @@ def _execution_page(
 
 @router.get("/cases/{case_ref}/executions/new")
 def execution_form(request: Request, case_ref: str, user: Officer, kind: str = "") -> Response:
-    facts = _facts(request, case_ref)
+    facts = _facts(request)
     kind = kind if kind in vocab.EXECUTION_KINDS else "performance"
     return _execution_page(request, facts, kind, {"at": _now(request)})
 
 
 @router.post("/cases/{case_ref}/executions/new")
 def save_execution(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
-    facts = _facts(request, case_ref)
+    facts = _facts(request)
     form = _read(request, posted)
     kind = form.text("kind")
     sections = _execution_sections(facts, kind)
@@ -329,11 +331,12 @@ def save_execution(request: Request, case_ref: str, user: Officer, posted: Poste
             fields=fields,
             document_ids=form.texts("document_ids"),
             note=form.text("note"),
+            case=loaded_case(request),
         )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
         return _execution_page(request, facts, kind, posted_values(form, sections), errors)
-    return _done(facts, "execution", f"#execution-{execution_id}")
+    return _done(facts.id, "execution", f"#execution-{execution_id}")
 
 
 # -- 结案 ----------------------------------------------------------------------------------
@@ -369,20 +372,27 @@ def _close_page(
 
 @router.get("/cases/{case_ref}/close")
 def close_form(request: Request, case_ref: str, user: Officer) -> Response:
-    return _close_page(request, _facts(request, case_ref), {"at": _now(request)})
+    return _close_page(request, _facts(request), {"at": _now(request)})
 
 
 @router.post("/cases/{case_ref}/close")
 def save_close(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
-    facts = _facts(request, case_ref)
+    facts = _facts(request)
     form = _read(request, posted)
     at = form.moment("at", "结案时间")
     outcome = form.required("outcome", "处理结果")
     try:
         form.check("结案信息有误", _close_sections())
         assert at is not None
-        close_case(get_store(request), user.actor, case_id=facts.id, at=at, outcome=outcome)
+        close_case(
+            get_store(request),
+            user.actor,
+            case_id=facts.id,
+            at=at,
+            outcome=outcome,
+            case=loaded_case(request),
+        )
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(_close_sections()))
         return _close_page(request, facts, posted_values(form, _close_sections()), errors)
-    return _done(facts, "closed")
+    return _done(facts.id, "closed")

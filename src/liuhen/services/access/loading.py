@@ -1,0 +1,283 @@
+"""Party requests read set-based: every request of a case with its approval, copies, links
+and status in a fixed number of queries, from a case's rows (``CaseRows``: the case page,
+the bundle) or on their own (one request's page, the API).
+
+Per request the values are the ones ``AccessRequest`` documents; what comes from the ledger
+(a link's uses and revocation, a failed copy, a view given) is read for all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, or_, select
+
+from liuhen.services.access.link_queries import USE, link_state
+from liuhen.services.access.model import COPY_KIND, AccessRequest
+from liuhen.services.approvals.model import ApprovalState
+from liuhen.services.approvals.queries import states_where
+from liuhen.services.cases.case_rows import CaseRows, ledger_facts
+from liuhen.store import tables as t
+
+if TYPE_CHECKING:
+    from liuhen.store.store import Store
+
+Row = Mapping[Any, Any]
+FAILED, VIEWED, REVOKED = "access.copy_failed", "access.viewed", "share.revoked"
+
+
+def approvals_by_request(states: Sequence[ApprovalState], rows: Sequence[Row]) -> dict[str, Any]:
+    """Request id -> the state of its approval (``details.access_request_id``)."""
+    ids = {r["id"]: r["details"].get("access_request_id") for r in rows}
+    return {ids[s.id]: s for s in states if s.kind == "access_request" and ids.get(s.id)}
+
+
+def from_case_rows(store: Store, rows: CaseRows) -> list[AccessRequest]:
+    """The case's requests, newest first, from its loaded rows and the case's ledger facts
+    (``ledger_facts``: one query, shared with the rest of the case page)."""
+    if not rows.access_requests:
+        return []
+    states = [rows.approval_state(a["id"]) for a in rows.approvals]
+    by_id = sorted(rows.access_requests, key=lambda r: r["id"])  # ties: by id, as ever
+    requests = sorted(by_id, key=lambda r: r["created_at"], reverse=True)
+    return build(
+        store.clock(),
+        rows.case["number"],
+        requests,
+        approvals_by_request(states, rows.approvals),
+        [r for r in rows.records if r["kind"] == COPY_KIND],
+        rows.files,
+        rows.links,
+        ledger_facts(store, rows),
+    )
+
+
+def load_requests(
+    store: Store, case_id: str, case_number: str, request_ids: list[str] | None = None
+) -> list[AccessRequest]:
+    """The case's requests (only ``request_ids`` when given), newest first, with everything
+    read set-based: requests, approvals with steps, copies, their files, links, ledger."""
+    with store.read() as conn:
+        query = select(t.access_requests).where(t.access_requests.c.case_id == case_id)
+        if request_ids is not None:
+            query = query.where(t.access_requests.c.id.in_(request_ids))
+        requests = list(
+            conn.execute(
+                query.order_by(t.access_requests.c.created_at.desc(), t.access_requests.c.id)
+            ).mappings()
+        )
+        if not requests:
+            return []
+        approvals = list(
+            conn.execute(
+                select(t.approvals.c.id, t.approvals.c.details).where(
+                    t.approvals.c.case_id == case_id, t.approvals.c.kind == "access_request"
+                )
+            ).mappings()
+        )
+        states = states_where(conn, t.approvals.c.id.in_([a["id"] for a in approvals]))
+        copies = list(
+            conn.execute(
+                select(t.records)
+                .where(t.records.c.case_id == case_id, t.records.c.kind == COPY_KIND)
+                .order_by(t.records.c.created_at)
+            ).mappings()
+        )
+        files: dict[str, list[Any]] = {}
+        if copies:
+            for f in conn.execute(
+                select(t.record_files)
+                .where(t.record_files.c.record_id.in_([c["id"] for c in copies]))
+                .order_by(t.record_files.c.record_id, t.record_files.c.position)
+            ).mappings():
+                files.setdefault(f["record_id"], []).append(f)
+        return assemble(
+            conn,
+            store.clock(),
+            case_number,
+            requests,
+            approvals_by_request(states, approvals),
+            copies,
+            files,
+        )
+
+
+def assemble(
+    conn: Connection,
+    now: datetime,
+    case_number: str,
+    requests: Sequence[Row],
+    approval_of: Mapping[str, ApprovalState],
+    copies: Sequence[Row],
+    files: Mapping[str, Sequence[Row]],
+) -> list[AccessRequest]:
+    """``build`` after reading the requests' links and the ledger's facts (two queries)."""
+    if not requests:
+        return []
+    ids = [r["id"] for r in requests]
+    links = list(
+        conn.execute(
+            select(t.share_links)
+            .where(t.share_links.c.request_id.in_(ids))
+            .order_by(t.share_links.c.created_at, t.share_links.c.id)
+        ).mappings()
+    )
+    facts = _ledger_facts(conn, ids, [link["id"] for link in links])
+    return build(now, case_number, requests, approval_of, copies, files, links, facts)
+
+
+def build(
+    now: datetime,
+    case_number: str,
+    requests: Sequence[Row],
+    approval_of: Mapping[str, ApprovalState],
+    copies: Sequence[Row],
+    files: Mapping[str, Sequence[Row]],
+    links: Sequence[Row],
+    facts: Mapping[tuple[str, str], Mapping[str, Any]],
+) -> list[AccessRequest]:
+    """The requests as values (no query): ``facts`` maps (action, subject id) to the count
+    and newest payload of the ledger's failed copies, views given, link uses and revocations."""
+    out = []
+    for row in requests:
+        request = AccessRequest(
+            id=row["id"],
+            case_id=row["case_id"],
+            case_number=case_number,
+            number=row["details"]["number"],
+            kind=row["kind"],
+            requester=dict(row["requester"]),
+            purpose=row["purpose"],
+            items=list(row["details"]["items"]),
+            approver=dict(row["details"]["approver"]),
+            approval=approval_of.get(row["id"]),
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+        )
+        request.copies = [
+            _copy(c, files.get(c["id"], ()))
+            for c in copies
+            if c["details"].get("access_request_id") == row["id"]
+        ]
+        request.links = [
+            link_state(
+                link,
+                facts.get((USE, link["id"]), {}).get("count", 0),
+                bool(facts.get((REVOKED, link["id"]))),
+                now,
+            )
+            for link in links
+            if link["request_id"] == row["id"]
+        ]
+        failed = facts.get((FAILED, row["id"]))
+        request.copy_failed = (
+            failed["payload"].get("error", "") if failed and request.missing_copies else ""
+        )
+        request.status = _status(request, viewed=(VIEWED, row["id"]) in facts)
+        out.append(request)
+    return out
+
+
+def _ledger_facts(
+    conn: Connection, request_ids: list[str], link_ids: list[str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(action, subject) -> the newest payload and the count of: failed copies and views
+    given of the requests, downloads and revocations of their links (one query)."""
+    events = t.ledger_events.c
+    about_requests = (
+        (events.subject_type == "access_request")
+        & events.subject_id.in_(request_ids)
+        & events.action.in_((FAILED, VIEWED))
+    )
+    about_links = (
+        (events.subject_type == "share_link")
+        & events.subject_id.in_(link_ids)
+        & events.action.in_((USE, REVOKED))
+    )
+    where = or_(about_requests, about_links) if link_ids else about_requests
+    newest = (
+        select(
+            events.action,
+            events.subject_id,
+            func.max(events.seq).label("seq"),
+            func.count().label("n"),
+        )
+        .where(where)
+        .group_by(events.action, events.subject_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(newest.c.action, newest.c.subject_id, newest.c.n, events.payload).join(
+            t.ledger_events, events.seq == newest.c.seq
+        )
+    ).all()
+    return {
+        (str(action), str(subject)): {"count": int(count), "payload": payload}
+        for action, subject, count, payload in rows
+    }
+
+
+def _copy(row: Row, files: Sequence[Row]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "derived_from": row["details"]["derived_from"]["record_id"],
+        "watermark": row["details"].get("watermark", ""),
+        "skipped": row["details"].get("skipped", []),
+        "files": [
+            {
+                "position": f["position"],
+                "file_name": f["file_name"],
+                "media_type": f["media_type"],
+                "sha256": f["blob_sha256"],
+            }
+            for f in files
+        ],
+    }
+
+
+def _status(request: AccessRequest, *, viewed: bool) -> str:
+    if request.approval is None or not request.approval.closed:
+        return "pending"
+    if request.approval.outcome == "rejected":
+        return "refused"
+    if request.kind == "view":
+        return "delivered" if viewed else "approved"
+    if not request.links:
+        return "approved"
+    return "delivered" if any(link["active"] for link in request.links) else "expired"
+
+
+def bundle_entries(rows: CaseRows, tz: Any) -> list[dict[str, Any]]:
+    """The case's registered requests in case-bundle form (``access_requests``), so the
+    compliance checks (who granted it, 000§17 … 004§37; nothing confidential given,
+    002§34, 004§38) read them like any imported request. Only the records given count."""
+    states = [rows.approval_state(a["id"]) for a in rows.approvals]
+    approval_of = approvals_by_request(states, rows.approvals)
+    entries = []
+    for r in rows.access_requests:
+        state = approval_of.get(r["id"])
+        decision: dict[str, Any] = {"outcome": "pending"}
+        if state is not None and state.closed:
+            last = state.steps[-1]
+            deputies = r["details"]["approver"]["deputies"]
+            decision = {
+                "outcome": "granted" if state.outcome == "approved" else "refused",
+                "by": last["name"],
+                "position": last["position_code"],
+                "authorised": last["position_code"] in deputies,
+                "at": last["decided_at"].astimezone(tz).isoformat(),
+            }
+        entries.append(
+            {
+                "id": r["id"],
+                "kind": r["kind"],
+                "requested_at": r["created_at"].astimezone(tz).isoformat(),
+                "requested_by": r["requester"]["name"],
+                "record_ids": [i["record_id"] for i in r["details"]["items"] if i["included"]],
+                "decision": decision,
+            }
+        )
+    return entries

@@ -1,0 +1,306 @@
+"""Every row of one case, read once: a fixed number of set-based queries however many acts,
+records, versions, files, approvals or requests the case has.
+
+The case page, the bundle the compliance engine reads, and the case page's panels (document
+history, AV, case file and retention, party requests) are all built from one ``CaseRows``
+in memory, so a page that shows a case reads each of its tables once. The case row itself
+comes from the permission check (``load_case``), which has already read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from liuhen.services.approvals.model import ApprovalState, state_of
+from liuhen.store import tables as t
+
+if TYPE_CHECKING:
+    from liuhen.store.store import Store
+
+Row = dict[str, Any]
+STEP = "step_"
+
+
+@dataclass
+class CaseRows:
+    """One case's rows, each list in its table's order (created_at, id unless noted)."""
+
+    case: Row  # the cases row with profile_id, agency_name and officer_ids (load_case)
+    acts: list[Row]  # filing acts included
+    records: list[Row]  # every version of every record; ``author_name`` from users
+    files: dict[str, list[Row]]  # record id -> its files by position
+    approvals: list[Row]
+    steps: dict[str, list[Row]]  # approval id -> its steps by position
+    services: list[Row]
+    executions: list[Row]
+    case_files: list[Row]
+    transitions: list[Row]  # by time
+    access_requests: list[Row]
+    links: list[Row]  # the share links of its requests
+    disposals: list[Row]
+    officers: list[Row]  # referenced by its acts and records, and all of its agency's
+    devices: list[Row]  # referenced by its acts and records, by id
+    device_events: dict[str, list[Row]]  # device id -> its events by time
+    _states: dict[str, ApprovalState] = field(default_factory=dict, repr=False)
+    _ledger: dict[tuple[str, str], Row] | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.case["id"])
+
+    def latest_records(self) -> list[Row]:
+        """Current versions only (no later version supersedes them)."""
+        superseded = {r["supersedes_id"] for r in self.records if r["supersedes_id"]}
+        return [r for r in self.records if r["id"] not in superseded]
+
+    def record(self, record_id: str) -> Row | None:
+        return next((r for r in self.records if r["id"] == record_id), None)
+
+    def history(self, record_id: str) -> list[Row]:
+        """Every version of the record ``record_id`` is one of, oldest first."""
+        by_id = {r["id"]: r for r in self.records}
+        if record_id not in by_id:
+            return []
+        chain = [by_id[record_id]]
+        while chain[0]["supersedes_id"] in by_id:
+            chain.insert(0, by_id[chain[0]["supersedes_id"]])
+        newer = {r["supersedes_id"]: r for r in self.records if r["supersedes_id"]}
+        while chain[-1]["id"] in newer:
+            chain.append(newer[chain[-1]["id"]])
+        return chain
+
+    def enforcement_acts(self) -> list[Row]:
+        """The acts of the bundle (filing is the case file's, not an enforcement act)."""
+        return [a for a in self.acts if a["kind"] != "filing"]
+
+    def approval_state(self, approval_id: str) -> ApprovalState:
+        """An approval of this case as ``approvals.queries.approval_state`` reads it."""
+        if approval_id not in self._states:
+            row = next(a for a in self.approvals if a["id"] == approval_id)
+            subject = self.record(row["subject_record_id"]) if row["subject_record_id"] else None
+            self._states[approval_id] = state_of(
+                row,
+                self.steps.get(approval_id, []),
+                case_number=self.case["number"],
+                case_title=self.case["title"],
+                subject_title=subject["title"] if subject else "",
+                case_procedure=self.case["procedure"],
+                case_profile=self.case.get("profile_id") or "",
+            )
+        return self._states[approval_id]
+
+    def closed_at(self) -> Any:
+        """When the case was closed (its latest closing), or None."""
+        closings = [r["at"] for r in self.transitions if r["stage"] == "closed"]
+        return max(closings) if closings else None
+
+
+def _ordered(conn: Connection, table: Any, case_id: str) -> list[Row]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(table).where(table.c.case_id == case_id).order_by(table.c.created_at, table.c.id)
+        ).mappings()
+    ]
+
+
+def referenced(acts: list[Row], records: list[Row], *keys: str) -> set[str]:
+    """Every id found under ``keys`` anywhere in the acts and records (signatures included)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in keys:
+                    found.update(item if isinstance(item, list) else [item])
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for row in acts:
+        walk({"officer_ids": row["officer_ids"]})
+        walk(row["details"])
+    for row in records:
+        walk(row["details"])
+    found.discard(None)
+    return found
+
+
+def load_rows(store: Store, case: Mapping[str, Any]) -> CaseRows:
+    """The rows of the loaded ``case`` (``load_case``), twelve queries on one connection."""
+    case_id = str(case["id"])
+    with store.read() as conn:
+        acts = _ordered(conn, t.acts, case_id)
+        records = [
+            dict(r)
+            for r in conn.execute(
+                select(t.records, t.users.c.display_name.label("author_name"))
+                .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
+                .where(t.records.c.case_id == case_id)
+                .order_by(t.records.c.created_at, t.records.c.id)
+            ).mappings()
+        ]
+        files: dict[str, list[Row]] = {}
+        for f in conn.execute(
+            select(t.record_files)
+            .join(t.records, t.records.c.id == t.record_files.c.record_id)
+            .where(t.records.c.case_id == case_id)
+            .order_by(t.record_files.c.record_id, t.record_files.c.position)
+        ).mappings():
+            files.setdefault(f["record_id"], []).append(dict(f))
+        approvals, steps = _approvals(conn, case_id)
+        rows = CaseRows(
+            case=dict(case),
+            acts=acts,
+            records=records,
+            files=files,
+            approvals=approvals,
+            steps=steps,
+            services=_ordered(conn, t.services, case_id),
+            executions=_ordered(conn, t.executions, case_id),
+            case_files=_ordered(conn, t.case_files, case_id),
+            transitions=[
+                dict(r)
+                for r in conn.execute(
+                    select(t.case_transitions)
+                    .where(t.case_transitions.c.case_id == case_id)
+                    .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
+                ).mappings()
+            ],
+            access_requests=[],
+            links=[],
+            disposals=_ordered(conn, t.disposals, case_id),
+            officers=[],
+            devices=[],
+            device_events={},
+        )
+        _requests_and_links(conn, rows)
+        _people_and_devices(conn, rows)
+    return rows
+
+
+def _requests_and_links(conn: Connection, rows: CaseRows) -> None:
+    """The case's party requests and their share links, in one query."""
+    link_cols = [c.label("link_" + c.name) for c in t.share_links.c]
+    query = (
+        select(t.access_requests, *link_cols)
+        .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+        .where(t.access_requests.c.case_id == rows.id)
+        .order_by(
+            t.access_requests.c.created_at,
+            t.access_requests.c.id,
+            t.share_links.c.created_at,
+            t.share_links.c.id,
+        )
+    )
+    requests: dict[str, Row] = {}
+    for r in conn.execute(query).mappings():
+        request = {k: v for k, v in r.items() if not k.startswith("link_")}
+        requests.setdefault(request["id"], request)
+        if r["link_id"] is not None:
+            rows.links.append(
+                {k.removeprefix("link_"): v for k, v in r.items() if k.startswith("link_")}
+            )
+    rows.access_requests = list(requests.values())
+    rows.links.sort(key=lambda link: (link["created_at"], link["id"]))
+
+
+LEDGER_FACTS = (
+    "case.four_properties_checked",  # the 四性检测 reports (archiving)
+    "access.copy_failed",  # a party's copies that could not be made (access)
+    "access.viewed",  # a granted view given
+    "share.downloaded",  # a share link's uses
+    "share.revoked",
+)
+"""What the case page reads from the ledger about a case, all in one query."""
+
+
+def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
+    """(action, subject id) -> ``count``, ``seq`` and ``payload`` of the newest such event
+    of the case, for the actions of ``LEDGER_FACTS`` (one query, read once per ``rows``)."""
+    if rows._ledger is None:
+        events = t.ledger_events.c
+        newest = (
+            select(
+                events.action,
+                events.subject_id,
+                func.max(events.seq).label("seq"),
+                func.count().label("n"),
+            )
+            .where(events.case_id == rows.id, events.action.in_(LEDGER_FACTS))
+            .group_by(events.action, events.subject_id)
+            .subquery()
+        )
+        query = select(
+            newest.c.action, newest.c.subject_id, newest.c.seq, newest.c.n, events.payload
+        )
+        with store.read() as conn:
+            found = conn.execute(query.join(t.ledger_events, events.seq == newest.c.seq)).all()
+        rows._ledger = {
+            (str(action), str(subject)): {"count": int(n), "seq": int(seq), "payload": payload}
+            for action, subject, seq, n, payload in found
+        }
+    return rows._ledger
+
+
+def _approvals(conn: Connection, case_id: str) -> tuple[list[Row], dict[str, list[Row]]]:
+    """The case's approvals and their steps, in one query."""
+    step_cols = [c.label(STEP + c.name) for c in t.approval_steps.c]
+    query = (
+        select(t.approvals, *step_cols)
+        .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
+        .where(t.approvals.c.case_id == case_id)
+        .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
+    )
+    approvals: dict[str, Row] = {}
+    steps: dict[str, list[Row]] = {}
+    for r in conn.execute(query).mappings():
+        approval = {k: v for k, v in r.items() if not k.startswith(STEP)}
+        approvals.setdefault(approval["id"], approval)
+        if r[STEP + "id"] is not None:
+            steps.setdefault(approval["id"], []).append(
+                {k.removeprefix(STEP): v for k, v in r.items() if k.startswith(STEP)}
+            )
+    return list(approvals.values()), steps
+
+
+def _people_and_devices(conn: Connection, rows: CaseRows) -> None:
+    """The officers and devices the bundle names, with the devices' events."""
+    acts, latest = rows.enforcement_acts(), rows.latest_records()
+    officer_ids = referenced(acts, latest, "officer_ids", "officer_id")
+    rows.officers = [
+        dict(r)
+        for r in conn.execute(
+            select(t.officers)
+            .where(
+                t.officers.c.id.in_(officer_ids)
+                | (t.officers.c.agency_id == rows.case["agency_id"])
+            )
+            .order_by(t.officers.c.created_at, t.officers.c.id)
+        ).mappings()
+    ]
+    device_ids = referenced(acts, latest, "device_id")
+    if not device_ids:
+        return
+    event_cols = [c.label("event_" + c.name) for c in t.device_events.c]
+    query = (
+        select(t.devices, *event_cols)
+        .outerjoin(t.device_events, t.device_events.c.device_id == t.devices.c.id)
+        .where(t.devices.c.id.in_(device_ids))
+        .order_by(t.devices.c.id, t.device_events.c.at, t.device_events.c.id)
+    )
+    devices: dict[str, Row] = {}
+    for r in conn.execute(query).mappings():
+        device = {k: v for k, v in r.items() if not k.startswith("event_")}
+        devices.setdefault(device["id"], device)
+        if r["event_id"] is not None:
+            rows.device_events.setdefault(device["id"], []).append(
+                {k.removeprefix("event_"): v for k, v in r.items() if k.startswith("event_")}
+            )
+    rows.devices = list(devices.values())

@@ -1,0 +1,901 @@
+"""The statement budget of every route of the web app, and how to call it in the budget world.
+
+``ROUTES`` holds one ``Budget`` per (method, path) of the app: a page of one case, a form
+and its POST, an API call. ``LISTS`` holds the pages that list many things (cases, the
+dashboard, inboxes, due lists, logs): their count must not grow with the store, so they are
+measured twice, before and after the store grows (``grow``). A route in neither fails
+``test_every_route_has_a_budget``: a new route comes with its budget.
+
+A ``Budget``'s ``prepare`` makes whatever the call needs (through the services, outside the
+counted window) and returns the ``Call``. POSTs are measured on their success path where one
+exists for the world's state; ``ok`` lists the statuses the call may answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from tests.helpers import SYSTEM, totp_secret, web_login
+from tests.statements import Counted, count_statements
+from tests.web.authz_world import PASSWORD
+from tests.web.budget_world import BudgetWorld
+
+from liuhen.store import tables as t
+
+SESSION = 3
+"""Resuming the session (its row, its idle timer) and reading its user, on every signed-in
+request (the perf branch is making this cheaper)."""
+CASE_PAGE = 25
+"""The case page and the record-an-act POST: under this, whatever the store holds."""
+PER_CASE = 30
+"""Any other page or POST about one case or record."""
+BACKGROUND = 30
+"""A POST whose real work runs on the job thread (not counted)."""
+
+TUS = {"Tus-Resumable": "1.0.0"}
+HOLIDAYS = Path(__file__).resolve().parents[1] / "data/holidays-2027-test.yaml"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: as ``role`` (a signed-in client; ``None``: nobody signed in; ``station``:
+    the docking station's token), to ``url``."""
+
+    role: str | None
+    method: str
+    url: str
+    data: dict[str, Any] | None = None
+    json: Any = None
+    content: bytes | None = None
+    files: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ok: tuple[int, ...] = (200, 303)
+    csrf: bool = True  # a signed-in POST sends the session's token
+
+
+Prepare = Callable[[BudgetWorld], Call]
+
+
+@dataclass(frozen=True)
+class Budget:
+    statements: int
+    prepare: Prepare
+    note: str = ""
+
+
+# -- helpers that make what a call needs ------------------------------------------------------
+
+
+def _own(bw: BudgetWorld) -> dict[str, str]:
+    return bw.case("own")
+
+
+def _officers(bw: BudgetWorld, *certs: str) -> list[str]:
+    with bw.store.read() as conn:
+        found = dict(
+            conn.execute(
+                select(t.officers.c.certificate_no, t.officers.c.id).where(
+                    t.officers.c.certificate_no.in_(certs)
+                )
+            ).all()
+        )
+    return [found[c] for c in certs]
+
+
+def fresh_case(bw: BudgetWorld, *, closed: bool = False) -> str:
+    """A new case of the officer's (on its act), in section 一队; closed when asked."""
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.records import record_act
+    from liuhen.services.cases.serving import close_case
+
+    n = bw.counter()
+    start = bw.store.clock() - timedelta(days=2)
+    case = open_case(
+        bw.store,
+        SYSTEM,
+        agency_id=bw.world.agency,
+        number=f"预算新〔2026〕{n}号",
+        title=f"预算新案{n}",
+        procedure="general",
+        party={"kind": "organisation", "name": f"某店{n}", "address": "老街1号"},
+        opened_at=start,
+        section="一队",
+    )
+    record_act(
+        bw.store,
+        SYSTEM,
+        case_id=case,
+        kind="inspection",
+        started_at=start,
+        ended_at=start + timedelta(minutes=30),
+        place="老街1号",
+        officer_ids=_officers(bw, "R0", "R1"),
+    )
+    if closed:
+        close_case(bw.store, SYSTEM, case_id=case, at=start + timedelta(hours=2), outcome="penalty")
+    return case
+
+
+def _local(bw: BudgetWorld, **delta: float) -> str:
+    moment = bw.store.clock() + timedelta(**delta)
+    return moment.astimezone(bw.store.settings.tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def _user_id(bw: BudgetWorld, role: str) -> str:
+    from liuhen.services.admin.users import find_user
+
+    user = find_user(bw.store, bw.world.users[role])
+    assert user is not None
+    return user.id
+
+
+def _open_approval(bw: BudgetWorld) -> str:
+    from liuhen.services.approvals.workflow import request_approval
+
+    case = fresh_case(bw)
+    return request_approval(
+        bw.store,
+        SYSTEM,
+        case_id=case,
+        kind="initiation",
+        opinion="建议立案调查",
+        fields={"reason": "占道经营", "party": "某店"},
+        officer_id=_officers(bw, "R0")[0],
+    )
+
+
+def _upload(bw: BudgetWorld, size: int) -> str:
+    """A new resumable upload of the officer's (its URL)."""
+    from liuhen.services.av.upload_staging import encode_metadata
+
+    client, csrf = bw.client("officer")
+    made = client.post(
+        "/api/uploads",
+        headers={
+            **TUS,
+            "X-CSRF-Token": csrf,
+            "Upload-Length": str(size),
+            "Upload-Metadata": encode_metadata({"filename": f"budget{bw.counter()}.mp4"}),
+        },
+    )
+    assert made.status_code == 201, made.text
+    return str(made.headers["Location"]).removeprefix("http://127.0.0.1")
+
+
+def _new_upload(bw: BudgetWorld) -> dict[str, str]:
+    from liuhen.services.av.upload_staging import encode_metadata
+
+    meta = encode_metadata({"filename": f"budget{bw.counter()}.mp4"})
+    return {**TUS, "Upload-Length": "1000", "Upload-Metadata": meta}
+
+
+def _video(bw: BudgetWorld) -> bytes:
+    from liuhen.media.synthetic import make_video
+
+    path = bw.tmp / f"budget-{bw.counter()}.mp4"
+    start = bw.store.clock() - timedelta(hours=3)
+    make_video(path, seconds=1.0, width=64, height=48, creation_time=start)
+    return path.read_bytes()
+
+
+def _request_path(bw: BudgetWorld, request_id: str | None = None) -> str:
+    own = _own(bw)
+    return f"/cases/{own['case']}/access-requests/{request_id or own['request']}"
+
+
+def _link_id(bw: BudgetWorld) -> str:
+    from liuhen.services.access.share_links import issue_link
+    from liuhen.services.admin.users import find_user
+
+    clerk = find_user(bw.store, "u_officer")
+    assert clerk is not None
+    return issue_link(bw.store, clerk.actor, bw.extra["copy_request"]).id
+
+
+def _grant(bw: BudgetWorld) -> str:
+    from liuhen.services.admin.users import find_user
+    from liuhen.services.approvals.authorisations import grant_authorisation
+
+    head = find_user(bw.store, "u_head")
+    assert head is not None
+    now = bw.store.clock()
+    return grant_authorisation(
+        bw.store, head.actor, user_id=bw.extra["head2"], position="deputy_head",
+        scope="access_request", starts_at=now, ends_at=now + timedelta(days=30),
+        reference=f"甲授〔2026〕{bw.counter()}号",
+    )  # fmt: skip
+
+
+def _pending_login(bw: BudgetWorld) -> Call:
+    """A client half signed in as the head (password given, second factor asked)."""
+    client = bw.raw("pending", fresh=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    done = client.post(
+        "/login",
+        data={"username": "u_head", "password": PASSWORD, "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert done.headers["location"].startswith("/login/totp"), done.text
+    return Call("pending", "GET", "/login/totp")
+
+
+def _totp_step(bw: BudgetWorld) -> Call:
+    from liuhen.services.admin.totp import code_at
+
+    _pending_login(bw)
+    page = bw.raw("pending").get("/login/totp")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    bw.store.clock.now += timedelta(seconds=31)  # type: ignore[attr-defined]  # a fresh code
+    code = code_at(totp_secret(bw.store, _user_id(bw, "head")), bw.store.clock())
+    return Call(
+        "pending",
+        "POST",
+        "/login/totp",
+        data={"code": code, "csrf": token.group(1), "next": "/cases"},
+        csrf=False,
+    )
+
+
+def _login(bw: BudgetWorld) -> Call:
+    client = bw.raw("anonymous", fresh=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    return Call(
+        "anonymous",
+        "POST",
+        "/login",
+        data={"username": "u_officer", "password": PASSWORD, "csrf": token.group(1),
+              "next": "/cases"},
+        csrf=False,
+    )  # fmt: skip
+
+
+def _logout(bw: BudgetWorld) -> Call:
+    client = bw.raw("spare", fresh=True)
+    assert web_login(client, "u_officer", PASSWORD).status_code == 303
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/cases/due").text)
+    assert token is not None
+    return Call("spare", "POST", "/logout", data={"csrf": token.group(1)}, csrf=False)
+
+
+def _bundle_json(bw: BudgetWorld) -> dict[str, Any]:
+    from liuhen.demo.data import demo_bundles
+
+    bundle = dict(demo_bundles()[0])
+    n = bw.counter()
+    bundle["case"] = {**bundle["case"], "id": f"导入{n}", "number": f"预算导入〔2026〕{n}号"}
+    bundle["agency"] = {"name": "甲镇人民政府", "profile": "shanxi-township", "unit": "一队"}
+    return bundle
+
+
+# -- every route but the lists ---------------------------------------------------------------
+
+
+def _get(
+    role: str | None, url: Callable[[BudgetWorld], str], ok: tuple[int, ...] = (200,)
+) -> Prepare:
+    return lambda bw: Call(role, "GET", url(bw), ok=ok)
+
+
+def _post(
+    role: str, url: Callable[[BudgetWorld], str], data: Callable[[BudgetWorld], dict[str, Any]]
+) -> Prepare:
+    return lambda bw: Call(role, "POST", url(bw), data=data(bw))
+
+
+def _case_url(tail: str = "") -> Callable[[BudgetWorld], str]:
+    return lambda bw: f"/cases/{_own(bw)['case']}{tail}"
+
+
+def _act_form(bw: BudgetWorld) -> dict[str, Any]:
+    return {
+        "kind": "inspection",
+        "place": "老街1号",
+        "started_at": _local(bw, hours=-5),
+        "ended_at": _local(bw, hours=-4),
+        "officer_ids": _officers(bw, "R0", "R1"),
+        "certificates_shown": "yes",
+    }
+
+
+def _case_form(bw: BudgetWorld) -> dict[str, Any]:
+    return {
+        "number": f"预算立〔2026〕{bw.counter()}号",
+        "title": "某店占道经营案",
+        "procedure": "general",
+        "opened_at": _local(bw, hours=-1),
+        "party.kind": "organisation",
+        "party.name": "某店",
+        "party.address": "老街2号",
+        "request_approval": "1",
+        "reason": "占道经营",
+        "opinion": "建议立案调查",
+    }
+
+
+def _register_form(bw: BudgetWorld) -> dict[str, Any]:
+    return {
+        "requester.name": "李某",
+        "requester.relation": "party",
+        "requester.id_type": "resident_id",
+        "requester.id_number": "11010519491231002X",
+        "kind": "view",
+        "purpose": "核对笔录",
+        "record_ids": _own(bw)["record"],
+    }
+
+
+def _register_json(bw: BudgetWorld) -> dict[str, Any]:
+    form = _register_form(bw)
+    return {
+        "kind": "view",
+        "requester": {k.removeprefix("requester."): v for k, v in form.items() if "." in k},
+        "record_ids": [_own(bw)["record"]],
+        "purpose": "核对笔录",
+    }
+
+
+def _decide(bw: BudgetWorld) -> Call:
+    approval = _open_approval(bw)
+    return Call(
+        "head",
+        "POST",
+        f"/approvals/{approval}/decide",
+        data={"position": "principal_head", "decision": "approved", "opinion": "同意",
+              "final": "1"},
+    )  # fmt: skip
+
+
+def _filing(bw: BudgetWorld) -> Call:
+    case = fresh_case(bw, closed=True)
+    return Call(
+        "custodian",
+        "POST",
+        f"/cases/{case}/filing",
+        data={"custodian": _user_id(bw, "custodian"), "filed_at": _local(bw, hours=-1),
+              "retention_term": "10y"},
+    )  # fmt: skip
+
+
+def _document(bw: BudgetWorld) -> str:
+    """A new document ("其他文书") of the own case, made through its form; its record id."""
+    client, csrf = bw.client("officer")
+    done = client.post(
+        f"/cases/{_own(bw)['case']}/documents/new",
+        data={"kind": "other", "title": "处理决定", "made_at": _local(bw, hours=-1), "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:500]
+    return str(done.headers["location"]).rsplit("#record-", 1)[1]
+
+
+def _correct(bw: BudgetWorld) -> Call:
+    return Call(
+        "officer",
+        "POST",
+        f"/cases/{_own(bw)['case']}/records/{_document(bw)}/correct",
+        data={"title": "处理决定", "made_at": _local(bw, hours=-1), "reason": "更正笔误"},
+    )
+
+
+def _tus_patch(bw: BudgetWorld) -> Call:
+    import base64
+    import hashlib
+
+    video = _video(bw)
+    url = _upload(bw, len(video))
+    digest = base64.b64encode(hashlib.sha256(video).digest()).decode()
+    return Call(
+        "officer",
+        "PATCH",
+        url,
+        content=video,
+        headers={**TUS, "Upload-Offset": "0", "Upload-Checksum": f"sha256 {digest}",
+                 "Content-Type": "application/offset+octet-stream"},
+        ok=(204,),
+    )  # fmt: skip
+
+
+def _station_file(bw: BudgetWorld) -> Call:
+    from urllib.parse import urlencode
+
+    video = _video(bw)
+    name = f"DSJ-B-{bw.counter()}_20261119090000.mp4"
+    query = urlencode({"filename": name, "case": _own(bw)["case"]})
+    return Call("station", "POST", f"/api/av/files?{query}", content=video, ok=(200, 201))
+
+
+ROUTES: dict[tuple[str, str], Budget] = {
+    # signing in and out; public pages
+    ("GET", "/"): Budget(0, _get(None, lambda bw: "/", ok=(303,))),
+    ("GET", "/healthz"): Budget(0, _get(None, lambda bw: "/healthz")),
+    ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),
+    ("POST", "/login"): Budget(SESSION + 6, _login),
+    ("GET", "/login/totp"): Budget(SESSION + 2, _pending_login),
+    ("POST", "/login/totp"): Budget(SESSION + 12, _totp_step),
+    ("POST", "/logout"): Budget(SESSION + 7, _logout),
+    ("GET", "/api/openapi.json"): Budget(SESSION, _get("officer", lambda bw: "/api/openapi.json")),
+    ("GET", "/api/docs"): Budget(SESSION, _get("officer", lambda bw: "/api/docs")),
+    ("GET", "/share/{token}"): Budget(
+        PER_CASE, _get(None, lambda bw: f"/share/{bw.extra['share_token']}")
+    ),
+    ("GET", "/share/{token}/files/{index}"): Budget(
+        PER_CASE, _get(None, lambda bw: f"/share/{bw.extra['share_token']}/files/1")
+    ),
+    # the case page, its API and the bundle
+    ("GET", "/cases/{case_ref}"): Budget(CASE_PAGE, _get("officer", _case_url())),
+    ("GET", "/api/cases/{case_ref}/bundle"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/api/cases/{_own(bw)['case']}/bundle")
+    ),
+    ("POST", "/api/cases/import"): Budget(
+        80,
+        lambda bw: Call("admin", "POST", "/api/cases/import", json=_bundle_json(bw), ok=(201,)),
+        "writes a whole demo-scale case: a statement or two per row",
+    ),
+    # opening a case and its lifecycle forms
+    ("GET", "/cases/new"): Budget(PER_CASE, _get("officer", lambda bw: "/cases/new")),
+    ("POST", "/cases/new"): Budget(PER_CASE, _post("officer", lambda bw: "/cases/new", _case_form)),
+    ("GET", "/cases/{case_ref}/acts/new"): Budget(
+        PER_CASE, _get("officer", _case_url("/acts/new"))
+    ),
+    ("POST", "/cases/{case_ref}/acts/new"): Budget(
+        CASE_PAGE, _post("officer", _case_url("/acts/new"), _act_form)
+    ),
+    ("GET", "/cases/{case_ref}/approvals/new"): Budget(
+        PER_CASE, _get("officer", _case_url("/approvals/new?kind=legal_review"))
+    ),
+    ("POST", "/cases/{case_ref}/approvals/new"): Budget(
+        PER_CASE,
+        _post(
+            "officer",
+            _case_url("/approvals/new"),
+            lambda bw: {"kind": "legal_review", "opinion": "拟罚款五千元，请法制审核"},
+        ),
+    ),
+    ("GET", "/cases/{case_ref}/executions/new"): Budget(
+        PER_CASE, _get("officer", _case_url("/executions/new?kind=fine_paid"))
+    ),
+    ("POST", "/cases/{case_ref}/executions/new"): Budget(
+        PER_CASE,
+        _post(
+            "officer",
+            _case_url("/executions/new"),
+            lambda bw: {
+                "kind": "fine_paid",
+                "at": _local(bw, hours=-1),
+                "fx.amount": "500",
+                "fx.bank_receipt": "1",
+            },
+        ),  # fmt: skip
+    ),
+    ("GET", "/cases/{case_ref}/close"): Budget(PER_CASE, _get("officer", _case_url("/close"))),
+    ("POST", "/cases/{case_ref}/close"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            f"/cases/{fresh_case(bw)}/close",
+            data={"at": _local(bw, hours=-1), "outcome": "penalty"},
+        ),
+    ),
+    ("GET", "/cases/{case_ref}/documents/new"): Budget(
+        PER_CASE, _get("officer", _case_url("/documents/new?kind=inspection_record"))
+    ),
+    ("POST", "/cases/{case_ref}/documents/new"): Budget(
+        PER_CASE,
+        _post(
+            "officer",
+            _case_url("/documents/new"),
+            lambda bw: {"kind": "other", "title": "处理决定", "made_at": _local(bw, hours=-1)},
+        ),
+    ),
+    ("GET", "/cases/{case_ref}/records/{record_id}/correct"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer", "GET", f"/cases/{_own(bw)['case']}/records/{_document(bw)}/correct"
+        ),
+    ),
+    ("POST", "/cases/{case_ref}/records/{record_id}/correct"): Budget(PER_CASE, _correct),
+    ("GET", "/cases/{case_ref}/services/new"): Budget(
+        PER_CASE, _get("officer", _case_url("/services/new?mode=direct"))
+    ),
+    ("POST", "/cases/{case_ref}/services/new"): Budget(
+        PER_CASE,
+        _post(
+            "officer",
+            _case_url("/services/new"),
+            lambda bw: {
+                "mode": "direct",
+                "served_at": _local(bw, hours=-1),
+                "recipient": "王某",
+                "address": "老街1号",
+                "document_ids": [_own(bw)["record"]],
+                "direct.recipient_signed": "1",
+                "receipt.server_signed": "1",
+                "receipt.recipient_signed": "1",
+            },
+        ),  # fmt: skip
+    ),
+    # approvals and authorisations
+    ("POST", "/approvals/{approval_id}/decide"): Budget(PER_CASE, _decide),
+    ("GET", "/authorisations"): Budget(PER_CASE, _get("head", lambda bw: "/authorisations")),
+    ("POST", "/authorisations"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "head",
+            "POST",
+            "/authorisations",
+            data={
+                "user_id": bw.extra["head2"],
+                "position": "deputy_head",
+                "scope": "access_request",
+                "starts_at": _local(bw),
+                "ends_at": _local(bw, days=30),
+                "reference": f"甲授〔2026〕{bw.counter()}号",
+            },
+        ),  # fmt: skip
+    ),
+    ("POST", "/authorisations/{grant_id}/revoke"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "head", "POST", f"/authorisations/{_grant(bw)}/revoke", data={"reason": "调整分工"}
+        ),
+    ),  # fmt: skip
+    # the case file
+    ("GET", "/cases/{case_ref}/filing"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/cases/{fresh_case(bw, closed=True)}/filing")
+    ),
+    ("POST", "/cases/{case_ref}/filing"): Budget(BACKGROUND, _filing),
+    ("POST", "/cases/{case_ref}/four-properties"): Budget(
+        BACKGROUND, _post("custodian", _case_url("/four-properties"), lambda bw: {})
+    ),
+    ("GET", "/api/cases/{case_ref}/four-properties"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/api/cases/{_own(bw)['case']}/four-properties")
+    ),
+    ("GET", "/records/{record_id}/disposal"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/records/{_own(bw)['record']}/disposal")
+    ),
+    ("POST", "/records/{record_id}/disposal/request"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/records/{_own(bw)['record']}/disposal/request",
+            data={"reason": "保管期满"},
+            ok=(303, 400, 409),
+        ),
+        "refused for the world's records: their retention has not run out",
+    ),  # fmt: skip
+    ("POST", "/records/{record_id}/dispose"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/records/{_own(bw)['record']}/dispose",
+            data={"approval_id": "", "reason": "清理"},
+            ok=(303, 400, 409),
+        ),
+        "refused: no approved disposal",
+    ),  # fmt: skip
+    ("GET", "/api/records/{record_id}/retention"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/api/records/{_own(bw)['record']}/retention")
+    ),
+    ("POST", "/api/records/{record_id}/dispose"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/api/records/{_own(bw)['record']}/dispose",
+            json={"reason": "清理"},
+            ok=(400, 409),
+        ),
+        "refused: no approved disposal",
+    ),  # fmt: skip
+    # downloads
+    ("GET", "/records/{record_id}/files/{position}"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/records/{_own(bw)['record']}/files/1")
+    ),
+    # party requests
+    ("GET", "/cases/{case_ref}/access-requests"): Budget(
+        PER_CASE, _get("officer", _case_url("/access-requests"))
+    ),
+    ("POST", "/cases/{case_ref}/access-requests"): Budget(
+        PER_CASE, _post("officer", _case_url("/access-requests"), _register_form)
+    ),
+    ("GET", "/cases/{case_ref}/access-requests/{request_id}"): Budget(
+        PER_CASE, _get("officer", lambda bw: _request_path(bw))
+    ),
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/link"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer", "POST", _request_path(bw, bw.extra["copy_request"]) + "/link", data={}
+        ),
+    ),  # fmt: skip
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/links/{link_id}/revoke"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            _request_path(bw, bw.extra["copy_request"]) + f"/links/{_link_id(bw)}/revoke",
+            data={"reason": "申请人要求撤回"},
+        ),
+    ),
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/copies"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            _request_path(bw, bw.extra["copy_request"]) + "/copies",
+            data={},
+            ok=(200, 303, 409),
+        ),
+        "every copy is made already: nothing to do",
+    ),  # fmt: skip
+    ("GET", "/cases/{case_ref}/access-requests/{request_id}/view"): Budget(
+        PER_CASE, _get("officer", lambda bw: _request_path(bw) + "/view")
+    ),
+    ("GET", "/api/cases/{case_ref}/access-requests"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/api/cases/{_own(bw)['case']}/access-requests")
+    ),
+    ("POST", "/api/cases/{case_ref}/access-requests"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            f"/api/cases/{_own(bw)['case']}/access-requests",
+            json=_register_json(bw),
+            ok=(201,),
+        ),
+    ),  # fmt: skip
+    ("GET", "/api/access-requests/{request_id}"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/api/access-requests/{_own(bw)['request']}")
+    ),
+    ("POST", "/api/access-requests/{request_id}/links"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            f"/api/access-requests/{bw.extra['copy_request']}/links",
+            ok=(200, 201),
+        ),
+    ),  # fmt: skip
+    # audio-video: records, their forms, uploads, the docking station
+    ("GET", "/av/{record_id}"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}")
+    ),
+    ("GET", "/av/{record_id}/gaps/{index}"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}/gaps/0")
+    ),
+    ("POST", "/av/{record_id}/gaps/{index}"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/av/{bw.latest(bw.extra['gapped_av'])}/gaps/0",
+            data={"reason": "电池耗尽，更换电池", "explained_by": "voice", "video_at": "4:05"},
+        ),
+    ),  # fmt: skip
+    ("GET", "/av/{record_id}/opening"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}/opening")
+    ),
+    ("POST", "/av/{record_id}/opening"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/av/{bw.latest(bw.extra['gapped_av'])}/opening",
+            data={
+                "elements": ["time", "place", "officers"],
+                "mark_time": "0:00",
+                "mark_place": "0:01",
+            },
+        ),
+    ),  # fmt: skip
+    ("GET", "/av/{record_id}/evidence"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}/evidence")
+    ),
+    ("POST", "/av/{record_id}/evidence"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/av/{bw.latest(bw.extra['gapped_av'])}/evidence",
+            data={
+                "method": "执法记录仪拍摄，原件导出",
+                "made_at": _local(bw, hours=-1),
+                "maker": "陈丹",
+                "object": "店外堆放货架的事实",
+                "carrier": "disc",
+            },
+        ),
+    ),  # fmt: skip
+    ("GET", "/av/{record_id}/retention"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}/retention")
+    ),
+    ("POST", "/av/{record_id}/retention"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/av/{bw.latest(bw.extra['gapped_av'])}/retention",
+            data={"term": "long_term", "reason": "当事人对现场执法有异议"},
+        ),
+    ),  # fmt: skip
+    ("GET", "/uploads"): Budget(
+        PER_CASE, _get("officer", lambda bw: f"/uploads?case={_own(bw)['case']}")
+    ),
+    ("OPTIONS", "/api/uploads"): Budget(
+        6, lambda bw: Call("officer", "OPTIONS", "/api/uploads", headers=TUS, ok=(204,))
+    ),
+    ("OPTIONS", "/api/uploads/{upload_id}"): Budget(
+        6, lambda bw: Call("officer", "OPTIONS", _upload(bw, 10), headers=TUS, ok=(204,))
+    ),
+    ("POST", "/api/uploads"): Budget(
+        8,
+        lambda bw: Call("officer", "POST", "/api/uploads", ok=(201,), headers=_new_upload(bw)),
+    ),  # fmt: skip
+    ("HEAD", "/api/uploads/{upload_id}"): Budget(
+        8, lambda bw: Call("officer", "HEAD", _upload(bw, 10), headers=TUS, ok=(200,))
+    ),
+    ("PATCH", "/api/uploads/{upload_id}"): Budget(
+        40, _tus_patch, "the last chunk stores, probes and records the footage"
+    ),
+    ("DELETE", "/api/uploads/{upload_id}"): Budget(
+        8, lambda bw: Call("officer", "DELETE", _upload(bw, 10), headers=TUS, ok=(204,))
+    ),
+    ("GET", "/api/uploads/{upload_id}"): Budget(
+        8, lambda bw: Call("officer", "GET", _upload(bw, 10), headers=TUS, ok=(200,))
+    ),
+    ("GET", "/api/av/whoami"): Budget(4, lambda bw: Call("station", "GET", "/api/av/whoami")),
+    ("GET", "/api/av/files/{sha256}"): Budget(
+        6, lambda bw: Call("station", "GET", f"/api/av/files/{'0' * 64}")
+    ),
+    ("POST", "/api/av/files"): Budget(40, _station_file, "stores, probes and records the footage"),
+    # devices
+    ("GET", "/devices/new"): Budget(PER_CASE, _get("custodian", lambda bw: "/devices/new")),
+    ("POST", "/devices/new"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            "/devices/new",
+            data={"kind": "recorder", "serial_no": f"LY-B-{bw.counter()}"},
+        ),
+    ),  # fmt: skip
+    ("GET", "/devices/{device_id}/events/new"): Budget(
+        PER_CASE,
+        _get("custodian", lambda bw: f"/devices/{bw.extra['device']}/events/new?kind=fault"),
+    ),
+    ("POST", "/devices/{device_id}/events/new"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "custodian",
+            "POST",
+            f"/devices/{bw.extra['device']}/events/new",
+            data={"kind": "fault", "at": _local(bw, hours=-1), "note": "无法开机"},
+        ),
+    ),  # fmt: skip
+    # the calendar and the ledger
+    ("GET", "/calendar"): Budget(PER_CASE, _get("officer", lambda bw: "/calendar")),
+    ("POST", "/calendar"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "admin",
+            "POST",
+            "/calendar",
+            data={"source": "国务院办公厅通知（测试）"},
+            files={"file": (HOLIDAYS.name, HOLIDAYS.read_bytes(), "text/yaml")},
+        ),
+    ),  # fmt: skip
+    ("POST", "/ledger/verify"): Budget(
+        40,
+        lambda bw: Call("admin", "POST", "/ledger/verify", data={}),
+        "the whole store, streamed: one query per table, whatever its rows",
+    ),
+}
+
+
+def measure(bw: BudgetWorld, call: Call, *, warm: bool = False) -> Counted:
+    """Make ``call`` and count its statements; ``warm``: make it once before (a GET only)."""
+    if call.role == "station":
+        client = bw.raw("station")
+        headers = {"Authorization": f"Bearer {bw.extra['station_token']}", **call.headers}
+        token = ""
+    elif call.role in bw.world.users:
+        client, token = bw.client(call.role)
+        headers = {"X-CSRF-Token": token, **call.headers}
+    else:
+        client, token, headers = bw.raw(call.role or "nobody"), "", dict(call.headers)
+    data = call.data
+    if data is not None and call.csrf and token:
+        data = {**data, "csrf": token}
+
+    def send() -> Any:
+        return client.request(
+            call.method,
+            call.url,
+            data=data,
+            json=call.json,
+            content=call.content,
+            files=call.files,
+            headers=headers,
+            follow_redirects=False,
+        )
+
+    if warm and call.method == "GET":
+        send()
+    with count_statements(bw.store.engine) as counted:
+        response = send()
+    assert response.status_code in call.ok, (
+        f"{call.method} {call.url} as {call.role}: {response.status_code} "
+        f"(expected {call.ok})\n{response.text[:800]}"
+    )
+    return counted
+
+
+# -- the lists: constant in the number of cases (and so in the page size) ---------------------
+
+LIST_PAGE = 30
+"""A page that lists many things: at most this many statements, and the same number after
+the store has grown (so none of them is made per row)."""
+
+GROWTH = 100
+"""Cases added between the two measurements of a list (with open approvals on a tenth)."""
+
+LISTS: dict[tuple[str, str], Budget] = {
+    ("GET", "/cases"): Budget(LIST_PAGE, _get("officer", lambda bw: "/cases")),
+    ("GET", "/api/cases"): Budget(LIST_PAGE, _get("officer", lambda bw: "/api/cases")),
+    ("GET", "/cases/due"): Budget(LIST_PAGE, _get("officer", lambda bw: "/cases/due?days=5")),
+    ("GET", "/dashboard"): Budget(LIST_PAGE, _get("head", lambda bw: "/dashboard")),
+    ("GET", "/api/dashboard"): Budget(LIST_PAGE, _get("head", lambda bw: "/api/dashboard")),
+    ("GET", "/dashboard.xlsx"): Budget(LIST_PAGE, _get("head", lambda bw: "/dashboard.xlsx")),
+    ("GET", "/inbox"): Budget(LIST_PAGE, _get("officer", lambda bw: "/inbox")),
+    ("GET", "/api/inbox"): Budget(LIST_PAGE, _get("officer", lambda bw: "/api/inbox")),
+    ("GET", "/approvals"): Budget(LIST_PAGE, _get("head", lambda bw: "/approvals")),
+    ("GET", "/ledger"): Budget(LIST_PAGE, _get("head", lambda bw: "/ledger")),
+    ("GET", "/ledger/views"): Budget(LIST_PAGE, _get("head", lambda bw: "/ledger/views")),
+    ("GET", "/ledger/access"): Budget(LIST_PAGE, _get("head", lambda bw: "/ledger/access")),
+    ("GET", "/av/unlinked"): Budget(LIST_PAGE, _get("custodian", lambda bw: "/av/unlinked")),
+    ("GET", "/api/av/unlinked"): Budget(
+        LIST_PAGE, _get("custodian", lambda bw: "/api/av/unlinked")
+    ),
+    ("GET", "/devices"): Budget(LIST_PAGE, _get("custodian", lambda bw: "/devices")),
+}
+"""Searching is the case list with a query: ``SEARCHES`` measures it the same way."""
+
+SEARCHES: dict[str, Budget] = {
+    "search by number": Budget(LIST_PAGE, _get("officer", lambda bw: "/cases?q=预算")),
+    "search by party": Budget(LIST_PAGE, _get("officer", lambda bw: "/cases?q=某木材")),
+    "filter with violations": Budget(
+        LIST_PAGE, _get("officer", lambda bw: "/cases?problems=violations&page=2")
+    ),
+    "section head's list": Budget(LIST_PAGE, _get("section_head", lambda bw: "/cases")),
+    "supervisor's list": Budget(LIST_PAGE, _get("supervisor", lambda bw: "/cases?page=3")),
+}
+
+
+def grow(bw: BudgetWorld) -> None:
+    """``GROWTH`` more cases (half of them the officer's), open approvals on a tenth of
+    them, and more footage no case holds."""
+    from tests.web.budget_world import add_bulk, officer_certs
+
+    from liuhen.services.approvals.workflow import request_approval
+
+    first = len(bw.bulk)
+    made = add_bulk(
+        bw.store, "甲镇人民政府", officer_certs(bw.store, bw.world.agency), GROWTH, first
+    )
+    for case in made[:: max(1, GROWTH // 10)]:
+        request_approval(
+            bw.store, SYSTEM, case_id=case, kind="legal_review", opinion="请法制审核",
+            officer_id=_officers(bw, "R0")[0],
+        )  # fmt: skip
+    bw.bulk += made
