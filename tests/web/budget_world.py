@@ -62,7 +62,7 @@ class BudgetWorld:
             client = TestClient(self.app, base_url="http://127.0.0.1")
             done = web_login(client, self.world.users[role], PASSWORD)
             assert done.status_code == 303, (role, done.status_code, done.text[:300])
-            page = client.get("/cases/due")
+            page = client.get("/calendar")
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
             assert csrf is not None, role
             self.clients[role] = (client, csrf.group(1))

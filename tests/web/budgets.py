@@ -229,6 +229,7 @@ def _pending_login(bw: BudgetWorld) -> Call:
 def _totp_step(bw: BudgetWorld) -> Call:
     from liuhen.services.admin.totp import code_at
 
+    bw.client("head")  # enrolled at a first sign-in: this is a later one
     _pending_login(bw)
     page = bw.raw("pending").get("/login/totp")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -261,7 +262,7 @@ def _login(bw: BudgetWorld) -> Call:
 def _logout(bw: BudgetWorld) -> Call:
     client = bw.raw("spare", fresh=True)
     assert web_login(client, "u_officer", PASSWORD).status_code == 303
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/cases/due").text)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/calendar").text)
     assert token is not None
     return Call("spare", "POST", "/logout", data={"csrf": token.group(1)}, csrf=False)
 
