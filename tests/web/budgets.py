@@ -178,9 +178,12 @@ def _new_upload(bw: BudgetWorld) -> dict[str, str]:
 def _video(bw: BudgetWorld) -> bytes:
     from liuhen.media.synthetic import make_video
 
-    path = bw.tmp / f"budget-{bw.counter()}.mp4"
+    n = bw.counter()
+    path = bw.tmp / f"budget-{n}.mp4"
     start = bw.store.clock() - timedelta(hours=3)
-    make_video(path, seconds=1.0, width=64, height=48, creation_time=start)
+    # a title of its own: new bytes every time, so the store always takes the new-file path
+    # (a file it holds already is answered "duplicate" in a third of the statements)
+    make_video(path, seconds=1.0, width=64, height=48, creation_time=start, title=f"预算{n}")
     return path.read_bytes()
 
 
@@ -759,7 +762,12 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/api/av/files/{sha256}"): Budget(
         6, lambda bw: Call("station", "GET", f"/api/av/files/{'0' * 64}")
     ),
-    ("POST", "/api/av/files"): Budget(40, _station_file, "stores, probes and records the footage"),
+    ("POST", "/api/av/files"): Budget(
+        45,
+        _station_file,
+        "a new file, linked to its case: the upload opened and closed, the blob and the record "
+        "stored, the link made, each with its ledger event",
+    ),
     # devices
     ("GET", "/devices/new"): Budget(PER_CASE, _get("custodian", lambda bw: "/devices/new")),
     ("POST", "/devices/new"): Budget(

@@ -52,7 +52,7 @@ from liuhen.services.av.upload_staging import (
     require_space,
     staged_name,
 )
-from liuhen.services.permissions import require, require_case
+from liuhen.services.permissions import load_case, require, require_case
 from liuhen.store import tables as t
 from liuhen.store.blobs.spool import storage_error
 from liuhen.store.store import Store
@@ -104,6 +104,7 @@ class Uploads:
         self.store = store
         self.settings = store.settings
         self.dir = self.settings.uploads_dir
+        self._case: dict[str, Any] | None = None  # loaded by ``create`` (one per request)
 
     # -- paths and info --------------------------------------------------------------
     def _check_id(self, upload_id: str) -> str:
@@ -180,8 +181,8 @@ class Uploads:
             raise InvalidInput("filename: 缺少文件名（Upload-Metadata 中的 filename）")
         name, warnings = staged_name(raw)
         meta = self._check_metadata(metadata)
-        if meta.get("case"):
-            require_case(self.store, actor, "av.upload", meta["case"])
+        if meta.get("case"):  # loaded above, kept for the link at the end (a station's)
+            self._case = require_case(self.store, actor, "av.upload", meta["case"], self._case)
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()
@@ -238,18 +239,15 @@ class Uploads:
         if act_id and not case_id:
             raise InvalidInput("act: 指定执法环节时须同时指定案件")
         if case_id:
-            with self.store.read() as conn:
-                case = conn.execute(
-                    select(t.cases.c.id).where(
-                        (t.cases.c.id == case_id) | (t.cases.c.number == case_id)
-                    )
-                ).scalar()
-                if case is None:
-                    raise NotFound(f"case: 案件 {case_id} 不存在")
-                meta["case"] = str(case)
-                if act_id:
+            try:  # loaded once: the permission check and the link at the end reuse it
+                self._case = load_case(self.store, case_id, by_number=True)
+            except NotFound:
+                raise NotFound(f"case: 案件 {case_id} 不存在") from None
+            meta["case"] = str(self._case["id"])
+            if act_id:
+                with self.store.read() as conn:
                     act = conn.execute(select(t.acts.c.case_id).where(t.acts.c.id == act_id))
-                    if act.scalar() != case:
+                    if act.scalar() != meta["case"]:
                         raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
         return meta
 
@@ -373,7 +371,12 @@ class Uploads:
             return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
         try:
             linked = link_av(
-                self.store, actor, record_id, case_id=meta["case"], act_id=meta.get("act")
+                self.store,
+                actor,
+                record_id,
+                case_id=meta["case"],
+                act_id=meta.get("act"),
+                case=self._case,
             )
         except LiuhenError as exc:
             return {

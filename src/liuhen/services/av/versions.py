@@ -33,14 +33,14 @@ def link_av(
     device_id: str | None = None,
     officer_id: str | None = None,
     reason: str = "关联案件",
+    case: Mapping[str, Any] | None = None,
 ) -> str:
     """Link footage to a case (and act) as a new version; device and officer (ids, serial or
-    certificate numbers) must be registered, so the case bundle stays whole."""
-    require_case(store, actor, "av.upload", case_id)
+    certificate numbers) must be registered, so the case bundle stays whole. ``case``: the
+    case as the caller loaded it (not read again)."""
+    require_case(store, actor, "av.upload", case_id, case)  # loads it: the case exists
     with store.transaction(actor) as tx:
         old = _latest_av(tx, record_id)
-        if tx.get("cases", case_id) is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
         act = tx.get("acts", act_id) if act_id else None
         if act_id and (act is None or act["case_id"] != case_id):
             raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
