@@ -17,6 +17,8 @@ from tests.web.budget_world import BudgetWorld, shared_world
 from tests.web.budgets import LISTS, SEARCHES, Budget, grow, measure
 
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("budgets")]
+"""One worker builds the 1,000-case stores (once a session per engine) and runs every budget."""
 PAGES: dict[str, Budget] = {f"{m} {p}": b for (m, p), b in LISTS.items()} | SEARCHES
 
 

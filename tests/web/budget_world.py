@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 from tests.helpers import SYSTEM, web_login
 from tests.web.authz_world import PASSWORD, SECTION, World, build_world
 
@@ -291,33 +289,25 @@ _WORLDS = pytest.StashKey[dict[str, BudgetWorld]]()
 
 def shared_world(request: pytest.FixtureRequest, engine: str) -> BudgetWorld:
     """The session's budget world on ``engine`` ("sqlite" or "postgres"), built on first use
-    and closed (its PostgreSQL database dropped) when the session ends."""
+    from the session's migrated template, and closed (its PostgreSQL database dropped) when
+    the session ends."""
     config = request.config
     worlds = config.stash.setdefault(_WORLDS, {})
     if engine in worlds:
         return worlds[engine]
-    tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"budget-{engine}")
-    env = {"LIUHEN_DATA_DIR": str(tmp / "data"), "LIUHEN_ENV": "test"}
-    drop: Callable[[], None] = lambda: None  # noqa: E731
     if engine == "postgres":
-        admin = request.getfixturevalue("pg_admin_engine")
-        name = f"liuhen_budget_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        env["LIUHEN_DATABASE_URL"] = admin.url.set(database=name).render_as_string(False)
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    built = build(Settings.from_env(env), tmp, engine)
+        request.getfixturevalue("pg_admin_engine")  # skips, or fails in CI, without a server
+    templates = request.getfixturevalue("templates")
+    tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"budget-{engine}")
+    settings = templates.settings(tmp / "data", engine=engine)
+    built = build(settings, tmp, engine)
     worlds[engine] = built
 
     def close() -> None:
         for client, _ in built.clients.values():
             client.close()
         built.store.close()
-        drop()
+        templates.drop(settings)
 
     config.add_cleanup(close)
     return built

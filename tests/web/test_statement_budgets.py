@@ -18,6 +18,8 @@ from tests.web.budgets import CASE_PAGE, LISTS, ROUTES, Call, measure
 from liuhen.web.auth.permission import app_routes
 
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("budgets")]
+"""One worker builds the 1,000-case stores (once a session per engine) and runs every budget."""
 READ_ONCE = ("cases", "agencies")
 
 
