@@ -758,8 +758,8 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/api/av/files/{sha256}"): Budget(
         6, lambda bw: Call("station", "GET", f"/api/av/files/{'0' * 64}")
     ),
-    # 46 on main after the merges (40 on the branch that set it): a station upload that
-    # cause of the six extra statements not yet found; see the closing note of 2026-12-03.
+    # 46 on main after the merges (40 on the branch that set it) for a station upload; the
+    # cause of the six extra statements is not found yet (closing note of 2026-12-03).
     ("POST", "/api/av/files"): Budget(46, _station_file, "stores, probes and records the footage"),
     # devices
     ("GET", "/devices/new"): Budget(PER_CASE, _get("custodian", lambda bw: "/devices/new")),
