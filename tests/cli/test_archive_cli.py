@@ -4,32 +4,21 @@ and ``liuhen fixity`` as an operator and a court clerk run them."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.conftest import ADMIN_PASSWORD, FakeClock
-from tests.helpers import SYSTEM, make_case_with_files, run_cli
+from tests.conftest import ADMIN_PASSWORD
+from tests.helpers import make_case_with_files, run_cli
 
 NUMBER = "示镇综执立〔2026〕12号"
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, templates) -> Iterator[Path]:  # type: ignore[no-untyped-def]
-    """An initialised data directory with the demo agency (SQLite)."""
-    from liuhen.demo.loader import load_demo
-    from liuhen.services.admin.setup import initialise
-    from liuhen.store.store import Store
-
+def data_dir(tmp_path_factory: pytest.TempPathFactory, demos) -> Path:  # type: ignore[no-untyped-def]
+    """A data directory with the demo agencies (SQLite): a copy of the session's demo."""
     root = tmp_path_factory.mktemp("cli") / "data"
-    settings = templates.settings(root)
-    clock = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
-    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
-    store = Store.open(settings, clock=clock)
-    load_demo(store, SYSTEM)
-    store.close()
-    yield root
+    demos.open(root).store.close()
+    return root
 
 
 @pytest.fixture(scope="module")

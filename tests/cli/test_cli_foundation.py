@@ -13,7 +13,11 @@ PASSWORD = "Admin-pass-2026"
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {"LIUHEN_DATA_DIR": str(tmp_path / "data"), "LIUHEN_ADMIN_PASSWORD": PASSWORD}
+    values = {
+        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
+        "LIUHEN_ADMIN_PASSWORD": PASSWORD,
+        "LIUHEN_ENV": "test",
+    }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("LIUHEN_DATABASE_URL", raising=False)

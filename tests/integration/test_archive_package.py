@@ -20,7 +20,7 @@ from pathlib import Path
 import bagit
 import pytest
 from pypdf import PdfReader
-from tests.conftest import ADMIN_PASSWORD, FakeClock
+from tests.conftest import FakeClock
 from tests.helpers import SYSTEM, make_case_with_files
 from tests.integration.test_archive_case_file import (
     _check_catalogue_matches_pages,
@@ -41,19 +41,12 @@ DEMO_NUMBER = "示镇综执立〔2026〕12号"
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory, templates) -> Iterator[Store]:  # type: ignore[no-untyped-def]
-    """The demo agency on SQLite, loaded once for the module."""
-    from liuhen.demo.loader import load_demo
-    from liuhen.services.admin.setup import initialise
-
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demos) -> Iterator[Store]:  # type: ignore[no-untyped-def]
+    """A copy of the demo on SQLite for the module, its clock three days on."""
     root = tmp_path_factory.mktemp("demo")
-    settings = templates.settings(root / "data")
-    clock = FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
-    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
-    store = Store.open(settings, clock=clock)
-    load_demo(store, SYSTEM)
-    yield store
-    store.close()
+    demo = demos.open(root / "data", clock=FakeClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC)))
+    yield demo.store
+    demo.store.close()
 
 
 @pytest.fixture(scope="module")

@@ -762,6 +762,10 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/api/av/files/{sha256}"): Budget(
         6, lambda bw: Call("station", "GET", f"/api/av/files/{'0' * 64}")
     ),
+    # 43 on the new-file path (46 before the station's case was loaded once). The budget of
+    # 40 was set on a run that measured the duplicate path: the tus test had stored the same
+    # bytes, and a file the store holds is answered "duplicate" in 15. Every call now sends
+    # new bytes, so the count no longer depends on the order the tests run in.
     ("POST", "/api/av/files"): Budget(
         45,
         _station_file,
