@@ -261,6 +261,16 @@ class Settings:
             out[f.metadata["env"]] = None if value is None else str(value)
         return out
 
+    def as_env(self) -> dict[str, str]:
+        """The settings as the ``LIUHEN_*`` variables that rebuild them (``from_env``): for
+        the worker processes of ``liuhen serve --workers``."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.metadata["env"]] = str(value)
+        return out
+
 
 def _int_setting(name: str, value: object) -> int:
     try:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import click
 
 from liuhen.cli.context import emit_json, open_store, operator_actor, settings_from
 from liuhen.errors import ConfigError
+
+if TYPE_CHECKING:
+    from liuhen.config import Settings
+    from liuhen.store.store import Store
 
 
 def register(cli: click.Group) -> None:
@@ -62,10 +69,17 @@ def init(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="服务进程数：多核服务器可设为 CPU 核数（每个进程各自连接数据库）",
+)
+@click.option(
     "--demo", "with_demo", is_flag=True, help="数据目录不存在则初始化，无案件则载入演示数据"
 )
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, with_demo: bool) -> None:
     """启动网页服务。"""
     import uvicorn
 
@@ -76,14 +90,44 @@ def serve(ctx: click.Context, host: str, port: int, with_demo: bool) -> None:
         _prepare_demo(ctx)
     store = open_store(ctx)
     every = settings.fixity_interval_minutes * 60
-    app = create_app(settings, store=store, fixity_interval=every or None)
     click.echo(f"留痕 LiuHen 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     if every:
         click.echo(
             f"定期复核：每 {settings.fixity_interval_minutes} 分钟复核超过 "
             f"{settings.fixity_cycle_days} 天未复核的文件（限速 {settings.fixity_rate_mb} MB/秒）"
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        app = create_app(settings, store=store, fixity_interval=every or None)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    _serve_workers(settings, store, host, port, workers, every)
+
+
+def _serve_workers(
+    settings: Settings, store: Store, host: str, port: int, workers: int, every: int
+) -> None:
+    """Several processes: each builds the app from the environment (the settings are put
+    there first); the scheduled fixity audit runs once, in this supervising process."""
+    import uvicorn
+
+    from liuhen.jobs.fixity_schedule import FixityScheduler
+
+    os.environ.update(settings.as_env())
+    scheduler = FixityScheduler(store, every) if every else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        uvicorn.run(
+            "liuhen.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _prepare_demo(ctx: click.Context) -> None:

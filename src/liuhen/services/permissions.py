@@ -36,6 +36,7 @@ __all__ = ["case_officers", "footage_facts", "footage_scope", "load_case", "owne
 """The loaders (``services/cases/loaded.py``), re-exported for the callers of this module."""
 
 if TYPE_CHECKING:
+    from liuhen.store.queries.case_list import Scope
     from liuhen.store.store import Store
 
 ROLES: dict[str, str] = {
@@ -276,6 +277,37 @@ def _denied(
     exc.action = action
     exc.case_id = case.get("id") if case is not None else None
     return exc
+
+
+def case_scope(actor: Actor, action: str) -> Scope | None:
+    """The cases ``action`` reaches for ``actor``, as a ``Scope`` the list queries turn into
+    SQL (the same rules as ``allowed``: grant scope, own cases, confidentiality marks);
+    None when the actor may not ``action`` at all."""
+    from liuhen.store.queries.case_list import Scope
+
+    scope = scope_of(actor, action)
+    if scope is None:
+        return None
+    cleared: frozenset[str] | None = None
+    if "system" not in actor.roles:
+        cleared = frozenset(
+            mark
+            for mark, rule in CONFIDENTIALITY.items()
+            if any(role in rule["roles"] for role in actor.roles)
+        )
+    everything = scope == ALL or actor.id is None
+    agency = actor.agency_id if scope in (AGENCY, SECTION) else None
+    section = actor.section if scope == SECTION else None
+    if scope == SECTION and not section:
+        agency = None  # a section head without a section reaches only their own cases
+    return Scope(
+        everything=everything,
+        agency_id=None if everything else agency,
+        section=None if everything else section,
+        user_id=actor.id,
+        officer_id=actor.officer_id,
+        cleared=cleared,
+    )
 
 
 def visible(actor: Actor, action: str, cases: Sequence[Mapping[str, Any]]) -> list[Any]:

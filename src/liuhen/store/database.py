@@ -1,4 +1,9 @@
-"""Engines and migrations: SQLite (WAL, synchronous=FULL) by default, PostgreSQL by URL."""
+"""Engines and migrations: SQLite (WAL, synchronous=FULL) by default, PostgreSQL by URL.
+
+On SQLite a write transaction takes the write lock at ``BEGIN IMMEDIATE`` (two writers queue
+instead of deadlocking when both upgrade a read lock); a read (``Store.read``: a connection
+with the ``READ_ONLY`` execution option) begins deferred, so in WAL mode it reads its
+snapshot while writers write, and never waits for the lock or holds it."""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ from liuhen.config import Settings
 from liuhen.errors import ConfigError, StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "liuhen_read_only"
+"""Execution option of a connection that only reads (``Store.read``): SQLite begins deferred."""
+POOL = {"pool_size": 20, "max_overflow": 30, "pool_timeout": 60}
+"""Connections per process: every thread of the web server's pool may hold a read and a
+write connection at once (a service reads while its transaction is open)."""
 
 
 def _normalise_url(url: str) -> str:
@@ -34,11 +44,13 @@ def make_engine(settings: Settings) -> Engine:
                     raise ConfigError(
                         f"LIUHEN_DATABASE_URL: 目录 {parent} 不存在，请先运行 liuhen init"
                     )
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, **POOL)
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin_immediate)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60
+            )
     except ArgumentError as exc:
         raise ConfigError(
             f"LIUHEN_DATABASE_URL: 无法解析数据库地址 {settings.database_url!r}"
@@ -49,7 +61,7 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin_immediate).
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,9 +71,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN so two writers queue instead of deadlocking on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    """Writers take the write lock at BEGIN so two writers queue instead of deadlocking on
+    upgrade; readers begin deferred and read their WAL snapshot without any lock."""
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def check_connection(engine: Engine, settings: Settings) -> None:
@@ -76,12 +92,15 @@ def check_connection(engine: Engine, settings: Settings) -> None:
         ) from None
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine, timezone: str | None = None) -> Any:
+    """Alembic's configuration; ``timezone`` (the settings') is the zone migrations that
+    build derived tables cut months in."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection_engine"] = engine
+    cfg.attributes["timezone"] = timezone
     return cfg
 
 
@@ -105,7 +124,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, timezone: str | None = None) -> None:
     """Bring the schema to the newest revision (idempotent; a schema at head is left as is
     without running Alembic's upgrade machinery)."""
     from alembic import command
@@ -113,7 +132,7 @@ def migrate(engine: Engine) -> None:
     try:
         if current_revision(engine) == head_revision():
             return
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine, timezone), "head")
     except OperationalError as exc:
         raise StorageError(f"数据库迁移失败：{exc.orig}") from exc
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from liuhen.errors import Conflict, ForbiddenChange
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.chain import chain_hash
-from liuhen.ledger.events import Actor, event_bytes
+from liuhen.ledger.events import READ_ACTIONS, Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.store import tables as t
 from liuhen.store.rows import row_digest
@@ -46,6 +46,7 @@ class Tx:
         self.clock = clock
         self._pending_rows: list[dict[str, str]] = []
         self.events: list[int] = []
+        self.changed = False  # an event that is more than a reading (READ_ACTIONS)
 
     # -- rows -------------------------------------------------------------------------
     def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
@@ -89,8 +90,11 @@ class Tx:
         subject_id: str,
         case_id: str | None = None,
         payload: Mapping[str, Any] | None = None,
+        actor: Actor | None = None,
     ) -> int:
-        """Append one ledger event (with the rows written since the last one); return its seq."""
+        """Append one ledger event (with the rows written since the last one); return its seq.
+        ``actor`` stands for the transaction's actor (a batch of views, each by its reader)."""
+        who = actor or self.actor
         body: dict[str, Any] = dict(payload or {})
         if self._pending_rows:
             body["rows"] = self._pending_rows
@@ -101,8 +105,8 @@ class Tx:
         event: dict[str, Any] = {
             "seq": head.next_seq,
             "occurred_at": self.clock(),
-            "actor_id": self.actor.id,
-            "actor_label": self.actor.label,
+            "actor_id": who.id,
+            "actor_label": who.label,
             "action": action,
             "subject_type": subject_type,
             "subject_id": subject_id,
@@ -120,8 +124,31 @@ class Tx:
             .where(t.ledger_head.c.id == 1)
             .values(next_seq=head.next_seq + 1, chain_hash=event["chain_hash"])
         )
+        if action not in READ_ACTIONS:
+            self.changed = True
+            if case_id is not None:
+                self._changed(case_id, int(head.next_seq))
         self.events.append(int(head.next_seq))
         return int(head.next_seq)
+
+    def _changed(self, case_id: str, seq: int) -> None:
+        """Note the case's newest change (``case_changes``: its summary is stale until
+        computed again from this seq on)."""
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(t.case_changes).values(case_id=case_id, seq=seq)
+            stmt: Any = pg.on_conflict_do_update(
+                index_elements=["case_id"], set_={"seq": pg.excluded.seq}
+            )
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(t.case_changes).values(case_id=case_id, seq=seq)
+            stmt = lite.on_conflict_do_update(
+                index_elements=["case_id"], set_={"seq": lite.excluded.seq}
+            )
+        self.conn.execute(stmt)
 
     def assert_settled(self) -> None:
         if self._pending_rows:

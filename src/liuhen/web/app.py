@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
@@ -82,6 +83,8 @@ def create_app(
             if scheduler is not None:
                 scheduler.stop()
             app.state.jobs.stop()
+            if store is None:  # the app opened it: write the views still queued, then close
+                the_store.close()
 
     app = FastAPI(
         title="留痕 LiuHen",
@@ -95,6 +98,9 @@ def create_app(
     app.state.fixity_scheduler = None
     app.state.jobs = BackgroundJobs(lambda: the_store.clock())
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # templates are read once (a stat of every template on every page otherwise), except
+    # while developing
+    app.state.templates.env.auto_reload = settings.environment == "development"
     app.state.templates.env.filters["localtime"] = lambda value: localtime(value, settings)
     app.state.templates.env.globals.update(  # constants and pure helpers every template may use
         retention_terms=vocab.RETENTION_TERMS,
@@ -104,14 +110,7 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.environment == "production":
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+    app.add_middleware(_Headers, production=settings.environment == "production")
 
     @app.exception_handler(LiuhenError)
     def liuhen_error(request: Request, exc: LiuhenError) -> Response:
@@ -173,6 +172,41 @@ def create_app(
     app.include_router(av_record.router)
     app.include_router(devices.router)
     return app
+
+
+class _Headers:
+    """Security headers on every response (unless the route set its own). Plain ASGI: no
+    extra task and no re-streamed body per request."""
+
+    def __init__(self, app: ASGIApp, production: bool) -> None:
+        self.app = app
+        self.extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.extra if k not in present]
+                if self.production:
+                    headers = [h for h in headers if h[0] != b"strict-transport-security"]
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``liuhen serve --workers`` (settings from the
+    ``LIUHEN_*`` environment the command set; the fixity schedule runs in the command's own
+    process, once)."""
+    return create_app(Settings.from_env())
 
 
 def _actor(request: Request) -> Actor | None:

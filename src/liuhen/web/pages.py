@@ -6,6 +6,8 @@ here, never from the app factory."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,8 +21,13 @@ def localtime(value: datetime | str | None, settings: Settings) -> str:
     """'2026-11-20 09:30' in the agency's time zone, from a datetime or an ISO string."""
     if value is None or value == "":
         return ""
+    return _local(value, settings.timezone)
+
+
+@lru_cache(maxsize=16384)  # a list shows the same few thousand moments again and again
+def _local(value: datetime | str, zone: str) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render(

@@ -32,14 +32,27 @@ class Page:
         return min(self.number * self.size, self.total)
 
 
-def page_of(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
-    """Page ``?page=N`` of ``items`` (the last page when N is past it)."""
+def requested(request: Request) -> int:
+    """The page number ``?page=N`` asks for (1 when none)."""
     raw = request.query_params.get("page", "1") or "1"
     if not raw.isdigit() or int(raw) < 1:
         raise InvalidInput(f"page: 页码应为正整数，收到 {raw!r}")
+    return int(raw)
+
+
+def page_of(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
+    """Page ``?page=N`` of ``items`` (the last page when N is past it)."""
     pages = max(1, -(-len(items) // size))
-    number = min(int(raw), pages)
+    number = min(requested(request), pages)
     start = (number - 1) * size
+    return paged(request, items[start : start + size], number, len(items), size)
+
+
+def paged(
+    request: Request, rows: list[Any], number: int, total: int, size: int = PAGE_SIZE
+) -> Page:
+    """The page ``number`` whose ``rows`` the query already cut (of ``total`` in all)."""
+    pages = max(1, -(-total // size))
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
 
     def href(n: int) -> str:
@@ -50,4 +63,4 @@ def page_of(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
         links.update(first=href(1), previous=href(number - 1))
     if number < pages:
         links.update(next=href(number + 1), last=href(pages))
-    return Page(items[start : start + size], number, pages, len(items), size, links)
+    return Page(rows, number, pages, total, size, links)

@@ -73,21 +73,24 @@ def read_record_file(
         if start >= size or start > end:
             raise InvalidInput(f"Range: 请求的范围超出文件大小（{size} 字节）")
     mode = "download" if download else "read" if byte_range is None else "play"
-    with store.transaction(actor) as tx:
-        if mode != "play" or not _same_playback(tx.conn, actor, record_id, position, start, store):
-            tx.record(
-                "record.file_read",
-                subject_type="record",
-                subject_id=record_id,
-                case_id=row["case_id"],
-                payload={
-                    "position": position,
-                    "sha256": row["blob_sha256"],
-                    "mode": mode,
-                    "range": [start, end],
-                    "size": size,
-                },
-            )
+    if mode == "play":
+        with store.read() as conn:
+            logged = _same_playback(conn, actor, record_id, position, start, store)
+    if mode != "play" or not logged:  # on the ledger before a byte is sent (group commit)
+        store.record_view(
+            actor,
+            "record.file_read",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=row["case_id"],
+            payload={
+                "position": position,
+                "sha256": row["blob_sha256"],
+                "mode": mode,
+                "range": [start, end],
+                "size": size,
+            },
+        )
     chunks = store.blobs.read_range(row["blob_sha256"], start, end) if size else iter(())
     return FileRead(row["file_name"], row["media_type"], size, start, end, chunks)
 

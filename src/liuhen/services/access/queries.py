@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, exists, or_, select
 
 from liuhen.errors import NotFound
 from liuhen.ledger.events import Actor
@@ -33,14 +33,15 @@ def _case(conn: Connection, case_id: str) -> Any:
 
 
 def _current_records(conn: Connection, case_id: str) -> list[Any]:
-    superseded = select(t.records.c.supersedes_id).where(t.records.c.supersedes_id.is_not(None))
+    later = t.records.alias("later")
+    superseded = exists().where(later.c.supersedes_id == t.records.c.id)  # by index
     return list(
         conn.execute(
             select(t.records)
             .where(
                 t.records.c.case_id == case_id,
                 t.records.c.kind.in_(("text", "av")),
-                t.records.c.id.not_in(superseded),
+                ~superseded,
             )
             .order_by(t.records.c.created_at, t.records.c.id)
         ).mappings()

@@ -13,11 +13,11 @@ def log_view(store: Store, actor: Actor, case_id: str | None, what: str, **paylo
     """Record that ``actor`` saw ``what`` of the case (nothing for footage without a case)."""
     if not case_id:
         return
-    with store.transaction(actor) as tx:
-        tx.record(
-            "case.viewed",
-            subject_type="case",
-            subject_id=case_id,
-            case_id=case_id,
-            payload={"what": what, **payload},
-        )
+    store.record_view(  # durable before the page is sent; many views share a commit
+        actor,
+        "case.viewed",
+        subject_type="case",
+        subject_id=case_id,
+        case_id=case_id,
+        payload={"what": what, **payload},
+    )

@@ -2,7 +2,9 @@
 
 Sessions expire after ``session_idle_minutes`` without a request, are rotated at login
 and are deleted when the password changes. Each session has a CSRF token that every
-form must send back.
+form must send back. A request reads its session and user in one query and writes nothing;
+the idle timer is moved on at most once every ``TOUCH`` (so a session may end up to that
+much before ``session_idle_minutes`` of real inactivity, never after).
 
 A password-only sign-in of an account that needs a second factor gets a *pending* session
 instead: its CSRF column holds ``PENDING`` + a token, it lasts ``PENDING_MINUTES`` and it
@@ -17,7 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from liuhen.services.admin.users import User, get_user
+from liuhen.services.admin.users import User, _user, get_user
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -25,6 +27,7 @@ COOKIE = "liuhen_session"
 PENDING_COOKIE = "liuhen_pending"
 PENDING = "2fa:"
 PENDING_MINUTES = 5
+TOUCH = timedelta(minutes=1)
 
 
 def _hash(token: str) -> str:
@@ -55,24 +58,34 @@ def resume_session(store: Store, token: str | None) -> tuple[User, str] | None:
         return None
     now = store.clock()
     idle = timedelta(minutes=store.settings.session_idle_minutes)
-    with store.engine.begin() as conn:
-        row = conn.execute(
-            select(t.sessions).where(t.sessions.c.token_hash == _hash(token))
+    with store.read() as conn:
+        found = conn.execute(
+            select(t.sessions, t.users)
+            .join(t.users, t.users.c.id == t.sessions.c.user_id)
+            .where(t.sessions.c.token_hash == _hash(token))
         ).first()
-        if row is None or row.csrf_token.startswith(PENDING):
-            return None
-        if now - row.last_seen_at > idle:
-            conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == row.token_hash))
-            return None
-        conn.execute(
-            update(t.sessions)
-            .where(t.sessions.c.token_hash == row.token_hash)
-            .values(last_seen_at=now)
-        )
-    user = get_user(store, row.user_id)
-    if user is None or user.disabled:
+    if found is None:
         return None
-    return user, row.csrf_token
+    row = found._mapping
+    if row[t.sessions.c.csrf_token].startswith(PENDING):
+        return None
+    seen = row[t.sessions.c.last_seen_at]
+    token_hash = row[t.sessions.c.token_hash]
+    if now - seen > idle:
+        with store.engine.begin() as conn:
+            conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+        return None
+    if now - seen >= TOUCH:
+        with store.engine.begin() as conn:
+            conn.execute(
+                update(t.sessions)
+                .where(t.sessions.c.token_hash == token_hash, t.sessions.c.last_seen_at < now)
+                .values(last_seen_at=now)
+            )
+    user = _user({c.name: row[c] for c in t.users.c})
+    if user.disabled:
+        return None
+    return user, row[t.sessions.c.csrf_token]
 
 
 def end_session(store: Store, token: str | None) -> None:

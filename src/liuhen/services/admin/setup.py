@@ -51,7 +51,7 @@ def ensure_schema(settings: Settings) -> bool:
     try:
         check_connection(engine, settings)
         fresh = not is_initialised(engine)
-        migrate(engine)
+        migrate(engine, settings.timezone)
     finally:
         engine.dispose()
     return fresh

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.engine import RowMapping
 
 from liuhen.ledger.events import Actor
@@ -123,6 +123,7 @@ def refuse(
 
 def current_rows(conn: Connection, where: Any) -> list[Row]:
     """Latest versions only (no later row supersedes them)."""
-    superseded = select(t.records.c.supersedes_id).where(t.records.c.supersedes_id.is_not(None))
-    query = select(t.records).where(where, t.records.c.id.not_in(superseded))
+    later = t.records.alias("later")
+    superseded = exists().where(later.c.supersedes_id == t.records.c.id)  # by index
+    query = select(t.records).where(where, ~superseded)
     return list(conn.execute(query.order_by(t.records.c.created_at)).mappings())

@@ -143,10 +143,19 @@ def case_av(store: Store, case_id: str) -> list[dict[str, Any]]:
     """The latest version of every AV record of a case, each with its timeline."""
     with store.read() as conn:
         rows = current_rows(conn, (t.records.c.kind == "av") & (t.records.c.case_id == case_id))
+        files: dict[str, list[Any]] = {r["id"]: [] for r in rows}
+        if rows:
+            for f in conn.execute(
+                select(t.record_files)
+                .where(t.record_files.c.record_id.in_(list(files)))
+                .order_by(t.record_files.c.record_id, t.record_files.c.position)
+            ).mappings():
+                files[f["record_id"]].append(f)
         out = []
         for r in rows:
-            files = record_files(conn, r["id"])
-            out.append({"record": dict(r), "timeline": timeline(r["id"], r["details"], files)})
+            out.append(
+                {"record": dict(r), "timeline": timeline(r["id"], r["details"], files[r["id"]])}
+            )
     return out
 
 

@@ -22,7 +22,7 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
 from liuhen.rules.engine import evaluate
-from liuhen.rules.sources.bundle import entity_problems
+from liuhen.rules.sources.bundle import entity_problems, stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.access.loading import bundle_entries
 from liuhen.services.cases.case_rows import CaseRows, load_rows
@@ -565,6 +565,7 @@ def case_findings(
 def bundle_findings(
     bundle: dict[str, Any], now: datetime, calendar: WorkCalendar | None = None
 ) -> list[Finding]:
-    """The findings for an already assembled bundle (callers that have one read it once)."""
+    """The findings for a bundle assembled from the store (callers that have one read it
+    once); its entities were checked when written, so only its references are checked."""
     profile = load_profile(bundle["agency"]["profile"])
-    return evaluate(load_bundle(bundle), profile, calendar or WorkCalendar(), now)
+    return evaluate(stored_case(bundle), profile, calendar or WorkCalendar(), now)

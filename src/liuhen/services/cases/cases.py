@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from threading import Lock
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import case_officers, require, visible
+from liuhen.rules.sources.summary_state import GRACE
+from liuhen.services.permissions import case_scope, require
 from liuhen.store import tables as t
+from liuhen.store.queries import case_list
+from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
+
+__all__ = ["PROCEDURES", "STAGES", "Filter", "find_case", "list_cases", "list_page"]
 
 PROCEDURES: dict[str, str] = {
     key: ("行政处罚" + name if key in ("general", "simple") else name)
@@ -133,35 +141,122 @@ def open_case(
     return case_id
 
 
-def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
-    """Every case, newest first, with the open findings of its agency's profile as of now.
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a case list: its rows (and for each the due times of its pending items
+    not yet due), the page's number (1-based; the last page when the one asked for is past
+    it), how many cases match and how many the reader has."""
 
-    Read from the case summaries (``services/cases/summaries.py``): rebuilt only for cases changed
-    since, and evaluated at read time, so a deadline that passed since counts."""
-    from liuhen.services.cases.summaries import with_states
+    items: list[CaseSummary]
+    upcoming: list[list[datetime]]
+    number: int
+    matched: int
+    total: int
+
+
+def list_page(
+    store: Store,
+    actor: Actor,
+    wanted: Filter | None = None,
+    *,
+    page: int = 1,
+    size: int | None = None,
+    order: str = "opened",
+    full: bool = False,
+) -> CasePage:
+    """The cases the actor may read that match ``wanted``: page ``page`` of ``size`` (all
+    when None), newest first (or by ``order``, see ``store/queries/case_list.page``), with
+    the open findings of each as of now. Paged, filtered and counted in SQL on the index of
+    the summaries, whose JSON is read only when ``full`` (each case's whole party rather
+    than its name); the list shown is on the ledger (000§18 实时调阅)."""
+    from liuhen.services.cases.summaries import ensure_current, state_at
 
     require(actor, "case.read")
-    states = with_states(store)
-    in_scope = {c["id"] for c in visible(actor, "case.read", _scope_facts(store))}
-    states = [(s, st) for s, st in states if s["id"] in in_scope]  # only the cases in scope
-    with store.transaction(actor) as tx:  # every view is on the ledger (000§18 实时调阅)
-        tx.record(
-            "case.list_viewed", subject_type="case", subject_id="*", payload={"count": len(states)}
-        )
-    items = [_summary(s, st) for s, st in states]
-    items.sort(key=lambda c: (c.opened_at, c.number), reverse=True)
-    return items
-
-
-def _scope_facts(store: Store) -> list[dict[str, Any]]:
-    """What the scope and confidentiality rules look at, for every case."""
-    cols = (t.cases.c.id, t.cases.c.agency_id, t.cases.c.section, t.cases.c.created_by)
+    scope = case_scope(actor, "case.read")
+    assert scope is not None
+    wanted = wanted or Filter()
+    now = store.clock()
+    ensure_current(store, now)
     with store.read() as conn:
-        rows = [dict(r) for r in conn.execute(select(*cols, t.cases.c.confidentiality)).mappings()]
-    officers = case_officers(store)
+        total = _count(store, conn, scope, Filter(), now)
+        matched = total if wanted == Filter() else _count(store, conn, scope, wanted, now)
+        if size is not None:
+            page = max(1, min(page, -(-matched // size)))
+        offset = (page - 1) * size if size else 0
+        columns = case_list.ROW if full else case_list.LINE
+        rows = case_list.page(
+            conn, scope, wanted, now, offset=offset, limit=size, order=order, columns=columns
+        )
+    payload: dict[str, Any] = {"count": total}
+    if wanted != Filter():
+        payload["matched"] = matched
+    store.record_view(
+        actor, "case.list_viewed", subject_type="case", subject_id="*", payload=payload
+    )
+    items: list[CaseSummary] = []
+    upcoming: list[list[datetime]] = []
+    passed = now - GRACE
     for row in rows:
-        row["officer_ids"] = sorted(officers.get(row["id"], ()))
-    return rows
+        if full:
+            case_id, _agency, summary = row
+            summary["id"] = case_id
+            items.append(_summary(summary, state_at(summary, now)))
+            dues = summary.get("findings", ())
+            pending = [f["due"] for f in dues if f["status"] == "pending" and f["due"]]
+        else:
+            items.append(_line(row, now))
+            pending = row.pending_dues
+        later = (datetime.fromisoformat(d) for d in pending)
+        upcoming.append(sorted(d for d in later if d > passed))
+    return CasePage(items, upcoming, page, matched, total)
+
+
+def _line(row: Any, now: datetime) -> CaseSummary:
+    """One list row from the summaries' index (no summary read)."""
+    violations, pending = case_list.line_counts(row, now)
+    return CaseSummary(
+        id=row.case_id,
+        number=row.number,
+        title=row.title,
+        procedure=row.procedure,
+        stage=row.stage or "initiation",
+        opened_at=row.opened_at,
+        party={"name": row.party_name},
+        violations=violations,
+        pending=pending,
+    )
+
+
+_COUNTED: WeakKeyDictionary[Store, OrderedDict[Any, int]] = WeakKeyDictionary()
+_COUNTED_LOCK = Lock()
+
+
+def _count(store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime) -> int:
+    """How many cases match: counted once per change of the records (a county's list is
+    counted over a hundred thousand rows) when the filter reads only what the records alone
+    decide (scope, stage, procedure, search words …), else counted each time (findings,
+    dashboard figures and due dates move with the clock and the holiday schedules)."""
+    from liuhen.services.cases.summaries import generation
+
+    if wanted.problems or wanted.metric or wanted.due_by or wanted.overdue:
+        return case_list.count(conn, scope, wanted, now)
+    key = (generation(store), scope, wanted)
+    with _COUNTED_LOCK:
+        known = _COUNTED.setdefault(store, OrderedDict())
+        if key in known:
+            known.move_to_end(key)
+            return known[key]
+    found = case_list.count(conn, scope, wanted, now)
+    with _COUNTED_LOCK:
+        known[key] = found
+        while len(known) > 1000:
+            known.popitem(last=False)
+    return found
+
+
+def list_cases(store: Store, actor: Actor) -> list[CaseSummary]:
+    """Every case the actor may read, newest first, with its open findings as of now."""
+    return list_page(store, actor, full=True).items
 
 
 def _summary(summary: Any, state: Any) -> CaseSummary:

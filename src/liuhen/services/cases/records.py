@@ -271,6 +271,29 @@ def correct_record(
     return new_record_id
 
 
+def case_histories(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
+    """``record_history`` of every record of a case (any version's id -> its chain), from
+    one read of the case's records."""
+    with store.read() as conn:
+        rows = {
+            r["id"]: dict(r)
+            for r in conn.execute(select(t.records).where(t.records.c.case_id == case_id))
+            .mappings()
+            .all()
+        }
+    return {record_id: _chain(rows, record_id) for record_id in rows}
+
+
+def _chain(rows: dict[str, dict[str, Any]], record_id: str) -> list[dict[str, Any]]:
+    chain = [rows[record_id]] if record_id in rows else []
+    while chain and chain[0]["supersedes_id"] in rows:  # footage may come from no case
+        chain.insert(0, rows[chain[0]["supersedes_id"]])
+    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
+    while chain and chain[-1]["id"] in by_old:
+        chain.append(by_old[chain[-1]["id"]])
+    return chain
+
+
 def record_history(store: Store, record_id: str) -> list[dict[str, Any]]:
     """Every version of a record, oldest first, each with who, when and why."""
     with store.read() as conn:
@@ -285,10 +308,4 @@ def record_history(store: Store, record_id: str) -> list[dict[str, Any]]:
                 )
             ).mappings()
         }
-    chain = [rows[record_id]] if record_id in rows else []
-    while chain and chain[0]["supersedes_id"]:
-        chain.insert(0, rows[chain[0]["supersedes_id"]])
-    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
-    while chain and chain[-1]["id"] in by_old:
-        chain.append(by_old[chain[-1]["id"]])
-    return chain
+    return _chain(rows, record_id)

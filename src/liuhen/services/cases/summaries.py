@@ -3,87 +3,57 @@
 A summary is derived from the records (never the source of truth): stage, procedure, section,
 officers, dates, the acts that needed AV and whether they have it, AV uploads and the case
 file against their deadlines, and every finding with its due time. It is rebuilt when the
-case's newest *change* on the ledger is newer than ``source_seq`` (one cheap query for all
-cases). Deadlines keep passing after a summary is computed, so nothing time-dependent is
-stored as a verdict: a finding that was pending keeps its due time and ``state_at`` decides
-at read time whether it is overdue.
+case's newest *change* (``case_changes``, written with every ledger event that changes a
+case) is newer than ``source_seq``. Deadlines keep passing after a summary is computed, so
+nothing time-dependent is stored as a verdict: a finding that was pending keeps its due time
+and ``state_at`` (``rules/summary_state``) decides at read time whether it is overdue.
+
+Beside each summary the store keeps an index (``store/summary_index``): the columns lists
+are filtered, sorted, counted and searched on, and the case's share of the dashboard's
+counts. ``ensure_current`` brings both up to date before a list or the dashboard is read:
+it rebuilds the stale summaries (found by index, not by reading every case) and recomputes
+the shares whose next deadline has passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib import resources
+from datetime import datetime, timedelta, tzinfo
 from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
-import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from liuhen.domain.case import Case
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
 from liuhen.errors import LiuhenError
+from liuhen.ledger.events import READ_ACTIONS
 from liuhen.rules import load_profile
 from liuhen.rules.engine import _zone, sort_key
 from liuhen.rules.engine.context import CheckContext
 from liuhen.rules.engine.periods import Period
 from liuhen.rules.engine.profile import Profile
 from liuhen.rules.engine.registry import Rule
+from liuhen.rules.footage_due import to_summary, uploads_due
 from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
+from liuhen.rules.sources.summary_state import (
+    GRACE,
+    CaseState,
+    Category,
+    categories,
+    category_of,
+    is_violation,
+    state_at,
+)
+from liuhen.store import summary_index
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
-VERSION = 2
+VERSION = 3
 """Bump when the summary's shape or meaning changes: every stored summary is then rebuilt."""
-
-READ_ACTIONS = frozenset({"case.viewed", "case.exported", "record.file_read", "case.summarised"})
-"""Ledger actions that only look at a case: they do not make its summary stale."""
-
-GRACE = timedelta(seconds=1)  # a deadline is met up to the end of its last second (periods.py)
-
-
-# -- categories of the accountability articles ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Category:
-    id: str
-    name: str
-    short: str
-    citations: tuple[str, ...]
-    rule_types: frozenset[str]
-    ledger_actions: frozenset[str]
-
-
-@cache
-def categories() -> tuple[Category, ...]:
-    """The categories of 000§21, 002§36, 004§39, from ``rules/data/accountability.yaml``."""
-    text = resources.files("liuhen.rules").joinpath("data/accountability.yaml").read_text("utf-8")
-    return tuple(
-        Category(
-            id=c["id"],
-            name=c["name"],
-            short=c["short"],
-            citations=tuple(c["citations"]),
-            rule_types=frozenset(c.get("rule_types", ())),
-            ledger_actions=frozenset(c.get("ledger_actions", ())),
-        )
-        for c in yaml.safe_load(text)["categories"]
-    )
-
-
-@cache
-def _category_of_type() -> dict[str, str]:
-    return {rt: c.id for c in categories() for rt in c.rule_types}
-
-
-def category_of(rule_type: str) -> str:
-    return _category_of_type().get(rule_type, "other")
-
 
 # -- computing one summary --------------------------------------------------------------
 
@@ -133,8 +103,10 @@ def summarise_bundle(
     now: datetime,
     calendar: WorkCalendar | None = None,
     damaged: int = 0,
+    tz: tzinfo | None = None,
 ) -> dict[str, Any]:
-    """The summary of one assembled case bundle (``stage`` from its transitions)."""
+    """The summary of one assembled case bundle (``stage`` from its transitions); ``tz``
+    counts the footage deadlines' working days (default: the profile's time zone)."""
     c = bundle["case"]
     calendar = calendar or WorkCalendar()
     base: dict[str, Any] = {
@@ -156,15 +128,21 @@ def summarise_bundle(
         profile = load_profile(bundle["agency"]["profile"])
         findings, ctx = _evaluate(case, profile, calendar, now)
     except LiuhenError as exc:  # a case the engine cannot read yet: listed without counts
-        return {**base, "error": exc.message, "officers": [], "findings": []}
+        return {**base, "error": exc.message, "officers": [], "findings": [], "av_due": []}
     names = {o.id: o.name for o in case.officers}
     officer_ids = sorted({o for a in case.acts for o in a.officer_ids})
     types = {r.id: r.type_name for r in profile.rules}
+    act_officers = {a.id: sorted(a.officer_ids) for a in case.acts}
+    zone = tz or _zone(profile.timezone)
     return {
         **base,
         "error": None,
         "officers": [[o, names.get(o, o)] for o in officer_ids],
         "av_acts": _av_acts(case, profile, ctx),
+        "av_due": [  # footage still to store (rules/footage_due): home-page warnings
+            to_summary(d, act_officers.get(d.act_id, []))
+            for d in uploads_due(case, profile, now, calendar, zone)
+        ],
         "av_records": [av.id for av in case.av_records],
         "case_file_rule": any(r.type_name == "case_file_deadline" for r in profile.rules),
         "findings": [
@@ -220,106 +198,7 @@ def _av_acts(case: Case, profile: Profile, ctx: CheckContext) -> dict[str, list[
     return {"needed": needed, "have": have}
 
 
-# -- reading a summary as of now --------------------------------------------------------
-
-
-def is_violation(finding: Mapping[str, Any], now: datetime) -> bool:
-    """A violation when computed, or pending with its deadline passed since."""
-    if finding["status"] == VIOLATION:
-        return True
-    due = finding.get("due")
-    return due is not None and now >= datetime.fromisoformat(due) + GRACE
-
-
-# The state texts ``CheckContext.deadline`` (rules/engine/context.py) puts in a deadline's message.
-_WAITING_TEXT = "尚未完成，请在期限前完成"
-_OVERDUE_TEXT = "至今未完成，已逾期"
-
-
-def _overdue_text(message: str) -> str:
-    """The message of a finding that was waiting, as the engine words it once overdue."""
-    return message.replace(_WAITING_TEXT, _OVERDUE_TEXT)
-
-
-@dataclass(frozen=True)
-class CaseState:
-    """One summary evaluated at ``now``: what the list, dashboard and inbox show."""
-
-    violations: int | None
-    pending: int | None
-    categories: dict[str, int]
-    overdue: list[dict[str, Any]]  # outstanding items past their due time, oldest first
-    due: list[dict[str, Any]]  # outstanding items not yet due, soonest first
-    av_needed: int
-    av_have: int
-    av_total: int
-    av_late: int
-    av_waiting: int
-    case_file: str  # on_time | late | waiting | none
-
-
-def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
-    if summary.get("error") is not None:
-        return CaseState(None, None, {}, [], [], 0, 0, 0, 0, 0, "none")
-    violations = pending = 0
-    cats: dict[str, int] = {}
-    overdue: list[dict[str, Any]] = []
-    due: list[dict[str, Any]] = []
-    late_av: set[str] = set()
-    waiting_av: set[str] = set()
-    file_state = "on_time" if summary.get("closed_at") and summary["case_file_rule"] else "none"
-    for f in summary["findings"]:
-        bad = is_violation(f, now)
-        if bad:
-            violations += 1
-            cat = category_of(f["type"])
-            cats[cat] = cats.get(cat, 0) + 1
-        else:
-            pending += 1
-        if f["due"] and (f["open"] or f["status"] == PENDING):  # outstanding, not done late
-            if bad and f["status"] == PENDING:  # its deadline passed since: say so
-                f = {**f, "status": VIOLATION, "message": _overdue_text(f["message"])}
-            (overdue if bad else due).append(f)
-        kind, subject_id = f["subject"]
-        if f["type"] == "av_upload_deadline" and kind == "av_record":
-            (late_av if bad else waiting_av).add(subject_id)
-        if f["type"] == "case_file_deadline":
-            file_state = "late" if bad else "waiting"
-    if summary.get("damaged"):
-        cats["altered"] = cats.get("altered", 0) + int(summary["damaged"])
-    overdue.sort(key=lambda f: f["due"])
-    due.sort(key=lambda f: f["due"])
-    av = summary["av_acts"]
-    return CaseState(
-        violations=violations,
-        pending=pending,
-        categories=cats,
-        overdue=overdue,
-        due=due,
-        av_needed=len(av["needed"]),
-        av_have=len(av["have"]),
-        av_total=len(summary["av_records"]),
-        av_late=len(late_av),
-        av_waiting=len(waiting_av - late_av),
-        case_file=file_state,
-    )
-
-
 # -- the cache --------------------------------------------------------------------------
-
-
-def _newest_changes(conn: Any, case_ids: Iterable[str] | None = None) -> dict[str, int]:
-    query = (
-        select(t.ledger_events.c.case_id, func.max(t.ledger_events.c.seq))
-        .where(
-            t.ledger_events.c.case_id.is_not(None),
-            t.ledger_events.c.action.not_in(sorted(READ_ACTIONS)),
-        )
-        .group_by(t.ledger_events.c.case_id)
-    )
-    if case_ids is not None:
-        query = query.where(t.ledger_events.c.case_id.in_(list(case_ids)))
-    return {case_id: int(seq) for case_id, seq in conn.execute(query)}
 
 
 def _stage_of(conn: Any, case_id: str) -> str:
@@ -352,49 +231,49 @@ def compute(store: Store, case_id: str) -> dict[str, Any]:
         stage = _stage_of(conn, case_id)
         damaged = _damaged(conn, case_id)
     return summarise_bundle(
-        bundle, stage=stage, now=store.clock(), calendar=store.calendar(), damaged=damaged
+        bundle,
+        stage=stage,
+        now=store.clock(),
+        calendar=store.calendar(),
+        damaged=damaged,
+        tz=store.settings.tz,
     )
 
 
 def save(
     store: Store, rows: Iterable[tuple[str, str, dict[str, Any], int]], *, conn: Any = None
 ) -> None:
-    """Store summaries: (case_id, agency_id, summary, source_seq). A derived cache, so no
-    ledger event: it is rebuilt from the records whenever they change."""
+    """Store summaries: (case_id, agency_id, summary, source_seq), with their index and their
+    share of the dashboard (``store/summary_index``). A derived cache, so no ledger event: it
+    is rebuilt from the records whenever they change."""
     items = list(rows)
     if not items:
         return
-    now = store.clock()
-    values = [
-        {
-            "case_id": case_id,
-            "agency_id": agency_id,
-            "section": summary["section"],
-            "stage": summary["stage"],
-            "summary": {k: v for k, v in summary.items() if k not in ("id", "agency_id")},
-            "source_seq": seq,
-            "computed_at": now,
-        }
-        for case_id, agency_id, summary, seq in items
-    ]
-    ids = [v["case_id"] for v in values]
-
-    def write(c: Any) -> None:
-        c.execute(delete(t.case_summaries).where(t.case_summaries.c.case_id.in_(ids)))
-        c.execute(t.case_summaries.insert(), values)
-
+    tz = store.settings.tz
     if conn is not None:
-        write(conn)
-    else:
-        with store.engine.begin() as c:
-            write(c)
+        summary_index.write(conn, items, now=store.clock(), tz=tz)
+        return
+    for attempt in (1, 2):
+        try:
+            with store.engine.begin() as c:
+                summary_index.write(c, items, now=store.clock(), tz=tz)
+            return
+        except IntegrityError:  # another process stored the same new summary meanwhile
+            if attempt == 2:
+                raise
 
 
 def refresh(store: Store, case_ids: Iterable[str]) -> None:
     """Recompute and store the summaries of ``case_ids`` now (e.g. eagerly after a write)."""
     ids = list(case_ids)
     with store.read() as conn:
-        newest = _newest_changes(conn, ids)
+        newest = dict(
+            conn.execute(
+                select(t.case_changes.c.case_id, t.case_changes.c.seq).where(
+                    t.case_changes.c.case_id.in_(ids)
+                )
+            ).all()
+        )
         agencies = dict(
             conn.execute(
                 select(t.cases.c.id, t.cases.c.agency_id).where(t.cases.c.id.in_(ids))
@@ -404,82 +283,24 @@ def refresh(store: Store, case_ids: Iterable[str]) -> None:
 
 
 class _Memo:
-    """What this process already knows, per store: the newest change of every case (read
-    incrementally: the ledger only grows), each case's agency (cases are insert-only), the
-    summaries decoded so far (one per ``source_seq``), and each summary's state at a moment,
-    reused until the next of its deadlines passes. Entries are shared: do not change them."""
+    """What this process knows, per store: every summary was current as of the change
+    ``watermark`` (only later changes are looked up), the holiday schedules ``calendar``
+    were checked against every summary, and the time zone of the index was checked."""
 
     def __init__(self) -> None:
         self.watermark = -1
-        self.newest: dict[str, int] = {}
-        self.agency: dict[str, str] = {}
-        self.summaries: dict[str, tuple[int, dict[str, Any]]] = {}
-        self.states: dict[str, tuple[dict[str, Any], datetime, datetime, CaseState]] = {}
+        self.calendar: str | None = None
+        self.timezone_checked = False
+        self.checked_at: datetime | None = None  # the store's clock at the last full check
+        self.changes = -1  # ``store.changes`` then
         self.lock = Lock()
-
-    def sync(self, conn: Any) -> None:
-        """Catch up with the ledger and the case table (cheap when nothing changed)."""
-        with self.lock:  # web requests run in threads
-            self._sync(conn)
-
-    def _sync(self, conn: Any) -> None:
-        top = conn.execute(select(func.max(t.ledger_events.c.seq))).scalar()
-        if top is not None and top > self.watermark:
-            for case_id, seq in conn.execute(
-                select(t.ledger_events.c.case_id, func.max(t.ledger_events.c.seq))
-                .where(
-                    t.ledger_events.c.seq > self.watermark,
-                    t.ledger_events.c.seq <= top,
-                    t.ledger_events.c.case_id.is_not(None),
-                    t.ledger_events.c.action.not_in(sorted(READ_ACTIONS)),
-                )
-                .group_by(t.ledger_events.c.case_id)
-            ):
-                self.newest[case_id] = max(self.newest.get(case_id, 0), int(seq))
-            self.watermark = int(top)
-        count = conn.execute(select(func.count()).select_from(t.cases)).scalar_one()
-        if count != len(self.agency):
-            self.agency = dict(conn.execute(select(t.cases.c.id, t.cases.c.agency_id)).all())
-
-    def state(self, summary: dict[str, Any], now: datetime) -> CaseState:
-        case_id = summary["id"]
-        held = self.states.get(case_id)
-        if held is not None and held[0] is summary and held[1] <= now < held[2]:
-            return held[3]
-        state = state_at(summary, now)
-        self.states[case_id] = (summary, now, _valid_until(summary, now), state)
-        return state
 
 
 _MEMOS: WeakKeyDictionary[Store, _Memo] = WeakKeyDictionary()
-_FOREVER = datetime.max.replace(tzinfo=UTC)
-_BATCH = 500
-
-
-def _valid_until(summary: Mapping[str, Any], now: datetime) -> datetime:
-    """When the state computed at ``now`` may change: the next deadline still to pass."""
-    upcoming = [
-        datetime.fromisoformat(f["due"]) + GRACE
-        for f in summary.get("findings", ())
-        if f["status"] == PENDING and f["due"]
-    ]
-    if summary.get("recompute_at"):
-        upcoming.append(datetime.fromisoformat(summary["recompute_at"]))
-    return min((d for d in upcoming if d > now), default=_FOREVER)
-
-
-def _current(
-    held: tuple[int, dict[str, Any]] | None, latest: int, now: datetime, calendar: str
-) -> bool:
-    """A summary still stands: nothing changed on the case since, same shape, judged with
-    the holiday schedules in force now, and no time recorded in it was still ahead when it
-    was computed and has passed since."""
-    if held is None or held[0] < latest or held[1].get("v") != VERSION:
-        return False
-    if held[1].get("calendar") != calendar:
-        return False
-    later = held[1].get("recompute_at")
-    return later is None or now < datetime.fromisoformat(later)
+_BATCH = 200
+TRUST = timedelta(seconds=1)
+"""How long a check stands for this process when it wrote nothing since: another process's
+change shows on lists up to this much later (the case page itself is always read fresh)."""
 
 
 def _memo(store: Store) -> _Memo:
@@ -489,45 +310,93 @@ def _memo(store: Store) -> _Memo:
     return memo
 
 
-def with_states(
-    store: Store, agency_id: str | None = None, now: datetime | None = None
-) -> list[tuple[dict[str, Any], CaseState]]:
-    """Every case's summary (of one agency, or all) with its state at ``now``; stale
-    summaries are rebuilt and stored first. Summaries carry ``id`` and ``agency_id``."""
+def _check_timezone(store: Store) -> None:
+    """Months in the index were cut in the settings' time zone; rebuild it if not."""
+    with store.read() as conn:
+        stored = summary_index.stored_timezone(conn)
+    if stored != store.settings.timezone:
+        with store.engine.begin() as conn:
+            summary_index.rebuild(
+                conn, tz=store.settings.tz, tz_name=store.settings.timezone, now=store.clock()
+            )
+
+
+def ensure_current(store: Store, now: datetime | None = None) -> None:
+    """Bring the summaries and their index up to date as of ``now``: rebuild the summaries of
+    cases changed since (or never summarised, or with a recorded time now passed, or of
+    another version or holiday schedule), then recompute the dashboard shares whose next
+    deadline has passed. When nothing changed this is three indexed queries."""
     now = now or store.clock()
     key = store.calendar().key
     memo = _memo(store)
-    stale: list[tuple[str, str, dict[str, Any], int]] = []
-    with store.read() as conn:
-        memo.sync(conn)
-        ids = [c for c, a in memo.agency.items() if agency_id is None or a == agency_id]
-        wanted = [
-            c for c in ids if not _current(memo.summaries.get(c), memo.newest.get(c, 0), now, key)
-        ]
-        for i in range(0, len(wanted), _BATCH):
-            for case_id, seq, summary in conn.execute(
-                select(
-                    t.case_summaries.c.case_id,
-                    t.case_summaries.c.source_seq,
-                    t.case_summaries.c.summary,
-                ).where(t.case_summaries.c.case_id.in_(wanted[i : i + _BATCH]))
-            ):
-                if _current((seq, summary), memo.newest.get(case_id, 0), now, key):
-                    summary.update(id=case_id, agency_id=memo.agency[case_id])
-                    memo.summaries[case_id] = (seq, summary)
-    for case_id in wanted:
-        latest = memo.newest.get(case_id, 0)
-        held = memo.summaries.get(case_id)
-        if not _current(held, latest, now, key):
-            agency = memo.agency[case_id]
-            summary = {**compute(store, case_id), "id": case_id, "agency_id": agency}
-            stale.append((case_id, agency, summary, latest))
-            memo.summaries[case_id] = (latest, summary)
-    save(store, stale)
+    with memo.lock:  # one thread of the process catches up; the others wait for it
+        changes = store.changes
+        if (
+            memo.checked_at is not None
+            and memo.changes == changes
+            and memo.calendar == key
+            and timedelta(0) <= now - memo.checked_at < TRUST
+        ):
+            return
+        if not memo.timezone_checked:
+            _check_timezone(store)
+            memo.timezone_checked = True
+        with store.read() as conn:
+            stale, top = summary_index.stale(
+                conn,
+                after=memo.watermark,
+                now=now,
+                version=VERSION,
+                calendar=key if memo.calendar != key else None,
+            )
+            agencies: dict[str, str] = {}
+            wanted = sorted(stale)
+            for i in range(0, len(wanted), 500):
+                agencies.update(
+                    conn.execute(
+                        select(t.cases.c.id, t.cases.c.agency_id).where(
+                            t.cases.c.id.in_(wanted[i : i + 500])
+                        )
+                    ).all()
+                )
+        rows = [c for c in wanted if c in agencies]
+        for i in range(0, len(rows), _BATCH):
+            chunk = rows[i : i + _BATCH]
+            save(store, [(c, agencies[c], compute(store, c), stale[c]) for c in chunk])
+        memo.watermark = max(memo.watermark, top)
+        memo.calendar = key
+        with store.read() as conn:
+            behind = summary_index.sweep_needed(conn, now)
+        if behind:
+            with store.engine.begin() as conn:
+                summary_index.sweep(conn, now)
+        memo.checked_at, memo.changes = now, changes
+
+
+def generation(store: Store) -> int:
+    """The newest case change this process has brought the summaries up to (after
+    ``ensure_current``): any count of cases that depends on nothing but the records is the
+    same as long as this is."""
+    return _memo(store).watermark
+
+
+def with_states(
+    store: Store, agency_id: str | None = None, now: datetime | None = None
+) -> list[tuple[dict[str, Any], CaseState]]:
+    """Every case's summary (of one agency, or all) with its state at ``now``, stale ones
+    rebuilt first; summaries carry ``id`` and ``agency_id``. Reads every summary: for tools
+    and tests; pages read the index (``store/queries``)."""
+    now = now or store.clock()
+    ensure_current(store, now)
+    cs = t.case_summaries
+    query = select(cs.c.case_id, cs.c.agency_id, cs.c.summary).order_by(cs.c.case_id)
+    if agency_id is not None:
+        query = query.where(cs.c.agency_id == agency_id)
     out = []
-    for case_id in ids:
-        summary = memo.summaries[case_id][1]
-        out.append((summary, memo.state(summary, now)))
+    with store.read() as conn:
+        for case_id, agency, summary in conn.execute(query):
+            summary.update(id=case_id, agency_id=agency)
+            out.append((summary, state_at(summary, now)))
     return out
 
 
@@ -543,13 +412,17 @@ def open_findings(summary: Mapping[str, Any], now: datetime) -> tuple[int | None
 
 
 __all__ = [
+    "GRACE",
     "PENDING",
+    "READ_ACTIONS",
     "VIOLATION",
     "CaseState",
     "Category",
     "categories",
     "category_of",
     "compute",
+    "ensure_current",
+    "is_violation",
     "open_findings",
     "refresh",
     "save",

@@ -109,8 +109,9 @@ def case_view(
     loaded = require_case(store, actor, "case.read", case_id, case)
     rows = load_rows(store, loaded)
     bundle = bundle_of(rows, store.settings.tz)
-    with store.transaction(actor) as tx:
-        tx.record("case.viewed", subject_type="case", subject_id=case_id, case_id=case_id)
+    store.record_view(
+        actor, "case.viewed", subject_type="case", subject_id=case_id, case_id=case_id
+    )
     items: dict[str, list[TimelineItem]] = {key: [] for key, _ in STAGES}
     for act in bundle["acts"]:
         stage = "initiation" if act["kind"] == "application_acceptance" else "investigation"

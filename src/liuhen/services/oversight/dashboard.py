@@ -1,28 +1,37 @@
 """The supervision dashboard (监督看板): figures per agency, section and officer for a period.
 
-Everything is read from the case summaries (``services/cases/summaries.py``) and evaluated as of
-now, so a deadline that passed since a summary was computed already counts. Each figure
-names a *metric* (a predicate over one case); the case list filtered by the same metric
-shows exactly the cases behind the figure (drill-down). Viewing is on the ledger (000§18).
+The figures are sums of each case's share, kept per agency, section, month, stage,
+procedure and officer as summaries are written and as deadlines pass
+(``store/summary_index``): a dashboard reads a few hundred rows of counts, not every case,
+and a deadline that passed since a summary was computed already counts. Each figure names a
+*metric* (a condition on one case's share); the case list filtered by the same metric shows
+exactly the cases behind the figure (drill-down). Viewing is on the ledger (000§18).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from threading import Lock
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.cases import PROCEDURES, STAGES
-from liuhen.services.cases.summaries import CaseState, categories, with_states
-from liuhen.services.permissions import allowed, require
+from liuhen.services.cases.summaries import CaseState, categories, ensure_current, state_at
+from liuhen.services.permissions import case_scope, require
+from liuhen.store import dashboard_counts
 from liuhen.store import tables as t
+from liuhen.store.queries import case_list
+from liuhen.store.queries import dashboard as counts
+from liuhen.store.queries.case_list import Filter, Scope
+from liuhen.store.queries.dashboard import Group, Part
 from liuhen.store.store import Store
 
 OVERDUE_SHOWN = 20
@@ -49,6 +58,9 @@ class Filters:
         if self.officer:
             out["officer"] = self.officer
         return out
+
+    def month_range(self) -> tuple[str, str]:
+        return (self.start.strftime("%Y-%m"), self.end.strftime("%Y-%m"))
 
     def months(self) -> list[date]:
         out, m = [], self.start
@@ -149,42 +161,7 @@ def metric_label(name: str) -> str:
 # -- aggregation --------------------------------------------------------------------------
 
 
-FIELDS = (
-    "cases",
-    "av_needed",
-    "av_have",
-    "av_missing_cases",
-    "av_done",
-    "av_late",
-    "av_late_cases",
-    "files_on_time",
-    "files_late",
-    "violations",
-    "violation_cases",
-    "overdue_cases",
-    "unreadable",
-)
-
-
-def contribution(st: CaseState) -> tuple[int, ...]:
-    """One case's share of every count in ``FIELDS`` (computed once, added to each group)."""
-    if st.violations is None:
-        return (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
-    return (
-        1,
-        st.av_needed,
-        st.av_have,
-        int(st.av_needed > st.av_have),
-        st.av_total - st.av_waiting,
-        st.av_late,
-        int(st.av_late > 0),
-        int(st.case_file == "on_time"),
-        int(st.case_file == "late"),
-        st.violations,
-        int(st.violations > 0),
-        int(bool(st.overdue)),
-        0,
-    )
+FIELDS = t.DASHBOARD_FIELDS
 
 
 class Tally:
@@ -202,20 +179,23 @@ class Tally:
         except ValueError:
             raise AttributeError(name) from None
 
-    @classmethod
-    def of(cls, rows: list[tuple[dict[str, Any], CaseState, tuple[int, ...]]]) -> Tally:
-        """The tally of ``rows`` (summary, state, contribution), summed column by column."""
-        tally = cls()
-        if rows:
-            tally.n = [sum(column) for column in zip(*(r[2] for r in rows), strict=True)]
-        tally.stages = dict(Counter(r[0]["stage"] for r in rows))
-        tally.procedures = dict(Counter(r[0]["procedure"] for r in rows))
-        cats: Counter[str] = Counter()
-        for r in rows:
-            if r[1].categories:
-                cats.update(r[1].categories)
-        tally.categories = dict(cats)
-        return tally
+    def add(self, group: Group) -> None:
+        for i, value in enumerate(group.counts):
+            self.n[i] += value
+        _, _, _, stage, procedure, _ = group.key
+        cases = group.counts[0]
+        self.stages[stage] = self.stages.get(stage, 0) + cases
+        self.procedures[procedure] = self.procedures.get(procedure, 0) + cases
+
+    def add_category(self, category: str, n: int) -> None:
+        self.categories[category] = self.categories.get(category, 0) + n
+
+    def tidy(self) -> Tally:
+        """Leave out what counts nothing (a group's stages, procedures, categories)."""
+        for found in (self.stages, self.procedures, self.categories):
+            for key in [k for k, v in found.items() if not v]:
+                del found[key]
+        return self
 
     @staticmethod
     def _share(good: int, total: int) -> float | None:
@@ -272,6 +252,8 @@ class Dashboard:
     overdue_count: int
     sections: list[str] = field(default_factory=list)
     officers: list[tuple[str, str]] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What pages derive from the figures (charts), kept with them while they hold."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -296,51 +278,88 @@ class Dashboard:
         }
 
 
-def _in_reach(actor: Actor, s: dict[str, Any]) -> bool:
-    """The case is within the reader's dashboard scope (own / section / agency)."""
-    case = {
-        "agency_id": s.get("agency_id"),
-        "section": s.get("section"),
-        "officer_ids": [o for o, _ in s.get("officers") or ()],
-    }
-    return allowed(actor, "dashboard.read", case)
+def reach(actor: Actor) -> Scope:
+    """The cases the actor's dashboard covers: its ``dashboard.read`` scope, where a case is
+    one's own when one is an officer on it (not for having opened it), whatever its marks."""
+    scope = case_scope(actor, "dashboard.read")
+    assert scope is not None
+    return replace(scope, user_id=None, cleared=None)
 
 
-def _selected(
-    store: Store,
-    actor: Actor,
-    filters: Filters,
-    now: datetime,
-    options: Options | None = None,
-) -> Iterable[tuple[dict[str, Any], CaseState, date]]:
-    tz = store.settings.tz
-    months: dict[str, date] = {}
-    for s, state in with_states(store, filters.agency_id, now):
-        if not _in_reach(actor, s):
-            continue
-        key = s["opened_at"][:13] + s["opened_at"][-6:]  # date, hour and UTC offset
-        month = months.get(key)
-        if month is None:  # the month in the agency's time zone, once per distinct hour
-            opened = datetime.fromisoformat(s["opened_at"]).astimezone(tz).date()
-            month = months[key] = date(opened.year, opened.month, 1)
-        if not filters.start <= month <= filters.end:
-            continue
-        if options is not None:
-            options.sections.add(s["section"])
-            options.officers.update((o, n) for o, n in s["officers"])
-        if filters.section and s["section"] != filters.section:
-            continue
-        if filters.officer and all(o != filters.officer for o, _ in s["officers"]):
-            continue
-        yield s, state, month
+@dataclass(frozen=True)
+class _Selection:
+    """What the dashboard adds up: the kept counts of ``part`` (None: none of them) and the
+    shares of ``extra`` single cases (the reader's own, outside that part)."""
+
+    part: Part | None
+    extra: list[str]
 
 
-@dataclass
-class Options:
-    """The sections and officers with cases in the agency and period (for the filter form)."""
+def _selection(conn: Any, scope: Scope, filters: Filters, officer: str | None) -> _Selection:
+    months = filters.month_range()
+    part: Part | None = None
+    extra: list[str] = []
+    if scope.everything:
+        part = Part(filters.agency_id, filters.section or None, officer, months)
+    elif scope.agency_id is not None and scope.section is None:  # the whole agency
+        part = Part(scope.agency_id, filters.section or None, officer, months)
+    elif scope.agency_id is not None:  # one section, and one's own cases outside it
+        if not filters.section or filters.section == scope.section:
+            part = Part(scope.agency_id, scope.section, officer, months)
+        if scope.officer_id is not None:
+            extra = counts.own_cases(conn, scope.officer_id, scope.agency_id, scope.section, months)
+    elif scope.officer_id is not None:  # one's own cases only
+        extra = counts.own_cases(conn, scope.officer_id, filters.agency_id, None, months)
+    return _Selection(part, extra)
 
-    sections: set[str] = field(default_factory=set)
-    officers: set[tuple[str, str]] = field(default_factory=set)
+
+def _read(
+    conn: Any, selection: _Selection, filters: Filters, officer: str | None
+) -> tuple[list[Group], list[tuple[tuple[str, ...], str, int]]]:
+    """The groups (and category counts) of a selection, for the cases themselves
+    (``officer`` None), one officer, or every officer's share ("*")."""
+    found: list[Group] = []
+    cats: list[tuple[tuple[str, ...], str, int]] = []
+    if selection.part is not None:  # summed in SQL by what the tallies group on
+        part = replace(selection.part, officer=officer)
+        by = ("officer_id",) if officer == "*" else ("agency_id", "section", "month")
+        found += counts.groups(conn, part, (*by, "stage", "procedure"))
+        cats += counts.categories(conn, part, by)
+    extra, extra_cats = counts.case_groups(conn, selection.extra)
+
+    def keep(key: tuple[str, ...]) -> bool:
+        if filters.section and key[1] != filters.section:
+            return False
+        if officer is None:
+            return key[5] == ""
+        return key[5] != "" if officer == "*" else key[5] == officer
+
+    found += [g for g in extra if keep(g.key)]
+    cats += [c for c in extra_cats if keep(c[0])]
+    return found, cats
+
+
+def _tallies(
+    groups: list[Group], cats: list[tuple[tuple[str, ...], str, int]], position: int
+) -> dict[str, Tally]:
+    """Tallies per value of one key position (0 agency, 1 section, 2 month, 5 officer),
+    most cases first."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for group in groups:
+        tallies[group.key[position]].add(group)
+    for key, category, n in cats:
+        tallies[key[position]].add_category(category, n)
+    ordered = sorted(tallies.items(), key=lambda kv: (-kv[1].cases, kv[0]))
+    return {k: v.tidy() for k, v in ordered}
+
+
+def _total(groups: list[Group], cats: list[tuple[tuple[str, ...], str, int]]) -> Tally:
+    total = Tally()
+    for group in groups:
+        total.add(group)
+    for _, category, n in cats:
+        total.add_category(category, n)
+    return total.tidy()
 
 
 def _agency_names(store: Store) -> dict[str, str]:
@@ -348,34 +367,18 @@ def _agency_names(store: Store) -> dict[str, str]:
         return dict(conn.execute(select(t.agencies.c.id, t.agencies.c.name)).all())
 
 
-def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
-    """Every figure of the dashboard for ``filters``, as of now; the view is on the ledger."""
-    require(actor, "dashboard.read")
-    now = store.clock()
-    rows: list[tuple[dict[str, Any], CaseState, tuple[int, ...]]] = []
-    groups: dict[str, dict[Any, list[Any]]] = {"agency": {}, "section": {}, "officer": {}}
-    months: dict[date, list[Any]] = {m: [] for m in filters.months()}
-    names: dict[str, str] = {}
-    overdue: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-    options = Options()
-    for s, st, month in _selected(store, actor, filters, now, options):
-        row = (s, st, contribution(st))
-        rows.append(row)
-        groups["agency"].setdefault(s["agency_id"], []).append(row)
-        groups["section"].setdefault(s["section"], []).append(row)
-        for officer_id, name in s["officers"]:
-            names[officer_id] = name
-            groups["officer"].setdefault(officer_id, []).append(row)
-        months[month].append(row)
-        if st.overdue:
-            overdue.extend((f["due"], s, f) for f in st.overdue)
-
-    def tallies(key: str) -> dict[Any, Tally]:
-        ordered = sorted(groups[key].items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        return {k: Tally.of(v) for k, v in ordered}
-
-    total = Tally.of(rows)
-    oldest = [
+def _oldest_overdue(
+    conn: Any, scope: Scope, filters: Filters, now: datetime
+) -> list[dict[str, Any]]:
+    """The ``OVERDUE_SHOWN`` oldest overdue items: they lie in the cases whose oldest
+    overdue item is oldest, so only that many cases are read."""
+    wanted = _case_filter(filters, overdue=True)
+    rows = case_list.page(conn, scope, wanted, now, limit=OVERDUE_SHOWN, order="overdue")
+    items: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for case_id, _agency, summary in rows:
+        summary["id"] = case_id
+        items += [(f["due"], summary, f) for f in state_at(summary, now).overdue]
+    return [
         {
             "case_id": s["id"],
             "number": s["number"],
@@ -386,35 +389,110 @@ def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
             "due": due,
             "message": f["message"],
         }
-        for due, s, f in heapq.nsmallest(OVERDUE_SHOWN, overdue, key=lambda o: o[0])
+        for due, s, f in heapq.nsmallest(OVERDUE_SHOWN, items, key=lambda o: o[0])
     ]
-    with store.transaction(actor) as tx:
-        tx.record(
-            "dashboard.viewed",
-            subject_type="dashboard",
-            subject_id=filters.agency_id or "*",
-            payload={"filters": filters.query(), "cases": total.cases},
-        )
+
+
+def _case_filter(filters: Filters, **more: Any) -> Filter:
+    return Filter(
+        agency_id=filters.agency_id,
+        section=filters.section,
+        officer_id=filters.officer,
+        months=filters.month_range(),
+        **more,
+    )
+
+
+_BUILT: WeakKeyDictionary[Store, OrderedDict[Any, Dashboard]] = WeakKeyDictionary()
+_BUILT_LOCK = Lock()
+
+
+def build(store: Store, actor: Actor, filters: Filters) -> Dashboard:
+    """Every figure of the dashboard for ``filters``, as of now; the view is on the ledger.
+
+    The figures of a reach and filters are kept in this process until the counts change
+    (``dashboard_counts.generation``: any summary written, any deadline passed)."""
+    require(actor, "dashboard.read")
+    now = store.clock()
+    ensure_current(store, now)
+    scope = reach(actor)
+    with store.read() as conn:
+        key = (dashboard_counts.generation(conn), scope, filters)
+    with _BUILT_LOCK:
+        kept = _BUILT.setdefault(store, OrderedDict()).get(key)
+    dash = replace(kept, now=now) if kept is not None else _build(store, scope, filters, now)
+    if kept is None:
+        with _BUILT_LOCK:
+            known = _BUILT[store]
+            known[key] = dash
+            while len(known) > 100:
+                known.popitem(last=False)
+    store.record_view(
+        actor,
+        "dashboard.viewed",
+        subject_type="dashboard",
+        subject_id=filters.agency_id or "*",
+        payload={"filters": filters.query(), "cases": dash.total.cases},
+    )
+    return dash
+
+
+def _build(store: Store, scope: Scope, filters: Filters, now: datetime) -> Dashboard:
+    officer = filters.officer or None
+    with store.read() as conn:
+        selection = _selection(conn, scope, filters, officer)
+        main, main_cats = _read(conn, selection, filters, officer)
+        people, people_cats = _read(conn, selection, filters, officer or "*")
+        if filters.section or filters.officer:  # the form's choices ignore both filters
+            unfiltered = replace(filters, section="", officer="")
+            everything = _selection(conn, scope, unfiltered, None)
+            sections = {g.key[1] for g in _read(conn, everything, unfiltered, None)[0]}
+            officers = {g.key[5] for g in _read(conn, everything, unfiltered, "*")[0]}
+        else:
+            sections = {g.key[1] for g in main}
+            officers = {g.key[5] for g in people}
+        names = counts.officer_names(conn, sorted(officers | {g.key[5] for g in people}))
+        oldest = _oldest_overdue(conn, scope, filters, now)
+    total = _total(main, main_cats)
+    by_month = _tallies(main, main_cats, 2)
     return Dashboard(
         filters=filters,
         now=now,
         agencies=_agency_names(store),
         total=total,
-        by_agency=tallies("agency"),
-        by_section=tallies("section"),
-        by_officer=tallies("officer"),
+        by_agency=_tallies(main, main_cats, 0),
+        by_section=_tallies(main, main_cats, 1),
+        by_officer=_tallies(people, people_cats, 5),
         officer_names=names,
-        months=[(m, Tally.of(v)) for m, v in months.items()],
+        months=[(m, by_month.get(m.strftime("%Y-%m")) or Tally()) for m in filters.months()],
         overdue=oldest,
-        overdue_count=len(overdue),
-        sections=sorted(options.sections),
-        officers=sorted(options.officers, key=lambda o: o[1]),
+        overdue_count=total.overdue_items,
+        sections=sorted(sections),
+        officers=sorted(((o, names.get(o, o)) for o in officers), key=lambda o: o[1]),
+    )
+
+
+def drill_filter(actor: Actor, filters: Filters, metric_name: str, base: Filter) -> Filter:
+    """``base`` narrowed to the cases behind one figure (InvalidInput for an unknown one)."""
+    require(actor, "dashboard.read")
+    metric(metric_name)  # InvalidInput names an unknown metric
+    narrowed = _case_filter(filters, metric=metric_name, within=reach(actor))
+    return replace(
+        base,
+        agency_id=narrowed.agency_id,
+        section=narrowed.section,
+        officer_id=narrowed.officer_id,
+        months=narrowed.months,
+        metric=narrowed.metric,
+        within=narrowed.within,
     )
 
 
 def case_ids(store: Store, actor: Actor, filters: Filters, metric_name: str) -> list[str]:
     """The cases behind one figure: those in ``filters`` for which the metric holds."""
     require(actor, "dashboard.read")
-    test = metric(metric_name)
+    metric(metric_name)
     now = store.clock()
-    return [s["id"] for s, st, _ in _selected(store, actor, filters, now) if test(s, st)]
+    ensure_current(store, now)
+    with store.read() as conn:
+        return case_list.ids(conn, reach(actor), _case_filter(filters, metric=metric_name), now)

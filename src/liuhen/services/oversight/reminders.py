@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import InvalidInput
 from liuhen.rules.engine.calendar import CalendarUnknown
 from liuhen.services.admin.users import User
-from liuhen.services.cases.summaries import with_states
+from liuhen.services.cases.summaries import ensure_current, state_at
 from liuhen.services.permissions import allowed, require
-from liuhen.store import tables as t
+from liuhen.store.queries import case_list
+from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.store import Store
 
 DAY_CHOICES = (1, 3, 5, 10, 20)
@@ -79,6 +78,8 @@ class Inbox:
     due: list[Reminder]
     approvals: list[Reminder]
     notice: str = ""
+    overdue_count: int = 0  # of all, when ``overdue`` holds the first few only
+    due_count: int = 0
 
 
 def due_window(store: Store, days: int) -> Window:
@@ -95,54 +96,92 @@ def due_window(store: Store, days: int) -> Window:
     return Window(days, datetime.combine(last, time.max, tz))
 
 
-def _mine(store: Store, user: User, summary: dict[str, Any], created_by: dict[str, str]) -> bool:
-    if user.officer_id and any(o == user.officer_id for o, _ in summary["officers"]):
-        return True
-    if created_by.get(summary["id"]) == user.id:
-        return True
-    return (
-        "section_head" in user.roles and bool(user.section) and (summary["section"] == user.section)
+def _mine(user: User) -> Scope:
+    """A user's cases: those they opened or are an officer on, and for a section head every
+    case of their section (of their agency)."""
+    section_head = "section_head" in user.roles and bool(user.section) and bool(user.agency_id)
+    return Scope(
+        agency_id=user.agency_id if section_head else None,
+        section=user.section if section_head else None,
+        user_id=user.id,
+        officer_id=user.officer_id,
     )
 
 
-def inbox(store: Store, user: User, days: int = 5) -> Inbox:
+def _reminder(summary: dict[str, Any], f: dict[str, Any]) -> Reminder:
+    return Reminder(
+        kind=f["type"],
+        kind_name=KINDS.get(f["type"], "其他事项"),
+        case_id=summary["id"],
+        case_number=summary["number"],
+        case_title=summary["title"],
+        due=datetime.fromisoformat(f["due"]),
+        citation=f["citation"],
+        message=f["message"],
+        link=f"/cases/{summary['id']}",
+    )
+
+
+def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> Inbox:
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
-    days (soonest first), and approvals waiting for them."""
+    days (soonest first), and approvals waiting for them; ``shown`` of each at most (the
+    counts are of all). Only the cases with such items are read (by index)."""
     require(user.actor, "case.read")
     window = due_window(store, days)
     limit = window.limit
     now = store.clock()
+    ensure_current(store, now)
+    scope = _mine(user)
+    late = Filter(agency_id=user.agency_id, overdue=True)
+    soon = Filter(agency_id=user.agency_id, due_by=limit)
     with store.read() as conn:
-        query = select(t.cases.c.id, t.cases.c.created_by)
-        if user.agency_id:
-            query = query.where(t.cases.c.agency_id == user.agency_id)
-        created_by = dict(conn.execute(query).all())
-    overdue: list[Reminder] = []
+        overdue_count = case_list.total_overdue(conn, scope, late, now)
+        overdue = _oldest_overdue(conn, scope, late, now, shown)
+        due_rows = case_list.page(conn, scope, soon, now, order="due")
     due: list[Reminder] = []
-    for s, state in with_states(store, user.agency_id, now):
-        if not _mine(store, user, s, created_by):
-            continue
-        for bucket, items in ((overdue, state.overdue), (due, state.due)):
-            for f in items:
-                when = datetime.fromisoformat(f["due"])
-                if bucket is due and when > limit:
-                    continue
-                bucket.append(
-                    Reminder(
-                        kind=f["type"],
-                        kind_name=KINDS.get(f["type"], "其他事项"),
-                        case_id=s["id"],
-                        case_number=s["number"],
-                        case_title=s["title"],
-                        due=when,
-                        citation=f["citation"],
-                        message=f["message"],
-                        link=f"/cases/{s['id']}",
-                    )
-                )
-    overdue.sort(key=lambda r: r.due or now)
+    for case_id, _agency, summary in due_rows:
+        summary["id"] = case_id
+        for f in state_at(summary, now).due:
+            reminder = _reminder(summary, f)
+            if reminder.due is not None and reminder.due <= limit:
+                due.append(reminder)
     due.sort(key=lambda r: r.due or now)
-    return Inbox(days, limit, overdue, due, _approvals(store, user), window.notice)
+    return Inbox(
+        days,
+        limit,
+        overdue[:shown],
+        due[:shown],
+        _approvals(store, user),
+        window.notice,
+        overdue_count=max(overdue_count, len(overdue)),
+        due_count=len(due),
+    )
+
+
+def _oldest_overdue(
+    conn: Any, scope: Scope, late: Filter, now: datetime, shown: int | None
+) -> list[Reminder]:
+    """The ``shown`` oldest overdue items (all when None), oldest first: cases are read in
+    the order of their oldest overdue item, a few at a time, until no case left can hold
+    an item older than the last one kept."""
+    found: list[Reminder] = []
+    step = None if shown is None else 25
+    offset = 0
+    while True:
+        rows = case_list.page(conn, scope, late, now, offset=offset, limit=step, order="overdue")
+        oldest_of_last = None
+        for case_id, _agency, summary in rows:
+            summary["id"] = case_id
+            items = [_reminder(summary, f) for f in state_at(summary, now).overdue]
+            found += items
+            oldest_of_last = items[0].due if items else oldest_of_last
+        found.sort(key=lambda r: r.due or now)
+        if step is None or shown is None or len(rows) < step:
+            return found
+        kth = found[shown - 1].due if len(found) >= shown else None
+        if kth is not None and oldest_of_last is not None and kth <= oldest_of_last:
+            return found[:shown]
+        offset += step
 
 
 def _approvals(store: Store, user: User) -> list[Reminder]:

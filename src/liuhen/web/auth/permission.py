@@ -140,14 +140,14 @@ def permission(action: str):  # type: ignore[no-untyped-def]
         request.state.case = require_case(store, user.actor, action, case["id"], case)
         if request.method == "GET" and action != "case.read":
             # a form page shows the case too; case.read routes log through their service
-            with store.transaction(user.actor) as tx:
-                tx.record(
-                    "case.viewed",
-                    subject_type="case",
-                    subject_id=case["id"],
-                    case_id=case["id"],
-                    payload={"path": request.url.path, "for": action},
-                )
+            store.record_view(
+                user.actor,
+                "case.viewed",
+                subject_type="case",
+                subject_id=case["id"],
+                case_id=case["id"],
+                payload={"path": request.url.path, "for": action},
+            )
         return user
 
     dependency.liuhen_action = action  # type: ignore[attr-defined]

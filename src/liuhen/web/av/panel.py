@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from liuhen.domain import vocab
-from liuhen.services.av.due import UploadDue, av_uploads_due, uploads_due_in
+from liuhen.services.av.due import UploadDue, footage_warnings, uploads_due_in
 from liuhen.services.av.timeline import clock
 from liuhen.services.av.views import case_av_of
 from liuhen.services.cases.view import CaseView
@@ -48,8 +48,7 @@ def av_due_for(request: Request) -> list[UploadDue]:
     if user is None:
         return []
     store = request.app.state.store
-    found = av_uploads_due(store, user.actor, store.clock())
-    return [d for d in found if d.state in ("overdue", "soon")]
+    return footage_warnings(store, user.actor, store.clock())
 
 
 TEMPLATE_GLOBALS = {

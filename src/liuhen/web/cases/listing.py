@@ -9,40 +9,18 @@ from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
 from liuhen.services.cases.bundles import export_bundle, import_bundle
-from liuhen.services.cases.cases import PROCEDURES, STAGES, list_cases
+from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_cases, list_page
 from liuhen.services.cases.view import case_view
 from liuhen.web.access.requests import case_card
 from liuhen.web.archiving.case_archive import case_archive
 from liuhen.web.auth.permission import get_store, loaded_case, permission
 from liuhen.web.av.panel import av_due_for, av_panel
 from liuhen.web.cases.panel import case_panel
-from liuhen.web.paging import page_of
+from liuhen.web.paging import PAGE_SIZE, paged, requested
 
 router = APIRouter()
 
 PROBLEM_FILTERS = {"violations": "有违规", "pending": "有待办", "clean": "无问题"}
-
-
-def _matches(case: dict[str, Any], stage: str, procedure: str, problems: str, q: str) -> bool:
-    if q and not any(q in text for text in _searched(case)):
-        return False
-    if stage and case["stage"] != stage:
-        return False
-    if procedure and case["procedure"] != procedure:
-        return False
-    if problems == "violations":
-        return bool(case["violations"])
-    if problems == "pending":
-        return bool(case["pending"])
-    if problems == "clean":
-        return bool(case["open_findings"] == 0)
-    return True
-
-
-def _searched(case: dict[str, Any]) -> tuple[str, ...]:
-    """What the search box looks in: number, title, party."""
-    party = case.get("party") or {}
-    return (case["number"], case["title"], str(party.get("name", "")))
 
 
 @router.get("/cases", include_in_schema=False)
@@ -63,12 +41,11 @@ def case_list(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    items = [c.to_dict() for c in list_cases(store, user.actor)]
     q = q.strip()
-    shown = [c for c in items if _matches(c, stage, procedure, problems, q)]
+    wanted = Filter(stage=stage, procedure=procedure, problems=problems, q=q)
     drill = None
     if metric:  # a dashboard figure's drill-down: exactly the cases behind it
-        from liuhen.services.oversight.dashboard import case_ids, make_filters, metric_label
+        from liuhen.services.oversight.dashboard import drill_filter, make_filters, metric_label
 
         filters = make_filters(
             store,
@@ -79,18 +56,18 @@ def case_list(
             start=start,
             end=end,
         )
-        behind = set(case_ids(store, user.actor, filters, metric))
-        shown = [c for c in shown if c["id"] in behind]
+        wanted = drill_filter(user.actor, filters, metric, wanted)
         drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
-    page = page_of(request, shown)
+    listing = list_page(store, user.actor, wanted, page=requested(request), size=PAGE_SIZE)
+    page = paged(request, [c.to_dict() for c in listing.items], listing.number, listing.matched)
     return render(
         request,
         "cases.html",
         {
             "cases": page.items,
             "page": page,
-            "matched": len(shown),
-            "total": len(items),
+            "matched": listing.matched,
+            "total": listing.total,
             "stages": STAGES,
             "procedures": PROCEDURES,
             "problem_filters": PROBLEM_FILTERS,

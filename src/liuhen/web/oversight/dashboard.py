@@ -119,7 +119,7 @@ def dashboard_page(
             "stages": STAGES,
             "procedures": PROCEDURES,
             "drill": drill,
-            "charts": _charts(dash),
+            "charts": dash.memo.get("charts") or dash.memo.setdefault("charts", _charts(dash)),
             "export_url": "/dashboard.xlsx?" + urlencode(filters.query()),
             "choose_agency": user.agency_id is None,
         },

@@ -3,7 +3,6 @@ working days (by the Chinese holiday calendar, not by weekdays)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,12 +10,11 @@ from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
-from liuhen.services.cases.cases import PROCEDURES, STAGES, list_cases
-from liuhen.services.cases.summaries import CaseState, with_states
+from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_page
 from liuhen.services.oversight.reminders import due_window
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.av.panel import av_due_for
-from liuhen.web.paging import page_of
+from liuhen.web.paging import PAGE_SIZE, paged, requested
 
 router = APIRouter(include_in_schema=False)
 DUE_CHOICES = (1, 3, 5, 10, 20)
@@ -28,13 +26,6 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
-def due_within(state: CaseState | None, limit: datetime) -> list[datetime]:
-    """The deadlines of the case's outstanding items not yet due, up to ``limit``."""
-    if state is None:
-        return []
-    return [when for f in state.due if (when := datetime.fromisoformat(f["due"])) <= limit]
-
-
 @router.get("/cases/due")
 def due_cases(
     request: Request, user: Annotated[User, Depends(permission("case.read"))], days: str = "3"
@@ -43,26 +34,29 @@ def due_cases(
 
     store = get_store(request)
     count = _days(days)
-    now = store.clock()
     window = due_window(store, count)
     limit = window.limit
-    items = [c.to_dict() for c in list_cases(store, user.actor)]
-    states = {s["id"]: st for s, st in with_states(store, now=now)}  # the cached summaries
+    listing = list_page(
+        store,
+        user.actor,
+        Filter(due_by=limit),
+        page=requested(request),
+        size=PAGE_SIZE,
+        order="due",
+    )
     shown = []
-    for case in items:
-        due = due_within(states.get(case["id"]), limit)
-        if due:
-            shown.append({**case, "next_due": min(due), "due_count": len(due)})
-    shown.sort(key=lambda c: c["next_due"])
-    page = page_of(request, shown)
+    for case, upcoming in zip(listing.items, listing.upcoming, strict=True):
+        due = [when for when in upcoming if when <= limit]
+        shown.append({**case.to_dict(), "next_due": min(due, default=None), "due_count": len(due)})
+    page = paged(request, shown, listing.number, listing.matched)
     return render(
         request,
         "cases.html",
         {
             "cases": page.items,
             "page": page,
-            "matched": len(shown),
-            "total": len(items),
+            "matched": listing.matched,
+            "total": listing.total,
             "stages": STAGES,
             "procedures": PROCEDURES,
             "problem_filters": {},

@@ -27,7 +27,7 @@ def _days(raw: str) -> int:
 def inbox_page(request: Request, user: Reader, days: str = "5") -> Response:
     from liuhen.web.pages import render
 
-    box = inbox(get_store(request), user, _days(days))
+    box = inbox(get_store(request), user, _days(days), shown=SHOWN)
     return render(request, "inbox.html", {"box": box, "day_choices": DAY_CHOICES, "shown": SHOWN})
 
 

@@ -1,0 +1,1 @@
+"""Read queries per feature: the SQL behind lists, search and the dashboard."""

@@ -1,0 +1,237 @@
+"""The SQL of case lists: which cases a reader may see, filtered, searched, counted and paged
+on the index of the case summaries (``case_summaries``' list columns, ``summary_officers``).
+
+The permission rules stay in ``services/permissions``; they hand this module a ``Scope`` (plain
+data: whose cases, which marks the reader's roles clear) and it writes the WHERE clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+
+from liuhen.rules.sources.summary_state import GRACE
+from liuhen.store import tables as t
+from liuhen.store.search import matches
+
+cs = t.case_summaries
+so = t.summary_officers
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a reader reaches: all of them (``everything``), or those of ``agency_id``
+    (narrowed to ``section`` when given), and always their own (opened by ``user_id`` or with
+    ``officer_id`` on an act). A case with confidentiality marks is reached only when it is
+    their own or ``cleared`` holds each of its marks (``cleared`` None: every mark)."""
+
+    everything: bool = False
+    agency_id: str | None = None
+    section: str | None = None
+    user_id: str | None = None
+    officer_id: str | None = None
+    cleared: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a list narrows to, besides the scope (every field optional)."""
+
+    stage: str = ""
+    procedure: str = ""
+    problems: str = ""  # violations | pending | clean (as of now)
+    q: str = ""
+    agency_id: str | None = None
+    section: str = ""
+    officer_id: str = ""
+    months: tuple[str, str] | None = None  # "YYYY-MM" first and last, of the opening
+    metric: str = ""  # a dashboard figure (metric_clause)
+    due_by: datetime | None = None  # an outstanding item falls due by then (and not yet)
+    overdue: bool = False  # an outstanding item is overdue
+    within: Scope | None = None  # a second scope the cases must be in (the dashboard's)
+
+
+def own(scope: Scope) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = []
+    if scope.user_id is not None:
+        clauses.append(cs.c.created_by == scope.user_id)
+    if scope.officer_id is not None:
+        clauses.append(
+            cs.c.case_id.in_(select(so.c.case_id).where(so.c.officer_id == scope.officer_id))
+        )
+    return or_(false(), *clauses)
+
+
+def _mark_sets(cleared: Iterable[str]) -> list[str]:
+    """Every "|a|b|" text a case's marks may take and still be cleared ("" included)."""
+    marks = sorted(set(cleared))
+    found = [""]
+    for n in range(1, len(marks) + 1):
+        found += ["|" + "|".join(combo) + "|" for combo in combinations(marks, n)]
+    return found
+
+
+def reach(scope: Scope) -> ColumnElement[bool]:
+    """The scope as a condition on ``case_summaries``."""
+    mine = own(scope)
+    if scope.everything:
+        reached: ColumnElement[bool] = true()
+    elif scope.agency_id is not None:
+        same = cs.c.agency_id == scope.agency_id
+        if scope.section is not None:
+            same = and_(same, cs.c.section == scope.section)
+        reached = or_(same, mine)
+    else:
+        reached = mine
+    if scope.cleared is None:
+        return reached
+    return and_(reached, or_(cs.c.marks.in_(_mark_sets(scope.cleared)), mine))
+
+
+METRICS = ("all", "violations", "overdue", "av_missing", "av_late", "file_late", "unreadable")
+
+
+def metric_clause(name: str) -> ColumnElement[bool]:
+    """The cases behind one dashboard figure (their shares must be current: swept)."""
+    simple: dict[str, ColumnElement[bool]] = {
+        "all": true(),
+        "violations": cs.c.c_violations > 0,
+        "overdue": cs.c.c_overdue > 0,
+        "av_missing": and_(~cs.c.unreadable, cs.c.av_needed > cs.c.av_have),
+        "av_late": cs.c.c_av_late > 0,
+        "file_late": cs.c.c_case_file == "late",
+        "unreadable": cs.c.unreadable,
+    }
+    if name in simple:
+        return simple[name]
+    kind, _, value = name.partition(":")
+    if kind == "stage":
+        return cs.c.stage == value
+    if kind == "procedure":
+        return cs.c.procedure == value
+    if kind == "cat":  # c_categories is JSON with sorted keys and positive counts only
+        return type_coerce(cs.c.c_categories, Text()).like(f'%"{value}":%')
+    raise ValueError(f"unknown metric {name!r}")
+
+
+def where(scope: Scope, f: Filter, now: datetime, conn: Connection) -> list[ColumnElement[bool]]:
+    """Every condition of the scope and the filter."""
+    found = [reach(scope)]
+    if f.agency_id is not None:
+        found.append(cs.c.agency_id == f.agency_id)
+    if f.stage:
+        found.append(cs.c.stage == f.stage)
+    if f.procedure:
+        found.append(cs.c.procedure == f.procedure)
+    readable = ~cs.c.unreadable
+    passed = now - GRACE  # a due time at or before this has passed (summary_state.GRACE)
+    if f.problems == "violations":
+        found.append(and_(readable, or_(cs.c.violations > 0, cs.c.first_pending_due <= passed)))
+    elif f.problems == "pending":
+        found.append(and_(readable, or_(cs.c.pending_undated > 0, cs.c.last_pending_due > passed)))
+    elif f.problems == "clean":
+        found.append(and_(readable, cs.c.findings == 0))
+    if f.q:
+        found.append(matches(f.q, conn.dialect))
+    if f.section:
+        found.append(cs.c.section == f.section)
+    if f.officer_id:
+        found.append(cs.c.case_id.in_(select(so.c.case_id).where(so.c.officer_id == f.officer_id)))
+    if f.months is not None:
+        found.append(cs.c.month.between(*f.months))
+    if f.metric:
+        found.append(metric_clause(f.metric))
+    if f.due_by is not None:
+        found.append(and_(cs.c.c_next_due.is_not(None), cs.c.c_next_due <= f.due_by))
+    if f.overdue:
+        found.append(cs.c.c_oldest_overdue.is_not(None))
+    if f.within is not None:
+        found.append(reach(f.within))
+    return found
+
+
+ROW = (cs.c.case_id, cs.c.agency_id, cs.c.summary)
+LINE = (
+    cs.c.case_id,
+    cs.c.number,
+    cs.c.title,
+    cs.c.procedure,
+    cs.c.stage,
+    cs.c.opened_at,
+    cs.c.party_name,
+    cs.c.unreadable,
+    cs.c.findings,
+    cs.c.violations,
+    cs.c.pending_dues,
+)
+"""What one line of a case list shows, without the summary (its counts as of any moment
+follow from ``findings``, ``violations`` and ``pending_dues``: ``line_counts``)."""
+
+
+def line_counts(line: Any, now: datetime) -> tuple[int | None, int | None]:
+    """(violations, pending) of a ``LINE`` row as of ``now``: pending findings whose due
+    time has passed count as violations (as ``summary_state.state_at`` reads them)."""
+    if line.unreadable:
+        return None, None
+    passed = now - GRACE
+    late = sum(1 for due in line.pending_dues if datetime.fromisoformat(due) <= passed)
+    violations = int(line.violations) + late
+    return violations, int(line.findings) - violations
+
+
+def page(
+    conn: Connection,
+    scope: Scope,
+    f: Filter,
+    now: datetime,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    order: str = "opened",
+    columns: tuple[Any, ...] = ROW,
+) -> list[Any]:
+    """Rows (by default case_id, agency_id, summary) in list order: newest opened first,
+    or soonest next due (``order="due"``), or oldest overdue first (``order="overdue"``)."""
+    query = select(*columns).where(*where(scope, f, now, conn))
+    if order == "due":
+        query = query.order_by(cs.c.c_next_due, cs.c.number)
+    elif order == "overdue":
+        query = query.order_by(cs.c.c_oldest_overdue, cs.c.number)
+    else:
+        query = query.order_by(cs.c.opened_at.desc(), cs.c.number.desc())
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(conn.execute(query))
+
+
+def count(conn: Connection, scope: Scope, f: Filter, now: datetime) -> int:
+    query = select(func.count()).select_from(cs).where(*where(scope, f, now, conn))
+    return int(conn.execute(query).scalar_one())
+
+
+def total_overdue(conn: Connection, scope: Scope, f: Filter, now: datetime) -> int:
+    """How many outstanding items of the cases are overdue (as of their swept shares)."""
+    query = select(func.coalesce(func.sum(cs.c.c_overdue), 0)).where(*where(scope, f, now, conn))
+    return int(conn.execute(query).scalar_one())
+
+
+def ids(conn: Connection, scope: Scope, f: Filter, now: datetime) -> list[str]:
+    return [r[0] for r in conn.execute(select(cs.c.case_id).where(*where(scope, f, now, conn)))]

@@ -1,0 +1,420 @@
+"""The derived index of case summaries: what lists read, and the dashboard's counts.
+
+``case_summaries`` holds each case's summary (JSON, computed by ``services/cases/summaries``).
+Whenever one is written, ``write`` keeps beside it, in the same transaction:
+
+- the columns lists filter, sort, count and search on (number, title, party, stage, opening
+  time and month, who opened it, confidentiality marks, how many findings and when pending
+  ones fall due, search terms): these do not change with time;
+- the case's officers (``summary_officers``: whose own case it is) and its footage still to
+  store per officer (``footage_due``);
+- the case's share of the dashboard's counts *as of* ``contrib_at`` (the ``c_*`` columns),
+  valid until ``c_until`` (the next pending deadline to pass), and the counts themselves,
+  summed per agency, section, month, stage, procedure and officer in ``dashboard_counts``
+  and ``dashboard_categories``: the old share is taken out, the new one put in.
+
+Deadlines pass with nobody writing: ``sweep`` (run before the counts are read) recomputes the
+shares whose ``c_until`` has passed, from their stored summary, so the counts are right at
+read time without reading every case. A share computed for a moment more than ``SLACK``
+ahead of the reader's clock (a test clock set back) is recomputed too.
+
+Everything here is derived: ``rebuild`` recomputes all of it from the summaries (migration
+0007 runs it; so does a change of the time zone that decides a case's month).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
+
+from liuhen.domain.finding import PENDING, VIOLATION
+from liuhen.rules.sources.summary_state import FOREVER, state_at, state_changes_at
+from liuhen.store import tables as t
+from liuhen.store.dashboard_counts import Deltas, bump
+from liuhen.store.search import search_terms, search_text
+
+SLACK = timedelta(minutes=1)
+TIMEZONE = "dashboard_timezone"  # derived_settings: the zone months were cut in
+
+cs = t.case_summaries
+_INDEX = (
+    "number",
+    "title",
+    "party_name",
+    "procedure",
+    "opened_at",
+    "month",
+    "created_by",
+    "marks",
+    "version",
+    "calendar_key",
+    "recompute_at",
+    "unreadable",
+    "findings",
+    "violations",
+    "pending_dues",
+    "first_pending_due",
+    "last_pending_due",
+    "pending_undated",
+    "av_needed",
+    "av_have",
+    "av_total",
+    "av_missing",
+    "search_text",
+    "search_terms",
+)
+_SHARE = (
+    "contrib_at",
+    "c_until",
+    "c_violations",
+    "c_overdue",
+    "c_av_late",
+    "c_av_waiting",
+    "c_case_file",
+    "c_categories",
+    "c_oldest_overdue",
+    "c_next_due",
+)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def marks(confidentiality: Iterable[str]) -> str:
+    """Confidentiality marks as one comparable text: "" or "|a|b|" (sorted, each once)."""
+    found = sorted(set(confidentiality))
+    return "|" + "|".join(found) + "|" if found else ""
+
+
+def index_columns(
+    summary: Mapping[str, Any], *, created_by: str, confidentiality: Iterable[str], tz: tzinfo
+) -> dict[str, Any]:
+    """The time-independent columns of one summary's row."""
+    findings = summary.get("findings") or []
+    dues = sorted(
+        datetime.fromisoformat(f["due"]) for f in findings if f["status"] == PENDING and f["due"]
+    )
+    opened = _when(summary.get("opened_at"))
+    av = summary.get("av_acts") or {"needed": [], "have": []}
+    party = str((summary.get("party") or {}).get("name", ""))
+    number, title = str(summary.get("number", "")), str(summary.get("title", ""))
+    return {
+        "number": number,
+        "title": title,
+        "party_name": party,
+        "procedure": summary.get("procedure", ""),
+        "opened_at": opened,
+        "month": opened.astimezone(tz).strftime("%Y-%m") if opened else "",
+        "created_by": created_by,
+        "marks": marks(confidentiality),
+        "version": int(summary.get("v", 0)),
+        "calendar_key": summary.get("calendar", ""),
+        "recompute_at": _when(summary.get("recompute_at")),
+        "unreadable": summary.get("error") is not None,
+        "findings": len(findings),
+        "violations": sum(1 for f in findings if f["status"] == VIOLATION),
+        "pending_dues": [d.isoformat() for d in dues],
+        "first_pending_due": dues[0] if dues else None,
+        "last_pending_due": dues[-1] if dues else None,
+        "pending_undated": sum(1 for f in findings if f["status"] == PENDING and not f["due"]),
+        "av_needed": len(av["needed"]),
+        "av_have": len(av["have"]),
+        "av_total": len(summary.get("av_records") or ()),
+        "av_missing": len(summary.get("av_due") or ()),
+        "search_text": search_text(number, title, party),
+        "search_terms": search_terms(number, title, party),
+    }
+
+
+def share_columns(summary: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The case's share of the dashboard as of ``now`` (``c_*``), and until when it holds."""
+    st = state_at(summary, now)
+    until = state_changes_at(summary, now) if st.violations is not None else FOREVER
+    return {
+        "contrib_at": now,
+        "c_until": None if until == FOREVER else until,
+        "c_violations": st.violations or 0,
+        "c_overdue": len(st.overdue),
+        "c_av_late": st.av_late,
+        "c_av_waiting": st.av_waiting,
+        "c_case_file": st.case_file,
+        "c_categories": st.categories,
+        "c_oldest_overdue": _when(st.overdue[0]["due"]) if st.overdue else None,
+        "c_next_due": _when(st.due[0]["due"]) if st.due else None,
+    }
+
+
+def _for_update(query: Any, conn: Connection) -> Any:
+    """Lock the rows read (PostgreSQL); SQLite's writer already holds the database lock."""
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+def _officers(conn: Connection, case_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Case id -> the officers recorded on any of its acts (the permission check's view)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for case_id, officer_ids in conn.execute(
+        select(t.acts.c.case_id, t.acts.c.officer_ids).where(t.acts.c.case_id.in_(case_ids))
+    ):
+        found[case_id].update(officer_ids or ())
+    return {case_id: sorted(ids) for case_id, ids in found.items()}
+
+
+def _stored_officers(conn: Connection, case_ids: Sequence[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for case_id, officer_id in conn.execute(
+        select(t.summary_officers.c.case_id, t.summary_officers.c.officer_id)
+        .where(t.summary_officers.c.case_id.in_(case_ids))
+        .order_by(t.summary_officers.c.officer_id)
+    ):
+        found[case_id].append(officer_id)
+    return found
+
+
+_UPDATE = (
+    update(cs)
+    .where(cs.c.case_id == bindparam("key"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "agency_id",
+                "section",
+                "stage",
+                "summary",
+                "source_seq",
+                "computed_at",
+                *_INDEX,
+                *_SHARE,
+            )
+        }
+    )
+)
+_UPDATE_SHARE = (
+    update(cs)
+    .where(cs.c.case_id == bindparam("key"))
+    .values({name: bindparam(name) for name in _SHARE})
+)
+
+
+def write(
+    conn: Connection,
+    items: Sequence[tuple[str, str, Mapping[str, Any], int]],
+    *,
+    now: datetime,
+    tz: tzinfo,
+) -> int:
+    """Store summaries ``(case_id, agency_id, summary, source_seq)`` with their index, their
+    officers and their share of the dashboard, in the caller's write transaction; a summary
+    older than the one stored (a newer one was written meanwhile) is left out. Returns how
+    many were written."""
+    ids = sorted({item[0] for item in items})
+    if not ids:
+        return 0
+    facts = {
+        r.id: r
+        for r in conn.execute(
+            select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
+                t.cases.c.id.in_(ids)
+            )
+        )
+    }
+    old_rows = {
+        r["case_id"]: r
+        for r in conn.execute(_for_update(select(cs).where(cs.c.case_id.in_(ids)), conn))
+        .mappings()
+        .all()
+    }
+    old_officers = _stored_officers(conn, ids)
+    officers = _officers(conn, ids)
+    deltas = Deltas()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for case_id, agency_id, summary, seq in sorted(items, key=lambda item: item[0]):
+        old = old_rows.get(case_id)
+        if old is not None and old["source_seq"] > seq:
+            continue
+        fact = facts[case_id]
+        row = {
+            "case_id": case_id,
+            "agency_id": agency_id,
+            "section": summary.get("section", ""),
+            "stage": summary.get("stage") or "initiation",
+            "summary": {k: v for k, v in summary.items() if k not in ("id", "agency_id")},
+            "source_seq": seq,
+            "computed_at": now,
+            **index_columns(
+                summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
+            ),
+            **share_columns(summary, now),
+        }
+        if old is not None:
+            deltas.add(old, old_officers.get(case_id, ()), -1)
+            updates.append({"key": case_id, **{k: v for k, v in row.items() if k != "case_id"}})
+        else:
+            inserts.append(row)
+        deltas.add(row, officers.get(case_id, ()), 1)
+    written = [r["key"] for r in updates] + [r["case_id"] for r in inserts]
+    if updates:
+        conn.execute(_UPDATE, updates)
+    if inserts:
+        conn.execute(cs.insert(), inserts)
+    if written:
+        conn.execute(delete(t.summary_officers).where(t.summary_officers.c.case_id.in_(written)))
+        conn.execute(delete(t.footage_due).where(t.footage_due.c.case_id.in_(written)))
+        pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
+        if pairs:
+            conn.execute(t.summary_officers.insert(), pairs)
+        summaries = {i[0]: i[2] for i in items}
+        due = [row for c in written for row in footage_rows(c, summaries[c])]
+        if due:
+            conn.execute(t.footage_due.insert(), due)
+    deltas.write(conn)
+    return len(written)
+
+
+def footage_rows(case_id: str, summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``footage_due`` rows of one summary (each act once per officer on it)."""
+    return [
+        {
+            "case_id": case_id,
+            "act_id": item["act"],
+            "officer_id": officer,
+            "due": _when(item["due"]),
+        }
+        for item in summary.get("av_due") or ()
+        for officer in sorted(set(item["officers"]))
+    ]
+
+
+def _due(now: datetime) -> Any:
+    return or_(cs.c.contrib_at.is_(None), cs.c.c_until <= now, cs.c.contrib_at > now + SLACK)
+
+
+def sweep_needed(conn: Connection, now: datetime) -> bool:
+    """Some case's share of the dashboard no longer holds at ``now`` (an indexed look)."""
+    return conn.execute(select(cs.c.case_id).where(_due(now)).limit(1)).first() is not None
+
+
+def sweep(conn: Connection, now: datetime, batch: int = 2000) -> int:
+    """Bring every share that no longer holds up to ``now`` (in the caller's write
+    transaction); returns how many cases it recomputed."""
+    done = 0
+    while True:
+        rows = (
+            conn.execute(
+                _for_update(select(cs).where(_due(now)).order_by(cs.c.case_id).limit(batch), conn)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return done
+        officers = _stored_officers(conn, [r["case_id"] for r in rows])
+        deltas = Deltas()
+        changes = []
+        for row in rows:
+            deltas.add(row, officers.get(row["case_id"], ()), -1)
+            share = share_columns(row["summary"], now)
+            deltas.add({**row, **share}, officers.get(row["case_id"], ()), 1)
+            changes.append({"key": row["case_id"], **share})
+        conn.execute(_UPDATE_SHARE, changes)
+        deltas.write(conn)
+        done += len(rows)
+
+
+def stored_timezone(conn: Connection) -> str | None:
+    return conn.execute(
+        select(t.derived_settings.c.value).where(t.derived_settings.c.name == TIMEZONE)
+    ).scalar()
+
+
+def rebuild(
+    conn: Connection, *, tz: tzinfo, tz_name: str, now: datetime, footage: bool = True
+) -> int:
+    """Recompute every summary's index columns, officers and share, and the dashboard's
+    counts from them (in the caller's write transaction); returns the number of cases.
+    ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists)."""
+    conn.execute(delete(t.dashboard_counts))
+    conn.execute(delete(t.dashboard_categories))
+    conn.execute(delete(t.summary_officers))
+    if footage:
+        conn.execute(delete(t.footage_due))
+    ids = [r[0] for r in conn.execute(select(cs.c.case_id).order_by(cs.c.case_id))]
+    deltas = Deltas()
+    for first in range(0, len(ids), 1000):
+        chunk = ids[first : first + 1000]
+        facts = {
+            r.id: r
+            for r in conn.execute(
+                select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
+                    t.cases.c.id.in_(chunk)
+                )
+            )
+        }
+        officers = _officers(conn, chunk)
+        changes = []
+        due: list[dict[str, Any]] = []
+        columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
+        for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
+            summary, fact = row["summary"], facts[row["case_id"]]
+            columns = {
+                **index_columns(
+                    summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
+                ),
+                **share_columns(summary, now),
+            }
+            deltas.add({**row, **columns}, officers.get(row["case_id"], ()), 1)
+            changes.append({"key": row["case_id"], **columns})
+            if footage:
+                due += footage_rows(row["case_id"], summary)
+        if changes:
+            conn.execute(
+                update(cs)
+                .where(cs.c.case_id == bindparam("key"))
+                .values({name: bindparam(name) for name in (*_INDEX, *_SHARE)}),
+                changes,
+            )
+        pairs = [{"case_id": c, "officer_id": o} for c in chunk for o in officers.get(c, ())]
+        if pairs:
+            conn.execute(t.summary_officers.insert(), pairs)
+        if due:
+            conn.execute(t.footage_due.insert(), due)
+    deltas.write(conn)
+    bump(conn)
+    conn.execute(delete(t.derived_settings).where(t.derived_settings.c.name == TIMEZONE))
+    conn.execute(t.derived_settings.insert().values(name=TIMEZONE, value=tz_name))
+    return len(ids)
+
+
+def stale(
+    conn: Connection, *, after: int, now: datetime, version: int, calendar: str | None
+) -> tuple[dict[str, int], int]:
+    """Cases whose summary must be computed again, with the seq of their newest change:
+    changed after their summary (looking only at changes after ``after``), never summarised,
+    a recorded time in them now passed, and — when ``calendar`` is given — summarised by
+    another version or with other holiday schedules. Also returns the newest change seen."""
+    changes = t.case_changes
+    top = conn.execute(select(changes.c.seq).order_by(changes.c.seq.desc()).limit(1)).scalar()
+    found: dict[str, int] = {}
+    query = (
+        select(changes.c.case_id, changes.c.seq)
+        .select_from(changes.outerjoin(cs, cs.c.case_id == changes.c.case_id))
+        .where(changes.c.seq > after, or_(cs.c.case_id.is_(None), cs.c.source_seq < changes.c.seq))
+    )
+    found.update({case_id: int(seq) for case_id, seq in conn.execute(query)})
+    ahead: Any = cs.c.recompute_at <= now
+    if calendar is not None:
+        ahead = or_(ahead, cs.c.version != version, cs.c.calendar_key != calendar)
+    query = (
+        select(cs.c.case_id, changes.c.seq)
+        .select_from(cs.outerjoin(changes, changes.c.case_id == cs.c.case_id))
+        .where(ahead)
+    )
+    for case_id, seq in conn.execute(query):
+        found.setdefault(case_id, int(seq or 0))
+    return found, int(top if top is not None else after)
