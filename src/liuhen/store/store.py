@@ -64,6 +64,8 @@ class Store:
         """Transactions of this process that changed something (more than readings): caches
         of derived data compare it to know whether this process wrote since."""
         self._calendar_checked: tuple[float, int] = (float("-inf"), -1)
+        self.calendar_check = CALENDAR_CHECK
+        """Seconds this store trusts the schedules it read (``CALENDAR_CHECK``)."""
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar: the package's years plus the schedules an administrator
@@ -72,7 +74,7 @@ class Store:
         query tells)."""
         checked, changes = self._calendar_checked
         if self._calendar is not None and changes == self.changes:
-            if time.monotonic() - checked < CALENDAR_CHECK:
+            if time.monotonic() - checked < self.calendar_check:
                 return self._calendar[1]
         self._calendar_checked = (time.monotonic(), self.changes)
         with self.read() as conn:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import ALL, load_case, require, scope_of, visible
+from liuhen.services.permissions import ALL, load_cases, require, scope_of, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -66,17 +66,15 @@ def view_log(
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     case_ids = {r["case_id"] for r in rows if r["case_id"]}
-    shown = {
-        c["id"] for c in visible(actor, "ledger.read", [load_case(store, c) for c in case_ids])
-    }
+    shown = {c["id"] for c in visible(actor, "ledger.read", load_cases(store, case_ids))}
     rows = [r for r in rows if not r["case_id"] or r["case_id"] in shown]  # scope and marks
-    with store.transaction(actor) as tx:
-        tx.record(
-            "ledger.views_read",
-            subject_type="ledger",
-            subject_id="views",
-            payload={"case": case, "user": user, "count": len(rows)},
-        )
+    store.record_view(
+        actor,
+        "ledger.views_read",
+        subject_type="ledger",
+        subject_id="views",
+        payload={"case": case, "user": user, "count": len(rows)},
+    )
     for row in rows:
         row["action_name"] = VIEW_ACTIONS[row["action"]]
     return rows

@@ -15,7 +15,7 @@ from liuhen.services.access.view_log import log_view
 from liuhen.services.av.rows import current_rows, record_files
 from liuhen.services.av.timeline import timeline
 from liuhen.services.cases.case_rows import CaseRows
-from liuhen.services.permissions import load_case, require, require_record, visible
+from liuhen.services.permissions import load_cases, require, require_record, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -237,9 +237,7 @@ def access_events(store: Store, actor: Actor, *, limit: int = 200) -> list[dict[
                 select(t.cases.c.id, t.cases.c.number).where(t.cases.c.id.in_(case_ids))
             ).all()
         )
-    shown = {
-        c["id"] for c in visible(actor, "ledger.read", [load_case(store, c) for c in case_ids])
-    }
+    shown = {c["id"] for c in visible(actor, "ledger.read", load_cases(store, case_ids))}
     out = []
     for r in rows:
         rec = records.get(r["subject_id"])

@@ -8,7 +8,7 @@ in for the case of footage no case holds (``footage_scope``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -32,15 +32,9 @@ def case_officers(store: Store, case_ids: list[str] | None = None) -> dict[str, 
     return found
 
 
-def load_case(store: Store, case_id: str, *, by_number: bool = False) -> dict[str, Any]:
-    """The case row with what ``require`` needs to decide and what its pages need of its
-    agency, in one query: ``officer_ids`` (every officer on any of its acts), ``profile_id``
-    and ``agency_name``. ``by_number``: ``case_id`` may also be the case number. NotFound
-    if none."""
-    match = t.cases.c.id == case_id
-    if by_number:
-        match = or_(match, t.cases.c.number == case_id)
-    query = (
+def _case_query() -> Any:
+    """Cases with their agency's facts, one row per act (the act's officers)."""
+    return (
         select(
             t.cases,
             t.agencies.c.profile_id,
@@ -49,21 +43,49 @@ def load_case(store: Store, case_id: str, *, by_number: bool = False) -> dict[st
         )
         .join(t.agencies, t.agencies.c.id == t.cases.c.agency_id)
         .outerjoin(t.acts, t.acts.c.case_id == t.cases.c.id)
-        .where(match)
     )
+
+
+def _fold(rows: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """One case dict per case id from ``_case_query`` rows, with ``officer_ids``."""
+    cases: dict[str, dict[str, Any]] = {}
+    officers: dict[str, set[str]] = {}
+    for r in rows:
+        if r["id"] not in cases:
+            cases[r["id"]] = {k: v for k, v in r.items() if k != "act_officer_ids"}
+            officers[r["id"]] = set()
+        officers[r["id"]].update(r["act_officer_ids"] or ())
+    for case_id, case in cases.items():
+        case["officer_ids"] = sorted(officers[case_id])
+    return cases
+
+
+def load_case(store: Store, case_id: str, *, by_number: bool = False) -> dict[str, Any]:
+    """The case row with what ``require`` needs to decide and what its pages need of its
+    agency, in one query: ``officer_ids`` (every officer on any of its acts), ``profile_id``
+    and ``agency_name``. ``by_number``: ``case_id`` may also be the case number. NotFound
+    if none."""
+    match = t.cases.c.id == case_id
+    if by_number:
+        match = or_(match, t.cases.c.number == case_id)
     with store.read() as conn:
-        rows = conn.execute(query).mappings().all()
-    if not rows:
+        found = _fold(conn.execute(_case_query().where(match)).mappings())
+    if not found:
         what = "编号或标识" if by_number else "标识"
         raise NotFound(f"CASE: 没有{what}为 {case_id} 的案件")
-    if len({r["id"] for r in rows}) > 1:  # a number that is also another case's id
-        rows = [r for r in rows if r["id"] == case_id]
-    case = {k: v for k, v in rows[0].items() if k != "act_officer_ids"}
-    officers: set[str] = set()
-    for r in rows:
-        officers.update(r["act_officer_ids"] or ())
-    case["officer_ids"] = sorted(officers)
-    return case
+    if len(found) > 1:  # a number that is also another case's id
+        return found[case_id]
+    return next(iter(found.values()))
+
+
+def load_cases(store: Store, case_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """``load_case`` of many cases in one query (those that exist, in no set order)."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return []
+    with store.read() as conn:
+        found = _fold(conn.execute(_case_query().where(t.cases.c.id.in_(wanted))).mappings())
+    return list(found.values())
 
 
 def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
