@@ -47,7 +47,7 @@ from liuhen.demo.loader import load_demo
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.setup import initialise
 from liuhen.services.cases import summaries
-from liuhen.services.cases.bundles import _write_case, remap
+from liuhen.services.cases.bundle_import import _write_case, remap
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

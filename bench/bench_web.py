@@ -70,7 +70,7 @@ from liuhen.demo.data import demo_bundles, township
 from liuhen.demo.loader import load_demo
 from liuhen.services.admin.setup import ensure_schema, initialise
 from liuhen.services.cases import summaries
-from liuhen.services.cases.bundles import _write_case
+from liuhen.services.cases.bundle_import import _write_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

@@ -18,7 +18,7 @@ from liuhen.domain.acts import ACTS_BY_PROCEDURE, act_kinds, act_problems
 from liuhen.domain.vocab import ACT_KINDS, PROCEDURES
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.agency import add_officer, create_agency
-from liuhen.services.cases.bundles import import_bundle
+from liuhen.services.cases.bundle_import import import_bundle
 from liuhen.services.cases.records import record_act
 from liuhen.store import tables as t
 

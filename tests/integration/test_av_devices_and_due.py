@@ -250,7 +250,7 @@ def test_uploads_due_for_the_officer_and_late_uploads_are_findings(store, footag
 
 
 def test_device_events_go_out_with_the_bundle_and_come_back_in(store, footage, tmp_path):
-    from liuhen.services.cases.bundles import import_bundle
+    from liuhen.services.cases.bundle_import import import_bundle
 
     ids = make_case_with_files(store, tmp_path)
     device = register_device(

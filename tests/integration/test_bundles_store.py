@@ -18,7 +18,8 @@ from liuhen.rules.engine import evaluate
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
-from liuhen.services.cases.bundles import case_findings, export_bundle, import_bundle
+from liuhen.services.cases.bundle_import import import_bundle
+from liuhen.services.cases.bundles import case_findings, export_bundle
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 

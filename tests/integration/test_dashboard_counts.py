@@ -11,7 +11,7 @@ from tests.helpers import SYSTEM
 from tests.integration.test_summaries import waiting_case_file_bundle
 
 from liuhen.demo.data import demo_bundles
-from liuhen.services.cases.bundles import import_bundle
+from liuhen.services.cases.bundle_import import import_bundle
 from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.store import summary_index

@@ -14,8 +14,9 @@ from tests.integration.test_summaries import waiting_case_file_bundle
 
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.services.admin.users import User
-from liuhen.services.cases.bundles import import_bundle
-from liuhen.services.oversight.dashboard import build, case_ids, make_filters
+from liuhen.services.cases.bundle_import import import_bundle
+from liuhen.services.oversight.dashboard import build, case_ids
+from liuhen.services.oversight.dashboard_filters import make_filters
 from liuhen.services.oversight.dashboard_xlsx import workbook
 from liuhen.services.oversight.reminders import inbox
 from liuhen.store import tables as t

@@ -347,7 +347,7 @@ def test_imported_approvals_are_history_not_work(store, clock):  # type: ignore[
     """The demo's bundles bring approvals decided on paper (their steps in the bundle):
     a head of that agency finds none of them waiting in 待我审批."""
     from liuhen.demo.data import demo_bundles
-    from liuhen.services.cases.bundles import import_bundle
+    from liuhen.services.cases.bundle_import import import_bundle
 
     imported = [import_bundle(store, SYSTEM, b) for b in demo_bundles()]
     with store.read() as conn:

@@ -12,7 +12,8 @@ from tests.helpers import SYSTEM
 
 from liuhen.demo.data import demo_bundles, township
 from liuhen.rules import case_to_bundle
-from liuhen.services.cases.bundles import case_findings, import_bundle
+from liuhen.services.cases.bundle_import import import_bundle
+from liuhen.services.cases.bundles import case_findings
 from liuhen.services.cases.cases import list_cases
 from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import categories, state_at, summaries

@@ -23,13 +23,10 @@ TYPE_ONLY_PAIRS = {
 docstrings say so ("Import cycle (type hints only): with ``<the other>``")."""
 
 OVERSIZE = {
-    "services/cases/bundles.py": 570,
-    "services/cases/summaries.py": 560,
-    "store/tables.py": 480,
+    "services/cases/summaries.py": 440,
     "services/av/uploads.py": 470,
     "domain/case.py": 433,
     "archive/four_properties.py": 426,
-    "services/oversight/dashboard.py": 420,
     "services/archiving/packages.py": 405,
 }
 """Modules over the 400-line aim when this test was written, with the most they may have.

@@ -118,7 +118,7 @@ def add_bulk(
     the officer user's officer (certificate ``R0``) on it. Returns their ids."""
     from liuhen.demo.data import demo_bundles
     from liuhen.services.cases import summaries
-    from liuhen.services.cases.bundles import _write_case, remap
+    from liuhen.services.cases.bundle_import import _write_case, remap
 
     rng = random.Random(first + 7)
     templates = [b for b in demo_bundles() if b.get("officers")]

@@ -34,7 +34,7 @@ def _read(path: Path) -> dict[str, object]:
 @click.pass_context
 def import_cmd(ctx: click.Context, bundles: tuple[Path, ...], as_json: bool) -> None:
     """导入案件数据包（全部校验通过才写入；已导入的案件不重复导入）。"""
-    from liuhen.services.cases.bundles import import_bundle
+    from liuhen.services.cases.bundle_import import import_bundle
 
     store = open_store(ctx)
     datas = [(path, _read(path)) for path in bundles]

@@ -45,7 +45,7 @@ from liuhen.media.synthetic import make_video
 from liuhen.services.admin.agency import add_device, add_officer, create_agency
 from liuhen.services.admin.setup import generate_password
 from liuhen.services.admin.users import add_user
-from liuhen.services.cases.bundles import import_bundle, remap
+from liuhen.services.cases.bundle_import import import_bundle, remap
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.files import store_file
 from liuhen.services.cases.records import AttachedFile, add_record, record_act

@@ -29,18 +29,10 @@ from liuhen.services.cases.loaded import (
     footage_facts,
     footage_scope,
     load_case,
-    load_cases,
     owner_case,
 )
 
-__all__ = [
-    "case_officers",
-    "footage_facts",
-    "footage_scope",
-    "load_case",
-    "load_cases",
-    "owner_case",
-]
+__all__ = ["case_officers", "footage_facts", "footage_scope", "load_case", "owner_case"]
 """The loaders (``services/cases/loaded.py``), re-exported for the callers of this module."""
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.av import join as av_join
 from liuhen.services.av.rows import insert_files, insert_record, refuse, register_blob
-from liuhen.services.cases.bundles import check_entity
+from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.permissions import require
 from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo

@@ -37,7 +37,7 @@ from liuhen.media import continuity, importing
 from liuhen.media.importing import ImportOptions
 from liuhen.media.scan import Candidate
 from liuhen.services.av.rows import Row, current_rows, insert_files, insert_record, record_files
-from liuhen.services.cases.bundles import check_entity
+from liuhen.services.cases.bundle_import import check_entity
 from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store

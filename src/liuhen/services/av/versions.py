@@ -10,7 +10,7 @@ from sqlalchemy import Table, select
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.av.rows import NEVER, Row, insert_files, insert_record, record_files, refuse
-from liuhen.services.cases.bundles import check_entity
+from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.permissions import require_case, require_record
 from liuhen.store import tables as t
 from liuhen.store.store import Store

@@ -148,7 +148,7 @@ def _attach(tx: Tx, record_id: str, files: Sequence[AttachedFile], now: datetime
 
 
 def _check_shape(kind: str, record_id: str, shaped: dict[str, Any]) -> None:
-    from liuhen.services.cases.bundles import check_entity
+    from liuhen.services.cases.bundle_import import check_entity
 
     if kind == "text":
         check_entity("text_record", {"id": record_id, **shaped}, "$.text_records[]")

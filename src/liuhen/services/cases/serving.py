@@ -11,7 +11,7 @@ from sqlalchemy import select
 from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.cases.bundles import check_entity
+from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
-from liuhen.services.cases.bundles import export_bundle, import_bundle
+from liuhen.services.cases.bundle_import import import_bundle
+from liuhen.services.cases.bundles import export_bundle
 from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_cases, list_page
 from liuhen.services.cases.view import case_view
 from liuhen.web.access.requests import case_card
@@ -45,7 +46,8 @@ def case_list(
     wanted = Filter(stage=stage, procedure=procedure, problems=problems, q=q)
     drill = None
     if metric:  # a dashboard figure's drill-down: exactly the cases behind it
-        from liuhen.services.oversight.dashboard import drill_filter, make_filters, metric_label
+        from liuhen.services.oversight.dashboard import drill_filter
+        from liuhen.services.oversight.dashboard_filters import make_filters, metric_label
 
         filters = make_filters(
             store,

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from liuhen.services.admin.users import User
 from liuhen.services.cases.cases import PROCEDURES, STAGES
 from liuhen.services.cases.summaries import categories
-from liuhen.services.oversight.dashboard import Dashboard, Filters, build, make_filters
+from liuhen.services.oversight.dashboard import Dashboard, build
+from liuhen.services.oversight.dashboard_filters import Filters, make_filters
 from liuhen.services.oversight.dashboard_xlsx import workbook
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.oversight.charts import Series, bar_chart, line_chart
