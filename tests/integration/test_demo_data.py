@@ -16,12 +16,8 @@ from liuhen.demo.documents import sample_kinds
 from liuhen.demo.loader import load_demo
 from liuhen.documents import default_catalogue
 from liuhen.rules.sources.bundle import validate_bundle
-from liuhen.services.cases.bundles import (
-    assemble_bundle,
-    bundle_findings,
-    case_findings,
-    import_bundle,
-)
+from liuhen.services.cases.bundle_import import import_bundle
+from liuhen.services.cases.bundles import assemble_bundle, bundle_findings, case_findings
 from liuhen.store import tables as t
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
