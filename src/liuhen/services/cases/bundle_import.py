@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain.acts import act_problems
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
 from liuhen.rules.sources.bundle import entity_problems
+from liuhen.services.cases.queries.bundle_import import (
+    agency_id_by_name,
+    case_id_by_number,
+    device_event_held,
+    device_id_by_serial,
+    officer_id_by_certificate,
+)
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -105,10 +109,7 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
     if problems:  # the checks ``record_act`` makes of an act recorded in LiuHen
         raise InvalidInput("案件数据包中的执法环节有误", details=problems)
     case = data["case"]
-    with store.read() as conn:
-        existing = conn.execute(
-            select(t.cases.c.id).where(t.cases.c.number == case.get("number", case["id"]))
-        ).scalar()
+    existing = case_id_by_number(store, case.get("number", case["id"]))
     if existing:
         return ImportResult(existing, case.get("number", case["id"]), created=False)
     with store.transaction(actor) as tx:
@@ -276,11 +277,9 @@ def _transition(tx: Tx, case_id: str, stage: str, at: datetime | None, by: str) 
 
 
 def _agency(tx: Tx, agency: Mapping[str, Any], now: datetime) -> str:
-    found = tx.conn.execute(
-        select(t.agencies.c.id).where(t.agencies.c.name == agency["name"])
-    ).scalar()
+    found = agency_id_by_name(tx.conn, agency["name"])
     if found:
-        return str(found)
+        return found
     agency_id = new_id()
     tx.insert(
         "agencies",
@@ -298,11 +297,9 @@ def _agency(tx: Tx, agency: Mapping[str, Any], now: datetime) -> str:
 def _officer(tx: Tx, agency_id: str, officer: Mapping[str, Any], now: datetime) -> str:
     cert = officer.get("certificate_number")
     if cert:
-        found = tx.conn.execute(
-            select(t.officers.c.id).where(t.officers.c.certificate_no == cert)
-        ).scalar()
+        found = officer_id_by_certificate(tx.conn, cert)
         if found:
-            return str(found)
+            return found
     officer_id = new_id()
     tx.insert(
         "officers",
@@ -322,11 +319,9 @@ def _officer(tx: Tx, agency_id: str, officer: Mapping[str, Any], now: datetime) 
 def _device(tx: Tx, agency_id: str, device: Mapping[str, Any], now: datetime) -> str:
     serial = device.get("serial")
     if serial:
-        found = tx.conn.execute(
-            select(t.devices.c.id).where(t.devices.c.serial_no == serial)
-        ).scalar()
+        found = device_id_by_serial(tx.conn, serial)
         if found:
-            return str(found)
+            return found
     device_id = new_id()
     tx.insert(
         "devices",
@@ -353,18 +348,9 @@ def _device_events_in(
         for e in device.get("events", []):
             at = _when(e["at"])
             act_id = ids.get(e["act_id"]) if e.get("act_id") else None
-            same_act = (
-                t.device_events.c.act_id == act_id if act_id else t.device_events.c.act_id.is_(None)
-            )
-            held = tx.conn.execute(
-                select(t.device_events.c.id).where(
-                    t.device_events.c.device_id == device_id,
-                    t.device_events.c.kind == e["kind"],
-                    t.device_events.c.at == at,
-                    same_act,
-                )
-            ).first()
-            if held is not None:
+            if device_event_held(
+                tx.conn, device_id=device_id, kind=e["kind"], at=at, act_id=act_id
+            ):
                 continue
             tx.insert(
                 "device_events",

@@ -23,9 +23,6 @@ from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-
 from liuhen.domain.case import Case
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
 from liuhen.errors import LiuhenError
@@ -48,8 +45,14 @@ from liuhen.rules.sources.summary_state import (
     is_violation,
     state_at,
 )
+from liuhen.services.cases.queries.summaries import (
+    newest_changes_and_agencies,
+    stage_and_damaged,
+    stale_cases,
+    stored_summaries,
+    write_retrying,
+)
 from liuhen.store import summary_index
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 VERSION = 3
@@ -201,35 +204,13 @@ def _av_acts(case: Case, profile: Profile, ctx: CheckContext) -> dict[str, list[
 # -- the cache --------------------------------------------------------------------------
 
 
-def _stage_of(conn: Any, case_id: str) -> str:
-    row = conn.execute(
-        select(t.case_transitions.c.stage)
-        .where(t.case_transitions.c.case_id == case_id)
-        .order_by(t.case_transitions.c.at.desc())
-        .limit(1)
-    ).first()
-    return row.stage if row else "initiation"
-
-
-def _damaged(conn: Any, case_id: str) -> int:
-    actions = sorted({a for c in categories() for a in c.ledger_actions})
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(t.ledger_events)
-            .where(t.ledger_events.c.case_id == case_id, t.ledger_events.c.action.in_(actions))
-        ).scalar_one()
-    )
-
-
 def compute(store: Store, case_id: str) -> dict[str, Any]:
     """A fresh summary of one stored case, as of the store's clock."""
     from liuhen.services.cases.bundles import assemble_bundle
 
     bundle = assemble_bundle(store, case_id)
-    with store.read() as conn:
-        stage = _stage_of(conn, case_id)
-        damaged = _damaged(conn, case_id)
+    actions = sorted({a for c in categories() for a in c.ledger_actions})
+    stage, damaged = stage_and_damaged(store, case_id, actions)
     return summarise_bundle(
         bundle,
         stage=stage,
@@ -253,32 +234,13 @@ def save(
     if conn is not None:
         summary_index.write(conn, items, now=store.clock(), tz=tz)
         return
-    for attempt in (1, 2):
-        try:
-            with store.engine.begin() as c:
-                summary_index.write(c, items, now=store.clock(), tz=tz)
-            return
-        except IntegrityError:  # another process stored the same new summary meanwhile
-            if attempt == 2:
-                raise
+    write_retrying(store, items, tz=tz)
 
 
 def refresh(store: Store, case_ids: Iterable[str]) -> None:
     """Recompute and store the summaries of ``case_ids`` now (e.g. eagerly after a write)."""
     ids = list(case_ids)
-    with store.read() as conn:
-        newest = dict(
-            conn.execute(
-                select(t.case_changes.c.case_id, t.case_changes.c.seq).where(
-                    t.case_changes.c.case_id.in_(ids)
-                )
-            ).all()
-        )
-        agencies = dict(
-            conn.execute(
-                select(t.cases.c.id, t.cases.c.agency_id).where(t.cases.c.id.in_(ids))
-            ).all()
-        )
+    newest, agencies = newest_changes_and_agencies(store, ids)
     save(store, [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies])
 
 
@@ -341,25 +303,14 @@ def ensure_current(store: Store, now: datetime | None = None) -> None:
         if not memo.timezone_checked:
             _check_timezone(store)
             memo.timezone_checked = True
-        with store.read() as conn:
-            stale, top = summary_index.stale(
-                conn,
-                after=memo.watermark,
-                now=now,
-                version=VERSION,
-                calendar=key if memo.calendar != key else None,
-            )
-            agencies: dict[str, str] = {}
-            wanted = sorted(stale)
-            for i in range(0, len(wanted), 500):
-                agencies.update(
-                    conn.execute(
-                        select(t.cases.c.id, t.cases.c.agency_id).where(
-                            t.cases.c.id.in_(wanted[i : i + 500])
-                        )
-                    ).all()
-                )
-        rows = [c for c in wanted if c in agencies]
+        stale, top, agencies = stale_cases(
+            store,
+            after=memo.watermark,
+            now=now,
+            version=VERSION,
+            calendar=key if memo.calendar != key else None,
+        )
+        rows = [c for c in sorted(stale) if c in agencies]
         for i in range(0, len(rows), _BATCH):
             chunk = rows[i : i + _BATCH]
             save(store, [(c, agencies[c], compute(store, c), stale[c]) for c in chunk])
@@ -388,15 +339,10 @@ def with_states(
     and tests; pages read the index (``store/queries``)."""
     now = now or store.clock()
     ensure_current(store, now)
-    cs = t.case_summaries
-    query = select(cs.c.case_id, cs.c.agency_id, cs.c.summary).order_by(cs.c.case_id)
-    if agency_id is not None:
-        query = query.where(cs.c.agency_id == agency_id)
     out = []
-    with store.read() as conn:
-        for case_id, agency, summary in conn.execute(query):
-            summary.update(id=case_id, agency_id=agency)
-            out.append((summary, state_at(summary, now)))
+    for case_id, agency, summary in stored_summaries(store, agency_id):
+        summary.update(id=case_id, agency_id=agency)
+        out.append((summary, state_at(summary, now)))
     return out
 
 
