@@ -290,7 +290,7 @@ def _accounts(settings: Settings) -> dict[str, str]:
 def plan(settings: Settings, rng: random.Random) -> dict[str, dict[str, list[str]]]:
     """Per user: case ids they may read, search words, readable file URLs."""
     from liuhen.services.admin.users import find_user
-    from liuhen.services.cases.loaded import case_officers
+    from liuhen.services.cases.queries.loaded import case_officers
     from liuhen.services.permissions import visible
 
     store = Store.open(settings)

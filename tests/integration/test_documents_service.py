@@ -17,7 +17,8 @@ from liuhen.errors import InvalidInput
 from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.cases.cases import open_case
-from liuhen.services.cases.documents import correct_document, record_files, save_document
+from liuhen.services.cases.documents import correct_document, save_document
+from liuhen.services.cases.queries.documents import record_files
 from liuhen.services.cases.records import record_history
 
 

@@ -15,7 +15,7 @@ from tests.helpers import SYSTEM, web_login
 
 from liuhen.services.admin.agency import add_officer, create_agency
 from liuhen.services.cases.cases import find_case
-from liuhen.services.cases.documents import record_files
+from liuhen.services.cases.queries.documents import record_files
 from liuhen.services.cases.records import record_history
 from liuhen.store.store import Store
 from liuhen.web.app import create_app

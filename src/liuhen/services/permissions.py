@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from liuhen.errors import PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.cases.loaded import (
+from liuhen.services.cases.queries.loaded import (
     case_officers,
     footage_facts,
     footage_scope,
@@ -33,7 +33,8 @@ from liuhen.services.cases.loaded import (
 )
 
 __all__ = ["case_officers", "footage_facts", "footage_scope", "load_case", "owner_case"]
-"""The loaders (``services/cases/loaded.py``), re-exported for the callers of this module."""
+"""The loaders (``services/cases/queries/loaded.py``), re-exported for the callers of this
+module."""
 
 if TYPE_CHECKING:
     from liuhen.store.queries.case_list import Scope

@@ -18,7 +18,7 @@ from liuhen.services.access.link_queries import USE, link_state
 from liuhen.services.access.model import COPY_KIND, AccessRequest
 from liuhen.services.approvals.model import ApprovalState
 from liuhen.services.approvals.queries import states_where
-from liuhen.services.cases.case_rows import CaseRows, ledger_facts
+from liuhen.services.cases.queries.case_rows import CaseRows, ledger_facts
 from liuhen.store import tables as t
 
 if TYPE_CHECKING:

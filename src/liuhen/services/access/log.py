@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from liuhen.ledger.events import Actor
-from liuhen.services.cases.loaded import load_cases
+from liuhen.services.cases.queries.loaded import load_cases
 from liuhen.services.permissions import ALL, require, scope_of, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store

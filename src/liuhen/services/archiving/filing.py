@@ -31,7 +31,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.archiving.retention import schedule_for
-from liuhen.services.cases.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
+from liuhen.services.cases.queries.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store

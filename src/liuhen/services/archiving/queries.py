@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from liuhen.services.archiving.retention import long_term_reason, retention_of, schedule_for
-from liuhen.services.cases.case_rows import CaseRows, load_rows
+from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
 from liuhen.services.permissions import load_case
 from liuhen.store.store import Store
 

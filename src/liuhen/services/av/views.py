@@ -14,8 +14,8 @@ from liuhen.media import continuity
 from liuhen.services.access.view_log import log_view
 from liuhen.services.av.rows import current_rows, record_files
 from liuhen.services.av.timeline import timeline
-from liuhen.services.cases.case_rows import CaseRows
-from liuhen.services.cases.loaded import load_cases
+from liuhen.services.cases.queries.case_rows import CaseRows
+from liuhen.services.cases.queries.loaded import load_cases
 from liuhen.services.permissions import require, require_record, visible
 from liuhen.store import tables as t
 from liuhen.store.store import Store

@@ -22,7 +22,7 @@ from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.access.loading import bundle_entries
 from liuhen.services.cases.bundle_import import FORMAT
-from liuhen.services.cases.case_rows import CaseRows, load_rows
+from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
 from liuhen.services.permissions import load_case, require_case
 from liuhen.store.store import Store
 

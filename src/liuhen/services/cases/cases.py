@@ -9,14 +9,12 @@ from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
-
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.summary_state import GRACE
+from liuhen.services.cases.queries.cases import case_id_of, case_number_taken
 from liuhen.services.permissions import case_scope, require
-from liuhen.store import tables as t
 from liuhen.store.queries import case_list
 from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.store import Store
@@ -98,10 +96,7 @@ def open_case(
         raise InvalidInput("案件信息有误", details=problems)
     case_id = new_id()
     with store.transaction(actor) as tx:
-        taken = tx.conn.execute(
-            select(t.cases.c.id).where(t.cases.c.number == number.strip())
-        ).first()
-        if taken is not None:
+        if case_number_taken(tx.conn, number.strip()):
             raise Conflict(f"number: 案件编号 {number.strip()} 已被使用，请核对编号")
         tx.insert(
             "cases",
@@ -276,10 +271,7 @@ def _summary(summary: Any, state: Any) -> CaseSummary:
 
 def find_case(store: Store, ref: str) -> str:
     """A case id from an id or a case number; NotFound names what was asked for."""
-    with store.read() as conn:
-        found = conn.execute(
-            select(t.cases.c.id).where((t.cases.c.id == ref) | (t.cases.c.number == ref))
-        ).scalar()
+    found = case_id_of(store, ref)
     if found is None:
         raise NotFound(f"CASE: 没有编号或标识为 {ref} 的案件")
-    return str(found)
+    return found

@@ -10,8 +10,6 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.documents.catalogue import get_kind
 from liuhen.documents.model import FilledDocument, validate_against
 from liuhen.documents.render_docx import render_docx
@@ -19,8 +17,12 @@ from liuhen.documents.render_pdf import render_pdf
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.files import store_file
+from liuhen.services.cases.queries.documents import (
+    agency_of_case,
+    case_of_record,
+    officers_by_certificate,
+)
 from liuhen.services.cases.records import AttachedFile, add_record, correct_record
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 PDF = "application/pdf"
@@ -48,13 +50,7 @@ def _officer_ids(store: Store, filled: FilledDocument, agency_id: str) -> dict[s
     """执法证号 -> officer id for the officers named on the document; an officer who is not
     on this agency's roster is refused."""
     numbers = [o.certificate_number for o in filled.officers]
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.officers.c.certificate_no, t.officers.c.id).where(
-                t.officers.c.certificate_no.in_(numbers), t.officers.c.agency_id == agency_id
-            )
-        ).all()
-    found = {cert: officer_id for cert, officer_id in rows}
+    found = officers_by_certificate(store, numbers, agency_id)
     unknown = [
         f"{o.name}（{o.certificate_number or '无证号'}）"
         for o in filled.officers
@@ -109,15 +105,10 @@ def record_details(
 
 
 def _agency_of(store: Store, case_id: str) -> tuple[str, str]:
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.agencies.c.id, t.agencies.c.name)
-            .join(t.cases, t.cases.c.agency_id == t.agencies.c.id)
-            .where(t.cases.c.id == case_id)
-        ).first()
-    if row is None:
+    found = agency_of_case(store, case_id)
+    if found is None:
         raise NotFound(f"case: 案件 {case_id} 不存在")
-    return str(row.id), str(row.name)
+    return found
 
 
 def _check(filled: FilledDocument) -> None:
@@ -183,10 +174,7 @@ def correct_document(
 ) -> SavedDocument:
     """补正 a document: a new version with new renderings; the old version stays as it was."""
     _check(filled)
-    with store.read() as conn:
-        case_id = conn.execute(
-            select(t.records.c.case_id).where(t.records.c.id == record_id)
-        ).scalar()
+    case_id = case_of_record(store, record_id)
     if case_id is None:
         raise NotFound(f"record: 记录 {record_id} 不存在")
     agency_id, _name = _agency_of(store, case_id)
@@ -196,30 +184,3 @@ def correct_document(
         store, actor, record_id=record_id, details=details, reason=reason, files=files
     )
     return SavedDocument(new_id, files[0].sha256, files[1].sha256)
-
-
-def files_of(store: Store, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """``record_files`` of several records at once."""
-    found: dict[str, list[dict[str, Any]]] = {r: [] for r in record_ids}
-    if not record_ids:
-        return found
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files)
-            .where(t.record_files.c.record_id.in_(record_ids))
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).mappings()
-        for r in rows:
-            found[r["record_id"]].append(dict(r))
-    return found
-
-
-def record_files(store: Store, record_id: str) -> list[dict[str, Any]]:
-    """The stored files of a record (renderings, scans, segments), for download links."""
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files)
-            .where(t.record_files.c.record_id == record_id)
-            .order_by(t.record_files.c.position)
-        ).mappings()
-        return [dict(r) for r in rows]

@@ -8,12 +8,10 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain import vocab
 from liuhen.services.cases.bundles import bundle_act, bundle_officer
+from liuhen.services.cases.queries.facts import agency_officers, current_documents, enforcement_acts
 from liuhen.services.permissions import load_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 
@@ -38,24 +36,14 @@ class CaseFacts:
     @cached_property
     def officers(self) -> list[dict[str, Any]]:
         """The agency's roster, by certificate number."""
-        with self._store.read() as conn:
-            rows = conn.execute(
-                select(t.officers).where(t.officers.c.agency_id == self._case["agency_id"])
-            ).mappings()
-            roster = [bundle_officer(o) for o in rows]
+        roster = [bundle_officer(o) for o in agency_officers(self._store, self._case["agency_id"])]
         return sorted(roster, key=lambda o: (o.get("certificate_number") or "~", o["name"]))
 
     @cached_property
     def acts(self) -> list[dict[str, Any]]:
         """The case's enforcement acts, each with a label to choose it by."""
         tz = self._store.settings.tz
-        with self._store.read() as conn:
-            rows = conn.execute(
-                select(t.acts)
-                .where(t.acts.c.case_id == self.id, t.acts.c.kind != "filing")
-                .order_by(t.acts.c.created_at, t.acts.c.id)
-            ).mappings()
-            shaped = [bundle_act(a, tz) for a in rows]
+        shaped = [bundle_act(a, tz) for a in enforcement_acts(self._store, self.id)]
         return [
             {
                 **a,
@@ -68,20 +56,7 @@ class CaseFacts:
     @cached_property
     def documents(self) -> list[dict[str, Any]]:
         """The case's current documents (latest versions), each with a label."""
-        superseded = select(t.records.c.supersedes_id).where(
-            t.records.c.case_id == self.id, t.records.c.supersedes_id.is_not(None)
-        )
-        with self._store.read() as conn:
-            rows = conn.execute(
-                select(t.records.c.id, t.records.c.details)
-                .where(
-                    t.records.c.case_id == self.id,
-                    t.records.c.kind == "text",
-                    t.records.c.id.not_in(superseded),
-                )
-                .order_by(t.records.c.created_at, t.records.c.id)
-            ).all()
-        return [_document({"id": r.id, **r.details}) for r in rows]
+        return [_document(r) for r in current_documents(self._store, self.id)]
 
     def officer(self, officer_id: str) -> dict[str, Any] | None:
         return next((o for o in self.officers if o["id"] == officer_id), None)

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain.acts import act_problems
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.cases.queries.records import (
+    has_newer_version,
+    officers_of_agency,
+    records_beside,
+    records_of_case,
+)
 from liuhen.services.permissions import require_case, require_record
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -102,14 +105,7 @@ def officers_not_of(store: Store, agency_id: str, officer_ids: Sequence[str]) ->
     wanted = list(dict.fromkeys(officer_ids))
     if not wanted:
         return []
-    with store.read() as conn:
-        found = set(
-            conn.execute(
-                select(t.officers.c.id).where(
-                    t.officers.c.agency_id == agency_id, t.officers.c.id.in_(wanted)
-                )
-            ).scalars()
-        )
+    found = officers_of_agency(store, agency_id, wanted)
     return [o for o in wanted if o not in found]
 
 
@@ -227,10 +223,7 @@ def correct_record(
         old = tx.get("records", record_id)
         if old is None:
             raise NotFound(f"record: 记录 {record_id} 不存在")
-        newer = tx.conn.execute(
-            select(t.records.c.id).where(t.records.c.supersedes_id == record_id)
-        ).first()
-        if newer is not None:
+        if has_newer_version(tx.conn, record_id):
             raise Conflict("该记录已有更新的版本，请在最新版本上更正")
         if old["kind"] == "av":
             raise ForbiddenChange("音像记录原件不可更正；如需说明，请另行制作文字记录")
@@ -274,13 +267,7 @@ def correct_record(
 def case_histories(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
     """``record_history`` of every record of a case (any version's id -> its chain), from
     one read of the case's records."""
-    with store.read() as conn:
-        rows = {
-            r["id"]: dict(r)
-            for r in conn.execute(select(t.records).where(t.records.c.case_id == case_id))
-            .mappings()
-            .all()
-        }
+    rows = records_of_case(store, case_id)
     return {record_id: _chain(rows, record_id) for record_id in rows}
 
 
@@ -296,16 +283,4 @@ def _chain(rows: dict[str, dict[str, Any]], record_id: str) -> list[dict[str, An
 
 def record_history(store: Store, record_id: str) -> list[dict[str, Any]]:
     """Every version of a record, oldest first, each with who, when and why."""
-    with store.read() as conn:
-        rows = {
-            r["id"]: dict(r)
-            for r in conn.execute(
-                select(t.records).where(
-                    t.records.c.case_id
-                    == select(t.records.c.case_id)
-                    .where(t.records.c.id == record_id)
-                    .scalar_subquery()
-                )
-            ).mappings()
-        }
-    return _chain(rows, record_id)
+    return _chain(records_beside(store, record_id), record_id)

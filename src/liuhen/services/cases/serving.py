@@ -6,14 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.bundle_import import check_entity
+from liuhen.services.cases.queries.serving import case_closed, text_record_ids
 from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -37,12 +35,7 @@ def _case(tx: Tx, case_id: str) -> Any:
 
 
 def _check_documents(tx: Tx, case_id: str, document_ids: list[str]) -> None:
-    known = {
-        r[0]
-        for r in tx.conn.execute(
-            select(t.records.c.id).where(t.records.c.case_id == case_id, t.records.c.kind == "text")
-        )
-    }
+    known = text_record_ids(tx.conn, case_id)
     unknown = [d for d in document_ids if d not in known]
     if not document_ids or unknown:
         raise InvalidInput(
@@ -189,12 +182,7 @@ def close_case(
     with store.transaction(actor) as tx:
         if at < loaded["opened_at"]:
             raise InvalidInput("at: 结案时间早于立案时间")
-        closed = tx.conn.execute(
-            select(t.case_transitions.c.id).where(
-                t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed"
-            )
-        ).first()
-        if closed:
+        if case_closed(tx.conn, case_id):
             raise InvalidInput("case: 该案件已结案")
         _transition(tx, case_id, "closed", at, actor, note=outcome)
         tx.record(

@@ -14,8 +14,8 @@ from liuhen.ledger.events import Actor
 from liuhen.rules.sources.articles import quote, source_title
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.cases.bundles import bundle_findings, bundle_of
-from liuhen.services.cases.case_rows import CaseRows, load_rows
 from liuhen.services.cases.cases import PROCEDURES
+from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
 
