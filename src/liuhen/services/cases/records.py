@@ -14,7 +14,6 @@ from liuhen.services.cases.queries.records import (
     has_newer_version,
     officers_of_agency,
     records_beside,
-    records_of_case,
 )
 from liuhen.services.permissions import require_case, require_record
 from liuhen.store.store import Store
@@ -262,13 +261,6 @@ def correct_record(
             },
         )
     return new_record_id
-
-
-def case_histories(store: Store, case_id: str) -> dict[str, list[dict[str, Any]]]:
-    """``record_history`` of every record of a case (any version's id -> its chain), from
-    one read of the case's records."""
-    rows = records_of_case(store, case_id)
-    return {record_id: _chain(rows, record_id) for record_id in rows}
 
 
 def _chain(rows: dict[str, dict[str, Any]], record_id: str) -> list[dict[str, Any]]:

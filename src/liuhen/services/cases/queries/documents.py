@@ -44,22 +44,6 @@ def case_of_record(store: Store, record_id: str) -> str | None:
     return None if found is None else str(found)
 
 
-def files_of(store: Store, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """``record_files`` of several records at once."""
-    found: dict[str, list[dict[str, Any]]] = {r: [] for r in record_ids}
-    if not record_ids:
-        return found
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files)
-            .where(t.record_files.c.record_id.in_(record_ids))
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).mappings()
-        for r in rows:
-            found[r["record_id"]].append(dict(r))
-    return found
-
-
 def record_files(store: Store, record_id: str) -> list[dict[str, Any]]:
     """The stored files of a record (renderings, scans, segments), for download links."""
     with store.read() as conn:

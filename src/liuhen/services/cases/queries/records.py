@@ -33,13 +33,6 @@ def has_newer_version(conn: Connection, record_id: str) -> bool:
     return newer.first() is not None
 
 
-def records_of_case(store: Store, case_id: str) -> dict[str, dict[str, Any]]:
-    """Record id -> the ``records`` row, every version of every record of the case."""
-    with store.read() as conn:
-        rows = conn.execute(select(t.records).where(t.records.c.case_id == case_id))
-        return {r["id"]: dict(r) for r in rows.mappings().all()}
-
-
 def records_beside(store: Store, record_id: str) -> dict[str, dict[str, Any]]:
     """Record id -> the ``records`` row, every version of every record of the case that
     holds ``record_id`` (none when no case holds it)."""
