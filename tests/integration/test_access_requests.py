@@ -21,7 +21,7 @@ from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDeni
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
-from liuhen.services.access.queries import get_request, list_requests, request_events
+from liuhen.services.access.queries.requests import get_request, list_requests, request_events
 from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import issue_link, open_shared, read_shared, revoke_link
 from liuhen.services.admin.agency import add_device

@@ -376,23 +376,3 @@ def require_record(
         require(actor, action, scope or None)
         return {}
     return require_case(store, actor, action, case_id)
-
-
-def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
-    """``require`` on the case an approval belongs to, or, for one without a case (disposal
-    of footage no case holds), on the record it names; NotFound if no such approval."""
-    case_id = owner_case(store, "approvals", approval_id, "审批")
-    if case_id is not None:
-        return require_case(store, actor, action, case_id)
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    with store.read() as conn:
-        record_id = conn.execute(
-            select(t.approvals.c.subject_record_id).where(t.approvals.c.id == approval_id)
-        ).scalar()
-    if record_id is None:
-        require(actor, action)
-        return {}
-    return require_record(store, actor, action, str(record_id))

@@ -11,7 +11,7 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access.copies import make_copies
 from liuhen.services.access.model import KINDS
-from liuhen.services.access.queries import _request_for_approval, approver_positions
+from liuhen.services.access.queries.requests import approver_positions, request_for_approval
 from liuhen.services.approvals.authorisations import active_grant
 from liuhen.services.approvals.kinds import ApprovalKind, approval_kind
 from liuhen.services.approvals.model import ApprovalState
@@ -32,7 +32,7 @@ def check_decision(
     """Only the approver the profile names may grant the request (a refusal anyone may
     record: it closes the request with its reasons); a deputy the profile admits "经授权"
     only with a written authorisation in force at ``at`` (services/approvals/authorisations.py)."""
-    request = _request_for_approval(tx.conn, state.id)
+    request = request_for_approval(tx.conn, state.id)
     if decision != "approved" or not final:
         return
     approver = request["details"]["approver"]
@@ -61,7 +61,7 @@ def check_decision(
 def after_decision(store: Store, actor: Actor, state: ApprovalState) -> None:
     """Record the outcome on the request; a granted copy request has its copies made."""
     with store.read() as conn:
-        request = _request_for_approval(conn, state.id)
+        request = request_for_approval(conn, state.id)
     last = state.steps[-1]
     approver = request["details"]["approver"]
     with store.transaction(actor) as tx:

@@ -16,14 +16,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest
-from liuhen.services.access.queries import get_request
+from liuhen.services.access.queries.files import record_with_files
+from liuhen.services.access.queries.requests import get_request
 from liuhen.services.permissions import allowed, load_case, require
-from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.local import LocalBlobStore
 from liuhen.store.store import Store
@@ -56,17 +54,7 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
 def _copy_record(
     store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str
 ) -> str:
-    with store.read() as conn:
-        original = (
-            conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().one()
-        )
-        files = list(
-            conn.execute(
-                select(t.record_files)
-                .where(t.record_files.c.record_id == record_id)
-                .order_by(t.record_files.c.position)
-            ).mappings()
-        )
+    original, files = record_with_files(store, record_id)
     if original["kind"] == "text" and any(f["media_type"] == PDF for f in files):
         files = [f for f in files if f["media_type"] == PDF]  # the rendering, not the .docx
     made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []

@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from liuhen.errors import Disposed, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.access.queries.files import file_read_payloads, record_file_with_case
 from liuhen.services.permissions import require, require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 PLAYBACK_WINDOW = timedelta(minutes=30)
@@ -49,18 +46,7 @@ def read_record_file(
     """Open file ``position`` of a record, whole or a byte range, and log the read: every
     download and whole read, and each playback once (see the module docstring)."""
     require(actor, "case.read")
-    with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.record_files, t.records.c.case_id)
-                .join(t.records, t.records.c.id == t.record_files.c.record_id)
-                .where(
-                    t.record_files.c.record_id == record_id, t.record_files.c.position == position
-                )
-            )
-            .mappings()
-            .first()
-        )
+    row = record_file_with_case(store, record_id, position)
     if row is None:
         raise NotFound(f"file: 记录 {record_id} 没有第 {position} 个文件")
     require_case(store, actor, "case.read", row["case_id"])
@@ -74,8 +60,7 @@ def read_record_file(
             raise InvalidInput(f"Range: 请求的范围超出文件大小（{size} 字节）")
     mode = "download" if download else "read" if byte_range is None else "play"
     if mode == "play":
-        with store.read() as conn:
-            logged = _same_playback(conn, actor, record_id, position, start, store)
+        logged = _same_playback(actor, record_id, position, start, store)
     if mode != "play" or not logged:  # on the ledger before a byte is sent (group commit)
         store.record_view(
             actor,
@@ -119,25 +104,12 @@ def _refuse_disposed(
     )
 
 
-def _same_playback(
-    conn: Any, actor: Actor, record_id: str, position: int, start: int, store: Store
-) -> bool:
+def _same_playback(actor: Actor, record_id: str, position: int, start: int, store: Store) -> bool:
     """Whether this range belongs to a playback (or read) already on the ledger."""
     now: datetime = store.clock()
     window = RESTART_DEBOUNCE if start == 0 else PLAYBACK_WINDOW
-    who = (
-        t.ledger_events.c.actor_id == actor.id
-        if actor.id
-        else t.ledger_events.c.actor_label == actor.label
+    rows = file_read_payloads(
+        store, record_id, now - window, actor_id=actor.id, actor_label=actor.label
     )
-    rows = conn.execute(
-        select(t.ledger_events.c.payload).where(
-            t.ledger_events.c.subject_type == "record",
-            t.ledger_events.c.subject_id == record_id,
-            t.ledger_events.c.action == "record.file_read",
-            t.ledger_events.c.occurred_at >= now - window,
-            who,
-        )
-    ).scalars()
     modes = {"play"} if start == 0 else {"play", "read", "download"}
     return any(p.get("position") == position and p.get("mode", "read") in modes for p in rows)

@@ -1,6 +1,6 @@
 """Party requests read set-based: every request of a case with its approval, copies, links
 and status in a fixed number of queries, from a case's rows (``CaseRows``: the case page,
-the bundle) or on their own (one request's page, the API).
+the bundle) or on their own (one request's page, the API: ``queries/request_sets.py``).
 
 Per request the values are the ones ``AccessRequest`` documents; what comes from the ledger
 (a link's uses and revocation, a failed copy, a view given) is read for all of them at once.
@@ -12,14 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, or_, select
-
-from liuhen.services.access.link_queries import USE, link_state
 from liuhen.services.access.model import COPY_KIND, AccessRequest
+from liuhen.services.access.queries.links import USE, link_state
 from liuhen.services.approvals.model import ApprovalState
-from liuhen.services.approvals.queries import states_where
 from liuhen.services.cases.queries.case_rows import CaseRows, ledger_facts
-from liuhen.store import tables as t
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -52,80 +48,6 @@ def from_case_rows(store: Store, rows: CaseRows) -> list[AccessRequest]:
         rows.links,
         ledger_facts(store, rows),
     )
-
-
-def load_requests(
-    store: Store, case_id: str, case_number: str, request_ids: list[str] | None = None
-) -> list[AccessRequest]:
-    """The case's requests (only ``request_ids`` when given), newest first, with everything
-    read set-based: requests, approvals with steps, copies, their files, links, ledger."""
-    with store.read() as conn:
-        query = select(t.access_requests).where(t.access_requests.c.case_id == case_id)
-        if request_ids is not None:
-            query = query.where(t.access_requests.c.id.in_(request_ids))
-        requests = list(
-            conn.execute(
-                query.order_by(t.access_requests.c.created_at.desc(), t.access_requests.c.id)
-            ).mappings()
-        )
-        if not requests:
-            return []
-        approvals = list(
-            conn.execute(
-                select(t.approvals.c.id, t.approvals.c.details).where(
-                    t.approvals.c.case_id == case_id, t.approvals.c.kind == "access_request"
-                )
-            ).mappings()
-        )
-        states = states_where(conn, t.approvals.c.id.in_([a["id"] for a in approvals]))
-        copies = list(
-            conn.execute(
-                select(t.records)
-                .where(t.records.c.case_id == case_id, t.records.c.kind == COPY_KIND)
-                .order_by(t.records.c.created_at)
-            ).mappings()
-        )
-        files: dict[str, list[Any]] = {}
-        if copies:
-            for f in conn.execute(
-                select(t.record_files)
-                .where(t.record_files.c.record_id.in_([c["id"] for c in copies]))
-                .order_by(t.record_files.c.record_id, t.record_files.c.position)
-            ).mappings():
-                files.setdefault(f["record_id"], []).append(f)
-        return assemble(
-            conn,
-            store.clock(),
-            case_number,
-            requests,
-            approvals_by_request(states, approvals),
-            copies,
-            files,
-        )
-
-
-def assemble(
-    conn: Connection,
-    now: datetime,
-    case_number: str,
-    requests: Sequence[Row],
-    approval_of: Mapping[str, ApprovalState],
-    copies: Sequence[Row],
-    files: Mapping[str, Sequence[Row]],
-) -> list[AccessRequest]:
-    """``build`` after reading the requests' links and the ledger's facts (two queries)."""
-    if not requests:
-        return []
-    ids = [r["id"] for r in requests]
-    links = list(
-        conn.execute(
-            select(t.share_links)
-            .where(t.share_links.c.request_id.in_(ids))
-            .order_by(t.share_links.c.created_at, t.share_links.c.id)
-        ).mappings()
-    )
-    facts = _ledger_facts(conn, ids, [link["id"] for link in links])
-    return build(now, case_number, requests, approval_of, copies, files, links, facts)
 
 
 def build(
@@ -178,45 +100,6 @@ def build(
         request.status = _status(request, viewed=(VIEWED, row["id"]) in facts)
         out.append(request)
     return out
-
-
-def _ledger_facts(
-    conn: Connection, request_ids: list[str], link_ids: list[str]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """(action, subject) -> the newest payload and the count of: failed copies and views
-    given of the requests, downloads and revocations of their links (one query)."""
-    events = t.ledger_events.c
-    about_requests = (
-        (events.subject_type == "access_request")
-        & events.subject_id.in_(request_ids)
-        & events.action.in_((FAILED, VIEWED))
-    )
-    about_links = (
-        (events.subject_type == "share_link")
-        & events.subject_id.in_(link_ids)
-        & events.action.in_((USE, REVOKED))
-    )
-    where = or_(about_requests, about_links) if link_ids else about_requests
-    newest = (
-        select(
-            events.action,
-            events.subject_id,
-            func.max(events.seq).label("seq"),
-            func.count().label("n"),
-        )
-        .where(where)
-        .group_by(events.action, events.subject_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(newest.c.action, newest.c.subject_id, newest.c.n, events.payload).join(
-            t.ledger_events, events.seq == newest.c.seq
-        )
-    ).all()
-    return {
-        (str(action), str(subject)): {"count": int(count), "payload": payload}
-        for action, subject, count, payload in rows
-    }
 
 
 def _copy(row: Row, files: Sequence[Row]) -> dict[str, Any]:

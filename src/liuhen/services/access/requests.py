@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access.model import (
@@ -36,12 +34,17 @@ from liuhen.services.access.model import (
     approver_rule,
     mask_id,
 )
-from liuhen.services.access.queries import _case, _case_marks, _current_records, get_request
+from liuhen.services.access.queries.requests import (
+    case_marks,
+    case_with_profile,
+    current_records,
+    get_request,
+    requests_created_since,
+)
 from liuhen.services.approvals.workflow import open_in
 from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
-from liuhen.store.unit import new_id
+from liuhen.store.unit import Tx, new_id
 
 
 # -- registering ------------------------------------------------------------------------
@@ -80,9 +83,11 @@ def register_request(
     request_id = new_id()
     now = store.clock()
     with store.transaction(actor) as tx:
-        case = loaded if loaded.get("profile_id") is not None else _case(tx.conn, case_id)
+        case = (
+            loaded if loaded.get("profile_id") is not None else case_with_profile(tx.conn, case_id)
+        )
         rule = approver_rule(case["profile_id"], kind)
-        current = {r["id"]: r for r in _current_records(tx.conn, case_id)}
+        current = {r["id"]: r for r in current_records(tx.conn, case_id)}
         unknown = [r for r in wanted if r not in current]
         if unknown:
             raise InvalidInput(
@@ -90,7 +95,7 @@ def register_request(
                 details=[f"record_ids: 记录 {r} 不是本案当前有效的记录" for r in unknown],
             )
         items = _items(case, [current[r] for r in wanted], exclusions, rule)
-        number = _next_number(tx.conn, now, store)
+        number = _next_number(tx, now, store)
         tx.insert(
             "access_requests",
             {
@@ -155,7 +160,7 @@ def register_request(
 def _items(
     case: Any, rows: list[Any], exclusions: Mapping[str, str], rule: ApproverRule
 ) -> list[dict[str, Any]]:
-    marks = _case_marks(case)
+    marks = case_marks(case)
     cite = f"，依{rule.confidential_citation}" if rule.confidential_citation else ""
     items = []
     for r in rows:
@@ -178,15 +183,10 @@ def _items(
     return items
 
 
-def _next_number(conn: Connection, now: datetime, store: Store) -> str:
+def _next_number(tx: Tx, now: datetime, store: Store) -> str:
     local = now.astimezone(store.settings.tz)
     start = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    count = conn.execute(
-        select(func.count())
-        .select_from(t.access_requests)
-        .where(t.access_requests.c.created_at >= start)
-    ).scalar_one()
-    return f"查复〔{local.year}〕{int(count) + 1}号"
+    return f"查复〔{local.year}〕{requests_created_since(tx.conn, start) + 1}号"
 
 
 def open_view(

@@ -17,14 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.access.link_queries import USE, count_actions, link_state
-from liuhen.services.access.queries import get_request
+from liuhen.services.access.queries.files import record_file, record_file_sha
+from liuhen.services.access.queries.links import (
+    USE,
+    count_actions,
+    link_by_token_hash,
+    link_case_id,
+    link_state,
+    lock_ledger_head,
+)
+from liuhen.services.access.queries.requests import get_request
 from liuhen.services.permissions import require, require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -125,12 +130,7 @@ def issue_link(
 
 def revoke_link(store: Store, actor: Actor, link_id: str, reason: str) -> None:
     require(actor, "access.request")
-    with store.read() as conn:
-        owner = conn.execute(
-            select(t.access_requests.c.case_id)
-            .join(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
-            .where(t.share_links.c.id == link_id)
-        ).scalar()
+    owner = link_case_id(store, link_id)
     if owner is None:
         raise NotFound(f"link: 交付链接 {link_id} 不存在")
     require_case(store, actor, "access.request", owner)
@@ -159,14 +159,8 @@ def _visitor(request: Any) -> Actor:
 def _open(tx: Tx, token: str, now: datetime, client: str) -> tuple[Any, Any, int]:
     """The link row, its request and uses so far, or Gone (logged) / NotFound."""
     # lock the ledger head first: counting uses and adding one is then serialised
-    tx.conn.execute(select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update())
-    row = (
-        tx.conn.execute(
-            select(t.share_links).where(t.share_links.c.token_hash == token_hash(token))
-        )
-        .mappings()
-        .first()
-    )
+    lock_ledger_head(tx.conn)
+    row = link_by_token_hash(tx.conn, token_hash(token))
     if row is None:
         raise NotFound("链接无效：请核对链接是否完整，或向办案机关询问")
     request = tx.get("access_requests", row["request_id"]) if row["request_id"] else None
@@ -203,7 +197,7 @@ def open_shared(store: Store, token: str, *, client: str = "") -> Shared:
                 case_id=request["case_id"] if request else None,
                 payload={"client": client},
             )
-            files = _files(tx.conn, row["targets"], store)
+            files = _files(tx, row["targets"], store)
     if ended:
         raise Gone(ended)
     return Shared(
@@ -225,16 +219,11 @@ def read_shared(store: Store, token: str, index: int, *, client: str = "") -> Sh
         if tx.events:
             ended = _ended_message(row, now, uses)
         else:
-            files = _files(tx.conn, row["targets"], store)
+            files = _files(tx, row["targets"], store)
             if not 1 <= index <= len(files):
                 raise NotFound(f"file: 该链接没有第 {index} 个文件")
             chosen = files[index - 1]
-            sha = tx.conn.execute(
-                select(t.record_files.c.blob_sha256).where(
-                    t.record_files.c.record_id == chosen.record_id,
-                    t.record_files.c.position == chosen.position,
-                )
-            ).scalar_one()
+            sha = record_file_sha(tx.conn, chosen.record_id, chosen.position)
             tx.actor = _visitor(request)
             tx.record(
                 USE,
@@ -263,19 +252,10 @@ def _ended_message(row: Any, now: datetime, uses: int) -> str:
     return "该下载链接已被办案机关撤销。如有疑问，请向办案机关询问。"
 
 
-def _files(conn: Connection, targets: list[dict[str, Any]], store: Store) -> list[SharedFile]:
+def _files(tx: Tx, targets: list[dict[str, Any]], store: Store) -> list[SharedFile]:
     out = []
     for index, target in enumerate(targets, start=1):
-        f = (
-            conn.execute(
-                select(t.record_files).where(
-                    t.record_files.c.record_id == target["record_id"],
-                    t.record_files.c.position == target["position"],
-                )
-            )
-            .mappings()
-            .one()
-        )
+        f = record_file(tx.conn, target["record_id"], target["position"])
         out.append(
             SharedFile(
                 index=index,

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.approvals.model import ROLE_POSITIONS
+from liuhen.services.approvals.queries import agency_users, grant_rows
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -173,7 +171,7 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str, *, reason: s
 
 
 def active_grant(
-    conn: Connection, user_id: str | None, scope: str, position: str, at: datetime
+    conn: Any, user_id: str | None, scope: str, position: str, at: datetime
 ) -> Grant | None:
     """The grant that lets ``user_id`` sign in ``position`` for ``scope`` at ``at``."""
     if user_id is None:
@@ -193,29 +191,14 @@ def list_grants(store: Store, actor: Actor) -> list[Grant]:
 
 
 def _grants(
-    conn: Connection,
+    conn: Any,
     *,
     grant_id: str | None = None,
     user_id: str | None = None,
     agency_id: str | None = None,
 ) -> list[Grant]:
-    a = t.authorisations
-    query = select(a, t.users.c.display_name).join(t.users, t.users.c.id == a.c.user_id)
-    query = query.where(a.c.ends_id.is_(None))
-    if grant_id is not None:
-        query = query.where(a.c.id == grant_id)
-    if user_id is not None:
-        query = query.where(a.c.user_id == user_id)
-    if agency_id is not None:
-        query = query.where(a.c.agency_id == agency_id)
-    rows = list(conn.execute(query).mappings())
-    ends: dict[str, Any] = {
-        r["ends_id"]: r
-        for r in conn.execute(select(a).where(a.c.ends_id.in_([r["id"] for r in rows]))).mappings()
-    }
     out = []
-    for r in rows:
-        end = ends.get(r["id"])
+    for r, end in grant_rows(conn, grant_id=grant_id, user_id=user_id, agency_id=agency_id):
         out.append(
             Grant(
                 id=r["id"],
@@ -238,14 +221,8 @@ def _grants(
 def grantee_choices(store: Store, actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of who may be authorised: the agency's other active users whose role signs
     as a deputy (a head)."""
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled)
-            .where(t.users.c.agency_id == actor.agency_id)
-            .order_by(t.users.c.display_name)
-        ).all()
     return [
-        (r.id, r.display_name)
-        for r in rows
-        if r.id != actor.id and not r.disabled and "head" in (r.roles or [])
+        (r["id"], r["display_name"])
+        for r in agency_users(store, actor.agency_id)
+        if r["id"] != actor.id and not r["disabled"] and "head" in (r["roles"] or [])
     ]

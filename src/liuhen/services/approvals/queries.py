@@ -1,17 +1,20 @@
-"""Reading approvals: one approval's state, a case's open approvals, the 待我审批 inbox."""
+"""Reading approvals: one approval's state, a case's open approvals, the 待我审批 inbox, the
+permission check on an approval, and the written authorisations (授权) with their users."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from liuhen.errors import NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.services.permissions import (
     allowed,
+    owner_case,
     require,
+    require_case,
     require_record,
 )
 from liuhen.store import tables as t
@@ -156,3 +159,57 @@ def waiting_count(store: Store, actor: Actor) -> int | None:
     if not allowed(actor, "approval.decide"):
         return None
     return len(inbox(store, actor))
+
+
+def require_approval(store: Store, actor: Actor, action: str, approval_id: str) -> dict[str, Any]:
+    """``require`` on the case an approval belongs to, or, for one without a case (disposal
+    of footage no case holds), on the record it names; NotFound if no such approval."""
+    case_id = owner_case(store, "approvals", approval_id, "审批")
+    if case_id is not None:
+        return require_case(store, actor, action, case_id)
+    with store.read() as conn:
+        record_id = conn.execute(
+            select(t.approvals.c.subject_record_id).where(t.approvals.c.id == approval_id)
+        ).scalar()
+    if record_id is None:
+        require(actor, action)
+        return {}
+    return require_record(store, actor, action, str(record_id))
+
+
+# -- written authorisations (services/approvals/authorisations.py) ------------------------
+def grant_rows(
+    conn: Connection,
+    *,
+    grant_id: str | None = None,
+    user_id: str | None = None,
+    agency_id: str | None = None,
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """The grants that match (each with its user's ``display_name``), each paired with the
+    revocation row that ends it or None (two queries)."""
+    a = t.authorisations
+    query = select(a, t.users.c.display_name).join(t.users, t.users.c.id == a.c.user_id)
+    query = query.where(a.c.ends_id.is_(None))
+    if grant_id is not None:
+        query = query.where(a.c.id == grant_id)
+    if user_id is not None:
+        query = query.where(a.c.user_id == user_id)
+    if agency_id is not None:
+        query = query.where(a.c.agency_id == agency_id)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    ends: dict[str, dict[str, Any]] = {
+        r["ends_id"]: dict(r)
+        for r in conn.execute(select(a).where(a.c.ends_id.in_([r["id"] for r in rows]))).mappings()
+    }
+    return [(r, ends.get(r["id"])) for r in rows]
+
+
+def agency_users(store: Store, agency_id: str | None) -> list[dict[str, Any]]:
+    """The agency's users (id, display name, roles, disabled), by display name."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled)
+            .where(t.users.c.agency_id == agency_id)
+            .order_by(t.users.c.display_name)
+        ).mappings()
+        return [dict(r) for r in rows]

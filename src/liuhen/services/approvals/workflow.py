@@ -21,9 +21,8 @@ from liuhen.errors import Conflict, InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.services.approvals.kinds import kind_of
 from liuhen.services.approvals.model import ApprovalState, positions_for
-from liuhen.services.approvals.queries import state_in
+from liuhen.services.approvals.queries import require_approval, state_in
 from liuhen.services.permissions import (
-    require_approval,
     require_case,
     require_record,
 )

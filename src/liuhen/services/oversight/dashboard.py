@@ -18,11 +18,10 @@ from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
-
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.summaries import categories, ensure_current, state_at
 from liuhen.services.oversight.dashboard_filters import Filters, metric
+from liuhen.services.oversight.queries import agency_names
 from liuhen.services.permissions import case_scope, require
 from liuhen.store import dashboard_counts
 from liuhen.store import tables as t
@@ -239,11 +238,6 @@ def _total(groups: list[Group], cats: list[tuple[tuple[str, ...], str, int]]) ->
     return total.tidy()
 
 
-def _agency_names(store: Store) -> dict[str, str]:
-    with store.read() as conn:
-        return dict(conn.execute(select(t.agencies.c.id, t.agencies.c.name)).all())
-
-
 def _oldest_overdue(
     conn: Any, scope: Scope, filters: Filters, now: datetime
 ) -> list[dict[str, Any]]:
@@ -335,7 +329,7 @@ def _build(store: Store, scope: Scope, filters: Filters, now: datetime) -> Dashb
     return Dashboard(
         filters=filters,
         now=now,
-        agencies=_agency_names(store),
+        agencies=agency_names(store),
         total=total,
         by_agency=_tallies(main, main_cats, 0),
         by_section=_tallies(main, main_cats, 1),

@@ -16,10 +16,10 @@ from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.access.copies import make_copies
 from liuhen.services.access.loading import from_case_rows
 from liuhen.services.access.model import ID_TYPES, KINDS, RELATIONS, AccessRequest, mask_id
-from liuhen.services.access.queries import (
+from liuhen.services.access.queries.files import record_files_of
+from liuhen.services.access.queries.requests import (
     get_request,
     list_requests,
-    record_files_of,
     request_events,
     requestable_records,
 )

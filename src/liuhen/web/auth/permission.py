@@ -24,12 +24,12 @@ from liuhen.services.admin.sessions import (
     resume_session,
 )
 from liuhen.services.admin.users import User
+from liuhen.services.approvals.queries import require_approval
 from liuhen.services.permissions import (
     ACTIONS,
     load_case,
     owner_case,
     require,
-    require_approval,
     require_case,
     require_record,
 )

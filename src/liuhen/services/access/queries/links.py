@@ -1,4 +1,5 @@
-"""Reading share links: each link's uses and revocation (from the ledger) and its state."""
+"""Reading share links: a link by its token, its case, each link's uses and revocation
+(from the ledger) and its state; the lock that serialises counting a link's uses."""
 
 from __future__ import annotations
 
@@ -8,11 +9,39 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from liuhen.store import tables as t
+from liuhen.store.store import Store
 
 USE = "share.downloaded"
 
 
+def lock_ledger_head(conn: Connection) -> None:
+    """Lock the ledger head row (``FOR UPDATE``) in the caller's write transaction."""
+    conn.execute(select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update())
+
+
+def link_by_token_hash(conn: Connection, hashed: str) -> dict[str, Any] | None:
+    """The link whose token has this SHA-256, or None, on the caller's connection."""
+    row = (
+        conn.execute(select(t.share_links).where(t.share_links.c.token_hash == hashed))
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def link_case_id(store: Store, link_id: str) -> str | None:
+    """The case of the request a link serves, or None when there is no such link."""
+    with store.read() as conn:
+        owner = conn.execute(
+            select(t.access_requests.c.case_id)
+            .join(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+            .where(t.share_links.c.id == link_id)
+        ).scalar()
+    return None if owner is None else str(owner)
+
+
 def count_actions(conn: Connection, link_ids: list[str], action: str) -> dict[str, int]:
+    """Link id -> how many ``action`` events the ledger has about it (one query)."""
     if not link_ids:
         return {}
     rows = conn.execute(
@@ -28,6 +57,7 @@ def count_actions(conn: Connection, link_ids: list[str], action: str) -> dict[st
 
 
 def link_state(row: Any, uses: int, revoked: bool, now: datetime) -> dict[str, Any]:
+    """A link's row as shown: its uses, whether it is active, and why it ended."""
     expired = now >= row["expires_at"]
     used_up = uses >= row["max_uses"]
     reason = "已撤销" if revoked else "已过期" if expired else "下载次数已用完" if used_up else ""

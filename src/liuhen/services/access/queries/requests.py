@@ -1,23 +1,27 @@
-"""Reading party requests: one request with its approval, copies, links and status; a case's requests; the records a request may name."""
+"""Reading party requests: one request with its approval, copies, links and status; a case's
+requests; the records a request may name; what registering and deciding read in their
+transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from liuhen.errors import NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.access.loading import load_requests
 from liuhen.services.access.model import EVENT_NAMES, MARKS, AccessRequest
+from liuhen.services.access.queries.request_sets import load_requests
 from liuhen.services.access.view_log import log_view
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 
-def _case(conn: Connection, case_id: str) -> Any:
+def case_with_profile(conn: Connection, case_id: str) -> dict[str, Any]:
+    """The case's row with its agency's ``profile_id``; NotFound when there is none."""
     row = (
         conn.execute(
             select(t.cases, t.agencies.c.profile_id)
@@ -29,14 +33,16 @@ def _case(conn: Connection, case_id: str) -> Any:
     )
     if row is None:
         raise NotFound(f"case: 案件 {case_id} 不存在")
-    return row
+    return dict(row)
 
 
-def _current_records(conn: Connection, case_id: str) -> list[Any]:
+def current_records(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+    """The case's current (not superseded) text and AV records, oldest first."""
     later = t.records.alias("later")
     superseded = exists().where(later.c.supersedes_id == t.records.c.id)  # by index
-    return list(
-        conn.execute(
+    return [
+        dict(r)
+        for r in conn.execute(
             select(t.records)
             .where(
                 t.records.c.case_id == case_id,
@@ -45,7 +51,7 @@ def _current_records(conn: Connection, case_id: str) -> list[Any]:
             )
             .order_by(t.records.c.created_at, t.records.c.id)
         ).mappings()
-    )
+    ]
 
 
 def requestable_records(
@@ -55,8 +61,8 @@ def requestable_records(
     ``case``: the case as the permission check loaded it (not read again)."""
     case = require_case(store, actor, "access.request", case_id, case)
     with store.read() as conn:
-        rows = _current_records(conn, case_id)
-    marks = _case_marks(case)
+        rows = current_records(conn, case_id)
+    marks = case_marks(case)
     return [
         {
             "id": r["id"],
@@ -69,12 +75,14 @@ def requestable_records(
     ]
 
 
-def _case_marks(case: Any) -> list[str]:
+def case_marks(case: Any) -> list[str]:
+    """The names of the case's confidentiality marks."""
     return [MARKS.get(m, str(m)) for m in case["confidentiality"] or []]
 
 
 # -- deciding (called by approvals.decide) ------------------------------------------------
-def _request_for_approval(conn: Connection, approval_id: str) -> Any:
+def request_for_approval(conn: Connection, approval_id: str) -> dict[str, Any]:
+    """The request an ``access_request`` approval is about; NotFound when there is none."""
     row = conn.execute(select(t.approvals.c.details).where(t.approvals.c.id == approval_id)).one()
     request_id = row.details.get("access_request_id")
     found = (
@@ -86,7 +94,17 @@ def _request_for_approval(conn: Connection, approval_id: str) -> Any:
     )
     if found is None:
         raise NotFound("approval: 该审批没有对应的查阅/复制申请")
-    return found
+    return dict(found)
+
+
+def requests_created_since(conn: Connection, start: datetime) -> int:
+    """How many requests were registered at or after ``start`` (for the next number)."""
+    count = conn.execute(
+        select(func.count())
+        .select_from(t.access_requests)
+        .where(t.access_requests.c.created_at >= start)
+    ).scalar_one()
+    return int(count)
 
 
 def approver_positions(store: Store, approval_ids: list[str]) -> dict[str, list[str]]:
@@ -207,17 +225,3 @@ def request_events(store: Store, request: AccessRequest) -> list[dict[str, Any]]
             }
             for r in rows
         ]
-
-
-def record_files_of(store: Store, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The stored files of the records shown in the read-only view, by record (one query)."""
-    found: dict[str, list[dict[str, Any]]] = {r: [] for r in record_ids}
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files)
-            .where(t.record_files.c.record_id.in_(record_ids))
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).mappings()
-        for r in rows:
-            found[r["record_id"]].append(dict(r))
-    return found
