@@ -71,17 +71,3 @@ def link_state(row: Any, uses: int, revoked: bool, now: datetime) -> dict[str, A
         "ended": reason,
         "targets": row["targets"],
     }
-
-
-def links_for(conn: Connection, request_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The request's links, oldest first, each with its uses (from the ledger) and state."""
-    rows = list(
-        conn.execute(
-            select(t.share_links)
-            .where(t.share_links.c.request_id == request_id)
-            .order_by(t.share_links.c.created_at, t.share_links.c.id)
-        ).mappings()
-    )
-    ids = [r["id"] for r in rows]
-    uses, revoked = count_actions(conn, ids, USE), count_actions(conn, ids, "share.revoked")
-    return [link_state(r, uses.get(r["id"], 0), bool(revoked.get(r["id"])), now) for r in rows]
