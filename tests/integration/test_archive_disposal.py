@@ -22,7 +22,7 @@ from liuhen.services.archiving.filing import file_case, latest_four_properties
 from liuhen.services.archiving.fixity import run_fixity
 from liuhen.services.archiving.integrity import verify
 from liuhen.services.archiving.packages import export_package
-from liuhen.services.archiving.retention import record_retention
+from liuhen.services.archiving.queries.retention import record_retention
 from liuhen.services.cases.bundles import assemble_bundle, case_findings
 from liuhen.services.cases.records import AttachedFile, add_record
 from liuhen.services.cases.serving import close_case

@@ -26,7 +26,6 @@ OVERSIZE = {
     "services/av/uploads.py": 470,
     "domain/case.py": 433,
     "archive/four_properties.py": 426,
-    "services/archiving/packages.py": 405,
 }
 """Modules over the 400-line aim when this test was written, with the most they may have.
 The list only shrinks: a module that gets under 400 must leave it (the test says so)."""

@@ -77,7 +77,7 @@ def file_case_cmd(
 @click.pass_context
 def retention_cmd(ctx: click.Context, record: str, as_json: bool) -> None:
     """显示记录 RECORD 的保管期限类别、依据和到期日。"""
-    from liuhen.services.archiving.retention import record_retention
+    from liuhen.services.archiving.queries.retention import record_retention
     from liuhen.services.permissions import require_record
 
     store = open_store(ctx)

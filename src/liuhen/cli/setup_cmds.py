@@ -206,8 +206,9 @@ def user_add(
     as_json: bool,
 ) -> None:
     """新增用户。系统管理员、机关负责人、档案/音像管理员须绑定动态验证码：命令输出绑定密钥与链接。"""
+    from liuhen.services.admin.queries import resolve_placement
     from liuhen.services.admin.totp import enrolment_secret, needs_totp, provisioning_uri
-    from liuhen.services.admin.users import add_user, resolve_placement
+    from liuhen.services.admin.users import add_user
 
     store = open_store(ctx)
     if password is None:

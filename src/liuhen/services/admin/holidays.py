@@ -16,13 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.calendar import load_overrides, package_years
+from liuhen.services.admin.queries import loaded_schedules
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -99,13 +97,7 @@ def load_schedule(
 def known_years(store: Store) -> list[KnownYear]:
     """Every year the store's calendar knows, where from, oldest first."""
     calendar = store.calendar()
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.holiday_schedules, t.users.c.display_name)
-            .join(t.users, t.users.c.id == t.holiday_schedules.c.created_by, isouter=True)
-            .order_by(t.holiday_schedules.c.created_at, t.holiday_schedules.c.id)
-        ).mappings()
-        loaded = {int(r["year"]): r for r in rows}  # the newest row of a year wins
+    loaded = loaded_schedules(store)
     out = []
     for year in calendar.known_years():
         row = loaded.get(year)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
+from liuhen.services.admin.queries import events_before
 from liuhen.services.permissions import require, require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 
@@ -42,16 +40,7 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     if latest is None or seq < 0 or seq >= int(latest["tree_size"]):
         raise NotFound(f"EVENT: 事件 #{seq} 不存在或尚未被检查点覆盖")
     size = int(latest["tree_size"])
-    with store.read() as conn:
-        rows = (
-            conn.execute(
-                select(t.ledger_events)
-                .where(t.ledger_events.c.seq < size)
-                .order_by(t.ledger_events.c.seq)
-            )
-            .mappings()
-            .all()
-        )
+    rows = events_before(store, size)
     leaves = [leaf_hash(event_bytes(r)) for r in rows]
     tree = MerkleTree(leaves)
     event = rows[seq]

@@ -17,10 +17,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-
+from liuhen.services.admin.queries import (
+    delete_session,
+    insert_session,
+    session_row,
+    session_with_user,
+    touch_session,
+)
 from liuhen.services.admin.users import User, _user, get_user
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 COOKIE = "liuhen_session"
@@ -39,16 +43,16 @@ def start_session(store: Store, user: User, *, pending: bool = False) -> tuple[s
     token = secrets.token_urlsafe(32)
     csrf = (PENDING if pending else "") + secrets.token_urlsafe(24)
     now = store.clock()
-    with store.engine.begin() as conn:
-        conn.execute(
-            t.sessions.insert().values(
-                token_hash=_hash(token),
-                user_id=user.id,
-                csrf_token=csrf,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
+    insert_session(
+        store,
+        {
+            "token_hash": _hash(token),
+            "user_id": user.id,
+            "csrf_token": csrf,
+            "created_at": now,
+            "last_seen_at": now,
+        },
+    )
     return token, csrf
 
 
@@ -58,56 +62,41 @@ def resume_session(store: Store, token: str | None) -> tuple[User, str] | None:
         return None
     now = store.clock()
     idle = timedelta(minutes=store.settings.session_idle_minutes)
-    with store.read() as conn:
-        found = conn.execute(
-            select(t.sessions, t.users)
-            .join(t.users, t.users.c.id == t.sessions.c.user_id)
-            .where(t.sessions.c.token_hash == _hash(token))
-        ).first()
+    found = session_with_user(store, _hash(token))
     if found is None:
         return None
-    row = found._mapping
-    if row[t.sessions.c.csrf_token].startswith(PENDING):
+    session, user_values = found
+    if session["csrf_token"].startswith(PENDING):
         return None
-    seen = row[t.sessions.c.last_seen_at]
-    token_hash = row[t.sessions.c.token_hash]
+    seen = session["last_seen_at"]
+    token_hash = session["token_hash"]
     if now - seen > idle:
-        with store.engine.begin() as conn:
-            conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+        delete_session(store, token_hash)
         return None
     if now - seen >= TOUCH:
-        with store.engine.begin() as conn:
-            conn.execute(
-                update(t.sessions)
-                .where(t.sessions.c.token_hash == token_hash, t.sessions.c.last_seen_at < now)
-                .values(last_seen_at=now)
-            )
-    user = _user({c.name: row[c] for c in t.users.c})
+        touch_session(store, token_hash, now)
+    user = _user(user_values)
     if user.disabled:
         return None
-    return user, row[t.sessions.c.csrf_token]
+    return user, session["csrf_token"]
 
 
 def end_session(store: Store, token: str | None) -> None:
     if token:
-        with store.engine.begin() as conn:
-            conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _hash(token)))
+        delete_session(store, _hash(token))
 
 
 def resume_pending(store: Store, token: str | None) -> tuple[User, str] | None:
     """The user and CSRF token of a live pending (second-factor) session; else None."""
     if not token:
         return None
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.sessions).where(t.sessions.c.token_hash == _hash(token))
-        ).first()
-    if row is None or not row.csrf_token.startswith(PENDING):
+    row = session_row(store, _hash(token))
+    if row is None or not row["csrf_token"].startswith(PENDING):
         return None
-    if store.clock() - row.created_at > timedelta(minutes=PENDING_MINUTES):
+    if store.clock() - row["created_at"] > timedelta(minutes=PENDING_MINUTES):
         end_session(store, token)
         return None
-    user = get_user(store, row.user_id)
+    user = get_user(store, row["user_id"])
     if user is None or user.disabled:
         return None
-    return user, row.csrf_token
+    return user, str(row["csrf_token"])

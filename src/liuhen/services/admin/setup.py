@@ -7,13 +7,11 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, Conflict
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.queries import user_count, user_total
 from liuhen.services.admin.users import User, add_user
-from liuhen.store import tables as t
 from liuhen.store.database import check_connection, is_initialised, make_engine, migrate
 from liuhen.store.store import Store
 from liuhen.store.unit import Clock, utcnow
@@ -70,14 +68,9 @@ def needs_first_admin(settings: Settings) -> bool:
         if not is_initialised(engine):
             return True
         with engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one()) == 0
+            return user_total(conn) == 0
     finally:
         engine.dispose()
-
-
-def user_count(store: Store) -> int:
-    with store.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
 
 
 def initialise(

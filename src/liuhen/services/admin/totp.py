@@ -15,6 +15,7 @@ import segno
 
 from liuhen.errors import AuthError
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.queries import last_totp_payload, user_row
 from liuhen.services.admin.users import User, locked_until
 from liuhen.store.store import Store
 
@@ -27,15 +28,10 @@ def needs_totp(roles: tuple[str, ...] | list[str]) -> bool:
 
 
 def _row(store: Store, user_id: str) -> dict[str, object]:
-    with store.read() as conn:
-        from sqlalchemy import select
-
-        from liuhen.store import tables as t
-
-        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+    row = user_row(store, user_id)
     if row is None:
         raise AuthError("用户不存在")
-    return dict(row)
+    return row
 
 
 def is_enrolled(store: Store, user_id: str) -> bool:
@@ -112,20 +108,5 @@ def _matched_step(secret: str, code: str, now: datetime) -> int | None:
 
 def _last_step(store: Store, user_id: str) -> int:
     """The step of the last accepted code: a code is good once (no replay)."""
-    from sqlalchemy import select
-
-    from liuhen.store import tables as t
-
-    ev = t.ledger_events
-    with store.read() as conn:
-        payload = conn.execute(
-            select(ev.c.payload)
-            .where(
-                ev.c.subject_type == "user",
-                ev.c.subject_id == user_id,
-                ev.c.action == "auth.totp_succeeded",
-            )
-            .order_by(ev.c.seq.desc())
-            .limit(1)
-        ).scalar()
+    payload = last_totp_payload(store, user_id)
     return int((payload or {}).get("step") or -1)

@@ -11,13 +11,18 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 
 from liuhen.config import Settings
 from liuhen.errors import AuthError, Conflict, InvalidInput
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.queries import (
+    end_user_sessions,
+    failure_times,
+    user_row,
+    user_row_named,
+    username_taken,
+)
 from liuhen.services.permissions import ROLES, require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -123,8 +128,7 @@ def add_user(
     check_password_policy(password)
     now = store.clock()
     with store.transaction(actor) as tx:
-        exists = tx.conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first()
-        if exists:
+        if username_taken(tx.conn, username):
             raise Conflict(f"username: 用户名 {username} 已存在")
         row = tx.insert(
             "users",
@@ -152,14 +156,12 @@ def add_user(
 
 
 def get_user(store: Store, user_id: str) -> User | None:
-    with store.read() as conn:
-        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    row = user_row(store, user_id)
     return _user(row) if row else None
 
 
 def find_user(store: Store, username: str) -> User | None:
-    with store.read() as conn:
-        row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+    row = user_row_named(store, username)
     return _user(row) if row else None
 
 
@@ -173,21 +175,7 @@ def locked_until(store: Store, subject_id: str) -> datetime | None:
     minutes, the account is locked until the oldest of them is 15 minutes old; the failures
     are read from the ledger itself."""
     since = store.clock() - LOCKOUT_WINDOW
-    with store.read() as conn:
-        failures: list[datetime] = [
-            r[0]
-            for r in conn.execute(
-                select(t.ledger_events.c.occurred_at)
-                .where(
-                    t.ledger_events.c.subject_type == "user",
-                    t.ledger_events.c.subject_id == subject_id,
-                    t.ledger_events.c.action.in_(FAILURES),
-                    t.ledger_events.c.occurred_at >= since,
-                )
-                .order_by(t.ledger_events.c.occurred_at.desc())
-                .limit(LOCKOUT_FAILURES)
-            )
-        ]
+    failures = failure_times(store, subject_id, FAILURES, since, LOCKOUT_FAILURES)
     if len(failures) < LOCKOUT_FAILURES:
         return None
     return min(failures) + LOCKOUT_WINDOW
@@ -198,14 +186,13 @@ def authenticate(store: Store, username: str, password: str, *, source: str = "w
 
     After 5 failed attempts within 15 minutes the account (or the unknown name) is locked
     for the rest of that window: the password is not even checked, and the refusal is logged."""
-    with store.read() as conn:
-        row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
-    subject_id = row.id if row is not None else f"unknown:{username[:40]}"
+    row = user_row_named(store, username)
+    subject_id = row["id"] if row is not None else f"unknown:{username[:40]}"
     until = locked_until(store, subject_id)
     ok = False
-    if until is None and row is not None and not row.disabled:
+    if until is None and row is not None and not row["disabled"]:
         try:
-            ok = _password_matches(store.settings, row.password_hash, password)
+            ok = _password_matches(store.settings, row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             ok = False
     actor = (
@@ -233,7 +220,7 @@ def disable_user(store: Store, actor: Actor, user_id: str) -> None:
         if tx.get("users", user_id) is None:
             raise InvalidInput(f"user: 用户 {user_id} 不存在")
         tx.update("users", user_id, {"disabled": True})
-        tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+        end_user_sessions(tx.conn, user_id)
         tx.record("user.disabled", subject_type="user", subject_id=user_id)
 
 
@@ -252,32 +239,5 @@ def set_password(store: Store, actor: Actor, user_id: str, password: str) -> Non
                 "password_changed_at": store.clock(),
             },
         )
-        tx.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+        end_user_sessions(tx.conn, user_id)
         tx.record("user.password_changed", subject_type="user", subject_id=user_id)
-
-
-def resolve_placement(
-    store: Store, *, agency: str | None, officer: str | None
-) -> dict[str, str | None]:
-    """``agency_id`` and ``officer_id`` from an id, an agency name or a certificate number."""
-    found: dict[str, str | None] = {"agency_id": None, "officer_id": None}
-    with store.read() as conn:
-        if agency:
-            found["agency_id"] = conn.execute(
-                select(t.agencies.c.id).where(
-                    (t.agencies.c.id == agency) | (t.agencies.c.name == agency)
-                )
-            ).scalar()
-            if found["agency_id"] is None:
-                raise InvalidInput(f"agency: 没有标识或名称为 {agency} 的机关")
-        if officer:
-            row = conn.execute(
-                select(t.officers.c.id, t.officers.c.agency_id).where(
-                    (t.officers.c.id == officer) | (t.officers.c.certificate_no == officer)
-                )
-            ).first()
-            if row is None:
-                raise InvalidInput(f"officer: 没有标识或执法证号为 {officer} 的执法人员")
-            found["officer_id"] = row.id
-            found["agency_id"] = found["agency_id"] or row.agency_id
-    return found

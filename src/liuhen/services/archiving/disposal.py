@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import select
-
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
@@ -27,9 +25,17 @@ from liuhen.rules.checks.retention import TERM_YEARS
 from liuhen.services.approvals.model import ApprovalState
 from liuhen.services.approvals.queries import approval_state
 from liuhen.services.approvals.workflow import request_approval
-from liuhen.services.archiving.retention import RecordRetention, record_retention, version_chain
+from liuhen.services.archiving.queries.disposals import (
+    other_approval_ids,
+    record_file_blobs,
+    shared_elsewhere,
+    tombstones,
+    tombstones_of_record,
+    tombstones_of_records,
+)
+from liuhen.services.archiving.queries.retention import record_retention, version_chain
+from liuhen.services.archiving.retention import RecordRetention
 from liuhen.services.permissions import require_record
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -144,20 +150,7 @@ def disposal_approvals(store: Store, ret: RecordRetention) -> list[ApprovalState
     """The disposal approvals that name this record (any state), oldest first: those of its
     case, or, for footage no case holds, those whose subject is one of its versions."""
     chain = [r["id"] for r in version_chain(store, ret.record_id)]
-    owner = (
-        t.approvals.c.case_id == ret.case_id
-        if ret.case_id is not None
-        else t.approvals.c.case_id.is_(None) & t.approvals.c.subject_record_id.in_(chain)
-    )
-    with store.read() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                select(t.approvals.c.id)
-                .where(owner, t.approvals.c.kind == "other")
-                .order_by(t.approvals.c.created_at)
-            )
-        ]
+    ids = other_approval_ids(store, ret.case_id, chain)
     states = [approval_state(store, i) for i in ids]
     return [
         s
@@ -197,7 +190,7 @@ def dispose(
     ret = record_retention(store, record_id)
     chain = version_chain(store, record_id)
     ids = [r["id"] for r in chain]
-    files = _files(store, ids)
+    files = record_file_blobs(store, ids)
     done = tombstones_of_records(ids, store)
     if files and len(done) >= len(files):
         raise Conflict(f"record: 《{ret.title}》已于 {done[0]['at']} 处置，不能重复处置")
@@ -222,7 +215,7 @@ def dispose(
         _refuse(store, actor, ret, Conflict(problem))
     reason = reason.strip() or str(state.fields.get("reasons", ""))
     now = store.clock()
-    shared = _shared_elsewhere(store, [f["sha256"] for f in files], ids)
+    shared = shared_elsewhere(store, [f["sha256"] for f in files], ids)
     result = DisposalResult(
         record_id=record_id,
         case_id=ret.case_id,
@@ -289,92 +282,6 @@ def dispose(
     return result
 
 
-def _files(store: Store, record_ids: list[str]) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                t.record_files.c.record_id,
-                t.record_files.c.position,
-                t.record_files.c.file_name,
-                t.record_files.c.blob_sha256,
-                t.blobs.c.sm3,
-                t.blobs.c.size,
-            )
-            .join(t.blobs, t.blobs.c.sha256 == t.record_files.c.blob_sha256)
-            .where(t.record_files.c.record_id.in_(record_ids))
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).all()
-    return [
-        {
-            "record_id": r.record_id,
-            "position": r.position,
-            "file_name": r.file_name,
-            "sha256": r.blob_sha256,
-            "sm3": r.sm3,
-            "size": int(r.size),
-        }
-        for r in rows
-    ]
-
-
-def _shared_elsewhere(store: Store, shas: list[str], record_ids: list[str]) -> dict[str, set[str]]:
-    """Blobs that another record, not disposed of, still uses: sha -> those records."""
-    with store.read() as conn:
-        users = conn.execute(
-            select(t.record_files.c.blob_sha256, t.record_files.c.record_id).where(
-                t.record_files.c.blob_sha256.in_(shas),
-                t.record_files.c.record_id.not_in(record_ids),
-            )
-        ).all()
-        gone = {
-            (r.blob_sha256, r.record_id)
-            for r in conn.execute(
-                select(t.disposals.c.blob_sha256, t.disposals.c.record_id).where(
-                    t.disposals.c.blob_sha256.in_(shas)
-                )
-            )
-        }
-    out: dict[str, set[str]] = {}
-    for sha, rid in users:
-        if (sha, rid) not in gone:
-            out.setdefault(sha, set()).add(rid)
-    return out
-
-
-def tombstones_of_records(record_ids: list[str], store: Store) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.disposals)
-            .where(t.disposals.c.record_id.in_(record_ids))
-            .order_by(t.disposals.c.created_at)
-        ).mappings()
-        return [_tombstone(r) for r in rows]
-
-
-def _tombstone(row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "sha256": row["blob_sha256"],
-        "record_id": row["record_id"],
-        "case_id": row["case_id"],
-        "at": row["created_at"].isoformat(),
-        "reason": row["reason"],
-        "retention_until": row["retention_until"].isoformat(),
-        **{k: row["details"].get(k) for k in ("sm3", "size", "file_name", "position")},
-        **{
-            k: row["details"].get(k)
-            for k in ("approval_id", "class", "class_name", "citation", "bytes_removed")
-        },
-    }
-
-
-def tombstones(store: Store) -> list[dict[str, Any]]:
-    """Every tombstone, oldest first."""
-    with store.read() as conn:
-        rows = conn.execute(select(t.disposals).order_by(t.disposals.c.created_at)).mappings()
-        return [_tombstone(r) for r in rows]
-
-
 def removed_blobs(store: Store) -> dict[str, dict[str, Any]]:
     """Blobs whose bytes an approved disposal removed: sha256 -> its latest tombstone."""
     return {t_["sha256"]: t_ for t_ in tombstones(store) if t_["bytes_removed"]}
@@ -382,13 +289,7 @@ def removed_blobs(store: Store) -> dict[str, dict[str, Any]]:
 
 def disposed_file(store: Store, record_id: str, position: int) -> dict[str, Any] | None:
     """The tombstone of one file of a record, if it was disposed of."""
-    with store.read() as conn:
-        row = (
-            conn.execute(select(t.disposals).where(t.disposals.c.record_id == record_id))
-            .mappings()
-            .all()
-        )
-    for r in row:
-        if r["details"].get("position") == position:
-            return _tombstone(r)
+    for stone in tombstones_of_record(store, record_id):
+        if stone["position"] == position:
+            return stone
     return None

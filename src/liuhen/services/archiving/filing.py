@@ -23,17 +23,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain import vocab
-from liuhen.errors import Conflict, InvalidInput, NotFound
+from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
+from liuhen.services.archiving.queries.filing import current_case_file, filing_rows, latest_event_of
 from liuhen.services.archiving.retention import schedule_for
 from liuhen.services.cases.queries.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -83,16 +81,11 @@ def check_four_properties(
 
 def latest_four_properties(store: Store, case_id: str) -> dict[str, Any] | None:
     """The case's latest 四性检测 report (from the ledger), or None."""
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.ledger_events.c.seq, t.ledger_events.c.payload)
-            .where(t.ledger_events.c.case_id == case_id, t.ledger_events.c.action == CHECKED)
-            .order_by(t.ledger_events.c.seq.desc())
-            .limit(1)
-        ).first()
-    if row is None:
+    found = latest_event_of(store, case_id, CHECKED)
+    if found is None:
         return None
-    return {**row.payload["report"], "purpose": row.payload["purpose"], "event_seq": row.seq}
+    payload = found["payload"]
+    return {**payload["report"], "purpose": payload["purpose"], "event_seq": found["seq"]}
 
 
 def latest_four_properties_of(store: Store, rows: CaseRows) -> dict[str, Any] | None:
@@ -105,44 +98,10 @@ def latest_four_properties_of(store: Store, rows: CaseRows) -> dict[str, Any] | 
     return {**payload["report"], "purpose": payload["purpose"], "event_seq": found["seq"]}
 
 
-def _current_case_file(conn: Any, case_id: str) -> dict[str, Any] | None:
-    rows = list(
-        conn.execute(
-            select(t.case_files)
-            .where(t.case_files.c.case_id == case_id)
-            .order_by(t.case_files.c.created_at, t.case_files.c.id)
-        ).mappings()
-    )
-    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
-    current = [dict(r) for r in rows if r["id"] not in superseded]
-    return current[-1] if current else None
-
-
 def filing_state(store: Store, case_id: str) -> dict[str, Any]:
     """What the case page shows about filing: closed when, filed when and to whom."""
-    with store.read() as conn:
-        case = conn.execute(select(t.cases).where(t.cases.c.id == case_id)).mappings().first()
-        if case is None:
-            raise NotFound(f"case: 案件 {case_id} 不存在")
-        closed = conn.execute(
-            select(t.case_transitions.c.at)
-            .where(t.case_transitions.c.case_id == case_id, t.case_transitions.c.stage == "closed")
-            .order_by(t.case_transitions.c.at.desc())
-        ).scalar()
-        act = (
-            conn.execute(
-                select(t.acts)
-                .where(t.acts.c.case_id == case_id, t.acts.c.kind == FILING_KIND)
-                .order_by(t.acts.c.started_at.desc())
-            )
-            .mappings()
-            .first()
-        )
-        case_file = _current_case_file(conn, case_id)
-        profile = conn.execute(
-            select(t.agencies.c.profile_id).where(t.agencies.c.id == case["agency_id"])
-        ).scalar_one()
-    return _state(closed, act, case_file, profile)
+    found = filing_rows(store, case_id, FILING_KIND)
+    return _state(found.closed_at, found.act, found.case_file, found.profile_id)
 
 
 def filing_state_of(rows: CaseRows) -> dict[str, Any]:
@@ -174,17 +133,6 @@ def _state(
         "four_properties": act["details"].get("four_properties") if act else None,
         "default_term": schedule_for(profile).case_file_term,
     }
-
-
-def custodians(store: Store) -> list[tuple[str, str]]:
-    """Active users with the custodian role: (id, name) for the filing form."""
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled
-            ).order_by(t.users.c.display_name)
-        ).all()
-    return [(r.id, r.display_name) for r in rows if "custodian" in r.roles and not r.disabled]
 
 
 def file_case(
@@ -241,7 +189,7 @@ def file_case(
         summary = {"pending": True}
     act_id, file_id = new_id(), new_id()
     with store.transaction(actor) as tx:
-        with_tx = _current_case_file(tx.conn, case_id)
+        with_tx = current_case_file(tx.conn, case_id)
         details = dict((with_tx or {}).get("details", {}))
         details.update(
             {

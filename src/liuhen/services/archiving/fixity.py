@@ -17,12 +17,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
+from liuhen.services.archiving.queries.disposals import disposed_blobs
+from liuhen.services.archiving.queries.fixity import blob_uses, blobs_and_runs
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
 from liuhen.store.store import Store
 
@@ -71,27 +70,11 @@ class FixityReport:
         return {**asdict(self), "ok": self.ok}
 
 
-def disposed_blobs(store: Store) -> set[str]:
-    """Blobs whose bytes an approved disposal removed (their tombstones say so)."""
-    with store.read() as conn:
-        rows = conn.execute(select(t.disposals.c.blob_sha256, t.disposals.c.details)).all()
-    return {sha for sha, details in rows if details.get("bytes_removed")}
-
-
 def schedule(store: Store) -> list[BlobDue]:
     """Every registered blob still kept, with its last successful verification, oldest first."""
     gone = disposed_blobs(store)
-    with store.read() as conn:
-        blobs = [
-            b
-            for b in conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings()
-            if b["sha256"] not in gone
-        ]
-        runs = conn.execute(
-            select(t.ledger_events.c.occurred_at, t.ledger_events.c.payload)
-            .where(t.ledger_events.c.action == ACTION)
-            .order_by(t.ledger_events.c.seq)
-        ).all()
+    registered, runs = blobs_and_runs(store, ACTION)
+    blobs = [b for b in registered if b["sha256"] not in gone]
     last: dict[str, datetime] = {}
     for occurred_at, payload in runs:
         for sha256 in payload.get("checked", []):
@@ -155,29 +138,14 @@ def _uses(store: Store, damaged: list[Damage]) -> None:
     if not damaged:
         return
     by_sha = {d.sha256: d for d in damaged}
-    with store.read() as conn:
-        rows = conn.execute(
-            select(
-                t.record_files.c.blob_sha256,
-                t.record_files.c.file_name,
-                t.records.c.id,
-                t.records.c.title,
-                t.cases.c.id.label("case_id"),
-                t.cases.c.number,
-            )
-            .join(t.records, t.records.c.id == t.record_files.c.record_id)
-            .join(t.cases, t.cases.c.id == t.records.c.case_id, isouter=True)
-            .where(t.record_files.c.blob_sha256.in_(list(by_sha)))
-            .order_by(t.cases.c.number, t.records.c.created_at)
-        ).all()
-    for sha256, file_name, record_id, title, case_id, number in rows:
-        by_sha[sha256].uses.append(
+    for use in blob_uses(store, list(by_sha)):
+        by_sha[use["sha256"]].uses.append(
             {
-                "case_id": case_id or "",
-                "case_number": number or "",
-                "record_id": record_id,
-                "record_title": title,
-                "file_name": file_name,
+                "case_id": use["case_id"] or "",
+                "case_number": use["case_number"] or "",
+                "record_id": use["record_id"],
+                "record_title": use["record_title"],
+                "file_name": use["file_name"],
             }
         )
 

@@ -13,15 +13,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import LiuhenError
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.chain import GENESIS, chain_hash
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_from_dict, verify_checkpoint
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
-from liuhen.store import tables as t
+from liuhen.services.archiving.queries.disposals import disposal_rows
+from liuhen.services.archiving.queries.fixity import blobs_by_age
+from liuhen.services.archiving.queries.integrity import (
+    checkpoint_rows,
+    insert_verification_run,
+    scan_ledger,
+    tracked_rows,
+)
 from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
 
@@ -76,35 +81,36 @@ def _check_events(
     latest: dict[tuple[str, str], str] = {}
     prev = GENESIS
     expected = 0
-    with store.read() as conn:
-        rows = conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq)).mappings()
-        for ev in rows:
-            seq = int(ev["seq"])
-            name = f"ledger_events#{seq}"
-            if seq != expected:
-                missing = f"#{expected}" if seq == expected + 1 else f"#{expected}–#{seq - 1}"
-                report.add(
-                    "ledger_event_missing",
-                    f"ledger_events{missing}",
-                    f"日志事件 {missing} 缺失（被删除）",
-                )
-                expected = seq
-            raw = event_bytes(ev)
-            if digest(ev["payload"]) != ev["payload_digest"]:
-                report.add("ledger_event_altered", name, "事件内容与其摘要不符（被修改）")
-            if ev["prev_hash"] != prev.hex():
-                report.add(
-                    "ledger_chain_broken", name, "与前一事件的链接断开（事件被删除、调换或修改）"
-                )
-            computed = chain_hash(bytes.fromhex(ev["prev_hash"]), raw)
-            if computed.hex() != ev["chain_hash"]:
-                report.add("ledger_event_altered", name, "事件哈希不符（事件被修改或调换）")
-            prev = bytes.fromhex(ev["chain_hash"])
-            tree.append(leaf_hash(raw))
-            for r in (ev["payload"] or {}).get("rows", []):
-                latest[(r["table"], r["key"])] = r["digest"]
-            expected = seq + 1
-        head = conn.execute(select(t.ledger_head.c.next_seq)).scalar_one()
+
+    def visit(ev: dict[str, Any]) -> None:
+        nonlocal prev, expected
+        seq = int(ev["seq"])
+        name = f"ledger_events#{seq}"
+        if seq != expected:
+            missing = f"#{expected}" if seq == expected + 1 else f"#{expected}–#{seq - 1}"
+            report.add(
+                "ledger_event_missing",
+                f"ledger_events{missing}",
+                f"日志事件 {missing} 缺失（被删除）",
+            )
+            expected = seq
+        raw = event_bytes(ev)
+        if digest(ev["payload"]) != ev["payload_digest"]:
+            report.add("ledger_event_altered", name, "事件内容与其摘要不符（被修改）")
+        if ev["prev_hash"] != prev.hex():
+            report.add(
+                "ledger_chain_broken", name, "与前一事件的链接断开（事件被删除、调换或修改）"
+            )
+        computed = chain_hash(bytes.fromhex(ev["prev_hash"]), raw)
+        if computed.hex() != ev["chain_hash"]:
+            report.add("ledger_event_altered", name, "事件哈希不符（事件被修改或调换）")
+        prev = bytes.fromhex(ev["chain_hash"])
+        tree.append(leaf_hash(raw))
+        for r in (ev["payload"] or {}).get("rows", []):
+            latest[(r["table"], r["key"])] = r["digest"]
+        expected = seq + 1
+
+    head = scan_ledger(store, visit)
     if int(head) != expected:
         report.add(
             "ledger_event_missing",
@@ -146,10 +152,7 @@ def _check_one_checkpoint(
 
 
 def _check_checkpoints(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
-    with store.read() as conn:
-        rows = (
-            conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.tree_size)).mappings().all()
-        )
+    rows = checkpoint_rows(store)
     for row in rows:
         cp = Checkpoint(
             tree_size=int(row["tree_size"]),
@@ -177,34 +180,29 @@ def _check_checkpoints(store: Store, report: VerifyReport, tree: MerkleTree) -> 
 
 def _check_rows(store: Store, report: VerifyReport, latest: dict[tuple[str, str], str]) -> None:
     seen: set[tuple[str, str]] = set()
-    with store.read() as conn:
-        for table in t.TRACKED:
-            tbl = t.metadata.tables[table]
-            pk = t.primary_key_name(table)
-            for row in conn.execute(select(tbl)).mappings():
-                key = (table, str(row[pk]))
-                seen.add(key)
-                report.rows += 1
-                expected = latest.get(key)
-                if expected is None:
-                    report.add(
-                        "row_unrecorded",
-                        f"{table}/{key[1]}",
-                        "该记录没有对应的日志事件（在系统之外插入）",
-                    )
-                elif row_digest(table, row) != expected:
-                    report.add(
-                        "row_altered",
-                        f"{table}/{key[1]}",
-                        "记录内容与日志中的摘要不符（在系统之外被修改）",
-                    )
+    for table, pk, row in tracked_rows(store):
+        key = (table, pk)
+        seen.add(key)
+        report.rows += 1
+        expected = latest.get(key)
+        if expected is None:
+            report.add(
+                "row_unrecorded",
+                f"{table}/{key[1]}",
+                "该记录没有对应的日志事件（在系统之外插入）",
+            )
+        elif row_digest(table, row) != expected:
+            report.add(
+                "row_altered",
+                f"{table}/{key[1]}",
+                "记录内容与日志中的摘要不符（在系统之外被修改）",
+            )
     for key in sorted(set(latest) - seen):
         report.add("row_deleted", f"{key[0]}/{key[1]}", "日志记载的记录在数据库中不存在（被删除）")
 
 
 def _check_blobs(store: Store, report: VerifyReport, progress: Progress | None) -> None:
-    with store.read() as conn:
-        rows = conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings().all()
+    rows = blobs_by_age(store)
     known = {r["sha256"] for r in rows}
     removed = _tombstones(store, report)
     total = sum(int(r["size"]) for r in rows if r["sha256"] not in removed)
@@ -248,25 +246,23 @@ def _check_blobs(store: Store, report: VerifyReport, progress: Progress | None) 
 def _tombstones(store: Store, report: VerifyReport) -> set[str]:
     """Read the disposal tombstones into the report; return the blobs whose bytes an
     approved disposal removed (their absence is expected, not a problem)."""
-    with store.read() as conn:
-        rows = conn.execute(select(t.disposals).order_by(t.disposals.c.created_at)).mappings()
-        for row in rows:
-            d = row["details"]
-            report.disposed.append(
-                {
-                    "sha256": row["blob_sha256"],
-                    "sm3": d.get("sm3"),
-                    "size": d.get("size"),
-                    "record_id": row["record_id"],
-                    "case_id": row["case_id"],
-                    "disposed_at": row["created_at"].isoformat(),
-                    "approval_id": d.get("approval_id"),
-                    "reason": row["reason"],
-                    "class": d.get("class"),
-                    "citation": d.get("citation"),
-                    "bytes_removed": bool(d.get("bytes_removed")),
-                }
-            )
+    for row in disposal_rows(store):
+        d = row["details"]
+        report.disposed.append(
+            {
+                "sha256": row["blob_sha256"],
+                "sm3": d.get("sm3"),
+                "size": d.get("size"),
+                "record_id": row["record_id"],
+                "case_id": row["case_id"],
+                "disposed_at": row["created_at"].isoformat(),
+                "approval_id": d.get("approval_id"),
+                "reason": row["reason"],
+                "class": d.get("class"),
+                "citation": d.get("citation"),
+                "bytes_removed": bool(d.get("bytes_removed")),
+            }
+        )
     for d in report.disposed:
         report.notes.append(
             f"已处置：文件 {d['sha256'][:16]}…（{d['size']} 字节，记录 {d['record_id']}）"
@@ -287,24 +283,11 @@ def _save(store: Store, actor: Actor, report: VerifyReport) -> None:
     }
     now: datetime = store.clock()
     with store.transaction(actor) as tx:
-        tx.conn.execute(
-            t.verification_runs.insert().values(
-                started_at=datetime.fromisoformat(report.checked_at),
-                finished_at=now,
-                ok=report.ok,
-                report=report.to_dict(),
-            )
+        insert_verification_run(
+            tx.conn,
+            started_at=datetime.fromisoformat(report.checked_at),
+            finished_at=now,
+            ok=report.ok,
+            report=report.to_dict(),
         )
         tx.record("integrity.verified", subject_type="store", subject_id="all", payload=summary)
-
-
-def last_verification(store: Store) -> dict[str, Any] | None:
-    with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.verification_runs).order_by(t.verification_runs.c.id.desc()).limit(1)
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None

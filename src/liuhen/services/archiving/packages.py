@@ -17,8 +17,6 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen import __version__
 from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
 from liuhen.archive.four_properties import assess_package
@@ -29,9 +27,10 @@ from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.services.archiving.queries.disposals import disposed_in_case
+from liuhen.services.archiving.queries.packages import current_records, ledger_excerpt, stored_files
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 ByteProgress = Callable[[int, int], None]
@@ -58,43 +57,11 @@ class ExportResult:
         return {**self.__dict__, "out": str(self.out)}
 
 
-def _current_records(store: Store, case_id: str) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        rows = [
-            dict(r)
-            for r in conn.execute(
-                select(t.records)
-                .where(t.records.c.case_id == case_id, t.records.c.kind.in_(("text", "av")))
-                .order_by(t.records.c.created_at, t.records.c.id)
-            ).mappings()
-        ]  # derived clips and copies for a party are not part of the case file
-    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
-    return [r for r in rows if r["id"] not in superseded]
-
-
 def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], list[str]]:
     """The stored files of the case's current records, with their package paths, and the
     备考表 notes on corrected records."""
-    records = _current_records(store, case_id)
-    ids = [r["id"] for r in records]
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files, t.blobs.c.sm3, t.blobs.c.size)
-            .join(t.blobs, t.blobs.c.sha256 == t.record_files.c.blob_sha256)
-            .where(t.record_files.c.record_id.in_(ids))
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).mappings()
-        by_record: dict[str, list[Any]] = {}
-        for row in rows:
-            by_record.setdefault(row["record_id"], []).append(row)
-        disposed = {
-            (r.record_id, r.blob_sha256): r
-            for r in conn.execute(
-                select(
-                    t.disposals.c.record_id, t.disposals.c.blob_sha256, t.disposals.c.created_at
-                ).where(t.disposals.c.record_id.in_(ids))
-            )
-        }
+    records = current_records(store, case_id)
+    by_record, disposed = stored_files(store, [r["id"] for r in records])
     notes: list[str] = []
     files: list[RecordFile] = []
     taken: set[str] = set()
@@ -107,7 +74,7 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
             if gone is not None:
                 notes.append(
                     f"《{record['title']}》的文件 {row['file_name']}（SHA-256 {row['blob_sha256'][:16]}…）"
-                    f"保管期满，已于 {gone.created_at.astimezone(store.settings.tz):%Y-%m-%d} 经批准处置；"
+                    f"保管期满，已于 {gone.astimezone(store.settings.tz):%Y-%m-%d} 经批准处置；"
                     "其摘要与处置记录保存在全过程日志中。"
                 )
                 continue
@@ -192,16 +159,6 @@ def _copy_files(
             )
 
 
-def _disposed(store: Store, case_id: str) -> set[str]:
-    with store.read() as conn:
-        return {
-            sha
-            for (sha,) in conn.execute(
-                select(t.disposals.c.blob_sha256).where(t.disposals.c.case_id == case_id)
-            )
-        }
-
-
 def _files_index(
     bundle: dict[str, Any],
     files: list[RecordFile],
@@ -280,7 +237,7 @@ def export_package(
         metadata = pkg.add_json("metadata/case-bundle.json", bundle)
         index = pkg.add_json(
             "metadata/files.json",
-            _files_index(bundle, files, case_file, pdf.as_dict(), _disposed(store, case_id)),
+            _files_index(bundle, files, case_file, pdf.as_dict(), disposed_in_case(store, case_id)),
         )
         with store.transaction(actor) as tx:
             seq = tx.record(
@@ -340,37 +297,9 @@ def export_package(
 def _write_ledger(store: Store, pkg: PackageWriter, case_id: str, seq: int) -> Checkpoint:
     """The case's events, their proofs against the first checkpoint covering ``seq``, the
     checkpoint and the public key."""
-    with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.checkpoints)
-                .where(t.checkpoints.c.tree_size > seq)
-                .order_by(t.checkpoints.c.tree_size)
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise StorageError(
-                "全过程日志不完整，未能签发覆盖导出事件的检查点：请运行 liuhen verify"
-            )
-        size = int(row["tree_size"])
-        leaves = [
-            bytes.fromhex(h)
-            for (h,) in conn.execute(
-                select(t.ledger_events.c.leaf_hash)
-                .where(t.ledger_events.c.seq < size)
-                .order_by(t.ledger_events.c.seq)
-            )
-        ]
-        events = list(
-            conn.execute(
-                select(t.ledger_events)
-                .where(t.ledger_events.c.case_id == case_id, t.ledger_events.c.seq < size)
-                .order_by(t.ledger_events.c.seq)
-            ).mappings()
-        )
+    excerpt = ledger_excerpt(store, case_id, seq)
+    row, leaves, events = excerpt.checkpoint, excerpt.leaves, excerpt.events
+    size = int(row["tree_size"])
     cp = Checkpoint(size, bytes.fromhex(row["root_hash"]), row["signed_at"], row["origin"])
     tree = MerkleTree(leaves)
     if len(leaves) != size or tree.root() != cp.root_hash:

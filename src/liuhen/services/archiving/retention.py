@@ -15,15 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import InvalidInput
 from liuhen.rules import load_profile
 from liuhen.rules.checks.retention import TERM_YEARS, RetentionSchedule
-from liuhen.store import tables as t
-from liuhen.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -69,75 +64,6 @@ def schedule_for(profile_id: str) -> RetentionSchedule:
     raise InvalidInput(f"profile: 制度配置 {profile.id} 没有保管期限表（retention_schedule 规则）")
 
 
-def _version_chain(conn: Connection, record_id: str) -> list[dict[str, Any]]:
-    """Every version of a record (works for records no case holds), oldest first."""
-    row = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"record: 记录 {record_id} 不存在")
-    same = (
-        t.records.c.case_id == row["case_id"]
-        if row["case_id"]
-        else t.records.c.case_id.is_(None) & (t.records.c.kind == row["kind"])
-    )
-    rows = {r["id"]: dict(r) for r in conn.execute(select(t.records).where(same)).mappings()}
-    chain = [rows[record_id]]
-    while chain[0]["supersedes_id"] and chain[0]["supersedes_id"] in rows:
-        chain.insert(0, rows[chain[0]["supersedes_id"]])
-    by_old = {r["supersedes_id"]: r for r in rows.values() if r["supersedes_id"]}
-    while chain[-1]["id"] in by_old:
-        chain.append(by_old[chain[-1]["id"]])
-    return chain
-
-
-def version_chain(store: Store, record_id: str) -> list[dict[str, Any]]:
-    with store.read() as conn:
-        return _version_chain(conn, record_id)
-
-
-def _profile_id(conn: Connection, record: dict[str, Any], case: Any) -> str:
-    if case is not None:
-        agency = case["agency_id"]
-    else:
-        device = record["details"].get("device_id")
-        agency = None
-        if device:
-            agency = conn.execute(
-                select(t.devices.c.agency_id).where(t.devices.c.id == device)
-            ).scalar()
-        if agency is None:
-            agency = conn.execute(
-                select(t.agencies.c.id).order_by(t.agencies.c.created_at)
-            ).scalar()
-    if agency is None:
-        return "base"
-    profile_id: str = conn.execute(
-        select(t.agencies.c.profile_id).where(t.agencies.c.id == agency)
-    ).scalar_one()
-    return profile_id
-
-
-def _long_term_act(conn: Connection, record: dict[str, Any], flags: tuple[str, ...]) -> str:
-    """The 001§14 circumstance of the record's act, if any ('' when none)."""
-    if not record["act_id"] or not flags:
-        return ""
-    details = conn.execute(select(t.acts.c.details).where(t.acts.c.id == record["act_id"])).scalar()
-    act_flags = (details or {}).get("flags", [])
-    return next((vocab.ACT_FLAGS[f] for f in flags if f in act_flags), "")
-
-
-def _case_file(conn: Connection, case_id: str) -> dict[str, Any] | None:
-    rows = list(
-        conn.execute(
-            select(t.case_files)
-            .where(t.case_files.c.case_id == case_id)
-            .order_by(t.case_files.c.created_at, t.case_files.c.id)
-        ).mappings()
-    )
-    superseded = {r["supersedes_id"] for r in rows if r["supersedes_id"]}
-    current = [r for r in rows if r["id"] not in superseded]
-    return dict(current[-1]) if current else None
-
-
 def record_title(record: Mapping[str, Any]) -> str:
     """A record's title; imported records may have none, so name them by their kind."""
     if record["title"]:
@@ -148,26 +74,6 @@ def record_title(record: Mapping[str, Any]) -> str:
         return f"音像记录 {name}" if name else "音像记录"
     kind = record["doc_kind"] or record["details"].get("kind", "")
     return vocab.DOCUMENT_KINDS.get(kind, "文书")
-
-
-def record_retention(store: Store, record_id: str) -> RecordRetention:
-    """The retention class, term, citation and end date of one record (any version)."""
-    with store.read() as conn:
-        chain = _version_chain(conn, record_id)
-        record = chain[-1]
-        case = (
-            conn.execute(select(t.cases).where(t.cases.c.id == record["case_id"]))
-            .mappings()
-            .first()
-            if record["case_id"]
-            else None
-        )
-        schedule = schedule_for(_profile_id(conn, record, case))
-        long_reason = ""
-        if record["kind"] == "av":
-            long_reason = _long_term_act(conn, record, schedule.classes["long_term"].flags)
-        case_file = _case_file(conn, case["id"]) if case is not None else None
-    return retention_of(record, case, case_file, schedule, long_reason)
 
 
 def long_term_reason(act_details: Mapping[str, Any] | None, schedule: RetentionSchedule) -> str:

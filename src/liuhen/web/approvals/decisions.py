@@ -18,7 +18,7 @@ from liuhen.services.approvals.model import DECISIONS, ApprovalState, positions_
 from liuhen.services.approvals.queries import inbox
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.disposal import PURPOSE as DISPOSAL
-from liuhen.services.archiving.retention import record_retention
+from liuhen.services.archiving.queries.retention import record_retention
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.cases.profile_hints import approvers
 from liuhen.web.forms import FormErrors, Posted, posted_form

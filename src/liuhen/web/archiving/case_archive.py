@@ -20,15 +20,14 @@ from liuhen.services.archiving.disposal import disposal_info, dispose, request_d
 from liuhen.services.archiving.filing import (
     CASE_FILE_TERMS,
     check_four_properties,
-    custodians,
     file_case,
     filing_state,
     filing_state_of,
     latest_four_properties,
     latest_four_properties_of,
 )
-from liuhen.services.archiving.queries import retention_of_rows
-from liuhen.services.archiving.retention import record_retention
+from liuhen.services.archiving.queries.filing import custodians
+from liuhen.services.archiving.queries.retention import record_retention, retention_of_rows
 from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import (

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from liuhen.services.access.log import view_log
 from liuhen.services.admin.users import User
-from liuhen.services.archiving.integrity import last_verification, verify
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.archiving.queries.integrity import last_verification
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 

@@ -1,0 +1,198 @@
+"""The admin feature's SQL: users, sign-in failures, sessions, the TOTP step, holiday
+schedules and the ledger events a proof covers. Every function returns plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from liuhen.errors import InvalidInput
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+# -- users --------------------------------------------------------------------------------
+
+
+def user_row(store: Store, user_id: str) -> dict[str, Any] | None:
+    """The ``users`` row of ``user_id``, or None."""
+    with store.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def user_row_named(store: Store, username: str) -> dict[str, Any] | None:
+    """The ``users`` row of ``username``, or None."""
+    with store.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def username_taken(conn: Connection, username: str) -> bool:
+    """Whether a user already has ``username`` (inside the caller's transaction)."""
+    return (
+        conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first() is not None
+    )
+
+
+def user_total(conn: Connection) -> int:
+    """How many users the database holds (on any connection, e.g. a bare engine's)."""
+    return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def user_count(store: Store) -> int:
+    """How many users the store holds."""
+    with store.read() as conn:
+        return user_total(conn)
+
+
+def failure_times(
+    store: Store, subject_id: str, actions: tuple[str, ...], since: datetime, limit: int
+) -> list[datetime]:
+    """When the newest ``limit`` events ``actions`` about user ``subject_id`` since
+    ``since`` happened, newest first."""
+    ev = t.ledger_events
+    with store.read() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                select(ev.c.occurred_at)
+                .where(
+                    ev.c.subject_type == "user",
+                    ev.c.subject_id == subject_id,
+                    ev.c.action.in_(actions),
+                    ev.c.occurred_at >= since,
+                )
+                .order_by(ev.c.occurred_at.desc())
+                .limit(limit)
+            )
+        ]
+
+
+def last_totp_payload(store: Store, user_id: str) -> dict[str, Any] | None:
+    """The payload of the user's last ``auth.totp_succeeded`` event, or None."""
+    ev = t.ledger_events
+    with store.read() as conn:
+        payload: dict[str, Any] | None = conn.execute(
+            select(ev.c.payload)
+            .where(
+                ev.c.subject_type == "user",
+                ev.c.subject_id == user_id,
+                ev.c.action == "auth.totp_succeeded",
+            )
+            .order_by(ev.c.seq.desc())
+            .limit(1)
+        ).scalar()
+    return payload
+
+
+def resolve_placement(
+    store: Store, *, agency: str | None, officer: str | None
+) -> dict[str, str | None]:
+    """``agency_id`` and ``officer_id`` from an id, an agency name or a certificate number."""
+    found: dict[str, str | None] = {"agency_id": None, "officer_id": None}
+    with store.read() as conn:
+        if agency:
+            found["agency_id"] = conn.execute(
+                select(t.agencies.c.id).where(
+                    (t.agencies.c.id == agency) | (t.agencies.c.name == agency)
+                )
+            ).scalar()
+            if found["agency_id"] is None:
+                raise InvalidInput(f"agency: 没有标识或名称为 {agency} 的机关")
+        if officer:
+            row = conn.execute(
+                select(t.officers.c.id, t.officers.c.agency_id).where(
+                    (t.officers.c.id == officer) | (t.officers.c.certificate_no == officer)
+                )
+            ).first()
+            if row is None:
+                raise InvalidInput(f"officer: 没有标识或执法证号为 {officer} 的执法人员")
+            found["officer_id"] = row.id
+            found["agency_id"] = found["agency_id"] or row.agency_id
+    return found
+
+
+# -- sessions (not records: inserted, moved on and deleted outside the ledger) ------------
+
+
+def end_user_sessions(conn: Connection, user_id: str) -> None:
+    """Delete every session of ``user_id`` (inside the caller's transaction)."""
+    conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+
+
+def insert_session(store: Store, values: Mapping[str, Any]) -> None:
+    """Store a new ``sessions`` row in a transaction of its own."""
+    with store.engine.begin() as conn:
+        conn.execute(t.sessions.insert().values(**values))
+
+
+def session_with_user(
+    store: Store, token_hash: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The session of ``token_hash`` and its user's row (one query), or None."""
+    with store.read() as conn:
+        found = conn.execute(
+            select(t.sessions, t.users)
+            .join(t.users, t.users.c.id == t.sessions.c.user_id)
+            .where(t.sessions.c.token_hash == token_hash)
+        ).first()
+    if found is None:
+        return None
+    row = found._mapping
+    return {c.name: row[c] for c in t.sessions.c}, {c.name: row[c] for c in t.users.c}
+
+
+def session_row(store: Store, token_hash: str) -> dict[str, Any] | None:
+    """The ``sessions`` row of ``token_hash``, or None."""
+    with store.read() as conn:
+        row = (
+            conn.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def delete_session(store: Store, token_hash: str) -> None:
+    """Delete the session of ``token_hash`` in a transaction of its own."""
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+
+
+def touch_session(store: Store, token_hash: str, now: datetime) -> None:
+    """Move the session's idle timer on to ``now`` (never back) in a transaction of its own."""
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(t.sessions)
+            .where(t.sessions.c.token_hash == token_hash, t.sessions.c.last_seen_at < now)
+            .values(last_seen_at=now)
+        )
+
+
+# -- holidays and the ledger --------------------------------------------------------------
+
+
+def loaded_schedules(store: Store) -> dict[int, dict[str, Any]]:
+    """The newest loaded ``holiday_schedules`` row of each year, with its loader's
+    ``display_name``."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.holiday_schedules, t.users.c.display_name)
+            .join(t.users, t.users.c.id == t.holiday_schedules.c.created_by, isouter=True)
+            .order_by(t.holiday_schedules.c.created_at, t.holiday_schedules.c.id)
+        ).mappings()
+        return {int(r["year"]): dict(r) for r in rows}  # the newest row of a year wins
+
+
+def events_before(store: Store, size: int) -> list[dict[str, Any]]:
+    """The ledger events ``0 … size - 1``, in order."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.ledger_events)
+            .where(t.ledger_events.c.seq < size)
+            .order_by(t.ledger_events.c.seq)
+        ).mappings()
+        return [dict(r) for r in rows]
