@@ -29,7 +29,6 @@ from liuhen.services.archiving.queries.disposals import (
     other_approval_ids,
     record_file_blobs,
     shared_elsewhere,
-    tombstones,
     tombstones_of_record,
     tombstones_of_records,
 )
@@ -280,11 +279,6 @@ def dispose(
             except NotFound:
                 pass  # already gone (a disposal interrupted after its commit)
     return result
-
-
-def removed_blobs(store: Store) -> dict[str, dict[str, Any]]:
-    """Blobs whose bytes an approved disposal removed: sha256 -> its latest tombstone."""
-    return {t_["sha256"]: t_ for t_ in tombstones(store) if t_["bytes_removed"]}
 
 
 def disposed_file(store: Store, record_id: str, position: int) -> dict[str, Any] | None:

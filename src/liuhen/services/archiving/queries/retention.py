@@ -16,8 +16,7 @@ from liuhen.services.archiving.retention import (
     retention_of,
     schedule_for,
 )
-from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
-from liuhen.services.permissions import load_case
+from liuhen.services.cases.queries.case_rows import CaseRows
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -98,11 +97,6 @@ def record_retention(store: Store, record_id: str) -> RecordRetention:
             long_reason = _long_term_act(conn, record, schedule.classes["long_term"].flags)
         case_file = current_case_file(conn, case["id"]) if case is not None else None
     return retention_of(record, case, case_file, schedule, long_reason)
-
-
-def retention_rows(store: Store, case_id: str) -> list[dict[str, Any]]:
-    """``retention_of_rows`` of a case read here."""
-    return retention_of_rows(load_rows(store, load_case(store, case_id)), store.clock())
 
 
 def retention_of_rows(rows: CaseRows, now: Any) -> list[dict[str, Any]]:
