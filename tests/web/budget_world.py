@@ -84,9 +84,9 @@ class BudgetWorld:
 
     def latest(self, record_id: str) -> str:
         """The newest version of the record ``record_id`` is one of."""
-        from liuhen.services.av.views import latest_av_id
+        from liuhen.services.av.queries.records import latest_version_id
 
-        return latest_av_id(self.store, record_id)
+        return latest_version_id(self.store, record_id)
 
 
 def _shift(value: Any, delta: timedelta) -> Any:

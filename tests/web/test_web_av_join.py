@@ -22,7 +22,7 @@ from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
 from liuhen.services.admin.agency import add_device
 from liuhen.services.av.ingest import import_av
-from liuhen.services.av.rows import current_rows
+from liuhen.services.av.queries.records import current_rows
 from liuhen.services.av.versions import revise_av
 from liuhen.services.av.views import act_av_coverage, av_record_view
 from liuhen.services.cases.bundles import case_findings

@@ -7,14 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.media import continuity
-from liuhen.services.av.rows import Row, insert_files, insert_record, record_files, register_blob
+from liuhen.services.av.queries.records import record_and_files
+from liuhen.services.av.rows import Row, insert_files, insert_record, register_blob
 from liuhen.services.permissions import require_record
-from liuhen.store import tables as t
 from liuhen.store.blobs.local import LocalBlobStore
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -40,11 +38,10 @@ def make_av_clip(
     from liuhen.media.probe import probe
 
     require_record(store, actor, "av.upload", record_id)
-    with store.read() as conn:
-        rec = conn.execute(select(t.records).where(t.records.c.id == record_id)).mappings().first()
-        if rec is None or rec["kind"] != "av":
-            raise NotFound(f"record: 音像记录 {record_id} 不存在")
-        files = {f["blob_sha256"]: f for f in record_files(conn, record_id)}
+    found = record_and_files(store, record_id, ("av",))
+    if found is None:
+        raise NotFound(f"record: 音像记录 {record_id} 不存在")
+    rec, files = found[0], {f["blob_sha256"]: f for f in found[1]}
     seg = _segment_for(rec["details"]["segments"], start, end)
     kind = files[seg["sha256"]]["details"].get("media_kind")
     if kind == "photo" and not caption.strip():

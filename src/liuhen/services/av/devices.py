@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.agency import add_device
+from liuhen.services.av.queries.devices import (
+    acts_since,
+    devices_with_events,
+    new_device,
+    officers_of,
+)
 from liuhen.services.permissions import ALL, require, scope_of
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -72,17 +75,14 @@ def register_device(
         raise InvalidInput("serial_no: 设备序列号不超过 100 个字符")
     if kind not in DEVICE_KINDS:
         raise InvalidInput(f"kind: 请选择设备类型（{'、'.join(DEVICE_KINDS.values())}）")
-    with store.read() as conn:
-        taken = conn.execute(select(t.devices.c.id).where(t.devices.c.serial_no == serial_no))
-        if taken.first() is not None:
-            raise InvalidInput(f"serial_no: 序列号 {serial_no} 已登记")
-        if (
-            officer_id
-            and conn.execute(select(t.officers.c.id).where(t.officers.c.id == officer_id)).first()
-            is None
-        ):
-            raise InvalidInput("officer_id: 所选执法人员不存在")
-        agency = agency_id or _agency_of(conn, officer_id, actor.agency_id)
+    found = new_device(store, serial_no, officer_id, agency_id, actor.agency_id)
+    if found.serial_taken:
+        raise InvalidInput(f"serial_no: 序列号 {serial_no} 已登记")
+    if found.officer_missing:
+        raise InvalidInput("officer_id: 所选执法人员不存在")
+    if found.agency is None:
+        raise InvalidInput("agency_id: 尚未设立执法机关，请先完成初始设置")
+    agency = found.agency
     require(actor, "device.manage", _device_scope(agency, officer_id))
     return add_device(
         store,
@@ -103,21 +103,6 @@ def _device_scope(agency_id: str, officer_id: str | None) -> dict[str, Any]:
         "section": "",
         "officer_ids": [officer_id] if officer_id else [],
     }
-
-
-def _agency_of(conn: Connection, officer_id: str | None, actor_agency: str | None) -> str:
-    """The agency of the device's officer, else the registering user's, else the first."""
-    if officer_id:
-        found = conn.execute(select(t.officers.c.agency_id).where(t.officers.c.id == officer_id))
-        value = found.scalar()
-        if value:
-            return str(value)
-    if actor_agency:
-        return actor_agency
-    first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()
-    if first is None:
-        raise InvalidInput("agency_id: 尚未设立执法机关，请先完成初始设置")
-    return str(first)
 
 
 def record_device_event(
@@ -189,17 +174,10 @@ def list_devices(store: Store, actor: Actor) -> list[DeviceState]:
     """The registered devices of the actor's agency (every agency's for a role that reads
     all agencies, and at the server's command line) with their state."""
     require(actor, "case.read")
-    query = select(t.devices).order_by(t.devices.c.serial_no)
-    if actor.id is not None and scope_of(actor, "case.read") != ALL:
-        query = query.where(t.devices.c.agency_id == actor.agency_id)
-    with store.read() as conn:
-        devices = list(conn.execute(query).mappings())
-        officers = dict(conn.execute(select(t.officers.c.id, t.officers.c.name)).all())
-        rows = list(
-            conn.execute(
-                select(t.device_events).order_by(t.device_events.c.at, t.device_events.c.id)
-            ).mappings()
-        )
+    every = actor.id is None or scope_of(actor, "case.read") == ALL
+    devices, officers, rows = devices_with_events(
+        store, only_agency=not every, agency_id=actor.agency_id
+    )
     by_device: dict[str, list[Mapping[Any, Any]]] = {}
     for row in rows:
         by_device.setdefault(row["device_id"], []).append(row)
@@ -279,13 +257,8 @@ def _agency_filter(actor: Actor) -> str | None:
 
 def officer_choices(store: Store, actor: Actor) -> list[tuple[str, str]]:
     """(id, "姓名（证号）") of the officers a device may be issued to: the actor's agency's."""
-    query = select(t.officers.c.id, t.officers.c.name, t.officers.c.certificate_no)
-    agency = _agency_filter(actor)
-    if agency is not None:
-        query = query.where(t.officers.c.agency_id == agency)
-    with store.read() as conn:
-        rows = conn.execute(query.order_by(t.officers.c.name)).all()
-    return [(r.id, f"{r.name}（{r.certificate_no or '无证号'}）") for r in rows]
+    rows = officers_of(store, _agency_filter(actor))
+    return [(id_, f"{name}（{certificate or '无证号'}）") for id_, name, certificate in rows]
 
 
 def recent_act_choices(
@@ -294,22 +267,13 @@ def recent_act_choices(
     """(id, "案号 · 环节 · 时间 地点") of the acts of the last ``days`` in the actor's agency,
     newest first: what a device's use may be tied to."""
     since = store.clock() - timedelta(days=days)
-    query = (
-        select(t.acts.c.id, t.acts.c.kind, t.acts.c.started_at, t.acts.c.place, t.cases.c.number)
-        .join(t.cases, t.cases.c.id == t.acts.c.case_id)
-        .where(t.acts.c.started_at >= since)
-    )
-    agency = _agency_filter(actor)
-    if agency is not None:
-        query = query.where(t.cases.c.agency_id == agency)
-    with store.read() as conn:
-        rows = conn.execute(query.order_by(t.acts.c.started_at.desc()).limit(limit)).all()
+    rows = acts_since(store, since, _agency_filter(actor), limit)
     tz = store.settings.tz
     return [
         (
-            r.id,
-            f"{r.number} · {vocab.ACT_KINDS.get(r.kind, r.kind)} · "
-            f"{r.started_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {r.place}",
+            id_,
+            f"{number} · {vocab.ACT_KINDS.get(kind, kind)} · "
+            f"{started_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {place}",
         )
-        for r in rows
+        for id_, kind, started_at, place, number in rows
     ]

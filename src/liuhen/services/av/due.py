@@ -8,16 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_profile
 from liuhen.rules.footage_due import SOON, UploadDue, from_summary, uploads_due
 from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
+from liuhen.services.av.queries.due import footage_due_of_officer, officer_of_user
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 __all__ = [
@@ -83,35 +81,18 @@ def _officer_due(
 
     if actor.id is None:
         return [], 0
-    with store.read() as conn:
-        officer = conn.execute(
-            select(t.users.c.officer_id).where(t.users.c.id == actor.id)
-        ).scalar()
+    officer = officer_of_user(store, actor.id)
     if officer is None:
         return [], 0
     ensure_current(store, now)
-    fd, cs = t.footage_due, t.case_summaries
-    wanted = [fd.c.officer_id == officer]
-    if soon:
-        wanted += [fd.c.due.is_not(None), fd.c.due <= now + SOON]
-    with store.read() as conn:
-        total = conn.execute(select(func.count()).select_from(fd).where(*wanted)).scalar_one()
-        query = select(fd.c.case_id, fd.c.act_id).where(*wanted)
-        query = query.order_by(fd.c.due.is_(None), fd.c.due, fd.c.case_id, fd.c.act_id)
-        picked = conn.execute(query if shown is None else query.limit(shown)).all()
-        cases = {c for c, _ in picked}
-        summaries = {
-            case_id: (number, summary)
-            for case_id, number, summary in conn.execute(
-                select(cs.c.case_id, cs.c.number, cs.c.summary).where(cs.c.case_id.in_(cases))
-            )
-        }
+    due_by = now + SOON if soon else None
+    picked, summaries, total = footage_due_of_officer(store, officer, due_by=due_by, shown=shown)
     out = []
     for case_id, act_id in picked:
         number, summary = summaries[case_id]
         item = next(i for i in summary.get("av_due", ()) if i["act"] == act_id)
         out.append(from_summary(case_id, number, item, now))
-    return out, int(total)
+    return out, total
 
 
 def _case_due(store: Store, case_id: str, now: datetime, calendar: WorkCalendar) -> list[UploadDue]:

@@ -9,17 +9,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.ledger.events import Actor
 from liuhen.media import continuity, importing
 from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.av import join as av_join
+from liuhen.services.av.queries.devices import device_by_serial, officer_id_by_certificate
+from liuhen.services.av.queries.records import segment_holder, segments_named
 from liuhen.services.av.rows import insert_files, insert_record, refuse, register_blob
 from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -113,12 +112,7 @@ def _take(
             f"内容与采集站清单（{listed.where}）记载的 SHA-256 不符：文件可能已损坏或被改动，未存储",
             None,
         )
-    with store.read() as conn:
-        owner = conn.execute(
-            select(t.record_files.c.record_id)
-            .where(t.record_files.c.blob_sha256 == info.sha256, t.record_files.c.role == "segment")
-            .limit(1)
-        ).scalar()
+    owner = segment_holder(store, info.sha256)
     if owner is not None:
         return "duplicate", f"已存储（音像记录 {owner}），未重复存储", None
     if info.sha256 in seen:
@@ -137,15 +131,9 @@ def _sha256(path: Path, meter: _Meter) -> str:
 
 def _segments_named(store: Store, name: str) -> list[dict[str, Any]]:
     """Stored segments with this file name: record, hash and start time."""
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.record_files.c.record_id, t.record_files.c.blob_sha256, t.records.c.details)
-            .join(t.records, t.records.c.id == t.record_files.c.record_id)
-            .where(t.record_files.c.file_name == name, t.record_files.c.role == "segment")
-        ).all()
     return [
         {"record_id": rid, "sha256": sha, "start": datetime.fromisoformat(seg["start"])}
-        for rid, sha, details in rows
+        for rid, sha, details in segments_named(store, name)
         for seg in details.get("segments", [])
         if seg.get("sha256") == sha
     ]
@@ -218,17 +206,8 @@ def _store_recording(
 def _parties(tx: Tx, device: str | None, officer: str | None) -> tuple[str, str]:
     """Registered device and officer ids where the serial and number are known, else the
     raw values (linking to a case later requires registered ones)."""
-    dev = (
-        tx.conn.execute(select(t.devices).where(t.devices.c.serial_no == device)).mappings().first()
-        if device
-        else None
-    )
-    off = (
-        tx.conn.execute(select(t.officers.c.id).where(t.officers.c.certificate_no == officer))
-        if officer
-        else None
-    )
-    officer_id = off.scalar() if off is not None else None
+    dev = device_by_serial(tx.conn, device) if device else None
+    officer_id = officer_id_by_certificate(tx.conn, officer) if officer else None
     if officer_id is None and officer is None and dev is not None:
         officer_id = dev["assigned_officer_id"]
     device_id = dev["id"] if dev else device or UNKNOWN_DEVICE

@@ -26,19 +26,20 @@ merged into one: a file between them joins the nearer. Otherwise it is a new rec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Text, select, type_coerce
-
 from liuhen.media import continuity, importing
 from liuhen.media.importing import ImportOptions
 from liuhen.media.scan import Candidate
-from liuhen.services.av.rows import Row, current_rows, insert_files, insert_record, record_files
+from liuhen.services.av.queries.records import (
+    footage_naming_devices,
+    lock_ledger_head,
+    record_files,
+)
+from liuhen.services.av.rows import Row, insert_files, insert_record
 from liuhen.services.cases.bundle_import import check_entity
-from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -48,7 +49,7 @@ UNJOINABLE = frozenset({"unknown-device"})
 
 def lock(tx: Tx) -> None:
     """Take the ledger head first, so two uploads never both extend the same version."""
-    tx.conn.execute(select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update())
+    lock_ledger_head(tx.conn)
 
 
 def find_recording(
@@ -69,11 +70,11 @@ def find_recording(
     if len(new) != len(cands):
         return None
     fits: list[tuple[timedelta, float, Row]] = []
-    for row in _records_of(tx.conn, devices):
+    for row in footage_naming_devices(tx.conn, devices):
         details = row["details"]
         if details.get("device_id") not in devices or details.get("officer_id") not in officer_ids:
             continue
-        if not _same_case(row, options) or _kind(tx.conn, row["id"]) != kind:
+        if not _same_case(row, options) or _kind(tx, row["id"]) != kind:
             continue
         held = continuity.segments_from(details)
         distance = continuity.join_distance(
@@ -82,24 +83,6 @@ def find_recording(
         if distance is not None:
             fits.append((distance, -row["created_at"].timestamp(), row))
     return min(fits, key=lambda f: f[:2])[2] if fits else None
-
-
-def _records_of(conn: Connection, devices: Sequence[str]) -> list[Row]:
-    """Latest AV versions whose details name one of ``devices`` (a text match narrows the
-    search in the database; the caller compares the parsed details exactly)."""
-    text = type_coerce(t.records.c.details, Text)
-    fragments = [
-        text.contains(
-            json.dumps({"device_id": d}, ensure_ascii=False, separators=(",", ":"))[1:-1],
-            autoescape=True,
-        )
-        for d in devices
-    ]
-    where = t.records.c.kind == "av"
-    condition = fragments[0]
-    for fragment in fragments[1:]:
-        condition = condition | fragment
-    return current_rows(conn, where & condition)
 
 
 def _same_case(row: Row, options: ImportOptions) -> bool:
@@ -112,8 +95,8 @@ def _same_case(row: Row, options: ImportOptions) -> bool:
     return options.act_id is None or row["act_id"] in (None, options.act_id)
 
 
-def _kind(conn: Connection, record_id: str) -> str | None:
-    files = record_files(conn, record_id)
+def _kind(tx: Tx, record_id: str) -> str | None:
+    files = record_files(tx.conn, record_id)
     return files[0]["details"].get("media_kind") if files else None
 
 

@@ -9,17 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, exists, select
-from sqlalchemy.engine import RowMapping
-
 from liuhen.ledger.events import Actor
-from liuhen.store import tables as t
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
 NEVER = "原始音像记录不得剪辑、删除或替换（000§19、003§20、001§15、002§36、004§39）"
-Row = RowMapping
+Row = Mapping[Any, Any]
 
 
 def register_blob(tx: Tx, store: Store, info: BlobInfo) -> None:
@@ -97,15 +93,6 @@ def insert_files(
         )
 
 
-def record_files(conn: Connection, record_id: str) -> list[Row]:
-    rows = conn.execute(
-        select(t.record_files)
-        .where(t.record_files.c.record_id == record_id)
-        .order_by(t.record_files.c.position)
-    )
-    return list(rows.mappings())
-
-
 def refuse(
     store: Store, actor: Actor, action: str, record_id: str, note: str, sha256: str | None = None
 ) -> None:
@@ -119,11 +106,3 @@ def refuse(
             case_id=row["case_id"] if row else None,
             payload={"exists": row is not None, "note": note[:500], "offered_sha256": sha256},
         )
-
-
-def current_rows(conn: Connection, where: Any) -> list[Row]:
-    """Latest versions only (no later row supersedes them)."""
-    later = t.records.alias("later")
-    superseded = exists().where(later.c.supersedes_id == t.records.c.id)  # by index
-    query = select(t.records).where(where, ~superseded)
-    return list(conn.execute(query.order_by(t.records.c.created_at)).mappings())

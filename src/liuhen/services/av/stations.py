@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import AuthError, Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import User, find_user, get_user
+from liuhen.services.av.queries.devices import device_serial, registered_device_id
+from liuhen.services.av.queries.stations import (
+    live_station_named,
+    station_by_token_hash,
+    station_row,
+    station_rows,
+)
 from liuhen.services.permissions import require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -76,19 +81,10 @@ def add_station(
     with store.transaction(actor) as tx:
         device_id = None
         if device:
-            found = tx.conn.execute(
-                select(t.devices.c.id).where(
-                    (t.devices.c.id == device) | (t.devices.c.serial_no == device)
-                )
-            ).scalar()
-            if found is None:
+            device_id = registered_device_id(tx.conn, device)
+            if device_id is None:
                 raise InvalidInput(f"device: 设备 {device} 尚未登记，请先登记设备")
-            device_id = str(found)
-        clash = tx.conn.execute(
-            select(t.stations.c.id).where(
-                (t.stations.c.name == name) & t.stations.c.revoked_at.is_(None)
-            )
-        ).scalar()
+        clash = live_station_named(tx.conn, name)
         if clash is not None:
             raise Conflict(f"name: 已有名为 {name} 的采集站（{clash}），请换一个名称或先吊销旧的")
         tx.insert(
@@ -127,9 +123,7 @@ def revoke_station(store: Store, actor: Actor, station_id: str) -> Station:
 
 
 def get_station(store: Store, station_id: str) -> Station:
-    with store.read() as conn:
-        row = conn.execute(select(t.stations).where(t.stations.c.id == station_id)).mappings()
-        found = row.first()
+    found = station_row(store, station_id)
     if found is None:
         raise NotFound(f"station: 采集站 {station_id} 不存在")
     return _station(store, found)
@@ -137,21 +131,14 @@ def get_station(store: Store, station_id: str) -> Station:
 
 def list_stations(store: Store, actor: Actor) -> list[Station]:
     require(actor, "device.manage")
-    with store.read() as conn:
-        rows = list(conn.execute(select(t.stations).order_by(t.stations.c.created_at)).mappings())
-    return [_station(store, r) for r in rows]
+    return [_station(store, r) for r in station_rows(store)]
 
 
 def authenticate_station(store: Store, token: str) -> Station:
     """The station holding ``token``; ``AuthError`` if unknown, revoked or its user disabled."""
     if not token.startswith(TOKEN_PREFIX):
         raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
-    with store.read() as conn:
-        row = (
-            conn.execute(select(t.stations).where(t.stations.c.token_hash == token_hash(token)))
-            .mappings()
-            .first()
-        )
+    row = station_by_token_hash(store, token_hash(token))
     if row is None:
         raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
     if row["revoked_at"] is not None:
@@ -162,15 +149,12 @@ def authenticate_station(store: Store, token: str) -> Station:
     return station
 
 
-def _station(store: Store, row: Any) -> Station:
+def _station(store: Store, row: Mapping[str, Any]) -> Station:
     user = get_user(store, row["user_id"])
     assert user is not None
     serial = None
     if row["device_id"]:
-        with store.read() as conn:
-            serial = conn.execute(
-                select(t.devices.c.serial_no).where(t.devices.c.id == row["device_id"])
-            ).scalar()
+        serial = device_serial(store, row["device_id"])
     return Station(
         id=row["id"],
         name=row["name"],

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.domain.finding import PENDING, VIOLATION
 from liuhen.errors import ProfileInvalid
 from liuhen.ledger.events import Actor
@@ -20,9 +18,9 @@ from liuhen.rules.checks.av_devices import AVUnlinked
 from liuhen.rules.engine.context import fmt_time
 from liuhen.rules.engine.periods import due_after
 from liuhen.rules.sources.calendar import WorkCalendar
+from liuhen.services.av.queries.views import unlinked_lookups
 from liuhen.services.av.views import unlinked_av
 from liuhen.services.permissions import allowed, footage_facts, require
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 
@@ -55,19 +53,9 @@ def unlinked_footage(
     of the agency its device belongs to (the first agency when the device is unknown)."""
     require(actor, "case.read")
     every = unlinked_av(store)
-    with store.read() as conn:
-        agencies = {a: p for a, p in conn.execute(select(t.agencies.c.id, t.agencies.c.profile_id))}
-        first = conn.execute(select(t.agencies.c.id).order_by(t.agencies.c.created_at)).scalar()
-        devices = {d["id"]: d for d in conn.execute(select(t.devices)).mappings()}
-        officers = dict(conn.execute(select(t.officers.c.id, t.officers.c.name)).all())
-        users = dict(conn.execute(select(t.users.c.id, t.users.c.agency_id)).all())
-        uploaders = dict(
-            conn.execute(
-                select(t.records.c.id, t.records.c.created_by).where(
-                    t.records.c.id.in_([i["id"] for i in every])
-                )
-            ).all()
-        )
+    found = unlinked_lookups(store, [i["id"] for i in every])
+    agencies, first, devices = found.profiles, found.first_agency, found.devices
+    officers, users, uploaders = found.officers, found.user_agencies, found.uploaders
 
     def facts(item: dict[str, Any]) -> dict[str, Any]:
         device = devices.get(str(item.get("device_id")))

@@ -30,8 +30,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from liuhen.errors import (
     Conflict,
     InvalidInput,
@@ -42,6 +40,7 @@ from liuhen.errors import (
     UploadLocked,
 )
 from liuhen.ledger.events import Actor
+from liuhen.services.av.queries.records import case_and_act_of_record, case_of_act, segment_holder
 from liuhen.services.av.upload_staging import (
     HASHES,
     Patch,
@@ -53,7 +52,6 @@ from liuhen.services.av.upload_staging import (
     staged_name,
 )
 from liuhen.services.permissions import load_case, require, require_case
-from liuhen.store import tables as t
 from liuhen.store.blobs.spool import storage_error
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -245,10 +243,8 @@ class Uploads:
                 raise NotFound(f"case: 案件 {case_id} 不存在") from None
             meta["case"] = str(self._case["id"])
             if act_id:
-                with self.store.read() as conn:
-                    act = conn.execute(select(t.acts.c.case_id).where(t.acts.c.id == act_id))
-                    if act.scalar() != meta["case"]:
-                        raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
+                if case_of_act(self.store, act_id) != meta["case"]:
+                    raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
         return meta
 
     def parse_start(self, text: str) -> datetime:
@@ -306,12 +302,7 @@ class Uploads:
                 "reason": f"收到的内容的 SHA-256（{sha256}）与上传方给出的（{expected}）不符："
                 "传输中可能出错，未存储，请重新上传",
             }
-        with self.store.read() as conn:
-            owner = conn.execute(
-                select(t.record_files.c.record_id)
-                .where(t.record_files.c.blob_sha256 == sha256, t.record_files.c.role == "segment")
-                .limit(1)
-            ).scalar()
+        owner = segment_holder(self.store, sha256)
         if owner is not None:
             return base | {
                 "status": "duplicate",
@@ -358,15 +349,8 @@ class Uploads:
     def _link(self, actor: Actor, record_id: str, meta: dict[str, str]) -> dict[str, Any]:
         from liuhen.services.av.versions import link_av
 
-        with self.store.read() as conn:
-            row = conn.execute(
-                select(t.records.c.case_id, t.records.c.act_id).where(t.records.c.id == record_id)
-            ).first()
-        if (
-            row is not None
-            and row.case_id == meta["case"]
-            and meta.get("act") in (None, row.act_id)
-        ):
+        row = case_and_act_of_record(self.store, record_id)
+        if row is not None and row[0] == meta["case"] and meta.get("act") in (None, row[1]):
             # joined to a recording of this case already (services.av.join)
             return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
         try:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.av.rows import NEVER, Row, insert_files, insert_record, record_files, refuse
+from liuhen.services.av.queries.devices import registered_device_id, registered_officer_id
+from liuhen.services.av.queries.records import newer_version_id, record_files
+from liuhen.services.av.rows import NEVER, Row, insert_files, insert_record, refuse
 from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.permissions import require_case, require_record
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -47,15 +46,11 @@ def link_av(
         if old["case_id"] == case_id and old["act_id"] == act_id:
             raise Conflict(f"音像记录 {record_id} 已关联该案件与环节，无需重复关联")
         details = {k: v for k, v in old["details"].items() if k != "act_id"}
-        details["device_id"] = _registered(
-            tx, t.devices, t.devices.c.serial_no, device_id or details["device_id"], "设备"
-        )
+        device = device_id or details["device_id"]
+        details["device_id"] = _registered(registered_device_id(tx.conn, device), device, "设备")
+        officer = officer_id or details["officer_id"]
         details["officer_id"] = _registered(
-            tx,
-            t.officers,
-            t.officers.c.certificate_no,
-            officer_id or details["officer_id"],
-            "执法人员",
+            registered_officer_id(tx.conn, officer), officer, "执法人员"
         )
         if act_id:
             details["act_id"] = act_id
@@ -115,20 +110,17 @@ def _latest_av(tx: Tx, record_id: str) -> Row:
     old = tx.get("records", record_id)
     if old is None or old["kind"] != "av":
         raise NotFound(f"record: 音像记录 {record_id} 不存在")
-    newer = tx.conn.execute(
-        select(t.records.c.id).where(t.records.c.supersedes_id == record_id)
-    ).scalar()
+    newer = newer_version_id(tx.conn, record_id)
     if newer is not None:
         raise Conflict(f"音像记录 {record_id} 已有更新的版本 {newer}，请在最新版本上操作")
     return old
 
 
-def _registered(tx: Tx, table: Table, number: Any, ref: str, label: str) -> str:
-    found = tx.conn.execute(select(table.c.id).where((table.c.id == ref) | (number == ref)))
-    value = found.scalar()
+def _registered(value: str | None, ref: str, label: str) -> str:
+    """The registered id found for ``ref``, or InvalidInput naming what to register."""
     if value is None:
         raise InvalidInput(f"{label} {ref} 尚未登记：请先登记，或在关联时指定已登记的{label}")
-    return str(value)
+    return value
 
 
 def _new_version(

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from liuhen.errors import InvalidInput
-from liuhen.services.av.queries import file_holder
+from liuhen.services.av.queries.pages import file_holder
 from liuhen.services.av.uploads import Uploads
 from liuhen.web.auth.permission import get_store
 from liuhen.web.av.uploads import Who, receive

@@ -26,7 +26,7 @@ from starlette.requests import ClientDisconnect
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import User
-from liuhen.services.av.queries import upload_form
+from liuhen.services.av.queries.pages import upload_form
 from liuhen.services.av.stations import Station, authenticate_station
 from liuhen.services.av.upload_staging import (
     CHECKSUMS,
