@@ -25,7 +25,6 @@ docstrings say so ("Import cycle (type hints only): with ``<the other>``")."""
 OVERSIZE = {
     "services/av/uploads.py": 470,
     "domain/case.py": 433,
-    "archive/four_properties.py": 426,
 }
 """Modules over the 400-line aim when this test was written, with the most they may have.
 The list only shrinks: a module that gets under 400 must leave it (the test says so)."""
