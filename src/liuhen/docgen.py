@@ -49,7 +49,6 @@ def _command_rows() -> list[str]:
 
 
 def permissions_page() -> str:
-    roles = list(ROLES)
     lines = [
         "# 角色与权限 / Roles and permissions",
         "",
@@ -66,14 +65,7 @@ def permissions_page() -> str:
         + "。",
         "“本人案件”指用户立案的案件，或用户（作为执法人员）参与其执法环节的案件。",
         "",
-        "| 操作 | " + " | ".join(f"{ROLES[r]}<br>`{r}`" for r in roles) + " | 改变数据 |",
-        "|---" * (len(roles) + 2) + "|",
-    ]
-    for action, label in ACTIONS.items():
-        cells = [SCOPE_SHORT.get(GRANTS[r].get(action, ""), "") for r in roles]
-        write = "是" if action in WRITE_ACTIONS else ""
-        lines.append(f"| {label} `{action}` | " + " | ".join(cells) + f" | {write} |")
-    lines += [
+        *_grant_rows(),
         "",
         "监督人员（`supervisor`）可调阅本机关的任何案件，但只读：其授权不含任何改变数据的操作，"
         "所有写入路由均拒绝（实时调阅，000§18、003§19）。",
@@ -86,12 +78,40 @@ def permissions_page() -> str:
         "",
         "| 标记 | 承办人员之外可查阅的角色 | 依据 |",
         "|---|---|---|",
+        *_confidentiality_rows(),
+        "",
+        *_routes_and_commands(),
+        "",
+        *_authorisations_and_login(),
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _grant_rows() -> list[str]:
+    """The table of actions × roles, each cell the role's scope for the action."""
+    roles = list(ROLES)
+    lines = [
+        "| 操作 | " + " | ".join(f"{ROLES[r]}<br>`{r}`" for r in roles) + " | 改变数据 |",
+        "|---" * (len(roles) + 2) + "|",
+    ]
+    for action, label in ACTIONS.items():
+        cells = [SCOPE_SHORT.get(GRANTS[r].get(action, ""), "") for r in roles]
+        write = "是" if action in WRITE_ACTIONS else ""
+        lines.append(f"| {label} `{action}` | " + " | ".join(cells) + f" | {write} |")
+    return lines
+
+
+def _confidentiality_rows() -> list[str]:
+    lines = []
     for mark, rule in CONFIDENTIALITY.items():
         who = "、".join(f"{ROLES[r]}（`{r}`）" for r in rule["roles"])
         lines.append(f"| {mark} | {who} | {rule['citation']} |")
-    lines += [
-        "",
+    return lines
+
+
+def _routes_and_commands() -> list[str]:
+    """How routes and CLI commands declare their action, with the commands' table."""
+    return [
         "## 路由如何声明操作",
         "",
         '每个路由以依赖 `Depends(permission("操作"))`（`liuhen.web.auth.permission`）声明其操作。'
@@ -115,7 +135,11 @@ def permissions_page() -> str:
         "| 命令 | 所需操作 |",
         "|---|---|",
         *_command_rows(),
-        "",
+    ]
+
+
+def _authorisations_and_login() -> list[str]:
+    return [
         "## 授权（经主要负责人授权的审批）",
         "",
         "制度中写明“经主要负责人授权”的审批人（如山西林业局分管负责人批准查阅/复制申请，004§37），"
@@ -132,7 +156,6 @@ def permissions_page() -> str:
         "15 分钟内 5 次密码或验证码错误即暂时锁定。会话空闲超时后失效，登录时轮换，改密或停用时注销；"
         "经 https 访问时 Cookie 带 Secure 标志。",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def errors_page() -> str:

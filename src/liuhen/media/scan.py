@@ -135,73 +135,18 @@ def examine(
         warnings.append(f"文件名含控制字符或无法识别的编码，已转义保存为 {name}")
     if match and match.problem:
         warnings.append(match.problem)
-    time = resolve_start(
-        {
-            "manifest": entry.start if entry else None,
-            "device_metadata": facts.creation_time,
-            "file_name": match.start if match else None,
-            "officer": officer_start,
-        },
-        now=now,
-        agree_within=AGREE,
-    )
+    time = _start_time(entry, facts, match, officer_start, now)
     warnings += time.warnings
+    refused = _Refusal(path, name, facts, match, entry)
     if time.start is None:
-        return Candidate(
-            path,
-            name,
-            facts.size,
-            "no_time",
-            "无法确定录制开始时间（采集站清单、设备元数据、文件名中都没有可信的时间）："
-            "请在采集站清单中填写开始时间后重新导入",
-            probe=facts,
-            time=time,
-            name_match=match,
-            manifest=entry,
-            warnings=tuple(warnings),
-        )
+        return refused("no_time", NO_TIME, time, warnings)
     start = time.start.astimezone(tz)
     time = replace(time, start=start)
     end = start + timedelta(seconds=facts.duration or 0)
     if end > now:
-        return Candidate(
-            path,
-            name,
-            facts.size,
-            "future",
-            f"录制结束时间（{end.isoformat()}，来源：{TIME_SOURCES[time.source or '']}）"
-            f"晚于现在（{now.astimezone(tz).isoformat()}）：设备时钟可能不准，"
-            "请核对后在采集站清单中填写正确的开始时间再导入",
-            probe=facts,
-            time=time,
-            name_match=match,
-            manifest=entry,
-            warnings=tuple(warnings),
-        )
-    for label, claimed in (
-        ("采集站清单", entry.end if entry else None),
-        ("文件名", match.end if match else None),
-    ):
-        if claimed is not None and abs(claimed - end) > AGREE:
-            warnings.append(
-                f"{label}的结束时间（{claimed.isoformat()}）与开始时间加实际时长（{end.isoformat()}）"
-                f"相差 {describe_span(abs(claimed - end))}"
-            )
-    dev, dev_source = _first(
-        ("manifest", entry.device if entry else None),
-        ("operator", device),
-        ("file_name", match.device if match else None),
-        ("device_metadata", facts.device_serial),
-        warnings=warnings,
-        label="设备编号",
-    )
-    off, off_source = _first(
-        ("manifest", entry.officer if entry else None),
-        ("operator", officer),
-        ("file_name", match.officer if match else None),
-        warnings=warnings,
-        label="执法人员编号",
-    )
+        return refused("future", _future_reason(time, end, now, tz), time, warnings)
+    warnings += _end_disagreements(entry, match, end)
+    dev, dev_source, off, off_source = _whose(entry, match, facts, device, officer, warnings)
     return Candidate(
         path,
         name,
@@ -217,6 +162,112 @@ def examine(
         manifest=entry,
         warnings=tuple(warnings),
     )
+
+
+def _whose(
+    entry: ManifestEntry | None,
+    match: NameMatch | None,
+    facts: Probe,
+    device: str | None,
+    officer: str | None,
+    warnings: list[str],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """Device and officer numbers with their sources, the first given winning: manifest,
+    operator, file name (and, for the device, its metadata); disagreements are warnings."""
+    dev, dev_source = _first(
+        ("manifest", entry.device if entry else None),
+        ("operator", device),
+        ("file_name", match.device if match else None),
+        ("device_metadata", facts.device_serial),
+        warnings=warnings,
+        label="设备编号",
+    )
+    off, off_source = _first(
+        ("manifest", entry.officer if entry else None),
+        ("operator", officer),
+        ("file_name", match.officer if match else None),
+        warnings=warnings,
+        label="执法人员编号",
+    )
+    return dev, dev_source, off, off_source
+
+
+def _start_time(
+    entry: ManifestEntry | None,
+    facts: Probe,
+    match: NameMatch | None,
+    officer_start: datetime | None,
+    now: datetime,
+) -> ResolvedStart:
+    """The recording's start from the sources that give one (see ``resolve_start``)."""
+    return resolve_start(
+        {
+            "manifest": entry.start if entry else None,
+            "device_metadata": facts.creation_time,
+            "file_name": match.start if match else None,
+            "officer": officer_start,
+        },
+        now=now,
+        agree_within=AGREE,
+    )
+
+
+NO_TIME = (
+    "无法确定录制开始时间（采集站清单、设备元数据、文件名中都没有可信的时间）："
+    "请在采集站清单中填写开始时间后重新导入"
+)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A probed file refused for its time, with what was learnt about it so far."""
+
+    path: Path
+    name: str
+    facts: Probe
+    match: NameMatch | None
+    entry: ManifestEntry | None
+
+    def __call__(
+        self, problem: str, reason: str, time: ResolvedStart, warnings: list[str]
+    ) -> Candidate:
+        return Candidate(
+            self.path,
+            self.name,
+            self.facts.size,
+            problem,
+            reason,
+            probe=self.facts,
+            time=time,
+            name_match=self.match,
+            manifest=self.entry,
+            warnings=tuple(warnings),
+        )
+
+
+def _future_reason(time: ResolvedStart, end: datetime, now: datetime, tz: tzinfo) -> str:
+    return (
+        f"录制结束时间（{end.isoformat()}，来源：{TIME_SOURCES[time.source or '']}）"
+        f"晚于现在（{now.astimezone(tz).isoformat()}）：设备时钟可能不准，"
+        "请核对后在采集站清单中填写正确的开始时间再导入"
+    )
+
+
+def _end_disagreements(
+    entry: ManifestEntry | None, match: NameMatch | None, end: datetime
+) -> list[str]:
+    """Warnings for a manifest or file-name end time that is not start plus duration."""
+    warnings: list[str] = []
+    for label, claimed in (
+        ("采集站清单", entry.end if entry else None),
+        ("文件名", match.end if match else None),
+    ):
+        if claimed is not None and abs(claimed - end) > AGREE:
+            warnings.append(
+                f"{label}的结束时间（{claimed.isoformat()}）与开始时间加实际时长（{end.isoformat()}）"
+                f"相差 {describe_span(abs(claimed - end))}"
+            )
+    return warnings
 
 
 _SOURCE_LABELS = {

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
 
 from liuhen.store import tables as t
 from liuhen.store.dashboard_counts import Deltas, bump
@@ -99,6 +99,35 @@ _UPDATESHARE_COLUMNS = (
 )
 
 
+def _case_facts(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any, Any, Any]]:
+    """Who opened each case and its confidentiality marks (index columns need them)."""
+    return {
+        r.id: r
+        for r in conn.execute(
+            select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
+                t.cases.c.id.in_(ids)
+            )
+        )
+    }
+
+
+def _replace_officers_and_due(
+    conn: Connection,
+    written: list[str],
+    officers: Mapping[str, Sequence[str]],
+    summaries: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """The written cases' officer rows and footage deadlines, deleted and inserted anew."""
+    conn.execute(delete(t.summary_officers).where(t.summary_officers.c.case_id.in_(written)))
+    conn.execute(delete(t.footage_due).where(t.footage_due.c.case_id.in_(written)))
+    pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
+    if pairs:
+        conn.execute(t.summary_officers.insert(), pairs)
+    due = [row for c in written for row in footage_rows(c, summaries[c])]
+    if due:
+        conn.execute(t.footage_due.insert(), due)
+
+
 def write(
     conn: Connection,
     items: Sequence[tuple[str, str, Mapping[str, Any], int]],
@@ -113,14 +142,7 @@ def write(
     ids = sorted({item[0] for item in items})
     if not ids:
         return 0
-    facts = {
-        r.id: r
-        for r in conn.execute(
-            select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
-                t.cases.c.id.in_(ids)
-            )
-        )
-    }
+    facts = _case_facts(conn, ids)
     old_rows = {
         r["case_id"]: r
         for r in conn.execute(_for_update(select(cs).where(cs.c.case_id.in_(ids)), conn))
@@ -162,15 +184,7 @@ def write(
     if inserts:
         conn.execute(cs.insert(), inserts)
     if written:
-        conn.execute(delete(t.summary_officers).where(t.summary_officers.c.case_id.in_(written)))
-        conn.execute(delete(t.footage_due).where(t.footage_due.c.case_id.in_(written)))
-        pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
-        if pairs:
-            conn.execute(t.summary_officers.insert(), pairs)
-        summaries = {i[0]: i[2] for i in items}
-        due = [row for c in written for row in footage_rows(c, summaries[c])]
-        if due:
-            conn.execute(t.footage_due.insert(), due)
+        _replace_officers_and_due(conn, written, officers, {i[0]: i[2] for i in items})
     deltas.write(conn)
     return len(written)
 

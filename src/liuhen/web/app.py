@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -42,32 +42,42 @@ def create_app(
 ) -> FastAPI:
     """The app; with ``fixity_interval`` (seconds), a scheduled fixity audit runs while it
     serves (``liuhen serve`` passes ``LIUHEN_FIXITY_INTERVAL_MINUTES``)."""
-    from liuhen.archive import four_properties
-    from liuhen.domain import vocab
-    from liuhen.services.permissions import actions_for
-    from liuhen.web.access import downloads as files
-    from liuhen.web.access import requests as access_requests
-    from liuhen.web.access import share
-    from liuhen.web.admin import calendar
-    from liuhen.web.approvals import authorisations
-    from liuhen.web.approvals import decisions as approvals
-    from liuhen.web.archiving import case_archive
-    from liuhen.web.auth import login
-    from liuhen.web.av import access as av_access
-    from liuhen.web.av import api as api_av
-    from liuhen.web.av import devices, uploads
-    from liuhen.web.av import panel as av_panel
-    from liuhen.web.av import record as av_record
-    from liuhen.web.av import unlinked as av_unlinked
-    from liuhen.web.cases import documents as case_documents
-    from liuhen.web.cases import listing as cases
-    from liuhen.web.cases import new as case_new
-    from liuhen.web.cases import service as case_service
-    from liuhen.web.cases import steps as case_steps
-    from liuhen.web.oversight import dashboard, inbox, ledger
-    from liuhen.web.oversight import due as case_due
-
     the_store = store or Store.open(settings)
+    app = FastAPI(
+        title="留痕 LiuHen",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=_lifespan(the_store, fixity_interval, close_store=store is None),
+    )
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.fixity_scheduler = None
+    app.state.jobs = BackgroundJobs(lambda: the_store.clock())
+    app.state.templates = _templates(settings)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    app.add_middleware(_Headers, production=settings.environment == "production")
+    _add_error_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/cases", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    _include_routers(app)
+    return app
+
+
+def _lifespan(
+    the_store: Store, fixity_interval: float | None, *, close_store: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app serves: the fixity scheduler (with an interval); after: the background
+    jobs stop and, when the app opened the store (``close_store``), the views still queued
+    are written and the store closed."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,34 +93,35 @@ def create_app(
             if scheduler is not None:
                 scheduler.stop()
             app.state.jobs.stop()
-            if store is None:  # the app opened it: write the views still queued, then close
+            if close_store:  # the app opened it: write the views still queued, then close
                 the_store.close()
 
-    app = FastAPI(
-        title="留痕 LiuHen",
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.store = the_store
-    app.state.fixity_scheduler = None
-    app.state.jobs = BackgroundJobs(lambda: the_store.clock())
-    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    return lifespan
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    """The Jinja environment with the filters and globals every template may use."""
+    from liuhen.archive import four_properties
+    from liuhen.domain import vocab
+    from liuhen.services.permissions import actions_for
+    from liuhen.web.av import panel as av_panel
+
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
     # templates are read once (a stat of every template on every page otherwise), except
     # while developing
-    app.state.templates.env.auto_reload = settings.environment == "development"
-    app.state.templates.env.filters["localtime"] = lambda value: localtime(value, settings)
-    app.state.templates.env.globals.update(  # constants and pure helpers every template may use
+    templates.env.auto_reload = settings.environment == "development"
+    templates.env.filters["localtime"] = lambda value: localtime(value, settings)
+    templates.env.globals.update(  # constants and pure helpers every template may use
         retention_terms=vocab.RETENTION_TERMS,
         four_names=four_properties.PROPERTIES,
         user_actions=lambda user: actions_for(user.roles),
         **av_panel.TEMPLATE_GLOBALS,
     )
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return templates
 
-    app.add_middleware(_Headers, production=settings.environment == "production")
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """LiuhenError and HTTP errors as an error page, a login redirect, or JSON under /api/."""
 
     @app.exception_handler(LiuhenError)
     def liuhen_error(request: Request, exc: LiuhenError) -> Response:
@@ -137,13 +148,29 @@ def create_app(
             request, "error.html", {"message": message, "details": []}, status_code=exc.status_code
         )
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> RedirectResponse:
-        return RedirectResponse("/cases", status_code=303)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+def _include_routers(app: FastAPI) -> None:
+    """Every feature's routes, in the order that matters where paths overlap."""
+    from liuhen.web.access import downloads as files
+    from liuhen.web.access import requests as access_requests
+    from liuhen.web.access import share
+    from liuhen.web.admin import calendar
+    from liuhen.web.approvals import authorisations
+    from liuhen.web.approvals import decisions as approvals
+    from liuhen.web.archiving import case_archive
+    from liuhen.web.auth import login
+    from liuhen.web.av import access as av_access
+    from liuhen.web.av import api as api_av
+    from liuhen.web.av import devices, uploads
+    from liuhen.web.av import record as av_record
+    from liuhen.web.av import unlinked as av_unlinked
+    from liuhen.web.cases import documents as case_documents
+    from liuhen.web.cases import listing as cases
+    from liuhen.web.cases import new as case_new
+    from liuhen.web.cases import service as case_service
+    from liuhen.web.cases import steps as case_steps
+    from liuhen.web.oversight import dashboard, inbox, ledger
+    from liuhen.web.oversight import due as case_due
 
     app.include_router(login.router)
     for lifecycle in (
@@ -171,7 +198,6 @@ def create_app(
     app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id
     app.include_router(av_record.router)
     app.include_router(devices.router)
-    return app
 
 
 class _Headers:

@@ -24,118 +24,152 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def cross_checks(data: Mapping[str, Any]) -> list[str]:
-    """Every problem the schema cannot see, as ``$.path: reason`` lines; only called on
-    schema-valid data (dates are checked first, then order and references)."""
-    problems: list[str] = []
+JsonPath = tuple[str | int, ...]
 
-    def bad(path: tuple[str | int, ...], reason: str) -> None:
-        problems.append(f"{json_path(path)}: {reason}")
+ID_KEYS = (
+    "officers",
+    "devices",
+    "acts",
+    "text_records",
+    "av_records",
+    "approvals",
+    "services",
+    "execution",
+    "access_requests",
+)
+"""The bundle's lists whose items carry an ``id`` that must be unique within the list."""
 
-    def parse(path: tuple[str | int, ...], value: Any) -> datetime | None:
+
+class _Problems:
+    """The ``$.path: reason`` lines found so far, and the ids each list declares."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.ids: dict[str, set[str]] = {}
+
+    def bad(self, path: JsonPath, reason: str) -> None:
+        self.lines.append(f"{json_path(path)}: {reason}")
+
+    def parse(self, path: JsonPath, value: Any) -> datetime | None:
         if not isinstance(value, str):
             return None
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            bad(path, f"{value!r} 不是有效的时间")
+            self.bad(path, f"{value!r} 不是有效的时间")
             return None
         if moment.tzinfo is None:
-            bad(path, f"时间 {value!r} 缺少时区偏移")
+            self.bad(path, f"时间 {value!r} 缺少时区偏移")
             return None
         return moment
 
-    def dates(path: tuple[str | int, ...], obj: Any) -> None:
-        if isinstance(obj, dict):
-            for k, v in obj.items():
-                if k == "fields":
-                    continue
-                if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in ("start", "end")):
-                    parse((*path, k), v)
-                elif isinstance(v, str) and (k == "date" or k.endswith(("_date", "_until"))):
-                    try:
-                        date.fromisoformat(v)
-                    except (TypeError, ValueError):
-                        bad((*path, k), f"{v!r} 不是有效的日期")
-                else:
-                    dates((*path, k), v)
-        elif isinstance(obj, list):
-            for i, v in enumerate(obj):
-                dates((*path, i), v)
-
-    dates((), data)
-    if problems:
-        return problems
-
     def order(
-        path: tuple[str | int, ...], start: Any, end: Any, what: str = "结束时间早于开始时间"
+        self, path: JsonPath, start: Any, end: Any, what: str = "结束时间早于开始时间"
     ) -> None:
         s, e = _dt(start), _dt(end)
         if s is not None and e is not None and e < s:
-            bad(path, what)
+            self.bad(path, what)
 
-    ids: dict[str, set[str]] = {}
-    for key in (
-        "officers",
-        "devices",
-        "acts",
-        "text_records",
-        "av_records",
-        "approvals",
-        "services",
-        "execution",
-        "access_requests",
-    ):
-        seen: set[str] = set()
-        for i, item in enumerate(data.get(key, [])):
-            if item["id"] in seen:
-                bad((key, i, "id"), f"编号 {item['id']!r} 重复")
-            seen.add(item["id"])
-        ids[key] = seen
+    def ref(self, path: JsonPath, value: Any, key: str, what: str) -> None:
+        if value is not None and value not in self.ids[key]:
+            self.bad(path, f"引用了不存在的{what} {value!r}")
 
-    def ref(path: tuple[str | int, ...], value: Any, key: str, what: str) -> None:
-        if value is not None and value not in ids[key]:
-            bad(path, f"引用了不存在的{what} {value!r}")
 
+def cross_checks(data: Mapping[str, Any]) -> list[str]:
+    """Every problem the schema cannot see, as ``$.path: reason`` lines; only called on
+    schema-valid data (dates are checked first, then order and references)."""
+    found = _Problems()
+    _check_dates(found, (), data)
+    if found.lines:
+        return found.lines
+    _collect_ids(found, data)
     case = data["case"]
-    order(
+    found.order(
         ("case", "ended_at"),
         case.get("opened_at"),
         case.get("ended_at"),
         "案件终结时间早于开始时间",
     )
+    _check_acts(found, data)
+    _check_text_records(found, data)
+    _check_av_records(found, data)
+    _check_other_references(found, data)
+    return found.lines
+
+
+def _check_dates(found: _Problems, path: JsonPath, obj: Any) -> None:
+    """Times (``at``, ``*_at``, ``start``, ``end``) that parse with an offset, and dates
+    (``date``, ``*_date``, ``*_until``) that parse; a document's ``fields`` are its own."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "fields":
+                continue
+            if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in ("start", "end")):
+                found.parse((*path, k), v)
+            elif isinstance(v, str) and (k == "date" or k.endswith(("_date", "_until"))):
+                try:
+                    date.fromisoformat(v)
+                except (TypeError, ValueError):
+                    found.bad((*path, k), f"{v!r} 不是有效的日期")
+            else:
+                _check_dates(found, (*path, k), v)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_dates(found, (*path, i), v)
+
+
+def _collect_ids(found: _Problems, data: Mapping[str, Any]) -> None:
+    """Each list's ids into ``found.ids``, reporting the repeated ones."""
+    for key in ID_KEYS:
+        seen: set[str] = set()
+        for i, item in enumerate(data.get(key, [])):
+            if item["id"] in seen:
+                found.bad((key, i, "id"), f"编号 {item['id']!r} 重复")
+            seen.add(item["id"])
+        found.ids[key] = seen
+
+
+def _check_acts(found: _Problems, data: Mapping[str, Any]) -> None:
     for i, act in enumerate(data.get("acts", [])):
-        order(("acts", i, "ended_at"), act["started_at"], act.get("ended_at"))
-        order(
+        found.order(("acts", i, "ended_at"), act["started_at"], act.get("ended_at"))
+        found.order(
             ("acts", i, "returned_at"),
             act["started_at"],
             act.get("returned_at"),
             "返回时间早于执法环节开始",
         )
         for j, oid in enumerate(act.get("officer_ids", [])):
-            ref(("acts", i, "officer_ids", j), oid, "officers", "执法人员")
+            found.ref(("acts", i, "officer_ids", j), oid, "officers", "执法人员")
+
+
+def _check_text_records(found: _Problems, data: Mapping[str, Any]) -> None:
     for i, r in enumerate(data.get("text_records", [])):
-        order(("text_records", i, "ended_at"), r.get("started_at"), r.get("ended_at"))
-        ref(("text_records", i, "act_id"), r.get("act_id"), "acts", "执法环节")
+        found.order(("text_records", i, "ended_at"), r.get("started_at"), r.get("ended_at"))
+        found.ref(("text_records", i, "act_id"), r.get("act_id"), "acts", "执法环节")
         for j, oid in enumerate(r.get("officer_ids", [])):
-            ref(("text_records", i, "officer_ids", j), oid, "officers", "执法人员")
+            found.ref(("text_records", i, "officer_ids", j), oid, "officers", "执法人员")
         for j, s in enumerate(r.get("signatures", [])):
-            ref(
+            found.ref(
                 ("text_records", i, "signatures", j, "officer_id"),
                 s.get("officer_id"),
                 "officers",
                 "执法人员",
             )
+
+
+def _check_av_records(found: _Problems, data: Mapping[str, Any]) -> None:
+    """References, segments in order without overlap, stored after the recording ended,
+    interruptions resumed after they began."""
     for i, av in enumerate(data.get("av_records", [])):
-        ref(("av_records", i, "device_id"), av["device_id"], "devices", "设备")
-        ref(("av_records", i, "officer_id"), av["officer_id"], "officers", "执法人员")
-        ref(("av_records", i, "act_id"), av.get("act_id"), "acts", "执法环节")
-        ref(("av_records", i, "service_id"), av.get("service_id"), "services", "送达")
+        found.ref(("av_records", i, "device_id"), av["device_id"], "devices", "设备")
+        found.ref(("av_records", i, "officer_id"), av["officer_id"], "officers", "执法人员")
+        found.ref(("av_records", i, "act_id"), av.get("act_id"), "acts", "执法环节")
+        found.ref(("av_records", i, "service_id"), av.get("service_id"), "services", "送达")
         previous = None
         for j, seg in enumerate(av["segments"]):
-            order(("av_records", i, "segments", j, "end"), seg["start"], seg["end"])
+            found.order(("av_records", i, "segments", j, "end"), seg["start"], seg["end"])
             if previous is not None and _dt(seg["start"]) < previous:  # type: ignore[operator]
-                bad(
+                found.bad(
                     ("av_records", i, "segments", j, "start"),
                     "片段未按时间顺序排列或与前一片段重叠",
                 )
@@ -143,17 +177,22 @@ def cross_checks(data: Mapping[str, Any]) -> list[str]:
         last = max(_dt(s["end"]) for s in av["segments"])  # type: ignore[type-var]
         stored = _dt(av.get("stored_at"))
         if stored is not None and last is not None and stored < last:
-            bad(("av_records", i, "stored_at"), "存储时间早于录制结束")
+            found.bad(("av_records", i, "stored_at"), "存储时间早于录制结束")
         for j, it in enumerate(av.get("interruptions", [])):
-            order(
+            found.order(
                 ("av_records", i, "interruptions", j, "resumed_at"),
                 it["at"],
                 it.get("resumed_at"),
                 "恢复时间早于中止时间",
             )
+
+
+def _check_other_references(found: _Problems, data: Mapping[str, Any]) -> None:
+    """Approval steps, services, execution, the case file and access requests point at
+    officers, documents and recordings that exist."""
     for i, ap in enumerate(data.get("approvals", [])):
         for j, st in enumerate(ap["steps"]):
-            ref(
+            found.ref(
                 ("approvals", i, "steps", j, "officer_id"),
                 st.get("officer_id"),
                 "officers",
@@ -161,24 +200,24 @@ def cross_checks(data: Mapping[str, Any]) -> list[str]:
             )
     for i, sv in enumerate(data.get("services", [])):
         for j, d in enumerate(sv["document_ids"]):
-            ref(("services", i, "document_ids", j), d, "text_records", "文书")
+            found.ref(("services", i, "document_ids", j), d, "text_records", "文书")
         for j, a in enumerate(sv.get("av_record_ids", [])):
-            ref(("services", i, "av_record_ids", j), a, "av_records", "音像记录")
+            found.ref(("services", i, "av_record_ids", j), a, "av_records", "音像记录")
     for i, ev in enumerate(data.get("execution", [])):
         for j, d in enumerate(ev.get("document_ids", [])):
-            ref(("execution", i, "document_ids", j), d, "text_records", "文书")
+            found.ref(("execution", i, "document_ids", j), d, "text_records", "文书")
     cf = data.get("case_file") or {}
     for j, d in enumerate(cf.get("catalogue", [])):
-        ref(("case_file", "catalogue", j), d, "text_records", "文书")
+        found.ref(("case_file", "catalogue", j), d, "text_records", "文书")
     for j, st in enumerate(cf.get("av_statements", [])):
-        ref(
+        found.ref(
             ("case_file", "av_statements", j, "av_record_id"),
             st["av_record_id"],
             "av_records",
             "音像记录",
         )
+    texts, avs = found.ids["text_records"], found.ids["av_records"]
     for i, rq in enumerate(data.get("access_requests", [])):
         for j, rid in enumerate(rq.get("record_ids", [])):
-            if rid not in ids["text_records"] and rid not in ids["av_records"]:
-                bad(("access_requests", i, "record_ids", j), f"引用了不存在的记录 {rid!r}")
-    return problems
+            if rid not in texts and rid not in avs:
+                found.bad(("access_requests", i, "record_ids", j), f"引用了不存在的记录 {rid!r}")

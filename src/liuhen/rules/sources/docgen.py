@@ -150,41 +150,54 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         )
     lines += ["", "## 规则", ""]
     for rid in ids:
-        users = [p for p in profiles if rid in p.rule_ids()]
-        first = users[0].rule(rid)
-        lines += [f"### `{rid}` {first.spec.title or first.summary}", ""]
-        lines.append(f"类型 `{first.spec.type}`：{RULE_TYPES[first.spec.type].summary}")
-        lines.append("")
-        lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 参数 |")
-        lines.append("|---|---|---|---|---|")
-        param_sets: list[tuple[str, list[str]]] = []
-        for p in users:
-            r = p.rule(rid)
-            procs = "、".join(sorted(r.spec.procedures)) if r.spec.procedures else "全部"
-            cites = "、".join(r.citations())
-            key = json.dumps(dict(r.spec.params), ensure_ascii=False, sort_keys=True)
-            index = next((i for i, (k, _) in enumerate(param_sets) if k == key), None)
-            if index is None:
-                param_sets.append((key, []))
-                index = len(param_sets) - 1
-            param_sets[index][1].append(p.id)
-            lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | 参数{chr(65 + index)} |")
-        lines.append("")
-        for i, (key, owners) in enumerate(param_sets):
-            lines += [
-                f"参数{chr(65 + i)}（{'、'.join(owners)}）：",
-                "",
-                _params_yaml(json.loads(key)),
-                "",
-            ]
-        quoted: dict[str, None] = {}
-        for p in users:
-            for c in p.rule(rid).citations():
-                quoted.setdefault(c, None)
-        for c in quoted:
-            lines += [f"**{c}**（{articles.source_title(c)}）", "", _quote(c), ""]
-        lines += [f"提示模板：{first.spec.message}", "", f"整改模板：{first.spec.remedy}", ""]
-    lines += ["## 规则类型", "", "| 类型 | 检查内容 | 模板变量 |", "|---|---|---|"]
+        lines += _rule_section(rid, [p for p in profiles if rid in p.rule_ids()])
+    lines += _rule_types_and_not_decidable()
+    return "\n".join(lines)
+
+
+def _rule_section(rid: str, users: list[Profile]) -> list[str]:
+    """One rule's section: its type, each profile's citation, severity, procedures and
+    parameter set (profiles sharing parameters share a letter), the articles quoted, and
+    its message and remedy templates."""
+    first = users[0].rule(rid)
+    lines = [f"### `{rid}` {first.spec.title or first.summary}", ""]
+    lines.append(f"类型 `{first.spec.type}`：{RULE_TYPES[first.spec.type].summary}")
+    lines.append("")
+    lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 参数 |")
+    lines.append("|---|---|---|---|---|")
+    param_sets: list[tuple[str, list[str]]] = []
+    for p in users:
+        r = p.rule(rid)
+        procs = "、".join(sorted(r.spec.procedures)) if r.spec.procedures else "全部"
+        cites = "、".join(r.citations())
+        key = json.dumps(dict(r.spec.params), ensure_ascii=False, sort_keys=True)
+        index = next((i for i, (k, _) in enumerate(param_sets) if k == key), None)
+        if index is None:
+            param_sets.append((key, []))
+            index = len(param_sets) - 1
+        param_sets[index][1].append(p.id)
+        lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | 参数{chr(65 + index)} |")
+    lines.append("")
+    for i, (key, owners) in enumerate(param_sets):
+        lines += [
+            f"参数{chr(65 + i)}（{'、'.join(owners)}）：",
+            "",
+            _params_yaml(json.loads(key)),
+            "",
+        ]
+    quoted: dict[str, None] = {}
+    for p in users:
+        for c in p.rule(rid).citations():
+            quoted.setdefault(c, None)
+    for c in quoted:
+        lines += [f"**{c}**（{articles.source_title(c)}）", "", _quote(c), ""]
+    lines += [f"提示模板：{first.spec.message}", "", f"整改模板：{first.spec.remedy}", ""]
+    return lines
+
+
+def _rule_types_and_not_decidable() -> list[str]:
+    """The rule types' table and the provisions that records cannot decide."""
+    lines = ["## 规则类型", "", "| 类型 | 检查内容 | 模板变量 |", "|---|---|---|"]
     for name in sorted(RULE_TYPES):
         cls = RULE_TYPES[name]
         variables = ", ".join(f"`{{{v}}}`" for v in (*COMMON_MESSAGE_VARS, *cls.message_vars))
@@ -199,4 +212,4 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
     for item in not_decidable():
         lines.append(f"| {item['citation']} | {item['topic']} | {item['reason']} |")
     lines.append("")
-    return "\n".join(lines)
+    return lines

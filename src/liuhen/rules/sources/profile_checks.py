@@ -8,6 +8,7 @@ and calls these.
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -18,7 +19,13 @@ from liuhen.domain import vocab
 from liuhen.domain.finding import SEVERITIES
 from liuhen.errors import ProfileInvalid
 from liuhen.rules import checks  # noqa: F401  (registers the rule types)
-from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES, RuleSpec, build_rule
+from liuhen.rules.engine.registry import (
+    COMMON_MESSAGE_VARS,
+    RULE_TYPES,
+    Rule,
+    RuleSpec,
+    build_rule,
+)
 from liuhen.rules.sources import articles
 from liuhen.rules.sources.yamlsource import SourceMap, load_yaml
 
@@ -213,6 +220,33 @@ def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
     if cls is None:
         bad(("type",), f"未知的规则类型 {spec['type']!r}（可用：{', '.join(sorted(RULE_TYPES))}）")
         return None, problems
+    _check_citations(spec, bad)
+    _check_templates(spec, cls, bad)
+    params = spec.get("params", {})
+    schema_errors = list(jsonschema.Draft202012Validator(cls.params_schema).iter_errors(params))
+    for err in schema_errors:
+        path = ("params", *err.absolute_path)
+        bad(path, _schema_problem(SourceMap(""), (), err).split(": ", 2)[-1])
+    if not schema_errors:
+        for path, reason in cls.validate_params(params):
+            bad(("params", *path), reason)
+        rule_tmp = _rule_spec(spec, cls, params)
+        if not problems:
+            probe = build_rule(rule_tmp)
+            for c in probe.param_citations():
+                if articles.quote(c) is None:
+                    bad(("params",), f"参数中的引用 {c!r} 不存在")
+        if not problems:
+            return rule_tmp, []
+    return None, problems
+
+
+Bad = Callable[[tuple[str | int, ...], str], None]
+"""Reports a problem at a path inside the rule (``check_rule``'s ``bad``)."""
+
+
+def _check_citations(spec: dict[str, Any], bad: Bad) -> None:
+    """The rule's citation and ``also_cites`` are in the article texts."""
     for key in ("citation",):
         if articles.quote(spec[key]) is None:
             bad(
@@ -222,6 +256,10 @@ def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
     for i, c in enumerate(spec.get("also_cites", [])):
         if articles.quote(c) is None:
             bad(("also_cites", i), f"引用 {c!r} 不存在")
+
+
+def _check_templates(spec: dict[str, Any], cls: type[Rule], bad: Bad) -> None:
+    """The message and remedy templates use only the variables the rule type offers."""
     known = set(COMMON_MESSAGE_VARS) | set(cls.message_vars)
     for key in ("message", "remedy"):
         unknown = _template_fields(spec[key]) - known
@@ -230,31 +268,18 @@ def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
                 (key,),
                 f"模板中有未知的变量 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(known))}）",
             )
-    params = spec.get("params", {})
-    schema_errors = list(jsonschema.Draft202012Validator(cls.params_schema).iter_errors(params))
-    for err in schema_errors:
-        path = ("params", *err.absolute_path)
-        bad(path, _schema_problem(SourceMap(""), (), err).split(": ", 2)[-1])
-    if not schema_errors:
-        for path, reason in cls.validate_params(params):
-            bad(("params", *path), reason)
-        rule_tmp = RuleSpec(
-            id=rid,
-            type=spec["type"],
-            citation=spec["citation"],
-            severity=spec["severity"],
-            message=spec["message"],
-            remedy=spec["remedy"],
-            title=spec.get("title", cls.summary),
-            also_cites=tuple(spec.get("also_cites", ())),
-            procedures=frozenset(spec["procedures"]) if spec.get("procedures") else None,
-            params=params,
-        )
-        if not problems:
-            probe = build_rule(rule_tmp)
-            for c in probe.param_citations():
-                if articles.quote(c) is None:
-                    bad(("params",), f"参数中的引用 {c!r} 不存在")
-        if not problems:
-            return rule_tmp, []
-    return None, problems
+
+
+def _rule_spec(spec: dict[str, Any], cls: type[Rule], params: Any) -> RuleSpec:
+    return RuleSpec(
+        id=spec["id"],
+        type=spec["type"],
+        citation=spec["citation"],
+        severity=spec["severity"],
+        message=spec["message"],
+        remedy=spec["remedy"],
+        title=spec.get("title", cls.summary),
+        also_cites=tuple(spec.get("also_cites", ())),
+        procedures=frozenset(spec["procedures"]) if spec.get("procedures") else None,
+        params=params,
+    )

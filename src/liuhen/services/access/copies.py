@@ -54,6 +54,13 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
 def _copy_record(
     store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str
 ) -> str:
+    """A watermarked copy of one record for an approved request, as a new record; returns
+    its id. A file whose format cannot be watermarked is skipped and named in the copy.
+
+    Long: the watermarked files are made and their blobs ingested first, outside the
+    transaction (a slow watermark holds no write lock), and the copy is refused if none could
+    be made; then one transaction inserts the blobs not yet held, the copy record, its files
+    and access.copy_made, whose payload lists the same files in the same order."""
     original, files = record_with_files(store, record_id)
     if original["kind"] == "text" and any(f["media_type"] == PDF for f in files):
         files = [f for f in files if f["media_type"] == PDF]  # the rendering, not the .docx

@@ -62,7 +62,12 @@ def register_request(
     case: Mapping[str, Any] | None = None,
 ) -> str:
     """Register a request and open its approval; nothing is saved when any check fails.
-    ``case``: the case as the permission check loaded it (not read again)."""
+    ``case``: the case as the permission check loaded it (not read again).
+
+    Long: the field checks, then one transaction that re-reads the case's current records,
+    numbers the request, inserts it, records access.requested and opens its approval with the
+    form the approver sees; the number, the request and its approval must commit together, and
+    the approval's fields are built from the items computed inside that transaction."""
     loaded = require_case(store, actor, "access.request", case_id, case)
     who, problems = _requester(requester)
     if kind not in KINDS:

@@ -16,7 +16,7 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.admin.users import get_user
+from liuhen.services.admin.users import User, get_user
 from liuhen.services.approvals.model import ROLE_POSITIONS
 from liuhen.services.approvals.queries import agency_users, grant_rows
 from liuhen.services.permissions import require
@@ -56,21 +56,17 @@ class Grant:
         ]
 
 
-def grant_authorisation(
-    store: Store,
+def _grant_problems(
     actor: Actor,
-    *,
-    user_id: str,
+    grantee: User | None,
     position: str,
     scope: str,
-    starts_at: datetime | None,
+    starts_at: datetime,
     ends_at: datetime | None,
     reference: str,
-) -> str:
-    """The principal head authorises ``user_id`` to sign in ``position`` for ``scope``."""
-    require(actor, "authorisation.grant")
-    problems = []
-    grantee = get_user(store, user_id) if user_id else None
+) -> list[str]:
+    """What is wrong with an authorisation's fields, one line a field."""
+    problems: list[str] = []
     if grantee is None or grantee.disabled:
         problems.append("user_id: 请选择被授权人（须为在用账户）")
     elif grantee.id == actor.id:
@@ -85,13 +81,31 @@ def grant_authorisation(
         problems.append("position: 请选择被授权人审批时的身份（如分管负责人）")
     if scope not in SCOPES:
         problems.append(f"scope: 请选择授权事项（{'、'.join(SCOPES.values())}）")
-    starts_at = starts_at or store.clock()
     if ends_at is None:
         problems.append("ends_at: 请填写授权截止时间（授权须有期限）")
     elif ends_at <= starts_at:
         problems.append("ends_at: 截止时间应晚于开始时间")
     if not reference.strip():
         problems.append("reference: 请填写授权书文号或名称")
+    return problems
+
+
+def grant_authorisation(
+    store: Store,
+    actor: Actor,
+    *,
+    user_id: str,
+    position: str,
+    scope: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    reference: str,
+) -> str:
+    """The principal head authorises ``user_id`` to sign in ``position`` for ``scope``."""
+    require(actor, "authorisation.grant")
+    grantee = get_user(store, user_id) if user_id else None
+    starts_at = starts_at or store.clock()
+    problems = _grant_problems(actor, grantee, position, scope, starts_at, ends_at, reference)
     if problems:
         raise InvalidInput("授权信息有误", details=problems)
     assert grantee is not None and ends_at is not None

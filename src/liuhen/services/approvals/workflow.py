@@ -141,6 +141,21 @@ def open_in(
     return approval_id
 
 
+def _decision_problems(actor: Actor, decision: str, opinion: str, position: str) -> list[str]:
+    """What is wrong with a decision's fields, one line a field."""
+    problems = []
+    if decision not in ("approved", "rejected"):
+        problems.append("decision: 应为 approved（同意）或 rejected（不同意）")
+    if position not in positions_for(actor.roles):
+        allowed = "、".join(vocab.POSITIONS[p] for p in positions_for(actor.roles)) or "无"
+        problems.append(
+            f"position: 您的角色不能以“{vocab.POSITIONS.get(position, position)}”身份审批（可选：{allowed}）"
+        )
+    if not opinion.strip():
+        problems.append("opinion: 审批意见不能为空")
+    return problems
+
+
 def decide(
     store: Store,
     actor: Actor,
@@ -153,16 +168,7 @@ def decide(
 ) -> ApprovalState:
     """A reviewer's or approver's step. ``final`` approval or any rejection closes it."""
     require_approval(store, actor, "approval.decide", approval_id)
-    problems = []
-    if decision not in ("approved", "rejected"):
-        problems.append("decision: 应为 approved（同意）或 rejected（不同意）")
-    if position not in positions_for(actor.roles):
-        allowed = "、".join(vocab.POSITIONS[p] for p in positions_for(actor.roles)) or "无"
-        problems.append(
-            f"position: 您的角色不能以“{vocab.POSITIONS.get(position, position)}”身份审批（可选：{allowed}）"
-        )
-    if not opinion.strip():
-        problems.append("opinion: 审批意见不能为空")
+    problems = _decision_problems(actor, decision, opinion, position)
     if problems:
         raise InvalidInput("审批意见有误", details=problems)
     now = store.clock()

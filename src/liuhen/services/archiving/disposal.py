@@ -184,7 +184,12 @@ def dispose(
     case: Mapping[str, Any] | None = None,
 ) -> DisposalResult:
     """Dispose of a record after its retention date, with an approval; refuse otherwise.
-    ``case``: the record's case as the permission check loaded it (not read again)."""
+    ``case``: the record's case as the permission check loaded it (not read again).
+
+    Long: three phases whose order is the safety argument: the refusals (each put on the ledger
+    by ``_refuse`` before it raises) in a fixed order before anything is written; one
+    transaction with a tombstone per file and the record.disposed event; and only after it
+    commits, the deletion of bytes no other record shares."""
     require_record(store, actor, "record.dispose", record_id, case)
     ret = record_retention(store, record_id)
     chain = version_chain(store, record_id)

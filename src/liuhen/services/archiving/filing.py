@@ -151,7 +151,12 @@ def file_case(
 
     ``check=False``: the caller runs the check right after (``check_four_properties`` with
     purpose ``filing``, the web server on its background worker): the filing act then
-    records it as pending and the ledger holds the report when it is done."""
+    records it as pending and the ledger holds the report when it is done.
+
+    Long: one ordered sequence: validate, run 四性检测 (its own transaction and ledger event, whose
+    result the filing records), then one transaction that supersedes the case file, inserts the
+    filing act and records case.filed; the check must sit between the validation and the write,
+    and the three writes must stay in the one transaction."""
     require_case(store, actor, "case.export", case_id, case)
     now = store.clock()
     filed_at = filed_at or now

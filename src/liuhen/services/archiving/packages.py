@@ -217,7 +217,12 @@ def export_package(
     """Write the case as a BagIt package at ``out`` (a new or empty directory).
 
     ``purpose``: ``export``, or ``filing``/``on_demand`` when the package is written only
-    to assess the four properties (kept in the export event)."""
+    to assess the four properties (kept in the export event).
+
+    Long: the package is written inside one ``PackageWriter`` in a fixed order where each step
+    needs the one before: files, the case-file PDF (from the verified copies), metadata and file
+    index, the export event (its sequence number goes into the ledger excerpt and bag-info), the
+    ledger excerpt, the 四性检测 report over the package, then bag-info."""
     require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)

@@ -33,6 +33,11 @@ def make_av_clip(
 
     The original is only read; the copy is its own blob, and the new record names the
     original record, file and time range. A photo can only be copied with a caption.
+
+    Long: one sequence over one segment: the span is computed once and used for the cut, the
+    file name and the ``derived_from`` the record keeps; the cut or captioned copy is ingested
+    from a scratch directory, then one transaction registers the blob, inserts the derived
+    record and its file and records av.clip_made.
     """
     from liuhen.media.clips import caption_photo, make_clip
     from liuhen.media.probe import probe

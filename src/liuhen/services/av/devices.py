@@ -105,6 +105,25 @@ def _device_scope(agency_id: str, officer_id: str | None) -> dict[str, Any]:
     }
 
 
+def _check_event_input(
+    store: Store, kind: str, at: datetime, act_id: str | None, items: Sequence[str], note: str
+) -> None:
+    """Refuse, at the first problem, a device event's time, check items, act or note."""
+    if at.tzinfo is None:
+        raise InvalidInput("at: 时间须带时区")
+    if at > store.clock():
+        raise InvalidInput("at: 时间不能晚于现在")
+    unknown = [i for i in items if i not in CHECK_ITEMS]
+    if unknown:
+        raise InvalidInput(f"items: 未知的检查项目 {', '.join(unknown)}")
+    if kind == "check" and not items:
+        raise InvalidInput(f"items: 请勾选已检查的项目（{'、'.join(CHECK_ITEMS.values())}）")
+    if kind == "check" and not act_id:
+        raise InvalidInput("act_id: 使用前检查须对应一个执法环节")
+    if kind in ("fault", "maintenance", "repair") and not note.strip():
+        raise InvalidInput("note: 请说明情况（故障现象、维护或修复内容）")
+
+
 def record_device_event(
     store: Store,
     actor: Actor,
@@ -122,19 +141,7 @@ def record_device_event(
         raise InvalidInput(f"kind: 请选择事项（{'、'.join(EVENT_KINDS.values())}）")
     action = "device.check" if kind in ("check", "fault") else "device.manage"
     require(actor, action)
-    if at.tzinfo is None:
-        raise InvalidInput("at: 时间须带时区")
-    if at > store.clock():
-        raise InvalidInput("at: 时间不能晚于现在")
-    unknown = [i for i in items if i not in CHECK_ITEMS]
-    if unknown:
-        raise InvalidInput(f"items: 未知的检查项目 {', '.join(unknown)}")
-    if kind == "check" and not items:
-        raise InvalidInput(f"items: 请勾选已检查的项目（{'、'.join(CHECK_ITEMS.values())}）")
-    if kind == "check" and not act_id:
-        raise InvalidInput("act_id: 使用前检查须对应一个执法环节")
-    if kind in ("fault", "maintenance", "repair") and not note.strip():
-        raise InvalidInput("note: 请说明情况（故障现象、维护或修复内容）")
+    _check_event_input(store, kind, at, act_id, items, note)
     event_id = new_id()
     with store.transaction(actor) as tx:
         device = tx.get("devices", device_id)

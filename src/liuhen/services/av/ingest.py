@@ -143,7 +143,11 @@ def _store_recording(
     store: Store, actor: Actor, kept: list[tuple[Candidate, BlobInfo]], options: ImportOptions
 ) -> dict[str, Any]:
     """One transaction: the new blob rows, then the files joined to the stored recording they
-    continue (``av_join``) or a new record with its segment files, and the events."""
+    continue (``av_join``) or a new record with its segment files, and the events.
+
+    Long: one transaction holds the join lock from finding the recording to continue until its
+    rows and events are written; both branches (join a stored recording, or a new record with
+    its segment files) share that lock and the blob rows registered before them."""
     tz, first = store.settings.tz, kept[0][0]
     cands = [c for c, _ in kept]
     assert options.max_pause is not None

@@ -6,8 +6,9 @@ other (004§12), and this list is how it gets found and linked."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.domain.finding import PENDING, VIOLATION
@@ -77,42 +78,53 @@ def unlinked_footage(
         device = devices.get(item.get("device_id", ""))
         agency = device["agency_id"] if device else first
         rule = _rule(agencies.get(agency)) if agency else None
-        stored = datetime.fromisoformat(item["stored_at"])
-        started = min(datetime.fromisoformat(s["start"]) for s in item["segments"])
-        subject = f"音像记录（{fmt_time(started, tz)}，{len(item['segments'])} 段）"
-        due = due_after(stored, rule.limit, calendar, tz).at if rule else None
-        late = due is not None and now > due
-        state = (
-            f"至今（{fmt_time(now, tz)}）仍未关联，已逾期"
-            if late
-            else f"尚未关联，请在 {fmt_time(due, tz)} 前关联"
-            if due
-            else "尚未关联"
-        )
-        message, remedy = (
-            rule.message(subject=subject, stored=fmt_time(stored, tz), state=state)
-            if rule
-            else (f"{subject}尚未关联案件", "关联到所属案件和执法环节；未关联的音像记录继续保存。")
-        )
-        out.append(
-            UnlinkedFootage(
-                id=item["id"],
-                title=item["title"],
-                stored_at=stored,
-                age=now - stored,
-                device=(f"{device['serial_no']}" if device else str(item.get("device_id", ""))),
-                officer=officers.get(item.get("officer_id", ""), str(item.get("officer_id", ""))),
-                segments=len(item["segments"]),
-                started_at=started,
-                due=due,
-                status=VIOLATION if late else PENDING,
-                citation=rule.citation if rule else "",
-                message=message,
-                remedy=remedy,
-            )
-        )
+        out.append(_entry(item, device, rule, officers, now, calendar, tz))
     out.sort(key=lambda f: f.stored_at)
     return out
+
+
+def _entry(
+    item: dict[str, Any],
+    device: Mapping[str, Any] | None,
+    rule: AVUnlinked | None,
+    officers: Mapping[str, str],
+    now: datetime,
+    calendar: WorkCalendar,
+    tz: tzinfo,
+) -> UnlinkedFootage:
+    """One unlinked recording with its deadline under ``rule`` (none without a rule)."""
+    stored = datetime.fromisoformat(item["stored_at"])
+    started = min(datetime.fromisoformat(s["start"]) for s in item["segments"])
+    subject = f"音像记录（{fmt_time(started, tz)}，{len(item['segments'])} 段）"
+    due = due_after(stored, rule.limit, calendar, tz).at if rule else None
+    late = due is not None and now > due
+    state = (
+        f"至今（{fmt_time(now, tz)}）仍未关联，已逾期"
+        if late
+        else f"尚未关联，请在 {fmt_time(due, tz)} 前关联"
+        if due
+        else "尚未关联"
+    )
+    message, remedy = (
+        rule.message(subject=subject, stored=fmt_time(stored, tz), state=state)
+        if rule
+        else (f"{subject}尚未关联案件", "关联到所属案件和执法环节；未关联的音像记录继续保存。")
+    )
+    return UnlinkedFootage(
+        id=item["id"],
+        title=item["title"],
+        stored_at=stored,
+        age=now - stored,
+        device=(f"{device['serial_no']}" if device else str(item.get("device_id", ""))),
+        officer=officers.get(item.get("officer_id", ""), str(item.get("officer_id", ""))),
+        segments=len(item["segments"]),
+        started_at=started,
+        due=due,
+        status=VIOLATION if late else PENDING,
+        citation=rule.citation if rule else "",
+        message=message,
+        remedy=remedy,
+    )
 
 
 def _rule(profile_id: str | None) -> AVUnlinked | None:

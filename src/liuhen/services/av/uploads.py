@@ -164,7 +164,12 @@ class Uploads:
         station_id: str | None = None,
         default_device: str | None = None,
     ) -> UploadInfo:
-        """Check everything that can be checked before a byte arrives, then stage."""
+        """Check everything that can be checked before a byte arrives, then stage.
+
+        Long: the checks run in the order a station sees its refusals (length, name, metadata,
+        the case's permission, free space) and nothing is staged before all of them pass;
+        then the part file, the info file and the av.upload_started event, in that order.
+        """
         require(actor, "av.upload")
         limit = self.settings.upload_max_gb * 1024**3
         if length <= 0:

@@ -125,6 +125,14 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
 
 
 def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> str:
+    """Every entity of the checked bundle ``data`` as rows in the caller's unit of work,
+    bundle ids replaced by new ids; returns the new case's id.
+
+    Long: one unit of work writes every entity of the bundle in dependency order (agency,
+    officers and devices, the case and its transitions, acts, device events, records,
+    approvals, services, execution, the case file) through one ``ids`` map from bundle ids to
+    new ids that every later row's references go through; each block is a flat row mapping
+    that reads best beside the others in insertion order."""
     now = store.clock()
     by = actor.id or "system"
     ids: dict[str, str] = {}

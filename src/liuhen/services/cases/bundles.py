@@ -57,6 +57,15 @@ def assemble_bundle(
     return bundle_of(rows, store.settings.tz)
 
 
+def _agency_out(case: Mapping[str, Any]) -> dict[str, Any]:
+    """The bundle's agency: its name, and its profile and the case's section when set."""
+    return {
+        "name": case["agency_name"],
+        **({"profile": case["profile_id"]} if case["profile_id"] else {}),
+        **({"unit": case["section"]} if case["section"] else {}),
+    }
+
+
 def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
     """The case bundle of a case's rows (pure: every row was read by ``load_rows``)."""
     case = rows.case
@@ -81,11 +90,7 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
     act_ids = {a["id"] for a in acts}
     bundle: dict[str, Any] = {
         **FORMAT,
-        "agency": {
-            "name": case["agency_name"],
-            **({"profile": case["profile_id"]} if case["profile_id"] else {}),
-            **({"unit": case["section"]} if case["section"] else {}),
-        },
+        "agency": _agency_out(case),
         "case": {
             "id": case["id"],
             "number": case["number"],

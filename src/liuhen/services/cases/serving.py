@@ -44,6 +44,25 @@ def _check_documents(tx: Tx, case_id: str, document_ids: list[str]) -> None:
         )
 
 
+def _service_problems(
+    mode: str, served_at: datetime, recipient: str, evidence: dict[str, Any] | None
+) -> list[str]:
+    """What is wrong with a service's fields, one line a field."""
+    problems = []
+    if mode not in vocab.SERVICE_MODES:
+        problems.append(f"mode: 送达方式无效 {mode!r}")
+    if served_at.tzinfo is None:
+        problems.append("served_at: 时间须带时区")
+    if not recipient.strip() and mode != "public_notice":
+        problems.append("recipient: 受送达人不能为空")
+    extra = sorted(set(evidence or {}) - set(MODE_EVIDENCE.get(mode, ())))
+    if extra:
+        problems.append(
+            f"evidence: {vocab.SERVICE_MODES.get(mode, mode)}不需要这些材料：{'、'.join(extra)}"
+        )
+    return problems
+
+
 def record_service(
     store: Store,
     actor: Actor,
@@ -61,18 +80,7 @@ def record_service(
     """Record one service with the evidence its mode needs (receipt, mail, lien, notice …).
     ``case``: the case as the permission check loaded it (not read again)."""
     require_case(store, actor, "record.create", case_id, case)
-    problems = []
-    if mode not in vocab.SERVICE_MODES:
-        problems.append(f"mode: 送达方式无效 {mode!r}")
-    if served_at.tzinfo is None:
-        problems.append("served_at: 时间须带时区")
-    if not recipient.strip() and mode != "public_notice":
-        problems.append("recipient: 受送达人不能为空")
-    extra = sorted(set(evidence or {}) - set(MODE_EVIDENCE.get(mode, ())))
-    if extra:
-        problems.append(
-            f"evidence: {vocab.SERVICE_MODES.get(mode, mode)}不需要这些材料：{'、'.join(extra)}"
-        )
+    problems = _service_problems(mode, served_at, recipient, evidence)
     if problems:
         raise InvalidInput("送达信息有误", details=problems)
     service_id = new_id()

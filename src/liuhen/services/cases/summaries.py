@@ -17,7 +17,7 @@ the shares whose next deadline has passed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from threading import Lock
 from typing import Any
@@ -148,20 +148,22 @@ def summarise_bundle(
         ],
         "av_records": [av.id for av in case.av_records],
         "case_file_rule": any(r.type_name == "case_file_deadline" for r in profile.rules),
-        "findings": [
-            {
-                "rule": f.rule_id,
-                "type": types.get(f.rule_id, ""),
-                "status": f.status,
-                "severity": f.severity,
-                "due": _iso(f.due),
-                "open": (f.rule_id, f.subject.kind, f.subject.id) in ctx.open,
-                "subject": [f.subject.kind, f.subject.id],
-                "citation": f.citation,
-                "message": f.message,
-            }
-            for f in findings
-        ],
+        "findings": [_finding_row(f, types, ctx.open) for f in findings],
+    }
+
+
+def _finding_row(f: Finding, types: Mapping[str, str], open_: Container[Any]) -> dict[str, Any]:
+    """A finding as the summary keeps it; ``open_``: the (rule, kind, id) still open."""
+    return {
+        "rule": f.rule_id,
+        "type": types.get(f.rule_id, ""),
+        "status": f.status,
+        "severity": f.severity,
+        "due": _iso(f.due),
+        "open": (f.rule_id, f.subject.kind, f.subject.id) in open_,
+        "subject": [f.subject.kind, f.subject.id],
+        "citation": f.citation,
+        "message": f.message,
     }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.domain import vocab
+from liuhen.domain.finding import Finding
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.articles import quote, source_title
@@ -112,7 +113,44 @@ def case_view(
     store.record_view(
         actor, "case.viewed", subject_type="case", subject_id=case_id, case_id=case_id
     )
-    items: dict[str, list[TimelineItem]] = {key: [] for key, _ in STAGES}
+    items = _timeline(bundle, rows)
+    view = CaseView(
+        case=bundle["case"],
+        party=bundle["party"],
+        agency=bundle["agency"],
+        procedure_name=PROCEDURES.get(bundle["case"]["procedure"], bundle["case"]["procedure"]),
+        stages=[(key, name, items[key]) for key, name in STAGES],
+        rows=rows,
+        bundle=bundle,
+        calendar=store.calendar(),
+    )
+    try:
+        findings = bundle_findings(bundle, now or store.clock(), view.calendar)
+    except LiuhenError as exc:
+        view.findings_error = exc.message
+        return view
+    view.findings.extend(_finding_dict(f) for f in findings)
+    return view
+
+
+Items = dict[str, list[TimelineItem]]
+"""Stage key -> the timeline items in that stage."""
+
+
+def _timeline(bundle: Mapping[str, Any], rows: CaseRows) -> Items:
+    """The case's items by stage, each stage in time order (items at the same time in the
+    order acts, documents, recordings, approvals, services, execution, case file)."""
+    items: Items = {key: [] for key, _ in STAGES}
+    _add_records(items, bundle)
+    _add_approvals(items, bundle, rows)
+    _add_service_and_after(items, bundle)
+    for stage_items in items.values():
+        stage_items.sort(key=lambda i: i.at)
+    return items
+
+
+def _add_records(items: Items, bundle: Mapping[str, Any]) -> None:
+    """Acts, documents and recordings."""
     for act in bundle["acts"]:
         stage = "initiation" if act["kind"] == "application_acceptance" else "investigation"
         if act["kind"] in ("re_inspection",):
@@ -148,6 +186,10 @@ def case_view(
                 av.get("custodian", ""),
             )
         )
+
+
+def _add_approvals(items: Items, bundle: Mapping[str, Any], rows: CaseRows) -> None:
+    """Decided approvals (from the bundle), then those still waiting (from the rows)."""
     for approval in bundle["approvals"]:
         steps = approval.get("steps", [])
         at = steps[-1]["at"] if steps else ""
@@ -172,6 +214,10 @@ def case_view(
                 "；".join(f"{s['name']}：{s['opinion']}" for s in waiting.steps),
             )
         )
+
+
+def _add_service_and_after(items: Items, bundle: Mapping[str, Any]) -> None:
+    """Services, execution events and the forming of the case file."""
     for service in bundle["services"]:
         items["service_execution"].append(
             TimelineItem(
@@ -201,32 +247,17 @@ def case_view(
                 bundle["case_file"].get("custodian", ""),
             )
         )
-    for stage_items in items.values():
-        stage_items.sort(key=lambda i: i.at)
-    view = CaseView(
-        case=bundle["case"],
-        party=bundle["party"],
-        agency=bundle["agency"],
-        procedure_name=PROCEDURES.get(bundle["case"]["procedure"], bundle["case"]["procedure"]),
-        stages=[(key, name, items[key]) for key, name in STAGES],
-        rows=rows,
-        bundle=bundle,
-        calendar=store.calendar(),
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    """A finding as the page shows it: with the article quoted and the item it points at."""
+    d = f.to_dict()
+    d["quote"] = quote(f.citation) or ""
+    d["source"] = source_title(f.citation)
+    prefix = _ANCHORS.get(f.subject.kind)
+    d["anchor"] = (
+        f"{prefix}-{f.subject.id}"
+        if prefix
+        else ("case-file" if f.subject.kind == "case_file" else "")
     )
-    try:
-        findings = bundle_findings(bundle, now or store.clock(), view.calendar)
-    except LiuhenError as exc:
-        view.findings_error = exc.message
-        return view
-    for f in findings:
-        d = f.to_dict()
-        d["quote"] = quote(f.citation) or ""
-        d["source"] = source_title(f.citation)
-        prefix = _ANCHORS.get(f.subject.kind)
-        d["anchor"] = (
-            f"{prefix}-{f.subject.id}"
-            if prefix
-            else ("case-file" if f.subject.kind == "case_file" else "")
-        )
-        view.findings.append(d)
-    return view
+    return d

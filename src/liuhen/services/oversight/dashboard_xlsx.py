@@ -89,16 +89,48 @@ def workbook(store: Store, actor: Actor, dash: Dashboard) -> bytes:
     assert default is not None
     wb.remove(default)
     f = dash.filters
-    period = f"{f.start:%Y-%m} 至 {f.end:%Y-%m}"
     cols = _columns()
-    overview = [
+    _sheet(wb, "总览", ["项目", "数值"], _overview(store, dash, cols))
+    _breakdown_sheets(wb, dash, cols)
+    _sheet(
+        wb,
+        "逾期事项",
+        ["期限", "案件编号", "案件名称", "科室", "依据", "事项"],
+        _overdue_rows(dash),
+    )
+    _sheet(
+        wb,
+        "问题类别",
+        ["类别", "依据"],
+        [[c.name, "、".join(c.citations)] for c in categories()],
+    )
+    out = BytesIO()
+    wb.save(out)
+    with store.transaction(actor) as tx:
+        tx.record(
+            "dashboard.exported",
+            subject_type="dashboard",
+            subject_id=f.agency_id or "*",
+            payload={"filters": f.query(), "format": "xlsx"},
+        )
+    return out.getvalue()
+
+
+def _overview(store: Store, dash: Dashboard, cols: list[str]) -> list[list[Any]]:
+    """The filters the figures were counted under, then the totals, one per row."""
+    f = dash.filters
+    period = f"{f.start:%Y-%m} 至 {f.end:%Y-%m}"
+    return [
         ["统计期间（立案月份）", period],
         ["统计时点", dash.now.astimezone(store.settings.tz).strftime("%Y-%m-%d %H:%M")],
         ["科室", f.section or "全部"],
         ["执法人员", dash.officer_names.get(f.officer, f.officer) or "全部"],
         *[[name, value] for name, value in zip(cols, _figures(dash.total), strict=True)],
     ]
-    _sheet(wb, "总览", ["项目", "数值"], overview)
+
+
+def _breakdown_sheets(wb: Workbook, dash: Dashboard, cols: list[str]) -> None:
+    """The figures by agency, section, officer and month, one sheet each."""
     _sheet(
         wb,
         "按机关",
@@ -118,35 +150,17 @@ def workbook(store: Store, actor: Actor, dash: Dashboard) -> bytes:
         [[dash.officer_names.get(k, k), *_figures(v)] for k, v in dash.by_officer.items()],
     )
     _sheet(wb, "月度趋势", ["月份", *cols], [[f"{m:%Y-%m}", *_figures(v)] for m, v in dash.months])
-    _sheet(
-        wb,
-        "逾期事项",
-        ["期限", "案件编号", "案件名称", "科室", "依据", "事项"],
+
+
+def _overdue_rows(dash: Dashboard) -> list[list[Any]]:
+    return [
         [
-            [
-                o["due"][:16].replace("T", " "),
-                o["number"],
-                o["title"],
-                o["section"],
-                o["citation"],
-                o["message"],
-            ]
-            for o in dash.overdue
-        ],
-    )
-    _sheet(
-        wb,
-        "问题类别",
-        ["类别", "依据"],
-        [[c.name, "、".join(c.citations)] for c in categories()],
-    )
-    out = BytesIO()
-    wb.save(out)
-    with store.transaction(actor) as tx:
-        tx.record(
-            "dashboard.exported",
-            subject_type="dashboard",
-            subject_id=f.agency_id or "*",
-            payload={"filters": f.query(), "format": "xlsx"},
-        )
-    return out.getvalue()
+            o["due"][:16].replace("T", " "),
+            o["number"],
+            o["title"],
+            o["section"],
+            o["citation"],
+            o["message"],
+        ]
+        for o in dash.overdue
+    ]

@@ -107,30 +107,12 @@ async def upload_file(
         str | None, Query(description="采集站计算的 SHA-256；不符则拒收，已存储则直接答复已存在")
     ] = None,
 ) -> JSONResponse:
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise InvalidInput(
-            "Content-Length: 须给出文件长度（不支持分块传输编码，大文件请用 /api/uploads）"
-        )
-    if int(length) > SINGLE_MAX:
-        raise InvalidInput(
-            "Content-Length: 单次请求上传的文件不能超过 1 GB，请用可续传的 /api/uploads（tus）"
-        )
+    length = _content_length(request)
     store = get_store(request)
     if sha256:
         answer = held(request, sha256, who)
         if answer.held:
-            return JSONResponse(
-                FileResult(
-                    status="duplicate",
-                    reason=f"已存储（音像记录 {answer.record_id}），未重复存储",
-                    sha256=answer.sha256,
-                    file_name=filename,
-                    size=int(length),
-                    record_id=answer.record_id,
-                ).model_dump(),
-                status_code=200,
-            )
+            return _already_stored(answer.sha256, answer.record_id, filename, int(length))
     values = {
         "filename": filename,
         "device": device,
@@ -161,3 +143,32 @@ async def upload_file(
     result = await to_thread.run_sync(uploads.finish, who.actor, info.id)
     body = FileResult(**{k: v for k, v in result.items() if k in FileResult.model_fields})
     return JSONResponse(body.model_dump(), status_code=STATUS_CODES[result["status"]])
+
+
+def _content_length(request: Request) -> str:
+    """The declared length (digits), refused when missing or over ``SINGLE_MAX``."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise InvalidInput(
+            "Content-Length: 须给出文件长度（不支持分块传输编码，大文件请用 /api/uploads）"
+        )
+    if int(length) > SINGLE_MAX:
+        raise InvalidInput(
+            "Content-Length: 单次请求上传的文件不能超过 1 GB，请用可续传的 /api/uploads（tus）"
+        )
+    return length
+
+
+def _already_stored(sha256: str, record_id: str | None, filename: str, size: int) -> JSONResponse:
+    """The answer for a file whose digest the store already holds: nothing is received."""
+    return JSONResponse(
+        FileResult(
+            status="duplicate",
+            reason=f"已存储（音像记录 {record_id}），未重复存储",
+            sha256=sha256,
+            file_name=filename,
+            size=size,
+            record_id=record_id,
+        ).model_dump(),
+        status_code=200,
+    )
