@@ -29,7 +29,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from liuhen.domain.case import Case, Retention
+from liuhen.domain.av import Retention
+from liuhen.domain.case import Case
 from liuhen.rules import WorkCalendar, evaluate, load_profile
 
 # The sample cases are test factories (tests/samples.py), not package code: reach them from

@@ -13,26 +13,21 @@ import hashlib
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from liuhen.domain.av import AVEvidence, AVRecord, OpeningStatement, Precheck, Retention, Segment
 from liuhen.domain.case import (
     Act,
     Agency,
     Approval,
     ApprovalStep,
-    AVEvidence,
-    AVRecord,
     AVStatement,
     Case,
     CaseFile,
     Device,
     ExecutionEvent,
     Officer,
-    OpeningStatement,
     Party,
     Penalty,
-    Precheck,
     Receipt,
-    Retention,
-    Segment,
     Service,
     Signature,
     TextRecord,

@@ -12,6 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from liuhen.domain.av import (
+    AVRecord,
+    Retention,
+)
+
 FieldValue = str | int | float | bool | list[str] | None
 """A document field: text, a number, a yes/no, or a list of codes."""
 
@@ -136,93 +141,6 @@ class TextRecord:
         if isinstance(value, str | list):
             return bool(value if isinstance(value, list) else value.strip())
         return True
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One media file of an AV record: its span and content hash."""
-
-    start: datetime
-    end: datetime
-    sha256: str = ""
-    file_name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Precheck:
-    """The device check before recording (function, battery, storage)."""
-
-    at: datetime | None = None
-    items: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class OpeningStatement:
-    at: datetime | None = None
-    elements: frozenset[str] = frozenset()
-    marks: Mapping[str, int] = field(default_factory=dict)
-    """Where each element is said: whole seconds from the start of the recording."""
-
-
-@dataclass(frozen=True, slots=True)
-class Interruption:
-    """A stop in recording: when, why, and how it was explained."""
-
-    at: datetime
-    reason: str = ""
-    resumed_at: datetime | None = None
-    explained_by: str | None = None  # voice | written
-    reported_to_head: bool = False
-    video_at: int | None = None
-    """Where the reason is said on restart: whole seconds from the start of the recording."""
-
-
-@dataclass(frozen=True, slots=True)
-class AVEvidence:
-    """The statement that goes with AV used as evidence (制作方法、时间、制作人、证明对象)."""
-
-    method: str = ""
-    made_at: datetime | None = None
-    maker: str = ""
-    object: str = ""
-    carrier: str = ""  # disc | location
-    transcript: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    term: str
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AVRecord:
-    """Audio-video of one act or one service, made of media segments."""
-
-    id: str
-    device_id: str
-    officer_id: str
-    segments: tuple[Segment, ...]
-    act_id: str | None = None
-    service_id: str | None = None
-    stored_at: datetime | None = None
-    linked_at: datetime | None = None
-    """When footage stored without a case was linked to this one (None: stored with it)."""
-    custodian: str = ""
-    precheck: Precheck | None = None
-    opening_statement: OpeningStatement | None = None
-    interruptions: tuple[Interruption, ...] = ()
-    evidence: AVEvidence | None = None
-    retention: Retention | None = None
-    confidential: bool = False
-
-    @property
-    def started_at(self) -> datetime:
-        return self.segments[0].start
-
-    @property
-    def ended_at(self) -> datetime:
-        return max(s.end for s in self.segments)
 
 
 @dataclass(frozen=True, slots=True)

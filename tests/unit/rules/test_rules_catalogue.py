@@ -26,26 +26,22 @@ from tests.samples import (
     step,
 )
 
+from liuhen.domain.av import AVEvidence, Interruption, OpeningStatement, Retention, Segment
 from liuhen.domain.case import (
     AccessDecision,
     AccessRequest,
     Act,
     Application,
     Approval,
-    AVEvidence,
     AVExemption,
     Complaint,
     DeviceEvent,
     ExecutionEvent,
-    Interruption,
     LienEvidence,
     MailEvidence,
-    OpeningStatement,
     PublicNoticeEvidence,
     Receipt,
     Refusal,
-    Retention,
-    Segment,
     Service,
     Signature,
     TextRecord,

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import AVRecord, Device
+from liuhen.domain.av import AVRecord
+from liuhen.domain.case import Device
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.engine.context import CheckContext, fmt_time
 from liuhen.rules.engine.periods import Period

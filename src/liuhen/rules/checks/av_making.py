@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import AVRecord, Interruption
+from liuhen.domain.av import AVRecord, Interruption
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.engine.context import CheckContext, fmt_time
 from liuhen.rules.engine.periods import Period

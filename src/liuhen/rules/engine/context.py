@@ -14,16 +14,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import (
-    Act,
-    Approval,
-    AVRecord,
-    Case,
-    ExecutionEvent,
-    Officer,
-    Service,
-    TextRecord,
-)
+from liuhen.domain.av import AVRecord
+from liuhen.domain.case import Act, Approval, Case, ExecutionEvent, Officer, Service, TextRecord
 from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
 from liuhen.rules.engine.calendar import WorkingDays
 from liuhen.rules.engine.periods import Due, Period, due_after

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from liuhen.domain import case as model
 from liuhen.domain.case import Case
 
 FORMAT = "liuhen-case-bundle"
@@ -59,7 +58,7 @@ def _build(tp: Any, value: Any) -> Any:
 
 @cache
 def _hints(tp: Any) -> dict[str, Any]:
-    return typing.get_type_hints(tp, vars(model))
+    return typing.get_type_hints(tp)  # each dataclass resolves its names in its own module
 
 
 def _dump(value: Any) -> Any:

@@ -34,7 +34,8 @@ from liuhen.media.naming import safe_name
 from liuhen.store.blobs.spool import storage_error
 
 if TYPE_CHECKING:
-    from liuhen.services.av.uploads import UploadInfo, Uploads
+    from liuhen.services.av.upload_metadata import UploadInfo
+    from liuhen.services.av.uploads import Uploads
 
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 MAX_NAME_BYTES = 240

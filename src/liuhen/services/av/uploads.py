@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from liuhen.errors import (
 )
 from liuhen.ledger.events import Actor
 from liuhen.services.av.queries.records import case_and_act_of_record, case_of_act, segment_holder
+from liuhen.services.av.upload_metadata import UploadInfo, clean_metadata
 from liuhen.services.av.upload_staging import (
     HASHES,
     Patch,
@@ -58,40 +59,8 @@ from liuhen.store.unit import new_id
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = ("creation", "expiration", "checksum", "termination")
-METADATA_KEYS = {
-    "filename": "文件名",
-    "filetype": "文件类型",
-    "case": "案件",
-    "act": "执法环节",
-    "officer": "执法人员",
-    "device": "设备",
-    "recorded_start": "录制开始时间",
-    "sha256": "SHA-256",
-}
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 __all__ = ["TUS_EXTENSIONS", "TUS_VERSION", "UploadInfo", "Uploads", "encode_metadata"]
-
-
-@dataclass
-class UploadInfo:
-    id: str
-    length: int
-    file_name: str
-    """The name the file is stored under (made safe: see ``staged_name``)."""
-    original_name: str
-    metadata: dict[str, str]
-    owner_id: str | None
-    owner_label: str
-    station_id: str | None
-    created_at: str
-    touched_at: str
-    state: str = "receiving"
-    """``receiving`` until the last byte is in, then ``done`` (``result`` says how it went)."""
-    warnings: list[str] = field(default_factory=list)
-    result: dict[str, Any] | None = None
-
-    def expires_at(self, hours: int) -> datetime:
-        return datetime.fromisoformat(self.touched_at) + timedelta(hours=hours)
 
 
 # -- the staging area ----------------------------------------------------------------------
@@ -227,20 +196,8 @@ class Uploads:
         return info
 
     def _check_metadata(self, metadata: dict[str, str]) -> dict[str, str]:
-        meta = {k: v.strip() for k, v in metadata.items() if k in METADATA_KEYS and v.strip()}
-        for key, value in meta.items():
-            if len(value) > 1000 or any(ord(c) < 32 for c in value if key != "filename"):
-                raise InvalidInput(f"{key}: {METADATA_KEYS[key]}过长或含控制字符")
-        if "recorded_start" in meta:
-            meta["recorded_start"] = self.parse_start(meta["recorded_start"]).isoformat()
-        if "sha256" in meta:
-            sha = meta["sha256"].lower()
-            if len(sha) != 64 or set(sha) - set("0123456789abcdef"):
-                raise InvalidInput("sha256: 应为 64 位十六进制的 SHA-256 值")
-            meta["sha256"] = sha
+        meta = clean_metadata(metadata, self.settings.tz, self.store.clock())
         case_id, act_id = meta.get("case"), meta.get("act")
-        if act_id and not case_id:
-            raise InvalidInput("act: 指定执法环节时须同时指定案件")
         if case_id:
             try:  # loaded once: the permission check and the link at the end reuse it
                 self._case = load_case(self.store, case_id, by_number=True)
@@ -251,19 +208,6 @@ class Uploads:
                 if case_of_act(self.store, act_id) != meta["case"]:
                     raise NotFound(f"act: 案件 {case_id} 中没有执法环节 {act_id}")
         return meta
-
-    def parse_start(self, text: str) -> datetime:
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise InvalidInput(
-                f"recorded_start: {text!r} 不是有效的时间，应如 2026-11-20T09:30:00+08:00"
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.settings.tz)
-        if moment > self.store.clock():
-            raise InvalidInput("recorded_start: 录制开始时间晚于现在，请核对")
-        return moment
 
     # -- receiving -------------------------------------------------------------------
     def open_patch(

@@ -1,0 +1,78 @@
+"""What is known about an upload: the metadata it announces (Upload-Metadata) with the
+checks that need no query (lengths, control characters, the start time, the SHA-256, an act
+only with its case; ``uploads.Uploads`` then resolves the case and the act), and the
+``UploadInfo`` kept beside the staged bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from liuhen.errors import InvalidInput
+
+METADATA_KEYS = {
+    "filename": "文件名",
+    "filetype": "文件类型",
+    "case": "案件",
+    "act": "执法环节",
+    "officer": "执法人员",
+    "device": "设备",
+    "recorded_start": "录制开始时间",
+    "sha256": "SHA-256",
+}
+
+
+def clean_metadata(metadata: dict[str, str], tz: tzinfo, now: datetime) -> dict[str, str]:
+    """The known keys of ``metadata``, stripped and checked; InvalidInput names the key."""
+    meta = {k: v.strip() for k, v in metadata.items() if k in METADATA_KEYS and v.strip()}
+    for key, value in meta.items():
+        if len(value) > 1000 or any(ord(c) < 32 for c in value if key != "filename"):
+            raise InvalidInput(f"{key}: {METADATA_KEYS[key]}过长或含控制字符")
+    if "recorded_start" in meta:
+        meta["recorded_start"] = parse_start(meta["recorded_start"], tz, now).isoformat()
+    if "sha256" in meta:
+        sha = meta["sha256"].lower()
+        if len(sha) != 64 or set(sha) - set("0123456789abcdef"):
+            raise InvalidInput("sha256: 应为 64 位十六进制的 SHA-256 值")
+        meta["sha256"] = sha
+    if meta.get("act") and not meta.get("case"):
+        raise InvalidInput("act: 指定执法环节时须同时指定案件")
+    return meta
+
+
+def parse_start(text: str, tz: tzinfo, now: datetime) -> datetime:
+    """A recording's start time: ISO 8601, in ``tz`` when it names no zone, not after ``now``."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"recorded_start: {text!r} 不是有效的时间，应如 2026-11-20T09:30:00+08:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    if moment > now:
+        raise InvalidInput("recorded_start: 录制开始时间晚于现在，请核对")
+    return moment
+
+
+@dataclass
+class UploadInfo:
+    id: str
+    length: int
+    file_name: str
+    """The name the file is stored under (made safe: see ``staged_name``)."""
+    original_name: str
+    metadata: dict[str, str]
+    owner_id: str | None
+    owner_label: str
+    station_id: str | None
+    created_at: str
+    touched_at: str
+    state: str = "receiving"
+    """``receiving`` until the last byte is in, then ``done`` (``result`` says how it went)."""
+    warnings: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+
+    def expires_at(self, hours: int) -> datetime:
+        return datetime.fromisoformat(self.touched_at) + timedelta(hours=hours)
