@@ -16,6 +16,7 @@ from typing import Any
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.fixity import FixityReport, run_fixity
+from liuhen.store.database import refresh_statistics
 from liuhen.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ class FixityScheduler:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             self.run_once()
+            try:  # the planner's statistics follow the store's growth (SQLite only)
+                refresh_statistics(self.store.engine)
+            except LiuhenError as exc:
+                log.warning("refreshing the database statistics failed: %s", exc)
 
     def status(self) -> dict[str, Any]:
         return {

@@ -137,6 +137,20 @@ def migrate(engine: Engine, timezone: str | None = None) -> None:
         raise StorageError(f"数据库迁移失败：{exc.orig}") from exc
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner current table statistics (``ANALYZE``): without them it
+    reads a large agency by its agency index where a user's own cases are a few keys away.
+    Run when the schema is checked and then hourly (``jobs/fixity_schedule``); PostgreSQL's
+    autovacuum keeps its own."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    except OperationalError as exc:  # busy past the timeout: the next run will do it
+        raise StorageError(f"数据库统计信息更新失败：{exc.orig}") from exc
+
+
 def schema_lag(engine: Engine) -> tuple[str | None, str] | None:
     """(the database's revision, the newest one) when the schema is behind this version of
     LiuHen (an upgrade installed, ``liuhen init`` not yet run); None when it is current."""

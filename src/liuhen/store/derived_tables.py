@@ -56,7 +56,7 @@ case_summaries = Table(
     Column(
         "month", String(7), nullable=False, default="", server_default=""
     ),  # opened, in the agency's zone
-    Column("created_by", String(40), nullable=False, default="", server_default=""),
+    Column("created_by", String(40), nullable=False, default="", server_default="", index=True),
     Column(
         "marks", String(200), nullable=False, default="", server_default=""
     ),  # confidentiality, "|a|b|"
@@ -90,6 +90,7 @@ case_summaries = Table(
     Column("c_oldest_overdue", UTCDateTime(), nullable=True, index=True),
     Column("c_next_due", UTCDateTime(), nullable=True, index=True),
     Index("ix_case_summaries_agency_opened", "agency_id", "opened_at", "number"),
+    Index("ix_case_summaries_agency_section", "agency_id", "section"),
     Index("ix_case_summaries_opened", "opened_at", "number"),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.

@@ -12,7 +12,13 @@ from liuhen.errors import ConfigError, Conflict
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.queries import user_count, user_total
 from liuhen.services.admin.users import User, add_user
-from liuhen.store.database import check_connection, is_initialised, make_engine, migrate
+from liuhen.store.database import (
+    check_connection,
+    is_initialised,
+    make_engine,
+    migrate,
+    refresh_statistics,
+)
 from liuhen.store.store import Store
 from liuhen.store.unit import Clock, utcnow
 
@@ -50,6 +56,7 @@ def ensure_schema(settings: Settings) -> bool:
         check_connection(engine, settings)
         fresh = not is_initialised(engine)
         migrate(engine, settings.timezone)
+        refresh_statistics(engine)
     finally:
         engine.dispose()
     return fresh

@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
+    union_all,
 )
 
 from liuhen.rules.sources.summary_state import GRACE
@@ -68,14 +69,17 @@ class Filter:
 
 
 def own(scope: Scope) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = []
+    """The cases the scope's user opened or is an officer on: one ``IN`` over a union of two
+    indexed look-ups (``created_by``, ``summary_officers.officer_id``), so the database
+    reads those cases by key instead of testing every case of the agency."""
+    mine: list[Any] = []
     if scope.user_id is not None:
-        clauses.append(cs.c.created_by == scope.user_id)
+        mine.append(select(cs.c.case_id).where(cs.c.created_by == scope.user_id))
     if scope.officer_id is not None:
-        clauses.append(
-            cs.c.case_id.in_(select(so.c.case_id).where(so.c.officer_id == scope.officer_id))
-        )
-    return or_(false(), *clauses)
+        mine.append(select(so.c.case_id).where(so.c.officer_id == scope.officer_id))
+    if not mine:
+        return false()
+    return cs.c.case_id.in_(mine[0] if len(mine) == 1 else union_all(*mine))
 
 
 def _mark_sets(cleared: Iterable[str]) -> list[str]:
