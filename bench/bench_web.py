@@ -290,7 +290,7 @@ def _accounts(settings: Settings) -> dict[str, str]:
 def plan(settings: Settings, rng: random.Random) -> dict[str, dict[str, list[str]]]:
     """Per user: case ids they may read, search words, readable file URLs."""
     from liuhen.services.admin.users import find_user
-    from liuhen.services.cases.queries.loaded import case_officers
+    from liuhen.services.cases.queries.loaded import case_officers, load_cases
     from liuhen.services.permissions import visible
 
     store = Store.open(settings)
@@ -317,6 +317,7 @@ def plan(settings: Settings, rng: random.Random) -> dict[str, dict[str, list[str
                     .where(t.record_files.c.role != "segment", t.records.c.case_id.is_not(None))
                 )
             ]
+        file_cases = load_cases(store, {c for _, c in files})  # the demo's, few
         officers = case_officers(store, [c["id"] for c in sample])
         for case in sample:
             case["officer_ids"] = sorted(officers.get(case["id"], ()))
@@ -325,14 +326,14 @@ def plan(settings: Settings, rng: random.Random) -> dict[str, dict[str, list[str
             user = find_user(store, username)
             assert user is not None, username
             mine = visible(user.actor, "case.read", sample)
-            readable = {c["id"] for c in mine}
+            may_read = {c["id"] for c in visible(user.actor, "case.read", file_cases)}
             words = [str(c["party"].get("name", "")) for c in rng.sample(mine, min(50, len(mine)))]
             words += [c["number"][-7:-1] for c in rng.sample(mine, min(20, len(mine)))]
             words += list(KEYWORDS)
             out[username] = {
                 "cases": [c["id"] for c in mine],
                 "words": [w for w in words if w],
-                "files": [path for path, c in files if c in readable],
+                "files": [path for path, c in files if c in may_read],
             }
         return out
     finally:
