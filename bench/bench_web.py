@@ -270,7 +270,7 @@ def copy_to_postgres(source: Path, target: Path, url: str, args: argparse.Namesp
                     "COALESCE((SELECT MAX(id) FROM verification_runs), 0) + 1, false)"
                 )
             )
-        with dst.engine.connect() as conn:
+        with dst.engine.begin() as conn:  # committed: statistics of a rolled-back ANALYZE are lost
             conn.execute(text("ANALYZE"))
     finally:
         dst.close()
