@@ -102,7 +102,7 @@ def reach(scope: Scope) -> ColumnElement[bool]:
             same = and_(same, cs.c.section == scope.section)
         reached = or_(same, mine)
     else:
-        reached = mine
+        return mine  # the user's own cases: confidentiality marks never hide them
     if scope.cleared is None:
         return reached
     return and_(reached, or_(cs.c.marks.in_(_mark_sets(scope.cleared)), mine))
