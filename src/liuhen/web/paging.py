@@ -40,14 +40,6 @@ def requested(request: Request) -> int:
     return int(raw)
 
 
-def page_of(request: Request, items: list[Any], size: int = PAGE_SIZE) -> Page:
-    """Page ``?page=N`` of ``items`` (the last page when N is past it)."""
-    pages = max(1, -(-len(items) // size))
-    number = min(requested(request), pages)
-    start = (number - 1) * size
-    return paged(request, items[start : start + size], number, len(items), size)
-
-
 def paged(
     request: Request, rows: list[Any], number: int, total: int, size: int = PAGE_SIZE
 ) -> Page:

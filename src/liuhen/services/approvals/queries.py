@@ -79,21 +79,6 @@ def approval_state(store: Store, approval_id: str) -> ApprovalState:
         return state_in(conn, approval_id)
 
 
-def states_of(store: Store, approval_ids: list[str]) -> list[ApprovalState]:
-    """The states of many approvals at once, oldest first (unknown ids are left out)."""
-    if not approval_ids:
-        return []
-    with store.read() as conn:
-        return states_where(conn, t.approvals.c.id.in_(approval_ids))
-
-
-def open_approvals(store: Store, case_id: str) -> list[ApprovalState]:
-    """A case's approvals still waiting for a decision (shown on its timeline as such)."""
-    with store.read() as conn:
-        states = states_where(conn, t.approvals.c.case_id == case_id)
-    return [s for s in states if s.steps and not s.closed]
-
-
 def inbox(store: Store, actor: Actor) -> list[ApprovalState]:
     """Open approvals this user may decide and has not yet acted on, oldest first: two
     queries (the approvals with their steps; their cases with their officers) whatever

@@ -14,10 +14,11 @@ from liuhen.media import continuity, importing
 from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.av import join as av_join
-from liuhen.services.av.queries.devices import device_by_serial, officer_id_by_certificate
+from liuhen.services.av.queries.devices import device_by_serial
 from liuhen.services.av.queries.records import segment_holder, segments_named
 from liuhen.services.av.rows import insert_files, insert_record, refuse, register_blob
 from liuhen.services.cases.bundle_import import check_entity
+from liuhen.services.cases.queries.bundle_import import officer_id_by_certificate
 from liuhen.services.permissions import require
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store

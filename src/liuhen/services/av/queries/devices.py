@@ -38,14 +38,6 @@ def device_by_serial(conn: Connection, serial_no: str) -> dict[str, Any] | None:
     return None if found is None else dict(found)
 
 
-def officer_id_by_certificate(conn: Connection, certificate_no: str) -> str | None:
-    """The id of the officer holding this certificate number, if any."""
-    found = conn.execute(
-        select(t.officers.c.id).where(t.officers.c.certificate_no == certificate_no)
-    ).scalar()
-    return None if found is None else str(found)
-
-
 def device_serial(store: Store, device_id: str) -> str | None:
     """The serial number of a registered device."""
     with store.read() as conn:
