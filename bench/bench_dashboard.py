@@ -42,34 +42,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liuhen.config import Settings
+from liuhen.demo.bulk import shifted, write_cases
 from liuhen.demo.data import demo_bundles, township
 from liuhen.demo.loader import load_demo
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.setup import initialise
 from liuhen.services.cases import summaries
-from liuhen.services.cases.bundle_import import _write_case, remap
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 SYSTEM = Actor.system("性能测试")
 SECTIONS = ("综合行政执法队", "市场监管中队", "城建环保中队", "农业农村中队")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢"
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-CHUNK = 500
-
-
-def _shift(value: Any, delta: timedelta) -> Any:
-    if isinstance(value, dict):
-        return {k: _shift(v, delta) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shift(v, delta) for v in value]
-    if isinstance(value, str) and ISO.match(value):
-        return (datetime.fromisoformat(value) + delta).isoformat()
-    return value
 
 
 def _vary(template: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any]:
-    bundle = _shift(template, -timedelta(weeks=rng.randrange(0, 22), days=rng.randrange(0, 3)))
+    bundle = shifted(template, -timedelta(weeks=rng.randrange(0, 22), days=rng.randrange(0, 3)))
     bundle["case"]["number"] = bundle["case"]["id"] = f"性能〔2026〕{i:05d}号"
     bundle["agency"] = {**township(), "unit": rng.choice(SECTIONS)}  # the supervisor's agency
     pair = rng.sample(range(24), 2)
@@ -86,51 +74,17 @@ def _vary(template: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any
     return bundle
 
 
-def _stored_officers(bundle: dict[str, Any], by_cert: dict[str, str]) -> dict[str, Any]:
-    """The bundle with officer ids as the store assigned them (matched by certificate)."""
-    ids = {o["id"]: by_cert[o["certificate_number"]] for o in bundle.get("officers", [])}
-    out: dict[str, Any] = remap(bundle, ids)  # every officer_id(s) reference follows
-    out["officers"] = [{**o, "id": ids[o["id"]]} for o in bundle.get("officers", [])]
-    return out
-
-
 def build(store: Store, count: int, seed: int) -> float:
     rng = random.Random(seed)
     templates = [b for b in demo_bundles() if b.get("officers")]
     started = time.perf_counter()
-    now = store.clock()
-    for first in range(0, count, CHUNK):
-        written: list[tuple[str, dict[str, Any], int]] = []
-        with store.transaction(SYSTEM) as tx:
-            for i in range(first, min(first + CHUNK, count)):
-                bundle = _vary(rng.choice(templates), i, rng)
-                case_id = _write_case(tx, store, SYSTEM, bundle)
-                seq = tx.record(
-                    "case.imported",
-                    subject_type="case",
-                    subject_id=case_id,
-                    case_id=case_id,
-                    payload={"number": bundle["case"]["number"], "bench": True},
-                )
-                written.append((case_id, bundle, seq))
-        with store.read() as conn:
-            by_cert = dict(conn.execute(select(t.officers.c.certificate_no, t.officers.c.id)).all())
-            agency_of = dict(
-                conn.execute(
-                    select(t.cases.c.id, t.cases.c.agency_id).where(
-                        t.cases.c.id.in_([w[0] for w in written])
-                    )
-                ).all()
-            )
-        rows = []
-        for case_id, bundle, seq in written:
-            stage = "closed" if bundle["case"].get("ended_at") else "initiation"
-            summary = summaries.summarise_bundle(
-                _stored_officers(bundle, by_cert), stage=stage, now=now
-            )
-            rows.append((case_id, agency_of[case_id], summary, seq))
-        summaries.save(store, rows)
-        print(f"  {min(first + CHUNK, count)} cases", file=sys.stderr, flush=True)
+    write_cases(
+        store,
+        SYSTEM,
+        (_vary(rng.choice(templates), i, rng) for i in range(count)),
+        note={"bench": True},
+        progress=lambda done: print(f"  {done} cases", file=sys.stderr, flush=True),
+    )
     return time.perf_counter() - started
 
 

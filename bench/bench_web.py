@@ -66,16 +66,15 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, func, select, text
 
 from liuhen.config import Settings
+from liuhen.demo.bulk import shifted, write_cases
 from liuhen.demo.data import demo_bundles, township
 from liuhen.demo.loader import load_demo
 from liuhen.services.admin.setup import ensure_schema, initialise
-from liuhen.services.cases import summaries
-from liuhen.services.cases.bundle_import import _write_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_dashboard import CHUNK, SECTIONS, SURNAMES, SYSTEM, _shift, _stored_officers  # noqa: E402, I001
+from bench_dashboard import SECTIONS, SURNAMES, SYSTEM  # noqa: E402, I001
 
 MARKER = "bench-web.json"
 BUILD_FORMAT = 1  # bump when the generated cases change
@@ -112,7 +111,7 @@ def _vary(template: dict[str, Any], i: int, rng: random.Random) -> dict[str, Any
     """One case from a demo bundle: its own number, party, date, section and officers."""
     from datetime import timedelta
 
-    bundle = _shift(template, -timedelta(weeks=rng.randrange(0, 46), days=rng.randrange(0, 7)))
+    bundle = shifted(template, -timedelta(weeks=rng.randrange(0, 46), days=rng.randrange(0, 7)))
     old_party = str(template.get("party", {}).get("name", ""))
     bundle = _replace(bundle, old_party, _party(rng, i))
     bundle["case"]["number"] = bundle["case"]["id"] = f"示镇综〔2026〕{i:06d}号"
@@ -139,41 +138,13 @@ def build_cases(store: Store, count: int, seed: int) -> None:
     rng = random.Random(seed)
     templates = [b for b in demo_bundles() if b.get("officers")]
     started = time.perf_counter()
-    for first in range(0, count, CHUNK):
-        written: list[tuple[str, dict[str, Any], int]] = []
-        with store.transaction(SYSTEM) as tx:
-            for i in range(first, min(first + CHUNK, count)):
-                bundle = _vary(rng.choice(templates), i, rng)
-                case_id = _write_case(tx, store, SYSTEM, bundle)
-                seq = tx.record(
-                    "case.imported",
-                    subject_type="case",
-                    subject_id=case_id,
-                    case_id=case_id,
-                    payload={"number": bundle["case"]["number"], "bench": True},
-                )
-                written.append((case_id, bundle, seq))
-        with store.read() as conn:
-            by_cert = dict(conn.execute(select(t.officers.c.certificate_no, t.officers.c.id)).all())
-            agency_of = dict(
-                conn.execute(
-                    select(t.cases.c.id, t.cases.c.agency_id).where(
-                        t.cases.c.id.in_([w[0] for w in written])
-                    )
-                ).all()
-            )
-        now = store.clock()
-        rows = []
-        for case_id, bundle, seq in written:
-            stage = "closed" if bundle["case"].get("ended_at") else "initiation"
-            summary = summaries.summarise_bundle(
-                _stored_officers(bundle, by_cert), stage=stage, now=now
-            )
-            rows.append((case_id, agency_of[case_id], summary, seq))
-        summaries.save(store, rows)
-        done = min(first + CHUNK, count)
+
+    def progress(done: int) -> None:
         rate = done / (time.perf_counter() - started)
         print(f"  {done} cases ({rate:.0f}/s)", file=sys.stderr, flush=True)
+
+    bundles = (_vary(rng.choice(templates), i, rng) for i in range(count))
+    write_cases(store, SYSTEM, bundles, note={"bench": True}, progress=progress)
 
 
 def _marker(args: argparse.Namespace, database_url: str) -> dict[str, Any]:

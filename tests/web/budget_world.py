@@ -29,10 +29,8 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 BULK = 1_000
-CHUNK = 500
 OTHER_SECTION = "二队"
 START = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 class Clock:
@@ -89,16 +87,6 @@ class BudgetWorld:
         return latest_version_id(self.store, record_id)
 
 
-def _shift(value: Any, delta: timedelta) -> Any:
-    if isinstance(value, dict):
-        return {k: _shift(v, delta) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shift(v, delta) for v in value]
-    if isinstance(value, str) and ISO.match(value):
-        return (datetime.fromisoformat(value) + delta).isoformat()
-    return value
-
-
 def officer_certs(store: Store, agency: str) -> list[str]:
     with store.read() as conn:
         return [
@@ -116,57 +104,24 @@ def add_bulk(
 ) -> list[str]:
     """``count`` demo-scale cases in the agency named ``agency_name``; every other one has
     the officer user's officer (certificate ``R0``) on it. Returns their ids."""
+    from liuhen.demo.bulk import shifted, write_cases
     from liuhen.demo.data import demo_bundles
-    from liuhen.services.cases import summaries
-    from liuhen.services.cases.bundle_import import _write_case, remap
 
     rng = random.Random(first + 7)
     templates = [b for b in demo_bundles() if b.get("officers")]
-    made: list[str] = []
-    for chunk in range(first, first + count, CHUNK):
-        written: list[tuple[str, dict[str, Any], int]] = []
-        with store.transaction(SYSTEM) as tx:
-            for i in range(chunk, min(chunk + CHUNK, first + count)):
-                bundle = _shift(rng.choice(templates), -timedelta(days=rng.randrange(0, 150)))
-                bundle["case"]["number"] = bundle["case"]["id"] = f"预算〔2026〕{i:05d}号"
-                section = SECTION if i % 2 == 0 else OTHER_SECTION
-                bundle["agency"] = {
-                    "name": agency_name,
-                    "profile": "shanxi-township",
-                    "unit": section,
-                }
-                pair = ["R0", rng.choice(certs[1:])] if i % 2 == 0 else rng.sample(certs[1:], 2)
-                for officer, cert in zip(bundle["officers"], pair, strict=False):
-                    officer["certificate_number"] = cert
-                case_id = _write_case(tx, store, SYSTEM, bundle)
-                seq = tx.record(
-                    "case.imported",
-                    subject_type="case",
-                    subject_id=case_id,
-                    case_id=case_id,
-                    payload={"number": bundle["case"]["number"], "budget": True},
-                )
-                written.append((case_id, bundle, seq))
-        with store.read() as conn:
-            by_cert = dict(conn.execute(select(t.officers.c.certificate_no, t.officers.c.id)).all())
-            agency_of = dict(
-                conn.execute(
-                    select(t.cases.c.id, t.cases.c.agency_id).where(
-                        t.cases.c.id.in_([w[0] for w in written])
-                    )
-                ).all()
-            )
-        rows = []
-        for case_id, bundle, seq in written:
-            ids = {o["id"]: by_cert[o["certificate_number"]] for o in bundle["officers"]}
-            stored = remap(bundle, ids)
-            stored["officers"] = [{**o, "id": ids[o["id"]]} for o in bundle["officers"]]
-            stage = "closed" if bundle["case"].get("ended_at") else "initiation"
-            summary = summaries.summarise_bundle(stored, stage=stage, now=store.clock())
-            rows.append((case_id, agency_of[case_id], summary, seq))
-            made.append(case_id)
-        summaries.save(store, rows)
-    return made
+
+    def bundle(i: int) -> dict[str, Any]:
+        made = shifted(rng.choice(templates), -timedelta(days=rng.randrange(0, 150)))
+        made["case"]["number"] = made["case"]["id"] = f"预算〔2026〕{i:05d}号"
+        section = SECTION if i % 2 == 0 else OTHER_SECTION
+        made["agency"] = {"name": agency_name, "profile": "shanxi-township", "unit": section}
+        pair = ["R0", rng.choice(certs[1:])] if i % 2 == 0 else rng.sample(certs[1:], 2)
+        for officer, cert in zip(made["officers"], pair, strict=False):
+            officer["certificate_number"] = cert
+        return made
+
+    bundles = (bundle(i) for i in range(first, first + count))
+    return write_cases(store, SYSTEM, bundles, note={"budget": True})
 
 
 def build(settings: Settings, tmp: Path, engine: str) -> BudgetWorld:
