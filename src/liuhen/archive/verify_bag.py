@@ -76,7 +76,7 @@ def check_bag(bag: Bag, report: PackageReport, progress: ByteProgress | None) ->
     for rel in sorted(set().union(*(m.keys() for m in tags.values()))):
         if plain_file(bag.root / rel):
             bag.computed[rel] = file_digests(bag.root / rel)
-            _compare(report, rel, bag.computed[rel], tags)
+            _compare(report, rel, bag.computed[rel], tags, "tagmanifest")
     _check_oxum(bag, report, [r for r in on_disk if r.startswith("data/")])
 
 
@@ -171,7 +171,7 @@ def _hash_payload(
 
     for rel in present:
         bag.computed[rel] = file_digests(bag.root / rel, step)
-        _compare(report, rel, bag.computed[rel], manifests)
+        _compare(report, rel, bag.computed[rel], manifests, "manifest")
     report.files = len(present)
     report.bytes = total
 
@@ -181,6 +181,7 @@ def _compare(
     rel: str,
     got: tuple[str, str, int],
     manifests: Mapping[str, Mapping[str, str]],
+    kind: str,
 ) -> None:
     for alg, value in zip(ALGORITHMS, got[:2], strict=True):
         expected = manifests[alg].get(rel)
@@ -189,7 +190,8 @@ def _compare(
             report.add(
                 rel,
                 "checksum_mismatch",
-                f"文件的 {name} 摘要与清单不符（内容被改动）：实为 {str(value)[:16]}…，清单为 {expected[:16]}…",
+                f"文件的 {name} 摘要与 {kind}-{alg}.txt 不符（文件或清单被改动）："
+                f"实为 {str(value)[:16]}…，清单为 {expected[:16]}…",
             )
 
 

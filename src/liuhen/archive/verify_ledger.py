@@ -68,7 +68,9 @@ def check_signature(bag: Bag, report: PackageReport) -> Checkpoint | None:
     if key is not None:
         if fingerprint != report.key_fingerprint:
             report.add(
-                CHECKPOINT, "key_mismatch", f"检查点记载的公钥指纹 {fingerprint} 与包内公钥不符"
+                PUBLIC_KEY,
+                "key_mismatch",
+                f"包内公钥（指纹 {report.key_fingerprint}）不是检查点记载的 {fingerprint}",
             )
         if not verify_checkpoint(key, cp, signature):
             report.add(
@@ -108,7 +110,8 @@ def check_events(bag: Bag, report: PackageReport, cp: Checkpoint | None) -> list
         seen.add(seq)
         problem = event_problem(event, proofs.get(seq), cp)
         if problem:
-            report.add(f"日志事件 #{seq}（{EVENTS} 第 {number} 行）", problem[0], problem[1])
+            at = f"{EVENTS} 第 {number} 行" + (f"；{PROOFS}" if "proof" in problem[0] else "")
+            report.add(f"日志事件 #{seq}（{at}）", problem[0], problem[1])
         else:
             report.proofs_verified += 1
         events.append(event)
