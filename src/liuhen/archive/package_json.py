@@ -18,6 +18,8 @@ MAX_DEPTH = 64
 """Deeper than any file LiuHen writes (a case bundle is about six levels)."""
 HEX64 = re.compile(r"[0-9a-f]{64}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BASE64_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{86}==")
+_FINGERPRINT = re.compile(r"SHA256:[0-9a-f]{64}")
 JsonPath = tuple[str | int, ...]
 
 
@@ -151,6 +153,29 @@ class Shape:
 def _kind(value: Any) -> str:
     names = {dict: "对象", list: "列表", str: "字符串", bool: "布尔值", int: "整数", float: "小数"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def checkpoint_faults(value: Any, at: JsonPath = ()) -> list[tuple[str, str]]:
+    """What is wrong with a checkpoint (``checkpoint_to_dict`` form) at ``at``, in the words
+    of the report; ``checkpoint_from_dict`` then reads it."""
+    s = Shape()
+    if not s.obj(value, at):
+        return s.faults
+    s.text(value.get("origin"), (*at, "origin"))
+    s.count(value.get("tree_size"), (*at, "tree_size"))
+    s.hex64(value.get("root_hash"), (*at, "root_hash"))
+    timestamp = value.get("timestamp")
+    if timestamp:
+        s.moment(timestamp, (*at, "timestamp"))
+    else:
+        s.fault((*at, "timestamp"), "应为带时区的 ISO 8601 时间")
+    signature = value.get("signature")
+    if not (isinstance(signature, str) and _BASE64_SIGNATURE.fullmatch(signature)):
+        s.fault((*at, "signature"), "应为 64 字节签名的 base64")
+    fingerprint = value.get("key_fingerprint")
+    if not (isinstance(fingerprint, str) and _FINGERPRINT.fullmatch(fingerprint)):
+        s.fault((*at, "key_fingerprint"), "应为 SHA256: 加 64 位小写十六进制")
+    return s.faults
 
 
 def index_faults(index: Any) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from liuhen.archive.export_record import (
     record_bytes,
 )
 from liuhen.archive.package import manifest_bytes
-from liuhen.archive.package_json import JsonFault, JsonPath, Shape, load_json
+from liuhen.archive.package_json import JsonFault, JsonPath, Shape, checkpoint_faults, load_json
 from liuhen.archive.package_report import (
     ALGORITHMS,
     EXPORT_RECORD,
@@ -136,8 +136,10 @@ def _parse(report: PackageReport, data: bytes) -> _Record | None:
     inclusion = _hashes(s, value.get("inclusion"), ("inclusion",))
     consistency = _hashes(s, value.get("consistency"), ("consistency",))
     checkpoint = None
+    faults = checkpoint_faults(value.get("checkpoint"), ("checkpoint",))
+    s.faults += faults
     try:
-        checkpoint = checkpoint_from_dict(value.get("checkpoint"))
+        checkpoint = checkpoint_from_dict(value.get("checkpoint")) if not faults else None
     except ValueError as exc:
         s.fault(("checkpoint",), f"检查点格式不对：{exc}")
     add_faults(report, EXPORT_RECORD, s.faults)

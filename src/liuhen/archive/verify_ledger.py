@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from liuhen.archive.package_json import JsonFault, Shape, parse_json
+from liuhen.archive.package_json import JsonFault, Shape, checkpoint_faults, parse_json
 from liuhen.archive.package_report import (
     CHECKPOINT,
     EVENTS,
@@ -59,10 +59,13 @@ def check_signature(bag: Bag, report: PackageReport) -> Checkpoint | None:
     data = read_json(bag, report, CHECKPOINT)
     if data is None:
         return None
+    faults = checkpoint_faults(data)
+    add_faults(report, CHECKPOINT, faults)
     try:
         cp, signature, fingerprint = checkpoint_from_dict(data)
     except ValueError as exc:
-        report.add(CHECKPOINT, "checkpoint_invalid", f"检查点格式不对：{exc}")
+        if not faults:
+            report.add(CHECKPOINT, "checkpoint_invalid", f"检查点格式不对：{exc}")
         return None
     report.checkpoint = {k: data[k] for k in ("origin", "tree_size", "root_hash", "timestamp")}
     if key is not None:
@@ -154,9 +157,11 @@ def _proofs(bag: Bag, report: PackageReport, cp: Checkpoint | None) -> dict[int,
             ):
                 continue
             path = s.items(entry.get("path"), ("proofs", i, "path"))
+            if not all([s.hex64(h, ("proofs", i, "path", j)) for j, h in enumerate(path)]):
+                continue
             if entry["seq"] in out:
                 s.fault(("proofs", i, "seq"), f"事件 #{entry['seq']} 的证明出现了两次")
-            out[entry["seq"]] = [h if isinstance(h, str) else "" for h in path]
+            out[entry["seq"]] = path
     add_faults(report, PROOFS, s.faults)
     if (
         isinstance(data, dict)
