@@ -58,7 +58,8 @@ README = """\
 
 内容：data/case-file.pdf 为案卷（封面、卷内目录、文书、音像资料说明、备考表）；
 data/documents/ 为文书原件，data/av/ 为音像原始文件，data/metadata/ 为案件数据，
-data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥。
+data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥；
+export-event.json 为最后写入的导出事件，逐一记载本包每个文件的摘要，并附其证明。
 
 核验方法（无需连接留痕服务器）：
     liuhen verify-package 本目录 [--json]
