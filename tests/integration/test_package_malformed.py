@@ -163,6 +163,7 @@ VARIANTS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "events-seq_bool": (EVENTS, lambda d: d + b'{"seq": true}\n', f"{EVENTS}:"),
     "events-deep_line": (EVENTS, lambda d: d + DEEP + b"\n", f"{EVENTS}:"),
     "events-nan_line": (EVENTS, lambda d: d + b'{"seq": NaN}\n', f"{EVENTS}:"),
+    "events-seq_only": (EVENTS, lambda d: d + b'{"seq": 999}\n', "日志事件 #999"),
     "events-not_utf8": (EVENTS, lambda d: d + b"\xff\n", EVENTS),
     "events-lone_surrogate": (
         EVENTS,
@@ -273,6 +274,7 @@ def test_malformed_file_is_a_finding_naming_file_and_path(package, tmp_path, var
     where = VARIANTS[variant][2]
     assert any(p.item.startswith(where) for p in report.problems), (where, report.problems)
     assert not [p for p in report.problems if p.kind == "unverifiable"], report.problems
+    assert not [n for n in report.notes if n.startswith("四性检测未能完成")], report.notes
     json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")  # printable throughout
 
 

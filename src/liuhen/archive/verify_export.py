@@ -60,6 +60,11 @@ class _Record:
     fingerprint: str
     consistency: list[bytes]
 
+    def as_written(self) -> bytes:
+        """The bytes LiuHen writes for these values (``export_record.record_bytes``)."""
+        cp = checkpoint_to_dict(self.checkpoint, self.signature, self.fingerprint)
+        return record_bytes(self.event, self.inclusion, cp, self.consistency)
+
 
 def check_export(
     bag: Bag, report: PackageReport, excerpt: Checkpoint | None, case_id: str | None
@@ -80,15 +85,7 @@ def check_export(
     for item, kind, message in problems:
         report.add(item, kind, message)
     ok = not problems
-    if (
-        record_bytes(
-            record.event,
-            record.inclusion,
-            checkpoint_to_dict(record.checkpoint, record.signature, record.fingerprint),
-            record.consistency,
-        )
-        != data
-    ):
+    if record.as_written() != data:
         ok = False
         report.add(
             EXPORT_RECORD,

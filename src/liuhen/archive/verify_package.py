@@ -84,14 +84,14 @@ def verify_package(
             "本包不是由该机关的密钥签发",
         )
     events = _step(report, "data/ledger/events.jsonl", check_events, bag, report, cp) or []
-    bundle, index = _load_metadata(bag, report)
+    bundle, index = _step(report, METADATA, _load_metadata, bag, report) or (None, None)
     case_id = bundle["case"]["id"] if bundle is not None else None
     _step(report, EXPORT_RECORD, check_export, bag, report, cp, case_id)
     _check_case(report, events, case_id)
     if bundle is not None and index is not None:
         _step(report, FILES, _check_metadata, bag, report, bundle, index)
     if four_properties:
-        _step(report, "四性检测", _assess, bag, report, bundle, index)
+        _assess(bag, report, bundle, index)
     return report
 
 
@@ -118,7 +118,11 @@ def _assess(
     if bundle is None or index is None:
         report.notes.append("案件数据或文件清单缺失或格式不对，未做四性检测")
         return
-    assessed = assess_package(bag.root, checked_at=datetime.now(UTC), digests=bag.computed)
+    try:
+        assessed = assess_package(bag.root, checked_at=datetime.now(UTC), digests=bag.computed)
+    except Exception as exc:  # noqa: BLE001 - the report informs; it never decides ``ok``
+        report.notes.append(f"四性检测未能完成（{type(exc).__name__}: {exc}）")
+        return
     report.four_properties = assessed.to_dict()
 
 
