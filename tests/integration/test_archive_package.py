@@ -314,8 +314,10 @@ def test_export_works_on_each_database_and_refuses_a_damaged_blob(store, tmp_pat
     )
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes().replace("货架".encode(), "纸箱".encode()))
+    events = store.event_count()
     with pytest.raises(StorageError, match="fixity"):
         export_package(store, SYSTEM, made["case"], tmp_path / "pkg2")
+    assert store.event_count() == events  # no export event for a package never completed
     assert not (tmp_path / "pkg2").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pkg2")]
 
