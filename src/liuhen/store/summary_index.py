@@ -111,6 +111,20 @@ def _case_facts(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any, Any,
     }
 
 
+def fill_sort_keys(conn: Connection, case_ids: Sequence[str] | None = None) -> None:
+    """Copy the cases' opening time and number into their ``summary_officers`` rows (all
+    rows when ``case_ids`` is None), from the ``case_summaries`` rows already written."""
+    so = t.summary_officers
+    same = cs.c.case_id == so.c.case_id
+    query = update(so).values(
+        opened_at=select(cs.c.opened_at).where(same).scalar_subquery(),
+        number=select(cs.c.number).where(same).scalar_subquery(),
+    )
+    if case_ids is not None:
+        query = query.where(so.c.case_id.in_(list(case_ids)))
+    conn.execute(query)
+
+
 def _replace_officers_and_due(
     conn: Connection,
     written: list[str],
@@ -123,6 +137,7 @@ def _replace_officers_and_due(
     pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
     if pairs:
         conn.execute(t.summary_officers.insert(), pairs)
+        fill_sort_keys(conn, written)
     due = [row for c in written for row in footage_rows(c, summaries[c])]
     if due:
         conn.execute(t.footage_due.insert(), due)
@@ -232,11 +247,18 @@ def stored_timezone(conn: Connection) -> str | None:
 
 
 def rebuild(
-    conn: Connection, *, tz: tzinfo, tz_name: str, now: datetime, footage: bool = True
+    conn: Connection,
+    *,
+    tz: tzinfo,
+    tz_name: str,
+    now: datetime,
+    footage: bool = True,
+    sort_keys: bool = True,
 ) -> int:
     """Recompute every summary's index columns, officers and share, and the dashboard's
     counts from them (in the caller's write transaction); returns the number of cases.
-    ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists)."""
+    ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists),
+    ``sort_keys`` False the officers' copies of opening time and number (before 0011)."""
     conn.execute(delete(t.dashboard_counts))
     conn.execute(delete(t.dashboard_categories))
     conn.execute(delete(t.summary_officers))
@@ -280,6 +302,8 @@ def rebuild(
         pairs = [{"case_id": c, "officer_id": o} for c in chunk for o in officers.get(c, ())]
         if pairs:
             conn.execute(t.summary_officers.insert(), pairs)
+            if sort_keys:
+                fill_sort_keys(conn, chunk)
         if due:
             conn.execute(t.footage_due.insert(), due)
     deltas.write(conn)
