@@ -125,6 +125,8 @@ footage_due = Table(
     Column("act_id", String(40), primary_key=True),
     Column("officer_id", String(40), primary_key=True),
     Column("due", UTCDateTime(), nullable=True),
+    Column("number", String(100), nullable=False, default="", server_default=""),
+    Column("item", JSONText(), nullable=True),  # the summary's av_due item, whole
     Index("ix_footage_due_officer_due", "officer_id", "due"),
 )
 """Acts that need audio-video and have none stored, per officer on the act, with the
