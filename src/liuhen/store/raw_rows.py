@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Integer, LargeBinary, String, column, select, table
+from sqlalchemy import Boolean, Connection, Integer, LargeBinary, String
 from sqlalchemy import Table as SaTable
 from sqlalchemy.engine import Dialect
 
@@ -62,11 +62,12 @@ class RawRow:
 def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Iterator[RawRow]:
     """Every row of ``tbl`` (in ``order_by`` order when given), decoded cell by cell."""
     names = [c.name for c in tbl.columns]
-    query = select(*[column(n) for n in names]).select_from(table(tbl.name))
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(tbl.name)}"
     if order_by is not None:
-        query = query.order_by(column(order_by))
-    decoders = [_Decoder(tbl, c.name, conn.dialect) for c in tbl.columns]
-    for fetched in conn.execute(query):
+        sql += f" ORDER BY {quote(order_by)}"
+    decoders = _decoders(tbl, conn.dialect)
+    for fetched in conn.exec_driver_sql(sql):
         row = RawRow({}, dict(zip(names, fetched, strict=True)))
         for decoder, value in zip(decoders, fetched, strict=True):
             decoded, problem = decoder(value)
@@ -74,6 +75,17 @@ def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Ite
             if problem is not None:
                 row.problems.append(CellProblem(decoder.name, problem))
         yield row
+
+
+_DECODERS: dict[tuple[str, str, str], list[_Decoder]] = {}
+
+
+def _decoders(tbl: SaTable, dialect: Dialect) -> list[_Decoder]:
+    """One decoder per column, made once per table and database driver."""
+    key = (tbl.name, dialect.name, str(dialect.driver))
+    if key not in _DECODERS:
+        _DECODERS[key] = [_Decoder(tbl, c.name, dialect) for c in tbl.columns]
+    return _DECODERS[key]
 
 
 class _Decoder:

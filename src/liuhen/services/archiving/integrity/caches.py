@@ -57,10 +57,10 @@ def check_caches(
     _check_officers(report, rows["summary_officers"], summaries, kept)
     _check_footage(report, rows["footage_due"], summaries)
     _check_counts(report, rows, summaries)
-    if recompute:
-        for case_id, row in summaries.items():
-            if _current(store, row, changes.get(case_id)):
-                _check_summary(store, report, case_id, row)
+    calendar = _calendar_key(store) if recompute else None
+    for case_id, row in summaries.items() if calendar is not None else ():
+        if _current(store, row, changes.get(case_id), calendar):
+            _check_summary(store, report, case_id, row)
 
 
 def _readable(report: VerifyReport, rows: dict[str, list[RawRow]]) -> dict[str, dict[str, Any]]:
@@ -151,7 +151,8 @@ def _check_footage(
         held[str(v["case_id"])].add((v["act_id"], v["officer_id"], v["due"]))
     for case_id in sorted(set(held) | set(summaries)):
         try:
-            rows = footage_rows(case_id, summaries[case_id]) if case_id in summaries else []
+            summary = summaries[case_id]["summary"] if case_id in summaries else None
+            rows = footage_rows(case_id, summary) if summary is not None else []
         except (KeyError, TypeError, ValueError):
             continue  # an unreadable summary is reported by its columns
         expected = {(f["act_id"], f["officer_id"], f["due"]) for f in rows}
@@ -207,11 +208,20 @@ def _check_counts(
             )
 
 
-def _current(store: Store, row: dict[str, Any], newest: int | None) -> bool:
+def _calendar_key(store: Store) -> str | None:
+    """The holiday schedules' key, or None when a stored schedule cannot be read (its cells
+    are reported by the rows; no summary can be recomputed without the calendar)."""
+    try:
+        return store.calendar().key
+    except Exception:  # noqa: BLE001  (a damaged holiday_schedules row)
+        return None
+
+
+def _current(store: Store, row: dict[str, Any], newest: int | None, calendar: str) -> bool:
     """Whether a list would show this summary as it is (a stale one is computed again first)."""
     return (
         row["version"] == VERSION
-        and row["calendar_key"] == store.calendar().key
+        and row["calendar_key"] == calendar
         and row["source_seq"] >= (newest or 0)
         and (row["recompute_at"] is None or row["recompute_at"] > store.clock())
     )

@@ -128,7 +128,7 @@ def _check_head(scan: LedgerScan, report: VerifyReport, heads: list[RawRow]) -> 
     if not heads:
         report.add(
             "ledger_head_missing",
-            "ledger_head",
+            "ledger_head/1",
             "日志头（ledger_head）缺失（被删除）：无法确认日志末尾完整，系统也无法再写入",
         )
         return
@@ -142,7 +142,7 @@ def _check_head(scan: LedgerScan, report: VerifyReport, heads: list[RawRow]) -> 
         else:
             report.add("ledger_head_altered", f"ledger_head/{key}", "日志头只应有编号为 1 的一行")
     if head is None:
-        report.add("ledger_head_missing", "ledger_head", "日志头缺少编号为 1 的行（被改动）")
+        report.add("ledger_head_missing", "ledger_head/1", "日志头缺少编号为 1 的行（被改动）")
         return
     _compare_head(scan, report, head.values)
 
@@ -155,6 +155,7 @@ def _compare_head(scan: LedgerScan, report: VerifyReport, head: dict[str, Any]) 
             "ledger_event_missing",
             f"ledger_events{gap}",
             f"日志末尾的事件 {gap} 缺失（被删除）：日志头记载下一序号为 {next_seq}",
+            ["ledger_head/1.next_seq"],
         )
     elif next_seq is not None and next_seq < last:
         report.add(

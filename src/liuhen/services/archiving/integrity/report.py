@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -51,16 +52,30 @@ class VerifyReport:
             self.problems.append(Problem(kind, obj, message, list(related or ())))
 
     def names(self, obj: str) -> bool:
-        """Whether a listed problem names ``obj`` (itself, one of its columns, or related)."""
-        return any(
-            p.object == obj or p.object.startswith(obj + ".") or obj in p.related
-            for p in self.problems
-        )
+        """Whether a listed problem names ``obj``: itself, one of its columns or (a file) one
+        of its lines, a range of
+        events that holds it (``ledger_events#3–#9`` names ``ledger_events#5``), or as a
+        related object."""
+        return any(_covers(o, obj) for p in self.problems for o in (p.object, *p.related))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("_kinds", None)
         return out
+
+
+_SPAN = re.compile(r"ledger_events#(-?\d+)(?:–#(-?\d+))?")
+
+
+def _covers(named: str, obj: str) -> bool:
+    if named == obj or named.startswith((obj + ".", obj + ":")):
+        return True
+    span, one = _SPAN.fullmatch(named.split(".")[0]), _SPAN.fullmatch(obj)
+    if span is None or one is None or one.group(2) is not None:
+        return False
+    first = int(span.group(1))
+    last = int(span.group(2)) if span.group(2) is not None else first
+    return first <= int(one.group(1)) <= last
 
 
 def ranges(numbers: list[int], limit: int = 6) -> str:

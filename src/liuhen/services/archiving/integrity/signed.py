@@ -16,7 +16,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from liuhen.ledger.checkpoint import Checkpoint, checkpoint_from_dict, verify_checkpoint
+from liuhen.ledger.checkpoint import (
+    Checkpoint,
+    checkpoint_body,
+    checkpoint_from_dict,
+    verify_checkpoint,
+)
 from liuhen.ledger.merkle import MerkleTree
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.queries.integrity import checkpoint_rows
@@ -31,6 +36,16 @@ class Signer:
 
     public_key: Ed25519PublicKey | None
     fingerprint: str | None
+    _seen: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+
+    def signed(self, cp: Checkpoint, signature: bytes) -> bool:
+        """Whether ``signature`` is this key's over ``cp`` (each copy of a checkpoint: once)."""
+        if self.public_key is None:
+            return True  # nothing to check with: reported as the missing key
+        seen = (checkpoint_body(cp), signature)
+        if seen not in self._seen:
+            self._seen[seen] = verify_checkpoint(self.public_key, cp, signature)
+        return self._seen[seen]
 
 
 @dataclass
@@ -68,7 +83,7 @@ def _judge(
     signer: Signer,
 ) -> bool:
     """Check one checkpoint; True when it holds (signature, size and root)."""
-    if signer.public_key is not None and not verify_checkpoint(signer.public_key, cp, signature):
+    if not signer.signed(cp, signature):
         if claimed and signer.fingerprint and claimed != signer.fingerprint:
             found.add(
                 "checkpoint_other_key",
