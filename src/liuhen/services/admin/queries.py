@@ -51,7 +51,7 @@ def ledger_genesis(conn: Connection) -> tuple[bool, str | None]:
     if conn.execute(select(ev.c.seq).limit(1)).first() is None:
         return False, None
     raw = conn.execute(
-        select(column("payload")).select_from(table("ledger_events")).where(ev.c.seq == 0)
+        select(column("payload")).select_from(table("ledger_events")).where(column("seq") == 0)
     ).scalar()
     try:
         found = json.loads(raw).get("key_fingerprint") if isinstance(raw, str) else None

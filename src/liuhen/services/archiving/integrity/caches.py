@@ -58,7 +58,9 @@ def check_caches(
     _check_footage(report, rows["footage_due"], summaries)
     _check_counts(report, rows, summaries)
     calendar = _calendar_key(store) if recompute else None
-    for case_id, row in summaries.items() if calendar is not None else ():
+    if calendar is None:
+        return
+    for case_id, row in summaries.items():
         if _current(store, row, changes.get(case_id), calendar):
             _check_summary(store, report, case_id, row)
 
