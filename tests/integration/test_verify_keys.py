@@ -141,3 +141,15 @@ def make_record_id(store: Store) -> str:
 
     with store.read() as conn:
         return str(conn.execute(text("SELECT id FROM records LIMIT 1")).scalar_one())
+
+
+def test_the_pinned_fingerprint_setting_is_normalised_or_refused_naming_it(tmp_path: Path):
+    from liuhen.config import Settings
+    from liuhen.errors import ConfigError
+
+    fingerprint = key_fingerprint(generate_key())
+    bare = fingerprint.removeprefix("SHA256:").upper()
+    env = {"LIUHEN_DATA_DIR": str(tmp_path), "LIUHEN_LEDGER_FINGERPRINT": f" {bare} "}
+    assert Settings.from_env(env).ledger_fingerprint == fingerprint
+    with pytest.raises(ConfigError, match="LIUHEN_LEDGER_FINGERPRINT"):
+        Settings.from_env({**env, "LIUHEN_LEDGER_FINGERPRINT": "SHA256:abc"})
