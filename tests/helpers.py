@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Collection
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from liuhen.store.store import Store
@@ -17,6 +19,7 @@ __all__ = [  # SYSTEM and make_case_with_files live in factories.py; many tests 
     "add_people",
     "browser_login",
     "make_case_with_files",
+    "reseal_bag",
     "run_cli",
     "totp_secret",
     "web_login",
@@ -125,3 +128,37 @@ def browser_login(page: Any, base: str, username: str, password: str, store: Sto
         page.fill("#code", code_at(totp_secret(store, user.id), store.clock()))
         page.click("button[type=submit]")
         page.wait_for_load_state()
+
+
+def reseal_bag(bag: Path, keep: Collection[str] = ()) -> None:
+    """Make a tampered package look like a valid bag again, as a careful intruder would: both
+    payload manifests, ``Payload-Oxum`` and both tag manifests rewritten from the files now
+    present, with the project's own manifest writer. Files named in ``keep`` (the tampered
+    one itself) are left as they are."""
+    from liuhen.archive.digests import file_digests
+    from liuhen.archive.package import manifest_bytes
+
+    files = sorted(p for p in bag.rglob("*") if p.is_file() and not p.is_symlink())
+    rel = {p.relative_to(bag).as_posix(): p for p in files}
+    payload = {r: file_digests(p)[:2] for r, p in rel.items() if r.startswith("data/")}
+    for alg in ("sha256", "sm3"):
+        if f"manifest-{alg}.txt" not in keep:
+            (bag / f"manifest-{alg}.txt").write_bytes(manifest_bytes(payload, alg))
+    info = bag / "bag-info.txt"
+    if info.is_file() and "bag-info.txt" not in keep:
+        size = sum(rel[r].stat().st_size for r in payload)
+        lines = [
+            f"Payload-Oxum: {size}.{len(payload)}" if line.startswith("Payload-Oxum:") else line
+            for line in info.read_text("utf-8").splitlines()
+        ]
+        info.write_text("\n".join(lines) + "\n", "utf-8")
+    tagmanifests = ("tagmanifest-sha256.txt", "tagmanifest-sm3.txt")
+    now = {p.relative_to(bag).as_posix(): p for p in bag.rglob("*") if p.is_file()}
+    tags = {
+        r: file_digests(p)[:2]
+        for r, p in now.items()
+        if not p.is_symlink() and not r.startswith("data/") and r not in tagmanifests
+    }
+    for alg, name in zip(("sha256", "sm3"), tagmanifests, strict=True):
+        if name not in keep:
+            (bag / name).write_bytes(manifest_bytes(tags, alg))

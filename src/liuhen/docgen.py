@@ -170,6 +170,9 @@ def errors_page() -> str:
         '命令行：错误写到标准错误输出，带 `--json` 时为一行 JSON `{"error", "message", "details"}`。',
         "HTTP API：同样的 JSON，状态码如下。",
         "",
+        "检查类命令（`liuhen verify`、`liuhen verify-package`、`liuhen fixity`）检查完毕而发现问题时，"
+        f"照常输出报告，退出码为 {errors.PROBLEMS_FOUND}（不是错误，不输出调用栈）。",
+        "",
         "| 错误码 | 类 | HTTP | 退出码 | 含义 |",
         "|---|---|---|---|---|",
     ]

@@ -16,11 +16,17 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     ├── Conflict                409 / exit 2   the request contradicts stored state
     ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
     └── StorageError            507 / exit 1   the disk or the object store failed
+
+A check that runs to the end and finds problems (``verify``, ``verify-package``, ``fixity``)
+is not an error: it prints its report and exits with ``PROBLEMS_FOUND``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+PROBLEMS_FOUND = 1
+"""Exit code of a check that ran to the end and found problems; its report is the output."""
 
 
 class LiuhenError(Exception):

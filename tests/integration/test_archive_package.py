@@ -21,7 +21,7 @@ import bagit
 import pytest
 from pypdf import PdfReader
 from tests.conftest import FakeClock
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, make_case_with_files, reseal_bag
 from tests.integration.test_archive_case_file import (
     _check_catalogue_matches_pages,
     _fonts_embedded,
@@ -72,23 +72,7 @@ def the_av_file(bag: Path) -> Path:
 
 def reseal(bag: Path) -> None:
     """Rewrite both payload manifests, bag-info's Payload-Oxum and both tag manifests."""
-    payload = sorted(
-        p.relative_to(bag).as_posix() for p in (bag / "data").rglob("*") if p.is_file()
-    )
-    for alg in ("sha256", "sm3"):
-        lines = [f"{hashlib.new(alg, (bag / p).read_bytes()).hexdigest()}  {p}\n" for p in payload]
-        (bag / f"manifest-{alg}.txt").write_text("".join(lines), "utf-8")
-    size = sum((bag / p).stat().st_size for p in payload)
-    info = (bag / "bag-info.txt").read_text("utf-8").splitlines()
-    info = [
-        f"Payload-Oxum: {size}.{len(payload)}" if line.startswith("Payload-Oxum") else line
-        for line in info
-    ]
-    (bag / "bag-info.txt").write_text("\n".join(info) + "\n", "utf-8")
-    tags = ["README.txt", "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sm3.txt"]
-    for alg in ("sha256", "sm3"):
-        lines = [f"{hashlib.new(alg, (bag / t).read_bytes()).hexdigest()}  {t}\n" for t in tags]
-        (bag / f"tagmanifest-{alg}.txt").write_text("".join(lines), "utf-8")
+    reseal_bag(bag)
 
 
 # -- the five tamperings of issue 6 ------------------------------------------------------
@@ -147,8 +131,8 @@ CARELESS_ITEM = {  # what the bag check names first when the manifests were left
     "ledger_event_changed": "data/ledger/events.jsonl",
 }
 CAREFUL_KIND = {  # which deeper check catches it when the manifests were rewritten
-    "av_byte_changed": "metadata_mismatch",
-    "document_removed": "file_missing",
+    "av_byte_changed": "export_mismatch",
+    "document_removed": "export_file_missing",
     "ledger_event_changed": "event_altered",
     "checkpoint_signature_changed": "checkpoint_signature",
     "metadata_edited": "export_mismatch",
@@ -173,7 +157,7 @@ def test_demo_case_package_is_valid_for_bagit_and_verifies_offline(package, demo
     assert report.first_problem is None
     assert report.case["number"] == DEMO_NUMBER
     assert report.key_fingerprint == demo_store.fingerprint
-    assert report.events >= 5 and report.proofs_verified == report.events
+    assert report.events >= 4 and report.proofs_verified == report.events
     names = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
     for required in (
         "data/case-file.pdf",
@@ -187,6 +171,7 @@ def test_demo_case_package_is_valid_for_bagit_and_verifies_offline(package, demo
         "manifest-sm3.txt",
         "tagmanifest-sha256.txt",
         "tagmanifest-sm3.txt",
+        "export-event.json",
     ):
         assert required in names
 
@@ -225,12 +210,9 @@ def test_sm3_manifests_list_every_file_with_its_sm3(package):
     )
 
 
-def test_export_is_a_signed_ledger_event_that_pins_the_metadata(package):
-    events = [
-        json.loads(line)
-        for line in (package / "data/ledger/events.jsonl").read_text("utf-8").splitlines()
-    ]
-    export = events[-1]
+def test_export_is_a_signed_ledger_event_written_last_that_lists_every_file(package):
+    record = json.loads((package / "export-event.json").read_text("utf-8"))
+    export = record["event"]
     assert export["action"] == "case.exported" and export["payload"]["format"] == "bagit"
     assert digest(export["payload"]) == export["payload_digest"]
     for rel, key in (
@@ -239,12 +221,21 @@ def test_export_is_a_signed_ledger_event_that_pins_the_metadata(package):
         ("data/case-file.pdf", "case_file_sha256"),
     ):
         assert hashlib.sha256((package / rel).read_bytes()).hexdigest() == export["payload"][key]
-    cp, signature, _ = checkpoint_from_dict(
-        json.loads((package / "data/ledger/checkpoint.json").read_text("utf-8"))
-    )
+    contents = {c["path"]: c for c in export["payload"]["contents"]}
+    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()}
+    unlisted = {"export-event.json", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt"}
+    assert set(contents) == on_disk - unlisted
+    for rel, entry in contents.items():
+        data = (package / rel).read_bytes()
+        assert entry["size"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["sm3"] == hashlib.new("sm3", data).hexdigest()
+    cp, signature, _ = checkpoint_from_dict(record["checkpoint"])
     key = load_public_key((package / "data/ledger/public-key.pem").read_bytes())
     assert verify_checkpoint(key, cp, signature)
     assert cp.tree_size > export["seq"]
+    events = (package / "data/ledger/events.jsonl").read_text("utf-8").splitlines()
+    assert all(json.loads(line)["seq"] < export["seq"] for line in events)
 
 
 @pytest.mark.parametrize("careful", [False, True], ids=["careless", "manifests_rewritten"])
@@ -323,8 +314,10 @@ def test_export_works_on_each_database_and_refuses_a_damaged_blob(store, tmp_pat
     )
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes().replace("货架".encode(), "纸箱".encode()))
+    events = store.event_count()
     with pytest.raises(StorageError, match="fixity"):
         export_package(store, SYSTEM, made["case"], tmp_path / "pkg2")
+    assert store.event_count() == events  # no export event for a package never completed
     assert not (tmp_path / "pkg2").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pkg2")]
 

@@ -16,8 +16,9 @@ The four properties, as LiuHen can establish them from the package alone:
 - 可用性 usability: each file opens as its declared format (PDF pages, images, media probed
   with PyAV, text as UTF-8, .docx as a Word package, JSON);
 - 安全性 security: the ledger excerpt is linked (chain hashes) and covered by the signed
-  checkpoint, and the events that must exist do: the case's creation, its export, and every
-  access to its files on record.
+  checkpoint, and the events that must exist do: the case's creation, its export (in the
+  excerpt, or in the package's export record: ``export_recorded``), and every access to its
+  files on record.
 
 A check is an ``error`` (the property fails) or a ``warning`` (shown, not failing).
 """
@@ -35,6 +36,7 @@ from typing import Any
 from liuhen.archive.digests import file_digests
 from liuhen.archive.package_integrity import integrity
 from liuhen.archive.package_report import FILES, METADATA
+from liuhen.archive.verify_export import export_event_of
 from liuhen.archive.verify_ledger import check_ledger
 
 PROPERTIES = {
@@ -103,11 +105,17 @@ def _load(root: Path, rel: str) -> Any:
 
 
 def assess_package(
-    root: Path, *, checked_at: datetime, digests: Digests | None = None
+    root: Path,
+    *,
+    checked_at: datetime,
+    digests: Digests | None = None,
+    export_recorded: str | None = None,
 ) -> FourPropertiesReport:
     """The four properties of the package at ``root`` (finished or still being written).
 
-    ``digests`` (path -> sha256, sm3, size) saves re-reading files already hashed."""
+    ``digests`` (path -> sha256, sm3, size) saves re-reading files already hashed.
+    ``export_recorded`` says where this package's export event is when it is not in the
+    ledger excerpt (at export: still to be written); without it, the export record is read."""
     report = FourPropertiesReport(checked_at=checked_at.isoformat())
     bundle = _load(root, METADATA)
     index = _load(root, FILES)
@@ -116,10 +124,12 @@ def assess_package(
         return report
     known = dict(digests or {})
     ledger, cp, events = check_ledger(root)
+    if export_recorded is None and (export := export_event_of(root)) is not None:
+        export_recorded = f"本包导出事件 #{export['seq']} 在 export-event.json 中，签名与证明成立"
     _authenticity(report, root, index, bundle, known, ledger)
     integrity(report, index, bundle, events)
     _usability(report, root, index)
-    _security(report, events, cp, ledger)
+    _security(report, events, cp, ledger, export_recorded)
     return report
 
 
@@ -127,8 +137,11 @@ def _digest(
     root: Path, rel: str, known: dict[str, tuple[str, str, int]]
 ) -> tuple[str, str, int] | None:
     if rel not in known:
+        path = root / rel
+        if path.is_symlink() or not path.is_file():
+            return None  # missing, or not a plain file (a FIFO would never end)
         try:
-            known[rel] = file_digests(root / rel)
+            known[rel] = file_digests(path)
         except OSError:
             return None
     return known[rel]
@@ -275,7 +288,11 @@ def _usability(report: FourPropertiesReport, root: Path, index: Mapping[str, Any
 
 
 def _security(
-    report: FourPropertiesReport, events: list[dict[str, Any]], cp: Any, ledger: Any
+    report: FourPropertiesReport,
+    events: list[dict[str, Any]],
+    cp: Any,
+    ledger: Any,
+    export_recorded: str | None,
 ) -> None:
     linked = [
         p
@@ -309,11 +326,14 @@ def _security(
         created,
         "日志中有立案（或导入）事件" if created else "日志中没有本案的建立事件",
     )
-    exported = any(a == "case.exported" for a in actions)
+    exported = export_recorded is not None or any(a == "case.exported" for a in actions)
     reads = sum(1 for a in actions if a in ACCESS_ACTIONS)
+    detail = f"查阅、下载、导出事件 {reads} 条，均在日志中"
     report.add(
         "security",
         "访问记录",
         exported,
-        f"查阅、下载、导出事件 {reads} 条，均在日志中" if exported else "日志中没有导出事件",
+        (f"{detail}；{export_recorded}" if export_recorded else detail)
+        if exported
+        else "日志中没有导出事件",
     )

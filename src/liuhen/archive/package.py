@@ -4,6 +4,7 @@ Layout (everything a court needs is under ``data/``, so the payload manifests co
 
     bagit.txt  bag-info.txt  README.txt
     manifest-sha256.txt  manifest-sm3.txt  tagmanifest-sha256.txt  tagmanifest-sm3.txt
+    export-event.json                  the export event, written last (export_record.py)
     data/case-file.pdf                 the 案卷: cover, 卷内目录, documents, AV statements, 备考表
     data/documents/NN-<name>           every stored file of the case's text records
     data/av/NN-<name>                  every AV original (segment), byte for byte
@@ -16,11 +17,14 @@ Layout (everything a court needs is under ``data/``, so the payload manifests co
     data/ledger/public-key.pem         the key that signed it
 
 Every file is written in one streaming pass that also computes both digests (constant
-memory, however large the AV). ``bagit`` (bagit-python) reads only manifests of algorithms
-in ``hashlib.algorithms_guaranteed``, which SM3 is not: it validates the SHA-256 manifests
-and sees ``manifest-sm3.txt`` as an ordinary tag file (covered by the SHA-256 tag manifest).
-``liuhen verify-package`` checks the SM3 manifests itself. The package is built in a hidden
-directory beside ``out`` and renamed into place only when complete.
+memory, however large the AV). ``close`` completes the bag but for the export record and
+returns its contents: every payload and tag file with SHA-256, SM3 and size, which the
+``case.exported`` event records; ``seal`` writes that event's record and the tag manifests
+over every tag file, and only then renames the bag into place. ``bagit`` (bagit-python)
+reads only manifests of algorithms in ``hashlib.algorithms_guaranteed``, which SM3 is not:
+it validates the SHA-256 manifests and sees ``manifest-sm3.txt`` as an ordinary tag file
+(covered by the SHA-256 tag manifest). ``liuhen verify-package`` checks the SM3 manifests
+itself.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import re
 import shutil
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,6 +50,7 @@ from liuhen.store.blobs.spool import fsync_dir, storage_error
 BAGIT_VERSION = "1.0"
 ALGORITHMS = ("sha256", "sm3")
 TAG_FILES = ("bagit.txt", "bag-info.txt", "README.txt")
+EXPORT_RECORD = "export-event.json"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|%]")
 
 README = """\
@@ -53,7 +58,8 @@ README = """\
 
 内容：data/case-file.pdf 为案卷（封面、卷内目录、文书、音像资料说明、备考表）；
 data/documents/ 为文书原件，data/av/ 为音像原始文件，data/metadata/ 为案件数据，
-data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥。
+data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥；
+export-event.json 为最后写入的导出事件，逐一记载本包每个文件的摘要，并附其证明。
 
 核验方法（无需连接留痕服务器）：
     liuhen verify-package 本目录 [--json]
@@ -84,7 +90,9 @@ def json_bytes(value: Any) -> bytes:
 
 
 class PackageWriter:
-    """Builds one bag in a temp directory beside ``out``; ``finish`` renames it into place.
+    """Builds one bag in a temp directory beside ``out``: payload files, then ``close`` (tag
+    files and payload manifests), then ``seal`` (the export record and the tag manifests),
+    which renames it into place.
 
     Use as a context manager: leaving the block with an exception removes the temp directory.
     """
@@ -98,6 +106,7 @@ class PackageWriter:
             raise InvalidInput(f"--out: 上级目录 {parent} 不存在")
         self.root = parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
         self.entries: dict[str, Digest] = {}
+        self.tags: dict[str, Digest] = {}
         self._finished = False
         try:
             (self.root / "data").mkdir(parents=True)
@@ -150,24 +159,17 @@ class PackageWriter:
         return digest
 
     def add_bytes(self, rel: str, data: bytes) -> Digest:
-        target = self._target(rel)
-        try:
-            with open(target, "wb") as dst:
-                dst.write(data)
-                dst.flush()
-                os.fsync(dst.fileno())
-        except OSError as exc:
-            raise storage_error(exc, target) from exc
-        sha256, sm3 = bytes_digests(data)
-        digest = Digest(sha256, sm3, len(data))
+        digest = _write(self._target(rel), data)
         self.entries[rel] = digest
         return digest
 
     def add_json(self, rel: str, value: Any) -> Digest:
         return self.add_bytes(rel, json_bytes(value))
 
-    def finish(self, info: Mapping[str, str], *, bagging_date: date) -> Path:
-        """Write manifests and tag files, then move the bag to ``out``; return ``out``."""
+    def close(self, info: Mapping[str, str], *, bagging_date: date) -> list[dict[str, Any]]:
+        """Write the tag files and both payload manifests: the bag is complete but for the
+        export record. Return its contents, sorted by path: every payload and tag file
+        written so far with its SHA-256, SM3 and size (what the export event records)."""
         files = sorted(self.entries)
         oxum = f"{sum(self.entries[f].size for f in files)}.{len(files)}"
         tags: dict[str, bytes] = {
@@ -175,15 +177,21 @@ class PackageWriter:
             "bag-info.txt": _bag_info(info, bagging_date, oxum),
             "README.txt": README.encode("utf-8"),
         }
+        payload = {f"data/{f}": (d.sha256, d.sm3) for f, d in self.entries.items()}
         for alg in ALGORITHMS:
-            lines = [f"{getattr(self.entries[f], alg)}  {_encode('data/' + f)}\n" for f in files]
-            tags[f"manifest-{alg}.txt"] = "".join(lines).encode("utf-8")
+            tags[f"manifest-{alg}.txt"] = manifest_bytes(payload, alg)
         for name, data in tags.items():
-            (self.root / name).write_bytes(data)
-        digests = {name: bytes_digests(data) for name, data in tags.items()}
-        for index, alg in enumerate(ALGORITHMS):
-            lines = [f"{digests[name][index]}  {name}\n" for name in sorted(tags)]
-            (self.root / f"tagmanifest-{alg}.txt").write_bytes("".join(lines).encode("utf-8"))
+            self.tags[name] = _write(self.root / name, data)
+        every = {**{f"data/{f}": d for f, d in self.entries.items()}, **self.tags}
+        return [{"path": path, **every[path].as_dict()} for path in sorted(every)]
+
+    def seal(self, record: bytes) -> Path:
+        """Write the export record, then the tag manifests over every tag file, and move the
+        bag to ``out``; return ``out``."""
+        self.tags[EXPORT_RECORD] = _write(self.root / EXPORT_RECORD, record)
+        listed = {name: (d.sha256, d.sm3) for name, d in self.tags.items()}
+        for alg in ALGORITHMS:
+            _write(self.root / f"tagmanifest-{alg}.txt", manifest_bytes(listed, alg))
         try:
             if self.out.exists():
                 self.out.rmdir()  # empty, checked on construction
@@ -193,6 +201,28 @@ class PackageWriter:
             raise storage_error(exc, self.out) from exc
         self._finished = True
         return self.out
+
+
+def manifest_bytes(digests: Mapping[str, Sequence[str]], alg: str) -> bytes:
+    """A manifest or tag manifest (RFC 8493 §2.1.3): ``<digest>  <path>`` per file, sorted
+    by path; ``digests`` maps each path to its (SHA-256, SM3). The writer and the verifier
+    both use it, so a tag manifest can be demanded to be exactly this."""
+    column = ALGORITHMS.index(alg)
+    lines = [f"{digests[path][column]}  {_encode(path)}\n" for path in sorted(digests)]
+    return "".join(lines).encode("utf-8")
+
+
+def _write(target: Path, data: bytes) -> Digest:
+    """Write ``data`` to ``target``, fsynced; its digests."""
+    try:
+        with open(target, "wb") as dst:
+            dst.write(data)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as exc:
+        raise storage_error(exc, target) from exc
+    sha256, sm3 = bytes_digests(data)
+    return Digest(sha256, sm3, len(data))
 
 
 def _encode(path: str) -> str:

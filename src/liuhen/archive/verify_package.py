@@ -5,52 +5,55 @@
 
 Checks, in this order, so the first problem named is the first thing that broke:
 
-1. the bag: ``bagit.txt``, both payload manifests (SHA-256 and SM3) and both tag manifests
-   present; every file listed exists, every file present is listed; each file's SHA-256
-   and SM3 equal both manifests (one read per file); ``Payload-Oxum`` matches;
-2. the ledger excerpt: the shipped public key and the checkpoint's signature over its
-   tree size and root; each event's canonical bytes equal its fields, its payload its
-   digest, its chain link and leaf hash are right, and its inclusion proof reaches the
-   signed root;
-3. the export: the ``case.exported`` event (signed, in the excerpt) records the SHA-256 of
-   the metadata, the file index and the case-file PDF; they must be the files shipped;
+1. the bag (``verify_bag``): ``bagit.txt``, both payload manifests (SHA-256 and SM3) and both
+   tag manifests present; every file listed exists, every file present is listed; each
+   file's SHA-256 and SM3 equal both manifests (one read per file); ``Payload-Oxum`` matches;
+2. the ledger excerpt (``verify_ledger``): the shipped public key and the checkpoint's
+   signature over its tree size and root; each event's canonical bytes equal its fields, its
+   payload its digest, its chain link and leaf hash are right, and its inclusion proof
+   reaches the signed root; the events are exactly the ones the proofs are for;
+3. the export (``verify_export``): the export record's ``case.exported`` event, signed and
+   proven, lists every payload and tag file with SHA-256, SM3 and size; the package holds
+   exactly those files, each unchanged, and the record and tag manifests are exactly what
+   LiuHen writes;
 4. the metadata against the files: every file the index lists is there with its SHA-256,
    SM3 and size, and every AV segment and record of the case bundle is accounted for.
 
-Anyone who rewrites a file and the manifests still fails step 3 or 4; rewriting the
-metadata too fails step 3, whose event only the agency's key can sign. What the checks
-cannot tell is whether the key is the agency's: the report shows its fingerprint for the
-clerk to compare with the one the agency publishes.
+Anyone who rewrites a file and the manifests still fails step 3; rewriting the export event
+too fails its signature, which only the agency's key can make. What the checks cannot tell
+is whether the key is the agency's: the report shows its fingerprint for the clerk to compare
+with the one the agency publishes. A package is hostile input: malformed JSON or fields are
+problems naming the file and JSON path, and a step that meets something it did not foresee
+fails the package (``unverifiable``) rather than end in a traceback.
 """
 
 from __future__ import annotations
 
-import os
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from liuhen.archive.digests import file_digests
+from liuhen.archive.package_json import bundle_faults, index_faults, printable
 from liuhen.archive.package_report import (
-    ALGORITHMS,
-    CASE_FILE,
-    EVENTS,
+    EXPORT_RECORD,
     FILES,
-    HEX64,
     METADATA,
     PUBLIC_KEY,
     Bag,
     ByteProgress,
     PackageReport,
     Problem,
+    add_faults,
     read_json,
 )
+from liuhen.archive.verify_bag import check_bag
+from liuhen.archive.verify_export import check_export
 from liuhen.archive.verify_ledger import check_events, check_ledger, check_signature
 from liuhen.errors import InvalidInput
 
 __all__ = ["PackageReport", "Problem", "check_ledger", "verify_package"]
+T = TypeVar("T")
 
 
 def verify_package(
@@ -60,7 +63,7 @@ def verify_package(
     four_properties: bool = False,
     progress: ByteProgress | None = None,
 ) -> PackageReport:
-    """Verify the package at ``path``; ``InvalidInput`` if it is not a readable bag at all.
+    """Verify the package at ``path``; ``InvalidInput`` if it is not a package at all.
 
     With ``expected_fingerprint`` (the one the agency publishes), a package signed by any
     other key fails; without it, the clerk compares ``report.key_fingerprint`` by eye. With
@@ -71,8 +74,8 @@ def verify_package(
     _check_readable(root)
     report = PackageReport(path=str(root))
     bag = Bag(root)
-    _check_bag(bag, report, progress)
-    cp = check_signature(bag, report)
+    _step(report, "清单（manifest）", check_bag, bag, report, progress)
+    cp = _step(report, "data/ledger/", check_signature, bag, report)
     if expected_fingerprint and report.key_fingerprint != expected_fingerprint.strip():
         report.add(
             PUBLIC_KEY,
@@ -80,214 +83,85 @@ def verify_package(
             f"签名公钥指纹 {report.key_fingerprint or '（无）'} 不是预期的 {expected_fingerprint}："
             "本包不是由该机关的密钥签发",
         )
-    events = check_events(bag, report, cp)
-    bundle, index = _load_metadata(bag, report)
-    _check_export(bag, report, events, bundle)
+    events = _step(report, "data/ledger/events.jsonl", check_events, bag, report, cp) or []
+    bundle, index = _step(report, METADATA, _load_metadata, bag, report) or (None, None)
+    case_id = bundle["case"]["id"] if bundle is not None else None
+    _step(report, EXPORT_RECORD, check_export, bag, report, cp, case_id)
+    _check_case(report, events, case_id)
     if bundle is not None and index is not None:
-        _check_metadata(bag, report, bundle, index)
+        _step(report, FILES, _check_metadata, bag, report, bundle, index)
     if four_properties:
-        from liuhen.archive.four_properties import assess_package
-
-        assessed = assess_package(root, checked_at=datetime.now(UTC), digests=bag.computed)
-        report.four_properties = assessed.to_dict()
+        _assess(bag, report, bundle, index)
     return report
 
 
-# -- 1. the bag -------------------------------------------------------------------------
+def _step(report: PackageReport, item: str, check: Callable[..., T], *args: Any) -> T | None:
+    """Run one step of the check. A package is hostile input: whatever a step did not foresee
+    fails the package, named, and never ends the run in a traceback."""
+    try:
+        return check(*args)
+    except Exception as exc:  # noqa: BLE001 - fail closed on anything unforeseen
+        report.add(
+            item, "unverifiable", f"无法完成该项核验（{type(exc).__name__}: {exc}）：按未通过处理"
+        )
+        return None
+
+
+def _assess(
+    bag: Bag,
+    report: PackageReport,
+    bundle: Mapping[str, Any] | None,
+    index: Mapping[str, Any] | None,
+) -> None:
+    from liuhen.archive.four_properties import assess_package
+
+    if bundle is None or index is None:
+        report.notes.append("案件数据或文件清单缺失或格式不对，未做四性检测")
+        return
+    try:
+        assessed = assess_package(bag.root, checked_at=datetime.now(UTC), digests=bag.computed)
+    except Exception as exc:  # noqa: BLE001 - the report informs; it never decides ``ok``
+        report.notes.append(f"四性检测未能完成（{type(exc).__name__}: {exc}）")
+        return
+    report.four_properties = assessed.to_dict()
 
 
 def _check_readable(root: Path) -> None:
+    """``InvalidInput`` unless ``root`` is a directory that looks like a package: a damaged
+    package is verified (and fails, naming what is wrong), a plain folder is refused."""
     if not root.is_dir():
         raise InvalidInput(f"DIR: {root} 不存在或不是目录")
-    bagit = root / "bagit.txt"
-    try:
-        text = bagit.read_text("utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"DIR: {root} 中没有 bagit.txt，不是 BagIt 归档包") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"DIR: 无法读取 {bagit}：{exc}") from None
-    tags = _tags(text)
-    if (
-        "BagIt-Version" not in tags
-        or tags.get("Tag-File-Character-Encoding", "").upper() != "UTF-8"
-    ):
-        raise InvalidInput(
-            f"DIR: {bagit} 格式不对：应有 BagIt-Version 与 Tag-File-Character-Encoding: UTF-8"
-        )
+    marks = ("bagit.txt", "data", EXPORT_RECORD, "manifest-sha256.txt", "manifest-sm3.txt")
+    if not any((root / mark).exists() or (root / mark).is_symlink() for mark in marks):
+        raise InvalidInput(f"DIR: {root} 中没有 bagit.txt，不是 BagIt 归档包")
 
 
-def _tags(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if ":" in line and not line.startswith((" ", "\t")):
-            label, value = line.split(":", 1)
-            out.setdefault(label.strip(), value.strip())
-    return out
-
-
-def _parse_manifest(bag: Bag, report: PackageReport, name: str, *, payload: bool) -> dict[str, str]:
-    try:
-        text = (bag.root / name).read_text("utf-8")
-    except FileNotFoundError:
-        report.add(name, "manifest_missing", f"缺少清单文件 {name}")
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        report.add(name, "manifest_unreadable", f"清单文件无法读取：{exc}")
-        return {}
-    entries: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split(None, 1)
-        value = parts[0].lower() if parts else ""
-        rel = unicodedata.normalize("NFC", parts[1].strip().lstrip("*")) if len(parts) == 2 else ""
-        rel = rel.replace("%0D", "\r").replace("%0A", "\n")
-        inside = rel.startswith("data/") if payload else not rel.startswith("data/")
-        if not HEX64.fullmatch(value) or not rel or not inside or _unsafe(rel) or rel in entries:
-            report.add(
-                f"{name}:{number}",
-                "manifest_malformed",
-                f"清单第 {number} 行格式不对或路径不安全：{line[:120]}",
-            )
-            continue
-        entries[rel] = value
-    return entries
-
-
-def _unsafe(rel: str) -> bool:
-    return rel.startswith("/") or ".." in rel.split("/") or "\\" in rel
-
-
-def _payload_on_disk(root: Path) -> list[str]:
-    found = []
-    for dirpath, _dirs, names in os.walk(root / "data"):
-        for name in names:
-            rel = Path(dirpath, name).relative_to(root).as_posix()
-            found.append(unicodedata.normalize("NFC", rel))
-    return sorted(found)
-
-
-def _check_bag(bag: Bag, report: PackageReport, progress: ByteProgress | None) -> None:
-    payload = {
-        alg: _parse_manifest(bag, report, f"manifest-{alg}.txt", payload=True) for alg in ALGORITHMS
-    }
-    tags = {
-        alg: _parse_manifest(bag, report, f"tagmanifest-{alg}.txt", payload=False)
-        for alg in ALGORITHMS
-    }
-    on_disk = _payload_on_disk(bag.root)
-    listed = sorted(set().union(*(m.keys() for m in payload.values())))
-    for rel in listed:
-        if not (bag.root / rel).is_file():
-            report.add(rel, "file_missing", "清单中列出的文件在包中不存在（被删除或改名）")
-    for rel in on_disk:
-        for alg, entries in payload.items():
-            if entries and rel not in entries:
-                report.add(
-                    rel, "file_unlisted", f"包中有未列入 manifest-{alg}.txt 的文件（被添加）"
-                )
-    for alg in ALGORITHMS:
-        for rel in sorted(tags[alg]):
-            if not (bag.root / rel).is_file():
-                report.add(rel, "file_missing", f"tagmanifest-{alg}.txt 中列出的文件不存在")
-    present = [rel for rel in listed if (bag.root / rel).is_file()]
-    total = sum((bag.root / rel).stat().st_size for rel in present)
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total)
-
-    for rel in present:
-        bag.computed[rel] = file_digests(bag.root / rel, step)
-        _compare(report, rel, bag.computed[rel], payload)
-    tag_files = sorted(set().union(*(m.keys() for m in tags.values())))
-    for rel in tag_files:
-        if (bag.root / rel).is_file():
-            _compare(report, rel, file_digests(bag.root / rel), tags)
-    report.files = len(present)
-    report.bytes = total
-    _check_oxum(bag, report, on_disk)
-
-
-def _compare(
-    report: PackageReport,
-    rel: str,
-    got: tuple[str, str, int],
-    manifests: Mapping[str, Mapping[str, str]],
-) -> None:
-    for alg, value in zip(ALGORITHMS, got[:2], strict=True):
-        expected = manifests[alg].get(rel)
-        if expected is not None and expected != value:
-            name = "SHA-256" if alg == "sha256" else "SM3"
-            report.add(
-                rel,
-                "checksum_mismatch",
-                f"文件的 {name} 摘要与清单不符（内容被改动）：实为 {str(value)[:16]}…，清单为 {expected[:16]}…",
-            )
-
-
-def _check_oxum(bag: Bag, report: PackageReport, on_disk: list[str]) -> None:
-    try:
-        info = _tags((bag.root / "bag-info.txt").read_text("utf-8"))
-    except (OSError, UnicodeDecodeError):
-        report.add("bag-info.txt", "bag_info_missing", "缺少或无法读取 bag-info.txt")
-        return
-    oxum = info.get("Payload-Oxum", "")
-    actual = f"{sum((bag.root / rel).stat().st_size for rel in on_disk)}.{len(on_disk)}"
-    if oxum != actual:
-        report.add(
-            "bag-info.txt",
-            "oxum_mismatch",
-            f"Payload-Oxum 为 {oxum or '（无）'}，实际为 {actual}（字节数.文件数）",
-        )
-
-
-# -- 3. and 4. the export and the metadata ----------------------------------------------
+# -- 4. the metadata ----------------------------------------------------------------------
 
 
 def _load_metadata(
     bag: Bag, report: PackageReport
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The case bundle and the file index, each only when its fields are as checked."""
     bundle = read_json(bag, report, METADATA)
     index = read_json(bag, report, FILES)
-    if isinstance(bundle, dict):
-        case = bundle.get("case") or {}
-        report.case = {k: str(case.get(k, "")) for k in ("id", "number", "title")}
-    return (
-        bundle if isinstance(bundle, dict) else None,
-        index if isinstance(index, dict) else None,
-    )
+    if bundle is not None:
+        faults = bundle_faults(bundle)
+        add_faults(report, METADATA, faults)
+        bundle = None if faults else bundle
+    if index is not None:
+        faults = index_faults(index)
+        add_faults(report, FILES, faults)
+        index = None if faults else index
+    if bundle is not None:
+        case = bundle["case"]
+        report.case = {k: printable(str(case.get(k) or "")) for k in ("id", "number", "title")}
+    return bundle, index
 
 
-def _check_export(
-    bag: Bag,
-    report: PackageReport,
-    events: Iterable[Mapping[str, Any]],
-    bundle: Mapping[str, Any] | None,
+def _check_case(
+    report: PackageReport, events: Iterable[Mapping[str, Any]], case_id: str | None
 ) -> None:
-    exports = [
-        e
-        for e in events
-        if e.get("action") == "case.exported" and (e.get("payload") or {}).get("format") == "bagit"
-    ]
-    if not exports:
-        report.add(EVENTS, "export_event_missing", "日志摘录中没有本包的导出事件（case.exported）")
-        return
-    export = exports[-1]
-    payload = export.get("payload") or {}
-    for rel, key in (
-        (METADATA, "metadata_sha256"),
-        (FILES, "files_sha256"),
-        (CASE_FILE, "case_file_sha256"),
-    ):
-        if bag.sha256(rel) is not None and payload.get(key) != bag.sha256(rel):
-            report.add(
-                rel, "export_mismatch", "文件与已签名的导出事件记载的 SHA-256 不符（导出后被改动）"
-            )
-    case_id = (bundle or {}).get("case", {}).get("id")
     for event in events:
         if case_id and event.get("case_id") != case_id:
             report.add(f"日志事件 #{event.get('seq')}", "event_foreign", "该事件不属于本案")
@@ -300,10 +174,11 @@ def _check_metadata(
     if index.get("case_id") != case_id:
         report.add(FILES, "metadata_mismatch", "文件清单所属案件与案件数据不符")
     records = {
-        r.get("id") for r in [*bundle.get("text_records", []), *bundle.get("av_records", [])]
+        r.get("id")
+        for r in [*(bundle.get("text_records") or []), *(bundle.get("av_records") or [])]
     }
     held: set[tuple[str, str]] = set()
-    for entry in index.get("files", []):
+    for entry in index["files"]:
         rel = str(entry.get("path", ""))
         got = bag.computed.get(rel)
         if got is None:
@@ -319,9 +194,11 @@ def _check_metadata(
                 f"文件所属记录 {entry.get('record_id')} 不在案件数据中",
             )
         held.add((str(entry.get("record_id")), str(entry.get("sha256"))))
-    not_held = {(str(n.get("record_id")), str(n.get("sha256"))) for n in index.get("not_held", [])}
-    for record in bundle.get("av_records", []):
-        for segment in record.get("segments", []):
+    not_held = {
+        (str(n.get("record_id")), str(n.get("sha256"))) for n in index.get("not_held") or []
+    }
+    for record in bundle.get("av_records") or []:
+        for segment in record.get("segments") or []:
             key = (str(record.get("id")), str(segment.get("sha256")))
             if key in not_held:
                 continue

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from liuhen.cli.context import Progress, emit_json, open_store, operator_actor
+from liuhen.errors import PROBLEMS_FOUND
 
 if TYPE_CHECKING:
     from liuhen.archive.items import CaseFileOptions
@@ -159,7 +160,7 @@ def verify_package_cmd(directory: Path, fingerprint: str | None, four: bool, as_
         bar.close()
     if as_json:
         emit_json(report.to_dict())
-        sys.exit(0 if report.ok else 1)
+        sys.exit(0 if report.ok else PROBLEMS_FOUND)
     case = report.case
     if case:
         click.echo(f"案件：{case.get('number', '')}《{case.get('title', '')}》")
@@ -192,7 +193,7 @@ def verify_package_cmd(directory: Path, fingerprint: str | None, four: bool, as_
     )
     for p in report.problems[1:]:
         click.echo(f"  [{p.kind}] {p.item}：{p.message}")
-    sys.exit(1)
+    sys.exit(PROBLEMS_FOUND)
 
 
 @click.command("fixity")
@@ -224,7 +225,7 @@ def fixity_cmd(
         bar.close()
     if as_json:
         emit_json(report.to_dict())
-        sys.exit(0 if report.ok else 1)
+        sys.exit(0 if report.ok else PROBLEMS_FOUND)
     click.echo(
         f"复核 {report.checked} 个文件（{report.bytes} 字节），共登记 {report.blobs} 个；"
         f"复核周期 {report.cycle_days} 天，超期未复核：复核前 {report.overdue_before} 个，复核后 {report.overdue_after} 个"
@@ -242,4 +243,4 @@ def fixity_cmd(
             click.echo(
                 f"    案件 {use['case_number'] or '（无）'}，记录《{use['record_title']}》（{use['record_id']}），文件名 {use['file_name']}"
             )
-    sys.exit(1)
+    sys.exit(PROBLEMS_FOUND)

@@ -90,7 +90,14 @@ case_summaries = Table(
     Column("c_oldest_overdue", UTCDateTime(), nullable=True, index=True),
     Column("c_next_due", UTCDateTime(), nullable=True, index=True),
     Index("ix_case_summaries_agency_opened", "agency_id", "opened_at", "number"),
-    Index("ix_case_summaries_agency_section", "agency_id", "section"),
+    Index(
+        "ix_case_summaries_agency_section",
+        *("agency_id", "section", "c_oldest_overdue", "c_next_due", "c_overdue"),
+    ),
+    Index(
+        "ix_case_summaries_inbox",
+        *("case_id", "agency_id", "c_oldest_overdue", "c_next_due", "c_overdue", "number"),
+    ),
     Index("ix_case_summaries_opened", "opened_at", "number"),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.

@@ -10,6 +10,7 @@ plain ``Profile``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -42,11 +43,29 @@ def _resolve(name: str, relative_to: Path | None) -> Path:
 
 
 _CACHE: dict[tuple[str, float], Profile] = {}
+_RECENT: dict[str, tuple[float, Profile]] = {}
+RECHECK = 1.0
+"""Seconds a shipped profile asked for by id is handed out again without looking at its
+file (every page of a case asks for its agency's profile); a profile given by path is
+looked at every time."""
 
 
 def load_profile(id_or_path: str | Path) -> Profile:
     """Load a shipped profile by id (``shanxi-forestry``) or any profile file by path."""
-    path = _resolve(str(id_or_path), None)
+    name = str(id_or_path)
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        return _load_checked(name)
+    recent = _RECENT.get(name)
+    if recent is not None and time.monotonic() - recent[0] < RECHECK:
+        return recent[1]
+    profile = _load_checked(name)
+    _RECENT[name] = (time.monotonic(), profile)
+    return profile
+
+
+def _load_checked(id_or_path: str) -> Profile:
+    """The profile, parsed again only when its file's path or modification time changed."""
+    path = _resolve(id_or_path, None)
     if not path.exists():
         known = ", ".join(p.stem for p in sorted(shipped_dir().glob("*.yaml")))
         raise ProfileInvalid(f"未知的制度配置 {id_or_path!s}（可用：{known}）")

@@ -2,18 +2,17 @@
 
 ``case_file_pdf`` renders the 案卷 of a case; ``export_package`` writes the whole case as a
 BagIt package that anyone can verify offline (``liuhen.archive.verify_package``). Both are
-ledger events (``case.exported``, with the format). The package's ledger excerpt is proven
-against the checkpoint that the export's own transaction signs, so it covers the export
-event too, and that event records the digests of the metadata, the file index and the
-case-file PDF. Each package also carries its 四性检测 report (DA/T 70), made at export.
+ledger events (``case.exported``, with the format). A package is complete before its export
+event is appended: the event is written last and records the package's contents (every
+payload and tag file with SHA-256, SM3 and size), and the package's last file, the export
+record, proves that event against the checkpoint its transaction signs
+(``package_ledger``). Each package also carries its 四性检测 report (DA/T 70), made at export.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,13 @@ from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
 from liuhen.archive.four_properties import assess_package
 from liuhen.archive.front_matter import case_title
 from liuhen.archive.items import CaseFileOptions
-from liuhen.archive.package import PackageWriter, json_bytes, safe_name
+from liuhen.archive.package import PackageWriter, safe_name
 from liuhen.errors import StorageError
-from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
-from liuhen.ledger.events import Actor, event_bytes
-from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.ledger.checkpoint import Checkpoint
+from liuhen.ledger.events import Actor
+from liuhen.services.archiving.package_ledger import export_record, write_excerpt
 from liuhen.services.archiving.queries.disposals import disposed_in_case
-from liuhen.services.archiving.queries.packages import current_records, ledger_excerpt, stored_files
+from liuhen.services.archiving.queries.packages import current_records, stored_files
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -204,6 +203,9 @@ def _files_index(
     }
 
 
+EXPORT_PENDING = "本次导出事件在本包写完后记入全过程日志，见 export-event.json"
+
+
 def export_package(
     store: Store,
     actor: Actor,
@@ -221,13 +223,14 @@ def export_package(
 
     Long: the package is written inside one ``PackageWriter`` in a fixed order where each step
     needs the one before: files, the case-file PDF (from the verified copies), metadata and file
-    index, the export event (its sequence number goes into the ledger excerpt and bag-info), the
-    ledger excerpt, the 四性检测 report over the package, then bag-info."""
+    index, the ledger excerpt, the 四性检测 report over the package, the tag files; then the
+    export event that lists them all, and the export record that proves it."""
     require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
     now = store.clock().astimezone(store.settings.tz)
     copies = {f.sha256: f.path.removeprefix("data/") for f in files}
+    title = case_title(bundle)
     with PackageWriter(out) as pkg:
         _copy_files(store, pkg, files, progress)
         case_file = build_case_file(  # reads the verified copies, not the store again
@@ -243,6 +246,17 @@ def export_package(
         index = pkg.add_json(
             "metadata/files.json",
             _files_index(bundle, files, case_file, pdf.as_dict(), disposed_in_case(store, case_id)),
+        )
+        excerpt = write_excerpt(store, pkg, case_id)
+        assessed = assess_package(
+            pkg.root,
+            checked_at=now,
+            digests={f"data/{rel}": (d.sha256, d.sm3, d.size) for rel, d in pkg.entries.items()},
+            export_recorded=EXPORT_PENDING,
+        )
+        pkg.add_json("metadata/four-properties.json", assessed.to_dict())
+        contents = pkg.close(
+            _bag_info(bundle, title, case_id, excerpt, store.fingerprint), bagging_date=now.date()
         )
         with store.transaction(actor) as tx:
             seq = tx.record(
@@ -260,29 +274,11 @@ def export_package(
                     "case_file_sha256": pdf.sha256,
                     "files": len(files),
                     "bytes": sum(f.size for f in files),
+                    "contents": contents,
                 },
             )
-        checkpoint = _write_ledger(store, pkg, case_id, seq)
-        assessed = assess_package(
-            pkg.root,
-            checked_at=now,
-            digests={f"data/{rel}": (d.sha256, d.sm3, d.size) for rel, d in pkg.entries.items()},
-        )
-        pkg.add_json("metadata/four-properties.json", assessed.to_dict())
-        title = case_title(bundle)
-        pkg.finish(
-            {
-                "Source-Organization": bundle["agency"]["name"],
-                "External-Identifier": bundle["case"].get("number", ""),
-                "External-Description": f"{title}（行政执法案卷电子归档包）",
-                "Bag-Software-Agent": f"LiuHen {__version__}",
-                "LiuHen-Case-Id": case_id,
-                "LiuHen-Export-Event": str(seq),
-                "LiuHen-Checkpoint": f"{checkpoint.tree_size} {checkpoint.root_hash.hex()}",
-                "LiuHen-Key-Fingerprint": store.fingerprint,
-            },
-            bagging_date=now.date(),
-        )
+        record, checkpoint = export_record(store, case_id, seq, excerpt)
+        pkg.seal(record)
     return ExportResult(
         out=out,
         case_id=case_id,
@@ -299,41 +295,16 @@ def export_package(
     )
 
 
-def _write_ledger(store: Store, pkg: PackageWriter, case_id: str, seq: int) -> Checkpoint:
-    """The case's events, their proofs against the first checkpoint covering ``seq``, the
-    checkpoint and the public key."""
-    excerpt = ledger_excerpt(store, case_id, seq)
-    row, leaves, events = excerpt.checkpoint, excerpt.leaves, excerpt.events
-    size = int(row["tree_size"])
-    cp = Checkpoint(size, bytes.fromhex(row["root_hash"]), row["signed_at"], row["origin"])
-    tree = MerkleTree(leaves)
-    if len(leaves) != size or tree.root() != cp.root_hash:
-        raise StorageError("全过程日志与已签名的检查点不符：未导出。请运行 liuhen verify 核查")
-    lines, proofs = [], []
-    for event in events:
-        raw = event_bytes(dict(event))
-        if leaf_hash(raw) != tree.leaf(int(event["seq"])):
-            raise StorageError(f"日志事件 #{event['seq']} 已被改动：未导出。请运行 liuhen verify")
-        record = {k: event[k] for k in event.keys()}
-        record["occurred_at"] = event["occurred_at"].astimezone(UTC).isoformat()
-        record["event_bytes"] = raw.decode("utf-8")
-        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-        path = tree.inclusion_proof(int(event["seq"]), size)
-        proofs.append(
-            {
-                "seq": int(event["seq"]),
-                "leaf_hash": leaf_hash(raw).hex(),
-                "path": [h.hex() for h in path],
-            }
-        )
-    pkg.add_bytes("ledger/events.jsonl", "".join(lines).encode("utf-8"))
-    pkg.add_bytes(
-        "ledger/proofs.json",
-        json_bytes({"tree_size": size, "root_hash": cp.root_hash.hex(), "proofs": proofs}),
-    )
-    pkg.add_json(
-        "ledger/checkpoint.json",
-        checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
-    )
-    pkg.add_bytes("ledger/public-key.pem", public_key_pem(store.key))
-    return cp
+def _bag_info(
+    bundle: dict[str, Any], title: str, case_id: str, excerpt: Checkpoint, fingerprint: str
+) -> dict[str, str]:
+    return {
+        "Source-Organization": bundle["agency"]["name"],
+        "External-Identifier": bundle["case"].get("number", ""),
+        "External-Description": f"{title}（行政执法案卷电子归档包）",
+        "Bag-Software-Agent": f"LiuHen {__version__}",
+        "LiuHen-Case-Id": case_id,
+        "LiuHen-Checkpoint": f"{excerpt.tree_size} {excerpt.root_hash.hex()}",
+        "LiuHen-Key-Fingerprint": fingerprint,
+        "LiuHen-Export-Record": "export-event.json",
+    }

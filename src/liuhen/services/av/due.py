@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from liuhen.domain.case import Case
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_profile
 from liuhen.rules.footage_due import SOON, UploadDue, from_summary, uploads_due
@@ -100,9 +101,16 @@ def _case_due(store: Store, case_id: str, now: datetime, calendar: WorkCalendar)
 
 
 def uploads_due_in(
-    bundle: dict[str, Any], officer: str | None, now: datetime, calendar: WorkCalendar, tz: Any
+    bundle: dict[str, Any],
+    officer: str | None,
+    now: datetime,
+    calendar: WorkCalendar,
+    tz: Any,
+    stored: Case | None = None,
 ) -> list[UploadDue]:
     """The acts of an assembled case bundle that need audio-video and have none (only
-    ``officer``'s when given), overdue first, then by due time (no query)."""
+    ``officer``'s when given), overdue first, then by due time (no query). ``stored``: the
+    bundle's ``stored_case``, when the caller has built it already."""
     profile = load_profile(bundle["agency"]["profile"])
-    return ordered(uploads_due(stored_case(bundle), profile, now, calendar, tz, officer), now)
+    case = stored if stored is not None else stored_case(bundle)
+    return ordered(uploads_due(case, profile, now, calendar, tz, officer), now)

@@ -205,9 +205,14 @@ def case_findings(
 
 
 def bundle_findings(
-    bundle: dict[str, Any], now: datetime, calendar: WorkCalendar | None = None
+    bundle: dict[str, Any],
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    stored: Case | None = None,
 ) -> list[Finding]:
     """The findings for a bundle assembled from the store (callers that have one read it
-    once); its entities were checked when written, so only its references are checked."""
+    once); its entities were checked when written, so only its references are checked.
+    ``stored``: the bundle's ``stored_case``, when the caller has built it already."""
     profile = load_profile(bundle["agency"]["profile"])
-    return evaluate(stored_case(bundle), profile, calendar or WorkCalendar(), now)
+    case = stored if stored is not None else stored_case(bundle)
+    return evaluate(case, profile, calendar or WorkCalendar(), now)

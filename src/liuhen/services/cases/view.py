@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.domain import vocab
+from liuhen.domain.case import Case
 from liuhen.domain.finding import Finding
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.articles import quote, source_title
+from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.cases.bundles import bundle_findings, bundle_of
 from liuhen.services.cases.cases import PROCEDURES
@@ -91,6 +93,8 @@ class CaseView:
     """Every row of the case, read once: the page's panels are built from these."""
     bundle: dict[str, Any] = field(default_factory=dict)
     calendar: WorkCalendar | None = None
+    stored: Case | None = None
+    """The rules' model of the bundle, built once for the findings and the AV panel."""
 
 
 def _doc_stage(kind: str) -> str:
@@ -125,7 +129,8 @@ def case_view(
         calendar=store.calendar(),
     )
     try:
-        findings = bundle_findings(bundle, now or store.clock(), view.calendar)
+        view.stored = stored_case(bundle)
+        findings = bundle_findings(bundle, now or store.clock(), view.calendar, view.stored)
     except LiuhenError as exc:
         view.findings_error = exc.message
         return view

@@ -18,7 +18,7 @@ from liuhen.services.admin.users import User
 from liuhen.services.cases.summaries import ensure_current, state_at
 from liuhen.services.permissions import allowed, require
 from liuhen.store.queries import case_list
-from liuhen.store.queries.case_list import Filter, Scope
+from liuhen.store.queries.case_list import Scope
 from liuhen.store.store import Store
 
 DAY_CHOICES = (1, 3, 5, 10, 20)
@@ -125,27 +125,30 @@ def _reminder(summary: dict[str, Any], f: dict[str, Any]) -> Reminder:
 def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> Inbox:
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
     days (soonest first), and approvals waiting for them; ``shown`` of each at most (the
-    counts are of all). Only the cases with such items are read (by index)."""
+    counts are of all). One pass over the index picks the cases with such items; only
+    their summaries are read (the overdue ones a few at a time, oldest first)."""
     require(user.actor, "case.read")
     window = due_window(store, days)
     limit = window.limit
     now = store.clock()
     ensure_current(store, now)
-    scope = _mine(user)
-    late = Filter(agency_id=user.agency_id, overdue=True)
-    soon = Filter(agency_id=user.agency_id, due_by=limit)
     with store.read() as conn:
-        overdue_count = case_list.total_overdue(conn, scope, late, now)
-        overdue = _oldest_overdue(conn, scope, late, now, shown)
-        due_rows = case_list.page(conn, scope, soon, now, order="due")
+        lines = case_list.inbox_lines(conn, _mine(user), user.agency_id, limit, now)
+        late = sorted(
+            (line for line in lines if line.c_oldest_overdue is not None),
+            key=lambda line: (line.c_oldest_overdue, line.number),
+        )
+        overdue = _oldest_overdue(conn, late, now, shown)
+        soon = [c.case_id for c in lines if c.c_next_due is not None and c.c_next_due <= limit]
+        due_rows = case_list.rows_of(conn, soon)
     due: list[Reminder] = []
-    for case_id, _agency, summary in due_rows:
+    for case_id, _agency, summary in due_rows.values():
         summary["id"] = case_id
         for f in state_at(summary, now).due:
             reminder = _reminder(summary, f)
             if reminder.due is not None and reminder.due <= limit:
                 due.append(reminder)
-    due.sort(key=lambda r: r.due or now)
+    due.sort(key=lambda r: (r.due or now, r.case_number))
     return Inbox(
         days,
         limit,
@@ -153,35 +156,30 @@ def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> 
         due[:shown],
         _approvals(store, user),
         window.notice,
-        overdue_count=max(overdue_count, len(overdue)),
+        overdue_count=max(sum(int(line.c_overdue) for line in late), len(overdue)),
         due_count=len(due),
     )
 
 
-def _oldest_overdue(
-    conn: Any, scope: Scope, late: Filter, now: datetime, shown: int | None
-) -> list[Reminder]:
-    """The ``shown`` oldest overdue items (all when None), oldest first: cases are read in
-    the order of their oldest overdue item, a few at a time, until no case left can hold
-    an item older than the last one kept."""
+def _oldest_overdue(conn: Any, late: list[Any], now: datetime, shown: int | None) -> list[Reminder]:
+    """The ``shown`` oldest overdue items (all when None), oldest first, from the cases of
+    ``late`` (in the order of their oldest overdue item): their summaries are read a few at
+    a time, until no case left can hold an item older than the last one kept."""
     found: list[Reminder] = []
-    step = None if shown is None else 25
-    offset = 0
-    while True:
-        rows = case_list.page(conn, scope, late, now, offset=offset, limit=step, order="overdue")
-        oldest_of_last = None
-        for case_id, _agency, summary in rows:
+    step = len(late) if shown is None else 25
+    for start in range(0, len(late), max(step, 1)):
+        chunk = late[start : start + step]
+        rows = case_list.rows_of(conn, [line.case_id for line in chunk])
+        for case_id, _agency, summary in (rows[c.case_id] for c in chunk if c.case_id in rows):
             summary["id"] = case_id
-            items = [_reminder(summary, f) for f in state_at(summary, now).overdue]
-            found += items
-            oldest_of_last = items[0].due if items else oldest_of_last
-        found.sort(key=lambda r: r.due or now)
-        if step is None or shown is None or len(rows) < step:
-            return found
-        kth = found[shown - 1].due if len(found) >= shown else None
-        if kth is not None and oldest_of_last is not None and kth <= oldest_of_last:
-            return found[:shown]
-        offset += step
+            found += [_reminder(summary, f) for f in state_at(summary, now).overdue]
+        found.sort(key=lambda r: (r.due or now, r.case_number))
+        if shown is None or len(found) < shown or start + step >= len(late):
+            continue
+        following = late[start + step].c_oldest_overdue
+        if found[shown - 1].due is not None and found[shown - 1].due <= following:
+            break
+    return found if shown is None else found[:shown]
 
 
 def _approvals(store: Store, user: User) -> list[Reminder]:

@@ -34,7 +34,9 @@ def av_panel(request: Request, view: CaseView) -> AVPanel:
     if user is None or view.rows is None or view.calendar is None:
         return AVPanel()
     store = request.app.state.store
-    due = uploads_due_in(view.bundle, None, store.clock(), view.calendar, store.settings.tz)
+    due = uploads_due_in(
+        view.bundle, None, store.clock(), view.calendar, store.settings.tz, view.stored
+    )
     return AVPanel(
         records=case_av_of(view.rows),
         due=[d for d in due if d.state in ("overdue", "soon", "upcoming")],

@@ -66,20 +66,17 @@ def stored_files(
     return by_record, disposed
 
 
-def ledger_excerpt(store: Store, case_id: str, seq: int) -> LedgerExcerpt:
-    """The first signed checkpoint whose tree holds event ``seq``, the leaf hashes of its
-    tree and the case's events in it; StorageError when no checkpoint covers ``seq``."""
+def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> LedgerExcerpt:
+    """The first signed checkpoint whose tree holds event ``seq`` (without ``seq``: the
+    latest), the leaf hashes of its tree and the case's events in it; StorageError when no
+    checkpoint covers ``seq``."""
     with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.checkpoints)
-                .where(t.checkpoints.c.tree_size > seq)
-                .order_by(t.checkpoints.c.tree_size)
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
+        query = select(t.checkpoints)
+        if seq is None:
+            query = query.order_by(t.checkpoints.c.tree_size.desc())
+        else:
+            query = query.where(t.checkpoints.c.tree_size > seq).order_by(t.checkpoints.c.tree_size)
+        row = conn.execute(query.limit(1)).mappings().first()
         if row is None:
             raise StorageError(
                 "全过程日志不完整，未能签发覆盖导出事件的检查点：请运行 liuhen verify"

@@ -1,0 +1,93 @@
+"""The ledger in an archive package (``export_package``).
+
+``write_excerpt`` writes ``data/ledger/``: the case's events as stored, each with its
+inclusion proof against the latest signed checkpoint, that checkpoint and the public key.
+``export_record`` is the package's last file (``archive.export_record``): once every other
+file is written, the ``case.exported`` event that lists them all is appended, and the
+record proves it against the checkpoint its transaction signed, consistent with the
+excerpt's. Both check the stored leaves against the signed roots first and refuse to export
+from a damaged ledger.
+"""
+
+from __future__ import annotations
+
+import json
+
+from liuhen.archive.export_record import event_record, record_bytes
+from liuhen.archive.package import PackageWriter, json_bytes
+from liuhen.errors import StorageError
+from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
+from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.services.archiving.queries.packages import LedgerExcerpt, ledger_excerpt
+from liuhen.store.store import Store
+
+
+def _signed_tree(excerpt: LedgerExcerpt) -> tuple[Checkpoint, MerkleTree]:
+    """The excerpt's checkpoint and the tree of its leaves, which must reach its root."""
+    row = excerpt.checkpoint
+    size = int(row["tree_size"])
+    cp = Checkpoint(size, bytes.fromhex(row["root_hash"]), row["signed_at"], row["origin"])
+    tree = MerkleTree(excerpt.leaves)
+    if len(excerpt.leaves) != size or tree.root() != cp.root_hash:
+        raise StorageError("全过程日志与已签名的检查点不符：未导出。请运行 liuhen verify 核查")
+    return cp, tree
+
+
+def _checked_record(tree: MerkleTree, event: dict[str, object]) -> dict[str, object]:
+    record = event_record(event)
+    seq = int(str(record["seq"]))
+    if leaf_hash(str(record["event_bytes"]).encode("utf-8")) != tree.leaf(seq):
+        raise StorageError(f"日志事件 #{seq} 已被改动：未导出。请运行 liuhen verify")
+    return record
+
+
+def write_excerpt(store: Store, pkg: PackageWriter, case_id: str) -> Checkpoint:
+    """The case's events under the latest checkpoint, their proofs, the checkpoint and the
+    public key, into ``data/ledger/``; return that checkpoint."""
+    excerpt = ledger_excerpt(store, case_id)
+    cp, tree = _signed_tree(excerpt)
+    lines, proofs = [], []
+    for event in excerpt.events:
+        record = _checked_record(tree, event)
+        seq = int(event["seq"])
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        proofs.append(
+            {
+                "seq": seq,
+                "leaf_hash": record["leaf_hash"],
+                "path": [h.hex() for h in tree.inclusion_proof(seq, cp.tree_size)],
+            }
+        )
+    pkg.add_bytes("ledger/events.jsonl", "".join(lines).encode("utf-8"))
+    pkg.add_bytes(
+        "ledger/proofs.json",
+        json_bytes({"tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(), "proofs": proofs}),
+    )
+    row = excerpt.checkpoint
+    pkg.add_json(
+        "ledger/checkpoint.json",
+        checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
+    )
+    pkg.add_bytes("ledger/public-key.pem", public_key_pem(store.key))
+    return cp
+
+
+def export_record(
+    store: Store, case_id: str, seq: int, excerpt: Checkpoint
+) -> tuple[bytes, Checkpoint]:
+    """The export record of event ``seq`` (``archive.export_record``) and the checkpoint it
+    is proven against, consistent with the ``excerpt`` checkpoint of ``data/ledger/``."""
+    found = ledger_excerpt(store, case_id, seq)
+    cp, tree = _signed_tree(found)
+    event = next((e for e in found.events if int(e["seq"]) == seq), None)
+    if event is None or tree.root(excerpt.tree_size) != excerpt.root_hash:
+        raise StorageError("导出事件不在已签名的日志中，或日志已分叉：未导出。请运行 liuhen verify")
+    record = _checked_record(tree, event)
+    row = found.checkpoint
+    data = record_bytes(
+        record,
+        tree.inclusion_proof(seq, cp.tree_size),
+        checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
+        tree.consistency_proof(excerpt.tree_size, cp.tree_size),
+    )
+    return data, cp
