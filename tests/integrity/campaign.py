@@ -97,14 +97,16 @@ def mutations(world: World, count: int | None, seed: int) -> Iterator[Mutation]:
 
 
 FAST_SHARE = {
-    "malformed": 60,
-    "delete": 30,
-    "tail:events": 5,
-    "tail:head": 5,
-    "tail:head+checkpoints": 5,
-    "log": 8,
-    "witness": 8,
-    "blob": 8,
+    "malformed": 40,
+    "delete": 20,
+    "insert": 8,
+    "swap": 8,
+    "tail:events": 3,
+    "tail:head": 3,
+    "tail:head+checkpoints": 3,
+    "log": 5,
+    "witness": 5,
+    "blob": 5,
 }
 """How many mutations of these classes the fast slice draws; it takes every mutation of the
 other classes (every column of every table once, every insert, swap, rollback, re-signing
