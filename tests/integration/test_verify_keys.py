@@ -88,6 +88,21 @@ def test_a_missing_key_is_reported_and_never_created(witnessed, monkeypatch):
     assert code == 1 and report["recorded_seq"] is None
     assert _problems(report, "signing_key_missing")[0]["object"] == str(settings.signing_key_path)
     assert not settings.signing_key_path.exists()
+    from liuhen.errors import ConfigError
+    from liuhen.ledger.events import Actor
+
+    keyless = Store.open(settings)
+    try:
+        events = keyless.event_count()
+        with (
+            pytest.raises(ConfigError, match="签名密钥"),
+            keyless.transaction(Actor.system()) as tx,
+        ):
+            tx.record("case.viewed", subject_type="store", subject_id="all")
+        assert keyless.event_count() == events  # nothing is written unsigned
+    finally:
+        keyless.close()
+    assert not settings.signing_key_path.exists()
 
 
 def test_init_refuses_to_mint_a_key_for_a_ledger_that_has_events(witnessed, monkeypatch):
