@@ -268,30 +268,10 @@ def rebuild(
     deltas = Deltas()
     for first in range(0, len(ids), 1000):
         chunk = ids[first : first + 1000]
-        facts = {
-            r.id: r
-            for r in conn.execute(
-                select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
-                    t.cases.c.id.in_(chunk)
-                )
-            )
-        }
         officers = _officers(conn, chunk)
-        changes = []
-        due: list[dict[str, Any]] = []
-        columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
-        for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
-            summary, fact = row["summary"], facts[row["case_id"]]
-            columns = {
-                **index_columns(
-                    summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
-                ),
-                **share_columns(summary, now),
-            }
-            deltas.add({**row, **columns}, officers.get(row["case_id"], ()), 1)
-            changes.append({"key": row["case_id"], **columns})
-            if footage:
-                due += footage_rows(row["case_id"], summary)
+        changes, due = _recomputed(conn, chunk, officers, deltas, tz=tz, now=now)
+        if not footage:
+            due = []
         if changes:
             conn.execute(
                 update(cs)
@@ -311,6 +291,35 @@ def rebuild(
     conn.execute(delete(t.derived_settings).where(t.derived_settings.c.name == TIMEZONE))
     conn.execute(t.derived_settings.insert().values(name=TIMEZONE, value=tz_name))
     return len(ids)
+
+
+def _recomputed(
+    conn: Connection,
+    chunk: Sequence[str],
+    officers: Mapping[str, Sequence[str]],
+    deltas: Deltas,
+    *,
+    tz: tzinfo,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(index and share columns by ``key``, ``footage_due`` rows) of the summaries of
+    ``chunk``, their shares added to ``deltas``."""
+    facts = _case_facts(conn, chunk)
+    changes: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
+    columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
+    for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
+        summary, fact = row["summary"], facts[row["case_id"]]
+        columns = {
+            **index_columns(
+                summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
+            ),
+            **share_columns(summary, now),
+        }
+        deltas.add({**row, **columns}, officers.get(row["case_id"], ()), 1)
+        changes.append({"key": row["case_id"], **columns})
+        due += footage_rows(row["case_id"], summary)
+    return changes, due
 
 
 def stale(
