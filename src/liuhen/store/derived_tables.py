@@ -111,7 +111,8 @@ summary_officers = Table(
     Column("case_id", String(40), primary_key=True),
     Column("officer_id", String(40), primary_key=True, index=True),
     Column("opened_at", UTCDateTime(), nullable=True),
-    Column("number", String(100), nullable=False, default="", server_default=""),
+    # no Python-side default: rows inserted by migrations older than 0011 must not name it
+    Column("number", String(100), nullable=False, server_default=""),
     Index("ix_summary_officers_officer_opened", "officer_id", "opened_at", "number"),
 )
 """The officers recorded on a summarised case's acts (whose own cases it is): derived. The
