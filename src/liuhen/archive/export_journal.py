@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from liuhen.store.blobs.spool import fsync_dir, storage_error
 
+log = logging.getLogger("liuhen.recovery")
 SUFFIX = ".json"
 TEMP_SUFFIX = ".json.tmp"
 
@@ -86,6 +88,7 @@ class ExportJournal:
             if path.name.endswith(TEMP_SUFFIX):
                 path.unlink(missing_ok=True)
                 os.close(fd)
+                log.warning("已删除中断的导出未写完的记录 %s", path)
                 continue
             yield path, read_entry(path), fd
 
