@@ -85,13 +85,20 @@ def test_an_ingest_still_running_keeps_its_blob_and_its_temp_file(sqlite_store: 
 
 
 def test_the_checkpoint_log_gets_the_checkpoints_a_crash_kept_from_it(sqlite_store: Store):
+    from liuhen.services.cases.files import store_file
+
+    for n in range(10):
+        store_file(sqlite_store, SYSTEM, io.BytesIO(b"file %d" % n))
     log = sqlite_store.checkpoint_log.path
-    whole = log.read_bytes()
-    lines = whole.splitlines(keepends=True)
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines = lines[:1] * 300 + lines  # a long log: only its tail is read
+    whole = b"".join(lines)
     log.write_bytes(b"".join(lines[:-2]))  # killed twice between commit and append
 
     assert catch_up_checkpoint_log(sqlite_store) == {str(log): 2}
     assert log.read_bytes() == whole
+    log.write_bytes(b"".join(lines[:-9]))  # more than crashes lose: verify's to report
+    assert catch_up_checkpoint_log(sqlite_store) == {}
     log.unlink()  # a deleted log is verify's to report, never recreated here
     assert catch_up_checkpoint_log(sqlite_store) == {}
     assert not log.exists()

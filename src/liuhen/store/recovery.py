@@ -6,8 +6,9 @@
 - copies of the checkpoint log behind the database: a transaction commits, then its signed
   checkpoint is appended to the log and each witness file; a crash in between leaves a copy
   without the newest checkpoints, which are appended from the database. Only what is newer
-  than the copy's newest line is appended, and only to a copy that exists: a copy deleted or
-  rolled back is ``liuhen verify``'s to report, never repaired here.
+  than the copy's newest line is appended, only to a copy that exists, and only as many as
+  crashes can lose (``CRASH_GAP``: one per writing process killed): a copy deleted, cut
+  short by more, or rolled back is ``liuhen verify``'s to report, never repaired here.
 
 ``recover_store`` does all three; ``store_leftovers`` lists what a start has not yet
 repaired, reading only.
@@ -29,6 +30,8 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 log = logging.getLogger("liuhen.recovery")
+CRASH_GAP = 8
+"""At most this many checkpoints are appended to a copy at a start (see the docstring)."""
 
 
 @dataclass
@@ -67,6 +70,14 @@ def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
         missing = checkpoints_after(store, newest)
         if not missing:
             continue
+        if len(missing) > CRASH_GAP:
+            log.error(
+                "检查点记录 %s 缺少数据库已签名的 %d 个检查点，多于中断所能造成的：未补写，"
+                "请运行 liuhen verify 核查",
+                copy,
+                len(missing),
+            )
+            continue
         data = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in missing)
         fd = os.open(copy, os.O_WRONLY | os.O_APPEND)
         try:
@@ -81,12 +92,23 @@ def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
     return appended
 
 
+TAIL = 64 * 1024
+"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
+
+
 def newest_in(copy: Path) -> int | None:
-    """The largest tree size a copy holds (-1 when it holds none); None without a file."""
+    """The largest tree size among the last lines of a copy (-1 when they hold none); None
+    without a file. Only the tail is read: a log grows by a line a transaction, and what a
+    crash keeps from it is the newest lines."""
     try:
-        lines = copy.read_bytes().split(b"\n")
+        with open(copy, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - TAIL))
+            lines = f.read().split(b"\n")
     except FileNotFoundError:
         return None
+    if size > TAIL:
+        lines = lines[1:]  # the first may be cut
     newest = -1
     for raw in lines:
         try:

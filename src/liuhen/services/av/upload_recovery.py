@@ -87,7 +87,8 @@ def recover_uploads(store: Store) -> list[str]:
         return []
     staged = [Staged(i, uploads.dir) for i in ids]
     infos = {s.id: s.load() for s in staged}
-    started = started_uploads(store, [i for i, info in infos.items() if info is not None])
+    receiving = [i for i, info in infos.items() if info is not None and info.state != "done"]
+    started = started_uploads(store, receiving)
     return [m for s in staged if (m := _settle(s, s.id in started))]
 
 
