@@ -248,6 +248,8 @@ def test_an_ingest_cut_short_is_put_back_to_be_resumed(sqlite_store: Store):
     assert "已放回暂存区" in done.uploads[0]
     assert not aside.exists()
     assert Uploads(sqlite_store).get(STATION, upload)[1] == 64
+    aside.mkdir()  # killed between making the folder and moving the file into it
+    assert recover(sqlite_store).uploads == [] and not aside.exists()
 
 
 def test_an_upload_being_written_is_left_alone(sqlite_store: Store):

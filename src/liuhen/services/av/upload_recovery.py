@@ -109,8 +109,10 @@ def _settle(staged: Staged, started: bool) -> str | None:
         touched = _unlink(staged.temp)
         info = staged.load()  # again, under the lock
         if info is not None and info.state != "done" and started:
-            if staged.part.exists():
-                return None  # paused: the uploader may resume it
+            if staged.part.exists():  # paused: the uploader may resume it
+                if staged.ingesting.exists():  # killed before the move into it, or after
+                    shutil.rmtree(staged.ingesting, ignore_errors=True)  # the move back
+                return None
             file = staged.staged_file()
             if file is not None:
                 os.replace(file, staged.part)
