@@ -79,7 +79,8 @@ def child(
 class Traced:
     points: list[Point]
     seconds: float
-    """How long the operation ran uninterrupted (delay points fall within it)."""
+    """How long the operation ran uninterrupted, from when the hooks were installed (after
+    the imports): delay points fall within it."""
 
 
 def trace(world: World, op: str, work: Path) -> Traced:
@@ -88,13 +89,14 @@ def trace(world: World, op: str, work: Path) -> Traced:
     settings = copy_world(world, dest)
     path = dest / "trace.txt"
     try:
-        started = time.monotonic()
         done = child(world, settings, op, dest / "exports" / "pkg", LIUHEN_CRASH_TRACE=str(path))
-        seconds = time.monotonic() - started
         if done.returncode != 0:
             raise RuntimeError(f"{op} failed without a kill: {done.stderr[-2000:]}")
-        points = []
+        points, seconds = [], 0.0
         for line in path.read_text("utf-8").splitlines():
+            if line.startswith("duration "):
+                seconds = float(line.split()[1])
+                continue
             kind, n, site = line.split(" ", 2)
             points.append(Point(op, kind, int(n), site))
         return Traced(points, seconds)
@@ -204,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", default=",".join(OPS))
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args(argv)
-    started = time.monotonic()
+    started = time.time()
     with tempfile.TemporaryDirectory(prefix="liuhen-crash-") as tmp:
         work = Path(tmp)
         world = build_world(work / "world", args.engine)
@@ -224,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             drop_world(world)
     print(table(outcomes))
-    print(f"{time.monotonic() - started:.0f} s, engine {args.engine}")
+    print(f"{time.time() - started:.0f} s, engine {args.engine}")
     return 0 if all(not o.problems for o in outcomes) else 1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from tests.crash import hooks
@@ -49,13 +50,26 @@ def send(uploads: object, actor: object, upload_id: str, offset: int, chunk: byt
 
 
 def main(argv: list[str]) -> None:
-    hooks.install(os.environ.get("LIUHEN_CRASH_AT"), os.environ.get("LIUHEN_CRASH_TRACE"))
-    if argv[0] == "tus":
-        tus(Path(argv[1]))
-        return
-    from liuhen.cli import main as liuhen
+    """Import first, so the hooks (and a delay's clock) start with the operation itself; a
+    trace ends with the operation's duration."""
+    import liuhen.cli
+    import liuhen.services.archiving.packages
+    import liuhen.services.av.ingest
+    import liuhen.services.av.uploads
+    import liuhen.services.cases.bundle_import  # noqa: F401
 
-    liuhen(argv)
+    trace = os.environ.get("LIUHEN_CRASH_TRACE")
+    hooks.install(os.environ.get("LIUHEN_CRASH_AT"), trace)
+    started = time.monotonic()
+    try:
+        if argv[0] == "tus":
+            tus(Path(argv[1]))
+        else:
+            liuhen.cli.main(argv)
+    finally:
+        if trace:
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(f"duration {time.monotonic() - started:.3f}\n")
 
 
 if __name__ == "__main__":
