@@ -37,12 +37,13 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
 from liuhen.archive.digests import bytes_digests
+from liuhen.archive.export_journal import ExportEntry, ExportJournal
 from liuhen.errors import InvalidInput
 from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher
 from liuhen.store.blobs.spool import fsync_dir, storage_error
@@ -94,24 +95,59 @@ class PackageWriter:
     files and payload manifests), then ``seal`` (the export record and the tag manifests),
     which renames it into place.
 
-    Use as a context manager: leaving the block with an exception removes the temp directory.
+    Use as a context manager: leaving the block with an exception removes the temp directory,
+    unless the export event may have been recorded (``recorded``): then the folder is left
+    for the next start to complete (``export_journal``, which a ``journal`` keeps).
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(
+        self,
+        out: Path,
+        *,
+        journal: ExportJournal | None = None,
+        case_id: str = "",
+        purpose: str = "export",
+    ) -> None:
         self.out = Path(out)
         if self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
             raise InvalidInput(f"--out: {self.out} 已存在且不是空目录：请指定一个新目录")
         parent = self.out.parent
         if not parent.is_dir():
             raise InvalidInput(f"--out: 上级目录 {parent} 不存在")
-        self.root = parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.export_id = uuid.uuid4().hex
+        self.root = parent / f".{self.out.name}.partial-{self.export_id[:8]}"
         self.entries: dict[str, Digest] = {}
         self.tags: dict[str, Digest] = {}
+        self.recorded = False
+        """Set once the export event may have committed: a failure then keeps the folder."""
         self._finished = False
+        self._journal, self._held = journal, -1
+        if journal is not None:
+            self._held = journal.begin(
+                ExportEntry(
+                    self.export_id,
+                    case_id,
+                    purpose,
+                    str(self.out.absolute()),
+                    str(self.root.absolute()),
+                    datetime.now(UTC).isoformat(),
+                )
+            )
         try:
             (self.root / "data").mkdir(parents=True)
         except OSError as exc:
+            self._let_go(keep=False)
             raise storage_error(exc, self.root) from exc
+
+    @classmethod
+    def reopen(cls, root: Path, out: Path, tags: Mapping[str, Digest]) -> PackageWriter:
+        """A writer for a bag at ``root`` complete but for ``seal`` (left by a crash), whose
+        tag files are ``tags``."""
+        pkg = cls.__new__(cls)
+        pkg.out, pkg.root, pkg.export_id = Path(out), Path(root), ""
+        pkg.entries, pkg.tags, pkg.recorded = {}, dict(tags), True
+        pkg._finished, pkg._journal, pkg._held = False, None, -1
+        return pkg
 
     def __enter__(self) -> PackageWriter:
         return self
@@ -123,7 +159,19 @@ class PackageWriter:
         tb: TracebackType | None,
     ) -> None:
         if not self._finished:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.recorded:
+                shutil.rmtree(self.root, ignore_errors=True)
+            self._let_go(keep=self.recorded)
+
+    def _let_go(self, *, keep: bool) -> None:
+        """Release the journal entry: removed, or kept for the next start (``keep``)."""
+        if self._journal is None or self._held < 0:
+            return
+        if keep:
+            os.close(self._held)
+        else:
+            self._journal.end(self.export_id, self._held)
+        self._held = -1
 
     def path(self, rel: str) -> Path:
         """Where payload file ``rel`` (relative to ``data/``) is being written."""
@@ -200,6 +248,7 @@ class PackageWriter:
         except OSError as exc:
             raise storage_error(exc, self.out) from exc
         self._finished = True
+        self._let_go(keep=False)
         return self.out
 
 

@@ -54,9 +54,16 @@ def operator_actor() -> Actor:
     return Actor(id=None, label=f"命令行操作员（{who}）", roles=("admin",))
 
 
+NO_RECOVERY = frozenset({"verify", "ledger proof", "clean-uploads"})
+"""Commands that open the store without the start-up recovery: ``verify`` and ``ledger
+proof`` only read (``verify`` reports what a crash left instead: ``recovery.leftovers``);
+``clean-uploads`` does the uploads' part itself and says what it removed."""
+
+
 def open_store(ctx: click.Context) -> Store:
     """Open the configured store (once per command), or fail with one line saying to run
-    ``liuhen init``."""
+    ``liuhen init``. Opening it to work in it is "the next start" after a crash: what killed
+    processes left is removed or completed first (``services.archiving.recovery``)."""
     from liuhen.store.database import is_initialised, make_engine, schema_lag
     from liuhen.store.store import Store
 
@@ -88,7 +95,16 @@ def open_store(ctx: click.Context) -> Store:
     store = Store.open(settings)
     root.meta["liuhen.store"] = store
     root.call_on_close(store.close)
+    if _command(ctx) not in NO_RECOVERY:
+        from liuhen.services.archiving.recovery import recover
+
+        recover(store)
     return store
+
+
+def _command(ctx: click.Context) -> str:
+    """The command as typed after ``liuhen`` (``ledger proof``)."""
+    return ctx.command_path.partition(" ")[2]
 
 
 class AuditedGroup(click.Group):

@@ -167,6 +167,8 @@ class Store:
                     if tx.events:
                         signed = self._checkpoint(conn)
                     trans.commit()
+                    if tx.blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
+                        self.blobs.settle(tx.blob_keys)
                     if tx.changed:
                         with self._lock:
                             self.changes += 1

@@ -47,6 +47,8 @@ class Tx:
         self._pending_rows: list[dict[str, str]] = []
         self.events: list[int] = []
         self.changed = False  # an event that is more than a reading (READ_ACTIONS)
+        self.blob_keys: list[str] = []
+        """Blobs whose rows this transaction inserts: registered once it commits."""
 
     # -- rows -------------------------------------------------------------------------
     def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
@@ -56,6 +58,8 @@ class Tx:
             self.conn.execute(tbl.insert().values(**values))
         except IntegrityError as exc:
             raise Conflict(f"{table}：记录与已有数据冲突（{_first_line(exc)}）") from exc
+        if table == "blobs":
+            self.blob_keys.append(str(values["sha256"]))
         return self._track(table, values[t.primary_key_name(table)])
 
     def update(self, table: str, key: str, values: Mapping[str, Any]) -> RowMapping:

@@ -38,6 +38,9 @@ def test_ingest_stores_content_under_its_sha256_with_sm3_beside_it(blob_store):
     assert info == BlobInfo(sha256, hashlib.new("sm3", CONTENT).hexdigest(), len(CONTENT), True)
     stored = blob_store.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
     assert stored.read_bytes() == CONTENT
+    marker = blob_store.root / "pending" / sha256  # until its row commits
+    assert files_under(blob_store.root) == [marker, stored]
+    blob_store.settle([sha256])
     assert files_under(blob_store.root) == [stored]
     assert blob_store.exists(sha256) and blob_store.size(sha256) == len(CONTENT)
 
@@ -145,6 +148,7 @@ def test_iter_keys_lists_every_blob_in_ascending_order(blob_store):
 
 def test_delete_removes_a_blob_and_a_second_delete_is_not_found(blob_store):
     info = ingest_bytes(blob_store, CONTENT)
+    blob_store.settle([info.sha256])
 
     blob_store.delete(info.sha256)
 

@@ -178,3 +178,33 @@ def test_unreachable_endpoint_is_a_storage_error_naming_the_setting(tmp_path):
     with pytest.raises(StorageError, match="LIUHEN_S3_ENDPOINT"):
         store.ingest(io.BytesIO(CONTENT))
     assert not (tmp_path / "spool").exists()
+
+
+def test_an_object_whose_ingest_died_before_its_row_is_removed_at_the_next_start(s3_store):
+    """The marker lives beside the spool (local to the node); the dead process's object goes,
+    one whose row exists stays."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, os, sys\n"
+        "from liuhen.store.blobs.s3 import S3BlobStore\n"
+        "s = S3BlobStore(*sys.argv[1:6], spool_dir=__import__('pathlib').Path(sys.argv[6]))\n"
+        "s.ingest(io.BytesIO(b'orphan')); s.ingest(io.BytesIO(b'registered'))\n"
+        "os._exit(137)\n"
+    )
+    args = [
+        s3_store.bucket,
+        s3_store.prefix,
+        s3_store.endpoint_url,
+        S3_ACCESS_KEY,
+        S3_SECRET_KEY,
+        str(s3_store.spool_dir),
+    ]
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    assert done.returncode == 137, done.stderr
+    orphan, registered = (hashlib.sha256(b).hexdigest() for b in (b"orphan", b"registered"))
+
+    assert s3_store.recover_pending(lambda sha: sha == registered) == [orphan]
+    assert list(s3_store.iter_keys()) == [registered]
+    assert s3_store.pending_leftovers(0) == []

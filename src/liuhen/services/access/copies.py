@@ -11,7 +11,6 @@ that cannot carry a visible mark is not copied, and the copy says so.
 
 from __future__ import annotations
 
-import tempfile
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from liuhen.services.access.queries.requests import get_request
 from liuhen.services.permissions import allowed, load_case, require
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.local import LocalBlobStore
+from liuhen.store.scratch import scratch_dir
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -66,9 +66,7 @@ def _copy_record(
         files = [f for f in files if f["media_type"] == PDF]  # the rendering, not the .docx
     made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []
     skipped: list[str] = []
-    scratch = store.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="copy-") as tmp:
+    with scratch_dir(store.settings, "copy") as tmp:
         for f in files:
             out = _copy_file(store, original, f, mark, Path(tmp))
             if out is None:

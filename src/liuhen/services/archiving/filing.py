@@ -16,7 +16,6 @@ filing, in the filing act.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from liuhen.services.archiving.queries.filing import current_case_file, filing_r
 from liuhen.services.archiving.retention import schedule_for
 from liuhen.services.cases.queries.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
+from liuhen.store.scratch import scratch_dir
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -62,9 +62,7 @@ def check_four_properties(
 ) -> dict[str, Any]:
     """四性检测 of a case now: package it in a temporary directory, assess, keep the report."""
     require_case(store, actor, "case.export", case_id)
-    work = Path(store.settings.data_dir) / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work, prefix="four-properties-") as tmp:
+    with scratch_dir(store.settings, "four-properties") as tmp:
         out = Path(tmp) / "package"
         result = export_package(store, actor, case_id, out, purpose=purpose)
         report = json.loads((out / "data/metadata/four-properties.json").read_text("utf-8"))

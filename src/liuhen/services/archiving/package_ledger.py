@@ -12,14 +12,21 @@ from a damaged ledger.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from liuhen.archive.export_record import event_record, record_bytes
 from liuhen.archive.package import PackageWriter, json_bytes
+from liuhen.config import Settings
 from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
 from liuhen.services.archiving.queries.packages import LedgerExcerpt, ledger_excerpt
 from liuhen.store.store import Store
+
+
+def export_journal_dir(settings: Settings) -> Path:
+    """Where exports under way are journalled (``archive.export_journal``)."""
+    return settings.data_dir / "exports-pending"
 
 
 def _signed_tree(excerpt: LedgerExcerpt) -> tuple[Checkpoint, MerkleTree]:

@@ -7,6 +7,11 @@ event is appended: the event is written last and records the package's contents 
 payload and tag file with SHA-256, SM3 and size), and the package's last file, the export
 record, proves that event against the checkpoint its transaction signs
 (``package_ledger``). Each package also carries its 四性检测 report (DA/T 70), made at export.
+
+An export under way is kept in a journal in the data directory (``archive.export_journal``):
+after a crash, the next start removes a partial folder whose event was never recorded, and
+completes one whose event was (``export_recovery``), so that an export event always has its
+package, or ``leftovers`` names the one that could not be completed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from liuhen import __version__
 from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
+from liuhen.archive.export_journal import ExportJournal
 from liuhen.archive.four_properties import assess_package
 from liuhen.archive.front_matter import case_title
 from liuhen.archive.items import CaseFileOptions
@@ -25,7 +31,11 @@ from liuhen.archive.package import PackageWriter, safe_name
 from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.events import Actor
-from liuhen.services.archiving.package_ledger import export_record, write_excerpt
+from liuhen.services.archiving.package_ledger import (
+    export_journal_dir,
+    export_record,
+    write_excerpt,
+)
 from liuhen.services.archiving.queries.disposals import disposed_in_case
 from liuhen.services.archiving.queries.packages import current_records, stored_files
 from liuhen.services.cases.bundles import assemble_bundle
@@ -231,7 +241,8 @@ def export_package(
     now = store.clock().astimezone(store.settings.tz)
     copies = {f.sha256: f.path.removeprefix("data/") for f in files}
     title = case_title(bundle)
-    with PackageWriter(out) as pkg:
+    journal = ExportJournal(export_journal_dir(store.settings))
+    with PackageWriter(out, journal=journal, case_id=case_id, purpose=purpose) as pkg:
         _copy_files(store, pkg, files, progress)
         case_file = build_case_file(  # reads the verified copies, not the store again
             bundle,
@@ -267,6 +278,7 @@ def export_package(
                 payload={
                     "format": "bagit",
                     "package": out.name,
+                    "export_id": pkg.export_id,
                     **({"purpose": purpose} if purpose != "export" else {}),
                     "number": bundle["case"].get("number", ""),
                     "metadata_sha256": metadata.sha256,
@@ -277,6 +289,7 @@ def export_package(
                     "contents": contents,
                 },
             )
+            pkg.recorded = True  # from here a failure leaves the folder to be completed
         record, checkpoint = export_record(store, case_id, seq, excerpt)
         pkg.seal(record)
     return ExportResult(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from liuhen.services.av.queries.records import record_and_files
 from liuhen.services.av.rows import Row, insert_files, insert_record, register_blob
 from liuhen.services.permissions import require_record
 from liuhen.store.blobs.local import LocalBlobStore
+from liuhen.store.scratch import scratch_dir
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -56,9 +56,7 @@ def make_av_clip(
     lo, hi = max(start or seg_start, seg_start), min(end or seg_end, seg_end)
     label = "复制件" if caption else "剪辑"
     stem = Path(seg["file_name"]).stem[:120]
-    scratch = store.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="clip-") as tmp:
+    with scratch_dir(store.settings, "clip") as tmp:
         src = _blob_file(store, seg["sha256"], Path(tmp))
         if kind == "photo":
             dst = caption_photo(src, Path(tmp) / "copy.jpg", caption, font_path=font_path)

@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -230,6 +231,60 @@ def _lock(fd: int, *, wait: bool = False) -> None:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
             raise UploadLocked("另一请求正在写入该上传，请稍后查询（HEAD）后续传") from None
         raise
+
+
+@contextlib.contextmanager
+def new_part(path: Path) -> Iterator[None]:
+    """Create the empty part file of a new upload and hold its lock for the block (the info
+    and the start event are written there), so a start running beside it leaves it alone
+    (``upload_recovery``)."""
+    for _ in range(10):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            raise storage_error(exc, path.parent) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if _still_there(path, fd):
+                yield
+                return
+        finally:
+            os.close(fd)
+        # taken by a start's clean-up between the two calls: make it again
+    raise StorageError(f"无法创建上传暂存文件 {path.name}：反复被清理，请稍后重试")
+
+
+def _still_there(path: Path, fd: int) -> bool:
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(fd))
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def held(path: Path | None) -> Iterator[bool]:
+    """Hold ``path``'s lock without waiting: True when held (or there is no file to hold),
+    False when a request is writing or ingesting it, or it has just gone."""
+    if path is None:
+        yield True
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -49,6 +49,7 @@ from liuhen.services.av.upload_staging import (
     hash_prefix,
     human,
     locked,
+    new_part,
     require_space,
     staged_name,
 )
@@ -173,14 +174,8 @@ class Uploads:
             touched_at=now,
             warnings=warnings,
         )
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.part_path(info.id), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-        except OSError as exc:
-            raise storage_error(exc, self.dir) from exc
-        self._write_info(info)
-        with self.store.transaction(actor) as tx:
+        with new_part(self.part_path(info.id)), self.store.transaction(actor) as tx:
+            self._write_info(info)
             tx.record(
                 "av.upload_started",
                 subject_type="upload",
@@ -232,11 +227,11 @@ class Uploads:
         if offset != info.length:
             raise Conflict(f"上传 {upload_id} 尚未完成：已收到 {offset} / {info.length} 字节")
         part = self.part_path(upload_id)
-        with locked(part):
+        with locked(part):  # until the outcome is written (``upload_recovery``)
             state = HASHES.take(upload_id, offset) or hash_prefix(part, offset)
             sha256 = state.hexdigest()
             result = self._ingest(actor, info, part, sha256)
-        self._close(actor, info, result)
+            self._close(actor, info, result)
         return result
 
     def _ingest(self, actor: Actor, info: UploadInfo, part: Path, sha256: str) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 A blob's key is the lowercase hex SHA-256 of its content; its SM3 is kept beside it. A
 store never overwrites a blob: ingesting bytes it already holds reports ``created=False``.
 The caller commits the database row only after ``ingest`` has returned, so a crash leaves
-either no blob or a complete one that no row points at yet (harmless, and deduplicated
-on the next ingest).
+either no blob or a complete one that no row points at yet; the store keeps a marker of
+each such blob until its row commits (``pending``), and the next start removes the ones
+whose row never came (``recover_pending``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import re
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -115,6 +116,25 @@ class BlobStore(ABC):
 
         Temp files of ingests still running (in any process) are left alone.
         """
+
+    @abstractmethod
+    def stale_temp(self, older_than: float) -> list[tuple[Path, float]]:
+        """(path, age in seconds) of temp files not written to for ``older_than`` seconds:
+        what ``cleanup_temp`` would remove, seen without removing it."""
+
+    @abstractmethod
+    def settle(self, keys: Iterable[str]) -> None:
+        """The rows of ``keys`` have committed: the blobs are registered (``pending``)."""
+
+    @abstractmethod
+    def recover_pending(self, registered: Callable[[str], bool]) -> list[str]:
+        """After a crash: remove the blobs put in place by ingests that died before their row
+        committed (not ``registered``); return their keys. Ingests still running are left."""
+
+    @abstractmethod
+    def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
+        """(key, age in seconds) of blobs of dead ingests not yet recovered, older than
+        ``older_than`` seconds; reads only."""
 
     @abstractmethod
     def describe(self) -> str:

@@ -1,21 +1,24 @@
-"""Blobs in a local directory: ``root/sha256/ab/cd/<64-hex>``, temp files in ``root/tmp/``.
+"""Blobs in a local directory: ``root/sha256/ab/cd/<64-hex>``, temp files in ``root/tmp/``,
+markers of blobs not yet registered in ``root/pending/`` (``pending``).
 
 An ingest writes and fsyncs a temp file, makes it read-only, renames it into place and
-fsyncs the directory, so a crash at any point leaves either no blob or a complete one.
-Stored files are never rewritten; only approved disposal deletes them.
+fsyncs the directory, so a crash at any point leaves either no blob or a complete one; a
+complete one whose row never committed is removed at the next start (``recover_pending``).
+Stored files are never rewritten; only approved disposal and that recovery delete them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from liuhen.errors import InvalidInput, NotFound, StorageError
 from liuhen.store.blobs.base import BlobInfo, BlobStore, Progress, check_key, check_range, is_key
 from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
-from liuhen.store.blobs.spool import TempBlob, cleanup, fsync_dir, storage_error
+from liuhen.store.blobs.pending import PendingBlobs
+from liuhen.store.blobs.spool import TempBlob, cleanup, fsync_dir, stale, storage_error
 
 READ_ONLY = 0o444
 
@@ -25,6 +28,7 @@ class LocalBlobStore(BlobStore):
         self.root = Path(root)
         self.blob_dir = self.root / "sha256"
         self.temp_dir = self.root / "tmp"
+        self.pending = PendingBlobs(self.root / "pending")
 
     def path_for(self, sha256: str) -> Path:
         check_key(sha256)
@@ -34,16 +38,19 @@ class LocalBlobStore(BlobStore):
         with TempBlob(self.temp_dir, durable=True) as temp:
             sha256, sm3, size = temp.fill(source, progress)
             dest = self.path_for(sha256)
-            try:
-                if self._stored_size(dest) is not None:
-                    self._check_same_size(dest, size)
-                    return BlobInfo(sha256, sm3, size, created=False)
+
+            def put() -> None:
                 self._make_dirs(dest.parent)
                 temp.move_to(dest, mode=READ_ONLY)
                 fsync_dir(dest.parent)
+
+            try:
+                created = self.pending.place(sha256, lambda: self._stored(dest), put)
+                if not created:
+                    self._check_same_size(dest, size)
             except OSError as exc:
                 raise storage_error(exc, dest) from exc
-        return BlobInfo(sha256, sm3, size, created=True)
+        return BlobInfo(sha256, sm3, size, created=created)
 
     def exists(self, sha256: str) -> bool:
         return self._stored_size(self.path_for(sha256)) is not None
@@ -98,10 +105,32 @@ class LocalBlobStore(BlobStore):
     def cleanup_temp(self) -> int:
         return cleanup(self.temp_dir)
 
+    def stale_temp(self, older_than: float) -> list[tuple[Path, float]]:
+        return stale(self.temp_dir, older_than)
+
+    def settle(self, keys: Iterable[str]) -> None:
+        self.pending.settle(keys)
+
+    def recover_pending(self, registered: Callable[[str], bool]) -> list[str]:
+        return self.pending.recover(registered, self._remove_orphan)
+
+    def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
+        return self.pending.unheld(older_than)
+
     def describe(self) -> str:
         return str(self.root)
 
     # -- helpers ---------------------------------------------------------------------
+    def _remove_orphan(self, sha256: str) -> bool:
+        try:
+            self.delete(sha256)
+        except NotFound:
+            return False
+        return True
+
+    def _stored(self, path: Path) -> bool:
+        return self._stored_size(path) is not None
+
     def _iter_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
         with self.open(sha256) as f:
             f.seek(start)

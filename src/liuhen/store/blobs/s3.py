@@ -3,13 +3,15 @@
 An ingest spools the stream to a local temp file while hashing it (the key is only known at
 the end), then uploads it with boto3's managed multipart transfer unless the key already
 exists, with the SM3 as object metadata, and checks the stored size afterwards. Memory stays
-constant: the spool is on disk and multipart parts are read from it one at a time.
+constant: the spool is on disk and multipart parts are read from it one at a time. Objects
+uploaded but not yet registered are marked beside the spool (``pending``): the markers are
+local to the node, so the next start of the node whose ingest died removes its orphans.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -22,7 +24,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from liuhen.errors import InvalidInput, NotFound, StorageError
 from liuhen.store.blobs.base import BlobInfo, BlobStore, Progress, check_key, check_range, is_key
 from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
-from liuhen.store.blobs.spool import TempBlob, cleanup
+from liuhen.store.blobs.pending import PendingBlobs
+from liuhen.store.blobs.spool import TempBlob, cleanup, stale
 
 MULTIPART_CHUNK = 16 << 20
 _S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError)
@@ -47,6 +50,7 @@ class S3BlobStore(BlobStore):
         self.endpoint_url = endpoint_url
         self.region = region
         self.spool_dir = Path(spool_dir or Path(tempfile.gettempdir()) / "liuhen-spool")
+        self.pending = PendingBlobs(self.spool_dir.with_name(self.spool_dir.name + "-pending"))
         self._client: Any = boto3.session.Session().client(
             "s3",
             endpoint_url=endpoint_url,
@@ -76,17 +80,19 @@ class S3BlobStore(BlobStore):
         with TempBlob(self.spool_dir, durable=False) as temp:
             sha256, sm3, size = temp.fill(source, progress)
             key = self.key_for(sha256)
-            if self._head(key) is not None:
-                return BlobInfo(sha256, sm3, size, created=False)
             extra = {"Metadata": {"sm3": sm3}, "ContentType": "application/octet-stream"}
-            try:
-                self._client.upload_file(
-                    str(temp.path), self.bucket, key, ExtraArgs=extra, Config=self._transfer
-                )
-            except _S3_ERRORS as exc:
-                raise self._error(exc, f"上传 {key}") from exc
-        self._verify_upload(key, size)
-        return BlobInfo(sha256, sm3, size, created=True)
+
+            def put() -> None:
+                try:
+                    self._client.upload_file(
+                        str(temp.path), self.bucket, key, ExtraArgs=extra, Config=self._transfer
+                    )
+                except _S3_ERRORS as exc:
+                    raise self._error(exc, f"上传 {key}") from exc
+                self._verify_upload(key, size)
+
+            created = self.pending.place(sha256, lambda: self._head(key) is not None, put)
+        return BlobInfo(sha256, sm3, size, created=created)
 
     def exists(self, sha256: str) -> bool:
         return self._head(self.key_for(sha256)) is not None
@@ -148,6 +154,25 @@ class S3BlobStore(BlobStore):
         """Remove stray spool files. Parts of multipart uploads cut off by a crash stay in
         the bucket until its lifecycle rule (AbortIncompleteMultipartUpload) removes them."""
         return cleanup(self.spool_dir)
+
+    def stale_temp(self, older_than: float) -> list[tuple[Path, float]]:
+        return stale(self.spool_dir, older_than)
+
+    def settle(self, keys: Iterable[str]) -> None:
+        self.pending.settle(keys)
+
+    def recover_pending(self, registered: Callable[[str], bool]) -> list[str]:
+        return self.pending.recover(registered, self._remove_orphan)
+
+    def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
+        return self.pending.unheld(older_than)
+
+    def _remove_orphan(self, sha256: str) -> bool:
+        try:
+            self.delete(sha256)
+        except NotFound:
+            return False
+        return True
 
     def describe(self) -> str:
         where = f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"

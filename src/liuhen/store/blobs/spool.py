@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -24,6 +26,7 @@ from liuhen.store.blobs.hashing import CHUNK_SIZE, DualHasher, Readable
 TEMP_PREFIX = "ingest-"
 TEMP_SUFFIX = ".part"
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+log = logging.getLogger("liuhen.recovery")
 
 
 def storage_error(exc: OSError, where: object) -> StorageError:
@@ -126,6 +129,25 @@ def cleanup(temp_dir: Path) -> int:
     return removed
 
 
+def stale(temp_dir: Path, older_than: float) -> list[tuple[Path, float]]:
+    """(path, age in seconds) of the temp files in ``temp_dir`` not written to for
+    ``older_than`` seconds (an ingest writes its file as it reads); reads only."""
+    try:
+        entries = sorted(os.scandir(temp_dir), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    now, out = time.time(), []
+    for entry in entries:
+        if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
+            try:
+                age = now - entry.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age >= older_than:
+                out.append((Path(entry.path), age))
+    return out
+
+
 def _remove_if_unlocked(path: Path) -> int:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -134,6 +156,7 @@ def _remove_if_unlocked(path: Path) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.unlink(path)
+        log.warning("已删除中断写入留下的临时文件 %s", path)
         return 1
     except (BlockingIOError, FileNotFoundError):
         return 0  # in use by a running ingest, or already gone

@@ -3,7 +3,6 @@ load the official arrangement of a year the package does not know yet (services/
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from liuhen.errors import InvalidInput, LiuhenError
 from liuhen.services.admin.holidays import known_years, load_schedule
 from liuhen.services.admin.users import User
 from liuhen.services.permissions import actions_for
+from liuhen.store.scratch import scratch_dir
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
 
@@ -83,9 +83,7 @@ def _load(store: Any, user: User, upload: Any, source: str) -> list[int]:
         raise InvalidInput(
             f"file: {upload.filename} 超过 {MAX_BYTES // 1024} KB，不像节假日安排文件"
         )
-    scratch = store.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="calendar-") as tmp:
+    with scratch_dir(store.settings, "calendar") as tmp:
         path = Path(tmp) / f"{Path(upload.filename).stem[:60] or 'calendar'}{suffix}"
         path.write_bytes(data)
         return load_schedule(store, user.actor, path, source=source, name=upload.filename)

@@ -6,7 +6,8 @@ signed checkpoint, in the database and in the copies kept outside it, and those 
 complete (``signed``); every tracked row against the digest its ledger event recorded and
 every cell decodable, and every blob against its SHA-256, SM3 and size (``rows``); and the
 derived tables — case summaries and their index, the dashboard's counts — recomputed from
-the records (``caches``). Each problem names one object, so an operator can find it.
+the records (``caches``); and what a crash left that no start has cleaned
+(``recovery.leftovers``). Each problem names one object, so an operator can find it.
 
 **Read-only.** ``verify`` writes nothing: no row, no event, no checkpoint, no key. A run is
 recorded afterwards, by ``record_verification``, and only when it found the store intact:
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity.caches import check_caches
 from liuhen.services.archiving.integrity.key import check_key
@@ -30,6 +32,7 @@ from liuhen.services.archiving.integrity.report import Problem, VerifyReport
 from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
 from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
 from liuhen.services.archiving.queries.integrity import VERIFIED
+from liuhen.services.archiving.recovery import leftovers
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
 
@@ -61,7 +64,21 @@ def verify(
     kept = check_rows(store, report, scan.latest)
     check_blobs(store, report, kept, progress)
     check_caches(store, report, scan.changes, kept, recompute=caches)
+    check_leftovers(store, report)
     return report
+
+
+def check_leftovers(store: Store, report: VerifyReport) -> None:
+    """What a crash left that no start has removed, untouched for a day (and any export
+    whose package a start could not complete): the next start removes or completes them,
+    so one still here means no start has run, or one could not."""
+    try:
+        found = leftovers(store)
+    except (LiuhenError, OSError) as exc:
+        report.add("crash_leftovers_unreadable", "data_dir", f"无法检查崩溃残留：{exc}")
+        return
+    for left in found:
+        report.add(f"crash_{left.kind}", left.where, left.message)
 
 
 def record_verification(store: Store, actor: Actor, report: VerifyReport) -> int | None:

@@ -99,3 +99,19 @@ def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> Ledger
             ).mappings()
         ]
     return LedgerExcerpt(dict(row), leaves, events)
+
+
+def export_event(store: Store, case_id: str, export_id: str) -> dict[str, Any] | None:
+    """The ``case.exported`` event of the export ``export_id`` (seq and payload), or None
+    when it was never recorded."""
+    events = t.ledger_events
+    with store.read() as conn:
+        rows = conn.execute(
+            select(events.c.seq, events.c.payload)
+            .where(events.c.case_id == case_id, events.c.action == "case.exported")
+            .order_by(events.c.seq.desc())
+        )
+        for seq, payload in rows:
+            if isinstance(payload, dict) and payload.get("export_id") == export_id:
+                return {"seq": int(seq), "payload": payload}
+    return None

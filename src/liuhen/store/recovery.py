@@ -1,0 +1,155 @@
+"""What a crash can leave in the store itself, repaired at the next start.
+
+- temp files of ingests cut short (``blobs.cleanup_temp``);
+- blobs put in place whose row never committed (``blobs.recover_pending``): removed, so no
+  stored object is without its row;
+- copies of the checkpoint log behind the database: a transaction commits, then its signed
+  checkpoint is appended to the log and each witness file; a crash in between leaves a copy
+  without the newest checkpoints, which are appended from the database. Only what is newer
+  than the copy's newest line is appended, only to a copy that exists, and only as many as
+  crashes can lose (``CRASH_GAP``: one per writing process killed): a copy deleted, cut
+  short by more, or rolled back is ``liuhen verify``'s to report, never repaired here.
+
+``recover_store`` does all three; ``store_leftovers`` lists what a start has not yet
+repaired, reading only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+log = logging.getLogger("liuhen.recovery")
+CRASH_GAP = 8
+"""At most this many checkpoints are appended to a copy at a start (see the docstring)."""
+
+
+@dataclass
+class StoreRecovery:
+    temp_files: int = 0
+    orphan_blobs: list[str] = field(default_factory=list)
+    checkpoints_appended: dict[str, int] = field(default_factory=dict)
+    """Copy of the checkpoint log -> how many checkpoints were appended to it."""
+
+
+def recover_store(store: Store) -> StoreRecovery:
+    done = StoreRecovery(temp_files=store.blobs.cleanup_temp())
+    done.orphan_blobs = store.blobs.recover_pending(lambda sha: registered(store, sha))
+    done.checkpoints_appended = catch_up_checkpoint_log(store)
+    return done
+
+
+def registered(store: Store, sha256: str) -> bool:
+    with store.read() as conn:
+        found = conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first()
+    return found is not None
+
+
+def log_copies(store: Store) -> list[Path]:
+    log_ = store.checkpoint_log
+    return [log_.path, *(d / "checkpoints.jsonl" for d in log_.witness_dirs)]
+
+
+def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
+    """Append to each existing copy the database's checkpoints newer than its newest line."""
+    appended: dict[str, int] = {}
+    for copy in log_copies(store):
+        newest = newest_in(copy)
+        if newest is None:
+            continue
+        missing = checkpoints_after(store, newest)
+        if not missing:
+            continue
+        if len(missing) > CRASH_GAP:
+            log.error(
+                "检查点记录 %s 缺少数据库已签名的 %d 个检查点，多于中断所能造成的：未补写，"
+                "请运行 liuhen verify 核查",
+                copy,
+                len(missing),
+            )
+            continue
+        data = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in missing)
+        fd = os.open(copy, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, data.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        appended[str(copy)] = len(missing)
+        log.warning(
+            "检查点记录 %s 缺少中断前最后签名的 %d 个检查点，已从数据库补上", copy, len(missing)
+        )
+    return appended
+
+
+TAIL = 64 * 1024
+"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
+
+
+def newest_in(copy: Path) -> int | None:
+    """The largest tree size among the last lines of a copy (-1 when they hold none); None
+    without a file. Only the tail is read: a log grows by a line a transaction, and what a
+    crash keeps from it is the newest lines."""
+    try:
+        with open(copy, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - TAIL))
+            lines = f.read().split(b"\n")
+    except FileNotFoundError:
+        return None
+    if size > TAIL:
+        lines = lines[1:]  # the first may be cut
+    newest = -1
+    for raw in lines:
+        try:
+            entry = json.loads(raw)
+            newest = max(newest, int(entry["tree_size"]))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            continue
+    return newest
+
+
+def checkpoints_after(store: Store, tree_size: int) -> list[dict[str, Any]]:
+    """The database's signed checkpoints over more than ``tree_size`` events, as the log
+    holds them, oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.checkpoints)
+            .where(t.checkpoints.c.tree_size > tree_size)
+            .order_by(t.checkpoints.c.tree_size)
+        ).mappings()
+        return [
+            checkpoint_to_dict(
+                Checkpoint(
+                    int(r["tree_size"]),
+                    bytes.fromhex(r["root_hash"]),
+                    r["signed_at"],
+                    r["origin"],
+                ),
+                bytes(r["signature"]),
+                r["key_fingerprint"],
+            )
+            for r in rows
+        ]
+
+
+def store_leftovers(store: Store, older_than: float) -> list[tuple[str, str, float]]:
+    """(kind, where, age in seconds) of what a crash left in the store that no start has
+    repaired yet, untouched for ``older_than`` seconds; reads only."""
+    found = [("blob_temp", str(p), age) for p, age in store.blobs.stale_temp(older_than)]
+    found += [
+        ("blob_unregistered", sha, age)
+        for sha, age in store.blobs.pending_leftovers(older_than)
+        if not registered(store, sha)
+    ]
+    return found

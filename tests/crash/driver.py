@@ -1,0 +1,76 @@
+"""The child of one crash point: ``python -m tests.crash.driver OP ARGS...`` with the hooks
+installed (``LIUHEN_CRASH_AT``, ``LIUHEN_CRASH_TRACE``; see ``hooks``).
+
+OP is a ``liuhen`` command line (``import-av DIR``, ``import BUNDLE``, ``export CASE --out
+DIR``), run through the real entry point, or ``tus FILE``: a resumable upload as a docking
+station makes it, through the service the HTTP API calls, in twelve PATCHes; the upload's id
+is printed (``created <id>``) as soon as the server would have answered the POST, so the
+campaign can resume it after the kill the way the station would.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from tests.crash import hooks
+
+STATION = "采集站（断电测试）"
+PATCHES = 12
+
+
+def tus(path: Path) -> None:
+    from liuhen.config import Settings
+    from liuhen.ledger.events import Actor
+    from liuhen.services.av.uploads import Uploads
+    from liuhen.store.store import Store
+
+    store = Store.open(Settings.from_env())
+    actor = Actor(id=None, label=STATION, roles=("custodian",))
+    uploads = Uploads(store)
+    data = path.read_bytes()
+    info = uploads.create(actor, length=len(data), metadata={"filename": path.name})
+    print("created", info.id, flush=True)
+    step = -(-len(data) // PATCHES)
+    for offset in range(0, len(data), step):
+        send(uploads, actor, info.id, offset, data[offset : offset + step])
+    store.close()
+
+
+def send(uploads: object, actor: object, upload_id: str, offset: int, chunk: bytes) -> None:
+    """One PATCH as the API handles it: write, close, and finish on the last byte."""
+    patch = uploads.open_patch(actor, upload_id, offset)  # type: ignore[attr-defined]
+    patch.write(chunk)
+    patch.close()
+    if patch.complete:
+        result = uploads.finish(actor, upload_id)  # type: ignore[attr-defined]
+        print("finished", result["status"], flush=True)
+
+
+def main(argv: list[str]) -> None:
+    """Import first, so the hooks (and a delay's clock) start with the operation itself; a
+    trace ends with the operation's duration."""
+    import liuhen.cli
+    import liuhen.services.archiving.packages
+    import liuhen.services.av.ingest
+    import liuhen.services.av.uploads
+    import liuhen.services.cases.bundle_import  # noqa: F401
+
+    trace = os.environ.get("LIUHEN_CRASH_TRACE")
+    hooks.install(os.environ.get("LIUHEN_CRASH_AT"), trace)
+    started = time.monotonic()
+    try:
+        if argv[0] == "tus":
+            tus(Path(argv[1]))
+        else:
+            liuhen.cli.main(argv)
+    finally:
+        if trace:
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(f"duration {time.monotonic() - started:.3f}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
