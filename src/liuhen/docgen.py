@@ -34,6 +34,17 @@ def settings_page() -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {doc} |" for name, doc in setting_docs()]
+    lines += [
+        "",
+        "## 在反向代理之后以 https 对外服务",
+        "",
+        "由 nginx 等反向代理终止 https、再以 http 转给 `liuhen serve` 时：代理须设置 "
+        "`X-Forwarded-Proto: https`（及 `X-Forwarded-For`），代理的地址须列在 `LIUHEN_TRUSTED_PROXIES` 中"
+        "（代理在本机时默认即可）。这样登录 Cookie 带 Secure 标志，只经 https 发送；"
+        "不受信任的地址发来的这些请求头一概不予理会。也可设置 `LIUHEN_COOKIE_SECURE=always`，"
+        "无论请求如何到达都带 Secure（此时不能再经 http 登录）。`LIUHEN_ENV=production` 总是带 Secure，"
+        "并发送 Strict-Transport-Security。",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -167,7 +178,8 @@ def _authorisations_and_login() -> list[str]:
         "同时到达的尝试也一样：每次核对密码或验证码之前先在数据库中占用该账号的 5 个名额之一"
         "（条件插入/更新，`store/throttle.py`），占不到即按锁定拒绝、不核对，"
         "所以无论多少并发请求、多少服务进程，每个账号在一个时段内至多核对 5 次；核对成功的归还名额。会话空闲超时后失效，登录时轮换，改密或停用时注销；"
-        "经 https 访问时 Cookie 带 Secure 标志。",
+        "经 https 访问时 Cookie 带 Secure 标志：包括由受信任的反向代理（`LIUHEN_TRUSTED_PROXIES`）"
+        "以 `X-Forwarded-Proto: https` 转来的请求；`LIUHEN_COOKIE_SECURE=always` 或生产环境总是带。",
     ]
 
 
