@@ -152,6 +152,29 @@ def test_bad_bundle_exits_2_with_json_paths(tmp_path) -> None:
     assert any("$.acts[0].ended_at: 结束时间早于开始时间" in d for d in error["details"])
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "嵌套过深"),
+        (b"\xff\xfe{}", "不是 UTF-8 编码的文本"),
+        (None, "$.case.title: 含有无法编码的字符"),
+    ],
+    ids=["deep", "not-utf8", "lone-surrogate"],
+)
+def test_a_deep_undecodable_or_lone_surrogate_bundle_exits_2_without_a_traceback(
+    tmp_path, content: bytes | None, says: str
+) -> None:
+    if content is None:  # a lone surrogate, as JSON can escape one
+        text = Path(TOWNSHIP).read_text("utf-8").replace('"title": "', '"title": "\\ud800', 1)
+        content = text.encode("utf-8")
+    path = tmp_path / "odd.json"
+    path.write_bytes(content)
+    proc = main_process("check", str(path), "--json", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+    error = json.loads(proc.stderr)
+    assert error["error"] == "bundle_invalid" and any(says in d for d in error["details"])
+
+
 def test_unknown_profile_and_bad_now_exit_2(tmp_path) -> None:
     assert main_process("check", TOWNSHIP, "--profile", "nope", cwd=tmp_path).returncode == 2
     proc = main_process("check", TOWNSHIP, "--now", "yesterday", cwd=tmp_path)
