@@ -109,9 +109,9 @@ def test_a_bundle_with_a_megabyte_title_is_refused_by_its_json_path(store) -> No
         import_bundle(store, SYSTEM, bad)
     fields = sorted(d.split(":")[0] for d in refused.value.details)
     assert fields == ["$.acts[0].place", "$.case.title", "$.party.address"]
-    bad["acts"][0]["place"] = "老街\x00"  # what no database holds alike: refused first
+    bad["acts"][0]["place"] = "老街\x00"  # what no database holds alike
     with pytest.raises(InvalidInput) as nul:
         import_bundle(store, SYSTEM, bad)
-    assert [d.split(":")[0] for d in nul.value.details] == ["$.acts[0].place"]
+    assert any(d.startswith("$.acts[0].place: 含有空字符") for d in nul.value.details)
     assert _count(store, t.cases) == 0
     assert import_bundle(store, SYSTEM, bundle).created  # the same bundle, within the limits

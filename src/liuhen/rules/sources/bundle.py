@@ -122,10 +122,10 @@ def _read(source: str | Path) -> Any:
         raise BundleInvalid(f"案件包 {path} 嵌套过深，不是案件包") from None
 
 
-def shape_problems(data: Any, max_depth: int = 32) -> list[str]:
+def shape_problems(data: Any, max_depth: int = 32, *, text: bool = False) -> list[str]:
     """What no bundle may hold, found before the schema runs (it recurses): nesting deeper
-    than ``max_depth``, strings with a NUL or a lone surrogate (no database stores them the
-    same way); by JSON path, at most 20."""
+    than ``max_depth``; with ``text``, strings holding a NUL or a lone surrogate (no database
+    stores them the same way: the import asks); by JSON path, at most 20."""
     from liuhen.domain.limits import bad_text
 
     problems: list[str] = []
@@ -134,7 +134,7 @@ def shape_problems(data: Any, max_depth: int = 32) -> list[str]:
         path, item = stack.pop()
         if len(path) > max_depth:
             problems.append(f"{json_path(path)}: 嵌套超过 {max_depth} 层")
-        elif isinstance(item, str) and (wrong := bad_text(item)):
+        elif text and isinstance(item, str) and (wrong := bad_text(item)):
             problems.append(f"{json_path(path)}: {wrong}")
         elif isinstance(item, dict):
             stack += [((*path, str(k)), v) for k, v in item.items()]

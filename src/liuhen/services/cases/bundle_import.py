@@ -16,7 +16,7 @@ from liuhen.domain.limits import ACT_LIMITS, CASE_LIMITS, PARTY_LIMITS, text_pro
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
-from liuhen.rules.sources.bundle import entity_problems
+from liuhen.rules.sources.bundle import entity_problems, shape_problems
 from liuhen.services.cases.queries.bundle_import import (
     agency_id_by_name,
     case_id_by_number,
@@ -92,12 +92,16 @@ def _text_problems(data: Mapping[str, Any]) -> list[str]:
     """The length and character checks of the case, its party and its acts' places, as
     ``open_case`` and ``record_act`` make them, named by JSON path."""
     case = data["case"]
-    problems = text_problems(case, CASE_LIMITS, "$.case.")
+    problems = shape_problems(data, text=True)  # NUL, lone surrogates: stored alike nowhere
+    problems += text_problems(case, CASE_LIMITS, "$.case.")
     problems += text_problems(data["agency"], {"unit": CASE_LIMITS["section"]}, "$.agency.")
     problems += text_problems(data["party"], PARTY_LIMITS, "$.party.")
     for i, act in enumerate(data.get("acts", [])):
         problems += text_problems(act, ACT_LIMITS, f"$.acts[{i}].")
-    return problems
+    unique: dict[str, str] = {}
+    for problem in problems:  # one line a field: the first problem found in it
+        unique.setdefault(problem.split(": ")[0], problem)
+    return list(unique.values())
 
 
 # -- import ---------------------------------------------------------------------------------
