@@ -57,6 +57,14 @@ class Settings:
             "doc": "检查点见证目录（数据库之外再存一份已签名检查点）",
         },
     )
+    ledger_fingerprint: str | None = field(
+        default=None,
+        metadata={
+            "env": "LIUHEN_LEDGER_FINGERPRINT",
+            "doc": "固定的日志签名公钥指纹（SHA256: 加 64 位十六进制，记在数据目录之外，如配置管理或"
+            "上级机关的函件）：liuhen verify 与签名密钥比对，不符即报告密钥被替换、日志可能被重签",
+        },
+    )
     timezone: str = field(
         default="Asia/Shanghai",
         metadata={"env": "LIUHEN_TIMEZONE", "doc": "时区，默认 Asia/Shanghai"},
@@ -217,6 +225,8 @@ class Settings:
         raw.setdefault("store_url", f"file://{raw['data_dir']}/blobs")
         if "witness_dir" in raw:
             raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
+        if "ledger_fingerprint" in raw:
+            raw["ledger_fingerprint"] = _fingerprint_setting(raw["ledger_fingerprint"])
         for name, env_name in (
             ("session_idle_minutes", "LIUHEN_SESSION_IDLE_MINUTES"),
             ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
@@ -316,6 +326,17 @@ def _int_setting(name: str, value: object) -> int:
         return int(str(value))
     except ValueError:
         raise ConfigError(f"{name}: {value!r} 不是整数") from None
+
+
+def _fingerprint_setting(value: object) -> str:
+    from liuhen.ledger.checkpoint import parse_fingerprint
+
+    try:
+        return parse_fingerprint(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"LIUHEN_LEDGER_FINGERPRINT: {value!r} 不是公钥指纹，应为 SHA256: 加 64 位十六进制"
+        ) from None
 
 
 def setting_docs() -> list[tuple[str, str]]:

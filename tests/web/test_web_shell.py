@@ -78,6 +78,25 @@ def test_supervisor_runs_verification_from_the_integrity_page(client):
     assert "通过：未发现篡改" in response.text
 
 
+def test_a_failed_verification_is_shown_and_writes_nothing(client, store):
+    from sqlalchemy import text
+
+    _login(client, "super1", PASSWORD)
+    page = client.get("/ledger")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER records_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE records DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE records SET title = '篡改'"))
+        conn.commit()
+    events = store.event_count()
+    response = client.post("/ledger/verify", data={"csrf": token})
+    assert response.status_code == 200 and "本次校验发现" in response.text
+    assert "records/" in response.text and store.event_count() == events
+
+
 def test_form_without_csrf_token_is_refused(client):
     _login(client, "super1", PASSWORD)
     response = client.post("/ledger/verify", data={"csrf": "forged"})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from liuhen.cli.context import Progress, emit_json, open_store, operator_actor
+
+if TYPE_CHECKING:
+    from liuhen.services.archiving.integrity import VerifyReport
 
 
 def register(cli: click.Group) -> None:
@@ -15,16 +19,38 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
+@click.option(
+    "--fingerprint",
+    default=None,
+    metavar="SHA256:HEX",
+    help="固定的签名公钥指纹（记在数据目录之外的那一份），与签名密钥比对，不符即报告",
+)
+@click.option("--quick", is_flag=True, help="不按记录重算案件摘要（大库时较快；其余照常校验）")
+@click.option(
+    "--read-only", "read_only", is_flag=True, help="不在日志中记录本次校验（检查副本或证据时用）"
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
-def verify(ctx: click.Context, as_json: bool) -> None:
-    """全库完整性校验：退出码 0 表示完好，1 表示发现问题。"""
-    from liuhen.services.archiving.integrity import verify as run_verify
-    from liuhen.services.permissions import require
+def verify(
+    ctx: click.Context, fingerprint: str | None, quick: bool, read_only: bool, as_json: bool
+) -> None:
+    """全库完整性校验：退出码 0 表示完好，1 表示发现问题。
 
+    校验本身不改动任何数据；完好时在日志中记一条“已校验”事件（--read-only 则不记），
+    发现问题时什么也不写，保持原样以便查证。"""
+    from liuhen.errors import InvalidInput
+    from liuhen.ledger.checkpoint import parse_fingerprint
+    from liuhen.services.archiving.integrity import record_verification
+    from liuhen.services.archiving.integrity import verify as run_verify
+
+    try:
+        pinned = parse_fingerprint(fingerprint) if fingerprint is not None else None
+    except ValueError:
+        raise InvalidInput(
+            f"--fingerprint: {fingerprint!r} 不是公钥指纹，应为 SHA256: 加 64 位十六进制"
+        ) from None
     store = open_store(ctx)
     actor = operator_actor()
-    require(actor, "integrity.verify")
     bars: dict[str, Progress] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -32,25 +58,38 @@ def verify(ctx: click.Context, as_json: bool) -> None:
             bars[stage] = Progress("校验文件", total)
         bars[stage].update_to(done)
 
-    report = run_verify(store, actor, progress=progress)
+    report = run_verify(store, actor, fingerprint=pinned, caches=not quick, progress=progress)
     for b in bars.values():
         b.close()
+    recorded = None if read_only else record_verification(store, actor, report)
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "recorded_seq": recorded})
     else:
-        click.echo(
-            f"日志事件 {report.events} 条，检查点 {report.checkpoints} 个，记录 {report.rows} 行，"
-            f"文件 {report.blobs} 个（{report.blob_bytes} 字节）"
-        )
-        for note in report.notes:
-            click.echo(f"提示：{note}")
-        if report.ok:
-            click.echo("完整性校验通过：未发现篡改。")
-        else:
-            click.echo(f"发现 {len(report.problems)} 处问题：")
-            for p in report.problems:
-                click.echo(f"  [{p.kind}] {p.object}：{p.message}")
+        _print_report(report, recorded)
     sys.exit(0 if report.ok else 1)
+
+
+def _print_report(report: VerifyReport, recorded: int | None) -> None:
+    click.echo(
+        f"日志事件 {report.events} 条，检查点 {report.checkpoints} 个，记录 {report.rows} 行，"
+        f"文件 {report.blobs} 个（{report.blob_bytes} 字节），案件摘要 {report.summaries} 个"
+    )
+    if report.key_fingerprint:
+        compared = "、".join(report.pinned) or "无"
+        click.echo(f"签名公钥指纹：{report.key_fingerprint}（比对：{compared}）")
+    for note in report.notes:
+        click.echo(f"提示：{note}")
+    if report.ok:
+        click.echo("完整性校验通过：未发现篡改。")
+        if recorded is not None:
+            click.echo(f"本次校验已记入日志（事件 #{recorded}）。")
+        return
+    click.echo(f"发现 {report.problems_total} 处问题（未写入任何数据）：")
+    for p in report.problems:
+        click.echo(f"  [{p.kind}] {p.object}：{p.message}")
+    hidden = report.problems_total - len(report.problems)
+    if hidden:
+        click.echo(f"  ……另有 {hidden} 处同类问题未列出（每类最多列出 50 处）")
 
 
 @click.group()

@@ -142,6 +142,18 @@ def key_fingerprint(public_key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     return "SHA256:" + hashlib.sha256(raw).hexdigest()
 
 
+def parse_fingerprint(text: str) -> str:
+    """A fingerprint as ``key_fingerprint`` writes it, from ``SHA256:<hex>`` or the bare 64
+    hex digits (any case, surrounding spaces ignored); ``ValueError`` for anything else."""
+    value = text.strip()
+    if value[:7].upper() == "SHA256:":
+        value = value[7:]
+    value = value.lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError(f"not a key fingerprint (SHA256: and 64 hex digits): {text!r}")
+    return "SHA256:" + value
+
+
 def sign_checkpoint(key: Ed25519PrivateKey, cp: Checkpoint) -> bytes:
     """The 64-byte Ed25519 signature over ``checkpoint_body(cp)``."""
     return key.sign(checkpoint_body(cp))

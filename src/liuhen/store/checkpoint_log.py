@@ -2,15 +2,40 @@
 
 If the whole database is rolled back to an earlier state, these copies still hold the
 later checkpoints, and ``liuhen verify`` reports a tree that is smaller than one it
-already signed.
+already signed. Every checkpoint the database signs is appended to each copy right after
+its transaction commits, so each copy holds every checkpoint of the database (a witness:
+every one from its first line on): ``liuhen verify`` reports a copy that is missing, cut
+short or lacks lines (``sources`` and ``read`` give it what each copy holds, whatever
+state the file is in).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+WITNESS_FILE = "checkpoints.jsonl"
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """One copy: the data directory's own log (``witness`` False) or a witness's file."""
+
+    path: Path
+    witness: bool
+
+
+@dataclass
+class LogContents:
+    """What one copy holds: ``lines`` as (line number, entry or None when the line is not a
+    JSON object); ``missing`` when there is no file; ``error`` when it cannot be read."""
+
+    lines: list[tuple[int, dict[str, Any] | None]]
+    missing: bool = False
+    error: str | None = None
 
 
 class CheckpointLog:
@@ -18,9 +43,16 @@ class CheckpointLog:
         self.path = path
         self.witness_dirs = witness_dirs
 
+    def sources(self) -> list[LogSource]:
+        return [
+            LogSource(self.path, False),
+            *(LogSource(d / WITNESS_FILE, True) for d in self.witness_dirs),
+        ]
+
     def append(self, entry: dict[str, Any]) -> None:
         line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        for target in (self.path, *(d / "checkpoints.jsonl" for d in self.witness_dirs)):
+        for source in self.sources():
+            target = source.path
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -29,17 +61,31 @@ class CheckpointLog:
             finally:
                 os.close(fd)
 
-    def entries(self) -> list[tuple[str, int, dict[str, Any] | None]]:
-        """(source, line number, entry or None when the line is not valid JSON)."""
-        out: list[tuple[str, int, dict[str, Any] | None]] = []
-        for source in (self.path, *(d / "checkpoints.jsonl" for d in self.witness_dirs)):
-            if not source.exists():
+    @staticmethod
+    def read(source: LogSource) -> LogContents:
+        """Every non-blank line of one copy; never raises for what the file holds."""
+        try:
+            data = source.path.read_bytes()
+        except FileNotFoundError:
+            return LogContents([], missing=True)
+        except OSError as exc:
+            return LogContents([], error=exc.strerror or type(exc).__name__)
+        lines: list[tuple[int, dict[str, Any] | None]] = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            if not raw.strip():
                 continue
-            for number, line in enumerate(source.read_text("utf-8").splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append((str(source), number, json.loads(line)))
-                except json.JSONDecodeError:
-                    out.append((str(source), number, None))
-        return out
+            try:
+                entry = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                entry = None
+            lines.append((number, entry if isinstance(entry, dict) else None))
+        return LogContents(lines)
+
+    def entries(self) -> list[tuple[str, int, dict[str, Any] | None]]:
+        """(source, line number, entry or None when the line is not a JSON object), over
+        every copy that exists."""
+        return [
+            (str(source.path), number, entry)
+            for source in self.sources()
+            for number, entry in self.read(source).lines
+        ]

@@ -56,7 +56,7 @@ case_summaries = Table(
     Column(
         "month", String(7), nullable=False, default="", server_default=""
     ),  # opened, in the agency's zone
-    Column("created_by", String(40), nullable=False, default="", server_default="", index=True),
+    Column("created_by", String(40), nullable=False, default="", server_default=""),
     Column(
         "marks", String(200), nullable=False, default="", server_default=""
     ),  # confidentiality, "|a|b|"
@@ -99,6 +99,7 @@ case_summaries = Table(
         *("case_id", "agency_id", "c_oldest_overdue", "c_next_due", "c_overdue", "number"),
     ),
     Index("ix_case_summaries_opened", "opened_at", "number"),
+    Index("ix_case_summaries_created_by", "created_by", "opened_at", "number"),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.
 Beside the summary (JSON) each row carries the columns that lists filter, sort and search on
@@ -109,8 +110,14 @@ summary_officers = Table(
     metadata,
     Column("case_id", String(40), primary_key=True),
     Column("officer_id", String(40), primary_key=True, index=True),
+    Column("opened_at", UTCDateTime(), nullable=True),
+    # no Python-side default: rows inserted by migrations older than 0011 must not name it
+    Column("number", String(100), nullable=False, server_default=""),
+    Index("ix_summary_officers_officer_opened", "officer_id", "opened_at", "number"),
 )
-"""The officers recorded on a summarised case's acts (whose own cases it is): derived."""
+"""The officers recorded on a summarised case's acts (whose own cases it is): derived. The
+case's opening time and number are copied here so that an officer's cases are listed newest
+first straight from the index (``case_list.page``)."""
 
 footage_due = Table(
     "footage_due",
@@ -119,6 +126,8 @@ footage_due = Table(
     Column("act_id", String(40), primary_key=True),
     Column("officer_id", String(40), primary_key=True),
     Column("due", UTCDateTime(), nullable=True),
+    Column("number", String(100), nullable=False, default="", server_default=""),
+    Column("item", JSONText(), nullable=True),  # the summary's av_due item, whole
     Index("ix_footage_due_officer_due", "officer_id", "due"),
 )
 """Acts that need audio-video and have none stored, per officer on the act, with the

@@ -1,7 +1,10 @@
 """The checkpoint signing key file: loaded, or created once, whole, readable by the owner.
 
-The key's format and signatures are ``ledger.checkpoint``'s (pure); this module only
-touches the file.
+Only ``liuhen init`` creates a key (``load_or_create_key``), and only for a ledger that has
+no event yet: every other path reads it (``read_key``) and a missing or unreadable key is a
+problem to report, never a reason to mint a new one (a second node or a restored machine
+would otherwise sign with a key nobody pinned). The key's format and signatures are
+``ledger.checkpoint``'s (pure); this module only touches the file.
 """
 
 from __future__ import annotations
@@ -43,3 +46,19 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         return load_private_key(path.read_bytes())
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+def read_key(path: Path) -> tuple[Ed25519PrivateKey | None, str | None]:
+    """``(key, None)``, or ``(None, why)`` when the file is missing or holds no usable key.
+    Never creates anything."""
+    path = Path(path)
+    try:
+        pem = path.read_bytes()
+    except FileNotFoundError:
+        return None, f"签名密钥文件 {path} 不存在"
+    except OSError as exc:
+        return None, f"签名密钥文件 {path} 无法读取（{exc.strerror}）"
+    try:
+        return load_private_key(pem), None
+    except ValueError as exc:
+        return None, f"签名密钥文件 {path} 不是可用的 Ed25519 私钥（{exc}）"

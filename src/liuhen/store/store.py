@@ -14,10 +14,15 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import Engine
 
 from liuhen.config import Settings
+from liuhen.errors import ConfigError
 from liuhen.ledger.checkpoint import (
     Checkpoint,
     checkpoint_to_dict,
@@ -34,7 +39,7 @@ from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.database import READ_ONLY, check_connection, make_engine
 from liuhen.store.group_commit import GroupCommit, ReadEvent
-from liuhen.store.keys import load_or_create_key
+from liuhen.store.keys import read_key
 from liuhen.store.unit import Clock, Tx, utcnow
 
 CALENDAR_CHECK = 2.0
@@ -47,9 +52,9 @@ class Store:
         self.engine = engine
         self.blobs = blobs
         self.clock = clock
-        self.key = load_or_create_key(settings.signing_key_path)
-        self.fingerprint = key_fingerprint(self.key.public_key())
-        self.origin = f"liuhen/{self.fingerprint.removeprefix('SHA256:')[:16]}"
+        self._key, self.key_problem = read_key(settings.signing_key_path)
+        """The signing key; a store without one reads, verifies and refuses to sign."""
+        self._fingerprint = key_fingerprint(self._key) if self._key is not None else None
         witnesses = (settings.witness_dir,) if settings.witness_dir else ()
         self.checkpoint_log = CheckpointLog(settings.checkpoint_log_path, witnesses)
         self._tree: MerkleTree | None = None
@@ -66,6 +71,34 @@ class Store:
         self._calendar_checked: tuple[float, int] = (float("-inf"), -1)
         self.calendar_check = CALENDAR_CHECK
         """Seconds this store trusts the schedules it read (``CALENDAR_CHECK``)."""
+
+    @property
+    def key(self) -> Ed25519PrivateKey:
+        """The signing key; ``ConfigError`` when the data directory has none (only
+        ``liuhen init`` creates one, for a ledger with no event yet)."""
+        if self._key is None:
+            raise ConfigError(
+                f"LIUHEN_DATA_DIR: {self.key_problem}：无法签名，请从备份恢复签名密钥"
+            )
+        return self._key
+
+    @property
+    def public_key(self) -> Ed25519PublicKey | None:
+        """The public half of the signing key, or None when there is no usable key."""
+        return self._key.public_key() if self._key is not None else None
+
+    @property
+    def fingerprint(self) -> str:
+        """``SHA256:`` and the hex SHA-256 of the signing key's public key."""
+        if self._fingerprint is None:
+            self.key  # noqa: B018  (raises the ConfigError that says why)
+        assert self._fingerprint is not None
+        return self._fingerprint
+
+    @property
+    def origin(self) -> str:
+        """The checkpoints' origin line: the log's name, from the key's fingerprint."""
+        return f"liuhen/{self.fingerprint.removeprefix('SHA256:')[:16]}"
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar: the package's years plus the schedules an administrator
@@ -179,20 +212,43 @@ class Store:
                 )
 
     def _leaves(self, conn: Connection) -> MerkleTree | None:
-        """The tree over all events; None when the stored sequence has a gap (damaged ledger)."""
+        """The tree over all events; None when the stored ledger is damaged: a gap in the
+        sequence, a leaf that is no hash, or (when read whole, the first time) leaves that
+        do not give the root of the newest signed checkpoint, or fewer than it covers. A
+        damaged ledger is never signed over, so damage cannot hide under a new signature."""
+        fresh = self._tree is None
         tree = self._tree if self._tree is not None else MerkleTree([])
         rows = conn.execute(
             select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash)
             .where(t.ledger_events.c.seq >= tree.size)
             .order_by(t.ledger_events.c.seq)
         )
-        for seq, leaf in rows:
-            if seq != tree.size:
-                self._tree = None
-                return None
-            tree.append(bytes.fromhex(leaf))
+        try:
+            for seq, leaf in rows:
+                if seq != tree.size:
+                    raise ValueError(f"ledger_events#{tree.size} missing")
+                tree.append(bytes.fromhex(leaf))
+            if fresh and not self._agrees_with_signed(conn, tree):
+                raise ValueError("the stored leaves disagree with the newest checkpoint")
+        except (ValueError, TypeError):
+            self._tree = None
+            return None
         self._tree = tree
         return tree
+
+    @staticmethod
+    def _agrees_with_signed(conn: Connection, tree: MerkleTree) -> bool:
+        """The newest checkpoint in the database covers no more than ``tree`` and has its root
+        (its signature is ``liuhen verify``'s to check)."""
+        newest = conn.execute(
+            select(t.checkpoints.c.tree_size, t.checkpoints.c.root_hash)
+            .order_by(t.checkpoints.c.tree_size.desc())
+            .limit(1)
+        ).first()
+        if newest is None:
+            return True
+        size, root = int(newest[0]), newest[1]
+        return size <= tree.size and tree.root(size).hex() == root
 
     def _checkpoint(self, conn: Connection) -> dict[str, Any] | None:
         """Sign the tree after this transaction's events. A damaged ledger (events missing)

@@ -129,6 +129,8 @@ def footage_rows(case_id: str, summary: Mapping[str, Any]) -> list[dict[str, Any
             "act_id": item["act"],
             "officer_id": officer,
             "due": _when(item["due"]),
+            "number": summary.get("number") or "",
+            "item": item,
         }
         for item in summary.get("av_due") or ()
         for officer in sorted(set(item["officers"]))

@@ -111,6 +111,20 @@ def _case_facts(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any, Any,
     }
 
 
+def fill_sort_keys(conn: Connection, case_ids: Sequence[str] | None = None) -> None:
+    """Copy the cases' opening time and number into their ``summary_officers`` rows (all
+    rows when ``case_ids`` is None), from the ``case_summaries`` rows already written."""
+    so = t.summary_officers
+    same = cs.c.case_id == so.c.case_id
+    query = update(so).values(
+        opened_at=select(cs.c.opened_at).where(same).scalar_subquery(),
+        number=select(cs.c.number).where(same).scalar_subquery(),
+    )
+    if case_ids is not None:
+        query = query.where(so.c.case_id.in_(list(case_ids)))
+    conn.execute(query)
+
+
 def _replace_officers_and_due(
     conn: Connection,
     written: list[str],
@@ -123,6 +137,7 @@ def _replace_officers_and_due(
     pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
     if pairs:
         conn.execute(t.summary_officers.insert(), pairs)
+        fill_sort_keys(conn, written)
     due = [row for c in written for row in footage_rows(c, summaries[c])]
     if due:
         conn.execute(t.footage_due.insert(), due)
@@ -232,11 +247,18 @@ def stored_timezone(conn: Connection) -> str | None:
 
 
 def rebuild(
-    conn: Connection, *, tz: tzinfo, tz_name: str, now: datetime, footage: bool = True
+    conn: Connection,
+    *,
+    tz: tzinfo,
+    tz_name: str,
+    now: datetime,
+    footage: bool = True,
+    sort_keys: bool = True,
 ) -> int:
     """Recompute every summary's index columns, officers and share, and the dashboard's
     counts from them (in the caller's write transaction); returns the number of cases.
-    ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists)."""
+    ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists),
+    ``sort_keys`` False the officers' copies of opening time and number (before 0011)."""
     conn.execute(delete(t.dashboard_counts))
     conn.execute(delete(t.dashboard_categories))
     conn.execute(delete(t.summary_officers))
@@ -246,30 +268,10 @@ def rebuild(
     deltas = Deltas()
     for first in range(0, len(ids), 1000):
         chunk = ids[first : first + 1000]
-        facts = {
-            r.id: r
-            for r in conn.execute(
-                select(t.cases.c.id, t.cases.c.created_by, t.cases.c.confidentiality).where(
-                    t.cases.c.id.in_(chunk)
-                )
-            )
-        }
         officers = _officers(conn, chunk)
-        changes = []
-        due: list[dict[str, Any]] = []
-        columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
-        for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
-            summary, fact = row["summary"], facts[row["case_id"]]
-            columns = {
-                **index_columns(
-                    summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
-                ),
-                **share_columns(summary, now),
-            }
-            deltas.add({**row, **columns}, officers.get(row["case_id"], ()), 1)
-            changes.append({"key": row["case_id"], **columns})
-            if footage:
-                due += footage_rows(row["case_id"], summary)
+        changes, due = _recomputed(conn, chunk, officers, deltas, tz=tz, now=now)
+        if not footage:
+            due = []
         if changes:
             conn.execute(
                 update(cs)
@@ -280,6 +282,8 @@ def rebuild(
         pairs = [{"case_id": c, "officer_id": o} for c in chunk for o in officers.get(c, ())]
         if pairs:
             conn.execute(t.summary_officers.insert(), pairs)
+            if sort_keys:
+                fill_sort_keys(conn, chunk)
         if due:
             conn.execute(t.footage_due.insert(), due)
     deltas.write(conn)
@@ -287,6 +291,35 @@ def rebuild(
     conn.execute(delete(t.derived_settings).where(t.derived_settings.c.name == TIMEZONE))
     conn.execute(t.derived_settings.insert().values(name=TIMEZONE, value=tz_name))
     return len(ids)
+
+
+def _recomputed(
+    conn: Connection,
+    chunk: Sequence[str],
+    officers: Mapping[str, Sequence[str]],
+    deltas: Deltas,
+    *,
+    tz: tzinfo,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(index and share columns by ``key``, ``footage_due`` rows) of the summaries of
+    ``chunk``, their shares added to ``deltas``."""
+    facts = _case_facts(conn, chunk)
+    changes: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
+    columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
+    for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
+        summary, fact = row["summary"], facts[row["case_id"]]
+        columns = {
+            **index_columns(
+                summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
+            ),
+            **share_columns(summary, now),
+        }
+        deltas.add({**row, **columns}, officers.get(row["case_id"], ()), 1)
+        changes.append({"key": row["case_id"], **columns})
+        due += footage_rows(row["case_id"], summary)
+    return changes, due
 
 
 def stale(

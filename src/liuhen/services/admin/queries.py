@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, column, delete, func, select, table, update
 
 from liuhen.errors import InvalidInput
 from liuhen.store import tables as t
@@ -40,6 +40,24 @@ def username_taken(conn: Connection, username: str) -> bool:
 def user_total(conn: Connection) -> int:
     """How many users the database holds (on any connection, e.g. a bare engine's)."""
     return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def ledger_genesis(conn: Connection) -> tuple[bool, str | None]:
+    """Whether the ledger has any event, and the signing key fingerprint its event #0
+    recorded (None when it has none or it cannot be read): on any connection."""
+    import json
+
+    ev = t.ledger_events
+    if conn.execute(select(ev.c.seq).limit(1)).first() is None:
+        return False, None
+    raw = conn.execute(
+        select(column("payload")).select_from(table("ledger_events")).where(column("seq") == 0)
+    ).scalar()
+    try:
+        found = json.loads(raw).get("key_fingerprint") if isinstance(raw, str) else None
+    except (ValueError, AttributeError):
+        found = None
+    return True, found if isinstance(found, str) else None
 
 
 def user_count(store: Store) -> int:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, Conflict
+from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.ledger.events import Actor
-from liuhen.services.admin.queries import user_count, user_total
+from liuhen.services.admin.queries import ledger_genesis, user_count, user_total
 from liuhen.services.admin.users import User, add_user
 from liuhen.store.database import (
     check_connection,
@@ -19,6 +20,7 @@ from liuhen.store.database import (
     migrate,
     refresh_statistics,
 )
+from liuhen.store.keys import load_or_create_key, read_key
 from liuhen.store.store import Store
 from liuhen.store.unit import Clock, utcnow
 
@@ -62,6 +64,35 @@ def ensure_schema(settings: Settings) -> bool:
     return fresh
 
 
+def ensure_key(settings: Settings) -> None:
+    """Create the signing key for a ledger with no event yet. A ledger that has events keeps
+    the key it was started with: when the key file is missing (a second node, a restored
+    machine) or is another key than the one event #0 recorded, refuse in one line instead of
+    minting a key that nobody pinned."""
+    path = settings.signing_key_path
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            started, recorded = ledger_genesis(conn)
+    finally:
+        engine.dispose()
+    if not started:
+        load_or_create_key(path)
+        return
+    key, problem = read_key(path)
+    expected = f"（日志事件 #0 记录的指纹为 {recorded}）" if recorded else ""
+    if key is None:
+        raise ConfigError(
+            f"LIUHEN_DATA_DIR: 数据库已有日志，但{problem}：请从备份恢复原签名密钥{expected}，"
+            "liuhen init 不会为已有日志生成新密钥"
+        )
+    if recorded and key_fingerprint(key) != recorded:
+        raise ConfigError(
+            f"LIUHEN_DATA_DIR: 签名密钥 {path} 的指纹 {key_fingerprint(key)} 不是本日志的密钥"
+            f"{expected}：请恢复原签名密钥"
+        )
+
+
 def needs_first_admin(settings: Settings) -> bool:
     """True when ``initialise`` would have to create the first admin (no schema or no users).
 
@@ -89,6 +120,7 @@ def initialise(
 ) -> InitResult:
     """Idempotent: a second run changes nothing and creates no second admin."""
     created = ensure_schema(settings)
+    ensure_key(settings)
     store = Store.open(settings, clock=clock)
     try:
         admin = None

@@ -87,13 +87,8 @@ def _officer_due(
         return [], 0
     ensure_current(store, now)
     due_by = now + SOON if soon else None
-    picked, summaries, total = footage_due_of_officer(store, officer, due_by=due_by, shown=shown)
-    out = []
-    for case_id, act_id in picked:
-        number, summary = summaries[case_id]
-        item = next(i for i in summary.get("av_due", ()) if i["act"] == act_id)
-        out.append(from_summary(case_id, number, item, now))
-    return out, total
+    picked, total = footage_due_of_officer(store, officer, due_by=due_by, shown=shown)
+    return [from_summary(case_id, number, item, now) for case_id, number, item in picked], total
 
 
 def _case_due(store: Store, case_id: str, now: datetime, calendar: WorkCalendar) -> list[UploadDue]:

@@ -206,8 +206,8 @@ def _av_acts(case: Case, profile: Profile, ctx: CheckContext) -> dict[str, list[
 # -- the cache --------------------------------------------------------------------------
 
 
-def compute(store: Store, case_id: str) -> dict[str, Any]:
-    """A fresh summary of one stored case, as of the store's clock."""
+def compute(store: Store, case_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """A fresh summary of one stored case, as of ``now`` (default: the store's clock)."""
     from liuhen.services.cases.bundles import assemble_bundle
 
     bundle = assemble_bundle(store, case_id)
@@ -216,7 +216,7 @@ def compute(store: Store, case_id: str) -> dict[str, Any]:
     return summarise_bundle(
         bundle,
         stage=stage,
-        now=store.clock(),
+        now=now or store.clock(),
         calendar=store.calendar(),
         damaged=damaged,
         tz=store.settings.tz,

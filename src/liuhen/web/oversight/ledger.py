@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from liuhen.services.access.log import view_log
 from liuhen.services.admin.users import User
-from liuhen.services.archiving.integrity import verify
+from liuhen.services.archiving.integrity import VerifyReport, record_verification, verify
 from liuhen.services.archiving.queries.integrity import last_verification
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, permission
@@ -22,19 +22,25 @@ router = APIRouter()
 def ledger_page(
     request: Request, user: Annotated[User, Depends(permission("ledger.read"))]
 ) -> Response:
+    return _page(request, user, None)
+
+
+def _page(request: Request, user: User, failed: VerifyReport | None) -> Response:
+    """The integrity page; ``failed``: a run just made that found problems (it is shown, not
+    recorded: a damaged store is left as it was found)."""
     from liuhen.web.pages import render
 
     store = get_store(request)
     checkpoint = store.latest_checkpoint()
-    run = last_verification(store)
     return render(
         request,
         "ledger.html",
         {
             "checkpoint": checkpoint,
             "events": store.event_count(),
-            "fingerprint": store.fingerprint,
-            "run": run,
+            "fingerprint": store.fingerprint if store.public_key is not None else None,
+            "run": last_verification(store),
+            "failed": failed.to_dict() if failed is not None else None,
             "can_verify": "integrity.verify" in actions_for(user.roles),
         },
     )
@@ -46,8 +52,15 @@ def run_verification(
     user: Annotated[User, Depends(permission("integrity.verify"))],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """Verify without recomputing every case's summary from its records (``liuhen verify``
+    does that too); an intact run is recorded and the page shown again, a failed one is
+    shown at once."""
     check_csrf(request, csrf)
-    verify(get_store(request), user.actor)
+    store = get_store(request)
+    report = verify(store, user.actor, caches=False)
+    if not report.ok:
+        return _page(request, user, report)
+    record_verification(store, user.actor, report)
     return RedirectResponse("/ledger", status_code=303)
 
 

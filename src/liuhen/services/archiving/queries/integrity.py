@@ -1,66 +1,85 @@
-"""Reads for ``liuhen verify``: the ledger as stored, the signed checkpoints, every tracked
-row by table name (to recompute its digest), and the verification runs."""
+"""Reads for ``liuhen verify``: the ledger, its head and its signed checkpoints, every tracked
+row, and the derived tables it recomputes, all read cell by cell (``store/raw_rows``) so a
+damaged cell is a finding, never a traceback; and the newest recorded verification run.
+Nothing here writes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import column, select
 
 from liuhen.store import tables as t
+from liuhen.store.raw_rows import RawRow, raw_rows
 from liuhen.store.store import Store
 
+VERIFIED = "integrity.verified"
+"""The ledger action of a recorded verification run (``record_verification``)."""
 
-def scan_ledger(store: Store, visit: Callable[[dict[str, Any]], None]) -> int:
-    """Hand every ledger event, in order, to ``visit``; then return the ledger head's
-    ``next_seq`` (read on the same connection)."""
+
+def scan_ledger(store: Store, visit: Callable[[RawRow], None]) -> list[RawRow]:
+    """Hand every ledger event, in ``seq`` order, to ``visit``; then return the rows of the
+    ledger head (read on the same connection: normally exactly one)."""
     with store.read() as conn:
-        for ev in conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq)).mappings():
-            visit(dict(ev))
-        return int(conn.execute(select(t.ledger_head.c.next_seq)).scalar_one())
+        for row in raw_rows(conn, t.ledger_events, order_by="seq"):
+            visit(row)
+        return list(raw_rows(conn, t.ledger_head, order_by="id"))
 
 
-def checkpoint_rows(store: Store) -> list[dict[str, Any]]:
+def checkpoint_rows(store: Store) -> list[RawRow]:
     """Every signed checkpoint in the database, smallest tree first."""
     with store.read() as conn:
-        rows = (
-            conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.tree_size)).mappings().all()
-        )
-    return [dict(r) for r in rows]
+        return list(raw_rows(conn, t.checkpoints, order_by="tree_size"))
 
 
-def tracked_rows(store: Store) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every row of every tracked table as stored: (table, primary key, row), table by table
-    (one connection, open while the caller iterates)."""
+def tracked_rows(store: Store) -> Iterator[tuple[str, RawRow]]:
+    """Every row of every tracked table as stored, table by table (one connection, open
+    while the caller iterates)."""
     with store.read() as conn:
         for table in t.TRACKED:
-            tbl = t.metadata.tables[table]
-            pk = t.primary_key_name(table)
-            for row in conn.execute(select(tbl)).mappings():
-                yield table, str(row[pk]), dict(row)
+            for row in raw_rows(conn, t.metadata.tables[table]):
+                yield table, row
 
 
-def insert_verification_run(
-    conn: Connection, *, started_at: datetime, finished_at: datetime, ok: bool, report: Any
-) -> None:
-    """Keep one run's report in ``verification_runs`` (inside the caller's transaction)."""
-    conn.execute(
-        t.verification_runs.insert().values(
-            started_at=started_at, finished_at=finished_at, ok=ok, report=report
-        )
+def derived_rows(store: Store) -> dict[str, list[RawRow]]:
+    """The derived tables ``verify`` recomputes: the case summaries and their index, the
+    summarised cases' officers, footage due, each case's newest change and the dashboard's
+    counts (one connection)."""
+    names = (
+        "case_summaries",
+        "summary_officers",
+        "footage_due",
+        "case_changes",
+        "dashboard_counts",
+        "dashboard_categories",
     )
+    with store.read() as conn:
+        return {name: list(raw_rows(conn, t.metadata.tables[name])) for name in names}
 
 
 def last_verification(store: Store) -> dict[str, Any] | None:
-    """The newest ``verification_runs`` row, or None."""
+    """The newest recorded verification run (an intact one: failed runs are not recorded):
+    its seq, time, who ran it and the summary its ledger event carries (on the ledger, so
+    ``verify`` finds an edit), or None. A payload that cannot be read gives an empty one."""
+    ev = t.ledger_events
     with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.verification_runs).order_by(t.verification_runs.c.id.desc()).limit(1)
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
+        row = conn.execute(
+            select(ev.c.seq, ev.c.occurred_at, ev.c.actor_label, column("payload"))
+            .where(ev.c.action == VERIFIED)
+            .order_by(ev.c.seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    try:
+        payload = json.loads(row[3])
+    except (TypeError, ValueError):
+        payload = {}
+    return {
+        "seq": row[0],
+        "occurred_at": row[1],
+        "actor_label": row[2],
+        "report": payload if isinstance(payload, dict) else {},
+    }

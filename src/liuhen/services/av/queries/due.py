@@ -21,26 +21,24 @@ def officer_of_user(store: Store, user_id: str) -> str | None:
 
 def footage_due_of_officer(
     store: Store, officer_id: str, *, due_by: datetime | None, shown: int | None
-) -> tuple[list[tuple[str, str]], dict[str, tuple[str, dict[str, Any]]], int]:
-    """(the earliest ``shown`` (case, act) pairs due, the number and summary of their cases,
-    how many in all) of an officer's footage due (only that due by ``due_by`` when given)."""
-    fd, cs = t.footage_due, t.case_summaries
+) -> tuple[list[tuple[str, str, dict[str, Any]]], int]:
+    """(the earliest ``shown`` (case id, case number, ``av_due`` item) due, how many in all)
+    of an officer's footage due (only that due by ``due_by`` when given): the index rows
+    carry what the warning shows, so no summary is read."""
+    fd = t.footage_due
     wanted = [fd.c.officer_id == officer_id]
+    order: list[Any] = [fd.c.due, fd.c.case_id, fd.c.act_id]
     if due_by is not None:
         wanted += [fd.c.due.is_not(None), fd.c.due <= due_by]
+    else:
+        order.insert(0, fd.c.due.is_(None))  # not started yet: last
     with store.read() as conn:
         total = conn.execute(select(func.count()).select_from(fd).where(*wanted)).scalar_one()
-        query = select(fd.c.case_id, fd.c.act_id).where(*wanted)
-        query = query.order_by(fd.c.due.is_(None), fd.c.due, fd.c.case_id, fd.c.act_id)
+        query = select(fd.c.case_id, fd.c.number, fd.c.item).where(*wanted).order_by(*order)
         picked = [
-            (case_id, act_id)
-            for case_id, act_id in conn.execute(query if shown is None else query.limit(shown))
-        ]
-        cases = {c for c, _ in picked}
-        summaries = {
-            case_id: (number, summary)
-            for case_id, number, summary in conn.execute(
-                select(cs.c.case_id, cs.c.number, cs.c.summary).where(cs.c.case_id.in_(cases))
+            (case_id, number, item)
+            for case_id, number, item in conn.execute(
+                query if shown is None else query.limit(shown)
             )
-        }
-    return picked, summaries, int(total)
+        ]
+    return picked, int(total)

@@ -166,7 +166,12 @@ def upgrade() -> None:
     )
     tz_name = context.config.attributes.get("timezone") or "Asia/Shanghai"
     summary_index.rebuild(
-        conn, tz=ZoneInfo(tz_name), tz_name=tz_name, now=datetime.now(UTC), footage=False
+        conn,
+        tz=ZoneInfo(tz_name),
+        tz_name=tz_name,
+        now=datetime.now(UTC),
+        footage=False,
+        sort_keys=False,
     )
     search.create_index(op)
 

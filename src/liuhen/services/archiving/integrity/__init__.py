@@ -1,0 +1,85 @@
+"""``liuhen verify``: re-derive everything that can be re-derived and name what differs.
+
+Checks, in order: the signing key against the fingerprints pinned for it (``key``); the
+event chain, recomputed from the events' content (``ledger``); the Merkle tree against every
+signed checkpoint, in the database and in the copies kept outside it, and those copies
+complete (``signed``); every tracked row against the digest its ledger event recorded and
+every cell decodable, and every blob against its SHA-256, SM3 and size (``rows``); and the
+derived tables — case summaries and their index, the dashboard's counts — recomputed from
+the records (``caches``). Each problem names one object, so an operator can find it.
+
+**Read-only.** ``verify`` writes nothing: no row, no event, no checkpoint, no key. A run is
+recorded afterwards, by ``record_verification``, and only when it found the store intact:
+one ``integrity.verified`` event, signed like any other, over a tree that ``verify`` just
+recomputed and found equal to every signed checkpoint, so the record adds to the ledger
+without changing anything that was verified. A run that found damage records nothing:
+appending would sign a new checkpoint over the damaged tree (and, after a cut tail, collide
+with the sizes already signed), and the evidence is left exactly as it was found. The run's
+report is what the command prints or the page shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from liuhen.ledger.events import Actor
+from liuhen.services.archiving.integrity.caches import check_caches
+from liuhen.services.archiving.integrity.key import check_key
+from liuhen.services.archiving.integrity.ledger import check_ledger
+from liuhen.services.archiving.integrity.report import Problem, VerifyReport
+from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
+from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
+from liuhen.services.archiving.queries.integrity import VERIFIED
+from liuhen.services.permissions import require
+from liuhen.store.store import Store
+
+__all__ = ["Problem", "VerifyReport", "record_verification", "verify"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def verify(
+    store: Store,
+    actor: Actor,
+    *,
+    fingerprint: str | None = None,
+    caches: bool = True,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify the whole store for ``actor`` (who needs ``integrity.verify``); writes nothing.
+
+    ``fingerprint`` is a key fingerprint pinned by the caller (``--fingerprint``), checked
+    beside ``LIUHEN_LEDGER_FINGERPRINT`` and event #0. ``caches`` False leaves out the case
+    summaries recomputed from the records (one read of each case: the slow part on a large
+    store); the derived columns and counts are checked either way."""
+    require(actor, "integrity.verify")
+    report = VerifyReport(checked_at=store.clock().isoformat())
+    scan = check_ledger(store, report)
+    signer = check_key(store, report, scan.genesis, fingerprint)
+    signed = check_checkpoints(store, report, scan.tree, signer)
+    check_outside(store, report, scan.tree, signer, signed)
+    kept = check_rows(store, report, scan.latest)
+    check_blobs(store, report, kept, progress)
+    check_caches(store, report, scan.changes, kept, recompute=caches)
+    return report
+
+
+def record_verification(store: Store, actor: Actor, report: VerifyReport) -> int | None:
+    """Record an intact run as one ``integrity.verified`` event (its seq); record nothing for
+    a run that found problems (the module docstring says why) and return None."""
+    if not report.ok:
+        return None
+    summary = {
+        "ok": True,
+        "checked_at": report.checked_at,
+        "events": report.events,
+        "checkpoints": report.checkpoints,
+        "rows": report.rows,
+        "blobs": report.blobs,
+        "summaries": report.summaries,
+        "disposed": len(report.disposed),
+        "key_fingerprint": report.key_fingerprint,
+        "pinned": report.pinned,
+    }
+    with store.transaction(actor) as tx:
+        return tx.record(VERIFIED, subject_type="store", subject_id="all", payload=summary)

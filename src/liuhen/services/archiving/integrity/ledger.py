@@ -1,0 +1,172 @@
+"""The ledger as stored, recomputed: every event present and in order, its payload digest,
+chain link, chain hash and leaf hash recomputed from its content (never trusted), the head
+against the last event, and the row digests the events recorded.
+
+A damaged cell of an event is a finding naming the event and the column; the scan goes on
+with what can still be computed (a leaf that cannot be recomputed enters the tree as the
+stored one, or as zeros, so the signed roots after it disagree and say so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from liuhen.ledger.canonical import digest
+from liuhen.ledger.chain import GENESIS, chain_hash
+from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes
+from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.services.archiving.integrity.report import VerifyReport
+from liuhen.services.archiving.queries.integrity import scan_ledger
+from liuhen.store.raw_rows import RawRow
+from liuhen.store.store import Store
+
+
+@dataclass
+class LedgerScan:
+    """What the events say, recomputed: the tree of their leaves, the digest each tracked
+    row had when last written, and the key fingerprint event #0 recorded."""
+
+    tree: MerkleTree = field(default_factory=lambda: MerkleTree([]))
+    latest: dict[tuple[str, str], str] = field(default_factory=dict)
+    genesis: dict[str, Any] | None = None
+    changes: dict[str, int] = field(default_factory=dict)
+    """Each case's newest event that changed it (what ``case_changes`` must hold)."""
+    expected: int = 0
+    prev: str | None = GENESIS.hex()
+
+
+def check_ledger(store: Store, report: VerifyReport) -> LedgerScan:
+    scan = LedgerScan()
+    heads = scan_ledger(store, lambda row: _visit(scan, report, row))
+    _check_head(scan, report, heads)
+    report.events = scan.tree.size
+    return scan
+
+
+def _visit(scan: LedgerScan, report: VerifyReport, row: RawRow) -> None:
+    v = row.values
+    seq = v["seq"]
+    if seq is None:
+        report.add(
+            "ledger_cell_malformed",
+            f"ledger_events[{row.raw['seq']!r}].seq",
+            "日志事件的序号（seq）不是整数（被改动），该事件无法定位",
+        )
+        return
+    name = f"ledger_events#{seq}"
+    for p in row.problems:
+        report.add(
+            "ledger_cell_malformed", f"{name}.{p.column}", f"日志事件的 {p.column} 列{p.message}"
+        )
+    if seq < scan.expected:
+        report.add("ledger_event_misplaced", name, f"日志事件序号 {seq} 不在应有的位置（被改动）")
+        return
+    if seq > scan.expected:
+        gap = f"#{scan.expected}" if seq == scan.expected + 1 else f"#{scan.expected}–#{seq - 1}"
+        report.add("ledger_event_missing", f"ledger_events{gap}", f"日志事件 {gap} 缺失（被删除）")
+        scan.expected = seq
+    leaf = _check_event(scan, report, row, name)
+    scan.tree.append(leaf)
+    scan.prev = v["chain_hash"]
+    _note_rows(scan, v["payload"])
+    if v["case_id"] is not None and v["action"] not in READ_ACTIONS:
+        scan.changes[v["case_id"]] = seq
+    if seq == 0 and isinstance(v["payload"], dict):
+        scan.genesis = v["payload"]
+    scan.expected = seq + 1
+
+
+def _check_event(scan: LedgerScan, report: VerifyReport, row: RawRow, name: str) -> bytes:
+    """Check one event's digest, link, chain hash and leaf hash; return its leaf for the tree."""
+    v, damaged = row.values, row.damaged
+    if not damaged & {"payload", "payload_digest"}:
+        try:
+            computed = digest(v["payload"])
+        except (TypeError, ValueError):
+            computed = None
+        if computed != v["payload_digest"]:
+            report.add("ledger_event_altered", name, "事件内容与其摘要不符（被修改）")
+    raw: bytes | None = None
+    if not damaged & set(EVENT_FIELDS):
+        try:
+            raw = event_bytes(v)
+        except (TypeError, ValueError):
+            report.add("ledger_event_altered", name, "事件无法规范编码（被修改）")
+    expected_prev = scan.prev if v["seq"] else GENESIS.hex()
+    if expected_prev is not None and v["prev_hash"] is not None and v["prev_hash"] != expected_prev:
+        report.add("ledger_chain_broken", name, "与前一事件的链接断开（事件被删除、调换或修改）")
+    if raw is not None and v["prev_hash"] is not None and v["chain_hash"] is not None:
+        if chain_hash(bytes.fromhex(v["prev_hash"]), raw).hex() != v["chain_hash"]:
+            report.add("ledger_event_altered", name, "事件哈希不符（事件被修改或调换）")
+    stored = bytes.fromhex(v["leaf_hash"]) if v["leaf_hash"] is not None else None
+    if raw is None:
+        return stored or bytes(32)
+    leaf = leaf_hash(raw)
+    if stored is not None and stored != leaf:
+        report.add(
+            "ledger_leaf_altered",
+            f"{name}.leaf_hash",
+            "存储的叶哈希与事件内容不符（被改动）：按它签发的检查点会覆盖错误的叶",
+        )
+    return leaf
+
+
+def _note_rows(scan: LedgerScan, payload: Any) -> None:
+    """Keep the row digests an event recorded (well-formed entries only)."""
+    rows = payload.get("rows") if isinstance(payload, dict) else None
+    for r in rows if isinstance(rows, list) else ():
+        if isinstance(r, dict) and all(
+            isinstance(r.get(k), str) for k in ("table", "key", "digest")
+        ):
+            scan.latest[(r["table"], r["key"])] = r["digest"]
+
+
+def _check_head(scan: LedgerScan, report: VerifyReport, heads: list[RawRow]) -> None:
+    """The head (the next seq and the last chain hash every write continues from) must be
+    the single row 1 and agree with the last event."""
+    if not heads:
+        report.add(
+            "ledger_head_missing",
+            "ledger_head/1",
+            "日志头（ledger_head）缺失（被删除）：无法确认日志末尾完整，系统也无法再写入",
+        )
+        return
+    head = None
+    for row in heads:
+        key = row.values["id"] if row.values["id"] is not None else row.raw["id"]
+        for p in row.problems:
+            report.add("ledger_head_altered", f"ledger_head/{key}.{p.column}", f"日志头{p.message}")
+        if key == 1 and head is None:
+            head = row
+        else:
+            report.add("ledger_head_altered", f"ledger_head/{key}", "日志头只应有编号为 1 的一行")
+    if head is None:
+        report.add("ledger_head_missing", "ledger_head/1", "日志头缺少编号为 1 的行（被改动）")
+        return
+    _compare_head(scan, report, head.values)
+
+
+def _compare_head(scan: LedgerScan, report: VerifyReport, head: dict[str, Any]) -> None:
+    next_seq, last = head["next_seq"], scan.expected
+    if next_seq is not None and next_seq > last:
+        gap = f"#{last}" if next_seq == last + 1 else f"#{last}–#{next_seq - 1}"
+        report.add(
+            "ledger_event_missing",
+            f"ledger_events{gap}",
+            f"日志末尾的事件 {gap} 缺失（被删除）：日志头记载下一序号为 {next_seq}",
+            ["ledger_head/1.next_seq"],
+        )
+    elif next_seq is not None and next_seq < last:
+        report.add(
+            "ledger_head_altered",
+            "ledger_head/1.next_seq",
+            f"日志头记载下一序号为 {next_seq}，但日志已有 {last} 个事件（日志头被改动）",
+        )
+    chain = head["chain_hash"]
+    if next_seq == last and chain is not None and scan.prev is not None and chain != scan.prev:
+        report.add(
+            "ledger_head_altered",
+            "ledger_head/1.chain_hash",
+            "日志头的链哈希与最后一个事件的不符（被改动）：下一次写入将断开哈希链",
+        )

@@ -1,0 +1,90 @@
+"""What ``liuhen verify`` reports: problems (each naming one object), notes, and counts."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_PER_KIND = 50
+"""Problems of one kind listed in full; the rest are counted (``problems_total``)."""
+
+
+@dataclass
+class Problem:
+    """One finding: its ``kind`` (a stable code), the ``object`` it names (``table/key``,
+    ``table/key.column``, ``ledger_events#seq``, ``checkpoints@size``, ``blob <sha256>``, a
+    file path or ``path:line``), a message in Chinese, and ``related`` objects (the records
+    that hold a damaged blob, the events a rolled-back checkpoint covered)."""
+
+    kind: str
+    object: str
+    message: str
+    related: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerifyReport:
+    ok: bool = True
+    checked_at: str = ""
+    events: int = 0
+    checkpoints: int = 0
+    rows: int = 0
+    blobs: int = 0
+    blob_bytes: int = 0
+    summaries: int = 0
+    key_fingerprint: str | None = None
+    pinned: list[str] = field(default_factory=list)
+    """Where the key's fingerprint was compared from (setting, --fingerprint, event #0)."""
+    problems: list[Problem] = field(default_factory=list)
+    problems_total: int = 0
+    notes: list[str] = field(default_factory=list)
+    disposed: list[dict[str, Any]] = field(default_factory=list)
+    """Tombstones of approved disposals: what was disposed of, when, why, by which approval."""
+    _kinds: Counter[str] = field(default_factory=Counter, repr=False)
+
+    def add(self, kind: str, obj: str, message: str, related: list[str] | None = None) -> None:
+        self.ok = False
+        self.problems_total += 1
+        self._kinds[kind] += 1
+        if self._kinds[kind] <= MAX_PER_KIND:
+            self.problems.append(Problem(kind, obj, message, list(related or ())))
+
+    def names(self, obj: str) -> bool:
+        """Whether a listed problem names ``obj``: itself, one of its columns or (a file) one
+        of its lines, a range of
+        events that holds it (``ledger_events#3–#9`` names ``ledger_events#5``), or as a
+        related object."""
+        return any(_covers(o, obj) for p in self.problems for o in (p.object, *p.related))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("_kinds", None)
+        return out
+
+
+_SPAN = re.compile(r"ledger_events#(-?\d+)(?:–#(-?\d+))?")
+
+
+def _covers(named: str, obj: str) -> bool:
+    if named == obj or named.startswith((obj + ".", obj + ":")):
+        return True
+    span, one = _SPAN.fullmatch(named.split(".")[0]), _SPAN.fullmatch(obj)
+    if span is None or one is None or one.group(2) is not None:
+        return False
+    first = int(span.group(1))
+    last = int(span.group(2)) if span.group(2) is not None else first
+    return first <= int(one.group(1)) <= last
+
+
+def ranges(numbers: list[int], limit: int = 6) -> str:
+    """``[1, 2, 3, 7, 9, 10]`` as ``1–3、7、9–10`` (at most ``limit`` runs, then "…")."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    text = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:limit])
+    return text + ("…" if len(runs) > limit else "")

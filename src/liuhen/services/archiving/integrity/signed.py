@@ -1,0 +1,245 @@
+"""Signed checkpoints, in the database and in the copies outside it, against the recomputed
+tree: each signature with the signing key, each root against the tree, nothing signed beyond
+the events the database holds (a rollback), no event beyond the newest signed checkpoint,
+and each outside copy present and holding every checkpoint the database signed.
+
+Losing an outside copy is never silent: a missing, unreadable, cut or thinned checkpoint log
+or witness file is a finding naming the file, because without it a later rollback of the
+whole database would pass unseen.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from liuhen.ledger.checkpoint import (
+    Checkpoint,
+    checkpoint_body,
+    checkpoint_from_dict,
+    verify_checkpoint,
+)
+from liuhen.ledger.merkle import MerkleTree
+from liuhen.services.archiving.integrity.report import VerifyReport, ranges
+from liuhen.services.archiving.queries.integrity import checkpoint_rows
+from liuhen.store.checkpoint_log import CheckpointLog, LogSource
+from liuhen.store.raw_rows import RawRow
+from liuhen.store.store import Store
+
+
+@dataclass
+class Signer:
+    """The key the checkpoints must be signed with (None: no usable key to check with)."""
+
+    public_key: Ed25519PublicKey | None
+    fingerprint: str | None
+    _seen: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+
+    def signed(self, cp: Checkpoint, signature: bytes) -> bool:
+        """Whether ``signature`` is this key's over ``cp`` (each copy of a checkpoint: once)."""
+        if self.public_key is None:
+            return True  # nothing to check with: reported as the missing key
+        seen = (checkpoint_body(cp), signature)
+        if seen not in self._seen:
+            self._seen[seen] = verify_checkpoint(self.public_key, cp, signature)
+        return self._seen[seen]
+
+
+@dataclass
+class _Found:
+    """Findings of one source, by kind, so a file's repeated problem is reported once."""
+
+    items: dict[str, list[tuple[str, str, list[str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, kind: str, where: str, message: str, related: list[str] | None = None) -> None:
+        self.items[kind].append((where, message, related or []))
+
+    def emit(self, report: VerifyReport, *, each: bool) -> None:
+        """Into ``report``: every finding (``each``), or the first of each kind with a count;
+        a rollback is always reported once, at the largest checkpoint beyond the events."""
+        for kind, found in self.items.items():
+            if kind == "ledger_rolled_back":
+                report.add(kind, *found[-1])
+            elif each or len(found) == 1:
+                for item in found:
+                    report.add(kind, *item)
+            else:
+                where, message, related = found[0]
+                report.add(kind, where, f"{message}（本文件共 {len(found)} 行如此）", related)
+
+
+def _judge(
+    found: _Found,
+    where: str,
+    cp: Checkpoint,
+    signature: bytes,
+    claimed: str | None,
+    tree: MerkleTree,
+    signer: Signer,
+) -> bool:
+    """Check one checkpoint; True when it holds (signature, size and root)."""
+    if not signer.signed(cp, signature):
+        if claimed and signer.fingerprint and claimed != signer.fingerprint:
+            found.add(
+                "checkpoint_other_key",
+                where,
+                f"检查点由另一密钥 {claimed} 签名，而当前签名密钥为 {signer.fingerprint}："
+                "密钥被替换过，日志可能已被改写后重签",
+            )
+        else:
+            found.add(
+                "checkpoint_signature_invalid",
+                where,
+                "检查点签名无效（签名或内容被改动，或非本系统密钥）",
+            )
+        return False
+    if cp.tree_size > tree.size:
+        found.add(
+            "ledger_rolled_back",
+            where,
+            f"已签名的检查点覆盖 {cp.tree_size} 条事件，数据库中只有 {tree.size} 条"
+            "（事件被删除或数据库被回滚）",
+            [f"ledger_events#{tree.size}–#{cp.tree_size - 1}"],
+        )
+        return False
+    if tree.root(cp.tree_size) != cp.root_hash:
+        found.add(
+            "checkpoint_root_mismatch",
+            where,
+            f"前 {cp.tree_size} 条事件的默克尔根与已签名检查点不符（其间的事件被改动）",
+        )
+        return False
+    return True
+
+
+def check_checkpoints(
+    store: Store, report: VerifyReport, tree: MerkleTree, signer: Signer
+) -> dict[int, str]:
+    """The database's checkpoints; returns the tree size -> root of each readable one."""
+    rows = checkpoint_rows(store)
+    found = _Found()
+    signed: dict[int, str] = {}
+    for row in rows:
+        cp = _db_checkpoint(report, row)
+        if cp is None:
+            continue
+        where = f"checkpoints@{cp.tree_size}"
+        signed[cp.tree_size] = cp.root_hash.hex()
+        signature = bytes(row.values["signature"])
+        claimed = row.values["key_fingerprint"]
+        if _judge(found, where, cp, signature, claimed, tree, signer):
+            if signer.fingerprint and claimed != signer.fingerprint:
+                found.add(
+                    "checkpoint_cell_altered",
+                    f"{where}.key_fingerprint",
+                    f"检查点记载的签名密钥指纹 {claimed} 与签名所用的密钥不符（被改动）",
+                )
+    found.emit(report, each=True)
+    report.checkpoints = len(rows)
+    if tree.size and not signed:
+        report.add("checkpoint_missing", "checkpoints", "日志有事件但没有任何已签名检查点")
+    elif signed and max(signed) < tree.size:
+        first, last = max(signed), tree.size - 1
+        span = f"#{first}" if first == last else f"#{first}–#{last}"
+        report.add(
+            "ledger_unsigned",
+            f"ledger_events{span}",
+            f"日志事件 {span} 不在任何已签名的检查点之内（在系统之外追加，或其检查点被删除）",
+        )
+    return signed
+
+
+def _db_checkpoint(report: VerifyReport, row: RawRow) -> Checkpoint | None:
+    v = row.values
+    size = v["tree_size"]
+    name = f"checkpoints@{size}" if size is not None else f"checkpoints[{row.raw['tree_size']!r}]"
+    for p in row.problems:
+        report.add(
+            "checkpoint_cell_malformed", f"{name}.{p.column}", f"检查点的 {p.column} 列{p.message}"
+        )
+    if row.problems:
+        return None
+    try:
+        return Checkpoint(size, bytes.fromhex(v["root_hash"]), v["signed_at"], v["origin"])
+    except (ValueError, TypeError) as exc:
+        report.add("checkpoint_cell_malformed", name, f"检查点无法还原（被改动）：{exc}")
+        return None
+
+
+def check_outside(
+    store: Store, report: VerifyReport, tree: MerkleTree, signer: Signer, signed: dict[int, str]
+) -> None:
+    """Each copy outside the database: present, readable, every line a valid checkpoint of
+    this ledger, and holding every checkpoint the database signed (a witness: from its first
+    line on, since it may have been added to a running system)."""
+    for source in store.checkpoint_log.sources():
+        _check_source(report, source, tree, signer, signed)
+
+
+def _check_source(
+    report: VerifyReport,
+    source: LogSource,
+    tree: MerkleTree,
+    signer: Signer,
+    signed: dict[int, str],
+) -> None:
+    label, kind = str(source.path), "witness" if source.witness else "checkpoint_log"
+    what = "见证目录中的检查点文件" if source.witness else "数据库之外的检查点记录"
+    contents = CheckpointLog.read(source)
+    if contents.error is not None:
+        report.add(f"{kind}_unreadable", label, f"{what}无法读取（{contents.error}）")
+        return
+    if contents.missing:
+        if signed:
+            cause = "（被删除，或见证目录配置后尚未写入）" if source.witness else "（被删除）"
+            report.add(f"{kind}_missing", label, f"{what}不存在{cause}：整库回滚将无法由它发现")
+        return
+    found = _Found()
+    held = _held(found, label, contents.lines, tree, signer)
+    found.emit(report, each=False)
+    floor = min(held) if source.witness and held else -1
+    missing = [size for size in signed if size >= floor and size not in held]
+    if missing:
+        report.add(
+            f"{kind}_incomplete",
+            label,
+            f"{what}缺少数据库已签名的 {len(missing)} 个检查点（树大小 {ranges(missing)}）："
+            "文件被截断或删去了行，其后的整库回滚将无法由它发现"
+            "（若系统在签名后、写入本文件前中断，会缺最后一个）",
+        )
+    for size in sorted(s for s in held if s not in signed and s <= tree.size):
+        report.add(
+            "checkpoint_deleted",
+            f"checkpoints@{size}",
+            f"数据库中缺少已签名的检查点 @{size}（{label} 中仍有）：检查点记录被删除",
+        )
+
+
+def _held(
+    found: _Found,
+    label: str,
+    lines: list[tuple[int, dict[str, Any] | None]],
+    tree: MerkleTree,
+    signer: Signer,
+) -> set[int]:
+    """The tree sizes of the checkpoints a copy holds, judging each line."""
+    held: set[int] = set()
+    for number, entry in lines:
+        where = f"{label}:{number}"
+        try:
+            if entry is None:
+                raise ValueError("not a JSON object")
+            cp, signature, claimed = checkpoint_from_dict(entry)
+        except (KeyError, ValueError, TypeError, OverflowError):
+            found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
+            continue
+        if _judge(found, where, cp, signature, claimed, tree, signer):
+            held.add(cp.tree_size)
+        elif cp.tree_size > tree.size:
+            held.add(cp.tree_size)
+    return held

@@ -1,0 +1,88 @@
+"""An officer's case list (their own cases: those they are an officer on and those they
+opened) is read newest first from the indexes that carry the opening time and number
+(``summary_officers``, ``created_by``), page by page; each page must hold exactly what
+reading every own case and sorting it would, whatever the filter and the page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from tests.factories import SYSTEM, make_agency, make_user
+
+from liuhen.services.cases.cases import list_page, open_case
+from liuhen.services.cases.records import record_act
+from liuhen.services.cases.summaries import ensure_current
+from liuhen.services.permissions import case_scope
+from liuhen.store.queries import case_list
+from liuhen.store.queries.case_list import Filter, cs
+
+
+@pytest.fixture
+def officer_cases(store):  # type: ignore[no-untyped-def]
+    """Seventeen cases: every third opened by the officer's user, every other one with the
+    officer on an act (some both, some neither), two opened at the same moment."""
+    made = make_agency(store, officers={"张三": "C-1", "李四": "C-2"})
+    user = make_user(store, "zhangsan", agency_id=made["agency"], officer_id=made["张三"])
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=store.settings.tz)
+    for n in range(17):
+        opened = start + timedelta(days=n if n != 5 else 4)  # 4 and 5 opened together
+        actor = user.actor if n % 3 == 0 else SYSTEM
+        case = open_case(
+            store,
+            actor,
+            agency_id=made["agency"],
+            number=f"测试〔2026〕{n:03d}号",
+            title=f"第{n}号占道经营案",
+            procedure="general" if n % 4 else "simple",
+            party={"kind": "person", "name": f"当事人{n}"},
+            opened_at=opened,
+        )
+        if n % 2 == 0:
+            officer = made["张三"] if n % 4 else made["李四"]  # 李四 alone on some
+            record_act(
+                store,
+                SYSTEM,
+                case_id=case,
+                kind="inspection",
+                started_at=opened + timedelta(hours=1),
+                ended_at=opened + timedelta(hours=2),
+                place="老街1号",
+                officer_ids=[made["张三"], made["李四"]] if n % 8 == 0 else [officer],
+            )
+    ensure_current(store, store.clock())
+    return user
+
+
+def _all_sorted(conn, scope, f, now):  # type: ignore[no-untyped-def]
+    query = (
+        select(cs.c.case_id)
+        .where(*case_list.where(scope, f, now, conn))
+        .order_by(cs.c.opened_at.desc(), cs.c.number.desc())
+    )
+    return [r[0] for r in conn.execute(query)]
+
+
+@pytest.mark.parametrize("wanted", [Filter(), Filter(procedure="simple"), Filter(stage="x")])
+def test_every_page_of_own_cases_is_the_sorted_slice(store, officer_cases, wanted):
+    scope = case_scope(officer_cases.actor, "case.read")
+    assert scope is not None and scope.agency_id is None  # an officer: own cases only
+    now = store.clock()
+    with store.read() as conn:
+        every = _all_sorted(conn, scope, wanted, now)
+        for size in (1, 3, 5, 50):
+            for offset in range(0, len(every) + size, size):
+                rows = case_list.page(
+                    conn, scope, wanted, now, offset=offset, limit=size, columns=case_list.LINE
+                )
+                assert [r.case_id for r in rows] == every[offset : offset + size]
+    if wanted == Filter():
+        assert len(every) == 11  # 0 2 3 6 8 9 10 12 14 15 16 (not 4: 李四 alone)
+
+
+def test_the_list_page_shows_own_cases_newest_first(store, officer_cases):
+    page = list_page(store, officer_cases.actor, page=2, size=5)
+    assert page.total == 11 and len(page.items) == 5
+    opened = [c.opened_at for c in page.items]
+    assert opened == sorted(opened, reverse=True)

@@ -1,0 +1,175 @@
+"""The campaign's mutations beyond single rows: blob bytes flipped or deleted, the ledger's
+tail cut (with and without the head adjusted, with and without the signed checkpoints after
+it), the checkpoint log cut at every line or deleted, the witness file cut or deleted, the
+database rolled back to an earlier copy, the key replaced with all history signed again,
+and the derived caches edited. Each names what ``liuhen verify`` must report."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.integrity import tamper
+from tests.integrity.forge import resign
+from tests.integrity.tamper import Mutation
+from tests.integrity.world import World
+
+
+def _blob_path(data: Path, sha: str) -> Path:
+    return data / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
+
+
+def _holders(world: World, sha: str) -> tuple[str, ...]:
+    files = tamper.rows(world.data, "record_files")
+    return tuple(sorted({f"records/{f['record_id']}" for f in files if f["blob_sha256"] == sha}))
+
+
+def blobs(world: World, rng: random.Random, flips: int = 8) -> list[Mutation]:
+    """Each blob: ``flips`` single bytes flipped at random positions, and deleted; the blob
+    and every record that holds it must be named."""
+    out = []
+    for blob in tamper.rows(world.data, "blobs"):
+        sha, size = blob["sha256"], int(blob["size"])
+        expect = (f"blob {sha}", *_holders(world, sha))
+        for _ in range(flips):
+            at, bit = rng.randrange(size), 1 << rng.randrange(8)
+
+            def flip(
+                data: Path, witness: Path, sha: str = sha, at: int = at, bit: int = bit
+            ) -> None:
+                path = _blob_path(data, sha)
+                os.chmod(path, 0o644)
+                content = bytearray(path.read_bytes())
+                content[at] ^= bit
+                path.write_bytes(bytes(content))
+
+            out.append(Mutation("blob", f"{sha[:12]} byte {at} ^ {bit}", flip, expect))
+
+        def delete(data: Path, witness: Path, sha: str = sha) -> None:
+            _blob_path(data, sha).unlink()
+
+        out.append(Mutation("blob", f"{sha[:12]} deleted", delete, expect))
+    return out
+
+
+def tails(world: World, rng: random.Random) -> list[Mutation]:
+    """The newest ``k`` events deleted, for every ``k``: alone, with the head set back to
+    the new last event, and with the signed checkpoints beyond it deleted too."""
+    events = sorted(tamper.rows(world.data, "ledger_events"), key=lambda e: e["seq"])
+    out = []
+    for keep in range(1, len(events)):
+        for how in ("events", "head", "head+checkpoints"):
+
+            def cut(data: Path, witness: Path, keep: int = keep, how: str = how) -> None:
+                last = events[keep - 1]
+                with tamper.intruder(data, "ledger_events", "ledger_head", "checkpoints") as conn:
+                    conn.execute("DELETE FROM ledger_events WHERE seq >= ?", (keep,))
+                    if how != "events":
+                        conn.execute(
+                            "UPDATE ledger_head SET next_seq = ?, chain_hash = ?",
+                            (keep, last["chain_hash"]),
+                        )
+                    if how == "head+checkpoints":
+                        conn.execute("DELETE FROM checkpoints WHERE tree_size > ?", (keep,))
+
+            label = f"{len(events) - keep} cut, {how}"
+            out.append(Mutation(f"tail:{how}", label, cut, (f"ledger_events#{keep}",)))
+    return out
+
+
+def outside_copies(world: World, rng: random.Random) -> list[Mutation]:
+    """The data directory's checkpoint log and the witness file: cut at every line boundary
+    (keeping 0 … n-1 lines) and deleted; each must be named."""
+    out = []
+    for cls, path in (
+        ("log", world.data / "checkpoints.jsonl"),
+        ("witness", world.witness / "checkpoints.jsonl"),
+    ):
+        relative = path.relative_to(world.root)
+        for keep in range(tamper.line_count(path)):
+
+            def cut(data: Path, witness: Path, relative: Path = relative, keep: int = keep) -> None:
+                tamper.cut_lines(data.parent / relative, keep)
+
+            out.append(Mutation(cls, f"{relative} cut to {keep} lines", cut, (str(relative),)))
+
+        def delete(data: Path, witness: Path, relative: Path = relative) -> None:
+            (data.parent / relative).unlink()
+
+        out.append(Mutation(cls, f"{relative} deleted", delete, (str(relative),)))
+    return out
+
+
+def rollbacks(world: World, rng: random.Random) -> list[Mutation]:
+    """The whole database replaced by each earlier copy of it."""
+    final = max(world.snapshots)
+    out = []
+    for size, snapshot in sorted(world.snapshots.items()):
+        if size == final:
+            continue
+
+        def roll(data: Path, witness: Path, snapshot: Path = snapshot) -> None:
+            db = tamper.database(data)
+            for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                extra.unlink(missing_ok=True)
+            shutil.copyfile(snapshot, db)
+
+        out.append(
+            Mutation(
+                "rollback", f"database back to {size} events", roll, (f"ledger_events#{size}",)
+            )
+        )
+    return out
+
+
+def resigned(world: World, rng: random.Random) -> list[Mutation]:
+    """A record edited, the chain rebuilt and every checkpoint signed again with a fresh key,
+    the key file replaced: with event #0 kept, and rewritten too (then only the pin and the
+    witness catch it). The campaign's copies have the fingerprint pinned."""
+    record = rng.choice(tamper.rows(world.data, "records"))["id"]
+    out = []
+    for genesis in (False, True):
+        for edit in (None, record):
+
+            def forge(data: Path, witness: Path, genesis: bool = genesis, edit: Any = edit) -> None:
+                resign(data, genesis=genesis, record=edit)
+
+            label = ("event #0 rewritten" if genesis else "event #0 kept") + (
+                ", record edited" if edit else ""
+            )
+            out.append(Mutation("resign", label, forge, ("data/keys/ledger-ed25519.pem",)))
+    return out
+
+
+def caches(world: World, rng: random.Random) -> list[Mutation]:
+    """A case's summary made to show fewer problems, and the other derived tables edited."""
+    staffed = {r["case_id"] for r in tamper.rows(world.data, "summary_officers")}
+    summaries = [
+        s
+        for s in tamper.rows(world.data, "case_summaries")
+        if s["findings"] and s["case_id"] in staffed
+    ]
+    case = rng.choice(summaries)
+    case_id = case["case_id"]
+    group = "|".join(case[k] for k in ("agency_id", "section", "month", "stage", "procedure"))
+    edits = {
+        "violations": ("UPDATE case_summaries SET violations = violations + 1 WHERE case_id = ?", f"case_summaries/{case_id}.violations"),
+        "findings": ("UPDATE case_summaries SET findings = 0, violations = 0 WHERE case_id = ?", f"case_summaries/{case_id}.findings"),
+        "summary": ("UPDATE case_summaries SET summary = json_set(summary, '$.findings', json('[]')) WHERE case_id = ?", f"case_summaries/{case_id}"),
+        "consistent": ("UPDATE case_summaries SET summary = json_set(summary, '$.findings', json('[]')), findings = 0, violations = 0, pending_dues = '[]', first_pending_due = NULL, last_pending_due = NULL, pending_undated = 0 WHERE case_id = ?", f"case_summaries/{case_id}"),
+        "officers": ("DELETE FROM summary_officers WHERE case_id = ?", f"summary_officers/{case_id}"),
+        "changes": ("UPDATE case_changes SET seq = seq - 1 WHERE case_id = ?", f"case_changes/{case_id}"),
+        "counts": ("UPDATE dashboard_counts SET violations = violations + 1 WHERE agency_id = (SELECT agency_id FROM case_summaries WHERE case_id = ?)", f"dashboard_counts/{group}|.violations"),
+    }  # fmt: skip
+    out = []
+    for label, (sql, expect) in edits.items():
+
+        def edit(data: Path, witness: Path, sql: str = sql) -> None:
+            with tamper.intruder(data, "case_summaries") as conn:
+                conn.execute(sql, (case_id,))
+
+        out.append(Mutation("cache", f"{label} of {case_id[:8]}", edit, (expect,)))
+    return out
