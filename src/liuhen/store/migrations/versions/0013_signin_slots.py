@@ -4,8 +4,8 @@ Five password or second-factor checks per account in the lockout window, whateve
 concurrency: each check first takes one of the account's slots with a conditional insert
 or update (``store/throttle.py``), so parallel attempts cannot all read "not locked yet".
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 10:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from liuhen.store.types import UTCDateTime
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
