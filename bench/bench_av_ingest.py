@@ -99,6 +99,7 @@ def _init(data: Path) -> str:
     """An initialised data dir with a custodian and a station token (returned)."""
     from liuhen.config import Settings
     from liuhen.ledger.events import Actor
+    from liuhen.services.admin.agency import create_agency
     from liuhen.services.admin.setup import initialise
     from liuhen.services.admin.users import add_user
     from liuhen.services.av.stations import add_station
@@ -108,13 +109,15 @@ def _init(data: Path) -> str:
     initialise(settings, admin_password="Bench-pass-2026")
     store = Store.open(settings)
     system = Actor.system("基准测试")
-    add_user(
+    agency = create_agency(store, system, name="基准测试镇人民政府", profile_id="shanxi-township")
+    add_user(  # import-av receives for the only agency; a station for its user's agency
         store,
         system,
         username="custodian",
         password="Bench-pass-2026",
         display_name="音像管理员",
         roles=["custodian"],
+        agency_id=agency,
     )
     _, token = add_station(store, system, name="基准采集站", username="custodian")
     store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from liuhen.errors import ConfigError
 
 ENVIRONMENTS = ("development", "production", "test")
+COOKIE_SECURE = ("auto", "always")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,24 @@ class Settings:
     session_idle_minutes: int = field(
         default=30,
         metadata={"env": "LIUHEN_SESSION_IDLE_MINUTES", "doc": "登录会话空闲超时（分钟）"},
+    )
+    cookie_secure: str = field(
+        default="auto",
+        metadata={
+            "env": "LIUHEN_COOKIE_SECURE",
+            "doc": "登录 Cookie 何时带 Secure 标志：auto（默认：经 https 访问时，包括受信任的反向代理"
+            "以 X-Forwarded-Proto: https 转来的请求；LIUHEN_ENV=production 时总是带）或 always（总是带，"
+            "在反向代理之后以 https 对外服务时建议设置）",
+        },
+    )
+    trusted_proxies: str = field(
+        default="127.0.0.1,::1",
+        metadata={
+            "env": "LIUHEN_TRUSTED_PROXIES",
+            "doc": "受信任的反向代理地址（逗号分隔的 IP 或网段，如 10.0.0.5,192.168.1.0/24），默认本机："
+            "只相信来自这些地址的 X-Forwarded-Proto / X-Forwarded-For（判断是否经 https 访问、"
+            "登录来源地址），liuhen serve 也据此设置 uvicorn 的 forwarded_allow_ips",
+        },
     )
     fixity_cycle_days: int = field(
         default=90,
@@ -171,6 +191,20 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """``LIUHEN_TRUSTED_PROXIES`` as networks (a bare address is a network of one)."""
+        try:
+            return tuple(
+                ip_network(part.strip(), strict=False)
+                for part in self.trusted_proxies.split(",")
+                if part.strip()
+            )
+        except ValueError:
+            raise ConfigError(
+                f"LIUHEN_TRUSTED_PROXIES: {self.trusted_proxies!r} 不是逗号分隔的 IP 地址或网段"
+            ) from None
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -240,6 +274,11 @@ class Settings:
             )
         if self.session_idle_minutes < 1:
             raise ConfigError("LIUHEN_SESSION_IDLE_MINUTES: 应为正整数（分钟）")
+        if self.cookie_secure not in COOKIE_SECURE:
+            raise ConfigError(
+                f"LIUHEN_COOKIE_SECURE: {self.cookie_secure!r} 无效，应为 {'、'.join(COOKIE_SECURE)} 之一"
+            )
+        self.trusted_networks  # noqa: B018  (refuses an address it cannot read)
         if self.fixity_cycle_days < 1:
             raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
         if self.fixity_interval_minutes < 0:

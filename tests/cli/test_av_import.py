@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.helpers import run_cli
+from tests.helpers import SYSTEM, run_cli
 
 from liuhen.media.synthetic import make_recording, make_video
 
@@ -27,7 +27,21 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.delenv("LIUHEN_DATABASE_URL", raising=False)
     monkeypatch.delenv("LIUHEN_STORE_URL", raising=False)
     assert run_cli(["init", "--json"]).code == 0
+    add_agency("测试镇人民政府")  # the only agency: import-av receives for it
     return values
+
+
+def add_agency(name: str) -> str:
+    """An agency in the store the CLI uses (no command registers one: bundles bring them)."""
+    from liuhen.config import Settings
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.store.store import Store
+
+    store = Store.open(Settings.from_env())
+    try:
+        return create_agency(store, SYSTEM, name=name, profile_id="shanxi-township")
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -178,3 +192,60 @@ def test_bad_arguments_exit_2_with_one_clear_line(env, tmp_path):
     assert result.code == 2 and "patterns[0].regex" in result.err
     empty = run_cli(["import-av", str(tmp_path / "empty")])
     assert empty.code == 0 and "没有文件" in empty.out
+
+
+def test_footage_is_received_for_one_agency_or_refused_before_anything_is_read(env, dock):
+    """Footage no case holds is scoped by the agency that received it: with two agencies
+    and nobody to tell which, nothing is imported; ``--agency`` names it (the record keeps
+    it), and a user receives for their own agency only."""
+    other = add_agency("乙镇人民政府")
+    refused = run_cli(["import-av", str(dock), "--json"])
+    assert refused.code == 2 and "--agency" in refused.err and "乙镇人民政府" in refused.err
+    assert run_cli(["verify", "--json"]).json()["blobs"] == 0
+    unknown = run_cli(["import-av", str(dock), "--agency", "丙镇"])
+    assert unknown.code == 2 and "没有标识或名称为 丙镇 的机关" in unknown.err
+    done = run_cli(["import-av", str(dock), "--agency", "乙镇人民政府", "--json"])
+    assert done.code == 0, done.err
+    [record] = done.json()["records"]
+    assert _details(record["record_id"])["agency_id"] == other
+    made = run_cli(
+        ["user", "add", "keeper", "--name", "陈丹", "--role", "custodian",
+         "--password", "Keeper-pass-2026", "--agency", "测试镇人民政府"]
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    foreign = run_cli(["import-av", str(dock), "--user", "keeper", "--agency", other])
+    assert foreign.code == 3 and "只能为本机关接收" in foreign.err
+
+
+def _details(record_id: str) -> dict:
+    from liuhen.config import Settings
+    from liuhen.services.av.views import av_record_view
+    from liuhen.store.store import Store
+
+    store = Store.open(Settings.from_env())
+    try:
+        return dict(av_record_view(store, record_id)["details"])
+    finally:
+        store.close()
+
+
+def test_a_link_out_of_the_folder_is_refused_and_never_read(env, dock, tmp_path):
+    """``import-av`` reads only what is in the folder: a symbolic link to a file elsewhere
+    (a key, another agency's footage) is refused by name; a link inside the folder is fine."""
+    secret = tmp_path / "elsewhere" / "DSJ-V9-0001_20261120120000.mp4"
+    secret.parent.mkdir()
+    make_video(secret, seconds=1, width=96, height=64)
+    (dock / "link.mp4").symlink_to(secret)
+    (dock / "keys").symlink_to(tmp_path / "data" / "keys", target_is_directory=True)
+    inside = next((dock / "DSJ-V9-0001").glob("*.mp4"))
+    (dock / "copy").mkdir()
+    (dock / "copy" / inside.name).symlink_to(inside)
+    result = run_cli(["import-av", str(dock), "--json"])
+    assert result.code == 2, result.err
+    files = {f["file_name"]: f for f in result.json()["files"]}
+    assert files["link.mp4"]["status"] == "rejected"
+    assert "导入目录" in files["link.mp4"]["reason"] and files["link.mp4"]["size"] == 0
+    assert not any(name.endswith(".pem") for name in files)  # a linked folder is not walked
+    linked = [f for f in result.json()["files"] if f["path"].endswith(f"copy/{inside.name}")]
+    assert [f["status"] for f in linked] == ["duplicate"]  # a link inside the folder is read
+    assert result.json()["summary"] == {"new": 3, "duplicate": 1, "rejected": 1}

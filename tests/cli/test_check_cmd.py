@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +24,18 @@ def run(*args: str):
     return result
 
 
-def main_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def main_process(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real entry point (exit codes are mapped in liuhen.cli.main)."""
     code = "from liuhen.cli import main; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd, timeout=60
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env=env,
     )
 
 
@@ -150,6 +158,51 @@ def test_bad_bundle_exits_2_with_json_paths(tmp_path) -> None:
     error = json.loads(proc.stderr)
     assert error["error"] == "bundle_invalid"
     assert any("$.acts[0].ended_at: 结束时间早于开始时间" in d for d in error["details"])
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """A data directory of its own for a command that needs one (``init`` makes it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    return {
+        **env,
+        "LIUHEN_DATA_DIR": str(tmp_path / "data"),
+        "LIUHEN_ENV": "test",
+        "LIUHEN_ADMIN_PASSWORD": "Admin-pass-2026",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"[" * 100_000 + b"]" * 100_000, "嵌套过深"), (b"\xff\xfe{}", "不是 UTF-8")],
+    ids=["deep", "not-utf8"],
+)
+def test_a_deep_or_undecodable_bundle_exits_2_without_a_traceback(
+    tmp_path, content: bytes, says: str
+) -> None:
+    path = tmp_path / "odd.json"
+    path.write_bytes(content)
+    env = _env(tmp_path)
+    assert main_process("init", "--json", cwd=tmp_path, env=env).returncode == 0
+    for command in ("check", "import"):
+        proc = main_process(command, str(path), "--json", cwd=tmp_path, env=env)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+        error = json.loads(proc.stderr)
+        assert error["error"] == "bundle_invalid", command
+        assert says in error["message"] + "".join(error["details"]), command
+
+
+def test_a_bundle_holding_a_lone_surrogate_is_checked_but_never_imported(tmp_path) -> None:
+    """JSON may escape a lone surrogate; no database stores one alike (SQLite and PostgreSQL
+    refuse to encode it): the import refuses it by JSON path, exit 2."""
+    text = Path(TOWNSHIP).read_text("utf-8").replace('"title": "', '"title": "\\ud800', 1)
+    path = tmp_path / "odd.json"
+    path.write_text(text, "utf-8")
+    env = _env(tmp_path)
+    assert main_process("init", "--json", cwd=tmp_path, env=env).returncode == 0
+    assert main_process("check", str(path), cwd=tmp_path, env=env).returncode == 0
+    proc = main_process("import", str(path), "--json", cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+    assert "$.case.title: 含有无法编码的字符" in proc.stderr
 
 
 def test_unknown_profile_and_bad_now_exit_2(tmp_path) -> None:

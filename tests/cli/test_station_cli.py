@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.helpers import run_cli
+from tests.helpers import SYSTEM, run_cli
 
 from liuhen.config import Settings
+from liuhen.services.admin.agency import create_agency
 from liuhen.services.av.stations import authenticate_station
 from liuhen.store.store import Store
 
@@ -66,6 +67,11 @@ def test_import_av_refuses_a_folder_larger_than_the_free_disk(
     (dock / "big.mp4").write_bytes(b"\0" * 1000)
     free_mb = shutil.disk_usage(tmp_path).free // (1024 * 1024)
     monkeypatch.setenv("LIUHEN_UPLOAD_RESERVE_MB", str(free_mb + 10))
+    store = Store.open(Settings.from_env())
+    try:  # the agency receiving the footage (import-av refuses when it cannot tell)
+        create_agency(store, SYSTEM, name="测试镇人民政府", profile_id="shanxi-township")
+    finally:
+        store.close()
     result = run_cli(["import-av", str(dock)])
     assert result.code == 1
     assert "磁盘剩余空间不足" in result.err

@@ -90,7 +90,7 @@ def test_unlinked_footage_is_disposed_of_with_a_caseless_approval(store, footage
         store, "other-chief", "head", agency_id=elsewhere, display_name="钱镇长", password=PASSWORD
     )
     assert inbox(store, stranger.actor) == []  # the footage's agency is the keeper's
-    with pytest.raises(PermissionDenied, match="未关联案件"):
+    with pytest.raises(PermissionDenied, match="该音像记录（本机关之外）"):  # not named
         decide(
             store,
             stranger.actor,

@@ -203,6 +203,8 @@ def _case(
         "approval": approval,
         "request": request,
         "av": av,
+        "device": device,
+        "act": act,
     }
 
 

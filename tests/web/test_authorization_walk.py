@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.routing import Mount
 from tests.helpers import run_cli, web_login
+from tests.web.authz_foreign import build_foreign, expected_foreign, takes_an_id, variants
 from tests.web.authz_world import (
     KINDS,
     PASSWORD,
@@ -146,6 +147,91 @@ def test_every_route_is_declared_and_matches_the_matrix(world) -> None:  # type:
     assert not unlogged, "case views not on the ledger: " + "; ".join(sorted(set(unlogged)))
     assert requests > 500 and refusals > 100
     assert _denials(store) - before == refusals  # every refusal is on the ledger
+
+
+@pytest.fixture
+def far_world(settings, clock, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The world and agency 乙's objects, on SQLite and on PostgreSQL."""
+    from liuhen.services.admin.setup import initialise
+
+    initialise(settings, admin_password="Admin-pass-2026", clock=clock)
+    store = Store.open(settings, clock=clock)
+    built = build_world(store, tmp_path)
+    yield store, built, build_foreign(store, built, tmp_path)
+    store.close()
+
+
+TUS_HEADERS = {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Upload-Length": "10"}
+
+
+@pytest.mark.slow
+def test_objects_of_another_agency_are_never_let_in(far_world) -> None:  # type: ignore[no-untyped-def]
+    """Every route that takes an id, with agency 乙's objects (all of them; 乙's footage no
+    case holds; 甲's own case with 乙's objects under it), for every role of 甲: 0 allows
+    beyond a grant over every agency. A refusal names no 乙 case number."""
+    store, built, far = far_world
+    app = create_app(store.settings, store=store)
+    clients = _clients(app, built)
+    allows, leaks, tried = [], [], 0
+    for path, route in app_routes(app.routes):
+        if not isinstance(route, APIRoute) or path in PUBLIC_ROUTES or not takes_an_id(path):
+            continue
+        action = declared_action(route)[1]
+        for variant, target in variants(path, built, far).items():
+            assert target is not None, f"cannot fill {path}"
+            for method in sorted(route.methods - {"HEAD"}):
+                for role, (client, csrf) in clients.items():
+                    headers = {"X-CSRF-Token": csrf, **TUS_HEADERS}
+                    if method == "PATCH":
+                        headers["Content-Type"] = "application/offset+octet-stream"
+                    response = client.request(
+                        method, target, headers=headers, follow_redirects=False,
+                        data=None if method == "PATCH" else {"csrf": csrf, "reason": "测试"},
+                        content=b"0123456789" if method == "PATCH" else None,
+                    )  # fmt: skip
+                    tried += 1
+                    got = outcome(response.status_code, response.text)
+                    if method == "OPTIONS" and got == "allowed":  # tus: the server's
+                        assert far.ids["upload_id"] not in response.text  # capabilities only
+                        continue
+                    if path == "/api/av/files/{sha256}" and got == "allowed":
+                        got = "403" if response.json()["record_id"] else "held"  # names nothing
+                    if got == "allowed" and not expected_foreign(role, action, variant):
+                        allows.append(f"{method} {target} ({variant}) as {role}")
+                    if got == "403" and far.number in response.text:
+                        leaks.append(f"{method} {target} ({variant}) as {role}")
+    assert not allows, "unexpected allows:\n" + "\n".join(allows[:60])
+    assert not leaks, "refusals naming 乙's case:\n" + "\n".join(leaks[:20])
+    assert tried > 500
+
+
+def test_ids_in_query_strings_and_upload_metadata_are_checked_like_path_ids(far_world) -> None:  # type: ignore[no-untyped-def]
+    """乙's case named in ``/uploads?case=``, in the docking-station API's ``case=`` and in
+    a tus upload's metadata is refused; 乙's case in the view log's filter shows nothing."""
+    from liuhen.services.av.upload_staging import encode_metadata
+
+    store, built, far = far_world
+    clients = _clients(create_app(store.settings, store=store), built)
+    far_case = built.cases["other_agency"]
+    for role in ("officer", "custodian"):
+        client, csrf = clients[role]
+        page = client.get("/uploads", params={"case": far_case["case"]})
+        assert page.status_code == 403 and far.number not in page.text, role
+        sent = client.post(
+            "/api/av/files", params={"filename": "IMG_1.jpg", "case": far_case["case"]},
+            headers={"X-CSRF-Token": csrf}, content=b"\xff\xd8\xff\xd9",
+        )  # fmt: skip
+        assert sent.status_code == 403 and far.number not in sent.text, (role, sent.text)
+        meta = encode_metadata({"filename": "DSJ_1.mp4", "case": far_case["case"]})
+        created = client.post(
+            "/api/uploads",
+            headers={"X-CSRF-Token": csrf, **TUS_HEADERS, "Upload-Metadata": meta},
+        )
+        assert created.status_code == 403 and far.number not in created.text, role
+    for role in ("head", "custodian", "supervisor"):
+        client, _ = clients[role]
+        views = client.get("/ledger/views", params={"case": far.number})
+        assert views.status_code == 200 and far_case["case"] not in views.text, role
 
 
 def test_case_lists_show_only_cases_in_scope(world) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from tests.factories import make_user
 from tests.helpers import SYSTEM, make_case_with_files, web_login
 
 from liuhen.ledger.events import Actor
+from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
 from liuhen.services.av.devices import register_device
 from liuhen.services.av.ingest import import_av
@@ -200,7 +201,8 @@ def test_a_playback_is_one_ledger_event_and_a_download_another(site, store):
 def test_unlinked_footage_is_listed_with_its_age_and_kept(site, store, clock, tmp_path):
     client = site["client"]
     more = make_recording(tmp_path / "more", start=T0 + timedelta(minutes=40), device="DSJ-X-2")
-    report = import_av(store, CUSTODIAN, more)
+    # an unregistered device: the footage is the receiving agency's (liuhen import-av --agency)
+    report = import_av(store, CUSTODIAN, more, ImportOptions(agency_id=site["agency"]))
     page = client.get("/av/unlinked").text
     assert report.records[0]["record_id"] in page and "待关联" in page and "000§16" in page
     clock.advance(days=9)

@@ -46,6 +46,11 @@ def register(cli: click.Group) -> None:
     "--tolerance", type=float, default=2.0, show_default=True, help="片段间允许的间隔（秒）"
 )
 @click.option("--user", "username", default=None, help="以该用户（如音像管理员）的身份接收")
+@click.option(
+    "--agency",
+    default=None,
+    help="接收音像的机关（标识或名称）；不给时按接收人所属机关，系统中只有一个机关时即为该机关",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
 def import_av_cmd(
@@ -57,16 +62,21 @@ def import_av_cmd(
     patterns: Path | None,
     tolerance: float,
     username: str | None,
+    agency: str | None,
     as_json: bool,
 ) -> None:
-    """导入采集站目录 DIR 中的音视频和照片（原样存储，可重复运行，不会重复存储）。"""
+    """导入采集站目录 DIR 中的音视频和照片（原样存储，可重复运行，不会重复存储）。
+
+    尚未关联案件的音像按接收机关划定查阅范围：不能确定接收机关时拒绝导入。目录中指向目录之外的
+    符号链接不会被读取。"""
     from datetime import timedelta
 
     from liuhen.media.importing import ImportOptions
     from liuhen.media.manifest import load_manifest
     from liuhen.media.naming import DEFAULT_PATTERNS, load_patterns
-    from liuhen.media.scan import list_files
+    from liuhen.media.scan import escapes, list_files
     from liuhen.services.av.ingest import import_av
+    from liuhen.services.av.receiving import receiving_agency
 
     if not directory.is_dir():
         raise InvalidInput(f"DIR: 目录 {directory} 不存在或不是目录")
@@ -75,6 +85,8 @@ def import_av_cmd(
     store = open_store(ctx)
     actor, custodian = _receiver(store, username)
     options = ImportOptions(
+        agency_id=receiving_agency(store, actor, agency),
+        root=directory,
         device=device,
         officer=officer,
         manifest=load_manifest(manifest, tz=store.settings.tz) if manifest else None,
@@ -83,7 +95,7 @@ def import_av_cmd(
         tolerance=timedelta(seconds=tolerance),
     )
     paths = list(list_files(directory, skip=[manifest] if manifest else []))
-    _check_space(store, paths)
+    _check_space(store, [p for p in paths if not escapes(p, directory)])
     bar: list[Progress] = []
 
     def progress(done: int, total: int) -> None:

@@ -23,6 +23,8 @@ def _read(path: Path) -> dict[str, object]:
         raise InvalidInput(f"BUNDLE: 无法读取 {path}（{exc.strerror}）") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleInvalid(f"BUNDLE: {path} 不是 UTF-8 JSON（{exc}）") from None
+    except RecursionError:
+        raise BundleInvalid(f"BUNDLE: {path} 嵌套过深，不是案件包") from None
     if not isinstance(data, dict):
         raise BundleInvalid(f"BUNDLE: {path}：$ 应为 JSON 对象")
     return data

@@ -98,7 +98,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, with_demo: boo
         )
     if workers == 1:
         app = create_app(settings, store=store, fixity_interval=every or None)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
         return
     _serve_workers(settings, store, host, port, workers, every)
 
@@ -124,6 +130,7 @@ def _serve_workers(
             port=port,
             workers=workers,
             log_level="warning",
+            forwarded_allow_ips=settings.trusted_proxies,
         )
     finally:
         if scheduler is not None:

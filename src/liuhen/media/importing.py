@@ -17,7 +17,7 @@ from typing import Any
 from liuhen.media import continuity
 from liuhen.media.manifest import ManifestEntry
 from liuhen.media.naming import DEFAULT_PATTERNS, NamePattern
-from liuhen.media.scan import Candidate, examine
+from liuhen.media.scan import Candidate, escapes, examine, outside
 
 STATUSES = {"new": "新存储", "duplicate": "已存在", "rejected": "拒收"}
 KIND_LABELS = {"video": "视频", "audio": "录音", "photo": "照片"}
@@ -39,6 +39,12 @@ class ImportOptions:
     case_id: str | None = None
     """The case the files were sent for: they join only a recording of it, or an unlinked one."""
     act_id: str | None = None
+    agency_id: str | None = None
+    """The agency receiving the files: footage no case holds is scoped by it (with a
+    registered device, the device's agency wins)."""
+    root: Path | None = None
+    """The folder being imported: a file whose real path lies outside it (a symbolic link
+    out of the folder) is refused, not followed."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,9 @@ def plan_import(
     accepted: list[Candidate] = []
     refused: list[Candidate] = []
     for path in paths:
+        if options.root is not None and escapes(path, options.root):
+            refused.append(outside(path, options.root))
+            continue
         cand = examine(
             path,
             now=now,

@@ -109,6 +109,25 @@ def list_files(directory: Path, *, skip: Sequence[Path] = ()) -> Iterator[Path]:
                 yield path
 
 
+def escapes(path: Path, root: Path) -> bool:
+    """``path`` resolves (through symbolic links) to somewhere outside ``root``."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return os.path.commonpath([real_root, real]) != real_root
+
+
+def outside(path: Path, root: Path) -> Candidate:
+    """The refusal of a file that is a link out of the imported folder (never read)."""
+    name = safe_name(os.fsdecode(path.name))
+    return Candidate(
+        path,
+        name,
+        0,
+        "outside_folder",
+        f"是指向导入目录 {root} 之外的符号链接（{safe_name(os.path.realpath(path))}）：未读取、未存储",
+    )
+
+
 def examine(
     path: Path,
     *,

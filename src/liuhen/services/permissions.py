@@ -251,13 +251,12 @@ def require(actor: Actor, action: str, case: Mapping[str, Any] | None = None) ->
         raise _denied(actor, action, case, f"{actor.label} 无权执行“{name}”（{action}）")
     if case is None:
         return
-    number = case.get("number") or case.get("id")
     if not _in_scope(actor, scope, case):
         raise _denied(
             actor,
             action,
             case,
-            f"{actor.label} 无权对案件 {number} 执行“{name}”：该权限仅限{SCOPES[scope]}",
+            f"{actor.label} 无权对{_named(actor, case)}执行“{name}”：该权限仅限{SCOPES[scope]}",
         )
     if not _cleared(actor, case):
         marks = "、".join(case.get("confidentiality") or ())
@@ -265,9 +264,21 @@ def require(actor: Actor, action: str, case: Mapping[str, Any] | None = None) ->
             actor,
             action,
             case,
-            f"案件 {number} 标有密级/敏感标记（{marks}），{actor.label} 不在本案承办人员之列，"
+            f"{_named(actor, case)}标有密级/敏感标记（{marks}），{actor.label} 不在本案承办人员之列，"
             "其角色亦无权查阅",
         )
+
+
+def _named(actor: Actor, case: Mapping[str, Any]) -> str:
+    """How a refusal names the case: by its number within the actor's own agency (or for
+    the server's operator); a case of another agency, or of no agency, is not named, so a
+    refusal reveals no other agency's case number or footage."""
+    agency = case.get("agency_id")
+    if actor.id is None or (agency is not None and agency == actor.agency_id):
+        return f"案件 {case.get('number') or case.get('id')} "
+    if case.get("id") is None:  # footage no case holds (footage_facts)
+        return "该音像记录（本机关之外）"
+    return "其他机关的案件"
 
 
 def _denied(

@@ -239,6 +239,18 @@ sessions = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
 )
 
+signin_slots = Table(
+    "signin_slots",
+    metadata,
+    Column("subject_id", String(120), primary_key=True),
+    Column("slot", Integer(), primary_key=True, autoincrement=False),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+)
+"""Sign-in throttling (``store/throttle.py``): an account (or an unknown name) has five
+slots; a password or code check first takes one, atomically, and a failed check keeps it
+for the lockout window. Bookkeeping like ``sessions``: not a record, not on the ledger
+(every attempt is)."""
+
 device_events = Table(
     "device_events",
     metadata,

@@ -25,6 +25,7 @@ from liuhen.ledger.events import READ_ACTIONS, Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.store import tables as t
 from liuhen.store.rows import row_digest
+from liuhen.store.text_guard import check_row
 
 Clock = Callable[[], datetime]
 
@@ -54,6 +55,7 @@ class Tx:
     def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
         """Insert one row and return it as stored (read back, so digests are stable)."""
         tbl = t.metadata.tables[table]
+        check_row(tbl, values)
         try:
             self.conn.execute(tbl.insert().values(**values))
         except IntegrityError as exc:
@@ -67,6 +69,7 @@ class Tx:
         if table in t.INSERT_ONLY:
             raise ForbiddenChange(f"{table} 中已提交的记录不可修改；请以新版本更正")
         tbl = t.metadata.tables[table]
+        check_row(tbl, values)
         pk = tbl.c[t.primary_key_name(table)]
         self.conn.execute(update(tbl).where(pk == key).values(**values))
         return self._track(table, key)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,8 +23,11 @@ from liuhen.ledger.events import Actor
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
+from liuhen.web.validation import invalid_request, unreadable_body
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+INTERNAL = "服务器内部错误：请求未能完成，未保存任何内容。请稍后重试；如反复出现，请联系系统管理员查看服务日志"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -139,14 +144,29 @@ def _add_error_handlers(app: FastAPI) -> None:
             status_code=exc.http_status,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return liuhen_error(request, invalid_request(exc.errors()))
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (400, 413, 422):  # the body parser's refusals
+            return liuhen_error(request, unreadable_body(exc.status_code, str(exc.detail)))
         message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, "请求无法处理")
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "http", "message": message}, status_code=exc.status_code)
         return render(
             request, "error.html", {"message": message, "details": []}, status_code=exc.status_code
         )
+
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> Response:
+        """Last resort: the project's format, never the framework's text or a traceback."""
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        try:
+            return liuhen_error(request, LiuhenError(INTERNAL))
+        except Exception:  # noqa: BLE001  (even the error page failed: plain text)
+            return PlainTextResponse(INTERNAL, status_code=500)
 
 
 def _include_routers(app: FastAPI) -> None:

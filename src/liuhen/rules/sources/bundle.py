@@ -107,6 +107,10 @@ def _read(source: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BundleInvalid(f"无法读取案件包 {path}：{exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise BundleInvalid(
+            f"案件包 {path} 不是 UTF-8 编码的文本", details=[f"第 {exc.start + 1} 字节起无法解码"]
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -114,10 +118,35 @@ def _read(source: str | Path) -> Any:
             f"案件包 {path} 不是有效的 JSON",
             details=[f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"],
         ) from exc
+    except RecursionError:
+        raise BundleInvalid(f"案件包 {path} 嵌套过深，不是案件包") from None
+
+
+def shape_problems(data: Any, max_depth: int = 32, *, text: bool = False) -> list[str]:
+    """What no bundle may hold, found before the schema runs (it recurses): nesting deeper
+    than ``max_depth``; with ``text``, strings holding a NUL or a lone surrogate (no database
+    stores them the same way: the import asks); by JSON path, at most 20."""
+    from liuhen.domain.limits import bad_text
+
+    problems: list[str] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack and len(problems) < 20:
+        path, item = stack.pop()
+        if len(path) > max_depth:
+            problems.append(f"{json_path(path)}: 嵌套超过 {max_depth} 层")
+        elif text and isinstance(item, str) and (wrong := bad_text(item)):
+            problems.append(f"{json_path(path)}: {wrong}")
+        elif isinstance(item, dict):
+            stack += [((*path, str(k)), v) for k, v in item.items()]
+        elif isinstance(item, list):
+            stack += [((*path, i), v) for i, v in enumerate(item)]
+    return sorted(problems)
 
 
 def validate_bundle(data: Any, source: str = "案件包") -> list[str]:
     """Every problem of ``data`` as ``$.path: reason`` lines; empty when valid."""
+    if shaped := shape_problems(data):
+        return shaped
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     problems = [f"{json_path(e.absolute_path)}: {_explain(e)}" for e in errors]
     return problems or cross_checks(data)

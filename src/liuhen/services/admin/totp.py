@@ -3,7 +3,8 @@
 Admin, head and custodian accounts must confirm a six-digit code from an authenticator app
 after their password. The secret lives in ``users.totp_secret``; ``totp_enabled_at`` is set
 when the user first proves the app works (enrolment). Wrong codes count towards the same
-lockout as wrong passwords (5 in 15 minutes), read from the ledger.
+lockout as wrong passwords (5 checks in 15 minutes, counted by the database:
+``store/throttle.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import segno
 from liuhen.errors import AuthError
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.queries import last_totp_payload, user_row
-from liuhen.services.admin.users import User, locked_until
+from liuhen.services.admin.users import User, claim_check, locked_message
 from liuhen.store.store import Store
+from liuhen.store.throttle import release
 
 TOTP_ROLES = frozenset({"admin", "head", "custodian"})
 ISSUER = "留痕 LiuHen"
@@ -69,14 +71,20 @@ def check_code(store: Store, user: User, code: str) -> None:
     unchecked; a code already used is refused and counts as a failure."""
     row = _row(store, user.id)
     secret = row["totp_secret"]
-    until = locked_until(store, user.id)
+    taken = claim_check(store, user.id)
     step = None
-    if until is None and secret:
+    if taken.granted and secret:
         step = _matched_step(str(secret), code.strip(), store.clock())
     replayed = step is not None and step <= _last_step(store, user.id)
     ok = step is not None and not replayed
+    if ok:
+        release(store, user.id, taken)
     actor = user.actor if ok else Actor(id=None, label=f"登录尝试：{user.username}")
-    action = "auth.login_locked" if until else ("auth.totp_succeeded" if ok else "auth.totp_failed")
+    action = (
+        "auth.login_locked"
+        if not taken.granted
+        else ("auth.totp_succeeded" if ok else "auth.totp_failed")
+    )
     with store.transaction(actor) as tx:
         if ok and row["totp_enabled_at"] is None:
             tx.update("users", user.id, {"totp_enabled_at": store.clock()})
@@ -87,9 +95,8 @@ def check_code(store: Store, user: User, code: str) -> None:
             subject_id=user.id,
             payload={"source": "web", "step": step, "replayed": replayed},
         )
-    if until is not None:
-        minutes = max(1, int((until - store.clock()).total_seconds() // 60) + 1)
-        raise AuthError(f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试")
+    if not taken.granted:
+        raise AuthError(locked_message(store, taken))
     if replayed:
         raise AuthError("code: 该验证码已使用过，请等待验证器显示下一个验证码后再输入")
     if not ok:

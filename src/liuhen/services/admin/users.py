@@ -6,7 +6,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -17,13 +17,13 @@ from liuhen.errors import AuthError, Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.queries import (
     end_user_sessions,
-    failure_times,
     user_row,
     user_row_named,
     username_taken,
 )
 from liuhen.services.permissions import ROLES, require
 from liuhen.store.store import Store
+from liuhen.store.throttle import Claim, claim, release
 from liuhen.store.unit import new_id
 
 _PRODUCTION_HASHER = PasswordHasher()
@@ -167,47 +167,53 @@ def find_user(store: Store, username: str) -> User | None:
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
-FAILURES = ("auth.login_failed", "auth.totp_failed")
 
 
-def locked_until(store: Store, subject_id: str) -> datetime | None:
-    """When 5 failures (wrong passwords or wrong second-factor codes) fall within 15
-    minutes, the account is locked until the oldest of them is 15 minutes old; the failures
-    are read from the ledger itself."""
-    since = store.clock() - LOCKOUT_WINDOW
-    failures = failure_times(store, subject_id, FAILURES, since, LOCKOUT_FAILURES)
-    if len(failures) < LOCKOUT_FAILURES:
-        return None
-    return min(failures) + LOCKOUT_WINDOW
+def claim_check(store: Store, subject_id: str) -> Claim:
+    """Take one of the account's 5 checks in the 15-minute window before checking a password
+    or a code (``store/throttle.py``: counted by the database, so 40 parallel attempts get
+    at most 5 checks). A failed check keeps it; ``release`` gives back a successful one."""
+    return claim(store, subject_id, limit=LOCKOUT_FAILURES, window=LOCKOUT_WINDOW)
+
+
+def locked_message(store: Store, taken: Claim) -> str:
+    """The refusal of a locked account, with the minutes left."""
+    until = taken.until or store.clock()
+    minutes = max(1, int((until - store.clock()).total_seconds() // 60) + 1)
+    return f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试"
 
 
 def authenticate(store: Store, username: str, password: str, *, source: str = "web") -> User:
     """Check a password; a failure is a ledger event and one message that reveals nothing.
 
     After 5 failed attempts within 15 minutes the account (or the unknown name) is locked
-    for the rest of that window: the password is not even checked, and the refusal is logged."""
+    until the oldest of them is 15 minutes old: the password is not even checked, and the
+    refusal is logged. Attempts in flight count as failures until they succeed."""
     row = user_row_named(store, username)
     subject_id = row["id"] if row is not None else f"unknown:{username[:40]}"
-    until = locked_until(store, subject_id)
+    taken = claim_check(store, subject_id)
     ok = False
-    if until is None and row is not None and not row["disabled"]:
+    if taken.granted and row is not None and not row["disabled"]:
         try:
             ok = _password_matches(store.settings, row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             ok = False
+    if ok:
+        release(store, subject_id, taken)
     actor = (
         _user(row).actor
         if (row is not None and ok)
         else Actor(id=None, label=f"登录尝试：{username[:40]}")
     )
     action = (
-        "auth.login_locked" if until else ("auth.login_succeeded" if ok else "auth.login_failed")
+        "auth.login_locked"
+        if not taken.granted
+        else ("auth.login_succeeded" if ok else "auth.login_failed")
     )
     with store.transaction(actor) as tx:
         tx.record(action, subject_type="user", subject_id=subject_id, payload={"source": source})
-    if until is not None:
-        minutes = max(1, int((until - store.clock()).total_seconds() // 60) + 1)
-        raise AuthError(f"登录失败次数过多，账号已暂时锁定，请约 {minutes} 分钟后再试")
+    if not taken.granted:
+        raise AuthError(locked_message(store, taken))
     if not ok or row is None:
         raise AuthError("用户名或密码错误，或账号已停用")
     return _user(row)

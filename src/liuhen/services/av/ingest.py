@@ -154,7 +154,7 @@ def _store_recording(
     assert options.max_pause is not None
     with store.transaction(actor) as tx:
         av_join.lock(tx)
-        device_id, officer_id = _parties(tx, first.device, first.officer)
+        device_id, officer_id, device_agency = _parties(tx, first.device, first.officer)
         target = av_join.find_recording(
             tx,
             cands,
@@ -181,6 +181,9 @@ def _store_recording(
             custodian=options.custodian or actor.label,
             tz=tz,
         )
+        agency = device_agency or options.agency_id or actor.agency_id
+        if agency:  # what scopes the footage until a case holds it (footage_scope)
+            details["agency_id"] = agency
         check_entity("av_record", {"id": record_id, **details}, "$.av_records[]")
         name = importing.title(cands, tz)
         insert_record(tx, store, record_id, None, None, ("av", "av"), name, details)
@@ -208,15 +211,17 @@ def _store_recording(
     return {"record_id": record_id, "title": name, "joined": None, **rec.as_dict()}
 
 
-def _parties(tx: Tx, device: str | None, officer: str | None) -> tuple[str, str]:
+def _parties(tx: Tx, device: str | None, officer: str | None) -> tuple[str, str, str | None]:
     """Registered device and officer ids where the serial and number are known, else the
-    raw values (linking to a case later requires registered ones)."""
+    raw values (linking to a case later requires registered ones); and the registered
+    device's agency (None for a device nobody registered)."""
     dev = device_by_serial(tx.conn, device) if device else None
     officer_id = officer_id_by_certificate(tx.conn, officer) if officer else None
     if officer_id is None and officer is None and dev is not None:
         officer_id = dev["assigned_officer_id"]
     device_id = dev["id"] if dev else device or UNKNOWN_DEVICE
-    return device_id, officer_id or officer or UNKNOWN_OFFICER
+    agency = str(dev["agency_id"]) if dev and dev.get("agency_id") else None
+    return device_id, officer_id or officer or UNKNOWN_OFFICER, agency
 
 
 def _record_run(store: Store, actor: Actor, report: ImportReport) -> None:

@@ -50,8 +50,9 @@ class UnlinkedFootage:
 def unlinked_footage(
     store: Store, actor: Actor, now: datetime, calendar: WorkCalendar | None = None
 ) -> list[UnlinkedFootage]:
-    """Every unlinked AV record (latest versions), oldest first, each judged by the profile
-    of the agency its device belongs to (the first agency when the device is unknown)."""
+    """Every unlinked AV record (latest versions) the actor may read, oldest first, each
+    judged by the profile of its agency (``footage_facts``: its device's, the receiving
+    agency's, its uploader's; the first agency when none is known)."""
     require(actor, "case.read")
     every = unlinked_av(store)
     found = unlinked_lookups(store, [i["id"] for i in every])
@@ -70,13 +71,14 @@ def unlinked_footage(
         )
 
     # within the reader's reach: the footage's agency (as footage_scope decides it)
-    items = [i for i in every if allowed(actor, "case.read", facts(i) or None)]
+    judged = [(i, facts(i)) for i in every]
+    items = [(i, f) for i, f in judged if allowed(actor, "case.read", f)]
     calendar = calendar or store.calendar()
     tz = store.settings.tz
     out = []
-    for item in items:
+    for item, scope in items:
         device = devices.get(item.get("device_id", ""))
-        agency = device["agency_id"] if device else first
+        agency = scope["agency_id"] or first
         rule = _rule(agencies.get(agency)) if agency else None
         out.append(_entry(item, device, rule, officers, now, calendar, tz))
     out.sort(key=lambda f: f.stored_at)

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.domain.acts import act_problems
+from liuhen.domain.limits import ACT_LIMITS, CASE_LIMITS, PARTY_LIMITS, text_problems
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
-from liuhen.rules.sources.bundle import entity_problems
+from liuhen.rules.sources.bundle import entity_problems, shape_problems
 from liuhen.services.cases.queries.bundle_import import (
     agency_id_by_name,
     case_id_by_number,
@@ -87,6 +88,22 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _text_problems(data: Mapping[str, Any]) -> list[str]:
+    """The length and character checks of the case, its party and its acts' places, as
+    ``open_case`` and ``record_act`` make them, named by JSON path."""
+    case = data["case"]
+    problems = shape_problems(data, text=True)  # NUL, lone surrogates: stored alike nowhere
+    problems += text_problems(case, CASE_LIMITS, "$.case.")
+    problems += text_problems(data["agency"], {"unit": CASE_LIMITS["section"]}, "$.agency.")
+    problems += text_problems(data["party"], PARTY_LIMITS, "$.party.")
+    for i, act in enumerate(data.get("acts", [])):
+        problems += text_problems(act, ACT_LIMITS, f"$.acts[{i}].")
+    unique: dict[str, str] = {}
+    for problem in problems:  # one line a field: the first problem found in it
+        unique.setdefault(problem.split(": ")[0], problem)
+    return list(unique.values())
+
+
 # -- import ---------------------------------------------------------------------------------
 
 
@@ -106,8 +123,9 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
             _when(act.get("ended_at")),
         )
     ]
-    if problems:  # the checks ``record_act`` makes of an act recorded in LiuHen
-        raise InvalidInput("案件数据包中的执法环节有误", details=problems)
+    problems += _text_problems(data)
+    if problems:  # the checks ``open_case`` and ``record_act`` make in LiuHen
+        raise InvalidInput("案件数据包中的案件或执法环节有误", details=problems)
     case = data["case"]
     existing = case_id_by_number(store, case.get("number", case["id"]))
     if existing:

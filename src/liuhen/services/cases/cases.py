@@ -10,6 +10,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from liuhen.domain import vocab
+from liuhen.domain.opening import case_problems
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.summary_state import GRACE
@@ -68,20 +69,6 @@ class CaseSummary:
         }
 
 
-def _case_problems(procedure: str, number: str, title: str, opened_at: datetime) -> list[str]:
-    """What is wrong with a new case's fields, one line a field."""
-    problems = []
-    if procedure not in PROCEDURES:
-        problems.append(f"procedure: 程序类型无效 {procedure!r}，可选：{', '.join(PROCEDURES)}")
-    if not number.strip():
-        problems.append("number: 案件编号不能为空")
-    if not title.strip():
-        problems.append("title: 案件名称不能为空")
-    if opened_at.tzinfo is None:
-        problems.append("opened_at: 时间须带时区")
-    return problems
-
-
 def open_case(
     store: Store,
     actor: Actor,
@@ -97,7 +84,9 @@ def open_case(
     details: dict[str, Any] | None = None,
 ) -> str:
     require(actor, "case.create")
-    problems = _case_problems(procedure, number, title, opened_at)
+    problems = case_problems(
+        procedure, number, title, opened_at, party=party, section=section or actor.section
+    )
     if problems:
         raise InvalidInput("案件信息有误", details=problems)
     case_id = new_id()

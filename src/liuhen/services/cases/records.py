@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.domain.acts import act_problems
+from liuhen.domain.limits import ACT_LIMITS, RECORD_LIMITS, text_problems
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.queries.records import (
@@ -48,6 +49,7 @@ def record_act(
     permission check loaded it (not read again)."""
     loaded = require_case(store, actor, "record.create", case_id, case)
     problems = act_problems_of(store, loaded, kind, started_at, ended_at, officer_ids)
+    problems += text_problems({"place": place}, ACT_LIMITS)
     if problems:
         raise InvalidInput("执法环节信息有误", details=problems)
     act_id = new_id()
@@ -169,6 +171,8 @@ def add_record(
     require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id, case)
     if kind not in ("text", "av"):
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
+    if problems := text_problems({"title": title}, RECORD_LIMITS):
+        raise InvalidInput("记录信息有误", details=problems)
     record_id = new_id()
     now = store.clock()
     _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from ipaddress import ip_address
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -34,10 +35,32 @@ LOGIN_CSRF_COOKIE = "liuhen_login_csrf"
 
 
 def _secure(request: Request) -> bool:
-    """Cookies are Secure when served over https (or always in production)."""
-    if request.app.state.settings.environment == "production":
+    """Cookies are Secure when served over https: directly, or behind a reverse proxy the
+    settings trust (``LIUHEN_TRUSTED_PROXIES``) that says so in ``X-Forwarded-Proto``;
+    always in production or with ``LIUHEN_COOKIE_SECURE=always``."""
+    settings = request.app.state.settings
+    if settings.environment == "production" or settings.cookie_secure == "always":
         return True
-    return request.url.scheme == "https"
+    return request.url.scheme == "https" or forwarded_https(request, settings.trusted_networks)
+
+
+def forwarded_https(request: Request, trusted: tuple[Any, ...]) -> bool:
+    """The request came through a trusted proxy that received it over https (the last
+    ``X-Forwarded-Proto`` entry, or ``proto=`` of the last ``Forwarded`` element: the
+    nearest proxy's word). An untrusted client's header counts for nothing."""
+    client = request.client.host if request.client else ""
+    try:
+        address = ip_address(client)
+    except ValueError:
+        return False
+    if not any(address in network for network in trusted):
+        return False
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    if not proto:
+        last = request.headers.get("forwarded", "").split(",")[-1]
+        pairs = dict(p.strip().lower().partition("=")[::2] for p in last.split(";") if "=" in p)
+        proto = pairs.get("proto", "").strip('"')
+    return proto == "https"
 
 
 @router.get("/login", include_in_schema=False)

@@ -8,6 +8,7 @@ store already holds stores nothing and answers ``duplicate``: the API is idempot
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -24,6 +25,7 @@ from liuhen.web.av.uploads import Who, receive
 router = APIRouter()
 SINGLE_MAX = 1024**3
 STATUS_CODES = {"new": 201, "duplicate": 200, "rejected": 422}
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class FileResult(BaseModel):
@@ -112,7 +114,7 @@ async def upload_file(
     if sha256:
         answer = held(request, sha256, who)
         if answer.held:
-            return _already_stored(answer.sha256, answer.record_id, filename, int(length))
+            return _already_stored(answer.sha256, answer.record_id, filename, length)
     values = {
         "filename": filename,
         "device": device,
@@ -126,7 +128,7 @@ async def upload_file(
     info = await to_thread.run_sync(
         lambda: uploads.create(
             who.actor,
-            length=int(length),
+            length=length,
             metadata={k: v for k, v in values.items() if v},
             station_id=who.station.id if who.station else None,
             default_device=who.station.device_serial if who.station else None,
@@ -145,18 +147,18 @@ async def upload_file(
     return JSONResponse(body.model_dump(), status_code=STATUS_CODES[result["status"]])
 
 
-def _content_length(request: Request) -> str:
-    """The declared length (digits), refused when missing or over ``SINGLE_MAX``."""
+def _content_length(request: Request) -> int:
+    """The declared length (ASCII digits), refused when missing or over ``SINGLE_MAX``."""
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
+    if length is None or not _DIGITS.fullmatch(length.strip()):
         raise InvalidInput(
-            "Content-Length: 须给出文件长度（不支持分块传输编码，大文件请用 /api/uploads）"
+            "Content-Length: 须给出文件长度（十进制整数；不支持分块传输编码，大文件请用 /api/uploads）"
         )
     if int(length) > SINGLE_MAX:
         raise InvalidInput(
             "Content-Length: 单次请求上传的文件不能超过 1 GB，请用可续传的 /api/uploads（tus）"
         )
-    return length
+    return int(length)
 
 
 def _already_stored(sha256: str, record_id: str | None, filename: str, size: int) -> JSONResponse:

@@ -38,6 +38,7 @@ from liuhen.services.av.upload_staging import (
 from liuhen.services.av.uploads import TUS_EXTENSIONS, TUS_VERSION, Uploads
 from liuhen.services.permissions import require
 from liuhen.web.auth.permission import check_csrf, current_user, get_store, permission
+from liuhen.web.validation import header_number
 
 router = APIRouter()
 OCTETS = "application/offset+octet-stream"
@@ -84,10 +85,8 @@ def _precondition(request: Request) -> Response | None:
 
 
 def _int_header(request: Request, name: str) -> int:
-    value = request.headers.get(name)
-    if value is None or not value.strip().isdigit():
-        raise InvalidInput(f"{name}: 缺少该请求头，或不是非负整数")
-    return int(value)
+    """A tus length or offset: ASCII digits only, within a 64-bit count of bytes."""
+    return header_number(request.headers.get(name), name)
 
 
 def _expires(uploads: Uploads, info: Any) -> str:
@@ -123,7 +122,7 @@ def create_upload(request: Request, who: Who) -> Response:
         return bad
     if "upload-defer-length" in request.headers:
         raise InvalidInput("Upload-Defer-Length: 不支持延后告知长度，请给出 Upload-Length")
-    length = _int_header(request, "upload-length")
+    length = _int_header(request, "Upload-Length")
     metadata = parse_metadata(request.headers.get("upload-metadata"))
     uploads = Uploads(get_store(request))
     info = uploads.create(
@@ -175,7 +174,7 @@ async def patch_upload(request: Request, upload_id: str, who: Who) -> Response:
             {"error": "unsupported_media", "message": f"Content-Type: 应为 {OCTETS}"},
             status_code=415,
         )
-    offset = _int_header(request, "upload-offset")
+    offset = _int_header(request, "Upload-Offset")
     uploads = Uploads(get_store(request))
     patch = await to_thread.run_sync(
         uploads.open_patch, who.actor, upload_id, offset, request.headers.get("upload-checksum")

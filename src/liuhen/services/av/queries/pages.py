@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from liuhen.errors import PermissionDenied
 from liuhen.ledger.events import Actor
-from liuhen.services.permissions import ALL, require, require_case, scope_of
+from liuhen.services.permissions import ALL, require, require_case, require_record, scope_of
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -71,9 +71,11 @@ def file_holder(store: Store, actor: Actor, sha256: str) -> tuple[bool, str | No
         ).all()
     owner = holders[0][0] if holders else None
     record_id = owner
-    for case_id in {case for _, case in holders if case is not None}:
-        try:
+    try:
+        for case_id in {case for _, case in holders if case is not None}:
             require_case(store, actor, "case.read", case_id)
-        except PermissionDenied:
-            record_id = None
+        for footage in {record for record, case in holders if case is None}:
+            require_record(store, actor, "case.read", footage)  # scoped by its agency
+    except PermissionDenied:
+        record_id = None
     return owner is not None, record_id

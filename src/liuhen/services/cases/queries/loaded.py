@@ -101,7 +101,7 @@ def owner_case(store: Store, table: str, row_id: str, noun: str) -> str | None:
 
 def footage_scope(store: Store, record_id: str) -> dict[str, Any]:
     """What stands in for the case of a record no case holds (footage not yet linked): see
-    ``footage_facts``; empty (only the role counts) when no such record."""
+    ``footage_facts``; empty when there is no such record (the caller answers NotFound)."""
     with store.read() as conn:
         row = conn.execute(
             select(t.records.c.title, t.records.c.details, t.records.c.created_by).where(
@@ -127,12 +127,12 @@ def footage_facts(
     device_agency: str | None,
     uploader_agency: str | None,
 ) -> dict[str, Any]:
-    """The case-like facts ``require`` reads for footage no case holds: the agency of its
-    device, else of the user who stored it, its uploader as ``created_by`` and its officer;
-    empty (only the role counts) when neither agency is known."""
-    agency = device_agency or uploader_agency
-    if agency is None:
-        return {}
+    """The case-like facts ``require`` reads for footage no case holds: its agency (of its
+    registered device, else the agency that received it, ``details.agency_id``, else of
+    the user who stored it), its uploader as ``created_by`` and its officer. Footage whose
+    agency nobody knows (stored before agencies were recorded, by the server's operator)
+    belongs to no agency: only its uploader and the grants over every agency reach it."""
+    agency = device_agency or details.get("agency_id") or uploader_agency
     officer = details.get("officer_id")
     return {
         "id": None,
