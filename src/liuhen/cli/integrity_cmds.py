@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from liuhen.cli.context import Progress, emit_json, open_store, operator_actor
+from liuhen.errors import PROBLEMS_FOUND
 
 if TYPE_CHECKING:
     from liuhen.services.archiving.integrity import VerifyReport
@@ -66,7 +67,7 @@ def verify(
         emit_json({**report.to_dict(), "recorded_seq": recorded})
     else:
         _print_report(report, recorded)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else PROBLEMS_FOUND)
 
 
 def _print_report(report: VerifyReport, recorded: int | None) -> None:

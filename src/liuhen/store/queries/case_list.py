@@ -273,7 +273,9 @@ def _own_page(
         branches.append(select(opened.subquery().c.case_id))
     if not branches:
         return []
-    ids = branches[0] if len(branches) == 1 else union_all(*branches)
+    ids: Any = branches[0]  # (a conditional expression here crashes mypy 2.4)
+    if len(branches) > 1:
+        ids = union_all(*branches)
     query = (
         select(*columns)
         .where(cs.c.case_id.in_(ids))
