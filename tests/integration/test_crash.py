@@ -25,10 +25,12 @@ import sys
 from pathlib import Path
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
+from liuhen.services.archiving.recovery import recover
 from liuhen.services.cases.files import store_file
 from liuhen.store.store import Store
 
 store = Store.open(Settings.from_env())
+recover(store)  # as every command's start does: settle what the last kill left
 print("ready", flush=True)
 for path in sorted(Path(sys.argv[1]).iterdir()):
     info = store_file(store, Actor.system("断电测试"), path)
@@ -75,7 +77,8 @@ def test_sigkill_at_random_points_leaves_store_consistent(settings, tmp_path: Pa
 
     store = Store.open(settings)
     try:
-        recover(store)  # the next start settles what the kill left (as every command does)
+        settled = recover(store)  # the next start settles what the kill left (every command)
+        assert settled.failed == [], settled.failed
         with store.read() as conn:
             rows = {r.sha256: r for r in conn.execute(select(t.blobs))}
         assert committed <= set(rows), "a commit that was acknowledged is missing"

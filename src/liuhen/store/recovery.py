@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,27 @@ class StoreRecovery:
 
 
 def recover_store(store: Store) -> StoreRecovery:
-    done = StoreRecovery(temp_files=store.blobs.cleanup_temp())
-    done.orphan_blobs = store.blobs.recover_pending(lambda sha: registered(store, sha))
-    done.checkpoints_appended = catch_up_checkpoint_log(store)
+    """Blob temp files, blobs whose row never committed, the checkpoint log's missed tail."""
+    done = StoreRecovery()
+    for action in store_steps(store, done).values():
+        action()
     return done
+
+
+def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], None]]:
+    """The store's recovery steps by name, each filling its part of ``done``: a caller can
+    run each on its own, so that one that fails does not stop the others."""
+
+    def temp() -> None:
+        done.temp_files = store.blobs.cleanup_temp()
+
+    def pending() -> None:
+        done.orphan_blobs = store.blobs.recover_pending(lambda sha: registered(store, sha))
+
+    def checkpoints() -> None:
+        done.checkpoints_appended = catch_up_checkpoint_log(store)
+
+    return {"临时文件": temp, "未登记的文件": pending, "检查点记录": checkpoints}
 
 
 def registered(store: Store, sha256: str) -> bool:

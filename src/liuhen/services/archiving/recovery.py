@@ -30,7 +30,7 @@ from liuhen.errors import LiuhenError
 from liuhen.services.archiving.export_recovery import recover_exports, stale_exports
 from liuhen.services.av.upload_recovery import recover_uploads, stale_staging
 from liuhen.services.av.uploads import Uploads
-from liuhen.store.recovery import StoreRecovery, recover_store, store_leftovers
+from liuhen.store.recovery import StoreRecovery, store_leftovers, store_steps
 from liuhen.store.scratch import recover_scratch, stale_scratch
 from liuhen.store.store import Store
 
@@ -72,10 +72,8 @@ def recover(store: Store) -> Recovery:
             done.failed.append(f"{name}：{exc}")
             log.error("启动时清理%s未能完成：%s", name, exc)
 
-    def store_step() -> None:
-        done.store = recover_store(store)
-
-    step("存储", store_step)
+    for name, action in store_steps(store, done.store).items():
+        step(name, action)
     step("导出", lambda: done.exports.extend(recover_exports(store)))
     step("上传暂存", lambda: done.uploads.extend(recover_uploads(store)))
     step("过期上传", lambda: done.uploads.extend(_expired(store)))
