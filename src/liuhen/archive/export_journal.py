@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from liuhen.store.blobs.spool import fsync_dir, storage_error
+from liuhen.store.file_locks import lock_unheld
 
 log = logging.getLogger("liuhen.recovery")
 SUFFIX = ".json"
@@ -82,7 +83,7 @@ class ExportJournal:
         holding its lock for the caller to settle it and close; temp entries of a crash
         before the rename are removed on the way."""
         for path in self._paths():
-            fd = _lock_unheld(path)
+            fd = lock_unheld(path)
             if fd is None:
                 continue
             if path.name.endswith(TEMP_SUFFIX):
@@ -103,7 +104,7 @@ class ExportJournal:
                 continue
             if age < older_than:
                 continue
-            fd = _lock_unheld(path)
+            fd = lock_unheld(path)
             if fd is not None:
                 os.close(fd)
                 entry = None if path.name.endswith(TEMP_SUFFIX) else read_entry(path)
@@ -124,25 +125,3 @@ def read_entry(path: Path) -> ExportEntry | None:
         return ExportEntry(**{k: str(data[k]) for k in ExportEntry.__dataclass_fields__})
     except (OSError, ValueError, TypeError, KeyError):
         return None
-
-
-def _lock_unheld(path: Path) -> int | None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return None
-        raise
-    try:
-        same = os.path.samestat(os.stat(path), os.fstat(fd))
-    except FileNotFoundError:
-        same = False
-    if not same:
-        os.close(fd)
-        return None
-    return fd

@@ -9,7 +9,6 @@ from under a process still working in it.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from liuhen.config import Settings
 from liuhen.errors import StorageError
+from liuhen.store.file_locks import lock_unheld, same_file
 
 log = logging.getLogger("liuhen.recovery")
 PREFIX = "scratch-"
@@ -48,7 +48,7 @@ def scratch_dir(settings: Settings, purpose: str) -> Iterator[Path]:
             raise StorageError(f"无法创建临时目录：{exc.strerror}；请检查 {root} 的权限") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            if _same(path, fd):
+            if same_file(path, fd):
                 try:
                     yield path
                 finally:
@@ -63,7 +63,7 @@ def recover_scratch(settings: Settings) -> list[str]:
     """Remove the scratch folders nobody holds; their paths."""
     removed = []
     for path in _folders(scratch_root(settings)):
-        fd = _lock_unheld(path)
+        fd = lock_unheld(path, folder=True)
         if fd is None:
             continue
         try:
@@ -86,7 +86,7 @@ def stale_scratch(settings: Settings, older_than: float) -> list[tuple[Path, flo
             continue
         if age < older_than:
             continue
-        fd = _lock_unheld(path)
+        fd = lock_unheld(path, folder=True)
         if fd is not None:
             os.close(fd)
             out.append((path, age))
@@ -103,28 +103,3 @@ def _folders(root: Path) -> list[Path]:
         for e in entries
         if e.is_dir(follow_symlinks=False) and e.name.startswith((PREFIX, *LEGACY))
     ]
-
-
-def _same(path: Path, fd: int) -> bool:
-    try:
-        return os.path.samestat(os.stat(path), os.fstat(fd))
-    except FileNotFoundError:
-        return False
-
-
-def _lock_unheld(path: Path) -> int | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return None
-        raise
-    if not _same(path, fd):
-        os.close(fd)
-        return None
-    return fd

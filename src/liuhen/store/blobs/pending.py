@@ -14,7 +14,6 @@ until its process ends and goes at the next start the same way.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from liuhen.errors import StorageError
 from liuhen.store.blobs.base import is_key
 from liuhen.store.blobs.spool import fsync_dir
+from liuhen.store.file_locks import lock_unheld, same_file
 
 log = logging.getLogger("liuhen.recovery")
 _TRIES = 100
@@ -70,7 +70,7 @@ class PendingBlobs:
         when there was one to remove), then the marker. Return the keys of removed blobs."""
         removed: list[str] = []
         for sha256 in self.keys():
-            fd = _open_unheld(self.dir / sha256)
+            fd = lock_unheld(self.dir / sha256)
             if fd is None:
                 continue
             try:
@@ -95,7 +95,7 @@ class PendingBlobs:
                 continue
             if age < older_than:
                 continue
-            fd = _open_unheld(path)
+            fd = lock_unheld(path)
             if fd is not None:
                 os.close(fd)
                 out.append((sha256, age))
@@ -128,7 +128,7 @@ class PendingBlobs:
             except OSError as exc:
                 raise StorageError(f"无法写入 {path}：{exc.strerror}；请检查存储目录权限") from exc
             fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a recovery decides about it
-            if _same(path, fd):
+            if same_file(path, fd):
                 if create:
                     fsync_dir(self.dir)
                 with self._lock:
@@ -140,32 +140,6 @@ class PendingBlobs:
         raise StorageError(f"无法锁定 {path}：反复被并发清理，请稍后重试")
 
 
-def _same(path: Path, fd: int) -> bool:
-    try:
-        return os.path.samestat(os.stat(path), os.fstat(fd))
-    except FileNotFoundError:
-        return False
-
-
-def _open_unheld(path: Path) -> int | None:
-    """An exclusively locked descriptor of the marker when nobody holds it, else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return None
-        raise
-    if not _same(path, fd):
-        os.close(fd)
-        return None
-    return fd
-
-
 def _drop(path: Path, fd: int) -> None:
     """Release one hold; the last holder removes the marker."""
     try:
@@ -174,7 +148,7 @@ def _drop(path: Path, fd: int) -> None:
         os.close(fd)  # another ingest holds it still and removes it when it settles
         return
     try:
-        if _same(path, fd):
+        if same_file(path, fd):
             path.unlink(missing_ok=True)
     except OSError:
         pass  # the next start removes it (its blob has a row now)
