@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
     "liuhen.cli.retention_cmds",  # file-case, retention, dispose
     "liuhen.cli.calendar_cmds",  # calendar show, calendar load
+    "liuhen.cli.doctor_cmds",  # doctor
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
@@ -33,6 +34,7 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "profiles": None,  # reads policy files, no stored records
     "check": None,  # checks bundle files given on the command line
     "verify-package": None,  # verifies an exported directory, no stored records
+    "doctor": None,  # checks the machine and opens the store read-only, no records shown
     "demo": "demo.load",
     "user add": "user.manage",
     "cases": "case.read",

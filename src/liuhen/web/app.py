@@ -20,6 +20,7 @@ from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.jobs.background import BackgroundJobs
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.doctor import pdf_warning
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
@@ -121,6 +122,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
         four_names=four_properties.PROPERTIES,
         user_actions=lambda user: actions_for(user.roles),
         **av_panel.TEMPLATE_GLOBALS,
+        system_warning=pdf_warning(),  # None unless `serve --without-pdf`
     )
     return templates
 
