@@ -12,58 +12,23 @@ own ``fail``. The machine checks are in ``machine.py``, the configured store's i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
 
 from liuhen.config import Settings
+from liuhen.services.admin.doctor import machine, stored
+from liuhen.services.admin.doctor.model import Check, guarded
 
-Status = Literal["ok", "warn", "fail"]
-
-
-@dataclass
-class Check:
-    """One thing checked: ``summary`` says what was found, ``fix`` what to do about it."""
-
-    name: str
-    label: str
-    status: Status
-    summary: str
-    fix: str = ""
-    details: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def guarded(name: str, label: str, check: Callable[[], Check]) -> Check:
-    """``check()``, or a ``fail`` naming the unexpected error (never a traceback)."""
-    try:
-        return check()
-    except Exception as exc:  # noqa: BLE001 — a doctor reports, it does not crash
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return Check(
-            name,
-            label,
-            "fail",
-            f"检查时出错：{type(exc).__name__}{('：' + reason) if reason else ''}",
-            "请把这一行报告给系统维护人员",
-        )
+__all__ = ["Check", "guarded", "pdf_stack_problems", "pdf_warning", "run_doctor"]
 
 
 def run_doctor(settings: Settings, *, render_pdf: bool = True) -> list[Check]:
     """Every check, machine first, then the configured store."""
-    from liuhen.services.admin.doctor import machine, stored
-
     return [*machine.checks(settings, render_pdf=render_pdf), *stored.checks(settings)]
 
 
 def pdf_stack_problems() -> list[Check]:
     """The fast checks ``serve`` runs before it starts: fonts and native libraries (no
     rendering, which would cost seconds at every start)."""
-    from liuhen.services.admin.doctor import machine
-
     return [c for c in (machine.fonts_check(), machine.native_check()) if c.status == "fail"]
 
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from liuhen.config import Settings
-from liuhen.services.admin.doctor import Check, guarded
+from liuhen.services.admin.doctor.model import Check, guarded
 
 DOCUMENT_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 """The faces the document, case-file and page templates name (宋体/仿宋 and 黑体 stand-ins)."""

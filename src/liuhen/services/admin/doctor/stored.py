@@ -16,7 +16,7 @@ from pathlib import Path
 from liuhen.config import Settings
 from liuhen.errors import LiuhenError
 from liuhen.ledger.checkpoint import key_fingerprint
-from liuhen.services.admin.doctor import Check, guarded
+from liuhen.services.admin.doctor.model import Check, guarded
 from liuhen.store.keys import read_key
 
 CALENDAR_AHEAD_MONTH = 11
