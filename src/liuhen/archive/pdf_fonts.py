@@ -73,14 +73,29 @@ def _use(page: int, font: Any) -> FontUse:
 
 
 def cjk_problems(pdf: bytes) -> list[str]:
-    """Why the Chinese text of ``pdf`` may not show elsewhere: a font not embedded, or no
-    Chinese face at all among its fonts (the text was set in a substitute). Empty if fine."""
+    """Why the Chinese text of ``pdf`` may not show elsewhere: a Chinese font not embedded,
+    or Chinese text with no embedded Chinese font at all (set in a substitute, it shows as
+    boxes). Empty if fine; Latin fonts that are not embedded are not this check's concern.
+    The text is read only when no Chinese font is embedded."""
     try:
         uses = font_uses(pdf)
     except ValueError as exc:
         return [str(exc)]
-    problems = [f"第 {u.page} 页字体 {u.name} 未嵌入" for u in uses if not u.embedded]
-    if uses and not any(u.cjk for u in uses):
-        names = "、".join(sorted({u.name for u in uses}))
-        problems.append(f"没有使用中文字体（只用了 {names}）：中文可能显示为方框")
+    problems = [f"第 {u.page} 页中文字体 {u.name} 未嵌入" for u in uses if u.cjk and not u.embedded]
+    if problems or any(u.cjk and u.embedded for u in uses):
+        return problems
+    if has_chinese_text(pdf):
+        names = "、".join(sorted({u.name for u in uses})) or "无"
+        problems.append(f"含中文文字，但没有嵌入中文字体（所用字体：{names}）：中文可能显示为方框")
     return problems
+
+
+def has_chinese_text(pdf: bytes) -> bool:
+    """Whether any page's text has a CJK ideograph."""
+    reader = PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        if any(
+            "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in page.extract_text()
+        ):
+            return True
+    return False
