@@ -32,6 +32,8 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "init": None,  # creates the database and the first admin; nothing to guard yet
     "serve": None,  # the web app checks every request
     "profiles": None,  # reads policy files, no stored records
+    "profiles lint": None,  # checks a policy file given on the command line
+    "profiles diff": None,  # compares two policy files
     "check": None,  # checks bundle files given on the command line
     "verify-package": None,  # verifies an exported directory, no stored records
     "doctor": None,  # checks the machine and opens the store read-only, no records shown
