@@ -141,3 +141,11 @@ def test_diff_names_rules_one_agency_has_and_params_by_item():
 def test_listing_still_works_as_before():
     result = run_cli(["profiles", "--json"])
     assert result.code == 0 and any(p["id"] == "zhangying-town" for p in result.json()["profiles"])
+
+
+def test_every_shipped_profile_passes_lint():
+    from liuhen.rules.sources.profiles import shipped_dir
+
+    paths = [str(p) for p in sorted(shipped_dir().glob("*.yaml"))]
+    result = run_cli(["profiles", "lint", *paths, "--json"])
+    assert result.code == 0, [f for f in result.json()["files"] if not f["ok"]]
