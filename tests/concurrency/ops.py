@@ -1,0 +1,41 @@
+"""The operations the races run: module-level functions ``op(store, *args)``, so a spawned
+process can import them; each calls one service the way the web app and the CLI do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liuhen.ledger.events import Actor
+from liuhen.store.store import Store
+
+
+def decide(store: Store, actor: Actor, approval_id: str, final: bool = True) -> str:
+    from liuhen.services.approvals.workflow import decide
+
+    state = decide(
+        store,
+        actor,
+        approval_id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=final,
+    )
+    return str(state.outcome)
+
+
+def correct_record(store: Store, actor: Actor, record_id: str) -> str:
+    from liuhen.services.cases.records import correct_record
+
+    return correct_record(
+        store, actor, record_id, details={"made_at": "2026-11-20T10:00:00+08:00"}, reason="笔误"
+    )
+
+
+def call(store: Store, fn: Any, *args: Any) -> Any:
+    """A service reached by its module path and name (``"pkg.module:function"``), with the
+    store first: for services whose arguments are all positional after it."""
+    import importlib
+
+    module, name = fn.split(":")
+    return getattr(importlib.import_module(module), name)(store, *args)
