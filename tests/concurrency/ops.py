@@ -24,12 +24,10 @@ def decide(store: Store, actor: Actor, approval_id: str, final: bool = True) -> 
     return str(state.outcome)
 
 
-def correct_record(store: Store, actor: Actor, record_id: str) -> str:
+def correct_record(store: Store, actor: Actor, record_id: str, details: dict[str, Any]) -> str:
     from liuhen.services.cases.records import correct_record
 
-    return correct_record(
-        store, actor, record_id, details={"made_at": "2026-11-20T10:00:00+08:00"}, reason="笔误"
-    )
+    return correct_record(store, actor, record_id=record_id, details=details, reason="笔误")
 
 
 def call(store: Store, fn: Any, *args: Any) -> Any:
@@ -39,3 +37,16 @@ def call(store: Store, fn: Any, *args: Any) -> Any:
 
     module, name = fn.split(":")
     return getattr(importlib.import_module(module), name)(store, *args)
+
+
+def import_av(store: Store, actor: Actor, paths: list[Any]) -> dict[str, int]:
+    from liuhen.services.av.ingest import import_av
+
+    report = import_av(store, actor, paths)
+    return {status: report.count(status) for status in ("new", "duplicate", "rejected")}
+
+
+def revise_av(store: Store, actor: Actor, record_id: str) -> str:
+    from liuhen.services.av.versions import revise_av
+
+    return revise_av(store, actor, record_id, changes={"custodian": "李管理"}, reason="补充说明")

@@ -69,11 +69,16 @@ def latest_version_id(store: Store, record_id: str) -> str:
 def segment_holder(store: Store, sha256: str) -> str | None:
     """A record holding a segment with these bytes, if any."""
     with store.read() as conn:
-        owner = conn.execute(
-            select(t.record_files.c.record_id)
-            .where(t.record_files.c.blob_sha256 == sha256, t.record_files.c.role == "segment")
-            .limit(1)
-        ).scalar()
+        return segment_holder_in(conn, sha256)
+
+
+def segment_holder_in(conn: Connection, sha256: str) -> str | None:
+    """``segment_holder`` on a connection the caller holds (inside its transaction)."""
+    owner = conn.execute(
+        select(t.record_files.c.record_id)
+        .where(t.record_files.c.blob_sha256 == sha256, t.record_files.c.role == "segment")
+        .limit(1)
+    ).scalar()
     return None if owner is None else str(owner)
 
 
