@@ -50,3 +50,11 @@ def revise_av(store: Store, actor: Actor, record_id: str) -> str:
     from liuhen.services.av.versions import revise_av
 
     return revise_av(store, actor, record_id, changes={"custodian": "李管理"}, reason="补充说明")
+
+
+def list_cases(store: Store, actor: Actor) -> int:
+    """What ``GET /cases`` and ``liuhen cases`` do first: bring the summaries up to date."""
+    from liuhen.services.cases.summaries import ensure_current
+
+    ensure_current(store)
+    return 0

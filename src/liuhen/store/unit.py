@@ -27,6 +27,7 @@ from liuhen.store import tables as t
 from liuhen.store.conflicts import conflict
 from liuhen.store.rows import row_digest
 from liuhen.store.text_guard import check_row
+from liuhen.store.upsert import insert
 
 Clock = Callable[[], datetime]
 
@@ -156,20 +157,10 @@ class Tx:
     def _changed(self, case_id: str, seq: int) -> None:
         """Note the case's newest change (``case_changes``: its summary is stale until
         computed again from this seq on)."""
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            pg = pg_insert(t.case_changes).values(case_id=case_id, seq=seq)
-            stmt: Any = pg.on_conflict_do_update(
-                index_elements=["case_id"], set_={"seq": pg.excluded.seq}
-            )
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            lite = sqlite_insert(t.case_changes).values(case_id=case_id, seq=seq)
-            stmt = lite.on_conflict_do_update(
-                index_elements=["case_id"], set_={"seq": lite.excluded.seq}
-            )
+        stmt = insert(self.conn, t.case_changes).values(case_id=case_id, seq=seq)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id"], set_={"seq": stmt.excluded.seq}
+        )
         self.conn.execute(stmt)
 
     def assert_settled(self) -> None:
