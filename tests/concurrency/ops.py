@@ -58,3 +58,36 @@ def list_cases(store: Store, actor: Actor) -> int:
 
     ensure_current(store)
     return 0
+
+
+def open_case(store: Store, actor: Actor, agency_id: str, number: str) -> str:
+    from datetime import timedelta
+
+    from liuhen.services.cases.cases import open_case
+
+    return open_case(
+        store, actor, agency_id=agency_id, number=number, title="某案", procedure="general",
+        party={"kind": "person", "name": "王某"}, opened_at=store.clock() - timedelta(hours=1),
+    )  # fmt: skip
+
+
+def add_user(store: Store, actor: Actor, agency_id: str, username: str) -> str:
+    from liuhen.services.admin.users import add_user
+
+    user = add_user(
+        store, actor, username=username, password="Race-pass-2026!", display_name="张三",
+        roles=["officer"], agency_id=agency_id,
+    )  # fmt: skip
+    return str(user.id)
+
+
+def register_device(store: Store, actor: Actor, agency_id: str, serial: str) -> str:
+    from liuhen.services.av.devices import register_device
+
+    return register_device(store, actor, kind="body_camera", serial_no=serial, agency_id=agency_id)
+
+
+def revoke_authorisation(store: Store, actor: Actor, grant_id: str) -> str:
+    from liuhen.services.approvals.authorisations import revoke_authorisation
+
+    return revoke_authorisation(store, actor, grant_id, reason="调离")
