@@ -6,7 +6,7 @@ by the constraint's name (PostgreSQL) or its columns (SQLite's message lists the
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import Table, UniqueConstraint
 
 from liuhen.errors import Conflict
 from liuhen.store import tables as t
@@ -36,12 +36,12 @@ def _unique_columns(table: Table) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {
         f"pk_{table.name}": tuple(c.name for c in table.primary_key.columns)
     }
-    for item in (*table.constraints, *table.indexes):
-        if isinstance(item, UniqueConstraint | Index) and getattr(item, "unique", True):
-            if isinstance(item, UniqueConstraint) and item is table.primary_key:
-                continue
-            if item.name:
-                found[str(item.name)] = tuple(c.name for c in item.columns)
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.name:
+            found[str(constraint.name)] = tuple(c.name for c in constraint.columns)
+    for index in table.indexes:
+        if index.unique and index.name:
+            found[str(index.name)] = tuple(c.name for c in index.columns)
     return found
 
 
