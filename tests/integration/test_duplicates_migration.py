@@ -15,6 +15,7 @@ from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.services.admin.setup import initialise
 from liuhen.services.approvals.workflow import decide, request_approval
+from liuhen.services.archiving.integrity import verify
 from liuhen.services.cases.records import correct_record
 from liuhen.store import tables as t
 from liuhen.store.database import alembic_config
@@ -72,6 +73,8 @@ def test_an_upgrade_keeps_racing_duplicates_lists_them_and_refuses_new_ones(
             }
             kept = conn.execute(select(steps.c.id).where(steps.c.approval_id == approval)).all()
             assert len(kept) == 3  # the handler's, the decision, and its duplicate: all kept
+        notes = verify(store, SYSTEM).notes  # the copies made here carry no event: not ok
+        assert any(n.startswith(f"approval_steps#{twice}：同一审批步骤") for n in notes), notes
         for table, row_id in ((steps, decided), (t.records, newer)):
             with pytest.raises(IntegrityError), store.engine.begin() as conn:
                 _copy(conn, table, row_id)

@@ -7,7 +7,7 @@ are never deleted. So the first row of each key (oldest, then smallest id) is ke
 the index and each later one is written to ``duplicates_found`` (what, which row it
 duplicates, when found) and left out of the index by name: the index is partial (``WHERE id
 NOT IN (…)``) on a store that had some, a plain unique index on every other store. Every
-new row is covered either way. ``liuhen doctor`` lists what was found."""
+new row is covered either way. ``liuhen verify`` notes what was found."""
 
 from __future__ import annotations
 

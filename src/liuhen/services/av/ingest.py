@@ -15,11 +15,7 @@ from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.av import join as av_join
 from liuhen.services.av.queries.devices import device_by_serial
-from liuhen.services.av.queries.records import (
-    segment_holder,
-    segment_holder_in,
-    segments_named,
-)
+from liuhen.services.av.queries.records import segment_holders, segments_named
 from liuhen.services.av.rows import insert_files, insert_record, refuse, register_blob
 from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.cases.queries.bundle_import import officer_id_by_certificate
@@ -69,7 +65,13 @@ def import_av(
             if summary is not None:
                 report.records.append(summary)
             report.files += [
-                FileReport.of(c, "duplicate", f"已存储（音像记录 {held[i.sha256]}），未重复存储")
+                FileReport.of(
+                    c,
+                    "duplicate",
+                    f"已存储（音像记录 {held[i.sha256]}），未重复存储",
+                    i.sha256,
+                    held[i.sha256],
+                )  # fmt: skip
                 if i.sha256 in held
                 else FileReport.of(c, "new", "", i.sha256, summary["record_id"], summary["joined"])  # type: ignore[index]
                 for c, i in kept
@@ -94,7 +96,9 @@ class _Meter:
 def _take(
     store: Store, actor: Actor, cand: Candidate, seen: dict[str, str], meter: _Meter
 ) -> tuple[str, str, BlobInfo | None]:
-    """Store one file's bytes, or say why not: (status, reason, the blob when it is new)."""
+    """Store one file's bytes, or say why not: (status, reason, the blob when it is new).
+    Whether a record holds these bytes already is asked under the lock that stores them
+    (``_store_recording``), where no other import can store them meanwhile."""
     named = _segments_named(store, cand.name)
     if named:
         sha = _sha256(cand.path, meter)
@@ -120,9 +124,6 @@ def _take(
             f"内容与采集站清单（{listed.where}）记载的 SHA-256 不符：文件可能已损坏或被改动，未存储",
             None,
         )
-    owner = segment_holder(store, info.sha256)
-    if owner is not None:
-        return "duplicate", f"已存储（音像记录 {owner}），未重复存储", None
     if info.sha256 in seen:
         return "duplicate", f"与本次导入的 {seen[info.sha256]} 内容相同，未重复存储", None
     return "new", "", info
@@ -163,7 +164,7 @@ def _store_recording(
     assert options.max_pause is not None
     with store.transaction(actor) as tx:
         av_join.lock(tx)
-        held = {i.sha256: h for _, i in kept if (h := segment_holder_in(tx.conn, i.sha256))}
+        held = segment_holders(tx.conn, [i.sha256 for _, i in kept])
         kept = [(c, i) for c, i in kept if i.sha256 not in held]
         if not kept:
             return None, held
