@@ -99,7 +99,15 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group, mapping LiuhenError to stderr and its exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(args=args, prog_name="liuhen", standalone_mode=False)
+        try:
+            cli.main(args=args, prog_name="liuhen", standalone_mode=False)
+        except Exception as exc:  # a database failure outside the store's guards: one line
+            from liuhen.store.db_errors import explain
+
+            explained = explain(exc)
+            if explained is None or explained is exc:
+                raise
+            raise explained from exc
     except LiuhenError as exc:
         if "--json" in args:
             click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)

@@ -163,7 +163,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
-        """Last resort: the project's format, never the framework's text or a traceback."""
+        """Last resort: the project's format, never the framework's text or a traceback. A
+        database failure met outside the store's own guards (an outage: 503) says so."""
+        explained = app.state.store.explain(exc)
+        if explained is not None:
+            log.warning("database failure on %s %s: %s", request.method, request.url.path, exc)
+            return liuhen_error(request, explained)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         try:
             return liuhen_error(request, LiuhenError(INTERNAL))

@@ -18,7 +18,7 @@ from typing import Any
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest
-from liuhen.services.access.queries.files import record_with_files
+from liuhen.services.access.queries.files import copy_made, record_with_files
 from liuhen.services.access.queries.requests import get_request
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.permissions import allowed, load_case, require
@@ -85,7 +85,11 @@ def _copy_record(
     copy_id = new_id()
     now = store.clock()
     with store.transaction(actor) as tx:
+        tx.lock("access_requests", request.id)  # copies made at once: each record once
         sealer.record_issue(tx)
+        already = copy_made(tx.conn, original["case_id"], request.id, record_id)
+        if already is not None:
+            return already
         for info, *_rest in made:
             if tx.get("blobs", info.sha256) is None:
                 tx.insert(
