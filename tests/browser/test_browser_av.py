@@ -84,6 +84,9 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
     page.goto(f"{base}/cases/{server['case']}")
     player = page.locator(f".av-player[data-record='{av}']")
     assert player.locator("rect.av-seg").count() == 3
+    page.wait_for_timeout(1000)  # a player that preloaded would have asked for bytes by now
+    assert _payloads(server["store"], "record.file_read", av) == []  # a view, not a play
+    assert _payloads(server["store"], "case.viewed", server["case"])
     gap = player.locator("rect.av-gap")
     assert gap.count() == 1
     assert gap.evaluate("e => getComputedStyle(e).fill") == "rgb(198, 40, 40)"  # red
@@ -101,6 +104,11 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
         timeout=15000,
     )
     assert player.locator("rect.av-seg.playing").get_attribute("data-position") == "3"
+    page.wait_for_function("v => v.currentTime > 1", arg=video.element_handle(), timeout=15000)
+    video.evaluate("v => v.pause()")
+    page.wait_for_timeout(1500)  # the beacons of file 1 (left by the seek) and file 3 (paused)
+    watched = {p["position"]: p for p in _payloads(server["store"], "record.watched", av)}
+    assert set(watched) == {1, 3} and all(w["watched_ms"] > 0 for w in watched.values())
     ARTIFACTS.mkdir(exist_ok=True)
     player.screenshot(path=str(ARTIFACTS / "av-player.png"))
     page.screenshot(path=str(ARTIFACTS / "av-case-page.png"), full_page=True)
@@ -137,6 +145,16 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
         )
     ]  # the case list's own inline style (cases.html) is not this page's
     assert mine == []
+
+
+def _payloads(store: Any, action: str, subject: str) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.ledger_events.c.payload).where(
+                t.ledger_events.c.action == action, t.ledger_events.c.subject_id == subject
+            )
+        )
+        return list(rows.scalars())
 
 
 def test_a_gap_is_explained_through_the_form_and_the_timeline_shows_it(server, page) -> None:

@@ -607,6 +607,16 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/records/{record_id}/files/{position}"): Budget(
         PER_CASE, _get("officer", lambda bw: f"/records/{_own(bw)['record']}/files/1")
     ),
+    ("POST", "/records/{record_id}/files/{position}/watched"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "officer",
+            "POST",
+            f"/records/{bw.latest(bw.extra['gapped_av'])}/files/1/watched",
+            data={"ranges": "[[0, 2.5], [4, 6]]"},
+            ok=(204,),
+        ),
+    ),
     # party requests
     ("GET", "/cases/{case_ref}/access-requests"): Budget(
         PER_CASE, _get("officer", _case_url("/access-requests"))

@@ -266,3 +266,39 @@ def test_uploads_due_warn_the_officer_on_home_and_case_page(site, store, clock):
     web_login(officer, "zhangsan", PASSWORD)
     home = officer.get("/cases").text
     assert "音像记录待存储" in home and "已逾期" in home and "000§16" in home
+
+
+def test_opening_the_player_fetches_nothing_and_what_was_watched_is_logged(site, store):
+    """The page logs a view but no play (the player does not preload); the player's report
+    of the parts played goes on the ledger, merged, in milliseconds; a bad report is one
+    Chinese message naming its JSON path and logs nothing; a document is not watched."""
+    client, av = site["client"], site["av"]
+
+    def events(action: str) -> list[dict[str, Any]]:
+        with store.read() as conn:
+            return list(
+                conn.execute(
+                    select(t.ledger_events.c.payload).where(
+                        t.ledger_events.c.action == action,
+                        t.ledger_events.c.subject_id == av,
+                    )
+                ).scalars()
+            )
+
+    page = client.get(f"/av/{av}").text
+    assert 'preload="none"' in page and 'preload="metadata"' not in page
+    assert 'data-csrf="' in page and events("record.file_read") == []
+    done = post(
+        client, f"/records/{av}/files/1/watched", {"ranges": "[[0, 1.5], [1.2, 2], [5, 6]]"}
+    )
+    assert done.status_code == 204, done.text
+    [watched] = events("record.watched")
+    assert watched["ranges_ms"] == [[0, 2000], [5000, 6000]] and watched["watched_ms"] == 3000
+    for bad, path in (("[[3, 1]]", "ranges[0]"), ("[]", "ranges"), ("nope", "ranges")):
+        refused = post(client, f"/records/{av}/files/1/watched", {"ranges": bad})
+        assert refused.status_code == 400 and path in refused.text, refused.text
+    forged = client.post(f"/records/{av}/files/1/watched", data={"ranges": "[[0, 1]]", "csrf": "x"})
+    assert forged.status_code == 403
+    document = post(client, f"/records/{site['record']}/files/1/watched", {"ranges": "[[0, 1]]"})
+    assert document.status_code == 400 and "不是音视频" in document.text
+    assert len(events("record.watched")) == 1

@@ -27,7 +27,9 @@ EVENT_FIELDS = (
     "prev_hash",
 )
 
-READ_ACTIONS = frozenset({"case.viewed", "case.exported", "record.file_read", "case.summarised"})
+READ_ACTIONS = frozenset(
+    {"case.viewed", "case.exported", "record.file_read", "record.watched", "case.summarised"}
+)
 """Ledger actions that only look at a case: they change nothing in it (its summary stays)."""
 
 

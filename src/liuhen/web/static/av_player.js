@@ -30,12 +30,37 @@
       if (segLabel) segLabel.textContent = String(positions.indexOf(current) + 1);
     };
 
+    // What was played of the current file goes on the ledger when the player pauses, ends,
+    // changes file or the page is left (nothing is fetched, and nothing logged, before play).
+    const report = () => {
+      const played = media.played;
+      if (!played || !played.length || !box.dataset.csrf) return;
+      const ranges = [];
+      for (let i = 0; i < played.length; i++) ranges.push([played.start(i), played.end(i)]);
+      if (!ranges.some(([a, b]) => b > a)) return;
+      const body = new FormData();
+      body.append("csrf", box.dataset.csrf);
+      body.append("ranges", JSON.stringify(ranges));
+      navigator.sendBeacon(`/records/${record}/files/${current}/watched`, body);
+    };
+    let reported = -1;
+    const reportOnce = () => {
+      const key = media.played.length ? media.played.end(media.played.length - 1) : 0;
+      if (key === reported) return;
+      reported = key;
+      report();
+    };
+    media.addEventListener("pause", reportOnce);
+    window.addEventListener("pagehide", reportOnce);
+
     function seek(pos, seconds, play) {
       const go = () => {
         media.currentTime = seconds;
         if (play) media.play().catch(() => {});
       };
       if (pos !== current) {
+        reportOnce();
+        reported = -1;
         current = pos;
         media.src = `/records/${record}/files/${pos}`;
         media.addEventListener("loadedmetadata", go, { once: true });
