@@ -65,6 +65,9 @@ def test_case_page_quotes_the_article_and_links_the_subject(own_demo_client):
     assert f'id="{anchor}"' in page.text  # the finding links to the record on the timeline
     for stage in ("启动", "调查取证", "审查决定", "送达执行", "归档"):
         assert stage in page.text
+    facts = page.text.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>依据制度</dt><dd>乡镇行政执法全过程记录办法（法制科审核）</dd>" in facts
+    assert "township-legal-office" not in facts  # the regulation's name, never its slug
     with store.read() as conn:
         views = conn.execute(
             text("SELECT count(*) FROM ledger_events WHERE action = 'case.viewed'")

@@ -16,6 +16,7 @@ from liuhen.ledger.events import Actor
 from liuhen.rules.sources.articles import quote, source_title
 from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
+from liuhen.rules.sources.profiles import load_profile
 from liuhen.services.cases.bundles import bundle_findings, bundle_of
 from liuhen.services.cases.cases import PROCEDURES
 from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
@@ -87,6 +88,8 @@ class CaseView:
     agency: dict[str, Any]
     procedure_name: str
     stages: list[tuple[str, str, list[TimelineItem]]]
+    profile_name: str = ""
+    """The name of the regulation the case is checked against (never its slug)."""
     findings: list[dict[str, Any]] = field(default_factory=list)
     findings_error: str | None = None
     rows: CaseRows | None = None
@@ -95,6 +98,16 @@ class CaseView:
     calendar: WorkCalendar | None = None
     stored: Case | None = None
     """The rules' model of the bundle, built once for the findings and the AV panel."""
+
+
+def _profile_name(profile_id: object) -> str:
+    """The regulation's name for the case page; an unknown profile says so in Chinese."""
+    if not profile_id:
+        return ""
+    try:
+        return load_profile(str(profile_id)).name
+    except LiuhenError:
+        return f"未知的制度配置（{profile_id}）"
 
 
 def _doc_stage(kind: str) -> str:
@@ -124,6 +137,7 @@ def case_view(
         agency=bundle["agency"],
         procedure_name=PROCEDURES.get(bundle["case"]["procedure"], bundle["case"]["procedure"]),
         stages=[(key, name, items[key]) for key, name in STAGES],
+        profile_name=_profile_name(bundle["agency"].get("profile")),
         rows=rows,
         bundle=bundle,
         calendar=store.calendar(),
