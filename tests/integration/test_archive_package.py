@@ -351,6 +351,46 @@ def test_published_fingerprint_is_checked_when_given(package, demo_store):
     assert report.first_problem.kind == "key_unexpected"
 
 
+def test_the_case_file_is_sealed_and_its_seal_checked_offline(package, demo_store, tmp_path):
+    """The case-file PDF carries the agency's electronic seal; verify-package checks it
+    against the CA the package carries (its fingerprint noted for the clerk) or the one the
+    agency publishes (``seal_ca``); a re-sealed file from another CA, a swapped certificate
+    file with rebuilt manifests, or a wrong pin each fail, naming the file."""
+    from liuhen.documents.seal import check_seal, seal_pdf
+    from liuhen.store.seal_keys import agency_seal
+
+    chain = (package / "data/metadata/seal-certificate.pem").read_bytes()
+    ca = chain[chain.rfind(b"-----BEGIN CERTIFICATE-----") :]
+    check = check_seal((package / "data/case-file.pdf").read_bytes(), ca)
+    assert check.ok and check.signer == demo_store_agency(demo_store), check
+    report = verify_package(package)
+    assert report.ok and any("电子印章，核验通过" in n and "SHA256:" in n for n in report.notes)
+    assert verify_package(package, seal_ca=ca).ok
+    other = agency_seal(tmp_path / "other", "x1", "冒名机关")
+    wrong = verify_package(package, seal_ca=other.ca_pem)
+    assert wrong.first_problem.kind == "seal_ca_unexpected"
+    bag = copy_of(package, tmp_path)
+    import weasyprint  # type: ignore[import-untyped]
+
+    forged_pdf = weasyprint.HTML(string="<h1>行政执法案卷</h1>").write_pdf()
+    resealed = seal_pdf(forged_pdf, other, agency="冒名机关", reason="x")
+    (bag / "data/case-file.pdf").write_bytes(resealed)
+    (bag / "data/metadata/seal-certificate.pem").write_bytes(other.cert_pem + other.ca_pem)
+    forged = verify_package(bag, seal_ca=ca)
+    assert not forged.ok and "data/metadata/seal-certificate.pem" in {
+        p.item for p in forged.problems
+    }
+
+
+def demo_store_agency(store) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from liuhen.store import tables as t
+
+    with store.read() as conn:
+        return str(conn.execute(select(t.agencies.c.name)).scalars().first())
+
+
 def test_demo_case_file_reads_in_chinese_and_its_catalogue_cites_the_real_pages(package):
     reader = PdfReader(package / "data/case-file.pdf")
     index = json.loads((package / "data/metadata/files.json").read_text("utf-8"))

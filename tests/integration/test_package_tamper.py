@@ -41,6 +41,7 @@ SLOTS = (
     "data/metadata/case-bundle.json",
     "data/metadata/files.json",
     "data/metadata/four-properties.json",
+    "data/metadata/seal-certificate.pem",
     "export-event.json",
     "manifest-sha256.txt",
     "manifest-sm3.txt",

@@ -17,7 +17,9 @@ Checks, in this order, so the first problem named is the first thing that broke:
    exactly those files, each unchanged, and the record and tag manifests are exactly what
    LiuHen writes;
 4. the metadata against the files: every file the index lists is there with its SHA-256,
-   SM3 and size, and every AV segment and record of the case bundle is accounted for.
+   SM3 and size, and every AV segment and record of the case bundle is accounted for;
+5. the case file's electronic seal (``verify_seals``), against the seal CA the package
+   carries or the one the verifier gives (``seal_ca``).
 
 Anyone who rewrites a file and the manifests still fails step 3; rewriting the export event
 too fails its signature, which only the agency's key can make. What the checks cannot tell
@@ -50,6 +52,7 @@ from liuhen.archive.package_report import (
 from liuhen.archive.verify_bag import check_bag
 from liuhen.archive.verify_export import check_export
 from liuhen.archive.verify_ledger import check_events, check_ledger, check_signature
+from liuhen.archive.verify_seals import SEAL_CERTIFICATE, check_case_file_seal
 from liuhen.errors import InvalidInput
 
 __all__ = ["PackageReport", "Problem", "check_ledger", "verify_package"]
@@ -62,6 +65,7 @@ def verify_package(
     expected_fingerprint: str | None = None,
     four_properties: bool = False,
     progress: ByteProgress | None = None,
+    seal_ca: bytes | None = None,
 ) -> PackageReport:
     """Verify the package at ``path``; ``InvalidInput`` if it is not a package at all.
 
@@ -90,6 +94,7 @@ def verify_package(
     _check_case(report, events, case_id)
     if bundle is not None and index is not None:
         _step(report, FILES, _check_metadata, bag, report, bundle, index)
+    _step(report, SEAL_CERTIFICATE, check_case_file_seal, bag, report, seal_ca)
     if four_properties:
         _assess(bag, report, bundle, index)
     return report

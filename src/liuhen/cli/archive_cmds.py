@@ -146,15 +146,29 @@ def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     is_flag=True,
     help="同时给出四性检测（DA/T 70）报告（不影响退出码）",
 )
+@click.option(
+    "--seal-ca",
+    "seal_ca",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="执法机关公布的电子印章根证书（PEM）；给出时，案卷印章须由它签发",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def verify_package_cmd(directory: Path, fingerprint: str | None, four: bool, as_json: bool) -> None:
+def verify_package_cmd(
+    directory: Path, fingerprint: str | None, four: bool, seal_ca: Path | None, as_json: bool
+) -> None:
     """离线核验电子归档包 DIR（不需要数据库）：退出码 0 完好，1 发现问题，2 无法读取。"""
     from liuhen.archive.verify_package import verify_package
 
+    pinned = _seal_ca(seal_ca) if seal_ca is not None else None
     bar = _Bar("核验文件")
     try:
         report = verify_package(
-            directory, expected_fingerprint=fingerprint, four_properties=four, progress=bar
+            directory,
+            expected_fingerprint=fingerprint,
+            four_properties=four,
+            progress=bar,
+            seal_ca=pinned,
         )
     finally:
         bar.close()
@@ -244,3 +258,19 @@ def fixity_cmd(
                 f"    案件 {use['case_number'] or '（无）'}，记录《{use['record_title']}》（{use['record_id']}），文件名 {use['file_name']}"
             )
     sys.exit(PROBLEMS_FOUND)
+
+
+def _seal_ca(path: Path) -> bytes:
+    """The PEM of ``--seal-ca``, checked to be a certificate (one line, exit 2, if not)."""
+    from cryptography import x509
+
+    from liuhen.errors import InvalidInput
+
+    try:
+        data = path.read_bytes()
+        x509.load_pem_x509_certificate(data)
+    except OSError as exc:
+        raise InvalidInput(f"--seal-ca: 无法读取 {path}（{exc.strerror}）") from None
+    except ValueError:
+        raise InvalidInput(f"--seal-ca: {path} 不是 PEM 格式的证书") from None
+    return data

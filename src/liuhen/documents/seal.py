@@ -122,10 +122,18 @@ def _check(pdf: bytes, ca_pem: bytes) -> SealCheck:
         valid=bool(status.valid),
         trusted=bool(status.trusted),
         whole_file=whole,
-        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signer=_common_name(status.signing_cert),
         signed_at=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
         problem="" if status.bottom_line and whole else _why(status, whole),
     )
+
+
+def _common_name(cert: object) -> str:
+    """The signer's name (the certificate's common name: the agency)."""
+    try:
+        return str(cert.subject.native.get("common_name", ""))  # type: ignore[attr-defined]
+    except AttributeError:
+        return ""
 
 
 def _why(status: object, whole: bool) -> str:

@@ -16,7 +16,7 @@ package, or ``leftovers`` names the one that could not be completed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from liuhen.services.archiving.package_ledger import (
 )
 from liuhen.services.archiving.queries.disposals import disposed_in_case
 from liuhen.services.archiving.queries.packages import current_records, stored_files
+from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -122,7 +123,7 @@ def case_file_pdf(
     store: Store, actor: Actor, case_id: str, *, options: CaseFileOptions | None = None
 ) -> CaseFile:
     """The 案卷 of a case as one PDF; rendering it for someone is a ledger event."""
-    require_case(store, actor, "case.export", case_id)
+    case = require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
     files = [replace(f, path="") for f in files]  # no package: the PDF names no package paths
@@ -134,6 +135,7 @@ def case_file_pdf(
         options=options,
         notes=notes,
     )
+    case_file, _sealer = _sealed(store, actor, case, case_file)
     with store.transaction(actor) as tx:
         tx.record(
             "case.exported",
@@ -143,6 +145,19 @@ def case_file_pdf(
             payload={"format": "case-file-pdf", "pages": case_file.total_pages},
         )
     return case_file
+
+
+def _sealed(
+    store: Store, actor: Actor, case: Mapping[str, Any], case_file: CaseFile
+) -> tuple[CaseFile, Sealer]:
+    """The case file with its PDF sealed by the case's agency (the certificate put on the
+    ledger first, the first time the agency's seal is issued)."""
+    sealer = Sealer(store, str(case["agency_id"]), str(case["agency_name"]))
+    if sealer.issued:
+        with store.transaction(actor) as tx:
+            sealer.record_issue(tx)
+    sealed = sealer.seal(case_file.pdf, reason=f"案卷 {case.get('number', '')}")
+    return replace(case_file, pdf=sealed), sealer
 
 
 def _copy_files(
@@ -235,7 +250,7 @@ def export_package(
     needs the one before: files, the case-file PDF (from the verified copies), metadata and file
     index, the ledger excerpt, the 四性检测 report over the package, the tag files; then the
     export event that lists them all, and the export record that proves it."""
-    require_case(store, actor, "case.export", case_id)
+    case = require_case(store, actor, "case.export", case_id)
     bundle = assemble_bundle(store, case_id)
     files, notes = case_record_files(store, case_id)
     now = store.clock().astimezone(store.settings.tz)
@@ -252,7 +267,9 @@ def export_package(
             options=options,
             notes=notes,
         )
+        case_file, sealer = _sealed(store, actor, case, case_file)
         pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)
+        pkg.add_bytes("metadata/seal-certificate.pem", sealer.chain_pem)
         metadata = pkg.add_json("metadata/case-bundle.json", bundle)
         index = pkg.add_json(
             "metadata/files.json",

@@ -34,6 +34,11 @@ class Sealer:
     def fingerprint(self) -> str:
         return self.credential.fingerprint
 
+    @property
+    def chain_pem(self) -> bytes:
+        """The seal certificate, then the CA's: what a package carries for its verifier."""
+        return self.credential.cert_pem + self.credential.ca_pem
+
     def seal(self, pdf: bytes, reason: str) -> bytes:
         from liuhen.documents.seal import seal_pdf
 
