@@ -1,4 +1,9 @@
-"""Signed checkpoints kept outside the database: a JSON-lines file and optional witnesses.
+"""Signed checkpoints kept outside the database: a JSON-lines file and witness directories.
+
+Each line holds one checkpoint as a C2SP signed note (``{"note": ...}``,
+``ledger.note.log_entry``); lines older stores wrote as JSON objects
+(``checkpoint_to_dict``) are read as before (``ledger.note.read_log_entry``), so an existing
+log still verifies and simply continues in the new form.
 
 If the whole database is rolled back to an earlier state, these copies still hold the
 later checkpoints, and ``liuhen verify`` reports a tree that is smaller than one it
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,28 +44,41 @@ class LogContents:
     error: str | None = None
 
 
+def append_line(target: Path, entry: dict[str, Any]) -> None:
+    """Append one entry as a JSON line, synced to disk."""
+    line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class CheckpointLog:
-    def __init__(self, path: Path, witness_dirs: tuple[Path, ...] = ()) -> None:
+    """The data directory's log and the setting's witness directory (written here, in
+    ``append``), plus the directories registered with ``liuhen witness add`` (written by
+    ``store.witnesses.publisher``; ``registered`` lists them, for reading)."""
+
+    def __init__(
+        self,
+        path: Path,
+        witness_dirs: tuple[Path, ...] = (),
+        registered: Callable[[], list[Path]] = list,
+    ) -> None:
         self.path = path
         self.witness_dirs = witness_dirs
+        self.registered = registered
 
     def sources(self) -> list[LogSource]:
-        return [
-            LogSource(self.path, False),
-            *(LogSource(d / WITNESS_FILE, True) for d in self.witness_dirs),
-        ]
+        dirs = list(self.witness_dirs)
+        dirs += [d for d in self.registered() if d not in dirs]
+        return [LogSource(self.path, False), *(LogSource(d / WITNESS_FILE, True) for d in dirs)]
 
     def append(self, entry: dict[str, Any]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        for source in self.sources():
-            target = source.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        for target in [self.path, *(d / WITNESS_FILE for d in self.witness_dirs)]:
+            append_line(target, entry)
 
     @staticmethod
     def read(source: LogSource) -> LogContents:

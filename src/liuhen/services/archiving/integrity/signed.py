@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from liuhen.ledger.checkpoint import (
     Checkpoint,
     checkpoint_body,
-    checkpoint_from_dict,
     verify_checkpoint,
 )
 from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.note import read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.queries.integrity import checkpoint_rows
 from liuhen.store.checkpoint_log import CheckpointLog, LogSource
@@ -234,7 +234,7 @@ def _held(
         try:
             if entry is None:
                 raise ValueError("not a JSON object")
-            cp, signature, claimed = checkpoint_from_dict(entry)
+            cp, signature, claimed = read_log_entry(entry)
         except (KeyError, ValueError, TypeError, OverflowError):
             found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
             continue
