@@ -91,6 +91,13 @@ class Store:
             )
         return self._key
 
+    def use_key(self, key: Ed25519PrivateKey) -> None:
+        """Sign with ``key`` from now on (after a recorded key rotation, ``services.admin.
+        rotation``): the transaction that recorded it was signed by the key it retires."""
+        with self._lock:
+            self._key, self.key_problem = key, None
+            self._fingerprint = key_fingerprint(key)
+
     @property
     def public_key(self) -> Ed25519PublicKey | None:
         """The public half of the signing key, or None when there is no usable key."""

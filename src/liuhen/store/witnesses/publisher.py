@@ -18,7 +18,7 @@ from pathlib import Path
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.cosignature import add_checkpoint_body, cosigned_at
 from liuhen.ledger.note import Note, parse_note, parse_vkey
-from liuhen.store.witnesses import WitnessSpec, read_registry
+from liuhen.store.witnesses import WitnessSpec, read_registry, rotations
 from liuhen.store.witnesses import cosigned as cosigned_file
 from liuhen.store.witnesses.http import HttpWitness, WitnessUnreachable
 from liuhen.store.witnesses.s3 import S3Witness, S3WitnessError
@@ -90,7 +90,8 @@ class Publisher:
     def _send_http(self, spec: WitnessSpec, cp: Checkpoint, note: Note) -> None:
         client = HttpWitness(spec.target)
         old = min(self._known_size(spec), cp.tree_size)
-        for _attempt in range(2):
+        shown = False
+        for _attempt in range(3):
             if old > cp.tree_size:
                 raise ValueError(
                     f"见证已见规模 {old} 大于本检查点 {cp.tree_size}（数据库被回滚？）"
@@ -99,6 +100,11 @@ class Publisher:
             reply = client.add_checkpoint(add_checkpoint_body(old, proof, note))
             if reply.status == 409 and reply.body.strip().isdigit():
                 old = int(reply.body.strip())
+                continue
+            if reply.status == 403 and not shown and rotations.read(self.folder):
+                shown = True  # a key it has not pinned yet: show it the rotations, once
+                for statement in rotations.read(self.folder):
+                    client.rotate(statement)
                 continue
             break
         if reply.status != 200:
@@ -111,3 +117,17 @@ class Publisher:
             raise ValueError("见证的答复中没有其公钥的有效副署")
         cosigned_file.append(self.cosigned_path(spec), cosigned)
         self._sizes[spec.name] = cp.tree_size
+
+    def announce_rotation(self, statement: str) -> dict[str, str]:
+        """Show every HTTP witness a key rotation statement; returns each one's answer."""
+        answers: dict[str, str] = {}
+        for spec in self.specs():
+            if spec.kind != "http":
+                continue
+            try:
+                reply = HttpWitness(spec.target).rotate(statement)
+                answers[spec.name] = "ok" if reply.status == 200 else reply.body.strip()
+            except WitnessUnreachable as exc:
+                answers[spec.name] = str(exc)
+                log.warning("见证 %s 未能收到密钥轮换声明：%s（之后补发）", spec.name, exc)
+        return answers

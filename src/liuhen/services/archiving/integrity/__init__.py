@@ -58,7 +58,7 @@ def verify(
     require(actor, "integrity.verify")
     report = VerifyReport(checked_at=store.clock().isoformat())
     scan = check_ledger(store, report)
-    signer = check_key(store, report, scan.genesis, fingerprint)
+    signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
     signed = check_checkpoints(store, report, scan.tree, signer)
     check_outside(store, report, scan.tree, signer, signed)
     kept = check_rows(store, report, scan.latest)

@@ -31,20 +31,40 @@ from liuhen.store.store import Store
 
 
 @dataclass
+class SigningKey:
+    """One key of the ledger's chain of keys: it signs checkpoints up to ``until`` events
+    (None: no limit, the current key); ``public_key`` None when it cannot be known."""
+
+    fingerprint: str | None
+    public_key: Ed25519PublicKey | None
+    until: int | None = None
+
+
+@dataclass
 class Signer:
-    """The key the checkpoints must be signed with (None: no usable key to check with)."""
+    """The keys the checkpoints must be signed with: the key the ledger was started with and
+    each it was rotated to (``key_rotated`` events), each for the sizes it signed."""
 
     public_key: Ed25519PublicKey | None
     fingerprint: str | None
-    _seen: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+    chain: list[SigningKey] = field(default_factory=list)
+    _seen: dict[tuple[bytes, bytes, str | None], bool] = field(default_factory=dict)
+
+    def key_for(self, tree_size: int) -> SigningKey:
+        for key in self.chain:
+            if key.until is None or tree_size <= key.until:
+                return key
+        return SigningKey(self.fingerprint, self.public_key)
 
     def signed(self, cp: Checkpoint, signature: bytes) -> bool:
-        """Whether ``signature`` is this key's over ``cp`` (each copy of a checkpoint: once)."""
-        if self.public_key is None:
+        """Whether ``signature`` is the signature over ``cp`` of the key in effect at its size
+        (each copy of a checkpoint: checked once)."""
+        key = self.key_for(cp.tree_size)
+        if key.public_key is None:
             return True  # nothing to check with: reported as the missing key
-        seen = (checkpoint_body(cp), signature)
+        seen = (checkpoint_body(cp), signature, key.fingerprint)
         if seen not in self._seen:
-            self._seen[seen] = verify_checkpoint(self.public_key, cp, signature)
+            self._seen[seen] = verify_checkpoint(key.public_key, cp, signature)
         return self._seen[seen]
 
 
@@ -84,11 +104,12 @@ def _judge(
 ) -> bool:
     """Check one checkpoint; True when it holds (signature, size and root)."""
     if not signer.signed(cp, signature):
-        if claimed and signer.fingerprint and claimed != signer.fingerprint:
+        expected = signer.key_for(cp.tree_size).fingerprint
+        if claimed and expected and claimed != expected:
             found.add(
                 "checkpoint_other_key",
                 where,
-                f"检查点由另一密钥 {claimed} 签名，而当前签名密钥为 {signer.fingerprint}："
+                f"检查点由另一密钥 {claimed} 签名，而当时的签名密钥为 {expected}："
                 "密钥被替换过，日志可能已被改写后重签",
             )
         else:
@@ -133,7 +154,8 @@ def check_checkpoints(
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
         if _judge(found, where, cp, signature, claimed, tree, signer):
-            if signer.fingerprint and claimed != signer.fingerprint:
+            expected = signer.key_for(cp.tree_size).fingerprint
+            if expected and claimed != expected:
                 found.add(
                     "checkpoint_cell_altered",
                     f"{where}.key_fingerprint",
