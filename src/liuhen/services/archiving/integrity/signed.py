@@ -69,7 +69,7 @@ class Signer:
 
 
 @dataclass
-class _Found:
+class Found:
     """Findings of one source, by kind, so a file's repeated problem is reported once."""
 
     items: dict[str, list[tuple[str, str, list[str]]]] = field(
@@ -93,8 +93,8 @@ class _Found:
                 report.add(kind, where, f"{message}（本文件共 {len(found)} 行如此）", related)
 
 
-def _judge(
-    found: _Found,
+def judge_checkpoint(
+    found: Found,
     where: str,
     cp: Checkpoint,
     signature: bytes,
@@ -143,7 +143,7 @@ def check_checkpoints(
 ) -> dict[int, str]:
     """The database's checkpoints; returns the tree size -> root of each readable one."""
     rows = checkpoint_rows(store)
-    found = _Found()
+    found = Found()
     signed: dict[int, str] = {}
     for row in rows:
         cp = _db_checkpoint(report, row)
@@ -153,7 +153,7 @@ def check_checkpoints(
         signed[cp.tree_size] = cp.root_hash.hex()
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
-        if _judge(found, where, cp, signature, claimed, tree, signer):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
             expected = signer.key_for(cp.tree_size).fingerprint
             if expected and claimed != expected:
                 found.add(
@@ -221,7 +221,7 @@ def _check_source(
             cause = "（被删除，或见证目录配置后尚未写入）" if source.witness else "（被删除）"
             report.add(f"{kind}_missing", label, f"{what}不存在{cause}：整库回滚将无法由它发现")
         return
-    found = _Found()
+    found = Found()
     held = _held(found, label, contents.lines, tree, signer)
     found.emit(report, each=False)
     floor = min(held) if source.witness and held else -1
@@ -243,7 +243,7 @@ def _check_source(
 
 
 def _held(
-    found: _Found,
+    found: Found,
     label: str,
     lines: list[tuple[int, dict[str, Any] | None]],
     tree: MerkleTree,
@@ -260,7 +260,7 @@ def _held(
         except (KeyError, ValueError, TypeError, OverflowError):
             found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
             continue
-        if _judge(found, where, cp, signature, claimed, tree, signer):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
             held.add(cp.tree_size)
         elif cp.tree_size > tree.size:
             held.add(cp.tree_size)

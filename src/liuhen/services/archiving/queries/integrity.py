@@ -41,6 +41,21 @@ def newest_rotation(store: Store) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def checkpoint_origins(store: Store) -> list[str]:
+    """The distinct origins the signed checkpoints name, newest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.checkpoints.c.origin, t.checkpoints.c.tree_size).order_by(
+                t.checkpoints.c.tree_size.desc()
+            )
+        ).all()
+    found: list[str] = []
+    for origin, _size in rows:
+        if isinstance(origin, str) and origin not in found:
+            found.append(origin)
+    return found
+
+
 def checkpoint_rows(store: Store) -> list[RawRow]:
     """Every signed checkpoint in the database, smallest tree first."""
     with store.read() as conn:
