@@ -158,7 +158,8 @@ def _check_state(
     signer: Signer,
     newest: int,
 ) -> None:
-    keys = state.get("keys") if isinstance(state.get("keys"), list) else []
+    pinned = state.get("keys")
+    keys: list[Any] = pinned if isinstance(pinned, list) else []
     ours = vkey(witness_origin(state), signer.public_key) if signer.public_key else None
     if ours is not None and ours not in keys:
         report.add(
