@@ -28,22 +28,28 @@ from liuhen.store.rows import row_digest
 from tests.integrity.tamper import database
 
 
-def resign(data: Path, *, genesis: bool, record: str | None, keep_origin: bool = False) -> str:
+def resign(
+    data: Path,
+    *,
+    genesis: bool,
+    record: str | None,
+    keep_origin: bool = False,
+    database_url: str | None = None,
+) -> str:
     """Rewrite the copy in ``data`` with a fresh key; return the new fingerprint.
 
     ``genesis``: also rewrite event #0's recorded fingerprint. ``record``: first change that
     record's title and the digest its event recorded. ``keep_origin``: sign under the log's
     old origin (what a witness knows it by) instead of one named by the new key; the
-    cosignatures kept in ``witnesses/`` are deleted either way (the attacker can)."""
+    cosignatures kept in ``witnesses/`` are deleted either way (the attacker can).
+    ``database_url``: the store's database when it is not the copy's SQLite file."""
     key = generate_key()
     fingerprint = key_fingerprint(key)
     origin = None
+    engine = create_engine(database_url or f"sqlite:///{database(data)}")
     if keep_origin:
-        engine = create_engine(f"sqlite:///{database(data)}")
         with engine.connect() as conn:
             origin = conn.execute(select(t.checkpoints.c.origin).limit(1)).scalar_one()
-        engine.dispose()
-    engine = create_engine(f"sqlite:///{database(data)}")
     try:
         with engine.begin() as conn:
             guards = _drop_guards(conn)
@@ -68,6 +74,11 @@ def _origin(fingerprint: str) -> str:
 
 def _drop_guards(conn: Any) -> list[str]:
     """Drop the insert-only triggers; return their definitions to put back."""
+    if conn.dialect.name == "postgresql":
+        tables = ("ledger_events", "ledger_head", "checkpoints", "records")
+        for table in tables:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        return [f"ALTER TABLE {table} ENABLE TRIGGER USER" for table in tables]
     found = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
         "AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')"
