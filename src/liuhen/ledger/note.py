@@ -211,11 +211,12 @@ def log_entry(cp: Checkpoint, signature: bytes, public: Ed25519PublicKey) -> dic
     return {"note": checkpoint_note(cp, signature, public).render()}
 
 
-def read_log_entry(entry: object) -> tuple[Checkpoint, bytes, str | None]:
-    """``(checkpoint, the log's signature, fingerprint or None)`` from a log line: a signed
-    note (``log_entry``; the signature line named by the origin; no fingerprint: the key is
-    the one in effect at its size) or the JSON object older stores wrote
-    (``checkpoint_to_dict``). ``ValueError`` when it is neither."""
+def read_log_entry(entry: object) -> tuple[Checkpoint, bytes, str]:
+    """``(checkpoint, the log's signature, who claims to sign)`` from a log line: a signed
+    note (``log_entry``; the signature line named by the origin; the claim is
+    ``key ID <hex>``, see ``claim_of``) or the JSON object older stores wrote
+    (``checkpoint_to_dict``; the claim is its key fingerprint). ``ValueError`` when it is
+    neither."""
     from liuhen.ledger.checkpoint import checkpoint_from_dict
 
     if isinstance(entry, dict) and "note" in entry:
@@ -226,7 +227,12 @@ def read_log_entry(entry: object) -> tuple[Checkpoint, bytes, str | None]:
         own = [s for s in note.signatures if s.name == cp.origin]
         if len(own) != 1 or len(own[0].signature) != 64:
             raise ValueError("checkpoint note has no single signature named by its origin")
-        return cp, own[0].signature, None
+        return cp, own[0].signature, f"key ID {own[0].key_id.hex()}"
     if not isinstance(entry, dict):
         raise ValueError("not a JSON object")
     return checkpoint_from_dict(entry)
+
+
+def claim_of(origin: str, public: Ed25519PublicKey) -> str:
+    """What a note signed by ``public`` under ``origin`` claims (``read_log_entry``)."""
+    return f"key ID {key_id(origin, ED25519, raw_public(public)).hex()}"

@@ -105,7 +105,8 @@ def test_a_checkpoint_note_carries_the_old_signature_and_reads_back():
     assert note.text.encode() == checkpoint_body(cp)
     assert note_signed_by(note, parse_vkey(vkey(cp.origin, key))) is True
     assert parse_checkpoint_text(note.text) == cp
-    assert read_log_entry(log_entry(cp, signature, key.public_key())) == (cp, signature, None)
+    claim = f"key ID {key_id(cp.origin, 1, raw_public(key)).hex()}"
+    assert read_log_entry(log_entry(cp, signature, key.public_key())) == (cp, signature, claim)
 
 
 def test_old_json_log_lines_still_read():

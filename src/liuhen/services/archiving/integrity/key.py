@@ -47,7 +47,8 @@ def check_key(
     recorded = genesis.get("key_fingerprint") if genesis is not None else None
     recorded = recorded if isinstance(recorded, str) else None
     chain = follow_rotations(report, recorded or actual, rotations or [])
-    known = {k.fingerprint for k in chain}
+    reached = actual is None or chain[-1].fingerprint == actual
+    known = {k.fingerprint for k in chain} if reached else set()
     current = actual or recorded
     pins = (
         ("LIUHEN_LEDGER_FINGERPRINT", store.settings.ledger_fingerprint),
@@ -72,7 +73,9 @@ def check_key(
             "未固定签名公钥指纹（LIUHEN_LEDGER_FINGERPRINT 或 --fingerprint），也未配置见证目录："
             "若有人连同日志事件 #0 一起改写、用新密钥重签全部检查点，本次校验无法发现"
         )
-    if chain and chain[-1].public_key is None:
+    if not reached:  # the key file is not where the recorded chain leads: check with it
+        chain[-1] = SigningKey(actual, public, None)
+    elif chain[-1].public_key is None:
         chain[-1].public_key = public
     return Signer(public, actual, chain)
 

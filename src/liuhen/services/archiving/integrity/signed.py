@@ -22,7 +22,7 @@ from liuhen.ledger.checkpoint import (
     verify_checkpoint,
 )
 from liuhen.ledger.merkle import MerkleTree
-from liuhen.ledger.note import read_log_entry
+from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.queries.integrity import checkpoint_rows
 from liuhen.store.checkpoint_log import CheckpointLog, LogSource
@@ -55,6 +55,14 @@ class Signer:
             if key.until is None or tree_size <= key.until:
                 return key
         return SigningKey(self.fingerprint, self.public_key)
+
+    def other_key(self, cp: Checkpoint, claimed: str) -> bool:
+        """Whether ``claimed`` (a fingerprint, or a note's ``key ID``) names another key than
+        the one in effect at the checkpoint's size."""
+        key = self.key_for(cp.tree_size)
+        if claimed.startswith("key ID "):
+            return key.public_key is not None and claimed != claim_of(cp.origin, key.public_key)
+        return claimed != key.fingerprint
 
     def signed(self, cp: Checkpoint, signature: bytes) -> bool:
         """Whether ``signature`` is the signature over ``cp`` of the key in effect at its size
@@ -105,7 +113,7 @@ def judge_checkpoint(
     """Check one checkpoint; True when it holds (signature, size and root)."""
     if not signer.signed(cp, signature):
         expected = signer.key_for(cp.tree_size).fingerprint
-        if claimed and expected and claimed != expected:
+        if claimed and expected and signer.other_key(cp, claimed):
             found.add(
                 "checkpoint_other_key",
                 where,
