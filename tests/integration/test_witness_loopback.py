@@ -136,3 +136,32 @@ def test_a_rotated_key_is_accepted_by_the_witness_and_by_verify(
         assert reopened.fingerprint == done["new_fingerprint"]
     finally:
         reopened.close()
+
+
+def test_an_exported_package_carries_the_cosignatures_and_verify_package_checks_them(
+    store: Store, county: WitnessProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liuhen.archive.verify_package import verify_package
+    from liuhen.ledger.checkpoint import generate_key
+    from liuhen.ledger.note import COSIGNATURE_V1, vkey
+    from liuhen.services.archiving.packages import export_package
+
+    add_witness(store, SYSTEM, county.url, key=county.vkey)
+    case = make_case_with_files(store, tmp_path)["case"]
+    out = tmp_path / "package"
+    export_package(store, SYSTEM, case, out)
+    report = verify_package(out, witnesses=[county.vkey])
+    assert report.ok, report.problems
+    assert report.cosigned_by == ["county.test/witness"]
+
+    stranger = vkey("province.test/witness", generate_key(), COSIGNATURE_V1)
+    missing = verify_package(out, witnesses=[stranger])
+    assert not missing.ok
+    assert [p.kind for p in missing.problems] == ["witness_cosignature_missing"]
+    assert "data/ledger/cosignatures.json" in missing.problems[0].item
+
+    result = run_cli(["verify-package", str(out), "--witness", stranger, "--json"], {}, monkeypatch)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert json.loads(result.out)["problems"][0]["kind"] == "witness_cosignature_missing"
+    bad = run_cli(["verify-package", str(out), "--witness", "nonsense"], {}, monkeypatch)
+    assert bad.code == 2 and len(bad.err.strip().splitlines()) == 1

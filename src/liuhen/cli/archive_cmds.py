@@ -146,15 +146,35 @@ def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     is_flag=True,
     help="同时给出四性检测（DA/T 70）报告（不影响退出码）",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="VKEY",
+    help="见证（如上级司法行政部门）的副署公钥：要求该见证副署了本包所依据的检查点，可多次给出",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def verify_package_cmd(directory: Path, fingerprint: str | None, four: bool, as_json: bool) -> None:
+def verify_package_cmd(
+    directory: Path, fingerprint: str | None, four: bool, witnesses: tuple[str, ...], as_json: bool
+) -> None:
     """离线核验电子归档包 DIR（不需要数据库）：退出码 0 完好，1 发现问题，2 无法读取。"""
     from liuhen.archive.verify_package import verify_package
+    from liuhen.errors import InvalidInput
+    from liuhen.ledger.note import parse_vkey
 
+    for given in witnesses:
+        try:
+            parse_vkey(given)
+        except ValueError as exc:
+            raise InvalidInput(f"--witness: {given!r} 不是见证公钥（vkey）：{exc}") from None
     bar = _Bar("核验文件")
     try:
         report = verify_package(
-            directory, expected_fingerprint=fingerprint, four_properties=four, progress=bar
+            directory,
+            expected_fingerprint=fingerprint,
+            four_properties=four,
+            progress=bar,
+            witnesses=list(witnesses),
         )
     finally:
         bar.close()
