@@ -18,7 +18,7 @@ from pathlib import Path
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.cosignature import add_checkpoint_body, cosigned_at
 from liuhen.ledger.note import Note, parse_note, parse_vkey
-from liuhen.store.witnesses import WitnessSpec, read_registry, rotations
+from liuhen.store.witnesses import REGISTRY, WitnessSpec, read_registry, rotations
 from liuhen.store.witnesses import cosigned as cosigned_file
 from liuhen.store.witnesses.http import HttpWitness, WitnessUnreachable
 from liuhen.store.witnesses.s3 import S3Witness, S3WitnessError
@@ -40,13 +40,24 @@ class Publisher:
         self._sizes: dict[str, int] = {}
         self._lock = threading.Lock()
         self.last_error: dict[str, str] = {}
+        self._specs: tuple[tuple[int, int] | None, list[WitnessSpec]] | None = None
 
     def specs(self) -> list[WitnessSpec]:
+        """The registered witnesses (the file is read again only when it changed)."""
         try:
-            return read_registry(self.folder)
+            stat = (self.folder / REGISTRY).stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        if self._specs is not None and self._specs[0] == stamp:
+            return self._specs[1]
+        try:
+            specs = read_registry(self.folder)
         except (ValueError, KeyError, TypeError) as exc:
             log.error("见证登记文件无法读取：%s", exc)
-            return []
+            specs = []
+        self._specs = (stamp, specs)
+        return specs
 
     def cosigned_path(self, spec: WitnessSpec) -> Path:
         return self.folder / f"{spec.file_name}.jsonl"
