@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from liuhen.ledger.note import read_log_entry
+
 WITNESS_FILE = "checkpoints.jsonl"
 
 
@@ -108,3 +110,29 @@ class CheckpointLog:
             for source in self.sources()
             for number, entry in self.read(source).lines
         ]
+
+
+TAIL = 64 * 1024
+"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
+
+
+def newest_in(copy: Path) -> int | None:
+    """The largest tree size among the last lines of a copy (-1 when they hold none); None
+    without a file. Only the tail is read: a log grows by a line a transaction, and what a
+    crash keeps from it is the newest lines."""
+    try:
+        with open(copy, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - TAIL))
+            lines = f.read().split(b"\n")
+    except FileNotFoundError:
+        return None
+    if size > TAIL:
+        lines = lines[1:]  # the first may be cut
+    newest = -1
+    for raw in lines:
+        try:
+            newest = max(newest, read_log_entry(json.loads(raw))[0].tree_size)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            continue
+    return newest

@@ -27,8 +27,9 @@ from typing import Any
 from sqlalchemy import select
 
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, verify_checkpoint
-from liuhen.ledger.note import checkpoint_note, log_entry, read_log_entry
+from liuhen.ledger.note import checkpoint_note, log_entry
 from liuhen.store import tables as t
+from liuhen.store.checkpoint_log import newest_in
 from liuhen.store.store import Store
 
 log = logging.getLogger("liuhen.recovery")
@@ -132,32 +133,6 @@ def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
             "检查点记录 %s 缺少中断前最后签名的 %d 个检查点，已从数据库补上", copy, len(missing)
         )
     return appended
-
-
-TAIL = 64 * 1024
-"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
-
-
-def newest_in(copy: Path) -> int | None:
-    """The largest tree size among the last lines of a copy (-1 when they hold none); None
-    without a file. Only the tail is read: a log grows by a line a transaction, and what a
-    crash keeps from it is the newest lines."""
-    try:
-        with open(copy, "rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - TAIL))
-            lines = f.read().split(b"\n")
-    except FileNotFoundError:
-        return None
-    if size > TAIL:
-        lines = lines[1:]  # the first may be cut
-    newest = -1
-    for raw in lines:
-        try:
-            newest = max(newest, read_log_entry(json.loads(raw))[0].tree_size)
-        except (ValueError, TypeError, KeyError, RecursionError):
-            continue
-    return newest
 
 
 def _entry(store: Store, cp: Checkpoint, signature: bytes, fingerprint: str) -> dict[str, Any]:

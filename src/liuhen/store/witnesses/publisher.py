@@ -84,9 +84,11 @@ class Publisher:
 
     def _send(self, spec: WitnessSpec, cp: Checkpoint, note: Note) -> None:
         if spec.kind == "dir":
-            from liuhen.store.checkpoint_log import append_line
+            from liuhen.store.checkpoint_log import append_line, newest_in
 
-            append_line(Path(spec.target) / "checkpoints.jsonl", {"note": note.render()})
+            target = Path(spec.target) / "checkpoints.jsonl"
+            if (newest_in(target) or -1) < cp.tree_size:  # a start sends the newest again
+                append_line(target, {"note": note.render()})
         elif spec.kind == "s3":
             self.s3(spec.target).put(cp.origin, cp.tree_size, note.render())
         else:
