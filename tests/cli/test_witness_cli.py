@@ -108,3 +108,33 @@ def test_a_rotation_cut_short_after_its_event_is_finished_at_the_next_start(
     key, _why = read_key(keys / "ledger-ed25519.pem")
     assert key is not None and key_fingerprint(key) == done["new_fingerprint"]
     assert _cli(data_dir, "verify", "--read-only").code == 0
+
+
+def test_a_checkpoint_log_of_old_json_lines_still_verifies_and_goes_on_as_notes(
+    data_dir: Path,
+) -> None:
+    import base64
+    import json
+
+    from liuhen.ledger.checkpoint import checkpoint_to_dict
+    from liuhen.ledger.note import read_log_entry
+
+    log = data_dir / "checkpoints.jsonl"
+    fingerprint = _cli(data_dir, "ledger", "checkpoint", "--json").json()["key_fingerprint"]
+    old = []
+    for line in log.read_text("utf-8").splitlines():
+        cp, signature, _claim = read_log_entry(json.loads(line))
+        old.append(json.dumps(checkpoint_to_dict(cp, signature, fingerprint), sort_keys=True))
+    log.write_text("".join(f"{line}\n" for line in old), "utf-8")  # as an older version wrote
+    assert _cli(data_dir, "verify", "--read-only").code == 0
+    assert _cli(data_dir, "ledger", "checkpoint").code == 0
+    lines = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    assert "tree_size" in lines[0] and set(lines[-1]) == {"note"}
+    assert _cli(data_dir, "verify", "--read-only").code == 0
+    entry = json.loads(old[-1])
+    entry["signature"] = base64.b64encode(bytes(64)).decode()  # an old line with a bad signature
+    old[-1] = json.dumps(entry, sort_keys=True)
+    log.write_text("".join(f"{line}\n" for line in old), "utf-8")
+    damaged = _cli(data_dir, "verify", "--read-only", "--json")
+    assert damaged.code == 1 and "Traceback" not in damaged.err
+    assert any(str(log) in p["object"] for p in damaged.json()["problems"])
