@@ -10,6 +10,7 @@ Refused checkpoints are kept in ``refused.jsonl`` as evidence.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,8 +95,6 @@ class WitnessServer:
         )
 
     def log_state(self, origin: str) -> Answer:
-        import json
-
         state = self.files.load(origin)
         if state is None:
             return Answer(404, f"本见证不认识日志 {origin}\n")
