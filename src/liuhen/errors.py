@@ -15,7 +15,8 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     ├── PermissionDenied        403 / exit 3   signed in, but the role may not do this
     ├── Conflict                409 / exit 2   the request contradicts stored state
     ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
-    └── StorageError            507 / exit 1   the disk or the object store failed
+    ├── StorageError            507 / exit 1   the disk or the object store failed
+    └── Unavailable             503 / exit 4   the database cannot be reached now: try again
 
 A check that runs to the end and finds problems (``verify``, ``verify-package``, ``fixity``)
 is not an error: it prints its report and exits with ``PROBLEMS_FOUND``.
@@ -161,3 +162,11 @@ class StorageError(LiuhenError):
     code = "storage_error"
     http_status = 507
     exit_code = 1
+
+
+class Unavailable(LiuhenError):
+    """数据库暂时无法访问（连接中断、服务重启或繁忙）：未保存任何内容，请稍后重试。"""
+
+    code = "unavailable"
+    http_status = 503
+    exit_code = 4

@@ -168,7 +168,7 @@ def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
 
 
 def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path, make_settings):
-    """Footage stored in 2020 and never linked is past its 3 years (004§12): the archivist
+    """Footage stored in 2020 and never linked is past its 3 years (the default the demo township's profile keeps): the archivist
     asks from the command line, the head approves, ``dispose`` removes it and ``verify``
     still exits 0 and lists the tombstones; fresh footage is refused."""
     from liuhen.media.synthetic import make_recording
@@ -196,7 +196,9 @@ def test_dispose_footage_no_case_holds_from_the_command_line(tmp_path, make_sett
     base = ["--data-dir", str(root)]
 
     shown = run_cli([*base, "retention", old_id, "--json"])
-    assert shown.code == 0 and shown.json()["citation"] == "004§12" and shown.json()["expired"]
+    assert (
+        shown.code == 0 and shown.json()["citation"] == "行政处罚法§47" and shown.json()["expired"]
+    )
     refused = run_cli(
         [*base, "dispose", fresh_id, "--user", "keeper", "--request", "--reason", "清理"]
     )

@@ -94,6 +94,24 @@ def ledger(store: Any, action: str) -> list[dict[str, Any]]:
         return [dict(r) for r in rows]
 
 
+def assert_sealed(store: Any, pdf: bytes, fingerprint: str) -> None:
+    """The copy carries the agency's seal, whose certificate (and CA) the ledger holds: it
+    validates against that CA, and one changed byte or appended bytes make it fail."""
+    from liuhen.documents.seal import check_seal
+
+    [issued] = ledger(store, "seal.certificate_issued")
+    payload = issued["payload"]
+    assert payload["fingerprint"] == fingerprint
+    ca = payload["ca_certificate"].encode("ascii")
+    check = check_seal(pdf, ca)
+    assert check.ok, check
+    assert payload["agency"] in check.signer
+    changed = bytearray(pdf)
+    changed[len(pdf) // 3] ^= 0x01
+    assert check_seal(bytes(changed), ca).problem == "印章之后文件内容被改动"
+    assert check_seal(pdf + b"\n% appended\n", ca).problem == "印章之后文件被追加了内容"
+
+
 def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(store, tmp_path):
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
@@ -148,6 +166,7 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
     with store.read() as conn:
         row = conn.execute(select(t.records).where(t.records.c.id == copy["id"])).mappings().one()
     assert row["kind"] == "copy" and row["details"]["derived_from"]["record_id"] == ids["record"]
+    assert_sealed(store, blob(store, f["sha256"]), row["details"]["seal"])
 
     files, _notes = case_record_files(store, ids["case"])  # the case file holds no copies
     assert copy["id"] not in {f.record_id for f in files} and ids["record"] in {

@@ -141,7 +141,7 @@ def test_retention_classes_from_the_profile(store, tmp_path, clock):
     made = _closed_case(store, tmp_path, clock)
     users = _users(store, made["agency"])
     doc = record_retention(store, made["record"])
-    assert doc.class_code == "document" and doc.citation == "001§12"
+    assert doc.class_code == "document" and doc.citation == "行政处罚法§47"
     assert doc.until is None and "尚未起算" in doc.explanation
     file_case(
         store,
@@ -153,7 +153,7 @@ def test_retention_classes_from_the_profile(store, tmp_path, clock):
     doc = record_retention(store, made["record"])
     assert doc.term == "10y" and doc.until is not None
     assert doc.until.year == clock().year + 10
-    # AV no case holds: 3 years from storage (004§12); written as the AV import writes it
+    # AV no case holds: 3 years from storage (the default: 张营镇's 003 sets no term); written as the AV import writes it
     av = "a" * 32
     with store.transaction(SYSTEM) as tx:
         tx.insert(
@@ -175,7 +175,9 @@ def test_retention_classes_from_the_profile(store, tmp_path, clock):
         )
         tx.record("av.imported", subject_type="record", subject_id=av)
     other = record_retention(store, av)
-    assert other.class_code == "other_av" and other.citation == "004§12" and other.term == "3y"
+    assert (
+        other.class_code == "other_av" and other.citation == "行政处罚法§47" and other.term == "3y"
+    )
     assert other.until == other.starts_at.replace(year=other.starts_at.year + 3)
 
 
@@ -208,7 +210,9 @@ def test_disposal_refused_before_the_date_then_done_with_approval(store, tmp_pat
         (stone,) = conn.execute(select(t.disposals)).mappings().all()
     assert stone["blob_sha256"] == made["blob"] and stone["details"]["approval_id"] == approval
     assert stone["details"]["sm3"] and stone["details"]["size"] > 0
-    assert stone["details"]["citation"] == "001§12" and stone["details"]["class"] == "document"
+    assert (
+        stone["details"]["citation"] == "行政处罚法§47" and stone["details"]["class"] == "document"
+    )
     (event,) = _events(store, "record.disposed")
     assert event["payload"]["files"][0]["sha256"] == made["blob"]
 

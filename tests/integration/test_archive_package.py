@@ -425,3 +425,18 @@ def test_four_properties_name_an_unusable_file_and_missing_metadata(package, tmp
     rel = video.relative_to(bag).as_posix()
     assert ("usability", rel) in failed and ("authenticity", rel) in failed
     assert any(p == "integrity" and "音像记录" in item for p, item in failed)
+
+
+def test_four_properties_fail_a_case_file_whose_chinese_font_is_not_embedded(package, tmp_path):
+    from tests.pdf_samples import pdf_with_unembedded_song
+
+    from liuhen.archive.four_properties import assess_package
+
+    bag = copy_of(package, tmp_path)
+    (bag / "data/case-file.pdf").write_bytes(pdf_with_unembedded_song("案卷封面"))
+    report = assess_package(bag, checked_at=datetime(2026, 11, 24, tzinfo=UTC))
+    usability = [c for c in report.checks if c.property == "usability" and not c.ok]
+    assert [(c.item, c.level) for c in usability] == [("data/case-file.pdf", "error")]
+    assert "STSong-Light" in usability[0].detail and "未嵌入" in usability[0].detail
+    fine = assess_package(package, checked_at=datetime(2026, 11, 24, tzinfo=UTC))
+    assert fine.summary()["usability"]["ok"], [c.detail for c in fine.checks if not c.ok]

@@ -126,3 +126,35 @@ def test_correction_is_a_new_version_with_new_renderings(store, case):
     assert [v["version"] for v in versions] == [1, 2]
     assert versions[1]["correction_reason"] == "补正检查地点"
     assert record_files(store, second.record_id) and record_files(store, first.record_id)
+
+
+def test_a_document_issued_under_seal_carries_the_agencys_electronic_seal(store, case):
+    """A 行政处罚决定书 is issued under the agency's seal: its PDF is sealed (PAdES, a visible
+    seal on the last page), validates against the seal CA the ledger records, and names the
+    agency; an unsealed 笔录 is not sealed."""
+    from sqlalchemy import select
+
+    from liuhen.documents.seal import check_seal
+    from liuhen.store import tables as t
+
+    decision = save_document(
+        store, SYSTEM, case_id=case, act_id=None, filled=sample_document("penalty_decision")
+    )
+    pdf = b"".join(
+        store.blobs.read_range(decision.pdf_sha256, 0, store.blobs.size(decision.pdf_sha256) - 1)
+    )
+    with store.read() as conn:
+        [issued] = conn.execute(
+            select(t.ledger_events.c.payload).where(
+                t.ledger_events.c.action == "seal.certificate_issued"
+            )
+        ).scalars()
+    check = check_seal(pdf, issued["ca_certificate"].encode("ascii"))
+    assert check.ok and "示范镇人民政府" in check.signer, check
+    record = save_document(
+        store, SYSTEM, case_id=case, act_id=None, filled=sample_document("inspection_record")
+    )
+    plain = b"".join(
+        store.blobs.read_range(record.pdf_sha256, 0, store.blobs.size(record.pdf_sha256) - 1)
+    )
+    assert check_seal(plain, issued["ca_certificate"].encode("ascii")).problem == "没有电子印章"

@@ -1,4 +1,4 @@
-"""AV footage that no case holds (004§12: 3 years from storage): refused before its date;
+"""AV footage that no case holds (the demo township's default: 3 years from storage): refused before its date;
 after it, an approval without a case — found in the head's inbox, decided there — lets the
 custodian dispose of it; the bytes go, the tombstones stay and ``verify`` passes. An approval
 asked while unlinked no longer serves once the footage is linked to a case."""
@@ -74,7 +74,7 @@ def test_unlinked_footage_is_disposed_of_with_a_caseless_approval(store, footage
     with pytest.raises(ForbiddenChange, match="保管期限内不得处置"):
         request_disposal(store, keeper.actor, record_id, reason="期满")
     info = disposal_info(store, record_id)
-    assert info["retention"].citation == "004§12" and not info["disposable"]
+    assert info["retention"].citation == "行政处罚法§47" and not info["disposable"]
 
     clock.now = info["retention"].until + timedelta(days=1)
     approval = request_disposal(store, keeper.actor, record_id, reason="保管期满，未关联任何案件")

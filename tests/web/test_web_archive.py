@@ -167,7 +167,11 @@ def test_footage_no_case_holds_is_disposed_of_through_the_web(store, tmp_path, c
     web = _client(app, "keeper")
     assert f"/records/{record}/disposal" in web.get(f"/av/{record}").text
     view = web.get(f"/records/{record}/disposal")
-    assert view.status_code == 200 and "004§12" in view.text and "保管期限内不得处置" in view.text
+    assert (
+        view.status_code == 200
+        and "行政处罚法§47" in view.text
+        and "保管期限内不得处置" in view.text
+    )
     refused = _post(web, f"/records/{record}/disposal/request", {"reason": "清理"})
     assert refused.status_code == 409 and "保管期限内不得处置" in refused.text
     api_refused = web.post(f"/api/records/{record}/dispose", json={"reason": "清理"})

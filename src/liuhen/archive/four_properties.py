@@ -238,7 +238,12 @@ def _opens(path: Path, media_type: str) -> tuple[bool, str]:
         if media_type == "application/pdf":
             from pypdf import PdfReader
 
+            from liuhen.archive.pdf_fonts import cjk_problems
+
             pages = len(PdfReader(path).pages)
+            fonts = cjk_problems(path.read_bytes()) if pages else []
+            if fonts:
+                return False, f"PDF，{pages} 页；" + "；".join(fonts)
             return pages > 0, f"PDF，{pages} 页"
         if media_type.startswith("image/"):
             from PIL import Image

@@ -26,14 +26,18 @@ _COMMAND_MODULES = (
     "liuhen.cli.retention_cmds",  # file-case, retention, dispose
     "liuhen.cli.calendar_cmds",  # calendar show, calendar load
     "liuhen.cli.witness_cmds",  # witness serve, witness add, witness list
+    "liuhen.cli.doctor_cmds",  # doctor
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
     "init": None,  # creates the database and the first admin; nothing to guard yet
     "serve": None,  # the web app checks every request
     "profiles": None,  # reads policy files, no stored records
+    "profiles lint": None,  # checks a policy file given on the command line
+    "profiles diff": None,  # compares two policy files
     "check": None,  # checks bundle files given on the command line
     "verify-package": None,  # verifies an exported directory, no stored records
+    "doctor": None,  # checks the machine and opens the store read-only, no records shown
     "demo": "demo.load",
     "user add": "user.manage",
     "cases": "case.read",
@@ -100,7 +104,15 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group, mapping LiuhenError to stderr and its exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(args=args, prog_name="liuhen", standalone_mode=False)
+        try:
+            cli.main(args=args, prog_name="liuhen", standalone_mode=False)
+        except Exception as exc:  # a database failure outside the store's guards: one line
+            from liuhen.store.db_errors import explain
+
+            explained = explain(exc)
+            if explained is None or explained is exc:
+                raise
+            raise explained from exc
     except LiuhenError as exc:
         if "--json" in args:
             click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)

@@ -23,6 +23,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def register(cli: click.Group) -> None:
+    register_profile_tools()
     cli.add_command(profiles_cmd)
     cli.add_command(check_cmd)
 
@@ -44,7 +45,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-@click.command("profiles")
+@click.group("profiles", invoke_without_command=True)
 @click.option(
     "--file",
     "files",
@@ -53,8 +54,11 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     help="另外加载的制度配置文件（可多次）",
 )
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def profiles_cmd(files: tuple[str, ...], as_json: bool) -> None:
-    """列出内置和加载的制度配置及其规则。"""
+@click.pass_context
+def profiles_cmd(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
+    """列出内置和加载的制度配置及其规则；lint 检查本机关的配置文件，diff 逐条比较两份配置。"""
+    if ctx.invoked_subcommand is not None:
+        return
     found = list_profiles() + [load_profile(f) for f in files]
     if as_json:
         emit_json({"profiles": [p.to_dict() for p in found]})
@@ -64,6 +68,13 @@ def profiles_cmd(files: tuple[str, ...], as_json: bool) -> None:
         for p in found
     ]
     click.echo(table(["编号", "名称", "上级", "规则数", "来源"], rows))
+
+
+def register_profile_tools() -> None:
+    from liuhen.cli.profile_cmds import diff_cmd, lint_cmd
+
+    profiles_cmd.add_command(lint_cmd)
+    profiles_cmd.add_command(diff_cmd)
 
 
 def parse_now(text: str | None) -> datetime:

@@ -78,14 +78,28 @@ def init(
 @click.option(
     "--demo", "with_demo", is_flag=True, help="数据目录不存在则初始化，无案件则载入演示数据"
 )
+@click.option(
+    "--without-pdf",
+    is_flag=True,
+    help="本机缺少中文字体或 PDF 本地库时仍然启动（每页顶部显示警告，文书与案卷 PDF 无法正确生成）",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, with_demo: bool) -> None:
-    """启动网页服务。"""
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, with_demo: bool, without_pdf: bool
+) -> None:
+    """启动网页服务。本机缺少中文字体或 PDF 本地库时拒绝启动（见 liuhen doctor）。"""
+    from liuhen.services.admin.doctor import pdf_warning
+
+    settings = settings_from(ctx)
+    warning = pdf_warning()
+    if warning and not without_pdf:
+        raise ConfigError(f"{warning}（或加 --without-pdf 仍然启动）")
+    if warning:
+        click.echo(f"警告：{warning}", err=True)
     import uvicorn
 
     from liuhen.web.app import create_app
 
-    settings = settings_from(ctx)
     if with_demo:
         _prepare_demo(ctx)
     store = open_store(ctx)

@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Text, cast, select, update
+from sqlalchemy import BigInteger, Connection, Text, cast, select
 
 from liuhen.store import tables as t
+from liuhen.store.upsert import insert
 
 GENERATION = "dashboard_generation"  # derived_settings: bumped whenever the counts change
 
@@ -103,13 +104,12 @@ class Deltas:
 def bump(conn: Connection) -> None:
     """Count one more change of the dashboard's counts (readers may cache until then)."""
     ds = t.derived_settings
-    changed = conn.execute(
-        update(ds)
-        .where(ds.c.name == GENERATION)
-        .values(value=cast(cast(ds.c.value, BigInteger) + 1, Text))
+    stmt = insert(conn, ds).values(name=GENERATION, value="1")
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"value": cast(cast(ds.c.value, BigInteger) + 1, Text)}
+        )
     )
-    if changed.rowcount == 0:
-        conn.execute(ds.insert().values(name=GENERATION, value="1"))
 
 
 def generation(conn: Connection) -> int:
@@ -130,18 +130,8 @@ def _add(
     """INSERT … ON CONFLICT DO UPDATE SET field = field + new (SQLite ≥ 3.24, PostgreSQL)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg = pg_insert(table)
-        stmt: Any = pg.on_conflict_do_update(
-            index_elements=list(key), set_={f: table.c[f] + pg.excluded[f] for f in fields}
-        )
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(table)
-        stmt = lite.on_conflict_do_update(
-            index_elements=list(key), set_={f: table.c[f] + lite.excluded[f] for f in fields}
-        )
-    conn.execute(stmt, rows)
+    stmt = insert(conn, table)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={f: table.c[f] + stmt.excluded[f] for f in fields}
+    )
+    conn.execute(upsert, rows)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from liuhen.config import Settings
-from liuhen.errors import ConfigError
+from liuhen.errors import ConfigError, LiuhenError
 from liuhen.ledger.checkpoint import Checkpoint, key_fingerprint, sign_checkpoint
 from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleTree
@@ -36,6 +37,7 @@ from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.database import READ_ONLY, check_connection, make_engine
+from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import read_key
 from liuhen.store.unit import Clock, Tx, utcnow
@@ -179,8 +181,14 @@ class Store:
         """A connection for reading only: on SQLite it takes no lock (see ``database``); on
         PostgreSQL it runs without BEGIN and ROLLBACK (two round trips fewer per read; each
         statement reads a snapshot of its own, as in a READ COMMITTED transaction)."""
-        with self.engine.connect().execution_options(**self._read_options) as conn:
-            yield conn
+        try:
+            with self.engine.connect().execution_options(**self._read_options) as conn:
+                yield conn
+        except DBAPIError as exc:
+            explained = explain(exc)
+            if explained is None:
+                raise
+            raise explained from exc
 
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Tx]:
@@ -204,9 +212,15 @@ class Store:
                         with self._lock:
                             self.changes += 1
                 except BaseException:
-                    trans.rollback()
                     self._tree = None
+                    with suppress(DBAPIError):  # a lost connection has nothing to roll back
+                        trans.rollback()
                     raise
+        except DBAPIError as exc:
+            explained = explain(exc)
+            if explained is None:
+                raise
+            raise explained from exc
         finally:
             self._local.depth = depth
         if signed is not None:
@@ -242,6 +256,11 @@ class Store:
 
     def _registered_dirs(self) -> list[Path]:
         return [Path(s.target) for s in self.witnesses.specs() if s.kind == "dir"]
+
+    def explain(self, exc: BaseException) -> LiuhenError | None:
+        """The ``LiuhenError`` a database failure met outside ``read``/``transaction``
+        stands for (``store/db_errors``), for the web's and the CLI's last resort."""
+        return explain(exc)
 
     def record_view(
         self,

@@ -40,6 +40,7 @@ from liuhen.store.summary_columns import (
     index_columns,
     share_columns,
 )
+from liuhen.store.upsert import insert, insert_ignoring, insert_new
 
 SLACK = timedelta(minutes=1)
 TIMEZONE = "dashboard_timezone"  # derived_settings: the zone months were cut in
@@ -131,16 +132,17 @@ def _replace_officers_and_due(
     officers: Mapping[str, Sequence[str]],
     summaries: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """The written cases' officer rows and footage deadlines, deleted and inserted anew."""
+    """The written cases' officer rows and footage deadlines, deleted and inserted anew:
+    under the lock of the cases' summary rows (``write``), so no other writer's rows are
+    between the two."""
     conn.execute(delete(t.summary_officers).where(t.summary_officers.c.case_id.in_(written)))
     conn.execute(delete(t.footage_due).where(t.footage_due.c.case_id.in_(written)))
     pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
     if pairs:
-        conn.execute(t.summary_officers.insert(), pairs)
+        insert_ignoring(conn, t.summary_officers, pairs)
         fill_sort_keys(conn, written)
     due = [row for c in written for row in footage_rows(c, summaries[c])]
-    if due:
-        conn.execute(t.footage_due.insert(), due)
+    insert_ignoring(conn, t.footage_due, due)
 
 
 def write(
@@ -153,55 +155,74 @@ def write(
     """Store summaries ``(case_id, agency_id, summary, source_seq)`` with their index, their
     officers and their share of the dashboard, in the caller's write transaction; a summary
     older than the one stored (a newer one was written meanwhile) is left out. Returns how
-    many were written."""
+    many were written. Two processes may write one case's summary at once (two readers of
+    the case list): a stored row is locked before it is read, a new one is inserted unless
+    the other got there first (then it is locked and read), so each takes the other's share
+    out of the counts and nothing is inserted twice."""
     ids = sorted({item[0] for item in items})
     if not ids:
         return 0
     facts = _case_facts(conn, ids)
-    old_rows = {
-        r["case_id"]: r
-        for r in conn.execute(_for_update(select(cs).where(cs.c.case_id.in_(ids)), conn))
-        .mappings()
-        .all()
-    }
-    old_officers = _stored_officers(conn, ids)
+    old_rows = _locked(conn, ids)
     officers = _officers(conn, ids)
+    rows = {
+        case_id: _row(case_id, agency_id, summary, seq, facts[case_id], now=now, tz=tz)
+        for case_id, agency_id, summary, seq in sorted(items, key=lambda item: item[0])
+    }
+    inserted = insert_new(conn, cs, [r for c, r in rows.items() if c not in old_rows], "case_id")
+    raced = [c for c in rows if c not in old_rows and c not in inserted]
+    if raced:
+        old_rows.update(_locked(conn, raced))
+    old_officers = _stored_officers(conn, [c for c in rows if c not in inserted])
     deltas = Deltas()
-    inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for case_id, agency_id, summary, seq in sorted(items, key=lambda item: item[0]):
+    for case_id, row in rows.items():
         old = old_rows.get(case_id)
-        if old is not None and old["source_seq"] > seq:
-            continue
-        fact = facts[case_id]
-        row = {
-            "case_id": case_id,
-            "agency_id": agency_id,
-            "section": summary.get("section", ""),
-            "stage": summary.get("stage") or "initiation",
-            "summary": {k: v for k, v in summary.items() if k not in ("id", "agency_id")},
-            "source_seq": seq,
-            "computed_at": now,
-            **index_columns(
-                summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
-            ),
-            **share_columns(summary, now),
-        }
-        if old is not None:
+        if case_id not in inserted:
+            if old is None or old["source_seq"] > row["source_seq"]:
+                continue
             deltas.add(old, old_officers.get(case_id, ()), -1)
             updates.append({"key": case_id, **{k: v for k, v in row.items() if k != "case_id"}})
-        else:
-            inserts.append(row)
         deltas.add(row, officers.get(case_id, ()), 1)
-    written = [r["key"] for r in updates] + [r["case_id"] for r in inserts]
+    written = [r["key"] for r in updates] + sorted(inserted)
     if updates:
         conn.execute(_UPDATE, updates)
-    if inserts:
-        conn.execute(cs.insert(), inserts)
     if written:
         _replace_officers_and_due(conn, written, officers, {i[0]: i[2] for i in items})
     deltas.write(conn)
     return len(written)
+
+
+def _locked(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """The stored summary rows of ``ids``, locked for the rest of the transaction."""
+    query = _for_update(select(cs).where(cs.c.case_id.in_(ids)).order_by(cs.c.case_id), conn)
+    return {r["case_id"]: r for r in conn.execute(query).mappings().all()}
+
+
+def _row(
+    case_id: str,
+    agency_id: str,
+    summary: Mapping[str, Any],
+    seq: int,
+    fact: Row[Any, Any, Any],
+    *,
+    now: datetime,
+    tz: tzinfo,
+) -> dict[str, Any]:
+    """The ``case_summaries`` row of one summary, with its index and share columns."""
+    return {
+        "case_id": case_id,
+        "agency_id": agency_id,
+        "section": summary.get("section", ""),
+        "stage": summary.get("stage") or "initiation",
+        "summary": {k: v for k, v in summary.items() if k not in ("id", "agency_id")},
+        "source_seq": seq,
+        "computed_at": now,
+        **index_columns(
+            summary, created_by=fact.created_by, confidentiality=fact.confidentiality, tz=tz
+        ),
+        **share_columns(summary, now),
+    }
 
 
 def _due(now: datetime) -> Any:
@@ -288,8 +309,9 @@ def rebuild(
             conn.execute(t.footage_due.insert(), due)
     deltas.write(conn)
     bump(conn)
-    conn.execute(delete(t.derived_settings).where(t.derived_settings.c.name == TIMEZONE))
-    conn.execute(t.derived_settings.insert().values(name=TIMEZONE, value=tz_name))
+    ds = t.derived_settings
+    upsert = insert(conn, ds).values(name=TIMEZONE, value=tz_name)
+    conn.execute(upsert.on_conflict_do_update(index_elements=["name"], set_={"value": tz_name}))
     return len(ids)
 
 

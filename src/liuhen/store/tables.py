@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -119,6 +120,7 @@ acts = Table(
     Column("details", JSONText(), nullable=False),
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_acts_supersedes_id", "supersedes_id", unique=True),
 )
 
 records = Table(
@@ -127,7 +129,7 @@ records = Table(
     _id(),
     Column("case_id", String(40), ForeignKey("cases.id"), nullable=True, index=True),
     Column("act_id", String(40), ForeignKey("acts.id"), nullable=True, index=True),
-    Column("supersedes_id", String(40), ForeignKey("records.id"), nullable=True, index=True),
+    Column("supersedes_id", String(40), ForeignKey("records.id"), nullable=True),
     Column("version", Integer(), nullable=False, default=1),
     Column("kind", String(10), nullable=False),  # text | av
     Column("doc_kind", String(80), nullable=False, default=""),
@@ -136,6 +138,7 @@ records = Table(
     Column("correction_reason", Text(), nullable=False, default=""),
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_records_supersedes_id", "supersedes_id", unique=True),  # one successor
 )
 
 record_files = Table(
@@ -180,6 +183,10 @@ approval_steps = Table(
     Column("decision", String(20), nullable=False),  # approved | rejected | returned
     Column("opinion", Text(), nullable=False, default=""),
     Column("decided_at", UTCDateTime(), nullable=False),
+    # one decision per step, one step per person (migration 0014: unique_rows says how rows
+    # from before are kept)
+    Index("uq_approval_steps_position", "approval_id", "position", unique=True),
+    Index("uq_approval_steps_user", "approval_id", "user_id", unique=True),
 )
 
 services = Table(
@@ -218,6 +225,7 @@ case_files = Table(
     Column("details", JSONText(), nullable=False),
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_case_files_supersedes_id", "supersedes_id", unique=True),
 )
 
 blobs = Table(
@@ -352,6 +360,20 @@ authorisations = Table(
     Column("details", JSONText(), nullable=False),  # grantor's capacity, a revocation's reason
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_authorisations_ends_id", "ends_id", unique=True),  # one revocation
 )
 """A principal head's written authorisation of a deputy (授权) to approve in their stead,
 for a period; a row with ``ends_id`` revokes the grant it names from its ``starts_at``."""
+
+duplicates_found = Table(
+    "duplicates_found",
+    metadata,
+    Column("table_name", String(60), primary_key=True),
+    Column("row_id", String(64), primary_key=True),
+    Column("kept_id", String(64), nullable=False),
+    Column("constraint_name", String(80), nullable=False),
+    Column("found_at", UTCDateTime(), nullable=False),
+)
+"""Rows written before a unique constraint existed that break it (two decisions of one step,
+two successors of one version): kept, left out of the constraint, listed here for the
+operator (``store/unique_rows.py``, migration 0014). Bookkeeping: not a record."""

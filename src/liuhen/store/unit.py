@@ -18,14 +18,16 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from liuhen.errors import Conflict, ForbiddenChange
+from liuhen.errors import ForbiddenChange
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.chain import chain_hash
 from liuhen.ledger.events import READ_ACTIONS, Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.store import tables as t
+from liuhen.store.conflicts import conflict
 from liuhen.store.rows import row_digest
 from liuhen.store.text_guard import check_row
+from liuhen.store.upsert import insert
 
 Clock = Callable[[], datetime]
 
@@ -59,7 +61,7 @@ class Tx:
         try:
             self.conn.execute(tbl.insert().values(**values))
         except IntegrityError as exc:
-            raise Conflict(f"{table}：记录与已有数据冲突（{_first_line(exc)}）") from exc
+            raise conflict(table, exc) from exc
         if table == "blobs":
             self.blob_keys.append(str(values["sha256"]))
         return self._track(table, values[t.primary_key_name(table)])
@@ -73,6 +75,20 @@ class Tx:
         pk = tbl.c[t.primary_key_name(table)]
         self.conn.execute(update(tbl).where(pk == key).values(**values))
         return self._track(table, key)
+
+    def lock(self, table: str, key: str) -> None:
+        """Lock the row against other writers until this transaction ends: PostgreSQL
+        ``SELECT … FOR NO KEY UPDATE`` (rows that refer to it may still be inserted); on
+        SQLite nothing, since the writer holds the whole database from ``BEGIN IMMEDIATE``.
+        A service locks what it decides on before it reads the state it checks and before
+        its first ``record`` (which locks the ledger head), so every transaction takes its
+        locks in one order: the decided-on row, then the ledger head; two rows in the order
+        case, approval, record. A missing row locks nothing (the read after says so)."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        tbl = t.metadata.tables[table]
+        pk = tbl.c[t.primary_key_name(table)]
+        self.conn.execute(select(pk).where(pk == key).with_for_update(key_share=True))
 
     def get(self, table: str, key: str) -> RowMapping | None:
         tbl = t.metadata.tables[table]
@@ -141,28 +157,13 @@ class Tx:
     def _changed(self, case_id: str, seq: int) -> None:
         """Note the case's newest change (``case_changes``: its summary is stale until
         computed again from this seq on)."""
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            pg = pg_insert(t.case_changes).values(case_id=case_id, seq=seq)
-            stmt: Any = pg.on_conflict_do_update(
-                index_elements=["case_id"], set_={"seq": pg.excluded.seq}
-            )
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            lite = sqlite_insert(t.case_changes).values(case_id=case_id, seq=seq)
-            stmt = lite.on_conflict_do_update(
-                index_elements=["case_id"], set_={"seq": lite.excluded.seq}
-            )
+        stmt = insert(self.conn, t.case_changes).values(case_id=case_id, seq=seq)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["case_id"], set_={"seq": stmt.excluded.seq}
+        )
         self.conn.execute(stmt)
 
     def assert_settled(self) -> None:
         if self._pending_rows:
             tables = sorted({r["table"] for r in self._pending_rows})
             raise RuntimeError(f"rows written without a ledger event: {tables}")
-
-
-def _first_line(exc: Exception) -> str:
-    orig = getattr(exc, "orig", exc)
-    return str(orig).strip().splitlines()[0]

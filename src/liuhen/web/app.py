@@ -20,6 +20,7 @@ from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.jobs.background import BackgroundJobs
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.doctor import pdf_warning
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
@@ -121,6 +122,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
         four_names=four_properties.PROPERTIES,
         user_actions=lambda user: actions_for(user.roles),
         **av_panel.TEMPLATE_GLOBALS,
+        system_warning=pdf_warning(),  # None unless `serve --without-pdf`
     )
     return templates
 
@@ -161,7 +163,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
-        """Last resort: the project's format, never the framework's text or a traceback."""
+        """Last resort: the project's format, never the framework's text or a traceback. A
+        database failure met outside the store's own guards (an outage: 503) says so."""
+        explained = app.state.store.explain(exc)
+        if explained is not None:
+            log.warning("database failure on %s %s: %s", request.method, request.url.path, exc)
+            return liuhen_error(request, explained)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         try:
             return liuhen_error(request, LiuhenError(INTERNAL))

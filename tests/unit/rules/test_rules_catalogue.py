@@ -849,7 +849,7 @@ SCENARIOS = [
         "shanxi-township",
         lambda: edit(g(), "av_records", "AV1", retention=Retention("10y")),
         g,
-        "004§12",
+        "行政处罚法§47",
     ),
     S(
         "case-file-deadline",

@@ -111,11 +111,12 @@ def test_bad_profile_reports_every_problem_with_file_and_line(tmp_path) -> None:
         load_profile(p)
     details = exc.value.details
     text = "\n".join(details)
-    assert f"{p}:7: 规则 av-upload-deadline.citation: 引用 '004§99' 不存在" in text
-    assert f"{p}:9: 规则 av-upload-deadline.message: 模板中有未知的变量 nonsense" in text
-    assert f"{p}:12: 规则 av-upload-deadline.params.limit: '2 工作天' 不是有效的期限" in text
-    assert f"{p}:14: 规则 mystery.type: 未知的规则类型 'no_such_type'" in text
-    assert f"{p}:19: 规则 half: 缺少 type" in text
+    rule = "（规则 av-upload-deadline）"
+    assert f"{p}:7: rules[0].citation{rule}: 引用 '004§99' 不存在" in text
+    assert f"{p}:9: rules[0].message{rule}: 模板中有未知的变量 nonsense" in text
+    assert f"{p}:12: rules[0].params.limit{rule}: '2 工作天' 不是有效的期限" in text
+    assert f"{p}:14: rules[1].type（规则 mystery）: 未知的规则类型 'no_such_type'" in text
+    assert f"{p}:19: rules[2]（规则 half）: 缺少 type" in text
     assert f"{p}:22: rules[3].severity: 'fatal' 不在允许的取值中" in text
     assert len(details) == 6
     assert exc.value.exit_code == 2

@@ -122,6 +122,26 @@ def _params_yaml(params: Any) -> str:
     return "```yaml\n" + str(text) + "```"
 
 
+WRITING_GUIDE = [
+    "## 编写本机关的制度配置 / Write your agency's profile",
+    "",
+    "1. 从最接近的内置配置开始：`extends: zhangying-town`（或其他编号），写明 `source`（本机关制度文件，"
+    "如 `003_c099024a1de7f10b.txt`）、`name`、`agency`。",
+    "2. 只写与上级不同的部分：同编号的规则覆盖上级（`params` 逐项合并），新编号的规则新增，"
+    "`disable: [规则编号]` 停用上级规则。",
+    "3. 每条规则的 `citation`、`also_cites` 和参数中的条文，只能出自本配置的制度或国家法律"
+    "（行政处罚法、行政强制法等）：发现的问题据此要求执法人员。",
+    "4. 检查：`liuhen profiles lint 文件.yaml`，逐项列出问题（文件、行号、YAML 路径，如 "
+    "`rules[3].params.limit`）：格式、规则类型（拼错时提示最接近的类型）、参数范围、引用出处、"
+    "永远不会适用的规则（`procedures: []`）、先停用又重新定义的规则、与上级完全相同的覆盖。"
+    "退出码 0 没有问题，1 有问题。",
+    "5. 比较：`liuhen profiles diff 上级编号 文件.yaml`，逐条列出只在一方的规则、要求不同的规则"
+    "（引用、严重程度、适用程序、提示、参数），以及要求相同只是条文编号不同的规则。",
+    "6. 试用：`liuhen check 案件数据包.json --profile 文件.yaml`，看本机关的案件会被查出什么。",
+]
+"""The chapter of docs/rules.md on writing and checking an agency's own profile."""
+
+
 def render_rules_md(profiles: Iterable[Profile]) -> str:
     """The rule catalogue: per rule id, each profile's citation, quote and parameters."""
     profiles = list(profiles)
@@ -148,7 +168,7 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         lines.append(
             f"| `{p.id}` | {p.name} | {p.source or '—'} | {' → '.join(p.chain[1:]) or '—'} | {len(p.rules)} |"
         )
-    lines += ["", "## 规则", ""]
+    lines += ["", *WRITING_GUIDE, "", "## 规则", ""]
     for rid in ids:
         lines += _rule_section(rid, [p for p in profiles if rid in p.rule_ids()])
     lines += _rule_types_and_not_decidable()

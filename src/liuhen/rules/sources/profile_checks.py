@@ -7,6 +7,7 @@ and calls these.
 
 from __future__ import annotations
 
+import difflib
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,15 +134,20 @@ def _schema_problem(
         reason = f"{err.instance!r} 的类型不对（应为 {value}）"
     elif err.validator == "pattern":
         reason = f"{err.instance!r} 格式不对"
+    elif err.validator in ("minimum", "exclusiveMinimum"):
+        reason = f"{err.instance!r} 超出范围（最小为 {value}）"
+    elif err.validator in ("maximum", "exclusiveMaximum"):
+        reason = f"{err.instance!r} 超出范围（最大为 {value}）"
     return f"{smap.where(path)}: {_dotted(path)}: {reason}"
 
 
 @dataclass
 class MergedRule:
-    """One rule after ``extends``: its keys, and the file and line each one came from."""
+    """One rule after ``extends``: its keys, and where each one came from: the file and line
+    and its YAML path in that file (``rules[3].params``)."""
 
     spec: dict[str, Any]
-    origin: dict[tuple[str | int, ...], str]  # path inside the rule -> "file:line"
+    origin: dict[tuple[str | int, ...], tuple[str, str]]  # path in the rule -> (file:line, yaml)
 
 
 def _rules_of(raw: ProfileFile) -> dict[str, MergedRule]:
@@ -153,12 +159,17 @@ def _rules_of(raw: ProfileFile) -> dict[str, MergedRule]:
             raw.problems.append(
                 f"{raw.smap.where(('rules', i, 'id'))}: rules[{i}]: 规则 {rule['id']} 重复定义"
             )
-        origin: dict[tuple[str | int, ...], str] = {(): raw.smap.where(("rules", i))}
+
+        def at(*path: str | int, i: int = i) -> tuple[str, str]:
+            full = ("rules", i, *path)
+            return raw.smap.where(full), _dotted(full)
+
+        origin: dict[tuple[str | int, ...], tuple[str, str]] = {(): at()}
         for key, value in rule.items():
-            origin[(key,)] = raw.smap.where(("rules", i, key))
+            origin[(key,)] = at(key)
             if key == "params" and isinstance(value, dict):
                 for pk in value:
-                    origin[("params", pk)] = raw.smap.where(("rules", i, "params", pk))
+                    origin[("params", pk)] = at("params", pk)
         out[rule["id"]] = MergedRule(dict(rule), origin)
     return out
 
@@ -184,12 +195,17 @@ def merge_rules(parent: dict[str, MergedRule], child: ProfileFile) -> dict[str, 
     return merged
 
 
-def _locate(m: MergedRule, path: tuple[str | int, ...]) -> str:
-    while path:
-        if path in m.origin:
-            return m.origin[path]
-        path = path[:-1]
-    return m.origin[()]
+def locate(m: MergedRule, path: tuple[str | int, ...]) -> str:
+    """``file:line: yaml.path（规则 id）`` of ``path`` inside the rule: the nearest key that
+    has a line, and the YAML path down to ``path`` itself."""
+    known = path
+    while known and known not in m.origin:
+        known = known[:-1]
+    where, yaml_path = m.origin[known]
+    rest = _dotted(path[len(known) :]) if len(path) > len(known) else ""
+    if rest:
+        yaml_path += rest if rest.startswith("[") else "." + rest
+    return f"{where}: {yaml_path}（规则 {m.spec['id']}）"
 
 
 def _template_fields(template: str) -> set[str]:
@@ -204,13 +220,10 @@ def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
     required keys, a registered type, citations in the article texts, template variables,
     parameters against the type's JSON Schema and its own ``validate_params``."""
     spec = m.spec
-    rid = spec["id"]
     problems: list[str] = []
 
     def bad(path: tuple[str | int, ...], reason: str) -> None:
-        problems.append(
-            f"{_locate(m, path)}: 规则 {rid}{'.' + _dotted(path) if path else ''}: {reason}"
-        )
+        problems.append(f"{locate(m, path)}: {reason}")
 
     absent = [key for key in REQUIRED_RULE_KEYS if not spec.get(key)]
     if absent:
@@ -218,7 +231,9 @@ def check_rule(m: MergedRule) -> tuple[RuleSpec | None, list[str]]:
         return None, problems
     cls = RULE_TYPES.get(spec["type"])
     if cls is None:
-        bad(("type",), f"未知的规则类型 {spec['type']!r}（可用：{', '.join(sorted(RULE_TYPES))}）")
+        close = difflib.get_close_matches(str(spec["type"]), RULE_TYPES, n=1)
+        hint = f"是不是 {close[0]}？" if close else f"可用：{', '.join(sorted(RULE_TYPES))}"
+        bad(("type",), f"未知的规则类型 {spec['type']!r}（{hint}）")
         return None, problems
     _check_citations(spec, bad)
     _check_templates(spec, cls, bad)

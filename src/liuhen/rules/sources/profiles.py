@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,20 @@ def _load_checked(id_or_path: str) -> Profile:
     return cached
 
 
-def _load(path: Path) -> Profile:
+@dataclass
+class Assembled:
+    """A profile file with its ``extends`` chain (the file first), its rules after merging,
+    the specs of the sound ones, and every problem found (``lint`` adds its own)."""
+
+    chain: list[ProfileFile]
+    merged: dict[str, MergedRule]
+    specs: list[RuleSpec]
+    problems: list[str]
+
+
+def assemble(path: Path) -> Assembled:
+    """Read ``path`` and its parents, merge their rules and check each one; never raises
+    for what the files hold (``ProfileInvalid`` only when a file cannot be read)."""
     chain: list[ProfileFile] = []
     seen: set[Path] = set()
     problems: list[str] = []
@@ -110,6 +124,12 @@ def _load(path: Path) -> Profile:
         problems.extend(rule_problems)
         if spec is not None:
             specs.append(spec)
+    return Assembled(chain, merged, specs, problems)
+
+
+def _load(path: Path) -> Profile:
+    found = assemble(path)
+    chain, specs, problems = found.chain, found.specs, found.problems
     top = chain[0]
     if problems:
         raise ProfileInvalid(f"制度配置 {path} 有 {len(problems)} 处错误", details=problems)

@@ -18,8 +18,9 @@ from typing import Any
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest
-from liuhen.services.access.queries.files import record_with_files
+from liuhen.services.access.queries.files import copy_made, record_with_files
 from liuhen.services.access.queries.requests import get_request
+from liuhen.services.archiving.seals import Sealer
 from liuhen.services.permissions import allowed, load_case, require
 from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.local import LocalBlobStore
@@ -44,15 +45,18 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
     from liuhen.documents.watermark import watermark_text
 
     mark = watermark_text(request.requester["name"], request.number, day)
+    sealer = Sealer(store, str(case["agency_id"]), str(case["agency_name"]))
     made = []
     for item in request.included:
         record_id = item["record_id"]
-        made.append(done.get(record_id) or _copy_record(store, actor, request, record_id, mark))
+        made.append(
+            done.get(record_id) or _copy_record(store, actor, request, record_id, mark, sealer)
+        )
     return made
 
 
 def _copy_record(
-    store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str
+    store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str, sealer: Sealer
 ) -> str:
     """A watermarked copy of one record for an approved request, as a new record; returns
     its id. A file whose format cannot be watermarked is skipped and named in the copy.
@@ -68,7 +72,7 @@ def _copy_record(
     skipped: list[str] = []
     with scratch_dir(store.settings, "copy") as tmp:
         for f in files:
-            out = _copy_file(store, original, f, mark, Path(tmp))
+            out = _copy_file(store, original, f, mark, Path(tmp), sealer)
             if out is None:
                 skipped.append(f"{f['file_name']}：该格式无法加注水印，未复制")
                 continue
@@ -81,6 +85,11 @@ def _copy_record(
     copy_id = new_id()
     now = store.clock()
     with store.transaction(actor) as tx:
+        tx.lock("access_requests", request.id)  # copies made at once: each record once
+        sealer.record_issue(tx)
+        already = copy_made(tx.conn, original["case_id"], request.id, record_id)
+        if already is not None:
+            return already
         for info, *_rest in made:
             if tx.get("blobs", info.sha256) is None:
                 tx.insert(
@@ -104,6 +113,7 @@ def _copy_record(
                     "request_number": request.number,
                     "requester": request.requester["name"],
                     "watermark": mark,
+                    "seal": sealer.fingerprint,
                     "skipped": skipped,
                     "made_at": now.astimezone(store.settings.tz).isoformat(),
                 },
@@ -137,6 +147,7 @@ def _copy_record(
                 "derived_from": record_id,
                 "files": [info.sha256 for info, *_ in made],
                 "watermark": mark,
+                "seal": sealer.fingerprint,
                 "skipped": skipped,
             },
         )
@@ -144,10 +155,11 @@ def _copy_record(
 
 
 def _copy_file(
-    store: Store, original: Any, f: Any, mark: str, tmp: Path
+    store: Store, original: Any, f: Any, mark: str, tmp: Path, sealer: Sealer
 ) -> tuple[Path, str, str] | None:
     """One watermarked file (path, name, media type), or None for a format that cannot
-    carry a visible mark."""
+    carry a visible mark. A PDF copy is sealed with the agency's electronic seal after the
+    watermark, so a reader shows who issued it and that it has not changed since."""
     from liuhen.documents.watermark import text_to_pdf, watermark_pdf
     from liuhen.media.clips import caption_photo, make_clip
 
@@ -159,7 +171,7 @@ def _copy_file(
         if media_type != PDF:
             raw = text_to_pdf(original["title"], raw.decode("utf-8", errors="replace"))
         target = target.with_suffix(".pdf")
-        target.write_bytes(watermark_pdf(raw, mark))
+        target.write_bytes(sealer.seal(watermark_pdf(raw, mark), reason=mark))
         return target, f"{stem}_复制件.pdf", PDF
     kind = f["details"].get("media_kind") or media_type.split("/")[0]
     if kind in ("photo", "image"):

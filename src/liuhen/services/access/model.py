@@ -42,7 +42,7 @@ EVENT_NAMES = {
     "approval.decided": "审批意见",
     "access.granted": "同意申请",
     "access.refused": "不同意申请",
-    "access.copy_made": "制作复制件（加注水印）",
+    "access.copy_made": "制作复制件（加注水印、加盖电子印章）",
     "access.copy_failed": "复制件制作失败",
     "access.viewed": "陪同查阅（只读）",
     "share.issued": "生成交付链接",

@@ -151,6 +151,7 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str, *, reason: s
         raise InvalidInput("reason: 请填写撤销理由")
     now = store.clock()
     with store.transaction(actor) as tx:
+        tx.lock("authorisations", grant_id)  # two revocations: the second sees the first
         found = _grants(tx.conn, grant_id=grant_id)
         grant = found[0] if found else None
         if grant is None or actor.agency_id not in (None, grant.agency_id):

@@ -173,13 +173,9 @@ def decide(
         raise InvalidInput("审批意见有误", details=problems)
     now = store.clock()
     with store.transaction(actor) as tx:
+        tx.lock("approvals", approval_id)  # two deciders: the second reads the first's step
         state = state_in(tx.conn, approval_id)
-        if state.closed:
-            raise Conflict(
-                f"该{state.kind_name}已{'同意' if state.outcome == 'approved' else '不同意'}，不能再审批"
-            )
-        if any(s["user_id"] == actor.id for s in state.steps):
-            raise PermissionDenied("同一人不能在同一审批中既提请又审核，或审核两次")
+        _check_open(state, actor)
         kind_of(state.kind).check_decision(
             tx,
             state,
@@ -215,6 +211,21 @@ def decide(
     if decided.closed:
         kind_of(decided.kind).after_decision(store, actor, decided)
     return decided
+
+
+def _check_open(state: ApprovalState, actor: Actor) -> None:
+    """Refuse a decision on a closed approval, or a second step by the same person: the
+    handler may not also decide (403); a decider who already decided meets a conflict (a
+    decision sent twice, or from two windows at once)."""
+    if state.closed:
+        raise Conflict(
+            f"该{state.kind_name}已{'同意' if state.outcome == 'approved' else '不同意'}，不能再审批"
+        )
+    own = [s for s in state.steps if s["user_id"] == actor.id]
+    if any(s["role"] == "handler" for s in own):
+        raise PermissionDenied("同一人不能在同一审批中既提请又审核")
+    if own:
+        raise Conflict("您已在该审批中作出过决定，不能重复审批（重复提交只记一次）")
 
 
 def _advance_stage(

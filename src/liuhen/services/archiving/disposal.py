@@ -26,6 +26,7 @@ from liuhen.services.approvals.model import ApprovalState
 from liuhen.services.approvals.queries import approval_state
 from liuhen.services.approvals.workflow import request_approval
 from liuhen.services.archiving.queries.disposals import (
+    any_tombstone,
     other_approval_ids,
     record_file_blobs,
     shared_elsewhere,
@@ -229,6 +230,9 @@ def dispose(
         retention=ret.to_dict(),
     )
     with store.transaction(actor) as tx:
+        tx.lock("records", ids[0])  # two disposals of one record: the second sees the first
+        if files and any_tombstone(tx.conn, ids):
+            raise Conflict(f"record: 《{ret.title}》刚由他人处置，不能重复处置")
         for f in files:
             removed = f["sha256"] not in shared
             details = {

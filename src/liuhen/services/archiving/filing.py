@@ -192,7 +192,10 @@ def file_case(
         summary = {"pending": True}
     act_id, file_id = new_id(), new_id()
     with store.transaction(actor) as tx:
+        tx.lock("cases", case_id)  # two filings at once: the second sees the first
         with_tx = current_case_file(tx.conn, case_id)
+        if with_tx and with_tx["details"].get("handed_over_at"):
+            raise Conflict("case: 案卷刚由他人归档移交，不能重复移交")
         details = dict((with_tx or {}).get("details", {}))
         details.update(
             {

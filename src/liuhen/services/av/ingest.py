@@ -15,7 +15,7 @@ from liuhen.media.importing import FileReport, ImportOptions, ImportReport
 from liuhen.media.scan import Candidate
 from liuhen.services.av import join as av_join
 from liuhen.services.av.queries.devices import device_by_serial
-from liuhen.services.av.queries.records import segment_holder, segments_named
+from liuhen.services.av.queries.records import segment_holders, segments_named
 from liuhen.services.av.rows import insert_files, insert_record, refuse, register_blob
 from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.cases.queries.bundle_import import officer_id_by_certificate
@@ -61,10 +61,19 @@ def import_av(
                 seen[info.sha256] = cand.name
                 kept.append((cand, info))
         if kept:
-            summary = _store_recording(store, actor, kept, options)
-            report.records.append(summary)
+            summary, held = _store_recording(store, actor, kept, options)
+            if summary is not None:
+                report.records.append(summary)
             report.files += [
-                FileReport.of(c, "new", "", i.sha256, summary["record_id"], summary["joined"])
+                FileReport.of(
+                    c,
+                    "duplicate",
+                    f"已存储（音像记录 {held[i.sha256]}），未重复存储",
+                    i.sha256,
+                    held[i.sha256],
+                )  # fmt: skip
+                if i.sha256 in held
+                else FileReport.of(c, "new", "", i.sha256, summary["record_id"], summary["joined"])  # type: ignore[index]
                 for c, i in kept
             ]
     report.files.sort(key=lambda f: f.path)
@@ -87,7 +96,9 @@ class _Meter:
 def _take(
     store: Store, actor: Actor, cand: Candidate, seen: dict[str, str], meter: _Meter
 ) -> tuple[str, str, BlobInfo | None]:
-    """Store one file's bytes, or say why not: (status, reason, the blob when it is new)."""
+    """Store one file's bytes, or say why not: (status, reason, the blob when it is new).
+    Whether a record holds these bytes already is asked under the lock that stores them
+    (``_store_recording``), where no other import can store them meanwhile."""
     named = _segments_named(store, cand.name)
     if named:
         sha = _sha256(cand.path, meter)
@@ -113,9 +124,6 @@ def _take(
             f"内容与采集站清单（{listed.where}）记载的 SHA-256 不符：文件可能已损坏或被改动，未存储",
             None,
         )
-    owner = segment_holder(store, info.sha256)
-    if owner is not None:
-        return "duplicate", f"已存储（音像记录 {owner}），未重复存储", None
     if info.sha256 in seen:
         return "duplicate", f"与本次导入的 {seen[info.sha256]} 内容相同，未重复存储", None
     return "new", "", info
@@ -142,18 +150,26 @@ def _segments_named(store: Store, name: str) -> list[dict[str, Any]]:
 
 def _store_recording(
     store: Store, actor: Actor, kept: list[tuple[Candidate, BlobInfo]], options: ImportOptions
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """One transaction: the new blob rows, then the files joined to the stored recording they
-    continue (``av_join``) or a new record with its segment files, and the events.
+    continue (``av_join``) or a new record with its segment files, and the events. Returns
+    the record's summary (None when nothing was left to store) and the files another import
+    stored meanwhile (sha256 -> its record): looked for again under the lock, so two imports
+    of one folder at once store each file once.
 
     Long: one transaction holds the join lock from finding the recording to continue until its
     rows and events are written; both branches (join a stored recording, or a new record with
     its segment files) share that lock and the blob rows registered before them."""
-    tz, first = store.settings.tz, kept[0][0]
-    cands = [c for c, _ in kept]
+    tz = store.settings.tz
     assert options.max_pause is not None
     with store.transaction(actor) as tx:
         av_join.lock(tx)
+        held = segment_holders(tx.conn, [i.sha256 for _, i in kept])
+        kept = [(c, i) for c, i in kept if i.sha256 not in held]
+        if not kept:
+            return None, held
+        cands = [c for c, _ in kept]
+        first = kept[0][0]
         device_id, officer_id, device_agency = _parties(tx, first.device, first.officer)
         target = av_join.find_recording(
             tx,
@@ -171,7 +187,8 @@ def _store_recording(
                 continuity.segments_from(details), tolerance=options.tolerance
             )
             name = tx.get("records", record_id)["title"]  # type: ignore[index]
-            return {"record_id": record_id, "title": name, "joined": target["id"], **rec.as_dict()}
+            summary = {"record_id": record_id, "title": name, "joined": target["id"]}
+            return {**summary, **rec.as_dict()}, held
         record_id = new_id()
         details = importing.av_details(
             [(c, i.sha256) for c, i in kept],
@@ -208,7 +225,7 @@ def _store_recording(
                 "gaps": len(rec.gaps),
             },
         )
-    return {"record_id": record_id, "title": name, "joined": None, **rec.as_dict()}
+    return {"record_id": record_id, "title": name, "joined": None, **rec.as_dict()}, held
 
 
 def _parties(tx: Tx, device: str | None, officer: str | None) -> tuple[str, str, str | None]:

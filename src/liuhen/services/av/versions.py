@@ -107,6 +107,9 @@ def revise_av(
 
 
 def _latest_av(tx: Tx, record_id: str) -> Row:
+    """The record, locked (two new versions at once: the second sees the first), when it is
+    footage and its latest version."""
+    tx.lock("records", record_id)
     old = tx.get("records", record_id)
     if old is None or old["kind"] != "av":
         raise NotFound(f"record: 音像记录 {record_id} 不存在")

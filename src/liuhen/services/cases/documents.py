@@ -16,6 +16,7 @@ from liuhen.documents.render_docx import render_docx
 from liuhen.documents.render_pdf import render_pdf
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.files import store_file
 from liuhen.services.cases.queries.documents import (
     agency_of_case,
@@ -118,9 +119,21 @@ def _check(filled: FilledDocument) -> None:
         raise InvalidInput(f"{kind.title}填写有误", details=problems)
 
 
-def _renderings(store: Store, actor: Actor, filled: FilledDocument) -> list[AttachedFile]:
+def _renderings(
+    store: Store, actor: Actor, filled: FilledDocument, agency: tuple[str, str]
+) -> list[AttachedFile]:
+    """The PDF and .docx of ``filled``; a document issued under the agency's seal
+    (``sealed``) has its PDF sealed with the agency's electronic seal, the certificate on the
+    ledger the first time."""
     title = get_kind(filled.kind).title
-    pdf = store_file(store, actor, BytesIO(render_pdf(filled)))
+    rendered = render_pdf(filled)
+    if filled.sealed:
+        sealer = Sealer(store, *agency)
+        rendered = sealer.seal(rendered, reason=f"{title}（{filled.number or '未编号'}）")
+        if sealer.issued:
+            with store.transaction(actor) as tx:
+                sealer.record_issue(tx)
+    pdf = store_file(store, actor, BytesIO(rendered))
     docx = store_file(store, actor, BytesIO(render_docx(filled)))
     return [
         AttachedFile(pdf.sha256, f"{title}.pdf", PDF, role="rendered"),
@@ -147,7 +160,7 @@ def save_document(
         agency_id, agency = _agency_of(store, case_id)
     filled = replace(filled, agency=filled.agency or agency)
     details = record_details(store, filled, made_at or store.clock(), agency_id)
-    files = _renderings(store, actor, filled)
+    files = _renderings(store, actor, filled, (agency_id, agency))
     record_id = add_record(
         store,
         actor,
@@ -177,9 +190,9 @@ def correct_document(
     case_id = case_of_record(store, record_id)
     if case_id is None:
         raise NotFound(f"record: 记录 {record_id} 不存在")
-    agency_id, _name = _agency_of(store, case_id)
+    agency_id, name = _agency_of(store, case_id)
     details = record_details(store, filled, made_at or store.clock(), agency_id)
-    files = _renderings(store, actor, filled)
+    files = _renderings(store, actor, filled, (agency_id, name))
     new_id = correct_record(
         store, actor, record_id=record_id, details=details, reason=reason, files=files
     )

@@ -223,6 +223,7 @@ def correct_record(
         raise InvalidInput("correction_reason: 更正须说明理由")
     new_record_id = new_id()
     with store.transaction(actor) as tx:
+        tx.lock("records", record_id)  # two correctors: the second sees the first's version
         old = tx.get("records", record_id)
         if old is None:
             raise NotFound(f"record: 记录 {record_id} 不存在")

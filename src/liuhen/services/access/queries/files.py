@@ -107,3 +107,18 @@ def record_file_sha(conn: Connection, record_id: str, position: int) -> str:
             )
         ).scalar_one()
     )
+
+
+def copy_made(conn: Connection, case_id: str, request_id: str, record_id: str) -> str | None:
+    """The copy of ``record_id`` already made for the request, if any (inside the caller's
+    transaction: copies made at once look again under the request's lock)."""
+    rows = conn.execute(
+        select(t.records.c.id, t.records.c.details).where(
+            t.records.c.case_id == case_id, t.records.c.doc_kind == "access_copy"
+        )
+    )
+    for copy_id, details in rows:
+        made_for = (details or {}).get("derived_from", {}).get("record_id")
+        if details.get("access_request_id") == request_id and made_for == record_id:
+            return str(copy_id)
+    return None

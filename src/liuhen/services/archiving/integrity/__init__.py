@@ -33,7 +33,7 @@ from liuhen.services.archiving.integrity.report import Problem, VerifyReport
 from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
 from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
 from liuhen.services.archiving.integrity.witnesses import check_witnesses
-from liuhen.services.archiving.queries.integrity import VERIFIED
+from liuhen.services.archiving.queries.integrity import VERIFIED, duplicates_found
 from liuhen.services.archiving.recovery import leftovers
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
@@ -68,7 +68,27 @@ def verify(
     check_blobs(store, report, kept, progress)
     check_caches(store, report, scan.changes, kept, recompute=caches)
     check_leftovers(store, report)
+    note_duplicates(store, report)
     return report
+
+
+DUPLICATE_KINDS = {
+    "approval_steps": "同一审批步骤或同一人的重复审批意见",
+    "records": "同一记录版本的第二个更正版本",
+    "acts": "同一执法环节的第二个更正版本",
+    "case_files": "同一案卷的第二个新版本",
+    "authorisations": "同一授权的第二次撤销",
+}
+
+
+def note_duplicates(store: Store, report: VerifyReport) -> None:
+    """Note (not a problem: LiuHen wrote them, each with its event) the rows two writers
+    made at once before the database refused it (migration 0014 kept and listed them)."""
+    for table, row_id, kept, _constraint in duplicates_found(store)[:50]:
+        what = DUPLICATE_KINDS.get(table, table)
+        report.notes.append(
+            f"{table}#{row_id}：{what}（升级前并发写入，保留未删；以先写入的 {kept} 为准）"
+        )
 
 
 def check_leftovers(store: Store, report: VerifyReport) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -50,6 +50,13 @@ def tombstones_of_records(record_ids: list[str], store: Store) -> list[dict[str,
             .order_by(t.disposals.c.created_at)
         ).mappings()
         return [_tombstone(r) for r in rows]
+
+
+def any_tombstone(conn: Connection, record_ids: list[str]) -> bool:
+    """Whether a file of one of ``record_ids`` has a tombstone (inside the caller's
+    transaction: a disposal looks again under its lock)."""
+    query = select(t.disposals.c.id).where(t.disposals.c.record_id.in_(record_ids)).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def tombstones_of_record(store: Store, record_id: str) -> list[dict[str, Any]]:

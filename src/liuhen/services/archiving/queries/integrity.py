@@ -111,3 +111,16 @@ def last_verification(store: Store) -> dict[str, Any] | None:
         "actor_label": row[2],
         "report": payload if isinstance(payload, dict) else {},
     }
+
+
+def duplicates_found(store: Store) -> list[tuple[str, str, str, str]]:
+    """Rows from before migration 0014 that break its unique constraints, kept and left out of
+    them: (table, row id, the id of the row kept, constraint), in that order."""
+    d = t.duplicates_found
+    with store.read() as conn:
+        rows = conn.execute(
+            select(d.c.table_name, d.c.row_id, d.c.kept_id, d.c.constraint_name).order_by(
+                d.c.table_name, d.c.row_id
+            )
+        )
+        return [(str(a), str(b), str(c), str(e)) for a, b, c, e in rows]

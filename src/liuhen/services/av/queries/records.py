@@ -69,12 +69,18 @@ def latest_version_id(store: Store, record_id: str) -> str:
 def segment_holder(store: Store, sha256: str) -> str | None:
     """A record holding a segment with these bytes, if any."""
     with store.read() as conn:
-        owner = conn.execute(
-            select(t.record_files.c.record_id)
-            .where(t.record_files.c.blob_sha256 == sha256, t.record_files.c.role == "segment")
-            .limit(1)
-        ).scalar()
-    return None if owner is None else str(owner)
+        return segment_holders(conn, [sha256]).get(sha256)
+
+
+def segment_holders(conn: Connection, hashes: Sequence[str]) -> dict[str, str]:
+    """sha256 -> a record holding a segment with those bytes, for those of ``hashes`` held
+    (one query, on a connection the caller holds: inside its transaction)."""
+    rows = conn.execute(
+        select(t.record_files.c.blob_sha256, t.record_files.c.record_id).where(
+            t.record_files.c.blob_sha256.in_(list(hashes)), t.record_files.c.role == "segment"
+        )
+    )
+    return {str(sha): str(record_id) for sha, record_id in rows}
 
 
 def segments_named(store: Store, name: str) -> list[tuple[str, str, dict[str, Any]]]:

@@ -1,0 +1,145 @@
+"""Sealing a PDF with an agency's electronic seal, and checking a sealed PDF.
+
+The seal is a PAdES signature (pyHanko, ``PAdES-B-B``: CMS with the signing certificate's
+digest signed in) over the whole file, in a signature field on the last page whose
+appearance is the red round seal (``seal_image``); any PDF reader shows who sealed it and
+whether the file changed since. ``check_seal`` validates a sealed PDF against the seal CA:
+intact (no byte of the signed range changed), the signature valid, the certificate chaining
+to the CA, and the signature covering the entire file (nothing appended after it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from io import BytesIO
+
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from liuhen.store.seal_keys import SealCredential
+
+FIELD = "LiuHenSeal"
+BOX = (400, 60, 540, 200)
+"""Where the seal sits on the last page (points from the lower left): the lower right,
+where a 公章 goes over the date."""
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """What ``check_seal`` found: ``ok`` only if every part holds."""
+
+    sealed: bool
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    whole_file: bool = False
+    signer: str = ""
+    signed_at: str = ""
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.sealed and self.intact and self.valid and self.trusted and self.whole_file
+
+
+def _asn1_cert(pem: bytes) -> asn1_x509.Certificate:
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+def seal_pdf(pdf: bytes, credential: SealCredential, *, agency: str, reason: str) -> bytes:
+    """``pdf`` with the seal of ``agency`` applied (the input is not changed)."""
+    from liuhen.documents.seal_image import seal_image
+
+    key = serialization.load_pem_private_key(credential.key_pem, password=None)
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    ca = _asn1_cert(credential.ca_pem)
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(credential.cert_pem),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der),
+        cert_registry=SimpleCertificateStore.from_certs([ca]),  # type: ignore[no-untyped-call]
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    pages = int(writer.root["/Pages"]["/Count"])
+    style = StaticStampStyle(background=PdfImage(seal_image(agency)), border_width=0)
+    pdf_signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name=FIELD, reason=reason, name=agency),
+        signer=signer,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(FIELD, on_page=pages - 1, box=BOX),
+    )
+    out = pdf_signer.sign_pdf(writer)
+    return bytes(out.getvalue())
+
+
+def check_seal(pdf: bytes, ca_pem: bytes) -> SealCheck:
+    """Validate the seal of ``pdf`` against the seal CA ``ca_pem``; never raises (and
+    pyHanko's own log of a failed path validation is kept quiet: the result says it)."""
+    quiet = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL)
+    try:
+        return _check(pdf, ca_pem)
+    finally:
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
+
+
+def _check(pdf: bytes, ca_pem: bytes) -> SealCheck:
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        found = [s for s in reader.embedded_signatures if s.field_name == FIELD]
+    except Exception as exc:  # noqa: BLE001 — a file too damaged to read is the finding
+        return SealCheck(False, problem=f"无法读取 PDF（{type(exc).__name__}）")
+    if not found:
+        return SealCheck(False, problem="没有电子印章")
+    try:
+        context = ValidationContext(trust_roots=[_asn1_cert(ca_pem)], allow_fetching=False)
+        status = validate_pdf_signature(found[0], context)
+    except Exception as exc:  # noqa: BLE001
+        return SealCheck(True, problem=f"印章无法核验（{type(exc).__name__}：{exc}）"[:200])
+    whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    return SealCheck(
+        sealed=True,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        whole_file=whole,
+        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signed_at=status.signer_reported_dt.isoformat() if status.signer_reported_dt else "",
+        problem="" if status.bottom_line and whole else _why(status, whole),
+    )
+
+
+def _why(status: object, whole: bool) -> str:
+    if not getattr(status, "intact", False):
+        return "印章之后文件内容被改动"
+    if not getattr(status, "valid", False):
+        return "印章签名无效"
+    if not getattr(status, "trusted", False):
+        return "印章证书不是本机关印章根证书签发的"
+    if not whole:
+        return "印章之后文件被追加了内容"
+    return "印章核验未通过"
+
+
+def seal_digest(pdf: bytes) -> str:
+    """The SHA-256 of a sealed file, as the ledger records it."""
+    return hashlib.sha256(pdf).hexdigest()

@@ -1,0 +1,57 @@
+"""The agency's electronic seal as the features use it: party copies and case files are
+sealed with it, and the certificate reaches the ledger the first time it is issued.
+
+``Sealer(store, agency_id, agency_name)`` loads (or, the first time, has the seal CA issue)
+the agency's seal; ``seal(pdf)`` returns the sealed bytes; ``record_issue(tx)`` appends a
+``seal.certificate_issued`` event with the certificate when this process issued it, so the
+certificate every sealed file names is itself on the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from liuhen.store.seal_keys import SealCredential, agency_seal
+from liuhen.store.store import Store
+from liuhen.store.unit import Tx
+
+
+@dataclass
+class Sealer:
+    store: Store
+    agency_id: str
+    agency_name: str
+    credential: SealCredential = field(init=False)
+    issued: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = self.store.settings.data_dir / "keys"
+        before = (keys / "seals" / f"{self.agency_id}.pem").exists()
+        self.credential = agency_seal(keys, self.agency_id, self.agency_name)
+        self.issued = not before
+
+    @property
+    def fingerprint(self) -> str:
+        return self.credential.fingerprint
+
+    def seal(self, pdf: bytes, reason: str) -> bytes:
+        from liuhen.documents.seal import seal_pdf
+
+        return seal_pdf(pdf, self.credential, agency=self.agency_name, reason=reason)
+
+    def record_issue(self, tx: Tx) -> None:
+        """The certificate on the ledger, once: by the process that issued it."""
+        if not self.issued:
+            return
+        tx.record(
+            "seal.certificate_issued",
+            subject_type="agency",
+            subject_id=self.agency_id,
+            payload={
+                "agency": self.agency_name,
+                "fingerprint": self.fingerprint,
+                "certificate": self.credential.cert_pem.decode("ascii"),
+                "ca_certificate": self.credential.ca_pem.decode("ascii"),
+            },
+        )
+        self.issued = False

@@ -1,0 +1,93 @@
+"""The operations the races run: module-level functions ``op(store, *args)``, so a spawned
+process can import them; each calls one service the way the web app and the CLI do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liuhen.ledger.events import Actor
+from liuhen.store.store import Store
+
+
+def decide(store: Store, actor: Actor, approval_id: str, final: bool = True) -> str:
+    from liuhen.services.approvals.workflow import decide
+
+    state = decide(
+        store,
+        actor,
+        approval_id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=final,
+    )
+    return str(state.outcome)
+
+
+def correct_record(store: Store, actor: Actor, record_id: str, details: dict[str, Any]) -> str:
+    from liuhen.services.cases.records import correct_record
+
+    return correct_record(store, actor, record_id=record_id, details=details, reason="笔误")
+
+
+def call(store: Store, fn: Any, *args: Any) -> Any:
+    """A service reached by its module path and name (``"pkg.module:function"``), with the
+    store first: for services whose arguments are all positional after it."""
+    import importlib
+
+    module, name = fn.split(":")
+    return getattr(importlib.import_module(module), name)(store, *args)
+
+
+def import_av(store: Store, actor: Actor, paths: list[Any]) -> dict[str, int]:
+    from liuhen.services.av.ingest import import_av
+
+    report = import_av(store, actor, paths)
+    return {status: report.count(status) for status in ("new", "duplicate", "rejected")}
+
+
+def revise_av(store: Store, actor: Actor, record_id: str) -> str:
+    from liuhen.services.av.versions import revise_av
+
+    return revise_av(store, actor, record_id, changes={"custodian": "李管理"}, reason="补充说明")
+
+
+def list_cases(store: Store, actor: Actor) -> int:
+    """What ``GET /cases`` and ``liuhen cases`` do first: bring the summaries up to date."""
+    from liuhen.services.cases.summaries import ensure_current
+
+    ensure_current(store)
+    return 0
+
+
+def open_case(store: Store, actor: Actor, agency_id: str, number: str) -> str:
+    from datetime import timedelta
+
+    from liuhen.services.cases.cases import open_case
+
+    return open_case(
+        store, actor, agency_id=agency_id, number=number, title="某案", procedure="general",
+        party={"kind": "person", "name": "王某"}, opened_at=store.clock() - timedelta(hours=1),
+    )  # fmt: skip
+
+
+def add_user(store: Store, actor: Actor, agency_id: str, username: str) -> str:
+    from liuhen.services.admin.users import add_user
+
+    user = add_user(
+        store, actor, username=username, password="Race-pass-2026!", display_name="张三",
+        roles=["officer"], agency_id=agency_id,
+    )  # fmt: skip
+    return str(user.id)
+
+
+def register_device(store: Store, actor: Actor, agency_id: str, serial: str) -> str:
+    from liuhen.services.av.devices import register_device
+
+    return register_device(store, actor, kind="body_camera", serial_no=serial, agency_id=agency_id)
+
+
+def revoke_authorisation(store: Store, actor: Actor, grant_id: str) -> str:
+    from liuhen.services.approvals.authorisations import revoke_authorisation
+
+    return revoke_authorisation(store, actor, grant_id, reason="调离")
