@@ -87,7 +87,11 @@ def test_rotate_key_signs_on_with_the_new_key_and_verify_follows(data_dir: Path)
     assert after.split("+")[0] == before.split("+")[0]  # the origin stays
     pinned = _cli(data_dir, "verify", "--read-only", "--fingerprint", done["old_fingerprint"])
     assert pinned.code == 0, pinned.out
-    assert (data_dir / "keys").glob("ledger-ed25519.*.retired.pem")
+    assert list((data_dir / "keys").glob("ledger-ed25519.*.retired.pem"))
+    again = run_cli(
+        ["--data-dir", str(data_dir), "init"], {"LIUHEN_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    )
+    assert again.code == 0, again.err  # init accepts the rotated key, and makes none
 
 
 def test_a_rotation_cut_short_after_its_event_is_finished_at_the_next_start(
