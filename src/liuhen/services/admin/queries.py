@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, column, delete, func, select, table, update
+from sqlalchemy.sql.expression import ColumnClause
 
 from liuhen.errors import InvalidInput
 from liuhen.store import tables as t
@@ -52,7 +53,7 @@ def ledger_genesis(conn: Connection) -> tuple[bool, str | None]:
     ev = t.ledger_events
     if conn.execute(select(ev.c.seq).limit(1)).first() is None:
         return False, None
-    payload = column("payload")
+    payload: ColumnClause[Any] = column("payload")
     raw = conn.execute(
         select(payload)
         .select_from(table("ledger_events"))

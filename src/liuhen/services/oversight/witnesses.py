@@ -16,7 +16,8 @@ from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.ledger.note import COSIGNATURE_V1, parse_vkey, vkey
 from liuhen.services.permissions import require
-from liuhen.store.recovery import catch_up_witnesses, newest_in
+from liuhen.store.checkpoint_log import newest_in
+from liuhen.store.recovery import catch_up_witnesses
 from liuhen.store.store import Store
 from liuhen.store.witnesses import WitnessSpec, kind_of, read_registry, write_registry
 from liuhen.store.witnesses import cosigned as cosigned_file
