@@ -54,7 +54,8 @@ class Settings:
         default=None,
         metadata={
             "env": "LIUHEN_WITNESS_DIR",
-            "doc": "检查点见证目录（数据库之外再存一份已签名检查点）",
+            "doc": "检查点见证目录（数据库之外再存一份已签名检查点）；其他见证（目录、S3 存储桶、上级机关的"
+            "liuhen witness serve）用 liuhen witness add 登记，S3 存储桶见证使用上面的 LIUHEN_S3_* 地址与凭据",
         },
     )
     ledger_fingerprint: str | None = field(

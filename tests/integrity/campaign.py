@@ -46,6 +46,7 @@ SYSTEMATIC: tuple[Generator, ...] = (
     store_mutations.outside_copies,
     store_mutations.rollbacks,
     store_mutations.resigned,
+    store_mutations.resigned_witnessed,
     store_mutations.caches,
 )
 RANDOM: tuple[Generator, ...] = (
@@ -139,7 +140,8 @@ def run_one(
         data, witness = world.copy(where)
         if mutation is not None:
             mutation.apply(data, witness)
-        store = open_copy(world, data, witness)
+        pinned = mutation is None or mutation.pinned
+        store = open_copy(world, data, witness, pinned=pinned)
         try:
             report = verify(store, SYSTEM, caches=caches)
         finally:
@@ -209,13 +211,17 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         started = time.perf_counter()
         world = build(root / "world")
-        scratch = root / "scratch"
-        scratch.mkdir()
-        outcomes = [run_one(world, None, scratch) for _ in range(args.clean)]
-        for i, mutation in enumerate(mutations(world, args.mutations, args.seed), start=1):
-            outcomes.append(run_one(world, mutation, scratch))
-            if i % 500 == 0:
-                print(f"… {i} mutations, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        try:
+            scratch = root / "scratch"
+            scratch.mkdir()
+            outcomes = [run_one(world, None, scratch) for _ in range(args.clean)]
+            for i, mutation in enumerate(mutations(world, args.mutations, args.seed), start=1):
+                outcomes.append(run_one(world, mutation, scratch))
+                if i % 500 == 0:
+                    elapsed = time.perf_counter() - started
+                    print(f"… {i} mutations, {elapsed:.0f} s", file=sys.stderr)
+        finally:
+            world.stop()
     print(table(outcomes))
     print(f"\n{time.perf_counter() - started:.0f} s, seed {args.seed}")
     for line in failures(outcomes):

@@ -28,32 +28,57 @@ from liuhen.store.rows import row_digest
 from tests.integrity.tamper import database
 
 
-def resign(data: Path, *, genesis: bool, record: str | None) -> str:
+def resign(
+    data: Path,
+    *,
+    genesis: bool,
+    record: str | None,
+    keep_origin: bool = False,
+    database_url: str | None = None,
+) -> str:
     """Rewrite the copy in ``data`` with a fresh key; return the new fingerprint.
 
     ``genesis``: also rewrite event #0's recorded fingerprint. ``record``: first change that
-    record's title and the digest its event recorded."""
+    record's title and the digest its event recorded. ``keep_origin``: sign under the log's
+    old origin (what a witness knows it by) instead of one named by the new key; the
+    cosignatures kept in ``witnesses/`` are deleted either way (the attacker can).
+    ``database_url``: the store's database when it is not the copy's SQLite file."""
     key = generate_key()
     fingerprint = key_fingerprint(key)
-    engine = create_engine(f"sqlite:///{database(data)}")
+    origin = None
+    engine = create_engine(database_url or f"sqlite:///{database(data)}")
+    if keep_origin:
+        with engine.connect() as conn:
+            origin = conn.execute(select(t.checkpoints.c.origin).limit(1)).scalar_one()
     try:
         with engine.begin() as conn:
             guards = _drop_guards(conn)
             if record is not None:
                 _edit_record(conn, record)
             tree = _rebuild_chain(conn, fingerprint if genesis else None)
-            _resign_checkpoints(conn, tree, key, fingerprint)
+            _resign_checkpoints(conn, tree, key, fingerprint, origin)
             for sql in guards:
                 conn.exec_driver_sql(sql)
     finally:
         engine.dispose()
-    _rewrite_log(data / "checkpoints.jsonl", tree, key, fingerprint)
+    _rewrite_log(data / "checkpoints.jsonl", tree, key, origin or _origin(fingerprint))
     (data / "keys" / "ledger-ed25519.pem").write_bytes(private_key_pem(key))
+    for kept in (data / "witnesses").glob("*.jsonl"):
+        kept.unlink()
     return fingerprint
+
+
+def _origin(fingerprint: str) -> str:
+    return f"liuhen/{fingerprint.removeprefix('SHA256:')[:16]}"
 
 
 def _drop_guards(conn: Any) -> list[str]:
     """Drop the insert-only triggers; return their definitions to put back."""
+    if conn.dialect.name == "postgresql":
+        tables = ("ledger_events", "ledger_head", "checkpoints", "records")
+        for table in tables:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        return [f"ALTER TABLE {table} ENABLE TRIGGER USER" for table in tables]
     found = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
         "AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')"
@@ -111,8 +136,10 @@ def _rebuild_chain(conn: Any, genesis_fingerprint: str | None) -> MerkleTree:
     return tree
 
 
-def _resign_checkpoints(conn: Any, tree: MerkleTree, key: Any, fingerprint: str) -> None:
-    origin = f"liuhen/{fingerprint.removeprefix('SHA256:')[:16]}"
+def _resign_checkpoints(
+    conn: Any, tree: MerkleTree, key: Any, fingerprint: str, origin: str | None
+) -> None:
+    origin = origin or _origin(fingerprint)
     for row in conn.execute(select(t.checkpoints)).mappings().all():
         cp = Checkpoint(row["tree_size"], tree.root(row["tree_size"]), row["signed_at"], origin)
         conn.execute(
@@ -127,14 +154,14 @@ def _resign_checkpoints(conn: Any, tree: MerkleTree, key: Any, fingerprint: str)
         )
 
 
-def _rewrite_log(path: Path, tree: MerkleTree, key: Any, fingerprint: str) -> None:
-    from liuhen.ledger.checkpoint import checkpoint_from_dict, checkpoint_to_dict
+def _rewrite_log(path: Path, tree: MerkleTree, key: Any, origin: str) -> None:
+    """Every line again, as a signed note by the new key (old JSON lines too)."""
+    from liuhen.ledger.note import log_entry, read_log_entry
 
-    origin = f"liuhen/{fingerprint.removeprefix('SHA256:')[:16]}"
     out = []
     for line in path.read_text("utf-8").splitlines():
-        old, _sig, _fp = checkpoint_from_dict(json.loads(line))
+        old, _sig, _fp = read_log_entry(json.loads(line))
         cp = Checkpoint(old.tree_size, tree.root(old.tree_size), old.timestamp, origin)
-        entry = checkpoint_to_dict(cp, sign_checkpoint(key, cp), fingerprint)
+        entry = log_entry(cp, sign_checkpoint(key, cp), key.public_key())
         out.append(json.dumps(entry, ensure_ascii=False, sort_keys=True))
     path.write_text("".join(f"{line}\n" for line in out), "utf-8")

@@ -144,6 +144,37 @@ def resigned(world: World, rng: random.Random) -> list[Mutation]:
     return out
 
 
+WITNESS = "witness:county.test/witness"
+
+
+def resigned_witnessed(world: World, rng: random.Random) -> list[Mutation]:
+    """The same rewrite, with no fingerprint pinned: only the county's HTTP witness (which
+    pinned the key and cosigned the old tree) knows better; signed under the origin the
+    witness knows, or under a new one, event #0 kept or rewritten, a record edited or not.
+    The attacker also deletes the cosignatures kept in the data directory."""
+    record = rng.choice(tamper.rows(world.data, "records"))["id"]
+    out = []
+    for genesis, keep_origin, edit in (
+        (False, True, None),
+        (False, True, record),
+        (True, True, record),
+        (True, False, record),
+    ):
+
+        def forge(
+            data: Path, witness: Path, g: bool = genesis, k: bool = keep_origin, e: Any = edit
+        ) -> None:
+            resign(data, genesis=g, record=e, keep_origin=k)
+
+        label = (
+            ("event #0 rewritten" if genesis else "event #0 kept")
+            + (", old origin" if keep_origin else ", new origin")
+            + (", record edited" if edit else "")
+        )
+        out.append(Mutation("resign:witness", label, forge, (WITNESS,), pinned=False))
+    return out
+
+
 def caches(world: World, rng: random.Random) -> list[Mutation]:
     """A case's summary made to show fewer problems, and the other derived tables edited."""
     staffed = {r["case_id"] for r in tamper.rows(world.data, "summary_officers")}

@@ -33,6 +33,8 @@ class Mutation:
     label: str
     apply: Apply
     expect: tuple[str, ...]
+    pinned: bool = True
+    """False: verified without the pinned fingerprint (only the witnesses know the key)."""
 
 
 def database(data: Path) -> Path:

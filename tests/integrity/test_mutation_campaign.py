@@ -7,6 +7,7 @@ traceback, and must find nothing on a clean copy."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,16 @@ CLASSES = (
     "witness",
     "rollback",
     "resign",
+    "resign:witness",
     "cache",
 )
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build(tmp_path_factory.mktemp("campaign") / "world")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    built = build(tmp_path_factory.mktemp("campaign") / "world")
+    yield built
+    built.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """The populated store the mutation campaign damages: the demo agencies and their cases, a
 device's maintenance, a loaded holiday schedule and the case summaries, on SQLite, with a
-witness directory beside the data directory and the key's fingerprint pinned.
+witness directory beside the data directory, the key's fingerprint pinned, and the county's
+witness (a real ``liuhen witness serve`` subprocess, registered before the demo is loaded,
+so it cosigned every checkpoint; ``World.stop`` ends it).
 
 ``build`` makes it once (with a few earlier copies of the database, for rollbacks);
 ``World.copy`` gives a fresh copy of the data directory and the witness for one mutation
@@ -18,6 +20,7 @@ from pathlib import Path
 from liuhen.config import Settings
 from liuhen.ledger.events import Actor
 from liuhen.store.store import Store
+from tests.witness_process import WitnessProcess
 
 START = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 SCHEDULE = Path(__file__).parents[1] / "data" / "holidays-2027-test.yaml"
@@ -43,6 +46,12 @@ class World:
     fingerprint: str
     snapshots: dict[int, Path] = field(default_factory=dict)
     """Earlier copies of the database, by the number of events they hold."""
+    county: WitnessProcess | None = None
+    """The HTTP witness every copy is registered with (copies only read from it)."""
+
+    def stop(self) -> None:
+        if self.county is not None:
+            self.county.stop()
 
     @property
     def data(self) -> Path:
@@ -70,10 +79,13 @@ def settings_for(data: Path, witness: Path, fingerprint: str | None) -> Settings
     return Settings.from_env(env)
 
 
-def open_copy(world: World, data: Path, witness: Path) -> Store:
+def open_copy(world: World, data: Path, witness: Path, *, pinned: bool = True) -> Store:
+    """The copy's store, with the fingerprint pinned unless ``pinned`` is False (then only
+    the witnesses record the key)."""
     clock = Clock()
     clock.now = START + timedelta(minutes=1)
-    return Store.open(settings_for(data, witness, world.fingerprint), clock=clock)
+    fingerprint = world.fingerprint if pinned else None
+    return Store.open(settings_for(data, witness, fingerprint), clock=clock)
 
 
 def build(root: Path) -> World:
@@ -92,6 +104,7 @@ def build(root: Path) -> World:
     store = Store.open(settings, clock=clock)
     try:
         world.fingerprint = store.fingerprint
+        _register_county(world, store)
         _snapshot(world, store)
         load_demo(store, Actor.system("演示数据"))
         _snapshot(world, store)
@@ -101,9 +114,20 @@ def build(root: Path) -> World:
         record_device_event(store, ADMIN, device, kind="maintenance", at=clock(), note="保养")
         ensure_current(store)
         _snapshot(world, store)
+    except BaseException:
+        world.stop()
+        raise
     finally:
         store.close()
     return world
+
+
+def _register_county(world: World, store: Store) -> None:
+    from liuhen.services.oversight.witnesses import add_witness, log_vkey
+
+    world.county = WitnessProcess(world.root / "county", [log_vkey(store)]).start()
+    added = add_witness(store, ADMIN, world.county.url, key=world.county.vkey)
+    assert added["sent"] == "ok", added
 
 
 def _first_device(store: Store) -> str:

@@ -51,6 +51,8 @@ class PackageReport:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     four_properties: dict[str, Any] = field(default_factory=dict)
+    cosigned_by: list[str] = field(default_factory=list)
+    """Witnesses given by the verifier whose cosignature of the checkpoint is valid."""
 
     def add(self, item: str, kind: str, message: str) -> None:
         """A problem with ``item`` (a file, a line, an event, a JSON path); fails the report."""

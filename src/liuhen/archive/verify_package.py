@@ -53,6 +53,7 @@ from liuhen.archive.verify_bag import check_bag
 from liuhen.archive.verify_export import check_export
 from liuhen.archive.verify_ledger import check_events, check_ledger, check_signature
 from liuhen.archive.verify_seals import SEAL_CERTIFICATE, check_case_file_seal
+from liuhen.archive.verify_witnesses import COSIGNATURES, check_cosignatures
 from liuhen.errors import InvalidInput
 
 __all__ = ["PackageReport", "Problem", "check_ledger", "verify_package"]
@@ -66,13 +67,15 @@ def verify_package(
     four_properties: bool = False,
     progress: ByteProgress | None = None,
     seal_ca: bytes | None = None,
+    witnesses: list[str] | None = None,
 ) -> PackageReport:
     """Verify the package at ``path``; ``InvalidInput`` if it is not a package at all.
 
     With ``expected_fingerprint`` (the one the agency publishes), a package signed by any
     other key fails; without it, the clerk compares ``report.key_fingerprint`` by eye. With
     ``four_properties``, the DA/T 70 report (``four_properties.py``) is added; it informs
-    and does not change ``ok``.
+    and does not change ``ok``. Each of ``witnesses`` (vkeys) must have cosigned the
+    package's checkpoint (``verify_witnesses``).
     """
     root = Path(path)
     _check_readable(root)
@@ -87,6 +90,7 @@ def verify_package(
             f"签名公钥指纹 {report.key_fingerprint or '（无）'} 不是预期的 {expected_fingerprint}："
             "本包不是由该机关的密钥签发",
         )
+    _step(report, COSIGNATURES, check_cosignatures, bag, report, cp, list(witnesses or []))
     events = _step(report, "data/ledger/events.jsonl", check_events, bag, report, cp) or []
     bundle, index = _step(report, METADATA, _load_metadata, bag, report) or (None, None)
     case_id = bundle["case"]["id"] if bundle is not None else None

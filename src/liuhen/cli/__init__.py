@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
     "liuhen.cli.retention_cmds",  # file-case, retention, dispose
     "liuhen.cli.calendar_cmds",  # calendar show, calendar load
+    "liuhen.cli.witness_cmds",  # witness serve, witness add, witness list
     "liuhen.cli.doctor_cmds",  # doctor
 )
 
@@ -45,6 +46,10 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "verify": "integrity.verify",
     "ledger checkpoint": "ledger.checkpoint",
     "ledger proof": "ledger.read",
+    "ledger rotate-key": "ledger.checkpoint",
+    "witness serve": None,  # a witness holds no records; every request is judged by signatures
+    "witness add": "ledger.checkpoint",
+    "witness list": "ledger.read",
     "import-av": "av.upload",
     "export": "case.export",
     "case-file": "case.export",

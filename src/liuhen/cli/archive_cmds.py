@@ -153,14 +153,33 @@ def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="执法机关公布的电子印章根证书（PEM）；给出时，案卷印章须由它签发",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="VKEY",
+    help="见证（如上级司法行政部门）的副署公钥：要求该见证副署了本包所依据的检查点，可多次给出",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def verify_package_cmd(
-    directory: Path, fingerprint: str | None, four: bool, seal_ca: Path | None, as_json: bool
+    directory: Path,
+    fingerprint: str | None,
+    four: bool,
+    seal_ca: Path | None,
+    witnesses: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """离线核验电子归档包 DIR（不需要数据库）：退出码 0 完好，1 发现问题，2 无法读取。"""
     from liuhen.archive.verify_package import verify_package
+    from liuhen.errors import InvalidInput
+    from liuhen.ledger.note import parse_vkey
 
     pinned = _seal_ca(seal_ca) if seal_ca is not None else None
+    for given in witnesses:
+        try:
+            parse_vkey(given)
+        except ValueError as exc:
+            raise InvalidInput(f"--witness: {given!r} 不是见证公钥（vkey）：{exc}") from None
     bar = _Bar("核验文件")
     try:
         report = verify_package(
@@ -169,6 +188,7 @@ def verify_package_cmd(
             four_properties=four,
             progress=bar,
             seal_ca=pinned,
+            witnesses=list(witnesses),
         )
     finally:
         bar.close()

@@ -114,6 +114,25 @@ def ledger_checkpoint(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"签名公钥指纹：{cp['key_fingerprint']}")
 
 
+@ledger.command("rotate-key")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.pass_context
+def ledger_rotate_key(ctx: click.Context, as_json: bool) -> None:
+    """更换日志签名密钥：旧密钥签名一条轮换事件，指明新密钥；此后的检查点由新密钥签名。"""
+    from liuhen.services.admin.rotation import rotate_key
+
+    store = open_store(ctx)
+    done = rotate_key(store, operator_actor())
+    if as_json:
+        emit_json(done)
+        return
+    click.echo(f"已更换签名密钥（日志事件 #{done['seq']}，由旧密钥签名）")
+    click.echo(f"旧指纹：{done['old_fingerprint']}")
+    click.echo(f"新指纹：{done['new_fingerprint']}（请更新 LIUHEN_LEDGER_FINGERPRINT 等固定值）")
+    for name, answer in done["witnesses"].items():
+        click.echo(f"见证 {name}：" + ("已接受新密钥" if answer == "ok" else f"未接受：{answer}"))
+
+
 @ledger.command("proof")
 @click.argument("event", type=int)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")

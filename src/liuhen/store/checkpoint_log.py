@@ -1,4 +1,9 @@
-"""Signed checkpoints kept outside the database: a JSON-lines file and optional witnesses.
+"""Signed checkpoints kept outside the database: a JSON-lines file and witness directories.
+
+Each line holds one checkpoint as a C2SP signed note (``{"note": ...}``,
+``ledger.note.log_entry``); lines older stores wrote as JSON objects
+(``checkpoint_to_dict``) are read as before (``ledger.note.read_log_entry``), so an existing
+log still verifies and simply continues in the new form.
 
 If the whole database is rolled back to an earlier state, these copies still hold the
 later checkpoints, and ``liuhen verify`` reports a tree that is smaller than one it
@@ -13,9 +18,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from liuhen.ledger.note import read_log_entry
 
 WITNESS_FILE = "checkpoints.jsonl"
 
@@ -38,28 +46,41 @@ class LogContents:
     error: str | None = None
 
 
+def append_line(target: Path, entry: dict[str, Any]) -> None:
+    """Append one entry as a JSON line, synced to disk."""
+    line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class CheckpointLog:
-    def __init__(self, path: Path, witness_dirs: tuple[Path, ...] = ()) -> None:
+    """The data directory's log and the setting's witness directory (written here, in
+    ``append``), plus the directories registered with ``liuhen witness add`` (written by
+    ``store.witnesses.publisher``; ``registered`` lists them, for reading)."""
+
+    def __init__(
+        self,
+        path: Path,
+        witness_dirs: tuple[Path, ...] = (),
+        registered: Callable[[], list[Path]] = list,
+    ) -> None:
         self.path = path
         self.witness_dirs = witness_dirs
+        self.registered = registered
 
     def sources(self) -> list[LogSource]:
-        return [
-            LogSource(self.path, False),
-            *(LogSource(d / WITNESS_FILE, True) for d in self.witness_dirs),
-        ]
+        dirs = list(self.witness_dirs)
+        dirs += [d for d in self.registered() if d not in dirs]
+        return [LogSource(self.path, False), *(LogSource(d / WITNESS_FILE, True) for d in dirs)]
 
     def append(self, entry: dict[str, Any]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        for source in self.sources():
-            target = source.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        for target in [self.path, *(d / WITNESS_FILE for d in self.witness_dirs)]:
+            append_line(target, entry)
 
     @staticmethod
     def read(source: LogSource) -> LogContents:
@@ -89,3 +110,29 @@ class CheckpointLog:
             for source in self.sources()
             for number, entry in self.read(source).lines
         ]
+
+
+TAIL = 64 * 1024
+"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
+
+
+def newest_in(copy: Path) -> int | None:
+    """The largest tree size among the last lines of a copy (-1 when they hold none); None
+    without a file. Only the tail is read: a log grows by a line a transaction, and what a
+    crash keeps from it is the newest lines."""
+    try:
+        with open(copy, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - TAIL))
+            lines = f.read().split(b"\n")
+    except FileNotFoundError:
+        return None
+    if size > TAIL:
+        lines = lines[1:]  # the first may be cut
+    newest = -1
+    for raw in lines:
+        try:
+            newest = max(newest, read_log_entry(json.loads(raw))[0].tree_size)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            continue
+    return newest

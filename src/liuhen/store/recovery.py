@@ -26,8 +26,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict
+from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, verify_checkpoint
+from liuhen.ledger.note import checkpoint_note, log_entry
 from liuhen.store import tables as t
+from liuhen.store.checkpoint_log import newest_in
 from liuhen.store.store import Store
 
 log = logging.getLogger("liuhen.recovery")
@@ -41,6 +43,8 @@ class StoreRecovery:
     orphan_blobs: list[str] = field(default_factory=list)
     checkpoints_appended: dict[str, int] = field(default_factory=dict)
     """Copy of the checkpoint log -> how many checkpoints were appended to it."""
+    witnesses: dict[str, str] = field(default_factory=dict)
+    """Witness -> what sending it the newest checkpoint gave (``ok`` or why not)."""
 
 
 def recover_store(store: Store) -> StoreRecovery:
@@ -64,7 +68,28 @@ def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], Non
     def checkpoints() -> None:
         done.checkpoints_appended = catch_up_checkpoint_log(store)
 
-    return {"临时文件": temp, "未登记的文件": pending, "检查点记录": checkpoints}
+    def witnesses() -> None:
+        done.witnesses = catch_up_witnesses(store)
+
+    return {
+        "临时文件": temp,
+        "未登记的文件": pending,
+        "检查点记录": checkpoints,
+        "见证": witnesses,
+    }
+
+
+def catch_up_witnesses(store: Store) -> dict[str, str]:
+    """Send the newest signed checkpoint to every registered witness (one that was down
+    catches up: a witness needs only the newest, with a proof from the last it saw)."""
+    if not store.witnesses.specs() or store.public_key is None:
+        return {}
+    newest = checkpoints_after(store, -1, newest_only=True)
+    if not newest:
+        return {}
+    cp, signature, _fingerprint = newest[0]
+    note = checkpoint_note(cp, signature, store.public_key)
+    return store.witnesses.publish(cp, note, force=True)
 
 
 def registered(store: Store, sha256: str) -> bool:
@@ -85,7 +110,7 @@ def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
         newest = newest_in(copy)
         if newest is None:
             continue
-        missing = checkpoints_after(store, newest)
+        missing = [_entry(store, *found) for found in checkpoints_after(store, newest)]
         if not missing:
             continue
         if len(missing) > CRASH_GAP:
@@ -110,52 +135,34 @@ def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
     return appended
 
 
-TAIL = 64 * 1024
-"""Bytes read from the end of a copy to find its newest checkpoint (lines are ~400 bytes)."""
+def _entry(store: Store, cp: Checkpoint, signature: bytes, fingerprint: str) -> dict[str, Any]:
+    """A log line as the store writes it (a signed note); the older JSON form for a
+    checkpoint signed by a key other than the current one (before a rotation)."""
+    public = store.public_key
+    if public is not None and verify_checkpoint(public, cp, signature):
+        return log_entry(cp, signature, public)
+    return checkpoint_to_dict(cp, signature, fingerprint)
 
 
-def newest_in(copy: Path) -> int | None:
-    """The largest tree size among the last lines of a copy (-1 when they hold none); None
-    without a file. Only the tail is read: a log grows by a line a transaction, and what a
-    crash keeps from it is the newest lines."""
-    try:
-        with open(copy, "rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - TAIL))
-            lines = f.read().split(b"\n")
-    except FileNotFoundError:
-        return None
-    if size > TAIL:
-        lines = lines[1:]  # the first may be cut
-    newest = -1
-    for raw in lines:
-        try:
-            entry = json.loads(raw)
-            newest = max(newest, int(entry["tree_size"]))
-        except (ValueError, TypeError, KeyError, RecursionError):
-            continue
-    return newest
-
-
-def checkpoints_after(store: Store, tree_size: int) -> list[dict[str, Any]]:
-    """The database's signed checkpoints over more than ``tree_size`` events, as the log
-    holds them, oldest first."""
+def checkpoints_after(
+    store: Store, tree_size: int, *, newest_only: bool = False
+) -> list[tuple[Checkpoint, bytes, str]]:
+    """The database's signed checkpoints over more than ``tree_size`` events, oldest first
+    (``newest_only``: the newest alone)."""
+    query = select(t.checkpoints).where(t.checkpoints.c.tree_size > tree_size)
+    if newest_only:
+        query = query.order_by(t.checkpoints.c.tree_size.desc()).limit(1)
+    else:
+        query = query.order_by(t.checkpoints.c.tree_size)
     with store.read() as conn:
-        rows = conn.execute(
-            select(t.checkpoints)
-            .where(t.checkpoints.c.tree_size > tree_size)
-            .order_by(t.checkpoints.c.tree_size)
-        ).mappings()
+        rows = conn.execute(query).mappings()
         return [
-            checkpoint_to_dict(
+            (
                 Checkpoint(
-                    int(r["tree_size"]),
-                    bytes.fromhex(r["root_hash"]),
-                    r["signed_at"],
-                    r["origin"],
+                    int(r["tree_size"]), bytes.fromhex(r["root_hash"]), r["signed_at"], r["origin"]
                 ),
                 bytes(r["signature"]),
-                r["key_fingerprint"],
+                str(r["key_fingerprint"]),
             )
             for r in rows
         ]

@@ -7,11 +7,13 @@ which writes them many to a transaction (``group_commit``) and returns once they
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -24,14 +26,10 @@ from sqlalchemy.exc import DBAPIError
 
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, LiuhenError
-from liuhen.ledger.checkpoint import (
-    Checkpoint,
-    checkpoint_to_dict,
-    key_fingerprint,
-    sign_checkpoint,
-)
+from liuhen.ledger.checkpoint import Checkpoint, key_fingerprint, sign_checkpoint
 from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.note import Note, checkpoint_note
 from liuhen.rules.engine.calendar import YearSchedule
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.store import tables as t
@@ -43,6 +41,10 @@ from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import read_key
 from liuhen.store.unit import Clock, Tx, utcnow
+from liuhen.store.witnesses.publisher import Publisher
+from liuhen.store.witnesses.s3 import S3Witness
+
+log = logging.getLogger("liuhen.witness")
 
 CALENDAR_CHECK = 2.0
 """Seconds a process trusts the holiday schedules it read, unless it wrote since."""
@@ -58,7 +60,14 @@ class Store:
         """The signing key; a store without one reads, verifies and refuses to sign."""
         self._fingerprint = key_fingerprint(self._key) if self._key is not None else None
         witnesses = (settings.witness_dir,) if settings.witness_dir else ()
-        self.checkpoint_log = CheckpointLog(settings.checkpoint_log_path, witnesses)
+        self.witnesses = Publisher(
+            settings.data_dir / "witnesses", self.consistency_proof, self.s3_witness
+        )
+        self.checkpoint_log = CheckpointLog(
+            settings.checkpoint_log_path, witnesses, self._registered_dirs
+        )
+        self._origin: str | None = None
+        self._s3_witnesses: dict[str, S3Witness] = {}
         self._tree: MerkleTree | None = None
         self._calendar: tuple[Any, WorkCalendar] | None = None
         self._read_options: dict[str, Any] = {READ_ONLY: True}
@@ -84,6 +93,13 @@ class Store:
             )
         return self._key
 
+    def use_key(self, key: Ed25519PrivateKey) -> None:
+        """Sign with ``key`` from now on (after a recorded key rotation, ``services.admin.
+        rotation``): the transaction that recorded it was signed by the key it retires."""
+        with self._lock:
+            self._key, self.key_problem = key, None
+            self._fingerprint = key_fingerprint(key)
+
     @property
     def public_key(self) -> Ed25519PublicKey | None:
         """The public half of the signing key, or None when there is no usable key."""
@@ -99,8 +115,23 @@ class Store:
 
     @property
     def origin(self) -> str:
-        """The checkpoints' origin line: the log's name, from the key's fingerprint."""
-        return f"liuhen/{self.fingerprint.removeprefix('SHA256:')[:16]}"
+        """The checkpoints' origin line: the log's name, from the fingerprint of the key the
+        ledger was started with (event #0), so it stays the same when the key is rotated."""
+        if self._origin is None:
+            with self.read() as conn:
+                return self._origin_of(conn)
+        return self._origin
+
+    def _origin_of(self, conn: Connection) -> str:
+        if self._origin is None:
+            row = conn.execute(
+                select(t.ledger_events.c.payload).where(t.ledger_events.c.seq == 0)
+            ).first()
+            recorded = row[0].get("key_fingerprint") if row and isinstance(row[0], dict) else None
+            if not isinstance(recorded, str) or not recorded.startswith("SHA256:"):
+                recorded = self.fingerprint
+            self._origin = f"liuhen/{recorded.removeprefix('SHA256:')[:16]}"
+        return self._origin
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar: the package's years plus the schedules an administrator
@@ -162,7 +193,7 @@ class Store:
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Tx]:
         """Write rows and events atomically, then sign a checkpoint over the new tree."""
-        signed: dict[str, Any] | None = None
+        signed: tuple[Checkpoint, Note] | None = None
         depth = getattr(self._local, "depth", 0)
         self._local.depth = depth + 1
         try:
@@ -193,7 +224,38 @@ class Store:
         finally:
             self._local.depth = depth
         if signed is not None:
-            self.checkpoint_log.append(signed)
+            self.checkpoint_log.append({"note": signed[1].render()})
+            self.send_to_witnesses(*signed)
+
+    def send_to_witnesses(self, cp: Checkpoint, note: Note, *, force: bool = False) -> None:
+        """After the commit: a witness that is down or refuses never fails the write (it is
+        logged, and ``verify`` reports the witness lagging)."""
+        try:
+            self.witnesses.publish(cp, note, force=force)
+        except Exception:  # noqa: BLE001 - a write has committed: nothing may undo or fail it
+            log.exception("向见证发送检查点 @%d 时出错", cp.tree_size)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """The RFC 9162 proof that the tree of ``old_size`` events is a prefix of the tree of
+        ``new_size`` (for a witness); ``ValueError`` when the stored ledger is damaged."""
+        tree = self._tree
+        if tree is None or tree.size < new_size:
+            with self.read() as conn:
+                tree = self._leaves(conn)
+        if tree is None:
+            raise ValueError("日志已损坏，无法给出一致性证明")
+        return tree.consistency_proof(old_size, new_size)
+
+    def s3_witness(self, url: str) -> S3Witness:
+        if url not in self._s3_witnesses:
+            s = self.settings
+            self._s3_witnesses[url] = S3Witness(
+                url, s.s3_endpoint, s.s3_access_key, s.s3_secret_key, s.s3_region
+            )
+        return self._s3_witnesses[url]
+
+    def _registered_dirs(self) -> list[Path]:
+        return [Path(s.target) for s in self.witnesses.specs() if s.kind == "dir"]
 
     def explain(self, exc: BaseException) -> LiuhenError | None:
         """The ``LiuhenError`` a database failure met outside ``read``/``transaction``
@@ -271,14 +333,17 @@ class Store:
         size, root = int(newest[0]), newest[1]
         return size <= tree.size and tree.root(size).hex() == root
 
-    def _checkpoint(self, conn: Connection) -> dict[str, Any] | None:
+    def _checkpoint(self, conn: Connection) -> tuple[Checkpoint, Note] | None:
         """Sign the tree after this transaction's events. A damaged ledger (events missing)
         is not signed over: ``liuhen verify`` reports it, and writing goes on."""
         tree = self._leaves(conn)
         if tree is None:
             return None
         cp = Checkpoint(
-            tree_size=tree.size, root_hash=tree.root(), timestamp=self.clock(), origin=self.origin
+            tree_size=tree.size,
+            root_hash=tree.root(),
+            timestamp=self.clock(),
+            origin=self._origin_of(conn),
         )
         signature = sign_checkpoint(self.key, cp)
         conn.execute(
@@ -291,7 +356,7 @@ class Store:
                 key_fingerprint=self.fingerprint,
             )
         )
-        return checkpoint_to_dict(cp, signature, self.fingerprint)
+        return cp, checkpoint_note(cp, signature, self.key.public_key())
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         with self.read() as conn:

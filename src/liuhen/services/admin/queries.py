@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, column, delete, func, select, table, update
+from sqlalchemy.sql.expression import ColumnClause
 
 from liuhen.errors import InvalidInput
 from liuhen.store import tables as t
@@ -43,19 +44,33 @@ def user_total(conn: Connection) -> int:
 
 
 def ledger_genesis(conn: Connection) -> tuple[bool, str | None]:
-    """Whether the ledger has any event, and the signing key fingerprint its event #0
-    recorded (None when it has none or it cannot be read): on any connection."""
+    """Whether the ledger has any event, and the fingerprint of the key it is signed with:
+    the one event #0 recorded, or the newest ``ledger.key_rotated`` event's new key (None
+    when it has none or it cannot be read; ``verify`` checks the rotations' signatures): on
+    any connection."""
     import json
 
     ev = t.ledger_events
     if conn.execute(select(ev.c.seq).limit(1)).first() is None:
         return False, None
+    payload: ColumnClause[Any] = column("payload")
     raw = conn.execute(
-        select(column("payload")).select_from(table("ledger_events")).where(column("seq") == 0)
+        select(payload)
+        .select_from(table("ledger_events"))
+        .where(column("action") == "ledger.key_rotated")
+        .order_by(column("seq").desc())
+        .limit(1)
     ).scalar()
+    field = "new_fingerprint"
+    if raw is None:
+        raw = conn.execute(
+            select(payload).select_from(table("ledger_events")).where(column("seq") == 0)
+        ).scalar()
+        field = "key_fingerprint"
     try:
-        found = json.loads(raw).get("key_fingerprint") if isinstance(raw, str) else None
-    except (ValueError, AttributeError):
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        found = data.get(field) if isinstance(data, dict) else None
+    except ValueError:
         found = None
     return True, found if isinstance(found, str) else None
 

@@ -20,8 +20,10 @@ from liuhen.config import Settings
 from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.ledger.note import checkpoint_note
 from liuhen.services.archiving.queries.packages import LedgerExcerpt, ledger_excerpt
 from liuhen.store.store import Store
+from liuhen.store.witnesses import cosigned as cosigned_file
 
 
 def export_journal_dir(settings: Settings) -> Path:
@@ -76,7 +78,27 @@ def write_excerpt(store: Store, pkg: PackageWriter, case_id: str) -> Checkpoint:
         checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
     )
     pkg.add_bytes("ledger/public-key.pem", public_key_pem(store.key))
+    cosigned = cosignatures(store, cp, bytes(row["signature"]))
+    if cosigned is not None:
+        pkg.add_json("ledger/cosignatures.json", cosigned)
     return cp
+
+
+def cosignatures(store: Store, cp: Checkpoint, signature: bytes) -> dict[str, object] | None:
+    """The checkpoint as a signed note with every cosignature the store's HTTP witnesses
+    gave it, and their keys (``archive.verify_witnesses``); None without such witnesses."""
+    witnesses = [s for s in store.witnesses.specs() if s.kind == "http" and s.vkey]
+    if not witnesses:
+        return None
+    note = checkpoint_note(cp, signature, store.key.public_key())
+    for spec in witnesses:
+        kept = cosigned_file.at_size(store.witnesses.cosigned_path(spec), cp.tree_size)
+        if kept is not None and kept.text == note.text:
+            note = note.with_signatures([s for s in kept.signatures if s.name == spec.name])
+    return {
+        "note": note.render(),
+        "witnesses": [{"name": s.name, "vkey": s.vkey} for s in witnesses],
+    }
 
 
 def export_record(

@@ -61,6 +61,14 @@ class Leftover:
     message: str
 
 
+def _finish_rotation(store: Store) -> None:
+    from liuhen.services.admin.rotation import finish_rotation, next_key_path
+    from liuhen.services.archiving.queries.integrity import newest_rotation
+
+    if next_key_path(store.settings.signing_key_path).exists() and store.public_key is not None:
+        finish_rotation(store, newest_rotation(store))
+
+
 def recover(store: Store) -> Recovery:
     """Remove or complete what crashed processes left (see the module docstring)."""
     done = Recovery()
@@ -72,6 +80,7 @@ def recover(store: Store) -> Recovery:
             done.failed.append(f"{name}：{exc}")
             log.error("启动时清理%s未能完成：%s", name, exc)
 
+    step("密钥轮换", lambda: _finish_rotation(store))
     for name, action in store_steps(store, done.store).items():
         step(name, action)
     step("导出", lambda: done.exports.extend(recover_exports(store)))

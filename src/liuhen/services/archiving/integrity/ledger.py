@@ -34,6 +34,10 @@ class LedgerScan:
     """Each case's newest event that changed it (what ``case_changes`` must hold)."""
     expected: int = 0
     prev: str | None = GENESIS.hex()
+    rotations: list[tuple[int, Any]] = field(default_factory=list)
+    """(seq, payload) of each ``ledger.key_rotated`` event, in order."""
+    witnesses: list[tuple[int, Any]] = field(default_factory=list)
+    """(seq, payload) of each ``witness.added`` event."""
 
 
 def check_ledger(store: Store, report: VerifyReport) -> LedgerScan:
@@ -74,6 +78,10 @@ def _visit(scan: LedgerScan, report: VerifyReport, row: RawRow) -> None:
         scan.changes[v["case_id"]] = seq
     if seq == 0 and isinstance(v["payload"], dict):
         scan.genesis = v["payload"]
+    if v["action"] == "ledger.key_rotated":
+        scan.rotations.append((seq, v["payload"]))
+    elif v["action"] == "witness.added":
+        scan.witnesses.append((seq, v["payload"]))
     scan.expected = seq + 1
 
 

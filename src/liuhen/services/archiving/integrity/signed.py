@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from liuhen.ledger.checkpoint import (
     Checkpoint,
     checkpoint_body,
-    checkpoint_from_dict,
     verify_checkpoint,
 )
 from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.queries.integrity import checkpoint_rows
 from liuhen.store.checkpoint_log import CheckpointLog, LogSource
@@ -31,25 +31,53 @@ from liuhen.store.store import Store
 
 
 @dataclass
+class SigningKey:
+    """One key of the ledger's chain of keys: it signs checkpoints up to ``until`` events
+    (None: no limit, the current key); ``public_key`` None when it cannot be known."""
+
+    fingerprint: str | None
+    public_key: Ed25519PublicKey | None
+    until: int | None = None
+
+
+@dataclass
 class Signer:
-    """The key the checkpoints must be signed with (None: no usable key to check with)."""
+    """The keys the checkpoints must be signed with: the key the ledger was started with and
+    each it was rotated to (``key_rotated`` events), each for the sizes it signed."""
 
     public_key: Ed25519PublicKey | None
     fingerprint: str | None
-    _seen: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+    chain: list[SigningKey] = field(default_factory=list)
+    _seen: dict[tuple[bytes, bytes, str | None], bool] = field(default_factory=dict)
+
+    def key_for(self, tree_size: int) -> SigningKey:
+        for key in self.chain:
+            if key.until is None or tree_size <= key.until:
+                return key
+        return SigningKey(self.fingerprint, self.public_key)
+
+    def other_key(self, cp: Checkpoint, claimed: str) -> bool:
+        """Whether ``claimed`` (a fingerprint, or a note's ``key ID``) names another key than
+        the one in effect at the checkpoint's size."""
+        key = self.key_for(cp.tree_size)
+        if claimed.startswith("key ID "):
+            return key.public_key is not None and claimed != claim_of(cp.origin, key.public_key)
+        return claimed != key.fingerprint
 
     def signed(self, cp: Checkpoint, signature: bytes) -> bool:
-        """Whether ``signature`` is this key's over ``cp`` (each copy of a checkpoint: once)."""
-        if self.public_key is None:
+        """Whether ``signature`` is the signature over ``cp`` of the key in effect at its size
+        (each copy of a checkpoint: checked once)."""
+        key = self.key_for(cp.tree_size)
+        if key.public_key is None:
             return True  # nothing to check with: reported as the missing key
-        seen = (checkpoint_body(cp), signature)
+        seen = (checkpoint_body(cp), signature, key.fingerprint)
         if seen not in self._seen:
-            self._seen[seen] = verify_checkpoint(self.public_key, cp, signature)
+            self._seen[seen] = verify_checkpoint(key.public_key, cp, signature)
         return self._seen[seen]
 
 
 @dataclass
-class _Found:
+class Found:
     """Findings of one source, by kind, so a file's repeated problem is reported once."""
 
     items: dict[str, list[tuple[str, str, list[str]]]] = field(
@@ -73,8 +101,8 @@ class _Found:
                 report.add(kind, where, f"{message}（本文件共 {len(found)} 行如此）", related)
 
 
-def _judge(
-    found: _Found,
+def judge_checkpoint(
+    found: Found,
     where: str,
     cp: Checkpoint,
     signature: bytes,
@@ -84,11 +112,12 @@ def _judge(
 ) -> bool:
     """Check one checkpoint; True when it holds (signature, size and root)."""
     if not signer.signed(cp, signature):
-        if claimed and signer.fingerprint and claimed != signer.fingerprint:
+        expected = signer.key_for(cp.tree_size).fingerprint
+        if claimed and expected and signer.other_key(cp, claimed):
             found.add(
                 "checkpoint_other_key",
                 where,
-                f"检查点由另一密钥 {claimed} 签名，而当前签名密钥为 {signer.fingerprint}："
+                f"检查点由另一密钥 {claimed} 签名，而当时的签名密钥为 {expected}："
                 "密钥被替换过，日志可能已被改写后重签",
             )
         else:
@@ -122,7 +151,7 @@ def check_checkpoints(
 ) -> dict[int, str]:
     """The database's checkpoints; returns the tree size -> root of each readable one."""
     rows = checkpoint_rows(store)
-    found = _Found()
+    found = Found()
     signed: dict[int, str] = {}
     for row in rows:
         cp = _db_checkpoint(report, row)
@@ -132,8 +161,9 @@ def check_checkpoints(
         signed[cp.tree_size] = cp.root_hash.hex()
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
-        if _judge(found, where, cp, signature, claimed, tree, signer):
-            if signer.fingerprint and claimed != signer.fingerprint:
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
+            expected = signer.key_for(cp.tree_size).fingerprint
+            if expected and claimed != expected:
                 found.add(
                     "checkpoint_cell_altered",
                     f"{where}.key_fingerprint",
@@ -199,7 +229,7 @@ def _check_source(
             cause = "（被删除，或见证目录配置后尚未写入）" if source.witness else "（被删除）"
             report.add(f"{kind}_missing", label, f"{what}不存在{cause}：整库回滚将无法由它发现")
         return
-    found = _Found()
+    found = Found()
     held = _held(found, label, contents.lines, tree, signer)
     found.emit(report, each=False)
     floor = min(held) if source.witness and held else -1
@@ -221,7 +251,7 @@ def _check_source(
 
 
 def _held(
-    found: _Found,
+    found: Found,
     label: str,
     lines: list[tuple[int, dict[str, Any] | None]],
     tree: MerkleTree,
@@ -234,11 +264,11 @@ def _held(
         try:
             if entry is None:
                 raise ValueError("not a JSON object")
-            cp, signature, claimed = checkpoint_from_dict(entry)
+            cp, signature, claimed = read_log_entry(entry)
         except (KeyError, ValueError, TypeError, OverflowError):
             found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
             continue
-        if _judge(found, where, cp, signature, claimed, tree, signer):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
             held.add(cp.tree_size)
         elif cp.tree_size > tree.size:
             held.add(cp.tree_size)

@@ -28,6 +28,34 @@ def scan_ledger(store: Store, visit: Callable[[RawRow], None]) -> list[RawRow]:
         return list(raw_rows(conn, t.ledger_head, order_by="id"))
 
 
+def newest_rotation(store: Store) -> str | None:
+    """The fingerprint of the key the newest ``ledger.key_rotated`` event moved to."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.ledger_events.c.payload)
+            .where(t.ledger_events.c.action == "ledger.key_rotated")
+            .order_by(t.ledger_events.c.seq.desc())
+            .limit(1)
+        ).first()
+    found = row[0].get("new_fingerprint") if row and isinstance(row[0], dict) else None
+    return found if isinstance(found, str) else None
+
+
+def checkpoint_origins(store: Store) -> list[str]:
+    """The distinct origins the signed checkpoints name, newest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.checkpoints.c.origin, t.checkpoints.c.tree_size).order_by(
+                t.checkpoints.c.tree_size.desc()
+            )
+        ).all()
+    found: list[str] = []
+    for origin, _size in rows:
+        if isinstance(origin, str) and origin not in found:
+            found.append(origin)
+    return found
+
+
 def checkpoint_rows(store: Store) -> list[RawRow]:
     """Every signed checkpoint in the database, smallest tree first."""
     with store.read() as conn:
