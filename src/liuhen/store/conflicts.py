@@ -23,7 +23,7 @@ MESSAGES: dict[str, str] = {
     "uq_footage_originals_blob_sha256": "该音像文件已由另一导入存储为原始记录，未重复存储",
     "uq_cases_number": "number: 案件编号已被使用，请核对编号",
     "uq_users_username": "username: 用户名已存在",
-    "uq_devices_serial_no": "serial_no: 该序列号的设备已登记",
+    "uq_devices_serial_no": "serial_no: 该序列号已登记",
     "uq_officers_certificate_no": "certificate_no: 该执法证号已登记",
     "uq_share_links_token_hash": f"交付链接冲突：{AGAIN}",
     "uq_stations_token_hash": f"采集站令牌冲突：{AGAIN}",
