@@ -20,7 +20,6 @@ MESSAGES: dict[str, str] = {
     "uq_acts_supersedes_id": f"该执法环节刚有了更新的版本：{AGAIN}",
     "uq_case_files_supersedes_id": f"案卷刚由他人更新或移交：{AGAIN}",
     "uq_authorisations_ends_id": "该授权已被撤销，无需重复撤销",
-    "uq_footage_originals_blob_sha256": "该音像文件已由另一导入存储为原始记录，未重复存储",
     "uq_cases_number": "number: 案件编号已被使用，请核对编号",
     "uq_users_username": "username: 用户名已存在",
     "uq_devices_serial_no": "serial_no: 该序列号已登记",
