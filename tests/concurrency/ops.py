@@ -91,3 +91,9 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str) -> str:
     from liuhen.services.approvals.authorisations import revoke_authorisation
 
     return revoke_authorisation(store, actor, grant_id, reason="调离")
+
+
+def close_case(store: Store, actor: Actor, case_id: str) -> None:
+    from liuhen.services.cases.serving import close_case
+
+    close_case(store, actor, case_id=case_id, at=store.clock(), outcome="penalty")

@@ -67,3 +67,14 @@ def test_one_authorisation_revoked_four_times_at_once_is_revoked_once(store, rac
     assert results.codes == {"ok": 1, "conflict": 3}, results
     assert count(store, t.authorisations, t.authorisations.c.ends_id == grant) == 1
     assert verify(store, SYSTEM).ok
+
+
+def test_one_case_closed_four_times_at_once_is_closed_once(store, racers) -> None:  # type: ignore[no-untyped-def]
+    agency = create_agency(store, SYSTEM, name="并发测试局", profile_id="shanxi-township")
+    officer = add_people(store, agency, {"zhang": ("张三", "officer")}, "Race-pass-2026!")
+    case = ops.open_case(store, officer["officer"].actor, agency, "并发〔2026〕8号")
+    results = racers.race(store, ops.close_case, officer["officer"].actor, case)
+    assert results.codes == {"ok": 1, "conflict": 3}, results
+    closed = (t.case_transitions.c.case_id == case) & (t.case_transitions.c.stage == "closed")
+    assert count(store, t.case_transitions, closed) == 1
+    assert verify(store, SYSTEM).ok

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.helpers import SYSTEM, make_case_with_files
 
-from liuhen.errors import InvalidInput, NotFound, PermissionDenied
+from liuhen.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.media.synthetic import make_recording
 from liuhen.services.admin.agency import add_officer, create_agency
@@ -75,8 +75,9 @@ def test_devices_are_registered_and_bad_input_saves_nothing(store):
     device = register_device(store, CUSTODIAN, kind="body_camera", serial_no=" DSJ-1 ")
     with store.read() as conn:
         count = conn.execute(select(func.count()).select_from(t.device_events)).scalar()
+    with pytest.raises(Conflict, match="已登记"):  # stored state, not bad input: 409
+        register_device(store, CUSTODIAN, kind="body_camera", serial_no="DSJ-1")
     for call, message in (
-        (lambda: register_device(store, CUSTODIAN, kind="body_camera", serial_no="DSJ-1"), "已登记"),
         (lambda: register_device(store, CUSTODIAN, kind="drone", serial_no="X"), "设备类型"),
         (lambda: register_device(store, CUSTODIAN, kind="camera", serial_no=" "), "序列号"),
         (lambda: record_device_event(store, CUSTODIAN, device, kind="check", at=T0,

@@ -300,7 +300,7 @@ def test_general_case_from_initiation_to_closing(store, clock, people):
         at=datetime(2026, 10, 9, 10, 0, tzinfo=CST),
         outcome="penalty",
     )
-    with pytest.raises(InvalidInput, match="已结案"):
+    with pytest.raises(Conflict, match="已结案"):
         close_case(
             store,
             p["officer"],

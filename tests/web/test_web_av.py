@@ -220,7 +220,7 @@ def test_devices_are_registered_checked_and_faults_shown(site, store):
     added = post(client, "/devices/new", {"kind": "recorder", "serial_no": "LY-01"})
     assert added.status_code == 303
     dup = post(client, "/devices/new", {"kind": "recorder", "serial_no": "LY-01"})
-    assert dup.status_code == 400 and "已登记" in dup.text
+    assert dup.status_code == 409 and "已登记" in dup.text
     device = site["device"]
     checked = post(
         client,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.agency import add_device
 from liuhen.services.av.queries.devices import (
@@ -77,7 +77,7 @@ def register_device(
         raise InvalidInput(f"kind: 请选择设备类型（{'、'.join(DEVICE_KINDS.values())}）")
     found = new_device(store, serial_no, officer_id, agency_id, actor.agency_id)
     if found.serial_taken:
-        raise InvalidInput(f"serial_no: 序列号 {serial_no} 已登记")
+        raise Conflict(f"serial_no: 序列号 {serial_no} 已登记")
     if found.officer_missing:
         raise InvalidInput("officer_id: 所选执法人员不存在")
     if found.agency is None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.bundle_import import check_entity
 from liuhen.services.cases.queries.serving import case_closed, text_record_ids
@@ -190,8 +190,9 @@ def close_case(
     with store.transaction(actor) as tx:
         if at < loaded["opened_at"]:
             raise InvalidInput("at: 结案时间早于立案时间")
+        tx.lock("cases", case_id)  # two closings at once: the second sees the first
         if case_closed(tx.conn, case_id):
-            raise InvalidInput("case: 该案件已结案")
+            raise Conflict("case: 该案件已结案")
         _transition(tx, case_id, "closed", at, actor, note=outcome)
         tx.record(
             "case.closed",
