@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -195,6 +195,22 @@ def verify_package_cmd(
     if as_json:
         emit_json(report.to_dict())
         sys.exit(0 if report.ok else PROBLEMS_FOUND)
+    _print_summary(report, pinned=bool(fingerprint))
+    first = report.first_problem
+    if first is None:
+        click.echo("核验通过：归档包完整，未被改动。")
+        sys.exit(0)
+    click.echo(
+        f"核验未通过：发现 {len(report.problems)} 处问题。第一处：{first.item}：{first.message}"
+    )
+    for p in report.problems[1:]:
+        click.echo(f"  [{p.kind}] {p.item}：{p.message}")
+    sys.exit(PROBLEMS_FOUND)
+
+
+def _print_summary(report: Any, *, pinned: bool) -> None:
+    """What ``verify-package`` found, before its verdict: the case, the files and events,
+    the checkpoint, the key, the notes and the 四性 report when asked for."""
     case = report.case
     if case:
         click.echo(f"案件：{case.get('number', '')}《{case.get('title', '')}》")
@@ -208,7 +224,7 @@ def verify_package_cmd(
             f"签署于 {report.checkpoint['timestamp']}"
         )
     click.echo(f"签名公钥指纹：{report.key_fingerprint or '（无）'}")
-    if not fingerprint:
+    if not pinned:
         click.echo("请将此指纹与执法机关公布的公钥指纹核对：一致才说明包确由该机关签发。")
     for note in report.notes:
         click.echo(f"提示：{note}")
@@ -218,16 +234,6 @@ def verify_package_cmd(
             if not check["ok"]:
                 level = "未通过" if check["level"] == "error" else "提示"
                 click.echo(f"  [{level}] {check['item']}：{check['detail']}")
-    first = report.first_problem
-    if first is None:
-        click.echo("核验通过：归档包完整，未被改动。")
-        sys.exit(0)
-    click.echo(
-        f"核验未通过：发现 {len(report.problems)} 处问题。第一处：{first.item}：{first.message}"
-    )
-    for p in report.problems[1:]:
-        click.echo(f"  [{p.kind}] {p.item}：{p.message}")
-    sys.exit(PROBLEMS_FOUND)
 
 
 @click.command("fixity")
