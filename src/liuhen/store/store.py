@@ -39,7 +39,7 @@ from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.database import READ_ONLY, check_connection, make_engine
 from liuhen.store.group_commit import GroupCommit, ReadEvent
-from liuhen.store.keys import read_key
+from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.unit import Clock, Tx, utcnow
 
 CALENDAR_CHECK = 2.0
@@ -52,8 +52,9 @@ class Store:
         self.engine = engine
         self.blobs = blobs
         self.clock = clock
-        self._key, self.key_problem = read_key(settings.signing_key_path)
-        """The signing key; a store without one reads, verifies and refuses to sign."""
+        self._key, self.key_problem = read_key(settings.signing_key_path, key_passphrase(settings))
+        """The signing key; a store without one reads, verifies and refuses to sign. An
+        encrypted key without its passphrase is a ``ConfigError`` here, before anything."""
         self._fingerprint = key_fingerprint(self._key) if self._key is not None else None
         witnesses = (settings.witness_dir,) if settings.witness_dir else ()
         self.checkpoint_log = CheckpointLog(settings.checkpoint_log_path, witnesses)
@@ -136,8 +137,12 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Store:
         engine = make_engine(settings)
-        check_connection(engine, settings)
-        return cls(settings, engine, open_blob_store(settings), clock)
+        try:
+            check_connection(engine, settings)
+            return cls(settings, engine, open_blob_store(settings), clock)
+        except BaseException:
+            engine.dispose()  # a wrong passphrase or setting: nothing stays open
+            raise
 
     def close(self) -> None:
         self._views.close()
