@@ -78,6 +78,8 @@ def init(
         "key_fingerprint": result.fingerprint,
         "key_encrypted": result.key_encrypted,
         "key_changed": result.key_changed,
+        "stations_adopted": list(result.stations_adopted),
+        "stations_left_out": list(result.stations_left_out),
     }
     if as_json:
         emit_json(payload)
@@ -88,6 +90,18 @@ def init(
         click.echo(f"已创建管理员：{result.admin.username}")
     click.echo(f"日志签名公钥指纹：{result.fingerprint}")
     click.echo(_key_line(result.key_encrypted, result.key_changed))
+    if result.stations_adopted:
+        click.echo(
+            f"已将升级前签发的 {len(result.stations_adopted)} 个采集站令牌纳入全过程日志："
+            + "、".join(result.stations_adopted)
+        )
+    if result.stations_left_out:
+        click.echo(
+            f"注意：{len(result.stations_left_out)} 个采集站令牌在日志中没有签发记录，未纳入，"
+            "接口将拒绝："
+            + "、".join(result.stations_left_out)
+            + "（请用 liuhen station revoke 吊销，liuhen station add 重新签发）"
+        )
 
 
 def _key_line(encrypted: bool, changed: bool) -> str:

@@ -13,6 +13,7 @@ from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.queries import ledger_genesis, user_count, user_total
 from liuhen.services.admin.users import User, add_user
+from liuhen.services.av.stations import adopt_stations
 from liuhen.store.database import (
     check_connection,
     is_initialised,
@@ -39,6 +40,10 @@ class InitResult:
     key_encrypted: bool = False
     key_changed: bool = False
     """``protect``: the key file was encrypted or decrypted now."""
+    stations_adopted: tuple[str, ...] = ()
+    """Station tokens issued before the stations table was ledger-written, taken under it."""
+    stations_left_out: tuple[str, ...] = ()
+    """Station rows no ledger event issued: refused by the API until issued again."""
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -171,12 +176,15 @@ def initialise(
             raise Conflict("数据库已有用户，但结构是新建的：请检查 LIUHEN_DATABASE_URL")
         if changed:
             _record_protection(store, encrypted=bool(protect))
+        adopted, left_out = adopt_stations(store)
         return InitResult(
             created_schema=created,
             admin=admin,
             fingerprint=store.fingerprint,
             key_encrypted=is_encrypted(settings.signing_key_path),
             key_changed=changed,
+            stations_adopted=tuple(adopted),
+            stations_left_out=tuple(left_out),
         )
     finally:
         store.close()
