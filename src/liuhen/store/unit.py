@@ -74,15 +74,15 @@ class Tx:
         self.conn.execute(update(tbl).where(pk == key).values(**values))
         return self._track(table, key)
 
-    def adopt(self, table: str, key: str) -> RowMapping:
-        """Fingerprint a row as it stands, unchanged, for the next event: a row written
-        before its table was ledger-written, taken under the ledger once (an adoption)."""
-        return self._track(table, key)
-
     def get(self, table: str, key: str) -> RowMapping | None:
         tbl = t.metadata.tables[table]
         pk = tbl.c[t.primary_key_name(table)]
         return self.conn.execute(select(tbl).where(pk == key)).mappings().first()
+
+    def adopt(self, table: str, key: str) -> RowMapping:
+        """Fingerprint a row as it stands, unchanged, for the next event: a row written
+        before its table was ledger-written, taken under the ledger once (an adoption)."""
+        return self._track(table, key)
 
     def _track(self, table: str, key: str) -> RowMapping:
         row = self.get(table, key)
