@@ -66,6 +66,25 @@ class Settings:
             "上级机关的函件）：liuhen verify 与签名密钥比对，不符即报告密钥被替换、日志可能被重签",
         },
     )
+    key_passphrase_file: Path | None = field(
+        default=None,
+        metadata={
+            "env": "LIUHEN_KEY_PASSPHRASE_FILE",
+            "doc": "签名密钥口令文件（第一行为口令，仅属主可读，放在数据目录之外）：设置后 liuhen init "
+            "新建的签名密钥以口令加密保存（PKCS#8），liuhen init --encrypt-key 加密已有密钥；"
+            "每个读取密钥的命令和 liuhen serve 都用它解开密钥，口令缺失或错误时一行报错、退出码 2。"
+            "与 LIUHEN_KEY_PASSPHRASE 同时设置时以本项为准",
+        },
+    )
+    key_passphrase: str | None = field(
+        default=None,
+        repr=False,
+        metadata={
+            "env": "LIUHEN_KEY_PASSPHRASE",
+            "doc": "签名密钥口令（直接给出，用途同 LIUHEN_KEY_PASSPHRASE_FILE；环境变量可能被同机"
+            "其他进程看到，建议用口令文件）",
+        },
+    )
     timezone: str = field(
         default="Asia/Shanghai",
         metadata={"env": "LIUHEN_TIMEZONE", "doc": "时区，默认 Asia/Shanghai"},
@@ -226,6 +245,8 @@ class Settings:
         raw.setdefault("store_url", f"file://{raw['data_dir']}/blobs")
         if "witness_dir" in raw:
             raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
+        if "key_passphrase_file" in raw:
+            raw["key_passphrase_file"] = Path(str(raw["key_passphrase_file"])).expanduser()
         if "ledger_fingerprint" in raw:
             raw["ledger_fingerprint"] = _fingerprint_setting(raw["ledger_fingerprint"])
         for name, env_name in (
@@ -306,7 +327,7 @@ class Settings:
         out: dict[str, str | None] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("admin_password", "s3_secret_key") and value:
+            if f.name in ("admin_password", "s3_secret_key", "key_passphrase") and value:
                 value = "******"
             out[f.metadata["env"]] = None if value is None else str(value)
         return out

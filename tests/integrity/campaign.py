@@ -28,7 +28,7 @@ from pathlib import Path
 
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity import VerifyReport, verify
-from tests.integrity import row_mutations, store_mutations
+from tests.integrity import row_mutations, store_mutations, token_mutations
 from tests.integrity.tamper import Mutation
 from tests.integrity.world import World, build, open_copy
 
@@ -48,6 +48,7 @@ SYSTEMATIC: tuple[Generator, ...] = (
     store_mutations.resigned,
     store_mutations.resigned_witnessed,
     store_mutations.caches,
+    token_mutations.tokens,
 )
 RANDOM: tuple[Generator, ...] = (
     lambda w, r: row_mutations.cells(w, r, valid=True),

@@ -32,6 +32,7 @@ CLASSES = (
     "resign",
     "resign:witness",
     "cache",
+    "token",
 )
 
 
@@ -65,6 +66,7 @@ def test_the_slice_covers_every_column_of_every_table_with_rows(
     changed = {m.label.split(" = ")[0] for m in slice_by_class["cell"]}
     assert {"records.title", "ledger_events.payload", "checkpoints.signature"} <= changed
     assert {"ledger_head.chain_hash", "blobs.sm3", "cases.party"} <= changed
+    assert {"stations.token_hash", "stations.revoked_at", "stations.user_id"} <= changed
     assert sum(len(group) for group in slice_by_class.values()) <= 300
 
 

@@ -1,8 +1,8 @@
 """The populated store the mutation campaign damages: the demo agencies and their cases, a
-device's maintenance, a loaded holiday schedule and the case summaries, on SQLite, with a
-witness directory beside the data directory, the key's fingerprint pinned, and the county's
-witness (a real ``liuhen witness serve`` subprocess, registered before the demo is loaded,
-so it cosigned every checkpoint; ``World.stop`` ends it).
+device's maintenance, a loaded holiday schedule, two docking stations (one revoked) and the
+case summaries, on SQLite, with a witness directory beside the data directory, the key's
+fingerprint pinned, and the county's witness (a real ``liuhen witness serve`` subprocess,
+registered before the demo is loaded, so it cosigned every checkpoint; ``World.stop`` ends it).
 
 ``build`` makes it once (with a few earlier copies of the database, for rollbacks);
 ``World.copy`` gives a fresh copy of the data directory and the witness for one mutation
@@ -94,6 +94,7 @@ def build(root: Path) -> World:
     from liuhen.services.admin.holidays import load_schedule
     from liuhen.services.admin.setup import initialise
     from liuhen.services.av.devices import record_device_event
+    from liuhen.services.av.stations import add_station, revoke_station
     from liuhen.services.cases.summaries import ensure_current
 
     root.mkdir(parents=True, exist_ok=True)
@@ -112,6 +113,10 @@ def build(root: Path) -> World:
         load_schedule(store, ADMIN, SCHEDULE, source="测试用安排（非官方）")
         device = _first_device(store)
         record_device_event(store, ADMIN, device, kind="maintenance", at=clock(), note="保养")
+        clock.tick()
+        add_station(store, ADMIN, name="一号采集站", username="chenda", device=device)
+        old, _token = add_station(store, ADMIN, name="旧采集站", username="chenda")
+        revoke_station(store, ADMIN, old.id)
         ensure_current(store)
         _snapshot(world, store)
     except BaseException:

@@ -29,12 +29,29 @@ def register(cli: click.Group) -> None:
     default=None,
     help="首个管理员的密码（默认读 LIUHEN_ADMIN_PASSWORD，否则提示输入）",
 )
+@click.option(
+    "--encrypt-key",
+    "protect",
+    flag_value="encrypt",
+    default=None,
+    help="用口令（LIUHEN_KEY_PASSPHRASE_FILE 或 LIUHEN_KEY_PASSPHRASE）加密已有的签名密钥文件",
+)
+@click.option(
+    "--decrypt-key",
+    "protect",
+    flag_value="decrypt",
+    help="用所设置的口令解开签名密钥文件，改为不加密保存（更换口令时先解密再用新口令加密）",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
 def init(
-    ctx: click.Context, admin_username: str, admin_password: str | None, as_json: bool
+    ctx: click.Context,
+    admin_username: str,
+    admin_password: str | None,
+    protect: str | None,
+    as_json: bool,
 ) -> None:
-    """创建数据目录、数据库、签名密钥与首个管理员（可重复运行）。"""
+    """创建数据目录、数据库、签名密钥与首个管理员（可重复运行）；设置了口令时密钥加密保存。"""
     from liuhen.services.admin.setup import initialise, needs_first_admin
 
     settings = settings_from(ctx)
@@ -47,13 +64,22 @@ def init(
         password = click.prompt(
             "首个管理员密码", hide_input=True, confirmation_prompt="再次输入密码"
         )
-    result = initialise(settings, admin_username=admin_username, admin_password=password)
+    result = initialise(
+        settings,
+        admin_username=admin_username,
+        admin_password=password,
+        protect=None if protect is None else protect == "encrypt",
+    )
     payload = {
         "data_dir": str(settings.data_dir),
         "database": "sqlite" if settings.is_sqlite else "postgresql",
         "created_schema": result.created_schema,
         "admin_created": result.admin.username if result.admin else None,
         "key_fingerprint": result.fingerprint,
+        "key_encrypted": result.key_encrypted,
+        "key_changed": result.key_changed,
+        "stations_adopted": list(result.stations_adopted),
+        "stations_left_out": list(result.stations_left_out),
     }
     if as_json:
         emit_json(payload)
@@ -63,6 +89,29 @@ def init(
     if result.admin:
         click.echo(f"已创建管理员：{result.admin.username}")
     click.echo(f"日志签名公钥指纹：{result.fingerprint}")
+    click.echo(_key_line(result.key_encrypted, result.key_changed))
+    if result.stations_adopted:
+        click.echo(
+            f"已将升级前签发的 {len(result.stations_adopted)} 个采集站令牌纳入全过程日志："
+            + "、".join(result.stations_adopted)
+        )
+    if result.stations_left_out:
+        click.echo(
+            f"注意：{len(result.stations_left_out)} 个采集站令牌在日志中没有签发记录，未纳入，"
+            "接口将拒绝："
+            + "、".join(result.stations_left_out)
+            + "（请用 liuhen station revoke 吊销，liuhen station add 重新签发）"
+        )
+
+
+def _key_line(encrypted: bool, changed: bool) -> str:
+    if encrypted:
+        return "签名密钥：已用口令加密" + ("（刚刚加密）" if changed else "")
+    if changed:
+        return "签名密钥：已解密，现不加密保存"
+    return (
+        "签名密钥：未加密（设置 LIUHEN_KEY_PASSPHRASE_FILE 后运行 liuhen init --encrypt-key 加密）"
+    )
 
 
 @click.command()

@@ -39,7 +39,7 @@ from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.database import READ_ONLY, check_connection, make_engine
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
-from liuhen.store.keys import read_key
+from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.unit import Clock, Tx, utcnow
 from liuhen.store.witnesses.publisher import Publisher
 from liuhen.store.witnesses.s3 import S3Witness
@@ -56,8 +56,9 @@ class Store:
         self.engine = engine
         self.blobs = blobs
         self.clock = clock
-        self._key, self.key_problem = read_key(settings.signing_key_path)
-        """The signing key; a store without one reads, verifies and refuses to sign."""
+        self._key, self.key_problem = read_key(settings.signing_key_path, key_passphrase(settings))
+        """The signing key; a store without one reads, verifies and refuses to sign. An
+        encrypted key without its passphrase is a ``ConfigError`` here, before anything."""
         self._fingerprint = key_fingerprint(self._key) if self._key is not None else None
         witnesses = (settings.witness_dir,) if settings.witness_dir else ()
         self.witnesses = Publisher(
@@ -169,8 +170,12 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Store:
         engine = make_engine(settings)
-        check_connection(engine, settings)
-        return cls(settings, engine, open_blob_store(settings), clock)
+        try:
+            check_connection(engine, settings)
+            return cls(settings, engine, open_blob_store(settings), clock)
+        except BaseException:
+            engine.dispose()  # a wrong passphrase or setting: nothing stays open
+            raise
 
     def close(self) -> None:
         self._views.close()
@@ -204,7 +209,7 @@ class Store:
                     yield tx
                     tx.assert_settled()
                     if tx.events:
-                        signed = self._checkpoint(conn)
+                        signed = self._checkpoint(conn, tx.events[0])
                     trans.commit()
                     if tx.blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
                         self.blobs.settle(tx.blob_keys)
@@ -294,22 +299,28 @@ class Store:
                     actor=event.actor,
                 )
 
-    def _leaves(self, conn: Connection) -> MerkleTree | None:
+    def _leaves(self, conn: Connection, first: int = -1) -> MerkleTree | None:
         """The tree over all events; None when the stored ledger is damaged: a gap in the
-        sequence, a leaf that is no hash, or (when read whole, the first time) leaves that
-        do not give the root of the newest signed checkpoint, or fewer than it covers. A
-        damaged ledger is never signed over, so damage cannot hide under a new signature."""
+        sequence, a leaf that is no hash, events before this transaction's ``first`` (-1: no
+        transaction, e.g. a consistency proof for a witness) that no
+        signed checkpoint covers (every transaction signs its own events, so those were
+        appended outside LiuHen), or (when read whole, the first time) leaves that do not
+        give the root of the newest signed checkpoint, or fewer than it covers. A damaged
+        ledger is never signed over, so damage cannot hide under a new signature."""
         fresh = self._tree is None
         tree = self._tree if self._tree is not None else MerkleTree([])
+        signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
         rows = conn.execute(
-            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash)
+            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
             .where(t.ledger_events.c.seq >= tree.size)
             .order_by(t.ledger_events.c.seq)
         )
         try:
-            for seq, leaf in rows:
+            for seq, leaf, covered in rows:
                 if seq != tree.size:
                     raise ValueError(f"ledger_events#{tree.size} missing")
+                if seq == first and int(covered or 0) != first:
+                    raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
                 tree.append(bytes.fromhex(leaf))
             if fresh and not self._agrees_with_signed(conn, tree):
                 raise ValueError("the stored leaves disagree with the newest checkpoint")
@@ -333,10 +344,11 @@ class Store:
         size, root = int(newest[0]), newest[1]
         return size <= tree.size and tree.root(size).hex() == root
 
-    def _checkpoint(self, conn: Connection) -> tuple[Checkpoint, Note] | None:
-        """Sign the tree after this transaction's events. A damaged ledger (events missing)
-        is not signed over: ``liuhen verify`` reports it, and writing goes on."""
-        tree = self._leaves(conn)
+    def _checkpoint(self, conn: Connection, first: int) -> tuple[Checkpoint, Note] | None:
+        """Sign the tree after this transaction's events (the first is ``first``). A damaged
+        ledger (events missing, events not written by LiuHen) is not signed over:
+        ``liuhen verify`` reports it, and writing goes on."""
+        tree = self._leaves(conn, first)
         if tree is None:
             return None
         cp = Checkpoint(

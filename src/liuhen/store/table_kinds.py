@@ -59,6 +59,7 @@ TRACKED: tuple[str, ...] = (
     "share_links",
     "holiday_schedules",
     "authorisations",
+    "stations",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

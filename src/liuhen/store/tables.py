@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from liuhen.store.derived_tables import *  # noqa: F403  (re-exported: each one's __all__)
@@ -328,8 +329,16 @@ stations = Table(
     Column("created_by", String(40), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    Index(
+        "uq_stations_live_name",
+        "name",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
 )
-"""Docking stations (采集站): a bearer token (its SHA-256 only) acting as a custodian account."""
+"""Docking stations (采集站): a bearer token (its SHA-256 only) acting as a custodian account;
+one live (unrevoked) station per name, held by the database against concurrent issues."""
 
 holiday_schedules = Table(
     "holiday_schedules",

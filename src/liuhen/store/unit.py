@@ -95,6 +95,11 @@ class Tx:
         pk = tbl.c[t.primary_key_name(table)]
         return self.conn.execute(select(tbl).where(pk == key)).mappings().first()
 
+    def adopt(self, table: str, key: str) -> RowMapping:
+        """Fingerprint a row as it stands, unchanged, for the next event: a row written
+        before its table was ledger-written, taken under the ledger once (an adoption)."""
+        return self._track(table, key)
+
     def _track(self, table: str, key: str) -> RowMapping:
         row = self.get(table, key)
         assert row is not None, f"{table}/{key} vanished inside its own transaction"

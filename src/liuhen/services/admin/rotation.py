@@ -24,7 +24,7 @@ from liuhen.ledger.events import Actor
 from liuhen.ledger.note import vkey
 from liuhen.ledger.rotation import rotation_note
 from liuhen.services.permissions import require
-from liuhen.store.keys import load_or_create_key, read_key
+from liuhen.store.keys import key_passphrase, load_or_create_key, read_key
 from liuhen.store.store import Store
 from liuhen.store.witnesses import rotations
 
@@ -41,7 +41,7 @@ def rotate_key(store: Store, actor: Actor) -> dict[str, Any]:
     require(actor, "ledger.checkpoint")
     old = store.key
     path = store.settings.signing_key_path
-    new = load_or_create_key(next_key_path(path))
+    new = load_or_create_key(next_key_path(path), key_passphrase(store.settings))
     size = store.event_count()
     statement = rotation_note(store.origin, old, new.public_key(), size).render()
     payload = {
@@ -80,7 +80,7 @@ def finish_rotation(store: Store, recorded_new: str | None) -> bool:
     nxt = next_key_path(path)
     if recorded_new is None or not nxt.exists():
         return False
-    key, _why = read_key(nxt)
+    key, _why = read_key(nxt, key_passphrase(store.settings))
     if key is None or key_fingerprint(key) != recorded_new or store.fingerprint == recorded_new:
         return False
     _swap_files(path, old_fingerprint=store.fingerprint)

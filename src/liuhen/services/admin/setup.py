@@ -13,6 +13,7 @@ from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.queries import ledger_genesis, user_count, user_total
 from liuhen.services.admin.users import User, add_user
+from liuhen.services.av.stations import adopt_stations
 from liuhen.store.database import (
     check_connection,
     is_initialised,
@@ -20,7 +21,13 @@ from liuhen.store.database import (
     migrate,
     refresh_statistics,
 )
-from liuhen.store.keys import load_or_create_key, read_key
+from liuhen.store.keys import (
+    is_encrypted,
+    key_passphrase,
+    load_or_create_key,
+    protect_key,
+    read_key,
+)
 from liuhen.store.store import Store
 from liuhen.store.unit import Clock, utcnow
 
@@ -30,6 +37,13 @@ class InitResult:
     created_schema: bool
     admin: User | None
     fingerprint: str
+    key_encrypted: bool = False
+    key_changed: bool = False
+    """``protect``: the key file was encrypted or decrypted now."""
+    stations_adopted: tuple[str, ...] = ()
+    """Station tokens issued before the stations table was ledger-written, taken under it."""
+    stations_left_out: tuple[str, ...] = ()
+    """Station rows no ledger event issued: refused by the API until issued again."""
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -70,6 +84,7 @@ def ensure_key(settings: Settings) -> None:
     machine) or is another key than the one event #0 recorded, refuse in one line instead of
     minting a key that nobody pinned."""
     path = settings.signing_key_path
+    passphrase = key_passphrase(settings)
     engine = make_engine(settings)
     try:
         with engine.connect() as conn:
@@ -77,9 +92,12 @@ def ensure_key(settings: Settings) -> None:
     finally:
         engine.dispose()
     if not started:
-        load_or_create_key(path)
+        try:
+            load_or_create_key(path, passphrase)
+        except ValueError as exc:
+            raise ConfigError(f"LIUHEN_DATA_DIR: 签名密钥文件不可用（{exc}）") from None
         return
-    key, problem = read_key(path)
+    key, problem = read_key(path, passphrase)
     expected = f"（日志事件 #0 记录的指纹为 {recorded}）" if recorded else ""
     if key is None:
         raise ConfigError(
@@ -117,10 +135,16 @@ def initialise(
     admin_username: str = "admin",
     admin_password: str | None,
     clock: Clock = utcnow,
+    protect: bool | None = None,
 ) -> InitResult:
-    """Idempotent: a second run changes nothing and creates no second admin."""
+    """Idempotent: a second run changes nothing and creates no second admin. ``protect``
+    True encrypts the signing key file with the configured passphrase, False decrypts it
+    (the same key: its fingerprint does not change)."""
     created = ensure_schema(settings)
     ensure_key(settings)
+    changed = False
+    if protect is not None:
+        changed = protect_key(settings.signing_key_path, key_passphrase(settings), encrypt=protect)
     store = Store.open(settings, clock=clock)
     try:
         admin = None
@@ -150,9 +174,32 @@ def initialise(
             )
         elif created:
             raise Conflict("数据库已有用户，但结构是新建的：请检查 LIUHEN_DATABASE_URL")
-        return InitResult(created_schema=created, admin=admin, fingerprint=store.fingerprint)
+        if changed:
+            _record_protection(store, encrypted=bool(protect))
+        adopted, left_out = adopt_stations(store)
+        return InitResult(
+            created_schema=created,
+            admin=admin,
+            fingerprint=store.fingerprint,
+            key_encrypted=is_encrypted(settings.signing_key_path),
+            key_changed=changed,
+            stations_adopted=tuple(adopted),
+            stations_left_out=tuple(left_out),
+        )
     finally:
         store.close()
+
+
+def _record_protection(store: Store, *, encrypted: bool) -> None:
+    """The key file's encryption changed: a ledger event says when and to what (the key,
+    and so its fingerprint, is the same)."""
+    with store.transaction(Actor.system("初始化")) as tx:
+        tx.record(
+            "system.key_encrypted" if encrypted else "system.key_decrypted",
+            subject_type="store",
+            subject_id="all",
+            payload={"key_fingerprint": store.fingerprint},
+        )
 
 
 def generate_password(length: int = 16) -> str:

@@ -155,15 +155,22 @@ def file_case(
     result the filing records), then one transaction that supersedes the case file, inserts the
     filing act and records case.filed; the check must sit between the validation and the write,
     and the three writes must stay in the one transaction."""
-    require_case(store, actor, "case.export", case_id, case)
+    loaded = require_case(store, actor, "case.export", case_id, case)
     now = store.clock()
     filed_at = filed_at or now
     state = filing_state(store, case_id)
     term = retention_term or state["default_term"]
     problems = []
     custodian = get_user(store, custodian_id) if custodian_id else None
-    if custodian is None or custodian.disabled or "custodian" not in custodian.roles:
-        problems.append("custodian: 请选择接收案卷的档案管理员（须为在用的档案/音像管理员账户）")
+    if (
+        custodian is None
+        or custodian.disabled
+        or "custodian" not in custodian.roles
+        or custodian.agency_id not in (None, loaded.get("agency_id"))  # another agency's too
+    ):
+        problems.append(
+            "custodian: 请选择接收案卷的档案管理员（须为本机关在用的档案/音像管理员账户）"
+        )
     if term not in CASE_FILE_TERMS:
         allowed = "、".join(vocab.RETENTION_TERMS[t_] for t_ in CASE_FILE_TERMS)
         problems.append(f"retention_term: 案卷保存期限应为{allowed}之一")

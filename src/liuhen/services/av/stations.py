@@ -3,7 +3,11 @@
 A station acts as the custodian account it is tied to (``user_id``), optionally for one
 registered device. Its bearer token is shown once when issued (``liuhen station add``);
 only the token's SHA-256 is kept, so a leaked database does not leak working tokens.
-Issuing and revoking are ledger events; a revoked token is refused from then on.
+Issuing and revoking are ledger events that carry the row's digest (``stations`` is a
+tracked table): ``liuhen verify`` names a token row the ledger did not write, and
+``authenticate_station`` refuses a token whose row differs from its newest event's digest
+(read in the same statement as the row). Tokens issued before that are adopted once
+(``adopt_stations``, run by ``liuhen init``) when the ledger recorded their issue.
 """
 
 from __future__ import annotations
@@ -16,16 +20,21 @@ from datetime import datetime
 from typing import Any
 
 from liuhen.errors import AuthError, Conflict, InvalidInput, NotFound
+from liuhen.ledger.canonical import digest
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import User, find_user, get_user
 from liuhen.services.av.queries.devices import device_serial, registered_device_id
 from liuhen.services.av.queries.stations import (
+    Recorded,
     live_station_named,
+    lock_station,
     station_by_token_hash,
     station_row,
     station_rows,
+    unrecorded_stations,
 )
 from liuhen.services.permissions import require
+from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
@@ -87,19 +96,20 @@ def add_station(
         clash = live_station_named(tx.conn, name)
         if clash is not None:
             raise Conflict(f"name: 已有名为 {name} 的采集站（{clash}），请换一个名称或先吊销旧的")
-        tx.insert(
-            "stations",
-            {
-                "id": station_id,
-                "name": name,
-                "token_hash": token_hash(token),
-                "user_id": user.id,
-                "device_id": device_id,
-                "created_by": actor.id or "system",
-                "created_at": store.clock(),
-                "revoked_at": None,
-            },
-        )
+        row = {
+            "id": station_id,
+            "name": name,
+            "token_hash": token_hash(token),
+            "user_id": user.id,
+            "device_id": device_id,
+            "created_by": actor.id or "system",
+            "created_at": store.clock(),
+            "revoked_at": None,
+        }
+        try:
+            tx.insert("stations", row)
+        except Conflict:  # the same name issued at this moment by another process
+            raise Conflict(f"name: 已有名为 {name} 的采集站，请换一个名称或先吊销旧的") from None
         tx.record(
             "station.added",
             subject_type="station",
@@ -112,7 +122,7 @@ def add_station(
 def revoke_station(store: Store, actor: Actor, station_id: str) -> Station:
     require(actor, "device.manage")
     with store.transaction(actor) as tx:
-        row = tx.get("stations", station_id)
+        row = lock_station(tx.conn, station_id)
         if row is None:
             raise NotFound(f"station: 采集站 {station_id} 不存在")
         if row["revoked_at"] is not None:
@@ -138,15 +148,61 @@ def authenticate_station(store: Store, token: str) -> Station:
     """The station holding ``token``; ``AuthError`` if unknown, revoked or its user disabled."""
     if not token.startswith(TOKEN_PREFIX):
         raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
-    row = station_by_token_hash(store, token_hash(token))
-    if row is None:
+    found = station_by_token_hash(store, token_hash(token))
+    if found is None:
         raise AuthError("采集站令牌无效：请使用 liuhen station add 签发的令牌")
+    row, recorded = found
+    if not _as_recorded(row, recorded):
+        raise AuthError(
+            f"采集站 {row['name']} 的令牌记录与全过程日志不符（在系统之外被插入或改动）："
+            "请运行 liuhen verify 查明，吊销后用 liuhen station add 重新签发"
+        )
     if row["revoked_at"] is not None:
         raise AuthError(f"采集站 {row['name']} 的令牌已吊销：请向音像管理员申请新令牌")
     station = _station(store, row)
     if station.user.disabled:
         raise AuthError(f"采集站 {row['name']} 所属账号已停用")
     return station
+
+
+def _as_recorded(row: Mapping[str, Any], recorded: Recorded) -> bool:
+    """True when the station's newest ledger event is covered by a signed checkpoint, is
+    intact in itself (its payload has the digest the event was chained with) and records
+    this very row's digest. Cheap (no chain or signature is checked: ``verify`` does that),
+    but a row inserted or edited in the database, even with an event appended for it, fails."""
+    payload = recorded.payload
+    if recorded.seq is None or recorded.seq >= recorded.signed_size:
+        return False
+    if not isinstance(payload, dict) or digest(payload) != recorded.payload_digest:
+        return False
+    wanted = {"table": "stations", "key": row["id"], "digest": row_digest("stations", row)}
+    rows = payload.get("rows")
+    return isinstance(rows, list) and wanted in rows
+
+
+def adopt_stations(store: Store) -> tuple[list[str], list[str]]:
+    """Take under the ledger the tokens issued before the stations table was ledger-written:
+    each row whose issue (and, if revoked, revocation) the ledger recorded gets one
+    ``station.adopted`` event carrying its digest. A row the ledger never mentions is left
+    out: ``verify`` reports it and the API refuses it. Returns the names adopted and the
+    names left out."""
+    adopted: list[str] = []
+    left_out: list[str] = []
+    with store.transaction(Actor.system("升级：采集站令牌纳入全过程日志")) as tx:
+        for row, actions in unrecorded_stations(tx.conn):
+            revoked = row["revoked_at"] is not None
+            if "station.added" not in actions or (revoked and "station.revoked" not in actions):
+                left_out.append(str(row["name"]))
+                continue
+            tx.adopt("stations", row["id"])
+            tx.record(
+                "station.adopted",
+                subject_type="station",
+                subject_id=row["id"],
+                payload={"name": row["name"], "revoked": row["revoked_at"] is not None},
+            )
+            adopted.append(str(row["name"]))
+    return adopted, left_out
 
 
 def _station(store: Store, row: Mapping[str, Any]) -> Station:

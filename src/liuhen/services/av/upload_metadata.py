@@ -1,6 +1,7 @@
 """What is known about an upload: the metadata it announces (Upload-Metadata) with the
 checks that need no query (lengths, control characters, the start time, the SHA-256, an act
-only with its case; ``uploads.Uploads`` then resolves the case and the act), and the
+only with its case; ``uploads.Uploads`` then resolves the case and the act), the one that
+does (``check_parties``: a named device or officer is of the receiving agency), and the
 ``UploadInfo`` kept beside the staged bytes."""
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from liuhen.errors import InvalidInput
+from liuhen.ledger.events import Actor
+from liuhen.services.av.queries.devices import foreign_parties
+from liuhen.store.store import Store
 
 METADATA_KEYS = {
     "filename": "文件名",
@@ -39,6 +43,23 @@ def clean_metadata(metadata: dict[str, str], tz: tzinfo, now: datetime) -> dict[
     if meta.get("act") and not meta.get("case"):
         raise InvalidInput("act: 指定执法环节时须同时指定案件")
     return meta
+
+
+def check_parties(
+    store: Store, actor: Actor, meta: dict[str, str], case: dict[str, Any] | None
+) -> None:
+    """A registered device or officer named in the metadata is of the receiving agency (the
+    case's, else the uploader's): footage is scoped by its device's agency, so another
+    agency's camera would put it among that agency's footage (one query, only when named)."""
+    agency = (case or {}).get("agency_id") if meta.get("case") else actor.agency_id
+    if not agency or not (meta.get("device") or meta.get("officer")):
+        return
+    foreign = foreign_parties(store, str(agency), meta.get("device"), meta.get("officer"))
+    if foreign:
+        raise InvalidInput(
+            "音像信息有误",
+            details=[f"{key}: {METADATA_KEYS[key]}不是本机关登记的" for key in foreign],
+        )
 
 
 def parse_start(text: str, tz: tzinfo, now: datetime) -> datetime:

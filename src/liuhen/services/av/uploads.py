@@ -41,7 +41,7 @@ from liuhen.errors import (
 )
 from liuhen.ledger.events import Actor
 from liuhen.services.av.queries.records import case_and_act_of_record, case_of_act, segment_holder
-from liuhen.services.av.upload_metadata import UploadInfo, clean_metadata
+from liuhen.services.av.upload_metadata import UploadInfo, check_parties, clean_metadata
 from liuhen.services.av.upload_staging import (
     HASHES,
     Patch,
@@ -156,6 +156,7 @@ class Uploads:
         meta = self._check_metadata(metadata)
         if meta.get("case"):  # loaded above, kept for the link at the end (a station's)
             self._case = require_case(self.store, actor, "av.upload", meta["case"], self._case)
+        check_parties(self.store, actor, meta, self._case)
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()

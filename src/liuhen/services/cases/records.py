@@ -177,8 +177,9 @@ def add_record(
     now = store.clock()
     _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
     with store.transaction(actor) as tx:  # the case was loaded above: it exists
-        if act_id is not None and tx.get("acts", act_id) is None:
-            raise NotFound(f"act: 执法环节 {act_id} 不存在")
+        act = tx.get("acts", act_id) if act_id is not None else None
+        if act_id is not None and (act is None or act["case_id"] != case_id):
+            raise NotFound(f"act: 本案中没有执法环节 {act_id}")  # another case's: the same
         tx.insert(
             "records",
             {

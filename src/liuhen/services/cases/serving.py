@@ -44,6 +44,17 @@ def _check_documents(tx: Tx, case_id: str, document_ids: list[str]) -> None:
         )
 
 
+def _check_records(tx: Tx, case_id: str, document_ids: list[str]) -> None:
+    """The documents an execution names are this case's (another case's are "not found":
+    no other case's record is confirmed to exist)."""
+    known = text_record_ids(tx.conn, case_id)
+    unknown = [d for d in document_ids if d not in known]
+    if unknown:
+        raise InvalidInput(
+            "执行情况有误", details=[f"document_ids: 相关文书不属于本案或不存在：{unknown}"]
+        )
+
+
 def _service_problems(
     mode: str, served_at: datetime, recipient: str, evidence: dict[str, Any] | None
 ) -> list[str]:
@@ -151,6 +162,8 @@ def record_execution(
         "$.execution[]",
     )
     with store.transaction(actor) as tx:  # the case was loaded above: it exists
+        if document_ids:
+            _check_records(tx, case_id, document_ids)
         tx.insert(
             "executions",
             {

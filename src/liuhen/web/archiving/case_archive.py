@@ -118,14 +118,18 @@ def case_archive(request: Request, view: CaseView) -> ArchivePanel:
 # -- filing -------------------------------------------------------------------------------
 
 
-def _filing_sections(store: Any) -> list[tuple[str, list[Field]]]:
+def _filing_sections(store: Any, agency_id: str | None) -> list[tuple[str, list[Field]]]:
     terms = tuple((c, vocab.RETENTION_TERMS[c]) for c in CASE_FILE_TERMS)
     return [
         (
             "归档移交",
             [
                 Field(
-                    "custodian", "接收案卷的档案管理员", "select", True, tuple(custodians(store))
+                    "custodian",
+                    "接收案卷的档案管理员",
+                    "select",
+                    True,
+                    tuple(custodians(store, agency_id)),
                 ),
                 Field("filed_at", "移交时间", "datetime", True),
                 Field("retention_term", "案卷保存期限", "select", True, terms),
@@ -145,7 +149,7 @@ def _filing_page(
         facts=facts,
         heading="归档移交",
         action=f"/cases/{facts.id}/filing",
-        sections=_filing_sections(store),
+        sections=_filing_sections(store, loaded_case(request)["agency_id"]),
         values=values,
         errors=errors,
         submit="移交并做四性检测",
@@ -174,7 +178,7 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
     case = loaded_case(request)
     case_id = case["id"]
     form = Posted(posted, store.settings.tz)
-    sections = _filing_sections(store)
+    sections = _filing_sections(store, case["agency_id"])
     filed_at = form.moment("filed_at", "移交时间")
     try:
         form.check("归档移交信息有误", sections)

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 
 from liuhen.config import Settings
-from liuhen.errors import LiuhenError
+from liuhen.errors import ConfigError, LiuhenError
 from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.services.admin.doctor.model import Check, guarded
-from liuhen.store.keys import read_key
+from liuhen.store.keys import key_passphrase, read_key
 
 CALENDAR_AHEAD_MONTH = 11
 """From this month on, next year's holiday arrangement should be known (the State Council
@@ -140,7 +140,16 @@ def _local_store(root: Path) -> Check:
 def key_check(settings: Settings, genesis: tuple[bool, str | None]) -> Check:
     started, recorded = genesis
     path = settings.signing_key_path
-    key, problem = read_key(path)
+    try:
+        key, problem = read_key(path, key_passphrase(settings))
+    except ConfigError as exc:  # an encrypted key without its passphrase, or a wrong one
+        return Check(
+            "key",
+            "签名密钥",
+            "fail",
+            exc.message,
+            "设置 LIUHEN_KEY_PASSPHRASE_FILE（口令文件放在数据目录之外）或 LIUHEN_KEY_PASSPHRASE",
+        )
     if key is None:
         if started:
             expected = f"（日志事件 #0 记录的指纹为 {recorded}）" if recorded else ""

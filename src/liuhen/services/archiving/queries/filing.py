@@ -78,12 +78,14 @@ def latest_event_of(store: Store, case_id: str, action: str) -> dict[str, Any] |
     return {"seq": row.seq, "payload": row.payload} if row is not None else None
 
 
-def custodians(store: Store) -> list[tuple[str, str]]:
-    """Active users with the custodian role: (id, name) for the filing form."""
+def custodians(store: Store, agency_id: str | None) -> list[tuple[str, str]]:
+    """Active users with the custodian role of the case's agency (or of none): (id, name)
+    for the filing form; another agency's custodians are neither listed nor accepted."""
+    users = t.users
     with store.read() as conn:
         rows = conn.execute(
-            select(
-                t.users.c.id, t.users.c.display_name, t.users.c.roles, t.users.c.disabled
-            ).order_by(t.users.c.display_name)
+            select(users.c.id, users.c.display_name, users.c.roles, users.c.disabled)
+            .where(users.c.agency_id.is_(None) | (users.c.agency_id == agency_id))
+            .order_by(users.c.display_name)
         ).all()
     return [(r.id, r.display_name) for r in rows if "custodian" in r.roles and not r.disabled]

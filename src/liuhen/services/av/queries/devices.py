@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal, select, union_all
 
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -139,3 +139,29 @@ def acts_since(
     with store.read() as conn:
         rows = conn.execute(query.order_by(t.acts.c.started_at.desc()).limit(limit)).all()
     return [(r.id, r.kind, r.started_at, r.place, r.number) for r in rows]
+
+
+def foreign_parties(
+    store: Store, agency_id: str, device: str | None, officer: str | None
+) -> list[str]:
+    """Which of a registered ``device`` (id or serial) and ``officer`` (id or certificate
+    number) belong to an agency other than ``agency_id`` ("device", "officer"); unregistered
+    ones are not named (footage may come from a camera not yet registered). One statement."""
+    parts = []
+    if device:
+        parts.append(
+            select(literal("device"), t.devices.c.agency_id).where(
+                (t.devices.c.id == device) | (t.devices.c.serial_no == device)
+            )
+        )
+    if officer:
+        parts.append(
+            select(literal("officer"), t.officers.c.agency_id).where(
+                (t.officers.c.id == officer) | (t.officers.c.certificate_no == officer)
+            )
+        )
+    if not parts:
+        return []
+    with store.read() as conn:
+        rows = conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    return sorted({str(kind) for kind, agency in rows if agency and agency != agency_id})
