@@ -297,6 +297,10 @@ def test_every_cli_command_is_declared_and_matches_the_matrix(world, tmp_path: P
         "clean-uploads": ["clean-uploads"],
         "calendar show": ["calendar", "show", "--json"],
         "calendar load": ["calendar", "load", str(schedule), "--source", "测试用安排"],
+        "witness list": ["witness", "list", "--json"],
+        # past the check, a relative folder is refused (exit 2): the check itself is walked
+        "witness add": ["witness", "add", "relative-folder"],
+        "ledger rotate-key": ["ledger", "rotate-key", "--json"],
     }  # fmt: skip
     by_case = {
         "export-bundle": lambda ids, out: [

@@ -10,10 +10,14 @@ to the CA, and the signature covering the entire file (nothing appended after it
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any, TypeVar
 
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
@@ -23,13 +27,14 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from liuhen.store.seal_keys import SealCredential
 
+T = TypeVar("T")
 FIELD = "LiuHenSeal"
 BOX = (400, 60, 540, 200)
 """Where the seal sits on the last page (points from the lower left): the lower right,
@@ -84,7 +89,7 @@ def seal_pdf(pdf: bytes, credential: SealCredential, *, agency: str, reason: str
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(FIELD, on_page=pages - 1, box=BOX),
     )
-    out = pdf_signer.sign_pdf(writer)
+    out = _run(lambda: pdf_signer.async_sign_pdf(writer))
     return bytes(out.getvalue())
 
 
@@ -112,7 +117,7 @@ def _check(pdf: bytes, ca_pem: bytes) -> SealCheck:
         return SealCheck(False, problem="没有电子印章")
     try:
         context = ValidationContext(trust_roots=[_asn1_cert(ca_pem)], allow_fetching=False)
-        status = validate_pdf_signature(found[0], context)
+        status = _run(lambda: async_validate_pdf_signature(found[0], context))
     except Exception as exc:  # noqa: BLE001
         return SealCheck(True, problem=f"印章无法核验（{type(exc).__name__}：{exc}）"[:200])
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
@@ -146,6 +151,18 @@ def _why(status: object, whole: bool) -> str:
     if not whole:
         return "印章之后文件被追加了内容"
     return "印章核验未通过"
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run pyHanko's coroutine to the end. Its synchronous wrappers call ``asyncio.run``,
+    which fails in a thread whose event loop is running (a server's, a browser driver's):
+    there the coroutine runs on a fresh loop in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def seal_digest(pdf: bytes) -> str:
