@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.errors import ForbiddenChange, InvalidInput
-from liuhen.ledger.checkpoint import checkpoint_from_dict, verify_checkpoint
+from liuhen.ledger.checkpoint import verify_checkpoint
+from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.admin.setup import initialise
 from liuhen.services.cases.files import store_file
 from liuhen.store import tables as t
@@ -71,9 +72,10 @@ def test_every_commit_signs_a_checkpoint_in_the_database_and_outside_it(
         assert sizes[-1] == store.event_count()
         for path in (settings.checkpoint_log_path, witness / "checkpoints.jsonl"):
             lines = path.read_text("utf-8").splitlines()
-            assert [json.loads(line)["tree_size"] for line in lines] == sizes
-            cp, signature, fingerprint = checkpoint_from_dict(json.loads(lines[-1]))
-            assert fingerprint == store.fingerprint
+            entries = [read_log_entry(json.loads(line)) for line in lines]  # signed notes
+            assert [cp.tree_size for cp, _sig, _claim in entries] == sizes
+            cp, signature, claim = entries[-1]
+            assert claim == claim_of(cp.origin, store.key.public_key())
             assert verify_checkpoint(store.key.public_key(), cp, signature)
     finally:
         store.close()
