@@ -366,7 +366,7 @@ def test_the_case_file_is_sealed_and_its_seal_checked_offline(package, demo_stor
     report = verify_package(package)
     assert report.ok and any("电子印章，核验通过" in n and "SHA256:" in n for n in report.notes)
     assert verify_package(package, seal_ca=ca).ok
-    other = agency_seal(tmp_path / "other", "x1", "冒名机关")
+    other, _issued = agency_seal(tmp_path / "other", "x1", "冒名机关")
     wrong = verify_package(package, seal_ca=other.ca_pem)
     assert wrong.first_problem.kind == "seal_ca_unexpected"
     bag = copy_of(package, tmp_path)

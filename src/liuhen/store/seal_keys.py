@@ -4,16 +4,14 @@ this installation's own seal CA, kept in the data directory beside the ledger ke
 ``keys/seal-ca.pem`` holds the CA (an EC P-256 key and its self-signed certificate, ten
 years); ``keys/seals/<agency id>.pem`` an agency's seal key and certificate (five years,
 subject = the agency's name, key usage digital signature + non-repudiation). Each file is
-written whole (temporary file, then a hard link, so two processes creating one at once
-end with the same one) and readable by the owner only. An external CA or an SM2
+written whole and readable by the owner only (``keys.write_key``: two processes creating
+one at once end with the same one). An external CA or an SM2
 certificate can replace these by configuration later; the sealing code takes any
 ``SealCredential``.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from liuhen.store.keys import write_key
 
 CA_YEARS = 10
 SEAL_YEARS = 5
@@ -63,17 +63,19 @@ def seal_ca(keys_dir: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificat
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .sign(key, hashes.SHA256())
         )
-        _write_once(path, _pem(key) + cert.public_bytes(serialization.Encoding.PEM))
+        write_key(path, _pem(key) + cert.public_bytes(serialization.Encoding.PEM), replace=False)
     key, cert = _read(path)
     return key, cert
 
 
-def agency_seal(keys_dir: Path, agency_id: str, agency_name: str) -> SealCredential:
-    """The seal of ``agency_id``, issued by the seal CA the first time it is asked for."""
+def agency_seal(keys_dir: Path, agency_id: str, agency_name: str) -> tuple[SealCredential, bool]:
+    """The seal of ``agency_id``, issued by the seal CA the first time it is asked for, and
+    whether this call issued it (of processes issuing at once, only the one whose file won)."""
     if not agency_id.isalnum():
         raise ValueError(f"agency id {agency_id!r} is not a plain identifier")
     ca_key, ca_cert = seal_ca(keys_dir)
     path = keys_dir / "seals" / f"{agency_id}.pem"
+    issued = False
     if not path.exists():
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name(
@@ -95,13 +97,15 @@ def agency_seal(keys_dir: Path, agency_id: str, agency_name: str) -> SealCredent
             )
             .sign(ca_key, hashes.SHA256())
         )
-        _write_once(path, _pem(key) + cert.public_bytes(serialization.Encoding.PEM))
+        pem = _pem(key) + cert.public_bytes(serialization.Encoding.PEM)
+        issued = write_key(path, pem, replace=False)
     key, cert = _read(path)
-    return SealCredential(
+    credential = SealCredential(
         key_pem=_pem(key),
         cert_pem=cert.public_bytes(serialization.Encoding.PEM),
         ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
     )
+    return credential, issued
 
 
 def _builder(
@@ -147,20 +151,3 @@ def _read(path: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError(f"{path}: not an EC seal key")
     return key, x509.load_pem_x509_certificate(data)
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-    finally:
-        os.unlink(tmp)

@@ -26,9 +26,7 @@ class Sealer:
 
     def __post_init__(self) -> None:
         keys = self.store.settings.data_dir / "keys"
-        before = (keys / "seals" / f"{self.agency_id}.pem").exists()
-        self.credential = agency_seal(keys, self.agency_id, self.agency_name)
-        self.issued = not before
+        self.credential, self.issued = agency_seal(keys, self.agency_id, self.agency_name)
 
     @property
     def fingerprint(self) -> str:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from liuhen.config import Settings
-from liuhen.services.admin.doctor.model import Check, guarded
+from liuhen.services.admin.doctor.model import Check, existing_folder, guarded
 
 DOCUMENT_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 """The faces the document, case-file and page templates name (宋体/仿宋 and 黑体 stand-ins)."""
@@ -168,9 +168,7 @@ def media_check() -> Check:
 
 
 def disk_check(data_dir: Path) -> Check:
-    where = Path(data_dir).absolute()
-    while not where.exists() and where != where.parent:
-        where = where.parent
+    where = existing_folder(data_dir)
     usage = shutil.disk_usage(where)
     free = f"{usage.free / (1 << 30):.1f} GiB 可用（共 {usage.total / (1 << 30):.0f} GiB，{where}）"
     if usage.free < DISK_FAIL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 Status = Literal["ok", "warn", "fail"]
@@ -37,3 +38,11 @@ def guarded(name: str, label: str, check: Callable[[], Check]) -> Check:
             f"检查时出错：{type(exc).__name__}{('：' + reason) if reason else ''}",
             "请把这一行报告给系统维护人员",
         )
+
+
+def existing_folder(path: Path) -> Path:
+    """``path``, or its nearest ancestor that exists (what a folder not yet made lives on)."""
+    where = Path(path).absolute()
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    return where

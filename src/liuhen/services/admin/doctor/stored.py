@@ -16,7 +16,7 @@ from pathlib import Path
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, LiuhenError
 from liuhen.ledger.checkpoint import key_fingerprint
-from liuhen.services.admin.doctor.model import Check, guarded
+from liuhen.services.admin.doctor.model import Check, existing_folder, guarded
 from liuhen.store.keys import key_passphrase, read_key
 
 CALENDAR_AHEAD_MONTH = 11
@@ -119,9 +119,7 @@ def store_check(settings: Settings) -> Check:
 def _local_store(root: Path) -> Check:
     """A local directory exists and takes a file, or (before the first blob) its nearest
     existing parent does."""
-    where = root
-    while not where.exists() and where != where.parent:
-        where = where.parent
+    where = existing_folder(root)
     try:
         with tempfile.NamedTemporaryFile(dir=where, prefix=".doctor-"):
             pass
