@@ -4,6 +4,8 @@ named; the seal key and certificate are made once and kept."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import weasyprint  # type: ignore[import-untyped]
 
 from liuhen.documents.seal import check_seal, seal_pdf
@@ -44,3 +46,19 @@ def test_an_unsealed_or_unreadable_file_is_a_finding_not_a_traceback(tmp_path):
     assert check_seal(a_pdf(), credential.ca_pem).problem == "没有电子印章"
     unreadable = check_seal(b"not a pdf", credential.ca_pem)
     assert not unreadable.sealed and unreadable.problem.startswith("无法读取 PDF")
+
+
+def _issue(args: tuple[str, str]) -> tuple[bytes, bool]:
+    credential, issued = agency_seal(Path(args[0]), args[1], AGENCY)
+    return credential.cert_pem, issued
+
+
+def test_four_processes_issuing_one_agencys_seal_at_once_end_with_one_certificate(tmp_path):
+    """The seal file is linked into place whole: every process gets the same certificate and
+    exactly one of them is the issuer (the one that records it on the ledger)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.map(_issue, [(str(tmp_path), "a1")] * 4)
+    assert len({cert for cert, _ in results}) == 1
+    assert [issued for _, issued in results].count(True) == 1
