@@ -2,7 +2,7 @@
 
     python bench/bench_web.py [--cases 100000] [--clients 20] [--seconds 60]
                               [--database-url URL] [--data-dir DIR] [--rebuild]
-                              [--workers N] [--think-ms MS] [--json]
+                              [--workers N] [--think-ms MS] [--build-only] [--json]
 
 **The store.** ``--cases`` cases varied from the demo's bundles (as ``bench_dashboard.py``
 does: eleven months, four sections, twenty-four officers, late AV and missing case files),
@@ -570,6 +570,9 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (or copy) the store, then stop"
+    )
     args = parser.parse_args()
     url = args.database_url
     if url.startswith("postgresql+psycopg://"):
@@ -583,6 +586,8 @@ def main() -> None:
     if url:
         data_dir = Path(args.data_dir) if args.data_dir else root / f"pg-{args.cases}-s{args.seed}"
         copy_to_postgres(sqlite_dir, data_dir, url, args)
+    if args.build_only:
+        return
     settings = _settings(data_dir, url)
     ensure_schema(settings)  # a store built by an earlier version: bring it up to date
     marker = json.loads((data_dir / MARKER).read_text("utf-8"))

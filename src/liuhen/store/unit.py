@@ -12,9 +12,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -40,6 +41,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@cache
+def _by_key(table: str) -> Select[Any]:
+    """``SELECT * FROM table WHERE pk = :key``, built once per table (the statement cache
+    then compiles it once; a statement built per call is keyed and looked up each time)."""
+    tbl = t.metadata.tables[table]
+    return select(tbl).where(tbl.c[t.primary_key_name(table)] == bindparam("key"))
+
+
 class Tx:
     """One open transaction. Not thread-safe; lives inside ``Store.transaction``."""
 
@@ -59,7 +68,7 @@ class Tx:
         tbl = t.metadata.tables[table]
         check_row(tbl, values)
         try:
-            self.conn.execute(tbl.insert().values(**values))
+            self.conn.execute(tbl.insert(), dict(values))  # parameters, not a new statement
         except IntegrityError as exc:
             raise conflict(table, exc) from exc
         if table == "blobs":
@@ -91,9 +100,7 @@ class Tx:
         self.conn.execute(select(pk).where(pk == key).with_for_update(key_share=True))
 
     def get(self, table: str, key: str) -> RowMapping | None:
-        tbl = t.metadata.tables[table]
-        pk = tbl.c[t.primary_key_name(table)]
-        return self.conn.execute(select(tbl).where(pk == key)).mappings().first()
+        return self.conn.execute(_by_key(table), {"key": key}).mappings().first()
 
     def adopt(self, table: str, key: str) -> RowMapping:
         """Fingerprint a row as it stands, unchanged, for the next event: a row written
@@ -146,7 +153,7 @@ class Tx:
         event["payload"] = body
         event["chain_hash"] = chain_hash(bytes.fromhex(head.chain_hash), raw).hex()
         event["leaf_hash"] = leaf_hash(raw).hex()
-        self.conn.execute(t.ledger_events.insert().values(**event))
+        self.conn.execute(t.ledger_events.insert(), event)
         self.conn.execute(
             update(t.ledger_head)
             .where(t.ledger_head.c.id == 1)
