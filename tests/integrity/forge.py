@@ -23,8 +23,10 @@ from liuhen.ledger.checkpoint import (
 )
 from liuhen.ledger.events import event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.ledger.tiles import extend
 from liuhen.store import tables as t
 from liuhen.store.rows import row_digest
+from liuhen.store.tile_rows import write_tiles
 from tests.integrity.tamper import database
 
 
@@ -133,6 +135,9 @@ def _rebuild_chain(conn: Any, genesis_fingerprint: str | None) -> MerkleTree:
         tree.append(leaf_hash(raw))
         prev = link
     conn.execute(update(t.ledger_head).values(chain_hash=prev.hex(), next_seq=tree.size))
+    conn.execute(t.ledger_tiles.delete())  # the stored tree, derived: rebuilt to match
+    _, tiles = extend(0, {}, (tree.leaf(i) for i in range(tree.size)))
+    write_tiles(conn, tiles)
     return tree
 
 

@@ -41,48 +41,23 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-class MerkleTree:
-    """An append-only Merkle tree of leaf hashes with cached complete subtrees.
-
-    Every method that takes a ``size`` answers for the tree of the first ``size`` leaves
-    (default: all of them), so one tree serves every checkpoint of a ledger. Arguments out
-    of range raise ``ValueError``.
-    """
-
-    def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
-        for i, h in enumerate(leaf_hashes):
-            _check_hash(h, f"leaf_hashes[{i}]")
-        # _levels[h] is the concatenation of the 32-byte hashes of the complete subtrees
-        # of height h, left to right; bytearray keeps a million leaves at 32 bytes each.
-        level = bytearray(b"".join(leaf_hashes))
-        self._levels: list[bytearray] = [level]
-        while len(level) >= 2 * HASH_SIZE:
-            level = _pair_up(level)
-            self._levels.append(level)
+class MerkleHashes:
+    """Roots and proofs over a tree whose complete subtrees some storage gives by
+    ``_node(height, position)``: kept in memory (``MerkleTree``) or read from stored tiles
+    (``ledger.tiles.TiledTree``). Every method that takes a ``size`` answers for the tree of
+    the first ``size`` leaves (default: all of them), so one tree serves every checkpoint
+    of a ledger. Arguments out of range raise ``ValueError``."""
 
     @property
     def size(self) -> int:
-        """The number of leaves."""
-        return len(self._levels[0]) // HASH_SIZE
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return self.size
 
-    def append(self, leaf_hash: bytes) -> int:
-        """Add one leaf hash at the end; return its index. Costs O(log n) hashes at worst."""
-        _check_hash(leaf_hash, "leaf_hash")
-        index = self.size
-        self._levels[0] += leaf_hash
-        height, position, current = 0, index, leaf_hash
-        while position & 1:
-            left = self._node(height, position - 1)
-            current = node_hash(left, current)
-            height += 1
-            position >>= 1
-            if height == len(self._levels):
-                self._levels.append(bytearray())
-            self._levels[height] += current
-        return index
+    def _node(self, height: int, position: int) -> bytes:
+        """The hash of the complete subtree over leaves ``[position * 2^height, …)``."""
+        raise NotImplementedError
 
     def leaf(self, index: int) -> bytes:
         """The leaf hash at ``index``."""
@@ -144,10 +119,6 @@ class MerkleTree:
         proof.reverse()
         return proof
 
-    def _node(self, height: int, position: int) -> bytes:
-        start = position * HASH_SIZE
-        return bytes(self._levels[height][start : start + HASH_SIZE])
-
     def _range_hash(self, lo: int, hi: int) -> bytes:
         """MTH of leaves ``[lo, hi)``, where ``lo`` is aligned as the RFC recursion makes it.
 
@@ -179,6 +150,52 @@ class MerkleTree:
     def _check_index(index: int, size: int) -> None:
         if not isinstance(index, int) or not 0 <= index < size:
             raise ValueError(f"index {index!r} is not in [0, {size})")
+
+
+class MerkleTree(MerkleHashes):
+    """An append-only Merkle tree of leaf hashes with cached complete subtrees, in memory."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
+        for i, h in enumerate(leaf_hashes):
+            _check_hash(h, f"leaf_hashes[{i}]")
+        # _levels[h] is the concatenation of the 32-byte hashes of the complete subtrees
+        # of height h, left to right; bytearray keeps a million leaves at 32 bytes each.
+        level = bytearray(b"".join(leaf_hashes))
+        self._levels: list[bytearray] = [level]
+        while len(level) >= 2 * HASH_SIZE:
+            level = _pair_up(level)
+            self._levels.append(level)
+
+    @property
+    def size(self) -> int:
+        """The number of leaves."""
+        return len(self._levels[0]) // HASH_SIZE
+
+    def append(self, leaf_hash: bytes) -> int:
+        """Add one leaf hash at the end; return its index. Costs O(log n) hashes at worst."""
+        _check_hash(leaf_hash, "leaf_hash")
+        index = self.size
+        self._levels[0] += leaf_hash
+        height, position, current = 0, index, leaf_hash
+        while position & 1:
+            left = self._node(height, position - 1)
+            current = node_hash(left, current)
+            height += 1
+            position >>= 1
+            if height == len(self._levels):
+                self._levels.append(bytearray())
+            self._levels[height] += current
+        return index
+
+    def nodes(self, height: int, first: int, count: int) -> bytes:
+        """The hashes of the complete subtrees of ``height`` at positions ``first`` …
+        ``first + count - 1``, concatenated (fewer where the tree has fewer)."""
+        level = self._levels[height] if height < len(self._levels) else b""
+        return bytes(level[first * HASH_SIZE : (first + count) * HASH_SIZE])
+
+    def _node(self, height: int, position: int) -> bytes:
+        start = position * HASH_SIZE
+        return bytes(self._levels[height][start : start + HASH_SIZE])
 
 
 def _pair_up(level: bytearray) -> bytearray:

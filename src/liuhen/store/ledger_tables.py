@@ -1,6 +1,6 @@
 """The ledger's own tables: the events (hash-chained, insert-only), the head (the next
-sequence number and the chain hash: the one row every write locks), the signed checkpoints
-and the runs of ``liuhen verify``. ``store/tables.py`` re-exports them."""
+sequence number and the chain hash: the one row every write locks), the signed checkpoints,
+the Merkle tree's tiles and the runs of ``liuhen verify``. ``store/tables.py`` re-exports them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary,
 from liuhen.store.metadata import metadata
 from liuhen.store.types import JSONText, UTCDateTime
 
-__all__ = ["checkpoints", "ledger_events", "ledger_head", "verification_runs"]
+__all__ = ["checkpoints", "ledger_events", "ledger_head", "ledger_tiles", "verification_runs"]
 
 ledger_events = Table(
     "ledger_events",
@@ -50,6 +50,18 @@ checkpoints = Table(
     Column("signature", LargeBinary(), nullable=False),
     Column("key_fingerprint", String(80), nullable=False),
 )
+
+ledger_tiles = Table(
+    "ledger_tiles",
+    metadata,
+    Column("level", Integer(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary(), nullable=False),
+)
+"""The Merkle tree over the events as C2SP tiles (``ledger/tiles.py``): a proof reads a few
+of them, not every leaf. Derived (every tile follows from the events' leaf hashes, and
+``liuhen verify`` recomputes and compares them), written in the transaction that appends the
+events it covers; a partial tile is rewritten as it grows, a full one never again."""
 
 verification_runs = Table(
     "verification_runs",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
@@ -28,8 +28,9 @@ from liuhen.config import Settings
 from liuhen.errors import ConfigError, LiuhenError
 from liuhen.ledger.checkpoint import Checkpoint, key_fingerprint, sign_checkpoint
 from liuhen.ledger.events import Actor
-from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import Note, checkpoint_note
+from liuhen.ledger.tiles import TiledTree
 from liuhen.rules.engine.calendar import YearSchedule
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.store import tables as t
@@ -40,6 +41,8 @@ from liuhen.store.database import READ_ONLY, check_connection, make_engine
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
+from liuhen.store.stored_tree import StoredTree, tree_for
+from liuhen.store.tile_rows import tiled_size
 from liuhen.store.unit import Clock, Tx, utcnow
 from liuhen.store.witnesses.publisher import Publisher
 from liuhen.store.witnesses.s3 import S3Witness
@@ -69,7 +72,7 @@ class Store:
         )
         self._origin: str | None = None
         self._s3_witnesses: dict[str, S3Witness] = {}
-        self._tree: MerkleTree | None = None
+        self._tree = StoredTree()
         self._calendar: tuple[Any, WorkCalendar] | None = None
         self._read_options: dict[str, Any] = {READ_ONLY: True}
         if engine.dialect.name == "postgresql":
@@ -217,7 +220,7 @@ class Store:
                         with self._lock:
                             self.changes += 1
                 except BaseException:
-                    self._tree = None
+                    self._tree.forget()
                     with suppress(DBAPIError):  # a lost connection has nothing to roll back
                         trans.rollback()
                     raise
@@ -242,14 +245,20 @@ class Store:
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """The RFC 9162 proof that the tree of ``old_size`` events is a prefix of the tree of
-        ``new_size`` (for a witness); ``ValueError`` when the stored ledger is damaged."""
-        tree = self._tree
-        if tree is None or tree.size < new_size:
-            with self.read() as conn:
-                tree = self._leaves(conn)
-        if tree is None:
-            raise ValueError("日志已损坏，无法给出一致性证明")
-        return tree.consistency_proof(old_size, new_size)
+        ``new_size`` (for a witness), from the stored tiles; ``ValueError`` when they are
+        damaged or do not reach ``new_size``."""
+        tree = self.tree_for(new_size, lambda t: t.consistency_proof(old_size, new_size))
+        try:
+            return tree.consistency_proof(old_size, new_size)
+        except (KeyError, ValueError) as exc:
+            raise ValueError("日志已损坏，无法给出一致性证明") from exc
+
+    def tree_for(self, size: int, question: Callable[[MerkleHashes], object]) -> TiledTree:
+        """The tree of ``size`` events with the stored tiles ``question`` reads (a root or a
+        proof of it: e.g. ``lambda t: t.inclusion_proof(i)``) loaded, a few whatever the
+        size; asking it more than ``question`` raises ``KeyError``."""
+        with self.read() as conn:
+            return tree_for(conn, size, question)
 
     def s3_witness(self, url: str) -> S3Witness:
         if url not in self._s3_witnesses:
@@ -299,56 +308,23 @@ class Store:
                     actor=event.actor,
                 )
 
-    def _leaves(self, conn: Connection, first: int = -1) -> MerkleTree | None:
-        """The tree over all events; None when the stored ledger is damaged: a gap in the
-        sequence, a leaf that is no hash, events before this transaction's ``first`` (-1: no
-        transaction, e.g. a consistency proof for a witness) that no
-        signed checkpoint covers (every transaction signs its own events, so those were
-        appended outside LiuHen), or (when read whole, the first time) leaves that do not
-        give the root of the newest signed checkpoint, or fewer than it covers. A damaged
-        ledger is never signed over, so damage cannot hide under a new signature."""
-        fresh = self._tree is None
-        tree = self._tree if self._tree is not None else MerkleTree([])
-        signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
-        rows = conn.execute(
-            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
-            .where(t.ledger_events.c.seq >= tree.size)
-            .order_by(t.ledger_events.c.seq)
-        )
-        try:
-            for seq, leaf, covered in rows:
-                if seq != tree.size:
-                    raise ValueError(f"ledger_events#{tree.size} missing")
-                if seq == first and int(covered or 0) != first:
-                    raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
-                tree.append(bytes.fromhex(leaf))
-            if fresh and not self._agrees_with_signed(conn, tree):
-                raise ValueError("the stored leaves disagree with the newest checkpoint")
-        except (ValueError, TypeError):
-            self._tree = None
-            return None
-        self._tree = tree
-        return tree
-
-    @staticmethod
-    def _agrees_with_signed(conn: Connection, tree: MerkleTree) -> bool:
-        """The newest checkpoint in the database covers no more than ``tree`` and has its root
-        (its signature is ``liuhen verify``'s to check)."""
-        newest = conn.execute(
-            select(t.checkpoints.c.tree_size, t.checkpoints.c.root_hash)
-            .order_by(t.checkpoints.c.tree_size.desc())
-            .limit(1)
-        ).first()
-        if newest is None:
-            return True
-        size, root = int(newest[0]), newest[1]
-        return size <= tree.size and tree.root(size).hex() == root
+    def build_tiles(self) -> tuple[int, int] | None:
+        """Bring the stored tiles up to the newest event, under the ledger's lock (a store
+        upgraded from one without tiles: ``liuhen init`` calls it; every write transaction
+        does the same for its own events). Returns the tree's size before and after, or
+        None when the ledger is damaged (nothing written; ``liuhen verify`` says what)."""
+        with self.engine.begin() as conn:
+            conn.execute(select(t.ledger_head.c.id).with_for_update())
+            before = tiled_size(conn)
+            self._tree.forget()
+            tree = self._tree.extend(conn, -1)
+        return None if tree is None else (before, tree.size)
 
     def _checkpoint(self, conn: Connection, first: int) -> tuple[Checkpoint, Note] | None:
         """Sign the tree after this transaction's events (the first is ``first``). A damaged
         ledger (events missing, events not written by LiuHen) is not signed over:
         ``liuhen verify`` reports it, and writing goes on."""
-        tree = self._leaves(conn, first)
+        tree = self._tree.extend(conn, first)
         if tree is None:
             return None
         cp = Checkpoint(

@@ -7,8 +7,8 @@ from typing import Any
 from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
-from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
-from liuhen.services.admin.queries import events_before
+from liuhen.ledger.merkle import leaf_hash, verify_inclusion
+from liuhen.services.admin.queries import ledger_event
 from liuhen.services.permissions import require, require_case
 from liuhen.store.store import Store
 
@@ -34,20 +34,25 @@ def _checkpoint_dict(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
-    """Proof that event ``seq`` is in the tree of the latest signed checkpoint."""
+    """Proof that event ``seq`` is in the tree of the latest signed checkpoint: its leaf
+    recomputed from the event as stored, its path read from the stored tiles (a few,
+    whatever the size of the ledger), checked against the signed root (``verified``)."""
     require(actor, "ledger.read")
     latest = store.latest_checkpoint()
-    if latest is None or seq < 0 or seq >= int(latest["tree_size"]):
+    event = ledger_event(store, seq) if latest and 0 <= seq < latest["tree_size"] else None
+    if latest is None or event is None:
         raise NotFound(f"EVENT: 事件 #{seq} 不存在或尚未被检查点覆盖")
     size = int(latest["tree_size"])
-    rows = events_before(store, size)
-    leaves = [leaf_hash(event_bytes(r)) for r in rows]
-    tree = MerkleTree(leaves)
-    event = rows[seq]
     if event["case_id"]:
         require_case(store, actor, "ledger.read", event["case_id"])
-    proof = tree.inclusion_proof(seq, size)
+    leaf = leaf_hash(event_bytes(event))
     root = bytes.fromhex(latest["root_hash"])
+    try:
+        proof = store.tree_for(size, lambda t: t.inclusion_proof(seq, size)).inclusion_proof(
+            seq, size
+        )
+    except (KeyError, ValueError):
+        proof = []  # tiles missing or damaged: the proof cannot be given, and says so
     return {
         "seq": seq,
         "event": {
@@ -58,9 +63,9 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
             "subject_id": event["subject_id"],
         },
         "event_bytes": event_bytes(event).decode("utf-8"),
-        "leaf_hash": leaves[seq].hex(),
+        "leaf_hash": leaf.hex(),
         "proof": [h.hex() for h in proof],
         "checkpoint": _checkpoint_dict(latest),
         "public_key_pem": public_key_pem(store.key).decode("ascii"),
-        "verified": verify_inclusion(leaves[seq], seq, size, proof, root),
+        "verified": verify_inclusion(leaf, seq, size, proof, root),
     }

@@ -220,12 +220,9 @@ def loaded_schedules(store: Store) -> dict[int, dict[str, Any]]:
         return {int(r["year"]): dict(r) for r in rows}  # the newest row of a year wins
 
 
-def events_before(store: Store, size: int) -> list[dict[str, Any]]:
-    """The ledger events ``0 … size - 1``, in order."""
+def ledger_event(store: Store, seq: int) -> dict[str, Any] | None:
+    """The ledger event ``seq`` as stored, or None."""
     with store.read() as conn:
-        rows = conn.execute(
-            select(t.ledger_events)
-            .where(t.ledger_events.c.seq < size)
-            .order_by(t.ledger_events.c.seq)
-        ).mappings()
-        return [dict(r) for r in rows]
+        row = conn.execute(select(t.ledger_events).where(t.ledger_events.c.seq == seq))
+        found = row.mappings().first()
+        return dict(found) if found is not None else None

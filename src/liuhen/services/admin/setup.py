@@ -147,6 +147,7 @@ def initialise(
         changed = protect_key(settings.signing_key_path, key_passphrase(settings), encrypt=protect)
     store = Store.open(settings, clock=clock)
     try:
+        store.build_tiles()  # a store upgraded from before ``ledger_tiles``: its tree, once
         admin = None
         if user_count(store) == 0:
             if not admin_password:

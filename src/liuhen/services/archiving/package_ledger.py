@@ -5,8 +5,9 @@ inclusion proof against the latest signed checkpoint, that checkpoint and the pu
 ``export_record`` is the package's last file (``archive.export_record``): once every other
 file is written, the ``case.exported`` event that lists them all is appended, and the
 record proves it against the checkpoint its transaction signed, consistent with the
-excerpt's. Both check the stored leaves against the signed roots first and refuse to export
-from a damaged ledger.
+excerpt's. Proofs come from the stored tiles (``ledger/tiles``: a few of them, whatever the
+size of the ledger); both check that the tiles give the signed root and hold each event's
+recomputed leaf first, and refuse to export from a damaged ledger.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from liuhen.archive.package import PackageWriter, json_bytes
 from liuhen.config import Settings
 from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
-from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.ledger.merkle import MerkleHashes, leaf_hash
 from liuhen.ledger.note import checkpoint_note
 from liuhen.services.archiving.queries.packages import LedgerExcerpt, ledger_excerpt
 from liuhen.store.store import Store
@@ -31,18 +32,38 @@ def export_journal_dir(settings: Settings) -> Path:
     return settings.data_dir / "exports-pending"
 
 
-def _signed_tree(excerpt: LedgerExcerpt) -> tuple[Checkpoint, MerkleTree]:
-    """The excerpt's checkpoint and the tree of its leaves, which must reach its root."""
+def _signed_tree(
+    store: Store, excerpt: LedgerExcerpt, old_size: int | None = None
+) -> tuple[Checkpoint, MerkleHashes]:
+    """The excerpt's checkpoint and its tree, read from the stored tiles, which must give its
+    root and the leaves and proofs of the excerpt's events (and, with ``old_size``, the root
+    of that older tree and the proof of consistency with it)."""
     row = excerpt.checkpoint
     size = int(row["tree_size"])
     cp = Checkpoint(size, bytes.fromhex(row["root_hash"]), row["signed_at"], row["origin"])
-    tree = MerkleTree(excerpt.leaves)
-    if len(excerpt.leaves) != size or tree.root() != cp.root_hash:
+    seqs = [int(e["seq"]) for e in excerpt.events]
+
+    def question(tree: MerkleHashes) -> None:
+        tree.root()
+        for seq in seqs:
+            tree.leaf(seq)
+            tree.inclusion_proof(seq, size)
+        if old_size is not None:
+            tree.root(old_size)
+            tree.consistency_proof(old_size, size)
+
+    try:
+        tree = store.tree_for(size, question)
+        question(tree)  # every tile it needs is read here: one missing or short fails now
+        agrees = tree.root() == cp.root_hash
+    except (KeyError, ValueError):
+        agrees = False
+    if not agrees:
         raise StorageError("全过程日志与已签名的检查点不符：未导出。请运行 liuhen verify 核查")
     return cp, tree
 
 
-def _checked_record(tree: MerkleTree, event: dict[str, object]) -> dict[str, object]:
+def _checked_record(tree: MerkleHashes, event: dict[str, object]) -> dict[str, object]:
     record = event_record(event)
     seq = int(str(record["seq"]))
     if leaf_hash(str(record["event_bytes"]).encode("utf-8")) != tree.leaf(seq):
@@ -54,7 +75,7 @@ def write_excerpt(store: Store, pkg: PackageWriter, case_id: str) -> Checkpoint:
     """The case's events under the latest checkpoint, their proofs, the checkpoint and the
     public key, into ``data/ledger/``; return that checkpoint."""
     excerpt = ledger_excerpt(store, case_id)
-    cp, tree = _signed_tree(excerpt)
+    cp, tree = _signed_tree(store, excerpt)
     lines, proofs = [], []
     for event in excerpt.events:
         record = _checked_record(tree, event)
@@ -107,7 +128,7 @@ def export_record(
     """The export record of event ``seq`` (``archive.export_record``) and the checkpoint it
     is proven against, consistent with the ``excerpt`` checkpoint of ``data/ledger/``."""
     found = ledger_excerpt(store, case_id, seq)
-    cp, tree = _signed_tree(found)
+    cp, tree = _signed_tree(store, found, excerpt.tree_size)
     event = next((e for e in found.events if int(e["seq"]) == seq), None)
     if event is None or tree.root(excerpt.tree_size) != excerpt.root_hash:
         raise StorageError("导出事件不在已签名的日志中，或日志已分叉：未导出。请运行 liuhen verify")

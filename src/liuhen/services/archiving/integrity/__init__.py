@@ -3,7 +3,8 @@
 Checks, in order: the signing key against the fingerprints pinned for it (``key``); the
 event chain, recomputed from the events' content (``ledger``); the Merkle tree against every
 signed checkpoint, in the database and in the copies kept outside it, and those copies
-complete (``signed``); each registered witness present, current and agreeing
+complete (``signed``); the stored tiles proofs are served from (``tiles``); each
+registered witness present, current and agreeing
 (``witnesses``); every tracked row against the digest its ledger event recorded and
 every cell decodable, and every blob against its SHA-256, SM3 and size (``rows``); and the
 derived tables — case summaries and their index, the dashboard's counts — recomputed from
@@ -32,6 +33,7 @@ from liuhen.services.archiving.integrity.ledger import check_ledger
 from liuhen.services.archiving.integrity.report import Problem, VerifyReport
 from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
 from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
+from liuhen.services.archiving.integrity.tiles import check_tiles
 from liuhen.services.archiving.integrity.witnesses import check_witnesses
 from liuhen.services.archiving.queries.integrity import VERIFIED, duplicates_found
 from liuhen.services.archiving.recovery import leftovers
@@ -62,6 +64,7 @@ def verify(
     scan = check_ledger(store, report)
     signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
     signed = check_checkpoints(store, report, scan.tree, signer)
+    check_tiles(store, report, scan.tree)
     check_outside(store, report, scan.tree, signer, signed)
     check_witnesses(store, report, scan.tree, signer, signed, scan.witnesses)
     kept = check_rows(store, report, scan.latest)

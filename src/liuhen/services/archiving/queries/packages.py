@@ -16,11 +16,9 @@ from liuhen.store.store import Store
 
 @dataclass(frozen=True)
 class LedgerExcerpt:
-    """The first checkpoint covering an event, every leaf hash it covers and the case's
-    events under it."""
+    """The first checkpoint covering an event and the case's events under it."""
 
     checkpoint: dict[str, Any]
-    leaves: list[bytes]
     events: list[dict[str, Any]]
 
 
@@ -68,8 +66,7 @@ def stored_files(
 
 def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> LedgerExcerpt:
     """The first signed checkpoint whose tree holds event ``seq`` (without ``seq``: the
-    latest), the leaf hashes of its tree and the case's events in it; StorageError when no
-    checkpoint covers ``seq``."""
+    latest) and the case's events in it; StorageError when no checkpoint covers ``seq``."""
     with store.read() as conn:
         query = select(t.checkpoints)
         if seq is None:
@@ -82,14 +79,6 @@ def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> Ledger
                 "全过程日志不完整，未能签发覆盖导出事件的检查点：请运行 liuhen verify"
             )
         size = int(row["tree_size"])
-        leaves = [
-            bytes.fromhex(h)
-            for (h,) in conn.execute(
-                select(t.ledger_events.c.leaf_hash)
-                .where(t.ledger_events.c.seq < size)
-                .order_by(t.ledger_events.c.seq)
-            )
-        ]
         events = [
             dict(r)
             for r in conn.execute(
@@ -98,7 +87,7 @@ def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> Ledger
                 .order_by(t.ledger_events.c.seq)
             ).mappings()
         ]
-    return LedgerExcerpt(dict(row), leaves, events)
+    return LedgerExcerpt(dict(row), events)
 
 
 def export_event(store: Store, case_id: str, export_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,149 @@
+"""The Merkle tree kept as tiles, in the layout of C2SP ``tlog-tiles``: pure, no storage.
+
+A tile of level ``L`` and index ``N`` holds, left to right, the hashes of the complete
+subtrees of height ``8 L`` over leaves ``[(256 N + i) * 256^L, …)`` for ``i`` below its
+width (at most 256: ``TILE_WIDTH``). Level 0 holds the leaf hashes themselves; an entry of
+level ``L + 1`` is the root of a full tile of level ``L``. A tile that is not yet full is
+*partial*; appending only ever adds entries at its end, so a partial tile is a prefix of the
+tile it grows into and answers for every older, smaller tree as well.
+
+A node of any height ``8 L + r`` (``r < 8``) is ``2^r`` consecutive entries of one level-``L``
+tile folded pairwise, so every root and proof of ``merkle.MerkleHashes`` can be computed from
+the tiles alone, reading ``O(log n)`` of them: ``tiles_for`` says which (the algorithms do
+not branch on hash values, so a dry run with placeholder hashes names exactly the tiles the
+real run reads), and ``TiledTree`` computes over the tiles it is given.
+
+``extend`` appends leaves to the right edge of a tree (the rightmost tile of each level,
+``edge_keys``) and returns every tile it changed, for the caller to store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes, node_hash
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+TileKey = tuple[int, int]
+"""(level, index) of a tile."""
+
+
+def level_count(size: int, level: int) -> int:
+    """How many entries level ``level`` has in a tree of ``size`` leaves."""
+    return size >> (TILE_HEIGHT * level)
+
+
+def edge_keys(size: int) -> list[TileKey]:
+    """The rightmost tile of every level that has an entry in a tree of ``size`` leaves."""
+    keys: list[TileKey] = []
+    level = 0
+    while (count := level_count(size, level)) > 0:
+        keys.append((level, (count - 1) >> TILE_HEIGHT))
+        level += 1
+    return keys
+
+
+def tile_widths(size: int) -> dict[TileKey, int]:
+    """The width each tile of the right edge has in a tree of ``size`` leaves (the others
+    below it on their level are full)."""
+    return {
+        (level, index): level_count(size, level) - (index << TILE_HEIGHT)
+        for level, index in edge_keys(size)
+    }
+
+
+def _fold(entries: bytes) -> bytes:
+    """The root of a complete subtree given its ``2^r`` bottom entries, concatenated."""
+    hashes = [entries[i : i + HASH_SIZE] for i in range(0, len(entries), HASH_SIZE)]
+    while len(hashes) > 1:
+        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def _locate(height: int, position: int) -> tuple[TileKey, int, int]:
+    """Where the node (``height``, ``position``) lies: its tile, its first entry there and
+    how many entries it folds."""
+    level, r = divmod(height, TILE_HEIGHT)
+    first = position << r
+    return (level, first >> TILE_HEIGHT), first & (TILE_WIDTH - 1), 1 << r
+
+
+class TiledTree(MerkleHashes):
+    """The tree of ``size`` leaves over the ``tiles`` given (bytes of concatenated hashes
+    by key); a node in a tile that was not given, or past its width, is a ``KeyError`` /
+    ``ValueError`` (the caller fetched the wrong tiles, or the stored tiles are short)."""
+
+    def __init__(self, size: int, tiles: Mapping[TileKey, bytes]) -> None:
+        self._size = size
+        self._tiles = tiles
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _node(self, height: int, position: int) -> bytes:
+        key, first, count = _locate(height, position)
+        tile = self._tiles[key]
+        entries = tile[first * HASH_SIZE : (first + count) * HASH_SIZE]
+        if len(entries) != count * HASH_SIZE:
+            raise ValueError(f"tile {key[0]}/{key[1]} is short of entry {first + count - 1}")
+        return _fold(entries)
+
+
+class _Planner(MerkleHashes):
+    """A dry run: notes the tile of every node asked for and answers a placeholder."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.keys: set[TileKey] = set()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _node(self, height: int, position: int) -> bytes:
+        self.keys.add(_locate(height, position)[0])
+        return bytes(HASH_SIZE)
+
+
+def tiles_for(size: int, question: Callable[[MerkleHashes], object]) -> set[TileKey]:
+    """The tiles ``question`` (e.g. ``lambda t: t.inclusion_proof(i)``) reads in the tree of
+    ``size`` leaves; it raises here what it would raise for bad arguments."""
+    planner = _Planner(size)
+    question(planner)
+    return planner.keys
+
+
+def extend(
+    size: int, edge: Mapping[TileKey, bytes], leaves: Iterable[bytes]
+) -> tuple[int, dict[TileKey, bytes]]:
+    """Append ``leaves`` to the tree of ``size`` leaves whose right edge is ``edge`` (the
+    tiles of ``edge_keys(size)``, each exactly as wide as ``tile_widths`` says). Returns
+    the new size and every tile that changed or was made, as stored from now on."""
+    current: dict[int, tuple[int, bytearray]] = {}
+    for (level, index), hashes in edge.items():
+        current[level] = (index, bytearray(hashes))
+    changed: dict[TileKey, bytes] = {}
+    full = TILE_WIDTH * HASH_SIZE
+    for leaf in leaves:
+        if len(leaf) != HASH_SIZE:
+            raise ValueError(f"leaf {size} is not a {HASH_SIZE}-byte hash")
+        level, entry = 0, bytes(leaf)
+        while True:
+            index, tile = current.get(level, (0, bytearray()))
+            if len(tile) == full:  # full: the next entry starts a tile
+                index, tile = index + 1, bytearray()
+            tile += entry
+            current[level] = (index, tile)
+            changed[(level, index)] = b""  # the bytes are taken at the end
+            if len(tile) < full:
+                break
+            changed[(level, index)] = bytes(tile)  # full now, and never changes again
+            level, entry = level + 1, _fold(bytes(tile))
+        size += 1
+    for key, value in changed.items():
+        if not value:
+            changed[key] = bytes(current[key[0]][1])  # a partial tile: the rightmost
+    return size, changed

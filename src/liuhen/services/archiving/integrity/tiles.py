@@ -1,0 +1,67 @@
+"""The stored Merkle tree (``ledger_tiles``), recomputed and compared: proofs are served
+from the tiles, so a tile that differs from the tree of the events' recomputed leaves would
+hand out proofs that fail (or, with a forged key, pass over a forged history). Every tile
+must hold exactly the hashes the recomputed tree has at its place; a tile may run past the
+events this run read (a write committed meanwhile extends it), and it is not compared there.
+A tile missing where the tree has entries is named too (a store upgraded from before tiles
+gets them from ``liuhen init``, and every write extends them, so none is missing otherwise).
+"""
+
+from __future__ import annotations
+
+from liuhen.ledger.merkle import HASH_SIZE, MerkleTree
+from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, level_count
+from liuhen.services.archiving.integrity.report import VerifyReport
+from liuhen.store.store import Store
+from liuhen.store.tile_rows import stored_tiles
+
+ALTERED = "ledger_tile_altered"
+
+
+def _expected(size: int) -> set[TileKey]:
+    keys: set[TileKey] = set()
+    level = 0
+    while (count := level_count(size, level)) > 0:
+        keys.update((level, index) for index in range(((count - 1) >> TILE_HEIGHT) + 1))
+        level += 1
+    return keys
+
+
+def check_tiles(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
+    size = tree.size
+    missing = _expected(size)
+    with store.read() as conn:
+        for (level, index), hashes in stored_tiles(conn):
+            missing.discard((level, index))
+            name = f"ledger_tiles#{level}/{index}"
+            first = index * TILE_WIDTH
+            expected = tree.nodes(TILE_HEIGHT * level, first, TILE_WIDTH)
+            if len(hashes) % HASH_SIZE or len(hashes) > TILE_WIDTH * HASH_SIZE:
+                report.add(ALTERED, name, "Merkle 树瓦片的长度不是整数个哈希（被改动）")
+            elif hashes[: len(expected)] != expected[: len(hashes)]:
+                report.add(ALTERED, name, _differs(level, first, hashes, expected))
+            elif len(hashes) < len(expected):
+                report.add(ALTERED, name, "Merkle 树瓦片短于日志（被截短）：其中的证明无法给出")
+    for level, index in sorted(missing)[:20]:
+        report.add(
+            "ledger_tiles_missing",
+            f"ledger_tiles#{level}/{index}",
+            "Merkle 树瓦片缺失（被删除，或升级后尚未运行 liuhen init）：其中的证明无法给出",
+        )
+
+
+def _differs(level: int, first: int, hashes: bytes, expected: bytes) -> str:
+    at = (
+        next(
+            i
+            for i in range(0, min(len(hashes), len(expected)), HASH_SIZE)
+            if hashes[i : i + HASH_SIZE] != expected[i : i + HASH_SIZE]
+        )
+        // HASH_SIZE
+    )
+    leaves = 1 << (TILE_HEIGHT * level)
+    lo = (first + at) * leaves
+    return (
+        f"Merkle 树瓦片与由日志事件重算的树不符（被改动），自第 {at} 项起"
+        f"（事件 #{lo} 起）：按它给出的证明不成立"
+    )

@@ -1,0 +1,88 @@
+"""The ledger's Merkle tree as stored tiles (``ledger_tiles``), extended by every write
+transaction, with the right edge as this process last wrote it kept in memory (O(log n)
+hashes, not the tree), so the next transaction neither reads the tiles again nor holds more
+than a few of them whatever the size of the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, func, select
+
+from liuhen.ledger.merkle import MerkleHashes
+from liuhen.ledger.tiles import TiledTree, TileKey, edge_keys, extend, tiles_for
+from liuhen.store import tables as t
+from liuhen.store.tile_rows import read_tiles, tiled_size, write_tiles
+
+
+def tree_for(conn: Connection, size: int, question: Callable[[MerkleHashes], object]) -> TiledTree:
+    """The tree of ``size`` events with the stored tiles ``question`` reads loaded."""
+    return TiledTree(size, read_tiles(conn, tiles_for(size, question)))
+
+
+class StoredTree:
+    """One process's view of the stored tree; ``forget`` after a rolled-back write."""
+
+    def __init__(self) -> None:
+        self._edge: tuple[int, dict[TileKey, bytes]] | None = None
+        """(size, right-edge tiles) as this process last wrote them."""
+
+    def forget(self) -> None:
+        self._edge = None
+
+    def extend(self, conn: Connection, first: int) -> TiledTree | None:
+        """Append this transaction's events (the first is ``first``), and any before them
+        the stored tiles lack, to the tiles; return the tree over all events. None when the
+        stored ledger is damaged: a gap in the sequence, a leaf that is no hash, events
+        before ``first`` that no signed checkpoint covers (every transaction signs its own
+        events, so those were appended outside LiuHen), or (read afresh, the first time in
+        this process) tiles that do not give the root of the newest signed checkpoint. A
+        damaged ledger is never signed over, so damage cannot hide under a new signature."""
+        fresh = self._edge is None
+        if self._edge is not None:
+            size, edge = self._edge
+        else:
+            size = tiled_size(conn)
+            edge = read_tiles(conn, edge_keys(size))
+        signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
+        rows = conn.execute(
+            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
+            .where(t.ledger_events.c.seq >= size)
+            .order_by(t.ledger_events.c.seq)
+        )
+        try:
+            leaves: list[bytes] = []
+            for seq, leaf, covered in rows:
+                if seq != size + len(leaves):
+                    raise ValueError(f"ledger_events#{size + len(leaves)} missing")
+                if seq == first and int(covered or 0) != first:
+                    raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
+                leaves.append(bytes.fromhex(leaf))
+            new_size, changed = extend(size, edge, leaves)
+            tiles = {**edge, **changed}
+            if fresh and not self._agrees_with_signed(conn, new_size, tiles):
+                raise ValueError("the stored tiles disagree with the newest checkpoint")
+        except (ValueError, TypeError, KeyError):
+            self._edge = None
+            return None
+        write_tiles(conn, changed)
+        self._edge = (new_size, {k: tiles[k] for k in edge_keys(new_size)})
+        return TiledTree(new_size, self._edge[1])
+
+    @staticmethod
+    def _agrees_with_signed(conn: Connection, size: int, tiles: dict[TileKey, bytes]) -> bool:
+        """The newest checkpoint in the database covers no more than the ``size`` events and
+        has the root the tiles give it (its signature is ``liuhen verify``'s to check)."""
+        newest = conn.execute(
+            select(t.checkpoints.c.tree_size, t.checkpoints.c.root_hash)
+            .order_by(t.checkpoints.c.tree_size.desc())
+            .limit(1)
+        ).first()
+        if newest is None:
+            return True
+        signed, root = int(newest[0]), newest[1]
+        if signed > size:
+            return False
+        keys = tiles_for(size, lambda tree: tree.root(signed)) - tiles.keys()
+        tiles.update(read_tiles(conn, keys))
+        return bool(TiledTree(size, tiles).root(signed).hex() == root)

@@ -1,0 +1,76 @@
+"""The Merkle tree's tiles in the database (``ledger_tiles``): read the few a question needs,
+write the ones an append changed (``ledger/tiles.py`` does the arithmetic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from sqlalchemy import Connection, select, tuple_
+
+from liuhen.ledger.merkle import HASH_SIZE
+from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
+from liuhen.store import tables as t
+from liuhen.store.upsert import insert
+
+_tiles = t.ledger_tiles
+
+
+def read_tiles(conn: Connection, keys: Iterable[TileKey]) -> dict[TileKey, bytes]:
+    """The stored tiles among ``keys`` (one statement); a missing one is simply absent."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
+            tuple_(_tiles.c.level, _tiles.c.idx).in_(wanted)
+        )
+    )
+    return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
+
+
+def tiled_size(conn: Connection) -> int:
+    """How many leaves the stored tiles hold (from the rightmost tile of level 0)."""
+    row = conn.execute(
+        select(_tiles.c.idx, _tiles.c.hashes)
+        .where(_tiles.c.level == 0)
+        .order_by(_tiles.c.idx.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return 0
+    return (int(row[0]) << TILE_HEIGHT) + len(row[1]) // HASH_SIZE
+
+
+def write_tiles(conn: Connection, changed: Mapping[TileKey, bytes]) -> None:
+    """Store every tile of ``changed``, a new one inserted and a grown one replaced."""
+    if not changed:
+        return
+    rows = [{"level": k[0], "idx": k[1], "hashes": v} for k, v in sorted(changed.items())]
+    stmt = insert(conn, _tiles)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["level", "idx"], set_={"hashes": stmt.excluded.hashes}
+    )
+    conn.execute(stmt, rows)
+
+
+def clear_tiles(conn: Connection) -> None:
+    """Drop every tile (they are rebuilt from the events' leaf hashes)."""
+    conn.execute(_tiles.delete())
+
+
+def stored_tiles(conn: Connection, page: int = 500) -> Iterator[tuple[TileKey, bytes]]:
+    """Every stored tile, level by level, left to right, ``page`` rows to a statement (a few
+    megabytes held at a time whatever the size of the tree)."""
+    after: TileKey = (-1, -1)
+    while True:
+        rows = conn.execute(
+            select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes)
+            .where(tuple_(_tiles.c.level, _tiles.c.idx) > after)
+            .order_by(_tiles.c.level, _tiles.c.idx)
+            .limit(page)
+        ).all()
+        for level, idx, hashes in rows:
+            after = (int(level), int(idx))
+            yield after, bytes(hashes)
+        if len(rows) < page:
+            return

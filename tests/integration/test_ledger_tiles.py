@@ -1,0 +1,151 @@
+"""The Merkle tree stored as tiles: every write transaction extends them, in any process
+and after any other; they equal the tree of the events' recomputed leaves; proofs are
+served from them; an upgraded store gets them from ``liuhen init``; ``verify`` names a
+tile that was edited, cut or deleted."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, text, update
+from tests.helpers import SYSTEM
+
+from liuhen.ledger.events import event_bytes
+from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_consistency
+from liuhen.ledger.tiles import TILE_WIDTH, edge_keys
+from liuhen.services.admin.ledger import inclusion_proof
+from liuhen.services.admin.setup import initialise
+from liuhen.services.archiving.integrity import verify
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.tile_rows import stored_tiles
+
+
+def _append(store: Store, count: int, per_tx: int = 1) -> None:
+    for first in range(0, count, per_tx):
+        with store.transaction(SYSTEM) as tx:
+            for _ in range(min(per_tx, count - first)):
+                tx.record("ledger.checkpointed", subject_type="ledger", subject_id="test")
+
+
+def _recomputed(store: Store) -> MerkleTree:
+    with store.read() as conn:
+        rows = conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq)).mappings()
+        return MerkleTree([leaf_hash(event_bytes(r)) for r in rows])
+
+
+def _tiles(store: Store) -> dict[tuple[int, int], bytes]:
+    with store.read() as conn:
+        return dict(stored_tiles(conn))
+
+
+def _assert_tiles_equal_the_tree(store: Store) -> MerkleTree:
+    tree = _recomputed(store)
+    tiles = _tiles(store)
+    assert tiles, "no tile was written"
+    for (level, index), hashes in tiles.items():
+        assert hashes == tree.nodes(8 * level, index * TILE_WIDTH, TILE_WIDTH), (level, index)
+    assert set(edge_keys(tree.size)) <= tiles.keys()
+    assert len(tiles[(0, (tree.size - 1) // TILE_WIDTH)]) == 32 * ((tree.size - 1) % 256 + 1)
+    return tree
+
+
+def test_two_processes_writing_in_turn_keep_the_tiles_equal_to_the_tree(store, clock):
+    first, second = store, Store.open(store.settings, clock=clock)
+    try:
+        _append(first, 200, per_tx=50)  # past one tile's width with the other's writes
+        _append(second, 3)
+        _append(first, 90, per_tx=30)
+        _append(second, 1)
+        tree = _assert_tiles_equal_the_tree(first)
+        assert tree.size > TILE_WIDTH
+        latest = first.latest_checkpoint()
+        assert latest is not None and latest["tree_size"] == tree.size
+        assert latest["root_hash"] == tree.root().hex()
+        old = 37
+        proof = second.consistency_proof(old, tree.size)
+        assert verify_consistency(old, tree.size, tree.root(old), tree.root(), proof)
+        answer = inclusion_proof(first, SYSTEM, 5)
+        assert answer["verified"] is True
+        assert answer["proof"] == [h.hex() for h in tree.inclusion_proof(5)]
+        assert verify(first, SYSTEM).ok
+    finally:
+        second.close()
+
+
+def test_an_upgraded_store_gets_its_tiles_from_init_and_verify_says_until_then(store, clock):
+    _append(store, 300, per_tx=100)
+    with store.engine.begin() as conn:  # as a store from before migration 0016 has them
+        conn.execute(delete(t.ledger_tiles))
+    report = verify(store, SYSTEM)
+    assert not report.ok
+    assert report.names("ledger_tiles#0/0") and report.names("ledger_tiles#1/0")
+    assert inclusion_proof(store, SYSTEM, 3)["verified"] is False  # no tiles: no proof
+    initialise(store.settings, admin_password="Admin-pass-2026", clock=clock)
+    upgraded = Store.open(store.settings, clock=clock)
+    try:
+        _assert_tiles_equal_the_tree(upgraded)
+        assert inclusion_proof(upgraded, SYSTEM, 3)["verified"] is True
+        assert verify(upgraded, SYSTEM).ok
+    finally:
+        upgraded.close()
+
+
+def test_verify_names_a_tile_edited_cut_or_deleted(store):
+    _append(store, 600, per_tx=200)
+    tiles = _tiles(store)
+    edited = bytearray(tiles[(0, 1)])
+    edited[40] ^= 1  # entry 1 of tile 0/1: event #257
+    cases = {
+        "ledger_tiles#0/1": {"hashes": bytes(edited)},
+        "ledger_tiles#0/2": {"hashes": tiles[(0, 2)][:-64]},
+    }
+    for name, values in cases.items():
+        level, index = (int(x) for x in name.split("#")[1].split("/"))
+        where = (t.ledger_tiles.c.level == level) & (t.ledger_tiles.c.idx == index)
+        with store.engine.begin() as conn:
+            conn.execute(update(t.ledger_tiles).where(where).values(**values))
+        report = verify(store, SYSTEM)
+        assert not report.ok and report.names(name), report.problems
+        assert {p.kind for p in report.problems} == {"ledger_tile_altered"}
+        with store.engine.begin() as conn:
+            conn.execute(update(t.ledger_tiles).where(where).values(hashes=tiles[(level, index)]))
+    assert verify(store, SYSTEM).ok
+    assert "#257" in next(
+        p.message
+        for p in verify_edit(store, (0, 1), bytes(edited)).problems
+        if p.object == "ledger_tiles#0/1"
+    )
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_tiles WHERE level = 0 AND idx = 0"))
+    report = verify(store, SYSTEM)
+    assert report.names("ledger_tiles#0/0")
+    assert {p.kind for p in report.problems} == {"ledger_tiles_missing"}
+
+
+def verify_edit(store: Store, key: tuple[int, int], hashes: bytes):  # type: ignore[no-untyped-def]
+    where = (t.ledger_tiles.c.level == key[0]) & (t.ledger_tiles.c.idx == key[1])
+    with store.engine.begin() as conn:
+        old = conn.execute(select(t.ledger_tiles.c.hashes).where(where)).scalar_one()
+        conn.execute(update(t.ledger_tiles).where(where).values(hashes=hashes))
+    try:
+        return verify(store, SYSTEM)
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(update(t.ledger_tiles).where(where).values(hashes=old))
+
+
+def test_a_process_that_finds_a_tile_edited_signs_nothing_over_it(store, clock):
+    _append(store, 10)
+    before = store.latest_checkpoint()
+    size = before["tree_size"] if before else 0
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(t.ledger_tiles)
+            .where(t.ledger_tiles.c.level == 0)
+            .values(hashes=bytes(32) * size)
+        )
+    fresh = Store.open(store.settings, clock=clock)  # no memory of the tree: reads the tiles
+    try:
+        _append(fresh, 1)
+        assert fresh.latest_checkpoint() == before  # the write went in; no signature over it
+    finally:
+        fresh.close()
