@@ -48,6 +48,7 @@ SYSTEMATIC: tuple[Generator, ...] = (
     store_mutations.resigned,
     store_mutations.resigned_witnessed,
     store_mutations.caches,
+    store_mutations.tiles,
     token_mutations.tokens,
 )
 RANDOM: tuple[Generator, ...] = (
@@ -109,6 +110,7 @@ FAST_SHARE = {
     "log": 5,
     "witness": 5,
     "blob": 5,
+    "tile": 8,
 }
 """How many mutations of these classes the fast slice draws; it takes every mutation of the
 other classes (every column of every table once, every insert, swap, rollback, re-signing

@@ -204,3 +204,47 @@ def caches(world: World, rng: random.Random) -> list[Mutation]:
 
         out.append(Mutation("cache", f"{label} of {case_id[:8]}", edit, (expect,)))
     return out
+
+
+def tiles(world: World, rng: random.Random) -> list[Mutation]:
+    """The stored Merkle tree: a bit flipped in each entry of each tile, a tile cut short,
+    garbage appended past the events, a tile deleted. Proofs are served from these."""
+    stored = {
+        (r["level"], r["idx"]): bytes(r["hashes"]) for r in tamper.rows(world.data, "ledger_tiles")
+    }
+    out = []
+    for (level, index), hashes in sorted(stored.items()):
+        name = f"ledger_tiles#{level}/{index}"
+        entries = len(hashes) // 32
+        edits: dict[str, bytes | None] = {
+            f"flip entry {i}": _flipped(hashes, i * 32 + rng.randrange(32)) for i in range(entries)
+        }
+        edits.update({f"cut {k}": hashes[: -32 * k] for k in range(1, entries + 1)})
+        if entries < 256:
+            edits["extended"] = hashes + rng.randbytes(32)
+        edits["deleted"] = None
+        for label, value in edits.items():
+
+            def edit(
+                data: Path,
+                witness: Path,
+                key: tuple[int, int] = (level, index),
+                value: bytes | None = value,
+            ) -> None:
+                with tamper.intruder(data, "ledger_tiles") as conn:
+                    if value is None:
+                        conn.execute("DELETE FROM ledger_tiles WHERE level = ? AND idx = ?", key)
+                    else:
+                        conn.execute(
+                            "UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?",
+                            (value, *key),
+                        )
+
+            out.append(Mutation("tile", f"{label} of {name}", edit, (name,)))
+    return out
+
+
+def _flipped(data: bytes, at: int) -> bytes:
+    out = bytearray(data)
+    out[at] ^= 1 << (at % 8)
+    return bytes(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, func, select, tuple_
 
 from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
@@ -74,3 +74,11 @@ def stored_tiles(conn: Connection, page: int = 500) -> Iterator[tuple[TileKey, b
             yield after, bytes(hashes)
         if len(rows) < page:
             return
+
+
+def events_end(conn: Connection) -> int:
+    """One past the highest event seq stored now (how far a tile may reach)."""
+    return (
+        int(conn.execute(select(func.coalesce(func.max(t.ledger_events.c.seq), -1))).scalar_one())
+        + 1
+    )

@@ -2,7 +2,8 @@
 from the tiles, so a tile that differs from the tree of the events' recomputed leaves would
 hand out proofs that fail (or, with a forged key, pass over a forged history). Every tile
 must hold exactly the hashes the recomputed tree has at its place; a tile may run past the
-events this run read (a write committed meanwhile extends it), and it is not compared there.
+events this run read (a write committed meanwhile extends it), and it is not compared there,
+but never past the events stored when the tiles were read.
 A tile missing where the tree has entries is named too (a store upgraded from before tiles
 gets them from ``liuhen init``, and every write extends them, so none is missing otherwise).
 """
@@ -13,7 +14,7 @@ from liuhen.ledger.merkle import HASH_SIZE, MerkleTree
 from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, level_count
 from liuhen.services.archiving.integrity.report import VerifyReport
 from liuhen.store.store import Store
-from liuhen.store.tile_rows import stored_tiles
+from liuhen.store.tile_rows import events_end, stored_tiles
 
 ALTERED = "ledger_tile_altered"
 
@@ -30,6 +31,7 @@ def _expected(size: int) -> set[TileKey]:
 def check_tiles(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
     size = tree.size
     missing = _expected(size)
+    beyond: list[tuple[str, int, int]] = []  # tiles reaching past ``size``: checked last
     with store.read() as conn:
         for (level, index), hashes in stored_tiles(conn):
             missing.discard((level, index))
@@ -42,6 +44,12 @@ def check_tiles(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
                 report.add(ALTERED, name, _differs(level, first, hashes, expected))
             elif len(hashes) < len(expected):
                 report.add(ALTERED, name, "Merkle 树瓦片短于日志（被截短）：其中的证明无法给出")
+            elif len(hashes) > len(expected):
+                beyond.append((name, level, first + len(hashes) // HASH_SIZE))
+        end = events_end(conn) if beyond else size  # read after the tiles
+    for name, level, reach in beyond:
+        if reach > level_count(max(end, size), level):
+            report.add(ALTERED, name, "Merkle 树瓦片中有日志里没有的事件的哈希（被改动）")
     for level, index in sorted(missing)[:20]:
         report.add(
             "ledger_tiles_missing",
