@@ -33,6 +33,7 @@ CLASSES = (
     "resign:witness",
     "cache",
     "token",
+    "tile",
 )
 
 
