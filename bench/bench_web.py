@@ -586,10 +586,15 @@ def main() -> None:
     if url:
         data_dir = Path(args.data_dir) if args.data_dir else root / f"pg-{args.cases}-s{args.seed}"
         copy_to_postgres(sqlite_dir, data_dir, url, args)
-    if args.build_only:
-        return
     settings = _settings(data_dir, url)
     ensure_schema(settings)  # a store built by an earlier version: bring it up to date
+    store = Store.open(settings)
+    try:
+        store.build_tiles()  # as ``liuhen init`` does after an upgrade
+    finally:
+        store.close()
+    if args.build_only:
+        return
     marker = json.loads((data_dir / MARKER).read_text("utf-8"))
     rng = random.Random(args.seed)
     todo = plan(settings, rng)
