@@ -5,9 +5,12 @@ tile that was edited, cut or deleted."""
 
 from __future__ import annotations
 
+import shutil
+
 from sqlalchemy import delete, select, text, update
 from tests.helpers import SYSTEM
 
+from liuhen.config import Settings
 from liuhen.ledger.events import event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_consistency
 from liuhen.ledger.tiles import TILE_WIDTH, edge_keys
@@ -17,6 +20,7 @@ from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.tile_rows import stored_tiles
+from liuhen.store.unit import Appended
 
 
 def _append(store: Store, count: int, per_tx: int = 1) -> None:
@@ -149,3 +153,50 @@ def test_a_process_that_finds_a_tile_edited_signs_nothing_over_it(store, clock):
         assert fresh.latest_checkpoint() == before  # the write went in; no signature over it
     finally:
         fresh.close()
+
+
+def test_record_many_writes_the_events_record_writes_byte_for_byte(
+    sqlite_settings, clock, tmp_path
+):
+    """The bulk path (``bench/bench_ledger.py`` builds its ledgers with it) against the
+    normal one: two copies of one store, the same events appended each way."""
+    initialise(sqlite_settings, admin_password="Admin-pass-2026", clock=clock)
+    copy = tmp_path / "copy"
+    shutil.copytree(sqlite_settings.data_dir, copy)
+    events = [
+        Appended("bench.appended", "ledger", f"e{i}", payload={"n": i, "文": "留痕"})
+        for i in range(300)
+    ]
+    one = Store.open(sqlite_settings, clock=clock)
+    try:
+        for event in events:
+            with one.transaction(SYSTEM) as tx:
+                tx.record(
+                    event.action,
+                    subject_type=event.subject_type,
+                    subject_id=event.subject_id,
+                    payload=event.payload,
+                )
+        expected = _rows(one)
+    finally:
+        one.close()
+    bulk_settings = Settings.from_env({"LIUHEN_DATA_DIR": str(copy), "LIUHEN_ENV": "test"})
+    bulk = Store.open(bulk_settings, clock=clock)
+    try:
+        with bulk.transaction(SYSTEM) as tx:
+            seqs = tx.record_many(events[:120])
+        with bulk.transaction(SYSTEM) as tx:
+            seqs += tx.record_many(events[120:])
+        assert seqs == [r["seq"] for r in expected[-300:]]
+        assert _rows(bulk) == expected
+        tree = _assert_tiles_equal_the_tree(bulk)
+        assert bulk.latest_checkpoint()["root_hash"] == tree.root().hex()
+        assert verify(bulk, SYSTEM).ok
+    finally:
+        bulk.close()
+
+
+def _rows(store: Store) -> list[dict]:  # type: ignore[type-arg]
+    with store.read() as conn:
+        rows = conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq))
+        return [dict(r) for r in rows.mappings()]

@@ -163,7 +163,7 @@ class MerkleTree(MerkleHashes):
         level = bytearray(b"".join(leaf_hashes))
         self._levels: list[bytearray] = [level]
         while len(level) >= 2 * HASH_SIZE:
-            level = _pair_up(level)
+            level = pair_up(level)
             self._levels.append(level)
 
     @property
@@ -198,7 +198,7 @@ class MerkleTree(MerkleHashes):
         return bytes(self._levels[height][start : start + HASH_SIZE])
 
 
-def _pair_up(level: bytearray) -> bytearray:
+def pair_up(level: bytearray) -> bytearray:
     """The next level up: the hash of each complete pair, a trailing odd node dropped."""
     out = bytearray()
     sha256 = hashlib.sha256

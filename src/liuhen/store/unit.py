@@ -10,7 +10,8 @@ only ``transaction()`` does, after appending a signed checkpoint for the new tre
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -20,10 +21,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from liuhen.errors import ForbiddenChange
-from liuhen.ledger.canonical import digest
-from liuhen.ledger.chain import chain_hash
-from liuhen.ledger.events import READ_ACTIONS, Actor, event_bytes
-from liuhen.ledger.merkle import leaf_hash
+from liuhen.ledger.events import READ_ACTIONS, Actor
+from liuhen.ledger.sealed import sealed_event
 from liuhen.store import tables as t
 from liuhen.store.conflicts import conflict
 from liuhen.store.rows import row_digest
@@ -31,6 +30,18 @@ from liuhen.store.text_guard import check_row
 from liuhen.store.upsert import insert
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Appended:
+    """One event for ``Tx.record_many``: what ``Tx.record`` takes."""
+
+    action: str
+    subject_type: str
+    subject_id: str
+    case_id: str | None = None
+    payload: Mapping[str, Any] | None = None
+    actor: Actor | None = None
 
 
 def new_id() -> str:
@@ -137,22 +148,17 @@ class Tx:
         head = self.conn.execute(
             select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
         ).one()
-        event: dict[str, Any] = {
-            "seq": head.next_seq,
-            "occurred_at": self.clock(),
-            "actor_id": who.id,
-            "actor_label": who.label,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "case_id": case_id,
-            "payload_digest": digest(body),
-            "prev_hash": head.chain_hash,
-        }
-        raw = event_bytes(event)
-        event["payload"] = body
-        event["chain_hash"] = chain_hash(bytes.fromhex(head.chain_hash), raw).hex()
-        event["leaf_hash"] = leaf_hash(raw).hex()
+        event = sealed_event(
+            int(head.next_seq),
+            head.chain_hash,
+            self.clock(),
+            who,
+            action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            case_id=case_id,
+            body=body,
+        )
         self.conn.execute(t.ledger_events.insert(), event)
         self.conn.execute(
             update(t.ledger_head)
@@ -165,6 +171,41 @@ class Tx:
                 self._changed(case_id, int(head.next_seq))
         self.events.append(int(head.next_seq))
         return int(head.next_seq)
+
+    def record_many(self, events: Sequence[Appended]) -> list[int]:
+        """Append ``events`` as ``record`` would one by one (byte for byte the same events,
+        the same head, the same changed-case marks) in three statements instead of three
+        each: for bulk writers (benchmarks, imports of many events). No rows may be pending."""
+        if self._pending_rows:
+            raise RuntimeError("record_many with rows pending: record them with their event")
+        if not events:
+            return []
+        head = self.conn.execute(
+            select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
+        ).one()
+        seq, prev, rows = int(head.next_seq), str(head.chain_hash), []
+        for e in events:
+            row = sealed_event(
+                seq + len(rows), prev, self.clock(), e.actor or self.actor, e.action,
+                subject_type=e.subject_type, subject_id=e.subject_id, case_id=e.case_id,
+                body=dict(e.payload or {}),
+            )  # fmt: skip
+            rows.append(row)
+            prev = row["chain_hash"]
+        self.conn.execute(t.ledger_events.insert(), rows)
+        self.conn.execute(
+            update(t.ledger_head)
+            .where(t.ledger_head.c.id == 1)
+            .values(next_seq=seq + len(rows), chain_hash=prev)
+        )
+        for row in rows:
+            if row["action"] not in READ_ACTIONS:
+                self.changed = True
+                if row["case_id"] is not None:
+                    self._changed(row["case_id"], row["seq"])
+        seqs = [int(r["seq"]) for r in rows]
+        self.events.extend(seqs)
+        return seqs
 
     def _changed(self, case_id: str, seq: int) -> None:
         """Note the case's newest change (``case_changes``: its summary is stale until

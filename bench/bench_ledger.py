@@ -1,0 +1,284 @@
+"""The ledger at scale: durable appends, inclusion proofs and ``verify`` over N events.
+
+    python bench/bench_ledger.py [--events 100000] [--database-url URL] [--data-dir DIR]
+                                 [--seconds 10] [--proofs 1000] [--rebuild] [--json]
+
+**The store.** ``liuhen init``, then ``--events`` events appended in transactions of 5,000
+by ``Tx.record_many`` (each event byte for byte what ``Tx.record`` writes one transaction
+at a time: ``tests/integration/test_ledger_tiles.py`` shows it), every transaction signing
+its checkpoint and storing its tiles as any write does. Kept in ``--data-dir`` (default: a
+folder under the system's temporary directory named for the size and the database) and
+reused while ``--events`` and the database are the same; PostgreSQL gets a database of its
+own (the URL's, dropped and created on a build).
+
+**What is measured**, on the built store:
+
+  appends    one event per transaction, as the web's writes are (commit with fsync: SQLite
+             WAL with ``synchronous=FULL``, PostgreSQL's defaults), for ``--seconds`` by 1
+             and then by 4 writer processes at once: events per second;
+  proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
+             latest checkpoint, the event, the tiles its path needs, the path checked against
+             the signed root) for ``--proofs`` random events: p50 and p99;
+  verify     ``liuhen verify`` of the whole store in a fresh process: seconds per million
+             events and peak RSS.
+
+Prints a table and, with ``--json``, one JSON object (``events``, ``appends_per_s_1``,
+``appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
+``verify_peak_rss_mib`` and the rest). Run it at 100,000, 1,000,000 and 10,000,000 events to
+see how each figure grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _floor import peak_rss_mib  # noqa: E402
+from liuhen.config import Settings  # noqa: E402
+from liuhen.ledger.events import Actor  # noqa: E402
+from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
+from liuhen.services.admin.setup import initialise  # noqa: E402
+from liuhen.services.archiving.integrity import verify  # noqa: E402
+from liuhen.store.store import Store  # noqa: E402
+from liuhen.store.unit import Appended  # noqa: E402
+
+SYSTEM = Actor.system("性能测试")
+BATCH = 5000
+MARKER = "bench-ledger.json"
+FORMAT = 1
+
+
+def _settings(data_dir: Path, url: str) -> Settings:
+    env = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test"}
+    if url:
+        env["LIUHEN_DATABASE_URL"] = url
+    return Settings.from_env(env)
+
+
+def _event(i: int) -> Appended:
+    """A reading event as the web writes them all day (a case viewed), with a payload."""
+    return Appended(
+        "case.viewed",
+        "case",
+        f"{i:032x}",
+        case_id=None,
+        payload={"page": "case", "view": i, "from": "/cases?page=3"},
+    )
+
+
+def _fresh_database(url: str) -> None:
+    base, _, name = url.rpartition("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"--database-url: choose a database name of [a-z0-9_], not {name!r}")
+    admin = create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+
+
+def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
+    """The store of ``events`` events (reused when built before); the build's seconds."""
+    marker = {"format": FORMAT, "events": events, "db": url}
+    path = data_dir / MARKER
+    if not rebuild and path.exists():
+        found = json.loads(path.read_text("utf-8"))
+        if all(found.get(k) == v for k, v in marker.items()):
+            return found.get("build_seconds")  # type: ignore[no-any-return]
+    shutil.rmtree(data_dir, ignore_errors=True)
+    if url:
+        _fresh_database(url)
+    settings = _settings(data_dir, url)
+    started = time.perf_counter()
+    initialise(settings, admin_password="Admin-pass-2026")
+    store = Store.open(settings)
+    try:
+        written = store.event_count()
+        while written < events:
+            count = min(BATCH, events - written)
+            with store.transaction(SYSTEM) as tx:
+                tx.record_many([_event(written + i) for i in range(count)])
+            written += count
+            if written % (BATCH * 20) == 0 or written == events:
+                rate = written / (time.perf_counter() - started)
+                print(f"  {written} events ({rate:.0f}/s)", file=sys.stderr, flush=True)
+    finally:
+        store.close()
+    seconds = round(time.perf_counter() - started, 1)
+    path.write_text(json.dumps({**marker, "build_seconds": seconds}), "utf-8")
+    return seconds
+
+
+# -- children -----------------------------------------------------------------------------
+
+
+def child_append(data_dir: str, url: str, start_at: float, seconds: float) -> None:
+    store = Store.open(_settings(Path(data_dir), url))
+    try:
+        with store.transaction(SYSTEM) as tx:  # warm: the tree's edge read once
+            tx.record("ledger.checkpointed", subject_type="ledger", subject_id="bench")
+        time.sleep(max(0.0, start_at - time.time()))
+        count, stop = 0, start_at + seconds
+        while time.time() < stop:
+            with store.transaction(SYSTEM) as tx:
+                tx.record("case.viewed", subject_type="case", subject_id=f"w{os.getpid()}-{count}")
+            count += 1
+    finally:
+        store.close()
+    print(json.dumps({"count": count}))
+
+
+def child_verify(data_dir: str, url: str) -> None:
+    store = Store.open(_settings(Path(data_dir), url))
+    try:
+        started = time.perf_counter()
+        report = verify(store, SYSTEM)
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    problems = [f"{p.kind} {p.object}" for p in report.problems[:5]]
+    out = {"seconds": seconds, "ok": report.ok, "problems": problems}
+    print(json.dumps({**out, "events": report.events, "peak_rss_mib": peak_rss_mib()}))
+
+
+def _child(*args: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def appends(data_dir: Path, url: str, writers: int, seconds: float) -> float:
+    """Durable one-event transactions per second by ``writers`` processes at once."""
+    start_at = time.time() + 3.0  # every child has opened its store and written once
+    command = [sys.executable, __file__, "--child", "append", str(data_dir), url]
+    children = [
+        subprocess.Popen([*command, str(start_at), str(seconds)], stdout=subprocess.PIPE, text=True)
+        for _ in range(writers)
+    ]
+    total = 0
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode:
+            raise SystemExit(f"an appending process failed ({child.returncode})")
+        total += int(json.loads(out.strip().splitlines()[-1])["count"])
+    return total / seconds
+
+
+def proofs(data_dir: Path, url: str, count: int, seed: int) -> list[float]:
+    """Milliseconds of each of ``count`` inclusion proofs of random events."""
+    store = Store.open(_settings(data_dir, url))
+    try:
+        size = int((store.latest_checkpoint() or {"tree_size": 0})["tree_size"])
+        rng = random.Random(seed)
+        times = []
+        for _ in range(count):
+            seq = rng.randrange(size)
+            started = time.perf_counter()
+            answer = inclusion_proof(store, SYSTEM, seq)
+            times.append((time.perf_counter() - started) * 1000)
+            if not answer["verified"]:
+                raise SystemExit(f"the proof of event #{seq} did not verify")
+        return times
+    finally:
+        store.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))], 3)
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        kind, *rest = sys.argv[2:]
+        if kind == "append":
+            child_append(rest[0], rest[1], float(rest[2]), float(rest[3]))
+        else:
+            child_verify(rest[0], rest[1])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default SQLite)")
+    parser.add_argument("--data-dir", default="", help="where the store is kept between runs")
+    parser.add_argument("--seconds", type=float, default=10, help="of each append run")
+    parser.add_argument("--proofs", type=int, default=1000)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args()
+    url = args.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    database = "postgresql" if url else "sqlite"
+    data_dir = (
+        Path(args.data_dir)
+        if args.data_dir
+        else (Path(tempfile.gettempdir()) / f"liuhen-bench-ledger-{database}-{args.events}")
+    )
+    if url:
+        url_for_store = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    else:
+        url_for_store = ""
+    build_seconds = build(data_dir, url_for_store, args.events, args.rebuild)
+    checked = _child("verify", str(data_dir), url_for_store)
+    if not checked["ok"]:
+        raise SystemExit(f"verify found problems in the built store: {checked['problems']}")
+    times = proofs(data_dir, url_for_store, args.proofs, args.seed)
+    one = appends(data_dir, url_for_store, 1, args.seconds)
+    four = appends(data_dir, url_for_store, 4, args.seconds)
+    events = int(checked["events"])
+    result = {
+        "benchmark": "ledger",
+        "database": database,
+        "events": events,
+        "appends_per_s_1": round(one, 1),
+        "appends_per_s_4": round(four, 1),
+        "proof_p50_ms": _pct(times, 50),
+        "proof_p99_ms": _pct(times, 99),
+        "proof_mean_ms": round(statistics.fmean(times), 3),
+        "verify_seconds": round(checked["seconds"], 2),
+        "verify_s_per_million": round(checked["seconds"] / events * 1_000_000, 2),
+        "verify_peak_rss_mib": round(checked["peak_rss_mib"], 1),
+        "build_seconds": build_seconds,
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"{database}, {events} events (built in {build_seconds} s)")
+    print(f"appends/s, 1 writer:   {result['appends_per_s_1']}")
+    print(f"appends/s, 4 writers:  {result['appends_per_s_4']}")
+    print(
+        f"inclusion proof:       p50 {result['proof_p50_ms']} ms, "
+        f"p99 {result['proof_p99_ms']} ms ({args.proofs} proofs)"
+    )
+    print(
+        f"verify:                {result['verify_seconds']} s "
+        f"({result['verify_s_per_million']} s per million), "
+        f"peak RSS {result['verify_peak_rss_mib']} MiB"
+    )
+    print(f"load average (1 min): {result['load_average_1m']} on {result['cpus']} CPUs")
+
+
+if __name__ == "__main__":
+    main()
