@@ -183,7 +183,8 @@ class Tx:
         head = self.conn.execute(
             select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
         ).one()
-        seq, prev, rows = int(head.next_seq), str(head.chain_hash), []
+        seq, prev = int(head.next_seq), str(head.chain_hash)
+        rows: list[dict[str, Any]] = []
         for e in events:
             row = sealed_event(
                 seq + len(rows), prev, self.clock(), e.actor or self.actor, e.action,
