@@ -105,7 +105,7 @@ def inserts(world: World, rng: random.Random) -> list[Mutation]:
         row = dict(rng.choice(stored))
         pk = t.primary_key_name(table)
         row[pk] = uuid.UUID(int=rng.getrandbits(128)).hex + ("0" * 32 if table == "blobs" else "")
-        for column in ("username", "certificate_no", "serial_no", "number", "token_hash"):
+        for column in ("username", "certificate_no", "serial_no", "number", "token_hash", "name"):
             if column in row and row[column] is not None:
                 row[column] = f"{row[column]}-{rng.randrange(10**6)}"
         if table == "record_files":

@@ -128,9 +128,12 @@ class Store:
 
     def _origin_of(self, conn: Connection) -> str:
         if self._origin is None:
-            row = conn.execute(
-                select(t.ledger_events.c.payload).where(t.ledger_events.c.seq == 0)
-            ).first()
+            try:
+                row = conn.execute(
+                    select(t.ledger_events.c.payload).where(t.ledger_events.c.seq == 0)
+                ).first()
+            except (ValueError, TypeError):  # event #0 damaged: ``verify`` names it
+                row = None
             recorded = row[0].get("key_fingerprint") if row and isinstance(row[0], dict) else None
             if not isinstance(recorded, str) or not recorded.startswith("SHA256:"):
                 recorded = self.fingerprint

@@ -31,12 +31,15 @@ def scan_ledger(store: Store, visit: Callable[[RawRow], None]) -> list[RawRow]:
 def newest_rotation(store: Store) -> str | None:
     """The fingerprint of the key the newest ``ledger.key_rotated`` event moved to."""
     with store.read() as conn:
-        row = conn.execute(
-            select(t.ledger_events.c.payload)
-            .where(t.ledger_events.c.action == "ledger.key_rotated")
-            .order_by(t.ledger_events.c.seq.desc())
-            .limit(1)
-        ).first()
+        try:
+            row = conn.execute(
+                select(t.ledger_events.c.payload)
+                .where(t.ledger_events.c.action == "ledger.key_rotated")
+                .order_by(t.ledger_events.c.seq.desc())
+                .limit(1)
+            ).first()
+        except (ValueError, TypeError):  # the event's payload damaged: ``verify`` names it
+            row = None
     found = row[0].get("new_fingerprint") if row and isinstance(row[0], dict) else None
     return found if isinstance(found, str) else None
 
