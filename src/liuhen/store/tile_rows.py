@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
 
 from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
@@ -20,9 +20,9 @@ def read_tiles(conn: Connection, keys: Iterable[TileKey]) -> dict[TileKey, bytes
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = conn.execute(
+    rows = conn.execute(  # OR of keys: SQLite scans the table for a row-value IN
         select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
-            tuple_(_tiles.c.level, _tiles.c.idx).in_(wanted)
+            or_(*(and_(_tiles.c.level == level, _tiles.c.idx == idx) for level, idx in wanted))
         )
     )
     return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
