@@ -215,7 +215,7 @@ class Store:
                     yield tx
                     tx.assert_settled()
                     if tx.events:
-                        signed = self._checkpoint(conn, tx.events[0])
+                        signed = self._checkpoint(conn, tx.events[0], tx.events[-1])
                     trans.commit()
                     if tx.blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
                         self.blobs.settle(tx.blob_keys)
@@ -323,11 +323,13 @@ class Store:
             tree = self._tree.extend(conn, -1)
         return None if tree is None else (before, tree.size)
 
-    def _checkpoint(self, conn: Connection, first: int) -> tuple[Checkpoint, Note] | None:
+    def _checkpoint(
+        self, conn: Connection, first: int, last: int
+    ) -> tuple[Checkpoint, Note] | None:
         """Sign the tree after this transaction's events (the first is ``first``). A damaged
         ledger (events missing, events not written by LiuHen) is not signed over:
         ``liuhen verify`` reports it, and writing goes on."""
-        tree = self._tree.extend(conn, first)
+        tree = self._tree.extend(conn, first, last)
         if tree is None:
             return None
         cp = Checkpoint(

@@ -30,8 +30,8 @@ class StoredTree:
     def forget(self) -> None:
         self._edge = None
 
-    def extend(self, conn: Connection, first: int) -> TiledTree | None:
-        """Append this transaction's events (the first is ``first``), and any before them
+    def extend(self, conn: Connection, first: int, last: int | None = None) -> TiledTree | None:
+        """Append this transaction's events (``first`` … ``last``), and any before them
         the stored tiles lack, to the tiles; return the tree over all events. None when the
         stored ledger is damaged: a gap in the sequence, a leaf that is no hash, events
         before ``first`` that no signed checkpoint covers (every transaction signs its own
@@ -45,9 +45,13 @@ class StoredTree:
             size = tiled_size(conn)
             edge = read_tiles(conn, edge_keys(size))
         signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
+        # The upper bound is this transaction's last event (the head is locked: none comes
+        # after it); without it a planner that has no statistics yet (a store just loaded)
+        # reads the whole table for an open range.
+        bounded = () if last is None else (t.ledger_events.c.seq <= last,)
         rows = conn.execute(
             select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
-            .where(t.ledger_events.c.seq >= size)
+            .where(t.ledger_events.c.seq >= size, *bounded)
             .order_by(t.ledger_events.c.seq)
         )
         try:
