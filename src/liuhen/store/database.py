@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from liuhen.config import Settings
@@ -118,10 +118,15 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database's schema is at (None before the first migration)."""
+    with engine.connect() as conn:
+        return revision_on(conn)
+
+
+def revision_on(conn: Connection) -> str | None:
+    """``current_revision`` on a connection already open (a read, which takes no lock)."""
     from alembic.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def migrate(engine: Engine, timezone: str | None = None) -> None:

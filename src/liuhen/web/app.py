@@ -21,6 +21,7 @@ from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.jobs.background import BackgroundJobs
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.doctor import pdf_warning
+from liuhen.services.admin.readiness import readiness
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
@@ -73,6 +74,16 @@ def create_app(
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        checks = readiness(the_store)
+        ready = all(c.status != "fail" for c in checks)
+        body = {
+            "status": "ready" if ready else "not ready",
+            "checks": [c.to_dict() for c in checks],
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     _include_routers(app)
     return app

@@ -210,6 +210,11 @@ def calendar_check(settings: Settings, database: str) -> Check:
         finally:
             store.close()
         source += "与管理员载入的安排"
+    return calendar_verdict(settings, years, source)
+
+
+def calendar_verdict(settings: Settings, years: set[int], source: str) -> Check:
+    """The calendar check's answer for the ``years`` known (from ``source``)."""
     today = datetime.now(settings.tz).date()
     needed = [today.year] + ([today.year + 1] if today.month >= CALENDAR_AHEAD_MONTH else [])
     missing = [y for y in needed if y not in years]
