@@ -93,6 +93,25 @@ def test_an_upgraded_store_gets_its_tiles_from_init_and_verify_says_until_then(s
         upgraded.close()
 
 
+def test_tiles_built_in_chunks_after_an_upgrade_equal_the_tree(store):
+    _append(store, 700, per_tx=350)
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.ledger_tiles))
+    before = store.latest_checkpoint()
+    assert store.build_tiles(chunk=64) == (0, before["tree_size"])
+    _assert_tiles_equal_the_tree(store)
+    _append(store, 3)  # and the next write goes on from there
+    _assert_tiles_equal_the_tree(store)
+    newest = store.latest_checkpoint()
+    with store.engine.begin() as conn:  # signed past the events: the tail was cut
+        conn.execute(delete(t.ledger_tiles))
+        conn.execute(
+            t.checkpoints.insert().values({**newest, "tree_size": newest["tree_size"] + 5})
+        )
+    assert store.build_tiles(chunk=64) is None
+    assert _tiles(store) == {}  # nothing built over a damaged ledger
+
+
 def test_verify_names_a_tile_edited_cut_or_deleted(store):
     _append(store, 600, per_tx=200)
     tiles = _tiles(store)

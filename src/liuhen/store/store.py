@@ -311,17 +311,21 @@ class Store:
                     actor=event.actor,
                 )
 
-    def build_tiles(self) -> tuple[int, int] | None:
+    def build_tiles(self, chunk: int = 50_000) -> tuple[int, int] | None:
         """Bring the stored tiles up to the newest event, under the ledger's lock (a store
         upgraded from one without tiles: ``liuhen init`` calls it; every write transaction
-        does the same for its own events). Returns the tree's size before and after, or
-        None when the ledger is damaged (nothing written; ``liuhen verify`` says what)."""
-        with self.engine.begin() as conn:
-            conn.execute(select(t.ledger_head.c.id).with_for_update())
-            before = tiled_size(conn)
+        does the same for its own events), ``chunk`` events at a time. Returns the tree's
+        size before and after, or None when the ledger is damaged (nothing written;
+        ``liuhen verify`` says what)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(select(t.ledger_head.c.id).with_for_update())
+                before = tiled_size(conn)
+                tree = self._tree.catch_up(conn, chunk)
+        except (ValueError, TypeError, KeyError):
             self._tree.forget()
-            tree = self._tree.extend(conn, -1)
-        return None if tree is None else (before, tree.size)
+            return None
+        return before, tree.size
 
     def _checkpoint(
         self, conn: Connection, first: int, last: int

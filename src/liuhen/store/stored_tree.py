@@ -44,24 +44,8 @@ class StoredTree:
         else:
             size = tiled_size(conn)
             edge = read_tiles(conn, edge_keys(size))
-        signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
-        # The upper bound is this transaction's last event (the head is locked: none comes
-        # after it); without it a planner that has no statistics yet (a store just loaded)
-        # reads the whole table for an open range.
-        bounded = () if last is None else (t.ledger_events.c.seq <= last,)
-        rows = conn.execute(
-            select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
-            .where(t.ledger_events.c.seq >= size, *bounded)
-            .order_by(t.ledger_events.c.seq)
-        )
         try:
-            leaves: list[bytes] = []
-            for seq, leaf, covered in rows:
-                if seq != size + len(leaves):
-                    raise ValueError(f"ledger_events#{size + len(leaves)} missing")
-                if seq == first and int(covered or 0) != first:
-                    raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
-                leaves.append(bytes.fromhex(leaf))
+            leaves = _leaves(conn, size, first, last)
             new_size, changed = extend(size, edge, leaves)
             tiles = {**edge, **changed}
             if fresh and not self._agrees_with_signed(conn, new_size, tiles):
@@ -72,6 +56,24 @@ class StoredTree:
         write_tiles(conn, changed)
         self._edge = (new_size, {k: tiles[k] for k in edge_keys(new_size)})
         return TiledTree(new_size, self._edge[1])
+
+    def catch_up(self, conn: Connection, chunk: int = 50_000) -> TiledTree:
+        """Extend the stored tiles to the newest event ``chunk`` events at a time (memory
+        stays flat for a ledger of millions: an upgrade's first build), then check them
+        against the newest checkpoint. ``ValueError`` when the ledger is damaged: the caller
+        rolls back what was written."""
+        self._edge = None
+        size = tiled_size(conn)
+        edge = read_tiles(conn, edge_keys(size))
+        while leaves := _leaves(conn, size, -1, size + chunk - 1):
+            size, changed = extend(size, edge, leaves)
+            write_tiles(conn, changed)
+            merged = {**edge, **changed}
+            edge = {k: merged[k] for k in edge_keys(size)}
+        if not self._agrees_with_signed(conn, size, dict(edge)):
+            raise ValueError("the stored tiles disagree with the newest checkpoint")
+        self._edge = (size, edge)
+        return TiledTree(size, edge)
 
     @staticmethod
     def _agrees_with_signed(conn: Connection, size: int, tiles: dict[TileKey, bytes]) -> bool:
@@ -90,3 +92,27 @@ class StoredTree:
         keys = tiles_for(size, lambda tree: tree.root(signed)) - tiles.keys()
         tiles.update(read_tiles(conn, keys))
         return bool(TiledTree(size, tiles).root(signed).hex() == root)
+
+
+def _leaves(conn: Connection, size: int, first: int, last: int | None) -> list[bytes]:
+    """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
+    gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
+    none) that no signed checkpoint covers."""
+    signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
+    # The upper bound is the transaction's last event (the head is locked: none comes
+    # after it); without it a planner that has no statistics yet (a store just loaded)
+    # reads the whole table for an open range.
+    bounded = () if last is None else (t.ledger_events.c.seq <= last,)
+    rows = conn.execute(
+        select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
+        .where(t.ledger_events.c.seq >= size, *bounded)
+        .order_by(t.ledger_events.c.seq)
+    )
+    leaves: list[bytes] = []
+    for seq, leaf, covered in rows:
+        if seq != size + len(leaves):
+            raise ValueError(f"ledger_events#{size + len(leaves)} missing")
+        if seq == first and int(covered or 0) != first:
+            raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
+        leaves.append(bytes.fromhex(leaf))
+    return leaves
