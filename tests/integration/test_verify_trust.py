@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from tests.helpers import make_case_with_files, run_cli
 
-from liuhen.ledger.events import Actor
+from liuhen.ledger.events import Actor, event_bytes
+from liuhen.ledger.merkle import MerkleTree, leaf_hash
 from liuhen.services.archiving.integrity import record_verification, verify
+from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 SYSTEM = Actor.system("校验")
@@ -120,15 +122,24 @@ def test_corrupted_leaf_and_head_hashes_are_named_and_never_signed_over(
     code, report = _verify(store.settings, monkeypatch)
     assert code == 1 and _kinds(report)["ledger_leaf_altered"] == ["ledger_events#3.leaf_hash"]
     checkpoints = _counts(store)[1]
-    fresh = Store.open(store.settings)  # a new process reads the leaves whole
+    fresh = Store.open(store.settings)  # a new process: the tree comes from the tiles
     try:
         with fresh.transaction(SYSTEM) as tx:
             tx.record("case.viewed", subject_type="store", subject_id="all")
+        signed = fresh.latest_checkpoint()
     finally:
         fresh.close()
-    assert _counts(store)[1] == checkpoints  # no checkpoint over the damaged tree
+    # The tiles hold the leaf as written, not the altered cell: the new checkpoint is
+    # signed over the true tree (the events' recomputed leaves), never over the damage,
+    # and verify still names the cell.
+    assert _counts(store)[1] == checkpoints + 1
+    with store.read() as conn:
+        events = conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq))
+        true_root = MerkleTree([leaf_hash(event_bytes(e)) for e in events.mappings()]).root()
+    assert signed is not None and signed["root_hash"] == true_root.hex()
     code, report = _verify(store.settings, monkeypatch)
-    assert "ledger_unsigned" in _kinds(report)
+    assert code == 1 and _kinds(report)["ledger_leaf_altered"] == ["ledger_events#3.leaf_hash"]
+    assert "ledger_unsigned" not in _kinds(report)
 
     _raw(store, "UPDATE ledger_head SET chain_hash = '" + "cd" * 32 + "'")
     code, report = _verify(store.settings, monkeypatch)
