@@ -8,7 +8,7 @@ from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash, verify_inclusion
-from liuhen.services.admin.queries import ledger_event
+from liuhen.services.admin.queries import proof_inputs
 from liuhen.services.permissions import require, require_case
 from liuhen.store.store import Store
 
@@ -38,9 +38,8 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     recomputed from the event as stored, its path read from the stored tiles (a few,
     whatever the size of the ledger), checked against the signed root (``verified``)."""
     require(actor, "ledger.read")
-    latest = store.latest_checkpoint()
-    event = ledger_event(store, seq) if latest and 0 <= seq < latest["tree_size"] else None
-    if latest is None or event is None:
+    latest, event, tree = proof_inputs(store, seq)
+    if latest is None or event is None or tree is None:
         raise NotFound(f"EVENT: 事件 #{seq} 不存在或尚未被检查点覆盖")
     size = int(latest["tree_size"])
     if event["case_id"]:
@@ -48,9 +47,7 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     leaf = leaf_hash(event_bytes(event))
     root = bytes.fromhex(latest["root_hash"])
     try:
-        proof = store.tree_for(size, lambda t: t.inclusion_proof(seq, size)).inclusion_proof(
-            seq, size
-        )
+        proof = tree.inclusion_proof(seq, size)
     except (KeyError, ValueError):
         proof = []  # tiles missing or damaged: the proof cannot be given, and says so
     return {

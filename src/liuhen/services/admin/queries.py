@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, column, delete, func, select, table, update
+from sqlalchemy import Connection, bindparam, column, delete, func, select, table, update
 from sqlalchemy.sql.expression import ColumnClause
 
 from liuhen.errors import InvalidInput
+from liuhen.ledger.tiles import TiledTree
 from liuhen.store import tables as t
 from liuhen.store.store import Store
+from liuhen.store.stored_tree import tree_for
 
 # -- users --------------------------------------------------------------------------------
 
@@ -220,9 +222,23 @@ def loaded_schedules(store: Store) -> dict[int, dict[str, Any]]:
         return {int(r["year"]): dict(r) for r in rows}  # the newest row of a year wins
 
 
-def ledger_event(store: Store, seq: int) -> dict[str, Any] | None:
-    """The ledger event ``seq`` as stored, or None."""
+_NEWEST = select(t.checkpoints).order_by(t.checkpoints.c.tree_size.desc()).limit(1)
+_EVENT = select(t.ledger_events).where(t.ledger_events.c.seq == bindparam("seq"))
+
+
+def proof_inputs(
+    store: Store, seq: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, TiledTree | None]:
+    """What an inclusion proof of event ``seq`` needs, on one connection: the newest signed
+    checkpoint, the event as stored (None unless that checkpoint covers it) and the tree of
+    the checkpoint's size holding the tiles of the event's path."""
     with store.read() as conn:
-        row = conn.execute(select(t.ledger_events).where(t.ledger_events.c.seq == seq))
-        found = row.mappings().first()
-        return dict(found) if found is not None else None
+        found = conn.execute(_NEWEST).mappings().first()
+        latest = dict(found) if found is not None else None
+        if latest is None or not 0 <= seq < latest["tree_size"]:
+            return latest, None, None
+        row = conn.execute(_EVENT, {"seq": seq}).mappings().first()
+        if row is None:
+            return latest, None, None
+        size = int(latest["tree_size"])
+        return latest, dict(row), tree_for(conn, size, lambda tree: tree.inclusion_proof(seq, size))
