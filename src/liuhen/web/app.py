@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -27,6 +28,9 @@ from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
 from liuhen.web.validation import invalid_request, unreadable_body
 
+SWAGGER = importlib.resources.files("fastapi_offline") / "static"
+"""Swagger UI's script and style as the fastapi-offline package ships them: the API reference
+works with no way out to the internet (and under ``script-src 'self'``)."""
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 INTERNAL = "服务器内部错误：请求未能完成，未保存任何内容。请稍后重试；如反复出现，请联系系统管理员查看服务日志"
@@ -62,6 +66,7 @@ def create_app(
     app.state.fixity_scheduler = None
     app.state.jobs = BackgroundJobs(lambda: the_store.clock())
     app.state.templates = _templates(settings)
+    app.mount("/static/swagger", StaticFiles(directory=str(SWAGGER)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     app.add_middleware(_Headers, production=settings.environment == "production")

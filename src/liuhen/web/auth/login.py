@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from liuhen.errors import AuthError, PermissionDenied
@@ -200,10 +201,11 @@ def openapi(request: Request, user: Annotated[User, Depends(current_user)]) -> R
 
 
 @router.get("/api/docs", include_in_schema=False)
-def api_docs(user: Annotated[User, Depends(current_user)]) -> Response:
-    from fastapi.openapi.docs import get_swagger_ui_html
-
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="留痕 LiuHen 接口")
+def api_docs(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    """Swagger UI served from this server (``/static/swagger``: the fastapi-offline
+    package's copy), so the reference works on a network with no way out."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "api_docs.html", {})
 
 
 def _safe_next(target: str) -> str:

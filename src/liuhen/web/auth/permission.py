@@ -41,6 +41,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/healthz": "健康检查（不含任何记录）",
     "/readyz": "能否接收请求：数据库、文件存储、签名密钥、磁盘、节假日安排（不含任何记录）",
     "/static": "样式与脚本",
+    "/static/swagger": "接口说明页的样式与脚本（fastapi-offline 程序包自带的 Swagger UI）",
     "/": "跳转到 /cases",
     "/share/{token}": "经批准、有期限、单一用途的分享链接（令牌本身即授权）",
     "/share/{token}/files/{index}": "分享链接中的一份副本（同一令牌，计一次下载）",
