@@ -17,13 +17,13 @@ def test_api_docs_render_from_local_assets(demo_site, page):
     ARTIFACTS.mkdir(exist_ok=True)
     hosts: set[str] = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    problems: list[str] = []  # the sign-in and case pages too: no missing icon or file
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.goto(base + "/login")
     page.fill("#username", "zhangjg")
     page.fill("#password", accounts["zhangjg"])
     page.click("button[type=submit]")
     page.wait_for_url(base + "/**")
-    problems: list[str] = []  # from the reference page on
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.goto(base + "/api/docs")
     page.wait_for_selector(".opblock-summary", timeout=20_000)
     operations = page.locator(".opblock-summary-path")

@@ -421,6 +421,7 @@ ROUTES: dict[tuple[str, str], Budget] = {
     # signing in and out; public pages
     ("GET", "/"): Budget(0, _get(None, lambda bw: "/", ok=(303,))),
     ("GET", "/healthz"): Budget(0, _get(None, lambda bw: "/healthz")),
+    ("GET", "/favicon.ico"): Budget(0, _get(None, lambda bw: "/favicon.ico", ok=(301,))),
     # the schema's revision (alembic looks for its table first) and the loaded years
     ("GET", "/readyz"): Budget(3, _get(None, lambda bw: "/readyz")),
     ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),

@@ -76,6 +76,10 @@ def create_app(
     async def index() -> RedirectResponse:
         return RedirectResponse("/cases", status_code=303)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> RedirectResponse:  # what browsers ask for before any page says
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}

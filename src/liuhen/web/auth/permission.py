@@ -39,6 +39,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/login": "登录页与登录表单",
     "/login/totp": "第二步：动态验证码（仅凭待完成的登录会话）",
     "/healthz": "健康检查（不含任何记录）",
+    "/favicon.ico": "网站图标（转到 /static/favicon.svg）",
     "/readyz": "能否接收请求：数据库、文件存储、签名密钥、磁盘、节假日安排（不含任何记录）",
     "/static": "样式与脚本",
     "/static/swagger": "接口说明页的样式与脚本（fastapi-offline 程序包自带的 Swagger UI）",
