@@ -28,6 +28,35 @@ from liuhen.store.blobs.pending import PendingBlobs
 from liuhen.store.blobs.spool import TempBlob, cleanup, stale
 
 MULTIPART_CHUNK = 16 << 20
+
+
+def s3_client(
+    endpoint_url: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    region: str,
+    *,
+    attempts: int = 3,
+    connect_timeout: float = 10,
+    read_timeout: float = 120,
+) -> Any:
+    """A boto3 S3 client for an S3-compatible server (path-style addresses, as SeaweedFS and
+    MinIO serve them); the blob store's and the S3 witness's."""
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": attempts, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        ),
+    )
+
+
 _S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError)
 
 
@@ -51,19 +80,7 @@ class S3BlobStore(BlobStore):
         self.region = region
         self.spool_dir = Path(spool_dir or Path(tempfile.gettempdir()) / "liuhen-spool")
         self.pending = PendingBlobs(self.spool_dir.with_name(self.spool_dir.name + "-pending"))
-        self._client: Any = boto3.session.Session().client(
-            "s3",
-            endpoint_url=endpoint_url,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            region_name=region,
-            config=Config(
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 3, "mode": "standard"},
-                connect_timeout=10,
-                read_timeout=120,
-            ),
-        )
+        self._client = s3_client(endpoint_url, access_key, secret_key, region)
         self._transfer = TransferConfig(
             multipart_threshold=multipart_chunk_size,
             multipart_chunksize=multipart_chunk_size,

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from liuhen.store.blobs.s3 import s3_client
 
 RETENTION_YEARS = 30
 
@@ -35,19 +35,10 @@ class S3Witness:
             raise ValueError(f"not an s3://bucket/prefix address: {url!r}")
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
-        self._client: Any = boto3.session.Session().client(
-            "s3",
-            endpoint_url=endpoint_url,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            region_name=region,
-            config=Config(
-                s3={"addressing_style": "path"},
-                retries={"max_attempts": 1, "mode": "standard"},
-                connect_timeout=3,
-                read_timeout=10,
-            ),
-        )
+        self._client = s3_client(  # a witness that is down must not hold up the write
+            endpoint_url, access_key, secret_key, region,
+            attempts=1, connect_timeout=3, read_timeout=10,
+        )  # fmt: skip
         self._locked: bool | None = None
 
     def _folder(self, origin: str) -> str:
