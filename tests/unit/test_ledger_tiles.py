@@ -15,13 +15,18 @@ from liuhen.ledger.tiles import (
     TiledTree,
     edge_keys,
     extend,
-    tile_widths,
+    level_count,
     tiles_for,
 )
 
 
 def _leaf(i: int) -> bytes:
     return hashlib.sha256(i.to_bytes(8, "big")).digest()
+
+
+def tile_widths(size: int) -> dict[tuple[int, int], int]:
+    """How wide each tile of the right edge is in a tree of ``size`` leaves."""
+    return {(lv, i): level_count(size, lv) - i * TILE_WIDTH for lv, i in edge_keys(size)}
 
 
 def _grow(total: int, rng: random.Random) -> tuple[dict[tuple[int, int], bytes], list[int]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
-from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes, node_hash, pair_up
+from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes, pair_up
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -46,15 +46,6 @@ def edge_keys(size: int) -> list[TileKey]:
     return keys
 
 
-def tile_widths(size: int) -> dict[TileKey, int]:
-    """The width each tile of the right edge has in a tree of ``size`` leaves (the others
-    below it on their level are full)."""
-    return {
-        (level, index): level_count(size, level) - (index << TILE_HEIGHT)
-        for level, index in edge_keys(size)
-    }
-
-
 @lru_cache(maxsize=1024)
 def _levels(tile: bytes) -> tuple[bytes, ...]:
     """A tile's bottom entries and every complete level above them, up to its root: 255
@@ -68,10 +59,10 @@ def _levels(tile: bytes) -> tuple[bytes, ...]:
 
 def _fold(entries: bytes) -> bytes:
     """The root of a complete subtree given its ``2^r`` bottom entries, concatenated."""
-    hashes = [entries[i : i + HASH_SIZE] for i in range(0, len(entries), HASH_SIZE)]
-    while len(hashes) > 1:
-        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
-    return hashes[0]
+    level = bytearray(entries)
+    while len(level) > HASH_SIZE:
+        level = pair_up(level)
+    return bytes(level)
 
 
 def _locate(height: int, position: int) -> tuple[TileKey, int, int]:
@@ -133,7 +124,7 @@ def extend(
     size: int, edge: Mapping[TileKey, bytes], leaves: Iterable[bytes]
 ) -> tuple[int, dict[TileKey, bytes]]:
     """Append ``leaves`` to the tree of ``size`` leaves whose right edge is ``edge`` (the
-    tiles of ``edge_keys(size)``, each exactly as wide as ``tile_widths`` says). Returns
+    tiles of ``edge_keys(size)``, each as wide as a tree of ``size`` leaves makes it). Returns
     the new size and every tile that changed or was made, as stored from now on."""
     current: dict[int, tuple[int, bytearray]] = {}
     for (level, index), hashes in edge.items():

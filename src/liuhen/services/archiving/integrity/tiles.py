@@ -11,7 +11,7 @@ gets them from ``liuhen init``, and every write extends them, so none is missing
 from __future__ import annotations
 
 from liuhen.ledger.merkle import HASH_SIZE, MerkleTree
-from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, level_count
+from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, edge_keys, level_count
 from liuhen.services.archiving.integrity.report import VerifyReport
 from liuhen.store.store import Store
 from liuhen.store.tile_rows import events_end, stored_tiles
@@ -20,12 +20,8 @@ ALTERED = "ledger_tile_altered"
 
 
 def _expected(size: int) -> set[TileKey]:
-    keys: set[TileKey] = set()
-    level = 0
-    while (count := level_count(size, level)) > 0:
-        keys.update((level, index) for index in range(((count - 1) >> TILE_HEIGHT) + 1))
-        level += 1
-    return keys
+    """Every tile a tree of ``size`` leaves has: each level's, up to its rightmost."""
+    return {(level, i) for level, last in edge_keys(size) for i in range(last + 1)}
 
 
 def check_tiles(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
