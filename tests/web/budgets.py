@@ -422,7 +422,8 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/"): Budget(0, _get(None, lambda bw: "/", ok=(303,))),
     ("GET", "/healthz"): Budget(0, _get(None, lambda bw: "/healthz")),
     ("GET", "/favicon.ico"): Budget(0, _get(None, lambda bw: "/favicon.ico", ok=(301,))),
-    # the schema's revision (alembic looks for its table first) and the loaded years
+    # the schema's revision (alembic looks for its table first) and, at most every 2 s, the
+    # calendar's check for newly loaded holiday schedules
     ("GET", "/readyz"): Budget(3, _get(None, lambda bw: "/readyz")),
     ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),
     # + 1 since issue 15: the sign-in's transaction stores the tile it extended

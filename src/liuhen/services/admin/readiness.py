@@ -5,17 +5,15 @@ whether to send it work: the database answers and is at this version's schema, t
 store is reachable (writable locally; one key listed on S3), the signing key is loaded,
 the disk has room and this year's holiday arrangement is known. Each answer is one of
 ``liuhen doctor``'s checks (the same wording and fix), made with the running store instead
-of a store of its own, so a probe every few seconds costs a few statements. Nothing here
-names a record.
+of a store of its own (its blob store, its calendar), so a probe every few seconds costs a
+statement or two. Nothing here names a record.
 """
 
 from __future__ import annotations
 
-from liuhen.rules.sources.calendar import package_years
 from liuhen.services.admin.doctor.machine import disk_check
 from liuhen.services.admin.doctor.model import Check, guarded
-from liuhen.services.admin.doctor.stored import calendar_verdict, store_check
-from liuhen.services.admin.queries import loaded_schedules
+from liuhen.services.admin.doctor.stored import blobs_check, calendar_verdict
 from liuhen.store.database import head_revision, revision_on
 from liuhen.store.store import Store
 
@@ -26,7 +24,7 @@ def readiness(store: Store) -> list[Check]:
     database = guarded("database", "数据库", lambda: _database(store))
     checks = [
         database,
-        guarded("store", "文件存储", lambda: store_check(settings)),
+        guarded("store", "文件存储", lambda: blobs_check(store.blobs)),
         guarded("key", "签名密钥", lambda: _key(store)),
         guarded("disk", "磁盘空间", lambda: disk_check(settings.data_dir)),
     ]
@@ -71,5 +69,5 @@ def _key(store: Store) -> Check:
 
 
 def _calendar(store: Store) -> Check:
-    years = set(package_years()) | set(loaded_schedules(store))
+    years = set(store.calendar().known_years())  # the calendar deadlines are computed with
     return calendar_verdict(store.settings, years, "chinese_calendar 程序包与管理员载入的安排")

@@ -17,6 +17,7 @@ from liuhen.config import Settings
 from liuhen.errors import ConfigError, LiuhenError
 from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.services.admin.doctor.model import Check, existing_folder, guarded
+from liuhen.store.blobs.base import BlobStore
 from liuhen.store.keys import key_passphrase, read_key
 
 CALENDAR_AHEAD_MONTH = 11
@@ -98,9 +99,15 @@ def database_check(settings: Settings) -> tuple[Check, tuple[bool, str | None]]:
 
 
 def store_check(settings: Settings) -> Check:
-    from liuhen.store.blobs import LocalBlobStore, open_blob_store
+    from liuhen.store.blobs import open_blob_store
 
-    blobs = open_blob_store(settings)
+    return blobs_check(open_blob_store(settings))
+
+
+def blobs_check(blobs: BlobStore) -> Check:
+    """The blob store ``blobs`` writable (local) or reachable (S3)."""
+    from liuhen.store.blobs import LocalBlobStore
+
     if isinstance(blobs, LocalBlobStore):
         return _local_store(blobs.root)
     try:
