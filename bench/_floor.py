@@ -1,5 +1,6 @@
 """What the benchmarks share: the source file, the hashing-and-copy floor, fresh child
-processes that time one pass each, and the best/median/peak summary.
+processes that time one pass each, the best/median/peak summary, the machine a figure was
+measured on and a fresh PostgreSQL database of their own.
 
 The floor is one read pass through the same ``DualHasher`` (SHA-256 + SM3) the blob store
 uses, copying the bytes to a new file on the same filesystem and fsyncing it: the least any
@@ -94,3 +95,40 @@ def remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def machine() -> dict[str, object]:
+    """Where and when a figure was measured: CPUs, the load while it ran, Python."""
+    import platform
+    from datetime import UTC, datetime
+
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def fresh_postgres_database(url: str) -> str:
+    """Drop and create the benchmark's own PostgreSQL database that ``url`` names (its name
+    goes into DDL, so only ``[a-z0-9_]`` is taken); returns the name."""
+    import re
+
+    from sqlalchemy import create_engine, text
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"--database-url: choose a database name of [a-z0-9_], not {name!r}")
+    admin = create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+    return name

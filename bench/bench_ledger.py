@@ -33,23 +33,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).parent))
-from _floor import peak_rss_mib  # noqa: E402
+from _floor import fresh_postgres_database, machine, peak_rss_mib  # noqa: E402
 from liuhen.config import Settings  # noqa: E402
 from liuhen.ledger.events import Actor  # noqa: E402
 from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
@@ -82,20 +77,6 @@ def _event(i: int) -> Appended:
     )
 
 
-def _fresh_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"--database-url: choose a database name of [a-z0-9_], not {name!r}")
-    admin = create_engine(
-        base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-
-
 def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
     """The store of ``events`` events (reused when built before); the build's seconds."""
     marker = {"format": FORMAT, "events": events, "db": url}
@@ -106,7 +87,7 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
             return found.get("build_seconds")  # type: ignore[no-any-return]
     shutil.rmtree(data_dir, ignore_errors=True)
     if url:
-        _fresh_database(url)
+        fresh_postgres_database(url)
     settings = _settings(data_dir, url)
     started = time.perf_counter()
     initialise(settings, admin_password="Admin-pass-2026")
@@ -257,10 +238,7 @@ def main() -> None:
         "verify_s_per_million": round(checked["seconds"] / events * 1_000_000, 2),
         "verify_peak_rss_mib": round(checked["peak_rss_mib"], 1),
         "build_seconds": build_seconds,
-        "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 1),
-        "python": platform.python_version(),
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **machine(),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

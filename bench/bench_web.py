@@ -46,7 +46,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -57,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -74,6 +73,7 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _floor import fresh_postgres_database, machine  # noqa: E402, I001
 from bench_dashboard import SECTIONS, SURNAMES, SYSTEM  # noqa: E402, I001
 
 MARKER = "bench-web.json"
@@ -186,32 +186,15 @@ def build_sqlite(data_dir: Path, args: argparse.Namespace) -> None:
     del marker["build_seconds"]
 
 
-def _postgres_admin(url: str) -> tuple[Any, str]:
-    """An engine on the server's ``postgres`` database (to create ours) and our db name."""
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0]
-    admin = create_engine(
-        base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    return admin, name
-
-
 def copy_to_postgres(source: Path, target: Path, url: str, args: argparse.Namespace) -> None:
     """The SQLite store in ``source``, row for row, into a fresh PostgreSQL database ``url``
     with a copy of its data directory (signing key, blobs, checkpoint log, accounts)."""
     marker = _marker(args, url)
     if _is_built(target, marker) and not args.rebuild:
         return
-    admin, name = _postgres_admin(url)
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"--database-url: choose a database name of [a-z0-9_], not {name!r}")
-    print(f"copying the SQLite store into PostgreSQL database {name} …", file=sys.stderr)
     started = time.perf_counter()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
+    name = fresh_postgres_database(url)
+    print(f"copying the SQLite store into PostgreSQL database {name} …", file=sys.stderr)
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("liuhen.sqlite3*", MARKER))
     settings = _settings(target, url)
@@ -626,10 +609,7 @@ def main() -> None:
         "server_peak_rss_mib": memory,
         "error_samples": samples,
         "build_seconds": marker.get("build_seconds"),
-        "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 1),
-        "python": platform.python_version(),
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **machine(),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
