@@ -140,37 +140,12 @@ class Tx:
     ) -> int:
         """Append one ledger event (with the rows written since the last one); return its seq.
         ``actor`` stands for the transaction's actor (a batch of views, each by its reader)."""
-        who = actor or self.actor
         body: dict[str, Any] = dict(payload or {})
         if self._pending_rows:
             body["rows"] = self._pending_rows
             self._pending_rows = []
-        head = self.conn.execute(
-            select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
-        ).one()
-        event = sealed_event(
-            int(head.next_seq),
-            head.chain_hash,
-            self.clock(),
-            who,
-            action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            case_id=case_id,
-            body=body,
-        )
-        self.conn.execute(t.ledger_events.insert(), event)
-        self.conn.execute(
-            update(t.ledger_head)
-            .where(t.ledger_head.c.id == 1)
-            .values(next_seq=head.next_seq + 1, chain_hash=event["chain_hash"])
-        )
-        if action not in READ_ACTIONS:
-            self.changed = True
-            if case_id is not None:
-                self._changed(case_id, int(head.next_seq))
-        self.events.append(int(head.next_seq))
-        return int(head.next_seq)
+        event = Appended(action, subject_type, subject_id, case_id, body, actor)
+        return self._append([event])[0]
 
     def record_many(self, events: Sequence[Appended]) -> list[int]:
         """Append ``events`` as ``record`` would one by one (byte for byte the same events,
@@ -178,8 +153,11 @@ class Tx:
         each: for bulk writers (benchmarks, imports of many events). No rows may be pending."""
         if self._pending_rows:
             raise RuntimeError("record_many with rows pending: record them with their event")
-        if not events:
-            return []
+        return self._append(events) if events else []
+
+    def _append(self, events: Sequence[Appended]) -> list[int]:
+        """Seal ``events`` after the ledger's head (locked until the transaction ends), insert
+        them, move the head past them and mark the cases they change; their seqs."""
         head = self.conn.execute(
             select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
         ).one()
