@@ -97,3 +97,14 @@ def close_case(store: Store, actor: Actor, case_id: str) -> None:
     from liuhen.services.cases.serving import close_case
 
     close_case(store, actor, case_id=case_id, at=store.clock(), outcome="penalty")
+
+
+def tiles_and_writes(store: Store, writes: int) -> bool:
+    """Bring the ledger's tiles up to date (as ``liuhen init`` does after an upgrade), then
+    append ``writes`` events one transaction each, then bring the tiles up again."""
+    built = [store.build_tiles(chunk=64)]
+    for i in range(writes):
+        with store.transaction(Actor.system("并发")) as tx:
+            tx.record("ledger.checkpointed", subject_type="ledger", subject_id=f"race-{i}")
+    built.append(store.build_tiles(chunk=64))
+    return None in built
