@@ -49,11 +49,15 @@ def settings_page() -> str:
 
 
 def _command_rows() -> list[str]:
-    from liuhen.cli import COMMAND_ACTIONS
+    from liuhen.cli import COMMAND_ACTIONS, COMMAND_NOTES
 
     return [
         f"| `liuhen {command}` | "
-        + (f"{ACTIONS[action]} `{action}`" if action else "不读取已存记录，无需授权")
+        + (
+            f"{ACTIONS[action]} `{action}`"
+            if action
+            else COMMAND_NOTES.get(command, "不读取已存记录，无需授权")
+        )
         + " |"
         for command, action in sorted(COMMAND_ACTIONS.items())
     ]

@@ -7,7 +7,8 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     LiuhenError                 500 / exit 1   something failed that the user did not cause
     ├── InvalidInput            400 / exit 2   bad input: a field, a file, a JSON path
     │   ├── ProfileInvalid      400 / exit 2   a policy profile fails validation
-    │   └── BundleInvalid       400 / exit 2   a case bundle fails validation
+    │   ├── BundleInvalid       400 / exit 2   a case bundle fails validation
+    │   └── BackupInvalid       400 / exit 2   a backup directory is damaged or incomplete
     ├── ConfigError             --- / exit 2   a setting is wrong (names the setting)
     ├── NotFound                404 / exit 2   no such case, event, user ...
     │   └── Disposed            410 / exit 2   the file was disposed of after its retention
@@ -16,6 +17,7 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     ├── Conflict                409 / exit 2   the request contradicts stored state
     ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
     ├── StorageError            507 / exit 1   the disk or the object store failed
+    ├── RestoreUnverified       500 / exit 1   a restored store did not verify (not recorded)
     └── Unavailable             503 / exit 4   the database cannot be reached now: try again
 
 A check that runs to the end and finds problems (``verify``, ``verify-package``, ``fixity``)
@@ -69,6 +71,12 @@ class BundleInvalid(InvalidInput):
     """案件数据包不合要求（给出 JSON 路径）。"""
 
     code = "bundle_invalid"
+
+
+class BackupInvalid(InvalidInput):
+    """备份目录损坏、不完整或不是留痕的备份（恢复前逐个核对清单中的 SHA-256，未改动任何数据）。"""
+
+    code = "backup_invalid"
 
 
 class ConfigError(LiuhenError):
@@ -161,6 +169,14 @@ class StorageError(LiuhenError):
 
     code = "storage_error"
     http_status = 507
+    exit_code = 1
+
+
+class RestoreUnverified(LiuhenError):
+    """恢复后的存储未通过校验：未记录恢复事件，被取代的数据保留在数据目录的 replaced-* 中。"""
+
+    code = "restore_unverified"
+    http_status = 500
     exit_code = 1
 
 

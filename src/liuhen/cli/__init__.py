@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.calendar_cmds",  # calendar show, calendar load
     "liuhen.cli.witness_cmds",  # witness serve, witness add, witness list
     "liuhen.cli.doctor_cmds",  # doctor
+    "liuhen.cli.backup_cmds",  # backup, restore
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
@@ -38,6 +39,12 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "check": None,  # checks bundle files given on the command line
     "verify-package": None,  # verifies an exported directory, no stored records
     "doctor": None,  # checks the machine and opens the store read-only, no records shown
+    # backup and restore copy the whole store as files, for whoever holds the server's data
+    # directory and database credentials (which no role grants or withholds); restore runs
+    # before any user can be checked (after a disk loss there is no database yet). Both are
+    # recorded on the ledger (store.backed_up, store.restored).
+    "backup": None,
+    "restore": None,
     "demo": "demo.load",
     "user add": "user.manage",
     "cases": "case.read",
@@ -65,7 +72,17 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "calendar load": "calendar.manage",
 }
 """Each command's action (checked by the services it calls, with the case when it names
-one); None for commands that read no stored records. A test fails on a command not here."""
+one); None for commands that read no stored records, and for the two the server's operator
+runs on the whole store (``COMMAND_NOTES``). A test fails on a command not here."""
+
+COMMAND_NOTES: dict[str, str] = {
+    "backup": "服务器操作员复制整个存储（须持有数据目录与数据库凭据，不按角色授权），"
+    "每次记入日志（`store.backed_up`）",
+    "restore": "服务器操作员以备份取代整个存储（恢复时数据库可能尚不存在，无从按用户授权），"
+    "记入日志（`store.restored`）",
+}
+"""What docs/permissions.md says of a command without an action when it does read or write
+stored records (the rest "read no stored records")."""
 
 
 @click.group(cls=AuditedGroup, context_settings={"help_option_names": ["-h", "--help"]})
