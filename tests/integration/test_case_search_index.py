@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from tests.helpers import SYSTEM
 
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.agency import create_agency
 from liuhen.services.cases.cases import list_page, open_case
+from liuhen.store import tables as t
 from liuhen.store.queries.case_list import Filter
 from liuhen.store.search import search_terms
 
@@ -63,6 +65,28 @@ def test_counts_and_pages_come_from_sql(store, cases):
     assert [c.opened_at for c in page.items] == sorted(
         (c.opened_at for c in page.items), reverse=True
     )
+
+
+def test_a_search_is_counted_up_to_its_cap_and_says_there_are_more(store, cases, monkeypatch):
+    monkeypatch.setattr("liuhen.services.cases.cases.SEARCH_COUNT_CAP", 2)
+    page = list_page(store, SYSTEM, Filter(q="经营"), page=1, size=1)  # 3 match
+    assert (page.matched, page.more, page.total) == (2, True, 6)
+    last = list_page(store, SYSTEM, Filter(q="经营"), page=9, size=1)  # past the cap's end
+    assert (last.number, last.more) == (2, True)
+    newest_two = list_page(store, SYSTEM, Filter(q="经营"), size=2).items
+    assert [c.opened_at for c in last.items] == [newest_two[1].opened_at]
+    exact = list_page(store, SYSTEM, Filter(q="厂"), page=1, size=1)  # 2 match: not capped
+    assert (exact.matched, exact.more) == (2, False)
+    events = t.ledger_events
+    with store.read() as conn:
+        viewed = conn.execute(
+            select(events.c.payload)
+            .where(events.c.action == "case.list_viewed")
+            .order_by(events.c.seq)
+        ).scalars()
+        payloads = list(viewed)
+    assert payloads[0] == {"count": 6, "matched": 2, "more": True}  # the view says so
+    assert payloads[-1] == {"count": 6, "matched": 2}
 
 
 def test_an_officer_finds_only_their_own_cases(store, cases):

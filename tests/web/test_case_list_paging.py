@@ -58,3 +58,32 @@ def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
 
     bad = client.get("/cases", params={"page": "二"})
     assert bad.status_code == 400 and "页码应为正整数" in bad.text
+
+
+def test_a_search_matching_more_than_the_cap_lists_the_newest_and_says_so(
+    store, clock, monkeypatch
+):
+    monkeypatch.setattr("liuhen.services.cases.cases.SEARCH_COUNT_CAP", 60)
+    agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
+    for n in range(1, 63):
+        open_case(
+            store,
+            SYSTEM,
+            agency_id=agency,
+            number=f"测市监罚〔2026〕{n}号",
+            title=f"第{n}号商户未明码标价案",
+            procedure="general",
+            party={"kind": "organisation", "name": f"商户{n}"},
+            opened_at=clock() - timedelta(hours=63 - n),
+        )
+    make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
+    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
+    assert web_login(client, "reviewer", PASSWORD).status_code == 303
+
+    first = client.get("/cases", params={"q": "商户"}).text  # 62 match, counted up to 60
+    assert "符合条件的超过 60 件：列出最新的 60 件，加上更多字词可缩小范围" in first
+    assert "第 1 / 2 页（第 1–50 件，共 60 件以上）" in first
+    last = client.get("/cases", params={"q": "商户", "page": "2"}).text
+    assert _rows(last) == [f"测市监罚〔2026〕{n}号" for n in range(12, 2, -1)]  # the 60 newest
+    exact = client.get("/cases", params={"q": "〔2026〕1"}).text  # 1, 10-19: under the cap
+    assert "符合条件 11 件" in exact and "以上" not in exact

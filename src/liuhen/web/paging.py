@@ -22,6 +22,7 @@ class Page:
     total: int
     size: int
     links: dict[str, str]  # first / previous / next / last -> href (only those that exist)
+    more: bool = False  # more rows than ``total`` exist (a search counted up to its cap)
 
     @property
     def first_row(self) -> int:
@@ -41,9 +42,16 @@ def requested(request: Request) -> int:
 
 
 def paged(
-    request: Request, rows: list[Any], number: int, total: int, size: int = PAGE_SIZE
+    request: Request,
+    rows: list[Any],
+    number: int,
+    total: int,
+    size: int = PAGE_SIZE,
+    *,
+    more: bool = False,
 ) -> Page:
-    """The page ``number`` whose ``rows`` the query already cut (of ``total`` in all)."""
+    """The page ``number`` whose ``rows`` the query already cut (of ``total`` in all, or of
+    more than ``total`` when ``more``: only the first ``total`` are paged through)."""
     pages = max(1, -(-total // size))
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
 
@@ -55,4 +63,4 @@ def paged(
         links.update(first=href(1), previous=href(number - 1))
     if number < pages:
         links.update(next=href(number + 1), last=href(pages))
-    return Page(rows, number, pages, total, size, links)
+    return Page(rows, number, pages, total, size, links, more)

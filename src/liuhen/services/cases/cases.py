@@ -28,6 +28,10 @@ PROCEDURES: dict[str, str] = {
     for key, name in vocab.PROCEDURES.items()
 }
 
+SEARCH_COUNT_CAP = 1000
+"""A search is counted up to this many cases (and paged through them, newest first): past
+it the list says "超过 1000 件" and asks for more words, rather than read every match."""
+
 STAGES: dict[str, str] = {
     "initiation": "启动",
     "investigation": "调查取证",
@@ -142,6 +146,7 @@ class CasePage:
     number: int
     matched: int
     total: int
+    more: bool = False  # more than ``matched`` match: a search counted up to SEARCH_COUNT_CAP
 
 
 def list_page(
@@ -169,17 +174,23 @@ def list_page(
     ensure_current(store, now)
     with store.read() as conn:
         total = _count(store, conn, scope, Filter(), now)
-        matched = total if wanted == Filter() else _count(store, conn, scope, wanted, now)
+        cap = SEARCH_COUNT_CAP if wanted.q else None
+        matched = total if wanted == Filter() else _count(store, conn, scope, wanted, now, cap)
+        more = cap is not None and matched > cap
+        matched = min(matched, cap) if cap is not None else matched
         if size is not None:
             page = max(1, min(page, -(-matched // size)))
         offset = (page - 1) * size if size else 0
+        limit = min(size or matched, matched - offset) if more else size  # the first `cap`
         columns = case_list.ROW if full else case_list.LINE
         rows = case_list.page(
-            conn, scope, wanted, now, offset=offset, limit=size, order=order, columns=columns
+            conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns
         )
     payload: dict[str, Any] = {"count": total}
     if wanted != Filter():
         payload["matched"] = matched
+    if more:
+        payload["more"] = True
     store.record_view(
         actor, "case.list_viewed", subject_type="case", subject_id="*", payload=payload
     )
@@ -198,7 +209,7 @@ def list_page(
             pending = row.pending_dues
         later = (datetime.fromisoformat(d) for d in pending)
         upcoming.append(sorted(d for d in later if d > passed))
-    return CasePage(items, upcoming, page, matched, total)
+    return CasePage(items, upcoming, page, matched, total, more)
 
 
 def _line(row: Any, now: datetime) -> CaseSummary:
@@ -221,22 +232,25 @@ _COUNTED: WeakKeyDictionary[Store, OrderedDict[Any, int]] = WeakKeyDictionary()
 _COUNTED_LOCK = Lock()
 
 
-def _count(store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime) -> int:
-    """How many cases match: counted once per change of the records (a county's list is
-    counted over a hundred thousand rows) when the filter reads only what the records alone
-    decide (scope, stage, procedure, search words …), else counted each time (findings,
-    dashboard figures and due dates move with the clock and the holiday schedules)."""
+def _count(
+    store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime, cap: int | None = None
+) -> int:
+    """How many cases match (up to ``cap + 1``, see ``case_list.count``): counted once per
+    change of the records (a county's list is counted over a hundred thousand rows) when the
+    filter reads only what the records alone decide (scope, stage, procedure, search words
+    …), else counted each time (findings, dashboard figures and due dates move with the
+    clock and the holiday schedules)."""
     from liuhen.services.cases.summaries import generation
 
     if wanted.problems or wanted.metric or wanted.due_by or wanted.overdue:
-        return case_list.count(conn, scope, wanted, now)
-    key = (generation(store), scope, wanted)
+        return case_list.count(conn, scope, wanted, now, cap=cap)
+    key = (generation(store), scope, wanted, cap)
     with _COUNTED_LOCK:
         known = _COUNTED.setdefault(store, OrderedDict())
         if key in known:
             known.move_to_end(key)
             return known[key]
-    found = case_list.count(conn, scope, wanted, now)
+    found = case_list.count(conn, scope, wanted, now, cap=cap)
     with _COUNTED_LOCK:
         known[key] = found
         while len(known) > 1000:

@@ -61,7 +61,8 @@ def case_list(
         wanted = drill_filter(user.actor, filters, metric, wanted)
         drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
     listing = list_page(store, user.actor, wanted, page=requested(request), size=PAGE_SIZE)
-    page = paged(request, [c.to_dict() for c in listing.items], listing.number, listing.matched)
+    items = [c.to_dict() for c in listing.items]
+    page = paged(request, items, listing.number, listing.matched, more=listing.more)
     return render(
         request,
         "cases.html",
@@ -69,6 +70,7 @@ def case_list(
             "cases": page.items,
             "page": page,
             "matched": listing.matched,
+            "more": listing.more,
             "total": listing.total,
             "stages": STAGES,
             "procedures": PROCEDURES,
