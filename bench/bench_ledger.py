@@ -1,7 +1,8 @@
 """The ledger at scale: durable appends, inclusion proofs and ``verify`` over N events.
 
     python bench/bench_ledger.py [--events 100000] [--database-url URL] [--data-dir DIR]
-                                 [--seconds 10] [--proofs 1000] [--rebuild] [--json]
+                                 [--seconds 10] [--proofs 1000] [--threads 16] [--rebuild]
+                                 [--json]
 
 **The store.** ``liuhen init``, then ``--events`` events appended in transactions of 5,000
 by ``Tx.record_many`` (each event byte for byte what ``Tx.record`` writes one transaction
@@ -16,6 +17,10 @@ own (the URL's, dropped and created on a build).
   appends    one event per transaction, as the web's writes are (commit with fsync: SQLite
              WAL with ``synchronous=FULL``, PostgreSQL's defaults), for ``--seconds`` by 1
              and then by 4 writer processes at once: events per second;
+  grouped    the same through the group commit (``store.record_view``, what every view,
+             download and list shown goes through): ``--threads`` request threads in each
+             of 1 and then 4 processes, each thread waiting for its event to be committed
+             and signed over before it appends the next: events per second;
   proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
              latest checkpoint, the event, the tiles its path needs, the path checked against
              the signed root) for ``--proofs`` random events: p50 and p99;
@@ -23,7 +28,7 @@ own (the URL's, dropped and created on a build).
              events and peak RSS.
 
 Prints a table and, with ``--json``, one JSON object (``events``, ``appends_per_s_1``,
-``appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
+``appends_per_s_4``, ``grouped_appends_per_s_1``, ``grouped_appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
 ``verify_peak_rss_mib`` and the rest). Run it at 100,000, 1,000,000 and 10,000,000 events to
 see how each figure grows.
 """
@@ -39,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -128,6 +134,35 @@ def child_append(data_dir: str, url: str, start_at: float, seconds: float) -> No
     print(json.dumps({"count": count}))
 
 
+def child_grouped(data_dir: str, url: str, start_at: float, seconds: float, threads: int) -> None:
+    """``threads`` request threads of one process, each appending one event after another
+    through ``store.record_view`` (the group commit: each waits until its event is committed
+    and signed over, as a request waits before it answers)."""
+    store = Store.open(_settings(Path(data_dir), url))
+    counts = [0] * threads
+    stop = start_at + seconds
+
+    def work(n: int) -> None:
+        while time.time() < stop:
+            store.record_view(
+                SYSTEM, "case.viewed", subject_type="case", subject_id=f"g{os.getpid()}-{n}"
+            )
+            counts[n] += 1
+
+    try:
+        store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id="warm")
+        time.sleep(max(0.0, start_at - time.time()))
+        pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        batches = store.group_commit_batches
+    finally:
+        store.close()
+    print(json.dumps({"count": sum(counts), "batches": batches}))
+
+
 def child_verify(data_dir: str, url: str) -> None:
     store = Store.open(_settings(Path(data_dir), url))
     try:
@@ -147,12 +182,18 @@ def _child(*args: str) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def appends(data_dir: Path, url: str, writers: int, seconds: float) -> float:
-    """Durable one-event transactions per second by ``writers`` processes at once."""
+def appends(data_dir: Path, url: str, writers: int, seconds: float, threads: int = 0) -> float:
+    """Durable appends per second by ``writers`` processes at once: one-event transactions
+    one after another, or (``threads``) that many threads per process through the group
+    commit."""
     start_at = time.time() + 3.0  # every child has opened its store and written once
-    command = [sys.executable, __file__, "--child", "append", str(data_dir), url]
+    kind = ["grouped"] if threads else ["append"]
+    command = [sys.executable, __file__, "--child", *kind, str(data_dir), url]
+    extra = [str(threads)] if threads else []
     children = [
-        subprocess.Popen([*command, str(start_at), str(seconds)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*command, str(start_at), str(seconds), *extra], stdout=subprocess.PIPE, text=True
+        )
         for _ in range(writers)
     ]
     total = 0
@@ -193,6 +234,8 @@ def main() -> None:
         kind, *rest = sys.argv[2:]
         if kind == "append":
             child_append(rest[0], rest[1], float(rest[2]), float(rest[3]))
+        elif kind == "grouped":
+            child_grouped(rest[0], rest[1], float(rest[2]), float(rest[3]), int(rest[4]))
         else:
             child_verify(rest[0], rest[1])
         return
@@ -202,6 +245,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default="", help="where the store is kept between runs")
     parser.add_argument("--seconds", type=float, default=10, help="of each append run")
     parser.add_argument("--proofs", type=int, default=1000)
+    parser.add_argument(
+        "--threads", type=int, default=16, help="request threads per writer (grouped appends)"
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -224,6 +270,8 @@ def main() -> None:
     times = proofs(data_dir, url_for_store, args.proofs, args.seed)
     one = appends(data_dir, url_for_store, 1, args.seconds)
     four = appends(data_dir, url_for_store, 4, args.seconds)
+    grouped_one = appends(data_dir, url_for_store, 1, args.seconds, args.threads)
+    grouped_four = appends(data_dir, url_for_store, 4, args.seconds, args.threads)
     events = int(checked["events"])
     result = {
         "benchmark": "ledger",
@@ -231,6 +279,9 @@ def main() -> None:
         "events": events,
         "appends_per_s_1": round(one, 1),
         "appends_per_s_4": round(four, 1),
+        "grouped_appends_per_s_1": round(grouped_one, 1),
+        "grouped_appends_per_s_4": round(grouped_four, 1),
+        "threads_per_writer": args.threads,
         "proof_p50_ms": _pct(times, 50),
         "proof_p99_ms": _pct(times, 99),
         "proof_mean_ms": round(statistics.fmean(times), 3),
@@ -246,6 +297,10 @@ def main() -> None:
     print(f"{database}, {events} events (built in {build_seconds} s)")
     print(f"appends/s, 1 writer:   {result['appends_per_s_1']}")
     print(f"appends/s, 4 writers:  {result['appends_per_s_4']}")
+    print(
+        f"grouped appends/s:     1 writer {result['grouped_appends_per_s_1']}, "
+        f"4 writers {result['grouped_appends_per_s_4']} ({args.threads} threads each)"
+    )
     print(
         f"inclusion proof:       p50 {result['proof_p50_ms']} ms, "
         f"p99 {result['proof_p99_ms']} ms ({args.proofs} proofs)"

@@ -7,6 +7,13 @@ checkpoint log) and, on SQLite, the write lock for as long as both take. ``Group
 hands these events to one writer thread per process, which writes whatever has queued
 meanwhile, up to ``max_batch`` events, in one transaction with one checkpoint.
 
+**The batch is taken once the writer holds the ledger's lock.** Several processes (the
+nodes of a cluster, a CLI import beside the server) each have a writer thread, and all of
+them append after the one ledger head. A writer opens its transaction, waits for the head
+(on SQLite the write lock at BEGIN, on PostgreSQL the head row), and only then takes what
+has queued: the longer it waited for the others, the more it writes at once. Taken before
+the lock, four busy processes wrote four times as many small batches, each waiting its turn.
+
 **What "durable" means for a view.** The thread that records a view waits until the
 transaction holding its event has committed and the checkpoint over it is in the checkpoint
 log; only then does it get the event's seq and go on to send what was viewed. So nothing
@@ -24,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from liuhen.ledger.events import Actor
@@ -45,11 +53,17 @@ class ReadEvent:
 
 
 class GroupCommit:
-    """One writer thread that writes queued events with ``write(batch)`` (one transaction:
-    it sets each event's ``seq``). A failed batch is written again one event at a time, so
-    one bad event fails only its own request."""
+    """One writer thread that writes queued events with ``write(take)``: one transaction
+    that, once it holds the ledger's lock, calls ``take()`` for the events to write and sets
+    each one's ``seq``. A failed batch is written again one event at a time, so one bad event
+    fails only its own request."""
 
-    def __init__(self, write: Callable[[list[ReadEvent]], None], *, max_batch: int = 256):
+    def __init__(
+        self,
+        write: Callable[[Callable[[], list[ReadEvent]]], None],
+        *,
+        max_batch: int = 1024,
+    ):
         self._write = write
         self._max_batch = max_batch
         self._queue: list[ReadEvent] = []
@@ -92,21 +106,29 @@ class GroupCommit:
                     self._cond.wait()
                 if not self._queue:
                     return
-                batch = self._queue[: self._max_batch]
-                del self._queue[: self._max_batch]
-            self._commit(batch)
+            taken: list[ReadEvent] = []
+            self._commit(partial(self._take, taken), taken)
 
-    def _commit(self, batch: list[ReadEvent]) -> None:
+    def _take(self, taken: list[ReadEvent]) -> list[ReadEvent]:
+        """Move up to ``max_batch`` queued events into ``taken`` (the writer's transaction
+        calls it once it holds the ledger's lock) and return them."""
+        with self._cond:
+            taken[:] = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+        return taken
+
+    def _commit(self, take: Callable[[], list[ReadEvent]], taken: list[ReadEvent]) -> None:
         try:
-            self._write(batch)
+            self._write(take)
             self.batches += 1
         except BaseException as exc:  # noqa: BLE001  (handed to the waiting request)
-            for event in batch:
+            for event in taken:
                 event.seq = None
-            if len(batch) > 1:
-                for event in batch:
-                    self._commit([event])
+            if len(taken) > 1:
+                for event in taken:
+                    self._commit(partial(list, (event,)), [event])
                 return
-            batch[0].error = exc
-        for event in batch:
+            for event in taken:  # none when the transaction failed before taking any
+                event.error = exc
+        for event in taken:
             event.done.set()

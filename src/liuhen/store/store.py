@@ -43,7 +43,7 @@ from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
 from liuhen.store.tile_rows import tiled_size
-from liuhen.store.unit import Clock, Tx, utcnow
+from liuhen.store.unit import Appended, Clock, Tx, utcnow
 from liuhen.store.witnesses.publisher import Publisher
 from liuhen.store.witnesses.s3 import S3Witness
 
@@ -298,18 +298,25 @@ class Store:
         event = ReadEvent(actor, action, subject_type, subject_id, case_id, payload)
         return self._views.submit(event)
 
-    def _write_reads(self, batch: list[ReadEvent]) -> None:
-        """One transaction for a batch of reading events, each with its own actor."""
+    @property
+    def group_commit_batches(self) -> int:
+        """How many transactions ``record_view`` has written so far (benchmarks, tests)."""
+        return self._views.batches
+
+    def _write_reads(self, take: Callable[[], list[ReadEvent]]) -> None:
+        """One transaction for a batch of reading events, each with its own actor, taken
+        once the transaction holds the ledger's head (``group_commit`` says why)."""
         with self.transaction(Actor.system("留痕")) as tx:
-            for event in batch:
-                event.seq = tx.record(
-                    event.action,
-                    subject_type=event.subject_type,
-                    subject_id=event.subject_id,
-                    case_id=event.case_id,
-                    payload=event.payload,
-                    actor=event.actor,
-                )
+            tx.hold_head()
+            batch = take()
+            seqs = tx.record_many(
+                [
+                    Appended(e.action, e.subject_type, e.subject_id, e.case_id, e.payload, e.actor)
+                    for e in batch
+                ]
+            )
+        for event, seq in zip(batch, seqs, strict=True):
+            event.seq = seq
 
     def build_tiles(self, chunk: int = 50_000) -> tuple[int, int] | None:
         """Bring the stored tiles up to the newest event, under the ledger's lock (a store

@@ -71,6 +71,7 @@ class Tx:
         self.events: list[int] = []
         self.changed = False  # an event that is more than a reading (READ_ACTIONS)
         self.blob_keys: list[str] = []
+        self._held: tuple[int, str] | None = None  # the ledger's head, once locked (_head)
         """Blobs whose rows this transaction inserts: registered once it commits."""
 
     # -- rows -------------------------------------------------------------------------
@@ -155,13 +156,25 @@ class Tx:
             raise RuntimeError("record_many with rows pending: record them with their event")
         return self._append(events) if events else []
 
+    def hold_head(self) -> None:
+        """Wait for the ledger's head and hold it until the transaction ends, as the first
+        event recorded would (so that what is appended next is decided under the lock)."""
+        self._head()
+
+    def _head(self) -> tuple[int, str]:
+        """(next seq, chain hash) of the ledger's head, locked until the transaction ends:
+        read once, then kept here as this transaction moves it (nobody else can)."""
+        if self._held is None:
+            head = self.conn.execute(
+                select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
+            ).one()
+            self._held = (int(head.next_seq), str(head.chain_hash))
+        return self._held
+
     def _append(self, events: Sequence[Appended]) -> list[int]:
         """Seal ``events`` after the ledger's head (locked until the transaction ends), insert
         them, move the head past them and mark the cases they change; their seqs."""
-        head = self.conn.execute(
-            select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
-        ).one()
-        seq, prev = int(head.next_seq), str(head.chain_hash)
+        seq, prev = self._head()
         rows: list[dict[str, Any]] = []
         for e in events:
             row = sealed_event(
@@ -177,6 +190,7 @@ class Tx:
             .where(t.ledger_head.c.id == 1)
             .values(next_seq=seq + len(rows), chain_hash=prev)
         )
+        self._held = (seq + len(rows), prev)
         for row in rows:
             if row["action"] not in READ_ACTIONS:
                 self.changed = True

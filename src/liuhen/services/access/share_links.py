@@ -26,7 +26,6 @@ from liuhen.services.access.queries.links import (
     link_by_token_hash,
     link_case_id,
     link_state,
-    lock_ledger_head,
 )
 from liuhen.services.access.queries.requests import get_request
 from liuhen.services.permissions import require, require_case
@@ -159,7 +158,7 @@ def _visitor(request: Any) -> Actor:
 def _open(tx: Tx, token: str, now: datetime, client: str) -> tuple[Any, Any, int]:
     """The link row, its request and uses so far, or Gone (logged) / NotFound."""
     # lock the ledger head first: counting uses and adding one is then serialised
-    lock_ledger_head(tx.conn)
+    tx.hold_head()
     row = link_by_token_hash(tx.conn, token_hash(token))
     if row is None:
         raise NotFound("链接无效：请核对链接是否完整，或向办案机关询问")

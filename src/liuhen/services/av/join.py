@@ -35,7 +35,6 @@ from liuhen.media.importing import ImportOptions
 from liuhen.media.scan import Candidate
 from liuhen.services.av.queries.records import (
     footage_naming_devices,
-    lock_ledger_head,
     record_files,
 )
 from liuhen.services.av.rows import Row, insert_files, insert_record
@@ -49,7 +48,7 @@ UNJOINABLE = frozenset({"unknown-device"})
 
 def lock(tx: Tx) -> None:
     """Take the ledger head first, so two uploads never both extend the same version."""
-    lock_ledger_head(tx.conn)
+    tx.hold_head()
 
 
 def find_recording(

@@ -14,11 +14,6 @@ from liuhen.store.store import Store
 USE = "share.downloaded"
 
 
-def lock_ledger_head(conn: Connection) -> None:
-    """Lock the ledger head row (``FOR UPDATE``) in the caller's write transaction."""
-    conn.execute(select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update())
-
-
 def link_by_token_hash(conn: Connection, hashed: str) -> dict[str, Any] | None:
     """The link whose token has this SHA-256, or None, on the caller's connection."""
     row = (

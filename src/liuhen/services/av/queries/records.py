@@ -110,11 +110,6 @@ def case_of_act(store: Store, act_id: str) -> str | None:
     return None if case_id is None else str(case_id)
 
 
-def lock_ledger_head(conn: Connection) -> None:
-    """Lock the ledger head row (``SELECT … FOR UPDATE``) for the rest of the transaction."""
-    conn.execute(select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update())
-
-
 def footage_naming_devices(conn: Connection, devices: Sequence[str]) -> list[dict[str, Any]]:
     """Latest AV versions whose details name one of ``devices`` (a text match narrows the
     search in the database; the caller compares the parsed details exactly)."""
