@@ -150,9 +150,12 @@ def run_point(world: World, point: Point, work: Path, *, resume: bool = False) -
         outcome = Outcome(point, killed=done.returncode == EXIT_CODE)
         if not outcome.killed and done.returncode != 0:
             outcome.problems.append(f"退出码 {done.returncode}：{done.stderr.strip()[-500:]}")
+        logged = checks.logged_size(settings)  # before the start signs what was not
         recovery = checks.next_start(settings)
         outcome.recovered = _what(recovery)
         outcome.problems += checks.problems(settings, dest / "exports")
+        if point.op == "views":
+            outcome.problems += checks.acknowledged(settings, done.stdout, logged)
         if resume and outcome.killed and not outcome.problems:
             outcome.problems += [
                 f"续做后：{p}" for p in _resume(world, settings, point.op, out, done.stdout)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from liuhen.config import Settings
 from liuhen.services.archiving.recovery import Recovery, leftovers, recover
 from liuhen.store import tables as t
+from liuhen.store.checkpoint_log import newest_in
 from liuhen.store.store import Store
 from tests.crash.world import env_of
 from tests.helpers import run_cli
@@ -68,6 +70,40 @@ def problems(settings: Settings, exports: Path) -> list[str]:
     finally:
         store.close()
     return found + _verify(settings)
+
+
+def logged_size(settings: Settings) -> int:
+    """The largest tree a checkpoint in the data directory's log signs (0 when none)."""
+    return max(0, newest_in(settings.checkpoint_log_path) or 0)
+
+
+def acknowledged(settings: Settings, stdout: str, logged: int) -> list[str]:
+    """Every view the killed process acknowledged (``acked <seq> <subject>`` lines) is on
+    the ledger under that seq, and was covered by a signed checkpoint in the log (of
+    ``logged`` events, read before the next start) when it was acknowledged."""
+    whole = (re.fullmatch(r"acked (\d+) (crash-\d+-\d+)", line) for line in stdout.splitlines())
+    acked = {int(m[1]): m[2] for m in whole if m}  # a line the kill cut was never an answer
+    if not acked:
+        return []
+    store = Store.open(settings)
+    try:
+        with store.read() as conn:
+            events = t.ledger_events
+            found = dict(
+                conn.execute(
+                    select(events.c.seq, events.c.subject_id).where(events.c.seq.in_(list(acked)))
+                ).all()
+            )
+    finally:
+        store.close()
+    lost = [
+        f"已确认的查看 #{seq}（{subject}）不在日志中"
+        for seq, subject in sorted(acked.items())
+        if found.get(seq) != subject
+    ]
+    if max(acked) >= logged:
+        lost.append(f"已确认的查看 #{max(acked)} 不在检查点日志所签的树中（{logged} 件）")
+    return lost
 
 
 def _orphans(store: Store, rows: set[str]) -> list[str]:

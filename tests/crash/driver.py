@@ -5,7 +5,10 @@ OP is a ``liuhen`` command line (``import-av DIR``, ``import BUNDLE``, ``export 
 DIR``), run through the real entry point, or ``tus FILE``: a resumable upload as a docking
 station makes it, through the service the HTTP API calls, in twelve PATCHes; the upload's id
 is printed (``created <id>``) as soon as the server would have answered the POST, so the
-campaign can resume it after the kill the way the station would.
+campaign can resume it after the kill the way the station would. ``views N``: eight request
+threads record N views each through the group commit (``store.record_view``), printing
+``acked <seq> <subject>`` as each is acknowledged, as a server would answer the request: the
+campaign checks every acknowledged view is on the ledger after the kill.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tests.crash import hooks
 
 STATION = "采集站（断电测试）"
 PATCHES = 12
+VIEW_THREADS = 8
 
 
 def tus(path: Path) -> None:
@@ -36,6 +40,32 @@ def tus(path: Path) -> None:
     step = -(-len(data) // PATCHES)
     for offset in range(0, len(data), step):
         send(uploads, actor, info.id, offset, data[offset : offset + step])
+    store.close()
+
+
+def views(count: int) -> None:
+    import threading
+
+    from liuhen.config import Settings
+    from liuhen.ledger.events import Actor
+    from liuhen.store.store import Store
+
+    store = Store.open(Settings.from_env())
+    printing = threading.Lock()
+
+    def read(n: int) -> None:
+        actor = Actor(id=f"reader-{n}", label=f"读者{n}", roles=("officer",))
+        for i in range(count):
+            subject = f"crash-{n}-{i}"
+            seq = store.record_view(actor, "case.viewed", subject_type="case", subject_id=subject)
+            with printing:
+                print("acked", seq, subject, flush=True)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(VIEW_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     store.close()
 
 
@@ -64,6 +94,8 @@ def main(argv: list[str]) -> None:
     try:
         if argv[0] == "tus":
             tus(Path(argv[1]))
+        elif argv[0] == "views":
+            views(int(argv[1]))
         else:
             liuhen.cli.main(argv)
     finally:

@@ -1,5 +1,6 @@
 """The crash campaign's fast slice (issue 13): kill -9 at chosen points of ``import-av``,
-``import``, ``export`` and a tus upload; after the next start no orphan, no temporary file,
+``import``, ``export``, a tus upload and views through the group commit (every view
+acknowledged before the kill is on the ledger and was signed over); after the next start no orphan, no temporary file,
 no event without its object, ``liuhen verify`` clean; then the operation finishes as its
 user would finish it.
 
@@ -37,8 +38,16 @@ SQLITE_POINTS = [
     Point("upload", "write", 6, "services.av.upload_staging:write"),
     # the whole file moved aside for ingest and stored, its row not committed
     Point("upload", "fsync", 1, "store.blobs.spool:fill"),
+    # group commit: a batch of views committed, its checkpoint not yet in the log (nobody
+    # was answered), and a later batch's commit sent while earlier ones were answered
+    Point("views", "log.append", 1),
+    Point("views", "commit", 4),
 ]
-POSTGRES_POINTS = [Point("import-av", "commit", 1), Point("upload", "write", 3)]
+POSTGRES_POINTS = [
+    Point("import-av", "commit", 1),
+    Point("upload", "write", 3),
+    Point("views", "log.append", 3),
+]
 
 
 def _points(points: list[Point]) -> list[Point]:
