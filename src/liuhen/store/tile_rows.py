@@ -4,8 +4,10 @@ write the ones an append changed (``ledger/tiles.py`` does the arithmetic)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, tuple_
 
 from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
@@ -20,12 +22,25 @@ def read_tiles(conn: Connection, keys: Iterable[TileKey]) -> dict[TileKey, bytes
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = conn.execute(  # OR of keys: SQLite scans the table for a row-value IN
-        select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
-            or_(*(and_(_tiles.c.level == level, _tiles.c.idx == idx) for level, idx in wanted))
+    params = {f"l{n}": level for n, (level, _) in enumerate(wanted)}
+    params.update({f"i{n}": idx for n, (_, idx) in enumerate(wanted)})
+    rows = conn.execute(_of_keys(len(wanted)), params)
+    return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
+
+
+@cache
+def _of_keys(count: int) -> Select[Any]:
+    """``SELECT`` of ``count`` tiles by key, built once per count (a proof asks for a few;
+    built per call, the expression cost more than the database's answer). An OR of keys:
+    SQLite scans the table for a row-value ``IN``."""
+    return select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(
+        or_(
+            *(
+                and_(_tiles.c.level == bindparam(f"l{n}"), _tiles.c.idx == bindparam(f"i{n}"))
+                for n in range(count)
+            )
         )
     )
-    return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
 
 
 def tiled_size(conn: Connection) -> int:
