@@ -217,6 +217,32 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
     assert verify(store, SYSTEM).ok
 
 
+def approved_link(store: Any, tmp_path: Path) -> tuple[Any, dict[str, Actor]]:
+    """A link issued for an approved copy request (and the people of its case)."""
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    rid = register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="诉讼需要",
+    )
+    [waiting] = inbox(store, who["head"])
+    decide(
+        store,
+        who["head"],
+        waiting.id,
+        decision="approved",
+        opinion="同意",
+        position="principal_head",
+        final=True,
+    )
+    return issue_link(store, who["officer"], rid), who
+
+
 def test_a_link_ends_after_its_uses_and_when_revoked(store, tmp_path):
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
@@ -249,6 +275,8 @@ def test_a_link_ends_after_its_uses_and_when_revoked(store, tmp_path):
     revoke_link(store, who["officer"], second.id, "当事人称链接泄露")
     with pytest.raises(Gone, match="撤销"):
         open_shared(store, second.token)
+    with pytest.raises(Conflict, match="已被撤销"):  # once: a second revocation is refused
+        revoke_link(store, who["officer"], second.id, "重复撤销")
     assert get_request(store, who["officer"], rid).status == "expired"
 
 

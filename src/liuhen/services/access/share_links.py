@@ -136,9 +136,12 @@ def revoke_link(store: Store, actor: Actor, link_id: str, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput("reason: 撤销链接须写明理由")
     with store.transaction(actor) as tx:
+        tx.hold_head()  # revocations of one link are then decided one after another
         row = tx.get("share_links", link_id)
         if row is None:
             raise NotFound(f"link: 交付链接 {link_id} 不存在")
+        if count_actions(tx.conn, [link_id], "share.revoked"):
+            raise Conflict(f"link: 交付链接 {link_id} 已被撤销，无需再次撤销")
         request = tx.get("access_requests", row["request_id"])
         tx.record(
             "share.revoked",
