@@ -108,3 +108,22 @@ def tiles_and_writes(store: Store, writes: int) -> bool:
             tx.record("ledger.checkpointed", subject_type="ledger", subject_id=f"race-{i}")
     built.append(store.build_tiles(chunk=64))
     return None in built
+
+
+def change_account(store: Store, actor: Actor, change: str, user_id: str, seen: str = "") -> str:
+    """One administrator's change to an account (``seen``: the version their confirmation
+    page showed; empty as from the command line)."""
+    from liuhen.services.admin import accounts
+
+    if change == "disable":
+        accounts.disable_account(store, actor, user_id, reason="离职", seen=seen)
+    elif change == "password":
+        accounts.reset_password(
+            store, actor, user_id, password="Temp-pass-2026!", again="Temp-pass-2026!",
+            reason="忘记密码", seen=seen,
+        )  # fmt: skip
+    elif change == "totp":
+        accounts.reset_totp(store, actor, user_id, reason="手机丢失", seen=seen)
+    else:  # "officer": the account's roles become officer only
+        accounts.change_roles(store, actor, user_id, roles=["officer"], reason="调岗", seen=seen)
+    return change

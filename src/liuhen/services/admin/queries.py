@@ -1,5 +1,6 @@
-"""The admin feature's SQL: users, sign-in failures, sessions, the TOTP step, holiday
-schedules and the ledger events a proof covers. Every function returns plain values."""
+"""The admin feature's SQL: users, sign-in failures, sessions, the TOTP step, accounts
+(账户管理: the list with each one's last sign-in, a password's last event), holiday schedules
+and the ledger events a proof covers. Every function returns plain values."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from liuhen.errors import InvalidInput
 from liuhen.ledger.tiles import TiledTree
 from liuhen.store import tables as t
+from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
 from liuhen.store.stored_tree import tree_for
 
@@ -150,12 +152,86 @@ def resolve_placement(
     return found
 
 
+# -- accounts (账户管理) ---------------------------------------------------------------
+
+SIGNED_IN = "auth.login_succeeded"
+PASSWORD_EVENTS = ("user.password_reset", "user.password_changed")
+
+
+def account_version(row: Mapping[Any, Any]) -> str:
+    """A short fingerprint of a ``users`` row as it stands (any change to the account
+    changes it): a confirmation page carries it, the change checks it under the row lock."""
+    return row_digest("users", {c.name: row[c.name] for c in t.users.c})[:24]
+
+
+def _accounts() -> Any:
+    """Accounts with their agency's name and their last recorded sign-in (per account, on
+    the ledger's subject index)."""
+    u, ev = t.users, t.ledger_events
+    last = (
+        select(func.max(ev.c.occurred_at))
+        .where(ev.c.subject_type == "user", ev.c.subject_id == u.c.id, ev.c.action == SIGNED_IN)
+        .correlate(u)
+        .scalar_subquery()
+    )
+    return select(u, t.agencies.c.name.label("agency_name"), last.label("last_sign_in")).join(
+        t.agencies, t.agencies.c.id == u.c.agency_id, isouter=True
+    )
+
+
+def account_rows(
+    store: Store, agency_id: str | None, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the accounts of ``agency_id`` (None: of every agency), by agency and
+    username, and how many there are in all."""
+    where = [] if agency_id is None else [t.users.c.agency_id == agency_id]
+    order = (func.coalesce(t.agencies.c.name, ""), t.users.c.username)
+    with store.read() as conn:
+        total = conn.execute(select(func.count()).select_from(t.users).where(*where)).scalar_one()
+        rows = conn.execute(_accounts().where(*where).order_by(*order).offset(offset).limit(limit))
+        return [dict(r) for r in rows.mappings()], int(total)
+
+
+def account_row(store: Store, user_id: str) -> dict[str, Any] | None:
+    """One account as ``account_rows`` gives it, or None."""
+    with store.read() as conn:
+        row = conn.execute(_accounts().where(t.users.c.id == user_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def enabled_admins(conn: Connection) -> int:
+    """How many enabled accounts hold the admin role (inside the caller's transaction)."""
+    rows = conn.execute(select(t.users.c.roles).where(t.users.c.disabled.is_(False)))
+    return sum("admin" in (roles or ()) for (roles,) in rows)
+
+
+def last_password_event(store: Store, user_id: str) -> str | None:
+    """The action of the account's newest password event (``PASSWORD_EVENTS``), or None."""
+    ev = t.ledger_events
+    with store.read() as conn:
+        action: str | None = conn.execute(
+            select(ev.c.action)
+            .where(
+                ev.c.subject_type == "user",
+                ev.c.subject_id == user_id,
+                ev.c.action.in_(PASSWORD_EVENTS),
+            )
+            .order_by(ev.c.seq.desc())
+            .limit(1)
+        ).scalar()
+    return action
+
+
 # -- sessions (not records: inserted, moved on and deleted outside the ledger) ------------
 
 
-def end_user_sessions(conn: Connection, user_id: str) -> None:
-    """Delete every session of ``user_id`` (inside the caller's transaction)."""
-    conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
+def end_user_sessions(conn: Connection, user_id: str, keep: str | None = None) -> None:
+    """Delete every session of ``user_id`` (inside the caller's transaction), but the one
+    whose token hash is ``keep`` (the request's own, when a user changes their password)."""
+    stmt = t.sessions.delete().where(t.sessions.c.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(t.sessions.c.token_hash != keep)
+    conn.execute(stmt)
 
 
 def insert_session(store: Store, values: Mapping[str, Any]) -> None:
