@@ -75,6 +75,7 @@ def build_foreign(store: Store, world: World, tmp: Path) -> Foreign:
         "device_id": far["device"],
         "link_id": link,
         "grant_id": _grant(store, people["head"], deputy),
+        "user_id": people["custodian"].id,  # 乙's account
         "index": "0",
         "position": "1",
     }

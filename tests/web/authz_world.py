@@ -215,10 +215,11 @@ UNOWNED = {
     "link_id": "no-such-link",
     "index": "0",  # a gap between segments: the world's footage is one unbroken segment
     "grant_id": "no-such-grant",  # a written authorisation (授权)
+    "user_id": "no-such-user",  # an account (账户管理)
 }
 """Path parameters the world has no row for (an upload of its uploader, a stored file, a
-device, a share link, a gap): routes with only these are walked once per role, and "no such
-thing" (404) past the permission check counts as let in."""
+device, a share link, a gap, an account): routes with only these are walked once per role,
+and "no such thing" (404) past the permission check counts as let in."""
 
 
 def names_unowned(path: str) -> bool:

@@ -280,6 +280,87 @@ def _bundle_json(bw: BudgetWorld) -> dict[str, Any]:
     return bundle
 
 
+# -- accounts (账户管理, 修改密码) --------------------------------------------------------
+
+
+def _account(bw: BudgetWorld, role: str = "officer", *, issued: bool = False) -> str:
+    """A new account of agency 甲 (with a TOTP secret issued when asked); its id."""
+    from tests.factories import make_user
+
+    from liuhen.services.admin.totp import enrolment_secret
+
+    made = make_user(
+        bw.store, f"acct{bw.counter()}", role, agency_id=bw.world.agency, password=PASSWORD
+    )
+    if issued:
+        enrolment_secret(bw.store, made, SYSTEM)
+    return str(made.id)
+
+
+def _change(tail: str, **data: Any) -> Prepare:
+    """An administrator's change ``tail`` to a new account, from its confirmation page."""
+
+    def prepare(bw: BudgetWorld) -> Call:
+        from liuhen.services.admin.accounts import disable_account, get_account
+
+        user_id = _account(bw, issued=tail == "totp")
+        if tail == "enable":
+            disable_account(bw.store, SYSTEM, user_id, reason="离职")
+        seen = get_account(bw.store, SYSTEM, user_id).version
+        return Call("admin", "POST", f"/users/{user_id}/{tail}", data={"seen": seen, **data})
+
+    return prepare
+
+
+def _own_password(bw: BudgetWorld) -> Call:
+    """A new officer, signed in on a client of their own, changes their password."""
+    from liuhen.services.admin.users import get_user
+
+    user = get_user(bw.store, _account(bw))
+    assert user is not None
+    client = bw.raw("own-password", fresh=True)
+    assert web_login(client, user.username, PASSWORD).status_code == 303
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/account/password").text)
+    assert token is not None
+    return Call(
+        "own-password", "POST", "/account/password", csrf=False,
+        data={"csrf": token.group(1), "current": PASSWORD, "password": "Mine-pass-2026",
+              "again": "Mine-pass-2026"},
+    )  # fmt: skip
+
+
+def _temporary(bw: BudgetWorld) -> str:
+    """A new officer whose password an administrator reset, half signed in on the
+    ``temporary`` client (at the new-password step); the step's CSRF token."""
+    from liuhen.services.admin.accounts import reset_password
+    from liuhen.services.admin.users import get_user
+
+    user = get_user(bw.store, _account(bw))
+    assert user is not None
+    reset_password(
+        bw.store, SYSTEM, user.id, password="Temp-pass-2026!", again="Temp-pass-2026!",
+        reason="忘记密码",
+    )  # fmt: skip
+    client = bw.raw("temporary", fresh=True)
+    done = web_login(client, user.username, "Temp-pass-2026!")
+    assert done.headers["location"].startswith("/login/password"), done.text[:300]
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login/password").text)
+    assert token is not None
+    return token.group(1)
+
+
+def _new_password(bw: BudgetWorld) -> Call:
+    return Call(
+        "temporary", "POST", "/login/password", csrf=False,
+        data={"csrf": _temporary(bw), "password": "Mine-pass-2026", "again": "Mine-pass-2026",
+              "next": "/cases"},
+    )  # fmt: skip
+
+
+def _confirm_page(tail: str) -> Prepare:
+    return lambda bw: Call("admin", "GET", f"/users/{_account(bw)}/{tail}", ok=(200,))
+
+
 # -- every route but the lists ---------------------------------------------------------------
 
 
@@ -426,8 +507,9 @@ ROUTES: dict[tuple[str, str], Budget] = {
     # calendar's check for newly loaded holiday schedules
     ("GET", "/readyz"): Budget(3, _get(None, lambda bw: "/readyz")),
     ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),
-    # + 1 since issue 15: the sign-in's transaction stores the tile it extended
-    ("POST", "/login"): Budget(SESSION + 7, _login),
+    # + 1 since issue 15: the sign-in's transaction stores the tile it extended; + 1 since
+    # issue 16: whether the password is a temporary one an administrator set (its last event)
+    ("POST", "/login"): Budget(SESSION + 8, _login),
     ("GET", "/login/totp"): Budget(SESSION + 2, _pending_login),
     ("POST", "/login/totp"): Budget(SESSION + 12, _totp_step),
     ("POST", "/logout"): Budget(SESSION + 7, _logout),
@@ -832,6 +914,34 @@ ROUTES: dict[tuple[str, str], Budget] = {
         lambda bw: Call("admin", "POST", "/ledger/verify", data={}),
         "the whole store, streamed: one query per table, whatever its rows",
     ),
+    # accounts: one's own password, a temporary one replaced, an administrator's changes.
+    # A change: the account read for its page, then one transaction (the row locked, read,
+    # changed and fingerprinted, the sessions ended, the event, the tile).
+    ("GET", "/account/password"): Budget(SESSION, _get("officer", lambda bw: "/account/password")),
+    ("POST", "/account/password"): Budget(
+        SESSION + 12, _own_password, "the current password checked under the lockout, the change"
+    ),
+    ("GET", "/login/password"): Budget(
+        SESSION, lambda bw: (_temporary(bw), Call("temporary", "GET", "/login/password"))[1]
+    ),
+    ("POST", "/login/password"): Budget(
+        SESSION + 15, _new_password, "the new password, then signing in as POST /login does"
+    ),
+    ("GET", "/users/{user_id}/disable"): Budget(SESSION + 1, _confirm_page("disable")),
+    ("POST", "/users/{user_id}/disable"): Budget(SESSION + 11, _change("disable", reason="离职")),
+    ("GET", "/users/{user_id}/enable"): Budget(SESSION + 1, _confirm_page("enable")),
+    ("POST", "/users/{user_id}/enable"): Budget(SESSION + 11, _change("enable")),
+    ("GET", "/users/{user_id}/password"): Budget(SESSION + 1, _confirm_page("password")),
+    ("POST", "/users/{user_id}/password"): Budget(
+        SESSION + 11,
+        _change("password", password="Temp-pass-2026!", again="Temp-pass-2026!", reason="忘记"),
+    ),
+    ("GET", "/users/{user_id}/totp"): Budget(SESSION + 1, _confirm_page("totp")),
+    ("POST", "/users/{user_id}/totp"): Budget(SESSION + 11, _change("totp", reason="手机丢失")),
+    ("GET", "/users/{user_id}/roles"): Budget(SESSION + 1, _confirm_page("roles")),
+    ("POST", "/users/{user_id}/roles"): Budget(
+        SESSION + 11, _change("roles", roles=["officer", "legal_reviewer"], reason="兼任")
+    ),
 }
 
 
@@ -900,6 +1010,7 @@ LISTS: dict[tuple[str, str], Budget] = {
         LIST_PAGE, _get("custodian", lambda bw: "/api/av/unlinked")
     ),
     ("GET", "/devices"): Budget(LIST_PAGE, _get("custodian", lambda bw: "/devices")),
+    ("GET", "/users"): Budget(LIST_PAGE, _get("admin", lambda bw: "/users")),
 }
 """Searching is the case list with a query: ``SEARCHES`` measures it the same way."""
 

@@ -16,7 +16,8 @@ from liuhen.cli.context import AuditedGroup
 from liuhen.errors import LiuhenError
 
 _COMMAND_MODULES = (
-    "liuhen.cli.setup_cmds",  # init, serve, demo, user
+    "liuhen.cli.setup_cmds",  # init, serve, demo
+    "liuhen.cli.user_cmds",  # user add, disable, enable, reset-totp
     "liuhen.cli.case_cmds",  # cases
     "liuhen.cli.bundle_cmds",  # import, export-bundle
     "liuhen.cli.integrity_cmds",  # verify, ledger
@@ -47,6 +48,9 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "restore": None,
     "demo": "demo.load",
     "user add": "user.manage",
+    "user disable": "user.manage",
+    "user enable": "user.manage",
+    "user reset-totp": "user.manage",
     "cases": "case.read",
     "import": "case.import",
     "export-bundle": "case.read",

@@ -1,4 +1,4 @@
-"""``liuhen init``, ``serve``, ``demo`` and ``user add``."""
+"""``liuhen init``, ``serve`` and ``demo`` (the ``user`` group is ``user_cmds``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ def register(cli: click.Group) -> None:
     cli.add_command(init)
     cli.add_command(serve)
     cli.add_command(demo)
-    cli.add_command(user)
 
 
 @click.command()
@@ -241,78 +240,3 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         click.echo("演示数据已存在，未重复载入。")
         return
     click.echo(f"已载入演示数据；演示账号与随机密码已写入 {result.accounts_file}")
-
-
-@click.group()
-def user() -> None:
-    """用户管理。"""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option("--name", "display_name", required=True, help="姓名")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    help="角色，可重复：officer、section_head、legal_reviewer、head、custodian、supervisor、admin",
-)
-@click.option("--password", default=None, help="密码（不给则提示输入）")
-@click.option("--section", default="", help="所在科室")
-@click.option("--agency", default=None, help="所属机关（标识或名称）；权限范围按机关划分")
-@click.option("--officer", default=None, help="对应的执法人员（标识或执法证号）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-@click.pass_context
-def user_add(
-    ctx: click.Context,
-    username: str,
-    display_name: str,
-    roles: tuple[str, ...],
-    password: str | None,
-    section: str,
-    agency: str | None,
-    officer: str | None,
-    as_json: bool,
-) -> None:
-    """新增用户。系统管理员、机关负责人、档案/音像管理员须绑定动态验证码：命令输出绑定密钥与链接。"""
-    from liuhen.services.admin.queries import resolve_placement
-    from liuhen.services.admin.totp import enrolment_secret, needs_totp, provisioning_uri
-    from liuhen.services.admin.users import add_user
-
-    store = open_store(ctx)
-    if password is None:
-        if not click.get_text_stream("stdin").isatty():
-            raise ConfigError("password: 请用 --password 提供密码（非交互模式）")
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    created = add_user(
-        store,
-        operator_actor(),
-        username=username,
-        password=password,
-        display_name=display_name,
-        roles=list(roles),
-        section=section,
-        **resolve_placement(store, agency=agency, officer=officer),
-    )
-    enrolment: dict[str, str] = {}
-    if needs_totp(created.roles):
-        secret = enrolment_secret(store, created, operator_actor())
-        enrolment = {"totp_secret": secret, "totp_uri": provisioning_uri(secret, username)}
-    if as_json:
-        emit_json(
-            {
-                "id": created.id,
-                "username": created.username,
-                "roles": list(created.roles),
-                "agency_id": created.agency_id,
-                **enrolment,
-            }
-        )
-    else:
-        click.echo(f"已创建用户 {created.username}（{'、'.join(created.roles)}）")
-        if enrolment:
-            click.echo("该账号登录须输入动态验证码。请在验证器应用中添加：")
-            click.echo(f"  密钥：{enrolment['totp_secret']}")
-            click.echo(f"  链接：{enrolment['totp_uri']}")
-            click.echo("首次登录时输入应用显示的 6 位数字完成绑定。")

@@ -201,11 +201,11 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.access import downloads as files
     from liuhen.web.access import requests as access_requests
     from liuhen.web.access import share
-    from liuhen.web.admin import calendar
+    from liuhen.web.admin import accounts, calendar
     from liuhen.web.approvals import authorisations
     from liuhen.web.approvals import decisions as approvals
     from liuhen.web.archiving import case_archive
-    from liuhen.web.auth import login
+    from liuhen.web.auth import login, password
     from liuhen.web.av import access as av_access
     from liuhen.web.av import api as api_av
     from liuhen.web.av import devices, uploads
@@ -220,6 +220,7 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.oversight import due as case_due
 
     app.include_router(login.router)
+    app.include_router(password.router)
     for lifecycle in (
         case_new,
         case_due,
@@ -235,6 +236,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(inbox.router)
     app.include_router(ledger.router)
     app.include_router(calendar.router)
+    app.include_router(accounts.router)
     app.include_router(authorisations.router)
     app.include_router(files.router)
     app.include_router(uploads.router)

@@ -13,8 +13,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from liuhen.errors import AuthError, PermissionDenied
+from liuhen.services.admin.passwords import must_change_password
 from liuhen.services.admin.sessions import (
     COOKIE,
+    PASSWORD_STEP,
     PENDING_COOKIE,
     end_session,
     resume_pending,
@@ -123,11 +125,25 @@ def login(
 
 def _signed_in(request: Request, user: User, next: str) -> Response:
     store = get_store(request)
+    if must_change_password(store, user.id):  # a temporary password: choose one first
+        return _password_step(request, user, next)
     token, _csrf = start_session(store, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request))
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     response.delete_cookie(PENDING_COOKIE)
+    return response
+
+
+def _password_step(request: Request, user: User, next: str) -> Response:
+    """A pending session that opens only the page to replace a temporary password."""
+    token, _csrf = start_session(get_store(request), user, pending=True, step=PASSWORD_STEP)
+    target = f"/login/password?{urlencode({'next': _safe_next(next)})}"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        PENDING_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
 

@@ -38,6 +38,7 @@ from liuhen.store.store import Store
 PUBLIC_ROUTES: dict[str, str] = {
     "/login": "登录页与登录表单",
     "/login/totp": "第二步：动态验证码（仅凭待完成的登录会话）",
+    "/login/password": "临时密码登录后设置新密码（仅凭待完成的登录会话）",
     "/healthz": "健康检查（不含任何记录）",
     "/favicon.ico": "网站图标（转到 /static/favicon.svg）",
     "/readyz": "能否接收请求：数据库、文件存储、签名密钥、磁盘、节假日安排（不含任何记录）",
@@ -52,6 +53,7 @@ except the approved, expiring share link)."""
 
 SIGNED_IN_ROUTES: dict[str, str] = {
     "/logout": "退出登录",
+    "/account/password": "修改本人密码（须输入当前密码）",
     "/api/openapi.json": "接口说明（不含记录）",
     "/api/docs": "接口说明页面",
 }
