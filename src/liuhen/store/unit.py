@@ -87,6 +87,22 @@ class Tx:
             self.blob_keys.append(str(values["sha256"]))
         return self._track(table, values[t.primary_key_name(table)])
 
+    def insert_new(self, table: str, values: Mapping[str, Any]) -> RowMapping | None:
+        """Insert one row unless a row with its key exists (then nothing, and None): for
+        content-addressed rows such as ``blobs``, which two writers storing the same bytes
+        may insert at once. The database decides (``ON CONFLICT DO NOTHING``: on PostgreSQL
+        the second waits for the first to commit), not a look before the insert."""
+        tbl = t.metadata.tables[table]
+        check_row(tbl, values)
+        key = t.primary_key_name(table)
+        stmt = insert(self.conn, tbl).values(**values).on_conflict_do_nothing(index_elements=[key])
+        stmt = stmt.returning(tbl.c[key])  # (rowcount says -1 on PostgreSQL through psycopg)
+        if self.conn.execute(stmt).first() is None:
+            return None
+        if table == "blobs":
+            self.blob_keys.append(str(values["sha256"]))
+        return self._track(table, values[key])
+
     def update(self, table: str, key: str, values: Mapping[str, Any]) -> RowMapping:
         """Change a mutable row (users, devices). Insert-only tables refuse."""
         if table in t.INSERT_ONLY:

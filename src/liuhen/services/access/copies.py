@@ -91,11 +91,10 @@ def _copy_record(
         if already is not None:
             return already
         for info, *_rest in made:
-            if tx.get("blobs", info.sha256) is None:
-                tx.insert(
-                    "blobs",
-                    {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": now},
-                )
+            tx.insert_new(
+                "blobs",
+                {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": now},
+            )
         tx.insert(
             "records",
             {

@@ -20,12 +20,9 @@ Row = Mapping[Any, Any]
 
 def register_blob(tx: Tx, store: Store, info: BlobInfo) -> None:
     """The blob row, as ``services.files.store_file`` writes it, in the record's transaction."""
-    if tx.get("blobs", info.sha256) is not None:
+    row = {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": store.clock()}
+    if tx.insert_new("blobs", row) is None:  # already registered (by anyone, even just now)
         return
-    tx.insert(
-        "blobs",
-        {"sha256": info.sha256, "sm3": info.sm3, "size": info.size, "stored_at": store.clock()},
-    )
     tx.record(
         "blob.stored",
         subject_type="blob",

@@ -174,10 +174,7 @@ def list_page(
     ensure_current(store, now)
     with store.read() as conn:
         total = _count(store, conn, scope, Filter(), now)
-        cap = SEARCH_COUNT_CAP if wanted.q else None
-        matched = total if wanted == Filter() else _count(store, conn, scope, wanted, now, cap)
-        more = cap is not None and matched > cap
-        matched = min(matched, cap) if cap is not None else matched
+        matched, more = _matched(store, conn, scope, wanted, now, total)
         if size is not None:
             page = max(1, min(page, -(-matched // size)))
         offset = (page - 1) * size if size else 0
@@ -230,6 +227,20 @@ def _line(row: Any, now: datetime) -> CaseSummary:
 
 _COUNTED: WeakKeyDictionary[Store, OrderedDict[Any, int]] = WeakKeyDictionary()
 _COUNTED_LOCK = Lock()
+
+
+def _matched(
+    store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime, total: int
+) -> tuple[int, bool]:
+    """How many cases match ``wanted`` (of the reader's ``total``), and whether more do: a
+    search is counted up to ``SEARCH_COUNT_CAP``."""
+    if wanted == Filter():
+        return total, False
+    cap = SEARCH_COUNT_CAP if wanted.q else None
+    found = _count(store, conn, scope, wanted, now, cap)
+    if cap is not None and found > cap:
+        return cap, True
+    return found, False
 
 
 def _count(

@@ -28,16 +28,13 @@ def store_file(
     else:
         info = store.blobs.ingest(source, progress=progress)
     with store.transaction(actor) as tx:
-        if tx.get("blobs", info.sha256) is None:
-            tx.insert(
-                "blobs",
-                {
-                    "sha256": info.sha256,
-                    "sm3": info.sm3,
-                    "size": info.size,
-                    "stored_at": store.clock(),
-                },
-            )
+        row = {
+            "sha256": info.sha256,
+            "sm3": info.sm3,
+            "size": info.size,
+            "stored_at": store.clock(),
+        }
+        if tx.insert_new("blobs", row) is not None:  # stored once, whoever stores it first
             tx.record(
                 "blob.stored",
                 subject_type="blob",
