@@ -267,6 +267,14 @@ def stored_timezone(conn: Connection) -> str | None:
     ).scalar()
 
 
+def hold_for_rebuild(conn: Connection) -> None:
+    """Lock the ledger's head (a row always there) until the caller's transaction ends, so
+    that processes which all found the index to rebuild do it one after another, each
+    checking again under the lock (a rebuild deletes and re-inserts every derived row: two
+    at once on PostgreSQL counted each case once per process on the dashboard)."""
+    conn.execute(select(t.ledger_head.c.id).where(t.ledger_head.c.id == 1).with_for_update())
+
+
 def rebuild(
     conn: Connection,
     *,

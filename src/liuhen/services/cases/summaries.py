@@ -280,9 +280,11 @@ def _check_timezone(store: Store) -> None:
         stored = summary_index.stored_timezone(conn)
     if stored != store.settings.timezone:
         with store.engine.begin() as conn:
-            summary_index.rebuild(
-                conn, tz=store.settings.tz, tz_name=store.settings.timezone, now=store.clock()
-            )
+            summary_index.hold_for_rebuild(conn)  # processes that all saw it: one rebuilds
+            if summary_index.stored_timezone(conn) != store.settings.timezone:
+                summary_index.rebuild(
+                    conn, tz=store.settings.tz, tz_name=store.settings.timezone, now=store.clock()
+                )
 
 
 def ensure_current(store: Store, now: datetime | None = None) -> None:
