@@ -147,6 +147,14 @@ class Settings:
             "doc": "未完成的断点续传上传保留多久（小时）：超时未续传的暂存文件自动清除，默认 72",
         },
     )
+    gc_grace_hours: int = field(
+        default=24,
+        metadata={
+            "env": "LIUHEN_GC_GRACE_HOURS",
+            "doc": "liuhen gc 只清理超过这么多小时未写入、且没有任何记录引用的存储文件（小时），默认 24："
+            "正在写入、尚未登记的文件不会被列入（命令行 --grace 可临时改变）",
+        },
+    )
     upload_reserve_mb: int = field(
         default=1024,
         metadata={
@@ -255,6 +263,7 @@ class Settings:
             ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
             ("fixity_interval_minutes", "LIUHEN_FIXITY_INTERVAL_MINUTES"),
             ("upload_expiry_hours", "LIUHEN_UPLOAD_EXPIRY_HOURS"),
+            ("gc_grace_hours", "LIUHEN_GC_GRACE_HOURS"),
             ("upload_reserve_mb", "LIUHEN_UPLOAD_RESERVE_MB"),
             ("upload_max_gb", "LIUHEN_UPLOAD_MAX_GB"),
             ("av_join_minutes", "LIUHEN_AV_JOIN_MINUTES"),
@@ -311,6 +320,8 @@ class Settings:
             raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
         if self.upload_expiry_hours < 1:
             raise ConfigError("LIUHEN_UPLOAD_EXPIRY_HOURS: 应为正整数（小时）")
+        if self.gc_grace_hours < 1:
+            raise ConfigError("LIUHEN_GC_GRACE_HOURS: 应为正整数（小时）")
         if self.upload_reserve_mb < 0:
             raise ConfigError("LIUHEN_UPLOAD_RESERVE_MB: 应为不小于 0 的整数（MB）")
         if self.upload_max_gb < 1:

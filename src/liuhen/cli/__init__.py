@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.witness_cmds",  # witness serve, witness add, witness list
     "liuhen.cli.doctor_cmds",  # doctor
     "liuhen.cli.backup_cmds",  # backup, restore
+    "liuhen.cli.gc_cmds",  # gc
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
@@ -46,6 +47,10 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     # recorded on the ledger (store.backed_up, store.restored).
     "backup": None,
     "restore": None,
+    # gc lists and deletes stored objects that no row refers to: the store's own housekeeping,
+    # for whoever holds the data directory and the store's credentials; every deletion is
+    # recorded (store.reclaimed).
+    "gc": None,
     "demo": "demo.load",
     "user add": "user.manage",
     "user disable": "user.manage",
@@ -84,6 +89,8 @@ COMMAND_NOTES: dict[str, str] = {
     "每次记入日志（`store.backed_up`）",
     "restore": "服务器操作员以备份取代整个存储（恢复时数据库可能尚不存在，无从按用户授权），"
     "记入日志（`store.restored`）",
+    "gc": "服务器操作员清理文件存储中没有任何记录引用的文件（写入中断的残留；须持有数据目录与存储凭据，"
+    "不按角色授权），每次删除记入日志（`store.reclaimed`）",
 }
 """What docs/permissions.md says of a command without an action when it does read or write
 stored records (the rest "read no stored records")."""

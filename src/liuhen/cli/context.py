@@ -54,10 +54,12 @@ def operator_actor() -> Actor:
     return Actor(id=None, label=f"命令行操作员（{who}）", roles=("admin",))
 
 
-NO_RECOVERY = frozenset({"verify", "ledger proof", "clean-uploads"})
+NO_RECOVERY = frozenset({"verify", "ledger proof", "clean-uploads", "gc"})
 """Commands that open the store without the start-up recovery: ``verify`` and ``ledger
 proof`` only read (``verify`` reports what a crash left instead: ``recovery.leftovers``);
-``clean-uploads`` does the uploads' part itself and says what it removed."""
+``clean-uploads`` does the uploads' part itself and says what it removed; ``gc`` lists
+without changing anything, and with ``--delete`` removes the blobs a crash left itself,
+each on the ledger."""
 
 
 def open_store(ctx: click.Context) -> Store:

@@ -214,6 +214,7 @@ class Store:
                 try:
                     yield tx
                     tx.assert_settled()
+                    tx.check_blobs_stored(self.blobs.exists)
                     if tx.events:
                         signed = self._checkpoint(conn, tx.events[0], tx.events[-1])
                     trans.commit()

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Select, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from liuhen.errors import ForbiddenChange
+from liuhen.errors import Conflict, ForbiddenChange
 from liuhen.ledger.events import READ_ACTIONS, Actor
 from liuhen.ledger.sealed import sealed_event
 from liuhen.store import tables as t
@@ -224,6 +224,21 @@ class Tx:
             index_elements=["case_id"], set_={"seq": stmt.excluded.seq}
         )
         self.conn.execute(stmt)
+
+    def check_blobs_stored(self, stored: Callable[[str], bool]) -> None:
+        """Before the commit: each blob whose row this transaction inserts is still stored.
+        Asked holding the ledger's head, which ``liuhen gc`` holds while it deletes objects
+        no row refers to: a blob found stored at ingest (not put again) may have gone since,
+        and a row must never be committed without its blob (``Conflict``: store it again)."""
+        if not self.blob_keys:
+            return
+        self.hold_head()
+        for sha256 in self.blob_keys:
+            if not stored(sha256):
+                raise Conflict(
+                    f"文件 {sha256[:16]}… 在登记前被存储清理（liuhen gc）删除，本次未保存："
+                    "请重新上传或重试"
+                )
 
     def assert_settled(self) -> None:
         if self._pending_rows:

@@ -15,6 +15,7 @@ import re
 import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +35,16 @@ class BlobInfo:
     size: int
     created: bool
     """False when the store already held these bytes and nothing new was written."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as the store lists it: its key, length and when it was last written."""
+
+    sha256: str
+    size: int
+    modified: float
+    """POSIX seconds: the file's mtime, the object's Last-Modified."""
 
 
 def check_key(sha256: str) -> str:
@@ -102,9 +113,21 @@ class BlobStore(ABC):
     def rehash(self, sha256: str) -> tuple[str, str, int]:
         """Re-read the stored bytes: (sha256, sm3, size), for verification and fixity."""
 
-    @abstractmethod
     def iter_keys(self) -> Iterator[str]:
         """Every stored key, in ascending order."""
+        return (o.sha256 for o in self.iter_objects())
+
+    @abstractmethod
+    def iter_objects(self) -> Iterator[StoredObject]:
+        """Every stored object with its length and last write, by key in ascending order."""
+
+    @abstractmethod
+    def stat(self, sha256: str) -> StoredObject | None:
+        """The stored object ``sha256`` as ``iter_objects`` lists it; None if absent."""
+
+    @abstractmethod
+    def location(self, sha256: str) -> str:
+        """Where the object is, for people: a file path or an object key."""
 
     @abstractmethod
     def delete(self, sha256: str) -> None:
@@ -135,6 +158,18 @@ class BlobStore(ABC):
     def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
         """(key, age in seconds) of blobs of dead ingests not yet recovered, older than
         ``older_than`` seconds; reads only."""
+
+    @abstractmethod
+    def marker_held(self, sha256: str) -> bool | None:
+        """The blob's ``pending`` marker: None when there is none, True when a live ingest
+        holds it (its row may be about to commit), False when nobody does (a crash's)."""
+
+    @abstractmethod
+    def collecting(self, sha256: str) -> AbstractContextManager[bool]:
+        """For ``liuhen gc``: hold the blob's marker exclusively (made if missing) while the
+        caller decides and deletes; the value is False when a live ingest holds it (leave the
+        blob alone). An ingest in this process or another one on the node waits meanwhile and
+        finds the blob gone or kept; the marker goes on exit."""
 
     @abstractmethod
     def describe(self) -> str:

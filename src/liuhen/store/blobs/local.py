@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
 from liuhen.errors import InvalidInput, NotFound, StorageError
-from liuhen.store.blobs.base import BlobInfo, BlobStore, Progress, check_key, check_range, is_key
+from liuhen.store.blobs.base import (
+    BlobInfo,
+    BlobStore,
+    Progress,
+    StoredObject,
+    check_key,
+    check_range,
+    is_key,
+)
 from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
 from liuhen.store.blobs.pending import PendingBlobs
 from liuhen.store.blobs.spool import TempBlob, cleanup, fsync_dir, stale, storage_error
@@ -84,12 +93,28 @@ class LocalBlobStore(BlobStore):
                 raise self._read_error(sha256, exc) from exc
 
     def iter_keys(self) -> Iterator[str]:
-        for first in _sorted_dirs(self.blob_dir):
-            for second in _sorted_dirs(first):
-                prefix = first.name + second.name
-                for entry in sorted(os.scandir(second), key=lambda e: e.name):
-                    if is_key(entry.name) and entry.name.startswith(prefix):
-                        yield entry.name
+        return (entry.name for entry in self._entries())
+
+    def iter_objects(self) -> Iterator[StoredObject]:
+        for entry in self._entries():
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue  # removed while listed
+            yield StoredObject(entry.name, st.st_size, st.st_mtime)
+
+    def stat(self, sha256: str) -> StoredObject | None:
+        path = self.path_for(sha256)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"无法访问 {path}：{exc.strerror}；请检查存储目录权限") from exc
+        return StoredObject(sha256, st.st_size, st.st_mtime)
+
+    def location(self, sha256: str) -> str:
+        return str(self.path_for(sha256))
 
     def delete(self, sha256: str) -> None:
         path = self.path_for(sha256)
@@ -117,10 +142,25 @@ class LocalBlobStore(BlobStore):
     def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
         return self.pending.unheld(older_than)
 
+    def marker_held(self, sha256: str) -> bool | None:
+        return self.pending.held(check_key(sha256))
+
+    def collecting(self, sha256: str) -> AbstractContextManager[bool]:
+        return self.pending.taken(check_key(sha256))
+
     def describe(self) -> str:
         return str(self.root)
 
     # -- helpers ---------------------------------------------------------------------
+    def _entries(self) -> Iterator[os.DirEntry[str]]:
+        """The blob files, by key in ascending order."""
+        for first in _sorted_dirs(self.blob_dir):
+            for second in _sorted_dirs(first):
+                prefix = first.name + second.name
+                for entry in sorted(os.scandir(second), key=lambda e: e.name):
+                    if is_key(entry.name) and entry.name.startswith(prefix):
+                        yield entry
+
     def _remove_orphan(self, sha256: str) -> bool:
         try:
             self.delete(sha256)

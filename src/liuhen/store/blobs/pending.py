@@ -10,6 +10,13 @@ from under it. A lock dies with its process: at the next start ``recover`` takes
 markers nobody holds, removes the blob when no row refers to it (the crash's orphan) and
 the marker either way. A marker of an ingest whose row never came (a refused file) is held
 until its process ends and goes at the next start the same way.
+
+``liuhen gc`` takes a blob's marker exclusively (``taken``, making one if there is none)
+while it checks and deletes the blob: an ingest on this node that reaches the blob
+meanwhile waits for it, then finds the blob gone (and puts it again) or kept. Markers are
+local to the node; what holds gc and ingests on other nodes apart is the database
+(``Store.transaction`` checks, under the ledger's head, that each blob it registers is
+still stored).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from liuhen.errors import StorageError
@@ -100,6 +108,48 @@ class PendingBlobs:
                 os.close(fd)
                 out.append((sha256, age))
         return out
+
+    def held(self, sha256: str) -> bool | None:
+        """None when ``sha256`` has no marker; else whether a live process holds it."""
+        path = self.dir / sha256
+        if not path.exists():
+            return None
+        fd = lock_unheld(path)
+        if fd is None:
+            return path.exists()  # held, unless it went meanwhile
+        os.close(fd)
+        return False
+
+    @contextmanager
+    def taken(self, sha256: str) -> Iterator[bool]:
+        """Hold the marker of ``sha256`` exclusively, making it if there is none: True when
+        nobody else held it (no ingest can rely on the blob until the marker goes), False
+        when a live ingest does. The marker is removed on exit when it was taken."""
+        path = self.dir / sha256
+        for _ in range(_TRIES):
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise StorageError(f"无法写入 {path}：{exc.strerror}；请检查存储目录权限") from exc
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                yield False
+                return
+            if same_file(path, fd):
+                break
+            os.close(fd)  # settled or recovered between the open and the lock: again
+        else:
+            raise StorageError(f"无法锁定 {path}：反复被并发清理，请稍后重试")
+        try:
+            yield True
+        finally:
+            try:
+                path.unlink(missing_ok=True)
+            finally:
+                os.close(fd)
 
     def keys(self) -> Iterator[str]:
         try:

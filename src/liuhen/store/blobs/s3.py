@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -22,7 +23,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from liuhen.errors import InvalidInput, NotFound, StorageError
-from liuhen.store.blobs.base import BlobInfo, BlobStore, Progress, check_key, check_range, is_key
+from liuhen.store.blobs.base import (
+    BlobInfo,
+    BlobStore,
+    Progress,
+    StoredObject,
+    check_key,
+    check_range,
+    is_key,
+)
 from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
 from liuhen.store.blobs.pending import PendingBlobs
 from liuhen.store.blobs.spool import TempBlob, cleanup, stale
@@ -143,7 +152,7 @@ class S3BlobStore(BlobStore):
             except (*_S3_ERRORS, OSError) as exc:
                 raise self._error(exc, f"读取 {self.key_for(sha256)}") from exc
 
-    def iter_keys(self) -> Iterator[str]:
+    def iter_objects(self) -> Iterator[StoredObject]:
         prefix = self._key_prefix
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=prefix
@@ -153,10 +162,23 @@ class S3BlobStore(BlobStore):
                 for item in page.get("Contents", []):
                     name = item["Key"][len(prefix) :]
                     if is_key(name):
-                        yield name
+                        yield StoredObject(
+                            name, int(item["Size"]), item["LastModified"].timestamp()
+                        )
         except ClientError as exc:
             if _code(exc) != "NoSuchBucket":
                 raise self._error(exc, "列出对象") from exc
+        except BotoCoreError as exc:
+            raise self._error(exc, "列出对象") from exc
+
+    def stat(self, sha256: str) -> StoredObject | None:
+        head = self._head(self.key_for(sha256))
+        if head is None:
+            return None
+        return StoredObject(sha256, int(head["ContentLength"]), head["LastModified"].timestamp())
+
+    def location(self, sha256: str) -> str:
+        return self.key_for(sha256)
 
     def delete(self, sha256: str) -> None:
         key = self.key_for(sha256)
@@ -183,6 +205,12 @@ class S3BlobStore(BlobStore):
 
     def pending_leftovers(self, older_than: float) -> list[tuple[str, float]]:
         return self.pending.unheld(older_than)
+
+    def marker_held(self, sha256: str) -> bool | None:
+        return self.pending.held(check_key(sha256))
+
+    def collecting(self, sha256: str) -> AbstractContextManager[bool]:
+        return self.pending.taken(check_key(sha256))
 
     def _remove_orphan(self, sha256: str) -> bool:
         try:

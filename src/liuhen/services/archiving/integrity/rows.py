@@ -123,8 +123,8 @@ def check_blobs(
     orphans = [k for k in store.blobs.iter_keys() if k not in known]
     if orphans:
         report.notes.append(
-            f"存储中有 {len(orphans)} 个未登记的文件（多为写入中断的残留，不影响已登记记录）："
-            + ", ".join(o[:16] for o in orphans[:5])
+            f"存储中有 {len(orphans)} 个未登记的文件（多为写入中断的残留，不影响已登记记录；"
+            "liuhen gc 列出并清理其中超过宽限期的）：" + ", ".join(o[:16] for o in orphans[:5])
         )
 
 
