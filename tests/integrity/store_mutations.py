@@ -189,8 +189,9 @@ def caches(world: World, rng: random.Random) -> list[Mutation]:
     edits = {
         "violations": ("UPDATE case_summaries SET violations = violations + 1 WHERE case_id = ?", f"case_summaries/{case_id}.violations"),
         "findings": ("UPDATE case_summaries SET findings = 0, violations = 0 WHERE case_id = ?", f"case_summaries/{case_id}.findings"),
-        "summary": ("UPDATE case_summaries SET summary = json_set(summary, '$.findings', json('[]')) WHERE case_id = ?", f"case_summaries/{case_id}"),
-        "consistent": ("UPDATE case_summaries SET summary = json_set(summary, '$.findings', json('[]')), findings = 0, violations = 0, pending_dues = '[]', first_pending_due = NULL, last_pending_due = NULL, pending_undated = 0 WHERE case_id = ?", f"case_summaries/{case_id}"),
+        "summary": ("UPDATE case_summary_bodies SET summary = json_set(summary, '$.findings', json('[]')) WHERE case_id = ?", f"case_summaries/{case_id}"),
+        "consistent": (("UPDATE case_summary_bodies SET summary = json_set(summary, '$.findings', json('[]')) WHERE case_id = ?", "UPDATE case_summaries SET findings = 0, violations = 0, pending_dues = '[]', first_pending_due = NULL, last_pending_due = NULL, pending_undated = 0 WHERE case_id = ?"), f"case_summaries/{case_id}"),
+        "body": ("DELETE FROM case_summary_bodies WHERE case_id = ?", f"case_summaries/{case_id}.summary"),
         "officers": ("DELETE FROM summary_officers WHERE case_id = ?", f"summary_officers/{case_id}"),
         "changes": ("UPDATE case_changes SET seq = seq - 1 WHERE case_id = ?", f"case_changes/{case_id}"),
         "counts": ("UPDATE dashboard_counts SET violations = violations + 1 WHERE agency_id = (SELECT agency_id FROM case_summaries WHERE case_id = ?)", f"dashboard_counts/{group}|.violations"),
@@ -198,9 +199,10 @@ def caches(world: World, rng: random.Random) -> list[Mutation]:
     out = []
     for label, (sql, expect) in edits.items():
 
-        def edit(data: Path, witness: Path, sql: str = sql) -> None:
+        def edit(data: Path, witness: Path, sql: str | tuple[str, ...] = sql) -> None:
             with tamper.intruder(data, "case_summaries") as conn:
-                conn.execute(sql, (case_id,))
+                for statement in (sql,) if isinstance(sql, str) else sql:
+                    conn.execute(statement, (case_id,))
 
         out.append(Mutation("cache", f"{label} of {case_id[:8]}", edit, (expect,)))
     return out

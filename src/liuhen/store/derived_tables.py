@@ -30,6 +30,7 @@ __all__ = [
     "SEARCH_OBJECTS",
     "case_changes",
     "case_summaries",
+    "case_summary_bodies",
     "dashboard_categories",
     "dashboard_counts",
     "derived_settings",
@@ -44,7 +45,6 @@ case_summaries = Table(
     Column("agency_id", String(40), nullable=False, index=True),
     Column("section", String(200), nullable=False, default=""),
     Column("stage", String(40), nullable=False),
-    Column("summary", JSONText(), nullable=False),
     Column("source_seq", BigInteger(), nullable=False),
     Column("computed_at", UTCDateTime(), nullable=False),
     # -- what lists filter, sort and search on (store/summary_index.py derives them) --
@@ -102,8 +102,19 @@ case_summaries = Table(
     Index("ix_case_summaries_created_by", "created_by", "opened_at", "number"),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.
-Beside the summary (JSON) each row carries the columns that lists filter, sort and search on
-and the case's current share of the dashboard's counts (``store/summary_index.py``)."""
+Each row carries the columns that lists filter, sort and search on and the case's current
+share of the dashboard's counts (``store/summary_index.py``); the summary itself (JSON, about
+a kilobyte) is in ``case_summary_bodies``, so that a search or a count that reads thousands
+of these rows reads narrow ones (migration 0017)."""
+
+case_summary_bodies = Table(
+    "case_summary_bodies",
+    metadata,
+    Column("case_id", String(40), ForeignKey("cases.id"), primary_key=True),
+    Column("summary", JSONText(), nullable=False),
+)
+"""Each summarised case's summary (JSON, computed by ``services/cases/summaries``), beside its
+row in ``case_summaries``: written and read with it, a cache like it."""
 
 summary_officers = Table(
     "summary_officers",

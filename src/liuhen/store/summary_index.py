@@ -1,7 +1,8 @@
 """The derived index of case summaries: what lists read, and the dashboard's counts.
 
-``case_summaries`` holds each case's summary (JSON, computed by ``services/cases/summaries``).
-Whenever one is written, ``write`` keeps beside it, in the same transaction:
+``case_summary_bodies`` holds each case's summary (JSON, computed by
+``services/cases/summaries``) and ``case_summaries`` its index row. Whenever one is written,
+``write`` keeps beside it, in the same transaction:
 
 - the columns lists filter, sort, count and search on (number, title, party, stage, opening
   time and month, who opened it, confidentiality marks, how many findings and when pending
@@ -29,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, literal_column, or_, select, update
 
 from liuhen.store import tables as t
 from liuhen.store.dashboard_counts import Deltas, bump
@@ -40,17 +41,24 @@ from liuhen.store.summary_columns import (
     index_columns,
     share_columns,
 )
+from liuhen.store.types import JSONText
 from liuhen.store.upsert import insert, insert_ignoring, insert_new
 
 SLACK = timedelta(minutes=1)
 TIMEZONE = "dashboard_timezone"  # derived_settings: the zone months were cut in
 
 cs = t.case_summaries
+bodies = t.case_summary_bodies
+WITH_BODY = cs.join(bodies, bodies.c.case_id == cs.c.case_id)
+"""An index row with its summary (``bodies.c.summary``): for the few reads that need both."""
 
 
-def _for_update(query: Any, conn: Connection) -> Any:
-    """Lock the rows read (PostgreSQL); SQLite's writer already holds the database lock."""
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+def _for_update(query: Any, conn: Connection, of: Any = None) -> Any:
+    """Lock the rows read (PostgreSQL; of the table ``of`` only, when given); SQLite's writer
+    already holds the database lock."""
+    if conn.dialect.name != "postgresql":
+        return query
+    return query.with_for_update(of=of) if of is not None else query.with_for_update()
 
 
 def _officers(conn: Connection, case_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -84,7 +92,6 @@ _UPDATE = (
                 "agency_id",
                 "section",
                 "stage",
-                "summary",
                 "source_seq",
                 "computed_at",
                 *INDEX_COLUMNS,
@@ -169,6 +176,7 @@ def write(
         case_id: _row(case_id, agency_id, summary, seq, facts[case_id], now=now, tz=tz)
         for case_id, agency_id, summary, seq in sorted(items, key=lambda item: item[0])
     }
+    summaries = {case_id: row.pop("summary") for case_id, row in rows.items()}
     inserted = insert_new(conn, cs, [r for c, r in rows.items() if c not in old_rows], "case_id")
     raced = [c for c in rows if c not in old_rows and c not in inserted]
     if raced:
@@ -187,10 +195,23 @@ def write(
     written = [r["key"] for r in updates] + sorted(inserted)
     if updates:
         conn.execute(_UPDATE, updates)
+    _store_bodies(conn, {case_id: summaries[case_id] for case_id in written})
     if written:
         _replace_officers_and_due(conn, written, officers, {i[0]: i[2] for i in items})
     deltas.write(conn)
     return len(written)
+
+
+def _store_bodies(conn: Connection, summaries: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each written case's summary, inserted or replaced (under its index row's lock)."""
+    if not summaries:
+        return
+    rows = [{"case_id": c, "summary": s} for c, s in sorted(summaries.items())]
+    stmt = insert(conn, bodies)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["case_id"], set_={"summary": stmt.excluded.summary}
+    )
+    conn.execute(stmt, rows)
 
 
 def _locked(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
@@ -239,13 +260,9 @@ def sweep(conn: Connection, now: datetime, batch: int = 2000) -> int:
     transaction); returns how many cases it recomputed."""
     done = 0
     while True:
-        rows = (
-            conn.execute(
-                _for_update(select(cs).where(_due(now)).order_by(cs.c.case_id).limit(batch), conn)
-            )
-            .mappings()
-            .all()
-        )
+        due = select(cs, bodies.c.summary).select_from(WITH_BODY).where(_due(now))
+        query = _for_update(due.order_by(cs.c.case_id).limit(batch), conn, of=cs)
+        rows = conn.execute(query).mappings().all()
         if not rows:
             return done
         officers = _stored_officers(conn, [r["case_id"] for r in rows])
@@ -283,11 +300,13 @@ def rebuild(
     now: datetime,
     footage: bool = True,
     sort_keys: bool = True,
+    bodies_table: bool = True,
 ) -> int:
     """Recompute every summary's index columns, officers and share, and the dashboard's
     counts from them (in the caller's write transaction); returns the number of cases.
     ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists),
-    ``sort_keys`` False the officers' copies of opening time and number (before 0011)."""
+    ``sort_keys`` False the officers' copies of opening time and number (before 0011),
+    ``bodies_table`` False reads the summaries from ``case_summaries.summary`` (before 0017)."""
     conn.execute(delete(t.dashboard_counts))
     conn.execute(delete(t.dashboard_categories))
     conn.execute(delete(t.summary_officers))
@@ -298,7 +317,9 @@ def rebuild(
     for first in range(0, len(ids), 1000):
         chunk = ids[first : first + 1000]
         officers = _officers(conn, chunk)
-        changes, due = _recomputed(conn, chunk, officers, deltas, tz=tz, now=now)
+        changes, due = _recomputed(
+            conn, chunk, officers, deltas, tz=tz, now=now, bodies_table=bodies_table
+        )
         if not footage:
             due = []
         if changes:
@@ -331,14 +352,18 @@ def _recomputed(
     *,
     tz: tzinfo,
     now: datetime,
+    bodies_table: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(index and share columns by ``key``, ``footage_due`` rows) of the summaries of
     ``chunk``, their shares added to ``deltas``."""
     facts = _case_facts(conn, chunk)
     changes: list[dict[str, Any]] = []
     due: list[dict[str, Any]] = []
-    columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, cs.c.summary)
-    for row in conn.execute(select(*columns_read).where(cs.c.case_id.in_(chunk))).mappings():
+    summary = bodies.c.summary if bodies_table else literal_column("summary", JSONText())
+    columns_read = (cs.c.case_id, cs.c.agency_id, cs.c.section, cs.c.stage, summary)
+    source = WITH_BODY if bodies_table else cs
+    query = select(*columns_read).select_from(source).where(cs.c.case_id.in_(chunk))
+    for row in conn.execute(query).mappings():
         summary, fact = row["summary"], facts[row["case_id"]]
         columns = {
             **index_columns(

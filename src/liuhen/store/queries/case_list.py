@@ -33,6 +33,7 @@ from liuhen.store.search import matches
 
 cs = t.case_summaries
 so = t.summary_officers
+bodies = t.case_summary_bodies
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def narrowing(f: Filter, now: datetime, conn: Connection) -> list[ColumnElement[
     return found
 
 
-ROW = (cs.c.case_id, cs.c.agency_id, cs.c.summary)
+ROW = (cs.c.case_id, cs.c.agency_id, bodies.c.summary)
+"""A case with its whole summary (``case_summary_bodies``, joined by ``_source``)."""
 LINE = (
     cs.c.case_id,
     cs.c.number,
@@ -204,6 +206,14 @@ def line_counts(line: Any, now: datetime) -> tuple[int | None, int | None]:
     return violations, int(line.findings) - violations
 
 
+def _source(columns: tuple[Any, ...]) -> Any:
+    """What ``columns`` are read from: the index, joined to the summaries when they ask for
+    one (a list line reads the index alone)."""
+    if any(getattr(c, "table", None) is bodies for c in columns):
+        return cs.join(bodies, bodies.c.case_id == cs.c.case_id)
+    return cs
+
+
 def page(
     conn: Connection,
     scope: Scope,
@@ -219,7 +229,7 @@ def page(
     or soonest next due (``order="due"``), or oldest overdue first (``order="overdue"``)."""
     if order == "opened" and limit is not None and not f.q and _own_only(scope):
         return _own_page(conn, scope, f, now, offset, limit, columns)
-    query = select(*columns).where(*where(scope, f, now, conn))
+    query = select(*columns).select_from(_source(columns)).where(*where(scope, f, now, conn))
     if order == "due":
         query = query.order_by(cs.c.c_next_due, cs.c.number)
     elif order == "overdue":
@@ -278,6 +288,7 @@ def _own_page(
         ids = union_all(*branches)
     query = (
         select(*columns)
+        .select_from(_source(columns))
         .where(cs.c.case_id.in_(ids))
         .order_by(cs.c.opened_at.desc(), cs.c.number.desc())
         .offset(offset)
@@ -329,7 +340,8 @@ def rows_of(conn: Connection, case_ids: Iterable[str]) -> dict[str, Any]:
     wanted = sorted(set(case_ids))
     if not wanted:
         return {}
-    return {r[0]: r for r in conn.execute(select(*ROW).where(cs.c.case_id.in_(wanted)))}
+    query = select(*ROW).select_from(_source(ROW)).where(cs.c.case_id.in_(wanted))
+    return {r[0]: r for r in conn.execute(query)}
 
 
 def ids(conn: Connection, scope: Scope, f: Filter, now: datetime) -> list[str]:

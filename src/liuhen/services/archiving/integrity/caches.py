@@ -80,6 +80,28 @@ def _readable(report: VerifyReport, rows: dict[str, list[RawRow]]) -> dict[str, 
                 )
             if name == "case_summaries" and not row.problems:
                 out[key] = row.values
+    return _with_bodies(report, rows["case_summary_bodies"], out)
+
+
+def _with_bodies(
+    report: VerifyReport, stored: list[RawRow], summaries: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each readable index row with its summary (``case_summary_bodies``); one without the
+    other is reported, and a case whose summary cannot be read is left out."""
+    found = {str(r.values["case_id"]): r.values["summary"] for r in stored if not r.problems}
+    broken = {str(r.values["case_id"] or r.raw["case_id"]) for r in stored if r.problems}
+    for case_id in sorted(set(found) - set(summaries) - broken):
+        report.add(
+            ALTERED, f"case_summary_bodies/{case_id}", "摘要没有对应的索引行（派生数据被改动）"
+        )
+    out = {}
+    for case_id, row in summaries.items():
+        if case_id in found:
+            out[case_id] = {**row, "summary": found[case_id]}
+        elif case_id not in broken:
+            report.add(
+                ALTERED, f"case_summaries/{case_id}.summary", "案件摘要缺失（派生数据被改动）"
+            )
     return out
 
 

@@ -80,6 +80,7 @@ def derived_rows(store: Store) -> dict[str, list[RawRow]]:
     counts (one connection)."""
     names = (
         "case_summaries",
+        "case_summary_bodies",
         "summary_officers",
         "footage_due",
         "case_changes",

@@ -95,8 +95,12 @@ def write_retrying(
 
 def stored_summaries(store: Store, agency_id: str | None) -> list[tuple[str, str, dict[str, Any]]]:
     """Every stored summary (of one agency, or all) as (case_id, agency_id, summary), by id."""
-    cs = t.case_summaries
-    query = select(cs.c.case_id, cs.c.agency_id, cs.c.summary).order_by(cs.c.case_id)
+    cs, bodies = t.case_summaries, t.case_summary_bodies
+    query = (
+        select(cs.c.case_id, cs.c.agency_id, bodies.c.summary)
+        .join_from(cs, bodies, bodies.c.case_id == cs.c.case_id)
+        .order_by(cs.c.case_id)
+    )
     if agency_id is not None:
         query = query.where(cs.c.agency_id == agency_id)
     with store.read() as conn:

@@ -172,6 +172,7 @@ def upgrade() -> None:
         now=datetime.now(UTC),
         footage=False,
         sort_keys=False,
+        bodies_table=False,
     )
     search.create_index(op)
 
