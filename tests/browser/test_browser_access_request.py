@@ -1,6 +1,8 @@
-"""A party's copy request in Chromium: an officer registers it, the head approves it in the
-inbox, the party opens the hand-over link without logging in and downloads the copy (its
-watermark read back with pypdf and seen on a page rendered by pdftoppm), the link expires
+"""A party's copy request in Chromium: an officer registers it, the head reviews on a phone
+(390 px) what the copy will cover (removes a proposed mark, adds one with a reason) and
+approves it in the inbox, the party opens the hand-over link without logging in and
+downloads the copy (its watermark read back with pypdf, the covered words absent, seen on
+pages rendered by pdftoppm), the link expires
 when time moves on, and the request's ledger shows each step. Screenshots and the rendered
 page are kept in test-artifacts/ (not committed)."""
 
@@ -103,12 +105,12 @@ def bureau(
     store.close()
 
 
-def window(new_window: Any) -> Any:
-    return new_window(accept_downloads=True)
+def window(new_window: Any, width: int = 1280) -> Any:
+    return new_window(accept_downloads=True, viewport={"width": width, "height": 900})
 
 
-def sign_in(new_window: Any, base: str, username: str) -> Any:
-    page = window(new_window)
+def sign_in(new_window: Any, base: str, username: str, width: int = 1280) -> Any:
+    page = window(new_window, width)
     browser_login(page, base, username, PASSWORD, STORES[base])  # the head: with TOTP
     page.wait_for_url(base + "/cases")
     return page
@@ -149,9 +151,30 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
     assert "主要负责人或经授权的分管负责人（004§37）" in officer.content()
     shot(officer, "02-registered")
 
-    # the head approves it in the inbox
+    # the head, on a phone (390 px), reviews what the system proposed to cover: the document
+    # names 李建华 (not the party of this case) with an address; the head keeps the names,
+    # removes the address and covers the goods on sale with a reason
     clock.now += timedelta(hours=1)
-    head = sign_in(new_window, base, "liugang")
+    head = sign_in(new_window, base, "liugang", width=390)
+    head.goto(detail_url)
+    assert "尚未审查，审查前不能批准" in head.locator("#redactions").inner_text()
+    head.click("#redactions a:has-text('审查遮盖')")
+    assert head.locator(".mark-card").count() == 4
+    assert head.locator("mark.cover").count() == 4  # highlighted in the document's text
+    address = head.locator(".mark-card", has_text="山西省示范县示范镇新华街45号")
+    address.locator("input[type=checkbox]").uncheck()
+    head.fill("[name='add.text']", "苹果、香蕉、橘子")
+    head.select_option("[name='add.kind']", "other")
+    head.select_option("[name='add.ground']", "commercial_secret")
+    head.fill("[name='add.reason']", "经营品种与进货渠道，属当事人以外的商业信息")
+    wide = head.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390, wide  # nothing wider than the phone
+    shot(head, "03-redaction-390")
+    submit(head, "确认遮盖内容")
+    assert "遮盖内容已确认" in head.locator(".flash").inner_text()
+    assert "第 1 版：4 处遮盖" in head.locator("#redactions").inner_text()
+
+    # the head approves it in the inbox
     assert head.locator("#nav-approvals").inner_text() == "待我审批 1"
     head.click("#nav-approvals")
     card = head.locator(".approval").inner_text()
@@ -168,7 +191,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
     # the officer hands over: a link, shown once, to copy
     officer.goto(detail_url)
     assert officer.locator("#request-status").inner_text() == "已批准"
-    assert "现场检查（勘验）笔录_复制件.pdf" in officer.locator("#copies").inner_text()
+    assert "现场检查（勘验）笔录_复制件（遮盖）.pdf" in officer.locator("#copies").inner_text()
     submit(officer, "生成交付链接")
     link = officer.input_value("#share-url")
     assert link.startswith(base + "/share/")
@@ -189,6 +212,10 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
         text = page.extract_text()
         assert "王建国" in text and "查复〔2026〕1号" in text and "2026-09-20" in text
     assert "现场检查" in reader.pages[0].extract_text()
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "李建华" not in text and "苹果、香蕉、橘子" not in text and "■■■■〔1〕" in text
+    assert "山西省示范县示范镇新华街45号" in text  # the mark the head removed
+    assert "遮盖说明" in text and "商业秘密" in text and "刘刚" in text  # the last page
     ARTIFACTS.mkdir(exist_ok=True)
     subprocess.run(
         [
@@ -196,10 +223,6 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
             "-r",
             "60",
             "-png",
-            "-f",
-            "1",
-            "-l",
-            "1",
             str(saved),
             str(ARTIFACTS / "access-06-copy-page"),
         ],
@@ -224,6 +247,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
     assert steps == [
         "access.requested",
         "approval.requested",
+        "access.redaction_confirmed",
         "approval.decided",
         "access.granted",
         "access.copy_made",

@@ -201,6 +201,21 @@ def _link_id(bw: BudgetWorld) -> str:
     return issue_link(bw.store, clerk.actor, bw.extra["copy_request"]).id
 
 
+def _review_path(bw: BudgetWorld) -> str:
+    """A copy request of the own case's record, registered (and so pending) for this call:
+    its record's 审查遮盖 page."""
+    from liuhen.services.access.requests import register_request
+
+    record = bw.latest(_own(bw)["record"])
+    request_id = register_request(
+        bw.store, SYSTEM, case_id=_own(bw)["case"], kind="copy",
+        requester={"name": "王某", "id_type": "resident_id", "id_number": "11010519491231002X",
+                   "relation": "party"},
+        record_ids=[record], purpose="诉讼需要",
+    )  # fmt: skip
+    return _request_path(bw, request_id) + f"/redactions/{record}"
+
+
 def _grant(bw: BudgetWorld) -> str:
     from liuhen.services.admin.users import find_user
     from liuhen.services.approvals.authorisations import grant_authorisation
@@ -743,6 +758,23 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/cases/{case_ref}/access-requests/{request_id}/view"): Budget(
         PER_CASE, _get("officer", lambda bw: _request_path(bw) + "/view")
     ),
+    ("GET", "/cases/{case_ref}/access-requests/{request_id}/redactions/{record_id}"): Budget(
+        PER_CASE, lambda bw: Call("head", "GET", _review_path(bw))
+    ),
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/redactions/{record_id}"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "head",
+            "POST",
+            _review_path(bw),
+            data={
+                "add.text": "现场检查笔录",
+                "add.kind": "other",
+                "add.ground": "privacy",
+                "add.reason": "与申请无关的内容",
+            },
+        ),
+    ),  # fmt: skip
     ("GET", "/api/cases/{case_ref}/access-requests"): Budget(
         PER_CASE, _get("officer", lambda bw: f"/api/cases/{_own(bw)['case']}/access-requests")
     ),

@@ -17,7 +17,7 @@ import weasyprint  # type: ignore[import-untyped]
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from liuhen.documents.catalogue import default_catalogue
-from liuhen.documents.content import build_view
+from liuhen.documents.content import DocumentView, build_view
 from liuhen.documents.model import DocumentKind, FilledDocument
 
 NUMERALS = "一二三四五六七八九十"
@@ -42,15 +42,26 @@ def _css() -> str:
 
 def render_html(filled: FilledDocument, kind: DocumentKind | None = None) -> str:
     """The HTML the PDF is made from (useful for a browser preview)."""
+    return view_html(document_view(filled, kind))
+
+
+def document_view(filled: FilledDocument, kind: DocumentKind | None = None) -> DocumentView:
+    """What the PDF draws, row by row (``documents/redaction.py`` changes it for a copy)."""
     catalogue = default_catalogue()
-    kind = kind or catalogue.get(filled.kind)
-    view = build_view(filled, kind, edition=catalogue.edition)
+    return build_view(filled, kind or catalogue.get(filled.kind), edition=catalogue.edition)
+
+
+def view_html(view: DocumentView) -> str:
     template = _environment().get_template("document.html")
     return template.render(v=view, css=_css(), numerals=NUMERALS_LIST)
 
 
 def render_pdf(filled: FilledDocument, kind: DocumentKind | None = None) -> bytes:
     """The document as an A4 PDF with embedded CJK fonts and "第 X 页 共 Y 页" page numbers."""
-    html = render_html(filled, kind)
-    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return render_view(document_view(filled, kind))
+
+
+def render_view(view: DocumentView) -> bytes:
+    """``view`` as the PDF ``render_pdf`` makes (a redacted copy is drawn from its view)."""
+    pdf: bytes = weasyprint.HTML(string=view_html(view)).write_pdf()
     return pdf

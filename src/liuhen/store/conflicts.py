@@ -26,6 +26,7 @@ MESSAGES: dict[str, str] = {
     "uq_officers_certificate_no": "certificate_no: 该执法证号已登记",
     "uq_share_links_token_hash": f"交付链接冲突：{AGAIN}",
     "uq_stations_token_hash": f"采集站令牌冲突：{AGAIN}",
+    "uq_redactions_version": f"遮盖内容刚由他人修改（同时提交，先提交者为准）：{AGAIN}",
 }
 """Constraint or unique index name -> the message of the writer that lost to it."""
 

@@ -34,6 +34,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "share_links",
     "holiday_schedules",
     "authorisations",
+    "redactions",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -60,6 +61,7 @@ TRACKED: tuple[str, ...] = (
     "holiday_schedules",
     "authorisations",
     "stations",
+    "redactions",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

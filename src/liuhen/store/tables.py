@@ -23,6 +23,7 @@ from liuhen.store.derived_tables import *  # noqa: F403  (re-exported: each one'
 from liuhen.store.ledger_tables import *  # noqa: F403
 from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata as metadata
+from liuhen.store.redaction_tables import *  # noqa: F403
 from liuhen.store.table_kinds import *  # noqa: F403
 from liuhen.store.types import JSONText, UTCDateTime
 

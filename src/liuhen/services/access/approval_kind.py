@@ -12,6 +12,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.access.copies import make_copies
 from liuhen.services.access.model import KINDS
 from liuhen.services.access.queries.requests import approver_positions, request_for_approval
+from liuhen.services.access.redactions import unreviewed
 from liuhen.services.approvals.authorisations import active_grant
 from liuhen.services.approvals.kinds import ApprovalKind, approval_kind
 from liuhen.services.approvals.model import ApprovalState
@@ -54,6 +55,15 @@ def check_decision(
             details=[
                 f"position: 本机关制度{cite}规定，{KINDS[request['kind']]}申请须经"
                 f"{approver['names']}同意；请以该身份审批，或不勾选“最终批准”作为审核意见提交"
+            ],
+        )
+    waiting = unreviewed(tx.conn, request) if request["kind"] == "copy" else []
+    if waiting:
+        raise InvalidInput(
+            "审批意见有误",
+            details=[
+                f"decision: 《{'》《'.join(waiting)}》中有系统识别出的他人个人信息，尚未审查"
+                "遮盖内容；请先在申请页面“审查遮盖”逐项确认、删除或增加遮盖并写明理由，再批准"
             ],
         )
 

@@ -11,15 +11,17 @@ that cannot carry a visible mark is not copied, and the copy says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
-from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest
+from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest, approver_rule
 from liuhen.services.access.queries.files import copy_made, record_with_files
 from liuhen.services.access.queries.requests import get_request
+from liuhen.services.access.redacted_copy import confirmed_for, redacted_pdf
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.permissions import allowed, load_case, require
 from liuhen.store.blobs.base import BlobInfo
@@ -46,17 +48,28 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
 
     mark = watermark_text(request.requester["name"], request.number, day)
     sealer = Sealer(store, str(case["agency_id"]), str(case["agency_name"]))
+    redactions = confirmed_for(store, request)
+    citation = approver_rule(case["profile_id"], "copy").confidential_citation
     made = []
     for item in request.included:
         record_id = item["record_id"]
+        marks = redactions.get(record_id)
+        redaction = (case, marks, citation) if marks and marks["marks"] else None
         made.append(
-            done.get(record_id) or _copy_record(store, actor, request, record_id, mark, sealer)
+            done.get(record_id)
+            or _copy_record(store, actor, request, record_id, mark, sealer, redaction)
         )
     return made
 
 
 def _copy_record(
-    store: Store, actor: Actor, request: AccessRequest, record_id: str, mark: str, sealer: Sealer
+    store: Store,
+    actor: Actor,
+    request: AccessRequest,
+    record_id: str,
+    mark: str,
+    sealer: Sealer,
+    redaction: tuple[Mapping[str, Any], Mapping[str, Any], str] | None = None,
 ) -> str:
     """A watermarked copy of one record for an approved request, as a new record; returns
     its id. A file whose format cannot be watermarked is skipped and named in the copy.
@@ -71,6 +84,9 @@ def _copy_record(
     made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []
     skipped: list[str] = []
     with scratch_dir(store.settings, "copy") as tmp:
+        if redaction is not None:  # drawn again without the marked words: one PDF
+            made.append(_redacted_file(store, original, files, mark, Path(tmp), sealer, redaction))
+            files = []
         for f in files:
             out = _copy_file(store, original, f, mark, Path(tmp), sealer)
             if out is None:
@@ -114,6 +130,7 @@ def _copy_record(
                     "watermark": mark,
                     "seal": sealer.fingerprint,
                     "skipped": skipped,
+                    **({"redaction": _lineage(redaction[1])} if redaction else {}),
                     "made_at": now.astimezone(store.settings.tz).isoformat(),
                 },
                 "correction_reason": "",
@@ -148,9 +165,48 @@ def _copy_record(
                 "watermark": mark,
                 "seal": sealer.fingerprint,
                 "skipped": skipped,
+                **({"redaction": _lineage(redaction[1], marks=True)} if redaction else {}),
             },
         )
     return copy_id
+
+
+def _lineage(redaction: Mapping[str, Any], *, marks: bool = False) -> dict[str, Any]:
+    """Which confirmed marks a copy was drawn with (on the ledger: spans, grounds, digests)."""
+    out: dict[str, Any] = {
+        "id": redaction["id"],
+        "version": redaction["version"],
+        "count": len(redaction["marks"]),
+    }
+    if marks:
+        keys = ("segment", "start", "end", "kind", "ground", "digest")
+        out["marks"] = [{k: m[k] for k in keys} for m in redaction["marks"]]
+    return out
+
+
+def _redacted_file(
+    store: Store,
+    original: Any,
+    files: list[Any],
+    mark: str,
+    tmp: Path,
+    sealer: Sealer,
+    redaction: tuple[Mapping[str, Any], Mapping[str, Any], str],
+) -> tuple[BlobInfo, str, str, dict[str, Any]]:
+    """The record drawn again without its marked words, a reasons page, watermark, seal."""
+    from liuhen.documents.watermark import watermark_pdf
+
+    case, marks, citation = redaction
+    body, source = redacted_pdf(store, case, original, files, marks, citation)
+    target = tmp / f"redacted-{new_id()}.pdf"
+    target.write_bytes(sealer.seal(watermark_pdf(body, mark), reason=mark))
+    info = store.blobs.ingest_path(target)
+    stem = Path(source["file_name"]).stem[:100]
+    lineage = {
+        "derived_from": {"position": source["position"], "sha256": source["blob_sha256"]},
+        "redaction": _lineage(marks),
+    }
+    return info, f"{stem}_复制件（遮盖）.pdf", PDF, lineage
 
 
 def _copy_file(

@@ -77,6 +77,7 @@ def build(
             approval=approval_of.get(row["id"]),
             created_at=row["created_at"],
             created_by=row["created_by"],
+            redaction=dict(row["details"].get("redaction") or {}),
         )
         request.copies = [
             _copy(c, files.get(c["id"], ()))

@@ -45,6 +45,7 @@ EVENT_NAMES = {
     "access.copy_made": "制作复制件（加注水印、加盖电子印章）",
     "access.copy_failed": "复制件制作失败",
     "access.viewed": "陪同查阅（只读）",
+    "access.redaction_confirmed": "审查确认遮盖内容",
     "share.issued": "生成交付链接",
     "share.viewed": "申请人打开链接",
     "share.downloaded": "申请人下载复制件",
@@ -89,6 +90,8 @@ class AccessRequest:
     copies: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     copy_failed: str = ""
+    redaction: dict[str, Any] = field(default_factory=dict)
+    """What registration proposed for redaction (``services/access/redactions.py``)."""
 
     @property
     def kind_name(self) -> str:

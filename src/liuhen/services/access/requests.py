@@ -41,6 +41,7 @@ from liuhen.services.access.queries.requests import (
     get_request,
     requests_created_since,
 )
+from liuhen.services.access.redactions import propose
 from liuhen.services.approvals.workflow import open_in
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -67,7 +68,8 @@ def register_request(
     Long: the field checks, then one transaction that re-reads the case's current records,
     numbers the request, inserts it, records access.requested and opens its approval with the
     form the approver sees; the number, the request and its approval must commit together, and
-    the approval's fields are built from the items computed inside that transaction."""
+    the approval's fields are built from the items computed inside that transaction; a copy
+    request's proposed redactions are computed there too, from the records it reads."""
     loaded = require_case(store, actor, "access.request", case_id, case)
     who, problems = _requester(requester)
     if kind not in KINDS:
@@ -100,6 +102,11 @@ def register_request(
                 details=[f"record_ids: 记录 {r} 不是本案当前有效的记录" for r in unknown],
             )
         items = _items(case, [current[r] for r in wanted], exclusions, rule)
+        redaction = (
+            propose(store, tx.conn, case, who, items, list(current.values()))
+            if kind == "copy"
+            else None
+        )
         number = _next_number(tx, now, store)
         tx.insert(
             "access_requests",
@@ -119,6 +126,7 @@ def register_request(
                         "names": rule.names,
                         "citation": rule.citation,
                     },
+                    **({"redaction": redaction} if redaction else {}),
                 },
                 "created_by": actor.id or "system",
                 "created_at": now,

@@ -24,6 +24,7 @@ from liuhen.services.access.queries.requests import (
     requestable_records,
 )
 from liuhen.services.access.requests import open_view, register_request
+from liuhen.services.access.review import redaction_rows
 from liuhen.services.access.share_links import IssuedLink, issue_link, revoke_link
 from liuhen.services.admin.users import User
 from liuhen.services.cases.view import CaseView
@@ -49,6 +50,7 @@ SAVED = {
     "registered": "申请已登记，并已提请审批；审批人将在“待我审批”中看到。",
     "revoked": "链接已撤销，持有该链接的人不能再下载。",
     "copies": "复制件已制作。",
+    "redacted": "遮盖内容已确认（保存为新版本，记入全过程日志）。",
 }
 
 
@@ -179,6 +181,8 @@ def _detail(
             "item": item,
             "events": request_events(store, item),
             "can_handle": "access.request" in actions_for(user.roles),
+            "can_review": "approval.decide" in actions_for(user.roles),
+            "redactions": redaction_rows(store, item),
             "issued": issued,
             "issued_url": f"{base}{issued.path}" if issued else "",
             "saved": SAVED.get(request.query_params.get("saved", ""), ""),

@@ -15,6 +15,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.access.model import EVENT_NAMES, MARKS, AccessRequest
 from liuhen.services.access.queries.request_sets import load_requests
 from liuhen.services.access.view_log import log_view
+from liuhen.services.approvals.queries import states_where
 from liuhen.services.permissions import require_case
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -24,7 +25,7 @@ def case_with_profile(conn: Connection, case_id: str) -> dict[str, Any]:
     """The case's row with its agency's ``profile_id``; NotFound when there is none."""
     row = (
         conn.execute(
-            select(t.cases, t.agencies.c.profile_id)
+            select(t.cases, t.agencies.c.profile_id, t.agencies.c.name.label("agency_name"))
             .join(t.agencies, t.agencies.c.id == t.cases.c.agency_id)
             .where(t.cases.c.id == case_id)
         )
@@ -95,6 +96,12 @@ def request_for_approval(conn: Connection, approval_id: str) -> dict[str, Any]:
     if found is None:
         raise NotFound("approval: 该审批没有对应的查阅/复制申请")
     return dict(found)
+
+
+def approval_closed(conn: Connection, approval_id: str) -> bool:
+    """Whether the approval has been decided (read inside a writer's transaction)."""
+    [state] = states_where(conn, t.approvals.c.id == approval_id)
+    return state.closed
 
 
 def requests_created_since(conn: Connection, start: datetime) -> int:
