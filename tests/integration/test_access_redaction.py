@@ -132,6 +132,17 @@ def test_a_third_partys_id_and_phone_are_removed_from_the_partys_copy(store, tmp
     assert len(event["payload"]["removed"]) == sum(p["kind"] == "address" for p in proposals)
     assert all(len(m["digest"]) == 64 for m in event["payload"]["marks"])
 
+    # a change is a new version pointing at the one before; the copy uses the newest
+    second = confirm_marks(store, made["head"], rid, record_id, marks)
+    with store.read() as conn:
+        versions = conn.execute(
+            select(
+                t.redactions.c.id, t.redactions.c.version, t.redactions.c.supersedes_id
+            ).order_by(t.redactions.c.version)
+        ).all()
+    assert [(v.version, v.supersedes_id) for v in versions] == [(1, None), (2, versions[0].id)]
+    assert versions[1].id == second
+
     decide_copy(store, made["head"], waiting.id)
     request = get_request(store, made["head"], rid)
     [copy] = request.copies
@@ -151,7 +162,7 @@ def test_a_third_partys_id_and_phone_are_removed_from_the_partys_copy(store, tmp
     assert hashlib.sha256(original).hexdigest() == made["saved"].pdf_sha256
     [made_event] = events(store, "access.copy_made")
     lineage = made_event["payload"]["redaction"]
-    assert lineage["version"] == 1 and lineage["count"] == len(marks)
+    assert lineage["version"] == 2 and lineage["count"] == len(marks)
     assert made_event["payload"]["derived_from"] == record_id
     with store.read() as conn:
         row = conn.execute(select(t.records).where(t.records.c.id == copy["id"])).mappings().one()
