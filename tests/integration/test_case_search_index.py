@@ -98,3 +98,18 @@ def test_an_officer_finds_only_their_own_cases(store, cases):
 def test_index_terms_are_bigrams_of_letter_and_digit_runs():
     assert search_terms("某石料厂") == "厂 料厂 某石 石料"
     assert search_terms("〔2026〕1号") == "02 1号 20 26 6 号"
+
+
+def test_a_dense_search_read_newest_first_finds_the_same_page(store, cases, monkeypatch):
+    queries = ["木材", "经营", "厂", "〔2026〕00", "李明", "〔"]
+    indexed = {
+        q: [c.id for c in list_page(store, SYSTEM, Filter(q=q), size=2).items] for q in queries
+    }
+    monkeypatch.setattr("liuhen.services.cases.cases.DENSE", 1)  # every search is "dense"
+    monkeypatch.setattr("liuhen.services.cases.cases.DENSE_ROWS", 10)
+    walked = {
+        q: [c.id for c in list_page(store, SYSTEM, Filter(q=q), size=2).items] for q in queries
+    }
+    assert walked == indexed and all(indexed[q] for q in queries if q != "李明")
+    second = list_page(store, SYSTEM, Filter(q="木材"), page=2, size=2)
+    assert [c.party["name"] for c in second.items] == [found(store, "木材")[2]]

@@ -375,32 +375,3 @@ def _recomputed(
         changes.append({"key": row["case_id"], **columns})
         due += footage_rows(row["case_id"], summary)
     return changes, due
-
-
-def stale(
-    conn: Connection, *, after: int, now: datetime, version: int, calendar: str | None
-) -> tuple[dict[str, int], int]:
-    """Cases whose summary must be computed again, with the seq of their newest change:
-    changed after their summary (looking only at changes after ``after``), never summarised,
-    a recorded time in them now passed, and — when ``calendar`` is given — summarised by
-    another version or with other holiday schedules. Also returns the newest change seen."""
-    changes = t.case_changes
-    top = conn.execute(select(changes.c.seq).order_by(changes.c.seq.desc()).limit(1)).scalar()
-    found: dict[str, int] = {}
-    query = (
-        select(changes.c.case_id, changes.c.seq)
-        .select_from(changes.outerjoin(cs, cs.c.case_id == changes.c.case_id))
-        .where(changes.c.seq > after, or_(cs.c.case_id.is_(None), cs.c.source_seq < changes.c.seq))
-    )
-    found.update({case_id: int(seq) for case_id, seq in conn.execute(query)})
-    ahead: Any = cs.c.recompute_at <= now
-    if calendar is not None:
-        ahead = or_(ahead, cs.c.version != version, cs.c.calendar_key != calendar)
-    query = (
-        select(cs.c.case_id, changes.c.seq)
-        .select_from(cs.outerjoin(changes, changes.c.case_id == cs.c.case_id))
-        .where(ahead)
-    )
-    for case_id, seq in conn.execute(query):
-        found.setdefault(case_id, int(seq or 0))
-    return found, int(top if top is not None else after)

@@ -31,6 +31,9 @@ PROCEDURES: dict[str, str] = {
 SEARCH_COUNT_CAP = 1000
 """A search is counted up to this many cases (and paged through them, newest first): past
 it the list says "超过 1000 件" and asks for more words, rather than read every match."""
+DENSE, DENSE_ROWS = 500, 250
+"""A search matching at least ``DENSE`` cases has its first ``DENSE_ROWS`` rows read newest
+first until the page is full (``case_list.page``'s ``dense``)."""
 
 STAGES: dict[str, str] = {
     "initiation": "启动",
@@ -180,9 +183,11 @@ def list_page(
         offset = (page - 1) * size if size else 0
         limit = min(size or matched, matched - offset) if more else size  # the first `cap`
         columns = case_list.ROW if full else case_list.LINE
+        dense = bool(wanted.q) and matched >= DENSE and offset + (size or 0) <= DENSE_ROWS
         rows = case_list.page(
-            conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns
-        )
+            conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns,
+            dense=dense,
+        )  # fmt: skip
     payload: dict[str, Any] = {"count": total}
     if wanted != Filter():
         payload["matched"] = matched

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from liuhen.store import summary_index
 from liuhen.store import tables as t
+from liuhen.store.queries import stale_summaries
 from liuhen.store.store import Store
 
 _CHUNK = 500
@@ -57,10 +58,10 @@ def newest_changes_and_agencies(
 def stale_cases(
     store: Store, *, after: int, now: datetime, version: int, calendar: str | None
 ) -> tuple[dict[str, int], int, dict[str, str]]:
-    """The stale summaries and the newest change seen (``summary_index.stale``), with the
+    """The stale summaries and the newest change seen (``stale_summaries.stale``), with the
     agency of each stale case still stored, read in chunks of 500 ids."""
     with store.read() as conn:
-        stale, top = summary_index.stale(
+        stale, top = stale_summaries.stale(
             conn, after=after, now=now, version=version, calendar=calendar
         )
         agencies: dict[str, str] = {}
