@@ -54,7 +54,7 @@ from _floor import fresh_postgres_database, machine, peak_rss_mib  # noqa: E402
 from liuhen.config import Settings  # noqa: E402
 from liuhen.ledger.events import Actor  # noqa: E402
 from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
-from liuhen.services.admin.setup import initialise  # noqa: E402
+from liuhen.services.admin.setup import ensure_schema, initialise  # noqa: E402
 from liuhen.services.archiving.integrity import verify  # noqa: E402
 from liuhen.store.store import Store  # noqa: E402
 from liuhen.store.unit import Appended  # noqa: E402
@@ -90,6 +90,7 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
     if not rebuild and path.exists():
         found = json.loads(path.read_text("utf-8"))
         if all(found.get(k) == v for k, v in marker.items()):
+            ensure_schema(_settings(data_dir, url))  # built by an earlier version: upgraded
             return found.get("build_seconds")  # type: ignore[no-any-return]
     shutil.rmtree(data_dir, ignore_errors=True)
     if url:
