@@ -9,7 +9,7 @@ visible block and the mark's number (``■■■■〔1〕``), so the words are 
 ``mark_problems`` checks marks against the text and names the field of each problem;
 ``text_digest`` is a keyed digest of covered text for the ledger, which must not carry the
 text itself (nor an unkeyed hash that a short number could be found from by trying).
-Detection (``domain/detection.py``) proposes marks; the approver confirms them.
+Detection (``services/access/detection.py``) proposes marks; the approver confirms them.
 """
 
 from __future__ import annotations

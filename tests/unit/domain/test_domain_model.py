@@ -91,6 +91,7 @@ def test_domain_imports_only_the_standard_library_and_itself() -> None:
         "dataclasses",
         "datetime",
         "hashlib",
+        "hmac",
         "typing",
         "liuhen",
     }

@@ -1,10 +1,9 @@
-"""Proposed redactions (domain/detection.py) and the marks' own checks (domain/redaction.py):
+"""Proposed redactions (services/access/detection.py) and the marks' own checks (domain/redaction.py):
 checksummed identifiers only, the requester's own data never, names and addresses the case
 knows, no overlapping proposals; a mark out of the text or without a reason is refused."""
 
 from __future__ import annotations
 
-from liuhen.domain.detection import Person, credit_code_ok, detect, persons_from, resident_id_ok
 from liuhen.domain.redaction import (
     BLOCK,
     Mark,
@@ -13,6 +12,13 @@ from liuhen.domain.redaction import (
     mark_problems,
     redact,
     text_digest,
+)
+from liuhen.services.access.detection import (
+    Person,
+    credit_code_ok,
+    detect,
+    persons_from,
+    resident_id_ok,
 )
 
 THIRD_ID = "140102198001011234"  # check digit right

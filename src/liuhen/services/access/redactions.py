@@ -2,7 +2,7 @@
 confirmed marks, and what deciding a copy request waits for.
 
 When a copy request is registered, each document it gives is read and third parties'
-personal data in it are proposed as marks (``domain/detection.py``), stored with the
+personal data in it are proposed as marks (``services/access/detection.py``), stored with the
 request (``details.redaction``: each mark's span, kind, ground and a keyed digest of its
 words; the salt stays in the database). The approver reviews each document: keeps,
 removes and adds marks, each with its legal ground and reason; every save is a new
@@ -18,11 +18,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from liuhen.domain.detection import detect as detect_marks
-from liuhen.domain.detection import persons_from
 from liuhen.domain.redaction import Mark, by_key, mark_problems, ordered, text_digest
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.access.detection import detect as detect_marks
+from liuhen.services.access.detection import persons_from
 from liuhen.services.access.model import AccessRequest
 from liuhen.services.access.queries.redactions import (
     latest_redactions,

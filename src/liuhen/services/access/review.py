@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liuhen.domain.redaction import GROUNDS, KINDS, Mark, Segment, by_key, ordered
-from liuhen.errors import NotFound
+from liuhen.errors import Conflict, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.access.model import AccessRequest
 from liuhen.services.access.queries.redactions import latest_redactions
@@ -60,7 +60,9 @@ def redaction_review(
     request = get_request(store, actor, request_id, _checked=True, case=case)
     loaded = require_case(store, actor, "approval.decide", request.case_id, case)
     item = next((i for i in request.included if i["record_id"] == record_id), None)
-    if request.kind != "copy" or item is None:
+    if request.kind != "copy":
+        raise Conflict("只有复制申请的复制件需要遮盖：查阅申请不提供复制件")
+    if item is None:
         raise NotFound(f"record: 记录 {record_id} 不是本复制申请拟提供的记录")
     with store.read() as conn:
         text = texts_of(store, conn, str(loaded.get("agency_name") or ""), [record_id])[record_id]
