@@ -167,3 +167,51 @@ def make_case_with_files(
         "o1": o1,
         "o2": o2,
     }
+
+
+def ready_to_close(store: Store, case_id: str, *, record: bool = False) -> None:
+    """What every general case needs before it closes: an approved 立案审批, and (``record``)
+    a 现场检查笔录 as its 调查取证笔录 (``make_case_with_files`` has one already). With them
+    nothing holds closing the case as 办结 (``closed``) or filing it (``rules/gates``)."""
+    from liuhen.services.approvals.workflow import decide, request_approval
+    from liuhen.services.cases.records import add_record
+    from liuhen.services.permissions import load_case
+
+    approval = request_approval(
+        store,
+        SYSTEM,
+        case_id=case_id,
+        kind="initiation",
+        opinion="建议立案调查",
+        fields={"reason": "占道经营", "party": "某店"},
+    )
+    agency = load_case(store, case_id)["agency_id"]
+    head = make_user(store, f"head-{case_id[:12]}", "head", agency_id=agency)
+    decide(
+        store,
+        head.actor,
+        approval,
+        decision="approved",
+        opinion="同意",
+        position="head",
+        final=True,
+    )
+    if record:
+        add_record(
+            store,
+            SYSTEM,
+            case_id=case_id,
+            act_id=None,
+            kind="text",
+            doc_kind="inspection_record",
+            title="现场检查笔录",
+            details={"made_at": store.clock().isoformat()},
+        )
+
+
+def skip_steps(reason: str = "测试：本案故意略去办案步骤，由负责人说明理由越过评查提示") -> Any:
+    """An override of a gate for a test whose case leaves the procedure's steps out on
+    purpose (what it tests is elsewhere); the override is recorded like the head's."""
+    from liuhen.services.cases.gates import Override
+
+    return Override(reason)

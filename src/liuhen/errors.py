@@ -15,6 +15,7 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     ├── AuthError               401 / exit 3   not signed in, wrong password
     ├── PermissionDenied        403 / exit 3   signed in, but the role may not do this
     ├── Conflict                409 / exit 2   the request contradicts stored state
+    │   └── GateBlocked         409 / exit 2   open findings hold a decision, closing or filing
     ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
     ├── StorageError            507 / exit 1   the disk or the object store failed
     ├── RestoreUnverified       500 / exit 1   a restored store did not verify (not recorded)
@@ -127,6 +128,12 @@ class Conflict(LiuhenError):
     code = "conflict"
     http_status = 409
     exit_code = 2
+
+
+class GateBlocked(Conflict):
+    """尚有未解决的评查发现，不能作出决定、结案或归档：列出每项发现及所引条文；须先补正，或由机关负责人说明理由越过提示。"""
+
+    code = "gate_blocked"
 
 
 class ForbiddenChange(Conflict):

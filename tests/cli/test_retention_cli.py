@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD, FakeClock
-from tests.factories import make_user
+from tests.factories import make_user, skip_steps
 from tests.helpers import SYSTEM, run_cli
 
 from liuhen.config import Settings
@@ -60,9 +60,10 @@ def _setup(
         title="行政处罚决定书",
         details={"made_at": opened.isoformat(), "officer_ids": [], "fields": {}},
         files=[AttachedFile(blob.sha256, doc.name, "text/plain")],
+        override=skip_steps(),  # a bare decision: these tests are about its retention
     )
     clock.advance(days=3)
-    close_case(store, SYSTEM, case_id=case, at=clock(), outcome="penalty")
+    close_case(store, SYSTEM, case_id=case, at=clock(), outcome="penalty", override=skip_steps())
     return store, clock, {"case": case, "record": record, "blob": blob.sha256, "keeper": keeper.id}
 
 
@@ -83,7 +84,13 @@ def test_dispose_before_the_date_is_refused_in_chinese_and_logged(tmp_path, make
         make_settings(root), tmp_path, datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     )
     base = ["--data-dir", str(root)]
-    filed = run_cli([*base, "file-case", made["case"], "--custodian", "keeper", "--json"])
+    held = run_cli([*base, "file-case", made["case"], "--custodian", "keeper", "--json"])
+    assert held.code == 2 and '"gate_blocked"' in held.err and "行政处罚法§57" in held.err
+    reason = ["--override-reason", "案卷须移交，决定书的审批和告知另行补正"]
+    filed = run_cli(
+        [*base, "--as", "chief", "file-case", made["case"], "--custodian", "keeper", *reason,
+         "--json"]
+    )  # fmt: skip  # the head files past the bare case's findings (they stay on the case)
     assert filed.code == 0, filed.err
     assert filed.json()["custodian"] == "王档案" and filed.json()["four_properties"]["ok"]
     shown = run_cli([*base, "retention", made["record"], "--json"])
@@ -120,10 +127,11 @@ def test_dispose_after_the_date_with_approval_then_verify_reports_the_tombstone(
     clock.advance(days=1)
     file_case(
         store,
-        find_user(store, "keeper").actor,
+        find_user(store, "chief").actor,  # the head: the bare case's findings are still open
         made["case"],
         custodian_id=made["keeper"],
         retention_term="10y",
+        override=skip_steps(),
     )
     store.clock = lambda: datetime.now(UTC)  # now: past 2022
     base = ["--data-dir", str(root)]

@@ -94,9 +94,10 @@ def revoke_authorisation(store: Store, actor: Actor, grant_id: str) -> str:
 
 
 def close_case(store: Store, actor: Actor, case_id: str) -> None:
+    """结案 as 办结 (the test's case has its 立案审批 and 笔录: ``factories.ready_to_close``)."""
     from liuhen.services.cases.serving import close_case
 
-    close_case(store, actor, case_id=case_id, at=store.clock(), outcome="penalty")
+    close_case(store, actor, case_id=case_id, at=store.clock(), outcome="closed")
 
 
 def tiles_and_writes(store: Store, writes: int) -> bool:

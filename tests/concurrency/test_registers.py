@@ -15,6 +15,7 @@ from liuhen.services.approvals.authorisations import grant_authorisation
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from tests.concurrency import ops
+from tests.factories import ready_to_close
 from tests.helpers import SYSTEM, add_people
 
 ADMIN = Actor(id=None, label="管理员", roles=("admin",))
@@ -73,6 +74,7 @@ def test_one_case_closed_four_times_at_once_is_closed_once(store, racers) -> Non
     agency = create_agency(store, SYSTEM, name="并发测试局", profile_id="shanxi-township")
     officer = add_people(store, agency, {"zhang": ("张三", "officer")}, "Race-pass-2026!")
     case = ops.open_case(store, officer["officer"].actor, agency, "并发〔2026〕8号")
+    ready_to_close(store, case, record=True)
     results = racers.race(store, ops.close_case, officer["officer"].actor, case)
     assert results.codes == {"ok": 1, "conflict": 3}, results
     closed = (t.case_transitions.c.case_id == case) & (t.case_transitions.c.stage == "closed")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.conftest import FakeClock
-from tests.factories import make_user
+from tests.factories import make_user, ready_to_close
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.archive.verify_package import verify_package
@@ -55,7 +55,8 @@ def _events(store: Store, action: str) -> list[dict]:
 def _closed_case(store: Store, tmp: Path, clock: FakeClock) -> dict:
     made = make_case_with_files(store, tmp)
     clock.advance(days=2)
-    close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
+    ready_to_close(store, made["case"])
+    close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="closed")
     return made
 
 
@@ -127,7 +128,8 @@ def test_filing_deadline_finding_from_the_day_the_act_ends(store, clock):
         party={"kind": "organisation", "name": "某公司"},
         opened_at=opened,
     )
-    close_case(store, SYSTEM, case_id=case, at=clock() - timedelta(days=1), outcome="penalty")
+    ready_to_close(store, case, record=True)
+    close_case(store, SYSTEM, case_id=case, at=clock() - timedelta(days=1), outcome="closed")
     found = [f for f in case_findings(store, case, clock()) if f.rule_id == "case-file-deadline"]
     assert len(found) == 1 and found[0].citation == "004§35" and found[0].due is not None
     # ended 19 Nov; the 30th day, 19 Dec, is a Saturday, so the period runs to Monday 21 Dec

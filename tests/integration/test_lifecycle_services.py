@@ -209,6 +209,34 @@ def test_general_case_from_initiation_to_closing(store, clock, people):
     with pytest.raises(Conflict):
         correct_record(store, p["officer"], record_id=record, reason="再改旧版", details={})
 
+    clock.now = datetime(2026, 9, 21, 10, 0, tzinfo=CST)
+    notice = add_record(
+        store,
+        p["officer"],
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="rights_notice",
+        title="行政处罚事先告知书",
+        details={
+            "made_at": clock.now.isoformat(),
+            "number": "某镇罚告〔2026〕12号",
+            "fields": {
+                "rights": ["statement", "defence", "recusal", "hearing"],
+                "notice_method": "书面告知",
+            },
+        },
+    )
+    record_service(
+        store,
+        p["officer"],
+        case_id=case,
+        mode="direct",
+        document_ids=[notice],
+        served_at=clock.now + timedelta(hours=2),
+        recipient="王某",
+        evidence={"receipt": {"recipient_signed": True, "date": "2026-09-21"}},
+    )
     clock.now = datetime(2026, 9, 22, 16, 0, tzinfo=CST)
     decision = request_approval(
         store,
@@ -241,7 +269,23 @@ def test_general_case_from_initiation_to_closing(store, clock, people):
         kind="text",
         doc_kind="penalty_decision",
         title="行政处罚决定书",
-        details={"made_at": clock.now.isoformat(), "number": "某镇罚决〔2026〕12号"},
+        details={
+            "made_at": clock.now.isoformat(),
+            "number": "某镇罚决〔2026〕12号",
+            "sealed": True,
+            "fields": {
+                "party_name": "某木材加工厂",
+                "party_address": "某镇东街1号",
+                "facts": "未经批准堆放木材",
+                "evidence": "现场检查笔录",
+                "penalty_kind": "罚款",
+                "legal_basis": "《森林法》",
+                "performance": "十五日内缴纳",
+                "remedy_channels": "六十日内申请行政复议或六个月内提起行政诉讼",
+                "agency_name": "某镇人民政府",
+                "decision_date": "2026-09-24",
+            },
+        },
     )
     with pytest.raises(InvalidInput) as shape:
         record_service(

@@ -119,6 +119,12 @@ def _filing(ids: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _override_filing(ids: dict[str, str]) -> dict[str, Any]:
+    """The head's filing past the case's open findings (越过提示), naming the custodian."""
+    data = _filing(ids)["data"]
+    return {"data": {**data, "override_reason": "负责人决定移交"}}
+
+
 def _device(ids: dict[str, str]) -> dict[str, Any]:
     serial = f"DSJ-BODY-{ids['certificate']}-{next(SERIALS)}"
     return {"data": {"kind": "body_camera", "serial_no": serial, "officer_id": ids["officer"]}}
@@ -155,6 +161,7 @@ BODIES = (
     Body("request records (form)", "POST", "/cases/{case}/access-requests", "access.request", _request_form),
     Body("request records (API)", "POST", "/api/cases/{case}/access-requests", "access.request", _request_api),
     Body("filing custodian", "POST", "/cases/{case}/filing", "case.export", _filing, passed="请选择接收案卷的档案管理员"),
+    Body("override filing custodian", "POST", "/cases/{case}/override?gate=file", "gate.override", _override_filing, passed="请选择接收案卷的档案管理员"),
     Body("device officer", "POST", "/devices/new", "device.manage", _device, across=False),
     Body("station file device and officer", "POST", "/api/av/files", "av.upload", _station_file),
     Body("tus upload device and officer", "POST", "/api/uploads", "av.upload", _tus),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ PER_CASE = 30
 """Any other page or POST about one case or record."""
 BACKGROUND = 30
 """A POST whose real work runs on the job thread (not counted)."""
+GATE = 5
+"""What holding a gate adds to a step that had little room (filing): the case's rows read
+once in the step's transaction (``services/cases/gates``), whatever the case holds."""
 
 TUS = {"Tus-Resumable": "1.0.0"}
 HOLIDAYS = Path(__file__).resolve().parents[1] / "data/holidays-2027-test.yaml"
@@ -89,7 +92,8 @@ def _officers(bw: BudgetWorld, *certs: str) -> list[str]:
 
 
 def fresh_case(bw: BudgetWorld, *, closed: bool = False) -> str:
-    """A new case of the officer's (on its act), in section 一队; closed when asked."""
+    """A new case of the officer's (on its act), in section 一队; closed when asked: with
+    its 立案审批 and 现场检查笔录 first, so that nothing holds its closing and filing."""
     from liuhen.services.cases.cases import open_case
     from liuhen.services.cases.records import record_act
     from liuhen.services.cases.serving import close_case
@@ -118,7 +122,47 @@ def fresh_case(bw: BudgetWorld, *, closed: bool = False) -> str:
         officer_ids=_officers(bw, "R0", "R1"),
     )
     if closed:
-        close_case(bw.store, SYSTEM, case_id=case, at=start + timedelta(hours=2), outcome="penalty")
+        _ready_to_close(bw, case, start)
+        close_case(bw.store, SYSTEM, case_id=case, at=start + timedelta(hours=2), outcome="closed")
+    return case
+
+
+def _ready_to_close(bw: BudgetWorld, case: str, start: datetime) -> None:
+    """What a general case needs before it closes as 办结 (nothing then holds its closing or
+    filing: ``rules/gates``): an approved 立案审批 and a 现场检查笔录."""
+    from liuhen.services.admin.users import find_user
+    from liuhen.services.approvals.workflow import decide, request_approval
+    from liuhen.services.cases.records import add_record
+
+    approval = request_approval(
+        bw.store,
+        SYSTEM,
+        case_id=case,
+        kind="initiation",
+        opinion="建议立案调查",
+        fields={"reason": "占道经营", "party": "某店"},
+        officer_id=_officers(bw, "R0")[0],
+    )
+    head = find_user(bw.store, bw.world.users["head"])
+    assert head is not None
+    decide(bw.store, head.actor, approval, decision="approved", opinion="同意", position="head",
+           final=True)  # fmt: skip
+    add_record(
+        bw.store,
+        SYSTEM,
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="inspection_record",
+        title="现场检查笔录",
+        details={"made_at": (start + timedelta(minutes=30)).isoformat()},
+    )
+
+
+def _closable(bw: BudgetWorld) -> str:
+    """A fresh case with what its closing needs (the gate lets it through)."""
+    case = fresh_case(bw)
+    _ready_to_close(bw, case, bw.store.clock() - timedelta(days=2))
     return case
 
 
@@ -588,8 +632,8 @@ ROUTES: dict[tuple[str, str], Budget] = {
         lambda bw: Call(
             "officer",
             "POST",
-            f"/cases/{fresh_case(bw)}/close",
-            data={"at": _local(bw, hours=-1), "outcome": "penalty"},
+            f"/cases/{_closable(bw)}/close",
+            data={"at": _local(bw, hours=-1), "outcome": "closed"},
         ),
     ),
     ("GET", "/cases/{case_ref}/documents/new"): Budget(
@@ -659,7 +703,24 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/cases/{case_ref}/filing"): Budget(
         PER_CASE, _get("custodian", lambda bw: f"/cases/{fresh_case(bw, closed=True)}/filing")
     ),
-    ("POST", "/cases/{case_ref}/filing"): Budget(BACKGROUND, _filing),
+    ("POST", "/cases/{case_ref}/filing"): Budget(BACKGROUND + GATE, _filing),
+    # 越过提示: the head closes a case its open findings hold (the form lists them)
+    ("GET", "/cases/{case_ref}/override"): Budget(
+        PER_CASE, _get("head", lambda bw: f"/cases/{fresh_case(bw)}/override?gate=close")
+    ),
+    ("POST", "/cases/{case_ref}/override"): Budget(
+        PER_CASE,
+        lambda bw: Call(
+            "head",
+            "POST",
+            f"/cases/{fresh_case(bw)}/override?gate=close",
+            data={
+                "at": _local(bw, hours=-1),
+                "outcome": "penalty",
+                "override_reason": "当事人已履行，负责人决定结案",
+            },
+        ),  # fmt: skip
+    ),
     ("POST", "/cases/{case_ref}/four-properties"): Budget(
         BACKGROUND, _post("custodian", _case_url("/four-properties"), lambda bw: {})
     ),

@@ -55,6 +55,16 @@ def send(client: TestClient, path: str, data: dict[str, Any]) -> Any:
     return client.post(path, data={**data, "csrf": token}, follow_redirects=False)
 
 
+def close_by_head(b: Bureau, case_id: str, at: str, outcome: str = "penalty") -> Any:
+    """结案 by the head past the case's open findings (these tests leave the decision's
+    steps out on purpose: they are about service, execution and the due list)."""
+    return send(
+        b.head,
+        f"/cases/{case_id}/override?gate=close",
+        {"at": at, "outcome": outcome, "override_reason": "测试：只验证送达、执行与期限"},
+    )
+
+
 def findings(client: TestClient, case_id: str) -> list[str]:
     """The citations of the findings the case page shows, in order."""
     response = client.get(f"/cases/{case_id}")
@@ -361,9 +371,12 @@ def test_lien_service_execution_and_closing(bureau, opened):
         },
     )
     assert paid.status_code == 303, paid.text
-    closed = send(
+    refused = send(
         b.officer, f"/cases/{opened}/close", {"at": "2026-11-27T11:00", "outcome": "penalty"}
-    )
+    )  # a penalty without its rights notice, decision document and the head's approval
+    assert refused.status_code == 409 and "不能结案" in refused.text, refused.text
+    assert "行政处罚法§59" in refused.text and "本次未保存任何内容" in refused.text
+    closed = close_by_head(b, opened, "2026-11-27T11:00")
     assert closed.status_code == 303, closed.text
     bundle = b.officer.get(f"/api/cases/{opened}/bundle").json()
     assert bundle["execution"][0]["fields"] == {"amount": 5000, "bank_receipt": True}
@@ -380,9 +393,7 @@ def test_lien_service_execution_and_closing(bureau, opened):
 
 def test_due_filter_lists_cases_with_a_deadline_within_n_working_days(bureau, opened, clock):
     b = bureau
-    closed = send(
-        b.officer, f"/cases/{opened}/close", {"at": "2026-11-20T12:00", "outcome": "penalty"}
-    )
+    closed = close_by_head(b, opened, "2026-11-20T12:00")  # its penalty steps not recorded
     assert closed.status_code == 303  # the case file is due 30 days after closing (004§35)
     soon = b.officer.get("/cases/due", params={"days": "3"}).text
     assert NUMBER not in soon and "期限内没有待办事项到期的案件" in soon

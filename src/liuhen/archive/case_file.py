@@ -104,8 +104,10 @@ def build_case_file(
     made_at: datetime,
     options: CaseFileOptions | None = None,
     notes: Sequence[str] = (),
+    overrides: Sequence[str] = (),
 ) -> CaseFile:
-    """The case file of ``bundle`` as one PDF; ``notes`` go on the 备考表."""
+    """The case file of ``bundle`` as one PDF; ``notes`` go on the 备考表, and so do
+    ``overrides`` (越过提示的决定: the head's overrides of a gate, one line each)."""
     options = options or CaseFileOptions()
     items = collect_items(bundle, options)
     by_record: dict[str, list[RecordFile]] = {}
@@ -125,7 +127,12 @@ def build_case_file(
     back_notes = [*notes, *source_notes(items)]
     back = PdfReader(
         io.BytesIO(
-            render_back(back_view(bundle, title, items, number, made_at, options, back_notes))
+            render_back(
+                {
+                    **back_view(bundle, title, items, number, made_at, options, back_notes),
+                    "overrides": list(overrides),
+                }
+            )
         )
     )
     pdf = _assemble(title, bundle, front, catalogue_at, items, item_pages, back)

@@ -37,14 +37,30 @@ def _user(store: Store, username: str, role: str) -> tuple[Actor, str]:
 @click.option(
     "--term", type=click.Choice(["permanent", "30y", "10y"]), default=None, help="案卷保存期限"
 )
+@click.option(
+    "--override-reason",
+    default=None,
+    metavar="理由",
+    help="尚有阻止归档的评查发现时，机关负责人（--as 负责人用户名）越过提示的理由",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.pass_context
 def file_case_cmd(
-    ctx: click.Context, case: str, custodian: str, at: str | None, term: str | None, as_json: bool
+    ctx: click.Context,
+    case: str,
+    custodian: str,
+    at: str | None,
+    term: str | None,
+    override_reason: str | None,
+    as_json: bool,
 ) -> None:
-    """把已结案的案件 CASE 的案卷归档移交给档案管理员（同时做四性检测）。"""
+    """把已结案的案件 CASE 的案卷归档移交给档案管理员（同时做四性检测）。
+
+    尚有阻止归档的评查发现时拒绝移交（退出码 2，逐项列出并注明条文）；机关负责人可以
+    --override-reason 说明理由越过提示，理由和这些发现记入全过程日志。"""
     from liuhen.services.archiving.filing import file_case
     from liuhen.services.cases.cases import find_case
+    from liuhen.services.cases.gates import Override
 
     store = open_store(ctx)
     _actor, custodian_id = _user(store, custodian, "custodian")
@@ -59,6 +75,7 @@ def file_case_cmd(
         custodian_id=custodian_id,
         filed_at=moment,
         retention_term=term or "",
+        override=Override(override_reason) if override_reason is not None else None,
     )
     if as_json:
         emit_json(filing.to_dict())

@@ -227,6 +227,7 @@ def _add_records(
             title=record.get("title", ""),
             details=remap(_without(record, "id", "kind", "title", "act_id"), ids),
             files=files[record["id"]],
+            history=True,  # the demo's past, not a decision made now: no gate
         )
     for record in avs:
         stored = {f.file_name: f.sha256 for f in files[record["id"]]}

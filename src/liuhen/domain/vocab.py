@@ -233,6 +233,22 @@ ACCESS_OUTCOMES: dict[str, str] = {"granted": "同意", "refused": "不同意", 
 
 AV_CARRIERS: dict[str, str] = {"disc": "光盘等载体", "location": "书面载明存储位置"}
 
+GATES: dict[str, str] = {
+    "decide": "作出决定（制作决定书）",
+    "close": "结案",
+    "file": "归档移交",
+}
+"""The steps a case cannot take while the profile's blocking findings are open (a rule's
+``blocks``), unless the agency's head overrides with a reason (``services/cases/gates``)."""
+
+DECISION_DOCUMENTS: tuple[str, ...] = (
+    "penalty_decision",
+    "no_penalty_decision",
+    "on_the_spot_decision",
+    "coercion_decision",
+)
+"""The documents whose making is the decision of a case (the ``decide`` gate)."""
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "procedure": PROCEDURES,
     "outcome": OUTCOMES,

@@ -71,6 +71,7 @@ ACTIONS: dict[str, str] = {
     "demo.load": "载入演示数据",
     "calendar.manage": "载入节假日安排",
     "authorisation.grant": "授权分管负责人代为审批",
+    "gate.override": "越过评查提示作出决定、结案或归档（须说明理由）",
 }
 
 WRITE_ACTIONS = frozenset(
@@ -89,6 +90,7 @@ WRITE_ACTIONS = frozenset(
         "demo.load",
         "calendar.manage",
         "authorisation.grant",
+        "gate.override",
     }
 )
 """Actions that change stored data (a supervisor may hold none of them)."""
@@ -127,6 +129,7 @@ GRANTS: dict[str, dict[str, str]] = {
         "case.export": AGENCY,
         "dashboard.read": AGENCY,
         "authorisation.grant": AGENCY,  # as the principal head (主要负责人授权)
+        "gate.override": AGENCY,  # decides, closes or files past open findings, with a reason
     },
     "custodian": {
         "case.read": AGENCY,
@@ -159,6 +162,7 @@ GRANTS: dict[str, dict[str, str]] = {
             "access.request",
             "record.dispose",
             "authorisation.grant",  # the principal head's, not the administrator's
+            "gate.override",  # the head's decision, not the administrator's
         }
     },
     "system": dict.fromkeys(ACTIONS, ALL),

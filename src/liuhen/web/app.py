@@ -215,6 +215,7 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.cases import documents as case_documents
     from liuhen.web.cases import listing as cases
     from liuhen.web.cases import new as case_new
+    from liuhen.web.cases import override as case_override
     from liuhen.web.cases import service as case_service
     from liuhen.web.cases import steps as case_steps
     from liuhen.web.oversight import dashboard, inbox, ledger
@@ -230,6 +231,7 @@ def _include_routers(app: FastAPI) -> None:
         case_service,
         approvals,
         case_archive,
+        case_override,
     ):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(cases.router)

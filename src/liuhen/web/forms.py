@@ -228,8 +228,10 @@ def step_page(
     chooser: dict[str, Any] | None = None,
     submit: str = "保存",
     intro: str = "",
+    notice: dict[str, Any] | None = None,
 ) -> Response:
-    """One lifecycle form page: sections of fields, the refusal on top, messages beside."""
+    """One lifecycle form page: sections of fields, the refusal on top, messages beside.
+    ``notice``: a titled list shown above the form (``title``, ``lines``)."""
     from liuhen.web.pages import render
 
     return render(
@@ -245,6 +247,7 @@ def step_page(
             "chooser": chooser,
             "submit": submit,
             "intro": intro,
+            "notice": notice,
         },
         status_code=errors.status if errors else 200,
     )

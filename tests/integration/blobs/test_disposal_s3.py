@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from tests.conftest import ADMIN_PASSWORD, FakeClock
-from tests.factories import make_user
+from tests.factories import make_user, ready_to_close
 from tests.helpers import SYSTEM, make_case_with_files
 
 from liuhen.services.admin.setup import initialise
@@ -58,7 +58,8 @@ def _dispose_after_the_date(store: Store, tmp_path, clock: FakeClock) -> None:  
         store, "chief", "head", agency_id=made["agency"], display_name="赵局长", password=PASSWORD
     )
     clock.advance(days=1)
-    close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="penalty")
+    ready_to_close(store, made["case"])
+    close_case(store, SYSTEM, case_id=made["case"], at=clock(), outcome="closed")
     file_case(store, keeper.actor, made["case"], custodian_id=keeper.id, retention_term="10y")
     clock.advance(days=366 * 10 + 3)
     approval = request_disposal(store, keeper.actor, made["record"], reason="保管期满")

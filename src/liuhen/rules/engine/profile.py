@@ -72,6 +72,7 @@ class Profile:
                     "message": r.spec.message,
                     "remedy": r.spec.remedy,
                     "params": dict(r.spec.params),
+                    "blocks": sorted(r.blocks),
                     "quote": self.quotes.get(r.citation),
                 }
                 for r in self.rules

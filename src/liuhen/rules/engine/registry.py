@@ -38,6 +38,8 @@ class RuleSpec:
     also_cites: tuple[str, ...] = ()
     procedures: frozenset[str] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    blocks: frozenset[str] = frozenset()
+    """The gates (``vocab.GATES``: decide, close, file) this rule's open findings hold shut."""
 
 
 class Rule:
@@ -53,6 +55,7 @@ class Rule:
         self.id = spec.id
         self.citation = spec.citation
         self.severity = spec.severity
+        self.blocks = spec.blocks
         self.configure(spec.params)
 
     @classmethod

@@ -19,6 +19,8 @@ from liuhen.rules.engine.profile import Profile
 from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES
 from liuhen.rules.sources import articles
 
+GATE_NAMES = {"decide": "决定", "close": "结案", "file": "归档"}
+"""Short names of ``vocab.GATES`` for the catalogue's table."""
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _ARTICLE = re.compile(r"^\s*第([一二三四五六七八九十百]+)条\s*")
 _ITEM = re.compile(r"^\s*([一二三四五六七八九十]+)\s*、\s*")
@@ -159,6 +161,12 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         "取不同参数（子配置覆盖 `base`）。严重程度：否决项（veto）、严重（major）、一般（minor）、提示（advice）。",
         "状态：`violation` 违规（要求未满足或期限已过）；`pending` 待办（未到期，给出期限；或期限所在年份节假日安排未知）。",
         "",
+        "拦截（`blocks`）：规则可列出它拦住的步骤——作出决定（`decide`，制作决定书）、结案（`close`）、"
+        "归档移交（`file`）。该规则对案件（按办理该步骤之后的样子判定）尚有未解决的发现时，该步骤被拒绝，"
+        "拒绝信息逐项列出发现及所引条文；按期限判定的规则，已完成（即使逾期完成）的不再拦截。"
+        "机关负责人可说明理由越过提示：理由和当时未解决的发现记入全过程日志（`case.gate_overridden`），"
+        "并显示在案件时间线和案卷备考表中。案件页的“下一步”按程序列出待办步骤，拦住下一步骤的发现排在最前。",
+        "",
         "## 制度配置",
         "",
         "| id | 名称 | 来源 | 上级 | 规则数 |",
@@ -183,8 +191,8 @@ def _rule_section(rid: str, users: list[Profile]) -> list[str]:
     lines = [f"### `{rid}` {first.spec.title or first.summary}", ""]
     lines.append(f"类型 `{first.spec.type}`：{RULE_TYPES[first.spec.type].summary}")
     lines.append("")
-    lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 参数 |")
-    lines.append("|---|---|---|---|---|")
+    lines.append("| 制度配置 | 依据 | 严重程度 | 适用程序 | 拦截 | 参数 |")
+    lines.append("|---|---|---|---|---|---|")
     param_sets: list[tuple[str, list[str]]] = []
     for p in users:
         r = p.rule(rid)
@@ -196,7 +204,10 @@ def _rule_section(rid: str, users: list[Profile]) -> list[str]:
             param_sets.append((key, []))
             index = len(param_sets) - 1
         param_sets[index][1].append(p.id)
-        lines.append(f"| `{p.id}` | {cites} | {r.severity} | {procs} | 参数{chr(65 + index)} |")
+        held = "、".join(name for g, name in GATE_NAMES.items() if g in r.blocks) or "—"
+        lines.append(
+            f"| `{p.id}` | {cites} | {r.severity} | {procs} | {held} | 参数{chr(65 + index)} |"
+        )
     lines.append("")
     for i, (key, owners) in enumerate(param_sets):
         lines += [

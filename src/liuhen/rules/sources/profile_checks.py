@@ -50,6 +50,7 @@ RULE_SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "enum": list(vocab.PROCEDURES)},
         },
         "params": {"type": "object"},
+        "blocks": {"type": "array", "items": {"type": "string", "enum": list(vocab.GATES)}},
     },
 }
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -297,4 +298,5 @@ def _rule_spec(spec: dict[str, Any], cls: type[Rule], params: Any) -> RuleSpec:
         also_cites=tuple(spec.get("also_cites", ())),
         procedures=frozenset(spec["procedures"]) if spec.get("procedures") else None,
         params=params,
+        blocks=frozenset(spec.get("blocks", ())),
     )

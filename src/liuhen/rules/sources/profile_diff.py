@@ -17,7 +17,9 @@ from liuhen.rules.engine.profile import Profile
 from liuhen.rules.engine.registry import RuleSpec
 from liuhen.rules.sources import articles
 
-FIELDS = ("type", "citation", "also_cites", "severity", "procedures", "message", "remedy")
+FIELDS = (
+    "type", "citation", "also_cites", "severity", "procedures", "blocks", "message", "remedy",
+)  # fmt: skip
 
 
 @dataclass

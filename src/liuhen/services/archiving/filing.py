@@ -25,10 +25,19 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
+from liuhen.rules.gates import after_filing
 from liuhen.services.admin.users import get_user
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.archiving.queries.filing import current_case_file, filing_rows, latest_event_of
 from liuhen.services.archiving.retention import schedule_for
+from liuhen.services.cases.gates import (
+    OVERRIDE_ACTION,
+    After,
+    Override,
+    check_reason,
+    hold,
+    precheck,
+)
 from liuhen.services.cases.queries.case_rows import LEDGER_FACTS, CaseRows, ledger_facts
 from liuhen.services.permissions import require_case
 from liuhen.store.scratch import scratch_dir
@@ -133,6 +142,11 @@ def _state(
     }
 
 
+def _filed(at: datetime, custodian: str) -> After:
+    """The step of handing the case file over at ``at`` (for the ``file`` gate)."""
+    return lambda _bundle, case: after_filing(case, at, custodian)
+
+
 def file_case(
     store: Store,
     actor: Actor,
@@ -144,18 +158,24 @@ def file_case(
     note: str = "",
     check: bool = True,
     case: Mapping[str, Any] | None = None,
+    override: Override | None = None,
 ) -> Filing:
     """Hand a closed case's file to a custodian; 四性检测 runs first and is kept with it.
 
     ``check=False``: the caller runs the check right after (``check_four_properties`` with
     purpose ``filing``, the web server on its background worker): the filing act then
-    records it as pending and the ledger holds the report when it is done.
+    records it as pending and the ledger holds the report when it is done. Refused while
+    findings blocking the ``file`` gate are open, unless ``override`` (the head's, with a
+    reason: ``services/cases/gates``).
 
     Long: one ordered sequence: validate, run 四性检测 (its own transaction and ledger event, whose
     result the filing records), then one transaction that supersedes the case file, inserts the
     filing act and records case.filed; the check must sit between the validation and the write,
     and the three writes must stay in the one transaction."""
     loaded = require_case(store, actor, "case.export", case_id, case)
+    if override is not None:
+        require_case(store, actor, OVERRIDE_ACTION, case_id, loaded)
+    check_reason(override)
     now = store.clock()
     filed_at = filed_at or now
     state = filing_state(store, case_id)
@@ -187,7 +207,9 @@ def file_case(
     if state["filed"]:
         raise Conflict(f"case: 案卷已于 {state['filed_at']:%Y-%m-%d %H:%M} 归档移交，不能重复移交")
     assert custodian is not None
-    if check:
+    after = _filed(filed_at, custodian.display_name)
+    if check:  # refused before the package is written, not after
+        precheck(store, loaded, "file", after, now=now, override=override)
         report = check_four_properties(store, actor, case_id, purpose="filing")
         summary = {
             "ok": report["ok"],
@@ -203,6 +225,7 @@ def file_case(
         with_tx = current_case_file(tx.conn, case_id)
         if with_tx and with_tx["details"].get("handed_over_at"):
             raise Conflict("case: 案卷刚由他人归档移交，不能重复移交")
+        hold(tx, store, loaded, "file", after, now=now, override=override, subject=("act", act_id))
         details = dict((with_tx or {}).get("details", {}))
         details.update(
             {

@@ -37,9 +37,14 @@ from liuhen.services.archiving.package_ledger import (
     write_excerpt,
 )
 from liuhen.services.archiving.queries.disposals import disposed_in_case
-from liuhen.services.archiving.queries.packages import current_records, stored_files
+from liuhen.services.archiving.queries.packages import (
+    current_records,
+    gate_overrides,
+    stored_files,
+)
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.bundles import assemble_bundle
+from liuhen.services.cases.gates import describe_override, override_entry
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
 
@@ -114,6 +119,17 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
     return files, notes
 
 
+def override_lines(store: Store, case_id: str) -> list[str]:
+    """越过提示的决定 for the 备考表: each of the head's overrides on one line."""
+    return [
+        describe_override(
+            override_entry(e["seq"], e["occurred_at"], e["actor_label"], e["payload"]),
+            store.settings.tz,
+        )
+        for e in gate_overrides(store, case_id)
+    ]
+
+
 def _read_blob(store: Store, sha256: str) -> bytes:
     with store.blobs.open(sha256) as f:
         return f.read()
@@ -134,6 +150,7 @@ def case_file_pdf(
         made_at=store.clock().astimezone(store.settings.tz),
         options=options,
         notes=notes,
+        overrides=override_lines(store, case_id),
     )
     case_file, _sealer = _sealed(store, actor, case, case_file)
     with store.transaction(actor) as tx:
@@ -266,6 +283,7 @@ def export_package(
             made_at=now,
             options=options,
             notes=notes,
+            overrides=override_lines(store, case_id),
         )
         case_file, sealer = _sealed(store, actor, case, case_file)
         pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)

@@ -16,14 +16,24 @@ from liuhen.documents.render_docx import render_docx
 from liuhen.documents.render_pdf import render_pdf
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.rules.gates import PROSPECTIVE
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.files import store_file
+from liuhen.services.cases.gates import (
+    Override,
+    action_for,
+    check_reason,
+    decides,
+    precheck,
+    with_record,
+)
 from liuhen.services.cases.queries.documents import (
     agency_of_case,
     case_of_record,
     officers_by_certificate,
 )
 from liuhen.services.cases.records import AttachedFile, add_record, correct_record
+from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
 
 PDF = "application/pdf"
@@ -150,16 +160,26 @@ def save_document(
     filled: FilledDocument,
     made_at: datetime | None = None,
     case: Mapping[str, Any] | None = None,
+    override: Override | None = None,
 ) -> SavedDocument:
     """Validate, render and store one document; nothing is stored when any check fails.
-    ``case``: the case as the permission check loaded it (not read again)."""
+    ``case``: the case as the permission check loaded it (not read again). A decision
+    document meets the ``decide`` gate before it is rendered (``override``: the head's)."""
     _check(filled)
+    if decides("text", filled.kind):
+        case = require_case(store, actor, action_for("record.create", override), case_id, case)
     if case is not None and case.get("id") == case_id:
         agency_id, agency = str(case["agency_id"]), str(case["agency_name"])
     else:
         agency_id, agency = _agency_of(store, case_id)
     filled = replace(filled, agency=filled.agency or agency)
     details = record_details(store, filled, made_at or store.clock(), agency_id)
+    if case is not None and decides("text", filled.kind):
+        check_reason(override)
+        record = {"id": PROSPECTIVE, "kind": filled.kind, **details}
+        record |= {"act_id": act_id} if act_id else {}
+        after = with_record(record)
+        precheck(store, case, "decide", after, now=store.clock(), override=override)
     files = _renderings(store, actor, filled, (agency_id, agency))
     record_id = add_record(
         store,
@@ -172,6 +192,7 @@ def save_document(
         details=details,
         files=files,
         case=case,
+        override=override,
     )
     return SavedDocument(record_id, files[0].sha256, files[1].sha256)
 

@@ -11,6 +11,14 @@ from liuhen.domain.acts import act_problems
 from liuhen.domain.limits import ACT_LIMITS, RECORD_LIMITS, text_problems
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.cases.gates import (
+    Override,
+    action_for,
+    check_reason,
+    decides,
+    hold,
+    with_record,
+)
 from liuhen.services.cases.queries.records import (
     has_newer_version,
     officers_of_agency,
@@ -165,38 +173,38 @@ def add_record(
     details: dict[str, Any],
     files: Sequence[AttachedFile] = (),
     case: Mapping[str, Any] | None = None,
+    override: Override | None = None,
+    history: bool = False,
 ) -> str:
     """Add a text ('text') or audio-video ('av') record with its stored files. ``case``: the
-    case as the permission check loaded it (not read again)."""
-    require_case(store, actor, "av.upload" if kind == "av" else "record.create", case_id, case)
+    case as the permission check loaded it (not read again). A decision document passes the
+    ``decide`` gate (``services/cases/gates``; ``override``: the head's, with a reason)
+    unless ``history``: a case's past being loaded (the demo), not a decision made now."""
+    gated = decides(kind, doc_kind) and not history
+    own = "av.upload" if kind == "av" else "record.create"
+    loaded = require_case(store, actor, action_for(own, override if gated else None), case_id, case)
+    check_reason(override if gated else None)
     if kind not in ("text", "av"):
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     if problems := text_problems({"title": title}, RECORD_LIMITS):
         raise InvalidInput("记录信息有误", details=problems)
     record_id = new_id()
     now = store.clock()
-    _check_shape(kind, record_id, _bundle_shaped(kind, doc_kind, act_id, details))
+    shaped = _bundle_shaped(kind, doc_kind, act_id, details)
+    _check_shape(kind, record_id, shaped)
     with store.transaction(actor) as tx:  # the case was loaded above: it exists
+        if gated:  # first: what the gate reads stays as read until the commit
+            tx.lock("cases", case_id)
         act = tx.get("acts", act_id) if act_id is not None else None
         if act_id is not None and (act is None or act["case_id"] != case_id):
             raise NotFound(f"act: 本案中没有执法环节 {act_id}")  # another case's: the same
-        tx.insert(
-            "records",
-            {
-                "id": record_id,
-                "case_id": case_id,
-                "act_id": act_id,
-                "supersedes_id": None,
-                "version": 1,
-                "kind": kind,
-                "doc_kind": doc_kind,
-                "title": title,
-                "details": _bundle_shaped(kind, doc_kind, act_id, details),
-                "correction_reason": "",
-                "created_by": actor.id or "system",
-                "created_at": now,
-            },
-        )
+        if gated:
+            _hold_decision(tx, store, loaded, {"id": record_id, **shaped}, override)
+        row: dict[str, Any] = {"id": record_id, "case_id": case_id, "act_id": act_id}
+        row |= {"supersedes_id": None}
+        row |= {"version": 1, "kind": kind, "doc_kind": doc_kind, "title": title}
+        row |= {"details": shaped, "correction_reason": "", "created_by": actor.id or "system"}
+        tx.insert("records", {**row, "created_at": now})
         _attach(tx, record_id, files, now)
         tx.record(
             "record.created",
@@ -206,6 +214,21 @@ def add_record(
             payload={"kind": kind, "doc_kind": doc_kind, "files": [f.sha256 for f in files]},
         )
     return record_id
+
+
+def _hold_decision(
+    tx: Tx,
+    store: Store,
+    case: Mapping[str, Any],
+    record: dict[str, Any],
+    override: Override | None,
+) -> None:
+    """The ``decide`` gate, in the transaction adding the decision ``record``."""
+    subject = ("record", str(record["id"]))
+    now = store.clock()
+    hold(
+        tx, store, case, "decide", with_record(record), now=now, override=override, subject=subject
+    )
 
 
 def correct_record(

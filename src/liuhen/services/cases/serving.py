@@ -9,7 +9,9 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.rules.gates import after_closing
 from liuhen.services.cases.bundle_import import check_entity
+from liuhen.services.cases.gates import Override, action_for, check_reason, hold
 from liuhen.services.cases.queries.serving import case_closed, text_record_ids
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -194,18 +196,31 @@ def close_case(
     at: datetime,
     outcome: str,
     case: Mapping[str, Any] | None = None,
+    override: Override | None = None,
 ) -> None:
     """结案: the case's end time (from which the case-file deadline runs) and its outcome.
-    ``case``: the case as the permission check loaded it (not read again)."""
-    loaded = require_case(store, actor, "record.create", case_id, case)
+    ``case``: the case as the permission check loaded it (not read again). Refused while
+    findings blocking the ``close`` gate are open, unless ``override`` (the head's)."""
+    loaded = require_case(store, actor, action_for("record.create", override), case_id, case)
     if outcome not in vocab.OUTCOMES:
         raise InvalidInput(f"outcome: 结案结果无效 {outcome!r}，可选：{'、'.join(vocab.OUTCOMES)}")
+    check_reason(override)
     with store.transaction(actor) as tx:
         if at < loaded["opened_at"]:
             raise InvalidInput("at: 结案时间早于立案时间")
         tx.lock("cases", case_id)  # two closings at once: the second sees the first
         if case_closed(tx.conn, case_id):
             raise Conflict("case: 该案件已结案")
+        hold(
+            tx,
+            store,
+            loaded,
+            "close",
+            lambda _bundle, c: after_closing(c, at, outcome),
+            now=max(store.clock(), at),
+            override=override,
+            subject=("case", case_id),
+        )
         _transition(tx, case_id, "closed", at, actor, note=outcome)
         tx.record(
             "case.closed",

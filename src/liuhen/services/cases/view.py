@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from liuhen.domain import vocab
@@ -19,6 +19,7 @@ from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.rules.sources.profiles import load_profile
 from liuhen.services.cases.bundles import bundle_findings, bundle_of
 from liuhen.services.cases.cases import PROCEDURES
+from liuhen.services.cases.gates import overrides_of
 from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -98,6 +99,10 @@ class CaseView:
     calendar: WorkCalendar | None = None
     stored: Case | None = None
     """The rules' model of the bundle, built once for the findings and the AV panel."""
+    found: list[Finding] = field(default_factory=list)
+    """The findings as the engine gave them (``findings`` is their page form)."""
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    """The head's overrides of a gate (``services/cases/gates``), oldest first."""
 
 
 def _profile_name(profile_id: object) -> str:
@@ -131,6 +136,8 @@ def case_view(
         actor, "case.viewed", subject_type="case", subject_id=case_id, case_id=case_id
     )
     items = _timeline(bundle, rows)
+    overrides = overrides_of(store, rows)
+    _add_overrides(items, overrides, store.settings.tz)
     view = CaseView(
         case=bundle["case"],
         party=bundle["party"],
@@ -141,6 +148,7 @@ def case_view(
         rows=rows,
         bundle=bundle,
         calendar=store.calendar(),
+        overrides=overrides,
     )
     try:
         view.stored = stored_case(bundle)
@@ -148,6 +156,7 @@ def case_view(
     except LiuhenError as exc:
         view.findings_error = exc.message
         return view
+    view.found = findings
     view.findings.extend(_finding_dict(f) for f in findings)
     return view
 
@@ -264,6 +273,26 @@ def _add_service_and_after(items: Items, bundle: Mapping[str, Any]) -> None:
                 "案卷",
                 "形成案卷",
                 bundle["case_file"].get("custodian", ""),
+            )
+        )
+
+
+_GATE_STAGE = {"decide": "decision", "close": "service_execution", "file": "archiving"}
+
+
+def _add_overrides(items: Items, overrides: list[dict[str, Any]], tz: tzinfo) -> None:
+    """The head's overrides, each in the stage of the step it let through."""
+    for o in overrides:
+        items[_GATE_STAGE.get(o["gate"], "archiving")].append(
+            TimelineItem(
+                f"override-{o['seq']}",
+                o["at"].astimezone(tz).isoformat(),
+                "越过提示的决定",
+                f"{o['actor']}越过评查提示{o['gate_name']}",
+                f"理由：{o['reason']}；当时未解决 {len(o['findings'])} 项："
+                + "；".join(
+                    f"{f.get('citation', '')} {f.get('message', '')}" for f in o["findings"]
+                ),
             )
         )
 

@@ -118,7 +118,7 @@ def case_archive(request: Request, view: CaseView) -> ArchivePanel:
 # -- filing -------------------------------------------------------------------------------
 
 
-def _filing_sections(store: Any, agency_id: str | None) -> list[tuple[str, list[Field]]]:
+def filing_sections(store: Any, agency_id: str | None) -> list[tuple[str, list[Field]]]:
     terms = tuple((c, vocab.RETENTION_TERMS[c]) for c in CASE_FILE_TERMS)
     return [
         (
@@ -149,7 +149,7 @@ def _filing_page(
         facts=facts,
         heading="归档移交",
         action=f"/cases/{facts.id}/filing",
-        sections=_filing_sections(store, loaded_case(request)["agency_id"]),
+        sections=filing_sections(store, loaded_case(request)["agency_id"]),
         values=values,
         errors=errors,
         submit="移交并做四性检测",
@@ -178,7 +178,7 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
     case = loaded_case(request)
     case_id = case["id"]
     form = Posted(posted, store.settings.tz)
-    sections = _filing_sections(store, case["agency_id"])
+    sections = filing_sections(store, case["agency_id"])
     filed_at = form.moment("filed_at", "移交时间")
     try:
         form.check("归档移交信息有误", sections)
@@ -196,11 +196,11 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
     except LiuhenError as exc:
         errors = FormErrors.of(exc, known_names(sections))
         return _filing_page(request, case_id, posted_values(form, sections), errors)
-    _start_check(request, user, case_id, purpose="filing")
+    start_check(request, user, case_id, purpose="filing")
     return RedirectResponse(f"/cases/{case_id}?archived=filed#archive", 303)
 
 
-def _start_check(request: Request, user: User, case_id: str, *, purpose: str) -> None:
+def start_check(request: Request, user: User, case_id: str, *, purpose: str) -> None:
     """Queue the case's 四性检测 on the server's background worker (one per case)."""
     store, actor = get_store(request), user.actor
     request.app.state.jobs.submit(
@@ -219,7 +219,7 @@ def run_four_properties(
     check_csrf(request, str(posted.get("csrf", "")))
     case = loaded_case(request)  # the permission check refused it now, not in the job
     case_id = case["id"]
-    _start_check(request, user, case_id, purpose="on_demand")
+    start_check(request, user, case_id, purpose="on_demand")
     return RedirectResponse(f"/cases/{case_id}?archived=checking#archive", 303)
 
 

@@ -16,6 +16,7 @@ from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
 from liuhen.services.cases.documents import correct_document, save_document
+from liuhen.services.cases.gates import Override
 from liuhen.services.cases.records import add_record, correct_record, record_history
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.cases.document_form import (
@@ -41,14 +42,20 @@ def _page(
     *,
     errors: FormErrors | None = None,
     correcting: dict[str, Any] | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> Response:
+    """The document form; with ``notice`` (the open findings), the head's override of the
+    ``decide`` gate (``web/cases/override.py``)."""
     from liuhen.web.pages import render
 
     action = (
         f"/cases/{facts.id}/records/{correcting['id']}/correct"
         if correcting
+        else f"/cases/{facts.id}/override"
+        if notice is not None
         else f"/cases/{facts.id}/documents/new"
     )
+    heading = f"补正：{form.title}" if correcting else f"制作文书：{form.title}"
     return render(
         request,
         "document_form.html",
@@ -58,8 +65,10 @@ def _page(
             "values": values,
             "errors": errors,
             "correcting": correcting,
+            "override": notice is not None,
+            "notice": notice,
             "action": action,
-            "heading": f"补正：{form.title}" if correcting else f"制作文书：{form.title}",
+            "heading": f"越过提示作出决定：{form.title}" if notice is not None else heading,
             "act_options": [(a["id"], a["label"]) for a in facts.acts],
             "officer_options": [
                 (o["id"], f"{o['name']}（执法证号 {o.get('certificate_number') or '无'}）")
@@ -72,6 +81,7 @@ def _page(
 
 def _known(form: DocumentForm) -> list[str]:
     base = ["title", "number", "made_at", "act_id", "officer_ids", "certificates_shown"]
+    base += ["override_reason"]
     return base + ["sealed", "signatures", "reason", "free_fields", *(f.name for f in form.fields)]
 
 
@@ -102,6 +112,18 @@ def new_document(
 
 @router.post("/cases/{case_ref}/documents/new")
 def create_document(request: Request, case_ref: str, user: Officer, posted: Posted_) -> Response:
+    return save_new(request, user, posted)
+
+
+def save_new(
+    request: Request,
+    user: User,
+    posted: FormData,
+    override: Override | None = None,
+    notice: dict[str, Any] | None = None,
+) -> Response:
+    """Read a new document and save it (``override``: the head's, past the ``decide``
+    gate; a refusal re-renders the form, with ``notice`` when overriding)."""
     store = get_store(request)
     check_csrf(request, str(posted.get("csrf", "")))
     case = loaded_case(request)
@@ -112,6 +134,8 @@ def create_document(request: Request, case_ref: str, user: Officer, posted: Post
     form = document_form(kind, facts)
     reader = Posted(posted, store.settings.tz)
     doc = read_document(reader, form, facts)
+    if override is not None:
+        doc.values["override_reason"] = override.reason
     try:
         reader.check("文书内容有误")
         if doc.filled is not None:
@@ -123,6 +147,7 @@ def create_document(request: Request, case_ref: str, user: Officer, posted: Post
                 filled=doc.filled,
                 made_at=doc.made_at,
                 case=case,
+                override=override,
             ).record_id
         else:
             record_id = add_record(
@@ -135,9 +160,11 @@ def create_document(request: Request, case_ref: str, user: Officer, posted: Post
                 title=doc.details["title"],
                 details=doc.details,
                 case=case,
+                override=override,
             )
     except LiuhenError as exc:
-        return _page(request, facts, form, doc.values, errors=_errors(exc, form))
+        errors = _errors(exc, form)
+        return _page(request, facts, form, doc.values, errors=errors, notice=notice)
     return RedirectResponse(f"/cases/{facts.id}?saved=document#record-{record_id}", 303)
 
 

@@ -16,6 +16,7 @@ from liuhen.web.access.requests import case_card
 from liuhen.web.archiving.case_archive import case_archive
 from liuhen.web.auth.permission import get_store, loaded_case, permission
 from liuhen.web.av.panel import av_due_for, av_panel
+from liuhen.web.cases.next_panel import next_panel
 from liuhen.web.cases.panel import case_panel
 from liuhen.web.paging import PAGE_SIZE, paged, requested
 
@@ -89,12 +90,15 @@ def case_page(
     from liuhen.web.pages import render
 
     case = loaded_case(request)
-    view = case_view(get_store(request), user.actor, case["id"], case=case)
+    store = get_store(request)
+    now = store.clock()
+    view = case_view(store, user.actor, case["id"], now, case=case)
     return render(
         request,
         "case.html",
         {
             "view": view,
+            "next": next_panel(request, view, now),
             "panel": case_panel(request, view),
             "av": av_panel(request, view),
             "archive": case_archive(request, view),

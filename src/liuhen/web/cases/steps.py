@@ -342,7 +342,7 @@ def save_execution(request: Request, case_ref: str, user: Officer, posted: Poste
 # -- 结案 ----------------------------------------------------------------------------------
 
 
-def _close_sections() -> list[Section]:
+def close_sections() -> list[Section]:
     return [
         (
             "结案",
@@ -362,7 +362,7 @@ def _close_page(
         facts=facts,
         heading="结案",
         action=f"/cases/{facts.id}/close",
-        sections=_close_sections(),
+        sections=close_sections(),
         values=values,
         errors=errors,
         submit="确认结案",
@@ -382,7 +382,7 @@ def save_close(request: Request, case_ref: str, user: Officer, posted: Posted_) 
     at = form.moment("at", "结案时间")
     outcome = form.required("outcome", "处理结果")
     try:
-        form.check("结案信息有误", _close_sections())
+        form.check("结案信息有误", close_sections())
         assert at is not None
         close_case(
             get_store(request),
@@ -393,6 +393,6 @@ def save_close(request: Request, case_ref: str, user: Officer, posted: Posted_) 
             case=loaded_case(request),
         )
     except LiuhenError as exc:
-        errors = FormErrors.of(exc, known_names(_close_sections()))
-        return _close_page(request, facts, posted_values(form, _close_sections()), errors)
+        errors = FormErrors.of(exc, known_names(close_sections()))
+        return _close_page(request, facts, posted_values(form, close_sections()), errors)
     return _done(facts.id, "closed")

@@ -37,6 +37,20 @@ def current_records(store: Store, case_id: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["id"] not in superseded]
 
 
+def gate_overrides(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """The case's ``case.gate_overridden`` events, oldest first (seq, time, who, payload)."""
+    events = t.ledger_events.c
+    with store.read() as conn:
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(events.seq, events.occurred_at, events.actor_label, events.payload)
+                .where(events.case_id == case_id, events.action == "case.gate_overridden")
+                .order_by(events.seq)
+            ).mappings()
+        ]
+
+
 def stored_files(
     store: Store, record_ids: list[str]
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, str], datetime]]:

@@ -134,54 +134,59 @@ def referenced(acts: list[Row], records: list[Row], *keys: str) -> set[str]:
 
 def load_rows(store: Store, case: Mapping[str, Any]) -> CaseRows:
     """The rows of the loaded ``case`` (``load_case``), twelve queries on one connection."""
-    case_id = str(case["id"])
     with store.read() as conn:
-        acts = _ordered(conn, t.acts, case_id)
-        records = [
+        return rows_on(conn, case)
+
+
+def rows_on(conn: Connection, case: Mapping[str, Any]) -> CaseRows:
+    """``load_rows`` on ``conn`` (a transaction's: what it decides on is what it read)."""
+    case_id = str(case["id"])
+    acts = _ordered(conn, t.acts, case_id)
+    records = [
+        dict(r)
+        for r in conn.execute(
+            select(t.records, t.users.c.display_name.label("author_name"))
+            .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
+            .where(t.records.c.case_id == case_id)
+            .order_by(t.records.c.created_at, t.records.c.id)
+        ).mappings()
+    ]
+    files: dict[str, list[Row]] = {}
+    for f in conn.execute(
+        select(t.record_files)
+        .join(t.records, t.records.c.id == t.record_files.c.record_id)
+        .where(t.records.c.case_id == case_id)
+        .order_by(t.record_files.c.record_id, t.record_files.c.position)
+    ).mappings():
+        files.setdefault(f["record_id"], []).append(dict(f))
+    approvals, steps = _approvals(conn, case_id)
+    rows = CaseRows(
+        case=dict(case),
+        acts=acts,
+        records=records,
+        files=files,
+        approvals=approvals,
+        steps=steps,
+        services=_ordered(conn, t.services, case_id),
+        executions=_ordered(conn, t.executions, case_id),
+        case_files=_ordered(conn, t.case_files, case_id),
+        transitions=[
             dict(r)
             for r in conn.execute(
-                select(t.records, t.users.c.display_name.label("author_name"))
-                .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
-                .where(t.records.c.case_id == case_id)
-                .order_by(t.records.c.created_at, t.records.c.id)
+                select(t.case_transitions)
+                .where(t.case_transitions.c.case_id == case_id)
+                .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
             ).mappings()
-        ]
-        files: dict[str, list[Row]] = {}
-        for f in conn.execute(
-            select(t.record_files)
-            .join(t.records, t.records.c.id == t.record_files.c.record_id)
-            .where(t.records.c.case_id == case_id)
-            .order_by(t.record_files.c.record_id, t.record_files.c.position)
-        ).mappings():
-            files.setdefault(f["record_id"], []).append(dict(f))
-        approvals, steps = _approvals(conn, case_id)
-        rows = CaseRows(
-            case=dict(case),
-            acts=acts,
-            records=records,
-            files=files,
-            approvals=approvals,
-            steps=steps,
-            services=_ordered(conn, t.services, case_id),
-            executions=_ordered(conn, t.executions, case_id),
-            case_files=_ordered(conn, t.case_files, case_id),
-            transitions=[
-                dict(r)
-                for r in conn.execute(
-                    select(t.case_transitions)
-                    .where(t.case_transitions.c.case_id == case_id)
-                    .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
-                ).mappings()
-            ],
-            access_requests=[],
-            links=[],
-            disposals=_ordered(conn, t.disposals, case_id),
-            officers=[],
-            devices=[],
-            device_events={},
-        )
-        _requests_and_links(conn, rows)
-        _people_and_devices(conn, rows)
+        ],
+        access_requests=[],
+        links=[],
+        disposals=_ordered(conn, t.disposals, case_id),
+        officers=[],
+        devices=[],
+        device_events={},
+    )
+    _requests_and_links(conn, rows)
+    _people_and_devices(conn, rows)
     return rows
 
 
@@ -217,13 +222,15 @@ LEDGER_FACTS = (
     "access.viewed",  # a granted view given
     "share.downloaded",  # a share link's uses
     "share.revoked",
+    "case.gate_overridden",  # the head's overrides of a gate (services/cases/gates)
 )
 """What the case page reads from the ledger about a case, all in one query."""
 
 
 def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
-    """(action, subject id) -> ``count``, ``seq`` and ``payload`` of the newest such event
-    of the case, for the actions of ``LEDGER_FACTS`` (one query, read once per ``rows``)."""
+    """(action, subject id) -> ``count``, ``seq``, ``payload``, ``at`` and ``actor`` (label)
+    of the newest such event of the case, for the actions of ``LEDGER_FACTS`` (one query,
+    read once per ``rows``)."""
     if rows._ledger is None:
         events = t.ledger_events.c
         newest = (
@@ -238,13 +245,25 @@ def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
             .subquery()
         )
         query = select(
-            newest.c.action, newest.c.subject_id, newest.c.seq, newest.c.n, events.payload
+            newest.c.action,
+            newest.c.subject_id,
+            newest.c.seq,
+            newest.c.n,
+            events.payload,
+            events.occurred_at,
+            events.actor_label,
         )
         with store.read() as conn:
             found = conn.execute(query.join(t.ledger_events, events.seq == newest.c.seq)).all()
         rows._ledger = {
-            (str(action), str(subject)): {"count": int(n), "seq": int(seq), "payload": payload}
-            for action, subject, seq, n, payload in found
+            (str(action), str(subject)): {
+                "count": int(n),
+                "seq": int(seq),
+                "payload": payload,
+                "at": at,
+                "actor": actor,
+            }
+            for action, subject, seq, n, payload, at, actor in found
         }
     return rows._ledger
 
