@@ -333,11 +333,22 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
     officer.submit("保存执行情况")
     assert officer.findings(case_url) == served
 
-    # closing: the 30 days for the case file begin (004§35)
+    # closing: no 行政处罚意见书 was reported to the head (004§21), so the officer is refused
+    # with that finding; the head closes the case past it with a reason (越过提示), and the
+    # 30 days for the case file begin (004§35)
     page.click(".case-actions a:has-text('结案')")
     officer.fill({"at": "2026-10-12T11:00"})
     page.select_option("[name='outcome']", "penalty")
-    officer.submit("确认结案")
+    with page.expect_navigation():
+        page.click("button:has-text('确认结案')")
+    refusal = page.locator("#form-errors").inner_text()
+    assert "不能结案" in refusal and "004§21" in refusal
+    head.page.goto(case_url)
+    head.page.click("#override-gate")
+    head.page.wait_for_load_state()
+    head.fill({"at": "2026-10-12T11:00", "override_reason": "意见书内容已在处罚决定审批中载明"})
+    head.page.select_option("[name='outcome']", "penalty")
+    head.submit("说明理由并结案")
     closed = officer.findings(case_url)
     assert closed == served | {"004§35"}
     assert page.locator(".stage-col").count() == 5
