@@ -3,8 +3,10 @@
 The client is a raw socket: it starts a PATCH for the rest of the file and drops the
 connection mid-body, twice, then asks the server (HEAD) how much arrived and goes on from
 there. The file is a real short video followed by a 2 GiB ``free`` box of zeros, generated
-on the fly, so the test writes no source file and the server stores real footage. The
-server's peak resident memory (VmHWM) must stay under 200 MB.
+on the fly, so the test writes no source file and the server stores real footage. Receiving
+the 2 GiB may add at most 64 MB to the server's peak resident memory (VmHWM) as it stood
+after the upload's POST (the app's own size grows with its features: 145 MB in all when this
+test was written, about 200 with the pages added since), and never more than 256 MB.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ pytestmark = pytest.mark.slow
 GIB = 1024**3
 MIB = 1024**2
 SIZE = 2 * GIB
-MEMORY_LIMIT_MB = 200
+MEMORY_LIMIT_MB = 256
+GROWTH_LIMIT_MB = 64
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
@@ -200,6 +203,7 @@ def test_a_2_gib_upload_cut_off_twice_resumes_to_the_right_hash_in_bounded_memor
         },
     )
     assert made.status == 201, made.read()
+    before = vm_hwm_mb(server["pid"])
     path = made.headers["Location"]
     offsets = []
     offset = 0
@@ -220,8 +224,8 @@ def test_a_2_gib_upload_cut_off_twice_resumes_to_the_right_hash_in_bounded_memor
     assert done.headers["LiuHen-Result"] == "new"
     assert done.headers["LiuHen-SHA256"] == expected
     peak = vm_hwm_mb(server["pid"])
-    print(f"server VmHWM {peak:.0f} MB after a {SIZE // MIB} MiB upload")
-    assert peak < MEMORY_LIMIT_MB
+    print(f"server VmHWM {before:.0f} MB before and {peak:.0f} MB after a {SIZE // MIB} MiB upload")
+    assert peak - before < GROWTH_LIMIT_MB and peak < MEMORY_LIMIT_MB
     blob = server["data"] / "blobs" / "sha256" / expected[:2] / expected[2:4] / expected
     assert blob.stat().st_size == SIZE
     assert not list((server["data"] / "uploads").glob("*.part"))
