@@ -70,6 +70,14 @@ def change_own_password(
         problems.append("password: 新密码不能与当前密码相同")
     if problems:
         raise InvalidInput("密码未修改：请改正下列问题", details=problems)
+    _store_own(store, user, password, {"other_sessions_ended": True}, keep=keep)
+
+
+def _store_own(
+    store: Store, user: User, password: str, marks: dict[str, bool], *, keep: str | None = None
+) -> None:
+    """The user's own new password stored, their sessions ended (but ``keep``), one
+    ``user.password_changed`` event by the user (``marks`` say which way)."""
     with store.transaction(user.actor) as tx:
         tx.lock("users", user.id)
         tx.update(
@@ -85,7 +93,7 @@ def change_own_password(
             "user.password_changed",
             subject_type="user",
             subject_id=user.id,
-            payload={"by": "self", "other_sessions_ended": True},
+            payload={"by": "self", **marks},
         )
 
 
@@ -130,20 +138,4 @@ def replace_temporary_password(store: Store, user: User, *, password: str, again
             problems.append("password: 新密码不能与管理员设置的临时密码相同")
     if problems:
         raise InvalidInput("密码未修改：请改正下列问题", details=problems)
-    with store.transaction(user.actor) as tx:
-        tx.lock("users", user.id)
-        tx.update(
-            "users",
-            user.id,
-            {
-                "password_hash": _hash_password(store.settings, password),
-                "password_changed_at": store.clock(),
-            },
-        )
-        end_user_sessions(tx.conn, user.id)
-        tx.record(
-            "user.password_changed",
-            subject_type="user",
-            subject_id=user.id,
-            payload={"by": "self", "after_reset": True},
-        )
+    _store_own(store, user, password, {"after_reset": True})
