@@ -43,7 +43,7 @@ from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
 from liuhen.store.tile_rows import tiled_size
-from liuhen.store.unit import Appended, Clock, Tx, utcnow
+from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
 from liuhen.store.witnesses.s3 import S3Witness
 
@@ -327,7 +327,7 @@ class Store:
         ``liuhen verify`` says what)."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(select(t.ledger_head.c.id).with_for_update())
+                lock_ledger_head(conn)
                 before = tiled_size(conn)
                 tree = self._tree.catch_up(conn, chunk)
         except (ValueError, TypeError, KeyError):

@@ -42,6 +42,7 @@ from liuhen.store.summary_columns import (
     share_columns,
 )
 from liuhen.store.types import JSONText
+from liuhen.store.unit import lock_ledger_head
 from liuhen.store.upsert import insert, insert_ignoring, insert_new
 
 SLACK = timedelta(minutes=1)
@@ -289,7 +290,7 @@ def hold_for_rebuild(conn: Connection) -> None:
     that processes which all found the index to rebuild do it one after another, each
     checking again under the lock (a rebuild deletes and re-inserts every derived row: two
     at once on PostgreSQL counted each case once per process on the dashboard)."""
-    conn.execute(select(t.ledger_head.c.id).where(t.ledger_head.c.id == 1).with_for_update())
+    lock_ledger_head(conn)
 
 
 def rebuild(

@@ -60,6 +60,13 @@ def _by_key(table: str) -> Select[Any]:
     return select(tbl).where(tbl.c[t.primary_key_name(table)] == bindparam("key"))
 
 
+def lock_ledger_head(conn: Connection) -> None:
+    """Take the ledger head's row lock until ``conn``'s transaction ends: every writer of
+    events waits for it (``Tx._head``), so holding it stops the ledger (a snapshot, the tiles'
+    catch-up, an index rebuild that must happen once)."""
+    conn.execute(select(t.ledger_head.c.id).where(t.ledger_head.c.id == 1).with_for_update())
+
+
 class Tx:
     """One open transaction. Not thread-safe; lives inside ``Store.transaction``."""
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from liuhen.config import Settings
 from liuhen.store import tables as t
 from liuhen.store.backup import PG_FILE, SQLITE_FILE, postgres
+from liuhen.store.unit import lock_ledger_head
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,7 @@ def writers_held(engine: Engine) -> Iterator[None]:
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            conn.execute(
-                select(t.ledger_head.c.id).where(t.ledger_head.c.id == 1).with_for_update()
-            )
+            lock_ledger_head(conn)
             yield
         finally:
             trans.rollback()
