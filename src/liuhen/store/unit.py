@@ -24,6 +24,7 @@ from liuhen.errors import Conflict, ForbiddenChange
 from liuhen.ledger.events import READ_ACTIONS, Actor
 from liuhen.ledger.sealed import sealed_event
 from liuhen.store import tables as t
+from liuhen.store import upsert
 from liuhen.store.conflicts import conflict
 from liuhen.store.rows import row_digest
 from liuhen.store.text_guard import check_row
@@ -102,9 +103,7 @@ class Tx:
         tbl = t.metadata.tables[table]
         check_row(tbl, values)
         key = t.primary_key_name(table)
-        stmt = insert(self.conn, tbl).values(**values).on_conflict_do_nothing(index_elements=[key])
-        stmt = stmt.returning(tbl.c[key])  # (rowcount says -1 on PostgreSQL through psycopg)
-        if self.conn.execute(stmt).first() is None:
+        if not upsert.insert_new(self.conn, tbl, [dict(values)], key):
             return None
         if table == "blobs":
             self.blob_keys.append(str(values["sha256"]))
