@@ -15,7 +15,7 @@ REVOKE = "liuhen.services.access.share_links:revoke_link"
 
 
 def test_one_link_revoked_four_times_at_once_is_revoked_once(store, tmp_path, racers) -> None:  # type: ignore[no-untyped-def]
-    link, who = approved_link(store, tmp_path)
+    link, who, _request = approved_link(store, tmp_path)
     results = racers.race(store, ops.call, REVOKE, who["officer"], link.id, "当事人称链接泄露")
     assert results.codes == {"ok": 1, "conflict": 3}, results
     assert all("已被撤销" in m for m in results.values("conflict")), results

@@ -217,8 +217,8 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
     assert verify(store, SYSTEM).ok
 
 
-def approved_link(store: Any, tmp_path: Path) -> tuple[Any, dict[str, Actor]]:
-    """A link issued for an approved copy request (and the people of its case)."""
+def approved_link(store: Any, tmp_path: Path) -> tuple[Any, dict[str, Actor], str]:
+    """A link issued for an approved copy request, the people of its case, the request."""
     ids = make_case_with_files(store, tmp_path)
     who = people(store, ids["agency"])
     rid = register_request(
@@ -240,32 +240,11 @@ def approved_link(store: Any, tmp_path: Path) -> tuple[Any, dict[str, Actor]]:
         position="principal_head",
         final=True,
     )
-    return issue_link(store, who["officer"], rid), who
+    return issue_link(store, who["officer"], rid), who, rid
 
 
 def test_a_link_ends_after_its_uses_and_when_revoked(store, tmp_path):
-    ids = make_case_with_files(store, tmp_path)
-    who = people(store, ids["agency"])
-    rid = register_request(
-        store,
-        who["officer"],
-        case_id=ids["case"],
-        kind="copy",
-        requester=REQUESTER,
-        record_ids=[ids["record"]],
-        purpose="诉讼需要",
-    )
-    [waiting] = inbox(store, who["head"])
-    decide(
-        store,
-        who["head"],
-        waiting.id,
-        decision="approved",
-        opinion="同意",
-        position="principal_head",
-        final=True,
-    )
-    link = issue_link(store, who["officer"], rid)
+    link, who, rid = approved_link(store, tmp_path)
     for _ in range(store.settings.share_link_uses):
         b"".join(read_shared(store, link.token, 1).chunks)
     with pytest.raises(Gone, match="次数已用完"):
