@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from liuhen.rules.engine.registry import Rule
+from liuhen.rules.scoring import ScoreSheet
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Profile:
     chain: tuple[str, ...] = ()
     path: str = ""
     quotes: Mapping[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    score_sheet: ScoreSheet | None = field(default=None, compare=False, repr=False)
+    """The 案卷评查表 (``rules/scoring.py``), when the profile or a parent has one."""
     _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
     _by_procedure: dict[str, tuple[Rule, ...]] = field(
         default_factory=dict, compare=False, repr=False

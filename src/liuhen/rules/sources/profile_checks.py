@@ -68,6 +68,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "timezone": {"type": "string"},
         "rules": {"type": "array", "items": RULE_SCHEMA},
         "disable": {"type": "array", "items": {"type": "string"}},
+        "score_sheet": {"type": "object"},  # checked by score_sheet.SHEET_SCHEMA
     },
 }
 REQUIRED_RULE_KEYS = ("type", "citation", "severity", "message", "remedy")

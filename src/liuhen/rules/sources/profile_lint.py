@@ -25,6 +25,7 @@ from liuhen.rules.engine.registry import build_rule
 from liuhen.rules.sources import articles
 from liuhen.rules.sources.profile_checks import MergedRule, ProfileFile, check_rule, locate
 from liuhen.rules.sources.profiles import Assembled, assemble
+from liuhen.rules.sources.score_sheet import rule_problems, sheet_citations
 
 _REGULATION = re.compile(r"^(\d{3})_")
 
@@ -57,7 +58,26 @@ def lint_profile(path: Path) -> LintReport:
         report.problems.extend(_foreign_citations(rule, own))
         report.problems.extend(_unreachable(rule, top))
     report.problems.extend(_idle_overrides(found))
+    report.problems.extend(_sheet_problems(found, own))
     return report
+
+
+def _sheet_problems(found: Assembled, own: str | None) -> list[str]:
+    """The 评查表's lines: the rules they name exist, and they cite their own regulation or
+    national law (``score_sheet`` problems loading refuses are already in ``found``)."""
+    if found.sheet is None:
+        return []
+    problems = rule_problems(found.sheet, set(found.merged))
+    for where, citation in sheet_citations(found.sheet):
+        match = articles.CITATION.match(citation)
+        if match is None or match.group("source") in articles.statutes():
+            continue
+        if match.group("source") != own:
+            title = articles.source_title(citation) or match.group("source")
+            problems.append(
+                f"{where}: 引用 {citation} 出自《{title}》，既不是本配置的制度，也不是国家法律"
+            )
+    return problems
 
 
 def _own_regulation(chain: list[ProfileFile]) -> str | None:

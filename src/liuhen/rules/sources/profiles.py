@@ -28,6 +28,12 @@ from liuhen.rules.sources.profile_checks import (
     merge_rules,
     read_profile_file,
 )
+from liuhen.rules.sources.score_sheet import (
+    MergedSheet,
+    build_sheet,
+    merge_sheets,
+    sheet_problems,
+)
 
 
 def shipped_dir() -> Path:
@@ -86,6 +92,7 @@ class Assembled:
     merged: dict[str, MergedRule]
     specs: list[RuleSpec]
     problems: list[str]
+    sheet: MergedSheet | None = None
 
 
 def assemble(path: Path) -> Assembled:
@@ -116,15 +123,18 @@ def assemble(path: Path) -> Assembled:
     merged: dict[str, MergedRule] = {}
     for raw in reversed(chain):
         merged = merge_rules(merged, raw)
+    sheet = merge_sheets(chain)
     for raw in chain:
         problems.extend(raw.problems)
+    if sheet is not None:
+        problems.extend(sheet_problems(sheet))
     specs: list[RuleSpec] = []
     for m in merged.values():
         spec, rule_problems = check_rule(m)
         problems.extend(rule_problems)
         if spec is not None:
             specs.append(spec)
-    return Assembled(chain, merged, specs, problems)
+    return Assembled(chain, merged, specs, problems, sheet)
 
 
 def _load(path: Path) -> Profile:
@@ -147,6 +157,7 @@ def _load(path: Path) -> Profile:
         chain=tuple(r.data.get("id", r.path.stem) for r in chain),
         path=str(path),
         quotes={r.citation: articles.quote(r.citation) for r in rules},
+        score_sheet=build_sheet(found.sheet),
         _by_id={r.id: r for r in rules},
     )
 
