@@ -105,10 +105,14 @@ def _fmt_due(f: Finding) -> str:
 
 def render_case(path: str, case_id: str, profile: Profile, findings: list[Finding]) -> str:
     violations = sum(1 for f in findings if f.status == "violation")
+    advice = sum(1 for f in findings if f.status == "advice")
     head = f"案件 {case_id}（{path}，制度配置 {profile.id}）："
     if not findings:
         return head + "未发现问题。"
-    head += f"{len(findings)} 项问题（违规 {violations}，待办 {len(findings) - violations}）"
+    pending = len(findings) - violations - advice
+    head += f"{len(findings)} 项问题（违规 {violations}，待办 {pending}）"
+    if advice:
+        head = head[:-1] + f"，提示 {advice}）"
     rows = [
         [
             str(i),

@@ -46,6 +46,8 @@ class Interruption:
     reported_to_head: bool = False
     video_at: int | None = None
     """Where the reason is said on restart: whole seconds from the start of the recording."""
+    cause: str | None = None
+    """The coded cause (``vocab.INTERRUPTION_CAUSES``); None when only ``reason`` text is given."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ VIOLATION = "violation"
 PENDING = "pending"
 """The requirement is not met yet but not due yet (``due`` says when), or cannot be decided
 yet because the working-day calendar of the deadline's year is unknown."""
+ADVICE = "advice"
+"""A discretionary provision (根据实际情况): the engine advises, it never reports a violation."""
 
 SEVERITIES: dict[str, str] = {
     "veto": "否决项",
@@ -17,7 +19,7 @@ SEVERITIES: dict[str, str] = {
     "minor": "一般",
     "advice": "提示",
 }
-STATUSES: dict[str, str] = {VIOLATION: "违规", PENDING: "待办"}
+STATUSES: dict[str, str] = {VIOLATION: "违规", PENDING: "待办", ADVICE: "提示"}
 
 SUBJECT_KINDS: dict[str, str] = {
     "case": "案件",

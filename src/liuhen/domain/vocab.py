@@ -166,6 +166,17 @@ OPENING_ELEMENTS: dict[str, str] = {
 }
 
 EXPLANATION_KINDS: dict[str, str] = {"voice": "语音说明", "written": "书面说明"}
+INTERRUPTION_CAUSES: dict[str, str] = {
+    "device_failure": "设备故障、损坏",
+    "weather": "天气情况恶劣",
+    "battery": "电量不足",
+    "storage": "存储空间不足",
+    "place_change": "检查场所变化",
+    "obstruction": "现场人员阻挠",
+    "other_objective": "其他客观原因",
+    "non_technical": "非因技术原因（人为中止）",
+}
+"""Coded causes of an interruption (000§14, 003§15, 001§9, 004§9): only objective ones excuse it."""
 
 RETENTION_TERMS: dict[str, str] = {
     "permanent": "永久",
@@ -264,6 +275,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "precheck_item": PRECHECK_ITEMS,
     "opening_element": OPENING_ELEMENTS,
     "explanation": EXPLANATION_KINDS,
+    "interruption_cause": INTERRUPTION_CAUSES,
     "retention_term": RETENTION_TERMS,
     "approval_kind": APPROVAL_KINDS,
     "step_role": STEP_ROLES,

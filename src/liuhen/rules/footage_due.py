@@ -79,7 +79,9 @@ def uploads_due(
             continue
         if officer is not None and officer not in act.officer_ids:
             continue
-        need = next((n for r in required if (n := r.requirement(act)) is not None), None)
+        need = next(
+            (n for r in required if (n := r.requirement(act, case.devices)) is not None), None
+        )
         if need is None:
             continue
         out.append(_due(case, act, need, deadline, now, calendar, tz))

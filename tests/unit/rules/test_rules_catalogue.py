@@ -343,6 +343,31 @@ def gap_case(explained: bool):
     return c
 
 
+def advised_case(*, text: bool):
+    """A further on-site inspection (A9) without audio-video: 000§10 leaves it to
+    circumstances and 000§6 lets a text record suffice, so only a bare act draws advice."""
+    c = add(
+        g(),
+        "acts",
+        Act(
+            "A9",
+            "inspection",
+            at("2026-09-16 10:00"),
+            at("2026-09-16 10:30"),
+            "厂区",
+            ("O1", "O2"),
+            True,
+        ),
+    )
+    if text:
+        c = add(
+            c,
+            "text_records",
+            TextRecord("T9", "inspection_record", at("2026-09-16 10:30"), "A9", signatures=SIGNED),
+        )
+    return c
+
+
 @dataclass(frozen=True)
 class Scenario:
     rule_id: str
@@ -654,7 +679,13 @@ SCENARIOS = [
         coercion,
         "000§9",
     ),
-    S("av-advised", "shanxi-township", lambda: drop(g(), "av_records", "AV1"), g, "000§10"),
+    S(
+        "av-advised",
+        "shanxi-township",
+        lambda: advised_case(text=False),
+        lambda: advised_case(text=True),
+        "000§10",
+    ),
     S(
         "av-exemption-reason",
         "shanxi-forestry",

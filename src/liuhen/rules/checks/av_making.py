@@ -53,24 +53,55 @@ class AVPrecheck(Rule):
 @rule_type("av_opening_statement")
 class AVOpeningStatement(Rule):
     summary = "音像记录开始时的语音说明缺少规定要素"
-    params_schema = obj({"elements": STRINGS}, ("elements",))
-    message_vars = {"missing": "缺少的说明要素"}
+    params_schema = obj({"elements": STRINGS, "within": PERIOD_SCHEMA}, ("elements",))
+    message_vars = {"missing": "缺少（或说明过晚）的说明要素"}
 
     @classmethod
     def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
         return check_codes(
             params.get("elements", []), vocab.OPENING_ELEMENTS, ("elements",), "说明要素"
-        )
+        ) + check_periods(params, "within")
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.elements = tuple(params["elements"])
+        within = params.get("within")
+        # "先语音说明……然后进行不间断记录" (000§13, 003§14): said at the start, not later.
+        self.within = Period.parse(within).as_timedelta() if within is not None else None
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for av in ctx.case.av_records:
             said = av.opening_statement.elements if av.opening_statement else frozenset()
             missing = [vocab.OPENING_ELEMENTS[e] for e in self.elements if e not in said]
+            missing += self._late(av)
             if missing:
                 yield ctx.finding(self, Subject("av_record", av.id), missing="、".join(missing))
+
+    def _late(self, av: AVRecord) -> list[str]:
+        """The statement (or its elements, by their marks) said later than ``within`` after
+        the recording starts."""
+        statement = av.opening_statement
+        if self.within is None or statement is None:
+            return []
+        limit = self.within.total_seconds()
+        if statement.at is not None and (statement.at - av.started_at).total_seconds() > limit:
+            return [
+                f"语音说明在开始录制{_seconds(statement.at - av.started_at)}后才作出（应先说明）"
+            ]
+        late = [
+            vocab.OPENING_ELEMENTS[e]
+            for e in self.elements
+            if e in statement.elements and statement.marks.get(e, 0) > limit
+        ]
+        if late:
+            return [
+                f"{'、'.join(late)}在开始录制{self.within.total_seconds():.0f}秒后才说明（应先说明）"
+            ]
+        return []
+
+
+def _seconds(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60}分{seconds % 60}秒" if seconds >= 60 else f"{seconds}秒"
 
 
 @rule_type("av_recording_notice")
@@ -108,8 +139,13 @@ def _coverage(records: list[AVRecord]) -> list[tuple[datetime, datetime]]:
     return merged
 
 
+def objective(i: Interruption) -> bool:
+    """A reason is given and it is not coded as non-technical (004§9 非因技术原因不得中止)."""
+    return bool(i.reason.strip() or i.cause) and i.cause != "non_technical"
+
+
 def _explains(i: Interruption, start: datetime, end: datetime, slack: timedelta) -> bool:
-    if not i.reason.strip() or i.explained_by is None:
+    if not objective(i) or i.explained_by is None:
         return False
     if i.at > start + slack:
         return False
@@ -161,8 +197,12 @@ class AVInterruption(Rule):
         for av in ctx.case.av_records:
             for i in av.interruptions:
                 problems = []
-                if not i.reason.strip():
+                if not i.reason.strip() and not i.cause:
                     problems.append("未记录中止原因")
+                elif i.cause == "non_technical":
+                    problems.append(
+                        "中止并非因设备、天气、电量、存储等客观原因（非因技术原因不得中止）"
+                    )
                 if i.resumed_at is not None and i.explained_by != "voice":
                     problems.append("重新开始记录时未对中止原因进行语音说明")
                 if i.resumed_at is None and i.explained_by != "written":
@@ -214,7 +254,7 @@ class AVCoverage(Rule):
                     act_time=fmt_time(act_start, ctx.tz),
                     av_time=fmt_time(first, ctx.tz),
                 )
-            if ends and last < max(ends) - self.tolerance:
+            if ends and last < max(ends) - self.tolerance and not self._stopped(records, last):
                 yield ctx.finding(
                     self,
                     Subject("act", act_id),
@@ -222,6 +262,18 @@ class AVCoverage(Rule):
                     act_time=fmt_time(max(ends), ctx.tz),
                     av_time=fmt_time(last, ctx.tz),
                 )
+
+    def _stopped(self, records: list[AVRecord], last: datetime) -> bool:
+        """Recording ended early because it could not go on, explained in writing afterwards
+        (000§14, 003§15, 001§9, 004§9): not a coverage gap (av-interruption judges it)."""
+        return any(
+            i.resumed_at is None
+            and i.explained_by == "written"
+            and objective(i)
+            and i.at >= last - self.tolerance
+            for av in records
+            for i in av.interruptions
+        )
 
 
 @rule_type("av_after_the_fact")

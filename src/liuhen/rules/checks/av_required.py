@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import Act
+from liuhen.domain.case import Act, Device
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.engine.context import CheckContext
 from liuhen.rules.engine.registry import (
@@ -20,8 +20,8 @@ from liuhen.rules.engine.registry import (
 )
 
 
-def _cited(key: str) -> dict[str, Any]:
-    item = obj({key: {"type": "string"}, "citation": CITATION_SCHEMA}, (key,))
+def _cited(key: str, **extra: Any) -> dict[str, Any]:
+    item = obj({key: {"type": "string"}, "citation": CITATION_SCHEMA, **extra}, (key,))
     return {"type": "array", "items": item}
 
 
@@ -35,7 +35,7 @@ class AVRequired(Rule):
             "problem_acts": _cited("kind"),
             "disputed_acts": _cited("kind"),
             "services": _cited("mode"),
-            "served_documents": _cited("kind"),
+            "served_documents": _cited("kind", modes=STRINGS),
             "exemptions": STRINGS,
         }
     )
@@ -54,6 +54,13 @@ class AVRequired(Rule):
         ):
             for i, item in enumerate(params.get(key, [])):
                 problems += check_codes(item[field_name], vocabulary, (key, i, field_name), what)
+        for i, item in enumerate(params.get("served_documents", [])):
+            problems += check_codes(
+                item.get("modes", []),
+                vocab.SERVICE_MODES,
+                ("served_documents", i, "modes"),
+                "送达方式",
+            )
         problems += check_codes(
             params.get("exemptions", []), vocab.AV_EXEMPTION_REASONS, ("exemptions",), "免录理由"
         )
@@ -69,19 +76,32 @@ class AVRequired(Rule):
         self.disputed_acts = table("disputed_acts", "kind")
         self.services = table("services", "mode")
         self.served_documents = table("served_documents", "kind")
+        # The modes in which a served document needs audio-video; absent: every mode. A mail
+        # service's own receipts record it ("音像记录等方式", 002§29).
+        self.served_modes = {
+            i["kind"]: frozenset(i["modes"])
+            for i in params.get("served_documents", [])
+            if "modes" in i
+        }
         self.exemptions = frozenset(params.get("exemptions", ()))
 
     def param_citations(self) -> tuple[str, ...]:
         tables = (self.acts, self.flags, self.problem_acts, self.disputed_acts, self.services)
         return tuple(c for t in (*tables, self.served_documents) for c in t.values())
 
-    def requirement(self, act: Act) -> tuple[str, str] | None:
+    def requirement(self, act: Act, devices: tuple[Device, ...] = ()) -> tuple[str, str] | None:
         """Why ``act`` needs audio-video (what, citation), or None; an accepted exemption
         with its explanation counts as not needing it."""
-        ex = act.av_exemption
-        if ex is not None and ex.reason in self.exemptions and ex.explanation.strip():
+        if self._exempt(act, devices):
             return None
         return self._requirement(act)
+
+    def _exempt(self, act: Act, devices: tuple[Device, ...]) -> bool:
+        ex = act.av_exemption
+        if ex is None or ex.reason not in self.exemptions or not ex.explanation.strip():
+            return False
+        # 004§6(一): an explosive area excuses recording only without an explosion-proof device.
+        return not (ex.reason == "explosive_area" and explosion_proof_at_hand(devices))
 
     def _requirement(self, act: Act) -> tuple[str, str] | None:
         if act.kind in self.acts:
@@ -100,10 +120,7 @@ class AVRequired(Rule):
             if act.started_at > ctx.now or ctx.av_by_act.get(act.id):
                 continue
             need = self._requirement(act)
-            if need is None:
-                continue
-            ex = act.av_exemption
-            if ex is not None and ex.reason in self.exemptions and ex.explanation.strip():
+            if need is None or self._exempt(act, ctx.case.devices):
                 continue
             yield ctx.finding(self, Subject("act", act.id), citation=need[1], what=need[0])
         for service in ctx.case.services:
@@ -114,6 +131,9 @@ class AVRequired(Rule):
             if citation is None:
                 for doc_id in service.document_ids:
                     doc = ctx.records.get(doc_id)
+                    modes = self.served_modes.get(doc.kind) if doc is not None else None
+                    if modes is not None and service.mode not in modes:
+                        continue
                     if doc is not None and doc.kind in self.served_documents:
                         citation = self.served_documents[doc.kind]
                         what = f"送达{vocab.DOCUMENT_KINDS[doc.kind]}"
@@ -133,6 +153,7 @@ class AVAdvised(Rule):
             "services": STRINGS,
             "disputed": {"type": "boolean"},
             "disputed_kinds": STRINGS,
+            "text_suffices": {"type": "boolean"},
         }
     )
     message_vars = {"what": "宜进行音像记录的情形"}
@@ -155,6 +176,9 @@ class AVAdvised(Rule):
         self.disputed = bool(params.get("disputed", True))
         kinds = params.get("disputed_kinds")
         self.disputed_kinds = frozenset(kinds) if kinds is not None else None
+        # Text is the basic form: where a text record of the act exists, the discretionary
+        # provision is met without audio-video (000§6, 003§7, 001§8).
+        self.text_suffices = bool(params.get("text_suffices", True))
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for act in ctx.case.acts:
@@ -162,6 +186,7 @@ class AVAdvised(Rule):
                 ctx.av_by_act.get(act.id)
                 or act.av_exemption is not None
                 or act.started_at > ctx.now
+                or (self.text_suffices and ctx.records_by_act.get(act.id))
             ):
                 continue
             disputed_kind = self.disputed_kinds is None or act.kind in self.disputed_kinds
@@ -203,6 +228,11 @@ class AVNotSuitable(Rule):
                     yield ctx.finding(self, Subject("av_record", av.id), why=why)
 
 
+def explosion_proof_at_hand(devices: tuple[Device, ...]) -> bool:
+    """The case lists a device that meets the explosion-proof rules (004§6(一))."""
+    return any(d.explosion_proof for d in devices)
+
+
 _EXEMPTION_FACTS = {
     "explosive_area": "explosive_area",
     "secrets": "secrets",
@@ -238,6 +268,8 @@ class AVExemptionReason(Rule):
                 problem = "未说明具体理由"
             elif ex.reason in _EXEMPTION_FACTS and _EXEMPTION_FACTS[ex.reason] not in act.flags:
                 problem = "所称情形在执法环节记录中没有体现"
+            elif ex.reason == "explosive_area" and explosion_proof_at_hand(ctx.case.devices):
+                problem = "本案登记有符合防爆规定的记录设备，易燃易爆区域不构成免录理由"
             elif ex.reason == "text_sufficient" and not ctx.records_by_act.get(act.id):
                 problem = "称文字记录足以记录，但该环节没有文字记录"
             if problem:

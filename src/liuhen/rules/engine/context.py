@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from liuhen.domain import vocab
 from liuhen.domain.av import AVRecord
 from liuhen.domain.case import Act, Approval, Case, ExecutionEvent, Officer, Service, TextRecord
-from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
+from liuhen.domain.finding import ADVICE, PENDING, VIOLATION, Finding, Subject
 from liuhen.rules.engine.calendar import WorkingDays
 from liuhen.rules.engine.periods import Due, Period, due_after
 
@@ -245,6 +245,8 @@ class CheckContext:
         **values: Any,
     ) -> Finding:
         cited = citation or rule.citation
+        if rule.severity == "advice" and status == VIOLATION:
+            status = ADVICE  # a discretionary provision advises; it is never a violation
         data = _Vars(values)
         data.setdefault("subject", self.label(subject))
         data.setdefault("citation", cited)

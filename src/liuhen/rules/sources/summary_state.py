@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from liuhen.domain.finding import PENDING, VIOLATION
+from liuhen.domain.finding import ADVICE, PENDING, VIOLATION
 
 GRACE = timedelta(seconds=1)  # a deadline is met up to the end of its last second (periods.py)
 FOREVER = datetime.max.replace(tzinfo=UTC)
@@ -118,7 +118,7 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
             violations += 1
             cat = category_of(f["type"])
             cats[cat] = cats.get(cat, 0) + 1
-        else:
+        elif f["status"] != ADVICE:  # advice (根据实际情况) is neither owed nor broken
             pending += 1
         if f["due"] and (f["open"] or f["status"] == PENDING):  # outstanding, not done late
             if bad and f["status"] == PENDING:  # its deadline passed since: say so
