@@ -59,7 +59,7 @@ class AccessApproval(Rule):
                     Subject("access_request", req.id),
                     approver=approver,
                     kind=vocab.ACCESS_KINDS[req.kind],
-                    problem=f"实际由{who}同意",
+                    problem=f"实际由{who}同意" if d.by.strip() else "未载明同意（办理）人",
                 )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import Act, Device
+from liuhen.domain.case import Act, Device, Service
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.engine.context import CheckContext
 from liuhen.rules.engine.registry import (
@@ -104,13 +104,15 @@ class AVRequired(Rule):
         return not (ex.reason == "explosive_area" and explosion_proof_at_hand(devices))
 
     def _requirement(self, act: Act) -> tuple[str, str] | None:
+        # The most specific first: problems found at an inspection (004§14) before any
+        # inspection (004§13).
+        if act.kind in self.problem_acts and "problems_found" in act.flags:
+            return f"{vocab.ACT_KINDS[act.kind]}中发现问题", self.problem_acts[act.kind]
         if act.kind in self.acts:
             return vocab.ACT_KINDS[act.kind], self.acts[act.kind]
         for flag in act.flags:
             if flag in self.flags:
                 return vocab.ACT_FLAGS[flag], self.flags[flag]
-        if act.kind in self.problem_acts and "problems_found" in act.flags:
-            return f"{vocab.ACT_KINDS[act.kind]}中发现问题", self.problem_acts[act.kind]
         if act.kind in self.disputed_acts and "disputed" in act.flags:
             return f"容易引起争议的{vocab.ACT_KINDS[act.kind]}", self.disputed_acts[act.kind]
         return None
@@ -126,22 +128,26 @@ class AVRequired(Rule):
         for service in ctx.case.services:
             if ctx.av_by_service.get(service.id):
                 continue
-            citation = self.services.get(service.mode)
-            what = vocab.SERVICE_MODES.get(service.mode, service.mode)
-            if citation is None:
-                for doc_id in service.document_ids:
-                    doc = ctx.records.get(doc_id)
-                    modes = self.served_modes.get(doc.kind) if doc is not None else None
-                    if modes is not None and service.mode not in modes:
-                        continue
-                    if doc is not None and doc.kind in self.served_documents:
-                        citation = self.served_documents[doc.kind]
-                        what = f"送达{vocab.DOCUMENT_KINDS[doc.kind]}"
-                        break
-            if citation is not None:
+            need = self._service_need(service, ctx)
+            if need is not None:
                 yield ctx.finding(
-                    self, Subject("service", service.id), citation=citation, what=what
+                    self, Subject("service", service.id), citation=need[1], what=need[0]
                 )
+
+    def _service_need(self, service: Service, ctx: CheckContext) -> tuple[str, str] | None:
+        """Why ``service`` needs audio-video (what, citation): the served document's own
+        provision first (催告书, 002§29, in the modes it names), then the mode's."""
+        for doc_id in service.document_ids:
+            doc = ctx.records.get(doc_id)
+            if doc is None or doc.kind not in self.served_documents:
+                continue
+            modes = self.served_modes.get(doc.kind)
+            if modes is None or service.mode in modes:
+                return f"送达{vocab.DOCUMENT_KINDS[doc.kind]}", self.served_documents[doc.kind]
+        citation = self.services.get(service.mode)
+        if citation is None:
+            return None
+        return vocab.SERVICE_MODES.get(service.mode, service.mode), citation
 
 
 @rule_type("av_advised")

@@ -110,6 +110,52 @@ def not_decidable() -> list[dict[str, str]]:
     return items
 
 
+def provisions() -> list[str]:
+    """The provisions PROVISIONS.md §2–§8 names (``data/provisions.json``, written by
+    ``scripts/gen_rules_doc.py`` from the regulations), by file and article."""
+    from importlib import resources
+
+    text = resources.files("liuhen.rules").joinpath("data/provisions.json").read_text("utf-8")
+    cited: list[str] = json.loads(text)
+    return sorted(cited, key=lambda c: (c[:3], int(c.split("§")[1])))
+
+
+PROVISION_TABLE_HEAD = "| 条款 | 制度配置 | 依此判定的规则 | 不能从记录判定的部分 |"
+"""The head of the provision-by-provision table (tests/unit/rules/test_provisions.py reads it)."""
+
+
+def provision_rows(profiles: Iterable[Profile]) -> list[tuple[str, str, list[str], str]]:
+    """(provision, profile id, rule ids citing it in that profile, reason not decidable) for
+    every provision: each belongs to the profile whose regulation it is from."""
+    by_source = {p.source[:3]: p for p in profiles if p.source}
+    reasons = {item["citation"]: item["reason"] for item in not_decidable()}
+    rows = []
+    for c in provisions():
+        profile = by_source.get(c[:3])
+        rules = [r.id for r in profile.rules if c in r.citations()] if profile else []
+        rows.append((c, profile.id if profile else "—", rules, reasons.get(c, "")))
+    return rows
+
+
+def _provision_table(profiles: list[Profile]) -> list[str]:
+    lines = [
+        "## 逐条对照 / Provision by provision",
+        "",
+        "PROVISIONS.md §2–§8 的每一条款，归属其所在制度的配置：依此判定的规则，或不能从记录判定的原因"
+        "（部分可判定的两者都有）。每一对（条款，规则）在 `tests/unit/rules/test_provisions.py` 中有"
+        "两个依条文构造的用例：一个必须报告（`test_reported[条款/规则]`，发现引用该条款），一个几乎"
+        "相同、必须不报告（`test_not_reported[条款/规则]`）；测试同时核对本表与用例一一对应。"
+        "“根据实际情况”等裁量性条款只给出提示（advice），不报告违规。",
+        "",
+        PROVISION_TABLE_HEAD,
+        "|---|---|---|---|",
+    ]
+    for c, profile_id, rules, reason in provision_rows(profiles):
+        ruled = "、".join(f"`{r}`" for r in rules) or "—"
+        lines.append(f"| {c} | `{profile_id}` | {ruled} | {reason or '—'} |")
+    return [*lines, ""]
+
+
 def _quote(citation: str) -> str:
     text = articles.quote(citation) or "（条文缺失）"
     return "\n".join(f"> {line}" for line in text.splitlines())
@@ -179,6 +225,7 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
     lines += ["", *WRITING_GUIDE, "", "## 规则", ""]
     for rid in ids:
         lines += _rule_section(rid, [p for p in profiles if rid in p.rule_ids()])
+    lines += _provision_table(profiles)
     lines += _rule_types_and_not_decidable()
     return "\n".join(lines)
 
