@@ -42,6 +42,7 @@ SLOTS = (
     "data/metadata/files.json",
     "data/metadata/four-properties.json",
     "data/metadata/seal-certificate.pem",
+    "data/ofd/case-file.ofd",
     "export-event.json",
     "manifest-sha256.txt",
     "manifest-sm3.txt",

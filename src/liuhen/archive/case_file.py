@@ -2,7 +2,7 @@
 of each AV record, and the 卷内备考表 (reference §2.3, GB/T 9705-2008).
 
     case_file = build_case_file(bundle, files, read_blob, made_at=now)
-    case_file.pdf            # bytes: CJK fonts embedded, one bookmark per document
+    case_file.pdf            # bytes: PDF/A-2b (pdfa.py), CJK fonts embedded, one bookmark per document
     case_file.items          # the catalogue, each item with its first and last page
 
 Documents made in LiuHen bring their own rendered PDF; a record with a text or image
@@ -34,6 +34,7 @@ from liuhen.archive.front_matter import (
 )
 from liuhen.archive.items import CaseFileOptions, Item, collect_items, parse_time
 from liuhen.archive.pages import render_back, render_front, render_items, render_numbers
+from liuhen.archive.pdfa import CLAIM, PdfaInfo, conform
 from liuhen.domain import vocab
 
 PDF = "application/pdf"
@@ -64,6 +65,9 @@ class CaseFile:
     front_pages: int
     back_pages: int
     notes: list[str] = field(default_factory=list)
+    conformance: str = ""
+    """``PDF/A-2B`` when the file passed the offline PDF/A check (``pdfa``), else empty."""
+    pdfa_problems: list[str] = field(default_factory=list)
 
     @property
     def total_pages(self) -> int:
@@ -136,7 +140,16 @@ def build_case_file(
         )
     )
     pdf = _assemble(title, bundle, front, catalogue_at, items, item_pages, back)
-    return CaseFile(title, pdf, items, number, len(front.pages), len(back.pages), back_notes)
+    info = PdfaInfo(
+        title,
+        bundle.get("agency", {}).get("name", ""),
+        f"案卷 {bundle.get('case', {}).get('number', '')}",
+        made_at,
+    )
+    pdf, problems = conform(pdf, info)
+    case_file = CaseFile(title, pdf, items, number, len(front.pages), len(back.pages), back_notes)
+    case_file.conformance, case_file.pdfa_problems = ("" if problems else CLAIM), problems
+    return case_file
 
 
 def _filled_document(bundle: Mapping[str, Any], record: Mapping[str, Any]) -> Any:

@@ -193,6 +193,16 @@ def index_faults(index: Any) -> list[tuple[str, str]]:
             s.hex64(entry.get("sm3"), (*at, "sm3"))
             s.count(entry.get("size"), (*at, "size"))
             s.text(entry.get("media_type"), (*at, "media_type"), optional=True)
+            if entry.get("sealed") not in (None, True, False):
+                s.fault((*at, "sealed"), "应为布尔值")
+    for i, entry in enumerate(s.items(index.get("renditions", []), ("renditions",))):
+        at = ("renditions", i)
+        if s.obj(entry, at):
+            s.package_path(entry.get("path"), (*at, "path"))
+            s.package_path(entry.get("source"), (*at, "source"))
+            s.hex64(entry.get("sha256"), (*at, "sha256"))
+            s.hex64(entry.get("sm3"), (*at, "sm3"))
+            s.count(entry.get("size"), (*at, "size"))
     for i, entry in enumerate(s.items(index.get("not_held", []), ("not_held",))):
         if s.obj(entry, ("not_held", i)):
             s.text(entry.get("record_id"), ("not_held", i, "record_id"))
@@ -200,6 +210,7 @@ def index_faults(index: Any) -> list[tuple[str, str]]:
     case_file = index.get("case_file")
     if s.obj(case_file, ("case_file",), optional=True) and case_file is not None:
         s.package_path(case_file.get("path"), ("case_file", "path"))
+        s.text(case_file.get("conformance"), ("case_file", "conformance"), optional=True)
     for i, item in enumerate(s.items(index.get("catalogue", []), ("catalogue",))):
         if s.obj(item, ("catalogue", i)):
             for key in ("seq", "first_page", "last_page"):

@@ -18,8 +18,11 @@ Checks, in this order, so the first problem named is the first thing that broke:
    LiuHen writes;
 4. the metadata against the files: every file the index lists is there with its SHA-256,
    SM3 and size, and every AV segment and record of the case bundle is accounted for;
-5. the case file's electronic seal (``verify_seals``), against the seal CA the package
-   carries or the one the verifier gives (``seal_ca``).
+5. the electronic seals (``verify_seals``) of the case file and of every document issued
+   under the agency's seal, against the seal CA the package carries or the one the verifier
+   gives (``seal_ca``);
+6. the archive formats (``verify_renditions``): the case file's PDF/A check and each OFD
+   rendition opened and compared with the text of the PDF it renders.
 
 Anyone who rewrites a file and the manifests still fails step 3; rewriting the export event
 too fails its signature, which only the agency's key can make. What the checks cannot tell
@@ -52,7 +55,12 @@ from liuhen.archive.package_report import (
 from liuhen.archive.verify_bag import check_bag
 from liuhen.archive.verify_export import check_export
 from liuhen.archive.verify_ledger import check_events, check_ledger, check_signature
-from liuhen.archive.verify_seals import SEAL_CERTIFICATE, check_case_file_seal
+from liuhen.archive.verify_renditions import check_renditions
+from liuhen.archive.verify_seals import (
+    SEAL_CERTIFICATE,
+    check_case_file_seal,
+    check_document_seals,
+)
 from liuhen.archive.verify_witnesses import COSIGNATURES, check_cosignatures
 from liuhen.errors import InvalidInput
 
@@ -99,6 +107,9 @@ def verify_package(
     if bundle is not None and index is not None:
         _step(report, FILES, _check_metadata, bag, report, bundle, index)
     _step(report, SEAL_CERTIFICATE, check_case_file_seal, bag, report, seal_ca)
+    if index is not None:
+        _step(report, FILES, check_document_seals, bag, report, index, seal_ca)
+        _step(report, FILES, check_renditions, bag, report, index)
     if four_properties:
         _assess(bag, report, bundle, index)
     return report

@@ -6,9 +6,14 @@ that CA — intact, valid, chained, covering the whole file — or the package f
 ``data/case-file.pdf``. As with the ledger key, the CA in the package proves only that the
 file is as that CA's holder sealed it: ``seal_ca`` (the CA the agency publishes, PEM) pins
 it, and without a pin the report gives the CA's fingerprint for the clerk to compare.
+Documents issued under the agency's seal (``sealed`` in the file index) are checked the same
+way (``check_document_seals``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -53,3 +58,32 @@ def check_case_file_seal(bag: Bag, report: PackageReport, seal_ca: bytes | None)
         return
     pin = "" if seal_ca is not None else f"，印章根证书指纹 {fingerprint}（请与机关公布的核对）"
     report.notes.append(f"案卷 PDF 加盖 {found.signer} 的电子印章，核验通过{pin}")
+
+
+def check_document_seals(
+    bag: Bag, report: PackageReport, index: Mapping[str, Any], seal_ca: bytes | None
+) -> None:
+    """Every document the file index marks ``sealed`` (issued under the agency's seal) must
+    carry a seal that validates against the seal CA (the one given, or the package's)."""
+    from liuhen.documents.seal import check_seal
+
+    sealed = [f for f in index.get("files") or [] if f.get("sealed") is True]
+    if not sealed:
+        return
+    chain = bag.read(SEAL_CERTIFICATE) or b""
+    ca = seal_ca or chain[chain.rfind(b"-----BEGIN CERTIFICATE-----") :]
+    good = 0
+    for entry in sealed:
+        rel = str(entry.get("path", ""))
+        pdf = bag.read(rel)
+        if pdf is None:
+            continue  # the bag step has named the missing file
+        found = check_seal(pdf, ca)
+        if found.ok:
+            good += 1
+        else:
+            report.add(
+                rel, "seal_invalid", f"以机关印章出具的文书，电子印章核验未通过：{found.problem}"
+            )
+    if good:
+        report.notes.append(f"以机关印章出具的文书 {good} 份，电子印章核验通过")

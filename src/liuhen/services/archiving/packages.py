@@ -28,6 +28,7 @@ from liuhen.archive.four_properties import assess_package
 from liuhen.archive.front_matter import case_title
 from liuhen.archive.items import CaseFileOptions
 from liuhen.archive.package import PackageWriter, safe_name
+from liuhen.archive.pdfa_check import pdfa_problems
 from liuhen.errors import StorageError
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.events import Actor
@@ -42,6 +43,7 @@ from liuhen.services.archiving.queries.packages import (
     gate_overrides,
     stored_files,
 )
+from liuhen.services.archiving.renditions import sealed_paths, write_renditions
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.cases.gates import describe_override, override_entry
@@ -174,7 +176,9 @@ def _sealed(
         with store.transaction(actor) as tx:
             sealer.record_issue(tx)
     sealed = sealer.seal(case_file.pdf, reason=f"案卷 {case.get('number', '')}")
-    return replace(case_file, pdf=sealed), sealer
+    problems = pdfa_problems(sealed) if case_file.conformance else case_file.pdfa_problems
+    conformance = case_file.conformance if not problems else ""
+    return replace(case_file, pdf=sealed, conformance=conformance, pdfa_problems=problems), sealer
 
 
 def _copy_files(
@@ -206,8 +210,12 @@ def _files_index(
     case_file: CaseFile,
     pdf: dict[str, Any],
     disposed: frozenset[str] | set[str] = frozenset(),
+    renditions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """``files.json``: version 2 adds the case file's PDF/A result, ``sealed`` on documents
+    issued under the agency's seal, and the OFD ``renditions``."""
     held = {(f.record_id, f.sha256) for f in files}
+    sealed = sealed_paths(bundle, files)
     not_held = [
         {
             "record_id": r["id"],
@@ -223,10 +231,16 @@ def _files_index(
     ]
     return {
         "format": "liuhen-package-files",
-        "version": 1,
+        "version": 2,
         "case_id": bundle["case"]["id"],
         "case_number": bundle["case"].get("number", ""),
-        "case_file": {"path": "data/case-file.pdf", **pdf, "pages": case_file.total_pages},
+        "case_file": {
+            "path": "data/case-file.pdf",
+            **pdf,
+            "pages": case_file.total_pages,
+            "conformance": case_file.conformance,
+            "pdfa_problems": case_file.pdfa_problems,
+        },
         "catalogue": case_file.catalogue(),
         "files": [
             {
@@ -238,10 +252,12 @@ def _files_index(
                 "sha256": f.sha256,
                 "sm3": f.sm3,
                 "size": f.size,
+                **({"sealed": True} if f.path in sealed else {}),
             }
             for f in files
         ],
         "not_held": not_held,
+        "renditions": renditions or [],
     }
 
 
@@ -288,10 +304,12 @@ def export_package(
         case_file, sealer = _sealed(store, actor, case, case_file)
         pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)
         pkg.add_bytes("metadata/seal-certificate.pem", sealer.chain_pem)
+        renditions = write_renditions(pkg, bundle, files, case_file, now)
         metadata = pkg.add_json("metadata/case-bundle.json", bundle)
+        disposed = disposed_in_case(store, case_id)
         index = pkg.add_json(
             "metadata/files.json",
-            _files_index(bundle, files, case_file, pdf.as_dict(), disposed_in_case(store, case_id)),
+            _files_index(bundle, files, case_file, pdf.as_dict(), disposed, renditions),
         )
         excerpt = write_excerpt(store, pkg, case_id)
         assessed = assess_package(
