@@ -38,6 +38,8 @@ class Job:
     finished_at: datetime | None = None
     error: str = ""
     result: Any = None
+    progress: float = 0.0
+    """The share of the work done (0..1), as the work reports it (``BackgroundJobs.reporter``)."""
 
     @property
     def active(self) -> bool:
@@ -46,6 +48,10 @@ class Job:
     @property
     def state_name(self) -> str:
         return STATE_NAMES[self.state]
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == DONE else int(self.progress * 100)
 
 
 class BackgroundJobs:
@@ -71,6 +77,17 @@ class BackgroundJobs:
                 self._thread.start()
         self._queue.put(key)
         return job
+
+    def reporter(self, key: str) -> Callable[[float], None]:
+        """A function the work of ``key`` calls with the share done (0..1) now and then."""
+
+        def report(share: float) -> None:
+            with self._lock:
+                job = self._jobs.get(key)
+                if job is not None:
+                    job.progress = max(0.0, min(1.0, share))
+
+        return report
 
     def get(self, key: str) -> Job | None:
         with self._lock:

@@ -35,6 +35,8 @@ INSERT_ONLY: tuple[str, ...] = (
     "holiday_schedules",
     "authorisations",
     "redactions",
+    "footage_detections",
+    "redacted_footage",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -62,6 +64,8 @@ TRACKED: tuple[str, ...] = (
     "authorisations",
     "stations",
     "redactions",
+    "footage_detections",
+    "redacted_footage",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

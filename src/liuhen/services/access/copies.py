@@ -18,6 +18,7 @@ from typing import Any
 
 from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
+from liuhen.services.access.footage_render import copy_files
 from liuhen.services.access.model import COPY_KIND, PDF, AccessRequest, approver_rule
 from liuhen.services.access.queries.files import copy_made, record_with_files
 from liuhen.services.access.queries.requests import get_request
@@ -84,7 +85,10 @@ def _copy_record(
     made: list[tuple[BlobInfo, str, str, dict[str, Any]]] = []
     skipped: list[str] = []
     with scratch_dir(store.settings, "copy") as tmp:
-        if redaction is not None:  # drawn again without the marked words: one PDF
+        if redaction is not None and original["kind"] == "av":  # the redacted video
+            made += copy_files(store, request, original["title"], redaction[1])
+            files = []
+        elif redaction is not None:  # drawn again without the marked words: one PDF
             made.append(_redacted_file(store, original, files, mark, Path(tmp), sealer, redaction))
             files = []
         for f in files:
@@ -180,7 +184,7 @@ def _lineage(redaction: Mapping[str, Any], *, marks: bool = False) -> dict[str, 
     }
     if marks:
         keys = ("segment", "start", "end", "kind", "ground", "digest")
-        out["marks"] = [{k: m[k] for k in keys} for m in redaction["marks"]]
+        out["marks"] = [{k: m[k] for k in keys if k in m} for m in redaction["marks"]]
     return out
 
 

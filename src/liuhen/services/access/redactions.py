@@ -24,6 +24,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.access.detection import detect as detect_marks
 from liuhen.services.access.detection import persons_from
 from liuhen.services.access.model import AccessRequest
+from liuhen.services.access.queries.footage import detections
 from liuhen.services.access.queries.redactions import (
     latest_redactions,
     officers_named,
@@ -91,6 +92,11 @@ def unreviewed(conn: Any, request: Mapping[str, Any]) -> list[str]:
     """Titles of the records of a copy request that have proposed marks nobody reviewed."""
     proposed = (request["details"].get("redaction") or {}).get("records", {})
     waiting = [rid for rid, r in proposed.items() if r.get("proposals")]
+    waiting += [  # footage whose faces were found (services/access/footage.py)
+        rid
+        for rid, files in detections(conn, request["id"]).items()
+        if any(row["proposals"] for row in files.values())
+    ]
     if not waiting:
         return []
     done = latest_redactions(conn, request["id"])
