@@ -28,7 +28,16 @@ EVENT_FIELDS = (
 )
 
 READ_ACTIONS = frozenset(
-    {"case.viewed", "case.exported", "record.file_read", "record.watched", "case.summarised"}
+    {
+        "case.viewed",
+        "case.exported",
+        "record.file_read",
+        "record.watched",
+        "case.summarised",
+        "case.reviewed",  # a 评查表 signed beside the case: none of its records change
+        "case.review_viewed",
+        "case.review_exported",
+    }
 )
 """Ledger actions that only look at a case: they change nothing in it (its summary stays)."""
 

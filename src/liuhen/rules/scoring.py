@@ -98,7 +98,7 @@ class ManualScore:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"deduct": self.deduct, "veto": self.veto, "note": self.note}
+        return {"deduct": plain(self.deduct), "veto": self.veto, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -254,8 +254,8 @@ def manual_problems(sheet: ScoreSheet, given: Mapping[str, Any]) -> list[str]:
         if not isinstance(value, Mapping):
             problems.append(f"{where}: 格式不对")
             continue
-        deduct = value.get("deduct", 0)
-        if isinstance(deduct, bool) or not isinstance(deduct, int | float):
+        deduct = _number(value.get("deduct", 0))
+        if deduct is None:
             problems.append(f"{where}.deduct: 扣分须为数字")
         elif deduct < 0 or (line.max is not None and deduct > line.max):
             problems.append(f"{where}.deduct: 扣分须在 0 至 {_num(line.max or 0)} 分之间")
@@ -269,12 +269,24 @@ def manual_problems(sheet: ScoreSheet, given: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _number(value: Any) -> float | None:
+    """A score given as a number or as its text ("0.5", how a signed version stores it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip() or 0)
+    except ValueError:
+        return None
+
+
 def manual_from(given: Mapping[str, Mapping[str, Any]]) -> dict[str, ManualScore]:
     """Checked manual scores (``manual_problems`` found nothing) as ``ManualScore``s."""
     return {
         line_id: ManualScore(
             line_id,
-            float(v.get("deduct") or 0),
+            _number(v.get("deduct") or 0) or 0.0,
             bool(v.get("veto")),
             str(v.get("note") or "").strip(),
         )
@@ -284,3 +296,8 @@ def manual_from(given: Mapping[str, Mapping[str, Any]]) -> dict[str, ManualScore
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+def plain(value: float) -> int | str:
+    """Points as canonical JSON holds them (no floats): 3 or "0.5"."""
+    return int(value) if float(value).is_integer() else f"{value:g}"

@@ -72,6 +72,7 @@ ACTIONS: dict[str, str] = {
     "calendar.manage": "载入节假日安排",
     "authorisation.grant": "授权分管负责人代为审批",
     "gate.override": "越过评查提示作出决定、结案或归档（须说明理由）",
+    "case.review": "案卷评查：人工评分并签名（评议考核）",
 }
 
 WRITE_ACTIONS = frozenset(
@@ -91,9 +92,12 @@ WRITE_ACTIONS = frozenset(
         "calendar.manage",
         "authorisation.grant",
         "gate.override",
+        "case.review",
     }
 )
-"""Actions that change stored data (a supervisor may hold none of them)."""
+"""Actions that change stored data. A supervisor holds only ``case.review``: scoring a
+closed case file (评议考核, 002§35) adds a review beside the case and changes none of its
+records."""
 
 OWN, SECTION, AGENCY, ALL = "own", "section", "agency", "all"
 SCOPES: dict[str, str] = {
@@ -121,7 +125,12 @@ GRANTS: dict[str, dict[str, str]] = {
         "access.request": SECTION,
         "dashboard.read": SECTION,
     },
-    "legal_reviewer": {"case.read": AGENCY, "record.create": AGENCY, "approval.decide": AGENCY},
+    "legal_reviewer": {
+        "case.read": AGENCY,
+        "record.create": AGENCY,
+        "approval.decide": AGENCY,
+        "case.review": AGENCY,  # 法制机构组织案卷评查
+    },
     "head": {
         "case.read": AGENCY,
         "approval.decide": AGENCY,
@@ -130,6 +139,7 @@ GRANTS: dict[str, dict[str, str]] = {
         "dashboard.read": AGENCY,
         "authorisation.grant": AGENCY,  # as the principal head (主要负责人授权)
         "gate.override": AGENCY,  # decides, closes or files past open findings, with a reason
+        "case.review": AGENCY,
     },
     "custodian": {
         "case.read": AGENCY,
@@ -148,6 +158,7 @@ GRANTS: dict[str, dict[str, str]] = {
         "ledger.read": AGENCY,
         "integrity.verify": AGENCY,
         "dashboard.read": AGENCY,
+        "case.review": AGENCY,  # scores closed case files; changes no case record
     },
     "admin": {
         action: ALL
@@ -163,6 +174,7 @@ GRANTS: dict[str, dict[str, str]] = {
             "record.dispose",
             "authorisation.grant",  # the principal head's, not the administrator's
             "gate.override",  # the head's decision, not the administrator's
+            "case.review",  # the reviewers' judgement, not the administrator's
         }
     },
     "system": dict.fromkeys(ACTIONS, ALL),

@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "uq_share_links_token_hash": f"交付链接冲突：{AGAIN}",
     "uq_stations_token_hash": f"采集站令牌冲突：{AGAIN}",
     "uq_redactions_version": f"遮盖内容刚由他人修改（同时提交，先提交者为准）：{AGAIN}",
+    "uq_case_reviews_version": f"评查表刚由他人评分签名（同时提交，先提交者为准）：{AGAIN}",
     "uq_footage_detections_file": f"该视频的人脸检测刚由他人完成：{AGAIN}",
     "uq_redacted_footage_redaction": f"该版本的遮盖视频刚由他人制作完成：{AGAIN}",
 }

@@ -35,6 +35,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "holiday_schedules",
     "authorisations",
     "redactions",
+    "case_reviews",
     "footage_detections",
     "redacted_footage",
 )
@@ -64,6 +65,7 @@ TRACKED: tuple[str, ...] = (
     "authorisations",
     "stations",
     "redactions",
+    "case_reviews",
     "footage_detections",
     "redacted_footage",
 )

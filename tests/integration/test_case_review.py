@@ -1,0 +1,124 @@
+"""案卷评查 of closed demo cases (``services/oversight/scoring.py``) on SQLite and PostgreSQL:
+each closed case's 评查表 is computed from its findings, a reviewer's manual scores change the
+total and are signed on the ledger as insert-only versions, a veto fails the file."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+from tests.integration.test_dashboard_service import users
+
+from liuhen.errors import Conflict, InvalidInput, PermissionDenied
+from liuhen.services.oversight.scoring import finding_anchor, load_review, sign_review
+from liuhen.services.permissions import load_case
+from liuhen.store import tables as t
+
+GENERAL = "示镇综执罚〔2026〕22号"
+VETOED = "示镇强〔2026〕4号"
+OPEN = "示镇申〔2026〕15号"
+SCORES = {
+    "subject-lawful": {"veto": False},
+    "evidence-sufficient": {"deduct": 4, "note": "现场检查笔录未附照片"},
+    "law-applied": {"deduct": 0},
+    "file-in-order": {"deduct": 1, "note": "卷内目录缺页号"},
+}
+
+
+def case_id(store, number: str) -> str:  # type: ignore[no-untyped-def]
+    return str(load_case(store, number, by_number=True)["id"])
+
+
+def events(store, action: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    e = t.ledger_events
+    with store.read() as conn:
+        return [
+            dict(r)
+            for r in conn.execute(
+                select(e.c.payload, e.c.actor_label).where(e.c.action == action)
+            ).mappings()
+        ]
+
+
+def test_a_closed_case_of_each_demo_procedure_has_its_sheet_from_its_findings(private_demo):
+    store, people = private_demo.store, users(private_demo.store)
+    sup = people["sunjd"].actor
+    for number in (GENERAL, "示镇当罚〔2026〕0031号", "示镇强〔2026〕3号", VETOED):
+        review = load_review(store, sup, case_id(store, number))
+        assert review.problem == "" and review.card is not None, number
+        card = review.card
+        assert card.sheet.citation == "002§35" and card.sheet.points == 100
+        for d in card.deductions():
+            assert d.finding is not None and d.finding in review.findings
+            assert finding_anchor(d.finding).startswith(f"f-{d.finding.rule_id}-")
+    late = load_review(store, sup, case_id(store, GENERAL)).card
+    assert late is not None
+    assert [(d.line.id, d.finding.rule_id, d.points) for d in late.deductions()] == [  # type: ignore[union-attr]
+        ("av-stored", "av-upload-deadline", 1)
+    ]
+    vetoed = load_review(store, sup, case_id(store, VETOED)).card
+    assert vetoed is not None and vetoed.failed and vetoed.grade == "不合格"
+    assert vetoed.vetoes[0].finding.rule_id == "coercion-approval"  # type: ignore[union-attr]
+    still_open = load_review(store, sup, case_id(store, OPEN))
+    assert still_open.card is None and "尚未结案" in still_open.problem
+
+
+def test_manual_scores_change_the_total_are_signed_on_the_ledger_and_rescoring_is_a_version(
+    private_demo,
+):
+    store, people = private_demo.store, users(private_demo.store)
+    sup, legal = people["sunjd"].actor, people["wangfang"].actor
+    cid = case_id(store, GENERAL)
+    first = sign_review(store, sup, cid, 0, SCORES)
+    assert (first["version"], first["total"], first["grade"]) == (1, 99 - 4 - 1, "优秀")
+    review = load_review(store, legal, cid)
+    assert review.version == 1 and review.card is not None and review.card.total == 94
+    assert review.signed is not None and review.signed["reviewer"] == "孙建东"
+    second = sign_review(
+        store, legal, cid, 1, {**SCORES, "subject-lawful": {"veto": True, "note": "超越职权"}}
+    )
+    assert (second["version"], second["grade"]) == (2, "不合格")
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.case_reviews.c.version, t.case_reviews.c.supersedes_id, t.case_reviews.c.total)
+            .where(t.case_reviews.c.case_id == cid)
+            .order_by(t.case_reviews.c.version)
+        ).all()
+    assert [(r.version, r.supersedes_id, r.total) for r in rows] == [
+        (1, None, "94"),
+        (2, first["id"], "94"),
+    ]
+    signed = events(store, "case.reviewed")
+    assert [(e["payload"]["version"], e["actor_label"].startswith("孙建东")) for e in signed][
+        :1
+    ] == [(1, True)]
+    payload = signed[0]["payload"]
+    assert payload["scores"]["evidence-sufficient"] == {
+        "deduct": 4,
+        "veto": False,
+        "note": "现场检查笔录未附照片",
+    }
+    [auto] = [d for d in payload["deductions"] if not d.get("manual")]
+    assert (auto["line"], auto["rule"], auto["points"]) == ("av-stored", "av-upload-deadline", 1)
+    assert signed[1]["payload"]["vetoes"][0]["line"] == "subject-lawful"
+    with pytest.raises(Conflict) as stale:
+        sign_review(store, sup, cid, 1, SCORES)
+    assert "第 2 版" in stale.value.message
+    with store.engine.begin() as conn, pytest.raises(Exception, match="insert-only"):
+        conn.execute(update(t.case_reviews).values(total=100))
+
+
+def test_wrong_scores_name_their_field_and_save_nothing(private_demo):
+    store, people = private_demo.store, users(private_demo.store)
+    sup = people["sunjd"].actor
+    cid = case_id(store, GENERAL)
+    with pytest.raises(InvalidInput) as caught:
+        sign_review(store, sup, cid, 0, {"law-applied": {"deduct": 20, "note": "x"}})
+    assert caught.value.details[0] == "scores.law-applied.deduct: 扣分须在 0 至 15 分之间"
+    assert "scores.evidence-sufficient: 请评分（证据经查证属实，足以认定案件事实）" in (
+        caught.value.details
+    )
+    with pytest.raises(Conflict, match="尚未结案"):
+        sign_review(store, sup, case_id(store, OPEN), 0, SCORES)
+    with pytest.raises(PermissionDenied):
+        sign_review(store, people["zhangjg"].actor, cid, 0, SCORES)
+    assert events(store, "case.reviewed") == []
