@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from tests.helpers import SYSTEM
 from tests.integration.test_dashboard_service import users
 
 from liuhen.errors import Conflict, InvalidInput, PermissionDenied
 from liuhen.services.oversight.scoring import finding_anchor, load_review, sign_review
 from liuhen.services.permissions import load_case
 from liuhen.store import tables as t
+from liuhen.store.unit import new_id
 
 GENERAL = "示镇综执罚〔2026〕22号"
 VETOED = "示镇强〔2026〕4号"
@@ -122,3 +124,19 @@ def test_wrong_scores_name_their_field_and_save_nothing(private_demo):
     with pytest.raises(PermissionDenied):
         sign_review(store, people["zhangjg"].actor, cid, 0, SCORES)
     assert events(store, "case.reviewed") == []
+
+
+def test_the_database_holds_one_version_per_number_whatever_the_service_checks(private_demo):
+    store, people = private_demo.store, users(private_demo.store)
+    cid = case_id(store, GENERAL)
+    first = sign_review(store, people["sunjd"].actor, cid, 0, SCORES)
+    with store.read() as conn:
+        row = dict(
+            conn.execute(select(t.case_reviews).where(t.case_reviews.c.id == first["id"]))
+            .mappings()
+            .one()
+        )
+    with pytest.raises(Conflict, match="评查表刚由他人评分签名"), store.transaction(SYSTEM) as tx:
+        tx.insert("case_reviews", {**row, "id": new_id()})
+        tx.record("case.reviewed", subject_type="case", subject_id=cid, case_id=cid)
+    assert len(events(store, "case.reviewed")) == 1
