@@ -177,3 +177,12 @@ def unrecorded_act(kind: str, *, av_made: bool, document: str | None = "survey_r
     if av_made:
         c = add(c, "av_records", av("AV9", at("2026-09-16 10:00"), 30, act_id="A9"))
     return c
+
+
+def decided_after_notice(served: str, decided: str):
+    """The rights notice T3 (with the right to a hearing) served at ``served``, the penalty
+    decision T7 made at ``decided`` (行政处罚法§64(一): a hearing is asked for within five
+    days of the notice; §85: working days)."""
+    c = edit(g(), "text_records", "T3", made_at=at(served) - timedelta(hours=1))
+    c = edit(c, "services", "S1", served_at=at(served))
+    return edit(c, "text_records", "T7", made_at=at(decided))

@@ -19,6 +19,7 @@ from tests.samples import add, at, change, drop, edit
 from tests.unit.rules.provision_cases import (
     advised_simple,
     copy_by,
+    decided_after_notice,
     exempted,
     interrupted,
     late_opening,
@@ -445,3 +446,19 @@ def test_findings_cite_only_their_profiles_own_regulation_or_national_law(check)
         for f in check(pair.reported(), profile, at(pair.now)):
             code = f.citation[:3]
             assert not code.isdigit() or code == own, (key, f.rule_id, f.citation)
+
+
+@pytest.mark.parametrize(
+    ("decided", "reported"),
+    [("2026-10-13 16:00", True), ("2026-10-14 09:00", False)],
+)
+def test_the_hearing_request_period_counts_working_days(decided, reported, check) -> None:
+    """行政处罚法§64(一) and §85: a notice served on 2026-09-30 leaves the party five working
+    days — 10-08, 10-09, Saturday 10-10 (a make-up working day), 10-12 and 10-13; National
+    Day's holiday (10-01 to 10-07) does not count — so a decision on 10-13 is too early and one
+    on 10-14 is not."""
+    case = decided_after_notice("2026-09-30 11:00", decided)
+    found = [f for f in check(case, "shanxi-forestry") if f.rule_id == "hearing-request-period"]
+    assert bool(found) is reported
+    if reported:
+        assert found[0].citation == "行政处罚法§64" and "2026-10-13" in found[0].message

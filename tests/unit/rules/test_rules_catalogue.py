@@ -1071,6 +1071,17 @@ SCENARIOS = [
         "004§30",
     ),
     S(
+        "hearing-request-period",
+        "shanxi-township",
+        lambda: edit(g(), "text_records", "T7", made_at=at("2026-09-22 10:00")),
+        lambda: set_fields(
+            edit(g(), "text_records", "T7", made_at=at("2026-09-22 10:00")),
+            "T4",
+            hearing_waived=True,
+        ),
+        "行政处罚法§64",
+    ),
+    S(
         "approval-roles",
         "township-legal-office",
         lambda: edit(g(), "approvals", "P1", steps=g().approvals[0].steps[1:]),

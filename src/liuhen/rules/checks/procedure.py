@@ -8,13 +8,16 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.finding import Finding, Subject
 from liuhen.rules.engine.context import CheckContext, fmt_time
+from liuhen.rules.engine.periods import Period
 from liuhen.rules.engine.refs import REF_SCHEMA, check_ref, describe
 from liuhen.rules.engine.registry import (
     CITATION_SCHEMA,
+    PERIOD_SCHEMA,
     STRINGS,
     Problem,
     Rule,
     check_codes,
+    check_periods,
     obj,
     rule_type,
 )
@@ -189,3 +192,67 @@ class ApplicationRecords(Rule):
         ]
         if missing:
             yield ctx.finding(self, Subject("case", ctx.case.id), missing="、".join(missing))
+
+
+@rule_type("hearing_request_period")
+class HearingRequestPeriod(Rule):
+    summary = "告知听证权利后，当事人要求听证的期间（告知后五个工作日）届满前即作出处罚决定"
+    params_schema = obj(
+        {
+            "period": PERIOD_SCHEMA,
+            "notices": STRINGS,
+            "decisions": STRINGS,
+            "hearing_documents": STRINGS,
+        }
+    )
+    message_vars = {"served": "告知书送达时间", "until": "要求听证期间届满", "decided": "决定时间"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        problems = check_periods(params, "period")
+        for key in ("notices", "decisions", "hearing_documents"):
+            problems += check_codes(params.get(key, []), vocab.DOCUMENT_KINDS, (key,), "文书种类")
+        return problems
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        # 行政处罚法§64(一) 告知后五日内提出; §85 "五日" are working days.
+        self.period = Period.parse(params.get("period", "5 working days"))
+        self.notices = tuple(params.get("notices", ("rights_notice",)))
+        self.decisions = tuple(params.get("decisions", ("penalty_decision",)))
+        self.hearing_documents = tuple(
+            params.get("hearing_documents", ("hearing_notice", "hearing_record"))
+        )
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        """A decision made while the party could still ask for a hearing; not when the party
+        asked for one (the hearing's documents govern), or waived it in writing
+        (``hearing_waived`` on its statement record)."""
+        if ctx.records_of(self.hearing_documents) or "hearing_requested" in ctx.case.flags:
+            return
+        if any(r.fields.get("hearing_waived") is True for r in ctx.case.text_records):
+            return
+        decisions = ctx.records_of(self.decisions)
+        for notice in ctx.records_of(self.notices):
+            rights = notice.fields.get("rights")
+            if not isinstance(rights, (list, tuple)) or "hearing" not in rights:
+                continue
+            served = min(
+                (
+                    s.served_at
+                    for s in ctx.case.services
+                    if notice.id in s.document_ids and s.served_at is not None
+                ),
+                default=notice.made_at,
+            )
+            due = ctx.due(served, self.period)
+            for decision in decisions:
+                if decision.made_at < served or due.at is None:
+                    continue  # before the notice: date-order; unknown calendar: undecided
+                if due.met_by(decision.made_at):
+                    yield ctx.finding(
+                        self,
+                        Subject("text_record", decision.id),
+                        served=fmt_time(served, ctx.tz),
+                        until=fmt_time(due.at, ctx.tz),
+                        decided=fmt_time(decision.made_at, ctx.tz),
+                    )
