@@ -36,8 +36,8 @@ SQLITE_POINTS = [
     Point("upload", "commit", 1),
     # an upload paused after its fifth chunk: kept, and the station resumes it
     Point("upload", "write", 6, "services.av.upload_staging:write"),
-    # the whole file moved aside for ingest and stored, its row not committed
-    Point("upload", "fsync", 1, "store.blobs.spool:fill"),
+    # the whole file moved aside for ingest and linked into the store, its row not committed
+    Point("upload", "fsync", 1, "store.blobs.local:_link_durably"),
     # group commit: a batch of views committed, its checkpoint not yet in the log (nobody
     # was answered), and a later batch's commit sent while earlier ones were answered
     Point("views", "log.append", 1),

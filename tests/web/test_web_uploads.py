@@ -190,6 +190,29 @@ def test_head_reports_the_offset_and_a_resume_after_a_restart_rehashes_the_prefi
     assert last.headers["LiuHen-SHA256"] == hashlib.sha256(video).hexdigest()
 
 
+def test_the_staged_file_becomes_the_stored_blob_without_a_second_copy(
+    officer: TestClient, store: Any, video: bytes
+) -> None:
+    """Both digests are taken as the bytes arrive (SM3 too, hashed again from the staged
+    prefix after a restart); the last PATCH links the staged file into the blob store."""
+    url = create(officer, len(video), filename="DSJ-V9-0001_20261120091000.mp4").headers["Location"]
+    upload_id = url.rsplit("/", 1)[1]
+    half = len(video) // 2
+    assert patch(officer, url, 0, video[:half]).status_code == 204
+    HASHES.drop(upload_id)  # as after a restart, or a PATCH served by another process
+    part = store.settings.uploads_dir / f"{upload_id}.part"
+    inode = part.stat().st_ino
+    last = patch(officer, url, half, video[half:])
+    assert last.headers["LiuHen-Result"] == "new", last.headers
+    sha256 = hashlib.sha256(video).hexdigest()
+    assert store.blobs.path_for(sha256).stat().st_ino == inode  # the same file: no copy
+    with store.read() as conn:
+        sm3 = conn.execute(select(t.blobs.c.sm3).where(t.blobs.c.sha256 == sha256)).scalar()
+    assert sm3 == hashlib.new("sm3", video).hexdigest()
+    assert store.blobs.rehash(sha256) == (sha256, sm3, len(video))
+    assert staged(store) == []
+
+
 def test_wrong_offset_bad_checksum_and_missing_csrf_are_refused(
     officer: TestClient, store: Any, video: bytes
 ) -> None:

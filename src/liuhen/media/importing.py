@@ -45,6 +45,9 @@ class ImportOptions:
     root: Path | None = None
     """The folder being imported: a file whose real path lies outside it (a symbolic link
     out of the folder) is refused, not followed."""
+    digests: Mapping[str, tuple[str, str]] | None = None
+    """(sha256, sm3) by path of files whose digests were computed as they were received
+    (a resumable upload's staged file): stored without being read again."""
 
 
 @dataclass(frozen=True)

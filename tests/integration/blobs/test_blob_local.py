@@ -303,3 +303,51 @@ def test_open_blob_store_refuses_a_file_url_that_is_not_a_local_absolute_path(tm
 
     with pytest.raises(ConfigError, match="LIUHEN_STORE_URL"):
         open_blob_store(settings)
+
+
+def _staged(tmp_path: Path, data: bytes) -> tuple[Path, tuple[str, str]]:
+    staged = tmp_path / "uploads" / "abc.d" / "DSJ-0001_20261120090000.mp4"
+    staged.parent.mkdir(parents=True)
+    staged.write_bytes(data)
+    return staged, (hashlib.sha256(data).hexdigest(), hashlib.new("sm3", data).hexdigest())
+
+
+def test_a_staged_file_is_adopted_as_it_is_without_a_second_copy(tmp_path):
+    store = LocalBlobStore(tmp_path / "blobs")
+    staged, digests = _staged(tmp_path, CONTENT)
+    assert store.adopts_from(staged.parent)
+
+    info = store.adopt_path(staged, digests)
+
+    assert info == BlobInfo(digests[0], digests[1], len(CONTENT), True)
+    stored = store.path_for(digests[0])
+    assert os.path.samefile(stored, staged)  # the same bytes on disk: a link, not a copy
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o444
+    staged.unlink()  # the upload's staging goes; the blob stays whole
+    assert store.rehash(digests[0]) == (digests[0], digests[1], len(CONTENT))
+    assert store.marker_held(digests[0]) is True  # until its row commits (``settle``)
+
+
+def test_adopting_bytes_already_held_keeps_the_stored_file(tmp_path):
+    store = LocalBlobStore(tmp_path / "blobs")
+    held = ingest_bytes(store, CONTENT)
+    staged, digests = _staged(tmp_path, CONTENT)
+
+    info = store.adopt_path(staged, digests)
+
+    assert info.created is False and info.sha256 == held.sha256
+    assert not os.path.samefile(store.path_for(held.sha256), staged)
+
+
+def test_a_staged_file_on_another_filesystem_is_copied_and_its_digests_checked(tmp_path):
+    shm = Path("/dev/shm")
+    if os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.fail("/dev/shm is expected to be another filesystem than the test's temp dir")
+    store = LocalBlobStore(tmp_path / "blobs")
+    with tempfile.TemporaryDirectory(dir=shm) as other:
+        staged, digests = _staged(Path(other), CONTENT)
+        assert not store.adopts_from(staged.parent)
+        info = store.adopt_path(staged, digests)
+        assert info.created and not os.path.samefile(store.path_for(info.sha256), staged)
+        with pytest.raises(StorageError, match="暂存文件在接收后被改动"):
+            store.adopt_path(staged, (hashlib.sha256(b"other").hexdigest(), digests[1]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,7 +54,7 @@ def import_av(
     for group in recordings:
         kept: list[tuple[Candidate, BlobInfo]] = []
         for cand in group:
-            status, reason, info = _take(store, actor, cand, seen, meter)
+            status, reason, info = _take(store, actor, cand, seen, meter, options.digests)
             if info is None:
                 report.files.append(FileReport.of(cand, status, reason))
             else:
@@ -94,14 +94,21 @@ class _Meter:
 
 
 def _take(
-    store: Store, actor: Actor, cand: Candidate, seen: dict[str, str], meter: _Meter
+    store: Store,
+    actor: Actor,
+    cand: Candidate,
+    seen: dict[str, str],
+    meter: _Meter,
+    digests: Mapping[str, tuple[str, str]] | None,
 ) -> tuple[str, str, BlobInfo | None]:
     """Store one file's bytes, or say why not: (status, reason, the blob when it is new).
     Whether a record holds these bytes already is asked under the lock that stores them
-    (``_store_recording``), where no other import can store them meanwhile."""
+    (``_store_recording``), where no other import can store them meanwhile. A file whose
+    digests are known (``ImportOptions.digests``) is adopted, not read again."""
+    known = (digests or {}).get(str(cand.path))
     named = _segments_named(store, cand.name)
     if named:
-        sha = _sha256(cand.path, meter)
+        sha = known[0] if known else _sha256(cand.path, meter)
         same = next((n for n in named if n["sha256"] == sha), None)
         if same is not None:
             return "duplicate", f"已存储（音像记录 {same['record_id']}），未重复存储", None
@@ -114,7 +121,10 @@ def _take(
                 "原件不可替换，本文件未存储；此次尝试已记入全过程日志",
                 None,
             )
-    info = store.blobs.ingest_path(cand.path, progress=meter)
+    if known:
+        info = store.blobs.adopt_path(cand.path, known, progress=meter)
+    else:
+        info = store.blobs.ingest_path(cand.path, progress=meter)
     if info.size != cand.size:
         return "rejected", "文件在导入过程中发生变化（可能仍在写入）：请待拷贝完成后重新导入", None
     listed = cand.manifest

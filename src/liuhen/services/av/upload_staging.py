@@ -32,6 +32,7 @@ from liuhen.errors import (
     UploadLocked,
 )
 from liuhen.media.naming import safe_name
+from liuhen.store.blobs.hashing import DualHasher
 from liuhen.store.blobs.spool import storage_error
 
 if TYPE_CHECKING:
@@ -98,27 +99,38 @@ def staged_name(raw: str) -> tuple[str, list[str]]:
 
 
 class _HashCache:
-    """Running SHA-256 states by upload, valid only at the offset they were taken at."""
+    """Running digests (SHA-256 + SM3, ``DualHasher``) by upload, valid only at the offset
+    they were taken at. hashlib states cannot be saved, so they live in this process: a
+    PATCH served by another process (or after a restart) hashes the staged prefix again."""
 
     def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[int, DualHasher]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def take(self, upload_id: str, offset: int) -> Any | None:
+    def take(self, upload_id: str, offset: int) -> DualHasher | None:
         with self._lock:
             item = self._items.pop(upload_id, None)
-        return item[1] if item is not None and item[0] == offset else None
+        if item is not None and item[0] != offset:
+            item[1].close()
+            return None
+        return item[1] if item is not None else None
 
-    def put(self, upload_id: str, offset: int, state: Any) -> None:
+    def put(self, upload_id: str, offset: int, state: DualHasher) -> None:
         with self._lock:
+            old = self._items.pop(upload_id, None)
             self._items[upload_id] = (offset, state)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            evicted = [
+                self._items.popitem(last=False)[1] for _ in range(len(self._items) - self._size)
+            ]
+        for _, hasher in ([old] if old is not None and old[1] is not state else []) + evicted:
+            hasher.close()
 
     def drop(self, upload_id: str) -> None:
         with self._lock:
-            self._items.pop(upload_id, None)
+            item = self._items.pop(upload_id, None)
+        if item is not None:
+            item[1].close()
 
 
 HASHES = _HashCache()
@@ -146,8 +158,12 @@ class Patch:
                 raise InvalidInput("Upload-Checksum: 校验值应为 Base64 编码") from None
             self.chunk_hash = CHECKSUMS[algo.lower()]()
         path = uploads.part_path(info.id)
+        # all received (the answer to the last PATCH was lost): nothing to write, and the
+        # file may already be a read-only link of the stored blob (``adopt_path``)
+        mode = os.O_RDONLY if offset == info.length else os.O_WRONLY
+        self.whole: DualHasher | None = None
         try:
-            self.fd = os.open(path, os.O_WRONLY)
+            self.fd = os.open(path, mode)
         except FileNotFoundError:
             raise UploadGone(f"上传 {info.id} 的暂存文件已不存在，请重新上传") from None
         try:
@@ -160,6 +176,8 @@ class Patch:
                 )
             self.whole = HASHES.take(info.id, offset) or hash_prefix(path, offset)
         except BaseException:
+            if self.whole is not None:
+                self.whole.close()
             os.close(self.fd)
             raise
 
@@ -175,12 +193,14 @@ class Patch:
             while view:
                 n = os.pwrite(self.fd, view, self.offset)
                 self.offset += n
-                self.whole.update(view[:n])
                 if self.chunk_hash is not None:
                     self.chunk_hash.update(view[:n])
                 view = view[n:]
         except OSError as exc:
+            self._drop_whole()  # it no longer matches the file: hashed again next time
             raise storage_error(exc, f"上传暂存文件（已收到 {self.offset} 字节）") from exc
+        if self.whole is not None:
+            self.whole.update(data)
 
     def close(self, *, cut_off: bool = False, failed: bool = False) -> int:
         """Keep what arrived (fsynced) or, for a checksummed request that did not end well,
@@ -194,15 +214,18 @@ class Patch:
             )
             discard = self.chunk_hash is not None and (cut_off or failed or mismatch)
             if discard:
-                os.ftruncate(self.fd, self.start)
+                if self.offset != self.start:
+                    os.ftruncate(self.fd, self.start)
                 self.offset = self.start
-                HASHES.drop(self.info.id)
+                self._drop_whole()
             try:
                 os.fsync(self.fd)
             except OSError as exc:
+                self._drop_whole()
                 raise storage_error(exc, "上传暂存文件") from exc
-            if not discard:
+            if self.whole is not None:
                 HASHES.put(self.info.id, self.offset, self.whole)
+                self.whole = None
             if self.offset != self.start:
                 self.uploads.touch(self.info)
             if mismatch:
@@ -213,6 +236,11 @@ class Patch:
             return self.offset
         finally:
             os.close(self.fd)
+
+    def _drop_whole(self) -> None:
+        if self.whole is not None:
+            self.whole.close()
+            self.whole = None
 
     def truncate_to_written(self) -> None:
         """After a failed write, make the file end where the last whole write ended."""
@@ -301,17 +329,22 @@ def locked(path: Path, *, wait: bool = False):  # type: ignore[no-untyped-def]
         os.close(fd)
 
 
-def hash_prefix(path: Path, length: int) -> Any:
-    """SHA-256 of the first ``length`` bytes of the staged file (after a restart, say)."""
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as f:
-        done = 0
-        while done < length:
-            chunk = f.read(min(CHUNK, length - done))
-            if not chunk:
-                raise StorageError("上传暂存文件比记录的短：请重新上传")
-            digest.update(chunk)
-            done += len(chunk)
+def hash_prefix(path: Path, length: int) -> DualHasher:
+    """The running digests of the first ``length`` bytes of the staged file (after a
+    restart, or a PATCH served by another process)."""
+    digest = DualHasher()
+    try:
+        with open(path, "rb", buffering=0) as f:
+            done = 0
+            while done < length:
+                chunk = f.read(min(CHUNK, length - done))
+                if not chunk:
+                    raise StorageError("上传暂存文件比记录的短：请重新上传")
+                digest.update(chunk)
+                done += len(chunk)
+    except BaseException:
+        digest.close()
+        raise
     return digest
 
 

@@ -160,7 +160,8 @@ class Uploads:
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()
-        require_space(self.settings, length, copies=2, field="Upload-Length")
+        copies = 1 if self.store.blobs.adopts_from(self.dir) else 2
+        require_space(self.settings, length, copies=copies, field="Upload-Length")
         now = self.store.clock().isoformat()
         info = UploadInfo(
             id=new_id(),
@@ -230,15 +231,23 @@ class Uploads:
         part = self.part_path(upload_id)
         with locked(part):  # until the outcome is written (``upload_recovery``)
             state = HASHES.take(upload_id, offset) or hash_prefix(part, offset)
-            sha256 = state.hexdigest()
-            result = self._ingest(actor, info, part, sha256)
+            digests = state.hexdigests()
+            result = self._ingest(actor, info, part, digests)
             self._close(actor, info, result)
         return result
 
-    def _ingest(self, actor: Actor, info: UploadInfo, part: Path, sha256: str) -> dict[str, Any]:
+    def _ingest(
+        self, actor: Actor, info: UploadInfo, part: Path, digests: tuple[str, str]
+    ) -> dict[str, Any]:
+        """Probe and record the staged file; its bytes become the blob as they are (a
+        link on the local store: ``BlobStore.adopt_path``), the digests taken on receipt.
+
+        Long: the outcome dict is built here from the import's one line (new, duplicate,
+        rejected) and the case link, so the last PATCH answers with all of it."""
         from liuhen.media.importing import ImportOptions
         from liuhen.services.av.ingest import import_av
 
+        sha256 = digests[0]
         base = {"sha256": sha256, "file_name": info.file_name, "size": info.length}
         expected = info.metadata.get("sha256")
         if expected and expected != sha256:
@@ -268,6 +277,7 @@ class Uploads:
             ),
             case_id=meta.get("case"),
             act_id=meta.get("act"),
+            digests={str(staged): digests},
         )
         try:
             report = import_av(self.store, actor, [staged], options)

@@ -90,6 +90,27 @@ class BlobStore(ABC):
         with source:
             return self.ingest(source, progress=progress)
 
+    def adopt_path(
+        self, path: Path, digests: tuple[str, str], *, progress: Progress | None = None
+    ) -> BlobInfo:
+        """Store the finished, fsynced file ``path`` whose (sha256, sm3) were computed while
+        it was written (a resumable upload's staged file), without reading it again where
+        the store can take the file as it is (``LocalBlobStore``: a hard link). The file is
+        left where it was. This default ingests a copy and checks the digests agree."""
+        info = self.ingest_path(path, progress=progress)
+        if (info.sha256, info.sm3) != digests:
+            from liuhen.errors import StorageError
+
+            raise StorageError(
+                f"暂存文件 {path.name} 入库时的摘要 {info.sha256} 与接收时计算的 "
+                f"{digests[0]} 不符：暂存文件在接收后被改动，请重新上传"
+            )
+        return info
+
+    def adopts_from(self, folder: Path) -> bool:
+        """True when ``adopt_path`` takes a file in ``folder`` without a second copy."""
+        return False
+
     @abstractmethod
     def exists(self, sha256: str) -> bool: ...
 

@@ -61,6 +61,41 @@ class LocalBlobStore(BlobStore):
                 raise storage_error(exc, dest) from exc
         return BlobInfo(sha256, sm3, size, created=created)
 
+    def adopt_path(
+        self, path: Path, digests: tuple[str, str], *, progress: Progress | None = None
+    ) -> BlobInfo:
+        """A hard link of the staged file into place: no byte is copied or read again. The
+        file is made read-only (the link shares it); on another filesystem, a copy."""
+        sha256, sm3 = digests
+        dest = self.path_for(sha256)
+        if not self.adopts_from(path.parent):
+            return super().adopt_path(path, digests, progress=progress)
+        try:
+            size = os.stat(path).st_size
+
+            def put() -> None:
+                self._make_dirs(dest.parent)
+                os.chmod(path, READ_ONLY)
+                _link_durably(path, dest)
+
+            created = self.pending.place(sha256, lambda: self._stored(dest), put)
+            if not created:
+                self._check_same_size(dest, size)
+        except OSError as exc:
+            raise storage_error(exc, dest) from exc
+        if progress is not None:
+            progress(size)
+        return BlobInfo(sha256, sm3, size, created=created)
+
+    def adopts_from(self, folder: Path) -> bool:
+        """Same filesystem as the blob directory: a hard link takes the file."""
+        try:
+            return (
+                os.stat(self._existing(folder)).st_dev == os.stat(self._existing(self.root)).st_dev
+            )
+        except OSError:
+            return False
+
     def exists(self, sha256: str) -> bool:
         return self._stored_size(self.path_for(sha256)) is not None
 
@@ -198,6 +233,12 @@ class LocalBlobStore(BlobStore):
                 "可能已被篡改：未覆盖原文件，请运行 liuhen fixity 核查"
             )
 
+    def _existing(self, directory: Path) -> Path:
+        """``directory`` or its nearest existing parent (for the filesystem it is on)."""
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        return directory
+
     def _make_dirs(self, directory: Path) -> None:
         """Create missing directories, fsyncing each parent so the entries survive a crash."""
         missing: list[Path] = []
@@ -229,3 +270,13 @@ def _sorted_dirs(path: Path) -> list[Path]:
     except FileNotFoundError:
         return []
     return [Path(e.path) for e in entries if e.is_dir() and len(e.name) == 2]
+
+
+def _link_durably(path: Path, dest: Path) -> None:
+    """Hard-link ``path`` at ``dest`` and fsync the directory, so the entry survives a crash."""
+    os.link(path, dest)
+    fd = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
