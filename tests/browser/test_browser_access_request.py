@@ -112,7 +112,7 @@ def window(new_window: Any, width: int = 1280) -> Any:
 def sign_in(new_window: Any, base: str, username: str, width: int = 1280) -> Any:
     page = window(new_window, width)
     browser_login(page, base, username, PASSWORD, STORES[base])  # the head: with TOTP
-    page.wait_for_url(base + "/cases")
+    page.wait_for_url(base + "/")  # 首页
     return page
 
 

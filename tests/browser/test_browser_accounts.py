@@ -94,7 +94,7 @@ def test_an_admin_resets_a_second_factor_and_the_user_enrols_again(
     _shot(first, "accounts-enrol-again", width)
     first.fill("#code", code_at(totp_secret(store, head.id), store.clock()))
     first.click("main button[type=submit]")
-    first.wait_for_url(base + "/cases")
+    first.wait_for_url(base + "/")
 
     admin.goto(f"{base}/users/{officer.id}/password")
     admin.fill("#password", TEMPORARY)
@@ -113,7 +113,7 @@ def test_an_admin_resets_a_second_factor_and_the_user_enrols_again(
     temporary.fill("#password", "Mine-pass-2026")
     temporary.fill("#again", "Mine-pass-2026")
     temporary.click("#new-password-form button[type=submit]")
-    temporary.wait_for_url(base + "/cases")
+    temporary.wait_for_url(base + "/")
     temporary.click("#nav-password")
     temporary.wait_for_url(base + "/account/password")
     temporary.fill("#current", "wrong-password")

@@ -74,7 +74,7 @@ def page(server: dict[str, Any], new_window: Any) -> Iterator[Any]:
         lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None,
     )
     browser_login(tab, server["base"], "chendan", PASSWORD, server["store"])  # with TOTP
-    tab.wait_for_url(server["base"] + "/cases")
+    tab.wait_for_url(server["base"] + "/")  # 首页
     tab.errors = errors  # type: ignore[attr-defined]
     yield tab
 

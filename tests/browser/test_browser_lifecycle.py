@@ -88,7 +88,7 @@ class Desk:
             self.page.wait_for_url("**/login/totp**")
             self.page.fill("#code", code_at(TOTP_SECRETS[username], self.clock()))
             self.page.click("button[type=submit]")
-        self.page.wait_for_url(base + "/cases")
+        self.page.wait_for_url(base + "/")  # 首页
 
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -50,7 +50,7 @@ def test_failed_verification_and_the_400_page_fit_a_phone_and_a_laptop(
     page.fill("#username", "sunjd")
     page.fill("#password", private_demo.accounts["sunjd"])
     page.click("button[type=submit]")
-    page.wait_for_url(base + "/cases")
+    page.wait_for_url(base + "/")  # 首页
     _fits(page, width)
     page.goto(base + "/ledger")
     page.click("text=立即校验")

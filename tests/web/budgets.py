@@ -557,9 +557,23 @@ def _station_file(bw: BudgetWorld) -> Call:
     return Call("station", "POST", f"/api/av/files?{query}", content=video, ok=(200, 201))
 
 
+def _export_download(bw: BudgetWorld) -> Call:
+    """A finished case-file export of the own case (made here, or by the job thread the
+    POST's budget started), downloaded by the custodian."""
+    from liuhen.services.archiving.export_jobs import request_export, run_export
+    from liuhen.web.archiving.exports import export_key
+
+    case = _own(bw)["case"]
+    job, made = request_export(bw.store, SYSTEM, case, "case_file")
+    if made:
+        run_export(bw.store, SYSTEM, job.id)
+    else:
+        bw.app.state.jobs.wait(export_key(job.id), timeout=120)
+    return Call("custodian", "GET", f"/cases/{case}/exports/{job.id}/download")
+
+
 ROUTES: dict[tuple[str, str], Budget] = {
     # signing in and out; public pages
-    ("GET", "/"): Budget(0, _get(None, lambda bw: "/", ok=(303,))),
     ("GET", "/healthz"): Budget(0, _get(None, lambda bw: "/healthz")),
     ("GET", "/favicon.ico"): Budget(0, _get(None, lambda bw: "/favicon.ico", ok=(301,))),
     # the schema's revision (alembic looks for its table first) and, at most every 2 s, the
@@ -721,6 +735,20 @@ ROUTES: dict[tuple[str, str], Budget] = {
             },
         ),  # fmt: skip
     ),
+    # exporting from the case page (issue 16): the work runs on the job thread
+    ("POST", "/cases/{case_ref}/exports"): Budget(
+        BACKGROUND, _post("custodian", _case_url("/exports"), lambda bw: {"kind": "case_file"})
+    ),
+    ("POST", "/api/cases/{case_ref}/exports"): Budget(
+        BACKGROUND,
+        lambda bw: Call(
+            "custodian", "POST", f"/api/cases/{_own(bw)['case']}/exports?kind=case_file", ok=(202,)
+        ),
+    ),
+    ("GET", "/api/cases/{case_ref}/exports"): Budget(
+        PER_CASE, _get("custodian", lambda bw: f"/api/cases/{_own(bw)['case']}/exports")
+    ),
+    ("GET", "/cases/{case_ref}/exports/{job_id}/download"): Budget(PER_CASE, _export_download),
     ("POST", "/cases/{case_ref}/four-properties"): Budget(
         BACKGROUND, _post("custodian", _case_url("/four-properties"), lambda bw: {})
     ),
@@ -1092,6 +1120,7 @@ LISTS: dict[tuple[str, str], Budget] = {
     ("GET", "/dashboard"): Budget(LIST_PAGE, _get("head", lambda bw: "/dashboard")),
     ("GET", "/api/dashboard"): Budget(LIST_PAGE, _get("head", lambda bw: "/api/dashboard")),
     ("GET", "/dashboard.xlsx"): Budget(LIST_PAGE, _get("head", lambda bw: "/dashboard.xlsx")),
+    ("GET", "/"): Budget(LIST_PAGE, _get("officer", lambda bw: "/")),  # 首页 (issue 16)
     ("GET", "/inbox"): Budget(LIST_PAGE, _get("officer", lambda bw: "/inbox")),
     ("GET", "/api/inbox"): Budget(LIST_PAGE, _get("officer", lambda bw: "/api/inbox")),
     ("GET", "/approvals"): Budget(LIST_PAGE, _get("head", lambda bw: "/approvals")),
@@ -1115,6 +1144,10 @@ SEARCHES: dict[str, Budget] = {
     ),
     "section head's list": Budget(LIST_PAGE, _get("section_head", lambda bw: "/cases")),
     "supervisor's list": Budget(LIST_PAGE, _get("supervisor", lambda bw: "/cases?page=3")),
+    "overdue filter": Budget(LIST_PAGE, _get("head", lambda bw: "/cases?problems=overdue")),
+} | {  # each role's home page (首页, issue 16): the same statements whatever the store holds
+    f"home of {role}": Budget(LIST_PAGE, _get(role, lambda bw: "/"))
+    for role in ("section_head", "legal_reviewer", "head", "custodian", "supervisor", "admin")
 }
 
 

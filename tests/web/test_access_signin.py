@@ -77,7 +77,7 @@ def test_head_enrols_at_first_sign_in_then_needs_the_code(store, made, clock):  
     wrong = _code_form(client, "000000")
     assert wrong.status_code == 401 and "动态验证码错误" in wrong.text
     done = _code_form(client, pyotp.TOTP(secret).at(clock()))
-    assert done.status_code == 303 and done.headers["location"] == "/cases"
+    assert done.status_code == 303 and done.headers["location"] == "/"  # 首页
     assert client.get("/cases").status_code == 200
     with store.read() as conn:
         enrolled = conn.execute(
@@ -136,7 +136,7 @@ def test_pending_second_step_expires(store, made, clock):  # type: ignore[no-unt
 
 
 def test_officer_needs_no_second_factor(store, made):  # type: ignore[no-untyped-def]
-    assert _password_step(_client(store), "officer1") == "/cases"
+    assert _password_step(_client(store), "officer1") == "/"  # 首页
 
 
 def test_cli_user_add_prints_the_enrolment_secret(settings, store):  # type: ignore[no-untyped-def]

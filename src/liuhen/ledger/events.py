@@ -31,6 +31,8 @@ READ_ACTIONS = frozenset(
     {
         "case.viewed",
         "case.exported",
+        "case.export_requested",
+        "case.export_downloaded",
         "record.file_read",
         "record.watched",
         "case.summarised",

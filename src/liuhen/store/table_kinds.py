@@ -38,6 +38,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "case_reviews",
     "footage_detections",
     "redacted_footage",
+    "export_jobs",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -68,6 +69,7 @@ TRACKED: tuple[str, ...] = (
     "case_reviews",
     "footage_detections",
     "redacted_footage",
+    "export_jobs",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

@@ -72,10 +72,6 @@ def create_app(
     app.add_middleware(_Headers, production=settings.environment == "production")
     _add_error_handlers(app)
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> RedirectResponse:
-        return RedirectResponse("/cases", status_code=303)
-
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> RedirectResponse:  # what browsers ask for before any page says
         return RedirectResponse("/static/favicon.svg", status_code=301)
@@ -205,7 +201,7 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.admin import accounts, calendar
     from liuhen.web.approvals import authorisations
     from liuhen.web.approvals import decisions as approvals
-    from liuhen.web.archiving import case_archive
+    from liuhen.web.archiving import case_archive, exports
     from liuhen.web.auth import login, password
     from liuhen.web.av import access as av_access
     from liuhen.web.av import api as api_av
@@ -218,11 +214,12 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.cases import override as case_override
     from liuhen.web.cases import service as case_service
     from liuhen.web.cases import steps as case_steps
-    from liuhen.web.oversight import dashboard, inbox, ledger
+    from liuhen.web.oversight import dashboard, home, inbox, ledger
     from liuhen.web.oversight import due as case_due
 
     app.include_router(login.router)
     app.include_router(password.router)
+    app.include_router(home.router)  # 首页: where signing in lands
     for lifecycle in (
         case_new,
         case_due,
@@ -231,6 +228,7 @@ def _include_routers(app: FastAPI) -> None:
         case_service,
         approvals,
         case_archive,
+        exports,
         case_override,
     ):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number

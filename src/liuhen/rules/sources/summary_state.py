@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from liuhen.domain.finding import ADVICE, PENDING, VIOLATION
+from liuhen.domain.vocab import ACT_KINDS
 
 GRACE = timedelta(seconds=1)  # a deadline is met up to the end of its last second (periods.py)
 FOREVER = datetime.max.replace(tzinfo=UTC)
@@ -131,6 +132,10 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
             file_state = "late" if bad else "waiting"
     if summary.get("damaged"):
         cats["altered"] = cats.get("altered", 0) + int(summary["damaged"])
+    for item in summary.get("av_due") or ():  # footage not stored yet: its upload is owed
+        if item.get("due"):
+            footage = footage_item(item, now)
+            (overdue if footage["status"] == VIOLATION else due).append(footage)
     overdue.sort(key=lambda f: f["due"])
     due.sort(key=lambda f: f["due"])
     av = summary["av_acts"]
@@ -149,6 +154,30 @@ def state_at(summary: Mapping[str, Any], now: datetime) -> CaseState:
     )
 
 
+def footage_item(item: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """An act's footage still to store (a summary's ``av_due``, ``rules/footage_due``) as an
+    outstanding item with a deadline, read like a finding: overdue once its due time has
+    passed, in 我的待办, the dashboard, the case list and the home page alike."""
+    late = now >= datetime.fromisoformat(item["due"]) + GRACE
+    place = f"（{item['place']}）" if item.get("place") else ""
+    kind = ACT_KINDS.get(item["kind"], item["kind"])
+    state = "至今未存储，已逾期" if late else "尚未存储，请在期限前存储"
+    return {
+        "rule": "av_upload_deadline",
+        "type": "av_upload_deadline",
+        "status": VIOLATION if late else PENDING,
+        "severity": "major",
+        "due": item["due"],
+        "open": True,
+        "subject": ["act", item["act"]],
+        "citation": item["citation"],
+        "message": (
+            f"{kind}{place}：{item['what']}"
+            f"须音像记录，应自{item['from_what']}起 {item['limit']} 内存储，{state}"
+        ),
+    }
+
+
 def state_changes_at(summary: Mapping[str, Any], now: datetime) -> datetime:
     """When the state read at ``now`` may next change: the next pending deadline to pass
     (``FOREVER`` when none is ahead). A time recorded ahead in the case (``recompute_at``)
@@ -157,5 +186,10 @@ def state_changes_at(summary: Mapping[str, Any], now: datetime) -> datetime:
         datetime.fromisoformat(f["due"]) + GRACE
         for f in summary.get("findings", ())
         if f["status"] == PENDING and f["due"]
+    ]
+    upcoming += [
+        datetime.fromisoformat(item["due"]) + GRACE
+        for item in summary.get("av_due") or ()
+        if item.get("due")
     ]
     return min((d for d in upcoming if d > now), default=FOREVER)

@@ -20,6 +20,7 @@ VIEW_ACTIONS: dict[str, str] = {
     "case.list_viewed": "浏览案件列表",
     "record.file_read": "查看/下载文件",
     "case.exported": "导出案件（数据包、案卷或归档包）",
+    "case.export_downloaded": "下载导出的案卷或归档包",
     "access.denied": "越权访问被拒绝",
 }
 

@@ -56,6 +56,7 @@ class CaseSummary:
     party: dict[str, Any]
     violations: int | None = None
     pending: int | None = None
+    overdue: int = 0  # outstanding items past their due time (summary_state.state_at)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class CaseSummary:
             else self.violations + (self.pending or 0),
             "violations": self.violations,
             "pending": self.pending,
+            "overdue": self.overdue,
         }
 
 
@@ -227,6 +229,7 @@ def _line(row: Any, now: datetime) -> CaseSummary:
         party={"name": row.party_name},
         violations=violations,
         pending=pending,
+        overdue=int(row.c_overdue or 0),
     )
 
 
@@ -291,6 +294,7 @@ def _summary(summary: Any, state: Any) -> CaseSummary:
         party=summary["party"],
         violations=state.violations,
         pending=state.pending,
+        overdue=len(state.overdue),
     )
 
 

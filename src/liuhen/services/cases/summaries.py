@@ -55,7 +55,7 @@ from liuhen.services.cases.queries.summaries import (
 from liuhen.store import summary_index
 from liuhen.store.store import Store
 
-VERSION = 3
+VERSION = 4
 """Bump when the summary's shape or meaning changes: every stored summary is then rebuilt."""
 
 # -- computing one summary --------------------------------------------------------------

@@ -197,7 +197,7 @@ def _approvals(store: Store, user: User) -> list[Reminder]:
             due=None,
             citation="",
             message=f"{a.kind_name}{'（紧急情况补报）' if a.emergency else ''}等待审批",
-            link="/approvals",
+            link=f"/approvals#approval-{a.id}",
         )
         for a in approvals_inbox(store, user.actor)
     ]

@@ -121,6 +121,7 @@ def metric_clause(name: str) -> ColumnElement[bool]:
         "av_missing": and_(~cs.c.unreadable, cs.c.av_needed > cs.c.av_have),
         "av_late": cs.c.c_av_late > 0,
         "file_late": cs.c.c_case_file == "late",
+        "file_due": cs.c.c_case_file.in_(("waiting", "late")),  # closed, file not formed yet
         "unreadable": cs.c.unreadable,
     }
     if name in simple:
@@ -194,6 +195,7 @@ LINE = (
     cs.c.findings,
     cs.c.violations,
     cs.c.pending_dues,
+    cs.c.c_overdue,
 )
 """What one line of a case list shows, without the summary (its counts as of any moment
 follow from ``findings``, ``violations`` and ``pending_dues``: ``line_counts``)."""

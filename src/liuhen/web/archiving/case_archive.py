@@ -17,6 +17,7 @@ from liuhen.jobs.background import BackgroundJobs, Job
 from liuhen.services.access.view_log import log_view
 from liuhen.services.admin.users import User
 from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
+from liuhen.services.archiving.export_jobs import ExportJob, case_exports
 from liuhen.services.archiving.filing import (
     CASE_FILE_TERMS,
     check_four_properties,
@@ -59,6 +60,7 @@ SAVED = {
     "filed": "案卷已归档移交；归档四性检测在后台进行，完成后报告显示在下方并记入全过程日志。",
     "checked": "四性检测已完成，报告已记入全过程日志。",
     "checking": "四性检测已在后台开始；完成后报告显示在下方，并记入全过程日志。",
+    "exporting": "导出已在后台开始；完成后可在下方“导出”处下载。",
 }
 
 
@@ -91,6 +93,7 @@ class ArchivePanel:
     can_dispose: bool = False
     saved: str = ""
     job: Job | None = None
+    exports: list[ExportJob] = field(default_factory=list)
 
 
 def case_archive(request: Request, view: CaseView) -> ArchivePanel:
@@ -112,6 +115,7 @@ def case_archive(request: Request, view: CaseView) -> ArchivePanel:
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
         job=_check_job(request, case_id),
+        exports=case_exports(store, case_id) if "case.export" in actions else [],
     )
 
 

@@ -67,7 +67,7 @@ def forwarded_https(request: Request, trusted: tuple[Any, ...]) -> bool:
 
 
 @router.get("/login", include_in_schema=False)
-async def login_page(request: Request, next: str = "/cases") -> Response:
+async def login_page(request: Request, next: str = "/") -> Response:
     from liuhen.web.pages import render
 
     token = secrets.token_urlsafe(24)
@@ -86,7 +86,7 @@ def login(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/cases",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     from liuhen.web.pages import render
 
@@ -169,7 +169,7 @@ def _totp_page(
 
 
 @router.get("/login/totp", include_in_schema=False)
-def totp_page(request: Request, next: str = "/cases") -> Response:
+def totp_page(request: Request, next: str = "/") -> Response:
     user, csrf = _pending(request)
     return _totp_page(request, user, csrf, next, None)
 
@@ -179,7 +179,7 @@ def totp_step(
     request: Request,
     code: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/cases",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     user, expected = _pending(request)
     if not secrets.compare_digest(expected, csrf):
@@ -227,7 +227,7 @@ def api_docs(request: Request, user: Annotated[User, Depends(current_user)]) -> 
 def _safe_next(target: str) -> str:
     """Only local paths: never redirect a signed-in user to another site."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/cases"
+        return "/"
     if target.startswith("/login"):  # never back into the sign-in steps
-        return "/cases"
+        return "/"
     return target

@@ -98,7 +98,7 @@ def _step_page(
 
 
 @router.get("/login/password")
-def temporary_password_page(request: Request, next: str = "/cases") -> Response:
+def temporary_password_page(request: Request, next: str = "/") -> Response:
     user, csrf = _step(request)
     return _step_page(request, user, csrf, next)
 
@@ -108,7 +108,7 @@ def replace_password(request: Request, posted: Posted_) -> Response:
     user, expected = _step(request)
     if not secrets.compare_digest(expected, _text(posted, "csrf")):
         raise PermissionDenied("登录表单已过期，请刷新页面后重试")
-    next = _text(posted, "next") or "/cases"
+    next = _text(posted, "next") or "/"
     store = get_store(request)
     try:
         replace_temporary_password(

@@ -44,7 +44,6 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/readyz": "能否接收请求：数据库、文件存储、签名密钥、磁盘、节假日安排（不含任何记录）",
     "/static": "样式与脚本",
     "/static/swagger": "接口说明页的样式与脚本（fastapi-offline 程序包自带的 Swagger UI）",
-    "/": "跳转到 /cases",
     "/share/{token}": "经批准、有期限、单一用途的分享链接（令牌本身即授权）",
     "/share/{token}/files/{index}": "分享链接中的一份副本（同一令牌，计一次下载）",
 }
@@ -52,6 +51,7 @@ PUBLIC_ROUTES: dict[str, str] = {
 except the approved, expiring share link)."""
 
 SIGNED_IN_ROUTES: dict[str, str] = {
+    "/": "首页：本人的待办、到期与逾期事项（按角色）",
     "/logout": "退出登录",
     "/account/password": "修改本人密码（须输入当前密码）",
     "/api/openapi.json": "接口说明（不含记录）",

@@ -22,7 +22,12 @@ from liuhen.web.paging import PAGE_SIZE, paged, requested
 
 router = APIRouter()
 
-PROBLEM_FILTERS = {"violations": "有违规", "pending": "有待办", "clean": "无问题"}
+PROBLEM_FILTERS = {
+    "violations": "有违规",
+    "pending": "有待办",
+    "overdue": "有逾期事项",
+    "clean": "无问题",
+}
 
 
 @router.get("/cases", include_in_schema=False)
@@ -44,7 +49,10 @@ def case_list(
 
     store = get_store(request)
     q = q.strip()
-    wanted = Filter(stage=stage, procedure=procedure, problems=problems, q=q)
+    overdue = problems == "overdue"  # the same items as 我的待办 and the dashboard count
+    wanted = Filter(
+        stage=stage, procedure=procedure, problems="" if overdue else problems, q=q, overdue=overdue
+    )
     drill = None
     if metric:  # a dashboard figure's drill-down: exactly the cases behind it
         from liuhen.services.oversight.dashboard import drill_filter

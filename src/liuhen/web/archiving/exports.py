@@ -1,0 +1,81 @@
+"""Exporting a case from its page (custodian and head: ``case.export``): the archive package
+or the case-file PDF is made by the background worker, the case page shows its progress
+and then the download (``services/archiving/export_jobs``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from liuhen.services.admin.users import User
+from liuhen.services.archiving.export_jobs import (
+    ExportJob,
+    case_exports,
+    export_download,
+    request_export,
+    run_export,
+)
+from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
+from liuhen.web.forms import posted_form
+
+router = APIRouter()
+Exporter = Annotated[User, Depends(permission("case.export"))]
+Posted_ = Annotated[FormData, Depends(posted_form)]
+
+
+def export_key(job_id: str) -> str:
+    """The background job that makes one export job's file."""
+    return f"export:{job_id}"
+
+
+def start_export(request: Request, user: User, case_id: str, kind: str) -> ExportJob:
+    """Ask for the export; the request that made the job hands it to the worker."""
+    store = get_store(request)
+    job, made = request_export(store, user.actor, case_id, kind, case=loaded_case(request))
+    if made:
+        actor = user.actor
+        request.app.state.jobs.submit(
+            export_key(job.id), job.kind_name, lambda: run_export(store, actor, job.id)
+        )
+    return job
+
+
+@router.post("/cases/{case_ref}/exports", include_in_schema=False)
+def ask_export(request: Request, case_ref: str, user: Exporter, posted: Posted_) -> Response:
+    check_csrf(request, str(posted.get("csrf", "")))
+    case_id = loaded_case(request)["id"]
+    start_export(request, user, case_id, str(posted.get("kind", "")))
+    return RedirectResponse(f"/cases/{case_id}?archived=exporting#exports", 303)
+
+
+@router.post(
+    "/api/cases/{case_ref}/exports",
+    tags=["archive"],
+    summary="开始导出电子归档包（kind=package）或案卷 PDF（kind=case_file），同时只做一次",
+    status_code=202,
+)
+def api_ask_export(
+    request: Request, case_ref: str, user: Exporter, kind: str = "package"
+) -> dict[str, Any]:
+    return start_export(request, user, loaded_case(request)["id"], kind).to_dict()
+
+
+@router.get("/api/cases/{case_ref}/exports", tags=["archive"], summary="案件的导出任务与进度")
+def api_exports(request: Request, case_ref: str, user: Exporter) -> dict[str, Any]:
+    case_id = loaded_case(request)["id"]
+    jobs = case_exports(get_store(request), case_id)
+    return {"case_id": case_id, "jobs": [j.to_dict() for j in jobs]}
+
+
+@router.get(
+    "/cases/{case_ref}/exports/{job_id}/download", tags=["archive"], summary="下载导出的文件"
+)
+def download_export(request: Request, case_ref: str, job_id: str, user: Exporter) -> Response:
+    case = loaded_case(request)
+    path, name, media = export_download(
+        get_store(request), user.actor, case["id"], job_id, case=case
+    )
+    return FileResponse(path, media_type=media, filename=name)
