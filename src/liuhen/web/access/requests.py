@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.access.copies import make_copies
+from liuhen.services.access.footage_review import footage_rows
 from liuhen.services.access.loading import from_case_rows
 from liuhen.services.access.model import ID_TYPES, KINDS, RELATIONS, AccessRequest, mask_id
 from liuhen.services.access.queries.files import record_files_of
@@ -183,6 +184,7 @@ def _detail(
             "can_handle": "access.request" in actions_for(user.roles),
             "can_review": "approval.decide" in actions_for(user.roles),
             "redactions": redaction_rows(store, item),
+            "footage": footage_rows(store, item),
             "issued": issued,
             "issued_url": f"{base}{issued.path}" if issued else "",
             "saved": SAVED.get(request.query_params.get("saved", ""), ""),
