@@ -166,6 +166,7 @@ class DocumentFields(Rule):
             "fields": FIELDS_SCHEMA,
             "sealed": {"type": "boolean"},
             "required_with": STRINGS,
+            "unless_field": {"type": "string"},
         },
         ("documents", "fields"),
     )
@@ -184,9 +185,16 @@ class DocumentFields(Rule):
         self.fields: dict[str, str] = dict(params["fields"])
         self.sealed = bool(params.get("sealed", False))
         self.required_with = tuple(params.get("required_with", ()))
+        # A record whose field of this name is true is exempt (a party's written waiver of
+        # its statement has nothing to review: 行政处罚法§45).
+        self.unless_field = params.get("unless_field")
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        records = ctx.records_of(self.documents)
+        records = [
+            r
+            for r in ctx.records_of(self.documents)
+            if not (self.unless_field and r.fields.get(self.unless_field) is True)
+        ]
         name = vocab.DOCUMENT_KINDS[self.documents[0]]
         if not records and self.required_with:
             trigger = ctx.records_of(self.required_with)
