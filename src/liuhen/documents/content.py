@@ -8,6 +8,7 @@ line to sign by hand).
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from liuhen.documents import values as v
@@ -31,6 +32,7 @@ class SignatureLine:
     label: str
     text: str = ""  # "" = a blank line to be signed by hand
     refused: bool = False
+    image: str = ""  # a handwritten signature (a PNG data: URI) drawn beside the name
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +164,14 @@ def signature_text(sig: Signature) -> str:
     return text
 
 
+def _data_uri(png: bytes | None) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else ""
+
+
 def signature_lines(spec: SignatureSpec, filled: FilledDocument) -> tuple[SignatureLine, ...]:
     """The lines of one signature box: each recorded signature, then blanks up to the minimum."""
     got = [
-        SignatureLine(spec.label, signature_text(s), s.refused)
+        SignatureLine(spec.label, signature_text(s), s.refused, _data_uri(s.image))
         for s in filled.signatures_of(spec.role)
     ]
     needed = spec.required or condition_holds(spec.required_when, filled.values)

@@ -121,6 +121,7 @@ class Signature:
     refusal_reason: str = ""
     witness: str = ""
     method: str = "signature"  # signature | seal | fingerprint (vocab.SIGNATURE_METHODS)
+    image: bytes | None = None  # a handwritten signature taken on the screen (PNG)
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,13 @@ def normalise_number(number: str) -> str:
 # ─────────────────────────────── validation ───────────────────────────────
 
 
-def validate_against(filled: FilledDocument, kind: DocumentKind) -> list[str]:
+def validate_against(
+    filled: FilledDocument, kind: DocumentKind, *, signing_on_screen: bool = False
+) -> list[str]:
     """Every problem of ``filled`` against its ``kind`` as ``"key: 中文说明"``; ``[]`` when it
     may be saved (``catalogue.validate`` finds the kind in the catalogue first).
+    ``signing_on_screen``: the boxes still empty are signed on the screen once it is saved
+    (``services/cases/signing.py``), so an empty box is not a problem yet.
 
     Keys are field keys, or ``number``, ``officers``, ``certificates_shown``,
     ``signature.<role>`` and ``kind`` for the parts of a document that are not fields.
@@ -188,7 +193,7 @@ def validate_against(filled: FilledDocument, kind: DocumentKind) -> list[str]:
     problems += _check_number(filled, kind)
     problems += _check_fields(filled, kind)
     problems += _check_officers(filled, kind)
-    problems += _check_signatures(filled, kind)
+    problems += _check_signatures(filled, kind, signing_on_screen)
     return problems
 
 
@@ -306,7 +311,7 @@ def _check_officers(filled: FilledDocument, kind: DocumentKind) -> list[str]:
     return problems
 
 
-def _check_signatures(filled: FilledDocument, kind: DocumentKind) -> list[str]:
+def _check_signatures(filled: FilledDocument, kind: DocumentKind, later: bool) -> list[str]:
     problems: list[str] = []
     specs = {s.role: s for s in kind.signatures}
     officers = {o.name for o in filled.officers}
@@ -328,7 +333,7 @@ def _check_signatures(filled: FilledDocument, kind: DocumentKind) -> list[str]:
     for spec in kind.signatures:
         needed = spec.required or condition_holds(spec.required_when, filled.values)
         got = filled.signatures_of(spec.role)
-        if not needed:
+        if not needed or later:
             continue
         if not got:
             where = f"（{spec.citation}）" if spec.citation else ""

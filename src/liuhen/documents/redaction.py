@@ -138,16 +138,19 @@ def filled_from_details(
     details: Mapping[str, Any],
     agency: str,
     officers: Mapping[str, tuple[str, str]],
+    images: Mapping[str, bytes] | None = None,
 ) -> FilledDocument:
     """The filled document a text record was made from (``services/cases/documents.py``
     ``record_details`` stores it so): its fields, officers (id -> name, 执法证号),
-    signatures and refusals, in the order of the kind's signature boxes."""
+    signatures and refusals, in the order of the kind's signature boxes. ``images``: the
+    handwritten signatures' PNGs by SHA-256 (``image_sha256``), drawn at their places."""
     signatures = [
         Signature(
             s.get("role", "officer"),
             s.get("name", ""),
             parse_datetime(s.get("signed_at")),
             method=s.get("method", "signature"),
+            image=(images or {}).get(str(s.get("image_sha256", ""))),
         )
         for s in details.get("signatures", [])
     ] + [

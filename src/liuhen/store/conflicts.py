@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "uq_case_reviews_version": f"评查表刚由他人评分签名（同时提交，先提交者为准）：{AGAIN}",
     "uq_footage_detections_file": f"该视频的人脸检测刚由他人完成：{AGAIN}",
     "uq_redacted_footage_redaction": f"该版本的遮盖视频刚由他人制作完成：{AGAIN}",
+    "uq_hand_signatures_slot": f"该签名栏刚已签名或记录拒签（同时提交，先提交者为准）：{AGAIN}",
     "uq_export_jobs_attempt": f"该导出刚由他人开始（同时提交，只做一次）：{AGAIN}",
 }
 """Constraint or unique index name -> the message of the writer that lost to it."""

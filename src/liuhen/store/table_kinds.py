@@ -39,6 +39,7 @@ INSERT_ONLY: tuple[str, ...] = (
     "footage_detections",
     "redacted_footage",
     "export_jobs",
+    "hand_signatures",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -70,6 +71,7 @@ TRACKED: tuple[str, ...] = (
     "footage_detections",
     "redacted_footage",
     "export_jobs",
+    "hand_signatures",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

@@ -210,10 +210,12 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.av import record as av_record
     from liuhen.web.av import unlinked as av_unlinked
     from liuhen.web.cases import documents as case_documents
+    from liuhen.web.cases import drafts as case_drafts
     from liuhen.web.cases import listing as cases
     from liuhen.web.cases import new as case_new
     from liuhen.web.cases import override as case_override
     from liuhen.web.cases import service as case_service
+    from liuhen.web.cases import signing as case_signing
     from liuhen.web.cases import steps as case_steps
     from liuhen.web.oversight import dashboard, home, inbox, ledger
     from liuhen.web.oversight import due as case_due
@@ -226,6 +228,8 @@ def _include_routers(app: FastAPI) -> None:
         case_due,
         case_steps,
         case_documents,
+        case_drafts,
+        case_signing,
         case_service,
         approvals,
         case_archive,

@@ -229,9 +229,11 @@ def step_page(
     submit: str = "保存",
     intro: str = "",
     notice: dict[str, Any] | None = None,
+    draft: str = "",
 ) -> Response:
     """One lifecycle form page: sections of fields, the refusal on top, messages beside.
-    ``notice``: a titled list shown above the form (``title``, ``lines``)."""
+    ``notice``: a titled list shown above the form (``title``, ``lines``); ``draft``: the
+    form's key when it is autosaved as a draft (``web/cases/drafts.py``)."""
     from liuhen.web.pages import render
 
     return render(
@@ -248,6 +250,7 @@ def step_page(
             "submit": submit,
             "intro": intro,
             "notice": notice,
+            "draft": draft,
         },
         status_code=errors.status if errors else 200,
     )

@@ -122,9 +122,9 @@ def _agency_of(store: Store, case_id: str) -> tuple[str, str]:
     return found
 
 
-def _check(filled: FilledDocument) -> None:
+def _check(filled: FilledDocument, signing_on_screen: bool = False) -> None:
     kind = get_kind(filled.kind)  # NotFound for an unknown kind
-    problems = validate_against(filled, kind)
+    problems = validate_against(filled, kind, signing_on_screen=signing_on_screen)
     if problems:
         raise InvalidInput(f"{kind.title}填写有误", details=problems)
 
@@ -161,11 +161,13 @@ def save_document(
     made_at: datetime | None = None,
     case: Mapping[str, Any] | None = None,
     override: Override | None = None,
+    signing_on_screen: bool = False,
 ) -> SavedDocument:
     """Validate, render and store one document; nothing is stored when any check fails.
     ``case``: the case as the permission check loaded it (not read again). A decision
-    document meets the ``decide`` gate before it is rendered (``override``: the head's)."""
-    _check(filled)
+    document meets the ``decide`` gate before it is rendered (``override``: the head's).
+    ``signing_on_screen``: its empty signature boxes are signed next, on the screen."""
+    _check(filled, signing_on_screen)
     if decides("text", filled.kind):
         case = require_case(store, actor, action_for("record.create", override), case_id, case)
     if case is not None and case.get("id") == case_id:

@@ -247,12 +247,14 @@ def read_document(posted: Posted, form: DocumentForm, facts: CaseFacts) -> ReadD
             certificates_shown=shown,
             sealed=posted.flag("sealed"),
         )
-        posted.problems += _catalogue_problems(filled, form.kind)
+        later = posted.flag("sign_on_screen")
+        posted.problems += _catalogue_problems(filled, form.kind, later)
     values = {
         **{k: posted.form.getlist(k) for k in ("officer_ids",)},
         **{k: posted.text(k) for k in ("title", "made_at", "number", "act_id")},
         "certificates_shown": posted.text("certificates_shown"),
         "sealed": posted.flag("sealed"),
+        "sign_on_screen": posted.flag("sign_on_screen"),
         "free_fields": posted.text("free_fields"),
         **{
             f.name: posted.texts(f.name)
@@ -367,13 +369,14 @@ def _read_signatures(
     return signatures, refusals, filled
 
 
-def _catalogue_problems(filled: FilledDocument, kind: DocumentKind) -> list[str]:
+def _catalogue_problems(filled: FilledDocument, kind: DocumentKind, later: bool) -> list[str]:
     """The catalogue's checks (``save_document`` runs them again), run here so that every
-    problem of the form is shown at once, keyed by this form's inputs."""
+    problem of the form is shown at once, keyed by this form's inputs (``later``: the empty
+    signature boxes are signed on the screen once it is saved)."""
     from liuhen.documents.model import validate_against
 
     out = []
-    for problem in validate_against(filled, kind):
+    for problem in validate_against(filled, kind, signing_on_screen=later):
         key, _, text = problem.partition(": ")
         out.append(f"{input_key(kind, key)}: {text}")
     return out

@@ -16,6 +16,7 @@ from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
 from liuhen.services.cases.documents import correct_document, save_document
+from liuhen.services.cases.drafts import consume_draft
 from liuhen.services.cases.gates import Override
 from liuhen.services.cases.records import add_record, correct_record, record_history
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
@@ -82,7 +83,8 @@ def _page(
 def _known(form: DocumentForm) -> list[str]:
     base = ["title", "number", "made_at", "act_id", "officer_ids", "certificates_shown"]
     base += ["override_reason"]
-    return base + ["sealed", "signatures", "reason", "free_fields", *(f.name for f in form.fields)]
+    base += ["sealed", "sign_on_screen", "signatures", "reason", "free_fields"]
+    return base + [f.name for f in form.fields]
 
 
 @router.get("/cases/{case_ref}/documents/new")
@@ -148,6 +150,7 @@ def save_new(
                 made_at=doc.made_at,
                 case=case,
                 override=override,
+                signing_on_screen=reader.flag("sign_on_screen"),
             ).record_id
         else:
             record_id = add_record(
@@ -165,6 +168,9 @@ def save_new(
     except LiuhenError as exc:
         errors = _errors(exc, form)
         return _page(request, facts, form, doc.values, errors=errors, notice=notice)
+    consume_draft(store, user.actor, facts.id, str(posted.get("draft_key", "")))
+    if doc.filled is not None and reader.flag("sign_on_screen"):
+        return RedirectResponse(f"/cases/{facts.id}/records/{record_id}/sign", 303)
     return RedirectResponse(f"/cases/{facts.id}?saved=document#record-{record_id}", 303)
 
 

@@ -32,6 +32,7 @@ class DocumentHistory:
     title: str
     number: str
     versions: list[dict[str, Any]] = field(default_factory=list)
+    signable: bool = False  # made by LiuHen (rendered): signed on the screen (签名)
 
 
 @dataclass
@@ -82,6 +83,7 @@ def case_panel(request: Request, view: CaseView) -> CasePanel:
                     }
                     for r in rows.history(record_id)
                 ],
+                signable=any(f["role"] == "rendered" for f in rows.files.get(record_id, [])),
             )
     return CasePanel(
         can_record="record.create" in actions,

@@ -1,6 +1,5 @@
-"""Forms on the case page: record an act, request an approval, record an execution event,
-close the case. Each reads the form, calls one service, and re-renders with the messages
-beside the fields when the service refuses (nothing is saved then)."""
+"""Forms on the case page (an act, an approval request, an execution event, the closing): each
+reads the form, calls one service, re-renders with messages beside the fields if refused."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from liuhen.domain.acts import act_kinds
 from liuhen.errors import LiuhenError
 from liuhen.services.admin.users import User
 from liuhen.services.approvals.workflow import request_approval
+from liuhen.services.cases.drafts import consume_draft
 from liuhen.services.cases.records import act_problems_of, record_act
 from liuhen.services.cases.serving import close_case, record_execution
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
@@ -117,6 +117,7 @@ def _act_page(
         values=posted_values(form, sections) if form else values,
         errors=FormErrors.of(exc, known_names(sections)) if exc else None,
         submit="保存执法环节",
+        draft="act",
     )
 
 
@@ -164,6 +165,7 @@ def save_act(request: Request, case_ref: str, user: Officer, posted: Posted_) ->
         )
     except LiuhenError as exc:
         return _act_page(request, {}, form, exc)
+    consume_draft(store, user.actor, case["id"], form.text("draft_key"))
     return _done(case["id"], "act", f"#act-{act_id}")
 
 

@@ -208,7 +208,8 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const files = Array.from(form.elements.files.files);
+    const camera = form.elements.camera; // the device's camera (capture): sent the same way
+    const files = [...form.elements.files.files, ...(camera ? camera.files : [])];
     if (!files.length) {
       network.textContent = "请先选择文件";
       return;
@@ -229,5 +230,6 @@
     }
     button.disabled = false;
     form.elements.files.value = "";
+    if (camera) camera.value = "";
   });
 })();
