@@ -191,6 +191,14 @@ class Settings:
             "doc": "当事人复制件下载链接可下载的次数（每下载一个文件计一次），默认 5",
         },
     )
+    seal_tsa_url: str | None = field(
+        default=None,
+        metadata={
+            "env": "LIUHEN_SEAL_TSA_URL",
+            "doc": "RFC 3161 可信时间戳服务的地址（http:// 或 https://）：设置后，电子印章带时间戳"
+            "（PAdES-B-T），盖章时向该服务请求；未设置则不带时间戳。服务不应答时不盖章并报错",
+        },
+    )
     admin_password: str | None = field(
         default=None,
         repr=False,
@@ -293,6 +301,10 @@ class Settings:
             raise ConfigError(f"LIUHEN_STORE_URL: {self.store_url!r} 缺少桶名，应为 s3://桶/前缀")
         if store.scheme == "s3" and not self.s3_endpoint:
             raise ConfigError("LIUHEN_S3_ENDPOINT: 使用 s3:// 存储时必须设置对象存储地址")
+        if self.seal_tsa_url and urlsplit(self.seal_tsa_url).scheme not in ("http", "https"):
+            raise ConfigError(
+                f"LIUHEN_SEAL_TSA_URL: {self.seal_tsa_url!r} 不是时间戳服务地址，应为 http:// 或 https:// 开头"
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -13,6 +13,7 @@ import io
 import posixpath
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 
 NS = "http://www.ofdspec.org/2016"
 MAX_ENTRIES = 10_000
@@ -49,7 +50,7 @@ class _Zip:
             raise OfdInvalid(f"缺少 {path}")
         try:
             data = self.archive.read(self.names[name])
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
             raise OfdInvalid(f"{path} 无法解压（{exc}）") from None
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise OfdInvalid(f"{path} 含有 DOCTYPE 或实体声明")

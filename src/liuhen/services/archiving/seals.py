@@ -2,7 +2,8 @@
 sealed with it, and the certificate reaches the ledger the first time it is issued.
 
 ``Sealer(store, agency_id, agency_name)`` loads (or, the first time, has the seal CA issue)
-the agency's seal; ``seal(pdf)`` returns the sealed bytes; ``record_issue(tx)`` appends a
+the agency's seal; ``seal(pdf)`` returns the sealed bytes (timestamped by the RFC 3161
+authority at ``LIUHEN_SEAL_TSA_URL`` when one is set); ``record_issue(tx)`` appends a
 ``seal.certificate_issued`` event with the certificate when this process issued it, so the
 certificate every sealed file names is itself on the ledger.
 """
@@ -40,7 +41,13 @@ class Sealer:
     def seal(self, pdf: bytes, reason: str) -> bytes:
         from liuhen.documents.seal import seal_pdf
 
-        return seal_pdf(pdf, self.credential, agency=self.agency_name, reason=reason)
+        return seal_pdf(
+            pdf,
+            self.credential,
+            agency=self.agency_name,
+            reason=reason,
+            tsa_url=self.store.settings.seal_tsa_url,
+        )
 
     def record_issue(self, tx: Tx) -> None:
         """The certificate on the ledger, once: by the process that issued it."""
