@@ -186,3 +186,11 @@ def decided_after_notice(served: str, decided: str):
     c = edit(g(), "text_records", "T3", made_at=at(served) - timedelta(hours=1))
     c = edit(c, "services", "S1", served_at=at(served))
     return edit(c, "text_records", "T7", made_at=at(decided))
+
+
+def catalogued(*without: str):
+    """The case file's catalogue without the records ``without`` (001§11, 002§31, 004§35: the
+    whole process record forms the case file)."""
+    c = g()
+    listed = tuple(i for i in c.case_file.catalogue if i not in without)
+    return g(case_file=change(c.case_file, catalogue=listed))

@@ -18,6 +18,7 @@ import pytest
 from tests.samples import add, at, change, drop, edit
 from tests.unit.rules.provision_cases import (
     advised_simple,
+    catalogued,
     copy_by,
     decided_after_notice,
     exempted,
@@ -126,6 +127,7 @@ CASES: dict[tuple[str, str], Both] = {
         lambda: remote_upload("2026-09-21 11:00"), lambda: remote_upload("2026-09-21 09:00")
     ),
     ("001§10", "av-unlinked"): scenario("av-unlinked", "shanxi-township"),
+    ("001§11", "case-file-contents"): both(lambda: catalogued("T7"), catalogued),
     ("001§11", "case-file-deadline"): scenario("case-file-deadline", "pengyang-bureau"),
     ("001§11", "case-file-av-statement"): scenario("case-file-av-statement", "pengyang-bureau"),
     ("001§12", "case-file-retention"): scenario("case-file-retention", "shanxi-township"),
@@ -203,6 +205,7 @@ CASES: dict[tuple[str, str], Both] = {
         "court-enforcement-recorded", "shanxi-forestry"
     ),
     ("002§31", "av-upload-deadline"): scenario("av-upload-deadline", "shanxi-forestry"),
+    ("002§31", "case-file-contents"): both(lambda: catalogued("T7"), catalogued),
     ("002§31", "case-file-deadline"): both(
         lambda: g(case_file=change(g().case_file, formed_at=at("2026-11-12 10:00"))), g
     ),
@@ -346,6 +349,7 @@ CASES: dict[tuple[str, str], Both] = {
     ("004§33", "act-documents"): both(lambda: drop(coercion(), "text_records", "T2"), coercion),
     ("004§33", "av-required"): scenario("av-required", "shanxi-township"),
     ("004§35", "av-upload-deadline"): scenario("av-upload-deadline", "shanxi-forestry"),
+    ("004§35", "case-file-contents"): both(lambda: catalogued("T7"), catalogued),
     ("004§35", "case-file-deadline"): both(
         lambda: g(case_file=change(g().case_file, formed_at=at("2026-11-12 10:00"))), g
     ),

@@ -1071,6 +1071,13 @@ SCENARIOS = [
         "004§30",
     ),
     S(
+        "case-file-contents",
+        "shanxi-township",
+        lambda: g(case_file=change(g().case_file, catalogue=g().case_file.catalogue[:-1])),
+        g,
+        "行政处罚法§47",
+    ),
+    S(
         "hearing-request-period",
         "shanxi-township",
         lambda: edit(g(), "text_records", "T7", made_at=at("2026-09-22 10:00")),

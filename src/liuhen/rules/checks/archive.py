@@ -126,3 +126,35 @@ class CaseFileRetention(Rule):
                 term=vocab.RETENTION_TERMS.get(term, "未标明"),
                 allowed="或".join(vocab.RETENTION_TERMS[t] for t in allowed),
             )
+
+
+@rule_type("case_file_contents")
+class CaseFileContents(Rule):
+    summary = "案卷目录未收入案件的文字记录（如处罚决定书）"
+    params_schema = obj({"except": STRINGS})
+    message_vars = {"missing": "未收入案卷的文书"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(params.get("except", []), vocab.DOCUMENT_KINDS, ("except",), "文书种类")
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.skip = frozenset(params.get("except", ()))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        """Every text record made before the case file was formed is in its catalogue. An
+        empty catalogue is a file LiuHen forms itself, from every record (archive/case_file)."""
+        cf = ctx.case.case_file
+        if cf is None or cf.formed_at is None or not cf.catalogue:
+            return
+        listed = set(cf.catalogue)
+        missing = [
+            r
+            for r in ctx.case.text_records
+            if r.id not in listed and r.kind not in self.skip and r.made_at <= cf.formed_at
+        ]
+        if missing:
+            names = "、".join(
+                f"{vocab.DOCUMENT_KINDS.get(r.kind, r.kind)}（{r.number or r.id}）" for r in missing
+            )
+            yield ctx.finding(self, Subject("case_file", ctx.case.id), missing=names)
