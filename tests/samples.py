@@ -537,7 +537,7 @@ def simple_case() -> Case:
 
 
 def coercion_case() -> Case:
-    """行政强制措施：经负责人批准后查封设备，制作并当场交付决定书."""
+    """行政强制措施：经负责人批准后查封设备，制作并当场交付决定书和查封清单."""
     party = Party("organisation", "某石料厂", "91140100MA0ZZZZZ3X", "某镇北山", None, "孙某")
     act = Act(
         "A1",
@@ -577,6 +577,14 @@ def coercion_case() -> Case:
         },
         signatures=SIGNED,
     )
+    listing = TextRecord(
+        "T3",
+        "coercion_list",
+        at("2026-08-05 10:55"),
+        "A1",
+        fields={"party_name": party.name, "items": "破碎机两台", "storage_place": "就地封存"},
+        signatures=SIGNED,
+    )
     avs = (
         av("AV1", at("2026-08-05 10:00"), 60, act_id="A1"),
         av("AV2", at("2026-08-05 10:52"), 5, service_id="S1"),
@@ -603,7 +611,7 @@ def coercion_case() -> Case:
         officers=OFFICERS,
         devices=DEVICES,
         acts=(act,),
-        text_records=(record, decision),
+        text_records=(record, decision, listing),
         av_records=avs,
         approvals=(approval,),
         services=(
@@ -623,7 +631,7 @@ def coercion_case() -> Case:
             at("2026-08-25 11:00"),
             "陈静（档案管理员）",
             Retention("30y"),
-            ("T1", "T2"),
+            ("T1", "T2", "T3"),
             _statements(avs),
         ),
     )

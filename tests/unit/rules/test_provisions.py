@@ -466,3 +466,26 @@ def test_the_hearing_request_period_counts_working_days(decided, reported, check
     assert bool(found) is reported
     if reported:
         assert found[0].citation == "行政处罚法§64" and "2026-10-13" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("profile", "citation"),
+    [
+        ("shanxi-township", "行政强制法§24"),
+        ("pengyang-bureau", "行政强制法§24"),
+        ("township-legal-office", "行政强制法§24"),
+        ("zhangying-town", "行政强制法§24"),
+        ("shanxi-forestry", "004§33"),
+    ],
+)
+def test_a_seal_up_needs_its_decision_and_its_list(profile, citation, check) -> None:
+    """行政强制法§24: 查封、扣押 needs the decision *and* the 清单; the decision alone is
+    reported (004§33 under the forestry bureau, which cites its own article)."""
+    without_list = drop(coercion(), "text_records", "T3")
+    without_list = change(
+        without_list, case_file=change(without_list.case_file, catalogue=("T1", "T2"))
+    )
+    found = [f for f in check(without_list, profile) if f.rule_id == "act-documents"]
+    assert [f.citation for f in found] == [citation]
+    assert "查封、扣押清单" in found[0].message
+    assert [f for f in check(coercion(), profile) if f.rule_id == "act-documents"] == []

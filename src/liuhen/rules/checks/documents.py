@@ -111,6 +111,7 @@ class ActDocuments(Rule):
                         "kind": {"type": "string"},
                         "documents": STRINGS,
                         "flag": {"type": "string"},
+                        "all": {"type": "boolean"},
                         "citation": CITATION_SCHEMA,
                     },
                     ("kind", "documents"),
@@ -150,7 +151,10 @@ class ActDocuments(Rule):
                     continue
                 kinds = {r.kind for r in ctx.records_by_act.get(act.id, ())}
                 missing = [k for k in item["documents"] if k not in kinds]
-                if len(missing) == len(item["documents"]) or (item.get("flag") and missing):
+                # one of the documents suffices, unless the item says all (行政强制法§24:
+                # 查封、扣押决定书和清单) or names a flag
+                every = item.get("all") or item.get("flag")
+                if len(missing) == len(item["documents"]) or (every and missing):
                     names = "、".join(vocab.DOCUMENT_KINDS[k] for k in missing)
                     yield ctx.finding(
                         self, Subject("act", act.id), citation=item.get("citation"), documents=names
