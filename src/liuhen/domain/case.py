@@ -233,6 +233,8 @@ class Service:
     handover_reason: str = ""  # 委托、转交原因
     public_notice: PublicNoticeEvidence | None = None
     av_record_ids: tuple[str, ...] = ()
+    consent_at: datetime | None = None
+    """When the party agreed in writing to electronic service (确认书, 行政处罚法§61 ¶2)."""
 
 
 @dataclass(frozen=True, slots=True)

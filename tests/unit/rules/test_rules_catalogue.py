@@ -1071,6 +1071,13 @@ SCENARIOS = [
         "004§30",
     ),
     S(
+        "service-electronic",
+        "township-legal-office",
+        lambda: with_service("electronic", consent_at=at("2026-09-18 10:00")),
+        lambda: with_service("electronic", consent_at=at("2026-09-16 10:00")),
+        "行政处罚法§61",
+    ),
+    S(
         "case-file-contents",
         "shanxi-township",
         lambda: g(case_file=change(g().case_file, catalogue=g().case_file.catalogue[:-1])),

@@ -67,6 +67,12 @@ EVIDENCE: dict[str, tuple[str, Probe]] = {
         lambda s, c: bool(s.public_notice and s.public_notice.reasons_in_file),
     ),
     "av": ("送达过程的音像记录", lambda s, c: bool(c.av_by_service.get(s.id))),
+    "consent": (
+        "当事人同意并签订确认书（在送达之前）",
+        lambda s, c: (
+            s.consent_at is not None and (s.served_at is None or s.consent_at <= s.served_at)
+        ),
+    ),
 }
 
 
