@@ -557,6 +557,27 @@ def _station_file(bw: BudgetWorld) -> Call:
     return Call("station", "POST", f"/api/av/files?{query}", content=video, ok=(200, 201))
 
 
+def _link_footage(bw: BudgetWorld) -> Call:
+    """Fresh footage no case holds (the world's registered camera, a day before the own
+    case's act), linked by the custodian to the own case from the unlinked-footage page."""
+    from liuhen.media.importing import ImportOptions
+    from liuhen.media.synthetic import make_recording
+    from liuhen.services.av.ingest import import_av
+
+    n = bw.counter()
+    start = bw.store.clock() - timedelta(days=2, hours=n)
+    files = make_recording(
+        bw.tmp / f"link-{n}", start=start, seconds=(1.0 + n / 10,), device="DSJ-W-0"
+    )
+    [made] = import_av(bw.store, SYSTEM, files, ImportOptions(officer="R0")).records
+    return Call(
+        "custodian",
+        "POST",
+        f"/av/{made['record_id']}/link",
+        data={"case": _own(bw)["case"], "back": "unlinked"},
+    )
+
+
 def _export_download(bw: BudgetWorld) -> Call:
     """A finished case-file export of the own case (made here, or by the job thread the
     POST's budget started), downloaded by the custodian."""
@@ -921,6 +942,7 @@ ROUTES: dict[tuple[str, str], Budget] = {
             },
         ),
     ),  # fmt: skip
+    ("POST", "/av/{record_id}/link"): Budget(PER_CASE, _link_footage),  # 关联案件 (issue 16)
     ("GET", "/av/{record_id}/evidence"): Budget(
         PER_CASE, _get("custodian", lambda bw: f"/av/{bw.latest(bw.extra['gapped_av'])}/evidence")
     ),

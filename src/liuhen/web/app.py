@@ -208,6 +208,7 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.av import api as api_av
     from liuhen.web.av import devices, uploads
     from liuhen.web.av import record as av_record
+    from liuhen.web.av import linking as av_linking
     from liuhen.web.av import unlinked as av_unlinked
     from liuhen.web.cases import documents as case_documents
     from liuhen.web.cases import drafts as case_drafts
@@ -253,6 +254,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(share.router)  # the only routes that work without login
     app.include_router(av_access.router)
     app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id
+    app.include_router(av_linking.router)
     app.include_router(av_record.router)
     app.include_router(devices.router)
 

@@ -11,6 +11,7 @@ from fastapi import Request
 
 from liuhen.domain import vocab
 from liuhen.services.av.due import UploadDue, footage_warnings, uploads_due_in
+from liuhen.services.av.linking import LinkOffer, link_offers
 from liuhen.services.av.timeline import clock
 from liuhen.services.av.views import case_av_of
 from liuhen.services.cases.view import CaseView
@@ -22,6 +23,7 @@ class AVPanel:
     records: list[dict[str, Any]] = field(default_factory=list)
     due: list[UploadDue] = field(default_factory=list)
     can_upload: bool = False
+    offers: list[LinkOffer] = field(default_factory=list)  # unlinked footage that fits
 
 
 def _user(request: Request) -> Any:
@@ -37,10 +39,12 @@ def av_panel(request: Request, view: CaseView) -> AVPanel:
     due = uploads_due_in(
         view.bundle, None, store.clock(), view.calendar, store.settings.tz, view.stored
     )
+    can_upload = "av.upload" in actions_for(user.roles)
     return AVPanel(
         records=case_av_of(view.rows),
         due=[d for d in due if d.state in ("overdue", "soon", "upcoming")],
-        can_upload="av.upload" in actions_for(user.roles),
+        can_upload=can_upload,
+        offers=link_offers(store, view.rows, store.settings.tz) if can_upload else [],
     )
 
 

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from liuhen.errors import LiuhenError
 from liuhen.services.admin.users import User
 from liuhen.services.av.unlinked import unlinked_footage
+from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import get_store, permission
 
 router = APIRouter()
@@ -19,11 +21,32 @@ router = APIRouter()
 def unlinked_page(
     request: Request, user: Annotated[User, Depends(permission("case.read"))]
 ) -> Response:
+    return unlinked_view(request, user)
+
+
+def unlinked_view(
+    request: Request,
+    user: User,
+    *,
+    failed: tuple[str, LiuhenError] | None = None,
+    status: int = 200,
+) -> Response:
+    """The list, with a link form on each item for those who may link (``av.upload``);
+    ``failed``: the footage whose link was refused and why (shown beside it)."""
     from liuhen.web.pages import render
 
     store = get_store(request)
     items = unlinked_footage(store, user.actor, store.clock())
-    return render(request, "av_unlinked.html", {"items": items, "active": "av"})
+    linked = request.query_params.get("linked", "")
+    context = {
+        "items": items,
+        "active": "av",
+        "can_link": "av.upload" in actions_for(user.roles),
+        "linked": linked,
+        "failed_id": failed[0] if failed else "",
+        "failed": failed[1].message.partition(": ")[2] or failed[1].message if failed else "",
+    }
+    return render(request, "av_unlinked.html", context, status_code=status)
 
 
 @router.get("/api/av/unlinked", tags=["av"], summary="未关联案件的音像记录（含时长与评查发现）")
