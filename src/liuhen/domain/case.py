@@ -320,6 +320,8 @@ class Penalty:
     kind: str = ""  # warning | fine | ...
     amount: float | None = None
     collected_on_spot: bool = False
+    collection_ground: str = ""
+    """Why a fine over 100 yuan was collected on the spot (``vocab.COLLECTION_GROUNDS``)."""
 
 
 @dataclass(frozen=True, slots=True)

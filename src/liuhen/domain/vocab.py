@@ -227,6 +227,12 @@ SERVICE_MODES: dict[str, str] = {
 
 MAIL_CARRIERS: dict[str, str] = {"ems": "中国邮政特快专递", "registered": "挂号信", "other": "其他"}
 
+COLLECTION_GROUNDS: dict[str, str] = {
+    "hard_to_enforce": "不当场收缴事后难以执行",
+    "remote_area": "边远、水上、交通不便地区，当事人到银行或通过电子支付缴纳确有困难并提出",
+}
+"""Grounds for collecting a fine on the spot beyond one of 100 yuan or less (行政处罚法§68–§69)."""
+
 EXECUTION_KINDS: dict[str, str] = {
     "performance": "履行情况记录",
     "fine_paid": "缴纳罚款",
@@ -282,6 +288,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "position": POSITIONS,
     "service_mode": SERVICE_MODES,
     "mail_carrier": MAIL_CARRIERS,
+    "collection_ground": COLLECTION_GROUNDS,
     "execution_kind": EXECUTION_KINDS,
     "access_kind": ACCESS_KINDS,
     "access_outcome": ACCESS_OUTCOMES,

@@ -39,6 +39,7 @@ from liuhen.domain.case import (
     ExecutionEvent,
     LienEvidence,
     MailEvidence,
+    Penalty,
     PublicNoticeEvidence,
     Receipt,
     Refusal,
@@ -1069,6 +1070,13 @@ SCENARIOS = [
         lambda: edit(g(), "execution", "E1", fields={"bank_receipt": False}),
         g,
         "004§30",
+    ),
+    S(
+        "on-spot-collection",
+        "shanxi-township",
+        lambda: simple(penalty=Penalty("fine", 150, True)),
+        lambda: simple(penalty=Penalty("fine", 150, True, "hard_to_enforce")),
+        "行政处罚法§68",
     ),
     S(
         "service-electronic",

@@ -256,3 +256,30 @@ class HearingRequestPeriod(Rule):
                         until=fmt_time(due.at, ctx.tz),
                         decided=fmt_time(decision.made_at, ctx.tz),
                     )
+
+
+@rule_type("on_spot_collection")
+class OnSpotCollection(Rule):
+    summary = "当场收缴罚款超出法定情形（一百元以下，或事后难以执行、边远地区经当事人提出）"
+    params_schema = obj({"limit": {"type": "number", "minimum": 0}, "grounds": STRINGS})
+    message_vars = {"amount": "罚款数额", "limit": "可当场收缴的数额"}
+
+    @classmethod
+    def validate_params(cls, params: Mapping[str, Any]) -> list[Problem]:
+        return check_codes(
+            params.get("grounds", []), vocab.COLLECTION_GROUNDS, ("grounds",), "当场收缴理由"
+        )
+
+    def configure(self, params: Mapping[str, Any]) -> None:
+        self.limit = float(params.get("limit", 100))
+        self.grounds = frozenset(params.get("grounds", tuple(vocab.COLLECTION_GROUNDS)))
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        p = ctx.case.penalty
+        if p is None or not p.collected_on_spot or (p.amount or 0) <= self.limit:
+            return
+        if p.collection_ground in self.grounds:
+            return
+        yield ctx.finding(
+            self, Subject("case", ctx.case.id), amount=f"{p.amount:g}元", limit=f"{self.limit:g}元"
+        )
