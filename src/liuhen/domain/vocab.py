@@ -115,6 +115,7 @@ DOCUMENT_KINDS: dict[str, str] = {
     "rejection_notice": "不予受理通知书",
     "application_receipt": "申请材料接收凭证（回执）",
     "supplement_notice": "一次性补正告知书",
+    "correction_record": "当场更正申请材料记录",
     "closing_report": "结案报告",
     "initiation_approval": "立案（程序启动）审批表",
     "hearing_notice": "听证通知书",

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from tests.samples import ALL_ELEMENTS, DEVICES, SIGNED, add, at, av, change, drop, edit, sha
 from tests.unit.rules.test_rules_catalogue import (
+    application,
     g,
     simple,
     with_access,
@@ -19,6 +20,7 @@ from liuhen.domain.case import (
     AccessDecision,
     AccessRequest,
     Act,
+    Application,
     AVExemption,
     LienEvidence,
     MailEvidence,
@@ -194,3 +196,13 @@ def catalogued(*without: str):
     c = g()
     listed = tuple(i for i in c.case_file.catalogue if i not in without)
     return g(case_file=change(c.case_file, catalogue=listed))
+
+
+def corrected_on_the_spot(*, recorded: bool):
+    """An application whose materials were corrected on the spot (002§8 当场更正申请材料中的错误),
+    with or without the record of the correction."""
+    c = change(application(), application=Application(True, True, True, True))
+    if recorded:
+        record = TextRecord("T9", "correction_record", at("2026-10-10 10:05"), "A1")
+        c = add(c, "text_records", record)
+    return c

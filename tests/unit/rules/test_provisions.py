@@ -20,6 +20,7 @@ from tests.unit.rules.provision_cases import (
     advised_simple,
     catalogued,
     copy_by,
+    corrected_on_the_spot,
     decided_after_notice,
     exempted,
     interrupted,
@@ -489,3 +490,15 @@ def test_a_seal_up_needs_its_decision_and_its_list(profile, citation, check) -> 
     assert [f.citation for f in found] == [citation]
     assert "查封、扣押清单" in found[0].message
     assert [f for f in check(coercion(), profile) if f.rule_id == "act-documents"] == []
+
+
+def test_an_application_corrected_on_the_spot_needs_the_record_of_the_correction(check) -> None:
+    """002§8: 当场更正申请材料中的错误 is one of the things to record."""
+    found = [
+        f
+        for f in check(corrected_on_the_spot(recorded=False), "township-legal-office")
+        if f.rule_id == "application-records"
+    ]
+    assert found and "当场更正申请材料记录" in found[0].message
+    clean = check(corrected_on_the_spot(recorded=True), "township-legal-office")
+    assert [f for f in clean if f.rule_id == "application-records"] == []

@@ -173,7 +173,7 @@ class ComplaintRecord(Rule):
 
 @rule_type("application_records")
 class ApplicationRecords(Rule):
-    summary = "依申请事项未记录申请登记、受理或不予受理、凭证回执、一次性补正告知"
+    summary = "依申请事项未记录申请登记、受理或不予受理、当场更正、凭证回执、一次性补正告知"
     params_schema = obj({})
     message_vars = {"missing": "缺少的记录"}
 
@@ -185,6 +185,7 @@ class ApplicationRecords(Rule):
         need.append(("acceptance_notice", app.accepted is True))
         need.append(("rejection_notice", app.accepted is False))
         need.append(("supplement_notice", app.needs_supplement))
+        need.append(("correction_record", app.corrected_on_spot))  # 002§8 当场更正
         missing = [
             vocab.DOCUMENT_KINDS[k]
             for k, wanted in need
