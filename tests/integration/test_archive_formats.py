@@ -10,9 +10,11 @@ import asyncio
 import io
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import ofdkit
 import pytest
@@ -135,8 +137,11 @@ def test_every_ofd_rendition_opens_in_an_independent_reader_with_the_pdfs_text(p
     decision = next(r for r in renditions if "行政处罚决定书" in r["path"])
     with ofdkit.open((package / decision["path"]).read_bytes()) as doc:
         assert "罚款人民币伍佰元整" in doc.text() and doc.info.author == "示范镇人民政府"
-    report = verify_package(package)
+    report = verify_package(package, four_properties=True)
     assert any("OFD 版式文件 3 个" in n for n in report.notes), report.notes
+    checks = report.four_properties["checks"]
+    usable = [c for c in checks if c["item"].startswith("data/ofd/")]
+    assert len(usable) == 3 and all(c["ok"] and "OFD 版式文件" in c["detail"] for c in usable)
 
 
 def test_sealed_documents_are_marked_and_their_seals_checked(package):
@@ -272,3 +277,41 @@ def test_sealing_fails_whole_when_the_authority_does_not_answer(make_settings, t
         assert assemble_bundle(store, case)["text_records"] == []
     finally:
         store.close()
+
+
+def _page_png(pdf: Path, page: int, tmp_path: Path) -> Any:
+    import numpy as np
+    from PIL import Image
+
+    stem = tmp_path / f"{pdf.stem}-{page}"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "72", "-f", str(page), "-l", str(page), "-singlefile"]
+        + [str(pdf), str(stem)],
+        check=True,
+    )
+    return np.asarray(Image.open(f"{stem}.png").convert("L"), dtype=float)
+
+
+def test_an_embedded_documents_seal_is_drawn_flat_as_it_looks_on_the_original(package, tmp_path):
+    """The 决定书's seal (a signature field on its own file) is drawn into the case file's
+    page: rendered by poppler, the seal's box there looks as on the original, not flipped."""
+    from liuhen.documents.seal import BOX
+
+    decision = next(p for p in (package / "data/documents").glob("*行政处罚决定书.pdf"))
+    last = len(PdfReader(decision).pages)
+    want = "".join(PdfReader(decision).pages[-1].extract_text().split())
+    case_file = PdfReader(package / "data/case-file.pdf")
+    pages = enumerate(case_file.pages, start=1)
+    [at] = [i for i, p in pages if want in "".join(p.extract_text().split())]
+    assert "/Annots" not in case_file.pages[at - 1] or all(
+        a.get_object().get("/FT") != "/Sig" for a in case_file.pages[at - 1]["/Annots"]
+    )
+    original = _page_png(decision, last, tmp_path)
+    drawn = _page_png(package / "data/case-file.pdf", at, tmp_path)
+    height = original.shape[0]
+    x1, y1, x2, y2 = BOX
+    box = (slice(height - y2, height - y1), slice(x1, x2))
+    ours, theirs = drawn[box], original[box]
+    assert (theirs < 200).mean() > 0.05, "the original shows a seal there"
+    assert abs(ours - theirs).mean() < 6, abs(ours - theirs).mean()
+    assert abs(ours[::-1] - theirs).mean() > 2 * abs(ours - theirs).mean() + 1

@@ -232,6 +232,9 @@ def _media_matches(
         )
 
 
+OFD = "application/ofd"
+
+
 def _opens(path: Path, media_type: str) -> tuple[bool, str]:
     """Whether ``path`` opens as ``media_type``, and what was seen."""
     try:
@@ -269,6 +272,10 @@ def _opens(path: Path, media_type: str) -> tuple[bool, str]:
         if media_type == "application/json":
             json.loads(path.read_text("utf-8"))
             return True, "JSON"
+        if media_type == OFD:
+            from liuhen.archive.ofd_read import read_ofd
+
+            return True, f"OFD 版式文件，{len(read_ofd(path.read_bytes()))} 页"
     except Exception as exc:  # noqa: BLE001 - any failure to open is the finding itself
         return False, f"无法按 {media_type} 打开：{type(exc).__name__}: {exc}"[:200]
     return True, f"{media_type}：未作格式检测"
@@ -279,6 +286,7 @@ def _usability(report: FourPropertiesReport, root: Path, index: Mapping[str, Any
         *index.get("files", []),
         {**(index.get("case_file") or {}), "media_type": "application/pdf"},
         {"path": "data/metadata/case-bundle.json", "media_type": "application/json"},
+        *({"path": r.get("path"), "media_type": OFD} for r in index.get("renditions") or []),
     ]
     for entry in entries:
         rel = str(entry.get("path", ""))

@@ -5,7 +5,10 @@ Layout (everything a court needs is under ``data/``, so the payload manifests co
     bagit.txt  bag-info.txt  README.txt
     manifest-sha256.txt  manifest-sm3.txt  tagmanifest-sha256.txt  tagmanifest-sm3.txt
     export-event.json                  the export event, written last (export_record.py)
-    data/case-file.pdf                 the 案卷: cover, 卷内目录, documents, AV statements, 备考表
+    data/case-file.pdf                 the 案卷 (PDF/A-2b, sealed): cover, 卷内目录, documents, AV
+                                       statements, 备考表
+    data/ofd/*.ofd                     OFD renditions (GB/T 33190) of the case file and of each
+                                       issued document (services/archiving/renditions.py)
     data/documents/NN-<name>           every stored file of the case's text records
     data/av/NN-<name>                  every AV original (segment), byte for byte
     data/metadata/case-bundle.json     the case in the case-bundle format (docs/bundle.md)
@@ -57,7 +60,8 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|%]")
 README = """\
 本目录是留痕（LiuHen）行政执法系统导出的案件电子归档包（BagIt 格式，RFC 8493）。
 
-内容：data/case-file.pdf 为案卷（封面、卷内目录、文书、音像资料说明、备考表）；
+内容：data/case-file.pdf 为案卷（封面、卷内目录、文书、音像资料说明、备考表；PDF/A-2b）；
+data/ofd/ 为案卷和文书的 OFD 版式文件（GB/T 33190）；
 data/documents/ 为文书原件，data/av/ 为音像原始文件，data/metadata/ 为案件数据，
 data/ledger/ 为本案全过程日志摘录、包含证明、签名检查点和签名公钥；
 export-event.json 为最后写入的导出事件，逐一记载本包每个文件的摘要，并附其证明。

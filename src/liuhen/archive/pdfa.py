@@ -148,7 +148,12 @@ def _draw_flat(writer: PdfWriter, page: Any, annot: Mapping[str, Any], n: int) -
         return
     form = appearance.get_object()
     x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
-    bx1, by1, bx2, by2 = (float(v) for v in form.get("/BBox", [0, 0, x2 - x1, y2 - y1]))
+    x1, x2 = min(x1, x2), max(x1, x2)
+    y1, y2 = min(y1, y2), max(y1, y2)
+    box = [float(v) for v in form.get("/BBox", [0, 0, x2 - x1, y2 - y1])]
+    # a rectangle may name its corners in any order (pyHanko writes [0 h w 0]): normalise
+    bx1, bx2 = min(box[0], box[2]), max(box[0], box[2])
+    by1, by2 = min(box[1], box[3]), max(box[1], box[3])
     sx = (x2 - x1) / (bx2 - bx1) if bx2 != bx1 else 1.0
     sy = (y2 - y1) / (by2 - by1) if by2 != by1 else 1.0
     name = f"/LiuHenSealAppearance{n}"

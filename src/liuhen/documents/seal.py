@@ -109,7 +109,7 @@ def seal_pdf(
     pdf_signer = signers.PdfSigner(
         signers.PdfSignatureMetadata(field_name=FIELD, reason=reason, name=agency),
         signer=signer,
-        timestamper=HTTPTimeStamper(tsa_url, timeout=15) if tsa_url else None,  # type: ignore[no-untyped-call]
+        timestamper=HTTPTimeStamper(tsa_url, timeout=15) if tsa_url else None,
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(FIELD, on_page=pages - 1, box=BOX),
     )
