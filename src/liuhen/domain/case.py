@@ -235,6 +235,9 @@ class Service:
     av_record_ids: tuple[str, ...] = ()
     consent_at: datetime | None = None
     """When the party agreed in writing to electronic service (确认书, 行政处罚法§61 ¶2)."""
+    remote: bool = False  # served on a trip: 连续工作、异地工作或者在边远、交通不便地区
+    returned_at: datetime | None = None
+    """When the officers who served it returned from that trip (its AV is stored from then)."""
 
 
 @dataclass(frozen=True, slots=True)

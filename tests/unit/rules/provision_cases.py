@@ -206,3 +206,11 @@ def corrected_on_the_spot(*, recorded: bool):
         record = TextRecord("T9", "correction_record", at("2026-10-10 10:05"), "A1")
         c = add(c, "text_records", record)
     return c
+
+
+def served_on_a_trip(stored: str, *, remote: bool = True):
+    """The rights notice served in person on a trip (S1, filmed as AV3 on 2026-09-16), the
+    officers back on Sunday 2026-09-20 10:00, AV3 stored at ``stored`` (003§17 ¶2 and 001§10:
+    every record made on the trip, services and their AV too, counts from the return)."""
+    c = edit(g(), "services", "S1", remote=remote, returned_at=at("2026-09-20 10:00"))
+    return edit(c, "av_records", "AV3", stored_at=at(stored))

@@ -27,6 +27,7 @@ from tests.unit.rules.provision_cases import (
     late_opening,
     mailed_reminder,
     remote_upload,
+    served_on_a_trip,
     service_av,
     stored_after,
     unrecorded_act,
@@ -502,3 +503,24 @@ def test_an_application_corrected_on_the_spot_needs_the_record_of_the_correction
     assert found and "当场更正申请材料记录" in found[0].message
     clean = check(corrected_on_the_spot(recorded=True), "township-legal-office")
     assert [f for f in clean if f.rule_id == "application-records"] == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "late", "in_time"),
+    [
+        ("zhangying-town", "2026-09-24 10:00", "2026-09-22 09:00"),
+        ("shanxi-township", "2026-09-24 10:00", "2026-09-22 09:00"),
+        ("pengyang-bureau", "2026-09-21 11:00", "2026-09-21 09:00"),
+    ],
+)
+def test_a_service_on_a_trip_stores_its_av_after_the_return(profile, late, in_time, check) -> None:
+    """003§17 ¶2, 000§16, 001§10: the after-return deadline covers a service made on the trip
+    and its audio-video, not only acts. AV3 (recorded 2026-09-16) stored on 09-22 is late
+    counted from the recording, in time counted from the return on 09-20."""
+
+    def upload(case):
+        return [f for f in check(case, profile) if f.rule_id == "av-upload-deadline"]
+
+    assert upload(served_on_a_trip(late))
+    assert upload(served_on_a_trip(in_time)) == []
+    assert upload(served_on_a_trip(in_time, remote=False))  # not on a trip: late

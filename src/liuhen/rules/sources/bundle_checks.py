@@ -199,6 +199,12 @@ def _check_other_references(found: _Problems, data: Mapping[str, Any]) -> None:
                 "执法人员",
             )
     for i, sv in enumerate(data.get("services", [])):
+        found.order(
+            ("services", i, "returned_at"),
+            sv.get("served_at"),
+            sv.get("returned_at"),
+            "返回时间早于送达",
+        )
         for j, d in enumerate(sv["document_ids"]):
             found.ref(("services", i, "document_ids", j), d, "text_records", "文书")
         for j, a in enumerate(sv.get("av_record_ids", [])):
