@@ -281,13 +281,13 @@ def station_revoke(ctx: click.Context, station_id: str) -> None:
 def uploads_cmd(ctx: click.Context) -> None:
     """清除超过保留时间仍未完成的断点续传暂存文件，以及中断留下的暂存文件（服务启动和新建上传时也会自动清除）。"""
     from liuhen.cli.context import operator_actor
+    from liuhen.services.av.shared_uploads import uploads_for
     from liuhen.services.av.upload_recovery import recover_uploads
-    from liuhen.services.av.uploads import Uploads
     from liuhen.services.permissions import require
 
     require(operator_actor(), "device.manage")
     store = open_store(ctx)
     for message in recover_uploads(store):
         click.echo(message)
-    removed = Uploads(store).clean_expired()
+    removed = uploads_for(store).clean_expired()
     click.echo(f"已清除 {removed} 个过期的未完成上传。")

@@ -8,7 +8,7 @@ and what ``--json`` emits: every file as ``new``, ``duplicate`` or ``rejected`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 from liuhen.media import continuity
 from liuhen.media.manifest import ManifestEntry
 from liuhen.media.naming import DEFAULT_PATTERNS, NamePattern
+from liuhen.media.probe import Opener
 from liuhen.media.scan import Candidate, escapes, examine, outside
 
 STATUSES = {"new": "新存储", "duplicate": "已存在", "rejected": "拒收"}
@@ -48,6 +49,11 @@ class ImportOptions:
     digests: Mapping[str, tuple[str, str]] | None = None
     """(sha256, sm3) by path of files whose digests were computed as they were received
     (a resumable upload's staged file): stored without being read again."""
+    opener: Opener | None = None
+    """Reads files that are not on this disk (an upload staged in object storage)."""
+    adopt: Callable[[Path], Any] | None = None
+    """Stores a file the server already holds whole (``digests`` known) without a copy
+    through this process, returning its ``BlobInfo``; None: ``BlobStore.adopt_path``."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ def plan_import(
             manifest=options.manifest,
             patterns=options.patterns,
             officer_start=options.officer_start,
+            opener=options.opener,
         )
         (accepted if cand.ok else refused).append(cand)
     return group(accepted, options), refused

@@ -19,7 +19,7 @@ The file is opened as a Python file object, so a name such as ``pipe:1`` or
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -123,12 +123,19 @@ def _no_floats(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def probe(path: Path, *, tz: tzinfo | None = None) -> Probe:
-    """Read and check ``path``. ``OSError`` if it cannot be read at all."""
-    size = os.stat(path).st_size
+Opener = Callable[[Path], tuple[int, BinaryIO]]
+"""A file that is not on this disk (an upload staged in object storage): its size and a
+seekable reader."""
+
+
+def probe(path: Path, *, tz: tzinfo | None = None, opener: Opener | None = None) -> Probe:
+    """Read and check ``path`` (through ``opener`` when given). ``OSError`` if it cannot be
+    read at all."""
+    size, f = opener(path) if opener else (os.stat(path).st_size, open(path, "rb"))  # noqa: SIM115
     if size == 0:
+        f.close()
         return _refuse(size, "empty", "空文件（0 字节）：可能拷贝失败，请从设备或采集站重新拷贝")
-    with open(path, "rb") as f:
+    with f:
         head = f.read(4096)
         family = sniff(head)
         if family is None:

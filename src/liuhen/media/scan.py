@@ -27,7 +27,7 @@ from liuhen.media.naming import (
     resolve_start,
     safe_name,
 )
-from liuhen.media.probe import Probe, probe
+from liuhen.media.probe import Opener, Probe, probe
 
 AGREE = timedelta(seconds=5)
 
@@ -138,11 +138,12 @@ def examine(
     manifest: Mapping[str, ManifestEntry] | None = None,
     patterns: Sequence[NamePattern] = DEFAULT_PATTERNS,
     officer_start: datetime | None = None,
+    opener: Opener | None = None,
 ) -> Candidate:
     """Probe ``path`` and resolve its facts; ``device``/``officer`` are the operator's word."""
     name = safe_name(os.fsdecode(path.name))
     try:
-        facts = probe(path, tz=tz)
+        facts = probe(path, tz=tz, opener=opener)
     except OSError as exc:
         return Candidate(path, name, 0, "unreadable", f"无法读取文件：{exc.strerror or exc}")
     if not facts.ok:

@@ -28,8 +28,8 @@ from typing import Any
 
 from liuhen.errors import LiuhenError
 from liuhen.services.archiving.export_recovery import recover_exports, stale_exports
+from liuhen.services.av.shared_uploads import uploads_for
 from liuhen.services.av.upload_recovery import recover_uploads, stale_staging
-from liuhen.services.av.uploads import Uploads
 from liuhen.store.recovery import StoreRecovery, store_leftovers, store_steps
 from liuhen.store.scratch import recover_scratch, stale_scratch
 from liuhen.store.store import Store
@@ -91,7 +91,7 @@ def recover(store: Store) -> Recovery:
 
 
 def _expired(store: Store) -> list[str]:
-    removed = Uploads(store).clean_expired()
+    removed = uploads_for(store).clean_expired()
     if not removed:
         return []
     log.warning("已删除 %d 个过期未完成的上传", removed)

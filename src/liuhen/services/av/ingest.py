@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,7 +54,7 @@ def import_av(
     for group in recordings:
         kept: list[tuple[Candidate, BlobInfo]] = []
         for cand in group:
-            status, reason, info = _take(store, actor, cand, seen, meter, options.digests)
+            status, reason, info = _take(store, actor, cand, seen, meter, options)
             if info is None:
                 report.files.append(FileReport.of(cand, status, reason))
             else:
@@ -99,13 +99,13 @@ def _take(
     cand: Candidate,
     seen: dict[str, str],
     meter: _Meter,
-    digests: Mapping[str, tuple[str, str]] | None,
+    options: ImportOptions,
 ) -> tuple[str, str, BlobInfo | None]:
     """Store one file's bytes, or say why not: (status, reason, the blob when it is new).
     Whether a record holds these bytes already is asked under the lock that stores them
     (``_store_recording``), where no other import can store them meanwhile. A file whose
     digests are known (``ImportOptions.digests``) is adopted, not read again."""
-    known = (digests or {}).get(str(cand.path))
+    known = (options.digests or {}).get(str(cand.path))
     named = _segments_named(store, cand.name)
     if named:
         sha = known[0] if known else _sha256(cand.path, meter)
@@ -121,7 +121,9 @@ def _take(
                 "原件不可替换，本文件未存储；此次尝试已记入全过程日志",
                 None,
             )
-    if known:
+    if known and options.adopt is not None:
+        info = options.adopt(cand.path)
+    elif known:
         info = store.blobs.adopt_path(cand.path, known, progress=meter)
     else:
         info = store.blobs.ingest_path(cand.path, progress=meter)

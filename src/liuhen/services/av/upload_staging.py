@@ -136,6 +136,21 @@ class _HashCache:
 HASHES = _HashCache()
 
 
+def parse_checksum(header: str | None) -> tuple[bytes | None, Any]:
+    """``Upload-Checksum: <algorithm> <base64>``: the digest expected of the request's body
+    and a hasher to compare it with; (None, None) without the header."""
+    if not header:
+        return None, None
+    algo, _, value = header.strip().partition(" ")
+    if algo.lower() not in CHECKSUMS:
+        raise InvalidInput(f"Upload-Checksum: 不支持的算法 {algo}，可用：{', '.join(CHECKSUMS)}")
+    try:
+        expected = base64.b64decode(value.strip(), validate=True)
+    except binascii.Error:
+        raise InvalidInput("Upload-Checksum: 校验值应为 Base64 编码") from None
+    return expected, CHECKSUMS[algo.lower()]()
+
+
 class Patch:
     """One PATCH request: bytes at ``offset`` appended to the staged file, under its lock."""
 
@@ -144,19 +159,7 @@ class Patch:
     ) -> None:
         self.uploads, self.info = uploads, info
         self.start = self.offset = offset
-        self.expected: bytes | None = None
-        self.chunk_hash: Any = None
-        if checksum:
-            algo, _, value = checksum.strip().partition(" ")
-            if algo.lower() not in CHECKSUMS:
-                raise InvalidInput(
-                    f"Upload-Checksum: 不支持的算法 {algo}，可用：{', '.join(CHECKSUMS)}"
-                )
-            try:
-                self.expected = base64.b64decode(value.strip(), validate=True)
-            except binascii.Error:
-                raise InvalidInput("Upload-Checksum: 校验值应为 Base64 编码") from None
-            self.chunk_hash = CHECKSUMS[algo.lower()]()
+        self.expected, self.chunk_hash = parse_checksum(checksum)
         path = uploads.part_path(info.id)
         # all received (the answer to the last PATCH was lost): nothing to write, and the
         # file may already be a read-only link of the stored blob (``adopt_path``)

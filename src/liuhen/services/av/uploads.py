@@ -25,22 +25,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import AbstractContextManager
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from liuhen.errors import (
     Conflict,
     InvalidInput,
-    LiuhenError,
     NotFound,
-    StorageError,
     UploadGone,
     UploadLocked,
 )
 from liuhen.ledger.events import Actor
-from liuhen.services.av.queries.records import case_and_act_of_record, case_of_act, segment_holder
+from liuhen.services.av.queries.records import case_of_act
+from liuhen.services.av.upload_ingest import import_staged, screen
 from liuhen.services.av.upload_metadata import UploadInfo, check_parties, clean_metadata
 from liuhen.services.av.upload_staging import (
     HASHES,
@@ -160,8 +159,7 @@ class Uploads:
         if default_device and not meta.get("device"):
             meta["device"] = default_device
         self.clean_expired()
-        copies = 1 if self.store.blobs.adopts_from(self.dir) else 2
-        require_space(self.settings, length, copies=copies, field="Upload-Length")
+        self._check_space(length)
         now = self.store.clock().isoformat()
         info = UploadInfo(
             id=new_id(),
@@ -176,7 +174,7 @@ class Uploads:
             touched_at=now,
             warnings=warnings,
         )
-        with new_part(self.part_path(info.id)), self.store.transaction(actor) as tx:
+        with self._stage_new(info), self.store.transaction(actor) as tx:
             self._write_info(info)
             tx.record(
                 "av.upload_started",
@@ -191,6 +189,14 @@ class Uploads:
                 },
             )
         return info
+
+    def _check_space(self, length: int) -> None:
+        copies = 1 if self.store.blobs.adopts_from(self.dir) else 2
+        require_space(self.settings, length, copies=copies, field="Upload-Length")
+
+    def _stage_new(self, info: UploadInfo) -> AbstractContextManager[None]:
+        """Where the new upload's bytes will go, held while its start is recorded."""
+        return new_part(self.part_path(info.id))
 
     def _check_metadata(self, metadata: dict[str, str]) -> dict[str, str]:
         meta = clean_metadata(metadata, self.settings.tz, self.store.clock())
@@ -240,89 +246,27 @@ class Uploads:
         self, actor: Actor, info: UploadInfo, part: Path, digests: tuple[str, str]
     ) -> dict[str, Any]:
         """Probe and record the staged file; its bytes become the blob as they are (a
-        link on the local store: ``BlobStore.adopt_path``), the digests taken on receipt.
-
-        Long: the outcome dict is built here from the import's one line (new, duplicate,
-        rejected) and the case link, so the last PATCH answers with all of it."""
-        from liuhen.media.importing import ImportOptions
-        from liuhen.services.av.ingest import import_av
-
-        sha256 = digests[0]
-        base = {"sha256": sha256, "file_name": info.file_name, "size": info.length}
-        expected = info.metadata.get("sha256")
-        if expected and expected != sha256:
-            return base | {
-                "status": "rejected",
-                "reason": f"收到的内容的 SHA-256（{sha256}）与上传方给出的（{expected}）不符："
-                "传输中可能出错，未存储，请重新上传",
-            }
-        owner = segment_holder(self.store, sha256)
-        if owner is not None:
-            return base | {
-                "status": "duplicate",
-                "reason": f"已存储（音像记录 {owner}），未重复存储",
-                "record_id": owner,
-            }
+        link on the local store: ``BlobStore.adopt_path``), the digests taken on receipt."""
+        early = self._screen(info, digests[0])
+        if early is not None:
+            return early
         folder = self.dir / f"{info.id}.d"
         folder.mkdir(exist_ok=True)
         staged = folder / info.file_name
         os.replace(part, staged)
-        meta = info.metadata
-        options = ImportOptions(
-            device=meta.get("device"),
-            officer=meta.get("officer"),
-            custodian=actor.label,
-            officer_start=(
-                datetime.fromisoformat(meta["recorded_start"]) if "recorded_start" in meta else None
-            ),
-            case_id=meta.get("case"),
-            act_id=meta.get("act"),
-            digests={str(staged): digests},
-        )
         try:
-            report = import_av(self.store, actor, [staged], options)
+            return self._import(actor, info, staged, digests)
         except BaseException:
             os.replace(staged, part)  # keep the bytes: the client may retry the last PATCH
             raise
-        [line] = report.files
-        result = base | {
-            "status": line.status,
-            "reason": line.reason,
-            "record_id": line.record_id,
-            "kind": line.kind,
-            "start": line.start,
-            "time_source": line.time_source,
-            "warnings": list(info.warnings) + list(line.warnings),
-            "joined": line.joined,
-        }
-        if line.sha256 and line.sha256 != sha256:  # cannot happen unless the disk lies
-            raise StorageError(f"入库后的 SHA-256 {line.sha256} 与上传的 {sha256} 不符")
-        if line.status == "new" and meta.get("case") and line.record_id:
-            result |= self._link(actor, line.record_id, meta)
-        return result
 
-    def _link(self, actor: Actor, record_id: str, meta: dict[str, str]) -> dict[str, Any]:
-        from liuhen.services.av.versions import link_av
+    def _screen(self, info: UploadInfo, sha256: str) -> dict[str, Any] | None:
+        return screen(self.store, info, sha256)
 
-        row = case_and_act_of_record(self.store, record_id)
-        if row is not None and row[0] == meta["case"] and meta.get("act") in (None, row[1]):
-            # joined to a recording of this case already (services.av.join)
-            return {"linked": record_id, "record_id": record_id, "case_id": meta["case"]}
-        try:
-            linked = link_av(
-                self.store,
-                actor,
-                record_id,
-                case_id=meta["case"],
-                act_id=meta.get("act"),
-                case=self._case,
-            )
-        except LiuhenError as exc:
-            return {
-                "linked": None,
-                "link_problem": f"已存储为未关联的音像记录，但未能关联案件：{exc.message}",
-            }
-        return {"linked": linked, "record_id": linked, "case_id": meta["case"]}
+    def _import(
+        self, actor: Actor, info: UploadInfo, staged: Path, digests: tuple[str, str], **reading: Any
+    ) -> dict[str, Any]:
+        return import_staged(self.store, actor, info, staged, digests, self._case, **reading)
 
     def _close(self, actor: Actor, info: UploadInfo, result: dict[str, Any]) -> None:
         info.state, info.result = "done", result
@@ -331,6 +275,9 @@ class Uploads:
         HASHES.drop(info.id)
         self.part_path(info.id).unlink(missing_ok=True)
         shutil.rmtree(self.dir / f"{info.id}.d", ignore_errors=True)
+        self._record_finished(actor, info, result)
+
+    def _record_finished(self, actor: Actor, info: UploadInfo, result: dict[str, Any]) -> None:
         with self.store.transaction(actor) as tx:
             tx.record(
                 "av.upload_finished",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from liuhen.errors import InvalidInput
 
@@ -106,6 +106,11 @@ class BlobStore(ABC):
                 f"{digests[0]} 不符：暂存文件在接收后被改动，请重新上传"
             )
         return info
+
+    def staging(self) -> Any:
+        """Where resumable uploads are staged when the store holds them itself (S3: an
+        ``S3Staging``, shared by every node); None: in the node's data directory."""
+        return None
 
     def adopts_from(self, folder: Path) -> bool:
         """True when ``adopt_path`` takes a file in ``folder`` without a second copy."""

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import boto3
-from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,6 +33,7 @@ from liuhen.store.blobs.base import (
 )
 from liuhen.store.blobs.hashing import CHUNK_SIZE, hash_stream
 from liuhen.store.blobs.pending import PendingBlobs
+from liuhen.store.blobs.s3_staging import S3_ERRORS, S3Staging
 from liuhen.store.blobs.spool import TempBlob, cleanup, stale
 
 MULTIPART_CHUNK = 16 << 20
@@ -66,7 +66,7 @@ def s3_client(
     )
 
 
-_S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError)
+_S3_ERRORS = S3_ERRORS
 
 
 class S3BlobStore(BlobStore):
@@ -118,6 +118,38 @@ class S3BlobStore(BlobStore):
                 self._verify_upload(key, size)
 
             created = self.pending.place(sha256, lambda: self._head(key) is not None, put)
+        return BlobInfo(sha256, sm3, size, created=created)
+
+    def staging(self) -> S3Staging:
+        """Where resumable uploads are staged: multipart uploads in this bucket."""
+        return S3Staging(self._client, self.bucket, self.prefix, self._ensure_bucket, self._error)
+
+    def adopt_staged(self, staged_key: str, digests: tuple[str, str], size: int) -> BlobInfo:
+        """Take the staged object (a completed multipart upload whose digests were computed
+        as it arrived) under its content address with a server-side copy, the SM3 as its
+        metadata; the staged object stays (its upload removes it)."""
+        sha256, sm3 = digests
+        key = self.key_for(sha256)
+        extra = {
+            "Metadata": {"sm3": sm3},
+            "MetadataDirective": "REPLACE",
+            "ContentType": "application/octet-stream",
+        }
+
+        def put() -> None:
+            try:
+                self._client.copy(
+                    {"Bucket": self.bucket, "Key": staged_key},
+                    self.bucket,
+                    key,
+                    ExtraArgs=extra,
+                    Config=self._transfer,
+                )
+            except _S3_ERRORS as exc:
+                raise self._error(exc, f"复制 {staged_key} 到 {key}") from exc
+            self._verify_upload(key, size)
+
+        created = self.pending.place(sha256, lambda: self._head(key) is not None, put)
         return BlobInfo(sha256, sm3, size, created=created)
 
     def exists(self, sha256: str) -> bool:

@@ -27,6 +27,8 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.users import User
 from liuhen.services.av.queries.pages import upload_form
+from liuhen.services.av.shared_patch import SharedPatch
+from liuhen.services.av.shared_uploads import uploads_for
 from liuhen.services.av.stations import Station, authenticate_station
 from liuhen.services.av.upload_staging import (
     CHECKSUMS,
@@ -124,7 +126,7 @@ def create_upload(request: Request, who: Who) -> Response:
         raise InvalidInput("Upload-Defer-Length: 不支持延后告知长度，请给出 Upload-Length")
     length = _int_header(request, "Upload-Length")
     metadata = parse_metadata(request.headers.get("upload-metadata"))
-    uploads = Uploads(get_store(request))
+    uploads = uploads_for(get_store(request))
     info = uploads.create(
         who.actor,
         length=length,
@@ -145,7 +147,7 @@ def create_upload(request: Request, who: Who) -> Response:
 def head_upload(request: Request, upload_id: str, who: Who) -> Response:
     if (bad := _precondition(request)) is not None:
         return bad
-    uploads = Uploads(get_store(request))
+    uploads = uploads_for(get_store(request))
     info, offset = uploads.get(who.actor, upload_id)
     headers = tus_headers(
         **{
@@ -175,7 +177,7 @@ async def patch_upload(request: Request, upload_id: str, who: Who) -> Response:
             status_code=415,
         )
     offset = _int_header(request, "Upload-Offset")
-    uploads = Uploads(get_store(request))
+    uploads = uploads_for(get_store(request))
     patch = await to_thread.run_sync(
         uploads.open_patch, who.actor, upload_id, offset, request.headers.get("upload-checksum")
     )
@@ -193,7 +195,7 @@ async def patch_upload(request: Request, upload_id: str, who: Who) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-async def receive(request: Request, patch: Patch) -> bool:
+async def receive(request: Request, patch: Patch | SharedPatch) -> bool:
     """Stream the body into ``patch`` in 1 MiB writes; True if the client went away."""
     buffer = bytearray()
     cut_off = False
@@ -234,13 +236,13 @@ def result_headers(result: dict[str, Any]) -> dict[str, str]:
 def delete_upload(request: Request, upload_id: str, who: Who) -> Response:
     if (bad := _precondition(request)) is not None:
         return bad
-    Uploads(get_store(request)).terminate(who.actor, upload_id)
+    uploads_for(get_store(request)).terminate(who.actor, upload_id)
     return Response(status_code=204, headers=tus_headers())
 
 
 @router.get("/api/uploads/{upload_id}", tags=["uploads"], summary="上传的状态与入库结果")
 def upload_status(request: Request, upload_id: str, who: Who) -> dict[str, Any]:
-    info, offset = Uploads(get_store(request)).get(who.actor, upload_id)
+    info, offset = uploads_for(get_store(request)).get(who.actor, upload_id)
     return {
         "id": info.id,
         "file_name": info.file_name,

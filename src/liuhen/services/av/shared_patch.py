@@ -1,0 +1,175 @@
+"""One PATCH of an upload staged in the object store, on whichever node it lands.
+
+The request claims the upload's row at the offset it was sent for (``store.upload_rows``:
+one conditional UPDATE, so of two requests at the same offset on two nodes one writes and
+the other is told 409, the offset moved, or 423, a request is writing). It picks up the
+tail a previous PATCH left (bytes short of a part), sends each full part as it fills, and at
+its end commits the new offset with the parts' ETags and the new tail, letting the claim go.
+A request that does not end well keeps nothing: its parts are not in the committed list and
+are sent again (their numbers reused) by the next PATCH; a request cut off without a
+checksum keeps what arrived. Running digests are this process's (``upload_staging.HASHES``);
+a PATCH that lands where they are not sends its bytes unhashed, and the digests are read
+from the completed object once at the end (``shared_uploads``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from liuhen.errors import (
+    ChecksumMismatch,
+    Conflict,
+    InvalidInput,
+    StorageError,
+    UploadGone,
+    UploadLocked,
+)
+from liuhen.services.av.upload_metadata import UploadInfo
+from liuhen.services.av.upload_staging import HASHES, parse_checksum
+from liuhen.store import upload_rows as rows
+from liuhen.store.blobs.s3_staging import S3Staging
+from liuhen.store.store import Store
+from liuhen.store.unit import new_id
+
+LOCKED = "另一请求正在写入该上传，请稍后查询（HEAD）后续传"
+TAKEN_OVER = "本次写入超时，该上传已由另一请求接管：请先查询（HEAD）已收到的字节数再续传"
+
+
+def claim(store: Store, upload_id: str, offset: int) -> tuple[str, rows.UploadRow]:
+    """Hold the upload's row at ``offset``: (the claim's token, the row); 409 when the offset
+    is not the upload's, 423 when a request is writing it."""
+    token = new_id()
+    claimed = rows.claim(store.engine, upload_id, offset, token, store.clock())
+    if claimed.row is None:
+        raise UploadGone(f"上传 {upload_id} 已不存在（已过期或已终止），请重新上传")
+    if not claimed.taken:
+        if claimed.reason == "offset":
+            raise Conflict(
+                f"Upload-Offset: 服务器已收到 {claimed.row.received} 字节，请求从 {offset} 处"
+                "续传：请先查询（HEAD）已收到的字节数再续传"
+            )
+        raise UploadLocked(LOCKED)
+    return token, claimed.row
+
+
+def release(store: Store, upload_id: str, token: str) -> None:
+    """Let the claim go, writing nothing else (never raises: the claim also goes stale)."""
+    with contextlib.suppress(Exception):
+        rows.commit(store.engine, upload_id, token, store.clock())
+
+
+class SharedPatch:
+    """The bytes of one PATCH, sent to the upload's multipart upload part by part."""
+
+    def __init__(
+        self,
+        store: Store,
+        staging: S3Staging,
+        info: UploadInfo,
+        offset: int,
+        checksum: str | None,
+    ) -> None:
+        self.store, self.staging_area, self.info = store, staging, info
+        self.start = self.offset = offset
+        self.expected, self.chunk_hash = parse_checksum(checksum)
+        self.token, row = claim(store, info.id, offset)
+        self.staging: dict[str, Any] = dict(row.staging)
+        self.parts: list[list[Any]] = [list(p) for p in self.staging["parts"]]
+        self.size = int(self.staging["part_size"])
+        self.whole = HASHES.take(info.id, offset)
+        try:
+            tail = self.staging.get("tail")
+            self.buffer = bytearray(staging.get_tail(tail) if tail else b"")
+        except BaseException:
+            self._drop_whole()
+            release(store, info.id, self.token)
+            raise
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.offset + len(data) > self.info.length:
+            raise InvalidInput(
+                f"Upload-Length: 收到的数据超过声明的文件长度 {self.info.length} 字节"
+            )
+        self.buffer += data
+        self.offset += len(data)
+        if self.chunk_hash is not None:
+            self.chunk_hash.update(data)
+        if self.whole is not None:
+            self.whole.update(data)
+        while len(self.buffer) >= self.size:
+            self._send(bytes(self.buffer[: self.size]))
+            del self.buffer[: self.size]
+
+    def _send(self, data: bytes) -> None:
+        number = len(self.parts) + 1
+        etag = self.staging_area.put_part(self.info.id, self.staging["s3"], number, data)
+        self.parts.append([number, etag, len(data)])
+        if not rows.refresh(self.store.engine, self.info.id, self.token, self.store.clock()):
+            raise Conflict(TAKEN_OVER)
+
+    def close(self, *, cut_off: bool = False, failed: bool = False) -> int:
+        """Commit what arrived (or, for a request that failed or whose checksum did not
+        hold, nothing of it) and let the claim go; return the offset."""
+        mismatch = (
+            self.chunk_hash is not None
+            and not cut_off
+            and not failed
+            and self.chunk_hash.digest() != self.expected
+        )
+        if failed or (self.chunk_hash is not None and (cut_off or mismatch)):
+            self.offset = self.start
+            self._drop_whole()
+            release(self.store, self.info.id, self.token)
+        else:
+            try:
+                self._commit()
+            except BaseException:
+                self._drop_whole()
+                release(self.store, self.info.id, self.token)
+                raise
+        if mismatch:
+            raise ChecksumMismatch(
+                f"Upload-Checksum: 本次数据块的校验值不符，已丢弃该块：请从 {self.start} 字节处重传"
+            )
+        return self.offset
+
+    def _commit(self) -> None:
+        staging = self.staging_area
+        old_tail = self.staging.get("tail")
+        tail = None
+        if self.offset == self.start and not self.complete:
+            tail = old_tail  # nothing arrived: everything stays as it was
+        elif self.complete:
+            if self.buffer or not self.parts:  # the last part may be short
+                self._send(bytes(self.buffer))
+                self.buffer.clear()
+        elif self.buffer:
+            tail = staging.tail_key(self.info.id, self.offset)
+            staging.put_tail(tail, bytes(self.buffer))
+        state = {**self.staging, "parts": self.parts, "tail": tail}
+        engine, now = self.store.engine, self.store.clock()
+        if not rows.commit(
+            engine, self.info.id, self.token, now, received=self.offset, staging=state
+        ):
+            raise Conflict(TAKEN_OVER)
+        if old_tail and old_tail != tail:
+            with contextlib.suppress(StorageError):
+                staging.remove(old_tail)
+        if self.whole is not None:
+            HASHES.put(self.info.id, self.offset, self.whole)
+            self.whole = None
+
+    def _drop_whole(self) -> None:
+        if self.whole is not None:
+            self.whole.close()
+            self.whole = None
+
+    def truncate_to_written(self) -> None:
+        """Nothing to undo: what was sent counts only once committed (``close``)."""
+
+    @property
+    def complete(self) -> bool:
+        return self.offset == self.info.length
