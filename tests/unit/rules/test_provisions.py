@@ -524,3 +524,18 @@ def test_a_service_on_a_trip_stores_its_av_after_the_return(profile, late, in_ti
     assert upload(served_on_a_trip(late))
     assert upload(served_on_a_trip(in_time)) == []
     assert upload(served_on_a_trip(in_time, remote=False))  # not on a trip: late
+
+
+def test_messages_name_a_time_once_and_never_an_empty_deadline(check) -> None:
+    """The approval message once printed the act's time twice; an unserved rights notice of a
+    closed case left "（期限 ）：" with nothing in it."""
+    found = _found(("002§9", "initiation-approval"), "reported", check)
+    assert found[0].message.count("2026-09-15 09:00") == 1
+    unserved = drop(g(), "services", "S1")
+    served = [
+        f
+        for f in check(unserved, "township-legal-office")
+        if f.rule_id == "documents-served" and f.citation == "行政处罚法§44"
+    ]
+    assert served and "（期限 ）" not in served[0].message
+    assert "结案 2026-10-09 10:00" in served[0].message and "结案时仍未送达" in served[0].message

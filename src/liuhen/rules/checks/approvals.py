@@ -89,9 +89,10 @@ class ApprovalRequired(Rule):
             return
         moment, subject = events[0]
         name = vocab.APPROVAL_KINDS[self.kind]
+        label, when = ctx.label(subject), fmt_time(moment, ctx.tz)
         values: dict[str, Any] = {
             "approval": name,
-            "event": f"{ctx.label(subject)}（{fmt_time(moment, ctx.tz)}）",
+            "event": label if when in label else f"{label}（{when}）",  # the time once
         }
         approvals = ctx.approvals_by_kind.get(self.kind, [])
         approved = [a for a in approvals if a.outcome == "approved"]

@@ -8,7 +8,7 @@ from typing import Any
 from liuhen.domain import vocab
 from liuhen.domain.case import Service
 from liuhen.domain.finding import Finding, Subject
-from liuhen.rules.engine.context import CheckContext
+from liuhen.rules.engine.context import CheckContext, fmt_time
 from liuhen.rules.engine.periods import Period
 from liuhen.rules.engine.registry import (
     CITATION_SCHEMA,
@@ -180,6 +180,13 @@ class DocumentServed(Rule):
                     if found is not None:
                         yield found
                 elif done is None and ctx.closed:
+                    closed = fmt_time(ctx.case.ended_at, ctx.tz)
                     yield ctx.finding(
-                        self, subject, citation=citation, document=name, limit="结案前"
+                        self,
+                        subject,
+                        citation=citation,
+                        document=name,
+                        limit="结案前",
+                        due_text=f"结案 {closed}",
+                        state="结案时仍未送达",
                     )
