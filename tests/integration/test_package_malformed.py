@@ -35,6 +35,7 @@ EVENTS = "data/ledger/events.jsonl"
 PROOFS = "data/ledger/proofs.json"
 CHECKPOINT = "data/ledger/checkpoint.json"
 RECORD = "export-event.json"
+OFD = "data/ofd/case-file.ofd"
 DEEP = b"[" * 100_000 + b"]" * 100_000
 SURROGATE = "\ud800"
 
@@ -95,6 +96,23 @@ def _float_payload(event: dict[str, Any]) -> None:
 
 CONST = lambda data: lambda _old: data  # noqa: E731 - a table of one-line variants
 
+
+def _ofd_bomb() -> bytes:
+    """An OFD package whose OFD.xml declares nested entities (a "billion laughs")."""
+    import io
+    import zipfile
+
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 10}">'
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    body = f'<?xml version="1.0"?><!DOCTYPE ofd:OFD [{entities}]><ofd:OFD>&i;</ofd:OFD>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("OFD.xml", body)
+    return out.getvalue()
+
+
 VARIANTS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     # files.json
     "files-bad_json": (FILES, CONST(b'{"files": ['), f"{FILES}: $"),
@@ -128,6 +146,25 @@ VARIANTS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
         f"{FILES}: $.catalogue[0].first_page",
     ),
     "files-not_held_null": (FILES, edit(_set(("not_held",), None)), f"{FILES}: $.not_held"),
+    "files-renditions_text": (FILES, edit(_set(("renditions",), "x")), f"{FILES}: $.renditions"),
+    "files-rendition_source_unsafe": (
+        FILES,
+        edit(_set(("renditions", 0, "source"), "../case-file.pdf")),
+        f"{FILES}: $.renditions[0].source",
+    ),
+    "files-sealed_text": (
+        FILES,
+        edit(_set(("files", 0, "sealed"), "是")),
+        f"{FILES}: $.files[0].sealed",
+    ),
+    "files-conformance_number": (
+        FILES,
+        edit(_set(("case_file", "conformance"), 2)),
+        f"{FILES}: $.case_file.conformance",
+    ),
+    # an OFD rendition
+    "ofd-entity_bomb": (OFD, CONST(_ofd_bomb()), OFD),
+    "ofd-not_zip": (OFD, CONST(b"PK\x03\x04 not really"), OFD),
     # case-bundle.json
     "bundle-bad_json": (BUNDLE, CONST(b"{"), f"{BUNDLE}: $"),
     "bundle-lone_surrogate": (BUNDLE, edit(_set(("case", "title"), SURROGATE)), f"{BUNDLE}: $"),
