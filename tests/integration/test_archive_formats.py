@@ -224,6 +224,7 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
             size = store.blobs.size(saved.pdf_sha256)
             pdf = b"".join(store.blobs.read_range(saved.pdf_sha256, 0, size - 1))
             ca_pem = (settings.data_dir / "keys" / "seal-ca.pem").read_bytes()
+            export_package(store, SYSTEM, case, tmp_path / "package")
         finally:
             store.close()
         assert tsa.requests, "the authority was asked over HTTP"
@@ -242,6 +243,9 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
     check = check_seal(pdf, ca_pem, tsa.root_pem)
     assert check.ok and check.timestamp_trusted
     assert datetime.fromisoformat(check.timestamp) == stamped_at
+    report = verify_package(tmp_path / "package")
+    assert report.ok, report.problems
+    assert any("带 RFC 3161 时间戳（2026-11-23T02:30:05+00:00）" in n for n in report.notes)
     untrusted = check_seal(pdf, ca_pem)
     assert untrusted.ok and not untrusted.timestamp_trusted
     changed = bytearray(pdf)

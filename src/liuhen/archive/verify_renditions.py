@@ -62,7 +62,7 @@ def _check_case_file(bag: Bag, report: PackageReport, case_file: Mapping[str, An
             f"案卷 PDF 标明 {claim}，但未通过 PDF/A 检查：{'；'.join(problems[:5])}",
         )
     else:
-        report.notes.append(f"案卷 PDF 为 {claim}，通过{PDFA_CHECK}")
+        report.notes.append(f"案卷 PDF 为 {claim}，通过 {PDFA_CHECK}")
 
 
 def _check_ofd(bag: Bag, report: PackageReport, entry: Mapping[str, Any]) -> int:

@@ -57,7 +57,8 @@ def check_case_file_seal(bag: Bag, report: PackageReport, seal_ca: bytes | None)
         report.add(CASE_FILE, "seal_invalid", f"案卷 PDF 的电子印章核验未通过：{found.problem}")
         return
     pin = "" if seal_ca is not None else f"，印章根证书指纹 {fingerprint}（请与机关公布的核对）"
-    report.notes.append(f"案卷 PDF 加盖 {found.signer} 的电子印章，核验通过{pin}")
+    stamp = f"，带 RFC 3161 时间戳（{found.timestamp}）" if found.timestamp else ""
+    report.notes.append(f"案卷 PDF 加盖 {found.signer} 的电子印章{stamp}，核验通过{pin}")
 
 
 def check_document_seals(
