@@ -1190,3 +1190,77 @@ def grow(bw: BudgetWorld) -> None:
             officer_id=_officers(bw, "R0")[0],
         )  # fmt: skip
     bw.bulk += made
+
+
+# -- 签名 and 草稿 on a phone (issue 16 item 3) ------------------------------------------------
+
+
+def _to_sign(bw: BudgetWorld) -> str:
+    """A 现场检查笔录 of the own case saved to be signed on the screen (its party line open):
+    its record id (a new one per call: a line is signed once)."""
+    from dataclasses import replace
+
+    from liuhen.demo.documents import sample_document
+    from liuhen.documents.model import OfficerPresent
+    from liuhen.services.cases.documents import save_document
+
+    with bw.store.read() as conn:
+        roster = conn.execute(
+            select(t.officers.c.name, t.officers.c.certificate_no)
+            .where(t.officers.c.certificate_no.in_(["R0", "R1"]))
+            .order_by(t.officers.c.certificate_no)
+        ).all()
+    sample = sample_document("inspection_record")
+    filled = replace(
+        sample,
+        agency="",
+        officers=tuple(OfficerPresent(n, c) for n, c in roster),
+        values={**sample.values, "inspectors": [n for n, _ in roster]},
+        signatures=(),
+    )
+    case = _own(bw)["case"]
+    saved = save_document(
+        bw.store, SYSTEM, case_id=case, act_id=None, filled=filled, signing_on_screen=True
+    )
+    return saved.record_id
+
+
+def _sign_url(bw: BudgetWorld) -> str:
+    return f"/cases/{_own(bw)['case']}/records/{_to_sign(bw)}/sign"
+
+
+def _signature(bw: BudgetWorld) -> Call:
+    import base64
+
+    from tests.signature_png import signature_png
+
+    png = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    data = {"slot": "party-1", "name": "李建华", "mode": "sign", "signature": png}
+    return Call("officer", "POST", _sign_url(bw), data=data, ok=(303,))
+
+
+def _draft_url(bw: BudgetWorld) -> str:
+    return f"/cases/{_own(bw)['case']}/drafts?form=act"
+
+
+def _draft_call(method: str) -> Prepare:
+    def prepare(bw: BudgetWorld) -> Call:
+        body = {"fields": [["place", "老街1号门前"], ["kind", "inspection"]]}
+        client, csrf = bw.client("officer")
+        saved = client.put(_draft_url(bw), json=body, headers={"X-CSRF-Token": csrf})
+        assert saved.status_code == 200, saved.text[:300]
+        json_body = body if method == "PUT" else None
+        return Call("officer", method, _draft_url(bw), json=json_body, ok=(200, 204))
+
+    return prepare
+
+
+ROUTES |= {
+    ("GET", "/cases/{case_ref}/records/{record_id}/sign"): Budget(
+        PER_CASE, lambda bw: Call("officer", "GET", _sign_url(bw))
+    ),
+    ("POST", "/cases/{case_ref}/records/{record_id}/sign"): Budget(PER_CASE, _signature),
+    ("GET", "/cases/{case_ref}/drafts"): Budget(PER_CASE, _draft_call("GET")),
+    ("PUT", "/cases/{case_ref}/drafts"): Budget(PER_CASE, _draft_call("PUT")),
+    ("DELETE", "/cases/{case_ref}/drafts"): Budget(PER_CASE, _draft_call("DELETE")),
+}

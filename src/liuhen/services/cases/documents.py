@@ -129,12 +129,12 @@ def _check(filled: FilledDocument, signing_on_screen: bool = False) -> None:
         raise InvalidInput(f"{kind.title}填写有误", details=problems)
 
 
-def _renderings(
+def rendered_files(
     store: Store, actor: Actor, filled: FilledDocument, agency: tuple[str, str]
-) -> list[AttachedFile]:
-    """The PDF and .docx of ``filled``; a document issued under the agency's seal
-    (``sealed``) has its PDF sealed with the agency's electronic seal, the certificate on the
-    ledger the first time."""
+) -> list[tuple[bytes, str, str]]:
+    """The PDF and .docx of ``filled`` (bytes, file name, media type), not yet stored; a
+    document issued under the agency's seal (``sealed``) has its PDF sealed with the
+    agency's electronic seal, the certificate on the ledger the first time."""
     title = get_kind(filled.kind).title
     rendered = render_pdf(filled)
     if filled.sealed:
@@ -143,11 +143,16 @@ def _renderings(
         if sealer.issued:
             with store.transaction(actor) as tx:
                 sealer.record_issue(tx)
-    pdf = store_file(store, actor, BytesIO(rendered))
-    docx = store_file(store, actor, BytesIO(render_docx(filled)))
+    return [(rendered, f"{title}.pdf", PDF), (render_docx(filled), f"{title}.docx", DOCX)]
+
+
+def _renderings(
+    store: Store, actor: Actor, filled: FilledDocument, agency: tuple[str, str]
+) -> list[AttachedFile]:
+    """The PDF and .docx of ``filled``, stored (``rendered_files``)."""
     return [
-        AttachedFile(pdf.sha256, f"{title}.pdf", PDF, role="rendered"),
-        AttachedFile(docx.sha256, f"{title}.docx", DOCX, role="rendered"),
+        AttachedFile(store_file(store, actor, BytesIO(data)).sha256, name, media, role="rendered")
+        for data, name, media in rendered_files(store, actor, filled, agency)
     ]
 
 

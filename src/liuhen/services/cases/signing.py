@@ -26,13 +26,13 @@ from liuhen.documents.values import parse_datetime
 from liuhen.domain.limits import NOTE_MAX, bad_text
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.cases.documents import _renderings
-from liuhen.services.cases.files import store_file
+from liuhen.services.cases.documents import rendered_files
 from liuhen.services.cases.queries.facts import agency_officers
 from liuhen.services.cases.queries.records import has_newer_version
 from liuhen.services.cases.queries.signing import case_footage, signing_record
 from liuhen.services.cases.records import AttachedFile, _attach, _bundle_shaped, _check_shape
 from liuhen.services.permissions import require_case
+from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
@@ -191,17 +191,24 @@ def sign_line(
         raise InvalidInput("签名未保存", details=problems)
     name, extra, officers = _signer(store, loaded, record, spec, name)
     now = store.clock()
-    sha = None
+    blobs: list[BlobInfo] = []
+    images: dict[str, bytes] = {}
     if refusal is None:
-        sha = store_file(store, actor, BytesIO(image or b"")).sha256
-        entry |= {"method": "signature", "signed_at": now.isoformat(), "image_sha256": sha}
-        entry |= extra
+        blobs.append(store.blobs.ingest(BytesIO(image or b"")))  # its row: in the commit
+        images[blobs[0].sha256] = image or b""
+        entry |= {"method": "signature", "signed_at": now.isoformat()}
+        entry |= {"image_sha256": blobs[0].sha256, **extra}
         details["signatures"] = [*details.get("signatures", []), entry]
     else:
         entry["refused_at"] = now.isoformat()
         details["refusals"] = [*details.get("refusals", []), entry]
-    files = _signed_files(store, actor, loaded, record, details, officers)
-    return _commit(store, actor, record, slot, entry, details, files, now)
+    files = []
+    for data, file_name, media in _signed_files(
+        store, actor, loaded, record, details, officers, images
+    ):
+        blobs.append(store.blobs.ingest(BytesIO(data)))
+        files.append(AttachedFile(blobs[-1].sha256, file_name, media, role="rendered"))
+    return _commit(store, actor, record, slot, entry, details, (files, blobs), now)
 
 
 def _signed_files(
@@ -211,17 +218,18 @@ def _signed_files(
     record: Mapping[str, Any],
     details: Mapping[str, Any],
     officers: Mapping[str, tuple[str, str]],
-) -> list[AttachedFile]:
-    """The signed version's PDF (every handwritten line drawn at its place) and .docx."""
-    images = {}
+    images: dict[str, bytes],
+) -> list[tuple[bytes, str, str]]:
+    """The signed version's PDF (every handwritten line drawn at its place) and .docx;
+    ``images``: the new signature's, the earlier ones are read from the store."""
     for s in details.get("signatures", []):
         sha = s.get("image_sha256")
-        if sha:
+        if sha and sha not in images:
             with store.blobs.open(sha) as f:
                 images[sha] = f.read()
     agency = (str(case["agency_id"]), str(case["agency_name"]))
     filled = filled_from_details(str(record["doc_kind"]), details, agency[1], officers, images)
-    return _renderings(store, actor, filled, agency)
+    return rendered_files(store, actor, filled, agency)
 
 
 def _commit(
@@ -231,9 +239,11 @@ def _commit(
     slot: str,
     entry: Mapping[str, Any],
     details: dict[str, Any],
-    files: list[AttachedFile],
+    stored: tuple[list[AttachedFile], list[BlobInfo]],
     now: datetime,
 ) -> SignedLine:
+    """The signature's row, its blobs' rows and the signed version, in one transaction."""
+    files, blobs = stored
     record_id, new_record_id, signature_id = str(record["id"]), new_id(), new_id()
     refused = "reason" in entry
     who = f"{entry['name']}{'拒绝签名' if refused else '在屏幕上签名'}"
@@ -243,6 +253,9 @@ def _commit(
         tx.lock("records", record_id)  # two signers of one version: the second waits here
         if has_newer_version(tx.conn, record_id):
             raise Conflict(LATER)
+        for info in blobs:  # their rows ride on this transaction's one event
+            row = {"sha256": info.sha256, "sm3": info.sm3, "size": info.size}
+            tx.insert_new("blobs", {**row, "stored_at": now})
         row = {"id": signature_id, "case_id": record["case_id"], "record_id": record_id}
         row |= {"signed_record_id": new_record_id, "slot": slot, "role": entry["role"]}
         row |= {
