@@ -20,12 +20,13 @@ import ofdkit
 import pytest
 from pypdf import PdfReader
 from tests.factories import make_agency, skip_steps
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, run_cli
 from tests.tsa_server import running_tsa
 
 from liuhen.archive.pdfa_check import pdfa_problems
 from liuhen.archive.verify_package import verify_package
 from liuhen.demo.documents import sample_document
+from liuhen.errors import PROBLEMS_FOUND
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.documents import save_document
@@ -144,11 +145,16 @@ def test_every_ofd_rendition_opens_in_an_independent_reader_with_the_pdfs_text(p
     assert len(usable) == 3 and all(c["ok"] and "OFD 版式文件" in c["detail"] for c in usable)
 
 
-def test_sealed_documents_are_marked_and_their_seals_checked(package):
+def test_sealed_documents_are_marked_and_their_seals_checked(package, tmp_path):
     sealed = [f for f in _index(package)["files"] if f.get("sealed")]
     assert [Path(f["path"]).name[3:] for f in sealed] == ["行政处罚决定书.pdf"]
     report = verify_package(package)
     assert any("以机关印章出具的文书 1 份，电子印章核验通过" in n for n in report.notes)
+    with running_tsa(datetime(2026, 11, 23, tzinfo=UTC)) as tsa:
+        root = tsa.root_pem
+    unstamped = verify_package(package, tsa_ca=root)
+    missing = {p.item for p in unstamped.problems if p.kind == "seal_timestamp_missing"}
+    assert missing == {"data/case-file.pdf", sealed[0]["path"]}, unstamped.problems
 
 
 @pytest.mark.parametrize(
@@ -246,6 +252,19 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
     report = verify_package(tmp_path / "package")
     assert report.ok, report.problems
     assert any("带 RFC 3161 时间戳（2026-11-23T02:30:05+00:00）" in n for n in report.notes)
+    (tmp_path / "tsa.pem").write_bytes(tsa.root_pem)
+    pinned = run_cli(
+        ["verify-package", str(tmp_path / "package"), "--tsa-ca", str(tmp_path / "tsa.pem")]
+    )
+    assert pinned.code == 0, pinned.out + pinned.err
+    other = tmp_path / "other-tsa.pem"
+    with running_tsa(stamped_at) as another:
+        other.write_bytes(another.root_pem)
+    refused = run_cli(["verify-package", str(tmp_path / "package"), "--tsa-ca", str(other)])
+    assert refused.code == PROBLEMS_FOUND and "时间戳" in refused.out, refused.out
+    report = verify_package(tmp_path / "package", tsa_ca=another.root_pem)
+    assert report.first_problem is not None
+    assert report.first_problem.kind == "seal_timestamp_untrusted"
     untrusted = check_seal(pdf, ca_pem)
     assert untrusted.ok and not untrusted.timestamp_trusted
     changed = bytearray(pdf)

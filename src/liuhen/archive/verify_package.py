@@ -76,6 +76,7 @@ def verify_package(
     progress: ByteProgress | None = None,
     seal_ca: bytes | None = None,
     witnesses: list[str] | None = None,
+    tsa_ca: bytes | None = None,
 ) -> PackageReport:
     """Verify the package at ``path``; ``InvalidInput`` if it is not a package at all.
 
@@ -83,7 +84,8 @@ def verify_package(
     other key fails; without it, the clerk compares ``report.key_fingerprint`` by eye. With
     ``four_properties``, the DA/T 70 report (``four_properties.py``) is added; it informs
     and does not change ``ok``. Each of ``witnesses`` (vkeys) must have cosigned the
-    package's checkpoint (``verify_witnesses``).
+    package's checkpoint (``verify_witnesses``). With ``tsa_ca`` (a timestamp authority's
+    root), every seal must carry an RFC 3161 timestamp that chains to it.
     """
     root = Path(path)
     _check_readable(root)
@@ -106,9 +108,9 @@ def verify_package(
     _check_case(report, events, case_id)
     if bundle is not None and index is not None:
         _step(report, FILES, _check_metadata, bag, report, bundle, index)
-    _step(report, SEAL_CERTIFICATE, check_case_file_seal, bag, report, seal_ca)
+    _step(report, SEAL_CERTIFICATE, check_case_file_seal, bag, report, seal_ca, tsa_ca)
     if index is not None:
-        _step(report, FILES, check_document_seals, bag, report, index, seal_ca)
+        _step(report, FILES, check_document_seals, bag, report, index, seal_ca, tsa_ca)
         _step(report, FILES, check_renditions, bag, report, index)
     if four_properties:
         _assess(bag, report, bundle, index)

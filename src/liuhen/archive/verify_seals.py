@@ -24,7 +24,9 @@ CASE_FILE = "data/case-file.pdf"
 SEAL_CERTIFICATE = "data/metadata/seal-certificate.pem"
 
 
-def check_case_file_seal(bag: Bag, report: PackageReport, seal_ca: bytes | None) -> None:
+def check_case_file_seal(
+    bag: Bag, report: PackageReport, seal_ca: bytes | None, tsa_ca: bytes | None = None
+) -> None:
     from liuhen.documents.seal import check_seal
 
     chain = bag.read(SEAL_CERTIFICATE)
@@ -52,9 +54,11 @@ def check_case_file_seal(bag: Bag, report: PackageReport, seal_ca: bytes | None)
     pdf = bag.read(CASE_FILE)
     if pdf is None:
         return  # the bag step has named the missing file
-    found = check_seal(pdf, chain[chain.rfind(b"-----BEGIN CERTIFICATE-----") :])
+    found = check_seal(pdf, chain[chain.rfind(b"-----BEGIN CERTIFICATE-----") :], tsa_ca)
     if not found.ok:
         report.add(CASE_FILE, "seal_invalid", f"案卷 PDF 的电子印章核验未通过：{found.problem}")
+        return
+    if not _stamped(report, CASE_FILE, found, tsa_ca):
         return
     pin = "" if seal_ca is not None else f"，印章根证书指纹 {fingerprint}（请与机关公布的核对）"
     stamp = f"，带 RFC 3161 时间戳（{found.timestamp}）" if found.timestamp else ""
@@ -62,7 +66,11 @@ def check_case_file_seal(bag: Bag, report: PackageReport, seal_ca: bytes | None)
 
 
 def check_document_seals(
-    bag: Bag, report: PackageReport, index: Mapping[str, Any], seal_ca: bytes | None
+    bag: Bag,
+    report: PackageReport,
+    index: Mapping[str, Any],
+    seal_ca: bytes | None,
+    tsa_ca: bytes | None = None,
 ) -> None:
     """Every document the file index marks ``sealed`` (issued under the agency's seal) must
     carry a seal that validates against the seal CA (the one given, or the package's)."""
@@ -79,12 +87,29 @@ def check_document_seals(
         pdf = bag.read(rel)
         if pdf is None:
             continue  # the bag step has named the missing file
-        found = check_seal(pdf, ca)
+        found = check_seal(pdf, ca, tsa_ca)
         if found.ok:
-            good += 1
+            good += _stamped(report, rel, found, tsa_ca)
         else:
             report.add(
                 rel, "seal_invalid", f"以机关印章出具的文书，电子印章核验未通过：{found.problem}"
             )
     if good:
         report.notes.append(f"以机关印章出具的文书 {good} 份，电子印章核验通过")
+
+
+def _stamped(report: PackageReport, rel: str, found: Any, tsa_ca: bytes | None) -> bool:
+    """With a TSA root given, the seal must carry a timestamp that chains to it."""
+    if tsa_ca is None or (found.timestamp and found.timestamp_trusted):
+        return True
+    if not found.timestamp:
+        report.add(
+            rel, "seal_timestamp_missing", "印章没有 RFC 3161 时间戳，而核验要求时间戳（--tsa-ca）"
+        )
+    else:
+        report.add(
+            rel,
+            "seal_timestamp_untrusted",
+            f"印章的时间戳（{found.timestamp}）不是由给定的时间戳服务根证书（--tsa-ca）签发",
+        )
+    return False

@@ -154,6 +154,13 @@ def case_file_cmd(ctx: click.Context, case: str, out: Path, order: str) -> None:
     help="执法机关公布的电子印章根证书（PEM）；给出时，案卷印章须由它签发",
 )
 @click.option(
+    "--tsa-ca",
+    "tsa_ca",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="时间戳服务的根证书（PEM）；给出时，案卷和文书的印章须带由它签发的 RFC 3161 时间戳",
+)
+@click.option(
     "--witness",
     "witnesses",
     multiple=True,
@@ -166,6 +173,7 @@ def verify_package_cmd(
     fingerprint: str | None,
     four: bool,
     seal_ca: Path | None,
+    tsa_ca: Path | None,
     witnesses: tuple[str, ...],
     as_json: bool,
 ) -> None:
@@ -175,6 +183,7 @@ def verify_package_cmd(
     from liuhen.ledger.note import parse_vkey
 
     pinned = _seal_ca(seal_ca) if seal_ca is not None else None
+    stamped = _seal_ca(tsa_ca, "--tsa-ca") if tsa_ca is not None else None
     for given in witnesses:
         try:
             parse_vkey(given)
@@ -188,6 +197,7 @@ def verify_package_cmd(
             four_properties=four,
             progress=bar,
             seal_ca=pinned,
+            tsa_ca=stamped,
             witnesses=list(witnesses),
         )
     finally:
@@ -286,8 +296,9 @@ def fixity_cmd(
     sys.exit(PROBLEMS_FOUND)
 
 
-def _seal_ca(path: Path) -> bytes:
-    """The PEM of ``--seal-ca``, checked to be a certificate (one line, exit 2, if not)."""
+def _seal_ca(path: Path, flag: str = "--seal-ca") -> bytes:
+    """The PEM of ``--seal-ca`` (or ``flag``), checked to be a certificate (one line, exit 2,
+    if not)."""
     from cryptography import x509
 
     from liuhen.errors import InvalidInput
@@ -296,7 +307,7 @@ def _seal_ca(path: Path) -> bytes:
         data = path.read_bytes()
         x509.load_pem_x509_certificate(data)
     except OSError as exc:
-        raise InvalidInput(f"--seal-ca: 无法读取 {path}（{exc.strerror}）") from None
+        raise InvalidInput(f"{flag}: 无法读取 {path}（{exc.strerror}）") from None
     except ValueError:
-        raise InvalidInput(f"--seal-ca: {path} 不是 PEM 格式的证书") from None
+        raise InvalidInput(f"{flag}: {path} 不是 PEM 格式的证书") from None
     return data
