@@ -15,7 +15,7 @@ from tests.unit.rules.test_rules_catalogue import (
     with_service,
 )
 
-from liuhen.domain.av import Interruption, OpeningStatement, Segment
+from liuhen.domain.av import Interruption, OpeningStatement, Retention, Segment
 from liuhen.domain.case import (
     AccessDecision,
     AccessRequest,
@@ -214,3 +214,10 @@ def served_on_a_trip(stored: str, *, remote: bool = True):
     every record made on the trip, services and their AV too, counts from the return)."""
     c = edit(g(), "services", "S1", remote=remote, returned_at=at("2026-09-20 10:00"))
     return edit(c, "av_records", "AV3", stored_at=at(stored))
+
+
+def disputed_footage_kept(term: str):
+    """The party disputed the inspection (001§14: such footage is kept long-term); AV1 is kept
+    for ``term``."""
+    c = edit(g(), "acts", "A1", flags=frozenset({"disputed"}))
+    return edit(c, "av_records", "AV1", retention=Retention(term, "当事人对现场执法有异议"))

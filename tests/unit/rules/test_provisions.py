@@ -22,6 +22,7 @@ from tests.unit.rules.provision_cases import (
     copy_by,
     corrected_on_the_spot,
     decided_after_notice,
+    disputed_footage_kept,
     exempted,
     interrupted,
     late_opening,
@@ -141,7 +142,9 @@ CASES: dict[tuple[str, str], Both] = {
         lambda: copy_by("section_head"), lambda: copy_by("deputy_head")
     ),
     ("001§13", "access-confidential"): scenario("access-confidential", "township-legal-office"),
-    ("001§14", "retention-schedule"): scenario("retention-schedule", "shanxi-township"),
+    ("001§14", "retention-schedule"): both(
+        lambda: disputed_footage_kept("3y"), lambda: disputed_footage_kept("long_term")
+    ),
     ("001§14", "av-long-term"): scenario("av-long-term", "pengyang-bureau"),
     ("001§15", "retention-schedule"): scenario("retention-schedule", "shanxi-township"),
     ("001§15", "copy-approval"): both(lambda: copy_by("unit_head"), lambda: copy_by("head")),
