@@ -199,9 +199,18 @@ def _document_xml(first: PageLayout, page_ids: list[int], max_id: int) -> bytes:
     )
 
 
+def _style(font: str) -> str:
+    """The OFD font attributes a substitute needs: bold, and serif for a 宋体-like face."""
+    lowered = font.lower()
+    bold = ' Bold="true"' if "bold" in lowered or "heavy" in lowered else ""
+    serif = ' Serif="true"' if family(font) in ("宋体", "仿宋", "楷体") else ""
+    return bold + serif
+
+
 def _public_res(font_ids: dict[str, int]) -> bytes:
     fonts = "".join(
-        f'  <ofd:Font ID="{i}" FontName={quoteattr(name)} FamilyName={quoteattr(family(name))}/>\n'
+        f'  <ofd:Font ID="{i}" FontName={quoteattr(name)} FamilyName={quoteattr(family(name))}'
+        f"{_style(name)}/>\n"
         for name, i in font_ids.items()
     )
     return _xml(

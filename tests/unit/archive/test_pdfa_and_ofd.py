@@ -68,6 +68,9 @@ def test_an_encrypted_or_unreadable_file_is_a_finding():
 def test_ofd_of_a_page_reads_back_with_its_text_in_both_readers():
     ofd = pdf_to_ofd(a_page(), OfdInfo("决定书", "示范镇人民政府", "示镇综执罚〔2026〕12号", WHEN))
     assert "".join(read_ofd(ofd)[0].split()) == "行政处罚决定书第1页当事人：李建华"
+    with zipfile.ZipFile(io.BytesIO(ofd)) as archive:
+        fonts = archive.read("Doc_0/PublicRes.xml").decode("utf-8")
+    assert 'Bold="true"' in fonts and 'FamilyName="宋体"' in fonts, fonts
     with ofdkit.open(ofd) as doc:
         assert doc.info.author == "示范镇人民政府" and "当事人：李建华" in doc.text()
         [page] = doc.pages
