@@ -1053,9 +1053,11 @@ ROUTES: dict[tuple[str, str], Budget] = {
         ),
     ),  # fmt: skip
     ("POST", "/ledger/verify"): Budget(
-        40,
+        len(t.TRACKED) + 20,
         lambda bw: Call("admin", "POST", "/ledger/verify", data={}),
-        "the whole store, streamed: one query per table, whatever its rows",
+        "the whole store, streamed: one query per tracked table (t.TRACKED), and "
+        "20 for the session, the ledger, its tiles, the derived tables and the recorded run,"
+        " whatever its rows",
     ),
     # accounts: one's own password, a temporary one replaced, an administrator's changes.
     # A change: the account read for its page, then one transaction (the row locked, read,

@@ -25,35 +25,60 @@ _CASE_KEYS = (
 
 
 def _build(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    return _builder(tp)(value)
+
+
+Build = typing.Callable[[Any], Any]
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+@cache
+def _builder(tp: Any) -> Build:
+    """How to build a value of ``tp`` from its bundle form, worked out once per type (the
+    type hints are read here, not for each value: a case page builds ~500 values)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(args) == 1:
-            return _build(args[0], value)
-        return list(value) if isinstance(value, list) else value
+            return _optional(_builder(args[0]))
+        return _optional(lambda v: list(v) if isinstance(v, list) else v)
     if origin is tuple:
-        return tuple(_build(typing.get_args(tp)[0], v) for v in value)
+        item = _builder(typing.get_args(tp)[0])
+        return _optional(lambda v: tuple(item(x) for x in v))
     if origin is frozenset:
-        return frozenset(value)
+        return _optional(frozenset)
     if origin is not None and issubclass(origin, Mapping):
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in value.items()}
+        return _optional(
+            lambda v: {k: (list(x) if isinstance(x, list) else x) for k, x in v.items()}
+        )
     if tp is datetime:
-        return datetime.fromisoformat(value)
+        return _optional(datetime.fromisoformat)
     if tp is date:
-        return date.fromisoformat(value)
-    if tp is float and isinstance(value, int):
-        return float(value)
+        return _optional(date.fromisoformat)
+    if tp is float:
+        return _optional(lambda v: float(v) if isinstance(v, int) else v)
     if dataclasses.is_dataclass(tp):
-        hints = _hints(typing.cast(Any, tp))
-        kwargs = {
-            f.name: _build(hints[f.name], value[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in value
-        }
-        return typing.cast(Any, tp)(**kwargs)
-    return value
+        return _optional(_dataclass_builder(tp))
+    return _keep
+
+
+def _optional(build: Build) -> Build:
+    return lambda value: None if value is None else build(value)
+
+
+def _dataclass_builder(tp: Any) -> Build:
+    fields: list[tuple[str, Build]] = []  # filled on first use (a field may name ``tp``)
+
+    def build(value: Any) -> Any:
+        if not fields:
+            hints = _hints(tp)
+            fields.extend((f.name, _builder(hints[f.name])) for f in dataclasses.fields(tp))
+        return tp(**{name: b(value[name]) for name, b in fields if name in value})
+
+    return build
 
 
 @cache

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.store import tables as t
@@ -99,13 +100,40 @@ class CaseRows:
         return max(closings) if closings else None
 
 
+CASE_ID = bindparam("case_id")
+"""The case a statement is about: the statements below are built once, at import, with this
+parameter (SQLAlchemy then reuses their memoised cache keys instead of building a statement
+and its key for each of a page's queries)."""
+
+
+@cache
+def _ordered_statement(table: Any) -> Select[Any]:
+    return select(table).where(table.c.case_id == CASE_ID).order_by(table.c.created_at, table.c.id)
+
+
 def _ordered(conn: Connection, table: Any, case_id: str) -> list[Row]:
     return [
-        dict(r)
-        for r in conn.execute(
-            select(table).where(table.c.case_id == case_id).order_by(table.c.created_at, table.c.id)
-        ).mappings()
+        dict(r) for r in conn.execute(_ordered_statement(table), {"case_id": case_id}).mappings()
     ]
+
+
+_RECORDS = (
+    select(t.records, t.users.c.display_name.label("author_name"))
+    .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
+    .where(t.records.c.case_id == CASE_ID)
+    .order_by(t.records.c.created_at, t.records.c.id)
+)
+_FILES = (
+    select(t.record_files)
+    .join(t.records, t.records.c.id == t.record_files.c.record_id)
+    .where(t.records.c.case_id == CASE_ID)
+    .order_by(t.record_files.c.record_id, t.record_files.c.position)
+)
+_TRANSITIONS = (
+    select(t.case_transitions)
+    .where(t.case_transitions.c.case_id == CASE_ID)
+    .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
+)
 
 
 def referenced(acts: list[Row], records: list[Row], *keys: str) -> set[str]:
@@ -142,22 +170,10 @@ def rows_on(conn: Connection, case: Mapping[str, Any]) -> CaseRows:
     """``load_rows`` on ``conn`` (a transaction's: what it decides on is what it read)."""
     case_id = str(case["id"])
     acts = _ordered(conn, t.acts, case_id)
-    records = [
-        dict(r)
-        for r in conn.execute(
-            select(t.records, t.users.c.display_name.label("author_name"))
-            .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
-            .where(t.records.c.case_id == case_id)
-            .order_by(t.records.c.created_at, t.records.c.id)
-        ).mappings()
-    ]
+    by_case = {"case_id": case_id}
+    records = [dict(r) for r in conn.execute(_RECORDS, by_case).mappings()]
     files: dict[str, list[Row]] = {}
-    for f in conn.execute(
-        select(t.record_files)
-        .join(t.records, t.records.c.id == t.record_files.c.record_id)
-        .where(t.records.c.case_id == case_id)
-        .order_by(t.record_files.c.record_id, t.record_files.c.position)
-    ).mappings():
+    for f in conn.execute(_FILES, by_case).mappings():
         files.setdefault(f["record_id"], []).append(dict(f))
     approvals, steps = _approvals(conn, case_id)
     rows = CaseRows(
@@ -170,14 +186,7 @@ def rows_on(conn: Connection, case: Mapping[str, Any]) -> CaseRows:
         services=_ordered(conn, t.services, case_id),
         executions=_ordered(conn, t.executions, case_id),
         case_files=_ordered(conn, t.case_files, case_id),
-        transitions=[
-            dict(r)
-            for r in conn.execute(
-                select(t.case_transitions)
-                .where(t.case_transitions.c.case_id == case_id)
-                .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
-            ).mappings()
-        ],
+        transitions=[dict(r) for r in conn.execute(_TRANSITIONS, by_case).mappings()],
         access_requests=[],
         links=[],
         disposals=_ordered(conn, t.disposals, case_id),
@@ -190,22 +199,23 @@ def rows_on(conn: Connection, case: Mapping[str, Any]) -> CaseRows:
     return rows
 
 
+_REQUESTS_AND_LINKS = (
+    select(t.access_requests, *[c.label("link_" + c.name) for c in t.share_links.c])
+    .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+    .where(t.access_requests.c.case_id == CASE_ID)
+    .order_by(
+        t.access_requests.c.created_at,
+        t.access_requests.c.id,
+        t.share_links.c.created_at,
+        t.share_links.c.id,
+    )
+)
+
+
 def _requests_and_links(conn: Connection, rows: CaseRows) -> None:
     """The case's party requests and their share links, in one query."""
-    link_cols = [c.label("link_" + c.name) for c in t.share_links.c]
-    query = (
-        select(t.access_requests, *link_cols)
-        .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
-        .where(t.access_requests.c.case_id == rows.id)
-        .order_by(
-            t.access_requests.c.created_at,
-            t.access_requests.c.id,
-            t.share_links.c.created_at,
-            t.share_links.c.id,
-        )
-    )
     requests: dict[str, Row] = {}
-    for r in conn.execute(query).mappings():
+    for r in conn.execute(_REQUESTS_AND_LINKS, {"case_id": rows.id}).mappings():
         request = {k: v for k, v in r.items() if not k.startswith("link_")}
         requests.setdefault(request["id"], request)
         if r["link_id"] is not None:
@@ -268,18 +278,19 @@ def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
     return rows._ledger
 
 
+_APPROVALS = (
+    select(t.approvals, *[c.label(STEP + c.name) for c in t.approval_steps.c])
+    .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
+    .where(t.approvals.c.case_id == CASE_ID)
+    .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
+)
+
+
 def _approvals(conn: Connection, case_id: str) -> tuple[list[Row], dict[str, list[Row]]]:
     """The case's approvals and their steps, in one query."""
-    step_cols = [c.label(STEP + c.name) for c in t.approval_steps.c]
-    query = (
-        select(t.approvals, *step_cols)
-        .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
-        .where(t.approvals.c.case_id == case_id)
-        .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
-    )
     approvals: dict[str, Row] = {}
     steps: dict[str, list[Row]] = {}
-    for r in conn.execute(query).mappings():
+    for r in conn.execute(_APPROVALS, {"case_id": case_id}).mappings():
         approval = {k: v for k, v in r.items() if not k.startswith(STEP)}
         approvals.setdefault(approval["id"], approval)
         if r[STEP + "id"] is not None:
@@ -289,33 +300,33 @@ def _approvals(conn: Connection, case_id: str) -> tuple[list[Row], dict[str, lis
     return list(approvals.values()), steps
 
 
+_OFFICERS = (
+    select(t.officers)
+    .where(
+        t.officers.c.id.in_(bindparam("ids", expanding=True))
+        | (t.officers.c.agency_id == bindparam("agency_id"))
+    )
+    .order_by(t.officers.c.created_at, t.officers.c.id)
+)
+_DEVICES = (
+    select(t.devices, *[c.label("event_" + c.name) for c in t.device_events.c])
+    .outerjoin(t.device_events, t.device_events.c.device_id == t.devices.c.id)
+    .where(t.devices.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.devices.c.id, t.device_events.c.at, t.device_events.c.id)
+)
+
+
 def _people_and_devices(conn: Connection, rows: CaseRows) -> None:
     """The officers and devices the bundle names, with the devices' events."""
     acts, latest = rows.enforcement_acts(), rows.latest_records()
     officer_ids = referenced(acts, latest, "officer_ids", "officer_id")
-    rows.officers = [
-        dict(r)
-        for r in conn.execute(
-            select(t.officers)
-            .where(
-                t.officers.c.id.in_(officer_ids)
-                | (t.officers.c.agency_id == rows.case["agency_id"])
-            )
-            .order_by(t.officers.c.created_at, t.officers.c.id)
-        ).mappings()
-    ]
+    params = {"ids": sorted(officer_ids), "agency_id": rows.case["agency_id"]}
+    rows.officers = [dict(r) for r in conn.execute(_OFFICERS, params).mappings()]
     device_ids = referenced(acts, latest, "device_id")
     if not device_ids:
         return
-    event_cols = [c.label("event_" + c.name) for c in t.device_events.c]
-    query = (
-        select(t.devices, *event_cols)
-        .outerjoin(t.device_events, t.device_events.c.device_id == t.devices.c.id)
-        .where(t.devices.c.id.in_(device_ids))
-        .order_by(t.devices.c.id, t.device_events.c.at, t.device_events.c.id)
-    )
     devices: dict[str, Row] = {}
-    for r in conn.execute(query).mappings():
+    for r in conn.execute(_DEVICES, {"ids": sorted(device_ids)}).mappings():
         device = {k: v for k, v in r.items() if not k.startswith("event_")}
         devices.setdefault(device["id"], device)
         if r["event_id"] is not None:
