@@ -260,6 +260,21 @@ def _review_path(bw: BudgetWorld) -> str:
     return _request_path(bw, request_id) + f"/redactions/{record}"
 
 
+def _footage_path(bw: BudgetWorld) -> str:
+    """A new copy request for the own case's recording (three video files): the path of its
+    审查录像遮盖 page."""
+    from liuhen.services.access.requests import register_request
+
+    record = bw.latest(bw.extra["gapped_av"])
+    request_id = register_request(
+        bw.store, SYSTEM, case_id=_own(bw)["case"], kind="copy",
+        requester={"name": "王某", "id_type": "resident_id", "id_number": "11010519491231002X",
+                   "relation": "party"},
+        record_ids=[record], purpose="诉讼需要",
+    )  # fmt: skip
+    return _request_path(bw, request_id) + f"/footage/{record}"
+
+
 def _grant(bw: BudgetWorld) -> str:
     from liuhen.services.admin.users import find_user
     from liuhen.services.approvals.authorisations import grant_authorisation
@@ -865,6 +880,30 @@ ROUTES: dict[tuple[str, str], Budget] = {
         ),
         "every copy is made already: nothing to do",
     ),  # fmt: skip
+    # 审查录像遮盖 (issue 17 item 2): finding faces and making the video run on the job thread
+    ("GET", "/cases/{case_ref}/access-requests/{request_id}/footage/{record_id}"): Budget(
+        PER_CASE, lambda bw: Call("head", "GET", _footage_path(bw))
+    ),
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/footage/{record_id}"): Budget(
+        BACKGROUND,
+        lambda bw: Call(
+            "head",
+            "POST",
+            _footage_path(bw),
+            data={
+                "mute.file": "1",
+                "mute.start": "0",
+                "mute.end": "1",
+                "mute.ground": "privacy",
+                "mute.reason": "旁人说出自己的住址",
+            },  # fmt: skip
+            ok=(303,),
+        ),
+    ),
+    ("POST", "/cases/{case_ref}/access-requests/{request_id}/footage/{record_id}/detect"): Budget(
+        BACKGROUND,
+        lambda bw: Call("head", "POST", _footage_path(bw) + "/detect", data={}, ok=(303,)),
+    ),
     ("GET", "/cases/{case_ref}/access-requests/{request_id}/view"): Budget(
         PER_CASE, _get("officer", lambda bw: _request_path(bw) + "/view")
     ),

@@ -46,6 +46,7 @@ EVENT_NAMES = {
     "access.copy_failed": "复制件制作失败",
     "access.viewed": "陪同查阅（只读）",
     "access.redaction_confirmed": "审查确认遮盖内容",
+    "access.faces_detected": "检测录像中的人脸（离线）",
     "share.issued": "生成交付链接",
     "share.viewed": "申请人打开链接",
     "share.downloaded": "申请人下载复制件",

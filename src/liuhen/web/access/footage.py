@@ -32,7 +32,7 @@ ADD_FIELDS = ("file", "start", "end", "x", "y", "w", "h", "kind", "ground", "rea
 MUTE_FIELDS = ("file", "start", "end", "ground", "reason")
 _SERVICE_KEY = re.compile(r"^marks\[(\d+)\]\.(\w+)$")
 SAVED = {
-    "confirmed": "遮盖内容已确认；遮盖后的视频正在后台制作，完成后即可批准并制作复制件。",
+    "confirmed": "遮盖内容已确认；遮盖后的视频在后台制作（状态见下），制作完成后即可批准。",
     "detecting": "人脸检测已在后台开始，完成后检测结果显示在下方。",
 }
 
@@ -61,8 +61,9 @@ def _page(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    defaults: dict[str, Any] = {"add.kind": "face", "add.ground": "privacy",
-                                "mute.ground": "privacy"}  # fmt: skip
+    first = str(review.files[0].position)
+    defaults: dict[str, Any] = {"add.kind": "face", "add.ground": "privacy", "add.file": first,
+                                "mute.ground": "privacy", "mute.file": first}  # fmt: skip
     for m in review.marks:
         n = m.number
         defaults.update({f"m{n}.keep": "1", f"m{n}.start": f"{m.mark.start:g}",

@@ -8,15 +8,15 @@
     function show() {
       var t = video.currentTime;
       boxes.forEach(function (box) {
-        var on = t >= parseFloat(box.dataset.start) && t < parseFloat(box.dataset.end);
+        var on = t >= parseFloat(box.getAttribute("data-start")) && t < parseFloat(box.getAttribute("data-end"));
         box.classList.toggle("hidden", !on);
       });
     }
     video.addEventListener("timeupdate", show);
     video.addEventListener("seeked", show);
-    section.querySelectorAll(".timeline .bar").forEach(function (bar) {
+    section.querySelectorAll(".timeline a[data-seek]").forEach(function (bar) {
       bar.addEventListener("click", function () {
-        video.currentTime = parseFloat(bar.dataset.seek) || 0;
+        video.currentTime = parseFloat(bar.getAttribute("data-seek")) || 0;
       });
     });
   });
