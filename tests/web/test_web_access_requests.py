@@ -90,16 +90,12 @@ def test_register_approve_hand_over_and_expire_through_the_pages(office):
     inbox = head.get("/approvals")
     assert "查阅/复制申请审批" in inbox.text and "查复〔2026〕1号" in inbox.text
     approval_id = re.search(r'action="/approvals/([0-9a-f]+)/decide"', inbox.text).group(1)
-    wrong = send(
-        head,
-        f"/approvals/{approval_id}/decide",
-        {"position": "deputy_head", "decision": "approved", "opinion": "同意", "final": "1"},
-    )
-    assert wrong.status_code == 400 and "000§17" in wrong.text
+    # 000§17 "本政府负责人" includes a deputy head (法释〔2018〕1号§128), so a deputy's
+    # approval is the profile's approver (issue 18)
     ok = send(
         head,
         f"/approvals/{approval_id}/decide",
-        {"position": "head", "decision": "approved", "opinion": "同意复制", "final": "1"},
+        {"position": "deputy_head", "decision": "approved", "opinion": "同意复制", "final": "1"},
     )
     assert ok.status_code == 303
 
