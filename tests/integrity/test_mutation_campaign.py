@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from liuhen.services.archiving import integrity
+from liuhen.store.store import Store
 from tests.integrity.campaign import Outcome, failures, fast_slice, run_one, table
 from tests.integrity.tamper import Mutation
 from tests.integrity.world import World, build
@@ -79,3 +81,28 @@ def test_every_mutation_is_reported_naming_its_object(
     assert mutations, f"the slice has no {cls} mutation"
     outcomes = _run(world, mutations, tmp_path)
     assert all(o.passed for o in outcomes), table(outcomes) + "\n" + "\n".join(failures(outcomes))
+
+
+FAST_PASS_CLASSES = ("cell", "malformed", "delete", "insert", "swap", "tail:events", "resign")
+
+
+@pytest.mark.parametrize("cls", FAST_PASS_CLASSES)
+def test_the_fast_pass_alone_finds_every_mutation(
+    cls: str,
+    world: World,
+    slice_by_class: dict[str, list[Mutation]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``verify`` first reads the ledger taking payloads that hash to their signed digest as
+    written, and reads it all again in full only when that pass finds something: so that
+    pass alone must find every mutation (here it is never followed by the full one)."""
+    fast = integrity._check_ledger
+
+    def fast_only(store: Store, fingerprint: str | None, *, bound: bool) -> object:
+        return fast(store, fingerprint, bound=True)
+
+    monkeypatch.setattr(integrity, "_check_ledger", fast_only)
+    outcomes = _run(world, slice_by_class[cls], tmp_path)
+    missed = [o for o in outcomes if o.error is not None or o.report is None or o.report.ok]
+    assert not missed, table(missed)

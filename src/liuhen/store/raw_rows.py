@@ -13,7 +13,7 @@ every other row are still read. ``liuhen verify`` reads through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,20 +61,38 @@ class RawRow:
 
 def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Iterator[RawRow]:
     """Every row of ``tbl`` (in ``order_by`` order when given), decoded cell by cell."""
-    names = [c.name for c in tbl.columns]
-    quote = conn.dialect.identifier_preparer.quote
-    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(tbl.name)}"
+    decode = row_decoder(tbl, conn.dialect)
+    sql = f"SELECT {column_list(conn.dialect, tbl)} FROM {quoted(conn.dialect, tbl.name)}"
     if order_by is not None:
-        sql += f" ORDER BY {quote(order_by)}"
-    decoders = _decoders(tbl, conn.dialect)
+        sql += f" ORDER BY {quoted(conn.dialect, order_by)}"
     for fetched in conn.exec_driver_sql(sql):
+        yield decode(tuple(fetched))
+
+
+def quoted(dialect: Dialect, name: str) -> str:
+    return str(dialect.identifier_preparer.quote(name))
+
+
+def column_list(dialect: Dialect, tbl: SaTable) -> str:
+    """Every column of ``tbl``, quoted, in the table's order (what ``row_decoder`` takes)."""
+    return ", ".join(quoted(dialect, c.name) for c in tbl.columns)
+
+
+def row_decoder(tbl: SaTable, dialect: Dialect) -> Callable[[tuple[Any, ...]], RawRow]:
+    """Decodes one fetched row of ``tbl`` (every column, in the table's order), cell by cell."""
+    names = [c.name for c in tbl.columns]
+    decoders = _decoders(tbl, dialect)
+
+    def decode(fetched: tuple[Any, ...]) -> RawRow:
         row = RawRow({}, dict(zip(names, fetched, strict=True)))
         for decoder, value in zip(decoders, fetched, strict=True):
             decoded, problem = decoder(value)
             row.values[decoder.name] = decoded
             if problem is not None:
                 row.problems.append(CellProblem(decoder.name, problem))
-        yield row
+        return row
+
+    return decode
 
 
 _DECODERS: dict[tuple[str, str, str], list[_Decoder]] = {}

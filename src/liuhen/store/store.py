@@ -202,6 +202,24 @@ class Store:
             raise explained from exc
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A connection that reads one snapshot for as long as it is open (``liuhen verify``
+        reads the ledger page by page and its head after): a read transaction on SQLite, a
+        ``REPEATABLE READ READ ONLY`` one on PostgreSQL."""
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        try:
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                conn.exec_driver_sql("SELECT next_seq FROM ledger_head").all()  # it starts here
+                yield conn
+        except DBAPIError as exc:
+            explained = explain(exc)
+            if explained is None:
+                raise
+            raise explained from exc
+
+    @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Tx]:
         """Write rows and events atomically, then sign a checkpoint over the new tree."""
         signed: tuple[Checkpoint, Note] | None = None

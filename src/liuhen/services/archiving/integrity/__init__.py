@@ -29,7 +29,7 @@ from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity.caches import check_caches
 from liuhen.services.archiving.integrity.key import check_key
-from liuhen.services.archiving.integrity.ledger import check_ledger
+from liuhen.services.archiving.integrity.ledger import LedgerScan, check_ledger
 from liuhen.services.archiving.integrity.report import Problem, VerifyReport
 from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
 from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
@@ -60,19 +60,41 @@ def verify(
     summaries recomputed from the records (one read of each case: the slow part on a large
     store); the derived columns and counts are checked either way."""
     require(actor, "integrity.verify")
-    report = VerifyReport(checked_at=store.clock().isoformat())
-    scan = check_ledger(store, report)
-    signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
-    signed = check_checkpoints(store, report, scan.tree, signer)
-    check_tiles(store, report, scan.tree)
-    check_outside(store, report, scan.tree, signer, signed)
-    check_witnesses(store, report, scan.tree, signer, signed, scan.witnesses)
+    report, scan = _check_ledger(store, fingerprint, bound=True)
+    if not report.ok:
+        report, scan = _check_ledger(store, fingerprint, bound=False)
     kept = check_rows(store, report, scan.latest)
     check_blobs(store, report, kept, progress)
     check_caches(store, report, scan.changes, kept, recompute=caches)
     check_leftovers(store, report)
     note_duplicates(store, report)
     return report
+
+
+def _check_ledger(
+    store: Store, fingerprint: str | None, *, bound: bool
+) -> tuple[VerifyReport, LedgerScan]:
+    """The ledger, its key, its signed checkpoints (in the database and outside it), its
+    tiles and its witnesses.
+
+    ``bound``: a payload whose text hashes to the digest its event records is taken as the
+    text that was written, below the newest signed checkpoint, without encoding it again to
+    see that it is canonical (``store/event_rows``). Sound, because when nothing is found
+    every such event is covered by a signed checkpoint whose root is the recomputed tree,
+    so its digest is the one that was signed, and only the canonical text written then
+    hashes to it. Anything found, and ``verify`` reads everything again in full, so that a
+    damaged store is reported exactly, finding by finding, as the full check reports it."""
+    report = VerifyReport(checked_at=store.clock().isoformat())
+    scan = check_ledger(store, report, bound=bound)
+    try:
+        signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
+        signed = check_checkpoints(store, report, scan.tree, signer)
+        check_tiles(store, report, scan.tree)
+        check_outside(store, report, scan.tree, signer, signed)
+        check_witnesses(store, report, scan.tree, signer, signed, scan.witnesses)
+    finally:
+        scan.tree.close()  # its leaves' temporary file
+    return report, scan
 
 
 DUPLICATE_KINDS = {

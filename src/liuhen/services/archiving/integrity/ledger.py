@@ -9,17 +9,22 @@ stored one, or as zeros, so the signed roots after it disagree and say so).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.chain import GENESIS, chain_hash
-from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes
-from liuhen.ledger.merkle import MerkleTree, leaf_hash
+from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes, plain_event
+from liuhen.ledger.merkle import leaf_hash
+from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.services.archiving.integrity.report import VerifyReport
-from liuhen.services.archiving.queries.integrity import scan_ledger
+from liuhen.services.archiving.queries.integrity import reading_ledger
+from liuhen.store.event_rows import canonical_payload, payload_of
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.store import Store
+
+_GENESIS = GENESIS.hex()
 
 
 @dataclass
@@ -27,7 +32,7 @@ class LedgerScan:
     """What the events say, recomputed: the tree of their leaves, the digest each tracked
     row had when last written, and the key fingerprint event #0 recorded."""
 
-    tree: MerkleTree = field(default_factory=lambda: MerkleTree([]))
+    tree: RecomputedTree = field(default_factory=RecomputedTree)
     latest: dict[tuple[str, str], str] = field(default_factory=dict)
     genesis: dict[str, Any] | None = None
     changes: dict[str, int] = field(default_factory=dict)
@@ -38,14 +43,62 @@ class LedgerScan:
     """(seq, payload) of each ``ledger.key_rotated`` event, in order."""
     witnesses: list[tuple[int, Any]] = field(default_factory=list)
     """(seq, payload) of each ``witness.added`` event."""
+    bound: bool = False
+    """Whether payloads were taken as written when they hash to their digest."""
 
 
-def check_ledger(store: Store, report: VerifyReport) -> LedgerScan:
-    scan = LedgerScan()
-    heads = scan_ledger(store, lambda row: _visit(scan, report, row))
+def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> LedgerScan:
+    """Read and check every event. ``bound``: take a payload that hashes to its event's
+    digest as written below the newest signed checkpoint, without encoding it again,
+    which only a caller that reads again in full when anything is found may ask (the
+    package's ``_check_ledger`` says why that is sound)."""
+    scan = LedgerScan(bound=bound)
+    with reading_ledger(store) as reading:
+        below = reading.signed if bound else 0
+        for fetched in reading.events():
+            time = reading.plain_time(fetched)
+            if time is None or not _visit_plain(scan, fetched, time, below):
+                _visit(scan, report, reading.decode(tuple(fetched)))
+        heads = reading.heads()
     _check_head(scan, report, heads)
     report.events = scan.tree.size
     return scan
+
+
+def _visit_plain(scan: LedgerScan, fetched: Any, time: str, bound_below: int) -> bool:
+    """The common case, in a few microseconds: an event whose cells are all as LiuHen
+    writes them (``LedgerReading.plain_time``), in its place, whose payload digest, link,
+    chain hash and stored leaf all hold. False, having changed nothing, for any other: the
+    full check (``_visit``) then names what does not hold."""
+    seq, _, actor_id, label, action, stype, sid, case_id, text, digest_, prev, chain, leaf = fetched
+    if seq != scan.expected or prev != (scan.prev if seq else _GENESIS):
+        return False
+    sha256 = hashlib.sha256
+    if sha256(text.encode("utf-8")).hexdigest() != digest_:
+        return False
+    payload: Any = _UNREAD
+    if seq >= bound_below:
+        try:
+            payload = canonical_payload(text)
+        except ValueError:
+            return False
+    raw = plain_event(seq, time, actor_id, label, action, stype, sid, case_id, digest_, prev)
+    if sha256(bytes.fromhex(prev) + raw).hexdigest() != chain:
+        return False
+    computed = leaf_hash(raw)
+    if computed.hex() != leaf:
+        return False
+    scan.tree.append(computed)
+    scan.prev, scan.expected = chain, seq + 1
+    if case_id is not None and action not in READ_ACTIONS:
+        scan.changes[case_id] = seq
+    if seq == 0 or action in _NOTED or '"rows":' in text:
+        _note_payload(scan, seq, action, payload_of(text) if payload is _UNREAD else payload)
+    return True
+
+
+_UNREAD = object()
+_NOTED = frozenset({"ledger.key_rotated", "witness.added"})
 
 
 def _visit(scan: LedgerScan, report: VerifyReport, row: RawRow) -> None:
@@ -70,19 +123,30 @@ def _visit(scan: LedgerScan, report: VerifyReport, row: RawRow) -> None:
         gap = f"#{scan.expected}" if seq == scan.expected + 1 else f"#{scan.expected}–#{seq - 1}"
         report.add("ledger_event_missing", f"ledger_events{gap}", f"日志事件 {gap} 缺失（被删除）")
         scan.expected = seq
-    leaf = _check_event(scan, report, row, name)
-    scan.tree.append(leaf)
+    scan.tree.append(_check_event(scan, report, row, name))
+    _remember(scan, row.values)
+
+
+def _remember(scan: LedgerScan, v: dict[str, Any]) -> None:
+    """What the rest of ``verify`` needs from an event in its place, and move past it."""
+    seq = v["seq"]
     scan.prev = v["chain_hash"]
-    _note_rows(scan, v["payload"])
     if v["case_id"] is not None and v["action"] not in READ_ACTIONS:
         scan.changes[v["case_id"]] = seq
-    if seq == 0 and isinstance(v["payload"], dict):
-        scan.genesis = v["payload"]
-    if v["action"] == "ledger.key_rotated":
-        scan.rotations.append((seq, v["payload"]))
-    elif v["action"] == "witness.added":
-        scan.witnesses.append((seq, v["payload"]))
+    _note_payload(scan, seq, v["action"], v["payload"])
     scan.expected = seq + 1
+
+
+def _note_payload(scan: LedgerScan, seq: int, action: str | None, payload: Any) -> None:
+    """What the payload says that the rest of ``verify`` needs: the rows it recorded, the
+    key event #0 names, each rotation and each witness added."""
+    _note_rows(scan, payload)
+    if seq == 0 and isinstance(payload, dict):
+        scan.genesis = payload
+    if action == "ledger.key_rotated":
+        scan.rotations.append((seq, payload))
+    elif action == "witness.added":
+        scan.witnesses.append((seq, payload))
 
 
 def _check_event(scan: LedgerScan, report: VerifyReport, row: RawRow, name: str) -> bytes:

@@ -21,7 +21,7 @@ from liuhen.ledger.checkpoint import (
     checkpoint_body,
     verify_checkpoint,
 )
-from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.queries.integrity import checkpoint_rows
@@ -107,7 +107,7 @@ def judge_checkpoint(
     cp: Checkpoint,
     signature: bytes,
     claimed: str | None,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
 ) -> bool:
     """Check one checkpoint; True when it holds (signature, size and root)."""
@@ -147,7 +147,7 @@ def judge_checkpoint(
 
 
 def check_checkpoints(
-    store: Store, report: VerifyReport, tree: MerkleTree, signer: Signer
+    store: Store, report: VerifyReport, tree: MerkleHashes, signer: Signer
 ) -> dict[int, str]:
     """The database's checkpoints; returns the tree size -> root of each readable one."""
     rows = checkpoint_rows(store)
@@ -202,7 +202,7 @@ def _db_checkpoint(report: VerifyReport, row: RawRow) -> Checkpoint | None:
 
 
 def check_outside(
-    store: Store, report: VerifyReport, tree: MerkleTree, signer: Signer, signed: dict[int, str]
+    store: Store, report: VerifyReport, tree: MerkleHashes, signer: Signer, signed: dict[int, str]
 ) -> None:
     """Each copy outside the database: present, readable, every line a valid checkpoint of
     this ledger, and holding every checkpoint the database signed (a witness: from its first
@@ -214,7 +214,7 @@ def check_outside(
 def _check_source(
     report: VerifyReport,
     source: LogSource,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
     signed: dict[int, str],
 ) -> None:
@@ -254,7 +254,7 @@ def _held(
     found: Found,
     label: str,
     lines: list[tuple[int, dict[str, Any] | None]],
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
 ) -> set[int]:
     """The tree sizes of the checkpoints a copy holds, judging each line."""

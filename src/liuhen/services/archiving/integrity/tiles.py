@@ -10,8 +10,9 @@ gets them from ``liuhen init``, and every write extends them, so none is missing
 
 from __future__ import annotations
 
-from liuhen.ledger.merkle import HASH_SIZE, MerkleTree
+from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, edge_keys, level_count
+from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.services.archiving.integrity.report import VerifyReport
 from liuhen.store.store import Store
 from liuhen.store.tile_rows import events_end, stored_tiles
@@ -24,7 +25,7 @@ def _expected(size: int) -> set[TileKey]:
     return {(level, i) for level, last in edge_keys(size) for i in range(last + 1)}
 
 
-def check_tiles(store: Store, report: VerifyReport, tree: MerkleTree) -> None:
+def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> None:
     size = tree.size
     missing = _expected(size)
     beyond: list[tuple[str, int, int]] = []  # tiles reaching past ``size``: checked last

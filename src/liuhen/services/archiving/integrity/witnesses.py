@@ -21,7 +21,7 @@ from typing import Any
 
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.cosignature import cosigned_at
-from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import Note, Verifier, parse_checkpoint_text, parse_note, parse_vkey, vkey
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.integrity.signed import Found, Signer, judge_checkpoint
@@ -36,7 +36,7 @@ from liuhen.store.witnesses.s3 import S3WitnessError
 def check_witnesses(
     store: Store,
     report: VerifyReport,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
     signed: dict[int, str],
     recorded: list[tuple[int, Any]],
@@ -87,7 +87,7 @@ def _check_http(
     store: Store,
     report: VerifyReport,
     spec: WitnessSpec,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
     newest: int,
 ) -> None:
@@ -118,7 +118,7 @@ def _check_http(
 
 
 def _check_kept(
-    report: VerifyReport, path: Any, witness: Verifier, tree: MerkleTree, signer: Signer
+    report: VerifyReport, path: Any, witness: Verifier, tree: MerkleHashes, signer: Signer
 ) -> None:
     """The cosignatures this store kept: each valid and over a checkpoint of this ledger."""
     found = Found()
@@ -154,7 +154,7 @@ def _check_state(
     where: str,
     state: dict[str, Any],
     witness: Verifier,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
     newest: int,
 ) -> None:
@@ -224,7 +224,7 @@ def _check_s3(
     store: Store,
     report: VerifyReport,
     spec: WitnessSpec,
-    tree: MerkleTree,
+    tree: MerkleHashes,
     signer: Signer,
     signed: dict[int, str],
 ) -> None:

@@ -6,12 +6,14 @@ Nothing here writes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import column, select
 
 from liuhen.store import tables as t
+from liuhen.store.event_rows import LedgerReading
 from liuhen.store.raw_rows import RawRow, raw_rows
 from liuhen.store.store import Store
 
@@ -19,13 +21,12 @@ VERIFIED = "integrity.verified"
 """The ledger action of a recorded verification run (``record_verification``)."""
 
 
-def scan_ledger(store: Store, visit: Callable[[RawRow], None]) -> list[RawRow]:
-    """Hand every ledger event, in ``seq`` order, to ``visit``; then return the rows of the
-    ledger head (read on the same connection: normally exactly one)."""
-    with store.read() as conn:
-        for row in raw_rows(conn, t.ledger_events, order_by="seq"):
-            visit(row)
-        return list(raw_rows(conn, t.ledger_head, order_by="id"))
+@contextmanager
+def reading_ledger(store: Store) -> Iterator[LedgerReading]:
+    """The ledger in one snapshot: its newest signed size, its events page by page (flat
+    memory whatever its size) and its head (``store/event_rows``)."""
+    with store.snapshot() as conn:
+        yield LedgerReading(conn)
 
 
 def newest_rotation(store: Store) -> str | None:
