@@ -21,19 +21,28 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liuhen.ledger.note import read_log_entry
+
+if TYPE_CHECKING:
+    from liuhen.store.object_log import ObjectLog
 
 WITNESS_FILE = "checkpoints.jsonl"
 
 
 @dataclass(frozen=True)
 class LogSource:
-    """One copy: the data directory's own log (``witness`` False) or a witness's file."""
+    """One copy: the data directory's own log (``witness`` False) or a witness's file; with
+    ``shared``, the store's own log in the object store instead of the data directory's."""
 
     path: Path
     witness: bool
+    shared: ObjectLog | None = None
+
+    @property
+    def label(self) -> str:
+        return self.shared.location if self.shared is not None else str(self.path)
 
 
 @dataclass
@@ -68,29 +77,44 @@ class CheckpointLog:
         path: Path,
         witness_dirs: tuple[Path, ...] = (),
         registered: Callable[[], list[Path]] = list,
+        shared: ObjectLog | None = None,
     ) -> None:
         self.path = path
         self.witness_dirs = witness_dirs
         self.registered = registered
+        self.shared = shared
+        """The log every node of a cluster writes (S3 store): replaces ``path``."""
 
     def sources(self) -> list[LogSource]:
         dirs = list(self.witness_dirs)
         dirs += [d for d in self.registered() if d not in dirs]
-        return [LogSource(self.path, False), *(LogSource(d / WITNESS_FILE, True) for d in dirs)]
+        own = LogSource(self.path, False, self.shared)
+        return [own, *(LogSource(d / WITNESS_FILE, True) for d in dirs)]
 
     def append(self, entry: dict[str, Any]) -> None:
-        for target in [self.path, *(d / WITNESS_FILE for d in self.witness_dirs)]:
+        if self.shared is not None:
+            self.shared.append(entry)
+        files = [] if self.shared is not None else [self.path]
+        for target in [*files, *(d / WITNESS_FILE for d in self.witness_dirs)]:
             append_line(target, entry)
 
     @staticmethod
     def read(source: LogSource) -> LogContents:
         """Every non-blank line of one copy; never raises for what the file holds."""
-        try:
-            data = source.path.read_bytes()
-        except FileNotFoundError:
-            return LogContents([], missing=True)
-        except OSError as exc:
-            return LogContents([], error=exc.strerror or type(exc).__name__)
+        if source.shared is not None:
+            try:
+                data = b"\n".join(source.shared.lines())
+            except OSError as exc:
+                return LogContents([], error=str(exc))
+            if not data:
+                return LogContents([], missing=True)
+        else:
+            try:
+                data = source.path.read_bytes()
+            except FileNotFoundError:
+                return LogContents([], missing=True)
+            except OSError as exc:
+                return LogContents([], error=exc.strerror or type(exc).__name__)
         lines: list[tuple[int, dict[str, Any] | None]] = []
         for number, raw in enumerate(data.split(b"\n"), start=1):
             if not raw.strip():

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy import select
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, verify_checkpoint
 from liuhen.ledger.note import checkpoint_note, log_entry
 from liuhen.store import tables as t
-from liuhen.store.checkpoint_log import newest_in
+from liuhen.store.checkpoint_log import CheckpointLog, LogSource, newest_in
 from liuhen.store.store import Store
 
 log = logging.getLogger("liuhen.recovery")
@@ -100,12 +101,45 @@ def registered(store: Store, sha256: str) -> bool:
 
 def log_copies(store: Store) -> list[Path]:
     log_ = store.checkpoint_log
-    return [log_.path, *(d / "checkpoints.jsonl" for d in log_.witness_dirs)]
+    own = [log_.path] if log_.shared is None else []  # the shared log: catch_up_shared_log
+    return [*own, *(d / "checkpoints.jsonl" for d in log_.witness_dirs)]
+
+
+def catch_up_shared_log(store: Store) -> dict[str, int]:
+    """The shared log (S3 store): begun from this node's ``checkpoints.jsonl`` when it is
+    still empty (the first start after a store became shared), then given the database's
+    checkpoints newer than its newest, as each file is."""
+    shared = store.checkpoint_log.shared
+    newest = shared.newest() if shared is not None else None
+    if shared is None or newest is None:
+        return {}
+    seeded = 0
+    if newest < 0 and store.checkpoint_log.path.is_file():
+        for _, entry in CheckpointLog.read(LogSource(store.checkpoint_log.path, False)).lines:
+            with suppress(ValueError, TypeError, KeyError):
+                shared.append(entry)  # type: ignore[arg-type]
+                seeded += 1
+        newest = shared.newest()
+        if newest is None:
+            return {}
+    missing = [_entry(store, *found) for found in checkpoints_after(store, newest)]
+    if newest >= 0 and len(missing) > CRASH_GAP:
+        log.error(
+            "共享检查点记录 %s 缺少数据库已签名的 %d 个检查点，多于中断所能造成的：未补写，"
+            "请运行 liuhen verify 核查",
+            shared.location,
+            len(missing),
+        )
+        missing = []
+    for entry in missing:
+        shared.append(entry)
+    done = seeded + len(missing)
+    return {shared.location: done} if done else {}
 
 
 def catch_up_checkpoint_log(store: Store) -> dict[str, int]:
     """Append to each existing copy the database's checkpoints newer than its newest line."""
-    appended: dict[str, int] = {}
+    appended: dict[str, int] = catch_up_shared_log(store)
     for copy in log_copies(store):
         newest = newest_in(copy)
         if newest is None:

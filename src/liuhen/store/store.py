@@ -68,7 +68,7 @@ class Store:
             settings.data_dir / "witnesses", self.consistency_proof, self.s3_witness
         )
         self.checkpoint_log = CheckpointLog(
-            settings.checkpoint_log_path, witnesses, self._registered_dirs
+            settings.checkpoint_log_path, witnesses, self._registered_dirs, blobs.shared_log()
         )
         self._origin: str | None = None
         self._s3_witnesses: dict[str, S3Witness] = {}

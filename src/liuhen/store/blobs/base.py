@@ -107,6 +107,11 @@ class BlobStore(ABC):
             )
         return info
 
+    def shared_log(self) -> Any:
+        """The checkpoint log every node writes when the store is shared by several (S3:
+        an ``ObjectLog``); None: the data directory's ``checkpoints.jsonl``."""
+        return None
+
     def staging(self) -> Any:
         """Where resumable uploads are staged when the store holds them itself (S3: an
         ``S3Staging``, shared by every node); None: in the node's data directory."""

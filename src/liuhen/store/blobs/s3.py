@@ -120,6 +120,12 @@ class S3BlobStore(BlobStore):
             created = self.pending.place(sha256, lambda: self._head(key) is not None, put)
         return BlobInfo(sha256, sm3, size, created=created)
 
+    def shared_log(self) -> Any:
+        """The checkpoint log of the cluster, beside the blobs (``store.object_log``)."""
+        from liuhen.store.object_log import ObjectLog
+
+        return ObjectLog(self._client, self.bucket, self.prefix, self._ensure_bucket)
+
     def staging(self) -> S3Staging:
         """Where resumable uploads are staged: multipart uploads in this bucket."""
         return S3Staging(self._client, self.bucket, self.prefix, self._ensure_bucket, self._error)

@@ -218,7 +218,7 @@ def _check_source(
     signer: Signer,
     signed: dict[int, str],
 ) -> None:
-    label, kind = str(source.path), "witness" if source.witness else "checkpoint_log"
+    label, kind = source.label, "witness" if source.witness else "checkpoint_log"
     what = "见证目录中的检查点文件" if source.witness else "数据库之外的检查点记录"
     contents = CheckpointLog.read(source)
     if contents.error is not None:

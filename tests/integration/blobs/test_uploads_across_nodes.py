@@ -1,0 +1,219 @@
+"""Resumable uploads in a cluster: two ``liuhen serve`` nodes, each with its own data
+directory (the same signing key), on one PostgreSQL database and one SeaweedFS store.
+
+An upload started on node A resumes on node B and comes out whole, its digests right; two
+PATCHes at the same offset sent to both nodes at once write once (one 204, the other told
+the offset moved, 409, or that a request is writing, 423); the staged object is gone after
+the ingest and the store verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from tests.factories import make_user
+from tests.helpers import SYSTEM
+
+from liuhen.media.synthetic import make_video, padding_box
+from liuhen.services.admin.setup import initialise
+from liuhen.services.archiving.integrity import verify
+from liuhen.services.av.stations import add_station
+from liuhen.services.av.upload_staging import encode_metadata
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+
+from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
+
+pytestmark = [pytest.mark.s3, pytest.mark.postgres]
+
+MIB = 1 << 20
+SRC = Path(__file__).resolve().parents[3] / "src"
+START = datetime.now(UTC) - timedelta(days=2)
+NAME = f"DSJ-NODE-0001_{START.astimezone(ZoneInfo('Asia/Shanghai')):%Y%m%d%H%M%S}.mp4"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "liuhen", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise AssertionError(f"liuhen serve did not start: {err}") from None
+            time.sleep(0.3)
+
+
+@pytest.fixture
+def cluster(seaweedfs: str, tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
+    """Two nodes: their ports, a station's token and the settings of node A."""
+    s3 = {
+        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/nodes-{uuid.uuid4().hex[:8]}",
+        "LIUHEN_S3_ENDPOINT": seaweedfs,
+        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
+    }
+    settings = make_settings(tmp_path / "a", engine="postgres", env=s3)
+    initialise(settings, admin_password="Admin-pass-2026")
+    store = Store.open(settings)
+    make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
+    _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
+    store.close()
+    other = tmp_path / "b"  # node B: its own data directory, the shared key installed
+    (other / "keys").mkdir(parents=True)
+    shutil.copy2(settings.signing_key_path, other / "keys" / settings.signing_key_path.name)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    base["PYTHONPATH"] = os.pathsep.join([str(SRC), base.get("PYTHONPATH", "")])
+    env_a = {**base, **settings.as_env()}
+    env_b = {**env_a, "LIUHEN_DATA_DIR": str(other)}
+    ports = [_free_port(), _free_port()]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(_serve(env_a, ports[0]))
+        procs.append(_serve(env_b, ports[1]))
+        yield {"ports": ports, "token": token, "settings": settings}
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real short video followed by a ``free`` box: 40 MiB, so parts of 16 MiB fill."""
+    path = tmp_path_factory.mktemp("cam") / "v.mp4"
+    make_video(path, seconds=1, width=96, height=64, creation_time=START)
+    video = path.read_bytes()
+    size = 40 * MIB
+    return video + padding_box(size - len(video)) + os.urandom(size - len(video) - 8)
+
+
+def _request(
+    port: int, method: str, url: str, token: str, body: bytes = b"", **headers: str
+) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    sent = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0", **headers}
+    if method == "PATCH":
+        sent["Content-Type"] = "application/offset+octet-stream"
+    conn.request(method, url, body=body, headers=sent)
+    answer = conn.getresponse()
+    answer.read()
+    return answer
+
+
+def _create(port: int, token: str, size: int) -> str:
+    made = _request(
+        port,
+        "POST",
+        "/api/uploads",
+        token,
+        **{"Upload-Length": str(size), "Upload-Metadata": encode_metadata({"filename": NAME})},
+    )
+    assert made.status == 201, made.status
+    return str(made.getheader("Location"))
+
+
+def _patch(port: int, token: str, url: str, offset: int, data: bytes) -> http.client.HTTPResponse:
+    return _request(port, "PATCH", url, token, data, **{"Upload-Offset": str(offset)})
+
+
+def test_an_upload_started_on_one_node_is_finished_on_the_other(
+    cluster: dict[str, Any], footage: bytes
+) -> None:
+    a, b = cluster["ports"]
+    token = cluster["token"]
+    url = _create(a, token, len(footage))
+    cut = 20 * MIB + 12345  # one whole part and a tail left on node A
+    first = _patch(a, token, url, 0, footage[:cut])
+    assert first.status == 204 and first.getheader("Upload-Offset") == str(cut)
+    head = _request(b, "HEAD", url, token)  # node B sees what node A received
+    assert head.status == 200 and head.getheader("Upload-Offset") == str(cut)
+    assert _patch(b, token, url, 0, footage[:10]).status == 409  # the offset is shared too
+    last = _patch(b, token, url, cut, footage[cut:])
+    assert last.status == 204, last.getheader("LiuHen-Reason")
+    sha256 = hashlib.sha256(footage).hexdigest()
+    assert last.getheader("LiuHen-Result") == "new"
+    assert last.getheader("LiuHen-SHA256") == sha256
+    store = Store.open(cluster["settings"])
+    try:
+        assert store.blobs.rehash(sha256) == (
+            sha256,
+            hashlib.new("sm3", footage).hexdigest(),
+            len(footage),
+        )
+        staged = store.blobs.staging().key(url.rsplit("/", 1)[1])
+        assert not list(_objects(store, staged))  # the staged object and tails are gone
+        with store.read() as conn:
+            row = conn.execute(select(t.blobs).where(t.blobs.c.sha256 == sha256)).mappings().one()
+        assert row["sm3"] == hashlib.new("sm3", footage).hexdigest()
+        report = verify(store, SYSTEM)
+        assert report.ok, report.problems
+    finally:
+        store.close()
+
+
+def test_two_nodes_patching_the_same_offset_at_once_write_it_once(
+    cluster: dict[str, Any], footage: bytes
+) -> None:
+    a, b = cluster["ports"]
+    token = cluster["token"]
+    url = _create(a, token, len(footage))
+    chunk = footage[: 18 * MIB]
+    answers: dict[int, http.client.HTTPResponse] = {}
+    ready = threading.Barrier(2)
+
+    def send(port: int) -> None:
+        ready.wait()
+        answers[port] = _patch(port, token, url, 0, chunk)
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in (a, b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r.status for r in answers.values())
+    assert statuses[0] == 204 and statuses[1] in (409, 423), statuses
+    head = _request(b, "HEAD", url, token)
+    assert head.getheader("Upload-Offset") == str(len(chunk))  # not doubled
+    last = _patch(b, token, url, len(chunk), footage[len(chunk) :])
+    assert last.getheader("LiuHen-Result") == "new"
+    assert last.getheader("LiuHen-SHA256") == hashlib.sha256(footage).hexdigest()
+
+
+def _objects(store: Store, prefix: str) -> Iterator[str]:
+    listed = store.blobs._client.list_objects_v2(Bucket=S3_BUCKET, Prefix=prefix)
+    for item in listed.get("Contents", []):
+        yield item["Key"]
