@@ -195,7 +195,6 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _include_routers(app: FastAPI) -> None:
     """Every feature's routes, in the order that matters where paths overlap."""
     from liuhen.web.access import downloads as files
-    from liuhen.web.access import footage as access_footage
     from liuhen.web.access import redactions as access_redactions
     from liuhen.web.access import requests as access_requests
     from liuhen.web.access import share
@@ -250,7 +249,6 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(api_av.router)
     app.include_router(access_requests.router)
     app.include_router(access_redactions.router)
-    app.include_router(access_footage.router)
     app.include_router(share.router)  # the only routes that work without login
     app.include_router(av_access.router)
     app.include_router(av_unlinked.router)  # before av_record: "unlinked" is not a record id

@@ -17,10 +17,12 @@ from liuhen.errors import InvalidInput, LiuhenError
 from liuhen.services.access.redactions import confirm_marks
 from liuhen.services.access.review import Review, redaction_review
 from liuhen.services.admin.users import User
+from liuhen.web.access.footage import router as footage_router
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
 
 router = APIRouter(include_in_schema=False)
+router.include_router(footage_router)  # 审查录像遮盖: the same review flow, for a video
 Decider = Annotated[User, Depends(permission("approval.decide"))]
 MARK_FIELDS = ("keep", "kind", "ground", "reason")
 ADD_FIELDS = ("add.text", "add.segment", "add.kind", "add.ground", "add.reason")
