@@ -25,6 +25,7 @@ from liuhen.services.access.share_links import issue_link, open_shared, read_sha
 from liuhen.services.approvals.queries import inbox
 from liuhen.services.approvals.workflow import decide
 from liuhen.services.archiving.integrity import verify
+from liuhen.services.cases.bundles import assemble_bundle, case_findings
 from liuhen.store import tables as t
 
 MUTE = {"type": "mute", "file": 1, "start": 500, "end": 1500, "ground": "privacy",
@@ -85,6 +86,10 @@ def test_faces_are_blurred_in_the_partys_copy_and_the_original_is_untouched(stor
     head, rid, record = made["head"].actor, made["request"], made["av"]
     [original] = files_of(store, record)
     before = blob(store, original["blob_sha256"])
+    findings = {
+        (f.rule_id, str(f.subject.to_dict()))
+        for f in case_findings(store, made["case"], store.clock())
+    }
 
     # the detector finds the astronaut's face, in the photograph's half of the picture
     assert detect_faces(store, head, rid, record) == 1
@@ -158,6 +163,13 @@ def test_faces_are_blurred_in_the_partys_copy_and_the_original_is_untouched(stor
     assert blob(store, original["blob_sha256"]) == before
     [rendered] = events(store, "access.footage_redacted")
     assert rendered["payload"]["files"][0]["from"] == original["blob_sha256"]
+    # the derived video is neither a recording of the act nor in the case's bundle
+    after = {
+        (f.rule_id, str(f.subject.to_dict()))
+        for f in case_findings(store, made["case"], store.clock())
+    }
+    assert after == findings
+    assert [r["id"] for r in assemble_bundle(store, made["case"])["av_records"]] == [record]
     assert verify(store, SYSTEM).ok
 
 
