@@ -98,8 +98,10 @@ def open_store(ctx: click.Context) -> Store:
     root.meta["liuhen.store"] = store
     root.call_on_close(store.close)
     if _command(ctx) not in NO_RECOVERY:
+        from liuhen.services.admin.key_custody import check_node_key
         from liuhen.services.archiving.recovery import recover
 
+        check_node_key(store)  # before anything is signed, recovery included
         recover(store)
     return store
 

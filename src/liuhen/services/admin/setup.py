@@ -11,6 +11,7 @@ from liuhen.config import Settings
 from liuhen.errors import ConfigError, Conflict
 from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.key_custody import install_hint
 from liuhen.services.admin.queries import ledger_genesis, user_count, user_total
 from liuhen.services.admin.users import User, add_user
 from liuhen.services.av.stations import adopt_stations
@@ -98,16 +99,16 @@ def ensure_key(settings: Settings) -> None:
             raise ConfigError(f"LIUHEN_DATA_DIR: 签名密钥文件不可用（{exc}）") from None
         return
     key, problem = read_key(path, passphrase)
-    expected = f"（日志事件 #0 记录的指纹为 {recorded}）" if recorded else ""
     if key is None:
         raise ConfigError(
-            f"LIUHEN_DATA_DIR: 数据库已有日志，但{problem}：请从备份恢复原签名密钥{expected}，"
-            "liuhen init 不会为已有日志生成新密钥"
+            f"LIUHEN_DATA_DIR: 数据库已有日志（另一节点或此前的安装已开始），但{problem}："
+            f"liuhen init 不会为已有日志生成新密钥；{install_hint(path, recorded)}，"
+            "或从备份恢复原签名密钥，然后再运行 liuhen init"
         )
     if recorded and key_fingerprint(key) != recorded:
         raise ConfigError(
             f"LIUHEN_DATA_DIR: 签名密钥 {path} 的指纹 {key_fingerprint(key)} 不是本日志的密钥"
-            f"{expected}：请恢复原签名密钥"
+            f"（指纹 {recorded}）：{install_hint(path, recorded)}"
         )
 
 
