@@ -180,6 +180,10 @@ def test_a_copy_waits_for_the_redacted_video_of_the_newest_version(store, tmp_pa
     box = {"type": "cover", "file": 1, "start": 0, "end": 1000, "box": [6000, 1000, 2000, 3000],
            "kind": "plate", "ground": "privacy", "reason": "停在路边的他人车辆号牌"}  # fmt: skip
     confirm_footage(store, head, rid, record, [box])
+    [waiting] = inbox(store, head)
+    with pytest.raises(InvalidInput) as early:  # not granted before its video is made
+        _grant(store, head, waiting.id)
+    assert "遮盖后的视频尚在制作" in early.value.details[0]
     with pytest.raises(Conflict, match="尚未确认|尚未制作"):
         from liuhen.services.access.footage_render import copy_files
 

@@ -12,7 +12,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.access.copies import make_copies
 from liuhen.services.access.model import KINDS
 from liuhen.services.access.queries.requests import approver_positions, request_for_approval
-from liuhen.services.access.redactions import unreviewed
+from liuhen.services.access.redactions import footage_unmade, unreviewed
 from liuhen.services.approvals.authorisations import active_grant
 from liuhen.services.approvals.kinds import ApprovalKind, approval_kind
 from liuhen.services.approvals.model import ApprovalState
@@ -64,6 +64,15 @@ def check_decision(
             details=[
                 f"decision: 《{'》《'.join(waiting)}》中有系统识别出的他人个人信息，尚未审查"
                 "遮盖内容；请先在申请页面“审查遮盖”逐项确认、删除或增加遮盖并写明理由，再批准"
+            ],
+        )
+    unmade = footage_unmade(tx.conn, request) if request["kind"] == "copy" else []
+    if unmade:
+        raise InvalidInput(
+            "审批意见有误",
+            details=[
+                f"decision: 《{'》《'.join(unmade)}》遮盖后的视频尚在制作（或制作未完成），"
+                "请在“审查录像遮盖”页面看到“已制作完成”后再批准"
             ],
         )
 

@@ -24,7 +24,7 @@ from liuhen.ledger.events import Actor
 from liuhen.services.access.detection import detect as detect_marks
 from liuhen.services.access.detection import persons_from
 from liuhen.services.access.model import AccessRequest
-from liuhen.services.access.queries.footage import detections
+from liuhen.services.access.queries.footage import detections, redacted_of
 from liuhen.services.access.queries.redactions import (
     latest_redactions,
     officers_named,
@@ -102,6 +102,22 @@ def unreviewed(conn: Any, request: Mapping[str, Any]) -> list[str]:
     done = latest_redactions(conn, request["id"])
     titles = {i["record_id"]: i["title"] for i in request["details"]["items"]}
     return [titles.get(rid, rid) for rid in waiting if rid not in done]
+
+
+def footage_unmade(conn: Any, request: Mapping[str, Any]) -> list[str]:
+    """Titles of the AV records of a copy request whose newest confirmed marks have no
+    redacted video yet (``footage_render.py``): their copy cannot be made."""
+    av = {i["record_id"]: i["title"] for i in request["details"]["items"]
+          if i["included"] and i["kind"] == "av"}  # fmt: skip
+    if not av:
+        return []
+    made = redacted_of(conn, request["id"])
+    latest = latest_redactions(conn, request["id"])
+    return [
+        title
+        for rid, title in av.items()
+        if rid in latest and latest[rid]["marks"] and latest[rid]["id"] not in made
+    ]
 
 
 def confirm_marks(
