@@ -117,6 +117,8 @@ def detect_faces(
     from liuhen.media.footage import STEP, scan_faces
 
     request, _item, files = load_footage(store, actor, request_id, record_id, case=case)
+    if request.approval is not None and request.approval.closed:
+        raise Conflict("该申请已审批办结，不再检测人脸")
     with store.read() as conn:
         done = detections(conn, request.id).get(record_id, {})
     todo = [f for f in files if f["position"] not in done]
