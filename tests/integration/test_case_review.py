@@ -4,13 +4,19 @@ total and are signed on the ledger as insert-only versions, a veto fails the fil
 
 from __future__ import annotations
 
+import subprocess
+from io import BytesIO
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 from tests.helpers import SYSTEM
 from tests.integration.test_dashboard_service import users
 
 from liuhen.errors import Conflict, InvalidInput, PermissionDenied
+from liuhen.services.archiving.packages import case_file_pdf
 from liuhen.services.oversight.scoring import finding_anchor, load_review, sign_review
+from liuhen.services.oversight.scoring_export import review_pdf, review_xlsx
 from liuhen.services.permissions import load_case
 from liuhen.store import tables as t
 from liuhen.store.unit import new_id
@@ -140,3 +146,40 @@ def test_the_database_holds_one_version_per_number_whatever_the_service_checks(p
         tx.insert("case_reviews", {**row, "id": new_id()})
         tx.record("case.reviewed", subject_type="case", subject_id=cid, case_id=cid)
     assert len(events(store, "case.reviewed")) == 1
+
+
+def test_the_sheet_exports_as_pdf_and_xlsx_and_goes_into_the_case_file(private_demo, tmp_path):
+    store, people = private_demo.store, users(private_demo.store)
+    cid = case_id(store, VETOED)
+    head = people["liuzz"].actor
+    sign_review(store, people["wangfang"].actor, cid, 0, SCORES)
+    name, pdf = review_pdf(store, head, cid)
+    assert name == f"案卷评查表-{VETOED}.pdf" and pdf.startswith(b"%PDF")
+    (tmp_path / "sheet.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    text = "".join(text.split())  # letter-spaced titles and wrapped cells read as one line
+    for words in ("行政执法案卷评查表", VETOED, "否决", "行政强制法§18", "coercion-approval",
+                  "现场检查笔录未附照片", "不合格", "王芳", "第1版"):  # fmt: skip
+        assert words in text, words
+    name, data = review_xlsx(store, head, cid)
+    sheet = load_workbook(BytesIO(data))["评查表"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert ["总分", 95, "满分", 100, "等次", "不合格"] in [r[:6] for r in rows]
+    assert any(r[3] == "实施行政强制措施前报经负责人批准" and r[6] == "否决" for r in rows)
+    assert [e["payload"]["format"] for e in events(store, "case.review_exported")] == [
+        "pdf",
+        "xlsx",
+    ]
+    case_file = case_file_pdf(store, head, cid)
+    [appendix] = [i for i in case_file.catalogue() if i["key"] == "appendix-1"]
+    assert (appendix["title"], appendix["volume"], appendix["author"]) == (
+        "行政执法案卷评查表（第 1 版）",
+        "副卷",
+        "王芳",
+    )
+    assert appendix["last_page"] >= appendix["first_page"] > 0

@@ -32,7 +32,14 @@ from liuhen.archive.front_matter import (
     cover_view,
     source_notes,
 )
-from liuhen.archive.items import CaseFileOptions, Item, collect_items, parse_time
+from liuhen.archive.items import (
+    Appendix,
+    CaseFileOptions,
+    Item,
+    appendix_item,
+    collect_items,
+    parse_time,
+)
 from liuhen.archive.pages import render_back, render_front, render_items, render_numbers
 from liuhen.archive.pdfa import CLAIM, PdfaInfo, conform
 from liuhen.domain import vocab
@@ -109,11 +116,14 @@ def build_case_file(
     options: CaseFileOptions | None = None,
     notes: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    appendices: Sequence[Appendix] = (),
 ) -> CaseFile:
     """The case file of ``bundle`` as one PDF; ``notes`` go on the 备考表, and so do
-    ``overrides`` (越过提示的决定: the head's overrides of a gate, one line each)."""
+    ``overrides`` (越过提示的决定: the head's overrides of a gate, one line each);
+    ``appendices`` close the 副卷."""
     options = options or CaseFileOptions()
     items = collect_items(bundle, options)
+    items += [appendix_item(a, n) for n, a in enumerate(appendices, start=1)]
     by_record: dict[str, list[RecordFile]] = {}
     for f in files:
         by_record.setdefault(f.record_id, []).append(f)
@@ -262,6 +272,8 @@ def _parts(
     }
     if item.kind == "text":
         return _text_parts(bundle, item, files, read)
+    if item.kind == "appendix":
+        return [_Part(pdf=item.entity["pdf"])]
     if item.kind == "approval":
         return [_Part(view=views.approval_view(bundle, item, agency))]
     if item.kind == "service":

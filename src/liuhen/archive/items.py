@@ -135,6 +135,32 @@ class Item:
         return self.last_page - self.first_page + 1 if self.first_page else 0
 
 
+@dataclass(frozen=True)
+class Appendix:
+    """A document made about the case file rather than in the case (the signed 案卷评查表):
+    bound into the 副卷 after the case's own documents and listed in the 卷内目录."""
+
+    title: str
+    pdf: bytes
+    date: datetime | None = None
+    author: str = ""
+
+
+def appendix_item(a: Appendix, n: int) -> Item:
+    return Item(
+        key=f"appendix-{n}",
+        kind="appendix",
+        slot="appendix",
+        title=a.title,
+        number="",
+        author=a.author,
+        date=a.date,
+        entity={"id": f"appendix-{n}", "pdf": a.pdf},
+        internal=True,
+        source="rendered",
+    )
+
+
 def parse_time(text: object) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None

@@ -23,7 +23,7 @@ from typing import Any
 from liuhen.domain.finding import VIOLATION, Finding
 
 NOT_DEDUCTED = ("advice",)
-"""Severities that never cost points (a 提示 is advice, not a fault)."""
+"""Severities (and statuses) that never cost points (a 提示 is advice, not a fault)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def score(
     vetoes: list[Veto] = []
     pending: list[Finding] = []
     for f in findings:
-        if f.severity in NOT_DEDUCTED:
+        if f.severity in NOT_DEDUCTED or f.status in NOT_DEDUCTED:
             continue
         if f.status != VIOLATION:
             pending.append(f)

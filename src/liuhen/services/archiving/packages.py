@@ -47,6 +47,7 @@ from liuhen.services.archiving.renditions import sealed_paths, write_renditions
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.cases.gates import describe_override, override_entry
+from liuhen.services.oversight.scoring_export import case_file_appendix
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
 
@@ -153,6 +154,7 @@ def case_file_pdf(
         options=options,
         notes=notes,
         overrides=override_lines(store, case_id),
+        appendices=case_file_appendix(store, actor, case_id, case),
     )
     case_file, _sealer = _sealed(store, actor, case, case_file)
     with store.transaction(actor) as tx:

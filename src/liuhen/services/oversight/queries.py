@@ -48,13 +48,14 @@ def latest_reviews(store: Store, case_ids: list[str]) -> dict[str, dict[str, Any
 
 def closed_summaries(
     store: Store, everything: bool, agency_id: str | None, section: str | None
-) -> list[tuple[str, dict[str, Any]]]:
-    """(case id, summary) of every closed case within the reach (all agencies, one agency,
-    one section of it), for the yearly 评查 figures."""
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(case id, its agency's profile id, summary) of every closed case within the reach (all
+    agencies, one agency, one section of it), for the yearly 评查 figures."""
     cs, bodies = t.case_summaries, t.case_summary_bodies
     query = (
-        select(cs.c.case_id, bodies.c.summary)
+        select(cs.c.case_id, t.agencies.c.profile_id, bodies.c.summary)
         .join_from(cs, bodies, bodies.c.case_id == cs.c.case_id)
+        .join(t.agencies, t.agencies.c.id == cs.c.agency_id)
         .where(cs.c.stage == "closed")
         .order_by(cs.c.case_id)
     )
@@ -63,4 +64,4 @@ def closed_summaries(
         if section is not None:
             query = query.where(cs.c.section == section)
     with store.read() as conn:
-        return [(case_id, summary) for case_id, summary in conn.execute(query)]
+        return [(c, profile or "", summary) for c, profile, summary in conn.execute(query)]

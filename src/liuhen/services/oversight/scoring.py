@@ -120,16 +120,22 @@ def sign_review(
     scores: Mapping[str, Any],
     *,
     case: Mapping[str, Any] | None = None,
+    loaded: Review | None = None,
 ) -> dict[str, Any]:
     """Save the reviewer's manual scores of every manual line as the next signed version of
     the case's 评查表, after version ``seen`` (the one the reviewer's page showed). Nothing is
     saved when a score is wrong (``InvalidInput`` naming each field) or another version was
-    signed since (``Conflict``). Returns the version's id, number, total and grade.
+    signed since (``Conflict``). Returns the version's id, number, total and grade. ``loaded``:
+    the review as the caller read it in this request with ``action="case.review"``.
 
     Long: the sheet is computed and every score checked first; then one transaction locks
     the case, checks the newest version is still ``seen``, inserts the next one and records
     case.reviewed with every deduction and the finding it comes from."""
-    review = load_review(store, actor, case_id, case=case, action="case.review")
+    if loaded is not None and loaded.case["id"] == case_id:
+        review = loaded  # the page's read of this request (``load_review`` as case.review)
+        require_case(store, actor, "case.review", case_id, case or loaded.case)
+    else:
+        review = load_review(store, actor, case_id, case=case, action="case.review")
     if review.card is None:
         raise Conflict(review.problem or "该案件不能评查")
     sheet = review.card.sheet
