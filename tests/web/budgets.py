@@ -618,11 +618,9 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),
     # + 1 since issue 15: the sign-in's transaction stores the tile it extended; + 1 since
     # issue 16: whether the password is a temporary one an administrator set (its last event)
-    # + 2 on each sign-in POST: the address's count of the minute (rate limits: its upsert,
-    # and dropping its past minute when a new one opens)
-    ("POST", "/login"): Budget(SESSION + 10, _login),
+    ("POST", "/login"): Budget(SESSION + 8, _login),
     ("GET", "/login/totp"): Budget(SESSION + 2, _pending_login),
-    ("POST", "/login/totp"): Budget(SESSION + 14, _totp_step),
+    ("POST", "/login/totp"): Budget(SESSION + 12, _totp_step),
     ("POST", "/logout"): Budget(SESSION + 7, _logout),
     ("GET", "/api/openapi.json"): Budget(SESSION, _get("officer", lambda bw: "/api/openapi.json")),
     ("GET", "/api/docs"): Budget(SESSION, _get("officer", lambda bw: "/api/docs")),
@@ -1235,37 +1233,6 @@ def grow(bw: BudgetWorld) -> None:
     bw.bulk += made
 
 
-# -- 案卷评查表 (issue 18 item 3): a closed case's sheet, its signing, exports, yearly figures --
-
-_SCORES = {
-    "subject-lawful.note": "",
-    "evidence-sufficient.deduct": "2",
-    "evidence-sufficient.note": "笔录未附照片",
-    "law-applied.deduct": "0",
-    "file-in-order.deduct": "0",
-    "seen": "0",
-}
-
-
-def _review_url(tail: str = "") -> Callable[[BudgetWorld], str]:
-    """A new closed case of the officer's: its 评查表 (a new one per call: signing is once)."""
-    return lambda bw: f"/cases/{fresh_case(bw, closed=True)}/review{tail}"
-
-
-ROUTES |= {
-    ("GET", "/cases/{case_ref}/review"): Budget(PER_CASE, _get("supervisor", _review_url())),
-    ("POST", "/cases/{case_ref}/review"): Budget(
-        PER_CASE,
-        lambda bw: Call("supervisor", "POST", _review_url()(bw), data=_SCORES, ok=(303,)),
-    ),
-    ("GET", "/cases/{case_ref}/review.pdf"): Budget(PER_CASE, _get("head", _review_url(".pdf"))),
-    ("GET", "/cases/{case_ref}/review.xlsx"): Budget(
-        PER_CASE, _get("supervisor", _review_url(".xlsx"))
-    ),
-}
-LISTS |= {("GET", "/reviews"): Budget(LIST_PAGE, _get("supervisor", lambda bw: "/reviews"))}
-
-
 # -- 签名 and 草稿 on a phone (issue 16 item 3) ------------------------------------------------
 
 
@@ -1338,3 +1305,34 @@ ROUTES |= {
     ("PUT", "/cases/{case_ref}/drafts"): Budget(PER_CASE, _draft_call("PUT")),
     ("DELETE", "/cases/{case_ref}/drafts"): Budget(PER_CASE, _draft_call("DELETE")),
 }
+
+
+# -- 案卷评查表 (issue 18 item 3): a closed case's sheet, its signing, exports, yearly figures --
+
+_SCORES = {
+    "subject-lawful.note": "",
+    "evidence-sufficient.deduct": "2",
+    "evidence-sufficient.note": "笔录未附照片",
+    "law-applied.deduct": "0",
+    "file-in-order.deduct": "0",
+    "seen": "0",
+}
+
+
+def _review_url(tail: str = "") -> Callable[[BudgetWorld], str]:
+    """A new closed case of the officer's: its 评查表 (a new one per call: signing is once)."""
+    return lambda bw: f"/cases/{fresh_case(bw, closed=True)}/review{tail}"
+
+
+ROUTES |= {
+    ("GET", "/cases/{case_ref}/review"): Budget(PER_CASE, _get("supervisor", _review_url())),
+    ("POST", "/cases/{case_ref}/review"): Budget(
+        PER_CASE,
+        lambda bw: Call("supervisor", "POST", _review_url()(bw), data=_SCORES, ok=(303,)),
+    ),
+    ("GET", "/cases/{case_ref}/review.pdf"): Budget(PER_CASE, _get("head", _review_url(".pdf"))),
+    ("GET", "/cases/{case_ref}/review.xlsx"): Budget(
+        PER_CASE, _get("supervisor", _review_url(".xlsx"))
+    ),
+}
+LISTS |= {("GET", "/reviews"): Budget(LIST_PAGE, _get("supervisor", lambda bw: "/reviews"))}
