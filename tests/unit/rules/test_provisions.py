@@ -2,7 +2,9 @@
 
 For each provision of PROVISIONS.md §2–§8, under the profile of the regulation it comes from,
 every rule that cites it has two cases built from the provision's text: one the engine must
-report (the finding cites the provision) and a near-identical one it must not. The
+report (a finding of that rule; its citation is the provision itself wherever the provision is
+named only inside the rule's parameters, per act kind or service mode) and a near-identical
+one it must not. The
 provision-by-provision table in docs/rules.md lists the same pairs; ``test_table_and_cases_agree``
 keeps the table, the profiles and these cases in step. Discretionary provisions (根据实际情况)
 only ever advise.
