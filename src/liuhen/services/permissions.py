@@ -95,9 +95,7 @@ WRITE_ACTIONS = frozenset(
         "case.review",
     }
 )
-"""Actions that change stored data. A supervisor holds only ``case.review``: scoring a
-closed case file (评议考核, 002§35) adds a review beside the case and changes none of its
-records."""
+"""Actions that change stored data (a supervisor's one, case.review, writes beside the case)."""
 
 OWN, SECTION, AGENCY, ALL = "own", "section", "agency", "all"
 SCOPES: dict[str, str] = {
@@ -125,12 +123,9 @@ GRANTS: dict[str, dict[str, str]] = {
         "access.request": SECTION,
         "dashboard.read": SECTION,
     },
-    "legal_reviewer": {
-        "case.read": AGENCY,
-        "record.create": AGENCY,
-        "approval.decide": AGENCY,
-        "case.review": AGENCY,  # 法制机构组织案卷评查
-    },
+    "legal_reviewer": dict.fromkeys(  # case.review: 法制机构组织案卷评查
+        ("case.read", "record.create", "approval.decide", "case.review"), AGENCY
+    ),
     "head": {
         "case.read": AGENCY,
         "approval.decide": AGENCY,

@@ -193,7 +193,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Every feature's routes, in the order that matters where paths overlap."""
+    """Every feature's routes, in the order that matters where paths overlap.
+
+    Long: one list, so the order of overlapping paths is read in one place."""
     from liuhen.web.access import downloads as files
     from liuhen.web.access import redactions as access_redactions
     from liuhen.web.access import requests as access_requests

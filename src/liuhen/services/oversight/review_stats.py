@@ -69,9 +69,11 @@ def review_stats(store: Store, actor: Actor, year: str = "") -> dict[str, Any]:
         and datetime.fromisoformat(s["closed_at"]).astimezone(tz).year == wanted
     ]
     signed = latest_reviews(store, [case_id for case_id, _, _ in chosen])
-    total, sections, officers = Group("合计"), {}, {}
+    total = Group("合计")
+    sections: dict[str, Group] = {}
+    officers: dict[str, Group] = {}
     grades: list[str] = []
-    cases = []
+    cases: list[dict[str, Any]] = []
     for case_id, profile_id, summary in chosen:
         card = _card(profile_id, summary, signed.get(case_id, {}).get("scores", {}), now)
         if card is None:

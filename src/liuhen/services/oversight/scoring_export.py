@@ -94,9 +94,9 @@ def review_xlsx(
         ],
     ):
         ws.append(row)
-    for cell in ws[6]:
-        cell.font = Font(color="FFFFFF", bold=True)
-        cell.fill = HEAD
+    for head in ws[6]:
+        head.font = Font(color="FFFFFF", bold=True)
+        head.fill = HEAD
     for cat in view["categories"]:
         for r in cat["rows"]:
             lost = "否决" if r["vetoed"] else ("待评" if r["unscored"] else r["lost"])
@@ -112,9 +112,9 @@ def review_xlsx(
     ws.append(["评查人", signed.get("reviewer", "（未签名）"), "签名时间", signed.get("at", "")])
     for letter, width in zip("ABCDEFGHI", (10, 8, 8, 36, 14, 18, 6, 48, 28), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=7):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cells in ws.iter_rows(min_row=7):
+        for each in cells:
+            each.alignment = Alignment(wrap_text=True, vertical="top")
     out = BytesIO()
     wb.save(out)
     _recorded(store, actor, review, "xlsx")
