@@ -95,6 +95,10 @@ def _make_record(page: Any, base: str, case: str, width: int) -> None:
 
 def _sign(page: Any, width: int) -> None:
     assert page.input_value("#name") == "王小明"
+    page.check("#mode-refuse")  # the refusal's part: reason, witness, recording and time
+    assert page.locator("#refusal-set").is_visible() and not page.locator("#pad-set").is_visible()
+    _fits(page, "refuse", width)
+    page.check("#mode-sign")
     pad = page.locator("#sign-pad")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
