@@ -78,6 +78,7 @@ def build_foreign(store: Store, world: World, tmp: Path) -> Foreign:
         "user_id": people["custodian"].id,  # 乙's account
         "index": "0",
         "position": "1",
+        "job_id": "no-such-job",  # an export job is found through its case (case_ref)
     }
     return Foreign(ids, footage["record_id"], far["number"], copy_request)
 

@@ -216,6 +216,7 @@ UNOWNED = {
     "index": "0",  # a gap between segments: the world's footage is one unbroken segment
     "grant_id": "no-such-grant",  # a written authorisation (授权)
     "user_id": "no-such-user",  # an account (账户管理)
+    "job_id": "no-such-job",  # an export job (its case is the path's case_ref)
 }
 """Path parameters the world has no row for (an upload of its uploader, a stored file, a
 device, a share link, a gap, an account): routes with only these are walked once per role,

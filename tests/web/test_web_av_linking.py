@@ -103,6 +103,9 @@ def test_the_case_page_offers_footage_of_its_act_and_links_it(
     assert _linked(store, near) == [(made["case"], made["act"])]
     page = web.get(f"/cases/{made['case']}").text
     assert f'id="offer-{near}"' not in page and 'id="link-offers"' not in page
+    assert (
+        "记录上未标明，按保管期限表" in page
+    )  # the table's term is the schedule's, not the record's
 
 
 def test_the_unlinked_page_links_by_case_number_and_names_a_wrong_one(

@@ -26,6 +26,7 @@ from typing import Any
 from liuhen.errors import Conflict, NotFound, StorageError, UploadGone, UploadLocked
 from liuhen.ledger.events import Actor
 from liuhen.services.av.shared_patch import SharedPatch, claim, release
+from liuhen.services.av.upload_ingest import settle_duplicate
 from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.upload_staging import HASHES
 from liuhen.services.av.uploads import Uploads
@@ -148,7 +149,7 @@ class SharedUploads(Uploads):
     ) -> dict[str, Any]:
         early = self._screen(info, digests[0])
         if early is not None:
-            return early
+            return settle_duplicate(self.store, actor, info, early, self._case)
         key = self.staging.key(info.id)
         return self._import(
             actor,

@@ -12,7 +12,11 @@ from liuhen.errors import LiuhenError, StorageError
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.services.av.ingest import import_av
-from liuhen.services.av.queries.records import case_and_act_of_record, segment_holder
+from liuhen.services.av.queries.records import (
+    case_and_act_of_record,
+    latest_version_id,
+    segment_holder,
+)
 from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.versions import link_av
 from liuhen.store.store import Store
@@ -37,6 +41,35 @@ def screen(store: Store, info: UploadInfo, sha256: str) -> dict[str, Any] | None
             "record_id": owner,
         }
     return None
+
+
+def settle_duplicate(
+    store: Store,
+    actor: Actor,
+    info: UploadInfo,
+    early: dict[str, Any],
+    case: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A file sent again from a case page whose recording is already stored: when no case
+    holds that recording yet, it is linked to the case it was sent for now (the upload is
+    no dead end), and the outcome says so; when this case holds it already, it says that."""
+    meta = info.metadata
+    if early.get("status") != "duplicate" or not meta.get("case") or not early.get("record_id"):
+        return early
+    owner = latest_version_id(store, str(early["record_id"]))
+    held = case_and_act_of_record(store, owner)
+    if held is not None and held[0] == meta["case"]:
+        return early | {
+            "reason": f"已存储（音像记录 {owner}），并已关联本案，未重复存储",
+            "linked": owner,
+            "case_id": meta["case"],
+        }
+    if held is not None and held[0] is not None:
+        return early  # another case holds it: the reason names the record
+    done = link(store, actor, owner, meta, case)
+    if done.get("linked"):
+        done["reason"] = f"已存储（音像记录 {owner}），此前未关联案件，现已关联本案"
+    return early | done
 
 
 def import_staged(

@@ -39,7 +39,7 @@ from liuhen.errors import (
 )
 from liuhen.ledger.events import Actor
 from liuhen.services.av.queries.records import case_of_act
-from liuhen.services.av.upload_ingest import import_staged, screen
+from liuhen.services.av.upload_ingest import import_staged, screen, settle_duplicate
 from liuhen.services.av.upload_metadata import UploadInfo, check_parties, clean_metadata
 from liuhen.services.av.upload_staging import (
     HASHES,
@@ -249,7 +249,7 @@ class Uploads:
         link on the local store: ``BlobStore.adopt_path``), the digests taken on receipt."""
         early = self._screen(info, digests[0])
         if early is not None:
-            return early
+            return settle_duplicate(self.store, actor, info, early, self._case)
         folder = self.dir / f"{info.id}.d"
         folder.mkdir(exist_ok=True)
         staged = folder / info.file_name

@@ -149,7 +149,8 @@ def home(store: Store, user: User, actions: frozenset[str]) -> Home:
         mine=mine,
         shortcuts=_shortcuts(actions),
     )
-    if works_cases and any(r in OVERSEERS or r == "section_head" for r in user.roles):
+    if works_cases and any(r in OVERSEERS for r in user.roles):  # a section head's own
+        # reminders already cover the section
         page.reach_overdue, page.reach_overdue_count = agency_overdue(store, actor, now)
     if reads and user.officer_id:
         warned = footage_warnings(store, actor, now, shown=SHOWN)
@@ -161,7 +162,7 @@ def home(store: Store, user: User, actions: frozenset[str]) -> Home:
     if "av.upload" in actions and reads:  # footage no case holds: link it (关联案件)
         found = unlinked_footage(store, actor, now)
         page.unlinked, page.unlinked_count = found[:SHOWN], len(found)
-    if "case.export" in actions and reads:
+    if "case.export" in actions and works_cases:
         page.to_file, page.to_file_count = cases_to_file(store, actor, now)
     page.tiles = _tiles(page, actions)
     return page

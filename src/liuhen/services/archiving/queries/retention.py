@@ -125,6 +125,10 @@ def retention_of_rows(rows: CaseRows, now: Any) -> list[dict[str, Any]]:
                 "kind": "音像记录" if record["kind"] == "av" else "文书",
                 "class_name": ret.class_name,
                 "term": ret.term_name,
+                # the term above is the schedule's; the record itself names none (av_retention
+                # reports that as a finding): say so beside it, so both read the same
+                "unstated": record["kind"] == "av"
+                and not (record["details"].get("retention") or {}).get("term"),
                 "citation": ret.citation,
                 "until": ret.until,
                 "expired": ret.expired(now),
