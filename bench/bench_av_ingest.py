@@ -1,6 +1,7 @@
 """AV ingest through the HTTP upload and through ``import-av``, against the floor.
 
     python bench/bench_av_ingest.py [--size-gib 1] [--dir PATH] [--runs 2]
+        [--store-url s3://bucket/prefix --s3-endpoint http://127.0.0.1:8333]
 
 Writes one source file in --dir (default: a new temp dir): a real short H.264 video (PyAV)
 followed by an MP4 ``free`` box filled with pseudo-random bytes up to --size-gib, so the
@@ -17,6 +18,11 @@ Then, ``--runs`` times each, alternating the order, each on a fresh data directo
 
 Prints best and median seconds, the ratio of each to the floor, and peak memory: for the
 floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process.
+
+With ``--store-url s3://…`` (and ``--s3-endpoint``; credentials from ``LIUHEN_S3_ACCESS_KEY``
+and ``LIUHEN_S3_SECRET_KEY``) import and http store into that S3 store, each run under its own
+prefix, and the upload is staged in the bucket (``services.av.shared_uploads``); the floor
+stays the local hash-and-write pass.
 """
 
 from __future__ import annotations
@@ -43,10 +49,22 @@ def main() -> None:
     parser.add_argument("--size-gib", type=float, default=1.0)
     parser.add_argument("--dir", type=Path, default=None, help="where to work (same filesystem)")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--store-url", default=None, help="s3://bucket/prefix: store in S3")
+    parser.add_argument("--s3-endpoint", default=None)
     parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "SOURCE", "TARGET"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.store_url:
+        S3.update(
+            {
+                "LIUHEN_STORE_URL": args.store_url.rstrip("/"),
+                "LIUHEN_S3_ENDPOINT": args.s3_endpoint or "",
+                "LIUHEN_S3_ACCESS_KEY": os.environ.get("LIUHEN_S3_ACCESS_KEY", "bench"),
+                "LIUHEN_S3_SECRET_KEY": os.environ.get("LIUHEN_S3_SECRET_KEY", "bench"),
+            }
+        )
+        os.environ.update(S3)  # the children read it
     if args.child:
         mode, source, target = args.child
         print(json.dumps(_child(mode, Path(source), Path(target))))
@@ -90,9 +108,24 @@ def _write_footage(path: Path, size: int, workdir: Path) -> None:
     write_source(path, size, head=header)
 
 
+S3: dict[str, str] = {}
+"""The S3 settings given on the command line (empty: the local store)."""
+
+
+def _store(data: Path) -> dict[str, str]:
+    """The settings of a run's store: the data dir, and its own prefix in S3 if asked."""
+    out = {"LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"}
+    base = S3.get("LIUHEN_STORE_URL") or os.environ.get("LIUHEN_STORE_URL")
+    if base:
+        keep = ("LIUHEN_S3_ENDPOINT", "LIUHEN_S3_ACCESS_KEY", "LIUHEN_S3_SECRET_KEY")
+        out |= {k: S3.get(k) or os.environ.get(k, "") for k in keep}
+        out["LIUHEN_STORE_URL"] = f"{base}/{data.parent.name}-{data.name}"
+    return out
+
+
 def _env(data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
-    return {**env, "LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"}
+    return {**env, **_store(data)}
 
 
 def _init(data: Path) -> str:
@@ -105,7 +138,7 @@ def _init(data: Path) -> str:
     from liuhen.services.av.stations import add_station
     from liuhen.store.store import Store
 
-    settings = Settings.from_env({"LIUHEN_DATA_DIR": str(data), "LIUHEN_ENV": "test"})
+    settings = Settings.from_env(_store(data))
     initialise(settings, admin_password="Bench-pass-2026")
     store = Store.open(settings)
     system = Actor.system("基准测试")
@@ -130,7 +163,7 @@ def _child(mode: str, source: Path, target: Path) -> Result:
         with open(source, "rb") as src:
             seconds, sha256, _ = floor_copy(src, target)
         return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
-    os.environ.update({"LIUHEN_DATA_DIR": str(target), "LIUHEN_ENV": "test"})
+    os.environ.update(_store(target))
     import contextlib
     import io
 

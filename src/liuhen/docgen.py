@@ -44,8 +44,25 @@ def settings_page() -> str:
         "不受信任的地址发来的这些请求头一概不予理会。也可设置 `LIUHEN_COOKIE_SECURE=always`，"
         "无论请求如何到达都带 Secure（此时不能再经 http 登录）。`LIUHEN_ENV=production` 总是带 Secure，"
         "并发送 Strict-Transport-Security。",
+        *CLUSTER_SECTION,
     ]
     return "\n".join(lines) + "\n"
+
+
+CLUSTER_SECTION = [
+    "",
+    "## 多个节点共用一个库：签名密钥与检查点记录",
+    "",
+    "多个 `liuhen serve` 节点（以及在其他机器上运行的 `liuhen import-av`、`liuhen import` 等命令）",
+    "共用一个 PostgreSQL 数据库和一个 S3 存储（`LIUHEN_STORE_URL=s3://桶/前缀`）时：",
+    "",
+    "- **签名密钥只有一把，从一处保管处安装到每个节点。** 日志由第一次 `liuhen init` 开始，所用签名密钥的指纹记在日志事件 #0（轮换之后，为最新的 `ledger.key_rotated` 事件所记的新密钥）。每个节点的 `$LIUHEN_DATA_DIR/keys/ledger-ed25519.pem` 都须是这把密钥：从密钥保管处（保管介质，或已在运行的节点的 `keys/` 目录）复制过去，仅属主可读；密钥加密保存时，各节点设置同一口令文件 `LIUHEN_KEY_PASSPHRASE_FILE`。在数据库已有日志的新节点上运行 `liuhen init` 不会生成新密钥，而是以一行说明须安装哪把密钥（指纹）、装到哪里，退出码 2；装好后再运行 `liuhen init` 即可。",
+    "- **密钥不符的节点拒绝启动。** `liuhen serve` 和每个会写入的命令（`verify`、`ledger proof`、`clean-uploads`、`gc` 以外的命令）启动时、签名任何东西之前，先核对本节点的签名密钥是否为日志的密钥：不符则一行报错（两个指纹与安装方法），退出码 2。`liuhen verify` 照常运行并报告。轮换密钥（`liuhen ledger rotate-key`）后，须把新密钥装到其他每个节点。",
+    "- **检查点记录只有一份，在存储桶中。** 存储为 S3 时，数据库之外的检查点记录不再是各节点数据目录下的 `checkpoints.jsonl`（每个节点只会有自己签名的检查点，`verify` 会在每个节点报告缺失），而是存储桶中的 `<前缀>/checkpoint-log/`：每个检查点一个对象，写入后不再改动；每个节点写入、在任何节点运行的 `liuhen verify` 读取同一份。原先用本地文件的库改用 S3 存储后，下次启动时以该节点的 `checkpoints.jsonl` 开始这份记录，再从数据库补上中断所缺的检查点。见证（`LIUHEN_WITNESS_DIR`、`liuhen witness add`）照旧另存一份，各节点设置相同。",
+    "- **断点续传的暂存也在存储桶中**，上传可在任一节点续传（见 [upload.md](upload.md)）。",
+    "- 在各节点设置相同的 `LIUHEN_LEDGER_FINGERPRINT`，`verify` 可发现整个日志连同事件 #0 被另一把密钥重签。",
+]
+"""The settings page's section on several nodes sharing one store (key and checkpoint log)."""
 
 
 def _command_rows() -> list[str]:

@@ -54,7 +54,9 @@ def test_the_log_is_in_the_object_store_and_verify_reads_it_there(
         store.blobs._client.delete_object(Bucket=S3_BUCKET, Key=gone)
         report = verify(store, SYSTEM)
         [problem] = [p for p in report.problems if p.kind == "checkpoint_log_incomplete"]
-        assert problem.object == shared.location and "缺少数据库已签名的 1 个检查点" in problem.message
+        assert (
+            problem.object == shared.location and "缺少数据库已签名的 1 个检查点" in problem.message
+        )
     finally:
         store.close()
 
