@@ -88,6 +88,7 @@ def _make_record(page: Any, base: str, case: str, width: int) -> None:
     page.fill("[name='f.identity_notice']", "执法人员出示了执法证件，告知了当事人申请回避的权利")
     page.fill("[name='f.findings']", "当事人在店门前摆放货架，占用人行道约4平方米")
     page.check("#sign_on_screen")
+    page.locator("#draft-state", has_text="已自动保存").wait_for()  # kept while it is filled
     _fits(page, "document", width)
     page.click("form.form button[type=submit].primary")
     page.wait_for_url("**/sign")
@@ -186,4 +187,7 @@ def test_an_officer_on_a_phone_records_an_act_has_it_signed_uploads_and_sees_the
     _upload(page, base, case, clip, width)
     panel = page.locator("#next")
     assert panel.is_visible() and "下一步" in panel.inner_text()
+    assert page.locator(".sign-link").count() == 1  # the 笔录's 签名, on its timeline item
+    with store.read() as conn:
+        assert conn.execute(select(t.form_drafts)).first() is None  # each save consumed its own
     _fits(page, "case-after", width)
