@@ -544,3 +544,13 @@ def test_messages_name_a_time_once_and_never_an_empty_deadline(check) -> None:
     ]
     assert served and "（期限 ）" not in served[0].message
     assert "结案 2026-10-09 10:00" in served[0].message and "结案时仍未送达" in served[0].message
+
+
+def test_liuhen_check_counts_advice_apart_from_violations_and_pending(check) -> None:
+    from liuhen.cli.rules_cmds import render_case
+
+    case = CASES[("000§10", "av-advised")].reported()
+    found = check(case, "shanxi-township")
+    text = render_case("x.json", case.id, load_profile("shanxi-township"), found)
+    # the bare inspection also lacks its 现场检查笔录 (act-documents): one violation
+    assert "（违规 1，待办 0，提示 1）" in text
