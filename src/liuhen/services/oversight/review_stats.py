@@ -99,7 +99,9 @@ def review_stats(store: Store, actor: Actor, year: str = "") -> dict[str, Any]:
         "sections": [g.to_dict(grades) for g in sorted(sections.values(), key=lambda g: g.name)],
         "officers": [g.to_dict(grades) for g in sorted(officers.values(), key=lambda g: g.name)],
         "case_count": len(cases),
-        "cases": sorted(cases, key=lambda c: (float(c["total"]), c["number"]))[:SHOWN],
+        "cases": sorted(cases, key=lambda c: (not c["failed"], float(c["total"]), c["number"]))[
+            :SHOWN
+        ],
     }
 
 

@@ -107,7 +107,9 @@ def _row(
         "id": line.id,
         "title": line.title,
         "citation": line.citation,
-        "kind": "否决项" if line.veto else ("人工评分" if line.manual else "按发现扣分"),
+        "kind": ("评查人判定" if line.manual else "按发现")
+        if line.veto
+        else ("人工评分" if line.manual else "按发现扣分"),
         "rule": _describe(line),
         "lost": plain(sum(d.points for d in lost)),
         "vetoed": bool(vetoes),
