@@ -6,7 +6,7 @@ is ``versions.link_av`` (a new version, ``av.linked`` on the ledger)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,7 +88,7 @@ def link_offers(store: Store, rows: CaseRows, tz: Any) -> list[LinkOffer]:
 
 
 def _best_act(
-    acts: list[Mapping[str, Any]],
+    acts: Sequence[Mapping[str, Any]],
     window: tuple[datetime, datetime],
     details: Mapping[str, Any],
     devices: set[str],

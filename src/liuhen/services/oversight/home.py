@@ -119,7 +119,7 @@ def cases_to_file(store: Store, actor: Actor, now: datetime) -> tuple[list[dict[
 
 
 def _shortcuts(actions: frozenset[str]) -> list[Shortcut]:
-    found = []
+    found: list[Shortcut] = []
     for action, label, link in (
         ("case.create", "立案", "/cases/new"),
         ("av.upload", "上传音像", "/uploads"),
