@@ -63,11 +63,12 @@ class ObjectLog:
         )
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
-    def lines(self) -> list[bytes]:
-        """Every entry, in tree order; ``OSError`` when the store cannot be read."""
+    def lines(self, keys: list[str] | None = None) -> list[bytes]:
+        """Every entry (or those of ``keys``), in tree order; ``OSError`` when the store
+        cannot be read."""
         out = []
         try:
-            for key in self.keys():
+            for key in self.keys() if keys is None else keys:
                 body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
                 try:
                     out.append(bytes(body.read()).rstrip(b"\n"))

@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import SYSTEM, make_case_with_files
 
+from liuhen.ledger.events import Actor
+from liuhen.services.admin.backup import back_up
 from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
 from liuhen.store.recovery import catch_up_checkpoint_log
@@ -22,6 +24,7 @@ from liuhen.store.store import Store
 from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
 
 pytestmark = pytest.mark.s3
+OPERATOR = Actor(id=None, label="命令行操作员（测试）", roles=("admin",))
 
 
 @pytest.fixture
@@ -50,6 +53,10 @@ def test_the_log_is_in_the_object_store_and_verify_reads_it_there(
             signed = conn.exec_driver_sql("SELECT count(*) FROM checkpoints").scalar()
         assert len(shared.keys()) == signed and shared.newest() == signed  # sizes 1…n
         assert verify(store, SYSTEM).ok
+        back_up(store, OPERATOR, tmp_path / "backup")  # the backup holds the shared log
+        held = (tmp_path / "backup" / "checkpoints.jsonl").read_bytes().splitlines()
+        assert held[: len(shared.lines()) - 1] == shared.lines()[:-1]  # (+ the backup's own)
+        assert len(held) >= signed
         gone = shared.keys()[1]
         store.blobs._client.delete_object(Bucket=S3_BUCKET, Key=gone)
         report = verify(store, SYSTEM)

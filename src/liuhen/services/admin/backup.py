@@ -20,7 +20,7 @@ from typing import Any
 from liuhen import __version__
 from liuhen.errors import InvalidInput, LiuhenError, StorageError
 from liuhen.ledger.events import Actor
-from liuhen.store.backup import files, postgres
+from liuhen.store.backup import LOG_FILE, files, postgres
 from liuhen.store.backup.manifest import file_entry, write_manifest
 from liuhen.store.backup.snapshot import SnapshotState, open_snapshot, writers_held
 from liuhen.store.blobs.local import LocalBlobStore
@@ -98,15 +98,20 @@ def _write(
     why_not: str | None,
     progress: Progress | None,
 ) -> dict[str, Any]:
+    shared = store.checkpoint_log.shared  # the cluster's log, in the bucket (S3 store)
     with writers_held(store.engine):
         snapshot = open_snapshot(store.settings, store.engine)
         try:
             taken = files.take_files(store.settings, out)
+            logged = shared.keys() if shared is not None else None
         except BaseException:
             snapshot.close()
             raise
     try:
         entries = files.finish_files(taken, out)
+        if shared is not None and logged is not None:  # the log as it stood at the snapshot
+            (out / LOG_FILE).write_bytes(b"".join(x + b"\n" for x in shared.lines(logged)))
+            entries[LOG_FILE] = file_entry(out / LOG_FILE)
         database, state = snapshot.write(out)
     finally:
         snapshot.close()
