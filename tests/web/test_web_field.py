@@ -208,3 +208,21 @@ def test_another_cases_document_is_not_signed_through_this_case(
     foreign = _to_sign(store, other)
     response = site["client"].get(f"/cases/{site['case']}/records/{foreign}/sign")
     assert response.status_code == 404
+
+
+def test_a_correction_of_a_signed_document_asks_for_the_handwriting_again(
+    site: dict[str, Any], store: Any
+) -> None:
+    png = _uri(signature_png())
+    signed = site["client"].post(
+        site["url"],
+        data={"csrf": site["csrf"], "slot": "party-1", "name": "李建华", "mode": "sign",
+              "signature": png},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert signed.status_code == 303
+    version = signed.headers["location"].split("/records/")[1].split("/")[0]
+    form = site["client"].get(f"/cases/{site['case']}/records/{version}/correct").text
+    assert not re.search(r'name="sig-\d+-name" value="李建华"', form)  # not carried over
+    assert re.search(r'name="sign_on_screen" value="1" checked', form)
+    assert "须对补正后的文书重新签署" in form

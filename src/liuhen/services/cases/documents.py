@@ -212,9 +212,11 @@ def correct_document(
     filled: FilledDocument,
     reason: str,
     made_at: datetime | None = None,
+    signing_on_screen: bool = False,
 ) -> SavedDocument:
-    """补正 a document: a new version with new renderings; the old version stays as it was."""
-    _check(filled)
+    """补正 a document: a new version with new renderings; the old version stays as it was.
+    ``signing_on_screen``: its empty boxes are signed (again) on the screen next."""
+    _check(filled, signing_on_screen)
     case_id = case_of_record(store, record_id)
     if case_id is None:
         raise NotFound(f"record: 记录 {record_id} 不存在")

@@ -176,9 +176,13 @@ def stored_values(form: DocumentForm, details: dict[str, Any], tz: ZoneInfo) -> 
     rows = [
         {**s, "signed_at": local_input(s.get("signed_at"), tz)}
         for s in details.get("signatures", [])
+        if not s.get("image_sha256")  # signed on the screen: signed again after the change
     ]
     rows += [{**r, "refused": True} for r in details.get("refusals", [])]
     values["signatures"] = rows + [{} for _ in range(SIGNATURE_ROWS_EXTRA)]
+    values["sign_on_screen"] = len(rows) < len(details.get("signatures", [])) + len(
+        details.get("refusals", [])
+    )
     return values
 
 

@@ -224,6 +224,7 @@ def save_correction(
                 filled=doc.filled,
                 reason=reason,
                 made_at=doc.made_at,
+                signing_on_screen=reader.flag("sign_on_screen"),
             ).record_id
         else:
             new_id = correct_record(
@@ -237,4 +238,6 @@ def save_correction(
     except LiuhenError as exc:
         errors = _errors(exc, form)
         return _page(request, facts, form, doc.values, errors=errors, correcting=current)
+    if doc.filled is not None and reader.flag("sign_on_screen"):
+        return RedirectResponse(f"/cases/{facts.id}/records/{new_id}/sign", 303)
     return RedirectResponse(f"/cases/{facts.id}?saved=correction#record-{new_id}", 303)
