@@ -103,3 +103,35 @@ def test_exports_are_refused_without_the_permission_and_across_cases(
     watcher = _client(app, "watcher")
     assert watcher.post(f"/api/cases/{made['case']}/exports?kind=package").status_code == 403
     assert "export-package" not in watcher.get(f"/cases/{made['case']}").text
+
+
+def test_a_waiting_job_is_shown_waiting_and_nothing_contradicts_it(
+    store: Any, tmp_path: Path
+) -> None:
+    """While the worker is busy, a queued 四性检测 and a queued export show 排队中, and the
+    panel does not also say 尚未检测 (one state per job)."""
+    import threading
+
+    made = make_case_with_files(store, tmp_path)
+    make_user(store, "keeper", "custodian", agency_id=made["agency"], password=PASSWORD)
+    app = create_app(store.settings, store=store)
+    web = _client(app, "keeper")
+    case = made["case"]
+    assert "尚未检测" in web.get(f"/cases/{case}").text
+    busy = threading.Event()
+    app.state.jobs.submit("busy", "占用", busy.wait)  # the one worker is taken
+    try:
+        checking = web.post(
+            f"/cases/{case}/four-properties",
+            data={"csrf": web.csrf},  # type: ignore[attr-defined]
+            follow_redirects=False,
+        )
+        assert checking.status_code == 303
+        job = web.post(f"/api/cases/{case}/exports?kind=case_file").json()
+        assert job["state"] == "queued" and job["state_name"] == "排队中"
+        page = web.get(f"/cases/{case}").text
+        assert "四性检测排队中" in page and "尚未检测" not in page
+        assert 'data-kind="case_file"' in page and "排队中" in page
+    finally:
+        busy.set()
+    assert app.state.jobs.wait(export_key(job["id"]), timeout=120).state == "done"
