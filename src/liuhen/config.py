@@ -191,6 +191,22 @@ class Settings:
             "doc": "当事人复制件下载链接可下载的次数（每下载一个文件计一次），默认 5",
         },
     )
+    api_rate_per_minute: int = field(
+        default=600,
+        metadata={
+            "env": "LIUHEN_API_RATE_PER_MINUTE",
+            "doc": "每个账号每分钟最多可调用的接口（/api/）次数，由数据库计数、各节点共用；"
+            "超过后答复 429，一分钟内恢复。默认 600，0 为不限",
+        },
+    )
+    signin_rate_per_minute: int = field(
+        default=30,
+        metadata={
+            "env": "LIUHEN_SIGNIN_RATE_PER_MINUTE",
+            "doc": "同一网络地址每分钟最多可提交的登录（密码、动态验证码）次数，各节点共用；"
+            "与按账号的锁定（连续 5 次失败）并用。默认 30，0 为不限",
+        },
+    )
     seal_tsa_url: str | None = field(
         default=None,
         metadata={
@@ -277,6 +293,8 @@ class Settings:
             ("av_join_minutes", "LIUHEN_AV_JOIN_MINUTES"),
             ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
             ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
+            ("api_rate_per_minute", "LIUHEN_API_RATE_PER_MINUTE"),
+            ("signin_rate_per_minute", "LIUHEN_SIGNIN_RATE_PER_MINUTE"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
@@ -324,6 +342,12 @@ class Settings:
         self.trusted_networks  # noqa: B018  (refuses an address it cannot read)
         if self.fixity_cycle_days < 1:
             raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
+        for name, value in (
+            ("LIUHEN_API_RATE_PER_MINUTE", self.api_rate_per_minute),
+            ("LIUHEN_SIGNIN_RATE_PER_MINUTE", self.signin_rate_per_minute),
+        ):
+            if value < 0:
+                raise ConfigError(f"{name}: 应为 0（不限）或正整数（每分钟次数）")
         if self.fixity_interval_minutes < 0:
             raise ConfigError(
                 "LIUHEN_FIXITY_INTERVAL_MINUTES: 应为不小于 0 的整数（分钟，0 为不运行）"

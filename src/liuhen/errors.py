@@ -19,6 +19,7 @@ and what to do. The mapping to HTTP statuses and CLI exit codes lives here, once
     ├── ForbiddenChange         409 / exit 2   an attempt to alter or delete an original
     ├── StorageError            507 / exit 1   the disk or the object store failed
     ├── RestoreUnverified       500 / exit 1   a restored store did not verify (not recorded)
+    ├── RateLimited             429 / exit 4   too many requests in a minute: wait and retry
     └── Unavailable             503 / exit 4   the database cannot be reached now: try again
 
 A check that runs to the end and finds problems (``verify``, ``verify-package``, ``fixity``)
@@ -185,6 +186,18 @@ class RestoreUnverified(LiuhenError):
     code = "restore_unverified"
     http_status = 500
     exit_code = 1
+
+
+class RateLimited(LiuhenError):
+    """请求过于频繁：请稍后再试。Carries ``retry_after`` (seconds) for the Retry-After header."""
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 4
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(LiuhenError):

@@ -618,9 +618,11 @@ ROUTES: dict[tuple[str, str], Budget] = {
     ("GET", "/login"): Budget(4, _get(None, lambda bw: "/login")),
     # + 1 since issue 15: the sign-in's transaction stores the tile it extended; + 1 since
     # issue 16: whether the password is a temporary one an administrator set (its last event)
-    ("POST", "/login"): Budget(SESSION + 8, _login),
+    # + 2 on each sign-in POST: the address's count of the minute (rate limits: its upsert,
+    # and dropping its past minute when a new one opens)
+    ("POST", "/login"): Budget(SESSION + 10, _login),
     ("GET", "/login/totp"): Budget(SESSION + 2, _pending_login),
-    ("POST", "/login/totp"): Budget(SESSION + 12, _totp_step),
+    ("POST", "/login/totp"): Budget(SESSION + 14, _totp_step),
     ("POST", "/logout"): Budget(SESSION + 7, _logout),
     ("GET", "/api/openapi.json"): Budget(SESSION, _get("officer", lambda bw: "/api/openapi.json")),
     ("GET", "/api/docs"): Budget(SESSION, _get("officer", lambda bw: "/api/docs")),

@@ -266,6 +266,18 @@ slots; a password or code check first takes one, atomically, and a failed check 
 for the lockout window. Bookkeeping like ``sessions``: not a record, not on the ledger
 (every attempt is)."""
 
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("subject", String(160), primary_key=True),
+    Column("window_start", UTCDateTime(), primary_key=True),
+    Column("hits", Integer(), nullable=False),
+)
+"""Request rate limits shared by every node (``store/rate_limits.py``): the requests of one
+subject (an account's API calls, one address's sign-ins) in one fixed window, counted by an
+upsert. Bookkeeping like ``signin_slots``: not a record, not on the ledger; a subject's past
+windows are dropped when its next window opens."""
+
 device_events = Table(
     "device_events",
     metadata,

@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from liuhen.errors import AuthError, PermissionDenied
+from liuhen.errors import AuthError, LiuhenError, PermissionDenied, RateLimited
 from liuhen.services.admin.passwords import must_change_password
+from liuhen.services.admin.rate_limits import limit_signin
 from liuhen.services.admin.sessions import (
     COOKIE,
     PASSWORD_STEP,
@@ -66,6 +67,17 @@ def forwarded_https(request: Request, trusted: tuple[Any, ...]) -> bool:
     return proto == "https"
 
 
+def _address(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied by uvicorn)."""
+    return request.client.host if request.client else ""
+
+
+def _retry_after(response: Response, exc: LiuhenError) -> Response:
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @router.get("/login", include_in_schema=False)
 async def login_page(request: Request, next: str = "/") -> Response:
     from liuhen.web.pages import render
@@ -95,9 +107,10 @@ def login(
         raise PermissionDenied("登录表单已过期，请刷新页面后重试")
     store = get_store(request)
     try:
+        limit_signin(store, _address(request))
         user = authenticate(store, username.strip(), password)
-    except AuthError as exc:
-        return render(
+    except (AuthError, RateLimited) as exc:
+        page = render(
             request,
             "login.html",
             {
@@ -106,8 +119,9 @@ def login(
                 "error": exc.message,
                 "username": username,
             },
-            status_code=401,
+            status_code=exc.http_status,
         )
+        return _retry_after(page, exc)
     end_session(store, request.cookies.get(COOKIE))  # rotate: never reuse a pre-login session
     end_session(store, request.cookies.get(PENDING_COOKIE))
     if needs_totp(user.roles):
@@ -186,9 +200,11 @@ def totp_step(
         raise PermissionDenied("登录表单已过期，请刷新页面后重试")
     store = get_store(request)
     try:
+        limit_signin(store, _address(request))
         check_code(store, user, code)
-    except AuthError as exc:
-        return _totp_page(request, user, expected, next, exc.message, status=401)
+    except (AuthError, RateLimited) as exc:
+        page = _totp_page(request, user, expected, next, exc.message, status=exc.http_status)
+        return _retry_after(page, exc)
     end_session(store, request.cookies.get(PENDING_COOKIE))
     return _signed_in(request, user, next)
 

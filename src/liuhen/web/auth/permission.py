@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from liuhen.errors import AuthError, PermissionDenied
+from liuhen.services.admin.rate_limits import limit_api
 from liuhen.services.admin.sessions import (
     COOKIE,
     resume_session,
@@ -92,6 +93,8 @@ def current_user(request: Request) -> User:
     if resumed is None:
         raise AuthError("请先登录")
     request.state.user, request.state.csrf = resumed
+    if request.url.path.startswith("/api/"):  # counted per account on every node
+        limit_api(get_store(request), resumed[0].id)
     return resumed[0]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Select, bindparam, func, select
 
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.store import tables as t
@@ -100,7 +100,7 @@ class CaseRows:
         return max(closings) if closings else None
 
 
-CASE_ID = bindparam("case_id")
+CASE_ID: BindParameter[str] = bindparam("case_id")
 """The case a statement is about: the statements below are built once, at import, with this
 parameter (SQLAlchemy then reuses their memoised cache keys instead of building a statement
 and its key for each of a page's queries)."""
