@@ -153,16 +153,6 @@ def commit(
     return done == 1
 
 
-def set_info(engine: Engine, upload_id: str, info: dict[str, Any], now: datetime) -> None:
-    """Rewrite the upload's info (at its creation: no request writes it yet)."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(tus_uploads)
-            .where(tus_uploads.c.id == upload_id)
-            .values(info=info, touched_at=now)
-        )
-
-
 def remove(engine: Engine, upload_id: str) -> None:
     with engine.begin() as conn:
         conn.execute(delete(tus_uploads).where(tus_uploads.c.id == upload_id))

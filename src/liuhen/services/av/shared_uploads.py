@@ -77,7 +77,8 @@ class SharedUploads(Uploads):
         return info, row.received
 
     def _write_info(self, info: UploadInfo) -> None:
-        rows.set_info(self.store.engine, info.id, asdict(info), self.store.clock())
+        """The row holds the info from its insert (``_stage_new``); what changes later is
+        written by the claim's holder (``shared_patch``, ``finish``)."""
 
     def touch(self, info: UploadInfo) -> None:
         """Each PATCH's commit touches the row (``shared_patch``)."""
