@@ -58,7 +58,7 @@ def test_an_admin_resets_a_second_factor_and_the_user_enrols_again(
     assert head is not None and officer is not None
     first = new_window(viewport={"width": width, "height": 900})
     browser_login(first, base, "liuzz", demo.accounts["liuzz"], store)  # enrols the first time
-    assert first.url == base + "/cases"
+    assert first.url == base + "/"  # 首页
 
     admin = new_window(viewport={"width": width, "height": 900})
     clock.advance(seconds=31)
