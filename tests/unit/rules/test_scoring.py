@@ -205,3 +205,18 @@ def test_every_shipped_profile_has_a_sheet_whose_lines_cite_their_source():
         ]  # fmt: skip
     assert {b.grade for b in sheet.bands} == {"优秀", "合格", "不合格"}
     assert replace(sheet, bands=sheet.bands).grade_of(59.5, False) == "不合格"
+
+
+def test_every_rule_of_a_shipped_profile_is_on_a_line_of_its_sheet():
+    """A rule added to a shipped profile needs its place on the sheet (which line, how many
+    points): the ``unlisted`` fallback is for an agency's own rules, not for ours."""
+    from liuhen.rules.sources.profiles import list_profiles
+
+    missing = {
+        p.id: [r.id for r in p.rules if p.score_sheet.line_for_rule(r.id) is None]  # type: ignore[union-attr]
+        for p in list_profiles()
+    }
+    advice = {r.id for p in list_profiles() for r in p.rules if r.severity == "advice"}
+    assert {k: [r for r in v if r not in advice] for k, v in missing.items() if v} == {
+        k: [] for k, v in missing.items() if v
+    }

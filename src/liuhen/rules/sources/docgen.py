@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from liuhen.rules.engine.profile import Profile
+from liuhen.rules.sources.score_sheet_doc import sheet_chapter
 from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES
 from liuhen.rules.sources import articles
 

@@ -24,21 +24,31 @@ from liuhen.store.store import Store
 HEAD = PatternFill("solid", fgColor="B3261E")
 
 
-def _ready(store: Store, actor: Actor, case_id: str, case: Mapping[str, Any] | None) -> Review:
+def _ready(
+    store: Store, actor: Actor, case_id: str, case: Mapping[str, Any] | None, fmt: str
+) -> Review:
+    """The review to export; one that cannot be (an open case) is refused, the asking on
+    the ledger all the same."""
     review = load_review(store, actor, case_id, case=case)
     if review.card is None:
-        raise Conflict(review.problem or "该案件没有评查表")
+        problem = review.problem or "该案件没有评查表"
+        _recorded(store, actor, review, fmt, refused=problem)
+        raise Conflict(problem)
     return review
 
 
-def _recorded(store: Store, actor: Actor, review: Review, fmt: str) -> None:
+def _recorded(store: Store, actor: Actor, review: Review, fmt: str, refused: str = "") -> None:
     store.record_view(
         actor,
         "case.review_exported",
         subject_type="case",
         subject_id=str(review.case["id"]),
         case_id=str(review.case["id"]),
-        payload={"format": fmt, "version": review.version},
+        payload={
+            "format": fmt,
+            "version": review.version,
+            **({"refused": refused} if refused else {}),
+        },
     )
 
 
@@ -50,7 +60,7 @@ def review_pdf(
     store: Store, actor: Actor, case_id: str, *, case: Mapping[str, Any] | None = None
 ) -> tuple[str, bytes]:
     """The 评查表 as a sealed PDF, and its file name."""
-    review = _ready(store, actor, case_id, case)
+    review = _ready(store, actor, case_id, case, "pdf")
     pdf = _sealed(store, actor, review, render_review_sheet(review_view(review, store.settings.tz)))
     _recorded(store, actor, review, "pdf")
     return file_name(review, "pdf"), pdf
@@ -68,7 +78,7 @@ def review_xlsx(
     store: Store, actor: Actor, case_id: str, *, case: Mapping[str, Any] | None = None
 ) -> tuple[str, bytes]:
     """The 评查表 as a workbook (one row a line, one a reason), and its file name."""
-    review = _ready(store, actor, case_id, case)
+    review = _ready(store, actor, case_id, case, "xlsx")
     view = review_view(review, store.settings.tz)
     wb = Workbook()
     ws = wb.active
