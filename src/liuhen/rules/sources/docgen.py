@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from liuhen.rules.engine.profile import Profile
-from liuhen.rules.sources.score_sheet_doc import sheet_chapter
 from liuhen.rules.engine.registry import COMMON_MESSAGE_VARS, RULE_TYPES
 from liuhen.rules.sources import articles
+from liuhen.rules.sources.score_sheet_doc import sheet_chapter
 
 GATE_NAMES = {"decide": "决定", "close": "结案", "file": "归档"}
 """Short names of ``vocab.GATES`` for the catalogue's table."""
@@ -224,7 +224,7 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
         lines.append(
             f"| `{p.id}` | {p.name} | {p.source or '—'} | {' → '.join(p.chain[1:]) or '—'} | {len(p.rules)} |"
         )
-    lines += ["", *WRITING_GUIDE, "", "## 规则", ""]
+    lines += ["", *WRITING_GUIDE, "", *sheet_chapter(profiles), "## 规则", ""]
     for rid in ids:
         lines += _rule_section(rid, [p for p in profiles if rid in p.rule_ids()])
     lines += _provision_table(profiles)
