@@ -226,3 +226,35 @@ def test_a_correction_of_a_signed_document_asks_for_the_handwriting_again(
     assert not re.search(r'name="sig-\d+-name" value="李建华"', form)  # not carried over
     assert re.search(r'name="sign_on_screen" value="1" checked', form)
     assert "须对补正后的文书重新签署" in form
+
+
+def test_a_refusal_naming_another_cases_recording_is_refused_and_nothing_saved(
+    site: dict[str, Any], store: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "other").mkdir()
+    other = make_case_with_files(store, tmp_path / "other", number="测试〔2026〕3号")
+    start = store.clock() - timedelta(hours=2)
+    foreign = add_record(
+        store,
+        SYSTEM,
+        case_id=other["case"],
+        act_id=None,
+        kind="av",
+        doc_kind="",
+        title="另案录像",
+        details={
+            "device_id": "dev-2",
+            "officer_id": other["o1"],
+            "segments": [{"start": start.isoformat(), "end": store.clock().isoformat()}],
+        },
+    )
+    events = store.event_count()
+    response = site["client"].post(
+        site["url"],
+        data={"csrf": site["csrf"], "slot": "party-1", "name": "李建华", "mode": "refuse",
+              "reason": "拒绝", "av_record": foreign, "av_offset": "00:30"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "所选音像记录不属于本案，请从列表中选择" in response.text
+    assert "测试〔2026〕3号" not in response.text and "另案录像" not in response.text
+    assert store.event_count() == events and _count(store, t.hand_signatures) == 0
