@@ -1,5 +1,7 @@
-"""The confirmed redaction marks of a party's copy (``services/access/redactions.py``): a
-table of its own, re-exported by ``store/tables.py`` (importers use ``t.redactions``)."""
+"""Redaction of a party's copy: the confirmed marks (``services/access/redactions.py``,
+``footage.py``), the faces found in footage and the redacted videos made from marks
+(``services/access/footage*.py``). Re-exported by ``store/tables.py`` (importers use
+``t.redactions``, ``t.footage_detections``, ``t.redacted_footage``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata
 from liuhen.store.types import JSONText, UTCDateTime
 
-__all__ = ["redactions"]
+__all__ = ["redactions", "footage_detections", "redacted_footage"]
 
 redactions = Table(
     "redactions",
@@ -28,3 +30,37 @@ redactions = Table(
 )
 """The marks an approver confirmed for one record of a copy request (遮盖); a change is a
 new version (one per number: two approvers saving at once cannot both win)."""
+
+footage_detections = Table(
+    "footage_detections",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("request_id", String(40), ForeignKey("access_requests.id"), nullable=False),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=False),
+    Column("position", Integer(), nullable=False),  # the record's file
+    Column("blob_sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("proposals", JSONText(), nullable=False),  # face tracks: times and boxes
+    Column("details", JSONText(), nullable=False),  # model, threshold, frames, size
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_footage_detections_file", "request_id", "record_id", "position", unique=True),
+)
+"""What the face detector proposed for one video file of a copy request (once per file)."""
+
+redacted_footage = Table(
+    "redacted_footage",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("request_id", String(40), ForeignKey("access_requests.id"), nullable=False),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=False),  # the original
+    Column("redaction_id", String(40), ForeignKey("redactions.id"), nullable=False),
+    Column("derived_id", String(40), ForeignKey("records.id"), nullable=False),
+    Column("details", JSONText(), nullable=False),  # files made, frames blurred, muted
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_redacted_footage_redaction", "redaction_id", unique=True),
+)
+"""The redacted video of one confirmed version of a record's marks: one derived record per
+version (two approvers confirming at once make one)."""

@@ -22,7 +22,6 @@ from sqlalchemy import (
 from liuhen.store.derived_tables import *  # noqa: F403  (re-exported: each one's __all__)
 from liuhen.store.export_tables import *  # noqa: F403
 from liuhen.store.field_tables import *  # noqa: F403
-from liuhen.store.footage_tables import *  # noqa: F403
 from liuhen.store.ledger_tables import *  # noqa: F403
 from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata as metadata

@@ -40,7 +40,7 @@ class Tile:
     label: str
     count: int
     link: str
-    tone: str = ""  # bad | due | ok
+    tone: str = ""  # bad | due | calm
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Home:
     to_file_count: int = 0
     shortcuts: list[Shortcut] = field(default_factory=list)
     system: list[Any] = field(default_factory=list)  # readiness checks not ok (admin)
+    can_act: bool = False  # may act on a case (else its items are only to look at)
 
 
 def agency_overdue(
@@ -148,6 +149,7 @@ def home(store: Store, user: User, actions: frozenset[str]) -> Home:
         tiles=[],
         mine=mine,
         shortcuts=_shortcuts(actions),
+        can_act=bool(actions & {"record.create", "approval.decide", "av.upload", "case.export"}),
     )
     if works_cases and any(r in OVERSEERS for r in user.roles):  # a section head's own
         # reminders already cover the section
@@ -173,12 +175,12 @@ def _tiles(page: Home, actions: frozenset[str]) -> list[Tile]:
     if page.mine is not None:
         if page.mine.approvals or "approval.decide" in actions:
             n = len(page.mine.approvals)
-            tiles.append(Tile("approvals", "待我审批", n, "/approvals", "due" if n else "ok"))
+            tiles.append(Tile("approvals", "待我审批", n, "/approvals", "due" if n else "calm"))
         n = page.mine.overdue_count
-        tiles.append(Tile("overdue", "我的逾期事项", n, "/inbox#overdue", "bad" if n else "ok"))
+        tiles.append(Tile("overdue", "我的逾期事项", n, "/inbox#overdue", "bad" if n else "calm"))
         n = page.mine.due_count
         label = f"{page.mine.days} 个工作日内到期"
-        tiles.append(Tile("due", label, n, "/inbox#due", "due" if n else "ok"))
+        tiles.append(Tile("due", label, n, "/inbox#due", "due" if n else "calm"))
     if page.footage or page.footage_count:
         n = page.footage_count
         tiles.append(Tile("footage", "音像待存储", n, "/uploads", "bad"))
@@ -188,7 +190,7 @@ def _tiles(page: Home, actions: frozenset[str]) -> list[Tile]:
     if page.reach_overdue_count or page.reach_overdue:
         n = page.reach_overdue_count
         tiles.append(
-            Tile("reach", "本机关逾期事项", n, "/cases?problems=overdue", "bad" if n else "ok")
+            Tile("reach", "本机关逾期事项", n, "/cases?problems=overdue", "bad" if n else "calm")
         )
     if page.to_file_count:
         n = page.to_file_count
