@@ -52,3 +52,24 @@ def test_a_failed_job_keeps_its_message_and_the_worker_goes_on():
     assert jobs.wait("c").state == DONE and jobs.get("c").result == 42
     assert jobs.get("missing") is None
     jobs.stop()
+
+
+def test_a_job_reports_the_share_done_while_it_runs():
+    jobs, release, reported = _jobs(), threading.Event(), threading.Event()
+    report = jobs.reporter("footage-render:r1:v1")
+    seen: list[int] = []
+
+    def work() -> str:
+        report(0.25)
+        seen.append(jobs.get("footage-render:r1:v1").percent)  # type: ignore[union-attr]
+        report(1.7)  # kept within 0..1
+        reported.set()
+        release.wait(5)
+        return "视频"
+
+    job = jobs.submit("footage-render:r1:v1", "制作遮盖后的视频", work)
+    assert reported.wait(5) and job.state == RUNNING and seen == [25] and job.progress == 1.0
+    release.set()
+    assert jobs.wait("footage-render:r1:v1").percent == 100
+    jobs.reporter("nothing-submitted")(0.5)  # a key with no job: nothing to report to
+    jobs.stop()
