@@ -2,7 +2,7 @@
 
     python bench/bench_ledger.py [--events 100000] [--database-url URL] [--data-dir DIR]
                                  [--seconds 10] [--proofs 1000] [--threads 16] [--rebuild]
-                                 [--json]
+                                 [--checkpoint-ms N] [--json]
 
 **The store.** ``liuhen init``, then ``--events`` events appended in transactions of 5,000
 by ``Tx.record_many`` (each event byte for byte what ``Tx.record`` writes one transaction
@@ -69,6 +69,8 @@ def _settings(data_dir: Path, url: str) -> Settings:
     env = {"LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_ENV": "test"}
     if url:
         env["LIUHEN_DATABASE_URL"] = url
+    if os.environ.get("LIUHEN_CHECKPOINT_MS"):  # --checkpoint-ms (the children inherit it)
+        env["LIUHEN_CHECKPOINT_MS"] = os.environ["LIUHEN_CHECKPOINT_MS"]
     return Settings.from_env(env)
 
 
@@ -249,6 +251,12 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=16, help="request threads per writer (grouped appends)"
     )
+    parser.add_argument(
+        "--checkpoint-ms",
+        type=int,
+        default=0,
+        help="LIUHEN_CHECKPOINT_MS of the appending processes (0: a checkpoint per commit)",
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -265,6 +273,8 @@ def main() -> None:
     else:
         url_for_store = ""
     build_seconds = build(data_dir, url_for_store, args.events, args.rebuild)
+    if args.checkpoint_ms:
+        os.environ["LIUHEN_CHECKPOINT_MS"] = str(args.checkpoint_ms)
     checked = _child("verify", str(data_dir), url_for_store)
     if not checked["ok"]:
         raise SystemExit(f"verify found problems in the built store: {checked['problems']}")
@@ -283,6 +293,7 @@ def main() -> None:
         "grouped_appends_per_s_1": round(grouped_one, 1),
         "grouped_appends_per_s_4": round(grouped_four, 1),
         "threads_per_writer": args.threads,
+        "checkpoint_ms": args.checkpoint_ms,
         "proof_p50_ms": _pct(times, 50),
         "proof_p99_ms": _pct(times, 99),
         "proof_mean_ms": round(statistics.fmean(times), 3),

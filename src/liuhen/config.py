@@ -207,6 +207,12 @@ class Settings:
             "与按账号的锁定（连续 5 次失败）并用。默认 30，0 为不限",
         },
     )
+    checkpoint_ms: int = field(
+        default=0, metadata={"env": "LIUHEN_CHECKPOINT_MS", "doc": "检查点最长间隔，毫秒（0–1000）"}
+    )
+    checkpoint_events: int = field(
+        default=10_000, metadata={"env": "LIUHEN_CHECKPOINT_EVENTS", "doc": "或未签名事件数上限"}
+    )
     seal_tsa_url: str | None = field(
         default=None,
         metadata={
@@ -293,11 +299,16 @@ class Settings:
             ("av_join_minutes", "LIUHEN_AV_JOIN_MINUTES"),
             ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
             ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
+            ("checkpoint_ms", "LIUHEN_CHECKPOINT_MS"),
+            ("checkpoint_events", "LIUHEN_CHECKPOINT_EVENTS"),
             ("api_rate_per_minute", "LIUHEN_API_RATE_PER_MINUTE"),
             ("signin_rate_per_minute", "LIUHEN_SIGNIN_RATE_PER_MINUTE"),
         ):
             if name in raw:
                 raw[name] = _int_setting(env_name, raw[name])
+        ms, events = raw.get("checkpoint_ms", 0), raw.get("checkpoint_events", 1)
+        if not (isinstance(ms, int) and 0 <= ms <= 1000 and isinstance(events, int) and events > 0):
+            raise ConfigError("LIUHEN_CHECKPOINT_MS / _EVENTS: 应为 0–1000（毫秒）与正整数（条）")
         settings = cls(**raw)  # type: ignore[arg-type]
         settings.validate()
         return settings

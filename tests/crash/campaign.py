@@ -139,14 +139,19 @@ def _spread(calls: list[Point], k: int) -> list[Point]:
     return [calls[round(i * step)] for i in range(k)]
 
 
-def run_point(world: World, point: Point, work: Path, *, resume: bool = False) -> Outcome:
-    """Kill ``point.op`` at ``point``, start again, check (and resume, check again)."""
+def run_point(
+    world: World, point: Point, work: Path, *, resume: bool = False, **env: str
+) -> Outcome:
+    """Kill ``point.op`` at ``point``, start again, check (and resume, check again).
+    ``env``: settings of the killed process (``LIUHEN_CHECKPOINT_MS``: an acknowledged view
+    must then be on the ledger, and signed over once the next start has run)."""
     started = time.monotonic()
     dest = work / f"point-{os.getpid()}-{time.monotonic_ns()}"
     settings = copy_world(world, dest)
     out = dest / "exports" / "pkg"
     try:
-        done = child(world, settings, point.op, out, LIUHEN_CRASH_AT=f"{point.kind}:{point.n}")
+        at = f"{point.kind}:{point.n}"
+        done = child(world, settings, point.op, out, LIUHEN_CRASH_AT=at, **env)
         outcome = Outcome(point, killed=done.returncode == EXIT_CODE)
         if not outcome.killed and done.returncode != 0:
             outcome.problems.append(f"退出码 {done.returncode}：{done.stderr.strip()[-500:]}")
@@ -154,6 +159,8 @@ def run_point(world: World, point: Point, work: Path, *, resume: bool = False) -
         recovery = checks.next_start(settings)
         outcome.recovered = _what(recovery)
         outcome.problems += checks.problems(settings, dest / "exports")
+        if env.get("LIUHEN_CHECKPOINT_MS", "0") != "0":
+            logged = checks.logged_size(settings)  # signed by the next start at the latest
         if point.op == "views":
             outcome.problems += checks.acknowledged(settings, done.stdout, logged)
         if resume and outcome.killed and not outcome.problems:

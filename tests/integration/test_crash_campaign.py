@@ -85,3 +85,23 @@ def test_kills_on_postgresql_leave_a_clean_store(tmp_path: Path, pg_admin_engine
     assert all(o.killed for o in outcomes) and all(not o.problems for o in outcomes), table(
         outcomes
     )
+
+
+CADENCE_POINTS = [
+    # checkpoints at most every 250 ms: batches of views committed and answered, unsigned,
+    # when the process dies at a later commit (or at its signer's, or as it writes the log)
+    Point("views", "commit", 3),
+    Point("views", "commit", 6),
+    Point("views", "log.append", 2),
+]
+
+
+@pytest.mark.parametrize("point", CADENCE_POINTS, ids=lambda p: p.label().strip())
+def test_a_kill_with_checkpoints_every_250_ms_loses_no_acknowledged_view(
+    sqlite_world: World, point: Point, tmp_path: Path
+) -> None:
+    """Every view answered before the kill is on the ledger; the next start signs the tail
+    the killed process left unsigned, and ``liuhen verify`` is clean."""
+    outcome = run_point(sqlite_world, point, tmp_path, LIUHEN_CHECKPOINT_MS="250")
+    assert outcome.killed, f"{point.label()} was never reached: the point no longer exists"
+    assert outcome.problems == [], table([outcome])

@@ -15,8 +15,10 @@ has queued: the longer it waited for the others, the more it writes at once. Tak
 the lock, four busy processes wrote four times as many small batches, each waiting its turn.
 
 **What "durable" means for a view.** The thread that records a view waits until the
-transaction holding its event has committed and the checkpoint over it is in the checkpoint
-log; only then does it get the event's seq and go on to send what was viewed. So nothing
+transaction holding its event has committed (and, with ``LIUHEN_CHECKPOINT_MS`` 0, the
+checkpoint over it is in the checkpoint log; with an interval, a checkpoint covers it within
+the interval: ``checkpointing``); only then does it get the event's seq and go on to send
+what was viewed. So nothing
 leaves the server without its event on the ledger, even if the server dies the next moment,
 and when the write fails the request fails and shows nothing. Batching changes only how many
 views share a commit: an idle server writes a lone view at once (no timer, no added wait);

@@ -1,5 +1,8 @@
 """What a crash can leave in the store itself, repaired at the next start.
 
+- events committed but not yet signed over (``LIUHEN_CHECKPOINT_MS``: a tail the process
+  would have signed within the interval): signed now (``Checkpointing.sign_tail``; never
+  over events that are neither tiled nor signed: those ``liuhen verify`` reports);
 - temp files of ingests cut short (``blobs.cleanup_temp``);
 - blobs put in place whose row never committed (``blobs.recover_pending``): removed, so no
   stored object is without its row;
@@ -10,7 +13,7 @@
   crashes can lose (``CRASH_GAP``: one per writing process killed): a copy deleted, cut
   short by more, or rolled back is ``liuhen verify``'s to report, never repaired here.
 
-``recover_store`` does all three; ``store_leftovers`` lists what a start has not yet
+``recover_store`` does each; ``store_leftovers`` lists what a start has not yet
 repaired, reading only.
 """
 
@@ -46,6 +49,8 @@ class StoreRecovery:
     """Copy of the checkpoint log -> how many checkpoints were appended to it."""
     witnesses: dict[str, str] = field(default_factory=dict)
     """Witness -> what sending it the newest checkpoint gave (``ok`` or why not)."""
+    tail_signed: int | None = None
+    """The size of the checkpoint signed over a tail of events a crash left unsigned."""
 
 
 def recover_store(store: Store) -> StoreRecovery:
@@ -63,6 +68,9 @@ def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], Non
     def temp() -> None:
         done.temp_files = store.blobs.cleanup_temp()
 
+    def tail() -> None:
+        done.tail_signed = store.signing.sign_tail()
+
     def pending() -> None:
         done.orphan_blobs = store.blobs.recover_pending(lambda sha: registered(store, sha))
 
@@ -73,6 +81,7 @@ def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], Non
         done.witnesses = catch_up_witnesses(store)
 
     return {
+        "未签名的日志末尾": tail,
         "临时文件": temp,
         "未登记的文件": pending,
         "检查点记录": checkpoints,

@@ -26,10 +26,10 @@ from sqlalchemy.exc import DBAPIError
 
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, LiuhenError
-from liuhen.ledger.checkpoint import Checkpoint, key_fingerprint, sign_checkpoint
+from liuhen.ledger.checkpoint import Checkpoint, key_fingerprint
 from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleHashes
-from liuhen.ledger.note import Note, checkpoint_note
+from liuhen.ledger.note import Note
 from liuhen.ledger.tiles import TiledTree
 from liuhen.rules.engine.calendar import YearSchedule
 from liuhen.rules.sources.calendar import WorkCalendar
@@ -37,6 +37,7 @@ from liuhen.store import tables as t
 from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
+from liuhen.store.checkpointing import Checkpointing
 from liuhen.store.database import READ_ONLY, check_connection, make_engine
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
@@ -78,6 +79,9 @@ class Store:
         if engine.dialect.name == "postgresql":
             self._read_options["isolation_level"] = "AUTOCOMMIT"
         self._views = GroupCommit(self._write_reads)
+        self.signing = Checkpointing(
+            self, self._tree, self._origin_of, settings.checkpoint_ms, settings.checkpoint_events
+        )
         self._local = threading.local()  # how deep this thread is in write transactions
         self._lock = threading.Lock()
         self.changes = 0
@@ -185,6 +189,7 @@ class Store:
 
     def close(self) -> None:
         self._views.close()
+        self.signing.close()  # what this process left unsigned is signed now
         self.engine.dispose()
 
     @contextmanager
@@ -221,8 +226,10 @@ class Store:
 
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Tx]:
-        """Write rows and events atomically, then sign a checkpoint over the new tree."""
+        """Write rows and events atomically, with a checkpoint over the new tree signed now
+        or within ``LIUHEN_CHECKPOINT_MS`` (``checkpointing``)."""
         signed: tuple[Checkpoint, Note] | None = None
+        appended = False
         depth = getattr(self._local, "depth", 0)
         self._local.depth = depth + 1
         try:
@@ -234,8 +241,10 @@ class Store:
                     tx.assert_settled()
                     tx.check_blobs_stored(self.blobs.exists)
                     if tx.events:
-                        signed = self._checkpoint(conn, tx.events[0], tx.events[-1])
+                        first, last = tx.events[0], tx.events[-1]
+                        signed = self.signing.at_commit(conn, first, last, now=tx.sign_now)
                     trans.commit()
+                    appended = bool(tx.events)
                     if tx.blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
                         self.blobs.settle(tx.blob_keys)
                     if tx.changed:
@@ -253,9 +262,8 @@ class Store:
             raise explained from exc
         finally:
             self._local.depth = depth
-        if signed is not None:
-            self.checkpoint_log.append({"note": signed[1].render()})
-            self.send_to_witnesses(*signed)
+        if appended:
+            self.signing.after_commit(signed, appended)
 
     def send_to_witnesses(self, cp: Checkpoint, note: Note, *, force: bool = False) -> None:
         """After the commit: a witness that is down or refuses never fails the write (it is
@@ -352,34 +360,6 @@ class Store:
             self._tree.forget()
             return None
         return before, tree.size
-
-    def _checkpoint(
-        self, conn: Connection, first: int, last: int
-    ) -> tuple[Checkpoint, Note] | None:
-        """Sign the tree after this transaction's events (the first is ``first``). A damaged
-        ledger (events missing, events not written by LiuHen) is not signed over:
-        ``liuhen verify`` reports it, and writing goes on."""
-        tree = self._tree.extend(conn, first, last)
-        if tree is None:
-            return None
-        cp = Checkpoint(
-            tree_size=tree.size,
-            root_hash=tree.root(),
-            timestamp=self.clock(),
-            origin=self._origin_of(conn),
-        )
-        signature = sign_checkpoint(self.key, cp)
-        conn.execute(
-            t.checkpoints.insert().values(
-                tree_size=cp.tree_size,
-                root_hash=cp.root_hash.hex(),
-                origin=cp.origin,
-                signed_at=cp.timestamp,
-                signature=signature,
-                key_fingerprint=self.fingerprint,
-            )
-        )
-        return cp, checkpoint_note(cp, signature, self.key.public_key())
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         with self.read() as conn:

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, func, select
 
-from liuhen.ledger.merkle import MerkleHashes
-from liuhen.ledger.tiles import TiledTree, TileKey, edge_keys, extend, tiles_for
+from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
+from liuhen.ledger.tiles import TILE_WIDTH, TiledTree, TileKey, edge_keys, extend, tiles_for
 from liuhen.store import tables as t
 from liuhen.store.tile_rows import read_tiles, tiled_size, write_tiles
 
@@ -34,10 +34,13 @@ class StoredTree:
         """Append this transaction's events (``first`` … ``last``), and any before them
         the stored tiles lack, to the tiles; return the tree over all events. None when the
         stored ledger is damaged: a gap in the sequence, a leaf that is no hash, events
-        before ``first`` that no signed checkpoint covers (every transaction signs its own
-        events, so those were appended outside LiuHen), or (read afresh, the first time in
-        this process) tiles that do not give the root of the newest signed checkpoint. A
-        damaged ledger is never signed over, so damage cannot hide under a new signature."""
+        before ``first`` that are neither in the stored tiles nor covered by a signed
+        checkpoint (every transaction tiles its own events, and a checkpoint covers them
+        within ``LIUHEN_CHECKPOINT_MS``: those were appended outside LiuHen), or (read
+        afresh, the first time in this process) tiles that do not give the root of the
+        newest signed checkpoint. A damaged ledger is never signed over, so damage cannot
+        hide under a new signature. ``last`` = ``first - 1``: no events of its own (the
+        unsigned tail's signer)."""
         fresh = self._edge is None
         if self._edge is not None:
             size, edge = self._edge
@@ -97,22 +100,31 @@ class StoredTree:
 def _leaves(conn: Connection, size: int, first: int, last: int | None) -> list[bytes]:
     """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
     gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
-    none) that no signed checkpoint covers."""
+    none) that neither the stored tiles (another process's) nor a signed checkpoint
+    cover."""
     signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
+    tiles = t.ledger_tiles.c
+    tiled = (
+        select(tiles.idx * TILE_WIDTH + func.length(tiles.hashes) / HASH_SIZE)
+        .where(tiles.level == 0)
+        .order_by(tiles.idx.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     # The upper bound is the transaction's last event (the head is locked: none comes
     # after it); without it a planner that has no statistics yet (a store just loaded)
     # reads the whole table for an open range.
     bounded = () if last is None else (t.ledger_events.c.seq <= last,)
     rows = conn.execute(
-        select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed)
+        select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed, tiled)
         .where(t.ledger_events.c.seq >= size, *bounded)
         .order_by(t.ledger_events.c.seq)
     )
     leaves: list[bytes] = []
-    for seq, leaf, covered in rows:
+    for seq, leaf, covered, in_tiles in rows:
         if seq != size + len(leaves):
             raise ValueError(f"ledger_events#{size + len(leaves)} missing")
-        if seq == first and int(covered or 0) != first:
-            raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
+        if seq < first and max(int(covered or 0), int(in_tiles or 0)) <= seq:
+            raise ValueError(f"ledger_events#{seq}–#{first - 1} neither tiled nor signed")
         leaves.append(bytes.fromhex(leaf))
     return leaves

@@ -80,6 +80,7 @@ class Tx:
         self.changed = False  # an event that is more than a reading (READ_ACTIONS)
         self.blob_keys: list[str] = []
         self._held: tuple[int, str] | None = None  # the ledger's head, once locked (_head)
+        self.sign_now = False  # sign a checkpoint at the commit whatever the interval (sign)
         """Blobs whose rows this transaction inserts: registered once it commits."""
 
     # -- rows -------------------------------------------------------------------------
@@ -177,6 +178,11 @@ class Tx:
         if self._pending_rows:
             raise RuntimeError("record_many with rows pending: record them with their event")
         return self._append(events) if events else []
+
+    def sign(self) -> None:
+        """Sign a checkpoint over this transaction's events as it commits, whatever
+        ``LIUHEN_CHECKPOINT_MS`` says (a checkpoint asked for, a key rotation)."""
+        self.sign_now = True
 
     def hold_head(self) -> None:
         """Wait for the ledger's head and hold it until the transaction ends, as the first

@@ -18,6 +18,7 @@ def checkpoint_now(store: Store, actor: Actor) -> dict[str, Any]:
     require(actor, "ledger.checkpoint")
     with store.transaction(actor) as tx:
         tx.record("ledger.checkpointed", subject_type="ledger", subject_id="checkpoint")
+        tx.sign()
     latest = store.latest_checkpoint()
     assert latest is not None
     return _checkpoint_dict(latest)

@@ -52,6 +52,7 @@ def rotate_key(store: Store, actor: Actor) -> dict[str, Any]:
     }
     with store.transaction(actor) as tx:
         seq = tx.record(ROTATED, subject_type="store", subject_id="signing_key", payload=payload)
+        tx.sign()  # by the key it retires, now (whatever LIUHEN_CHECKPOINT_MS)
     rotations.append(store.witnesses.folder, statement)
     sent = store.witnesses.announce_rotation(statement)
     _swap_files(path, old_fingerprint=payload["old_fingerprint"])

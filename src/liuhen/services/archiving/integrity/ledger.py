@@ -45,6 +45,9 @@ class LedgerScan:
     """(seq, payload) of each ``witness.added`` event."""
     bound: bool = False
     """Whether payloads were taken as written when they hash to their digest."""
+    tail: tuple[int, str | None] = (0, None)
+    """(size, time): the newest signed size when the scan began, and the time (UTC ISO
+    text) of the event just after it, the first of any unsigned tail (None: unknown)."""
 
 
 def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> LedgerScan:
@@ -57,6 +60,8 @@ def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> 
         below = reading.signed if bound else 0
         for fetched in reading.events():
             time = reading.plain_time(fetched)
+            if fetched[0] == reading.signed:
+                scan.tail = (reading.signed, time)
             if time is None or not _visit_plain(scan, fetched, time, below):
                 _visit(scan, report, reading.decode(tuple(fetched)))
         heads = reading.heads()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -147,9 +148,15 @@ def judge_checkpoint(
 
 
 def check_checkpoints(
-    store: Store, report: VerifyReport, tree: MerkleHashes, signer: Signer
+    store: Store,
+    report: VerifyReport,
+    tree: MerkleHashes,
+    signer: Signer,
+    tail: tuple[int, str | None] = (0, None),
 ) -> dict[int, str]:
-    """The database's checkpoints; returns the tree size -> root of each readable one."""
+    """The database's checkpoints; returns the tree size -> root of each readable one.
+    ``tail``: the size and first event's time of the events after the newest signed
+    checkpoint (``LedgerScan.tail``): young enough, they are a note, not a problem."""
     rows = checkpoint_rows(store)
     found = Found()
     signed: dict[int, str] = {}
@@ -176,12 +183,31 @@ def check_checkpoints(
     elif signed and max(signed) < tree.size:
         first, last = max(signed), tree.size - 1
         span = f"#{first}" if first == last else f"#{first}–#{last}"
+        if _young(store, tail, first, tree.size):
+            report.notes.append(
+                f"日志末尾事件 {span} 刚写入，尚待签发检查点（LIUHEN_CHECKPOINT_MS 内签发）"
+            )
+            return signed
         report.add(
             "ledger_unsigned",
             f"ledger_events{span}",
             f"日志事件 {span} 不在任何已签名的检查点之内（在系统之外追加，或其检查点被删除）",
         )
     return signed
+
+
+def _young(store: Store, tail: tuple[int, str | None], first: int, size: int) -> bool:
+    """Whether the events from ``first`` are a tail the store signs within its interval:
+    ``LIUHEN_CHECKPOINT_MS`` set, no more than ``LIUHEN_CHECKPOINT_EVENTS`` of them, the
+    first written less than the interval and a second ago (a tail a crash left is signed
+    by the next start; an older one is reported)."""
+    interval, (start, written) = store.settings.checkpoint_ms, tail
+    if not interval or start != first or written is None:
+        return False
+    if size - first > store.settings.checkpoint_events:
+        return False
+    age = store.clock() - datetime.fromisoformat(written)
+    return timedelta(0) <= age <= timedelta(milliseconds=interval + 1000)
 
 
 def _db_checkpoint(report: VerifyReport, row: RawRow) -> Checkpoint | None:

@@ -1,0 +1,116 @@
+"""Checkpoints at most every ``LIUHEN_CHECKPOINT_MS`` (``store/checkpointing``): writes are
+committed (durable) when acknowledged and left as an unsigned tail, which the process's
+signer covers with one checkpoint within the interval; ``verify`` accepts a tail that young
+and says so, reports an older one, and the next start signs a tail a crash left."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.conftest import ENGINES
+
+from liuhen.ledger.events import Actor
+from liuhen.services.admin.ledger import checkpoint_now
+from liuhen.services.archiving.integrity import verify
+from liuhen.store.recovery import recover_store
+from liuhen.store.store import Store
+
+SYSTEM = Actor.system("测试")
+INTERVAL_MS = 300
+
+
+@pytest.fixture(params=ENGINES)
+def cadence_store(request, tmp_path: Path, make_settings, clock) -> Iterator[Store]:  # type: ignore[no-untyped-def]
+    from tests.conftest import ADMIN_PASSWORD
+
+    from liuhen.services.admin.setup import initialise
+
+    env = {"LIUHEN_CHECKPOINT_MS": str(INTERVAL_MS), "LIUHEN_CHECKPOINT_EVENTS": "50"}
+    settings = make_settings(tmp_path / "data", engine=request.param, env=env)
+    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    store = Store.open(settings, clock=clock)
+    yield store
+    store.close()
+
+
+def _write(store: Store, count: int) -> list[int]:
+    seqs = []
+    for n in range(count):
+        with store.transaction(SYSTEM) as tx:
+            seqs.append(tx.record("case.viewed", subject_type="case", subject_id=f"c{n}"))
+    return seqs
+
+
+def _signed(store: Store) -> int:
+    latest = store.latest_checkpoint()
+    return int(latest["tree_size"]) if latest else 0
+
+
+def _log_lines(store: Store) -> int:
+    return len(store.checkpoint_log.path.read_text("utf-8").splitlines())
+
+
+def test_writes_are_signed_over_together_within_the_interval(cadence_store: Store) -> None:
+    store = cadence_store
+    before, lines = _signed(store), _log_lines(store)
+    seqs = _write(store, 5)
+    assert store.event_count() == seqs[-1] + 1  # committed when acknowledged
+    assert _signed(store) == before  # not yet signed: a tail
+    report = verify(store, SYSTEM)
+    assert report.ok, report.problems
+    assert any("尚待签发检查点" in note for note in report.notes)
+    deadline = time.monotonic() + 5
+    while _signed(store) < seqs[-1] + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _signed(store) == seqs[-1] + 1
+    assert _log_lines(store) == lines + 1  # one checkpoint for the five writes
+    report = verify(store, SYSTEM)
+    assert report.ok and not any("尚待签发" in note for note in report.notes)
+
+
+def test_enough_unsigned_events_are_signed_at_once(cadence_store: Store) -> None:
+    store = cadence_store
+    store.signing._later.sign = lambda: None  # type: ignore[method-assign]  # no signer thread
+    _write(store, 3)
+    with store.transaction(SYSTEM) as tx:
+        for n in range(50):
+            tx.record("case.viewed", subject_type="case", subject_id=f"many{n}")
+    assert _signed(store) == store.event_count()  # LIUHEN_CHECKPOINT_EVENTS reached
+
+
+def test_a_tail_a_crash_left_is_reported_until_the_next_start_signs_it(
+    cadence_store: Store, clock
+) -> None:  # type: ignore[no-untyped-def]
+    store = cadence_store
+    store.signing._later.sign = lambda: None  # type: ignore[method-assign]  # "killed" signer
+    seqs = _write(store, 3)
+    clock.advance(seconds=5)
+    report = verify(store, SYSTEM)
+    assert not report.ok
+    unsigned = [p for p in report.problems if p.kind == "ledger_unsigned"]
+    assert unsigned and unsigned[0].object == f"ledger_events#{seqs[0]}–#{seqs[-1]}"
+    done = recover_store(store)
+    assert done.tail_signed == seqs[-1] + 1
+    report = verify(store, SYSTEM)
+    assert report.ok, report.problems
+
+
+def test_closing_the_store_signs_what_it_left_and_a_checkpoint_asked_for_is_signed_now(
+    cadence_store: Store,
+) -> None:
+    store = cadence_store
+    store.signing._later._delay = 3600  # the interval never passes in this test
+    seqs = _write(store, 2)
+    assert _signed(store) < seqs[-1] + 1
+    cp = checkpoint_now(store, SYSTEM)
+    assert cp["tree_size"] == seqs[-1] + 2  # the tail and the checkpoint's own event
+    _write(store, 2)
+    store.close()
+    reopened = Store.open(store.settings, clock=store.clock)
+    try:
+        assert _signed(reopened) == reopened.event_count()
+    finally:
+        reopened.close()
