@@ -66,6 +66,13 @@ def test_a_closed_case_of_each_demo_procedure_has_its_sheet_from_its_findings(pr
     vetoed = load_review(store, sup, case_id(store, VETOED)).card
     assert vetoed is not None and vetoed.failed and vetoed.grade == "不合格"
     assert vetoed.vetoes[0].finding.rule_id == "coercion-approval"  # type: ignore[union-attr]
+    inspection = load_review(store, SYSTEM, case_id(store, "示林检〔2026〕8号")).card  # forestry's
+    assert inspection is not None and inspection.sheet.citation == "004§39"
+    [(line, rule)] = [(d.line.id, d.finding.rule_id) for d in inspection.deductions()]  # type: ignore[union-attr]
+    assert line == "inspection-records" and rule in {
+        "inspection-signatures",
+        "reinspection-signatures",
+    }
     still_open = load_review(store, sup, case_id(store, OPEN))
     assert still_open.card is None and "尚未结案" in still_open.problem
 
