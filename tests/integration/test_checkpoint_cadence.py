@@ -114,3 +114,29 @@ def test_closing_the_store_signs_what_it_left_and_a_checkpoint_asked_for_is_sign
         assert _signed(reopened) == reopened.event_count()
     finally:
         reopened.close()
+
+
+def test_events_appended_outside_liuhen_are_never_signed_over(cadence_store: Store) -> None:
+    """A correctly chained event inserted with SQL (no tiles, as the writers make them) and
+    the head moved past it: the signer refuses the tail, and ``verify`` names it."""
+    from sqlalchemy import select, update
+
+    from liuhen.ledger.sealed import sealed_event
+    from liuhen.store import tables as t
+
+    store = cadence_store
+    _write(store, 1)
+    assert store.signing.sign_tail() is not None  # the tail LiuHen wrote is signed
+    with store.read() as conn:
+        head = conn.execute(select(t.ledger_head)).one()
+    row = sealed_event(
+        int(head.next_seq), str(head.chain_hash), store.clock(), SYSTEM, "case.viewed",
+        subject_type="case", subject_id="forged", case_id=None, body={},
+    )  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(t.ledger_events.insert(), row)
+        conn.execute(
+            update(t.ledger_head).values(next_seq=row["seq"] + 1, chain_hash=row["chain_hash"])
+        )
+    assert store.signing.sign_tail() is None
+    assert _signed(store) == row["seq"]

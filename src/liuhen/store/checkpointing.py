@@ -80,7 +80,7 @@ class Checkpointing:
     def at_commit(self, conn: Connection, first: int, last: int, *, now: bool) -> Signed | None:
         """In the transaction that appended events ``first`` … ``last`` (tiled here): the
         checkpoint it signs (``now``, or when one is due), or None (left for the signer)."""
-        tree = self._tree.extend(conn, first, last)
+        tree = self._tree.extend(conn, first, last, tail=bool(self.interval_ms))
         if tree is None or not (now or self._due(conn, tree.size)):
             return None
         return self._sign(conn, tree.size, tree.root())
@@ -98,8 +98,12 @@ class Checkpointing:
             self._later.sign()
 
     def sign_tail(self) -> int | None:
-        """Sign the events no checkpoint covers yet (none: nothing); the size signed."""
+        """Sign the events no checkpoint covers yet (none: nothing); the size signed. With
+        ``LIUHEN_CHECKPOINT_MS`` 0 no write leaves events unsigned, so none is signed over:
+        those were appended outside LiuHen (``liuhen verify`` reports them)."""
         store = self._store
+        if not self.interval_ms:
+            return None
         with store.engine.connect() as conn, conn.begin():
             head = conn.execute(
                 select(t.ledger_head.c.next_seq).where(t.ledger_head.c.id == 1).with_for_update()

@@ -30,13 +30,16 @@ class StoredTree:
     def forget(self) -> None:
         self._edge = None
 
-    def extend(self, conn: Connection, first: int, last: int | None = None) -> TiledTree | None:
+    def extend(
+        self, conn: Connection, first: int, last: int | None = None, *, tail: bool = False
+    ) -> TiledTree | None:
         """Append this transaction's events (``first`` … ``last``), and any before them
         the stored tiles lack, to the tiles; return the tree over all events. None when the
         stored ledger is damaged: a gap in the sequence, a leaf that is no hash, events
-        before ``first`` that are neither in the stored tiles nor covered by a signed
-        checkpoint (every transaction tiles its own events, and a checkpoint covers them
-        within ``LIUHEN_CHECKPOINT_MS``: those were appended outside LiuHen), or (read
+        before ``first`` that no signed checkpoint covers (every transaction signs its own
+        events, so those were appended outside LiuHen) or, with ``tail`` (checkpoints
+        every ``LIUHEN_CHECKPOINT_MS``: events may wait for one), that are neither covered
+        nor in the stored tiles (every transaction tiles its own events), or (read
         afresh, the first time in this process) tiles that do not give the root of the
         newest signed checkpoint. A damaged ledger is never signed over, so damage cannot
         hide under a new signature. ``last`` = ``first - 1``: no events of its own (the
@@ -48,7 +51,7 @@ class StoredTree:
             size = tiled_size(conn)
             edge = read_tiles(conn, edge_keys(size))
         try:
-            leaves = _leaves(conn, size, first, last)
+            leaves = _leaves(conn, size, first, last, tail)
             new_size, changed = extend(size, edge, leaves)
             tiles = {**edge, **changed}
             if fresh and not self._agrees_with_signed(conn, new_size, tiles):
@@ -68,7 +71,7 @@ class StoredTree:
         self._edge = None
         size = tiled_size(conn)
         edge = read_tiles(conn, edge_keys(size))
-        while leaves := _leaves(conn, size, -1, size + chunk - 1):
+        while leaves := _leaves(conn, size, -1, size + chunk - 1, False):
             size, changed = extend(size, edge, leaves)
             write_tiles(conn, changed)
             merged = {**edge, **changed}
@@ -97,11 +100,10 @@ class StoredTree:
         return bool(TiledTree(size, tiles).root(signed).hex() == root)
 
 
-def _leaves(conn: Connection, size: int, first: int, last: int | None) -> list[bytes]:
+def _leaves(conn: Connection, size: int, first: int, last: int | None, tail: bool) -> list[bytes]:
     """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
     gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
-    none) that neither the stored tiles (another process's) nor a signed checkpoint
-    cover."""
+    none) that no signed checkpoint covers (``tail``: nor the stored tiles)."""
     signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
     tiles = t.ledger_tiles.c
     tiled = (
@@ -124,7 +126,9 @@ def _leaves(conn: Connection, size: int, first: int, last: int | None) -> list[b
     for seq, leaf, covered, in_tiles in rows:
         if seq != size + len(leaves):
             raise ValueError(f"ledger_events#{size + len(leaves)} missing")
-        if seq < first and max(int(covered or 0), int(in_tiles or 0)) <= seq:
+        if not tail and seq == first and int(covered or 0) != first:
+            raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
+        if tail and seq < first and max(int(covered or 0), int(in_tiles or 0)) <= seq:
             raise ValueError(f"ledger_events#{seq}–#{first - 1} neither tiled nor signed")
         leaves.append(bytes.fromhex(leaf))
     return leaves
