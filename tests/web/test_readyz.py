@@ -1,5 +1,6 @@
 """``/readyz``: ready with every check named, on both engines; 503 naming what is wrong
-when the node cannot sign (its key file lost) or its schema is behind this version."""
+when the node cannot sign (its key file lost) or its schema is behind (or ahead of) this
+version."""
 
 from __future__ import annotations
 
@@ -45,3 +46,27 @@ def test_a_node_whose_schema_is_behind_is_not_ready(store):
     database = body["checks"][0]
     assert status == 503 and database["status"] == "fail"
     assert "0015" in database["summary"] and "liuhen init" in database["fix"]
+
+
+def test_a_node_older_than_its_database_is_not_ready_and_nothing_writes(store, monkeypatch):
+    """Another node already upgraded the schema: this older one is not ready, and its CLI and
+    ``init`` refuse with one line instead of writing to (or downgrading) a newer schema."""
+    from tests.helpers import run_cli
+
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9001'"))
+    status, body = _ready(store)
+    database = body["checks"][0]
+    assert status == 503 and database["status"] == "fail"
+    assert "9001 新于本版本" in database["summary"] and "新版本" in database["fix"]
+    monkeypatch.setenv("LIUHEN_ENV", "test")
+    monkeypatch.setenv("LIUHEN_DATA_DIR", str(store.settings.data_dir))
+    if store.settings.is_sqlite:
+        monkeypatch.delenv("LIUHEN_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("LIUHEN_DATABASE_URL", store.settings.database_url)
+    for args in (["cases"], ["init"]):
+        result = run_cli(args)
+        assert result.code == 2 and "9001 新于本版本" in result.err, (args, result.err)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9001"

@@ -66,7 +66,7 @@ def open_store(ctx: click.Context) -> Store:
     """Open the configured store (once per command), or fail with one line saying to run
     ``liuhen init``. Opening it to work in it is "the next start" after a crash: what killed
     processes left is removed or completed first (``services.archiving.recovery``)."""
-    from liuhen.store.database import is_initialised, make_engine, schema_lag
+    from liuhen.store.database import is_initialised, make_engine, schema_lag, schema_mismatch
     from liuhen.store.store import Store
 
     root = ctx.find_root()
@@ -88,10 +88,8 @@ def open_store(ctx: click.Context) -> Store:
             raise ConfigError("数据库尚未初始化，请先运行 liuhen init")
         lag = schema_lag(engine)
         if lag is not None:
-            raise ConfigError(
-                f"数据库结构版本 {lag[0]} 旧于本版本所需的 {lag[1]}："
-                "请先运行 liuhen init 升级（只增加新表和字段，不改动已有记录）"
-            )
+            problem, fix = schema_mismatch(*lag)
+            raise ConfigError(f"{problem}：请先{'运行 ' if fix.startswith('liuhen') else ''}{fix}")
     finally:
         engine.dispose()
     store = Store.open(settings)

@@ -156,14 +156,45 @@ def revision_on(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision shipped with this version of LiuHen."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions())
+
+
+def schema_mismatch(current: str | None, head: str) -> tuple[str, str]:
+    """What is wrong when the database's schema is not this version's, and the fix: behind
+    (an upgrade installed, ``liuhen init`` not yet run) or ahead (another node, or an earlier
+    install, already runs a newer LiuHen: this one must not write to it)."""
+    if current is not None and current not in known_revisions():
+        return (
+            f"数据库结构版本 {current} 新于本版本（最高 {head}）：数据库已由更新版本的留痕升级",
+            "在本节点安装与其他节点相同的新版本（不要用旧版本读写）",
+        )
+    return (
+        f"数据库结构版本 {current} 旧于本版本所需的 {head}",
+        "liuhen init（只增加新表和字段，不改动已有记录）",
+    )
+
+
 def migrate(engine: Engine, timezone: str | None = None) -> None:
     """Bring the schema to the newest revision (idempotent; a schema at head is left as is
-    without running Alembic's upgrade machinery)."""
+    without running Alembic's upgrade machinery). A schema newer than this version is
+    refused (ConfigError), never downgraded or written by older code."""
     from alembic import command
 
     try:
-        if current_revision(engine) == head_revision():
+        current = current_revision(engine)
+        if current == head_revision():
             return
+        if current is not None and current not in known_revisions():
+            problem, fix = schema_mismatch(current, head_revision())
+            raise ConfigError(f"{problem}：{fix}")
         command.upgrade(alembic_config(engine, timezone), "head")
     except OperationalError as exc:
         raise StorageError(f"数据库迁移失败：{exc.orig}") from exc

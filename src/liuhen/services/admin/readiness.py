@@ -14,7 +14,7 @@ from __future__ import annotations
 from liuhen.services.admin.doctor.machine import disk_check
 from liuhen.services.admin.doctor.model import Check, guarded
 from liuhen.services.admin.doctor.stored import blobs_check, calendar_verdict
-from liuhen.store.database import head_revision, revision_on
+from liuhen.store.database import head_revision, revision_on, schema_mismatch
 from liuhen.store.store import Store
 
 
@@ -50,13 +50,7 @@ def _database(store: Store) -> Check:
             "启动数据库服务，或改正 LIUHEN_DATABASE_URL",
         )
     if revision != (head := head_revision()):
-        return Check(
-            "database",
-            "数据库",
-            "fail",
-            f"数据库结构版本 {revision} 旧于本版本所需的 {head}",
-            "liuhen init（只增加新表和字段，不改动已有记录）",
-        )
+        return Check("database", "数据库", "fail", *schema_mismatch(revision, head))
     return Check("database", "数据库", "ok", f"{where}，结构版本 {revision}")
 
 

@@ -57,6 +57,7 @@ def database_check(settings: Settings) -> tuple[Check, tuple[bool, str | None]]:
         is_initialised,
         make_engine,
         schema_lag,
+        schema_mismatch,
     )
 
     nothing = (False, None)
@@ -85,13 +86,7 @@ def database_check(settings: Settings) -> tuple[Check, tuple[bool, str | None]]:
         with engine.connect() as conn:
             genesis = ledger_genesis(conn)
         if lag is not None:
-            return Check(
-                "database",
-                "数据库",
-                "fail",
-                f"数据库结构版本 {lag[0]} 旧于本版本所需的 {lag[1]}",
-                "liuhen init（只增加新表和字段，不改动已有记录）",
-            ), genesis
+            return Check("database", "数据库", "fail", *schema_mismatch(*lag)), genesis
         revision = current_revision(engine)
     finally:
         engine.dispose()
