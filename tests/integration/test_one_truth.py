@@ -70,7 +70,9 @@ def test_reminders_dashboard_case_list_and_home_agree_on_overdue(store, clock) -
     assert dash.total.overdue_cases == listed.matched == len(cases)
     assert sum(c.overdue for c in listed.items) == mine.overdue_count
     assert page.mine is not None and page.mine.overdue_count == mine.overdue_count
-    assert page.reach_overdue_count == mine.overdue_count
+    chief = make_user(store, "liu", "head", agency_id=agency)  # the agency: the same cases
+    overseen = home(store, chief, actions_for(chief.roles))
+    assert overseen.reach_overdue_count == mine.overdue_count
 
     warned = footage_warnings(store, officer.actor, clock())
     own = inbox(store, officer, 5)
