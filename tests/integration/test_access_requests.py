@@ -507,6 +507,11 @@ def test_an_audio_copy_carries_its_mark_on_a_still_card_for_the_whole_sound(stor
     dock.mkdir()
     sound = make_audio(dock / "DSJ-V9-0001_20261120090000.m4a", seconds=4.0, creation_time=T0)
     copy = _granted_copy(store, who, ids["case"], _linked_av(store, ids, [sound]))
+    from liuhen.services.access.footage_review import footage_rows
+
+    # no picture to cover: the request lists no 审查录像遮盖 for it
+    [request] = list_requests(store, who["officer"], ids["case"])
+    assert footage_rows(store, request) == []
     [f] = copy["files"]
     assert f["media_type"] == "video/mp4" and f["file_name"].endswith("_复制件.mp4")
     with store.blobs.open(f["sha256"]) as data, av.open(data) as container:

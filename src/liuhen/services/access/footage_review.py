@@ -15,7 +15,7 @@ from liuhen.domain.redaction import GROUNDS
 from liuhen.ledger.events import Actor
 from liuhen.services.access.footage import duration_of, load_footage, proposals_of
 from liuhen.services.access.model import AccessRequest
-from liuhen.services.access.queries.footage import detections, redacted_of
+from liuhen.services.access.queries.footage import detections, redacted_of, with_video
 from liuhen.services.access.queries.redactions import latest_redactions
 from liuhen.services.access.view_log import log_view
 from liuhen.store.store import Store
@@ -162,16 +162,18 @@ def shown(
 
 def footage_rows(store: Store, request: AccessRequest) -> list[dict[str, Any]]:
     """For the request's page: each AV record of a copy request with the faces found and
-    the marks confirmed (three queries; none for a request without footage)."""
+    the marks confirmed (four queries; none for a request without footage). A sound
+    recording, which has no picture, is copied as before (its mark on a still card)."""
     wanted = [i for i in request.included if i["kind"] == "av"]
     if request.kind != "copy" or not wanted:
         return []
     with store.read() as conn:
+        video = with_video(conn, [i["record_id"] for i in wanted])
         found = detections(conn, request.id)
         latest = latest_redactions(conn, request.id)
         made = redacted_of(conn, request.id)
     rows = []
-    for item in wanted:
+    for item in (i for i in wanted if i["record_id"] in video):
         files = found.get(item["record_id"], {})
         done = latest.get(item["record_id"])
         faces = sum(len(f["proposals"]) for f in files.values())

@@ -20,6 +20,17 @@ def video_files(conn: Connection, record_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows if _is_video(r)]
 
 
+def with_video(conn: Connection, record_ids: list[str]) -> set[str]:
+    """Which of the records have a video file (one query): a sound recording has no
+    picture to cover."""
+    rows = conn.execute(
+        select(
+            t.record_files.c.record_id, t.record_files.c.media_type, t.record_files.c.details
+        ).where(t.record_files.c.record_id.in_(record_ids))
+    ).mappings()
+    return {r["record_id"] for r in rows if _is_video(r)}
+
+
 def _is_video(row: Any) -> bool:
     kind = (row["details"] or {}).get("media_kind") or row["media_type"].split("/")[0]
     return bool(kind == "video")
