@@ -211,8 +211,8 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.av import access as av_access
     from liuhen.web.av import api as api_av
     from liuhen.web.av import devices, uploads
-    from liuhen.web.av import record as av_record
     from liuhen.web.av import linking as av_linking
+    from liuhen.web.av import record as av_record
     from liuhen.web.av import unlinked as av_unlinked
     from liuhen.web.cases import documents as case_documents
     from liuhen.web.cases import drafts as case_drafts
