@@ -13,6 +13,7 @@ boxes, sampled a few times a second, into one proposed cover per face seen.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -51,13 +52,12 @@ class Cover:
             return None
         if not self.track:
             return self.box
-        before = [p for p in self.track if p[0] <= t]
-        after = [p for p in self.track if p[0] > t]
-        if not before:
-            return after[0][1]
-        if not after:
-            return before[-1][1]
-        (t0, b0), (t1, b1) = before[-1], after[0]
+        i = bisect_right(self.track, t, key=_time)  # the track is in time order
+        if i == 0:
+            return self.track[0][1]
+        if i == len(self.track):
+            return self.track[-1][1]
+        (t0, b0), (t1, b1) = self.track[i - 1], self.track[i]
         w = (t - t0) / (t1 - t0)
         return (
             b0[0] + (b1[0] - b0[0]) * w,
@@ -105,6 +105,12 @@ class Mute:
 
 
 Mark = Cover | Mute
+
+
+def _time(point: tuple[float, Box]) -> float:
+    return point[0]
+
+
 PARTS = 10_000
 
 
