@@ -19,6 +19,24 @@ from liuhen.errors import ConfigError
 
 ENVIRONMENTS = ("development", "production", "test")
 COOKIE_SECURE = ("auto", "always")
+BOUNDS: dict[str, tuple[int, int | None, str]] = {
+    "session_idle_minutes": (1, None, "正整数（分钟）"),
+    "fixity_cycle_days": (1, None, "正整数（天）"),
+    "fixity_rate_mb": (0, None, "不小于 0 的整数（MB/秒）"),
+    "fixity_interval_minutes": (0, None, "不小于 0 的整数（分钟，0 为不运行）"),
+    "upload_expiry_hours": (1, None, "正整数（小时）"),
+    "gc_grace_hours": (1, None, "正整数（小时）"),
+    "upload_reserve_mb": (0, None, "不小于 0 的整数（MB）"),
+    "upload_max_gb": (1, None, "正整数（GB）"),
+    "av_join_minutes": (0, 24 * 60, " 0 至 1440 之间的整数（分钟）"),
+    "share_link_days": (1, None, "正整数（天）"),
+    "share_link_uses": (1, None, "正整数（次）"),
+    "checkpoint_ms": (0, 1000, " 0 至 1000 之间的整数（毫秒）"),
+    "checkpoint_events": (1, None, "正整数（条）"),
+    "api_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
+    "signin_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
+}
+"""The integer settings: (lowest, highest or None, what a value must be), checked once."""
 
 
 @dataclass(frozen=True)
@@ -287,28 +305,10 @@ class Settings:
             raw["key_passphrase_file"] = Path(str(raw["key_passphrase_file"])).expanduser()
         if "ledger_fingerprint" in raw:
             raw["ledger_fingerprint"] = _fingerprint_setting(raw["ledger_fingerprint"])
-        for name, env_name in (
-            ("session_idle_minutes", "LIUHEN_SESSION_IDLE_MINUTES"),
-            ("fixity_cycle_days", "LIUHEN_FIXITY_CYCLE_DAYS"),
-            ("fixity_rate_mb", "LIUHEN_FIXITY_RATE_MB"),
-            ("fixity_interval_minutes", "LIUHEN_FIXITY_INTERVAL_MINUTES"),
-            ("upload_expiry_hours", "LIUHEN_UPLOAD_EXPIRY_HOURS"),
-            ("gc_grace_hours", "LIUHEN_GC_GRACE_HOURS"),
-            ("upload_reserve_mb", "LIUHEN_UPLOAD_RESERVE_MB"),
-            ("upload_max_gb", "LIUHEN_UPLOAD_MAX_GB"),
-            ("av_join_minutes", "LIUHEN_AV_JOIN_MINUTES"),
-            ("share_link_days", "LIUHEN_SHARE_LINK_DAYS"),
-            ("share_link_uses", "LIUHEN_SHARE_LINK_USES"),
-            ("checkpoint_ms", "LIUHEN_CHECKPOINT_MS"),
-            ("checkpoint_events", "LIUHEN_CHECKPOINT_EVENTS"),
-            ("api_rate_per_minute", "LIUHEN_API_RATE_PER_MINUTE"),
-            ("signin_rate_per_minute", "LIUHEN_SIGNIN_RATE_PER_MINUTE"),
-        ):
+        envs = {f.name: f.metadata["env"] for f in fields(cls)}
+        for name in BOUNDS:
             if name in raw:
-                raw[name] = _int_setting(env_name, raw[name])
-        ms, events = raw.get("checkpoint_ms", 0), raw.get("checkpoint_events", 1)
-        if not (isinstance(ms, int) and 0 <= ms <= 1000 and isinstance(events, int) and events > 0):
-            raise ConfigError("LIUHEN_CHECKPOINT_MS / _EVENTS: 应为 0–1000（毫秒）与正整数（条）")
+                raw[name] = _int_setting(envs[name], raw[name])
         settings = cls(**raw)  # type: ignore[arg-type]
         settings.validate()
         return settings
@@ -344,41 +344,17 @@ class Settings:
             raise ConfigError(
                 f"LIUHEN_ENV: {self.environment!r} 无效，应为 {'、'.join(ENVIRONMENTS)} 之一"
             )
-        if self.session_idle_minutes < 1:
-            raise ConfigError("LIUHEN_SESSION_IDLE_MINUTES: 应为正整数（分钟）")
         if self.cookie_secure not in COOKIE_SECURE:
             raise ConfigError(
                 f"LIUHEN_COOKIE_SECURE: {self.cookie_secure!r} 无效，应为 {'、'.join(COOKIE_SECURE)} 之一"
             )
         self.trusted_networks  # noqa: B018  (refuses an address it cannot read)
-        if self.fixity_cycle_days < 1:
-            raise ConfigError("LIUHEN_FIXITY_CYCLE_DAYS: 应为正整数（天）")
-        for name, value in (
-            ("LIUHEN_API_RATE_PER_MINUTE", self.api_rate_per_minute),
-            ("LIUHEN_SIGNIN_RATE_PER_MINUTE", self.signin_rate_per_minute),
-        ):
-            if value < 0:
-                raise ConfigError(f"{name}: 应为 0（不限）或正整数（每分钟次数）")
-        if self.fixity_interval_minutes < 0:
-            raise ConfigError(
-                "LIUHEN_FIXITY_INTERVAL_MINUTES: 应为不小于 0 的整数（分钟，0 为不运行）"
-            )
-        if self.fixity_rate_mb < 0:
-            raise ConfigError("LIUHEN_FIXITY_RATE_MB: 应为不小于 0 的整数（MB/秒）")
-        if self.upload_expiry_hours < 1:
-            raise ConfigError("LIUHEN_UPLOAD_EXPIRY_HOURS: 应为正整数（小时）")
-        if self.gc_grace_hours < 1:
-            raise ConfigError("LIUHEN_GC_GRACE_HOURS: 应为正整数（小时）")
-        if self.upload_reserve_mb < 0:
-            raise ConfigError("LIUHEN_UPLOAD_RESERVE_MB: 应为不小于 0 的整数（MB）")
-        if self.upload_max_gb < 1:
-            raise ConfigError("LIUHEN_UPLOAD_MAX_GB: 应为正整数（GB）")
-        if not 0 <= self.av_join_minutes <= 24 * 60:
-            raise ConfigError("LIUHEN_AV_JOIN_MINUTES: 应为 0 至 1440 之间的整数（分钟）")
-        if self.share_link_days < 1:
-            raise ConfigError("LIUHEN_SHARE_LINK_DAYS: 应为正整数（天）")
-        if self.share_link_uses < 1:
-            raise ConfigError("LIUHEN_SHARE_LINK_USES: 应为正整数（次）")
+        for f in fields(self):
+            if f.name in BOUNDS:
+                low, high, what = BOUNDS[f.name]
+                value = getattr(self, f.name)
+                if value < low or (high is not None and value > high):
+                    raise ConfigError(f"{f.metadata['env']}: 应为{what}")
 
     def describe(self) -> dict[str, str | None]:
         """Settings for display, secrets masked."""

@@ -189,7 +189,7 @@ class RestoreUnverified(LiuhenError):
 
 
 class RateLimited(LiuhenError):
-    """请求过于频繁：请稍后再试。Carries ``retry_after`` (seconds) for the Retry-After header."""
+    """请求过于频繁（超过每分钟的次数限制）：请按 Retry-After 所示的秒数之后再试。"""
 
     code = "rate_limited"
     http_status = 429

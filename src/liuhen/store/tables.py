@@ -23,13 +23,14 @@ from liuhen.store.derived_tables import *  # noqa: F403  (re-exported: each one'
 from liuhen.store.export_tables import *  # noqa: F403
 from liuhen.store.field_tables import *  # noqa: F403
 from liuhen.store.ledger_tables import *  # noqa: F403
+from liuhen.store.limit_tables import *  # noqa: F403
 from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata as metadata
 from liuhen.store.redaction_tables import *  # noqa: F403
 from liuhen.store.review_tables import *  # noqa: F403
 from liuhen.store.table_kinds import *  # noqa: F403
-from liuhen.store.upload_rows import *  # noqa: F403
 from liuhen.store.types import JSONText, UTCDateTime
+from liuhen.store.upload_rows import *  # noqa: F403
 
 agencies = Table(
     "agencies",
@@ -252,30 +253,6 @@ sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
 )
-
-signin_slots = Table(
-    "signin_slots",
-    metadata,
-    Column("subject_id", String(120), primary_key=True),
-    Column("slot", Integer(), primary_key=True, autoincrement=False),
-    Column("claimed_at", UTCDateTime(), nullable=False),
-)
-"""Sign-in throttling (``store/throttle.py``): an account (or an unknown name) has five
-slots; a password or code check first takes one, atomically, and a failed check keeps it
-for the lockout window. Bookkeeping like ``sessions``: not a record, not on the ledger
-(every attempt is)."""
-
-rate_windows = Table(
-    "rate_windows",
-    metadata,
-    Column("subject", String(160), primary_key=True),
-    Column("window_start", UTCDateTime(), primary_key=True),
-    Column("hits", Integer(), nullable=False),
-)
-"""Request rate limits shared by every node (``store/rate_limits.py``): the requests of one
-subject (an account's API calls, one address's sign-ins) in one fixed window, counted by an
-upsert. Bookkeeping like ``signin_slots``: not a record, not on the ledger; a subject's past
-windows are dropped when its next window opens."""
 
 device_events = Table(
     "device_events",

@@ -28,7 +28,7 @@ def _limit(store: Store, subject: str, limit: int, what: str) -> None:
     if limit <= 0:
         return
     hit = count_hit(store, subject, seconds=MINUTE)
-    if hit.count > limit:
+    if hit is not None and hit.count > limit:
         raise RateLimited(
             f"{what}过于频繁（每分钟最多 {limit} 次）：请 {hit.retry_after} 秒后再试",
             retry_after=hit.retry_after,

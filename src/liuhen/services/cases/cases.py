@@ -185,10 +185,9 @@ def list_page(
         offset = (page - 1) * size if size else 0
         limit = min(size or matched, matched - offset) if more else size  # the first `cap`
         columns = case_list.ROW if full else case_list.LINE
-        dense = bool(wanted.q) and matched >= DENSE and offset + (size or 0) <= DENSE_ROWS
         rows = case_list.page(
             conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns,
-            dense=dense,
+            dense=_dense(wanted, matched, offset, size),
         )  # fmt: skip
     payload: dict[str, Any] = {"count": total}
     if wanted != Filter():
@@ -214,6 +213,12 @@ def list_page(
         later = (datetime.fromisoformat(d) for d in pending)
         upcoming.append(sorted(d for d in later if d > passed))
     return CasePage(items, upcoming, page, matched, total, more)
+
+
+def _dense(wanted: Filter, matched: int, offset: int, size: int | None) -> bool:
+    """A page near the start of a common word's search: read its first matches, not all of
+    them sorted (an unpaged search wants every match, so never)."""
+    return bool(wanted.q) and size is not None and matched >= DENSE and offset + size <= DENSE_ROWS
 
 
 def _line(row: Any, now: datetime) -> CaseSummary:
