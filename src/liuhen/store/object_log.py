@@ -78,6 +78,34 @@ class ObjectLog:
             raise OSError(f"对象存储 {self.location} 无法读取：{exc}") from exc
         return out
 
+    def newest_entry(self) -> tuple[int, str] | None:
+        """The newest checkpoint held (tree size, root hash in hex); None when there is none
+        or it cannot be read."""
+        keys = [k for k in self.keys() if _named(k, self)]
+        if not keys:
+            return None
+        try:
+            [line] = self.lines(keys[-1:])
+            cp = read_log_entry(json.loads(line))[0]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return cp.tree_size, cp.root_hash.hex()
+
+    def set_aside(self, name: str) -> int:
+        """Move every entry to ``<prefix>/checkpoint-log-<name>/`` (a restore replacing the
+        store keeps the log it replaced, as a data directory keeps its file); how many."""
+        aside = f"{self.prefix[: -len(FOLDER) - 1]}{FOLDER}-{name}/"
+        keys = self.keys()
+        try:
+            for key in keys:
+                source = {"Bucket": self.bucket, "Key": key}
+                target = aside + key[len(self.prefix) :]
+                self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=target)
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+        except S3_ERRORS as exc:
+            raise StorageError(f"无法移开共享检查点记录 {self.location}（{exc}）") from exc
+        return len(keys)
+
     def newest(self) -> int | None:
         """The largest tree size held (-1 when the log holds none), from the keys alone;
         None when the store cannot be listed."""

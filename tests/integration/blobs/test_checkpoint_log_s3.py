@@ -83,3 +83,36 @@ def test_a_log_kept_in_the_data_directory_begins_the_shared_one(s3_settings: Any
         assert verify(store, SYSTEM).ok
     finally:
         store.close()
+
+
+def test_restoring_an_older_backup_sets_the_bucket_log_aside_and_says_so(
+    s3_settings: Any, tmp_path: Path
+) -> None:
+    from liuhen.services.admin.restore import restore
+
+    store = Store.open(s3_settings)
+    try:
+        make_case_with_files(store, tmp_path)
+        back_up(store, OPERATOR, tmp_path / "backup")
+        (tmp_path / "later").mkdir()
+        make_case_with_files(store, tmp_path / "later", number="测试〔2026〕2号")  # rolled back
+        shared = store.checkpoint_log.shared
+        assert shared is not None
+        newest = shared.newest()
+    finally:
+        store.close()
+
+    done = restore(s3_settings, OPERATOR, tmp_path / "backup", force=True)
+
+    assert done["superseded"]["size"] == newest
+    assert "checkpoint_log" in done["superseded"]["known_from"]
+    again = Store.open(s3_settings)
+    try:
+        assert verify(again, SYSTEM).ok
+        log = again.checkpoint_log.shared
+        assert log is not None and log.newest() == again.latest_checkpoint()["tree_size"]
+        aside = log.prefix.replace("checkpoint-log/", "checkpoint-log-replaced-")
+        kept = again.blobs._client.list_objects_v2(Bucket=S3_BUCKET, Prefix=aside)
+        assert max(int(o["Key"].rsplit("/", 1)[1][:12]) for o in kept["Contents"]) == newest
+    finally:
+        again.close()

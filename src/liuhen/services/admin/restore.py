@@ -80,7 +80,12 @@ def restore(
             "（被取代的数据库、签名密钥和检查点记录移到数据目录的 replaced-时间 目录中保留）"
         )
     prepare_data_dir(settings)
+    shared = open_blob_store(settings).shared_log()  # the cluster's log, in the bucket
+    shared_before = shared.newest_entry() if shared is not None else None
     replaced = _put_back(settings, source, manifest, before)
+    if shared is not None:  # set aside like the data directory's file; the restored one
+        stamp = datetime.now(UTC).strftime("replaced-%Y%m%dT%H%M%S%fZ")  # begins it again
+        shared.set_aside(Path(replaced).name if replaced else stamp)  # (start-up recovery)
     blobs = open_blob_store(settings)
     put = files.put_blobs(
         source, manifest["files"], blobs, _stage(progress, "blobs", _blob_bytes(manifest))
@@ -88,7 +93,7 @@ def restore(
     ensure_schema(settings)  # a backup of an older version: its schema brought up to this one
     store = Store.open(settings)
     try:
-        return _settle(store, actor, source, manifest, before, replaced, put)
+        return _settle(store, actor, source, manifest, (before, shared_before), replaced, put)
     finally:
         store.close()
 
@@ -201,11 +206,13 @@ def _settle(
     actor: Actor,
     source: Path,
     manifest: dict[str, Any],
-    before: Target,
+    targets: tuple[Target, tuple[int, str] | None],
     replaced: str | None,
     blobs_put: int,
 ) -> dict[str, Any]:
-    """Verify the restored store and record the restore (the module docstring says how)."""
+    """Verify the restored store and record the restore (the module docstring says how);
+    ``targets``: what was there, and the newest checkpoint of the bucket's log (S3)."""
+    before, shared_before = targets
     store.build_tiles()
     recover(store)
     report = verify(store, actor, caches=False)
@@ -223,7 +230,7 @@ def _settle(
         "backup": backup,
         "before": before.to_dict(),
         "witnesses": held,
-        "superseded": _superseded(backup, before, held),
+        "superseded": _superseded(backup, before, held, shared_before),
         "replaced": replaced,
     }
     with store.transaction(actor) as tx:
@@ -302,15 +309,19 @@ def _http_held(store: Store, target: str) -> dict[str, Any] | None:
 
 
 def _superseded(
-    backup: dict[str, Any], before: Target, held: dict[str, Any]
+    backup: dict[str, Any],
+    before: Target,
+    held: dict[str, Any],
+    shared: tuple[int, str] | None = None,
 ) -> dict[str, Any] | None:
     """The largest tree known before the restore, when it is larger than the backup's (the
     events after the backup that the restore rolls back), with where it was known."""
     known: list[tuple[int, str | None, str]] = []
     if before.database and before.database.size:
         known.append((before.database.size, before.database.root_hash, "database"))
-    if before.log:
-        known.append((before.log[0], before.log[1], "checkpoint_log"))
+    for log in (before.log, shared):
+        if log:
+            known.append((log[0], log[1], "checkpoint_log"))
     for name, state in held.items():
         if isinstance(state, dict) and isinstance(state.get("size"), int):
             known.append((state["size"], state.get("root_hash"), f"witness:{name}"))
