@@ -238,3 +238,10 @@ def test_profiles_table_and_extra_file(tmp_path) -> None:
     extra.write_text("id: x-town\nname: X镇\nextends: shanxi-township\n", "utf-8")
     result = run("profiles", "--file", str(extra))
     assert "x-town" in result.output and "规则数" in result.output
+
+
+def test_check_names_the_regulation_by_its_title_not_its_profile_id() -> None:
+    result = run("check", TOWNSHIP, "--now", "2026-11-23T09:00:00+08:00")
+    head = result.output.splitlines()[0]
+    assert "依据《乡镇行政执法全过程记录办法（法制科审核）》" in head
+    assert "township-legal-office" not in result.output

@@ -106,7 +106,7 @@ def _fmt_due(f: Finding) -> str:
 def render_case(path: str, case_id: str, profile: Profile, findings: list[Finding]) -> str:
     violations = sum(1 for f in findings if f.status == "violation")
     advice = sum(1 for f in findings if f.status == "advice")
-    head = f"案件 {case_id}（{path}，制度配置 {profile.id}）："
+    head = f"案件 {case_id}（{path}，依据《{profile.name}》）："
     if not findings:
         return head + "未发现问题。"
     pending = len(findings) - violations - advice

@@ -61,7 +61,7 @@ def schedule_for(profile_id: str) -> RetentionSchedule:
     for rule in profile.rules:
         if isinstance(rule, RetentionSchedule):
             return rule
-    raise InvalidInput(f"profile: 制度配置 {profile.id} 没有保管期限表（retention_schedule 规则）")
+    raise InvalidInput(f"profile: 《{profile.name}》没有保管期限表（retention_schedule 规则）")
 
 
 def record_title(record: Mapping[str, Any]) -> str:
