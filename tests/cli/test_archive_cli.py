@@ -129,3 +129,24 @@ def test_fixity_exits_1_and_names_the_case_of_a_damaged_blob(tmp_path, monkeypat
     damaged = run_cli(args)
     assert damaged.code == 1
     assert "示镇综执立〔2026〕77号" in damaged.out and made["blob"] in damaged.out
+
+
+def test_export_reports_the_package_files_that_verify_package_counts(data_dir, tmp_path):
+    out = tmp_path / "包"
+    said = run_cli(["--data-dir", str(data_dir), "export", NUMBER, "--out", str(out)])
+    assert said.code == 0, said.err
+    counted = run_cli(["verify-package", str(out), "--json"]).json()
+    assert counted["files"] > 2
+    assert f"归档包文件 {counted['files']} 个（{counted['bytes']} 字节），其中存储的原件 2 个" in (
+        said.out
+    )
+
+
+def test_cases_lists_under_a_header_row_and_json_keeps_its_shape(data_dir):
+    said = run_cli(["--data-dir", str(data_dir), "cases"])
+    header, rule, first = said.out.splitlines()[:3]
+    assert header.split() == ["编号", "程序", "阶段", "问题", "名称", "标识"]
+    assert set(rule) == {"-", " "}
+    assert first.startswith(NUMBER) and "行政处罚一般程序" in first
+    listed = run_cli(["--data-dir", str(data_dir), "cases", "--json"]).json()["cases"]
+    assert NUMBER in [c["number"] for c in listed] and "id" in listed[0]

@@ -156,3 +156,31 @@ def test_database_rolled_back_is_caught_by_the_outside_log(store, populated, mon
     assert code == 1
     problem = _problem(report, "ledger_rolled_back")
     assert problem["object"].endswith("checkpoints.jsonl:" + problem["object"].rsplit(":", 1)[1])
+
+
+def test_verify_names_a_changed_row_by_its_case_number_for_people_and_keeps_the_json(
+    store, populated, monkeypatch
+):
+    _raw(
+        store,
+        f"UPDATE records SET title = '篡改后的标题' WHERE id = '{populated['record']}'",
+        f"UPDATE acts SET place = '别处' WHERE id = '{populated['act']}'",
+        tables=("records", "acts"),
+    )
+    said = run_cli(["verify"], _env(store.settings), monkeypatch)
+    assert said.code == 1
+    lines = [line for line in said.out.splitlines() if "[row_altered]" in line]
+    assert sorted(lines) == sorted(
+        [
+            f"  [row_altered] 案件 测试〔2026〕1号 的记录 records/{populated['record']}："
+            "记录内容与日志中的摘要不符（在系统之外被修改）",
+            f"  [row_altered] 案件 测试〔2026〕1号 的记录 acts/{populated['act']}："
+            "记录内容与日志中的摘要不符（在系统之外被修改）",
+        ]
+    )
+    _, report = _verify(store.settings, monkeypatch)
+    assert set(report) == {
+        "ok", "checked_at", "events", "checkpoints", "rows", "blobs", "blob_bytes",
+        "summaries", "key_fingerprint", "pinned", "problems", "problems_total", "notes",
+        "disposed", "recorded_seq",
+    }  # fmt: skip

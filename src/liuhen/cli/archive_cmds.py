@@ -86,7 +86,8 @@ def export_cmd(ctx: click.Context, case: str, out: Path, order: str, as_json: bo
         return
     click.echo(f"已导出 {result.number}《{result.title}》到 {result.out}")
     click.echo(
-        f"案卷 {result.items} 件 {result.pages} 页；文件 {result.files} 个（{result.bytes} 字节）；"
+        f"案卷 {result.items} 件 {result.pages} 页；归档包文件 {result.package_files} 个"
+        f"（{result.package_bytes} 字节），其中存储的原件 {result.files} 个（{result.bytes} 字节）；"
         f"日志事件 #{result.event_seq}，检查点 {result.tree_size} 条事件"
     )
     click.echo(_four_line(result.four_properties))

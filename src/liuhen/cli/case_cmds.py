@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from liuhen.cli.context import emit_json, open_store, operator_actor
+from liuhen.cli.rules_cmds import table
 
 
 def register(cli: click.Group) -> None:
@@ -26,11 +27,11 @@ def cases(ctx: click.Context, as_json: bool) -> None:
     if not items:
         click.echo("暂无案件。")
         return
+    rows = []
     for c in items:
         d = c.to_dict()
         counts = "—" if d["violations"] is None else f"违规 {d['violations']}，待办 {d['pending']}"
-        click.echo(
-            "\t".join(
-                [d["number"], d["procedure_name"], d["stage_name"], counts, d["title"], d["id"]]
-            )
+        rows.append(
+            [d["number"], d["procedure_name"], d["stage_name"], counts, d["title"], d["id"]]
         )
+    click.echo(table(["编号", "程序", "阶段", "问题", "名称", "标识"], rows))

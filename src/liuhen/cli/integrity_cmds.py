@@ -87,7 +87,9 @@ def _print_report(report: VerifyReport, recorded: int | None) -> None:
         return
     click.echo(f"发现 {report.problems_total} 处问题（未写入任何数据）：")
     for p in report.problems:
-        click.echo(f"  [{p.kind}] {p.object}：{p.message}")
+        number = report.case_numbers.get(p.object)
+        where = f"案件 {number} 的记录 {p.object}" if number else p.object
+        click.echo(f"  [{p.kind}] {where}：{p.message}")
     hidden = report.problems_total - len(report.problems)
     if hidden:
         click.echo(f"  ……另有 {hidden} 处同类问题未列出（每类最多列出 50 处）")

@@ -70,9 +70,14 @@ class ExportResult:
     key_fingerprint: str
     four_properties: dict[str, Any]
     """四性检测 summary (DA/T 70): per property, its checks, failures and warnings."""
+    package_files: int = 0
+    """Every file under the package's ``data/`` (what ``verify-package`` counts); ``files``
+    counts only the records' stored originals. For people: not in ``to_dict``."""
+    package_bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "out": str(self.out)}
+        skip = {"package_files", "package_bytes"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip} | {"out": str(self.out)}
 
 
 def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], list[str]]:
@@ -360,6 +365,8 @@ def export_package(
         tree_size=checkpoint.tree_size,
         key_fingerprint=store.fingerprint,
         four_properties={"ok": assessed.ok, **assessed.summary()},
+        package_files=len(pkg.entries),
+        package_bytes=sum(d.size for d in pkg.entries.values()),
     )
 
 

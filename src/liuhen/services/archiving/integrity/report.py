@@ -42,6 +42,8 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     disposed: list[dict[str, Any]] = field(default_factory=list)
     """Tombstones of approved disposals: what was disposed of, when, why, by which approval."""
+    case_numbers: dict[str, str] = field(default_factory=dict, repr=False)
+    """The number of the case a listed problem's row belongs to (for people; not in JSON)."""
     _kinds: Counter[str] = field(default_factory=Counter, repr=False)
 
     def add(self, kind: str, obj: str, message: str, related: list[str] | None = None) -> None:
@@ -61,6 +63,7 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("_kinds", None)
+        out.pop("case_numbers", None)
         return out
 
 

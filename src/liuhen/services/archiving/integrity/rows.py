@@ -43,16 +43,31 @@ def check_rows(
 ) -> StoredRows:
     seen: set[tuple[str, str]] = set()
     kept = StoredRows()
+    named: dict[str, tuple[str, str]] = {}  # a problem's object -> (case id, record id)
     for table, row in tracked_rows(store):
         pk = table_kinds.primary_key_name(table)
         key = str(row.values[pk] if row.values[pk] is not None else row.raw[pk])
         seen.add((table, key))
         report.rows += 1
+        before = len(report.problems)
         _check_row(report, table, key, row, latest.get((table, key)))
+        for p in report.problems[before:]:
+            named[p.object] = _owner(table, row.values)
         _keep(kept, table, row.values)
     for table, key in sorted(set(latest) - seen):
         report.add("row_deleted", f"{table}/{key}", "日志记载的记录在数据库中不存在（被删除）")
+    for obj, (case, record) in named.items():
+        case = case or kept.record_case.get(record, "")
+        if case:
+            report.case_numbers[obj] = kept.case_number.get(case, case)
     return kept
+
+
+def _owner(table: str, v: dict[str, Any]) -> tuple[str, str]:
+    """The case a row belongs to (its own id for a case) and the record it belongs to."""
+    case = v.get("id") if table == "cases" else v.get("case_id")
+    record = v.get("id") if table == "records" else v.get("record_id")
+    return (case if isinstance(case, str) else ""), (record if isinstance(record, str) else "")
 
 
 def _check_row(
