@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
@@ -45,7 +48,8 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     size = int(latest["tree_size"])
     if event["case_id"]:
         require_case(store, actor, "ledger.read", event["case_id"])
-    leaf = leaf_hash(event_bytes(event))
+    raw = event_bytes(event)
+    leaf = leaf_hash(raw)
     root = bytes.fromhex(latest["root_hash"])
     try:
         proof = tree.inclusion_proof(seq, size)
@@ -60,10 +64,16 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
             "subject_type": event["subject_type"],
             "subject_id": event["subject_id"],
         },
-        "event_bytes": event_bytes(event).decode("utf-8"),
+        "event_bytes": raw.decode("utf-8"),
         "leaf_hash": leaf.hex(),
         "proof": [h.hex() for h in proof],
         "checkpoint": _checkpoint_dict(latest),
-        "public_key_pem": public_key_pem(store.key).decode("ascii"),
+        "public_key_pem": _pem(store.key),
         "verified": verify_inclusion(leaf, seq, size, proof, root),
     }
+
+
+@lru_cache(maxsize=8)
+def _pem(key: Ed25519PrivateKey) -> str:
+    """The signing key's public half as PEM, made once per key (each proof carries it)."""
+    return public_key_pem(key).decode("ascii")
