@@ -131,8 +131,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
     page.click("a:has-text('立案')")
     officer.fill(
         {
-            "number": "晋林罚立〔2026〕12号",
-            "title": "某木材厂擅自改变林地用途案",
+            "title": "某木材厂擅自改变林地用途案",  # its number: the 字号's next
             "opened_at": "2026-09-14T08:00",
             "party.name": "某木材厂",
             "party.address": "某县东街1号",
@@ -361,5 +360,5 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
     head.page.select_option("#days", "20")
     with head.page.expect_navigation():
         head.page.click("button:has-text('查看有待办到期的案件')")
-    assert "晋林罚立〔2026〕12号" in head.page.locator("#case-table").inner_text()
+    assert "某县林立字〔2026〕1号" in head.page.locator("#case-table").inner_text()
     head.shot("11-cases-due")

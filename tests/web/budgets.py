@@ -467,8 +467,7 @@ def _act_form(bw: BudgetWorld) -> dict[str, Any]:
 
 def _case_form(bw: BudgetWorld) -> dict[str, Any]:
     return {
-        "number": f"预算立〔2026〕{bw.counter()}号",
-        "title": "某店占道经营案",
+        "title": "某店占道经营案",  # its number allocated from the agency's 字号
         "procedure": "general",
         "opened_at": _local(bw, hours=-1),
         "party.kind": "organisation",
@@ -1338,3 +1337,48 @@ ROUTES |= {
     ),
 }
 LISTS |= {("GET", "/reviews"): Budget(LIST_PAGE, _get("supervisor", lambda bw: "/reviews"))}
+
+
+# -- 编号字号 (issue 16 item 6): the head's 字号 page, a new 字号, a number withdrawn -------
+
+
+def _void_form(bw: BudgetWorld) -> dict[str, Any]:
+    """A case opened with an allocated number, whose serial the head then withdraws."""
+    from liuhen.domain.numbering import parse
+    from liuhen.services.cases.cases import open_case
+
+    case = open_case(
+        bw.store,
+        SYSTEM,
+        agency_id=bw.world.agency,
+        number="",
+        title=f"预算作废案{bw.counter()}",
+        procedure="general",
+        party={"kind": "organisation", "name": "某店"},
+        opened_at=bw.store.clock() - timedelta(hours=1),
+        section="一队",
+    )
+    with bw.store.read() as conn:
+        number = conn.execute(select(t.cases.c.number).where(t.cases.c.id == case)).scalar_one()
+    parsed = parse(number)
+    assert parsed is not None, number
+    return {
+        "kind": "case",
+        "year": str(parsed.year),
+        "serial": str(parsed.serial),
+        "reason": "立案后撤销",
+    }
+
+
+ROUTES |= {
+    ("GET", "/numbering"): Budget(PER_CASE, _get("head", lambda bw: "/numbering")),
+    ("POST", "/numbering/style"): Budget(
+        PER_CASE,
+        _post(
+            "head", lambda bw: "/numbering/style", lambda bw: {"kind": "case", "word": "预算立字"}
+        ),
+    ),
+    ("POST", "/numbering/void"): Budget(
+        PER_CASE, _post("head", lambda bw: "/numbering/void", _void_form)
+    ),
+}

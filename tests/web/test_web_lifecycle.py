@@ -21,7 +21,7 @@ from liuhen.store.store import Store
 from liuhen.web.app import create_app
 
 PASSWORD = "Officer-pass-2026"
-NUMBER = "晋林罚立〔2026〕12号"
+NUMBER = "某县林立字〔2026〕1号"  # allocated from the agency's default 字号
 
 
 @dataclass
@@ -115,7 +115,6 @@ def bureau(tmp_path, clock, make_settings) -> Iterator[Bureau]:  # type: ignore[
 
 def case_form(**overrides: str) -> dict[str, str]:
     return {
-        "number": NUMBER,
         "title": "某木材厂擅自改变林地用途案",
         "procedure": "general",
         "opened_at": "2026-11-20T09:00",

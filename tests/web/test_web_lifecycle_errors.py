@@ -42,18 +42,17 @@ def test_new_case_without_required_fields_names_each_one(bureau):
         bureau,
         bureau.officer,
         "/cases/new",
-        case_form(number="", title="", opinion="", **{"party.name": ""}),
+        case_form(title="", opinion="", **{"party.name": ""}),
     )
-    assert beside(page, "number", "请填写「案件编号」")
     assert beside(page, "title", "请填写「案件名称」")
     assert beside(page, "party.name", "请填写「当事人姓名或名称」")
     assert beside(page, "opinion", "请填写「承办人意见」")
     assert bureau.officer.get("/api/cases").json()["cases"] == []
 
 
-def test_new_case_with_a_number_in_use_is_refused(bureau, opened):
-    page = refused(bureau, bureau.officer, "/cases/new", case_form())
-    assert beside(page, "number", "已被使用")
+def test_new_case_with_a_typed_number_is_refused_unless_the_head_allows(bureau, opened):
+    page = refused(bureau, bureau.officer, "/cases/new", case_form(number="某县林立字〔2026〕9号"))
+    assert "案件编号由系统按本机关字号自动分配，不能自行填写" in page
     assert 'value="某木材厂擅自改变林地用途案"' in page  # what was typed is kept
 
 

@@ -73,6 +73,7 @@ ACTIONS: dict[str, str] = {
     "authorisation.grant": "授权分管负责人代为审批",
     "gate.override": "越过评查提示作出决定、结案或归档（须说明理由）",
     "case.review": "案卷评查：人工评分并签名（评议考核）",
+    "numbering.manage": "设置案号、文号的字号，登记作废与空号",
 }
 
 WRITE_ACTIONS = frozenset(
@@ -93,6 +94,7 @@ WRITE_ACTIONS = frozenset(
         "authorisation.grant",
         "gate.override",
         "case.review",
+        "numbering.manage",
     }
 )
 """Actions that change stored data (a supervisor's one, case.review, writes beside the case)."""
@@ -135,6 +137,7 @@ GRANTS: dict[str, dict[str, str]] = {
         "authorisation.grant": AGENCY,  # as the principal head (主要负责人授权)
         "gate.override": AGENCY,  # decides, closes or files past open findings, with a reason
         "case.review": AGENCY,
+        "numbering.manage": AGENCY,  # the agency's 字号 and its register of numbers
     },
     "custodian": {
         "case.read": AGENCY,
@@ -179,10 +182,7 @@ MATRIX: dict[str, frozenset[str]] = {role: frozenset(g) for role, g in GRANTS.it
 """Role -> actions, whatever the scope (for menus and buttons)."""
 
 CONFIDENTIALITY: dict[str, dict[str, Any]] = {
-    "国家秘密": {
-        "roles": ("head",),
-        "citation": "000§17, 003§18, 002§34, 004§38",
-    },
+    "国家秘密": {"roles": ("head",), "citation": "000§17, 003§18, 002§34, 004§38"},
     "商业秘密": {
         "roles": ("head", "section_head", "legal_reviewer", "custodian"),
         "citation": "000§17, 003§18, 002§34, 004§38",

@@ -31,6 +31,10 @@ MESSAGES: dict[str, str] = {
     "uq_footage_detections_file": f"该视频的人脸检测刚由他人完成：{AGAIN}",
     "uq_redacted_footage_redaction": f"该版本的遮盖视频刚由他人制作完成：{AGAIN}",
     "uq_hand_signatures_slot": f"该签名栏刚已签名或记录拒签（同时提交，先提交者为准）：{AGAIN}",
+    "uq_issued_numbers_serial": "number: 该编号的序号本年度已经使用，请核对编号或使用系统分配的编号",
+    "uq_issued_numbers_number": "number: 该编号已经使用，请核对编号或使用系统分配的编号",
+    "uq_number_styles_version": f"字号刚由他人修改（同时提交，先提交者为准）：{AGAIN}",
+    "uq_number_voids_serial": "serial: 该编号已登记作废或空号原因",
     "uq_export_jobs_attempt": f"该导出刚由他人开始（同时提交，只做一次）：{AGAIN}",
 }
 """Constraint or unique index name -> the message of the writer that lost to it."""

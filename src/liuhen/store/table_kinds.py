@@ -40,6 +40,9 @@ INSERT_ONLY: tuple[str, ...] = (
     "redacted_footage",
     "export_jobs",
     "hand_signatures",
+    "number_styles",
+    "issued_numbers",
+    "number_voids",
 )
 """Tables whose committed rows are never updated or deleted."""
 
@@ -72,6 +75,9 @@ TRACKED: tuple[str, ...] = (
     "redacted_footage",
     "export_jobs",
     "hand_signatures",
+    "number_styles",
+    "issued_numbers",
+    "number_voids",
 )
 """Tables whose every row is covered by a row digest in the ledger."""
 

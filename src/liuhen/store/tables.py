@@ -26,6 +26,7 @@ from liuhen.store.ledger_tables import *  # noqa: F403
 from liuhen.store.limit_tables import *  # noqa: F403
 from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata as metadata
+from liuhen.store.number_tables import *  # noqa: F403
 from liuhen.store.redaction_tables import *  # noqa: F403
 from liuhen.store.review_tables import *  # noqa: F403
 from liuhen.store.table_kinds import *  # noqa: F403

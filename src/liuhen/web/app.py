@@ -218,6 +218,7 @@ def _include_routers(app: FastAPI) -> None:
     from liuhen.web.cases import drafts as case_drafts
     from liuhen.web.cases import listing as cases
     from liuhen.web.cases import new as case_new
+    from liuhen.web.cases import numbering as case_numbering
     from liuhen.web.cases import override as case_override
     from liuhen.web.cases import service as case_service
     from liuhen.web.cases import signing as case_signing
@@ -244,6 +245,7 @@ def _include_routers(app: FastAPI) -> None:
     ):
         app.include_router(lifecycle.router)  # before cases: /cases/new is not a case number
     app.include_router(case_review.router)  # 案卷评查表 and its yearly figures
+    app.include_router(case_numbering.router)  # 编号字号 and the register of numbers
     app.include_router(cases.router)
     app.include_router(dashboard.router)
     app.include_router(inbox.router)

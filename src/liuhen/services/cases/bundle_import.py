@@ -17,6 +17,7 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
 from liuhen.rules.sources.bundle import entity_problems, shape_problems
+from liuhen.services.cases import numbering
 from liuhen.services.cases.queries.bundle_import import (
     agency_id_by_name,
     case_id_by_number,
@@ -187,6 +188,7 @@ def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> 
         },
     )
     _transition(tx, case_id, "initiation", _when(case["opened_at"]), by)
+    numbering.note_bundle(tx, agency_id, case_id, data, store.settings.tz)  # type: ignore[arg-type]
     if case.get("ended_at"):
         _transition(tx, case_id, "closed", _when(case["ended_at"]), by)
     for act in data.get("acts", []):

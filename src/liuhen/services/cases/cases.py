@@ -10,16 +10,18 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from liuhen.domain import vocab
+from liuhen.domain.numbering import CASE_KIND
 from liuhen.domain.opening import case_problems
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.summary_state import GRACE
+from liuhen.services.cases import numbering
 from liuhen.services.cases.queries.cases import case_id_of, case_number_taken
 from liuhen.services.permissions import case_scope, require
 from liuhen.store.queries import case_list
 from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.store import Store
-from liuhen.store.unit import new_id
+from liuhen.store.unit import Tx, new_id
 
 __all__ = ["PROCEDURES", "STAGES", "Filter", "find_case", "list_cases", "list_page"]
 
@@ -93,15 +95,15 @@ def open_case(
     details: dict[str, Any] | None = None,
 ) -> str:
     require(actor, "case.create")
+    given = number or "待分配"  # an empty number is allocated in the transaction (_numbered)
     problems = case_problems(
-        procedure, number, title, opened_at, party=party, section=section or actor.section
+        procedure, given, title, opened_at, party=party, section=section or actor.section
     )
     if problems:
         raise InvalidInput("案件信息有误", details=problems)
     case_id = new_id()
     with store.transaction(actor) as tx:
-        if case_number_taken(tx.conn, number.strip()):
-            raise Conflict(f"number: 案件编号 {number.strip()} 已被使用，请核对编号")
+        number = _numbered(tx, store, agency_id, number, opened_at, case_id)
         tx.insert(
             "cases",
             {
@@ -138,6 +140,25 @@ def open_case(
             payload={"number": number, "procedure": procedure},
         )
     return case_id
+
+
+def _numbered(
+    tx: Tx, store: Store, agency_id: str, number: str, opened_at: datetime, case_id: str
+) -> str:
+    """The case's number, in its transaction: allocated from the agency's 字号 when none was
+    typed, else registered so it is not issued again (a clash: one message naming it)."""
+    tz, subject = store.settings.tz, ("case", case_id)
+    if not number.strip():
+        return numbering.allocate(
+            tx, agency_id=agency_id, kind=CASE_KIND, moment=opened_at, tz=tz, subject=subject
+        )
+    if case_number_taken(tx.conn, number.strip()):
+        raise Conflict(f"number: 案件编号 {number.strip()} 已被使用，请核对编号")
+    numbering.register(
+        tx, agency_id=agency_id, kind=CASE_KIND, number=number, moment=opened_at, tz=tz,
+        subject=subject,
+    )  # fmt: skip
+    return number.strip()
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
+from liuhen.domain.numbering import CASE_KIND
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
 from liuhen.services.approvals.workflow import request_approval
+from liuhen.services.cases import numbering
 from liuhen.services.cases.cases import PROCEDURES, find_case, open_case
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import (
@@ -33,7 +35,6 @@ SECTIONS: list[Section] = [
     (
         "案件",
         [
-            Field("number", "案件编号", "text", True, hint="如 晋林罚立〔2026〕12号"),
             Field("title", "案件名称", "text", True, hint="当事人＋违法行为＋案"),
             Field("procedure", "程序", "select", True, tuple(PROCEDURES.items())),
             Field("opened_at", "立案（启动）时间", "datetime", True),
@@ -61,18 +62,45 @@ SECTIONS: list[Section] = [
     ),
 ]
 PARTY_KEYS = ("kind", "name", "id_number", "legal_representative", "address", "phone")
+NUMBER = Field("number", "案件编号", "text", hint="留空则按本机关字号自动分配")
+NOT_TYPED = "number: 案件编号由系统按本机关字号自动分配，不能自行填写（如需手工编号，请机关负责人在“编号字号”页允许）"
 
 
-def _page(request: Request, values: dict[str, Any], errors: FormErrors | None = None) -> Response:
+def _sections(manual: bool) -> list[Section]:
+    """The form's sections; the number is an input only where the head allows typing it."""
+    if not manual:
+        return SECTIONS
+    (title, fields), *rest = SECTIONS
+    return [(title, [NUMBER, *fields]), *rest]
+
+
+def _preview(request: Request, user: User) -> tuple[str, bool]:
+    """The number the case would get now (not reserved) and whether one may be typed."""
+    if not user.agency_id:
+        return "", False
+    store = get_store(request)
+    number, style = numbering.preview(store, user.agency_id, CASE_KIND, store.clock())
+    return number, style.manual
+
+
+def _page(
+    request: Request,
+    user: User,
+    values: dict[str, Any],
+    errors: FormErrors | None = None,
+) -> Response:
+    number, manual = _preview(request, user)
+    lines = [f"保存后将分配：{number}（按保存先后顺序分配，以保存结果为准）"] if number else []
     return step_page(
         request,
         heading="立案",
         action="/cases/new",
-        sections=SECTIONS,
+        sections=_sections(manual),
         values=values,
         errors=errors,
         submit="立案",
         intro="立案后案件进入“启动”阶段；立案审批经批准后进入调查取证。",
+        notice={"title": "案件编号", "lines": lines} if lines else None,
     )
 
 
@@ -95,7 +123,7 @@ def new_case_form(
         "opened_at": local_input(store.clock(), store.settings.tz),
         "request_approval": True,
     }
-    return _page(request, values)
+    return _page(request, user, values)
 
 
 @router.post("/cases/new")
@@ -115,12 +143,15 @@ def create_case(
     asking = form.flag("request_approval")
     if asking:  # checked before the case is opened, so a refusal saves nothing at all
         form.required("opinion", "承办人意见")
-    if form.text("number") and _exists(store, form.text("number")):
+    manual = bool(form.text("number")) and _preview(request, user)[1]  # read only if typed
+    if form.text("number") and not manual:
+        form.problems.append(NOT_TYPED)
+    elif form.text("number") and _exists(store, form.text("number")):
         form.problems.append(f"number: 案件编号 {form.text('number')} 已被使用，请核对")
     if not user.agency_id:
         form.problems.append("number: 您的账号未关联执法机关，不能立案，请联系系统管理员")
     try:
-        form.check("立案信息有误", SECTIONS)
+        form.check("立案信息有误", _sections(manual))
         assert opened_at is not None and user.agency_id is not None
         case_id = open_case(
             store,
@@ -135,7 +166,10 @@ def create_case(
         )
     except LiuhenError as exc:
         return _page(
-            request, posted_values(form, SECTIONS), FormErrors.of(exc, known_names(SECTIONS))
+            request,
+            user,
+            posted_values(form, _sections(manual)),
+            FormErrors.of(exc, known_names(_sections(manual))),
         )
     if asking:
         summary = "，".join(v for k, v in party.items() if k != "kind")

@@ -1,0 +1,77 @@
+"""In Debian's Chromium at a phone's 390 px and a laptop's 1366 px: an officer's new-case
+form shows the number the case will get, the case gets it; the head reads the 编号字号 page,
+changes the 字号 of the 行政处罚决定书 and sees the next number follow, and explains a
+withdrawn number in the year's register. Every page fits the screen. Screenshots kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.fixtures import ARTIFACTS
+from tests.helpers import browser_login
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(demos: Any, templates: Any, tmp_path: Any, clock: Any) -> Iterator[Any]:
+    """A private copy of the demo on SQLite (the test opens a case and edits a 字号)."""
+    made = demos.open(tmp_path / "demo", "sqlite", clock=clock)
+    yield made
+    made.store.close()
+    templates.drop(made.store.settings)
+
+
+def _fits(page: Any, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+
+
+def _shot(page: Any, name: str, width: int) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_numbers_from_the_agencys_word_and_the_heads_page(
+    demo: Any, live_server: Any, new_window: Any, width: int
+) -> None:
+    store = demo.store
+    base = live_server(store)
+    officer = new_window(viewport={"width": width, "height": 900})
+    browser_login(officer, base, "zhangjg", demo.accounts["zhangjg"], store)
+    officer.goto(f"{base}/cases/new")
+    assert "保存后将分配：示镇立字〔2026〕1号" in officer.locator("main").inner_text()
+    assert officer.locator("[name='number']").count() == 0
+    officer.fill("[name='title']", "某店占道经营案")
+    officer.fill("[name='party.name']", "某店")
+    officer.fill("[name='opinion']", "建议立案调查")
+    _fits(officer, width)
+    _shot(officer, "numbering-new-case", width)
+    officer.click("button:has-text('立案')")
+    officer.wait_for_url("**/cases/*?saved=*")
+    assert "示镇立字〔2026〕1号" in officer.locator("main").inner_text()
+
+    head = new_window(viewport={"width": width, "height": 900})
+    browser_login(head, base, "liuzz", demo.accounts["liuzz"], store)
+    head.goto(f"{base}/numbering")
+    row = head.locator("#kind-penalty_decision")
+    assert "示镇罚决字〔2026〕1号" in row.locator(".next-number").inner_text()
+    row.locator("[name='word']").fill("示镇综执罚决字")
+    row.locator("[name='di']").check()
+    row.locator("button").click()
+    head.wait_for_url("**/numbering?saved=style*")
+    assert (
+        "示镇综执罚决字〔2026〕第1号"
+        in head.locator("#kind-penalty_decision .next-number").inner_text()
+    )
+    register = head.locator("#register-case")
+    register.locator("[name='serial']").fill("1")
+    register.locator("[name='reason']").fill("立案后发现不属本机关管辖，已移送")
+    register.locator("button").click()
+    head.wait_for_url("**/numbering?year=2026&saved=void*")
+    text = head.locator("#register-case").inner_text()
+    assert "已作废" in text and "不属本机关管辖" in text
+    _fits(head, width)
+    _shot(head, "numbering", width)

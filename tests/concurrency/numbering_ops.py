@@ -1,0 +1,31 @@
+"""The numbering operations the racing processes run (module level, so a spawned process
+can import it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from liuhen.ledger.events import Actor
+from liuhen.services.cases.cases import open_case
+from liuhen.store.store import Store
+
+
+def open_numbered(store: Store, actor: Actor, agency_id: str, title: str, typed: str = "") -> str:
+    """Open a case in ``agency_id`` with its number allocated (or ``typed``); its number."""
+    from liuhen.services.cases.queries.cases import case_id_of
+    from liuhen.store import tables as t
+
+    case_id = open_case(
+        store,
+        actor,
+        agency_id=agency_id,
+        number=typed,
+        title=title,
+        procedure="general",
+        party={"kind": "person", "name": "王某"},
+        opened_at=datetime.fromisoformat("2026-11-20T09:00:00+08:00"),
+    )
+    assert case_id_of(store, case_id) == case_id
+    with store.read() as conn:
+        row = conn.execute(t.cases.select().where(t.cases.c.id == case_id)).mappings().one()
+    return str(row["number"])
