@@ -22,10 +22,27 @@ def read_tiles(conn: Connection, keys: Iterable[TileKey]) -> dict[TileKey, bytes
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    if conn.dialect.name == "postgresql":
+        return _read_binary(conn, wanted)
     params = {f"l{n}": level for n, (level, _) in enumerate(wanted)}
     params.update({f"i{n}": idx for n, (_, idx) in enumerate(wanted)})
     rows = conn.execute(_of_keys(len(wanted)), params)
     return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
+
+
+def _read_binary(conn: Connection, wanted: list[TileKey]) -> dict[TileKey, bytes]:
+    """``read_tiles`` on PostgreSQL, on the driver's cursor with binary results: a tile's
+    8 KiB come as they are, not as 16 KiB of hex to decode (a third of a proof's time)."""
+    where = " OR ".join(["(level = %s AND idx = %s)"] * len(wanted))
+    cursor = conn.connection.cursor(binary=True)
+    try:
+        cursor.execute(
+            f"SELECT level, idx, hashes FROM ledger_tiles WHERE {where}",
+            [v for key in wanted for v in key],
+        )
+        return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in cursor}
+    finally:
+        cursor.close()
 
 
 @cache
