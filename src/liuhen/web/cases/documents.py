@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
+from liuhen.domain.document_stages import kinds_by_stage
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
 from liuhen.services.cases.documents import correct_document, save_document
@@ -104,7 +105,7 @@ def new_document(
                 "form": None,
                 "act_id": act,
                 "heading": "制作文书",
-                "kinds": list(vocab.DOCUMENT_KINDS.items()),
+                "kind_groups": kinds_by_stage(),
             },
         )
     form = document_form(kind, facts)
