@@ -249,7 +249,12 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # Native date/month fields follow the browser's own language (LANGUAGE; chromium-l10n's
+    # zh-CN.pak), not <html lang> nor the context's locale: show them as a Chinese user's
+    # browser does (年/月/日).
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "LANGUAGE": "zh_CN"}
+    )
     yield browser
     browser.close()
     playwright.stop()
