@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tests.crash import checks
@@ -156,10 +156,11 @@ def run_point(
         if not outcome.killed and done.returncode != 0:
             outcome.problems.append(f"退出码 {done.returncode}：{done.stderr.strip()[-500:]}")
         logged = checks.logged_size(settings)  # before the start signs what was not
-        recovery = checks.next_start(settings)
+        cadence = int(env.get("LIUHEN_CHECKPOINT_MS", "0"))
+        recovery = checks.next_start(replace(settings, checkpoint_ms=cadence))  # as it ran
         outcome.recovered = _what(recovery)
         outcome.problems += checks.problems(settings, dest / "exports")
-        if env.get("LIUHEN_CHECKPOINT_MS", "0") != "0":
+        if cadence:
             logged = checks.logged_size(settings)  # signed by the next start at the latest
         if point.op == "views":
             outcome.problems += checks.acknowledged(settings, done.stdout, logged)
