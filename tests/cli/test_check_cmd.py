@@ -245,3 +245,18 @@ def test_check_names_the_regulation_by_its_title_not_its_profile_id() -> None:
     head = result.output.splitlines()[0]
     assert "依据《乡镇行政执法全过程记录办法（法制科审核）》" in head
     assert "township-legal-office" not in result.output
+
+
+def test_a_decision_without_a_rights_notice_says_what_was_not_told(tmp_path) -> None:
+    data = json.loads(Path(TOWNSHIP).read_text("utf-8"))
+    for r in data["text_records"]:  # the 告知书 made only after the decision
+        if r["kind"] == "rights_notice":
+            r["made_at"] = "2026-11-22T09:00:00+08:00"
+    path = tmp_path / "untold.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    doc = json.loads(run("check", str(path), "--now", "2026-11-23T09:00:00+08:00", "--json").output)
+    [told] = [f for f in doc["cases"][0]["findings"] if f["rule_id"] == "rights-notified"]
+    assert (
+        "作出决定前未告知拟处罚内容及陈述、申辩等权利（没有行政处罚事先告知书）" in told["message"]
+    )
+    assert "未告知事先告知" not in told["message"]

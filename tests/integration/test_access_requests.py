@@ -638,3 +638,24 @@ def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store
         make_copies(store, who["officer"], rid)  # a retry makes nothing twice
     assert len(get_request(store, who["officer"], rid).copies) == 1
     assert issue_link(store, who["officer"], rid).max_uses >= 1  # what exists is handed over
+
+
+def test_a_reason_typed_with_its_own_full_stop_reads_once_in_the_opinion(store, tmp_path):
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    register_request(
+        store,
+        who["officer"],
+        case_id=ids["case"],
+        kind="copy",
+        requester=REQUESTER,
+        record_ids=[ids["record"]],
+        purpose="申请行政复议需要。",
+    )
+    [waiting] = inbox(store, who["head"])
+    with store.engine.connect() as conn:
+        opinion = conn.execute(
+            select(t.approval_steps.c.opinion).where(t.approval_steps.c.approval_id == waiting.id)
+        ).scalar_one()
+    assert opinion == "王某申请复制本案执法记录，理由：申请行政复议需要。请审批。"
+    assert "。。" not in opinion

@@ -337,7 +337,9 @@ class RightsNotified(Rule):
         ]
         if not notices:
             yield ctx.finding(
-                self, Subject("text_record", first.id), missing="事先告知（权利告知书）"
+                self,
+                Subject("text_record", first.id),
+                missing="拟处罚内容及陈述、申辩等权利（没有行政处罚事先告知书）",
             )
             return
         told: set[str] = set()

@@ -154,7 +154,7 @@ def register_request(
             case_id=case_id,
             kind="access_request",
             opinion=opinion.strip()
-            or f"{who['name']}申请{KINDS[kind]}本案执法记录，理由：{purpose.strip()}。请审批。",
+            or f"{who['name']}申请{KINDS[kind]}本案执法记录，理由：{_sentence(purpose)}请审批。",
             fields={
                 "申请编号": number,
                 "申请种类": KINDS[kind],
@@ -221,3 +221,9 @@ def open_view(
             payload={"records": [i["record_id"] for i in request.included]},
         )
     return request
+
+
+def _sentence(text: str) -> str:
+    """``text`` as one sentence ending in a single 。 (a reason typed with its own full stop
+    must not read "。。请审批")."""
+    return text.strip().rstrip("。.．!！;；,，") + "。"
