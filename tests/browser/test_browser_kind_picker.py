@@ -65,7 +65,7 @@ def test_without_scripts_the_grouped_list_alone_chooses_a_kind(
     assert not page.is_visible("#kind-search")
     labels = page.eval_on_selector_all("#kind optgroup", "gs => gs.map(g => g.label)")
     assert labels == STAGES
+    page.screenshot(path=str(ARTIFACTS / "kind-picker-noscript-390.png"), full_page=True)
     page.select_option("#kind", "service_receipt")
     page.click("form[method=get] button.primary")
     page.wait_for_url(lambda url: url.endswith("/documents/new?kind=service_receipt"))
-    page.screenshot(path=str(ARTIFACTS / "kind-picker-noscript-390.png"), full_page=True)
