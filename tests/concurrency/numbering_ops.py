@@ -29,3 +29,18 @@ def open_numbered(store: Store, actor: Actor, agency_id: str, title: str, typed:
     with store.read() as conn:
         row = conn.execute(t.cases.select().where(t.cases.c.id == case_id)).mappings().one()
     return str(row["number"])
+
+
+def save_numbered(store: Store, actor: Actor, case_id: str, kind: str) -> str:
+    """Save a ``kind`` document without a number; the number it was given."""
+    from dataclasses import replace
+
+    from liuhen.demo.documents import sample_document
+    from liuhen.services.cases.documents import save_document
+    from liuhen.store import tables as t
+
+    blank = replace(sample_document(kind), number="")
+    saved = save_document(store, actor, case_id=case_id, act_id=None, filled=blank)
+    with store.read() as conn:
+        row = conn.execute(t.records.select().where(t.records.c.id == saved.record_id))
+        return str(row.mappings().one()["details"]["number"])

@@ -51,3 +51,18 @@ def test_four_typing_the_same_number_at_once_make_one_case(store, racers) -> Non
     assert serials(store, agency) == [21]
     after = numbering_ops.open_numbered(store, SYSTEM, agency, "下一案")
     assert after == "示镇综执罚〔2026〕22号"  # the counter moved past the typed serial
+
+
+def test_four_documents_saved_at_once_get_four_consecutive_numbers(store, racers) -> None:  # type: ignore[no-untyped-def]
+    from liuhen.demo.documents import sample_document
+    from liuhen.services.cases.queries.cases import case_id_of
+
+    kind = "rectification_order"
+    officers = {o.name: o.certificate_number for o in sample_document(kind).officers}
+    agency = make_agency(store, name="示范镇人民政府", officers=officers)["agency"]
+    number = numbering_ops.open_numbered(store, SYSTEM, agency, "某店占道经营案")
+    case_id = case_id_of(store, number)
+    race = racers.race(store, numbering_ops.save_numbered, SYSTEM, case_id, kind)
+    assert race.codes == {"ok": 4}, race
+    assert sorted(race.values()) == [f"'示镇责改字〔2026〕{n}号'" for n in (1, 2, 3, 4)]
+    assert verify(store, SYSTEM).ok

@@ -113,3 +113,16 @@ def test_the_register_shows_gaps_and_their_reasons(bureau: Bureau) -> None:
     assert events(bureau, "numbering.voided") == [
         {"kind": "case", "year": 2026, "serial": 2, "reason": "编号时录入错误，跳号"}
     ]
+
+
+def test_a_numbered_documents_form_previews_its_number(bureau: Bureau) -> None:
+    case_id = open_one(bureau)
+    form = bureau.officer.get(f"/cases/{case_id}/documents/new?kind=rights_notice").text
+    assert "留空则保存时自动分配：某县林罚告字〔2026〕1号" in form
+    send(
+        bureau.head, "/numbering/style", {"kind": "rights_notice", "word": "某林罚告字", "di": "1"}
+    )
+    form = bureau.officer.get(f"/cases/{case_id}/documents/new?kind=rights_notice").text
+    assert "留空则保存时自动分配：某林罚告字〔2026〕第1号" in form
+    unnumbered = bureau.officer.get(f"/cases/{case_id}/documents/new?kind=inspection_record")
+    assert "自动分配" not in unnumbered.text

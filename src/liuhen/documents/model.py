@@ -199,7 +199,7 @@ def validate_against(
 
 def _check_number(filled: FilledDocument, kind: DocumentKind) -> list[str]:
     if not filled.number.strip():
-        return ["number: 请填写文书编号"] if kind.numbered else []
+        return []  # a numbered kind's number is allocated when it is saved
     if not _NUMBER.match(normalise_number(filled.number)):
         return [
             "number: 文书编号应为“机关代字〔年份〕序号号”的形式，"

@@ -14,10 +14,11 @@ from liuhen.documents.catalogue import get_kind
 from liuhen.documents.model import FilledDocument, validate_against
 from liuhen.documents.render_docx import render_docx
 from liuhen.documents.render_pdf import render_pdf
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import InvalidInput, LiuhenError, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.rules.gates import PROSPECTIVE
 from liuhen.services.archiving.seals import Sealer
+from liuhen.services.cases import numbering
 from liuhen.services.cases.files import store_file
 from liuhen.services.cases.gates import (
     Override,
@@ -187,21 +188,57 @@ def save_document(
         record |= {"act_id": act_id} if act_id else {}
         after = with_record(record)
         precheck(store, case, "decide", after, now=store.clock(), override=override)
-    files = _renderings(store, actor, filled, (agency_id, agency))
-    record_id = add_record(
-        store,
-        actor,
-        case_id=case_id,
-        act_id=act_id,
-        kind="text",
-        doc_kind=filled.kind,
-        title=details["title"],
-        details=details,
-        files=files,
-        case=case,
-        override=override,
-    )
+    if not decides("text", filled.kind):  # checked before a number is issued for it
+        case = require_case(store, actor, "record.create", case_id, case)
+    filled, details, issued = _issue(store, actor, filled, details, agency_id, case_id)
+    try:
+        files = _renderings(store, actor, filled, (agency_id, agency))
+        record_id = add_record(
+            store,
+            actor,
+            case_id=case_id,
+            act_id=act_id,
+            kind="text",
+            doc_kind=filled.kind,
+            title=details["title"],
+            details=details,
+            files=files,
+            case=case,
+            override=override,
+            record_id=issued,
+        )
+    except Exception as exc:
+        if issued is not None:  # the number stays issued, explained (作废登记)
+            why = exc.message if isinstance(exc, LiuhenError) else type(exc).__name__
+            numbering.withdraw(
+                store, actor, agency_id=agency_id, kind=filled.kind, number=filled.number, why=why
+            )
+        raise
     return SavedDocument(record_id, files[0].sha256, files[1].sha256)
+
+
+def _issue(
+    store: Store,
+    actor: Actor,
+    filled: FilledDocument,
+    details: dict[str, Any],
+    agency_id: str,
+    case_id: str,
+) -> tuple[FilledDocument, dict[str, Any], str | None]:
+    """A numbered document saved without a number gets the next 文号 of the agency's 字号
+    (``numbering.issue_for_record``): the document and its details with it, and the record
+    id it is issued to; a typed number (or an unnumbered kind) leaves all as it was."""
+    if filled.number.strip() or filled.kind not in numbering.kinds():
+        return filled, details, None
+    made_at = datetime.fromisoformat(details["made_at"])
+    number, record_id = numbering.issue_for_record(
+        store, actor, agency_id=agency_id, kind=filled.kind, case_id=case_id, moment=made_at
+    )
+    return (
+        replace(filled, number=number),
+        {"made_at": details["made_at"], "number": number, **details},
+        record_id,
+    )
 
 
 def correct_document(

@@ -22,6 +22,7 @@ class CaseFacts:
         self._store = store
         self._case = case
         self.id: str = case["id"]
+        self.agency_id: str = case["agency_id"]
         self.number: str = case["number"]
         self.title: str = case["title"]
         self.procedure: str = case["procedure"]

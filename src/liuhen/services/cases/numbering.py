@@ -251,3 +251,51 @@ def note_bundle(
             note_imported(
                 tx, agency_id=agency_id, kind=str(record.get("kind")), number=record["number"]
             )
+
+
+def issue_for_record(
+    store: Store, actor: Actor, *, agency_id: str, kind: str, case_id: str, moment: datetime
+) -> tuple[str, str]:
+    """A 文号 for a document about to be saved: (number, the record id it is issued to).
+    Issued in a transaction of its own, since the document is rendered with it before its
+    record is written; ``withdraw`` explains it when the record is then not saved."""
+    record_id = new_id()
+    with store.transaction(actor) as tx:
+        where = {"agency_id": agency_id, "kind": kind, "moment": moment}
+        number = allocate(tx, **where, tz=store.settings.tz, subject=("record", record_id))  # type: ignore[arg-type]
+        tx.record(
+            "numbering.issued",
+            subject_type="record",
+            subject_id=record_id,
+            case_id=case_id,
+            payload={"kind": kind, "number": number},
+        )
+    return number, record_id
+
+
+def withdraw(
+    store: Store, actor: Actor, *, agency_id: str, kind: str, number: str, why: str
+) -> None:
+    """作废 an issued 文号 whose document was not saved, with the reason (no head needed)."""
+    parsed = parse(number)
+    assert parsed is not None, number
+    with store.transaction(actor) as tx:
+        tx.insert(
+            "number_voids",
+            {
+                "id": new_id(),
+                "agency_id": agency_id,
+                "kind": kind,
+                "year": parsed.year,
+                "serial": parsed.serial,
+                "reason": f"文书未保存：{why}"[:REASON_MAX],
+                "created_by": actor.id or "system",
+                "created_at": store.clock(),
+            },
+        )
+        tx.record(
+            "numbering.voided",
+            subject_type="agency",
+            subject_id=agency_id,
+            payload={"kind": kind, "number": number, "reason": why[:REASON_MAX]},
+        )

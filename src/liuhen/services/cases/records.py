@@ -175,6 +175,7 @@ def add_record(
     case: Mapping[str, Any] | None = None,
     override: Override | None = None,
     history: bool = False,
+    record_id: str | None = None,
 ) -> str:
     """Add a text ('text') or audio-video ('av') record with its stored files. ``case``: the
     case as the permission check loaded it (not read again). A decision document passes the
@@ -188,7 +189,7 @@ def add_record(
         raise InvalidInput(f"kind: 记录类型应为 text 或 av，而不是 {kind!r}")
     if problems := text_problems({"title": title}, RECORD_LIMITS):
         raise InvalidInput("记录信息有误", details=problems)
-    record_id = new_id()
+    record_id = record_id or new_id()  # given: the id its number was issued to
     now = store.clock()
     shaped = _bundle_shaped(kind, doc_kind, act_id, details)
     _check_shape(kind, record_id, shaped)

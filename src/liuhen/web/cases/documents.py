@@ -16,6 +16,7 @@ from liuhen.domain import vocab
 from liuhen.domain.document_stages import kinds_by_stage
 from liuhen.errors import LiuhenError, NotFound
 from liuhen.services.admin.users import User
+from liuhen.services.cases import numbering
 from liuhen.services.cases.documents import correct_document, save_document
 from liuhen.services.cases.drafts import consume_draft
 from liuhen.services.cases.gates import Override
@@ -71,6 +72,7 @@ def _page(
             "notice": notice,
             "action": action,
             "heading": f"越过提示作出决定：{form.title}" if notice is not None else heading,
+            "next_number": "" if correcting else _next_number(request, facts, form),
             "act_options": [(a["id"], a["label"]) for a in facts.acts],
             "officer_options": [
                 (o["id"], f"{o['name']}（执法证号 {o.get('certificate_number') or '无'}）")
@@ -79,6 +81,14 @@ def _page(
         },
         status_code=errors.status if errors else 200,
     )
+
+
+def _next_number(request: Request, facts: CaseFacts, form: DocumentForm) -> str:
+    """The 文号 a numbered document saved now without one would get (not reserved)."""
+    if not form.numbered or form.code not in numbering.kinds():
+        return ""
+    store = get_store(request)
+    return numbering.preview(store, facts.agency_id, form.code, store.clock())[0]
 
 
 def _known(form: DocumentForm) -> list[str]:

@@ -1,0 +1,79 @@
+"""文号 from the agency's 字号: a numbered document saved without a number gets the next one
+of its kind and year; one whose save then fails keeps its number, withdrawn with the
+reason (the register shows it); a typed number is kept as typed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+from tests.factories import make_agency
+from tests.helpers import SYSTEM
+
+from liuhen.demo.documents import sample_document
+from liuhen.errors import NotFound
+from liuhen.services.cases.cases import open_case
+from liuhen.services.cases.documents import save_document
+from liuhen.services.cases.queries.documents import record_files
+from liuhen.store import tables as t
+
+KIND = "rectification_order"
+
+
+@pytest.fixture
+def case(store, clock):  # type: ignore[no-untyped-def]
+    filled = sample_document(KIND)
+    agency = make_agency(
+        store,
+        name="示范镇人民政府",
+        profile_id="township-legal-office",
+        officers={o.name: o.certificate_number for o in filled.officers},
+    )["agency"]
+    return open_case(
+        store,
+        SYSTEM,
+        agency_id=agency,
+        number="",
+        title="李建华占道经营案",
+        procedure="general",
+        party={"kind": "person", "name": "李建华"},
+        opened_at=clock.now,
+    )
+
+
+def numbers(store, kind: str = KIND) -> list[tuple[int | None, str, str]]:  # type: ignore[no-untyped-def]
+    i = t.issued_numbers.c
+    with store.read() as conn:
+        rows = conn.execute(
+            select(i.serial, i.number, i.subject_id).where(i.kind == kind).order_by(i.serial)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_numbered_documents_get_the_next_number_and_a_failed_save_explains_its_own(
+    store, case
+) -> None:  # type: ignore[no-untyped-def]
+    blank = replace(sample_document(KIND), number="")
+    first = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
+    second = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
+    assert numbers(store) == [
+        (1, "示镇责改字〔2026〕1号", first.record_id),
+        (2, "示镇责改字〔2026〕2号", second.record_id),
+    ]
+    with store.read() as conn:
+        details = conn.execute(
+            select(t.records.c.details).where(t.records.c.id == second.record_id)
+        ).scalar_one()
+    assert details["number"] == "示镇责改字〔2026〕2号"
+    assert {f["media_type"] for f in record_files(store, second.record_id)} >= {"application/pdf"}
+    with pytest.raises(NotFound):  # an act of no case: refused after its number was issued
+        save_document(store, SYSTEM, case_id=case, act_id="no-such-act", filled=blank)
+    v = t.number_voids.c
+    with store.read() as conn:
+        voids = conn.execute(select(v.serial, v.reason).where(v.kind == KIND)).all()
+    assert [(s, r.startswith("文书未保存：")) for s, r in voids] == [(3, True)]
+    fourth = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
+    assert numbers(store)[-1] == (4, "示镇责改字〔2026〕4号", fourth.record_id)
+    typed = save_document(store, SYSTEM, case_id=case, act_id=None, filled=sample_document(KIND))
+    assert typed.record_id not in {s for _, _, s in numbers(store)}  # typed: kept as typed
