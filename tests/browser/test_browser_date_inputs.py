@@ -8,15 +8,23 @@ does, and the fields' parts are read from Chromium's accessibility tree: 年 bef
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import need
 from tests.fixtures import ARTIFACTS
 from tests.helpers import browser_login
 
 from liuhen.services.cases.cases import find_case
 
 pytestmark = pytest.mark.browser
+ZH_PAK = Path("/usr/lib/chromium/locales/zh-CN.pak")
+
+
+@pytest.fixture(autouse=True)
+def _chinese_chromium() -> None:
+    need(ZH_PAK.exists(), "chromium-l10n is not installed (apt-get install chromium-l10n)")
 
 
 def _parts(page: Any) -> list[tuple[str, Any]]:
