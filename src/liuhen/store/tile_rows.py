@@ -40,7 +40,7 @@ def _read_binary(conn: Connection, wanted: list[TileKey]) -> dict[TileKey, bytes
             f"SELECT level, idx, hashes FROM ledger_tiles WHERE {where}",
             [v for key in wanted for v in key],
         )
-        return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in cursor}
+        return {(int(lv), int(ix)): bytes(h) for lv, ix, h in cursor.fetchall()}
     finally:
         cursor.close()
 
