@@ -213,7 +213,6 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
         page.click("button:has-text('下一步')")
     officer.fill(
         {
-            "number": "晋林告〔2026〕3号",
             "f.facts": "当事人未经批准在林地内堆放木材，破坏林地植被约300平方米",
             "f.evidence": "现场检查笔录、现场照片",
             "f.legal_basis": "《中华人民共和国森林法》第七十三条",
@@ -264,7 +263,6 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
         page.click("button:has-text('下一步')")
     officer.fill(
         {
-            "number": "晋林罚决〔2026〕12号",
             "f.facts": "当事人未经批准在林地内堆放木材，破坏林地植被约300平方米",
             "f.evidence": "现场检查笔录、现场照片、询问笔录",
             "f.legal_basis": "《中华人民共和国森林法》第七十三条",
@@ -309,8 +307,7 @@ def test_general_procedure_case_by_officer_legal_reviewer_and_head(bureau, new_w
         page.click("button:has-text('下一步')")
     officer.fill(
         {
-            "number": "晋林催〔2026〕1号",
-            "f.decision_ref": "晋林罚决〔2026〕12号，2026年9月16日留置送达",
+            "f.decision_ref": "某县林罚决字〔2026〕1号，2026年9月16日留置送达",
             "f.deadline": "2026-10-19",
             "f.method": "缴至指定银行",
             "f.amount": "罚款人民币伍仟元，银行转账",

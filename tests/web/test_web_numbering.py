@@ -126,3 +126,22 @@ def test_a_numbered_documents_form_previews_its_number(bureau: Bureau) -> None:
     assert "留空则保存时自动分配：某林罚告字〔2026〕第1号" in form
     unnumbered = bureau.officer.get(f"/cases/{case_id}/documents/new?kind=inspection_record")
     assert "自动分配" not in unnumbered.text
+
+
+def test_a_typed_document_number_is_refused_unless_the_head_allows(bureau: Bureau) -> None:
+    case_id = open_one(bureau)
+    path = f"/cases/{case_id}/documents/new"
+    data = {
+        "kind": "rights_notice",
+        "number": "某县林罚告字〔2026〕7号",
+        "made_at": "2026-11-20T11:00",
+    }
+    page = refused(bureau, bureau.officer, path, data)
+    assert "文书编号由系统按本机关字号自动分配，请留空" in page
+    send(
+        bureau.head,
+        "/numbering/style",
+        {"kind": "rights_notice", "word": "某县林罚告字", "manual": "1"},
+    )
+    page = send(bureau.officer, path, data).text
+    assert "文书编号由系统按本机关字号自动分配" not in page  # other fields still missing

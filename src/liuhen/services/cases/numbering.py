@@ -70,6 +70,15 @@ def preview(store: Store, agency_id: str, kind: str, moment: datetime) -> tuple[
     return style.format(year, last + 1), style
 
 
+def typing_allowed(store: Store, agency_id: str, kind: str) -> bool:
+    """Whether users may type a ``kind`` number themselves (the head's choice); a kind
+    LiuHen does not number (a 笔录's optional reference) may always be typed."""
+    if kind not in kinds():
+        return True
+    with store.read() as conn:
+        return style_in(conn, agency_id, kind).manual
+
+
 def allocate(
     tx: Tx,
     *,

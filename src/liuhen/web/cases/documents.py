@@ -35,6 +35,10 @@ from liuhen.web.forms import CaseFacts, FormErrors, Posted, case_facts, posted_f
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(permission("record.create"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
+NOT_TYPED = (
+    "number: 文书编号由系统按本机关字号自动分配，请留空（如需手工编号，"
+    "请机关负责人在“编号字号”页允许）"
+)
 
 
 def _page(
@@ -147,6 +151,8 @@ def save_new(
     form = document_form(kind, facts)
     reader = Posted(posted, store.settings.tz)
     doc = read_document(reader, form, facts)
+    if reader.text("number") and not numbering.typing_allowed(store, facts.agency_id, kind):
+        reader.problems.append(NOT_TYPED)
     if override is not None:
         doc.values["override_reason"] = override.reason
     try:
