@@ -659,3 +659,51 @@ def test_a_reason_typed_with_its_own_full_stop_reads_once_in_the_opinion(store, 
         ).scalar_one()
     assert opinion == "王某申请复制本案执法记录，理由：申请行政复议需要。请审批。"
     assert "。。" not in opinion
+
+
+def test_a_request_for_a_record_corrected_since_names_its_current_version(store, tmp_path):
+    """A request names the version it was made for; a correction (or a signature on the
+    screen) made since is the same record: the case still assembles (its page opens, its
+    findings are computed) and the bundle's request names the current version."""
+    from liuhen.services.admin.agency import create_agency
+    from liuhen.services.cases.bundles import assemble_bundle
+    from liuhen.services.cases.cases import open_case
+    from liuhen.services.cases.records import add_record, correct_record
+
+    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
+    who = people(store, agency)
+    case = open_case(
+        store,
+        who["officer"],
+        agency_id=agency,
+        number="晋林罚立〔2026〕41号",
+        title="某案",
+        procedure="general",
+        party={"kind": "person", "name": "王某"},
+        opened_at=T0,
+    )
+    rec = add_record(
+        store,
+        SYSTEM,
+        case_id=case,
+        act_id=None,
+        kind="text",
+        doc_kind="inquiry_record",
+        title="询问笔录",
+        details={"made_at": T0.isoformat(), "officer_ids": []},
+    )
+    register_request(
+        store, who["officer"], case_id=case, kind="view", requester=REQUESTER,
+        record_ids=[rec], purpose="核对",
+    )  # fmt: skip
+    newer = correct_record(
+        store,
+        who["officer"],
+        record_id=rec,
+        details={"made_at": (T0 + timedelta(minutes=5)).isoformat(), "officer_ids": []},
+        reason="笔误",
+    )
+    bundle = assemble_bundle(store, case)
+    [request] = bundle["access_requests"]
+    assert request["record_ids"] == [newer] and newer != rec
+    case_findings(store, case, store.clock())  # the bundle checks pass: no BundleInvalid

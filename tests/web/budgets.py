@@ -1093,11 +1093,12 @@ ROUTES: dict[tuple[str, str], Budget] = {
         ),
     ),  # fmt: skip
     ("POST", "/ledger/verify"): Budget(
-        len(t.TRACKED) + 20,
+        len(t.TRACKED) + 26,
         lambda bw: Call("admin", "POST", "/ledger/verify", data={}),
         "the whole store, streamed: one query per tracked table (t.TRACKED), and "
         "20 for the session, the ledger, its tiles, the derived tables and the recorded run,"
-        " whatever its rows",
+        " whatever its rows; 6 more when the quick pass notes anything and the ledger is read"
+        " again cell by cell (integrity/__init__)",
     ),
     # accounts: one's own password, a temporary one replaced, an administrator's changes.
     # A change: the account read for its page, then one transaction (the row locked, read,

@@ -140,6 +140,7 @@ def bundle_entries(rows: CaseRows, tz: Any) -> list[dict[str, Any]]:
     002§34, 004§38) read them like any imported request. Only the records given count."""
     states = [rows.approval_state(a["id"]) for a in rows.approvals]
     approval_of = approvals_by_request(states, rows.approvals)
+    current = _current_versions(rows)
     entries = []
     for r in rows.access_requests:
         state = approval_of.get(r["id"])
@@ -160,8 +161,29 @@ def bundle_entries(rows: CaseRows, tz: Any) -> list[dict[str, Any]]:
                 "kind": r["kind"],
                 "requested_at": r["created_at"].astimezone(tz).isoformat(),
                 "requested_by": r["requester"]["name"],
-                "record_ids": [i["record_id"] for i in r["details"]["items"] if i["included"]],
+                "record_ids": _given(r["details"]["items"], current),
                 "decision": decision,
             }
         )
     return entries
+
+
+def _current_versions(rows: CaseRows) -> dict[str, str]:
+    """Every version of the case's text and AV records -> its current version (a request
+    names the version it was made for; the bundle holds current versions only)."""
+    successor = {r["supersedes_id"]: r["id"] for r in rows.records if r["supersedes_id"]}
+    current: dict[str, str] = {}
+    for r in rows.records:
+        if r["kind"] in ("text", "av"):
+            head = r["id"]
+            while head in successor:
+                head = successor[head]
+            current[r["id"]] = head
+    return current
+
+
+def _given(items: list[dict[str, Any]], current: dict[str, str]) -> list[str]:
+    """The records a request gives, by their current versions (a correction or a signature
+    made since is the same record; a derived copy such as a redacted video is not one)."""
+    given = (current.get(i["record_id"]) for i in items if i["included"])
+    return list(dict.fromkeys(g for g in given if g is not None))
