@@ -1,6 +1,7 @@
 """文号 from the agency's 字号: a numbered document saved without a number gets the next one
 of its kind and year; one whose save then fails keeps its number, withdrawn with the
-reason (the register shows it); a typed number is kept as typed."""
+reason (the register shows it); a typed number is registered with its document, in the
+same transaction (a clash saves nothing)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def case(store, clock):  # type: ignore[no-untyped-def]
     )
 
 
+def records(store) -> int:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        return len(conn.execute(select(t.records.c.id)).all())
+
+
 def numbers(store, kind: str = KIND) -> list[tuple[int | None, str, str]]:  # type: ignore[no-untyped-def]
     i = t.issued_numbers.c
     with store.read() as conn:
@@ -76,4 +82,28 @@ def test_numbered_documents_get_the_next_number_and_a_failed_save_explains_its_o
     fourth = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
     assert numbers(store)[-1] == (4, "示镇责改字〔2026〕4号", fourth.record_id)
     typed = save_document(store, SYSTEM, case_id=case, act_id=None, filled=sample_document(KIND))
-    assert typed.record_id not in {s for _, _, s in numbers(store)}  # typed: kept as typed
+    typed_number = sample_document(KIND).number  # another 字号's: registered, no serial
+    assert (None, typed_number, typed.record_id) in numbers(store)
+
+
+def test_a_typed_number_is_registered_with_its_document_and_a_clash_saves_nothing(
+    store, case
+) -> None:  # type: ignore[no-untyped-def]
+    from liuhen.errors import Conflict
+
+    typed = replace(sample_document(KIND), number="示镇责改字（2026）7号")
+    saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=typed)
+    assert numbers(store) == [(7, "示镇责改字（2026）7号", saved.record_id)]
+    before = records(store)
+    with pytest.raises(Conflict, match="该编号的序号本年度已经使用"):
+        save_document(
+            store,
+            SYSTEM,
+            case_id=case,
+            act_id=None,
+            filled=replace(typed, number="示镇责改字〔2026〕7号"),
+        )
+    assert records(store) == before  # no record of it (its rendered files: blobs, for gc)
+    blank = replace(sample_document(KIND), number="")
+    after = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
+    assert numbers(store)[-1] == (8, "示镇责改字〔2026〕8号", after.record_id)

@@ -4,7 +4,7 @@ editing in WPS/Word). A correction is a new version with its own renderings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from io import BytesIO
@@ -36,6 +36,7 @@ from liuhen.services.cases.queries.documents import (
 from liuhen.services.cases.records import AttachedFile, add_record, correct_record
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
+from liuhen.store.unit import Tx, new_id
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -190,6 +191,7 @@ def save_document(
         precheck(store, case, "decide", after, now=store.clock(), override=override)
     if not decides("text", filled.kind):  # checked before a number is issued for it
         case = require_case(store, actor, "record.create", case_id, case)
+    typed = _typed(store, filled, agency_id, details)  # before a number is issued
     filled, details, issued = _issue(store, actor, filled, details, agency_id, case_id)
     try:
         files = _renderings(store, actor, filled, (agency_id, agency))
@@ -205,7 +207,8 @@ def save_document(
             files=files,
             case=case,
             override=override,
-            record_id=issued,
+            record_id=issued or typed[0],
+            within=typed[1],
         )
     except Exception as exc:
         if issued is not None:  # the number stays issued, explained (作废登记)
@@ -215,6 +218,25 @@ def save_document(
             )
         raise
     return SavedDocument(record_id, files[0].sha256, files[1].sha256)
+
+
+def _typed(
+    store: Store, filled: FilledDocument, agency_id: str, details: dict[str, Any]
+) -> tuple[str | None, Callable[[Tx], None] | None]:
+    """A typed 文号 of a kind LiuHen numbers: the record id it goes to and its registration,
+    made in the transaction that adds the record (a clash refuses the document)."""
+    if not filled.number.strip() or filled.kind not in numbering.kinds():
+        return None, None
+    record_id = new_id()
+    moment = datetime.fromisoformat(details["made_at"])
+
+    def register(tx: Tx) -> None:
+        numbering.register(
+            tx, agency_id=agency_id, kind=filled.kind, number=filled.number, moment=moment,
+            tz=store.settings.tz, subject=("record", record_id),
+        )  # fmt: skip
+
+    return record_id, register
 
 
 def _issue(

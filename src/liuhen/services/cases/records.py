@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,6 +176,7 @@ def add_record(
     override: Override | None = None,
     history: bool = False,
     record_id: str | None = None,
+    within: Callable[[Tx], None] | None = None,
 ) -> str:
     """Add a text ('text') or audio-video ('av') record with its stored files. ``case``: the
     case as the permission check loaded it (not read again). A decision document passes the
@@ -199,6 +200,8 @@ def add_record(
         act = tx.get("acts", act_id) if act_id is not None else None
         if act_id is not None and (act is None or act["case_id"] != case_id):
             raise NotFound(f"act: 本案中没有执法环节 {act_id}")  # another case's: the same
+        if within is not None:  # in the same unit of work (a typed 文号 registered)
+            within(tx)
         if gated:
             _hold_decision(tx, store, loaded, {"id": record_id, **shaped}, override)
         row: dict[str, Any] = {"id": record_id, "case_id": case_id, "act_id": act_id}
