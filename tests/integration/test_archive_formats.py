@@ -6,7 +6,6 @@ verifies; a seal is timestamped by an RFC 3161 authority over HTTP when one is c
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import shutil
@@ -234,7 +233,7 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
         finally:
             store.close()
         assert tsa.requests, "the authority was asked over HTTP"
-    from liuhen.documents.seal import _asn1_cert
+    from liuhen.documents.seal import _asn1_cert, _run
 
     [signature] = [
         s for s in PdfFileReader(io.BytesIO(pdf)).embedded_signatures if s.field_name == FIELD
@@ -242,7 +241,7 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
     context = ValidationContext(
         trust_roots=[_asn1_cert(ca_pem), _asn1_cert(tsa.root_pem)], allow_fetching=False
     )
-    status = asyncio.run(async_validate_pdf_signature(signature, context))
+    status = _run(lambda: async_validate_pdf_signature(signature, context))  # any loop
     stamp = status.timestamp_validity
     assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
     assert stamp.timestamp == stamped_at and status.bottom_line
