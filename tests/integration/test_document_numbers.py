@@ -16,6 +16,7 @@ from liuhen.demo.documents import sample_document
 from liuhen.errors import NotFound
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.documents import save_document
+from liuhen.services.cases.numbering_view import numbering_page
 from liuhen.services.cases.queries.documents import record_files
 from liuhen.store import tables as t
 
@@ -41,6 +42,13 @@ def case(store, clock):  # type: ignore[no-untyped-def]
         party={"kind": "person", "name": "李建华"},
         opened_at=clock.now,
     )
+
+
+def head(store, case_id: str):  # type: ignore[no-untyped-def]
+    """The head of the case's agency, as an actor."""
+    with store.read() as conn:
+        agency = conn.execute(select(t.cases.c.agency_id).where(t.cases.c.id == case_id)).scalar()
+    return replace(SYSTEM, id="head-1", roles=("head",), agency_id=agency)
 
 
 def records(store) -> int:  # type: ignore[no-untyped-def]
@@ -80,6 +88,14 @@ def test_numbered_documents_get_the_next_number_and_a_failed_save_explains_its_o
         voids = conn.execute(select(v.serial, v.reason).where(v.kind == KIND)).all()
     assert [(s, r.startswith("文书未保存：")) for s, r in voids] == [(3, True)]
     fourth = save_document(store, SYSTEM, case_id=case, act_id=None, filled=blank)
+    page = numbering_page(store, head(store, case), 2026)
+    lines = next(k for k in page.kinds if k.kind == KIND).lines
+    assert [(x.serial, x.state, x.href) for x in lines] == [
+        (1, "issued", f"/cases/{case}#record-{first.record_id}"),
+        (2, "issued", f"/cases/{case}#record-{second.record_id}"),
+        (3, "void", ""),
+        (4, "issued", f"/cases/{case}#record-{fourth.record_id}"),
+    ]
     assert numbers(store)[-1] == (4, "示镇责改字〔2026〕4号", fourth.record_id)
     typed = save_document(store, SYSTEM, case_id=case, act_id=None, filled=sample_document(KIND))
     typed_number = sample_document(KIND).number  # another 字号's: registered, no serial

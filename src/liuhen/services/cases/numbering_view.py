@@ -92,10 +92,17 @@ def _lines(
             lines.append(Line(serial, "", "gap", reason))
             continue
         state = "void" if reason else "issued"
-        href = f"/cases/{row['subject_id']}" if row["subject_type"] == "case" else ""
-        lines.append(Line(serial, str(row["number"]), state, reason, href))
+        lines.append(Line(serial, str(row["number"]), state, reason, _href(row)))
     for row in rows:
         if row["serial"] is None:
-            href = f"/cases/{row['subject_id']}" if row["subject_type"] == "case" else ""
-            lines.append(Line(None, str(row["number"]), "typed", "", href))
+            lines.append(Line(None, str(row["number"]), "typed", "", _href(row)))
     return lines
+
+
+def _href(row: dict[str, object]) -> str:
+    """The case a number was issued to, or the document on its case page."""
+    if row["subject_type"] == "case":
+        return f"/cases/{row['subject_id']}"
+    if row.get("case_id"):
+        return f"/cases/{row['case_id']}#record-{row['subject_id']}"
+    return ""  # a document whose save failed: its number withdrawn

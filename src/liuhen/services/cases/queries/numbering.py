@@ -63,10 +63,15 @@ def serial_taken(conn: Connection, agency_id: str, kind: str, year: int, serial:
 
 
 def issued(conn: Connection, agency_id: str, year: int) -> list[dict[str, Any]]:
-    """The numbers issued in ``year`` (kind, serial, number, subject, manual), in order."""
-    i = t.issued_numbers.c
+    """The numbers issued in ``year`` (kind, serial, number, subject, manual, and the case
+    of a document's record), in order."""
+    i, r = t.issued_numbers.c, t.records.c
+    joined = t.issued_numbers.outerjoin(
+        t.records, (i.subject_type == "record") & (r.id == i.subject_id)
+    )
     rows = conn.execute(
-        select(i.kind, i.serial, i.number, i.subject_type, i.subject_id, i.manual, i.created_at)
+        select(i.kind, i.serial, i.number, i.subject_type, i.subject_id, i.manual, r.case_id)
+        .select_from(joined)
         .where(i.agency_id == agency_id, i.year == year)
         .order_by(i.kind, i.serial)
     ).mappings()
