@@ -90,7 +90,9 @@ def _page(
     errors: FormErrors | None = None,
 ) -> Response:
     number, manual = _preview(request, user)
-    lines = [f"保存后将分配：{number}（按保存先后顺序分配，以保存结果为准）"] if number else []
+    intro = "立案后案件进入“启动”阶段；立案审批经批准后进入调查取证。"
+    if number:
+        intro += f"案件编号保存后将分配：{number}（按保存先后顺序分配，以保存结果为准）。"
     return step_page(
         request,
         heading="立案",
@@ -99,8 +101,7 @@ def _page(
         values=values,
         errors=errors,
         submit="立案",
-        intro="立案后案件进入“启动”阶段；立案审批经批准后进入调查取证。",
-        notice={"title": "案件编号", "lines": lines} if lines else None,
+        intro=intro,
     )
 
 
