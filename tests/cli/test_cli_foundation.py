@@ -126,7 +126,12 @@ def test_an_upgrade_says_to_run_init_and_init_brings_the_schema_up(env):
     assert upgraded.code == 0, upgraded.err
     assert upgraded.json()["admin_created"] is None
     assert run_cli(["cases", "--json"]).json() == before
-    assert run_cli(["verify"]).code == 0
+    # What the downgrade itself destroyed (an older LiuHen never had these rows: the register
+    # of numbers, migration 0025, dropped with its table) is all verify may find.
+    found = run_cli(["verify", "--json"]).json()["problems"]
+    assert {(p["kind"], p["object"].split("/")[0]) for p in found} <= {
+        ("row_deleted", "issued_numbers")
+    }, found
 
 
 def test_demo_then_cases_verify_checkpoint_and_proof(env):

@@ -70,7 +70,7 @@ def test_the_slice_covers_every_column_of_every_table_with_rows(
     assert {"records.title", "ledger_events.payload", "checkpoints.signature"} <= changed
     assert {"ledger_head.chain_hash", "blobs.sm3", "cases.party"} <= changed
     assert {"stations.token_hash", "stations.revoked_at", "stations.user_id"} <= changed
-    assert sum(len(group) for group in slice_by_class.values()) <= 300
+    assert sum(len(group) for group in slice_by_class.values()) <= 330  # ~1 s of CI per 30
 
 
 @pytest.mark.parametrize("cls", CLASSES)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from liuhen.documents.catalogue import default_catalogue
 from liuhen.domain.numbering import CASE_KIND, Style, default_style, parse
-from liuhen.errors import InvalidInput, NotFound
+from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.queries import numbering as q
 from liuhen.services.permissions import require
@@ -49,7 +49,7 @@ def _known(kind: str) -> tuple[str, str]:
     try:
         return kinds()[kind]
     except KeyError:
-        raise NotFound(f"kind: 没有编号种类「{kind}」") from None
+        raise InvalidInput("编号种类有误", details=[f"kind: 没有编号种类「{kind}」"]) from None
 
 
 def style_in(conn: Any, agency_id: str, kind: str) -> Style:
