@@ -525,10 +525,8 @@ def test_an_audio_copy_carries_its_mark_on_a_still_card_for_the_whole_sound(stor
     assert verify(store, SYSTEM).ok
 
 
-def test_the_compliance_checks_read_registered_requests(store, tmp_path):
-    """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
-    capacity is refused at decision time, and the granted request reaches the compliance
-    checks from the store (not only from an imported bundle) without a finding."""
+def _forestry_case_with_a_record(store: Any, number: str) -> tuple[dict[str, Actor], str, str]:
+    """A forestry bureau's people, a case the officer opened, and its 询问笔录."""
     from liuhen.services.admin.agency import create_agency
     from liuhen.services.cases.cases import open_case
     from liuhen.services.cases.records import add_record
@@ -539,7 +537,7 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
         store,
         who["officer"],
         agency_id=agency,
-        number="晋林罚立〔2026〕40号",
+        number=number,
         title="某案",
         procedure="general",
         party={"kind": "person", "name": "王某"},
@@ -555,6 +553,14 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
         title="询问笔录",
         details={"made_at": T0.isoformat(), "officer_ids": []},
     )
+    return who, case, rec
+
+
+def test_the_compliance_checks_read_registered_requests(store, tmp_path):
+    """Under 004§37 only the 局主要负责人 (or an authorised deputy) may grant: another
+    capacity is refused at decision time, and the granted request reaches the compliance
+    checks from the store (not only from an imported bundle) without a finding."""
+    who, case, rec = _forestry_case_with_a_record(store, "晋林罚立〔2026〕40号")
     register_request(
         store,
         who["officer"],
@@ -665,33 +671,10 @@ def test_a_request_for_a_record_corrected_since_names_its_current_version(store,
     """A request names the version it was made for; a correction (or a signature on the
     screen) made since is the same record: the case still assembles (its page opens, its
     findings are computed) and the bundle's request names the current version."""
-    from liuhen.services.admin.agency import create_agency
     from liuhen.services.cases.bundles import assemble_bundle
-    from liuhen.services.cases.cases import open_case
-    from liuhen.services.cases.records import add_record, correct_record
+    from liuhen.services.cases.records import correct_record
 
-    agency = create_agency(store, SYSTEM, name="某县林业局", profile_id="shanxi-forestry")
-    who = people(store, agency)
-    case = open_case(
-        store,
-        who["officer"],
-        agency_id=agency,
-        number="晋林罚立〔2026〕41号",
-        title="某案",
-        procedure="general",
-        party={"kind": "person", "name": "王某"},
-        opened_at=T0,
-    )
-    rec = add_record(
-        store,
-        SYSTEM,
-        case_id=case,
-        act_id=None,
-        kind="text",
-        doc_kind="inquiry_record",
-        title="询问笔录",
-        details={"made_at": T0.isoformat(), "officer_ids": []},
-    )
+    who, case, rec = _forestry_case_with_a_record(store, "晋林罚立〔2026〕41号")
     register_request(
         store, who["officer"], case_id=case, kind="view", requester=REQUESTER,
         record_ids=[rec], purpose="核对",
