@@ -50,13 +50,6 @@ PG_ADMIN_URL = pg_url("test")
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker more than the cores. Much of the suite waits (fsyncs,
-    PostgreSQL, SeaweedFS, Chromium, child processes), and a third worker on two cores
-    fills those waits."""
-    return (os.cpu_count() or 1) + 1
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The SeaweedFS tests share one server a session: one xdist worker runs them all
     (``--dist loadgroup``), so one server starts. Tests marked ``slow`` go first, so no
