@@ -132,15 +132,21 @@ def alembic_config(engine: Engine, timezone: str | None = None) -> Any:
 
 
 @cache
-def head_revision() -> str:
-    """The newest revision shipped with this version of LiuHen. Alembic finds it by loading
-    every migration script, so it is read once a process, not on every ``init``."""
+def _scripts() -> Any:
+    """The migration scripts shipped with this version of LiuHen. Alembic loads every one,
+    so they are read once a process, not on every ``init``."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return str(ScriptDirectory.from_config(cfg).get_current_head())
+    return ScriptDirectory.from_config(cfg)
+
+
+@cache
+def head_revision() -> str:
+    """The newest revision shipped with this version of LiuHen."""
+    return str(_scripts().get_current_head())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -159,12 +165,7 @@ def revision_on(conn: Connection) -> str | None:
 @cache
 def known_revisions() -> frozenset[str]:
     """Every revision shipped with this version of LiuHen."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions())
+    return frozenset(r.revision for r in _scripts().walk_revisions())
 
 
 def schema_mismatch(current: str | None, head: str) -> tuple[str, str]:
