@@ -6,8 +6,10 @@ Two app instances on the same database (two nodes) share the count."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.factories import PASSWORD, make_agency, make_user
 from tests.helpers import web_login
@@ -16,16 +18,26 @@ from liuhen.store.store import Store
 from liuhen.web.app import create_app
 
 
-def _node(store: Store, **limits: int) -> TestClient:
-    """An app instance of its own (its own engine and pool) on the store's database."""
-    settings = replace(store.settings, **limits)
-    return TestClient(create_app(settings, store=Store.open(settings, clock=store.clock)))
+@pytest.fixture
+def node(store: Store) -> Iterator[Callable[..., TestClient]]:
+    """``node(**limits)``: an app instance of its own (its own engine and pool) on the
+    store's database; their stores are closed after the test."""
+    opened: list[Store] = []
+
+    def make(**limits: int) -> TestClient:
+        settings = replace(store.settings, **limits)
+        opened.append(Store.open(settings, clock=store.clock))
+        return TestClient(create_app(settings, store=opened[-1]))
+
+    yield make
+    for each in opened:
+        each.close()
 
 
-def test_api_calls_past_the_limit_answer_429_on_every_node(store) -> None:  # type: ignore[no-untyped-def]
+def test_api_calls_past_the_limit_answer_429_on_every_node(store, node) -> None:  # type: ignore[no-untyped-def]
     made = make_agency(store, officers={"张三": "14010020230001"})
     make_user(store, "officer1", agency_id=made["agency"], officer_id=made["张三"])
-    a, b = _node(store, api_rate_per_minute=3), _node(store, api_rate_per_minute=3)
+    a, b = node(api_rate_per_minute=3), node(api_rate_per_minute=3)
     for client in (a, b):
         assert web_login(client, "officer1", PASSWORD).status_code == 303
     assert a.get("/api/cases").status_code == 200
@@ -41,9 +53,9 @@ def test_api_calls_past_the_limit_answer_429_on_every_node(store) -> None:  # ty
     assert a.get("/api/cases").status_code == 200  # a new minute
 
 
-def test_signins_from_one_address_past_the_limit_are_refused_before_the_check(store) -> None:  # type: ignore[no-untyped-def]
+def test_signins_from_one_address_past_the_limit_are_refused_before_the_check(store, node) -> None:  # type: ignore[no-untyped-def]
     make_user(store, "officer2")
-    client = _node(store, signin_rate_per_minute=2)
+    client = node(signin_rate_per_minute=2)
     for _ in range(2):
         assert web_login(client, "officer2", "wrong-password").status_code == 401
     page = client.get("/login")
