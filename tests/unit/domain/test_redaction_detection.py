@@ -17,6 +17,7 @@ from liuhen.services.access.detection import (
     Person,
     credit_code_ok,
     detect,
+    first_generation_id_ok,
     persons_from,
     resident_id_ok,
 )
@@ -50,6 +51,24 @@ def test_identifiers_are_proposed_only_with_a_right_check_digit():
     ]
     assert resident_id_ok(THIRD_ID.lower()) and not resident_id_ok(WRONG_CHECK)
     assert credit_code_ok(CREDIT) and not credit_code_ok(CREDIT.replace("Y43", "Y44"))
+
+
+OLD_ID = "140102800101123"  # 15 digits: 太原 南城区 (1983–1997), born 1980-01-01
+OLD_REQUESTER_ID = "110105491231002"  # the requester's first card: REQUESTER_ID before 1999
+
+
+def test_first_generation_ids_need_a_real_birth_date_and_a_known_region():
+    text = (
+        f"证人旧身份证号{OLD_ID}；申请人旧证{OLD_REQUESTER_ID}；"
+        "账号999999800101123、日期错140102801301123、2月30日140102800230123、"
+        "十六位1401028001011234、金额100000000000000元"
+    )
+    segments = [Segment("field.qa", "询问内容", text)]
+    persons = [Person("王某", id_numbers=(REQUESTER_ID,), own=True)]
+    assert covered(segments, detect(segments, persons)) == [("resident_id", OLD_ID)]
+    assert first_generation_id_ok(OLD_ID) and first_generation_id_ok(OLD_REQUESTER_ID)
+    assert not first_generation_id_ok("999999800101123")  # no such region
+    assert not first_generation_id_ok("140102801301123")  # month 13
 
 
 def test_phone_numbers_mobile_and_landline_but_not_parts_of_longer_numbers():

@@ -3,7 +3,9 @@
 Pure (no I/O). Found by their form and check digit: 18-digit resident ID numbers (GB 11643,
 check digit and birth date by python-stdnum's ``cn.ric`` helpers; the region code is not
 required to be in stdnum's table, whose ``validate`` refuses real numbers of new or
-abolished regions), unified social credit codes (GB 32100, check character by
+abolished regions); 15-digit first-generation ones (no check digit, so both a real birth
+date 19YYMMDD and a region code stdnum's table knows, of any year, are required: a bare run
+of 15 digits is too common to propose), unified social credit codes (GB 32100, check character by
 ``cn.uscc``), mobile and landline numbers. Found because the case knows who is who: the
 names and addresses of the persons the case's records name (the party, persons
 questioned, recipients …; ``persons_from``). Nothing of the requester's own side is
@@ -27,6 +29,7 @@ OWN_RELATIONS = frozenset({"party", "legal_representative", "agent"})
 the requester's own."""
 
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{15})(?![0-9A-Za-z])")
 _USCC = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])")
 _MOBILE = re.compile(
     r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![0-9A-Za-z])"
@@ -60,6 +63,30 @@ def resident_id_ok(number: str) -> bool:
     return ric.calc_check_digit(number) == number[-1] and _dt.date(1890, 1, 1) <= born
 
 
+def first_generation_id_ok(number: str) -> bool:
+    """A 15-digit (first-generation) resident ID number: a region code in stdnum's table
+    (any year, abolished ones too) and a real birth date 19YYMMDD. It has no check digit."""
+    from stdnum import numdb
+
+    if not re.fullmatch(r"[1-8]\d{14}", number):
+        return False
+    try:
+        _dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    known = numdb.get("cn/loc").info(number[:6])
+    return any("county" in props for _part, props in known)
+
+
+def upgraded(number: str) -> str:
+    """The 18-digit form of a 15-digit ID number (``19`` before the year, the check digit
+    after), so one person's two numbers compare equal; other values unchanged."""
+    if len(number) != 15 or not number.isdigit():
+        return number
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
 def credit_code_ok(code: str) -> bool:
     """An 18-character unified social credit code whose check character is right."""
     if not _USCC.fullmatch(code):
@@ -68,7 +95,7 @@ def credit_code_ok(code: str) -> bool:
 
 
 def _normal(value: str) -> str:
-    return _DIGITS.sub("", value.upper())
+    return upgraded(_DIGITS.sub("", value.upper()))
 
 
 def persons_from(
@@ -145,6 +172,10 @@ def _numbers(segment: Segment, own_ids: set[str], own_phones: set[str]) -> list[
     for match in _ID.finditer(text):
         number = match.group(1)
         if resident_id_ok(number) and _normal(number) not in own_ids:
+            out.append(_mark(segment, match.start(1), match.end(1), "resident_id"))
+    for match in _ID15.finditer(text):
+        number = match.group(1)
+        if first_generation_id_ok(number) and _normal(number) not in own_ids:
             out.append(_mark(segment, match.start(1), match.end(1), "resident_id"))
     for match in _USCC.finditer(text):
         code = match.group(1)
