@@ -22,6 +22,7 @@ from sqlalchemy import (
 from liuhen.store.derived_tables import *  # noqa: F403  (re-exported: each one's __all__)
 from liuhen.store.export_tables import *  # noqa: F403
 from liuhen.store.field_tables import *  # noqa: F403
+from liuhen.store.job_tables import *  # noqa: F403
 from liuhen.store.ledger_tables import *  # noqa: F403
 from liuhen.store.limit_tables import *  # noqa: F403
 from liuhen.store.metadata import id_column as _id
