@@ -54,6 +54,11 @@ class LiuhenError(Exception):
     def to_dict(self) -> dict[str, object]:
         return {"error": self.code, "message": self.message, "details": self.details}
 
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """Headers an HTTP answer carrying this error must have (none, but see RateLimited)."""
+        return {}
+
 
 class InvalidInput(LiuhenError):
     """输入有误：字段、文件或 JSON 路径不合要求。"""
@@ -198,6 +203,10 @@ class RateLimited(LiuhenError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Unavailable(LiuhenError):

@@ -111,7 +111,7 @@ def test_a_typed_number_is_registered_with_its_document_and_a_clash_saves_nothin
     saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=typed)
     assert numbers(store) == [(7, "示镇责改字（2026）7号", saved.record_id)]
     before = records(store)
-    with pytest.raises(Conflict, match="该编号的序号本年度已经使用"):
+    with pytest.raises(Conflict, match="该编号的序号本年度已被使用"):
         save_document(
             store,
             SYSTEM,

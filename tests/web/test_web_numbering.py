@@ -81,7 +81,7 @@ def test_a_typed_number_in_use_is_one_message_beside_the_field(bureau: Bureau) -
     page = refused(
         bureau, bureau.officer, "/cases/new", case_form(number="某县林立字（2026）第1号")
     )
-    assert beside(page, "number", "该编号的序号本年度已经使用")
+    assert beside(page, "number", "该编号的序号本年度已被使用")
 
 
 def test_the_register_shows_gaps_and_their_reasons(bureau: Bureau) -> None:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liuhen.config import Settings
-from liuhen.errors import AuthError, LiuhenError, PermissionDenied, RateLimited
+from liuhen.errors import AuthError, LiuhenError, PermissionDenied
 from liuhen.jobs.background import BackgroundJobs
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.doctor import pdf_warning
@@ -153,16 +153,17 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, AuthError) and not request.url.path.startswith("/api/"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         if request.url.path.startswith("/api/"):
-            return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+            return JSONResponse(
+                exc.to_dict(), status_code=exc.http_status, headers=exc.http_headers
+            )
         page = render(
             request,
             "error.html",
             {"message": exc.message, "details": exc.details, "status": exc.http_status},
             status_code=exc.http_status,
         )
-        page.headers.update(headers or {})
+        page.headers.update(exc.http_headers)
         return page
 
     @app.exception_handler(RequestValidationError)

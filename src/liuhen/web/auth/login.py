@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from liuhen.errors import AuthError, LiuhenError, PermissionDenied, RateLimited
+from liuhen.errors import AuthError, PermissionDenied, RateLimited
 from liuhen.services.admin.passwords import must_change_password
 from liuhen.services.admin.rate_limits import limit_signin
 from liuhen.services.admin.sessions import (
@@ -72,12 +72,6 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _retry_after(response: Response, exc: LiuhenError) -> Response:
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 @router.get("/login", include_in_schema=False)
 async def login_page(request: Request, next: str = "/") -> Response:
     from liuhen.web.pages import render
@@ -121,7 +115,8 @@ def login(
             },
             status_code=exc.http_status,
         )
-        return _retry_after(page, exc)
+        page.headers.update(exc.http_headers)
+        return page
     end_session(store, request.cookies.get(COOKIE))  # rotate: never reuse a pre-login session
     end_session(store, request.cookies.get(PENDING_COOKIE))
     if needs_totp(user.roles):
@@ -204,7 +199,8 @@ def totp_step(
         check_code(store, user, code)
     except (AuthError, RateLimited) as exc:
         page = _totp_page(request, user, expected, next, exc.message, status=exc.http_status)
-        return _retry_after(page, exc)
+        page.headers.update(exc.http_headers)
+        return page
     end_session(store, request.cookies.get(PENDING_COOKIE))
     return _signed_in(request, user, next)
 
