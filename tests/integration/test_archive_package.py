@@ -28,13 +28,17 @@ from tests.integration.test_archive_case_file import (
     _squash,
     _stamped,
 )
+from tests.signature_png import signature_png
 
 from liuhen.archive.verify_package import verify_package
+from liuhen.documents.catalogue import default_catalogue as catalogue
 from liuhen.errors import InvalidInput, StorageError
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.checkpoint import checkpoint_from_dict, load_public_key, verify_checkpoint
 from liuhen.services.archiving.packages import export_package
+from liuhen.services.archiving.queries.packages import current_records
 from liuhen.services.cases.cases import find_case
+from liuhen.services.cases.signing import sign_line, slot_of, taken_lines
 from liuhen.store.store import Store
 
 DEMO_NUMBER = "示镇综执立〔2026〕12号"
@@ -51,8 +55,16 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, demos) -> Iterator[Stor
 
 @pytest.fixture(scope="module")
 def package(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo case's package, one of its documents signed by hand on the screen first."""
+    case_id = find_case(demo_store, DEMO_NUMBER)
+    record = next(r for r in current_records(demo_store, case_id) if r["doc_kind"] in catalogue())
+    line = slot_of("party", taken_lines(record["details"], "party"))
+    sign_line(
+        demo_store, SYSTEM, case_id=case_id, record_id=record["id"], slot=line,
+        name="李建华", image=signature_png(),
+    )  # fmt: skip
     out = tmp_path_factory.mktemp("export") / "package"
-    export_package(demo_store, SYSTEM, find_case(demo_store, DEMO_NUMBER), out)
+    export_package(demo_store, SYSTEM, case_id, out)
     return out
 
 
@@ -179,7 +191,7 @@ def test_demo_case_package_is_valid_for_bagit_and_verifies_offline(package, demo
 def test_package_holds_every_stored_file_of_the_case_byte_for_byte(package, demo_store):
     index = files_index(package)
     roles = {f["role"] for f in index["files"]}
-    assert {"segment", "original"} <= roles
+    assert {"segment", "rendered", "signature"} <= roles  # the signed document: rendered
     for entry in index["files"]:
         data = (package / entry["path"]).read_bytes()
         with demo_store.blobs.open(entry["sha256"]) as stored:
@@ -189,6 +201,28 @@ def test_package_holds_every_stored_file_of_the_case_byte_for_byte(package, demo
     bundle = json.loads((package / "data/metadata/case-bundle.json").read_text("utf-8"))
     segment = bundle["av_records"][0]["segments"][0]["sha256"]
     assert segment in {f["sha256"] for f in index["files"]}
+    signed = [  # the handwriting is its own file of its document, in the manifests
+        (r["id"], s["image_sha256"])
+        for r in bundle["text_records"]
+        for s in r.get("signatures", [])
+        if s.get("image_sha256")
+    ]
+    pngs = [f for f in index["files"] if f["role"] == "signature"]
+    assert signed and [(f["record_id"], f["sha256"]) for f in pngs] == signed
+    manifest = (package / "manifest-sha256.txt").read_text("utf-8")
+    assert all(f"{f['sha256']}  {f['path']}" in manifest for f in pngs)
+
+
+def test_a_handwritten_signature_taken_out_of_the_package_is_named(package, tmp_path):
+    bag = copy_of(package, tmp_path)
+    index = files_index(bag)
+    png = next(f for f in index["files"] if f["role"] == "signature")
+    (bag / png["path"]).unlink()
+    index["files"].remove(png)
+    (bag / "data/metadata/files.json").write_text(json.dumps(index), "utf-8")
+    reseal(bag)
+    report = verify_package(bag)
+    assert "signature_missing" in {p.kind for p in report.problems}, report.problems
 
 
 def test_sm3_manifests_list_every_file_with_its_sm3(package):

@@ -13,7 +13,7 @@ from tests.factories import make_agency
 from tests.helpers import SYSTEM
 
 from liuhen.demo.documents import sample_document
-from liuhen.errors import NotFound
+from liuhen.errors import InvalidInput, NotFound
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.documents import save_document
 from liuhen.services.cases.numbering_view import numbering_page
@@ -108,6 +108,11 @@ def test_a_typed_number_is_registered_with_its_document_and_a_clash_saves_nothin
     from liuhen.errors import Conflict
 
     typed = replace(sample_document(KIND), number="示镇责改字（2026）7号")
+    with pytest.raises(NotFound):  # refused after the number was typed: nothing registered
+        save_document(store, SYSTEM, case_id=case, act_id="no-such-act", filled=typed)
+    with pytest.raises(InvalidInput):  # a field missing: the same
+        save_document(store, SYSTEM, case_id=case, act_id=None, filled=replace(typed, values={}))
+    assert numbers(store) == [] and records(store) == 0  # the typed number is still free
     saved = save_document(store, SYSTEM, case_id=case, act_id=None, filled=typed)
     assert numbers(store) == [(7, "示镇责改字（2026）7号", saved.record_id)]
     before = records(store)

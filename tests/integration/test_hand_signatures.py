@@ -6,6 +6,7 @@ nothing stored. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -87,6 +88,12 @@ def _pdf_images(store: Store, record_id: str) -> int:
     return len({image.name for page in reader.pages for image in page.images})  # shared once
 
 
+def _docx_pictures(store: Store, record_id: str) -> list[bytes]:
+    docx = next(f for f in record_files(store, record_id) if f["file_name"].endswith(".docx"))
+    with store.blobs.open(docx["blob_sha256"]) as f, zipfile.ZipFile(io.BytesIO(f.read())) as z:
+        return [z.read(n) for n in z.namelist() if n.startswith("word/media/")]
+
+
 def test_a_party_signature_makes_the_signed_version_with_its_image_on_the_ledger(
     store: Store, document: dict[str, str]
 ) -> None:
@@ -107,6 +114,8 @@ def test_a_party_signature_makes_the_signed_version_with_its_image_on_the_ledger
     assert party["role"] == "party" and party["image_sha256"] == signed.image_sha256
     assert "在屏幕上签名" in history[-1]["correction_reason"]
     assert _pdf_images(store, signed.record_id) == 1  # the handwriting, at its place
+    assert _docx_pictures(store, document["record"]) == []
+    assert _docx_pictures(store, signed.record_id) == [png]  # and in the Word copy
     event = events(store, "document.signed")[-1]
     assert event["payload"]["image_sha256"] == signed.image_sha256
     assert event["payload"]["slot"] == "party-1"

@@ -223,6 +223,7 @@ def _text_parts(
     bundle: Mapping[str, Any], item: Item, files: Sequence[RecordFile], read: ReadBlob
 ) -> list[_Part]:
     agency = bundle.get("agency", {}).get("name", "")
+    files = [f for f in files if f.role != "signature"]  # printed in its document's PDF
     shown = [f for f in files if f.media_type == PDF or f.media_type.startswith("image/")]
     if shown:
         item.source = "stored"

@@ -230,7 +230,24 @@ def _check_metadata(
                     "segment_missing",
                     f"案件数据列出的音像文件（SHA-256 {str(segment.get('sha256'))[:16]}…）不在包中",
                 )
+    _check_signatures(report, bundle, held)
     if not_held:
         report.notes.append(
             f"{len(not_held)} 个音像文件只有摘要记录（导入的案件数据，原件未存入系统），未随包提供"
         )
+
+
+def _check_signatures(
+    report: PackageReport, bundle: Mapping[str, Any], held: set[tuple[str, str]]
+) -> None:
+    """Every handwritten signature a document of the case bundle names (``image_sha256``)
+    is a file of that document in the package (its digests checked with every file)."""
+    for record in bundle.get("text_records") or []:
+        for n, signature in enumerate(record.get("signatures") or [], 1):
+            sha = signature.get("image_sha256")
+            if sha and (str(record.get("id")), str(sha)) not in held:
+                report.add(
+                    f"文书 {record.get('id')} 的第 {n} 个签名",
+                    "signature_missing",
+                    f"案件数据记载的手写签名图像（SHA-256 {str(sha)[:16]}…）不在包中",
+                )

@@ -9,6 +9,8 @@ machines have: 仿宋 body, 黑体 headings, 宋体 title; Latin text in Times N
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 
 from docx import Document
@@ -19,7 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -33,6 +35,8 @@ HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 BLANK_SIGNATURE = "＿＿＿＿＿＿　　年　　月　　日"
+SIGNATURE_MM = 12
+"""Height of a handwritten signature's picture in the .docx."""
 
 TableRow = tuple[str, list[str], bool, tuple[SignatureLine, ...]]
 """A row of a two-column table: label, lines of the value, long?, signatures in the cell."""
@@ -140,6 +144,20 @@ def _signature_text(line: SignatureLine) -> str:
     return line.text or BLANK_SIGNATURE
 
 
+def _handwriting(paragraph: Paragraph, line: SignatureLine) -> None:
+    """The handwritten signature taken on the screen, as a picture before the name (the
+    PDF draws it at the same place); nothing for a line signed on paper."""
+    prefix = "data:image/png;base64,"
+    if not line.image.startswith(prefix):
+        return
+    try:
+        png = base64.b64decode(line.image.removeprefix(prefix), validate=True)
+    except (binascii.Error, ValueError):
+        return
+    paragraph.add_run().add_picture(io.BytesIO(png), height=Mm(SIGNATURE_MM))
+    set_fonts(paragraph.add_run("　"))
+
+
 def _header(doc: DocxDocument, view: DocumentView) -> None:
     if view.agency:
         _para(
@@ -165,8 +183,8 @@ def _cell_text(cell: _Cell, lines: list[str]) -> None:
             set_fonts(p.add_run(line))
 
 
-def _table(doc: DocxDocument, rows: list[TableRow]) -> None:
-    table = doc.add_table(rows=0, cols=2)
+def _table(doc: DocxDocument, rows: list[TableRow]) -> Table:
+    table: Table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for label, lines, long, signatures in rows:
@@ -179,7 +197,12 @@ def _table(doc: DocxDocument, rows: list[TableRow]) -> None:
         set_fonts(cells[0].paragraphs[0].add_run(label), HEADING_FONT)
         _cell_text(cells[1], lines)
         for s in signatures:
-            _para(cells[1], f"签名：{_signature_text(s)}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p = cells[1].add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            set_fonts(p.add_run("签名："))
+            _handwriting(p, s)
+            set_fonts(p.add_run(_signature_text(s)))
+    return table
 
 
 def _signature_block(
@@ -188,7 +211,10 @@ def _signature_block(
     if lines:
         _para(doc)
     for s in lines:
-        _labelled(doc, f"{s.label}（签名）", _signature_text(s), size)
+        p = doc.add_paragraph()
+        set_fonts(p.add_run(f"{s.label}（签名）："), HEADING_FONT, size)
+        _handwriting(p, s)
+        set_fonts(p.add_run(_signature_text(s)), BODY_FONT, size)
 
 
 def _form(doc: DocxDocument, view: DocumentView) -> None:
@@ -238,9 +264,14 @@ def _prose(doc: DocxDocument, view: DocumentView) -> None:
 
 def _receipt(doc: DocxDocument, view: DocumentView) -> None:
     rows: list[TableRow] = [(r.label, r.lines, False, ()) for r in view.rows]
-    for label, lines in view.signature_groups:
-        rows.append((label, [_signature_text(s) for s in lines], False, ()))
-    _table(doc, rows)
+    rows += [(label, [], False, ()) for label, _ in view.signature_groups]
+    table = _table(doc, rows)
+    for (_, lines), row in zip(view.signature_groups, table.rows[len(view.rows) :], strict=True):
+        cell = row.cells[1]
+        for i, s in enumerate(lines):
+            p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+            _handwriting(p, s)
+            set_fonts(p.add_run(_signature_text(s)))
     _para(
         doc,
         "说明：受送达人在本回证上签名或者盖章，签收日期为送达日期。受送达人拒绝签收的，送达人应当"

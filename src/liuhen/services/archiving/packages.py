@@ -37,6 +37,7 @@ from liuhen.services.archiving.package_ledger import (
     export_record,
     write_excerpt,
 )
+from liuhen.services.archiving.package_signatures import signature_files
 from liuhen.services.archiving.queries.disposals import disposed_in_case
 from liuhen.services.archiving.queries.packages import (
     current_records,
@@ -118,6 +119,7 @@ def case_record_files(store: Store, case_id: str) -> tuple[list[RecordFile], lis
                     path=f"data/{path}",
                 )
             )
+    files += signature_files(store, records, taken)
     notes += [
         f"《{r['title']}》经补正，现为第 {r['version']} 版（补正理由：{r['correction_reason'] or '未注明'}）；"
         "此前各版本及其文件保存在系统中，并记入全过程日志。"

@@ -78,6 +78,17 @@ def stored_files(
     return by_record, disposed
 
 
+def blob_facts(store: Store, shas: list[str]) -> dict[str, tuple[str, int]]:
+    """SHA-256 -> (SM3, size) of the stored blobs ``shas`` (the handwritten signatures'
+    images, which are no record's files)."""
+    if not shas:
+        return {}
+    b = t.blobs.c
+    with store.read() as conn:
+        rows = conn.execute(select(b.sha256, b.sm3, b.size).where(b.sha256.in_(shas)))
+        return {r.sha256: (r.sm3, int(r.size)) for r in rows}
+
+
 def ledger_excerpt(store: Store, case_id: str, seq: int | None = None) -> LedgerExcerpt:
     """The first signed checkpoint whose tree holds event ``seq`` (without ``seq``: the
     latest) and the case's events in it; StorageError when no checkpoint covers ``seq``."""
