@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from typing import cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -184,7 +185,7 @@ def _cell_text(cell: _Cell, lines: list[str]) -> None:
 
 
 def _table(doc: DocxDocument, rows: list[TableRow]) -> Table:
-    table: Table = doc.add_table(rows=0, cols=2)
+    table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for label, lines, long, signatures in rows:
@@ -202,7 +203,7 @@ def _table(doc: DocxDocument, rows: list[TableRow]) -> Table:
             set_fonts(p.add_run("签名："))
             _handwriting(p, s)
             set_fonts(p.add_run(_signature_text(s)))
-    return table
+    return cast(Table, table)
 
 
 def _signature_block(
