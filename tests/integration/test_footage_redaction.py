@@ -97,7 +97,7 @@ def test_faces_are_blurred_in_the_partys_copy_and_the_original_is_untouched(stor
     [found] = events(store, "access.faces_detected")
     assert found["payload"]["faces"] == 1 and found["payload"]["model"].startswith("CenterFace")
     with store.read() as conn:
-        [proposal] = conn.execute(select(t.footage_detections.c.proposals)).scalar_one()
+        [proposal] = conn.execute(select(t.face_scans.c.proposals)).scalar_one()
     x, y, w, h = (v / 10_000 for v in proposal["box"])
     assert x + w <= FACE[2] + 0.02 and 0.05 < w < 0.4 and proposal["kind"] == "face"
     assert proposal["start"] == 0 and proposal["end"] >= 1900 and len(proposal["track"]) >= 9

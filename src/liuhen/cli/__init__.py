@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.integrity_cmds",  # verify, ledger
     "liuhen.cli.rules_cmds",  # profiles, check
     "liuhen.cli.av_cmds",
+    "liuhen.cli.footage_cmds",  # detect-faces
     "liuhen.cli.archive_cmds",  # export, case-file, verify-package, fixity
     "liuhen.cli.retention_cmds",  # file-case, retention, dispose
     "liuhen.cli.calendar_cmds",  # calendar show, calendar load
@@ -67,6 +68,7 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     "witness add": "ledger.checkpoint",
     "witness list": "ledger.read",
     "import-av": "av.upload",
+    "detect-faces": "approval.decide",  # checked on the record's case
     "export": "case.export",
     "case-file": "case.export",
     "fixity": "integrity.fixity",

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "uq_redactions_version": f"遮盖内容刚由他人修改（同时提交，先提交者为准）：{AGAIN}",
     "uq_case_reviews_version": f"评查表刚由他人评分签名（同时提交，先提交者为准）：{AGAIN}",
     "uq_footage_detections_file": f"该视频的人脸检测刚由他人完成：{AGAIN}",
+    "uq_face_scans_file": f"该视频的人脸检测刚由他人完成：{AGAIN}",
     "uq_redacted_footage_redaction": f"该版本的遮盖视频刚由他人制作完成：{AGAIN}",
     "uq_hand_signatures_slot": f"该签名栏刚已签名或记录拒签（同时提交，先提交者为准）：{AGAIN}",
     "uq_issued_numbers_serial": "number: 该编号的序号本年度已被使用，请核对编号或使用系统分配的编号",

@@ -1,7 +1,7 @@
 """Redaction of a party's copy: the confirmed marks (``services/access/redactions.py``,
 ``footage.py``), the faces found in footage and the redacted videos made from marks
 (``services/access/footage*.py``). Re-exported by ``store/tables.py`` (importers use
-``t.redactions``, ``t.footage_detections``, ``t.redacted_footage``)."""
+``t.redactions``, ``t.face_scans``, ``t.footage_detections``, ``t.redacted_footage``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from liuhen.store.metadata import id_column as _id
 from liuhen.store.metadata import metadata
 from liuhen.store.types import JSONText, UTCDateTime
 
-__all__ = ["redactions", "footage_detections", "redacted_footage"]
+__all__ = ["redactions", "face_scans", "footage_detections", "redacted_footage"]
 
 redactions = Table(
     "redactions",
@@ -46,7 +46,27 @@ footage_detections = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("uq_footage_detections_file", "request_id", "record_id", "position", unique=True),
 )
-"""What the face detector proposed for one video file of a copy request (once per file)."""
+"""What the face detector proposed for one video file of a copy request (once per file).
+Written before face scans were kept per record (``face_scans``); still read for the
+requests that have them, no longer written."""
+
+face_scans = Table(
+    "face_scans",
+    metadata,
+    _id(),
+    Column("case_id", String(40), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("record_id", String(40), ForeignKey("records.id"), nullable=False),
+    Column("position", Integer(), nullable=False),  # the record's file
+    Column("blob_sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("proposals", JSONText(), nullable=False),  # face tracks: times and boxes
+    Column("details", JSONText(), nullable=False),  # model, step, frames, size
+    Column("created_by", String(40), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("uq_face_scans_file", "record_id", "position", unique=True),
+)
+"""What the face detector found in one video file of a record (a record's files never
+change: a corrected record is a new record): scanned once, by a background job or
+``liuhen detect-faces``, and proposed to every copy request that gives the record."""
 
 redacted_footage = Table(
     "redacted_footage",

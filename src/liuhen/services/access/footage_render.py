@@ -14,15 +14,8 @@ from typing import Any
 from liuhen.domain.footage_redaction import covers_at, from_dict, mutes_of
 from liuhen.errors import Conflict
 from liuhen.ledger.events import Actor
-from liuhen.services.access.footage import (
-    REDACTED_KIND,
-    Progress,
-    duration_of,
-    load_footage,
-    no_progress,
-    part_progress,
-    source_path,
-)
+from liuhen.services.access.face_scans import Progress, no_progress, part_progress, source_path
+from liuhen.services.access.footage import REDACTED_KIND, duration_of, load_footage
 from liuhen.services.access.model import AccessRequest
 from liuhen.services.access.queries.footage import derived_files, redacted_of
 from liuhen.services.access.queries.redactions import latest_redactions

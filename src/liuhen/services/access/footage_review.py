@@ -102,7 +102,7 @@ def footage_review(
     """The review page of AV record ``record_id`` in the request (approval.decide)."""
     request, item, files = load_footage(store, actor, request_id, record_id, case=case)
     with store.read() as conn:
-        found = detections(conn, request.id).get(record_id, {})
+        found = detections(conn, request.id, [record_id]).get(record_id, {})
         latest = latest_redactions(conn, request.id).get(record_id)
         made = redacted_of(conn, request.id)
     if log:
@@ -169,7 +169,7 @@ def footage_rows(store: Store, request: AccessRequest) -> list[dict[str, Any]]:
         return []
     with store.read() as conn:
         video = with_video(conn, [i["record_id"] for i in wanted])
-        found = detections(conn, request.id)
+        found = detections(conn, request.id, [i["record_id"] for i in wanted])
         latest = latest_redactions(conn, request.id)
         made = redacted_of(conn, request.id)
     rows = []

@@ -94,7 +94,7 @@ def unreviewed(conn: Any, request: Mapping[str, Any]) -> list[str]:
     waiting = [rid for rid, r in proposed.items() if r.get("proposals")]
     waiting += [  # footage whose faces were found (services/access/footage.py)
         rid
-        for rid, files in detections(conn, request["id"]).items()
+        for rid, files in detections(conn, request["id"], _av_items(request)).items()
         if any(row["proposals"] for row in files.values())
     ]
     if not waiting:
@@ -102,6 +102,11 @@ def unreviewed(conn: Any, request: Mapping[str, Any]) -> list[str]:
     done = latest_redactions(conn, request["id"])
     titles = {i["record_id"]: i["title"] for i in request["details"]["items"]}
     return [titles.get(rid, rid) for rid in waiting if rid not in done]
+
+
+def _av_items(request: Mapping[str, Any]) -> list[str]:
+    return [i["record_id"] for i in request["details"]["items"]
+            if i["included"] and i["kind"] == "av"]  # fmt: skip
 
 
 def footage_unmade(conn: Any, request: Mapping[str, Any]) -> list[str]:

@@ -42,7 +42,8 @@ def _path(case_ref: str, request_id: str, record_id: str) -> str:
 
 
 def job_keys(request_id: str, record_id: str) -> tuple[str, str]:
-    return f"footage-detect:{request_id}:{record_id}", f"footage-render:{request_id}:{record_id}"
+    # faces are found once per record, whichever request asks (services/access/face_scans.py)
+    return f"footage-detect:{record_id}", f"footage-render:{request_id}:{record_id}"
 
 
 def _jobs(request: Request, request_id: str, record_id: str) -> list[Job]:

@@ -3,9 +3,10 @@ for a copy request, and the redacted videos made from confirmed marks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal, select, union_all
 
 from liuhen.store import tables as t
 
@@ -36,15 +37,41 @@ def _is_video(row: Any) -> bool:
     return bool(kind == "video")
 
 
-def detections(conn: Connection, request_id: str) -> dict[str, dict[int, dict[str, Any]]]:
-    """Record id -> file position -> what the detector found, for a request (one query)."""
-    rows = conn.execute(
-        select(t.footage_detections).where(t.footage_detections.c.request_id == request_id)
-    ).mappings()
+def detections(
+    conn: Connection, request_id: str, record_ids: Sequence[str]
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Record id -> file position -> what the detector found, for a request giving
+    ``record_ids`` (one query): each file's scan (``face_scans``, once per file whatever
+    the request), or what was found for this request before scans were kept per file
+    (``footage_detections``), which wins: its proposals are what the approver was shown."""
+    keep = ("record_id", "position", "blob_sha256", "proposals", "details", "created_at")
+    scans = select(*(t.face_scans.c[k] for k in keep), literal(0).label("legacy")).where(
+        t.face_scans.c.record_id.in_(list(record_ids))
+    )
+    older = select(*(t.footage_detections.c[k] for k in keep), literal(1).label("legacy")).where(
+        t.footage_detections.c.request_id == request_id
+    )
+    rows = conn.execute(union_all(scans, older)).mappings()
     found: dict[str, dict[int, dict[str, Any]]] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["legacy"]):
         found.setdefault(r["record_id"], {})[r["position"]] = dict(r)
     return found
+
+
+def scans_of(conn: Connection, record_id: str) -> dict[int, dict[str, Any]]:
+    """File position -> the face scan of that file of the record (one query)."""
+    rows = conn.execute(
+        select(t.face_scans).where(t.face_scans.c.record_id == record_id)
+    ).mappings()
+    return {r["position"]: dict(r) for r in rows}
+
+
+def scans_by_blob(conn: Connection, sha256s: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """SHA-256 -> a face scan of those same bytes (in any record; one query)."""
+    rows = conn.execute(
+        select(t.face_scans).where(t.face_scans.c.blob_sha256.in_(list(sha256s)))
+    ).mappings()
+    return {r["blob_sha256"]: dict(r) for r in rows}
 
 
 def redacted_of(conn: Connection, request_id: str) -> dict[str, dict[str, Any]]:
