@@ -158,6 +158,12 @@ def test_a_third_partys_id_and_phone_are_removed_from_the_partys_copy(store, tmp
             assert f"〔{n}〕" in text
         assert "第三人的居民身份证号码" in text and "刘镇长" in text
     assert THIRD_ADDRESS in extracted(pdf, tmp_path)[0]  # the mark the head removed
+    from liuhen.archive.pdfa_check import pdfa_problems
+    from liuhen.documents.seal import check_seal
+
+    assert pdfa_problems(pdf) == []  # PDF/A-2b, and still so after the seal
+    [issued] = events(store, "seal.certificate_issued")
+    assert check_seal(pdf, issued["payload"]["ca_certificate"].encode("ascii")).ok
     assert blob(store, made["saved"].pdf_sha256) == original  # the original is untouched
     assert hashlib.sha256(original).hexdigest() == made["saved"].pdf_sha256
     [made_event] = events(store, "access.copy_made")

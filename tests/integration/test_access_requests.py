@@ -96,8 +96,12 @@ def ledger(store: Any, action: str) -> list[dict[str, Any]]:
 
 def assert_sealed(store: Any, pdf: bytes, fingerprint: str) -> None:
     """The copy carries the agency's seal, whose certificate (and CA) the ledger holds: it
-    validates against that CA, and one changed byte or appended bytes make it fail."""
+    validates against that CA, and one changed byte or appended bytes make it fail. The
+    sealed copy is PDF/A-2b (the offline check of the case file, archive/pdfa_check.py)."""
+    from liuhen.archive.pdfa_check import pdfa_problems
     from liuhen.documents.seal import check_seal
+
+    assert pdfa_problems(pdf) == []
 
     [issued] = ledger(store, "seal.certificate_issued")
     payload = issued["payload"]

@@ -134,6 +134,7 @@ def test_a_document_issued_under_seal_carries_the_agencys_electronic_seal(store,
     agency; an unsealed 笔录 is not sealed."""
     from sqlalchemy import select
 
+    from liuhen.archive.pdfa_check import pdfa_problems
     from liuhen.documents.seal import check_seal
     from liuhen.store import tables as t
 
@@ -156,6 +157,7 @@ def test_a_document_issued_under_seal_carries_the_agencys_electronic_seal(store,
         ).scalars()
     check = check_seal(pdf, issued["ca_certificate"].encode("ascii"))
     assert check.ok and "示范镇人民政府" in check.signer, check
+    assert pdfa_problems(pdf) == [] and b"pdfaid:part" in pdf  # PDF/A-2b, sealed after
     record = save_document(
         store, SYSTEM, case_id=case, act_id=None, filled=sample_document("inspection_record")
     )

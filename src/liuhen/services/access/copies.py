@@ -203,7 +203,9 @@ def _redacted_file(
     case, marks, citation = redaction
     body, source = redacted_pdf(store, case, original, files, marks, citation)
     target = tmp / f"redacted-{new_id()}.pdf"
-    target.write_bytes(sealer.seal(watermark_pdf(body, mark), reason=mark))
+    title = f"{original['title']}（复制件）"
+    sealed = sealer.seal_archival(watermark_pdf(body, mark), mark, title=title, subject=mark)
+    target.write_bytes(sealed)
     info = store.blobs.ingest_path(target)
     stem = Path(source["file_name"]).stem[:100]
     lineage = {
@@ -217,8 +219,9 @@ def _copy_file(
     store: Store, original: Any, f: Any, mark: str, tmp: Path, sealer: Sealer
 ) -> tuple[Path, str, str] | None:
     """One watermarked file (path, name, media type), or None for a format that cannot
-    carry a visible mark. A PDF copy is sealed with the agency's electronic seal after the
-    watermark, so a reader shows who issued it and that it has not changed since."""
+    carry a visible mark. A PDF copy is made PDF/A-2b and sealed with the agency's electronic
+    seal after the watermark, so a reader shows who issued it and that it has not changed
+    since."""
     from liuhen.documents.watermark import text_to_pdf, watermark_pdf
     from liuhen.media.clips import caption_photo, make_clip
 
@@ -230,7 +233,9 @@ def _copy_file(
         if media_type != PDF:
             raw = text_to_pdf(original["title"], raw.decode("utf-8", errors="replace"))
         target = target.with_suffix(".pdf")
-        target.write_bytes(sealer.seal(watermark_pdf(raw, mark), reason=mark))
+        title = f"{original['title']}（复制件）"
+        copy = sealer.seal_archival(watermark_pdf(raw, mark), mark, title=title, subject=mark)
+        target.write_bytes(copy)
         return target, f"{stem}_复制件.pdf", PDF
     kind = f["details"].get("media_kind") or media_type.split("/")[0]
     if kind in ("photo", "image"):

@@ -2,7 +2,8 @@
 sealed with it, and the certificate reaches the ledger the first time it is issued.
 
 ``Sealer(store, agency_id, agency_name)`` loads (or, the first time, has the seal CA issue)
-the agency's seal; ``seal(pdf)`` returns the sealed bytes (timestamped by the RFC 3161
+the agency's seal; ``seal(pdf)`` returns the sealed bytes (``seal_archival`` makes the file
+PDF/A-2b first: issued documents and party copies) (timestamped by the RFC 3161
 authority at ``LIUHEN_SEAL_TSA_URL`` when one is set); ``record_issue(tx)`` appends a
 ``seal.certificate_issued`` event with the certificate when this process issued it, so the
 certificate every sealed file names is itself on the ledger.
@@ -48,6 +49,17 @@ class Sealer:
             reason=reason,
             tsa_url=self.store.settings.seal_tsa_url,
         )
+
+    def seal_archival(self, pdf: bytes, reason: str, *, title: str, subject: str) -> bytes:
+        """``pdf`` made PDF/A-2b (``archive/pdfa.conform``: XMP identification, the sRGB
+        output intent, an earlier seal drawn flat), then sealed: the signature is an
+        incremental update, which PDF/A-2 allows, so the sealed file is still PDF/A. A file
+        that cannot conform (an uploaded PDF without its fonts) is sealed without the claim."""
+        from liuhen.archive.pdfa import PdfaInfo, conform
+
+        now = self.store.clock().astimezone(self.store.settings.tz)
+        made, _problems = conform(pdf, PdfaInfo(title, self.agency_name, subject, now))
+        return self.seal(made, reason)
 
     def record_issue(self, tx: Tx) -> None:
         """The certificate on the ledger, once: by the process that issued it."""

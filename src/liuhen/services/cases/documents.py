@@ -135,13 +135,14 @@ def rendered_files(
     store: Store, actor: Actor, filled: FilledDocument, agency: tuple[str, str]
 ) -> list[tuple[bytes, str, str]]:
     """The PDF and .docx of ``filled`` (bytes, file name, media type), not yet stored; a
-    document issued under the agency's seal (``sealed``) has its PDF sealed with the
-    agency's electronic seal, the certificate on the ledger the first time."""
+    document issued under the agency's seal (``sealed``) has its PDF made PDF/A-2b and sealed
+    with the agency's electronic seal, the certificate on the ledger the first time."""
     title = get_kind(filled.kind).title
     rendered = render_pdf(filled)
     if filled.sealed:
         sealer = Sealer(store, *agency)
-        rendered = sealer.seal(rendered, reason=f"{title}（{filled.number or '未编号'}）")
+        reason = f"{title}（{filled.number or '未编号'}）"
+        rendered = sealer.seal_archival(rendered, reason, title=title, subject=filled.number)
         if sealer.issued:
             with store.transaction(actor) as tx:
                 sealer.record_issue(tx)
