@@ -190,3 +190,29 @@ def test_a_time_entered_ahead_of_now_is_read_again_once_it_passes(store, clock):
     later = summaries(store)[case_id]
     assert any(f["type"] == "case_file_deadline" for f in later["findings"])
     assert later["recompute_at"] is None
+
+
+def test_a_sweep_is_needed_for_each_of_its_three_reasons_and_only_then(store, clock):
+    """``sweep_needed`` looks once per reason by index (no scan of every summary)."""
+    from sqlalchemy import update
+
+    from liuhen.services.cases.summaries import ensure_current
+    from liuhen.store.summary_index import SLACK, sweep_needed
+
+    import_bundle(store, SYSTEM, waiting_case_file_bundle())
+    ensure_current(store)
+    now = clock()
+    cs = t.case_summaries
+    reasons = {
+        "never shared": {"contrib_at": None},
+        "share expired": {"c_until": now},
+        "shared ahead of now": {"contrib_at": now + SLACK * 2},
+    }
+    with store.engine.connect() as conn:
+        assert not sweep_needed(conn, now)
+        conn.rollback()
+        for name, change in reasons.items():
+            conn.execute(update(cs).values(**change))
+            assert sweep_needed(conn, now), name
+            conn.rollback()
+        assert not sweep_needed(conn, now)
