@@ -80,11 +80,29 @@ def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the
             route.continue_()
 
     page.route("**/api/uploads/*", drop_first_patch)
+    # a phone's video with no start time in it nor in its name: asked for before sending
+    phone = make_video(tmp_path / "VID_0001.mp4", seconds=1, width=96, height=64)
+    page.set_input_files("#files", str(phone))
+    page.click("#upload-start")
+    page.locator(".upload-item.failed").wait_for(timeout=15_000)
+    assert "未发送" in page.locator(".upload-item.failed").inner_text()
+    assert page.evaluate("document.activeElement.id") == "recorded_start"
+    assert "录制开始时间" in page.locator("#recorded_start-error").inner_text()
+    assert not cut  # not a byte of it was sent
+    page.screenshot(path=str(ARTIFACTS / "upload-asks-start.png"), full_page=True)
+    page.fill("#recorded_start", "2026-11-20T09:05:00")
+    page.set_input_files("#files", str(phone))
+    page.click("#upload-start")  # no registered device: linked all the same (the phone)
+    page.locator(".upload-item.new").wait_for(timeout=30_000)
+    assert "已关联本案" in page.locator(".upload-item.new").inner_text()
+    assert page.locator("#recorded_start-error").is_hidden()
+    page.fill("#recorded_start", "")
+    cut.clear()
     page.select_option("#act", made["act"])
     page.select_option("#device", "DSJ-V9-0001")
     page.set_input_files("#files", str(clip))
     page.click("#upload-start")
-    done = page.locator(".upload-item.new")
+    done = page.locator(".upload-item.new").nth(1)
     done.wait_for(timeout=30_000)
     assert cut, "the first PATCH was not cut off"
     text = done.inner_text()

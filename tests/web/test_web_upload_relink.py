@@ -40,3 +40,37 @@ def test_footage_stored_without_a_case_is_linked_when_sent_again_from_the_case(
     assert (row["case_id"], row["act_id"]) == (bureau["case"], bureau["act"])
     third = upload(officer, video, filename="again.mp4", case=bureau["case"])[1]["result"]
     assert third["status"] == "duplicate" and "并已关联本案" in third["reason"], third
+
+
+def test_phone_footage_from_the_case_page_is_linked_and_a_start_time_is_asked_before_sending(
+    officer: TestClient,  # noqa: F811
+    store: Any,
+    bureau: dict[str, Any],  # noqa: F811
+    tmp_path: Any,
+) -> None:
+    """No registered device (a phone): linked to the case all the same, the officer's phone
+    registered with it. No start time in the file (the browser says so) nor in its name:
+    refused before a byte is sent, naming the field; with the time typed it goes through."""
+    from tests.web.test_web_uploads import create
+
+    from liuhen.media.synthetic import make_video
+
+    path = make_video(tmp_path / "VID_0001.mp4", seconds=1, width=96, height=64)
+    phone = path.read_bytes()
+    asked = create(officer, len(phone), filename="VID_0001.mp4", case=bureau["case"],
+                   start_in_file="none")  # fmt: skip
+    assert asked.status_code == 400 and "录制开始时间" in asked.json()["message"], asked.text
+    assert "采集站清单" not in asked.json()["message"]
+    named = create(officer, len(phone), filename="VID_20261120_090500.mp4", start_in_file="none")
+    assert named.status_code == 201, named.text  # the name gives it
+    result = upload(officer, phone, filename="VID_0001.mp4", case=bureau["case"],
+                    act=bureau["act"], start_in_file="none",
+                    recorded_start="2026-11-20T09:05:00+08:00")[1]["result"]  # fmt: skip
+    assert result["status"] == "new" and result["linked"], result
+    with store.read() as conn:
+        row = conn.execute(select(t.records).where(t.records.c.id == result["linked"])).mappings()
+        details = row.one()["details"]
+        device = conn.execute(select(t.devices).where(t.devices.c.id == details["device_id"]))
+        registered = device.mappings().one()
+    assert registered["serial_no"] == f"手机-{bureau['certificate']}"
+    assert registered["kind"] == "handheld_terminal"

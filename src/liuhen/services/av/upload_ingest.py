@@ -21,6 +21,9 @@ from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.versions import link_av
 from liuhen.store.store import Store
 
+MANIFEST_FIX = "请在采集站清单中填写开始时间后重新导入"
+PAGE_FIX = "请在上传页的“录制开始时间”中填写后重新上传"
+
 
 def screen(store: Store, info: UploadInfo, sha256: str) -> dict[str, Any] | None:
     """The outcome when the bytes need no import: not what the sender announced, or
@@ -66,7 +69,7 @@ def settle_duplicate(
         }
     if held is not None and held[0] is not None:
         return early  # another case holds it: the reason names the record
-    done = link(store, actor, owner, meta, case)
+    done = link(store, actor, owner, meta, case, phone_of=uploading_officer(actor, info))
     if done.get("linked"):
         done["reason"] = f"已存储（音像记录 {owner}），此前未关联案件，现已关联本案"
     return early | done
@@ -103,9 +106,12 @@ def import_staged(
     )
     report = import_av(store, actor, [staged], options)
     [line] = report.files
+    reason = line.reason
+    if info.station_id is None:  # sent from the upload page: the field to fill is there
+        reason = reason.replace(MANIFEST_FIX, PAGE_FIX)
     result = base | {
         "status": line.status,
-        "reason": line.reason,
+        "reason": reason,
         "record_id": line.record_id,
         "kind": line.kind,
         "start": line.start,
@@ -116,12 +122,26 @@ def import_staged(
     if line.sha256 and line.sha256 != sha256:  # cannot happen unless the disk lies
         raise StorageError(f"入库后的 SHA-256 {line.sha256} 与上传的 {sha256} 不符")
     if line.status == "new" and meta.get("case") and line.record_id:
-        result |= link(store, actor, line.record_id, meta, case)
+        result |= link(
+            store, actor, line.record_id, meta, case, phone_of=uploading_officer(actor, info)
+        )
     return result
 
 
+def uploading_officer(actor: Actor, info: UploadInfo) -> str | None:
+    """The officer whose phone recorded footage sent from a case page in the browser (not by
+    a docking station): linked to the case whatever its device (``services/av/phones``)."""
+    return actor.officer_id if info.station_id is None else None
+
+
 def link(
-    store: Store, actor: Actor, record_id: str, meta: dict[str, str], case: dict[str, Any] | None
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    meta: dict[str, str],
+    case: dict[str, Any] | None,
+    *,
+    phone_of: str | None = None,
 ) -> dict[str, Any]:
     row = case_and_act_of_record(store, record_id)
     if row is not None and row[0] == meta["case"] and meta.get("act") in (None, row[1]):
@@ -135,6 +155,7 @@ def link(
             case_id=meta["case"],
             act_id=meta.get("act"),
             case=case,
+            phone_of=phone_of,
         )
     except LiuhenError as exc:
         return {

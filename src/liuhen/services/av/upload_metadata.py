@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from pathlib import PurePath as Path
 from typing import Any
 
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
+from liuhen.media.naming import parse_name
 from liuhen.services.av.queries.devices import foreign_parties
 from liuhen.store.store import Store
 
@@ -24,7 +26,14 @@ METADATA_KEYS = {
     "device": "设备",
     "recorded_start": "录制开始时间",
     "sha256": "SHA-256",
+    "start_in_file": "文件中的录制时间",
 }
+NO_START = (
+    "recorded_start: 这个文件的设备元数据和文件名中都读不出录制开始时间："
+    "请在“录制开始时间”中填写后再点“开始上传”（文件尚未发送）"
+)
+"""Said before a byte is sent when the browser read the file's container and found no start
+time (``start_in_file`` = ``none``) and neither the file name nor the form gives one."""
 
 
 def clean_metadata(metadata: dict[str, str], tz: tzinfo, now: datetime) -> dict[str, str]:
@@ -42,6 +51,10 @@ def clean_metadata(metadata: dict[str, str], tz: tzinfo, now: datetime) -> dict[
         meta["sha256"] = sha
     if meta.get("act") and not meta.get("case"):
         raise InvalidInput("act: 指定执法环节时须同时指定案件")
+    if meta.pop("start_in_file", "") == "none" and "recorded_start" not in meta:
+        match = parse_name(Path(meta.get("filename", "")).name, tz=tz)
+        if match is None or match.start is None:
+            raise InvalidInput(NO_START)
     return meta
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from liuhen.errors import Conflict, ForbiddenChange, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
+from liuhen.services.av.phones import officers_phone
 from liuhen.services.av.queries.devices import registered_device_id, registered_officer_id
 from liuhen.services.av.queries.records import newer_version_id, record_files
 from liuhen.services.av.rows import NEVER, Row, insert_files, insert_record, refuse
@@ -33,11 +34,13 @@ def link_av(
     officer_id: str | None = None,
     reason: str = "关联案件",
     case: Mapping[str, Any] | None = None,
+    phone_of: str | None = None,
 ) -> str:
     """Link footage to a case (and act) as a new version; device and officer (ids, serial or
     certificate numbers) must be registered, so the case bundle stays whole. ``case``: the
-    case as the caller loaded it (not read again)."""
-    require_case(store, actor, "av.upload", case_id, case)  # loads it: the case exists
+    case as the caller loaded it (not read again). ``phone_of``: the officer who uploaded
+    it from the case page: an unregistered device is that officer's phone (``phones``)."""
+    loaded = require_case(store, actor, "av.upload", case_id, case)  # the case exists
     with store.transaction(actor) as tx:
         old = _latest_av(tx, record_id)
         act = tx.get("acts", act_id) if act_id else None
@@ -46,12 +49,13 @@ def link_av(
         if old["case_id"] == case_id and old["act_id"] == act_id:
             raise Conflict(f"音像记录 {record_id} 已关联该案件与环节，无需重复关联")
         details = {k: v for k, v in old["details"].items() if k != "act_id"}
-        device = device_id or details["device_id"]
-        details["device_id"] = _registered(registered_device_id(tx.conn, device), device, "设备")
-        officer = officer_id or details["officer_id"]
-        details["officer_id"] = _registered(
-            registered_officer_id(tx.conn, officer), officer, "执法人员"
-        )
+        device, officer = device_id or details["device_id"], officer_id or details["officer_id"]
+        found_officer = registered_officer_id(tx.conn, officer) or phone_of
+        found = registered_device_id(tx.conn, device)
+        if found is None and phone_of is not None:
+            found = officers_phone(tx, phone_of, str(loaded["agency_id"]), record_id)
+        details["device_id"] = _registered(found, device, "设备")
+        details["officer_id"] = _registered(found_officer, officer, "执法人员")
         if act_id:
             details["act_id"] = act_id
         if old["case_id"] is None:  # first linked to a case: when (av_unlinked measures it)

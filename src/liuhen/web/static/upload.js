@@ -25,8 +25,9 @@
   }
   const b64 = (s) => base64(new TextEncoder().encode(s));
 
-  function metadata(file) {
+  function metadata(file, startInFile) {
     const values = { filename: file.name, filetype: file.type || "" };
+    if (startInFile === "none") values.start_in_file = "none"; // the server asks for the time
     if (caseId) values.case = caseId;
     for (const name of ["act", "device", "officer", "recorded_start"]) {
       const input = form.elements[name];
@@ -36,6 +37,58 @@
       .filter(([, v]) => v !== "")
       .map(([k, v]) => `${k} ${b64(v)}`)
       .join(",");
+  }
+
+  // Whether the file's own container says when the recording started, read here before a
+  // byte is sent: ISO BMFF (MP4, MOV, 3GP, M4A) keeps it in moov/mvhd as seconds since 1904.
+  // "found", "none" (read, and nothing plausible there), or "" for what this page does not
+  // read (the server probes those on receipt).
+  const BMFF = /\.(mp4|mov|m4v|m4a|3gp)$/i;
+  const YEAR_2000 = 3029529600; // 2000-01-01 in seconds since 1904-01-01 (mvhd's epoch)
+
+  async function view(file, start, length) {
+    return new DataView(await file.slice(start, start + length).arrayBuffer());
+  }
+
+  function fourcc(v, at) {
+    return String.fromCharCode(v.getUint8(at), v.getUint8(at + 1), v.getUint8(at + 2), v.getUint8(at + 3));
+  }
+
+  // The boxes from `from` to `to`: [type, start of its body, its end] of each, in order.
+  async function* boxes(file, from, to) {
+    for (let at = from; at + 8 <= to; ) {
+      const v = await view(file, at, 16);
+      let size = v.getUint32(0);
+      let header = 8;
+      if (size === 1 && v.byteLength >= 16) {
+        size = Number(v.getBigUint64(8));
+        header = 16;
+      } else if (size === 0) {
+        size = to - at;
+      }
+      if (size < header) return;
+      yield [fourcc(v, 4), at + header, at + size];
+      at += size;
+    }
+  }
+
+  async function startInFile(file) {
+    if (!BMFF.test(file.name)) return "";
+    try {
+      for await (const [type, body, end] of boxes(file, 0, file.size)) {
+        if (type !== "moov") continue;
+        for await (const [inner, at] of boxes(file, body, end)) {
+          if (inner !== "mvhd") continue;
+          const v = await view(file, at, 12);
+          const seconds = v.getUint8(0) === 1 ? Number(v.getBigUint64(4)) : v.getUint32(4);
+          return seconds >= YEAR_2000 ? "found" : "none";
+        }
+        return "none";
+      }
+    } catch (e) {
+      return "";
+    }
+    return "";
   }
 
   function fingerprint(file) {
@@ -134,7 +187,7 @@
   async function create(file) {
     const xhr = await send("POST", "/api/uploads", {
       "Upload-Length": String(file.size),
-      "Upload-Metadata": metadata(file),
+      "Upload-Metadata": metadata(file, await startInFile(file)),
     });
     if (xhr.status !== 201) throw new Error(message(xhr, "服务器拒绝了该文件"));
     const warnings = xhr.getResponseHeader("LiuHen-Warnings");
@@ -206,6 +259,24 @@
     }
   }
 
+  // The start-time field, marked with the server's question (or cleared with null): a file
+  // whose start cannot be read is not sent until the time is filled in.
+  const START_FIELD = "recorded_start:";
+  function startField(text) {
+    const field = form.elements.recorded_start;
+    const note = document.getElementById("recorded_start-error");
+    if (!field || !note) return;
+    note.hidden = !text;
+    note.textContent = text || "";
+    if (!text) {
+      field.removeAttribute("aria-invalid");
+      return;
+    }
+    field.setAttribute("aria-invalid", "true");
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const camera = form.elements.camera; // the device's camera (capture): sent the same way
@@ -217,6 +288,7 @@
     card.hidden = false;
     const button = document.getElementById("upload-start");
     button.disabled = true;
+    startField(null);
     for (const file of files) {
       try {
         await upload(file);
@@ -224,8 +296,11 @@
         const items = list.querySelectorAll(".upload-item");
         const last = items[items.length - 1];
         const state = last.querySelector(".upload-state");
-        state.textContent = `未完成：${e.message}`;
+        const asked = e.message.startsWith(START_FIELD);
+        const text = asked ? e.message.slice(START_FIELD.length).trim() : e.message;
+        state.textContent = `${asked ? "未发送" : "未完成"}：${text}`;
         last.className = "upload-item failed";
+        if (asked) startField(`${file.name}：${text}`);
       }
     }
     button.disabled = false;
