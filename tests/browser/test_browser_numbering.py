@@ -1,7 +1,7 @@
 """In Debian's Chromium at a phone's 390 px and a laptop's 1366 px: an officer's new-case
 form shows the number the case will get, the case gets it; the head reads the 编号字号 page,
-changes the 字号 of the 行政处罚决定书 and sees the next number follow, and explains a
-withdrawn number in the year's register. Every page fits the screen. Screenshots kept."""
+changes the 字号 of the 行政处罚决定书 and sees the next number follow, and withdraws the
+case's number (作废, with the reason) from its line in the year's register. Every page fits the screen. Screenshots kept."""
 
 from __future__ import annotations
 
@@ -56,8 +56,11 @@ def test_numbers_from_the_agencys_word_and_the_heads_page(
     head = new_window(viewport={"width": width, "height": 900})
     browser_login(head, base, "liuzz", demo.accounts["liuzz"], store)
     head.goto(f"{base}/numbering")
+    _fits(head, width)
+    _shot(head, "numbering-kinds", width)
     row = head.locator("#kind-penalty_decision")
     assert "示镇罚决字〔2026〕1号" in row.locator(".next-number").inner_text()
+    row.locator("summary").click()  # each kind one line until opened
     row.locator("[name='word']").fill("示镇综执罚决字")
     row.locator("[name='di']").check()
     row.locator("button").click()
@@ -66,12 +69,11 @@ def test_numbers_from_the_agencys_word_and_the_heads_page(
         "示镇综执罚决字〔2026〕第1号"
         in head.locator("#kind-penalty_decision .next-number").inner_text()
     )
-    register = head.locator("#register-case")
-    register.locator("[name='serial']").fill("1")
+    register = head.locator("#register-case")  # the number the officer's case was given
     register.locator("[name='reason']").fill("立案后发现不属本机关管辖，已移送")
-    register.locator("button").click()
+    register.locator("button[name='serial'][value='1']").click()  # 作废 on its line
     head.wait_for_url("**/numbering?year=2026&saved=void*")
-    text = head.locator("#register-case").inner_text()
-    assert "已作废" in text and "不属本机关管辖" in text
+    text = head.locator("#register-case #number-case-1").inner_text()
+    assert "已作废" in text and "不属本机关管辖" in text and "示镇立字〔2026〕1号" in text
     _fits(head, width)
     _shot(head, "numbering", width)

@@ -113,6 +113,26 @@ def test_the_register_shows_gaps_and_their_reasons(bureau: Bureau) -> None:
     assert events(bureau, "numbering.voided") == [
         {"kind": "case", "year": 2026, "serial": 2, "reason": "编号时录入错误，跳号"}
     ]
+    first = case_of_serial(bureau, 1)
+    withdrawn = send(
+        bureau.head,
+        "/numbering/void",
+        {"kind": "case", "year": "2026", "serial": "1", "reason": "不属本机关管辖，已移送"},
+    )
+    assert withdrawn.status_code == 303, withdrawn.text
+    assert events(bureau, "numbering.voided")[-1] == {
+        "kind": "case", "year": 2026, "serial": 1, "reason": "不属本机关管辖，已移送",
+        "number": "某县林立字〔2026〕1号", "subject": first,
+    }  # fmt: skip
+    line = bureau.head.get("/numbering?year=2026").text.split('id="number-case-1"')[1]
+    assert "已作废" in line.split("</li>")[0] and "不属本机关管辖" in line.split("</li>")[0]
+    assert number_of(bureau, first) == "某县林立字〔2026〕1号"  # the case keeps it as saved
+
+
+def case_of_serial(b: Bureau, serial: int) -> str:
+    i = t.issued_numbers.c
+    with b.store.read() as conn:
+        return str(conn.execute(select(i.subject_id).where(i.serial == serial)).scalar())
 
 
 def test_a_numbered_documents_form_previews_its_number(bureau: Bureau) -> None:

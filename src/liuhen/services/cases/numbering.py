@@ -211,7 +211,9 @@ def set_style(store: Store, actor: Actor, *, kind: str, word: str, di: bool, man
 def void_number(
     store: Store, actor: Actor, *, kind: str, year: int, serial: int, reason: str
 ) -> None:
-    """作废登记: explain a serial of ``year`` (issued then withdrawn, or skipped)."""
+    """作废登记: withdraw a number issued with serial ``serial`` of ``year`` (the case or
+    document keeps it as saved; the register shows it 已作废 with the reason, the ledger
+    names it and what it was issued to), or explain a serial never issued (空号)."""
     agency_id = managed_agency(actor)
     _known(kind)
     reason = reason.strip()
@@ -223,6 +225,7 @@ def void_number(
         last = q.counters(tx.conn, agency_id, year).get(kind, 0)
         if not 1 <= serial <= last:
             raise InvalidInput("作废登记有误", details=[f"serial: {year} 年尚未编到第 {serial} 号"])
+        issued = q.issued_serial(tx.conn, agency_id, kind, year, serial)
         tx.insert(
             "number_voids",
             {
@@ -240,7 +243,8 @@ def void_number(
             "numbering.voided",
             subject_type="agency",
             subject_id=agency_id,
-            payload={"kind": kind, "year": year, "serial": serial, "reason": reason},
+            payload={"kind": kind, "year": year, "serial": serial, "reason": reason}
+            | ({"number": issued["number"], "subject": issued["subject_id"]} if issued else {}),
         )
 
 

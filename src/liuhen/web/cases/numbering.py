@@ -50,6 +50,7 @@ def _page(
             "error": error,
             "typed": typed or {},
             "saved": request.query_params.get("saved", ""),
+            "opened": request.query_params.get("kind", ""),
         },
         status_code=error.http_status if error else 200,
     )
@@ -85,7 +86,7 @@ def save_style(
         )
     except LiuhenError as exc:
         return _page(request, user, error=exc, typed={"kind": kind, "word": word})
-    return RedirectResponse(f"/numbering?saved=style#kind-{kind}", status_code=303)
+    return RedirectResponse(f"/numbering?saved=style&kind={kind}#kind-{kind}", status_code=303)
 
 
 @router.post("/numbering/void")
@@ -105,4 +106,6 @@ def void(
         void_number(store, user.actor, kind=kind, year=year, serial=int(serial), reason=reason)
     except LiuhenError as exc:
         return _page(request, user, error=exc, typed={"kind": kind, "reason": reason})
-    return RedirectResponse(f"/numbering?year={year}&saved=void#kind-{kind}", status_code=303)
+    return RedirectResponse(
+        f"/numbering?year={year}&saved=void&kind={kind}#register-{kind}", status_code=303
+    )

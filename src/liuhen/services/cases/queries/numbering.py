@@ -55,11 +55,19 @@ def counters(conn: Connection, agency_id: str, year: int) -> dict[str, int]:
 
 
 def serial_taken(conn: Connection, agency_id: str, kind: str, year: int, serial: int) -> bool:
+    return issued_serial(conn, agency_id, kind, year, serial) is not None
+
+
+def issued_serial(
+    conn: Connection, agency_id: str, kind: str, year: int, serial: int
+) -> dict[str, Any] | None:
+    """The number issued with this serial (its text and what it was issued to), if any."""
     i = t.issued_numbers.c
-    found = select(i.id).where(
+    found = select(i.number, i.subject_type, i.subject_id).where(
         i.agency_id == agency_id, i.kind == kind, i.year == year, i.serial == serial
     )
-    return conn.execute(found).first() is not None
+    row = conn.execute(found).mappings().first()
+    return None if row is None else dict(row)
 
 
 def issued(conn: Connection, agency_id: str, year: int) -> list[dict[str, Any]]:
