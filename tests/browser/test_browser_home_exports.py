@@ -154,10 +154,20 @@ def test_the_supervisor_views_without_playing_until_the_video_is_played(
     page.wait_for_timeout(1500)  # a player that preloaded would have asked for bytes by now
     assert len(_events(store, "case.viewed", case)) == viewed + 1
     assert _events(store, "record.file_read", av) == []  # a view, not a play
+    _fits(page, 390)
     page.screenshot(path=str(ARTIFACTS / "supervisor-case-390.png"), full_page=False)
     video = player.locator("video.av-media")
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("v => v.currentTime > 0.5", arg=video.element_handle(), timeout=20_000)
     video.evaluate("v => v.pause()")
     page.wait_for_timeout(1000)
-    assert _events(store, "record.file_read", av)  # played: now on the ledger
+    played = _events(store, "record.file_read", av)
+    assert played  # played: now on the ledger
+    page.set_viewport_size({"width": 1366, "height": 900})  # and on a laptop: a view again,
+    page.reload()  # no new read until played
+    player.wait_for()
+    page.wait_for_timeout(1500)
+    assert len(_events(store, "case.viewed", case)) == viewed + 2
+    assert _events(store, "record.file_read", av) == played
+    _fits(page, 1366)
+    page.screenshot(path=str(ARTIFACTS / "supervisor-case-1366.png"), full_page=False)

@@ -2,16 +2,19 @@
 whose 行政处罚决定书 was made without 负责人审批 and 告知, sees 下一步 at the top of the case
 page (what holds the closing first, with its articles, then the road: 立案审批 next) and
 follows its button to the form that does it; the head opens the same case, takes 越过提示
-to close it, gives a reason, and finds the override on the case's timeline. Every page
+to close it, gives a reason, and finds the override on the case's timeline and (at 1366 px)
+in the 备考表 of the case-file PDF exported from the web. Every page
 fits the screen. Screenshots kept."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from tests.fixtures import ARTIFACTS
 from tests.helpers import SYSTEM, browser_login
 
@@ -132,3 +135,17 @@ def test_an_officer_follows_the_next_step_and_the_head_overrides_the_closing(
     assert "越过提示的决定" in timeline and REASON in timeline
     _fits(head, width)
     _shot(head, "override-on-timeline", width)
+    if width == 1366:  # and in the case file (案卷 PDF, 备考表), exported from the web once
+        _override_in_the_case_file(head, base, case)
+
+
+def _override_in_the_case_file(head: Any, base: str, case: str) -> None:
+    head.locator("#export-case-file").click()
+    head.wait_for_url(f"{base}/cases/{case}?archived=exporting#exports")
+    link = head.locator(".export-job[data-kind=case_file] a", has_text="下载")
+    link.wait_for(timeout=120_000)  # the page reloads itself while the job runs
+    with head.expect_download() as waiting:
+        link.click()
+    pdf = PdfReader(waiting.value.path())
+    text = re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in pdf.pages[-3:]))
+    assert "越过提示" in text and re.sub(r"\s+", "", REASON) in text, text[-1500:]
