@@ -18,6 +18,7 @@ from typing import Any
 import ofdkit
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 from tests.factories import make_agency, skip_steps
 from tests.helpers import SYSTEM, run_cli
 from tests.tsa_server import running_tsa
@@ -29,6 +30,7 @@ from liuhen.errors import PROBLEMS_FOUND
 from liuhen.services.archiving.packages import export_package
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.documents import save_document
+from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 OLD_PACKAGE = Path(__file__).parent.parent / "data" / "packages" / "before-renditions"
@@ -228,7 +230,13 @@ def test_a_seal_is_timestamped_by_the_configured_authority_over_http(make_settin
             )
             size = store.blobs.size(saved.pdf_sha256)
             pdf = b"".join(store.blobs.read_range(saved.pdf_sha256, 0, size - 1))
-            ca_pem = (settings.data_dir / "keys" / "seal-ca.pem").read_bytes()
+            with store.read() as conn:  # the seal CA, as the ledger recorded it
+                [issued] = conn.execute(
+                    select(t.ledger_events.c.payload).where(
+                        t.ledger_events.c.action == "seal.certificate_issued"
+                    )
+                ).scalars()
+            ca_pem = issued["ca_certificate"].encode("ascii")
             export_package(store, SYSTEM, case, tmp_path / "package")
         finally:
             store.close()

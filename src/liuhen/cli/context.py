@@ -98,9 +98,11 @@ def open_store(ctx: click.Context) -> Store:
     if _command(ctx) not in NO_RECOVERY:
         from liuhen.services.admin.key_custody import check_node_key
         from liuhen.services.archiving.recovery import recover
+        from liuhen.services.archiving.seals import adopt_seals_on_start
 
         check_node_key(store)  # before anything is signed, recovery included
         recover(store)
+        adopt_seals_on_start(store)  # an earlier version's plaintext seal files, encrypted
     return store
 
 

@@ -30,6 +30,7 @@ from liuhen.store.metadata import metadata as metadata
 from liuhen.store.number_tables import *  # noqa: F403
 from liuhen.store.redaction_tables import *  # noqa: F403
 from liuhen.store.review_tables import *  # noqa: F403
+from liuhen.store.seal_tables import *  # noqa: F403
 from liuhen.store.table_kinds import *  # noqa: F403
 from liuhen.store.types import JSONText, UTCDateTime
 from liuhen.store.upload_rows import *  # noqa: F403

@@ -9,7 +9,9 @@ from pathlib import Path
 import weasyprint  # type: ignore[import-untyped]
 
 from liuhen.documents.seal import check_seal, seal_pdf
-from liuhen.store.seal_keys import agency_seal
+from liuhen.store.seal_keys import DirectoryVault, agency_seal
+
+PASS = b"seal-test-passphrase"
 
 AGENCY = "永济市张营镇人民政府"
 
@@ -19,16 +21,20 @@ def a_pdf() -> bytes:
 
 
 def test_a_sealed_pdf_validates_and_names_the_agency(tmp_path):
-    credential, _issued = agency_seal(tmp_path, "a1", AGENCY)
+    vault = DirectoryVault(tmp_path)
+    credential, _issued = agency_seal(vault, PASS, "a1", AGENCY)
     sealed = seal_pdf(a_pdf(), credential, agency=AGENCY, reason="复制件")
     check = check_seal(sealed, credential.ca_pem)
     assert check.ok and AGENCY in check.signer and check.signed_at
-    assert agency_seal(tmp_path, "a1", AGENCY) == (credential, False), "made once, then kept"
-    assert (tmp_path / "seals" / "a1.pem").stat().st_mode & 0o077 == 0
+    assert agency_seal(vault, PASS, "a1", AGENCY) == (credential, False), "made once, kept"
+    assert (tmp_path / "agency-a1.pem").stat().st_mode & 0o077 == 0
+    kept = (tmp_path / "agency-a1.pem").read_bytes()
+    assert kept.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert b"BEGIN PRIVATE KEY" not in kept
 
 
 def test_tampering_appending_and_a_foreign_ca_are_each_named(tmp_path):
-    credential, _issued = agency_seal(tmp_path / "ours", "a1", AGENCY)
+    credential, _issued = agency_seal(DirectoryVault(tmp_path / "ours"), PASS, "a1", AGENCY)
     sealed = seal_pdf(a_pdf(), credential, agency=AGENCY, reason="复制件")
     changed = bytearray(sealed)
     changed[200] ^= 0x01
@@ -36,20 +42,20 @@ def test_tampering_appending_and_a_foreign_ca_are_each_named(tmp_path):
     appended = check_seal(sealed + b"\n% appended after the seal\n", credential.ca_pem)
     assert not appended.ok and appended.problem == "印章之后文件被追加了内容"
     assert not check_seal(sealed + b"\n%%EOF\n", credential.ca_pem).ok
-    theirs, _issued = agency_seal(tmp_path / "theirs", "a1", AGENCY)
+    theirs, _issued = agency_seal(DirectoryVault(tmp_path / "theirs"), PASS, "a1", AGENCY)
     foreign = check_seal(sealed, theirs.ca_pem)
     assert not foreign.ok and foreign.problem == "印章证书不是本机关印章根证书签发的"
 
 
 def test_an_unsealed_or_unreadable_file_is_a_finding_not_a_traceback(tmp_path):
-    credential, _issued = agency_seal(tmp_path, "a1", AGENCY)
+    credential, _issued = agency_seal(DirectoryVault(tmp_path), PASS, "a1", AGENCY)
     assert check_seal(a_pdf(), credential.ca_pem).problem == "没有电子印章"
     unreadable = check_seal(b"not a pdf", credential.ca_pem)
     assert not unreadable.sealed and unreadable.problem.startswith("无法读取 PDF")
 
 
 def _issue(args: tuple[str, str]) -> tuple[bytes, bool]:
-    credential, issued = agency_seal(Path(args[0]), args[1], AGENCY)
+    credential, issued = agency_seal(DirectoryVault(Path(args[0])), PASS, args[1], AGENCY)
     return credential.cert_pem, issued
 
 

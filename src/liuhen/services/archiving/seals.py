@@ -2,7 +2,8 @@
 sealed with it, and the certificate reaches the ledger the first time it is issued.
 
 ``Sealer(store, agency_id, agency_name)`` loads (or, the first time, has the seal CA issue)
-the agency's seal; ``seal(pdf)`` returns the sealed bytes (``seal_archival`` makes the file
+the agency's seal (encrypted in the database, every node the same: ``store/seal_keys.py``);
+``seal(pdf)`` returns the sealed bytes (``seal_archival`` makes the file
 PDF/A-2b first: issued documents and party copies) (timestamped by the RFC 3161
 authority at ``LIUHEN_SEAL_TSA_URL`` when one is set); ``record_issue(tx)`` appends a
 ``seal.certificate_issued`` event with the certificate when this process issued it, so the
@@ -13,9 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from liuhen.store.seal_keys import SealCredential, agency_seal
+from liuhen.store.seal_keys import (
+    DatabaseVault,
+    SealCredential,
+    adopt_node_seals,
+    agency_seal,
+    seal_passphrase,
+)
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx
+
+
+def adopt_seals_on_start(store: Store) -> None:
+    """Move the plaintext seal files an earlier version kept in this node's data directory
+    into the database, encrypted (nothing to do, and no passphrase needed, when none are
+    left)."""
+    keys = store.settings.data_dir / "keys"
+    if not (keys / "seal-ca.pem").exists() and not any((keys / "seals").glob("*.pem")):
+        return
+    vault = DatabaseVault(store.engine)
+    adopt_node_seals(keys, vault, seal_passphrase(store.settings, vault))
 
 
 @dataclass
@@ -27,8 +45,12 @@ class Sealer:
     issued: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        keys = self.store.settings.data_dir / "keys"
-        self.credential, self.issued = agency_seal(keys, self.agency_id, self.agency_name)
+        vault = DatabaseVault(self.store.engine)
+        passphrase = seal_passphrase(self.store.settings, vault)
+        adopt_node_seals(self.store.settings.data_dir / "keys", vault, passphrase)
+        self.credential, self.issued = agency_seal(
+            vault, passphrase, self.agency_id, self.agency_name
+        )
 
     @property
     def fingerprint(self) -> str:
