@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,8 +93,15 @@ def test_a_tail_a_crash_left_is_reported_until_the_next_start_signs_it(
     assert not report.ok
     unsigned = [p for p in report.problems if p.kind == "ledger_unsigned"]
     assert unsigned and unsigned[0].object == f"ledger_events#{seqs[0]}–#{seqs[-1]}"
-    done = recover_store(store)
-    assert done.tail_signed == seqs[-1] + 1
+    # started again with LIUHEN_CHECKPOINT_MS 0: no tail signed, and the start says so
+    zero = Store.open(replace(store.settings, checkpoint_ms=0), clock=clock)
+    try:
+        done = recover_store(zero)
+    finally:
+        zero.close()
+    assert done.tail_signed is None and done.tail_left == (seqs[0], seqs[-1] + 1)
+    done = recover_store(store)  # with the interval the killed process had: signed
+    assert done.tail_signed == seqs[-1] + 1 and done.tail_left is None
     report = verify(store, SYSTEM)
     assert report.ok, report.problems
 
@@ -140,3 +148,25 @@ def test_events_appended_outside_liuhen_are_never_signed_over(cadence_store: Sto
         )
     assert store.signing.sign_tail() is None
     assert _signed(store) == row["seq"]
+
+
+def test_a_tail_is_judged_by_its_age_when_the_ledger_was_read(
+    cadence_store: Store, clock, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A verify that reads a young tail and then takes long (a large ledger, a loaded
+    machine) notes it: its age is taken when the snapshot began, not when verify ends."""
+    import liuhen.services.archiving.integrity as integrity
+
+    store = cadence_store
+    store.signing._later.sign = lambda: None  # type: ignore[method-assign]  # not signed yet
+    _write(store, 2)
+    real = integrity.check_key
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        clock.advance(seconds=30)  # the ledger read, then a long time passes
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(integrity, "check_key", slow)
+    report = verify(store, SYSTEM)
+    assert report.ok, report.problems
+    assert any("尚待签发检查点" in note for note in report.notes)

@@ -2,7 +2,10 @@
 
 - events committed but not yet signed over (``LIUHEN_CHECKPOINT_MS``: a tail the process
   would have signed within the interval): signed now (``Checkpointing.sign_tail``; never
-  over events that are neither tiled nor signed: those ``liuhen verify`` reports);
+  over events that are neither tiled nor signed: those ``liuhen verify`` reports). A start
+  with ``LIUHEN_CHECKPOINT_MS`` 0 signs no tail (with 0 LiuHen never leaves one, so it is
+  not told apart from events appended outside): it logs the events left unsigned and the
+  start reports them (``tail_left``), so a setting changed to 0 after a crash is seen;
 - temp files of ingests cut short (``blobs.cleanup_temp``);
 - blobs put in place whose row never committed (``blobs.recover_pending``): removed, so no
   stored object is without its row;
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, verify_checkpoint
 from liuhen.ledger.note import checkpoint_note, log_entry
@@ -51,6 +54,9 @@ class StoreRecovery:
     """Witness -> what sending it the newest checkpoint gave (``ok`` or why not)."""
     tail_signed: int | None = None
     """The size of the checkpoint signed over a tail of events a crash left unsigned."""
+    tail_left: tuple[int, int] | None = None
+    """(first, end) of events still unsigned after the start: a tail it may not sign
+    (``LIUHEN_CHECKPOINT_MS`` 0) or a ledger ``liuhen verify`` finds damaged."""
 
 
 def recover_store(store: Store) -> StoreRecovery:
@@ -70,6 +76,17 @@ def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], Non
 
     def tail() -> None:
         done.tail_signed = store.signing.sign_tail()
+        if not store.signing.interval_ms:  # with one, what is left is another's young tail
+            done.tail_left = unsigned_events(store)
+        if done.tail_left is not None:
+            first, end = done.tail_left
+            log.error(
+                "日志事件 #%d–#%d 未被任何检查点覆盖，启动时未签发：若为设置了 "
+                "LIUHEN_CHECKPOINT_MS 的进程中断留下，请以该设置再启动一次；否则请运行 "
+                "liuhen verify 核查",
+                first,
+                end - 1,
+            )
 
     def pending() -> None:
         done.orphan_blobs = store.blobs.recover_pending(lambda sha: registered(store, sha))
@@ -87,6 +104,15 @@ def store_steps(store: Store, done: StoreRecovery) -> dict[str, Callable[[], Non
         "检查点记录": checkpoints,
         "见证": witnesses,
     }
+
+
+def unsigned_events(store: Store) -> tuple[int, int] | None:
+    """(first, end) of the events after the newest signed checkpoint; None: none."""
+    with store.read() as conn:
+        head = conn.execute(select(t.ledger_head.c.next_seq)).scalar()
+        signed = conn.execute(select(func.max(t.checkpoints.c.tree_size))).scalar()
+    end, first = int(head or 0), int(signed or 0)
+    return (first, end) if end > first else None
 
 
 def catch_up_witnesses(store: Store) -> dict[str, str]:

@@ -83,6 +83,9 @@ def recover(store: Store) -> Recovery:
     step("密钥轮换", lambda: _finish_rotation(store))
     for name, action in store_steps(store, done.store).items():
         step(name, action)
+    if done.store.tail_left is not None:
+        first, end = done.store.tail_left
+        done.failed.append(f"未签名的日志末尾：事件 #{first}–#{end - 1} 未签发检查点")
     step("导出", lambda: done.exports.extend(recover_exports(store)))
     step("上传暂存", lambda: done.uploads.extend(recover_uploads(store)))
     step("过期上传", lambda: done.uploads.extend(_expired(store)))

@@ -88,7 +88,7 @@ def _check_ledger(
     scan = check_ledger(store, report, bound=bound)
     try:
         signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
-        signed = check_checkpoints(store, report, scan.tree, signer, scan.tail)
+        signed = check_checkpoints(store, report, scan.tree, signer, scan.tail, scan.read_at)
         check_tiles(store, report, scan.tree)
         check_outside(store, report, scan.tree, signer, signed)
         check_witnesses(store, report, scan.tree, signer, signed, scan.witnesses)

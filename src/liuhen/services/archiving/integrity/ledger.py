@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from liuhen.ledger.canonical import digest
@@ -48,6 +49,9 @@ class LedgerScan:
     tail: tuple[int, str | None] = (0, None)
     """(size, time): the newest signed size when the scan began, and the time (UTC ISO
     text) of the event just after it, the first of any unsigned tail (None: unknown)."""
+    read_at: datetime | None = None
+    """When the scan's snapshot began: a tail's age is its age then (a verify of millions
+    of events takes a minute; the tail it read may have been signed meanwhile)."""
 
 
 def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> LedgerScan:
@@ -57,6 +61,7 @@ def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> 
     package's ``_check_ledger`` says why that is sound)."""
     scan = LedgerScan(bound=bound)
     with reading_ledger(store) as reading:
+        scan.read_at = store.clock()
         below = reading.signed if bound else 0
         for fetched in reading.events():
             time = reading.plain_time(fetched)

@@ -153,10 +153,12 @@ def check_checkpoints(
     tree: MerkleHashes,
     signer: Signer,
     tail: tuple[int, str | None] = (0, None),
+    read_at: datetime | None = None,
 ) -> dict[int, str]:
     """The database's checkpoints; returns the tree size -> root of each readable one.
     ``tail``: the size and first event's time of the events after the newest signed
-    checkpoint (``LedgerScan.tail``): young enough, they are a note, not a problem."""
+    checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
+    they are a note, not a problem."""
     rows = checkpoint_rows(store)
     found = Found()
     signed: dict[int, str] = {}
@@ -183,7 +185,7 @@ def check_checkpoints(
     elif signed and max(signed) < tree.size:
         first, last = max(signed), tree.size - 1
         span = f"#{first}" if first == last else f"#{first}–#{last}"
-        if _young(store, tail, first, tree.size):
+        if _young(store, tail, first, tree.size, read_at):
             report.notes.append(
                 f"日志末尾事件 {span} 刚写入，尚待签发检查点（LIUHEN_CHECKPOINT_MS 内签发）"
             )
@@ -191,22 +193,26 @@ def check_checkpoints(
         report.add(
             "ledger_unsigned",
             f"ledger_events{span}",
-            f"日志事件 {span} 不在任何已签名的检查点之内（在系统之外追加，或其检查点被删除）",
+            f"日志事件 {span} 不在任何已签名的检查点之内（在系统之外追加，或其检查点被删除；"
+            "设置了 LIUHEN_CHECKPOINT_MS 的进程中断后，末尾由下次以该设置启动时签发）",
         )
     return signed
 
 
-def _young(store: Store, tail: tuple[int, str | None], first: int, size: int) -> bool:
+def _young(
+    store: Store, tail: tuple[int, str | None], first: int, size: int, read_at: datetime | None
+) -> bool:
     """Whether the events from ``first`` are a tail the store signs within its interval:
     ``LIUHEN_CHECKPOINT_MS`` set, no more than ``LIUHEN_CHECKPOINT_EVENTS`` of them, the
-    first written less than the interval and a second ago (a tail a crash left is signed
-    by the next start; an older one is reported)."""
+    first written less than the interval and a second before the ledger was read
+    (``read_at``; now when unknown). A tail a crash left is signed by the next start; one
+    older than that when read is reported, however long ``verify`` then took."""
     interval, (start, written) = store.settings.checkpoint_ms, tail
     if not interval or start != first or written is None:
         return False
     if size - first > store.settings.checkpoint_events:
         return False
-    age = store.clock() - datetime.fromisoformat(written)
+    age = (read_at or store.clock()) - datetime.fromisoformat(written)
     return timedelta(0) <= age <= timedelta(milliseconds=interval + 1000)
 
 
