@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liuhen.errors import ConfigError
+from liuhen.setting_values import fingerprint_setting as _fingerprint_setting
+from liuhen.setting_values import int_setting as _int_setting
 
 ENVIRONMENTS = ("development", "production", "test")
 COOKIE_SECURE = ("auto", "always")
@@ -26,6 +28,7 @@ BOUNDS: dict[str, tuple[int, int | None, str]] = {
     "fixity_interval_minutes": (0, None, "不小于 0 的整数（分钟，0 为不运行）"),
     "upload_expiry_hours": (1, None, "正整数（小时）"),
     "gc_grace_hours": (1, None, "正整数（小时）"),
+    "export_retention_hours": (1, None, "正整数（小时）"),
     "upload_reserve_mb": (0, None, "不小于 0 的整数（MB）"),
     "upload_max_gb": (1, None, "正整数（GB）"),
     "av_join_minutes": (0, 24 * 60, " 0 至 1440 之间的整数（分钟）"),
@@ -163,6 +166,14 @@ class Settings:
         metadata={
             "env": "LIUHEN_UPLOAD_EXPIRY_HOURS",
             "doc": "未完成的断点续传上传保留多久（小时）：超时未续传的暂存文件自动清除，默认 72",
+        },
+    )
+    export_retention_hours: int = field(
+        default=72,
+        metadata={
+            "env": "LIUHEN_EXPORT_RETENTION_HOURS",
+            "doc": "网页上导出的电子归档包和案卷 PDF 完成后保留多久（小时），默认 72：过期的文件由计划任务"
+            "删除（每小时一次，集群中只在一个节点上运行），下载时提示已过期、请重新导出",
         },
     )
     gc_grace_hours: int = field(
@@ -375,24 +386,6 @@ class Settings:
             if value is not None:
                 out[f.metadata["env"]] = str(value)
         return out
-
-
-def _int_setting(name: str, value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} 不是整数") from None
-
-
-def _fingerprint_setting(value: object) -> str:
-    from liuhen.ledger.checkpoint import parse_fingerprint
-
-    try:
-        return parse_fingerprint(str(value))
-    except ValueError:
-        raise ConfigError(
-            f"LIUHEN_LEDGER_FINGERPRINT: {value!r} 不是公钥指纹，应为 SHA256: 加 64 位十六进制"
-        ) from None
 
 
 def setting_docs() -> list[tuple[str, str]]:

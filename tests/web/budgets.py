@@ -593,17 +593,14 @@ def _link_footage(bw: BudgetWorld) -> Call:
 
 
 def _export_download(bw: BudgetWorld) -> Call:
-    """A finished case-file export of the own case (made here, or by the job thread the
-    POST's budget started), downloaded by the custodian."""
-    from liuhen.services.archiving.export_jobs import request_export, run_export
-    from liuhen.web.archiving.exports import export_key
+    """A finished case-file export of the own case (its job run here, or by the job runner
+    the POST's budget woke), downloaded by the custodian."""
+    from liuhen.services.archiving.export_jobs import job_key, request_export
 
     case = _own(bw)["case"]
-    job, made = request_export(bw.store, SYSTEM, case, "case_file")
-    if made:
-        run_export(bw.store, SYSTEM, job.id)
-    else:
-        bw.app.state.jobs.wait(export_key(job.id), timeout=120)
+    job, _made = request_export(bw.store, SYSTEM, case, "case_file")
+    bw.app.state.jobs.wake()
+    bw.app.state.jobs.wait(job_key(job.id), timeout=120)
     return Call("custodian", "GET", f"/cases/{case}/exports/{job.id}/download")
 
 

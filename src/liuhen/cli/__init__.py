@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "liuhen.cli.doctor_cmds",  # doctor
     "liuhen.cli.backup_cmds",  # backup, restore
     "liuhen.cli.gc_cmds",  # gc
+    "liuhen.cli.jobs_cmds",  # jobs run
 )
 
 COMMAND_ACTIONS: dict[str, str | None] = {
@@ -52,6 +53,9 @@ COMMAND_ACTIONS: dict[str, str | None] = {
     # for whoever holds the data directory and the store's credentials; every deletion is
     # recorded (store.reclaimed).
     "gc": None,
+    # jobs run does the cluster's queued jobs, each as the one who asked for it (their
+    # permission was checked when they asked), and the scheduled ones as the system.
+    "jobs run": None,
     "demo": "demo.load",
     "user add": "user.manage",
     "user disable": "user.manage",
@@ -93,6 +97,8 @@ COMMAND_NOTES: dict[str, str] = {
     "记入日志（`store.restored`）",
     "gc": "服务器操作员清理文件存储中没有任何记录引用的文件（写入中断的残留；须持有数据目录与存储凭据，"
     "不按角色授权），每次删除记入日志（`store.reclaimed`）",
+    "jobs run": "运行集群中等待的后台任务：每个任务在提交时已按提交人的权限检查，并以提交人的身份运行"
+    "（计划任务以系统身份），所做的事照常记入日志",
 }
 """What docs/permissions.md says of a command without an action when it does read or write
 stored records (the rest "read no stored records")."""

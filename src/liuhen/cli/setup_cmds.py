@@ -12,7 +12,6 @@ from liuhen.errors import ConfigError
 
 if TYPE_CHECKING:
     from liuhen.config import Settings
-    from liuhen.store.store import Store
 
 
 def register(cli: click.Group) -> None:
@@ -168,35 +167,25 @@ def serve(
             forwarded_allow_ips=settings.trusted_proxies,
         )
         return
-    _serve_workers(settings, store, host, port, workers, every)
+    _serve_workers(settings, host, port, workers)
 
 
-def _serve_workers(
-    settings: Settings, store: Store, host: str, port: int, workers: int, every: int
-) -> None:
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     """Several processes: each builds the app from the environment (the settings are put
-    there first); the scheduled fixity audit runs once, in this supervising process."""
+    there first) with a job runner of its own; each scheduled slot runs once, on one of them
+    (or on another node): the database decides."""
     import uvicorn
 
-    from liuhen.jobs.fixity_schedule import FixityScheduler
-
     os.environ.update(settings.as_env())
-    scheduler = FixityScheduler(store, every) if every else None
-    if scheduler is not None:
-        scheduler.start()
-    try:
-        uvicorn.run(
-            "liuhen.web.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            forwarded_allow_ips=settings.trusted_proxies,
-        )
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
+    uvicorn.run(
+        "liuhen.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 def _prepare_demo(ctx: click.Context) -> None:

@@ -37,20 +37,9 @@ def _row(found: Any) -> dict[str, Any] | None:
     return dict(found) if found is not None else None
 
 
-def enqueue(
-    engine: Engine,
-    now: datetime,
-    *,
-    kind: str,
-    key: str,
-    args: dict[str, Any],
-    case_id: str | None = None,
-    requested_by: str | None = None,
-    max_attempts: int = 3,
-) -> tuple[dict[str, Any], bool]:
-    """The waiting or running job of ``key`` and whether this call made it (a new job when
-    none of the key waits or runs)."""
-    values = {
+def _values(now: datetime, kind: str, key: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": new_id(),
         "kind": kind,
         "key": key,
         "args": args,
@@ -58,22 +47,40 @@ def enqueue(
         "progress": 0.0,
         "step": "",
         "attempts": 0,
-        "max_attempts": max_attempts,
+        "max_attempts": 3,
         "error": "",
-        "case_id": case_id,
-        "requested_by": requested_by,
         "created_at": now,
     }
+
+
+def enqueue_in(
+    conn: Connection,
+    now: datetime,
+    *,
+    kind: str,
+    key: str,
+    args: dict[str, Any],
+    case_id: str | None = None,
+    requested_by: str | None = None,
+) -> tuple[dict[str, Any] | None, bool]:
+    """``enqueue`` on a transaction the caller holds (a job asked for with its record)."""
+    values = _values(now, kind, key, args) | {"case_id": case_id, "requested_by": requested_by}
+    made = _insert(conn, values)
+    if made is not None:
+        return made, True
+    active = conn.execute(select(j).where(j.c.key == key, j.c.state.in_((QUEUED, RUNNING))))
+    return _row(active.mappings().first()), False
+
+
+def enqueue(engine: Engine, now: datetime, **job: Any) -> tuple[dict[str, Any], bool]:
+    """The waiting or running job of ``key`` and whether this call made it (a new job when
+    none of the key waits or runs): ``INSERT … ON CONFLICT DO NOTHING``."""
     for _ in range(5):  # the job another node made may end between the insert and the read
         with engine.begin() as conn:
-            made = _insert(conn, {**values, "id": new_id()})
-            if made is not None:
-                return made, True
-            active = conn.execute(select(j).where(j.c.key == key, j.c.state.in_((QUEUED, RUNNING))))
-            found = _row(active.mappings().first())
+            found, made = enqueue_in(conn, now, **job)
         if found is not None:
-            return found, False
-    raise RuntimeError(f"job {key} could not be queued")  # pragma: no cover
+            return found, made
+    raise RuntimeError(f"job {job['key']} could not be queued")  # pragma: no cover
 
 
 def _insert(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
@@ -86,22 +93,9 @@ def schedule(
 ) -> bool:
     """Make the job of ``kind`` for the slot starting at ``slot`` unless a node has: True
     for the one node whose insert made it."""
-    values = {
-        "id": new_id(),
-        "kind": kind,
-        "key": f"{kind}@{slot.isoformat()}",
-        "args": args,
-        "state": QUEUED,
-        "progress": 0.0,
-        "step": "",
-        "attempts": 0,
-        "max_attempts": 2,
-        "error": "",
-        "slot": slot,
-        "created_at": now,
-    }
+    values = _values(now, kind, f"{kind}@{slot.isoformat()}", args) | {"slot": slot}
     with engine.begin() as conn:
-        return _insert(conn, values) is not None
+        return _insert(conn, values | {"max_attempts": 2}) is not None
 
 
 def claim(
@@ -196,6 +190,14 @@ def finish(
         values.update(state=DONE, result=result, progress=1.0)
     with engine.begin() as conn:
         return conn.execute(update(j).where(_held(job)).values(**values)).rowcount == 1
+
+
+def release(engine: Engine, job: dict[str, Any]) -> bool:
+    """Hand a held job back (its node is stopping): it waits for the next claim, and the
+    attempt cut short does not count."""
+    back = {"state": QUEUED, "node": None, "lease_until": None, "attempts": j.c.attempts - 1}
+    with engine.begin() as conn:
+        return conn.execute(update(j).where(_held(job)).values(**back)).rowcount == 1
 
 
 def get(conn: Connection, job_id: str) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liuhen.config import Settings
 from liuhen.errors import AuthError, LiuhenError, PermissionDenied
-from liuhen.jobs.background import BackgroundJobs
+from liuhen.jobs.kinds import runner_for
 from liuhen.ledger.events import Actor
 from liuhen.services.admin.doctor import pdf_warning
 from liuhen.services.admin.readiness import readiness
@@ -51,20 +51,20 @@ SECURITY_HEADERS = {
 def create_app(
     settings: Settings, *, store: Store | None = None, fixity_interval: float | None = None
 ) -> FastAPI:
-    """The app; with ``fixity_interval`` (seconds), a scheduled fixity audit runs while it
-    serves (``liuhen serve`` passes ``LIUHEN_FIXITY_INTERVAL_MINUTES``)."""
+    """The app, with this node's job runner (``jobs/runner.py``: the cluster's jobs, and the
+    scheduled ones); with ``fixity_interval`` (seconds) the fixity audit is one of them
+    (``liuhen serve`` passes ``LIUHEN_FIXITY_INTERVAL_MINUTES``; one node runs each slot)."""
     the_store = store or Store.open(settings)
     app = FastAPI(
         title="留痕 LiuHen",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=_lifespan(the_store, fixity_interval, close_store=store is None),
+        lifespan=_lifespan(the_store, close_store=store is None),
     )
     app.state.settings = settings
     app.state.store = the_store
-    app.state.fixity_scheduler = None
-    app.state.jobs = BackgroundJobs(lambda: the_store.clock())
+    app.state.jobs = runner_for(the_store, fixity_interval)
     app.state.templates = _templates(settings)
     app.mount("/static/swagger", StaticFiles(directory=str(SWAGGER)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -95,25 +95,18 @@ def create_app(
 
 
 def _lifespan(
-    the_store: Store, fixity_interval: float | None, *, close_store: bool
+    the_store: Store, *, close_store: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the app serves: the fixity scheduler (with an interval); after: the background
-    jobs stop and, when the app opened the store (``close_store``), the views still queued
-    are written and the store closed."""
+    """While the app serves: its job runner claims jobs and makes the scheduled ones; after:
+    the runner stops (handing back the job it runs) and, when the app opened the store
+    (``close_store``), the views still queued are written and the store closed."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from liuhen.jobs.fixity_schedule import FixityScheduler
-
-        scheduler = FixityScheduler(the_store, fixity_interval) if fixity_interval else None
-        app.state.fixity_scheduler = scheduler
-        if scheduler is not None:
-            scheduler.start()
+        app.state.jobs.start()
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.stop()
             app.state.jobs.stop()
             if close_store:  # the app opened it: write the views still queued, then close
                 the_store.close()
@@ -297,9 +290,10 @@ class _Headers:
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process of ``liuhen serve --workers`` (settings from the
-    ``LIUHEN_*`` environment the command set; the fixity schedule runs in the command's own
-    process, once)."""
-    return create_app(Settings.from_env())
+    ``LIUHEN_*`` environment the command set); each runs a job runner, and each scheduled
+    slot is still made once (the database decides)."""
+    settings = Settings.from_env()
+    return create_app(settings, fixity_interval=settings.fixity_interval_minutes * 60 or None)
 
 
 def _actor(request: Request) -> Actor | None:

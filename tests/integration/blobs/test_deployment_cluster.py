@@ -1,7 +1,8 @@
 """docs/deployment.md's cluster steps as written, on PostgreSQL and SeaweedFS with two data
 directories (two nodes): the first node begins the ledger; the second is refused a key of
 its own and told which one to install; with the first node's key copied it initialises and
-its ``verify`` is clean (the checkpoint log is the bucket's, not either node's)."""
+its ``verify`` is clean (the checkpoint log is the bucket's, not either node's); a job
+runner from the command line makes this hour's scheduled jobs once, on either node."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_cluster_nodes_share_one_key_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str, seaweedfs: str
 ) -> None:
     commands = _commands(_section("一个县的集群 / A county cluster"))
-    assert [c[1] for c in commands] == ["init", "init", "init", "serve"]
+    assert [c[1] for c in commands] == ["init", "init", "init", "serve", "jobs"]
     prefix = f"s3://{S3_BUCKET}/county-{uuid.uuid4().hex[:8]}"
     first, second = tmp_path / "node1", tmp_path / "node2"
 
@@ -44,6 +45,10 @@ def test_cluster_nodes_share_one_key_as_written(
     assert code == 0, out
     code, out = _run(["liuhen", "verify"])  # node 2 reads the bucket's checkpoint log
     assert code == 0, out
+    code, out = _run(commands[4] + ["--json"])  # the scheduled jobs of this hour, run here
+    assert code == 0 and '"scheduled": 2' in out, out
     node(first)
     code, out = _run(["liuhen", "verify"])
     assert code == 0, out
+    code, out = _run(commands[4] + ["--json"])  # made already, on the other node: none
+    assert code == 0 and '"scheduled": 0' in out and '"ran": 0' in out, out

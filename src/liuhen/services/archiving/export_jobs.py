@@ -6,23 +6,25 @@ An export job is a row of ``export_jobs`` (insert-only) for the case as it stood
 asked for (``basis``: the case's newest change) with the request on the ledger
 (``case.export_requested``). Two people asking at once get one job: its key is derived from
 the case, the kind, the basis and the attempt, and the database keeps one row per key (the
-second insert does nothing and finds the first). A job that failed, or was cut short (no
-progress for ``STALE``), may be asked for again: the next attempt is a new row.
+second insert does nothing and finds the first). The work is the cluster's job
+``export:<id>`` (``t.jobs``, queued in the same transaction): any node's runner makes the
+file, its progress and outcome are on that row, so every node's page shows them; a node
+that dies mid-export leaves it to another. A job that failed, or whose file expired, may be
+asked for again: the next attempt is a new row.
 
-What the worker has done lives in the job's folder under the data directory
-(``exports/<job id>/``): ``progress.json`` while it works, then ``result.json`` beside the
-file to download, or ``failed.json`` with the reason. The export itself is the ledger's
+The file is kept in the job's folder under the data directory (``exports/<job id>/``) for
+``LIUHEN_EXPORT_RETENTION_HOURS`` after it was made; then the scheduled ``export_cleanup``
+removes it and the download says it expired. The export itself is the ledger's
 ``case.exported`` event (``packages``), each download a ``case.export_downloaded``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import time
+import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,17 +32,27 @@ from typing import Any
 
 from liuhen.archive.package import safe_name
 from liuhen.config import Settings
-from liuhen.errors import Conflict, InvalidInput, LiuhenError, NotFound
+from liuhen.errors import Conflict, Gone, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.archiving.queries.export_jobs import basis_and_attempt, job_row, latest_jobs
+from liuhen.services.archiving.queries.export_jobs import (
+    basis_and_attempt,
+    job_row,
+    jobs_of_folders,
+    latest_jobs,
+)
 from liuhen.services.permissions import load_case, require_case
+from liuhen.store import job_rows
 from liuhen.store.store import Store
 
 KINDS: dict[str, str] = {"package": "电子归档包", "case_file": "案卷 PDF"}
-STATE_NAMES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "未完成"}
-STALE = timedelta(minutes=30)
-"""A job with no progress for this long was cut short (the server stopped): it failed."""
-_PROGRESS_EVERY = 0.5  # seconds between two writes of progress.json
+STATE_NAMES = {
+    "queued": "排队中",
+    "running": "进行中",
+    "done": "已完成",
+    "failed": "未完成",
+    "expired": "已过期",
+}
+Report = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -51,12 +63,13 @@ class ExportJob:
     basis: int
     attempt: int
     requested_at: datetime
-    state: str  # queued | running | done | failed
+    state: str  # queued | running | done | failed | expired
     percent: int = 0
     step: str = ""
     file_name: str = ""
     size: int = 0
     error: str = ""
+    expires_at: datetime | None = None
 
     @property
     def kind_name(self) -> str:
@@ -78,9 +91,10 @@ class ExportJob:
         return f"{self.size} 字节"
 
     def to_dict(self) -> dict[str, Any]:
+        times = ("requested_at", "expires_at")
         return {
-            **{k: v for k, v in self.__dict__.items() if k != "requested_at"},
-            "requested_at": self.requested_at.isoformat(),
+            **{k: v for k, v in self.__dict__.items() if k not in times},
+            **{k: getattr(self, k) and getattr(self, k).isoformat() for k in times},
             "kind_name": self.kind_name,
             "state_name": self.state_name,
         }
@@ -90,45 +104,38 @@ def job_dir(settings: Settings, job_id: str) -> Path:
     return Path(settings.data_dir) / "exports" / job_id
 
 
+def job_key(job_id: str) -> str:
+    """The cluster job (``t.jobs``) that makes an export job's file."""
+    return f"export:{job_id}"
+
+
 def _job_id(case_id: str, kind: str, basis: int, attempt: int) -> str:
     return hashlib.sha256(f"{case_id}|{kind}|{basis}|{attempt}".encode()).hexdigest()[:32]
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        value = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
+def retention(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.export_retention_hours)
 
 
 def job_state(settings: Settings, row: Mapping[str, Any], now: datetime) -> ExportJob:
-    """A job row with what its folder says of it (as of ``now``)."""
-    folder = job_dir(settings, str(row["id"]))
+    """An export job row with its cluster job (``row["job"]``) as of ``now``."""
     base: dict[str, Any] = {k: row[k] for k in ("id", "case_id", "kind", "basis", "attempt")}
     base["requested_at"] = row["requested_at"]
-    done = _read_json(folder / "result.json")
-    if done is not None:
-        name, size = str(done["download_name"]), int(done["size"])
-        return ExportJob(**base, state="done", percent=100, file_name=name, size=size)
-    failed = _read_json(folder / "failed.json")
-    if failed is not None:
-        return ExportJob(**base, state="failed", error=str(failed.get("error", "")))
-    progress_file = folder / "progress.json"
-    progress = _read_json(progress_file)
-    touched = row["requested_at"]
-    if progress is not None:
-        touched = datetime.fromtimestamp(progress_file.stat().st_mtime, now.tzinfo)
-    if now - touched > STALE:
-        return ExportJob(**base, state="failed", error="导出中断（服务器可能已重启），请重新导出")
-    if progress is None:
-        return ExportJob(**base, state="queued")
-    return ExportJob(
-        **base,
-        state="running",
-        percent=int(progress.get("percent", 0)),
-        step=str(progress.get("step", "")),
-    )
+    job = row.get("job")
+    if job is None:  # asked for before the job table, or its start was lost
+        return ExportJob(**base, state="failed", error="导出未能开始，请重新导出")
+    if job["state"] == "done":
+        done = job["result"] or {}
+        expires = job["finished_at"] + retention(settings)
+        state = "expired" if now >= expires else "done"
+        name, size = str(done.get("download_name", "")), int(done.get("size", 0))
+        return ExportJob(
+            **base, state=state, percent=100, file_name=name, size=size, expires_at=expires
+        )
+    if job["state"] == "failed":
+        return ExportJob(**base, state="failed", error=str(job["error"]))
+    percent = int(float(job["progress"]) * 100)
+    return ExportJob(**base, state=str(job["state"]), percent=percent, step=str(job["step"]))
 
 
 def request_export(
@@ -140,8 +147,9 @@ def request_export(
     case: Mapping[str, Any] | None = None,
 ) -> tuple[ExportJob, bool]:
     """The export job of ``kind`` for the case as it stands, and whether this call made it
-    (only then does the caller start the work). A job of the same case state that waits,
-    runs or is done is returned as it is; one that failed is asked for again."""
+    (its cluster job is queued with it: the caller wakes its node's runner). A job of the
+    same case state that waits, runs or is done is returned as it is; one that failed or
+    expired is asked for again."""
     if kind not in KINDS:
         raise InvalidInput(f"kind: 导出类型应为 {'、'.join(KINDS.values())} 之一")
     require_case(store, actor, "case.export", case_id, case)
@@ -151,7 +159,7 @@ def request_export(
         if earlier:
             last = job_row(tx.conn, earlier[-1])
             assert last is not None
-            if job_state(store.settings, last, now).state != "failed":
+            if job_state(store.settings, last, now).state not in ("failed", "expired"):
                 return job_state(store.settings, last, now), False
         attempt = len(earlier) + 1
         job_id = _job_id(case_id, kind, basis, attempt)
@@ -173,9 +181,20 @@ def request_export(
                 case_id=case_id,
                 payload={"job": job_id, "kind": kind, "basis": basis, "attempt": attempt},
             )
-        row = dict(values) if made else job_row(tx.conn, job_id)
+            args = {"export_job": job_id, "actor": _actor_args(actor)}
+            job, _ = job_rows.enqueue_in(
+                tx.conn, now, kind="export", key=job_key(job_id), args=args,
+                case_id=case_id, requested_by=actor.id,
+            )  # fmt: skip
+            row: dict[str, Any] | None = {**values, "job": job}
+        else:
+            row = job_row(tx.conn, job_id)
     assert row is not None
     return job_state(store.settings, row, now), made
+
+
+def _actor_args(actor: Actor) -> dict[str, Any]:
+    return {**actor.__dict__, "roles": list(actor.roles)}
 
 
 def case_exports(store: Store, case_id: str) -> list[ExportJob]:
@@ -186,61 +205,28 @@ def case_exports(store: Store, case_id: str) -> list[ExportJob]:
     return [job_state(store.settings, r, now) for r in rows]
 
 
-class _Progress:
-    """Writes ``progress.json`` (percent and step), at most every ``_PROGRESS_EVERY`` s."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "progress.json"
-        self.last = 0.0
-
-    def __call__(self, percent: float, step: str, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self.last < _PROGRESS_EVERY:
-            return
-        self.last = time.monotonic()
-        temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps({"percent": int(percent), "step": step}), "utf-8")
-        os.replace(temp, self.path)
-
-
-def run_export(store: Store, actor: Actor, job_id: str) -> ExportJob:
-    """Do the export of a job (on the background worker): the package zipped, or the PDF,
-    then ``result.json``; a failure leaves ``failed.json`` with its reason and is raised."""
+def run_export(store: Store, actor: Actor, job_id: str, report: Report) -> dict[str, Any]:
+    """Make the file of an export job (a cluster job's work, on any node): the package
+    zipped, or the PDF, in the job's folder; returns what the download needs."""
     with store.read() as conn:
         row = job_row(conn, job_id)
     if row is None:
         raise NotFound(f"job: 没有导出任务 {job_id}")
     folder = job_dir(store.settings, job_id)
+    shutil.rmtree(folder, ignore_errors=True)  # what an attempt cut short left
     folder.mkdir(parents=True, exist_ok=True)
-    progress = _Progress(folder)
-    progress(0, "准备", force=True)
-    try:
-        result = _produce(store, actor, row, folder, progress)
-    except LiuhenError as exc:
-        _write(folder / "failed.json", {"error": exc.message})
-        raise
-    except Exception as exc:
-        _write(
-            folder / "failed.json", {"error": f"内部错误（{type(exc).__name__}），请查看服务器日志"}
-        )
-        raise
-    _write(folder / "result.json", result)
-    return job_state(store.settings, row, store.clock())
-
-
-def _write(path: Path, value: dict[str, Any]) -> None:
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(value, ensure_ascii=False), "utf-8")
-    os.replace(temp, path)
+    report(0.0, "准备")
+    return _produce(store, actor, row, folder, report)
 
 
 def _produce(
-    store: Store, actor: Actor, row: Mapping[str, Any], folder: Path, progress: _Progress
+    store: Store, actor: Actor, row: Mapping[str, Any], folder: Path, report: Report
 ) -> dict[str, Any]:
     from liuhen.services.archiving.packages import case_file_pdf, export_package
 
     case_id = str(row["case_id"])
     if row["kind"] == "case_file":
-        progress(10, "生成案卷 PDF", force=True)
+        report(0.1, "生成案卷 PDF")
         case_file = case_file_pdf(store, actor, case_id)
         target = folder / "case-file.pdf"
         target.write_bytes(case_file.pdf)
@@ -252,12 +238,13 @@ def _produce(
         actor,
         case_id,
         out,
-        progress=lambda done, total: progress(70 * done / max(total, 1), "复制文件"),
+        progress=lambda done, total: report(0.7 * done / max(total, 1), "复制文件"),
     )
-    progress(75, "打包下载文件", force=True)
+    report(0.75, "打包下载文件")
     name = safe_name(result.number or case_id, "package")
     target = folder / "package.zip"
-    _zip(out, target, name, lambda share: progress(75 + 25 * share, "打包下载文件"))
+    _zip(out, target, name, lambda share: report(0.75 + 0.25 * share, "打包下载文件"))
+    shutil.rmtree(out, ignore_errors=True)  # the zip holds it
     return _result(target, f"{name}-电子归档包.zip") | {"event_seq": result.event_seq}
 
 
@@ -305,11 +292,17 @@ def export_download(
     if row is None or row["case_id"] != case_id:  # another case's job: as if none
         raise NotFound(f"job: 本案没有导出任务 {job_id}")
     job = job_state(store.settings, row, store.clock())
+    if job.state == "expired":
+        hours = store.settings.export_retention_hours
+        raise Gone(f"导出的文件已过期（完成后保留 {hours} 小时，已删除），请重新导出后再下载")
     if job.state != "done":
         raise Conflict(f"导出尚未完成（{job.state_name}），完成后再下载")
-    done = _read_json(job_dir(store.settings, job_id) / "result.json")
-    assert done is not None
+    done = row["job"]["result"]
     path = job_dir(store.settings, job_id) / str(done["file"])
+    if not path.is_file():
+        raise NotFound(
+            f"job: 导出的文件不在本服务器上（由 {row['job']['node']} 制作），请重新导出后再下载"
+        )
     store.record_view(
         actor,
         "case.export_downloaded",
@@ -320,3 +313,23 @@ def export_download(
     )
     media = "application/pdf" if job.kind == "case_file" else "application/zip"
     return path, job.file_name, media
+
+
+def remove_expired(store: Store) -> int:
+    """Remove this node's export folders whose file expired, whose job failed, or that no
+    job knows (the scheduled ``export_cleanup``); how many were removed. A folder whose
+    job waits or runs is left alone."""
+    root = Path(store.settings.data_dir) / "exports"
+    folders = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not folders:
+        return 0
+    with store.read() as conn:
+        rows = jobs_of_folders(conn, folders)
+    now, removed = store.clock(), 0
+    for name in folders:
+        row = rows.get(name)
+        state = job_state(store.settings, row, now).state if row else "unknown"
+        if state in ("expired", "failed", "unknown"):
+            shutil.rmtree(root / name, ignore_errors=True)
+            removed += 1
+    return removed

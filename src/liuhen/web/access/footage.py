@@ -2,8 +2,8 @@
 file with the covers drawn over the picture and a timeline of covers and mutes; each mark
 can be kept or removed, its times, ground and reason changed; a cover (a region over a time
 range) and a mute (a time range of the sound) can be added. Finding the faces and making
-the redacted video read the whole file, so they run on the server's background worker
-(``jobs/background.py``) and the page shows their progress. The POST saves the whole set as
+the redacted video read the whole file, so they run in the background
+(cluster jobs, ``jobs/runner.py``: any node runs them) and the page shows their progress. The POST saves the whole set as
 a new version (``services/access/footage.py``) and starts making the redacted video."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from liuhen.errors import InvalidInput, LiuhenError
-from liuhen.jobs.background import BackgroundJobs, Job
-from liuhen.services.access.footage import confirm_footage, detect_faces
-from liuhen.services.access.footage_render import render_footage
+from liuhen.jobs.model import JobView, actor_args
+from liuhen.jobs.runner import JobRunner
+from liuhen.services.access.footage import confirm_footage
 from liuhen.services.access.footage_review import FootageReview, footage_review
 from liuhen.services.admin.users import User
 from liuhen.services.av.timeline import clock
@@ -46,10 +46,19 @@ def job_keys(request_id: str, record_id: str) -> tuple[str, str]:
     return f"footage-detect:{record_id}", f"footage-render:{request_id}:{record_id}"
 
 
-def _jobs(request: Request, request_id: str, record_id: str) -> list[Job]:
-    registry: BackgroundJobs = request.app.state.jobs
-    found = [registry.get(k) for k in job_keys(request_id, record_id)]
-    return [j for j in found if j is not None]
+def _jobs(request: Request, request_id: str, record_id: str) -> list[JobView]:
+    registry: JobRunner = request.app.state.jobs
+    keys = job_keys(request_id, record_id)
+    found = registry.latest(keys)
+    return [found[k] for k in keys if k in found]
+
+
+def _submit(request: Request, kind: str, key: str, user: User, review: FootageReview) -> None:
+    args = {"request_id": review.request.id, "record_id": review.record_id}
+    registry: JobRunner = request.app.state.jobs
+    case_id = loaded_case(request)["id"]
+    registry.submit(kind, key, args | {"actor": actor_args(user.actor)}, case_id=case_id,
+                    requested_by=user.id)  # fmt: skip
 
 
 def _page(
@@ -116,15 +125,7 @@ def start_detection(
     check_csrf(request, str(posted.get("csrf", "")))
     store, case = get_store(request), loaded_case(request)
     review = footage_review(store, user.actor, request_id, record_id, case=case, log=False)
-    key = job_keys(review.request.id, record_id)[0]
-    registry: BackgroundJobs = request.app.state.jobs
-    actor = user.actor
-    registry.submit(
-        key,
-        "人脸检测",
-        lambda: detect_faces(store, actor, review.request.id, record_id,
-                             progress=registry.reporter(key)),
-    )  # fmt: skip
+    _submit(request, "footage_detect", job_keys(review.request.id, record_id)[0], user, review)
     return RedirectResponse(f"{_path(case['id'], request_id, record_id)}?saved=detecting", 303)
 
 
@@ -153,15 +154,7 @@ def review_form(
         known += [f"add.{f}" for f in ADD_FIELDS] + [f"mute.{f}" for f in MUTE_FIELDS]
         errors = FormErrors.of(exc, known, lambda key: _form_key(key, names))
         return _page(request, review, errors=errors, values=values)
-    key = job_keys(review.request.id, record_id)[1]
-    registry: BackgroundJobs = request.app.state.jobs
-    actor = user.actor
-    registry.submit(
-        key,
-        "制作遮盖后的视频",
-        lambda: render_footage(store, actor, review.request.id, record_id,
-                               progress=registry.reporter(key)),
-    )  # fmt: skip
+    _submit(request, "footage_render", job_keys(review.request.id, record_id)[1], user, review)
     return RedirectResponse(f"{_path(case['id'], request_id, record_id)}?saved=confirmed", 303)
 
 

@@ -13,14 +13,14 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError
-from liuhen.jobs.background import BackgroundJobs, Job
+from liuhen.jobs.model import JobView, actor_args
+from liuhen.jobs.runner import JobRunner
 from liuhen.services.access.view_log import log_view
 from liuhen.services.admin.users import User
 from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
 from liuhen.services.archiving.export_jobs import ExportJob, case_exports
 from liuhen.services.archiving.filing import (
     CASE_FILE_TERMS,
-    check_four_properties,
     file_case,
     filing_state,
     filing_state_of,
@@ -72,11 +72,11 @@ def four_properties_key(case_id: str, purpose: str = "on_demand") -> str:
     return f"four-properties:{purpose}:{case_id}"
 
 
-def _check_job(request: Request, case_id: str) -> Job | None:
-    """The case's check job to show: one waiting or running, else the latest to end."""
-    registry: BackgroundJobs = request.app.state.jobs
-    jobs = [registry.get(four_properties_key(case_id, p)) for p in CHECK_PURPOSES]
-    held = [j for j in jobs if j is not None]
+def _check_job(request: Request, case_id: str) -> JobView | None:
+    """The case's check job to show (on any node): one waiting or running, else the latest
+    to end."""
+    registry: JobRunner = request.app.state.jobs
+    held = list(registry.latest(four_properties_key(case_id, p) for p in CHECK_PURPOSES).values())
     active = [j for j in held if j.active]
     if active:
         return active[0]
@@ -92,7 +92,7 @@ class ArchivePanel:
     can_file: bool = False
     can_dispose: bool = False
     saved: str = ""
-    job: Job | None = None
+    job: JobView | None = None
     exports: list[ExportJob] = field(default_factory=list)
 
 
@@ -205,12 +205,14 @@ def save_filing(request: Request, case_ref: str, user: Archivist, posted: Posted
 
 
 def start_check(request: Request, user: User, case_id: str, *, purpose: str) -> None:
-    """Queue the case's 四性检测 on the server's background worker (one per case)."""
-    store, actor = get_store(request), user.actor
+    """Queue the case's 四性检测 as a cluster job (one waiting or running per case and
+    purpose, whichever node is asked; any node's runner does it)."""
     request.app.state.jobs.submit(
+        "four_properties",
         four_properties_key(case_id, purpose),
-        "四性检测",
-        lambda: check_four_properties(store, actor, case_id, purpose=purpose),
+        {"case_id": case_id, "purpose": purpose, "actor": actor_args(user.actor)},
+        case_id=case_id,
+        requested_by=user.id,
     )
 
 

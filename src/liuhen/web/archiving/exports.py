@@ -15,8 +15,8 @@ from liuhen.services.archiving.export_jobs import (
     ExportJob,
     case_exports,
     export_download,
+    job_key,
     request_export,
-    run_export,
 )
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import posted_form
@@ -26,20 +26,17 @@ Exporter = Annotated[User, Depends(permission("case.export"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 
 
-def export_key(job_id: str) -> str:
-    """The background job that makes one export job's file."""
-    return f"export:{job_id}"
+export_key = job_key
+"""The cluster job (``t.jobs``) that makes one export job's file."""
 
 
 def start_export(request: Request, user: User, case_id: str, kind: str) -> ExportJob:
-    """Ask for the export; the request that made the job hands it to the worker."""
+    """Ask for the export; the request that queued its job wakes this node's runner (any
+    node's runner may take it)."""
     store = get_store(request)
     job, made = request_export(store, user.actor, case_id, kind, case=loaded_case(request))
     if made:
-        actor = user.actor
-        request.app.state.jobs.submit(
-            export_key(job.id), job.kind_name, lambda: run_export(store, actor, job.id)
-        )
+        request.app.state.jobs.wake()
     return job
 
 

@@ -1,13 +1,32 @@
 """Reads for export jobs (``services/archiving/export_jobs.py``): a case's newest change (what
-an export is of) and its jobs."""
+an export is of) and its jobs, each with its cluster job (``t.jobs``, key ``export:<id>``:
+state, progress, result) in the same statement."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal, select
 
 from liuhen.store import tables as t
+
+ej, jobs = t.export_jobs, t.jobs
+_JOB = ("state", "progress", "step", "node", "result", "error", "finished_at")
+
+
+def _with_job() -> Any:
+    """Export job rows with their cluster job's columns (``job_<name>``; none: no job)."""
+    columns = [jobs.c[name].label(f"job_{name}") for name in _JOB]
+    joined = ej.outerjoin(jobs, jobs.c.key == literal("export:") + ej.c.id)
+    return select(ej, *columns).select_from(joined)
+
+
+def _row(found: Any) -> dict[str, Any]:
+    row = dict(found)
+    job = {name: row.pop(f"job_{name}") for name in _JOB}
+    row["job"] = job if job["state"] is not None else None
+    return row
 
 
 def basis_and_attempt(conn: Connection, case_id: str, kind: str) -> tuple[int, list[str]]:
@@ -16,7 +35,6 @@ def basis_and_attempt(conn: Connection, case_id: str, kind: str) -> tuple[int, l
     basis = conn.execute(
         select(t.case_changes.c.seq).where(t.case_changes.c.case_id == case_id)
     ).scalar()
-    ej = t.export_jobs
     seq = int(basis or 0)
     ids = conn.execute(
         select(ej.c.id)
@@ -27,14 +45,18 @@ def basis_and_attempt(conn: Connection, case_id: str, kind: str) -> tuple[int, l
 
 
 def job_row(conn: Connection, job_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.export_jobs).where(t.export_jobs.c.id == job_id)).mappings()
-    found = row.first()
-    return dict(found) if found else None
+    found = conn.execute(_with_job().where(ej.c.id == job_id)).mappings().first()
+    return _row(found) if found else None
+
+
+def jobs_of_folders(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The export jobs of these ids (the folders of ``exports/``), by id."""
+    rows = conn.execute(_with_job().where(ej.c.id.in_(tuple(ids)))).mappings()
+    return {str(r["id"]): _row(r) for r in rows}
 
 
 def latest_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
     """The newest job of each kind of a case (one statement)."""
-    ej = t.export_jobs
     newest = (
         select(ej.c.kind, func.max(ej.c.requested_at).label("at"))
         .where(ej.c.case_id == case_id)
@@ -42,12 +64,12 @@ def latest_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
         .subquery()
     )
     query = (
-        select(ej)
+        _with_job()
         .join(newest, (newest.c.kind == ej.c.kind) & (newest.c.at == ej.c.requested_at))
         .where(ej.c.case_id == case_id)
         .order_by(ej.c.kind, ej.c.attempt.desc())
     )
     found: dict[str, dict[str, Any]] = {}
     for row in conn.execute(query).mappings():
-        found.setdefault(row["kind"], dict(row))
+        found.setdefault(row["kind"], _row(row))
     return list(found.values())
