@@ -204,8 +204,8 @@ def migrate(engine: Engine, timezone: str | None = None) -> None:
 def refresh_statistics(engine: Engine) -> None:
     """Give SQLite's query planner current table statistics (``ANALYZE``): without them it
     reads a large agency by its agency index where a user's own cases are a few keys away.
-    Run when the schema is checked and then hourly (``jobs/fixity_schedule``); PostgreSQL's
-    autovacuum keeps its own."""
+    Run when the schema is checked and then after each scheduled fixity audit
+    (``jobs/kinds.fixity``); PostgreSQL's autovacuum keeps its own."""
     if engine.dialect.name != "sqlite":
         return
     try:
