@@ -20,4 +20,7 @@ def test_kinds_by_stage_lists_each_kind_once_in_procedure_order() -> None:
     assert sorted(codes) == sorted(DOCUMENT_KINDS)
     by_stage = dict(grouped)
     assert ("rights_notice", "行政处罚事先告知书（权利告知书）") in by_stage["告知"]
-    assert by_stage["送达"] == [("service_receipt", "送达回证")]
+    assert by_stage["送达"] == [
+        ("electronic_service_consent", "电子送达确认书"),
+        ("service_receipt", "送达回证"),
+    ]

@@ -88,6 +88,8 @@ class AVRecord:
     evidence: AVEvidence | None = None
     retention: Retention | None = None
     confidential: bool = False
+    trip_id: str | None = None
+    """Made on a trip (``Case.trips``) outside an act or service of it: stored after the return."""
 
     @property
     def started_at(self) -> datetime:

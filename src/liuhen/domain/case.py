@@ -7,7 +7,6 @@ regulation is the compliance engine's question (``liuhen.rules``).
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +15,20 @@ from liuhen.domain.av import (
     AVRecord,
     Retention,
 )
+from liuhen.domain.parties import ElectronicServiceConsent, Party, Trip
+from liuhen.domain.service import (
+    LienEvidence,
+    MailEvidence,
+    PublicNoticeEvidence,
+    Receipt,
+    Service,
+    ServiceAttempt,
+)
+
+__all__ = [
+    "AVRecord", "ElectronicServiceConsent", "LienEvidence", "MailEvidence", "Party",
+    "PublicNoticeEvidence", "Receipt", "Retention", "Service", "ServiceAttempt", "Trip",
+]  # fmt: skip
 
 FieldValue = str | int | float | bool | list[str] | None
 """A document field: text, a number, a yes/no, or a list of codes."""
@@ -26,16 +39,6 @@ class Agency:
     name: str
     profile: str | None = None
     unit: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    kind: str  # person | organisation
-    name: str
-    id_number: str | None = None  # 身份证号 or 统一社会信用代码
-    address: str | None = None
-    phone: str | None = None
-    legal_representative: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,7 @@ class Act:
     place: str = ""
     officer_ids: tuple[str, ...] = ()
     certificates_shown: bool | None = None
-    remote: bool = False  # 连续工作、异地工作或者在边远、交通不便地区执法
-    returned_at: datetime | None = None
+    trip_id: str | None = None  # made on a trip (``Case.trips``): stored after the return
     flags: frozenset[str] = frozenset()
     av_exemption: AVExemption | None = None
     note: str = ""
@@ -132,6 +134,7 @@ class TextRecord:
     refusals: tuple[Refusal, ...] = ()
     sealed: bool = False
     confidential: bool = False
+    trip_id: str | None = None
 
     def has(self, name: str) -> bool:
         """True when the field is present and not blank."""
@@ -177,67 +180,6 @@ class Approval:
         if isinstance(value, str | list):
             return bool(value if isinstance(value, list) else value.strip())
         return value is not None and value is not False
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """The service receipt (送达回证/文书送达回执)."""
-
-    server_signed: bool = False
-    recipient_signed: bool = False
-    signer: str = ""
-    signer_relation: str = ""
-    date: _dt.date | None = None  # the date the recipient wrote on the receipt
-
-
-@dataclass(frozen=True, slots=True)
-class MailEvidence:
-    carrier: str = ""
-    tracking_number: str = ""
-    registration_kept: bool = False
-    postage_proof_kept: bool = False
-    return_receipt_kept: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LienEvidence:
-    refusal_reason: str = ""
-    refusal_date: date | None = None
-    witness: str = ""
-    witness_signed: bool = False
-    left_at_residence: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PublicNoticeEvidence:
-    other_modes_failed: str = ""  # why every other mode failed
-    medium: str = ""
-    published_at: datetime | None = None
-    notice_kept: bool = False
-    reasons_in_file: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    """Service (送达) of one or more documents, with the evidence its mode needs."""
-
-    id: str
-    mode: str
-    document_ids: tuple[str, ...]
-    served_at: datetime | None = None
-    recipient: str = ""
-    address: str = ""
-    receipt: Receipt | None = None
-    mail: MailEvidence | None = None
-    lien: LienEvidence | None = None
-    handover_reason: str = ""  # 委托、转交原因
-    public_notice: PublicNoticeEvidence | None = None
-    av_record_ids: tuple[str, ...] = ()
-    consent_at: datetime | None = None
-    """When the party agreed in writing to electronic service (确认书, 行政处罚法§61 ¶2)."""
-    remote: bool = False  # served on a trip: 连续工作、异地工作或者在边远、交通不便地区
-    returned_at: datetime | None = None
-    """When the officers who served it returned from that trip (its AV is stored from then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,13 +242,26 @@ class AccessRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """An error in the application's materials corrected on the spot (当场更正, 002§8)."""
+
+    at: datetime | None = None
+    items: tuple[str, ...] = ()  # what was corrected
+    record_id: str | None = None  # the text record of the correction
+
+
+@dataclass(frozen=True, slots=True)
 class Application:
     """Facts of an application matter (002§8)."""
 
     oral: bool = False
     accepted: bool | None = None
     needs_supplement: bool = False
-    corrected_on_spot: bool = False
+    corrections: tuple[Correction, ...] = ()
+
+    @property
+    def corrected_on_spot(self) -> bool:
+        return bool(self.corrections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +290,7 @@ class Case:
     agency: Agency
     procedure: str
     party: Party
+    """The principal party (第一当事人); others in ``co_parties``."""
     opened_at: datetime
     number: str = ""
     title: str = ""
@@ -346,6 +302,8 @@ class Case:
     penalty: Penalty | None = None
     application: Application | None = None
     complaint: Complaint | None = None
+    co_parties: tuple[Party, ...] = ()
+    trips: tuple[Trip, ...] = ()
     officers: tuple[Officer, ...] = ()
     devices: tuple[Device, ...] = ()
     acts: tuple[Act, ...] = ()
@@ -356,3 +314,25 @@ class Case:
     execution: tuple[ExecutionEvent, ...] = ()
     case_file: CaseFile | None = None
     access_requests: tuple[AccessRequest, ...] = ()
+
+    @property
+    def parties(self) -> tuple[Party, ...]:
+        """Every party of the case, the principal first."""
+        return (self.party, *self.co_parties)
+
+    def trip(self, trip_id: str | None) -> Trip | None:
+        """The trip of that id (None for None or an unknown id)."""
+        return next((t for t in self.trips if t.id == trip_id), None) if trip_id else None
+
+    def trip_of(self, av: AVRecord) -> Trip | None:
+        """The trip ``av`` was made on: its own, its act's or its service's (003§17 ¶2)."""
+        if av.trip_id:
+            return self.trip(av.trip_id)
+        act = next((a for a in self.acts if a.id == av.act_id), None) if av.act_id else None
+        if act is not None and act.trip_id:
+            return self.trip(act.trip_id)
+        if av.service_id:
+            service = next((s for s in self.services if s.id == av.service_id), None)
+            return self.trip(service.trip_id) if service is not None else None
+        served = next((s for s in self.services if av.id in s.av_record_ids), None)
+        return self.trip(served.trip_id) if served is not None else None

@@ -105,6 +105,10 @@ DOCUMENT_KINDS: dict[str, str] = {
     "re_inspection_opinion": "整改复查意见书",
     "coercion_decision": "强制措施决定书",
     "coercion_list": "查封、扣押清单",
+    "enforcement_decision": "强制执行决定书",
+    "demolition_notice": "强制拆除公告",
+    "perform_on_behalf_decision": "代履行决定书",
+    "electronic_service_consent": "电子送达确认书",
     "reminder": "催告书",
     "enforcement_application": "强制执行申请书",
     "execution_statement": "执行情况说明",
@@ -245,6 +249,16 @@ EXECUTION_KINDS: dict[str, str] = {
     "other": "其他执行情况",
 }
 
+SERVICE_RESULTS: dict[str, str] = {
+    "delivered": "送达成功",
+    "refused": "受送达人拒收",
+    "absent": "受送达人不在",
+    "address_unknown": "地址不详或查无此人",
+    "returned": "邮件被退回",
+    "failed": "其他原因未能送达",
+}
+"""The result of one service attempt (``services[].attempts``)."""
+
 ACCESS_KINDS: dict[str, str] = {"view": "查阅", "copy": "复制", "disclosure": "公开"}
 
 ACCESS_OUTCOMES: dict[str, str] = {"granted": "同意", "refused": "不同意", "pending": "待定"}
@@ -289,6 +303,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "position": POSITIONS,
     "service_mode": SERVICE_MODES,
     "mail_carrier": MAIL_CARRIERS,
+    "service_result": SERVICE_RESULTS,
     "collection_ground": COLLECTION_GROUNDS,
     "execution_kind": EXECUTION_KINDS,
     "access_kind": ACCESS_KINDS,

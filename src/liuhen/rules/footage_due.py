@@ -145,8 +145,9 @@ def _due(
     period: Period = rule.limit
     start: datetime | None = act.ended_at
     from_what = "执法活动结束"
-    if act.remote and rule.remote_limit is not None:
-        period, start, from_what = rule.remote_limit, act.returned_at, "返回单位"
+    trip = case.trip(act.trip_id)
+    if trip is not None and rule.remote_limit is not None:
+        period, start, from_what = rule.remote_limit, trip.returned_at, "返回单位"
     due = due_after(start, period, calendar, tz).at if start is not None else None
     state = state_of(due, now)
     assert act.ended_at is not None

@@ -22,11 +22,13 @@ from liuhen.domain.case import (
     Act,
     Application,
     AVExemption,
+    Correction,
     LienEvidence,
     MailEvidence,
     PublicNoticeEvidence,
     Receipt,
     TextRecord,
+    Trip,
 )
 
 
@@ -74,8 +76,19 @@ def remote_upload(stored: str):
     """The inspection was remote work (异地执法); the officers returned on Sunday 2026-09-20
     10:00 and stored AV1 at ``stored`` (001§10: 24 hours after returning; 003§17: 2 working
     days after returning to the town)."""
-    c = edit(g(), "acts", "A1", remote=True, returned_at=at("2026-09-20 10:00"))
+    c = on_a_trip(g(), "acts", "A1")
     return edit(c, "av_records", "AV1", stored_at=at(stored))
+
+
+def on_a_trip(case, collection: str, item_id: str, *, record: str | None = None):
+    """``case`` with the trip T1 (out on 2026-09-14 07:00, back on Sunday 2026-09-20 10:00)
+    that the item ``item_id`` of ``collection`` (or, with ``record``, AV ``record`` on its
+    own) belongs to (000§16, 001§10, 003§17 ¶2)."""
+    trip = Trip("T1", at("2026-09-14 07:00"), at("2026-09-20 10:00"), "外乡镇", ("O1", "O2"))
+    case = add(case, "trips", trip)
+    if record is not None:
+        return edit(case, "av_records", record, trip_id="T1")
+    return edit(case, collection, item_id, trip_id="T1")
 
 
 def view_by(by: str, position: str = "officer", *, authorised: bool = False):
@@ -201,7 +214,8 @@ def catalogued(*without: str):
 def corrected_on_the_spot(*, recorded: bool):
     """An application whose materials were corrected on the spot (002§8 当场更正申请材料中的错误),
     with or without the record of the correction."""
-    c = change(application(), application=Application(True, True, True, True))
+    fix = Correction(at("2026-10-10 10:05"), ("申请人身份证号",), "T9" if recorded else None)
+    c = change(application(), application=Application(True, True, True, (fix,)))
     if recorded:
         record = TextRecord("T9", "correction_record", at("2026-10-10 10:05"), "A1")
         c = add(c, "text_records", record)
@@ -212,7 +226,7 @@ def served_on_a_trip(stored: str, *, remote: bool = True):
     """The rights notice served in person on a trip (S1, filmed as AV3 on 2026-09-16), the
     officers back on Sunday 2026-09-20 10:00, AV3 stored at ``stored`` (003§17 ¶2 and 001§10:
     every record made on the trip, services and their AV too, counts from the return)."""
-    c = edit(g(), "services", "S1", remote=remote, returned_at=at("2026-09-20 10:00"))
+    c = on_a_trip(g(), "services", "S1") if remote else g()
     return edit(c, "av_records", "AV3", stored_at=at(stored))
 
 

@@ -41,6 +41,7 @@ from tests.unit.rules.test_rules_catalogue import (
     application,
     coercion,
     g,
+    gap_case,
     insp,
     with_access,
 )
@@ -266,9 +267,11 @@ CASES: dict[tuple[str, str], Both] = {
         lambda: exempted("explosive_area", text=True, proof_device=True),
         lambda: exempted("explosive_area", text=True, proof_device=False),
     ),
-    ("004§7", "av-continuity"): scenario("av-continuity", "shanxi-township"),
+    ("004§7", "av-continuity"): both(lambda: gap_case(False), lambda: gap_case(True, "battery")),
     ("004§7", "av-coverage"): scenario("av-coverage", "shanxi-forestry"),
-    ("004§9", "av-continuity"): scenario("av-continuity", "shanxi-township"),
+    ("004§9", "av-continuity"): both(
+        lambda: gap_case(True), lambda: gap_case(True, "battery")
+    ),  # 非因技术原因不得中止: a stop explained only in free text is not shown to be technical
     ("004§9", "av-after-the-fact"): scenario("av-after-the-fact", "shanxi-forestry"),
     ("004§9", "av-interruption"): both(
         lambda: interrupted(explained_by="voice", cause="non_technical", resumed=True),

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.samples import SAMPLES, edit, make_case
+from tests.samples import SAMPLES, add, edit, make_case
 
 from liuhen.domain import vocab
+from liuhen.domain.case import Trip
 from liuhen.errors import BundleInvalid
 from liuhen.rules import case_to_bundle, load_bundle
 from liuhen.rules.sources.bundle import schema
@@ -65,14 +66,17 @@ def test_round_trip_keeps_offsets_and_text(
 ) -> None:
     tz = timezone(timedelta(minutes=offset))
     start = datetime(2026, 1, 1, tzinfo=tz) + timedelta(seconds=shift)
+    case = make_case()
+    if remote:  # on a trip (外出执法) that returned a day later, its times in the same offset
+        case = add(case, "trips", Trip("T1", start, start + timedelta(days=1), note=note))
     case = edit(
-        make_case(),
+        case,
         "acts",
         "A1",
         started_at=start,
         ended_at=start + timedelta(hours=1),
         note=note,
-        remote=remote,
+        trip_id="T1" if remote else None,
     )
     back = load_bundle(case_to_bundle(case))
     assert back == case and back.acts[0].started_at.utcoffset() == timedelta(minutes=offset)

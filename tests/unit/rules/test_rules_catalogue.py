@@ -36,6 +36,7 @@ from liuhen.domain.case import (
     AVExemption,
     Complaint,
     DeviceEvent,
+    ElectronicServiceConsent,
     ExecutionEvent,
     LienEvidence,
     MailEvidence,
@@ -219,6 +220,12 @@ def with_service(mode: str, **kw):
     return add(c, "services", Service("S9", mode, ("T3",), at("2026-09-17 10:00"), "王某", **kw))
 
 
+def with_consent(case, when: str):
+    """``case`` whose party agreed in writing to electronic service at ``when`` (§61 ¶2)."""
+    consent = ElectronicServiceConsent(at(when), "wang@example.cn")
+    return change(case, party=change(case.party, electronic_service=consent))
+
+
 def with_access(
     kind: str, position: str, *, authorised: bool = False, records=("T1",), confidential=False
 ):
@@ -320,7 +327,9 @@ def complaint(reply: bool):
     )
 
 
-def gap_case(explained: bool):
+def gap_case(explained: bool, cause: str | None = None):
+    """AV1 stops 09:15–09:20; ``explained`` by voice on restart ("电量不足更换电池"), with the
+    coded ``cause`` (004§9 wants one: free text does not show the stop was technical)."""
     c = edit(
         g(),
         "av_records",
@@ -337,7 +346,11 @@ def gap_case(explained: bool):
             "AV1",
             interruptions=(
                 Interruption(
-                    at("2026-09-14 09:15"), "电量不足更换电池", at("2026-09-14 09:20"), "voice"
+                    at("2026-09-14 09:15"),
+                    "电量不足更换电池",
+                    at("2026-09-14 09:20"),
+                    "voice",
+                    cause=cause,
                 ),
             ),
         )
@@ -1081,8 +1094,8 @@ SCENARIOS = [
     S(
         "service-electronic",
         "township-legal-office",
-        lambda: with_service("electronic", consent_at=at("2026-09-18 10:00")),
-        lambda: with_service("electronic", consent_at=at("2026-09-16 10:00")),
+        lambda: with_consent(with_service("electronic"), "2026-09-18 10:00"),
+        lambda: with_consent(with_service("electronic"), "2026-09-16 10:00"),
         "行政处罚法§61",
     ),
     S(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from tests.samples import add, at, av, edit, make_case
 
+from liuhen.domain.case import Trip
 from liuhen.rules import WorkCalendar, evaluate, load_profile
 
 
@@ -94,7 +95,8 @@ def test_case_file_deadline_ending_on_a_sunday_rolls_to_monday() -> None:
 
 
 def test_remote_work_rule_counts_from_the_return() -> None:
-    case = edit(make_case(), "acts", "A1", remote=True, returned_at=at("2026-09-16 18:00"))
+    trip = Trip("T1", at("2026-09-14 07:00"), at("2026-09-16 18:00"))
+    case = edit(add(make_case(), "trips", trip), "acts", "A1", trip_id="T1")
     case = edit(case, "av_records", "AV1", stored_at=at("2026-09-17 20:00"))  # 26 h after return
     assert (
         _ids(case, "pengyang-bureau")["av-upload-deadline"].citation == "001§10"
@@ -106,7 +108,8 @@ def test_remote_work_rule_counts_from_the_return() -> None:
 
 
 def test_remote_act_without_return_time_is_pending() -> None:
-    case = edit(make_case(), "acts", "A1", remote=True)
+    case = add(make_case(), "trips", Trip("T1", at("2026-09-14 07:00")))  # not back yet
+    case = edit(case, "acts", "A1", trip_id="T1")
     case = edit(case, "av_records", "AV1", stored_at=None)
     found = _ids(case, "shanxi-township")["av-upload-deadline"]
     assert found.status == "pending" and found.due is None

@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import Act, Service
 from liuhen.domain.finding import PENDING, Finding, Subject
 from liuhen.rules.engine.context import CheckContext
 from liuhen.rules.engine.periods import Period
@@ -43,33 +42,27 @@ class AVUploadDeadline(Rule):
         self.remote_limit = Period.parse(remote) if remote is not None else None
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        services = {s.id: s for s in ctx.case.services}
         for av in ctx.case.av_records:
             subject = Subject("av_record", av.id)
-            # what was recorded on a trip, an act or a service (003§17 ¶2, 001§10, 000§16)
-            trip: Act | Service | None = ctx.acts.get(av.act_id) if av.act_id else None
-            if trip is None and av.service_id:
-                trip = services.get(av.service_id)
-            if self.remote_limit is not None and trip is not None and trip.remote:
-                if trip.returned_at is None:
-                    if av.stored_at is None:
-                        yield ctx.finding(
-                            self,
-                            subject,
-                            status=PENDING,
-                            limit=str(self.remote_limit),
-                            from_what="返回单位",
-                            start="（尚未登记返回时间）",
-                        )
-                    continue
+            # made on a trip: its own, its act's or its service's (003§17 ¶2, 001§10, 000§16)
+            trip = ctx.case.trip_of(av) if self.remote_limit is not None else None
+            if trip is not None and trip.returned_at is None:
+                if av.stored_at is None:
+                    yield ctx.finding(
+                        self,
+                        subject,
+                        status=PENDING,
+                        limit=str(self.remote_limit),
+                        from_what="返回单位",
+                        start="（尚未登记返回时间）",
+                    )
+                continue
+            if trip is not None and trip.returned_at is not None:
+                assert self.remote_limit is not None
                 found = ctx.deadline(
-                    self,
-                    subject,
-                    trip.returned_at,
-                    self.remote_limit,
-                    av.stored_at,
+                    self, subject, trip.returned_at, self.remote_limit, av.stored_at,
                     from_what="返回单位",
-                )
+                )  # fmt: skip
             else:
                 found = ctx.deadline(
                     self, subject, av.ended_at, self.limit, av.stored_at, from_what="录制完成"

@@ -139,13 +139,19 @@ def _coverage(records: list[AVRecord]) -> list[tuple[datetime, datetime]]:
     return merged
 
 
-def objective(i: Interruption) -> bool:
-    """A reason is given and it is not coded as non-technical (004§9 非因技术原因不得中止)."""
+def objective(i: Interruption, coded: bool = False) -> bool:
+    """A reason is given and it is not coded as non-technical (004§9 非因技术原因不得中止);
+    with ``coded``, only a coded objective cause counts (free text does not show the stop
+    was for a technical reason)."""
+    if coded:
+        return i.cause is not None and i.cause != "non_technical"
     return bool(i.reason.strip() or i.cause) and i.cause != "non_technical"
 
 
-def _explains(i: Interruption, start: datetime, end: datetime, slack: timedelta) -> bool:
-    if not objective(i) or i.explained_by is None:
+def _explains(
+    i: Interruption, start: datetime, end: datetime, slack: timedelta, coded: bool = False
+) -> bool:
+    if not objective(i, coded) or i.explained_by is None:
         return False
     if i.at > start + slack:
         return False
@@ -155,7 +161,7 @@ def _explains(i: Interruption, start: datetime, end: datetime, slack: timedelta)
 @rule_type("av_continuity")
 class AVContinuity(Rule):
     summary = "同一执法环节的音像记录之间有间断，且没有说明中止原因的中止记录"
-    params_schema = obj({"max_gap": PERIOD_SCHEMA})
+    params_schema = obj({"max_gap": PERIOD_SCHEMA, "coded_cause": {"type": "boolean"}})
     message_vars = {"gap_start": "间断开始", "gap_end": "间断结束", "gap": "间断时长"}
 
     @classmethod
@@ -164,6 +170,7 @@ class AVContinuity(Rule):
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.max_gap = Period.parse(params.get("max_gap", "10s")).as_timedelta()
+        self.coded = bool(params.get("coded_cause", False))
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for act_id, records in ctx.av_by_act.items():
@@ -172,7 +179,10 @@ class AVContinuity(Rule):
             for (_, gap_start), (gap_end, _) in zip(spans, spans[1:], strict=False):
                 if gap_end - gap_start <= self.max_gap:
                     continue
-                if any(_explains(i, gap_start, gap_end, self.max_gap) for i in interruptions):
+                if any(
+                    _explains(i, gap_start, gap_end, self.max_gap, self.coded)
+                    for i in interruptions
+                ):
                     continue
                 minutes = (gap_end - gap_start).total_seconds() / 60
                 yield ctx.finding(
@@ -187,11 +197,14 @@ class AVContinuity(Rule):
 @rule_type("av_interruption")
 class AVInterruption(Rule):
     summary = "中止记录没有客观原因，重新开始时未语音说明，或无法继续时未书面说明（及报告）"
-    params_schema = obj({"report_if_not_resumed": {"type": "boolean"}})
+    params_schema = obj(
+        {"report_if_not_resumed": {"type": "boolean"}, "coded_cause": {"type": "boolean"}}
+    )
     message_vars = {"problem": "中止记录的问题", "at": "中止时间"}
 
     def configure(self, params: Mapping[str, Any]) -> None:
         self.report = bool(params.get("report_if_not_resumed", False))
+        self.coded = bool(params.get("coded_cause", False))
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for av in ctx.case.av_records:
@@ -203,6 +216,8 @@ class AVInterruption(Rule):
                     problems.append(
                         "中止并非因设备、天气、电量、存储等客观原因（非因技术原因不得中止）"
                     )
+                elif self.coded and i.cause is None:
+                    problems.append("中止原因未归入设备、天气、电量、存储、场所变化等客观原因")
                 if i.resumed_at is not None and i.explained_by != "voice":
                     problems.append("重新开始记录时未对中止原因进行语音说明")
                 if i.resumed_at is None and i.explained_by != "written":

@@ -36,6 +36,7 @@ class RequiredDocuments(Rule):
                         "procedures": STRINGS,
                         "outcomes": STRINGS,
                         "flags": STRINGS,
+                        "acts": STRINGS,
                         "documents": STRINGS,
                         "approvals": STRINGS,
                         "executions": STRINGS,
@@ -58,6 +59,7 @@ class RequiredDocuments(Rule):
                 ("procedures", vocab.PROCEDURES, "程序"),
                 ("outcomes", vocab.OUTCOMES, "结果"),
                 ("flags", vocab.CASE_FLAGS, "案件标记"),
+                ("acts", vocab.ACT_KINDS, "执法环节"),
                 ("documents", vocab.DOCUMENT_KINDS, "文书种类"),
                 ("approvals", vocab.APPROVAL_KINDS, "审批种类"),
                 ("executions", vocab.EXECUTION_KINDS, "执行事项"),
@@ -85,6 +87,8 @@ class RequiredDocuments(Rule):
                 continue
             if "flags" in item and not case.flags & set(item["flags"]):
                 continue
+            if "acts" in item and not ctx.acts_of(item["acts"]):
+                continue  # per measure: 查封、扣押, 强制拆除, 代履行 each need their own
             present = (
                 ctx.records_of(item.get("documents", ()))
                 or ctx.approvals_of(item.get("approvals", ()))

@@ -185,12 +185,14 @@ class ApplicationRecords(Rule):
         need.append(("acceptance_notice", app.accepted is True))
         need.append(("rejection_notice", app.accepted is False))
         need.append(("supplement_notice", app.needs_supplement))
-        need.append(("correction_record", app.corrected_on_spot))  # 002§8 当场更正
         missing = [
             vocab.DOCUMENT_KINDS[k]
             for k, wanted in need
             if wanted and not ctx.records_by_kind.get(k)
         ]
+        # 002§8 当场更正申请材料中的错误: each correction points at the record made of it
+        if any(f.record_id not in ctx.records for f in app.corrections):
+            missing.append(vocab.DOCUMENT_KINDS["correction_record"])
         if missing:
             yield ctx.finding(self, Subject("case", ctx.case.id), missing="、".join(missing))
 

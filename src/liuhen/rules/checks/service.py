@@ -51,8 +51,11 @@ EVIDENCE: dict[str, tuple[str, Probe]] = {
     ),
     "handover_reason": ("委托、转交原因", lambda s, c: bool(s.handover_reason.strip())),
     "other_modes_failed": (
-        "其他方式均无法送达的情况",
-        lambda s, c: bool(s.public_notice and s.public_notice.other_modes_failed.strip()),
+        "其他方式均无法送达的情况（说明或未能送达的送达记录）",
+        lambda s, c: (
+            bool(s.public_notice and s.public_notice.other_modes_failed.strip())
+            or any(a.mode != "public_notice" and a.result != "delivered" for a in s.attempts)
+        ),
     ),
     "medium": (
         "公告的方式和载体",
@@ -67,13 +70,19 @@ EVIDENCE: dict[str, tuple[str, Probe]] = {
         lambda s, c: bool(s.public_notice and s.public_notice.reasons_in_file),
     ),
     "av": ("送达过程的音像记录", lambda s, c: bool(c.av_by_service.get(s.id))),
-    "consent": (
-        "当事人同意并签订确认书（在送达之前）",
-        lambda s, c: (
-            s.consent_at is not None and (s.served_at is None or s.consent_at <= s.served_at)
-        ),
-    ),
+    "consent": ("受送达的当事人同意并签订确认书（在送达之前）", lambda s, c: _consented(s, c)),
 }
+
+
+def _consented(s: Service, ctx: CheckContext) -> bool:
+    """The party served agreed to electronic service, in writing, before it (行政处罚法§61 ¶2)."""
+    party = next((p for p in ctx.case.parties if p.id == s.party_id), None)
+    if s.party_id is None:
+        party = ctx.case.party
+    consent = party.electronic_service if party is not None else None
+    if consent is None:
+        return False
+    return s.served_at is None or consent.consented_at <= s.served_at
 
 
 @rule_type("service_evidence")

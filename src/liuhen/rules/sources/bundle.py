@@ -24,6 +24,7 @@ from liuhen.domain.case import Case
 from liuhen.errors import BundleInvalid
 from liuhen.rules.sources.bundle_checks import cross_checks, json_path
 from liuhen.rules.sources.bundle_codec import case_from_checked
+from liuhen.rules.sources.bundle_migrate import upgrade
 
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _TYPES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否（true/false）",
@@ -144,19 +145,27 @@ def shape_problems(data: Any, max_depth: int = 32, *, text: bool = False) -> lis
 
 
 def validate_bundle(data: Any, source: str = "案件包") -> list[str]:
-    """Every problem of ``data`` as ``$.path: reason`` lines; empty when valid."""
+    """Every problem of ``data`` as ``$.path: reason`` lines; empty when valid. A version-1
+    bundle is judged as ``bundle_migrate.upgrade`` makes it (paths name its version-2 form)."""
     if shaped := shape_problems(data):
         return shaped
+    return _problems(upgrade(data))
+
+
+def _problems(data: Any) -> list[str]:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     problems = [f"{json_path(e.absolute_path)}: {_explain(e)}" for e in errors]
     return problems or cross_checks(data)
 
 
 def load_bundle(source: str | Path | Mapping[str, Any]) -> Case:
-    """A validated ``Case`` from a bundle file or an already-parsed dict."""
+    """A validated ``Case`` from a bundle file or an already-parsed dict (version 1 upgraded)."""
     data = source if isinstance(source, Mapping) else _read(source)
     name = "案件包" if isinstance(source, Mapping) else f"案件包 {source}"
-    problems = validate_bundle(data, name)
+    problems = shape_problems(data)
+    if not problems:
+        data = upgrade(data)
+        problems = _problems(data)
     if problems:
         raise BundleInvalid(f"{name} 有 {len(problems)} 处错误", details=problems)
     return case_from_checked(data)
@@ -165,7 +174,9 @@ def load_bundle(source: str | Path | Mapping[str, Any]) -> Case:
 def stored_case(data: Mapping[str, Any]) -> Case:
     """The ``Case`` of a bundle assembled from the store, whose entities were checked against
     the schema when written: only the cross-references are checked again (the schema pass
-    is most of the cost); anything odd falls back to ``load_bundle``'s full report."""
+    is most of the cost); anything odd falls back to ``load_bundle``'s full report. Rows
+    stored before version 2 are upgraded (``bundle_migrate``)."""
+    data = upgrade(data)
     try:
         if not cross_checks(data):
             return case_from_checked(data)

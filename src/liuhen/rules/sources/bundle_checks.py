@@ -27,6 +27,8 @@ def _dt(value: str | None) -> datetime | None:
 JsonPath = tuple[str | int, ...]
 
 ID_KEYS = (
+    "co_parties",
+    "trips",
     "officers",
     "devices",
     "acts",
@@ -94,7 +96,40 @@ def cross_checks(data: Mapping[str, Any]) -> list[str]:
     _check_text_records(found, data)
     _check_av_records(found, data)
     _check_other_references(found, data)
+    _check_parties_and_trips(found, data)
     return found.lines
+
+
+def _check_parties_and_trips(found: _Problems, data: Mapping[str, Any]) -> None:
+    """Trips end after they begin and name officers of the bundle; a party's confirmation of
+    electronic service and an application's corrections point at text records."""
+    for i, trip in enumerate(data.get("trips", [])):
+        found.order(
+            ("trips", i, "returned_at"),
+            trip.get("departed_at"),
+            trip.get("returned_at"),
+            "返回时间早于出发时间",
+        )
+        for j, oid in enumerate(trip.get("officer_ids", [])):
+            found.ref(("trips", i, "officer_ids", j), oid, "officers", "执法人员")
+    parties: list[tuple[JsonPath, Any]] = [(("party",), data["party"])]
+    parties += [(("co_parties", i), p) for i, p in enumerate(data.get("co_parties", []))]
+    for path, party in parties:
+        consent = party.get("electronic_service") or {}
+        found.ref(
+            (*path, "electronic_service", "record_id"),
+            consent.get("record_id"),
+            "text_records",
+            "文书",
+        )
+    app = data["case"].get("application") or {}
+    for j, fix in enumerate(app.get("corrections", [])):
+        found.ref(
+            ("case", "application", "corrections", j, "record_id"),
+            fix.get("record_id"),
+            "text_records",
+            "文书",
+        )
 
 
 def _check_dates(found: _Problems, path: JsonPath, obj: Any) -> None:
@@ -127,17 +162,16 @@ def _collect_ids(found: _Problems, data: Mapping[str, Any]) -> None:
                 found.bad((key, i, "id"), f"编号 {item['id']!r} 重复")
             seen.add(item["id"])
         found.ids[key] = seen
+    principal = data.get("party", {}).get("id")
+    if principal is not None and principal in found.ids["co_parties"]:
+        found.bad(("party", "id"), f"编号 {principal!r} 与共同当事人重复")
+    found.ids["parties"] = found.ids["co_parties"] | ({principal} if principal else set())
 
 
 def _check_acts(found: _Problems, data: Mapping[str, Any]) -> None:
     for i, act in enumerate(data.get("acts", [])):
         found.order(("acts", i, "ended_at"), act["started_at"], act.get("ended_at"))
-        found.order(
-            ("acts", i, "returned_at"),
-            act["started_at"],
-            act.get("returned_at"),
-            "返回时间早于执法环节开始",
-        )
+        found.ref(("acts", i, "trip_id"), act.get("trip_id"), "trips", "外出执法")
         for j, oid in enumerate(act.get("officer_ids", [])):
             found.ref(("acts", i, "officer_ids", j), oid, "officers", "执法人员")
 
@@ -146,6 +180,7 @@ def _check_text_records(found: _Problems, data: Mapping[str, Any]) -> None:
     for i, r in enumerate(data.get("text_records", [])):
         found.order(("text_records", i, "ended_at"), r.get("started_at"), r.get("ended_at"))
         found.ref(("text_records", i, "act_id"), r.get("act_id"), "acts", "执法环节")
+        found.ref(("text_records", i, "trip_id"), r.get("trip_id"), "trips", "外出执法")
         for j, oid in enumerate(r.get("officer_ids", [])):
             found.ref(("text_records", i, "officer_ids", j), oid, "officers", "执法人员")
         for j, s in enumerate(r.get("signatures", [])):
@@ -165,6 +200,7 @@ def _check_av_records(found: _Problems, data: Mapping[str, Any]) -> None:
         found.ref(("av_records", i, "officer_id"), av["officer_id"], "officers", "执法人员")
         found.ref(("av_records", i, "act_id"), av.get("act_id"), "acts", "执法环节")
         found.ref(("av_records", i, "service_id"), av.get("service_id"), "services", "送达")
+        found.ref(("av_records", i, "trip_id"), av.get("trip_id"), "trips", "外出执法")
         previous = None
         for j, seg in enumerate(av["segments"]):
             found.order(("av_records", i, "segments", j, "end"), seg["start"], seg["end"])
@@ -199,11 +235,14 @@ def _check_other_references(found: _Problems, data: Mapping[str, Any]) -> None:
                 "执法人员",
             )
     for i, sv in enumerate(data.get("services", [])):
+        found.ref(("services", i, "trip_id"), sv.get("trip_id"), "trips", "外出执法")
+        found.ref(("services", i, "party_id"), sv.get("party_id"), "parties", "当事人")
+        notice = sv.get("public_notice") or {}
         found.order(
-            ("services", i, "returned_at"),
-            sv.get("served_at"),
-            sv.get("returned_at"),
-            "返回时间早于送达",
+            ("services", i, "public_notice", "taken_down_at"),
+            notice.get("published_at"),
+            notice.get("taken_down_at"),
+            "撤下时间早于公告发布时间",
         )
         for j, d in enumerate(sv["document_ids"]):
             found.ref(("services", i, "document_ids", j), d, "text_records", "文书")

@@ -17,7 +17,7 @@ from typing import Any
 from liuhen.domain.case import Case
 
 FORMAT = "liuhen-case-bundle"
-VERSION = 1
+VERSION = 2
 _CASE_KEYS = (
     "id", "number", "title", "cause", "procedure", "opened_at", "ended_at", "outcome",
     "flags", "confidential", "penalty", "application", "complaint",
@@ -118,8 +118,9 @@ def _dump(value: Any) -> Any:
 def case_from_checked(data: Mapping[str, Any]) -> Case:
     """The ``Case`` of an already validated bundle dict."""
     merged = {**{k: data["case"][k] for k in _CASE_KEYS if k in data["case"]}}
-    for key in ("agency", "party", "officers", "devices", "acts", "text_records", "av_records",
-                "approvals", "services", "execution", "case_file", "access_requests"):  # fmt: skip
+    for key in ("agency", "party", "co_parties", "trips", "officers", "devices", "acts",
+                "text_records", "av_records", "approvals", "services", "execution", "case_file",
+                "access_requests"):  # fmt: skip
         if key in data:
             merged[key] = data[key]
     case: Case = _build(Case, merged)

@@ -17,6 +17,9 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
 from liuhen.rules.sources.bundle import entity_problems, shape_problems
+from liuhen.rules.sources.bundle_codec import FORMAT as FORMAT_NAME
+from liuhen.rules.sources.bundle_codec import VERSION
+from liuhen.rules.sources.bundle_migrate import upgrade
 from liuhen.services.cases import numbering
 from liuhen.services.cases.queries.bundle_import import (
     agency_id_by_name,
@@ -29,21 +32,13 @@ from liuhen.services.permissions import require
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
 
-FORMAT = {"format": "liuhen-case-bundle", "version": 1}
-REF_KEYS = frozenset(
-    {
-        "act_id",
-        "av_record_id",
-        "av_record_ids",
-        "catalogue",
-        "device_id",
-        "document_ids",
-        "officer_id",
-        "officer_ids",
-        "record_ids",
-        "service_id",
-    }
-)
+FORMAT = {"format": FORMAT_NAME, "version": VERSION}
+CASE_EXTRAS = ("co_parties", "trips")
+"""Top-level bundle lists kept in the case row's ``details`` (and put back on export)."""
+REF_KEYS = frozenset({
+    "act_id", "av_record_id", "av_record_ids", "catalogue", "device_id", "document_ids",
+    "officer_id", "officer_ids", "record_id", "record_ids", "service_id",
+})  # fmt: skip
 CASE_COLUMNS = ("id", "number", "title", "procedure", "opened_at", "ended_at")
 
 
@@ -112,6 +107,7 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
     """Validate the whole bundle, then store it in one transaction (all of it or nothing)."""
     require(actor, "case.import")
     load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
+    data = upgrade(data)  # a version-1 bundle is stored as version 2 (``bundle_migrate``)
     if not data["agency"].get("profile"):
         raise InvalidInput("$.agency.profile: 导入的案件包须指明机关适用的制度配置")
     problems = [
@@ -174,11 +170,12 @@ def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> 
             "number": case.get("number", case["id"]),
             "title": case.get("title", case.get("cause", case["id"])),
             "procedure": case["procedure"],
-            "party": data["party"],
+            "party": remap(data["party"], ids),
             "confidentiality": [],
             "section": data["agency"].get("unit", ""),
             "details": {
-                **_without(case, *CASE_COLUMNS),
+                **remap(_without(case, *CASE_COLUMNS), ids),
+                **{k: remap(data[k], ids) for k in CASE_EXTRAS if data.get(k)},
                 "bundle_id": case["id"],
                 "access_requests": remap(data.get("access_requests", []), ids),
             },

@@ -19,9 +19,10 @@ from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle, load_profile
 from liuhen.rules.engine import evaluate
 from liuhen.rules.sources.bundle import stored_case
+from liuhen.rules.sources.bundle_migrate import upgrade
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.services.access.loading import bundle_entries
-from liuhen.services.cases.bundle_import import FORMAT
+from liuhen.services.cases.bundle_import import CASE_EXTRAS, FORMAT
 from liuhen.services.cases.queries.case_rows import CaseRows, load_rows
 from liuhen.services.permissions import load_case, require_case
 from liuhen.store.store import Store
@@ -87,6 +88,7 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
         details["outcome"] = closing["note"]
     access = [*details.pop("access_requests", []), *bundle_entries(rows, tz)]
     details.pop("bundle_id", None)
+    extras = {k: details.pop(k) for k in CASE_EXTRAS if k in details}
     act_ids = {a["id"] for a in acts}
     bundle: dict[str, Any] = {
         **FORMAT,
@@ -101,6 +103,7 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
             **details,
         },
         "party": case["party"],
+        **extras,
         "officers": [bundle_officer(o) for o in rows.officers],
         "devices": [
             _device_out(d, rows.device_events.get(d["id"], []), act_ids) for d in rows.devices
@@ -123,7 +126,8 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
         }
     if access:
         bundle["access_requests"] = access
-    return bundle
+    upgraded: dict[str, Any] = upgrade(bundle)  # rows stored before version 2 (bundle_migrate)
+    return upgraded
 
 
 def bundle_officer(o: Mapping[Any, Any]) -> dict[str, Any]:
