@@ -67,17 +67,17 @@ def _agency_out(case: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _at(row: Mapping[str, Any]) -> Any:
+    return row["at"]
+
+
 def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
     """The case bundle of a case's rows (pure: every row was read by ``load_rows``)."""
     case = rows.case
     acts = rows.enforcement_acts()
     records = rows.latest_records()
     files = [r for r in rows.case_files if r["id"] not in _superseded(rows.case_files)]
-    closing = max(
-        (r for r in rows.transitions if r["stage"] == "closed"),
-        key=lambda r: r["at"],
-        default=None,
-    )
+    closing = max((r for r in rows.transitions if r["stage"] == "closed"), key=_at, default=None)
     closed = closing["at"] if closing else None
 
     def iso(moment: datetime) -> str:
