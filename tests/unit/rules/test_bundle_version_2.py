@@ -255,3 +255,45 @@ def test_an_uncoded_interruption_is_reported_under_004_only() -> None:
     assert "av-interruption" not in _ids(words, "zhangying-town")
     coded = gap_case(True, "battery")
     assert "av-interruption" not in _ids(coded, "shanxi-forestry")
+
+
+HEAVY = """\
+id: forestry-with-thresholds
+name: 某林业局（含较大数额标准）
+agency: 某林业局
+source: 004_f52585dae22cddca.txt
+extends: shanxi-forestry
+rules:
+  - id: collective-discussion
+    params:
+      heavy: {fines: {person: 5000, organisation: 50000}, kinds: [吊销许可证件], citation: 004§22}
+"""
+
+
+@pytest.fixture
+def thresholds(tmp_path):
+    path = tmp_path / "forestry-with-thresholds.yaml"
+    path.write_text(HEAVY, "utf-8")
+    return load_profile(path)
+
+
+def test_a_fine_from_the_agencys_larger_amount_on_needs_collective_discussion(thresholds) -> None:
+    """004§22: 较重的行政处罚 is collective; the agency's 较大数额 (profile data, cited) derives
+    "heavy" from the amount and the party's kind, without the complex_or_major flag."""
+    from liuhen.domain.case import Penalty
+
+    def collective(case):
+        found = evaluate(case, thresholds, WorkCalendar(), NOW)
+        return [f for f in found if f.rule_id == "collective-discussion"]
+
+    person = change(g().party, kind="person")
+    heavy = change(g(), party=person, penalty=Penalty("fine", 6000))
+    [found] = collective(heavy)
+    assert found.citation == "004§22" and "罚款 6000 元达到较大数额 5000 元" in found.message
+    assert collective(change(heavy, penalty=Penalty("fine", 4000))) == []
+    organisation = change(heavy, party=change(person, kind="organisation"))
+    assert collective(organisation) == []  # 50,000 for an organisation
+    assert collective(change(organisation, penalty=Penalty("fine", 50000)))
+    assert collective(change(g(), penalty=Penalty("吊销许可证件")))
+    assert "collective-discussion" not in _ids(heavy, "shanxi-forestry")  # no amounts shipped
+    assert "004§22" in thresholds.rule("collective-discussion").citations()

@@ -7,12 +7,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from liuhen.domain import vocab
-from liuhen.domain.case import Approval
+from liuhen.domain.case import Approval, Case
 from liuhen.domain.finding import PENDING, Finding, Subject
 from liuhen.rules.engine.context import CheckContext, fmt_time
 from liuhen.rules.engine.periods import Period
 from liuhen.rules.engine.refs import REF_SCHEMA, check_ref
 from liuhen.rules.engine.registry import (
+    CITATION_SCHEMA,
     PERIOD_SCHEMA,
     STRINGS,
     Problem,
@@ -42,6 +43,32 @@ def approver_ok(a: Approval, positions: frozenset[str], deputies: frozenset[str]
     )
 
 
+AMOUNT = {"type": "number", "minimum": 0}
+HEAVY_SCHEMA = obj(
+    {
+        "fines": obj({"person": AMOUNT, "organisation": AMOUNT}),
+        "kinds": STRINGS,
+        "citation": CITATION_SCHEMA,
+    },
+    ("citation",),
+)
+"""The agency's 较重的行政处罚: a fine from its 较大数额 on (per party kind), or a kind of
+penalty it names (吊销许可证件, 责令停产停业 …); ``citation`` is where the agency says so."""
+
+
+def heavy_reason(case: Case, heavy: Mapping[str, Any]) -> str:
+    """Why the case's penalty is heavy under ``heavy`` (empty when it is not)."""
+    p = case.penalty
+    if p is None:
+        return ""
+    if p.kind and p.kind in heavy.get("kinds", ()):
+        return f"处罚种类“{p.kind}”属于较重的行政处罚（{heavy['citation']}）"
+    limit = heavy.get("fines", {}).get(case.party.kind)
+    if limit is not None and p.amount is not None and p.amount >= limit:
+        return f"罚款 {p.amount:g} 元达到较大数额 {limit:g} 元（{heavy['citation']}）"
+    return ""
+
+
 @rule_type("approval_required")
 class ApprovalRequired(Rule):
     summary = (
@@ -57,6 +84,7 @@ class ApprovalRequired(Rule):
             "opinions": STRINGS,
             "fields": FIELDS,
             "emergency": PERIOD_SCHEMA,
+            "heavy": HEAVY_SCHEMA,
         },
         ("kind", "before"),
     )
@@ -80,10 +108,15 @@ class ApprovalRequired(Rule):
         self.fields: dict[str, str] = dict(params.get("fields", {}))
         emergency = params.get("emergency")
         self.emergency = Period.parse(emergency) if emergency is not None else None
+        self.heavy: Mapping[str, Any] | None = params.get("heavy")
+
+    def param_citations(self) -> tuple[str, ...]:
+        return (self.heavy["citation"],) if self.heavy else ()
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        if self.flags and not ctx.case.flags & self.flags:
-            return
+        why = heavy_reason(ctx.case, self.heavy) if self.heavy else ""
+        if self.flags and not ctx.case.flags & self.flags and not why:
+            return  # neither flagged (情节复杂、重大) nor heavy by the agency's thresholds
         events = ctx.times(self.before)
         if not events:
             return
@@ -110,6 +143,7 @@ class ApprovalRequired(Rule):
                     )
                     return
             problem = "审批未获批准" if approvals else "没有审批记录"
+            problem += f"；{why}" if why else ""
             yield ctx.finding(self, subject, problem=problem, **values)
             return
         a = min(approved, key=lambda x: x.decided_at)

@@ -187,6 +187,10 @@ WRITING_GUIDE = [
     "5. 比较：`liuhen profiles diff 上级编号 文件.yaml`，逐条列出只在一方的规则、要求不同的规则"
     "（引用、严重程度、适用程序、提示、参数），以及要求相同只是条文编号不同的规则。",
     "6. 试用：`liuhen check 案件数据包.json --profile 文件.yaml`，看本机关的案件会被查出什么。",
+    "7. 较重的行政处罚（较大数额）：内置配置不含金额（各地标准不同，须出自本机关或本省的规定）。"
+    "在 `collective-discussion` 的参数中写 `heavy: {fines: {person: 金额, organisation: 金额}, "
+    "kinds: [处罚种类], citation: 条文}`：罚款达到当事人类别对应的金额、或处罚种类在列的案件，"
+    "即使未标记“情节复杂或重大违法”，也要求集体讨论（004§22、行政处罚法§57），发现中写明所依据的金额和条文。",
 ]
 """The chapter of docs/rules.md on writing and checking an agency's own profile."""
 
