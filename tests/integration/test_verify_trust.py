@@ -199,3 +199,38 @@ def test_edited_summary_is_named_with_case_and_column(store, populated, monkeypa
     _raw(store, f"UPDATE case_summaries SET violations = violations + 1 WHERE case_id = '{case}'")
     code, report = _verify(store.settings, monkeypatch)
     assert code == 1 and f"case_summaries/{case}.violations" in _kinds(report)["cache_altered"]
+
+
+def test_officers_of_acts_recorded_after_the_summary_are_no_finding(store, populated, clock):
+    """A summary computed before an act is behind its case: its officers index lacks the act's
+    new officer until a list computes it again (not an alteration); an officer the acts do not
+    name is one."""
+    from datetime import timedelta
+
+    from liuhen.services.admin.agency import add_officer
+    from liuhen.services.cases.records import record_act
+    from liuhen.services.cases.summaries import ensure_current
+
+    ensure_current(store)
+    case = populated["case"]
+    third = add_officer(
+        store, SYSTEM, agency_id=populated["agency"], name="王五", certificate_no="C-3"
+    )
+    start = clock() - timedelta(hours=1)
+    record_act(
+        store,
+        SYSTEM,
+        case_id=case,
+        kind="inspection",
+        started_at=start,
+        ended_at=start + timedelta(minutes=20),
+        place="老街1号",
+        officer_ids=[populated["o1"], third],
+    )
+    assert verify(store, SYSTEM).ok
+    _raw(
+        store,
+        f"INSERT INTO summary_officers (case_id, officer_id, number) VALUES ('{case}', 'outsider', '')",
+    )
+    report = verify(store, SYSTEM)
+    assert f"summary_officers/{case}" in [p.object for p in report.problems]

@@ -12,12 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
-import subprocess
-import sys
 import threading
-import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,78 +32,28 @@ from liuhen.services.av.upload_staging import encode_metadata
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
-from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
+from .conftest import S3_BUCKET
+from .nodes import node_env, running, s3_env
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
 
 MIB = 1 << 20
-SRC = Path(__file__).resolve().parents[3] / "src"
 START = datetime.now(UTC) - timedelta(days=2)
 NAME = f"DSJ-NODE-0001_{START.astimezone(ZoneInfo('Asia/Shanghai')):%Y%m%d%H%M%S}.mp4"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "liuhen", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise AssertionError(f"liuhen serve did not start: {err}") from None
-            time.sleep(0.3)
 
 
 @pytest.fixture
 def cluster(seaweedfs: str, tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
     """Two nodes: their ports, a station's token and the settings of node A."""
-    s3 = {
-        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/nodes-{uuid.uuid4().hex[:8]}",
-        "LIUHEN_S3_ENDPOINT": seaweedfs,
-        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
-        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-    }
-    settings = make_settings(tmp_path / "a", engine="postgres", env=s3)
+    settings = make_settings(tmp_path / "a", engine="postgres", env=s3_env(seaweedfs, "nodes"))
     initialise(settings, admin_password="Admin-pass-2026")
     store = Store.open(settings)
     make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
     _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
     store.close()
-    other = tmp_path / "b"  # node B: its own data directory, the shared key installed
-    (other / "keys").mkdir(parents=True)
-    shutil.copy2(settings.signing_key_path, other / "keys" / settings.signing_key_path.name)
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
-    base["PYTHONPATH"] = os.pathsep.join([str(SRC), base.get("PYTHONPATH", "")])
-    env_a = {**base, **settings.as_env()}
-    env_b = {**env_a, "LIUHEN_DATA_DIR": str(other)}
-    ports = [_free_port(), _free_port()]
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        procs.append(_serve(env_a, ports[0]))
-        procs.append(_serve(env_b, ports[1]))
+    envs = [node_env(settings), node_env(settings, tmp_path / "b")]  # B: its own data dir
+    with running(envs) as ports:
         yield {"ports": ports, "token": token, "settings": settings}
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
