@@ -33,3 +33,27 @@ def test_one_of_four_claims_at_the_same_offset_writes(store, racers) -> None:  #
     assert all("服务器已收到 40 字节" in m for m in late.values("conflict")), late
     row = rows.load(store.engine, "upload00000001")
     assert row is not None and row.received == 40 and row.writer is None
+
+
+def test_a_claim_not_renewed_for_its_lease_is_taken_over_by_one(store, racers, clock) -> None:  # type: ignore[no-untyped-def]
+    """The node writing an upload died mid-PATCH (its claim stays, never renewed): within the
+    lease every other node is told a request is writing (423); once the lease has run out,
+    of four nodes asking at once exactly one takes the upload over, and the dead request's
+    renewal and commit write nothing."""
+    staging = {"s3": "x", "part_size": 1 << 24, "parts": [], "tail": None, "completed": False}
+    rows.insert(store.engine, rows.UploadRow("upload00000002", {}, 0, staging), store.clock())
+    assert rows.claim(store.engine, "upload00000002", 0, "dead-node", store.clock()).taken
+
+    clock.advance(seconds=rows.LEASE.total_seconds() - 1)
+    within = racers.race(store, ops.call, CLAIM, "upload00000002", 0)
+    assert within.codes == {"upload_locked": 4}, within
+
+    clock.advance(seconds=2)
+    after = racers.race(store, ops.call, CLAIM, "upload00000002", 0)
+
+    assert after.codes == {"ok": 1, "upload_locked": 3}, after
+    token = after.values("ok")[0].split("'")[1]
+    assert not rows.refresh(store.engine, "upload00000002", "dead-node", store.clock())
+    assert not rows.commit(store.engine, "upload00000002", "dead-node", store.clock(), received=9)
+    row = rows.load(store.engine, "upload00000002")
+    assert row is not None and row.writer == token and row.received == 0

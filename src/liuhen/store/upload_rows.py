@@ -7,9 +7,13 @@ object holding bytes short of a part). A PATCH may land on any node: it first *c
 row at the offset it was sent for, in one conditional UPDATE that the database decides (two
 nodes sending the same offset at once: one gets the row, the other is told the offset
 moved or a request is writing), and commits what it wrote with a second UPDATE that only
-the claim's holder can make. A claim not refreshed for ``STALE`` (its node died mid-PATCH)
-may be taken over. Staging state is bookkeeping, not a record: the ledger has the
-upload's start, end, termination or expiry as events.
+the claim's holder can make. A claim is a lease: its holder renews it (``refresh``) while
+bytes arrive and while it ingests, and a claim not renewed for ``LEASE`` (its node died, or
+its client stopped sending) is taken over by the next request, in the same conditional
+UPDATE: of several nodes asking at once one takes it, and the old holder's next renewal or
+commit finds the claim gone and writes nothing. Nodes' clocks are assumed synchronised
+(NTP), as the ledger's times already are. Staging state is bookkeeping, not a record: the
+ledger has the upload's start, end, termination or expiry as events.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from liuhen.store.types import JSONText, UTCDateTime
 
 __all__ = ["tus_uploads"]
 
-STALE = timedelta(seconds=120)
-"""A claim whose holder wrote nothing for this long belongs to a dead request."""
+LEASE = timedelta(seconds=20)
+"""A claim not renewed for this long belongs to a request that is gone: another may take it."""
+RENEW = LEASE / 4
+"""How often a live holder renews its claim (while bytes arrive, and while it ingests)."""
 
 tus_uploads = Table(
     "tus_uploads",
@@ -93,8 +99,9 @@ def load(engine: Engine | Connection, upload_id: str) -> UploadRow | None:
 
 def claim(engine: Engine, upload_id: str, offset: int, token: str, now: datetime) -> Claimed:
     """Take the row for one request writing at ``offset``: one UPDATE, decided by the
-    database, so of two requests at the same offset only one takes it."""
-    free = (tus_uploads.c.writer.is_(None)) | (tus_uploads.c.writer_at < now - STALE)
+    database, so of two requests at the same offset only one takes it; a claim whose lease
+    ran out (``LEASE``) is taken over the same way."""
+    free = (tus_uploads.c.writer.is_(None)) | (tus_uploads.c.writer_at < now - LEASE)
     with engine.begin() as conn:
         taken = conn.execute(
             update(tus_uploads)
@@ -110,7 +117,7 @@ def claim(engine: Engine, upload_id: str, offset: int, token: str, now: datetime
 
 
 def refresh(engine: Engine, upload_id: str, token: str, now: datetime) -> bool:
-    """Keep the claim alive while writing; False when it was taken over (stale)."""
+    """Renew the claim's lease; False when it was taken over (the lease had run out)."""
     with engine.begin() as conn:
         return (
             conn.execute(

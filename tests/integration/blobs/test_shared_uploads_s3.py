@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import SYSTEM
 
-from liuhen.errors import ChecksumMismatch, Conflict
+from liuhen.errors import ChecksumMismatch, Conflict, UploadLocked
 from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.admin.setup import initialise
 from liuhen.services.av.shared_uploads import SharedUploads, uploads_for
@@ -120,3 +120,31 @@ def test_terminated_and_expired_uploads_abort_their_multipart_upload(
     with store.read() as conn:
         done = set(conn.execute(select(t.ledger_events.c.action)).scalars())
     assert {"av.upload_terminated", "av.upload_expired"} <= done
+
+
+def test_a_dead_requests_claim_lasts_its_lease_and_a_live_one_keeps_renewing(
+    store: Any, footage: bytes, clock: Any
+) -> None:
+    """A PATCH whose node died after sending a part holds the upload for the lease only
+    (423 meanwhile); the PATCH that takes it over keeps it for as long as bytes arrive, sends
+    the parts again and finishes the upload whole; the dead request, were it to wake, writes
+    nothing more (409)."""
+    uploads = uploads_for(store)
+    info = uploads.create(SYSTEM, length=len(footage), metadata={"filename": NAME})
+    dead = uploads.open_patch(SYSTEM, info.id, 0)
+    dead.write(footage[: 17 * MIB])  # part 1 sent, then the node died: never closed
+    with pytest.raises(UploadLocked):
+        uploads.open_patch(SYSTEM, info.id, 0)
+    clock.advance(seconds=rows.LEASE.total_seconds() + 1)
+    alive = uploads.open_patch(SYSTEM, info.id, 0)  # taken over, at the committed offset
+    for start in range(0, 18 * MIB, 3 * MIB):  # a slow client: longer than a lease in all
+        alive.write(footage[start : start + 3 * MIB])
+        clock.advance(seconds=rows.RENEW.total_seconds() + 1)
+        with pytest.raises(UploadLocked):
+            uploads.open_patch(SYSTEM, info.id, 0)
+    with pytest.raises(Conflict, match="已由另一请求接管"):
+        dead.write(footage[17 * MIB : 18 * MIB])
+    alive.write(footage[18 * MIB :])
+    assert alive.close() == len(footage)
+    result = uploads.finish(SYSTEM, info.id)
+    assert result["status"] == "new" and result["sha256"] == hashlib.sha256(footage).hexdigest()

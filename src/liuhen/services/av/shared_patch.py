@@ -2,7 +2,11 @@
 
 The request claims the upload's row at the offset it was sent for (``store.upload_rows``:
 one conditional UPDATE, so of two requests at the same offset on two nodes one writes and
-the other is told 409, the offset moved, or 423, a request is writing). It picks up the
+the other is told 409, the offset moved, or 423, a request is writing). The claim is a lease
+(``Lease``): renewed while bytes arrive and before each part is sent, so a request whose node
+died, or whose client stopped sending, holds the upload for ``upload_rows.LEASE`` at most
+(then the next PATCH, on any node, takes it over and the old request writes nothing more
+that counts). It picks up the
 tail a previous PATCH left (bytes short of a part), sends each full part as it fills, and at
 its end commits the new offset with the parts' ETags and the new tail, letting the claim go.
 A request that does not end well keeps nothing: its parts are not in the committed list and
@@ -15,6 +19,8 @@ from the completed object once at the end (``shared_uploads``).
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from liuhen.errors import (
@@ -59,6 +65,45 @@ def release(store: Store, upload_id: str, token: str) -> None:
         rows.commit(store.engine, upload_id, token, store.clock())
 
 
+class Lease:
+    """The lease of one claim: renewed by its holder while it works, lost once not renewed
+    for ``upload_rows.LEASE`` (then another request may have taken the upload over)."""
+
+    def __init__(self, store: Store, upload_id: str, token: str) -> None:
+        self.store, self.upload_id, self.token = store, upload_id, token
+        self.renewed = store.clock()
+
+    def renew(self, *, when_due: bool = False) -> None:
+        """Renew it (``when_due``: only once ``RENEW`` has passed); 409 when taken over."""
+        now = self.store.clock()
+        if when_due and now - self.renewed < rows.RENEW:
+            return
+        if not rows.refresh(self.store.engine, self.upload_id, self.token, now):
+            raise Conflict(TAKEN_OVER)
+        self.renewed = now
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[None]:
+        """Renewed by a thread of its own while the holder works without bytes arriving
+        (completing and ingesting a large file); a node that dies stops renewing it."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(rows.RENEW.total_seconds()):
+                try:
+                    self.renew()
+                except Exception:  # noqa: BLE001  (taken over or unreachable: stop renewing)
+                    return
+
+        thread = threading.Thread(target=beat, name="liuhen-upload-lease", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
 class SharedPatch:
     """The bytes of one PATCH, sent to the upload's multipart upload part by part."""
 
@@ -74,6 +119,7 @@ class SharedPatch:
         self.start = self.offset = offset
         self.expected, self.chunk_hash = parse_checksum(checksum)
         self.token, row = claim(store, info.id, offset)
+        self.lease = Lease(store, info.id, self.token)
         self.staging: dict[str, Any] = dict(row.staging)
         self.parts: list[list[Any]] = [list(p) for p in self.staging["parts"]]
         self.size = int(self.staging["part_size"])
@@ -93,6 +139,7 @@ class SharedPatch:
             raise InvalidInput(
                 f"Upload-Length: 收到的数据超过声明的文件长度 {self.info.length} 字节"
             )
+        self.lease.renew(when_due=True)
         self.buffer += data
         self.offset += len(data)
         if self.chunk_hash is not None:
@@ -104,11 +151,12 @@ class SharedPatch:
             del self.buffer[: self.size]
 
     def _send(self, data: bytes) -> None:
+        """One part, sent only while the claim is this request's (renewed first: a request
+        that lost it sends nothing over the parts of the one that took over)."""
+        self.lease.renew()
         number = len(self.parts) + 1
         etag = self.staging_area.put_part(self.info.id, self.staging["s3"], number, data)
         self.parts.append([number, etag, len(data)])
-        if not rows.refresh(self.store.engine, self.info.id, self.token, self.store.clock()):
-            raise Conflict(TAKEN_OVER)
 
     def close(self, *, cut_off: bool = False, failed: bool = False) -> int:
         """Commit what arrived (or, for a request that failed or whose checksum did not

@@ -25,7 +25,7 @@ from typing import Any
 
 from liuhen.errors import Conflict, NotFound, StorageError, UploadGone, UploadLocked
 from liuhen.ledger.events import Actor
-from liuhen.services.av.shared_patch import SharedPatch, claim, release
+from liuhen.services.av.shared_patch import Lease, SharedPatch, claim, release
 from liuhen.services.av.upload_ingest import settle_duplicate
 from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.upload_staging import HASHES
@@ -130,16 +130,17 @@ class SharedUploads(Uploads):
             raise Conflict(f"上传 {upload_id} 尚未完成：已收到 {offset} / {info.length} 字节")
         token, row = claim(self.store, upload_id, offset)
         try:
-            state = dict(row.staging)
-            if not state.get("completed"):
-                self.staging.complete(upload_id, state["s3"], state["parts"])
-                state["completed"] = True
-                engine, now = self.store.engine, self.store.clock()
-                rows.commit(engine, upload_id, token, now, staging=state, keep_claim=True)
-            running = HASHES.take(upload_id, offset)
-            digests = running.hexdigests() if running else self.staging.digests(upload_id)[:2]
-            result = self._ingest_staged(actor, info, digests)
-            self._close_shared(actor, info, result, token)
+            with Lease(self.store, upload_id, token).kept():  # however long the ingest takes
+                state = dict(row.staging)
+                if not state.get("completed"):
+                    self.staging.complete(upload_id, state["s3"], state["parts"])
+                    state["completed"] = True
+                    engine, now = self.store.engine, self.store.clock()
+                    rows.commit(engine, upload_id, token, now, staging=state, keep_claim=True)
+                running = HASHES.take(upload_id, offset)
+                digests = running.hexdigests() if running else self.staging.digests(upload_id)[:2]
+                result = self._ingest_staged(actor, info, digests)
+                self._close_shared(actor, info, result, token)
         except BaseException:
             release(self.store, upload_id, token)
             raise
