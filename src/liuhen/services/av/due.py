@@ -14,7 +14,7 @@ from liuhen.rules import load_profile
 from liuhen.rules.footage_due import SOON, UploadDue, from_summary, uploads_due
 from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
-from liuhen.services.av.queries.due import footage_due_of_officer, officer_of_user
+from liuhen.services.av.queries.due import footage_due_of_officer
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.permissions import require_case
 from liuhen.store.store import Store
@@ -80,10 +80,8 @@ def _officer_due(
     due within ``SOON`` when ``soon``), the earliest ``shown``, and how many in all."""
     from liuhen.services.cases.summaries import ensure_current
 
-    if actor.id is None:
-        return [], 0
-    officer = officer_of_user(store, actor.id)
-    if officer is None:
+    officer = actor.officer_id  # the user's, loaded with the session (``User.actor``)
+    if actor.id is None or officer is None:
         return [], 0
     ensure_current(store, now)
     due_by = now + SOON if soon else None

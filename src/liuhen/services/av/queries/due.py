@@ -12,13 +12,6 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 
-def officer_of_user(store: Store, user_id: str) -> str | None:
-    """The officer a user account stands for, if any."""
-    with store.read() as conn:
-        officer = conn.execute(select(t.users.c.officer_id).where(t.users.c.id == user_id)).scalar()
-    return None if officer is None else str(officer)
-
-
 def footage_due_of_officer(
     store: Store, officer_id: str, *, due_by: datetime | None, shown: int | None
 ) -> tuple[list[tuple[str, str, dict[str, Any]]], int]:
