@@ -140,7 +140,8 @@ def test_demo_then_cases_verify_checkpoint_and_proof(env):
     assert demo.code == 0, demo.err
     assert demo.json()["loaded"] is True
     accounts = Path(demo.json()["accounts_file"])
-    assert (accounts.stat().st_mode & 0o077) == 0 and "zhangjg" in accounts.read_text("utf-8")
+    assert (accounts.stat().st_mode & 0o077) == 0
+    assert "\t张建国\t执法人员" in accounts.read_text("utf-8").split("zhangjg\t")[1].split("\n")[0]
     again = run_cli(["demo", "--json"])
     assert again.json()["loaded"] is False
 

@@ -49,7 +49,7 @@ from liuhen.services.cases.bundle_import import import_bundle, remap
 from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.files import store_file
 from liuhen.services.cases.records import AttachedFile, add_record, record_act
-from liuhen.services.permissions import require
+from liuhen.services.permissions import ROLES, require
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -96,7 +96,7 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
     )
     for bundle in data.demo_bundles():
         import_bundle(store, actor, bundle)
-    path = _write_accounts(store.settings.data_dir, accounts)
+    path = _write_accounts(store.settings.data_dir, accounts, roster["people"])
     return DemoResult(loaded=True, agency_id=agency_id, accounts=accounts, accounts_file=path)
 
 
@@ -286,11 +286,16 @@ def _without(entity: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in entity.items() if k not in keys}
 
 
-def _write_accounts(data_dir: Path, accounts: dict[str, str]) -> Path:
+def _write_accounts(data_dir: Path, accounts: dict[str, str], people: list[dict[str, Any]]) -> Path:
+    """The demo accounts, one a line: username, password, name and role(s), tab-separated."""
+    who = {
+        p["username"]: (p["name"], "、".join(ROLES.get(r, r) for r in p["roles"])) for p in people
+    }
     path = data_dir / "demo-accounts.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("# 演示账号（随机密码，仅供演示）\n")
+        out.write("# 演示账号（随机密码，仅供演示）：账号、密码、姓名、角色\n")
         for username, password in accounts.items():
-            out.write(f"{username}\t{password}\n")
+            name, roles = who.get(username, ("", ""))
+            out.write(f"{username}\t{password}\t{name}\t{roles}\n")
     return path
