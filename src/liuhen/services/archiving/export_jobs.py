@@ -12,9 +12,10 @@ file, its progress and outcome are on that row, so every node's page shows them;
 that dies mid-export leaves it to another. A job that failed, or whose file expired, may be
 asked for again: the next attempt is a new row.
 
-The file is kept in the job's folder under the data directory (``exports/<job id>/``) for
-``LIUHEN_EXPORT_RETENTION_HOURS`` after it was made; then the scheduled ``export_cleanup``
-removes it and the download says it expired. The export itself is the ledger's
+The file is made in the job's folder under the data directory (``exports/<job id>/``) and,
+when the store is an object store, moved there (``staging/exports/<job id>/``) so that any
+node sends it. It is kept ``LIUHEN_EXPORT_RETENTION_HOURS`` after it was made; then the
+scheduled ``export_cleanup`` removes it and the download says it expired. The export itself is the ledger's
 ``case.exported`` event (``packages``), each download a ``case.export_downloaded``.
 """
 
@@ -24,7 +25,7 @@ import hashlib
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -216,7 +217,14 @@ def run_export(store: Store, actor: Actor, job_id: str, report: Report) -> dict[
     shutil.rmtree(folder, ignore_errors=True)  # what an attempt cut short left
     folder.mkdir(parents=True, exist_ok=True)
     report(0.0, "准备")
-    return _produce(store, actor, row, folder, report)
+    result = _produce(store, actor, row, folder, report)
+    staging = store.blobs.staging()
+    if staging is not None:  # an object store: kept there, for any node to send
+        report(1.0, "保存到对象存储")
+        staging.put_file(staging.export_key(job_id, result["file"]), folder / result["file"])
+        shutil.rmtree(folder, ignore_errors=True)
+        result["shared"] = True
+    return result
 
 
 def _produce(
@@ -276,6 +284,18 @@ def _result(path: Path, download_name: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ExportFile:
+    """A finished export to send: a file on this node (``path``), or the object store's
+    stream of it (``chunks``, closed by ``close``)."""
+
+    name: str
+    media: str
+    size: int
+    path: Path | None = None
+    chunks: Iterator[bytes] | None = None
+
+
 def export_download(
     store: Store,
     actor: Actor,
@@ -283,9 +303,9 @@ def export_download(
     job_id: str,
     *,
     case: Mapping[str, Any] | None = None,
-) -> tuple[Path, str, str]:
-    """(the file, its download name, its media type) of a finished job of the case; the
-    download is on the ledger before it is sent."""
+) -> ExportFile:
+    """The file of a finished job of the case; the download is on the ledger before it is
+    sent."""
     require_case(store, actor, "case.export", case_id, case)
     with store.read() as conn:
         row = job_row(conn, job_id)
@@ -298,11 +318,8 @@ def export_download(
     if job.state != "done":
         raise Conflict(f"导出尚未完成（{job.state_name}），完成后再下载")
     done = row["job"]["result"]
-    path = job_dir(store.settings, job_id) / str(done["file"])
-    if not path.is_file():
-        raise NotFound(
-            f"job: 导出的文件不在本服务器上（由 {row['job']['node']} 制作），请重新导出后再下载"
-        )
+    media = "application/pdf" if job.kind == "case_file" else "application/zip"
+    sent = _source(store, job_id, done, str(row["job"]["node"]))
     store.record_view(
         actor,
         "case.export_downloaded",
@@ -311,8 +328,30 @@ def export_download(
         case_id=case_id,
         payload={"job": job_id, "kind": job.kind, "sha256": done["sha256"], "size": job.size},
     )
-    media = "application/pdf" if job.kind == "case_file" else "application/zip"
-    return path, job.file_name, media
+    if isinstance(sent, Path):
+        return ExportFile(job.file_name, media, job.size, path=sent)
+    return ExportFile(job.file_name, media, job.size, chunks=sent)
+
+
+def _source(
+    store: Store, job_id: str, done: Mapping[str, Any], node: str
+) -> Path | Iterator[bytes]:
+    """Where the file is: this node's folder, or the object store (a stream)."""
+    staging = store.blobs.staging()
+    if done.get("shared") and staging is not None:
+        _size, body = staging.open_object(staging.export_key(job_id, str(done["file"])))
+        return _chunks(body)
+    path = job_dir(store.settings, job_id) / str(done["file"])
+    if not path.is_file():
+        raise NotFound(f"job: 导出的文件不在本服务器上（由 {node} 制作），请重新导出后再下载")
+    return path
+
+
+def _chunks(body: Any) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(1 << 20)
+    finally:
+        body.close()
 
 
 def remove_expired(store: Store) -> int:
@@ -321,15 +360,24 @@ def remove_expired(store: Store) -> int:
     job waits or runs is left alone."""
     root = Path(store.settings.data_dir) / "exports"
     folders = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    if not folders:
-        return 0
-    with store.read() as conn:
-        rows = jobs_of_folders(conn, folders)
-    now, removed = store.clock(), 0
-    for name in folders:
-        row = rows.get(name)
-        state = job_state(store.settings, row, now).state if row else "unknown"
-        if state in ("expired", "failed", "unknown"):
-            shutil.rmtree(root / name, ignore_errors=True)
+    removed = 0
+    for name in _ended(store, folders):
+        shutil.rmtree(root / name, ignore_errors=True)
+        removed += 1
+    staging = store.blobs.staging()
+    if staging is not None:  # the files kept in the object store, for the whole cluster
+        for name in _ended(store, staging.exported()):
+            staging.remove_export(name)
             removed += 1
     return removed
+
+
+def _ended(store: Store, ids: list[str]) -> list[str]:
+    """The export jobs of ``ids`` whose files may go: expired, failed, or unknown."""
+    if not ids:
+        return []
+    with store.read() as conn:
+        rows = jobs_of_folders(conn, ids)
+    now = store.clock()
+    states = {i: job_state(store.settings, rows[i], now).state for i in ids if i in rows}
+    return [i for i in ids if states.get(i, "unknown") in ("expired", "failed", "unknown")]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from boto3.exceptions import S3UploadFailedError
@@ -128,11 +129,52 @@ class S3Staging:
         finally:
             body.close()
 
+    def export_key(self, job_id: str, name: str = "") -> str:
+        """Where a finished export's file is kept for any node to send (``exports/<job>/``)."""
+        return f"{self._base}exports/{job_id}/{name}"
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Upload a file (multipart when large)."""
+        self._ensure_bucket()
+        try:
+            self.client.upload_file(str(path), self.bucket, key)
+        except S3_ERRORS as exc:
+            raise self._error(exc, "保存导出的文件") from exc
+
+    def exported(self) -> list[str]:
+        """The export job ids that have files kept here."""
+        base = f"{self._base}exports/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=base
+        )
+        try:
+            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+        except S3_ERRORS as exc:
+            raise self._error(exc, "列出导出的文件") from exc
+        return sorted({key[len(base) :].split("/", 1)[0] for key in keys})
+
+    def remove_export(self, job_id: str) -> None:
+        for name in self._names(job_id):
+            self.remove(self.export_key(job_id, name))
+
+    def _names(self, job_id: str) -> list[str]:
+        base = self.export_key(job_id)
+        listed = self._call("list_objects_v2", "列出导出的文件", Prefix=base)
+        return [item["Key"][len(base) :] for item in listed.get("Contents", [])]
+
     def reader(self, upload_id: str) -> tuple[int, BinaryIO]:
         """The completed staged object as a seekable file (ranged reads), for the probe."""
-        key = self.key(upload_id)
+        return self.object_reader(self.key(upload_id))
+
+    def object_reader(self, key: str) -> tuple[int, BinaryIO]:
+        """An object as a seekable file (ranged reads) and its size."""
         size = int(self._call("head_object", "查询暂存", Key=key)["ContentLength"])
         return size, io.BufferedReader(_Ranges(self, key, size), buffer_size=READ_BUFFER)
+
+    def open_object(self, key: str) -> tuple[int, Any]:
+        """An object's size and its body, streamed (``iter_chunks``, then ``close``)."""
+        got = self._call("get_object", "读取导出的文件", Key=key)
+        return int(got["ContentLength"]), got["Body"]
 
     def _call(self, method: str, action: str, **args: Any) -> Any:
         try:

@@ -5,9 +5,10 @@ and then the download (``services/archiving/export_jobs``)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
 from liuhen.services.admin.users import User
@@ -72,7 +73,12 @@ def api_exports(request: Request, case_ref: str, user: Exporter) -> dict[str, An
 )
 def download_export(request: Request, case_ref: str, job_id: str, user: Exporter) -> Response:
     case = loaded_case(request)
-    path, name, media = export_download(
-        get_store(request), user.actor, case["id"], job_id, case=case
-    )
-    return FileResponse(path, media_type=media, filename=name)
+    sent = export_download(get_store(request), user.actor, case["id"], job_id, case=case)
+    if sent.path is not None:
+        return FileResponse(sent.path, media_type=sent.media, filename=sent.name)
+    assert sent.chunks is not None
+    headers = {
+        "Content-Length": str(sent.size),
+        "Content-Disposition": f"attachment; filename*=utf-8''{quote(sent.name)}",
+    }
+    return StreamingResponse(sent.chunks, media_type=sent.media, headers=headers)
