@@ -21,7 +21,9 @@ def phone_serial(certificate_no: str) -> str:
 
 def officers_phone(tx: Tx, officer_id: str, agency_id: str, record_id: str) -> str | None:
     """The id of the phone of officer ``officer_id`` (registered now when it is not yet),
-    or None when no such officer is registered."""
+    or None when no such officer is registered. The officer's row is locked first: two of
+    their uploads linked at once register one phone (the second finds the first's)."""
+    tx.lock("officers", officer_id)
     officer = tx.get("officers", officer_id)
     if officer is None:
         return None
