@@ -4,6 +4,8 @@ total and are signed on the ledger as insert-only versions, a veto fails the fil
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from io import BytesIO
 
@@ -13,8 +15,9 @@ from sqlalchemy import select, update
 from tests.helpers import SYSTEM
 from tests.integration.test_dashboard_service import users
 
+from liuhen.archive.verify_package import verify_package
 from liuhen.errors import Conflict, InvalidInput, PermissionDenied
-from liuhen.services.archiving.packages import case_file_pdf
+from liuhen.services.archiving.packages import case_file_pdf, export_package
 from liuhen.services.oversight.scoring import finding_anchor, load_review, sign_review
 from liuhen.services.oversight.scoring_export import review_pdf, review_xlsx
 from liuhen.services.permissions import load_case
@@ -190,3 +193,20 @@ def test_the_sheet_exports_as_pdf_and_xlsx_and_goes_into_the_case_file(private_d
         "王芳",
     )
     assert appendix["last_page"] >= appendix["first_page"] > 0
+    package = tmp_path / "pkg"
+    export_package(store, head, cid, package)  # the signed sheet is its own file, with digests
+    index = json.loads((package / "data" / "metadata" / "files.json").read_text("utf-8"))
+    [listed] = index["reviews"]
+    sheet = package / "data" / "review" / "case-review.pdf"
+    assert listed["path"] == "data/review/case-review.pdf" and listed["title"] == appendix["title"]
+    assert (listed["sha256"], listed["size"]) == (
+        hashlib.sha256(sheet.read_bytes()).hexdigest(),
+        sheet.stat().st_size,
+    )
+    manifest = (package / "manifest-sha256.txt").read_text("utf-8")
+    assert f"{listed['sha256']}  data/review/case-review.pdf" in manifest
+    assert verify_package(package).ok
+    index["reviews"][0]["size"] += 1  # files.json no longer agrees with the file
+    (package / "data" / "metadata" / "files.json").write_text(json.dumps(index), "utf-8")
+    kinds = {p.kind for p in verify_package(package).problems}
+    assert "metadata_mismatch" in kinds

@@ -203,6 +203,14 @@ def index_faults(index: Any) -> list[tuple[str, str]]:
             s.hex64(entry.get("sha256"), (*at, "sha256"))
             s.hex64(entry.get("sm3"), (*at, "sm3"))
             s.count(entry.get("size"), (*at, "size"))
+    for i, entry in enumerate(s.items(index.get("reviews", []), ("reviews",))):
+        at = ("reviews", i)
+        if s.obj(entry, at):
+            s.package_path(entry.get("path"), (*at, "path"))
+            s.text(entry.get("title"), (*at, "title"), optional=True)
+            s.hex64(entry.get("sha256"), (*at, "sha256"))
+            s.hex64(entry.get("sm3"), (*at, "sm3"))
+            s.count(entry.get("size"), (*at, "size"))
     for i, entry in enumerate(s.items(index.get("not_held", []), ("not_held",))):
         if s.obj(entry, ("not_held", i)):
             s.text(entry.get("record_id"), ("not_held", i, "record_id"))

@@ -231,10 +231,22 @@ def _check_metadata(
                     f"案件数据列出的音像文件（SHA-256 {str(segment.get('sha256'))[:16]}…）不在包中",
                 )
     _check_signatures(report, bundle, held)
+    _check_reviews(bag, report, index)
     if not_held:
         report.notes.append(
             f"{len(not_held)} 个音像文件只有摘要记录（导入的案件数据，原件未存入系统），未随包提供"
         )
+
+
+def _check_reviews(bag: Bag, report: PackageReport, index: Mapping[str, Any]) -> None:
+    """The signed 评查表 (``files.json`` ``reviews``): in the package, with its digests."""
+    for entry in index.get("reviews") or []:
+        rel = str(entry.get("path", ""))
+        got = bag.computed.get(rel)
+        if got is None:
+            report.add(rel or FILES, "file_missing", "文件清单列出的案卷评查表不在包中")
+        elif (got[0], got[1], got[2]) != (entry.get("sha256"), entry.get("sm3"), entry.get("size")):
+            report.add(rel, "metadata_mismatch", "案卷评查表的 SHA-256、SM3 或大小与文件清单不符")
 
 
 def _check_signatures(

@@ -557,3 +557,12 @@ def test_liuhen_check_counts_advice_apart_from_violations_and_pending(check) -> 
     text = render_case("x.json", case.id, load_profile("shanxi-township"), found)
     # the bare inspection also lacks its 现场检查笔录 (act-documents): one violation
     assert "（违规 1，待办 0，提示 1）" in text
+
+
+def test_001_asks_for_the_statement_during_the_recording_not_first(check) -> None:
+    """001§9 在音像记录过程中……进行语音说明: a statement five minutes in is made; 003§14 (and
+    000§13) 先语音说明 want it first. 004 has no opening statement (004§7: continuity only)."""
+    late = late_opening(300)
+    assert [f for f in check(late, "pengyang-bureau") if f.rule_id == "av-opening-statement"] == []
+    assert [f for f in check(late, "zhangying-town") if f.rule_id == "av-opening-statement"]
+    assert "av-opening-statement" not in load_profile("shanxi-forestry").rule_ids()

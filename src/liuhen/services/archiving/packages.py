@@ -21,17 +21,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from liuhen import __version__
 from liuhen.archive.case_file import CaseFile, RecordFile, build_case_file
 from liuhen.archive.export_journal import ExportJournal
 from liuhen.archive.four_properties import assess_package
 from liuhen.archive.front_matter import case_title
-from liuhen.archive.items import CaseFileOptions
+from liuhen.archive.items import Appendix, CaseFileOptions
 from liuhen.archive.package import PackageWriter, safe_name
 from liuhen.archive.pdfa_check import pdfa_problems
 from liuhen.errors import StorageError
-from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.events import Actor
+from liuhen.services.archiving.package_index import bag_info, files_index
 from liuhen.services.archiving.package_ledger import (
     export_journal_dir,
     export_record,
@@ -44,7 +43,7 @@ from liuhen.services.archiving.queries.packages import (
     gate_overrides,
     stored_files,
 )
-from liuhen.services.archiving.renditions import sealed_paths, write_renditions
+from liuhen.services.archiving.renditions import write_renditions
 from liuhen.services.archiving.seals import Sealer
 from liuhen.services.cases.bundles import assemble_bundle
 from liuhen.services.cases.gates import describe_override, override_entry
@@ -213,63 +212,14 @@ def _copy_files(
             )
 
 
-def _files_index(
-    bundle: dict[str, Any],
-    files: list[RecordFile],
-    case_file: CaseFile,
-    pdf: dict[str, Any],
-    disposed: frozenset[str] | set[str] = frozenset(),
-    renditions: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """``files.json``: version 2 adds the case file's PDF/A result, ``sealed`` on documents
-    issued under the agency's seal, and the OFD ``renditions``."""
-    held = {(f.record_id, f.sha256) for f in files}
-    sealed = sealed_paths(bundle, files)
-    not_held = [
-        {
-            "record_id": r["id"],
-            "sha256": s.get("sha256"),
-            "file_name": s.get("file_name", ""),
-            "reason": "保管期满，已经批准处置（摘要与处置记录在全过程日志中）"
-            if s.get("sha256") in disposed
-            else "案件数据只记载了该音像文件的摘要，原件未存入本系统",
-        }
-        for r in bundle.get("av_records", [])
-        for s in r.get("segments", [])
-        if (r["id"], s.get("sha256")) not in held
-    ]
-    return {
-        "format": "liuhen-package-files",
-        "version": 2,
-        "case_id": bundle["case"]["id"],
-        "case_number": bundle["case"].get("number", ""),
-        "case_file": {
-            "path": "data/case-file.pdf",
-            **pdf,
-            "pages": case_file.total_pages,
-            "conformance": case_file.conformance,
-            "pdfa_problems": case_file.pdfa_problems,
-        },
-        "catalogue": case_file.catalogue(),
-        "files": [
-            {
-                "path": f.path,
-                "record_id": f.record_id,
-                "role": f.role,
-                "file_name": f.file_name,
-                "media_type": f.media_type,
-                "sha256": f.sha256,
-                "sm3": f.sm3,
-                "size": f.size,
-                **({"sealed": True} if f.path in sealed else {}),
-            }
-            for f in files
-        ],
-        "not_held": not_held,
-        "renditions": renditions or [],
-    }
+def _add_review(pkg: PackageWriter, appendix: Appendix) -> dict[str, Any]:
+    """The signed 评查表 as its own file of the package (``data/review/case-review.pdf``),
+    as ``files.json`` lists it: path, title, SHA-256, SM3 and size."""
+    digest = pkg.add_bytes(REVIEW_PATH, appendix.pdf)
+    return {"path": f"data/{REVIEW_PATH}", "title": appendix.title, **digest.as_dict()}
 
 
+REVIEW_PATH = "review/case-review.pdf"
 EXPORT_PENDING = "本次导出事件在本包写完后记入全过程日志，见 export-event.json"
 
 
@@ -298,6 +248,7 @@ def export_package(
     now = store.clock().astimezone(store.settings.tz)
     copies = {f.sha256: f.path.removeprefix("data/") for f in files}
     title = case_title(bundle)
+    appendices = case_file_appendix(store, actor, case_id, case)  # the signed 评查表
     journal = ExportJournal(export_journal_dir(store.settings))
     with PackageWriter(out, journal=journal, case_id=case_id, purpose=purpose) as pkg:
         _copy_files(store, pkg, files, progress)
@@ -309,16 +260,18 @@ def export_package(
             options=options,
             notes=notes,
             overrides=override_lines(store, case_id),
+            appendices=appendices,
         )
         case_file, sealer = _sealed(store, actor, case, case_file)
         pdf = pkg.add_bytes("case-file.pdf", case_file.pdf)
+        reviews = [_add_review(pkg, a) for a in appendices]
         pkg.add_bytes("metadata/seal-certificate.pem", sealer.chain_pem)
         renditions = write_renditions(pkg, bundle, files, case_file, now)
         metadata = pkg.add_json("metadata/case-bundle.json", bundle)
         disposed = disposed_in_case(store, case_id)
         index = pkg.add_json(
             "metadata/files.json",
-            _files_index(bundle, files, case_file, pdf.as_dict(), disposed, renditions),
+            files_index(bundle, files, case_file, pdf.as_dict(), disposed, renditions, reviews),
         )
         excerpt = write_excerpt(store, pkg, case_id)
         assessed = assess_package(
@@ -329,7 +282,7 @@ def export_package(
         )
         pkg.add_json("metadata/four-properties.json", assessed.to_dict())
         contents = pkg.close(
-            _bag_info(bundle, title, case_id, excerpt, store.fingerprint), bagging_date=now.date()
+            bag_info(bundle, title, case_id, excerpt, store.fingerprint), bagging_date=now.date()
         )
         with store.transaction(actor) as tx:
             seq = tx.record(
@@ -346,6 +299,7 @@ def export_package(
                     "metadata_sha256": metadata.sha256,
                     "files_sha256": index.sha256,
                     "case_file_sha256": pdf.sha256,
+                    **({"review_sha256": reviews[0]["sha256"]} if reviews else {}),
                     "files": len(files),
                     "bytes": sum(f.size for f in files),
                     "contents": contents,
@@ -370,18 +324,3 @@ def export_package(
         package_files=len(pkg.entries),
         package_bytes=sum(d.size for d in pkg.entries.values()),
     )
-
-
-def _bag_info(
-    bundle: dict[str, Any], title: str, case_id: str, excerpt: Checkpoint, fingerprint: str
-) -> dict[str, str]:
-    return {
-        "Source-Organization": bundle["agency"]["name"],
-        "External-Identifier": bundle["case"].get("number", ""),
-        "External-Description": f"{title}（行政执法案卷电子归档包）",
-        "Bag-Software-Agent": f"LiuHen {__version__}",
-        "LiuHen-Case-Id": case_id,
-        "LiuHen-Checkpoint": f"{excerpt.tree_size} {excerpt.root_hash.hex()}",
-        "LiuHen-Key-Fingerprint": fingerprint,
-        "LiuHen-Export-Record": "export-event.json",
-    }
