@@ -219,3 +219,32 @@ def _rows(store: Store) -> list[dict]:  # type: ignore[type-arg]
     with store.read() as conn:
         rows = conn.execute(select(t.ledger_events).order_by(t.ledger_events.c.seq))
         return [dict(r) for r in rows.mappings()]
+
+
+def test_a_proof_reads_one_statement_once_its_path_is_kept_and_stays_right_as_the_log_grows(
+    store: Store,
+) -> None:
+    """The tiles a proof passes through are kept (``store/tile_cache``): the next proof
+    reads the checkpoint, the event and its leaf tile in one statement; a kept edge tile
+    narrower than a grown tree needs is read again."""
+    from sqlalchemy import event
+
+    _append(store, 600, per_tx=100)
+    assert inclusion_proof(store, SYSTEM, 5)["verified"]  # keeps tile 1/0 and the edge
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        assert inclusion_proof(store, SYSTEM, 300)["verified"]
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert len([s for s in statements if s.startswith("SELECT")]) == 1, statements
+    _append(store, 40, per_tx=20)  # the right edge grows past what is kept
+    tree = _recomputed(store)
+    for seq in (5, 300, 599, 620):
+        answer = inclusion_proof(store, SYSTEM, seq)
+        assert answer["verified"], seq
+        assert answer["proof"] == [h.hex() for h in tree.inclusion_proof(seq)]

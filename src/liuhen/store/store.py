@@ -43,6 +43,7 @@ from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
+from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import tiled_size
 from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
@@ -74,6 +75,8 @@ class Store:
         self._origin: str | None = None
         self._s3_witnesses: dict[str, S3Witness] = {}
         self._tree = StoredTree()
+        self.tile_cache = TileCache()
+        """The tiles proofs read, kept up to a bound (``store/tile_cache``)."""
         self._calendar: tuple[Any, WorkCalendar] | None = None
         self._read_options: dict[str, Any] = {READ_ONLY: True}
         if engine.dialect.name == "postgresql":

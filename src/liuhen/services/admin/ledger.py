@@ -11,6 +11,7 @@ from liuhen.errors import NotFound
 from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_pem
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash, verify_inclusion
+from liuhen.ledger.tiles import tiles_for
 from liuhen.services.admin.queries import proof_inputs
 from liuhen.services.permissions import require, require_case
 from liuhen.store.store import Store
@@ -55,6 +56,9 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
         proof = tree.inclusion_proof(seq, size)
     except (KeyError, ValueError):
         proof = []  # tiles missing or damaged: the proof cannot be given, and says so
+    verified = verify_inclusion(leaf, seq, size, proof, root)
+    if not verified:  # nothing kept from a proof that failed: read afresh next time
+        store.tile_cache.discard(tiles_for(size, lambda t: t.inclusion_proof(seq, size)))
     return {
         "seq": seq,
         "event": {
@@ -69,7 +73,7 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
         "proof": [h.hex() for h in proof],
         "checkpoint": _checkpoint_dict(latest),
         "public_key_pem": _pem(store.key),
-        "verified": verify_inclusion(leaf, seq, size, proof, root),
+        "verified": verified,
     }
 
 

@@ -12,11 +12,10 @@ from sqlalchemy import Connection, bindparam, column, delete, func, select, tabl
 from sqlalchemy.sql.expression import ColumnClause
 
 from liuhen.errors import InvalidInput
-from liuhen.ledger.tiles import TiledTree
+from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TiledTree
 from liuhen.store import tables as t
 from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
-from liuhen.store.stored_tree import tree_for
 
 # -- users --------------------------------------------------------------------------------
 
@@ -300,11 +299,16 @@ def loaded_schedules(store: Store) -> dict[int, dict[str, Any]]:
 
 _CP = select(t.checkpoints).order_by(t.checkpoints.c.tree_size.desc()).limit(1).subquery("cp")
 _EV = t.ledger_events
-_NEWEST_AND_EVENT = select(
-    *(c.label(f"cp_{c.name}") for c in _CP.c), *(c.label(f"ev_{c.name}") for c in _EV.c)
-).select_from(_CP.outerjoin(_EV, (_EV.c.seq == bindparam("seq")) & (_EV.c.seq < _CP.c.tree_size)))
+_LT = t.ledger_tiles.alias("lt")
+_COLUMNS = (*(c.label(f"cp_{c.name}") for c in _CP.c), *(c.label(f"ev_{c.name}") for c in _EV.c))
+_JOINED = _CP.outerjoin(_EV, (_EV.c.seq == bindparam("seq")) & (_EV.c.seq < _CP.c.tree_size))
+_NEWEST_AND_EVENT = select(*_COLUMNS).select_from(_JOINED)
 """The newest signed checkpoint and event ``seq`` when that checkpoint covers it, in one
 statement (on PostgreSQL each statement is a round trip: a proof is a millisecond's work)."""
+_WITH_LEAF_TILE = select(*_COLUMNS, _LT.c.hashes.label("leaf_tile")).select_from(
+    _JOINED.outerjoin(_LT, (_LT.c.level == 0) & (_LT.c.idx == bindparam("tile")))
+)
+"""The same with the event's leaf tile (level 0), when the process does not keep it."""
 
 
 def proof_inputs(
@@ -312,9 +316,19 @@ def proof_inputs(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, TiledTree | None]:
     """What an inclusion proof of event ``seq`` needs, on one connection: the newest signed
     checkpoint, the event as stored (None unless that checkpoint covers it) and the tree of
-    the checkpoint's size holding the tiles of the event's path."""
+    the checkpoint's size holding the tiles of the event's path. One statement reads the
+    checkpoint, the event and its leaf tile; the path's other tiles come from the process's
+    ``store.tile_cache`` (the upper levels and the right edge: a second statement only for
+    those it does not hold yet, or holds narrower than this tree needs them)."""
+    cache = store.tile_cache
+    leaf_key = (0, seq >> TILE_HEIGHT) if seq >= 0 else (0, -1)
+    kept = cache.get(leaf_key, TILE_WIDTH)  # a full tile kept: not read again
     with store.read() as conn:
-        found = conn.execute(_NEWEST_AND_EVENT, {"seq": seq}).mappings().first()
+        if kept is not None:
+            found = conn.execute(_NEWEST_AND_EVENT, {"seq": seq}).mappings().first()
+        else:
+            params = {"seq": seq, "tile": leaf_key[1]}
+            found = conn.execute(_WITH_LEAF_TILE, params).mappings().first()
         if found is None:
             return None, None, None
         latest = {c.name: found[f"cp_{c.name}"] for c in _CP.c}
@@ -322,4 +336,7 @@ def proof_inputs(
             return latest, None, None
         row = {c.name: found[f"ev_{c.name}"] for c in _EV.c}
         size = int(latest["tree_size"])
-        return latest, row, tree_for(conn, size, lambda tree: tree.inclusion_proof(seq, size))
+        leaf_tile = kept if kept is not None else found["leaf_tile"]
+        given = {leaf_key: bytes(leaf_tile)} if leaf_tile is not None else {}
+        tree = cache.tree(conn, size, lambda tree: tree.inclusion_proof(seq, size), given)
+        return latest, row, tree

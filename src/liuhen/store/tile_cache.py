@@ -1,0 +1,107 @@
+"""The tiles proofs read, kept in memory up to a number of bytes (``TileCache``), so that a
+proof reads from the database only the event, its checkpoint and its own leaf tile.
+
+Sound because tiles only grow: a full tile never changes again, and a partial tile is a
+prefix of every later version of itself, which answers for the tree it was read for and for
+every smaller one (``ledger/tiles``). A cached tile is therefore used for a tree of ``size``
+leaves when it holds at least the entries that tree gives it (``tile_width``); a narrower
+one is read again and replaces it. Bounded by bytes, least recently used first out: the
+upper levels and the right edge, which every proof passes through, stay; memory does not
+grow with the log (a full tile is 8 KiB; the default keeps 2,048 of them). A proof that does
+not verify drops the tiles it used (``discard``): whatever was wrong is read afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+
+from sqlalchemy import Connection
+
+from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
+from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TiledTree, TileKey, level_count, tiles_for
+from liuhen.store.tile_rows import read_tiles
+
+CACHE_BYTES = 16 << 20
+"""What one process keeps at most (16 MiB: the upper levels of a log of billions of events)."""
+
+
+def tile_width(size: int, key: TileKey) -> int:
+    """How many entries tile ``key`` has in the tree of ``size`` leaves."""
+    level, index = key
+    return max(0, min(TILE_WIDTH, level_count(size, level) - (index << TILE_HEIGHT)))
+
+
+class TileCache:
+    """Tiles by key, at most ``max_bytes`` of them (see the module docstring); thread-safe."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[TileKey, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: TileKey, width: int) -> bytes | None:
+        """The tile ``key`` if one of at least ``width`` entries is kept."""
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is None or len(tile) < width * HASH_SIZE:
+                self.misses += 1
+                return None
+            self._tiles.move_to_end(key)
+            self.hits += 1
+            return tile
+
+    def put(self, tiles: Mapping[TileKey, bytes]) -> None:
+        """Keep ``tiles`` (a narrower copy of one kept is not kept), oldest out past the
+        bound."""
+        with self._lock:
+            for key, tile in tiles.items():
+                kept = self._tiles.get(key)
+                if kept is not None:
+                    if len(kept) >= len(tile):
+                        continue
+                    self._bytes -= len(kept)
+                self._tiles[key] = tile
+                self._tiles.move_to_end(key)
+                self._bytes += len(tile)
+            while self._bytes > self.max_bytes and self._tiles:
+                _, dropped = self._tiles.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def discard(self, keys: Iterable[TileKey]) -> None:
+        with self._lock:
+            for key in keys:
+                dropped = self._tiles.pop(key, None)
+                if dropped is not None:
+                    self._bytes -= len(dropped)
+
+    def tree(
+        self,
+        conn: Connection,
+        size: int,
+        question: Callable[[MerkleHashes], object],
+        given: Mapping[TileKey, bytes] | None = None,
+    ) -> TiledTree:
+        """The tree of ``size`` leaves with the tiles ``question`` reads: those ``given``
+        (read with something else), those kept here, and the rest read in one statement
+        (none when everything was kept)."""
+        tiles = dict(given or {})
+        missing = []
+        for key in tiles_for(size, question) - tiles.keys():
+            tile = self.get(key, tile_width(size, key))
+            if tile is None:
+                missing.append(key)
+            else:
+                tiles[key] = tile
+        read = read_tiles(conn, missing) if missing else {}
+        tiles.update(read)
+        self.put({**(given or {}), **read})
+        return TiledTree(size, tiles)

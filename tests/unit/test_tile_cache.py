@@ -1,0 +1,33 @@
+"""The in-process cache of tiles (``store/tile_cache``): bounded by bytes, a kept tile used
+only for a tree it holds enough entries for, a wider copy replacing a narrower one."""
+
+from __future__ import annotations
+
+from liuhen.store.tile_cache import TileCache, tile_width
+
+
+def test_a_tile_is_used_only_when_it_holds_the_entries_the_tree_gives_it() -> None:
+    cache = TileCache()
+    cache.put({(0, 0): bytes(32 * 10)})  # a partial tile of 10 leaves
+    assert cache.get((0, 0), tile_width(10, (0, 0))) is not None
+    assert cache.get((0, 0), tile_width(8, (0, 0))) is not None  # a smaller tree: a prefix
+    assert cache.get((0, 0), tile_width(11, (0, 0))) is None  # grown since: read again
+    cache.put({(0, 0): bytes(32 * 4)})  # a narrower copy does not replace it
+    assert cache.size_bytes == 320
+    cache.put({(0, 0): bytes(32 * 11)})
+    assert cache.get((0, 0), 11) is not None and cache.size_bytes == 352
+    assert tile_width(70_000, (0, 1)) == 256 and tile_width(70_000, (1, 0)) == 256
+    assert tile_width(70_000, (2, 0)) == 1 and tile_width(70_000, (0, 300)) == 0
+
+
+def test_memory_is_bounded_and_the_least_recently_used_goes_first() -> None:
+    cache = TileCache(max_bytes=3 * 8192)
+    for idx in range(3):
+        cache.put({(0, idx): bytes(8192)})
+    assert cache.get((0, 0), 256) is not None  # used: kept over (0, 1)
+    cache.put({(0, 3): bytes(8192)})
+    assert cache.size_bytes == 3 * 8192
+    assert cache.get((0, 1), 256) is None
+    assert all(cache.get((0, i), 256) is not None for i in (0, 2, 3))
+    cache.discard([(0, 2), (0, 9)])
+    assert cache.get((0, 2), 256) is None and cache.size_bytes == 2 * 8192
