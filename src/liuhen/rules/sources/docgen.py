@@ -157,6 +157,44 @@ def _provision_table(profiles: list[Profile]) -> list[str]:
     return [*lines, ""]
 
 
+NATIONAL_FACTS = {
+    "行政处罚法§61": "送达；电子送达看受送达当事人的 `electronic_service`（同意时间、确认书）",
+    "行政强制法§24": "查封、扣押的环节及其决定书和清单",
+    "行政强制法§37": "强制拆除（`demolish`）案件的强制执行决定书",
+    "行政强制法§44": "强制拆除（`demolish`）案件的强制拆除公告",
+    "行政强制法§51": "代履行（`perform_on_behalf`）案件的代履行决定书",
+}
+"""What a national-law row of the table reads from a case (version 2 of the bundle)."""
+
+
+def _national_law_table(profiles: list[Profile]) -> list[str]:
+    """Every national-law article the profiles cite, with the rules citing it (each profile
+    extends ``base``, so these hold under all of them unless a profile disables the rule)."""
+    by_article: dict[str, dict[str, None]] = {}
+    for p in profiles:
+        for r in p.rules:
+            for c in r.citations():
+                if not c[:3].isdigit():
+                    by_article.setdefault(c, {})[r.id] = None
+    lines = [
+        "## 国家法律条文 / National law",
+        "",
+        "各配置共同依据的国家法律条文（`base` 配置）及依此判定的规则；说明一栏写明规则读取案件的哪些事实。",
+        "",
+        "| 条文 | 规则 | 说明 |",
+        "|---|---|---|",
+    ]
+    for c in sorted(by_article, key=_article_order):
+        ruled = "、".join(f"`{r}`" for r in by_article[c])
+        lines.append(f"| {c} | {ruled} | {NATIONAL_FACTS.get(c, '—')} |")
+    return [*lines, ""]
+
+
+def _article_order(citation: str) -> tuple[str, int]:
+    law, _, number = citation.partition("§")
+    return law, int(number) if number.isdigit() else 0
+
+
 def _quote(citation: str) -> str:
     text = articles.quote(citation) or "（条文缺失）"
     return "\n".join(f"> {line}" for line in text.splitlines())
@@ -232,6 +270,7 @@ def render_rules_md(profiles: Iterable[Profile]) -> str:
     for rid in ids:
         lines += _rule_section(rid, [p for p in profiles if rid in p.rule_ids()])
     lines += _provision_table(profiles)
+    lines += _national_law_table(profiles)
     lines += _rule_types_and_not_decidable()
     return "\n".join(lines)
 
