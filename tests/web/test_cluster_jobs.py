@@ -90,8 +90,10 @@ def test_an_export_is_seen_everywhere_retried_after_its_node_died_then_expires(
     cleanup = b.state.jobs
     assert cleanup.make_scheduled() == 1 and cleanup.run_one()
     assert not job_dir(store.settings, asked["id"]).exists()
+    b.state.jobs.stop()  # (the new job is not made here)
     again = web_b.post(f"/api/cases/{case}/exports?kind=case_file").json()
     assert again["id"] != asked["id"] and again["attempt"] == 2  # asked again: made anew
+    assert again["state"] == "queued"
 
 
 def _audits(store: Store) -> list[dict[str, Any]]:

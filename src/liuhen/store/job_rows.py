@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.engine import Engine
 
 from liuhen.store import tables as t
+from liuhen.store.database import READ_ONLY
 from liuhen.store.unit import new_id
 from liuhen.store.upsert import insert
 
@@ -106,6 +107,11 @@ def claim(
     attempt is failed first, with a message saying so."""
     kinds = tuple(kinds)
     expired = and_(j.c.state == RUNNING, j.c.lease_until < now)
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:  # a look first:
+        # an idle node's poll takes no write lock
+        look = select(j.c.id).where(j.c.kind.in_(kinds), or_(j.c.state == QUEUED, expired))
+        if conn.execute(look.limit(1)).first() is None:
+            return None
     with engine.begin() as conn:
         for row in conn.execute(
             update(j)
