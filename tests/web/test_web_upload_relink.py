@@ -1,7 +1,8 @@
 """Sending footage again from the case page when it was stored without a case (issue 16 item
 4, no dead ends): the upload finds the bytes stored, links that recording to the case (and
 act) it was sent for and says so, instead of a bare "已存在"; sent a third time it says the
-case holds it already."""
+case holds it already. A phone's footage sent from the case page is linked whatever its
+device, and a start time the file lacks is asked for before sending."""
 
 from __future__ import annotations
 
@@ -12,21 +13,28 @@ from sqlalchemy import select
 from tests.web.test_web_uploads import (  # noqa: F401  (fixtures)
     after_the_act,
     bureau,
+    create,
     officer,
     upload,
     video,
 )
 
+from liuhen.media.synthetic import make_video
 from liuhen.services.av.queries.records import latest_version_id
 from liuhen.store import tables as t
 
 
-def test_footage_stored_without_a_case_is_linked_when_sent_again_from_the_case(
+def test_footage_sent_from_the_case_page_is_never_left_unlinked(
     officer: TestClient,  # noqa: F811
     store: Any,
     bureau: dict[str, Any],  # noqa: F811
     video: bytes,  # noqa: F811
+    tmp_path: Any,
 ) -> None:
+    """Stored without a case, then sent again from the case: linked. A phone's video (no
+    registered device) sent from the case page: linked, the officer's phone registered
+    with it; with no start time in the file (the browser says so) nor in its name it is
+    refused before a byte is sent, naming the field, and goes through with the time typed."""
     first = upload(officer, video, filename="DSJ-V9-0001_20261120090500.mp4",
                    device="DSJ-V9-0001", officer=bureau["certificate"])[1]["result"]  # fmt: skip
     assert first["status"] == "new" and not first.get("linked")
@@ -40,21 +48,6 @@ def test_footage_stored_without_a_case_is_linked_when_sent_again_from_the_case(
     assert (row["case_id"], row["act_id"]) == (bureau["case"], bureau["act"])
     third = upload(officer, video, filename="again.mp4", case=bureau["case"])[1]["result"]
     assert third["status"] == "duplicate" and "并已关联本案" in third["reason"], third
-
-
-def test_phone_footage_from_the_case_page_is_linked_and_a_start_time_is_asked_before_sending(
-    officer: TestClient,  # noqa: F811
-    store: Any,
-    bureau: dict[str, Any],  # noqa: F811
-    tmp_path: Any,
-) -> None:
-    """No registered device (a phone): linked to the case all the same, the officer's phone
-    registered with it. No start time in the file (the browser says so) nor in its name:
-    refused before a byte is sent, naming the field; with the time typed it goes through."""
-    from tests.web.test_web_uploads import create
-
-    from liuhen.media.synthetic import make_video
-
     path = make_video(tmp_path / "VID_0001.mp4", seconds=1, width=96, height=64)
     phone = path.read_bytes()
     asked = create(officer, len(phone), filename="VID_0001.mp4", case=bureau["case"],
