@@ -391,7 +391,7 @@ def test_the_case_file_is_sealed_and_its_seal_checked_offline(package, demo_stor
     agency publishes (``seal_ca``); a re-sealed file from another CA, a swapped certificate
     file with rebuilt manifests, or a wrong pin each fail, naming the file."""
     from liuhen.documents.seal import check_seal, seal_pdf
-    from liuhen.store.seal_keys import agency_seal
+    from liuhen.store.seal_keys import DirectoryVault, agency_seal
 
     chain = (package / "data/metadata/seal-certificate.pem").read_bytes()
     ca = chain[chain.rfind(b"-----BEGIN CERTIFICATE-----") :]
@@ -400,7 +400,7 @@ def test_the_case_file_is_sealed_and_its_seal_checked_offline(package, demo_stor
     report = verify_package(package)
     assert report.ok and any("电子印章，核验通过" in n and "SHA256:" in n for n in report.notes)
     assert verify_package(package, seal_ca=ca).ok
-    other, _issued = agency_seal(tmp_path / "other", "x1", "冒名机关")
+    other, _issued = agency_seal(DirectoryVault(tmp_path / "other"), b"x", "x1", "冒名机关")
     wrong = verify_package(package, seal_ca=other.ca_pem)
     assert wrong.first_problem.kind == "seal_ca_unexpected"
     bag = copy_of(package, tmp_path)
