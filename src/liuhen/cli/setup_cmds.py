@@ -203,7 +203,8 @@ def _prepare_demo(ctx: click.Context) -> None:
     if result.loaded and result.accounts_file:
         click.echo(f"已载入演示数据，演示账号与密码见 {result.accounts_file}")
         for username, password in result.accounts.items():
-            click.echo(f"  {username:10} {password}")
+            name, _, roles = result.who.get(username, "").partition("\t")
+            click.echo(f"  {username:10} {password}  {name} {roles}".rstrip())
 
 
 @click.command()

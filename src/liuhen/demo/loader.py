@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class DemoResult:
     agency_id: str
     accounts: dict[str, str]
     accounts_file: Path | None
+    who: dict[str, str] = field(default_factory=dict)
+    """username -> name and role(s), tab-separated, as the accounts file gives them."""
 
 
 def demo_loaded(store: Store) -> str | None:
@@ -96,8 +98,11 @@ def load_demo(store: Store, actor: Actor) -> DemoResult:
     )
     for bundle in data.demo_bundles():
         import_bundle(store, actor, bundle)
-    path = _write_accounts(store.settings.data_dir, accounts, roster["people"])
-    return DemoResult(loaded=True, agency_id=agency_id, accounts=accounts, accounts_file=path)
+    who = _who(roster["people"])
+    path = _write_accounts(store.settings.data_dir, accounts, who)
+    return DemoResult(
+        loaded=True, agency_id=agency_id, accounts=accounts, accounts_file=path, who=who
+    )
 
 
 def _people(
@@ -286,16 +291,19 @@ def _without(entity: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in entity.items() if k not in keys}
 
 
-def _write_accounts(data_dir: Path, accounts: dict[str, str], people: list[dict[str, Any]]) -> Path:
-    """The demo accounts, one a line: username, password, name and role(s), tab-separated."""
-    who = {
-        p["username"]: (p["name"], "、".join(ROLES.get(r, r) for r in p["roles"])) for p in people
+def _who(people: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        p["username"]: f"{p['name']}\t{'、'.join(ROLES.get(r, r) for r in p['roles'])}"
+        for p in people
     }
+
+
+def _write_accounts(data_dir: Path, accounts: dict[str, str], who: dict[str, str]) -> Path:
+    """The demo accounts, one a line: username, password, name and role(s), tab-separated."""
     path = data_dir / "demo-accounts.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write("# 演示账号（随机密码，仅供演示）：账号、密码、姓名、角色\n")
         for username, password in accounts.items():
-            name, roles = who.get(username, ("", ""))
-            out.write(f"{username}\t{password}\t{name}\t{roles}\n")
+            out.write(f"{username}\t{password}\t{who.get(username, '')}\n")
     return path
