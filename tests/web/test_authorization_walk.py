@@ -49,6 +49,14 @@ def world(sqlite_settings, clock, tmp_path: Path):  # type: ignore[no-untyped-de
     store.close()
 
 
+def _walked_app(store: Store) -> Any:
+    """The app, its job runner stopped: an allowed POST that asks for an export or a
+    四性 check queues its job (what the walk checks) and no job runs beside the walk."""
+    app = create_app(store.settings, store=store)
+    app.state.jobs.stop()
+    return app
+
+
 def _denials(store: Store) -> int:
     with store.read() as conn:
         return int(
@@ -106,7 +114,7 @@ def engine_world(request, make_settings, clock, tmp_path: Path):  # type: ignore
 @pytest.mark.slow
 def test_every_route_is_declared_and_matches_the_matrix(engine_world) -> None:  # type: ignore[no-untyped-def]
     store, built, walked = engine_world
-    app = create_app(store.settings, store=store)
+    app = _walked_app(store)
     clients = _clients(app, built)
     undeclared, unfillable, mismatches, unlogged = [], [], [], []
     requests = refusals = 0
@@ -189,7 +197,7 @@ def test_objects_of_another_agency_are_never_let_in(far_world) -> None:  # type:
     case holds; 甲's own case with 乙's objects under it), for every role of 甲: 0 allows
     beyond a grant over every agency. A refusal names no 乙 case number."""
     store, built, far = far_world
-    app = create_app(store.settings, store=store)
+    app = _walked_app(store)
     clients = _clients(app, built)
     allows, leaks, tried = [], [], 0
     for path, route in app_routes(app.routes):
@@ -226,7 +234,7 @@ def test_objects_of_another_agency_are_never_let_in(far_world) -> None:  # type:
 
 def test_case_lists_show_only_cases_in_scope(world) -> None:  # type: ignore[no-untyped-def]
     store, built = world
-    app = create_app(store.settings, store=store)
+    app = _walked_app(store)
     clients = _clients(app, built)
     for role, (client, _) in clients.items():
         listed = {c["number"] for c in client.get("/api/cases").json()["cases"]}
@@ -240,7 +248,7 @@ def test_case_lists_show_only_cases_in_scope(world) -> None:  # type: ignore[no-
 
 def test_refusal_is_json_for_the_api_and_a_page_for_people(world) -> None:  # type: ignore[no-untyped-def]
     store, built = world
-    app = create_app(store.settings, store=store)
+    app = _walked_app(store)
     client = TestClient(app, base_url="http://127.0.0.1")
     web_login(client, built.users["officer"], PASSWORD)
     other = built.cases["other_section"]
@@ -372,7 +380,7 @@ def test_a_case_named_in_the_upload_page_query_is_checked_like_one_in_the_path(w
     """``/uploads?case=ID`` shows that case's acts: the id is checked (av.upload on the case)
     before anything of the case is read, exactly as a case id in the path would be."""
     store, built = world
-    app = create_app(store.settings, store=store)
+    app = _walked_app(store)
     client = TestClient(app, base_url="http://127.0.0.1")
     assert web_login(client, built.users["officer"], PASSWORD).status_code == 303
     own, other = built.cases["own"], built.cases["other_agency"]
