@@ -193,20 +193,38 @@ def test_the_sheet_exports_as_pdf_and_xlsx_and_goes_into_the_case_file(private_d
         "王芳",
     )
     assert appendix["last_page"] >= appendix["first_page"] > 0
-    package = tmp_path / "pkg"
-    export_package(store, head, cid, package)  # the signed sheet is its own file, with digests
-    index = json.loads((package / "data" / "metadata" / "files.json").read_text("utf-8"))
-    [listed] = index["reviews"]
-    sheet = package / "data" / "review" / "case-review.pdf"
-    assert listed["path"] == "data/review/case-review.pdf" and listed["title"] == appendix["title"]
-    assert (listed["sha256"], listed["size"]) == (
-        hashlib.sha256(sheet.read_bytes()).hexdigest(),
-        sheet.stat().st_size,
-    )
-    manifest = (package / "manifest-sha256.txt").read_text("utf-8")
-    assert f"{listed['sha256']}  data/review/case-review.pdf" in manifest
-    assert verify_package(package).ok
-    index["reviews"][0]["size"] += 1  # files.json no longer agrees with the file
-    (package / "data" / "metadata" / "files.json").write_text(json.dumps(index), "utf-8")
-    kinds = {p.kind for p in verify_package(package).problems}
-    assert "metadata_mismatch" in kinds
+
+
+def test_the_signed_sheet_is_its_own_file_in_the_archive_package(demos, templates, tmp_path, clock):
+    """The 评查表 goes into the BagIt package as data/review/case-review.pdf, listed with its
+    digests in files.json and the manifests; verify-package checks it (SQLite only: the
+    package is written the same way on either engine, and writing one is slow)."""
+    demo = demos.open(tmp_path / "demo", "sqlite", clock=clock)
+    try:
+        store, people = demo.store, users(demo.store)
+        cid = case_id(store, VETOED)
+        head = people["liuzz"].actor
+        sign_review(store, people["wangfang"].actor, cid, 0, SCORES)
+        package = tmp_path / "pkg"
+        export_package(store, head, cid, package)  # the signed sheet is its own file, with digests
+        index = json.loads((package / "data" / "metadata" / "files.json").read_text("utf-8"))
+        [listed] = index["reviews"]
+        sheet = package / "data" / "review" / "case-review.pdf"
+        assert (
+            listed["path"] == "data/review/case-review.pdf"
+            and listed["title"] == "行政执法案卷评查表（第 1 版）"
+        )
+        assert (listed["sha256"], listed["size"]) == (
+            hashlib.sha256(sheet.read_bytes()).hexdigest(),
+            sheet.stat().st_size,
+        )
+        manifest = (package / "manifest-sha256.txt").read_text("utf-8")
+        assert f"{listed['sha256']}  data/review/case-review.pdf" in manifest
+        assert verify_package(package).ok
+        index["reviews"][0]["size"] += 1  # files.json no longer agrees with the file
+        (package / "data" / "metadata" / "files.json").write_text(json.dumps(index), "utf-8")
+        kinds = {p.kind for p in verify_package(package).problems}
+        assert "metadata_mismatch" in kinds
+    finally:
+        demo.store.close()
+        templates.drop(demo.store.settings)
