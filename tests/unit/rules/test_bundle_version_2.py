@@ -297,3 +297,19 @@ def test_a_fine_from_the_agencys_larger_amount_on_needs_collective_discussion(th
     assert collective(change(g(), penalty=Penalty("吊销许可证件")))
     assert "collective-discussion" not in _ids(heavy, "shanxi-forestry")  # no amounts shipped
     assert "004§22" in thresholds.rule("collective-discussion").citations()
+
+
+def test_a_version_2_file_holding_a_version_1_field_is_refused_by_name() -> None:
+    """Only version 1 (and rows stored before version 2) are upgraded: a version-2 file that
+    still says ``remote`` is told so; a version-1 ``remote`` that is not true/false is too."""
+    data = case_to_bundle(g())
+    data["acts"][0]["remote"] = True
+    with pytest.raises(BundleInvalid) as exc:
+        load_bundle(data)
+    assert exc.value.details == ["$.acts[0]: 未知字段 remote"]
+    data["version"] = 1
+    assert load_bundle(data).trips[0].id == "T-A1"
+    data["acts"][0]["remote"] = "是"
+    with pytest.raises(BundleInvalid) as exc:
+        load_bundle(data)
+    assert exc.value.details == ["$.acts[0]: 未知字段 remote"]

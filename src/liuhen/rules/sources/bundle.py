@@ -176,7 +176,7 @@ def stored_case(data: Mapping[str, Any]) -> Case:
     the schema when written: only the cross-references are checked again (the schema pass
     is most of the cost); anything odd falls back to ``load_bundle``'s full report. Rows
     stored before version 2 are upgraded (``bundle_migrate``)."""
-    data = upgrade(data)
+    data = upgrade(data, stored=True)
     try:
         if not cross_checks(data):
             return case_from_checked(data)

@@ -24,12 +24,14 @@ CURRENT = 2
 _TRIP_NOTE = "由第1版案件包的连续工作、异地或边远地区执法标记转换"
 
 
-def upgrade(data: Any) -> Any:
+def upgrade(data: Any, *, stored: bool = False) -> Any:
     """``data`` in the current version's shape (a new dict; ``data`` is not changed).
-    Not a mapping, another format, or a version other than 1 or 2: returned as it is."""
+    Not a mapping, another format, or a version other than 1 (or, with ``stored``, a bundle
+    assembled from rows that may predate version 2): returned as it is, so a version-2 file
+    holding a version-1 field is refused by the schema, naming the field."""
     if not isinstance(data, Mapping) or data.get("version") not in (1, CURRENT):
         return data
-    if data.get("version") == CURRENT and not _has_version_1_fields(data):
+    if data.get("version") == CURRENT and not (stored and _has_version_1_fields(data)):
         return data  # as it is (a case page reads its stored bundle on every request)
     out = copy.deepcopy(dict(data))
     out["version"] = CURRENT
@@ -63,10 +65,13 @@ def _dicts(items: Any) -> list[dict[str, Any]]:
 
 
 def _trip_of(item: dict[str, Any], trip_id: str) -> dict[str, Any] | None:
-    """The trip of a version-1 act or service marked ``remote`` (its marks removed)."""
-    remote = item.pop("remote", None)
+    """The trip of a version-1 act or service marked ``remote`` (its marks removed). A mark
+    not as version 1 wrote it (not true/false) stays, for the schema to name."""
+    if not isinstance(item.get("remote", False), bool):
+        return None
+    remote = item.pop("remote", False)
     returned = item.pop("returned_at", None)
-    if remote is not True:
+    if not remote:
         return None
     trip: dict[str, Any] = {"id": trip_id, "note": _TRIP_NOTE}
     if returned is not None:
@@ -79,17 +84,22 @@ def _trip_of(item: dict[str, Any], trip_id: str) -> dict[str, Any] | None:
 
 
 def _move_consent(out: dict[str, Any]) -> None:
-    consents = [s.pop("consent_at") for s in _dicts(out.get("services")) if "consent_at" in s]
+    services = _dicts(out.get("services"))
+    consents = [s.pop("consent_at") for s in services if _time_or_none(s, "consent_at")]
     party = out.get("party")
     given = sorted(c for c in consents if isinstance(c, str))
     if given and isinstance(party, dict) and "electronic_service" not in party:
         party["electronic_service"] = {"consented_at": given[0]}
 
 
+def _time_or_none(item: Mapping[str, Any], key: str) -> bool:
+    return key in item and (item[key] is None or isinstance(item[key], str))
+
+
 def _move_corrections(out: dict[str, Any]) -> None:
     case = out.get("case")
     app = case.get("application") if isinstance(case, dict) else None
-    if not isinstance(app, dict) or "corrected_on_spot" not in app:
+    if not isinstance(app, dict) or not isinstance(app.get("corrected_on_spot"), bool):
         return
     if app.pop("corrected_on_spot") is not True or app.get("corrections"):
         return

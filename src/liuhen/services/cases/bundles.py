@@ -126,7 +126,9 @@ def bundle_of(rows: CaseRows, tz: Any) -> dict[str, Any]:
         }
     if access:
         bundle["access_requests"] = access
-    upgraded: dict[str, Any] = upgrade(bundle)  # rows stored before version 2 (bundle_migrate)
+    upgraded: dict[str, Any] = upgrade(
+        bundle, stored=True
+    )  # rows stored before version 2 (bundle_migrate)
     return upgraded
 
 
