@@ -37,9 +37,9 @@ from liuhen.errors import Conflict, Gone, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.queries.export_jobs import (
     basis_and_attempt,
+    case_jobs,
     job_row,
     jobs_of_folders,
-    latest_jobs,
 )
 from liuhen.services.permissions import load_case, require_case
 from liuhen.store import job_rows
@@ -183,6 +183,7 @@ def request_export(
                 payload={"job": job_id, "kind": kind, "basis": basis, "attempt": attempt},
             )
             args = {"export_job": job_id, "actor": _actor_args(actor)}
+            args |= {"kind": kind, "basis": basis, "attempt": attempt}
             job, _ = job_rows.enqueue_in(
                 tx.conn, now, kind="export", key=job_key(job_id), args=args,
                 case_id=case_id, requested_by=actor.id,
@@ -200,10 +201,26 @@ def _actor_args(actor: Actor) -> dict[str, Any]:
 
 def case_exports(store: Store, case_id: str) -> list[ExportJob]:
     """The newest job of each kind of a case (the caller checked ``case.export``)."""
+    return case_jobs_of(store, case_id)[1]
+
+
+def case_jobs_of(store: Store, case_id: str) -> tuple[list[dict[str, Any]], list[ExportJob]]:
+    """The case's cluster jobs (exports and 四性检测, oldest first) and from them its newest
+    export of each kind (one statement; the caller checked ``case.export`` to show them)."""
     with store.read() as conn:
-        rows = latest_jobs(conn, case_id)
+        rows = case_jobs(conn, case_id)
+    newest: dict[str, dict[str, Any]] = {}
+    for job in rows:
+        args = job["args"]
+        if job["kind"] == "export" and "kind" in args:
+            newest[str(args["kind"])] = {
+                "id": args["export_job"], "case_id": case_id, "kind": args["kind"],
+                "basis": args["basis"], "attempt": args["attempt"],
+                "requested_at": job["created_at"], "job": job,
+            }  # fmt: skip
     now = store.clock()
-    return [job_state(store.settings, r, now) for r in rows]
+    exports = [job_state(store.settings, newest[k], now) for k in sorted(newest)]
+    return rows, exports
 
 
 def run_export(store: Store, actor: Actor, job_id: str, report: Report) -> dict[str, Any]:

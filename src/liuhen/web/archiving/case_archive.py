@@ -18,7 +18,7 @@ from liuhen.jobs.runner import JobRunner
 from liuhen.services.access.view_log import log_view
 from liuhen.services.admin.users import User
 from liuhen.services.archiving.disposal import disposal_info, dispose, request_disposal
-from liuhen.services.archiving.export_jobs import ExportJob, case_exports
+from liuhen.services.archiving.export_jobs import ExportJob, case_jobs_of
 from liuhen.services.archiving.filing import (
     CASE_FILE_TERMS,
     file_case,
@@ -76,7 +76,11 @@ def _check_job(request: Request, case_id: str) -> JobView | None:
     """The case's check job to show (on any node): one waiting or running, else the latest
     to end."""
     registry: JobRunner = request.app.state.jobs
-    held = list(registry.latest(four_properties_key(case_id, p) for p in CHECK_PURPOSES).values())
+    return _shown(registry.latest(four_properties_key(case_id, p) for p in CHECK_PURPOSES))
+
+
+def _shown(latest: dict[str, JobView]) -> JobView | None:
+    held = list(latest.values())
     active = [j for j in held if j.active]
     if active:
         return active[0]
@@ -106,6 +110,9 @@ def case_archive(request: Request, view: CaseView) -> ArchivePanel:
     assert rows is not None, "the case view carries its rows"
     case_id = rows.id
     state = filing_state_of(rows)
+    jobs, exports = case_jobs_of(store, case_id)  # both in one statement
+    keys = {four_properties_key(case_id, p) for p in CHECK_PURPOSES}
+    checks = {j["key"]: JobView.of(j) for j in jobs if j["key"] in keys}  # the newest last
     return ArchivePanel(
         closed=state["closed_at"] is not None,
         filing=state,
@@ -114,8 +121,8 @@ def case_archive(request: Request, view: CaseView) -> ArchivePanel:
         can_file="case.export" in actions,
         can_dispose="record.dispose" in actions,
         saved=SAVED.get(request.query_params.get("archived", ""), ""),
-        job=_check_job(request, case_id),
-        exports=case_exports(store, case_id) if "case.export" in actions else [],
+        job=_shown(checks),
+        exports=exports if "case.export" in actions else [],
     )
 
 

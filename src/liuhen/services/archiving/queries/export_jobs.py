@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, literal, select
 
 from liuhen.store import tables as t
 
@@ -55,21 +55,12 @@ def jobs_of_folders(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str,
     return {str(r["id"]): _row(r) for r in rows}
 
 
-def latest_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
-    """The newest job of each kind of a case (one statement)."""
-    newest = (
-        select(ej.c.kind, func.max(ej.c.requested_at).label("at"))
-        .where(ej.c.case_id == case_id)
-        .group_by(ej.c.kind)
-        .subquery()
-    )
+def case_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+    """The case's exports and 四性检测 as cluster jobs (``t.jobs``), oldest first: what the
+    case page shows of both, in one statement."""
     query = (
-        _with_job()
-        .join(newest, (newest.c.kind == ej.c.kind) & (newest.c.at == ej.c.requested_at))
-        .where(ej.c.case_id == case_id)
-        .order_by(ej.c.kind, ej.c.attempt.desc())
+        select(jobs)
+        .where(jobs.c.case_id == case_id, jobs.c.kind.in_(("export", "four_properties")))
+        .order_by(jobs.c.created_at, jobs.c.id)
     )
-    found: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(query).mappings():
-        found.setdefault(row["kind"], _row(row))
-    return list(found.values())
+    return [dict(r) for r in conn.execute(query).mappings()]
