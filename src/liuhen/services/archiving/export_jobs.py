@@ -182,7 +182,7 @@ def request_export(
                 case_id=case_id,
                 payload={"job": job_id, "kind": kind, "basis": basis, "attempt": attempt},
             )
-            args = {"export_job": job_id, "actor": _actor_args(actor)}
+            args: dict[str, Any] = {"export_job": job_id, "actor": _actor_args(actor)}
             args |= {"kind": kind, "basis": basis, "attempt": attempt}
             job, _ = job_rows.enqueue_in(
                 tx.conn, now, kind="export", key=job_key(job_id), args=args,
