@@ -23,7 +23,8 @@ own (the URL's, dropped and created on a build).
              and signed over before it appends the next: events per second;
   proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
              latest checkpoint, the event, the tiles its path needs, the path checked against
-             the signed root) for ``--proofs`` random events: p50 and p99;
+             the signed root) for ``--proofs`` random events in a fresh process: p50 and p99,
+             and that process's peak RSS (flat whatever the size of the log);
   verify     ``liuhen verify`` of the whole store in a fresh process: seconds per million
              events and peak RSS.
 
@@ -121,12 +122,22 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
 # -- children -----------------------------------------------------------------------------
 
 
-def child_append(data_dir: str, url: str, start_at: float, seconds: float) -> None:
+def _ready() -> float:
+    """Tell the parent this child is ready (store open, one write done) and wait for the
+    time every child starts at (sent once all are ready: on a loaded machine starting a
+    process can take longer than any fixed margin)."""
+    print("ready", flush=True)
+    start_at = float(sys.stdin.readline())
+    time.sleep(max(0.0, start_at - time.time()))
+    return start_at
+
+
+def child_append(data_dir: str, url: str, seconds: float) -> None:
     store = Store.open(_settings(Path(data_dir), url))
     try:
         with store.transaction(SYSTEM) as tx:  # warm: the tree's edge read once
             tx.record("ledger.checkpointed", subject_type="ledger", subject_id="bench")
-        time.sleep(max(0.0, start_at - time.time()))
+        start_at = _ready()
         count, stop = 0, start_at + seconds
         while time.time() < stop:
             with store.transaction(SYSTEM) as tx:
@@ -137,13 +148,13 @@ def child_append(data_dir: str, url: str, start_at: float, seconds: float) -> No
     print(json.dumps({"count": count}))
 
 
-def child_grouped(data_dir: str, url: str, start_at: float, seconds: float, threads: int) -> None:
+def child_grouped(data_dir: str, url: str, seconds: float, threads: int) -> None:
     """``threads`` request threads of one process, each appending one event after another
     through ``store.record_view`` (the group commit: each waits until its event is committed
     and signed over, as a request waits before it answers)."""
     store = Store.open(_settings(Path(data_dir), url))
     counts = [0] * threads
-    stop = start_at + seconds
+    stop = 0.0
 
     def work(n: int) -> None:
         while time.time() < stop:
@@ -154,7 +165,7 @@ def child_grouped(data_dir: str, url: str, start_at: float, seconds: float, thre
 
     try:
         store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id="warm")
-        time.sleep(max(0.0, start_at - time.time()))
+        stop = _ready() + seconds
         pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
         for thread in pool:
             thread.start()
@@ -189,16 +200,24 @@ def appends(data_dir: Path, url: str, writers: int, seconds: float, threads: int
     """Durable appends per second by ``writers`` processes at once: one-event transactions
     one after another, or (``threads``) that many threads per process through the group
     commit."""
-    start_at = time.time() + 3.0  # every child has opened its store and written once
     kind = ["grouped"] if threads else ["append"]
-    command = [sys.executable, __file__, "--child", *kind, str(data_dir), url]
+    command = [sys.executable, __file__, "--child", *kind, str(data_dir), url, str(seconds)]
     extra = [str(threads)] if threads else []
     children = [
         subprocess.Popen(
-            [*command, str(start_at), str(seconds), *extra], stdout=subprocess.PIPE, text=True
+            [*command, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         for _ in range(writers)
     ]
+    for child in children:  # every child has opened its store and written once
+        assert child.stdout is not None and child.stdin is not None
+        if child.stdout.readline().strip() != "ready":
+            raise SystemExit("an appending process failed to start")
+    start_at = time.time() + 0.5
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(f"{start_at}\n")
+        child.stdin.flush()
     total = 0
     for child in children:
         out, _ = child.communicate()
@@ -206,6 +225,13 @@ def appends(data_dir: Path, url: str, writers: int, seconds: float, threads: int
             raise SystemExit(f"an appending process failed ({child.returncode})")
         total += int(json.loads(out.strip().splitlines()[-1])["count"])
     return total / seconds
+
+
+def child_proofs(data_dir: str, url: str, count: int, seed: int) -> None:
+    """The proofs in a process of their own, as a server serves them: their times and the
+    process's peak RSS (which must not grow with the log: ``store.tile_cache`` is bounded)."""
+    times = proofs(Path(data_dir), url, count, seed)
+    print(json.dumps({"times": times, "peak_rss_mib": peak_rss_mib()}))
 
 
 def proofs(data_dir: Path, url: str, count: int, seed: int) -> list[float]:
@@ -236,9 +262,11 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         kind, *rest = sys.argv[2:]
         if kind == "append":
-            child_append(rest[0], rest[1], float(rest[2]), float(rest[3]))
+            child_append(rest[0], rest[1], float(rest[2]))
         elif kind == "grouped":
-            child_grouped(rest[0], rest[1], float(rest[2]), float(rest[3]), int(rest[4]))
+            child_grouped(rest[0], rest[1], float(rest[2]), int(rest[3]))
+        elif kind == "proofs":
+            child_proofs(rest[0], rest[1], int(rest[2]), int(rest[3]))
         else:
             child_verify(rest[0], rest[1])
         return
@@ -284,7 +312,8 @@ def main() -> None:
         return
     if not checked["ok"]:
         raise SystemExit(f"verify found problems in the built store: {checked['problems']}")
-    times = proofs(data_dir, url_for_store, args.proofs, args.seed)
+    served = _child("proofs", str(data_dir), url_for_store, str(args.proofs), str(args.seed))
+    times = served["times"]
     one = appends(data_dir, url_for_store, 1, args.seconds)
     four = appends(data_dir, url_for_store, 4, args.seconds)
     grouped_one = appends(data_dir, url_for_store, 1, args.seconds, args.threads)
@@ -303,6 +332,7 @@ def main() -> None:
         "proof_p50_ms": _pct(times, 50),
         "proof_p99_ms": _pct(times, 99),
         "proof_mean_ms": round(statistics.fmean(times), 3),
+        "proof_peak_rss_mib": round(served["peak_rss_mib"], 1),
         "verify_seconds": round(checked["seconds"], 2),
         "verify_s_per_million": round(checked["seconds"] / events * 1_000_000, 2),
         "verify_peak_rss_mib": round(checked["peak_rss_mib"], 1),
@@ -321,7 +351,8 @@ def main() -> None:
     )
     print(
         f"inclusion proof:       p50 {result['proof_p50_ms']} ms, "
-        f"p99 {result['proof_p99_ms']} ms ({args.proofs} proofs)"
+        f"p99 {result['proof_p99_ms']} ms ({args.proofs} proofs; "
+        f"the serving process's peak RSS {result['proof_peak_rss_mib']} MiB)"
     )
     print(
         f"verify:                {result['verify_seconds']} s "
