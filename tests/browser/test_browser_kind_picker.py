@@ -42,7 +42,7 @@ def test_document_kinds_are_grouped_by_stage_and_searchable(
     assert groups == STAGES
     assert page.eval_on_selector(
         "#kind optgroup[label=送达]", "g => [...g.children].map(o => o.textContent)"
-    ) == ["送达回证"]
+    ) == ["电子送达确认书", "送达回证"]
     assert page.is_visible("#kind-search")
     page.fill("#kind-search", "告知")
     shown = _visible(page)
