@@ -6,7 +6,7 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
-from liuhen.store.unit import new_id
+from liuhen.store.unit import Tx, new_id
 
 DEVICE_KINDS: dict[str, str] = {
     "body_camera": "执法记录仪",
@@ -89,25 +89,49 @@ def add_device(
     require(actor, "device.manage")
     if kind not in DEVICE_KINDS:
         raise InvalidInput(f"kind: 设备类型无效 {kind!r}，可选：{', '.join(DEVICE_KINDS)}")
-    device_id = new_id()
     with store.transaction(actor) as tx:
-        tx.insert(
-            "devices",
-            {
-                "id": device_id,
-                "agency_id": agency_id,
-                "kind": kind,
-                "serial_no": serial_no,
-                "model": model,
-                "explosion_proof": explosion_proof,
-                "assigned_officer_id": assigned_officer_id,
-                "created_at": store.clock(),
-            },
+        return insert_device(
+            tx,
+            agency_id=agency_id,
+            kind=kind,
+            serial_no=serial_no,
+            model=model,
+            explosion_proof=explosion_proof,
+            assigned_officer_id=assigned_officer_id,
         )
-        tx.record(
-            "device.registered",
-            subject_type="device",
-            subject_id=device_id,
-            payload={"serial_no": serial_no},
-        )
+
+
+def insert_device(
+    tx: Tx,
+    *,
+    agency_id: str,
+    kind: str,
+    serial_no: str,
+    model: str,
+    explosion_proof: bool = False,
+    assigned_officer_id: str | None = None,
+    noted: dict[str, object] | None = None,
+) -> str:
+    """The device's row and its ``device.registered`` event in ``tx`` (the caller checked
+    who may register it); ``noted``: more for the event's payload."""
+    device_id = new_id()
+    tx.insert(
+        "devices",
+        {
+            "id": device_id,
+            "agency_id": agency_id,
+            "kind": kind,
+            "serial_no": serial_no,
+            "model": model,
+            "explosion_proof": explosion_proof,
+            "assigned_officer_id": assigned_officer_id,
+            "created_at": tx.clock(),
+        },
+    )
+    tx.record(
+        "device.registered",
+        subject_type="device",
+        subject_id=device_id,
+        payload={"serial_no": serial_no, **(noted or {})},
+    )
     return device_id

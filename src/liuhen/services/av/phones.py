@@ -8,8 +8,9 @@ a device for every recording and the admin sees it on the 设备 page. docs/uplo
 
 from __future__ import annotations
 
+from liuhen.services.admin.agency import insert_device
 from liuhen.services.av.queries.devices import registered_device_id
-from liuhen.store.unit import Tx, new_id
+from liuhen.store.unit import Tx
 
 PHONE_KIND = "handheld_terminal"
 PHONE_MODEL = "执法人员手机（上传音像时登记）"
@@ -31,24 +32,12 @@ def officers_phone(tx: Tx, officer_id: str, agency_id: str, record_id: str) -> s
     found = registered_device_id(tx.conn, serial)
     if found is not None:
         return found
-    device_id = new_id()
-    tx.insert(
-        "devices",
-        {
-            "id": device_id,
-            "agency_id": agency_id,
-            "kind": PHONE_KIND,
-            "serial_no": serial,
-            "model": PHONE_MODEL,
-            "explosion_proof": False,
-            "assigned_officer_id": officer_id,
-            "created_at": tx.clock(),
-        },
+    return insert_device(
+        tx,
+        agency_id=agency_id,
+        kind=PHONE_KIND,
+        serial_no=serial,
+        model=PHONE_MODEL,
+        assigned_officer_id=officer_id,
+        noted={"with_upload": record_id, "officer_id": officer_id},
     )
-    tx.record(
-        "device.registered",
-        subject_type="device",
-        subject_id=device_id,
-        payload={"serial_no": serial, "with_upload": record_id, "officer_id": officer_id},
-    )
-    return device_id
