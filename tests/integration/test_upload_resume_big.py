@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from tests.factories import make_user
 from tests.helpers import SYSTEM
+from tests.integration.blobs.nodes import wait_ready
 
 from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.av.upload_staging import encode_metadata
@@ -105,19 +106,7 @@ def server(tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        proc.stderr.read().decode() if proc.stderr else ""
-                    ) from None
-                time.sleep(0.2)
+        wait_ready(proc, port)
         yield {"port": port, "token": token, "pid": proc.pid, "data": tmp_path / "data"}
     finally:
         proc.terminate()
