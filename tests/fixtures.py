@@ -19,7 +19,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -126,14 +125,11 @@ class PgDatabases:
             self._drops.put(name)
 
     def close(self) -> None:
-        """Drop what is left at once: each DROP DATABASE asks for a checkpoint and waits for
-        it, and drops that wait together share one (one by one, the end of a worker's
-        session waited for a checkpoint per database)."""
         self._closed.set()
         self._thread.join(timeout=60)
-        left = [q.get_nowait() for q in (self._ready, self._drops) for _ in range(q.qsize())]
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda name: drop_pg_database(self.admin, name), left))
+        for waiting in (self._ready, self._drops):
+            while not waiting.empty():
+                drop_pg_database(self.admin, waiting.get_nowait())
 
 
 def database_name(settings: Settings) -> str:
