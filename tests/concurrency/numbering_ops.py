@@ -44,3 +44,11 @@ def save_numbered(store: Store, actor: Actor, case_id: str, kind: str) -> str:
     with store.read() as conn:
         row = conn.execute(t.records.select().where(t.records.c.id == saved.record_id))
         return str(row.mappings().one()["details"]["number"])
+
+
+def void(store: Store, actor: Actor, kind: str, year: int, serial: int, reason: str) -> str:
+    """作废登记 of one serial (``void_number``)."""
+    from liuhen.services.cases.numbering import void_number
+
+    void_number(store, actor, kind=kind, year=year, serial=serial, reason=reason)
+    return "voided"

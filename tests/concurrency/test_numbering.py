@@ -66,3 +66,20 @@ def test_four_documents_saved_at_once_get_four_consecutive_numbers(store, racers
     assert race.codes == {"ok": 4}, race
     assert sorted(race.values()) == [f"'示镇责改字〔2026〕{n}号'" for n in (1, 2, 3, 4)]
     assert verify(store, SYSTEM).ok
+
+
+def test_one_number_voided_four_times_at_once_is_voided_once(store, racers) -> None:  # type: ignore[no-untyped-def]
+    """作废登记 of one serial by four heads at once: one entry, the others told it is there."""
+    from dataclasses import replace
+
+    agency = make_agency(store, name="示范镇人民政府")["agency"]
+    numbering_ops.open_numbered(store, SYSTEM, agency, "某店占道经营案")  # serial 1 issued
+    head = replace(SYSTEM, roles=("head",), agency_id=agency, id="head-1")
+    race = racers.race(store, numbering_ops.void, head, "case", 2026, 1, "立案后发现重复登记")
+    assert race.codes == {"ok": 1, "conflict": 3}, race
+    assert all("已登记作废" in m for m in race.values("conflict")), race
+    v = t.number_voids.c
+    with store.read() as conn:
+        voids = conn.execute(select(v.serial).where(v.agency_id == agency)).all()
+    assert voids == [(1,)]
+    assert verify(store, SYSTEM).ok
