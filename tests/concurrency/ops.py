@@ -128,3 +128,22 @@ def change_account(store: Store, actor: Actor, change: str, user_id: str, seen: 
     else:  # "officer": the account's roles become officer only
         accounts.change_roles(store, actor, user_id, roles=["officer"], reason="调岗", seen=seen)
     return change
+
+
+def import_bundle(store: Store, actor: Actor, name: str) -> bool:
+    """``liuhen import`` of a demo bundle: whether this import created the case."""
+    import json
+    from importlib import resources
+
+    from liuhen.services.cases.bundle_import import import_bundle
+
+    text = resources.files("liuhen.demo").joinpath(f"bundles/{name}").read_text("utf-8")
+    return import_bundle(store, actor, json.loads(text)).created
+
+
+def link_phone(store: Store, actor: Actor, record_id: str, case_id: str, officer_id: str) -> str:
+    """Footage sent from a case page by an officer whose phone is not registered: linked to
+    the case, the phone registered as theirs (``services/av/phones``)."""
+    from liuhen.services.av.versions import link_av
+
+    return link_av(store, actor, record_id, case_id=case_id, phone_of=officer_id)

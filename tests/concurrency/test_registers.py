@@ -80,3 +80,16 @@ def test_one_case_closed_four_times_at_once_is_closed_once(store, racers) -> Non
     closed = (t.case_transitions.c.case_id == case) & (t.case_transitions.c.stage == "closed")
     assert count(store, t.case_transitions, closed) == 1
     assert verify(store, SYSTEM).ok
+
+
+def test_one_bundle_imported_four_times_at_once_is_one_case(store, racers) -> None:  # type: ignore[no-untyped-def]
+    """``liuhen import`` of one bundle by four processes at once: one imports the case, the
+    others end as a later import does ("已存在，未重复导入", ``created`` false), not with the
+    name of the officer or case row they met (``certificate_no``, ``number``)."""
+    bundle = "01-township-general-21.json"
+    results = racers.race(store, ops.import_bundle, SYSTEM, bundle)
+    assert results.codes == {"ok": 4}, results
+    assert sorted(results.values()) == ["False", "False", "False", "True"], results
+    assert count(store, t.cases) == 1
+    assert count(store, t.agencies, t.agencies.c.name == "示范镇人民政府（演示）") == 1
+    assert verify(store, SYSTEM).ok

@@ -269,6 +269,7 @@ def _check_commands(commands: list[Any]) -> None:
         for item in json.loads(out)["imported"]
     ]
     assert created.count(True) == 1, imports  # the case imported once
+    assert [code for code, _, _ in imports] == [0, 0], imports  # the other: "already there"
 
 
 def _check_tables(store: Store, tally: load.Tally, cases: list[str]) -> None:

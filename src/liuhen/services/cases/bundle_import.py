@@ -13,7 +13,7 @@ from typing import Any
 
 from liuhen.domain.acts import act_problems
 from liuhen.domain.limits import ACT_LIMITS, CASE_LIMITS, PARTY_LIMITS, text_problems
-from liuhen.errors import InvalidInput
+from liuhen.errors import Conflict, InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules import load_bundle
 from liuhen.rules.sources.bundle import entity_problems, shape_problems
@@ -40,6 +40,10 @@ REF_KEYS = frozenset({
     "officer_id", "officer_ids", "record_id", "record_ids", "service_id",
 })  # fmt: skip
 CASE_COLUMNS = ("id", "number", "title", "procedure", "opened_at", "ended_at")
+ATTEMPTS = 3
+"""Writes of one bundle before its conflict stands: an import that loses to another of the
+same case ends like a later one (``created=False``, "已存在，未重复导入"), never with the
+name of the officer or device row the two met at (issue 14)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,9 @@ def _text_problems(data: Mapping[str, Any]) -> list[str]:
 
 
 def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> ImportResult:
-    """Validate the whole bundle, then store it in one transaction (all of it or nothing)."""
+    """Validate the whole bundle, then store it in one transaction (all of it or nothing).
+    A case already stored is not imported again (``created=False``), also when another
+    import of it commits while this one writes."""
     require(actor, "case.import")
     load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
     data = upgrade(data)  # a version-1 bundle is stored as version 2 (``bundle_migrate``)
@@ -124,19 +130,28 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
     if problems:  # the checks ``open_case`` and ``record_act`` make in LiuHen
         raise InvalidInput("案件数据包中的案件或执法环节有误", details=problems)
     case = data["case"]
-    existing = case_id_by_number(store, case.get("number", case["id"]))
-    if existing:
-        return ImportResult(existing, case.get("number", case["id"]), created=False)
-    with store.transaction(actor) as tx:
-        case_id = _write_case(tx, store, actor, data)
-        tx.record(
-            "case.imported",
-            subject_type="case",
-            subject_id=case_id,
-            case_id=case_id,
-            payload={"number": case.get("number", case["id"]), "bundle_case_id": case["id"]},
-        )
-    return ImportResult(case_id, case.get("number", case["id"]), created=True)
+    number = case.get("number", case["id"])
+    for attempt in range(1, ATTEMPTS + 1):
+        existing = case_id_by_number(store, number)
+        if existing:
+            return ImportResult(existing, number, created=False)
+        try:
+            with store.transaction(actor) as tx:
+                case_id = _write_case(tx, store, actor, data)
+                tx.record(
+                    "case.imported",
+                    subject_type="case",
+                    subject_id=case_id,
+                    case_id=case_id,
+                    payload={"number": number, "bundle_case_id": case["id"]},
+                )
+            return ImportResult(case_id, number, created=True)
+        except Conflict:
+            # an import of the same case (or of a bundle naming the same officers or
+            # devices) committed first: look again, as a later import would
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _write_case(tx: Tx, store: Store, actor: Actor, data: Mapping[str, Any]) -> str:
