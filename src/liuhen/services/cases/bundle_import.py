@@ -40,10 +40,7 @@ REF_KEYS = frozenset({
     "officer_id", "officer_ids", "record_id", "record_ids", "service_id",
 })  # fmt: skip
 CASE_COLUMNS = ("id", "number", "title", "procedure", "opened_at", "ended_at")
-ATTEMPTS = 3
-"""Writes of one bundle before its conflict stands: an import that loses to another of the
-same case ends like a later one (``created=False``, "已存在，未重复导入"), never with the
-name of the officer or device row the two met at (issue 14)."""
+ATTEMPTS = 3  # writes of one bundle before a conflict stands (``import_bundle``)
 
 
 @dataclass(frozen=True)
@@ -110,26 +107,24 @@ def _text_problems(data: Mapping[str, Any]) -> list[str]:
 def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> ImportResult:
     """Validate the whole bundle, then store it in one transaction (all of it or nothing).
     A case already stored is not imported again (``created=False``), also when another
-    import of it commits while this one writes."""
+    import of it commits while this one writes: the loser ends like a later import
+    ("已存在，未重复导入"), not with the officer or case row the two met at (issue 14)."""
     require(actor, "case.import")
     load_bundle(dict(data))  # raises BundleInvalid naming each JSON path; nothing is written
     data = upgrade(data)  # a version-1 bundle is stored as version 2 (``bundle_migrate``)
     if not data["agency"].get("profile"):
         raise InvalidInput("$.agency.profile: 导入的案件包须指明机关适用的制度配置")
+    case = data["case"]
     problems = [
         f"$.acts[{i}].{problem}"
         for i, act in enumerate(data.get("acts", []))
         for problem in act_problems(
-            data["case"]["procedure"],
-            act["kind"],
-            _when(act["started_at"]),
-            _when(act.get("ended_at")),
+            case["procedure"], act["kind"], _when(act["started_at"]), _when(act.get("ended_at"))
         )
     ]
     problems += _text_problems(data)
     if problems:  # the checks ``open_case`` and ``record_act`` make in LiuHen
         raise InvalidInput("案件数据包中的案件或执法环节有误", details=problems)
-    case = data["case"]
     number = case.get("number", case["id"])
     for attempt in range(1, ATTEMPTS + 1):
         existing = case_id_by_number(store, number)
@@ -138,13 +133,9 @@ def import_bundle(store: Store, actor: Actor, data: Mapping[str, Any]) -> Import
         try:
             with store.transaction(actor) as tx:
                 case_id = _write_case(tx, store, actor, data)
-                tx.record(
-                    "case.imported",
-                    subject_type="case",
-                    subject_id=case_id,
-                    case_id=case_id,
-                    payload={"number": number, "bundle_case_id": case["id"]},
-                )
+                payload = {"number": number, "bundle_case_id": case["id"]}
+                tx.record("case.imported", subject_type="case", subject_id=case_id,
+                          case_id=case_id, payload=payload)  # fmt: skip
             return ImportResult(case_id, number, created=True)
         except Conflict:
             # an import of the same case (or of a bundle naming the same officers or
