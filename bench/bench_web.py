@@ -237,8 +237,10 @@ def copy_to_postgres(source: Path, target: Path, url: str, args: argparse.Namesp
 
 
 def _accounts(settings: Settings) -> dict[str, str]:
+    """Username → password from the demo's accounts file (username, password, name, roles)."""
     lines = (settings.data_dir / "demo-accounts.txt").read_text("utf-8").splitlines()
-    return {u: p.strip() for u, _, p in (line.partition("\t") for line in lines) if p}
+    fields = (line.split("\t") for line in lines if not line.startswith("#"))
+    return {f[0]: f[1].strip() for f in fields if len(f) > 1}
 
 
 def plan(settings: Settings, rng: random.Random) -> dict[str, dict[str, list[str]]]:

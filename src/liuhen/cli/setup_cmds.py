@@ -164,6 +164,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
+            access_log=False,  # at "warning" it logs nothing, yet formats every request
             forwarded_allow_ips=settings.trusted_proxies,
         )
         return
@@ -184,6 +185,7 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
         port=port,
         workers=workers,
         log_level="warning",
+        access_log=False,
         forwarded_allow_ips=settings.trusted_proxies,
     )
 

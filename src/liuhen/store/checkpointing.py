@@ -41,6 +41,7 @@ from liuhen.store.stored_tree import StoredTree
 log = logging.getLogger("liuhen.witness")
 
 Signed = tuple[Checkpoint, Note]
+_INSERT_CHECKPOINT = t.checkpoints.insert()  # built once: every write signs (with 0)
 
 
 class Signer(Protocol):
@@ -135,14 +136,15 @@ class Checkpointing:
         cp = Checkpoint(size, root, store.clock(), self._origin_of(conn))
         signature = sign_checkpoint(store.key, cp)
         conn.execute(
-            t.checkpoints.insert().values(
-                tree_size=cp.tree_size,
-                root_hash=cp.root_hash.hex(),
-                origin=cp.origin,
-                signed_at=cp.timestamp,
-                signature=signature,
-                key_fingerprint=store.fingerprint,
-            )
+            _INSERT_CHECKPOINT,
+            {
+                "tree_size": cp.tree_size,
+                "root_hash": cp.root_hash.hex(),
+                "origin": cp.origin,
+                "signed_at": cp.timestamp,
+                "signature": signature,
+                "key_fingerprint": store.fingerprint,
+            },
         )
         return cp, checkpoint_note(cp, signature, store.key.public_key())
 

@@ -6,8 +6,10 @@ than a few of them whatever the size of the ledger."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
 from liuhen.ledger.tiles import TILE_WIDTH, TiledTree, TileKey, edge_keys, extend, tiles_for
@@ -100,10 +102,10 @@ class StoredTree:
         return bool(TiledTree(size, tiles).root(signed).hex() == root)
 
 
-def _leaves(conn: Connection, size: int, first: int, last: int | None, tail: bool) -> list[bytes]:
-    """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
-    gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
-    none) that no signed checkpoint covers (``tail``: nor the stored tiles)."""
+@cache
+def _leaves_from(bounded: bool) -> Select[Any]:
+    """The events from ``:size`` on (to ``:last`` when ``bounded``) with the newest signed
+    size and the tiled size beside each, built once (every write transaction asks it)."""
     signed = select(func.max(t.checkpoints.c.tree_size)).scalar_subquery()
     tiles = t.ledger_tiles.c
     tiled = (
@@ -116,12 +118,21 @@ def _leaves(conn: Connection, size: int, first: int, last: int | None, tail: boo
     # The upper bound is the transaction's last event (the head is locked: none comes
     # after it); without it a planner that has no statistics yet (a store just loaded)
     # reads the whole table for an open range.
-    bounded = () if last is None else (t.ledger_events.c.seq <= last,)
-    rows = conn.execute(
-        select(t.ledger_events.c.seq, t.ledger_events.c.leaf_hash, signed, tiled)
-        .where(t.ledger_events.c.seq >= size, *bounded)
-        .order_by(t.ledger_events.c.seq)
+    seq = t.ledger_events.c.seq
+    bound = (seq <= bindparam("last"),) if bounded else ()
+    return (
+        select(seq, t.ledger_events.c.leaf_hash, signed, tiled)
+        .where(seq >= bindparam("size"), *bound)
+        .order_by(seq)
     )
+
+
+def _leaves(conn: Connection, size: int, first: int, last: int | None, tail: bool) -> list[bytes]:
+    """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
+    gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
+    none) that no signed checkpoint covers (``tail``: nor the stored tiles)."""
+    params = {"size": size} if last is None else {"size": size, "last": last}
+    rows = conn.execute(_leaves_from(last is not None), params)
     leaves: list[bytes] = []
     for seq, leaf, covered, in_tiles in rows:
         if seq != size + len(leaves):

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, t
 from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
 from liuhen.store import tables as t
-from liuhen.store.upsert import insert
+from liuhen.store.upsert import insert_for
 
 _tiles = t.ledger_tiles
 
@@ -78,11 +78,21 @@ def write_tiles(conn: Connection, changed: Mapping[TileKey, bytes]) -> None:
     if not changed:
         return
     rows = [{"level": k[0], "idx": k[1], "hashes": v} for k, v in sorted(changed.items())]
-    stmt = insert(conn, _tiles)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["level", "idx"], set_={"hashes": stmt.excluded.hashes}
-    )
-    conn.execute(stmt, rows)
+    conn.execute(_upsert(conn.dialect.name), rows)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """The tiles' ``INSERT … ON CONFLICT DO UPDATE``, built once per dialect (every write
+    transaction runs it)."""
+    if dialect not in _UPSERTS:
+        stmt = insert_for(dialect, _tiles)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["level", "idx"], set_={"hashes": stmt.excluded.hashes}
+        )
+    return _UPSERTS[dialect]
 
 
 def clear_tiles(conn: Connection) -> None:

@@ -53,6 +53,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_HEAD = select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
+_INSERT_EVENTS = t.ledger_events.insert()
+_MOVE_HEAD = (
+    update(t.ledger_head)
+    .where(t.ledger_head.c.id == 1)
+    .values(next_seq=bindparam("next_seq"), chain_hash=bindparam("chain_hash"))
+)
+"""The ledger's statements, built once: every write runs them, and a statement built per
+call is constructed and cache-keyed each time (a batch of views is a few of them)."""
+
+
 @cache
 def _by_key(table: str) -> Select[Any]:
     """``SELECT * FROM table WHERE pk = :key``, built once per table (the statement cache
@@ -193,9 +204,7 @@ class Tx:
         """(next seq, chain hash) of the ledger's head, locked until the transaction ends:
         read once, then kept here as this transaction moves it (nobody else can)."""
         if self._held is None:
-            head = self.conn.execute(
-                select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
-            ).one()
+            head = self.conn.execute(_HEAD).one()
             self._held = (int(head.next_seq), str(head.chain_hash))
         return self._held
 
@@ -212,12 +221,8 @@ class Tx:
             )  # fmt: skip
             rows.append(row)
             prev = row["chain_hash"]
-        self.conn.execute(t.ledger_events.insert(), rows)
-        self.conn.execute(
-            update(t.ledger_head)
-            .where(t.ledger_head.c.id == 1)
-            .values(next_seq=seq + len(rows), chain_hash=prev)
-        )
+        self.conn.execute(_INSERT_EVENTS, rows)
+        self.conn.execute(_MOVE_HEAD, {"next_seq": seq + len(rows), "chain_hash": prev})
         self._held = (seq + len(rows), prev)
         for row in rows:
             if row["action"] not in READ_ACTIONS:

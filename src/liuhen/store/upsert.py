@@ -16,7 +16,12 @@ CHUNK = 200
 def insert(conn: Connection, table: Table) -> Any:
     """The dialect's ``insert(table)`` (with ``on_conflict_do_nothing``/``_do_update`` and
     ``excluded``): PostgreSQL's or SQLite's (≥ 3.24)."""
-    if conn.dialect.name == "postgresql":
+    return insert_for(conn.dialect.name, table)
+
+
+def insert_for(dialect: str, table: Table) -> Any:
+    """``insert`` for the dialect named (a statement built once, before any connection)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table)
