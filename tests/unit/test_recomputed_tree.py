@@ -54,3 +54,26 @@ def test_nodes_answers_only_for_the_heights_tiles_hold() -> None:
             tree.nodes(3, 0, 4)
     finally:
         tree.close()
+
+
+@pytest.mark.parametrize("batches", [[0], [1, 15], [16], [7, 9, 33, 1, 256, 0, 5000], [70_000]])
+def test_extend_is_append_leaf_by_leaf(batches: list[int]) -> None:
+    """``extend`` (a page of leaves at once, its blocks folded together) builds the tree
+    ``append`` builds, whatever the batches' sizes and however they split the blocks of 16,
+    mixed with single appends."""
+    leaves = _leaves(sum(batches) + len(batches))
+    whole = MerkleTree(leaves)
+    tree = RecomputedTree()
+    try:
+        at = 0
+        for count in batches:
+            tree.extend(leaves[at : at + count])
+            tree.append(leaves[at + count])
+            at += count + 1
+        assert tree.size == len(leaves)
+        for size in {1, len(leaves) // 2, len(leaves)}:
+            assert tree.root(size) == whole.root(size)
+        for height in (0, 8, 16):
+            assert tree.nodes(height, 0, TILE_WIDTH) == whole.nodes(height, 0, TILE_WIDTH)
+    finally:
+        tree.close()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,8 +61,14 @@ class LedgerReading:
         self.signed = signed if type(signed) is int else 0
         """The newest signed checkpoint's size, read before the events (0 when none)."""
 
-    def events(self) -> Iterator[tuple[Any, ...]]:
-        """Every event as fetched (the columns of ``ledger_events`` in order), by ``seq``."""
+    @property
+    def plain_types(self) -> frozenset[tuple[type, ...]]:
+        """The cell types of a row LiuHen wrote, as this database's driver returns them."""
+        return _SQLITE_TYPES if self.sqlite else _PG_TYPES
+
+    def pages(self) -> Iterator[Sequence[Any]]:
+        """Every event as fetched (the columns of ``ledger_events`` in order), by ``seq``, a
+        page (at most ``page`` rows, as the driver returns them) at a time."""
         dialect = self._conn.dialect
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         table = quoted(dialect, "ledger_events")
@@ -72,7 +78,7 @@ class LedgerReading:
         try:
             cursor.execute(f"{head} ORDER BY {seq} LIMIT {limit}")
             while rows := cursor.fetchall():
-                yield from rows
+                yield rows
                 if len(rows) < limit:
                     return
                 last = (rows[-1][0],)
@@ -137,5 +143,9 @@ def _time(value: Any, sqlite: bool) -> str | None:
             return None
         fraction = "" if value.endswith(".000000") else value[19:]
         return f"{value[:10]}T{value[11:19]}{fraction}+00:00"
-    when: datetime = value
+    return utc_text(value)
+
+
+def utc_text(when: datetime) -> str | None:
+    """A PostgreSQL event time as its bytes hold it (UTC ISO 8601); None when naive."""
     return None if when.tzinfo is None else when.astimezone(UTC).isoformat()

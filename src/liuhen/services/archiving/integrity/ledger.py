@@ -10,18 +10,22 @@ stored one, or as zeros, so the signed roots after it disagree and say so).
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring as quoted
 from typing import Any
 
 from liuhen.ledger.canonical import digest
 from liuhen.ledger.chain import GENESIS, chain_hash
-from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes, plain_event
+from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.services.archiving.integrity.report import VerifyReport
 from liuhen.services.archiving.queries.integrity import reading_ledger
-from liuhen.store.event_rows import canonical_payload, payload_of
+from liuhen.store.event_rows import LedgerReading, canonical_payload, payload_of
+from liuhen.store.event_rows import utc_text as _pg_time
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.store import Store
 
@@ -63,48 +67,139 @@ def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> 
     with reading_ledger(store) as reading:
         scan.read_at = store.clock()
         below = reading.signed if bound else 0
-        for fetched in reading.events():
-            time = reading.plain_time(fetched)
-            if fetched[0] == reading.signed:
-                scan.tail = (reading.signed, time)
-            if time is None or not _visit_plain(scan, fetched, time, below):
-                _visit(scan, report, reading.decode(tuple(fetched)))
+        for page in reading.pages():
+            at = _plain_run(scan, reading, page, 0, below)
+            while at < len(page):  # a row the run stopped at: the signed size's, or damaged
+                fetched = page[at]
+                time = reading.plain_time(fetched)
+                if fetched[0] == reading.signed:
+                    scan.tail = (reading.signed, time)
+                if time is None or _plain_run(scan, reading, [fetched], 0, below, stop=-1) == 0:
+                    _visit(scan, report, reading.decode(tuple(fetched)))
+                at = _plain_run(scan, reading, page, at + 1, below)
         heads = reading.heads()
     _check_head(scan, report, heads)
     report.events = scan.tree.size
     return scan
 
 
-def _visit_plain(scan: LedgerScan, fetched: Any, time: str, bound_below: int) -> bool:
-    """The common case, in a few microseconds: an event whose cells are all as LiuHen
-    writes them (``LedgerReading.plain_time``), in its place, whose payload digest, link,
-    chain hash and stored leaf all hold. False, having changed nothing, for any other: the
-    full check (``_visit``) then names what does not hold."""
-    seq, _, actor_id, label, action, stype, sid, case_id, text, digest_, prev, chain, leaf = fetched
-    if seq != scan.expected or prev != (scan.prev if seq else _GENESIS):
-        return False
-    sha256 = hashlib.sha256
-    if sha256(text.encode("utf-8")).hexdigest() != digest_:
-        return False
-    payload: Any = _UNREAD
-    if seq >= bound_below:
-        try:
-            payload = canonical_payload(text)
-        except ValueError:
-            return False
-    raw = plain_event(seq, time, actor_id, label, action, stype, sid, case_id, digest_, prev)
-    if sha256(bytes.fromhex(prev) + raw).hexdigest() != chain:
-        return False
-    computed = leaf_hash(raw)
-    if computed.hex() != leaf:
-        return False
-    scan.tree.append(computed)
-    scan.prev, scan.expected = chain, seq + 1
-    if case_id is not None and action not in READ_ACTIONS:
-        scan.changes[case_id] = seq
-    if seq == 0 or action in _NOTED or '"rows":' in text:
-        _note_payload(scan, seq, action, payload_of(text) if payload is _UNREAD else payload)
-    return True
+def _plain_run(
+    scan: LedgerScan,
+    reading: LedgerReading,
+    rows: Sequence[Any],
+    start: int,
+    bound_below: int,
+    stop: int | None = None,
+) -> int:
+    """The common case, a page at a time in one loop (a few µs an event): check
+    ``rows[start:]`` while each event's cells are all as LiuHen writes them
+    (``LedgerReading.plain_time``), in its place, and its payload digest, link, chain hash
+    and stored leaf all hold; return the index of the first row that is not (``len(rows)``
+    when all were), having changed nothing for it: the caller then checks that one alone,
+    and the full check (``_visit``) names what does not hold. ``stop``: the seq to stop at
+    (default the newest signed size, whose time the caller notes; -1 for none)."""
+    stop = reading.signed if stop is None else stop
+    sqlite, types = reading.sqlite, reading.plain_types
+    prev, expected, changes, tree = scan.prev, scan.expected, scan.changes, scan.tree
+    if prev is None or start >= len(rows):
+        return start
+    try:
+        prev_bytes = bytes.fromhex(prev)
+    except ValueError:
+        return start
+    if prev_bytes.hex() != prev:  # not lowercase hex: the full check says so
+        return start
+    sha256, plain_format, sqlite_time = hashlib.sha256, _PLAIN_LINK, _SQLITE_TIME.fullmatch
+    leaves: list[bytes] = []
+    at, end = start, len(rows)
+    try:
+        while at < end:
+            fetched = rows[at]
+            if tuple(map(type, fetched)) not in types:
+                break
+            (
+                seq,
+                when,
+                actor_id,
+                label,
+                action,
+                stype,
+                sid,
+                case_id,
+                text,
+                digest_,
+                link,
+                chain,
+                leaf,
+            ) = fetched
+            if seq != expected or seq == stop or link != (prev if seq else _GENESIS):
+                break
+            if sqlite:
+                if sqlite_time(when) is None:
+                    break
+                try:
+                    datetime.fromisoformat(when)
+                except ValueError:
+                    break
+                day, clock = when[:10], (when[11:19] if when.endswith(".000000") else when[11:])
+            else:
+                iso = _pg_time(when)
+                if iso is None or not _PLAIN_TIME.fullmatch(iso):
+                    break
+                day, clock = iso[:10], iso[11:-6]
+            if sha256(text.encode("utf-8")).hexdigest() != digest_:
+                break
+            payload: Any = _UNREAD
+            if seq >= bound_below:
+                try:
+                    payload = canonical_payload(text)
+                except ValueError:
+                    break
+            raw = (
+                plain_format
+                % (
+                    quoted(action),
+                    "null" if actor_id is None else quoted(actor_id),
+                    quoted(label),
+                    "null" if case_id is None else quoted(case_id),
+                    day,
+                    clock,
+                    digest_,  # equal to a hex digest computed here: needs no quoting
+                    link,  # equal to ``prev``: lowercase hex
+                    seq,
+                    quoted(sid),
+                    quoted(stype),
+                )
+            ).encode("utf-8")
+            computed = sha256(prev_bytes + raw).digest()
+            if computed.hex() != chain:
+                break
+            computed_leaf = sha256(b"\x00" + raw).digest()
+            if computed_leaf.hex() != leaf:
+                break
+            leaves.append(computed_leaf)
+            prev, prev_bytes, expected = chain, computed, seq + 1
+            if case_id is not None and action not in READ_ACTIONS:
+                changes[case_id] = seq
+            if seq == 0 or action in _NOTED or '"rows":' in text:
+                _note_payload(
+                    scan, seq, action, payload_of(text) if payload is _UNREAD else payload
+                )
+            at += 1
+    finally:
+        tree.extend(leaves)
+        scan.prev, scan.expected = prev, expected
+    return at
+
+
+_PLAIN_LINK = (
+    '{"action":%s,"actor_id":%s,"actor_label":%s,"case_id":%s,"occurred_at":"%sT%s+00:00",'
+    '"payload_digest":"%s","prev_hash":"%s","seq":%d,"subject_id":%s,"subject_type":%s}'
+)
+"""``events.plain_event``'s text with the fields that need no JSON quoting written as they
+are: the time (digits and separators, UTC) and two digests already compared with hex ones."""
+_SQLITE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+_PLAIN_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
 
 
 _UNREAD = object()

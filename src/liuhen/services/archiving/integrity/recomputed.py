@@ -11,6 +11,7 @@ and each witness file ask for the same ones.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from typing import Any
@@ -50,6 +51,33 @@ class RecomputedTree(MerkleHashes):
         if len(self._block) == _BLOCK:
             self._upper.append(_fold(self._block))
             self._block = bytearray()
+        if len(self._pending) >= _FLUSH:
+            self._flush()
+
+    def extend(self, leaves: list[bytes]) -> None:
+        """``append`` each of ``leaves`` (32-byte hashes), the complete blocks of 16 among
+        them folded level by level across all of them at once."""
+        if not leaves:
+            return
+        data = b"".join(leaves)
+        self._pending += data
+        self._size += len(leaves)
+        block = self._block + data
+        full = len(block) - len(block) % _BLOCK
+        self._block = block[full:]
+        if full:
+            level = bytes(block[:full])
+            sha256, step = hashlib.sha256, 2 * HASH_SIZE
+            for _ in range(LOW):  # pairs never straddle two blocks: each is 16 aligned leaves
+                level = b"".join(
+                    [
+                        sha256(b"\x01" + level[i : i + step]).digest()
+                        for i in range(0, len(level), step)
+                    ]
+                )
+            upper = self._upper
+            for i in range(0, len(level), HASH_SIZE):
+                upper.append(level[i : i + HASH_SIZE])
         if len(self._pending) >= _FLUSH:
             self._flush()
 
