@@ -29,6 +29,7 @@ BOUNDS: dict[str, tuple[int, int | None, str]] = {
     "upload_expiry_hours": (1, None, "正整数（小时）"),
     "gc_grace_hours": (1, None, "正整数（小时）"),
     "export_retention_hours": (1, None, "正整数（小时）"),
+    "job_retention_days": (1, None, "正整数（天）"),
     "upload_reserve_mb": (0, None, "不小于 0 的整数（MB）"),
     "upload_max_gb": (1, None, "正整数（GB）"),
     "av_join_minutes": (0, 24 * 60, " 0 至 1440 之间的整数（分钟）"),
@@ -47,6 +48,8 @@ CP_MS = (
     "（至多约一秒）由检查点覆盖，未签名的末尾期间可被能写数据库的人连同瓦片追加（docs/security.md）"
 )
 CP_EVENTS = "LIUHEN_CHECKPOINT_MS 大于 0 时，未签名事件达到该条数即签发检查点，默认 10000"
+JOB_DAYS = ("后台任务（导出、四性检测、人脸检测、定期复核等）结束多少天后删除其任务记录（进度和结果），默认 30："
+            "计划任务每天删除一次（集群中只在一个节点上运行，条数记入台账），排队中和进行中的不删")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ class Settings:
             "删除（每小时一次，集群中只在一个节点上运行），下载时提示已过期、请重新导出",
         },
     )
+    job_retention_days: int = field(
+        default=30, metadata={"env": "LIUHEN_JOB_RETENTION_DAYS", "doc": JOB_DAYS}
+    )
     gc_grace_hours: int = field(
         default=24,
         metadata={
@@ -315,10 +321,9 @@ class Settings:
         raw["data_dir"] = data_dir.resolve()
         raw.setdefault("database_url", f"sqlite:///{raw['data_dir']}/liuhen.sqlite3")
         raw.setdefault("store_url", f"file://{raw['data_dir']}/blobs")
-        if "witness_dir" in raw:
-            raw["witness_dir"] = Path(str(raw["witness_dir"])).expanduser()
-        if "key_passphrase_file" in raw:
-            raw["key_passphrase_file"] = Path(str(raw["key_passphrase_file"])).expanduser()
+        for name in ("witness_dir", "key_passphrase_file"):
+            if name in raw:
+                raw[name] = Path(str(raw[name])).expanduser()
         if "ledger_fingerprint" in raw:
             raw["ledger_fingerprint"] = _fingerprint_setting(raw["ledger_fingerprint"])
         envs = {f.name: f.metadata["env"] for f in fields(cls)}
@@ -356,14 +361,11 @@ class Settings:
             raise ConfigError(
                 f"LIUHEN_TIMEZONE: {self.timezone!r} 不是有效的时区名，如 Asia/Shanghai"
             ) from None
-        if self.environment not in ENVIRONMENTS:
-            raise ConfigError(
-                f"LIUHEN_ENV: {self.environment!r} 无效，应为 {'、'.join(ENVIRONMENTS)} 之一"
-            )
-        if self.cookie_secure not in COOKIE_SECURE:
-            raise ConfigError(
-                f"LIUHEN_COOKIE_SECURE: {self.cookie_secure!r} 无效，应为 {'、'.join(COOKIE_SECURE)} 之一"
-            )
+        choices = (("LIUHEN_ENV", self.environment, ENVIRONMENTS),
+                   ("LIUHEN_COOKIE_SECURE", self.cookie_secure, COOKIE_SECURE))  # fmt: skip
+        for env, value, allowed in choices:
+            if value not in allowed:
+                raise ConfigError(f"{env}: {value!r} 无效，应为 {'、'.join(allowed)} 之一")
         self.trusted_networks  # noqa: B018  (refuses an address it cannot read)
         for f in fields(self):
             if f.name in BOUNDS:

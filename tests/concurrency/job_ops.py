@@ -22,3 +22,16 @@ def schedule(store: Store, slot: str) -> str:
 
     made = job_rows.schedule(store.engine, store.clock(), "test", datetime.fromisoformat(slot), {})
     return "made" if made else "taken"
+
+
+def scheduled_cleanup(store: Store) -> int:
+    """What each serving node does at a slot's start: make the scheduled jobs' rows (the
+    cleanups), then run what it can claim; how many jobs this process ran."""
+    from liuhen.jobs.kinds import runner_for
+
+    runner = runner_for(store)
+    runner.make_scheduled()
+    ran = 0
+    while runner.run_one():
+        ran += 1
+    return ran

@@ -58,3 +58,78 @@ def test_only_the_holder_ends_a_job_and_the_newest_of_a_key_is_shown(store) -> N
         done = job_rows.of_kind(conn, "test", state="done")
     assert list(newest) == ["k"] and newest["k"]["id"] == later["id"]
     assert [d["result"] for d in done] == [{"size": 3}]
+
+
+def old_and_new_jobs(store) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Jobs 40 days old (one done, one failed for good, one still waiting, one still running)
+    and one done yesterday: kind -> id. The clock ends where it began."""
+    engine, clock = store.engine, store.clock
+    made = {}
+    clock.advance(days=-40)
+    for kind in ("done", "failed", "running", "queued"):
+        made[kind] = job_rows.enqueue(engine, clock(), kind=kind, key=f"old-{kind}", args={})[0]
+    for kind in ("done", "failed", "running"):
+        held = job_rows.claim(engine, clock(), "node-a", LEASE, [kind])
+        assert held is not None
+        if kind != "running":
+            job_rows.finish(
+                engine, clock(), held, **({"error": "失败"} if kind == "failed" else {})
+            )
+    clock.advance(days=39)
+    recent = job_rows.enqueue(engine, clock(), kind="done", key="recent", args={})[0]
+    held = job_rows.claim(engine, clock(), "node-a", LEASE, ["done"])
+    assert held is not None and held["id"] == recent["id"]
+    job_rows.finish(engine, clock(), held, result={})
+    clock.advance(days=1)
+    return {kind: job["id"] for kind, job in made.items()} | {"recent": recent["id"]}
+
+
+def test_jobs_that_ended_long_ago_are_deleted_once_a_day_on_one_node(store) -> None:  # type: ignore[no-untyped-def]
+    """The scheduled ``job_cleanup``: rows of jobs that ended ``LIUHEN_JOB_RETENTION_DAYS``
+    (30) ago go, waiting and running ones stay whatever their age; two nodes make the day's
+    slot once; a run that deleted rows says how many on the ledger, one that deleted none
+    adds nothing."""
+    from sqlalchemy import select
+
+    from liuhen.jobs.kinds import JOBS_PRUNED, runner_for
+    from liuhen.store import tables as t
+
+    assert store.settings.job_retention_days == 30
+    old_and_new_jobs(store)
+    a, b = runner_for(store), runner_for(store)
+    assert a.make_scheduled() == 2 and b.make_scheduled() == 0  # export_cleanup, job_cleanup
+    while b.run_one():
+        pass
+    with store.read() as conn:
+        left = {r.key for r in conn.execute(select(t.jobs.c.key).where(t.jobs.c.slot.is_(None)))}
+        [cleanup] = job_rows.of_kind(conn, "job_cleanup")
+        events = conn.execute(
+            select(t.ledger_events).where(t.ledger_events.c.action == JOBS_PRUNED)
+        ).mappings()
+        [event] = list(events)
+    assert left == {"old-running", "old-queued", "recent"}, left
+    assert cleanup["state"] == "done" and cleanup["result"]["removed"] == 2
+    assert event["payload"]["removed"] == 2 and event["payload"]["days"] == 30
+    assert event["actor_label"].startswith("清理后台任务记录")
+    store.clock.advance(days=1)
+    assert b.make_scheduled() == 2 and a.make_scheduled() == 0  # the next slots, once
+    while a.run_one():
+        pass
+    with store.read() as conn:
+        ran = job_rows.of_kind(conn, "job_cleanup", state="done")
+        count = conn.execute(
+            select(t.ledger_events.c.seq).where(t.ledger_events.c.action == JOBS_PRUNED)
+        ).all()
+    assert [r["result"]["removed"] for r in ran] == [2, 0] and len(count) == 1
+
+
+def test_an_export_whose_job_row_was_deleted_reads_as_expired(store) -> None:  # type: ignore[no-untyped-def]
+    """An export asked for long ago whose job's row ``job_cleanup`` deleted is expired (asked
+    again, it is made anew), not "未能开始"; one whose job row is missing early failed."""
+    from liuhen.services.archiving.export_jobs import job_state
+
+    now = store.clock()
+    row = {"id": "e1", "case_id": "c1", "kind": "package", "basis": 3, "attempt": 1}
+    old = job_state(store.settings, row | {"requested_at": now - timedelta(days=31)}, now)
+    fresh = job_state(store.settings, row | {"requested_at": now}, now)
+    assert (old.state, fresh.state) == ("expired", "failed"), (old, fresh)

@@ -88,7 +88,8 @@ def test_an_export_is_seen_everywhere_retried_after_its_node_died_then_expires(
     assert gone.status_code == 410 and "导出的文件已过期" in gone.text, gone.text
     assert "文件已过期删除" in web_b.get(f"/cases/{case}").text
     cleanup = b.state.jobs
-    assert cleanup.make_scheduled() == 1 and cleanup.run_one()
+    assert cleanup.make_scheduled() == 2  # export_cleanup, job_cleanup
+    assert cleanup.run_one() and cleanup.run_one() and not cleanup.run_one()
     assert not job_dir(store.settings, asked["id"]).exists()
     b.state.jobs.stop()  # (the new job is not made here)
     again = web_b.post(f"/api/cases/{case}/exports?kind=case_file").json()
@@ -137,6 +138,6 @@ def test_the_scheduled_fixity_audit_runs_once_a_slot_on_one_of_two_nodes(
     assert audits[0]["actor_label"].startswith("定期复核")
     assert audits[1]["payload"]["checked"] == []  # nothing was due any more
     plain = node()
-    assert [s.kind for s in plain.state.jobs.schedules] == ["export_cleanup"]
+    assert [s.kind for s in plain.state.jobs.schedules] == ["export_cleanup", "job_cleanup"]
     assert plain.state.jobs.make_scheduled() == 0  # this hour's cleanup is made already
     assert re.match(r".+:\d+:[0-9a-f]{6}$", plain.state.jobs.node)

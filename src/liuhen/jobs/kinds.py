@@ -1,7 +1,8 @@
 """The kinds of job the cluster runs, each a function of its ``JobContext``: the work a
 request asked for (an export, a 四性检测, finding faces, a redacted video) and the scheduled
-work (the fixity audit, removing expired export files). ``runner_for`` builds a node's
-runner with all of them and the schedules the settings ask for."""
+work (the fixity audit, removing expired export files, deleting the rows of jobs that
+ended long ago). ``runner_for`` builds a node's runner with all of them and the schedules
+the settings ask for."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from liuhen.errors import LiuhenError
 from liuhen.jobs.model import JobContext
 from liuhen.jobs.runner import Handler, JobRunner, Schedule
 from liuhen.ledger.events import Actor
+from liuhen.store import job_rows
 from liuhen.store.store import Store
 
 log = logging.getLogger(__name__)
 FIXITY_ACTOR = Actor.system("定期复核（服务器计划任务）")
 CLEANUP_EVERY = timedelta(hours=1)
+JOB_CLEANUP_ACTOR = Actor.system("清理后台任务记录（服务器计划任务）")
+JOB_CLEANUP_EVERY = timedelta(days=1)
+JOBS_PRUNED = "jobs.pruned"
+"""The ledger action of a run of ``job_cleanup`` that deleted rows (with their count)."""
 
 
 def export(ctx: JobContext) -> dict[str, Any]:
@@ -80,6 +86,21 @@ def export_cleanup(ctx: JobContext) -> dict[str, Any]:
     return {"removed": remove_expired(ctx.store)}
 
 
+def job_cleanup(ctx: JobContext) -> dict[str, Any]:
+    """Delete the job rows that ended ``job_retention_days`` ago (operational state, not
+    records: what a job did has its own events); a run that deleted any says how many on
+    the ledger. Waiting and running jobs are never deleted."""
+    store = ctx.store
+    days = store.settings.job_retention_days
+    before = store.clock() - timedelta(days=days)
+    with store.transaction(JOB_CLEANUP_ACTOR) as tx:
+        removed = job_rows.prune(tx.conn, before)
+        if removed:
+            payload = {"removed": removed, "ended_before": before.isoformat(), "days": days}
+            tx.record(JOBS_PRUNED, subject_type="store", subject_id="jobs", payload=payload)
+    return {"removed": removed, "ended_before": before.isoformat()}
+
+
 HANDLERS: dict[str, Handler] = {
     "export": export,
     "four_properties": four_properties,
@@ -87,13 +108,14 @@ HANDLERS: dict[str, Handler] = {
     "footage_render": footage_render,
     "fixity": fixity,
     "export_cleanup": export_cleanup,
+    "job_cleanup": job_cleanup,
 }
 
 
 def schedules(fixity_every: float | None) -> list[Schedule]:
-    """The scheduled jobs: removing expired exports hourly; the fixity audit every
-    ``fixity_every`` seconds (none without)."""
-    found = [Schedule("export_cleanup", CLEANUP_EVERY)]
+    """The scheduled jobs: removing expired exports hourly, old job rows daily; the fixity
+    audit every ``fixity_every`` seconds (none without)."""
+    found = [Schedule("export_cleanup", CLEANUP_EVERY), Schedule("job_cleanup", JOB_CLEANUP_EVERY)]
     if fixity_every:
         found.append(Schedule("fixity", timedelta(seconds=fixity_every)))
     return found

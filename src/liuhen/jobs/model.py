@@ -21,6 +21,7 @@ KIND_NAMES = {
     "footage_render": "制作遮盖后的视频",
     "fixity": "定期复核",
     "export_cleanup": "清理过期的导出文件",
+    "job_cleanup": "清理已结束的后台任务记录",
 }
 
 

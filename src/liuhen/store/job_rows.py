@@ -11,6 +11,8 @@ in one statement, never a read followed by a write in Python.
   ``BEGIN IMMEDIATE``, so the same statement is just as alone there.
 - ``report``, ``renew``, ``finish``: only the holder (node and attempt) may write them; a
   holder whose lease was taken over writes nothing.
+- ``prune``: one ``DELETE`` of the jobs that ended (done, or failed for good) before a time;
+  a waiting or running job is never deleted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 
 from liuhen.store import tables as t
@@ -227,3 +229,11 @@ def of_kind(conn: Connection, kind: str, *, state: str | None = None) -> list[di
     if state is not None:
         query = query.where(j.c.state == state)
     return [dict(r) for r in conn.execute(query.order_by(j.c.created_at, j.c.id)).mappings()]
+
+
+def prune(conn: Connection, ended_before: datetime) -> int:
+    """Delete the jobs that ended (done, or failed after their last attempt) before
+    ``ended_before``, on the caller's transaction; how many. Waiting and running jobs stay
+    (a running job past its last attempt is failed by ``claim`` first, then ages like any)."""
+    ended = and_(j.c.state.in_((DONE, FAILED)), j.c.finished_at < ended_before)
+    return int(conn.execute(delete(j).where(ended)).rowcount)

@@ -93,12 +93,11 @@ class ExportJob:
 
     def to_dict(self) -> dict[str, Any]:
         times = ("requested_at", "expires_at")
+        names = {"kind_name": self.kind_name, "state_name": self.state_name}
         return {
             **{k: v for k, v in self.__dict__.items() if k not in times},
             **{k: getattr(self, k) and getattr(self, k).isoformat() for k in times},
-            "kind_name": self.kind_name,
-            "state_name": self.state_name,
-        }
+        } | names
 
 
 def job_dir(settings: Settings, job_id: str) -> Path:
@@ -120,11 +119,12 @@ def retention(settings: Settings) -> timedelta:
 
 def job_state(settings: Settings, row: Mapping[str, Any], now: datetime) -> ExportJob:
     """An export job row with its cluster job (``row["job"]``) as of ``now``."""
-    base: dict[str, Any] = {k: row[k] for k in ("id", "case_id", "kind", "basis", "attempt")}
-    base["requested_at"] = row["requested_at"]
+    base = {k: row[k] for k in ("id", "case_id", "kind", "basis", "attempt", "requested_at")}
     job = row.get("job")
-    if job is None:  # asked for before the job table, or its start was lost
-        return ExportJob(**base, state="failed", error="导出未能开始，请重新导出")
+    if job is None:  # its row deleted since (job_cleanup), or its start was lost
+        lost = now < row["requested_at"] + retention(settings)
+        return ExportJob(**base, state="failed" if lost else "expired",
+                         error="导出未能开始，请重新导出" if lost else "")  # fmt: skip
     if job["state"] == "done":
         done = job["result"] or {}
         expires = job["finished_at"] + retention(settings)
