@@ -97,7 +97,10 @@ def _plain_run(
     and stored leaf all hold; return the index of the first row that is not (``len(rows)``
     when all were), having changed nothing for it: the caller then checks that one alone,
     and the full check (``_visit``) names what does not hold. ``stop``: the seq to stop at
-    (default the newest signed size, whose time the caller notes; -1 for none)."""
+    (default the newest signed size, whose time the caller notes; -1 for none).
+
+    Long: one loop over a million events, every check inline; a call per event or per
+    check was a third of ``verify``'s time (docs/performance.md, issue 15's fifth round)."""
     stop = reading.signed if stop is None else stop
     sqlite, types = reading.sqlite, reading.plain_types
     prev, expected, changes, tree = scan.prev, scan.expected, scan.changes, scan.tree
