@@ -6,7 +6,12 @@ tile that was edited, cut or deleted."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import psycopg
 from sqlalchemy import delete, select, text, update
 from tests.helpers import SYSTEM
 
@@ -226,25 +231,50 @@ def test_a_proof_reads_one_statement_once_its_path_is_kept_and_stays_right_as_th
 ) -> None:
     """The tiles a proof passes through are kept (``store/tile_cache``): the next proof
     reads the checkpoint, the event and its leaf tile in one statement; a kept edge tile
-    narrower than a grown tree needs is read again."""
-    from sqlalchemy import event
-
+    narrower than a grown tree needs is read again. Statements are counted as the driver
+    runs them (the proof's is on the driver's own cursor: ``store/driver_rows``)."""
     _append(store, 600, per_tx=100)
     assert inclusion_proof(store, SYSTEM, 5)["verified"]  # keeps tile 1/0 and the edge
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", seen)
-    try:
+    with _driver_statements(store) as statements:
         assert inclusion_proof(store, SYSTEM, 300)["verified"]
-    finally:
-        event.remove(store.engine, "before_cursor_execute", seen)
-    assert len([s for s in statements if s.startswith("SELECT")]) == 1, statements
+    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 1, statements
     _append(store, 40, per_tx=20)  # the right edge grows past what is kept
     tree = _recomputed(store)
     for seq in (5, 300, 599, 620):
         answer = inclusion_proof(store, SYSTEM, seq)
         assert answer["verified"], seq
         assert answer["proof"] == [h.hex() for h in tree.inclusion_proof(seq)]
+
+
+@contextmanager
+def _driver_statements(store: Store) -> Iterator[list[str]]:
+    """Every statement the database driver is given on the store's connections meanwhile,
+    however it is given (SQLAlchemy or the driver's own cursor): SQLite's trace callback,
+    a psycopg cursor that notes what it executes."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    touched: list[Any] = []
+
+    class Noting(psycopg.Cursor):  # type: ignore[type-arg]
+        def execute(self, query, params=None, **kw):  # type: ignore[no-untyped-def, override]
+            statements.append(str(query))
+            return super().execute(query, params, **kw)
+
+    def checkout(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        touched.append(dbapi_conn)
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.set_trace_callback(statements.append)
+        else:
+            dbapi_conn.cursor_factory = Noting
+
+    event.listen(store.engine, "checkout", checkout)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine, "checkout", checkout)
+        for dbapi_conn in touched:
+            if isinstance(dbapi_conn, sqlite3.Connection):
+                dbapi_conn.set_trace_callback(None)
+            else:
+                dbapi_conn.cursor_factory = psycopg.Cursor

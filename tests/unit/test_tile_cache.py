@@ -3,6 +3,12 @@ only for a tree it holds enough entries for, a wider copy replacing a narrower o
 
 from __future__ import annotations
 
+import hashlib
+
+import pytest
+
+from liuhen.ledger.merkle import MerkleTree
+from liuhen.ledger.tiles import extend
 from liuhen.store.tile_cache import TileCache, tile_width
 
 
@@ -31,3 +37,19 @@ def test_memory_is_bounded_and_the_least_recently_used_goes_first() -> None:
     assert all(cache.get((0, i), 256) is not None for i in (0, 2, 3))
     cache.discard([(0, 2), (0, 9)])
     assert cache.get((0, 2), 256) is None and cache.size_bytes == 2 * 8192
+
+
+def test_an_answer_from_kept_tiles_is_the_whole_trees_and_reads_nothing() -> None:
+    """With every tile a proof passes through kept, ``answer`` computes it on them alone:
+    no dry run, no statement (the connection is never touched: None here)."""
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(70_000)]
+    whole = MerkleTree(leaves)
+    _, tiles = extend(0, {}, leaves)
+    cache = TileCache()
+    cache.put(tiles)
+    for size, index in ((70_000, 0), (70_000, 69_999), (65_536, 300), (1000, 999)):
+        proof = cache.answer(None, size, lambda t, i=index, s=size: t.inclusion_proof(i, s))  # type: ignore[arg-type]
+        assert proof == whole.inclusion_proof(index, size)
+    cache.discard([(0, 5)])
+    with pytest.raises(AttributeError):  # a tile lacking: read on the connection (None)
+        cache.answer(None, 70_000, lambda t: t.inclusion_proof(5 * 256, 70_000))  # type: ignore[arg-type]

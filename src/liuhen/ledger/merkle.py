@@ -198,14 +198,18 @@ class MerkleTree(MerkleHashes):
         return bytes(self._levels[height][start : start + HASH_SIZE])
 
 
-def pair_up(level: bytearray) -> bytearray:
+def pair_up(level: bytes | bytearray) -> bytearray:
     """The next level up: the hash of each complete pair, a trailing odd node dropped."""
-    out = bytearray()
     sha256 = hashlib.sha256
     step = 2 * HASH_SIZE
-    for start in range(0, len(level) - step + 1, step):
-        out += sha256(_NODE_PREFIX + level[start : start + step]).digest()
-    return out
+    return bytearray(
+        b"".join(
+            [
+                sha256(_NODE_PREFIX + level[start : start + step]).digest()
+                for start in range(0, len(level) - step + 1, step)
+            ]
+        )
+    )
 
 
 def _check_hash(value: bytes, name: str) -> None:

@@ -51,9 +51,10 @@ def _levels(tile: bytes) -> tuple[bytes, ...]:
     """A tile's bottom entries and every complete level above them, up to its root: 255
     hashes for a full tile, computed once for each tile's bytes (16 MiB at most here), so
     the upper tiles every proof passes through cost nothing after the first proof."""
-    levels = [tile]
-    while len(levels[-1]) >= 2 * HASH_SIZE:
-        levels.append(bytes(pair_up(bytearray(levels[-1]))))
+    levels, level = [tile], tile
+    while len(level) >= 2 * HASH_SIZE:
+        level = bytes(pair_up(level))
+        levels.append(level)
     return tuple(levels)
 
 

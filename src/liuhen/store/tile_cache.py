@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
 from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
 from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TiledTree, TileKey, level_count, tiles_for
 from liuhen.store.tile_rows import read_tiles
+
+T = TypeVar("T")
 
 CACHE_BYTES = 16 << 20
 """What one process keeps at most (16 MiB: the upper levels of a log of billions of events)."""
@@ -83,6 +86,23 @@ class TileCache:
                 if dropped is not None:
                     self._bytes -= len(dropped)
 
+    def answer(
+        self,
+        conn: Connection,
+        size: int,
+        question: Callable[[MerkleHashes], T],
+        given: Mapping[TileKey, bytes] | None = None,
+    ) -> T:
+        """``question`` answered over the tree of ``size`` leaves: on the tiles ``given`` and
+        those kept here when they are all there (no dry run naming the tiles first, no
+        statement), else on ``tree``'s (the tiles it reads planned, those lacking read)."""
+        if given:
+            self.put(given)
+        try:
+            return question(TiledTree(size, _Kept(self, size, given or {})))
+        except KeyError:  # a tile not kept (or kept narrower): read what is lacking
+            return question(self.tree(conn, size, question, given))
+
     def tree(
         self,
         conn: Connection,
@@ -105,3 +125,27 @@ class TileCache:
         tiles.update(read)
         self.put({**(given or {}), **read})
         return TiledTree(size, tiles)
+
+
+class _Kept(Mapping[TileKey, bytes]):
+    """The tiles of a tree of ``size`` leaves as far as they are at hand: ``given``, then
+    those kept wide enough; any other is a ``KeyError``."""
+
+    def __init__(self, cache: TileCache, size: int, given: Mapping[TileKey, bytes]) -> None:
+        self._cache, self._size = cache, size
+        self._tiles = dict(given)
+
+    def __getitem__(self, key: TileKey) -> bytes:
+        tile = self._tiles.get(key)
+        if tile is None:
+            tile = self._cache.get(key, tile_width(self._size, key))
+            if tile is None:
+                raise KeyError(key)
+            self._tiles[key] = tile
+        return tile
+
+    def __iter__(self) -> Iterator[TileKey]:
+        return iter(self._tiles)
+
+    def __len__(self) -> int:
+        return len(self._tiles)

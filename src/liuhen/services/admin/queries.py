@@ -12,8 +12,9 @@ from sqlalchemy import Connection, bindparam, column, delete, func, select, tabl
 from sqlalchemy.sql.expression import ColumnClause
 
 from liuhen.errors import InvalidInput
-from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TiledTree
+from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH
 from liuhen.store import tables as t
+from liuhen.store.driver_rows import DriverSelect
 from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
 
@@ -311,24 +312,28 @@ _WITH_LEAF_TILE = select(*_COLUMNS, _LT.c.hashes.label("leaf_tile")).select_from
 """The same with the event's leaf tile (level 0), when the process does not keep it."""
 
 
+_PROOF_ROW = DriverSelect(_NEWEST_AND_EVENT)
+_PROOF_ROW_WITH_TILE = DriverSelect(_WITH_LEAF_TILE)
+
+
 def proof_inputs(
     store: Store, seq: int
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, TiledTree | None]:
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[bytes] | None]:
     """What an inclusion proof of event ``seq`` needs, on one connection: the newest signed
-    checkpoint, the event as stored (None unless that checkpoint covers it) and the tree of
-    the checkpoint's size holding the tiles of the event's path. One statement reads the
-    checkpoint, the event and its leaf tile; the path's other tiles come from the process's
-    ``store.tile_cache`` (the upper levels and the right edge: a second statement only for
-    those it does not hold yet, or holds narrower than this tree needs them)."""
+    checkpoint, the event as stored (None unless that checkpoint covers it) and the event's
+    path to the checkpoint's root as the stored tiles give it (empty when they cannot: a
+    tile missing or damaged). One statement, on the driver's cursor (``store/driver_rows``),
+    reads the checkpoint, the event and its leaf tile; the path's other tiles come from the
+    process's ``store.tile_cache`` (the upper levels and the right edge: a second statement
+    only for those it does not hold yet, or holds narrower than this tree needs them)."""
     cache = store.tile_cache
     leaf_key = (0, seq >> TILE_HEIGHT) if seq >= 0 else (0, -1)
     kept = cache.get(leaf_key, TILE_WIDTH)  # a full tile kept: not read again
     with store.read() as conn:
         if kept is not None:
-            found = conn.execute(_NEWEST_AND_EVENT, {"seq": seq}).mappings().first()
+            found = _PROOF_ROW.first(conn, {"seq": seq})
         else:
-            params = {"seq": seq, "tile": leaf_key[1]}
-            found = conn.execute(_WITH_LEAF_TILE, params).mappings().first()
+            found = _PROOF_ROW_WITH_TILE.first(conn, {"seq": seq, "tile": leaf_key[1]})
         if found is None:
             return None, None, None
         latest = {c.name: found[f"cp_{c.name}"] for c in _CP.c}
@@ -338,5 +343,8 @@ def proof_inputs(
         size = int(latest["tree_size"])
         leaf_tile = kept if kept is not None else found["leaf_tile"]
         given = {leaf_key: bytes(leaf_tile)} if leaf_tile is not None else {}
-        tree = cache.tree(conn, size, lambda tree: tree.inclusion_proof(seq, size), given)
-        return latest, row, tree
+        try:
+            proof = cache.answer(conn, size, lambda tree: tree.inclusion_proof(seq, size), given)
+        except (KeyError, ValueError):
+            proof = []  # tiles missing or damaged: the proof cannot be given, and says so
+        return latest, row, proof
