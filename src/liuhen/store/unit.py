@@ -26,6 +26,7 @@ from liuhen.ledger.sealed import sealed_event
 from liuhen.store import tables as t
 from liuhen.store import upsert
 from liuhen.store.conflicts import conflict
+from liuhen.store.copy_rows import copy_rows
 from liuhen.store.rows import row_digest
 from liuhen.store.text_guard import check_row
 from liuhen.store.upsert import insert
@@ -221,7 +222,10 @@ class Tx:
             )  # fmt: skip
             rows.append(row)
             prev = row["chain_hash"]
-        self.conn.execute(_INSERT_EVENTS, rows)
+        if len(rows) > 1 and self.conn.dialect.name == "postgresql":
+            copy_rows(self.conn, t.ledger_events, rows)  # one stream, not an INSERT a row
+        else:
+            self.conn.execute(_INSERT_EVENTS, rows)
         self.conn.execute(_MOVE_HEAD, {"next_seq": seq + len(rows), "chain_hash": prev})
         self._held = (seq + len(rows), prev)
         for row in rows:
