@@ -49,11 +49,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = pg_url("test")
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The SeaweedFS tests share one server a session: one xdist worker runs them all
-    (``--dist loadgroup``), so one server starts. Tests marked ``slow`` go first, so no
-    worker is left running a minute-long test after the others are done."""
+    (``--dist loadgroup``), so one server starts. The mark is added before xdist's own hook
+    reads the marks (it names each test's group in its node id). Tests marked ``slow`` go
+    first, so no worker is left running a minute-long test after the others are done."""
     for item in items:
         if "seaweedfs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("s3"))
