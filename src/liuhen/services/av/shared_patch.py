@@ -13,7 +13,10 @@ A request that does not end well keeps nothing: its parts are not in the committ
 are sent again (their numbers reused) by the next PATCH; a request cut off without a
 checksum keeps what arrived. Running digests are this process's (``upload_staging.HASHES``);
 a PATCH that lands where they are not sends its bytes unhashed, and the digests are read
-from the completed object once at the end (``shared_uploads``).
+from the completed object once at the end (``shared_uploads``). An upload made at its
+content address (the sender announced the SHA-256) cannot be read before it is complete, so
+each commit also saves its running SHA-256 in the row (``resumable_sha256``) and a PATCH on
+another node goes on from there; only the SM3 is then read from the object at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from liuhen.errors import (
 from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.upload_staging import HASHES, parse_checksum
 from liuhen.store import upload_rows as rows
+from liuhen.store.blobs.hashing import DualHasher
+from liuhen.store.blobs.resumable_sha256 import ResumableSHA256
 from liuhen.store.blobs.s3_staging import S3Staging
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
@@ -104,6 +109,24 @@ class Lease:
             thread.join()
 
 
+def running_digests(upload_id: str, staging: dict[str, Any], offset: int) -> DualHasher | None:
+    """The digests of an upload's first ``offset`` bytes: this process's; else, for an upload
+    made at its content address, the SHA-256 its row saved (no SM3); new ones at offset 0;
+    None when there are none."""
+    held = HASHES.take(upload_id, offset)
+    if held is not None:
+        return held
+    direct = bool(staging.get("address"))
+    if offset == 0:
+        return DualHasher(sha256=ResumableSHA256() if direct else None)
+    saved = staging.get("sha256_state") or {}
+    if direct and saved.get("at") == offset:
+        sha256 = ResumableSHA256.resume(saved)
+        if sha256 is not None:
+            return DualHasher(sha256=sha256, sm3=False)
+    return None
+
+
 class SharedPatch:
     """The bytes of one PATCH, sent to the upload's multipart upload part by part."""
 
@@ -123,7 +146,7 @@ class SharedPatch:
         self.staging: dict[str, Any] = dict(row.staging)
         self.parts: list[list[Any]] = [list(p) for p in self.staging["parts"]]
         self.size = int(self.staging["part_size"])
-        self.whole = HASHES.take(info.id, offset)
+        self.whole = running_digests(info.id, self.staging, offset)
         try:
             tail = self.staging.get("tail")
             self.buffer = bytearray(staging.get_tail(tail) if tail else b"")
@@ -155,7 +178,9 @@ class SharedPatch:
         that lost it sends nothing over the parts of the one that took over)."""
         self.lease.renew()
         number = len(self.parts) + 1
-        etag = self.staging_area.put_part(self.info.id, self.staging["s3"], number, data)
+        etag = self.staging_area.put_part(
+            self.info.id, self.staging["s3"], number, data, key=self.staging.get("key")
+        )
         self.parts.append([number, etag, len(data)])
 
     def close(self, *, cut_off: bool = False, failed: bool = False) -> int:
@@ -198,6 +223,10 @@ class SharedPatch:
             tail = staging.tail_key(self.info.id, self.offset)
             staging.put_tail(tail, bytes(self.buffer))
         state = {**self.staging, "parts": self.parts, "tail": tail}
+        if self.staging.get("address"):  # where the next PATCH, on any node, goes on from
+            sha256 = self.whole.sha256 if self.whole is not None else None
+            saved = sha256.saved() if isinstance(sha256, ResumableSHA256) else None
+            state["sha256_state"] = saved and {**saved, "at": self.offset}
         engine, now = self.store.engine, self.store.clock()
         if not rows.commit(
             engine, self.info.id, self.token, now, received=self.offset, staging=state

@@ -10,6 +10,14 @@ byte, else one read of the staged object), probes the file through ranged reads,
 blob store takes the staged object under its content address with a server-side copy
 (``S3BlobStore.adopt_staged``): the bytes cross the application node once.
 
+When the sender announced the file's SHA-256 (docking stations do: ``sha256`` in the
+metadata) the multipart upload is made at that content address instead, and the last
+request completes it there only once the digest of what arrived is the announced one
+(``S3BlobStore.place_uploaded``): the completion is the promotion, and the object store
+writes the bytes once. A digest that differs aborts the multipart upload (nothing is left
+at either key); bytes already stored are never replaced (the upload aborts and counts as
+a duplicate of them).
+
 Protocol, checks, outcomes and ledger events are ``uploads.Uploads``'s; this class replaces
 where the bytes and the info live.
 """
@@ -25,12 +33,14 @@ from typing import Any
 
 from liuhen.errors import Conflict, NotFound, StorageError, UploadGone, UploadLocked
 from liuhen.ledger.events import Actor
-from liuhen.services.av.shared_patch import Lease, SharedPatch, claim, release
+from liuhen.services.av.shared_patch import Lease, SharedPatch, claim, release, running_digests
 from liuhen.services.av.upload_ingest import settle_duplicate
 from liuhen.services.av.upload_metadata import UploadInfo
 from liuhen.services.av.upload_staging import HASHES
 from liuhen.services.av.uploads import Uploads
 from liuhen.store import upload_rows as rows
+from liuhen.store.blobs import resumable_sha256
+from liuhen.store.blobs.base import BlobInfo
 from liuhen.store.blobs.s3_staging import S3Staging, part_size
 from liuhen.store.store import Store
 
@@ -89,13 +99,18 @@ class SharedUploads(Uploads):
 
     @contextlib.contextmanager
     def _stage_new(self, info: UploadInfo) -> Iterator[None]:
-        s3_id = self.staging.start(info.id)
-        state = {
+        address = info.metadata.get("sha256") if resumable_sha256.available() else None
+        blobs: Any = self.store.blobs  # an S3BlobStore: the one kind that stages uploads
+        key = blobs.key_for(address) if address else None
+        s3_id = self.staging.start(info.id, key=key)
+        state: dict[str, Any] = {
             "s3": s3_id,
             "part_size": part_size(info.length),
             "parts": [],
             "tail": None,
             "completed": False,
+            "address": address,  # made at its content address (``finish_at_address``)
+            "key": key,
         }
         try:
             rows.insert(
@@ -106,7 +121,7 @@ class SharedUploads(Uploads):
             yield
         except BaseException:
             with contextlib.suppress(Exception):
-                self.staging.abort(info.id, s3_id)
+                self.staging.abort(info.id, s3_id, key=key)
                 rows.remove(self.store.engine, info.id)
             raise
 
@@ -131,6 +146,10 @@ class SharedUploads(Uploads):
         token, row = claim(self.store, upload_id, offset)
         try:
             with Lease(self.store, upload_id, token).kept():  # however long the ingest takes
+                if row.staging.get("address"):
+                    result = self._finish_at_address(actor, info, row, token)
+                    self._close_shared(actor, info, result, token)
+                    return result
                 state = dict(row.staging)
                 if not state.get("completed"):
                     self.staging.complete(upload_id, state["s3"], state["parts"])
@@ -161,6 +180,67 @@ class SharedUploads(Uploads):
             opener=lambda _path: self.staging.reader(info.id),
             adopt=lambda _path: self._adopt(key, digests, info.length),
         )
+
+    def _finish_at_address(
+        self, actor: Actor, info: UploadInfo, row: rows.UploadRow, token: str
+    ) -> dict[str, Any]:
+        """The end of an upload made at its content address: compare, then complete there
+        (or abort: a digest that differs, bytes already recorded), probe and record."""
+        state = dict(row.staging)
+        blobs: Any = self.store.blobs
+        if not state.get("completed"):
+            running = running_digests(info.id, state, info.length)
+            if running is None:  # no state saved (cannot happen but for a lost row update)
+                self._abort_address(state)
+                return self._unverifiable(info)
+            sha256, sm3 = running.hexdigests()
+            early = self._screen(info, sha256)
+            if early is not None:
+                self._abort_address(state)
+                return settle_duplicate(self.store, actor, info, early, self._case)
+            created = blobs.place_uploaded(state["s3"], state["parts"], sha256, info.length)
+            if not sm3:  # the prefix was received elsewhere: read the stored object once
+                sm3 = self._sm3_of(sha256, created)
+            state |= {"completed": True, "created": created, "digests": [sha256, sm3]}
+            engine, now = self.store.engine, self.store.clock()
+            rows.commit(engine, info.id, token, now, staging=state, keep_claim=True)
+        sha256, sm3 = state["digests"]
+        early = self._screen(info, sha256)
+        if early is not None:  # recorded meanwhile (a retry after a failed ingest)
+            return settle_duplicate(self.store, actor, info, early, self._case)
+        blob = BlobInfo(sha256, sm3, info.length, created=bool(state["created"]))
+        return self._import(
+            actor,
+            info,
+            STAGED / info.id / info.file_name,
+            (sha256, sm3),
+            opener=lambda _path: self.staging.object_reader(state["key"]),
+            adopt=lambda _path: blob,
+        )
+
+    def _sm3_of(self, sha256: str, created: bool) -> str:
+        blobs: Any = self.store.blobs
+        read_sha256, sm3, _size = blobs.rehash(sha256)
+        if read_sha256 != sha256:  # the store changed the bytes under us
+            if created:
+                blobs.delete(sha256)
+            raise StorageError(
+                f"对象存储中 {sha256[:16]}… 的内容与刚校验的不符：已删除，请重新上传"
+            )
+        return str(sm3)
+
+    def _abort_address(self, state: dict[str, Any]) -> None:
+        self.staging.abort("", state["s3"], key=state["key"])
+
+    @staticmethod
+    def _unverifiable(info: UploadInfo) -> dict[str, Any]:
+        return {
+            "status": "rejected",
+            "reason": "未能校验收到内容的 SHA-256（续传状态缺失）：未存储，请重新上传",
+            "sha256": info.metadata.get("sha256"),
+            "file_name": info.file_name,
+            "size": info.length,
+        }
 
     def _adopt(self, key: str, digests: tuple[str, str], size: int) -> Any:
         blobs: Any = self.store.blobs  # an S3BlobStore: the one kind that stages uploads
@@ -217,7 +297,7 @@ class SharedUploads(Uploads):
     def _discard(self, row: rows.UploadRow) -> None:
         """Abort the multipart upload, remove the tail and the row (the claim is held)."""
         HASHES.drop(row.id)
-        self.staging.abort(row.id, row.staging["s3"])
+        self.staging.abort(row.id, row.staging["s3"], key=row.staging.get("key"))
         if row.staging.get("tail"):
             with contextlib.suppress(StorageError):
                 self.staging.remove(row.staging["tail"])

@@ -25,6 +25,12 @@ class Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
 class DualHasher:
     """SHA-256 and SM3 of one byte stream; ``hexdigests()`` finishes it.
 
@@ -33,9 +39,13 @@ class DualHasher:
     Use it as a context manager, or call ``close()``, when a pass may be abandoned.
     """
 
-    def __init__(self, *, threaded: bool = True) -> None:
-        self._sha256 = hashlib.sha256()
-        self._sm3 = hashlib.new("sm3")
+    def __init__(
+        self, *, threaded: bool = True, sha256: Digest | None = None, sm3: bool = True
+    ) -> None:
+        """``sha256``: a running SHA-256 to continue (``resumable_sha256``); ``sm3=False``:
+        the SM3 is not computed (a prefix this process never saw), ``hexdigests`` gives ""."""
+        self.sha256: Digest = sha256 if sha256 is not None else hashlib.sha256()
+        self._sm3 = hashlib.new("sm3") if sm3 else None
         self._threaded = threaded
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=MAX_PENDING)
         self._worker: threading.Thread | None = None
@@ -49,21 +59,25 @@ class DualHasher:
         if not data:
             return
         self.size += len(data)
+        if self._sm3 is None:
+            self.sha256.update(data)
+            return
         if not self._threaded:
-            self._sha256.update(data)
+            self.sha256.update(data)
             self._sm3.update(data)
             return
         if self._worker is None:
             self._worker = threading.Thread(target=self._run_sm3, name="sm3", daemon=True)
             self._worker.start()
         self._queue.put(data)
-        self._sha256.update(data)
+        self.sha256.update(data)
 
     def hexdigests(self) -> tuple[str, str]:
         """(sha256, sm3) as lowercase hex; may be called again, returns the same pair."""
         if self._result is None:
             self._stop_worker()
-            self._result = (self._sha256.hexdigest(), self._sm3.hexdigest())
+            sm3 = self._sm3.hexdigest() if self._sm3 is not None else ""
+            self._result = (self.sha256.hexdigest(), sm3)
         return self._result
 
     def close(self) -> None:
@@ -82,6 +96,7 @@ class DualHasher:
         self.close()
 
     def _run_sm3(self) -> None:
+        assert self._sm3 is not None
         while (data := self._queue.get()) is not None:
             self._sm3.update(data)
 

@@ -158,6 +158,26 @@ class S3BlobStore(BlobStore):
         created = self.pending.place(sha256, lambda: self._head(key) is not None, put)
         return BlobInfo(sha256, sm3, size, created=created)
 
+    def place_uploaded(self, s3_id: str, parts: list[list[Any]], sha256: str, size: int) -> bool:
+        """Complete the multipart upload made at the content address of ``sha256`` (the
+        caller found its bytes to match it): True when this made the blob; False when the
+        store held it already (then the multipart upload is aborted and nothing is written:
+        stored bytes are never replaced). Marked ``pending`` until its row commits."""
+        key = self.key_for(sha256)
+        staging = self.staging()
+        made = False
+
+        def put() -> None:
+            nonlocal made
+            made = staging.complete_new(key, s3_id, parts)
+            if made:
+                self._verify_upload(key, size)
+
+        self.pending.place(sha256, lambda: self._head(key) is not None, put)
+        if not made:
+            staging.abort("", s3_id, key=key)
+        return made
+
     def exists(self, sha256: str) -> bool:
         return self._head(self.key_for(sha256)) is not None
 

@@ -10,6 +10,11 @@ adopt_staged``): no byte of it passes through the application node a second time
 multipart upload must name its key when it starts, and a blob's key is the SHA-256 known
 only at the end, hence the copy inside the object store rather than a rename.)
 
+When the sender announced the SHA-256, the multipart upload is made at the content address
+itself (``start(…, key=)``) and its completion, once the bytes are found to match, is the
+promotion: ``complete_new`` completes only where no object is yet (``If-None-Match: *``),
+so bytes already stored are never replaced.
+
 Incomplete multipart uploads cut off by a crash stay until ``abort`` (expiry) or the
 bucket's AbortIncompleteMultipartUpload lifecycle rule.
 """
@@ -64,23 +69,25 @@ class S3Staging:
     def tail_key(self, upload_id: str, offset: int) -> str:
         return f"{self._base}{upload_id}.tail-{offset}"
 
-    def start(self, upload_id: str) -> str:
-        """Begin the multipart upload; its id."""
+    def start(self, upload_id: str, *, key: str | None = None) -> str:
+        """Begin the multipart upload (at ``key``, else the staged key); its id."""
         self._ensure_bucket()
         made = self._call(
             "create_multipart_upload",
             "开始暂存",
-            Key=self.key(upload_id),
+            Key=key or self.key(upload_id),
             ContentType="application/octet-stream",
         )
         return str(made["UploadId"])
 
-    def put_part(self, upload_id: str, s3_id: str, number: int, data: bytes) -> str:
+    def put_part(
+        self, upload_id: str, s3_id: str, number: int, data: bytes, *, key: str | None = None
+    ) -> str:
         """Send one part; its ETag."""
         sent = self._call(
             "upload_part",
             f"暂存第 {number} 段",
-            Key=self.key(upload_id),
+            Key=key or self.key(upload_id),
             UploadId=s3_id,
             PartNumber=number,
             Body=data,
@@ -88,22 +95,41 @@ class S3Staging:
         return str(sent["ETag"])
 
     def complete(self, upload_id: str, s3_id: str, parts: list[list[Any]]) -> None:
-        listed = [{"PartNumber": int(n), "ETag": etag} for n, etag, _ in parts]
         self._call(
             "complete_multipart_upload",
             "完成暂存",
             Key=self.key(upload_id),
             UploadId=s3_id,
-            MultipartUpload={"Parts": listed},
+            MultipartUpload={"Parts": _listed(parts)},
         )
 
-    def abort(self, upload_id: str, s3_id: str) -> None:
+    def complete_new(self, key: str, s3_id: str, parts: list[list[Any]]) -> bool:
+        """Complete the multipart upload at ``key`` unless an object is there already: True
+        when this made it; False when one was there (nothing written; the upload stays,
+        for ``abort``)."""
         try:
-            self.client.abort_multipart_upload(
-                Bucket=self.bucket, Key=self.key(upload_id), UploadId=s3_id
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=s3_id,
+                MultipartUpload={"Parts": _listed(parts)},
+                IfNoneMatch="*",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("NoSuchUpload", "404"):
+            if _code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return False
+            raise self._error(exc, "完成上传") from exc
+        except S3_ERRORS as exc:
+            raise self._error(exc, "完成上传") from exc
+        return True
+
+    def abort(self, upload_id: str, s3_id: str, *, key: str | None = None) -> None:
+        try:
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=key or self.key(upload_id), UploadId=s3_id
+            )
+        except ClientError as exc:
+            if _code(exc) not in ("NoSuchUpload", "404"):
                 raise self._error(exc, "放弃暂存") from exc
 
     def put_tail(self, key: str, data: bytes) -> None:
@@ -181,6 +207,14 @@ class S3Staging:
             return getattr(self.client, method)(Bucket=self.bucket, **args)
         except S3_ERRORS as exc:
             raise self._error(exc, action) from exc
+
+
+def _listed(parts: list[list[Any]]) -> list[dict[str, Any]]:
+    return [{"PartNumber": int(n), "ETag": etag} for n, etag, _ in parts]
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class _Ranges(io.RawIOBase):
