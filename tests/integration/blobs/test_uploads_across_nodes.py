@@ -79,13 +79,14 @@ def _request(
     return answer
 
 
-def _create(port: int, token: str, size: int) -> str:
+def _create(port: int, token: str, size: int, sha256: str | None = None) -> str:
+    meta = {"filename": NAME} | ({"sha256": sha256} if sha256 else {})
     made = _request(
         port,
         "POST",
         "/api/uploads",
         token,
-        **{"Upload-Length": str(size), "Upload-Metadata": encode_metadata({"filename": NAME})},
+        **{"Upload-Length": str(size), "Upload-Metadata": encode_metadata(meta)},
     )
     assert made.status == 201, made.status
     return str(made.getheader("Location"))
@@ -126,6 +127,37 @@ def test_an_upload_started_on_one_node_is_finished_on_the_other(
         assert row["sm3"] == hashlib.new("sm3", footage).hexdigest()
         report = verify(store, SYSTEM)
         assert report.ok, report.problems
+    finally:
+        store.close()
+
+
+def test_an_announced_upload_goes_on_at_its_address_on_the_other_node(
+    cluster: dict[str, Any], footage: bytes
+) -> None:
+    """The station announced the SHA-256: node A makes the multipart upload at the content
+    address and saves its running SHA-256 with each PATCH; node B goes on from it, checks
+    the whole and completes the upload there. Nothing is ever staged under ``staging/``."""
+    a, b = cluster["ports"]
+    token = cluster["token"]
+    sha256 = hashlib.sha256(footage).hexdigest()
+    url = _create(a, token, len(footage), sha256)
+    cut = 20 * MIB + 12345
+    assert _patch(a, token, url, 0, footage[:cut]).status == 204
+    store = Store.open(cluster["settings"])
+    try:
+        staged = store.blobs.staging().key(url.rsplit("/", 1)[1])
+        assert [k for k in _objects(store, staged) if not k.endswith(f".tail-{cut}")] == []
+        last = _patch(b, token, url, cut, footage[cut:])
+        assert last.status == 204, last.getheader("LiuHen-Reason")
+        assert last.getheader("LiuHen-Result") == "new"
+        assert last.getheader("LiuHen-SHA256") == sha256
+        assert list(_objects(store, staged)) == []
+        assert list(_objects(store, store.blobs.key_for(sha256))) == [store.blobs.key_for(sha256)]
+        sm3 = hashlib.new("sm3", footage).hexdigest()
+        with store.read() as conn:
+            row = conn.execute(select(t.blobs).where(t.blobs.c.sha256 == sha256)).mappings().one()
+        assert row["sm3"] == sm3
+        assert store.blobs.rehash(sha256) == (sha256, sm3, len(footage))
     finally:
         store.close()
 
