@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import ADMIN_PASSWORD
+from tests.concurrency.conftest import racers  # noqa: F401  (the racing processes)
+from tests.concurrency.upload_ops import upload_announced
+from tests.conftest import ADMIN_PASSWORD, ENGINES
 from tests.helpers import SYSTEM
 
 from liuhen.media.synthetic import make_video, padding_box
@@ -205,3 +207,47 @@ def test_terminating_an_announced_upload_aborts_it_at_the_address(
     uploads.terminate(SYSTEM, info.id)
 
     assert _keys(store) == [] and _multipart_keys(store) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_stations_sending_the_same_file_at_once_store_it_once(
+    engine: str,
+    seaweedfs: str,
+    tmp_path: Path,
+    make_settings: Any,
+    clock: Any,
+    footage: bytes,
+    racers: Any,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """Two processes upload the same announced file at once: one multipart upload makes the
+    object, the other is aborted (never completed over it); one record, the other upload a
+    duplicate of it; one blob row; nothing staged or pending is left."""
+    env = {
+        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/racing-{uuid.uuid4().hex[:8]}",
+        "LIUHEN_S3_ENDPOINT": seaweedfs,
+        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
+    }
+    settings = make_settings(tmp_path / "data", engine=engine, env=env)
+    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    clock.now = START + timedelta(days=1)
+    store = Store.open(settings, clock=clock)
+    try:
+        path = tmp_path / NAME
+        path.write_bytes(footage)
+        sha256 = hashlib.sha256(footage).hexdigest()
+        each = [(SYSTEM, str(path), sha256)] * 2
+
+        results = racers.race_each(store, upload_announced, each)
+
+        assert sorted(results.values("ok")) == ["'duplicate'", "'new'"], results
+        assert _keys(store) == [f"sha256/{sha256}"] and _multipart_keys(store) == []
+        assert store.blobs.rehash(sha256)[0] == sha256
+        with store.read() as conn:
+            assert len(conn.execute(select(t.blobs)).all()) == 1
+            records = conn.execute(select(t.records.c.id).where(t.records.c.kind == "av")).all()
+        assert len(records) == 1
+        statuses = sorted(e["status"] for e in _finished_events(store))
+        assert statuses == ["duplicate", "new"]
+    finally:
+        store.close()
