@@ -1,7 +1,7 @@
 """AV ingest through the HTTP upload and through ``import-av``, against the floor.
 
     python bench/bench_av_ingest.py [--size-gib 1] [--dir PATH] [--runs 2]
-        [--store-url s3://bucket/prefix --s3-endpoint http://127.0.0.1:8333]
+        [--store-url s3://bucket/prefix --s3-endpoint http://127.0.0.1:8333] [--no-announce]
 
 Writes one source file in --dir (default: a new temp dir): a real short H.264 video (PyAV)
 followed by an MP4 ``free`` box filled with pseudo-random bytes up to --size-gib, so the
@@ -13,21 +13,26 @@ Then, ``--runs`` times each, alternating the order, each on a fresh data directo
   import  ``liuhen import-av DIR`` (the CLI entry point, in a fresh child process): probe,
           blob ingest, AV record and ledger events;
   http    a real ``liuhen serve`` process; the docking station's tus client (this process)
-          creates the upload and sends the file in one PATCH read from disk; timed from the
-          creation request to the answer of the last PATCH, which includes the ingest.
+          creates the upload, announcing the file's SHA-256 as a station does (``sha256`` in
+          the metadata, computed before the runs: a station has it from its manifest; not
+          with ``--no-announce``, as a browser sends), and sends the file in one PATCH read
+          from disk; timed from the creation request to the answer of the last PATCH,
+          which includes the ingest.
 
 Prints best and median seconds, the ratio of each to the floor, and peak memory: for the
 floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process.
 
 With ``--store-url s3://…`` (and ``--s3-endpoint``; credentials from ``LIUHEN_S3_ACCESS_KEY``
 and ``LIUHEN_S3_SECRET_KEY``) import and http store into that S3 store, each run under its own
-prefix, and the upload is staged in the bucket (``services.av.shared_uploads``); the floor
-stays the local hash-and-write pass.
+prefix, and the upload is staged in the bucket (``services.av.shared_uploads``): at the
+content address when announced, so its completion is the promotion; else under
+``staging/`` and copied. The floor stays the local hash-and-write pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -52,6 +57,9 @@ def main() -> None:
     parser.add_argument("--store-url", default=None, help="s3://bucket/prefix: store in S3")
     parser.add_argument("--s3-endpoint", default=None)
     parser.add_argument(
+        "--no-announce", action="store_true", help="http: send no sha256 (a browser's upload)"
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "SOURCE", "TARGET"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -75,13 +83,14 @@ def main() -> None:
         source = workdir / "dock" / NAME
         source.parent.mkdir()
         _write_footage(source, size, workdir)
+        announced = None if args.no_announce else _sha256(source)
         results: dict[str, list[Result]] = {"floor": [], "import": [], "http": []}
         for run in range(args.runs):
             order = ("floor", "import", "http") if run % 2 == 0 else ("http", "import", "floor")
             for mode in order:
                 target = workdir / f"{mode}-{run}"
                 if mode == "http":
-                    results[mode].append(_http(source, target))
+                    results[mode].append(_http(source, target, announced))
                 else:
                     if mode == "import":
                         _init(target)
@@ -106,6 +115,14 @@ def _write_footage(path: Path, size: int, workdir: Path) -> None:
     clip.unlink()
     header = video + padding_box(size - len(video))
     write_source(path, size, head=header)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(MIB):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 S3: dict[str, str] = {}
@@ -183,7 +200,7 @@ def _child(mode: str, source: Path, target: Path) -> Result:
     return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": line["sha256"]}
 
 
-def _http(source: Path, data: Path) -> Result:
+def _http(source: Path, data: Path, sha256: str | None) -> Result:
     from liuhen.services.av.upload_staging import encode_metadata
 
     token = _init(data)
@@ -202,7 +219,7 @@ def _http(source: Path, data: Path) -> Result:
         auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
         start = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600, blocksize=MIB)
-        meta = encode_metadata({"filename": source.name})
+        meta = encode_metadata({"filename": source.name} | ({"sha256": sha256} if sha256 else {}))
         conn.request(
             "POST",
             "/api/uploads",
