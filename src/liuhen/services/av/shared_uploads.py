@@ -237,7 +237,7 @@ class SharedUploads(Uploads):
         return {
             "status": "rejected",
             "reason": "未能校验收到内容的 SHA-256（续传状态缺失）：未存储，请重新上传",
-            "sha256": info.metadata.get("sha256"),
+            "sha256": "",
             "file_name": info.file_name,
             "size": info.length,
         }
