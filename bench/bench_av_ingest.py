@@ -20,7 +20,10 @@ Then, ``--runs`` times each, alternating the order, each on a fresh data directo
           which includes the ingest.
 
 Prints best and median seconds, the ratio of each to the floor, and peak memory: for the
-floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process.
+floor and import, ``VmHWM`` of the child; for http, ``VmHWM`` of the server process. Also
+the CPU seconds of each (median): the child's, or the server's plus the client's; with
+``--store-pid PID`` (the object store's server, e.g. ``weed``) also the store's, since on
+a shared machine its work competes for the same cores.
 
 With ``--store-url s3://…`` (and ``--s3-endpoint``; credentials from ``LIUHEN_S3_ACCESS_KEY``
 and ``LIUHEN_S3_SECRET_KEY``) import and http store into that S3 store, each run under its own
@@ -37,6 +40,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +63,7 @@ def main() -> None:
     parser.add_argument(
         "--no-announce", action="store_true", help="http: send no sha256 (a browser's upload)"
     )
+    parser.add_argument("--store-pid", type=int, default=None, help="count this process's CPU")
     parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "SOURCE", "TARGET"), help=argparse.SUPPRESS
     )
@@ -89,12 +94,15 @@ def main() -> None:
             order = ("floor", "import", "http") if run % 2 == 0 else ("http", "import", "floor")
             for mode in order:
                 target = workdir / f"{mode}-{run}"
+                if mode == "import":
+                    _init(target)
+                store_cpu = _cpu_seconds(args.store_pid)
                 if mode == "http":
-                    results[mode].append(_http(source, target, announced))
+                    result = _http(source, target, announced)
                 else:
-                    if mode == "import":
-                        _init(target)
-                    results[mode].append(run_child(__file__, mode, str(source), str(target)))
+                    result = run_child(__file__, mode, str(source), str(target))
+                result["store_cpu"] = _cpu_seconds(args.store_pid) - store_cpu
+                results[mode].append(result)
                 remove(target)
         _report(size, results)
     finally:
@@ -174,12 +182,22 @@ def _init(data: Path) -> str:
     return token
 
 
+def _cpu_seconds(pid: int | str | None = "self") -> float:
+    """User + system CPU seconds of a process, all its threads (0 when no pid is given)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _child(mode: str, source: Path, target: Path) -> Result:
     """One measured pass in this (fresh) process; seconds exclude start-up and imports."""
     if mode == "floor":
+        cpu = _cpu_seconds()
         with open(source, "rb") as src:
             seconds, sha256, _ = floor_copy(src, target)
-        return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
+        cpu = _cpu_seconds() - cpu
+        return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
     os.environ.update(_store(target))
     import contextlib
     import io
@@ -189,15 +207,18 @@ def _child(mode: str, source: Path, target: Path) -> Result:
     from liuhen.cli import main as cli
 
     out = io.StringIO()
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         cli(["import-av", str(source.parent), "--json"])
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     report = json.loads(out.getvalue())
     [line] = report["files"]
     if line["status"] != "new":
         raise SystemExit(f"import-av did not store the file: {line}")
-    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "sha256": line["sha256"]}
+    peak = peak_rss_mib()
+    return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak, "sha256": line["sha256"]}
 
 
 def _http(source: Path, data: Path, sha256: str | None) -> Result:
@@ -217,6 +238,7 @@ def _http(source: Path, data: Path, sha256: str | None) -> Result:
         _wait(port, server)
         size = source.stat().st_size
         auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+        cpu = _cpu_seconds() + _cpu_seconds(server.pid)
         start = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600, blocksize=MIB)
         meta = encode_metadata({"filename": source.name} | ({"sha256": sha256} if sha256 else {}))
@@ -240,10 +262,12 @@ def _http(source: Path, data: Path, sha256: str | None) -> Result:
             done = conn.getresponse()
             done.read()
         seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() + _cpu_seconds(server.pid) - cpu
         if done.headers.get("LiuHen-Result") != "new":
             raise SystemExit(f"upload not stored: {done.status} {dict(done.headers)}")
         peak = peak_rss_mib(server.pid)
-        return {"seconds": seconds, "peak_rss_mib": peak, "sha256": done.headers["LiuHen-SHA256"]}
+        sha256 = done.headers["LiuHen-SHA256"]
+        return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak, "sha256": sha256}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -277,6 +301,18 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
             f"{mode:>6}: best {f['best']:.2f} s ({mib / f['best']:.0f} MiB/s), "
             f"median {f['median']:.2f} s, {memory} {f['peak']:.0f} MiB"
         )
+    cpu = {m: statistics.median(float(r["cpu"]) for r in rows) for m, rows in results.items()}
+    store = {
+        m: statistics.median(float(r["store_cpu"]) for r in rows) for m, rows in results.items()
+    }
+    print(
+        "   cpu: "
+        + ", ".join(
+            f"{m} {cpu[m]:.1f} s" + (f" + store {store[m]:.1f} s" if store[m] else "")
+            for m in results
+        )
+        + " (median)"
+    )
     floor = figures["floor"]["best"]
     print(
         f" ratio: import/floor = {figures['import']['best'] / floor:.2f}, "
@@ -292,6 +328,8 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         "import_ratio": round(figures["import"]["best"] / floor, 3),
         "http_ratio": round(figures["http"]["best"] / floor, 3),
         **{f"{m}_peak_mib": round(f["peak"], 1) for m, f in figures.items()},
+        **{f"{m}_cpu_seconds": round(c, 2) for m, c in cpu.items()},
+        **{f"{m}_store_cpu_seconds": round(c, 2) for m, c in store.items()},
         "memory_measure": "VmHWM of the floor/import child and of the liuhen serve process",
     }
     print(json.dumps(summary))
