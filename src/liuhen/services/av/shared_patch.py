@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from liuhen.errors import (
@@ -147,6 +148,8 @@ class SharedPatch:
         self.parts: list[list[Any]] = [list(p) for p in self.staging["parts"]]
         self.size = int(self.staging["part_size"])
         self.whole = running_digests(info.id, self.staging, offset)
+        self._sender: ThreadPoolExecutor | None = None
+        self._in_flight: tuple[Future[str], int, int] | None = None
         try:
             tail = self.staging.get("tail")
             self.buffer = bytearray(staging.get_tail(tail) if tail else b"")
@@ -174,14 +177,38 @@ class SharedPatch:
             del self.buffer[: self.size]
 
     def _send(self, data: bytes) -> None:
-        """One part, sent only while the claim is this request's (renewed first: a request
-        that lost it sends nothing over the parts of the one that took over)."""
+        """Start sending one part, once the one before it has been sent, and only while the
+        claim is this request's (renewed first: a request that lost it sends nothing over
+        the parts of the one that took over). The part travels in a thread of its own while
+        the next one arrives and is hashed; ``_sent`` waits for it."""
+        self._sent()
         self.lease.renew()
         number = len(self.parts) + 1
-        etag = self.staging_area.put_part(
-            self.info.id, self.staging["s3"], number, data, key=self.staging.get("key")
+        key = self.staging.get("key")
+        put = self.staging_area.put_part
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(1, thread_name_prefix="liuhen-upload-part")
+        self._in_flight = (
+            self._sender.submit(put, self.info.id, self.staging["s3"], number, data, key=key),
+            number,
+            len(data),
         )
-        self.parts.append([number, etag, len(data)])
+
+    def _sent(self) -> None:
+        """Wait for the part in flight and list it (its error is this request's)."""
+        if self._in_flight is None:
+            return
+        future, number, size = self._in_flight
+        self._in_flight = None
+        self.parts.append([number, future.result(), size])
+
+    def _stop_sending(self) -> None:
+        """Wait for the part in flight, if any, keeping nothing of it (a request that failed)."""
+        with contextlib.suppress(Exception):
+            self._sent()
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
 
     def close(self, *, cut_off: bool = False, failed: bool = False) -> int:
         """Commit what arrived (or, for a request that failed or whose checksum did not
@@ -194,15 +221,18 @@ class SharedPatch:
         )
         if failed or (self.chunk_hash is not None and (cut_off or mismatch)):
             self.offset = self.start
+            self._stop_sending()
             self._drop_whole()
             release(self.store, self.info.id, self.token)
         else:
             try:
                 self._commit()
             except BaseException:
+                self._stop_sending()
                 self._drop_whole()
                 release(self.store, self.info.id, self.token)
                 raise
+            self._stop_sending()
         if mismatch:
             raise ChecksumMismatch(
                 f"Upload-Checksum: 本次数据块的校验值不符，已丢弃该块：请从 {self.start} 字节处重传"
@@ -216,12 +246,13 @@ class SharedPatch:
         if self.offset == self.start and not self.complete:
             tail = old_tail  # nothing arrived: everything stays as it was
         elif self.complete:
-            if self.buffer or not self.parts:  # the last part may be short
+            if self.buffer or not (self.parts or self._in_flight):  # the last may be short
                 self._send(bytes(self.buffer))
                 self.buffer.clear()
         elif self.buffer:
             tail = staging.tail_key(self.info.id, self.offset)
             staging.put_tail(tail, bytes(self.buffer))
+        self._sent()
         state = {**self.staging, "parts": self.parts, "tail": tail}
         if self.staging.get("address"):  # where the next PATCH, on any node, goes on from
             sha256 = self.whole.sha256 if self.whole is not None else None
