@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -47,7 +47,9 @@ from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import tiled_size
 from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
-from liuhen.store.witnesses.s3 import S3Witness
+
+if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
+    from liuhen.store.witnesses.s3 import S3Witness
 
 log = logging.getLogger("liuhen.witness")
 
@@ -294,6 +296,8 @@ class Store:
             return tree_for(conn, size, question)
 
     def s3_witness(self, url: str) -> S3Witness:
+        from liuhen.store.witnesses.s3 import S3Witness
+
         if url not in self._s3_witnesses:
             s = self.settings
             self._s3_witnesses[url] = S3Witness(

@@ -25,7 +25,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liuhen.errors import (
     ChecksumMismatch,
@@ -40,9 +40,11 @@ from liuhen.services.av.upload_staging import HASHES, parse_checksum
 from liuhen.store import upload_rows as rows
 from liuhen.store.blobs.hashing import DualHasher
 from liuhen.store.blobs.resumable_sha256 import ResumableSHA256
-from liuhen.store.blobs.s3_staging import S3Staging
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
+
+if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
+    from liuhen.store.blobs.s3_staging import S3Staging
 
 LOCKED = "另一请求正在写入该上传，请稍后查询（HEAD）后续传"
 TAKEN_OVER = "本次写入超时，该上传已由另一请求接管：请先查询（HEAD）已收到的字节数再续传"

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liuhen.errors import Conflict, NotFound, StorageError, UploadGone, UploadLocked
 from liuhen.ledger.events import Actor
@@ -41,8 +41,10 @@ from liuhen.services.av.uploads import Uploads
 from liuhen.store import upload_rows as rows
 from liuhen.store.blobs import resumable_sha256
 from liuhen.store.blobs.base import BlobInfo
-from liuhen.store.blobs.s3_staging import S3Staging, part_size
 from liuhen.store.store import Store
+
+if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
+    from liuhen.store.blobs.s3_staging import S3Staging
 
 STAGED = Path("/staged")
 """Where a staged upload appears to the import (its name is the upload's file name)."""
@@ -99,6 +101,8 @@ class SharedUploads(Uploads):
 
     @contextlib.contextmanager
     def _stage_new(self, info: UploadInfo) -> Iterator[None]:
+        from liuhen.store.blobs.s3_staging import part_size
+
         address = info.metadata.get("sha256") if resumable_sha256.available() else None
         blobs: Any = self.store.blobs  # an S3BlobStore: the one kind that stages uploads
         key = blobs.key_for(address) if address else None

@@ -28,6 +28,11 @@ REGISTRY = "registry.json"
 KINDS = ("dir", "s3", "http")
 
 
+class S3WitnessError(Exception):
+    """A bucket witness could not be reached or read (defined here, not in
+    ``witnesses.s3``, so that catching it does not import boto3)."""
+
+
 @dataclass(frozen=True)
 class WitnessSpec:
     name: str

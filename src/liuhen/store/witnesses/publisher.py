@@ -14,21 +14,30 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.cosignature import add_checkpoint_body, cosigned_at
 from liuhen.ledger.note import Note, parse_note, parse_vkey
-from liuhen.store.witnesses import REGISTRY, WitnessSpec, read_registry, rotations
+from liuhen.store.witnesses import (
+    REGISTRY,
+    S3WitnessError,
+    WitnessSpec,
+    read_registry,
+    rotations,
+)
 from liuhen.store.witnesses import cosigned as cosigned_file
 from liuhen.store.witnesses.http import HttpWitness, WitnessUnreachable
-from liuhen.store.witnesses.s3 import S3Witness, S3WitnessError
+
+if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
+    from liuhen.store.witnesses.s3 import S3Witness
 
 log = logging.getLogger("liuhen.witness")
 BACKOFF = 30.0
 """Seconds a witness that did not answer is left alone before the next attempt."""
 
 Proof = Callable[[int, int], list[bytes]]
-S3Factory = Callable[[str], S3Witness]
+S3Factory = Callable[[str], "S3Witness"]
 
 
 class Publisher:

@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from liuhen.store.blobs.s3 import s3_client
+from liuhen.store.witnesses import S3WitnessError
+
+__all__ = ["RETENTION_YEARS", "S3Witness", "S3WitnessError"]
 
 RETENTION_YEARS = 30
-
-
-class S3WitnessError(Exception):
-    """The bucket could not be reached or read."""
 
 
 class S3Witness:

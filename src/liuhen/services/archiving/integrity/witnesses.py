@@ -27,10 +27,9 @@ from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.integrity.signed import Found, Signer, judge_checkpoint
 from liuhen.services.archiving.queries.integrity import checkpoint_origins
 from liuhen.store.store import Store
-from liuhen.store.witnesses import WitnessSpec, read_registry
+from liuhen.store.witnesses import S3WitnessError, WitnessSpec, read_registry
 from liuhen.store.witnesses import cosigned as cosigned_file
 from liuhen.store.witnesses.http import HttpWitness, WitnessUnreachable
-from liuhen.store.witnesses.s3 import S3WitnessError
 
 
 def check_witnesses(
