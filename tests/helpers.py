@@ -162,3 +162,15 @@ def reseal_bag(bag: Path, keep: Collection[str] = ()) -> None:
     for alg, name in zip(("sha256", "sm3"), tagmanifests, strict=True):
         if name not in keep:
             (bag / name).write_bytes(manifest_bytes(tags, alg))
+
+
+def run_jobs(store: Store) -> int:
+    """Run the cluster's waiting jobs to their end with a runner of this store (what any
+    node's runner or ``liuhen jobs run`` does): a party's copies after the grant, an export;
+    how many ran."""
+    from liuhen.jobs.kinds import runner_for
+
+    runner, ran = runner_for(store), 0
+    while runner.run_one():
+        ran += 1
+    return ran

@@ -191,6 +191,10 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
     # the officer hands over: a link, shown once, to copy
     officer.goto(detail_url)
     assert officer.locator("#request-status").inner_text() == "已批准"
+    # the copies are the cluster's job, queued with the decision: the page shows its state
+    # and reloads itself until it is done
+    officer.wait_for_selector("#copy-job.done", timeout=60_000)
+    assert officer.locator("#copy-job").inner_text() == "复制件制作：已完成"
     assert "现场检查（勘验）笔录_复制件（遮盖）.pdf" in officer.locator("#copies").inner_text()
     submit(officer, "生成交付链接")
     link = officer.input_value("#share-url")

@@ -120,6 +120,7 @@ def test_the_head_reviews_a_video_on_a_phone_and_the_party_gets_the_redacted_cop
     officer = new_window(accept_downloads=True, viewport={"width": 1366, "height": 900})
     browser_login(officer, base, "zhangsan", PASSWORD, store)
     officer.goto(request_url)
+    officer.wait_for_selector("#copy-job.done", timeout=120_000)  # the cluster's job
     assert "_复制件（遮盖）.mp4" in officer.locator("#copies").inner_text()
     submit(officer, "生成交付链接")
     link = officer.input_value("#share-url")

@@ -35,3 +35,14 @@ def scheduled_cleanup(store: Store) -> int:
     while runner.run_one():
         ran += 1
     return ran
+
+
+def run_waiting(store: Store) -> int:
+    """A node's runner taking the cluster's waiting jobs until none waits; how many it ran."""
+    from liuhen.jobs.kinds import runner_for
+
+    runner = runner_for(store)
+    ran = 0
+    while runner.run_one():
+        ran += 1
+    return ran

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.factories import make_user
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, run_jobs
 from tests.redaction_case import (
     PARTY_PHONE,
     REQUESTER,
@@ -198,7 +198,8 @@ def qa_mark(store: Any, record_id: str, words: str) -> dict[str, Any]:
 
 
 def decide_copy(store: Any, head: Actor, approval_id: str) -> Any:
-    return decide(
+    """Grant the copy request and run its job (the copies are made by the cluster's runner)."""
+    state = decide(
         store,
         head,
         approval_id,
@@ -207,6 +208,8 @@ def decide_copy(store: Any, head: Actor, approval_id: str) -> Any:
         position="head",
         final=True,
     )
+    run_jobs(store)
+    return state
 
 
 def shoot(pdf: bytes, tmp: Path) -> None:

@@ -15,12 +15,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 from tests.factories import make_user
-from tests.helpers import SYSTEM, make_case_with_files
+from tests.helpers import SYSTEM, make_case_with_files, run_jobs
 
 from liuhen.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from liuhen.ledger.events import Actor
 from liuhen.media.importing import ImportOptions
 from liuhen.media.synthetic import make_recording
+from liuhen.services.access.copy_jobs import copy_key, requeue_copies
 from liuhen.services.access.queries.requests import get_request, list_requests, request_events
 from liuhen.services.access.requests import open_view, register_request
 from liuhen.services.access.share_links import issue_link, open_shared, read_shared, revoke_link
@@ -32,6 +33,7 @@ from liuhen.services.archiving.packages import case_record_files
 from liuhen.services.av.ingest import import_av
 from liuhen.services.av.versions import link_av
 from liuhen.services.cases.bundles import assemble_bundle, case_findings
+from liuhen.store import job_rows
 from liuhen.store import tables as t
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -158,8 +160,14 @@ def test_a_copy_request_is_approved_by_the_profiles_approver_and_handed_over(sto
         final=True,
     )
     assert state.outcome == "approved"
+    req = get_request(store, who["officer"], rid)  # granted: its copies queued, none made yet
+    assert req.status == "approved" and req.copies == [] and ledger(store, "access.copy_made") == []
+    with store.read() as conn:
+        [job] = job_rows.of_kind(conn, "party_copy", state="queued")
+    assert job["key"] == copy_key(rid) and job["case_id"] == ids["case"]
+    assert job["args"]["actor"]["id"] == who["head"].id  # made as the one who granted it
+    assert run_jobs(store) == 1  # any node's runner makes them
     req = get_request(store, who["officer"], rid)
-    assert req.status == "approved"
     [copy] = req.copies
     [f] = copy["files"]
     assert f["media_type"] == "application/pdf" and f["file_name"] == "笔录_复制件.pdf"
@@ -244,6 +252,7 @@ def approved_link(store: Any, tmp_path: Path) -> tuple[Any, dict[str, Actor], st
         position="principal_head",
         final=True,
     )
+    run_jobs(store)
     return issue_link(store, who["officer"], rid), who, rid
 
 
@@ -473,6 +482,7 @@ def _granted_copy(store: Any, who: dict[str, Any], case_id: str, record_id: str)
         store, who["head"], waiting.id, decision="approved", opinion="同意", position="head",
         final=True,
     )  # fmt: skip
+    run_jobs(store)
     [copy] = get_request(store, who["officer"], rid).copies
     return copy
 
@@ -599,7 +609,6 @@ def test_the_compliance_checks_read_registered_requests(store, tmp_path):
 
 
 def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store, tmp_path):
-    from liuhen.services.access.copies import make_copies
     from liuhen.services.cases.files import store_file
     from liuhen.services.cases.records import AttachedFile, add_record
 
@@ -638,15 +647,21 @@ def test_a_record_that_cannot_carry_a_watermark_is_reported_and_not_copied(store
         position="head",
         final=True,
     )
+    assert run_jobs(store) == 1
     req = get_request(store, who["officer"], rid)
     assert req.status == "approved" and [c["derived_from"] for c in req.copies] == [ids["record"]]
     assert [i["record_id"] for i in req.missing_copies] == [rec]
     assert "没有可加注水印的文件" in req.copy_failed
     [failed] = ledger(store, "access.copy_failed")
     assert failed["subject_id"] == rid
-    with pytest.raises(InvalidInput, match="询问笔录附件"):
-        make_copies(store, who["officer"], rid)  # a retry makes nothing twice
+    with store.read() as conn:
+        [job] = job_rows.of_kind(conn, "party_copy")
+    assert job["state"] == "failed" and "询问笔录附件" in job["error"]  # the page shows it
+    assert requeue_copies(store, who["officer"], rid)  # "制作复制件" again: a new job
+    assert not requeue_copies(store, who["officer"], rid)  # it waits already: one job
+    assert run_jobs(store) == 1  # a retry makes nothing twice
     assert len(get_request(store, who["officer"], rid).copies) == 1
+    assert len(ledger(store, "access.copy_failed")) == 2
     assert issue_link(store, who["officer"], rid).max_uses >= 1  # what exists is handed over
 
 
@@ -694,3 +709,29 @@ def test_a_request_for_a_record_corrected_since_names_its_current_version(store,
     [request] = bundle["access_requests"]
     assert request["record_ids"] == [newer] and newer != rec
     case_findings(store, case, store.clock())  # the bundle checks pass: no BundleInvalid
+
+
+def test_copies_whose_node_died_are_made_by_another_node(store, tmp_path):
+    """The node making a granted request's copies stops renewing its lease (it died): after
+    the lease another node's runner makes them, once."""
+    from datetime import timedelta as td
+
+    ids = make_case_with_files(store, tmp_path)
+    who = people(store, ids["agency"])
+    register_request(
+        store, who["officer"], case_id=ids["case"], kind="copy", requester=REQUESTER,
+        record_ids=[ids["record"]], purpose="诉讼需要",
+    )  # fmt: skip
+    [waiting] = inbox(store, who["head"])
+    decide(store, who["head"], waiting.id, decision="approved", opinion="同意",
+           position="head", final=True)  # fmt: skip
+    dying = job_rows.claim(store.engine, store.clock(), "node-x", td(minutes=2), ["party_copy"])
+    assert dying is not None and dying["attempts"] == 1
+    assert run_jobs(store) == 0  # node-x holds it
+    store.clock.advance(minutes=3)  # and wrote nothing since
+    assert run_jobs(store) == 1
+    with store.read() as conn:
+        [job] = job_rows.of_kind(conn, "party_copy")
+    assert (job["state"], job["attempts"]) == ("done", 2)
+    assert len(ledger(store, "access.copy_made")) == 1
+    assert verify(store, SYSTEM).ok

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 from tests.footage_case import FACE, footage_case
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, run_jobs
 
 from liuhen.errors import Conflict, InvalidInput, PermissionDenied
 from liuhen.services.access.footage import confirm_footage, detect_faces
@@ -204,3 +204,4 @@ def test_a_copy_waits_for_the_redacted_video_of_the_newest_version(store, tmp_pa
 def _grant(store: Any, head: Any, approval_id: str) -> None:
     decide(store, head, approval_id, decision="approved", opinion="同意", position="head",
            final=True)  # fmt: skip
+    run_jobs(store)  # the copies: the cluster's job

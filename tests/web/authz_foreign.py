@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, run_jobs
 from tests.web.authz_world import UNOWNED, World
 
 from liuhen.services.permissions import ALL, GRANTS
@@ -100,6 +100,7 @@ def _link(store: Store, far: dict[str, str], head: Any) -> tuple[str, str]:
         store, head.actor, waiting.id, decision="approved", opinion="同意复制",
         position="head", final=True,
     )  # fmt: skip
+    run_jobs(store)  # the copies: the cluster's job
     return request, issue_link(store, SYSTEM, request).id
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.helpers import SYSTEM, web_login
+from tests.helpers import SYSTEM, run_jobs, web_login
 from tests.web.authz_world import PASSWORD, SECTION, World, build_world
 
 from liuhen.config import Settings
@@ -216,6 +216,7 @@ def _extras(store: Store, world: World, tmp: Path) -> dict[str, str]:
         store, head.actor, _approval_of_request(store, copy_request), decision="approved",
         opinion="同意复制", position="head", final=True,
     )  # fmt: skip
+    run_jobs(store)  # the copies: the cluster's job
     clerk = find_user(store, "u_officer")
     assert clerk is not None
     link = issue_link(store, clerk.actor, copy_request)

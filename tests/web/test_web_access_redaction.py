@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.redaction_case import REQUESTER, T0, THIRD_ADDRESS, THIRD_ID, THIRD_PHONE, setup_case
 from tests.web.test_web_access_requests import send, signed_in
 
+from liuhen.services.access.copy_jobs import copy_key
 from liuhen.services.access.requests import register_request
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
@@ -104,6 +105,9 @@ def test_the_head_reviews_the_marks_approves_and_the_link_gives_the_redacted_cop
     ok = send(head, f"/approvals/{approval_id}/decide",
               {"position": "head", "decision": "approved", "opinion": "同意", "final": "1"})  # fmt: skip
     assert ok.status_code == 303, ok.text
+    made = office["app"].state.jobs.wait(copy_key(office["request"]), timeout=120)
+    assert made.state == "done", made  # the copies: the cluster's job, woken by the decision
+    assert "复制件制作：已完成" in head.get(request_url).text
     issued = send(signed_in(office["app"], "zhangjg"), f"{request_url}/link", {})
     url = re.search(r'id="share-url" value="([^"]+)"', issued.text).group(1)
     party = TestClient(office["app"], base_url="http://127.0.0.1")

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from tests.factories import make_user
-from tests.helpers import make_case_with_files, web_login
+from tests.helpers import make_case_with_files, run_jobs, web_login
 
 from liuhen.web.app import create_app
 
@@ -50,6 +50,7 @@ def office(store, tmp_path, clock) -> Iterator[dict[str, Any]]:  # type: ignore[
         "officer": signed_in(app, "zhangsan"),
         "head": signed_in(app, "liuzhang"),
         "clock": clock,
+        "store": store,
     }
 
 
@@ -92,15 +93,24 @@ def test_register_approve_hand_over_and_expire_through_the_pages(office):
     approval_id = re.search(r'action="/approvals/([0-9a-f]+)/decide"', inbox.text).group(1)
     # 000§17 "本政府负责人" includes a deputy head (法释〔2018〕1号§128), so a deputy's
     # approval is the profile's approver (issue 18)
+    office["app"].state.jobs.stop()  # this node takes no job: the copies wait (another node's)
     ok = send(
         head,
         f"/approvals/{approval_id}/decide",
         {"position": "deputy_head", "decision": "approved", "opinion": "同意复制", "final": "1"},
     )
-    assert ok.status_code == 303
+    assert ok.status_code == 303  # the decision made no copy: its job is queued with it
 
     detail = officer.get(detail_url)
-    assert "已批准" in detail.text and "笔录_复制件.pdf" in detail.text
+    assert "已批准" in detail.text and "笔录_复制件.pdf" not in detail.text
+    assert re.search(r'id="copy-job"[^>]*data-refresh-seconds="3">复制件制作：排队中', detail.text)
+    assert "复制件尚未制作" not in detail.text and 'id="issue-link"' not in detail.text
+    rid = detail_url.rsplit("/", 1)[1]
+    api = officer.get(f"/api/access-requests/{rid}").json()["copy_job"]
+    assert (api["state"], api["state_name"], api["kind"]) == ("queued", "排队中", "party_copy")
+    assert run_jobs(office["store"]) == 1  # another node's runner makes them
+    detail = officer.get(detail_url)
+    assert "复制件制作：已完成" in detail.text and "笔录_复制件.pdf" in detail.text
     issued = send(officer, f"{detail_url}/link", {})
     assert issued.status_code == 200 and "链接只显示这一次" in issued.text
     url = re.search(r'id="share-url" value="([^"]+)"', issued.text).group(1)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.footage_case import footage_case
 from tests.web.test_web_access_requests import send, signed_in
 
+from liuhen.services.access.copy_jobs import copy_key
 from liuhen.store import tables as t
 from liuhen.web.access.footage import job_keys
 from liuhen.web.app import create_app
@@ -92,6 +93,7 @@ def test_the_head_reviews_the_footage_approves_and_the_link_gives_the_redacted_v
     ok = send(head, f"/approvals/{approval_id}/decide",
               {"position": "head", "decision": "approved", "opinion": "同意", "final": "1"})  # fmt: skip
     assert ok.status_code == 303, ok.text
+    assert jobs.wait(copy_key(office["request"]), timeout=120).state == "done"  # the copies
     issued = send(signed_in(office["app"], "zhangsan"), f"{request_url}/link", {})
     url = re.search(r'id="share-url" value="([^"]+)"', issued.text).group(1)
     party = TestClient(office["app"], base_url="http://127.0.0.1")

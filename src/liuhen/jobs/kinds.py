@@ -1,8 +1,8 @@
 """The kinds of job the cluster runs, each a function of its ``JobContext``: the work a
-request asked for (an export, a 四性检测, finding faces, a redacted video) and the scheduled
-work (the fixity audit, removing expired export files, deleting the rows of jobs that
-ended long ago). ``runner_for`` builds a node's runner with all of them and the schedules
-the settings ask for."""
+request asked for (an export, a 四性检测, finding faces, a redacted video, a party's
+watermarked copies) and the scheduled work (the fixity audit, removing expired export
+files, deleting the rows of jobs that ended long ago). ``runner_for`` builds a node's
+runner with all of them and the schedules the settings ask for."""
 
 from __future__ import annotations
 
@@ -62,6 +62,13 @@ def footage_render(ctx: JobContext) -> dict[str, Any]:
     return {"record_id": made}
 
 
+def party_copy(ctx: JobContext) -> dict[str, Any]:
+    from liuhen.services.access.copy_jobs import run_copies
+
+    args = ctx.args
+    return run_copies(ctx.store, ctx.actor, args["request_id"], args["case_id"], ctx.report)
+
+
 def fixity(ctx: JobContext) -> dict[str, Any]:
     """The scheduled audit: the blobs past their cycle, at the configured rate; a run cut
     short by the node stopping records nothing (its blobs stay due)."""
@@ -106,6 +113,7 @@ HANDLERS: dict[str, Handler] = {
     "four_properties": four_properties,
     "footage_detect": footage_detect,
     "footage_render": footage_render,
+    "party_copy": party_copy,
     "fixity": fixity,
     "export_cleanup": export_cleanup,
     "job_cleanup": job_cleanup,

@@ -1,5 +1,5 @@
 """The ``access_request`` approval kind: only the approver the profile names may grant a
-party's request, and a granted copy request has its copies made (registered in
+party's request, and a granted copy request has its copies queued to be made (registered in
 ``services/approvals/kinds.py``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 from liuhen.domain import vocab
 from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
-from liuhen.services.access.copies import make_copies
+from liuhen.services.access.copy_jobs import queue_copies
 from liuhen.services.access.model import KINDS
 from liuhen.services.access.queries.requests import approver_positions, request_for_approval
 from liuhen.services.access.redactions import footage_unmade, unreviewed
@@ -77,47 +77,37 @@ def check_decision(
         )
 
 
-def after_decision(store: Store, actor: Actor, state: ApprovalState) -> None:
-    """Record the outcome on the request; a granted copy request has its copies made."""
-    with store.read() as conn:
-        request = request_for_approval(conn, state.id)
+def with_decision(tx: Tx, actor: Actor, state: ApprovalState) -> None:
+    """Record the outcome on the request, in the decision's transaction; a granted copy
+    request has its copies queued with it (a cluster job, ``copy_jobs``: the decision does
+    no PDF or video work itself)."""
+    request = request_for_approval(tx.conn, state.id)
     last = state.steps[-1]
     approver = request["details"]["approver"]
-    with store.transaction(actor) as tx:
-        if state.outcome == "rejected":
-            tx.record(
-                "access.refused",
-                subject_type="access_request",
-                subject_id=request["id"],
-                case_id=request["case_id"],
-                payload={"approval_id": state.id, "by": last["name"], "reasons": last["opinion"]},
-            )
-        else:
-            tx.record(
-                "access.granted",
-                subject_type="access_request",
-                subject_id=request["id"],
-                case_id=request["case_id"],
-                payload={
-                    "approval_id": state.id,
-                    "by": last["name"],
-                    "position": last["position_code"],
-                    "authorised": last["position_code"] in approver["deputies"],
-                    "citation": approver["citation"],
-                },
-            )
-    if state.outcome == "approved" and request["kind"] == "copy":
-        try:
-            make_copies(store, actor, request["id"])
-        except Exception as exc:  # the approval stands; staff retry from the request page
-            with store.transaction(actor) as tx:
-                tx.record(
-                    "access.copy_failed",
-                    subject_type="access_request",
-                    subject_id=request["id"],
-                    case_id=request["case_id"],
-                    payload={"error": str(exc)[:500]},
-                )
+    if state.outcome == "rejected":
+        tx.record(
+            "access.refused",
+            subject_type="access_request",
+            subject_id=request["id"],
+            case_id=request["case_id"],
+            payload={"approval_id": state.id, "by": last["name"], "reasons": last["opinion"]},
+        )
+        return
+    tx.record(
+        "access.granted",
+        subject_type="access_request",
+        subject_id=request["id"],
+        case_id=request["case_id"],
+        payload={
+            "approval_id": state.id,
+            "by": last["name"],
+            "position": last["position_code"],
+            "authorised": last["position_code"] in approver["deputies"],
+            "citation": approver["citation"],
+        },
+    )
+    if request["kind"] == "copy":
+        queue_copies(tx, actor, request)
 
 
 @approval_kind
@@ -140,8 +130,8 @@ class AccessRequestKind(ApprovalKind):
             tx, state, decision=decision, position=position, final=final, user_id=user_id, at=at
         )
 
-    def after_decision(self, store: Store, actor: Actor, state: ApprovalState) -> None:
-        after_decision(store, actor, state)
+    def with_decision(self, tx: Tx, actor: Actor, state: ApprovalState) -> None:
+        with_decision(tx, actor, state)
 
     def wanted_positions(self, store: Store, states: list[ApprovalState]) -> dict[str, list[str]]:
         return approver_positions(store, [s.id for s in states])

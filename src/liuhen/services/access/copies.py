@@ -11,7 +11,7 @@ that cannot carry a visible mark is not copied, and the copy says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -31,18 +31,20 @@ from liuhen.store.scratch import scratch_dir
 from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
+Report = Callable[[float, str], None]
 
-def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
+
+def _no_report(share: float, step: str) -> None:
+    """Copies made outside a job report nothing."""
+
+
+def make_copies(
+    store: Store, actor: Actor, request_id: str, *, report: Report = _no_report
+) -> list[str]:
     """The watermarked copies of a granted copy request, one per record given: each is made
-    once (a later call makes only those still missing). The originals are only read."""
-    if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
-        require(actor, "access.request")
-    request = get_request(store, actor, request_id, _checked=True)
-    case = load_case(store, request.case_id)
-    if not (allowed(actor, "access.request", case) or allowed(actor, "approval.decide", case)):
-        require(actor, "access.request", case)
-    if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
-        raise Conflict("只有已批准的复制申请才能制作复制件")
+    once (a later call makes only those still missing). The originals are only read.
+    ``report(share, step)``: which record is being copied (the job's progress)."""
+    request, case = granted_copy_request(store, actor, request_id)
     done = {c["derived_from"]: c["id"] for c in request.copies}
     day = store.clock().astimezone(store.settings.tz).date().isoformat()
     from liuhen.documents.watermark import watermark_text
@@ -52,8 +54,9 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
     redactions = confirmed_for(store, request)
     citation = approver_rule(case["profile_id"], "copy").confidential_citation
     made = []
-    for item in request.included:
+    for n, item in enumerate(request.included):
         record_id = item["record_id"]
+        report(n / len(request.included), f"《{item['title']}》（{n + 1}/{len(request.included)}）")
         marks = redactions.get(record_id)
         redaction = (case, marks, citation) if marks and marks["marks"] else None
         made.append(
@@ -61,6 +64,22 @@ def make_copies(store: Store, actor: Actor, request_id: str) -> list[str]:
             or _copy_record(store, actor, request, record_id, mark, sealer, redaction)
         )
     return made
+
+
+def granted_copy_request(
+    store: Store, actor: Actor, request_id: str
+) -> tuple[AccessRequest, dict[str, Any]]:
+    """The request and its case, once ``actor`` may have its copies made (its handler or an
+    approver of the case) and it is a granted copy request."""
+    if not (allowed(actor, "access.request") or allowed(actor, "approval.decide")):
+        require(actor, "access.request")
+    request = get_request(store, actor, request_id, _checked=True)
+    case = load_case(store, request.case_id)
+    if not (allowed(actor, "access.request", case) or allowed(actor, "approval.decide", case)):
+        require(actor, "access.request", case)
+    if request.kind != "copy" or request.approval is None or request.approval.outcome != "approved":
+        raise Conflict("只有已批准的复制申请才能制作复制件")
+    return request, dict(case)
 
 
 def _copy_record(

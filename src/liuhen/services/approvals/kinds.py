@@ -43,6 +43,11 @@ class ApprovalKind:
     ) -> None:
         """Inside the decision's transaction, before the step is written: raise to refuse."""
 
+    def with_decision(self, tx: Tx, actor: Actor, state: ApprovalState) -> None:
+        """Inside the decision's transaction, once its step closed the approval (``state``
+        as decided): what the kind writes with it (its events, a job to queue), so the
+        decision never commits without them."""
+
     def after_decision(self, store: Store, actor: Actor, state: ApprovalState) -> None:
         """After the decision that closed the approval has committed."""
 

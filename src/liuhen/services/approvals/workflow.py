@@ -208,6 +208,8 @@ def decide(
             payload={"decision": decision, "position": position, "final": final},
         )
         decided = state_in(tx.conn, approval_id)
+        if decided.closed:
+            kind_of(decided.kind).with_decision(tx, actor, decided)
     if decided.closed:
         kind_of(decided.kind).after_decision(store, actor, decided)
     return decided

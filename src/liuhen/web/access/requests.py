@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 
 from liuhen.domain import vocab
 from liuhen.errors import LiuhenError, NotFound
-from liuhen.services.access.copies import make_copies
+from liuhen.services.access.copy_jobs import STATES as COPY_STATES
+from liuhen.services.access.copy_jobs import copy_key, requeue_copies
 from liuhen.services.access.footage_review import footage_rows
 from liuhen.services.access.loading import from_case_rows
 from liuhen.services.access.model import ID_TYPES, KINDS, RELATIONS, AccessRequest, mask_id
@@ -50,7 +51,7 @@ FORM_KEYS = (
 SAVED = {
     "registered": "申请已登记，并已提请审批；审批人将在“待我审批”中看到。",
     "revoked": "链接已撤销，持有该链接的人不能再下载。",
-    "copies": "复制件已制作。",
+    "copies": "复制件已在后台开始制作，状态见“复制件”一栏，完成后即可下载和生成交付链接。",
     "redacted": "遮盖内容已确认（保存为新版本，记入全过程日志）。",
 }
 
@@ -173,6 +174,8 @@ def _detail(
     if item.case_id != case_id:
         raise NotFound(f"access_request: 案件 {case_ref} 没有查阅/复制申请 {request_id}")
     base = str(request.base_url).rstrip("/")
+    granted = item.approval is not None and item.approval.outcome == "approved"
+    copy_job = request.app.state.jobs.get(copy_key(item.id)) if granted else None
     return render(
         request,
         "access_request.html",
@@ -185,6 +188,8 @@ def _detail(
             "can_review": "approval.decide" in actions_for(user.roles),
             "redactions": redaction_rows(store, item),
             "footage": footage_rows(store, item),
+            "copy_job": copy_job if item.kind == "copy" else None,
+            "copy_states": COPY_STATES,
             "issued": issued,
             "issued_url": f"{base}{issued.path}" if issued else "",
             "saved": SAVED.get(request.query_params.get("saved", ""), ""),
@@ -250,9 +255,10 @@ def copies_form(
 ) -> Response:
     check_csrf(request, str(posted.get("csrf", "")))
     try:
-        make_copies(get_store(request), user.actor, request_id)
+        requeue_copies(get_store(request), user.actor, request_id)
     except LiuhenError as exc:
         return _detail(request, user, case_ref, request_id, failed=exc.message, after_post=True)
+    request.app.state.jobs.wake()  # this node's runner takes it now (or another node's)
     return RedirectResponse(
         f"/cases/{case_ref}/access-requests/{request_id}?saved=copies", status_code=303
     )
@@ -334,7 +340,9 @@ def api_register(
 def api_get(request: Request, request_id: str, user: Reader) -> dict[str, Any]:
     store = get_store(request)
     item = get_request(store, user.actor, request_id, case=loaded_case(request))
-    return {**item.to_dict(), "events": request_events(store, item)}
+    job = request.app.state.jobs.get(copy_key(item.id)) if item.kind == "copy" else None
+    copy_job = job.to_dict() | {"state_name": COPY_STATES[job.state]} if job else None
+    return {**item.to_dict(), "events": request_events(store, item), "copy_job": copy_job}
 
 
 @router.post(

@@ -160,5 +160,7 @@ def decide_approval(
     except LiuhenError as exc:
         errors = FormErrors.of(exc, FORM_KEYS)
         return _page(request, user, failed=approval_id, errors=errors, values=values)
+    if state.closed and state.kind == "access_request":  # a granted copy request's job
+        request.app.state.jobs.wake()
     done = "closed" if state.closed else "step"
     return RedirectResponse(f"/approvals?done={done}", status_code=303)
