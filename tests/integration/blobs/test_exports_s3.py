@@ -57,7 +57,8 @@ def test_an_export_is_kept_in_the_bucket_sent_from_it_and_removed_when_expired(
 
         clock.advance(hours=settings.export_retention_hours + 1)
         runner = app.state.jobs
-        assert runner.make_scheduled() == 1 and runner.run_one()
+        assert runner.make_scheduled() == 2  # export_cleanup, job_cleanup
+        assert runner.run_one() and runner.run_one()
         assert staging.exported() == []
     finally:
         store.close()
