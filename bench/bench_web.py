@@ -3,6 +3,7 @@
     python bench/bench_web.py [--cases 100000] [--clients 20] [--seconds 60]
                               [--database-url URL] [--data-dir DIR] [--rebuild]
                               [--workers N] [--think-ms MS] [--build-only] [--json]
+                              [--cpu-per-kind N]
 
 **The store.** ``--cases`` cases varied from the demo's bundles (as ``bench_dashboard.py``
 does: eleven months, four sections, twenty-four officers, late AV and missing case files),
@@ -38,6 +39,11 @@ A request is an error unless it answers 200 with its whole body. Prints per kind
 overall the count, p50/p95/p99 and errors, the requests per second, the sign-in times and
 the server's peak memory (VmHWM of its processes); ``--json`` prints one JSON document
 (``p95_ms``, ``rps``, ``errors``, ``kinds`` …) instead.
+
+**CPU per request.** ``--cpu-per-kind N`` runs no load: one client asks N requests of each
+kind in turn, and the server's own CPU time (``/proc``, all its threads: the group commit's
+too) per request of each kind is printed. It is the figure to compare between versions on
+a machine other work loads, where latency moves with the load.
 """
 
 from __future__ import annotations
@@ -364,6 +370,53 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             server.wait()
 
 
+def _server_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The Python processes of the server's process group (uvicorn and its workers)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.getpgid(int(pid)) == server.pid:
+                if "python" in Path(f"/proc/{pid}/comm").read_text():
+                    pids.append(int(pid))
+        except (OSError, ProcessLookupError):
+            continue
+    return pids
+
+
+def server_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system, all threads) the processes ``pids`` have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_kind(
+    server: subprocess.Popen[bytes], port: int, accounts: dict[str, str], todo: Any, args: Any
+) -> dict[str, float]:
+    """The server's own CPU per request (ms) of each kind: one client (the supervisor, who
+    may ask every kind) asks ``args.cpu_per_kind`` requests of a kind one after another,
+    after 20 untimed; the /proc times of the server's processes before and after. CPU, not
+    latency: on a machine other work loads, it is the figure that moves least."""
+    username = USERS[0]
+    rng = random.Random(args.seed)
+    client = Client(port, username, accounts[username])
+    client.sign_in()
+    pids = _server_pids(server)
+    out: dict[str, float] = {}
+    for kind in _kinds(username, todo[username])[0]:
+        for _ in range(20):
+            client.request("GET", _paths(kind, todo[username], rng))
+        before = server_cpu(pids)
+        for _ in range(args.cpu_per_kind):
+            status, _ = client.request("GET", _paths(kind, todo[username], rng))
+            if status != 200:
+                raise SystemExit(f"{kind}: HTTP {status}")
+        out[kind] = round((server_cpu(pids) - before) / args.cpu_per_kind * 1000, 2)
+    return out
+
+
 def server_memory(server: subprocess.Popen[bytes]) -> float:
     """The sum of VmHWM (MiB) over the server's process group (uvicorn and its workers)."""
     total = 0
@@ -558,6 +611,13 @@ def main() -> None:
     parser.add_argument(
         "--build-only", action="store_true", help="build (or copy) the store, then stop"
     )
+    parser.add_argument(
+        "--cpu-per-kind",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the load: the server's CPU per request of each kind over N requests",
+    )
     args = parser.parse_args()
     url = args.database_url
     if url.startswith("postgresql+psycopg://"):
@@ -586,6 +646,18 @@ def main() -> None:
     accounts = _accounts(settings)
     port = _free_port()
     server = start_server(settings, port, args.workers, args.seconds + 600)
+    if args.cpu_per_kind:
+        try:
+            cpu = cpu_per_kind(server, port, accounts, todo, args)
+        finally:
+            stop_server(server)
+        load = round(os.getloadavg()[0], 1)
+        if args.json:
+            print(json.dumps({"cpu_ms_per_request": cpu, "load_average_1m": load}))
+        else:
+            print("server CPU per request (ms): " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+            print(f"load average (1 min): {load} on {os.cpu_count()} CPUs")
+        return
     try:
         times, errors, samples, logins, measured = run_clients(port, accounts, todo, args)
         memory = server_memory(server)
