@@ -7,57 +7,35 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import SYSTEM
 
 from liuhen.errors import ChecksumMismatch, Conflict, UploadLocked
-from liuhen.media.synthetic import make_video, padding_box
-from liuhen.services.admin.setup import initialise
 from liuhen.services.av.shared_uploads import SharedUploads, uploads_for
 from liuhen.store import tables as t
 from liuhen.store import upload_rows as rows
 from liuhen.store.store import Store
 
-from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
+from .conftest import S3_BUCKET
+from .s3_uploads import MIB, open_store
+from .s3_uploads import footage as make_footage
 
 pytestmark = pytest.mark.s3
-MIB = 1 << 20
-START = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 NAME = "DSJ-S3-0001_20261120090000.mp4"
 
 
 @pytest.fixture
 def store(seaweedfs: str, tmp_path: Path, make_settings: Any, clock: Any) -> Any:
-    env = {
-        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/uploads-{uuid.uuid4().hex[:8]}",
-        "LIUHEN_S3_ENDPOINT": seaweedfs,
-        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
-        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-    }
-    settings = make_settings(tmp_path / "data", env=env)
-    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
-    clock.now = START + timedelta(days=1)
-    opened = Store.open(settings, clock=clock)
-    yield opened
-    opened.close()
+    yield from open_store(seaweedfs, tmp_path, make_settings, clock, "uploads")
 
 
 @pytest.fixture(scope="module")
 def footage(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("cam") / "v.mp4"
-    make_video(path, seconds=1, width=96, height=64, creation_time=START)
-    video = path.read_bytes()
-    size = 20 * MIB
-    return video + padding_box(size - len(video)) + os.urandom(size - len(video) - 8)
+    return make_footage(tmp_path_factory.mktemp("cam"))
 
 
 def _send(uploads: SharedUploads, upload_id: str, offset: int, data: bytes, **kw: Any) -> int:

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +18,6 @@ from tests.concurrency.upload_ops import upload_announced
 from tests.conftest import ADMIN_PASSWORD, ENGINES
 from tests.helpers import SYSTEM
 
-from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.admin.setup import initialise
 from liuhen.services.av.shared_uploads import SharedUploads, uploads_for
 from liuhen.services.av.upload_staging import HASHES
@@ -29,37 +25,22 @@ from liuhen.store import tables as t
 from liuhen.store import upload_rows as rows
 from liuhen.store.store import Store
 
-from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
+from .conftest import S3_BUCKET
+from .s3_uploads import MIB, START, open_store, s3_env
+from .s3_uploads import footage as make_footage
 
 pytestmark = pytest.mark.s3
-MIB = 1 << 20
-START = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 NAME = "DSJ-S3-0002_20261120090000.mp4"
 
 
 @pytest.fixture
 def store(seaweedfs: str, tmp_path: Path, make_settings: Any, clock: Any) -> Any:
-    env = {
-        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/addressed-{uuid.uuid4().hex[:8]}",
-        "LIUHEN_S3_ENDPOINT": seaweedfs,
-        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
-        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-    }
-    settings = make_settings(tmp_path / "data", env=env)
-    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
-    clock.now = START + timedelta(days=1)
-    opened = Store.open(settings, clock=clock)
-    yield opened
-    opened.close()
+    yield from open_store(seaweedfs, tmp_path, make_settings, clock, "addressed")
 
 
 @pytest.fixture(scope="module")
 def footage(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("cam") / "v.mp4"
-    make_video(path, seconds=1, width=96, height=64, creation_time=START)
-    video = path.read_bytes()
-    size = 20 * MIB
-    return video + padding_box(size - len(video)) + os.urandom(size - len(video) - 8)
+    return make_footage(tmp_path_factory.mktemp("cam"))
 
 
 def _send(uploads: SharedUploads, upload_id: str, offset: int, data: bytes) -> int:
@@ -222,13 +203,7 @@ def test_two_stations_sending_the_same_file_at_once_store_it_once(
     """Two processes upload the same announced file at once: one multipart upload makes the
     object, the other is aborted (never completed over it); one record, the other upload a
     duplicate of it; one blob row; nothing staged or pending is left."""
-    env = {
-        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/racing-{uuid.uuid4().hex[:8]}",
-        "LIUHEN_S3_ENDPOINT": seaweedfs,
-        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
-        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-    }
-    settings = make_settings(tmp_path / "data", engine=engine, env=env)
+    settings = make_settings(tmp_path / "data", engine=engine, env=s3_env(seaweedfs, "racing"))
     initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
     clock.now = START + timedelta(days=1)
     store = Store.open(settings, clock=clock)
