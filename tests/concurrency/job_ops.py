@@ -46,3 +46,12 @@ def run_waiting(store: Store) -> int:
     while runner.run_one():
         ran += 1
     return ran
+
+
+def load_calendar(store: Store, path: str) -> list[int]:
+    """An administrator loading the holiday schedule file ``path`` (its job queued with it)."""
+    from liuhen.ledger.events import Actor
+    from liuhen.services.admin.holidays import load_schedule
+
+    admin = Actor(id=None, label="系统管理员", roles=("admin",))
+    return load_schedule(store, admin, path, source="测试用安排（非官方）")

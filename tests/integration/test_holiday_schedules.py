@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.helpers import SYSTEM, make_case_with_files, run_cli, web_login
+from tests.helpers import SYSTEM, make_case_with_files, run_cli, run_jobs, web_login
 
 from liuhen.errors import InvalidInput, PermissionDenied
 from liuhen.ledger.events import Actor
@@ -53,6 +53,8 @@ def test_a_loaded_year_turns_unknown_deadlines_into_due_times(store, tmp_path, c
     [due] = av_uploads_due(store, SYSTEM, clock(), case_id=case)
     # 2027-01-01 is a holiday in the loaded schedule, 01-02/03 a weekend: 01-04, 01-05
     assert due.due is not None and due.due.astimezone(TZ).date().isoformat() == "2027-01-05"
+    assert summaries(store)[case]["calendar"] == ""  # left to the job the load queued
+    assert run_jobs(store) == 1
     after = summaries(store)[case]
     assert after["calendar"] and after["calendar"] == store.calendar().key  # judged again
     with store.read() as conn:

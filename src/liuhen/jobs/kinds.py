@@ -1,7 +1,8 @@
 """The kinds of job the cluster runs, each a function of its ``JobContext``: the work a
 request asked for (an export, a 四性检测, finding faces, a redacted video, a party's
-watermarked copies) and the scheduled work (the fixity audit, removing expired export
-files, deleting the rows of jobs that ended long ago). ``runner_for`` builds a node's
+watermarked copies, re-judging the case summaries after a holiday schedule's load) and
+the scheduled work (the fixity audit, removing expired export files, deleting the rows of
+jobs that ended long ago). ``runner_for`` builds a node's
 runner with all of them and the schedules the settings ask for."""
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def party_copy(ctx: JobContext) -> dict[str, Any]:
     return run_copies(ctx.store, ctx.actor, args["request_id"], args["case_id"], ctx.report)
 
 
+def summaries(ctx: JobContext) -> dict[str, Any]:
+    """Re-judge the case summaries under a newly loaded holiday schedule (in batches)."""
+    from liuhen.services.cases.rejudge import run_rejudge
+
+    return run_rejudge(ctx.store, str(ctx.args["calendar"]), ctx.report)
+
+
 def fixity(ctx: JobContext) -> dict[str, Any]:
     """The scheduled audit: the blobs past their cycle, at the configured rate; a run cut
     short by the node stopping records nothing (its blobs stay due)."""
@@ -114,6 +122,7 @@ HANDLERS: dict[str, Handler] = {
     "footage_detect": footage_detect,
     "footage_render": footage_render,
     "party_copy": party_copy,
+    "summaries": summaries,
     "fixity": fixity,
     "export_cleanup": export_cleanup,
     "job_cleanup": job_cleanup,

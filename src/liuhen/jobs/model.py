@@ -20,6 +20,7 @@ KIND_NAMES = {
     "footage_detect": "人脸检测",
     "footage_render": "制作遮盖后的视频",
     "party_copy": "制作复制件",
+    "summaries": "按新的节假日安排重新评查",
     "fixity": "定期复核",
     "export_cleanup": "清理过期的导出文件",
     "job_cleanup": "清理已结束的后台任务记录",

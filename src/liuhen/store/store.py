@@ -149,13 +149,13 @@ class Store:
             self._origin = f"liuhen/{recorded.removeprefix('SHA256:')[:16]}"
         return self._origin
 
-    def calendar(self) -> WorkCalendar:
+    def calendar(self, *, fresh: bool = False) -> WorkCalendar:
         """The working-day calendar: the package's years plus the schedules an administrator
         loaded (``holiday_schedules``, newest row of a year wins), rebuilt when one is loaded
         (by this process at once; by another within ``CALENDAR_CHECK`` seconds: one cheap
-        query tells)."""
+        query tells; at once with ``fresh``)."""
         checked, changes = self._calendar_checked
-        if self._calendar is not None and changes == self.changes:
+        if self._calendar is not None and changes == self.changes and not fresh:
             if time.monotonic() - checked < self.calendar_check:
                 return self._calendar[1]
         self._calendar_checked = (time.monotonic(), self.changes)
@@ -165,20 +165,7 @@ class Store:
             )
             if self._calendar is not None and self._calendar[0] == marker:
                 return self._calendar[1]
-            rows = conn.execute(
-                select(t.holiday_schedules).order_by(
-                    t.holiday_schedules.c.created_at, t.holiday_schedules.c.id
-                )
-            ).mappings()
-            loaded = {
-                int(r["year"]): YearSchedule(
-                    int(r["year"]),
-                    frozenset(date.fromisoformat(d) for d in r["holidays"]),
-                    frozenset(date.fromisoformat(d) for d in r["workdays"]),
-                )
-                for r in rows
-            }
-        calendar = WorkCalendar(loaded)
+            calendar = read_calendar(conn)
         self._calendar = (marker, calendar)
         return calendar
 
@@ -382,3 +369,22 @@ class Store:
     def event_count(self) -> int:
         with self.read() as conn:
             return int(conn.execute(select(func.count()).select_from(t.ledger_events)).scalar_one())
+
+
+def read_calendar(conn: Connection) -> WorkCalendar:
+    """The working-day calendar as the rows of ``holiday_schedules`` on ``conn`` make it (the
+    newest row of a year wins): also inside the transaction that loads a schedule."""
+    rows = conn.execute(
+        select(t.holiday_schedules).order_by(
+            t.holiday_schedules.c.created_at, t.holiday_schedules.c.id
+        )
+    ).mappings()
+    loaded = {
+        int(r["year"]): YearSchedule(
+            int(r["year"]),
+            frozenset(date.fromisoformat(d) for d in r["holidays"]),
+            frozenset(date.fromisoformat(d) for d in r["workdays"]),
+        )
+        for r in rows
+    }
+    return WorkCalendar(loaded)

@@ -6,7 +6,9 @@ are reported as "calendar unknown" rather than guessed from weekdays.
 A load is checked day by day (``parse_overrides``), refused for a year the package already
 knows, written as one insert-only row per year with the notice it came from, and is one
 ``calendar.loaded`` ledger event. Every working-day calculation of the store
-(``Store.calendar``) and every cached case summary follows at once, in every process.
+(``Store.calendar``) follows at once, in every process; the cached case summaries are
+re-judged by the cluster job ``summaries`` the load queues in its own transaction
+(``services/cases/rejudge``), whose progress the list and dashboard pages show.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from liuhen.errors import InvalidInput
 from liuhen.ledger.events import Actor
 from liuhen.rules.sources.calendar import load_overrides, package_years
 from liuhen.services.admin.queries import loaded_schedules
+from liuhen.services.cases.rejudge import queue_rejudge
 from liuhen.services.permissions import require
-from liuhen.store.store import Store
+from liuhen.store.store import Store, read_calendar
 from liuhen.store.unit import new_id
 
 
@@ -91,6 +94,7 @@ def load_schedule(
                 },
             },
         )
+        queue_rejudge(tx, actor, read_calendar(tx.conn).key)  # the summaries, by a job
     return sorted(schedules)
 
 

@@ -290,7 +290,8 @@ def _check_timezone(store: Store) -> None:
 def ensure_current(store: Store, now: datetime | None = None) -> None:
     """Bring the summaries and their index up to date as of ``now``: rebuild the summaries of
     cases changed since (or never summarised, or with a recorded time now passed, or of
-    another version or holiday schedule), then recompute the dashboard shares whose next
+    another version or holiday schedule — unless the job ``summaries`` re-judging them
+    after a schedule's load waits or runs: that is left to it), then recompute the dashboard shares whose next
     deadline has passed. When nothing changed this is three indexed queries."""
     now = now or store.clock()
     key = store.calendar().key
@@ -307,25 +308,33 @@ def ensure_current(store: Store, now: datetime | None = None) -> None:
         if not memo.timezone_checked:
             _check_timezone(store)
             memo.timezone_checked = True
+        wide = memo.calendar != key  # every summary to check against the schedules
+        if wide and _left_to_job(store, key):
+            wide = False  # the job ``summaries`` re-judges them (services/cases/rejudge)
         stale, top, agencies = stale_cases(
-            store,
-            after=memo.watermark,
-            now=now,
-            version=VERSION,
-            calendar=key if memo.calendar != key else None,
+            store, after=memo.watermark, now=now, version=VERSION, calendar=key if wide else None
         )
         rows = [c for c in sorted(stale) if c in agencies]
         for i in range(0, len(rows), _BATCH):
             chunk = rows[i : i + _BATCH]
             save(store, [(c, agencies[c], compute(store, c), stale[c]) for c in chunk])
         memo.watermark = max(memo.watermark, top)
-        memo.calendar = key
+        if wide or memo.calendar == key:
+            memo.calendar = key  # else looked at again next time: the job may end or fail
         with store.read() as conn:
             behind = summary_index.sweep_needed(conn, now)
         if behind:
             with store.engine.begin() as conn:
                 summary_index.sweep(conn, now)
         memo.checked_at, memo.changes = now, changes
+
+
+def _left_to_job(store: Store, key: str) -> bool:
+    """Whether the job re-judging the summaries under the schedules ``key`` waits or runs
+    (then requests leave the calendar-wide staleness to it)."""
+    from liuhen.services.cases.rejudge import pending
+
+    return key != "" and pending(store, key) is not None
 
 
 def generation(store: Store) -> int:

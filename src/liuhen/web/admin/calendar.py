@@ -69,6 +69,7 @@ def load_calendar(
         years = _load(store, user, upload, source)
     except LiuhenError as exc:
         return _page(request, user, error=exc, source=source)
+    request.app.state.jobs.wake()  # the summaries' re-judging: this node's runner takes it
     return RedirectResponse(f"/calendar?loaded={'、'.join(map(str, years))}", status_code=303)
 
 

@@ -11,6 +11,7 @@ from liuhen.services.admin.users import User
 from liuhen.services.cases.bundle_import import import_bundle
 from liuhen.services.cases.bundles import export_bundle
 from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_cases, list_page
+from liuhen.services.cases.rejudge import notice as rejudging_notice
 from liuhen.services.cases.view import case_view
 from liuhen.web.access.requests import case_card
 from liuhen.web.archiving.case_archive import case_archive
@@ -87,6 +88,7 @@ def case_list(
             "chosen": {"stage": stage, "procedure": procedure, "problems": problems, "q": q},
             "drill": drill,
             "av_due_items": av_due_for(request),
+            "rejudging": rejudging_notice(store),
         },
     )
 

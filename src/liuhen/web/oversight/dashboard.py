@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from liuhen.services.admin.users import User
 from liuhen.services.cases.cases import PROCEDURES, STAGES
+from liuhen.services.cases.rejudge import notice as rejudging_notice
 from liuhen.services.cases.summaries import categories
 from liuhen.services.oversight.dashboard import Dashboard, build
 from liuhen.services.oversight.dashboard_filters import Filters, make_filters
@@ -173,6 +174,7 @@ def dashboard_page(
             "charts": dash.memo.get("charts") or dash.memo.setdefault("charts", _charts(dash)),
             "export_url": "/dashboard.xlsx?" + urlencode(filters.query()),
             "choose_agency": user.agency_id is None,
+            "rejudging": rejudging_notice(store),
         },
     )
 

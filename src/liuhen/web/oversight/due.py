@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
 from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_page
+from liuhen.services.cases.rejudge import notice as rejudging_notice
 from liuhen.services.oversight.reminders import due_window
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.av.panel import av_due_for
@@ -63,6 +64,7 @@ def due_cases(
             "chosen": {"stage": "", "procedure": "", "problems": "", "q": ""},
             "due": {"days": count, "limit": limit, "notice": window.notice},
             "av_due_items": av_due_for(request),
+            "rejudging": rejudging_notice(store),
             "due_choices": DUE_CHOICES,
         },
     )

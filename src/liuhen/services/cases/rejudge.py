@@ -1,0 +1,129 @@
+"""Re-judging every case summary after a holiday schedule is loaded, as a cluster job
+(issue 14). A load changes the calendar's key, and with it every summary judged under the
+old one is stale: ``load_schedule`` queues the job ``summaries`` for the new key in its own
+transaction (``queue_rejudge``; one waiting or running job per key, so two loads of the
+same schedule at once, on two nodes, make one job), and one node's runner re-judges the
+stale summaries in batches (``run_rejudge``), each batch committed with its summaries and
+the job's progress (cases judged under the new schedule / cases summarised). A node that
+dies leaves the job to another, which goes on with what is still stale.
+
+While the job waits or runs, ``summaries.ensure_current`` leaves the calendar-wide
+staleness to it (requests keep catching up the cases changed since they last looked) and
+the list and dashboard pages show ``notice``. Without a job of the key (a store upgraded
+from before, or the job failed for good) requests re-judge inline as before, so nothing
+stays stale for ever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from liuhen.jobs.model import JobView, actor_args
+from liuhen.ledger.events import Actor
+from liuhen.store import job_rows
+from liuhen.store import tables as t
+from liuhen.store.store import Store
+from liuhen.store.unit import Tx
+
+KIND = "summaries"
+BATCH = 200
+"""Summaries re-judged and committed together (the job's progress moves once a batch)."""
+SUPERSEDED = "superseded"
+
+
+def rejudge_key(calendar_key: str) -> str:
+    """The cluster job (``t.jobs``) that re-judges the summaries under ``calendar_key``."""
+    return f"summaries:{calendar_key}"
+
+
+def queue_rejudge(tx: Tx, actor: Actor, calendar_key: str) -> None:
+    """Queue the re-judging for the calendar ``calendar_key`` on the caller's transaction
+    (the one storing the schedule: no loaded schedule without its job)."""
+    job_rows.enqueue_in(
+        tx.conn,
+        tx.clock(),
+        kind=KIND,
+        key=rejudge_key(calendar_key),
+        args={"calendar": calendar_key, "actor": actor_args(actor)},
+        requested_by=actor.id,
+    )
+
+
+def pending(store: Store, calendar_key: str) -> JobView | None:
+    """The job re-judging under ``calendar_key`` while it waits or runs (else None)."""
+    with store.read() as conn:
+        row = job_rows.latest(conn, [rejudge_key(calendar_key)]).get(rejudge_key(calendar_key))
+    job = JobView.of(row) if row is not None else None
+    return job if job is not None and job.active else None
+
+
+def counts(job: JobView) -> tuple[int, int] | None:
+    """(cases done, cases in all) as the job last reported them."""
+    done, _, total = job.step.partition("/")
+    if done.isdigit() and total.isdigit():
+        return int(done), int(total)
+    return None
+
+
+def notice(store: Store) -> str:
+    """The pages' notice while the summaries are being re-judged under the store's current
+    holiday schedules ("" otherwise)."""
+    job = pending(store, store.calendar().key)
+    if job is None:
+        return ""
+    found = counts(job)
+    if found is None:
+        return "节假日安排已更新，正在重新评查案件（排队中），评查结果稍后更新"
+    return f"节假日安排已更新，正在重新评查案件（已完成 {found[0]} / {found[1]}）"
+
+
+def _stale(calendar_key: str, version: int) -> Any:
+    cs = t.case_summaries
+    return or_(cs.c.calendar_key != calendar_key, cs.c.version != version)
+
+
+def _progress(store: Store, calendar_key: str, version: int) -> tuple[int, int]:
+    cs = t.case_summaries
+    with store.read() as conn:
+        total = conn.execute(select(func.count()).select_from(cs)).scalar_one()
+        stale = conn.execute(
+            select(func.count()).select_from(cs).where(_stale(calendar_key, version))
+        ).scalar_one()
+    return int(total) - int(stale), int(total)
+
+
+def run_rejudge(
+    store: Store, calendar_key: str, report: Callable[[float, str], None]
+) -> dict[str, Any]:
+    """The job's work: the summaries not judged under ``calendar_key`` (or by another
+    version of the summary), re-judged ``BATCH`` at a time, each batch committed. Ends early
+    when a newer schedule was loaded meanwhile (that load's own job re-judges them)."""
+    from liuhen.services.cases.queries.summaries import newest_changes_and_agencies
+    from liuhen.services.cases.summaries import VERSION, compute, save
+
+    cs = t.case_summaries
+    judged: set[str] = set()
+    while True:
+        if store.calendar(fresh=True).key != calendar_key:
+            return {SUPERSEDED: True, "cases": len(judged)}
+        done, total = _progress(store, calendar_key, VERSION)
+        report(done / total if total else 1.0, f"{done}/{total}")
+        with store.read() as conn:
+            ids = list(
+                conn.execute(
+                    select(cs.c.case_id)
+                    .where(_stale(calendar_key, VERSION))
+                    .order_by(cs.c.case_id)
+                    .limit(BATCH)
+                ).scalars()
+            )
+        ids = [i for i in ids if i not in judged]  # judged once each: no endless loop
+        if not ids:
+            return {"cases": len(judged), "total": total}
+        newest, agencies = newest_changes_and_agencies(store, ids)
+        rows = [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies]
+        save(store, rows)
+        judged.update(ids)
