@@ -91,6 +91,7 @@ def open_copy(world: World, data: Path, witness: Path, *, pinned: bool = True) -
 def build(root: Path) -> World:
     """Load the demo into ``root``, keeping copies of the database along the way."""
     from liuhen.demo.loader import load_demo
+    from liuhen.jobs.kinds import runner_for
     from liuhen.services.admin.holidays import load_schedule
     from liuhen.services.admin.setup import initialise
     from liuhen.services.av.devices import record_device_event
@@ -111,6 +112,9 @@ def build(root: Path) -> World:
         _snapshot(world, store)
         clock.tick()
         load_schedule(store, ADMIN, SCHEDULE, source="测试用安排（非官方）")
+        runner = runner_for(store)  # the summaries' re-judging the load queued
+        while runner.run_one():
+            pass
         device = _first_device(store)
         record_device_event(store, ADMIN, device, kind="maintenance", at=clock(), note="保养")
         clock.tick()

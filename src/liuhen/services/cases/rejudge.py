@@ -19,12 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from liuhen.jobs.model import JobView, actor_args
 from liuhen.ledger.events import Actor
 from liuhen.store import job_rows
-from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx
 
@@ -80,46 +77,26 @@ def notice(store: Store) -> str:
     return f"节假日安排已更新，正在重新评查案件（已完成 {found[0]} / {found[1]}）"
 
 
-def _stale(calendar_key: str, version: int) -> Any:
-    cs = t.case_summaries
-    return or_(cs.c.calendar_key != calendar_key, cs.c.version != version)
-
-
-def _progress(store: Store, calendar_key: str, version: int) -> tuple[int, int]:
-    cs = t.case_summaries
-    with store.read() as conn:
-        total = conn.execute(select(func.count()).select_from(cs)).scalar_one()
-        stale = conn.execute(
-            select(func.count()).select_from(cs).where(_stale(calendar_key, version))
-        ).scalar_one()
-    return int(total) - int(stale), int(total)
-
-
 def run_rejudge(
     store: Store, calendar_key: str, report: Callable[[float, str], None]
 ) -> dict[str, Any]:
     """The job's work: the summaries not judged under ``calendar_key`` (or by another
     version of the summary), re-judged ``BATCH`` at a time, each batch committed. Ends early
     when a newer schedule was loaded meanwhile (that load's own job re-judges them)."""
-    from liuhen.services.cases.queries.summaries import newest_changes_and_agencies
+    from liuhen.services.cases.queries.summaries import (
+        judged_elsewhere,
+        newest_changes_and_agencies,
+        rejudge_progress,
+    )
     from liuhen.services.cases.summaries import VERSION, compute, save
 
-    cs = t.case_summaries
     judged: set[str] = set()
     while True:
         if store.calendar(fresh=True).key != calendar_key:
             return {SUPERSEDED: True, "cases": len(judged)}
-        done, total = _progress(store, calendar_key, VERSION)
+        done, total = rejudge_progress(store, calendar=calendar_key, version=VERSION)
         report(done / total if total else 1.0, f"{done}/{total}")
-        with store.read() as conn:
-            ids = list(
-                conn.execute(
-                    select(cs.c.case_id)
-                    .where(_stale(calendar_key, VERSION))
-                    .order_by(cs.c.case_id)
-                    .limit(BATCH)
-                ).scalars()
-            )
+        ids = judged_elsewhere(store, calendar=calendar_key, version=VERSION, limit=BATCH)
         ids = [i for i in ids if i not in judged]  # judged once each: no endless loop
         if not ids:
             return {"cases": len(judged), "total": total}

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from liuhen.store import summary_index
@@ -106,3 +106,33 @@ def stored_summaries(store: Store, agency_id: str | None) -> list[tuple[str, str
         query = query.where(cs.c.agency_id == agency_id)
     with store.read() as conn:
         return [(case_id, agency, summary) for case_id, agency, summary in conn.execute(query)]
+
+
+def _judged_elsewhere(calendar: str, version: int) -> Any:
+    cs = t.case_summaries
+    return or_(cs.c.calendar_key != calendar, cs.c.version != version)
+
+
+def rejudge_progress(store: Store, *, calendar: str, version: int) -> tuple[int, int]:
+    """(summaries judged under ``calendar`` by ``version``, summaries in all)."""
+    cs = t.case_summaries
+    with store.read() as conn:
+        total = conn.execute(select(func.count()).select_from(cs)).scalar_one()
+        other = conn.execute(
+            select(func.count()).select_from(cs).where(_judged_elsewhere(calendar, version))
+        ).scalar_one()
+    return int(total) - int(other), int(total)
+
+
+def judged_elsewhere(store: Store, *, calendar: str, version: int, limit: int) -> list[str]:
+    """The first ``limit`` cases (by id) whose summary was judged under other holiday
+    schedules than ``calendar`` or by another version than ``version``."""
+    cs = t.case_summaries
+    query = (
+        select(cs.c.case_id)
+        .where(_judged_elsewhere(calendar, version))
+        .order_by(cs.c.case_id)
+        .limit(limit)
+    )
+    with store.read() as conn:
+        return [str(c) for c in conn.execute(query).scalars()]
