@@ -22,6 +22,7 @@ from liuhen.services.admin.holidays import known_years, load_schedule
 from liuhen.services.admin.users import add_user
 from liuhen.services.av.due import av_uploads_due
 from liuhen.services.cases.records import record_act
+from liuhen.services.cases.rejudge import rejudge_key
 from liuhen.services.cases.summaries import summaries
 from liuhen.store import tables as t
 from liuhen.web.app import create_app
@@ -130,6 +131,11 @@ def test_the_command_line_loads_and_shows_and_the_due_page_crosses_the_year(
     assert page.status_code == 200 and "2027-01-05 23:59" in page.text
     assert "尚未载入" not in page.text
     assert web.get("/api/inbox", params={"days": "5"}).json()["notice"] == ""
+    assert "后台任务" in loaded.out  # the summaries' re-judging, queued with the load
+    assert "正在重新评查案件（排队中）" in web.get("/cases").text
+    ran = run_cli([*base, "jobs", "run"])  # no server runs its jobs here
+    assert ran.code == 0 and "已运行 1 个后台任务" in ran.out, ran.err
+    assert "正在重新评查案件" not in web.get("/cases").text
     store.close()
 
 
@@ -180,3 +186,5 @@ def test_an_administrator_loads_a_year_through_the_web(store, clock):
     shown = admin.get(done.headers["location"]).text
     assert "已载入 2027 年" in shown and SOURCE in shown and "2028 年及以后" in shown
     assert store.calendar().is_known(2027)
+    job = app.state.jobs.wait(rejudge_key(store.calendar().key))  # this node's runner took it
+    assert job is not None and job.state == "done", job

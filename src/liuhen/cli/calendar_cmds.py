@@ -65,4 +65,8 @@ def calendar_load(ctx: click.Context, file: Path, source: str, as_json: bool) ->
         emit_json({"years": years, "source": source})
         return
     click.echo(f"已载入 {'、'.join(str(y) for y in years)} 年的节假日安排（{source}）。")
-    click.echo("落在这些年份的期限已按新安排计算，案件列表与看板随即更新。")
+    click.echo("落在这些年份的期限已按新安排计算。")
+    click.echo(
+        "案件列表与看板的评查结果由后台任务按新安排重新评查（由运行中的服务器执行；"
+        "没有服务器运行时请执行 liuhen jobs run）。"
+    )

@@ -158,16 +158,18 @@ class Store:
         if self._calendar is not None and changes == self.changes and not fresh:
             if time.monotonic() - checked < self.calendar_check:
                 return self._calendar[1]
-        self._calendar_checked = (time.monotonic(), self.changes)
+        seen = (time.monotonic(), self.changes)  # trusted once the calendar read is in place:
+        # another thread must not trust the old one while this one reads the new
         with self.read() as conn:
             marker = tuple(
                 conn.execute(select(func.count(), func.max(t.holiday_schedules.c.created_at))).one()
             )
-            if self._calendar is not None and self._calendar[0] == marker:
-                return self._calendar[1]
-            calendar = read_calendar(conn)
-        self._calendar = (marker, calendar)
-        return calendar
+            current = self._calendar
+            if current is None or current[0] != marker:
+                current = (marker, read_calendar(conn))
+                self._calendar = current
+        self._calendar_checked = seen
+        return current[1]
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utcnow) -> Store:
