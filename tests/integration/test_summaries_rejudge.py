@@ -146,6 +146,10 @@ def test_the_notice_shows_the_progress_of_the_job(store, tmp_path) -> None:  # t
     assert taken is not None and taken["id"] == job["id"]
     job_rows.report(store.engine, taken, 0.4, "2/5", store.clock() + timedelta(minutes=2))
     assert rejudge.notice(store) == "节假日安排已更新，正在重新评查案件（已完成 2 / 5）"
+    web = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
+    assert web_login(web, "admin", ADMIN_PASSWORD).status_code == 303
+    for path in ("/cases", "/dashboard"):  # any node's page shows the running job's progress
+        assert "正在重新评查案件（已完成 2 / 5）" in web.get(path).text, path
 
 
 def test_a_job_whose_node_died_midway_is_retried_and_finishes(store, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -68,7 +68,8 @@ def counts(job: JobView) -> tuple[int, int] | None:
 def notice(store: Store) -> str:
     """The pages' notice while the summaries are being re-judged under the store's current
     holiday schedules ("" otherwise)."""
-    job = pending(store, store.calendar().key)
+    key = store.calendar().key
+    job = pending(store, key) if key else None  # no schedule loaded: no job to look for
     if job is None:
         return ""
     found = counts(job)
