@@ -196,3 +196,23 @@ def test_without_a_job_requests_rejudge_inline(store, tmp_path, computed) -> Non
     assert sorted(computed) == sorted(ids)
     with store.read() as conn:
         assert conn.execute(select(t.jobs.c.state)).scalars().all() == ["failed"]
+
+
+def test_a_job_overtaken_by_a_newer_schedule_leaves_the_cases_to_that_ones_job(
+    store, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    ids = cases_into_2027(store, tmp_path)
+    load_schedule(store, ADMIN, SCHEDULE, source=SOURCE)
+    first = store.calendar().key
+    corrected = tmp_path / "2027-corrected.yaml"
+    corrected.write_text("2027:\n  holidays: [2027-01-01, 2027-02-10]\n", encoding="utf-8")
+    store.clock.advance(minutes=1)  # the newer row of a year wins
+    load_schedule(store, ADMIN, corrected, source="更正后的安排")
+    second = store.calendar().key
+    assert first != second
+    assert run_jobs(store) == 2
+    jobs = {j["key"]: j for j in summary_jobs(store)}
+    assert jobs[f"summaries:{first}"]["result"] == {"superseded": True, "cases": 0}
+    assert jobs[f"summaries:{second}"]["result"]["cases"] == CASES
+    assert {summaries(store)[c]["calendar"] for c in ids} == {second}
+    assert verify(store, SYSTEM).ok

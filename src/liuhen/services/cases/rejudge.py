@@ -82,7 +82,9 @@ def run_rejudge(
     store: Store, calendar_key: str, report: Callable[[float, str], None]
 ) -> dict[str, Any]:
     """The job's work: the summaries not judged under ``calendar_key`` (or by another
-    version of the summary), re-judged ``BATCH`` at a time, each batch committed. Ends early
+    version of the summary), re-judged ``BATCH`` at a time in the order of their case ids
+    (each batch read after the last id done: no rescanning), each batch committed; the
+    progress is (judged under it before + judged now) / summaries in all. Ends early
     when a newer schedule was loaded meanwhile (that load's own job re-judges them)."""
     from liuhen.services.cases.queries.summaries import (
         judged_elsewhere,
@@ -91,17 +93,18 @@ def run_rejudge(
     )
     from liuhen.services.cases.summaries import VERSION, compute, save
 
-    judged: set[str] = set()
+    done, total = rejudge_progress(store, calendar=calendar_key, version=VERSION)
+    judged, after = 0, ""
     while True:
         if store.calendar(fresh=True).key != calendar_key:
-            return {SUPERSEDED: True, "cases": len(judged)}
-        done, total = rejudge_progress(store, calendar=calendar_key, version=VERSION)
-        report(done / total if total else 1.0, f"{done}/{total}")
-        ids = judged_elsewhere(store, calendar=calendar_key, version=VERSION, limit=BATCH)
-        ids = [i for i in ids if i not in judged]  # judged once each: no endless loop
+            return {SUPERSEDED: True, "cases": judged}
+        report((done + judged) / total if total else 1.0, f"{done + judged}/{total}")
+        ids = judged_elsewhere(
+            store, calendar=calendar_key, version=VERSION, after=after, limit=BATCH
+        )
         if not ids:
-            return {"cases": len(judged), "total": total}
+            return {"cases": judged, "total": total}
         newest, agencies = newest_changes_and_agencies(store, ids)
         rows = [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies]
         save(store, rows)
-        judged.update(ids)
+        judged, after = judged + len(ids), ids[-1]

@@ -124,13 +124,15 @@ def rejudge_progress(store: Store, *, calendar: str, version: int) -> tuple[int,
     return int(total) - int(other), int(total)
 
 
-def judged_elsewhere(store: Store, *, calendar: str, version: int, limit: int) -> list[str]:
-    """The first ``limit`` cases (by id) whose summary was judged under other holiday
-    schedules than ``calendar`` or by another version than ``version``."""
+def judged_elsewhere(
+    store: Store, *, calendar: str, version: int, after: str, limit: int
+) -> list[str]:
+    """The first ``limit`` cases (by id, after ``after``) whose summary was judged under
+    other holiday schedules than ``calendar`` or by another version than ``version``."""
     cs = t.case_summaries
     query = (
         select(cs.c.case_id)
-        .where(_judged_elsewhere(calendar, version))
+        .where(cs.c.case_id > after, _judged_elsewhere(calendar, version))
         .order_by(cs.c.case_id)
         .limit(limit)
     )
