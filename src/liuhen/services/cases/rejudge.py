@@ -19,21 +19,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from liuhen.jobs.model import JobView, actor_args
+from liuhen.jobs.model import actor_args
 from liuhen.ledger.events import Actor
+from liuhen.services.cases import summaries
+from liuhen.services.cases.rejudge_state import KIND, counts, pending, rejudge_key
 from liuhen.store import job_rows
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx
 
-KIND = "summaries"
+__all__ = ["KIND", "notice", "queue_rejudge", "rejudge_key", "run_rejudge"]
+
 BATCH = 200
 """Summaries re-judged and committed together (the job's progress moves once a batch)."""
 SUPERSEDED = "superseded"
-
-
-def rejudge_key(calendar_key: str) -> str:
-    """The cluster job (``t.jobs``) that re-judges the summaries under ``calendar_key``."""
-    return f"summaries:{calendar_key}"
 
 
 def queue_rejudge(tx: Tx, actor: Actor, calendar_key: str) -> None:
@@ -49,27 +47,15 @@ def queue_rejudge(tx: Tx, actor: Actor, calendar_key: str) -> None:
     )
 
 
-def pending(store: Store, calendar_key: str) -> JobView | None:
-    """The job re-judging under ``calendar_key`` while it waits or runs (else None)."""
-    with store.read() as conn:
-        row = job_rows.latest(conn, [rejudge_key(calendar_key)]).get(rejudge_key(calendar_key))
-    job = JobView.of(row) if row is not None else None
-    return job if job is not None and job.active else None
-
-
-def counts(job: JobView) -> tuple[int, int] | None:
-    """(cases done, cases in all) as the job last reported them."""
-    done, _, total = job.step.partition("/")
-    if done.isdigit() and total.isdigit():
-        return int(done), int(total)
-    return None
-
-
 def notice(store: Store) -> str:
     """The pages' notice while the summaries are being re-judged under the store's current
-    holiday schedules ("" otherwise)."""
+    holiday schedules ("" otherwise). No query when this process's last check found every
+    summary judged under them (``summaries.settled``): a page pays for the job's row only
+    while the job is what the summaries wait for."""
     key = store.calendar().key
-    job = pending(store, key) if key else None  # no schedule loaded: no job to look for
+    if not key or summaries.settled(store, key):  # no schedule loaded, or none left to a job
+        return ""
+    job = pending(store, key)
     if job is None:
         return ""
     found = counts(job)

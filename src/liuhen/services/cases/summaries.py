@@ -52,6 +52,7 @@ from liuhen.services.cases.queries.summaries import (
     stored_summaries,
     write_retrying,
 )
+from liuhen.services.cases.rejudge_state import pending
 from liuhen.store import summary_index
 from liuhen.store.store import Store
 
@@ -332,9 +333,13 @@ def ensure_current(store: Store, now: datetime | None = None) -> None:
 def _left_to_job(store: Store, key: str) -> bool:
     """Whether the job re-judging the summaries under the schedules ``key`` waits or runs
     (then requests leave the calendar-wide staleness to it)."""
-    from liuhen.services.cases.rejudge import pending
-
     return key != "" and pending(store, key) is not None
+
+
+def settled(store: Store, key: str) -> bool:
+    """Whether this process's last check found every summary judged under the schedules
+    ``key`` (none left to the re-judging job)."""
+    return _memo(store).calendar == key
 
 
 def generation(store: Store) -> int:
