@@ -29,7 +29,13 @@ With ``--store-url s3://…`` (and ``--s3-endpoint``; credentials from ``LIUHEN_
 and ``LIUHEN_S3_SECRET_KEY``) import and http store into that S3 store, each run under its own
 prefix, and the upload is staged in the bucket (``services.av.shared_uploads``): at the
 content address when announced, so its completion is the promotion; else under
-``staging/`` and copied. The floor stays the local hash-and-write pass.
+``staging/`` and copied. The floor stays the local hash-and-write pass, and a second one is
+measured for the object store:
+
+  s3floor one pass through ``DualHasher`` while the bytes go once into the bucket as a
+          multipart upload of 16 MiB parts, in a fresh child: the least any hashed store of
+          the file in that object store can cost, its server's work included (a SeaweedFS on
+          the same cores is charged to the same machine).
 """
 
 from __future__ import annotations
@@ -90,8 +96,11 @@ def main() -> None:
         _write_footage(source, size, workdir)
         announced = None if args.no_announce else _sha256(source)
         results: dict[str, list[Result]] = {"floor": [], "import": [], "http": []}
+        if S3:
+            results["s3floor"] = []
         for run in range(args.runs):
             order = ("floor", "import", "http") if run % 2 == 0 else ("http", "import", "floor")
+            order = (*order, "s3floor") if S3 else order
             for mode in order:
                 target = workdir / f"{mode}-{run}"
                 if mode == "import":
@@ -198,6 +207,8 @@ def _child(mode: str, source: Path, target: Path) -> Result:
             seconds, sha256, _ = floor_copy(src, target)
         cpu = _cpu_seconds() - cpu
         return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
+    if mode == "s3floor":
+        return _s3_floor(source)
     os.environ.update(_store(target))
     import contextlib
     import io
@@ -219,6 +230,48 @@ def _child(mode: str, source: Path, target: Path) -> Result:
         raise SystemExit(f"import-av did not store the file: {line}")
     peak = peak_rss_mib()
     return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak, "sha256": line["sha256"]}
+
+
+def _s3_floor(source: Path) -> Result:
+    """The floor on S3: one read through ``DualHasher`` while the bytes go, once, into the
+    bucket as a multipart upload of 16 MiB parts (as the uploads' are): the least any hashed
+    store of the file in that object store can cost, its server's work included."""
+    import uuid
+    from urllib.parse import urlsplit
+
+    from liuhen.store.blobs.hashing import DualHasher
+    from liuhen.store.blobs.s3 import s3_client
+    from liuhen.store.blobs.s3_staging import PART
+
+    env = os.environ  # the parent put the S3 settings there
+    url = urlsplit(env["LIUHEN_STORE_URL"])
+    bucket, key = url.netloc, f"{url.path.strip('/')}/bench-floor/{uuid.uuid4().hex}"
+    client = s3_client(
+        env["LIUHEN_S3_ENDPOINT"],
+        env["LIUHEN_S3_ACCESS_KEY"],
+        env["LIUHEN_S3_SECRET_KEY"],
+        "us-east-1",
+    )
+    cpu = _cpu_seconds()
+    start = time.perf_counter()
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = []
+    with open(source, "rb") as src, DualHasher() as hasher:
+        while chunk := src.read(PART):
+            hasher.update(chunk)
+            number = len(parts) + 1
+            sent = client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload, PartNumber=number, Body=chunk
+            )
+            parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+        sha256, _ = hasher.hexdigests()
+    client.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
+    client.delete_object(Bucket=bucket, Key=key)
+    return {"seconds": seconds, "cpu": cpu, "peak_rss_mib": peak_rss_mib(), "sha256": sha256}
 
 
 def _http(source: Path, data: Path, sha256: str | None) -> Result:
@@ -318,6 +371,12 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         f" ratio: import/floor = {figures['import']['best'] / floor:.2f}, "
         f"http/floor = {figures['http']['best'] / floor:.2f}"
     )
+    if "s3floor" in figures:
+        s3floor = figures["s3floor"]["best"]
+        print(
+            f" on S3: import/s3floor = {figures['import']['best'] / s3floor:.2f}, "
+            f"http/s3floor = {figures['http']['best'] / s3floor:.2f}"
+        )
     summary = {
         "benchmark": "av_ingest",
         "size_bytes": size,
@@ -327,6 +386,11 @@ def _report(size: int, results: dict[str, list[Result]]) -> None:
         **{f"{m}_median_seconds": round(f["median"], 3) for m, f in figures.items()},
         "import_ratio": round(figures["import"]["best"] / floor, 3),
         "http_ratio": round(figures["http"]["best"] / floor, 3),
+        **(
+            {"http_s3floor_ratio": round(figures["http"]["best"] / figures["s3floor"]["best"], 3)}
+            if "s3floor" in figures
+            else {}
+        ),
         **{f"{m}_peak_mib": round(f["peak"], 1) for m, f in figures.items()},
         **{f"{m}_cpu_seconds": round(c, 2) for m, c in cpu.items()},
         **{f"{m}_store_cpu_seconds": round(c, 2) for m, c in store.items()},
