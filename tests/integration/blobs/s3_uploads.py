@@ -5,7 +5,6 @@ upload spans two 16 MiB parts)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,21 +17,11 @@ from liuhen.media.synthetic import make_video, padding_box
 from liuhen.services.admin.setup import initialise
 from liuhen.store.store import Store
 
-from .conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY
+from .nodes import s3_env
 
 MIB = 1 << 20
 START = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 """When the footage was recorded; the stores' clock stands a day later."""
-
-
-def s3_env(endpoint: str, prefix: str) -> dict[str, str]:
-    """Settings of a store in the test bucket, under ``prefix-`` and a fresh suffix."""
-    return {
-        "LIUHEN_STORE_URL": f"s3://{S3_BUCKET}/{prefix}-{uuid.uuid4().hex[:8]}",
-        "LIUHEN_S3_ENDPOINT": endpoint,
-        "LIUHEN_S3_ACCESS_KEY": S3_ACCESS_KEY,
-        "LIUHEN_S3_SECRET_KEY": S3_SECRET_KEY,
-    }
 
 
 def open_store(

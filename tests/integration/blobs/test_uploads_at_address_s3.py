@@ -26,7 +26,8 @@ from liuhen.store import upload_rows as rows
 from liuhen.store.store import Store
 
 from .conftest import S3_BUCKET
-from .s3_uploads import MIB, START, open_store, s3_env
+from .nodes import s3_env
+from .s3_uploads import MIB, START, open_store
 from .s3_uploads import footage as make_footage
 
 pytestmark = pytest.mark.s3
