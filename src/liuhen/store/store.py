@@ -336,7 +336,8 @@ class Store:
                 [
                     Appended(e.action, e.subject_type, e.subject_id, e.case_id, e.payload, e.actor)
                     for e in batch
-                ]
+                ],
+                readings=True,
             )
         for event, seq in zip(batch, seqs, strict=True):
             event.seq = seq

@@ -183,13 +183,16 @@ class Tx:
         event = Appended(action, subject_type, subject_id, case_id, body, actor)
         return self._append([event])[0]
 
-    def record_many(self, events: Sequence[Appended]) -> list[int]:
+    def record_many(self, events: Sequence[Appended], *, readings: bool = False) -> list[int]:
         """Append ``events`` as ``record`` would one by one (byte for byte the same events,
         the same head, the same changed-case marks) in three statements instead of three
-        each: for bulk writers (benchmarks, imports of many events). No rows may be pending."""
+        each: for bulk writers (benchmarks, imports of many events). No rows may be pending.
+        ``readings``: every event records a reading (``Store.record_view``'s), so one that
+        names no case changes nothing this process keeps (``changed`` stays False for it:
+        a page view does not make the next page re-read the calendar and the summaries)."""
         if self._pending_rows:
             raise RuntimeError("record_many with rows pending: record them with their event")
-        return self._append(events) if events else []
+        return self._append(events, readings=readings) if events else []
 
     def sign(self) -> None:
         """Sign a checkpoint over this transaction's events as it commits, whatever
@@ -209,7 +212,7 @@ class Tx:
             self._held = (int(head.next_seq), str(head.chain_hash))
         return self._held
 
-    def _append(self, events: Sequence[Appended]) -> list[int]:
+    def _append(self, events: Sequence[Appended], *, readings: bool = False) -> list[int]:
         """Seal ``events`` after the ledger's head (locked until the transaction ends), insert
         them, move the head past them and mark the cases they change; their seqs."""
         seq, prev = self._head()
@@ -230,9 +233,11 @@ class Tx:
         self._held = (seq + len(rows), prev)
         for row in rows:
             if row["action"] not in READ_ACTIONS:
-                self.changed = True
                 if row["case_id"] is not None:
+                    self.changed = True
                     self._changed(row["case_id"], row["seq"])
+                elif not readings:
+                    self.changed = True
         seqs = [int(r["seq"]) for r in rows]
         self.events.extend(seqs)
         return seqs
