@@ -68,3 +68,24 @@ def test_a_reader_holding_a_snapshot_does_not_block_a_writer(sqlite_settings, cl
             assert conn.execute(text("SELECT count(*) FROM ledger_events")).scalar() == before + 1
     finally:
         store.close()
+
+
+def test_a_view_is_not_a_change_but_a_write_is(store):
+    """``store.changes`` (what this process's memos of the calendar and the summaries trust)
+    stays where it is for views, a list's with no case as much as a case's, and moves for a
+    write; a view that changes a case's records (not a reading action) still marks it."""
+    officer = Actor(id="u1", label="读者", roles=("officer",))
+    before = store.changes
+    store.record_view(officer, "case.list_viewed", subject_type="cases", subject_id="list")
+    store.record_view(officer, "case.viewed", subject_type="case", subject_id="c1", case_id="c1")
+    assert store.changes == before
+    with store.transaction(SYSTEM) as tx:
+        tx.record("agency.updated", subject_type="agency", subject_id="a1")
+    assert store.changes == before + 1
+    store.record_view(
+        officer, "record.corrected", subject_type="record", subject_id="r1", case_id="c2"
+    )
+    assert store.changes == before + 2
+    with store.read() as conn:
+        marked = conn.execute(select(t.case_changes.c.case_id)).scalars().all()
+    assert marked == ["c2"]
