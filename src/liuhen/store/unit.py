@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select, update
+from sqlalchemy import Connection, Insert, Select, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -73,6 +73,14 @@ def _by_key(table: str) -> Select[Any]:
     return select(tbl).where(tbl.c[t.primary_key_name(table)] == bindparam("key"))
 
 
+@cache
+def _inserting(table: str) -> Insert:
+    """``INSERT … RETURNING *``, built once per table: the row as stored (defaults filled,
+    as the database keeps it) comes back with the insert, not from a second statement."""
+    tbl = t.metadata.tables[table]
+    return tbl.insert().returning(*tbl.c)
+
+
 def lock_ledger_head(conn: Connection) -> None:
     """Take the ledger head's row lock until ``conn``'s transaction ends: every writer of
     events waits for it (``Tx._head``), so holding it stops the ledger (a snapshot, the tiles'
@@ -101,12 +109,12 @@ class Tx:
         tbl = t.metadata.tables[table]
         check_row(tbl, values)
         try:
-            self.conn.execute(tbl.insert(), dict(values))  # parameters, not a new statement
+            row = self.conn.execute(_inserting(table), dict(values)).mappings().one()
         except IntegrityError as exc:
             raise conflict(table, exc) from exc
         if table == "blobs":
             self.blob_keys.append(str(values["sha256"]))
-        return self._track(table, values[t.primary_key_name(table)])
+        return self._fingerprint(table, values[t.primary_key_name(table)], row)
 
     def insert_new(self, table: str, values: Mapping[str, Any]) -> RowMapping | None:
         """Insert one row unless a row with its key exists (then nothing, and None): for
@@ -157,6 +165,10 @@ class Tx:
     def _track(self, table: str, key: str) -> RowMapping:
         row = self.get(table, key)
         assert row is not None, f"{table}/{key} vanished inside its own transaction"
+        return self._fingerprint(table, key, row)
+
+    def _fingerprint(self, table: str, key: str, row: RowMapping) -> RowMapping:
+        """Note the digest of ``row`` as stored for the next event (a tracked table's)."""
         if table in t.TRACKED:
             self._pending_rows.append(
                 {"table": table, "key": key, "digest": row_digest(table, row)}
