@@ -240,16 +240,20 @@ def insert_session(store: Store, values: Mapping[str, Any]) -> None:
         conn.execute(t.sessions.insert().values(**values))
 
 
+_SESSION_WITH_USER = (
+    select(t.sessions, t.users)
+    .join(t.users, t.users.c.id == t.sessions.c.user_id)
+    .where(t.sessions.c.token_hash == bindparam("token_hash"))
+)
+"""A session and its user by the token's hash: built once (every request asks)."""
+
+
 def session_with_user(
     store: Store, token_hash: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The session of ``token_hash`` and its user's row (one query), or None."""
     with store.read() as conn:
-        found = conn.execute(
-            select(t.sessions, t.users)
-            .join(t.users, t.users.c.id == t.sessions.c.user_id)
-            .where(t.sessions.c.token_hash == token_hash)
-        ).first()
+        found = conn.execute(_SESSION_WITH_USER, {"token_hash": token_hash}).first()
     if found is None:
         return None
     row = found._mapping

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, literal, select
+from sqlalchemy import Connection, bindparam, literal, select
 
 from liuhen.store import tables as t
 
@@ -58,9 +58,12 @@ def jobs_of_folders(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str,
 def case_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
     """The case's exports and 四性检测 as cluster jobs (``t.jobs``), oldest first: what the
     case page shows of both, in one statement."""
-    query = (
-        select(jobs)
-        .where(jobs.c.case_id == case_id, jobs.c.kind.in_(("export", "four_properties")))
-        .order_by(jobs.c.created_at, jobs.c.id)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [dict(r) for r in conn.execute(_CASE_JOBS, {"case_id": case_id}).mappings()]
+
+
+_CASE_JOBS = (
+    select(jobs)
+    .where(jobs.c.case_id == bindparam("case_id"), jobs.c.kind.in_(("export", "four_properties")))
+    .order_by(jobs.c.created_at, jobs.c.id)
+)
+"""``case_jobs``' statement, built once (every case page asks)."""

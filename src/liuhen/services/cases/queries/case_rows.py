@@ -237,34 +237,42 @@ LEDGER_FACTS = (
 """What the case page reads from the ledger about a case, all in one query."""
 
 
+def _ledger_facts_query() -> Select[Any]:
+    """The newest event of each (action, subject) of ``LEDGER_FACTS`` in the case
+    ``case_id``, with how many there are: built once (the case page asks on every view)."""
+    events = t.ledger_events.c
+    newest = (
+        select(
+            events.action,
+            events.subject_id,
+            func.max(events.seq).label("seq"),
+            func.count().label("n"),
+        )
+        .where(events.case_id == bindparam("case_id"), events.action.in_(LEDGER_FACTS))
+        .group_by(events.action, events.subject_id)
+        .subquery()
+    )
+    return select(
+        newest.c.action,
+        newest.c.subject_id,
+        newest.c.seq,
+        newest.c.n,
+        events.payload,
+        events.occurred_at,
+        events.actor_label,
+    ).join(t.ledger_events, events.seq == newest.c.seq)
+
+
+_LEDGER_FACTS = _ledger_facts_query()
+
+
 def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
     """(action, subject id) -> ``count``, ``seq``, ``payload``, ``at`` and ``actor`` (label)
     of the newest such event of the case, for the actions of ``LEDGER_FACTS`` (one query,
     read once per ``rows``)."""
     if rows._ledger is None:
-        events = t.ledger_events.c
-        newest = (
-            select(
-                events.action,
-                events.subject_id,
-                func.max(events.seq).label("seq"),
-                func.count().label("n"),
-            )
-            .where(events.case_id == rows.id, events.action.in_(LEDGER_FACTS))
-            .group_by(events.action, events.subject_id)
-            .subquery()
-        )
-        query = select(
-            newest.c.action,
-            newest.c.subject_id,
-            newest.c.seq,
-            newest.c.n,
-            events.payload,
-            events.occurred_at,
-            events.actor_label,
-        )
         with store.read() as conn:
-            found = conn.execute(query.join(t.ledger_events, events.seq == newest.c.seq)).all()
+            found = conn.execute(_LEDGER_FACTS, {"case_id": rows.id}).all()
         rows._ledger = {
             (str(action), str(subject)): {
                 "count": int(n),
