@@ -82,3 +82,23 @@ def test_a_payload_rewritten_in_another_form_is_named_as_such(paged: Store) -> N
         p.kind == "ledger_cell_malformed" and p.object == "ledger_events#15.payload"
         for p in report.problems
     )
+
+
+def test_the_pages_hold_every_event_once_in_order_and_leave_the_connection_free(
+    paged: Store,
+) -> None:
+    """On PostgreSQL the next page is fetched by a thread while the caller checks this one:
+    every event still comes once and in order, in the types the plain check expects, and a
+    reader stopped in the middle leaves its connection free for the next statement."""
+    from liuhen.services.archiving.queries.integrity import reading_ledger
+
+    with reading_ledger(paged) as reading:
+        pages = list(reading.pages())
+        assert [len(p) for p in pages[:-1]] == [4] * (len(pages) - 1)
+        seqs = [row[0] for page in pages for row in page]
+        assert seqs == list(range(paged.event_count()))
+        assert all(reading.plain_time(tuple(row)) is not None for page in pages for row in page)
+        stopped = reading.pages()
+        next(stopped)
+        stopped.close()
+        assert len(reading.heads()) == 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,22 +69,42 @@ class LedgerReading:
 
     def pages(self) -> Iterator[Sequence[Any]]:
         """Every event as fetched (the columns of ``ledger_events`` in order), by ``seq``, a
-        page (at most ``page`` rows, as the driver returns them) at a time."""
+        page (at most ``page`` rows, as the driver returns them) at a time. On PostgreSQL the
+        rows come in binary (the same Python values as text, decoded for less) and the next
+        page is fetched by a thread while the caller checks this one: the server's work and
+        the network wait (psycopg releases the GIL there) overlap the caller's."""
         dialect = self._conn.dialect
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         table = quoted(dialect, "ledger_events")
         head = f"SELECT {column_list(dialect, t.ledger_events)} FROM {table}"
         seq, limit = quoted(dialect, "seq"), int(self._page)
-        cursor = self._conn.connection.cursor()
+        first, after = (
+            f"{head} ORDER BY {seq} LIMIT {limit}",
+            f"{head} WHERE {seq} > {mark} ORDER BY {seq} LIMIT {limit}",
+        )
+        dbapi = self._conn.connection
+        cursor = dbapi.cursor() if self.sqlite else dbapi.cursor(binary=True)
+
+        def fetch(last: tuple[Any, ...]) -> list[Any]:
+            if last:
+                cursor.execute(after, last)
+            else:
+                cursor.execute(first)
+            return list(cursor.fetchall())
+
+        ahead = None if self.sqlite else ThreadPoolExecutor(1, "liuhen-verify-fetch")
         try:
-            cursor.execute(f"{head} ORDER BY {seq} LIMIT {limit}")
-            while rows := cursor.fetchall():
+            rows = fetch(())
+            while rows:
+                last = (rows[-1][0],) if len(rows) == limit else ()
+                coming = ahead.submit(fetch, last) if ahead is not None and last else None
                 yield rows
-                if len(rows) < limit:
+                if not last:
                     return
-                last = (rows[-1][0],)
-                cursor.execute(f"{head} WHERE {seq} > {mark} ORDER BY {seq} LIMIT {limit}", last)
+                rows = coming.result() if coming is not None else fetch(last)
         finally:
+            if ahead is not None:
+                ahead.shutdown(wait=True, cancel_futures=True)  # nothing runs on the cursor now
             cursor.close()
 
     def plain_time(self, fetched: tuple[Any, ...]) -> str | None:
@@ -147,5 +168,10 @@ def _time(value: Any, sqlite: bool) -> str | None:
 
 
 def utc_text(when: datetime) -> str | None:
-    """A PostgreSQL event time as its bytes hold it (UTC ISO 8601); None when naive."""
-    return None if when.tzinfo is None else when.astimezone(UTC).isoformat()
+    """A PostgreSQL event time as its bytes hold it (UTC ISO 8601); None when naive. A time
+    already at offset zero (the driver gives every time in the session's zone: UTC on a
+    server set so) is written as it is, without a conversion to UTC that changes nothing."""
+    offset = when.utcoffset()
+    if offset is None:
+        return None
+    return when.isoformat() if not offset else when.astimezone(UTC).isoformat()
