@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from json.encoder import encode_basestring as quoted
 from typing import Any
 
@@ -23,9 +23,9 @@ from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.services.archiving.integrity.report import VerifyReport
+from liuhen.services.archiving.integrity.young_objects import fewer_collections
 from liuhen.services.archiving.queries.integrity import reading_ledger
 from liuhen.store.event_rows import LedgerReading, canonical_payload, payload_of
-from liuhen.store.event_rows import utc_text as _pg_time
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.store import Store
 
@@ -64,7 +64,7 @@ def check_ledger(store: Store, report: VerifyReport, *, bound: bool = False) -> 
     which only a caller that reads again in full when anything is found may ask (the
     package's ``_check_ledger`` says why that is sound)."""
     scan = LedgerScan(bound=bound)
-    with reading_ledger(store) as reading:
+    with fewer_collections(), reading_ledger(store) as reading:
         scan.read_at = store.clock()
         below = reading.signed if bound else 0
         for page in reading.pages():
@@ -145,9 +145,12 @@ def _plain_run(
                 except ValueError:
                     break
                 day, clock = when[:10], (when[11:19] if when.endswith(".000000") else when[11:])
-            else:
-                iso = _pg_time(when)
-                if iso is None or not _PLAIN_TIME.fullmatch(iso):
+            else:  # at offset zero (the session's zone UTC), ``isoformat`` is the plain form
+                offset = when.utcoffset()
+                if offset is None:
+                    break
+                iso = (when if not offset else when.astimezone(UTC)).isoformat()
+                if offset and not _PLAIN_TIME.fullmatch(iso):
                     break
                 day, clock = iso[:10], iso[11:-6]
             if sha256(text.encode("utf-8")).hexdigest() != digest_:
