@@ -24,6 +24,7 @@ from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from liuhen.store.store import Store
+from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import stored_tiles
 from liuhen.store.unit import Appended
 
@@ -244,6 +245,33 @@ def test_a_proof_reads_one_statement_once_its_path_is_kept_and_stays_right_as_th
         answer = inclusion_proof(store, SYSTEM, seq)
         assert answer["verified"], seq
         assert answer["proof"] == [h.hex() for h in tree.inclusion_proof(seq)]
+
+
+def test_the_first_proof_lacking_an_upper_tile_reads_every_level_above_the_leaves(
+    store: Store,
+) -> None:
+    """A process's first proof reads the levels above the leaves whole, when they fit in
+    half the cache (at ten million events, 154 tiles: 1.2 MiB), so the proofs after it do
+    not each read a missing level-1 tile in a second statement while the cache warms (a
+    few percent of a fresh process's proofs: its p99); when they do not fit, they are read
+    as proofs need them, as before."""
+    _append(store, 600, per_tx=100)
+    with _driver_statements(store) as statements:
+        assert inclusion_proof(store, SYSTEM, 5)["verified"]
+    assert store.tile_cache.upper_read
+    assert any("level > " in s for s in statements), statements
+    kept = store.tile_cache.get((1, 0), 2)
+    assert kept is not None and len(kept) == 2 * 32
+    with _driver_statements(store) as statements:
+        assert inclusion_proof(store, SYSTEM, 300)["verified"]
+    assert not any("level > " in s for s in statements), statements
+
+    small = TileCache(max_bytes=8192)  # the upper levels (one tile) fill more than half
+    store.tile_cache = small
+    with _driver_statements(store) as statements:
+        assert inclusion_proof(store, SYSTEM, 5)["verified"]
+    assert not small.upper_read
+    assert not any("level > " in s for s in statements), statements
 
 
 @contextmanager

@@ -53,3 +53,13 @@ def test_an_answer_from_kept_tiles_is_the_whole_trees_and_reads_nothing() -> Non
     cache.discard([(0, 5)])
     with pytest.raises(AttributeError):  # a tile lacking: read on the connection (None)
         cache.answer(None, 70_000, lambda t: t.inclusion_proof(5 * 256, 70_000))  # type: ignore[arg-type]
+
+
+def test_the_levels_above_the_leaves_are_counted_in_tiles() -> None:
+    from liuhen.store.tile_cache import upper_tiles
+
+    assert upper_tiles(255) == 0
+    assert upper_tiles(256) == 1  # one entry at level 1
+    assert upper_tiles(65_536 * 3) == 3 + 1  # 768 entries at level 1, 3 at level 2
+    assert upper_tiles(10_000_000) == 153 + 1  # 39,062 entries at level 1, 152 at level 2
+    assert upper_tiles(1 << 40) == (1 << 24) + (1 << 16) + (1 << 8) + 1 + 1  # levels 1-5

@@ -22,12 +22,22 @@ from sqlalchemy import Connection
 
 from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
 from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TiledTree, TileKey, level_count, tiles_for
-from liuhen.store.tile_rows import read_tiles
+from liuhen.store.tile_rows import read_tiles, read_upper_tiles
 
 T = TypeVar("T")
 
 CACHE_BYTES = 16 << 20
 """What one process keeps at most (16 MiB: the upper levels of a log of billions of events)."""
+TILE_BYTES = TILE_WIDTH * HASH_SIZE
+
+
+def upper_tiles(size: int) -> int:
+    """How many tiles the levels above the leaves have in a tree of ``size`` leaves."""
+    count, level = 0, 1
+    while (entries := level_count(size, level)) > 0:
+        count += -(-entries // TILE_WIDTH)
+        level += 1
+    return count
 
 
 def tile_width(size: int, key: TileKey) -> int:
@@ -46,6 +56,8 @@ class TileCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.upper_read = False
+        """Whether the levels above the leaves were read whole (``tree``), once a process."""
 
     @property
     def size_bytes(self) -> int:
@@ -114,6 +126,9 @@ class TileCache:
         (read with something else), those kept here, and the rest read in one statement
         (none when everything was kept)."""
         tiles = dict(given or {})
+        if not self.upper_read and upper_tiles(size) * TILE_BYTES <= self.max_bytes // 2:
+            self.upper_read = True  # the first tile lacking: every level above the leaves
+            self.put(read_upper_tiles(conn))
         missing = []
         for key in tiles_for(size, question) - tiles.keys():
             tile = self.get(key, tile_width(size, key))

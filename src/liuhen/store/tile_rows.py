@@ -45,6 +45,15 @@ def _read_binary(conn: Connection, wanted: list[TileKey]) -> dict[TileKey, bytes
         cursor.close()
 
 
+def read_upper_tiles(conn: Connection) -> dict[TileKey, bytes]:
+    """Every stored tile above the leaves (level 1 and up: one for each 65,536 events, in
+    one statement)."""
+    rows = conn.execute(
+        select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(_tiles.c.level > 0)
+    )
+    return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
+
+
 @cache
 def _of_keys(count: int) -> Select[Any]:
     """``SELECT`` of ``count`` tiles by key, built once per count (a proof asks for a few;
