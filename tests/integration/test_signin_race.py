@@ -4,13 +4,13 @@ locked, and every attempt is on the ledger. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 from tests.factories import make_user
 from tests.integration.signin_race import attempts
+from tests.processes import racing_context
 
 from liuhen.store import tables as t
 
@@ -31,7 +31,7 @@ def _events(store, subject: str) -> dict[str, int]:  # type: ignore[no-untyped-d
 @pytest.mark.slow
 def test_forty_parallel_wrong_passwords_get_at_most_five_checks(store) -> None:  # type: ignore[no-untyped-def]
     user = make_user(store, "zhang", "officer")
-    context = multiprocessing.get_context("spawn")
+    context = racing_context()
     with context.Manager() as manager, ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
         start = manager.Barrier(PROCESSES + 1)
         go = manager.Event()

@@ -6,7 +6,6 @@ station per name and one revocation per station. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import func, select, update
 from tests.factories import make_user
 from tests.helpers import SYSTEM
 from tests.integration.station_race import issue_or_revoke
+from tests.processes import racing_context
 
 from liuhen.errors import AuthError
 from liuhen.services.admin.setup import initialise
@@ -172,7 +172,7 @@ def test_tokens_issued_and_revoked_from_several_processes_at_once(stations: Any)
     work = [
         [("add", f"采集站{i}"), ("add", "同名"), ("revoke", target.id)] for i in range(processes)
     ]
-    context = multiprocessing.get_context("spawn")
+    context = racing_context()
     with context.Manager() as manager, ProcessPoolExecutor(processes, mp_context=context) as pool:
         start = manager.Barrier(processes + 1)
         go = manager.Event()

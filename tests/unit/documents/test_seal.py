@@ -62,9 +62,9 @@ def _issue(args: tuple[str, str]) -> tuple[bytes, bool]:
 def test_four_processes_issuing_one_agencys_seal_at_once_end_with_one_certificate(tmp_path):
     """The seal file is linked into place whole: every process gets the same certificate and
     exactly one of them is the issuer (the one that records it on the ledger)."""
-    import multiprocessing
+    from tests.processes import racing_context
 
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
+    with racing_context().Pool(4) as pool:
         results = pool.map(_issue, [(str(tmp_path), "a1")] * 4)
     assert len({cert for cert, _ in results}) == 1
     assert [issued for _, issued in results].count(True) == 1
