@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import weasyprint  # type: ignore[import-untyped]
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from liuhen.documents.catalogue import default_catalogue
@@ -63,5 +62,7 @@ def render_pdf(filled: FilledDocument, kind: DocumentKind | None = None) -> byte
 
 def render_view(view: DocumentView) -> bytes:
     """``view`` as the PDF ``render_pdf`` makes (a redacted copy is drawn from its view)."""
+    import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
+
     pdf: bytes = weasyprint.HTML(string=view_html(view)).write_pdf()
     return pdf

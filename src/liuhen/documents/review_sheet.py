@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import weasyprint  # type: ignore[import-untyped]
-
 from liuhen.documents.render_pdf import _css, _environment
 
 
@@ -17,5 +15,7 @@ def review_sheet_html(view: Mapping[str, Any]) -> str:
 
 
 def render_review_sheet(view: Mapping[str, Any]) -> bytes:
+    import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
+
     pdf: bytes = weasyprint.HTML(string=review_sheet_html(view)).write_pdf()
     return pdf

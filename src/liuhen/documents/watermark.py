@@ -13,7 +13,6 @@ from __future__ import annotations
 from html import escape
 from io import BytesIO
 
-import weasyprint  # type: ignore[import-untyped]
 from pypdf import PdfReader, PdfWriter
 
 from liuhen.errors import InvalidInput
@@ -51,6 +50,8 @@ def _overlay(width: float, height: float, text: str) -> PdfReader:
         rows=rows,
         band=escape(text),
     )
+    import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
+
     return PdfReader(BytesIO(weasyprint.HTML(string=html).write_pdf()))
 
 
@@ -88,5 +89,7 @@ pre {{ font-family: inherit; white-space: pre-wrap; word-break: break-all; margi
 def text_to_pdf(title: str, text: str) -> bytes:
     """A plain-text record set on A4 pages, so that its copy can carry the watermark."""
     html = _TEXT_PAGE.format(title=escape(title), body=escape(text))
+    import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
+
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

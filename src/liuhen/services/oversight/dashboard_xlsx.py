@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from liuhen.ledger.events import Actor
 from liuhen.services.cases.cases import PROCEDURES, STAGES
@@ -15,8 +11,11 @@ from liuhen.services.cases.summaries import categories
 from liuhen.services.oversight.dashboard import Dashboard, Tally
 from liuhen.store.store import Store
 
-HEAD = PatternFill("solid", fgColor="B3261E")
-BAD = Font(color="B3261E", bold=True)
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+RED = "B3261E"
+"""The head row's fill and the colour of a figure that is bad news."""
 
 
 def _pct(value: float | None) -> str:
@@ -64,11 +63,14 @@ def _figures(t: Tally) -> list[Any]:
 
 
 def _sheet(wb: Workbook, title: str, head: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill  # openpyxl: see ``workbook``
+    from openpyxl.utils import get_column_letter
+
     ws = wb.create_sheet(title)
     ws.append(head)
     for cell in ws[1]:
         cell.font = Font(color="FFFFFF", bold=True)
-        cell.fill = HEAD
+        cell.fill = PatternFill("solid", fgColor=RED)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         ws.append(row)
@@ -79,11 +81,13 @@ def _sheet(wb: Workbook, title: str, head: list[str], rows: list[list[Any]]) -> 
     for row in ws.iter_rows(min_row=2):
         for j, cell in enumerate(row):
             if head[j] in ("逾期存储", "逾期形成案卷", "违规问题") and cell.value:
-                cell.font = BAD
+                cell.font = Font(color=RED, bold=True)
 
 
 def workbook(store: Store, actor: Actor, dash: Dashboard) -> bytes:
     """The workbook's bytes; the export itself is on the ledger."""
+    from openpyxl import Workbook  # on first use: ~0.2 s a process that never writes one
+
     wb = Workbook()
     default = wb.active  # the empty sheet a new workbook starts with
     assert default is not None

@@ -9,9 +9,6 @@ from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-
 from liuhen.archive.items import Appendix
 from liuhen.documents.review_sheet import render_review_sheet
 from liuhen.errors import Conflict
@@ -21,7 +18,7 @@ from liuhen.services.oversight.scoring import Review, load_review
 from liuhen.services.oversight.scoring_view import review_view
 from liuhen.store.store import Store
 
-HEAD = PatternFill("solid", fgColor="B3261E")
+HEAD_COLOUR = "B3261E"
 
 
 def _ready(
@@ -80,6 +77,9 @@ def review_xlsx(
     """The 评查表 as a workbook (one row a line, one a reason), and its file name."""
     review = _ready(store, actor, case_id, case, "xlsx")
     view = review_view(review, store.settings.tz)
+    from openpyxl import Workbook  # on first use: ~0.2 s a process that never writes one
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -106,7 +106,7 @@ def review_xlsx(
         ws.append(row)
     for head in ws[6]:
         head.font = Font(color="FFFFFF", bold=True)
-        head.fill = HEAD
+        head.fill = PatternFill("solid", fgColor=HEAD_COLOUR)
     for cat in view["categories"]:
         for r in cat["rows"]:
             lost = "否决" if r["vetoed"] else ("待评" if r["unscored"] else r["lost"])
