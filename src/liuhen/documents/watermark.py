@@ -89,7 +89,7 @@ pre {{ font-family: inherit; white-space: pre-wrap; word-break: break-all; margi
 def text_to_pdf(title: str, text: str) -> bytes:
     """A plain-text record set on A4 pages, so that its copy can carry the watermark."""
     html = _TEXT_PAGE.format(title=escape(title), body=escape(text))
-    import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
+    import weasyprint  # on first use (see _overlay)
 
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf
