@@ -11,8 +11,10 @@ local to the node, so the next start of the node whose ingest died removes its o
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -51,19 +53,30 @@ def s3_client(
 ) -> Any:
     """A boto3 S3 client for an S3-compatible server (path-style addresses, as SeaweedFS and
     MinIO serve them); the blob store's and the S3 witness's."""
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name=region,
-        config=Config(
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": attempts, "mode": "standard"},
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        ),
-    )
+    with _SESSION_LOCK:  # a session is not thread-safe; the clients it makes are
+        return _session().client(
+            "s3",
+            endpoint_url=endpoint_url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=region,
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": attempts, "mode": "standard"},
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+            ),
+        )
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    """One boto3 session a process: a new one reads botocore's endpoint and S3 model files
+    again (~0.1 s of CPU each client), which the first one keeps loaded."""
+    return boto3.session.Session()
 
 
 _S3_ERRORS = S3_ERRORS
