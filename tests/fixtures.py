@@ -39,6 +39,20 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 DEMO_TIME = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # the ``clock`` fixture's start
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"  # screenshots, not committed
+SCREENSHOTS = os.environ.get("LIUHEN_TEST_SCREENSHOTS", "0" if os.environ.get("CI") else "1") == "1"
+"""Browser tests keep screenshots in ``ARTIFACTS`` for a person to look at (at 390 and 1366
+px); not on CI (``CI`` set) unless ``LIUHEN_TEST_SCREENSHOTS=1``: nobody looks at a CI
+machine's files, and drawing full pages was about a quarter of the browser tests' time."""
+
+
+def keep_screenshot(target: Any, name: str, **options: Any) -> None:
+    """A screenshot of ``target`` (a page or an element) as ``ARTIFACTS/name``, when kept
+    (``SCREENSHOTS``). What a test asserts of a layout it checks itself (``scrollWidth``,
+    boxes): a screenshot is for the eye, never an assertion."""
+    if SCREENSHOTS:
+        target.screenshot(path=str(ARTIFACTS / name), **options)
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

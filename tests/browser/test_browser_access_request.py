@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 from tests.conftest import FakeClock, need
 from tests.factories import make_agency
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import SYSTEM, browser_login
 
 from liuhen.demo.documents import sample_document
@@ -118,7 +118,7 @@ def sign_in(new_window: Any, base: str, username: str, width: int = 1280) -> Any
 
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"access-{name}.png"), full_page=True)
+    keep_screenshot(page, f"access-{name}.png", full_page=True)
 
 
 def submit(page: Any, label: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import ADMIN_PASSWORD
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import browser_login, totp_secret
 
 from liuhen.services.admin.totp import code_at
@@ -36,7 +36,7 @@ def _fits(page: Any, width: int) -> None:
 
 def _shot(page: Any, name: str, width: int) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    keep_screenshot(page, f"{name}-{width}.png", full_page=True)
 
 
 def _sign_in(page: Any, base: str, username: str, password: str) -> None:

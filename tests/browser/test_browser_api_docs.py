@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,6 @@ def test_api_docs_render_from_local_assets(demo_site, page):
     assert "/api/cases" in {p.replace("\u200b", "") for p in paths}
     page.locator(".opblock-summary").first.click()
     page.wait_for_selector(".opblock-body")
-    page.screenshot(path=str(ARTIFACTS / "api-docs.png"), full_page=False)
+    keep_screenshot(page, "api-docs.png", full_page=False)
     assert hosts == {urlparse(base).netloc}, hosts
     assert not problems, problems  # no CSP violation, no missing file

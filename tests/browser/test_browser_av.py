@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from tests.conftest import FakeClock
 from tests.factories import make_user
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import browser_login, make_case_with_files
 
 from liuhen.ledger.events import Actor
@@ -110,8 +110,8 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
     watched = {p["position"]: p for p in _payloads(server["store"], "record.watched", av)}
     assert set(watched) == {1, 3} and all(w["watched_ms"] > 0 for w in watched.values())
     ARTIFACTS.mkdir(exist_ok=True)
-    player.screenshot(path=str(ARTIFACTS / "av-player.png"))
-    page.screenshot(path=str(ARTIFACTS / "av-case-page.png"), full_page=True)
+    keep_screenshot(player, "av-player.png")
+    keep_screenshot(page, "av-case-page.png", full_page=True)
 
     page.goto(f"{base}/av/{av}#access")
     rows = page.locator("#access tr.access-play")
@@ -130,12 +130,12 @@ def test_the_case_page_plays_the_footage_and_the_ledger_shows_it(server, page) -
         )
     positions = [p["position"] for p in plays if p["mode"] == "play"]
     assert sorted(set(positions)) == [1, 3] and len(positions) == len(set(positions))
-    page.screenshot(path=str(ARTIFACTS / "av-record-page.png"), full_page=True)
+    keep_screenshot(page, "av-record-page.png", full_page=True)
     page.goto(f"{base}/ledger/access")  # the ledger's access log
     plays = page.locator("#access-log tr.access-play")
     assert plays.count() == 2 and "某店占道经营案" not in plays.first.inner_text()
     assert "测试〔2026〕1号" in plays.first.inner_text() and "播放" in plays.first.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "av-ledger-access.png"), full_page=True)
+    keep_screenshot(page, "av-ledger-access.png", full_page=True)
     mine = [
         e
         for e in page.errors  # type: ignore[attr-defined]
@@ -164,7 +164,7 @@ def test_a_gap_is_explained_through_the_form_and_the_timeline_shows_it(server, p
     page.fill("[name='reason']", "当事人阻挠，暂停记录")
     page.check("[name='explained_by'][value='voice']")
     page.fill("[name='video_at']", "4:09")  # 1 s into the third segment
-    page.screenshot(path=str(ARTIFACTS / "av-interruption-form.png"), full_page=True)
+    keep_screenshot(page, "av-interruption-form.png", full_page=True)
     with page.expect_navigation():
         page.click("button:has-text('保存为新版本')")
     assert "saved=interruption" in page.url and f"/av/{av}" not in page.url
@@ -179,7 +179,7 @@ def test_a_gap_is_explained_through_the_form_and_the_timeline_shows_it(server, p
         arg=video.element_handle(),
         timeout=15000,
     )
-    page.screenshot(path=str(ARTIFACTS / "av-record-explained.png"), full_page=True)
+    keep_screenshot(page, "av-record-explained.png", full_page=True)
     page.goto(f"{base}/devices")
     assert "DSJ-V9-0001" in page.inner_text("table")
-    page.screenshot(path=str(ARTIFACTS / "av-devices.png"), full_page=True)
+    keep_screenshot(page, "av-devices.png", full_page=True)

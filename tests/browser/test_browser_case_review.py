@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import browser_login
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def _fits(page: Any, width: int) -> None:
 
 def _shot(page: Any, name: str, width: int) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    keep_screenshot(page, f"{name}-{width}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [390, 1366])

@@ -4,7 +4,7 @@ case list filtered to the cases behind it, and opens the case (screenshots kept)
 from __future__ import annotations
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_supervisor_drills_from_a_red_figure_to_the_case(demo_site, page):
     assert page.locator("h1").inner_text() == "行政执法全过程记录监督看板"
     assert page.locator("svg.chart").count() == 3
     assert page.locator("#kpi-cases .kpi-value").inner_text() == "8"
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    keep_screenshot(page, "dashboard.png", full_page=True)
 
     red = page.locator("#kpi-upload")
     assert "bad" in (red.get_attribute("class") or "")
@@ -33,7 +33,7 @@ def test_supervisor_drills_from_a_red_figure_to_the_case(demo_site, page):
     assert "音像记录未按时存储的案件" in page.locator("#drill-note").inner_text()
     rows = page.locator("#case-table tbody tr")
     assert rows.count() == 1
-    page.screenshot(path=str(ARTIFACTS / "dashboard-drill.png"), full_page=True)
+    keep_screenshot(page, "dashboard-drill.png", full_page=True)
     rows.first.locator("a").first.click()
     page.wait_for_url("**/cases/*")
     assert "示镇综执罚〔2026〕22号" in page.content()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import need
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import keep_screenshot
 from tests.helpers import browser_login
 
 from liuhen.services.cases.cases import find_case
@@ -52,9 +52,8 @@ def test_dashboard_months_read_year_then_month_in_chinese(
     parts = _parts(page)
     assert parts[:2] == [("年", year), ("月", month)]
     assert [name for name, _ in parts[2:4]] == ["年", "月"] and end
-    page.locator("form").filter(has=page.locator("#from")).screenshot(
-        path=str(ARTIFACTS / f"dashboard-months-{width}.png")
-    )
+    months = page.locator("form").filter(has=page.locator("#from"))
+    keep_screenshot(months, f"dashboard-months-{width}.png")
 
 
 def test_a_document_date_time_reads_year_month_day_in_chinese(
@@ -69,4 +68,4 @@ def test_a_document_date_time_reads_year_month_day_in_chinese(
     names = [name for name, _ in _parts(page)]
     assert names[:3] == ["年", "月", "日"]
     assert "Month" not in names and "Year" not in names
-    page.locator("#made_at").screenshot(path=str(ARTIFACTS / "document-made-at-390.png"))
+    keep_screenshot(page.locator("#made_at"), "document-made-at-390.png")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import browser_login
 
 from liuhen.media.synthetic import make_video
@@ -58,7 +58,7 @@ def _fits(page: Any, name: str, width: int) -> None:
     """No sideways scrolling; the page kept as a screenshot."""
     assert page.evaluate(FITS), f"{page.url} scrolls sideways at {width} px"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"field-{name}-{width}.png"), full_page=True)
+    keep_screenshot(page, f"field-{name}-{width}.png", full_page=True)
 
 
 def _record_act(page: Any, base: str, case: str, width: int) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import browser_login
 
 from liuhen.demo.documents import sample_document
@@ -127,5 +127,5 @@ def test_every_page_an_officer_uses_on_site_fits_a_phone_and_a_tablet(
             wide.append(path)
         labels = page.locator("nav a").evaluate_all("links => links.map(a => a.offsetHeight)")
         assert all(h < 40 for h in labels), (path, labels)
-        page.screenshot(path=str(ARTIFACTS / f"field-page{n:02d}-{width}.png"), full_page=True)
+        keep_screenshot(page, f"field-page{n:02d}-{width}.png", full_page=True)
     assert not wide, f"scroll sideways at {width} px: {wide}"

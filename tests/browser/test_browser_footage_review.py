@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.footage_case import footage_case
 from tests.helpers import browser_login
 
@@ -41,7 +41,7 @@ def site(sqlite_settings: Any, clock: Any, tmp_path: Path, live_server: Any) -> 
 
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"footage-{name}.png"), full_page=True)
+    keep_screenshot(page, f"footage-{name}.png", full_page=True)
 
 
 def submit(page: Any, label: str) -> None:

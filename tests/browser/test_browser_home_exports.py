@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.factories import make_user
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import keep_screenshot
 from tests.helpers import browser_login, make_case_with_files
 
 from liuhen.cli import cli
@@ -70,7 +70,7 @@ def test_every_role_lands_on_a_home_page_that_fits(
         page.wait_for_url(base + "/")
         assert page.locator("h1").inner_text() == "首页"
         _fits(page, width)
-        page.screenshot(path=str(ARTIFACTS / f"home-{role}-{width}.png"), full_page=True)
+        keep_screenshot(page, f"home-{role}-{width}.png", full_page=True)
         page.context.close()
 
 
@@ -113,12 +113,12 @@ def test_the_custodian_exports_the_package_and_it_verifies(
     page.click("#export-package")
     page.wait_for_url(f"{base}/cases/{case}?archived=exporting#exports")
     assert page.locator(".export-job[data-kind=package]").count() == 1
-    page.screenshot(path=str(ARTIFACTS / f"export-running-{width}.png"), full_page=False)
+    keep_screenshot(page, f"export-running-{width}.png", full_page=False)
     link = page.locator(".export-job[data-kind=package] a", has_text="下载")
     link.wait_for(timeout=120_000)  # the page reloads itself while the job runs
     _fits(page, width)
     page.locator("#exports").scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / f"export-done-{width}.png"), full_page=False)
+    keep_screenshot(page, f"export-done-{width}.png", full_page=False)
     with page.expect_download() as waiting:
         link.click()
     download = waiting.value
@@ -155,7 +155,7 @@ def test_the_supervisor_views_without_playing_until_the_video_is_played(
     assert len(_events(store, "case.viewed", case)) == viewed + 1
     assert _events(store, "record.file_read", av) == []  # a view, not a play
     _fits(page, 390)
-    page.screenshot(path=str(ARTIFACTS / "supervisor-case-390.png"), full_page=False)
+    keep_screenshot(page, "supervisor-case-390.png", full_page=False)
     video = player.locator("video.av-media")
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("v => v.currentTime > 0.5", arg=video.element_handle(), timeout=20_000)
@@ -170,4 +170,4 @@ def test_the_supervisor_views_without_playing_until_the_video_is_played(
     assert len(_events(store, "case.viewed", case)) == viewed + 2
     assert _events(store, "record.file_read", av) == played
     _fits(page, 1366)
-    page.screenshot(path=str(ARTIFACTS / "supervisor-case-1366.png"), full_page=False)
+    keep_screenshot(page, "supervisor-case-1366.png", full_page=False)

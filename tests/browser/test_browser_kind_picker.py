@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import keep_screenshot
 from tests.helpers import browser_login
 
 from liuhen.services.cases.cases import find_case
@@ -50,7 +50,7 @@ def test_document_kinds_are_grouped_by_stage_and_searchable(
     assert "询问笔录" not in shown and "送达回证" not in shown
     assert page.text_content("#kind-hint") == f"找到 {len(shown)} 种文书"
     assert page.evaluate(FITS)
-    page.screenshot(path=str(ARTIFACTS / f"kind-picker-search-{width}.png"), full_page=True)
+    keep_screenshot(page, f"kind-picker-search-{width}.png", full_page=True)
     page.fill("#kind-search", "决定书")
     assert page.input_value("#kind") == "preservation_notice"  # the first match, in stage order
     page.fill("#kind-search", "听证")
@@ -65,7 +65,7 @@ def test_without_scripts_the_grouped_list_alone_chooses_a_kind(
     assert not page.is_visible("#kind-search")
     labels = page.eval_on_selector_all("#kind optgroup", "gs => gs.map(g => g.label)")
     assert labels == STAGES
-    page.screenshot(path=str(ARTIFACTS / "kind-picker-noscript-390.png"), full_page=True)
+    keep_screenshot(page, "kind-picker-noscript-390.png", full_page=True)
     page.select_option("#kind", "service_receipt")
     page.click("form[method=get] button.primary")
     page.wait_for_url(lambda url: url.endswith("/documents/new?kind=service_receipt"))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tests.conftest import FakeClock
 from tests.factories import make_agency, make_user
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import SYSTEM
 
 from liuhen.services.admin.totp import code_at, enrolment_secret, needs_totp
@@ -92,7 +92,7 @@ class Desk:
 
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"lifecycle-{name}.png"), full_page=True)
+        keep_screenshot(self.page, f"lifecycle-{name}.png", full_page=True)
 
     def fill(self, values: dict[str, str]) -> None:
         for name, value in values.items():

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -59,10 +59,10 @@ def test_failed_verification_and_the_400_page_fit_a_phone_and_a_laptop(
     assert page.locator(".problems li code").first.inner_text().startswith("users/")
     _fits(page, width)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"verify-failed-{width}.png"), full_page=True)
+    keep_screenshot(page, f"verify-failed-{width}.png", full_page=True)
     with page.expect_navigation() as sent:
         page.evaluate(OVERSIZE_FORM)
     assert sent.value.status == 400
     assert "某一字段超过 1 MB" in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.screenshot(path=str(ARTIFACTS / f"error-400-{width}.png"), full_page=True)
+    keep_screenshot(page, f"error-400-{width}.png", full_page=True)

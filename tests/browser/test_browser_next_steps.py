@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import SYSTEM, browser_login
 
 from liuhen.services.admin.users import find_user
@@ -86,7 +86,7 @@ def _fits(page: Any, width: int) -> None:
 
 def _shot(page: Any, name: str, width: int) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    keep_screenshot(page, f"{name}-{width}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [390, 1366])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -15,12 +15,12 @@ def test_supervisor_logs_in_sees_cases_and_verifies(demo_site, page):
     assert "/login" in page.url
     page.fill("#username", "sunjd")
     page.fill("#password", accounts["sunjd"])
-    page.screenshot(path=str(ARTIFACTS / "shell-login.png"))
+    keep_screenshot(page, "shell-login.png")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/cases")  # back where the sign-in was asked for (next)
     assert page.locator("h1").inner_text() == "案件"
     assert page.get_by_text("示范县老街食杂店占道经营案").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "shell-cases.png"), full_page=True)
+    keep_screenshot(page, "shell-cases.png", full_page=True)
     page.select_option("#problems", "violations")
     page.click("text=筛选")
     assert page.locator("#case-table tbody tr").count() == 4  # its own agency: no forestry cases
@@ -28,11 +28,11 @@ def test_supervisor_logs_in_sees_cases_and_verifies(demo_site, page):
     assert page.locator(".finding .cite").first.inner_text() == "002§31"
     page.click(".finding .message a")
     assert page.evaluate("location.hash").startswith("#record-")
-    page.screenshot(path=str(ARTIFACTS / "case-findings.png"), full_page=True)
+    keep_screenshot(page, "case-findings.png", full_page=True)
     page.click("text=日志与校验")
     page.wait_for_url(base + "/ledger")
     assert int(page.locator("#checkpoint-size").inner_text()) > 10
     page.click("text=立即校验")
     page.wait_for_url(base + "/ledger")
     assert page.locator("#verify-result").inner_text() == "通过：未发现篡改"
-    page.screenshot(path=str(ARTIFACTS / "shell-ledger.png"), full_page=True)
+    keep_screenshot(page, "shell-ledger.png", full_page=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 from tests.factories import make_user
-from tests.fixtures import ARTIFACTS
+from tests.fixtures import ARTIFACTS, keep_screenshot
 from tests.helpers import SYSTEM, browser_login, make_case_with_files
 
 from liuhen.media.synthetic import make_video
@@ -89,7 +89,7 @@ def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the
     assert page.evaluate("document.activeElement.id") == "recorded_start"
     assert "录制开始时间" in page.locator("#recorded_start-error").inner_text()
     assert not cut  # not a byte of it was sent
-    page.screenshot(path=str(ARTIFACTS / "upload-asks-start.png"), full_page=True)
+    keep_screenshot(page, "upload-asks-start.png", full_page=True)
     page.fill("#recorded_start", "2026-11-20T09:05:00")
     page.set_input_files("#files", str(phone))
     page.click("#upload-start")  # no registered device: linked all the same (the phone)
@@ -108,7 +108,7 @@ def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the
     text = done.inner_text()
     assert "已存储" in text and "已关联本案" in text, text
     assert "注意" not in text  # file name and device metadata agree on the start
-    page.screenshot(path=str(ARTIFACTS / "upload-page.png"), full_page=True)
+    keep_screenshot(page, "upload-page.png", full_page=True)
     page.click("#back-to-case")
     page.wait_for_url(base + f"/cases/{made['case']}")
     with store.read() as conn:
@@ -120,7 +120,7 @@ def test_an_officer_uploads_footage_which_resumes_after_a_reset_and_shows_on_the
     assert record is not None
     assert page.locator(f"#record-{record}").count() == 1
     assert "音像记录" in page.locator(f"#record-{record}").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "upload-case.png"), full_page=True)
+    keep_screenshot(page, "upload-case.png", full_page=True)
 
 
 def login(page: Any, base: str, username: str, then: str) -> None:
@@ -161,7 +161,7 @@ def test_an_officer_uploads_a_recording_sees_it_on_the_timeline_plays_it_and_the
     texts = done.all_inner_texts()
     assert all("已关联本案" in text for text in texts), texts
     assert sum("已并入同一录像" in text for text in texts) == 1, texts
-    page.screenshot(path=str(ARTIFACTS / "upload-two-segments.png"), full_page=True)
+    keep_screenshot(page, "upload-two-segments.png", full_page=True)
 
     page.click("#back-to-case")
     page.wait_for_url(base + f"/cases/{made['case']}")
@@ -183,7 +183,7 @@ def test_an_officer_uploads_a_recording_sees_it_on_the_timeline_plays_it_and_the
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("v => v.currentTime > 0", arg=video.element_handle(), timeout=15000)
     player.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "upload-case-playing.png"), full_page=True)
+    keep_screenshot(page, "upload-case-playing.png", full_page=True)
 
     page.goto(f"{base}/av/{av}#access")
     mine = page.locator("#access tr.access-play")
@@ -199,5 +199,5 @@ def test_an_officer_uploads_a_recording_sees_it_on_the_timeline_plays_it_and_the
     assert plays.count() >= 1
     first = plays.first.inner_text()
     assert "张三" in first and "播放" in first and "测试〔2026〕1号" in first, first
-    ledger.screenshot(path=str(ARTIFACTS / "upload-ledger-access.png"), full_page=True)
+    keep_screenshot(ledger, "upload-ledger-access.png", full_page=True)
     custodian.close()

@@ -15,8 +15,7 @@ HEAVY = ("boto3", "botocore", "weasyprint", "openpyxl")
 STARTS = {
     "liuhen.cli": "import liuhen.cli",
     "liuhen.web.app": (  # the app with every route module imported, as create_app does
-        "import liuhen.web.app as app; from fastapi import FastAPI; "
-        "app._include_routers(FastAPI())"
+        "import liuhen.web.app as app; from fastapi import FastAPI; app._include_routers(FastAPI())"
     ),
 }
 
