@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import jinja2.bccache
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -135,6 +136,26 @@ class _Pages(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+class _CompiledOnce(jinja2.BytecodeCache):
+    """Templates compiled once a process, whatever the number of apps made in it (each
+    app has its own environment: its settings' filters); keyed by Jinja on the template's
+    name and source checksum, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledOnce()
+
+
 def _templates(settings: Settings) -> Jinja2Templates:
     """The Jinja environment with the filters and globals every template may use."""
     from liuhen.archive import four_properties
@@ -143,7 +164,9 @@ def _templates(settings: Settings) -> Jinja2Templates:
     from liuhen.web.av import panel as av_panel
 
     loader = jinja2.FileSystemLoader(str(HERE / "templates"))
-    templates = Jinja2Templates(env=_Pages(loader=loader, autoescape=jinja2.select_autoescape()))
+    templates = Jinja2Templates(
+        env=_Pages(loader=loader, autoescape=jinja2.select_autoescape(), bytecode_cache=_COMPILED)
+    )
     # templates are read once (a stat of every template on every page otherwise), except
     # while developing
     templates.env.auto_reload = settings.environment == "development"
