@@ -77,15 +77,17 @@ def assert_judged_under_2027(store: Any, ids: list[str]) -> None:
 
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The cases whose summary is computed (a spy on ``summaries.compute``)."""
+    """The cases whose summary is computed (a spy on ``summaries.compute_many``, which
+    ``compute`` and every batch go through)."""
     seen: list[str] = []
-    real = summaries_module.compute
+    real = summaries_module.compute_many
 
-    def spy(store: Any, case_id: str, now: Any = None) -> Any:
-        seen.append(case_id)
-        return real(store, case_id, now)
+    def spy(store: Any, case_ids: Any, now: Any = None) -> Any:
+        found = real(store, case_ids, now)
+        seen.extend(found)
+        return found
 
-    monkeypatch.setattr(summaries_module, "compute", spy)
+    monkeypatch.setattr(summaries_module, "compute_many", spy)
     return seen
 
 

@@ -77,7 +77,7 @@ def run_rejudge(
         newest_changes_and_agencies,
         rejudge_progress,
     )
-    from liuhen.services.cases.summaries import VERSION, compute, save
+    from liuhen.services.cases.summaries import VERSION, compute_many, save
 
     done, total = rejudge_progress(store, calendar=calendar_key, version=VERSION)
     judged, after = 0, ""
@@ -91,6 +91,7 @@ def run_rejudge(
         if not ids:
             return {"cases": judged, "total": total}
         newest, agencies = newest_changes_and_agencies(store, ids)
-        rows = [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies]
+        fresh = compute_many(store, agencies)
+        rows = [(i, agencies[i], fresh[i], newest.get(i, 0)) for i in agencies if i in fresh]
         save(store, rows)
         judged, after = judged + len(ids), ids[-1]

@@ -17,25 +17,14 @@ the shares whose next deadline has passed.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from liuhen.domain.case import Case
-from liuhen.domain.finding import PENDING, VIOLATION, Finding, Subject
-from liuhen.errors import LiuhenError
+from liuhen.domain.finding import PENDING, VIOLATION
 from liuhen.ledger.events import READ_ACTIONS
-from liuhen.rules import load_profile
-from liuhen.rules.engine import _zone, sort_key
-from liuhen.rules.engine.context import CheckContext
-from liuhen.rules.engine.periods import Period
-from liuhen.rules.engine.profile import Profile
-from liuhen.rules.engine.registry import Rule
-from liuhen.rules.footage_due import to_summary, uploads_due
-from liuhen.rules.sources.bundle import stored_case
-from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.rules.sources.summary_state import (
     GRACE,
     CaseState,
@@ -47,181 +36,56 @@ from liuhen.rules.sources.summary_state import (
 )
 from liuhen.services.cases.queries.summaries import (
     newest_changes_and_agencies,
-    stage_and_damaged,
     stale_cases,
     stored_summaries,
     write_retrying,
 )
 from liuhen.services.cases.rejudge_state import pending
+from liuhen.services.cases.summarise import VERSION, summarise_bundle
 from liuhen.store import summary_index
 from liuhen.store.store import Store
 
-VERSION = 4
-"""Bump when the summary's shape or meaning changes: every stored summary is then rebuilt."""
-
-# -- computing one summary --------------------------------------------------------------
-
-
-class _TrackingContext(CheckContext):
-    """The engine's context, noting which deadline findings are still outstanding (not done),
-    so "overdue" can be told apart from "done late"."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.open: set[tuple[str, str, str]] = set()
-
-    def deadline(
-        self,
-        rule: Rule,
-        subject: Subject,
-        start: datetime,
-        period: Period,
-        done_at: datetime | None,
-        **values: Any,
-    ) -> Finding | None:
-        found = super().deadline(rule, subject, start, period, done_at, **values)
-        if found is not None and done_at is None:
-            self.open.add((rule.id, subject.kind, subject.id))
-        return found
-
-
-def _evaluate(
-    case: Case, profile: Profile, calendar: WorkCalendar, now: datetime
-) -> tuple[list[Finding], _TrackingContext]:
-    ctx = _TrackingContext(case, calendar, now, _zone(profile.timezone))
-    findings: list[Finding] = []
-    for rule in profile.rules_for(case.procedure):
-        findings.extend(rule.check(ctx))
-    findings.sort(key=sort_key)
-    return findings, ctx
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def summarise_bundle(
-    bundle: Mapping[str, Any],
-    *,
-    stage: str,
-    now: datetime,
-    calendar: WorkCalendar | None = None,
-    damaged: int = 0,
-    tz: tzinfo | None = None,
-) -> dict[str, Any]:
-    """The summary of one assembled case bundle (``stage`` from its transitions); ``tz``
-    counts the footage deadlines' working days (default: the profile's time zone)."""
-    c = bundle["case"]
-    calendar = calendar or WorkCalendar()
-    base: dict[str, Any] = {
-        "v": VERSION,
-        "calendar": calendar.key,
-        "recompute_at": _iso(_next_recorded_time(bundle, now)),
-        "number": c.get("number", c["id"]),
-        "title": c.get("title", ""),
-        "procedure": c["procedure"],
-        "stage": stage,
-        "section": bundle["agency"].get("unit", ""),
-        "opened_at": c["opened_at"],
-        "closed_at": c.get("ended_at"),
-        "party": bundle.get("party", {}),
-        "damaged": damaged,
-    }
-    try:
-        case = stored_case(bundle)
-        profile = load_profile(bundle["agency"]["profile"])
-        findings, ctx = _evaluate(case, profile, calendar, now)
-    except LiuhenError as exc:  # a case the engine cannot read yet: listed without counts
-        return {**base, "error": exc.message, "officers": [], "findings": [], "av_due": []}
-    names = {o.id: o.name for o in case.officers}
-    officer_ids = sorted({o for a in case.acts for o in a.officer_ids})
-    types = {r.id: r.type_name for r in profile.rules}
-    act_officers = {a.id: sorted(a.officer_ids) for a in case.acts}
-    zone = tz or _zone(profile.timezone)
-    return {
-        **base,
-        "error": None,
-        "officers": [[o, names.get(o, o)] for o in officer_ids],
-        "av_acts": _av_acts(case, profile, ctx),
-        "av_due": [  # footage still to store (rules/footage_due): home-page warnings
-            to_summary(d, act_officers.get(d.act_id, []))
-            for d in uploads_due(case, profile, now, calendar, zone)
-        ],
-        "av_records": [av.id for av in case.av_records],
-        "case_file_rule": any(r.type_name == "case_file_deadline" for r in profile.rules),
-        "findings": [_finding_row(f, types, ctx.open) for f in findings],
-    }
-
-
-def _finding_row(f: Finding, types: Mapping[str, str], open_: Container[Any]) -> dict[str, Any]:
-    """A finding as the summary keeps it; ``open_``: the (rule, kind, id) still open."""
-    return {
-        "rule": f.rule_id,
-        "type": types.get(f.rule_id, ""),
-        "status": f.status,
-        "severity": f.severity,
-        "due": _iso(f.due),
-        "open": (f.rule_id, f.subject.kind, f.subject.id) in open_,
-        "subject": [f.subject.kind, f.subject.id],
-        "citation": f.citation,
-        "message": f.message,
-    }
-
-
-def _next_recorded_time(bundle: Any, now: datetime) -> datetime | None:
-    """The earliest time recorded in the bundle that is still ahead of ``now`` (a closing or
-    an act entered with a time later today): the engine reads the case differently once it
-    passes, so the summary is rebuilt then. Every zoned ISO time in the bundle counts."""
-    found: datetime | None = None
-    stack = [bundle]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str) and len(item) >= 20 and item[4:5] == "-" and "T" in item:
-            try:
-                moment = datetime.fromisoformat(item)
-            except ValueError:
-                continue
-            if moment.tzinfo is not None and moment > now and (found is None or moment < found):
-                found = moment
-    return found
-
-
-def _av_acts(case: Case, profile: Profile, ctx: CheckContext) -> dict[str, list[str]]:
-    """The acts the profile says must be recorded on AV (``needed``) and those that are."""
-    rules = [r for r in profile.rules_for(case.procedure) if r.type_name == "av_required"]
-    needed, have = [], []
-    for act in case.acts:
-        if act.started_at > ctx.now:
-            continue
-        if any(r._requirement(act) is not None for r in rules):  # type: ignore[attr-defined]
-            needed.append(act.id)
-            if ctx.av_by_act.get(act.id):
-                have.append(act.id)
-    return {"needed": needed, "have": have}
-
-
-# -- the cache --------------------------------------------------------------------------
-
 
 def compute(store: Store, case_id: str, now: datetime | None = None) -> dict[str, Any]:
-    """A fresh summary of one stored case, as of ``now`` (default: the store's clock)."""
-    from liuhen.services.cases.bundles import assemble_bundle
+    """A fresh summary of one stored case, as of ``now`` (default: the store's clock);
+    NotFound when there is no such case."""
+    found = compute_many(store, [case_id], now)
+    if case_id not in found:
+        from liuhen.services.cases.queries.loaded import load_case
 
-    bundle = assemble_bundle(store, case_id)
+        load_case(store, case_id)  # raises NotFound, naming the case
+    return found[case_id]
+
+
+def compute_many(
+    store: Store, case_ids: Iterable[str], now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """``compute`` of each of ``case_ids`` that is stored, by case id, from a fixed number of
+    queries for all of them (``case_rows_many``): what the re-judging of every case after
+    a holiday schedule's load and the catching up of stale summaries ask for."""
+    from liuhen.services.cases.bundles import bundle_of
+    from liuhen.services.cases.queries.case_rows_many import rows_of_cases, stages_and_damaged
+    from liuhen.services.cases.queries.loaded import load_cases
+
+    cases = load_cases(store, case_ids)
+    if not cases:
+        return {}
     actions = sorted({a for c in categories() for a in c.ledger_actions})
-    stage, damaged = stage_and_damaged(store, case_id, actions)
-    return summarise_bundle(
-        bundle,
-        stage=stage,
-        now=now or store.clock(),
-        calendar=store.calendar(),
-        damaged=damaged,
-        tz=store.settings.tz,
-    )
+    with store.read() as conn:
+        rows = rows_of_cases(conn, cases)
+        facts = stages_and_damaged(conn, list(rows), actions)
+    when, calendar, tz = now or store.clock(), store.calendar(), store.settings.tz
+    return {
+        case_id: summarise_bundle(
+            bundle_of(case_rows, tz),
+            stage=facts[case_id][0],
+            now=when,
+            calendar=calendar,
+            damaged=facts[case_id][1],
+            tz=tz,
+        )
+        for case_id, case_rows in rows.items()
+    }
 
 
 def save(
@@ -244,7 +108,8 @@ def refresh(store: Store, case_ids: Iterable[str]) -> None:
     """Recompute and store the summaries of ``case_ids`` now (e.g. eagerly after a write)."""
     ids = list(case_ids)
     newest, agencies = newest_changes_and_agencies(store, ids)
-    save(store, [(i, agencies[i], compute(store, i), newest.get(i, 0)) for i in agencies])
+    fresh = compute_many(store, agencies)
+    save(store, [(i, agencies[i], fresh[i], newest.get(i, 0)) for i in agencies if i in fresh])
 
 
 class _Memo:
@@ -318,7 +183,8 @@ def ensure_current(store: Store, now: datetime | None = None) -> None:
         rows = [c for c in sorted(stale) if c in agencies]
         for i in range(0, len(rows), _BATCH):
             chunk = rows[i : i + _BATCH]
-            save(store, [(c, agencies[c], compute(store, c), stale[c]) for c in chunk])
+            fresh = compute_many(store, chunk)
+            save(store, [(c, agencies[c], fresh[c], stale[c]) for c in chunk if c in fresh])
         memo.watermark = max(memo.watermark, top)
         if wide or memo.calendar == key:
             memo.calendar = key  # else looked at again next time: the job may end or fail
@@ -377,6 +243,7 @@ def open_findings(summary: Mapping[str, Any], now: datetime) -> tuple[int | None
 
 __all__ = [
     "GRACE",
+    "VERSION",
     "PENDING",
     "READ_ACTIONS",
     "VIOLATION",

@@ -9,7 +9,7 @@ comes from the permission check (``load_case``), which has already read it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -106,34 +106,58 @@ parameter (SQLAlchemy then reuses their memoised cache keys instead of building 
 and its key for each of a page's queries)."""
 
 
+CASE_IDS: BindParameter[list[str]] = bindparam("case_ids", expanding=True)
+"""The cases a statement of ``case_rows_many`` is about (the same statements, ``IN``)."""
+
+
+def one_case(column: Any) -> Any:
+    return column == CASE_ID
+
+
+def many_cases(column: Any) -> Any:
+    return column.in_(CASE_IDS)
+
+
 @cache
-def _ordered_statement(table: Any) -> Select[Any]:
-    return select(table).where(table.c.case_id == CASE_ID).order_by(table.c.created_at, table.c.id)
+def ordered_statement(table: Any, match: Callable[[Any], Any] = one_case) -> Select[Any]:
+    return select(table).where(match(table.c.case_id)).order_by(table.c.created_at, table.c.id)
 
 
 def _ordered(conn: Connection, table: Any, case_id: str) -> list[Row]:
     return [
-        dict(r) for r in conn.execute(_ordered_statement(table), {"case_id": case_id}).mappings()
+        dict(r) for r in conn.execute(ordered_statement(table), {"case_id": case_id}).mappings()
     ]
 
 
-_RECORDS = (
-    select(t.records, t.users.c.display_name.label("author_name"))
-    .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
-    .where(t.records.c.case_id == CASE_ID)
-    .order_by(t.records.c.created_at, t.records.c.id)
-)
-_FILES = (
-    select(t.record_files)
-    .join(t.records, t.records.c.id == t.record_files.c.record_id)
-    .where(t.records.c.case_id == CASE_ID)
-    .order_by(t.record_files.c.record_id, t.record_files.c.position)
-)
-_TRANSITIONS = (
-    select(t.case_transitions)
-    .where(t.case_transitions.c.case_id == CASE_ID)
-    .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
-)
+def records_statement(match: Callable[[Any], Any]) -> Select[Any]:
+    return (
+        select(t.records, t.users.c.display_name.label("author_name"))
+        .outerjoin(t.users, t.users.c.id == t.records.c.created_by)
+        .where(match(t.records.c.case_id))
+        .order_by(t.records.c.created_at, t.records.c.id)
+    )
+
+
+def files_statement(match: Callable[[Any], Any], *extra: Any) -> Select[Any]:
+    return (
+        select(t.record_files, *extra)
+        .join(t.records, t.records.c.id == t.record_files.c.record_id)
+        .where(match(t.records.c.case_id))
+        .order_by(t.record_files.c.record_id, t.record_files.c.position)
+    )
+
+
+def transitions_statement(match: Callable[[Any], Any]) -> Select[Any]:
+    return (
+        select(t.case_transitions)
+        .where(match(t.case_transitions.c.case_id))
+        .order_by(t.case_transitions.c.at, t.case_transitions.c.id)
+    )
+
+
+_RECORDS = records_statement(one_case)
+_FILES = files_statement(one_case)
+_TRANSITIONS = transitions_statement(one_case)
 
 
 def referenced(acts: list[Row], records: list[Row], *keys: str) -> set[str]:
@@ -199,23 +223,32 @@ def rows_on(conn: Connection, case: Mapping[str, Any]) -> CaseRows:
     return rows
 
 
-_REQUESTS_AND_LINKS = (
-    select(t.access_requests, *[c.label("link_" + c.name) for c in t.share_links.c])
-    .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
-    .where(t.access_requests.c.case_id == CASE_ID)
-    .order_by(
-        t.access_requests.c.created_at,
-        t.access_requests.c.id,
-        t.share_links.c.created_at,
-        t.share_links.c.id,
+def requests_statement(match: Callable[[Any], Any]) -> Select[Any]:
+    return (
+        select(t.access_requests, *[c.label("link_" + c.name) for c in t.share_links.c])
+        .outerjoin(t.share_links, t.share_links.c.request_id == t.access_requests.c.id)
+        .where(match(t.access_requests.c.case_id))
+        .order_by(
+            t.access_requests.c.created_at,
+            t.access_requests.c.id,
+            t.share_links.c.created_at,
+            t.share_links.c.id,
+        )
     )
-)
+
+
+_REQUESTS_AND_LINKS = requests_statement(one_case)
 
 
 def _requests_and_links(conn: Connection, rows: CaseRows) -> None:
     """The case's party requests and their share links, in one query."""
+    take_requests(rows, conn.execute(_REQUESTS_AND_LINKS, {"case_id": rows.id}).mappings())
+
+
+def take_requests(rows: CaseRows, found: Iterable[Any]) -> None:
+    """``_REQUESTS_AND_LINKS``' rows of ``rows``' case into ``rows``."""
     requests: dict[str, Row] = {}
-    for r in conn.execute(_REQUESTS_AND_LINKS, {"case_id": rows.id}).mappings():
+    for r in found:
         request = {k: v for k, v in r.items() if not k.startswith("link_")}
         requests.setdefault(request["id"], request)
         if r["link_id"] is not None:
@@ -286,19 +319,28 @@ def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
     return rows._ledger
 
 
-_APPROVALS = (
-    select(t.approvals, *[c.label(STEP + c.name) for c in t.approval_steps.c])
-    .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
-    .where(t.approvals.c.case_id == CASE_ID)
-    .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
-)
+def approvals_statement(match: Callable[[Any], Any]) -> Select[Any]:
+    return (
+        select(t.approvals, *[c.label(STEP + c.name) for c in t.approval_steps.c])
+        .outerjoin(t.approval_steps, t.approval_steps.c.approval_id == t.approvals.c.id)
+        .where(match(t.approvals.c.case_id))
+        .order_by(t.approvals.c.created_at, t.approvals.c.id, t.approval_steps.c.position)
+    )
+
+
+_APPROVALS = approvals_statement(one_case)
 
 
 def _approvals(conn: Connection, case_id: str) -> tuple[list[Row], dict[str, list[Row]]]:
     """The case's approvals and their steps, in one query."""
+    return take_approvals(conn.execute(_APPROVALS, {"case_id": case_id}).mappings())
+
+
+def take_approvals(found: Iterable[Any]) -> tuple[list[Row], dict[str, list[Row]]]:
+    """``_APPROVALS``' rows of one case as its approvals and their steps."""
     approvals: dict[str, Row] = {}
     steps: dict[str, list[Row]] = {}
-    for r in conn.execute(_APPROVALS, {"case_id": case_id}).mappings():
+    for r in found:
         approval = {k: v for k, v in r.items() if not k.startswith(STEP)}
         approvals.setdefault(approval["id"], approval)
         if r[STEP + "id"] is not None:
@@ -326,15 +368,25 @@ _DEVICES = (
 
 def _people_and_devices(conn: Connection, rows: CaseRows) -> None:
     """The officers and devices the bundle names, with the devices' events."""
-    acts, latest = rows.enforcement_acts(), rows.latest_records()
-    officer_ids = referenced(acts, latest, "officer_ids", "officer_id")
+    officer_ids, device_ids = people_and_devices_named(rows)
     params = {"ids": sorted(officer_ids), "agency_id": rows.case["agency_id"]}
     rows.officers = [dict(r) for r in conn.execute(_OFFICERS, params).mappings()]
-    device_ids = referenced(acts, latest, "device_id")
-    if not device_ids:
-        return
+    if device_ids:
+        take_devices(rows, conn.execute(_DEVICES, {"ids": sorted(device_ids)}).mappings())
+
+
+def people_and_devices_named(rows: CaseRows) -> tuple[set[str], set[str]]:
+    """The officer ids and the device ids the case's acts and current records name."""
+    acts, latest = rows.enforcement_acts(), rows.latest_records()
+    return referenced(acts, latest, "officer_ids", "officer_id"), referenced(
+        acts, latest, "device_id"
+    )
+
+
+def take_devices(rows: CaseRows, found: Iterable[Any]) -> None:
+    """``_DEVICES``' rows (devices with their events, by device id) into ``rows``."""
     devices: dict[str, Row] = {}
-    for r in conn.execute(_DEVICES, {"ids": sorted(device_ids)}).mappings():
+    for r in found:
         device = {k: v for k, v in r.items() if not k.startswith("event_")}
         devices.setdefault(device["id"], device)
         if r["event_id"] is not None:

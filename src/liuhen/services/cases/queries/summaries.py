@@ -4,7 +4,7 @@ writing summaries with their index (``store/summary_index``) in a transaction of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -17,26 +17,6 @@ from liuhen.store.queries import stale_summaries
 from liuhen.store.store import Store
 
 _CHUNK = 500
-
-
-def stage_and_damaged(store: Store, case_id: str, actions: Iterable[str]) -> tuple[str, int]:
-    """The case's newest stage ("initiation" if none) and how many of its events are ``actions``."""
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.case_transitions.c.stage)
-            .where(t.case_transitions.c.case_id == case_id)
-            .order_by(t.case_transitions.c.at.desc())
-            .limit(1)
-        ).first()
-        damaged = conn.execute(
-            select(func.count())
-            .select_from(t.ledger_events)
-            .where(
-                t.ledger_events.c.case_id == case_id,
-                t.ledger_events.c.action.in_(list(actions)),
-            )
-        ).scalar_one()
-    return (str(row.stage) if row else "initiation"), int(damaged)
 
 
 def newest_changes_and_agencies(
