@@ -358,7 +358,7 @@ _OFFICERS = (
     )
     .order_by(t.officers.c.created_at, t.officers.c.id)
 )
-_DEVICES = (
+DEVICES = (
     select(t.devices, *[c.label("event_" + c.name) for c in t.device_events.c])
     .outerjoin(t.device_events, t.device_events.c.device_id == t.devices.c.id)
     .where(t.devices.c.id.in_(bindparam("ids", expanding=True)))
@@ -372,7 +372,7 @@ def _people_and_devices(conn: Connection, rows: CaseRows) -> None:
     params = {"ids": sorted(officer_ids), "agency_id": rows.case["agency_id"]}
     rows.officers = [dict(r) for r in conn.execute(_OFFICERS, params).mappings()]
     if device_ids:
-        take_devices(rows, conn.execute(_DEVICES, {"ids": sorted(device_ids)}).mappings())
+        take_devices(rows, conn.execute(DEVICES, {"ids": sorted(device_ids)}).mappings())
 
 
 def people_and_devices_named(rows: CaseRows) -> tuple[set[str], set[str]]:
@@ -384,7 +384,7 @@ def people_and_devices_named(rows: CaseRows) -> tuple[set[str], set[str]]:
 
 
 def take_devices(rows: CaseRows, found: Iterable[Any]) -> None:
-    """``_DEVICES``' rows (devices with their events, by device id) into ``rows``."""
+    """``DEVICES``' rows (devices with their events, by device id) into ``rows``."""
     devices: dict[str, Row] = {}
     for r in found:
         device = {k: v for k, v in r.items() if not k.startswith("event_")}

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from liuhen.services.cases.queries.case_rows import (
+    DEVICES,
     CaseRows,
     Row,
     approvals_statement,
@@ -49,12 +50,6 @@ _OFFICERS = (
     )
     .order_by(t.officers.c.created_at, t.officers.c.id)
 )
-_DEVICES = (
-    select(t.devices, *[c.label("event_" + c.name) for c in t.device_events.c])
-    .outerjoin(t.device_events, t.device_events.c.device_id == t.devices.c.id)
-    .where(t.devices.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(t.devices.c.id, t.device_events.c.at, t.device_events.c.id)
-)
 _STAGES = (
     select(t.case_transitions.c.case_id, t.case_transitions.c.stage, t.case_transitions.c.at)
     .where(many_cases(t.case_transitions.c.case_id))
@@ -63,6 +58,7 @@ _STAGES = (
 
 
 def _by_case(found: Iterable[Any], key: str = "case_id") -> dict[str, list[Row]]:
+    """``found`` rows grouped by their ``key`` column, each group in ``found``'s order."""
     grouped: dict[str, list[Row]] = defaultdict(list)
     for r in found:
         grouped[r[key]].append(dict(r))
@@ -125,17 +121,17 @@ def _people_and_devices(conn: Connection, batch: list[CaseRows]) -> None:
         for r in conn.execute(_OFFICERS, {"ids": officer_ids, "agencies": agencies}).mappings()
     ]
     device_ids = sorted({i for _, devices in named.values() for i in devices})
-    devices = (
-        [dict(r) for r in conn.execute(_DEVICES, {"ids": device_ids}).mappings()]
+    by_device = (
+        _by_case(conn.execute(DEVICES, {"ids": device_ids}).mappings(), key="id")
         if device_ids
-        else []
+        else {}
     )
     for rows in batch:
         own, own_devices = named[rows.id]
         agency = rows.case["agency_id"]
         rows.officers = [o for o in officers if o["id"] in own or o["agency_id"] == agency]
-        if own_devices:
-            take_devices(rows, [d for d in devices if d["id"] in own_devices])
+        if own_devices:  # by device id, each with its events in order, as DEVICES sorts
+            take_devices(rows, [r for d in sorted(own_devices) for r in by_device.get(d, [])])
 
 
 def stages_and_damaged(
