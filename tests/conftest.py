@@ -40,6 +40,7 @@ from tests.fixtures import (
     create_pg_database,
     drop_pg_database,
     migrate_from_scratch,
+    one_portal_for_test_clients,
     pg_url,
     serve,
 )
@@ -69,6 +70,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "seaweedfs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("s3"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_clients_share_a_portal() -> Iterator[None]:
+    with one_portal_for_test_clients():
+        yield
 
 
 def need(condition: bool, reason: str) -> None:
@@ -140,10 +147,20 @@ def pg_databases(pg_admin_engine, pg_template: str) -> Iterator[PgDatabases]:  #
 
 
 @pytest.fixture(scope="session")
-def templates(request: pytest.FixtureRequest, sqlite_template: Path) -> Templates:
+def templates(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Templates]:
     """``templates.settings(data_dir, engine=..., env=...)`` for module- and session-scoped
     fixtures (they ``templates.drop(settings)`` a PostgreSQL database when done)."""
-    return Templates(sqlite_template, lambda: request.getfixturevalue("pg_databases"))
+    made = Templates(
+        sqlite_template,
+        lambda: request.getfixturevalue("pg_databases"),
+        tmp_path_factory.mktemp("initialised"),
+    )
+    yield made
+    made.close()
 
 
 @pytest.fixture
@@ -171,8 +188,15 @@ ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=ENGINES)
-def settings(request: pytest.FixtureRequest, tmp_path: Path, make_settings) -> Settings:  # type: ignore[no-untyped-def]
-    """Test settings on each engine, the schema at head, not yet initialised."""
+def settings(request: pytest.FixtureRequest, tmp_path: Path, make_settings, templates) -> Settings:  # type: ignore[no-untyped-def]
+    """Test settings on each engine, the schema at head, not yet initialised; for a test
+    that takes ``store`` too, a copy of a store already initialised as ``store`` would
+    initialise it (``initialise`` was about a twentieth of the suite's time)."""
+    if "store" in request.fixturenames:
+        at = request.getfixturevalue("clock").now
+        made = templates.initialised(tmp_path / "data", engine=request.param, at=at)
+        request.addfinalizer(lambda: templates.drop(made))
+        return made
     return make_settings(tmp_path / "data", engine=request.param)
 
 
@@ -191,11 +215,15 @@ def sqlite_settings(tmp_path: Path, make_settings) -> Settings:  # type: ignore[
 
 
 @pytest.fixture
-def store(settings: Settings, clock: FakeClock):  # type: ignore[no-untyped-def]
+def store(settings: Settings, clock: FakeClock, templates: Templates):  # type: ignore[no-untyped-def]
     from liuhen.services.admin.setup import initialise
     from liuhen.store.store import Store
 
-    initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    at = templates.initialised_at(settings)
+    if at is None:  # a module's own ``settings``
+        initialise(settings, admin_password=ADMIN_PASSWORD, clock=clock)
+    else:  # a copy of a store initialised as this would have been
+        assert at == clock.now, "the clock moved between the settings and the store"
     s = Store.open(settings, clock=clock)
     yield s
     s.close()

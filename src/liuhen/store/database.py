@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 
 from liuhen.config import Settings
 from liuhen.errors import ConfigError, StorageError
+from liuhen.store.compiled_cache import share
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "liuhen_read_only"
@@ -58,7 +59,7 @@ def make_engine(settings: Settings) -> Engine:
         ) from exc
     except ModuleNotFoundError as exc:
         raise ConfigError(f"LIUHEN_DATABASE_URL: 缺少数据库驱动 {exc.name}") from exc
-    return engine
+    return share(engine)
 
 
 PING_IDLE = 10.0
