@@ -54,6 +54,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -504,19 +505,33 @@ def _kinds(username: str, todo: dict[str, list[str]]) -> tuple[list[str], list[i
     return kinds, [WEIGHTS[k] for k in kinds]
 
 
+def _own_cpu() -> float:
+    """CPU seconds (user + system, all threads) this process has used so far."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def run_clients(
-    port: int, accounts: dict[str, str], todo: dict[str, dict[str, list[str]]], args: Any
-) -> tuple[dict[str, list[float]], dict[str, int], list[str], list[float], float]:
+    port: int,
+    accounts: dict[str, str],
+    todo: dict[str, dict[str, list[str]]],
+    args: Any,
+    server: subprocess.Popen[bytes],
+) -> tuple[dict[str, list[float]], dict[str, int], list[str], list[float], float, dict[str, float]]:
     """Sign in, warm up, then request for ``args.seconds``: (times per kind, errors per kind,
-    error samples, sign-in times, the measured window in seconds)."""
+    error samples, sign-in times, the measured window in seconds, and the CPU seconds the
+    clients and the server used in it)."""
     times: dict[str, list[float]] = {k: [] for k in WEIGHTS}
     errors: dict[str, int] = dict.fromkeys(WEIGHTS, 0)
     samples: list[str] = []
     logins: list[float] = []
     lock = threading.Lock()
     window: dict[str, float] = {}
+    pids: list[int] = []
 
     def open_window() -> None:  # runs once, as the last thread reaches the barrier
+        pids.extend(_server_pids(server))  # every worker is up: each has answered
+        window["clients_cpu"], window["server_cpu"] = _own_cpu(), server_cpu(pids)
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + args.seconds
 
@@ -573,7 +588,11 @@ def run_clients(
     for thread in threads:
         thread.join(args.seconds + 300)
     measured = time.perf_counter() - window["start"]
-    return times, errors, samples, logins, measured
+    cpu = {
+        "clients": round(_own_cpu() - window["clients_cpu"], 1),
+        "server": round(server_cpu(pids) - window["server_cpu"], 1),
+    }
+    return times, errors, samples, logins, measured, cpu
 
 
 # -- report -------------------------------------------------------------------------------
@@ -668,7 +687,9 @@ def main() -> None:
             print(f"load average (1 min): {load} on {os.cpu_count()} CPUs")
         return
     try:
-        times, errors, samples, logins, measured = run_clients(port, accounts, todo, args)
+        times, errors, samples, logins, measured, cpu = run_clients(
+            port, accounts, todo, args, server
+        )
         memory = server_memory(server)
     finally:
         stop_server(server)
@@ -691,6 +712,7 @@ def main() -> None:
             "max_ms": round(max(logins) * 1000, 1) if logins else None,
         },
         "server_peak_rss_mib": memory,
+        "cpu_s": cpu,
         "error_samples": samples,
         "build_seconds": marker.get("build_seconds"),
         **machine(),

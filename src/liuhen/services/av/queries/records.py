@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Text, exists, select, type_coerce
+from sqlalchemy import Connection, Select, Text, bindparam, exists, select, type_coerce
 
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -23,17 +23,35 @@ def record_files(conn: Connection, record_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
+_LATER = t.records.alias("later")
+_LATEST = (
+    select(t.records)
+    .where(~exists().where(_LATER.c.supersedes_id == t.records.c.id))  # by index
+    .order_by(t.records.c.created_at)
+)
+"""Records no later row supersedes, oldest first (built once: an alias's columns are
+collected on first use, about a tenth of a case page's SQL time when built per call)."""
+
+
+def latest_where(where: Any) -> Select[Any]:
+    """The statement ``current_rows`` runs; built once where ``where`` is fixed, its cache
+    key is computed once too (half the cost of a small query)."""
+    return _LATEST.where(where)
+
+
+_ACT_FOOTAGE = latest_where(
+    (t.records.c.kind == "av") & (t.records.c.act_id == bindparam("act_id"))
+)
+
+
 def current_rows(conn: Connection, where: Any) -> list[dict[str, Any]]:
     """Latest versions only (no later row supersedes them) of the records ``where`` picks."""
-    later = t.records.alias("later")
-    superseded = exists().where(later.c.supersedes_id == t.records.c.id)  # by index
-    query = select(t.records).where(where, ~superseded)
-    return [dict(r) for r in conn.execute(query.order_by(t.records.c.created_at)).mappings()]
+    return [dict(r) for r in conn.execute(latest_where(where)).mappings()]
 
 
 def act_footage(conn: Connection, act_id: str) -> list[dict[str, Any]]:
     """The latest versions of the AV records of one act."""
-    return current_rows(conn, (t.records.c.kind == "av") & (t.records.c.act_id == act_id))
+    return [dict(r) for r in conn.execute(_ACT_FOOTAGE, {"act_id": act_id}).mappings()]
 
 
 def record_and_files(

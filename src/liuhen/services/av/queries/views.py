@@ -12,17 +12,21 @@ from sqlalchemy import select
 from liuhen.services.av.queries.records import (
     act_footage,
     current_rows,
+    latest_where,
     newer_version_id,
     record_files,
 )
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
+_UNLINKED = latest_where((t.records.c.kind == "av") & t.records.c.case_id.is_(None))
+
 
 def unlinked_av_rows(store: Store) -> list[dict[str, Any]]:
-    """The latest versions of the AV records that no case holds."""
+    """The latest versions of the AV records that no case holds (asked on every case page:
+    the statement is built once, its cache key computed once)."""
     with store.read() as conn:
-        return current_rows(conn, (t.records.c.kind == "av") & t.records.c.case_id.is_(None))
+        return [dict(r) for r in conn.execute(_UNLINKED).mappings()]
 
 
 def act_and_footage(
