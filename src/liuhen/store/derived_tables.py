@@ -99,7 +99,7 @@ case_summaries = Table(
         *("case_id", "agency_id", "c_oldest_overdue", "c_next_due", "c_overdue", "number"),
     ),
     Index("ix_case_summaries_opened", "opened_at", "number"),
-    Index("ix_case_summaries_created_by", "created_by", "opened_at", "number"),
+    Index("ix_case_summaries_created_by", "created_by", "opened_at", "number", "case_id"),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.
 Each row carries the columns that lists filter, sort and search on and the case's current
