@@ -2,8 +2,11 @@
 
 The schema is migrated once a session (per xdist worker) into a template: a SQLite file
 copied into each test's data directory, a PostgreSQL database each test's database is
-created from. ``initialise`` still runs per test and finds the schema at head. Tests of the
-migrations themselves take ``empty_settings`` and migrate from scratch.
+created from. ``store`` goes one step further: its store is a copy of one ``initialise`` ran
+on once a session (per engine and clock start); other tests call ``initialise`` themselves
+and find the schema at head. Tests of the migrations themselves take ``empty_settings`` and
+migrate from scratch. Test clients share one event loop a session
+(``one_portal_for_test_clients``).
 
 The demo agencies are loaded once a session per engine: ``shared_demo`` / ``sqlite_demo``
 for tests that only read, ``private_demo`` (a copy) for tests that write or count events.

@@ -115,6 +115,8 @@ def test_a_load_queues_one_job_pages_wait_for_it_and_it_rejudges_every_case(
         assert page.status_code == 200, (path, page.text[:300])
         if path != "/cases/due":
             assert "节假日安排已更新，正在重新评查案件" in page.text, path
+    for path in ("/api/cases", "/api/dashboard"):  # the API says so too
+        assert "正在重新评查案件" in web.get(path).json()["rejudging"], path
     assert computed == []  # no page re-judged the store inline
     assert all(s["calendar"] == "" for s in summaries(store).values())
 
@@ -134,6 +136,8 @@ def test_a_load_queues_one_job_pages_wait_for_it_and_it_rejudges_every_case(
     computed.clear()
     page = web.get("/cases").text
     assert "rejudging-notice" not in page and computed == []  # nothing left to do inline
+    assert web.get("/api/cases").json()["rejudging"] is None
+    assert web.get("/api/dashboard").json()["rejudging"] is None
     assert verify(store, SYSTEM).ok
 
 

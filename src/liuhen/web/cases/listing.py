@@ -121,7 +121,11 @@ def case_page(
 def api_cases(
     request: Request, user: Annotated[User, Depends(permission("case.read"))]
 ) -> dict[str, object]:
-    return {"cases": [c.to_dict() for c in list_cases(get_store(request), user.actor)]}
+    store = get_store(request)
+    return {
+        "cases": [c.to_dict() for c in list_cases(store, user.actor)],
+        "rejudging": rejudging_notice(store) or None,  # the pages' notice: findings may lag
+    }
 
 
 @router.get("/api/cases/{case_ref}/bundle", tags=["cases"], summary="导出案件数据包")

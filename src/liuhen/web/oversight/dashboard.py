@@ -210,4 +210,8 @@ def api_dashboard(
 ) -> dict[str, Any]:
     store = get_store(request)
     filters = _filters(request, user, agency, section, officer, start, end)
-    return build(store, user.actor, filters).to_dict()
+    # the pages' notice while the summaries are re-judged (the figures may lag), or null
+    return {
+        **build(store, user.actor, filters).to_dict(),
+        "rejudging": rejudging_notice(store) or None,
+    }
