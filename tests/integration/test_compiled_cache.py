@@ -61,7 +61,7 @@ def test_a_store_opened_later_on_the_server_reuses_the_compiled_statements(
         early.dispose()
 
 
-def test_servers_are_told_apart_by_driver_host_port_and_role() -> None:
+def test_servers_are_told_apart_by_driver_host_port_role_and_options() -> None:
     from sqlalchemy import create_engine
 
     def key(url: str) -> tuple[Any, ...]:
@@ -72,4 +72,5 @@ def test_servers_are_told_apart_by_driver_host_port_and_role() -> None:
     assert key(pg) != key("postgresql+psycopg://u@127.0.0.1:5433/one")
     assert key(pg) != key("postgresql+psycopg://v@127.0.0.1:5432/one")
     assert key(pg) != key("postgresql+psycopg://u@10.0.0.2:5432/one")
+    assert key(pg) != key("postgresql+psycopg://u@127.0.0.1:5432/one?sslmode=require")
     assert key("sqlite:////tmp/a.db") == key("sqlite:////tmp/b.db") != key(pg)

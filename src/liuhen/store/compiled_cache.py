@@ -3,13 +3,13 @@
 SQLAlchemy caches a statement's compiled SQL per engine, keyed by the engine's dialect
 object: a new engine compiles every statement again (a tenth of a millisecond to a
 millisecond each). A long-running server opens one engine and pays it once, but a process
-that opens the store many times pays it each time: ``liuhen init`` opens three engines, a
-job runner's tools open their own, and the test suite opens thousands of stores, where
-compiling was about a tenth of the CPU.
+that opens the store many times pays it each time: ``liuhen init`` opens three engines and
+the test suite thousands, where compiling was about a twentieth of all its CPU (an eighth of
+the CLI route walk's, ~400 stores).
 
-``share`` gives a new engine the dialect of an engine opened earlier on the same server (the
-same driver, host, port and role: ``server_key``; a SQLite file is its own server, but every
-SQLite file is read by the same library, so all share one) and that dialect's compiled
+``share`` gives a new engine the dialect of an engine opened earlier on the same server
+(the same driver, host, port, role and connection options: ``server_key``; every SQLite
+file is read by the same library, so all of them share one) and that dialect's compiled
 cache. A dialect is shared only once its first connection has initialised it (server
 version, default schema, isolation level): the engine that connects first registers its
 own. The engine's own dialect still initialises on its first connection (SQLAlchemy's
@@ -41,7 +41,8 @@ def server_key(engine: Engine, options: tuple[Any, ...]) -> tuple[Any, ...]:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return (url.drivername, options)
-    return (url.drivername, url.host, url.port, url.username, options)
+    query = tuple(sorted((k, str(v)) for k, v in url.query.items()))  # sslmode, options…
+    return (url.drivername, url.host, url.port, url.username, query, options)
 
 
 def share(engine: Engine, options: tuple[Any, ...] = ()) -> Engine:
