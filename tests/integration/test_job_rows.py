@@ -60,6 +60,27 @@ def test_only_the_holder_ends_a_job_and_the_newest_of_a_key_is_shown(store) -> N
     assert [d["result"] for d in done] == [{"size": 3}]
 
 
+def test_the_newest_of_a_key_is_the_later_job_when_two_have_the_same_time(store) -> None:  # type: ignore[no-untyped-def]
+    """Two jobs of a key made at one instant (a clock's resolution, a test's fixed clock):
+    the one asked for after the other ended is the newest, whatever their random ids."""
+    engine, clock = store.engine, store.clock
+    for n in range(8):  # ids are random: each order of the two ids comes up
+        key, kind = f"k{n}", f"test{n}"
+        first, _made = job_rows.enqueue(engine, clock(), kind=kind, key=key, args={})
+        held = job_rows.claim(engine, clock(), "node-a", LEASE, [kind])
+        assert held is not None and held["id"] == first["id"]
+        assert job_rows.finish(engine, clock(), held, result={})
+        second, made = job_rows.enqueue(engine, clock(), kind=kind, key=key, args={})
+        assert made and second["created_at"] == first["created_at"]
+        with store.read() as conn:
+            assert job_rows.latest(conn, [key])[key]["id"] == second["id"]
+        held = job_rows.claim(engine, clock(), "node-a", LEASE, [kind])
+        assert held is not None and job_rows.finish(engine, clock(), held, result={})
+        third, _made = job_rows.enqueue(engine, clock(), kind=kind, key=key, args={})
+        with store.read() as conn:  # three at one instant: the waiting one, then by ending
+            assert job_rows.latest(conn, [key])[key]["id"] == third["id"]
+
+
 def old_and_new_jobs(store) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Jobs 40 days old (one done, one failed for good, one still waiting, one still running)
     and one done yesterday: kind -> id. The clock ends where it began."""

@@ -212,15 +212,19 @@ def get(conn: Connection, job_id: str) -> dict[str, Any] | None:
     return _row(conn.execute(select(j).where(j.c.id == job_id)).mappings().first())
 
 
+OLDEST_FIRST = (j.c.created_at, j.c.finished_at.is_(None), j.c.finished_at, j.c.id)
+"""Jobs in the order they were made. Of jobs made at one instant (a clock's resolution) the
+waiting or running one is the newest (a key's next job is made only once the last one
+ended), then the one that ended last; the random id decides only what nothing else does."""
+
+
 def latest(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The newest job of each of ``keys`` (one statement): key -> row."""
+    """The newest job of each of ``keys`` (one statement; ``OLDEST_FIRST``): key -> row."""
     keys = tuple(keys)
     if not keys:
         return {}
-    rows = conn.execute(
-        select(j).where(j.c.key.in_(keys)).order_by(j.c.created_at, j.c.id)
-    ).mappings()
-    return {row["key"]: dict(row) for row in rows}
+    query = select(j).where(j.c.key.in_(keys)).order_by(*OLDEST_FIRST)
+    return {row["key"]: dict(row) for row in conn.execute(query).mappings()}
 
 
 def of_kind(conn: Connection, kind: str, *, state: str | None = None) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, literal, select
 
 from liuhen.store import tables as t
+from liuhen.store.job_rows import OLDEST_FIRST
 
 ej, jobs = t.export_jobs, t.jobs
 _JOB = ("state", "progress", "step", "node", "result", "error", "finished_at")
@@ -64,6 +65,6 @@ def case_jobs(conn: Connection, case_id: str) -> list[dict[str, Any]]:
 _CASE_JOBS = (
     select(jobs)
     .where(jobs.c.case_id == bindparam("case_id"), jobs.c.kind.in_(("export", "four_properties")))
-    .order_by(jobs.c.created_at, jobs.c.id)
+    .order_by(*OLDEST_FIRST)
 )
 """``case_jobs``' statement, built once (every case page asks)."""
