@@ -92,7 +92,8 @@ case_summaries = Table(
     Index("ix_case_summaries_agency_opened", "agency_id", "opened_at", "number"),
     Index(
         "ix_case_summaries_agency_section",
-        *("agency_id", "section", "c_oldest_overdue", "c_next_due", "c_overdue"),
+        *("agency_id", "section", "c_oldest_overdue", "c_next_due", "c_overdue", "number"),
+        "case_id",  # covering for 我的待办 (migration 0030)
     ),
     Index(
         "ix_case_summaries_inbox",
