@@ -9,15 +9,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from liuhen.domain.case import Case
-from liuhen.domain.finding import Finding, Subject
+from liuhen.domain.finding import Finding
 from liuhen.errors import LiuhenError
 from liuhen.rules import load_profile
 from liuhen.rules.engine import _zone, sort_key
 from liuhen.rules.engine.context import CheckContext
-from liuhen.rules.engine.periods import Period
 from liuhen.rules.engine.profile import Profile
-from liuhen.rules.engine.registry import Rule
 from liuhen.rules.footage_due import to_summary, uploads_due
+from liuhen.rules.gates import OpenContext
 from liuhen.rules.sources.bundle import stored_case
 from liuhen.rules.sources.calendar import WorkCalendar
 
@@ -27,33 +26,11 @@ VERSION = 4
 # -- computing one summary --------------------------------------------------------------
 
 
-class _TrackingContext(CheckContext):
-    """The engine's context, noting which deadline findings are still outstanding (not done),
-    so "overdue" can be told apart from "done late"."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.open: set[tuple[str, str, str]] = set()
-
-    def deadline(
-        self,
-        rule: Rule,
-        subject: Subject,
-        start: datetime,
-        period: Period,
-        done_at: datetime | None,
-        **values: Any,
-    ) -> Finding | None:
-        found = super().deadline(rule, subject, start, period, done_at, **values)
-        if found is not None and done_at is None:
-            self.open.add((rule.id, subject.kind, subject.id))
-        return found
-
-
 def _evaluate(
     case: Case, profile: Profile, calendar: WorkCalendar, now: datetime
-) -> tuple[list[Finding], _TrackingContext]:
-    ctx = _TrackingContext(case, calendar, now, _zone(profile.timezone))
+) -> tuple[list[Finding], OpenContext]:
+    """The case's findings, and the context that noted which deadlines are still open."""
+    ctx = OpenContext(case, calendar, now, _zone(profile.timezone))
     findings: list[Finding] = []
     for rule in profile.rules_for(case.procedure):
         findings.extend(rule.check(ctx))
