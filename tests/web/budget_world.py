@@ -263,6 +263,7 @@ def shared_world(request: pytest.FixtureRequest, engine: str) -> BudgetWorld:
     worlds[engine] = built
 
     def close() -> None:
+        built.app.state.jobs.stop()  # before its database goes (no "job runner failed")
         for client, _ in built.clients.values():
             client.close()
         built.store.close()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, or_, select
 
 from liuhen.services.access.loading import FAILED, REVOKED, VIEWED, approvals_by_request, build
 from liuhen.services.access.model import COPY_KIND, AccessRequest
 from liuhen.services.access.queries.links import USE
 from liuhen.services.approvals.queries import states_where
 from liuhen.store import tables as t
+from liuhen.store.queries.ledger_facts import newest_of_each
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -95,23 +96,8 @@ def _ledger_facts(
         & events.action.in_((USE, REVOKED))
     )
     where = or_(about_requests, about_links) if link_ids else about_requests
-    newest = (
-        select(
-            events.action,
-            events.subject_id,
-            func.max(events.seq).label("seq"),
-            func.count().label("n"),
-        )
-        .where(where)
-        .group_by(events.action, events.subject_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(newest.c.action, newest.c.subject_id, newest.c.n, events.payload).join(
-            t.ledger_events, events.seq == newest.c.seq
-        )
-    ).all()
+    rows = conn.execute(newest_of_each(where, events.payload)).all()
     return {
         (str(action), str(subject)): {"count": int(count), "payload": payload}
-        for action, subject, count, payload in rows
+        for action, subject, _seq, count, payload in rows
     }

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, Connection, Select, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Select, and_, bindparam, select
 
 from liuhen.services.approvals.model import ApprovalState, state_of
 from liuhen.store import tables as t
+from liuhen.store.queries.ledger_facts import newest_of_each
 
 if TYPE_CHECKING:
     from liuhen.store.store import Store
@@ -270,33 +271,15 @@ LEDGER_FACTS = (
 """What the case page reads from the ledger about a case, all in one query."""
 
 
-def _ledger_facts_query() -> Select[Any]:
-    """The newest event of each (action, subject) of ``LEDGER_FACTS`` in the case
-    ``case_id``, with how many there are: built once (the case page asks on every view)."""
-    events = t.ledger_events.c
-    newest = (
-        select(
-            events.action,
-            events.subject_id,
-            func.max(events.seq).label("seq"),
-            func.count().label("n"),
-        )
-        .where(events.case_id == bindparam("case_id"), events.action.in_(LEDGER_FACTS))
-        .group_by(events.action, events.subject_id)
-        .subquery()
-    )
-    return select(
-        newest.c.action,
-        newest.c.subject_id,
-        newest.c.seq,
-        newest.c.n,
-        events.payload,
-        events.occurred_at,
-        events.actor_label,
-    ).join(t.ledger_events, events.seq == newest.c.seq)
-
-
-_LEDGER_FACTS = _ledger_facts_query()
+_EVENTS = t.ledger_events.c
+_LEDGER_FACTS = newest_of_each(
+    and_(_EVENTS.case_id == bindparam("case_id"), _EVENTS.action.in_(LEDGER_FACTS)),
+    _EVENTS.payload,
+    _EVENTS.occurred_at,
+    _EVENTS.actor_label,
+)
+"""The newest event of each (action, subject) of ``LEDGER_FACTS`` in the case ``case_id``,
+with how many there are: built once (the case page asks on every view)."""
 
 
 def ledger_facts(store: Store, rows: CaseRows) -> dict[tuple[str, str], Row]:
