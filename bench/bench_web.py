@@ -402,8 +402,9 @@ def cpu_per_kind(
     """The server's own CPU per request (ms) of each kind: one client (the supervisor, who
     may ask every kind) asks ``args.cpu_per_kind`` requests of a kind one after another,
     after 20 untimed; the /proc times of the server's processes before and after. CPU, not
-    latency: on a machine other work loads, it is the figure that moves least."""
-    username = USERS[0]
+    latency: on a machine other work loads, it is the figure that moves least. ``--cpu-as``
+    names another of ``USERS`` (an officer's pages read their own cases)."""
+    username = args.cpu_as
     rng = random.Random(args.seed)
     client = Client(port, username, accounts[username])
     client.sign_in()
@@ -641,6 +642,12 @@ def main() -> None:
         metavar="N",
         help="instead of the load: the server's CPU per request of each kind over N requests",
     )
+    parser.add_argument(
+        "--cpu-as",
+        choices=USERS,
+        default=USERS[0],
+        help="with --cpu-per-kind: whose requests (default the supervisor)",
+    )
     args = parser.parse_args()
     url = args.database_url
     if url.startswith("postgresql+psycopg://"):
@@ -681,9 +688,14 @@ def main() -> None:
             stop_server(server)
         load = round(os.getloadavg()[0], 1)
         if args.json:
-            print(json.dumps({"cpu_ms_per_request": cpu, "load_average_1m": load}))
+            print(
+                json.dumps({"cpu_ms_per_request": cpu, "as": args.cpu_as, "load_average_1m": load})
+            )
         else:
-            print("server CPU per request (ms): " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+            print(
+                f"server CPU per request (ms), as {args.cpu_as}: "
+                + ", ".join(f"{k} {v}" for k, v in cpu.items())
+            )
             print(f"load average (1 min): {load} on {os.cpu_count()} CPUs")
         return
     try:

@@ -27,7 +27,9 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday
 SECTION = "综合行政执法队"
 
 
-def _cases(store, clock):  # type: ignore[no-untyped-def]
+def _cases(store, clock, stagger: int = 0):  # type: ignore[no-untyped-def]
+    """Three cases with one, two and three sealings an hour apart; ``stagger``: the n-th
+    case's sealings that many days apart, the last of each on the same day."""
     made = make_agency(store, officers={"张三": "C-1", "李四": "C-2"})
     opener = Actor(id=None, label="立案", roles=("system",), section=SECTION)
     cases = []
@@ -35,10 +37,10 @@ def _cases(store, clock):  # type: ignore[no-untyped-def]
         case = open_case(
             store, opener, agency_id=made["agency"], number=f"一致〔2026〕{n + 1}号",
             title=f"某店占道经营案{n + 1}", procedure="general", party={"kind": "organisation", "name": f"某店{n}"},
-            opened_at=T0 - timedelta(days=1), section=SECTION,
+            opened_at=T0 - timedelta(days=1 + 2 * stagger), section=SECTION,
         )  # fmt: skip
         for hours in range(n + 1):  # 1, 2 and 3 sealings, none recorded on video
-            start = T0 + timedelta(hours=hours)
+            start = T0 + timedelta(days=stagger * (hours - n), hours=hours)
             record_act(
                 store, SYSTEM, case_id=case, kind="seal_up", started_at=start,
                 ended_at=start + timedelta(minutes=30), place="老街1号",
@@ -79,3 +81,22 @@ def test_reminders_dashboard_case_list_and_home_agree_on_overdue(store, clock) -
     own_footage = [r for r in own.overdue if r.kind == "av_upload_deadline"]
     assert warned.total == len(own_footage) == 3  # 张三's acts on the first two cases
     assert all(w.state == "overdue" for w in warned)
+
+
+def test_the_first_few_overdue_items_are_the_oldest_of_all(store, clock) -> None:  # type: ignore[no-untyped-def]
+    """我的待办 shows the ``shown`` oldest overdue items, chosen by the database from the
+    cases ordered by their oldest item (cases holding one, two and three items here), and
+    counts all of them. The third case's items are the oldest, the first's the newest, and
+    the second's fall between the third's."""
+    clock.now = T0 + timedelta(hours=4)
+    made, _ = _cases(store, clock, stagger=1)
+    head = make_user(store, "zhao", "section_head", agency_id=made["agency"], section=SECTION)
+    clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
+    every = inbox(store, head, 5).overdue
+    assert len(every) == 6
+    assert [(r.due, r.case_number) for r in every] == sorted((r.due, r.case_number) for r in every)
+    assert [r.case_number[-2] for r in every] == ["3", "2", "3", "1", "2", "3"]
+    for shown in range(1, 8):
+        few = inbox(store, head, 5, shown=shown)
+        assert few.overdue == every[:shown]
+        assert few.overdue_count == 6

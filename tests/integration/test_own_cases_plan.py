@@ -9,26 +9,33 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.dialects import sqlite
 
-from liuhen.store.queries import case_list
+from liuhen.store.queries import case_list, inbox
 
 IMPORTED = 3_000
 
 
+SECTIONS = ("一队", "二队", "三队", "四队")
+
+
 def _fill(path: str) -> None:
-    """``IMPORTED`` summaries opened by one importer and two of a user's own, analysed as
+    """``IMPORTED`` summaries opened by one importer and two of a user's own, in four
+    sections, a fifth of them with an overdue item (as in the bench's county), analysed as
     ``liuhen init`` analyses a store."""
     db = sqlite3.connect(path)
     rows = [
-        (f"c{n:05d}", "agency", "一队", "investigation", 0, "2026-11-20 01:00:00", f"N{n}",
-         "importer" if n < IMPORTED else "officer", "2026-10-01 01:00:00")
+        (f"c{n:05d}", "agency", SECTIONS[n % 4], "investigation", 0, "2026-11-20 01:00:00",
+         f"N{n}", "importer" if n < IMPORTED else "officer", "2026-10-01 01:00:00",
+         f"2026-{1 + n % 10:02d}-{1 + n % 28:02d} 01:00:00" if n % 5 == 0 else None,
+         1 if n % 5 == 0 else 0)
         for n in range(IMPORTED + 2)
     ]  # fmt: skip
     db.executemany(
         "INSERT INTO case_summaries (case_id, agency_id, section, stage, source_seq,"
-        " computed_at, number, created_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " computed_at, number, created_by, opened_at, c_oldest_overdue, c_overdue)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     db.commit()
@@ -42,7 +49,7 @@ def test_a_users_own_cases_are_read_from_the_index_in_an_imported_store(
     path = sqlite_settings.database_url.removeprefix("sqlite:///")
     _fill(path)
     scope = case_list.Scope(user_id="officer")
-    query = select(*case_list.INBOX).where(case_list.reach(scope))
+    query = select(*inbox.INBOX).where(case_list.reach(scope))
     sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     db = sqlite3.connect(path)
     try:
@@ -55,22 +62,32 @@ def test_a_users_own_cases_are_read_from_the_index_in_an_imported_store(
     assert sorted(r[0] for r in found) == [f"c{IMPORTED:05d}", f"c{IMPORTED + 1:05d}"]
 
 
-def test_a_section_heads_inbox_is_chosen_from_the_sections_index_alone(
-    sqlite_settings: Any,
-) -> None:
-    """我的待办 of a section head: the section's cases with an overdue item or one due soon,
-    read from ``ix_case_summaries_agency_section`` without a look at the table (0030)."""
-    path = sqlite_settings.database_url.removeprefix("sqlite:///")
-    _fill(path)
-    cs = case_list.cs
-    scope = case_list.Scope(agency_id="agency", section="一队", user_id="officer")
-    soon = datetime(2026, 12, 1, tzinfo=UTC)
-    pending = or_(cs.c.c_oldest_overdue.is_not(None), cs.c.c_next_due <= soon)
-    query = select(*case_list.INBOX).where(case_list.reach(scope), pending)
+def _plan(path: str, query: Any) -> list[str]:
     sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     db = sqlite3.connect(path)
     try:
-        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+        return [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
     finally:
         db.close()
-    assert any("COVERING INDEX ix_case_summaries_agency_section" in step for step in plan), plan
+
+
+def test_a_section_heads_inbox_is_chosen_from_the_sections_index_alone(
+    sqlite_settings: Any,
+) -> None:
+    """我的待办 of a section head: the section's cases with an overdue item (ordered and cut
+    by the database) and those with one due soon, read from
+    ``ix_case_summaries_agency_section`` without a look at the table (0030)."""
+    path = sqlite_settings.database_url.removeprefix("sqlite:///")
+    _fill(path)
+    scope = case_list.Scope(agency_id="agency", section="一队", user_id="officer")
+    now = soon = datetime(2026, 12, 1, tzinfo=UTC)
+    with create_engine(sqlite_settings.database_url).connect() as conn:
+        overdue = inbox.overdue_query(conn, scope, "agency", now, 100)
+        due = inbox.due_soon_query(conn, scope, "agency", soon, now)
+        items = inbox.overdue_items_query(conn, scope, "agency", now)
+    for query in (overdue, items):
+        plan = _plan(path, query)
+        assert any("COVERING INDEX ix_case_summaries_agency_section" in s for s in plan), plan
+    for query in (overdue, items, due):  # (none due soon here: read from c_next_due's index)
+        plan = _plan(path, query)
+        assert not any(step.startswith("SCAN case_summaries") for step in plan), plan

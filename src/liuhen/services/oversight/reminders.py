@@ -18,6 +18,7 @@ from liuhen.services.admin.users import User
 from liuhen.services.cases.summaries import ensure_current, state_at
 from liuhen.services.permissions import allowed, require
 from liuhen.store.queries import case_list
+from liuhen.store.queries import inbox as inbox_sql
 from liuhen.store.queries.case_list import Scope
 from liuhen.store.store import Store
 
@@ -125,22 +126,21 @@ def _reminder(summary: dict[str, Any], f: dict[str, Any]) -> Reminder:
 def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> Inbox:
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
     days (soonest first), and approvals waiting for them; ``shown`` of each at most (the
-    counts are of all). One pass over the index picks the cases with such items; only
-    their summaries are read (the overdue ones a few at a time, oldest first)."""
+    counts are of all). The database picks, orders and counts the cases with such items on
+    the summaries' index; only the summaries of the first few are read."""
     require(user.actor, "case.read")
     window = due_window(store, days)
     limit = window.limit
     now = store.clock()
     ensure_current(store, now)
+    scope = _mine(user)
     with store.read() as conn:
-        lines = case_list.inbox_lines(conn, _mine(user), user.agency_id, limit, now)
-        late = sorted(
-            (line for line in lines if line.c_oldest_overdue is not None),
-            key=lambda line: (line.c_oldest_overdue, line.number),
-        )
+        late = inbox_sql.overdue_lines(conn, scope, user.agency_id, now, shown)
         overdue = _oldest_overdue(conn, late, now, shown)
-        soon = [c.case_id for c in lines if c.c_next_due is not None and c.c_next_due <= limit]
-        due_rows = case_list.rows_of(conn, soon)
+        overdue_items = inbox_sql.overdue_items(conn, scope, user.agency_id, now) if late else 0
+        due_rows = case_list.rows_of(
+            conn, inbox_sql.due_soon(conn, scope, user.agency_id, limit, now)
+        )
     due: list[Reminder] = []
     for case_id, _agency, summary in due_rows.values():
         summary["id"] = case_id
@@ -156,15 +156,16 @@ def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> 
         due[:shown],
         _approvals(store, user),
         window.notice,
-        overdue_count=max(sum(int(line.c_overdue) for line in late), len(overdue)),
+        overdue_count=max(overdue_items, len(overdue)),
         due_count=len(due),
     )
 
 
 def _oldest_overdue(conn: Any, late: list[Any], now: datetime, shown: int | None) -> list[Reminder]:
     """The ``shown`` oldest overdue items (all when None), oldest first, from the cases of
-    ``late`` (in the order of their oldest overdue item): their summaries are read a few at
-    a time, until no case left can hold an item older than the last one kept."""
+    ``late`` (in the order of their oldest overdue item; the first ``shown`` such cases
+    hold the ``shown`` oldest items, each case at least one): their summaries are read a
+    few at a time, until no case left can hold an item older than the last one kept."""
     found: list[Reminder] = []
     step = len(late) if shown is None else 25
     for start in range(0, len(late), max(step, 1)):

@@ -330,23 +330,6 @@ def total_overdue(conn: Connection, scope: Scope, f: Filter, now: datetime) -> i
     return int(conn.execute(query).scalar_one())
 
 
-INBOX = (cs.c.case_id, cs.c.number, cs.c.c_overdue, cs.c.c_oldest_overdue, cs.c.c_next_due)
-"""What 我的待办 needs to choose its cases: all of it in the indexes (migration 0010)."""
-
-
-def inbox_lines(
-    conn: Connection, scope: Scope, agency_id: str | None, due_by: datetime, now: datetime
-) -> list[Any]:
-    """``INBOX`` rows of the cases in scope (of ``agency_id``) that have an overdue item or
-    one falling due by ``due_by``: one pass over the scope's index entries, no summary read."""
-    f = Filter(agency_id=agency_id)
-    pending = or_(
-        cs.c.c_oldest_overdue.is_not(None),
-        and_(cs.c.c_next_due.is_not(None), cs.c.c_next_due <= due_by),
-    )
-    return list(conn.execute(select(*INBOX).where(*where(scope, f, now, conn), pending)))
-
-
 def rows_of(conn: Connection, case_ids: Iterable[str]) -> dict[str, Any]:
     """Case id -> ``ROW`` (case_id, agency_id, summary) of those cases, read by key."""
     wanted = sorted(set(case_ids))
