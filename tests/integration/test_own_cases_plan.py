@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import create_engine, select
 from sqlalchemy.dialects import sqlite
 
+from liuhen.store import summary_index
 from liuhen.store.queries import case_list, inbox
 
 IMPORTED = 3_000
@@ -49,7 +50,7 @@ def test_a_users_own_cases_are_read_from_the_index_in_an_imported_store(
     path = sqlite_settings.database_url.removeprefix("sqlite:///")
     _fill(path)
     scope = case_list.Scope(user_id="officer")
-    query = select(*inbox.INBOX).where(case_list.reach(scope))
+    query = select(*(case_list.cs.c[n] for n in inbox.INBOX)).where(case_list.reach(scope))
     sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     db = sqlite3.connect(path)
     try:
@@ -80,14 +81,61 @@ def test_a_section_heads_inbox_is_chosen_from_the_sections_index_alone(
     path = sqlite_settings.database_url.removeprefix("sqlite:///")
     _fill(path)
     scope = case_list.Scope(agency_id="agency", section="一队", user_id="officer")
-    now = soon = datetime(2026, 12, 1, tzinfo=UTC)
-    with create_engine(sqlite_settings.database_url).connect() as conn:
-        overdue = inbox.overdue_query(conn, scope, "agency", now, 100)
-        due = inbox.due_soon_query(conn, scope, "agency", soon, now)
-        items = inbox.overdue_items_query(conn, scope, "agency", now)
+    soon = datetime(2026, 12, 1, tzinfo=UTC)
+    overdue = inbox.overdue_query(scope, "agency", 100)
+    due = inbox.due_soon_query(scope, "agency", soon)
+    items = inbox.overdue_items_query(scope, "agency")
     for query in (overdue, items):
         plan = _plan(path, query)
         assert any("COVERING INDEX ix_case_summaries_agency_section" in s for s in plan), plan
     for query in (overdue, items, due):  # (none due soon here: read from c_next_due's index)
         plan = _plan(path, query)
         assert not any(step.startswith("SCAN case_summaries") for step in plan), plan
+
+
+def test_an_officers_inbox_is_read_in_order_from_the_owners_indexes(
+    sqlite_settings: Any,
+) -> None:
+    """我的待办 of an officer on a fifth of the cases who opened two: the oldest overdue
+    cases are read in order from ``ix_summary_officers_inbox`` and
+    ``ix_case_summaries_created_inbox`` (migration 0031), the sum and the cases due soon from
+    them alone; no ``case_id IN (…)`` of every own case, no look at the table (the cases
+    due soon: from whichever index has fewer, here the few with a ``c_next_due``)."""
+    path = sqlite_settings.database_url.removeprefix("sqlite:///")
+    _fill(path)
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO summary_officers (case_id, officer_id, opened_at, number)"
+        " SELECT case_id, 'o1', opened_at, number FROM case_summaries WHERE rowid % 5 = 1"
+    )
+    db.execute("UPDATE case_summaries SET c_next_due = '2026-11-30 01:00:00' WHERE rowid % 7 = 0")
+    db.commit()
+    db.close()
+    with create_engine(sqlite_settings.database_url).begin() as conn:
+        summary_index.fill_copies(conn)
+        conn.exec_driver_sql("ANALYZE")
+    scope = case_list.Scope(user_id="officer", officer_id="o1")
+    soon = datetime(2026, 12, 1, tzinfo=UTC)
+    overdue = inbox.overdue_query(scope, "agency", 100)
+    plan = _plan(path, overdue)
+    assert any("COVERING INDEX ix_summary_officers_inbox" in step for step in plan), plan
+    assert any("COVERING INDEX ix_case_summaries_created_inbox" in step for step in plan), plan
+    assert not any("FOR ORDER BY" in step and "RIGHT PART" not in step for step in plan[:-1]), plan
+    plan = _plan(path, inbox.overdue_items_query(scope, "agency"))
+    assert not any(step.startswith("SCAN case_summaries") for step in plan), plan
+    assert not any(step.startswith("SEARCH case_summaries USING INDEX") for step in plan), plan
+    plan = _plan(path, inbox.due_soon_query(scope, "agency", soon))  # few due: c_next_due's
+    assert not any(step.startswith("SCAN case_summaries") for step in plan), plan
+    with create_engine(sqlite_settings.database_url).connect() as conn:
+        lines = inbox.overdue_lines(conn, scope, "agency", 100)
+        items = inbox.overdue_items(conn, scope, "agency")
+        due = inbox.due_soon(conn, scope, "agency", soon)
+    mine = [n for n in range(IMPORTED + 2) if n % 5 == 0 and ((n + 1) % 5 == 1 or n >= IMPORTED)]
+    assert items == len(mine)
+    assert [line.case_id for line in lines] == [
+        f"c{n:05d}"
+        for n in sorted(mine, key=lambda n: (f"2026-{1 + n % 10:02d}-{1 + n % 28:02d}", f"N{n}"))
+    ][:100]
+    assert len(due) == len(
+        {n for n in range(IMPORTED + 2) if (n + 1) % 7 == 0 and ((n + 1) % 5 == 1 or n >= IMPORTED)}
+    )

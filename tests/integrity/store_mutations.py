@@ -193,6 +193,7 @@ def caches(world: World, rng: random.Random) -> list[Mutation]:
         "consistent": (("UPDATE case_summary_bodies SET summary = json_set(summary, '$.findings', json('[]')) WHERE case_id = ?", "UPDATE case_summaries SET findings = 0, violations = 0, pending_dues = '[]', first_pending_due = NULL, last_pending_due = NULL, pending_undated = 0 WHERE case_id = ?"), f"case_summaries/{case_id}"),
         "body": ("DELETE FROM case_summary_bodies WHERE case_id = ?", f"case_summaries/{case_id}.summary"),
         "officers": ("DELETE FROM summary_officers WHERE case_id = ?", f"summary_officers/{case_id}"),
+        "officer copies": ("UPDATE summary_officers SET c_overdue = c_overdue + 1 WHERE case_id = ?", f"summary_officers/{case_id}"),
         "changes": ("UPDATE case_changes SET seq = seq - 1 WHERE case_id = ?", f"case_changes/{case_id}"),
         "counts": ("UPDATE dashboard_counts SET violations = violations + 1 WHERE agency_id = (SELECT agency_id FROM case_summaries WHERE case_id = ?)", f"dashboard_counts/{group}|.violations"),
     }  # fmt: skip

@@ -38,6 +38,10 @@ __all__ = [
     "summary_officers",
 ]
 
+INBOX_KEY = ("agency_id", "c_oldest_overdue", "number", "case_id", "c_overdue", "c_next_due")
+"""After the owner (an officer, the opener): what 我的待办 chooses, orders and sums a
+reader's own cases by, all of it in the index (migration 0031)."""
+
 case_summaries = Table(
     "case_summaries",
     metadata,
@@ -101,6 +105,7 @@ case_summaries = Table(
     ),
     Index("ix_case_summaries_opened", "opened_at", "number"),
     Index("ix_case_summaries_created_by", "created_by", "opened_at", "number", "case_id"),
+    Index("ix_case_summaries_created_inbox", "created_by", *INBOX_KEY),
 )
 """Derived per-case figures for lists and the dashboard; a cache, rebuilt from the records.
 Each row carries the columns that lists filter, sort and search on and the case's current
@@ -125,11 +130,19 @@ summary_officers = Table(
     Column("opened_at", UTCDateTime(), nullable=True),
     # no Python-side default: rows inserted by migrations older than 0011 must not name it
     Column("number", String(100), nullable=False, server_default=""),
+    # copies of the case's 我的待办 columns (migration 0031)
+    Column("agency_id", String(40), nullable=False, server_default=""),
+    Column("c_oldest_overdue", UTCDateTime(), nullable=True),
+    Column("c_next_due", UTCDateTime(), nullable=True),
+    Column("c_overdue", Integer(), nullable=False, server_default="0"),
     Index("ix_summary_officers_officer_opened", "officer_id", "opened_at", "number"),
+    Index("ix_summary_officers_inbox", "officer_id", *INBOX_KEY),
 )
 """The officers recorded on a summarised case's acts (whose own cases it is): derived. The
 case's opening time and number are copied here so that an officer's cases are listed newest
-first straight from the index (``case_list.page``)."""
+first straight from the index (``case_list.page``), and its agency and overdue and due
+columns so that an officer's 我的待办 is chosen from the index (``queries/inbox``); the
+copies are written with the case's row (``summary_index.fill_copies``)."""
 
 footage_due = Table(
     "footage_due",

@@ -39,6 +39,13 @@ INDEX_COLUMNS = (
     "search_text",
     "search_terms",
 )
+SORT_KEYS = ("opened_at", "number")
+"""The case's columns an officer's case list is read in order by (migration 0011)."""
+INBOX_COPIES = ("agency_id", "c_oldest_overdue", "c_next_due", "c_overdue")
+"""The case's columns an officer's 我的待办 is chosen by (migration 0031); the share columns
+among them change as deadlines pass, so ``sweep`` copies them again."""
+
+
 SHARE_COLUMNS = (
     "contrib_at",
     "c_until",

@@ -45,8 +45,10 @@ from sqlalchemy import (
 from liuhen.store import tables as t
 from liuhen.store.dashboard_counts import Deltas, bump
 from liuhen.store.summary_columns import (
+    INBOX_COPIES,
     INDEX_COLUMNS,
     SHARE_COLUMNS,
+    SORT_KEYS,
     footage_rows,
     index_columns,
     share_columns,
@@ -130,14 +132,19 @@ def _case_facts(conn: Connection, ids: Sequence[str]) -> dict[str, Row[Any, Any,
     }
 
 
-def fill_sort_keys(conn: Connection, case_ids: Sequence[str] | None = None) -> None:
-    """Copy the cases' opening time and number into their ``summary_officers`` rows (all
-    rows when ``case_ids`` is None), from the ``case_summaries`` rows already written."""
+def fill_copies(
+    conn: Connection,
+    case_ids: Sequence[str] | None = None,
+    columns: Sequence[str] = (*SORT_KEYS, *INBOX_COPIES),
+) -> None:
+    """Copy the cases' ``columns`` into their ``summary_officers`` rows (all rows when
+    ``case_ids`` is None), from the ``case_summaries`` rows already written: one
+    ``UPDATE … FROM`` (SQLite 3.33 and later, PostgreSQL)."""
     so = t.summary_officers
-    same = cs.c.case_id == so.c.case_id
-    query = update(so).values(
-        opened_at=select(cs.c.opened_at).where(same).scalar_subquery(),
-        number=select(cs.c.number).where(same).scalar_subquery(),
+    query = (
+        update(so)
+        .values({name: cs.c[name] for name in columns})
+        .where(so.c.case_id == cs.c.case_id)
     )
     if case_ids is not None:
         query = query.where(so.c.case_id.in_(list(case_ids)))
@@ -158,7 +165,7 @@ def _replace_officers_and_due(
     pairs = [{"case_id": c, "officer_id": o} for c in written for o in officers.get(c, ())]
     if pairs:
         insert_ignoring(conn, t.summary_officers, pairs)
-        fill_sort_keys(conn, written)
+        fill_copies(conn, written)
     due = [row for c in written for row in footage_rows(c, summaries[c])]
     insert_ignoring(conn, t.footage_due, due)
 
@@ -287,6 +294,7 @@ def sweep(conn: Connection, now: datetime, batch: int = 2000) -> int:
             deltas.add({**row, **share}, officers.get(row["case_id"], ()), 1)
             changes.append({"key": row["case_id"], **share})
         conn.execute(_UPDATESHARE_COLUMNS, changes)
+        fill_copies(conn, [r["case_id"] for r in rows], INBOX_COPIES)
         deltas.write(conn)
         done += len(rows)
 
@@ -318,7 +326,7 @@ def rebuild(
     """Recompute every summary's index columns, officers and share, and the dashboard's
     counts from them (in the caller's write transaction); returns the number of cases.
     ``footage`` False leaves ``footage_due`` alone (migration 0007 runs before it exists),
-    ``sort_keys`` False the officers' copies of opening time and number (before 0011),
+    ``sort_keys`` False the officers' copies of the case's columns (before 0011),
     ``bodies_table`` False reads the summaries from ``case_summaries.summary`` (before 0017)."""
     conn.execute(delete(t.dashboard_counts))
     conn.execute(delete(t.dashboard_categories))
@@ -346,7 +354,7 @@ def rebuild(
         if pairs:
             conn.execute(t.summary_officers.insert(), pairs)
             if sort_keys:
-                fill_sort_keys(conn, chunk)
+                fill_copies(conn, chunk)
         if due:
             conn.execute(t.footage_due.insert(), due)
     deltas.write(conn)

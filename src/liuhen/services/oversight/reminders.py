@@ -127,7 +127,7 @@ def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> 
     """The user's reminders: overdue items (oldest first), items due within ``days`` working
     days (soonest first), and approvals waiting for them; ``shown`` of each at most (the
     counts are of all). The database picks, orders and counts the cases with such items on
-    the summaries' index; only the summaries of the first few are read."""
+    indexes (``store/queries/inbox``); only the summaries of the first few are read."""
     require(user.actor, "case.read")
     window = due_window(store, days)
     limit = window.limit
@@ -135,12 +135,10 @@ def inbox(store: Store, user: User, days: int = 5, shown: int | None = None) -> 
     ensure_current(store, now)
     scope = _mine(user)
     with store.read() as conn:
-        late = inbox_sql.overdue_lines(conn, scope, user.agency_id, now, shown)
+        late = inbox_sql.overdue_lines(conn, scope, user.agency_id, shown)
         overdue = _oldest_overdue(conn, late, now, shown)
-        overdue_items = inbox_sql.overdue_items(conn, scope, user.agency_id, now) if late else 0
-        due_rows = case_list.rows_of(
-            conn, inbox_sql.due_soon(conn, scope, user.agency_id, limit, now)
-        )
+        overdue_items = inbox_sql.overdue_items(conn, scope, user.agency_id) if late else 0
+        due_rows = case_list.rows_of(conn, inbox_sql.due_soon(conn, scope, user.agency_id, limit))
     due: list[Reminder] = []
     for case_id, _agency, summary in due_rows.values():
         summary["id"] = case_id

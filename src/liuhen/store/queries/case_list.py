@@ -83,7 +83,7 @@ def own(scope: Scope) -> ColumnElement[bool]:
     return cs.c.case_id.in_(mine[0] if len(mine) == 1 else union_all(*mine))
 
 
-def _mark_sets(cleared: Iterable[str]) -> list[str]:
+def mark_sets(cleared: Iterable[str]) -> list[str]:
     """Every "|a|b|" text a case's marks may take and still be cleared ("" included)."""
     marks = sorted(set(cleared))
     found = [""]
@@ -106,7 +106,7 @@ def reach(scope: Scope) -> ColumnElement[bool]:
         return mine  # the user's own cases: confidentiality marks never hide them
     if scope.cleared is None:
         return reached
-    return and_(reached, or_(cs.c.marks.in_(_mark_sets(scope.cleared)), mine))
+    return and_(reached, or_(cs.c.marks.in_(mark_sets(scope.cleared)), mine))
 
 
 METRICS = ("all", "violations", "overdue", "av_missing", "av_late", "file_late", "unreadable")

@@ -30,14 +30,18 @@ from liuhen.store.dashboard_counts import Deltas
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.store import Store
 from liuhen.store.summary_columns import (
+    INBOX_COPIES,
     INDEX_COLUMNS,
     SHARE_COLUMNS,
+    SORT_KEYS,
     footage_rows,
     index_columns,
     share_columns,
 )
 
 ALTERED = "cache_altered"
+COPIED = (*SORT_KEYS, *INBOX_COPIES)
+"""The case's columns ``summary_officers`` holds copies of (``summary_index.fill_copies``)."""
 
 
 def check_caches(
@@ -158,8 +162,19 @@ def _check_officers(
     changed after (an act recorded since) holds the officers as of then, some of those (acts
     are never rewritten): the list computes it again before showing it."""
     held: dict[str, set[str]] = defaultdict(set)
+    copied: set[str] = set()
     for r in stored:
-        held[str(r.values["case_id"])].add(str(r.values["officer_id"]))
+        case_id = str(r.values["case_id"])
+        held[case_id].add(str(r.values["officer_id"]))
+        row = summaries.get(case_id)
+        if row is not None and any(r.values[k] != row.get(k) for k in COPIED):
+            copied.add(case_id)
+    for case_id in sorted(copied):
+        report.add(
+            ALTERED,
+            f"summary_officers/{case_id}",
+            "案件的承办人员索引中抄录的案件字段与案件摘要索引不符（派生数据被改动，影响我的待办与案件列表）",
+        )
     for case_id in sorted(set(held) | set(summaries)):
         expected = kept.case_officers.get(case_id, set()) if case_id in summaries else set()
         got = held.get(case_id, set())

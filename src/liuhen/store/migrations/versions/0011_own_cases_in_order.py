@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("number", sa.String(length=100), nullable=False, server_default="")
         )
-    summary_index.fill_sort_keys(op.get_bind())
+    summary_index.fill_copies(op.get_bind(), columns=("opened_at", "number"))
     op.create_index(
         "ix_summary_officers_officer_opened",
         "summary_officers",
