@@ -86,3 +86,51 @@ def test_the_list_page_shows_own_cases_newest_first(store, officer_cases):
     assert page.total == 11 and len(page.items) == 5
     opened = [c.opened_at for c in page.items]
     assert opened == sorted(opened, reverse=True)
+
+
+SEARCHES = ("占道", "当事人1", "第3号", "测试〔2026〕01", "%", "张三")
+
+
+@pytest.mark.parametrize("q", SEARCHES)
+def test_an_officers_search_reads_the_same_cases_either_way(store, officer_cases, q):
+    """A search of an officer's own cases reads the same pages and counts whether it is
+    driven by their own cases (each checked) or by the full-text index's candidates (each
+    tested for being theirs), as by the plain ``IN`` of every own case."""
+    scope = case_scope(officer_cases.actor, "case.read")
+    assert scope is not None
+    wanted = Filter(q=q)
+    now = store.clock()
+    with store.read() as conn:
+        every = _all_sorted(conn, scope, wanted, now)
+        for drive in ("", "own", "matches"):
+            assert case_list.count(conn, scope, wanted, now, drive=drive) == len(every), drive
+            assert case_list.count(conn, scope, wanted, now, cap=2, drive=drive) == min(
+                len(every), 3
+            )
+            for size in (1, 3, 50):
+                for offset in range(0, len(every) + size, size):
+                    rows = case_list.page(
+                        conn, scope, wanted, now, offset=offset, limit=size,
+                        columns=case_list.LINE, drive=drive,
+                    )  # fmt: skip
+                    assert [r.case_id for r in rows] == every[offset : offset + size], drive
+    assert len(every) == {"占道": 11, "当事人1": 5, "第3号": 1, "%": 0, "张三": 0}.get(q, 5)
+
+
+def test_a_search_is_driven_by_whichever_reads_fewer_rows(store, officer_cases):
+    """A word every case of the store holds is read through the officer's 11 cases; a
+    word one case holds, through the index's one candidate; punctuation alone, which the
+    index cannot look up, through the officer's cases."""
+    scope = case_scope(officer_cases.actor, "case.read")
+    assert scope is not None
+    with store.read() as conn:
+        assert case_list.search_drive(conn, scope, Filter(q="占道"), 11) == "own"
+        assert case_list.search_drive(conn, scope, Filter(q="第3号"), 11) == "matches"
+        assert case_list.search_drive(conn, scope, Filter(q="%"), 11) == "own"
+        assert case_list.search_drive(conn, scope, Filter(), 11) == ""
+        head = case_list.Scope(agency_id="a", user_id="u")  # not own cases alone
+        assert case_list.search_drive(conn, head, Filter(q="占道"), 11) == ""
+    found = list_page(store, officer_cases.actor, Filter(q="占道"), page=2, size=5)
+    assert found.total == 11 and found.matched == 11 and len(found.items) == 5
+    opened = [c.opened_at for c in found.items]
+    assert opened == sorted(opened, reverse=True)

@@ -26,7 +26,18 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import Dialect
 
 from liuhen.store import tables as t
@@ -89,21 +100,58 @@ def matches(q: str, dialect: Dialect, *, indexed: bool = True) -> ColumnElement[
     contains ``q`` (case-insensitively, full-width folded). ``indexed`` False: the check
     alone, for a page of a word so common that reading the newest rows until the page is
     full is quicker than reading and sorting every candidate the index gives."""
-    cs = t.case_summaries
-    check = cs.c.search_text.like(_like(q), escape="\\")
-    whole, starts = _query(q)
-    if not indexed or (not whole and not starts):
+    check = t.case_summaries.c.search_text.like(_like(q), escape="\\")
+    found = _indexed(q, dialect)
+    if not indexed or found is None:
         return check
-    if dialect.name == "sqlite":
-        expression = " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
-        found = text("SELECT rowid FROM case_search WHERE case_search MATCH :fts").bindparams(
-            fts=expression
-        )
-        return and_(literal_column("case_summaries.rowid").in_(found), check)
+    return and_(found, check)
+
+
+def _indexed(q: str, dialect: Dialect) -> ColumnElement[bool] | None:
+    """The index's condition for ``q`` (its candidates), None when the index cannot help."""
+    found = _fts_rowids(q) if dialect.name == "sqlite" else _tsquery(q)
+    if found is None or dialect.name != "sqlite":
+        return found
+    return literal_column("case_summaries.rowid").in_(found)
+
+
+def _fts_rowids(q: str) -> Any:
+    """SQLite: the statement of the rowids ``case_search`` gives for ``q`` (or None)."""
+    whole, starts = _query(q)
+    if not whole and not starts:
+        return None
+    expression = " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
+    found = text("SELECT rowid FROM case_search WHERE case_search MATCH :fts")
+    return found.bindparams(fts=expression).columns(column("rowid", Integer()))
+
+
+def _tsquery(q: str) -> ColumnElement[bool] | None:
+    """PostgreSQL: the GIN index's condition for ``q`` (or None)."""
+    whole, starts = _query(q)
+    if not whole and not starts:
+        return None
     expression = " & ".join([*(f"'{w}'" for w in whole), *(f"'{c}':*" for c in starts)])
-    vector = func.to_tsvector(literal_column("'simple'"), cs.c.search_terms)
+    vector = func.to_tsvector(literal_column("'simple'"), t.case_summaries.c.search_terms)
     query = func.to_tsquery(literal_column("'simple'"), expression)
-    return and_(vector.op("@@")(query), check)
+    return vector.op("@@")(query)
+
+
+def candidates(conn: Connection, q: str, cap: int) -> int:
+    """How many cases of the whole store the index gives for ``q``, counted up to
+    ``cap + 1`` (past that, or when the index cannot help, ``cap + 1``): what a search
+    driven by the index would read, told from the index alone (SQLite: the full-text
+    table's rowids, ~0.1 ms)."""
+    if conn.dialect.name == "sqlite":
+        rowids = _fts_rowids(q)
+        if rowids is None:
+            return cap + 1
+        found: Select[Any] = select(rowids.subquery().c.rowid).limit(cap + 1)
+    else:
+        condition = _tsquery(q)
+        if condition is None:
+            return cap + 1
+        found = select(t.case_summaries.c.case_id).where(condition).limit(cap + 1)
+    return int(conn.execute(select(func.count()).select_from(found.subquery())).scalar_one())
 
 
 def create_index(op: Any) -> None:

@@ -200,7 +200,8 @@ def list_page(
     ensure_current(store, now)
     with store.read() as conn:
         total = _count(store, conn, scope, Filter(), now)
-        matched, more = _matched(store, conn, scope, wanted, now, total)
+        drive = case_list.search_drive(conn, scope, wanted, total)
+        matched, more = _matched(store, conn, scope, wanted, now, total, drive)
         if size is not None:
             page = max(1, min(page, -(-matched // size)))
         offset = (page - 1) * size if size else 0
@@ -208,7 +209,7 @@ def list_page(
         columns = case_list.ROW if full else case_list.LINE
         rows = case_list.page(
             conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns,
-            dense=_dense(wanted, matched, offset, size),
+            dense=_dense(wanted, matched, offset, size), drive=drive,
         )  # fmt: skip
     payload: dict[str, Any] = {"count": total}
     if wanted != Filter():
@@ -264,21 +265,27 @@ _COUNTED_LOCK = Lock()
 
 
 def _matched(
-    store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime, total: int
+    store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime, total: int, drive: str
 ) -> tuple[int, bool]:
     """How many cases match ``wanted`` (of the reader's ``total``), and whether more do: a
-    search is counted up to ``SEARCH_COUNT_CAP``."""
+    search is counted up to ``SEARCH_COUNT_CAP`` (read as ``drive`` says)."""
     if wanted == Filter():
         return total, False
     cap = SEARCH_COUNT_CAP if wanted.q else None
-    found = _count(store, conn, scope, wanted, now, cap)
+    found = _count(store, conn, scope, wanted, now, cap, drive)
     if cap is not None and found > cap:
         return cap, True
     return found, False
 
 
 def _count(
-    store: Store, conn: Any, scope: Scope, wanted: Filter, now: datetime, cap: int | None = None
+    store: Store,
+    conn: Any,
+    scope: Scope,
+    wanted: Filter,
+    now: datetime,
+    cap: int | None = None,
+    drive: str = "",
 ) -> int:
     """How many cases match (up to ``cap + 1``, see ``case_list.count``): counted once per
     change of the records (a county's list is counted over a hundred thousand rows) when the
@@ -288,14 +295,14 @@ def _count(
     from liuhen.services.cases.summaries import generation
 
     if wanted.problems or wanted.metric or wanted.due_by or wanted.overdue:
-        return case_list.count(conn, scope, wanted, now, cap=cap)
+        return case_list.count(conn, scope, wanted, now, cap=cap, drive=drive)
     key = (generation(store), scope, wanted, cap)
     with _COUNTED_LOCK:
         known = _COUNTED.setdefault(store, OrderedDict())
         if key in known:
             known.move_to_end(key)
             return known[key]
-    found = case_list.count(conn, scope, wanted, now, cap=cap)
+    found = case_list.count(conn, scope, wanted, now, cap=cap, drive=drive)
     with _COUNTED_LOCK:
         known[key] = found
         while len(known) > 1000:

@@ -16,20 +16,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Text,
     and_,
+    exists,
     false,
     func,
     or_,
     select,
     true,
-    type_coerce,
+    union,
     union_all,
 )
 
 from liuhen.rules.sources.summary_state import GRACE
 from liuhen.store import tables as t
-from liuhen.store.search import matches
+from liuhen.store.queries.metrics import metric_clause
+from liuhen.store.search import candidates, matches
 
 cs = t.case_summaries
 so = t.summary_officers
@@ -69,10 +70,21 @@ class Filter:
     within: Scope | None = None  # a second scope the cases must be in (the dashboard's)
 
 
-def own(scope: Scope) -> ColumnElement[bool]:
+def own(scope: Scope, *, correlated: bool = False) -> ColumnElement[bool]:
     """The cases the scope's user opened or is an officer on: one ``IN`` over a union of two
     indexed look-ups (``created_by``, ``summary_officers.officer_id``), so the database
-    reads those cases by key instead of testing every case of the agency."""
+    reads those cases by key instead of testing every case of the agency. ``correlated``:
+    tested per case instead (the opener, and the officer's row by its key), for a search
+    the full-text index drives through a few candidates (building the ``IN`` list of an
+    officer's 5,000 cases cost more than the whole search)."""
+    if correlated:
+        tests: list[ColumnElement[bool]] = []
+        if scope.user_id is not None:
+            tests.append(cs.c.created_by == scope.user_id)
+        if scope.officer_id is not None:
+            on_act = (so.c.case_id == cs.c.case_id) & (so.c.officer_id == scope.officer_id)
+            tests.append(exists().where(on_act))
+        return or_(*tests) if tests else false()
     mine: list[Any] = []
     if scope.user_id is not None:
         mine.append(select(cs.c.case_id).where(cs.c.created_by == scope.user_id))
@@ -92,9 +104,9 @@ def mark_sets(cleared: Iterable[str]) -> list[str]:
     return found
 
 
-def reach(scope: Scope) -> ColumnElement[bool]:
-    """The scope as a condition on ``case_summaries``."""
-    mine = own(scope)
+def reach(scope: Scope, *, correlated: bool = False) -> ColumnElement[bool]:
+    """The scope as a condition on ``case_summaries`` (``correlated``: see ``own``)."""
+    mine = own(scope, correlated=correlated)
     if scope.everything:
         reached: ColumnElement[bool] = true()
     elif scope.agency_id is not None:
@@ -109,38 +121,18 @@ def reach(scope: Scope) -> ColumnElement[bool]:
     return and_(reached, or_(cs.c.marks.in_(mark_sets(scope.cleared)), mine))
 
 
-METRICS = ("all", "violations", "overdue", "av_missing", "av_late", "file_late", "unreadable")
-
-
-def metric_clause(name: str) -> ColumnElement[bool]:
-    """The cases behind one dashboard figure (their shares must be current: swept)."""
-    simple: dict[str, ColumnElement[bool]] = {
-        "all": true(),
-        "violations": cs.c.c_violations > 0,
-        "overdue": cs.c.c_overdue > 0,
-        "av_missing": and_(~cs.c.unreadable, cs.c.av_needed > cs.c.av_have),
-        "av_late": cs.c.c_av_late > 0,
-        "file_late": cs.c.c_case_file == "late",
-        "file_due": cs.c.c_case_file.in_(("waiting", "late")),  # closed, file not formed yet
-        "unreadable": cs.c.unreadable,
-    }
-    if name in simple:
-        return simple[name]
-    kind, _, value = name.partition(":")
-    if kind == "stage":
-        return cs.c.stage == value
-    if kind == "procedure":
-        return cs.c.procedure == value
-    if kind == "cat":  # c_categories is JSON with sorted keys and positive counts only
-        return type_coerce(cs.c.c_categories, Text()).like(f'%"{value}":%')
-    raise ValueError(f"unknown metric {name!r}")
-
-
 def where(
-    scope: Scope, f: Filter, now: datetime, conn: Connection, *, indexed: bool = True
+    scope: Scope,
+    f: Filter,
+    now: datetime,
+    conn: Connection,
+    *,
+    indexed: bool = True,
+    correlated: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """Every condition of the scope and the filter (``indexed``: see ``search.matches``)."""
-    return [reach(scope), *narrowing(f, now, conn, indexed=indexed)]
+    """Every condition of the scope and the filter (``indexed``: see ``search.matches``;
+    ``correlated``: see ``own``)."""
+    return [reach(scope, correlated=correlated), *narrowing(f, now, conn, indexed=indexed)]
 
 
 def narrowing(
@@ -231,16 +223,22 @@ def page(
     order: str = "opened",
     columns: tuple[Any, ...] = ROW,
     dense: bool = False,
+    drive: str = "",
 ) -> list[Any]:
     """Rows (by default case_id, agency_id, summary) in list order: newest opened first,
     or soonest next due (``order="due"``), or oldest overdue first (``order="overdue"``).
     ``dense``: the search matches so many cases that the page is read newest first, each row
     checked, stopping when it is full (the planner, multiplying the chances of a title's
     two-character terms as if unrelated, would read and sort every candidate: a word a tenth
-    of the county's titles hold took 40 ms, read this way 4 ms)."""
-    if order == "opened" and limit is not None and not f.q and _own_only(scope):
-        return _own_page(conn, scope, f, now, offset, limit, columns)
-    conditions = where(scope, f, now, conn, indexed=not (dense and order == "opened"))
+    of the county's titles hold took 40 ms, read this way 4 ms). ``drive`` (a search of a
+    reader who reaches only their own cases, see ``search_drive``): ``"own"`` reads their
+    cases newest first, each checked, until the page is full; ``"matches"`` reads the full-text
+    index's few candidates, each tested for being theirs."""
+    own_first = order == "opened" and limit is not None and own_only(scope)
+    if own_first and (not f.q or drive == "own"):
+        return _own_page(conn, scope, f, now, offset, limit or 0, columns)
+    indexed = not (dense and order == "opened")
+    conditions = where(scope, f, now, conn, indexed=indexed, correlated=drive == "matches")
     query = select(*columns).select_from(_source(columns)).where(*conditions)
     if order == "due":
         query = query.order_by(cs.c.c_next_due, cs.c.number)
@@ -255,7 +253,18 @@ def page(
     return list(conn.execute(query))
 
 
-def _own_only(scope: Scope) -> bool:
+def search_drive(conn: Connection, scope: Scope, f: Filter, own_cases: int) -> str:
+    """How a search of a reader who reaches only their own cases (``own_cases`` of them) is
+    read: driven by the full-text index (``"matches"``) when it gives no more candidates in
+    the whole store than the reader has cases, else by their own cases (``"own"``, each
+    checked with ``LIKE``); "" for any other list (``page``)."""
+    if not f.q or not own_only(scope):
+        return ""
+    return "matches" if candidates(conn, f.q, own_cases) <= own_cases else "own"
+
+
+def own_only(scope: Scope) -> bool:
+    """Whether the scope reaches only the reader's own cases."""
     return not scope.everything and scope.agency_id is None
 
 
@@ -272,7 +281,7 @@ def _own_page(
     ``offset + limit`` of the cases they are an officer on and of those they opened, each
     read in order from its index (``summary_officers`` and ``created_by`` carry the opening
     time and number), then the page of those (not every own case read and sorted)."""
-    conditions = narrowing(f, now, conn)
+    conditions = narrowing(f, now, conn, indexed=False)  # a search: each row checked
     first = offset + limit
     branches: list[Any] = []
     if scope.officer_id is not None:
@@ -310,18 +319,40 @@ def _own_page(
 
 
 def count(
-    conn: Connection, scope: Scope, f: Filter, now: datetime, *, cap: int | None = None
+    conn: Connection,
+    scope: Scope,
+    f: Filter,
+    now: datetime,
+    *,
+    cap: int | None = None,
+    drive: str = "",
 ) -> int:
     """How many cases match; with ``cap``, counted only up to ``cap + 1`` (a search for a
     word a fifth of a county's titles hold would otherwise read twenty thousand rows to say
-    how many there are: the database stops at the first ``cap + 1`` it finds)."""
-    conditions = where(scope, f, now, conn)
-    if cap is None:
-        query = select(func.count()).select_from(cs).where(*conditions)
+    how many there are: the database stops at the first ``cap + 1`` it finds). ``drive``:
+    see ``page`` (``"own"``: the reader's cases read from their indexes, each checked)."""
+    if drive == "own":
+        found = _own_ids(scope, narrowing(f, now, conn, indexed=False))
     else:
-        found = select(cs.c.case_id).where(*conditions).limit(cap + 1).subquery()
-        query = select(func.count()).select_from(found)
-    return int(conn.execute(query).scalar_one())
+        conditions = where(scope, f, now, conn, correlated=drive == "matches")
+        found = select(cs.c.case_id).where(*conditions)
+    if cap is not None:
+        found = found.limit(cap + 1)
+    return int(conn.execute(select(func.count()).select_from(found.subquery())).scalar_one())
+
+
+def _own_ids(scope: Scope, conditions: list[ColumnElement[bool]]) -> Any:
+    """The ids of the reader's own cases that meet ``conditions``, without repeats: those
+    they are an officer on (from ``summary_officers``' index) and those they opened."""
+    parts: list[Any] = []
+    if scope.officer_id is not None:
+        on_act = select(so.c.case_id).select_from(so.join(cs, cs.c.case_id == so.c.case_id))
+        parts.append(on_act.where(so.c.officer_id == scope.officer_id, *conditions))
+    if scope.user_id is not None:
+        parts.append(select(cs.c.case_id).where(cs.c.created_by == scope.user_id, *conditions))
+    if not parts:
+        return select(cs.c.case_id).where(false())
+    return parts[0] if len(parts) == 1 else union(*parts)
 
 
 def total_overdue(conn: Connection, scope: Scope, f: Filter, now: datetime) -> int:
