@@ -1,0 +1,181 @@
+"""The ledger check shared with a helper process (``helper.Helper``) on a large ledger.
+
+The ledger is cut into ranges of ``RANGE`` events by seq, fixed when the reading begins
+from the events it holds then (``LedgerReading.extent``). The first range (every event
+below the first cut, whatever its seq) and the last (every event from the last cut on) are
+read by the main process in place. Each range between goes to the helper or, while the
+range the scan needs next is not back yet, is checked by the main process ahead of the
+scan, in the same way (``helper.check_range``), so neither process waits for the other.
+
+The scan takes the ranges strictly in order. A range's result is taken only when it
+starts at the seq the scan expects and from the chain hash the scan computed last, so
+nothing enters the scan that was not recomputed from the events; otherwise the range, and
+always the events after the first one a result could not take (a damaged event, or the
+newest signed size's), are read and checked in place (``Inline``): finding by finding,
+exactly as without a helper. At most ``WINDOW`` ranges are out at once, so memory stays
+bounded whatever the size of the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from itertools import pairwise
+
+from liuhen.config import Settings
+from liuhen.services.archiving.integrity.helper import AHEAD, Helper, RangeResult, check_range
+from liuhen.services.archiving.integrity.plain import LedgerScan
+from liuhen.store.event_rows import LedgerReading
+
+log = logging.getLogger("liuhen.verify")
+
+RANGE = 25_000
+"""Events a range (five pages: ``event_rows.PAGE``)."""
+HELPED = 200_000
+"""With ``jobs`` not given, a ledger of more events than this is checked with a helper
+when the machine has more than one CPU (starting one takes about a second)."""
+WINDOW = 6
+"""Ranges given out or checked ahead and not yet taken by the scan, at most (and
+``AHEAD`` more for each helper after the first)."""
+
+Inline = Callable[[int | None, int | None, bool], None]
+"""Read and check in place the events ``low <= seq < high`` (``low < seq`` when the third
+argument is true; None: no bound), finding by finding (``ledger.check_ledger``)."""
+
+
+def check_in_ranges(
+    settings: Settings,
+    scan: LedgerScan,
+    reading: LedgerReading,
+    below: int,
+    jobs: int | None,
+    inline: Inline,
+) -> None:
+    """Check every event into ``scan``: with ``jobs - 1`` helpers (``jobs`` None: one on a
+    large ledger and a machine of more than one CPU, else none), or in place alone."""
+    helpers, cuts = _plan(reading, jobs)
+    if not helpers:
+        inline(None, None, False)
+        return
+    edges: list[int | None] = [None, *cuts, None]
+    ranges = list(pairwise(edges))
+    started: list[Helper] = []
+    try:
+        snapshot = reading.export_snapshot()
+        for _ in range(helpers):
+            try:
+                started.append(Helper(settings, snapshot, reading, below))
+            except OSError as exc:
+                log.warning("无法启动校验助手进程（%s）：日志事件在本进程中校验", exc)
+        _Schedule(scan, reading, below, inline, ranges, started).run()
+    finally:
+        for helper in started:
+            helper.stop()
+
+
+def _plan(reading: LedgerReading, jobs: int | None) -> tuple[int, list[int]]:
+    """How many helpers, and the seqs the ledger is cut at (no helper: not cut)."""
+    if jobs == 1 or (jobs is None and (os.cpu_count() or 1) < 2):
+        return 0, []
+    events = reading.extent()
+    if jobs is None and events <= HELPED:
+        return 0, []
+    cuts = list(range(RANGE, events // RANGE * RANGE + 1, RANGE))
+    if len(cuts) < 2:  # no range between the first and the last
+        return 0, []
+    return (1 if jobs is None else jobs - 1), cuts
+
+
+class _Schedule:
+    """The ranges between the first and the last, given out and taken in order."""
+
+    def __init__(
+        self,
+        scan: LedgerScan,
+        reading: LedgerReading,
+        below: int,
+        inline: Inline,
+        ranges: list[tuple[int | None, int | None]],
+        helpers: list[Helper],
+    ) -> None:
+        self.scan, self.reading, self.below, self.inline = scan, reading, below, inline
+        self.ranges, self.helpers = ranges, helpers
+        self.last = len(ranges) - 1
+        self.window = WINDOW + AHEAD * max(0, len(helpers) - 1)
+        self.claimed = 1
+        """Ranges below this one are given out, checked ahead or taken."""
+        self.ahead: dict[int, RangeResult] = {}
+
+    def run(self) -> None:
+        self._give(1)
+        self.inline(*self.ranges[0], False)
+        for index in range(1, self.last):
+            self._take(index)
+        self.inline(*self.ranges[self.last], False)
+
+    def _give(self, taking: int) -> None:
+        """Give each helper ranges up to ``AHEAD``, within ``WINDOW`` of the one the scan
+        takes next."""
+        for helper in self.helpers:
+            while (
+                helper.failed is None
+                and len(helper.pending) < AHEAD
+                and self.claimed < min(self.last, taking + self.window)
+            ):
+                low, high = self._bounds(self.claimed)
+                helper.give(self.claimed, low, high)
+                self.claimed += 1
+
+    def _take(self, index: int) -> None:
+        """Take range ``index`` into the scan: its result once it is back (checking ranges
+        ahead meanwhile), or checked in place when no helper has it."""
+        while True:
+            self._give(index)
+            for helper in self.helpers:
+                helper.receive(wait=False)
+                self.ahead.update(helper.answered)
+                helper.answered.clear()
+            self.helpers = [h for h in self.helpers if h.failed is None]
+            result = self.ahead.pop(index, None)
+            if result is not None:
+                self._merge(index, result)
+                return
+            owner = next((h for h in self.helpers if index in h.pending), None)
+            if owner is None:  # never given out, or its helper failed
+                self.claimed = max(self.claimed, index + 1)
+                self.inline(*self._bounds(index), False)
+                return
+            if self.claimed < min(self.last, index + self.window):
+                low, high = self._bounds(self.claimed)
+                self.ahead[self.claimed] = check_range(self.reading, low, high, self.below)
+                self.claimed += 1
+            else:
+                owner.receive(wait=True)
+
+    def _merge(self, index: int, result: RangeResult) -> None:
+        """What ``plain_run`` would have done with the events the result took, when it
+        starts where the scan is; then the rest of the range in place."""
+        low, high = self._bounds(index)
+        scan = self.scan
+        if result.start is None or result.start != scan.prev or scan.expected != low:
+            self.inline(low, high, False)
+            return
+        scan.tree.extend(result.leaves)
+        scan.changes.update(result.changes)
+        scan.latest.update(result.latest)
+        if result.genesis is not None:
+            scan.genesis = result.genesis
+        scan.rotations += result.rotations
+        scan.witnesses += result.witnesses
+        scan.prev, scan.expected = result.prev, low + result.taken
+        if not result.whole:  # the first event not taken, and the rest, in place
+            if result.taken:
+                self.inline(scan.expected - 1, high, True)
+            else:
+                self.inline(low, high, False)
+
+    def _bounds(self, index: int) -> tuple[int, int]:
+        low, high = self.ranges[index]
+        assert low is not None and high is not None  # a range between the first and last
+        return low, high
