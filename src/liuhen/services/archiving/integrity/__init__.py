@@ -36,7 +36,6 @@ from liuhen.services.archiving.integrity.signed import check_checkpoints, check_
 from liuhen.services.archiving.integrity.tiles import check_tiles
 from liuhen.services.archiving.integrity.witnesses import check_witnesses
 from liuhen.services.archiving.queries.integrity import VERIFIED, duplicates_found
-from liuhen.services.archiving.recovery import leftovers
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
 
@@ -122,6 +121,10 @@ def check_leftovers(store: Store, report: VerifyReport) -> None:
     """What a crash left that no start has removed, untouched for a day (and any export
     whose package a start could not complete): the next start removes or completes them,
     so one still here means no start has run, or one could not."""
+    # Here, not at the top: recovery brings 23 MiB of modules that verify's helper process
+    # (``ledger.check_ledger``), which imports this package, never uses.
+    from liuhen.services.archiving.recovery import leftovers
+
     try:
         found = leftovers(store)
     except (LiuhenError, OSError) as exc:

@@ -2,8 +2,10 @@
 check of one range apart from the scan (``check_range``), which the helper and the main
 process both run.
 
-The helper is started with ``spawn`` (a fork would copy the open database connection and
-the fetching thread), opens its own connection, reads in the main reading's snapshot when
+The helper is a fresh interpreter (not a fork, which would copy the open database
+connection and the fetching thread; not ``multiprocessing``'s spawn either, which imports
+the parent's main module again and starts a tracker process: 40 MiB more), on two pipes;
+it opens its own connection, reads in the main reading's snapshot when
 the database can share one (PostgreSQL's exported snapshot; on SQLite the ranges it is
 given lie below the newest event when the reading began, written once and never changed)
 and answers each range with a ``RangeResult``: the leaves and what the scan keeps, all
@@ -17,13 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from liuhen.config import Settings
@@ -100,27 +105,30 @@ class Helper:
     def __init__(
         self, settings: Settings, snapshot: str | None, reading: LedgerReading, below: int
     ) -> None:
-        context = multiprocessing.get_context("spawn")
-        their_tasks, self._tasks = context.Pipe(duplex=False)
-        self._results, their_results = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=serve,
-            args=(their_tasks, their_results, settings, snapshot, reading.signed, below),
-            kwargs={"page": reading.page},
-            name="liuhen-verify-helper",
-            daemon=True,
-        )
+        tasks, self._tasks = _pipe()
+        self._results, results = _pipe()
         try:
-            self._process.start()
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _MAIN, str(tasks.fileno()), str(results.fileno())],
+                pass_fds=(tasks.fileno(), results.fileno()),
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": _path()},
+            )
+        except BaseException:
+            self._tasks.close()
+            self._results.close()
+            raise
         finally:
-            their_tasks.close()
-            their_results.close()
+            tasks.close()
+            results.close()
         self.pending: deque[int] = deque()
         self.answered: dict[int, RangeResult] = {}
         self.failed: str | None = None
+        with contextlib.suppress(OSError):  # a helper that died already: ``give`` says so
+            self._tasks.send((settings, snapshot, reading.signed, below, reading.page))
 
     @property
-    def pid(self) -> int | None:
+    def pid(self) -> int:
         return self._process.pid
 
     def give(self, index: int, low: int, high: int) -> None:
@@ -146,8 +154,9 @@ class Helper:
                     return
                 message = self._results.recv()
             except (EOFError, OSError) as exc:  # it has exited, or died mid-message
-                self._process.join(timeout=1)
-                code = self._process.exitcode
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._process.wait(timeout=1)
+                code = self._process.returncode
                 self._fail(f"校验助手进程意外退出（退出码 {code}，{type(exc).__name__}）")
                 return
             if message[0] != "range" or message[1] != self.pending[0]:
@@ -168,12 +177,25 @@ class Helper:
         seconds (at once when it has failed)."""
         with contextlib.suppress(OSError):
             self._tasks.send(None)
-        self._process.join(timeout=5 if self.failed is None else 0)
-        if self._process.is_alive():
+        try:
+            self._process.wait(timeout=5 if self.failed is None else 0)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
+            self._process.wait()
         self._tasks.close()
         self._results.close()
+
+
+def main() -> None:
+    """The helper process (``python -c _MAIN TASKS RESULTS``, the pipes' descriptors): what
+    to read comes first on the tasks pipe, then the ranges (``serve``)."""
+    tasks = Connection(int(sys.argv[1]), writable=False)
+    results = Connection(int(sys.argv[2]), readable=False)
+    try:
+        settings, snapshot, signed, below, page = tasks.recv()
+    except EOFError:  # the main process is gone
+        return
+    serve(tasks, results, settings, snapshot, signed, below, page=page)
 
 
 def serve(
@@ -186,9 +208,9 @@ def serve(
     *,
     page: int,
 ) -> None:
-    """The helper process: check each range it is given (``check_range``) until told to
-    stop (None) or the main process is gone; any failure is sent as one message. A thread
-    sends the answers, so the next range is checked while one is on its way."""
+    """Check each range given on ``tasks`` (``check_range``) until told to stop (None) or
+    the main process is gone; any failure is sent as one message. A thread sends the
+    answers, so the next range is checked while one is on its way."""
     outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
     sender = threading.Thread(target=_send, args=(outbox, results), name="liuhen-verify-send")
     sender.start()
@@ -212,3 +234,19 @@ def _send(outbox: queue.Queue[tuple[Any, ...] | None], results: Connection) -> N
             results.send(message)
         except OSError:  # the main process is gone
             return
+
+
+_MAIN = "from liuhen.services.archiving.integrity.helper import main; main()"
+
+
+def _pipe() -> tuple[Connection, Connection]:
+    """A one-way pipe: (its reading end, its writing end)."""
+    read, write = os.pipe()
+    return Connection(read, writable=False), Connection(write, readable=False)
+
+
+def _path() -> str:
+    """The child's ``PYTHONPATH``: the folder this ``liuhen`` was imported from first, so
+    the helper runs the same code whatever the parent added to its own path."""
+    here = str(Path(__file__).resolve().parents[4])
+    return os.pathsep.join([here, *filter(None, [os.environ.get("PYTHONPATH")])])
