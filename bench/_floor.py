@@ -73,8 +73,8 @@ def peak_rss_mib(pid: int | str = "self") -> float:
 
 class ChildrenPeak:
     """The peak resident memory (``VmHWM``) of each child of this process while entered
-    (``verify``'s helper, and the tracker ``multiprocessing`` starts with it), in MiB,
-    sampled every ``every`` seconds: ``mib`` is their sum, to add to ``peak_rss_mib()``.
+    (``verify``'s helper), in MiB, sampled every ``every`` seconds: ``mib`` is their sum,
+    to add to ``peak_rss_mib()``.
 
     Not ``RUSAGE_CHILDREN``'s ``ru_maxrss``: a child spawned by fork (or vfork) and exec
     starts with its parent's peak as its own, so it reports the parent's whenever the

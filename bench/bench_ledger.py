@@ -27,8 +27,8 @@ own (the URL's, dropped and created on a build).
              and that process's peak RSS (flat whatever the size of the log);
   verify     ``liuhen verify`` of the whole store in a fresh process (``--jobs``: its
              processes; default verify's own choice): seconds per million events and peak
-             RSS, the process's plus its children's (the helper that checks half the
-             ledger, and ``multiprocessing``'s tracker), each sampled from ``VmHWM``.
+             RSS, the process's plus its helper's (the process that checks half the
+             ledger), each sampled from ``VmHWM``.
 
 Prints a table and, with ``--json``, one JSON object (``events``, ``appends_per_s_1``,
 ``appends_per_s_4``, ``grouped_appends_per_s_1``, ``grouped_appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
