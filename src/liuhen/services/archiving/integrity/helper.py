@@ -105,6 +105,8 @@ class Helper:
     def __init__(
         self, settings: Settings, snapshot: str | None, reading: LedgerReading, below: int
     ) -> None:
+        if not sys.executable:
+            raise OSError("no Python interpreter to start a helper with")
         tasks, self._tasks = _pipe()
         self._results, results = _pipe()
         try:
@@ -112,6 +114,7 @@ class Helper:
                 [sys.executable, "-c", _MAIN, str(tasks.fileno()), str(results.fileno())],
                 pass_fds=(tasks.fileno(), results.fileno()),
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # ``--json`` output is the main process's alone
                 env={**os.environ, "PYTHONPATH": _path()},
             )
         except BaseException:

@@ -30,12 +30,13 @@ from liuhen.store.event_rows import LedgerReading
 
 log = logging.getLogger("liuhen.verify")
 
-RANGE = 25_000
-"""Events a range (five pages: ``event_rows.PAGE``)."""
+RANGE = 10_000
+"""Events a range (two pages: ``event_rows.PAGE``; small, so that neither process waits
+long for the other's last one)."""
 HELPED = 200_000
 """With ``jobs`` not given, a ledger of more events than this is checked with a helper
 when the machine has more than one CPU (starting one takes about a second)."""
-WINDOW = 6
+WINDOW = 8
 """Ranges given out or checked ahead and not yet taken by the scan, at most (and
 ``AHEAD`` more for each helper after the first)."""
 
