@@ -5,6 +5,10 @@ against the last event, and the row digests the events recorded.
 A damaged cell of an event is a finding naming the event and the column; the scan goes on
 with what can still be computed (a leaf that cannot be recomputed enters the tree as the
 stored one, or as zeros, so the signed roots after it disagree and say so).
+
+Events as LiuHen wrote them are checked a page at a time in one loop (``plain``); on a
+large ledger a helper process checks half of them (``ranges``, ``helper``). Every other
+event is checked here, cell by cell (``_visit``).
 """
 
 from __future__ import annotations
