@@ -4,8 +4,9 @@ in order only when they start from the chain the scan computed. The report is th
 with the helper as without it, finding by finding: here with ranges of five events (most
 of them the helper's) and pages of three, on a clean store, on one damaged inside the
 helper's ranges (a payload rewritten, a chain hash and a leaf hash changed, events deleted,
-the newest checkpoints removed so the signed size falls mid-range), and with the helper
-killed or stopped mid-run (its ranges are then checked in the main process; no hang)."""
+the newest checkpoints removed so the signed size falls mid-range; an event forged far
+beyond the newest), and with the helper killed or stopped mid-run (its ranges are then
+checked in the main process; no hang)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,29 @@ def test_damage_in_the_helpers_ranges_is_reported_the_same(
     assert {"ledger_events#12.payload", "ledger_events#19", "ledger_events#25.leaf_hash"} <= named
     assert "ledger_events#34–#35" in named
     assert answered
+
+
+def test_an_event_forged_far_beyond_the_newest_is_reported_the_same_and_soon(
+    ranged: Store,
+) -> None:
+    """A copy of event #3 as #1,000,000,000: the ledger is not cut into the 200 million
+    ranges its newest seq would make (the first empty one ends the cutting)."""
+    columns = ", ".join(c for c in _COLUMNS if c != "seq")
+    _raw(
+        ranged,
+        f"INSERT INTO ledger_events (seq, {columns}) "
+        f"SELECT 1000000000, {columns} FROM ledger_events WHERE seq = 3",
+    )
+    began = time.monotonic()
+    alone, helped = _both(ranged)
+    assert alone == helped
+    assert not alone[0]["ok"] and time.monotonic() - began < 60
+
+
+_COLUMNS = (
+    "seq", "occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id",
+    "case_id", "payload", "payload_digest", "prev_hash", "chain_hash", "leaf_hash",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(

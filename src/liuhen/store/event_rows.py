@@ -137,15 +137,12 @@ class LedgerReading:
         return list(raw_rows(self._conn, t.ledger_head, order_by="id"))
 
     def extent(self) -> int:
-        """How many events the ledger holds from #0 on, at most: the smaller of the newest
-        seq + 1 and the number of rows (0 when the newest seq is not an integer), so that
-        a row forged far beyond the last does not make it seem long."""
+        """The newest seq + 1: how many events the ledger holds when it is whole (0 when
+        there is none, or the newest seq is not an integer). Read by its key's last entry:
+        a count reads them all (a second at a million on PostgreSQL)."""
         seq, table = quoted(self._conn.dialect, "seq"), quoted(self._conn.dialect, "ledger_events")
-        # Two statements: in one, SQLite reads every row instead of the key's last entry
-        # and then the smallest index (0.4 s instead of 5 ms at a million events).
         newest = self._conn.exec_driver_sql(f"SELECT MAX({seq}) FROM {table}").scalar()
-        rows = self._conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
-        return min(newest + 1, rows) if type(newest) is int and type(rows) is int else 0
+        return newest + 1 if type(newest) is int and newest >= 0 else 0
 
     def chain_before(self, seq: int) -> str | None:
         """The chain hash stored in event ``seq - 1`` (None: no such event, or not text)."""

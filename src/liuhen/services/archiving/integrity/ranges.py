@@ -1,7 +1,7 @@
 """The ledger check shared with a helper process (``helper.Helper``) on a large ledger.
 
 The ledger is cut into ranges of ``RANGE`` events by seq, fixed when the reading begins
-from the events it holds then (``LedgerReading.extent``). The first range (every event
+from the newest event it holds then (``LedgerReading.extent``). The first range (every event
 below the first cut, whatever its seq) and the last (every event from the last cut on) are
 read by the main process in place. Each range between goes to the helper or, while the
 range the scan needs next is not back yet, is checked by the main process ahead of the
@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from itertools import pairwise
 
 from liuhen.config import Settings
 from liuhen.services.archiving.integrity.helper import AHEAD, Helper, RangeResult, check_range
@@ -55,12 +54,10 @@ def check_in_ranges(
 ) -> None:
     """Check every event into ``scan``: with ``jobs - 1`` helpers (``jobs`` None: one on a
     large ledger and a machine of more than one CPU, else none), or in place alone."""
-    helpers, cuts = _plan(reading, jobs)
+    helpers, last = _plan(reading, jobs)
     if not helpers:
         inline(None, None, False)
         return
-    edges: list[int | None] = [None, *cuts, None]
-    ranges = list(pairwise(edges))
     started: list[Helper] = []
     try:
         snapshot = reading.export_snapshot()
@@ -69,27 +66,31 @@ def check_in_ranges(
                 started.append(Helper(settings, snapshot, reading, below))
             except OSError as exc:
                 log.warning("无法启动校验助手进程（%s）：日志事件在本进程中校验", exc)
-        _Schedule(scan, reading, below, inline, ranges, started).run()
+        _Schedule(scan, reading, below, inline, last, started).run()
     finally:
         for helper in started:
             helper.stop()
 
 
-def _plan(reading: LedgerReading, jobs: int | None) -> tuple[int, list[int]]:
-    """How many helpers, and the seqs the ledger is cut at (no helper: not cut)."""
+def _plan(reading: LedgerReading, jobs: int | None) -> tuple[int, int]:
+    """How many helpers, and the index of the last range (``last * RANGE`` on); no helper:
+    the ledger is not cut."""
     if jobs == 1 or (jobs is None and (os.cpu_count() or 1) < 2):
-        return 0, []
+        return 0, 0
     events = reading.extent()
     if jobs is None and events <= HELPED:
-        return 0, []
-    cuts = list(range(RANGE, events // RANGE * RANGE + 1, RANGE))
-    if len(cuts) < 2:  # no range between the first and the last
-        return 0, []
-    return (1 if jobs is None else jobs - 1), cuts
+        return 0, 0
+    last = events // RANGE
+    if last < 2:  # no range between the first and the last
+        return 0, 0
+    return (1 if jobs is None else jobs - 1), last
 
 
 class _Schedule:
-    """The ranges between the first and the last, given out and taken in order."""
+    """The ranges between the first (``seq < RANGE``) and the last (from ``last * RANGE``
+    on), given out and taken in order. A range that holds no event at all ends the cutting:
+    the ranges already out are taken, and the rest of the ledger is the last range, so a
+    ledger cut short, or a row forged far beyond the newest, costs a few empty ranges."""
 
     def __init__(
         self,
@@ -97,12 +98,11 @@ class _Schedule:
         reading: LedgerReading,
         below: int,
         inline: Inline,
-        ranges: list[tuple[int | None, int | None]],
+        last: int,
         helpers: list[Helper],
     ) -> None:
         self.scan, self.reading, self.below, self.inline = scan, reading, below, inline
-        self.ranges, self.helpers = ranges, helpers
-        self.last = len(ranges) - 1
+        self.last, self.helpers = last, helpers
         self.window = WINDOW + AHEAD * max(0, len(helpers) - 1)
         self.claimed = 1
         """Ranges below this one are given out, checked ahead or taken."""
@@ -110,10 +110,12 @@ class _Schedule:
 
     def run(self) -> None:
         self._give(1)
-        self.inline(*self.ranges[0], False)
-        for index in range(1, self.last):
+        self.inline(None, RANGE, False)
+        index = 1
+        while index < self.last:
             self._take(index)
-        self.inline(*self.ranges[self.last], False)
+            index += 1
+        self.inline(self.last * RANGE, None, False)
 
     def _give(self, taking: int) -> None:
         """Give each helper ranges up to ``AHEAD``, within ``WINDOW`` of the one the scan
@@ -124,8 +126,7 @@ class _Schedule:
                 and len(helper.pending) < AHEAD
                 and self.claimed < min(self.last, taking + self.window)
             ):
-                low, high = self._bounds(self.claimed)
-                helper.give(self.claimed, low, high)
+                helper.give(self.claimed, self.claimed * RANGE, (self.claimed + 1) * RANGE)
                 self.claimed += 1
 
     def _take(self, index: int) -> None:
@@ -145,11 +146,11 @@ class _Schedule:
             owner = next((h for h in self.helpers if index in h.pending), None)
             if owner is None:  # never given out, or its helper failed
                 self.claimed = max(self.claimed, index + 1)
-                self.inline(*self._bounds(index), False)
+                self.inline(index * RANGE, (index + 1) * RANGE, False)
                 return
             if self.claimed < min(self.last, index + self.window):
-                low, high = self._bounds(self.claimed)
-                self.ahead[self.claimed] = check_range(self.reading, low, high, self.below)
+                low = self.claimed * RANGE
+                self.ahead[self.claimed] = check_range(self.reading, low, low + RANGE, self.below)
                 self.claimed += 1
             else:
                 owner.receive(wait=True)
@@ -157,8 +158,10 @@ class _Schedule:
     def _merge(self, index: int, result: RangeResult) -> None:
         """What ``plain_run`` would have done with the events the result took, when it
         starts where the scan is; then the rest of the range in place."""
-        low, high = self._bounds(index)
+        low, high = index * RANGE, (index + 1) * RANGE
         scan = self.scan
+        if result.whole and not result.taken:  # no event at all: cut no further
+            self.last = min(self.last, self.claimed)
         if result.start is None or result.start != scan.prev or scan.expected != low:
             self.inline(low, high, False)
             return
@@ -175,8 +178,3 @@ class _Schedule:
                 self.inline(scan.expected - 1, high, True)
             else:
                 self.inline(low, high, False)
-
-    def _bounds(self, index: int) -> tuple[int, int]:
-        low, high = self.ranges[index]
-        assert low is not None and high is not None  # a range between the first and last
-        return low, high
