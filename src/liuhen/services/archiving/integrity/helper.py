@@ -162,6 +162,9 @@ class Helper:
                 code = self._process.returncode
                 self._fail(f"校验助手进程意外退出（退出码 {code}，{type(exc).__name__}）")
                 return
+            except Exception as exc:  # noqa: BLE001 - an answer it cannot have meant
+                self._fail(f"校验助手进程的应答无法读取（{type(exc).__name__}: {exc}）")
+                return
             if message[0] != "range" or message[1] != self.pending[0]:
                 self._fail(f"校验助手进程失败：{message[1]}")
                 return
