@@ -71,6 +71,66 @@ def peak_rss_mib(pid: int | str = "self") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class ChildrenPeak:
+    """The peak resident memory (``VmHWM``) of each child of this process while entered
+    (``verify``'s helper), in MiB, sampled every ``every`` seconds: ``mib`` is their sum,
+    to add to ``peak_rss_mib()``.
+
+    Not ``RUSAGE_CHILDREN``'s ``ru_maxrss``: a child spawned by fork (or vfork) and exec
+    starts with its parent's peak as its own, so it reports the parent's whenever the
+    parent was larger. A child's growth in its last ``every`` seconds may be missed.
+    """
+
+    def __init__(self, every: float = 0.05) -> None:
+        import threading
+
+        self.every = every
+        self.peaks: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ChildrenPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    @property
+    def mib(self) -> float:
+        return sum(self.peaks.values())
+
+    def _sample(self) -> None:
+        while True:
+            for pid in _children():
+                peak = _vm_hwm(pid)
+                if peak is not None:
+                    self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
+            if self._done.wait(self.every):
+                return
+
+
+def _children() -> list[int]:
+    found: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _vm_hwm(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def run_child(script: str, *args: str) -> Result:
     """Run ``script --child ARGS`` in a fresh interpreter; its last stdout line is JSON."""
     command = [sys.executable, script, "--child", *args]

@@ -2,7 +2,7 @@
 
     python bench/bench_ledger.py [--events 100000] [--database-url URL] [--data-dir DIR]
                                  [--seconds 10] [--proofs 1000] [--threads 16] [--rebuild]
-                                 [--checkpoint-ms N] [--verify-only] [--json]
+                                 [--checkpoint-ms N] [--verify-only] [--jobs N] [--json]
 
 **The store.** ``liuhen init``, then ``--events`` events appended in transactions of 5,000
 by ``Tx.record_many`` (each event byte for byte what ``Tx.record`` writes one transaction
@@ -25,8 +25,10 @@ own (the URL's, dropped and created on a build).
              latest checkpoint, the event, the tiles its path needs, the path checked against
              the signed root) for ``--proofs`` random events in a fresh process: p50 and p99,
              and that process's peak RSS (flat whatever the size of the log);
-  verify     ``liuhen verify`` of the whole store in a fresh process: seconds per million
-             events and peak RSS.
+  verify     ``liuhen verify`` of the whole store in a fresh process (``--jobs``: its
+             processes; default verify's own choice): seconds per million events and peak
+             RSS, the process's plus its helper's (the process that checks half the
+             ledger), each sampled from ``VmHWM``.
 
 Prints a table and, with ``--json``, one JSON object (``events``, ``appends_per_s_1``,
 ``appends_per_s_4``, ``grouped_appends_per_s_1``, ``grouped_appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
@@ -40,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _floor import fresh_postgres_database, machine, peak_rss_mib  # noqa: E402
+from _floor import ChildrenPeak, fresh_postgres_database, machine, peak_rss_mib  # noqa: E402
 from liuhen.config import Settings  # noqa: E402
 from liuhen.ledger.events import Actor  # noqa: E402
 from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
@@ -177,17 +180,31 @@ def child_grouped(data_dir: str, url: str, seconds: float, threads: int) -> None
     print(json.dumps({"count": sum(counts), "batches": batches}))
 
 
-def child_verify(data_dir: str, url: str) -> None:
+def child_verify(data_dir: str, url: str, jobs: str = "") -> None:
+    """``verify`` in this fresh process: wall and CPU seconds, and the peak RSS of this
+    process plus its helper's (``peak_rss_mib``; each apart too)."""
     store = Store.open(_settings(Path(data_dir), url))
     try:
-        started, cpu = time.perf_counter(), time.process_time()
-        report = verify(store, SYSTEM)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with ChildrenPeak() as children:
+            started, cpu = time.perf_counter(), time.process_time()
+            report = verify(store, SYSTEM, jobs=int(jobs) if jobs else None)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         store.close()
+    helpers_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     problems = [f"{p.kind} {p.object}" for p in report.problems[:5]]
     out = {"seconds": seconds, "cpu_seconds": cpu, "ok": report.ok, "problems": problems}
-    print(json.dumps({**out, "events": report.events, "peak_rss_mib": peak_rss_mib()}))
+    own = peak_rss_mib()
+    peaks = {
+        "peak_rss_mib": own + children.mib,
+        "process_peak_rss_mib": own,
+        "children_peak_rss_mib": sorted(children.peaks.values(), reverse=True),
+    }
+    print(
+        json.dumps({**out, "children_cpu_seconds": helpers_cpu, "events": report.events, **peaks})
+    )
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -268,7 +285,7 @@ def main() -> None:
         elif kind == "proofs":
             child_proofs(rest[0], rest[1], int(rest[2]), int(rest[3]))
         else:
-            child_verify(rest[0], rest[1])
+            child_verify(*rest)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -289,6 +306,9 @@ def main() -> None:
     parser.add_argument(
         "--verify-only", action="store_true", help="only verify the store: wall, CPU, peak RSS"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="verify's processes (default: verify's own choice)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
@@ -306,7 +326,7 @@ def main() -> None:
     build_seconds = build(data_dir, url_for_store, args.events, args.rebuild)
     if args.checkpoint_ms:
         os.environ["LIUHEN_CHECKPOINT_MS"] = str(args.checkpoint_ms)
-    checked = _child("verify", str(data_dir), url_for_store)
+    checked = _child("verify", str(data_dir), url_for_store, str(args.jobs or ""))
     if args.verify_only:
         print(json.dumps({**checked, "load_average_1m": machine()["load_average_1m"]}))
         return
@@ -336,6 +356,9 @@ def main() -> None:
         "verify_seconds": round(checked["seconds"], 2),
         "verify_s_per_million": round(checked["seconds"] / events * 1_000_000, 2),
         "verify_peak_rss_mib": round(checked["peak_rss_mib"], 1),
+        "verify_cpu_seconds": round(checked["cpu_seconds"], 2),
+        "verify_helper_cpu_seconds": round(checked["children_cpu_seconds"], 2),
+        "verify_process_peak_rss_mib": round(checked["process_peak_rss_mib"], 1),
         "build_seconds": build_seconds,
         **machine(),
     }
@@ -357,7 +380,8 @@ def main() -> None:
     print(
         f"verify:                {result['verify_seconds']} s "
         f"({result['verify_s_per_million']} s per million), "
-        f"peak RSS {result['verify_peak_rss_mib']} MiB"
+        f"peak RSS {result['verify_peak_rss_mib']} MiB (with its helper's; "
+        f"the process alone {result['verify_process_peak_rss_mib']} MiB)"
     )
     print(f"load average (1 min): {result['load_average_1m']} on {result['cpus']} CPUs")
 

@@ -185,6 +185,23 @@ def test_human_output_is_chinese(env):
     assert verify.code == 0 and "完整性校验通过" in verify.out
 
 
+def test_verify_with_jobs_checks_the_ledger_with_a_helper_and_refuses_zero(env, monkeypatch):
+    """``--jobs 2``: a helper process checks ranges of the ledger (here of one event each,
+    so it has some on a new store); ``--jobs 0`` is bad input."""
+    from liuhen.services.archiving.integrity import ranges
+
+    run_cli(["init"])
+    for n in range(3):
+        command = ["user", "add", f"u{n}", "--name", f"王{n}", "--role", "officer"]
+        assert run_cli([*command, "--password", "Officer-pass-1"]).code == 0
+    monkeypatch.setattr(ranges, "RANGE", 1)
+    helped = run_cli(["verify", "--jobs", "2", "--read-only", "--json"])
+    assert helped.code == 0, helped.err
+    assert helped.json()["ok"] is True and helped.json()["events"] >= 3 * ranges.RANGE
+    refused = run_cli(["verify", "--jobs", "0"])
+    assert refused.code == 2 and "--jobs" in refused.err
+
+
 def test_user_add_checks_roles_and_policy(env):
     run_cli(["init"])
     ok = run_cli(

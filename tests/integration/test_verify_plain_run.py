@@ -1,4 +1,4 @@
-"""``verify`` checks the ledger a page at a time in one loop (``integrity.ledger._plain_run``),
+"""``verify`` checks the ledger a page at a time in one loop (``integrity.plain.plain_run``),
 writing each event's bytes out by hand: every event LiuHen writes must pass that loop whole
 (quotes, backslashes, control characters other than NUL, which PostgreSQL refuses, CJK and
 astral characters in any text field; an actor or a case or none), and its tree must be the
@@ -11,7 +11,7 @@ from tests.helpers import SYSTEM
 
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity import verify
-from liuhen.services.archiving.integrity.ledger import LedgerScan, _plain_run
+from liuhen.services.archiving.integrity.plain import LedgerScan, plain_run
 from liuhen.services.archiving.queries.integrity import reading_ledger
 from liuhen.store.store import Store
 
@@ -33,7 +33,7 @@ def test_every_event_liuhen_writes_passes_the_plain_loop_whole(store: Store) -> 
     scan = LedgerScan(bound=False)
     with reading_ledger(store) as reading:
         for page in reading.pages():
-            assert _plain_run(scan, reading, page, 0, 0, stop=-1) == len(page)
+            assert plain_run(scan, reading, page, 0, 0, stop=-1) == len(page)
     assert scan.expected == scan.tree.size == store.event_count()
     assert scan.tree.root() == bytes.fromhex(store.latest_checkpoint()["root_hash"])  # type: ignore[index]
     scan.tree.close()

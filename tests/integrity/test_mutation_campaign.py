@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,8 +107,8 @@ def _spy_on_ledger_passes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, b
     passes: list[tuple[bool, bool]] = []
     check = integrity._check_ledger
 
-    def spied(store: Store, fingerprint: str | None, *, bound: bool) -> object:
-        report, scan = check(store, fingerprint, bound=bound)
+    def spied(store: Store, fingerprint: str | None, *, bound: bool, **options: Any) -> object:
+        report, scan = check(store, fingerprint, bound=bound, **options)
         passes.append((bound, report.ok))
         return report, scan
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -51,45 +51,59 @@ class LedgerReading:
     events page by page as the driver returns them, each checked or decoded on demand,
     and the head."""
 
-    def __init__(self, conn: Connection, page: int | None = None) -> None:
+    def __init__(
+        self, conn: Connection, page: int | None = None, signed: int | None = None
+    ) -> None:
         self._conn = conn
-        self._page = page or PAGE
+        self.page = page or PAGE
+        """Events a page at most."""
         dialect = conn.dialect
         self.sqlite = dialect.name == "sqlite"
         self.decode = row_decoder(t.ledger_events, dialect)
         """A fetched event decoded cell by cell (``raw_rows``): what a damaged row needs."""
-        signed = conn.exec_driver_sql("SELECT MAX(tree_size) FROM checkpoints").scalar()
+        if signed is None:
+            signed = conn.exec_driver_sql("SELECT MAX(tree_size) FROM checkpoints").scalar()
         self.signed = signed if type(signed) is int else 0
-        """The newest signed checkpoint's size, read before the events (0 when none)."""
+        """The newest signed checkpoint's size, read before the events (0 when none), or
+        the one given (a helper process reads as the reading that started it read)."""
 
     @property
     def plain_types(self) -> frozenset[tuple[type, ...]]:
         """The cell types of a row LiuHen wrote, as this database's driver returns them."""
         return _SQLITE_TYPES if self.sqlite else _PG_TYPES
 
-    def pages(self) -> Iterator[Sequence[Any]]:
+    def pages(
+        self, low: int | None = None, high: int | None = None, *, after: bool = False
+    ) -> Generator[Sequence[Any], None, None]:
         """Every event as fetched (the columns of ``ledger_events`` in order), by ``seq``, a
-        page (at most ``page`` rows, as the driver returns them) at a time. On PostgreSQL the
-        rows come in binary (the same Python values as text, decoded for less) and the next
-        page is fetched by a thread while the caller checks this one: the server's work and
-        the network wait (psycopg releases the GIL there) overlap the caller's."""
+        page (at most ``page`` rows, as the driver returns them) at a time; only those with
+        ``low <= seq < high`` when given (``low < seq`` when ``after``): the events of one
+        range, in the order the whole ledger is read in. On PostgreSQL the rows come in
+        binary (the same Python values as text, decoded for less) and the next page is
+        fetched by a thread while the caller checks this one: the server's work and the
+        network wait (psycopg releases the GIL there) overlap the caller's."""
         dialect = self._conn.dialect
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         table = quoted(dialect, "ledger_events")
         head = f"SELECT {column_list(dialect, t.ledger_events)} FROM {table}"
-        seq, limit = quoted(dialect, "seq"), int(self._page)
-        first, after = (
-            f"{head} ORDER BY {seq} LIMIT {limit}",
-            f"{head} WHERE {seq} > {mark} ORDER BY {seq} LIMIT {limit}",
+        seq, limit = quoted(dialect, "seq"), int(self.page)
+        order = f"ORDER BY {seq} LIMIT {limit}"
+        lower = [] if low is None else [(f"{seq} {'>' if after else '>='} {mark}", low)]
+        upper = [] if high is None else [(f"{seq} < {mark}", high)]
+        first, following = (
+            _where(f"{head} WHERE", [*lower, *upper], order),
+            _where(f"{head} WHERE {seq} > {mark} AND", upper, order),
         )
         dbapi = self._conn.connection
         cursor = dbapi.cursor() if self.sqlite else dbapi.cursor(binary=True)
 
         def fetch(last: tuple[Any, ...]) -> list[Any]:
             if last:
-                cursor.execute(after, last)
+                cursor.execute(following[0], last + following[1])
+            elif first[1]:
+                cursor.execute(*first)
             else:
-                cursor.execute(first)
+                cursor.execute(first[0])
             return list(cursor.fetchall())
 
         ahead = None if self.sqlite else ThreadPoolExecutor(1, "liuhen-verify-fetch")
@@ -121,6 +135,48 @@ class LedgerReading:
     def heads(self) -> list[RawRow]:
         """The rows of the ledger's head (normally exactly one), cell by cell."""
         return list(raw_rows(self._conn, t.ledger_head, order_by="id"))
+
+    def extent(self) -> int:
+        """The newest seq + 1: how many events the ledger holds when it is whole (0 when
+        there is none, or the newest seq is not an integer). Read by its key's last entry:
+        a count reads them all (a second at a million on PostgreSQL)."""
+        seq, table = quoted(self._conn.dialect, "seq"), quoted(self._conn.dialect, "ledger_events")
+        newest = self._conn.exec_driver_sql(f"SELECT MAX({seq}) FROM {table}").scalar()
+        return newest + 1 if type(newest) is int and newest >= 0 else 0
+
+    def chain_before(self, seq: int) -> str | None:
+        """The chain hash stored in event ``seq - 1`` (None: no such event, or not text)."""
+        dialect = self._conn.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        table, key = quoted(dialect, "ledger_events"), quoted(dialect, "seq")
+        cursor = self._conn.connection.cursor()
+        try:
+            cursor.execute(f"SELECT chain_hash FROM {table} WHERE {key} = {mark}", (seq - 1,))
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+        return found[0][0] if len(found) == 1 and type(found[0][0]) is str else None
+
+    def export_snapshot(self) -> str | None:
+        """An id another connection can read this snapshot by (PostgreSQL's
+        ``pg_export_snapshot``, valid while this reading's transaction is open); None on
+        SQLite, which has none: there a second connection reads the events below the newest
+        when this one began, which are written once and never change (and so on a standby,
+        which cannot export one)."""
+        if self.sqlite or self._conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+            return None  # a standby exports none
+        exported = self._conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+        return exported if isinstance(exported, str) else None
+
+
+def _where(head: str, conditions: list[tuple[str, int]], tail: str) -> tuple[str, tuple[int, ...]]:
+    """``head`` (ending ``WHERE`` or ``AND``) with ``conditions`` and their values, or
+    without its last word when there are none."""
+    if not conditions:
+        return f"{head.rsplit(' ', 1)[0]} {tail}", ()
+    return f"{head} {' AND '.join(c for c, _ in conditions)} {tail}", tuple(
+        v for _, v in conditions
+    )
 
 
 def canonical_payload(text: str) -> Any:

@@ -36,7 +36,6 @@ from liuhen.services.archiving.integrity.signed import check_checkpoints, check_
 from liuhen.services.archiving.integrity.tiles import check_tiles
 from liuhen.services.archiving.integrity.witnesses import check_witnesses
 from liuhen.services.archiving.queries.integrity import VERIFIED, duplicates_found
-from liuhen.services.archiving.recovery import leftovers
 from liuhen.services.permissions import require
 from liuhen.store.store import Store
 
@@ -52,17 +51,19 @@ def verify(
     fingerprint: str | None = None,
     caches: bool = True,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> VerifyReport:
     """Verify the whole store for ``actor`` (who needs ``integrity.verify``); writes nothing.
 
     ``fingerprint`` is a key fingerprint pinned by the caller (``--fingerprint``), checked
     beside ``LIUHEN_LEDGER_FINGERPRINT`` and event #0. ``caches`` False leaves out the case
     summaries recomputed from the records (one read of each case: the slow part on a large
-    store); the derived columns and counts are checked either way."""
+    store); the derived columns and counts are checked either way. ``jobs``: processes the
+    ledger is checked with (``ledger.check_ledger``; None: as many as pay)."""
     require(actor, "integrity.verify")
-    report, scan = _check_ledger(store, fingerprint, bound=True)
+    report, scan = _check_ledger(store, fingerprint, bound=True, jobs=jobs)
     if not report.ok:
-        report, scan = _check_ledger(store, fingerprint, bound=False)
+        report, scan = _check_ledger(store, fingerprint, bound=False, jobs=jobs)
     kept = check_rows(store, report, scan.latest)
     check_blobs(store, report, kept, progress)
     check_caches(store, report, scan.changes, kept, recompute=caches)
@@ -72,7 +73,7 @@ def verify(
 
 
 def _check_ledger(
-    store: Store, fingerprint: str | None, *, bound: bool
+    store: Store, fingerprint: str | None, *, bound: bool, jobs: int | None = None
 ) -> tuple[VerifyReport, LedgerScan]:
     """The ledger, its key, its signed checkpoints (in the database and outside it), its
     tiles and its witnesses.
@@ -85,7 +86,7 @@ def _check_ledger(
     hashes to it. Anything found, and ``verify`` reads everything again in full, so that a
     damaged store is reported exactly, finding by finding, as the full check reports it."""
     report = VerifyReport(checked_at=store.clock().isoformat())
-    scan = check_ledger(store, report, bound=bound)
+    scan = check_ledger(store, report, bound=bound, jobs=jobs)
     try:
         signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
         signed = check_checkpoints(store, report, scan.tree, signer, scan.tail, scan.read_at)
@@ -120,6 +121,10 @@ def check_leftovers(store: Store, report: VerifyReport) -> None:
     """What a crash left that no start has removed, untouched for a day (and any export
     whose package a start could not complete): the next start removes or completes them,
     so one still here means no start has run, or one could not."""
+    # Here, not at the top: recovery brings 23 MiB of modules that verify's helper process
+    # (``ledger.check_ledger``), which imports this package, never uses.
+    from liuhen.services.archiving.recovery import leftovers
+
     try:
         found = leftovers(store)
     except (LiuhenError, OSError) as exc:

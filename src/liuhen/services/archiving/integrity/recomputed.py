@@ -29,7 +29,8 @@ class RecomputedTree(MerkleHashes):
     """Append leaves in order (``append``); then ask for roots, proofs and ``nodes``."""
 
     def __init__(self, directory: str | None = None) -> None:
-        self._file: Any = tempfile.TemporaryFile(dir=directory)
+        self._directory = directory
+        self._file: Any = None  # made at the first flush: a tree never filled makes none
         self._written = 0  # bytes of leaves in the file
         self._pending = bytearray()  # leaves not yet in the file
         self._block = bytearray()  # the leaves of the block of 16 being filled
@@ -38,7 +39,8 @@ class RecomputedTree(MerkleHashes):
         self._roots: dict[int, bytes] = {}
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
     @property
     def size(self) -> int:
@@ -54,14 +56,16 @@ class RecomputedTree(MerkleHashes):
         if len(self._pending) >= _FLUSH:
             self._flush()
 
-    def extend(self, leaves: list[bytes]) -> None:
-        """``append`` each of ``leaves`` (32-byte hashes), the complete blocks of 16 among
-        them folded level by level across all of them at once."""
+    def extend(self, leaves: list[bytes] | bytes) -> None:
+        """``append`` each of ``leaves`` (32-byte hashes, or their concatenation), the
+        complete blocks of 16 among them folded level by level across all of them at once."""
         if not leaves:
             return
-        data = b"".join(leaves)
+        data = leaves if isinstance(leaves, bytes) else b"".join(leaves)
+        if len(data) % HASH_SIZE:
+            raise ValueError("leaves are 32-byte hashes")
         self._pending += data
-        self._size += len(leaves)
+        self._size += len(data) // HASH_SIZE
         block = self._block + data
         full = len(block) - len(block) % _BLOCK
         self._block = block[full:]
@@ -106,10 +110,14 @@ class RecomputedTree(MerkleHashes):
 
     def _leaves(self, lo: int, hi: int) -> bytes:
         self._flush()
+        if self._file is None:
+            return b""
         return os.pread(self._file.fileno(), (hi - lo) * HASH_SIZE, lo * HASH_SIZE)
 
     def _flush(self) -> None:
         if self._pending:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(dir=self._directory)
             self._file.write(self._pending)
             self._file.flush()
             self._written += len(self._pending)

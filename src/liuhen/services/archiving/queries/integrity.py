@@ -6,13 +6,16 @@ Nothing here writes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import column, select
 
+from liuhen.config import Settings
 from liuhen.store import tables as t
+from liuhen.store.database import READ_ONLY, make_engine
 from liuhen.store.event_rows import LedgerReading
 from liuhen.store.raw_rows import RawRow, raw_rows
 from liuhen.store.store import Store
@@ -27,6 +30,31 @@ def reading_ledger(store: Store) -> Iterator[LedgerReading]:
     memory whatever its size) and its head (``store/event_rows``)."""
     with store.snapshot() as conn:
         yield LedgerReading(conn)
+
+
+@contextmanager
+def reading_ledger_apart(
+    settings: Settings, snapshot: str | None, signed: int, page: int
+) -> Iterator[LedgerReading]:
+    """The ledger read by a second process (``integrity.helper``) on an engine of its own,
+    in a read transaction like ``Store.snapshot``'s: the one ``snapshot`` names when given
+    (``LedgerReading.export_snapshot``), and ``signed`` the first reading's signed size."""
+    engine = make_engine(settings)
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    try:
+        with engine.connect().execution_options(**options) as conn, conn.begin():
+            if snapshot is not None:
+                if not _SNAPSHOT_ID.fullmatch(snapshot):
+                    raise ValueError(f"not a snapshot id: {snapshot!r}")
+                conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            yield LedgerReading(conn, page, signed=signed)
+    finally:
+        engine.dispose()
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*")
 
 
 def newest_rotation(store: Store) -> str | None:
