@@ -69,9 +69,9 @@ def test_verify_reads_the_ledger_with_the_young_threshold_raised(
     seen: list[int] = []
     pages = LedgerReading.pages
 
-    def noted(self: LedgerReading):  # type: ignore[no-untyped-def]
+    def noted(self: LedgerReading, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(gc.get_threshold()[0])
-        yield from pages(self)
+        yield from pages(self, *args, **kwargs)
 
     monkeypatch.setattr(LedgerReading, "pages", noted)
     gc.set_threshold(700, 10, 10)
