@@ -62,13 +62,8 @@ def peak_rss_mib(pid: int | str = "self") -> float:
     Not ``ru_maxrss``: Linux carries that across ``execve``, so a child would report its
     parent's peak whenever the parent had grown larger.
     """
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found = _vm_hwm(pid)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if found is None else found
 
 
 class ChildrenPeak:
@@ -121,7 +116,7 @@ def _children() -> list[int]:
     return found
 
 
-def _vm_hwm(pid: int) -> float | None:
+def _vm_hwm(pid: int | str) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
