@@ -282,26 +282,12 @@ def _own_page(
     read in order from its index (``summary_officers`` and ``created_by`` carry the opening
     time and number), then the page of those (not every own case read and sorted)."""
     conditions = narrowing(f, now, conn, indexed=False)  # a search: each row checked
-    first = offset + limit
-    branches: list[Any] = []
-    if scope.officer_id is not None:
-        officer = select(so.c.case_id)
-        if conditions:  # else the index alone answers
-            officer = officer.select_from(so.join(cs, cs.c.case_id == so.c.case_id))
-        officer = (
-            officer.where(so.c.officer_id == scope.officer_id, *conditions)
-            .order_by(so.c.opened_at.desc(), so.c.number.desc())
-            .limit(first)
+    branches = [
+        select(
+            part.order_by(opened.desc(), number.desc()).limit(offset + limit).subquery().c.case_id
         )
-        branches.append(select(officer.subquery().c.case_id))
-    if scope.user_id is not None:
-        opened = (
-            select(cs.c.case_id)
-            .where(cs.c.created_by == scope.user_id, *conditions)
-            .order_by(cs.c.opened_at.desc(), cs.c.number.desc())
-            .limit(first)
-        )
-        branches.append(select(opened.subquery().c.case_id))
+        for part, opened, number in _own_sources(scope, conditions)
+    ]
     if not branches:
         return []
     ids: Any = branches[0]  # (a conditional expression here crashes mypy 2.4)
@@ -342,17 +328,29 @@ def count(
 
 
 def _own_ids(scope: Scope, conditions: list[ColumnElement[bool]]) -> Any:
-    """The ids of the reader's own cases that meet ``conditions``, without repeats: those
-    they are an officer on (from ``summary_officers``' index) and those they opened."""
-    parts: list[Any] = []
-    if scope.officer_id is not None:
-        on_act = select(so.c.case_id).select_from(so.join(cs, cs.c.case_id == so.c.case_id))
-        parts.append(on_act.where(so.c.officer_id == scope.officer_id, *conditions))
-    if scope.user_id is not None:
-        parts.append(select(cs.c.case_id).where(cs.c.created_by == scope.user_id, *conditions))
+    """The ids of the reader's own cases that meet ``conditions``, without repeats."""
+    parts = [ids for ids, _, _ in _own_sources(scope, conditions)]
     if not parts:
         return select(cs.c.case_id).where(false())
     return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def _own_sources(scope: Scope, conditions: list[ColumnElement[bool]]) -> list[tuple[Any, Any, Any]]:
+    """(ids, opening time, number) of each index a reader's own cases that meet
+    ``conditions`` are read from: those they are an officer on (``summary_officers``, which
+    carries the case's opening time and number: joined to the case only for ``conditions``)
+    and those they opened (``created_by``)."""
+    found: list[tuple[Any, Any, Any]] = []
+    if scope.officer_id is not None:
+        officer = select(so.c.case_id)
+        if conditions:  # else the index alone answers
+            officer = officer.select_from(so.join(cs, cs.c.case_id == so.c.case_id))
+        officer = officer.where(so.c.officer_id == scope.officer_id, *conditions)
+        found.append((officer, so.c.opened_at, so.c.number))
+    if scope.user_id is not None:
+        opened = select(cs.c.case_id).where(cs.c.created_by == scope.user_id, *conditions)
+        found.append((opened, cs.c.opened_at, cs.c.number))
+    return found
 
 
 def total_overdue(conn: Connection, scope: Scope, f: Filter, now: datetime) -> int:
