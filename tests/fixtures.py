@@ -318,9 +318,12 @@ def one_portal_for_test_clients() -> Iterator[None]:
     0.9 ms of CPU, a thousandth of a second times the suite's ~20,000 requests). Here they
     share one portal, one event loop, for the session, as a server runs every request on
     its one loop. A client that is entered (``with TestClient(app)``: the app's lifespan)
-    still has its own."""
+    still has its own. Each request goes to the loop once (``tests/asgi_transport.py``),
+    not once for each of its events and body chunks."""
     from anyio.from_thread import start_blocking_portal
-    from starlette.testclient import TestClient
+    from starlette.testclient import TestClient, _TestClientTransport
+
+    from tests import asgi_transport
 
     original = TestClient._portal_factory
     with start_blocking_portal() as portal:
@@ -330,10 +333,12 @@ def one_portal_for_test_clients() -> Iterator[None]:
             yield self.portal if self.portal is not None else portal
 
         TestClient._portal_factory = shared  # type: ignore[method-assign,assignment]
+        _TestClientTransport.handle_request = asgi_transport.handle_request  # type: ignore[method-assign]
         try:
             yield
         finally:
             TestClient._portal_factory = original  # type: ignore[method-assign]
+            _TestClientTransport.handle_request = asgi_transport.ORIGINAL  # type: ignore[method-assign]
 
 
 @contextmanager
