@@ -87,3 +87,44 @@ def test_a_search_matching_more_than_the_cap_lists_the_newest_and_says_so(
     assert _rows(last) == [f"测市监罚〔2026〕{n}号" for n in range(12, 2, -1)]  # the 60 newest
     exact = client.get("/cases", params={"q": "〔2026〕1"}).text  # 1, 10-19: under the cap
     assert "符合条件 11 件" in exact and "以上" not in exact
+
+
+def test_the_api_list_pages_through_every_case_once(store, clock):
+    """``/api/cases``: ``size`` cases a page (100 unless asked), newest first, ``links.next``
+    to the next page until the last; every case once over the pages; a page past the last
+    gives the last; a size that is not one is refused in one Chinese message naming it."""
+    agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
+    for n in range(1, 26):
+        open_case(
+            store,
+            SYSTEM,
+            agency_id=agency,
+            number=f"测市监罚〔2026〕{n}号",
+            title=f"第{n}号商户未明码标价案",
+            procedure="general",
+            party={"kind": "organisation", "name": f"商户{n}"},
+            opened_at=clock() - timedelta(hours=26 - n),
+        )
+    make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
+    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
+    assert web_login(client, "reviewer", PASSWORD).status_code == 303
+
+    whole = client.get("/api/cases").json()
+    assert (whole["page"], whole["pages"], whole["size"], whole["matched"]) == (1, 1, 100, 25)
+    assert len(whole["cases"]) == 25 and "next" not in whole["links"]
+
+    seen, url, pages = [], "/api/cases?size=10", 0
+    while url:
+        body = client.get(url).json()
+        assert body["size"] == 10 and body["matched"] == 25 and body["pages"] == 3
+        seen += [c["number"] for c in body["cases"]]
+        url, pages = body["links"].get("next"), pages + 1
+    assert pages == 3 and seen == [f"测市监罚〔2026〕{n}号" for n in range(25, 0, -1)]
+    last = client.get("/api/cases", params={"size": "10", "page": "7"}).json()
+    assert last["page"] == 3 and [c["number"] for c in last["cases"]] == seen[20:]
+
+    for bad in ("0", "501", "十"):
+        refused = client.get("/api/cases", params={"size": bad})
+        assert refused.status_code == 400, bad
+        assert "size" in refused.text and "每页件数" in refused.text
+    assert client.get("/api/cases", params={"page": "x"}).status_code == 400

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
+from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
 from liuhen.services.cases.bundle_import import import_bundle
 from liuhen.services.cases.bundles import export_bundle
-from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_cases, list_page
+from liuhen.services.cases.cases import PROCEDURES, STAGES, Filter, list_page
 from liuhen.services.cases.rejudge import notice as rejudging_notice
 from liuhen.services.cases.view import case_view
 from liuhen.web.access.requests import case_card
@@ -117,13 +118,46 @@ def case_page(
     )
 
 
-@router.get("/api/cases", tags=["cases"], summary="案件列表（含评查问题数）")
+API_PAGE_SIZE = 100
+API_MAX_SIZE = 500
+"""Cases an ``/api/cases`` page holds: ``?size=`` up to ``API_MAX_SIZE`` (a county's store
+holds 100,000: one answer with all of them would be tens of megabytes)."""
+
+
+def _api_size(request: Request) -> int:
+    raw = request.query_params.get("size", "") or str(API_PAGE_SIZE)
+    if not raw.isdigit() or not 1 <= int(raw) <= API_MAX_SIZE:
+        raise InvalidInput(f"size: 每页件数应为 1 至 {API_MAX_SIZE} 之间的整数，收到 {raw!r}")
+    return int(raw)
+
+
+@router.get(
+    "/api/cases",
+    tags=["cases"],
+    summary="案件列表（含评查问题数），分页",
+    description=(
+        f"本人可查阅的案件，最新立案在前，每页 ``size`` 件（默认 {API_PAGE_SIZE}，至多 "
+        f"{API_MAX_SIZE}），``page`` 为页码（超出末页时给出末页）。``matched`` 为案件总数，"
+        "``links.next`` 为下一页的地址（末页没有）。"
+    ),
+)
 def api_cases(
-    request: Request, user: Annotated[User, Depends(permission("case.read"))]
+    request: Request,
+    user: Annotated[User, Depends(permission("case.read"))],
+    page: Annotated[str, Query(description="页码，从 1 起")] = "1",
+    size: Annotated[str, Query(description=f"每页件数，1–{API_MAX_SIZE}")] = str(API_PAGE_SIZE),
 ) -> dict[str, object]:
     store = get_store(request)
+    per_page = _api_size(request)
+    listing = list_page(store, user.actor, page=requested(request), size=per_page, full=True)
+    shown = paged(request, listing.items, listing.number, listing.matched, per_page)
     return {
-        "cases": [c.to_dict() for c in list_cases(store, user.actor)],
+        "cases": [c.to_dict() for c in listing.items],
+        "page": shown.number,
+        "pages": shown.pages,
+        "size": per_page,
+        "matched": listing.matched,
+        "links": shown.links,
         "rejudging": rejudging_notice(store) or None,  # the pages' notice: findings may lag
     }
 
