@@ -102,3 +102,39 @@ def test_plaintext_seal_files_of_a_node_are_moved_in_encrypted_at_start(
         assert not (keys / "seal-passphrase").exists()  # the configured passphrase is used
     finally:
         store.close()
+
+
+def test_a_process_that_looks_while_another_of_its_node_makes_the_first_seal_uses_its_file(
+    make_settings: Any, tmp_path: Path
+) -> None:
+    """Two processes of one node seal at once on a fresh store: the other writes
+    ``keys/seal-passphrase`` and then the CA between this one's look for the file and its
+    look at the vault. This one reads that file (the node's own), and does not refuse as a
+    node without it would."""
+    from liuhen.store.seal_keys import PASSPHRASE_FILE, seal_passphrase
+
+    settings = make_settings(tmp_path / "a")
+    folder = DirectoryVault(tmp_path / "vault")
+    path = settings.data_dir / "keys" / PASSPHRASE_FILE
+    assert not path.exists()
+
+    class MeanwhileVault:
+        """The vault as this process sees it while the other one makes the first seal."""
+
+        def get(self, name: str) -> bytes | None:
+            if name == "ca" and folder.get("ca") is None:  # the other process, meanwhile
+                made = seal_passphrase(settings, folder)
+                seal_ca(folder, made)
+            return folder.get(name)
+
+        def put_once(self, name: str, data: bytes) -> bool:
+            return folder.put_once(name, data)
+
+    used = seal_passphrase(settings, MeanwhileVault())
+    assert used == path.read_bytes().strip() and len(used) > 30
+    ca_key, _ = seal_ca(folder, used)  # the CA the other process made opens with it
+    assert ca_key is not None
+
+    path.unlink()  # a node without the file, next to an existing seal: refused
+    with pytest.raises(ConfigError, match="LIUHEN_KEY_PASSPHRASE_FILE"):
+        seal_passphrase(settings, folder)

@@ -125,13 +125,17 @@ PASSPHRASE_FILE = "seal-passphrase"
 def seal_passphrase(settings: Settings, vault: SealVault) -> bytes:
     """The passphrase the seal keys are encrypted with: the signing key's configured one,
     else ``keys/seal-passphrase`` (made here only while the vault holds no seal yet: a node
-    without the file next to existing seals must be given it, not mint another)."""
+    without the file next to existing seals must be given it, not mint another).
+
+    The file is looked for again after the vault has been asked: another process of this
+    node (the same data directory) may have written the file and then the CA between the
+    two looks, and its file is this node's."""
     configured = key_passphrase(settings)
     if configured is not None:
         return configured
     path = settings.data_dir / "keys" / PASSPHRASE_FILE
     if not path.exists():
-        if vault.get("ca") is not None:
+        if vault.get("ca") is not None and not path.exists():
             raise ConfigError(
                 f"LIUHEN_KEY_PASSPHRASE_FILE: 本库的电子印章已加密保存，本节点没有解开它的口令文件 {path}："
                 "请从已在运行的节点的 keys/ 目录复制该文件（仅属主可读），或各节点设置同一口令"
