@@ -28,7 +28,14 @@ from sqlalchemy import Connection
 
 from liuhen.ledger.canonical import plain_json_text
 from liuhen.store import tables as t
-from liuhen.store.raw_rows import RawRow, column_list, quoted, raw_rows, row_decoder
+from liuhen.store.raw_rows import (
+    RawRow,
+    column_list,
+    param_mark,
+    quoted,
+    raw_rows,
+    row_decoder,
+)
 
 PAGE = 5000
 _SQLITE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
@@ -83,7 +90,7 @@ class LedgerReading:
         fetched by a thread while the caller checks this one: the server's work and the
         network wait (psycopg releases the GIL there) overlap the caller's."""
         dialect = self._conn.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = param_mark(dialect)
         table = quoted(dialect, "ledger_events")
         head = f"SELECT {column_list(dialect, t.ledger_events)} FROM {table}"
         seq, limit = quoted(dialect, "seq"), int(self.page)
@@ -147,7 +154,7 @@ class LedgerReading:
     def chain_before(self, seq: int) -> str | None:
         """The chain hash stored in event ``seq - 1`` (None: no such event, or not text)."""
         dialect = self._conn.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = param_mark(dialect)
         table, key = quoted(dialect, "ledger_events"), quoted(dialect, "seq")
         cursor = self._conn.connection.cursor()
         try:

@@ -69,6 +69,11 @@ def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Ite
         yield decode(tuple(fetched))
 
 
+def param_mark(dialect: Dialect) -> str:
+    """How a driver statement of ``dialect`` marks a positional parameter (``?`` or ``%s``)."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
 def quoted(dialect: Dialect, name: str) -> str:
     return str(dialect.identifier_preparer.quote(name))
 
