@@ -22,9 +22,11 @@ def _rows(html: str) -> list[str]:
     return re.findall(r'<td class="mono"><a href="/cases/[0-9a-f]{32}">([^<]+)</a>', html)
 
 
-def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
+def _bureau(store, clock, count: int, *, party=lambda n: f"商户{n}") -> TestClient:
+    """A bureau with ``count`` general-procedure cases (number ``n`` opened ``count + 1 - n``
+    hours ago: the newest is the last), and its legal reviewer signed in."""
     agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
-    for n in range(1, 62):
+    for n in range(1, count + 1):
         open_case(
             store,
             SYSTEM,
@@ -32,12 +34,17 @@ def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
             number=f"测市监罚〔2026〕{n}号",
             title=f"第{n}号商户未明码标价案",
             procedure="general",
-            party={"kind": "organisation", "name": "老街百货" if n == 7 else f"商户{n}"},
-            opened_at=clock() - timedelta(hours=62 - n),
+            party={"kind": "organisation", "name": party(n)},
+            opened_at=clock() - timedelta(hours=count + 1 - n),
         )
     make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
     client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
     assert web_login(client, "reviewer", PASSWORD).status_code == 303
+    return client
+
+
+def test_the_case_list_pages_searches_and_keeps_filters(store, clock):
+    client = _bureau(store, clock, 61, party=lambda n: "老街百货" if n == 7 else f"商户{n}")
 
     first = client.get("/cases").text
     assert len(_rows(first)) == 50 and _rows(first)[0] == "测市监罚〔2026〕61号"  # newest first
@@ -64,21 +71,7 @@ def test_a_search_matching_more_than_the_cap_lists_the_newest_and_says_so(
     store, clock, monkeypatch
 ):
     monkeypatch.setattr("liuhen.services.cases.cases.SEARCH_COUNT_CAP", 60)
-    agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
-    for n in range(1, 63):
-        open_case(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            number=f"测市监罚〔2026〕{n}号",
-            title=f"第{n}号商户未明码标价案",
-            procedure="general",
-            party={"kind": "organisation", "name": f"商户{n}"},
-            opened_at=clock() - timedelta(hours=63 - n),
-        )
-    make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
-    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
-    assert web_login(client, "reviewer", PASSWORD).status_code == 303
+    client = _bureau(store, clock, 62)
 
     first = client.get("/cases", params={"q": "商户"}).text  # 62 match, counted up to 60
     assert "符合条件的超过 60 件：列出最新的 60 件，加上更多字词可缩小范围" in first
@@ -93,21 +86,7 @@ def test_the_api_list_pages_through_every_case_once(store, clock):
     """``/api/cases``: ``size`` cases a page (100 unless asked), newest first, ``links.next``
     to the next page until the last; every case once over the pages; a page past the last
     gives the last; a size that is not one is refused in one Chinese message naming it."""
-    agency = create_agency(store, SYSTEM, name="测试县市场监督管理局", profile_id="shanxi-township")
-    for n in range(1, 26):
-        open_case(
-            store,
-            SYSTEM,
-            agency_id=agency,
-            number=f"测市监罚〔2026〕{n}号",
-            title=f"第{n}号商户未明码标价案",
-            procedure="general",
-            party={"kind": "organisation", "name": f"商户{n}"},
-            opened_at=clock() - timedelta(hours=26 - n),
-        )
-    make_user(store, "reviewer", "legal_reviewer", agency_id=agency, display_name="孙法制")
-    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
-    assert web_login(client, "reviewer", PASSWORD).status_code == 303
+    client = _bureau(store, clock, 25)
 
     whole = client.get("/api/cases").json()
     assert (whole["page"], whole["pages"], whole["size"], whole["matched"]) == (1, 1, 100, 25)
