@@ -124,8 +124,8 @@ API_MAX_SIZE = 500
 holds 100,000: one answer with all of them would be tens of megabytes)."""
 
 
-def _api_size(request: Request) -> int:
-    raw = request.query_params.get("size", "") or str(API_PAGE_SIZE)
+def _api_size(raw: str) -> int:
+    raw = raw or str(API_PAGE_SIZE)
     if not raw.isdigit() or not 1 <= int(raw) <= API_MAX_SIZE:
         raise InvalidInput(f"size: 每页件数应为 1 至 {API_MAX_SIZE} 之间的整数，收到 {raw!r}")
     return int(raw)
@@ -144,11 +144,11 @@ def _api_size(request: Request) -> int:
 def api_cases(
     request: Request,
     user: Annotated[User, Depends(permission("case.read"))],
-    page: Annotated[str, Query(description="页码，从 1 起")] = "1",
+    page: Annotated[str, Query(description="页码，从 1 起")] = "1",  # read by ``requested``
     size: Annotated[str, Query(description=f"每页件数，1–{API_MAX_SIZE}")] = str(API_PAGE_SIZE),
 ) -> dict[str, object]:
     store = get_store(request)
-    per_page = _api_size(request)
+    per_page = _api_size(size)
     listing = list_page(store, user.actor, page=requested(request), size=per_page, full=True)
     shown = paged(request, listing.items, listing.number, listing.matched, per_page)
     return {
