@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from liuhen.ledger.tiles import INNER_BYTES
 from tests.integrity import tamper
 from tests.integrity.forge import resign
 from tests.integrity.tamper import Mutation
@@ -211,11 +212,12 @@ def caches(world: World, rng: random.Random) -> list[Mutation]:
 
 def tiles(world: World, rng: random.Random) -> list[Mutation]:
     """The stored Merkle tree: a bit flipped in each entry of each tile, a tile cut short,
-    garbage appended past the events, a tile deleted. Proofs are served from these."""
-    stored = {
-        (r["level"], r["idx"]): bytes(r["hashes"]) for r in tamper.rows(world.data, "ledger_tiles")
-    }
-    out = []
+    garbage appended past the events, a tile deleted; a full tile's inner nodes with a bit
+    flipped at each of their heights or cut short, inner nodes beside a partial tile.
+    Proofs are served from these."""
+    rows = tamper.rows(world.data, "ledger_tiles")
+    stored = {(r["level"], r["idx"]): bytes(r["hashes"]) for r in rows}
+    out = _inner_nodes(rows, rng)
     for (level, index), hashes in sorted(stored.items()):
         name = f"ledger_tiles#{level}/{index}"
         entries = len(hashes) // 32
@@ -242,6 +244,37 @@ def tiles(world: World, rng: random.Random) -> list[Mutation]:
                             "UPDATE ledger_tiles SET hashes = ? WHERE level = ? AND idx = ?",
                             (value, *key),
                         )
+
+            out.append(Mutation("tile", f"{label} of {name}", edit, (name,)))
+    return out
+
+
+def _inner_nodes(rows: list[dict[str, Any]], rng: random.Random) -> list[Mutation]:
+    out = []
+    for row in rows:
+        key, inner = (row["level"], row["idx"]), row["inner_nodes"]
+        name = f"ledger_tiles#{key[0]}/{key[1]}"
+        if inner is None:
+            edits = {"inner nodes beside a partial tile": rng.randbytes(INNER_BYTES)}
+        else:
+            starts = [0, 16, 24, 28, 30]  # heights 4, 5, 6 and 7, in hashes
+            edits = {
+                f"flip inner node at height {4 + h}": _flipped(
+                    bytes(inner), rng.randrange(starts[h] * 32, starts[h + 1] * 32)
+                )
+                for h in range(4)
+            }
+            edits["cut inner nodes"] = bytes(inner)[:-32]
+        for label, value in edits.items():
+
+            def edit(
+                data: Path, witness: Path, key: tuple[int, int] = key, value: bytes = value
+            ) -> None:
+                with tamper.intruder(data, "ledger_tiles") as conn:
+                    conn.execute(
+                        "UPDATE ledger_tiles SET inner_nodes = ? WHERE level = ? AND idx = ?",
+                        (value, *key),
+                    )
 
             out.append(Mutation("tile", f"{label} of {name}", edit, (name,)))
     return out

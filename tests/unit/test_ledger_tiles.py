@@ -9,12 +9,16 @@ import random
 
 import pytest
 
+from liuhen.ledger import tiles as tiles_module
 from liuhen.ledger.merkle import MerkleTree, verify_consistency, verify_inclusion
 from liuhen.ledger.tiles import (
+    FULL_TILE,
+    INNER_BYTES,
     TILE_WIDTH,
     TiledTree,
     edge_keys,
     extend,
+    inner_nodes,
     level_count,
     tiles_for,
 )
@@ -65,6 +69,8 @@ def test_tiles_give_the_in_memory_trees_roots_and_proofs(total: int) -> None:
         needed = tiles_for(total, lambda t, i=index, s=size: t.inclusion_proof(i, s))
         proof = TiledTree(total, {k: stored[k] for k in needed}).inclusion_proof(index, size)
         assert proof == memory.inclusion_proof(index, size)
+        with_inner = TiledTree(total, {k: stored[k] for k in needed}, _inner(stored))
+        assert with_inner.inclusion_proof(index, size) == proof
         assert verify_inclusion(_leaf(index), index, size, proof, root)
         old = rng.randint(1, size)
         needed = tiles_for(total, lambda t, o=old, s=size: t.consistency_proof(o, s))
@@ -91,3 +97,58 @@ def test_a_tile_that_is_missing_or_short_is_an_error_not_a_wrong_answer() -> Non
         TiledTree(600, {}).root()
     with pytest.raises(ValueError, match="32-byte"):
         extend(0, {}, [b"short"])
+
+
+def _inner(stored: dict[tuple[int, int], bytes]) -> dict[tuple[int, int], bytes | None]:
+    return {k: inner_nodes(v) for k, v in stored.items() if len(v) == FULL_TILE}
+
+
+def test_inner_nodes_are_the_tiles_nodes_at_heights_4_to_7() -> None:
+    stored, _ = _grow(70_001, random.Random(7))
+    memory = MerkleTree([_leaf(i) for i in range(70_001)])
+    for (level, index), hashes in stored.items():
+        if len(hashes) < FULL_TILE:
+            with pytest.raises(ValueError, match="full tile"):
+                inner_nodes(hashes)
+            continue
+        expected = b"".join(
+            memory.nodes(8 * level + r, (index * 256) >> r, 256 >> r) for r in range(4, 8)
+        )
+        assert inner_nodes(hashes) == expected and len(expected) == INNER_BYTES == 960
+
+
+def test_a_path_through_a_full_tile_with_its_inner_nodes_folds_a_few_hashes_not_the_tile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored, _ = _grow(3 * 256 + 5, random.Random(3))
+    memory = MerkleTree([_leaf(i) for i in range(3 * 256 + 5)])
+    inner = _inner(stored)
+    folded: list[int] = []
+    whole = tiles_module._levels
+    monkeypatch.setattr(
+        tiles_module, "_levels", lambda tile: folded.append(len(tile)) or whole(tile)
+    )
+    for index in (0, 1, 200, 255, 256, 511, 700):
+        folded.clear()
+        proof = TiledTree(memory.size, stored, inner).inclusion_proof(index)
+        assert proof == memory.inclusion_proof(index)
+        assert FULL_TILE not in folded  # the leaf tiles came with their inner nodes
+    folded.clear()
+    assert TiledTree(memory.size, stored).inclusion_proof(200) == memory.inclusion_proof(200)
+    assert FULL_TILE in folded  # without them, folded as before
+
+
+def test_inner_nodes_of_the_wrong_length_or_beside_a_partial_tile_are_not_used() -> None:
+    stored, _ = _grow(600, random.Random(2))
+    memory = MerkleTree([_leaf(i) for i in range(600)])
+    inner: dict[tuple[int, int], bytes | None] = {
+        (0, 0): inner_nodes(stored[(0, 0)])[:-32],  # cut short
+        (0, 1): None,
+        (0, 2): bytes(INNER_BYTES),  # beside a partial tile: never read
+    }
+    for index in (3, 300, 590):
+        tree = TiledTree(600, stored, inner)
+        assert tree.inclusion_proof(index) == memory.inclusion_proof(index)
+    wrong = {(0, 1): bytes(INNER_BYTES)}  # the right length, the wrong hashes: used, and
+    proof = TiledTree(600, stored, wrong).inclusion_proof(300)  # the proof fails to verify
+    assert not verify_inclusion(_leaf(300), 300, 600, proof, memory.root())

@@ -15,6 +15,16 @@ real run reads), and ``TiledTree`` computes over the tiles it is given.
 
 ``extend`` appends leaves to the right edge of a tree (the rightmost tile of each level,
 ``edge_keys``) and returns every tile it changed, for the caller to store.
+
+A node below a tile's top is folded from its entries: up to 255 hashes for a node of height
+7, the most of an inclusion proof's time when its leaf tile is read afresh (as at random
+over millions of events). A full tile is therefore stored with its *inner nodes*
+(``inner_nodes``): its nodes at heights ``INNER_LOW`` to 7 above its entries, 30 hashes, so a
+path through it folds at most 7 hashes (those below ``INNER_LOW``) and reads the rest. They
+are a copy of what the entries give, never trusted over them: ``TiledTree`` uses them only
+beside a full tile and only when they have their exact length, a proof that fails with them
+is made again from the entries alone, and ``liuhen verify`` compares them with the tree of
+the recomputed leaves (which holds exactly these heights in memory).
 """
 
 from __future__ import annotations
@@ -26,6 +36,15 @@ from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes, pair_up
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
+FULL_TILE = TILE_WIDTH * HASH_SIZE
+"""A full tile's bytes."""
+INNER_LOW = 4
+"""The lowest height within a tile whose nodes a full tile's ``inner_nodes`` hold."""
+_INNER_AT = {
+    r: sum(TILE_WIDTH >> k for k in range(INNER_LOW, r)) for r in range(INNER_LOW, TILE_HEIGHT)
+}
+"""Where height ``r``'s nodes begin in ``inner_nodes``, in hashes (16 at 4, 8 at 5, …)."""
+INNER_BYTES = sum(TILE_WIDTH >> r for r in range(INNER_LOW, TILE_HEIGHT)) * HASH_SIZE
 
 TileKey = tuple[int, int]
 """(level, index) of a tile."""
@@ -58,6 +77,14 @@ def _levels(tile: bytes) -> tuple[bytes, ...]:
     return tuple(levels)
 
 
+def inner_nodes(tile: bytes) -> bytes:
+    """A full tile's nodes at heights ``INNER_LOW`` to 7 above its entries, concatenated
+    height by height, left to right (16 + 8 + 4 + 2 hashes): stored beside it."""
+    if len(tile) != FULL_TILE:
+        raise ValueError("only a full tile has stored inner nodes")
+    return b"".join(_levels(tile)[INNER_LOW:TILE_HEIGHT])
+
+
 def _fold(entries: bytes) -> bytes:
     """The root of a complete subtree given its ``2^r`` bottom entries, concatenated."""
     level = bytearray(entries)
@@ -76,12 +103,19 @@ def _locate(height: int, position: int) -> tuple[TileKey, int, int]:
 
 class TiledTree(MerkleHashes):
     """The tree of ``size`` leaves over the ``tiles`` given (bytes of concatenated hashes
-    by key); a node in a tile that was not given, or past its width, is a ``KeyError`` /
-    ``ValueError`` (the caller fetched the wrong tiles, or the stored tiles are short)."""
+    by key), with the stored ``inner`` nodes of some full ones (``inner_nodes``); a node in
+    a tile that was not given, or past its width, is a ``KeyError`` / ``ValueError`` (the
+    caller fetched the wrong tiles, or the stored tiles are short)."""
 
-    def __init__(self, size: int, tiles: Mapping[TileKey, bytes]) -> None:
+    def __init__(
+        self,
+        size: int,
+        tiles: Mapping[TileKey, bytes],
+        inner: Mapping[TileKey, bytes | None] | None = None,
+    ) -> None:
         self._size = size
         self._tiles = tiles
+        self._inner = inner or {}
 
     @property
     def size(self) -> int:
@@ -92,9 +126,15 @@ class TiledTree(MerkleHashes):
         tile = self._tiles[key]
         if len(tile) < (first + count) * HASH_SIZE:
             raise ValueError(f"tile {key[0]}/{key[1]} is short of entry {first + count - 1}")
-        level = _levels(tile)[count.bit_length() - 1]
+        r = count.bit_length() - 1
+        inner = self._inner.get(key)
+        if inner is not None and len(inner) == INNER_BYTES and len(tile) == FULL_TILE:
+            if r < INNER_LOW:  # at most 8 entries: fold them, not the tile
+                return _fold(tile[first * HASH_SIZE : (first + count) * HASH_SIZE])
+            at = (_INNER_AT[r] + (first >> r)) * HASH_SIZE
+            return inner[at : at + HASH_SIZE]
         at = (first // count) * HASH_SIZE
-        return level[at : at + HASH_SIZE]
+        return _levels(tile)[r][at : at + HASH_SIZE]
 
 
 class _Planner(MerkleHashes):
@@ -131,7 +171,7 @@ def extend(
     for (level, index), hashes in edge.items():
         current[level] = (index, bytearray(hashes))
     changed: dict[TileKey, bytes] = {}
-    full = TILE_WIDTH * HASH_SIZE
+    full = FULL_TILE
     for leaf in leaves:
         if len(leaf) != HASH_SIZE:
             raise ValueError(f"leaf {size} is not a {HASH_SIZE}-byte hash")
@@ -145,8 +185,9 @@ def extend(
             changed[(level, index)] = b""  # the bytes are taken at the end
             if len(tile) < full:
                 break
-            changed[(level, index)] = bytes(tile)  # full now, and never changes again
-            level, entry = level + 1, _fold(bytes(tile))
+            changed[(level, index)] = full_tile = bytes(tile)  # full: never changes again
+            # its root from the levels kept for it: ``inner_nodes`` takes them from there
+            level, entry = level + 1, _levels(full_tile)[TILE_HEIGHT]
         size += 1
     for key, value in changed.items():
         if not value:

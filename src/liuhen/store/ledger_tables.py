@@ -57,11 +57,15 @@ ledger_tiles = Table(
     Column("level", Integer(), primary_key=True, autoincrement=False),
     Column("idx", BigInteger(), primary_key=True, autoincrement=False),
     Column("hashes", LargeBinary(), nullable=False),
+    Column("inner_nodes", LargeBinary(), nullable=True),
 )
 """The Merkle tree over the events as C2SP tiles (``ledger/tiles.py``): a proof reads a few
 of them, not every leaf. Derived (every tile follows from the events' leaf hashes, and
 ``liuhen verify`` recomputes and compares them), written in the transaction that appends the
-events it covers; a partial tile is rewritten as it grows, a full one never again."""
+events it covers; a partial tile is rewritten as it grows, a full one never again. A full
+tile holds its ``inner_nodes`` too (``ledger/tiles.inner_nodes``: 960 bytes that spare a
+proof 240 hashes); NULL on a partial tile, and on a full one until ``liuhen init`` fills it
+in a store that predates them."""
 
 verification_runs = Table(
     "verification_runs",

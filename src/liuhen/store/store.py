@@ -44,7 +44,7 @@ from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
 from liuhen.store.tile_cache import TileCache
-from liuhen.store.tile_rows import tiled_size
+from liuhen.store.tile_rows import fill_inner_nodes, tiled_size
 from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
 
@@ -345,7 +345,8 @@ class Store:
     def build_tiles(self, chunk: int = 50_000) -> tuple[int, int] | None:
         """Bring the stored tiles up to the newest event, under the ledger's lock (a store
         upgraded from one without tiles: ``liuhen init`` calls it; every write transaction
-        does the same for its own events), ``chunk`` events at a time. Returns the tree's
+        does the same for its own events), ``chunk`` events at a time, and the inner nodes
+        of full tiles stored without them. Returns the tree's
         size before and after, or None when the ledger is damaged (nothing written;
         ``liuhen verify`` says what)."""
         try:
@@ -353,6 +354,7 @@ class Store:
                 lock_ledger_head(conn)
                 before = tiled_size(conn)
                 tree = self._tree.catch_up(conn, chunk)
+                fill_inner_nodes(conn)  # full tiles stored before they kept them
         except (ValueError, TypeError, KeyError):
             self._tree.forget()
             return None

@@ -104,16 +104,18 @@ class TileCache:
         size: int,
         question: Callable[[MerkleHashes], T],
         given: Mapping[TileKey, bytes] | None = None,
+        inner: Mapping[TileKey, bytes | None] | None = None,
     ) -> T:
-        """``question`` answered over the tree of ``size`` leaves: on the tiles ``given`` and
-        those kept here when they are all there (no dry run naming the tiles first, no
-        statement), else on ``tree``'s (the tiles it reads planned, those lacking read)."""
+        """``question`` answered over the tree of ``size`` leaves: on the tiles ``given`` (with
+        the stored ``inner`` nodes of some, read with them) and those kept here when they are
+        all there (no dry run naming the tiles first, no statement), else on ``tree``'s (the
+        tiles it reads planned, those lacking read)."""
         if given:
-            self.put(given)
+            self.put(_worth_keeping(given, inner))
         try:
-            return question(TiledTree(size, _Kept(self, size, given or {})))
+            return question(TiledTree(size, _Kept(self, size, given or {}), inner))
         except KeyError:  # a tile not kept (or kept narrower): read what is lacking
-            return question(self.tree(conn, size, question, given))
+            return question(self.tree(conn, size, question, given, inner))
 
     def tree(
         self,
@@ -121,6 +123,7 @@ class TileCache:
         size: int,
         question: Callable[[MerkleHashes], object],
         given: Mapping[TileKey, bytes] | None = None,
+        inner: Mapping[TileKey, bytes | None] | None = None,
     ) -> TiledTree:
         """The tree of ``size`` leaves with the tiles ``question`` reads: those ``given``
         (read with something else), those kept here, and the rest read in one statement
@@ -138,8 +141,18 @@ class TileCache:
                 tiles[key] = tile
         read = read_tiles(conn, missing) if missing else {}
         tiles.update(read)
-        self.put({**(given or {}), **read})
-        return TiledTree(size, tiles)
+        self.put({**_worth_keeping(given or {}, inner), **read})
+        return TiledTree(size, tiles, inner)
+
+
+def _worth_keeping(
+    given: Mapping[TileKey, bytes], inner: Mapping[TileKey, bytes | None] | None
+) -> Mapping[TileKey, bytes]:
+    """The tiles of ``given`` to keep: not those read with their inner nodes (a kept tile
+    has none, and folding it costs more than reading it again with them)."""
+    if not inner:
+        return given
+    return {key: tile for key, tile in given.items() if inner.get(key) is None}
 
 
 class _Kept(Mapping[TileKey, bytes]):

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, tuple_, update
 
 from liuhen.ledger.merkle import HASH_SIZE
-from liuhen.ledger.tiles import TILE_HEIGHT, TileKey
+from liuhen.ledger.tiles import FULL_TILE, TILE_HEIGHT, TileKey, inner_nodes
 from liuhen.store import tables as t
 from liuhen.store.upsert import insert_for
 
@@ -86,8 +86,15 @@ def write_tiles(conn: Connection, changed: Mapping[TileKey, bytes]) -> None:
     """Store every tile of ``changed``, a new one inserted and a grown one replaced."""
     if not changed:
         return
-    rows = [{"level": k[0], "idx": k[1], "hashes": v} for k, v in sorted(changed.items())]
+    rows = [
+        {"level": k[0], "idx": k[1], "hashes": v, "inner_nodes": _inner_of(v)}
+        for k, v in sorted(changed.items())
+    ]
     conn.execute(_upsert(conn.dialect.name), rows)
+
+
+def _inner_of(hashes: bytes) -> bytes | None:
+    return inner_nodes(hashes) if len(hashes) == FULL_TILE else None
 
 
 _UPSERTS: dict[str, Any] = {}
@@ -99,7 +106,8 @@ def _upsert(dialect: str) -> Any:
     if dialect not in _UPSERTS:
         stmt = insert_for(dialect, _tiles)
         _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=["level", "idx"], set_={"hashes": stmt.excluded.hashes}
+            index_elements=["level", "idx"],
+            set_={"hashes": stmt.excluded.hashes, "inner_nodes": stmt.excluded.inner_nodes},
         )
     return _UPSERTS[dialect]
 
@@ -112,19 +120,62 @@ def clear_tiles(conn: Connection) -> None:
 def stored_tiles(conn: Connection, page: int = 500) -> Iterator[tuple[TileKey, bytes]]:
     """Every stored tile, level by level, left to right, ``page`` rows to a statement (a few
     megabytes held at a time whatever the size of the tree)."""
+    for key, hashes, _ in stored_tile_rows(conn, page):
+        yield key, hashes
+
+
+def stored_tile_rows(
+    conn: Connection, page: int = 500
+) -> Iterator[tuple[TileKey, bytes, bytes | None]]:
+    """``stored_tiles`` with each tile's stored inner nodes (None where there are none)."""
     after: TileKey = (-1, -1)
     while True:
         rows = conn.execute(
-            select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes)
+            select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes, _tiles.c.inner_nodes)
             .where(tuple_(_tiles.c.level, _tiles.c.idx) > after)
             .order_by(_tiles.c.level, _tiles.c.idx)
             .limit(page)
         ).all()
-        for level, idx, hashes in rows:
+        for level, idx, hashes, inner in rows:
             after = (int(level), int(idx))
-            yield after, bytes(hashes)
+            yield after, bytes(hashes), None if inner is None else bytes(inner)
         if len(rows) < page:
             return
+
+
+def fill_inner_nodes(conn: Connection, page: int = 500) -> int:
+    """Store the inner nodes of every full tile that has none (a store from before them:
+    ``liuhen init``), ``page`` tiles to a statement; how many were filled. Computed from
+    the tile's own entries: a damaged tile gets inner nodes as damaged as it, and
+    ``liuhen verify`` names the tile."""
+    filled = 0
+    after: TileKey = (-1, -1)
+    full = func.length(_tiles.c.hashes) == FULL_TILE
+    fill = (
+        update(_tiles)
+        .where(_tiles.c.level == bindparam("k_level"), _tiles.c.idx == bindparam("k_idx"))
+        .values(inner_nodes=bindparam("inner"))
+    )
+    while True:
+        rows = conn.execute(
+            select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes)
+            .where(_tiles.c.inner_nodes.is_(None), full)
+            .where(tuple_(_tiles.c.level, _tiles.c.idx) > after)
+            .order_by(_tiles.c.level, _tiles.c.idx)
+            .limit(page)
+        ).all()
+        if rows:
+            after = (int(rows[-1][0]), int(rows[-1][1]))
+            conn.execute(
+                fill,
+                [
+                    {"k_level": lv, "k_idx": ix, "inner": inner_nodes(bytes(h))}
+                    for lv, ix, h in rows
+                ],
+            )
+            filled += len(rows)
+        if len(rows) < page:
+            return filled
 
 
 def events_end(conn: Connection) -> int:

@@ -46,15 +46,20 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
     latest, event, proof = proof_inputs(store, seq)
     if latest is None or event is None or proof is None:
         raise NotFound(f"EVENT: 事件 #{seq} 不存在或尚未被检查点覆盖")
-    size = int(latest["tree_size"])
     if event["case_id"]:
         require_case(store, actor, "ledger.read", event["case_id"])
-    raw = event_bytes(event)
-    leaf = leaf_hash(raw)
-    root = bytes.fromhex(latest["root_hash"])
-    verified = verify_inclusion(leaf, seq, size, proof, root)
-    if not verified:  # nothing kept from a proof that failed: read afresh next time
+    size, raw, leaf, verified = _checked(latest, event, seq, proof)
+    if not verified:
+        # A full tile's stored inner nodes are a copy of what its entries give: the path
+        # once more from the entries alone, so damaged copies cannot deny a proof (verify
+        # names them). Nothing is kept from a path that failed: read afresh next time.
         store.tile_cache.discard(tiles_for(size, lambda t: t.inclusion_proof(seq, size)))
+        newest, stored, path = proof_inputs(store, seq, stored_inner=False)
+        if newest is not None and stored is not None and path is not None:
+            latest, event, proof = newest, stored, path
+            size, raw, leaf, verified = _checked(latest, event, seq, proof)
+            if not verified:
+                store.tile_cache.discard(tiles_for(size, lambda t: t.inclusion_proof(seq, size)))
     return {
         "seq": seq,
         "event": {
@@ -71,6 +76,18 @@ def inclusion_proof(store: Store, actor: Actor, seq: int) -> dict[str, Any]:
         "public_key_pem": _pem(store.key),
         "verified": verified,
     }
+
+
+def _checked(
+    latest: dict[str, Any], event: dict[str, Any], seq: int, proof: list[bytes]
+) -> tuple[int, bytes, bytes, bool]:
+    """The tree's size, the event's bytes and leaf recomputed, and whether ``proof`` takes
+    that leaf to the checkpoint's signed root."""
+    size = int(latest["tree_size"])
+    raw = event_bytes(event)
+    leaf = leaf_hash(raw)
+    root = bytes.fromhex(latest["root_hash"])
+    return size, raw, leaf, verify_inclusion(leaf, seq, size, proof, root)
 
 
 @lru_cache(maxsize=8)

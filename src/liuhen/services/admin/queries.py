@@ -310,10 +310,11 @@ _JOINED = _CP.outerjoin(_EV, (_EV.c.seq == bindparam("seq")) & (_EV.c.seq < _CP.
 _NEWEST_AND_EVENT = select(*_COLUMNS).select_from(_JOINED)
 """The newest signed checkpoint and event ``seq`` when that checkpoint covers it, in one
 statement (on PostgreSQL each statement is a round trip: a proof is a millisecond's work)."""
-_WITH_LEAF_TILE = select(*_COLUMNS, _LT.c.hashes.label("leaf_tile")).select_from(
-    _JOINED.outerjoin(_LT, (_LT.c.level == 0) & (_LT.c.idx == bindparam("tile")))
-)
-"""The same with the event's leaf tile (level 0), when the process does not keep it."""
+_WITH_LEAF_TILE = select(
+    *_COLUMNS, _LT.c.hashes.label("leaf_tile"), _LT.c.inner_nodes.label("leaf_inner")
+).select_from(_JOINED.outerjoin(_LT, (_LT.c.level == 0) & (_LT.c.idx == bindparam("tile"))))
+"""The same with the event's leaf tile (level 0) and its inner nodes, when the process does
+not keep the tile."""
 
 
 _PROOF_ROW = DriverSelect(_NEWEST_AND_EVENT)
@@ -321,7 +322,7 @@ _PROOF_ROW_WITH_TILE = DriverSelect(_WITH_LEAF_TILE)
 
 
 def proof_inputs(
-    store: Store, seq: int
+    store: Store, seq: int, *, stored_inner: bool = True
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[bytes] | None]:
     """What an inclusion proof of event ``seq`` needs, on one connection: the newest signed
     checkpoint, the event as stored (None unless that checkpoint covers it) and the event's
@@ -329,10 +330,13 @@ def proof_inputs(
     tile missing or damaged). One statement, on the driver's cursor (``store/driver_rows``),
     reads the checkpoint, the event and its leaf tile; the path's other tiles come from the
     process's ``store.tile_cache`` (the upper levels and the right edge: a second statement
-    only for those it does not hold yet, or holds narrower than this tree needs them)."""
+    only for those it does not hold yet, or holds narrower than this tree needs them). A
+    full leaf tile is read with its stored inner nodes (``ledger/tiles``), and not kept:
+    reading it again is cheaper than folding it; ``stored_inner`` False reads and folds it
+    (a proof that did not verify with them is made again so)."""
     cache = store.tile_cache
     leaf_key = (0, seq >> TILE_HEIGHT) if seq >= 0 else (0, -1)
-    kept = cache.get(leaf_key, TILE_WIDTH)  # a full tile kept: not read again
+    kept = cache.get(leaf_key, TILE_WIDTH) if stored_inner else None
     with store.read() as conn:
         if kept is not None:
             found = _PROOF_ROW.first(conn, {"seq": seq})
@@ -347,8 +351,12 @@ def proof_inputs(
         size = int(latest["tree_size"])
         leaf_tile = kept if kept is not None else found["leaf_tile"]
         given = {leaf_key: bytes(leaf_tile)} if leaf_tile is not None else {}
+        inner = found.get("leaf_inner") if kept is None and stored_inner else None
+        inners = {leaf_key: bytes(inner)} if inner is not None else None
         try:
-            proof = cache.answer(conn, size, lambda tree: tree.inclusion_proof(seq, size), given)
+            proof = cache.answer(
+                conn, size, lambda tree: tree.inclusion_proof(seq, size), given, inners
+            )
         except (KeyError, ValueError):
             proof = []  # tiles missing or damaged: the proof cannot be given, and says so
         return latest, row, proof

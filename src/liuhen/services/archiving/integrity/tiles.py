@@ -6,16 +6,27 @@ events this run read (a write committed meanwhile extends it), and it is not com
 but never past the events stored when the tiles were read.
 A tile missing where the tree has entries is named too (a store upgraded from before tiles
 gets them from ``liuhen init``, and every write extends them, so none is missing otherwise).
+A full tile's stored inner nodes must be exactly the recomputed tree's nodes at their
+heights (held in memory by ``RecomputedTree``: the check costs no hashing); a partial tile
+has none. Proofs do not trust them over the entries, but a wrong copy is still a change.
 """
 
 from __future__ import annotations
 
 from liuhen.ledger.merkle import HASH_SIZE
-from liuhen.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileKey, edge_keys, level_count
+from liuhen.ledger.tiles import (
+    FULL_TILE,
+    INNER_LOW,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileKey,
+    edge_keys,
+    level_count,
+)
 from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.services.archiving.integrity.report import VerifyReport
 from liuhen.store.store import Store
-from liuhen.store.tile_rows import events_end, stored_tiles
+from liuhen.store.tile_rows import events_end, stored_tile_rows
 
 ALTERED = "ledger_tile_altered"
 
@@ -30,7 +41,7 @@ def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> Non
     missing = _expected(size)
     beyond: list[tuple[str, int, int]] = []  # tiles reaching past ``size``: checked last
     with store.read() as conn:
-        for (level, index), hashes in stored_tiles(conn):
+        for (level, index), hashes, inner in stored_tile_rows(conn):
             missing.discard((level, index))
             name = f"ledger_tiles#{level}/{index}"
             first = index * TILE_WIDTH
@@ -43,6 +54,8 @@ def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> Non
                 report.add(ALTERED, name, "Merkle 树瓦片短于日志（被截短）：其中的证明无法给出")
             elif len(hashes) > len(expected):
                 beyond.append((name, level, first + len(hashes) // HASH_SIZE))
+            if inner is not None and not _inner_agrees(tree, level, index, hashes, inner):
+                report.add(ALTERED, name, "Merkle 树瓦片存储的内部节点与重算的树不符（被改动）")
         end = events_end(conn) if beyond else size  # read after the tiles
     for name, level, reach in beyond:
         if reach > level_count(max(end, size), level):
@@ -53,6 +66,22 @@ def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> Non
             f"ledger_tiles#{level}/{index}",
             "Merkle 树瓦片缺失（被删除，或升级后尚未运行 liuhen init）：其中的证明无法给出",
         )
+
+
+def _inner_agrees(
+    tree: RecomputedTree, level: int, index: int, hashes: bytes, inner: bytes
+) -> bool:
+    """Whether a tile's stored inner nodes are the recomputed tree's (a partial tile has
+    none; a full one that reaches past the events this run read is not compared here)."""
+    if len(hashes) != FULL_TILE:
+        return False
+    if level_count(tree.size, level) < (index + 1) * TILE_WIDTH:
+        return True
+    base = TILE_HEIGHT * level
+    return inner == b"".join(
+        tree.nodes(base + r, (index * TILE_WIDTH) >> r, TILE_WIDTH >> r)
+        for r in range(INNER_LOW, TILE_HEIGHT)
+    )
 
 
 def _differs(level: int, first: int, hashes: bytes, expected: bytes) -> str:
