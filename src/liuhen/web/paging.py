@@ -12,6 +12,10 @@ from starlette.requests import Request
 from liuhen.errors import InvalidInput
 
 PAGE_SIZE = 50
+API_PAGE_SIZE = 100
+API_MAX_SIZE = 500
+"""Items a JSON list's page holds: ``?size=`` up to ``API_MAX_SIZE`` (a county's store holds
+100,000 cases: one answer with all of them would be tens of megabytes)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,14 @@ def requested(request: Request) -> int:
     raw = request.query_params.get("page", "1") or "1"
     if not raw.isdigit() or int(raw) < 1:
         raise InvalidInput(f"page: 页码应为正整数，收到 {raw!r}")
+    return int(raw)
+
+
+def api_size(raw: str) -> int:
+    """The page size ``?size=N`` asks of a JSON list (``API_PAGE_SIZE`` when none)."""
+    raw = raw or str(API_PAGE_SIZE)
+    if not raw.isdigit() or not 1 <= int(raw) <= API_MAX_SIZE:
+        raise InvalidInput(f"size: 每页件数应为 1 至 {API_MAX_SIZE} 之间的整数，收到 {raw!r}")
     return int(raw)
 
 

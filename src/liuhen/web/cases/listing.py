@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
-from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
 from liuhen.services.cases.bundle_import import import_bundle
 from liuhen.services.cases.bundles import export_bundle
@@ -20,7 +19,7 @@ from liuhen.web.auth.permission import get_store, loaded_case, permission
 from liuhen.web.av.panel import av_due_for, av_panel
 from liuhen.web.cases.next_panel import next_panel
 from liuhen.web.cases.panel import case_panel
-from liuhen.web.paging import PAGE_SIZE, paged, requested
+from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, PAGE_SIZE, api_size, paged, requested
 
 router = APIRouter()
 
@@ -118,19 +117,6 @@ def case_page(
     )
 
 
-API_PAGE_SIZE = 100
-API_MAX_SIZE = 500
-"""Cases an ``/api/cases`` page holds: ``?size=`` up to ``API_MAX_SIZE`` (a county's store
-holds 100,000: one answer with all of them would be tens of megabytes)."""
-
-
-def _api_size(raw: str) -> int:
-    raw = raw or str(API_PAGE_SIZE)
-    if not raw.isdigit() or not 1 <= int(raw) <= API_MAX_SIZE:
-        raise InvalidInput(f"size: 每页件数应为 1 至 {API_MAX_SIZE} 之间的整数，收到 {raw!r}")
-    return int(raw)
-
-
 @router.get(
     "/api/cases",
     tags=["cases"],
@@ -148,7 +134,7 @@ def api_cases(
     size: Annotated[str, Query(description=f"每页件数，1–{API_MAX_SIZE}")] = str(API_PAGE_SIZE),
 ) -> dict[str, object]:
     store = get_store(request)
-    per_page = _api_size(size)
+    per_page = api_size(size)
     listing = list_page(store, user.actor, page=requested(request), size=per_page, full=True)
     shown = paged(request, listing.items, listing.number, listing.matched, per_page)
     return {

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
 from liuhen.services.oversight.reminders import DAY_CHOICES, inbox
 from liuhen.web.auth.permission import get_store, permission
+from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, api_size, paged, requested
 
 router = APIRouter()
 Reader = Annotated[User, Depends(permission("case.read"))]
-SHOWN = 100  # per list on the page; the API returns every item
+SHOWN = 100  # per list on the page; the API pages through all
 
 
 def _days(raw: str) -> int:
@@ -31,14 +32,45 @@ def inbox_page(request: Request, user: Reader, days: str = "5") -> Response:
     return render(request, "inbox.html", {"box": box, "day_choices": DAY_CHOICES, "shown": SHOWN})
 
 
-@router.get("/api/inbox", tags=["reminders"], summary="我的待办（到期提醒与逾期事项）")
-def api_inbox(request: Request, user: Reader, days: str = "5") -> dict[str, Any]:
-    box = inbox(get_store(request), user, _days(days))
+@router.get(
+    "/api/inbox",
+    tags=["reminders"],
+    summary="我的待办（到期提醒与逾期事项），分页",
+    description=(
+        "``overdue``（逾期事项，最早的在前）与 ``due``（``days`` 个工作日内到期，最近的在前）"
+        f"各给出第 ``page`` 页，每页 ``size`` 项（默认 {API_PAGE_SIZE}，至多 {API_MAX_SIZE}）；"
+        "``overdue_count``、``due_count`` 为全部项数，``pages`` 为较长一列的页数（超出末页时给出末页），"
+        "``links.next`` 为下一页的地址。``approvals``（待我审批）全部给出。"
+    ),
+)
+def api_inbox(
+    request: Request,
+    user: Reader,
+    days: str = "5",
+    page: Annotated[str, Query(description="页码，从 1 起")] = "1",  # read by ``requested``
+    size: Annotated[str, Query(description=f"每页项数，1–{API_MAX_SIZE}")] = str(API_PAGE_SIZE),
+) -> dict[str, Any]:
+    store = get_store(request)
+    per_page, number, wanted = api_size(size), requested(request), _days(days)
+    box = inbox(store, user, wanted, shown=number * per_page)
+    total = max(box.overdue_count, box.due_count)
+    last = max(1, -(-total // per_page))
+    if number > last:  # past the last page: the last one, as the case list does
+        number = last
+        box = inbox(store, user, wanted, shown=number * per_page)
+    start = (number - 1) * per_page
+    shown = paged(request, [], number, total, per_page)
     return {
         "days": box.days,
         "limit": box.limit.isoformat(),
         "notice": box.notice,
-        "overdue": [r.to_dict() for r in box.overdue],
-        "due": [r.to_dict() for r in box.due],
+        "overdue": [r.to_dict() for r in box.overdue[start:]],
+        "due": [r.to_dict() for r in box.due[start:]],
         "approvals": [r.to_dict() for r in box.approvals],
+        "overdue_count": box.overdue_count,
+        "due_count": box.due_count,
+        "page": number,
+        "pages": shown.pages,
+        "size": per_page,
+        "links": shown.links,
     }
