@@ -4,6 +4,7 @@ list, a page past the last is the last, and a bad size is one Chinese 400 naming
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -52,3 +53,30 @@ def test_the_inbox_api_pages_each_list_and_the_pages_make_the_whole(store, clock
         assert answer.status_code == 400 and "size" in answer.text, bad
         assert "每页件数" in answer.text
     assert client.get("/api/inbox", params={"page": "x"}).status_code == 400
+
+
+def _shown(html: str, section: str) -> list[str]:
+    """The case numbers of the rows of one list (``overdue`` or ``due``) of the page."""
+    part = html.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<tr class="inbox-item">.*?<a href="/cases/[0-9a-f]+">([^<]+)</a>', part)
+
+
+def test_the_inbox_page_pages_too(store, clock, monkeypatch):
+    monkeypatch.setattr("liuhen.web.oversight.inbox.SHOWN", 4)
+    clock.now = T0 + timedelta(hours=4)
+    made, _ = _cases(store, clock, stagger=1)
+    make_user(store, "zhao", "section_head", agency_id=made["agency"], section=SECTION)
+    client = TestClient(create_app(store.settings, store=store), base_url="http://127.0.0.1")
+    assert web_login(client, "zhao", PASSWORD).status_code == 303
+    whole = client.get("/api/inbox", params={"days": "20", "size": "500"}).json()["due"]
+
+    first = client.get("/inbox", params={"days": "20"}).text
+    assert len(_shown(first, "due")) == 4 and "第 1 / 2 页（每页每类 4 项）" in first
+    assert f"第 1–4 项，共 {len(whole)} 项" in first and "上一页" not in first
+    following = re.search(r'href="([^"]+)" rel="next"', first)
+    assert following is not None and "days=20" in following.group(1)
+    second = client.get(following.group(1).replace("&amp;", "&")).text
+    assert "第 2 / 2 页" in second and "下一页" not in second
+    assert _shown(first, "due") + _shown(second, "due") == [r["case_number"] for r in whole]
+    assert client.get("/inbox", params={"days": "20", "page": "9"}).text.count("第 2 / 2 页") == 1
+    assert client.get("/inbox", params={"page": "零"}).status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -9,13 +10,15 @@ from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
-from liuhen.services.oversight.reminders import DAY_CHOICES, inbox
+from liuhen.services.oversight.reminders import DAY_CHOICES, Inbox, inbox
 from liuhen.web.auth.permission import get_store, permission
-from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, api_size, paged, requested
+from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, Page, api_size, paged, requested
 
 router = APIRouter()
 Reader = Annotated[User, Depends(permission("case.read"))]
-SHOWN = 100  # per list on the page; the API pages through all
+SHOWN = 50
+"""Items of each list a page of 我的待办 shows (the case list's page size); ``?page=N``
+goes on, and the API's ``?size=`` up to ``API_MAX_SIZE``."""
 
 
 def _days(raw: str) -> int:
@@ -28,8 +31,25 @@ def _days(raw: str) -> int:
 def inbox_page(request: Request, user: Reader, days: str = "5") -> Response:
     from liuhen.web.pages import render
 
-    box = inbox(get_store(request), user, _days(days), shown=SHOWN)
-    return render(request, "inbox.html", {"box": box, "day_choices": DAY_CHOICES, "shown": SHOWN})
+    box, page = _paged(request, user, _days(days), SHOWN)
+    context = {"box": box, "day_choices": DAY_CHOICES, "page": page}
+    return render(request, "inbox.html", context)
+
+
+def _paged(request: Request, user: User, days: int, size: int) -> tuple[Inbox, Page]:
+    """Page ``?page=`` of each of the user's lists, ``size`` items a page (the last page
+    for a number past it), and the page's links; the lists hold that page's items only."""
+    store = get_store(request)
+    number = requested(request)
+    box = inbox(store, user, days, shown=number * size)
+    total = max(box.overdue_count, box.due_count)
+    last = max(1, -(-total // size))
+    if number > last:  # past the last page: the last one, as the case list does
+        number = last
+        box = inbox(store, user, days, shown=number * size)
+    start = (number - 1) * size
+    shown = replace(box, overdue=box.overdue[start:], due=box.due[start:])
+    return shown, paged(request, [], number, total, size)
 
 
 @router.get(
@@ -50,26 +70,18 @@ def api_inbox(
     page: Annotated[str, Query(description="页码，从 1 起")] = "1",  # read by ``requested``
     size: Annotated[str, Query(description=f"每页项数，1–{API_MAX_SIZE}")] = str(API_PAGE_SIZE),
 ) -> dict[str, Any]:
-    store = get_store(request)
-    per_page, number, wanted = api_size(size), requested(request), _days(days)
-    box = inbox(store, user, wanted, shown=number * per_page)
-    total = max(box.overdue_count, box.due_count)
-    last = max(1, -(-total // per_page))
-    if number > last:  # past the last page: the last one, as the case list does
-        number = last
-        box = inbox(store, user, wanted, shown=number * per_page)
-    start = (number - 1) * per_page
-    shown = paged(request, [], number, total, per_page)
+    per_page = api_size(size)
+    box, shown = _paged(request, user, _days(days), per_page)
     return {
         "days": box.days,
         "limit": box.limit.isoformat(),
         "notice": box.notice,
-        "overdue": [r.to_dict() for r in box.overdue[start:]],
-        "due": [r.to_dict() for r in box.due[start:]],
+        "overdue": [r.to_dict() for r in box.overdue],
+        "due": [r.to_dict() for r in box.due],
         "approvals": [r.to_dict() for r in box.approvals],
         "overdue_count": box.overdue_count,
         "due_count": box.due_count,
-        "page": number,
+        "page": shown.number,
         "pages": shown.pages,
         "size": per_page,
         "links": shown.links,
