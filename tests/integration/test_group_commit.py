@@ -57,15 +57,20 @@ def test_a_reader_holding_a_snapshot_does_not_block_a_writer(sqlite_settings, cl
 
     initialise(sqlite_settings, admin_password="Admin-pass-2026!", clock=clock)
     store = Store.open(sqlite_settings, clock=clock)
+    count = text("SELECT count(*) FROM ledger_events")
     try:
-        with store.read() as conn:
-            before = conn.execute(text("SELECT count(*) FROM ledger_events")).scalar()
+        with store.snapshot() as conn:
+            before = conn.execute(count).scalar()
             with store.transaction(SYSTEM) as tx:  # would wait 30 s behind BEGIN IMMEDIATE
                 tx.record("test.written", subject_type="test", subject_id="1")
-            again = conn.execute(text("SELECT count(*) FROM ledger_events")).scalar()
+            again = conn.execute(count).scalar()
             assert again == before  # the reader keeps its snapshot
-        with store.read() as conn:
-            assert conn.execute(text("SELECT count(*) FROM ledger_events")).scalar() == before + 1
+        with store.read() as conn:  # each statement its own snapshot, as on PostgreSQL
+            assert conn.execute(count).scalar() == before + 1
+            with store.transaction(SYSTEM) as tx:  # nor does it block a writer
+                tx.record("test.written", subject_type="test", subject_id="2")
+            assert conn.execute(count).scalar() == before + 2
+            assert not conn.connection.dbapi_connection.in_transaction  # no BEGIN at all
     finally:
         store.close()
 

@@ -1,9 +1,11 @@
 """Engines and migrations: SQLite (WAL, synchronous=FULL) by default, PostgreSQL by URL.
 
 On SQLite a write transaction takes the write lock at ``BEGIN IMMEDIATE`` (two writers queue
-instead of deadlocking when both upgrade a read lock); a read (``Store.read``: a connection
+instead of deadlocking when both upgrade a read lock); a snapshot (``Store.snapshot``: a connection
 with the ``READ_ONLY`` execution option) begins deferred, so in WAL mode it reads its
-snapshot while writers write, and never waits for the lock or holds it."""
+snapshot while writers write, and never waits for the lock or holds it; a read
+(``Store.read``, ``STATEMENTS`` too) begins nothing: each statement reads a snapshot of its
+own, as on PostgreSQL, without a ``BEGIN`` and a ``ROLLBACK`` around it."""
 
 from __future__ import annotations
 
@@ -22,7 +24,13 @@ from liuhen.store.compiled_cache import share
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "liuhen_read_only"
-"""Execution option of a connection that only reads (``Store.read``): SQLite begins deferred."""
+"""Execution option of a connection that only reads (``Store.snapshot``): SQLite begins
+deferred."""
+STATEMENTS = "liuhen_statements"
+"""Execution option of a read whose statements each read their own snapshot (``Store.read``):
+SQLite begins no transaction (the ``BEGIN`` and the driver's ``ROLLBACK`` at the end were two
+statements more a read, each handing the GIL to the server's other threads and waiting to
+take it back)."""
 POOL = {"pool_size": 20, "max_overflow": 30, "pool_timeout": 60}
 """Connections per process: every thread of the web server's pool may hold a read and a
 write connection at once (a service reads while its transaction is open)."""
@@ -102,7 +110,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     """Writers take the write lock at BEGIN so two writers queue instead of deadlocking on
     upgrade; readers begin deferred and read their WAL snapshot without any lock."""
-    if conn.get_execution_options().get(READ_ONLY):
+    options = conn.get_execution_options()
+    if options.get(STATEMENTS):
+        return  # autocommit: the driver's rollback at the end finds no transaction
+    if options.get(READ_ONLY):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")

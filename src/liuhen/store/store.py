@@ -38,7 +38,7 @@ from liuhen.store.blobs import open_blob_store
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpoint_log import CheckpointLog
 from liuhen.store.checkpointing import Checkpointing
-from liuhen.store.database import READ_ONLY, check_connection, make_engine
+from liuhen.store.database import READ_ONLY, STATEMENTS, check_connection, make_engine
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.keys import key_passphrase, read_key
@@ -80,7 +80,7 @@ class Store:
         self.tile_cache = TileCache()
         """The tiles proofs read, kept up to a bound (``store/tile_cache``)."""
         self._calendar: tuple[Any, WorkCalendar] | None = None
-        self._read_options: dict[str, Any] = {READ_ONLY: True}
+        self._read_options: dict[str, Any] = {READ_ONLY: True, STATEMENTS: True}
         if engine.dialect.name == "postgresql":
             self._read_options["isolation_level"] = "AUTOCOMMIT"
         self._views = GroupCommit(self._write_reads)
@@ -188,9 +188,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reading only: on SQLite it takes no lock (see ``database``); on
-        PostgreSQL it runs without BEGIN and ROLLBACK (two round trips fewer per read; each
-        statement reads a snapshot of its own, as in a READ COMMITTED transaction)."""
+        """A connection for reading only, without BEGIN and ROLLBACK (on PostgreSQL two round
+        trips fewer per read): each statement reads a snapshot of its own, as in a READ
+        COMMITTED transaction; on SQLite it takes no lock (see ``database``). Several
+        statements that must agree read in ``snapshot``."""
         try:
             with self.engine.connect().execution_options(**self._read_options) as conn:
                 yield conn
