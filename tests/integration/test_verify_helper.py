@@ -187,3 +187,23 @@ def _signal(running: helper.Helper, sent: signal.Signals, signalled: list[int]) 
         os.kill(running.pid, sent)
         signalled.append(running.pid)
         helper.STALL = 1.0
+
+
+def test_the_ledger_check_tells_its_progress_alone_and_with_a_helper(
+    ranged: Store, answered: list[int]
+) -> None:
+    """``liuhen verify``'s bar on a terminal: events checked of all, never back, to the end."""
+    events = ranged.event_count()
+    for jobs in (1, 2):
+        told: list[tuple[str, int, int]] = []
+        report = verify(ranged, SYSTEM, jobs=jobs, progress=lambda *said, to=told: to.append(said))
+        assert report.ok
+        ledger = [(done, total) for stage, done, total in told if stage == "ledger"]
+        assert len(ledger) >= events // 5 - 2, jobs  # a page of three, or a range of five
+        assert {total for _, total in ledger} == {events}
+        done = [d for d, _ in ledger]
+        assert done == sorted(done) and done[-1] == events
+        assert told.index(("ledger", events, events)) < next(  # the ledger, then the files
+            n for n, said in enumerate(told) if said[0] == "blobs"
+        )
+    assert answered  # the second run took ranges from the helper

@@ -146,5 +146,7 @@ class Progress:
         self._done = done
 
     def close(self) -> None:
+        """End the bar (a second call does nothing)."""
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
+            self._bar = None

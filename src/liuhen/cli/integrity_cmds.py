@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from liuhen.services.archiving.integrity import VerifyReport
 
 
+STAGES = {"ledger": "校验日志事件", "blobs": "校验文件"}
+"""The label of each stage's progress bar (shown only on a terminal)."""
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(verify)
     cli.add_command(ledger)
@@ -68,7 +72,9 @@ def verify(
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in bars:
-            bars[stage] = Progress("校验文件", total)
+            for earlier in bars.values():  # one bar at a time: the stage before is done
+                earlier.close()
+            bars[stage] = Progress(STAGES.get(stage, stage), total)
         bars[stage].update_to(done)
 
     report = run_verify(

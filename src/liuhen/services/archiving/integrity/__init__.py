@@ -23,14 +23,12 @@ report is what the command prints or the page shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity.caches import check_caches
 from liuhen.services.archiving.integrity.key import check_key
 from liuhen.services.archiving.integrity.ledger import LedgerScan, check_ledger
-from liuhen.services.archiving.integrity.report import Problem, VerifyReport
+from liuhen.services.archiving.integrity.report import Problem, Progress, VerifyReport
 from liuhen.services.archiving.integrity.rows import check_blobs, check_rows
 from liuhen.services.archiving.integrity.signed import check_checkpoints, check_outside
 from liuhen.services.archiving.integrity.tiles import check_tiles
@@ -40,8 +38,6 @@ from liuhen.services.permissions import require
 from liuhen.store.store import Store
 
 __all__ = ["Problem", "VerifyReport", "record_verification", "verify"]
-
-Progress = Callable[[str, int, int], None]
 
 
 def verify(
@@ -61,7 +57,7 @@ def verify(
     store); the derived columns and counts are checked either way. ``jobs``: processes the
     ledger is checked with (``ledger.check_ledger``; None: as many as pay)."""
     require(actor, "integrity.verify")
-    report, scan = _check_ledger(store, fingerprint, bound=True, jobs=jobs)
+    report, scan = _check_ledger(store, fingerprint, bound=True, jobs=jobs, progress=progress)
     if not report.ok:
         report, scan = _check_ledger(store, fingerprint, bound=False, jobs=jobs)
     kept = check_rows(store, report, scan.latest)
@@ -73,7 +69,12 @@ def verify(
 
 
 def _check_ledger(
-    store: Store, fingerprint: str | None, *, bound: bool, jobs: int | None = None
+    store: Store,
+    fingerprint: str | None,
+    *,
+    bound: bool,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[VerifyReport, LedgerScan]:
     """The ledger, its key, its signed checkpoints (in the database and outside it), its
     tiles and its witnesses.
@@ -86,7 +87,7 @@ def _check_ledger(
     hashes to it. Anything found, and ``verify`` reads everything again in full, so that a
     damaged store is reported exactly, finding by finding, as the full check reports it."""
     report = VerifyReport(checked_at=store.clock().isoformat())
-    scan = check_ledger(store, report, bound=bound, jobs=jobs)
+    scan = check_ledger(store, report, bound=bound, jobs=jobs, progress=progress)
     try:
         signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
         signed = check_checkpoints(store, report, scan.tree, signer, scan.tail, scan.read_at)

@@ -22,7 +22,7 @@ from liuhen.ledger.events import EVENT_FIELDS, READ_ACTIONS, event_bytes
 from liuhen.ledger.merkle import leaf_hash
 from liuhen.services.archiving.integrity.plain import LedgerScan, note_payload, plain_run
 from liuhen.services.archiving.integrity.ranges import check_in_ranges
-from liuhen.services.archiving.integrity.report import VerifyReport
+from liuhen.services.archiving.integrity.report import Progress, VerifyReport
 from liuhen.services.archiving.integrity.young_objects import fewer_collections
 from liuhen.services.archiving.queries.integrity import reading_ledger
 from liuhen.store.event_rows import LedgerReading
@@ -33,17 +33,26 @@ __all__ = ["LedgerScan", "check_ledger"]
 
 
 def check_ledger(
-    store: Store, report: VerifyReport, *, bound: bool = False, jobs: int | None = None
+    store: Store,
+    report: VerifyReport,
+    *,
+    bound: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> LedgerScan:
     """Read and check every event. ``bound``: take a payload that hashes to its event's
     digest as written below the newest signed checkpoint, without encoding it again,
     which only a caller that reads again in full when anything is found may ask (the
     package's ``_check_ledger`` says why that is sound). ``jobs``: processes to check
     with (``ranges.check_in_ranges``; None: two on a large ledger and more than one CPU);
-    the findings are the same whatever the number."""
+    the findings are the same whatever the number. ``progress`` is told
+    ``("ledger", events checked, events in all)`` as the check goes."""
     scan = LedgerScan(bound=bound)
     with fewer_collections(), reading_ledger(store) as reading:
         scan.read_at = store.clock()
+        if progress is not None:
+            extent = reading.extent()
+            scan.progress = lambda done: progress("ledger", min(done, extent), extent)
         below = reading.signed if bound else 0
 
         def inline(low: int | None, high: int | None, after: bool) -> None:
@@ -75,6 +84,7 @@ def _check_pages(
             if time is None or plain_run(scan, reading, [fetched], 0, below, stop=-1) == 0:
                 _visit(scan, report, reading.decode(tuple(fetched)))
             at = plain_run(scan, reading, page, at + 1, below)
+        scan.advanced()
 
 
 def _visit(scan: LedgerScan, report: VerifyReport, row: RawRow) -> None:

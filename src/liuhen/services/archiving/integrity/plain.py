@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as quoted
@@ -46,6 +46,12 @@ class LedgerScan:
     read_at: datetime | None = None
     """When the scan's snapshot began: a tail's age is its age then (a verify of millions
     of events takes a minute; the tail it read may have been signed meanwhile)."""
+    progress: Callable[[int], None] | None = None
+    """Told how many events the tree holds after each page or range is taken (a bar)."""
+
+    def advanced(self) -> None:
+        if self.progress is not None:
+            self.progress(self.tree.size)
 
 
 def plain_run(

@@ -173,6 +173,7 @@ class _Schedule:
         scan.rotations += result.rotations
         scan.witnesses += result.witnesses
         scan.prev, scan.expected = result.prev, low + result.taken
+        scan.advanced()
         if not result.whole:  # the first event not taken, and the rest, in place
             if result.taken:
                 self.inline(scan.expected - 1, high, True)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a long check goes (``ledger``: events, ``blobs``: bytes)."""
 
 MAX_PER_KIND = 50
 """Problems of one kind listed in full; the rest are counted (``problems_total``)."""

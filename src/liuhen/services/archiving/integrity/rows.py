@@ -9,19 +9,16 @@ are taken from that same read, so a damaged cell in any of them is a finding, no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from liuhen.errors import LiuhenError
-from liuhen.services.archiving.integrity.report import VerifyReport
+from liuhen.services.archiving.integrity.report import Progress, VerifyReport
 from liuhen.services.archiving.queries.integrity import tracked_rows
 from liuhen.store import table_kinds
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.rows import row_digest
 from liuhen.store.store import Store
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
