@@ -51,6 +51,8 @@ class DriverSelect:
         dbapi = conn.connection
         cursor = dbapi.cursor(binary=True) if c.binary else dbapi.cursor()
         try:
+            if conn._has_events or conn.engine._has_events:  # listeners (statement counts)
+                conn.dispatch.before_cursor_execute(conn, cursor, c.sql, bound, None, False)
             cursor.execute(c.sql, bound)
             row = cursor.fetchone()
         finally:

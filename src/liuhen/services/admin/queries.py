@@ -240,24 +240,34 @@ def insert_session(store: Store, values: Mapping[str, Any]) -> None:
         conn.execute(t.sessions.insert().values(**values))
 
 
-_SESSION_WITH_USER = (
-    select(t.sessions, t.users)
-    .join(t.users, t.users.c.id == t.sessions.c.user_id)
+_SESSION_COLUMNS = ("token_hash", "csrf_token", "last_seen_at")
+_USER_COLUMNS = (
+    "id", "username", "display_name", "roles", "agency_id", "section", "officer_id", "disabled"
+)  # fmt: skip
+_SESSION_WITH_USER = DriverSelect(
+    select(
+        *(t.sessions.c[n].label(f"s_{n}") for n in _SESSION_COLUMNS),
+        *(t.users.c[n].label(f"u_{n}") for n in _USER_COLUMNS),
+    )
+    .join_from(t.sessions, t.users, t.users.c.id == t.sessions.c.user_id)
     .where(t.sessions.c.token_hash == bindparam("token_hash"))
 )
-"""A session and its user by the token's hash: built once (every request asks)."""
+"""A session and its user by the token's hash, what resuming a session reads of them, on
+the driver's cursor (``store/driver_rows``): every signed-in request asks it first."""
 
 
 def session_with_user(
     store: Store, token_hash: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The session of ``token_hash`` and its user's row (one query), or None."""
+    """The session of ``token_hash`` (its ``token_hash``, ``csrf_token`` and
+    ``last_seen_at``) and what a ``User`` is made of its user's row, in one statement; or
+    None."""
     with store.read() as conn:
-        found = conn.execute(_SESSION_WITH_USER, {"token_hash": token_hash}).first()
+        found = _SESSION_WITH_USER.first(conn, {"token_hash": token_hash})
     if found is None:
         return None
-    row = found._mapping
-    return {c.name: row[c] for c in t.sessions.c}, {c.name: row[c] for c in t.users.c}
+    session = {n: found[f"s_{n}"] for n in _SESSION_COLUMNS}
+    return session, {n: found[f"u_{n}"] for n in _USER_COLUMNS}
 
 
 def session_row(store: Store, token_hash: str) -> dict[str, Any] | None:
