@@ -58,15 +58,32 @@ def test_untouched_store_verifies_clean(store, populated, monkeypatch):
     assert report["blobs"] == 1 and report["events"] > 5
 
 
-def test_changed_byte_in_blob_is_named(store, populated, monkeypatch):
+def test_changed_byte_in_blob_is_named_by_blobs_by_fixity_and_after_it(
+    store, populated, monkeypatch
+):
+    """A byte changed, the size the same: ``verify`` reads no file's bytes by default (the
+    note says so), ``verify --blobs`` reads them all, and once ``liuhen fixity`` has found
+    it every ``verify`` names it; a file cut short is named by its size at once."""
     path = _blob_path(store, populated["blob"])
     os.chmod(path, 0o644)
     data = bytearray(path.read_bytes())
     data[3] ^= 0x01
     path.write_bytes(bytes(data))
     code, report = _verify(store.settings, monkeypatch)
+    assert code == 0 and any("liuhen verify --blobs" in n for n in report["notes"])
+    result = run_cli(
+        ["verify", "--json", "--blobs", "--read-only"], _env(store.settings), monkeypatch
+    )
+    assert result.code == 1
+    assert _problem(result.json(), "blob_altered")["object"] == f"blob {populated['blob']}"
+    assert run_cli(["fixity", "--json"], _env(store.settings), monkeypatch).code != 0
+    code, report = _verify(store.settings, monkeypatch)
     assert code == 1
-    assert _problem(report, "blob_altered")["object"] == f"blob {populated['blob']}"
+    found = _problem(report, "blob_altered")
+    assert found["object"] == f"blob {populated['blob']}" and "liuhen fixity" in found["message"]
+    path.write_bytes(bytes(data[:-1]))
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1 and any("大小已改变" in p["message"] for p in report["problems"])
 
 
 def test_deleted_blob_is_named(store, populated, monkeypatch):

@@ -184,7 +184,7 @@ def test_flipped_blob_names_the_records_that_hold_it(store, populated, monkeypat
     path = Path(store.settings.data_dir) / "blobs" / "sha256" / sha[:2] / sha[2:4] / sha
     os.chmod(path, 0o644)
     path.write_bytes(b"X" + path.read_bytes()[1:])
-    code, report = _verify(store.settings, monkeypatch)
+    code, report = _verify(store.settings, monkeypatch, "--blobs")
     problem = next(p for p in report["problems"] if p["kind"] == "blob_altered")
     assert problem["object"] == f"blob {sha}"
     assert problem["related"] == [f"records/{populated['record']}"]

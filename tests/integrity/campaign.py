@@ -146,7 +146,7 @@ def run_one(
         pinned = mutation is None or mutation.pinned
         store = open_copy(world, data, witness, pinned=pinned)
         try:
-            report = verify(store, SYSTEM, caches=caches)
+            report = verify(store, SYSTEM, caches=caches, blobs=True)
         finally:
             store.close()
     except Exception:  # noqa: BLE001  (a traceback is the campaign's finding)

@@ -32,6 +32,12 @@ def register(cli: click.Group) -> None:
 )
 @click.option("--quick", is_flag=True, help="不按记录重算案件摘要（大库时较快；其余照常校验）")
 @click.option(
+    "--blobs",
+    "rehash",
+    is_flag=True,
+    help="重新读取并计算每个文件的摘要（默认只核对文件存在与大小，内容由 liuhen fixity 按限速定期核对）",
+)
+@click.option(
     "--read-only", "read_only", is_flag=True, help="不在日志中记录本次校验（检查副本或证据时用）"
 )
 @click.option(
@@ -47,6 +53,7 @@ def verify(
     ctx: click.Context,
     fingerprint: str | None,
     quick: bool,
+    rehash: bool,
     read_only: bool,
     jobs: int | None,
     as_json: bool,
@@ -78,7 +85,13 @@ def verify(
         bars[stage].update_to(done)
 
     report = run_verify(
-        store, actor, fingerprint=pinned, caches=not quick, progress=progress, jobs=jobs
+        store,
+        actor,
+        fingerprint=pinned,
+        caches=not quick,
+        progress=progress,
+        jobs=jobs,
+        blobs=rehash,
     )
     for b in bars.values():
         b.close()

@@ -215,7 +215,7 @@ def _settle(
     before, shared_before = targets
     store.build_tiles()
     recover(store)
-    report = verify(store, actor, caches=False)
+    report = verify(store, actor, caches=False, blobs=True)  # the files restored: read them
     own, seen = _partition(store, report)
     if own:
         first = own[0]

@@ -48,6 +48,7 @@ def verify(
     caches: bool = True,
     progress: Progress | None = None,
     jobs: int | None = None,
+    blobs: bool = False,
 ) -> VerifyReport:
     """Verify the whole store for ``actor`` (who needs ``integrity.verify``); writes nothing.
 
@@ -55,13 +56,15 @@ def verify(
     beside ``LIUHEN_LEDGER_FINGERPRINT`` and event #0. ``caches`` False leaves out the case
     summaries recomputed from the records (one read of each case: the slow part on a large
     store); the derived columns and counts are checked either way. ``jobs``: processes the
-    ledger is checked with (``ledger.check_ledger``; None: as many as pay)."""
+    ledger is checked with (``ledger.check_ledger``; None: as many as pay). ``blobs``: read
+    every stored file again and hash it; by default each is checked present with its size
+    and the fixity runs' findings are reported (``integrity.blob_presence``)."""
     require(actor, "integrity.verify")
     report, scan = _check_ledger(store, fingerprint, bound=True, jobs=jobs, progress=progress)
     if not report.ok:
         report, scan = _check_ledger(store, fingerprint, bound=False, jobs=jobs)
     kept = check_rows(store, report, scan.latest)
-    check_blobs(store, report, kept, progress)
+    check_blobs(store, report, kept, progress, rehash=blobs)
     check_caches(store, report, scan.changes, kept, recompute=caches)
     check_leftovers(store, report)
     note_duplicates(store, report)

@@ -9,10 +9,12 @@ are taken from that same read, so a damaged cell in any of them is a finding, no
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from liuhen.errors import LiuhenError
+from liuhen.services.archiving.integrity.blob_presence import check_present
 from liuhen.services.archiving.integrity.report import Progress, VerifyReport
 from liuhen.services.archiving.queries.integrity import tracked_rows
 from liuhen.store import table_kinds
@@ -110,11 +112,28 @@ def held_by(kept: StoredRows, sha: str) -> tuple[list[str], str]:
 
 
 def check_blobs(
-    store: Store, report: VerifyReport, kept: StoredRows, progress: Progress | None
+    store: Store,
+    report: VerifyReport,
+    kept: StoredRows,
+    progress: Progress | None,
+    *,
+    rehash: bool = False,
 ) -> None:
+    """The registered files: each present with its size and what the fixity runs found
+    (``blob_presence``), or with ``rehash`` each read again and hashed (``--blobs``)."""
     removed = _tombstones(report, kept.disposals)
     rows = [b for b in kept.blobs if isinstance(b.get("sha256"), str)]
     total = sum(int(r["size"] or 0) for r in rows if r["sha256"] not in removed)
+    report.blob_bytes = total
+    if not rehash:
+        listed = check_present(store, report, rows, removed, lambda sha: held_by(kept, sha))
+        for sha in removed & listed.keys():
+            report.notes.append(
+                f"文件 {sha[:16]}… 已按审批处置，但存储中仍有其内容（处置后删除未完成）：可再次删除"
+            )
+        report.blobs = len(rows)
+        _note_orphans(report, rows, listed)
+        return
     done = 0
     for row in sorted(rows, key=lambda r: (str(r.get("stored_at")), r["sha256"])):
         sha = row["sha256"]
@@ -130,9 +149,12 @@ def check_blobs(
         report.blobs += 1
         if progress:
             progress("blobs", done, total)
-    report.blob_bytes = total
+    _note_orphans(report, rows, store.blobs.iter_keys())
+
+
+def _note_orphans(report: VerifyReport, rows: list[dict[str, Any]], stored: Iterable[str]) -> None:
     known = {r["sha256"] for r in rows}
-    orphans = [k for k in store.blobs.iter_keys() if k not in known]
+    orphans = [k for k in stored if k not in known]
     if orphans:
         report.notes.append(
             f"存储中有 {len(orphans)} 个未登记的文件（多为写入中断的残留，不影响已登记记录；"

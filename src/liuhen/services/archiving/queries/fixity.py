@@ -16,17 +16,19 @@ def blobs_and_runs(
     store: Store, action: str
 ) -> tuple[list[dict[str, Any]], list[tuple[datetime, dict[str, Any]]]]:
     """Every registered blob, oldest stored first, and the time and payload of every
-    ledger event ``action`` (the fixity runs), in order (one connection)."""
+    ledger event ``action`` (the fixity runs), in order."""
+    return blobs_by_age(store), fixity_runs(store, action)
+
+
+def fixity_runs(store: Store, action: str) -> list[tuple[datetime, Any]]:
+    """The time and payload of every ledger event ``action`` (the fixity runs), in order."""
     with store.read() as conn:
-        blobs = [
-            dict(b) for b in conn.execute(select(t.blobs).order_by(t.blobs.c.stored_at)).mappings()
-        ]
         runs = conn.execute(
             select(t.ledger_events.c.occurred_at, t.ledger_events.c.payload)
             .where(t.ledger_events.c.action == action)
             .order_by(t.ledger_events.c.seq)
         ).all()
-    return blobs, [(occurred_at, payload) for occurred_at, payload in runs]
+    return [(occurred_at, payload) for occurred_at, payload in runs]
 
 
 def blobs_by_age(store: Store) -> list[dict[str, Any]]:
