@@ -1090,12 +1090,13 @@ ROUTES: dict[tuple[str, str], Budget] = {
         ),
     ),  # fmt: skip
     ("POST", "/ledger/verify"): Budget(
-        len(t.TRACKED) + 26,
+        len(t.TRACKED) + 29,
         lambda bw: Call("admin", "POST", "/ledger/verify", data={}),
         "the whole store, streamed: one query per tracked table (t.TRACKED), and "
-        "20 for the session, the ledger, its tiles, the derived tables and the recorded run,"
-        " whatever its rows; 6 more when the quick pass notes anything and the ledger is read"
-        " again cell by cell (integrity/__init__)",
+        "22 for the session, the ledger, its tiles, the fixity runs' findings, the derived"
+        " tables and the recorded run, whatever its rows; 1 when a tile reaches past the"
+        " events read (tiles.check_tiles); 6 more when the quick pass notes anything and the"
+        " ledger is read again cell by cell (integrity/__init__)",
     ),
     # accounts: one's own password, a temporary one replaced, an administrator's changes.
     # A change: the account read for its page, then one transaction (the row locked, read,
