@@ -199,5 +199,5 @@ def test_verify_names_a_changed_row_by_its_case_number_for_people_and_keeps_the_
     assert set(report) == {
         "ok", "checked_at", "events", "checkpoints", "rows", "blobs", "blob_bytes",
         "summaries", "key_fingerprint", "pinned", "problems", "problems_total", "notes",
-        "disposed", "recorded_seq",
+        "disposed", "recorded_seq", "since", "tree_root", "chain_hash",
     }  # fmt: skip

@@ -38,6 +38,13 @@ def register(cli: click.Group) -> None:
     help="重新读取并计算每个文件的摘要（默认只核对文件存在与大小，内容由 liuhen fixity 按限速定期核对）",
 )
 @click.option(
+    "--since-last",
+    "since_last",
+    is_flag=True,
+    help="增量校验：续接上次记录的校验，只读其后写入的事件、记录与文件（默认完整校验；"
+    "无可续接或发现问题时自动改为完整校验）",
+)
+@click.option(
     "--read-only", "read_only", is_flag=True, help="不在日志中记录本次校验（检查副本或证据时用）"
 )
 @click.option(
@@ -54,6 +61,7 @@ def verify(
     fingerprint: str | None,
     quick: bool,
     rehash: bool,
+    since_last: bool,
     read_only: bool,
     jobs: int | None,
     as_json: bool,
@@ -92,6 +100,7 @@ def verify(
         progress=progress,
         jobs=jobs,
         blobs=rehash,
+        since_last=since_last,
     )
     for b in bars.values():
         b.close()
@@ -104,8 +113,9 @@ def verify(
 
 
 def _print_report(report: VerifyReport, recorded: int | None) -> None:
+    read = f"（其中新校验 {report.events - report.since} 条）" if report.since is not None else ""
     click.echo(
-        f"日志事件 {report.events} 条，检查点 {report.checkpoints} 个，记录 {report.rows} 行，"
+        f"日志事件 {report.events} 条{read}，检查点 {report.checkpoints} 个，记录 {report.rows} 行，"
         f"文件 {report.blobs} 个（{report.blob_bytes} 字节），案件摘要 {report.summaries} 个"
     )
     if report.key_fingerprint:

@@ -64,6 +64,23 @@ class MerkleHashes:
         self._check_index(index, self.size)
         return self._node(0, index)
 
+    base = 0
+    """Sizes below this are not answered for (0 here): a tree continued from a frontier
+    (``ledger.frontier.ContinuedTree``) knows nothing of its older trees but their roots'
+    common part."""
+
+    def frontier(self, size: int | None = None) -> list[tuple[int, bytes]]:
+        """The complete subtrees the first ``size`` leaves are cut into, largest (leftmost)
+        first, as (height, hash): one for each bit of ``size``. ``root(size)`` folds them,
+        and every later tree is computed from them and the leaves after ``size`` alone."""
+        size = self._check_size(size)
+        pieces, pos = [], 0
+        for height in range(size.bit_length() - 1, -1, -1):
+            if size >> height & 1:
+                pieces.append((height, self._node(height, pos >> height)))
+                pos += 1 << height
+        return pieces
+
     def root(self, size: int | None = None) -> bytes:
         """The root hash of the first ``size`` leaves (``EMPTY_ROOT`` for none)."""
         size = self._check_size(size)

@@ -13,7 +13,7 @@ every other row are still read. ``liuhen verify`` reads through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,6 +67,25 @@ def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Ite
         sql += f" ORDER BY {quoted(conn.dialect, order_by)}"
     for fetched in conn.exec_driver_sql(sql):
         yield decode(tuple(fetched))
+
+
+def raw_rows_by_key(
+    conn: Connection, tbl: SaTable, key: str, values: Iterable[str], chunk: int = 500
+) -> Iterator[RawRow]:
+    """The rows of ``tbl`` whose ``key`` column is one of ``values`` (by its index, ``chunk``
+    values a statement), decoded cell by cell."""
+    wanted = sorted(set(values))
+    mark = param_mark(conn.dialect)
+    decode = row_decoder(tbl, conn.dialect)
+    head = (
+        f"SELECT {column_list(conn.dialect, tbl)} FROM {quoted(conn.dialect, tbl.name)}"
+        f" WHERE {quoted(conn.dialect, key)} IN "
+    )
+    for at in range(0, len(wanted), chunk):
+        part = wanted[at : at + chunk]
+        sql = head + "(" + ", ".join([mark] * len(part)) + ")"
+        for fetched in conn.exec_driver_sql(sql, tuple(part)):
+            yield decode(tuple(fetched))
 
 
 def param_mark(dialect: Dialect) -> str:

@@ -125,14 +125,25 @@ def stored_tiles(conn: Connection, page: int = 500) -> Iterator[tuple[TileKey, b
 
 
 def stored_tile_rows(
-    conn: Connection, page: int = 500
+    conn: Connection, page: int = 500, reaching: int = 0
 ) -> Iterator[tuple[TileKey, bytes, bytes | None]]:
-    """``stored_tiles`` with each tile's stored inner nodes (None where there are none)."""
+    """``stored_tiles`` with each tile's stored inner nodes (None where there are none);
+    with ``reaching``, only the tiles that hold (or would hold) an entry over a leaf from
+    ``reaching`` on: each level's from the tile of its entry over leaf ``reaching``."""
     after: TileKey = (-1, -1)
+    where = []
+    if reaching:
+        starts = [(lv, (reaching >> (TILE_HEIGHT * lv)) >> TILE_HEIGHT) for lv in range(8)]
+        where.append(
+            or_(
+                _tiles.c.level >= len(starts),
+                *(and_(_tiles.c.level == lv, _tiles.c.idx >= first) for lv, first in starts),
+            )
+        )
     while True:
         rows = conn.execute(
             select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes, _tiles.c.inner_nodes)
-            .where(tuple_(_tiles.c.level, _tiles.c.idx) > after)
+            .where(tuple_(_tiles.c.level, _tiles.c.idx) > after, *where)
             .order_by(_tiles.c.level, _tiles.c.idx)
             .limit(page)
         ).all()

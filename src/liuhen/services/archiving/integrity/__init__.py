@@ -26,6 +26,12 @@ from __future__ import annotations
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity.caches import check_caches
+from liuhen.services.archiving.integrity.continued import (
+    Base,
+    bind_key,
+    continue_scan,
+    last_base,
+)
 from liuhen.services.archiving.integrity.key import check_key
 from liuhen.services.archiving.integrity.ledger import LedgerScan, check_ledger
 from liuhen.services.archiving.integrity.report import Problem, Progress, VerifyReport
@@ -49,6 +55,7 @@ def verify(
     progress: Progress | None = None,
     jobs: int | None = None,
     blobs: bool = False,
+    since_last: bool = False,
 ) -> VerifyReport:
     """Verify the whole store for ``actor`` (who needs ``integrity.verify``); writes nothing.
 
@@ -58,8 +65,16 @@ def verify(
     store); the derived columns and counts are checked either way. ``jobs``: processes the
     ledger is checked with (``ledger.check_ledger``; None: as many as pay). ``blobs``: read
     every stored file again and hash it; by default each is checked present with its size
-    and the fixity runs' findings are reported (``integrity.blob_presence``)."""
+    and the fixity runs' findings are reported (``integrity.blob_presence``).
+    ``since_last``: continue from the last recorded run, reading only what was written
+    since (``continued``); a run in full when there is none to continue from, or when the
+    continued run finds anything (so that it is named as in full), with a note saying why."""
     require(actor, "integrity.verify")
+    why = ""
+    if since_last:
+        continued, why = _since_last(store, fingerprint, progress, rehash=blobs)
+        if continued is not None:
+            return continued
     report, scan = _check_ledger(store, fingerprint, bound=True, jobs=jobs, progress=progress)
     if not report.ok:
         report, scan = _check_ledger(store, fingerprint, bound=False, jobs=jobs)
@@ -68,7 +83,38 @@ def verify(
     check_caches(store, report, scan.changes, kept, recompute=caches)
     check_leftovers(store, report)
     note_duplicates(store, report)
+    if why:
+        report.notes.insert(0, why)
     return report
+
+
+def _since_last(
+    store: Store, fingerprint: str | None, progress: Progress | None, *, rehash: bool
+) -> tuple[VerifyReport | None, str]:
+    """The run continued from the last recorded one, when it finds the store intact; else
+    None and why the full run follows."""
+    base = last_base(store)
+    if isinstance(base, str):
+        return None, base
+    report, scan = _check_ledger(store, fingerprint, bound=True, progress=progress, base=base)
+    if report.ok:
+        kept = check_rows(store, report, scan.latest, every=False)
+        check_blobs(store, report, kept, progress, rehash=rehash, every=False)
+        check_leftovers(store, report)
+        note_duplicates(store, report)
+    if not report.ok:
+        return None, (
+            f"自上次校验（事件 #{base.seq}）续接的增量校验发现问题，已改为完整校验，以下为完整校验的结果"
+        )
+    report.since = base.size
+    report.notes.insert(
+        0,
+        f"增量校验：续接上次校验（{base.checked_at[:19]}，事件 #{base.seq}）已校验的 {base.size}"
+        f" 条事件，校验其后的 {report.events - base.size} 条事件、其后签发的检查点、它们写入的"
+        f" {report.rows} 行记录与 {report.blobs} 个文件；更早的事件、其余记录与派生表由完整校验"
+        "（不带 --since-last）检查",
+    )
+    return report, ""
 
 
 def _check_ledger(
@@ -78,6 +124,7 @@ def _check_ledger(
     bound: bool,
     jobs: int | None = None,
     progress: Progress | None = None,
+    base: Base | None = None,
 ) -> tuple[VerifyReport, LedgerScan]:
     """The ledger, its key, its signed checkpoints (in the database and outside it), its
     tiles and its witnesses.
@@ -88,15 +135,25 @@ def _check_ledger(
     every such event is covered by a signed checkpoint whose root is the recomputed tree,
     so its digest is the one that was signed, and only the canonical text written then
     hashes to it. Anything found, and ``verify`` reads everything again in full, so that a
-    damaged store is reported exactly, finding by finding, as the full check reports it."""
+    damaged store is reported exactly, finding by finding, as the full check reports it.
+
+    ``base``: continue from the last recorded run (``continued``); nothing more is checked
+    once the base is found not to hold."""
     report = VerifyReport(checked_at=store.clock().isoformat())
-    scan = check_ledger(store, report, bound=bound, jobs=jobs, progress=progress)
+    start = None if base is None else continue_scan(store, report, base, bound=bound)
+    if not report.ok:
+        return report, LedgerScan()
+    scan = check_ledger(store, report, bound=bound, jobs=jobs, progress=progress, scan=start)
     try:
         signer = check_key(store, report, scan.genesis, fingerprint, scan.rotations)
+        if base is not None:
+            bind_key(report, signer, base)
         signed = check_checkpoints(store, report, scan.tree, signer, scan.tail, scan.read_at)
         check_tiles(store, report, scan.tree)
         check_outside(store, report, scan.tree, signer, signed)
         check_witnesses(store, report, scan.tree, signer, signed, scan.witnesses)
+        if report.ok and scan.tree.size:
+            report.tree_root, report.chain_hash = scan.tree.root().hex(), scan.prev
     finally:
         scan.tree.close()  # its leaves' temporary file
     return report, scan
@@ -154,6 +211,9 @@ def record_verification(store: Store, actor: Actor, report: VerifyReport) -> int
         "disposed": len(report.disposed),
         "key_fingerprint": report.key_fingerprint,
         "pinned": report.pinned,
+        "tree_root": report.tree_root,
+        "chain_hash": report.chain_hash,
+        "since": report.since,
     }
     with store.transaction(actor) as tx:
         return tx.record(VERIFIED, subject_type="store", subject_id="all", payload=summary)

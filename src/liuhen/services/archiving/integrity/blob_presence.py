@@ -32,12 +32,19 @@ def check_present(
     rows: list[dict[str, Any]],
     removed: set[str],
     holders: Any,
+    *,
+    listing: bool = True,
 ) -> dict[str, int]:
     """Every row of ``rows`` (registered files; ``removed``: bytes removed by an approved
     disposal) against the store's listing, then the fixity runs' newest findings; returns
     the listing (key → size) for the caller's note on unregistered files. ``holders(sha)``
-    gives the records a finding names and the text that says whose they are."""
-    listed = {o.sha256: o.size for o in store.blobs.iter_objects()}
+    gives the records a finding names and the text that says whose they are. ``listing``
+    False: each row's file is looked up alone (a few, of a store of many)."""
+    if listing:
+        listed = {o.sha256: o.size for o in store.blobs.iter_objects()}
+    else:
+        found = ((r["sha256"], store.blobs.stat(r["sha256"])) for r in rows)
+        listed = {sha: o.size for sha, o in found if o is not None}
     kept = [r for r in rows if r["sha256"] not in removed]
     for row in kept:
         sha, name = row["sha256"], f"blob {row['sha256']}"

@@ -39,6 +39,7 @@ def check_ledger(
     bound: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    scan: LedgerScan | None = None,
 ) -> LedgerScan:
     """Read and check every event. ``bound``: take a payload that hashes to its event's
     digest as written below the newest signed checkpoint, without encoding it again,
@@ -46,8 +47,10 @@ def check_ledger(
     package's ``_check_ledger`` says why that is sound). ``jobs``: processes to check
     with (``ranges.check_in_ranges``; None: two on a large ledger and more than one CPU);
     the findings are the same whatever the number. ``progress`` is told
-    ``("ledger", events checked, events in all)`` as the check goes."""
-    scan = LedgerScan(bound=bound)
+    ``("ledger", events checked, events in all)`` as the check goes. ``scan``: one that
+    continues from a base (``continued.continue_scan``): only the events from its
+    ``expected`` on are read, in this process."""
+    scan = scan if scan is not None else LedgerScan(bound=bound)
     with fewer_collections(), reading_ledger(store) as reading:
         scan.read_at = store.clock()
         if progress is not None:
@@ -58,7 +61,10 @@ def check_ledger(
         def inline(low: int | None, high: int | None, after: bool) -> None:
             _check_pages(scan, report, reading, reading.pages(low, high, after=after), below)
 
-        check_in_ranges(store.settings, scan, reading, below, jobs, inline)
+        if scan.expected:
+            inline(scan.expected, None, False)
+        else:
+            check_in_ranges(store.settings, scan, reading, below, jobs, inline)
         heads = reading.heads()
     _check_head(scan, report, heads)
     report.events = scan.tree.size

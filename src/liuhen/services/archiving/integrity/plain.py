@@ -16,6 +16,7 @@ from typing import Any
 
 from liuhen.ledger.chain import GENESIS
 from liuhen.ledger.events import READ_ACTIONS
+from liuhen.ledger.frontier import ContinuedTree
 from liuhen.services.archiving.integrity.recomputed import RecomputedTree
 from liuhen.store.event_rows import LedgerReading, canonical_payload, payload_of
 
@@ -27,7 +28,8 @@ class LedgerScan:
     """What the events say, recomputed: the tree of their leaves, the digest each tracked
     row had when last written, and the key fingerprint event #0 recorded."""
 
-    tree: RecomputedTree = field(default_factory=RecomputedTree)
+    tree: RecomputedTree | ContinuedTree = field(default_factory=RecomputedTree)
+    """Every leaf recomputed, or (``continued``) those since a base and the older frontier."""
     latest: dict[tuple[str, str], str] = field(default_factory=dict)
     genesis: dict[str, Any] | None = None
     changes: dict[str, int] = field(default_factory=dict)

@@ -38,6 +38,13 @@ class VerifyReport:
     blobs: int = 0
     blob_bytes: int = 0
     summaries: int = 0
+    since: int | None = None
+    """A run continued from the last (``--since-last``): the events that one checked, which
+    this one did not read again; None: every event was read."""
+    tree_root: str | None = None
+    """The root of the tree of the ``events`` checked, and the chain hash of the last of
+    them (hex; None when nothing was found to hold): recorded, a later run continues here."""
+    chain_hash: str | None = None
     key_fingerprint: str | None = None
     pinned: list[str] = field(default_factory=list)
     """Where the key's fingerprint was compared from (setting, --fingerprint, event #0)."""

@@ -16,7 +16,7 @@ from typing import Any
 from liuhen.errors import LiuhenError
 from liuhen.services.archiving.integrity.blob_presence import check_present
 from liuhen.services.archiving.integrity.report import Progress, VerifyReport
-from liuhen.services.archiving.queries.integrity import tracked_rows
+from liuhen.services.archiving.queries.integrity import tracked_rows, tracked_rows_by_key
 from liuhen.store import table_kinds
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.rows import row_digest
@@ -38,12 +38,15 @@ class StoredRows:
 
 
 def check_rows(
-    store: Store, report: VerifyReport, latest: dict[tuple[str, str], str]
+    store: Store, report: VerifyReport, latest: dict[tuple[str, str], str], *, every: bool = True
 ) -> StoredRows:
+    """Every tracked row (``every``), or only those ``latest`` names (a run continued from
+    the last: the rows the new events wrote), against the digest its newest event recorded."""
     seen: set[tuple[str, str]] = set()
     kept = StoredRows()
     named: dict[str, tuple[str, str]] = {}  # a problem's object -> (case id, record id)
-    for table, row in tracked_rows(store):
+    rows = tracked_rows(store) if every else tracked_rows_by_key(store, latest)
+    for table, row in rows:
         pk = table_kinds.primary_key_name(table)
         key = str(row.values[pk] if row.values[pk] is not None else row.raw[pk])
         seen.add((table, key))
@@ -118,21 +121,27 @@ def check_blobs(
     progress: Progress | None,
     *,
     rehash: bool = False,
+    every: bool = True,
 ) -> None:
     """The registered files: each present with its size and what the fixity runs found
-    (``blob_presence``), or with ``rehash`` each read again and hashed (``--blobs``)."""
+    (``blob_presence``), or with ``rehash`` each read again and hashed (``--blobs``).
+    ``every`` False: ``kept`` holds only some of them (a run continued from the last): each
+    is looked up alone, and the files no row registers are not noted."""
     removed = _tombstones(report, kept.disposals)
     rows = [b for b in kept.blobs if isinstance(b.get("sha256"), str)]
     total = sum(int(r["size"] or 0) for r in rows if r["sha256"] not in removed)
     report.blob_bytes = total
     if not rehash:
-        listed = check_present(store, report, rows, removed, lambda sha: held_by(kept, sha))
+        listed = check_present(
+            store, report, rows, removed, lambda sha: held_by(kept, sha), listing=every
+        )
         for sha in removed & listed.keys():
             report.notes.append(
                 f"文件 {sha[:16]}… 已按审批处置，但存储中仍有其内容（处置后删除未完成）：可再次删除"
             )
         report.blobs = len(rows)
-        _note_orphans(report, rows, listed)
+        if every:
+            _note_orphans(report, rows, listed)
         return
     done = 0
     for row in sorted(rows, key=lambda r: (str(r.get("stored_at")), r["sha256"])):

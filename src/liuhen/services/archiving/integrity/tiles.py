@@ -13,6 +13,7 @@ has none. Proofs do not trust them over the entries, but a wrong copy is still a
 
 from __future__ import annotations
 
+from liuhen.ledger.frontier import ContinuedTree
 from liuhen.ledger.merkle import HASH_SIZE
 from liuhen.ledger.tiles import (
     FULL_TILE,
@@ -31,22 +32,31 @@ from liuhen.store.tile_rows import events_end, stored_tile_rows
 ALTERED = "ledger_tile_altered"
 
 
-def _expected(size: int) -> set[TileKey]:
-    """Every tile a tree of ``size`` leaves has: each level's, up to its rightmost."""
-    return {(level, i) for level, last in edge_keys(size) for i in range(last + 1)}
+def _expected(size: int, base: int = 0) -> set[TileKey]:
+    """Every tile a tree of ``size`` leaves has: each level's, up to its rightmost (from
+    ``base`` on: those that hold an entry over a leaf from ``base`` on)."""
+    return {
+        (level, i)
+        for level, last in edge_keys(size)
+        for i in range(level_count(base, level) >> TILE_HEIGHT, last + 1)
+    }
 
 
-def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> None:
-    size = tree.size
-    missing = _expected(size)
+def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree | ContinuedTree) -> None:
+    """Every stored tile against ``tree``; a continued tree's (``continued``): only the
+    entries over leaves from its base on, in the tiles that hold them."""
+    size, base = tree.size, tree.base
+    missing = _expected(size, base)
     beyond: list[tuple[str, int, int]] = []  # tiles reaching past ``size``: checked last
     with store.read() as conn:
-        for (level, index), hashes, inner in stored_tile_rows(conn):
+        for (level, index), stored, inner in stored_tile_rows(conn, reaching=base):
             missing.discard((level, index))
             name = f"ledger_tiles#{level}/{index}"
             first = index * TILE_WIDTH
-            expected = tree.nodes(TILE_HEIGHT * level, first, TILE_WIDTH)
-            if len(hashes) % HASH_SIZE or len(hashes) > TILE_WIDTH * HASH_SIZE:
+            older = max(0, min(level_count(base, level) - first, TILE_WIDTH))
+            expected = tree.nodes(TILE_HEIGHT * level, first + older, TILE_WIDTH - older)
+            hashes, first = stored[older * HASH_SIZE :], first + older
+            if len(stored) % HASH_SIZE or len(stored) > TILE_WIDTH * HASH_SIZE:
                 report.add(ALTERED, name, "Merkle 树瓦片的长度不是整数个哈希（被改动）")
             elif hashes[: len(expected)] != expected[: len(hashes)]:
                 report.add(ALTERED, name, _differs(level, first, hashes, expected))
@@ -54,6 +64,8 @@ def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> Non
                 report.add(ALTERED, name, "Merkle 树瓦片短于日志（被截短）：其中的证明无法给出")
             elif len(hashes) > len(expected):
                 beyond.append((name, level, first + len(hashes) // HASH_SIZE))
+            if older:  # inner nodes over older leaves: checked by the run continued from
+                continue
             if inner is not None and not _inner_agrees(tree, level, index, hashes, inner):
                 report.add(ALTERED, name, "Merkle 树瓦片存储的内部节点与重算的树不符（被改动）")
         end = events_end(conn) if beyond else size  # read after the tiles
@@ -69,7 +81,7 @@ def check_tiles(store: Store, report: VerifyReport, tree: RecomputedTree) -> Non
 
 
 def _inner_agrees(
-    tree: RecomputedTree, level: int, index: int, hashes: bytes, inner: bytes
+    tree: RecomputedTree | ContinuedTree, level: int, index: int, hashes: bytes, inner: bytes
 ) -> bool:
     """Whether a tile's stored inner nodes are the recomputed tree's (a partial tile has
     none; a full one that reaches past the events this run read is not compared here)."""
@@ -96,6 +108,6 @@ def _differs(level: int, first: int, hashes: bytes, expected: bytes) -> str:
     leaves = 1 << (TILE_HEIGHT * level)
     lo = (first + at) * leaves
     return (
-        f"Merkle 树瓦片与由日志事件重算的树不符（被改动），自第 {at} 项起"
+        f"Merkle 树瓦片与由日志事件重算的树不符（被改动），自第 {first % TILE_WIDTH + at} 项起"
         f"（事件 #{lo} 起）：按它给出的证明不成立"
     )

@@ -192,7 +192,7 @@ def _check_state(
             f"见证已副署 {cp.tree_size} 条事件的检查点，本日志只有 {tree.size} 条（事件被删除或数据库被回滚）",
             [f"ledger_events#{tree.size}–#{cp.tree_size - 1}"],
         )
-    elif tree.root(cp.tree_size) != cp.root_hash:
+    elif cp.tree_size >= tree.base and tree.root(cp.tree_size) != cp.root_hash:
         report.add(
             "witness_forked",
             where,

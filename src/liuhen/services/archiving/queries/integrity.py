@@ -7,18 +7,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import column, select
 
 from liuhen.config import Settings
+from liuhen.ledger.tiles import TileKey
+from liuhen.store import table_kinds
 from liuhen.store import tables as t
 from liuhen.store.database import READ_ONLY, make_engine
 from liuhen.store.event_rows import LedgerReading
-from liuhen.store.raw_rows import RawRow, raw_rows
+from liuhen.store.raw_rows import (
+    RawRow,
+    column_list,
+    param_mark,
+    quoted,
+    raw_rows,
+    raw_rows_by_key,
+    row_decoder,
+)
 from liuhen.store.store import Store
+from liuhen.store.tile_rows import events_end, read_tiles
 
 VERIFIED = "integrity.verified"
 """The ledger action of a recorded verification run (``record_verification``)."""
@@ -101,6 +112,52 @@ def tracked_rows(store: Store) -> Iterator[tuple[str, RawRow]]:
         for table in t.TRACKED:
             for row in raw_rows(conn, t.metadata.tables[table]):
                 yield table, row
+
+
+def tracked_rows_by_key(
+    store: Store, keys: Iterable[tuple[str, str]]
+) -> Iterator[tuple[str, RawRow]]:
+    """The tracked rows among ``keys`` ((table, primary key) pairs; other tables left out),
+    as stored, table by table, by key (one connection, open while the caller iterates)."""
+    by_table: dict[str, list[str]] = {}
+    for table, key in keys:
+        if table in t.TRACKED:
+            by_table.setdefault(table, []).append(key)
+    with store.read() as conn:
+        for table in t.TRACKED:
+            if table in by_table:
+                tbl, pk = t.metadata.tables[table], table_kinds.primary_key_name(table)
+                for row in raw_rows_by_key(conn, tbl, pk, by_table[table]):
+                    yield table, row
+
+
+def noted_events_below(store: Store, below: int, actions: Iterable[str]) -> list[RawRow]:
+    """Event #0 and the events of ``actions`` before seq ``below``, in order, cell by cell
+    (by the ``action`` index: a few rows however long the ledger)."""
+    ev, wanted = t.ledger_events, sorted(actions)
+    with store.read() as conn:
+        d = conn.dialect
+        mark, seq, action = param_mark(d), quoted(d, "seq"), quoted(d, "action")
+        fetched = conn.exec_driver_sql(
+            f"SELECT {column_list(d, ev)} FROM {quoted(d, ev.name)} WHERE {seq} < {mark}"
+            f" AND ({seq} = 0 OR {action} IN ({', '.join([mark] * len(wanted))}))"
+            f" ORDER BY {seq}",
+            (below, *wanted),
+        )
+        decode = row_decoder(ev, d)
+        return [decode(tuple(row)) for row in fetched]
+
+
+def ledger_end(store: Store) -> int:
+    """One past the newest event's seq (by its key's last entry)."""
+    with store.read() as conn:
+        return events_end(conn)
+
+
+def frontier_tiles(store: Store, keys: Iterable[TileKey]) -> dict[TileKey, bytes]:
+    """The stored tiles among ``keys`` (the few a frontier is read from)."""
+    with store.read() as conn:
+        return read_tiles(conn, keys)
 
 
 def derived_rows(store: Store) -> dict[str, list[RawRow]]:
