@@ -129,8 +129,9 @@ def test_changed_frontier_tiles_are_found(store, verified):
     assert base > 256  # the frontier: the first full tile's root and part of the second
     with store.read() as conn:
         tile = bytes(
-            conn.execute(text("SELECT hashes FROM ledger_tiles WHERE level = 0 AND idx = 1"))
-            .scalar_one()
+            conn.execute(
+                text("SELECT hashes FROM ledger_tiles WHERE level = 0 AND idx = 1")
+            ).scalar_one()
         )
     changed = bytes(32) + tile[32:]
     _raw(store, "UPDATE ledger_tiles SET hashes = :h WHERE level = 0 AND idx = 1", h=changed)
