@@ -59,7 +59,7 @@ from liuhen.config import Settings  # noqa: E402
 from liuhen.ledger.events import Actor  # noqa: E402
 from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
 from liuhen.services.admin.setup import ensure_schema, initialise  # noqa: E402
-from liuhen.services.archiving.integrity import verify  # noqa: E402
+from liuhen.services.archiving.integrity import record_verification, verify  # noqa: E402
 from liuhen.store.store import Store  # noqa: E402
 from liuhen.store.unit import Appended  # noqa: E402
 
@@ -180,17 +180,23 @@ def child_grouped(data_dir: str, url: str, seconds: float, threads: int) -> None
     print(json.dumps({"count": sum(counts), "batches": batches}))
 
 
-def child_verify(data_dir: str, url: str, jobs: str = "") -> None:
+def child_verify(data_dir: str, url: str, jobs: str = "", mode: str = "") -> None:
     """``verify`` in this fresh process: wall and CPU seconds, and the peak RSS of this
-    process plus its helper's (``peak_rss_mib``; each apart too)."""
+    process plus its helper's (``peak_rss_mib``; each apart too). ``mode`` ``record``: an
+    intact run is recorded (what a later ``since`` run continues from); ``since``: the run
+    is ``--since-last``'s (``since``: the events it did not read again)."""
     store = Store.open(_settings(Path(data_dir), url))
     try:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with ChildrenPeak() as children:
             started, cpu = time.perf_counter(), time.process_time()
-            report = verify(store, SYSTEM, jobs=int(jobs) if jobs else None)
+            report = verify(
+                store, SYSTEM, jobs=int(jobs) if jobs else None, since_last=mode == "since"
+            )
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if mode == "record":
+            record_verification(store, SYSTEM, report)
     finally:
         store.close()
     helpers_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -203,7 +209,15 @@ def child_verify(data_dir: str, url: str, jobs: str = "") -> None:
         "children_peak_rss_mib": sorted(children.peaks.values(), reverse=True),
     }
     print(
-        json.dumps({**out, "children_cpu_seconds": helpers_cpu, "events": report.events, **peaks})
+        json.dumps(
+            {
+                **out,
+                "children_cpu_seconds": helpers_cpu,
+                "events": report.events,
+                "since": report.since,
+                **peaks,
+            }
+        )
     )
 
 
@@ -326,7 +340,8 @@ def main() -> None:
     build_seconds = build(data_dir, url_for_store, args.events, args.rebuild)
     if args.checkpoint_ms:
         os.environ["LIUHEN_CHECKPOINT_MS"] = str(args.checkpoint_ms)
-    checked = _child("verify", str(data_dir), url_for_store, str(args.jobs or ""))
+    mode = "" if args.verify_only else "record"
+    checked = _child("verify", str(data_dir), url_for_store, str(args.jobs or ""), mode)
     if args.verify_only:
         print(json.dumps({**checked, "load_average_1m": machine()["load_average_1m"]}))
         return
@@ -338,6 +353,9 @@ def main() -> None:
     four = appends(data_dir, url_for_store, 4, args.seconds)
     grouped_one = appends(data_dir, url_for_store, 1, args.seconds, args.threads)
     grouped_four = appends(data_dir, url_for_store, 4, args.seconds, args.threads)
+    since = _child("verify", str(data_dir), url_for_store, "", "since")
+    if not since["ok"] or since["since"] is None:
+        raise SystemExit(f"verify --since-last did not continue: {since['problems']}")
     events = int(checked["events"])
     result = {
         "benchmark": "ledger",
@@ -359,6 +377,9 @@ def main() -> None:
         "verify_cpu_seconds": round(checked["cpu_seconds"], 2),
         "verify_helper_cpu_seconds": round(checked["children_cpu_seconds"], 2),
         "verify_process_peak_rss_mib": round(checked["process_peak_rss_mib"], 1),
+        "since_last_new_events": since["events"] - since["since"],
+        "since_last_seconds": round(since["seconds"], 2),
+        "since_last_peak_rss_mib": round(since["peak_rss_mib"], 1),
         "build_seconds": build_seconds,
         **machine(),
     }
@@ -382,6 +403,11 @@ def main() -> None:
         f"({result['verify_s_per_million']} s per million), "
         f"peak RSS {result['verify_peak_rss_mib']} MiB (with its helper's; "
         f"the process alone {result['verify_process_peak_rss_mib']} MiB)"
+    )
+    print(
+        f"verify --since-last:   {result['since_last_seconds']} s over the "
+        f"{result['since_last_new_events']} events the append runs wrote, "
+        f"peak RSS {result['since_last_peak_rss_mib']} MiB"
     )
     print(f"load average (1 min): {result['load_average_1m']} on {result['cpus']} CPUs")
 

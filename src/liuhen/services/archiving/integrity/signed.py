@@ -162,7 +162,7 @@ def check_checkpoints(
     ``tail``: the size and first event's time of the events after the newest signed
     checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
     they are a note, not a problem."""
-    rows = checkpoint_rows(store)
+    rows = checkpoint_rows(store, tree.base)
     found = Found()
     signed: dict[int, str] = {}
     for row in rows:
@@ -183,10 +183,11 @@ def check_checkpoints(
                 )
     found.emit(report, each=True)
     report.checkpoints = len(rows)
-    if tree.size and not signed:
+    newest = max(signed) if signed else tree.base  # a continued tree's base was signed
+    if tree.size and not newest:
         report.add("checkpoint_missing", "checkpoints", "日志有事件但没有任何已签名检查点")
-    elif signed and max(signed) < tree.size:
-        first, last = max(signed), tree.size - 1
+    elif newest and newest < tree.size:
+        first, last = newest, tree.size - 1
         span = f"#{first}" if first == last else f"#{first}–#{last}"
         if _young(store, tail, first, tree.size, read_at):
             report.notes.append(
@@ -277,7 +278,7 @@ def _check_source(
             "文件被截断或删去了行，其后的整库回滚将无法由它发现"
             "（若系统在签名后、写入本文件前中断，会缺最后一个）",
         )
-    for size in sorted(s for s in held if s not in signed and s <= tree.size):
+    for size in sorted(s for s in held if s not in signed and tree.base <= s <= tree.size):
         report.add(
             "checkpoint_deleted",
             f"checkpoints@{size}",

@@ -99,10 +99,21 @@ def checkpoint_origins(store: Store) -> list[str]:
     return found
 
 
-def checkpoint_rows(store: Store) -> list[RawRow]:
-    """Every signed checkpoint in the database, smallest tree first."""
+def checkpoint_rows(store: Store, reaching: int = 0) -> list[RawRow]:
+    """Every signed checkpoint in the database, smallest tree first (with ``reaching``: of
+    a tree of that many events or more)."""
     with store.read() as conn:
-        return list(raw_rows(conn, t.checkpoints, order_by="tree_size"))
+        if not reaching:
+            return list(raw_rows(conn, t.checkpoints, order_by="tree_size"))
+        d, cp = conn.dialect, t.checkpoints
+        size = quoted(d, "tree_size")
+        fetched = conn.exec_driver_sql(
+            f"SELECT {column_list(d, cp)} FROM {quoted(d, cp.name)}"
+            f" WHERE {size} >= {param_mark(d)} ORDER BY {size}",
+            (reaching,),
+        )
+        decode = row_decoder(cp, d)
+        return [decode(tuple(row)) for row in fetched]
 
 
 def tracked_rows(store: Store) -> Iterator[tuple[str, RawRow]]:
