@@ -66,3 +66,58 @@ def test_failed_verification_and_the_400_page_fit_a_phone_and_a_laptop(
     assert "某一字段超过 1 MB" in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     keep_screenshot(page, f"error-400-{width}.png", full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_inbox_fits_a_phone_and_a_laptop(
+    sqlite_demo: Any, live_server: Any, new_window: Any, width: int
+) -> None:
+    """我的待办's lists: on a phone each item a block, each cell a line under its heading
+    (no sideways scrolling); on a laptop a table."""
+    base = live_server(sqlite_demo.store)
+    page = new_window(viewport={"width": width, "height": 900})
+    page.goto(base + "/login")
+    page.fill("#username", "zhangjg")
+    page.fill("#password", sqlite_demo.accounts["zhangjg"])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/inbox?days=10")
+    items = page.locator("tr.inbox-item")
+    assert items.count() > 0
+    _fits(page, width)
+    cells = items.first.locator("td")
+    stacked = cells.evaluate_all("tds => tds.map(td => getComputedStyle(td).display)")
+    assert set(stacked) == ({"block"} if width == 390 else {"table-cell"})
+    if width == 390:  # each cell's heading has room before it, not over it
+        pads = cells.evaluate_all(
+            "tds => tds.map(td => parseFloat(getComputedStyle(td).paddingLeft))"
+        )
+        assert min(pads) >= 96
+    keep_screenshot(page, f"inbox-{width}.png", full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_an_incremental_verification_from_the_integrity_page(
+    damaged_demo: Any, live_server: Any, new_window: Any, width: int
+) -> None:
+    """立即校验, then 增量校验 beside it: the second run continues from the first and says so;
+    both buttons and the scope fit the screen."""
+    store = damaged_demo.store  # a private copy, left intact here
+    base = live_server(store)
+    page = new_window(viewport={"width": width, "height": 900})
+    page.goto(base + "/login")
+    page.fill("#username", "sunjd")
+    page.fill("#password", damaged_demo.accounts["sunjd"])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/ledger")
+    assert page.locator("button:has-text('增量校验')").count() == 0  # nothing to continue from
+    page.click("text=立即校验")
+    page.wait_for_url(base + "/ledger")
+    assert page.locator("#verify-scope").inner_text() == "完整校验"
+    page.click("button:has-text('增量校验')")
+    page.wait_for_url(base + "/ledger")
+    assert page.locator("#verify-result").inner_text() == "通过：未发现篡改"
+    assert page.locator("#verify-scope").inner_text().startswith("增量：续接此前已校验的")
+    _fits(page, width)
+    keep_screenshot(page, f"verify-incremental-{width}.png", full_page=True)

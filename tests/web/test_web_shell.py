@@ -78,6 +78,26 @@ def test_supervisor_runs_verification_from_the_integrity_page(client):
     assert "通过：未发现篡改" in response.text
 
 
+def test_an_incremental_run_continues_from_the_last_and_says_so(client, store):
+    _login(client, "super1", PASSWORD)
+    page = client.get("/ledger")
+    assert "增量校验</button>" not in page.text  # nothing to continue from yet
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    full = client.post(
+        "/ledger/verify", data={"csrf": token, "scope": "full"}, follow_redirects=True
+    )
+    assert '<dd id="verify-scope">完整校验</dd>' in full.text
+    assert "增量校验</button>" in full.text
+    verified = store.event_count() - 1  # all but the run's own record
+    client.get("/cases")  # a view: one more event, read by the next run
+    response = client.post(
+        "/ledger/verify", data={"csrf": token, "scope": "since_last"}, follow_redirects=True
+    )
+    assert "通过：未发现篡改" in response.text
+    newer = store.event_count() - 1 - verified  # the view, the first run's record, …
+    assert f"增量：续接此前已校验的 {verified} 条事件，校验其后的 {newer} 条" in response.text
+
+
 def test_a_failed_verification_is_shown_and_writes_nothing(client, store):
     from sqlalchemy import text
 

@@ -51,13 +51,15 @@ def run_verification(
     request: Request,
     user: Annotated[User, Depends(permission("integrity.verify"))],
     csrf: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "",
 ) -> Response:
     """Verify without recomputing every case's summary from its records (``liuhen verify``
-    does that too); an intact run is recorded and the page shown again, a failed one is
-    shown at once."""
+    does that too), or (``scope`` ``since_last``) continue from the last recorded run; an
+    intact run is recorded and the page shown again, a failed one is shown at once (a
+    continued run that finds anything has run in full: ``verify``)."""
     check_csrf(request, csrf)
     store = get_store(request)
-    report = verify(store, user.actor, caches=False)
+    report = verify(store, user.actor, caches=False, since_last=scope == "since_last")
     if not report.ok:
         return _page(request, user, report)
     record_verification(store, user.actor, report)
