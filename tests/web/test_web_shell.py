@@ -115,6 +115,11 @@ def test_a_failed_verification_is_shown_and_writes_nothing(client, store):
     response = client.post("/ledger/verify", data={"csrf": token})
     assert response.status_code == 200 and "本次校验发现" in response.text
     assert "records/" in response.text and store.event_count() == events
+    # asked to continue from the last run: with none recorded, the full run, and why
+    response = client.post("/ledger/verify", data={"csrf": token, "scope": "since_last"})
+    assert "本次校验发现" in response.text and "records/" in response.text
+    assert "提示：没有已记录的校验可以续接：进行完整校验" in response.text
+    assert store.event_count() == events
 
 
 def test_form_without_csrf_token_is_refused(client):
