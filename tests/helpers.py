@@ -130,6 +130,25 @@ def browser_login(page: Any, base: str, username: str, password: str, store: Sto
         page.wait_for_load_state()
 
 
+def as_intruder(
+    store: Store, *statements: str, tables: Collection[str] = (), **params: Any
+) -> None:
+    """Run ``statements`` (each with ``params``) as an intruder with database access would:
+    around the insert-only guards of ``tables`` (dropped on SQLite, disabled on PostgreSQL)."""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        for table in tables:
+            if store.engine.dialect.name == "sqlite":
+                for verb in ("update", "delete"):
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+            else:
+                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        for sql in statements:
+            conn.execute(text(sql), params)
+        conn.commit()
+
+
 def reseal_bag(bag: Path, keep: Collection[str] = ()) -> None:
     """Make a tampered package look like a valid bag again, as a careful intruder would: both
     payload manifests, ``Payload-Oxum`` and both tag manifests rewritten from the files now

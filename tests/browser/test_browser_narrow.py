@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from tests.fixtures import ARTIFACTS, keep_screenshot
+from tests.helpers import browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -76,11 +77,7 @@ def test_the_inbox_fits_a_phone_and_a_laptop(
     (no sideways scrolling); on a laptop a table."""
     base = live_server(sqlite_demo.store)
     page = new_window(viewport={"width": width, "height": 900})
-    page.goto(base + "/login")
-    page.fill("#username", "zhangjg")
-    page.fill("#password", sqlite_demo.accounts["zhangjg"])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    browser_login(page, base, "zhangjg", sqlite_demo.accounts["zhangjg"], sqlite_demo.store)
     page.goto(base + "/inbox?days=10")
     items = page.locator("tr.inbox-item")
     assert items.count() > 0
@@ -105,11 +102,7 @@ def test_an_incremental_verification_from_the_integrity_page(
     store = damaged_demo.store  # a private copy, left intact here
     base = live_server(store)
     page = new_window(viewport={"width": width, "height": 900})
-    page.goto(base + "/login")
-    page.fill("#username", "sunjd")
-    page.fill("#password", damaged_demo.accounts["sunjd"])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    browser_login(page, base, "sunjd", damaged_demo.accounts["sunjd"], store)
     page.goto(base + "/ledger")
     assert page.locator("button:has-text('增量校验')").count() == 0  # nothing to continue from
     page.click("text=立即校验")

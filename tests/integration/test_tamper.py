@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from tests.helpers import make_case_with_files, run_cli
+from tests.helpers import as_intruder, make_case_with_files, run_cli
 
 from liuhen.config import Settings
 from liuhen.store.store import Store
@@ -20,20 +20,6 @@ def _env(settings: Settings) -> dict[str, str]:
 def _verify(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict]:
     result = run_cli(["verify", "--json"], _env(settings), monkeypatch)
     return result.code, result.json()
-
-
-def _raw(store: Store, *statements: str, tables: tuple[str, ...]) -> None:
-    """Run SQL as an intruder with database access would: around the insert-only guard."""
-    with store.engine.connect() as conn:
-        for table in tables:
-            if store.engine.dialect.name == "sqlite":
-                for verb in ("update", "delete"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
-            else:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        for sql in statements:
-            conn.execute(text(sql))
-        conn.commit()
 
 
 def _blob_path(store: Store, sha: str) -> Path:
@@ -96,7 +82,7 @@ def test_deleted_blob_is_named(store, populated, monkeypatch):
 
 
 def test_record_row_edited_in_sql_is_named(store, populated, monkeypatch):
-    _raw(
+    as_intruder(
         store,
         f"UPDATE records SET title = '篡改后的标题' WHERE id = '{populated['record']}'",
         tables=("records",),
@@ -107,7 +93,7 @@ def test_record_row_edited_in_sql_is_named(store, populated, monkeypatch):
 
 
 def test_record_row_deleted_in_sql_is_named(store, populated, monkeypatch):
-    _raw(
+    as_intruder(
         store,
         f"DELETE FROM record_files WHERE record_id = '{populated['record']}'",
         f"DELETE FROM records WHERE id = '{populated['record']}'",
@@ -120,7 +106,7 @@ def test_record_row_deleted_in_sql_is_named(store, populated, monkeypatch):
 
 
 def test_deleted_ledger_row_is_named(store, populated, monkeypatch):
-    _raw(store, "DELETE FROM ledger_events WHERE seq = 4", tables=("ledger_events",))
+    as_intruder(store, "DELETE FROM ledger_events WHERE seq = 4", tables=("ledger_events",))
     code, report = _verify(store.settings, monkeypatch)
     assert code == 1
     assert _problem(report, "ledger_event_missing")["object"] == "ledger_events#4"
@@ -128,7 +114,7 @@ def test_deleted_ledger_row_is_named(store, populated, monkeypatch):
 
 def test_swapped_ledger_rows_are_named(store, populated, monkeypatch):
     # Swap the contents of events 5 and 6, keeping their sequence numbers.
-    _raw(
+    as_intruder(
         store,
         "UPDATE ledger_events SET seq = -1 WHERE seq = 5",
         "UPDATE ledger_events SET seq = 5 WHERE seq = 6",
@@ -149,7 +135,7 @@ def test_altered_checkpoint_signature_is_named(store, populated, monkeypatch):
         if store.engine.dialect.name == "sqlite"
         else "'\\x" + "00" * 64 + "'"
     )
-    _raw(
+    as_intruder(
         store,
         f"UPDATE checkpoints SET signature = {blob} WHERE tree_size = {size}",
         tables=("checkpoints",),
@@ -162,7 +148,7 @@ def test_altered_checkpoint_signature_is_named(store, populated, monkeypatch):
 def test_database_rolled_back_is_caught_by_the_outside_log(store, populated, monkeypatch):
     with store.read() as conn:
         last = conn.execute(text("SELECT MAX(seq) FROM ledger_events")).scalar_one()
-    _raw(
+    as_intruder(
         store,
         f"DELETE FROM checkpoints WHERE tree_size > {last - 1}",
         f"DELETE FROM ledger_events WHERE seq >= {last - 1}",
@@ -178,7 +164,7 @@ def test_database_rolled_back_is_caught_by_the_outside_log(store, populated, mon
 def test_verify_names_a_changed_row_by_its_case_number_for_people_and_keeps_the_json(
     store, populated, monkeypatch
 ):
-    _raw(
+    as_intruder(
         store,
         f"UPDATE records SET title = '篡改后的标题' WHERE id = '{populated['record']}'",
         f"UPDATE acts SET place = '别处' WHERE id = '{populated['act']}'",

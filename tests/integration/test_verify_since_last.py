@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from tests.helpers import make_case_with_files, run_cli
+from tests.helpers import as_intruder, make_case_with_files, run_cli
 
 from liuhen.ledger.events import Actor
 from liuhen.services.archiving.integrity import record_verification, verify
@@ -34,19 +34,6 @@ def _views(store: Store, count: int, start: int = 0) -> None:
             ],
             readings=True,
         )
-
-
-def _raw(store: Store, sql: str, guarded: tuple[str, ...] = (), **params: Any) -> None:
-    """SQL as an intruder with database access runs it: around the insert-only guards."""
-    with store.engine.connect() as conn:
-        for table in guarded:
-            if store.engine.dialect.name == "sqlite":
-                for verb in ("update", "delete"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
-            else:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        conn.execute(text(sql), params)
-        conn.commit()
 
 
 @pytest.fixture
@@ -101,10 +88,10 @@ def test_without_a_run_to_continue_from_it_runs_in_full(store, tmp_path):
 
 
 def test_a_run_recorded_before_roots_were_recorded_is_not_continued(store, verified):
-    _raw(
+    as_intruder(
         store,
         "UPDATE ledger_events SET payload = :p WHERE seq = :s",
-        ("ledger_events",),
+        tables=("ledger_events",),
         p='{"ok": true, "events": 3}',
         s=verified["seq"],
     )
@@ -116,10 +103,10 @@ def test_a_run_recorded_before_roots_were_recorded_is_not_continued(store, verif
 
 def test_an_edited_new_event_is_found_and_named_by_the_full_run(store, verified):
     target = store.event_count() - 3
-    _raw(
+    as_intruder(
         store,
         "UPDATE ledger_events SET payload = :p WHERE seq = :s",
-        ("ledger_events",),
+        tables=("ledger_events",),
         p='{"n": 999}',
         s=target,
     )
@@ -141,7 +128,7 @@ def test_changed_frontier_tiles_are_found(store, verified):
             ).scalar_one()
         )
     changed = bytes(32) + tile[32:]
-    _raw(store, "UPDATE ledger_tiles SET hashes = :h WHERE level = 0 AND idx = 1", h=changed)
+    as_intruder(store, "UPDATE ledger_tiles SET hashes = :h WHERE level = 0 AND idx = 1", h=changed)
     report = verify(store, SYSTEM, since_last=True)
     assert not report.ok and report.since is None
     assert report.names("ledger_tiles#0/1")
@@ -149,7 +136,9 @@ def test_changed_frontier_tiles_are_found(store, verified):
 
 def test_a_row_a_new_event_wrote_and_changed_since_is_found(store, verified):
     case = verified["after"]["case"]
-    _raw(store, "UPDATE cases SET title = '改过的标题' WHERE id = :c", ("cases",), c=case)
+    as_intruder(
+        store, "UPDATE cases SET title = '改过的标题' WHERE id = :c", tables=("cases",), c=case
+    )
     report = verify(store, SYSTEM, since_last=True)
     assert not report.ok
     assert report.names(f"cases/{case}")
@@ -167,10 +156,10 @@ def test_a_file_registered_since_and_deleted_is_found(store, verified):
 def test_an_older_event_edited_is_left_to_the_full_run(store, verified):
     """What ``--since-last`` does not read, as documented: an event older than the run it
     continues from. The full run, the default, finds it."""
-    _raw(
+    as_intruder(
         store,
         "UPDATE ledger_events SET payload = :p WHERE seq = :s",
-        ("ledger_events",),
+        tables=("ledger_events",),
         p='{"n": -1}',
         s=100,
     )

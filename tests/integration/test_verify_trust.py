@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from tests.helpers import make_case_with_files, run_cli
+from tests.helpers import as_intruder, make_case_with_files, run_cli
 
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash
@@ -28,20 +28,6 @@ def _verify(settings, monkeypatch, *args: str, **env: str) -> tuple[int, dict]: 
     result = run_cli(["verify", "--json", *args], _env(settings, **env), monkeypatch)
     assert "Traceback" not in result.err, result.err
     return result.code, result.json()
-
-
-def _raw(store: Store, *statements: str, tables: tuple[str, ...] = ()) -> None:
-    """SQL as an intruder with database access runs it: around the insert-only guards."""
-    with store.engine.connect() as conn:
-        for table in tables:
-            if store.engine.dialect.name == "sqlite":
-                for verb in ("update", "delete"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
-            else:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        for sql in statements:
-            conn.execute(text(sql))
-        conn.commit()
 
 
 def _kinds(report: dict) -> dict[str, list[str]]:
@@ -73,7 +59,7 @@ def test_verify_writes_nothing_and_only_an_intact_run_is_recorded(store, populat
     assert seq == before[0] and store.event_count() == before[0] + 1
     assert verify(store, SYSTEM).ok  # the record changed nothing that was verified
 
-    _raw(
+    as_intruder(
         store,
         f"UPDATE records SET title = 'x' WHERE id = '{populated['record']}'",
         tables=("records",),
@@ -95,7 +81,7 @@ def test_cli_read_only_records_nothing_and_a_clean_run_is_recorded(store, popula
 
 def test_tail_cut_with_head_adjusted_and_a_deleted_head_are_findings(store, populated, monkeypatch):
     last = store.event_count() - 1
-    _raw(
+    as_intruder(
         store,
         f"DELETE FROM ledger_events WHERE seq >= {last - 2}",
         f"UPDATE ledger_head SET next_seq = {last - 2}, chain_hash = "
@@ -106,7 +92,7 @@ def test_tail_cut_with_head_adjusted_and_a_deleted_head_are_findings(store, popu
     assert code == 1 and report["recorded_seq"] is None
     rolled = [p for p in report["problems"] if p["kind"] == "ledger_rolled_back"]
     assert rolled and rolled[0]["related"] == [f"ledger_events#{last - 2}–#{last}"]
-    _raw(store, "DELETE FROM ledger_head")
+    as_intruder(store, "DELETE FROM ledger_head")
     code, report = _verify(store.settings, monkeypatch)
     assert code == 1 and "ledger_head/1" in _kinds(report)["ledger_head_missing"]
 
@@ -114,7 +100,7 @@ def test_tail_cut_with_head_adjusted_and_a_deleted_head_are_findings(store, popu
 def test_corrupted_leaf_and_head_hashes_are_named_and_never_signed_over(
     store, populated, monkeypatch
 ):
-    _raw(
+    as_intruder(
         store,
         "UPDATE ledger_events SET leaf_hash = '" + "ab" * 32 + "' WHERE seq = 3",
         tables=("ledger_events",),
@@ -141,14 +127,14 @@ def test_corrupted_leaf_and_head_hashes_are_named_and_never_signed_over(
     assert code == 1 and _kinds(report)["ledger_leaf_altered"] == ["ledger_events#3.leaf_hash"]
     assert "ledger_unsigned" not in _kinds(report)
 
-    _raw(store, "UPDATE ledger_head SET chain_hash = '" + "cd" * 32 + "'")
+    as_intruder(store, "UPDATE ledger_head SET chain_hash = '" + "cd" * 32 + "'")
     code, report = _verify(store.settings, monkeypatch)
     assert "ledger_head/1.chain_hash" in _kinds(report)["ledger_head_altered"]
 
 
 def test_malformed_cells_are_findings_naming_table_row_and_column(store, populated, monkeypatch):
     record, case = populated["record"], populated["case"]
-    _raw(
+    as_intruder(
         store,
         f"UPDATE records SET details = '{{\"篡改\"\\:1.5}}' WHERE id = '{record}'",
         f"UPDATE cases SET party = 'not json' WHERE id = '{case}'",
@@ -157,7 +143,7 @@ def test_malformed_cells_are_findings_naming_table_row_and_column(store, populat
         tables=("records", "cases", "blobs", "ledger_events"),
     )
     if store.engine.dialect.name == "postgresql":
-        _raw(
+        as_intruder(
             store,
             "ALTER TABLE acts ALTER COLUMN place DROP NOT NULL",
             "UPDATE acts SET place = NULL",
@@ -165,7 +151,7 @@ def test_malformed_cells_are_findings_naming_table_row_and_column(store, populat
         )
         null = f"acts/{populated['act']}.place"
     else:
-        _raw(
+        as_intruder(
             store,
             f"UPDATE acts SET created_at = 'not a time' WHERE id = '{populated['act']}'",
             tables=("acts",),
@@ -196,7 +182,9 @@ def test_edited_summary_is_named_with_case_and_column(store, populated, monkeypa
 
     ensure_current(store)
     case = populated["case"]
-    _raw(store, f"UPDATE case_summaries SET violations = violations + 1 WHERE case_id = '{case}'")
+    as_intruder(
+        store, f"UPDATE case_summaries SET violations = violations + 1 WHERE case_id = '{case}'"
+    )
     code, report = _verify(store.settings, monkeypatch)
     assert code == 1 and f"case_summaries/{case}.violations" in _kinds(report)["cache_altered"]
 
@@ -228,7 +216,7 @@ def test_officers_of_acts_recorded_after_the_summary_are_no_finding(store, popul
         officer_ids=[populated["o1"], third],
     )
     assert verify(store, SYSTEM).ok
-    _raw(
+    as_intruder(
         store,
         f"INSERT INTO summary_officers (case_id, officer_id, number) VALUES ('{case}', 'outsider', '')",
     )
