@@ -30,3 +30,26 @@ def views_from_threads(store: Store, threads: int, views: int) -> tuple[list[int
     for thread in pool:
         thread.join()
     return sorted(seqs), store.group_commit_batches
+
+
+def verify_or_write(store: Store, role: str, rounds: int) -> str:
+    """``verifier``: ``rounds`` times verify from the last recorded run (``--since-last``) and
+    record the run; ``full``: the same in full; ``writer``: ``rounds`` × 10 one-event
+    transactions. What each verifier found, one letter a round: ``c`` continued intact,
+    ``f`` ran in full intact, ``x`` found a problem (and the first three)."""
+    from liuhen.services.archiving.integrity import record_verification, verify
+
+    actor = Actor.system("并发校验")
+    found = ""
+    for i in range(rounds):
+        if role == "writer":
+            for j in range(10):
+                with store.transaction(actor) as tx:
+                    tx.record("case.viewed", subject_type="case", subject_id=f"race-{i}-{j}")
+            continue
+        report = verify(store, actor, since_last=role == "verifier", caches=False)
+        found += "x" if not report.ok else "c" if report.since is not None else "f"
+        if not report.ok:
+            found += str([(p.kind, p.object, p.message) for p in report.problems[:3]])
+        record_verification(store, actor, report)
+    return found

@@ -25,7 +25,7 @@ from liuhen.ledger.checkpoint import (
 from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
-from liuhen.services.archiving.queries.integrity import checkpoint_rows
+from liuhen.services.archiving.queries.integrity import checkpoint_rows, ledger_end
 from liuhen.store.checkpoint_log import CheckpointLog, LogSource
 from liuhen.store.raw_rows import RawRow
 from liuhen.store.store import Store
@@ -110,9 +110,14 @@ def judge_checkpoint(
     claimed: str | None,
     tree: MerkleHashes,
     signer: Signer,
+    end: int = 0,
 ) -> bool:
     """Check one checkpoint; True when it holds (signature, size and root). One older than
-    a continued tree's base was checked by the run it continues from, and holds."""
+    a continued tree's base was checked by the run it continues from, and holds. ``end``:
+    the events stored when the checkpoint's copy had been read (``ledger_end``, read after
+    it): one over more events than this run read but no more than those was signed over
+    events written while it ran, and holds once its signature does (the next run checks its
+    root); over more than ``end``, the ledger was rolled back."""
     if cp.tree_size < tree.base:
         return True
     if not signer.signed(cp, signature):
@@ -131,6 +136,8 @@ def judge_checkpoint(
                 "检查点签名无效（签名或内容被改动，或非本系统密钥）",
             )
         return False
+    if tree.size < cp.tree_size <= end:
+        return True
     if cp.tree_size > tree.size:
         found.add(
             "ledger_rolled_back",
@@ -163,6 +170,7 @@ def check_checkpoints(
     checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
     they are a note, not a problem."""
     rows = checkpoint_rows(store, tree.base)
+    end = ledger_end(store)  # after the rows: a checkpoint's events are committed with it
     found = Found()
     signed: dict[int, str] = {}
     for row in rows:
@@ -173,7 +181,7 @@ def check_checkpoints(
         signed[cp.tree_size] = cp.root_hash.hex()
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
-        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer, end):
             expected = signer.key_for(cp.tree_size).fingerprint
             if expected and claimed != expected:
                 found.add(
@@ -244,19 +252,23 @@ def check_outside(
     this ledger, and holding every checkpoint the database signed (a witness: from its first
     line on, since it may have been added to a running system)."""
     for source in store.checkpoint_log.sources():
-        _check_source(report, source, tree, signer, signed)
+        _check_source(store, report, source, tree, signer, signed)
 
 
 def _check_source(
+    store: Store,
     report: VerifyReport,
     source: LogSource,
     tree: MerkleHashes,
     signer: Signer,
     signed: dict[int, str],
 ) -> None:
+    """One copy, as of when it was read: checkpoints the database signed over events written
+    while this run went on may not have reached it yet, and are not missing from it."""
     label, kind = source.label, "witness" if source.witness else "checkpoint_log"
     what = "见证目录中的检查点文件" if source.witness else "数据库之外的检查点记录"
     contents = CheckpointLog.read(source)
+    end = ledger_end(store)  # after the copy: what it holds was committed before
     if contents.error is not None:
         report.add(f"{kind}_unreadable", label, f"{what}无法读取（{contents.error}）")
         return
@@ -266,10 +278,10 @@ def _check_source(
             report.add(f"{kind}_missing", label, f"{what}不存在{cause}：整库回滚将无法由它发现")
         return
     found = Found()
-    held = _held(found, label, contents.lines, tree, signer)
+    held = _held(found, label, contents.lines, tree, signer, end)
     found.emit(report, each=False)
     floor = min(held) if source.witness and held else -1
-    missing = [size for size in signed if size >= floor and size not in held]
+    missing = [size for size in signed if floor <= size <= tree.size and size not in held]
     if missing:
         report.add(
             f"{kind}_incomplete",
@@ -292,6 +304,7 @@ def _held(
     lines: list[tuple[int, dict[str, Any] | None]],
     tree: MerkleHashes,
     signer: Signer,
+    end: int,
 ) -> set[int]:
     """The tree sizes of the checkpoints a copy holds, judging each line."""
     held: set[int] = set()
@@ -304,7 +317,7 @@ def _held(
         except (KeyError, ValueError, TypeError, OverflowError):
             found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
             continue
-        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer, end):
             held.add(cp.tree_size)
         elif cp.tree_size > tree.size:
             held.add(cp.tree_size)

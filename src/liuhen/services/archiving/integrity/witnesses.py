@@ -25,7 +25,7 @@ from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import Note, Verifier, parse_checkpoint_text, parse_note, parse_vkey, vkey
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.integrity.signed import Found, Signer, judge_checkpoint
-from liuhen.services.archiving.queries.integrity import checkpoint_origins
+from liuhen.services.archiving.queries.integrity import checkpoint_origins, ledger_end
 from liuhen.store.store import Store
 from liuhen.store.witnesses import S3WitnessError, WitnessSpec, read_registry
 from liuhen.store.witnesses import cosigned as cosigned_file
@@ -49,7 +49,8 @@ def check_witnesses(
         )
         specs = []
     _against_ledger(report, specs, recorded)
-    newest = max(signed) if signed else 0
+    # the newest this run could have seen cosigned: none signed while it ran
+    newest = max((size for size in signed if size <= tree.size), default=0)
     for spec in specs:
         if spec.kind == "http":
             _check_http(store, report, spec, tree, signer, newest)
@@ -96,7 +97,7 @@ def _check_http(
     except ValueError as exc:
         report.add("witness_registry_unreadable", where, f"见证公钥无法读取：{exc}")
         return
-    _check_kept(report, store.witnesses.cosigned_path(spec), witness, tree, signer)
+    _check_kept(store, report, store.witnesses.cosigned_path(spec), witness, tree, signer)
     state = None
     try:
         for origin in log_origins(store):
@@ -113,21 +114,28 @@ def _check_http(
             f"见证 {spec.target} 没有本日志的记录（未固定本日志公钥，或记录丢失）",
         )
         return
-    _check_state(report, where, state, witness, tree, signer, newest)
+    _check_state(report, where, state, witness, tree, signer, newest, ledger_end(store))
 
 
 def _check_kept(
-    report: VerifyReport, path: Any, witness: Verifier, tree: MerkleHashes, signer: Signer
+    store: Store,
+    report: VerifyReport,
+    path: Any,
+    witness: Verifier,
+    tree: MerkleHashes,
+    signer: Signer,
 ) -> None:
     """The cosignatures this store kept: each valid and over a checkpoint of this ledger."""
     found = Found()
-    for number, note in cosigned_file.read(path):
+    kept = list(cosigned_file.read(path))
+    end = ledger_end(store)  # after the file
+    for number, note in kept:
         where = f"{path}:{number}"
         cp = _cosigned(found, where, note, witness)
         if cp is not None:
             own = [s for s in note.signatures if s.name == cp.origin] if note else []
             sig = own[0].signature if own else b""
-            judge_checkpoint(found, where, cp, sig, None, tree, signer)
+            judge_checkpoint(found, where, cp, sig, None, tree, signer, end)
     found.emit(report, each=False)
 
 
@@ -156,6 +164,7 @@ def _check_state(
     tree: MerkleHashes,
     signer: Signer,
     newest: int,
+    end: int,
 ) -> None:
     pinned = state.get("keys")
     keys: list[Any] = pinned if isinstance(pinned, list) else []
@@ -186,12 +195,13 @@ def _check_state(
     if cp is None:
         return
     if cp.tree_size > tree.size:
-        report.add(
-            "ledger_rolled_back",
-            where,
-            f"见证已副署 {cp.tree_size} 条事件的检查点，本日志只有 {tree.size} 条（事件被删除或数据库被回滚）",
-            [f"ledger_events#{tree.size}–#{cp.tree_size - 1}"],
-        )
+        if cp.tree_size > end:  # else cosigned over events written while this run went on
+            report.add(
+                "ledger_rolled_back",
+                where,
+                f"见证已副署 {cp.tree_size} 条事件的检查点，本日志只有 {tree.size} 条（事件被删除或数据库被回滚）",
+                [f"ledger_events#{tree.size}–#{cp.tree_size - 1}"],
+            )
     elif cp.tree_size >= tree.base and tree.root(cp.tree_size) != cp.root_hash:
         report.add(
             "witness_forked",
@@ -245,6 +255,7 @@ def _check_s3(
         return
     found = Found()
     held: set[int] = set()
+    end = ledger_end(store)  # after the bucket's notes
     for key, text in notes:
         try:
             cp, signature, _fp = read_log_entry({"note": text})
@@ -254,13 +265,13 @@ def _check_s3(
             )
             continue
         if (
-            judge_checkpoint(found, f"{where}/{key}", cp, signature, None, tree, signer)
+            judge_checkpoint(found, f"{where}/{key}", cp, signature, None, tree, signer, end)
             or cp.tree_size > tree.size
         ):
             held.add(cp.tree_size)
     found.emit(report, each=False)
     floor = min(held) if held else -1
-    missing = [size for size in signed if size >= floor and size not in held]
+    missing = [size for size in signed if floor <= size <= tree.size and size not in held]
     if missing:
         report.add(
             "witness_incomplete",
