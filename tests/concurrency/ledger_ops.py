@@ -32,10 +32,10 @@ def views_from_threads(store: Store, threads: int, views: int) -> tuple[list[int
     return sorted(seqs), store.group_commit_batches
 
 
-def verify_or_write(store: Store, role: str, rounds: int) -> str:
+def verify_or_write(store: Store, role: str, rounds: int, agency: str = "") -> str:
     """``verifier``: ``rounds`` times verify from the last recorded run (``--since-last``) and
     record the run; ``full``: the same in full; ``writer``: ``rounds`` × 10 one-event
-    transactions. What each verifier found, one letter a round: ``c`` continued intact,
+    transactions; ``rows``: ``rounds`` × 3 cases opened in ``agency``. What each verifier found, one letter a round: ``c`` continued intact,
     ``f`` ran in full intact, ``x`` found a problem (and the first three)."""
     from liuhen.services.archiving.integrity import record_verification, verify
 
@@ -47,7 +47,13 @@ def verify_or_write(store: Store, role: str, rounds: int) -> str:
                 with store.transaction(actor) as tx:
                     tx.record("case.viewed", subject_type="case", subject_id=f"race-{i}-{j}")
             continue
-        report = verify(store, actor, since_last=role == "verifier", caches=False)
+        if role == "rows":  # cases opened: rows and the events that record them
+            from tests.factories import make_case
+
+            for j in range(3):
+                make_case(store, agency, number=f"并发〔2026〕{i * 3 + j + 1}号")
+            continue
+        report = verify(store, actor, since_last=role == "verifier", caches=role == "full")
         found += "x" if not report.ok else "c" if report.since is not None else "f"
         if not report.ok:
             found += str([(p.kind, p.object, p.message) for p in report.problems[:3]])

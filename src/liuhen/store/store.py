@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,6 @@ from liuhen.ledger.events import Actor
 from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import Note
 from liuhen.ledger.tiles import TiledTree
-from liuhen.rules.engine.calendar import YearSchedule
 from liuhen.rules.sources.calendar import WorkCalendar
 from liuhen.store import tables as t
 from liuhen.store.blobs import open_blob_store
@@ -41,6 +39,7 @@ from liuhen.store.checkpointing import Checkpointing
 from liuhen.store.database import READ_ONLY, STATEMENTS, check_connection, make_engine
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
+from liuhen.store.holiday_rows import read_calendar
 from liuhen.store.keys import key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
 from liuhen.store.tile_cache import TileCache
@@ -187,11 +186,16 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, now: bool = False) -> Iterator[Connection]:
         """A connection for reading only, without BEGIN and ROLLBACK (on PostgreSQL two round
         trips fewer per read): each statement reads a snapshot of its own, as in a READ
         COMMITTED transaction; on SQLite it takes no lock (see ``database``). Several
-        statements that must agree read in ``snapshot``."""
+        statements that must agree read in ``snapshot``. Within ``one_snapshot`` this
+        thread's reads read its snapshot, unless ``now``: what is stored now."""
+        pinned = None if now else getattr(self._local, "pinned", None)
+        if pinned is not None:
+            yield pinned
+            return
         try:
             with self.engine.connect().execution_options(**self._read_options) as conn:
                 yield conn
@@ -205,7 +209,11 @@ class Store:
     def snapshot(self) -> Iterator[Connection]:
         """A connection that reads one snapshot for as long as it is open (``liuhen verify``
         reads the ledger page by page and its head after): a read transaction on SQLite, a
-        ``REPEATABLE READ READ ONLY`` one on PostgreSQL."""
+        ``REPEATABLE READ READ ONLY`` one on PostgreSQL (within ``one_snapshot``: that one)."""
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is not None:
+            yield pinned
+            return
         options: dict[str, Any] = {READ_ONLY: True}
         if self.engine.dialect.name == "postgresql":
             options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
@@ -220,9 +228,24 @@ class Store:
             raise explained from exc
 
     @contextmanager
+    def one_snapshot(self) -> Iterator[None]:
+        """Within, every ``read`` and ``snapshot`` of this thread reads one snapshot, taken
+        here (``liuhen verify``: the events, the rows they record and the tables derived
+        from them as of one moment, whatever is written meanwhile). This thread writes
+        nothing meanwhile (``transaction`` refuses)."""
+        with self.snapshot() as conn:
+            self._local.pinned = conn
+            try:
+                yield
+            finally:
+                self._local.pinned = None
+
+    @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Tx]:
         """Write rows and events atomically, with a checkpoint over the new tree signed now
         or within ``LIUHEN_CHECKPOINT_MS`` (``checkpointing``)."""
+        if getattr(self._local, "pinned", None) is not None:
+            raise RuntimeError("a write inside one_snapshot: it would not see itself")
         signed: tuple[Checkpoint, Note] | None = None
         appended = False
         depth = getattr(self._local, "depth", 0)
@@ -375,22 +398,3 @@ class Store:
     def event_count(self) -> int:
         with self.read() as conn:
             return int(conn.execute(select(func.count()).select_from(t.ledger_events)).scalar_one())
-
-
-def read_calendar(conn: Connection) -> WorkCalendar:
-    """The working-day calendar as the rows of ``holiday_schedules`` on ``conn`` make it (the
-    newest row of a year wins): also inside the transaction that loads a schedule."""
-    rows = conn.execute(
-        select(t.holiday_schedules).order_by(
-            t.holiday_schedules.c.created_at, t.holiday_schedules.c.id
-        )
-    ).mappings()
-    loaded = {
-        int(r["year"]): YearSchedule(
-            int(r["year"]),
-            frozenset(date.fromisoformat(d) for d in r["holidays"]),
-            frozenset(date.fromisoformat(d) for d in r["workdays"]),
-        )
-        for r in rows
-    }
-    return WorkCalendar(loaded)

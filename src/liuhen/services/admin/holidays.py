@@ -24,7 +24,8 @@ from liuhen.rules.sources.calendar import load_overrides, package_years
 from liuhen.services.admin.queries import loaded_schedules
 from liuhen.services.cases.rejudge import queue_rejudge
 from liuhen.services.permissions import require
-from liuhen.store.store import Store, read_calendar
+from liuhen.store.holiday_rows import read_calendar
+from liuhen.store.store import Store
 from liuhen.store.unit import new_id
 
 

@@ -70,6 +70,19 @@ def verify(
     since (``continued``); a run in full when there is none to continue from, or when the
     continued run finds anything (so that it is named as in full), with a note saying why."""
     require(actor, "integrity.verify")
+    with store.one_snapshot():  # the events, the rows and the derived tables of one moment
+        return _verify(store, fingerprint, caches, progress, jobs, blobs, since_last)
+
+
+def _verify(
+    store: Store,
+    fingerprint: str | None,
+    caches: bool,
+    progress: Progress | None,
+    jobs: int | None,
+    blobs: bool,
+    since_last: bool,
+) -> VerifyReport:
     why = ""
     if since_last:
         continued, why = _since_last(store, fingerprint, progress, rehash=blobs)

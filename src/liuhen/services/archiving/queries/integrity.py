@@ -160,8 +160,9 @@ def noted_events_below(store: Store, below: int, actions: Iterable[str]) -> list
 
 
 def ledger_end(store: Store) -> int:
-    """One past the newest event's seq (by its key's last entry)."""
-    with store.read() as conn:
+    """One past the newest event's seq stored now, whatever snapshot this thread reads (by
+    its key's last entry)."""
+    with store.read(now=True) as conn:
         return events_end(conn)
 
 
