@@ -23,8 +23,11 @@ report is what the command prints or the page shows.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from liuhen.errors import LiuhenError
 from liuhen.ledger.events import Actor
+from liuhen.rules.engine.context import fmt_time
 from liuhen.services.archiving.integrity.caches import check_caches
 from liuhen.services.archiving.integrity.continued import (
     Base,
@@ -122,12 +125,21 @@ def _since_last(
     report.since = base.size
     report.notes.insert(
         0,
-        f"增量校验：续接上次校验（{base.checked_at[:19]}，事件 #{base.seq}）已校验的 {base.size}"
+        f"增量校验：续接上次校验（{_local(store, base.checked_at)}，事件 #{base.seq}）已校验的 {base.size}"
         f" 条事件，校验其后的 {report.events - base.size} 条事件、其后签发的检查点、它们写入的"
         f" {report.rows} 行记录与 {report.blobs} 个文件；更早的事件、其余记录与派生表由完整校验"
         "（不带 --since-last）检查",
     )
     return report, ""
+
+
+def _local(store: Store, when: str) -> str:
+    """An ISO time as the store's zone shows it; as given if it is not an aware time."""
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return when[:19]
+    return fmt_time(moment, store.settings.tz) if moment.tzinfo else when[:19]
 
 
 def _check_ledger(
