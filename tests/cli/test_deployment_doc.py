@@ -75,7 +75,8 @@ def test_backup_drill_and_upgrade_run_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drill = _commands(_section("备份计划与恢复演练 / Backup schedule and restore drill"))
-    assert [c[1] for c in drill] == ["backup", "verify", "restore", "verify"]
+    assert [c[1] for c in drill] == ["backup", "verify", "verify", "restore", "verify"]
+    assert drill[1][2:] == ["--since-last"]  # hourly, then the weekly full run
     upgrade = _commands(_section("升级 / Upgrade"))
     assert [c[1] for c in upgrade] == ["backup", "init", "doctor", "verify"]
     where = {
@@ -86,7 +87,7 @@ def test_backup_drill_and_upgrade_run_as_written(
     _env(monkeypatch, running)
     assert _run(["liuhen", "init"])[0] == 0
     for n, command in enumerate(drill):
-        _env(monkeypatch, empty if n >= 2 else running)  # the drill restores on an empty one
+        _env(monkeypatch, empty if n >= 3 else running)  # the drill restores on an empty one
         code, out = _run(command, where)
         assert code == 0, (command, out)
     _env(monkeypatch, empty)  # the restored machine, upgraded in place
