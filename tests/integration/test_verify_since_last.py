@@ -16,6 +16,7 @@ from sqlalchemy import text
 from tests.helpers import as_intruder, make_case_with_files, run_cli
 
 from liuhen.ledger.events import Actor
+from liuhen.services.admin.rotation import rotate_key
 from liuhen.services.archiving.integrity import record_verification, verify
 from liuhen.services.cases.files import store_file
 from liuhen.store.store import Store
@@ -151,6 +152,39 @@ def test_a_file_registered_since_and_deleted_is_found(store, verified):
     assert [p.kind for p in report.problems if p.object == f"blob {verified['blob']}"] == [
         "blob_missing"
     ]
+
+
+def test_a_key_rotated_since_and_one_rotated_before_are_followed(store, verified):
+    """The new checkpoints signed by a key the ledger rotated to since the last run; then,
+    after that run is recorded, a run that continues past the rotation (read by its index)."""
+    old = store.fingerprint
+    done = rotate_key(store, SYSTEM)
+    _views(store, 5, start=500)
+    report = verify(store, SYSTEM, since_last=True, fingerprint=old)
+    assert report.ok and report.since is not None, (report.problems, report.notes)
+    assert report.key_fingerprint == done["new_fingerprint"]
+    assert record_verification(store, SYSTEM, report) is not None
+    _views(store, 5, start=600)
+    again = verify(store, SYSTEM, since_last=True, fingerprint=old)
+    assert again.ok and again.since == report.events, (again.problems, again.notes)
+
+
+def test_genesis_naming_another_key_is_found(store, verified):
+    """Event #0, older than the run continued from, rewritten to name another key: the key
+    the ledger names for the older events is not the one the last run recorded."""
+    with store.read() as conn:
+        payload = conn.execute(text("SELECT payload FROM ledger_events WHERE seq = 0")).scalar_one()
+    changed = payload.replace(store.fingerprint, "SHA256:" + "0" * 64)
+    assert changed != payload
+    as_intruder(
+        store,
+        "UPDATE ledger_events SET payload = :p WHERE seq = 0",
+        tables=("ledger_events",),
+        p=changed,
+    )
+    report = verify(store, SYSTEM, since_last=True)
+    assert not report.ok and report.since is None
+    assert report.names("ledger_events#0")
 
 
 def test_an_older_event_edited_is_left_to_the_full_run(store, verified):
