@@ -193,12 +193,12 @@ class Store:
         statements that must agree read in ``snapshot``. Within ``one_snapshot`` this
         thread's reads read its snapshot, unless ``now``: what is stored now."""
         pinned = None if now else getattr(self._local, "pinned", None)
-        if pinned is not None:
-            yield pinned
-            return
         try:
-            with self.engine.connect().execution_options(**self._read_options) as conn:
-                yield conn
+            if pinned is not None:
+                yield pinned
+            else:
+                with self.engine.connect().execution_options(**self._read_options) as conn:
+                    yield conn
         except DBAPIError as exc:
             explained = explain(exc)
             if explained is None:
@@ -210,9 +210,9 @@ class Store:
         """A connection that reads one snapshot for as long as it is open (``liuhen verify``
         reads the ledger page by page and its head after): a read transaction on SQLite, a
         ``REPEATABLE READ READ ONLY`` one on PostgreSQL (within ``one_snapshot``: that one)."""
-        pinned = getattr(self._local, "pinned", None)
-        if pinned is not None:
-            yield pinned
+        if getattr(self._local, "pinned", None) is not None:
+            with self.read() as pinned:  # that one, its errors explained as any read's
+                yield pinned
             return
         options: dict[str, Any] = {READ_ONLY: True}
         if self.engine.dialect.name == "postgresql":
