@@ -145,6 +145,14 @@ def test_a_row_a_new_event_wrote_and_changed_since_is_found(store, verified):
     assert report.names(f"cases/{case}")
 
 
+def test_rehashing_only_the_new_files_notes_no_older_one_as_unregistered(store, verified):
+    """``--since-last --blobs``: the new file read again; the older ones, registered by
+    events this run did not read, are not "unregistered files" (that note is the full run's)."""
+    report = verify(store, SYSTEM, since_last=True, blobs=True)
+    assert report.ok and report.since is not None and report.blobs == 1
+    assert not [n for n in report.notes if "未登记的文件" in n], report.notes
+
+
 def test_a_file_registered_since_and_deleted_is_found(store, verified):
     store.blobs.delete(verified["blob"])
     report = verify(store, SYSTEM, since_last=True)

@@ -158,7 +158,8 @@ def check_blobs(
         report.blobs += 1
         if progress:
             progress("blobs", done, total)
-    _note_orphans(report, rows, store.blobs.iter_keys())
+    if every:
+        _note_orphans(report, rows, store.blobs.iter_keys())
 
 
 def _note_orphans(report: VerifyReport, rows: list[dict[str, Any]], stored: Iterable[str]) -> None:
