@@ -59,13 +59,23 @@ class RawRow:
         return {p.column for p in self.problems}
 
 
-def raw_rows(conn: Connection, tbl: SaTable, order_by: str | None = None) -> Iterator[RawRow]:
-    """Every row of ``tbl`` (in ``order_by`` order when given), decoded cell by cell."""
+def raw_rows(
+    conn: Connection,
+    tbl: SaTable,
+    order_by: str | None = None,
+    where: str = "",
+    params: tuple[Any, ...] = (),
+) -> Iterator[RawRow]:
+    """Every row of ``tbl`` (only those ``where`` holds, a driver condition with ``params``
+    for its ``param_mark``s; in ``order_by`` order when given), decoded cell by cell."""
     decode = row_decoder(tbl, conn.dialect)
     sql = f"SELECT {column_list(conn.dialect, tbl)} FROM {quoted(conn.dialect, tbl.name)}"
+    if where:
+        sql += f" WHERE {where}"
     if order_by is not None:
         sql += f" ORDER BY {quoted(conn.dialect, order_by)}"
-    for fetched in conn.exec_driver_sql(sql):
+    fetched_rows = conn.exec_driver_sql(sql, params) if params else conn.exec_driver_sql(sql)
+    for fetched in fetched_rows:
         yield decode(tuple(fetched))
 
 
@@ -75,17 +85,12 @@ def raw_rows_by_key(
     """The rows of ``tbl`` whose ``key`` column is one of ``values`` (by its index, ``chunk``
     values a statement), decoded cell by cell."""
     wanted = sorted(set(values))
-    mark = param_mark(conn.dialect)
-    decode = row_decoder(tbl, conn.dialect)
-    head = (
-        f"SELECT {column_list(conn.dialect, tbl)} FROM {quoted(conn.dialect, tbl.name)}"
-        f" WHERE {quoted(conn.dialect, key)} IN "
-    )
+    mark, column = param_mark(conn.dialect), quoted(conn.dialect, key)
     for at in range(0, len(wanted), chunk):
-        part = wanted[at : at + chunk]
-        sql = head + "(" + ", ".join([mark] * len(part)) + ")"
-        for fetched in conn.exec_driver_sql(sql, tuple(part)):
-            yield decode(tuple(fetched))
+        part = tuple(wanted[at : at + chunk])
+        yield from raw_rows(
+            conn, tbl, where=f"{column} IN ({', '.join([mark] * len(part))})", params=part
+        )
 
 
 def param_mark(dialect: Dialect) -> str:

@@ -19,15 +19,7 @@ from liuhen.store import table_kinds
 from liuhen.store import tables as t
 from liuhen.store.database import READ_ONLY, make_engine
 from liuhen.store.event_rows import LedgerReading
-from liuhen.store.raw_rows import (
-    RawRow,
-    column_list,
-    param_mark,
-    quoted,
-    raw_rows,
-    raw_rows_by_key,
-    row_decoder,
-)
+from liuhen.store.raw_rows import RawRow, param_mark, quoted, raw_rows, raw_rows_by_key
 from liuhen.store.store import Store
 from liuhen.store.tile_rows import events_end, read_tiles
 
@@ -103,17 +95,10 @@ def checkpoint_rows(store: Store, reaching: int = 0) -> list[RawRow]:
     """Every signed checkpoint in the database, smallest tree first (with ``reaching``: of
     a tree of that many events or more)."""
     with store.read() as conn:
-        if not reaching:
-            return list(raw_rows(conn, t.checkpoints, order_by="tree_size"))
-        d, cp = conn.dialect, t.checkpoints
-        size = quoted(d, "tree_size")
-        fetched = conn.exec_driver_sql(
-            f"SELECT {column_list(d, cp)} FROM {quoted(d, cp.name)}"
-            f" WHERE {size} >= {param_mark(d)} ORDER BY {size}",
-            (reaching,),
-        )
-        decode = row_decoder(cp, d)
-        return [decode(tuple(row)) for row in fetched]
+        d = conn.dialect
+        where = f"{quoted(d, 'tree_size')} >= {param_mark(d)}" if reaching else ""
+        params = (reaching,) if reaching else ()
+        return list(raw_rows(conn, t.checkpoints, "tree_size", where, params))
 
 
 def tracked_rows(store: Store) -> Iterator[tuple[str, RawRow]]:
@@ -145,18 +130,12 @@ def tracked_rows_by_key(
 def noted_events_below(store: Store, below: int, actions: Iterable[str]) -> list[RawRow]:
     """Event #0 and the events of ``actions`` before seq ``below``, in order, cell by cell
     (by the ``action`` index: a few rows however long the ledger)."""
-    ev, wanted = t.ledger_events, sorted(actions)
+    wanted = sorted(actions)
     with store.read() as conn:
         d = conn.dialect
         mark, seq, action = param_mark(d), quoted(d, "seq"), quoted(d, "action")
-        fetched = conn.exec_driver_sql(
-            f"SELECT {column_list(d, ev)} FROM {quoted(d, ev.name)} WHERE {seq} < {mark}"
-            f" AND ({seq} = 0 OR {action} IN ({', '.join([mark] * len(wanted))}))"
-            f" ORDER BY {seq}",
-            (below, *wanted),
-        )
-        decode = row_decoder(ev, d)
-        return [decode(tuple(row)) for row in fetched]
+        where = f"{seq} < {mark} AND ({seq} = 0 OR {action} IN ({', '.join([mark] * len(wanted))}))"
+        return list(raw_rows(conn, t.ledger_events, "seq", where, (below, *wanted)))
 
 
 def ledger_end(store: Store) -> int:
