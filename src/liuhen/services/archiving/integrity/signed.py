@@ -169,8 +169,7 @@ def check_checkpoints(
     ``tail``: the size and first event's time of the events after the newest signed
     checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
     they are a note, not a problem."""
-    rows = checkpoint_rows(store, tree.base)
-    end = ledger_end(store)  # after the rows: a checkpoint's events are committed with it
+    rows = checkpoint_rows(store, tree.base)  # in the snapshot the events were read in
     found = Found()
     signed: dict[int, str] = {}
     for row in rows:
@@ -181,7 +180,7 @@ def check_checkpoints(
         signed[cp.tree_size] = cp.root_hash.hex()
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
-        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer, end):
+        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
             expected = signer.key_for(cp.tree_size).fingerprint
             if expected and claimed != expected:
                 found.add(
