@@ -110,3 +110,16 @@ def test_a_refused_act_costs_no_more_than_a_saved_one(world: BudgetWorld) -> Non
     bad = {**_act_form(world), "kind": "demolish", "ended_at": "2026-01-01T00:00"}
     call = Call("officer", "POST", f"/cases/{case}/acts/new", data=bad, ok=(400,))
     measure(world, call).assert_at_most(CASE_PAGE, f"refused act ({world.engine})")
+
+
+def test_a_continued_verification_reads_what_came_after_not_every_table(
+    world: BudgetWorld,
+) -> None:
+    """POST /ledger/verify with ``scope=since_last`` after a full run: it does not read every
+    tracked table as the full run does (one statement each), whatever the store holds."""
+    from liuhen.store import tables as t
+
+    full = measure(world, Call("admin", "POST", "/ledger/verify", data={}))
+    since = measure(world, Call("admin", "POST", "/ledger/verify", data={"scope": "since_last"}))
+    since.assert_at_most(full.count - len(t.TRACKED), f"continued verify ({world.engine})")
+    assert not since.touching("case_summaries"), since.report("no derived table read")
