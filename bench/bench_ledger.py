@@ -21,6 +21,11 @@ own (the URL's, dropped and created on a build).
              download and list shown goes through): ``--threads`` request threads in each
              of 1 and then 4 processes, each thread waiting for its event to be committed
              and signed over before it appends the next: events per second;
+  writes     one-event write transactions (``store.transaction``, what every saved form
+             goes through) by ``--threads`` request threads in each of 1 and then 4
+             processes, each thread's block ending once its transaction is committed and
+             signed over: on SQLite the threads of a process share transactions (the write
+             group), on PostgreSQL each is its own: transactions per second;
   proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
              latest checkpoint, the event, the tiles its path needs, the path checked against
              the signed root) for ``--proofs`` random events in a fresh process: p50 and p99,
@@ -31,7 +36,8 @@ own (the URL's, dropped and created on a build).
              ledger), each sampled from ``VmHWM``.
 
 Prints a table and, with ``--json``, one JSON object (``events``, ``appends_per_s_1``,
-``appends_per_s_4``, ``grouped_appends_per_s_1``, ``grouped_appends_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
+``appends_per_s_4``, ``grouped_appends_per_s_1``, ``grouped_appends_per_s_4``,
+``write_tx_per_s_1``, ``write_tx_per_s_4``, ``proof_p50_ms``, ``proof_p99_ms``, ``verify_s_per_million``,
 ``verify_peak_rss_mib`` and the rest). Run it at 100,000, 1,000,000 and 10,000,000 events to
 see how each figure grows.
 """
@@ -180,6 +186,33 @@ def child_grouped(data_dir: str, url: str, seconds: float, threads: int) -> None
     print(json.dumps({"count": sum(counts), "batches": batches}))
 
 
+def child_writes(data_dir: str, url: str, seconds: float, threads: int) -> None:
+    """``threads`` request threads of one process, each writing one-event transactions one
+    after another through ``store.transaction`` (each block ends once committed)."""
+    store = Store.open(_settings(Path(data_dir), url))
+    counts = [0] * threads
+    stop = 0.0
+
+    def work(n: int) -> None:
+        while time.time() < stop:
+            with store.transaction(SYSTEM) as tx:
+                tx.record("case.viewed", subject_type="case", subject_id=f"t{os.getpid()}-{n}")
+            counts[n] += 1
+
+    try:
+        with store.transaction(SYSTEM) as tx:
+            tx.record("ledger.checkpointed", subject_type="ledger", subject_id="bench")
+        stop = _ready() + seconds
+        pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+    finally:
+        store.close()
+    print(json.dumps({"count": sum(counts)}))
+
+
 def child_verify(data_dir: str, url: str, jobs: str = "", mode: str = "") -> None:
     """``verify`` in this fresh process: wall and CPU seconds, and the peak RSS of this
     process plus its helper's (``peak_rss_mib``; each apart too). ``mode`` ``record``: an
@@ -227,11 +260,13 @@ def _child(*args: str) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def appends(data_dir: Path, url: str, writers: int, seconds: float, threads: int = 0) -> float:
+def appends(
+    data_dir: Path, url: str, writers: int, seconds: float, threads: int = 0, kind: str = ""
+) -> float:
     """Durable appends per second by ``writers`` processes at once: one-event transactions
     one after another, or (``threads``) that many threads per process through the group
-    commit."""
-    kind = ["grouped"] if threads else ["append"]
+    commit (``kind`` "writes": through write transactions)."""
+    kind = [kind or ("grouped" if threads else "append")]
     command = [sys.executable, __file__, "--child", *kind, str(data_dir), url, str(seconds)]
     extra = [str(threads)] if threads else []
     children = [
@@ -296,6 +331,8 @@ def main() -> None:
             child_append(rest[0], rest[1], float(rest[2]))
         elif kind == "grouped":
             child_grouped(rest[0], rest[1], float(rest[2]), int(rest[3]))
+        elif kind == "writes":
+            child_writes(rest[0], rest[1], float(rest[2]), int(rest[3]))
         elif kind == "proofs":
             child_proofs(rest[0], rest[1], int(rest[2]), int(rest[3]))
         else:
@@ -353,6 +390,8 @@ def main() -> None:
     four = appends(data_dir, url_for_store, 4, args.seconds)
     grouped_one = appends(data_dir, url_for_store, 1, args.seconds, args.threads)
     grouped_four = appends(data_dir, url_for_store, 4, args.seconds, args.threads)
+    writes_one = appends(data_dir, url_for_store, 1, args.seconds, args.threads, "writes")
+    writes_four = appends(data_dir, url_for_store, 4, args.seconds, args.threads, "writes")
     since = _child("verify", str(data_dir), url_for_store, "", "since")
     if not since["ok"] or since["since"] is None:
         raise SystemExit(f"verify --since-last did not continue: {since['problems']}")
@@ -365,6 +404,8 @@ def main() -> None:
         "appends_per_s_4": round(four, 1),
         "grouped_appends_per_s_1": round(grouped_one, 1),
         "grouped_appends_per_s_4": round(grouped_four, 1),
+        "write_tx_per_s_1": round(writes_one, 1),
+        "write_tx_per_s_4": round(writes_four, 1),
         "threads_per_writer": args.threads,
         "checkpoint_ms": args.checkpoint_ms,
         "proof_p50_ms": _pct(times, 50),
@@ -392,6 +433,10 @@ def main() -> None:
     print(
         f"grouped appends/s:     1 writer {result['grouped_appends_per_s_1']}, "
         f"4 writers {result['grouped_appends_per_s_4']} ({args.threads} threads each)"
+    )
+    print(
+        f"write transactions/s:  1 writer {result['write_tx_per_s_1']}, "
+        f"4 writers {result['write_tx_per_s_4']} ({args.threads} threads each)"
     )
     print(
         f"inclusion proof:       p50 {result['proof_p50_ms']} ms, "

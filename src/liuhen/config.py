@@ -16,31 +16,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liuhen.errors import ConfigError
+from liuhen.setting_values import BOUNDS
 from liuhen.setting_values import fingerprint_setting as _fingerprint_setting
 from liuhen.setting_values import int_setting as _int_setting
 
 ENVIRONMENTS = ("development", "production", "test")
 COOKIE_SECURE = ("auto", "always")
-BOUNDS: dict[str, tuple[int, int | None, str]] = {
-    "session_idle_minutes": (1, None, "正整数（分钟）"),
-    "fixity_cycle_days": (1, None, "正整数（天）"),
-    "fixity_rate_mb": (0, None, "不小于 0 的整数（MB/秒）"),
-    "fixity_interval_minutes": (0, None, "不小于 0 的整数（分钟，0 为不运行）"),
-    "upload_expiry_hours": (1, None, "正整数（小时）"),
-    "gc_grace_hours": (1, None, "正整数（小时）"),
-    "export_retention_hours": (1, None, "正整数（小时）"),
-    "job_retention_days": (1, None, "正整数（天）"),
-    "upload_reserve_mb": (0, None, "不小于 0 的整数（MB）"),
-    "upload_max_gb": (1, None, "正整数（GB）"),
-    "av_join_minutes": (0, 24 * 60, " 0 至 1440 之间的整数（分钟）"),
-    "share_link_days": (1, None, "正整数（天）"),
-    "share_link_uses": (1, None, "正整数（次）"),
-    "checkpoint_ms": (0, 1000, " 0 至 1000 之间的整数（毫秒）"),
-    "checkpoint_events": (1, None, "正整数（条）"),
-    "api_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
-    "signin_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
-}
-"""The integer settings: (lowest, highest or None, what a value must be), checked once."""
 
 CP_MS = (
     "检查点至多每隔多少毫秒签发一次（0–1000），默认 0：每次提交都签发，每条写入在确认时即被签名覆盖，"
@@ -48,6 +29,10 @@ CP_MS = (
     "（至多约一秒）由检查点覆盖，未签名的末尾期间可被能写数据库的人连同瓦片追加（docs/security.md）"
 )
 CP_EVENTS = "LIUHEN_CHECKPOINT_MS 大于 0 时，未签名事件达到该条数即签发检查点，默认 10000"
+WRITE_BATCH = (
+    "同一进程内同时到达的写入至多多少次合并为一个数据库事务（各自一个保存点，失败的只回滚自己），"
+    "共用一次提交和一个检查点；默认 64，1 为每次写入单独提交（docs/performance.md）"
+)
 JOB_DAYS = ("后台任务（导出、四性检测、复制件制作、定期复核等）结束多少天后删除其任务记录（进度和结果），默认 30："
             "计划任务每天删除一次（集群中只在一个节点上运行，条数记入台账），排队中和进行中的不删")  # fmt: skip
 
@@ -253,6 +238,7 @@ class Settings:
     checkpoint_events: int = field(
         default=10_000, metadata={"env": "LIUHEN_CHECKPOINT_EVENTS", "doc": CP_EVENTS}
     )
+    write_batch: int = field(default=64, metadata={"env": "LIUHEN_WRITE_BATCH", "doc": WRITE_BATCH})
     seal_tsa_url: str | None = field(
         default=None,
         metadata={

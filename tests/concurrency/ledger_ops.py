@@ -59,3 +59,39 @@ def verify_or_write(store: Store, role: str, rounds: int, agency: str = "") -> s
             found += str([(p.kind, p.object, p.message) for p in report.problems[:3]])
         record_verification(store, actor, report)
     return found
+
+
+def cases_from_threads(
+    store: Store, agency: str, threads: int, each: int
+) -> tuple[list[str], int, int, int]:
+    """``threads`` threads of this process each open ``each`` cases in ``agency``, numbered
+    from a pool half the size, so that threads here and in the other processes ask for the
+    same numbers at once (the write group runs them in one transaction, each under its
+    savepoint). (the numbers this process opened, the conflicts it was told of, its write
+    batches, the units of work they committed)."""
+    from liuhen.errors import Conflict
+    from tests.factories import make_case
+
+    opened: list[str] = []
+    conflicts = 0
+    lock = threading.Lock()
+
+    def write(n: int) -> None:
+        nonlocal conflicts
+        for i in range(each):
+            number = f"并发〔2026〕{(n * each + i) % (threads * each // 2) + 1}号"
+            try:
+                make_case(store, agency, number=number)
+            except Conflict:
+                with lock:
+                    conflicts += 1
+                continue
+            with lock:
+                opened.append(number)
+
+    pool = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return opened, conflicts, store._writes.batches, store._writes.units

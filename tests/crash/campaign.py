@@ -162,7 +162,7 @@ def run_point(
         outcome.problems += checks.problems(settings, dest / "exports")
         if cadence:
             logged = checks.logged_size(settings)  # signed by the next start at the latest
-        if point.op == "views":
+        if point.op in ("views", "writes"):
             outcome.problems += checks.acknowledged(settings, done.stdout, logged)
         if resume and outcome.killed and not outcome.problems:
             outcome.problems += [

@@ -78,7 +78,7 @@ def logged_size(settings: Settings) -> int:
 
 
 def acknowledged(settings: Settings, stdout: str, logged: int) -> list[str]:
-    """Every view the killed process acknowledged (``acked <seq> <subject>`` lines) is on
+    """Every view or write the killed process acknowledged (``acked <seq> <subject>`` lines) is on
     the ledger under that seq, and was covered by a signed checkpoint in the log (of
     ``logged`` events, read before the next start) when it was acknowledged."""
     whole = (re.fullmatch(r"acked (\d+) (crash-\d+-\d+)", line) for line in stdout.splitlines())
@@ -97,12 +97,12 @@ def acknowledged(settings: Settings, stdout: str, logged: int) -> list[str]:
     finally:
         store.close()
     lost = [
-        f"已确认的查看 #{seq}（{subject}）不在日志中"
+        f"已确认的事件 #{seq}（{subject}）不在日志中"
         for seq, subject in sorted(acked.items())
         if found.get(seq) != subject
     ]
     if max(acked) >= logged:
-        lost.append(f"已确认的查看 #{max(acked)} 不在检查点日志所签的树中（{logged} 件）")
+        lost.append(f"已确认的事件 #{max(acked)} 不在检查点日志所签的树中（{logged} 件）")
     return lost
 
 

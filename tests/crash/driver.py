@@ -8,7 +8,9 @@ is printed (``created <id>``) as soon as the server would have answered the POST
 campaign can resume it after the kill the way the station would. ``views N``: eight request
 threads record N views each through the group commit (``store.record_view``), printing
 ``acked <seq> <subject>`` as each is acknowledged, as a server would answer the request: the
-campaign checks every acknowledged view is on the ledger after the kill.
+campaign checks every acknowledged view is on the ledger after the kill. ``writes N``: the
+same with write transactions (``store.transaction``, one event each), which the threads of
+a process share on SQLite (``write_group``): each is acknowledged once its block has ended.
 """
 
 from __future__ import annotations
@@ -69,6 +71,33 @@ def views(count: int) -> None:
     store.close()
 
 
+def writes(count: int) -> None:
+    import threading
+
+    from liuhen.config import Settings
+    from liuhen.ledger.events import Actor
+    from liuhen.store.store import Store
+
+    store = Store.open(Settings.from_env())
+    printing = threading.Lock()
+
+    def write(n: int) -> None:
+        actor = Actor(id=f"writer-{n}", label=f"写入{n}", roles=("officer",))
+        for i in range(count):
+            subject = f"crash-{n}-{i}"
+            with store.transaction(actor) as tx:
+                seq = tx.record("test.written", subject_type="test", subject_id=subject)
+            with printing:
+                print("acked", seq, subject, flush=True)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(VIEW_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.close()
+
+
 def send(uploads: object, actor: object, upload_id: str, offset: int, chunk: bytes) -> None:
     """One PATCH as the API handles it: write, close, and finish on the last byte."""
     patch = uploads.open_patch(actor, upload_id, offset)  # type: ignore[attr-defined]
@@ -96,6 +125,8 @@ def main(argv: list[str]) -> None:
             tus(Path(argv[1]))
         elif argv[0] == "views":
             views(int(argv[1]))
+        elif argv[0] == "writes":
+            writes(int(argv[1]))
         else:
             liuhen.cli.main(argv)
     finally:

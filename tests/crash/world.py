@@ -28,7 +28,7 @@ BUNDLES = sorted(
 )
 DOCUMENTS = 2
 """Documents added to the exported case beside ``make_case_with_files``'s one."""
-OPS = ("import-av", "import", "export", "tus", "views")
+OPS = ("import-av", "import", "export", "tus", "views", "writes")
 DEVICES = ("DSJ-V9-0002", "DSJ-V9-0004", "DSJ-V9-0005", "DSJ-V9-0006")
 """One recording of three segments each in the docking-station folder."""
 
@@ -54,8 +54,8 @@ class World:
             return ["import", *map(str, BUNDLES), "--json"]
         if op == "export":
             return ["export", self.case_number, "--out", str(out), "--json"]
-        if op == "views":
-            return ["views", "12"]
+        if op in ("views", "writes"):
+            return [op, "12"]
         return ["tus", str(self.inputs["video"])]
 
 

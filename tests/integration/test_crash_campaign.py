@@ -1,6 +1,7 @@
 """The crash campaign's fast slice (issue 13): kill -9 at chosen points of ``import-av``,
-``import``, ``export``, a tus upload and views through the group commit (every view
-acknowledged before the kill is on the ledger and was signed over); after the next start no orphan, no temporary file,
+``import``, ``export``, a tus upload, views through the group commit and write transactions
+of eight threads (every view and write acknowledged before the kill is on the ledger and was
+signed over); after the next start no orphan, no temporary file,
 no event without its object, ``liuhen verify`` clean; then the operation finishes as its
 user would finish it.
 
@@ -42,11 +43,16 @@ SQLITE_POINTS = [
     # was answered), and a later batch's commit sent while earlier ones were answered
     Point("views", "log.append", 1),
     Point("views", "commit", 4),
+    # write transactions of eight threads sharing commits: one committed, its checkpoint not
+    # in the log (nobody answered); a later one's commit sent while earlier ones were answered
+    Point("writes", "log.append", 1),
+    Point("writes", "commit", 5),
 ]
 POSTGRES_POINTS = [
     Point("import-av", "commit", 1),
     Point("upload", "write", 3),
     Point("views", "log.append", 3),
+    Point("writes", "commit", 4),
 ]
 
 
@@ -93,6 +99,7 @@ CADENCE_POINTS = [
     Point("views", "commit", 3),
     Point("views", "commit", 6),
     Point("views", "log.append", 2),
+    Point("writes", "commit", 4),
 ]
 
 

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import fill_inner_nodes, tiled_size
 from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
+from liuhen.store.writes import Writes
 
 if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
     from liuhen.store.witnesses.s3 import S3Witness
@@ -86,7 +87,12 @@ class Store:
         self.signing = Checkpointing(
             self, self._tree, self._origin_of, settings.checkpoint_ms, settings.checkpoint_events
         )
-        self._local = threading.local()  # how deep this thread is in write transactions
+        self._local = threading.local()  # the snapshot this thread's reads are pinned to
+        self._writing = Writes(  # the clock as it is then (tests set another)
+            engine, lambda: self.clock(), blobs, self.signing, self._tree, self.changed,
+            settings.write_batch,
+        )  # fmt: skip
+        self._writes = self._writing.group
         self._lock = threading.Lock()
         self.changes = 0
         """Transactions of this process that changed something (more than readings): caches
@@ -240,48 +246,18 @@ class Store:
             finally:
                 self._local.pinned = None
 
-    @contextmanager
-    def transaction(self, actor: Actor) -> Iterator[Tx]:
+    def transaction(self, actor: Actor) -> AbstractContextManager[Tx]:
         """Write rows and events atomically, with a checkpoint over the new tree signed now
-        or within ``LIUHEN_CHECKPOINT_MS`` (``checkpointing``)."""
+        or within ``LIUHEN_CHECKPOINT_MS`` (``checkpointing``). Durable when the block ends:
+        it may share its database transaction with other threads' (``writes``)."""
         if getattr(self._local, "pinned", None) is not None:
             raise RuntimeError("a write inside one_snapshot: it would not see itself")
-        signed: tuple[Checkpoint, Note] | None = None
-        appended = False
-        depth = getattr(self._local, "depth", 0)
-        self._local.depth = depth + 1
-        try:
-            with self.engine.connect() as conn:
-                trans = conn.begin()
-                tx = Tx(conn, actor, self.clock)
-                try:
-                    yield tx
-                    tx.assert_settled()
-                    tx.check_blobs_stored(self.blobs.exists)
-                    if tx.events:
-                        first, last = tx.events[0], tx.events[-1]
-                        signed = self.signing.at_commit(conn, first, last, now=tx.sign_now)
-                    trans.commit()
-                    appended = bool(tx.events)
-                    if tx.blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
-                        self.blobs.settle(tx.blob_keys)
-                    if tx.changed:
-                        with self._lock:
-                            self.changes += 1
-                except BaseException:
-                    self._tree.forget()
-                    with suppress(DBAPIError):  # a lost connection has nothing to roll back
-                        trans.rollback()
-                    raise
-        except DBAPIError as exc:
-            explained = explain(exc)
-            if explained is None:
-                raise
-            raise explained from exc
-        finally:
-            self._local.depth = depth
-        if appended:
-            self.signing.after_commit(signed, appended)
+        return self._writing.transaction(actor)
+
+    def changed(self) -> None:
+        """Count a transaction of this process that changed something (``changes``)."""
+        with self._lock:
+            self.changes += 1
 
     def send_to_witnesses(self, cp: Checkpoint, note: Note, *, force: bool = False) -> None:
         """After the commit: a witness that is down or refuses never fails the write (it is
@@ -340,7 +316,7 @@ class Store:
         return its seq once it is committed and signed over: many such events share one
         transaction and one checkpoint (``group_commit`` says why and what "durable" means).
         Call it before sending what was read, and not inside a transaction of your own."""
-        if getattr(self._local, "depth", 0):
+        if self._writing.depth:
             raise RuntimeError("record_view inside a write transaction: use tx.record there")
         event = ReadEvent(actor, action, subject_type, subject_id, case_id, payload)
         return self._views.submit(event)
