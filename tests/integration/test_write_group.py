@@ -239,3 +239,37 @@ def test_a_write_that_waits_too_long_for_its_turn_is_told_the_store_is_busy(
         held.thread.join(20)
     assert held.error is None
     assert verify(store, SYSTEM).ok
+
+
+def test_a_unit_that_appended_and_failed_leaves_the_next_the_head_before_it(
+    store: Store,
+) -> None:
+    """The ledger's head is handed from unit to unit of a batch (not read again): a unit
+    rolled back after it appended must not hand on the head it moved."""
+    agency = make_agency(store)["agency"]
+
+    class Boom(Exception):
+        pass
+
+    def appends_then_fails() -> None:
+        with pytest.raises(Boom), store.transaction(SYSTEM) as tx:
+            tx.record("test.written", subject_type="test", subject_id="undone")
+            raise Boom
+
+    first = Held(store, lambda tx: tx.record("test.written", subject_type="test", subject_id="a"))  # type: ignore[attr-defined]
+    threads = _queued(store, [appends_then_fails])
+    threads += _queued(store, [lambda: make_case(store, agency, number="癸〔2026〕1号")])
+    first.go.set()
+    for thread in [first.thread, *threads]:
+        thread.join(20)
+    assert first.error is None and _opened(store, "癸〔2026〕1号")
+    with store.read() as conn:
+        subjects = (
+            conn.execute(
+                select(t.ledger_events.c.subject_id).order_by(t.ledger_events.c.seq.desc()).limit(3)
+            )
+            .scalars()
+            .all()
+        )
+    assert "undone" not in subjects and "a" in subjects
+    assert verify(store, SYSTEM).ok

@@ -91,7 +91,11 @@ def lock_ledger_head(conn: Connection) -> None:
 class Tx:
     """One open transaction. Not thread-safe; lives inside ``Store.transaction``."""
 
-    def __init__(self, conn: Connection, actor: Actor, clock: Clock) -> None:
+    def __init__(
+        self, conn: Connection, actor: Actor, clock: Clock, head: tuple[int, str] | None = None
+    ) -> None:
+        """``head``: the ledger's head as the unit before this one in the same database
+        transaction left it (``write_group``), so it is not read again."""
         self.conn = conn
         self.actor = actor
         self.clock = clock
@@ -99,7 +103,7 @@ class Tx:
         self.events: list[int] = []
         self.changed = False  # an event that is more than a reading (READ_ACTIONS)
         self.blob_keys: list[str] = []
-        self._held: tuple[int, str] | None = None  # the ledger's head, once locked (_head)
+        self._held: tuple[int, str] | None = head  # the ledger's head, once locked (_head)
         self.sign_now = False  # sign a checkpoint at the commit whatever the interval (sign)
         """Blobs whose rows this transaction inserts: registered once it commits."""
 
@@ -215,6 +219,11 @@ class Tx:
         """Wait for the ledger's head and hold it until the transaction ends, as the first
         event recorded would (so that what is appended next is decided under the lock)."""
         self._head()
+
+    @property
+    def head(self) -> tuple[int, str] | None:
+        """The ledger's head as this transaction leaves it, if it has read or moved it."""
+        return self._held
 
     def _head(self) -> tuple[int, str]:
         """(next seq, chain hash) of the ledger's head, locked until the transaction ends:

@@ -66,6 +66,7 @@ class Batch:
     began: float = field(default_factory=time.monotonic)
     units: int = 0
     members: list[Any] = field(default_factory=list)
+    head: tuple[int, str] | None = None  # the ledger's head as the last member left it
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -100,6 +101,7 @@ class WriteGroup:
             self._waiting += 1
             try:
                 if not self._cond.wait_for(lambda: not self._busy, WAIT_S):
+                    self._cond.notify()  # a turn given to this thread goes to the next
                     raise Unavailable(
                         f"数据库繁忙：等待写入超过 {WAIT_S:.0f} 秒，未保存任何内容，请稍后重试"
                     )
@@ -133,13 +135,14 @@ class WriteGroup:
         wait for the batch's commit, or commit it now; raise what failed the commit."""
         if member is not None:
             batch.members.append(member)
+            batch.head = member.head or batch.head
         with self._cond:
             full = (
                 batch.units >= self.max_units or time.monotonic() - batch.began >= self.max_open_s
             )
             if self._waiting and not full:
                 self._busy = False  # the batch stays open for the next unit
-                self._cond.notify_all()
+                self._cond.notify()  # one: any waiting unit may take the turn
                 commit = False
             else:
                 self._batch = None  # later units wait (busy) for a new batch
@@ -168,4 +171,4 @@ class WriteGroup:
     def _release(self) -> None:
         with self._cond:
             self._busy = False
-            self._cond.notify_all()
+            self._cond.notify()

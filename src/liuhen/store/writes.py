@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
-from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from liuhen.ledger.checkpoint import Checkpoint
@@ -25,6 +25,9 @@ from liuhen.store.db_errors import explain
 from liuhen.store.stored_tree import StoredTree
 from liuhen.store.unit import Clock, Tx
 from liuhen.store.write_group import Batch, WriteGroup
+
+SAVEPOINT = "liuhen_unit"
+"""The savepoint of a unit after a batch's first (one at a time: the name is reused)."""
 
 
 class Writes:
@@ -60,14 +63,16 @@ class Writes:
         try:
             alone = bool(depth) or not self._shared
             batch, first = (Batch(*self._begin(), units=1), True) if alone else self.group.join()
-            tx = Tx(batch.conn, actor, self._clock)
-            savepoint = None if first else batch.conn.begin_nested()
+            tx = Tx(batch.conn, actor, self._clock, batch.head)
+            savepoint = not first
+            if savepoint:  # the driver's SQL: begin_nested compiled its SAVEPOINT each time
+                batch.conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
             try:
                 yield tx
                 tx.assert_settled()
                 tx.check_blobs_stored(self._blobs.exists)
-                if savepoint is not None:
-                    savepoint.commit()
+                if savepoint:
+                    batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
             except BaseException:
                 self._undo(batch, savepoint, alone=alone)
                 raise
@@ -93,10 +98,10 @@ class Writes:
             conn.close()
             raise
 
-    def _undo(self, batch: Batch, savepoint: NestedTransaction | None, *, alone: bool) -> None:
+    def _undo(self, batch: Batch, savepoint: bool, *, alone: bool) -> None:
         """A unit failed: roll it back (to its savepoint, or the whole transaction when it
         is the first, which holds nothing else) and let the batch go on without it."""
-        if savepoint is None:
+        if not savepoint:
             self._tree.forget()
             with suppress(DBAPIError):  # a lost connection has nothing to roll back
                 batch.trans.rollback()
@@ -105,7 +110,8 @@ class Writes:
                 self.group.abandon(batch)
             return
         with suppress(DBAPIError):  # lost: the batch's commit fails, and says so to all
-            savepoint.rollback()
+            batch.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
         self.group.leave(batch, None)
 
     def _commit(self, batch: Batch) -> None:
