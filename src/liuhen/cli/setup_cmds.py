@@ -177,7 +177,10 @@ def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> No
     (or on another node): the database decides."""
     import uvicorn
 
-    os.environ.update(settings.as_env())
+    env = settings.as_env()
+    if settings.database_url.startswith("sqlite") and "LIUHEN_WRITE_BATCH" not in os.environ:
+        env["LIUHEN_WRITE_BATCH"] = "1"  # (config.WRITE_BATCH: processes sharing SQLite)
+    os.environ.update(env)
     uvicorn.run(
         "liuhen.web.app:app_from_environment",
         factory=True,

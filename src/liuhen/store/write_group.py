@@ -49,7 +49,7 @@ from liuhen.errors import Unavailable
 
 MAX_UNITS = 64
 """Units of work in one batch at most (``LIUHEN_WRITE_BATCH``; 1: each its own)."""
-MAX_OPEN_S = 0.05
+MAX_OPEN_S = 0.01
 """Seconds a batch takes in further units after it began: past it, the unit that ends
 commits (the first write of a busy batch waits about this long more than it would alone)."""
 WAIT_S = 30.0

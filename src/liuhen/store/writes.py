@@ -3,8 +3,12 @@ transaction of its own, rolled back alone when it fails, and what a commit is fo
 
 On SQLite every write of the process goes through the write group: it runs as the first
 unit of a new batch (the transaction itself) or under a savepoint in the batch that is
-open. On PostgreSQL, and for a write opened inside a write of the same thread, each unit
-is a transaction of its own (``write_group`` says why), committed as its block ends.
+open. On PostgreSQL, with ``LIUHEN_WRITE_BATCH`` 1, and for a write opened inside a write
+of the same thread, each unit is a transaction of its own (``write_group`` says why),
+committed as its block ends. ``liuhen serve --workers`` N > 1 on SQLite sets 1 unless told:
+several processes' batches wait for SQLite's lock in the driver's busy handler, one waiter
+a process where there were a thread's each, and the lock sat free while they slept (two
+processes wrote half as many posts a second as before, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class Writes:
         self._engine, self._clock, self._blobs = engine, clock, blobs
         self._signing, self._tree, self._changed = signing, tree, changed
         self._local = threading.local()  # how deep this thread is in write transactions
-        self._shared = engine.dialect.name == "sqlite"
+        self._shared = engine.dialect.name == "sqlite" and max_units > 1
         self.group = WriteGroup(self._begin, self._commit, max_units=max_units)
 
     @property
