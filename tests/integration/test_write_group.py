@@ -273,3 +273,23 @@ def test_a_unit_that_appended_and_failed_leaves_the_next_the_head_before_it(
         )
     assert "undone" not in subjects and "a" in subjects
     assert verify(store, SYSTEM).ok
+
+
+def test_a_unit_that_asks_for_a_checkpoint_ends_its_batch(store: Store) -> None:
+    """``tx.sign()`` (a key rotation: signed by the key it retires, then the new key is
+    used) commits at once: no later write shares the checkpoint it asked for."""
+    agency = make_agency(store)["agency"]
+    batches = store._writes.batches
+
+    def signs(tx: object) -> None:
+        tx.record("test.written", subject_type="test", subject_id="signed")  # type: ignore[attr-defined]
+        tx.sign()  # type: ignore[attr-defined]
+
+    first = Held(store, signs)
+    threads = _queued(store, [lambda: make_case(store, agency, number="子〔2026〕1号")])
+    first.go.set()
+    for thread in [first.thread, *threads]:
+        thread.join(20)
+    assert first.error is None and _opened(store, "子〔2026〕1号")
+    assert store._writes.batches == batches + 2
+    assert verify(store, SYSTEM).ok

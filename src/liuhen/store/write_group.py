@@ -138,7 +138,9 @@ class WriteGroup:
             batch.head = member.head or batch.head
         with self._cond:
             full = (
-                batch.units >= self.max_units or time.monotonic() - batch.began >= self.max_open_s
+                batch.units >= self.max_units
+                or time.monotonic() - batch.began >= self.max_open_s
+                or getattr(member, "sign_now", False)  # a checkpoint asked for: now (rotation)
             )
             if self._waiting and not full:
                 self._busy = False  # the batch stays open for the next unit
