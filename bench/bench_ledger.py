@@ -157,60 +157,42 @@ def child_append(data_dir: str, url: str, seconds: float) -> None:
     print(json.dumps({"count": count}))
 
 
-def child_grouped(data_dir: str, url: str, seconds: float, threads: int) -> None:
-    """``threads`` request threads of one process, each appending one event after another
-    through ``store.record_view`` (the group commit: each waits until its event is committed
-    and signed over, as a request waits before it answers)."""
+def _view(store: Store, subject: str) -> None:
+    store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id=subject)
+
+
+def _write(store: Store, subject: str) -> None:
+    with store.transaction(SYSTEM) as tx:
+        tx.record("case.viewed", subject_type="case", subject_id=subject)
+
+
+def child_threads(data_dir: str, url: str, seconds: float, threads: int, kind: str) -> None:
+    """``threads`` request threads of one process, each appending one event after another,
+    ``kind`` ``grouped``: through ``store.record_view`` (the group commit), ``writes``: in
+    one-event write transactions (``store.transaction``; on SQLite the write group). Each
+    waits until its event is committed and signed over, as a request waits to answer."""
     store = Store.open(_settings(Path(data_dir), url))
+    append = _view if kind == "grouped" else _write
     counts = [0] * threads
     stop = 0.0
 
     def work(n: int) -> None:
         while time.time() < stop:
-            store.record_view(
-                SYSTEM, "case.viewed", subject_type="case", subject_id=f"g{os.getpid()}-{n}"
-            )
+            append(store, f"{kind[0]}{os.getpid()}-{n}")
             counts[n] += 1
 
     try:
-        store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id="warm")
+        append(store, "warm")
         stop = _ready() + seconds
         pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
         for thread in pool:
             thread.start()
         for thread in pool:
             thread.join()
-        batches = store.group_commit_batches
+        batches = store.group_commit_batches if kind == "grouped" else store._writes.batches
     finally:
         store.close()
     print(json.dumps({"count": sum(counts), "batches": batches}))
-
-
-def child_writes(data_dir: str, url: str, seconds: float, threads: int) -> None:
-    """``threads`` request threads of one process, each writing one-event transactions one
-    after another through ``store.transaction`` (each block ends once committed)."""
-    store = Store.open(_settings(Path(data_dir), url))
-    counts = [0] * threads
-    stop = 0.0
-
-    def work(n: int) -> None:
-        while time.time() < stop:
-            with store.transaction(SYSTEM) as tx:
-                tx.record("case.viewed", subject_type="case", subject_id=f"t{os.getpid()}-{n}")
-            counts[n] += 1
-
-    try:
-        with store.transaction(SYSTEM) as tx:
-            tx.record("ledger.checkpointed", subject_type="ledger", subject_id="bench")
-        stop = _ready() + seconds
-        pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-        for thread in pool:
-            thread.start()
-        for thread in pool:
-            thread.join()
-    finally:
-        store.close()
-    print(json.dumps({"count": sum(counts)}))
 
 
 def child_verify(data_dir: str, url: str, jobs: str = "", mode: str = "") -> None:
@@ -329,10 +311,8 @@ def main() -> None:
         kind, *rest = sys.argv[2:]
         if kind == "append":
             child_append(rest[0], rest[1], float(rest[2]))
-        elif kind == "grouped":
-            child_grouped(rest[0], rest[1], float(rest[2]), int(rest[3]))
-        elif kind == "writes":
-            child_writes(rest[0], rest[1], float(rest[2]), int(rest[3]))
+        elif kind in ("grouped", "writes"):
+            child_threads(rest[0], rest[1], float(rest[2]), int(rest[3]), kind)
         elif kind == "proofs":
             child_proofs(rest[0], rest[1], int(rest[2]), int(rest[3]))
         else:

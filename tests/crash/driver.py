@@ -17,10 +17,17 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.crash import hooks
+
+if TYPE_CHECKING:
+    from liuhen.ledger.events import Actor
+    from liuhen.store.store import Store
 
 STATION = "采集站（断电测试）"
 PATCHES = 12
@@ -45,9 +52,9 @@ def tus(path: Path) -> None:
     store.close()
 
 
-def views(count: int) -> None:
-    import threading
-
+def acknowledged(count: int, append: Callable[[Store, Actor, str], int]) -> None:
+    """``VIEW_THREADS`` request threads each ``append`` ``count`` events (``crash-<n>-<i>``),
+    printing ``acked <seq> <subject>`` as each is acknowledged."""
     from liuhen.config import Settings
     from liuhen.ledger.events import Actor
     from liuhen.store.store import Store
@@ -55,15 +62,15 @@ def views(count: int) -> None:
     store = Store.open(Settings.from_env())
     printing = threading.Lock()
 
-    def read(n: int) -> None:
-        actor = Actor(id=f"reader-{n}", label=f"读者{n}", roles=("officer",))
+    def run(n: int) -> None:
+        actor = Actor(id=f"user-{n}", label=f"用户{n}", roles=("officer",))
         for i in range(count):
             subject = f"crash-{n}-{i}"
-            seq = store.record_view(actor, "case.viewed", subject_type="case", subject_id=subject)
+            seq = append(store, actor, subject)
             with printing:
                 print("acked", seq, subject, flush=True)
 
-    threads = [threading.Thread(target=read, args=(n,)) for n in range(VIEW_THREADS)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(VIEW_THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -71,31 +78,15 @@ def views(count: int) -> None:
     store.close()
 
 
-def writes(count: int) -> None:
-    import threading
+def view(store: Store, actor: Actor, subject: str) -> int:
+    """A view through the group commit."""
+    return store.record_view(actor, "case.viewed", subject_type="case", subject_id=subject)
 
-    from liuhen.config import Settings
-    from liuhen.ledger.events import Actor
-    from liuhen.store.store import Store
 
-    store = Store.open(Settings.from_env())
-    printing = threading.Lock()
-
-    def write(n: int) -> None:
-        actor = Actor(id=f"writer-{n}", label=f"写入{n}", roles=("officer",))
-        for i in range(count):
-            subject = f"crash-{n}-{i}"
-            with store.transaction(actor) as tx:
-                seq = tx.record("test.written", subject_type="test", subject_id=subject)
-            with printing:
-                print("acked", seq, subject, flush=True)
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(VIEW_THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    store.close()
+def write(store: Store, actor: Actor, subject: str) -> int:
+    """A one-event write transaction (on SQLite, through the write group)."""
+    with store.transaction(actor) as tx:
+        return tx.record("test.written", subject_type="test", subject_id=subject)
 
 
 def send(uploads: object, actor: object, upload_id: str, offset: int, chunk: bytes) -> None:
@@ -123,10 +114,8 @@ def main(argv: list[str]) -> None:
     try:
         if argv[0] == "tus":
             tus(Path(argv[1]))
-        elif argv[0] == "views":
-            views(int(argv[1]))
-        elif argv[0] == "writes":
-            writes(int(argv[1]))
+        elif argv[0] in ("views", "writes"):
+            acknowledged(int(argv[1]), view if argv[0] == "views" else write)
         else:
             liuhen.cli.main(argv)
     finally:
