@@ -4,9 +4,19 @@ harness's processes can import them)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from liuhen.ledger.events import Actor
 from liuhen.store.store import Store
+
+
+def in_threads(work: Callable[[int], None], threads: int) -> None:
+    """``work(n)`` in ``threads`` threads of this process at once; back when all are done."""
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
 
 
 def views_from_threads(store: Store, threads: int, views: int) -> tuple[list[int], int]:
@@ -24,11 +34,7 @@ def views_from_threads(store: Store, threads: int, views: int) -> tuple[list[int
             with lock:
                 seqs.append(seq)
 
-    pool = [threading.Thread(target=read, args=(n,)) for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    in_threads(read, threads)
     return sorted(seqs), store.group_commit_batches
 
 
@@ -89,9 +95,5 @@ def cases_from_threads(
             with lock:
                 opened.append(number)
 
-    pool = [threading.Thread(target=write, args=(n,)) for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    in_threads(write, threads)
     return opened, conflicts, store._writes.batches, store._writes.units
