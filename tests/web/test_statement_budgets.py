@@ -121,5 +121,9 @@ def test_a_continued_verification_reads_what_came_after_not_every_table(
 
     full = measure(world, Call("admin", "POST", "/ledger/verify", data={}))
     since = measure(world, Call("admin", "POST", "/ledger/verify", data={"scope": "since_last"}))
-    since.assert_at_most(full.count - len(t.TRACKED), f"continued verify ({world.engine})")
+    # the write that records each run stores one tile, or two when its event fills one: which,
+    # depends on the ledger's size (the tests before this one), not on what verify reads
+    tiles = len([s for s in full.work if s.sql.startswith("INSERT INTO ledger_tiles")])
+    budget = full.count - tiles + 2 - len(t.TRACKED)
+    since.assert_at_most(budget, f"continued verify ({world.engine})")
     assert not since.touching("case_summaries"), since.report("no derived table read")
