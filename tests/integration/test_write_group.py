@@ -293,3 +293,42 @@ def test_a_unit_that_asks_for_a_checkpoint_ends_its_batch(store: Store) -> None:
     assert first.error is None and _opened(store, "子〔2026〕1号")
     assert store._writes.batches == batches + 2
     assert verify(store, SYSTEM).ok
+
+
+def test_a_batch_whose_connection_is_lost_fails_its_units_and_the_next_write_goes_on(
+    store: Store,
+) -> None:
+    """The batch's connection dies after its first unit (a database restarted, a file
+    gone): the next unit cannot even begin its savepoint. Both are told, neither is kept,
+    nobody waits for ever, and the next write gets a new transaction."""
+    agency = make_agency(store)["agency"]
+    errors: list[BaseException] = []
+
+    def dies(tx: object) -> None:
+        tx.record("test.written", subject_type="test", subject_id="lost-with-it")  # type: ignore[attr-defined]
+        tx.conn.invalidate()  # type: ignore[attr-defined]
+
+    def opens() -> None:
+        try:
+            make_case(store, agency, number="丑〔2026〕1号")
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            errors.append(exc)
+
+    first = Held(store, dies)
+    threads = _queued(store, [opens])
+    first.go.set()
+    for thread in [first.thread, *threads]:
+        thread.join(20)
+        assert not thread.is_alive(), "a unit waits for ever"
+    assert first.error is not None
+    if _shared(store):  # the second ran in the dead batch; on PostgreSQL it had its own
+        assert len(errors) == 1
+        assert not _opened(store, "丑〔2026〕1号")
+        make_case(store, agency, number="丑〔2026〕1号")
+    assert _opened(store, "丑〔2026〕1号")
+    with store.read() as conn:
+        lost = conn.execute(
+            select(t.ledger_events.c.seq).where(t.ledger_events.c.subject_id == "lost-with-it")
+        ).first()
+    assert lost is None
+    assert verify(store, SYSTEM).ok

@@ -69,9 +69,9 @@ class Writes:
             batch, first = (Batch(*self._begin(), units=1), True) if alone else self.group.join()
             tx = Tx(batch.conn, actor, self._clock, batch.head)
             savepoint = not first
-            if savepoint:  # the driver's SQL: begin_nested compiled its SAVEPOINT each time
-                batch.conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
-            try:
+            try:  # (a SAVEPOINT that fails is undone too: the batch's others wait on it)
+                if savepoint:  # the driver's SQL: begin_nested compiled SAVEPOINT each time
+                    batch.conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
                 yield tx
                 tx.assert_settled()
                 tx.check_blobs_stored(self._blobs.exists)
@@ -104,19 +104,26 @@ class Writes:
 
     def _undo(self, batch: Batch, savepoint: bool, *, alone: bool) -> None:
         """A unit failed: roll it back (to its savepoint, or the whole transaction when it
-        is the first, which holds nothing else) and let the batch go on without it."""
+        is the first, which holds nothing else) and let the batch go on without it. Whatever
+        the rollback meets (a connection lost), the batch is let go: its other units wait
+        on it, and the unit's own failure is what its caller is told."""
         if not savepoint:
             self._tree.forget()
-            with suppress(DBAPIError):  # a lost connection has nothing to roll back
-                batch.trans.rollback()
-            batch.conn.close()
-            if not alone:
-                self.group.abandon(batch)
+            try:
+                with suppress(Exception):  # a lost connection has nothing to roll back
+                    batch.trans.rollback()
+                with suppress(Exception):
+                    batch.conn.close()
+            finally:
+                if not alone:
+                    self.group.abandon(batch)
             return
-        with suppress(DBAPIError):  # lost: the batch's commit fails, and says so to all
-            batch.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-            batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
-        self.group.leave(batch, None)
+        try:
+            with suppress(Exception):  # lost: the batch's commit fails, and says so to all
+                batch.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        finally:
+            self.group.leave(batch, None)
 
     def _commit(self, batch: Batch) -> None:
         """Sign over the events of every unit of ``batch`` (as a checkpoint is due), commit
