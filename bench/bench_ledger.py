@@ -189,7 +189,7 @@ def child_threads(data_dir: str, url: str, seconds: float, threads: int, kind: s
             thread.start()
         for thread in pool:
             thread.join()
-        batches = store.group_commit_batches if kind == "grouped" else store._writes.batches
+        batches = store.group_commit_batches if kind == "grouped" else store.write_group.batches
     finally:
         store.close()
     print(json.dumps({"count": sum(counts), "batches": batches}))

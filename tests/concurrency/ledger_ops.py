@@ -96,4 +96,4 @@ def cases_from_threads(
                 opened.append(number)
 
     in_threads(write, threads)
-    return opened, conflicts, store._writes.batches, store._writes.units
+    return opened, conflicts, store.write_group.batches, store.write_group.units

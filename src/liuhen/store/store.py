@@ -46,6 +46,7 @@ from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import fill_inner_nodes, tiled_size
 from liuhen.store.unit import Appended, Clock, Tx, lock_ledger_head, utcnow
 from liuhen.store.witnesses.publisher import Publisher
+from liuhen.store.write_group import WriteGroup
 from liuhen.store.writes import Writes
 
 if TYPE_CHECKING:  # boto3 is imported only where a bucket is used
@@ -92,7 +93,6 @@ class Store:
             engine, lambda: self.clock(), blobs, self.signing, self._tree, self.changed,
             settings.write_batch,
         )  # fmt: skip
-        self._writes = self._writing.group
         self._lock = threading.Lock()
         self.changes = 0
         """Transactions of this process that changed something (more than readings): caches
@@ -320,6 +320,11 @@ class Store:
             raise RuntimeError("record_view inside a write transaction: use tx.record there")
         event = ReadEvent(actor, action, subject_type, subject_id, case_id, payload)
         return self._views.submit(event)
+
+    @property
+    def write_group(self) -> WriteGroup:
+        """This process's write group (``write_group``): its batches, for tests and benches."""
+        return self._writing.group
 
     @property
     def group_commit_batches(self) -> int:

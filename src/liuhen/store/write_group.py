@@ -41,11 +41,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection, RootTransaction
 
 from liuhen.errors import Unavailable
+from liuhen.store.unit import Tx
 
 MAX_UNITS = 64
 """Units of work in one batch at most (``LIUHEN_WRITE_BATCH``; 1: each its own)."""
@@ -59,13 +59,13 @@ WAIT_S = 30.0
 @dataclass
 class Batch:
     """One database transaction shared by units of work; ``members`` are the units that
-    ended well (each a ``Tx``), ``done`` is set once it committed (or failed: ``error``)."""
+    ended well, ``done`` is set once it committed (or failed: ``error``)."""
 
     conn: Connection
     trans: RootTransaction
     began: float = field(default_factory=time.monotonic)
     units: int = 0
-    members: list[Any] = field(default_factory=list)
+    members: list[Tx] = field(default_factory=list)
     head: tuple[int, str] | None = None  # the ledger's head as the last member left it
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -129,7 +129,7 @@ class WriteGroup:
             self._batch = None
         self._release()
 
-    def leave(self, batch: Batch, member: Any | None) -> None:
+    def leave(self, batch: Batch, member: Tx | None) -> None:
         """This thread's unit has ended (``member``: its ``Tx``, or None when it failed and
         was rolled back to its savepoint). Hand the connection to the next waiting unit and
         wait for the batch's commit, or commit it now; raise what failed the commit."""
@@ -140,7 +140,7 @@ class WriteGroup:
             full = (
                 batch.units >= self.max_units
                 or time.monotonic() - batch.began >= self.max_open_s
-                or getattr(member, "sign_now", False)  # a checkpoint asked for: now (rotation)
+                or (member is not None and member.sign_now)  # a checkpoint asked for (rotation)
             )
             if self._waiting and not full:
                 self._busy = False  # the batch stays open for the next unit
