@@ -40,7 +40,7 @@ class Held:
         write: Callable[[object], None],
         then: type[BaseException] | None = None,
     ) -> None:
-        store._writes.max_open_s = 60  # the batch waits for the test, not for the clock
+        store.write_group.max_open_s = 60  # the batch waits for the test, not for the clock
         self.entered, self.go = threading.Event(), threading.Event()
         self.error: BaseException | None = None
 
@@ -63,12 +63,12 @@ class Held:
 
 def _queued(store: Store, work: list[Callable[[], None]]) -> list[threading.Thread]:
     """Start each of ``work`` in its own thread and wait until all of them are queued."""
-    before = store._writes._waiting
+    before = store.write_group._waiting
     threads = [threading.Thread(target=w) for w in work]
     for thread in threads:
         thread.start()
     if _shared(store):  # (PostgreSQL: each runs at once, waiting for the rows it locks)
-        _wait_for(lambda: store._writes._waiting == before + len(work), "the units to queue")
+        _wait_for(lambda: store.write_group._waiting == before + len(work), "the units to queue")
     return threads
 
 
@@ -83,11 +83,27 @@ def _opened(store: Store, number: str) -> bool:
         )
 
 
+def _ended(*threads: threading.Thread) -> None:
+    """Each of ``threads`` has ended (within 20 s: none waits for ever)."""
+    for thread in threads:
+        thread.join(20)
+        assert not thread.is_alive(), "a unit waits for ever"
+
+
+def _recorded(store: Store, subject: str) -> bool:
+    with store.read() as conn:
+        events = t.ledger_events
+        return (
+            conn.execute(select(events.c.seq).where(events.c.subject_id == subject)).first()
+            is not None
+        )
+
+
 def test_units_queued_behind_one_share_its_transaction_and_a_failing_one_is_rolled_back_alone(
     store: Store,
 ) -> None:
     agency = make_agency(store)["agency"]
-    batches, units = store._writes.batches, store._writes.units
+    batches, units = store.write_group.batches, store.write_group.units
     first = Held(store, lambda tx: None)
     errors: dict[str, BaseException] = {}
 
@@ -105,14 +121,13 @@ def test_units_queued_behind_one_share_its_transaction_and_a_failing_one_is_roll
         store, [opens("甲〔2026〕1号"), opens("乙〔2026〕1号"), opens("甲〔2026〕1号")]
     )
     first.go.set()
-    for thread in [first.thread, *threads]:
-        thread.join(20)
+    _ended(first.thread, *threads)
     assert first.error is None
     assert list(errors) == ["甲〔2026〕1号"] and isinstance(errors["甲〔2026〕1号"], Conflict)
     assert _opened(store, "甲〔2026〕1号") and _opened(store, "乙〔2026〕1号")
     # one commit for the three that ended well (PostgreSQL: one each)
-    assert store._writes.batches == batches + (1 if _shared(store) else 3)
-    assert store._writes.units == units + 3
+    assert store.write_group.batches == batches + (1 if _shared(store) else 3)
+    assert store.write_group.units == units + 3
     assert verify(store, SYSTEM).ok
 
 
@@ -130,15 +145,10 @@ def test_a_first_unit_that_fails_leaves_the_queued_ones_a_transaction_of_their_o
     first = Held(store, lost, then=Boom)
     threads = _queued(store, [lambda: make_case(store, agency, number="戊〔2026〕1号")])
     first.go.set()  # its block raises: its whole transaction (nobody else's yet) rolls back
-    for thread in [first.thread, *threads]:
-        thread.join(20)
+    _ended(first.thread, *threads)
     assert isinstance(first.error, Boom)
     assert _opened(store, "戊〔2026〕1号")
-    with store.read() as conn:
-        found = conn.execute(
-            select(t.ledger_events.c.seq).where(t.ledger_events.c.subject_id == "lost")
-        ).first()
-    assert found is None
+    assert not _recorded(store, "lost")
     assert verify(store, SYSTEM).ok
 
 
@@ -170,8 +180,7 @@ def test_a_commit_that_fails_fails_every_unit_of_its_batch_and_keeps_none(
     first = Held(store, lambda tx: tx.record("test.written", subject_type="test", subject_id="a"))  # type: ignore[attr-defined]
     threads = _queued(store, [opens("己〔2026〕1号"), opens("庚〔2026〕1号")])
     first.go.set()
-    for thread in [first.thread, *threads]:
-        thread.join(20)
+    _ended(first.thread, *threads)
     assert isinstance(first.error, OSError)
     if _shared(store):  # the two queued behind it were in its batch
         assert len(errors) == 2
@@ -200,7 +209,7 @@ def test_every_write_of_many_threads_is_committed_when_its_block_ends(store: Sto
             with lock:
                 seqs.append(seq)
 
-    batches = store._writes.batches
+    batches = store.write_group.batches
     threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
@@ -208,9 +217,9 @@ def test_every_write_of_many_threads_is_committed_when_its_block_ends(store: Sto
         thread.join()
     assert len(set(seqs)) == 120
     if _shared(store):
-        assert store._writes.batches - batches < 120  # several writes shared a commit
+        assert store.write_group.batches - batches < 120  # several writes shared a commit
     else:
-        assert store._writes.batches - batches == 120
+        assert store.write_group.batches - batches == 120
     assert verify(store, SYSTEM).ok
 
 
@@ -260,8 +269,7 @@ def test_a_unit_that_appended_and_failed_leaves_the_next_the_head_before_it(
     threads = _queued(store, [appends_then_fails])
     threads += _queued(store, [lambda: make_case(store, agency, number="癸〔2026〕1号")])
     first.go.set()
-    for thread in [first.thread, *threads]:
-        thread.join(20)
+    _ended(first.thread, *threads)
     assert first.error is None and _opened(store, "癸〔2026〕1号")
     with store.read() as conn:
         subjects = (
@@ -279,7 +287,7 @@ def test_a_unit_that_asks_for_a_checkpoint_ends_its_batch(store: Store) -> None:
     """``tx.sign()`` (a key rotation: signed by the key it retires, then the new key is
     used) commits at once: no later write shares the checkpoint it asked for."""
     agency = make_agency(store)["agency"]
-    batches = store._writes.batches
+    batches = store.write_group.batches
 
     def signs(tx: object) -> None:
         tx.record("test.written", subject_type="test", subject_id="signed")  # type: ignore[attr-defined]
@@ -288,10 +296,9 @@ def test_a_unit_that_asks_for_a_checkpoint_ends_its_batch(store: Store) -> None:
     first = Held(store, signs)
     threads = _queued(store, [lambda: make_case(store, agency, number="子〔2026〕1号")])
     first.go.set()
-    for thread in [first.thread, *threads]:
-        thread.join(20)
+    _ended(first.thread, *threads)
     assert first.error is None and _opened(store, "子〔2026〕1号")
-    assert store._writes.batches == batches + 2
+    assert store.write_group.batches == batches + 2
     assert verify(store, SYSTEM).ok
 
 
@@ -317,18 +324,12 @@ def test_a_batch_whose_connection_is_lost_fails_its_units_and_the_next_write_goe
     first = Held(store, dies)
     threads = _queued(store, [opens])
     first.go.set()
-    for thread in [first.thread, *threads]:
-        thread.join(20)
-        assert not thread.is_alive(), "a unit waits for ever"
+    _ended(first.thread, *threads)
     assert first.error is not None
     if _shared(store):  # the second ran in the dead batch; on PostgreSQL it had its own
         assert len(errors) == 1
         assert not _opened(store, "丑〔2026〕1号")
         make_case(store, agency, number="丑〔2026〕1号")
     assert _opened(store, "丑〔2026〕1号")
-    with store.read() as conn:
-        lost = conn.execute(
-            select(t.ledger_events.c.seq).where(t.ledger_events.c.subject_id == "lost-with-it")
-        ).first()
-    assert lost is None
+    assert not _recorded(store, "lost-with-it")
     assert verify(store, SYSTEM).ok
