@@ -97,3 +97,38 @@ def cases_from_threads(
 
     in_threads(write, threads)
     return opened, conflicts, store.write_group.batches, store.write_group.units
+
+
+def rotate_amid_writes(store: Store, before: int) -> str:
+    """Append ``before`` events one transaction each, then rotate the ledger's key (as
+    ``liuhen ledger rotate-key`` beside a running server does); the new key's fingerprint."""
+    from liuhen.services.admin.rotation import rotate_key
+
+    for i in range(before):
+        with store.transaction(Actor.system("并发")) as tx:
+            tx.record("ledger.checkpointed", subject_type="ledger", subject_id=f"rotator-{i}")
+    return str(rotate_key(store, Actor.system("轮换"))["new_fingerprint"])
+
+
+def write_until_rotated(store: Store, after: int, cap: int) -> str:
+    """Append events one transaction each, with the key this store read at its opening,
+    until the store signs with another (the rotation a racer recorded), then ``after``
+    more; at most ``cap`` in all. The fingerprint it signs with in the end."""
+    started = store.fingerprint
+    left = after
+    for i in range(cap):
+        with store.transaction(Actor.system("并发")) as tx:
+            tx.record("ledger.checkpointed", subject_type="ledger", subject_id=f"writer-{i}")
+        if store.fingerprint != started:
+            left -= 1
+            if not left:
+                break
+    return store.fingerprint
+
+
+def rotate_or_write(store: Store, role: str, before_or_after: int, cap: int = 0) -> str:
+    """The rotation race's racers: one ``"rotate"`` (``rotate_amid_writes``), the others
+    ``"write"`` (``write_until_rotated``)."""
+    if role == "rotate":
+        return rotate_amid_writes(store, before_or_after)
+    return write_until_rotated(store, before_or_after, cap)

@@ -60,6 +60,8 @@ class Signer(Protocol):
 
     def send_to_witnesses(self, cp: Checkpoint, note: Note, *, force: bool = False) -> None: ...
 
+    def adopt_key(self, fingerprint: str, *, need: bool = True) -> bool: ...
+
 
 class Checkpointing:
     """The signing of one ``Store``'s checkpoints (see the module docstring): ``tree`` is
@@ -132,7 +134,14 @@ class Checkpointing:
         return age >= timedelta(milliseconds=self.interval_ms)
 
     def _sign(self, conn: Connection, size: int, root: bytes) -> Signed:
+        """Sign over the tree of ``size`` events with the key in effect at that size: after a
+        rotation another process recorded (or another thread, before its ``use_key``), the
+        key it moved to, read from its file (``Store.adopt_key``), never the retired one
+        (``verify`` would report each such checkpoint as another key's)."""
         store = self._store
+        wanted = self._tree.signing_key(size)
+        if wanted is not None and wanted != store.fingerprint:
+            store.adopt_key(wanted)
         cp = Checkpoint(size, root, store.clock(), self._origin_of(conn))
         signature = sign_checkpoint(store.key, cp)
         conn.execute(

@@ -26,7 +26,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from liuhen.config import Settings
 from liuhen.errors import ConfigError
-from liuhen.ledger.checkpoint import generate_key, load_private_key, private_key_pem
+from liuhen.ledger.checkpoint import (
+    generate_key,
+    key_fingerprint,
+    load_private_key,
+    private_key_pem,
+)
 
 ENCRYPTED_HEADER = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
 PASSPHRASE_SETTINGS = "LIUHEN_KEY_PASSPHRASE_FILE 或 LIUHEN_KEY_PASSPHRASE"
@@ -145,6 +150,29 @@ def load_or_create_key(path: Path, passphrase: bytes | None = None) -> Ed25519Pr
         return decode_key(path, path.read_bytes(), passphrase)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+def next_key_path(current: Path) -> Path:
+    """Where ``liuhen ledger rotate-key`` makes the new key before the rotation is recorded
+    (``ledger-ed25519.next.pem``); it takes the key file's name once recorded."""
+    return current.with_name(current.stem + ".next.pem")
+
+
+def find_key(settings: Settings, fingerprint: str, *, need: bool) -> Ed25519PrivateKey | None:
+    """The key ``fingerprint`` names, from the key file or from a rotation's new key file
+    not yet renamed (``next_key_path``); None when neither holds it, or with ``need`` a
+    ``ConfigError`` saying which key to install where."""
+    current = settings.signing_key_path
+    for path in (current, next_key_path(current)):
+        key, _why = read_key(path, key_passphrase(settings))
+        if key is not None and key_fingerprint(key) == fingerprint:
+            return key
+    if not need:
+        return None
+    raise ConfigError(
+        f"LIUHEN_DATA_DIR: 日志的签名密钥已轮换为 {fingerprint}，本节点没有这把密钥："
+        f"请把新密钥装到 {current}（仅属主可读）后重启"
+    )
 
 
 def read_key(

@@ -40,7 +40,7 @@ from liuhen.store.database import READ_ONLY, STATEMENTS, check_connection, make_
 from liuhen.store.db_errors import explain
 from liuhen.store.group_commit import GroupCommit, ReadEvent
 from liuhen.store.holiday_rows import read_calendar
-from liuhen.store.keys import key_passphrase, read_key
+from liuhen.store.keys import find_key, key_passphrase, read_key
 from liuhen.store.stored_tree import StoredTree, tree_for
 from liuhen.store.tile_cache import TileCache
 from liuhen.store.tile_rows import fill_inner_nodes, tiled_size
@@ -117,6 +117,20 @@ class Store:
         with self._lock:
             self._key, self.key_problem = key, None
             self._fingerprint = key_fingerprint(key)
+
+    def adopt_key(self, fingerprint: str, *, need: bool = True) -> bool:
+        """Sign with the key ``fingerprint`` names from now on: the ledger was rotated to it
+        (``ledger.key_rotated``) after this process read its key, by another process
+        (``liuhen ledger rotate-key`` beside a running server) or another thread. It is read
+        from the key file, or from the new key's file of a rotation whose files are not
+        swapped yet. When neither holds it (a node the new key was not installed on):
+        False, or with ``need`` a ``ConfigError`` (a write fails: nothing is signed with the
+        retired key)."""
+        key = find_key(self.settings, fingerprint, need=need)
+        if key is not None:
+            self.use_key(key)
+            log.warning("日志的签名密钥已轮换：本进程改用新密钥 %s", fingerprint)
+        return key is not None
 
     @property
     def public_key(self) -> Ed25519PublicKey | None:

@@ -1,11 +1,18 @@
 """The ledger's Merkle tree as stored tiles (``ledger_tiles``), extended by every write
 transaction, with the right edge as this process last wrote it kept in memory (O(log n)
 hashes, not the tree), so the next transaction neither reads the tiles again nor holds more
-than a few of them whatever the size of the ledger."""
+than a few of them whatever the size of the ledger.
+
+The tree also knows which key must sign a checkpoint over it (``signing_key``): the newest
+``ledger.key_rotated`` event among its events says. Each extension reads every event
+appended since this process's last (by any process), so a rotation recorded meanwhile (by
+``liuhen ledger rotate-key`` beside a running server, or by another thread) is seen there,
+for no statement more; a tree read afresh asks for the newest rotation once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -28,9 +35,22 @@ class StoredTree:
     def __init__(self) -> None:
         self._edge: tuple[int, dict[TileKey, bytes]] | None = None
         """(size, right-edge tiles) as this process last wrote them."""
+        self._rotation: Rotation | None = None
+        """The newest key rotation among the events of ``_edge``'s tree (None: none)."""
 
     def forget(self) -> None:
         self._edge = None
+        self._rotation = None
+
+    def signing_key(self, size: int) -> str | None:
+        """The fingerprint of the key a checkpoint over the first ``size`` events of the tree
+        last extended must be signed with, when a rotation says (None: the ledger's first
+        key, whichever this process holds; ``liuhen serve`` checked it at its start). A
+        rotation's own transaction is signed by the key it retires, every later one by the
+        new key (``verify``'s chain of keys, ``integrity.key.follow_rotations``)."""
+        if self._rotation is None:
+            return None
+        return self._rotation.new if size > self._rotation.seq + 1 else self._rotation.old
 
     def extend(
         self, conn: Connection, first: int, last: int | None = None, *, tail: bool = False
@@ -53,13 +73,15 @@ class StoredTree:
             size = tiled_size(conn)
             edge = read_tiles(conn, edge_keys(size))
         try:
-            leaves = _leaves(conn, size, first, last, tail)
+            leaves, rotated = _leaves(conn, size, first, last, tail)
             new_size, changed = extend(size, edge, leaves)
             tiles = {**edge, **changed}
             if fresh and not self._agrees_with_signed(conn, new_size, tiles):
                 raise ValueError("the stored tiles disagree with the newest checkpoint")
+            if fresh or rotated is not None:
+                self._rotation = _rotation(conn, rotated)
         except (ValueError, TypeError, KeyError):
-            self._edge = None
+            self.forget()
             return None
         write_tiles(conn, changed)
         self._edge = (new_size, {k: tiles[k] for k in edge_keys(new_size)})
@@ -70,17 +92,17 @@ class StoredTree:
         stays flat for a ledger of millions: an upgrade's first build), then check them
         against the newest checkpoint. ``ValueError`` when the ledger is damaged: the caller
         rolls back what was written."""
-        self._edge = None
+        self.forget()
         size = tiled_size(conn)
         edge = read_tiles(conn, edge_keys(size))
-        while leaves := _leaves(conn, size, -1, size + chunk - 1, False):
-            size, changed = extend(size, edge, leaves)
+        while (read := _leaves(conn, size, -1, size + chunk - 1, False))[0]:
+            size, changed = extend(size, edge, read[0])
             write_tiles(conn, changed)
             merged = {**edge, **changed}
             edge = {k: merged[k] for k in edge_keys(size)}
         if not self._agrees_with_signed(conn, size, dict(edge)):
             raise ValueError("the stored tiles disagree with the newest checkpoint")
-        self._edge = (size, edge)
+        self._edge, self._rotation = (size, edge), _rotation(conn, None)
         return TiledTree(size, edge)
 
     @staticmethod
@@ -121,25 +143,61 @@ def _leaves_from(bounded: bool) -> Select[Any]:
     seq = t.ledger_events.c.seq
     bound = (seq <= bindparam("last"),) if bounded else ()
     return (
-        select(seq, t.ledger_events.c.leaf_hash, signed, tiled)
+        select(seq, t.ledger_events.c.leaf_hash, t.ledger_events.c.action, signed, tiled)
         .where(seq >= bindparam("size"), *bound)
         .order_by(seq)
     )
 
 
-def _leaves(conn: Connection, size: int, first: int, last: int | None, tail: bool) -> list[bytes]:
-    """The leaf hashes of the events from ``size`` on (to ``last``); ``ValueError`` for a
-    gap, a leaf that is no hash, or events before ``first`` (a transaction's first; -1:
-    none) that no signed checkpoint covers (``tail``: nor the stored tiles)."""
+def _leaves(
+    conn: Connection, size: int, first: int, last: int | None, tail: bool
+) -> tuple[list[bytes], int | None]:
+    """The leaf hashes of the events from ``size`` on (to ``last``), and the seq of the
+    newest key rotation among them (None: none); ``ValueError`` for a gap, a leaf that is no
+    hash, or events before ``first`` (a transaction's first; -1: none) that no signed
+    checkpoint covers (``tail``: nor the stored tiles)."""
     params = {"size": size} if last is None else {"size": size, "last": last}
     rows = conn.execute(_leaves_from(last is not None), params)
     leaves: list[bytes] = []
-    for seq, leaf, covered, in_tiles in rows:
+    rotated = None
+    for seq, leaf, action, covered, in_tiles in rows:
         if seq != size + len(leaves):
             raise ValueError(f"ledger_events#{size + len(leaves)} missing")
         if not tail and seq == first and int(covered or 0) != first:
             raise ValueError(f"ledger_events#{covered or 0}–#{first - 1} unsigned")
         if tail and seq < first and max(int(covered or 0), int(in_tiles or 0)) <= seq:
             raise ValueError(f"ledger_events#{seq}–#{first - 1} neither tiled nor signed")
+        if action == ROTATED:
+            rotated = seq
         leaves.append(bytes.fromhex(leaf))
-    return leaves
+    return leaves, rotated
+
+
+ROTATED = "ledger.key_rotated"
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A ``ledger.key_rotated`` event: its seq and the fingerprints of the key it retires
+    and of the key it moves to."""
+
+    seq: int
+    old: str
+    new: str
+
+
+def _rotation(conn: Connection, seq: int | None) -> Rotation | None:
+    """The rotation event ``seq``, or the newest one (None: the ledger has none). One whose
+    payload names no fingerprints is no rotation LiuHen wrote: ``ValueError``, damage that
+    is not signed over (``verify`` reports it: ``key_rotation_invalid``)."""
+    ev = t.ledger_events.c
+    query = select(ev.seq, ev.payload).where(ev.action == ROTATED)
+    query = query.where(ev.seq == seq) if seq is not None else query.order_by(ev.seq.desc())
+    row = conn.execute(query.limit(1)).first()
+    if row is None:
+        return None
+    payload = row[1] if isinstance(row[1], dict) else {}
+    old, new = payload.get("old_fingerprint"), payload.get("new_fingerprint")
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise ValueError(f"ledger_events#{row[0]} rotates to no fingerprint")
+    return Rotation(int(row[0]), old, new)

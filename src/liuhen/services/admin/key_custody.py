@@ -17,8 +17,7 @@ from pathlib import Path
 from liuhen.errors import ConfigError
 from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.services.admin.queries import ledger_genesis
-from liuhen.services.admin.rotation import next_key_path
-from liuhen.store.keys import key_passphrase, read_key
+from liuhen.store.keys import key_passphrase, next_key_path, read_key
 from liuhen.store.store import Store
 
 

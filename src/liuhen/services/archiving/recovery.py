@@ -62,8 +62,9 @@ class Leftover:
 
 
 def _finish_rotation(store: Store) -> None:
-    from liuhen.services.admin.rotation import finish_rotation, next_key_path
+    from liuhen.services.admin.rotation import finish_rotation
     from liuhen.services.archiving.queries.integrity import newest_rotation
+    from liuhen.store.keys import next_key_path
 
     if next_key_path(store.settings.signing_key_path).exists() and store.public_key is not None:
         finish_rotation(store, newest_rotation(store))

@@ -36,7 +36,6 @@ def check_key(
     keys to check signatures with (the chain through the recorded rotations)."""
     public = store.public_key
     actual = key_fingerprint(public) if public is not None else None
-    report.key_fingerprint = actual
     path = str(store.settings.signing_key_path)
     if public is None:
         report.add(
@@ -47,6 +46,9 @@ def check_key(
     recorded = genesis.get("key_fingerprint") if genesis is not None else None
     recorded = recorded if isinstance(recorded, str) else None
     chain = follow_rotations(report, recorded or actual, rotations or [])
+    if _moved_on(store, chain, actual):
+        public, actual = store.public_key, chain[-1].fingerprint
+    report.key_fingerprint = actual
     reached = actual is None or chain[-1].fingerprint == actual
     known = {k.fingerprint for k in chain} if reached else set()
     current = actual or recorded
@@ -78,6 +80,14 @@ def check_key(
     elif chain[-1].public_key is None:
         chain[-1].public_key = public
     return Signer(public, actual, chain)
+
+
+def _moved_on(store: Store, chain: list[SigningKey], actual: str | None) -> bool:
+    """Whether this process held a key the ledger has rotated away from (rotated by another
+    process since it read its key) and now holds the chain's newest, read from its file."""
+    newest = chain[-1].fingerprint
+    retired = {k.fingerprint for k in chain[:-1]}
+    return actual in retired and newest is not None and store.adopt_key(newest, need=False)
 
 
 def follow_rotations(
