@@ -142,3 +142,32 @@ def test_the_unlinked_page_links_by_case_number_and_names_a_wrong_one(
 def _count(store: Any) -> int:
     with store.read() as conn:
         return int(conn.execute(select(func.count()).select_from(t.records)).scalar_one())
+
+
+def test_footage_stored_before_the_acts_began_is_not_read_for_offers(
+    store: Any, tmp_path: Path, clock: Any
+) -> None:
+    """A county's backlog of unlinked footage is not read on every case page: footage is
+    stored after its recording ends (a later time is not believed), so what was stored
+    before the case's first act began (less the window) was not recorded during its acts.
+    The unlinked-footage page still lists all of it."""
+    from liuhen.services.av.linking import WINDOW, link_offers
+    from liuhen.services.av.queries.views import unlinked_av_rows
+    from liuhen.services.cases.queries.case_rows import load_rows
+    from liuhen.services.cases.queries.loaded import load_case
+
+    made = make_case_with_files(store, tmp_path)
+    cert = "C-测试〔2026〕1号-1"
+    clock.now = T0 - timedelta(days=3)
+    backlog = _footage(store, tmp_path, clock.now - timedelta(hours=1), "old", cert, made["agency"])
+    clock.now = T0 - WINDOW + timedelta(minutes=1)  # recorded as the act's window opens
+    edge = _footage(store, tmp_path, T0 - WINDOW, "edge", cert, made["agency"], seconds=4.0)
+    clock.now = T0 + timedelta(days=4)
+    near = _footage(
+        store, tmp_path, T0 + timedelta(minutes=5), "near", cert, made["agency"], seconds=5.0
+    )
+    assert [r["id"] for r in unlinked_av_rows(store, T0 - WINDOW)] == [edge, near]
+    assert {r["id"] for r in unlinked_av_rows(store)} == {backlog, edge, near}
+    case = load_case(store, made["case"])
+    offered = [o.record_id for o in link_offers(store, load_rows(store, case), TZ)]
+    assert offered == [edge, near]

@@ -245,12 +245,17 @@ class ResolvedStart:
         }
 
 
+FUTURE_SLACK = timedelta(minutes=5)
+"""How far after the moment it is stored footage may say it began (a device clock a little
+fast); a later start is not believed."""
+
+
 def resolve_start(
     candidates: Mapping[str, datetime | None],
     *,
     now: datetime,
     agree_within: timedelta = timedelta(seconds=5),
-    future_slack: timedelta = timedelta(minutes=5),
+    future_slack: timedelta = FUTURE_SLACK,
 ) -> ResolvedStart:
     """Pick the first plausible candidate in ``TIME_SOURCES`` order; report disagreements."""
     unknown = set(candidates) - set(TIME_SOURCES)

@@ -15,6 +15,7 @@ from liuhen.domain import vocab
 from liuhen.errors import InvalidInput, NotFound
 from liuhen.ledger.events import Actor
 from liuhen.media.continuity import segments_from
+from liuhen.media.naming import FUTURE_SLACK
 from liuhen.services.av.queries.views import unlinked_av_rows
 from liuhen.services.av.versions import link_av
 from liuhen.services.cases.queries.case_rows import CaseRows
@@ -50,7 +51,10 @@ def _window(item: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
 def link_offers(store: Store, rows: CaseRows, tz: Any) -> list[LinkOffer]:
     """The footage no case holds that was recorded within ``WINDOW`` of one of the case's
     acts by a device its footage came from or by an officer on that act, each with the act
-    it overlaps most (one query: the unlinked footage; the case's rows are given)."""
+    it overlaps most (one query: the unlinked footage stored since the first act's window
+    opened, as footage is stored after its recording ends, give or take a device clock
+    ``FUTURE_SLACK`` fast (``media``: a later time is not believed): a county's backlog is
+    not read on every case page; the case's rows are given)."""
     every = rows.enforcement_acts()
     superseded = {a["supersedes_id"] for a in every if a["supersedes_id"]}
     acts = [a for a in every if a["id"] not in superseded]
@@ -62,7 +66,8 @@ def link_offers(store: Store, rows: CaseRows, tz: Any) -> list[LinkOffer]:
         if r["kind"] == "av" and r["details"].get("device_id")
     }
     offers = []
-    for item in unlinked_av_rows(store):
+    since = min(a["started_at"] for a in acts) - WINDOW - FUTURE_SLACK
+    for item in unlinked_av_rows(store, since):
         window = _window(item["details"])
         if window is None:
             continue

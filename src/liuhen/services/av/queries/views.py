@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from liuhen.services.av.queries.records import (
     act_footage,
@@ -20,13 +21,23 @@ from liuhen.store import tables as t
 from liuhen.store.store import Store
 
 _UNLINKED = latest_where((t.records.c.kind == "av") & t.records.c.case_id.is_(None))
+_UNLINKED_SINCE = latest_where(
+    (t.records.c.kind == "av")
+    & t.records.c.case_id.is_(None)
+    & (t.records.c.created_at >= bindparam("since"))
+)
 
 
-def unlinked_av_rows(store: Store) -> list[dict[str, Any]]:
-    """The latest versions of the AV records that no case holds (asked on every case page:
-    the statement is built once, its cache key computed once)."""
+def unlinked_av_rows(store: Store, since: datetime | None = None) -> list[dict[str, Any]]:
+    """The latest versions of the AV records that no case holds; with ``since``, only those
+    stored since then (the case page's offers: footage is stored after its recording ends,
+    so footage stored before a case's acts began was not recorded during them, and a
+    county's backlog of unlinked footage is not read and decoded on every case page). The statements
+    are built once, their cache keys computed once."""
     with store.read() as conn:
-        return [dict(r) for r in conn.execute(_UNLINKED).mappings()]
+        if since is None:
+            return [dict(r) for r in conn.execute(_UNLINKED).mappings()]
+        return [dict(r) for r in conn.execute(_UNLINKED_SINCE, {"since": since}).mappings()]
 
 
 def act_and_footage(
