@@ -4,6 +4,7 @@ ledger (committed and signed over) before the reader goes on; a reader never blo
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -94,3 +95,46 @@ def test_a_view_is_not_a_change_but_a_write_is(store):
     with store.read() as conn:
         marked = conn.execute(select(t.case_changes.c.case_id)).scalars().all()
     assert marked == ["c2"]
+
+
+def test_views_whose_checkpoint_copy_fails_after_the_commit_are_on_the_ledger_once(
+    store, monkeypatch
+):
+    """The checkpoint log's copy fails after a batch has committed (the shared log's bucket
+    down, a full disk): every reader is told, and each view is on the ledger once; before,
+    the batch was written again one view at a time, each view twice."""
+    from liuhen.errors import StorageError
+
+    readers, asked, first = 8, threading.Semaphore(0), threading.Event()
+
+    def down(entry):  # type: ignore[no-untyped-def]
+        if not first.is_set():  # the first batch waits until every reader has asked
+            first.set()
+            for _ in range(readers):
+                asked.acquire(timeout=10)
+            time.sleep(0.05)  # and has queued: the others go in one batch after it
+        raise StorageError("检查点记录写入失败（测试）")
+
+    monkeypatch.setattr(store.checkpoint_log, "append", down)
+    told: list[str] = []
+
+    def read(n: int) -> None:
+        asked.release()
+        try:
+            store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id=f"copy-{n}")
+        except StorageError as exc:
+            told.append(exc.message)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(told) == readers and store._views.batches == 0
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.ledger_events.c.subject_id, func.count())
+            .where(t.ledger_events.c.subject_id.like("copy-%"))
+            .group_by(t.ledger_events.c.subject_id)
+        ).all()
+    assert sorted(rows) == [(f"copy-{n}", 1) for n in range(readers)]

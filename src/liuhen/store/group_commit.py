@@ -37,6 +37,7 @@ from functools import partial
 from typing import Any
 
 from liuhen.ledger.events import Actor
+from liuhen.store.unit import Tx
 
 
 @dataclass
@@ -52,13 +53,17 @@ class ReadEvent:
     seq: int | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    tx: Tx | None = None
+    """The transaction that wrote it (``committed`` once it has: then it is never written
+    again, whatever failed after the commit)."""
 
 
 class GroupCommit:
     """One writer thread that writes queued events with ``write(take)``: one transaction
     that, once it holds the ledger's lock, calls ``take()`` for the events to write and sets
-    each one's ``seq``. A failed batch is written again one event at a time, so one bad event
-    fails only its own request."""
+    each one's ``seq``. A batch that failed before its commit is written again one event at
+    a time, so one bad event fails only its own request; one that failed after it (its
+    checkpoint's copy in the checkpoint log) is on the ledger, and only its readers are told."""
 
     def __init__(
         self,
@@ -124,12 +129,14 @@ class GroupCommit:
             self._write(take)
             self.batches += 1
         except BaseException as exc:  # noqa: BLE001  (handed to the waiting request)
-            for event in taken:
-                event.seq = None
-            if len(taken) > 1:
+            committed = any(e.tx is not None and e.tx.committed for e in taken)
+            if not committed:  # (when it did, they are on the ledger: never written twice)
                 for event in taken:
-                    self._commit(partial(list, (event,)), [event])
-                return
+                    event.seq = None
+                if len(taken) > 1:
+                    for event in taken:
+                        self._commit(partial(list, (event,)), [event])
+                    return
             for event in taken:  # none when the transaction failed before taking any
                 event.error = exc
         for event in taken:

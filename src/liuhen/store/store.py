@@ -358,8 +358,8 @@ class Store:
                 ],
                 readings=True,
             )
-        for event, seq in zip(batch, seqs, strict=True):
-            event.seq = seq
+            for event, seq in zip(batch, seqs, strict=True):
+                event.seq, event.tx = seq, tx
 
     def build_tiles(self, chunk: int = 50_000) -> tuple[int, int] | None:
         """Bring the stored tiles up to the newest event, under the ledger's lock (a store

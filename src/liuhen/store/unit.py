@@ -105,6 +105,7 @@ class Tx:
         self.blob_keys: list[str] = []
         self._held: tuple[int, str] | None = head  # the ledger's head, once locked (_head)
         self.sign_now = False  # sign a checkpoint at the commit whatever the interval (sign)
+        self.committed = False  # its database transaction committed (``writes``)
         """Blobs whose rows this transaction inserts: registered once it commits."""
 
     # -- rows -------------------------------------------------------------------------

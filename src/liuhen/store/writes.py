@@ -136,6 +136,8 @@ class Writes:
                 now = any(tx.sign_now for tx in txs)
                 signed = self._signing.at_commit(batch.conn, min(events), max(events), now=now)
             batch.trans.commit()
+            for tx in txs:  # what follows may fail: its writes stand all the same
+                tx.committed = True
         except BaseException:
             self._tree.forget()
             with suppress(DBAPIError):
