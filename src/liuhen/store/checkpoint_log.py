@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from liuhen.errors import StorageError
 from liuhen.ledger.note import read_log_entry
 
 if TYPE_CHECKING:
@@ -92,11 +93,29 @@ class CheckpointLog:
         return [own, *(LogSource(d / WITNESS_FILE, True) for d in dirs)]
 
     def append(self, entry: dict[str, Any]) -> None:
+        """Append a checkpoint to every copy, right after its transaction committed.
+        ``StorageError`` when a copy could not be written (a full disk, the shared log's
+        bucket down), after trying every copy: the write stands (committed and signed), the
+        next start adds what a copy lacks (``store.recovery``), and the message says so,
+        not "nothing saved"."""
+        failed: list[str] = []
         if self.shared is not None:
-            self.shared.append(entry)
+            try:
+                self.shared.append(entry)
+            except StorageError as exc:
+                failed.append(exc.message)
         files = [] if self.shared is not None else [self.path]
         for target in [*files, *(d / WITNESS_FILE for d in self.witness_dirs)]:
-            append_line(target, entry)
+            try:
+                append_line(target, entry)
+            except OSError as exc:
+                size = read_log_entry(entry)[0].tree_size
+                failed.append(
+                    f"检查点 @{size} 已签名，但写入检查点记录 {target} 失败"
+                    f"（{exc.strerror or exc}）：下次启动时补写；请检查磁盘"
+                )
+        if failed:
+            raise StorageError(f"本次操作已保存，请勿重复提交。{'；'.join(failed)}")
 
     @staticmethod
     def read(source: LogSource) -> LogContents:
