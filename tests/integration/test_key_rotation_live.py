@@ -80,3 +80,27 @@ def test_a_node_without_the_new_key_refuses_to_sign_and_writes_nothing(store, se
     _write(server, "installed")
     assert _signers(store)[-1] == new
     assert verify(store, SYSTEM).ok
+
+
+def test_a_package_and_a_proof_by_a_store_opened_before_the_rotation_carry_the_new_key(
+    store, server, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The excerpt's checkpoint was signed with the new key by another process: the package's
+    public key and a proof's are that key, not the one this store read at its opening (a
+    court clerk's offline check failed: key_mismatch, checkpoint_signature)."""
+    from tests.helpers import make_case_with_files
+
+    from liuhen.archive.verify_package import verify_package
+    from liuhen.ledger.checkpoint import public_key_pem
+    from liuhen.services.admin.ledger import inclusion_proof
+    from liuhen.services.archiving.packages import export_package
+
+    case = make_case_with_files(store, tmp_path)["case"]
+    rotate_key(store, SYSTEM)
+    _write(store, "after")  # the newest checkpoint: the new key's
+    new_pem = public_key_pem(store.key).decode()
+    proof = inclusion_proof(server, SYSTEM, 0)
+    assert proof["public_key_pem"] == new_pem
+    export_package(server, SYSTEM, case, tmp_path / "package")
+    report = verify_package(tmp_path / "package")
+    assert report.ok, [p.kind for p in report.problems]
