@@ -125,7 +125,9 @@ class Store:
         from the key file, or from the new key's file of a rotation whose files are not
         swapped yet. When neither holds it (a node the new key was not installed on):
         False, or with ``need`` a ``ConfigError`` (a write fails: nothing is signed with the
-        retired key)."""
+        retired key). True at once when it is the key in use."""
+        if fingerprint == self._fingerprint:
+            return True
         key = find_key(self.settings, fingerprint, need=need)
         if key is not None:
             self.use_key(key)

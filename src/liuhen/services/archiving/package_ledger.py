@@ -98,8 +98,7 @@ def write_excerpt(store: Store, pkg: PackageWriter, case_id: str) -> Checkpoint:
         "ledger/checkpoint.json",
         checkpoint_to_dict(cp, bytes(row["signature"]), row["key_fingerprint"]),
     )
-    if row["key_fingerprint"] != store.fingerprint:  # a rotation another process recorded
-        store.adopt_key(row["key_fingerprint"], need=False)  # (the key that signed it)
+    store.adopt_key(row["key_fingerprint"], need=False)  # rotated by another process
     pkg.add_bytes("ledger/public-key.pem", public_key_pem(store.key))
     cosigned = cosignatures(store, cp, bytes(row["signature"]))
     if cosigned is not None:
