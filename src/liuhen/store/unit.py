@@ -103,10 +103,10 @@ class Tx:
         self.events: list[int] = []
         self.changed = False  # an event that is more than a reading (READ_ACTIONS)
         self.blob_keys: list[str] = []
+        """Blobs whose rows this transaction inserts: registered once it commits."""
         self._held: tuple[int, str] | None = head  # the ledger's head, once locked (_head)
         self.sign_now = False  # sign a checkpoint at the commit whatever the interval (sign)
         self.committed = False  # its database transaction committed (``writes``)
-        """Blobs whose rows this transaction inserts: registered once it commits."""
 
     # -- rows -------------------------------------------------------------------------
     def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
