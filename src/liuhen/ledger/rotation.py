@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from liuhen.ledger.note import ED25519, Note, Verifier, note_signed_by, parse_vkey, sign_note, vkey
 
 HEADER = "liuhen-key-rotation/v1"
+ROTATED = "ledger.key_rotated"
+"""The ledger event that records a rotation: its payload holds the statement and the old
+and new keys' fingerprints (``services.admin.rotation``)."""
 
 
 @dataclass(frozen=True)

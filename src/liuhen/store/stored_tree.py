@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, select
 
 from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
+from liuhen.ledger.rotation import ROTATED
 from liuhen.ledger.tiles import TILE_WIDTH, TiledTree, TileKey, edge_keys, extend, tiles_for
 from liuhen.store import tables as t
 from liuhen.store.tile_rows import read_tiles, tiled_size, write_tiles
@@ -35,7 +36,7 @@ class StoredTree:
     def __init__(self) -> None:
         self._edge: tuple[int, dict[TileKey, bytes]] | None = None
         """(size, right-edge tiles) as this process last wrote them."""
-        self._rotation: Rotation | None = None
+        self._rotation: RotationEvent | None = None
         """The newest key rotation among the events of ``_edge``'s tree (None: none)."""
 
     def forget(self) -> None:
@@ -79,7 +80,7 @@ class StoredTree:
             if fresh and not self._agrees_with_signed(conn, new_size, tiles):
                 raise ValueError("the stored tiles disagree with the newest checkpoint")
             if fresh or rotated is not None:
-                self._rotation = _rotation(conn, rotated)
+                self._rotation = rotation_event(conn, rotated)
         except (ValueError, TypeError, KeyError):
             self.forget()
             return None
@@ -102,7 +103,7 @@ class StoredTree:
             edge = {k: merged[k] for k in edge_keys(size)}
         if not self._agrees_with_signed(conn, size, dict(edge)):
             raise ValueError("the stored tiles disagree with the newest checkpoint")
-        self._edge, self._rotation = (size, edge), _rotation(conn, None)
+        self._edge, self._rotation = (size, edge), rotation_event(conn)
         return TiledTree(size, edge)
 
     @staticmethod
@@ -173,11 +174,8 @@ def _leaves(
     return leaves, rotated
 
 
-ROTATED = "ledger.key_rotated"
-
-
 @dataclass(frozen=True)
-class Rotation:
+class RotationEvent:
     """A ``ledger.key_rotated`` event: its seq and the fingerprints of the key it retires
     and of the key it moves to."""
 
@@ -186,7 +184,7 @@ class Rotation:
     new: str
 
 
-def _rotation(conn: Connection, seq: int | None) -> Rotation | None:
+def rotation_event(conn: Connection, seq: int | None = None) -> RotationEvent | None:
     """The rotation event ``seq``, or the newest one (None: the ledger has none). One whose
     payload names no fingerprints is no rotation LiuHen wrote: ``ValueError``, damage that
     is not signed over (``verify`` reports it: ``key_rotation_invalid``)."""
@@ -200,4 +198,4 @@ def _rotation(conn: Connection, seq: int | None) -> Rotation | None:
     old, new = payload.get("old_fingerprint"), payload.get("new_fingerprint")
     if not isinstance(old, str) or not isinstance(new, str):
         raise ValueError(f"ledger_events#{row[0]} rotates to no fingerprint")
-    return Rotation(int(row[0]), old, new)
+    return RotationEvent(int(row[0]), old, new)

@@ -22,14 +22,13 @@ from typing import Any
 from liuhen.ledger.checkpoint import key_fingerprint
 from liuhen.ledger.events import Actor
 from liuhen.ledger.note import vkey
-from liuhen.ledger.rotation import rotation_note
+from liuhen.ledger.rotation import ROTATED, rotation_note
 from liuhen.services.permissions import require
 from liuhen.store.keys import key_passphrase, load_or_create_key, next_key_path, read_key
 from liuhen.store.store import Store
 from liuhen.store.witnesses import rotations
 
 log = logging.getLogger("liuhen.witness")
-ROTATED = "ledger.key_rotated"
 
 
 def rotate_key(store: Store, actor: Actor) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from liuhen.store.database import READ_ONLY, make_engine
 from liuhen.store.event_rows import LedgerReading
 from liuhen.store.raw_rows import RawRow, param_mark, quoted, raw_rows, raw_rows_by_key
 from liuhen.store.store import Store
+from liuhen.store.stored_tree import rotation_event
 from liuhen.store.tile_rows import events_end, read_tiles
 
 VERIFIED = "integrity.verified"
@@ -64,16 +65,10 @@ def newest_rotation(store: Store) -> str | None:
     """The fingerprint of the key the newest ``ledger.key_rotated`` event moved to."""
     with store.read() as conn:
         try:
-            row = conn.execute(
-                select(t.ledger_events.c.payload)
-                .where(t.ledger_events.c.action == "ledger.key_rotated")
-                .order_by(t.ledger_events.c.seq.desc())
-                .limit(1)
-            ).first()
+            found = rotation_event(conn)
         except (ValueError, TypeError):  # the event's payload damaged: ``verify`` names it
-            row = None
-    found = row[0].get("new_fingerprint") if row and isinstance(row[0], dict) else None
-    return found if isinstance(found, str) else None
+            return None
+    return found.new if found is not None else None
 
 
 def checkpoint_origins(store: Store) -> list[str]:
