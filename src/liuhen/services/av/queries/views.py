@@ -32,8 +32,8 @@ def unlinked_av_rows(store: Store, since: datetime | None = None) -> list[dict[s
     """The latest versions of the AV records that no case holds; with ``since``, only those
     stored since then (the case page's offers: footage is stored after its recording ends,
     so footage stored before a case's acts began was not recorded during them, and a
-    county's backlog of unlinked footage is not read and decoded on every case page). The statements
-    are built once, their cache keys computed once."""
+    county's backlog of unlinked footage is not read and decoded on every case page). The
+    statements are built once, their cache keys computed once."""
     with store.read() as conn:
         if since is None:
             return [dict(r) for r in conn.execute(_UNLINKED).mappings()]
