@@ -1,7 +1,7 @@
 """Write transactions of four processes, each with four threads, at once, asking for the
-same case numbers as each other and as the other processes: on SQLite the threads of a
-process share database transactions (``write_group``), on PostgreSQL each has its own. Each
-number is opened exactly once, every other asking is told of the conflict, and the store
+same case numbers as each other and as the other processes: the threads of a process share
+database transactions (``write_group``; on PostgreSQL a later unit that must wait for a row
+lock another process holds leaves its batch first). Each number is opened exactly once, every other asking is told of the conflict, and the store
 verifies."""
 
 from __future__ import annotations
@@ -35,8 +35,5 @@ def test_threads_of_four_processes_open_each_number_once_in_shared_commits(store
     assert stored == len(numbers)
     batches = sum(b for *_, b, _ in given)
     units = sum(u for *_, u in given)
-    if store.engine.dialect.name == "sqlite":
-        assert batches < units, (batches, units)  # some writes shared a commit
-    else:
-        assert batches == units, (batches, units)  # each its own transaction
+    assert batches < units, (batches, units)  # some writes shared a commit
     assert verify(store, SYSTEM).ok

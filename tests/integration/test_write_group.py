@@ -1,10 +1,10 @@
-"""On SQLite the write transactions of one process's threads share database transactions
-(``write_group``): each unit runs alone on the batch's connection, one after another; a unit
-that fails is rolled back alone (to its savepoint, or the whole transaction when it came
-first and nothing else is in it yet); a commit that fails fails every unit of its batch and
-keeps none of them; each write is committed when its block ends. On PostgreSQL the same
-writes each get a transaction of their own (a batch could deadlock with another node's), and
-end the same way."""
+"""The write transactions of one process's threads share database transactions
+(``write_group``), on SQLite and on PostgreSQL: each unit runs alone on the batch's
+connection, one after another; a unit that fails is rolled back alone (to its savepoint, or
+the whole transaction when it came first and nothing else is in it yet); a commit that fails
+fails every unit of its batch and keeps none of them; each write is committed when its block
+ends. (A later unit that must wait for a row lock on PostgreSQL: ``tests/concurrency/
+test_write_group_locks.py``.)"""
 
 from __future__ import annotations
 
@@ -67,13 +67,8 @@ def _queued(store: Store, work: list[Callable[[], None]]) -> list[threading.Thre
     threads = [threading.Thread(target=w) for w in work]
     for thread in threads:
         thread.start()
-    if _shared(store):  # (PostgreSQL: each runs at once, waiting for the rows it locks)
-        _wait_for(lambda: store.write_group._waiting == before + len(work), "the units to queue")
+    _wait_for(lambda: store.write_group._waiting == before + len(work), "the units to queue")
     return threads
-
-
-def _shared(store: Store) -> bool:
-    return store.engine.dialect.name == "sqlite"
 
 
 def _opened(store: Store, number: str) -> bool:
@@ -125,8 +120,7 @@ def test_units_queued_behind_one_share_its_transaction_and_a_failing_one_is_roll
     assert first.error is None
     assert list(errors) == ["甲〔2026〕1号"] and isinstance(errors["甲〔2026〕1号"], Conflict)
     assert _opened(store, "甲〔2026〕1号") and _opened(store, "乙〔2026〕1号")
-    # one commit for the three that ended well (PostgreSQL: one each)
-    assert store.write_group.batches == batches + (1 if _shared(store) else 3)
+    assert store.write_group.batches == batches + 1  # one commit for the three that ended well
     assert store.write_group.units == units + 3
     assert verify(store, SYSTEM).ok
 
@@ -182,13 +176,9 @@ def test_a_commit_that_fails_fails_every_unit_of_its_batch_and_keeps_none(
     first.go.set()
     _ended(first.thread, *threads)
     assert isinstance(first.error, OSError)
-    if _shared(store):  # the two queued behind it were in its batch
-        assert len(errors) == 2
-        assert not _opened(store, "己〔2026〕1号") and not _opened(store, "庚〔2026〕1号")
-    else:  # each its own: only the first one's commit failed
-        assert errors == [] and _opened(store, "庚〔2026〕1号")
-    if _shared(store):
-        make_case(store, agency, number="己〔2026〕1号")  # the next write goes on as ever
+    assert len(errors) == 2  # the two queued behind it were in its batch
+    assert not _opened(store, "己〔2026〕1号") and not _opened(store, "庚〔2026〕1号")
+    make_case(store, agency, number="己〔2026〕1号")  # the next write goes on as ever
     assert _opened(store, "己〔2026〕1号")
     assert verify(store, SYSTEM).ok
 
@@ -216,19 +206,15 @@ def test_every_write_of_many_threads_is_committed_when_its_block_ends(store: Sto
     for thread in threads:
         thread.join()
     assert len(set(seqs)) == 120
-    if _shared(store):
-        assert store.write_group.batches - batches < 120  # several writes shared a commit
-    else:
-        assert store.write_group.batches - batches == 120
+    assert store.write_group.batches - batches < 120  # several writes shared a commit
     assert verify(store, SYSTEM).ok
 
 
 def test_a_write_that_waits_too_long_for_its_turn_is_told_the_store_is_busy(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SQLite: a unit that waits ``WAIT_S`` behind a unit that does not end is refused as
-    SQLite's busy timeout would refuse it, and saves nothing. PostgreSQL: the same write does
-    not wait at all (units there are transactions of their own, side by side)."""
+    """A unit that waits ``WAIT_S`` behind a unit that does not end is refused as SQLite's
+    busy timeout would refuse it, and saves nothing."""
     from liuhen.errors import Unavailable
     from liuhen.store import write_group
 
@@ -236,13 +222,9 @@ def test_a_write_that_waits_too_long_for_its_turn_is_told_the_store_is_busy(
     monkeypatch.setattr(write_group, "WAIT_S", 0.3)
     held = Held(store, lambda tx: None)
     try:
-        if _shared(store):
-            with pytest.raises(Unavailable, match="数据库繁忙"):
-                make_case(store, agency, number="壬〔2026〕1号")
-            assert not _opened(store, "壬〔2026〕1号")
-        else:
+        with pytest.raises(Unavailable, match="数据库繁忙"):
             make_case(store, agency, number="壬〔2026〕1号")
-            assert _opened(store, "壬〔2026〕1号")
+        assert not _opened(store, "壬〔2026〕1号")
     finally:
         held.go.set()
         held.thread.join(20)
@@ -326,10 +308,9 @@ def test_a_batch_whose_connection_is_lost_fails_its_units_and_the_next_write_goe
     first.go.set()
     _ended(first.thread, *threads)
     assert first.error is not None
-    if _shared(store):  # the second ran in the dead batch; on PostgreSQL it had its own
-        assert len(errors) == 1
-        assert not _opened(store, "丑〔2026〕1号")
-        make_case(store, agency, number="丑〔2026〕1号")
+    assert len(errors) == 1  # the second ran in the dead batch
+    assert not _opened(store, "丑〔2026〕1号")
+    make_case(store, agency, number="丑〔2026〕1号")
     assert _opened(store, "丑〔2026〕1号")
     assert not _recorded(store, "lost-with-it")
     assert verify(store, SYSTEM).ok

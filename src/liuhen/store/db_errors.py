@@ -7,6 +7,7 @@ into a ``LiuhenError``, so an outage or a lost race answers in the project's for
   was saved, the same request can be sent again;
 - a deadlock or a serialisation failure (PostgreSQL chose this transaction to roll back):
   ``Conflict`` — another writer changed the same thing at the same moment;
+- a wait for a row lock past the bound a write batch sets (``held_events``): ``Unavailable``;
 - a unique constraint: ``Conflict`` naming it (``store/conflicts``)."""
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from liuhen.store.conflicts import conflict
 
 RACE_STATES = frozenset({"40P01", "40001"})
 """PostgreSQL's deadlock_detected and serialization_failure."""
+LOCK_WAITED = "55P03"
+"""PostgreSQL's lock_not_available: a wait for a row lock ran past ``lock_timeout`` (a
+later unit of a write batch, ``held_events``)."""
+
+
+def lock_waited(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == LOCK_WAITED
 
 
 def _reason(exc: DBAPIError) -> str:
@@ -46,6 +54,8 @@ def explain(exc: BaseException) -> LiuhenError | None:
     state = getattr(exc.orig, "sqlstate", None)
     if state in RACE_STATES:
         return Conflict("与同时进行的另一操作冲突，未保存：请刷新页面查看最新状态后重试")
+    if state == LOCK_WAITED:
+        return Unavailable("另一操作正在修改同一记录，本次未保存：请稍后重试")
     if isinstance(exc, IntegrityError):
         table = getattr(getattr(exc.orig, "diag", None), "table_name", None) or "数据库"
         return conflict(str(table), exc)

@@ -26,10 +26,9 @@ from liuhen.ledger.sealed import sealed_event
 from liuhen.store import tables as t
 from liuhen.store import upsert
 from liuhen.store.conflicts import conflict
-from liuhen.store.copy_rows import copy_rows
+from liuhen.store.held_events import HeldEvents, write_events
 from liuhen.store.rows import row_digest
 from liuhen.store.text_guard import check_row
-from liuhen.store.upsert import insert
 
 Clock = Callable[[], datetime]
 
@@ -55,14 +54,7 @@ def utcnow() -> datetime:
 
 
 _HEAD = select(t.ledger_head).where(t.ledger_head.c.id == 1).with_for_update()
-_INSERT_EVENTS = t.ledger_events.insert()
-_MOVE_HEAD = (
-    update(t.ledger_head)
-    .where(t.ledger_head.c.id == 1)
-    .values(next_seq=bindparam("next_seq"), chain_hash=bindparam("chain_hash"))
-)
-"""The ledger's statements, built once: every write runs them, and a statement built per
-call is constructed and cache-keyed each time (a batch of views is a few of them)."""
+"""The head's lock, built once: every write runs it (``held_events`` has the others)."""
 
 
 @cache
@@ -92,10 +84,17 @@ class Tx:
     """One open transaction. Not thread-safe; lives inside ``Store.transaction``."""
 
     def __init__(
-        self, conn: Connection, actor: Actor, clock: Clock, head: tuple[int, str] | None = None
+        self,
+        conn: Connection,
+        actor: Actor,
+        clock: Clock,
+        head: tuple[int, str] | None = None,
+        held: HeldEvents | None = None,
     ) -> None:
         """``head``: the ledger's head as the unit before this one in the same database
-        transaction left it (``write_group``), so it is not read again."""
+        transaction left it (``write_group``), so it is not read again; ``held``: where its
+        events wait for the next statement or the commit (``held_events``; None: inserted
+        at once)."""
         self.conn = conn
         self.actor = actor
         self.clock = clock
@@ -107,6 +106,7 @@ class Tx:
         self._held: tuple[int, str] | None = head  # the ledger's head, once locked (_head)
         self.sign_now = False  # sign a checkpoint at the commit whatever the interval (sign)
         self.committed = False  # its database transaction committed (``writes``)
+        self._holding = held
 
     # -- rows -------------------------------------------------------------------------
     def insert(self, table: str, values: Mapping[str, Any]) -> RowMapping:
@@ -216,10 +216,15 @@ class Tx:
         ``LIUHEN_CHECKPOINT_MS`` says (a checkpoint asked for, a key rotation)."""
         self.sign_now = True
 
-    def hold_head(self) -> None:
+    def moved(self, held: HeldEvents) -> None:
+        """This unit left its batch for a transaction of its own on the same connection
+        (``writes``), before it locked or wrote anything: it holds no head there yet."""
+        self._holding, self._held = held, None
+
+    def hold_head(self) -> tuple[int, str]:
         """Wait for the ledger's head and hold it until the transaction ends, as the first
         event recorded would (so that what is appended next is decided under the lock)."""
-        self._head()
+        return self._head()
 
     @property
     def head(self) -> tuple[int, str] | None:
@@ -235,8 +240,9 @@ class Tx:
         return self._held
 
     def _append(self, events: Sequence[Appended], *, readings: bool = False) -> list[int]:
-        """Seal ``events`` after the ledger's head (locked until the transaction ends), insert
-        them, move the head past them and mark the cases they change; their seqs."""
+        """Seal ``events`` after the ledger's head (locked until the transaction ends) and
+        write them (``held_events``: held until the connection's next statement or commit
+        in a write transaction, inserted at once otherwise); their seqs."""
         seq, prev = self._head()
         rows: list[dict[str, Any]] = []
         for e in events:
@@ -247,31 +253,18 @@ class Tx:
             )  # fmt: skip
             rows.append(row)
             prev = row["chain_hash"]
-        if len(rows) > 1 and self.conn.dialect.name == "postgresql":
-            copy_rows(self.conn, t.ledger_events, rows)  # one stream, not an INSERT a row
+        if self._holding is not None:
+            self._holding.add(rows)
         else:
-            self.conn.execute(_INSERT_EVENTS, rows)
-        self.conn.execute(_MOVE_HEAD, {"next_seq": seq + len(rows), "chain_hash": prev})
+            write_events(self.conn, rows)
         self._held = (seq + len(rows), prev)
         for row in rows:
             if row["action"] not in READ_ACTIONS:
-                if row["case_id"] is not None:
-                    self.changed = True
-                    self._changed(row["case_id"], row["seq"])
-                elif not readings:
+                if row["case_id"] is not None or not readings:
                     self.changed = True
         seqs = [int(r["seq"]) for r in rows]
         self.events.extend(seqs)
         return seqs
-
-    def _changed(self, case_id: str, seq: int) -> None:
-        """Note the case's newest change (``case_changes``: its summary is stale until
-        computed again from this seq on)."""
-        stmt = insert(self.conn, t.case_changes).values(case_id=case_id, seq=seq)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["case_id"], set_={"seq": stmt.excluded.seq}
-        )
-        self.conn.execute(stmt)
 
     def check_blobs_stored(self, stored: Callable[[str], bool]) -> None:
         """Before the commit: each blob whose row this transaction inserts is still stored.

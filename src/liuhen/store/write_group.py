@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, RootTransaction
 
 from liuhen.errors import Unavailable
+from liuhen.store.held_events import HeldEvents
 from liuhen.store.unit import Tx
 
 MAX_UNITS = 64
@@ -67,6 +68,8 @@ class Batch:
     units: int = 0
     members: list[Tx] = field(default_factory=list)
     head: tuple[int, str] | None = None  # the ledger's head as the last member left it
+    held: HeldEvents | None = None  # its events not yet inserted (``held_events``)
+    keep_open: bool = False  # its connection goes on after the commit (``step_out``)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -92,6 +95,7 @@ class WriteGroup:
         self._waiting = 0  # threads waiting for their turn to run a unit
         self.batches = 0  # batches committed (tests, benchmarks)
         self.units = 0  # units of work committed in them
+        self.stepped_out = 0  # units that left their batch for a lock (``step_out``)
 
     def join(self) -> tuple[Batch, bool]:
         """Wait for this thread's turn and return the batch its unit runs in, and whether
@@ -134,6 +138,8 @@ class WriteGroup:
         was rolled back to its savepoint). Hand the connection to the next waiting unit and
         wait for the batch's commit, or commit it now; raise what failed the commit."""
         if member is not None:
+            if batch.units == 1:  # further units are taken in for max_open_s from here
+                batch.began = time.monotonic()
             batch.members.append(member)
             batch.head = member.head or batch.head
         with self._cond:
@@ -150,19 +156,34 @@ class WriteGroup:
                 self._batch = None  # later units wait (busy) for a new batch
                 commit = True
         if commit:
-            try:
-                self._commit(batch)
-            except BaseException as exc:
-                batch.error = exc
-            finally:
-                if batch.error is None:
-                    self.count(batch)
-                batch.done.set()
-                self._release()
+            self._finish(batch)
         else:
             batch.done.wait()
         if batch.error is not None and member is not None:
             raise batch.error
+
+    def step_out(self, batch: Batch) -> None:
+        """The running unit leaves ``batch`` before it ends (``Writes._step_out``): commit
+        the batch now with the units that ended, whoever waits for a turn (they begin a
+        new one); raise what failed the commit."""
+        with self._cond:
+            self._batch = None
+            self.stepped_out += 1
+        self._finish(batch)
+        if batch.error is not None:
+            raise batch.error
+
+    def _finish(self, batch: Batch) -> None:
+        """Commit ``batch``, tell its units, and give the turn to the next."""
+        try:
+            self._commit(batch)
+        except BaseException as exc:
+            batch.error = exc
+        finally:
+            if batch.error is None:
+                self.count(batch)
+            batch.done.set()
+            self._release()
 
     def count(self, batch: Batch) -> None:
         """Count ``batch`` as committed (a transaction of its own counts here too)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError
@@ -23,15 +24,34 @@ from sqlalchemy.exc import DBAPIError
 from liuhen.ledger.checkpoint import Checkpoint
 from liuhen.ledger.events import Actor
 from liuhen.ledger.note import Note
+from liuhen.store import held_events
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpointing import Checkpointing
 from liuhen.store.db_errors import explain
+from liuhen.store.held_events import HeldEvents, WriteConnection
 from liuhen.store.stored_tree import StoredTree
 from liuhen.store.unit import Clock, Tx
 from liuhen.store.write_group import Batch, WriteGroup
 
-SAVEPOINT = "liuhen_unit"
-"""The savepoint of a unit after a batch's first (one at a time: the name is reused)."""
+LOCK_WAIT_MS = 10
+"""How long a later unit of a PostgreSQL batch waits for a row lock before it leaves the
+batch (``Writes._step_out``): any wait there is likely for a transaction that waits for the
+batch's head."""
+
+
+@dataclass
+class Unit:
+    """Where a unit of work runs: its batch, whether it is the batch's first (its
+    transaction) and whether it is alone in it (committed as its block ends)."""
+
+    batch: Batch
+    first: bool
+    alone: bool
+
+    @property
+    def held(self) -> HeldEvents:
+        assert self.batch.held is not None
+        return self.batch.held
 
 
 class Writes:
@@ -52,7 +72,9 @@ class Writes:
         self._engine, self._clock, self._blobs = engine, clock, blobs
         self._signing, self._tree, self._changed = signing, tree, changed
         self._local = threading.local()  # how deep this thread is in write transactions
-        self._shared = engine.dialect.name == "sqlite" and max_units > 1
+        self._shared = max_units > 1
+        self._bounded = engine.dialect.name == "postgresql"  # row locks (``_step_out``)
+        held_events.watch(engine)
         self.group = WriteGroup(self._begin, self._commit, max_units=max_units)
 
     @property
@@ -67,25 +89,23 @@ class Writes:
         try:
             alone = bool(depth) or not self._shared
             batch, first = (Batch(*self._begin(), units=1), True) if alone else self.group.join()
-            tx = Tx(batch.conn, actor, self._clock, batch.head)
-            savepoint = not first
+            unit = Unit(batch, first, alone)
             try:  # (a SAVEPOINT that fails is undone too: the batch's others wait on it)
-                if savepoint:  # the driver's SQL: begin_nested compiled SAVEPOINT each time
-                    batch.conn.exec_driver_sql(f"SAVEPOINT {SAVEPOINT}")
+                tx = self._enter(unit, actor)
                 yield tx
                 tx.assert_settled()
                 tx.check_blobs_stored(self._blobs.exists)
-                if savepoint:
-                    batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                if not unit.first:
+                    unit.held.end_unit(unit.batch.conn, ok=True)
             except BaseException:
-                self._undo(batch, savepoint, alone=alone)
+                self._undo(unit.batch, not unit.first, alone=unit.alone)
                 raise
-            if alone:
-                batch.members.append(tx)
-                self._commit(batch)
-                self.group.count(batch)
+            if unit.alone:
+                unit.batch.members.append(tx)
+                self._commit(unit.batch)
+                self.group.count(unit.batch)
             else:
-                self.group.leave(batch, tx)
+                self.group.leave(unit.batch, tx)
         except DBAPIError as exc:
             explained = explain(exc)
             if explained is None:
@@ -94,8 +114,44 @@ class Writes:
         finally:
             self._local.depth = depth
 
+    def _enter(self, unit: Unit, actor: Actor) -> Tx:
+        """The unit's ``Tx``: the batch's first holds the events of the batch; a later one
+        takes its savepoint with its first statement and, on PostgreSQL, waits for a row
+        lock ``LOCK_WAIT_MS`` at most, then leaves the batch (``_step_out``)."""
+        batch = unit.batch
+        if batch.held is None:  # the first unit: its transaction has just begun
+            batch.held = held_events.hold(batch.conn)
+        if not unit.first:
+            if self._bounded:
+                if batch.head is None:  # the batch holds the head before any bound is set
+                    batch.head = Tx(batch.conn, actor, self._clock, None, batch.held).hold_head()
+                batch.held.lock_wait_ms = LOCK_WAIT_MS
+            batch.held.begin_unit()
+        tx = Tx(batch.conn, actor, self._clock, batch.head, batch.held)
+        if not unit.first and self._bounded:
+            batch.held.step_out = lambda: self._step_out(unit, tx)
+        return tx
+
+    def _step_out(self, unit: Unit, tx: Tx) -> None:
+        """A later unit waited past ``LOCK_WAIT_MS`` for a row lock before it locked or
+        wrote anything: the holder may be another node's transaction waiting for the ledger's
+        head, which this batch holds (each would wait for the other until PostgreSQL broke
+        the deadlock by rolling one back, a whole batch perhaps). The unit is rolled back to
+        its savepoint, the batch commits with the units that ended, and the unit goes on in
+        a transaction of its own on the same connection, where it may wait."""
+        batch = unit.batch
+        assert batch.held is not None
+        batch.held.end_unit(batch.conn, ok=False)
+        unit.first = unit.alone = True  # whatever fails from here fails the unit alone
+        batch.keep_open = True
+        self.group.step_out(batch)
+        own = Batch(batch.conn, batch.conn.begin(), units=1)
+        own.held = held_events.hold(own.conn)
+        unit.batch = own
+        tx.moved(own.held)
+
     def _begin(self) -> tuple[Connection, RootTransaction]:
-        conn = self._engine.connect()
+        conn = WriteConnection(self._engine) if self._bounded else self._engine.connect()
         try:
             return conn, conn.begin()
         except BaseException:
@@ -109,6 +165,8 @@ class Writes:
         on it, and the unit's own failure is what its caller is told."""
         if not savepoint:
             self._tree.forget()
+            if batch.held is not None:
+                held_events.release(batch.conn, batch.held)
             try:
                 with suppress(Exception):  # a lost connection has nothing to roll back
                     batch.trans.rollback()
@@ -120,8 +178,8 @@ class Writes:
             return
         try:
             with suppress(Exception):  # lost: the batch's commit fails, and says so to all
-                batch.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-                batch.conn.exec_driver_sql(f"RELEASE SAVEPOINT {SAVEPOINT}")
+                if batch.held is not None:
+                    batch.held.end_unit(batch.conn, ok=False)
         finally:
             self.group.leave(batch, None)
 
@@ -132,6 +190,8 @@ class Writes:
         events = [seq for tx in txs for seq in tx.events]
         signed: tuple[Checkpoint, Note] | None = None
         try:
+            if batch.held is not None:
+                batch.held.flush(batch.conn)
             if events:
                 now = any(tx.sign_now for tx in txs)
                 signed = self._signing.at_commit(batch.conn, min(events), max(events), now=now)
@@ -144,7 +204,10 @@ class Writes:
                 batch.trans.rollback()
             raise
         finally:
-            batch.conn.close()
+            if batch.held is not None:
+                held_events.release(batch.conn, batch.held)
+            if not batch.keep_open:
+                batch.conn.close()
         blob_keys = [key for tx in txs for key in tx.blob_keys]
         if blob_keys:  # registered: no longer a crash's orphan (blobs.pending)
             self._blobs.settle(blob_keys)
