@@ -10,29 +10,35 @@ busy handler polls in sleeps of up to 100 ms. Adding request threads added nothi
 
 ``WriteGroup`` runs the units of one process one after another on one connection, in one
 database transaction (a *batch*): the first unit as the transaction itself, each later one
-under a ``SAVEPOINT`` (a unit that fails is rolled back to it and fails alone: the units
-before and after it commit). A unit that ends with nobody waiting to run one commits the
-batch (its checkpoint over every unit's events), and only then does any unit of the batch
-return: each write is durable, and signed over as ``checkpointing`` says, when its caller
-goes on, as before. A lone write is a batch of one: no savepoint, no wait, the same
-statements as a transaction of its own. Under load, the writes that arrive while a batch
-runs wait for their turn in it, not for a commit each.
+under a ``SAVEPOINT`` taken by its first statement (a unit that fails is rolled back to it
+and fails alone: the units before and after it commit). Their ledger events wait in
+``held_events`` until the connection's next statement or the commit, so a batch inserts
+them together. A unit that ends with nobody waiting to run one commits the batch (its
+checkpoint over every unit's events), and only then does any unit of the batch return: each
+write is durable, and signed over as ``checkpointing`` says, when its caller goes on, as
+before. A lone write is a batch of one: no savepoint, no wait. Under load, the writes that
+arrive while a batch runs wait for their turn in it, not for a commit each.
 
 Units run strictly one after another, each seeing what the units before it wrote, so what
 a write decides under its locks it decides as it would alone, in the order the batch ran
-them. A batch ends after ``max_units`` units or once it has been open ``max_open_s``, so
-the first unit's caller waits a bounded time. A thread that opens a write transaction
-inside its own (``Store.transaction`` nested) gets a connection of its own, as before, and
-a thread that waits ``WAIT_S`` for its turn is told the store is busy, as SQLite's busy
-timeout would have told it.
+them. A batch ends after ``max_units`` units or once ``max_open_s`` have passed since its
+first unit ended, so the first unit's caller waits a bounded time. A thread that opens a
+write transaction inside its own (``Store.transaction`` nested) gets a connection of its
+own, as before, and a thread that waits ``WAIT_S`` for its turn is told the store is busy,
+as SQLite's busy timeout would have told it.
 
-**SQLite only.** On PostgreSQL every unit is a transaction of its own, begun at once (the
-``Store`` does not use the group there): writers lock rows (a case, an approval, the ledger head), and a batch would hold the
-rows its earlier units locked while a later unit waits for a row that another node's
-transaction holds while it waits for one of those: a deadlock, which PostgreSQL breaks by
-rolling back one of them, every unit of the batch with it. Units of their own take their
-locks in the one order the services keep (``Tx.lock``). SQLite has one lock, the whole
-database's, which a batch takes once.
+**PostgreSQL's row locks.** SQLite has one lock, the whole database's, which a batch takes
+once. On PostgreSQL writers lock rows (a case, an approval, the ledger's head), and a batch
+holds the head from its first event to its commit: a later unit that waited there for a row
+that another node's transaction holds while that transaction waits for the head would be a
+deadlock, which PostgreSQL breaks after a second by rolling one of them back (the whole
+batch, perhaps). So the batch holds the head before its second unit begins, and its later
+units wait ``writes.LOCK_WAIT_MS`` at most for a row lock: a unit that has neither locked
+nor written anything yet steps out (``step_out``: the batch commits without it, and it goes
+on in a transaction of its own on the same connection, where it waits as any transaction
+would); one that has fails alone, "另一操作正在修改同一记录", and saves nothing. The first
+unit of a batch is a transaction of its own in every way, and takes its locks in the one
+order the services keep (``Tx.lock``).
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """``Store.transaction``'s machinery: a unit of work in its batch (``write_group``) or in a
 transaction of its own, rolled back alone when it fails, and what a commit is followed by.
 
-On SQLite every write of the process goes through the write group: it runs as the first
-unit of a new batch (the transaction itself) or under a savepoint in the batch that is
-open. On PostgreSQL, with ``LIUHEN_WRITE_BATCH`` 1, and for a write opened inside a write
-of the same thread, each unit is a transaction of its own (``write_group`` says why),
-committed as its block ends. ``liuhen serve --workers`` N > 1 on SQLite sets 1 unless told:
-several processes' batches wait for SQLite's lock in the driver's busy handler, one waiter
-a process where there were a thread's each, and the lock sat free while they slept (two
-processes wrote half as many posts a second as before, docs/performance.md).
+Every write of the process goes through the write group: it runs as the first unit of a new
+batch (the transaction itself) or after the units before it in the batch that is open, on
+SQLite and on PostgreSQL (where a later unit steps out of a batch rather than wait there for
+a row lock: ``write_group``, ``_step_out``). With ``LIUHEN_WRITE_BATCH`` 1, and for a write
+opened inside a write of the same thread, each unit is a transaction of its own, committed
+as its block ends. ``liuhen serve --workers`` N > 1 on SQLite sets 1 unless told: several
+processes' batches wait for SQLite's lock in the driver's busy handler, one waiter a process
+where there were a thread's each, and the lock sat free while they slept (two processes
+wrote half as many posts a second as before, docs/performance.md).
 """
 
 from __future__ import annotations
