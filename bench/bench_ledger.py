@@ -2,7 +2,8 @@
 
     python bench/bench_ledger.py [--events 100000] [--database-url URL] [--data-dir DIR]
                                  [--seconds 10] [--proofs 1000] [--threads 16] [--rebuild]
-                                 [--checkpoint-ms N] [--verify-only] [--jobs N] [--json]
+                                 [--checkpoint-ms N] [--verify-only] [--writes-only]
+                                 [--jobs N] [--json]
 
 **The store.** ``liuhen init``, then ``--events`` events appended in transactions of 5,000
 by ``Tx.record_many`` (each event byte for byte what ``Tx.record`` writes one transaction
@@ -340,6 +341,11 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=0, help="verify's processes (default: verify's own choice)"
     )
+    parser.add_argument(
+        "--writes-only",
+        action="store_true",
+        help="only the write transactions by 4 writer processes (write_tx_per_s_4)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
@@ -357,6 +363,11 @@ def main() -> None:
     build_seconds = build(data_dir, url_for_store, args.events, args.rebuild)
     if args.checkpoint_ms:
         os.environ["LIUHEN_CHECKPOINT_MS"] = str(args.checkpoint_ms)
+    if args.writes_only:  # (alternated runs of two commits: the rest takes minutes)
+        four = appends(data_dir, url_for_store, 4, args.seconds, args.threads, "writes")
+        print(json.dumps({"database": database, "threads_per_writer": args.threads,
+                          "write_tx_per_s_4": round(four, 1), **machine()}))  # fmt: skip
+        return
     mode = "" if args.verify_only else "record"
     checked = _child("verify", str(data_dir), url_for_store, str(args.jobs or ""), mode)
     if args.verify_only:
