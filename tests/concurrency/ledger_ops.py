@@ -132,3 +132,37 @@ def rotate_or_write(store: Store, role: str, before_or_after: int, cap: int = 0)
     if role == "rotate":
         return rotate_amid_writes(store, before_or_after)
     return write_until_rotated(store, before_or_after, cap)
+
+
+def locked_writes_from_threads(
+    store: Store, cases: list[str], threads: int, each: int
+) -> tuple[int, list[str], int]:
+    """``threads`` threads of this process each write ``each`` times, locking one of
+    ``cases`` (in turn) and recording an event on it, as a service deciding on a case does:
+    on PostgreSQL a batch of this process holds the ledger's head while its later units ask
+    for cases that other processes' transactions hold while they wait for that head. (the
+    writes committed, what failed, units that stepped out of their batch)."""
+    done = 0
+    failed: list[str] = []
+    lock = threading.Lock()
+    actor = Actor.system("并发加锁")
+
+    def write(n: int) -> None:
+        nonlocal done
+        for i in range(each):
+            case_id = cases[(n + i) % len(cases)]
+            try:
+                with store.transaction(actor) as tx:
+                    tx.lock("cases", case_id)
+                    tx.record(
+                        "test.written", subject_type="case", subject_id=case_id, case_id=case_id
+                    )
+            except Exception as exc:  # noqa: BLE001 - counted and named: the test looks
+                with lock:
+                    failed.append(f"{type(exc).__name__}: {exc}"[:200])
+                continue
+            with lock:
+                done += 1
+
+    in_threads(write, threads)
+    return done, failed, store.write_group.stepped_out

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from tests.concurrency import ledger_ops
-from tests.factories import make_agency
+from tests.factories import make_agency, make_case
 from tests.helpers import SYSTEM
 
 THREADS, EACH = 4, 6
@@ -36,4 +36,24 @@ def test_threads_of_four_processes_open_each_number_once_in_shared_commits(store
     batches = sum(b for *_, b, _ in given)
     units = sum(u for *_, u in given)
     assert batches < units, (batches, units)  # some writes shared a commit
+    assert verify(store, SYSTEM).ok
+
+
+def test_threads_of_four_processes_locking_cases_in_turn_never_deadlock(store, racers) -> None:  # type: ignore[no-untyped-def]
+    """Every write locks one of three cases, then records: on PostgreSQL a batch holds the
+    ledger's head while a later unit of it asks for a case that another process's
+    transaction holds while it waits for that head. Each such unit steps out of its batch
+    (``write_group``), so every write commits: none is rolled back as a deadlock's victim."""
+    agency = make_agency(store)["agency"]
+    cases = [make_case(store, agency, number=f"锁〔2026〕{k}号") for k in (1, 2, 3)]
+    with store.read() as conn:
+        before = conn.execute(select(func.count()).select_from(t.ledger_events)).scalar()
+    results = racers.race(store, ledger_ops.locked_writes_from_threads, cases, THREADS, EACH)
+    assert results.codes == {"ok": 4}, results
+    given = [ast.literal_eval(value) for value in results.values()]
+    assert [failed for _, failed, _ in given] == [[]] * 4
+    assert sum(done for done, _, _ in given) == 4 * THREADS * EACH
+    with store.read() as conn:
+        after = conn.execute(select(func.count()).select_from(t.ledger_events)).scalar()
+    assert after - before >= 4 * THREADS * EACH  # (and the checkpoints' own, if any)
     assert verify(store, SYSTEM).ok
