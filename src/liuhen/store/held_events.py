@@ -71,9 +71,9 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
 @dataclass
 class HeldEvents:
     """The events a transaction has sealed and not yet inserted. ``mark``: where the
-    running unit's begin (those before are earlier units'); ``savepoint_due``: the running
-    unit is a batch's later one and has not yet taken its savepoint; ``in_savepoint``: it
-    has."""
+    running unit's rows begin (those before are earlier units'); ``savepoint_due``: the
+    running unit is a batch's later one and has not yet taken its savepoint;
+    ``in_savepoint``: it has."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     mark: int = 0
@@ -186,8 +186,9 @@ def _before_execute(conn: Connection, statement: Any, *_: Any) -> None:
 
 def _locks_or_writes(statement: Any) -> bool:
     """Whether ``statement`` may lock or write a row: anything but a plain ``SELECT``."""
-    if isinstance(statement, str):
-        return not statement.lstrip()[:6].upper() == "SELECT"
+    if isinstance(statement, str):  # the driver's SQL: a SELECT without FOR … is plain
+        sql = statement.upper()
+        return not sql.lstrip().startswith("SELECT") or " FOR " in sql
     return not isinstance(statement, GenerativeSelect) or statement._for_update_arg is not None
 
 
