@@ -29,7 +29,7 @@ ledger_events = Table(
     Column("leaf_hash", String(64), nullable=False),
     Index("ix_ledger_events_subject", "subject_type", "subject_id"),
     Index("ix_ledger_events_case_action", "case_id", "action"),  # migration 0032
-    Index("ix_ledger_events_action", "action"),
+    Index("ix_ledger_events_action_seq", "action", "seq"),  # migration 0034
 )
 
 ledger_head = Table(

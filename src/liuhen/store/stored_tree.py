@@ -184,14 +184,20 @@ class RotationEvent:
     new: str
 
 
+def rotation_query(seq: int | None = None) -> Select[Any]:
+    """The rotation event ``seq``, or the newest one: read backwards from the index on
+    (action, seq) (migration 0034), whatever statistics the database has."""
+    ev = t.ledger_events.c
+    query = select(ev.seq, ev.payload).where(ev.action == ROTATED)
+    query = query.where(ev.seq == seq) if seq is not None else query.order_by(ev.seq.desc())
+    return query.limit(1)
+
+
 def rotation_event(conn: Connection, seq: int | None = None) -> RotationEvent | None:
     """The rotation event ``seq``, or the newest one (None: the ledger has none). One whose
     payload names no fingerprints is no rotation LiuHen wrote: ``ValueError``, damage that
     is not signed over (``verify`` reports it: ``key_rotation_invalid``)."""
-    ev = t.ledger_events.c
-    query = select(ev.seq, ev.payload).where(ev.action == ROTATED)
-    query = query.where(ev.seq == seq) if seq is not None else query.order_by(ev.seq.desc())
-    row = conn.execute(query.limit(1)).first()
+    row = conn.execute(rotation_query(seq)).first()
     if row is None:
         return None
     payload = row[1] if isinstance(row[1], dict) else {}
