@@ -125,6 +125,11 @@ def test_an_upgrade_says_to_run_init_and_init_brings_the_schema_up(env):
     upgraded = run_cli(["init", "--json"])
     assert upgraded.code == 0, upgraded.err
     assert upgraded.json()["admin_created"] is None
+    assert upgraded.json()["upgraded_from"] == "0003"  # the operator sees that it migrated
+    head = upgraded.json()["schema_revision"]
+    assert head > "0003"
+    again = run_cli(["init"])  # and the next run, that there was nothing to do
+    assert again.code == 0 and "数据库：已是最新结构" in again.out, again.out
     assert run_cli(["cases", "--json"]).json() == before
     # What the downgrade itself destroyed (an older LiuHen never had these rows: the register
     # of numbers, migration 0025, dropped with its table) is all verify may find.

@@ -72,6 +72,8 @@ def init(
         "data_dir": str(settings.data_dir),
         "database": "sqlite" if settings.is_sqlite else "postgresql",
         "created_schema": result.created_schema,
+        "upgraded_from": result.upgraded_from,
+        "schema_revision": result.schema_revision,
         "admin_created": result.admin.username if result.admin else None,
         "key_fingerprint": result.fingerprint,
         "key_encrypted": result.key_encrypted,
@@ -83,7 +85,12 @@ def init(
         emit_json(payload)
         return
     click.echo(f"数据目录：{settings.data_dir}")
-    click.echo("数据库：已创建" if result.created_schema else "数据库：已是最新结构")
+    if result.created_schema:
+        click.echo("数据库：已创建")
+    elif result.upgraded_from:
+        click.echo(f"数据库：已从结构版本 {result.upgraded_from} 升级到 {result.schema_revision}")
+    else:
+        click.echo("数据库：已是最新结构")
     if result.admin:
         click.echo(f"已创建管理员：{result.admin.username}")
     click.echo(f"日志签名公钥指纹：{result.fingerprint}")

@@ -17,6 +17,8 @@ from liuhen.services.admin.users import User, add_user
 from liuhen.services.av.stations import adopt_stations
 from liuhen.store.database import (
     check_connection,
+    current_revision,
+    head_revision,
     is_initialised,
     make_engine,
     migrate,
@@ -45,6 +47,11 @@ class InitResult:
     """Station tokens issued before the stations table was ledger-written, taken under it."""
     stations_left_out: tuple[str, ...] = ()
     """Station rows no ledger event issued: refused by the API until issued again."""
+    upgraded_from: str | None = None
+    """The schema revision the database had when this run migrated it (None: created now, or
+    already the newest)."""
+    schema_revision: str = ""
+    """The revision the schema is at now (this version's newest)."""
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -67,16 +74,23 @@ def prepare_data_dir(settings: Settings) -> None:
 
 def ensure_schema(settings: Settings) -> bool:
     """Migrate to the newest schema; True when the schema was created now."""
+    return upgrade_schema(settings)[0]
+
+
+def upgrade_schema(settings: Settings) -> tuple[bool, str | None]:
+    """Migrate to the newest schema: whether it was created now, and the revision it was
+    migrated from (None: created now, or already the newest)."""
     prepare_data_dir(settings)
     engine = make_engine(settings)
     try:
         check_connection(engine, settings)
         fresh = not is_initialised(engine)
+        before = None if fresh else current_revision(engine)
         migrate(engine, settings.timezone)
         refresh_statistics(engine)
     finally:
         engine.dispose()
-    return fresh
+    return fresh, (before if before != head_revision() else None)
 
 
 def ensure_key(settings: Settings) -> None:
@@ -141,7 +155,7 @@ def initialise(
     """Idempotent: a second run changes nothing and creates no second admin. ``protect``
     True encrypts the signing key file with the configured passphrase, False decrypts it
     (the same key: its fingerprint does not change)."""
-    created = ensure_schema(settings)
+    created, upgraded_from = upgrade_schema(settings)
     ensure_key(settings)
     changed = False
     if protect is not None:
@@ -187,6 +201,8 @@ def initialise(
             key_changed=changed,
             stations_adopted=tuple(adopted),
             stations_left_out=tuple(left_out),
+            upgraded_from=upgraded_from,
+            schema_revision=head_revision(),
         )
     finally:
         store.close()
