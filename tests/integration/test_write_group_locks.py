@@ -154,3 +154,45 @@ def test_a_later_unit_that_wrote_before_it_met_a_locked_row_fails_alone_and_save
         opened = conn.execute(select(t.cases.c.id).where(t.cases.c.number == "后〔2026〕1号"))
         assert opened.first() is not None
     assert verify(store, SYSTEM).ok
+
+
+@POSTGRES_ONLY
+def test_a_batch_whose_commit_fails_as_a_unit_steps_out_fails_both_and_the_store_goes_on(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit the stepping unit asks for fails (a full disk as the checkpoint is signed):
+    the batch's units are told, the unit that stepped out is told too (it saves nothing),
+    nobody waits for ever, and the next write gets a transaction of its own."""
+    agency = make_agency(store)["agency"]
+    case_id = make_case(store, agency)
+    real = store.signing.at_commit
+    calls = {"n": 0}
+
+    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("磁盘已满")
+        return real(*args, **kwargs)
+
+    first = Held(store, _records(store, "first"))
+    other = OtherNode(store, case_id)
+    _waiting_for_a_lock(store, 1)
+    monkeypatch.setattr(store.signing, "at_commit", failing_once)
+    errors: list[BaseException] = []
+
+    def locks_the_case() -> None:
+        try:
+            with store.transaction(SYSTEM) as tx:
+                tx.lock("cases", case_id)
+                tx.record("test.written", subject_type="test", subject_id="later")
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            errors.append(exc)
+
+    threads = _queued(store, [locks_the_case])
+    first.go.set()
+    _ended(first.thread, other.thread, *threads)
+    assert isinstance(first.error, OSError) and other.error is None
+    assert len(errors) == 1 and isinstance(errors[0], OSError)
+    assert not _recorded(store, "first") and not _recorded(store, "later")
+    make_case(store, agency, number="再〔2026〕1号")  # the next write goes on as ever
+    assert verify(store, SYSTEM).ok
