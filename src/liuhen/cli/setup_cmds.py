@@ -12,6 +12,7 @@ from liuhen.errors import ConfigError
 
 if TYPE_CHECKING:
     from liuhen.config import Settings
+    from liuhen.services.admin.setup import InitResult
 
 
 def register(cli: click.Group) -> None:
@@ -85,12 +86,7 @@ def init(
         emit_json(payload)
         return
     click.echo(f"数据目录：{settings.data_dir}")
-    if result.created_schema:
-        click.echo("数据库：已创建")
-    elif result.upgraded_from:
-        click.echo(f"数据库：已从结构版本 {result.upgraded_from} 升级到 {result.schema_revision}")
-    else:
-        click.echo("数据库：已是最新结构")
+    click.echo(_schema_line(result))
     if result.admin:
         click.echo(f"已创建管理员：{result.admin.username}")
     click.echo(f"日志签名公钥指纹：{result.fingerprint}")
@@ -242,3 +238,13 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         click.echo("演示数据已存在，未重复载入。")
         return
     click.echo(f"已载入演示数据；演示账号与随机密码已写入 {result.accounts_file}")
+
+
+def _schema_line(result: InitResult) -> str:
+    """What ``init`` did to the database's schema: created, migrated (from which revision)
+    or nothing."""
+    if result.created_schema:
+        return "数据库：已创建"
+    if result.upgraded_from:
+        return f"数据库：已从结构版本 {result.upgraded_from} 升级到 {result.schema_revision}"
+    return "数据库：已是最新结构"

@@ -165,29 +165,7 @@ def initialise(
         store.build_tiles()  # a store upgraded from before ``ledger_tiles``: its tree, once
         admin = None
         if user_count(store) == 0:
-            if not admin_password:
-                raise ConfigError(
-                    "LIUHEN_ADMIN_PASSWORD: 首个管理员需要密码（--admin-password 或交互输入）"
-                )
-            system = Actor.system("初始化")
-            with store.transaction(system) as tx:
-                tx.record(
-                    "system.initialised",
-                    subject_type="store",
-                    subject_id="all",
-                    payload={
-                        "key_fingerprint": store.fingerprint,
-                        "database": settings.is_sqlite and "sqlite" or "postgresql",
-                    },
-                )
-            admin = add_user(
-                store,
-                system,
-                username=admin_username,
-                password=admin_password,
-                display_name="系统管理员",
-                roles=["admin"],
-            )
+            admin = _first_admin(store, admin_username, admin_password)
         elif created:
             raise Conflict("数据库已有用户，但结构是新建的：请检查 LIUHEN_DATABASE_URL")
         if changed:
@@ -206,6 +184,30 @@ def initialise(
         )
     finally:
         store.close()
+
+
+def _first_admin(store: Store, username: str, password: str | None) -> User:
+    """A store with no user yet: the ledger says it was initialised, then the first
+    administrator is added."""
+    if not password:
+        raise ConfigError(
+            "LIUHEN_ADMIN_PASSWORD: 首个管理员需要密码（--admin-password 或交互输入）"
+        )
+    system = Actor.system("初始化")
+    with store.transaction(system) as tx:
+        tx.record(
+            "system.initialised",
+            subject_type="store",
+            subject_id="all",
+            payload={
+                "key_fingerprint": store.fingerprint,
+                "database": store.settings.is_sqlite and "sqlite" or "postgresql",
+            },
+        )
+    return add_user(
+        store, system, username=username, password=password, display_name="系统管理员",
+        roles=["admin"],
+    )  # fmt: skip
 
 
 def _record_protection(store: Store, *, encrypted: bool) -> None:
