@@ -71,6 +71,20 @@ def _queued(store: Store, work: list[Callable[[], None]]) -> list[threading.Thre
     return threads
 
 
+def fail_the_next_signing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next commit's checkpoint fails to be signed (a full disk), the ones after do not."""
+    real = store.signing.at_commit
+    calls = {"n": 0}
+
+    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("磁盘已满")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store.signing, "at_commit", failing_once)
+
+
 def _opened(store: Store, number: str) -> bool:
     with store.read() as conn:
         return (
@@ -150,16 +164,7 @@ def test_a_commit_that_fails_fails_every_unit_of_its_batch_and_keeps_none(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     agency = make_agency(store)["agency"]
-    real = store.signing.at_commit
-    calls = {"n": 0}
-
-    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError("磁盘已满")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store.signing, "at_commit", failing_once)
+    fail_the_next_signing(store, monkeypatch)
     errors: list[BaseException] = []
 
     def opens(number: str) -> Callable[[], None]:

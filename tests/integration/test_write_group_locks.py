@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import select, text
 from tests.factories import make_agency, make_case
 from tests.helpers import SYSTEM
-from tests.integration.test_write_group import Held, _ended, _queued, _recorded
+from tests.integration.test_write_group import (
+    Held,
+    _ended,
+    _queued,
+    _recorded,
+    fail_the_next_signing,
+)
 
 from liuhen.errors import Unavailable
 from liuhen.services.archiving.integrity import verify
@@ -165,19 +171,10 @@ def test_a_batch_whose_commit_fails_as_a_unit_steps_out_fails_both_and_the_store
     nobody waits for ever, and the next write gets a transaction of its own."""
     agency = make_agency(store)["agency"]
     case_id = make_case(store, agency)
-    real = store.signing.at_commit
-    calls = {"n": 0}
-
-    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError("磁盘已满")
-        return real(*args, **kwargs)
-
     first = Held(store, _records(store, "first"))
     other = OtherNode(store, case_id)
     _waiting_for_a_lock(store, 1)
-    monkeypatch.setattr(store.signing, "at_commit", failing_once)
+    fail_the_next_signing(store, monkeypatch)
     errors: list[BaseException] = []
 
     def locks_the_case() -> None:
