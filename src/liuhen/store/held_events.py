@@ -234,10 +234,11 @@ class WriteConnection(Connection):
     def _stepping(self, run: Callable[[], Any]) -> Any:
         found = self.info.get(KEY) if not self.invalidated else None
         free = found is not None and found.active and not found.busy and found.may_step_out()
+        step_out = found.step_out if free and found is not None else None
         try:
             return run()
         except OperationalError as exc:
-            if not (free and lock_waited(exc)) or found is None or found.step_out is None:
+            if step_out is None or not lock_waited(exc):
                 raise
-            found.step_out()
+            step_out()
         return run()

@@ -141,8 +141,7 @@ class Writes:
         its savepoint, the batch commits with the units that ended, and the unit goes on in
         a transaction of its own on the same connection, where it may wait."""
         batch = unit.batch
-        assert batch.held is not None
-        batch.held.end_unit(batch.conn, ok=False)
+        unit.held.end_unit(batch.conn, ok=False)
         unit.first = unit.alone = True  # whatever fails from here fails the unit alone
         batch.keep_open = True
         self.group.step_out(batch)
