@@ -36,6 +36,7 @@ from liuhen.ledger.checkpoint import Checkpoint, sign_checkpoint
 from liuhen.ledger.note import Note, checkpoint_note
 from liuhen.store import tables as t
 from liuhen.store.checkpoint_log import CheckpointLog
+from liuhen.store.event_append import Appending
 from liuhen.store.stored_tree import StoredTree
 
 log = logging.getLogger("liuhen.witness")
@@ -80,10 +81,21 @@ class Checkpointing:
         self.events = events
         self._later = Later(self.sign_tail, self._publish, interval_ms / 1000)
 
-    def at_commit(self, conn: Connection, first: int, last: int, *, now: bool) -> Signed | None:
-        """In the transaction that appended events ``first`` … ``last`` (tiled here): the
-        checkpoint it signs (``now``, or when one is due), or None (left for the signer)."""
-        tree = self._tree.extend(conn, first, last, tail=bool(self.interval_ms))
+    def at_commit(
+        self,
+        conn: Connection,
+        first: int,
+        last: int,
+        *,
+        now: bool,
+        appending: Appending | None = None,
+    ) -> Signed | None:
+        """In the transaction that appended events ``first`` … ``last`` (tiled here; those
+        of ``appending`` inserted here): the checkpoint it signs (``now``, or when one is
+        due), or None (left for the signer)."""
+        tree = self._tree.extend(
+            conn, first, last, tail=bool(self.interval_ms), appending=appending
+        )
         if tree is None or not (now or self._due(conn, tree.size)):
             return None
         return self._sign(conn, tree.size, tree.root())

@@ -38,11 +38,25 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]])
     try:
         with cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        bind(row[n]) if bind is not None and row[n] is not None else row[n]
-                        for n, bind in zip(names, binds, strict=True)
-                    ]
-                )
+                copy.write_row(_bound(row, names, binds))
     finally:
         cursor.close()
+
+
+def bound_columns(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
+    """Each column of ``table`` (by name) with the value of every row of ``rows``, bound by
+    the column's type as an ``INSERT`` binds it: an array a column for ``unnest``."""
+    _, names, binds = _plan(table, conn.dialect)
+    values = [_bound(row, names, binds) for row in rows]
+    return {name: [v[n] for v in values] for n, name in enumerate(names)}
+
+
+def _bound(
+    row: Mapping[str, Any], names: list[str], binds: list[Callable[[Any], Any] | None]
+) -> list[Any]:
+    return [
+        bind(row[n]) if bind is not None and row[n] is not None else row[n]
+        for n, bind in zip(names, binds, strict=True)
+    ]

@@ -53,10 +53,7 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
         copy_rows(conn, t.ledger_events, rows)  # one stream, not an INSERT a row
     else:
         conn.execute(_INSERT_EVENTS, rows)
-    changed: dict[str, int] = {}
-    for row in rows:
-        if row["action"] not in READ_ACTIONS and row["case_id"] is not None:
-            changed[row["case_id"]] = int(row["seq"])
+    changed = changed_cases(rows)
     if changed:
         values = [{"case_id": case, "seq": seq} for case, seq in changed.items()]
         stmt = insert(conn, t.case_changes).values(values)
@@ -66,6 +63,16 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(stmt)
     last = rows[-1]
     conn.execute(_MOVE_HEAD, {"next_seq": int(last["seq"]) + 1, "chain_hash": last["chain_hash"]})
+
+
+def changed_cases(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Each case the event ``rows`` change, with the seq of the newest that does (what
+    ``case_changes`` holds; a reading changes nothing)."""
+    changed: dict[str, int] = {}
+    for row in rows:
+        if row["action"] not in READ_ACTIONS and row["case_id"] is not None:
+            changed[row["case_id"]] = int(row["seq"])
+    return changed
 
 
 @dataclass
@@ -97,6 +104,11 @@ class HeldEvents:
         self._own(conn, lambda: write_events(conn, self.rows[:end]))
         del self.rows[:end]
         self.mark = max(0, self.mark - end)
+
+    def take(self) -> list[dict[str, Any]]:
+        """Every held row, no longer held: the commit inserts them itself (``Writes``)."""
+        rows, self.rows, self.mark = self.rows, [], 0
+        return rows
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         """Hold ``rows``, sealed by the running unit (which then may not step out)."""

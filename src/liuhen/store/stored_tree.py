@@ -11,7 +11,7 @@ for no statement more; a tree read afresh asks for the newest rotation once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -22,6 +22,7 @@ from liuhen.ledger.merkle import HASH_SIZE, MerkleHashes
 from liuhen.ledger.rotation import ROTATED
 from liuhen.ledger.tiles import TILE_WIDTH, TiledTree, TileKey, edge_keys, extend, tiles_for
 from liuhen.store import tables as t
+from liuhen.store.event_append import Appending, Leaf, append_and_read
 from liuhen.store.tile_rows import read_tiles, tiled_size, write_tiles
 
 
@@ -54,7 +55,13 @@ class StoredTree:
         return self._rotation.new if size > self._rotation.seq + 1 else self._rotation.old
 
     def extend(
-        self, conn: Connection, first: int, last: int | None = None, *, tail: bool = False
+        self,
+        conn: Connection,
+        first: int,
+        last: int | None = None,
+        *,
+        tail: bool = False,
+        appending: Appending | None = None,
     ) -> TiledTree | None:
         """Append this transaction's events (``first`` … ``last``), and any before them
         the stored tiles lack, to the tiles; return the tree over all events. None when the
@@ -66,7 +73,8 @@ class StoredTree:
         afresh, the first time in this process) tiles that do not give the root of the
         newest signed checkpoint. A damaged ledger is never signed over, so damage cannot
         hide under a new signature. ``last`` = ``first - 1``: no events of its own (the
-        unsigned tail's signer)."""
+        unsigned tail's signer). ``appending``: the transaction's events not yet inserted,
+        inserted by the statement that reads the leaves (PostgreSQL, ``event_append``)."""
         fresh = self._edge is None
         if self._edge is not None:
             size, edge = self._edge
@@ -74,7 +82,7 @@ class StoredTree:
             size = tiled_size(conn)
             edge = read_tiles(conn, edge_keys(size))
         try:
-            leaves, rotated = _leaves(conn, size, first, last, tail)
+            leaves, rotated = _leaves(conn, size, first, last, tail, appending)
             new_size, changed = extend(size, edge, leaves)
             tiles = {**edge, **changed}
             if fresh and not self._agrees_with_signed(conn, new_size, tiles):
@@ -151,14 +159,24 @@ def _leaves_from(bounded: bool) -> Select[Any]:
 
 
 def _leaves(
-    conn: Connection, size: int, first: int, last: int | None, tail: bool
+    conn: Connection,
+    size: int,
+    first: int,
+    last: int | None,
+    tail: bool,
+    appending: Appending | None = None,
 ) -> tuple[list[bytes], int | None]:
     """The leaf hashes of the events from ``size`` on (to ``last``), and the seq of the
     newest key rotation among them (None: none); ``ValueError`` for a gap, a leaf that is no
     hash, or events before ``first`` (a transaction's first; -1: none) that no signed
-    checkpoint covers (``tail``: nor the stored tiles)."""
-    params = {"size": size} if last is None else {"size": size, "last": last}
-    rows = conn.execute(_leaves_from(last is not None), params)
+    checkpoint covers (``tail``: nor the stored tiles). ``appending``'s events are inserted
+    first, in the same statement (``event_append``)."""
+    rows: Iterable[Leaf]
+    if appending is not None:
+        rows = append_and_read(conn, appending, size)
+    else:
+        params = {"size": size} if last is None else {"size": size, "last": last}
+        rows = conn.execute(_leaves_from(last is not None), params)
     leaves: list[bytes] = []
     rotated = None
     for seq, leaf, action, covered, in_tiles in rows:

@@ -29,7 +29,8 @@ from liuhen.store import held_events
 from liuhen.store.blobs.base import BlobStore
 from liuhen.store.checkpointing import Checkpointing
 from liuhen.store.db_errors import explain
-from liuhen.store.held_events import HeldEvents, WriteConnection
+from liuhen.store.event_append import Appending
+from liuhen.store.held_events import HeldEvents, WriteConnection, write_events
 from liuhen.store.stored_tree import StoredTree
 from liuhen.store.unit import Clock, Tx
 from liuhen.store.write_group import Batch, WriteGroup
@@ -75,6 +76,7 @@ class Writes:
         self._local = threading.local()  # how deep this thread is in write transactions
         self._shared = max_units > 1
         self._bounded = engine.dialect.name == "postgresql"  # row locks (``_step_out``)
+        self._postgres = self._bounded  # round trips (``event_append``)
         held_events.watch(engine)
         self.group = WriteGroup(self._begin, self._commit, max_units=max_units)
 
@@ -183,6 +185,17 @@ class Writes:
         finally:
             self.group.leave(batch, None)
 
+    def _appending(self, batch: Batch, events: list[int]) -> Appending | None:
+        """The held events the commit's read of the leaves inserts (PostgreSQL: one round
+        trip, ``event_append``); on SQLite they are inserted here, and None."""
+        if batch.held is None:
+            return None
+        if self._postgres and events:
+            rows = batch.held.take()
+            return Appending(rows) if rows else None
+        batch.held.flush(batch.conn)
+        return None
+
     def _commit(self, batch: Batch) -> None:
         """Sign over the events of every unit of ``batch`` (as a checkpoint is due), commit
         it, and do what follows a commit: blobs settled, the checkpoint logged and sent."""
@@ -190,11 +203,14 @@ class Writes:
         events = [seq for tx in txs for seq in tx.events]
         signed: tuple[Checkpoint, Note] | None = None
         try:
-            if batch.held is not None:
-                batch.held.flush(batch.conn)
+            appending = self._appending(batch, events)
             if events:
                 now = any(tx.sign_now for tx in txs)
-                signed = self._signing.at_commit(batch.conn, min(events), max(events), now=now)
+                signed = self._signing.at_commit(
+                    batch.conn, min(events), max(events), now=now, appending=appending
+                )
+            if appending is not None and not appending.written:  # the leaves were not read
+                write_events(batch.conn, appending.rows)
             batch.trans.commit()
             for tx in txs:  # what follows may fail: its writes stand all the same
                 tx.committed = True
