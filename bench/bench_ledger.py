@@ -25,8 +25,8 @@ own (the URL's, dropped and created on a build).
   writes     one-event write transactions (``store.transaction``, what every saved form
              goes through) by ``--threads`` request threads in each of 1 and then 4
              processes, each thread's block ending once its transaction is committed and
-             signed over: on SQLite the threads of a process share transactions (the write
-             group), on PostgreSQL each is its own: transactions per second;
+             signed over: the threads of a process share database transactions (the
+             write group, on both databases): transactions per second;
   proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
              latest checkpoint, the event, the tiles its path needs, the path checked against
              the signed root) for ``--proofs`` random events in a fresh process: p50 and p99,

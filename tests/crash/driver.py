@@ -10,7 +10,7 @@ threads record N views each through the group commit (``store.record_view``), pr
 ``acked <seq> <subject>`` as each is acknowledged, as a server would answer the request: the
 campaign checks every acknowledged view is on the ledger after the kill. ``writes N``: the
 same with write transactions (``store.transaction``, one event each), which the threads of
-a process share on SQLite (``write_group``): each is acknowledged once its block has ended.
+a process share (``write_group``): each is acknowledged once its block has ended.
 """
 
 from __future__ import annotations
