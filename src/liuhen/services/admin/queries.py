@@ -320,11 +320,22 @@ _JOINED = _CP.outerjoin(_EV, (_EV.c.seq == bindparam("seq")) & (_EV.c.seq < _CP.
 _NEWEST_AND_EVENT = select(*_COLUMNS).select_from(_JOINED)
 """The newest signed checkpoint and event ``seq`` when that checkpoint covers it, in one
 statement (on PostgreSQL each statement is a round trip: a proof is a millisecond's work)."""
+
+
+def _leaf_tile(column: Any) -> Any:
+    return select(column).where(_LT.c.level == 0, _LT.c.idx == bindparam("tile")).scalar_subquery()
+
+
 _WITH_LEAF_TILE = select(
-    *_COLUMNS, _LT.c.hashes.label("leaf_tile"), _LT.c.inner_nodes.label("leaf_inner")
-).select_from(_JOINED.outerjoin(_LT, (_LT.c.level == 0) & (_LT.c.idx == bindparam("tile"))))
+    *_COLUMNS,
+    _leaf_tile(_LT.c.hashes).label("leaf_tile"),
+    _leaf_tile(_LT.c.inner_nodes).label("leaf_inner"),
+).select_from(_JOINED)
 """The same with the event's leaf tile (level 0) and its inner nodes, when the process does
-not keep the tile."""
+not keep the tile: each read by its key in a subquery of its own. (Joined, SQLite 3.40 with
+the statistics ``ANALYZE`` gives it, as ``liuhen init`` and the fixity job run it, built a
+Bloom filter over every tile for the one row: 3.6 ms a proof at 550,000 events, all of
+``ledger_tiles`` read at ten million.)"""
 
 
 _PROOF_ROW = DriverSelect(_NEWEST_AND_EVENT)
