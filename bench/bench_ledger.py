@@ -11,7 +11,8 @@ at a time: ``tests/integration/test_ledger_tiles.py`` shows it), every transacti
 its checkpoint and storing its tiles as any write does. Kept in ``--data-dir`` (default: a
 folder under the system's temporary directory named for the size and the database) and
 reused while ``--events`` and the database are the same; PostgreSQL gets a database of its
-own (the URL's, dropped and created on a build).
+own (the URL's, dropped and created on a build). Once built, the store is analysed
+(``ANALYZE``) as a serving store is, so the planner chooses as it would there.
 
 **What is measured**, on the built store:
 
@@ -67,6 +68,7 @@ from liuhen.ledger.events import Actor  # noqa: E402
 from liuhen.services.admin.ledger import inclusion_proof  # noqa: E402
 from liuhen.services.admin.setup import ensure_schema, initialise  # noqa: E402
 from liuhen.services.archiving.integrity import record_verification, verify  # noqa: E402
+from liuhen.store.database import refresh_statistics  # noqa: E402
 from liuhen.store.store import Store  # noqa: E402
 from liuhen.store.unit import Appended  # noqa: E402
 
@@ -104,6 +106,9 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
         found = json.loads(path.read_text("utf-8"))
         if all(found.get(k) == v for k, v in marker.items()):
             ensure_schema(_settings(data_dir, url))  # built by an earlier version: upgraded
+            if not found.get("analysed"):
+                analyse(_settings(data_dir, url))
+                path.write_text(json.dumps({**found, "analysed": True}), "utf-8")
             return found.get("build_seconds")  # type: ignore[no-any-return]
     shutil.rmtree(data_dir, ignore_errors=True)
     if url:
@@ -125,8 +130,24 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
     finally:
         store.close()
     seconds = round(time.perf_counter() - started, 1)
-    path.write_text(json.dumps({**marker, "build_seconds": seconds}), "utf-8")
+    analyse(settings)
+    path.write_text(json.dumps({**marker, "build_seconds": seconds, "analysed": True}), "utf-8")
     return seconds
+
+
+def analyse(settings: Settings) -> None:
+    """Give the planner the statistics of the store as built, as a serving store has them
+    (SQLite: ``liuhen init`` and the fixity job run ``ANALYZE``; PostgreSQL: autovacuum).
+    A store measured without them hid a plan that read every tile a proof (CHANGELOG)."""
+    store = Store.open(settings)
+    try:
+        if store.engine.dialect.name == "sqlite":
+            refresh_statistics(store.engine)
+        else:
+            with store.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    finally:
+        store.close()
 
 
 # -- children -----------------------------------------------------------------------------
