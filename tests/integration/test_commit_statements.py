@@ -18,6 +18,7 @@ from tests.factories import make_agency, make_case
 from tests.helpers import SYSTEM
 from tests.integration.test_write_group import Held, _ended, _queued, _recorded
 
+from liuhen.services.admin.ledger import inclusion_proof
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -152,4 +153,27 @@ def test_a_statement_the_server_refuses_fails_the_whole_batch_and_the_next_write
     unit("拒后")()
     assert errors[2:] == []
     assert _recorded(store, "拒后") and _head(store) == before + 1
+    assert verify(store, SYSTEM).ok
+
+
+def test_events_inserted_by_an_earlier_statement_and_events_still_held_are_tiled_together(
+    store: Store,
+) -> None:
+    """A transaction records, queries (its events go in before the query), records again:
+    the commit tiles the first from the database and the rest from what it holds, and
+    signs over all of them; the ledger verifies and a proof of each checks out."""
+    with store.transaction(SYSTEM) as tx:
+        first = tx.record("test.written", subject_type="case", subject_id="先入")
+        seen = tx.conn.execute(
+            select(t.ledger_events.c.subject_id).where(t.ledger_events.c.seq == first)
+        ).scalar()
+        later = [
+            tx.record("test.written", subject_type="case", subject_id=f"后{k}") for k in range(3)
+        ]
+    assert seen == "先入"
+    with store.read() as conn:
+        signed = conn.execute(select(func.max(t.checkpoints.c.tree_size))).scalar()
+    assert signed == later[-1] + 1
+    for seq in (first, *later):
+        assert inclusion_proof(store, SYSTEM, seq)["verified"]
     assert verify(store, SYSTEM).ok
