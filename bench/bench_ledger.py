@@ -106,7 +106,7 @@ def build(data_dir: Path, url: str, events: int, rebuild: bool) -> float | None:
         found = json.loads(path.read_text("utf-8"))
         if all(found.get(k) == v for k, v in marker.items()):
             ensure_schema(_settings(data_dir, url))  # built by an earlier version: upgraded
-            if not found.get("analysed"):
+            if url and not found.get("analysed"):  # (SQLite: ``ensure_schema`` analyses)
                 analyse(_settings(data_dir, url))
                 path.write_text(json.dumps({**found, "analysed": True}), "utf-8")
             return found.get("build_seconds")  # type: ignore[no-any-return]

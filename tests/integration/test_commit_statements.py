@@ -122,8 +122,8 @@ def _head(store: Store) -> int:
 def test_a_statement_the_server_refuses_fails_the_whole_batch_and_the_next_write_goes_on(
     store: Store, table: str
 ) -> None:
-    """Refused where the commit's pipeline sends it: the events' insert (answered at the
-    leaves' read), the tiles or the checkpoint (answered at the ``COMMIT``)."""
+    """Refused in each of the commit's statements: the events' insert (on PostgreSQL the
+    statement that reads the leaves), the tiles' or the checkpoint's."""
     before = _head(store)
     errors: list[BaseException] = []
 

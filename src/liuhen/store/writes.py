@@ -75,8 +75,8 @@ class Writes:
         self._signing, self._tree, self._changed = signing, tree, changed
         self._local = threading.local()  # how deep this thread is in write transactions
         self._shared = max_units > 1
-        self._bounded = engine.dialect.name == "postgresql"  # row locks (``_step_out``)
-        self._postgres = self._bounded  # round trips (``event_append``)
+        # PostgreSQL: row locks (``_step_out``) and round trips (``event_append``)
+        self._postgres = engine.dialect.name == "postgresql"
         held_events.watch(engine)
         self.group = WriteGroup(self._begin, self._commit, max_units=max_units)
 
@@ -125,13 +125,13 @@ class Writes:
         if batch.held is None:  # the first unit: its transaction has just begun
             batch.held = held_events.hold(batch.conn)
         if not unit.first:
-            if self._bounded:
+            if self._postgres:
                 if batch.head is None:  # the batch holds the head before any bound is set
                     batch.head = Tx(batch.conn, actor, self._clock, None, batch.held).hold_head()
                 batch.held.lock_wait_ms = LOCK_WAIT_MS
             batch.held.begin_unit()
         tx = Tx(batch.conn, actor, self._clock, batch.head, batch.held)
-        if not unit.first and self._bounded:
+        if not unit.first and self._postgres:
             batch.held.step_out = lambda: self._step_out(unit, tx)
         return tx
 
@@ -153,7 +153,7 @@ class Writes:
         tx.moved(own.held)
 
     def _begin(self) -> tuple[Connection, RootTransaction]:
-        conn = WriteConnection(self._engine) if self._bounded else self._engine.connect()
+        conn = WriteConnection(self._engine) if self._postgres else self._engine.connect()
         try:
             return conn, conn.begin()
         except BaseException:
