@@ -18,14 +18,14 @@ from tests.helpers import SYSTEM
 from liuhen.config import Settings
 from liuhen.ledger.events import event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_consistency
-from liuhen.ledger.tiles import TILE_WIDTH, edge_keys
+from liuhen.ledger.tiles import TILE_WIDTH, edge_keys, extend, inner_nodes
 from liuhen.services.admin.ledger import inclusion_proof
 from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 from liuhen.store.tile_cache import TileCache
-from liuhen.store.tile_rows import stored_tiles
+from liuhen.store.tile_rows import read_upper_tiles, stored_tiles, write_tiles
 from liuhen.store.unit import Appended
 
 
@@ -272,6 +272,22 @@ def test_the_first_proof_lacking_an_upper_tile_reads_every_level_above_the_leave
         assert inclusion_proof(store, SYSTEM, 5)["verified"]
     assert not small.upper_read
     assert not any("level > " in s for s in statements), statements
+
+
+def test_the_levels_above_the_leaves_come_with_the_inner_nodes_of_their_full_tiles(
+    store: Store,
+) -> None:
+    """``read_upper_tiles`` gives the tiles above the leaves and the stored inner nodes of
+    the full ones (tiles written straight to the table here: 66,000 leaves make tile 1/0
+    full), as the cache keeps them for the paths through them."""
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(66_000)]
+    _, changed = extend(0, {}, leaves)
+    with store.engine.begin() as conn:
+        write_tiles(conn, changed)
+    with store.read() as conn:
+        tiles, inner = read_upper_tiles(conn)
+    assert set(tiles) == {(1, 0), (1, 1), (2, 0)} and tiles[(1, 0)] == changed[(1, 0)]
+    assert inner == {(1, 0): inner_nodes(changed[(1, 0)])}  # partial 1/1 and 2/0: none
 
 
 @contextmanager

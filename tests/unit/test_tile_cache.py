@@ -63,3 +63,50 @@ def test_the_levels_above_the_leaves_are_counted_in_tiles() -> None:
     assert upper_tiles(65_536 * 3) == 3 + 1  # 768 entries at level 1, 3 at level 2
     assert upper_tiles(10_000_000) == 153 + 1  # 39,062 entries at level 1, 152 at level 2
     assert upper_tiles(1 << 40) == (1 << 24) + (1 << 16) + (1 << 8) + 1 + 1  # levels 1-5
+
+
+def test_upper_tiles_kept_with_their_inner_nodes_are_not_folded_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full tile kept with its stored inner nodes (the levels above the leaves are read
+    so) gives a path without folding its 256 entries; the nodes count in the bound and go
+    with the tile; ``stored_inner=False`` ignores them, so damaged copies cannot deny a
+    proof made again from the entries."""
+    from liuhen.ledger import tiles as tiles_module
+    from liuhen.ledger.tiles import INNER_BYTES, inner_nodes
+
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(70_000)]
+    whole = MerkleTree(leaves)
+    _, tiles = extend(0, {}, leaves)
+    inner = {k: inner_nodes(v) for k, v in tiles.items() if len(v) == 8192}
+    cache = TileCache()
+    cache.put(tiles, inner)
+    assert cache.inner((1, 0)) == inner[(1, 0)] and cache.inner((1, 1)) is None  # partial
+    assert cache.size_bytes == sum(map(len, tiles.values())) + len(inner) * INNER_BYTES
+
+    folded: list[int] = []
+    real = tiles_module._levels
+    monkeypatch.setattr(tiles_module, "_levels", lambda t: folded.append(len(t)) or real(t))
+    for index in (0, 12_345, 65_535):
+        proof = cache.answer(None, 70_000, lambda t, i=index: t.inclusion_proof(i, 70_000))  # type: ignore[arg-type]
+        assert proof == whole.inclusion_proof(index, 70_000)
+    assert 8192 not in folded, folded  # no full tile folded whole: its inner nodes served
+
+    damaged = bytes(32) + inner[(1, 0)][32:]  # the first node at height 4 of tile 1/0
+    cache.discard([(1, 0)])
+    assert cache.inner((1, 0)) is None
+    cache.put({(1, 0): tiles[(1, 0)]}, {(1, 0): damaged})
+    path = cache.answer(None, 70_000, lambda t: t.inclusion_proof(256 * 20, 70_000))  # type: ignore[arg-type]
+    assert path != whole.inclusion_proof(256 * 20, 70_000)
+    again = cache.answer(
+        None,  # type: ignore[arg-type]
+        70_000,
+        lambda t: t.inclusion_proof(256 * 20, 70_000),
+        stored_inner=False,
+    )
+    assert again == whole.inclusion_proof(256 * 20, 70_000)
+
+    small = TileCache(max_bytes=8192 + INNER_BYTES)
+    small.put({(1, 0): tiles[(1, 0)]}, {(1, 0): inner[(1, 0)]})
+    small.put({(0, 0): tiles[(0, 0)]})  # over the bound: 1/0 and its nodes go
+    assert small.inner((1, 0)) is None and small.size_bytes == 8192

@@ -115,7 +115,7 @@ class TiledTree(MerkleHashes):
     ) -> None:
         self._size = size
         self._tiles = tiles
-        self._inner = inner or {}
+        self._inner = inner if inner is not None else {}
 
     @property
     def size(self) -> int:

@@ -45,13 +45,22 @@ def _read_binary(conn: Connection, wanted: list[TileKey]) -> dict[TileKey, bytes
         cursor.close()
 
 
-def read_upper_tiles(conn: Connection) -> dict[TileKey, bytes]:
+def read_upper_tiles(conn: Connection) -> tuple[dict[TileKey, bytes], dict[TileKey, bytes]]:
     """Every stored tile above the leaves (level 1 and up: one for each 65,536 events, in
-    one statement)."""
+    one statement), and the stored inner nodes of those that have them (full tiles)."""
     rows = conn.execute(
-        select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes).where(_tiles.c.level > 0)
+        select(_tiles.c.level, _tiles.c.idx, _tiles.c.hashes, _tiles.c.inner_nodes).where(
+            _tiles.c.level > 0
+        )
     )
-    return {(int(level), int(idx)): bytes(hashes) for level, idx, hashes in rows}
+    tiles: dict[TileKey, bytes] = {}
+    inner: dict[TileKey, bytes] = {}
+    for level, idx, hashes, nodes in rows:
+        key = (int(level), int(idx))
+        tiles[key] = bytes(hashes)
+        if nodes is not None:
+            inner[key] = bytes(nodes)
+    return tiles, inner
 
 
 @cache

@@ -376,7 +376,12 @@ def proof_inputs(
         inners = {leaf_key: bytes(inner)} if inner is not None else None
         try:
             proof = cache.answer(
-                conn, size, lambda tree: tree.inclusion_proof(seq, size), given, inners
+                conn,
+                size,
+                lambda tree: tree.inclusion_proof(seq, size),
+                given,
+                inners,
+                stored_inner=stored_inner,
             )
         except (KeyError, ValueError):
             proof = []  # tiles missing or damaged: the proof cannot be given, and says so
