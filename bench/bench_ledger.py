@@ -31,7 +31,10 @@ own (the URL's, dropped and created on a build). Once built, the store is analys
   proof      ``inclusion_proof`` (the service ``liuhen ledger proof`` and the web call: the
              latest checkpoint, the event, the tiles its path needs, the path checked against
              the signed root) for ``--proofs`` random events in a fresh process: p50 and p99,
-             and that process's peak RSS (flat whatever the size of the log);
+             and that process's peak RSS (flat whatever the size of the log). Each proof
+             reads a random event and its leaf tile: at ten million events the p99 is
+             whether those pages are in memory, PostgreSQL's ``shared_buffers`` (printed)
+             or the page cache, which a VM's host may reclaim (docs/deployment.md);
   verify     ``liuhen verify`` of the whole store in a fresh process (``--jobs``: its
              processes; default verify's own choice): seconds per million events and peak
              RSS, the process's plus its helper's (the process that checks half the
@@ -436,6 +439,8 @@ def main() -> None:
         "build_seconds": build_seconds,
         **machine(),
     }
+    if url:
+        result["postgres_shared_buffers"] = _shared_buffers(url_for_store)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return
@@ -467,6 +472,21 @@ def main() -> None:
         f"peak RSS {result['since_last_peak_rss_mib']} MiB"
     )
     print(f"load average (1 min): {result['load_average_1m']} on {result['cpus']} CPUs")
+    if url:
+        print(f"PostgreSQL shared_buffers: {result['postgres_shared_buffers']}")
+
+
+def _shared_buffers(url: str) -> str:
+    """The server's ``shared_buffers``: at ten million events the proofs' p99 depends on
+    whether the ledger's pages are in PostgreSQL's own buffers (docs/deployment.md)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SHOW shared_buffers")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,52 @@ def pytest_configure(config: pytest.Config) -> None:
     lifted before the workers start, so the first import writes them."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
+    _temporary_files_in_memory(config)
+
+
+MEMORY_ROOT = Path("/dev/shm")
+MEMORY_NEEDED = 8 << 30
+"""Free bytes ``/dev/shm`` must have for the suite's temporary files: two tests write 2 GiB
+each, the rest under 1 GiB at a time (a passed test's directory is removed at once)."""
+
+
+def _temporary_files_in_memory(config: pytest.Config) -> None:
+    """The suite's temporary directories (``tmp_path``, and ``TMPDIR`` for its processes:
+    ``liuhen serve``, the CLI, Chromium's profile) in memory when ``/dev/shm`` has room,
+    before the xdist workers start (they inherit it). Every write transaction fsyncs its
+    commit and its checkpoint log, and the suite makes thousands: on this VM's disk an fsync
+    is 0.25 ms and more of a worker waiting, on tmpfs nothing (the access-control walk: 25–27 s on
+    disk, 18–19 s in memory). No test depends on the disk: the crash tests kill processes,
+    and what a killed process wrote stays in the page cache as on a disk. Left alone when
+    the caller chose (``PYTEST_DEBUG_TEMPROOT``, ``--basetemp``) or ``/dev/shm`` is small or
+    missing (not Linux): then pytest's default, the system's temporary directory."""
+    if os.environ.get("PYTEST_DEBUG_TEMPROOT") or config.option.basetemp:
+        return
+    try:
+        free = os.statvfs(MEMORY_ROOT)
+    except OSError:
+        return
+    if free.f_bavail * free.f_frsize < MEMORY_NEEDED:
+        return
+    root = MEMORY_ROOT / f"liuhen-tests-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    if root.stat().st_uid != os.getuid() or root.is_symlink():
+        return  # someone else's: not ours to write in
+    scratch = Path(tempfile.mkdtemp(dir=root, prefix="run-"))
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
+    os.environ["TMPDIR"] = str(scratch)
+    tempfile.tempdir = None  # gettempdir() asks TMPDIR again
+    _made_here.append(scratch)
+
+
+_made_here: list[Path] = []
+"""The run's ``TMPDIR`` in memory, made by this process (the controller): removed at its
+end (``tmp_path``'s directories go as their tests pass: ``tmp_path_retention_policy``)."""
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for scratch in _made_here:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)
