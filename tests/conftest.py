@@ -112,10 +112,12 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
     if free.f_bavail * free.f_frsize < MEMORY_NEEDED:
         return
     root = MEMORY_ROOT / f"liuhen-tests-{os.getuid()}"
-    root.mkdir(mode=0o700, exist_ok=True)
+    root.mkdir(mode=0o711, exist_ok=True)
     if root.stat().st_uid != os.getuid() or root.is_symlink():
         return  # someone else's: not ours to write in
     scratch = Path(tempfile.mkdtemp(dir=root, prefix="run-"))
+    for folder in (root, scratch):  # others may pass through, as through /tmp (a test runs
+        folder.chmod(0o711)  # a file as an unprivileged user), but not list what is there
     os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
     os.environ["TMPDIR"] = str(scratch)
     tempfile.tempdir = None  # gettempdir() asks TMPDIR again

@@ -340,14 +340,25 @@ def test_adopting_bytes_already_held_keeps_the_stored_file(tmp_path):
 
 
 def test_a_staged_file_on_another_filesystem_is_copied_and_its_digests_checked(tmp_path):
-    shm = Path("/dev/shm")
-    if os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
-        pytest.fail("/dev/shm is expected to be another filesystem than the test's temp dir")
+    elsewhere = _another_filesystem(tmp_path)
     store = LocalBlobStore(tmp_path / "blobs")
-    with tempfile.TemporaryDirectory(dir=shm) as other:
+    with tempfile.TemporaryDirectory(dir=elsewhere) as other:
         staged, digests = _staged(Path(other), CONTENT)
         assert not store.adopts_from(staged.parent)
         info = store.adopt_path(staged, digests)
         assert info.created and not os.path.samefile(store.path_for(info.sha256), staged)
         with pytest.raises(StorageError, match="暂存文件在接收后被改动"):
             store.adopt_path(staged, (hashlib.sha256(b"other").hexdigest(), digests[1]))
+
+
+def _another_filesystem(here: Path) -> Path:
+    """A writable folder on another filesystem than ``here``: the disk's temporary folder
+    when the suite's are in memory (tests/conftest.py), else ``/dev/shm``."""
+    for candidate in (Path("/dev/shm"), Path("/tmp"), Path("/var/tmp"), Path.home()):
+        if (
+            candidate.is_dir()
+            and os.access(candidate, os.W_OK)
+            and os.stat(candidate).st_dev != os.stat(here).st_dev
+        ):
+            return candidate
+    pytest.fail(f"no writable folder on another filesystem than {here}")
