@@ -115,7 +115,10 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
     root.mkdir(mode=0o711, exist_ok=True)
     if root.stat().st_uid != os.getuid() or root.is_symlink():
         return  # someone else's: not ours to write in
-    scratch = Path(tempfile.mkdtemp(dir=root, prefix="run-"))
+    for stale in root.glob("run-*-*"):  # an earlier run's, left when it was killed
+        if not _alive(stale.name.split("-")[1]):
+            shutil.rmtree(stale, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(dir=root, prefix=f"run-{os.getpid()}-"))
     for folder in (root, scratch):  # others may pass through, as through /tmp (a test runs
         folder.chmod(0o711)  # a file as an unprivileged user), but not list what is there
     os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
@@ -125,13 +128,31 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
 
 
 _made_here: list[Path] = []
-"""The run's ``TMPDIR`` in memory, made by this process (the controller): removed at its
+"""The run's ``TMPDIR`` in memory, made by this process (the controller): emptied at its
 end (``tmp_path``'s directories go as their tests pass: ``tmp_path_retention_policy``)."""
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """What the run left in its ``TMPDIR``, but multiprocessing's ``pymp-*`` folder, which
+    it removes itself at exit; the empty folder goes with the next run (``_alive``)."""
     for scratch in _made_here:
-        shutil.rmtree(scratch, ignore_errors=True)
+        for entry in scratch.iterdir():
+            if entry.name.startswith("pymp-"):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)

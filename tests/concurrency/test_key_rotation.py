@@ -17,7 +17,7 @@ def test_writers_holding_the_old_key_sign_with_the_new_one_once_it_is_recorded(
     store, racers
 ) -> None:  # type: ignore[no-untyped-def]
     old = store.fingerprint
-    each = [("rotate", 5)] + [("write", 5, 400)] * (racers.n - 1)
+    each = [("rotate", 5)] + [("write", 5, 60.0)] * (racers.n - 1)
     results = racers.race_each(store, ledger_ops.rotate_or_write, each)
     assert results.codes == {"ok": racers.n}, results
     new = results.values()[0].strip("'")

@@ -274,6 +274,38 @@ def test_the_first_proof_lacking_an_upper_tile_reads_every_level_above_the_leave
     assert not any("level > " in s for s in statements), statements
 
 
+def test_a_proof_reads_a_window_of_a_full_leaf_tile_and_all_of_a_partial_one(
+    store: Store, monkeypatch: Any
+) -> None:
+    """Of a full leaf tile with its inner nodes, inside the checkpoint's tree, a proof's
+    statement reads the 16 entries around the event (512 bytes: one TOAST chunk of five on
+    PostgreSQL); of the partial tile at the right edge, all of it. Both prove; a proof made
+    again from the entries alone reads the whole tile."""
+    from liuhen.ledger.tiles import TileWindow
+    from liuhen.services.admin import queries
+
+    _append(store, 600, per_tx=100)
+    read: list[tuple[int, bytes]] = []
+    leaf = queries._leaf
+    monkeypatch.setattr(
+        queries,
+        "_leaf",
+        lambda h, i, seq, size: read.append((len(h), leaf(h, i, seq, size))) or read[-1][1],
+    )
+    tree = _recomputed(store)
+    for seq in (300, 17, 590):
+        answer = inclusion_proof(store, SYSTEM, seq)
+        assert answer["verified"] and answer["proof"] == [
+            h.hex() for h in tree.inclusion_proof(seq)
+        ]
+    assert [n for n, _ in read] == [512, 512, 32 * (tree.size - 512)]  # the edge: all
+    assert [type(tile) for _, tile in read] == [TileWindow, TileWindow, bytes]
+    assert read[0][1].first == 32 and read[1][1].first == 16  # entries within the tile
+    read.clear()
+    latest, event, path = queries.proof_inputs(store, 300, stored_inner=False)
+    assert path == tree.inclusion_proof(300) and [n for n, _ in read] == [8192]
+
+
 def test_the_levels_above_the_leaves_come_with_the_inner_nodes_of_their_full_tiles(
     store: Store,
 ) -> None:

@@ -38,7 +38,7 @@ def test_the_leaf_tile_is_read_by_key_with_a_large_store_s_statistics(store: Sto
     db = sqlite3.connect(database)  # (statistics are read as a connection opens)
     try:
         compiled = _WITH_LEAF_TILE.compile(dialect=store.engine.dialect)
-        values = compiled.construct_params({"seq": 1, "tile": 0})
+        values = compiled.construct_params({"seq": 1, "tile": 0, "window": 1})
         params = tuple(values[n] for n in compiled.positiontup or ())
         plan = [str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {compiled}", params)]
     finally:

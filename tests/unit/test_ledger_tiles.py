@@ -152,3 +152,33 @@ def test_inner_nodes_of_the_wrong_length_or_beside_a_partial_tile_are_not_used()
     wrong = {(0, 1): bytes(INNER_BYTES)}  # the right length, the wrong hashes: used, and
     proof = TiledTree(600, stored, wrong).inclusion_proof(300)  # the proof fails to verify
     assert not verify_inclusion(_leaf(300), 300, 600, proof, memory.root())
+
+
+def test_a_window_of_a_full_tile_and_its_inner_nodes_give_every_path_through_it() -> None:
+    """A proof of a leaf in a full tile the tree holds whole needs, of that tile, only the
+    16 entries around the leaf (``TileWindow``) and the inner nodes: the same path as the
+    whole tile gives, for every leaf of the tile and trees ending in later tiles. Any other
+    node of the tile (outside the window, or above it without inner nodes) is an error, not
+    a wrong hash."""
+    from liuhen.ledger.tiles import WINDOW_ENTRIES, TileWindow, window_of
+
+    stored, _ = _grow(3 * 256 + 5, random.Random(5))
+    memory = MerkleTree([_leaf(i) for i in range(3 * 256 + 5)])
+    inner = _inner(stored)
+    tile = stored[(0, 1)]
+    for size in (512, 513, 700, memory.size):
+        for index in range(256, 512):
+            first = window_of(index)
+            window = TileWindow(tile[first * 32 : (first + WINDOW_ENTRIES) * 32], first)
+            tree = TiledTree(size, {**stored, (0, 1): window}, inner)
+            assert tree.inclusion_proof(index, size) == memory.inclusion_proof(index, size)
+    window = TileWindow(tile[16 * 32 : 32 * 32], 16)
+    with pytest.raises(ValueError, match="entries 16"):  # a leaf outside the window
+        TiledTree(memory.size, {**stored, (0, 1): window}, inner).inclusion_proof(256 + 40)
+    with pytest.raises(ValueError, match="entries 16"):  # no inner nodes to go above it
+        TiledTree(memory.size, {**stored, (0, 1): window}, {}).inclusion_proof(256 + 20)
+    with pytest.raises(ValueError):
+        TileWindow(tile[:512], 8)  # not aligned
+    with pytest.raises(ValueError):
+        TileWindow(tile[:480], 0)  # not 16 entries
+    assert window_of(5) == 0 and window_of(256 + 17) == 16 and window_of(511) == 240

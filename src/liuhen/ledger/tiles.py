@@ -49,6 +49,33 @@ INNER_BYTES = sum(TILE_WIDTH >> r for r in range(INNER_LOW, TILE_HEIGHT)) * HASH
 TileKey = tuple[int, int]
 """(level, index) of a tile."""
 
+WINDOW_ENTRIES = 1 << INNER_LOW
+"""The entries of a full tile a path through one of them folds (16: heights 0 to 3; the
+heights above come from the tile's inner nodes)."""
+
+
+class TileWindow(bytes):
+    """``WINDOW_ENTRIES`` consecutive entries of a full tile, from entry ``first`` (a
+    multiple of ``WINDOW_ENTRIES``): what an inclusion proof of a leaf in that tile reads of
+    it besides its inner nodes, when the tree holds the whole tile (a proof reads 512 bytes
+    of the tile's 8 KiB). ``TiledTree`` answers from it only nodes below ``INNER_LOW`` inside
+    the window and, with the tile's inner nodes, the nodes above; any other node of the tile
+    is a ``ValueError``, as a short tile is."""
+
+    first: int
+
+    def __new__(cls, entries: bytes, first: int) -> TileWindow:
+        if first % WINDOW_ENTRIES or len(entries) != WINDOW_ENTRIES * HASH_SIZE:
+            raise ValueError(f"a window is {WINDOW_ENTRIES} entries from a multiple of it")
+        window = super().__new__(cls, entries)
+        window.first = first
+        return window
+
+
+def window_of(leaf: int) -> int:
+    """The first entry of the window of leaf ``leaf`` within its leaf tile."""
+    return leaf & (TILE_WIDTH - 1) & ~(WINDOW_ENTRIES - 1)
+
 
 def level_count(size: int, level: int) -> int:
     """How many entries level ``level`` has in a tree of ``size`` leaves."""
@@ -124,6 +151,8 @@ class TiledTree(MerkleHashes):
     def _node(self, height: int, position: int) -> bytes:
         key, first, count = _locate(height, position)
         tile = self._tiles[key]
+        if type(tile) is TileWindow:
+            return self._windowed(key, tile, first, count)
         if len(tile) < (first + count) * HASH_SIZE:
             raise ValueError(f"tile {key[0]}/{key[1]} is short of entry {first + count - 1}")
         r = count.bit_length() - 1
@@ -135,6 +164,18 @@ class TiledTree(MerkleHashes):
             return inner[at : at + HASH_SIZE]
         at = (first // count) * HASH_SIZE
         return _levels(tile)[r][at : at + HASH_SIZE]
+
+    def _windowed(self, key: TileKey, window: TileWindow, first: int, count: int) -> bytes:
+        """A node of a full tile given as a window and its inner nodes (``TileWindow``)."""
+        r = count.bit_length() - 1
+        inner = self._inner.get(key)
+        if r >= INNER_LOW and inner is not None and len(inner) == INNER_BYTES:
+            at = (_INNER_AT[r] + (first >> r)) * HASH_SIZE
+            return inner[at : at + HASH_SIZE]
+        start = first - window.first
+        if r >= INNER_LOW or start < 0 or start + count > WINDOW_ENTRIES:
+            raise ValueError(f"tile {key[0]}/{key[1]} was read for entries {window.first}.. only")
+        return _fold(window[start * HASH_SIZE : (start + count) * HASH_SIZE])
 
 
 class _Planner(MerkleHashes):
