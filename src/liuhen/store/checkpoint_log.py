@@ -16,12 +16,13 @@ state the file is in).
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from liuhen.errors import StorageError
 from liuhen.ledger.note import read_log_entry
@@ -49,9 +50,11 @@ class LogSource:
 @dataclass
 class LogContents:
     """What one copy holds: ``lines`` as (line number, entry or None when the line is not a
-    JSON object); ``missing`` when there is no file; ``error`` when it cannot be read."""
+    JSON object), parsed as they are iterated (once); ``missing`` when there is no file;
+    ``error`` when it cannot be read (set too when reading fails while ``lines`` are
+    iterated: look again after)."""
 
-    lines: list[tuple[int, dict[str, Any] | None]]
+    lines: Iterable[tuple[int, dict[str, Any] | None]]
     missing: bool = False
     error: str | None = None
 
@@ -119,7 +122,10 @@ class CheckpointLog:
 
     @staticmethod
     def read(source: LogSource) -> LogContents:
-        """Every non-blank line of one copy; never raises for what the file holds."""
+        """Every non-blank line of one copy as it is now, parsed one at a time as the
+        caller iterates (a copy grows by a line a write transaction: a million lines are
+        not held); never raises for what the file holds. A local file is read up to the
+        size it had when opened: lines appended meanwhile are not this reading's."""
         if source.shared is not None:
             try:
                 data = b"\n".join(source.shared.lines())
@@ -127,23 +133,22 @@ class CheckpointLog:
                 return LogContents([], error=str(exc))
             if not data:
                 return LogContents([], missing=True)
-        else:
-            try:
-                data = source.path.read_bytes()
-            except FileNotFoundError:
-                return LogContents([], missing=True)
-            except OSError as exc:
-                return LogContents([], error=exc.strerror or type(exc).__name__)
-        lines: list[tuple[int, dict[str, Any] | None]] = []
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            if not raw.strip():
-                continue
-            try:
-                entry = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError):
-                entry = None
-            lines.append((number, entry if isinstance(entry, dict) else None))
-        return LogContents(lines)
+            return LogContents(_entries(io.BytesIO(data), len(data)))
+        try:
+            file = source.path.open("rb")
+        except FileNotFoundError:
+            return LogContents([], missing=True)
+        except OSError as exc:
+            return LogContents([], error=exc.strerror or type(exc).__name__)
+        try:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(0)
+        except OSError as exc:
+            file.close()
+            return LogContents([], error=exc.strerror or type(exc).__name__)
+        contents = LogContents([])
+        contents.lines = _read_lines(file, size, contents)
+        return contents
 
     def entries(self) -> list[tuple[str, int, dict[str, Any] | None]]:
         """(source, line number, entry or None when the line is not a JSON object), over
@@ -153,6 +158,34 @@ class CheckpointLog:
             for source in self.sources()
             for number, entry in self.read(source).lines
         ]
+
+
+def _read_lines(
+    file: BinaryIO, size: int, contents: LogContents
+) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """``_entries`` of an open copy up to ``size``, its size when opened; a failure to read
+    is noted in ``contents.error`` and ends the lines."""
+    with file:
+        try:
+            yield from _entries(file, size)
+        except OSError as exc:
+            contents.error = exc.strerror or type(exc).__name__
+
+
+def _entries(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """The non-blank lines within the first ``size`` bytes, numbered, each a dict or None."""
+    at = 0
+    for number, raw in enumerate(lines, start=1):
+        if at >= size:
+            return
+        raw, at = raw[: size - at], at + len(raw)
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            entry = None
+        yield number, entry if isinstance(entry, dict) else None
 
 
 TAIL = 64 * 1024

@@ -169,10 +169,11 @@ def check_checkpoints(
     ``tail``: the size and first event's time of the events after the newest signed
     checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
     they are a note, not a problem."""
-    rows = checkpoint_rows(store, tree.base)  # in the snapshot the events were read in
     found = Found()
     signed: dict[int, str] = {}
-    for row in rows:
+    count = 0
+    for row in checkpoint_rows(store, tree.base):  # in the snapshot the events were read in
+        count += 1
         cp = _db_checkpoint(report, row)
         if cp is None:
             continue
@@ -189,7 +190,7 @@ def check_checkpoints(
                     f"检查点记载的签名密钥指纹 {claimed} 与签名所用的密钥不符（被改动）",
                 )
     found.emit(report, each=True)
-    report.checkpoints = len(rows)
+    report.checkpoints = count
     newest = max(signed) if signed else tree.base  # a continued tree's base was signed
     if tree.size and not newest:
         report.add("checkpoint_missing", "checkpoints", "日志有事件但没有任何已签名检查点")
@@ -278,6 +279,9 @@ def _check_source(
         return
     found = Found()
     held = _held(found, label, contents.lines, tree, signer, end)
+    if contents.error is not None:  # failed while its lines were read
+        report.add(f"{kind}_unreadable", label, f"{what}无法读取（{contents.error}）")
+        return
     found.emit(report, each=False)
     floor = min(held) if source.witness and held else -1
     missing = [size for size in signed if floor <= size <= tree.size and size not in held]

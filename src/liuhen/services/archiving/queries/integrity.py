@@ -86,14 +86,16 @@ def checkpoint_origins(store: Store) -> list[str]:
     return found
 
 
-def checkpoint_rows(store: Store, reaching: int = 0) -> list[RawRow]:
+def checkpoint_rows(store: Store, reaching: int = 0) -> Iterator[RawRow]:
     """Every signed checkpoint in the database, smallest tree first (with ``reaching``: of
-    a tree of that many events or more)."""
+    a tree of that many events or more), one at a time on one connection, open while the
+    caller iterates: a ledger signs a checkpoint a write transaction, and ``verify`` holding
+    them all grew by ~1.5 KB each (311 MiB at 50,000 of them)."""
     with store.read() as conn:
         d = conn.dialect
         where = f"{quoted(d, 'tree_size')} >= {param_mark(d)}" if reaching else ""
         params = (reaching,) if reaching else ()
-        return list(raw_rows(conn, t.checkpoints, "tree_size", where, params))
+        yield from raw_rows(conn, t.checkpoints, "tree_size", where, params)
 
 
 def tracked_rows(store: Store) -> Iterator[tuple[str, RawRow]]:
