@@ -282,7 +282,7 @@ def test_a_proof_reads_a_window_of_a_full_leaf_tile_and_all_of_a_partial_one(
     PostgreSQL); of the partial tile at the right edge, all of it. Both prove; a proof made
     again from the entries alone reads the whole tile."""
     from liuhen.ledger.tiles import TileWindow
-    from liuhen.services.admin import queries
+    from liuhen.services.admin.queries import proofs as queries
 
     _append(store, 600, per_tx=100)
     read: list[tuple[int, bytes]] = []

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import SYSTEM
 
 from liuhen.services.admin.ledger import inclusion_proof
-from liuhen.services.admin.queries import _WITH_LEAF_TILE
+from liuhen.services.admin.queries.proofs import _WITH_LEAF_TILE
 from liuhen.store.backup.snapshot import sqlite_path
 from liuhen.store.store import Store
 

@@ -11,7 +11,7 @@ from liuhen.ledger.events import event_bytes
 from liuhen.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
 from liuhen.ledger.tiles import FULL_TILE, INNER_BYTES, TILE_WIDTH
 from liuhen.services.admin.ledger import inclusion_proof
-from liuhen.services.admin.queries import proof_inputs
+from liuhen.services.admin.queries.proofs import proof_inputs
 from liuhen.services.admin.setup import initialise
 from liuhen.services.archiving.integrity import verify
 from liuhen.store import tables as t

@@ -12,7 +12,7 @@ from liuhen.ledger.checkpoint import Checkpoint, checkpoint_to_dict, public_key_
 from liuhen.ledger.events import Actor, event_bytes
 from liuhen.ledger.merkle import leaf_hash, verify_inclusion
 from liuhen.ledger.tiles import tiles_for
-from liuhen.services.admin.queries import proof_inputs
+from liuhen.services.admin.queries.proofs import proof_inputs
 from liuhen.services.permissions import require, require_case
 from liuhen.store.store import Store
 

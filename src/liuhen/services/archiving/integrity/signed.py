@@ -11,6 +11,7 @@ whole database would pass unseen.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -304,7 +305,7 @@ def _check_source(
 def _held(
     found: Found,
     label: str,
-    lines: list[tuple[int, dict[str, Any] | None]],
+    lines: Iterable[tuple[int, dict[str, Any] | None]],
     tree: MerkleHashes,
     signer: Signer,
     end: int,
