@@ -97,9 +97,9 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
     """The suite's temporary directories (``tmp_path``, and ``TMPDIR`` for its processes:
     ``liuhen serve``, the CLI, Chromium's profile) in memory when ``/dev/shm`` has room,
     before the xdist workers start (they inherit it). Every write transaction fsyncs its
-    commit and its checkpoint log, and the suite makes thousands: on this VM's disk an fsync
-    is 0.25 ms and more of a worker waiting, on tmpfs nothing (the access-control walk: 25–27 s on
-    disk, 18–19 s in memory). No test depends on the disk: the crash tests kill processes,
+    commit and its checkpoint log, and the suite makes thousands: on this VM's disk an
+    fsync is 0.25 ms and more of a worker waiting, on tmpfs nothing (the access-control
+    walk: 25–27 s on disk, 18–19 s in memory). No test depends on the disk: the crash tests kill processes,
     and what a killed process wrote stays in the page cache as on a disk. Left alone when
     the caller chose (``PYTEST_DEBUG_TEMPROOT``, ``--basetemp``) or ``/dev/shm`` is small or
     missing (not Linux): then pytest's default, the system's temporary directory."""
@@ -150,8 +150,8 @@ def _alive(pid: str) -> bool:
         os.kill(int(pid), 0)
     except (ValueError, ProcessLookupError):
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's process
+        pass
     return True
 
 

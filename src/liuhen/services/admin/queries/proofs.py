@@ -51,12 +51,17 @@ _LEAF_HASHES = case(
     else_=_LT.c.hashes,
 )
 
-_WITH_LEAF_TILE = select(
-    *_COLUMNS,
-    _leaf_tile(_LEAF_HASHES).label("leaf_tile"),
-    _leaf_tile(_LT.c.inner_nodes).label("leaf_inner"),
-).select_from(_JOINED)
-"""The same with the event's leaf tile (level 0) and its inner nodes, when the process does
+
+def _with_leaf_tile(hashes: Any) -> Any:
+    return select(
+        *_COLUMNS,
+        _leaf_tile(hashes).label("leaf_tile"),
+        _leaf_tile(_LT.c.inner_nodes).label("leaf_inner"),
+    ).select_from(_JOINED)
+
+
+_WITH_LEAF_TILE = _with_leaf_tile(_LEAF_HASHES)
+"""``_NEWEST_AND_EVENT`` with the event's leaf tile (level 0) and its inner nodes, when the process does
 not keep the tile: each read by its key in a subquery of its own. (Joined, SQLite 3.40 with
 the statistics ``ANALYZE`` gives it, as ``liuhen init`` and the fixity job run it, built a
 Bloom filter over every tile for the one row: 3.6 ms a proof at 550,000 events, all of
@@ -65,11 +70,7 @@ checkpoint's tree only the event's window is read (``_WINDOWED``): PostgreSQL th
 one of the value's five TOAST chunks, not all (at ten million events with the ledger in the
 page cache but not in 128 MB of shared buffers, that is most of what a proof's statement
 reads from outside them)."""
-_WITH_WHOLE_LEAF_TILE = select(
-    *_COLUMNS,
-    _leaf_tile(_LT.c.hashes).label("leaf_tile"),
-    _leaf_tile(_LT.c.inner_nodes).label("leaf_inner"),
-).select_from(_JOINED)
+_WITH_WHOLE_LEAF_TILE = _with_leaf_tile(_LT.c.hashes)
 """The same, the leaf tile whole: a proof made again from the tile's entries alone."""
 
 
