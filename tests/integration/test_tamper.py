@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
@@ -187,3 +189,28 @@ def test_verify_names_a_changed_row_by_its_case_number_for_people_and_keeps_the_
         "summaries", "key_fingerprint", "pinned", "problems", "problems_total", "notes",
         "disposed", "recorded_seq", "since", "tree_root", "chain_hash",
     }  # fmt: skip
+
+
+def test_a_copy_line_unlike_the_checkpoint_it_repeats_is_judged_on_its_own(
+    store, populated, monkeypatch
+):
+    """A line of the checkpoint log at a size the database signed, its signature changed:
+    not the database's checkpoint, so it is checked itself and named (the same line as the
+    database's is taken as checked: ``signed_index``)."""
+    log = store.checkpoint_log.path
+    lines = log.read_bytes().splitlines()
+    entry = json.loads(lines[-1])
+    body, signature_line = entry["note"].rstrip("\n").rsplit("\n", 1)
+    name, encoded = signature_line.rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(encoded))
+    raw[-1] ^= 1
+    entry["note"] = f"{body}\n{name} {base64.b64encode(bytes(raw)).decode()}\n"
+    lines[-1] = json.dumps(entry, ensure_ascii=False).encode()
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    code, report = _verify(store.settings, monkeypatch)
+    assert code == 1
+    found = {p["kind"]: p["object"] for p in report["problems"]}
+    assert found == {  # and so the log lacks the checkpoint that line was
+        "checkpoint_signature_invalid": f"{log}:{len(lines)}",
+        "checkpoint_log_incomplete": str(log),
+    }

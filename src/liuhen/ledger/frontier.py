@@ -38,7 +38,6 @@ class ContinuedTree(MerkleHashes):
         """``_levels[h]``: the complete subtrees of height ``h`` from position
         ``base >> h`` on (each holds a leaf from ``base`` on), left to right."""
         self._size = base
-        self._roots: dict[int, bytes] = {}
 
     @property
     def size(self) -> int:
@@ -79,14 +78,11 @@ class ContinuedTree(MerkleHashes):
         return bytes(level[lo : lo + count * HASH_SIZE])
 
     def root(self, size: int | None = None) -> bytes:
-        """As ``MerkleHashes.root``, remembered by size (the database, the checkpoint log
-        and each witness ask for the same ones); an older size is a ``ValueError``."""
+        """As ``MerkleHashes.root``; an older size is a ``ValueError``."""
         size = self._check_size(size)
         if size < self.base:
             raise ValueError(f"the tree of {size} leaves is older than the base {self.base}")
-        if size not in self._roots:
-            self._roots[size] = super().root(size)
-        return self._roots[size]
+        return super().root(size)
 
     def _node(self, height: int, position: int) -> bytes:
         start = self.base >> height

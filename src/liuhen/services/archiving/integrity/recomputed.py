@@ -5,8 +5,9 @@ and for the nodes each stored tile must hold. Kept whole in memory that is 64 by
 event (640 MB at ten million). Here the leaves go to an unlinked temporary file, written
 in order, and only the complete subtrees of 16 leaves and above stay in memory (1/8 of
 it: 40 MB at ten million): a node lower than that is folded from at most 8 leaves read
-back from the file. Roots are remembered by size, since the database, the checkpoint log
-and each witness file ask for the same ones.
+back from the file. Roots are not remembered: a copy of a checkpoint the database holds
+is compared with it, not with the tree (``signed_index``), and a map of every size signed
+grew with the checkpoints.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ class RecomputedTree(MerkleHashes):
         self._block = bytearray()  # the leaves of the block of 16 being filled
         self._upper = MerkleTree()  # height LOW and above: one leaf a full block
         self._size = 0
-        self._roots: dict[int, bytes] = {}
 
     def close(self) -> None:
         if self._file is not None:
@@ -84,12 +84,6 @@ class RecomputedTree(MerkleHashes):
                 upper.append(level[i : i + HASH_SIZE])
         if len(self._pending) >= _FLUSH:
             self._flush()
-
-    def root(self, size: int | None = None) -> bytes:
-        size = self._check_size(size)
-        if size not in self._roots:
-            self._roots[size] = super().root(size)
-        return self._roots[size]
 
     def nodes(self, height: int, first: int, count: int) -> bytes:
         """The hashes of the complete subtrees of ``height`` at positions ``first`` …

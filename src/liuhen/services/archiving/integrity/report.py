@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -92,13 +92,18 @@ def _covers(named: str, obj: str) -> bool:
     return first <= int(one.group(1)) <= last
 
 
-def ranges(numbers: list[int], limit: int = 6) -> str:
-    """``[1, 2, 3, 7, 9, 10]`` as ``1–3、7、9–10`` (at most ``limit`` runs, then "…")."""
-    runs: list[tuple[int, int]] = []
-    for n in sorted(numbers):
+def ranges(numbers: Iterable[int], limit: int = 6) -> tuple[int, str]:
+    """How many ``numbers`` (in increasing order) and, for ``[1, 2, 3, 7, 9, 10]``,
+    ``1–3、7、9–10`` (at most ``limit`` runs, then "…"); only those runs are held."""
+    runs: list[list[int]] = []
+    count, more = 0, False
+    for n in numbers:
+        count += 1
         if runs and n == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], n)
+            runs[-1][1] = n
+        elif len(runs) < limit:
+            runs.append([n, n])
         else:
-            runs.append((n, n))
-    text = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:limit])
-    return text + ("…" if len(runs) > limit else "")
+            more = True  # in order, so no later number joins a kept run
+    text = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+    return count, text + ("…" if more else "")

@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from liuhen.ledger.checkpoint import (
     Checkpoint,
-    checkpoint_body,
     verify_checkpoint,
 )
 from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import claim_of, read_log_entry
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
+from liuhen.services.archiving.integrity.signed_index import Held, SignedCheckpoints
 from liuhen.services.archiving.queries.integrity import checkpoint_rows, ledger_end
 from liuhen.store.checkpoint_log import CheckpointLog, LogSource
 from liuhen.store.raw_rows import RawRow
@@ -50,7 +50,6 @@ class Signer:
     public_key: Ed25519PublicKey | None
     fingerprint: str | None
     chain: list[SigningKey] = field(default_factory=list)
-    _seen: dict[tuple[bytes, bytes, str | None], bool] = field(default_factory=dict)
 
     def key_for(self, tree_size: int) -> SigningKey:
         for key in self.chain:
@@ -68,14 +67,12 @@ class Signer:
 
     def signed(self, cp: Checkpoint, signature: bytes) -> bool:
         """Whether ``signature`` is the signature over ``cp`` of the key in effect at its size
-        (each copy of a checkpoint: checked once)."""
+        (a copy the same as a checkpoint of the database that held is not checked again:
+        ``SignedCheckpoints.same``)."""
         key = self.key_for(cp.tree_size)
         if key.public_key is None:
             return True  # nothing to check with: reported as the missing key
-        seen = (checkpoint_body(cp), signature, key.fingerprint)
-        if seen not in self._seen:
-            self._seen[seen] = verify_checkpoint(key.public_key, cp, signature)
-        return self._seen[seen]
+        return verify_checkpoint(key.public_key, cp, signature)
 
 
 @dataclass
@@ -165,13 +162,13 @@ def check_checkpoints(
     signer: Signer,
     tail: tuple[int, str | None] = (0, None),
     read_at: datetime | None = None,
-) -> dict[int, str]:
-    """The database's checkpoints; returns the tree size -> root of each readable one.
+) -> SignedCheckpoints:
+    """The database's checkpoints; returns the readable ones, for the copies outside it.
     ``tail``: the size and first event's time of the events after the newest signed
     checkpoint (``LedgerScan.tail``): young enough when the ledger was read (``read_at``),
     they are a note, not a problem."""
     found = Found()
-    signed: dict[int, str] = {}
+    signed = SignedCheckpoints()
     count = 0
     for row in checkpoint_rows(store, tree.base):  # in the snapshot the events were read in
         count += 1
@@ -179,10 +176,11 @@ def check_checkpoints(
         if cp is None:
             continue
         where = f"checkpoints@{cp.tree_size}"
-        signed[cp.tree_size] = cp.root_hash.hex()
         signature = bytes(row.values["signature"])
         claimed = row.values["key_fingerprint"]
-        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer):
+        held = judge_checkpoint(found, where, cp, signature, claimed, tree, signer)
+        signed.add(cp, signature if held and cp.tree_size >= tree.base else None)
+        if held:
             expected = signer.key_for(cp.tree_size).fingerprint
             if expected and claimed != expected:
                 found.add(
@@ -192,7 +190,8 @@ def check_checkpoints(
                 )
     found.emit(report, each=True)
     report.checkpoints = count
-    newest = max(signed) if signed else tree.base  # a continued tree's base was signed
+    newest = signed.newest()
+    newest = tree.base if newest is None else newest  # a continued tree's base was signed
     if tree.size and not newest:
         report.add("checkpoint_missing", "checkpoints", "日志有事件但没有任何已签名检查点")
     elif newest and newest < tree.size:
@@ -247,7 +246,11 @@ def _db_checkpoint(report: VerifyReport, row: RawRow) -> Checkpoint | None:
 
 
 def check_outside(
-    store: Store, report: VerifyReport, tree: MerkleHashes, signer: Signer, signed: dict[int, str]
+    store: Store,
+    report: VerifyReport,
+    tree: MerkleHashes,
+    signer: Signer,
+    signed: SignedCheckpoints,
 ) -> None:
     """Each copy outside the database: present, readable, every line a valid checkpoint of
     this ledger, and holding every checkpoint the database signed (a witness: from its first
@@ -262,7 +265,7 @@ def _check_source(
     source: LogSource,
     tree: MerkleHashes,
     signer: Signer,
-    signed: dict[int, str],
+    signed: SignedCheckpoints,
 ) -> None:
     """One copy, as of when it was read: checkpoints the database signed over events written
     while this run went on may not have reached it yet, and are not missing from it."""
@@ -279,22 +282,22 @@ def _check_source(
             report.add(f"{kind}_missing", label, f"{what}不存在{cause}：整库回滚将无法由它发现")
         return
     found = Found()
-    held = _held(found, label, contents.lines, tree, signer, end)
+    held = _held(found, label, contents.lines, tree, signer, signed, end)
     if contents.error is not None:  # failed while its lines were read
         report.add(f"{kind}_unreadable", label, f"{what}无法读取（{contents.error}）")
         return
     found.emit(report, each=False)
-    floor = min(held) if source.witness and held else -1
-    missing = [size for size in signed if floor <= size <= tree.size and size not in held]
+    floor = held.smallest if source.witness and held.smallest is not None else -1
+    missing, sizes = ranges(held.missing(floor, tree.size))
     if missing:
         report.add(
             f"{kind}_incomplete",
             label,
-            f"{what}缺少数据库已签名的 {len(missing)} 个检查点（树大小 {ranges(missing)}）："
+            f"{what}缺少数据库已签名的 {missing} 个检查点（树大小 {sizes}）："
             "文件被截断或删去了行，其后的整库回滚将无法由它发现"
             "（若系统在签名后、写入本文件前中断，会缺最后一个）",
         )
-    for size in sorted(s for s in held if s not in signed and tree.base <= s <= tree.size):
+    for size in sorted(s for s in held.others if tree.base <= s <= tree.size):
         report.add(
             "checkpoint_deleted",
             f"checkpoints@{size}",
@@ -308,10 +311,12 @@ def _held(
     lines: Iterable[tuple[int, dict[str, Any] | None]],
     tree: MerkleHashes,
     signer: Signer,
+    signed: SignedCheckpoints,
     end: int,
-) -> set[int]:
-    """The tree sizes of the checkpoints a copy holds, judging each line."""
-    held: set[int] = set()
+) -> Held:
+    """The checkpoints a copy holds, judging each line (one the same as a checkpoint of the
+    database that held, holds)."""
+    held = Held(signed)
     for number, entry in lines:
         where = f"{label}:{number}"
         try:
@@ -321,7 +326,9 @@ def _held(
         except (KeyError, ValueError, TypeError, OverflowError):
             found.add("checkpoint_log_unreadable", where, "检查点记录无法解析（被修改）")
             continue
-        if judge_checkpoint(found, where, cp, signature, claimed, tree, signer, end):
+        if signed.same(cp, signature) or judge_checkpoint(
+            found, where, cp, signature, claimed, tree, signer, end
+        ):
             held.add(cp.tree_size)
         elif cp.tree_size > tree.size:
             held.add(cp.tree_size)

@@ -25,6 +25,7 @@ from liuhen.ledger.merkle import MerkleHashes
 from liuhen.ledger.note import Note, Verifier, parse_checkpoint_text, parse_note, parse_vkey, vkey
 from liuhen.services.archiving.integrity.report import VerifyReport, ranges
 from liuhen.services.archiving.integrity.signed import Found, Signer, judge_checkpoint
+from liuhen.services.archiving.integrity.signed_index import Held, SignedCheckpoints
 from liuhen.services.archiving.queries.integrity import checkpoint_origins, ledger_end
 from liuhen.store.store import Store
 from liuhen.store.witnesses import S3WitnessError, WitnessSpec, read_registry
@@ -37,7 +38,7 @@ def check_witnesses(
     report: VerifyReport,
     tree: MerkleHashes,
     signer: Signer,
-    signed: dict[int, str],
+    signed: SignedCheckpoints,
     recorded: list[tuple[int, Any]],
 ) -> None:
     folder = store.witnesses.folder
@@ -50,7 +51,7 @@ def check_witnesses(
         specs = []
     _against_ledger(report, specs, recorded)
     # the newest this run could have seen cosigned: none signed while it ran
-    newest = max((size for size in signed if size <= tree.size), default=0)
+    newest = signed.newest(tree.size) or 0
     for spec in specs:
         if spec.kind == "http":
             _check_http(store, report, spec, tree, signer, newest)
@@ -235,7 +236,7 @@ def _check_s3(
     spec: WitnessSpec,
     tree: MerkleHashes,
     signer: Signer,
-    signed: dict[int, str],
+    signed: SignedCheckpoints,
 ) -> None:
     from liuhen.ledger.note import read_log_entry
 
@@ -254,7 +255,7 @@ def _check_s3(
             )
         return
     found = Found()
-    held: set[int] = set()
+    held = Held(signed)
     end = ledger_end(store)  # after the bucket's notes
     for key, text in notes:
         try:
@@ -265,16 +266,17 @@ def _check_s3(
             )
             continue
         if (
-            judge_checkpoint(found, f"{where}/{key}", cp, signature, None, tree, signer, end)
+            signed.same(cp, signature)
+            or judge_checkpoint(found, f"{where}/{key}", cp, signature, None, tree, signer, end)
             or cp.tree_size > tree.size
         ):
             held.add(cp.tree_size)
     found.emit(report, each=False)
-    floor = min(held) if held else -1
-    missing = [size for size in signed if floor <= size <= tree.size and size not in held]
+    floor = -1 if held.smallest is None else held.smallest
+    missing, sizes = ranges(held.missing(floor, tree.size))
     if missing:
         report.add(
             "witness_incomplete",
             where,
-            f"见证存储桶缺少数据库已签名的 {len(missing)} 个检查点（树大小 {ranges(missing)}）",
+            f"见证存储桶缺少数据库已签名的 {missing} 个检查点（树大小 {sizes}）",
         )
