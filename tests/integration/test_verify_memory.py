@@ -1,9 +1,9 @@
 """``verify`` holds nothing a signed checkpoint (issue 15): a ledger signs one a write
 transaction, so a store may have as many checkpoints as events. Measured with
 ``tracemalloc`` over the checkpoint checks alone (the database's, then the copy outside it,
-the checkpoint log), after the ledger's scan: what they hold grows by
-less than 150 bytes a checkpoint (~70 here: arrays grown by half at a time), where a map of sizes to roots, a cache of checked
-signatures and the tree's roots by size held ~700."""
+the checkpoint log), after the ledger's scan: what they hold grows by less than 150 bytes a
+checkpoint (~70 here: arrays grown by half at a time), where a map of sizes to roots, a
+cache of checked signatures and the tree's roots by size held ~700."""
 
 from __future__ import annotations
 
