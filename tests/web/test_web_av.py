@@ -266,6 +266,9 @@ def test_uploads_due_warn_the_officer_on_home_and_case_page(site, store, clock):
     web_login(officer, "zhangsan", PASSWORD)
     home = officer.get("/cases").text
     assert "音像记录待存储" in home and "已逾期" in home and "000§16" in home
+    for other in ("/cases?page=2", "/cases?q=测试", "/cases?procedure=general"):
+        shown = officer.get(other)  # the home view's warning, not above every result
+        assert shown.status_code == 200 and "音像记录待存储" not in shown.text, other
 
 
 def test_opening_the_player_fetches_nothing_and_what_was_watched_is_logged(site, store):

@@ -70,8 +70,10 @@ def case_list(
         )
         wanted = drill_filter(user.actor, filters, metric, wanted)
         drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
-    listing = list_page(store, user.actor, wanted, page=requested(request), size=PAGE_SIZE)
+    number = requested(request)
+    listing = list_page(store, user.actor, wanted, page=number, size=PAGE_SIZE)
     items = [c.to_dict() for c in listing.items]
+    home = number == 1 and wanted == Filter() and drill is None
     page = paged(request, items, listing.number, listing.matched, more=listing.more)
     return render(
         request,
@@ -87,7 +89,9 @@ def case_list(
             "problem_filters": PROBLEM_FILTERS,
             "chosen": {"stage": stage, "procedure": procedure, "problems": problems, "q": q},
             "drill": drill,
-            "av_due_items": av_due_for(request),
+            # the footage warning is the home view's (the list's first page, unfiltered):
+            # not repeated above every page of results and every search
+            "av_due_items": av_due_for(request) if home else [],
             "rejudging": rejudging_notice(store),
         },
     )
