@@ -56,20 +56,9 @@ def case_list(
     )
     drill = None
     if metric:  # a dashboard figure's drill-down: exactly the cases behind it
-        from liuhen.services.oversight.dashboard import drill_filter
-        from liuhen.services.oversight.dashboard_filters import make_filters, metric_label
-
-        filters = make_filters(
-            store,
-            user_agency=user.agency_id,
-            agency=agency,
-            section=section,
-            officer=officer,
-            start=start,
-            end=end,
+        wanted, drill = _drill(
+            request, user, wanted, metric, (agency, section, officer, start, end)
         )
-        wanted = drill_filter(user.actor, filters, metric, wanted)
-        drill = {"label": metric_label(metric), "filters": filters, "back": filters.query()}
     number = requested(request)
     listing = list_page(store, user.actor, wanted, page=number, size=PAGE_SIZE)
     items = [c.to_dict() for c in listing.items]
@@ -95,6 +84,28 @@ def case_list(
             "rejudging": rejudging_notice(store),
         },
     )
+
+
+def _drill(
+    request: Request, user: User, wanted: Filter, metric: str, chosen: tuple[str, ...]
+) -> tuple[Filter, dict[str, Any]]:
+    """The filter of a dashboard figure's cases (``metric`` under the dashboard's ``chosen``
+    agency, section, officer, from and to) and what the list says of it."""
+    from liuhen.services.oversight.dashboard import drill_filter
+    from liuhen.services.oversight.dashboard_filters import make_filters, metric_label
+
+    agency, section, officer, start, end = chosen
+    filters = make_filters(
+        get_store(request),
+        user_agency=user.agency_id,
+        agency=agency,
+        section=section,
+        officer=officer,
+        start=start,
+        end=end,
+    )
+    wanted = drill_filter(user.actor, filters, metric, wanted)
+    return wanted, {"label": metric_label(metric), "filters": filters, "back": filters.query()}
 
 
 @router.get("/cases/{case_ref}", include_in_schema=False)
