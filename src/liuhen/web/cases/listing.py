@@ -92,18 +92,10 @@ def _drill(
     """The filter of a dashboard figure's cases (``metric`` under the dashboard's ``chosen``
     agency, section, officer, from and to) and what the list says of it."""
     from liuhen.services.oversight.dashboard import drill_filter
-    from liuhen.services.oversight.dashboard_filters import make_filters, metric_label
+    from liuhen.services.oversight.dashboard_filters import metric_label
+    from liuhen.web.oversight.dashboard import filters_from
 
-    agency, section, officer, start, end = chosen
-    filters = make_filters(
-        get_store(request),
-        user_agency=user.agency_id,
-        agency=agency,
-        section=section,
-        officer=officer,
-        start=start,
-        end=end,
-    )
+    filters = filters_from(request, user, *chosen)
     wanted = drill_filter(user.actor, filters, metric, wanted)
     return wanted, {"label": metric_label(metric), "filters": filters, "back": filters.query()}
 

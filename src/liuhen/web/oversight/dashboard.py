@@ -29,9 +29,11 @@ Reader = Annotated[User, Depends(permission("dashboard.read"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filters(
+def filters_from(
     request: Request, user: User, agency: str, section: str, officer: str, start: str, end: str
 ) -> Filters:
+    """The dashboard's filters as a request chose them (the dashboard's pages and a
+    figure's drill-down into the case list)."""
     return make_filters(
         get_store(request),
         user_agency=user.agency_id,
@@ -156,7 +158,7 @@ def dashboard_page(
     from liuhen.web.pages import render
 
     store = get_store(request)
-    filters = _filters(request, user, agency, section, officer, start, end)
+    filters = filters_from(request, user, agency, section, officer, start, end)
     dash = build(store, user.actor, filters)
     return render(
         request,
@@ -190,7 +192,7 @@ def dashboard_export(
     end: Annotated[str, Query(alias="to")] = "",
 ) -> Response:
     store = get_store(request)
-    filters = _filters(request, user, agency, section, officer, start, end)
+    filters = filters_from(request, user, agency, section, officer, start, end)
     data = workbook(store, user.actor, build(store, user.actor, filters))
     name = f"supervision-{filters.start:%Y%m}-{filters.end:%Y%m}.xlsx"
     return Response(
@@ -209,7 +211,7 @@ def api_dashboard(
     end: Annotated[str, Query(alias="to")] = "",
 ) -> dict[str, Any]:
     store = get_store(request)
-    filters = _filters(request, user, agency, section, officer, start, end)
+    filters = filters_from(request, user, agency, section, officer, start, end)
     # the pages' notice while the summaries are re-judged (the figures may lag), or null
     return {
         **build(store, user.actor, filters).to_dict(),
