@@ -67,7 +67,11 @@ def raw_rows(
     params: tuple[Any, ...] = (),
 ) -> Iterator[RawRow]:
     """Every row of ``tbl`` (only those ``where`` holds, a driver condition with ``params``
-    for its ``param_mark``s; in ``order_by`` order when given), decoded cell by cell."""
+    for its ``param_mark``s; in ``order_by`` order when given), decoded cell by cell. In a
+    transaction (``verify``'s snapshot) the rows come a thousand at a time, on PostgreSQL
+    through a cursor on the server, where the driver would take a whole table first."""
+    if conn.in_transaction():
+        conn = conn.execution_options(stream_results=True, max_row_buffer=1000)
     decode = row_decoder(tbl, conn.dialect)
     sql = f"SELECT {column_list(conn.dialect, tbl)} FROM {quoted(conn.dialect, tbl.name)}"
     if where:
