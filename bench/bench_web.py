@@ -37,7 +37,9 @@ they ask for the next):
 
 A request is an error unless it answers 200 with its whole body. Prints per kind and
 overall the count, p50/p95/p99 and errors, the requests per second, the sign-in times and
-the server's peak memory (VmHWM of its processes); ``--json`` prints one JSON document
+the server's peak memory (VmHWM of its processes), its CPU seconds and how many of the
+clients' connections each server process held (a browser keeps its connection: a process
+that took more than its share serves more than its share); ``--json`` prints one JSON document
 (``p95_ms``, ``rps``, ``errors``, ``kinds`` …) instead.
 
 **CPU per request.** ``--cpu-per-kind N`` runs no load: one client asks N requests of each
@@ -396,6 +398,22 @@ def server_cpu(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def connections(pids: list[int], port: int) -> list[int]:
+    """How many of the clients' connections (established, to ``port``) each of ``pids``
+    holds, most first: the supervisor holds none, each worker its share."""
+    sockets: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cells = line.split()
+            if cells[3] == "01" and int(cells[1].rsplit(":", 1)[1], 16) == port:
+                sockets.add(f"socket:[{cells[9]}]")
+    held = []
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        held.append(sum(1 for fd in fds.iterdir() if os.readlink(fd) in sockets))
+    return sorted((n for n in held if n), reverse=True)
+
+
 def cpu_per_kind(
     server: subprocess.Popen[bytes], port: int, accounts: dict[str, str], todo: Any, args: Any
 ) -> dict[str, float]:
@@ -518,20 +536,22 @@ def run_clients(
     todo: dict[str, dict[str, list[str]]],
     args: Any,
     server: subprocess.Popen[bytes],
-) -> tuple[dict[str, list[float]], dict[str, int], list[str], list[float], float, dict[str, float]]:
+) -> tuple[dict[str, list[float]], dict[str, int], list[str], list[float], float, dict[str, Any]]:
     """Sign in, warm up, then request for ``args.seconds``: (times per kind, errors per kind,
     error samples, sign-in times, the measured window in seconds, and the CPU seconds the
-    clients and the server used in it)."""
+    clients and the server used in it with the clients' connections each server process
+    held)."""
     times: dict[str, list[float]] = {k: [] for k in WEIGHTS}
     errors: dict[str, int] = dict.fromkeys(WEIGHTS, 0)
     samples: list[str] = []
     logins: list[float] = []
     lock = threading.Lock()
-    window: dict[str, float] = {}
+    window: dict[str, Any] = {}
     pids: list[int] = []
 
     def open_window() -> None:  # runs once, as the last thread reaches the barrier
         pids.extend(_server_pids(server))  # every worker is up: each has answered
+        window["connections"] = connections(pids, port)
         window["clients_cpu"], window["server_cpu"] = _own_cpu(), server_cpu(pids)
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + args.seconds
@@ -592,6 +612,7 @@ def run_clients(
     cpu = {
         "clients": round(_own_cpu() - window["clients_cpu"], 1),
         "server": round(server_cpu(pids) - window["server_cpu"], 1),
+        "connections": window["connections"],
     }
     return times, errors, samples, logins, measured, cpu
 
@@ -724,7 +745,8 @@ def main() -> None:
             "max_ms": round(max(logins) * 1000, 1) if logins else None,
         },
         "server_peak_rss_mib": memory,
-        "cpu_s": cpu,
+        "cpu_s": {k: cpu[k] for k in ("clients", "server")},
+        "connections": cpu["connections"],
         "error_samples": samples,
         "build_seconds": marker.get("build_seconds"),
         **machine(),
@@ -748,6 +770,11 @@ def main() -> None:
     print(
         f"sign-in: {len(logins)} clients, p50 {result['sign_in']['p50_ms']} ms, "
         f"max {result['sign_in']['max_ms']} ms; server peak RSS {memory} MiB"
+    )
+    print(
+        "connections a server process: "
+        + (", ".join(map(str, cpu["connections"])) or "-")
+        + f"; server CPU {cpu['server']} s, clients' {cpu['clients']} s"
     )
     for sample in samples:
         print(f"  error: {sample}")
