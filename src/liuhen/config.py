@@ -35,11 +35,6 @@ WRITE_BATCH = (
     "大于 1 时未设置则为 1（多个进程共用 SQLite 时合并反而使写入变慢）。PostgreSQL 上，合并中的后续"
     "写入等待其他事务的行锁超过 10 毫秒即退出合并、单独提交（docs/performance.md）"
 )
-REQUEST_THREADS = (
-    "每个网页服务进程至多同时用多少个线程处理请求（查库、生成页面），默认 8；其余请求排队、先到先处理。"
-    "调阅留痕的提交不占线程（页面等留痕写入后才发出）。多数页面只需几毫秒：线程少则每个请求更快完成，"
-    "导出、上传等耗时请求多时可调大（docs/performance.md）"
-)
 JOB_DAYS = ("后台任务（导出、四性检测、复制件制作、定期复核等）结束多少天后删除其任务记录（进度和结果），默认 30："
             "计划任务每天删除一次（集群中只在一个节点上运行，条数记入台账），排队中和进行中的不删")  # fmt: skip
 
@@ -246,9 +241,6 @@ class Settings:
         default=10_000, metadata={"env": "LIUHEN_CHECKPOINT_EVENTS", "doc": CP_EVENTS}
     )
     write_batch: int = field(default=64, metadata={"env": "LIUHEN_WRITE_BATCH", "doc": WRITE_BATCH})
-    request_threads: int = field(
-        default=8, metadata={"env": "LIUHEN_REQUEST_THREADS", "doc": REQUEST_THREADS}
-    )
     seal_tsa_url: str | None = field(
         default=None,
         metadata={

@@ -23,7 +23,6 @@ BOUNDS: dict[str, tuple[int, int | None, str]] = {
     "checkpoint_ms": (0, 1000, " 0 至 1000 之间的整数（毫秒）"),
     "checkpoint_events": (1, None, "正整数（条）"),
     "write_batch": (1, 1000, " 1 至 1000 之间的整数（次写入）"),
-    "request_threads": (1, 200, " 1 至 200 之间的整数（个线程）"),
     "api_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
     "signin_rate_per_minute": (0, None, " 0（不限）或正整数（每分钟次数）"),
 }

@@ -14,8 +14,8 @@ them append after the one ledger head. A writer opens its transaction, waits for
 has queued: the longer it waited for the others, the more it writes at once. Taken before
 the lock, four busy processes wrote four times as many small batches, each waiting its turn.
 
-**What "durable" means for a view.** The thread that records a view (or, in a web request,
-the response: ``RESPONSE_VIEWS``) waits until the transaction holding its event has committed (and, with ``LIUHEN_CHECKPOINT_MS`` 0, the
+**What "durable" means for a view.** The thread that records a view waits until the
+transaction holding its event has committed (and, with ``LIUHEN_CHECKPOINT_MS`` 0, the
 checkpoint over it is in the checkpoint log; with an interval, a checkpoint covers it within
 the interval: ``checkpointing``); only then does it get the event's seq and go on to send
 what was viewed. So nothing
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -57,34 +56,6 @@ class ReadEvent:
     tx: Tx | None = None
     """The transaction that wrote it (``committed`` once it has: then it is never written
     again, whatever failed after the commit)."""
-    _then: list[Callable[[], object]] = field(default_factory=list)
-
-    def then(self, call: Callable[[], object]) -> None:
-        """Call ``call`` once the event is done (from the writer thread), or now if it is."""
-        with _CALLBACKS:
-            if not self.done.is_set():
-                self._then.append(call)
-                return
-        call()
-
-    def finish(self) -> None:
-        """Mark the event done (its ``seq`` or ``error`` set) and make the calls waiting."""
-        with _CALLBACKS:
-            self.done.set()
-            calls, self._then = self._then, []
-        for call in calls:
-            call()
-
-
-_CALLBACKS = threading.Lock()
-
-RESPONSE_VIEWS: ContextVar[list[ReadEvent] | None] = ContextVar(
-    "liuhen_response_views", default=None
-)
-"""Set (to an empty list) while a web request builds its response: ``Store.record_view``
-then queues its event, puts it here and returns at once, and the request sends nothing
-until every event here is committed (``web/routing.py``). The request's thread is not
-held through the commit, so a process needs few of them (``LIUHEN_REQUEST_THREADS``)."""
 
 
 class GroupCommit:
@@ -108,27 +79,8 @@ class GroupCommit:
         self._closed = False
         self.batches = 0  # how many transactions were written (for tests and benchmarks)
 
-    def record(self, event: ReadEvent) -> int | None:
-        """Queue ``event``. In a web request (``RESPONSE_VIEWS``) hand it to the response
-        and return None at once; else wait until it is committed and return its seq."""
-        waiting = RESPONSE_VIEWS.get()
-        if waiting is None:
-            return self.submit(event)
-        self.enqueue(event)
-        waiting.append(event)
-        return None
-
     def submit(self, event: ReadEvent) -> int:
         """Queue ``event`` and wait until it is committed; return its seq."""
-        self.enqueue(event)
-        event.done.wait()
-        if event.error is not None:
-            raise event.error
-        assert event.seq is not None
-        return event.seq
-
-    def enqueue(self, event: ReadEvent) -> None:
-        """Queue ``event`` for the next batch; do not wait."""
         with self._cond:
             if self._closed:
                 raise RuntimeError("the store is closed: no more events can be written")
@@ -139,6 +91,11 @@ class GroupCommit:
                 )
                 self._thread.start()
             self._cond.notify()
+        event.done.wait()
+        if event.error is not None:
+            raise event.error
+        assert event.seq is not None
+        return event.seq
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
@@ -183,4 +140,4 @@ class GroupCommit:
             for event in taken:  # none when the transaction failed before taking any
                 event.error = exc
         for event in taken:
-            event.finish()
+            event.done.set()

@@ -327,17 +327,15 @@ class Store:
         subject_id: str,
         case_id: str | None = None,
         payload: Mapping[str, Any] | None = None,
-    ) -> int | None:
+    ) -> int:
         """Append an event that records a reading (a view, a download, a list shown) and
         return its seq once it is committed and signed over: many such events share one
         transaction and one checkpoint (``group_commit`` says why and what "durable" means).
-        Call it before sending what was read, and not inside a transaction of your own.
-        In a web request it returns None at once: the response waits for the commit
-        (``group_commit.RESPONSE_VIEWS``), not the request's thread."""
+        Call it before sending what was read, and not inside a transaction of your own."""
         if self._writing.depth:
             raise RuntimeError("record_view inside a write transaction: use tx.record there")
         event = ReadEvent(actor, action, subject_type, subject_id, case_id, payload)
-        return self._views.record(event)
+        return self._views.submit(event)
 
     @property
     def write_group(self) -> WriteGroup:

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio.to_thread
 import jinja2
 import jinja2.bccache
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,7 +29,6 @@ from liuhen.services.admin.readiness import readiness
 from liuhen.services.permissions import record_denial
 from liuhen.store.store import Store
 from liuhen.web.pages import localtime, render
-from liuhen.web.routing import RecordedRoute
 from liuhen.web.validation import invalid_request, unreadable_body
 
 SWAGGER = importlib.resources.files("fastapi_offline") / "static"
@@ -66,9 +63,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=_lifespan(the_store, settings.request_threads, close_store=store is None),
+        lifespan=_lifespan(the_store, close_store=store is None),
     )
-    app.router.route_class = RecordedRoute  # (its own few routes below record no view)
     app.state.settings = settings
     app.state.store = the_store
     app.state.jobs = runner_for(the_store, fixity_interval)
@@ -102,17 +98,14 @@ def create_app(
 
 
 def _lifespan(
-    the_store: Store, threads: int, *, close_store: bool
+    the_store: Store, *, close_store: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the app serves: its job runner claims jobs and makes the scheduled ones, and
-    its requests run in at most ``threads`` threads (``LIUHEN_REQUEST_THREADS``: the event
-    loop's default limit, ``web/routing.py`` says why few are enough); after: the runner
-    stops (handing back the job it runs) and, when the app opened the store
+    """While the app serves: its job runner claims jobs and makes the scheduled ones; after:
+    the runner stops (handing back the job it runs) and, when the app opened the store
     (``close_store``), the views still queued are written and the store closed."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         app.state.jobs.start()
         try:
             yield
@@ -346,14 +339,10 @@ def _include(app: FastAPI, router: APIRouter) -> None:
     ``app.include_router`` keeps each router as one entry that is matched route by route and
     then again to dispatch: ~90 routes tried per request, twice, about 0.5 ms a request of
     CPU. Flat, a request is matched once. LiuHen's routers have no prefix, dependencies or
-    limits of their own, so nothing else changes (``_include`` refuses one that has, and
-    a route not made by ``web/routing.recorded_router``: its response would not wait for
-    the views its handler recorded)."""
+    limits of their own, so nothing else changes (``_include`` refuses one that has)."""
     for route in router.routes:
         inner = getattr(route, "original_router", None)
         if inner is None:
-            if isinstance(route, APIRoute) and not isinstance(route, RecordedRoute):
-                raise TypeError(f"{route.path}: make its router with web/routing.recorded_router")
             app.router.routes.append(route)
             continue
         context = route.include_context  # type: ignore[attr-defined]

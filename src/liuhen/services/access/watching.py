@@ -50,9 +50,8 @@ def parse_ranges(value: object) -> list[tuple[float, float]]:
 
 def record_watched(
     store: Store, actor: Actor, record_id: str, position: int, ranges: Sequence[tuple[float, float]]
-) -> int | None:
-    """Log that ``actor`` watched ``ranges`` of file ``position``; returns the event's seq
-    (None in a web request: its response waits for the commit, ``Store.record_view``)."""
+) -> int:
+    """Log that ``actor`` watched ``ranges`` of file ``position``; returns the event's seq."""
     require(actor, "case.read")
     row = record_file_with_case(store, record_id, position)
     if row is None:

@@ -7,7 +7,7 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import FormData
 
@@ -17,9 +17,8 @@ from liuhen.services.access.watching import parse_ranges, record_watched
 from liuhen.services.admin.users import User
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -24,9 +24,8 @@ from liuhen.services.admin.users import User
 from liuhen.services.av.timeline import clock
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Decider = Annotated[User, Depends(permission("approval.decide"))]
 MARK_FIELDS = ("keep", "start", "end", "kind", "ground", "reason")
 ADD_FIELDS = ("file", "start", "end", "x", "y", "w", "h", "kind", "ground", "reason")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -20,9 +20,8 @@ from liuhen.services.admin.users import User
 from liuhen.web.access.footage import router as footage_router
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 router.include_router(footage_router)  # 审查录像遮盖: the same review flow, for a video
 Decider = Annotated[User, Depends(permission("approval.decide"))]
 MARK_FIELDS = ("keep", "kind", "ground", "reason")

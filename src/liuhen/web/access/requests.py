@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
@@ -33,9 +33,8 @@ from liuhen.services.cases.view import CaseView
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 Reader = Annotated[User, Depends(permission("case.read"))]
 Clerk = Annotated[User, Depends(permission("access.request"))]
 FORM_KEYS = (

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from liuhen.errors import Gone, NotFound
 from liuhen.services.access.share_links import open_shared, read_shared
 from liuhen.web.auth.permission import get_store
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 def _client(request: Request) -> str:

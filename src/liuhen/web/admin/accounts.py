@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -34,9 +34,8 @@ from liuhen.store.store import Store
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import FormErrors, Posted, posted_form
 from liuhen.web.paging import PAGE_SIZE, paged, requested
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Manager = Annotated[User, Depends(permission("user.manage"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 Apply = Callable[[Store, Actor, str, Posted, str], None]

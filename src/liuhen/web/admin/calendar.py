@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -17,9 +17,8 @@ from liuhen.services.permissions import actions_for
 from liuhen.store.scratch import scratch_dir
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_BYTES = 256 * 1024
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -25,9 +25,8 @@ from liuhen.services.approvals.model import ROLE_POSITIONS
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import Posted, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(permission("case.read"))]
 Grantor = Annotated[User, Depends(permission("authorisation.grant"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]

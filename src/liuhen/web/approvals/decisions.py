@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -22,9 +22,8 @@ from liuhen.services.archiving.queries.retention import record_retention
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.cases.profile_hints import approvers
 from liuhen.web.forms import FormErrors, Posted, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Decider = Annotated[User, Depends(permission("approval.decide"))]
 
 FIELD_LABELS = {

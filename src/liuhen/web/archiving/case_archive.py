@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -49,9 +49,8 @@ from liuhen.web.forms import (
     posted_values,
     step_page,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 Archivist = Annotated[User, Depends(permission("case.export"))]
 Disposer = Annotated[User, Depends(permission("record.dispose"))]
 Reader = Annotated[User, Depends(permission("case.read"))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
@@ -21,9 +21,8 @@ from liuhen.services.archiving.export_jobs import (
 )
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 Exporter = Annotated[User, Depends(permission("case.export"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 

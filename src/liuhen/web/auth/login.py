@@ -7,7 +7,7 @@ from ipaddress import ip_address
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -33,9 +33,8 @@ from liuhen.services.admin.totp import (
 )
 from liuhen.services.admin.users import User, authenticate
 from liuhen.web.auth.permission import check_csrf, current_user, get_store
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 LOGIN_CSRF_COOKIE = "liuhen_login_csrf"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -25,9 +25,8 @@ from liuhen.services.admin.users import User
 from liuhen.web.auth.login import _safe_next, _signed_in
 from liuhen.web.auth.permission import check_csrf, current_user, get_store
 from liuhen.web.forms import FormErrors, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 FIELDS = ("current", "password", "again")
 Posted_ = Annotated[FormData, Depends(posted_form)]
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
 from liuhen.services.av.views import access_events
 from liuhen.web.auth.permission import get_store, permission
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 MODES = {"play": "播放", "download": "下载", "read": "查看"}
 
 

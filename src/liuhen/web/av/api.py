@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -21,9 +21,8 @@ from liuhen.services.av.queries.pages import file_holder
 from liuhen.services.av.uploads import Uploads
 from liuhen.web.auth.permission import get_store
 from liuhen.web.av.uploads import Who, receive
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 SINGLE_MAX = 1024**3
 STATUS_CODES = {"new": 201, "duplicate": 200, "rejected": 422}
 _DIGITS = re.compile(r"[0-9]{1,19}")

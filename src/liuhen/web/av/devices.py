@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -35,9 +35,8 @@ from liuhen.web.forms import (
     posted_values,
     step_page,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(permission("case.read"))]
 Manager = Annotated[User, Depends(permission("device.manage"))]
 Checker = Annotated[User, Depends(permission("device.check"))]

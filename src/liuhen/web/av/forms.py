@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -34,9 +34,8 @@ from liuhen.web.forms import (
     posted_values,
     step_page,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Uploader = Annotated[User, Depends(permission("av.upload"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 CLOCK_HINT = "录像中的位置，自第一段开始计（如 4:10 或 0:04:10）"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -14,9 +14,8 @@ from liuhen.services.admin.users import User
 from liuhen.services.av.linking import link_footage
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Uploader = Annotated[User, Depends(permission("av.upload"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 

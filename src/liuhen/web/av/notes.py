@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -23,9 +23,8 @@ from liuhen.web.forms import (
     posted_form,
     posted_values,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Uploader = Annotated[User, Depends(permission("av.upload"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 

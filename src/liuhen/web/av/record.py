@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.domain import vocab
@@ -17,9 +17,8 @@ from liuhen.services.av.views import av_access_log, av_page
 from liuhen.web.auth.permission import case_if_loaded, get_store, permission
 from liuhen.web.av import forms as av_forms
 from liuhen.web.av import notes as av_notes
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(permission("case.read"))]
 SAVED = {
     "interruption": "中止记录已保存为新版本。",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.errors import LiuhenError
@@ -13,9 +13,8 @@ from liuhen.services.admin.users import User
 from liuhen.services.av.unlinked import unlinked_footage
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import get_store, permission
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 
 
 @router.get("/av/unlinked", include_in_schema=False)

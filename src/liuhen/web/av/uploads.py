@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
@@ -40,10 +40,9 @@ from liuhen.services.av.upload_staging import (
 from liuhen.services.av.uploads import TUS_EXTENSIONS, TUS_VERSION, Uploads
 from liuhen.services.permissions import require
 from liuhen.web.auth.permission import check_csrf, current_user, get_store, permission
-from liuhen.web.routing import recorded_router
 from liuhen.web.validation import header_number
 
-router = recorded_router()
+router = APIRouter()
 OCTETS = "application/offset+octet-stream"
 
 

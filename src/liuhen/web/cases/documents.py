@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -31,9 +31,8 @@ from liuhen.web.cases.document_form import (
     stored_values,
 )
 from liuhen.web.forms import CaseFacts, FormErrors, Posted, case_facts, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(permission("record.create"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 NOT_TYPED = (

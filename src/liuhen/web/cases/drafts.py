@@ -8,16 +8,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from liuhen.errors import InvalidInput
 from liuhen.services.admin.users import User
 from liuhen.services.cases.drafts import consume_draft, load_draft, save_draft
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(permission("record.create"))]
 BODY_MAX = 1024 * 1024
 

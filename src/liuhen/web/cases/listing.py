@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
@@ -20,9 +20,8 @@ from liuhen.web.av.panel import av_due_for, av_panel
 from liuhen.web.cases.next_panel import next_panel
 from liuhen.web.cases.panel import case_panel
 from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, PAGE_SIZE, api_size, paged, requested
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 
 PROBLEM_FILTERS = {
     "violations": "有违规",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -16,9 +16,8 @@ from liuhen.services.cases.numbering import set_style, void_number
 from liuhen.services.cases.numbering_view import numbering_page
 from liuhen.web.auth.permission import check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 ACTION = "numbering.manage"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -37,9 +37,8 @@ from liuhen.web.forms import (
     posted_values,
     step_page,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Head = Annotated[User, Depends(permission("gate.override"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 REASON: Section = (

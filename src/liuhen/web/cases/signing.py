@@ -10,7 +10,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -20,9 +20,8 @@ from liuhen.services.cases.signing import Refusal, sign_line
 from liuhen.services.cases.signing_view import SigningPage, signing_page
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, case_facts, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(permission("record.create"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 PNG_URI = "data:image/png;base64,"

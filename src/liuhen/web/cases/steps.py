@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -35,9 +35,8 @@ from liuhen.web.forms import (
     posted_values,
     step_page,
 )
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(permission("record.create"))]
 Posted_ = Annotated[FormData, Depends(posted_form)]
 YES_NO = (("yes", "已出示"), ("no", "未出示"))
@@ -54,7 +53,8 @@ def _read(request: Request, posted: FormData) -> Posted:
 
 
 def _now(request: Request) -> str:
-    return local_input(get_store(request).clock(), get_store(request).settings.tz)
+    store = get_store(request)
+    return local_input(store.clock(), store.settings.tz)
 
 
 def _done(case_id: str, saved: str, anchor: str = "") -> RedirectResponse:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote_plus, urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
@@ -23,9 +23,8 @@ from liuhen.services.oversight.dashboard_filters import Filters, make_filters
 from liuhen.services.oversight.dashboard_xlsx import workbook
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.oversight.charts import Series, bar_chart, line_chart
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 Reader = Annotated[User, Depends(permission("dashboard.read"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

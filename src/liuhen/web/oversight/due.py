@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
@@ -16,9 +16,8 @@ from liuhen.services.oversight.reminders import due_window
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.av.panel import av_due_for
 from liuhen.web.paging import PAGE_SIZE, paged, requested
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 DUE_CHOICES = (1, 3, 5, 10, 20)
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liuhen.services.admin.users import User
 from liuhen.services.oversight.home import home
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import current_user, get_store
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")

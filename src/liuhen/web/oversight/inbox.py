@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from liuhen.errors import InvalidInput
@@ -13,9 +13,8 @@ from liuhen.services.admin.users import User
 from liuhen.services.oversight.reminders import DAY_CHOICES, Inbox, inbox
 from liuhen.web.auth.permission import get_store, permission
 from liuhen.web.paging import API_MAX_SIZE, API_PAGE_SIZE, Page, api_size, paged, requested
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 Reader = Annotated[User, Depends(permission("case.read"))]
 SHOWN = 50
 """Items of each list a page of 我的待办 shows (the case list's page size); ``?page=N``

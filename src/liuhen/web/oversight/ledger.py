@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from liuhen.services.access.log import view_log
@@ -14,9 +14,8 @@ from liuhen.services.archiving.integrity import VerifyReport, record_verificatio
 from liuhen.services.archiving.queries.integrity import last_verification
 from liuhen.services.permissions import actions_for
 from liuhen.web.auth.permission import check_csrf, get_store, permission
-from liuhen.web.routing import recorded_router
 
-router = recorded_router()
+router = APIRouter()
 
 
 @router.get("/ledger", include_in_schema=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -18,9 +18,8 @@ from liuhen.services.oversight.scoring_export import review_pdf, review_xlsx
 from liuhen.services.oversight.scoring_view import review_view
 from liuhen.web.auth.permission import check_csrf, get_store, loaded_case, permission
 from liuhen.web.forms import FormErrors, Posted, posted_form
-from liuhen.web.routing import recorded_router
 
-router = recorded_router(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(permission("case.read"))]
 Reviewer = Annotated[User, Depends(permission("case.review"))]
 Dashboard = Annotated[User, Depends(permission("dashboard.read"))]
