@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from liuhen.cli.setup_cmds import _serve_workers
 from liuhen.config import Settings
+from liuhen.web import workers
 
 
 def _started(monkeypatch: pytest.MonkeyPatch, settings: Settings, **env: str) -> dict[str, Any]:
@@ -23,10 +23,10 @@ def _started(monkeypatch: pytest.MonkeyPatch, settings: Settings, **env: str) ->
     monkeypatch.setattr(os, "environ", environ)
     seen: dict[str, Any] = {}
 
-    def run(app: str, **kwargs: Any) -> None:
-        seen.update(kwargs, app=app, env=dict(os.environ))
+    def serve(options: dict[str, Any], count: int) -> None:
+        seen.update(options, workers=count, env=dict(os.environ))
 
-    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(workers, "serve", serve)
     _serve_workers(settings, "127.0.0.1", 8000, 2)
     return seen
 

@@ -177,23 +177,24 @@ def serve(
 def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     """Several processes: each builds the app from the environment (the settings are put
     there first) with a job runner of its own; each scheduled slot runs once, on one of them
-    (or on another node): the database decides."""
-    import uvicorn
+    (or on another node): the database decides. This process holds the listening socket
+    and deals each connection to the worker holding the fewest (``web/workers.py``)."""
+    from liuhen.web.workers import serve as serve_workers
 
     env = settings.as_env()
     if settings.database_url.startswith("sqlite") and "LIUHEN_WRITE_BATCH" not in os.environ:
         env["LIUHEN_WRITE_BATCH"] = "1"  # (config.WRITE_BATCH: processes sharing SQLite)
     os.environ.update(env)
-    uvicorn.run(
-        "liuhen.web.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
+    options = {
+        "app": "liuhen.web.app:app_from_environment",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
+    serve_workers(options, workers)  # this process deals the connections (web/workers.py)
 
 
 def _prepare_demo(ctx: click.Context) -> None:
