@@ -551,10 +551,15 @@ def run_clients(
 
     def open_window() -> None:  # runs once, as the last thread reaches the barrier
         pids.extend(_server_pids(server))  # every worker is up: each has answered
-        window["connections"] = connections(pids, port)
+        halfway = threading.Timer(args.seconds / 2, count_connections)  # mid-run: a client
+        halfway.daemon = True  # idle at the barrier for 5 s has had its connection closed
+        halfway.start()
         window["clients_cpu"], window["server_cpu"] = _own_cpu(), server_cpu(pids)
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + args.seconds
+
+    def count_connections() -> None:
+        window["connections"] = connections(pids, port)
 
     ready = threading.Barrier(args.clients + 1, action=open_window)
 
@@ -612,7 +617,7 @@ def run_clients(
     cpu = {
         "clients": round(_own_cpu() - window["clients_cpu"], 1),
         "server": round(server_cpu(pids) - window["server_cpu"], 1),
-        "connections": window["connections"],
+        "connections": window.get("connections", []),
     }
     return times, errors, samples, logins, measured, cpu
 
