@@ -196,8 +196,25 @@ def _take(loop: asyncio.AbstractEventLoop, server: uvicorn.Server, channel: sock
         loop.remove_reader(channel.fileno())
         return
     for fd in fds:
-        conn = socket.socket(fileno=fd)
-        loop.create_task(loop.connect_accepted_socket(_protocols(server, channel), conn))
+        task = loop.create_task(_adopt(loop, server, channel, socket.socket(fileno=fd)))
+        _ADOPTING.add(task)  # (the loop keeps only a weak reference to a task)
+        task.add_done_callback(_ADOPTING.discard)
+
+
+_ADOPTING: set[asyncio.Task[None]] = set()
+
+
+async def _adopt(
+    loop: asyncio.AbstractEventLoop,
+    server: uvicorn.Server,
+    channel: socket.socket,
+    conn: socket.socket,
+) -> None:
+    try:
+        await loop.connect_accepted_socket(_protocols(server, channel), conn)
+    except OSError:  # the client went before it was served: its place is free again
+        conn.close()
+        _closed(channel)
 
 
 def _protocols(server: uvicorn.Server, channel: socket.socket) -> Callable[[], asyncio.Protocol]:
@@ -213,12 +230,17 @@ def _protocols(server: uvicorn.Server, channel: socket.socket) -> Callable[[], a
 
         def connection_lost(exc: Exception | None) -> None:
             lost(exc)
-            try:
-                channel.send(CLOSED)
-            except OSError:
-                pass  # the parent is gone
+            _closed(channel)
 
         made.connection_lost = connection_lost  # type: ignore[method-assign]
         return made
 
     return protocol
+
+
+def _closed(channel: socket.socket) -> None:
+    """Tell the parent that one of this worker's connections has closed."""
+    try:
+        channel.send(CLOSED)
+    except OSError:
+        pass  # the parent is gone (this worker stops), or its buffer is full: the count drifts
