@@ -138,3 +138,35 @@ def test_views_whose_checkpoint_copy_fails_after_the_commit_are_on_the_ledger_on
             .group_by(t.ledger_events.c.subject_id)
         ).all()
     assert sorted(rows) == [(f"copy-{n}", 1) for n in range(readers)]
+
+
+def test_views_fail_at_once_when_their_transaction_cannot_begin(store, monkeypatch):
+    """The writer's transaction fails before it takes its batch (the database down, SQLite's
+    lock not had within its timeout): the views queued fail, each reader told, instead of
+    the writer retrying the same queue in a loop while every reader waits."""
+    from sqlalchemy.exc import OperationalError
+
+    attempts: list[int] = []
+
+    def down(take):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store._views, "_write", down)
+    told: list[BaseException] = []
+
+    def read(n: int) -> None:
+        try:
+            store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id=f"v{n}")
+        except OperationalError as exc:
+            told.append(exc)
+
+    threads = [threading.Thread(target=read, args=(n,), daemon=True) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads), "a reader still waits"
+    assert len(told) == 4 and len(attempts) <= 4
+    monkeypatch.undo()
+    assert store.record_view(SYSTEM, "case.viewed", subject_type="case", subject_id="v9") > 0

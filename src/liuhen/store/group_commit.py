@@ -63,7 +63,8 @@ class GroupCommit:
     that, once it holds the ledger's lock, calls ``take()`` for the events to write and sets
     each one's ``seq``. A batch that failed before its commit is written again one event at
     a time, so one bad event fails only its own request; one that failed after it (its
-    checkpoint's copy in the checkpoint log) is on the ledger, and only its readers are told."""
+    checkpoint's copy in the checkpoint log) is on the ledger, and only its readers are told;
+    a transaction that could not begin (before taking a batch) fails the events queued."""
 
     def __init__(
         self,
@@ -129,6 +130,12 @@ class GroupCommit:
             self._write(take)
             self.batches += 1
         except BaseException as exc:  # noqa: BLE001  (handed to the waiting request)
+            if not taken:  # it failed before taking a batch (could not begin, or have the
+                self._take(taken)  # head): those queued fail now, not in a loop of retries
+                for event in taken:
+                    event.error = exc
+                    event.done.set()
+                return
             committed = any(e.tx is not None and e.tx.committed for e in taken)
             if not committed:  # (when it did, they are on the ledger: never written twice)
                 for event in taken:
