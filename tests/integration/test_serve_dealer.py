@@ -152,3 +152,12 @@ def test_sigterm_stops_the_parent_and_every_worker(served):
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5)
     open_one[0].close()
+
+
+def test_sigterm_to_the_whole_group_starts_no_worker_again(served):
+    """systemd (``KillMode=control-group``) and ``timeout`` signal every process at once:
+    the workers end as the parent does, and it does not take that for a crash."""
+    proc, _ = served
+    os.killpg(proc.pid, signal.SIGTERM)
+    assert proc.wait(40) == 0
+    assert "重新启动" not in proc.stderr.read().decode()  # type: ignore[union-attr]

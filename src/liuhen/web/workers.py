@@ -79,6 +79,8 @@ def _run(
                     _deal(listener, team)
                 else:
                     _hear(key.data)
+            if stopping:  # a stop signal sent to the whole group (systemd) ends workers too
+                return
             for n, worker in enumerate(team):
                 if worker.closed or not worker.process.is_alive():
                     selector.unregister(worker.channel)
