@@ -47,9 +47,19 @@ def _held(pids: list[int], port: int) -> list[int]:
             sockets.add(f"socket:[{cells[9]}]")
     held = []
     for pid in pids:
-        fds = Path(f"/proc/{pid}/fd")
-        held.append(sum(1 for fd in fds.iterdir() if os.readlink(fd) in sockets))
+        held.append(sum(1 for link in _links(pid) if link in sockets))
     return held
+
+
+def _links(pid: int) -> list[str]:
+    """What the open descriptors of ``pid`` point at (one closed meanwhile is left out)."""
+    links = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            links.append(os.readlink(fd))
+        except OSError:
+            continue
+    return links
 
 
 def _connect(port: int, count: int) -> list[http.client.HTTPConnection]:
