@@ -132,19 +132,14 @@ class GroupCommit:
         except BaseException as exc:  # noqa: BLE001  (handed to the waiting request)
             if not taken:  # it failed before taking a batch (could not begin, or have the
                 self._take(taken)  # head): those queued fail now, not in a loop of retries
-                for event in taken:
-                    event.error = exc
-                    event.done.set()
-                return
-            committed = any(e.tx is not None and e.tx.committed for e in taken)
-            if not committed:  # (when it did, they are on the ledger: never written twice)
-                for event in taken:
+            elif not any(e.tx is not None and e.tx.committed for e in taken):
+                for event in taken:  # (when it did, they are on the ledger: never twice)
                     event.seq = None
                 if len(taken) > 1:
                     for event in taken:
                         self._commit(partial(list, (event,)), [event])
                     return
-            for event in taken:  # none when the transaction failed before taking any
+            for event in taken:
                 event.error = exc
         for event in taken:
             event.done.set()

@@ -177,7 +177,7 @@ async def _serve(server: uvicorn.Server, channel: socket.socket) -> None:
         return
     loop = asyncio.get_running_loop()
     channel.setblocking(False)
-    loop.add_reader(channel.fileno(), _take, loop, server, channel)
+    loop.add_reader(channel.fileno(), _take, loop, server, channel, _protocols(server, channel))
     try:
         await serving
     finally:
@@ -185,7 +185,12 @@ async def _serve(server: uvicorn.Server, channel: socket.socket) -> None:
         channel.close()
 
 
-def _take(loop: asyncio.AbstractEventLoop, server: uvicorn.Server, channel: socket.socket) -> None:
+def _take(
+    loop: asyncio.AbstractEventLoop,
+    server: uvicorn.Server,
+    channel: socket.socket,
+    protocol: Callable[[], asyncio.Protocol],
+) -> None:
     """Serve the connections the parent has passed (as many as have arrived)."""
     try:
         data, fds, _, _ = socket.recv_fds(channel, 256, 256)
@@ -198,7 +203,7 @@ def _take(loop: asyncio.AbstractEventLoop, server: uvicorn.Server, channel: sock
         loop.remove_reader(channel.fileno())
         return
     for fd in fds:
-        task = loop.create_task(_adopt(loop, server, channel, socket.socket(fileno=fd)))
+        task = loop.create_task(_adopt(loop, protocol, channel, socket.socket(fileno=fd)))
         _ADOPTING.add(task)  # (the loop keeps only a weak reference to a task)
         task.add_done_callback(_ADOPTING.discard)
 
@@ -208,12 +213,12 @@ _ADOPTING: set[asyncio.Task[None]] = set()
 
 async def _adopt(
     loop: asyncio.AbstractEventLoop,
-    server: uvicorn.Server,
+    protocol: Callable[[], asyncio.Protocol],
     channel: socket.socket,
     conn: socket.socket,
 ) -> None:
     try:
-        await loop.connect_accepted_socket(_protocols(server, channel), conn)
+        await loop.connect_accepted_socket(protocol, conn)
     except OSError:  # the client went before it was served: its place is free again
         conn.close()
         _closed(channel)
