@@ -8,13 +8,14 @@ hides a read, and a seek inside a playback adds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NoReturn
 
 from liuhen.errors import Disposed, InvalidInput, NotFound
 from liuhen.ledger.events import Actor
-from liuhen.services.access.queries.files import file_read_payloads, record_file_with_case
+from liuhen.services.access.queries.files import file_read_payloads, file_to_serve
 from liuhen.services.permissions import require, require_case
 from liuhen.store.store import Store
 
@@ -42,15 +43,18 @@ def read_record_file(
     byte_range: tuple[int, int | None] | None = None,
     *,
     download: bool = False,
+    case: Mapping[str, Any] | None = None,
 ) -> FileRead:
     """Open file ``position`` of a record, whole or a byte range, and log the read: every
-    download and whole read, and each playback once (see the module docstring)."""
+    download and whole read, and each playback once (see the module docstring). ``case``:
+    the record's case as the caller loaded it (the web's permission check), not read again."""
     require(actor, "case.read")
-    row = record_file_with_case(store, record_id, position)
+    row, gone = file_to_serve(store, record_id, position)
     if row is None:
         raise NotFound(f"file: 记录 {record_id} 没有第 {position} 个文件")
-    require_case(store, actor, "case.read", row["case_id"])
-    _refuse_disposed(store, actor, record_id, position, row["case_id"])
+    require_case(store, actor, "case.read", row["case_id"], case)
+    if gone is not None:
+        _refuse_disposed(store, actor, record_id, position, row["case_id"], gone)
     size = store.blobs.size(row["blob_sha256"])
     start, end = 0, size - 1
     if byte_range is not None:
@@ -81,14 +85,15 @@ def read_record_file(
 
 
 def _refuse_disposed(
-    store: Store, actor: Actor, record_id: str, position: int, case_id: str | None
-) -> None:
-    """A disposed file is not served: say when and under which approval (and log the try)."""
-    from liuhen.services.archiving.disposal import disposed_file
-
-    gone = disposed_file(store, record_id, position)
-    if gone is None:
-        return
+    store: Store,
+    actor: Actor,
+    record_id: str,
+    position: int,
+    case_id: str | None,
+    gone: dict[str, Any],
+) -> NoReturn:
+    """A disposed file (``gone``: its tombstone) is not served: say when and under which
+    approval (and log the try)."""
     with store.transaction(actor) as tx:
         tx.record(
             "record.file_read_refused",

@@ -30,7 +30,6 @@ from liuhen.services.archiving.queries.disposals import (
     other_approval_ids,
     record_file_blobs,
     shared_elsewhere,
-    tombstones_of_record,
     tombstones_of_records,
 )
 from liuhen.services.archiving.queries.retention import record_retention, version_chain
@@ -288,11 +287,3 @@ def dispose(
             except NotFound:
                 pass  # already gone (a disposal interrupted after its commit)
     return result
-
-
-def disposed_file(store: Store, record_id: str, position: int) -> dict[str, Any] | None:
-    """The tombstone of one file of a record, if it was disposed of."""
-    for stone in tombstones_of_record(store, record_id):
-        if stone["position"] == position:
-            return stone
-    return None

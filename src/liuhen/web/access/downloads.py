@@ -15,7 +15,7 @@ from liuhen.errors import InvalidInput
 from liuhen.services.access.downloads import read_record_file
 from liuhen.services.access.watching import parse_ranges, record_watched
 from liuhen.services.admin.users import User
-from liuhen.web.auth.permission import check_csrf, get_store, permission
+from liuhen.web.auth.permission import case_if_loaded, check_csrf, get_store, permission
 from liuhen.web.forms import posted_form
 
 router = APIRouter()
@@ -43,7 +43,13 @@ def record_file(
 ) -> Response:
     wanted = _range(request.headers.get("range"))
     read = read_record_file(
-        get_store(request), user.actor, record_id, position, wanted, download=download
+        get_store(request),
+        user.actor,
+        record_id,
+        position,
+        wanted,
+        download=download,
+        case=case_if_loaded(request),
     )
     disposition = "attachment" if download else "inline"
     headers = {

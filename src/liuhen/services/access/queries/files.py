@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
+from liuhen.services.archiving.queries.disposals import tombstones_on
 from liuhen.store import tables as t
 from liuhen.store.store import Store
 
@@ -26,21 +27,40 @@ def record_files_of(store: Store, record_ids: list[str]) -> dict[str, list[dict[
     return found
 
 
+FILE_WITH_CASE = (
+    select(t.record_files, t.records.c.case_id)
+    .join(t.records, t.records.c.id == t.record_files.c.record_id)
+    .where(
+        t.record_files.c.record_id == bindparam("record_id"),
+        t.record_files.c.position == bindparam("position"),
+    )
+)
+
+
 def record_file_with_case(store: Store, record_id: str, position: int) -> dict[str, Any] | None:
     """File ``position`` of a record with the record's ``case_id``, or None."""
     with store.read() as conn:
-        row = (
-            conn.execute(
-                select(t.record_files, t.records.c.case_id)
-                .join(t.records, t.records.c.id == t.record_files.c.record_id)
-                .where(
-                    t.record_files.c.record_id == record_id, t.record_files.c.position == position
-                )
-            )
-            .mappings()
-            .first()
-        )
+        return file_with_case(conn, record_id, position)
+
+
+def file_with_case(conn: Connection, record_id: str, position: int) -> dict[str, Any] | None:
+    """``record_file_with_case`` on the caller's connection."""
+    found = conn.execute(FILE_WITH_CASE, {"record_id": record_id, "position": position})
+    row = found.mappings().first()
     return None if row is None else dict(row)
+
+
+def file_to_serve(
+    store: Store, record_id: str, position: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """File ``position`` of a record with its ``case_id`` (or None), and its tombstone when
+    it was disposed of (or None): what a download needs, on one connection."""
+    with store.read() as conn:
+        row = file_with_case(conn, record_id, position)
+        if row is None:
+            return None, None
+        gone = [s for s in tombstones_on(conn, record_id) if s["position"] == position]
+    return row, gone[0] if gone else None
 
 
 def file_read_payloads(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from liuhen.store import tables as t
 from liuhen.store.store import Store
@@ -59,14 +59,18 @@ def any_tombstone(conn: Connection, record_ids: list[str]) -> bool:
     return conn.execute(query).first() is not None
 
 
+RECORD_TOMBSTONES = select(t.disposals).where(t.disposals.c.record_id == bindparam("record_id"))
+
+
 def tombstones_of_record(store: Store, record_id: str) -> list[dict[str, Any]]:
     """The tombstones of one record's files, in no set order."""
     with store.read() as conn:
-        rows = (
-            conn.execute(select(t.disposals).where(t.disposals.c.record_id == record_id))
-            .mappings()
-            .all()
-        )
+        return tombstones_on(conn, record_id)
+
+
+def tombstones_on(conn: Connection, record_id: str) -> list[dict[str, Any]]:
+    """``tombstones_of_record`` on the caller's connection."""
+    rows = conn.execute(RECORD_TOMBSTONES, {"record_id": record_id}).mappings().all()
     return [_tombstone(r) for r in rows]
 
 
