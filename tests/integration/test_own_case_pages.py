@@ -15,7 +15,7 @@ from liuhen.services.cases.cases import list_page, open_case
 from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.services.permissions import case_scope
-from liuhen.store.queries import case_list
+from liuhen.store.queries import case_list, case_page
 from liuhen.store.queries.case_list import Filter, cs
 
 
@@ -73,7 +73,7 @@ def test_every_page_of_own_cases_is_the_sorted_slice(store, officer_cases, wante
         every = _all_sorted(conn, scope, wanted, now)
         for size in (1, 3, 5, 50):
             for offset in range(0, len(every) + size, size):
-                rows = case_list.page(
+                rows = case_page.page(
                     conn, scope, wanted, now, offset=offset, limit=size, columns=case_list.LINE
                 )
                 assert [r.case_id for r in rows] == every[offset : offset + size]
@@ -109,7 +109,7 @@ def test_an_officers_search_reads_the_same_cases_either_way(store, officer_cases
             )
             for size in (1, 3, 50):
                 for offset in range(0, len(every) + size, size):
-                    rows = case_list.page(
+                    rows = case_page.page(
                         conn, scope, wanted, now, offset=offset, limit=size,
                         columns=case_list.LINE, drive=drive,
                     )  # fmt: skip

@@ -140,7 +140,7 @@ summary_officers = Table(
 )
 """The officers recorded on a summarised case's acts (whose own cases it is): derived. The
 case's opening time and number are copied here so that an officer's cases are listed newest
-first straight from the index (``case_list.page``), and its agency and overdue and due
+first straight from the index (``case_page.page``), and its agency and overdue and due
 columns so that an officer's 我的待办 is chosen from the index (``queries/inbox``); the
 copies are written with the case's row (``summary_index.fill_copies``)."""
 

@@ -18,7 +18,7 @@ from liuhen.rules.sources.summary_state import GRACE
 from liuhen.services.cases import numbering
 from liuhen.services.cases.queries.cases import case_id_of, case_number_taken
 from liuhen.services.permissions import case_scope, require
-from liuhen.store.queries import case_list
+from liuhen.store.queries import case_list, case_page
 from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.store import Store
 from liuhen.store.unit import Tx, new_id
@@ -35,7 +35,7 @@ SEARCH_COUNT_CAP = 1000
 it the list says "超过 1000 件" and asks for more words, rather than read every match."""
 DENSE, DENSE_ROWS = 500, 250
 """A search matching at least ``DENSE`` cases has its first ``DENSE_ROWS`` rows read newest
-first until the page is full (``case_list.page``'s ``dense``)."""
+first until the page is full (``case_page.page``'s ``dense``)."""
 
 STAGES: dict[str, str] = {
     "initiation": "启动",
@@ -186,7 +186,7 @@ def list_page(
     full: bool = False,
 ) -> CasePage:
     """The cases the actor may read that match ``wanted``: page ``page`` of ``size`` (all
-    when None), newest first (or by ``order``, see ``store/queries/case_list.page``), with
+    when None), newest first (or by ``order``, see ``store/queries/case_page.page``), with
     the open findings of each as of now. Paged, filtered and counted in SQL on the index of
     the summaries, whose JSON is read only when ``full`` (each case's whole party rather
     than its name); the list shown is on the ledger (000§18 实时调阅)."""
@@ -207,7 +207,7 @@ def list_page(
         offset = (page - 1) * size if size else 0
         limit = min(size or matched, matched - offset) if more else size  # the first `cap`
         columns = case_list.ROW if full else case_list.LINE
-        rows = case_list.page(
+        rows = case_page.page(
             conn, scope, wanted, now, offset=offset, limit=limit, order=order, columns=columns,
             dense=_dense(wanted, matched, offset, size), drive=drive,
         )  # fmt: skip

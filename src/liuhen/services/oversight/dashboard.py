@@ -25,7 +25,7 @@ from liuhen.services.oversight.queries import agency_names
 from liuhen.services.permissions import case_scope, require
 from liuhen.store import dashboard_counts
 from liuhen.store import tables as t
-from liuhen.store.queries import case_list
+from liuhen.store.queries import case_list, case_page
 from liuhen.store.queries import dashboard as counts
 from liuhen.store.queries.case_list import Filter, Scope
 from liuhen.store.queries.dashboard import Group, Part
@@ -244,7 +244,7 @@ def _oldest_overdue(
     """The ``OVERDUE_SHOWN`` oldest overdue items: they lie in the cases whose oldest
     overdue item is oldest, so only that many cases are read."""
     wanted = _case_filter(filters, overdue=True)
-    rows = case_list.page(conn, scope, wanted, now, limit=OVERDUE_SHOWN, order="overdue")
+    rows = case_page.page(conn, scope, wanted, now, limit=OVERDUE_SHOWN, order="overdue")
     items: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     for case_id, _agency, summary in rows:
         summary["id"] = case_id

@@ -22,7 +22,7 @@ from liuhen.services.av.unlinked import UnlinkedFootage, unlinked_footage
 from liuhen.services.cases.summaries import ensure_current, state_at
 from liuhen.services.oversight.reminders import KINDS, Inbox, Reminder, inbox
 from liuhen.services.permissions import ROLES, allowed, case_scope
-from liuhen.store.queries import case_list
+from liuhen.store.queries import case_list, case_page
 from liuhen.store.queries.case_list import Filter
 from liuhen.store.store import Store
 
@@ -78,7 +78,7 @@ def agency_overdue(
     assert scope is not None
     with store.read() as conn:
         count = case_list.total_overdue(conn, scope, Filter(overdue=True), now)
-        rows = case_list.page(conn, scope, Filter(overdue=True), now, limit=shown, order="overdue")
+        rows = case_page.page(conn, scope, Filter(overdue=True), now, limit=shown, order="overdue")
     items: list[Reminder] = []
     for case_id, _agency, summary in rows:
         for f in state_at(summary, now).overdue:
@@ -107,7 +107,7 @@ def cases_to_file(store: Store, actor: Actor, now: datetime) -> tuple[list[dict[
     wanted = Filter(metric="file_due")
     with store.read() as conn:
         count = case_list.count(conn, scope, wanted, now)
-        rows = case_list.page(conn, scope, wanted, now, limit=SHOWN, columns=case_list.LINE)
+        rows = case_page.page(conn, scope, wanted, now, limit=SHOWN, columns=case_list.LINE)
     return [
         {
             "id": r.case_id,

@@ -7,7 +7,7 @@ data: whose cases, which marks the reader's roles clear) and it writes the WHERE
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -70,26 +71,64 @@ class Filter:
     within: Scope | None = None  # a second scope the cases must be in (the dashboard's)
 
 
-def own(scope: Scope, *, correlated: bool = False) -> ColumnElement[bool]:
+Bind = Callable[..., Any]
+"""How a scope's value enters a statement: as itself (``literal``) or as a named parameter
+(``parameter``: the statement is then the same for every scope of the same shape)."""
+
+
+def literal(name: str, value: Any, expanding: bool = False) -> Any:
+    return value
+
+
+def parameter(name: str, value: Any, expanding: bool = False) -> Any:
+    return bindparam(name, expanding=expanding)
+
+
+def scope_values(scope: Scope) -> dict[str, Any]:
+    """The values of the parameters ``parameter`` names for ``scope`` (see ``reach``)."""
+    return {
+        "scope_agency": scope.agency_id,
+        "scope_section": scope.section,
+        "scope_user": scope.user_id,
+        "scope_officer": scope.officer_id,
+        "scope_marks": mark_sets(scope.cleared) if scope.cleared is not None else [],
+    }
+
+
+def scope_shape(scope: Scope) -> tuple[bool, ...]:
+    """What of ``scope`` decides the form of its statements (which values are set)."""
+    return (
+        scope.everything,
+        scope.agency_id is not None,
+        scope.section is not None,
+        scope.user_id is not None,
+        scope.officer_id is not None,
+        scope.cleared is not None,
+    )
+
+
+def own(scope: Scope, *, correlated: bool = False, bind: Bind = literal) -> ColumnElement[bool]:
     """The cases the scope's user opened or is an officer on: one ``IN`` over a union of two
     indexed look-ups (``created_by``, ``summary_officers.officer_id``), so the database
     reads those cases by key instead of testing every case of the agency. ``correlated``:
     tested per case instead (the opener, and the officer's row by its key), for a search
     the full-text index drives through a few candidates (building the ``IN`` list of an
     officer's 5,000 cases cost more than the whole search)."""
+    user = bind("scope_user", scope.user_id)
+    officer = bind("scope_officer", scope.officer_id)
     if correlated:
         tests: list[ColumnElement[bool]] = []
         if scope.user_id is not None:
-            tests.append(cs.c.created_by == scope.user_id)
+            tests.append(cs.c.created_by == user)
         if scope.officer_id is not None:
-            on_act = (so.c.case_id == cs.c.case_id) & (so.c.officer_id == scope.officer_id)
+            on_act = (so.c.case_id == cs.c.case_id) & (so.c.officer_id == officer)
             tests.append(exists().where(on_act))
         return or_(*tests) if tests else false()
     mine: list[Any] = []
     if scope.user_id is not None:
-        mine.append(select(cs.c.case_id).where(cs.c.created_by == scope.user_id))
+        mine.append(select(cs.c.case_id).where(cs.c.created_by == user))
     if scope.officer_id is not None:
-        mine.append(select(so.c.case_id).where(so.c.officer_id == scope.officer_id))
+        mine.append(select(so.c.case_id).where(so.c.officer_id == officer))
     if not mine:
         return false()
     return cs.c.case_id.in_(mine[0] if len(mine) == 1 else union_all(*mine))
@@ -104,21 +143,23 @@ def mark_sets(cleared: Iterable[str]) -> list[str]:
     return found
 
 
-def reach(scope: Scope, *, correlated: bool = False) -> ColumnElement[bool]:
-    """The scope as a condition on ``case_summaries`` (``correlated``: see ``own``)."""
-    mine = own(scope, correlated=correlated)
+def reach(scope: Scope, *, correlated: bool = False, bind: Bind = literal) -> ColumnElement[bool]:
+    """The scope as a condition on ``case_summaries`` (``correlated``: see ``own``; ``bind``:
+    the scope's values as themselves or as the parameters of ``scope_values``)."""
+    mine = own(scope, correlated=correlated, bind=bind)
     if scope.everything:
         reached: ColumnElement[bool] = true()
     elif scope.agency_id is not None:
-        same = cs.c.agency_id == scope.agency_id
+        same = cs.c.agency_id == bind("scope_agency", scope.agency_id)
         if scope.section is not None:
-            same = and_(same, cs.c.section == scope.section)
+            same = and_(same, cs.c.section == bind("scope_section", scope.section))
         reached = or_(same, mine)
     else:
         return mine  # the user's own cases: confidentiality marks never hide them
     if scope.cleared is None:
         return reached
-    return and_(reached, or_(cs.c.marks.in_(mark_sets(scope.cleared)), mine))
+    marks = bind("scope_marks", mark_sets(scope.cleared), expanding=True)
+    return and_(reached, or_(cs.c.marks.in_(marks), mine))
 
 
 def where(
@@ -129,10 +170,12 @@ def where(
     *,
     indexed: bool = True,
     correlated: bool = False,
+    bind: Bind = literal,
 ) -> list[ColumnElement[bool]]:
     """Every condition of the scope and the filter (``indexed``: see ``search.matches``;
-    ``correlated``: see ``own``)."""
-    return [reach(scope, correlated=correlated), *narrowing(f, now, conn, indexed=indexed)]
+    ``correlated``: see ``own``; ``bind``: see ``reach``)."""
+    conditions = narrowing(f, now, conn, indexed=indexed)
+    return [reach(scope, correlated=correlated, bind=bind), *conditions]
 
 
 def narrowing(
@@ -204,53 +247,12 @@ def line_counts(line: Any, now: datetime) -> tuple[int | None, int | None]:
     return violations, int(line.findings) - violations
 
 
-def _source(columns: tuple[Any, ...]) -> Any:
+def source(columns: tuple[Any, ...]) -> Any:
     """What ``columns`` are read from: the index, joined to the summaries when they ask for
     one (a list line reads the index alone)."""
     if any(getattr(c, "table", None) is bodies for c in columns):
         return cs.join(bodies, bodies.c.case_id == cs.c.case_id)
     return cs
-
-
-def page(
-    conn: Connection,
-    scope: Scope,
-    f: Filter,
-    now: datetime,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-    order: str = "opened",
-    columns: tuple[Any, ...] = ROW,
-    dense: bool = False,
-    drive: str = "",
-) -> list[Any]:
-    """Rows (by default case_id, agency_id, summary) in list order: newest opened first,
-    or soonest next due (``order="due"``), or oldest overdue first (``order="overdue"``).
-    ``dense``: the search matches so many cases that the page is read newest first, each row
-    checked, stopping when it is full (the planner, multiplying the chances of a title's
-    two-character terms as if unrelated, would read and sort every candidate: a word a tenth
-    of the county's titles hold took 40 ms, read this way 4 ms). ``drive`` (a search of a
-    reader who reaches only their own cases, see ``search_drive``): ``"own"`` reads their
-    cases newest first, each checked, until the page is full; ``"matches"`` reads the full-text
-    index's few candidates, each tested for being theirs."""
-    own_first = order == "opened" and limit is not None and own_only(scope)
-    if own_first and (not f.q or drive == "own"):
-        return _own_page(conn, scope, f, now, offset, limit or 0, columns)
-    indexed = not (dense and order == "opened")
-    conditions = where(scope, f, now, conn, indexed=indexed, correlated=drive == "matches")
-    query = select(*columns).select_from(_source(columns)).where(*conditions)
-    if order == "due":
-        query = query.order_by(cs.c.c_next_due, cs.c.number)
-    elif order == "overdue":
-        query = query.order_by(cs.c.c_oldest_overdue, cs.c.number)
-    else:
-        query = query.order_by(cs.c.opened_at.desc(), cs.c.number.desc())
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(conn.execute(query))
 
 
 def search_drive(conn: Connection, scope: Scope, f: Filter, own_cases: int) -> str:
@@ -266,42 +268,6 @@ def search_drive(conn: Connection, scope: Scope, f: Filter, own_cases: int) -> s
 def own_only(scope: Scope) -> bool:
     """Whether the scope reaches only the reader's own cases."""
     return not scope.everything and scope.agency_id is None
-
-
-def _own_page(
-    conn: Connection,
-    scope: Scope,
-    f: Filter,
-    now: datetime,
-    offset: int,
-    limit: int,
-    columns: tuple[Any, ...],
-) -> list[Any]:
-    """A page of a reader who reaches only their own cases, newest first: the first
-    ``offset + limit`` of the cases they are an officer on and of those they opened, each
-    read in order from its index (``summary_officers`` and ``created_by`` carry the opening
-    time and number), then the page of those (not every own case read and sorted)."""
-    conditions = narrowing(f, now, conn, indexed=False)  # a search: each row checked
-    branches = [
-        select(
-            part.order_by(opened.desc(), number.desc()).limit(offset + limit).subquery().c.case_id
-        )
-        for part, opened, number in _own_sources(scope, conditions)
-    ]
-    if not branches:
-        return []
-    ids: Any = branches[0]  # (a conditional expression here crashes mypy 2.4)
-    if len(branches) > 1:
-        ids = union_all(*branches)
-    query = (
-        select(*columns)
-        .select_from(_source(columns))
-        .where(cs.c.case_id.in_(ids))
-        .order_by(cs.c.opened_at.desc(), cs.c.number.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(conn.execute(query))
 
 
 def count(
@@ -329,13 +295,15 @@ def count(
 
 def _own_ids(scope: Scope, conditions: list[ColumnElement[bool]]) -> Any:
     """The ids of the reader's own cases that meet ``conditions``, without repeats."""
-    parts = [ids for ids, _, _ in _own_sources(scope, conditions)]
+    parts = [ids for ids, _, _ in own_sources(scope, conditions)]
     if not parts:
         return select(cs.c.case_id).where(false())
     return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def _own_sources(scope: Scope, conditions: list[ColumnElement[bool]]) -> list[tuple[Any, Any, Any]]:
+def own_sources(
+    scope: Scope, conditions: list[ColumnElement[bool]], bind: Bind = literal
+) -> list[tuple[Any, Any, Any]]:
     """(ids, opening time, number) of each index a reader's own cases that meet
     ``conditions`` are read from: those they are an officer on (``summary_officers``, which
     carries the case's opening time and number: joined to the case only for ``conditions``)
@@ -345,10 +313,12 @@ def _own_sources(scope: Scope, conditions: list[ColumnElement[bool]]) -> list[tu
         officer = select(so.c.case_id)
         if conditions:  # else the index alone answers
             officer = officer.select_from(so.join(cs, cs.c.case_id == so.c.case_id))
-        officer = officer.where(so.c.officer_id == scope.officer_id, *conditions)
+        officer_id = bind("scope_officer", scope.officer_id)
+        officer = officer.where(so.c.officer_id == officer_id, *conditions)
         found.append((officer, so.c.opened_at, so.c.number))
     if scope.user_id is not None:
-        opened = select(cs.c.case_id).where(cs.c.created_by == scope.user_id, *conditions)
+        user_id = bind("scope_user", scope.user_id)
+        opened = select(cs.c.case_id).where(cs.c.created_by == user_id, *conditions)
         found.append((opened, cs.c.opened_at, cs.c.number))
     return found
 
@@ -364,7 +334,7 @@ def rows_of(conn: Connection, case_ids: Iterable[str]) -> dict[str, Any]:
     wanted = sorted(set(case_ids))
     if not wanted:
         return {}
-    query = select(*ROW).select_from(_source(ROW)).where(cs.c.case_id.in_(wanted))
+    query = select(*ROW).select_from(source(ROW)).where(cs.c.case_id.in_(wanted))
     return {r[0]: r for r in conn.execute(query)}
 
 
