@@ -85,7 +85,10 @@ def _scopes(readers: dict[str, Any]) -> list[tuple[Scope, Scope]]:
     ]
 
 
-@pytest.mark.parametrize("wanted", [Filter(), Filter(procedure="simple")])
+@pytest.mark.parametrize(
+    "wanted",
+    [Filter(), Filter(procedure="simple"), Filter(q="占道"), Filter(problems="pending")],
+)
 def test_readers_of_one_shape_share_a_statement_and_see_their_own_rows(
     store: Any, readers: dict[str, Any], wanted: Filter
 ) -> None:
@@ -103,9 +106,43 @@ def test_readers_of_one_shape_share_a_statement_and_see_their_own_rows(
                 assert len(case_page._BUILT) == built  # the second reader built nothing
                 assert [r.case_id for r in mine] == _alone(conn, first, wanted, offset, limit)
                 assert [r.case_id for r in theirs] == _alone(conn, second, wanted, offset, limit)
+    if wanted.problems:  # (no case of these has findings: the rows matched, both empty)
+        return
     pairs = _scopes(readers)
     with store.read() as conn:  # the pairs differ: a shared statement did not answer alike
         differ = [
             _alone(conn, a, wanted, 0, 50) != _alone(conn, b, wanted, 0, 50) for a, b in pairs
         ]
     assert all(differ), differ
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("第3号", "第4号"), ("当事人3", "当事人4"), ("%", "_"), ("1", "2")],
+)
+def test_searches_of_one_shape_share_a_statement_and_find_their_own_words(
+    store: Any, readers: dict[str, Any], first: str, second: str
+) -> None:
+    """Two words of one shape (both with letters or digits the index knows, or neither), by
+    the agency's reader and by an officer (whose search is driven by their own cases or by
+    the index, as ``search_drive`` chooses: both here)."""
+    now = store.clock()
+    agency = Scope(agency_id=readers["agency"])
+    officer = case_scope(readers["zhang"].actor, "case.read")
+    assert officer is not None
+    with store.read() as conn:
+        for scope, drive in ((agency, ""), (officer, "own"), (officer, "matches")):
+            found = []
+            for q in (first, second):
+                wanted = Filter(q=q)
+                before = len(case_page._BUILT)
+                rows = case_page.page(conn, scope, wanted, now, limit=50, columns=LINE, drive=drive)
+                alone = case_page._page_statement(
+                    scope, wanted, now, conn, 0, 50, "opened", LINE, False, drive
+                )
+                assert [r.case_id for r in rows] == [r.case_id for r in conn.execute(alone)]
+                found.append(([r.case_id for r in rows], len(case_page._BUILT) - before))
+            (mine, built), (theirs, again) = found
+            assert again == 0
+            if first not in ("%", "_"):
+                assert mine != theirs, (scope, first, second)

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from liuhen.store import tables as t
+from liuhen.store.queries.binds import Bind, literal
 
 
 def fold(value: str) -> str:
@@ -95,44 +96,80 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def matches(q: str, dialect: Dialect, *, indexed: bool = True) -> ColumnElement[bool]:
+def matches(
+    q: str, dialect: Dialect, *, indexed: bool = True, bind: Bind = literal
+) -> ColumnElement[bool]:
     """The condition on ``case_summaries`` for rows whose number, title or party name
     contains ``q`` (case-insensitively, full-width folded). ``indexed`` False: the check
     alone, for a page of a word so common that reading the newest rows until the page is
-    full is quicker than reading and sorting every candidate the index gives."""
-    check = t.case_summaries.c.search_text.like(_like(q), escape="\\")
-    found = _indexed(q, dialect)
+    full is quicker than reading and sorting every candidate the index gives. ``bind``:
+    the pattern and the index's query as themselves or as the parameters of
+    ``search_values`` (the statement's form then depends on ``search_shape`` alone)."""
+    pattern = bind("search_like", _like(q))
+    check = t.case_summaries.c.search_text.like(pattern, escape="\\")
+    found = _indexed(q, dialect, bind)
     if not indexed or found is None:
         return check
     return and_(found, check)
 
 
-def _indexed(q: str, dialect: Dialect) -> ColumnElement[bool] | None:
+def search_shape(q: str, dialect: Dialect) -> tuple[str, bool]:
+    """What of ``q`` decides the form of ``matches``: the database, and whether the index
+    can help (``q`` holds a letter or digit)."""
+    whole, starts = _query(q)
+    return dialect.name, bool(whole or starts)
+
+
+def search_values(q: str, dialect: Dialect) -> dict[str, Any]:
+    """The values of ``matches``' parameters for ``q`` (none without ``q``)."""
+    if not q:
+        return {}
+    index_query = _fts_query(q) if dialect.name == "sqlite" else _ts_query(q)
+    return {"search_like": _like(q), "search_index": index_query}
+
+
+def _indexed(q: str, dialect: Dialect, bind: Bind = literal) -> ColumnElement[bool] | None:
     """The index's condition for ``q`` (its candidates), None when the index cannot help."""
-    found = _fts_rowids(q) if dialect.name == "sqlite" else _tsquery(q)
+    found = _fts_rowids(q, bind) if dialect.name == "sqlite" else _tsquery(q, bind)
     if found is None or dialect.name != "sqlite":
         return found
     return literal_column("case_summaries.rowid").in_(found)
 
 
-def _fts_rowids(q: str) -> Any:
+def _fts_query(q: str) -> str | None:
+    """SQLite: the FTS5 query of ``q`` (None: the index cannot help)."""
+    whole, starts = _query(q)
+    if not whole and not starts:
+        return None
+    return " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
+
+
+def _ts_query(q: str) -> str | None:
+    """PostgreSQL: the ``to_tsquery`` text of ``q`` (None: the index cannot help)."""
+    whole, starts = _query(q)
+    if not whole and not starts:
+        return None
+    return " & ".join([*(f"'{w}'" for w in whole), *(f"'{c}':*" for c in starts)])
+
+
+def _fts_rowids(q: str, bind: Bind = literal) -> Any:
     """SQLite: the statement of the rowids ``case_search`` gives for ``q`` (or None)."""
-    whole, starts = _query(q)
-    if not whole and not starts:
+    expression = _fts_query(q)
+    if expression is None:
         return None
-    expression = " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
-    found = text("SELECT rowid FROM case_search WHERE case_search MATCH :fts")
-    return found.bindparams(fts=expression).columns(column("rowid", Integer()))
+    found = text("SELECT rowid FROM case_search WHERE case_search MATCH :search_index")
+    value = bind("search_index", expression)
+    bound = found.bindparams(search_index=value) if value is expression else found
+    return bound.columns(column("rowid", Integer()))
 
 
-def _tsquery(q: str) -> ColumnElement[bool] | None:
+def _tsquery(q: str, bind: Bind = literal) -> ColumnElement[bool] | None:
     """PostgreSQL: the GIN index's condition for ``q`` (or None)."""
-    whole, starts = _query(q)
-    if not whole and not starts:
+    expression = _ts_query(q)
+    if expression is None:
         return None
-    expression = " & ".join([*(f"'{w}'" for w in whole), *(f"'{c}':*" for c in starts)])
     vector = func.to_tsvector(literal_column("'simple'"), t.case_summaries.c.search_terms)
-    query = func.to_tsquery(literal_column("'simple'"), expression)
+    query = func.to_tsquery(literal_column("'simple'"), bind("search_index", expression))
     return vector.op("@@")(query)
 
 

@@ -7,7 +7,7 @@ data: whose cases, which marks the reader's roles clear) and it writes the WHERE
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -17,7 +17,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
-    bindparam,
     exists,
     false,
     func,
@@ -27,11 +26,13 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.engine import Dialect
 
 from liuhen.rules.sources.summary_state import GRACE
 from liuhen.store import tables as t
+from liuhen.store.queries.binds import Bind, literal
 from liuhen.store.queries.metrics import metric_clause
-from liuhen.store.search import candidates, matches
+from liuhen.store.search import candidates, matches, search_values
 
 cs = t.case_summaries
 so = t.summary_officers
@@ -71,19 +72,6 @@ class Filter:
     within: Scope | None = None  # a second scope the cases must be in (the dashboard's)
 
 
-Bind = Callable[..., Any]
-"""How a scope's value enters a statement: as itself (``literal``) or as a named parameter
-(``parameter``: the statement is then the same for every scope of the same shape)."""
-
-
-def literal(name: str, value: Any, expanding: bool = False) -> Any:
-    return value
-
-
-def parameter(name: str, value: Any, expanding: bool = False) -> Any:
-    return bindparam(name, expanding=expanding)
-
-
 def scope_values(scope: Scope) -> dict[str, Any]:
     """The values of the parameters ``parameter`` names for ``scope`` (see ``reach``)."""
     return {
@@ -93,6 +81,11 @@ def scope_values(scope: Scope) -> dict[str, Any]:
         "scope_officer": scope.officer_id,
         "scope_marks": mark_sets(scope.cleared) if scope.cleared is not None else [],
     }
+
+
+def filter_values(f: Filter, now: datetime, dialect: Dialect) -> dict[str, Any]:
+    """The values of the parameters ``parameter`` names for ``f`` as of ``now``."""
+    return {"passed": now - GRACE, **search_values(f.q, dialect)}
 
 
 def scope_shape(scope: Scope) -> tuple[bool, ...]:
@@ -174,14 +167,15 @@ def where(
 ) -> list[ColumnElement[bool]]:
     """Every condition of the scope and the filter (``indexed``: see ``search.matches``;
     ``correlated``: see ``own``; ``bind``: see ``reach``)."""
-    conditions = narrowing(f, now, conn, indexed=indexed)
+    conditions = narrowing(f, now, conn, indexed=indexed, bind=bind)
     return [reach(scope, correlated=correlated, bind=bind), *conditions]
 
 
 def narrowing(
-    f: Filter, now: datetime, conn: Connection, *, indexed: bool = True
+    f: Filter, now: datetime, conn: Connection, *, indexed: bool = True, bind: Bind = literal
 ) -> list[ColumnElement[bool]]:
-    """Every condition of the filter."""
+    """Every condition of the filter (``bind``: the moment findings fall due by, ``passed``,
+    and the search's words as themselves or as parameters, see ``filter_values``)."""
     found: list[ColumnElement[bool]] = []
     if f.agency_id is not None:
         found.append(cs.c.agency_id == f.agency_id)
@@ -190,7 +184,7 @@ def narrowing(
     if f.procedure:
         found.append(cs.c.procedure == f.procedure)
     readable = ~cs.c.unreadable
-    passed = now - GRACE  # a due time at or before this has passed (summary_state.GRACE)
+    passed = bind("passed", now - GRACE)  # a due time at or before this has passed (GRACE)
     if f.problems == "violations":
         found.append(and_(readable, or_(cs.c.violations > 0, cs.c.first_pending_due <= passed)))
     elif f.problems == "pending":
@@ -198,7 +192,7 @@ def narrowing(
     elif f.problems == "clean":
         found.append(and_(readable, cs.c.findings == 0))
     if f.q:
-        found.append(matches(f.q, conn.dialect, indexed=indexed))
+        found.append(matches(f.q, conn.dialect, indexed=indexed, bind=bind))
     if f.section:
         found.append(cs.c.section == f.section)
     if f.officer_id:

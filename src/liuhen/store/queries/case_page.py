@@ -4,27 +4,28 @@ long as the database took to run it); the conditions are ``case_list``'s."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Integer, bindparam, false, select, union_all
 
+from liuhen.store.queries.binds import Bind, literal, parameter
 from liuhen.store.queries.case_list import (
     ROW,
-    Bind,
     Filter,
     Scope,
     cs,
-    literal,
+    filter_values,
     narrowing,
     own_only,
     own_sources,
-    parameter,
     scope_shape,
     scope_values,
     source,
     where,
 )
+from liuhen.store.search import search_shape
 
 
 def page(
@@ -49,12 +50,11 @@ def page(
     reader who reaches only their own cases, see ``search_drive``): ``"own"`` reads their
     cases newest first, each checked, until the page is full; ``"matches"`` reads the full-text
     index's few candidates, each tested for being theirs."""
-    if f.q or f.problems in ("violations", "pending"):  # words or the clock: built each time
-        query = _page_statement(scope, f, now, conn, offset, limit, order, columns, dense, drive)
-        return list(conn.execute(query))
-    key = (scope_shape(scope), f, offset > 0, limit is not None, order, columns, dense, drive)
+    words = search_shape(f.q, conn.dialect) if f.q else None
+    shape = (scope_shape(scope), replace(f, q=""), words, offset > 0, limit is not None)
+    key = (*shape, order, columns, dense, drive)
     query = _BUILT.get(key)
-    if query is None:  # the same for every reader of the scope's shape: built once
+    if query is None:  # the same for every reader and search of this shape: built once
         query = _page_statement(
             scope, f, now, conn, offset, limit, order, columns, dense, drive, parameter
         )
@@ -63,6 +63,7 @@ def page(
             _BUILT.pop(next(iter(_BUILT)))
     values = {
         **scope_values(scope),
+        **filter_values(f, now, conn.dialect),
         "offset": offset,
         "limit": limit,
         "reach": offset + (limit or 0),
@@ -132,7 +133,7 @@ def _own_page(
     opened, each read in order from its index (``summary_officers`` and ``created_by`` carry
     the opening time and number), then the page of those (not every own case read and
     sorted)."""
-    conditions = narrowing(f, now, conn, indexed=False)  # a search: each row checked
+    conditions = narrowing(f, now, conn, indexed=False, bind=bind)  # a search: each row checked
     first = _number(bind, "reach", offset + limit)
     branches = [
         select(part.order_by(opened.desc(), number.desc()).limit(first).subquery().c.case_id)
