@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -328,8 +329,14 @@ def rows_of(conn: Connection, case_ids: Iterable[str]) -> dict[str, Any]:
     wanted = sorted(set(case_ids))
     if not wanted:
         return {}
-    query = select(*ROW).select_from(source(ROW)).where(cs.c.case_id.in_(wanted))
-    return {r[0]: r for r in conn.execute(query)}
+    return {r[0]: r for r in conn.execute(_ROWS_OF, {"case_ids": wanted})}
+
+
+_ROWS_OF = (
+    select(*ROW)
+    .select_from(source(ROW))
+    .where(cs.c.case_id.in_(bindparam("case_ids", expanding=True)))
+)
 
 
 def ids(conn: Connection, scope: Scope, f: Filter, now: datetime) -> list[str]:
