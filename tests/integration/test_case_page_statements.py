@@ -1,6 +1,7 @@
-"""A case list's page statement is built once per shape of the reader's scope and run with
-each reader's own values (``store/queries/case_page``): two readers of the same shape share
-the statement, and each sees exactly what a statement built for them alone would show."""
+"""A case list's page and count statements are built once per shape of the reader's scope and
+run with each reader's own values (``store/queries/case_page``, ``case_list.count``): two
+readers of the same shape share the statement, and each sees exactly what a statement built
+for them alone would show."""
 
 from __future__ import annotations
 
@@ -106,6 +107,10 @@ def test_readers_of_one_shape_share_a_statement_and_see_their_own_rows(
                 assert len(case_page._BUILT) == built  # the second reader built nothing
                 assert [r.case_id for r in mine] == _alone(conn, first, wanted, offset, limit)
                 assert [r.case_id for r in theirs] == _alone(conn, second, wanted, offset, limit)
+            for scope in (first, second):  # the count's statement is shared the same way
+                every = len(_alone(conn, scope, wanted, 0, 1000))
+                assert case_list.count(conn, scope, wanted, now) == every
+                assert case_list.count(conn, scope, wanted, now, cap=2) == min(every, 3)
     if wanted.problems:  # (no case of these has findings: the rows matched, both empty)
         return
     pairs = _scopes(readers)
@@ -141,6 +146,8 @@ def test_searches_of_one_shape_share_a_statement_and_find_their_own_words(
                     scope, wanted, now, conn, 0, 50, "opened", LINE, False, drive
                 )
                 assert [r.case_id for r in rows] == [r.case_id for r in conn.execute(alone)]
+                counted = case_list.count(conn, scope, wanted, now, cap=100, drive=drive)
+                assert counted == len(rows)
                 found.append(([r.case_id for r in rows], len(case_page._BUILT) - before))
             (mine, built), (theirs, again) = found
             assert again == 0

@@ -114,10 +114,10 @@ def bump(conn: Connection) -> None:
 
 def generation(conn: Connection) -> int:
     """How many times the dashboard's counts have changed (0: never)."""
-    value = conn.execute(
-        select(t.derived_settings.c.value).where(t.derived_settings.c.name == GENERATION)
-    ).scalar()
-    return int(value or 0)
+    return int(conn.execute(_GENERATION).scalar() or 0)
+
+
+_GENERATION = select(t.derived_settings.c.value).where(t.derived_settings.c.name == GENERATION)
 
 
 def _add(

@@ -8,7 +8,7 @@ data: whose cases, which marks the reader's roles clear) and it writes the WHERE
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import combinations
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     and_,
     bindparam,
     exists,
@@ -31,9 +32,9 @@ from sqlalchemy.engine import Dialect
 
 from liuhen.rules.sources.summary_state import GRACE
 from liuhen.store import tables as t
-from liuhen.store.queries.binds import Bind, literal
+from liuhen.store.queries.binds import Bind, literal, parameter
 from liuhen.store.queries.metrics import metric_clause
-from liuhen.store.search import candidates, matches, search_values
+from liuhen.store.search import candidates, matches, search_shape, search_values
 
 cs = t.case_summaries
 so = t.summary_officers
@@ -278,19 +279,42 @@ def count(
     word a fifth of a county's titles hold would otherwise read twenty thousand rows to say
     how many there are: the database stops at the first ``cap + 1`` it finds). ``drive``:
     see ``page`` (``"own"``: the reader's cases read from their indexes, each checked)."""
+    key = (scope_shape(scope), replace(f, q=""), search_shape(f.q, conn.dialect) if f.q else None)
+    query = _COUNTS.get((*key, cap is not None, drive))
+    if query is None:  # the same for every reader and search of this shape: built once
+        query = _count_statement(scope, f, now, conn, cap is not None, drive)
+        _COUNTS[(*key, cap is not None, drive)] = query
+        if len(_COUNTS) > 256:
+            _COUNTS.pop(next(iter(_COUNTS)))
+    values = {**scope_values(scope), **filter_values(f, now, conn.dialect), "cap": (cap or 0) + 1}
+    return int(conn.execute(query, values).scalar_one())
+
+
+_COUNTS: dict[tuple[Any, ...], Any] = {}
+"""``count``'s statements by the shape of what they count (see ``case_page.page``)."""
+
+
+def _count_statement(
+    scope: Scope, f: Filter, now: datetime, conn: Connection, capped: bool, drive: str
+) -> Any:
+    """``count``'s statement, its values the parameters of ``scope_values``,
+    ``filter_values`` and ``cap``."""
     if drive == "own":
-        found = _own_ids(scope, narrowing(f, now, conn, indexed=False))
+        conditions = narrowing(f, now, conn, indexed=False, bind=parameter)
+        found = _own_ids(scope, conditions, parameter)
     else:
-        conditions = where(scope, f, now, conn, correlated=drive == "matches")
-        found = select(cs.c.case_id).where(*conditions)
-    if cap is not None:
-        found = found.limit(cap + 1)
-    return int(conn.execute(select(func.count()).select_from(found.subquery())).scalar_one())
+        correlated = drive == "matches"
+        found = select(cs.c.case_id).where(
+            *where(scope, f, now, conn, correlated=correlated, bind=parameter)
+        )
+    if capped:
+        found = found.limit(bindparam("cap", type_=Integer))
+    return select(func.count()).select_from(found.subquery())
 
 
-def _own_ids(scope: Scope, conditions: list[ColumnElement[bool]]) -> Any:
+def _own_ids(scope: Scope, conditions: list[ColumnElement[bool]], bind: Bind = literal) -> Any:
     """The ids of the reader's own cases that meet ``conditions``, without repeats."""
-    parts = [ids for ids, _, _ in own_sources(scope, conditions)]
+    parts = [ids for ids, _, _ in own_sources(scope, conditions, bind)]
     if not parts:
         return select(cs.c.case_id).where(false())
     return parts[0] if len(parts) == 1 else union(*parts)
