@@ -100,11 +100,11 @@ def test_readers_of_one_shape_share_a_statement_and_see_their_own_rows(
                 mine = case_page.page(
                     conn, first, wanted, now, offset=offset, limit=limit, columns=LINE
                 )
-                built = len(case_page._BUILT)
+                built = len(case_page.PAGES)
                 theirs = case_page.page(
                     conn, second, wanted, now, offset=offset, limit=limit, columns=LINE
                 )
-                assert len(case_page._BUILT) == built  # the second reader built nothing
+                assert len(case_page.PAGES) == built  # the second reader built nothing
                 assert [r.case_id for r in mine] == _alone(conn, first, wanted, offset, limit)
                 assert [r.case_id for r in theirs] == _alone(conn, second, wanted, offset, limit)
             for scope in (first, second):  # the count's statement is shared the same way
@@ -140,7 +140,7 @@ def test_searches_of_one_shape_share_a_statement_and_find_their_own_words(
             found = []
             for q in (first, second):
                 wanted = Filter(q=q)
-                before = len(case_page._BUILT)
+                before = len(case_page.PAGES)
                 rows = case_page.page(conn, scope, wanted, now, limit=50, columns=LINE, drive=drive)
                 alone = case_page._page_statement(
                     scope, wanted, now, conn, 0, 50, "opened", LINE, False, drive
@@ -148,7 +148,7 @@ def test_searches_of_one_shape_share_a_statement_and_find_their_own_words(
                 assert [r.case_id for r in rows] == [r.case_id for r in conn.execute(alone)]
                 counted = case_list.count(conn, scope, wanted, now, cap=100, drive=drive)
                 assert counted == len(rows)
-                found.append(([r.case_id for r in rows], len(case_page._BUILT) - before))
+                found.append(([r.case_id for r in rows], len(case_page.PAGES) - before))
             (mine, built), (theirs, again) = found
             assert again == 0
             if first not in ("%", "_"):

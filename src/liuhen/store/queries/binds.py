@@ -5,7 +5,9 @@ took to run it). A builder takes a ``Bind`` and calls it for each value it write
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -22,3 +24,28 @@ def literal(name: str, value: Any, expanding: bool = False) -> Any:
 def parameter(name: str, value: Any, expanding: bool = False) -> Any:
     """The parameter ``name`` (its value given when the statement runs)."""
     return bindparam(name, expanding=expanding)
+
+
+class Kept:
+    """Statements kept by shape, at most ``size`` (the oldest made goes first), shared by the
+    request threads: ``get(key, build)`` gives the statement kept for ``key``, built by
+    ``build()`` the first time."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+        if found is None:  # two threads may build the same: the same statement either way
+            found = build()
+            with self._lock:
+                self._items[key] = found
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._items)

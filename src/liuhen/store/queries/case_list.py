@@ -32,7 +32,7 @@ from sqlalchemy.engine import Dialect
 
 from liuhen.rules.sources.summary_state import GRACE
 from liuhen.store import tables as t
-from liuhen.store.queries.binds import Bind, literal, parameter
+from liuhen.store.queries.binds import Bind, Kept, literal, parameter
 from liuhen.store.queries.metrics import metric_clause
 from liuhen.store.search import candidates, matches, search_shape, search_values
 
@@ -280,17 +280,15 @@ def count(
     how many there are: the database stops at the first ``cap + 1`` it finds). ``drive``:
     see ``page`` (``"own"``: the reader's cases read from their indexes, each checked)."""
     key = (scope_shape(scope), replace(f, q=""), search_shape(f.q, conn.dialect) if f.q else None)
-    query = _COUNTS.get((*key, cap is not None, drive))
-    if query is None:  # the same for every reader and search of this shape: built once
-        query = _count_statement(scope, f, now, conn, cap is not None, drive)
-        _COUNTS[(*key, cap is not None, drive)] = query
-        if len(_COUNTS) > 256:
-            _COUNTS.pop(next(iter(_COUNTS)))
+    query = COUNTS.get(
+        (*key, cap is not None, drive),
+        lambda: _count_statement(scope, f, now, conn, cap is not None, drive),
+    )
     values = {**scope_values(scope), **filter_values(f, now, conn.dialect), "cap": (cap or 0) + 1}
     return int(conn.execute(query, values).scalar_one())
 
 
-_COUNTS: dict[tuple[Any, ...], Any] = {}
+COUNTS = Kept()
 """``count``'s statements by the shape of what they count (see ``case_page.page``)."""
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, bindparam, false, select, union_all
 
-from liuhen.store.queries.binds import Bind, literal, parameter
+from liuhen.store.queries.binds import Bind, Kept, literal, parameter
 from liuhen.store.queries.case_list import (
     ROW,
     Filter,
@@ -53,14 +53,9 @@ def page(
     words = search_shape(f.q, conn.dialect) if f.q else None
     shape = (scope_shape(scope), replace(f, q=""), words, offset > 0, limit is not None)
     key = (*shape, order, columns, dense, drive)
-    query = _BUILT.get(key)
-    if query is None:  # the same for every reader and search of this shape: built once
-        query = _page_statement(
-            scope, f, now, conn, offset, limit, order, columns, dense, drive, parameter
-        )
-        _BUILT[key] = query
-        if len(_BUILT) > 256:
-            _BUILT.pop(next(iter(_BUILT)))
+    query = PAGES.get(key, lambda: _page_statement(
+        scope, f, now, conn, offset, limit, order, columns, dense, drive, parameter
+    ))  # fmt: skip
     values = {
         **scope_values(scope),
         **filter_values(f, now, conn.dialect),
@@ -71,7 +66,7 @@ def page(
     return list(conn.execute(query, values))
 
 
-_BUILT: dict[tuple[Any, ...], Any] = {}
+PAGES = Kept()
 """``page``'s statements by the shape of their scope and all else they depend on: SQLAlchemy
 took 0.5–2.5 ms to build one, as long as the database took to run it."""
 
