@@ -119,6 +119,22 @@ def make_case(
     )
 
 
+def make_inspection(store: Store, case_id: str, opened: datetime, officer_ids: list[str]) -> str:
+    """An inspection of the case by ``officer_ids`` (an hour from an hour after ``opened``)."""
+    from liuhen.services.cases.records import record_act
+
+    return record_act(
+        store,
+        SYSTEM,
+        case_id=case_id,
+        kind="inspection",
+        started_at=opened + timedelta(hours=1),
+        ended_at=opened + timedelta(hours=2),
+        place="老街1号",
+        officer_ids=officer_ids,
+    )
+
+
 def make_case_with_files(
     store: Store, tmp: Path, *, number: str = "测试〔2026〕1号"
 ) -> dict[str, str]:

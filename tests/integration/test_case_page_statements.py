@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.factories import SYSTEM, make_agency, make_user
+from tests.factories import SYSTEM, make_agency, make_inspection, make_user
 
 from liuhen.services.cases.cases import open_case
-from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.services.permissions import case_scope
 from liuhen.store.queries import case_list, case_page
@@ -43,16 +42,7 @@ def readers(store: Any) -> dict[str, Any]:
             confidentiality=["commercial_secret"] if n % 5 == 0 else None,
         )
         if n % 2 == 0:
-            record_act(
-                store,
-                SYSTEM,
-                case_id=case,
-                kind="inspection",
-                started_at=opened + timedelta(hours=1),
-                ended_at=opened + timedelta(hours=2),
-                place="老街1号",
-                officer_ids=[made["李四"] if n % 4 else made["张三"]],
-            )
+            make_inspection(store, case, opened, [made["李四"] if n % 4 else made["张三"]])
     ensure_current(store, store.clock())
     return {"agency": made["agency"], "zhang": zhang, "li": li}
 

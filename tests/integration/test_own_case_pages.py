@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.factories import SYSTEM, make_agency, make_user
+from tests.factories import SYSTEM, make_agency, make_inspection, make_user
 
 from liuhen.services.cases.cases import list_page, open_case
-from liuhen.services.cases.records import record_act
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.services.permissions import case_scope
 from liuhen.store.queries import case_list, case_page
@@ -41,15 +40,8 @@ def officer_cases(store):  # type: ignore[no-untyped-def]
         )
         if n % 2 == 0:
             officer = made["张三"] if n % 4 else made["李四"]  # 李四 alone on some
-            record_act(
-                store,
-                SYSTEM,
-                case_id=case,
-                kind="inspection",
-                started_at=opened + timedelta(hours=1),
-                ended_at=opened + timedelta(hours=2),
-                place="老街1号",
-                officer_ids=[made["张三"], made["李四"]] if n % 8 == 0 else [officer],
+            make_inspection(
+                store, case, opened, [made["张三"], made["李四"]] if n % 8 == 0 else [officer]
             )
     ensure_current(store, store.clock())
     return user
