@@ -13,9 +13,8 @@ then merged (``UNION``: a case in two sources is the same row in both), so an of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +30,8 @@ from sqlalchemy import (
 )
 
 from liuhen.store import tables as t
-from liuhen.store.queries.case_list import Scope, cs, mark_sets
+from liuhen.store.queries.binds import Kept
+from liuhen.store.queries.case_list import Scope, cs, scope_shape, scope_values
 
 so = t.summary_officers
 
@@ -39,69 +39,47 @@ INBOX = ("case_id", "number", "c_overdue", "c_oldest_overdue", "c_next_due")
 """What 我的待办 needs to choose its cases (a line: ``line.case_id``, ``line.number`` …)."""
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """Which sources a reader's statement reads and what narrows them: the statement is
-    built once per shape (SQLAlchemy takes ~1 ms to build one of these unions and its cache
-    key, more than running it) and run with the reader's values as parameters."""
-
-    reached: bool  # the agency's or section's cases, or all of them
-    agency: bool  # reached is narrowed to scope.agency_id
-    section: bool  # … and to scope.section
-    marks: bool  # reached is cleared of marks (``marks``: mark_sets)
-    opened: bool  # the cases the user opened
-    officer: bool  # those they are an officer on
-    only_agency: bool  # every source narrowed to one agency
-
-
-def _shape(scope: Scope, agency_id: str | None) -> tuple[_Shape, dict[str, Any]]:
-    """The shape of the scope's statements and the values of their parameters."""
-    reached = scope.everything or scope.agency_id is not None
-    agency = reached and not scope.everything
-    shape = _Shape(
-        reached=reached,
-        agency=agency,
-        section=agency and scope.section is not None,
-        marks=reached and scope.cleared is not None,
-        opened=scope.user_id is not None,
-        officer=scope.officer_id is not None,
-        only_agency=agency_id is not None,
-    )
-    values: dict[str, Any] = {
-        "scope_agency": scope.agency_id,
-        "scope_section": scope.section,
-        "marks": mark_sets(scope.cleared) if shape.marks and scope.cleared is not None else [],
-        "user_id": scope.user_id,
-        "officer_id": scope.officer_id,
-        "agency_id": agency_id,
-    }
-    return shape, values
-
-
-def _sources(shape: _Shape) -> list[tuple[Table, list[ColumnElement[bool]]]]:
-    """(table, conditions) of each source of the shape's cases: the cases the scope reaches
-    by agency or section (or all), cleared of their marks when it says so; those the user
-    opened; those they are an officer on (``case_list.reach``'s cases, as a union)."""
+def _sources(scope: Scope, agency_id: str | None) -> list[tuple[Table, list[ColumnElement[bool]]]]:
+    """(table, conditions) of each source of the scope's cases (of ``agency_id``): the
+    cases the scope reaches by agency or section (or all), cleared of their marks when it
+    says so; those the user opened; those they are an officer on (``case_list.reach``'s
+    cases, as a union). Every value is a parameter (``_values``): the statements are kept by
+    the scope's shape (SQLAlchemy took ~1 ms to build one of these unions, more than running
+    it)."""
     found: list[tuple[Table, list[ColumnElement[bool]]]] = []
-    if shape.reached:
+    if scope.everything or scope.agency_id is not None:
         reached: list[ColumnElement[bool]] = []
-        if shape.agency:
+        if not scope.everything:
             reached.append(cs.c.agency_id == bindparam("scope_agency"))
-        if shape.section:
-            reached.append(cs.c.section == bindparam("scope_section"))
-        if shape.marks:
-            reached.append(cs.c.marks.in_(bindparam("marks", expanding=True)))
+            if scope.section is not None:
+                reached.append(cs.c.section == bindparam("scope_section"))
+        if scope.cleared is not None:
+            reached.append(cs.c.marks.in_(bindparam("scope_marks", expanding=True)))
         found.append((cs, reached))
-    if shape.opened:
-        found.append((cs, [cs.c.created_by == bindparam("user_id")]))
-    if shape.officer:
-        found.append((so, [so.c.officer_id == bindparam("officer_id")]))
-    if shape.only_agency:
-        only = [
-            (table, [*where, table.c.agency_id == bindparam("agency_id")]) for table, where in found
-        ]
-        found = only
+    if scope.user_id is not None:
+        found.append((cs, [cs.c.created_by == bindparam("scope_user")]))
+    if scope.officer_id is not None:
+        found.append((so, [so.c.officer_id == bindparam("scope_officer")]))
+    if agency_id is not None:
+        agency: Any = bindparam("agency_id")
+        found = [(table, [*where, table.c.agency_id == agency]) for table, where in found]
     return found
+
+
+def _values(scope: Scope, agency_id: str | None) -> dict[str, Any]:
+    """The values of ``_sources``' parameters."""
+    return {**scope_values(scope), "agency_id": agency_id}
+
+
+def _kept(
+    kept: Kept, build: Callable[..., Select[Any]], scope: Scope, agency_id: str | None, *shape: Any
+) -> Select[Any]:
+    """``build(scope, agency_id, *shape)``, kept by the shape of the scope and ``shape``."""
+    key = (scope_shape(scope), agency_id is not None, *shape)
+    return kept.get(key, lambda: build(scope, agency_id, *shape))  # type: ignore[no-any-return]
+
+
+OVERDUE, OVERDUE_ITEMS, DUE_SOON = Kept(), Kept(), Kept()
 
 
 def _union(parts: list[Select[Any]]) -> Any:
@@ -119,21 +97,20 @@ def overdue_lines(
 ) -> list[Any]:
     """``INBOX`` rows of the cases in scope (of ``agency_id``) with an overdue item, oldest
     overdue item first (then by number), the first ``limit`` (all when None)."""
-    shape, values = _shape(scope, agency_id)
-    return list(conn.execute(_overdue(shape, limit is not None), {**values, "limit": limit}))
+    query = _kept(OVERDUE, _overdue, scope, agency_id, limit is not None)
+    return list(conn.execute(query, {**_values(scope, agency_id), "limit": limit}))
 
 
 def overdue_query(scope: Scope, agency_id: str | None, limit: int | None) -> Select[Any]:
     """The statement of ``overdue_lines``, its values bound."""
-    shape, values = _shape(scope, agency_id)
-    return _overdue(shape, limit is not None).params(**values, limit=limit)
+    query = _kept(OVERDUE, _overdue, scope, agency_id, limit is not None)
+    return query.params(**_values(scope, agency_id), limit=limit)
 
 
-@lru_cache(maxsize=64)
-def _overdue(shape: _Shape, limited: bool) -> Select[Any]:
+def _overdue(scope: Scope, agency_id: str | None, limited: bool) -> Select[Any]:
     """The first ``limit`` of each source, merged, ordered and cut again."""
     parts = []
-    for table, where in _sources(shape):
+    for table, where in _sources(scope, agency_id):
         part = (
             select(*(table.c[name] for name in INBOX))
             .where(*where, table.c.c_oldest_overdue.is_not(None))
@@ -150,23 +127,22 @@ def _overdue(shape: _Shape, limited: bool) -> Select[Any]:
 def overdue_items(conn: Connection, scope: Scope, agency_id: str | None) -> int:
     """How many overdue items the cases in scope (of ``agency_id``) hold (``c_overdue``
     summed over the indexes)."""
-    shape, values = _shape(scope, agency_id)
-    return int(conn.execute(_overdue_items(shape), values).scalar_one())
+    query = _kept(OVERDUE_ITEMS, _overdue_items, scope, agency_id)
+    return int(conn.execute(query, _values(scope, agency_id)).scalar_one())
 
 
 def overdue_items_query(scope: Scope, agency_id: str | None) -> Select[Any]:
     """The statement of ``overdue_items``, its values bound."""
-    shape, values = _shape(scope, agency_id)
-    return _overdue_items(shape).params(**values)
+    query = _kept(OVERDUE_ITEMS, _overdue_items, scope, agency_id)
+    return query.params(**_values(scope, agency_id))
 
 
-@lru_cache(maxsize=64)
-def _overdue_items(shape: _Shape) -> Select[Any]:
+def _overdue_items(scope: Scope, agency_id: str | None) -> Select[Any]:
     parts = [
         select(table.c.case_id, table.c.c_overdue).where(
             *where, table.c.c_oldest_overdue.is_not(None)
         )
-        for table, where in _sources(shape)
+        for table, where in _sources(scope, agency_id)
     ]
     if not parts:
         return select(func.coalesce(func.sum(cs.c.c_overdue), 0)).where(cs.c.case_id.is_(None))
@@ -176,25 +152,24 @@ def _overdue_items(shape: _Shape) -> Select[Any]:
 
 def due_soon(conn: Connection, scope: Scope, agency_id: str | None, due_by: datetime) -> list[str]:
     """Ids of the cases in scope (of ``agency_id``) with an item falling due by ``due_by``."""
-    shape, values = _shape(scope, agency_id)
-    return list(conn.execute(_due_soon(shape), {**values, "due_by": due_by}).scalars())
+    query = _kept(DUE_SOON, _due_soon, scope, agency_id)
+    return list(conn.execute(query, {**_values(scope, agency_id), "due_by": due_by}).scalars())
 
 
 def due_soon_query(scope: Scope, agency_id: str | None, due_by: datetime) -> Select[Any]:
     """The statement of ``due_soon``, its values bound."""
-    shape, values = _shape(scope, agency_id)
-    return _due_soon(shape).params(**values, due_by=due_by)
+    query = _kept(DUE_SOON, _due_soon, scope, agency_id)
+    return query.params(**_values(scope, agency_id), due_by=due_by)
 
 
-@lru_cache(maxsize=64)
-def _due_soon(shape: _Shape) -> Select[Any]:
+def _due_soon(scope: Scope, agency_id: str | None) -> Select[Any]:
     parts = [
         select(table.c.case_id).where(
             *where,
             table.c.c_next_due.is_not(None),
             table.c.c_next_due <= bindparam("due_by", type_=table.c.c_next_due.type),
         )
-        for table, where in _sources(shape)
+        for table, where in _sources(scope, agency_id)
     ]
     if not parts:
         return select(cs.c.case_id).where(cs.c.case_id.is_(None))
