@@ -13,17 +13,19 @@ from typing import Any
 from sqlalchemy import bindparam
 
 Bind = Callable[..., Any]
-"""``bind(name, value, expanding=False)``: what stands for ``value`` in a statement."""
+"""``bind(name, value, expanding=False, type_=None)``: what stands for ``value`` in a
+statement."""
 
 
-def literal(name: str, value: Any, expanding: bool = False) -> Any:
+def literal(name: str, value: Any, expanding: bool = False, type_: Any = None) -> Any:
     """The value itself (a statement for these values only)."""
     return value
 
 
-def parameter(name: str, value: Any, expanding: bool = False) -> Any:
-    """The parameter ``name`` (its value given when the statement runs)."""
-    return bindparam(name, expanding=expanding)
+def parameter(name: str, value: Any, expanding: bool = False, type_: Any = None) -> Any:
+    """The parameter ``name`` of type ``type_`` (its value given when the statement runs;
+    ``value`` is not kept in it)."""
+    return bindparam(name, expanding=expanding, type_=type_)
 
 
 class Kept:

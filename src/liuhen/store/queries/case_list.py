@@ -74,6 +74,20 @@ class Filter:
     within: Scope | None = None  # a second scope the cases must be in (the dashboard's)
 
 
+def statement_shape(scope: Scope, f: Filter, dialect: Dialect) -> tuple[Any, ...]:
+    """What of ``scope`` and ``f`` decides the form of their statements built with
+    ``parameter``: which of the scope's values are set, the filter but its words, and the
+    words' ``search_shape``."""
+    return (scope_shape(scope), replace(f, q=""), search_shape(f.q, dialect) if f.q else None)
+
+
+def statement_values(scope: Scope, f: Filter, now: datetime, dialect: Dialect) -> dict[str, Any]:
+    """The values of the parameters ``parameter`` names for ``scope`` and ``f`` as of
+    ``now``: the scope's (``scope_values``), the moment due times have passed by, the
+    search's pattern and index query."""
+    return {**scope_values(scope), "passed": now - GRACE, **search_values(f.q, dialect)}
+
+
 def scope_values(scope: Scope) -> dict[str, Any]:
     """The values of the parameters ``parameter`` names for ``scope`` (see ``reach``)."""
     return {
@@ -83,11 +97,6 @@ def scope_values(scope: Scope) -> dict[str, Any]:
         "scope_officer": scope.officer_id,
         "scope_marks": mark_sets(scope.cleared) if scope.cleared is not None else [],
     }
-
-
-def filter_values(f: Filter, now: datetime, dialect: Dialect) -> dict[str, Any]:
-    """The values of the parameters ``parameter`` names for ``f`` as of ``now``."""
-    return {"passed": now - GRACE, **search_values(f.q, dialect)}
 
 
 def scope_shape(scope: Scope) -> tuple[bool, ...]:
@@ -177,7 +186,7 @@ def narrowing(
     f: Filter, now: datetime, conn: Connection, *, indexed: bool = True, bind: Bind = literal
 ) -> list[ColumnElement[bool]]:
     """Every condition of the filter (``bind``: the moment findings fall due by, ``passed``,
-    and the search's words as themselves or as parameters, see ``filter_values``)."""
+    and the search's words as themselves or as parameters, see ``statement_values``)."""
     found: list[ColumnElement[bool]] = []
     if f.agency_id is not None:
         found.append(cs.c.agency_id == f.agency_id)
@@ -279,12 +288,11 @@ def count(
     word a fifth of a county's titles hold would otherwise read twenty thousand rows to say
     how many there are: the database stops at the first ``cap + 1`` it finds). ``drive``:
     see ``page`` (``"own"``: the reader's cases read from their indexes, each checked)."""
-    key = (scope_shape(scope), replace(f, q=""), search_shape(f.q, conn.dialect) if f.q else None)
     query = COUNTS.get(
-        (*key, cap is not None, drive),
+        (*statement_shape(scope, f, conn.dialect), cap is not None, drive),
         lambda: _count_statement(scope, f, now, conn, cap is not None, drive),
     )
-    values = {**scope_values(scope), **filter_values(f, now, conn.dialect), "cap": (cap or 0) + 1}
+    values = {**statement_values(scope, f, now, conn.dialect), "cap": (cap or 0) + 1}
     return int(conn.execute(query, values).scalar_one())
 
 
@@ -295,8 +303,8 @@ COUNTS = Kept()
 def _count_statement(
     scope: Scope, f: Filter, now: datetime, conn: Connection, capped: bool, drive: str
 ) -> Any:
-    """``count``'s statement, its values the parameters of ``scope_values``,
-    ``filter_values`` and ``cap``."""
+    """``count``'s statement, its values the parameters of ``statement_values`` and
+    ``cap``."""
     if drive == "own":
         conditions = narrowing(f, now, conn, indexed=False, bind=parameter)
         found = _own_ids(scope, conditions, parameter)
@@ -306,7 +314,7 @@ def _count_statement(
             *where(scope, f, now, conn, correlated=correlated, bind=parameter)
         )
     if capped:
-        found = found.limit(bindparam("cap", type_=Integer))
+        found = found.limit(parameter("cap", None, type_=Integer))
     return select(func.count()).select_from(found.subquery())
 
 

@@ -4,11 +4,10 @@ long as the database took to run it); the conditions are ``case_list``'s."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, false, select, union_all
+from sqlalchemy import Connection, Integer, false, select, union_all
 
 from liuhen.store.queries.binds import Bind, Kept, literal, parameter
 from liuhen.store.queries.case_list import (
@@ -16,16 +15,14 @@ from liuhen.store.queries.case_list import (
     Filter,
     Scope,
     cs,
-    filter_values,
     narrowing,
     own_only,
     own_sources,
-    scope_shape,
-    scope_values,
     source,
+    statement_shape,
+    statement_values,
     where,
 )
-from liuhen.store.search import search_shape
 
 
 def page(
@@ -50,15 +47,13 @@ def page(
     reader who reaches only their own cases, see ``search_drive``): ``"own"`` reads their
     cases newest first, each checked, until the page is full; ``"matches"`` reads the full-text
     index's few candidates, each tested for being theirs."""
-    words = search_shape(f.q, conn.dialect) if f.q else None
-    shape = (scope_shape(scope), replace(f, q=""), words, offset > 0, limit is not None)
-    key = (*shape, order, columns, dense, drive)
+    shape = statement_shape(scope, f, conn.dialect)
+    key = (*shape, offset > 0, limit is not None, order, columns, dense, drive)
     query = PAGES.get(key, lambda: _page_statement(
         scope, f, now, conn, offset, limit, order, columns, dense, drive, parameter
     ))  # fmt: skip
     values = {
-        **scope_values(scope),
-        **filter_values(f, now, conn.dialect),
+        **statement_values(scope, f, now, conn.dialect),
         "offset": offset,
         "limit": limit,
         "reach": offset + (limit or 0),
@@ -108,9 +103,7 @@ def _page_statement(
 
 def _number(bind: Bind, name: str, value: int) -> Any:
     """An offset or limit, bound as ``bind`` says (an integer parameter)."""
-    if bind is literal:
-        return value
-    return bindparam(name, type_=Integer)
+    return bind(name, value, type_=Integer)
 
 
 def _own_page(
