@@ -6,6 +6,7 @@ figure links to the case list filtered to the cases behind it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote_plus, urlencode
@@ -56,18 +57,12 @@ def share(value: object, bad: object, link: str) -> Markup:
     """A percentage linked to its cases (``—`` without one). The dashboard's ~900 figures
     and links are made in Python, not by template macros: a macro call, or a function
     called from a template, costs several times the function's own work."""
-    if value is None:
-        return Markup('<span class="muted">—</span>')
-    tone = "bad" if bad else "good"
-    return Markup(f'<a class="fig {tone}" href="{escape(link)}">{escape(value)}%</a>')
+    return Markup(_share(value, bad, str(escape(link))))
 
 
 def count(value: object, link: str, bad: bool = True) -> Markup:
     """A count linked to its cases, a plain 0 when there are none."""
-    if not value:
-        return Markup('<span class="fig zero">0</span>')
-    tone = " bad" if bad else ""
-    return Markup(f'<a class="fig{tone}" href="{escape(link)}">{escape(value)}</a>')
+    return Markup(_count(value, str(escape(link)), bad))
 
 
 def row_figures(filters: Filters, t: Any, narrow: dict[str, str], categories: list[Any]) -> Markup:
@@ -91,12 +86,9 @@ def row_figures(filters: Filters, t: Any, narrow: dict[str, str], categories: li
     return Markup("\n        ".join([*lines, by_category]))
 
 
-def _drills(filters: Filters, narrow: dict[str, str]) -> Any:
+def _drills(filters: Filters, narrow: dict[str, str]) -> Callable[[str], str]:
     """metric -> ``drill(filters, metric, **narrow)``, HTML-escaped (an attribute's value)."""
-    query = {**filters.query(), **narrow}
-    query.pop("metric", None)
-    head = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items() if v)
-    prefix = str(escape("/cases?" + head + ("&" if head else "") + "metric="))
+    prefix = str(escape(_drill_prefix(filters, narrow)))
 
     def link(metric: str) -> str:
         return prefix + str(escape(_quoted(metric)))
@@ -128,8 +120,15 @@ def _count(value: object, href: str, bad: bool = True) -> str:
 def drill(filters: Filters, metric: str, **narrow: str) -> str:
     """The case list behind one figure (``narrow`` replaces section/officer/from/to); the
     same string ``urlencode`` makes of the parameters."""
-    query = {**filters.query(), **narrow, "metric": metric}
-    return "/cases?" + "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items() if v)
+    return _drill_prefix(filters, narrow) + _quoted(metric)
+
+
+def _drill_prefix(filters: Filters, narrow: dict[str, str]) -> str:
+    """``drill``'s address up to the metric's value (the part a row's links share)."""
+    query = {**filters.query(), **narrow}
+    query.pop("metric", None)
+    head = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items() if v)
+    return "/cases?" + head + ("&" if head else "") + "metric="
 
 
 def _charts(dash: Dashboard) -> dict[str, Any]:
