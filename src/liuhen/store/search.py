@@ -117,16 +117,14 @@ def matches(
 def search_shape(q: str, dialect: Dialect) -> tuple[str, bool]:
     """What of ``q`` decides the form of ``matches``: the database, and whether the index
     can help (``q`` holds a letter or digit)."""
-    whole, starts = _query(q)
-    return dialect.name, bool(whole or starts)
+    return dialect.name, _index_query(q, dialect.name) is not None
 
 
 def search_values(q: str, dialect: Dialect) -> dict[str, Any]:
     """The values of ``matches``' parameters for ``q`` (none without ``q``)."""
     if not q:
         return {}
-    index_query = _fts_query(q) if dialect.name == "sqlite" else _ts_query(q)
-    return {"search_like": _like(q), "search_index": index_query}
+    return {"search_like": _like(q), "search_index": _index_query(q, dialect.name)}
 
 
 def _indexed(q: str, dialect: Dialect, bind: Bind = literal) -> ColumnElement[bool] | None:
@@ -137,36 +135,32 @@ def _indexed(q: str, dialect: Dialect, bind: Bind = literal) -> ColumnElement[bo
     return literal_column("case_summaries.rowid").in_(found)
 
 
-def _fts_query(q: str) -> str | None:
-    """SQLite: the FTS5 query of ``q`` (None: the index cannot help)."""
+def _index_query(q: str, dialect: str) -> str | None:
+    """The index's query of ``q`` (None: the index cannot help): SQLite's FTS5 query
+    (``"石料" AND "厂"*``), PostgreSQL's ``to_tsquery`` text (``'石料' & '厂':*``)."""
     whole, starts = _query(q)
     if not whole and not starts:
         return None
-    return " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
-
-
-def _ts_query(q: str) -> str | None:
-    """PostgreSQL: the ``to_tsquery`` text of ``q`` (None: the index cannot help)."""
-    whole, starts = _query(q)
-    if not whole and not starts:
-        return None
+    if dialect == "sqlite":
+        return " AND ".join([*(f'"{w}"' for w in whole), *(f'"{c}"*' for c in starts)])
     return " & ".join([*(f"'{w}'" for w in whole), *(f"'{c}':*" for c in starts)])
 
 
 def _fts_rowids(q: str, bind: Bind = literal) -> Any:
     """SQLite: the statement of the rowids ``case_search`` gives for ``q`` (or None)."""
-    expression = _fts_query(q)
+    expression = _index_query(q, "sqlite")
     if expression is None:
         return None
     found = text("SELECT rowid FROM case_search WHERE case_search MATCH :search_index")
     value = bind("search_index", expression)
-    bound = found.bindparams(search_index=value) if value is expression else found
-    return bound.columns(column("rowid", Integer()))
+    if isinstance(value, str):  # the word written in (else the parameter runs unbound)
+        found = found.bindparams(search_index=value)
+    return found.columns(column("rowid", Integer()))
 
 
 def _tsquery(q: str, bind: Bind = literal) -> ColumnElement[bool] | None:
     """PostgreSQL: the GIN index's condition for ``q`` (or None)."""
-    expression = _ts_query(q)
+    expression = _index_query(q, "postgresql")
     if expression is None:
         return None
     vector = func.to_tsvector(literal_column("'simple'"), t.case_summaries.c.search_terms)
@@ -179,11 +173,10 @@ def candidates(conn: Connection, q: str, cap: int) -> int:
     ``cap + 1`` (past that, or when the index cannot help, ``cap + 1``): what a search
     driven by the index would read, told from the index alone (SQLite: the full-text
     table's rowids, ~0.1 ms)."""
-    sqlite = conn.dialect.name == "sqlite"
-    expression = _fts_query(q) if sqlite else _ts_query(q)
+    expression = _index_query(q, conn.dialect.name)
     if expression is None:
         return cap + 1
-    query = _SQLITE_CANDIDATES if sqlite else _POSTGRES_CANDIDATES
+    query = _SQLITE_CANDIDATES if conn.dialect.name == "sqlite" else _POSTGRES_CANDIDATES
     found = conn.execute(query, {"search_index": expression, "cap": cap + 1}).scalar_one()
     return int(found)
 
