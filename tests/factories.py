@@ -119,6 +119,27 @@ def make_case(
     )
 
 
+def make_numbered_case(
+    store: Store, agency_id: str, n: int, opened: datetime, actor: Actor = SYSTEM, **more: Any
+) -> str:
+    """Case ``n`` of a list of test cases (number 测试〔2026〕00n号, title 第n号占道经营案,
+    party 当事人n; every fourth a simple procedure), opened by ``actor`` at ``opened``;
+    ``more``: ``open_case``'s other fields (section, confidentiality …)."""
+    from liuhen.services.cases.cases import open_case
+
+    return open_case(
+        store,
+        actor,
+        agency_id=agency_id,
+        number=f"测试〔2026〕{n:03d}号",
+        title=f"第{n}号占道经营案",
+        procedure="general" if n % 4 else "simple",
+        party={"kind": "person", "name": f"当事人{n}"},
+        opened_at=opened,
+        **more,
+    )
+
+
 def make_inspection(store: Store, case_id: str, opened: datetime, officer_ids: list[str]) -> str:
     """An inspection of the case by ``officer_ids`` (an hour from an hour after ``opened``)."""
     from liuhen.services.cases.records import record_act

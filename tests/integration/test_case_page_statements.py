@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.factories import SYSTEM, make_agency, make_inspection, make_user
+from tests.factories import SYSTEM, make_agency, make_inspection, make_numbered_case, make_user
 
-from liuhen.services.cases.cases import open_case
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.services.permissions import case_scope
 from liuhen.store.queries import case_list, case_page
@@ -29,15 +28,12 @@ def readers(store: Any) -> dict[str, Any]:
     start = datetime(2026, 10, 1, 9, 0, tzinfo=store.settings.tz)
     for n in range(12):
         opened = start + timedelta(days=n)
-        case = open_case(
+        case = make_numbered_case(
             store,
+            made["agency"],
+            n,
+            opened,
             (zhang.actor, li.actor, SYSTEM)[n % 3],
-            agency_id=made["agency"],
-            number=f"测试〔2026〕{n:03d}号",
-            title=f"第{n}号占道经营案",
-            procedure="general" if n % 4 else "simple",
-            party={"kind": "person", "name": f"当事人{n}"},
-            opened_at=opened,
             section="一队" if n % 3 == 0 else "二队",
             confidentiality=["commercial_secret"] if n % 5 == 0 else None,
         )

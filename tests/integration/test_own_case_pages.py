@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.factories import SYSTEM, make_agency, make_inspection, make_user
+from tests.factories import SYSTEM, make_agency, make_inspection, make_numbered_case, make_user
 
-from liuhen.services.cases.cases import list_page, open_case
+from liuhen.services.cases.cases import list_page
 from liuhen.services.cases.summaries import ensure_current
 from liuhen.services.permissions import case_scope
 from liuhen.store.queries import case_list, case_page
@@ -28,16 +28,7 @@ def officer_cases(store):  # type: ignore[no-untyped-def]
     for n in range(17):
         opened = start + timedelta(days=n if n != 5 else 4)  # 4 and 5 opened together
         actor = user.actor if n % 3 == 0 else SYSTEM
-        case = open_case(
-            store,
-            actor,
-            agency_id=made["agency"],
-            number=f"测试〔2026〕{n:03d}号",
-            title=f"第{n}号占道经营案",
-            procedure="general" if n % 4 else "simple",
-            party={"kind": "person", "name": f"当事人{n}"},
-            opened_at=opened,
-        )
+        case = make_numbered_case(store, made["agency"], n, opened, actor)
         if n % 2 == 0:
             officer = made["张三"] if n % 4 else made["李四"]  # 李四 alone on some
             make_inspection(
