@@ -139,3 +139,51 @@ def test_an_officers_inbox_is_read_in_order_from_the_owners_indexes(
     assert len(due) == len(
         {n for n in range(IMPORTED + 2) if (n + 1) % 7 == 0 and ((n + 1) % 5 == 1 or n >= IMPORTED)}
     )
+
+
+def test_an_officers_own_cases_page_is_read_from_the_officers_index_alone(
+    sqlite_settings: Any,
+) -> None:
+    """An officer's tenth page of their own cases: the first 500 of the cases they are an
+    officer on are read in order from ``ix_summary_officers_officer_opened``, which carries
+    the case id (migration 0035), without a look at ``summary_officers`` for each; the page
+    is the right one."""
+    from sqlalchemy import event
+
+    from liuhen.store.queries import case_page
+    from liuhen.store.queries.case_list import cs
+
+    path = sqlite_settings.database_url.removeprefix("sqlite:///")
+    _fill(path)
+    db = sqlite3.connect(path)
+    db.execute(
+        "UPDATE case_summaries SET opened_at = datetime('2026-01-01', '+' || rowid || ' hours')"
+    )
+    db.execute(
+        "INSERT INTO summary_officers (case_id, officer_id, opened_at, number)"
+        " SELECT case_id, 'o1', opened_at, number FROM case_summaries WHERE rowid % 3 = 1"
+    )
+    db.commit()
+    db.close()
+    engine = create_engine(sqlite_settings.database_url)
+    with engine.begin() as conn:
+        summary_index.fill_copies(conn)
+        conn.exec_driver_sql("ANALYZE")
+    seen: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append((a[2], a[3])))
+    scope = case_list.Scope(user_id="nobody", officer_id="o1")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.connect() as conn:
+        rows = case_page.page(
+            conn, scope, case_list.Filter(), now, offset=450, limit=50, columns=(cs.c.case_id,)
+        )
+    ((sql, params),) = seen
+    db = sqlite3.connect(path)
+    try:
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    finally:
+        db.close()
+    assert any("COVERING INDEX ix_summary_officers_officer_opened" in s for s in plan), plan
+    assert not any(step.startswith("SCAN summary_officers") for step in plan), plan
+    theirs = sorted((n for n in range(IMPORTED + 2) if (n + 1) % 3 == 1), reverse=True)
+    assert [r[0] for r in rows] == [f"c{n:05d}" for n in theirs[450:500]]

@@ -135,7 +135,8 @@ summary_officers = Table(
     Column("c_oldest_overdue", UTCDateTime(), nullable=True),
     Column("c_next_due", UTCDateTime(), nullable=True),
     Column("c_overdue", Integer(), nullable=False, server_default="0"),
-    Index("ix_summary_officers_officer_opened", "officer_id", "opened_at", "number"),
+    # with the case id: the page's window read from the index alone (migration 0035)
+    Index("ix_summary_officers_officer_opened", "officer_id", "opened_at", "number", "case_id"),
     Index("ix_summary_officers_inbox", "officer_id", *INBOX_KEY),
 )
 """The officers recorded on a summarised case's acts (whose own cases it is): derived. The
