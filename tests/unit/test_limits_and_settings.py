@@ -4,6 +4,8 @@ would), and the https settings refuse what they cannot read, naming the setting.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liuhen.config import Settings
 from liuhen.domain.limits import ACT_LIMITS, CASE_LIMITS, RECORD_LIMITS, bad_text
@@ -27,6 +29,26 @@ def test_bad_text_names_what_no_column_can_hold() -> None:
     assert "空字符" in (bad_text("a\x00b") or "")
     assert "代理码位" in (bad_text("a\udfffb") or "")
     assert bad_text("案" * 301, 300) == "过长：301 个字符，最多 300 个"
+
+
+EDGES = ["a", "案", "é", "\U0001f600", "\ud7ff", "\ud800", "\udbff", "\udc00", "\udfff", "\ue000"]
+
+
+@given(
+    st.text(
+        st.sampled_from(EDGES) | st.characters(codec=None, exclude_characters="\x00"),
+        max_size=40,
+    )
+)
+def test_text_is_refused_as_unencodable_exactly_when_utf8_cannot_hold_it(value: str) -> None:
+    """Lone surrogates anywhere, in ASCII, Chinese or astral text alike (one regular
+    expression search, skipped for ASCII text)."""
+    try:
+        value.encode("utf-8")
+        encodable = True
+    except UnicodeEncodeError:
+        encodable = False
+    assert (bad_text(value) is None) == encodable, ascii(value)
 
 
 @pytest.mark.parametrize(
