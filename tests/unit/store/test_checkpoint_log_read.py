@@ -5,9 +5,19 @@ opened, a damaged line as None, a failure to read noted in ``error``."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from liuhen.store.checkpoint_log import CheckpointLog, LogSource
+from liuhen.ledger.checkpoint import (
+    Checkpoint,
+    checkpoint_to_dict,
+    generate_key,
+    key_fingerprint,
+    sign_checkpoint,
+)
+from liuhen.ledger.note import log_entry
+from liuhen.store.checkpoint_log import CheckpointLog, LogSource, newest_in
 
 
 def _line(size: int) -> bytes:
@@ -43,3 +53,42 @@ def test_a_failure_while_reading_is_noted(tmp_path: Path) -> None:
     contents = CheckpointLog.read(LogSource(folder, False))
     assert list(contents.lines) == []
     assert contents.error is not None
+
+
+def _signed(size: int, key: Any, *, origin: str = "liuhen.example/ledger") -> str:
+    cp = Checkpoint(size, bytes(32), datetime(2026, 12, 7, 9, 0, tzinfo=UTC), origin)
+    return json.dumps(log_entry(cp, sign_checkpoint(key, cp), key.public_key()))
+
+
+def test_the_newest_checkpoint_of_a_copy_is_the_largest_that_reads_whole(tmp_path: Path) -> None:
+    """``newest_in`` (asked by every command at start): the largest tree size among the lines
+    that read as checkpoints, whatever their order; a line claiming more that does not read
+    whole (its note reshaped, its size with a leading zero, a bare size) does not count."""
+    key = generate_key()
+    copy = tmp_path / "checkpoints.jsonl"
+    forged = json.loads(_signed(90, key))
+    forged["note"] = forged["note"].replace("\n\n", "\n")  # no blank line before the signature
+    padded = json.loads(_signed(80, key))
+    padded["note"] = padded["note"].replace("\n80\n", "\n080\n")
+    older = checkpoint_to_dict(
+        Checkpoint(7, bytes(32), datetime(2026, 12, 1, tzinfo=UTC), "liuhen.example/ledger"),
+        sign_checkpoint(key, Checkpoint(7, bytes(32), datetime(2026, 12, 1, tzinfo=UTC), "o")),
+        key_fingerprint(key),
+    )
+    lines = [
+        _signed(5, key),
+        json.dumps(older),
+        _signed(12, key),  # appended out of order by two processes
+        _signed(11, key),
+        json.dumps(forged),
+        json.dumps(padded),
+        json.dumps({"tree_size": 70}),
+        "{not json",
+    ]
+    copy.write_text("\n".join(lines) + "\n", "utf-8")
+    assert newest_in(copy) == 12
+    copy.write_text("\n".join([json.dumps(older), json.dumps(forged)]) + "\n", "utf-8")
+    assert newest_in(copy) == 7
+    copy.write_text("\n\n", "utf-8")
+    assert newest_in(copy) == -1
+    assert newest_in(tmp_path / "none.jsonl") is None
