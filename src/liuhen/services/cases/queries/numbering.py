@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from liuhen.store import tables as t
 
@@ -27,21 +27,31 @@ def styles(conn: Connection, agency_id: str) -> dict[str, dict[str, Any]]:
     return {r["kind"]: dict(r) for r in rows}
 
 
-def style_row(conn: Connection, agency_id: str, kind: str) -> dict[str, Any] | None:
-    """The agency's name and its newest 字号 of ``kind`` (word None: none set), one read."""
-    s, a = t.number_styles.c, t.agencies.c
-    joined = t.agencies.outerjoin(t.number_styles, (s.agency_id == a.id) & (s.kind == kind))
-    found = (
-        conn.execute(
-            select(a.name, s.word, s.di, s.manual, s.version)
-            .select_from(joined)
-            .where(a.id == agency_id)
-            .order_by(s.version.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
+_STYLE = (
+    select(
+        t.agencies.c.name,
+        t.number_styles.c.word,
+        t.number_styles.c.di,
+        t.number_styles.c.manual,
+        t.number_styles.c.version,
     )
+    .select_from(
+        t.agencies.outerjoin(
+            t.number_styles,
+            (t.number_styles.c.agency_id == t.agencies.c.id)
+            & (t.number_styles.c.kind == bindparam("kind")),
+        )
+    )
+    .where(t.agencies.c.id == bindparam("agency_id"))
+    .order_by(t.number_styles.c.version.desc())
+    .limit(1)
+)
+
+
+def style_row(conn: Connection, agency_id: str, kind: str) -> dict[str, Any] | None:
+    """The agency's name and its newest 字号 of ``kind`` (word None: none set), one read
+    (the statement built once: every numbered document saved and every case imported asks)."""
+    found = conn.execute(_STYLE, {"agency_id": agency_id, "kind": kind}).mappings().first()
     return None if found is None else dict(found)
 
 
