@@ -211,9 +211,9 @@ def newest_in(copy: Path) -> int | None:
     for raw in lines:
         try:
             entry = json.loads(raw)
+            claimed = _claimed_size(entry)  # (ValueError: a size past int's 4,300 digits)
         except (ValueError, RecursionError):
             continue
-        claimed = _claimed_size(entry)
         if claimed is not None:
             claims.append((claimed, entry))
     newest = -1

@@ -83,6 +83,7 @@ def test_the_newest_checkpoint_of_a_copy_is_the_largest_that_reads_whole(tmp_pat
         json.dumps(forged),
         json.dumps(padded),
         json.dumps({"tree_size": 70}),
+        json.dumps({"note": "o\n" + "9" * 5000 + "\n"}),  # past int()'s digits
         "{not json",
     ]
     copy.write_text("\n".join(lines) + "\n", "utf-8")
