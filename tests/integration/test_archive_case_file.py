@@ -106,6 +106,30 @@ def test_imported_documents_are_laid_out_and_multi_page_items_are_counted():
     assert any("据数据排版" in n or "按文书格式" in n for n in case_file.notes)
 
 
+def test_pages_drawn_by_liuhen_carry_each_font_once():
+    """Every page of the example's case file is drawn here (cover, catalogue, the documents
+    from their fields, the plain pages, the 备考表, the page numbers): they are written as
+    one PDF, so each font is embedded once, subset to the glyphs of the whole file, and every
+    page refers to that one copy (a PDF written per part carried a subset of each CJK font
+    per part, ~4 times the size)."""
+    case_file = build_case_file(
+        _example(), [], lambda sha: b"", made_at=datetime(2026, 10, 20, 10, tzinfo=TZ)
+    )
+    reader = PdfReader(io.BytesIO(case_file.pdf))
+    assert len(reader.pages) > 10 and case_file.conformance == "PDF/A-2B"
+    copies: dict[str, set[int]] = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            for descendant in font.get_object().get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object().raw_get("/FontDescriptor")
+                family = str(descendant.get_object()["/BaseFont"]).split("+", 1)[-1]
+                copies.setdefault(family, set()).add(descriptor.idnum)
+    assert any("CJK" in family for family in copies), copies
+    assert all(len(ids) == 1 for ids in copies.values()), copies
+    last = case_file.catalogue()[-1]["last_page"]
+    assert sorted(_stamped(reader)) == list(range(1, last + 1)), "every page still numbered"
+
+
 def test_items_follow_the_order_of_a_penalty_case_file():
     slots = [item.slot for item in collect_items(_example(), CaseFileOptions())]
     assert slots[0] == "approval:initiation"

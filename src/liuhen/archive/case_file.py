@@ -40,7 +40,14 @@ from liuhen.archive.items import (
     collect_items,
     parse_time,
 )
-from liuhen.archive.pages import render_back, render_front, render_items, render_numbers
+from liuhen.archive.pages import (
+    Generated,
+    Slot,
+    lay_out_back,
+    lay_out_front,
+    lay_out_items,
+    lay_out_numbers,
+)
 from liuhen.archive.pdfa import CLAIM, PdfaInfo, conform
 from liuhen.domain import vocab
 
@@ -101,10 +108,12 @@ class CaseFile:
 
 @dataclass
 class _Part:
-    """Pages of one item: a stored or rendered PDF, or a view laid out with the others."""
+    """Pages of one item: a stored PDF, a view laid out with the others, or a document
+    drawn from its fields (laid out on its own)."""
 
     pdf: bytes | None = None
     view: dict[str, Any] | None = None
+    laid_out: Any = None
 
 
 def build_case_file(
@@ -128,28 +137,33 @@ def build_case_file(
     for f in files:
         by_record.setdefault(f.record_id, []).append(f)
     parts = [_parts(bundle, item, by_record.get(item.entity["id"], []), read) for item in items]
-    item_pages = _lay_out(parts)
+    generated = Generated()
+    item_slots = _lay_out(parts, generated)
     number = 0
-    for item, pages in zip(items, item_pages, strict=True):
-        item.first_page, item.last_page = number + 1, number + len(pages)
-        number += len(pages)
+    for item, slots in zip(items, item_slots, strict=True):
+        item.first_page, item.last_page = number + 1, number + len(slots)
+        number += len(slots)
     title = case_title(bundle)
-    front_pdf, catalogue_at = render_front(
+    front_document, catalogue_at = lay_out_front(
         cover_view(bundle, title, items, number, made_at), catalogue_rows(items)
     )
-    front = PdfReader(io.BytesIO(front_pdf))
+    front_slots = generated.add(front_document)
     back_notes = [*notes, *source_notes(items)]
-    back = PdfReader(
-        io.BytesIO(
-            render_back(
-                {
-                    **back_view(bundle, title, items, number, made_at, options, back_notes),
-                    "overrides": list(overrides),
-                }
-            )
+    back_slots = generated.add(
+        lay_out_back(
+            {
+                **back_view(bundle, title, items, number, made_at, options, back_notes),
+                "overrides": list(overrides),
+            }
         )
     )
-    pdf = _assemble(title, bundle, front, catalogue_at, items, item_pages, back)
+    number_slots = generated.add(lay_out_numbers(range(1, number + 1))) if number else []
+    pages = generated.write()
+    front, back = pages(front_slots), pages(back_slots)
+    item_pages = [pages(slots) for slots in item_slots]
+    pdf = _assemble(
+        title, bundle, front, catalogue_at, items, item_pages, back, pages(number_slots)
+    )
     info = PdfaInfo(
         title,
         bundle.get("agency", {}).get("name", ""),
@@ -157,7 +171,7 @@ def build_case_file(
         made_at,
     )
     pdf, problems = conform(pdf, info)
-    case_file = CaseFile(title, pdf, items, number, len(front.pages), len(back.pages), back_notes)
+    case_file = CaseFile(title, pdf, items, number, len(front), len(back), back_notes)
     case_file.conformance, case_file.pdfa_problems = ("" if problems else CLAIM), problems
     return case_file
 
@@ -202,15 +216,16 @@ def _filled_document(bundle: Mapping[str, Any], record: Mapping[str, Any]) -> An
     )
 
 
-def _render_record(bundle: Mapping[str, Any], item: Item) -> bytes | None:
-    """The record in its catalogue layout, or None when its kind or fields do not fit one."""
+def _render_record(bundle: Mapping[str, Any], item: Item) -> Any:
+    """The record laid out in its catalogue layout (a WeasyPrint document, written with the
+    case file's other pages), or None when its kind or fields do not fit one."""
     from liuhen.documents.catalogue import default_catalogue
-    from liuhen.documents.render_pdf import render_pdf
+    from liuhen.documents.render_pdf import document_view, lay_out_view
 
     if item.entity.get("kind") not in default_catalogue():
         return None
     try:
-        return render_pdf(_filled_document(bundle, item.entity))
+        return lay_out_view(document_view(_filled_document(bundle, item.entity)))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None  # imported values the layout cannot show: the plain page lists them
 
@@ -252,7 +267,7 @@ def _text_parts(
     rendered = _render_record(bundle, item)
     if rendered is not None:
         item.source = "rendered"
-        return [_Part(pdf=rendered)]
+        return [_Part(laid_out=rendered)]
     return [_Part(view=views.text_view(bundle, item, agency))]
 
 
@@ -299,23 +314,24 @@ def _parts(
     return [_Part(view=views.av_view(bundle, item, agency, rows))]
 
 
-def _lay_out(parts: list[list[_Part]]) -> list[list[Any]]:
-    """The pypdf pages of every item, in order (generated views laid out in one pass)."""
+def _lay_out(parts: list[list[_Part]], generated: Generated) -> list[list[Slot]]:
+    """The pages of every item, in order (generated views laid out in one pass)."""
     flat_views = [p.view for group in parts for p in group if p.view is not None]
-    batch_pdf, spans = render_items(flat_views)
-    batch = PdfReader(io.BytesIO(batch_pdf)) if batch_pdf else None
-    out: list[list[Any]] = []
+    batch, spans = lay_out_items(flat_views)
+    batch_slots = generated.add(batch) if batch is not None else []
+    out: list[list[Slot]] = []
     view_index = 0
     for group in parts:
-        pages: list[Any] = []
+        pages: list[Slot] = []
         for part in group:
             if part.pdf is not None:
                 pages.extend(PdfReader(io.BytesIO(part.pdf)).pages)
+            elif part.laid_out is not None:
+                pages.extend(generated.add(part.laid_out))
             else:
-                assert batch is not None
                 start, count = spans[view_index]
                 view_index += 1
-                pages.extend(batch.pages[start : start + count])
+                pages.extend(batch_slots[start : start + count])
         out.append(pages)
     return out
 
@@ -323,14 +339,15 @@ def _lay_out(parts: list[list[_Part]]) -> list[list[Any]]:
 def _assemble(
     title: str,
     bundle: Mapping[str, Any],
-    front: PdfReader,
+    front: Sequence[Any],
     catalogue_at: int,
     items: Sequence[Item],
     item_pages: Sequence[Sequence[Any]],
-    back: PdfReader,
+    back: Sequence[Any],
+    numbers: Sequence[Any],
 ) -> bytes:
     writer = PdfWriter()
-    for page in front.pages:
+    for page in front:
         writer.add_page(page)
     writer.add_outline_item(title="封面", page_number=0)
     writer.add_outline_item(title="卷内目录", page_number=catalogue_at)
@@ -351,9 +368,9 @@ def _assemble(
             writer.add_outline_item(
                 title=f"{i}. {item.title}", page_number=first_index, parent=parent
             )
-    _stamp_numbers(writer, len(front.pages), sum(len(p) for p in item_pages))
+    _stamp_numbers(writer, len(front), numbers)
     back_index = len(writer.pages)
-    for page in back.pages:
+    for page in back:
         writer.add_page(page)
     writer.add_outline_item(title="卷内备考表", page_number=back_index)
     writer.add_metadata(
@@ -370,14 +387,12 @@ def _assemble(
     return out.getvalue()
 
 
-def _stamp_numbers(writer: PdfWriter, first_index: int, count: int) -> None:
-    """Lay the archive page number over the bottom right of each document page."""
-    if not count:
-        return
-    overlay = PdfReader(io.BytesIO(render_numbers(list(range(1, count + 1)))))
-    for n in range(count):
+def _stamp_numbers(writer: PdfWriter, first_index: int, numbers: Sequence[Any]) -> None:
+    """Lay the archive page number (``numbers``: one page each, 1, 2, …) over the bottom
+    right of each document page."""
+    for n, number in enumerate(numbers):
         page = writer.pages[first_index + n]
         box = page.mediabox
         dx = float(box.right) - A4_WIDTH
         dy = float(box.bottom)
-        page.merge_transformed_page(overlay.pages[n], Transformation().translate(dx, dy))
+        page.merge_transformed_page(number, Transformation().translate(dx, dy))

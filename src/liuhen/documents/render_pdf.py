@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -62,7 +63,13 @@ def render_pdf(filled: FilledDocument, kind: DocumentKind | None = None) -> byte
 
 def render_view(view: DocumentView) -> bytes:
     """``view`` as the PDF ``render_pdf`` makes (a redacted copy is drawn from its view)."""
+    pdf: bytes = lay_out_view(view).write_pdf()
+    return pdf
+
+
+def lay_out_view(view: DocumentView) -> Any:
+    """``view`` laid out, not yet written: a WeasyPrint document, for a caller that writes
+    it with others in one PDF (the case file: ``archive.pages.write_together``)."""
     import weasyprint  # type: ignore[import-untyped]  # on first use: ~0.5 s a process
 
-    pdf: bytes = weasyprint.HTML(string=view_html(view)).write_pdf()
-    return pdf
+    return weasyprint.HTML(string=view_html(view)).render()
