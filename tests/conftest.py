@@ -45,6 +45,7 @@ from tests.fixtures import (
     Templates,
     create_pg_database,
     drop_pg_database,
+    drops_together,
     migrate_from_scratch,
     one_portal_for_test_clients,
     pg_url,
@@ -69,6 +70,16 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
     if _finished[0] % FREEZE_EVERY == 0:
         gc.collect()
         gc.freeze()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """The worker's last teardown (every session fixture with it) drops its PostgreSQL
+    databases together (``drops_together``); it had taken ~10 s of each worker's end."""
+    if nextitem is not None:
+        return (yield)
+    with drops_together():
+        return (yield)
 
 
 __all__ = ["ADMIN_PASSWORD", "FakeClock", "need"]

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -99,8 +100,32 @@ def create_pg_database(admin: Engine, template: str | None = None) -> str:
 
 
 def drop_pg_database(admin: Engine, name: str) -> None:
+    """Drop the database ``name`` now, or with the others at the end of ``drops_together``."""
+    if _together is not None:
+        _together.append((admin, name))
+        return
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+_together: list[tuple[Engine, str]] | None = None
+
+
+@contextmanager
+def drops_together(threads: int = 8) -> Iterator[None]:
+    """The databases dropped inside are dropped at its end, several at once. Each ``DROP
+    DATABASE`` waits for a checkpoint; drops waiting together share one (12 databases: 1.7–1.9
+    s one after another, 0.5–0.6 s eight at a time). A worker's last teardown drops every
+    database its session fixtures made (the templates, the demos, the budget worlds)."""
+    global _together
+    _together = []
+    try:
+        yield
+    finally:
+        pending, _together = _together, None
+        with ThreadPoolExecutor(threads) as pool:
+            for done in [pool.submit(drop_pg_database, *each) for each in pending]:
+                done.result()
 
 
 class PgDatabases:
