@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from liuhen.config import Settings
 from liuhen.demo.bulk import shifted, write_cases
@@ -79,6 +79,7 @@ from liuhen.demo.data import demo_bundles, township
 from liuhen.demo.loader import load_demo
 from liuhen.services.admin.setup import ensure_schema, initialise
 from liuhen.store import tables as t
+from liuhen.store.engine_copy import copy_sqlite_store
 from liuhen.store.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -208,36 +209,14 @@ def copy_to_postgres(source: Path, target: Path, url: str, args: argparse.Namesp
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("liuhen.sqlite3*", MARKER))
     settings = _settings(target, url)
     ensure_schema(settings)
-    src = create_engine(f"sqlite:///{source / 'liuhen.sqlite3'}")
     dst = Store.open(settings)
     try:
-        with src.connect() as reader, dst.engine.begin() as writer:
-            writer.execute(text("SET session_replication_role = replica"))  # no FK/guard checks
-            for table in reversed(t.metadata.sorted_tables):  # what the migrations wrote
-                writer.execute(table.delete())
-            for table in t.metadata.sorted_tables:
-                if table.name == "sessions":
-                    continue
-                rows = reader.execute(select(table)).mappings()
-                batch: list[dict[str, Any]] = []
-                for row in rows:
-                    batch.append(dict(row))
-                    if len(batch) == 5000:
-                        writer.execute(table.insert(), batch)
-                        batch = []
-                if batch:
-                    writer.execute(table.insert(), batch)
-            writer.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('verification_runs', 'id'), "
-                    "COALESCE((SELECT MAX(id) FROM verification_runs), 0) + 1, false)"
-                )
-            )
+        with dst.engine.begin() as writer:
+            copy_sqlite_store(source / "liuhen.sqlite3", writer)
         with dst.engine.begin() as conn:  # committed: statistics of a rolled-back ANALYZE are lost
             conn.execute(text("ANALYZE"))
     finally:
         dst.close()
-        src.dispose()
     marker["build_seconds"] = round(time.perf_counter() - started, 1)
     (target / MARKER).write_text(json.dumps(marker), "utf-8")
 

@@ -2,17 +2,19 @@
 in agency 甲, four cases with a record, footage, an open approval and an access request each)
 plus ``BULK`` demo-scale cases in the same agency, half of them the officer's own.
 
-Built once a test session per database (SQLite, PostgreSQL) and shared by the budget modules
-through ``config.stash``: the bulk cases are written the way ``bench/bench_dashboard.py``
-writes them, through the bundle import's own writer in transactions of 500, every row on the
-ledger, with their summaries computed in memory and stored fresh. Tests that write (the POST
-budgets) add to it; a budget never depends on what another test wrote.
+Built once a test session on SQLite (``build_source``): the bulk cases are written the way
+``bench/bench_dashboard.py`` writes them, through the bundle import's own writer in
+transactions of 500, every row on the ledger, with their summaries computed in memory and
+stored fresh. Each database's world (SQLite, PostgreSQL) is a copy of that store, row for
+row (``open_copy``), shared by the budget modules through ``config.stash``. Tests that write
+(the POST budgets) add to it; a budget never depends on what another test wrote.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from tests.helpers import SYSTEM, run_jobs, web_login
 from tests.web.authz_world import PASSWORD, SECTION, World, build_world
 
@@ -124,21 +126,72 @@ def add_bulk(
     return write_cases(store, SYSTEM, bundles, note={"budget": True})
 
 
-def build(settings: Settings, tmp: Path, engine: str) -> BudgetWorld:
+@dataclass
+class Source:
+    """The world's rows as built, before any test: a closed SQLite store each engine's world
+    is a copy of (PostgreSQL's row for row), with the ids and tokens made on the way."""
+
+    settings: Settings
+    world: World
+    bulk: list[str]
+    extra: dict[str, str]
+
+
+def build_source(settings: Settings, tmp: Path) -> Source:
+    """The authorization world, the extras and ``BULK`` cases in a SQLite store, closed."""
     from liuhen.services.admin.setup import initialise
-    from liuhen.web.app import create_app
 
     clock = Clock(START)
     initialise(settings, admin_password="Admin-pass-2026", clock=clock)
     store = Store.open(settings, clock=clock)
+    try:
+        world = build_world(store, tmp)
+        extra = _extras(store, world, tmp)
+        bulk = add_bulk(store, "甲镇人民政府", officer_certs(store, world.agency), BULK)
+    finally:
+        store.close()
+    return Source(settings, world, bulk, extra)
+
+
+def open_copy(source: Source, settings: Settings, tmp: Path, engine: str) -> BudgetWorld:
+    """The world on ``settings`` (a database with the schema at head, from the templates):
+    the source's data directory and its rows (on PostgreSQL copied by ``COPY``, ~1 s where
+    writing the 1,000 cases through the bundle writer took ~20 s more than on SQLite)."""
+    from liuhen.store.database import make_engine
+    from liuhen.store.engine_copy import copy_sqlite_store
+    from liuhen.web.app import create_app
+
+    database = source.settings.database_url.removeprefix("sqlite:///")
+    skip = () if settings.is_sqlite else (Path(database).name + "*",)
+    shutil.copytree(
+        source.settings.data_dir,
+        settings.data_dir,
+        ignore=shutil.ignore_patterns(*skip),
+        dirs_exist_ok=True,  # over the template's SQLite file
+    )
+    if not settings.is_sqlite:
+        target = make_engine(settings)
+        try:
+            with target.begin() as conn:
+                copy_sqlite_store(Path(database), conn)
+            with target.begin() as conn:  # committed: a rolled-back ANALYZE keeps nothing
+                conn.execute(text("ANALYZE"))
+        finally:
+            target.dispose()
+    store = Store.open(settings, clock=Clock(START))
     # Every request checks the holiday schedules afresh (by default a process trusts them
     # for two seconds of wall time), so a page's count does not depend on how fast it ran.
     store.calendar_check = 0.0
-    world = build_world(store, tmp)
-    extra = _extras(store, world, tmp)
-    bulk = add_bulk(store, "甲镇人民政府", officer_certs(store, world.agency), BULK)
     app = create_app(settings, store=store)
-    return BudgetWorld(engine, store, world, app, bulk, extra=extra, tmp=tmp)
+    return BudgetWorld(
+        engine,
+        store,
+        source.world,
+        app,
+        list(source.bulk),
+        extra=dict(source.extra),
+        tmp=tmp,
+    )
 
 
 def _extras(store: Store, world: World, tmp: Path) -> dict[str, str]:
@@ -243,13 +296,10 @@ def _approval_of_request(store: Store, request_id: str) -> str:
     return next(r.id for r in rows if r.details.get("access_request_id") == request_id)
 
 
-_WORLDS = pytest.StashKey[dict[str, BudgetWorld]]()
-
-
 def shared_world(request: pytest.FixtureRequest, engine: str) -> BudgetWorld:
-    """The session's budget world on ``engine`` ("sqlite" or "postgres"), built on first use
-    from the session's migrated template, and closed (its PostgreSQL database dropped) when
-    the session ends."""
+    """The session's budget world on ``engine`` ("sqlite" or "postgres"), opened on first use
+    as a copy of the session's source store (``build_source``, built once), and closed (its
+    PostgreSQL database dropped) when the session ends."""
     config = request.config
     worlds = config.stash.setdefault(_WORLDS, {})
     if engine in worlds:
@@ -257,9 +307,13 @@ def shared_world(request: pytest.FixtureRequest, engine: str) -> BudgetWorld:
     if engine == "postgres":
         request.getfixturevalue("pg_admin_engine")  # skips, or fails in CI, without a server
     templates = request.getfixturevalue("templates")
-    tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"budget-{engine}")
+    made = request.getfixturevalue("tmp_path_factory")
+    if _SOURCE not in config.stash:
+        root = made.mktemp("budget-source")
+        config.stash[_SOURCE] = build_source(templates.settings(root / "data"), root)
+    tmp = made.mktemp(f"budget-{engine}")
     settings = templates.settings(tmp / "data", engine=engine)
-    built = build(settings, tmp, engine)
+    built = open_copy(config.stash[_SOURCE], settings, tmp, engine)
     worlds[engine] = built
 
     def close() -> None:
@@ -271,3 +325,7 @@ def shared_world(request: pytest.FixtureRequest, engine: str) -> BudgetWorld:
 
     config.add_cleanup(close)
     return built
+
+
+_WORLDS = pytest.StashKey[dict[str, BudgetWorld]]()
+_SOURCE = pytest.StashKey[Source]()
