@@ -111,7 +111,7 @@ def _write_silence(
     chunk.sample_rate = rate
     chunk.time_base = Fraction(1, rate)
     starts = range(0, int(seconds * rate), per_frame)
-    last: av.Packet | None = None
+    last: av.Packet[av.AudioStream] | None = None
     for start in starts:
         chunk.pts = start
         settled = False
@@ -129,7 +129,7 @@ def _write_silence(
 def _repeat(
     container: av.container.OutputContainer,
     stream: av.AudioStream,
-    settled: av.Packet,
+    settled: av.Packet[av.AudioStream],
     first: int,
     last: int,
 ) -> None:
