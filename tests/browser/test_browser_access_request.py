@@ -159,6 +159,7 @@ def test_copy_request_from_registration_to_an_expired_link(bureau, new_window, t
     head.goto(detail_url)
     assert "尚未审查，审查前不能批准" in head.locator("#redactions").inner_text()
     head.click("#redactions a:has-text('审查遮盖')")
+    head.wait_for_url(f"{detail_url}/redactions/*")  # count() does not wait for the page
     assert head.locator(".mark-card").count() == 4
     assert head.locator("mark.cover").count() == 4  # highlighted in the document's text
     address = head.locator(".mark-card", has_text="山西省示范县示范镇新华街45号")

@@ -1,5 +1,6 @@
 """Resumable uploads in a cluster: two ``liuhen serve`` nodes, each with its own data
-directory (the same signing key), on one PostgreSQL database and one SeaweedFS store.
+directory (the same signing key), on one PostgreSQL database and one SeaweedFS store,
+started once for the module's tests (each uploads footage of its own, under its own name).
 
 An upload started on node A resumes on node B and comes out whole, its digests right; two
 PATCHes at the same offset sent to both nodes at once write once (one 204, the other told
@@ -15,13 +16,13 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from tests.factories import make_user
+from tests.fixtures import Templates
 from tests.helpers import SYSTEM
 
 from liuhen.media.synthetic import make_video, padding_box
@@ -39,29 +40,39 @@ pytestmark = [pytest.mark.s3, pytest.mark.postgres]
 
 MIB = 1 << 20
 START = datetime.now(UTC) - timedelta(days=2)
-NAME = f"DSJ-NODE-0001_{START.astimezone(ZoneInfo('Asia/Shanghai')):%Y%m%d%H%M%S}.mp4"
-
-
-@pytest.fixture
-def cluster(seaweedfs: str, tmp_path: Path, make_settings: Any) -> Iterator[dict[str, Any]]:
-    """Two nodes: their ports, a station's token and the settings of node A."""
-    settings = make_settings(tmp_path / "a", engine="postgres", env=s3_env(seaweedfs, "nodes"))
-    initialise(settings, admin_password="Admin-pass-2026")
-    store = Store.open(settings)
-    make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
-    _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
-    store.close()
-    envs = [node_env(settings), node_env(settings, tmp_path / "b")]  # B: its own data dir
-    with running(envs) as ports:
-        yield {"ports": ports, "token": token, "settings": settings}
 
 
 @pytest.fixture(scope="module")
-def footage(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real short video followed by a ``free`` box: 40 MiB, so parts of 16 MiB fill."""
+def cluster(
+    seaweedfs: str, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """Two nodes, shared by the module's tests (each uploads footage of its own): their
+    ports, a station's token and the settings of node A."""
+    root = tmp_path_factory.mktemp("nodes")
+    settings = templates.settings(root / "a", engine="postgres", env=s3_env(seaweedfs, "nodes"))
+    try:
+        initialise(settings, admin_password="Admin-pass-2026")
+        store = Store.open(settings)
+        make_user(store, "custodian", "custodian", password="Custodian-pass-2026")
+        _, token = add_station(store, SYSTEM, name="采集站一", username="custodian")
+        store.close()
+        envs = [node_env(settings), node_env(settings, root / "b")]  # B: its own data dir
+        with running(envs) as ports:
+            yield {"ports": ports, "token": token, "settings": settings}
+    finally:
+        templates.drop(settings)
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("cam") / "v.mp4"
-    make_video(path, seconds=1, width=96, height=64, creation_time=START)
-    video = path.read_bytes()
+    return make_video(path, seconds=1, width=96, height=64, creation_time=START).read_bytes()
+
+
+@pytest.fixture
+def footage(video: bytes) -> bytes:
+    """A real short video followed by a ``free`` box: 40 MiB, so parts of 16 MiB fill; its
+    random tail makes each test's upload new to the shared nodes."""
     size = 40 * MIB
     return video + padding_box(size - len(video)) + os.urandom(size - len(video) - 8)
 
@@ -79,14 +90,29 @@ def _request(
     return answer
 
 
-def _create(port: int, token: str, size: int, sha256: str | None = None) -> str:
-    meta = {"filename": NAME} | ({"sha256": sha256} if sha256 else {})
+_NAMES: dict[bytes, str] = {}
+
+
+def _name(footage: bytes) -> str:
+    """A camera's name for ``footage``: each test's footage is a file of its own to the
+    shared nodes' station (the same name with other bytes would be refused)."""
+    key = hashlib.sha256(footage).digest()
+    if key not in _NAMES:
+        taken = START + timedelta(minutes=len(_NAMES))
+        _NAMES[key] = (
+            f"DSJ-NODE-0001_{taken.astimezone(ZoneInfo('Asia/Shanghai')):%Y%m%d%H%M%S}.mp4"
+        )
+    return _NAMES[key]
+
+
+def _create(port: int, token: str, footage: bytes, sha256: str | None = None) -> str:
+    meta = {"filename": _name(footage)} | ({"sha256": sha256} if sha256 else {})
     made = _request(
         port,
         "POST",
         "/api/uploads",
         token,
-        **{"Upload-Length": str(size), "Upload-Metadata": encode_metadata(meta)},
+        **{"Upload-Length": str(len(footage)), "Upload-Metadata": encode_metadata(meta)},
     )
     assert made.status == 201, made.status
     return str(made.getheader("Location"))
@@ -101,7 +127,7 @@ def test_an_upload_started_on_one_node_is_finished_on_the_other(
 ) -> None:
     a, b = cluster["ports"]
     token = cluster["token"]
-    url = _create(a, token, len(footage))
+    url = _create(a, token, footage)
     cut = 20 * MIB + 12345  # one whole part and a tail left on node A
     first = _patch(a, token, url, 0, footage[:cut])
     assert first.status == 204 and first.getheader("Upload-Offset") == str(cut)
@@ -140,7 +166,7 @@ def test_an_announced_upload_goes_on_at_its_address_on_the_other_node(
     a, b = cluster["ports"]
     token = cluster["token"]
     sha256 = hashlib.sha256(footage).hexdigest()
-    url = _create(a, token, len(footage), sha256)
+    url = _create(a, token, footage, sha256)
     cut = 20 * MIB + 12345
     assert _patch(a, token, url, 0, footage[:cut]).status == 204
     store = Store.open(cluster["settings"])
@@ -167,7 +193,7 @@ def test_two_nodes_patching_the_same_offset_at_once_write_it_once(
 ) -> None:
     a, b = cluster["ports"]
     token = cluster["token"]
-    url = _create(a, token, len(footage))
+    url = _create(a, token, footage)
     chunk = footage[: 18 * MIB]
     answers: dict[int, http.client.HTTPResponse] = {}
     ready = threading.Barrier(2)
