@@ -23,6 +23,7 @@ def test_supervisor_logs_in_sees_cases_and_verifies(demo_site, page):
     keep_screenshot(page, "shell-cases.png", full_page=True)
     page.select_option("#problems", "violations")
     page.click("text=筛选")
+    page.wait_for_url("**/cases?*problems=violations*")  # count() does not wait for the page
     assert page.locator("#case-table tbody tr").count() == 4  # its own agency: no forestry cases
     page.click("text=示镇综执罚〔2026〕22号")
     assert page.locator(".finding .cite").first.inner_text() == "002§31"
