@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from liuhen.config import Settings
 from liuhen.demo.bulk import shifted, write_cases
@@ -211,10 +211,7 @@ def copy_to_postgres(source: Path, target: Path, url: str, args: argparse.Namesp
     ensure_schema(settings)
     dst = Store.open(settings)
     try:
-        with dst.engine.begin() as writer:
-            copy_sqlite_store(source / "liuhen.sqlite3", writer)
-        with dst.engine.begin() as conn:  # committed: statistics of a rolled-back ANALYZE are lost
-            conn.execute(text("ANALYZE"))
+        copy_sqlite_store(source / "liuhen.sqlite3", dst.engine)
     finally:
         dst.close()
     marker["build_seconds"] = round(time.perf_counter() - started, 1)

@@ -55,8 +55,7 @@ def test_the_copy_holds_every_row_verifies_and_takes_new_writes(
     shutil.copytree(settings.data_dir, target.data_dir, ignore=shutil.ignore_patterns("*.sqlite3*"))
     engine = make_engine(target)
     try:
-        with engine.begin() as conn:
-            copied = copy_sqlite_store(database, conn)
+        copied = copy_sqlite_store(database, engine)
     finally:
         engine.dispose()
     assert copied == counts and counts["cases"] == 1 and counts["ledger_events"] > 5
@@ -88,8 +87,8 @@ def test_a_copy_between_schema_revisions_is_refused_and_writes_nothing(
     try:
         with engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-        with pytest.raises(ConfigError, match="数据库结构版本不同"), engine.begin() as conn:
-            copy_sqlite_store(database, conn)
+        with pytest.raises(ConfigError, match="数据库结构版本不同"):
+            copy_sqlite_store(database, engine)
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(t.cases)).scalar_one() == 0
             assert conn.execute(select(func.count()).select_from(t.ledger_events)).scalar_one() == 0

@@ -4,7 +4,8 @@ does (with the source's data directory beside it: signing key, blobs, checkpoint
 
 Rows go in by ``COPY`` (``copy_rows``), every value bound as an ``INSERT`` binds it, with
 the guards and foreign keys off for the connection (``session_replication_role``), then the
-serial columns are moved past the copied ids. The SQLite full-text index is not copied:
+serial columns are moved past the copied ids, and the copy is analysed for the planner.
+The SQLite full-text index is not copied:
 PostgreSQL searches the summaries' own columns. Used by the page benchmark's PostgreSQL
 store and the statement-budget tests' PostgreSQL world (a copy of the SQLite one)."""
 
@@ -15,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 
 from liuhen.errors import ConfigError
 from liuhen.store import tables as t
@@ -26,31 +27,39 @@ SERIALS = (("ledger_head", "id"), ("verification_runs", "id"))
 """The columns PostgreSQL numbers from a sequence."""
 
 
-def copy_sqlite_store(source: Path, target: Connection) -> dict[str, int]:
-    """Every row of the SQLite database file ``source`` into ``target`` (a PostgreSQL
-    connection inside a transaction), replacing what the migrations wrote there; returns
-    how many rows each table received. Both schemas must be at the same revision."""
-    engine = create_engine(f"sqlite:///{source}")
+def copy_sqlite_store(source: Path, target: Engine) -> dict[str, int]:
+    """Every row of the SQLite database file ``source`` into the PostgreSQL database of
+    ``target``, replacing what the migrations wrote there, in one transaction (nothing is
+    written when it fails); returns how many rows each table received. Both schemas must be
+    at the same revision."""
+    reading = create_engine(f"sqlite:///{source}")
     try:
-        with engine.connect() as reader:
-            _same_revision(reader, target)
-            target.execute(text("SET LOCAL session_replication_role = replica"))
-            for table in reversed(t.metadata.sorted_tables):
-                target.execute(table.delete())
-            copied = {}
-            for table in t.metadata.sorted_tables:
-                rows = reader.execute(select(table)).mappings()
-                copied[table.name] = 0
-                for batch in _batches(iter(rows)):
-                    copy_rows(target, table, batch)
-                    copied[table.name] += len(batch)
+        with reading.connect() as reader, target.begin() as writer:
+            _same_revision(reader, writer)
+            copied = _copy(reader, writer)
     finally:
-        engine.dispose()
-    for table, column in SERIALS:
-        target.execute(
+        reading.dispose()
+    with target.begin() as conn:  # committed: statistics of a rolled-back ANALYZE are lost
+        conn.execute(text("ANALYZE"))
+    return copied
+
+
+def _copy(reader: Connection, writer: Connection) -> dict[str, int]:
+    writer.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in reversed(t.metadata.sorted_tables):
+        writer.execute(table.delete())
+    copied = {}
+    for table in t.metadata.sorted_tables:
+        rows = reader.execute(select(table)).mappings()
+        copied[table.name] = 0
+        for batch in _batches(iter(rows)):
+            copy_rows(writer, table, batch)
+            copied[table.name] += len(batch)
+    for table_name, column in SERIALS:
+        writer.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-                f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{table_name}', '{column}'), "
+                f"COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, false)"
             )
         )
     return copied
