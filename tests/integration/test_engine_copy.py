@@ -89,6 +89,9 @@ def test_a_copy_between_schema_revisions_is_refused_and_writes_nothing(
             conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         with pytest.raises(ConfigError, match="数据库结构版本不同"):
             copy_sqlite_store(database, engine)
+        with pytest.raises(ConfigError, match="找不到要复制的 SQLite 数据库文件"):
+            copy_sqlite_store(tmp_path / "none.sqlite3", engine)
+        assert not (tmp_path / "none.sqlite3").exists()
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(t.cases)).scalar_one() == 0
             assert conn.execute(select(func.count()).select_from(t.ledger_events)).scalar_one() == 0

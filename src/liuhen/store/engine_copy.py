@@ -32,6 +32,8 @@ def copy_sqlite_store(source: Path, target: Engine) -> dict[str, int]:
     ``target``, replacing what the migrations wrote there, in one transaction (nothing is
     written when it fails); returns how many rows each table received. Both schemas must be
     at the same revision."""
+    if not source.is_file():  # SQLite would make an empty file and fail on its first read
+        raise ConfigError(f"找不到要复制的 SQLite 数据库文件：{source}（请检查路径）")
     reading = create_engine(f"sqlite:///{source}")
     try:
         with reading.connect() as reader, target.begin() as writer:
